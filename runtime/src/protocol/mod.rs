@@ -1,0 +1,178 @@
+//! One codec per wire protocol, driven by the [`schema`](crate::schema).
+//!
+//! A codec turns an operation's input (read through [`Ser`]) into an
+//! [`HttpRequest`], and an [`HttpResponse`] into the output (written through
+//! [`De`]) or into an [`ErrorInfo`] plus the modeled exception. Codecs know
+//! nothing about typed Rust values: generated clients and the dynamic
+//! (JSON-driven) path go through exactly the same code.
+
+use bytes::Bytes;
+use http::HeaderMap;
+
+use crate::schema::{Operation, Protocol, Service, ShapeId};
+use crate::value::{De, DeError, Ser};
+
+/// A serialized request, before endpoint resolution and signing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: http::Method,
+    /// Path and query, starting with `/` (`/2015-03-31/functions?Marker=x`).
+    pub uri: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The operation's `hostPrefix` with its labels filled (`foo.`, `bar-baz.`).
+    pub host_prefix: Option<String>,
+}
+
+impl HttpRequest {
+    pub fn new(method: http::Method, uri: impl Into<String>) -> HttpRequest {
+        HttpRequest {
+            method,
+            uri: uri.into(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            host_prefix: None,
+        }
+    }
+}
+
+/// A received response, body fully read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Per-request choices a codec does not make itself.
+pub struct SerializeOptions<'a> {
+    /// Makes a value for an absent `idempotencyToken` member (a UUID v4 in clients).
+    pub idempotency_token: &'a dyn Fn() -> String,
+}
+
+/// An input that cannot be put on the wire.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot serialize {shape}.{member}: {message}")]
+pub struct SerializeError {
+    pub shape: String,
+    pub member: String,
+    pub message: String,
+}
+
+impl SerializeError {
+    pub fn new(shape: &str, member: &str, message: impl Into<String>) -> SerializeError {
+        SerializeError {
+            shape: shape.to_owned(),
+            member: member.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A response that does not match the model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot parse response at {path}: {message}")]
+pub struct DeserializeError {
+    /// Where in the output (`ListUsersResponse.Users[3].CreateDate`).
+    pub path: String,
+    pub message: String,
+}
+
+impl DeserializeError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> DeserializeError {
+        DeserializeError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn value(path: impl Into<String>, err: DeError) -> DeserializeError {
+        DeserializeError::new(path, err.to_string())
+    }
+}
+
+/// What every error response says, whatever its protocol.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorInfo {
+    /// The error code, sanitized (`NoSuchEntity`, `ResourceNotFoundException`).
+    pub code: String,
+    pub message: Option<String>,
+    pub request_id: Option<String>,
+    pub status: u16,
+}
+
+/// A wire protocol's codec.
+pub trait Codec: Send + Sync {
+    fn serialize(
+        &self,
+        service: &Service,
+        operation: &Operation,
+        input: Option<&dyn Ser>,
+        options: &SerializeOptions<'_>,
+    ) -> Result<HttpRequest, SerializeError>;
+
+    /// Whether a response is an error (status, or S3's errors in a 200 body).
+    fn is_error(&self, service: &Service, operation: &Operation, response: &HttpResponse) -> bool {
+        let _ = (service, operation);
+        response.status >= 300
+    }
+
+    fn deserialize(
+        &self,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError>;
+
+    /// Reads an error response's code, message and request id.
+    fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo;
+
+    /// Reads an error response into the exception shape `shape`.
+    fn deserialize_error(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        response: &HttpResponse,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError>;
+}
+
+/// The codec of a protocol.
+pub fn codec(protocol: Protocol) -> &'static dyn Codec {
+    match protocol {
+        Protocol::Json => &json::AwsJson,
+        Protocol::RestJson => &rest_json::RestJson,
+        Protocol::Query => &query::AwsQuery,
+        Protocol::Ec2 => &query::Ec2Query,
+        Protocol::RestXml => &rest_xml::RestXml,
+        Protocol::RpcV2Cbor => &cbor::RpcV2Cbor,
+    }
+}
+
+/// Finds the modeled error of `operation` whose code is `code`: its index in
+/// `operation.errors`. Codes come from `error.code` or the shape name.
+pub fn find_error(service: &Service, operation: &Operation, code: &str) -> Option<usize> {
+    operation.errors.iter().position(|&id| {
+        let shape = service.shape(id);
+        let modeled = shape
+            .structure()
+            .and_then(|s| s.error)
+            .and_then(|e| e.code)
+            .unwrap_or(shape.name);
+        modeled == code || shape.name == code
+    })
+}
+
+pub mod cbor;
+pub mod json;
+pub mod query;
+pub mod rest;
+pub mod rest_json;
+pub mod rest_xml;

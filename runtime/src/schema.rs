@@ -1,0 +1,341 @@
+//! Static description of a service, as the protocol codecs need it.
+//!
+//! Generated crates emit these as `static` tables; [`crate::dynamic`] builds the
+//! same tables at run time from a botocore JSON model (leaking them, since a
+//! model is loaded once per program). Shapes refer to each other by index into
+//! [`Service::shapes`], which keeps recursive shapes simple in both cases.
+
+/// Index of a shape in [`Service::shapes`].
+pub type ShapeId = u32;
+
+/// A whole service: metadata, every shape and every operation.
+#[derive(Debug)]
+pub struct Service {
+    /// botocore's folder name (`s3`, `dynamodb`).
+    pub name: &'static str,
+    pub metadata: Metadata,
+    pub shapes: &'static [Shape],
+    pub operations: &'static [Operation],
+}
+
+impl Service {
+    pub fn shape(&self, id: ShapeId) -> &'static Shape {
+        &self.shapes[id as usize]
+    }
+
+    pub fn operation(&self, name: &str) -> Option<&'static Operation> {
+        self.operations.iter().find(|o| o.name == name)
+    }
+}
+
+/// The wire protocols the runtime speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Query,
+    Ec2,
+    Json,
+    RestJson,
+    RestXml,
+    RpcV2Cbor,
+}
+
+impl Protocol {
+    /// The botocore spelling (`metadata.protocol`).
+    pub fn from_botocore(s: &str) -> Option<Protocol> {
+        Some(match s {
+            "query" => Protocol::Query,
+            "ec2" => Protocol::Ec2,
+            "json" => Protocol::Json,
+            "rest-json" => Protocol::RestJson,
+            "rest-xml" => Protocol::RestXml,
+            "smithy-rpc-v2-cbor" => Protocol::RpcV2Cbor,
+            _ => return None,
+        })
+    }
+
+    pub fn as_botocore(self) -> &'static str {
+        match self {
+            Protocol::Query => "query",
+            Protocol::Ec2 => "ec2",
+            Protocol::Json => "json",
+            Protocol::RestJson => "rest-json",
+            Protocol::RestXml => "rest-xml",
+            Protocol::RpcV2Cbor => "smithy-rpc-v2-cbor",
+        }
+    }
+}
+
+/// Service-wide settings from the model's `metadata`.
+#[derive(Debug)]
+pub struct Metadata {
+    pub api_version: &'static str,
+    pub endpoint_prefix: &'static str,
+    pub signing_name: &'static str,
+    pub service_id: &'static str,
+    /// The protocol chosen: the first of `metadata.protocols` the runtime supports.
+    pub protocol: Protocol,
+    /// `jsonVersion` (`1.0`, `1.1`) for the json protocol.
+    pub json_version: &'static str,
+    /// `targetPrefix` for json and rpc-v2-cbor.
+    pub target_prefix: &'static str,
+    /// `xmlNamespace.uri` for query, ec2 and rest-xml.
+    pub xml_namespace: Option<&'static str>,
+    /// `awsQueryCompatible`: json errors carry a query error code in a header.
+    pub aws_query_compatible: bool,
+    /// `globalEndpoint` (iam, route53 and others in the aws partition).
+    pub global_endpoint: Option<&'static str>,
+    /// `signatureVersion` (`v4`, `s3`, `s3v4`, `bearer`).
+    pub signature_version: &'static str,
+}
+
+impl Metadata {
+    pub const DEFAULT: Metadata = Metadata {
+        api_version: "",
+        endpoint_prefix: "",
+        signing_name: "",
+        service_id: "",
+        protocol: Protocol::Json,
+        json_version: "1.0",
+        target_prefix: "",
+        xml_namespace: None,
+        aws_query_compatible: false,
+        global_endpoint: None,
+        signature_version: "v4",
+    };
+}
+
+/// One operation of a service.
+#[derive(Debug)]
+pub struct Operation {
+    pub name: &'static str,
+    pub http_method: &'static str,
+    /// `http.requestUri`, with `{Label}` and `{Label+}` placeholders and a literal query part.
+    pub request_uri: &'static str,
+    /// `http.responseCode`, when the model gives one.
+    pub response_code: Option<u16>,
+    pub input: Option<ShapeId>,
+    pub output: Option<ShapeId>,
+    /// `input.locationName` (rest-xml wrapper element of the request body).
+    pub input_location_name: Option<&'static str>,
+    /// `input.xmlNamespace.uri` (rest-xml).
+    pub input_xml_namespace: Option<&'static str>,
+    /// `output.resultWrapper` (query).
+    pub result_wrapper: Option<&'static str>,
+    pub errors: &'static [ShapeId],
+    /// `endpoint.hostPrefix`, with `{Label}` placeholders filled from `hostLabel` members.
+    pub host_prefix: Option<&'static str>,
+    /// `httpChecksumRequired`, or a required checksum in `httpChecksum`: send Content-MD5.
+    pub checksum_required: bool,
+    /// `requestcompression.encodings`.
+    pub request_compression: &'static [&'static str],
+    /// `authtype` (`none`, `v4-unsigned-body`, …), empty when absent.
+    pub auth_type: &'static str,
+    pub deprecated: bool,
+}
+
+impl Operation {
+    pub const DEFAULT: Operation = Operation {
+        name: "",
+        http_method: "POST",
+        request_uri: "/",
+        response_code: None,
+        input: None,
+        output: None,
+        input_location_name: None,
+        input_xml_namespace: None,
+        result_wrapper: None,
+        errors: &[],
+        host_prefix: None,
+        checksum_required: false,
+        request_compression: &[],
+        auth_type: "",
+        deprecated: false,
+    };
+}
+
+/// Timestamp wire formats (`timestampFormat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimestampFormat {
+    Iso8601,
+    Rfc822,
+    UnixTimestamp,
+}
+
+impl TimestampFormat {
+    pub fn from_botocore(s: &str) -> Option<TimestampFormat> {
+        Some(match s {
+            "iso8601" => TimestampFormat::Iso8601,
+            "rfc822" => TimestampFormat::Rfc822,
+            "unixTimestamp" => TimestampFormat::UnixTimestamp,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a member travels in an HTTP message (`location`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Location {
+    Body,
+    Header,
+    /// A map of headers sharing the prefix in `location_name`.
+    Headers,
+    Uri,
+    QueryString,
+    StatusCode,
+}
+
+/// What kind of value a shape holds.
+#[derive(Debug)]
+pub enum ShapeKind {
+    Structure(StructureShape),
+    List { member: Member },
+    Map { key: Member, value: Member },
+    String,
+    /// A string restricted to `values`; unknown values are still accepted.
+    Enum { values: &'static [&'static str] },
+    Boolean,
+    Byte,
+    Short,
+    Integer,
+    Long,
+    Float,
+    Double,
+    BigInteger,
+    BigDecimal,
+    Blob,
+    Timestamp,
+}
+
+/// Structures, unions and exceptions.
+#[derive(Debug)]
+pub struct StructureShape {
+    pub members: &'static [Member],
+    /// Index into `members` of the `payload` member (rest protocols).
+    pub payload: Option<u16>,
+    pub union: bool,
+    /// `document: true`: an untyped JSON-like document.
+    pub document: bool,
+    /// Present when the shape is an `exception`.
+    pub error: Option<ErrorTraits>,
+    /// `event: true` or `eventstream: true`.
+    pub event_stream: bool,
+}
+
+impl StructureShape {
+    pub const DEFAULT: StructureShape = StructureShape {
+        members: &[],
+        payload: None,
+        union: false,
+        document: false,
+        error: None,
+        event_stream: false,
+    };
+
+    pub fn member_index(&self, name: &str) -> Option<usize> {
+        self.members.iter().position(|m| m.name == name)
+    }
+}
+
+/// An exception shape's `error` trait.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorTraits {
+    /// `error.code`, when it differs from the shape name (query protocols).
+    pub code: Option<&'static str>,
+    pub http_status: Option<u16>,
+    pub sender_fault: bool,
+}
+
+/// A named shape.
+#[derive(Debug)]
+pub struct Shape {
+    pub name: &'static str,
+    pub kind: ShapeKind,
+    /// `locationName` on the shape (XML element name).
+    pub xml_name: Option<&'static str>,
+    /// `xmlNamespace` on the shape: (prefix, uri).
+    pub xml_namespace: Option<XmlNamespace>,
+    pub flattened: bool,
+    pub timestamp_format: Option<TimestampFormat>,
+    pub sensitive: bool,
+    /// `streaming: true` on a blob or string.
+    pub streaming: bool,
+    /// `requiresLength` on a streaming blob.
+    pub requires_length: bool,
+}
+
+impl Shape {
+    pub const DEFAULT: Shape = Shape {
+        name: "",
+        kind: ShapeKind::String,
+        xml_name: None,
+        xml_namespace: None,
+        flattened: false,
+        timestamp_format: None,
+        sensitive: false,
+        streaming: false,
+        requires_length: false,
+    };
+
+    pub fn structure(&self) -> Option<&StructureShape> {
+        match &self.kind {
+            ShapeKind::Structure(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// An XML namespace declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XmlNamespace {
+    pub prefix: Option<&'static str>,
+    pub uri: &'static str,
+}
+
+/// A member of a structure, or the element/key/value of a list or map.
+#[derive(Debug)]
+pub struct Member {
+    /// The member's name in the model (`UserName`).
+    pub name: &'static str,
+    pub target: ShapeId,
+    pub location: Location,
+    /// `locationName`: header name, URI label, query key, or XML/JSON wire name.
+    pub location_name: Option<&'static str>,
+    /// `queryName` (ec2).
+    pub query_name: Option<&'static str>,
+    pub xml_namespace: Option<XmlNamespace>,
+    pub xml_attribute: bool,
+    pub flattened: bool,
+    pub timestamp_format: Option<TimestampFormat>,
+    /// `hostLabel`: fills `{Name}` in the operation's host prefix.
+    pub host_label: bool,
+    /// `idempotencyToken`: auto-filled with a UUID when absent.
+    pub idempotency_token: bool,
+    /// `jsonvalue`: a header or string holding JSON text.
+    pub json_value: bool,
+    pub required: bool,
+    pub event_payload: bool,
+}
+
+impl Member {
+    pub const DEFAULT: Member = Member {
+        name: "",
+        target: 0,
+        location: Location::Body,
+        location_name: None,
+        query_name: None,
+        xml_namespace: None,
+        xml_attribute: false,
+        flattened: false,
+        timestamp_format: None,
+        host_label: false,
+        idempotency_token: false,
+        json_value: false,
+        required: false,
+        event_payload: false,
+    };
+
+    /// The name on the wire: `locationName` if set, else the member name.
+    pub fn wire_name(&self) -> &'static str {
+        self.location_name.unwrap_or(self.name)
+    }
+}

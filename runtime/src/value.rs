@@ -1,0 +1,428 @@
+//! The two `dyn` traits that connect values to the protocol codecs.
+//!
+//! A codec walks the [`schema`](crate::schema) and asks the value for what the
+//! schema says is there: [`Ser`] is read by serializers, [`De`] is written by
+//! deserializers. Generated types implement them with one `match` over member
+//! indices; the runtime implements them for primitives, `Option`, `Vec`,
+//! `BTreeMap`, and for the schema-guided JSON values of [`crate::dynamic`].
+//! Nothing in a codec is generic over the value's type.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use crate::document::Document;
+use crate::time::DateTime;
+
+/// What a serializer sees of a value.
+pub enum ValueRef<'a> {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+    Blob(&'a [u8]),
+    Timestamp(DateTime),
+    Document(&'a Document),
+    Struct(&'a dyn StructSer),
+    List(&'a dyn ListSer),
+    Map(&'a dyn MapSer),
+}
+
+/// A value that can be serialized by walking its schema.
+pub trait Ser {
+    fn value(&self) -> ValueRef<'_>;
+}
+
+/// A structure or union, read member by member (indices follow the schema).
+pub trait StructSer {
+    /// The member at `index`, or `None` when it is absent (for a union: not the set variant).
+    fn member(&self, index: usize) -> Option<&dyn Ser>;
+}
+
+/// A list, read element by element.
+pub trait ListSer {
+    fn len(&self) -> usize;
+    fn get(&self, index: usize) -> &dyn Ser;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A map with string keys, read in its iteration order.
+pub trait MapSer {
+    fn len(&self) -> usize;
+    fn for_each(&self, f: &mut dyn FnMut(&str, &dyn Ser));
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A scalar a deserializer hands to [`De::set`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Blob(Bytes),
+    Timestamp(DateTime),
+    Document(Document),
+}
+
+impl Scalar {
+    fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Bool(_) => "boolean",
+            Scalar::Int(_) => "integer",
+            Scalar::Float(_) => "float",
+            Scalar::Str(_) => "string",
+            Scalar::Blob(_) => "blob",
+            Scalar::Timestamp(_) => "timestamp",
+            Scalar::Document(_) => "document",
+        }
+    }
+}
+
+/// Why a value could not take what the wire said.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DeError {
+    #[error("expected {expected}, found {found}")]
+    Mismatch {
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("value {value} out of range for {target}")]
+    OutOfRange { value: String, target: &'static str },
+    #[error("no member with index {0}")]
+    NoMember(usize),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl DeError {
+    pub fn mismatch(expected: &'static str, found: &Scalar) -> DeError {
+        DeError::Mismatch {
+            expected,
+            found: found.kind(),
+        }
+    }
+}
+
+/// A value a deserializer writes into, guided by the schema.
+///
+/// Every method defaults to a type mismatch, so each impl only provides what
+/// its kind of value accepts.
+pub trait De {
+    /// Marks a container (structure, list, map) as present, even if empty.
+    fn init(&mut self) {}
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        Err(DeError::mismatch(self.expecting(), &value))
+    }
+    /// The slot of the member at `index` (for a union: selects that variant).
+    fn member(&mut self, index: usize) -> Result<&mut dyn De, DeError> {
+        let _ = index;
+        Err(DeError::Mismatch {
+            expected: self.expecting(),
+            found: "structure",
+        })
+    }
+    /// Appends a default element and returns it.
+    fn push(&mut self) -> Result<&mut dyn De, DeError> {
+        Err(DeError::Mismatch {
+            expected: self.expecting(),
+            found: "list",
+        })
+    }
+    /// Inserts (or replaces) the entry at `key` and returns its value.
+    fn entry(&mut self, key: String) -> Result<&mut dyn De, DeError> {
+        let _ = key;
+        Err(DeError::Mismatch {
+            expected: self.expecting(),
+            found: "map",
+        })
+    }
+    /// A short name of what this value accepts, for errors.
+    fn expecting(&self) -> &'static str;
+}
+
+// ---- Option, Box, Vec, BTreeMap ----
+
+impl<T: Ser> Ser for Box<T> {
+    fn value(&self) -> ValueRef<'_> {
+        (**self).value()
+    }
+}
+
+impl<T: De + Default> De for Option<T> {
+    fn init(&mut self) {
+        self.get_or_insert_with(T::default).init()
+    }
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        self.get_or_insert_with(T::default).set(value)
+    }
+    fn member(&mut self, index: usize) -> Result<&mut dyn De, DeError> {
+        self.get_or_insert_with(T::default).member(index)
+    }
+    fn push(&mut self) -> Result<&mut dyn De, DeError> {
+        self.get_or_insert_with(T::default).push()
+    }
+    fn entry(&mut self, key: String) -> Result<&mut dyn De, DeError> {
+        self.get_or_insert_with(T::default).entry(key)
+    }
+    fn expecting(&self) -> &'static str {
+        match self {
+            Some(v) => v.expecting(),
+            None => T::default().expecting(),
+        }
+    }
+}
+
+impl<T: De + Default> De for Box<T> {
+    fn init(&mut self) {
+        (**self).init()
+    }
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        (**self).set(value)
+    }
+    fn member(&mut self, index: usize) -> Result<&mut dyn De, DeError> {
+        (**self).member(index)
+    }
+    fn push(&mut self) -> Result<&mut dyn De, DeError> {
+        (**self).push()
+    }
+    fn entry(&mut self, key: String) -> Result<&mut dyn De, DeError> {
+        (**self).entry(key)
+    }
+    fn expecting(&self) -> &'static str {
+        (**self).expecting()
+    }
+}
+
+impl<T: Ser> Ser for Vec<T> {
+    fn value(&self) -> ValueRef<'_> {
+        ValueRef::List(self)
+    }
+}
+
+impl<T: Ser> ListSer for Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn get(&self, index: usize) -> &dyn Ser {
+        &self[index]
+    }
+}
+
+impl<T: De + Default> De for Vec<T> {
+    fn push(&mut self) -> Result<&mut dyn De, DeError> {
+        Vec::push(self, T::default());
+        Ok(self.last_mut().expect("just pushed"))
+    }
+    fn expecting(&self) -> &'static str {
+        "list"
+    }
+}
+
+impl<T: Ser> Ser for BTreeMap<String, T> {
+    fn value(&self) -> ValueRef<'_> {
+        ValueRef::Map(self)
+    }
+}
+
+impl<T: Ser> MapSer for BTreeMap<String, T> {
+    fn len(&self) -> usize {
+        BTreeMap::len(self)
+    }
+    fn for_each(&self, f: &mut dyn FnMut(&str, &dyn Ser)) {
+        for (k, v) in self {
+            f(k, v)
+        }
+    }
+}
+
+impl<T: De + Default> De for BTreeMap<String, T> {
+    fn entry(&mut self, key: String) -> Result<&mut dyn De, DeError> {
+        let slot = BTreeMap::entry(self, key).or_default();
+        *slot = T::default();
+        Ok(slot)
+    }
+    fn expecting(&self) -> &'static str {
+        "map"
+    }
+}
+
+/// `Some(&value as &dyn Ser)` for a present member: the one line generated
+/// `StructSer::member` impls use per field.
+pub fn opt<T: Ser>(value: &Option<T>) -> Option<&dyn Ser> {
+    value.as_ref().map(|v| v as &dyn Ser)
+}
+
+// ---- scalars ----
+
+impl Ser for String {
+    fn value(&self) -> ValueRef<'_> {
+        ValueRef::Str(self)
+    }
+}
+
+impl De for String {
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        match value {
+            Scalar::Str(s) => {
+                *self = s;
+                Ok(())
+            }
+            other => Err(DeError::mismatch("string", &other)),
+        }
+    }
+    fn expecting(&self) -> &'static str {
+        "string"
+    }
+}
+
+impl Ser for bool {
+    fn value(&self) -> ValueRef<'_> {
+        ValueRef::Bool(*self)
+    }
+}
+
+impl De for bool {
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        match value {
+            Scalar::Bool(b) => {
+                *self = b;
+                Ok(())
+            }
+            other => Err(DeError::mismatch("boolean", &other)),
+        }
+    }
+    fn expecting(&self) -> &'static str {
+        "boolean"
+    }
+}
+
+macro_rules! int_impls {
+    ($($t:ty),*) => {$(
+        impl Ser for $t {
+            fn value(&self) -> ValueRef<'_> {
+                ValueRef::Int(*self as i64)
+            }
+        }
+        impl De for $t {
+            fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+                match value {
+                    Scalar::Int(i) => {
+                        *self = <$t>::try_from(i).map_err(|_| DeError::OutOfRange {
+                            value: i.to_string(),
+                            target: stringify!($t),
+                        })?;
+                        Ok(())
+                    }
+                    other => Err(DeError::mismatch(stringify!($t), &other)),
+                }
+            }
+            fn expecting(&self) -> &'static str {
+                stringify!($t)
+            }
+        }
+    )*};
+}
+int_impls!(i8, i16, i32, i64);
+
+macro_rules! float_impls {
+    ($($t:ty),*) => {$(
+        impl Ser for $t {
+            fn value(&self) -> ValueRef<'_> {
+                ValueRef::Float(*self as f64)
+            }
+        }
+        impl De for $t {
+            fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+                match value {
+                    Scalar::Float(f) => {
+                        *self = f as $t;
+                        Ok(())
+                    }
+                    Scalar::Int(i) => {
+                        *self = i as $t;
+                        Ok(())
+                    }
+                    other => Err(DeError::mismatch(stringify!($t), &other)),
+                }
+            }
+            fn expecting(&self) -> &'static str {
+                stringify!($t)
+            }
+        }
+    )*};
+}
+float_impls!(f32, f64);
+
+impl Ser for Bytes {
+    fn value(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
+    }
+}
+
+impl De for Bytes {
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        match value {
+            Scalar::Blob(b) => {
+                *self = b;
+                Ok(())
+            }
+            Scalar::Str(s) => {
+                *self = Bytes::from(s);
+                Ok(())
+            }
+            other => Err(DeError::mismatch("blob", &other)),
+        }
+    }
+    fn expecting(&self) -> &'static str {
+        "blob"
+    }
+}
+
+impl Ser for DateTime {
+    fn value(&self) -> ValueRef<'_> {
+        ValueRef::Timestamp(*self)
+    }
+}
+
+impl De for DateTime {
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        match value {
+            Scalar::Timestamp(t) => {
+                *self = t;
+                Ok(())
+            }
+            other => Err(DeError::mismatch("timestamp", &other)),
+        }
+    }
+    fn expecting(&self) -> &'static str {
+        "timestamp"
+    }
+}
+
+impl Ser for Document {
+    fn value(&self) -> ValueRef<'_> {
+        ValueRef::Document(self)
+    }
+}
+
+impl De for Document {
+    fn set(&mut self, value: Scalar) -> Result<(), DeError> {
+        *self = match value {
+            Scalar::Document(d) => d,
+            Scalar::Bool(b) => Document::Bool(b),
+            Scalar::Int(i) => Document::from(i),
+            Scalar::Float(f) => Document::from(f),
+            Scalar::Str(s) => Document::String(s),
+            other => return Err(DeError::mismatch("document", &other)),
+        };
+        Ok(())
+    }
+    fn expecting(&self) -> &'static str {
+        "document"
+    }
+}

@@ -1,0 +1,5 @@
+use anyhow::Result;
+
+pub fn run(_args: &[String]) -> Result<()> {
+    anyhow::bail!("not yet implemented")
+}

@@ -1,0 +1,43 @@
+//! Project tasks: `cargo xtask <command>`.
+//!
+//! - `models import --from DIR SERVICE...`: vendor botocore/boto3 model files.
+//! - `codegen [--service NAME]... [--models DIR] [--out DIR] [--check]`: regenerate `generated/`.
+//! - `conformance protocols PATH...`: run botocore's protocol suites through the codecs.
+//! - `test`: install what the tests need (moto) and run the whole suite.
+
+use anyhow::{bail, Result};
+
+mod codegen;
+mod conformance;
+mod models;
+mod test;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => bail!("usage: cargo xtask <models|codegen|conformance|test> ..."),
+    };
+    match cmd {
+        "models" => models::run(rest),
+        "codegen" => codegen::run(rest),
+        "conformance" => conformance::run(rest),
+        "test" => test::run(rest),
+        other => bail!("unknown command {other:?}; expected models, codegen, conformance or test"),
+    }
+}
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
