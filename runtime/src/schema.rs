@@ -188,11 +188,18 @@ pub enum Location {
 #[derive(Debug)]
 pub enum ShapeKind {
     Structure(StructureShape),
-    List { member: Member },
-    Map { key: Member, value: Member },
+    List {
+        member: Member,
+    },
+    Map {
+        key: Member,
+        value: Member,
+    },
     String,
     /// A string restricted to `values`; unknown values are still accepted.
-    Enum { values: &'static [&'static str] },
+    Enum {
+        values: &'static [&'static str],
+    },
     Boolean,
     Byte,
     Short,

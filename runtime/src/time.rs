@@ -174,8 +174,8 @@ impl DateTime {
                 // Fractional seconds appear in some responses (`18:30:38.123 GMT`).
                 let (head, zone) = t.rsplit_once(' ').ok_or(())?;
                 let (whole, frac) = head.rsplit_once('.').ok_or(())?;
-                let base = OffsetDateTime::parse(&format!("{whole} {zone}"), &Rfc2822)
-                    .map_err(|_| ())?;
+                let base =
+                    OffsetDateTime::parse(&format!("{whole} {zone}"), &Rfc2822).map_err(|_| ())?;
                 let nanos: u32 = format!("{frac:0<9}")[..9].parse().map_err(|_| ())?;
                 Ok::<_, ()>(DateTime::from_secs_and_nanos(base.unix_timestamp(), nanos))
             })
@@ -220,7 +220,8 @@ impl From<DateTime> for SystemTime {
         if t.secs >= 0 {
             UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
         } else {
-            UNIX_EPOCH - Duration::from_secs(t.secs.unsigned_abs()) + Duration::from_nanos(t.nanos as u64)
+            UNIX_EPOCH - Duration::from_secs(t.secs.unsigned_abs())
+                + Duration::from_nanos(t.nanos as u64)
         }
     }
 }
@@ -263,7 +264,12 @@ mod tests {
         let t = DateTime::parse_iso8601("2000-01-02T20:34:56.123Z").unwrap();
         assert_eq!(t.subsec_nanos(), 123_000_000);
         assert_eq!(t.to_iso8601(), "2000-01-02T20:34:56.123Z");
-        assert_eq!(DateTime::parse_epoch("946845296.123").unwrap().to_epoch_string(), "946845296.123");
+        assert_eq!(
+            DateTime::parse_epoch("946845296.123")
+                .unwrap()
+                .to_epoch_string(),
+            "946845296.123"
+        );
         assert!(DateTime::parse_epoch("abc").is_err());
         assert!(DateTime::parse_iso8601("yesterday").is_err());
     }

@@ -1,1 +1,100 @@
-//! TODO
+//! Placeholder until the codec lands; every call fails with a clear error.
+
+use super::*;
+use crate::value::{De, Ser};
+
+pub struct AwsQuery;
+
+impl Codec for AwsQuery {
+    fn serialize(
+        &self,
+        s: &Service,
+        o: &Operation,
+        _: Option<&dyn Ser>,
+        _: &SerializeOptions<'_>,
+    ) -> Result<HttpRequest, SerializeError> {
+        Err(SerializeError::new(
+            s.name,
+            o.name,
+            "codec AwsQuery not implemented yet",
+        ))
+    }
+    fn deserialize(
+        &self,
+        _: &Service,
+        _: &Operation,
+        _: &HttpResponse,
+        _: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        Err(DeserializeError::new(
+            "",
+            "codec AwsQuery not implemented yet",
+        ))
+    }
+    fn error_info(&self, _: &Service, r: &HttpResponse) -> ErrorInfo {
+        ErrorInfo {
+            status: r.status,
+            ..Default::default()
+        }
+    }
+    fn deserialize_error(
+        &self,
+        _: &Service,
+        _: ShapeId,
+        _: &HttpResponse,
+        _: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        Err(DeserializeError::new(
+            "",
+            "codec AwsQuery not implemented yet",
+        ))
+    }
+}
+
+pub struct Ec2Query;
+
+impl Codec for Ec2Query {
+    fn serialize(
+        &self,
+        s: &Service,
+        o: &Operation,
+        _: Option<&dyn Ser>,
+        _: &SerializeOptions<'_>,
+    ) -> Result<HttpRequest, SerializeError> {
+        Err(SerializeError::new(
+            s.name,
+            o.name,
+            "codec Ec2Query not implemented yet",
+        ))
+    }
+    fn deserialize(
+        &self,
+        _: &Service,
+        _: &Operation,
+        _: &HttpResponse,
+        _: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        Err(DeserializeError::new(
+            "",
+            "codec Ec2Query not implemented yet",
+        ))
+    }
+    fn error_info(&self, _: &Service, r: &HttpResponse) -> ErrorInfo {
+        ErrorInfo {
+            status: r.status,
+            ..Default::default()
+        }
+    }
+    fn deserialize_error(
+        &self,
+        _: &Service,
+        _: ShapeId,
+        _: &HttpResponse,
+        _: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        Err(DeserializeError::new(
+            "",
+            "codec Ec2Query not implemented yet",
+        ))
+    }
+}

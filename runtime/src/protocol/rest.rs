@@ -1,1 +1,1 @@
-//! TODO
+//! HTTP bindings shared by rest-json and rest-xml.
