@@ -4,13 +4,36 @@
 //! protocol codecs ([`protocol`]), the session, signing, HTTP and retries live
 //! here once.
 
+pub mod client;
+pub mod config;
+pub mod credentials;
 pub mod document;
+pub mod endpoint;
+pub mod env;
+pub mod error;
 pub mod model;
 pub mod protocol;
+pub mod retry;
 pub mod schema;
+pub mod session;
+pub mod sign;
 pub mod time;
+pub mod transport;
 pub mod value;
 
+use std::future::Future;
+use std::pin::Pin;
+
 pub use bytes::Bytes;
+pub use client::{Client, ClientConfig};
+pub use credentials::{Credentials, ProvideCredentials};
 pub use document::Document;
+pub use error::{
+    ConfigError, CredentialsError, EndpointError, Error, OperationError, RawServiceError,
+    ResponseError, ServiceFailure, TimeoutError, TransportError, UnhandledError,
+};
+pub use session::{Session, SessionBuilder};
 pub use time::DateTime;
+
+/// A boxed, `Send` future: what [`Client::call`] and credential providers return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

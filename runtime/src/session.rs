@@ -1,0 +1,423 @@
+//! A session: one resolved profile, region, credential chain and HTTP
+//! connection pool, shared by every client made from it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{Profile, SharedConfig};
+use crate::credentials::{
+    Credentials, CredentialsChain, EnvProvider, ProfileProvider, ProvideCredentials, StaticProvider,
+};
+use crate::env::Env;
+use crate::error::ConfigError;
+
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Settings and connections shared by clients. Cheap to clone.
+#[derive(Clone)]
+pub struct Session {
+    pub(crate) inner: Arc<SessionInner>,
+}
+
+pub(crate) struct SessionInner {
+    pub env: Env,
+    pub profile_name: String,
+    pub profile: Profile,
+    pub shared: Arc<SharedConfig>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub max_attempts: Option<u32>,
+    pub credentials: Arc<dyn ProvideCredentials>,
+    pub http: Option<reqwest::Client>,
+    /// A configuration problem [`Session::new`] could not report; every call
+    /// made with this session fails with it.
+    pub deferred: Option<ConfigError>,
+}
+
+impl Session {
+    /// A session from the environment and the shared config files. Never
+    /// fails: a broken config file or unknown profile surfaces as an error on
+    /// the first call. Use [`Session::builder`] to see such errors up front.
+    pub fn new() -> Session {
+        SessionBuilder::default().build_lenient().0
+    }
+
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// The region clients use unless their [`ClientConfig`](crate::ClientConfig) sets one.
+    pub fn region(&self) -> Option<String> {
+        self.inner.region.clone()
+    }
+
+    pub fn profile_name(&self) -> Option<String> {
+        Some(self.inner.profile_name.clone())
+    }
+
+    /// The configuration error this session defers to call time, if any.
+    pub fn config_error(&self) -> Option<&ConfigError> {
+        self.inner.deferred.as_ref()
+    }
+
+    /// Resolves credentials now, through the session's provider chain.
+    pub async fn credentials(&self) -> Result<Credentials, crate::error::CredentialsError> {
+        if let Some(e) = &self.inner.deferred {
+            return Err(e.clone().into());
+        }
+        self.inner.credentials.provide_credentials().await
+    }
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session::new()
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.inner;
+        f.debug_struct("Session")
+            .field("profile_name", &s.profile_name)
+            .field("region", &s.region)
+            .field("endpoint_url", &s.endpoint_url)
+            .field("credentials", &s.credentials)
+            .field("deferred", &s.deferred)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Session`]; every setting left out comes from the environment
+/// or the shared config files.
+#[derive(Default)]
+pub struct SessionBuilder {
+    profile_name: Option<String>,
+    region: Option<String>,
+    credentials: Option<Credentials>,
+    provider: Option<Arc<dyn ProvideCredentials>>,
+    endpoint_url: Option<String>,
+    env: Option<Env>,
+    connect_timeout: Option<Duration>,
+}
+
+impl SessionBuilder {
+    /// The profile to use (else `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, `default`).
+    pub fn profile_name(mut self, name: impl Into<String>) -> Self {
+        self.profile_name = Some(name.into());
+        self
+    }
+
+    /// The region (else `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Fixed credentials, used before any other source.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Replaces the whole credential chain with a custom provider.
+    pub fn credentials_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// An endpoint URL for every client of this session (e.g. `http://localhost:5000` for moto).
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Reads settings from `env` instead of the process environment.
+    pub fn env(mut self, env: Env) -> Self {
+        self.env = Some(env);
+        self
+    }
+
+    /// How long to wait for a TCP/TLS connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    pub fn build(self) -> Result<Session, ConfigError> {
+        match self.build_lenient() {
+            (_, Some(e)) => Err(e),
+            (session, None) => Ok(session),
+        }
+    }
+
+    /// Builds with whatever could be loaded, plus the first problem found.
+    fn build_lenient(self) -> (Session, Option<ConfigError>) {
+        let env = self.env.unwrap_or_else(Env::process);
+        let mut problem = None;
+        let shared = match SharedConfig::load(&env) {
+            Ok(shared) => shared,
+            Err(e) => {
+                problem.get_or_insert(e);
+                SharedConfig::empty(&env)
+            }
+        };
+        let shared = Arc::new(shared);
+
+        let chosen = self
+            .profile_name
+            .or_else(|| env.get("AWS_PROFILE"))
+            .or_else(|| env.get("AWS_DEFAULT_PROFILE"));
+        let profile_name = chosen.clone().unwrap_or_else(|| "default".to_owned());
+        // A profile asked for by name must exist; the implicit `default` need not.
+        if chosen.is_some() && problem.is_none() && !shared.has_profile(&profile_name) {
+            problem = Some(ConfigError::ProfileNotFound {
+                profile: profile_name.clone(),
+                config_file: shared.config_file.clone(),
+                credentials_file: shared.credentials_file.clone(),
+            });
+        }
+        let profile = shared.profile(&profile_name);
+
+        let region = self
+            .region
+            .or_else(|| env.get("AWS_REGION"))
+            .or_else(|| env.get("AWS_DEFAULT_REGION"))
+            .or_else(|| profile.get("region").map(str::to_owned));
+
+        let max_attempts = match max_attempts(&env, &profile) {
+            Ok(n) => n,
+            Err(e) => {
+                problem.get_or_insert(e);
+                None
+            }
+        };
+
+        let credentials: Arc<dyn ProvideCredentials> = match (self.provider, self.credentials) {
+            (Some(p), _) => p,
+            (None, explicit) => {
+                let mut chain =
+                    CredentialsChain::new(profile_name.clone(), shared.credentials_file.clone());
+                if let Some(c) = explicit {
+                    chain = chain.with(Arc::new(StaticProvider(c)));
+                }
+                Arc::new(
+                    chain
+                        .with(Arc::new(EnvProvider::new(env.clone())))
+                        .with(Arc::new(ProfileProvider::new(
+                            profile_name.clone(),
+                            shared.clone(),
+                        ))),
+                )
+            }
+        };
+
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            // AWS answers redirects only with errors worth seeing (S3 301 PermanentRedirect).
+            .redirect(reqwest::redirect::Policy::none())
+            .build();
+        let http = match http {
+            Ok(c) => Some(c),
+            Err(e) => {
+                problem.get_or_insert(ConfigError::Http(e.to_string()));
+                None
+            }
+        };
+
+        let session = Session {
+            inner: Arc::new(SessionInner {
+                env,
+                profile_name,
+                profile,
+                shared,
+                region,
+                endpoint_url: self.endpoint_url,
+                max_attempts,
+                credentials,
+                http,
+                deferred: problem.clone(),
+            }),
+        };
+        (session, problem)
+    }
+}
+
+/// `AWS_MAX_ATTEMPTS`, else the profile's `max_attempts`.
+fn max_attempts(env: &Env, profile: &Profile) -> Result<Option<u32>, ConfigError> {
+    let (value, source) = match env.get("AWS_MAX_ATTEMPTS") {
+        Some(v) => (v, "AWS_MAX_ATTEMPTS"),
+        None => match profile.get("max_attempts") {
+            Some(v) => (v.to_owned(), "profile max_attempts"),
+            None => return Ok(None),
+        },
+    };
+    match value.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(ConfigError::InvalidValue {
+            key: "max_attempts".into(),
+            value,
+            source_name: source.into(),
+            message: "expected a whole number of at least 1".into(),
+        }),
+    }
+}
+
+impl fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("profile_name", &self.profile_name)
+            .field("region", &self.region)
+            .field("credentials", &self.credentials)
+            .field("endpoint_url", &self.endpoint_url)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn tmp_dir(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("boto-rs-session-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn write(dir: &std::path::Path, file: &str, text: &str) -> String {
+        let path = dir.join(file);
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    fn env_with_files(name: &str, config: &str, creds: &str, extra: &[(&str, &str)]) -> Env {
+        let dir = tmp_dir(name);
+        let mut vars = vec![
+            ("AWS_CONFIG_FILE".to_owned(), write(&dir, "config", config)),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+                write(&dir, "credentials", creds),
+            ),
+        ];
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Env::from_vars(vars)
+    }
+
+    const CONFIG: &str =
+        "[default]\nregion = us-west-1\n[profile dev]\nregion = eu-central-1\nmax_attempts = 7\n";
+
+    #[test]
+    fn region_precedence() {
+        let env = env_with_files("region", CONFIG, "", &[]);
+        let s = Session::builder().env(env.clone()).build().unwrap();
+        assert_eq!(s.region().as_deref(), Some("us-west-1"));
+        assert_eq!(s.profile_name().as_deref(), Some("default"));
+
+        let s = Session::builder()
+            .env(env.clone())
+            .profile_name("dev")
+            .build()
+            .unwrap();
+        assert_eq!(s.region().as_deref(), Some("eu-central-1"));
+        assert_eq!(s.inner.max_attempts, Some(7));
+
+        let env = env_with_files(
+            "region2",
+            CONFIG,
+            "",
+            &[("AWS_DEFAULT_REGION", "ap-south-1"), ("AWS_PROFILE", "dev")],
+        );
+        let s = Session::builder().env(env.clone()).build().unwrap();
+        assert_eq!(s.region().as_deref(), Some("ap-south-1"));
+        assert_eq!(s.profile_name().as_deref(), Some("dev"));
+
+        let env = env_with_files(
+            "region3",
+            CONFIG,
+            "",
+            &[
+                ("AWS_DEFAULT_REGION", "ap-south-1"),
+                ("AWS_REGION", "sa-east-1"),
+            ],
+        );
+        let s = Session::builder().env(env.clone()).build().unwrap();
+        assert_eq!(s.region().as_deref(), Some("sa-east-1"));
+        let s = Session::builder()
+            .env(env)
+            .region("us-east-2")
+            .build()
+            .unwrap();
+        assert_eq!(s.region().as_deref(), Some("us-east-2"));
+    }
+
+    #[test]
+    fn unknown_profile_is_an_error_but_new_never_panics() {
+        let env = env_with_files("missing", CONFIG, "", &[("AWS_PROFILE", "nope")]);
+        let e = Session::builder().env(env.clone()).build().unwrap_err();
+        assert!(matches!(e, ConfigError::ProfileNotFound { .. }), "{e}");
+        assert!(e.to_string().contains("`nope`"), "{e}");
+        let (s, problem) = Session::builder().env(env).build_lenient();
+        assert!(problem.is_some());
+        assert!(s.config_error().is_some());
+    }
+
+    #[test]
+    fn broken_file_is_reported() {
+        let env = env_with_files("broken", "[default]\nthis is not ini\n", "", &[]);
+        let e = Session::builder().env(env).build().unwrap_err();
+        assert!(e.to_string().contains(":2:"), "{e}");
+    }
+
+    #[test]
+    fn bad_max_attempts() {
+        let env = env_with_files("attempts", CONFIG, "", &[("AWS_MAX_ATTEMPTS", "zero")]);
+        let e = Session::builder().env(env).build().unwrap_err();
+        assert!(e.to_string().contains("AWS_MAX_ATTEMPTS"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn credentials_precedence() {
+        let creds = "[default]\naws_access_key_id = FILE\naws_secret_access_key = f\n";
+        let env = env_with_files(
+            "creds",
+            CONFIG,
+            creds,
+            &[("AWS_ACCESS_KEY_ID", "ENV"), ("AWS_SECRET_ACCESS_KEY", "e")],
+        );
+        let s = Session::builder().env(env.clone()).build().unwrap();
+        assert_eq!(s.credentials().await.unwrap().access_key_id, "ENV");
+        let s = Session::builder()
+            .env(env)
+            .credentials(Credentials::new("CODE", "c", None))
+            .build()
+            .unwrap();
+        assert_eq!(s.credentials().await.unwrap().access_key_id, "CODE");
+        let env = env_with_files("creds2", CONFIG, creds, &[]);
+        let s = Session::builder().env(env).build().unwrap();
+        assert_eq!(s.credentials().await.unwrap().access_key_id, "FILE");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let s = Session::builder()
+            .env(Env::from_vars::<&str, &str>([]))
+            .credentials(Credentials::new(
+                "AKID",
+                "SUPERSECRET",
+                Some("SESSIONTOKEN".into()),
+            ))
+            .build()
+            .unwrap();
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("SUPERSECRET") && !shown.contains("SESSIONTOKEN"),
+            "{shown}"
+        );
+    }
+}
