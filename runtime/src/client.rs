@@ -141,11 +141,14 @@ impl Client {
         input: Option<&'a (dyn Ser + Sync)>,
         output: &'a mut (dyn De + Send),
     ) -> BoxFuture<'a, Result<(), Error<RawServiceError>>> {
-        Box::pin(self.call_inner(operation, input, output))
+        let codec = protocol::codec(self.inner.service.metadata.protocol);
+        Box::pin(self.call_with_codec(codec, operation, input, output))
     }
 
-    async fn call_inner(
+    /// [`Client::call`] with the codec given (tests use a stand-in codec).
+    async fn call_with_codec(
         &self,
+        codec: &'static dyn protocol::Codec,
         operation: &'static Operation,
         input: Option<&(dyn Ser + Sync)>,
         output: &mut (dyn De + Send),
@@ -160,7 +163,6 @@ impl Client {
                 ConfigError::Http("no HTTP client".into()),
             )));
         };
-        let codec = protocol::codec(service.metadata.protocol);
         let request = {
             let token = || uuid::Uuid::new_v4().to_string();
             let options = SerializeOptions {
@@ -392,4 +394,484 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
         .iter()
         .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+    use crate::schema::Metadata;
+    use std::io::Read;
+
+    static S3: Service = Service {
+        name: "s3",
+        metadata: Metadata {
+            endpoint_prefix: "s3",
+            signing_name: "s3",
+            service_id: "S3",
+            protocol: crate::schema::Protocol::RestXml,
+            ..Metadata::DEFAULT
+        },
+        shapes: &[],
+        operations: &[],
+    };
+    static GLACIER: Service = Service {
+        name: "glacier",
+        metadata: Metadata {
+            endpoint_prefix: "glacier",
+            api_version: "2012-06-01",
+            service_id: "Glacier",
+            ..Metadata::DEFAULT
+        },
+        shapes: &[],
+        operations: &[],
+    };
+    static PUT: Operation = Operation {
+        name: "DeleteObjects",
+        http_method: "POST",
+        checksum_required: true,
+        ..Operation::DEFAULT
+    };
+    static COMPRESSED: Operation = Operation {
+        name: "PutMetricData",
+        request_compression: &["gzip"],
+        ..Operation::DEFAULT
+    };
+
+    fn session(vars: &[(&str, &str)]) -> Session {
+        Session::builder()
+            .env(Env::from_vars(vars.iter().copied()))
+            .region("us-west-2")
+            .credentials(Credentials::new("AKID", "SECRET", None))
+            .build()
+            .unwrap()
+    }
+
+    fn request(uri: &str, body: &'static [u8]) -> HttpRequest {
+        let mut r = HttpRequest::new(http::Method::POST, uri);
+        r.body = Bytes::from_static(body);
+        r
+    }
+
+    #[test]
+    fn s3_virtual_host_md5_and_signing() {
+        let client = Client::new(&session(&[]), &S3);
+        let endpoint = client.endpoint().unwrap();
+        assert_eq!(endpoint.url, "https://s3.us-west-2.amazonaws.com");
+        let p = client
+            .prepare(&PUT, request("/my-bucket?delete", b"<Delete/>"), &endpoint)
+            .unwrap();
+        assert_eq!(
+            p.url,
+            "https://my-bucket.s3.us-west-2.amazonaws.com/?delete"
+        );
+        let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(b"<Delete/>"));
+        assert_eq!(p.headers["content-md5"], md5.as_str());
+        assert_eq!(p.headers["content-length"], "9");
+        assert!(p.headers["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("boto-rs/"));
+
+        let http = reqwest::Client::new();
+        let creds = Credentials::new("AKID", "SECRET", None);
+        let signed = p.build(&http, Some(&creds), &endpoint, &S3).unwrap();
+        let auth = signed.headers()["authorization"].to_str().unwrap();
+        assert!(auth.contains("/us-west-2/s3/aws4_request"), "{auth}");
+        assert!(signed.headers().contains_key("x-amz-content-sha256"));
+        assert_eq!(
+            signed.url().as_str(),
+            "https://my-bucket.s3.us-west-2.amazonaws.com/?delete"
+        );
+
+        let unsigned = p.build(&http, None, &endpoint, &S3).unwrap();
+        assert!(!unsigned.headers().contains_key("authorization"));
+    }
+
+    #[test]
+    fn s3_path_style_when_forced_or_local() {
+        let config = ClientConfig {
+            force_path_style: Some(true),
+            ..ClientConfig::default()
+        };
+        let client = Client::with_config(&session(&[]), &S3, config);
+        let endpoint = client.endpoint().unwrap();
+        let p = client
+            .prepare(&PUT, request("/b-1/k", b""), &endpoint)
+            .unwrap();
+        assert_eq!(p.url, "https://s3.us-west-2.amazonaws.com/b-1/k");
+
+        let client = Client::new(
+            &session(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")]),
+            &S3,
+        );
+        let endpoint = client.endpoint().unwrap();
+        let p = client
+            .prepare(&PUT, request("/b-1/k", b""), &endpoint)
+            .unwrap();
+        assert_eq!(p.url, "http://127.0.0.1:5000/b-1/k");
+    }
+
+    #[test]
+    fn endpoint_url_precedence() {
+        let env = [
+            ("AWS_ENDPOINT_URL", "http://env:1"),
+            ("AWS_ENDPOINT_URL_S3", "http://env-s3:2"),
+        ];
+        let s = session(&env);
+        assert_eq!(
+            Client::new(&s, &S3).endpoint().unwrap().url,
+            "http://env-s3:2"
+        );
+        assert_eq!(
+            Client::new(&s, &GLACIER).endpoint().unwrap().url,
+            "http://env:1"
+        );
+        let s = Session::builder()
+            .env(Env::from_vars(env))
+            .region("eu-west-1")
+            .endpoint_url("http://session:3")
+            .build()
+            .unwrap();
+        assert_eq!(
+            Client::new(&s, &S3).endpoint().unwrap().url,
+            "http://session:3"
+        );
+        let config = ClientConfig {
+            endpoint_url: Some("http://client:4".into()),
+            region: Some("ap-south-1".into()),
+            ..ClientConfig::default()
+        };
+        let e = Client::with_config(&s, &S3, config).endpoint().unwrap();
+        assert_eq!(e.url, "http://client:4");
+        assert_eq!(e.signing_region, "ap-south-1");
+    }
+
+    #[test]
+    fn host_prefix_and_glacier_header() {
+        let client = Client::new(&session(&[]), &GLACIER);
+        let endpoint = client.endpoint().unwrap();
+        let mut r = request("/-/vaults", b"");
+        r.host_prefix = Some("data-".into());
+        let p = client.prepare(&Operation::DEFAULT, r, &endpoint).unwrap();
+        assert_eq!(
+            p.url,
+            "https://data-glacier.us-west-2.amazonaws.com/-/vaults"
+        );
+        assert_eq!(p.headers["x-amz-glacier-version"], "2012-06-01");
+        let signed = p
+            .build(
+                &reqwest::Client::new(),
+                Some(&Credentials::new("A", "S", None)),
+                &endpoint,
+                &GLACIER,
+            )
+            .unwrap();
+        assert!(signed.headers().contains_key("x-amz-content-sha256"));
+    }
+
+    #[test]
+    fn gzip_large_bodies_only() {
+        let client = Client::new(&session(&[]), &GLACIER);
+        let endpoint = client.endpoint().unwrap();
+        let small = client
+            .prepare(&COMPRESSED, request("/", b"Action=x"), &endpoint)
+            .unwrap();
+        assert!(!small.headers.contains_key("content-encoding"));
+
+        let big: &'static [u8] = Box::leak(vec![b'a'; 20_000].into_boxed_slice());
+        let p = client
+            .prepare(&COMPRESSED, request("/", big), &endpoint)
+            .unwrap();
+        assert_eq!(p.headers["content-encoding"], "gzip");
+        assert_eq!(
+            p.headers["content-length"],
+            p.body.len().to_string().as_str()
+        );
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&p.body[..])
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, big);
+    }
+
+    #[tokio::test]
+    async fn deferred_config_error_surfaces_at_call_time() {
+        let s = Session::builder()
+            .env(Env::from_vars([
+                ("AWS_PROFILE", "missing"),
+                ("AWS_CONFIG_FILE", "/nonexistent/c"),
+            ]))
+            .build_lenient_for_tests();
+        let client = Client::new(&s, &S3);
+        let mut out = String::new();
+        let err = client.call(&PUT, None, &mut out).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Credentials(CredentialsError::Config(
+                    ConfigError::ProfileNotFound { .. }
+                ))
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("`missing`"), "{err}");
+    }
+
+    /// A stand-in codec: the body is the output string; error bodies are the code.
+    struct TextCodec;
+
+    impl protocol::Codec for TextCodec {
+        fn serialize(
+            &self,
+            _: &Service,
+            op: &Operation,
+            _: Option<&dyn Ser>,
+            options: &SerializeOptions<'_>,
+        ) -> Result<HttpRequest, protocol::SerializeError> {
+            let mut r = HttpRequest::new(http::Method::POST, op.request_uri);
+            r.body = Bytes::from((options.idempotency_token)());
+            Ok(r)
+        }
+        fn deserialize(
+            &self,
+            _: &Service,
+            _: &Operation,
+            response: &HttpResponse,
+            output: &mut dyn De,
+        ) -> Result<(), protocol::DeserializeError> {
+            let text = String::from_utf8(response.body.to_vec())
+                .map_err(|e| protocol::DeserializeError::new("body", e.to_string()))?;
+            output
+                .set(crate::value::Scalar::Str(text))
+                .map_err(|e| protocol::DeserializeError::value("body", e))
+        }
+        fn error_info(&self, _: &Service, response: &HttpResponse) -> protocol::ErrorInfo {
+            protocol::ErrorInfo {
+                code: String::from_utf8_lossy(&response.body).into_owned(),
+                message: Some("from test server".into()),
+                request_id: request_id(&response.headers),
+                status: response.status,
+            }
+        }
+        fn deserialize_error(
+            &self,
+            _: &Service,
+            _: crate::schema::ShapeId,
+            _: &HttpResponse,
+            _: &mut dyn De,
+        ) -> Result<(), protocol::DeserializeError> {
+            Ok(())
+        }
+    }
+
+    static ERROR_SHAPES: [crate::schema::Shape; 1] = [crate::schema::Shape {
+        name: "NoSuchThing",
+        kind: crate::schema::ShapeKind::Structure(crate::schema::StructureShape {
+            error: Some(crate::schema::ErrorTraits {
+                code: None,
+                http_status: Some(404),
+                sender_fault: true,
+            }),
+            ..crate::schema::StructureShape::DEFAULT
+        }),
+        ..crate::schema::Shape::DEFAULT
+    }];
+    static LOCAL: Service = Service {
+        name: "local",
+        metadata: Metadata {
+            endpoint_prefix: "local",
+            service_id: "Local Test",
+            ..Metadata::DEFAULT
+        },
+        shapes: &ERROR_SHAPES,
+        operations: &[],
+    };
+    static GET_THING: Operation = Operation {
+        name: "GetThing",
+        request_uri: "/thing",
+        errors: &[0],
+        ..Operation::DEFAULT
+    };
+
+    #[derive(Debug, thiserror::Error)]
+    enum GetThingError {
+        #[error("no such thing")]
+        NoSuchThing,
+        #[error(transparent)]
+        Unhandled(crate::error::UnhandledError),
+    }
+
+    impl crate::error::OperationError for GetThingError {
+        fn from_raw(raw: &RawServiceError) -> Result<Self, protocol::DeserializeError> {
+            Ok(match raw.modeled() {
+                Some(0) => GetThingError::NoSuchThing,
+                _ => GetThingError::Unhandled(raw.unhandled()),
+            })
+        }
+    }
+
+    /// Answers each connection with the next (status, body); returns the URL
+    /// and a channel of the raw requests received.
+    async fn script_server(
+        replies: Vec<(u16, &'static str)>,
+    ) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            for (status, body) in replies {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                // Read the head, then as many body bytes as content-length says.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let complete = |buf: &[u8]| {
+                    let text = String::from_utf8_lossy(buf);
+                    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                        return false;
+                    };
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    body.len() >= length
+                };
+                while !complete(&buf) {
+                    match stream.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let len = buf.len();
+                let _ = tx.send(String::from_utf8_lossy(&buf[..len]).into_owned());
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nx-amzn-requestid: rid-{status}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes()).await;
+            }
+        });
+        (url, rx)
+    }
+
+    fn local_client(url: &str) -> Client {
+        let s = Session::builder()
+            .env(Env::from_vars([("AWS_ENDPOINT_URL_LOCAL_TEST", url)]))
+            .region("us-east-1")
+            .credentials(Credentials::new("AKID", "SECRET", Some("TOKEN".into())))
+            .build()
+            .unwrap();
+        let config = ClientConfig {
+            max_attempts: Some(3),
+            ..ClientConfig::default()
+        };
+        Client::with_config(&s, &LOCAL, config)
+    }
+
+    #[tokio::test]
+    async fn call_end_to_end_with_retry() {
+        let (url, mut requests) =
+            script_server(vec![(503, "ServiceUnavailable"), (200, "hello")]).await;
+        let client = local_client(&url);
+        let mut out = String::new();
+        client
+            .call_with_codec(&TextCodec, &GET_THING, None, &mut out)
+            .await
+            .unwrap();
+        assert_eq!(out, "hello");
+        let first = requests.recv().await.unwrap();
+        let second = requests.recv().await.unwrap();
+        let lower = second.to_lowercase();
+        assert!(lower.starts_with("post /thing http/1.1"), "{second}");
+        assert!(
+            lower.contains("authorization: aws4-hmac-sha256 credential=akid/"),
+            "{second}"
+        );
+        assert!(lower.contains("x-amz-security-token: token"), "{second}");
+        assert!(lower.contains("user-agent: boto-rs/"), "{second}");
+        // Each attempt is signed anew, with the same idempotency token in the body.
+        assert_eq!(
+            first.split("\r\n\r\n").nth(1),
+            second.split("\r\n\r\n").nth(1)
+        );
+    }
+
+    #[tokio::test]
+    async fn call_modeled_and_unhandled_errors() {
+        let (url, _requests) =
+            script_server(vec![(404, "NoSuchThing"), (400, "AccessDenied")]).await;
+        let client = local_client(&url);
+        let mut out = String::new();
+        let err = client
+            .call_with_codec(&TextCodec, &GET_THING, None, &mut out)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("NoSuchThing"));
+        assert_eq!(err.request_id(), Some("rid-404"));
+        assert_eq!(err.as_service_error().unwrap().modeled(), Some(0));
+        let typed = err.typed::<GetThingError>();
+        assert!(matches!(
+            typed.as_service_error(),
+            Some(GetThingError::NoSuchThing)
+        ));
+
+        let err = client
+            .call_with_codec(&TextCodec, &GET_THING, None, &mut out)
+            .await
+            .unwrap_err();
+        let typed = err.typed::<GetThingError>();
+        let Some(GetThingError::Unhandled(u)) = typed.as_service_error() else {
+            panic!("{typed:?}");
+        };
+        assert_eq!((u.code(), u.status()), ("AccessDenied", 400));
+        assert!(
+            typed
+                .to_string()
+                .contains("AccessDenied (HTTP 400): from test server"),
+            "{typed}"
+        );
+    }
+
+    #[tokio::test]
+    async fn call_without_credentials_says_how_to_set_them() {
+        let s = Session::builder()
+            .env(Env::from_vars([
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+                ("HOME", "/nonexistent"),
+            ]))
+            .region("us-east-1")
+            .build()
+            .unwrap();
+        let client = Client::new(&s, &LOCAL);
+        let mut out = String::new();
+        let err = client
+            .call_with_codec(&TextCodec, &GET_THING, None, &mut out)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Credentials(CredentialsError::NotFound { .. })),
+            "{err}"
+        );
+        assert!(err.to_string().contains("AWS_ACCESS_KEY_ID"), "{err}");
+    }
+
+    #[test]
+    fn client_is_send_sync_and_call_future_is_send() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Client>();
+        assert_send_sync::<Session>();
+        fn is_send<T: Send>(_: &T) {}
+        let client = Client::new(&session(&[]), &S3);
+        let mut out = String::new();
+        let input = String::from("x");
+        let fut = client.call(&PUT, Some(&input), &mut out);
+        is_send(&fut);
+    }
 }

@@ -79,8 +79,9 @@ impl IniFile {
             line,
             message,
         };
-        // (section, key -> raw value) in order; nested values resolved at the end.
-        let mut raw: Vec<(String, Vec<(String, String, usize)>)> = Vec::new();
+        // Sections in order, each with (key, raw value, line); nested values resolved at the end.
+        type Entries = Vec<(String, String, usize)>;
+        let mut raw: Vec<(String, Entries)> = Vec::new();
         // Whether an indented line continues the previous key's value.
         let mut in_key = false;
         for (i, line) in text.lines().enumerate() {

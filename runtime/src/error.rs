@@ -155,6 +155,11 @@ impl<E: std::error::Error + 'static> std::error::Error for ServiceFailure<E> {
 /// [`ErrorInfo`], which of the operation's modeled errors it is, and the
 /// response itself (to parse the exception's members on demand).
 pub struct RawServiceError {
+    // Boxed: keeps `Error<RawServiceError>` small on the happy path's stack.
+    inner: Box<RawInner>,
+}
+
+struct RawInner {
     service: &'static Service,
     operation: &'static Operation,
     info: ErrorInfo,
@@ -171,56 +176,58 @@ impl RawServiceError {
     ) -> RawServiceError {
         let modeled = protocol::find_error(service, operation, &info.code);
         RawServiceError {
-            service,
-            operation,
-            info,
-            modeled,
-            response,
+            inner: Box::new(RawInner {
+                service,
+                operation,
+                info,
+                modeled,
+                response,
+            }),
         }
     }
 
     pub fn info(&self) -> &ErrorInfo {
-        &self.info
+        &self.inner.info
     }
 
     /// Index in `operation.errors` of the modeled exception this response is.
     pub fn modeled(&self) -> Option<usize> {
-        self.modeled
+        self.inner.modeled
     }
 
     pub fn response(&self) -> &HttpResponse {
-        &self.response
+        &self.inner.response
     }
 
     pub fn operation(&self) -> &'static Operation {
-        self.operation
+        self.inner.operation
     }
 
     /// Reads the modeled exception's members into `T`.
     pub fn parse<T: De + Default>(&self) -> Result<T, DeserializeError> {
-        let index = self.modeled.ok_or_else(|| {
+        let index = self.inner.modeled.ok_or_else(|| {
             DeserializeError::new(
-                self.info.code.clone(),
+                self.inner.info.code.clone(),
                 format!(
                     "error code `{}` is not a modeled error of {}.{}",
-                    self.info.code, self.service.name, self.operation.name
+                    self.inner.info.code, self.inner.service.name, self.inner.operation.name
                 ),
             )
         })?;
-        let shape = *self.operation.errors.get(index).ok_or_else(|| {
+        let shape = *self.inner.operation.errors.get(index).ok_or_else(|| {
             DeserializeError::new(
-                self.info.code.clone(),
+                self.inner.info.code.clone(),
                 format!(
                     "{}.{} has no modeled error #{index}",
-                    self.service.name, self.operation.name
+                    self.inner.service.name, self.inner.operation.name
                 ),
             )
         })?;
         let mut value = T::default();
-        protocol::codec(self.service.metadata.protocol).deserialize_error(
-            self.service,
+        protocol::codec(self.inner.service.metadata.protocol).deserialize_error(
+            self.inner.service,
             shape,
-            &self.response,
+            &self.inner.response,
             &mut value,
         )?;
         Ok(value)
@@ -228,10 +235,10 @@ impl RawServiceError {
 
     pub fn unhandled(&self) -> UnhandledError {
         UnhandledError {
-            code: self.info.code.clone(),
-            message: self.info.message.clone(),
-            request_id: self.info.request_id.clone(),
-            status: self.info.status,
+            code: self.inner.info.code.clone(),
+            message: self.inner.info.message.clone(),
+            request_id: self.inner.info.request_id.clone(),
+            status: self.inner.info.status,
         }
     }
 }
@@ -240,22 +247,26 @@ impl fmt::Debug for RawServiceError {
     // The body is left out: it can be large and is available via `response()`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawServiceError")
-            .field("service", &self.service.name)
-            .field("operation", &self.operation.name)
-            .field("info", &self.info)
-            .field("modeled", &self.modeled)
+            .field("service", &self.inner.service.name)
+            .field("operation", &self.inner.operation.name)
+            .field("info", &self.inner.info)
+            .field("modeled", &self.inner.modeled)
             .finish()
     }
 }
 
 impl fmt::Display for RawServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{} failed: ", self.service.name, self.operation.name)?;
+        write!(
+            f,
+            "{}.{} failed: ",
+            self.inner.service.name, self.inner.operation.name
+        )?;
         write_info(
             f,
-            &self.info.code,
-            self.info.message.as_deref(),
-            self.info.status,
+            &self.inner.info.code,
+            self.inner.info.message.as_deref(),
+            self.inner.info.status,
         )
     }
 }

@@ -152,6 +152,12 @@ impl SessionBuilder {
         }
     }
 
+    /// What [`Session::new`] does: never fails, defers the first problem.
+    #[cfg(test)]
+    pub(crate) fn build_lenient_for_tests(self) -> Session {
+        self.build_lenient().0
+    }
+
     /// Builds with whatever could be loaded, plus the first problem found.
     fn build_lenient(self) -> (Session, Option<ConfigError>) {
         let env = self.env.unwrap_or_else(Env::process);
