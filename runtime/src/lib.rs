@@ -5,6 +5,7 @@
 //! here once.
 
 pub mod document;
+pub mod dynamic;
 pub mod model;
 pub mod protocol;
 pub mod schema;
