@@ -28,7 +28,11 @@ const BOTOCORE_FILES: &[(&str, bool)] = &[
 ];
 
 /// Service-independent files at the top of botocore's data folder.
-const SHARED_FILES: &[&str] = &["partitions.json", "_retry.json", "sdk-default-configuration.json"];
+const SHARED_FILES: &[&str] = &[
+    "partitions.json",
+    "_retry.json",
+    "sdk-default-configuration.json",
+];
 
 const USAGE: &str = "usage: cargo xtask models import [--from DIR]... [--botocore-version V] \
                      [--boto3-version V] [--models DIR] [SERVICE...]";
@@ -123,7 +127,8 @@ impl Source {
 fn read_version(package_dir: &Path) -> Result<Option<String>> {
     let init = package_dir.join("__init__.py");
     if init.is_file() {
-        let text = fs::read_to_string(&init).with_context(|| format!("reading {}", init.display()))?;
+        let text =
+            fs::read_to_string(&init).with_context(|| format!("reading {}", init.display()))?;
         for line in text.lines() {
             if let Some(rest) = line.trim().strip_prefix("__version__") {
                 let v = rest.trim_start().trim_start_matches('=').trim();
@@ -136,7 +141,8 @@ fn read_version(package_dir: &Path) -> Result<Option<String>> {
     }
     let file = package_dir.join("VERSION");
     if file.is_file() {
-        let text = fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        let text =
+            fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
         if let Some(v) = text.lines().next().map(str::trim).filter(|v| !v.is_empty()) {
             return Ok(Some(v.to_string()));
         }
@@ -165,7 +171,10 @@ fn installed_sources() -> Result<Vec<PathBuf>> {
 }
 
 fn import(args: &ImportArgs) -> Result<()> {
-    let models = args.models.clone().unwrap_or_else(|| crate::root().join("models"));
+    let models = args
+        .models
+        .clone()
+        .unwrap_or_else(|| crate::root().join("models"));
     let manifest_path = models.join("manifest.json");
     let old = if manifest_path.is_file() {
         Some(Manifest::read(&manifest_path)?)
@@ -178,33 +187,57 @@ fn import(args: &ImportArgs) -> Result<()> {
     } else {
         args.from.clone()
     };
-    let sources = dirs.iter().map(|d| Source::open(d)).collect::<Result<Vec<_>>>()?;
+    let sources = dirs
+        .iter()
+        .map(|d| Source::open(d))
+        .collect::<Result<Vec<_>>>()?;
     let of = |p: Package| sources.iter().filter(move |s| s.package == p);
     if of(Package::Botocore).next().is_none() {
         bail!(
             "no botocore data folder among --from {}: give the folder holding partitions.json \
              and one folder per service (botocore/data)",
-            dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
 
     let mut manifest = old.clone().unwrap_or_default();
-    manifest.botocore = pick_version(Package::Botocore, &args.botocore_version, of(Package::Botocore))?;
+    manifest.botocore = pick_version(
+        Package::Botocore,
+        &args.botocore_version,
+        of(Package::Botocore),
+    )?;
     if of(Package::Boto3).next().is_some() {
-        manifest.boto3 = Some(pick_version(Package::Boto3, &args.boto3_version, of(Package::Boto3))?);
+        manifest.boto3 = Some(pick_version(
+            Package::Boto3,
+            &args.boto3_version,
+            of(Package::Boto3),
+        )?);
     } else {
         eprintln!("note: no boto3 data folder given; resources-1.json files are not imported");
     }
 
     let services: Vec<String> = if args.services.is_empty() {
-        let known: Vec<String> = old.map(|m| m.services.into_keys().collect()).unwrap_or_default();
+        let known: Vec<String> = old
+            .map(|m| m.services.into_keys().collect())
+            .unwrap_or_default();
         if known.is_empty() {
-            bail!("no services named and {} lists none; {USAGE}", manifest_path.display());
+            bail!(
+                "no services named and {} lists none; {USAGE}",
+                manifest_path.display()
+            );
         }
         known
     } else {
         args.services.clone()
     };
+
+    // Find every service before writing anything, so a typo leaves models/ untouched.
+    for service in &services {
+        find_service_dir(service, of(Package::Botocore))?;
+    }
 
     fs::create_dir_all(&models).with_context(|| format!("creating {}", models.display()))?;
     manifest.shared.clear();
@@ -217,7 +250,11 @@ fn import(args: &ImportArgs) -> Result<()> {
     for service in &services {
         let entry = import_service(service, &models, of(Package::Botocore), of(Package::Boto3))
             .with_context(|| format!("importing service {service:?}"))?;
-        println!("{service}: {} ({} files)", entry.api_version, entry.files.len());
+        println!(
+            "{service}: {} ({} files)",
+            entry.api_version,
+            entry.files.len()
+        );
         manifest.services.insert(service.clone(), entry);
     }
 
@@ -268,7 +305,10 @@ fn find_shared<'a>(
         }
         looked.push(s.dir.join(name).display().to_string());
     }
-    bail!("shared file {name} not found; looked at {}", looked.join(", "))
+    bail!(
+        "shared file {name} not found; looked at {}",
+        looked.join(", ")
+    )
 }
 
 fn import_service<'a>(
@@ -277,29 +317,15 @@ fn import_service<'a>(
     botocore: impl Iterator<Item = &'a Source>,
     boto3: impl Iterator<Item = &'a Source>,
 ) -> Result<ServiceEntry> {
-    if service.is_empty() || service.contains(['/', '\\']) || service.starts_with('.') {
-        bail!("{service:?} is not a service name");
-    }
-    let mut looked = Vec::new();
-    let mut found = None;
-    for s in botocore {
-        let dir = s.dir.join(service);
-        if dir.is_dir() {
-            found = Some(dir);
-            break;
-        }
-        looked.push(dir.display().to_string());
-    }
-    let Some(service_dir) = found else {
-        bail!("no botocore model folder for {service:?}; looked at {}", looked.join(", "));
-    };
+    let service_dir = find_service_dir(service, botocore)?;
     let api_version = newest_api_version(&service_dir)?;
     let version_dir = service_dir.join(&api_version);
 
     // Replace the whole service folder: older api versions and stale files go away.
     let out_service = models.join(service);
     if out_service.exists() {
-        fs::remove_dir_all(&out_service).with_context(|| format!("removing {}", out_service.display()))?;
+        fs::remove_dir_all(&out_service)
+            .with_context(|| format!("removing {}", out_service.display()))?;
     }
     let out_dir = out_service.join(&api_version);
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
@@ -317,7 +343,9 @@ fn import_service<'a>(
         };
         let extras = version_dir.join(format!("{stem}.sdk-extras.json"));
         let (bytes, path) = if extras.is_file() {
-            entry.sdk_extras_merged.push(format!("{stem}.sdk-extras.json"));
+            entry
+                .sdk_extras_merged
+                .push(format!("{stem}.sdk-extras.json"));
             (merge_extras(&bytes, &path, &extras)?, path)
         } else {
             (bytes, path)
@@ -348,10 +376,34 @@ fn import_service<'a>(
     Ok(entry)
 }
 
+/// `<data>/<service>` in the first botocore folder that has it.
+fn find_service_dir<'a>(
+    service: &str,
+    botocore: impl Iterator<Item = &'a Source>,
+) -> Result<PathBuf> {
+    if service.is_empty() || service.contains(['/', '\\']) || service.starts_with('.') {
+        bail!("{service:?} is not a service name");
+    }
+    let mut looked = Vec::new();
+    for s in botocore {
+        let dir = s.dir.join(service);
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+        looked.push(dir.display().to_string());
+    }
+    bail!(
+        "no botocore model folder for {service:?}; looked at {}",
+        looked.join(", ")
+    )
+}
+
 /// The newest `YYYY-MM-DD` folder that holds a service model (dates sort as text).
 fn newest_api_version(service_dir: &Path) -> Result<String> {
     let mut versions = Vec::new();
-    for e in fs::read_dir(service_dir).with_context(|| format!("listing {}", service_dir.display()))? {
+    for e in
+        fs::read_dir(service_dir).with_context(|| format!("listing {}", service_dir.display()))?
+    {
         let e = e.with_context(|| format!("listing {}", service_dir.display()))?;
         let p = e.path();
         let has_model = p.join("service-2.json").is_file() || p.join("service-2.json.gz").is_file();
@@ -360,9 +412,12 @@ fn newest_api_version(service_dir: &Path) -> Result<String> {
         }
     }
     versions.sort();
-    versions
-        .pop()
-        .with_context(|| format!("no api version folder with service-2.json(.gz) in {}", service_dir.display()))
+    versions.pop().with_context(|| {
+        format!(
+            "no api version folder with service-2.json(.gz) in {}",
+            service_dir.display()
+        )
+    })
 }
 
 /// Reads `<dir>/<stem>.json`, or decompresses `<dir>/<stem>.json.gz`.
@@ -426,7 +481,10 @@ fn write_json(dest: &Path, bytes: &[u8], from: &Path) -> Result<String> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -453,14 +511,24 @@ impl Manifest {
         let str_map = |v: Option<&Value>, what: &str| -> Result<BTreeMap<String, String>> {
             let mut out = BTreeMap::new();
             for (k, v) in v.and_then(Value::as_object).ok_or_else(|| bad(what))? {
-                let s = v.as_str().ok_or_else(|| bad(&format!("{what}.{k} is not a string")))?;
+                let s = v
+                    .as_str()
+                    .ok_or_else(|| bad(&format!("{what}.{k} is not a string")))?;
                 out.insert(k.clone(), s.to_string());
             }
             Ok(out)
         };
-        let version = |pkg: &str| v.pointer(&format!("/{pkg}/version")).and_then(Value::as_str).map(str::to_string);
+        let version = |pkg: &str| {
+            v.pointer(&format!("/{pkg}/version"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let mut services = BTreeMap::new();
-        for (name, s) in v.get("services").and_then(Value::as_object).ok_or_else(|| bad("no services object"))? {
+        for (name, s) in v
+            .get("services")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("no services object"))?
+        {
             let api_version = s
                 .get("api_version")
                 .and_then(Value::as_str)
@@ -490,7 +558,11 @@ impl Manifest {
     /// Keys are inserted in sorted order so the file is the same for the same inputs.
     fn to_json(&self) -> Value {
         let strings = |m: &BTreeMap<String, String>| -> Value {
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+            Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect(),
+            )
         };
         let version = |v: &str| {
             let mut m = Map::new();
@@ -523,7 +595,8 @@ impl Manifest {
     }
 
     fn write(&self, path: &Path) -> Result<()> {
-        let mut text = serde_json::to_string_pretty(&self.to_json()).context("serializing manifest")?;
+        let mut text =
+            serde_json::to_string_pretty(&self.to_json()).context("serializing manifest")?;
         text.push('\n');
         fs::write(path, text).with_context(|| format!("writing {}", path.display()))
     }
@@ -538,7 +611,11 @@ fn write_notice(path: &Path, m: &Manifest) -> Result<()> {
          Botocore\n\
          Copyright 2012-2022 Amazon.com, Inc. or its affiliates. All Rights Reserved.\n",
         botocore = m.botocore,
-        boto3 = m.boto3.as_ref().map(|v| format!(" and boto3 {v}")).unwrap_or_default(),
+        boto3 = m
+            .boto3
+            .as_ref()
+            .map(|v| format!(" and boto3 {v}"))
+            .unwrap_or_default(),
     );
     if m.boto3.is_some() {
         text.push_str("\nboto3\nCopyright 2013-2017 Amazon.com, Inc. or its affiliates. All Rights Reserved.\n");
@@ -553,8 +630,14 @@ mod tests {
     #[test]
     fn deep_merge_merges_objects_and_replaces_the_rest() {
         let mut base = serde_json::json!({"a": {"x": 1, "y": [1]}, "b": 2});
-        deep_merge(&mut base, &serde_json::json!({"a": {"y": [2], "z": 3}, "b": {"n": 1}}));
-        assert_eq!(base, serde_json::json!({"a": {"x": 1, "y": [2], "z": 3}, "b": {"n": 1}}));
+        deep_merge(
+            &mut base,
+            &serde_json::json!({"a": {"y": [2], "z": 3}, "b": {"n": 1}}),
+        );
+        assert_eq!(
+            base,
+            serde_json::json!({"a": {"x": 1, "y": [2], "z": 3}, "b": {"n": 1}})
+        );
     }
 
     #[test]
@@ -588,7 +671,11 @@ mod tests {
     fn reads_version_from_init_py() {
         let dir = std::env::temp_dir().join(format!("xtask-version-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("__init__.py"), "import os\n__version__ = '1.43.11'\n").unwrap();
+        fs::write(
+            dir.join("__init__.py"),
+            "import os\n__version__ = '1.43.11'\n",
+        )
+        .unwrap();
         assert_eq!(read_version(&dir).unwrap().as_deref(), Some("1.43.11"));
         fs::remove_dir_all(&dir).unwrap();
     }
