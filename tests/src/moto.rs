@@ -337,3 +337,22 @@ fn parse_response(raw: &[u8]) -> io::Result<RawResponse> {
         body: raw[split + 4..].to_vec(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_status_head_and_body() {
+        let r = parse_response(b"HTTP/1.1 404 NOT FOUND\r\nContent-Length: 2\r\n\r\nno").unwrap();
+        assert_eq!(r.status, 404);
+        assert!(r.head.contains("Content-Length"));
+        assert_eq!(r.body, b"no");
+    }
+
+    #[test]
+    fn rejects_a_truncated_response() {
+        assert!(parse_response(b"HTTP/1.1 200 OK\r\n").is_err());
+        assert!(parse_response(b"garbage\r\n\r\n").is_err());
+    }
+}

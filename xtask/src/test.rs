@@ -8,8 +8,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-/// The moto release the integration tests are written against.
-const MOTO_REQUIREMENT: &str = "moto[server]==5.2.1";
+/// The moto release the integration tests are written against, with the boto3/botocore release
+/// `models/` comes from (so `cargo xtask models import` without `--from` finds the same data).
+const PIP_REQUIREMENTS: &[&str] = &["moto[server]==5.2.1", "boto3==1.43.11", "botocore==1.43.11"];
 
 pub fn run(args: &[String]) -> Result<()> {
     let python = std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".to_string());
@@ -53,20 +54,19 @@ fn ensure_moto(python: &str) -> Result<()> {
     if moto_ready(python)? {
         return Ok(());
     }
-    let args = ["-m", "pip", "install", MOTO_REQUIREMENT];
-    step(&format!(
-        "moto server missing: running `{python} {}`",
-        args.join(" ")
-    ));
+    let mut args = vec!["-m", "pip", "install"];
+    args.extend(PIP_REQUIREMENTS);
+    let shown = format!("{python} {}", args.join(" "));
+    step(&format!("moto server missing: running `{shown}`"));
     let status = Command::new(python)
-        .args(args)
+        .args(&args)
         .status()
         .with_context(|| format!("running {python} -m pip"))?;
     if !status.success() {
-        bail!("`{python} -m pip install '{MOTO_REQUIREMENT}'` failed ({status})");
+        bail!("`{shown}` failed ({status})");
     }
     if !moto_ready(python)? {
-        bail!("installed {MOTO_REQUIREMENT} but `{python} -c 'import moto.server, flask, flask_cors'` still fails");
+        bail!("`{shown}` succeeded but `{python} -c 'import moto.server, flask, flask_cors'` still fails");
     }
     Ok(())
 }
