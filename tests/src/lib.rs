@@ -1,0 +1,3 @@
+//! Shared helpers for boto-rs integration tests (the test files live in `tests/tests/`).
+
+pub mod moto;
