@@ -202,7 +202,10 @@ fn host_prefix(
             ) {
                 return None;
             }
-            input?.value_struct()?.member(i)
+            match input?.value() {
+                ValueRef::Struct(v) => v.member(i),
+                _ => None,
+            }
         });
         match value.map(|v| v.value()) {
             Some(ValueRef::Str(v)) if is_host_label(v) => out.push_str(v),
@@ -232,20 +235,6 @@ fn is_host_label(v: &str) -> bool {
         && v.len() <= 63
         && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !v.starts_with('-')
-}
-
-/// The structure view of a value, if it is one.
-trait AsStruct {
-    fn value_struct(&self) -> Option<&dyn crate::value::StructSer>;
-}
-
-impl AsStruct for dyn Ser + '_ {
-    fn value_struct(&self) -> Option<&dyn crate::value::StructSer> {
-        match self.value() {
-            ValueRef::Struct(s) => Some(s),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! module walks the resulting tree along the schema. Unknown members are
 //! skipped; nulls leave a member or map entry absent and a list slot unset.
 
+use std::fmt::Write;
+
 use ciborium::Value;
 
 use crate::document::Document;
@@ -106,7 +108,7 @@ impl Reader<'_> {
                 out.init();
                 for (i, v) in items.iter().enumerate() {
                     let len = path.len();
-                    path.push_str(&format!("[{i}]"));
+                    let _ = write!(path, "[{i}]");
                     let slot = out
                         .push()
                         .map_err(|e| DeserializeError::value(path.as_str(), e))?;
@@ -130,7 +132,7 @@ impl Reader<'_> {
                         continue;
                     }
                     let len = path.len();
-                    path.push_str(&format!("[{k:?}]"));
+                    let _ = write!(path, "[{k:?}]");
                     let slot = out
                         .entry(k.clone())
                         .map_err(|e| DeserializeError::value(path.as_str(), e))?;

@@ -12,21 +12,61 @@ use crate::protocol::{SerializeError, SerializeOptions};
 use crate::schema::{Service, Shape, ShapeId, ShapeKind, StructureShape};
 use crate::value::{Ser, StructSer, ValueRef};
 
+/// One step of the path from the input shape to a value.
+#[derive(Clone, Copy)]
+enum Step<'p> {
+    Root(&'static str),
+    Member(&'static str),
+    Index(usize),
+    Key(&'p str),
+}
+
 /// Where a value sits, for errors: the structure and member that hold it,
-/// and the full path from the input shape.
+/// and the path from the input shape (rendered only when an error needs it).
 #[derive(Clone, Copy)]
 struct At<'p> {
     shape: &'static str,
     member: &'static str,
-    path: &'p str,
+    step: Step<'p>,
+    parent: Option<&'p At<'p>>,
 }
 
-impl At<'_> {
+impl<'p> At<'p> {
+    fn child(&'p self, step: Step<'p>) -> At<'p> {
+        At {
+            step,
+            parent: Some(self),
+            ..*self
+        }
+    }
+
+    fn path(&self) -> String {
+        let mut steps = vec![self.step];
+        let mut up = self.parent;
+        while let Some(at) = up {
+            steps.push(at.step);
+            up = at.parent;
+        }
+        let mut out = String::new();
+        for step in steps.iter().rev() {
+            match step {
+                Step::Root(name) => out.push_str(name),
+                Step::Member(name) => {
+                    out.push('.');
+                    out.push_str(name);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
+                Step::Key(k) => out.push_str(&format!("[{k:?}]")),
+            }
+        }
+        out
+    }
+
     fn err(&self, message: impl std::fmt::Display) -> SerializeError {
         SerializeError::new(
             self.shape,
             self.member,
-            format!("at {}: {message}", self.path),
+            format!("at {}: {message}", self.path()),
         )
     }
 }
@@ -65,7 +105,8 @@ impl<'a> Writer<'a> {
         let at = At {
             shape: s.name,
             member: "",
-            path: s.name,
+            step: Step::Root(s.name),
+            parent: None,
         };
         match input {
             Some(v) => self.value(shape, v, at),
@@ -113,8 +154,7 @@ impl<'a> Writer<'a> {
             (ShapeKind::List { member }, ValueRef::List(items)) => {
                 self.push(Header::Array(Some(items.len())))?;
                 for i in 0..items.len() {
-                    let path = format!("{}[{i}]", at.path);
-                    self.value(member.target, items.get(i), At { path: &path, ..at })?;
+                    self.value(member.target, items.get(i), at.child(Step::Index(i)))?;
                 }
                 Ok(())
             }
@@ -126,8 +166,7 @@ impl<'a> Writer<'a> {
                     if result.is_err() {
                         return;
                     }
-                    let path = format!("{}[{k:?}]", at.path);
-                    let at = At { path: &path, ..at };
+                    let at = at.child(Step::Key(k));
                     result = self
                         .map_key(key.target, k, at)
                         .and_then(|()| self.value(value.target, v, at));
@@ -211,11 +250,11 @@ impl<'a> Writer<'a> {
         }
         self.push(Header::Map(Some(count)))?;
         for (i, m) in st.members.iter().enumerate() {
-            let path = format!("{}.{}", at.path, m.name);
             let inner = At {
                 shape: shape.name,
                 member: m.name,
-                path: &path,
+                step: Step::Member(m.name),
+                parent: Some(&at),
             };
             match value.member(i) {
                 Some(v) => {

@@ -263,6 +263,7 @@ fn serialize_errors_name_shape_and_member() {
         (union_err.shape.as_str(), union_err.member.as_str()),
         ("In", "u")
     );
+    assert!(union_err.message.starts_with("at In.u:"), "{union_err}");
     let big_err = serialize(svc, "Op", json!({"big": "12x"})).expect_err("not a number");
     assert_eq!(
         (big_err.shape.as_str(), big_err.member.as_str()),
