@@ -351,3 +351,47 @@ fn error_codes_are_sanitized() {
         .insert("x-amzn-query-error", HeaderValue::from_static("NoFault"));
     assert_eq!(RpcV2Cbor.error_info(svc, &resp).code, "Foo");
 }
+
+/// Every botocore service that prefers rpc-v2-cbor: each operation sends a
+/// CBOR map (with its idempotency tokens filled) and reads an empty reply.
+#[test]
+fn every_cbor_service_operation_round_trips_empty() {
+    let services = [
+        ("arc-region-switch", "2022-07-26"),
+        ("cloudwatch", "2010-08-01"),
+        ("comprehendmedical", "2018-10-30"),
+        ("compute-optimizer-automation", "2025-09-22"),
+        ("compute-optimizer", "2019-11-01"),
+        ("gamelift", "2015-10-01"),
+        ("interconnect", "2022-07-26"),
+        ("marketplace-entitlement", "2017-01-11"),
+        ("snowball", "2016-06-30"),
+    ];
+    let token = || "token-1".to_owned();
+    let options = SerializeOptions {
+        idempotency_token: &token,
+    };
+    let mut tokens = 0;
+    for (name, version) in services {
+        let svc = service_from_botocore(name, version);
+        assert_eq!(svc.metadata.protocol, Protocol::RpcV2Cbor, "{name}");
+        for op in svc.operations {
+            let req = RpcV2Cbor
+                .serialize(svc, op, None, &options)
+                .unwrap_or_else(|e| panic!("{name} {}: {e}", op.name));
+            assert!(req.uri.ends_with(&format!("/operation/{}", op.name)));
+            if op.input.is_some() {
+                let C::Map(entries) = body(&req) else {
+                    panic!("{name} {}: body is not a map", op.name)
+                };
+                tokens += entries.len();
+            }
+            let mut out = DynValue::Empty;
+            RpcV2Cbor
+                .deserialize(svc, op, &response(200, &[0xbf, 0xff]), &mut out)
+                .unwrap_or_else(|e| panic!("{name} {}: {e}", op.name));
+        }
+    }
+    // Only auto-filled tokens appear in an empty input.
+    assert!(tokens > 0);
+}
