@@ -77,6 +77,20 @@ impl Reader<'_> {
                 set(out, path, Scalar::Document(doc))
             }
             (ShapeKind::Structure(st), Value::Map(entries)) => {
+                if st.union {
+                    let set = entries
+                        .iter()
+                        .filter(|(k, v)| {
+                            !v.is_null() && !matches!(k, Value::Text(t) if t == "__type")
+                        })
+                        .count();
+                    if set > 1 {
+                        return Err(DeserializeError::new(
+                            path.as_str(),
+                            format!("union {} has {set} members set, expected one", shape.name),
+                        ));
+                    }
+                }
                 out.init();
                 for (k, v) in entries {
                     let Value::Text(k) = k else {

@@ -295,7 +295,8 @@ fn bad_responses_are_errors_with_paths() {
         ("a16174c1fb7ff8000000000000", "In.t"), // NaN timestamp
         ("83010203", "In"),                     // not a map
         ("a1616c82f601", "In.l[1]"),            // list element of wrong type
-        ("a1616e01ff", "In"),                   // trailing byte
+        ("a1616e01ff", "In"),
+        ("a16175a261610161620a", "In.u"), // union with two members                   // trailing byte
     ];
     for (body, path) in cases {
         let mut out = DynValue::Empty;
