@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod document;
+pub mod dynamic;
 pub mod endpoint;
 pub mod env;
 pub mod error;

@@ -3,10 +3,12 @@
 //! - `models import --from DIR SERVICE...`: vendor botocore/boto3 model files.
 //! - `codegen [--service NAME]... [--models DIR] [--out DIR] [--check]`: regenerate `generated/`.
 //! - `conformance protocols PATH...`: run botocore's protocol suites through the codecs.
+//! - `bench compile [--service ec2]`: build time and size against the official SDK's crate.
 //! - `test`: install what the tests need (moto) and run the whole suite.
 
 use anyhow::{bail, Result};
 
+mod bench;
 mod codegen;
 mod conformance;
 mod models;
@@ -23,13 +25,14 @@ fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (cmd, rest) = match args.split_first() {
         Some((c, r)) => (c.as_str(), r),
-        None => bail!("usage: cargo xtask <models|codegen|conformance|test> ..."),
+        None => bail!("usage: cargo xtask <models|codegen|conformance|test|bench> ..."),
     };
     match cmd {
         "models" => models::run(rest),
         "codegen" => codegen::run(rest),
         "conformance" => conformance::run(rest),
         "test" => test::run(rest),
+        "bench" => bench::run(rest),
         other => bail!("unknown command {other:?}; expected models, codegen, conformance or test"),
     }
 }

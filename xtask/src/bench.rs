@@ -1,0 +1,156 @@
+//! `cargo xtask bench compile [--service ec2] [--aws-version 1]`: compares a
+//! generated crate with the official SDK's crate for the same service, in one
+//! run on one machine: `cargo build --release` wall time from a clean target
+//! folder (dependencies included, for both), and the Rust source bytes and lines.
+//!
+//! Not part of CI (the official ec2 crate alone takes minutes to build).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+pub fn run(args: &[String]) -> Result<()> {
+    let mut service = "ec2".to_owned();
+    let mut aws_version = "1".to_owned();
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("compile") => {}
+        _ => bail!("usage: cargo xtask bench compile [--service NAME] [--aws-version REQ]"),
+    }
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--service" => service = it.next().context("--service needs a value")?.clone(),
+            "--aws-version" => {
+                aws_version = it.next().context("--aws-version needs a value")?.clone()
+            }
+            other => bail!("unknown argument {other:?}"),
+        }
+    }
+    let root = crate::root();
+    let ours = root.join("generated").join(&service);
+    if !ours.join("Cargo.toml").is_file() {
+        bail!(
+            "{} is not generated: run `cargo xtask codegen --service {service}`",
+            ours.display()
+        );
+    }
+    let scratch = std::env::temp_dir().join(format!("boto-bench-{service}"));
+    std::fs::create_dir_all(&scratch)?;
+
+    // The official crate, in a scratch project of its own.
+    let theirs_proj = scratch.join("aws");
+    std::fs::create_dir_all(theirs_proj.join("src"))?;
+    std::fs::write(
+        theirs_proj.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"aws-bench\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\naws-sdk-{service} = \"{aws_version}\"\n\n[workspace]\n"
+        ),
+    )?;
+    std::fs::write(theirs_proj.join("src/lib.rs"), "")?;
+    run_cmd(Command::new("cargo").arg("fetch").current_dir(&theirs_proj))?;
+
+    let ours_target = scratch.join("target-boto");
+    let theirs_target = scratch.join("target-aws");
+    for t in [&ours_target, &theirs_target] {
+        let _ = std::fs::remove_dir_all(t);
+    }
+    println!("building boto-{service} (release, clean target)...");
+    let ours_time = timed(
+        Command::new("cargo")
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "-p",
+                &format!("boto-{service}"),
+            ])
+            .env("CARGO_TARGET_DIR", &ours_target)
+            .current_dir(&root),
+    )?;
+    println!("building aws-sdk-{service} (release, clean target)...");
+    let theirs_time = timed(
+        Command::new("cargo")
+            .args(["build", "--release", "--quiet"])
+            .env("CARGO_TARGET_DIR", &theirs_target)
+            .current_dir(&theirs_proj),
+    )?;
+
+    let theirs_src = registry_source(&theirs_proj, &format!("aws-sdk-{service}"))?;
+    let (ours_bytes, ours_lines) = rust_size(&ours.join("src"))?;
+    let (theirs_bytes, theirs_lines) = rust_size(&theirs_src.join("src"))?;
+    println!();
+    println!(
+        "| | boto-{service} | {} | ratio |",
+        theirs_src.file_name().unwrap_or_default().to_string_lossy()
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| cargo build --release, clean | {:.1} s | {:.1} s | {:.3} |",
+        ours_time.as_secs_f64(),
+        theirs_time.as_secs_f64(),
+        ours_time.as_secs_f64() / theirs_time.as_secs_f64()
+    );
+    println!(
+        "| Rust source bytes | {ours_bytes} | {theirs_bytes} | {:.3} |",
+        ours_bytes as f64 / theirs_bytes as f64
+    );
+    println!(
+        "| Rust source lines | {ours_lines} | {theirs_lines} | {:.3} |",
+        ours_lines as f64 / theirs_lines as f64
+    );
+    Ok(())
+}
+
+fn run_cmd(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn timed(cmd: &mut Command) -> Result<Duration> {
+    let start = Instant::now();
+    run_cmd(cmd)?;
+    Ok(start.elapsed())
+}
+
+/// Where cargo unpacked `name` for the scratch project (from `cargo metadata`).
+fn registry_source(project: &Path, name: &str) -> Result<PathBuf> {
+    let out = Command::new("cargo")
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(project)
+        .output()
+        .context("cargo metadata")?;
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("cargo metadata output")?;
+    meta["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["manifest_path"].as_str())
+        .and_then(|m| Path::new(m).parent().map(Path::to_path_buf))
+        .with_context(|| format!("{name} not found in cargo metadata"))
+}
+
+/// Total bytes and lines of `.rs` files under `dir`.
+fn rust_size(dir: &Path) -> Result<(u64, u64)> {
+    let (mut bytes, mut lines) = (0, 0);
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            let (b, l) = rust_size(&path)?;
+            bytes += b;
+            lines += l;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read(&path)?;
+            bytes += text.len() as u64;
+            lines += text.iter().filter(|&&c| c == b'\n').count() as u64;
+        }
+    }
+    Ok((bytes, lines))
+}
