@@ -454,3 +454,55 @@ pub enum ConfigError {
     #[error("cannot create the HTTP client: {0}")]
     Http(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boxable<T: std::error::Error + Send + Sync + 'static>() {}
+
+    #[test]
+    fn errors_convert_to_boxed_errors() {
+        boxable::<Error<RawServiceError>>();
+        boxable::<Error<UnhandledError>>();
+        boxable::<ConfigError>();
+        boxable::<CredentialsError>();
+    }
+
+    #[test]
+    fn messages_name_the_fix() {
+        let e: Error<UnhandledError> = Error::Timeout(TimeoutError {
+            url: "https://x/".into(),
+            timeout: Duration::from_secs(1),
+            attempts: 3,
+        });
+        assert!(e.to_string().contains("ClientConfig::timeout"));
+        assert_eq!(e.code(), None);
+        let info = ErrorInfo {
+            code: "NoSuchEntity".into(),
+            message: Some("user x".into()),
+            request_id: Some("rid".into()),
+            status: 404,
+        };
+        let unhandled = UnhandledError {
+            code: info.code.clone(),
+            message: info.message.clone(),
+            request_id: info.request_id.clone(),
+            status: 404,
+        };
+        let e = Error::Service(ServiceFailure::new(unhandled, info));
+        assert_eq!(e.code(), Some("NoSuchEntity"));
+        assert_eq!(e.request_id(), Some("rid"));
+        assert_eq!(
+            e.to_string(),
+            "service error: NoSuchEntity (HTTP 404): user x (request id rid)"
+        );
+        let e = Error::<UnhandledError>::Response(ResponseError {
+            status: 200,
+            request_id: Some("r2".into()),
+            source: DeserializeError::new("Out.Count", "expected integer"),
+        });
+        assert_eq!(e.request_id(), Some("r2"));
+        assert!(e.to_string().contains("Out.Count"), "{e}");
+    }
+}
