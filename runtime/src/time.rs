@@ -187,6 +187,18 @@ impl DateTime {
         if let Ok(secs) = t.parse::<i64>() {
             return Ok(DateTime::from_secs(secs));
         }
+        // Exact decimal fractions (`946845296.123`), without a round trip through f64.
+        if let Some((whole, frac)) = t.split_once('.') {
+            let digits = frac.len().min(9);
+            if let (Ok(secs), Ok(n)) = (whole.parse::<i64>(), frac[..digits].parse::<u32>()) {
+                if !whole.starts_with('-') && frac.bytes().all(|b| b.is_ascii_digit()) {
+                    return Ok(DateTime::from_secs_and_nanos(
+                        secs,
+                        n * 10u32.pow(9 - digits as u32),
+                    ));
+                }
+            }
+        }
         match t.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(DateTime::from_secs_f64(f)),
             _ => Err(DateTime::err("unixTimestamp", text)),

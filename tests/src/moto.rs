@@ -275,18 +275,12 @@ impl Drop for MotoServer {
     }
 }
 
-// TODO(lead): enable once `boto_runtime::Session` and `Credentials` land with the BRIEF contract
-// (adjust the `Credentials` path if it lives elsewhere). Compiled out because the runtime has no
-// session yet.
-#[cfg(any())]
 impl MotoServer {
     /// A session pointed at this server: us-east-1, dummy credentials.
-    pub fn session(&self) -> boto_runtime::session::Session {
-        boto_runtime::session::Session::builder()
+    pub fn session(&self) -> boto_runtime::Session {
+        boto_runtime::Session::builder()
             .region("us-east-1")
-            .credentials(boto_runtime::credentials::Credentials::new(
-                "testing", "testing", None,
-            ))
+            .credentials(boto_runtime::Credentials::new("testing", "testing", None))
             .endpoint_url(self.endpoint())
             .build()
             .expect("a session for moto")
