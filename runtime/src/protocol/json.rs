@@ -30,6 +30,7 @@ impl Codec for AwsJson {
                 json_body::write_struct(&mut out, service, i.shape, i, &|_| true)?;
                 out
             }
+            // Even without an input shape the body is an empty object.
             None => "{}".to_owned(),
         };
         let mut request = HttpRequest::new(http::Method::POST, "/");
@@ -68,14 +69,11 @@ impl Codec for AwsJson {
         let name = service.shape(shape).name;
         output.init();
         match json_body::parse(&response.body, name)? {
-            Some(json) => json_body::read_struct(
-                service,
-                shape,
-                &json,
-                output,
-                &mut name.to_owned(),
-                &|_| true,
-            ),
+            Some(json) => {
+                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|_| {
+                    true
+                })
+            }
             None => Ok(()),
         }
     }
@@ -94,14 +92,11 @@ impl Codec for AwsJson {
         let name = service.shape(shape).name;
         output.init();
         match json_body::parse(&response.body, name)? {
-            Some(json @ J::Object(_)) => json_body::read_struct(
-                service,
-                shape,
-                &json,
-                output,
-                &mut name.to_owned(),
-                &|m| m.location == crate::schema::Location::Body,
-            ),
+            Some(json @ J::Object(_)) => {
+                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|m| {
+                    m.location == crate::schema::Location::Body
+                })
+            }
             _ => Ok(()),
         }
     }

@@ -13,6 +13,7 @@ use serde_json::Value as J;
 use super::rest::{parse_timestamp_lenient, timestamp_format};
 use super::{DeserializeError, SerializeError};
 use crate::schema::{Member, Service, ShapeId, ShapeKind, TimestampFormat};
+use crate::time::DateTime;
 use crate::value::{De, Scalar, Ser, StructSer, ValueRef};
 
 // ---- writer ----
@@ -50,7 +51,11 @@ pub fn write_struct(
 }
 
 /// Writes a whole value of shape `shape` (a payload member, a request body).
-pub fn to_string(service: &Service, shape: ShapeId, value: &dyn Ser) -> Result<String, SerializeError> {
+pub fn to_string(
+    service: &Service,
+    shape: ShapeId,
+    value: &dyn Ser,
+) -> Result<String, SerializeError> {
     let mut out = String::new();
     let member = Member {
         name: "",
@@ -233,6 +238,30 @@ fn kind(j: &J) -> &'static str {
     }
 }
 
+/// Epoch seconds from a JSON number, reading a decimal fraction digit by
+/// digit so `1.123` keeps exactly 123 ms (an `f64` would not).
+fn epoch_from_number(n: &serde_json::Number) -> Option<DateTime> {
+    if let Some(i) = n.as_i64() {
+        return Some(DateTime::from_secs(i));
+    }
+    let text = n.to_string();
+    if let Some((whole, frac)) = text.split_once('.') {
+        let exact = frac.len() <= 9 && frac.bytes().all(|b| b.is_ascii_digit());
+        if let (true, Ok(secs)) = (exact, whole.parse::<i64>()) {
+            let nanos: u32 = format!("{frac:0<9}").parse().ok()?;
+            let negative = whole.starts_with('-');
+            return Some(match (negative, nanos) {
+                (_, 0) => DateTime::from_secs(secs),
+                (false, _) => DateTime::from_secs_and_nanos(secs, nanos),
+                (true, _) => DateTime::from_secs_and_nanos(secs - 1, 1_000_000_000 - nanos),
+            });
+        }
+    }
+    n.as_f64()
+        .filter(|f| f.is_finite())
+        .map(DateTime::from_secs_f64)
+}
+
 fn read_member(
     service: &Service,
     member: &Member,
@@ -244,7 +273,11 @@ fn read_member(
     let fail = |path: &String, what: &str| {
         DeserializeError::new(
             path.as_str(),
-            format!("expected {what} for shape {}, found {}", target.name, kind(json)),
+            format!(
+                "expected {what} for shape {}, found {}",
+                target.name,
+                kind(json)
+            ),
         )
     };
     let scalar = match (&target.kind, json) {
@@ -290,9 +323,10 @@ fn read_member(
         (ShapeKind::String | ShapeKind::Enum { .. }, _) => return Err(fail(path, "a string")),
         (ShapeKind::Boolean, J::Bool(b)) => Scalar::Bool(*b),
         (ShapeKind::Boolean, _) => return Err(fail(path, "a boolean")),
-        (ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long, J::Number(n)) => {
-            Scalar::Int(n.as_i64().ok_or_else(|| fail(path, "an integer"))?)
-        }
+        (
+            ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long,
+            J::Number(n),
+        ) => Scalar::Int(n.as_i64().ok_or_else(|| fail(path, "an integer"))?),
         (ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long, _) => {
             return Err(fail(path, "an integer"))
         }
@@ -317,14 +351,7 @@ fn read_member(
         ),
         (ShapeKind::Blob, _) => return Err(fail(path, "a base64 string")),
         (ShapeKind::Timestamp, J::Number(n)) => {
-            let t = match n.as_i64() {
-                Some(i) => crate::time::DateTime::from_secs(i),
-                None => match n.as_f64() {
-                    Some(f) if f.is_finite() => crate::time::DateTime::from_secs_f64(f),
-                    _ => return Err(fail(path, "a timestamp")),
-                },
-            };
-            Scalar::Timestamp(t)
+            Scalar::Timestamp(epoch_from_number(n).ok_or_else(|| fail(path, "a timestamp"))?)
         }
         (ShapeKind::Timestamp, J::String(s)) => {
             let format = timestamp_format(service, member, TimestampFormat::Iso8601);
@@ -399,7 +426,9 @@ mod tests {
     fn round_trip() {
         let v = DynValue::Struct(vec![
             Some(DynValue::Str("a\"b".into())),
-            Some(DynValue::Timestamp(crate::time::DateTime::from_secs_f64(1.5))),
+            Some(DynValue::Timestamp(crate::time::DateTime::from_secs_f64(
+                1.5,
+            ))),
             Some(DynValue::Float(f64::NAN)),
         ]);
         let text = to_string(&SERVICE, 0, &v).unwrap();
@@ -408,6 +437,16 @@ mod tests {
         let mut back = DynValue::Empty;
         read(&SERVICE, 0, &json, &mut back, &mut "Thing".to_owned()).unwrap();
         assert_eq!(back.to_json(&SERVICE, 0)["Name"], "a\"b");
+    }
+
+    #[test]
+    fn fractional_epochs_are_exact() {
+        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        let t = epoch_from_number(&n("946845296.123")).unwrap();
+        assert_eq!((t.secs(), t.subsec_nanos()), (946845296, 123_000_000));
+        let t = epoch_from_number(&n("-1.25")).unwrap();
+        assert_eq!((t.secs(), t.subsec_nanos()), (-2, 750_000_000));
+        assert_eq!(epoch_from_number(&n("7")).unwrap().secs(), 7);
     }
 
     #[test]
