@@ -93,8 +93,8 @@ impl Codec for AwsJson {
         output.init();
         match json_body::parse(&response.body, name)? {
             Some(json @ J::Object(_)) => {
-                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|m| {
-                    m.location == crate::schema::Location::Body
+                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|_| {
+                    true
                 })
             }
             _ => Ok(()),
@@ -141,9 +141,14 @@ pub fn error_info(service: &Service, response: &HttpResponse) -> ErrorInfo {
             }
         }
     }
+    // A body that is not JSON (a proxy's HTML page) is the message itself.
+    let message = field(&["message", "Message", "errorMessage"]).or_else(|| {
+        (body.is_null() && !response.body.is_empty())
+            .then(|| String::from_utf8_lossy(&response.body).into_owned())
+    });
     ErrorInfo {
         code,
-        message: field(&["message", "Message", "errorMessage"]),
+        message,
         request_id: response
             .header("x-amzn-requestid")
             .or_else(|| response.header("x-amz-request-id"))

@@ -139,6 +139,10 @@ fn write_member(
                 Err(_) => return Err(mismatch("string that is not a number")),
             }
         }
+        (ShapeKind::Blob, ValueRef::Str(s)) => write_str(
+            out,
+            &base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
+        ),
         (_, ValueRef::Str(s)) => write_str(out, s),
         (_, ValueRef::Blob(b)) => {
             write_str(out, &base64::engine::general_purpose::STANDARD.encode(b))
@@ -288,15 +292,17 @@ fn read_member(
         (ShapeKind::List { member: item }, J::Array(items)) => {
             out.init();
             for (n, v) in items.iter().enumerate() {
+                // Null elements are skipped, as in maps: a typed list has no
+                // place for them, and a made-up default would be a lie.
+                if v.is_null() {
+                    continue;
+                }
                 let len = path.len();
                 path.push_str(&format!("[{n}]"));
                 let slot = out
                     .push()
                     .map_err(|e| DeserializeError::value(path.as_str(), e))?;
-                // A null element stays a default (empty) slot.
-                if !v.is_null() {
-                    read_member(service, item, v, slot, path)?;
-                }
+                read_member(service, item, v, slot, path)?;
                 path.truncate(len);
             }
             return Ok(());

@@ -33,6 +33,13 @@ impl Codec for RestJson {
             return Ok(request);
         };
         match rest::payload(service, st) {
+            Payload::Member(i) if is_event_stream(service, &st.members[i]) => {
+                return Err(SerializeError::new(
+                    shape.name,
+                    st.members[i].name,
+                    "event stream requests are not supported",
+                ))
+            }
             Payload::Raw(i) => {
                 if let Some(v) = input.get(i) {
                     let (body, content_type) = rest::raw_payload(shape.name, &st.members[i], v)?;
@@ -92,6 +99,13 @@ impl Codec for RestJson {
     }
 }
 
+fn is_event_stream(service: &Service, member: &crate::schema::Member) -> bool {
+    service
+        .shape(member.target)
+        .structure()
+        .is_some_and(|s| s.event_stream)
+}
+
 /// Reads headers, status code and body of a response into structure `shape`.
 fn read_message(
     service: &Service,
@@ -106,6 +120,12 @@ fn read_message(
     output.init();
     rest::deserialize_http(service, shape, response, output)?;
     match rest::payload(service, st) {
+        Payload::Member(i) if is_event_stream(service, &st.members[i]) => {
+            Err(DeserializeError::new(
+                format!("{}.{}", s.name, st.members[i].name),
+                "event stream responses are not supported",
+            ))
+        }
         Payload::Raw(i) => rest::deserialize_raw_payload(service, shape, i, &response.body, output),
         Payload::Member(i) => {
             let m = &st.members[i];
