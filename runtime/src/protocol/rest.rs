@@ -855,6 +855,106 @@ mod tests {
         assert_eq!(split_header_list(""), vec![""]);
     }
 
+    use crate::dynamic::DynValue;
+    use crate::schema::{Metadata, StructureShape};
+
+    static MEMBERS: [Member; 4] = [
+        Member {
+            name: "Key",
+            target: 1,
+            location: Location::Uri,
+            ..Member::DEFAULT
+        },
+        Member {
+            name: "Tags",
+            target: 2,
+            location: Location::QueryString,
+            location_name: Some("tag"),
+            ..Member::DEFAULT
+        },
+        Member {
+            name: "Names",
+            target: 2,
+            location: Location::Header,
+            location_name: Some("X-Names"),
+            ..Member::DEFAULT
+        },
+        Member {
+            name: "Label",
+            target: 1,
+            host_label: true,
+            ..Member::DEFAULT
+        },
+    ];
+    static SHAPES: [Shape; 3] = [
+        Shape {
+            name: "In",
+            kind: ShapeKind::Structure(StructureShape {
+                members: &MEMBERS,
+                ..StructureShape::DEFAULT
+            }),
+            ..Shape::DEFAULT
+        },
+        Shape {
+            name: "Str",
+            kind: ShapeKind::String,
+            ..Shape::DEFAULT
+        },
+        Shape {
+            name: "StrList",
+            kind: ShapeKind::List {
+                member: Member {
+                    name: "member",
+                    target: 1,
+                    ..Member::DEFAULT
+                },
+            },
+            ..Shape::DEFAULT
+        },
+    ];
+    static OPS: [Operation; 1] = [Operation {
+        name: "Put",
+        http_method: "PUT",
+        request_uri: "/{Key+}?x-id=Put",
+        input: Some(0),
+        host_prefix: Some("{Label}."),
+        ..Operation::DEFAULT
+    }];
+    static SERVICE: Service = Service {
+        name: "test",
+        metadata: Metadata::DEFAULT,
+        shapes: &SHAPES,
+        operations: &OPS,
+    };
+
+    fn request(label: &str) -> Result<HttpRequest, SerializeError> {
+        let s = |v: &str| DynValue::Str(v.to_owned());
+        let list = DynValue::List(vec![s("a b"), s("c,d")]);
+        let value = DynValue::Struct(vec![
+            Some(s("dir/file name")),
+            Some(list.clone()),
+            Some(list),
+            Some(s(label)),
+        ]);
+        let token = || "t".to_owned();
+        let options = SerializeOptions {
+            idempotency_token: &token,
+        };
+        let input = Input::new(&SERVICE, &OPS[0], Some(&value), &options)?;
+        serialize_http(&SERVICE, &OPS[0], input.as_ref())
+    }
+
+    #[test]
+    fn binds_labels_query_headers_and_host() {
+        let r = request("abc").unwrap();
+        assert_eq!(r.method, http::Method::PUT);
+        assert_eq!(r.uri, "/dir/file%20name?x-id=Put&tag=a%20b&tag=c%2Cd");
+        assert_eq!(r.headers["x-names"], "a b, \"c,d\"");
+        assert_eq!(r.host_prefix.as_deref(), Some("abc."));
+        let err = request("a/b").unwrap_err();
+        assert_eq!((err.shape.as_str(), err.member.as_str()), ("In", "Label"));
+    }
+
     #[test]
     fn encoding() {
         assert_eq!(percent_encode("a b/c", false), "a%20b%2Fc");
