@@ -176,3 +176,4 @@ pub mod query;
 pub mod rest;
 pub mod rest_json;
 pub mod rest_xml;
+pub mod xml;
