@@ -1,52 +1,173 @@
-//! Placeholder until the codec lands; every call fails with a clear error.
+//! The json protocol (awsJson 1.0 and 1.1): every operation is a `POST /`
+//! naming its target in `X-Amz-Target`, with a JSON body of the input.
+//!
+//! Errors name their code in `x-amzn-errortype` or the body's `__type` /
+//! `code`; `awsQueryCompatible` services override it with the query code of
+//! the `x-amzn-query-error` header. [`error_info`] is shared with rest-json.
 
+use http::HeaderValue;
+use serde_json::Value as J;
+
+use super::json_body;
+use super::rest::{self, Input};
 use super::*;
-use crate::value::{De, Ser};
 
+/// The awsJson codec; the version comes from `metadata.json_version`.
 pub struct AwsJson;
 
 impl Codec for AwsJson {
     fn serialize(
         &self,
-        s: &Service,
-        o: &Operation,
-        _: Option<&dyn Ser>,
-        _: &SerializeOptions<'_>,
+        service: &Service,
+        operation: &Operation,
+        input: Option<&dyn Ser>,
+        options: &SerializeOptions<'_>,
     ) -> Result<HttpRequest, SerializeError> {
-        Err(SerializeError::new(
-            s.name,
-            o.name,
-            "codec AwsJson not implemented yet",
-        ))
+        let input = Input::new(service, operation, input, options)?;
+        let body = match &input {
+            Some(i) => {
+                let mut out = String::new();
+                json_body::write_struct(&mut out, service, i.shape, i, &|_| true)?;
+                out
+            }
+            None => "{}".to_owned(),
+        };
+        let mut request = HttpRequest::new(http::Method::POST, "/");
+        let content_type = format!("application/x-amz-json-{}", service.metadata.json_version);
+        let target = format!("{}.{}", service.metadata.target_prefix, operation.name);
+        for (name, value) in [("content-type", content_type), ("x-amz-target", target)] {
+            let value = HeaderValue::from_str(&value).map_err(|_| {
+                SerializeError::new(
+                    operation.name,
+                    "",
+                    format!("invalid {name} header {value:?} from the model"),
+                )
+            })?;
+            request.headers.insert(name, value);
+        }
+        if service.metadata.aws_query_compatible {
+            request
+                .headers
+                .insert("x-amzn-query-mode", HeaderValue::from_static("true"));
+        }
+        request.body = body.into();
+        request.host_prefix = rest::host_prefix(service, operation, input.as_ref())?;
+        Ok(request)
     }
+
     fn deserialize(
         &self,
-        _: &Service,
-        _: &Operation,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec AwsJson not implemented yet",
-        ))
-    }
-    fn error_info(&self, _: &Service, r: &HttpResponse) -> ErrorInfo {
-        ErrorInfo {
-            status: r.status,
-            ..Default::default()
+        let Some(shape) = operation.output else {
+            return Ok(());
+        };
+        let name = service.shape(shape).name;
+        output.init();
+        match json_body::parse(&response.body, name)? {
+            Some(json) => json_body::read_struct(
+                service,
+                shape,
+                &json,
+                output,
+                &mut name.to_owned(),
+                &|_| true,
+            ),
+            None => Ok(()),
         }
     }
+
+    fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo {
+        error_info(service, response)
+    }
+
     fn deserialize_error(
         &self,
-        _: &Service,
-        _: ShapeId,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        shape: ShapeId,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec AwsJson not implemented yet",
-        ))
+        let name = service.shape(shape).name;
+        output.init();
+        match json_body::parse(&response.body, name)? {
+            Some(json @ J::Object(_)) => json_body::read_struct(
+                service,
+                shape,
+                &json,
+                output,
+                &mut name.to_owned(),
+                &|m| m.location == crate::schema::Location::Body,
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Strips a namespace (`aws.protocoltests#FooError`) and a URI suffix
+/// (`FooError:http://internal.amazon.com/...`) from an error code.
+pub fn sanitize_error_code(code: &str) -> &str {
+    let code = code.split_once(':').map_or(code, |(c, _)| c);
+    let code = code.rsplit_once('#').map_or(code, |(_, c)| c);
+    code.trim()
+}
+
+/// The code, message and request id of a json or rest-json error response.
+/// An unreadable body is no error: the code then falls back to the status.
+pub fn error_info(service: &Service, response: &HttpResponse) -> ErrorInfo {
+    let body: J = json_body::parse(&response.body, "")
+        .ok()
+        .flatten()
+        .unwrap_or(J::Null);
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| body.get(n).and_then(J::as_str))
+            .map(str::to_owned)
+    };
+    let raw_code = response
+        .header("x-amzn-errortype")
+        .map(str::to_owned)
+        .or_else(|| field(&["__type", "code", "Code"]));
+    let mut code = raw_code
+        .as_deref()
+        .map(sanitize_error_code)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| response.status.to_string());
+    if service.metadata.aws_query_compatible {
+        if let Some(query) = response.header("x-amzn-query-error") {
+            let query_code = query.split_once(';').map_or(query, |(c, _)| c).trim();
+            if !query_code.is_empty() {
+                code = query_code.to_owned();
+            }
+        }
+    }
+    ErrorInfo {
+        code,
+        message: field(&["message", "Message", "errorMessage"]),
+        request_id: response
+            .header("x-amzn-requestid")
+            .or_else(|| response.header("x-amz-request-id"))
+            .map(str::to_owned),
+        status: response.status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sanitized() {
+        assert_eq!(sanitize_error_code("FooError"), "FooError");
+        assert_eq!(
+            sanitize_error_code("aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/"),
+            "FooError"
+        );
+        assert_eq!(sanitize_error_code("FooError:http://x/"), "FooError");
     }
 }

@@ -172,6 +172,7 @@ pub fn find_error(service: &Service, operation: &Operation, code: &str) -> Optio
 
 pub mod cbor;
 pub mod json;
+pub mod json_body;
 pub mod query;
 pub mod rest;
 pub mod rest_json;
