@@ -68,14 +68,11 @@ impl Codec for AwsJson {
         let name = service.shape(shape).name;
         output.init();
         match json_body::parse(&response.body, name)? {
-            Some(json) => json_body::read_struct(
-                service,
-                shape,
-                &json,
-                output,
-                &mut name.to_owned(),
-                &|_| true,
-            ),
+            Some(json) => {
+                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|_| {
+                    true
+                })
+            }
             None => Ok(()),
         }
     }
@@ -94,14 +91,11 @@ impl Codec for AwsJson {
         let name = service.shape(shape).name;
         output.init();
         match json_body::parse(&response.body, name)? {
-            Some(json @ J::Object(_)) => json_body::read_struct(
-                service,
-                shape,
-                &json,
-                output,
-                &mut name.to_owned(),
-                &|m| m.location == crate::schema::Location::Body,
-            ),
+            Some(json @ J::Object(_)) => {
+                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|m| {
+                    m.location == crate::schema::Location::Body
+                })
+            }
             _ => Ok(()),
         }
     }

@@ -50,7 +50,11 @@ pub fn write_struct(
 }
 
 /// Writes a whole value of shape `shape` (a payload member, a request body).
-pub fn to_string(service: &Service, shape: ShapeId, value: &dyn Ser) -> Result<String, SerializeError> {
+pub fn to_string(
+    service: &Service,
+    shape: ShapeId,
+    value: &dyn Ser,
+) -> Result<String, SerializeError> {
     let mut out = String::new();
     let member = Member {
         name: "",
@@ -244,7 +248,11 @@ fn read_member(
     let fail = |path: &String, what: &str| {
         DeserializeError::new(
             path.as_str(),
-            format!("expected {what} for shape {}, found {}", target.name, kind(json)),
+            format!(
+                "expected {what} for shape {}, found {}",
+                target.name,
+                kind(json)
+            ),
         )
     };
     let scalar = match (&target.kind, json) {
@@ -290,9 +298,10 @@ fn read_member(
         (ShapeKind::String | ShapeKind::Enum { .. }, _) => return Err(fail(path, "a string")),
         (ShapeKind::Boolean, J::Bool(b)) => Scalar::Bool(*b),
         (ShapeKind::Boolean, _) => return Err(fail(path, "a boolean")),
-        (ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long, J::Number(n)) => {
-            Scalar::Int(n.as_i64().ok_or_else(|| fail(path, "an integer"))?)
-        }
+        (
+            ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long,
+            J::Number(n),
+        ) => Scalar::Int(n.as_i64().ok_or_else(|| fail(path, "an integer"))?),
         (ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long, _) => {
             return Err(fail(path, "an integer"))
         }
@@ -399,7 +408,9 @@ mod tests {
     fn round_trip() {
         let v = DynValue::Struct(vec![
             Some(DynValue::Str("a\"b".into())),
-            Some(DynValue::Timestamp(crate::time::DateTime::from_secs_f64(1.5))),
+            Some(DynValue::Timestamp(crate::time::DateTime::from_secs_f64(
+                1.5,
+            ))),
             Some(DynValue::Float(f64::NAN)),
         ]);
         let text = to_string(&SERVICE, 0, &v).unwrap();

@@ -343,16 +343,14 @@ impl Params<'_> {
     /// The parameter name of a structure member. A flattened list's items
     /// take its name, so it follows the XML element naming.
     fn member_name(&self, m: &Member) -> String {
-        let target = self.service.shape(m.target);
-        let located = m.location_name.or(target.xml_name);
         if self.ec2 {
-            match (m.query_name, located) {
+            match (m.query_name, m.location_name) {
                 (Some(q), _) => q.to_owned(),
                 (None, Some(l)) => capitalize(l),
                 (None, None) => capitalize(m.name),
             }
         } else {
-            xml::member_element_name(self.service, m).to_owned()
+            xml::flattened_item_name(self.service, m).to_owned()
         }
     }
 
@@ -430,15 +428,13 @@ impl Params<'_> {
                     }
                     return Ok(());
                 }
-                let item_target = service.shape(member.target);
                 let list_prefix = if self.ec2 {
                     prefix
                 } else if xml::flattened(m, target) {
                     // Items repeat the member's name (see `member_name`).
                     prefix
                 } else {
-                    let name = member.location_name.or(item_target.xml_name);
-                    format!("{prefix}.{}", name.unwrap_or("member"))
+                    format!("{prefix}.{}", xml::element_name(member, "member"))
                 };
                 for i in 0..items.len() {
                     let item_prefix = format!("{list_prefix}.{}", i + 1);
@@ -453,14 +449,8 @@ impl Params<'_> {
                 } else {
                     format!("{prefix}.entry")
                 };
-                let key_name = key
-                    .location_name
-                    .or(service.shape(key.target).xml_name)
-                    .unwrap_or("key");
-                let value_name = value
-                    .location_name
-                    .or(service.shape(value.target).xml_name)
-                    .unwrap_or("value");
+                let key_name = xml::element_name(key, "key");
+                let value_name = xml::element_name(value, "value");
                 let mut result = Ok(());
                 let mut n = 0;
                 map.for_each(&mut |k, val| {

@@ -13,16 +13,19 @@ use bytes::Bytes;
 use roxmltree::{Document, Node};
 
 use super::{DeserializeError, SerializeError};
-use crate::schema::{Member, Service, Shape, ShapeId, ShapeKind, TimestampFormat, XmlNamespace};
+use crate::schema::{
+    Location, Member, Service, Shape, ShapeId, ShapeKind, TimestampFormat, XmlNamespace,
+};
 use crate::time::DateTime;
 use crate::value::{De, Scalar, Ser, StructSer, ValueRef};
 
 // ---- member traits ----
 
-/// The element name of a member reference: its `locationName`, else the
-/// target shape's, else `default`.
-pub fn element_name<'a>(member: &'a Member, target: &'a Shape, default: &'a str) -> &'a str {
-    member.location_name.or(target.xml_name).unwrap_or(default)
+/// The element name of a member reference: its `locationName`, else
+/// `default`. A target shape's own `locationName` only names root elements
+/// (Smithy's rule, which botocore's models agree with in practice).
+pub fn element_name<'a>(member: &'a Member, default: &'a str) -> &'a str {
+    member.location_name.unwrap_or(default)
 }
 
 /// The namespace declared on a member reference (member over shape).
@@ -40,18 +43,18 @@ pub fn timestamp_format(member: &Member, target: &Shape) -> Option<TimestampForm
     member.timestamp_format.or(target.timestamp_format)
 }
 
-/// The element name of a structure member in its parent. A flattened list
-/// repeats its items there: the member's own `locationName` names them, else
-/// the list member's (botocore models put SQS's `Message` there), else the
-/// member name.
-pub fn member_element_name<'a>(service: &'a Service, member: &'a Member) -> &'a str {
-    let target = service.shape(member.target);
-    if let Some(name) = member.location_name.or(target.xml_name) {
+/// The name a flattened list's items carry in a response or a query
+/// request: the member's own `locationName`, else the list member's
+/// (botocore models put SQS's and SimpleDB's names there), else the member
+/// name. (rest-xml requests use the member's name, as botocore does.)
+pub fn flattened_item_name<'a>(service: &'a Service, member: &'a Member) -> &'a str {
+    if let Some(name) = member.location_name {
         return name;
     }
+    let target = service.shape(member.target);
     if let ShapeKind::List { member: item } = &target.kind {
         if flattened(member, target) {
-            if let Some(name) = item.location_name.or(service.shape(item.target).xml_name) {
+            if let Some(name) = item.location_name {
                 return name;
             }
         }
@@ -279,7 +282,7 @@ impl<'s> Reader<'s> {
     }
 
     /// Reads the children (and attributes) of `node` into the structure
-    /// `shape`. With `body_only`, members bound elsewhere (headers, status
+    /// `shape`. With `body_only`, members bound to headers or the status
     /// code, URI) are left alone.
     pub fn structure(
         &mut self,
@@ -295,7 +298,12 @@ impl<'s> Reader<'s> {
         };
         out.init();
         for (i, m) in st.members.iter().enumerate() {
-            if body_only && m.location != crate::schema::Location::Body {
+            if body_only
+                && matches!(
+                    m.location,
+                    Location::Header | Location::Headers | Location::StatusCode
+                )
+            {
                 continue;
             }
             if m.xml_attribute {
@@ -313,7 +321,7 @@ impl<'s> Reader<'s> {
                     .filter(|c| c.is_element() && c.tag_name().name() == name)
                     .collect::<Vec<_>>()
             };
-            let mut matches = named(member_element_name(service, m));
+            let mut matches = named(flattened_item_name(service, m));
             if matches.is_empty() && m.location_name.is_none() {
                 // Smithy's suites name flattened lists by the member alone.
                 matches = named(m.name);
@@ -403,10 +411,8 @@ impl<'s> Reader<'s> {
         node: Node<'_, '_>,
         out: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        let key_target = self.service.shape(key.target);
-        let value_target = self.service.shape(value.target);
-        let key_name = element_name(key, key_target, "key");
-        let value_name = element_name(value, value_target, "value");
+        let key_name = element_name(key, "key");
+        let value_name = element_name(value, "value");
         let Some(key_node) = child(node, key_name) else {
             return Err(self.fail(format!("map entry without a <{key_name}> element")));
         };
@@ -422,6 +428,17 @@ impl<'s> Reader<'s> {
                 .map_err(|e| r.fail(e.to_string()))?;
             r.value(value, value_node, slot)
         })
+    }
+
+    /// Reads a rest-xml `payload` member from the document's root element
+    /// (whatever its name).
+    pub fn payload(
+        &mut self,
+        m: &Member,
+        root: Node<'_, '_>,
+        out: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        self.with(format_args!(".{}", m.name), |r| r.value(m, root, out))
     }
 
     /// Sets a scalar read from `text`.
@@ -552,7 +569,7 @@ impl<'s> Writer<'s> {
         let Some(st) = s.structure() else {
             return Err(SerializeError::new(s.name, "", "not a structure"));
         };
-        let in_body = |m: &Member| !body_only || m.location == crate::schema::Location::Body;
+        let in_body = |m: &Member| !body_only || m.location == Location::Body;
         self.open(name, ns);
         for (i, m) in st.members.iter().enumerate() {
             if !m.xml_attribute || !in_body(m) {
@@ -584,7 +601,7 @@ impl<'s> Writer<'s> {
     /// element in the parent).
     fn member(&mut self, owner: &Shape, m: &Member, v: &dyn Ser) -> Result<(), SerializeError> {
         let target = self.service.shape(m.target);
-        let name = member_element_name(self.service, m);
+        let name = element_name(m, m.name);
         if flattened(m, target) {
             match (&target.kind, v.value()) {
                 (ShapeKind::List { member }, ValueRef::List(items)) => {
@@ -642,8 +659,7 @@ impl<'s> Writer<'s> {
             }
             (ShapeKind::Structure(_), other) => Err(mismatch(&other)),
             (ShapeKind::List { member }, ValueRef::List(items)) => {
-                let item_target = service.shape(member.target);
-                let item_name = element_name(member, item_target, "member");
+                let item_name = element_name(member, "member");
                 self.open(name, ns);
                 self.out.push('>');
                 for i in 0..items.len() {
@@ -691,25 +707,32 @@ impl<'s> Writer<'s> {
         v: &dyn Ser,
     ) -> Result<(), SerializeError> {
         let key_target = self.service.shape(key.target);
-        let key_name = element_name(key, key_target, "key");
+        let key_name = element_name(key, "key");
         self.open(key_name, namespace(key, key_target));
         self.out.push('>');
         escape_text(k, &mut self.out);
         self.close(key_name);
-        let value_name = element_name(value, self.service.shape(value.target), "value");
+        let value_name = element_name(value, "value");
         self.value(owner, field, value, value_name, v)
     }
 
-    /// Writes a scalar or container that is the whole document (a rest-xml
-    /// payload member): `m` is the payload member.
-    pub fn root_member(
+    /// Writes a rest-xml `payload` member as the whole document. The root is
+    /// named by the member's `locationName` (S3 relies on it:
+    /// `<LifecycleConfiguration>` for shape `BucketLifecycleConfiguration`),
+    /// unless that only repeats the member name and the shape has its own;
+    /// else by the shape name.
+    pub fn payload_member(
         &mut self,
         owner: &Shape,
         m: &Member,
         v: &dyn Ser,
     ) -> Result<(), SerializeError> {
         let target = self.service.shape(m.target);
-        let name = element_name(m, target, m.name);
+        let name = match (m.location_name, target.xml_name) {
+            (Some(l), Some(shape_name)) if l == m.name => shape_name,
+            (Some(l), _) => l,
+            (None, shape_name) => shape_name.unwrap_or(target.name),
+        };
         self.value(owner, m.name, m, name, v)
     }
 }
