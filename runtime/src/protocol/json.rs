@@ -30,6 +30,7 @@ impl Codec for AwsJson {
                 json_body::write_struct(&mut out, service, i.shape, i, &|_| true)?;
                 out
             }
+            // Even without an input shape the body is an empty object.
             None => "{}".to_owned(),
         };
         let mut request = HttpRequest::new(http::Method::POST, "/");
@@ -92,8 +93,8 @@ impl Codec for AwsJson {
         output.init();
         match json_body::parse(&response.body, name)? {
             Some(json @ J::Object(_)) => {
-                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|m| {
-                    m.location == crate::schema::Location::Body
+                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|_| {
+                    true
                 })
             }
             _ => Ok(()),
@@ -140,9 +141,14 @@ pub fn error_info(service: &Service, response: &HttpResponse) -> ErrorInfo {
             }
         }
     }
+    // A body that is not JSON (a proxy's HTML page) is the message itself.
+    let message = field(&["message", "Message", "errorMessage"]).or_else(|| {
+        (body.is_null() && !response.body.is_empty())
+            .then(|| String::from_utf8_lossy(&response.body).into_owned())
+    });
     ErrorInfo {
         code,
-        message: field(&["message", "Message", "errorMessage"]),
+        message,
         request_id: response
             .header("x-amzn-requestid")
             .or_else(|| response.header("x-amz-request-id"))

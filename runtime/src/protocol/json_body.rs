@@ -13,6 +13,7 @@ use serde_json::Value as J;
 use super::rest::{parse_timestamp_lenient, timestamp_format};
 use super::{DeserializeError, SerializeError};
 use crate::schema::{Member, Service, ShapeId, ShapeKind, TimestampFormat};
+use crate::time::DateTime;
 use crate::value::{De, Scalar, Ser, StructSer, ValueRef};
 
 // ---- writer ----
@@ -138,6 +139,10 @@ fn write_member(
                 Err(_) => return Err(mismatch("string that is not a number")),
             }
         }
+        (ShapeKind::Blob, ValueRef::Str(s)) => write_str(
+            out,
+            &base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
+        ),
         (_, ValueRef::Str(s)) => write_str(out, s),
         (_, ValueRef::Blob(b)) => {
             write_str(out, &base64::engine::general_purpose::STANDARD.encode(b))
@@ -237,6 +242,30 @@ fn kind(j: &J) -> &'static str {
     }
 }
 
+/// Epoch seconds from a JSON number, reading a decimal fraction digit by
+/// digit so `1.123` keeps exactly 123 ms (an `f64` would not).
+fn epoch_from_number(n: &serde_json::Number) -> Option<DateTime> {
+    if let Some(i) = n.as_i64() {
+        return Some(DateTime::from_secs(i));
+    }
+    let text = n.to_string();
+    if let Some((whole, frac)) = text.split_once('.') {
+        let exact = frac.len() <= 9 && frac.bytes().all(|b| b.is_ascii_digit());
+        if let (true, Ok(secs)) = (exact, whole.parse::<i64>()) {
+            let nanos: u32 = format!("{frac:0<9}").parse().ok()?;
+            let negative = whole.starts_with('-');
+            return Some(match (negative, nanos) {
+                (_, 0) => DateTime::from_secs(secs),
+                (false, _) => DateTime::from_secs_and_nanos(secs, nanos),
+                (true, _) => DateTime::from_secs_and_nanos(secs - 1, 1_000_000_000 - nanos),
+            });
+        }
+    }
+    n.as_f64()
+        .filter(|f| f.is_finite())
+        .map(DateTime::from_secs_f64)
+}
+
 fn read_member(
     service: &Service,
     member: &Member,
@@ -263,15 +292,17 @@ fn read_member(
         (ShapeKind::List { member: item }, J::Array(items)) => {
             out.init();
             for (n, v) in items.iter().enumerate() {
+                // Null elements are skipped, as in maps: a typed list has no
+                // place for them, and a made-up default would be a lie.
+                if v.is_null() {
+                    continue;
+                }
                 let len = path.len();
                 path.push_str(&format!("[{n}]"));
                 let slot = out
                     .push()
                     .map_err(|e| DeserializeError::value(path.as_str(), e))?;
-                // A null element stays a default (empty) slot.
-                if !v.is_null() {
-                    read_member(service, item, v, slot, path)?;
-                }
+                read_member(service, item, v, slot, path)?;
                 path.truncate(len);
             }
             return Ok(());
@@ -326,14 +357,7 @@ fn read_member(
         ),
         (ShapeKind::Blob, _) => return Err(fail(path, "a base64 string")),
         (ShapeKind::Timestamp, J::Number(n)) => {
-            let t = match n.as_i64() {
-                Some(i) => crate::time::DateTime::from_secs(i),
-                None => match n.as_f64() {
-                    Some(f) if f.is_finite() => crate::time::DateTime::from_secs_f64(f),
-                    _ => return Err(fail(path, "a timestamp")),
-                },
-            };
-            Scalar::Timestamp(t)
+            Scalar::Timestamp(epoch_from_number(n).ok_or_else(|| fail(path, "a timestamp"))?)
         }
         (ShapeKind::Timestamp, J::String(s)) => {
             let format = timestamp_format(service, member, TimestampFormat::Iso8601);
@@ -419,6 +443,16 @@ mod tests {
         let mut back = DynValue::Empty;
         read(&SERVICE, 0, &json, &mut back, &mut "Thing".to_owned()).unwrap();
         assert_eq!(back.to_json(&SERVICE, 0)["Name"], "a\"b");
+    }
+
+    #[test]
+    fn fractional_epochs_are_exact() {
+        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        let t = epoch_from_number(&n("946845296.123")).unwrap();
+        assert_eq!((t.secs(), t.subsec_nanos()), (946845296, 123_000_000));
+        let t = epoch_from_number(&n("-1.25")).unwrap();
+        assert_eq!((t.secs(), t.subsec_nanos()), (-2, 750_000_000));
+        assert_eq!(epoch_from_number(&n("7")).unwrap().secs(), 7);
     }
 
     #[test]

@@ -245,9 +245,12 @@ pub fn serialize_http(
             }
         }
     }
+    // Map entries never replace a key set explicitly (or in the literal query).
+    let explicit: Vec<String> = query.iter().map(|(k, _)| k.clone()).collect();
     for (k, v) in spread {
-        if !query.iter().any(|(q, _)| percent_encode(&k, false) == *q) {
-            query.push((percent_encode(&k, false), Some(percent_encode(&v, false))));
+        let k = percent_encode(&k, false);
+        if !explicit.contains(&k) {
+            query.push((k, Some(percent_encode(&v, false))));
         }
     }
     let mut uri = path;

@@ -1,52 +1,162 @@
-//! Placeholder until the codec lands; every call fails with a clear error.
+//! The rest-json protocol: HTTP bindings from [`rest`](super::rest), and a
+//! JSON body holding either the body members or the `payload` member alone.
 
+use super::json_body;
+use super::rest::{self, Input, Payload};
 use super::*;
-use crate::value::{De, Ser};
+use crate::schema::Location;
 
+/// The rest-json codec.
 pub struct RestJson;
+
+const JSON: &str = "application/json";
+
+fn body_member(m: &crate::schema::Member) -> bool {
+    m.location == Location::Body
+}
 
 impl Codec for RestJson {
     fn serialize(
         &self,
-        s: &Service,
-        o: &Operation,
-        _: Option<&dyn Ser>,
-        _: &SerializeOptions<'_>,
+        service: &Service,
+        operation: &Operation,
+        input: Option<&dyn Ser>,
+        options: &SerializeOptions<'_>,
     ) -> Result<HttpRequest, SerializeError> {
-        Err(SerializeError::new(
-            s.name,
-            o.name,
-            "codec RestJson not implemented yet",
-        ))
+        let input = Input::new(service, operation, input, options)?;
+        let mut request = rest::serialize_http(service, operation, input.as_ref())?;
+        let Some(input) = input else {
+            return Ok(request);
+        };
+        let shape = service.shape(input.shape);
+        let Some(st) = shape.structure() else {
+            return Ok(request);
+        };
+        match rest::payload(service, st) {
+            Payload::Member(i) if is_event_stream(service, &st.members[i]) => {
+                return Err(SerializeError::new(
+                    shape.name,
+                    st.members[i].name,
+                    "event stream requests are not supported",
+                ))
+            }
+            Payload::Raw(i) => {
+                if let Some(v) = input.get(i) {
+                    let (body, content_type) = rest::raw_payload(shape.name, &st.members[i], v)?;
+                    request.body = body;
+                    rest::set_content_type(&mut request, content_type);
+                }
+            }
+            Payload::Member(i) => {
+                let target = service.shape(st.members[i].target);
+                if let Some(v) = input.get(i) {
+                    request.body = json_body::to_string(service, st.members[i].target, v)?.into();
+                    rest::set_content_type(&mut request, JSON);
+                } else if target.structure().is_some_and(|t| !t.union && !t.document) {
+                    // An unset structure payload is an empty object (botocore);
+                    // an unset union or document sends no body at all.
+                    request.body = "{}".into();
+                    rest::set_content_type(&mut request, JSON);
+                }
+            }
+            Payload::Members => {
+                if rest::has_body_members(st) {
+                    let mut out = String::new();
+                    json_body::write_struct(&mut out, service, input.shape, &input, &body_member)?;
+                    request.body = out.into();
+                    rest::set_content_type(&mut request, JSON);
+                }
+            }
+        }
+        Ok(request)
     }
+
     fn deserialize(
         &self,
-        _: &Service,
-        _: &Operation,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec RestJson not implemented yet",
-        ))
+        let Some(shape) = operation.output else {
+            return Ok(());
+        };
+        read_message(service, shape, response, output)
     }
-    fn error_info(&self, _: &Service, r: &HttpResponse) -> ErrorInfo {
-        ErrorInfo {
-            status: r.status,
-            ..Default::default()
-        }
+
+    fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo {
+        json::error_info(service, response)
     }
+
     fn deserialize_error(
         &self,
-        _: &Service,
-        _: ShapeId,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        shape: ShapeId,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec RestJson not implemented yet",
-        ))
+        read_message(service, shape, response, output)
+    }
+}
+
+fn is_event_stream(service: &Service, member: &crate::schema::Member) -> bool {
+    service
+        .shape(member.target)
+        .structure()
+        .is_some_and(|s| s.event_stream)
+}
+
+/// Reads headers, status code and body of a response into structure `shape`.
+fn read_message(
+    service: &Service,
+    shape: ShapeId,
+    response: &HttpResponse,
+    output: &mut dyn De,
+) -> Result<(), DeserializeError> {
+    let s = service.shape(shape);
+    let Some(st) = s.structure() else {
+        return Err(DeserializeError::new(s.name, "not a structure"));
+    };
+    output.init();
+    rest::deserialize_http(service, shape, response, output)?;
+    match rest::payload(service, st) {
+        Payload::Member(i) if is_event_stream(service, &st.members[i]) => {
+            Err(DeserializeError::new(
+                format!("{}.{}", s.name, st.members[i].name),
+                "event stream responses are not supported",
+            ))
+        }
+        Payload::Raw(i) => rest::deserialize_raw_payload(service, shape, i, &response.body, output),
+        Payload::Member(i) => {
+            let m = &st.members[i];
+            let mut path = format!("{}.{}", s.name, m.name);
+            let Some(json) = json_body::parse(&response.body, &path)? else {
+                return Ok(());
+            };
+            if json.is_null() {
+                return Ok(());
+            }
+            let slot = output
+                .member(i)
+                .map_err(|e| DeserializeError::value(path.as_str(), e))?;
+            json_body::read(service, m.target, &json, slot, &mut path)
+        }
+        Payload::Members => {
+            let Some(json) = json_body::parse(&response.body, s.name)? else {
+                return Ok(());
+            };
+            // Error bodies are not always objects; a modeled output body is.
+            if st.error.is_some() && !json.is_object() {
+                return Ok(());
+            }
+            json_body::read_struct(
+                service,
+                shape,
+                &json,
+                output,
+                &mut s.name.to_owned(),
+                &body_member,
+            )
+        }
     }
 }
