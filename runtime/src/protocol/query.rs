@@ -6,6 +6,7 @@
 //! flattened, and only query sends an empty list as `Name=`), and in the
 //! shape of responses and errors.
 
+use super::rest;
 use super::xml::{self, Reader};
 use super::*;
 use crate::schema::{Member, Shape, ShapeKind, StructureShape};
@@ -223,32 +224,14 @@ fn serialize(
             ("Version".into(), service.metadata.api_version.into()),
         ],
     };
-    let mut host_prefix = operation.host_prefix.map(str::to_owned);
-    if let Some(shape_id) = operation.input {
-        let shape = service.shape(shape_id);
-        let Some(st) = shape.structure() else {
-            return Err(SerializeError::new(
-                shape.name,
-                "",
-                "input is not a structure",
-            ));
-        };
-        let value = match input.map(|v| v.value()) {
-            None => None,
-            Some(ValueRef::Struct(s)) => Some(s),
-            Some(other) => {
-                return Err(SerializeError::new(
-                    shape.name,
-                    "",
-                    format!("{} value for the input structure", xml::value_kind(&other)),
-                ))
-            }
-        };
-        params.top_level(shape, st, value, options)?;
-        if let Some(prefix) = &mut host_prefix {
-            *prefix = fill_host_prefix(service, shape, st, value, prefix)?;
+    let input = rest::Input::new(service, operation, input, options)?;
+    if let Some(input) = &input {
+        let shape = service.shape(input.shape);
+        if let Some(st) = shape.structure() {
+            params.structure(shape, st, input, "")?;
         }
     }
+    let host_prefix = rest::host_prefix(service, operation, input.as_ref())?;
     let mut body = form_urlencoded::Serializer::new(String::new());
     for (k, v) in &params.out {
         body.append_pair(k, v);
@@ -261,58 +244,6 @@ fn serialize(
     request.body = body.finish().into();
     request.host_prefix = host_prefix;
     Ok(request)
-}
-
-/// Fills `{Label}` placeholders of an endpoint host prefix from the input's
-/// `hostLabel` members, which must be valid host name parts.
-fn fill_host_prefix(
-    service: &Service,
-    shape: &Shape,
-    st: &StructureShape,
-    value: Option<&dyn StructSer>,
-    template: &str,
-) -> Result<String, SerializeError> {
-    let mut out = template.to_owned();
-    for (i, m) in st.members.iter().enumerate() {
-        if !m.host_label {
-            continue;
-        }
-        let placeholder = format!("{{{}}}", m.name);
-        if !out.contains(&placeholder) {
-            continue;
-        }
-        let text = match value.and_then(|v| v.member(i)).map(|v| v.value()) {
-            Some(ValueRef::Str(s)) => s.to_owned(),
-            Some(_) => {
-                let target = service.shape(m.target);
-                return Err(SerializeError::new(
-                    shape.name,
-                    m.name,
-                    format!("host label must be a string, not {}", target.name),
-                ));
-            }
-            None => {
-                return Err(SerializeError::new(
-                    shape.name,
-                    m.name,
-                    "host label is required",
-                ))
-            }
-        };
-        if text.is_empty()
-            || !text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        {
-            return Err(SerializeError::new(
-                shape.name,
-                m.name,
-                format!("host label {text:?} may hold only letters, digits, '-' and '.'"),
-            ));
-        }
-        out = out.replace(&placeholder, &text);
-    }
-    Ok(out)
 }
 
 /// The flat parameter list being built.
@@ -352,28 +283,6 @@ impl Params<'_> {
         } else {
             xml::flattened_item_name(self.service, m).to_owned()
         }
-    }
-
-    /// The input structure: like any structure, and absent idempotency
-    /// tokens are filled in.
-    fn top_level(
-        &mut self,
-        shape: &Shape,
-        st: &StructureShape,
-        value: Option<&dyn StructSer>,
-        options: &SerializeOptions<'_>,
-    ) -> Result<(), SerializeError> {
-        for (i, m) in st.members.iter().enumerate() {
-            let name = self.member_name(m);
-            match value.and_then(|v| v.member(i)) {
-                Some(v) => self.value(shape, m, m, v, name)?,
-                None if m.idempotency_token => {
-                    self.out.push((name, (options.idempotency_token)()));
-                }
-                None => {}
-            }
-        }
-        Ok(())
     }
 
     fn structure(

@@ -278,6 +278,96 @@ fn error_info(response: &HttpResponse) -> ErrorInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dynamic::{build_service, DynValue};
+    use crate::model::ServiceModel;
+
+    fn s3_like() -> &'static Service {
+        let model: ServiceModel = serde_json::from_value(serde_json::json!({
+            "metadata": {"protocol": "rest-xml", "apiVersion": "2006-03-01"},
+            "operations": {
+                "GetBucketLocation": {
+                    "name": "GetBucketLocation",
+                    "http": {"method": "GET", "requestUri": "/{Bucket}?location"},
+                    "output": {"shape": "GetBucketLocationOutput"}
+                },
+                "CompleteMultipartUpload": {
+                    "name": "CompleteMultipartUpload",
+                    "http": {"method": "POST", "requestUri": "/{Bucket}/{Key+}"},
+                    "output": {"shape": "CompleteOutput"}
+                },
+                "GetObject": {
+                    "name": "GetObject",
+                    "http": {"method": "GET", "requestUri": "/{Bucket}/{Key+}"},
+                    "output": {"shape": "GetObjectOutput"}
+                }
+            },
+            "shapes": {
+                "GetBucketLocationOutput": {"type": "structure", "members": {
+                    "LocationConstraint": {"shape": "Str"}}},
+                "CompleteOutput": {"type": "structure", "members": {
+                    "ETag": {"shape": "Str"}, "Size": {"shape": "Int"}}},
+                "GetObjectOutput": {"type": "structure", "payload": "Body", "members": {
+                    "Body": {"shape": "Blob", "streaming": true}}},
+                "Str": {"type": "string"},
+                "Int": {"type": "integer"},
+                "Blob": {"type": "blob", "streaming": true}
+            }
+        }))
+        .expect("model");
+        build_service("s3", &model).expect("schema")
+    }
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            body: body.to_owned().into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn get_bucket_location_reads_the_bare_root() {
+        let service = s3_like();
+        let op = service.operation("GetBucketLocation").unwrap();
+        let resp = response(
+            200,
+            "<?xml version=\"1.0\"?>\n<LocationConstraint \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">eu-west-1</LocationConstraint>",
+        );
+        let mut out = DynValue::Empty;
+        RestXml.deserialize(service, op, &resp, &mut out).unwrap();
+        assert_eq!(
+            out.to_json(service, op.output.unwrap()),
+            serde_json::json!({"LocationConstraint": "eu-west-1"})
+        );
+    }
+
+    #[test]
+    fn error_documents_in_200_responses_are_errors() {
+        let service = s3_like();
+        let complete = service.operation("CompleteMultipartUpload").unwrap();
+        let get = service.operation("GetObject").unwrap();
+        let err = response(200, "\n\n<Error><Code>InternalError</Code></Error>");
+        assert!(RestXml.is_error(service, complete, &err));
+        // A streamed object may well be an XML document named Error.
+        assert!(!RestXml.is_error(service, get, &err));
+        let ok = response(200, "<CompleteMultipartUploadResult/>");
+        assert!(!RestXml.is_error(service, complete, &ok));
+    }
+
+    #[test]
+    fn bad_values_name_their_path() {
+        let service = s3_like();
+        let op = service.operation("CompleteMultipartUpload").unwrap();
+        let resp = response(200, "<R><Size>big</Size></R>");
+        let mut out = DynValue::Empty;
+        let err = RestXml
+            .deserialize(service, op, &resp, &mut out)
+            .unwrap_err();
+        assert_eq!(err.path, "CompleteOutput.Size");
+        let bad = response(200, "<R><Size>1</Size>");
+        assert!(RestXml.deserialize(service, op, &bad, &mut out).is_err());
+    }
 
     #[test]
     fn root_names() {
