@@ -177,3 +177,4 @@ pub mod query;
 pub mod rest;
 pub mod rest_json;
 pub mod rest_xml;
+pub mod xml;

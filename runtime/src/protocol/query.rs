@@ -1,100 +1,436 @@
-//! Placeholder until the codec lands; every call fails with a clear error.
+//! The `query` and `ec2` protocols: form-encoded requests, XML responses.
+//!
+//! Both send `Action`, `Version` and the input flattened into dotted
+//! parameter names. They differ in names (ec2 prefers `queryName` and
+//! capitalizes), in lists (ec2 always `Name.N`, query `Name.member.N` unless
+//! flattened, and only query sends an empty list as `Name=`), and in the
+//! shape of responses and errors.
 
+use super::rest;
+use super::xml::{self, Reader};
 use super::*;
-use crate::value::{De, Ser};
+use crate::schema::{Member, Shape, ShapeKind, StructureShape};
+use crate::value::{De, Ser, StructSer, ValueRef};
 
+/// The `query` protocol (IAM, STS, SQS's old protocol, SNS, …).
 pub struct AwsQuery;
+
+/// The `ec2` protocol.
+pub struct Ec2Query;
+
+const CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 impl Codec for AwsQuery {
     fn serialize(
         &self,
-        s: &Service,
-        o: &Operation,
-        _: Option<&dyn Ser>,
-        _: &SerializeOptions<'_>,
+        service: &Service,
+        operation: &Operation,
+        input: Option<&dyn Ser>,
+        options: &SerializeOptions<'_>,
     ) -> Result<HttpRequest, SerializeError> {
-        Err(SerializeError::new(
-            s.name,
-            o.name,
-            "codec AwsQuery not implemented yet",
-        ))
+        serialize(false, service, operation, input, options)
     }
+
     fn deserialize(
         &self,
-        _: &Service,
-        _: &Operation,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec AwsQuery not implemented yet",
-        ))
+        let Some(shape) = operation.output else {
+            return Ok(());
+        };
+        let Some(doc) = xml::parse(&response.body)? else {
+            output.init();
+            return Ok(());
+        };
+        let root = doc.root_element();
+        // Models name the result element (`resultWrapper`); Smithy's rule is
+        // `{Operation}Result`. Services leave it out when it would be empty.
+        let start = match operation.result_wrapper {
+            Some(wrapper) => match xml::child(root, wrapper) {
+                Some(node) => node,
+                None => {
+                    output.init();
+                    return Ok(());
+                }
+            },
+            None => xml::child(root, &format!("{}Result", operation.name))
+                .or_else(|| {
+                    let mut results = root
+                        .children()
+                        .filter(|c| c.is_element() && c.tag_name().name().ends_with("Result"));
+                    results.next().filter(|_| results.next().is_none())
+                })
+                .unwrap_or(root),
+        };
+        Reader::new(service, service.shape(shape).name).structure(shape, start, output, false)
     }
-    fn error_info(&self, _: &Service, r: &HttpResponse) -> ErrorInfo {
-        ErrorInfo {
-            status: r.status,
-            ..Default::default()
-        }
+
+    fn error_info(&self, _service: &Service, response: &HttpResponse) -> ErrorInfo {
+        error_info(response)
     }
+
     fn deserialize_error(
         &self,
-        _: &Service,
-        _: ShapeId,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        shape: ShapeId,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec AwsQuery not implemented yet",
-        ))
+        deserialize_error(service, shape, response, output)
     }
 }
-
-pub struct Ec2Query;
 
 impl Codec for Ec2Query {
     fn serialize(
         &self,
-        s: &Service,
-        o: &Operation,
-        _: Option<&dyn Ser>,
-        _: &SerializeOptions<'_>,
+        service: &Service,
+        operation: &Operation,
+        input: Option<&dyn Ser>,
+        options: &SerializeOptions<'_>,
     ) -> Result<HttpRequest, SerializeError> {
-        Err(SerializeError::new(
-            s.name,
-            o.name,
-            "codec Ec2Query not implemented yet",
-        ))
+        serialize(true, service, operation, input, options)
     }
+
     fn deserialize(
         &self,
-        _: &Service,
-        _: &Operation,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec Ec2Query not implemented yet",
-        ))
+        let Some(shape) = operation.output else {
+            return Ok(());
+        };
+        let Some(doc) = xml::parse(&response.body)? else {
+            output.init();
+            return Ok(());
+        };
+        // The root element (`<DescribeInstancesResponse>`) holds the members.
+        Reader::new(service, service.shape(shape).name).structure(
+            shape,
+            doc.root_element(),
+            output,
+            false,
+        )
     }
-    fn error_info(&self, _: &Service, r: &HttpResponse) -> ErrorInfo {
-        ErrorInfo {
-            status: r.status,
-            ..Default::default()
-        }
+
+    fn error_info(&self, _service: &Service, response: &HttpResponse) -> ErrorInfo {
+        error_info(response)
     }
+
     fn deserialize_error(
         &self,
-        _: &Service,
-        _: ShapeId,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        shape: ShapeId,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
+        deserialize_error(service, shape, response, output)
+    }
+}
+
+// ---- errors ----
+
+/// The `<Error>` element of an error document: `<ErrorResponse><Error>`
+/// (query), `<Response><Errors><Error>` (ec2), or a bare `<Error>`.
+fn error_node<'a, 'i>(root: roxmltree::Node<'a, 'i>) -> Option<roxmltree::Node<'a, 'i>> {
+    if root.tag_name().name() == "Error" {
+        return Some(root);
+    }
+    xml::child(root, "Error")
+        .or_else(|| xml::child(root, "Errors").and_then(|e| xml::child(e, "Error")))
+}
+
+/// Code, message and request id of a query or ec2 error response. A body
+/// that is not an error document gives the HTTP status as the code (as
+/// botocore does for generic errors).
+pub(crate) fn error_info(response: &HttpResponse) -> ErrorInfo {
+    let mut info = ErrorInfo {
+        status: response.status,
+        request_id: response
+            .header("x-amzn-requestid")
+            .or_else(|| response.header("x-amz-request-id"))
+            .map(str::to_owned),
+        ..Default::default()
+    };
+    let doc = xml::parse(&response.body).ok().flatten();
+    let root = doc.as_ref().map(|d| d.root_element());
+    if let Some(root) = root {
+        if let Some(id) = xml::child(root, "RequestId").or_else(|| xml::child(root, "RequestID")) {
+            info.request_id = Some(xml::text(id).trim().to_owned());
+        }
+        if let Some(error) = error_node(root) {
+            if let Some(code) = xml::child(error, "Code") {
+                info.code = xml::text(code).trim().to_owned();
+            }
+            if let Some(msg) = xml::child(error, "Message").or_else(|| xml::child(error, "message"))
+            {
+                info.message = Some(xml::text(msg).into_owned());
+            }
+        }
+    }
+    if info.code.is_empty() {
+        info.code = response.status.to_string();
+        if info.message.is_none() {
+            info.message = http::StatusCode::from_u16(response.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(str::to_owned);
+        }
+    }
+    info
+}
+
+fn deserialize_error(
+    service: &Service,
+    shape: ShapeId,
+    response: &HttpResponse,
+    output: &mut dyn De,
+) -> Result<(), DeserializeError> {
+    let name = service.shape(shape).name;
+    let Some(doc) = xml::parse(&response.body)? else {
+        output.init();
+        return Ok(());
+    };
+    let root = doc.root_element();
+    let node = error_node(root).unwrap_or(root);
+    Reader::new(service, name).structure(shape, node, output, false)
+}
+
+// ---- requests ----
+
+fn serialize(
+    ec2: bool,
+    service: &Service,
+    operation: &Operation,
+    input: Option<&dyn Ser>,
+    options: &SerializeOptions<'_>,
+) -> Result<HttpRequest, SerializeError> {
+    let method = http::Method::from_bytes(operation.http_method.as_bytes()).map_err(|_| {
+        SerializeError::new(
+            operation.name,
             "",
-            "codec Ec2Query not implemented yet",
-        ))
+            format!("invalid HTTP method {:?}", operation.http_method),
+        )
+    })?;
+    let mut params = Params {
+        ec2,
+        service,
+        out: vec![
+            ("Action".into(), operation.name.into()),
+            ("Version".into(), service.metadata.api_version.into()),
+        ],
+    };
+    let input = rest::Input::new(service, operation, input, options)?;
+    if let Some(input) = &input {
+        let shape = service.shape(input.shape);
+        if let Some(st) = shape.structure() {
+            params.structure(shape, st, input, "")?;
+        }
+    }
+    let host_prefix = rest::host_prefix(service, operation, input.as_ref())?;
+    let mut body = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &params.out {
+        body.append_pair(k, v);
+    }
+    let mut request = HttpRequest::new(method, operation.request_uri);
+    request.headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(CONTENT_TYPE),
+    );
+    request.body = body.finish().into();
+    request.host_prefix = host_prefix;
+    Ok(request)
+}
+
+/// The flat parameter list being built.
+struct Params<'s> {
+    ec2: bool,
+    service: &'s Service,
+    out: Vec<(String, String)>,
+}
+
+/// `Name` → `Name` (ec2 capitalizes the first letter of names it derives).
+fn capitalize(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+impl Params<'_> {
+    /// The parameter name of a structure member. A flattened list's items
+    /// take its name, so it follows the XML element naming.
+    fn member_name(&self, m: &Member) -> String {
+        if self.ec2 {
+            match (m.query_name, m.location_name) {
+                (Some(q), _) => q.to_owned(),
+                (None, Some(l)) => capitalize(l),
+                (None, None) => capitalize(m.name),
+            }
+        } else {
+            xml::flattened_item_name(self.service, m).to_owned()
+        }
+    }
+
+    fn structure(
+        &mut self,
+        shape: &Shape,
+        st: &StructureShape,
+        value: &dyn StructSer,
+        prefix: &str,
+    ) -> Result<(), SerializeError> {
+        for (i, m) in st.members.iter().enumerate() {
+            if let Some(v) = value.member(i) {
+                let name = join(prefix, &self.member_name(m));
+                self.value(shape, m, m, v, name)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `v` (of the member reference `m`) under `prefix`. `owner` and
+    /// `field` name the structure member, for errors.
+    fn value(
+        &mut self,
+        owner: &Shape,
+        field: &Member,
+        m: &Member,
+        v: &dyn Ser,
+        prefix: String,
+    ) -> Result<(), SerializeError> {
+        let service = self.service;
+        let target = service.shape(m.target);
+        let mismatch = |v: &ValueRef<'_>| {
+            SerializeError::new(
+                owner.name,
+                field.name,
+                format!(
+                    "{} value does not fit shape {} ({})",
+                    xml::value_kind(v),
+                    target.name,
+                    xml::kind_name(&target.kind)
+                ),
+            )
+        };
+        match (&target.kind, v.value()) {
+            (ShapeKind::Structure(st), ValueRef::Struct(s)) if !st.document => {
+                self.structure(target, st, s, &prefix)
+            }
+            (ShapeKind::Structure(_), other) => Err(mismatch(&other)),
+            (ShapeKind::List { member }, ValueRef::List(items)) => {
+                if items.is_empty() {
+                    if !self.ec2 {
+                        self.out.push((prefix, String::new()));
+                    }
+                    return Ok(());
+                }
+                let list_prefix = if self.ec2 {
+                    prefix
+                } else if xml::flattened(m, target) {
+                    // Items repeat the member's name (see `member_name`).
+                    prefix
+                } else {
+                    format!("{prefix}.{}", xml::element_name(member, "member"))
+                };
+                for i in 0..items.len() {
+                    let item_prefix = format!("{list_prefix}.{}", i + 1);
+                    self.value(owner, field, member, items.get(i), item_prefix)?;
+                }
+                Ok(())
+            }
+            (ShapeKind::List { .. }, other) => Err(mismatch(&other)),
+            (ShapeKind::Map { key, value }, ValueRef::Map(map)) => {
+                let base = if xml::flattened(m, target) {
+                    prefix
+                } else {
+                    format!("{prefix}.entry")
+                };
+                let key_name = xml::element_name(key, "key");
+                let value_name = xml::element_name(value, "value");
+                let mut result = Ok(());
+                let mut n = 0;
+                map.for_each(&mut |k, val| {
+                    if result.is_err() {
+                        return;
+                    }
+                    n += 1;
+                    self.out
+                        .push((format!("{base}.{n}.{key_name}"), k.to_owned()));
+                    result =
+                        self.value(owner, field, value, val, format!("{base}.{n}.{value_name}"));
+                });
+                result
+            }
+            (ShapeKind::Map { .. }, other) => Err(mismatch(&other)),
+            _ => {
+                let text = xml::scalar_text(target, xml::timestamp_format(m, target), v)
+                    .map_err(|e| SerializeError::new(owner.name, field.name, e))?;
+                self.out.push((prefix, text));
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capitalizes_first_letter() {
+        assert_eq!(capitalize("token"), "Token");
+        assert_eq!(capitalize("Hi"), "Hi");
+        assert_eq!(capitalize(""), "");
+    }
+
+    #[test]
+    fn error_info_reads_query_and_ec2_errors() {
+        let query = HttpResponse {
+            status: 400,
+            body: "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidGreeting</Code>\
+                   <Message>Hi</Message></Error><RequestId>foo-id</RequestId></ErrorResponse>"
+                .into(),
+            ..Default::default()
+        };
+        let info = error_info(&query);
+        assert_eq!(info.code, "InvalidGreeting");
+        assert_eq!(info.message.as_deref(), Some("Hi"));
+        assert_eq!(info.request_id.as_deref(), Some("foo-id"));
+
+        let ec2 = HttpResponse {
+            status: 400,
+            body: "<Response><Errors><Error><Code>Bad</Code><Message>m</Message></Error>\
+                   </Errors><RequestID>r</RequestID></Response>"
+                .into(),
+            ..Default::default()
+        };
+        let info = error_info(&ec2);
+        assert_eq!(info.code, "Bad");
+        assert_eq!(info.request_id.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn non_xml_error_bodies_fall_back_to_status() {
+        let html = HttpResponse {
+            status: 503,
+            body: "<html><body>oops".into(),
+            ..Default::default()
+        };
+        let info = error_info(&html);
+        assert_eq!(info.code, "503");
+        assert_eq!(info.message.as_deref(), Some("Service Unavailable"));
     }
 }

@@ -1,52 +1,410 @@
-//! Placeholder until the codec lands; every call fails with a clear error.
+//! The `rest-xml` protocol (S3, Route 53, CloudFront): HTTP bindings from
+//! [`rest`](super::rest), XML bodies from [`xml`](super::xml).
 
+use super::rest::{self, Payload};
+use super::xml::{self, Reader, Writer};
 use super::*;
+use crate::schema::{Location, ShapeKind, XmlNamespace};
 use crate::value::{De, Ser};
 
+/// The `rest-xml` protocol.
 pub struct RestXml;
+
+const XML_CONTENT_TYPE: &str = "application/xml";
 
 impl Codec for RestXml {
     fn serialize(
         &self,
-        s: &Service,
-        o: &Operation,
-        _: Option<&dyn Ser>,
-        _: &SerializeOptions<'_>,
+        service: &Service,
+        operation: &Operation,
+        input: Option<&dyn Ser>,
+        options: &SerializeOptions<'_>,
     ) -> Result<HttpRequest, SerializeError> {
-        Err(SerializeError::new(
-            s.name,
-            o.name,
-            "codec RestXml not implemented yet",
-        ))
+        let input = rest::Input::new(service, operation, input, options)?;
+        let mut request = rest::serialize_http(service, operation, input.as_ref())?;
+        let Some(input) = input else {
+            return Ok(request);
+        };
+        let shape = service.shape(input.shape);
+        let Some(st) = shape.structure() else {
+            return Ok(request);
+        };
+        match rest::payload(service, st) {
+            Payload::Raw(i) => {
+                if let Some(v) = input.get(i) {
+                    let (body, content_type) = rest::raw_payload(shape.name, &st.members[i], v)?;
+                    request.body = body;
+                    rest::set_content_type(&mut request, content_type);
+                }
+            }
+            Payload::Member(i) => {
+                if let Some(v) = input.get(i) {
+                    let mut w = Writer::new(service);
+                    w.payload_member(shape, &st.members[i], v)?;
+                    request.body = w.finish().into();
+                    rest::set_content_type(&mut request, XML_CONTENT_TYPE);
+                }
+            }
+            Payload::Members => {
+                let has_body = st
+                    .members
+                    .iter()
+                    .enumerate()
+                    .any(|(i, m)| m.location == Location::Body && input.get(i).is_some());
+                if has_body {
+                    // The root element: the shape's `locationName`, else the
+                    // operation's `input.locationName`, else the shape name.
+                    let name = shape
+                        .xml_name
+                        .or(operation.input_location_name)
+                        .unwrap_or(shape.name);
+                    let ns = operation
+                        .input_xml_namespace
+                        .map(|uri| XmlNamespace { prefix: None, uri })
+                        .or(shape.xml_namespace);
+                    let mut w = Writer::new(service);
+                    w.structure(name, ns, input.shape, &input, true)?;
+                    request.body = w.finish().into();
+                    rest::set_content_type(&mut request, XML_CONTENT_TYPE);
+                }
+            }
+        }
+        Ok(request)
     }
+
+    /// Errors are 3xx-5xx responses, and 2xx responses whose XML body is an
+    /// `<Error>` document: S3 reports some failures that way
+    /// (CompleteMultipartUpload, CopyObject, UploadPartCopy).
+    fn is_error(&self, service: &Service, operation: &Operation, response: &HttpResponse) -> bool {
+        if response.status >= 300 {
+            return true;
+        }
+        let raw_output = operation
+            .output
+            .and_then(|o| service.shape(o).structure())
+            .is_some_and(|st| matches!(rest::payload(service, st), Payload::Raw(_)));
+        !raw_output && root_name(&response.body) == Some("Error")
+    }
+
     fn deserialize(
         &self,
-        _: &Service,
-        _: &Operation,
-        _: &HttpResponse,
-        _: &mut dyn De,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec RestXml not implemented yet",
-        ))
+        let Some(shape_id) = operation.output else {
+            return Ok(());
+        };
+        let shape = service.shape(shape_id);
+        let Some(st) = shape.structure() else {
+            return Err(DeserializeError::new(
+                shape.name,
+                "output is not a structure",
+            ));
+        };
+        output.init();
+        rest::deserialize_http(service, shape_id, response, output)?;
+        init_header_maps(st, output)?;
+        match rest::payload(service, st) {
+            Payload::Raw(i) => {
+                rest::deserialize_raw_payload(service, shape_id, i, &response.body, output)
+            }
+            Payload::Member(i) => {
+                let Some(doc) = xml::parse(&response.body)? else {
+                    return Ok(());
+                };
+                let m = &st.members[i];
+                let mut reader = Reader::new(service, shape.name);
+                let slot = output.member(i).map_err(|e| {
+                    DeserializeError::value(format!("{}.{}", shape.name, m.name), e)
+                })?;
+                reader.payload(m, doc.root_element(), slot)
+            }
+            Payload::Members => {
+                let Some(doc) = xml::parse(&response.body)? else {
+                    return Ok(());
+                };
+                let root = doc.root_element();
+                let mut reader = Reader::new(service, shape.name);
+                reader.structure(shape_id, root, output, true)?;
+                lone_member(service, shape_id, root, output)
+            }
+        }
     }
-    fn error_info(&self, _: &Service, r: &HttpResponse) -> ErrorInfo {
-        ErrorInfo {
-            status: r.status,
+
+    fn error_info(&self, _service: &Service, response: &HttpResponse) -> ErrorInfo {
+        error_info(response)
+    }
+
+    fn deserialize_error(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        response: &HttpResponse,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        output.init();
+        rest::deserialize_http(service, shape, response, output)?;
+        let Some(doc) = xml::parse(&response.body)? else {
+            return Ok(());
+        };
+        let root = doc.root_element();
+        let node = if root.tag_name().name() == "ErrorResponse" {
+            xml::child(root, "Error").unwrap_or(root)
+        } else {
+            root
+        };
+        Reader::new(service, service.shape(shape).name).structure(shape, node, output, true)
+    }
+}
+
+/// Prefix-header maps are present (maybe empty) in every response, as in
+/// botocore.
+fn init_header_maps(
+    st: &crate::schema::StructureShape,
+    output: &mut dyn De,
+) -> Result<(), DeserializeError> {
+    for (i, m) in st.members.iter().enumerate() {
+        if m.location == Location::Headers {
+            output
+                .member(i)
+                .map_err(|e| DeserializeError::value(m.name, e))?
+                .init();
+        }
+    }
+    Ok(())
+}
+
+/// S3's GetBucketLocation answers with a bare
+/// `<LocationConstraint>eu-west-1</LocationConstraint>`: a root element with
+/// text only that names a scalar member is that member's value.
+fn lone_member(
+    service: &Service,
+    shape: ShapeId,
+    root: roxmltree::Node<'_, '_>,
+    output: &mut dyn De,
+) -> Result<(), DeserializeError> {
+    if root.children().any(|c| c.is_element()) {
+        return Ok(());
+    }
+    let s = service.shape(shape);
+    let Some(st) = s.structure() else {
+        return Ok(());
+    };
+    let found = st.members.iter().enumerate().find(|(_, m)| {
+        m.location == Location::Body
+            && !m.xml_attribute
+            && xml::element_name(m, m.name) == root.tag_name().name()
+            && !matches!(
+                service.shape(m.target).kind,
+                ShapeKind::Structure(_) | ShapeKind::List { .. } | ShapeKind::Map { .. }
+            )
+    });
+    let Some((i, m)) = found else {
+        return Ok(());
+    };
+    let path = format!("{}.{}", s.name, m.name);
+    let slot = output
+        .member(i)
+        .map_err(|e| DeserializeError::value(&path, e))?;
+    Reader::new(service, &path).value(m, root, slot)
+}
+
+/// The name of a document's root element, read without parsing the
+/// document (skips the XML declaration, comments and whitespace).
+fn root_name(body: &[u8]) -> Option<&str> {
+    let mut rest = std::str::from_utf8(body.get(..body.len().min(512))?)
+        .or_else(|e| std::str::from_utf8(&body[..e.valid_up_to()]))
+        .ok()?;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if let Some(after) = rest.strip_prefix("<?") {
+            rest = &after[after.find("?>")? + 2..];
+        } else if let Some(after) = rest.strip_prefix("<!--") {
+            rest = &after[after.find("-->")? + 3..];
+        } else {
+            let after = rest.strip_prefix('<')?;
+            let end = after.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+            return Some(&after[..end]);
+        }
+    }
+}
+
+/// Code, message and request id of a rest-xml error: `<ErrorResponse>`
+/// (Route 53, CloudFront), S3's bare `<Error>`, or, without a body (HEAD
+/// requests), the HTTP status as the code, as botocore does.
+fn error_info(response: &HttpResponse) -> ErrorInfo {
+    let mut info = ErrorInfo {
+        status: response.status,
+        request_id: response
+            .header("x-amzn-requestid")
+            .or_else(|| response.header("x-amz-request-id"))
+            .map(str::to_owned),
+        ..Default::default()
+    };
+    let doc = xml::parse(&response.body).ok().flatten();
+    if let Some(root) = doc.as_ref().map(|d| d.root_element()) {
+        let error = match root.tag_name().name() {
+            "Error" => Some(root),
+            _ => xml::child(root, "Error"),
+        };
+        if let Some(error) = error {
+            if let Some(code) = xml::child(error, "Code") {
+                info.code = xml::text(code).trim().to_owned();
+            }
+            if let Some(msg) = xml::child(error, "Message") {
+                info.message = Some(xml::text(msg).into_owned());
+            }
+            if info.request_id.is_none() {
+                info.request_id = xml::child(error, "RequestId")
+                    .or_else(|| xml::child(root, "RequestId"))
+                    .map(|n| xml::text(n).trim().to_owned());
+            }
+        }
+    }
+    if info.code.is_empty() {
+        info.code = response.status.to_string();
+        if info.message.is_none() {
+            info.message = http::StatusCode::from_u16(response.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(str::to_owned);
+        }
+    }
+    info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamic::{build_service, DynValue};
+    use crate::model::ServiceModel;
+
+    fn s3_like() -> &'static Service {
+        let model: ServiceModel = serde_json::from_value(serde_json::json!({
+            "metadata": {"protocol": "rest-xml", "apiVersion": "2006-03-01"},
+            "operations": {
+                "GetBucketLocation": {
+                    "name": "GetBucketLocation",
+                    "http": {"method": "GET", "requestUri": "/{Bucket}?location"},
+                    "output": {"shape": "GetBucketLocationOutput"}
+                },
+                "CompleteMultipartUpload": {
+                    "name": "CompleteMultipartUpload",
+                    "http": {"method": "POST", "requestUri": "/{Bucket}/{Key+}"},
+                    "output": {"shape": "CompleteOutput"}
+                },
+                "GetObject": {
+                    "name": "GetObject",
+                    "http": {"method": "GET", "requestUri": "/{Bucket}/{Key+}"},
+                    "output": {"shape": "GetObjectOutput"}
+                }
+            },
+            "shapes": {
+                "GetBucketLocationOutput": {"type": "structure", "members": {
+                    "LocationConstraint": {"shape": "Str"}}},
+                "CompleteOutput": {"type": "structure", "members": {
+                    "ETag": {"shape": "Str"}, "Size": {"shape": "Int"}}},
+                "GetObjectOutput": {"type": "structure", "payload": "Body", "members": {
+                    "Body": {"shape": "Blob", "streaming": true}}},
+                "Str": {"type": "string"},
+                "Int": {"type": "integer"},
+                "Blob": {"type": "blob", "streaming": true}
+            }
+        }))
+        .expect("model");
+        build_service("s3", &model).expect("schema")
+    }
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            body: body.to_owned().into(),
             ..Default::default()
         }
     }
-    fn deserialize_error(
-        &self,
-        _: &Service,
-        _: ShapeId,
-        _: &HttpResponse,
-        _: &mut dyn De,
-    ) -> Result<(), DeserializeError> {
-        Err(DeserializeError::new(
-            "",
-            "codec RestXml not implemented yet",
-        ))
+
+    #[test]
+    fn get_bucket_location_reads_the_bare_root() {
+        let service = s3_like();
+        let op = service.operation("GetBucketLocation").unwrap();
+        let resp = response(
+            200,
+            "<?xml version=\"1.0\"?>\n<LocationConstraint \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">eu-west-1</LocationConstraint>",
+        );
+        let mut out = DynValue::Empty;
+        RestXml.deserialize(service, op, &resp, &mut out).unwrap();
+        assert_eq!(
+            out.to_json(service, op.output.unwrap()),
+            serde_json::json!({"LocationConstraint": "eu-west-1"})
+        );
+    }
+
+    #[test]
+    fn error_documents_in_200_responses_are_errors() {
+        let service = s3_like();
+        let complete = service.operation("CompleteMultipartUpload").unwrap();
+        let get = service.operation("GetObject").unwrap();
+        let err = response(200, "\n\n<Error><Code>InternalError</Code></Error>");
+        assert!(RestXml.is_error(service, complete, &err));
+        // A streamed object may well be an XML document named Error.
+        assert!(!RestXml.is_error(service, get, &err));
+        let ok = response(200, "<CompleteMultipartUploadResult/>");
+        assert!(!RestXml.is_error(service, complete, &ok));
+    }
+
+    #[test]
+    fn bad_values_name_their_path() {
+        let service = s3_like();
+        let op = service.operation("CompleteMultipartUpload").unwrap();
+        let resp = response(200, "<R><Size>big</Size></R>");
+        let mut out = DynValue::Empty;
+        let err = RestXml
+            .deserialize(service, op, &resp, &mut out)
+            .unwrap_err();
+        assert_eq!(err.path, "CompleteOutput.Size");
+        let bad = response(200, "<R><Size>1</Size>");
+        assert!(RestXml.deserialize(service, op, &bad, &mut out).is_err());
+    }
+
+    #[test]
+    fn root_names() {
+        assert_eq!(root_name(b"<Error><Code>x</Code></Error>"), Some("Error"));
+        assert_eq!(
+            root_name(b"<?xml version=\"1.0\"?>\n<!-- c -->\n<Error>"),
+            Some("Error")
+        );
+        assert_eq!(
+            root_name(b"<ErrorResponse xmlns=\"x\">"),
+            Some("ErrorResponse")
+        );
+        assert_eq!(root_name(b"<Error/>"), Some("Error"));
+        assert_eq!(root_name(b""), None);
+        assert_eq!(root_name(b"not xml"), None);
+    }
+
+    #[test]
+    fn s3_errors() {
+        let resp = HttpResponse {
+            status: 200,
+            body: "<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>m</Message>\
+                   <RequestId>rid</RequestId></Error>"
+                .into(),
+            ..Default::default()
+        };
+        let info = error_info(&resp);
+        assert_eq!(info.code, "InternalError");
+        assert_eq!(info.message.as_deref(), Some("m"));
+        assert_eq!(info.request_id.as_deref(), Some("rid"));
+
+        let head = HttpResponse {
+            status: 404,
+            ..Default::default()
+        };
+        let info = error_info(&head);
+        assert_eq!(info.code, "404");
+        assert_eq!(info.message.as_deref(), Some("Not Found"));
     }
 }
