@@ -30,13 +30,13 @@ pub enum CodegenError {
     /// The model says something the generator cannot represent.
     #[error("{at}: {message}")]
     Model { at: Location, message: String },
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("parsing {}: {source}", path.display())]
+    #[error("parsing {}", path.display())]
     Json {
         path: PathBuf,
         #[source]
@@ -45,7 +45,7 @@ pub enum CodegenError {
     #[error("{}: no api-version folder with a service-2.json", path.display())]
     NoModel { path: PathBuf },
     /// The emitted tokens did not parse as Rust: a generator bug.
-    #[error("service {service}: generated {file} is not valid Rust: {source}")]
+    #[error("service {service}: generated {file} is not valid Rust")]
     Emit {
         service: String,
         file: String,

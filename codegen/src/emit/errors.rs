@@ -10,6 +10,7 @@ use crate::naming::ident;
 
 pub fn emit(ir: &Ir<'_>) -> TokenStream {
     let enums = ir.ops.iter().map(|op| error_enum(ir, op));
+    let types = ir.ops.iter().any(|op| !op.errors.is_empty()).then(|| quote!(use super::types;));
     quote! {
         //! Per operation, the errors the service may answer with.
         #![allow(clippy::all)]
@@ -19,7 +20,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         use boto_runtime::error as rt;
         use boto_runtime::protocol::DeserializeError;
 
-        use super::types;
+        #types
 
         #(#enums)*
     }

@@ -13,14 +13,14 @@ use crate::ir::{Ir, IrMember, IrShape, Kind};
 pub fn emit(ir: &Ir<'_>) -> TokenStream {
     let shapes: Vec<_> = ir.shapes.iter().map(shape).collect();
     let ops: Vec<_> = ir.ops.iter().map(operation).collect();
-    let n_shapes = shapes.len();
-    let n_ops = ops.len();
+    let n_shapes = Literal::usize_unsuffixed(shapes.len());
+    let n_ops = Literal::usize_unsuffixed(ops.len());
     let service_name = ir.service.as_str();
     let metadata = metadata(ir);
     quote! {
         //! Static schema tables: what the runtime's codecs need to know about
         //! every shape and operation. Shape ids are indices into [`SHAPES`].
-        #![allow(clippy::all)]
+        #![allow(clippy::all, dead_code)]
 
         use boto_runtime::schema::*;
 
@@ -34,6 +34,9 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
 
         const fn m(name: &'static str, target: ShapeId) -> Member {
             Member { name, target, ..Member::DEFAULT }
+        }
+        const fn ml(name: &'static str, target: ShapeId, location_name: &'static str) -> Member {
+            Member { name, target, location_name: Some(location_name), ..Member::DEFAULT }
         }
         const fn s(name: &'static str, kind: ShapeKind) -> Shape {
             Shape { name, kind, ..Shape::DEFAULT }
@@ -121,9 +124,7 @@ fn member(m: &IrMember<'_>, name: &str) -> TokenStream {
         let loc = syn::Ident::new(&format!("{:?}", m.location), proc_macro2::Span::call_site());
         extra.push(quote!(location: Location::#loc));
     }
-    if let Some(v) = &mm.location_name {
-        extra.push(quote!(location_name: Some(#v)));
-    }
+    let location_name = mm.location_name.as_deref();
     if let Some(v) = &mm.query_name {
         extra.push(quote!(query_name: Some(#v)));
     }
@@ -150,10 +151,14 @@ fn member(m: &IrMember<'_>, name: &str) -> TokenStream {
     if m.required {
         extra.push(quote!(required: true));
     }
+    let base = match location_name {
+        Some(l) => quote!(ml(#name, #target, #l)),
+        None => quote!(m(#name, #target)),
+    };
     if extra.is_empty() {
-        quote!(m(#name, #target))
+        base
     } else {
-        quote!(Member { #(#extra,)* ..m(#name, #target) })
+        quote!(Member { #(#extra,)* ..#base })
     }
 }
 
