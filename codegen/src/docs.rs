@@ -115,12 +115,10 @@ impl Converter {
                 self.out.push_str("```text\n");
                 self.pre += 1;
             }
-            ("pre", true) => {
-                if self.pre > 0 {
-                    self.pre -= 1;
-                    self.trim_end();
-                    self.out.push_str("\n```\n\n");
-                }
+            ("pre", true) if self.pre > 0 => {
+                self.pre -= 1;
+                self.trim_end();
+                self.out.push_str("\n```\n\n");
             }
             ("code" | "tt", _) if self.pre > 0 => {}
             ("code" | "tt", false) => {
@@ -128,17 +126,15 @@ impl Converter {
                 self.out.push('`');
                 self.code += 1;
             }
-            ("code" | "tt", true) => {
-                if self.code > 0 {
-                    self.code -= 1;
-                    if self.out.ends_with('`') {
-                        // Empty code span: drop it.
-                        self.out.pop();
-                    } else {
-                        let len = self.out.trim_end().len();
-                        self.out.truncate(len);
-                        self.out.push('`');
-                    }
+            ("code" | "tt", true) if self.code > 0 => {
+                self.code -= 1;
+                if self.out.ends_with('`') {
+                    // Empty code span: drop it.
+                    self.out.pop();
+                } else {
+                    let len = self.out.trim_end().len();
+                    self.out.truncate(len);
+                    self.out.push('`');
                 }
             }
             (_, _) if self.pre > 0 => {}
@@ -216,19 +212,14 @@ impl Converter {
         }
         // Collapse runs of blank lines.
         let mut result = String::new();
-        let mut blank = true;
+        let mut blank = false;
         for line in lines {
             if line.is_empty() {
-                if !blank {
-                    result.push('\n');
-                }
-                blank = true;
+                blank = !result.is_empty();
                 continue;
             }
-            if !result.is_empty() && !blank {
-                result.push('\n');
-            } else if !result.is_empty() {
-                result.push('\n');
+            if !result.is_empty() {
+                result.push_str(if blank { "\n\n" } else { "\n" });
             }
             result.push_str(&line);
             blank = false;

@@ -314,7 +314,7 @@ mod tests {
             ("DNSName", "dns_name"),
             ("__string", "string"),
             ("x-amz-meta", "x_amz_meta"),
-            ("3DSecure", "n3d_secure"),
+            ("3DSecure", "n3_d_secure"),
             ("", "value"),
             ("nextToken", "next_token"),
             ("ACLs", "acls"),
@@ -342,7 +342,7 @@ mod tests {
     fn type_names() {
         assert_eq!(camel("DBInstance"), "DbInstance");
         assert_eq!(camel("__listOfString"), "ListOfString");
-        assert_eq!(camel("3DSettings"), "V3dSettings");
+        assert_eq!(camel("3DSettings"), "V3DSettings");
         let mut namer = Namer::new(RESERVED_TYPE_NAMES);
         assert_eq!(namer.claim_type("Result"), "ResultValue");
         assert_eq!(namer.claim_type("Option"), "OptionValue");

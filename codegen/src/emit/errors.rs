@@ -10,7 +10,11 @@ use crate::naming::ident;
 
 pub fn emit(ir: &Ir<'_>) -> TokenStream {
     let enums = ir.ops.iter().map(|op| error_enum(ir, op));
-    let types = ir.ops.iter().any(|op| !op.errors.is_empty()).then(|| quote!(use super::types;));
+    let types = ir.ops.iter().any(|op| !op.errors.is_empty()).then(|| {
+        quote!(
+            use super::types;
+        )
+    });
     quote! {
         //! Per operation, the errors the service may answer with.
         #![allow(clippy::all)]
