@@ -5,9 +5,11 @@
 //! `client.rs`, `operation.rs` and `error.rs` need the runtime's client API;
 //! they are compared textually by `golden.rs`.
 
+#[rustfmt::skip]
 #[path = "golden/out/src/schema.rs"]
 mod schema;
 #[allow(dead_code)]
+#[rustfmt::skip]
 #[path = "golden/out/src/types.rs"]
 mod types;
 

@@ -30,26 +30,34 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
     let inner_docs = inner_doc_attrs(md.trim_end());
     let client_mods = options.client.then(|| {
         quote! {
+            #[rustfmt::skip]
             mod client;
+            #[rustfmt::skip]
             pub mod error;
+            #[rustfmt::skip]
             pub mod operation;
 
-            pub use client::Client;
             pub use boto_runtime::client::ClientConfig;
             pub use boto_runtime::error::Error;
             pub use boto_runtime::session::Session;
         }
     });
+    let client_use = options.client.then(|| quote!(pub use client::Client;));
     quote! {
         #inner_docs
         #![allow(clippy::all, rustdoc::all)]
 
+        // Generated modules are formatted by the generator (prettyplease);
+        // `cargo xtask codegen --check` would see rustfmt's layout as stale.
         #[doc(hidden)]
+        #[rustfmt::skip]
         pub mod schema;
+        #[rustfmt::skip]
         pub mod types;
         #client_mods
 
         pub use boto_runtime::{Bytes, DateTime, Document};
+        #client_use
     }
 }
 

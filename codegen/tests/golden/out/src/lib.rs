@@ -17,13 +17,18 @@
 //! ```
 #![allow(clippy::all, rustdoc::all)]
 #[doc(hidden)]
+#[rustfmt::skip]
 pub mod schema;
+#[rustfmt::skip]
 pub mod types;
+#[rustfmt::skip]
 mod client;
+#[rustfmt::skip]
 pub mod error;
+#[rustfmt::skip]
 pub mod operation;
-pub use client::Client;
 pub use boto_runtime::client::ClientConfig;
 pub use boto_runtime::error::Error;
 pub use boto_runtime::session::Session;
 pub use boto_runtime::{Bytes, DateTime, Document};
+pub use client::Client;

@@ -59,54 +59,48 @@ pub static SHAPES: [Shape; 25] = [
     s(
         "Choice",
         ShapeKind::Structure(StructureShape {
-            members: &[
-                m("Text", 21),
-                m("Number", 12),
-                m("Nested", 15),
-                m("Unknown", 3),
-            ],
+            members: &[m("Text", 21), m("Number", 12), m("Nested", 15), m("Unknown", 3)],
             union: true,
             ..StructureShape::DEFAULT
         }),
     ),
     s(
         "CreateWidgetRequest",
-        st(&[
-            Member {
-                required: true,
-                ..m("DBInstanceIdentifier", 21)
-            },
-            m("SSEKMSKeyId", 21),
-            m("Type", 11),
-            m("Self", 3),
-            m("FooBar", 12),
-            m("foo_bar", 14),
-            m("Send", 4),
-            m("Input", 20),
-            m("Ratio", 10),
-            m("Score", 9),
-            m("Big", 1),
-            m("Precise", 0),
-            m("Payload", 2),
-            Member {
-                location: Location::Header,
-                ..ml("At", 23, "X-At")
-            },
-            m("Meta", 8),
-            m("Tags", 22),
-            m("Password", 18),
-            m("OldPasswords", 19),
-            Member {
-                idempotency_token: true,
-                ..m("Token", 21)
-            },
-            m("Root", 15),
-        ]),
+        st(
+            &[
+                Member {
+                    required: true,
+                    ..m("DBInstanceIdentifier", 21)
+                },
+                m("SSEKMSKeyId", 21),
+                m("Type", 11),
+                m("Self", 3),
+                m("FooBar", 12),
+                m("foo_bar", 14),
+                m("Send", 4),
+                m("Input", 20),
+                m("Ratio", 10),
+                m("Score", 9),
+                m("Big", 1),
+                m("Precise", 0),
+                m("Payload", 2),
+                Member {
+                    location: Location::Header,
+                    ..ml("At", 23, "X-At")
+                },
+                m("Meta", 8),
+                m("Tags", 22),
+                m("Password", 18),
+                m("OldPasswords", 19),
+                Member {
+                    idempotency_token: true,
+                    ..m("Token", 21)
+                },
+                m("Root", 15),
+            ],
+        ),
     ),
-    s(
-        "CreateWidgetResponse",
-        st(&[m("Widget", 17), m("Choice", 5)]),
-    ),
+    s("CreateWidgetResponse", st(&[m("Widget", 17), m("Choice", 5)])),
     s(
         "Doc",
         ShapeKind::Structure(StructureShape {
@@ -134,20 +128,9 @@ pub static SHAPES: [Shape; 25] = [
         },
     ),
     s("Integer", ShapeKind::Integer),
-    s(
-        "ListThingsOutput",
-        st(&[m("Things", 16), m("NextToken", 21)]),
-    ),
+    s("ListThingsOutput", st(&[m("Things", 16), m("NextToken", 21)])),
     s("Long", ShapeKind::Long),
-    s(
-        "Node",
-        st(&[
-            m("Name", 21),
-            m("Parent", 15),
-            m("Children", 16),
-            m("Choice", 5),
-        ]),
-    ),
+    s("Node", st(&[m("Name", 21), m("Parent", 15), m("Children", 16), m("Choice", 5)])),
     s(
         "NodeList",
         ShapeKind::List {

@@ -6,10 +6,10 @@
 //! them, whatever the model says, and an empty list is kept apart from
 //! an absent one.
 #![allow(clippy::all, unused_imports, rustdoc::all)]
-use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-use boto_runtime::{Bytes, DateTime, Document};
 use std::collections::BTreeMap;
 use std::fmt;
+use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
+use boto_runtime::{Bytes, DateTime, Document};
 /// Shown by `Debug` in place of sensitive values.
 struct Redacted;
 impl fmt::Debug for Redacted {
