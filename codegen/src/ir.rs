@@ -203,8 +203,8 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
 
     // Operations.
     let mut method_namer = Namer::new(CLIENT_METHODS);
-    let mut builder_namer = Namer::new(&["NoOutput"]);
-    let mut error_namer = Namer::new(&[]);
+    let mut builder_namer = Namer::new(&["NoOutput", "Client"]);
+    let mut error_namer = Namer::new(&["DeserializeError"]);
     let mut ops = Vec::new();
     for (op_name, op) in &model.operations {
         let shape_of = |name: &str, what: &str| -> Result<u32> {
