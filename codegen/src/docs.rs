@@ -59,7 +59,9 @@ impl Converter {
         }
         for ch in text.chars() {
             if ch.is_whitespace() {
-                if !self.out.is_empty() && !self.out.ends_with([' ', '\n']) {
+                // No space right after a code span opens (`` ` x` ``).
+                let opening = self.code > 0 && self.out.ends_with('`');
+                if !opening && !self.out.is_empty() && !self.out.ends_with([' ', '\n']) {
                     self.out.push(' ');
                 }
                 continue;
@@ -366,7 +368,7 @@ mod tests {
 
     #[test]
     fn tags_inside_code_are_dropped() {
-        let md = to_markdown("<code>https://<i>bucket</i>.s3.amazonaws.com/<i>key</i> </code>.");
+        let md = to_markdown("<code> https://<i>bucket</i>.s3.amazonaws.com/<i>key</i> </code>.");
         assert_eq!(md, "`https://bucket.s3.amazonaws.com/key`.");
     }
 }

@@ -42,7 +42,11 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
             pub use boto_runtime::session::Session;
         }
     });
-    let client_use = options.client.then(|| quote!(pub use client::Client;));
+    let client_use = options.client.then(|| {
+        quote!(
+            pub use client::Client;
+        )
+    });
     quote! {
         #inner_docs
         #![allow(clippy::all, rustdoc::all)]
