@@ -1,0 +1,104 @@
+//! `lib.rs`: crate docs, modules and re-exports.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::client::service_title;
+use super::Options;
+use crate::docs::{inner_doc_attrs, to_markdown};
+use crate::ir::{Ir, Kind};
+
+pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
+    let title = service_title(ir);
+    let crate_ident = format!("boto_{}", ir.service.replace('-', "_"));
+    let mut md = format!(
+        "# {title}\n\nAPI version `{}`, {} protocol. Generated from botocore's `{}` model.\n\n",
+        ir.model.metadata.api_version,
+        ir.protocol.as_botocore(),
+        ir.service,
+    );
+    if let Some(doc) = ir.model.documentation.as_deref() {
+        let doc = to_markdown(doc);
+        if !doc.is_empty() {
+            md.push_str(&doc);
+            md.push_str("\n\n");
+        }
+    }
+    if options.client {
+        md.push_str(&usage_example(ir, &crate_ident));
+    }
+    let inner_docs = inner_doc_attrs(md.trim_end());
+    let client_mods = options.client.then(|| {
+        quote! {
+            #[rustfmt::skip]
+            mod client;
+            #[rustfmt::skip]
+            pub mod error;
+            #[rustfmt::skip]
+            pub mod operation;
+
+            pub use boto_runtime::client::ClientConfig;
+            pub use boto_runtime::error::Error;
+            pub use boto_runtime::session::Session;
+        }
+    });
+    let client_use = options.client.then(|| {
+        quote!(
+            pub use client::Client;
+        )
+    });
+    quote! {
+        #inner_docs
+        #![allow(clippy::all, rustdoc::all)]
+
+        // Generated modules are formatted by the generator (prettyplease);
+        // `cargo xtask codegen --check` would see rustfmt's layout as stale.
+        #[doc(hidden)]
+        #[rustfmt::skip]
+        pub mod schema;
+        #[rustfmt::skip]
+        pub mod types;
+        #client_mods
+
+        pub use boto_runtime::{Bytes, DateTime, Document};
+        #client_use
+    }
+}
+
+fn usage_example(ir: &Ir<'_>, crate_ident: &str) -> String {
+    // Prefer a read-only operation that needs no input.
+    let no_required = |op: &&crate::ir::IrOp<'_>| {
+        op.input
+            .is_none_or(|id| ir.shape(id).members.iter().all(|m| !m.required))
+    };
+    let op = ir
+        .ops
+        .iter()
+        .filter(no_required)
+        .find(|op| op.name.starts_with("List") || op.name.starts_with("Describe"))
+        .or_else(|| ir.ops.iter().find(no_required))
+        .or_else(|| ir.ops.first());
+    let call = match op {
+        Some(op) => {
+            let shows = op
+                .output
+                .is_some_and(|id| ir.shape(id).kind == Kind::Structure);
+            let print = if shows {
+                "\nprintln!(\"{output:?}\");"
+            } else {
+                ""
+            };
+            format!(
+                "let output = client.{}().send().await?;{print}\n",
+                op.method
+            )
+        }
+        None => String::new(),
+    };
+    format!(
+        "```no_run\n# async fn example() -> Result<(), Box<dyn std::error::Error>> {{\n\
+         let session = {crate_ident}::Session::new();\n\
+         let client = {crate_ident}::Client::new(&session);\n\
+         {call}# Ok(())\n# }}\n```\n"
+    )
+}

@@ -1,0 +1,168 @@
+//! `operation.rs`: one fluent builder per operation. A builder holds the
+//! client and the input; `send` hands both to the runtime with the
+//! operation's static schema entry.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{index_lit, rust_type, Ctx};
+use crate::docs::{doc_attrs, to_markdown};
+use crate::ir::{Ir, IrOp};
+use crate::naming::ident;
+
+pub fn emit(ir: &Ir<'_>) -> TokenStream {
+    let builders: Vec<_> = ir
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| builder(ir, i, op))
+        .collect();
+    let no_output = ir.ops.iter().any(|op| op.output.is_none()).then(|| {
+        quote! {
+            /// Receives the (absent) output of operations without one.
+            struct NoOutput;
+            impl boto_runtime::value::De for NoOutput {
+                fn expecting(&self) -> &'static str {
+                    "no output"
+                }
+            }
+        }
+    });
+    quote! {
+        //! Fluent builders, one per operation: set input members, then `send`.
+        #![allow(clippy::all, deprecated)]
+
+        use super::{error, schema, types, Client};
+
+        #no_output
+        #(#builders)*
+    }
+}
+
+/// The first paragraph of some HTML documentation, as markdown.
+fn first_paragraph(html: Option<&str>) -> Option<String> {
+    let md = to_markdown(html?);
+    let first = md.split("\n\n").next()?.trim();
+    // A fenced block cut in half would swallow the rest of the docs.
+    (!first.is_empty() && !first.contains("```")).then(|| first.to_owned())
+}
+
+fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
+    let name = ident(&op.builder);
+    let err = ident(&op.error_enum);
+    let index = index_lit(index);
+    let method = &op.method;
+    let summary = first_paragraph(op.model.documentation.as_deref())
+        .map(|p| format!("{p}\n\n"))
+        .unwrap_or_default();
+    let docs = doc_attrs(&format!(
+        "{summary}The `{}` operation: made by [`Client::{method}`], run by [`send`]({}::send).",
+        op.name, op.builder
+    ));
+    let (output_ty, out_init, out_ret) = match op.output {
+        Some(id) => {
+            let ty = rust_type(ir, id, Ctx::Sibling);
+            (
+                ty.clone(),
+                quote!(let mut out = #ty::default();),
+                quote!(out),
+            )
+        }
+        None => (quote!(()), quote!(let mut out = NoOutput;), quote!(())),
+    };
+    let call = |input: TokenStream| {
+        quote! {
+            #out_init
+            self.client
+                .inner
+                .call(&schema::OPERATIONS[#index], #input, &mut out)
+                .await
+                .map_err(boto_runtime::error::Error::typed)?;
+            Ok(#out_ret)
+        }
+    };
+    let send_doc = format!(
+        " Sends the request: the output, or an error whose service errors are [`error::{}`].",
+        op.error_enum
+    );
+    let Some(input_id) = op.input else {
+        let body = call(quote!(None));
+        return quote! {
+            #docs
+            #[derive(Clone, Debug)]
+            pub struct #name {
+                client: Client,
+            }
+            impl #name {
+                pub(crate) fn new(client: Client) -> Self {
+                    Self { client }
+                }
+                #[doc = #send_doc]
+                pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
+                    #body
+                }
+            }
+        };
+    };
+    let input_ty = rust_type(ir, input_id, Ctx::Sibling);
+    let input = ir.shape(input_id);
+    let setters = input.members.iter().zip(&op.setters).map(|(m, setter)| {
+        let setter = ident(setter);
+        let field = ident(&m.field);
+        let ty = rust_type(ir, m.target, Ctx::Sibling);
+        let value = if m.boxed {
+            quote!(Box::new(v.into()))
+        } else {
+            quote!(v.into())
+        };
+        let mut doc = first_paragraph(m.model.documentation.as_deref()).unwrap_or_default();
+        if m.required {
+            doc = if doc.is_empty() {
+                "Required.".to_owned()
+            } else {
+                format!("Required. {doc}")
+            };
+        }
+        let doc = if doc.is_empty() {
+            format!("Sets `{}`.", m.name)
+        } else {
+            doc
+        };
+        let docs = doc_attrs(&doc);
+        quote! {
+            #docs
+            pub fn #setter(mut self, v: impl Into<#ty>) -> Self {
+                self.input.#field = Some(#value);
+                self
+            }
+        }
+    });
+    let body = call(quote!(Some(&self.input)));
+    quote! {
+        #docs
+        #[derive(Clone, Debug)]
+        pub struct #name {
+            client: Client,
+            input: #input_ty,
+        }
+        impl #name {
+            pub(crate) fn new(client: Client) -> Self {
+                Self { client, input: Default::default() }
+            }
+            /// Replaces the whole input.
+            pub fn input(mut self, input: #input_ty) -> Self {
+                self.input = input;
+                self
+            }
+            /// The input as set so far.
+            pub fn as_input(&self) -> &#input_ty {
+                &self.input
+            }
+            #(#setters)*
+            #[doc = #send_doc]
+            pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
+                #body
+            }
+        }
+    }
+}
