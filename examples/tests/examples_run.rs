@@ -34,7 +34,11 @@ fn run(bin: &str, args: &[&str], env: &[(&str, String)]) -> String {
 async fn iam_list_users_prints_users() {
     let moto = MotoServer::shared();
     let iam = boto_iam::Client::new(&moto.session());
-    iam.create_user().user_name("example-user").send().await.unwrap();
+    iam.create_user()
+        .user_name("example-user")
+        .send()
+        .await
+        .unwrap();
     let out = run(
         env!("CARGO_BIN_EXE_iam_list_users"),
         &[],
@@ -52,23 +56,41 @@ async fn iam_list_users_prints_users() {
 async fn profile_session_reads_profile_files() {
     let moto = MotoServer::shared();
     let s3 = boto_s3::Client::new(&moto.session());
-    s3.create_bucket().bucket("example-bucket").send().await.unwrap();
+    s3.create_bucket()
+        .bucket("example-bucket")
+        .send()
+        .await
+        .unwrap();
 
     let dir = std::env::temp_dir().join(format!("boto-rs-example-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("config");
     let credentials = dir.join("credentials");
-    std::fs::write(&config, "[default]\nregion = us-west-2\n\n[profile dev]\nregion = eu-west-1\n").unwrap();
-    std::fs::write(&credentials, "[dev]\naws_access_key_id = dev-key\naws_secret_access_key = dev-secret\n").unwrap();
+    std::fs::write(
+        &config,
+        "[default]\nregion = us-west-2\n\n[profile dev]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &credentials,
+        "[dev]\naws_access_key_id = dev-key\naws_secret_access_key = dev-secret\n",
+    )
+    .unwrap();
     let out = run(
         env!("CARGO_BIN_EXE_profile_session"),
         &["dev"],
         &[
             ("AWS_ENDPOINT_URL", moto.endpoint()),
             ("AWS_CONFIG_FILE", config.display().to_string()),
-            ("AWS_SHARED_CREDENTIALS_FILE", credentials.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                credentials.display().to_string(),
+            ),
         ],
     );
-    assert!(out.starts_with("profile dev in region eu-west-1\n"), "{out}");
+    assert!(
+        out.starts_with("profile dev in region eu-west-1\n"),
+        "{out}"
+    );
     assert!(out.contains("example-bucket"), "{out}");
 }

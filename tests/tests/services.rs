@@ -14,7 +14,12 @@ fn session() -> Session {
 #[tokio::test]
 async fn iam_users() {
     let iam = boto_iam::Client::new(&session());
-    let created = iam.create_user().user_name("alice-iam").send().await.unwrap();
+    let created = iam
+        .create_user()
+        .user_name("alice-iam")
+        .send()
+        .await
+        .unwrap();
     let user = created.user.expect("created user");
     assert_eq!(user.user_name.as_deref(), Some("alice-iam"));
     assert!(user.arn.unwrap().starts_with("arn:aws:iam::"));
@@ -30,11 +35,26 @@ async fn iam_users() {
         .iter()
         .any(|u| u.user_name.as_deref() == Some("alice-iam")));
 
-    iam.delete_user().user_name("alice-iam").send().await.unwrap();
-    let err = iam.get_user().user_name("alice-iam").send().await.unwrap_err();
+    iam.delete_user()
+        .user_name("alice-iam")
+        .send()
+        .await
+        .unwrap();
+    let err = iam
+        .get_user()
+        .user_name("alice-iam")
+        .send()
+        .await
+        .unwrap_err();
     match err.as_service_error() {
         Some(boto_iam::error::GetUserError::NoSuchEntityException(e)) => {
-            assert!(e.message.as_deref().unwrap_or_default().contains("alice-iam"), "{e:?}")
+            assert!(
+                e.message
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("alice-iam"),
+                "{e:?}"
+            )
         }
         other => panic!("expected NoSuchEntityException, got {other:?} from {err}"),
     }
@@ -52,7 +72,11 @@ async fn sts_caller_identity() {
 #[tokio::test]
 async fn s3_objects() {
     let s3 = boto_s3::Client::new(&session());
-    s3.create_bucket().bucket("boto-rs-objects").send().await.unwrap();
+    s3.create_bucket()
+        .bucket("boto-rs-objects")
+        .send()
+        .await
+        .unwrap();
     let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     s3.put_object()
         .bucket("boto-rs-objects")
@@ -128,6 +152,20 @@ async fn s3_objects() {
     );
 }
 
+fn av_s(v: impl Into<String>) -> boto_dynamodb::types::AttributeValue {
+    boto_dynamodb::types::AttributeValue {
+        s: Some(v.into()),
+        ..Default::default()
+    }
+}
+
+fn av_n(v: impl Into<String>) -> boto_dynamodb::types::AttributeValue {
+    boto_dynamodb::types::AttributeValue {
+        n: Some(v.into()),
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn dynamodb_items() {
     use boto_dynamodb::types::{
@@ -164,36 +202,71 @@ async fn dynamodb_items() {
 
     for i in 0..5 {
         let item = BTreeMap::from([
-            ("pk".to_owned(), AttributeValue::S("user#1".into())),
-            ("sk".to_owned(), AttributeValue::N(i.to_string())),
-            ("tags".to_owned(), AttributeValue::Ss(vec!["a".into(), "b".into()])),
-            ("blob".to_owned(), AttributeValue::B(Bytes::from_static(b"\x00\x01\xff"))),
-            ("ok".to_owned(), AttributeValue::Bool(i % 2 == 0)),
+            ("pk".to_owned(), av_s("user#1")),
+            ("sk".to_owned(), av_n(i.to_string())),
+            (
+                "tags".to_owned(),
+                AttributeValue {
+                    ss: Some(vec!["a".into(), "b".into()]),
+                    ..Default::default()
+                },
+            ),
+            (
+                "blob".to_owned(),
+                AttributeValue {
+                    b: Some(Bytes::from_static(b"\x00\x01\xff")),
+                    ..Default::default()
+                },
+            ),
+            (
+                "ok".to_owned(),
+                AttributeValue {
+                    bool: Some(i % 2 == 0),
+                    ..Default::default()
+                },
+            ),
         ]);
-        ddb.put_item().table_name("boto-rs-items").item(item).send().await.unwrap();
+        ddb.put_item()
+            .table_name("boto-rs-items")
+            .item(item)
+            .send()
+            .await
+            .unwrap();
     }
 
     let got = ddb
         .get_item()
         .table_name("boto-rs-items")
         .key(BTreeMap::from([
-            ("pk".to_owned(), AttributeValue::S("user#1".into())),
-            ("sk".to_owned(), AttributeValue::N("3".into())),
+            ("pk".to_owned(), av_s("user#1")),
+            ("sk".to_owned(), av_n("3")),
         ]))
         .send()
         .await
         .unwrap();
     let item = got.item.expect("item 3");
-    assert_eq!(item["blob"], AttributeValue::B(Bytes::from_static(b"\x00\x01\xff")));
-    assert_eq!(item["ok"], AttributeValue::Bool(false));
+    assert_eq!(
+        item["blob"],
+        AttributeValue {
+            b: Some(Bytes::from_static(b"\x00\x01\xff")),
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        item["ok"],
+        AttributeValue {
+            bool: Some(false),
+            ..Default::default()
+        }
+    );
 
     let q = ddb
         .query()
         .table_name("boto-rs-items")
         .key_condition_expression("pk = :pk AND sk >= :from")
         .expression_attribute_values(BTreeMap::from([
-            (":pk".to_owned(), AttributeValue::S("user#1".into())),
-            (":from".to_owned(), AttributeValue::N("2".into())),
+            (":pk".to_owned(), av_s("user#1")),
+            (":from".to_owned(), av_n("2")),
         ]))
         .send()
         .await
@@ -322,7 +395,10 @@ async fn ec2_instances() {
         .send()
         .await
         .unwrap();
-    assert_eq!(terminated.terminating_instances.unwrap_or_default().len(), 2);
+    assert_eq!(
+        terminated.terminating_instances.unwrap_or_default().len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -352,7 +428,11 @@ async fn cloudformation_stack() {
     assert_eq!(stacks.len(), 1);
     assert_eq!(stacks[0].stack_id.as_deref(), Some(stack_id.as_str()));
     assert!(stacks[0].creation_time.is_some());
-    cfn.delete_stack().stack_name("boto-rs-stack").send().await.unwrap();
+    cfn.delete_stack()
+        .stack_name("boto-rs-stack")
+        .send()
+        .await
+        .unwrap();
 }
 
 /// CloudWatch speaks Smithy RPC v2 CBOR (its first protocol). moto has no
@@ -458,7 +538,10 @@ async fn kms_encrypt_decrypt() {
         .await
         .unwrap();
     assert_eq!(decrypted.plaintext, Some(secret));
-    assert_eq!(decrypted.key_id.as_deref().map(|k| k.ends_with(&key)), Some(true));
+    assert_eq!(
+        decrypted.key_id.as_deref().map(|k| k.ends_with(&key)),
+        Some(true)
+    );
 }
 
 #[tokio::test]
@@ -493,7 +576,12 @@ async fn ssm_parameter() {
         .send()
         .await
         .unwrap();
-    let got = ssm.get_parameter().name("/boto-rs/param").send().await.unwrap();
+    let got = ssm
+        .get_parameter()
+        .name("/boto-rs/param")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.parameter.and_then(|p| p.value).as_deref(), Some("v1"));
 }
 
@@ -501,7 +589,11 @@ async fn ssm_parameter() {
 async fn logs_events() {
     use boto_logs::types::InputLogEvent;
     let logs = boto_logs::Client::new(&session());
-    logs.create_log_group().log_group_name("boto-rs-group").send().await.unwrap();
+    logs.create_log_group()
+        .log_group_name("boto-rs-group")
+        .send()
+        .await
+        .unwrap();
     logs.create_log_stream()
         .log_group_name("boto-rs-group")
         .log_stream_name("stream")
