@@ -21,6 +21,7 @@ pub mod sign;
 pub mod time;
 pub mod transport;
 pub mod value;
+pub mod view;
 
 use std::future::Future;
 use std::pin::Pin;
