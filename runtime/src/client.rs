@@ -238,105 +238,129 @@ impl Client {
         request: HttpRequest,
         endpoint: &Endpoint,
     ) -> Result<Prepared, Error<RawServiceError>> {
-        let service = self.inner.service;
-        let session = &self.inner.session.inner;
-        let HttpRequest {
-            method,
-            uri,
-            mut headers,
-            mut body,
-            host_prefix,
-        } = request;
-
-        let mut base = endpoint.url.clone();
-        if let Some(prefix) = host_prefix.filter(|p| !p.is_empty()) {
-            if !endpoint::is_local_host(&base) {
-                base = endpoint::with_host_prefix(&base, &prefix);
-            }
-        }
-        let mut uri = if uri.starts_with('/') {
-            uri
-        } else {
-            format!("/{uri}")
-        };
-        if service.name == "s3" {
-            let force_path_style = self.inner.config.force_path_style.unwrap_or_else(|| {
-                session.profile.nested("s3", "addressing_style") == Some("path")
-            });
-            (base, uri) = endpoint::s3_address(&base, &uri, force_path_style);
-        }
-        let url = format!("{base}{uri}");
-
-        let header = |value: &str| {
-            HeaderValue::from_str(value).map_err(|_| {
-                Error::Build(protocol::SerializeError::new(
-                    service.name,
-                    operation.name,
-                    format!("invalid header value `{value}`"),
-                ))
-            })
-        };
-        headers.insert(
-            http::header::USER_AGENT,
-            HeaderValue::from_static(USER_AGENT),
-        );
-        if service.name == "glacier" && !service.metadata.api_version.is_empty() {
-            headers.insert(
-                "x-amz-glacier-version",
-                header(service.metadata.api_version)?,
-            );
-        }
-        if operation.request_compression.contains(&"gzip")
-            && body.len() >= MIN_COMPRESSION_SIZE
-            && !headers.contains_key(http::header::CONTENT_ENCODING)
-        {
-            body = gzip(&body).map_err(|e| {
-                Error::Build(protocol::SerializeError::new(
-                    service.name,
-                    operation.name,
-                    format!("gzip failed: {e}"),
-                ))
-            })?;
-            headers.insert(
-                http::header::CONTENT_ENCODING,
-                HeaderValue::from_static("gzip"),
-            );
-        }
-        let has_checksum = headers.contains_key("content-md5")
-            || headers
-                .keys()
-                .any(|k| k.as_str().starts_with("x-amz-checksum-"));
-        if operation.checksum_required && !has_checksum {
-            let digest = md5::Md5::digest(&body);
-            let encoded = base64::engine::general_purpose::STANDARD.encode(digest);
-            headers.insert("content-md5", header(&encoded)?);
-        }
-        if !body.is_empty()
-            || matches!(
-                method,
-                http::Method::POST | http::Method::PUT | http::Method::PATCH
-            )
-        {
-            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        }
-        let unsigned_payload = operation.auth_type == "v4-unsigned-body";
-        Ok(Prepared {
-            method,
-            url,
-            headers,
-            body,
-            unsigned_payload,
-        })
+        let force_path_style = self.inner.config.force_path_style.unwrap_or_else(|| {
+            self.inner
+                .session
+                .inner
+                .profile
+                .nested("s3", "addressing_style")
+                == Some("path")
+        });
+        prepare_request(
+            self.inner.service,
+            operation,
+            request,
+            &endpoint.url,
+            force_path_style,
+        )
     }
 }
 
+/// Turns a serialized request into what is signed and sent: the endpoint
+/// (with the operation's host prefix, S3 addressing), `User-Agent`, service
+/// headers, request compression, `Content-MD5` and `Content-Length`.
+///
+/// Public so the conformance runner checks exactly what clients send.
+pub fn prepare_request(
+    service: &Service,
+    operation: &Operation,
+    request: HttpRequest,
+    endpoint_url: &str,
+    force_path_style: bool,
+) -> Result<Prepared, Error<RawServiceError>> {
+    let HttpRequest {
+        method,
+        uri,
+        mut headers,
+        mut body,
+        host_prefix,
+    } = request;
+
+    let mut base = endpoint_url.to_owned();
+    if let Some(prefix) = host_prefix.filter(|p| !p.is_empty()) {
+        if !endpoint::is_local_host(&base) {
+            base = endpoint::with_host_prefix(&base, &prefix);
+        }
+    }
+    let mut uri = if uri.starts_with('/') {
+        uri
+    } else {
+        format!("/{uri}")
+    };
+    if service.name == "s3" {
+        (base, uri) = endpoint::s3_address(&base, &uri, force_path_style);
+    }
+    let url = format!("{base}{uri}");
+
+    let header = |value: &str| {
+        HeaderValue::from_str(value).map_err(|_| {
+            Error::Build(protocol::SerializeError::new(
+                service.name,
+                operation.name,
+                format!("invalid header value `{value}`"),
+            ))
+        })
+    };
+    headers.insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(USER_AGENT),
+    );
+    if service.name == "glacier" && !service.metadata.api_version.is_empty() {
+        headers.insert(
+            "x-amz-glacier-version",
+            header(service.metadata.api_version)?,
+        );
+    }
+    if operation.request_compression.contains(&"gzip") && body.len() >= MIN_COMPRESSION_SIZE {
+        body = gzip(&body).map_err(|e| {
+            Error::Build(protocol::SerializeError::new(
+                service.name,
+                operation.name,
+                format!("gzip failed: {e}"),
+            ))
+        })?;
+        // An encoding the caller set stays, with gzip applied after it (as botocore).
+        let encoding = match headers.get(http::header::CONTENT_ENCODING) {
+            Some(given) => header(&format!("{}, gzip", given.to_str().unwrap_or_default()))?,
+            None => HeaderValue::from_static("gzip"),
+        };
+        headers.insert(http::header::CONTENT_ENCODING, encoding);
+    }
+    let has_checksum = headers.contains_key("content-md5")
+        || headers
+            .keys()
+            .any(|k| k.as_str().starts_with("x-amz-checksum-"));
+    if operation.checksum_required && !has_checksum {
+        let digest = md5::Md5::digest(&body);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(digest);
+        headers.insert("content-md5", header(&encoded)?);
+    }
+    if !body.is_empty()
+        || matches!(
+            method,
+            http::Method::POST | http::Method::PUT | http::Method::PATCH
+        )
+    {
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
+    let unsigned_payload = operation.auth_type == "v4-unsigned-body";
+    Ok(Prepared {
+        method,
+        url,
+        headers,
+        body,
+        unsigned_payload,
+    })
+}
+
 /// A request ready to be signed and sent, once per attempt.
-struct Prepared {
-    method: http::Method,
-    url: String,
-    headers: HeaderMap,
-    body: Bytes,
-    unsigned_payload: bool,
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub method: http::Method,
+    pub url: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub unsigned_payload: bool,
 }
 
 impl Prepared {
