@@ -108,6 +108,10 @@ impl Converter {
         let body = inner.trim_start_matches('/').trim_end_matches('/');
         let name_end = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
         let name = body[..name_end].to_ascii_lowercase();
+        // `<code/>` and the like open nothing; only `<br/>` means something.
+        if inner.ends_with('/') && name != "br" {
+            return;
+        }
         match (name.as_str(), closing) {
             ("pre", false) => {
                 self.trim_end();
@@ -364,6 +368,15 @@ mod tests {
             "a \\<b\\> & 1 \\< 2"
         );
         assert_eq!(to_markdown("<p>x &#39;y&#x27;</p>"), "x 'y'");
+    }
+
+    #[test]
+    fn self_closing_tags_open_nothing() {
+        assert_eq!(
+            to_markdown("<p>ARN <code/>arn:&lt;region&gt;</p>"),
+            "ARN arn:\\<region\\>"
+        );
+        assert_eq!(to_markdown("a<br/>b"), "a\nb");
     }
 
     #[test]

@@ -14,8 +14,9 @@ use boto_runtime::schema::{Protocol, TimestampFormat};
 use crate::error::{CodegenError, Result};
 use crate::naming::{self, Namer};
 
-/// Protocols in order of preference, when a model lists several.
-const PROTOCOL_PREFERENCE: &[&str] = &[
+/// Protocols the runtime speaks. Like botocore, the first of a model's
+/// `metadata.protocols` found here wins.
+const SUPPORTED_PROTOCOLS: &[&str] = &[
     "query",
     "ec2",
     "json",
@@ -302,7 +303,7 @@ pub fn choose_protocol(model: &ServiceModel) -> Option<Protocol> {
     // The first listed protocol the runtime speaks.
     listed
         .into_iter()
-        .find(|p| PROTOCOL_PREFERENCE.contains(p))
+        .find(|p| SUPPORTED_PROTOCOLS.contains(p))
         .and_then(Protocol::from_botocore)
 }
 

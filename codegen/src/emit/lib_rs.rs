@@ -49,7 +49,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
     });
     quote! {
         #inner_docs
-        #![allow(clippy::all, rustdoc::all)]
+        #![allow(clippy::all, rustdoc::bare_urls)]
 
         // Generated modules are formatted by the generator (prettyplease);
         // `cargo xtask codegen --check` would see rustfmt's layout as stale.

@@ -45,7 +45,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         //! Every structure member is an `Option`: the service may omit any of
         //! them, whatever the model says, and an empty list is kept apart from
         //! an absent one.
-        #![allow(clippy::all, unused_imports, rustdoc::all)]
+        #![allow(clippy::all, unused_imports)]
 
         use std::collections::BTreeMap;
         use std::fmt;
