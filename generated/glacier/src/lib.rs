@@ -24,7 +24,7 @@
 //! # Ok(())
 //! # }
 //! ```
-#![allow(clippy::all, rustdoc::all)]
+#![allow(clippy::all, rustdoc::bare_urls)]
 #[doc(hidden)]
 #[rustfmt::skip]
 pub mod schema;

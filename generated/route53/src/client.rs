@@ -457,9 +457,7 @@ impl Client {
     }
     /// Gets information about a specified hosted zone including the four name servers assigned to the hosted zone.
     ///
-    /// `returns the VPCs associated with the specified hosted zone and does not reflect the VPC associations by Route 53 Profiles. To get the associations to a Profile, call the ListProfileAssociations API.
-    ///
-    /// `
+    /// returns the VPCs associated with the specified hosted zone and does not reflect the VPC associations by Route 53 Profiles. To get the associations to a Profile, call the [ListProfileAssociations](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53profiles_ListProfileAssociations.html) API.
     pub fn get_hosted_zone(&self) -> operation::GetHostedZone {
         operation::GetHostedZone::new(self.clone())
     }

@@ -5,7 +5,7 @@
 //! Every structure member is an `Option`: the service may omit any of
 //! them, whatever the model says, and an empty list is kept apart from
 //! an absent one.
-#![allow(clippy::all, unused_imports, rustdoc::all)]
+#![allow(clippy::all, unused_imports)]
 use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
