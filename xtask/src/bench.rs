@@ -1,7 +1,8 @@
 //! `cargo xtask bench compile [--service ec2] [--aws-version 1]`: compares a
 //! generated crate with the official SDK's crate for the same service, in one
 //! run on one machine: `cargo build --release` wall time from a clean target
-//! folder (dependencies included, for both), and the Rust source bytes and lines.
+//! folder (dependencies included, for both), the same for the service crate
+//! alone (its package cleaned and rebuilt), and the Rust source bytes and lines.
 //!
 //! Not part of CI (the official ec2 crate alone takes minutes to build).
 
@@ -57,26 +58,57 @@ pub fn run(args: &[String]) -> Result<()> {
     for t in [&ours_target, &theirs_target] {
         let _ = std::fs::remove_dir_all(t);
     }
-    println!("building boto-{service} (release, clean target)...");
-    let ours_time = timed(
-        Command::new("cargo")
-            .args([
-                "build",
-                "--release",
-                "--quiet",
-                "-p",
-                &format!("boto-{service}"),
-            ])
+    let ours_pkg = format!("boto-{service}");
+    let theirs_pkg = format!("aws-sdk-{service}");
+    let ours_build = |extra: &[&str]| {
+        let mut c = Command::new("cargo");
+        c.args(extra)
             .env("CARGO_TARGET_DIR", &ours_target)
-            .current_dir(&root),
-    )?;
-    println!("building aws-sdk-{service} (release, clean target)...");
-    let theirs_time = timed(
-        Command::new("cargo")
-            .args(["build", "--release", "--quiet"])
+            .current_dir(&root);
+        c
+    };
+    let theirs_build = |extra: &[&str]| {
+        let mut c = Command::new("cargo");
+        c.args(extra)
             .env("CARGO_TARGET_DIR", &theirs_target)
-            .current_dir(&theirs_proj),
-    )?;
+            .current_dir(&theirs_proj);
+        c
+    };
+    println!("building {ours_pkg} (release, clean target, dependencies included)...");
+    let ours_time = timed(&mut ours_build(&[
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        &ours_pkg,
+    ]))?;
+    println!("building {theirs_pkg} (release, clean target, dependencies included)...");
+    let theirs_time = timed(&mut theirs_build(&["build", "--release", "--quiet"]))?;
+    // The service crate alone: clean just that package and build again.
+    run_cmd(&mut ours_build(&[
+        "clean",
+        "--release",
+        "--quiet",
+        "-p",
+        &ours_pkg,
+    ]))?;
+    println!("rebuilding {ours_pkg} alone...");
+    let ours_alone = timed(&mut ours_build(&[
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        &ours_pkg,
+    ]))?;
+    run_cmd(&mut theirs_build(&[
+        "clean",
+        "--release",
+        "--quiet",
+        "-p",
+        &theirs_pkg,
+    ]))?;
+    println!("rebuilding {theirs_pkg} alone...");
+    let theirs_alone = timed(&mut theirs_build(&["build", "--release", "--quiet"]))?;
 
     let theirs_src = registry_source(&theirs_proj, &format!("aws-sdk-{service}"))?;
     let (ours_bytes, ours_lines) = rust_size(&ours.join("src"))?;
@@ -87,12 +119,25 @@ pub fn run(args: &[String]) -> Result<()> {
         theirs_src.file_name().unwrap_or_default().to_string_lossy()
     );
     println!("|---|---|---|---|");
-    println!(
-        "| cargo build --release, clean | {:.1} s | {:.1} s | {:.3} |",
-        ours_time.as_secs_f64(),
-        theirs_time.as_secs_f64(),
-        ours_time.as_secs_f64() / theirs_time.as_secs_f64()
-    );
+    for (what, ours, theirs) in [
+        (
+            "cargo build --release, clean target",
+            ours_time,
+            theirs_time,
+        ),
+        (
+            "cargo build --release, service crate alone",
+            ours_alone,
+            theirs_alone,
+        ),
+    ] {
+        println!(
+            "| {what} | {:.1} s | {:.1} s | {:.3} |",
+            ours.as_secs_f64(),
+            theirs.as_secs_f64(),
+            ours.as_secs_f64() / theirs.as_secs_f64()
+        );
+    }
     println!(
         "| Rust source bytes | {ours_bytes} | {theirs_bytes} | {:.3} |",
         ours_bytes as f64 / theirs_bytes as f64
