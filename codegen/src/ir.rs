@@ -66,6 +66,8 @@ pub struct Ir<'m> {
     pub protocol: Protocol,
     pub shapes: Vec<IrShape<'m>>,
     pub ops: Vec<IrOp<'m>>,
+    /// Waiters of `waiters-2.json`, filled by [`crate::waiters::lower`].
+    pub waiters: Vec<crate::waiters::IrWaiter>,
 }
 
 #[derive(Debug)]
@@ -279,6 +281,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         protocol,
         shapes,
         ops,
+        waiters: Vec::new(),
     })
 }
 
