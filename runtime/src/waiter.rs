@@ -304,7 +304,10 @@ where
                 code: failure.code(),
             }),
             // botocore lets these propagate: no acceptor sees them.
-            Err(_) => Step::Unexpected,
+            Err(_) => {
+                run.attempts += 1;
+                Step::Unexpected
+            }
         };
         if let Step::Sleep(delay) = step {
             tokio::time::sleep(delay).await;
