@@ -16,7 +16,7 @@ const FAST: Duration = Duration::from_millis(50);
 
 #[tokio::test]
 async fn ec2_instance_running_then_terminated() {
-    use boto_ec2::types::{InstanceStateName, InstanceType};
+    use boto_ec2::types::{Filter, InstanceStateName, InstanceType};
     let ec2 = boto_ec2::Client::new(&session());
     let reservation = ec2
         .run_instances()
@@ -86,6 +86,25 @@ async fn ec2_instance_running_then_terminated() {
         "{err:?}"
     );
     assert!(err.to_string().contains("terminated"), "{err}");
+
+    // InstanceExists on a filter matching nothing: `Reservations` is an empty
+    // list (as botocore parses it), `length(Reservations[]) > 0` is false, so
+    // the wait retries until attempts run out, as boto3's does.
+    let err = ec2
+        .wait_until_instance_exists()
+        .filters(vec![Filter {
+            name: Some("instance-id".into()),
+            values: Some(vec!["i-00000000000000000".into()]),
+        }])
+        .delay(Duration::ZERO)
+        .max_attempts(2)
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WaiterError::MaxAttemptsExceeded { attempts: 2, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -115,10 +134,8 @@ async fn s3_bucket_exists_and_object_not_exists() {
         matches!(err, WaiterError::MaxAttemptsExceeded { attempts: 2, .. }),
         "{err:?}"
     );
-    assert_eq!(
-        err.last_error().unwrap().as_service_error().map(|_| ()),
-        Some(())
-    );
+    // botocore's code for a body-less 404 is the status, as here.
+    assert_eq!(err.last_error().unwrap().code(), Some("404"));
 
     // ObjectNotExists: HeadObject, success on 404 (an error response: no output).
     let done = s3
