@@ -306,45 +306,47 @@ where
             // botocore lets these propagate: no acceptor sees them.
             Err(_) => {
                 run.attempts += 1;
-                Step::Unexpected
+                Step::End(End::Unexpected)
             }
         };
-        if let Step::Sleep(delay) = step {
-            tokio::time::sleep(delay).await;
-            continue;
-        }
+        let end = match step {
+            Step::Sleep(delay) => {
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            Step::End(end) => end,
+        };
         let last = match result {
             Ok(_) => LastResponse::Output(output),
             Err(e) => LastResponse::Error(e.typed()),
         };
         let (waiter, attempts) = (run.spec.name, run.attempts);
-        let error = match step {
-            Step::Success => {
+        let error = match end {
+            End::Success => {
                 return Ok(match last {
                     LastResponse::Output(o) => Some(o),
                     LastResponse::Error(_) => None,
                 })
             }
-            Step::Sleep(_) => unreachable!("handled above"),
-            Step::Failure(acceptor) => WaiterError::FailureState {
+            End::Failure(acceptor) => WaiterError::FailureState {
                 waiter,
                 acceptor,
                 attempts,
                 last,
             },
-            Step::MaxAttempts => WaiterError::MaxAttemptsExceeded {
+            End::MaxAttempts => WaiterError::MaxAttemptsExceeded {
                 waiter,
                 attempts,
                 last_matched: run.last_matched,
                 last,
             },
-            Step::Deadline => WaiterError::Deadline {
+            End::Deadline => WaiterError::Deadline {
                 waiter,
                 attempts,
                 elapsed: run.started.elapsed(),
                 last,
             },
-            Step::Unexpected => match last {
+            End::Unexpected => match last {
                 LastResponse::Error(error) => WaiterError::UnexpectedError {
                     waiter,
                     attempts,
@@ -356,7 +358,7 @@ where
                     reason: "a successful response was taken for an error".into(),
                 },
             },
-            Step::Invalid(reason) => WaiterError::InvalidSpec { waiter, reason },
+            End::Invalid(reason) => WaiterError::InvalidSpec { waiter, reason },
         };
         return Err(error);
     }
@@ -547,9 +549,15 @@ fn check_functions(ast: &jmespath::ast::Ast) -> Result<(), String> {
 /// What the engine does after a response.
 #[derive(Debug, PartialEq)]
 enum Step {
+    Sleep(Duration),
+    End(End),
+}
+
+/// Why a wait ends.
+#[derive(Debug, PartialEq)]
+enum End {
     Success,
     Failure(Acceptor),
-    Sleep(Duration),
     MaxAttempts,
     Deadline,
     Unexpected,
@@ -604,27 +612,29 @@ impl Run {
 
     fn decide(&mut self, response: &Response<'_>) -> Step {
         match evaluate(self.spec.acceptors, response) {
-            Err(reason) => return Step::Invalid(reason),
+            Err(reason) => return Step::End(End::Invalid(reason)),
             Ok(Some(i)) => {
                 let acceptor = self.spec.acceptors[i];
                 self.last_matched = Some(acceptor);
                 match acceptor.state {
-                    State::Success => return Step::Success,
-                    State::Failure => return Step::Failure(acceptor),
+                    State::Success => return Step::End(End::Success),
+                    State::Failure => return Step::End(End::Failure(acceptor)),
                     State::Retry => {}
                 }
             }
-            Ok(None) if matches!(response, Response::Error { .. }) => return Step::Unexpected,
+            Ok(None) if matches!(response, Response::Error { .. }) => {
+                return Step::End(End::Unexpected)
+            }
             Ok(None) => {}
         }
         if self.attempts >= self.max_attempts {
-            return Step::MaxAttempts;
+            return Step::End(End::MaxAttempts);
         }
         if self
             .deadline
             .is_some_and(|deadline| Instant::now() + self.delay > deadline)
         {
-            return Step::Deadline;
+            return Step::End(End::Deadline);
         }
         Step::Sleep(self.delay)
     }
@@ -887,31 +897,34 @@ mod tests {
             Step::Sleep(Duration::from_millis(5))
         );
         assert_eq!(run.last_matched, Some(SPEC_ACCEPTORS[2]));
-        assert_eq!(step(&mut run, "pending"), Step::MaxAttempts);
+        assert_eq!(step(&mut run, "pending"), Step::End(End::MaxAttempts));
 
         let mut run = Run::start(&SERVICE, &Wait::new(&SPEC)).unwrap();
-        assert_eq!(step(&mut run, "broken"), Step::Failure(SPEC_ACCEPTORS[1]));
+        assert_eq!(
+            step(&mut run, "broken"),
+            Step::End(End::Failure(SPEC_ACCEPTORS[1]))
+        );
         let mut run = Run::start(&SERVICE, &Wait::new(&SPEC)).unwrap();
-        assert_eq!(step(&mut run, "done"), Step::Success);
+        assert_eq!(step(&mut run, "done"), Step::End(End::Success));
         let mut run = Run::start(&SERVICE, &Wait::new(&SPEC)).unwrap();
         assert_eq!(
             run.observe(&Response::Error {
                 status: 400,
                 code: "Denied"
             }),
-            Step::Unexpected
+            Step::End(End::Unexpected)
         );
 
         let mut mode = Wait::new(&SPEC);
         mode.set_max_attempts(1);
         let mut run = Run::start(&SERVICE, &mode).unwrap();
-        assert_eq!(step(&mut run, "pending"), Step::MaxAttempts);
+        assert_eq!(step(&mut run, "pending"), Step::End(End::MaxAttempts));
 
         let mut mode = Wait::new(&SPEC);
         mode.set_delay(Duration::from_millis(50));
         mode.set_deadline(Duration::from_millis(20));
         let mut run = Run::start(&SERVICE, &mode).unwrap();
-        assert_eq!(step(&mut run, "pending"), Step::Deadline);
+        assert_eq!(step(&mut run, "pending"), Step::End(End::Deadline));
 
         static BAD: WaiterSpec = WaiterSpec {
             name: "Bad",
