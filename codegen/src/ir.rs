@@ -67,6 +67,8 @@ pub struct Ir<'m> {
     pub protocol: Protocol,
     pub shapes: Vec<IrShape<'m>>,
     pub ops: Vec<IrOp<'m>>,
+    /// Waiters of `waiters-2.json`, filled by [`crate::waiters::lower`].
+    pub waiters: Vec<crate::waiters::IrWaiter>,
 }
 
 #[derive(Debug)]
@@ -280,6 +282,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         protocol,
         shapes,
         ops,
+        waiters: Vec::new(),
     })
 }
 

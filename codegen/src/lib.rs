@@ -10,6 +10,7 @@ pub mod error;
 pub mod ir;
 pub mod load;
 pub mod naming;
+pub mod waiters;
 
 use boto_runtime::model::ServiceModel;
 
@@ -19,5 +20,14 @@ pub use error::{CodegenError, Result};
 /// Generates the files of the crate for `service` (botocore's folder name).
 pub fn generate(service: &str, model: &ServiceModel, options: &Options) -> Result<Vec<File>> {
     let ir = ir::lower(service, model)?;
+    emit::crate_files(&ir, options)
+}
+
+/// Generates the crate of a loaded model folder, with its waiters.
+pub fn generate_loaded(loaded: &load::LoadedModel, options: &Options) -> Result<Vec<File>> {
+    let mut ir = ir::lower(&loaded.service, &loaded.model)?;
+    if let Some(waiters) = &loaded.waiters {
+        ir.waiters = waiters::lower(&ir, waiters)?;
+    }
     emit::crate_files(&ir, options)
 }

@@ -15,6 +15,8 @@ pub struct LoadedModel {
     pub service: String,
     pub api_version_dir: PathBuf,
     pub model: ServiceModel,
+    /// `waiters-2.json`, when the folder has one.
+    pub waiters: Option<crate::waiters::WaitersModel>,
 }
 
 /// The service folders of a models directory, sorted.
@@ -97,9 +99,11 @@ pub fn load_service(models: &Path, service: &str) -> Result<LoadedModel> {
         path: path.clone(),
         source,
     })?;
+    let waiters = crate::waiters::load(&dir)?;
     Ok(LoadedModel {
         service: service.to_owned(),
         api_version_dir: dir,
         model,
+        waiters,
     })
 }

@@ -142,6 +142,23 @@ impl Client {
         output: &'a mut (dyn De + Send),
     ) -> BoxFuture<'a, Result<(), Error<RawServiceError>>> {
         let codec = protocol::codec(self.inner.service.metadata.protocol);
+        Box::pin(async move {
+            self.call_with_codec(codec, operation, input, output)
+                .await
+                .map(drop)
+        })
+    }
+
+    /// [`Client::call`], also returning the HTTP status of the successful
+    /// response: waiters' `status` matchers look at it (an error response's
+    /// status is in its [`ErrorInfo`](crate::protocol::ErrorInfo)).
+    pub fn call_with_status<'a>(
+        &'a self,
+        operation: &'static Operation,
+        input: Option<&'a (dyn Ser + Sync)>,
+        output: &'a mut (dyn De + Send),
+    ) -> BoxFuture<'a, Result<u16, Error<RawServiceError>>> {
+        let codec = protocol::codec(self.inner.service.metadata.protocol);
         Box::pin(self.call_with_codec(codec, operation, input, output))
     }
 
@@ -152,7 +169,7 @@ impl Client {
         operation: &'static Operation,
         input: Option<&(dyn Ser + Sync)>,
         output: &mut (dyn De + Send),
-    ) -> Result<(), Error<RawServiceError>> {
+    ) -> Result<u16, Error<RawServiceError>> {
         let service = self.inner.service;
         let session = &self.inner.session.inner;
         if let Some(e) = &session.deferred {
@@ -222,6 +239,7 @@ impl Client {
         }
         codec
             .deserialize(service, operation, &response, output)
+            .map(|()| response.status)
             .map_err(|source| {
                 Error::Response(ResponseError {
                     status: response.status,

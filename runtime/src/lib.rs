@@ -22,6 +22,7 @@ pub mod time;
 pub mod transport;
 pub mod value;
 pub mod view;
+pub mod waiter;
 
 use std::future::Future;
 use std::pin::Pin;

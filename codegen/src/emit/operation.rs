@@ -15,7 +15,10 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         .ops
         .iter()
         .enumerate()
-        .map(|(i, op)| builder(ir, i, op))
+        .map(|(i, op)| {
+            let waited = ir.waiters.iter().any(|w| w.op == i);
+            builder(ir, i, op, waited)
+        })
         .collect();
     let no_output = ir.ops.iter().any(|op| op.output.is_none()).then(|| {
         quote! {
@@ -47,7 +50,10 @@ fn first_paragraph(html: Option<&str>) -> Option<String> {
     (!first.is_empty() && !first.contains("```")).then(|| first.to_owned())
 }
 
-fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
+/// An operation's builder. One polled by a waiter is generic over its mode
+/// (`Call` by default, `Wait` from a `wait_until_*` method), its setters
+/// shared by both.
+fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStream {
     let name = ident(&op.builder);
     let err = ident(&op.error_enum);
     let index = index_lit(index);
@@ -85,23 +91,37 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
         " Sends the request: the output, or an error whose service errors are [`error::{}`].",
         op.error_enum
     );
+    // Mode plumbing: all empty for operations no waiter polls.
+    let (generic, mode_field, mode_init, any_mode, wait_mode) = if waited {
+        (
+            quote!(<M = boto_runtime::waiter::Call>),
+            quote!(mode: M,),
+            quote!(mode: boto_runtime::waiter::Call,),
+            quote!(impl<M> #name<M>),
+            super::waiters::wait_mode(ir, op),
+        )
+    } else {
+        (quote!(), quote!(), quote!(), quote!(impl #name), quote!())
+    };
     let Some(input_id) = op.input else {
         let body = call(quote!(None));
         return quote! {
             #docs
             #[derive(Clone, Debug)]
-            pub struct #name {
+            pub struct #name #generic {
                 client: Client,
+                #mode_field
             }
             impl #name {
                 pub(crate) fn new(client: Client) -> Self {
-                    Self { client }
+                    Self { client, #mode_init }
                 }
                 #[doc = #send_doc]
                 pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
                     #body
                 }
             }
+            #wait_mode
         };
     };
     let input_ty = rust_type(ir, input_id, Ctx::Sibling);
@@ -138,31 +158,56 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
         }
     });
     let body = call(quote!(Some(&self.input)));
+    let common = quote! {
+        /// Replaces the whole input.
+        pub fn input(mut self, input: #input_ty) -> Self {
+            self.input = input;
+            self
+        }
+        /// The input as set so far.
+        pub fn as_input(&self) -> &#input_ty {
+            &self.input
+        }
+        #(#setters)*
+    };
+    let send = quote! {
+        #[doc = #send_doc]
+        pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
+            #body
+        }
+    };
+    let impls = if waited {
+        quote! {
+            impl #name {
+                pub(crate) fn new(client: Client) -> Self {
+                    Self { client, input: Default::default(), #mode_init }
+                }
+                #send
+            }
+            #any_mode {
+                #common
+            }
+            #wait_mode
+        }
+    } else {
+        quote! {
+            impl #name {
+                pub(crate) fn new(client: Client) -> Self {
+                    Self { client, input: Default::default() }
+                }
+                #common
+                #send
+            }
+        }
+    };
     quote! {
         #docs
         #[derive(Clone, Debug)]
-        pub struct #name {
+        pub struct #name #generic {
             client: Client,
             input: #input_ty,
+            #mode_field
         }
-        impl #name {
-            pub(crate) fn new(client: Client) -> Self {
-                Self { client, input: Default::default() }
-            }
-            /// Replaces the whole input.
-            pub fn input(mut self, input: #input_ty) -> Self {
-                self.input = input;
-                self
-            }
-            /// The input as set so far.
-            pub fn as_input(&self) -> &#input_ty {
-                &self.input
-            }
-            #(#setters)*
-            #[doc = #send_doc]
-            pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
-                #body
-            }
-        }
+        #impls
     }
 }

@@ -1440,17 +1440,36 @@ impl DescribeAccountLimits {
 ///
 /// The `DescribeChangeSet` operation: made by [`Client::describe_change_set`], run by [`send`](DescribeChangeSet::send).
 #[derive(Clone, Debug)]
-pub struct DescribeChangeSet {
+pub struct DescribeChangeSet<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeChangeSetInput,
+    mode: M,
 }
 impl DescribeChangeSet {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeChangeSetError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeChangeSetOutput,
+        boto_runtime::error::Error<error::DescribeChangeSetError>,
+    > {
+        let mut out = types::DescribeChangeSetOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[20], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeChangeSet<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeChangeSetInput) -> Self {
         self.input = input;
@@ -1480,20 +1499,48 @@ impl DescribeChangeSet {
         self.input.include_property_values = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeChangeSetError`].
-    pub async fn send(
+}
+impl DescribeChangeSet<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeChangeSetOutput,
-        boto_runtime::error::Error<error::DescribeChangeSetError>,
+        Option<types::DescribeChangeSetOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeChangeSetOutput,
+            error::DescribeChangeSetError,
+        >,
     > {
-        let mut out = types::DescribeChangeSetOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[20], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Returns Hook-related information for the change set and a list of changes that CloudFormation makes when you run the change set.
@@ -1965,30 +2012,18 @@ impl DescribeStackInstance {
 ///
 /// The `DescribeStackRefactor` operation: made by [`Client::describe_stack_refactor`], run by [`send`](DescribeStackRefactor::send).
 #[derive(Clone, Debug)]
-pub struct DescribeStackRefactor {
+pub struct DescribeStackRefactor<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeStackRefactorInput,
+    mode: M,
 }
 impl DescribeStackRefactor {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::DescribeStackRefactorInput) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::DescribeStackRefactorInput {
-        &self.input
-    }
-    /// Required. The ID associated with the stack refactor created from the CreateStackRefactor action.
-    pub fn stack_refactor_id(mut self, v: impl Into<String>) -> Self {
-        self.input.stack_refactor_id = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::DescribeStackRefactorError`].
     pub async fn send(
@@ -2004,6 +2039,65 @@ impl DescribeStackRefactor {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> DescribeStackRefactor<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::DescribeStackRefactorInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::DescribeStackRefactorInput {
+        &self.input
+    }
+    /// Required. The ID associated with the stack refactor created from the CreateStackRefactor action.
+    pub fn stack_refactor_id(mut self, v: impl Into<String>) -> Self {
+        self.input.stack_refactor_id = Some(v.into());
+        self
+    }
+}
+impl DescribeStackRefactor<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeStackRefactorOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeStackRefactorOutput,
+            error::DescribeStackRefactorError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Returns a description of the specified resource in the specified stack.
@@ -2292,17 +2386,36 @@ impl DescribeStackSetOperation {
 ///
 /// The `DescribeStacks` operation: made by [`Client::describe_stacks`], run by [`send`](DescribeStacks::send).
 #[derive(Clone, Debug)]
-pub struct DescribeStacks {
+pub struct DescribeStacks<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeStacksInput,
+    mode: M,
 }
 impl DescribeStacks {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeStacksError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeStacksOutput,
+        boto_runtime::error::Error<error::DescribeStacksError>,
+    > {
+        let mut out = types::DescribeStacksOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[36], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeStacks<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeStacksInput) -> Self {
         self.input = input;
@@ -2322,20 +2435,48 @@ impl DescribeStacks {
         self.input.next_token = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeStacksError`].
-    pub async fn send(
+}
+impl DescribeStacks<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeStacksOutput,
-        boto_runtime::error::Error<error::DescribeStacksError>,
+        Option<types::DescribeStacksOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeStacksOutput,
+            error::DescribeStacksError,
+        >,
     > {
-        let mut out = types::DescribeStacksOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[36], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Returns detailed information about an extension from the CloudFormation registry in your current account and Region.
@@ -2412,30 +2553,18 @@ impl DescribeType {
 ///
 /// The `DescribeTypeRegistration` operation: made by [`Client::describe_type_registration`], run by [`send`](DescribeTypeRegistration::send).
 #[derive(Clone, Debug)]
-pub struct DescribeTypeRegistration {
+pub struct DescribeTypeRegistration<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeTypeRegistrationInput,
+    mode: M,
 }
 impl DescribeTypeRegistration {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::DescribeTypeRegistrationInput) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::DescribeTypeRegistrationInput {
-        &self.input
-    }
-    /// Required. The identifier for this registration request.
-    pub fn registration_token(mut self, v: impl Into<String>) -> Self {
-        self.input.registration_token = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::DescribeTypeRegistrationError`].
     pub async fn send(
@@ -2451,6 +2580,65 @@ impl DescribeTypeRegistration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> DescribeTypeRegistration<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::DescribeTypeRegistrationInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::DescribeTypeRegistrationInput {
+        &self.input
+    }
+    /// Required. The identifier for this registration request.
+    pub fn registration_token(mut self, v: impl Into<String>) -> Self {
+        self.input.registration_token = Some(v.into());
+        self
+    }
+}
+impl DescribeTypeRegistration<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeTypeRegistrationOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeTypeRegistrationOutput,
+            error::DescribeTypeRegistrationError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Detects whether a stack's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. For each resource in the stack that supports drift detection, CloudFormation compares the actual configuration of the resource with its expected template configuration. Only resource properties explicitly defined in the stack template are checked for drift. A stack is considered to have drifted if one or more of its resources differ from their expected template configurations. For more information, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).

@@ -444,17 +444,36 @@ impl DescribeAlarmHistory {
 ///
 /// The `DescribeAlarms` operation: made by [`Client::describe_alarms`], run by [`send`](DescribeAlarms::send).
 #[derive(Clone, Debug)]
-pub struct DescribeAlarms {
+pub struct DescribeAlarms<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeAlarmsInput,
+    mode: M,
 }
 impl DescribeAlarms {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeAlarmsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeAlarmsOutput,
+        boto_runtime::error::Error<error::DescribeAlarmsError>,
+    > {
+        let mut out = types::DescribeAlarmsOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[8], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeAlarms<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeAlarmsInput) -> Self {
         self.input = input;
@@ -509,20 +528,48 @@ impl DescribeAlarms {
         self.input.next_token = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeAlarmsError`].
-    pub async fn send(
+}
+impl DescribeAlarms<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeAlarmsOutput,
-        boto_runtime::error::Error<error::DescribeAlarmsError>,
+        Option<types::DescribeAlarmsOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeAlarmsOutput,
+            error::DescribeAlarmsError,
+        >,
     > {
-        let mut out = types::DescribeAlarmsOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[8], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Retrieves the alarms for the specified metric. To filter the results, specify a statistic, period, or unit.
@@ -901,30 +948,18 @@ impl EnableInsightRules {
 ///
 /// The `GetAlarmMuteRule` operation: made by [`Client::get_alarm_mute_rule`], run by [`send`](GetAlarmMuteRule::send).
 #[derive(Clone, Debug)]
-pub struct GetAlarmMuteRule {
+pub struct GetAlarmMuteRule<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetAlarmMuteRuleInput,
+    mode: M,
 }
 impl GetAlarmMuteRule {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::GetAlarmMuteRuleInput) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::GetAlarmMuteRuleInput {
-        &self.input
-    }
-    /// Required. The name of the alarm mute rule to retrieve.
-    pub fn alarm_mute_rule_name(mut self, v: impl Into<String>) -> Self {
-        self.input.alarm_mute_rule_name = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::GetAlarmMuteRuleError`].
     pub async fn send(
@@ -940,6 +975,65 @@ impl GetAlarmMuteRule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> GetAlarmMuteRule<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::GetAlarmMuteRuleInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::GetAlarmMuteRuleInput {
+        &self.input
+    }
+    /// Required. The name of the alarm mute rule to retrieve.
+    pub fn alarm_mute_rule_name(mut self, v: impl Into<String>) -> Self {
+        self.input.alarm_mute_rule_name = Some(v.into());
+        self
+    }
+}
+impl GetAlarmMuteRule<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetAlarmMuteRuleOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::GetAlarmMuteRuleOutput,
+            error::GetAlarmMuteRuleError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Displays the details of the dashboard that you specify.

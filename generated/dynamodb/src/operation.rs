@@ -811,17 +811,36 @@ impl DescribeContinuousBackups {
 ///
 /// The `DescribeContributorInsights` operation: made by [`Client::describe_contributor_insights`], run by [`send`](DescribeContributorInsights::send).
 #[derive(Clone, Debug)]
-pub struct DescribeContributorInsights {
+pub struct DescribeContributorInsights<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeContributorInsightsInput,
+    mode: M,
 }
 impl DescribeContributorInsights {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeContributorInsightsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeContributorInsightsOutput,
+        boto_runtime::error::Error<error::DescribeContributorInsightsError>,
+    > {
+        let mut out = types::DescribeContributorInsightsOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[12], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeContributorInsights<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeContributorInsightsInput) -> Self {
         self.input = input;
@@ -841,20 +860,48 @@ impl DescribeContributorInsights {
         self.input.index_name = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeContributorInsightsError`].
-    pub async fn send(
+}
+impl DescribeContributorInsights<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeContributorInsightsOutput,
-        boto_runtime::error::Error<error::DescribeContributorInsightsError>,
+        Option<types::DescribeContributorInsightsOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeContributorInsightsOutput,
+            error::DescribeContributorInsightsError,
+        >,
     > {
-        let mut out = types::DescribeContributorInsightsOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[12], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Returns the regional endpoint information. For more information on policy permissions, please see [Internetwork traffic privacy](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/inter-network-traffic-privacy.html#inter-network-traffic-DescribeEndpoints).
@@ -901,30 +948,18 @@ impl DescribeEndpoints {
 ///
 /// The `DescribeExport` operation: made by [`Client::describe_export`], run by [`send`](DescribeExport::send).
 #[derive(Clone, Debug)]
-pub struct DescribeExport {
+pub struct DescribeExport<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeExportInput,
+    mode: M,
 }
 impl DescribeExport {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::DescribeExportInput) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::DescribeExportInput {
-        &self.input
-    }
-    /// Required. The Amazon Resource Name (ARN) associated with the export.
-    pub fn export_arn(mut self, v: impl Into<String>) -> Self {
-        self.input.export_arn = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::DescribeExportError`].
     pub async fn send(
@@ -940,6 +975,65 @@ impl DescribeExport {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> DescribeExport<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::DescribeExportInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::DescribeExportInput {
+        &self.input
+    }
+    /// Required. The Amazon Resource Name (ARN) associated with the export.
+    pub fn export_arn(mut self, v: impl Into<String>) -> Self {
+        self.input.export_arn = Some(v.into());
+        self
+    }
+}
+impl DescribeExport<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeExportOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeExportOutput,
+            error::DescribeExportError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Returns information about the specified global table.
@@ -1036,30 +1130,18 @@ impl DescribeGlobalTableSettings {
 ///
 /// The `DescribeImport` operation: made by [`Client::describe_import`], run by [`send`](DescribeImport::send).
 #[derive(Clone, Debug)]
-pub struct DescribeImport {
+pub struct DescribeImport<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeImportInput,
+    mode: M,
 }
 impl DescribeImport {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::DescribeImportInput) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::DescribeImportInput {
-        &self.input
-    }
-    /// Required. The Amazon Resource Name (ARN) associated with the table you're importing to.
-    pub fn import_arn(mut self, v: impl Into<String>) -> Self {
-        self.input.import_arn = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::DescribeImportError`].
     pub async fn send(
@@ -1077,21 +1159,99 @@ impl DescribeImport {
         Ok(out)
     }
 }
+impl<M> DescribeImport<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::DescribeImportInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::DescribeImportInput {
+        &self.input
+    }
+    /// Required. The Amazon Resource Name (ARN) associated with the table you're importing to.
+    pub fn import_arn(mut self, v: impl Into<String>) -> Self {
+        self.input.import_arn = Some(v.into());
+        self
+    }
+}
+impl DescribeImport<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeImportOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImportOutput,
+            error::DescribeImportError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
+    }
+}
 /// Returns information about the status of Kinesis streaming.
 ///
 /// The `DescribeKinesisStreamingDestination` operation: made by [`Client::describe_kinesis_streaming_destination`], run by [`send`](DescribeKinesisStreamingDestination::send).
 #[derive(Clone, Debug)]
-pub struct DescribeKinesisStreamingDestination {
+pub struct DescribeKinesisStreamingDestination<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeKinesisStreamingDestinationInput,
+    mode: M,
 }
 impl DescribeKinesisStreamingDestination {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeKinesisStreamingDestinationError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeKinesisStreamingDestinationOutput,
+        boto_runtime::error::Error<error::DescribeKinesisStreamingDestinationError>,
+    > {
+        let mut out = types::DescribeKinesisStreamingDestinationOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[18], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeKinesisStreamingDestination<M> {
     /// Replaces the whole input.
     pub fn input(
         mut self,
@@ -1109,20 +1269,48 @@ impl DescribeKinesisStreamingDestination {
         self.input.table_name = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeKinesisStreamingDestinationError`].
-    pub async fn send(
+}
+impl DescribeKinesisStreamingDestination<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeKinesisStreamingDestinationOutput,
-        boto_runtime::error::Error<error::DescribeKinesisStreamingDestinationError>,
+        Option<types::DescribeKinesisStreamingDestinationOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeKinesisStreamingDestinationOutput,
+            error::DescribeKinesisStreamingDestinationError,
+        >,
     > {
-        let mut out = types::DescribeKinesisStreamingDestinationOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[18], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Returns the current provisioned-capacity quotas for your Amazon Web Services account in a Region, both for the Region as a whole and for any one DynamoDB table that you create there.
@@ -1169,30 +1357,18 @@ impl DescribeLimits {
 ///
 /// The `DescribeTable` operation: made by [`Client::describe_table`], run by [`send`](DescribeTable::send).
 #[derive(Clone, Debug)]
-pub struct DescribeTable {
+pub struct DescribeTable<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeTableInput,
+    mode: M,
 }
 impl DescribeTable {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::DescribeTableInput) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::DescribeTableInput {
-        &self.input
-    }
-    /// Required. The name of the table to describe. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
-    pub fn table_name(mut self, v: impl Into<String>) -> Self {
-        self.input.table_name = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::DescribeTableError`].
     pub async fn send(
@@ -1208,6 +1384,65 @@ impl DescribeTable {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> DescribeTable<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::DescribeTableInput) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::DescribeTableInput {
+        &self.input
+    }
+    /// Required. The name of the table to describe. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
+    pub fn table_name(mut self, v: impl Into<String>) -> Self {
+        self.input.table_name = Some(v.into());
+        self
+    }
+}
+impl DescribeTable<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeTableOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeTableOutput,
+            error::DescribeTableError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Describes auto scaling settings across replicas of the global table at once.

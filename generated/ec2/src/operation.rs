@@ -18294,17 +18294,36 @@ impl DescribeAwsNetworkPerformanceMetricSubscriptions {
 ///
 /// The `DescribeBundleTasks` operation: made by [`Client::describe_bundle_tasks`], run by [`send`](DescribeBundleTasks::send).
 #[derive(Clone, Debug)]
-pub struct DescribeBundleTasks {
+pub struct DescribeBundleTasks<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeBundleTasksRequest,
+    mode: M,
 }
 impl DescribeBundleTasks {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeBundleTasksError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeBundleTasksResult,
+        boto_runtime::error::Error<error::DescribeBundleTasksError>,
+    > {
+        let mut out = types::DescribeBundleTasksResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[274], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeBundleTasks<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeBundleTasksRequest) -> Self {
         self.input = input;
@@ -18339,20 +18358,48 @@ impl DescribeBundleTasks {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeBundleTasksError`].
-    pub async fn send(
+}
+impl DescribeBundleTasks<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeBundleTasksResult,
-        boto_runtime::error::Error<error::DescribeBundleTasksError>,
+        Option<types::DescribeBundleTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeBundleTasksResult,
+            error::DescribeBundleTasksError,
+        >,
     > {
-        let mut out = types::DescribeBundleTasksResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[274], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the IP address ranges that were provisioned for use with Amazon Web Services resources through through bring your own IP addresses (BYOIP).
@@ -19728,17 +19775,36 @@ impl DescribeCoipPools {
 ///
 /// The `DescribeConversionTasks` operation: made by [`Client::describe_conversion_tasks`], run by [`send`](DescribeConversionTasks::send).
 #[derive(Clone, Debug)]
-pub struct DescribeConversionTasks {
+pub struct DescribeConversionTasks<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeConversionTasksRequest,
+    mode: M,
 }
 impl DescribeConversionTasks {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeConversionTasksError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeConversionTasksResult,
+        boto_runtime::error::Error<error::DescribeConversionTasksError>,
+    > {
+        let mut out = types::DescribeConversionTasksResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[294], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeConversionTasks<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeConversionTasksRequest) -> Self {
         self.input = input;
@@ -19758,37 +19824,84 @@ impl DescribeConversionTasks {
         self.input.conversion_task_ids = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeConversionTasksError`].
-    pub async fn send(
+}
+impl DescribeConversionTasks<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeConversionTasksResult,
-        boto_runtime::error::Error<error::DescribeConversionTasksError>,
+        Option<types::DescribeConversionTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeConversionTasksResult,
+            error::DescribeConversionTasksError,
+        >,
     > {
-        let mut out = types::DescribeConversionTasksResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[294], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes one or more of your VPN customer gateways.
 ///
 /// The `DescribeCustomerGateways` operation: made by [`Client::describe_customer_gateways`], run by [`send`](DescribeCustomerGateways::send).
 #[derive(Clone, Debug)]
-pub struct DescribeCustomerGateways {
+pub struct DescribeCustomerGateways<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeCustomerGatewaysRequest,
+    mode: M,
 }
 impl DescribeCustomerGateways {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeCustomerGatewaysError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeCustomerGatewaysResult,
+        boto_runtime::error::Error<error::DescribeCustomerGatewaysError>,
+    > {
+        let mut out = types::DescribeCustomerGatewaysResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[295], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeCustomerGateways<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeCustomerGatewaysRequest) -> Self {
         self.input = input;
@@ -19820,20 +19933,48 @@ impl DescribeCustomerGateways {
         self.input.dry_run = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeCustomerGatewaysError`].
-    pub async fn send(
+}
+impl DescribeCustomerGateways<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeCustomerGatewaysResult,
-        boto_runtime::error::Error<error::DescribeCustomerGatewaysError>,
+        Option<types::DescribeCustomerGatewaysResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeCustomerGatewaysResult,
+            error::DescribeCustomerGatewaysError,
+        >,
     > {
-        let mut out = types::DescribeCustomerGatewaysResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[295], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the metadata of an account status report, including the status of the report.
@@ -20182,17 +20323,36 @@ impl DescribeExportImageTasks {
 ///
 /// The `DescribeExportTasks` operation: made by [`Client::describe_export_tasks`], run by [`send`](DescribeExportTasks::send).
 #[derive(Clone, Debug)]
-pub struct DescribeExportTasks {
+pub struct DescribeExportTasks<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeExportTasksRequest,
+    mode: M,
 }
 impl DescribeExportTasks {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeExportTasksError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeExportTasksResult,
+        boto_runtime::error::Error<error::DescribeExportTasksError>,
+    > {
+        let mut out = types::DescribeExportTasksResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[301], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeExportTasks<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeExportTasksRequest) -> Self {
         self.input = input;
@@ -20212,20 +20372,48 @@ impl DescribeExportTasks {
         self.input.export_task_ids = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeExportTasksError`].
-    pub async fn send(
+}
+impl DescribeExportTasks<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeExportTasksResult,
-        boto_runtime::error::Error<error::DescribeExportTasksError>,
+        Option<types::DescribeExportTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeExportTasksResult,
+            error::DescribeExportTasksError,
+        >,
     > {
-        let mut out = types::DescribeExportTasksResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[301], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describe details for Windows AMIs that are configured for Windows fast launch.
@@ -21351,17 +21539,36 @@ impl DescribeImageUsageReportEntries {
 ///
 /// The `DescribeImageUsageReports` operation: made by [`Client::describe_image_usage_reports`], run by [`send`](DescribeImageUsageReports::send).
 #[derive(Clone, Debug)]
-pub struct DescribeImageUsageReports {
+pub struct DescribeImageUsageReports<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeImageUsageReportsRequest,
+    mode: M,
 }
 impl DescribeImageUsageReports {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeImageUsageReportsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeImageUsageReportsResult,
+        boto_runtime::error::Error<error::DescribeImageUsageReportsError>,
+    > {
+        let mut out = types::DescribeImageUsageReportsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[319], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeImageUsageReports<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeImageUsageReportsRequest) -> Self {
         self.input = input;
@@ -21405,37 +21612,84 @@ impl DescribeImageUsageReports {
         self.input.max_results = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeImageUsageReportsError`].
-    pub async fn send(
+}
+impl DescribeImageUsageReports<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeImageUsageReportsResult,
-        boto_runtime::error::Error<error::DescribeImageUsageReportsError>,
+        Option<types::DescribeImageUsageReportsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImageUsageReportsResult,
+            error::DescribeImageUsageReportsError,
+        >,
     > {
-        let mut out = types::DescribeImageUsageReportsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[319], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the specified images (AMIs, AKIs, and ARIs) available to you or all of the images available to you.
 ///
 /// The `DescribeImages` operation: made by [`Client::describe_images`], run by [`send`](DescribeImages::send).
 #[derive(Clone, Debug)]
-pub struct DescribeImages {
+pub struct DescribeImages<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeImagesRequest,
+    mode: M,
 }
 impl DescribeImages {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeImagesError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeImagesResult,
+        boto_runtime::error::Error<error::DescribeImagesError>,
+    > {
+        let mut out = types::DescribeImagesResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[320], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeImages<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeImagesRequest) -> Self {
         self.input = input;
@@ -21530,20 +21784,48 @@ impl DescribeImages {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeImagesError`].
-    pub async fn send(
+}
+impl DescribeImages<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeImagesResult,
-        boto_runtime::error::Error<error::DescribeImagesError>,
+        Option<types::DescribeImagesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImagesResult,
+            error::DescribeImagesError,
+        >,
     > {
-        let mut out = types::DescribeImagesResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[320], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Displays details about an import virtual machine or import snapshot tasks that are already created.
@@ -21615,17 +21897,36 @@ impl DescribeImportImageTasks {
 ///
 /// The `DescribeImportSnapshotTasks` operation: made by [`Client::describe_import_snapshot_tasks`], run by [`send`](DescribeImportSnapshotTasks::send).
 #[derive(Clone, Debug)]
-pub struct DescribeImportSnapshotTasks {
+pub struct DescribeImportSnapshotTasks<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeImportSnapshotTasksRequest,
+    mode: M,
 }
 impl DescribeImportSnapshotTasks {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeImportSnapshotTasksError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeImportSnapshotTasksResult,
+        boto_runtime::error::Error<error::DescribeImportSnapshotTasksError>,
+    > {
+        let mut out = types::DescribeImportSnapshotTasksResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[322], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeImportSnapshotTasks<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeImportSnapshotTasksRequest) -> Self {
         self.input = input;
@@ -21660,20 +21961,48 @@ impl DescribeImportSnapshotTasks {
         self.input.next_token = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeImportSnapshotTasksError`].
-    pub async fn send(
+}
+impl DescribeImportSnapshotTasks<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeImportSnapshotTasksResult,
-        boto_runtime::error::Error<error::DescribeImportSnapshotTasksError>,
+        Option<types::DescribeImportSnapshotTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImportSnapshotTasksResult,
+            error::DescribeImportSnapshotTasksError,
+        >,
     > {
-        let mut out = types::DescribeImportSnapshotTasksResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[322], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the specified attribute of the specified instance. You can specify only one attribute at a time. Available attributes include SQL license exemption configuration for instances registered with the SQL LE service.
@@ -22232,17 +22561,36 @@ impl DescribeInstanceSqlHaStates {
 ///
 /// The `DescribeInstanceStatus` operation: made by [`Client::describe_instance_status`], run by [`send`](DescribeInstanceStatus::send).
 #[derive(Clone, Debug)]
-pub struct DescribeInstanceStatus {
+pub struct DescribeInstanceStatus<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeInstanceStatusRequest,
+    mode: M,
 }
 impl DescribeInstanceStatus {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeInstanceStatusError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeInstanceStatusResult,
+        boto_runtime::error::Error<error::DescribeInstanceStatusError>,
+    > {
+        let mut out = types::DescribeInstanceStatusResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[331], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeInstanceStatus<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeInstanceStatusRequest) -> Self {
         self.input = input;
@@ -22304,20 +22652,48 @@ impl DescribeInstanceStatus {
         self.input.include_all_instances = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeInstanceStatusError`].
-    pub async fn send(
+}
+impl DescribeInstanceStatus<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeInstanceStatusResult,
-        boto_runtime::error::Error<error::DescribeInstanceStatusError>,
+        Option<types::DescribeInstanceStatusResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeInstanceStatusResult,
+            error::DescribeInstanceStatusError,
+        >,
     > {
-        let mut out = types::DescribeInstanceStatusResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[331], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes a tree-based hierarchy that represents the physical host placement of your EC2 instances within an Availability Zone or Local Zone. You can use this information to determine the relative proximity of your EC2 instances within the Amazon Web Services network to support your tightly coupled workloads.
@@ -22594,17 +22970,36 @@ impl DescribeInstanceTypes {
 ///
 /// The `DescribeInstances` operation: made by [`Client::describe_instances`], run by [`send`](DescribeInstances::send).
 #[derive(Clone, Debug)]
-pub struct DescribeInstances {
+pub struct DescribeInstances<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeInstancesRequest,
+    mode: M,
 }
 impl DescribeInstances {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeInstancesError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeInstancesResult,
+        boto_runtime::error::Error<error::DescribeInstancesError>,
+    > {
+        let mut out = types::DescribeInstancesResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[335], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeInstances<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeInstancesRequest) -> Self {
         self.input = input;
@@ -22780,37 +23175,84 @@ impl DescribeInstances {
         self.input.max_results = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeInstancesError`].
-    pub async fn send(
+}
+impl DescribeInstances<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeInstancesResult,
-        boto_runtime::error::Error<error::DescribeInstancesError>,
+        Option<types::DescribeInstancesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeInstancesResult,
+            error::DescribeInstancesError,
+        >,
     > {
-        let mut out = types::DescribeInstancesResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[335], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes your internet gateways. The default is to describe all your internet gateways. Alternatively, you can specify specific internet gateway IDs or filter the results to include only the internet gateways that match specific criteria.
 ///
 /// The `DescribeInternetGateways` operation: made by [`Client::describe_internet_gateways`], run by [`send`](DescribeInternetGateways::send).
 #[derive(Clone, Debug)]
-pub struct DescribeInternetGateways {
+pub struct DescribeInternetGateways<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeInternetGatewaysRequest,
+    mode: M,
 }
 impl DescribeInternetGateways {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeInternetGatewaysError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeInternetGatewaysResult,
+        boto_runtime::error::Error<error::DescribeInternetGatewaysError>,
+    > {
+        let mut out = types::DescribeInternetGatewaysResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[336], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeInternetGateways<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeInternetGatewaysRequest) -> Self {
         self.input = input;
@@ -22851,20 +23293,48 @@ impl DescribeInternetGateways {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeInternetGatewaysError`].
-    pub async fn send(
+}
+impl DescribeInternetGateways<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeInternetGatewaysResult,
-        boto_runtime::error::Error<error::DescribeInternetGatewaysError>,
+        Option<types::DescribeInternetGatewaysResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeInternetGatewaysResult,
+            error::DescribeInternetGatewaysError,
+        >,
     > {
-        let mut out = types::DescribeInternetGatewaysResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[336], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes your Autonomous System Numbers (ASNs), their provisioning statuses, and the BYOIP CIDRs with which they are associated. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
@@ -23676,17 +24146,36 @@ impl DescribeIpv6Pools {
 ///
 /// The `DescribeKeyPairs` operation: made by [`Client::describe_key_pairs`], run by [`send`](DescribeKeyPairs::send).
 #[derive(Clone, Debug)]
-pub struct DescribeKeyPairs {
+pub struct DescribeKeyPairs<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeKeyPairsRequest,
+    mode: M,
 }
 impl DescribeKeyPairs {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeKeyPairsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeKeyPairsResult,
+        boto_runtime::error::Error<error::DescribeKeyPairsError>,
+    > {
+        let mut out = types::DescribeKeyPairsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[349], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeKeyPairs<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeKeyPairsRequest) -> Self {
         self.input = input;
@@ -23726,20 +24215,48 @@ impl DescribeKeyPairs {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeKeyPairsError`].
-    pub async fn send(
+}
+impl DescribeKeyPairs<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeKeyPairsResult,
-        boto_runtime::error::Error<error::DescribeKeyPairsError>,
+        Option<types::DescribeKeyPairsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeKeyPairsResult,
+            error::DescribeKeyPairsError,
+        >,
     > {
-        let mut out = types::DescribeKeyPairsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[349], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes one or more versions of a specified launch template. You can describe all versions, individual versions, or a range of versions. You can also describe all the latest versions or all the default versions of all the launch templates in your account.
@@ -24731,17 +25248,36 @@ impl DescribeMovingAddresses {
 ///
 /// The `DescribeNatGateways` operation: made by [`Client::describe_nat_gateways`], run by [`send`](DescribeNatGateways::send).
 #[derive(Clone, Debug)]
-pub struct DescribeNatGateways {
+pub struct DescribeNatGateways<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeNatGatewaysRequest,
+    mode: M,
 }
 impl DescribeNatGateways {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeNatGatewaysError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeNatGatewaysResult,
+        boto_runtime::error::Error<error::DescribeNatGatewaysError>,
+    > {
+        let mut out = types::DescribeNatGatewaysResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[363], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeNatGateways<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeNatGatewaysRequest) -> Self {
         self.input = input;
@@ -24782,20 +25318,48 @@ impl DescribeNatGateways {
         self.input.next_token = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeNatGatewaysError`].
-    pub async fn send(
+}
+impl DescribeNatGateways<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeNatGatewaysResult,
-        boto_runtime::error::Error<error::DescribeNatGatewaysError>,
+        Option<types::DescribeNatGatewaysResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeNatGatewaysResult,
+            error::DescribeNatGatewaysError,
+        >,
     > {
-        let mut out = types::DescribeNatGatewaysResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[363], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes your network ACLs. The default is to describe all your network ACLs. Alternatively, you can specify specific network ACL IDs or filter the results to include only the network ACLs that match specific criteria.
@@ -25341,17 +25905,36 @@ impl DescribeNetworkInterfacePermissions {
 ///
 /// The `DescribeNetworkInterfaces` operation: made by [`Client::describe_network_interfaces`], run by [`send`](DescribeNetworkInterfaces::send).
 #[derive(Clone, Debug)]
-pub struct DescribeNetworkInterfaces {
+pub struct DescribeNetworkInterfaces<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeNetworkInterfacesRequest,
+    mode: M,
 }
 impl DescribeNetworkInterfaces {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeNetworkInterfacesError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeNetworkInterfacesResult,
+        boto_runtime::error::Error<error::DescribeNetworkInterfacesError>,
+    > {
+        let mut out = types::DescribeNetworkInterfacesResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[371], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeNetworkInterfaces<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeNetworkInterfacesRequest) -> Self {
         self.input = input;
@@ -25428,20 +26011,48 @@ impl DescribeNetworkInterfaces {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeNetworkInterfacesError`].
-    pub async fn send(
+}
+impl DescribeNetworkInterfaces<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeNetworkInterfacesResult,
-        boto_runtime::error::Error<error::DescribeNetworkInterfacesError>,
+        Option<types::DescribeNetworkInterfacesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeNetworkInterfacesResult,
+            error::DescribeNetworkInterfacesError,
+        >,
     > {
-        let mut out = types::DescribeNetworkInterfacesResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[371], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the Outposts link aggregation groups (LAGs).
@@ -26789,17 +27400,36 @@ impl DescribeSecondaryInterfaces {
 ///
 /// The `DescribeSecondaryNetworks` operation: made by [`Client::describe_secondary_networks`], run by [`send`](DescribeSecondaryNetworks::send).
 #[derive(Clone, Debug)]
-pub struct DescribeSecondaryNetworks {
+pub struct DescribeSecondaryNetworks<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeSecondaryNetworksRequest,
+    mode: M,
 }
 impl DescribeSecondaryNetworks {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecondaryNetworksError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeSecondaryNetworksResult,
+        boto_runtime::error::Error<error::DescribeSecondaryNetworksError>,
+    > {
+        let mut out = types::DescribeSecondaryNetworksResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[390], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeSecondaryNetworks<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeSecondaryNetworksRequest) -> Self {
         self.input = input;
@@ -26844,37 +27474,84 @@ impl DescribeSecondaryNetworks {
         self.input.secondary_network_ids = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecondaryNetworksError`].
-    pub async fn send(
+}
+impl DescribeSecondaryNetworks<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeSecondaryNetworksResult,
-        boto_runtime::error::Error<error::DescribeSecondaryNetworksError>,
+        Option<types::DescribeSecondaryNetworksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecondaryNetworksResult,
+            error::DescribeSecondaryNetworksError,
+        >,
     > {
-        let mut out = types::DescribeSecondaryNetworksResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[390], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes one or more of your secondary subnets.
 ///
 /// The `DescribeSecondarySubnets` operation: made by [`Client::describe_secondary_subnets`], run by [`send`](DescribeSecondarySubnets::send).
 #[derive(Clone, Debug)]
-pub struct DescribeSecondarySubnets {
+pub struct DescribeSecondarySubnets<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeSecondarySubnetsRequest,
+    mode: M,
 }
 impl DescribeSecondarySubnets {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecondarySubnetsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeSecondarySubnetsResult,
+        boto_runtime::error::Error<error::DescribeSecondarySubnetsError>,
+    > {
+        let mut out = types::DescribeSecondarySubnetsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[391], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeSecondarySubnets<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeSecondarySubnetsRequest) -> Self {
         self.input = input;
@@ -26920,20 +27597,48 @@ impl DescribeSecondarySubnets {
         self.input.secondary_subnet_ids = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecondarySubnetsError`].
-    pub async fn send(
+}
+impl DescribeSecondarySubnets<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeSecondarySubnetsResult,
-        boto_runtime::error::Error<error::DescribeSecondarySubnetsError>,
+        Option<types::DescribeSecondarySubnetsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecondarySubnetsResult,
+            error::DescribeSecondarySubnetsError,
+        >,
     > {
-        let mut out = types::DescribeSecondarySubnetsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[391], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the VPCs on the other side of a VPC peering or Transit Gateway connection that are referencing the security groups you've specified in this request.
@@ -27061,17 +27766,36 @@ impl DescribeSecurityGroupRules {
 ///
 /// The `DescribeSecurityGroupVpcAssociations` operation: made by [`Client::describe_security_group_vpc_associations`], run by [`send`](DescribeSecurityGroupVpcAssociations::send).
 #[derive(Clone, Debug)]
-pub struct DescribeSecurityGroupVpcAssociations {
+pub struct DescribeSecurityGroupVpcAssociations<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeSecurityGroupVpcAssociationsRequest,
+    mode: M,
 }
 impl DescribeSecurityGroupVpcAssociations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecurityGroupVpcAssociationsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeSecurityGroupVpcAssociationsResult,
+        boto_runtime::error::Error<error::DescribeSecurityGroupVpcAssociationsError>,
+    > {
+        let mut out = types::DescribeSecurityGroupVpcAssociationsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[394], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeSecurityGroupVpcAssociations<M> {
     /// Replaces the whole input.
     pub fn input(
         mut self,
@@ -27109,37 +27833,84 @@ impl DescribeSecurityGroupVpcAssociations {
         self.input.dry_run = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecurityGroupVpcAssociationsError`].
-    pub async fn send(
+}
+impl DescribeSecurityGroupVpcAssociations<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeSecurityGroupVpcAssociationsResult,
-        boto_runtime::error::Error<error::DescribeSecurityGroupVpcAssociationsError>,
+        Option<types::DescribeSecurityGroupVpcAssociationsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecurityGroupVpcAssociationsResult,
+            error::DescribeSecurityGroupVpcAssociationsError,
+        >,
     > {
-        let mut out = types::DescribeSecurityGroupVpcAssociationsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[394], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the specified security groups or all of your security groups.
 ///
 /// The `DescribeSecurityGroups` operation: made by [`Client::describe_security_groups`], run by [`send`](DescribeSecurityGroups::send).
 #[derive(Clone, Debug)]
-pub struct DescribeSecurityGroups {
+pub struct DescribeSecurityGroups<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeSecurityGroupsRequest,
+    mode: M,
 }
 impl DescribeSecurityGroups {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecurityGroupsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeSecurityGroupsResult,
+        boto_runtime::error::Error<error::DescribeSecurityGroupsError>,
+    > {
+        let mut out = types::DescribeSecurityGroupsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[395], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeSecurityGroups<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeSecurityGroupsRequest) -> Self {
         self.input = input;
@@ -27204,20 +27975,48 @@ impl DescribeSecurityGroups {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSecurityGroupsError`].
-    pub async fn send(
+}
+impl DescribeSecurityGroups<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeSecurityGroupsResult,
-        boto_runtime::error::Error<error::DescribeSecurityGroupsError>,
+        Option<types::DescribeSecurityGroupsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecurityGroupsResult,
+            error::DescribeSecurityGroupsError,
+        >,
     > {
-        let mut out = types::DescribeSecurityGroupsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[395], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the Outpost service link virtual interfaces.
@@ -27420,17 +28219,36 @@ impl DescribeSnapshotTierStatus {
 ///
 /// The `DescribeSnapshots` operation: made by [`Client::describe_snapshots`], run by [`send`](DescribeSnapshots::send).
 #[derive(Clone, Debug)]
-pub struct DescribeSnapshots {
+pub struct DescribeSnapshots<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeSnapshotsRequest,
+    mode: M,
 }
 impl DescribeSnapshots {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSnapshotsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeSnapshotsResult,
+        boto_runtime::error::Error<error::DescribeSnapshotsError>,
+    > {
+        let mut out = types::DescribeSnapshotsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[399], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeSnapshots<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeSnapshotsRequest) -> Self {
         self.input = input;
@@ -27489,20 +28307,48 @@ impl DescribeSnapshots {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSnapshotsError`].
-    pub async fn send(
+}
+impl DescribeSnapshots<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeSnapshotsResult,
-        boto_runtime::error::Error<error::DescribeSnapshotsError>,
+        Option<types::DescribeSnapshotsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSnapshotsResult,
+            error::DescribeSnapshotsError,
+        >,
     > {
-        let mut out = types::DescribeSnapshotsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[399], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the data feed for Spot Instances. For more information, see [Spot Instance data feed](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-data-feeds.html) in the Amazon EC2 User Guide.
@@ -27750,17 +28596,36 @@ impl DescribeSpotFleetRequests {
 ///
 /// The `DescribeSpotInstanceRequests` operation: made by [`Client::describe_spot_instance_requests`], run by [`send`](DescribeSpotInstanceRequests::send).
 #[derive(Clone, Debug)]
-pub struct DescribeSpotInstanceRequests {
+pub struct DescribeSpotInstanceRequests<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeSpotInstanceRequestsRequest,
+    mode: M,
 }
 impl DescribeSpotInstanceRequests {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSpotInstanceRequestsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeSpotInstanceRequestsResult,
+        boto_runtime::error::Error<error::DescribeSpotInstanceRequestsError>,
+    > {
+        let mut out = types::DescribeSpotInstanceRequestsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[404], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeSpotInstanceRequests<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeSpotInstanceRequestsRequest) -> Self {
         self.input = input;
@@ -27835,20 +28700,48 @@ impl DescribeSpotInstanceRequests {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSpotInstanceRequestsError`].
-    pub async fn send(
+}
+impl DescribeSpotInstanceRequests<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeSpotInstanceRequestsResult,
-        boto_runtime::error::Error<error::DescribeSpotInstanceRequestsError>,
+        Option<types::DescribeSpotInstanceRequestsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSpotInstanceRequestsResult,
+            error::DescribeSpotInstanceRequestsError,
+        >,
     > {
-        let mut out = types::DescribeSpotInstanceRequestsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[404], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the Spot price history. For more information, see [Spot Instance pricing history](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-instances-history.html) in the Amazon EC2 User Guide.
@@ -28011,17 +28904,36 @@ impl DescribeStaleSecurityGroups {
 ///
 /// The `DescribeStoreImageTasks` operation: made by [`Client::describe_store_image_tasks`], run by [`send`](DescribeStoreImageTasks::send).
 #[derive(Clone, Debug)]
-pub struct DescribeStoreImageTasks {
+pub struct DescribeStoreImageTasks<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeStoreImageTasksRequest,
+    mode: M,
 }
 impl DescribeStoreImageTasks {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeStoreImageTasksError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeStoreImageTasksResult,
+        boto_runtime::error::Error<error::DescribeStoreImageTasksError>,
+    > {
+        let mut out = types::DescribeStoreImageTasksResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[407], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeStoreImageTasks<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeStoreImageTasksRequest) -> Self {
         self.input = input;
@@ -28058,37 +28970,84 @@ impl DescribeStoreImageTasks {
         self.input.max_results = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeStoreImageTasksError`].
-    pub async fn send(
+}
+impl DescribeStoreImageTasks<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeStoreImageTasksResult,
-        boto_runtime::error::Error<error::DescribeStoreImageTasksError>,
+        Option<types::DescribeStoreImageTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeStoreImageTasksResult,
+            error::DescribeStoreImageTasksError,
+        >,
     > {
-        let mut out = types::DescribeStoreImageTasksResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[407], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes your subnets. The default is to describe all your subnets. Alternatively, you can specify specific subnet IDs or filter the results to include only the subnets that match specific criteria.
 ///
 /// The `DescribeSubnets` operation: made by [`Client::describe_subnets`], run by [`send`](DescribeSubnets::send).
 #[derive(Clone, Debug)]
-pub struct DescribeSubnets {
+pub struct DescribeSubnets<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeSubnetsRequest,
+    mode: M,
 }
 impl DescribeSubnets {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSubnetsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeSubnetsResult,
+        boto_runtime::error::Error<error::DescribeSubnetsError>,
+    > {
+        let mut out = types::DescribeSubnetsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[408], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeSubnets<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeSubnetsRequest) -> Self {
         self.input = input;
@@ -28148,20 +29107,48 @@ impl DescribeSubnets {
         self.input.dry_run = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeSubnetsError`].
-    pub async fn send(
+}
+impl DescribeSubnets<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeSubnetsResult,
-        boto_runtime::error::Error<error::DescribeSubnetsError>,
+        Option<types::DescribeSubnetsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSubnetsResult,
+            error::DescribeSubnetsError,
+        >,
     > {
-        let mut out = types::DescribeSubnetsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[408], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the specified tags for your EC2 resources.
@@ -29901,17 +30888,36 @@ impl DescribeVolumeStatus {
 ///
 /// The `DescribeVolumes` operation: made by [`Client::describe_volumes`], run by [`send`](DescribeVolumes::send).
 #[derive(Clone, Debug)]
-pub struct DescribeVolumes {
+pub struct DescribeVolumes<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeVolumesRequest,
+    mode: M,
 }
 impl DescribeVolumes {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVolumesError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeVolumesResult,
+        boto_runtime::error::Error<error::DescribeVolumesError>,
+    > {
+        let mut out = types::DescribeVolumesResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[433], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeVolumes<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeVolumesRequest) -> Self {
         self.input = input;
@@ -29971,20 +30977,48 @@ impl DescribeVolumes {
         self.input.max_results = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVolumesError`].
-    pub async fn send(
+}
+impl DescribeVolumes<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeVolumesResult,
-        boto_runtime::error::Error<error::DescribeVolumesError>,
+        Option<types::DescribeVolumesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVolumesResult,
+            error::DescribeVolumesError,
+        >,
     > {
-        let mut out = types::DescribeVolumesResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[433], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes the most recent volume modification request for the specified EBS volumes.
@@ -30941,17 +31975,36 @@ impl DescribeVpcEndpoints {
 ///
 /// The `DescribeVpcPeeringConnections` operation: made by [`Client::describe_vpc_peering_connections`], run by [`send`](DescribeVpcPeeringConnections::send).
 #[derive(Clone, Debug)]
-pub struct DescribeVpcPeeringConnections {
+pub struct DescribeVpcPeeringConnections<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeVpcPeeringConnectionsRequest,
+    mode: M,
 }
 impl DescribeVpcPeeringConnections {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVpcPeeringConnectionsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeVpcPeeringConnectionsResult,
+        boto_runtime::error::Error<error::DescribeVpcPeeringConnectionsError>,
+    > {
+        let mut out = types::DescribeVpcPeeringConnectionsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[448], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeVpcPeeringConnections<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeVpcPeeringConnectionsRequest) -> Self {
         self.input = input;
@@ -30998,37 +32051,84 @@ impl DescribeVpcPeeringConnections {
         self.input.filters = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVpcPeeringConnectionsError`].
-    pub async fn send(
+}
+impl DescribeVpcPeeringConnections<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeVpcPeeringConnectionsResult,
-        boto_runtime::error::Error<error::DescribeVpcPeeringConnectionsError>,
+        Option<types::DescribeVpcPeeringConnectionsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVpcPeeringConnectionsResult,
+            error::DescribeVpcPeeringConnectionsError,
+        >,
     > {
-        let mut out = types::DescribeVpcPeeringConnectionsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[448], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes your VPCs. The default is to describe all your VPCs. Alternatively, you can specify specific VPC IDs or filter the results to include only the VPCs that match specific criteria.
 ///
 /// The `DescribeVpcs` operation: made by [`Client::describe_vpcs`], run by [`send`](DescribeVpcs::send).
 #[derive(Clone, Debug)]
-pub struct DescribeVpcs {
+pub struct DescribeVpcs<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeVpcsRequest,
+    mode: M,
 }
 impl DescribeVpcs {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVpcsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeVpcsResult,
+        boto_runtime::error::Error<error::DescribeVpcsError>,
+    > {
+        let mut out = types::DescribeVpcsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[449], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeVpcs<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeVpcsRequest) -> Self {
         self.input = input;
@@ -31078,20 +32178,48 @@ impl DescribeVpcs {
         self.input.dry_run = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVpcsError`].
-    pub async fn send(
+}
+impl DescribeVpcs<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeVpcsResult,
-        boto_runtime::error::Error<error::DescribeVpcsError>,
+        Option<types::DescribeVpcsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVpcsResult,
+            error::DescribeVpcsError,
+        >,
     > {
-        let mut out = types::DescribeVpcsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[449], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes one or more of your VPN concentrators.
@@ -31163,17 +32291,36 @@ impl DescribeVpnConcentrators {
 ///
 /// The `DescribeVpnConnections` operation: made by [`Client::describe_vpn_connections`], run by [`send`](DescribeVpnConnections::send).
 #[derive(Clone, Debug)]
-pub struct DescribeVpnConnections {
+pub struct DescribeVpnConnections<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeVpnConnectionsRequest,
+    mode: M,
 }
 impl DescribeVpnConnections {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVpnConnectionsError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeVpnConnectionsResult,
+        boto_runtime::error::Error<error::DescribeVpnConnectionsError>,
+    > {
+        let mut out = types::DescribeVpnConnectionsResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[451], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeVpnConnections<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeVpnConnectionsRequest) -> Self {
         self.input = input;
@@ -31210,20 +32357,48 @@ impl DescribeVpnConnections {
         self.input.dry_run = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVpnConnectionsError`].
-    pub async fn send(
+}
+impl DescribeVpnConnections<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeVpnConnectionsResult,
-        boto_runtime::error::Error<error::DescribeVpnConnectionsError>,
+        Option<types::DescribeVpnConnectionsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVpnConnectionsResult,
+            error::DescribeVpnConnectionsError,
+        >,
     > {
-        let mut out = types::DescribeVpnConnectionsResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[451], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Describes one or more of your virtual private gateways.
@@ -38089,17 +39264,36 @@ impl GetNetworkInsightsAccessScopeContent {
 ///
 /// The `GetPasswordData` operation: made by [`Client::get_password_data`], run by [`send`](GetPasswordData::send).
 #[derive(Clone, Debug)]
-pub struct GetPasswordData {
+pub struct GetPasswordData<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetPasswordDataRequest,
+    mode: M,
 }
 impl GetPasswordData {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::GetPasswordDataError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::GetPasswordDataResult,
+        boto_runtime::error::Error<error::GetPasswordDataError>,
+    > {
+        let mut out = types::GetPasswordDataResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[571], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> GetPasswordData<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::GetPasswordDataRequest) -> Self {
         self.input = input;
@@ -38119,20 +39313,48 @@ impl GetPasswordData {
         self.input.dry_run = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::GetPasswordDataError`].
-    pub async fn send(
+}
+impl GetPasswordData<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::GetPasswordDataResult,
-        boto_runtime::error::Error<error::GetPasswordDataError>,
+        Option<types::GetPasswordDataResult>,
+        boto_runtime::waiter::WaiterError<
+            types::GetPasswordDataResult,
+            error::GetPasswordDataError,
+        >,
     > {
-        let mut out = types::GetPasswordDataResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[571], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Returns a quote and exchange information for exchanging one or more specified Convertible Reserved Instances for a new Convertible Reserved Instance. If the exchange cannot be performed, the reason is returned in the response. Use AcceptReservedInstancesExchangeQuote to perform the exchange.

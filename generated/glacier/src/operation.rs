@@ -585,17 +585,36 @@ impl DescribeJob {
 ///
 /// The `DescribeVault` operation: made by [`Client::describe_vault`], run by [`send`](DescribeVault::send).
 #[derive(Clone, Debug)]
-pub struct DescribeVault {
+pub struct DescribeVault<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::DescribeVaultInput,
+    mode: M,
 }
 impl DescribeVault {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVaultError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::DescribeVaultOutput,
+        boto_runtime::error::Error<error::DescribeVaultError>,
+    > {
+        let mut out = types::DescribeVaultOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[11], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> DescribeVault<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::DescribeVaultInput) -> Self {
         self.input = input;
@@ -615,20 +634,48 @@ impl DescribeVault {
         self.input.vault_name = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::DescribeVaultError`].
-    pub async fn send(
+}
+impl DescribeVault<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::DescribeVaultOutput,
-        boto_runtime::error::Error<error::DescribeVaultError>,
+        Option<types::DescribeVaultOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVaultOutput,
+            error::DescribeVaultError,
+        >,
     > {
-        let mut out = types::DescribeVaultOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[11], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// This operation returns the current data retrieval policy for the account and region specified in the GET request. For more information about data retrieval policies, see [Amazon Glacier Data Retrieval Policies](https://docs.aws.amazon.com/amazonglacier/latest/dev/data-retrieval-policy.html).

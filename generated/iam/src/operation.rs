@@ -3437,30 +3437,18 @@ impl GetHumanReadableSummary {
 ///
 /// The `GetInstanceProfile` operation: made by [`Client::get_instance_profile`], run by [`send`](GetInstanceProfile::send).
 #[derive(Clone, Debug)]
-pub struct GetInstanceProfile {
+pub struct GetInstanceProfile<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetInstanceProfileRequest,
+    mode: M,
 }
 impl GetInstanceProfile {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::GetInstanceProfileRequest) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::GetInstanceProfileRequest {
-        &self.input
-    }
-    /// Required. The name of the instance profile to get information about.
-    pub fn instance_profile_name(mut self, v: impl Into<String>) -> Self {
-        self.input.instance_profile_name = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::GetInstanceProfileError`].
     pub async fn send(
@@ -3476,6 +3464,65 @@ impl GetInstanceProfile {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> GetInstanceProfile<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::GetInstanceProfileRequest) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::GetInstanceProfileRequest {
+        &self.input
+    }
+    /// Required. The name of the instance profile to get information about.
+    pub fn instance_profile_name(mut self, v: impl Into<String>) -> Self {
+        self.input.instance_profile_name = Some(v.into());
+        self
+    }
+}
+impl GetInstanceProfile<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetInstanceProfileResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetInstanceProfileResponse,
+            error::GetInstanceProfileError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Retrieves the user name for the specified IAM user. A login profile is created when you create a password for the user to access the Amazon Web Services Management Console. If the user does not exist or does not have a password, the operation returns a 404 (`NoSuchEntity`) error.
@@ -3709,30 +3756,18 @@ impl GetOutboundWebIdentityFederationInfo {
 ///
 /// The `GetPolicy` operation: made by [`Client::get_policy`], run by [`send`](GetPolicy::send).
 #[derive(Clone, Debug)]
-pub struct GetPolicy {
+pub struct GetPolicy<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetPolicyRequest,
+    mode: M,
 }
 impl GetPolicy {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::GetPolicyRequest) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::GetPolicyRequest {
-        &self.input
-    }
-    /// Required. The Amazon Resource Name (ARN) of the managed policy that you want information about.
-    pub fn policy_arn(mut self, v: impl Into<String>) -> Self {
-        self.input.policy_arn = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::GetPolicyError`].
     pub async fn send(
@@ -3748,6 +3783,65 @@ impl GetPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> GetPolicy<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::GetPolicyRequest) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::GetPolicyRequest {
+        &self.input
+    }
+    /// Required. The Amazon Resource Name (ARN) of the managed policy that you want information about.
+    pub fn policy_arn(mut self, v: impl Into<String>) -> Self {
+        self.input.policy_arn = Some(v.into());
+        self
+    }
+}
+impl GetPolicy<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetPolicyResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetPolicyResponse,
+            error::GetPolicyError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Retrieves information about the specified version of the specified managed policy, including the policy document.
@@ -3804,30 +3898,18 @@ impl GetPolicyVersion {
 ///
 /// The `GetRole` operation: made by [`Client::get_role`], run by [`send`](GetRole::send).
 #[derive(Clone, Debug)]
-pub struct GetRole {
+pub struct GetRole<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetRoleRequest,
+    mode: M,
 }
 impl GetRole {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::GetRoleRequest) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::GetRoleRequest {
-        &self.input
-    }
-    /// Required. The name of the IAM role to get information about.
-    pub fn role_name(mut self, v: impl Into<String>) -> Self {
-        self.input.role_name = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::GetRoleError`].
     pub async fn send(
@@ -3843,6 +3925,62 @@ impl GetRole {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> GetRole<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::GetRoleRequest) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::GetRoleRequest {
+        &self.input
+    }
+    /// Required. The name of the IAM role to get information about.
+    pub fn role_name(mut self, v: impl Into<String>) -> Self {
+        self.input.role_name = Some(v.into());
+        self
+    }
+}
+impl GetRole<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetRoleResponse>,
+        boto_runtime::waiter::WaiterError<types::GetRoleResponse, error::GetRoleError>,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Retrieves the specified inline policy document that is embedded with the specified IAM role.
@@ -4212,30 +4350,18 @@ impl GetServiceLinkedRoleDeletionStatus {
 ///
 /// The `GetUser` operation: made by [`Client::get_user`], run by [`send`](GetUser::send).
 #[derive(Clone, Debug)]
-pub struct GetUser {
+pub struct GetUser<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetUserRequest,
+    mode: M,
 }
 impl GetUser {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::GetUserRequest) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::GetUserRequest {
-        &self.input
-    }
-    /// The name of the user to get information about.
-    pub fn user_name(mut self, v: impl Into<String>) -> Self {
-        self.input.user_name = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::GetUserError`].
     pub async fn send(
@@ -4251,6 +4377,62 @@ impl GetUser {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> GetUser<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::GetUserRequest) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::GetUserRequest {
+        &self.input
+    }
+    /// The name of the user to get information about.
+    pub fn user_name(mut self, v: impl Into<String>) -> Self {
+        self.input.user_name = Some(v.into());
+        self
+    }
+}
+impl GetUser<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetUserResponse>,
+        boto_runtime::waiter::WaiterError<types::GetUserResponse, error::GetUserError>,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Retrieves the specified inline policy document that is embedded in the specified IAM user.

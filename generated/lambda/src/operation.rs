@@ -1882,17 +1882,36 @@ impl GetEventSourceMapping {
 ///
 /// The `GetFunction` operation: made by [`Client::get_function`], run by [`send`](GetFunction::send).
 #[derive(Clone, Debug)]
-pub struct GetFunction {
+pub struct GetFunction<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetFunctionRequest,
+    mode: M,
 }
 impl GetFunction {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::GetFunctionError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::GetFunctionResponse,
+        boto_runtime::error::Error<error::GetFunctionError>,
+    > {
+        let mut out = types::GetFunctionResponse::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[28], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> GetFunction<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::GetFunctionRequest) -> Self {
         self.input = input;
@@ -1912,20 +1931,48 @@ impl GetFunction {
         self.input.qualifier = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::GetFunctionError`].
-    pub async fn send(
+}
+impl GetFunction<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::GetFunctionResponse,
-        boto_runtime::error::Error<error::GetFunctionError>,
+        Option<types::GetFunctionResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetFunctionResponse,
+            error::GetFunctionError,
+        >,
     > {
-        let mut out = types::GetFunctionResponse::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[28], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Returns the code signing configuration for the specified function.
@@ -2022,17 +2069,36 @@ impl GetFunctionConcurrency {
 ///
 /// The `GetFunctionConfiguration` operation: made by [`Client::get_function_configuration`], run by [`send`](GetFunctionConfiguration::send).
 #[derive(Clone, Debug)]
-pub struct GetFunctionConfiguration {
+pub struct GetFunctionConfiguration<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetFunctionConfigurationRequest,
+    mode: M,
 }
 impl GetFunctionConfiguration {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::GetFunctionConfigurationError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::FunctionConfiguration,
+        boto_runtime::error::Error<error::GetFunctionConfigurationError>,
+    > {
+        let mut out = types::FunctionConfiguration::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[31], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> GetFunctionConfiguration<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::GetFunctionConfigurationRequest) -> Self {
         self.input = input;
@@ -2052,20 +2118,48 @@ impl GetFunctionConfiguration {
         self.input.qualifier = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::GetFunctionConfigurationError`].
-    pub async fn send(
+}
+impl GetFunctionConfiguration<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::FunctionConfiguration,
-        boto_runtime::error::Error<error::GetFunctionConfigurationError>,
+        Option<types::FunctionConfiguration>,
+        boto_runtime::waiter::WaiterError<
+            types::FunctionConfiguration,
+            error::GetFunctionConfigurationError,
+        >,
     > {
-        let mut out = types::FunctionConfiguration::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[31], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Retrieves the configuration for asynchronous invocation for a function, version, or alias.

@@ -1520,30 +1520,18 @@ impl GetAccountLimit {
 ///
 /// The `GetChange` operation: made by [`Client::get_change`], run by [`send`](GetChange::send).
 #[derive(Clone, Debug)]
-pub struct GetChange {
+pub struct GetChange<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetChangeRequest,
+    mode: M,
 }
 impl GetChange {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
-    }
-    /// Replaces the whole input.
-    pub fn input(mut self, input: types::GetChangeRequest) -> Self {
-        self.input = input;
-        self
-    }
-    /// The input as set so far.
-    pub fn as_input(&self) -> &types::GetChangeRequest {
-        &self.input
-    }
-    /// Required. The ID of the change batch request. The value that you specify here is the value that `ChangeResourceRecordSets` returned in the `Id` element when you submitted the request.
-    pub fn id(mut self, v: impl Into<String>) -> Self {
-        self.input.id = Some(v.into());
-        self
     }
     /// Sends the request: the output, or an error whose service errors are [`error::GetChangeError`].
     pub async fn send(
@@ -1559,6 +1547,65 @@ impl GetChange {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+}
+impl<M> GetChange<M> {
+    /// Replaces the whole input.
+    pub fn input(mut self, input: types::GetChangeRequest) -> Self {
+        self.input = input;
+        self
+    }
+    /// The input as set so far.
+    pub fn as_input(&self) -> &types::GetChangeRequest {
+        &self.input
+    }
+    /// Required. The ID of the change batch request. The value that you specify here is the value that `ChangeResourceRecordSets` returned in the `Id` element when you submitted the request.
+    pub fn id(mut self, v: impl Into<String>) -> Self {
+        self.input.id = Some(v.into());
+        self
+    }
+}
+impl GetChange<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetChangeResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetChangeResponse,
+            error::GetChangeError,
+        >,
+    > {
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
+            .await
     }
 }
 /// Route 53 does not perform authorization for this API because it retrieves information that is already available to the public.

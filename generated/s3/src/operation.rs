@@ -4068,17 +4068,36 @@ impl GetPublicAccessBlock {
 ///
 /// The `HeadBucket` operation: made by [`Client::head_bucket`], run by [`send`](HeadBucket::send).
 #[derive(Clone, Debug)]
-pub struct HeadBucket {
+pub struct HeadBucket<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::HeadBucketRequest,
+    mode: M,
 }
 impl HeadBucket {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::HeadBucketError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::HeadBucketOutput,
+        boto_runtime::error::Error<error::HeadBucketError>,
+    > {
+        let mut out = types::HeadBucketOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[61], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> HeadBucket<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::HeadBucketRequest) -> Self {
         self.input = input;
@@ -4098,37 +4117,84 @@ impl HeadBucket {
         self.input.expected_bucket_owner = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::HeadBucketError`].
-    pub async fn send(
+}
+impl HeadBucket<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::HeadBucketOutput,
-        boto_runtime::error::Error<error::HeadBucketError>,
+        Option<types::HeadBucketOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::HeadBucketOutput,
+            error::HeadBucketError,
+        >,
     > {
-        let mut out = types::HeadBucketOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[61], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// The `HEAD` operation retrieves metadata from an object without returning the object itself. This operation is useful if you're interested only in an object's metadata.
 ///
 /// The `HeadObject` operation: made by [`Client::head_object`], run by [`send`](HeadObject::send).
 #[derive(Clone, Debug)]
-pub struct HeadObject {
+pub struct HeadObject<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::HeadObjectRequest,
+    mode: M,
 }
 impl HeadObject {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::HeadObjectError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::HeadObjectOutput,
+        boto_runtime::error::Error<error::HeadObjectError>,
+    > {
+        let mut out = types::HeadObjectOutput::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[62], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> HeadObject<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::HeadObjectRequest) -> Self {
         self.input = input;
@@ -4243,20 +4309,48 @@ impl HeadObject {
         self.input.checksum_mode = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::HeadObjectError`].
-    pub async fn send(
+}
+impl HeadObject<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::HeadObjectOutput,
-        boto_runtime::error::Error<error::HeadObjectError>,
+        Option<types::HeadObjectOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::HeadObjectOutput,
+            error::HeadObjectError,
+        >,
     > {
-        let mut out = types::HeadObjectOutput::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[62], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// This operation is not supported for directory buckets.

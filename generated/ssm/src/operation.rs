@@ -4127,17 +4127,36 @@ impl GetCalendarState {
 ///
 /// The `GetCommandInvocation` operation: made by [`Client::get_command_invocation`], run by [`send`](GetCommandInvocation::send).
 #[derive(Clone, Debug)]
-pub struct GetCommandInvocation {
+pub struct GetCommandInvocation<M = boto_runtime::waiter::Call> {
     client: Client,
     input: types::GetCommandInvocationRequest,
+    mode: M,
 }
 impl GetCommandInvocation {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             input: Default::default(),
+            mode: boto_runtime::waiter::Call,
         }
     }
+    /// Sends the request: the output, or an error whose service errors are [`error::GetCommandInvocationError`].
+    pub async fn send(
+        self,
+    ) -> Result<
+        types::GetCommandInvocationResult,
+        boto_runtime::error::Error<error::GetCommandInvocationError>,
+    > {
+        let mut out = types::GetCommandInvocationResult::default();
+        self.client
+            .inner
+            .call(&schema::OPERATIONS[66], Some(&self.input), &mut out)
+            .await
+            .map_err(boto_runtime::error::Error::typed)?;
+        Ok(out)
+    }
+}
+impl<M> GetCommandInvocation<M> {
     /// Replaces the whole input.
     pub fn input(mut self, input: types::GetCommandInvocationRequest) -> Self {
         self.input = input;
@@ -4162,20 +4181,48 @@ impl GetCommandInvocation {
         self.input.plugin_name = Some(v.into());
         self
     }
-    /// Sends the request: the output, or an error whose service errors are [`error::GetCommandInvocationError`].
-    pub async fn send(
+}
+impl GetCommandInvocation<boto_runtime::waiter::Wait> {
+    pub(crate) fn waiter(
+        client: Client,
+        spec: &'static boto_runtime::waiter::WaiterSpec,
+    ) -> Self {
+        Self {
+            client,
+            input: Default::default(),
+            mode: boto_runtime::waiter::Wait::new(spec),
+        }
+    }
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.set_deadline(deadline);
+        self
+    }
+    /// Calls the operation until an acceptor decides. `Ok(Some(output))`
+    /// when a success acceptor matched a response, `Ok(None)` when it
+    /// matched an error response; otherwise why the wait failed, with
+    /// the last response or error.
+    pub async fn wait(
         self,
     ) -> Result<
-        types::GetCommandInvocationResult,
-        boto_runtime::error::Error<error::GetCommandInvocationError>,
+        Option<types::GetCommandInvocationResult>,
+        boto_runtime::waiter::WaiterError<
+            types::GetCommandInvocationResult,
+            error::GetCommandInvocationError,
+        >,
     > {
-        let mut out = types::GetCommandInvocationResult::default();
-        self.client
-            .inner
-            .call(&schema::OPERATIONS[66], Some(&self.input), &mut out)
+        boto_runtime::waiter::wait(&self.client.inner, &self.mode, Some(&self.input))
             .await
-            .map_err(boto_runtime::error::Error::typed)?;
-        Ok(out)
     }
 }
 /// Retrieves the Session Manager connection status for a managed node to determine whether it is running and ready to receive Session Manager connections.
