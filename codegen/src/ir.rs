@@ -66,6 +66,8 @@ pub struct Ir<'m> {
     pub protocol: Protocol,
     pub shapes: Vec<IrShape<'m>>,
     pub ops: Vec<IrOp<'m>>,
+    /// Filled from `paginators-1.json` after lowering.
+    pub paginators: Vec<crate::paginators::IrPaginator>,
 }
 
 #[derive(Debug)]
@@ -279,6 +281,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         protocol,
         shapes,
         ops,
+        paginators: Vec::new(),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ir;
 pub mod load;
 pub mod naming;
+pub mod paginators;
 
 use boto_runtime::model::ServiceModel;
 
@@ -18,6 +19,31 @@ pub use error::{CodegenError, Result};
 
 /// Generates the files of the crate for `service` (botocore's folder name).
 pub fn generate(service: &str, model: &ServiceModel, options: &Options) -> Result<Vec<File>> {
-    let ir = ir::lower(service, model)?;
+    generate_with(service, model, Extras::default(), options)
+}
+
+/// What a crate is generated from besides `service-2.json`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    pub paginators: Option<&'a paginators::PaginatorsModel>,
+}
+
+/// [`generate`], with the service's other model files.
+pub fn generate_with(
+    service: &str,
+    model: &ServiceModel,
+    extras: Extras<'_>,
+    options: &Options,
+) -> Result<Vec<File>> {
+    let mut ir = ir::lower(service, model)?;
+    ir.paginators = paginators::lower(&ir, extras.paginators)?;
     emit::crate_files(&ir, options)
+}
+
+/// Generates the crate of a service folder [`load::load_service`] read.
+pub fn generate_loaded(loaded: &load::LoadedModel, options: &Options) -> Result<Vec<File>> {
+    let extras = Extras {
+        paginators: loaded.paginators.as_ref(),
+    };
+    generate_with(&loaded.service, &loaded.model, extras, options)
 }

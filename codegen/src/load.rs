@@ -15,6 +15,8 @@ pub struct LoadedModel {
     pub service: String,
     pub api_version_dir: PathBuf,
     pub model: ServiceModel,
+    /// `paginators-1.json`, when the folder has one.
+    pub paginators: Option<crate::paginators::PaginatorsModel>,
 }
 
 /// The service folders of a models directory, sorted.
@@ -97,9 +99,11 @@ pub fn load_service(models: &Path, service: &str) -> Result<LoadedModel> {
         path: path.clone(),
         source,
     })?;
+    let paginators = crate::paginators::load(&dir)?;
     Ok(LoadedModel {
         service: service.to_owned(),
         api_version_dir: dir,
         model,
+        paginators,
     })
 }

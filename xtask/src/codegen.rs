@@ -148,7 +148,7 @@ struct Report {
 fn one_service(service: &str, args: &Args, options: &Options) -> Result<Report> {
     let loaded = load::load_service(&args.models, service)
         .with_context(|| format!("loading service {service}"))?;
-    let files = boto_codegen::generate(service, &loaded.model, options)?;
+    let files = boto_codegen::generate_loaded(&loaded, options)?;
     let dir = args.out.join(service);
     let mut changed = Vec::new();
     for File { path, contents } in &files {

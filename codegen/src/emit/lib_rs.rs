@@ -42,6 +42,12 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
             pub use boto_runtime::session::Session;
         }
     });
+    let paginator_mod = (options.client && !ir.paginators.is_empty()).then(|| {
+        quote! {
+            #[rustfmt::skip]
+            pub mod paginator;
+        }
+    });
     let client_use = options.client.then(|| {
         quote!(
             pub use client::Client;
@@ -59,6 +65,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
         #[rustfmt::skip]
         pub mod types;
         #client_mods
+        #paginator_mod
 
         pub use boto_runtime::{Bytes, DateTime, Document};
         #client_use

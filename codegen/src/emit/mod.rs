@@ -12,6 +12,7 @@ mod client;
 mod errors;
 mod lib_rs;
 mod operation;
+mod paginators;
 mod schema;
 mod types;
 
@@ -76,6 +77,9 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
         rust("client.rs", client::emit(ir))?;
         rust("operation.rs", operation::emit(ir))?;
         rust("error.rs", errors::emit(ir))?;
+        if !ir.paginators.is_empty() {
+            rust("paginator.rs", paginators::emit(ir))?;
+        }
     }
     Ok(files)
 }

@@ -48,6 +48,7 @@ fn first_paragraph(html: Option<&str>) -> Option<String> {
 }
 
 fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
+    let paginate = super::paginators::builder_method(ir, index, op);
     let name = ident(&op.builder);
     let err = ident(&op.error_enum);
     let index = index_lit(index);
@@ -163,6 +164,7 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
             pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
                 #body
             }
+            #paginate
         }
     }
 }
