@@ -19,6 +19,11 @@
 //!   stop, so tokens from boto3 resume here and the other way round;
 //! - [`Paginator::build_full_result`] merges every page into one output.
 //!
+//! `max_items` counts as botocore does (Python's `len` of the first result
+//! key). Where botocore would fail or drop data, with a map-valued first
+//! result key (five paginators, e.g. API Gateway `GetUsage`), maps are cut
+//! and resumed by entries in key order instead.
+//!
 //! Pages are not kept: memory stays that of one page however long the
 //! listing, unless [`Paginator::build_full_result`] is asked for.
 //!
@@ -43,7 +48,7 @@ use crate::client::Client;
 use crate::error::{Error, OperationError, ResponseError};
 use crate::protocol::{DeserializeError, SerializeError};
 use crate::schema::{Operation, ShapeKind};
-use crate::value::{De, Ser, ValueRef};
+use crate::value::{De, Ser};
 use crate::view;
 use crate::BoxFuture;
 use engine::{merge_page, Engine, Settings};
@@ -512,22 +517,6 @@ where
             }
         }
     }
-}
-
-/// The value of a (typed) output at a dotted path, for tests and tools.
-pub fn view_at(
-    service: &crate::schema::Service,
-    shape: crate::schema::ShapeId,
-    value: &dyn Ser,
-    path: &str,
-) -> J {
-    path::view_at(service, shape, value, path)
-}
-
-/// Whether `value` is present and not an empty list: a cheap check for
-/// generated code and tests.
-pub fn is_empty_list(value: &dyn Ser) -> bool {
-    matches!(value.value(), ValueRef::List(l) if l.is_empty())
 }
 
 #[cfg(test)]
