@@ -5,8 +5,8 @@
 //! [`PaginatorSpec`] (botocore's `paginators-1.json` entry) and gives each
 //! paginated operation builder an `into_paginator()` returning a
 //! [`Paginator`]. One engine runs them all: it works on the JSON
-//! [view](crate::view) of the input and reads responses through
-//! [`Ser`](crate::value::Ser); the generic types here only build typed
+//! view ([`crate::view`]) of the input and reads responses through
+//! `Ser` ([`crate::value::Ser`]); the generic types here only build typed
 //! requests and pages.
 //!
 //! - [`Paginator::send`]: a [`Stream`] of typed pages ([`Pages`]);
