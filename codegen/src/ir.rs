@@ -69,6 +69,8 @@ pub struct Ir<'m> {
     pub ops: Vec<IrOp<'m>>,
     /// Waiters of `waiters-2.json`, filled by [`crate::waiters::lower`].
     pub waiters: Vec<crate::waiters::IrWaiter>,
+    /// Filled from `paginators-1.json` after lowering.
+    pub paginators: Vec<crate::paginators::IrPaginator>,
 }
 
 #[derive(Debug)]
@@ -283,6 +285,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         shapes,
         ops,
         waiters: Vec::new(),
+        paginators: Vec::new(),
     })
 }
 

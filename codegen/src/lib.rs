@@ -10,6 +10,7 @@ pub mod error;
 pub mod ir;
 pub mod load;
 pub mod naming;
+pub mod paginators;
 pub mod waiters;
 
 use boto_runtime::model::ServiceModel;
@@ -19,15 +20,37 @@ pub use error::{CodegenError, Result};
 
 /// Generates the files of the crate for `service` (botocore's folder name).
 pub fn generate(service: &str, model: &ServiceModel, options: &Options) -> Result<Vec<File>> {
-    let ir = ir::lower(service, model)?;
-    emit::crate_files(&ir, options)
+    generate_with(service, model, Extras::default(), options)
 }
 
-/// Generates the crate of a loaded model folder, with its waiters.
-pub fn generate_loaded(loaded: &load::LoadedModel, options: &Options) -> Result<Vec<File>> {
-    let mut ir = ir::lower(&loaded.service, &loaded.model)?;
-    if let Some(waiters) = &loaded.waiters {
+/// What a crate is generated from besides `service-2.json`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    pub paginators: Option<&'a paginators::PaginatorsModel>,
+    pub waiters: Option<&'a waiters::WaitersModel>,
+}
+
+/// [`generate`], with the service's other model files.
+pub fn generate_with(
+    service: &str,
+    model: &ServiceModel,
+    extras: Extras<'_>,
+    options: &Options,
+) -> Result<Vec<File>> {
+    let mut ir = ir::lower(service, model)?;
+    ir.paginators = paginators::lower(&ir, extras.paginators)?;
+    if let Some(waiters) = extras.waiters {
         ir.waiters = waiters::lower(&ir, waiters)?;
     }
     emit::crate_files(&ir, options)
+}
+
+/// Generates the crate of a service folder [`load::load_service`] read,
+/// with its paginators and waiters.
+pub fn generate_loaded(loaded: &load::LoadedModel, options: &Options) -> Result<Vec<File>> {
+    let extras = Extras {
+        paginators: loaded.paginators.as_ref(),
+        waiters: loaded.waiters.as_ref(),
+    };
+    generate_with(&loaded.service, &loaded.model, extras, options)
 }

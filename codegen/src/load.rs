@@ -17,6 +17,8 @@ pub struct LoadedModel {
     pub model: ServiceModel,
     /// `waiters-2.json`, when the folder has one.
     pub waiters: Option<crate::waiters::WaitersModel>,
+    /// `paginators-1.json`, when the folder has one.
+    pub paginators: Option<crate::paginators::PaginatorsModel>,
 }
 
 /// The service folders of a models directory, sorted.
@@ -100,10 +102,12 @@ pub fn load_service(models: &Path, service: &str) -> Result<LoadedModel> {
         source,
     })?;
     let waiters = crate::waiters::load(&dir)?;
+    let paginators = crate::paginators::load(&dir)?;
     Ok(LoadedModel {
         service: service.to_owned(),
         api_version_dir: dir,
         model,
         waiters,
+        paginators,
     })
 }

@@ -23,6 +23,7 @@ fn loaded(waiters: &str, input_member: &str) -> LoadedModel {
         api_version_dir: "unused".into(),
         model: ServiceModel::from_json(&text).unwrap(),
         waiters: Some(serde_json::from_str::<WaitersModel>(waiters).unwrap()),
+        paginators: None,
     }
 }
 

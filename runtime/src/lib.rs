@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod env;
 pub mod error;
 pub mod model;
+pub mod paginator;
 pub mod protocol;
 pub mod retry;
 pub mod schema;

@@ -48,6 +48,12 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
             pub mod waiters;
         }
     });
+    let paginator_mod = (options.client && !ir.paginators.is_empty()).then(|| {
+        quote! {
+            #[rustfmt::skip]
+            pub mod paginator;
+        }
+    });
     let client_use = options.client.then(|| {
         quote!(
             pub use client::Client;
@@ -66,6 +72,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
         pub mod types;
         #client_mods
         #waiters_mod
+        #paginator_mod
 
         pub use boto_runtime::{Bytes, DateTime, Document};
         #client_use

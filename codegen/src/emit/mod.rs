@@ -12,6 +12,7 @@ mod client;
 mod errors;
 mod lib_rs;
 mod operation;
+mod paginators;
 mod schema;
 mod types;
 mod waiters;
@@ -79,6 +80,9 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
         rust("error.rs", errors::emit(ir))?;
         if let Some(tokens) = waiters::emit(ir) {
             rust("waiters.rs", tokens)?;
+        }
+        if !ir.paginators.is_empty() {
+            rust("paginator.rs", paginators::emit(ir))?;
         }
     }
     Ok(files)

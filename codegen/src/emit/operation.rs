@@ -54,6 +54,7 @@ fn first_paragraph(html: Option<&str>) -> Option<String> {
 /// (`Call` by default, `Wait` from a `wait_until_*` method), its setters
 /// shared by both.
 fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStream {
+    let paginate = super::paginators::builder_method(ir, index, op);
     let name = ident(&op.builder);
     let err = ident(&op.error_enum);
     let index = index_lit(index);
@@ -183,6 +184,7 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
                     Self { client, input: Default::default(), #mode_init }
                 }
                 #send
+                #paginate
             }
             #any_mode {
                 #common
@@ -197,6 +199,7 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
                 }
                 #common
                 #send
+                #paginate
             }
         }
     };

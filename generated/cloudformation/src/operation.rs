@@ -1435,6 +1435,21 @@ impl DescribeAccountLimits {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeAccountLimits` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `AccountLimits`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAccountLimitsInput,
+        types::DescribeAccountLimitsOutput,
+        error::DescribeAccountLimitsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[19],
+            &crate::paginator::describe_account_limits::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns the inputs for the change set and a list of changes that CloudFormation will make if you execute the change set. For more information, see [Update CloudFormation stacks using change sets](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets.html) in the CloudFormation User Guide.
 ///
@@ -1467,6 +1482,21 @@ impl DescribeChangeSet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeChangeSet` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Changes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeChangeSetInput,
+        types::DescribeChangeSetOutput,
+        error::DescribeChangeSetError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[20],
+            &crate::paginator::describe_change_set::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeChangeSet<M> {
@@ -1666,6 +1696,21 @@ impl DescribeEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeEvents` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `OperationEvents`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeEventsInput,
+        types::DescribeEventsOutput,
+        error::DescribeEventsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[22],
+            &crate::paginator::describe_events::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes a generated template. The output includes details about the progress of the creation of a generated template started by a `CreateGeneratedTemplate` API action or the update of a generated template started with an `UpdateGeneratedTemplate` API action.
@@ -1946,6 +1991,21 @@ impl DescribeStackEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeStackEvents` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `StackEvents`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeStackEventsInput,
+        types::DescribeStackEventsOutput,
+        error::DescribeStackEventsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[28],
+            &crate::paginator::describe_stack_events::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns the stack instance that's associated with the specified StackSet, Amazon Web Services account, and Amazon Web Services Region.
@@ -2413,6 +2473,21 @@ impl DescribeStacks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeStacks` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Stacks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeStacksInput,
+        types::DescribeStacksOutput,
+        error::DescribeStacksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[36],
+            &crate::paginator::describe_stacks::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeStacks<M> {
@@ -3369,6 +3444,21 @@ impl ListChangeSets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListChangeSets` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListChangeSetsInput,
+        types::ListChangeSetsOutput,
+        error::ListChangeSetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[51],
+            &crate::paginator::list_change_sets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists all exported output values in the account and Region in which you call this action. Use this action to see the exported output values that you can import into other stacks. To import values, use the [Fn::ImportValue](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html) function.
 ///
@@ -3413,6 +3503,21 @@ impl ListExports {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListExports` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Exports`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListExportsInput,
+        types::ListExportsOutput,
+        error::ListExportsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[52],
+            &crate::paginator::list_exports::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists your generated templates in this Region.
@@ -3463,6 +3568,21 @@ impl ListGeneratedTemplates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListGeneratedTemplates` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListGeneratedTemplatesInput,
+        types::ListGeneratedTemplatesOutput,
+        error::ListGeneratedTemplatesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[53],
+            &crate::paginator::list_generated_templates::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns summaries of invoked Hooks. For more information, see [View invocation summaries for CloudFormation Hooks](https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/hooks-view-invocations.html) in the CloudFormation Hooks User Guide.
@@ -3586,6 +3706,21 @@ impl ListImports {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListImports` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Imports`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListImportsInput,
+        types::ListImportsOutput,
+        error::ListImportsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[55],
+            &crate::paginator::list_imports::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the related resources for a list of resources from a resource scan. The response indicates whether each returned resource is already managed by CloudFormation.
 ///
@@ -3648,6 +3783,21 @@ impl ListResourceScanRelatedResources {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListResourceScanRelatedResources` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RelatedResources`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListResourceScanRelatedResourcesInput,
+        types::ListResourceScanRelatedResourcesOutput,
+        error::ListResourceScanRelatedResourcesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[56],
+            &crate::paginator::list_resource_scan_related_resources::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the resources from a resource scan. The results can be filtered by resource identifier, resource type prefix, tag key, and tag value. Only resources that match all specified filters are returned. The response indicates whether each returned resource is already managed by CloudFormation.
@@ -3724,6 +3874,21 @@ impl ListResourceScanResources {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListResourceScanResources` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Resources`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListResourceScanResourcesInput,
+        types::ListResourceScanResourcesOutput,
+        error::ListResourceScanResourcesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[57],
+            &crate::paginator::list_resource_scan_resources::SPEC,
+            self.input,
+        )
+    }
 }
 /// List the resource scans from newest to oldest. By default it will return up to 10 resource scans.
 ///
@@ -3778,6 +3943,21 @@ impl ListResourceScans {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListResourceScans` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ResourceScanSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListResourceScansInput,
+        types::ListResourceScansOutput,
+        error::ListResourceScansError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[58],
+            &crate::paginator::list_resource_scans::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns drift information for resources in a stack instance.
@@ -3941,6 +4121,21 @@ impl ListStackInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListStackInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStackInstancesInput,
+        types::ListStackInstancesOutput,
+        error::ListStackInstancesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[60],
+            &crate::paginator::list_stack_instances::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the stack refactor actions that will be taken after calling the ExecuteStackRefactor action.
 ///
@@ -3995,6 +4190,21 @@ impl ListStackRefactorActions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListStackRefactorActions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StackRefactorActions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStackRefactorActionsInput,
+        types::ListStackRefactorActionsOutput,
+        error::ListStackRefactorActionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[61],
+            &crate::paginator::list_stack_refactor_actions::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists all account stack refactor operations and their statuses.
@@ -4054,6 +4264,21 @@ impl ListStackRefactors {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListStackRefactors` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StackRefactorSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStackRefactorsInput,
+        types::ListStackRefactorsOutput,
+        error::ListStackRefactorsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[62],
+            &crate::paginator::list_stack_refactors::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns descriptions of all resources of the specified stack.
 ///
@@ -4105,6 +4330,21 @@ impl ListStackResources {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListStackResources` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `StackResourceSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStackResourcesInput,
+        types::ListStackResourcesOutput,
+        error::ListStackResourcesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[63],
+            &crate::paginator::list_stack_resources::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns summary information about deployment targets for a StackSet.
@@ -4239,6 +4479,21 @@ impl ListStackSetOperationResults {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListStackSetOperationResults` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStackSetOperationResultsInput,
+        types::ListStackSetOperationResultsOutput,
+        error::ListStackSetOperationResultsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[65],
+            &crate::paginator::list_stack_set_operation_results::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns summary information about operations performed on a StackSet.
 ///
@@ -4298,6 +4553,21 @@ impl ListStackSetOperations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListStackSetOperations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStackSetOperationsInput,
+        types::ListStackSetOperationsOutput,
+        error::ListStackSetOperationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[66],
+            &crate::paginator::list_stack_set_operations::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns summary information about StackSets that are associated with the user.
@@ -4359,6 +4629,21 @@ impl ListStackSets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListStackSets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStackSetsInput,
+        types::ListStackSetsOutput,
+        error::ListStackSetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[67],
+            &crate::paginator::list_stack_sets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns the summary information for stacks whose status matches the specified `StackStatusFilter`. Summary information for stacks that have been deleted is kept for 90 days after the stack is deleted. If no `StackStatusFilter` is specified, summary information for all stacks is returned (including existing stacks and stacks that have been deleted).
 ///
@@ -4408,6 +4693,21 @@ impl ListStacks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListStacks` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `StackSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListStacksInput,
+        types::ListStacksOutput,
+        error::ListStacksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[68],
+            &crate::paginator::list_stacks::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of registration tokens for the specified extension(s).
@@ -4631,6 +4931,21 @@ impl ListTypes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListTypes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TypeSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListTypesInput,
+        types::ListTypesOutput,
+        error::ListTypesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[71],
+            &crate::paginator::list_types::SPEC,
+            self.input,
+        )
     }
 }
 /// Publishes the specified extension to the CloudFormation registry as a public extension in this Region. Public extensions are available for use by all CloudFormation users. For more information about publishing extensions, see [Publishing extensions to make them available for public use](https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/publish-extension.html) in the CloudFormation Command Line Interface (CLI) User Guide.

@@ -439,6 +439,21 @@ impl DescribeAlarmHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeAlarmHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxRecords`; `items()` yields the items of `AlarmHistoryItems`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAlarmHistoryInput,
+        types::DescribeAlarmHistoryOutput,
+        error::DescribeAlarmHistoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[7],
+            &crate::paginator::describe_alarm_history::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the specified alarms. You can filter the results by specifying a prefix for the alarm name, the alarm state, or a prefix for any action.
 ///
@@ -471,6 +486,21 @@ impl DescribeAlarms {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeAlarms` as botocore's paginator does: tokens `NextToken`, page size `MaxRecords`; `items()` yields the items of `MetricAlarms`. Other result keys: `CompositeAlarms` (see [`crate::paginator::describe_alarms`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAlarmsInput,
+        types::DescribeAlarmsOutput,
+        error::DescribeAlarmsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[8],
+            &crate::paginator::describe_alarms::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeAlarms<M> {
@@ -718,6 +748,21 @@ impl DescribeAnomalyDetectors {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeAnomalyDetectors` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AnomalyDetectors`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAnomalyDetectorsInput,
+        types::DescribeAnomalyDetectorsOutput,
+        error::DescribeAnomalyDetectorsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[10],
+            &crate::paginator::describe_anomaly_detectors::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of all the Contributor Insights rules in your account.
@@ -1240,6 +1285,21 @@ impl GetMetricData {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetMetricData` as botocore's paginator does: tokens `NextToken`, page size `MaxDatapoints`; `items()` yields the items of `MetricDataResults`. Other result keys: `Messages` (see [`crate::paginator::get_metric_data`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetMetricDataInput,
+        types::GetMetricDataOutput,
+        error::GetMetricDataError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[19],
+            &crate::paginator::get_metric_data::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets statistics for the specified metric.
 ///
@@ -1520,6 +1580,21 @@ impl ListAlarmMuteRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAlarmMuteRules` as botocore's paginator does: tokens `NextToken`, page size `MaxRecords`; `items()` yields the items of `AlarmMuteRuleSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAlarmMuteRulesInput,
+        types::ListAlarmMuteRulesOutput,
+        error::ListAlarmMuteRulesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[24],
+            &crate::paginator::list_alarm_mute_rules::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of the dashboards for your account. If you include `DashboardNamePrefix`, only those dashboards with names starting with the prefix are listed. Otherwise, all dashboards in your account are listed.
 ///
@@ -1569,6 +1644,21 @@ impl ListDashboards {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListDashboards` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `DashboardEntries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListDashboardsInput,
+        types::ListDashboardsOutput,
+        error::ListDashboardsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[25],
+            &crate::paginator::list_dashboards::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list that contains the number of managed Contributor Insights rules in your account.
@@ -1749,6 +1839,21 @@ impl ListMetrics {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListMetrics` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Metrics`. Other result keys: `OwningAccounts` (see [`crate::paginator::list_metrics`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListMetricsInput,
+        types::ListMetricsOutput,
+        error::ListMetricsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[28],
+            &crate::paginator::list_metrics::SPEC,
+            self.input,
+        )
     }
 }
 /// Displays the tags associated with a CloudWatch resource. Currently, alarms, dashboards, metric streams and Contributor Insights rules support tagging.

@@ -2176,6 +2176,21 @@ impl ListBackups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListBackups` as botocore's paginator does: tokens `ExclusiveStartBackupArn`, page size `Limit`; `items()` yields the items of `BackupSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListBackupsInput,
+        types::ListBackupsOutput,
+        error::ListBackupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[31],
+            &crate::paginator::list_backups::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of ContributorInsightsSummary for a table and all its global secondary indexes.
 ///
@@ -2446,6 +2461,21 @@ impl ListTables {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListTables` as botocore's paginator does: tokens `ExclusiveStartTableName`, page size `Limit`; `items()` yields the items of `TableNames`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListTablesInput,
+        types::ListTablesOutput,
+        error::ListTablesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[36],
+            &crate::paginator::list_tables::SPEC,
+            self.input,
+        )
+    }
 }
 /// List all tags on an Amazon DynamoDB resource. You can call ListTagsOfResource up to 10 times per second, per account.
 ///
@@ -2495,6 +2525,21 @@ impl ListTagsOfResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListTagsOfResource` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListTagsOfResourceInput,
+        types::ListTagsOfResourceOutput,
+        error::ListTagsOfResourceError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[37],
+            &crate::paginator::list_tags_of_resource::SPEC,
+            self.input,
+        )
     }
 }
 /// Creates a new item, or replaces an old item with a new item. If an item that has the same primary key as the new item already exists in the specified table, the new item completely replaces the existing item. You can perform a conditional put operation (add a new item if one with the specified primary key doesn't exist), or replace an existing item if it has certain attribute values. You can return the item's attribute values in the same operation, using the `ReturnValues` parameter.
@@ -2828,6 +2873,21 @@ impl Query {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `Query` as botocore's paginator does: tokens `ExclusiveStartKey`, page size `Limit`; `items()` yields the items of `Items`. Other result keys: `Count`, `ScannedCount` (see [`crate::paginator::query`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::QueryInput,
+        types::QueryOutput,
+        error::QueryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[40],
+            &crate::paginator::query::SPEC,
+            self.input,
+        )
     }
 }
 /// Creates a new table from an existing backup. Any number of users can execute up to 50 concurrent restores (any type of restore) in a given account.
@@ -3177,6 +3237,21 @@ impl Scan {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `Scan` as botocore's paginator does: tokens `ExclusiveStartKey`, page size `Limit`; `items()` yields the items of `Items`. Other result keys: `Count`, `ScannedCount` (see [`crate::paginator::scan`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ScanInput,
+        types::ScanOutput,
+        error::ScanError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[43],
+            &crate::paginator::scan::SPEC,
+            self.input,
+        )
     }
 }
 /// Associate a set of tags with an Amazon DynamoDB resource. You can then activate these user-defined tags so that they appear on the Billing and Cost Management console for cost allocation tracking. You can call TagResource up to five times per second, per account.

@@ -34,5 +34,7 @@ pub use boto_runtime::error::Error;
 pub use boto_runtime::session::Session;
 #[rustfmt::skip]
 pub mod waiters;
+#[rustfmt::skip]
+pub mod paginator;
 pub use boto_runtime::{Bytes, DateTime, Document};
 pub use client::Client;

@@ -17966,6 +17966,21 @@ impl DescribeAddressTransfers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeAddressTransfers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AddressTransfers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAddressTransfersRequest,
+        types::DescribeAddressTransfersResult,
+        error::DescribeAddressTransfersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[268],
+            &crate::paginator::describe_address_transfers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified Elastic IP addresses or all of your Elastic IP addresses.
 ///
@@ -18100,6 +18115,21 @@ impl DescribeAddressesAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeAddressesAttribute` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Addresses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAddressesAttributeRequest,
+        types::DescribeAddressesAttributeResult,
+        error::DescribeAddressesAttributeError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[270],
+            &crate::paginator::describe_addresses_attribute::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the longer ID format settings for all resource types in a specific Region. This request is useful for performing a quick audit to determine whether a specific Region is fully opted in for longer IDs (17-character IDs).
@@ -18289,6 +18319,21 @@ impl DescribeAwsNetworkPerformanceMetricSubscriptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeAwsNetworkPerformanceMetricSubscriptions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Subscriptions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAwsNetworkPerformanceMetricSubscriptionsRequest,
+        types::DescribeAwsNetworkPerformanceMetricSubscriptionsResult,
+        error::DescribeAwsNetworkPerformanceMetricSubscriptionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[273],
+            &crate::paginator::describe_aws_network_performance_metric_subscriptions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified bundle tasks or all of your bundle tasks.
 ///
@@ -18456,6 +18501,21 @@ impl DescribeByoipCidrs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeByoipCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ByoipCidrs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeByoipCidrsRequest,
+        types::DescribeByoipCidrsResult,
+        error::DescribeByoipCidrsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[275],
+            &crate::paginator::describe_byoip_cidrs::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the events for the specified Capacity Block extension during the specified time.
 ///
@@ -18530,6 +18590,21 @@ impl DescribeCapacityBlockExtensionHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeCapacityBlockExtensionHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockExtensions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityBlockExtensionHistoryRequest,
+        types::DescribeCapacityBlockExtensionHistoryResult,
+        error::DescribeCapacityBlockExtensionHistoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[276],
+            &crate::paginator::describe_capacity_block_extension_history::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes Capacity Block extension offerings available for purchase in the Amazon Web Services Region that you're currently using.
 ///
@@ -18597,6 +18672,21 @@ impl DescribeCapacityBlockExtensionOfferings {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeCapacityBlockExtensionOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockExtensionOfferings`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityBlockExtensionOfferingsRequest,
+        types::DescribeCapacityBlockExtensionOfferingsResult,
+        error::DescribeCapacityBlockExtensionOfferingsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[277],
+            &crate::paginator::describe_capacity_block_extension_offerings::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes Capacity Block offerings available for purchase in the Amazon Web Services Region that you're currently using. With Capacity Blocks, you can purchase a specific GPU instance type or EC2 UltraServer for a period of time.
@@ -18693,6 +18783,21 @@ impl DescribeCapacityBlockOfferings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeCapacityBlockOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockOfferings`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityBlockOfferingsRequest,
+        types::DescribeCapacityBlockOfferingsResult,
+        error::DescribeCapacityBlockOfferingsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[278],
+            &crate::paginator::describe_capacity_block_offerings::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the availability of capacity for the specified Capacity blocks, or all of your Capacity Blocks.
 ///
@@ -18758,6 +18863,21 @@ impl DescribeCapacityBlockStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeCapacityBlockStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockStatuses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityBlockStatusRequest,
+        types::DescribeCapacityBlockStatusResult,
+        error::DescribeCapacityBlockStatusError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[279],
+            &crate::paginator::describe_capacity_block_status::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes details about Capacity Blocks in the Amazon Web Services Region that you're currently using.
@@ -18832,6 +18952,21 @@ impl DescribeCapacityBlocks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeCapacityBlocks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlocks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityBlocksRequest,
+        types::DescribeCapacityBlocksResult,
+        error::DescribeCapacityBlocksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[280],
+            &crate::paginator::describe_capacity_blocks::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more Capacity Manager data export configurations. Returns information about export settings, delivery status, and recent export activity.
 ///
@@ -18902,6 +19037,21 @@ impl DescribeCapacityManagerDataExports {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeCapacityManagerDataExports` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityManagerDataExports`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityManagerDataExportsRequest,
+        types::DescribeCapacityManagerDataExportsResult,
+        error::DescribeCapacityManagerDataExportsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[281],
+            &crate::paginator::describe_capacity_manager_data_exports::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes a request to assign the billing of the unused capacity of a Capacity Reservation. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/transfer-billing.html).
@@ -18983,6 +19133,21 @@ impl DescribeCapacityReservationBillingRequests {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeCapacityReservationBillingRequests` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservationBillingRequests`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityReservationBillingRequestsRequest,
+        types::DescribeCapacityReservationBillingRequestsResult,
+        error::DescribeCapacityReservationBillingRequestsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[282],
+            &crate::paginator::describe_capacity_reservation_billing_requests::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more Capacity Reservation Fleets.
 ///
@@ -19054,6 +19219,21 @@ impl DescribeCapacityReservationFleets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeCapacityReservationFleets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservationFleets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityReservationFleetsRequest,
+        types::DescribeCapacityReservationFleetsResult,
+        error::DescribeCapacityReservationFleetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[283],
+            &crate::paginator::describe_capacity_reservation_fleets::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes a tree-based hierarchy that represents the physical host placement of your pending or active Capacity Reservations within an Availability Zone or Local Zone. You can use this information to determine the relative proximity of your capacity within the Amazon Web Services network before it is launched and use this information to allocate capacity together to support your tightly coupled workloads.
@@ -19213,6 +19393,21 @@ impl DescribeCapacityReservations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeCapacityReservations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCapacityReservationsRequest,
+        types::DescribeCapacityReservationsResult,
+        error::DescribeCapacityReservationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[285],
+            &crate::paginator::describe_capacity_reservations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more of your carrier gateways.
 ///
@@ -19284,6 +19479,21 @@ impl DescribeCarrierGateways {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeCarrierGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CarrierGateways`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCarrierGatewaysRequest,
+        types::DescribeCarrierGatewaysResult,
+        error::DescribeCarrierGatewaysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[286],
+            &crate::paginator::describe_carrier_gateways::SPEC,
+            self.input,
+        )
+    }
 }
 /// This action is deprecated.
 ///
@@ -19353,6 +19563,21 @@ impl DescribeClassicLinkInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeClassicLinkInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Instances`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeClassicLinkInstancesRequest,
+        types::DescribeClassicLinkInstancesResult,
+        error::DescribeClassicLinkInstancesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[287],
+            &crate::paginator::describe_classic_link_instances::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the authorization rules for a specified Client VPN endpoint.
@@ -19425,6 +19650,21 @@ impl DescribeClientVpnAuthorizationRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeClientVpnAuthorizationRules` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AuthorizationRules`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeClientVpnAuthorizationRulesRequest,
+        types::DescribeClientVpnAuthorizationRulesResult,
+        error::DescribeClientVpnAuthorizationRulesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[288],
+            &crate::paginator::describe_client_vpn_authorization_rules::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes active client connections and connections that have been terminated within the last 60 minutes for the specified Client VPN endpoint.
 ///
@@ -19491,6 +19731,21 @@ impl DescribeClientVpnConnections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeClientVpnConnections` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Connections`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeClientVpnConnectionsRequest,
+        types::DescribeClientVpnConnectionsResult,
+        error::DescribeClientVpnConnectionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[289],
+            &crate::paginator::describe_client_vpn_connections::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more Client VPN endpoints in the account.
@@ -19559,6 +19814,21 @@ impl DescribeClientVpnEndpoints {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeClientVpnEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ClientVpnEndpoints`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeClientVpnEndpointsRequest,
+        types::DescribeClientVpnEndpointsResult,
+        error::DescribeClientVpnEndpointsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[290],
+            &crate::paginator::describe_client_vpn_endpoints::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the routes for the specified Client VPN endpoint.
 ///
@@ -19626,6 +19896,21 @@ impl DescribeClientVpnRoutes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeClientVpnRoutes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Routes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeClientVpnRoutesRequest,
+        types::DescribeClientVpnRoutesResult,
+        error::DescribeClientVpnRoutesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[291],
+            &crate::paginator::describe_client_vpn_routes::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the target networks associated with the specified Client VPN endpoint.
@@ -19703,6 +19988,21 @@ impl DescribeClientVpnTargetNetworks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeClientVpnTargetNetworks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ClientVpnTargetNetworks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeClientVpnTargetNetworksRequest,
+        types::DescribeClientVpnTargetNetworksResult,
+        error::DescribeClientVpnTargetNetworksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[292],
+            &crate::paginator::describe_client_vpn_target_networks::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified customer-owned address pools or all of your customer-owned address pools.
 ///
@@ -19769,6 +20069,21 @@ impl DescribeCoipPools {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeCoipPools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CoipPools`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCoipPoolsRequest,
+        types::DescribeCoipPoolsResult,
+        error::DescribeCoipPoolsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[293],
+            &crate::paginator::describe_coip_pools::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified conversion tasks or all your conversion tasks. For more information, see the [VM Import/Export User Guide](https://docs.aws.amazon.com/vm-import/latest/userguide/).
@@ -20110,6 +20425,21 @@ impl DescribeDhcpOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeDhcpOptions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DhcpOptions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeDhcpOptionsRequest,
+        types::DescribeDhcpOptionsResult,
+        error::DescribeDhcpOptionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[297],
+            &crate::paginator::describe_dhcp_options::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your egress-only internet gateways. The default is to describe all your egress-only internet gateways. Alternatively, you can specify specific egress-only internet gateway IDs or filter the results to include only the egress-only internet gateways that match specific criteria.
 ///
@@ -20182,6 +20512,21 @@ impl DescribeEgressOnlyInternetGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeEgressOnlyInternetGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `EgressOnlyInternetGateways`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeEgressOnlyInternetGatewaysRequest,
+        types::DescribeEgressOnlyInternetGatewaysResult,
+        error::DescribeEgressOnlyInternetGatewaysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[298],
+            &crate::paginator::describe_egress_only_internet_gateways::SPEC,
+            self.input,
+        )
     }
 }
 /// Amazon Elastic Graphics reached end of life on January 8, 2024.
@@ -20317,6 +20662,21 @@ impl DescribeExportImageTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeExportImageTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ExportImageTasks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeExportImageTasksRequest,
+        types::DescribeExportImageTasksResult,
+        error::DescribeExportImageTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[300],
+            &crate::paginator::describe_export_image_tasks::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified export instance tasks or all of your export instance tasks.
@@ -20483,6 +20843,21 @@ impl DescribeFastLaunchImages {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeFastLaunchImages` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FastLaunchImages`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeFastLaunchImagesRequest,
+        types::DescribeFastLaunchImagesResult,
+        error::DescribeFastLaunchImagesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[302],
+            &crate::paginator::describe_fast_launch_images::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the state of fast snapshot restores for your snapshots.
 ///
@@ -20547,6 +20922,21 @@ impl DescribeFastSnapshotRestores {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeFastSnapshotRestores` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FastSnapshotRestores`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeFastSnapshotRestoresRequest,
+        types::DescribeFastSnapshotRestoresResult,
+        error::DescribeFastSnapshotRestoresError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[303],
+            &crate::paginator::describe_fast_snapshot_restores::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the events for the specified EC2 Fleet during the specified time.
@@ -20754,6 +21144,21 @@ impl DescribeFleets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeFleets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Fleets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeFleetsRequest,
+        types::DescribeFleetsResult,
+        error::DescribeFleetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[306],
+            &crate::paginator::describe_fleets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more flow logs.
 ///
@@ -20826,6 +21231,21 @@ impl DescribeFlowLogs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeFlowLogs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FlowLogs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeFlowLogsRequest,
+        types::DescribeFlowLogsResult,
+        error::DescribeFlowLogsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[307],
+            &crate::paginator::describe_flow_logs::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified attribute of the specified Amazon FPGA Image (AFI).
@@ -20963,6 +21383,21 @@ impl DescribeFpgaImages {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeFpgaImages` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FpgaImages`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeFpgaImagesRequest,
+        types::DescribeFpgaImagesResult,
+        error::DescribeFpgaImagesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[309],
+            &crate::paginator::describe_fpga_images::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the Dedicated Host reservations that are available to purchase.
 ///
@@ -21038,6 +21473,21 @@ impl DescribeHostReservationOfferings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeHostReservationOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `OfferingSet`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeHostReservationOfferingsRequest,
+        types::DescribeHostReservationOfferingsResult,
+        error::DescribeHostReservationOfferingsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[310],
+            &crate::paginator::describe_host_reservation_offerings::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes reservations that are associated with Dedicated Hosts in your account.
 ///
@@ -21102,6 +21552,21 @@ impl DescribeHostReservations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeHostReservations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `HostReservationSet`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeHostReservationsRequest,
+        types::DescribeHostReservationsResult,
+        error::DescribeHostReservationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[311],
+            &crate::paginator::describe_host_reservations::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified Dedicated Hosts or all your Dedicated Hosts.
@@ -21170,6 +21635,21 @@ impl DescribeHosts {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeHosts` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Hosts`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeHostsRequest,
+        types::DescribeHostsResult,
+        error::DescribeHostsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[312],
+            &crate::paginator::describe_hosts::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your IAM instance profile associations.
 ///
@@ -21234,6 +21714,21 @@ impl DescribeIamInstanceProfileAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeIamInstanceProfileAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IamInstanceProfileAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIamInstanceProfileAssociationsRequest,
+        types::DescribeIamInstanceProfileAssociationsResult,
+        error::DescribeIamInstanceProfileAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[313],
+            &crate::paginator::describe_iam_instance_profile_associations::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the ID format settings for your resources on a per-Region basis, for example, to view which resource types are enabled for longer IDs. This request only returns information about resource types whose ID formats can be modified; it does not return information about other resource types.
@@ -21458,6 +21953,21 @@ impl DescribeImageReferences {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeImageReferences` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImageReferences`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeImageReferencesRequest,
+        types::DescribeImageReferencesResult,
+        error::DescribeImageReferencesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[317],
+            &crate::paginator::describe_image_references::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the entries in image usage reports, showing how your images are used across other Amazon Web Services accounts.
 ///
@@ -21534,6 +22044,21 @@ impl DescribeImageUsageReportEntries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeImageUsageReportEntries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImageUsageReportEntries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeImageUsageReportEntriesRequest,
+        types::DescribeImageUsageReportEntriesResult,
+        error::DescribeImageUsageReportEntriesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[318],
+            &crate::paginator::describe_image_usage_report_entries::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the configuration and status of image usage reports, filtered by report IDs or image IDs.
 ///
@@ -21566,6 +22091,21 @@ impl DescribeImageUsageReports {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeImageUsageReports` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImageUsageReports`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeImageUsageReportsRequest,
+        types::DescribeImageUsageReportsResult,
+        error::DescribeImageUsageReportsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[319],
+            &crate::paginator::describe_image_usage_reports::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeImageUsageReports<M> {
@@ -21687,6 +22227,21 @@ impl DescribeImages {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeImages` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Images`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeImagesRequest,
+        types::DescribeImagesResult,
+        error::DescribeImagesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[320],
+            &crate::paginator::describe_images::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeImages<M> {
@@ -21892,6 +22447,21 @@ impl DescribeImportImageTasks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeImportImageTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImportImageTasks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeImportImageTasksRequest,
+        types::DescribeImportImageTasksResult,
+        error::DescribeImportImageTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[321],
+            &crate::paginator::describe_import_image_tasks::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your import snapshot tasks.
 ///
@@ -21924,6 +22494,21 @@ impl DescribeImportSnapshotTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeImportSnapshotTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImportSnapshotTasks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeImportSnapshotTasksRequest,
+        types::DescribeImportSnapshotTasksResult,
+        error::DescribeImportSnapshotTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[322],
+            &crate::paginator::describe_import_snapshot_tasks::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeImportSnapshotTasks<M> {
@@ -22134,6 +22719,21 @@ impl DescribeInstanceConnectEndpoints {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstanceConnectEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceConnectEndpoints`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceConnectEndpointsRequest,
+        types::DescribeInstanceConnectEndpointsResult,
+        error::DescribeInstanceConnectEndpointsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[324],
+            &crate::paginator::describe_instance_connect_endpoints::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the credit option for CPU usage of the specified burstable performance instances. The credit options are `standard` and `unlimited`.
 ///
@@ -22202,6 +22802,21 @@ impl DescribeInstanceCreditSpecifications {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInstanceCreditSpecifications` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceCreditSpecifications`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceCreditSpecificationsRequest,
+        types::DescribeInstanceCreditSpecificationsResult,
+        error::DescribeInstanceCreditSpecificationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[325],
+            &crate::paginator::describe_instance_credit_specifications::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the tag keys that are registered to appear in scheduled event notifications for resources in the current Region.
@@ -22329,6 +22944,21 @@ impl DescribeInstanceEventWindows {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstanceEventWindows` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceEventWindows`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceEventWindowsRequest,
+        types::DescribeInstanceEventWindowsResult,
+        error::DescribeInstanceEventWindowsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[327],
+            &crate::paginator::describe_instance_event_windows::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the AMI that was used to launch an instance, even if the AMI is deprecated, deregistered, made private (no longer public or shared with your account), or not allowed.
 ///
@@ -22404,6 +23034,21 @@ impl DescribeInstanceImageMetadata {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInstanceImageMetadata` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceImageMetadata`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceImageMetadataRequest,
+        types::DescribeInstanceImageMetadataResult,
+        error::DescribeInstanceImageMetadataError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[328],
+            &crate::paginator::describe_instance_image_metadata::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the historical SQL Server High Availability states for Amazon EC2 instances that are enabled for Amazon EC2 High Availability for SQL Server monitoring.
@@ -22589,6 +23234,21 @@ impl DescribeInstanceStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstanceStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceStatuses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceStatusRequest,
+        types::DescribeInstanceStatusResult,
+        error::DescribeInstanceStatusError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[331],
+            &crate::paginator::describe_instance_status::SPEC,
+            self.input,
+        )
+    }
 }
 impl<M> DescribeInstanceStatus<M> {
     /// Replaces the whole input.
@@ -22768,6 +23428,21 @@ impl DescribeInstanceTopology {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstanceTopology` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Instances`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceTopologyRequest,
+        types::DescribeInstanceTopologyResult,
+        error::DescribeInstanceTopologyError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[332],
+            &crate::paginator::describe_instance_topology::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the instance types that are offered for the specified location. If no location is specified, the default is to list the instance types that are offered in the current Region.
 ///
@@ -22838,6 +23513,21 @@ impl DescribeInstanceTypeOfferings {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInstanceTypeOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceTypeOfferings`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceTypeOfferingsRequest,
+        types::DescribeInstanceTypeOfferingsResult,
+        error::DescribeInstanceTypeOfferingsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[333],
+            &crate::paginator::describe_instance_type_offerings::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified instance types. By default, all instance types for the current Region are described. Alternatively, you can filter the results. To include instance types that are not supported in the current Region, set `IncludeUnsupportedInRegion` to `true`.
@@ -22965,6 +23655,21 @@ impl DescribeInstanceTypes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstanceTypes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceTypes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceTypesRequest,
+        types::DescribeInstanceTypesResult,
+        error::DescribeInstanceTypesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[334],
+            &crate::paginator::describe_instance_types::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified instances or all instances.
 ///
@@ -22997,6 +23702,21 @@ impl DescribeInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Reservations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstancesRequest,
+        types::DescribeInstancesResult,
+        error::DescribeInstancesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[335],
+            &crate::paginator::describe_instances::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeInstances<M> {
@@ -23250,6 +23970,21 @@ impl DescribeInternetGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInternetGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InternetGateways`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInternetGatewaysRequest,
+        types::DescribeInternetGatewaysResult,
+        error::DescribeInternetGatewaysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[336],
+            &crate::paginator::describe_internet_gateways::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeInternetGateways<M> {
@@ -23596,6 +24331,21 @@ impl DescribeIpamPoolAllocations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeIpamPoolAllocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPoolAllocations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamPoolAllocationsRequest,
+        types::DescribeIpamPoolAllocationsResult,
+        error::DescribeIpamPoolAllocationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[340],
+            &crate::paginator::describe_ipam_pool_allocations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Get information about your IPAM pools.
 ///
@@ -23660,6 +24410,21 @@ impl DescribeIpamPools {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeIpamPools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPools`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamPoolsRequest,
+        types::DescribeIpamPoolsResult,
+        error::DescribeIpamPoolsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[341],
+            &crate::paginator::describe_ipam_pools::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more IPAM prefix list resolver Targets. Use this operation to view the configuration and status of resolver targets.
@@ -23737,6 +24502,21 @@ impl DescribeIpamPrefixListResolverTargets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeIpamPrefixListResolverTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPrefixListResolverTargets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamPrefixListResolverTargetsRequest,
+        types::DescribeIpamPrefixListResolverTargetsResult,
+        error::DescribeIpamPrefixListResolverTargetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[342],
+            &crate::paginator::describe_ipam_prefix_list_resolver_targets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more IPAM prefix list resolvers. Use this operation to view the configuration, status, and properties of your resolvers.
 ///
@@ -23805,6 +24585,21 @@ impl DescribeIpamPrefixListResolvers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeIpamPrefixListResolvers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPrefixListResolvers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamPrefixListResolversRequest,
+        types::DescribeIpamPrefixListResolversResult,
+        error::DescribeIpamPrefixListResolversError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[343],
+            &crate::paginator::describe_ipam_prefix_list_resolvers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes IPAM resource discoveries. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
@@ -23872,6 +24667,21 @@ impl DescribeIpamResourceDiscoveries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeIpamResourceDiscoveries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamResourceDiscoveries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamResourceDiscoveriesRequest,
+        types::DescribeIpamResourceDiscoveriesResult,
+        error::DescribeIpamResourceDiscoveriesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[344],
+            &crate::paginator::describe_ipam_resource_discoveries::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes resource discovery association with an Amazon VPC IPAM. An associated resource discovery is a resource discovery that has been associated with an IPAM..
@@ -23944,6 +24754,21 @@ impl DescribeIpamResourceDiscoveryAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeIpamResourceDiscoveryAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamResourceDiscoveryAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamResourceDiscoveryAssociationsRequest,
+        types::DescribeIpamResourceDiscoveryAssociationsResult,
+        error::DescribeIpamResourceDiscoveryAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[345],
+            &crate::paginator::describe_ipam_resource_discovery_associations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Get information about your IPAM scopes.
 ///
@@ -24009,6 +24834,21 @@ impl DescribeIpamScopes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeIpamScopes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamScopes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamScopesRequest,
+        types::DescribeIpamScopesResult,
+        error::DescribeIpamScopesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[346],
+            &crate::paginator::describe_ipam_scopes::SPEC,
+            self.input,
+        )
+    }
 }
 /// Get information about your IPAM pools.
 ///
@@ -24073,6 +24913,21 @@ impl DescribeIpams {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeIpams` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Ipams`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpamsRequest,
+        types::DescribeIpamsResult,
+        error::DescribeIpamsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[347],
+            &crate::paginator::describe_ipams::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes your IPv6 address pools.
@@ -24140,6 +24995,21 @@ impl DescribeIpv6Pools {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeIpv6Pools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Ipv6Pools`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeIpv6PoolsRequest,
+        types::DescribeIpv6PoolsResult,
+        error::DescribeIpv6PoolsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[348],
+            &crate::paginator::describe_ipv6_pools::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified key pairs or all of your key pairs.
@@ -24367,6 +25237,21 @@ impl DescribeLaunchTemplateVersions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeLaunchTemplateVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LaunchTemplateVersions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLaunchTemplateVersionsRequest,
+        types::DescribeLaunchTemplateVersionsResult,
+        error::DescribeLaunchTemplateVersionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[350],
+            &crate::paginator::describe_launch_template_versions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more launch templates.
 ///
@@ -24445,6 +25330,21 @@ impl DescribeLaunchTemplates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeLaunchTemplates` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LaunchTemplates`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLaunchTemplatesRequest,
+        types::DescribeLaunchTemplatesResult,
+        error::DescribeLaunchTemplatesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[351],
+            &crate::paginator::describe_launch_templates::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the associations between virtual interface groups and local gateway route tables.
@@ -24530,6 +25430,21 @@ impl DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayRouteTableVirtualInterfaceGroupAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequest,
+        types::DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResult,
+        error::DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[352],
+            &crate::paginator::describe_local_gateway_route_table_virtual_interface_group_associations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified associations between VPCs and local gateway route tables.
 ///
@@ -24612,6 +25527,21 @@ impl DescribeLocalGatewayRouteTableVpcAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeLocalGatewayRouteTableVpcAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayRouteTableVpcAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLocalGatewayRouteTableVpcAssociationsRequest,
+        types::DescribeLocalGatewayRouteTableVpcAssociationsResult,
+        error::DescribeLocalGatewayRouteTableVpcAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[353],
+            &crate::paginator::describe_local_gateway_route_table_vpc_associations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more local gateway route tables. By default, all local gateway route tables are described. Alternatively, you can filter the results.
 ///
@@ -24685,6 +25615,21 @@ impl DescribeLocalGatewayRouteTables {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeLocalGatewayRouteTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayRouteTables`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLocalGatewayRouteTablesRequest,
+        types::DescribeLocalGatewayRouteTablesResult,
+        error::DescribeLocalGatewayRouteTablesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[354],
+            &crate::paginator::describe_local_gateway_route_tables::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified local gateway virtual interface groups.
@@ -24762,6 +25707,21 @@ impl DescribeLocalGatewayVirtualInterfaceGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeLocalGatewayVirtualInterfaceGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayVirtualInterfaceGroups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLocalGatewayVirtualInterfaceGroupsRequest,
+        types::DescribeLocalGatewayVirtualInterfaceGroupsResult,
+        error::DescribeLocalGatewayVirtualInterfaceGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[355],
+            &crate::paginator::describe_local_gateway_virtual_interface_groups::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified local gateway virtual interfaces.
@@ -24842,6 +25802,21 @@ impl DescribeLocalGatewayVirtualInterfaces {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeLocalGatewayVirtualInterfaces` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayVirtualInterfaces`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLocalGatewayVirtualInterfacesRequest,
+        types::DescribeLocalGatewayVirtualInterfacesResult,
+        error::DescribeLocalGatewayVirtualInterfacesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[356],
+            &crate::paginator::describe_local_gateway_virtual_interfaces::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more local gateways. By default, all local gateways are described. Alternatively, you can filter the results.
 ///
@@ -24910,6 +25885,21 @@ impl DescribeLocalGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeLocalGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGateways`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLocalGatewaysRequest,
+        types::DescribeLocalGatewaysResult,
+        error::DescribeLocalGatewaysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[357],
+            &crate::paginator::describe_local_gateways::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the lock status for a snapshot.
@@ -25039,6 +26029,21 @@ impl DescribeMacHosts {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMacHosts` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MacHosts`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMacHostsRequest,
+        types::DescribeMacHostsResult,
+        error::DescribeMacHostsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[359],
+            &crate::paginator::describe_mac_hosts::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes a System Integrity Protection (SIP) modification task or volume ownership delegation task for an Amazon EC2 Mac instance. For more information, see [Configure SIP for Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/mac-sip-settings.html#mac-sip-configure) in the Amazon EC2 User Guide.
 ///
@@ -25109,6 +26114,21 @@ impl DescribeMacModificationTasks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMacModificationTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MacModificationTasks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMacModificationTasksRequest,
+        types::DescribeMacModificationTasksResult,
+        error::DescribeMacModificationTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[360],
+            &crate::paginator::describe_mac_modification_tasks::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your managed prefix lists and any Amazon Web Services-managed prefix lists.
 ///
@@ -25177,6 +26197,21 @@ impl DescribeManagedPrefixLists {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeManagedPrefixLists` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PrefixLists`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeManagedPrefixListsRequest,
+        types::DescribeManagedPrefixListsResult,
+        error::DescribeManagedPrefixListsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[361],
+            &crate::paginator::describe_managed_prefix_lists::SPEC,
+            self.input,
+        )
+    }
 }
 /// This action is deprecated.
 ///
@@ -25243,6 +26278,21 @@ impl DescribeMovingAddresses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMovingAddresses` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MovingAddressStatuses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMovingAddressesRequest,
+        types::DescribeMovingAddressesResult,
+        error::DescribeMovingAddressesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[362],
+            &crate::paginator::describe_moving_addresses::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your NAT gateways. The default is to describe all your NAT gateways. Alternatively, you can specify specific NAT gateway IDs or filter the results to include only the NAT gateways that match specific criteria.
 ///
@@ -25275,6 +26325,21 @@ impl DescribeNatGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeNatGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NatGateways`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNatGatewaysRequest,
+        types::DescribeNatGatewaysResult,
+        error::DescribeNatGatewaysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[363],
+            &crate::paginator::describe_nat_gateways::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeNatGateways<M> {
@@ -25445,6 +26510,21 @@ impl DescribeNetworkAcls {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeNetworkAcls` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkAcls`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNetworkAclsRequest,
+        types::DescribeNetworkAclsResult,
+        error::DescribeNetworkAclsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[364],
+            &crate::paginator::describe_network_acls::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified Network Access Scope analyses.
 ///
@@ -25539,6 +26619,21 @@ impl DescribeNetworkInsightsAccessScopeAnalyses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeNetworkInsightsAccessScopeAnalyses` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsAccessScopeAnalyses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNetworkInsightsAccessScopeAnalysesRequest,
+        types::DescribeNetworkInsightsAccessScopeAnalysesResult,
+        error::DescribeNetworkInsightsAccessScopeAnalysesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[365],
+            &crate::paginator::describe_network_insights_access_scope_analyses::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified Network Access Scopes.
 ///
@@ -25609,6 +26704,21 @@ impl DescribeNetworkInsightsAccessScopes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeNetworkInsightsAccessScopes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsAccessScopes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNetworkInsightsAccessScopesRequest,
+        types::DescribeNetworkInsightsAccessScopesResult,
+        error::DescribeNetworkInsightsAccessScopesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[366],
+            &crate::paginator::describe_network_insights_access_scopes::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more of your network insights analyses.
@@ -25695,6 +26805,21 @@ impl DescribeNetworkInsightsAnalyses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeNetworkInsightsAnalyses` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsAnalyses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNetworkInsightsAnalysesRequest,
+        types::DescribeNetworkInsightsAnalysesResult,
+        error::DescribeNetworkInsightsAnalysesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[367],
+            &crate::paginator::describe_network_insights_analyses::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more of your paths.
 ///
@@ -25770,6 +26895,21 @@ impl DescribeNetworkInsightsPaths {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeNetworkInsightsPaths` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsPaths`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNetworkInsightsPathsRequest,
+        types::DescribeNetworkInsightsPathsResult,
+        error::DescribeNetworkInsightsPathsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[368],
+            &crate::paginator::describe_network_insights_paths::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes a network interface attribute. You can specify only one attribute at a time.
@@ -25900,6 +27040,21 @@ impl DescribeNetworkInterfacePermissions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeNetworkInterfacePermissions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInterfacePermissions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNetworkInterfacePermissionsRequest,
+        types::DescribeNetworkInterfacePermissionsResult,
+        error::DescribeNetworkInterfacePermissionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[370],
+            &crate::paginator::describe_network_interface_permissions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified network interfaces or all your network interfaces.
 ///
@@ -25932,6 +27087,21 @@ impl DescribeNetworkInterfaces {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeNetworkInterfaces` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInterfaces`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeNetworkInterfacesRequest,
+        types::DescribeNetworkInterfacesResult,
+        error::DescribeNetworkInterfacesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[371],
+            &crate::paginator::describe_network_interfaces::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeNetworkInterfaces<M> {
@@ -26264,6 +27434,21 @@ impl DescribePrefixLists {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribePrefixLists` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PrefixLists`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribePrefixListsRequest,
+        types::DescribePrefixListsResult,
+        error::DescribePrefixListsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[374],
+            &crate::paginator::describe_prefix_lists::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the ID format settings for the root user and all IAM roles and IAM users that have explicitly specified a longer ID (17-character ID) preference.
 ///
@@ -26323,6 +27508,21 @@ impl DescribePrincipalIdFormat {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribePrincipalIdFormat` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Principals`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribePrincipalIdFormatRequest,
+        types::DescribePrincipalIdFormatResult,
+        error::DescribePrincipalIdFormatError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[375],
+            &crate::paginator::describe_principal_id_format::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified IPv4 address pools.
@@ -26385,6 +27585,21 @@ impl DescribePublicIpv4Pools {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribePublicIpv4Pools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PublicIpv4Pools`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribePublicIpv4PoolsRequest,
+        types::DescribePublicIpv4PoolsResult,
+        error::DescribePublicIpv4PoolsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[376],
+            &crate::paginator::describe_public_ipv4_pools::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the Regions that are enabled for your account, or all Regions.
@@ -26514,6 +27729,21 @@ impl DescribeReplaceRootVolumeTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeReplaceRootVolumeTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ReplaceRootVolumeTasks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeReplaceRootVolumeTasksRequest,
+        types::DescribeReplaceRootVolumeTasksResult,
+        error::DescribeReplaceRootVolumeTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[378],
+            &crate::paginator::describe_replace_root_volume_tasks::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more of the Reserved Instances that you purchased.
@@ -26730,6 +27960,21 @@ impl DescribeReservedInstancesModifications {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeReservedInstancesModifications` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `ReservedInstancesModifications`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeReservedInstancesModificationsRequest,
+        types::DescribeReservedInstancesModificationsResult,
+        error::DescribeReservedInstancesModificationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[381],
+            &crate::paginator::describe_reserved_instances_modifications::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes Reserved Instance offerings that are available for purchase. With Reserved Instances, you purchase the right to launch instances for a period of time. During that time period, you do not receive insufficient capacity errors, and you pay a lower usage rate than the rate charged for On-Demand instances for the actual time used.
 ///
@@ -26866,6 +28111,21 @@ impl DescribeReservedInstancesOfferings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeReservedInstancesOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ReservedInstancesOfferings`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeReservedInstancesOfferingsRequest,
+        types::DescribeReservedInstancesOfferingsResult,
+        error::DescribeReservedInstancesOfferingsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[382],
+            &crate::paginator::describe_reserved_instances_offerings::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more route server endpoints.
 ///
@@ -26930,6 +28190,21 @@ impl DescribeRouteServerEndpoints {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeRouteServerEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteServerEndpoints`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeRouteServerEndpointsRequest,
+        types::DescribeRouteServerEndpointsResult,
+        error::DescribeRouteServerEndpointsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[383],
+            &crate::paginator::describe_route_server_endpoints::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more route server peers.
@@ -26996,6 +28271,21 @@ impl DescribeRouteServerPeers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeRouteServerPeers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteServerPeers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeRouteServerPeersRequest,
+        types::DescribeRouteServerPeersResult,
+        error::DescribeRouteServerPeersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[384],
+            &crate::paginator::describe_route_server_peers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more route servers.
 ///
@@ -27060,6 +28350,21 @@ impl DescribeRouteServers {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeRouteServers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteServers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeRouteServersRequest,
+        types::DescribeRouteServersResult,
+        error::DescribeRouteServersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[385],
+            &crate::paginator::describe_route_servers::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes your route tables. The default is to describe all your route tables. Alternatively, you can specify specific route table IDs or filter the results to include only the route tables that match specific criteria.
@@ -27146,6 +28451,21 @@ impl DescribeRouteTables {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeRouteTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteTables`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeRouteTablesRequest,
+        types::DescribeRouteTablesResult,
+        error::DescribeRouteTablesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[386],
+            &crate::paginator::describe_route_tables::SPEC,
+            self.input,
+        )
     }
 }
 /// Finds available schedules that meet the specified criteria.
@@ -27239,6 +28559,21 @@ impl DescribeScheduledInstanceAvailability {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeScheduledInstanceAvailability` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ScheduledInstanceAvailabilitySet`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeScheduledInstanceAvailabilityRequest,
+        types::DescribeScheduledInstanceAvailabilityResult,
+        error::DescribeScheduledInstanceAvailabilityError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[387],
+            &crate::paginator::describe_scheduled_instance_availability::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified Scheduled Instances or all your Scheduled Instances.
 ///
@@ -27314,6 +28649,21 @@ impl DescribeScheduledInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeScheduledInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ScheduledInstanceSet`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeScheduledInstancesRequest,
+        types::DescribeScheduledInstancesResult,
+        error::DescribeScheduledInstancesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[388],
+            &crate::paginator::describe_scheduled_instances::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more of your secondary interfaces.
@@ -27395,6 +28745,21 @@ impl DescribeSecondaryInterfaces {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeSecondaryInterfaces` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecondaryInterfaces`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSecondaryInterfacesRequest,
+        types::DescribeSecondaryInterfacesResult,
+        error::DescribeSecondaryInterfacesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[389],
+            &crate::paginator::describe_secondary_interfaces::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more secondary networks.
 ///
@@ -27427,6 +28792,21 @@ impl DescribeSecondaryNetworks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSecondaryNetworks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecondaryNetworks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSecondaryNetworksRequest,
+        types::DescribeSecondaryNetworksResult,
+        error::DescribeSecondaryNetworksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[390],
+            &crate::paginator::describe_secondary_networks::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeSecondaryNetworks<M> {
@@ -27549,6 +28929,21 @@ impl DescribeSecondarySubnets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSecondarySubnets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecondarySubnets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSecondarySubnetsRequest,
+        types::DescribeSecondarySubnetsResult,
+        error::DescribeSecondarySubnetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[391],
+            &crate::paginator::describe_secondary_subnets::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeSecondarySubnets<M> {
@@ -27761,6 +29156,21 @@ impl DescribeSecurityGroupRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeSecurityGroupRules` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroupRules`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSecurityGroupRulesRequest,
+        types::DescribeSecurityGroupRulesResult,
+        error::DescribeSecurityGroupRulesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[393],
+            &crate::paginator::describe_security_group_rules::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes security group VPC associations made with [AssociateSecurityGroupVpc](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateSecurityGroupVpc.html).
 ///
@@ -27793,6 +29203,21 @@ impl DescribeSecurityGroupVpcAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSecurityGroupVpcAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroupVpcAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSecurityGroupVpcAssociationsRequest,
+        types::DescribeSecurityGroupVpcAssociationsResult,
+        error::DescribeSecurityGroupVpcAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[394],
+            &crate::paginator::describe_security_group_vpc_associations::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeSecurityGroupVpcAssociations<M> {
@@ -27908,6 +29333,21 @@ impl DescribeSecurityGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSecurityGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSecurityGroupsRequest,
+        types::DescribeSecurityGroupsResult,
+        error::DescribeSecurityGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[395],
+            &crate::paginator::describe_security_groups::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeSecurityGroups<M> {
@@ -28214,6 +29654,21 @@ impl DescribeSnapshotTierStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeSnapshotTierStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SnapshotTierStatuses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSnapshotTierStatusRequest,
+        types::DescribeSnapshotTierStatusResult,
+        error::DescribeSnapshotTierStatusError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[398],
+            &crate::paginator::describe_snapshot_tier_status::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified EBS snapshots available to you or all of the EBS snapshots available to you.
 ///
@@ -28246,6 +29701,21 @@ impl DescribeSnapshots {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSnapshots` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Snapshots`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSnapshotsRequest,
+        types::DescribeSnapshotsResult,
+        error::DescribeSnapshotsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[399],
+            &crate::paginator::describe_snapshots::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeSnapshots<M> {
@@ -28458,6 +29928,21 @@ impl DescribeSpotFleetInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeSpotFleetInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ActiveInstances`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSpotFleetInstancesRequest,
+        types::DescribeSpotFleetInstancesResponse,
+        error::DescribeSpotFleetInstancesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[401],
+            &crate::paginator::describe_spot_fleet_instances::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the events for the specified Spot Fleet request during the specified time.
 ///
@@ -28591,6 +30076,21 @@ impl DescribeSpotFleetRequests {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeSpotFleetRequests` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotFleetRequestConfigs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSpotFleetRequestsRequest,
+        types::DescribeSpotFleetRequestsResponse,
+        error::DescribeSpotFleetRequestsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[403],
+            &crate::paginator::describe_spot_fleet_requests::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified Spot Instance requests.
 ///
@@ -28623,6 +30123,21 @@ impl DescribeSpotInstanceRequests {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSpotInstanceRequests` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotInstanceRequests`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSpotInstanceRequestsRequest,
+        types::DescribeSpotInstanceRequestsResult,
+        error::DescribeSpotInstanceRequestsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[404],
+            &crate::paginator::describe_spot_instance_requests::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeSpotInstanceRequests<M> {
@@ -28839,6 +30354,21 @@ impl DescribeSpotPriceHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeSpotPriceHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotPriceHistory`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSpotPriceHistoryRequest,
+        types::DescribeSpotPriceHistoryResult,
+        error::DescribeSpotPriceHistoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[405],
+            &crate::paginator::describe_spot_price_history::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the stale security group rules for security groups referenced across a VPC peering connection, transit gateway connection, or with a security group VPC association. Rules are stale when they reference a deleted security group. Rules can also be stale if they reference a security group in a peer VPC for which the VPC peering connection has been deleted, across a transit gateway where the transit gateway has been deleted (or [the transit gateway security group referencing feature](https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html#vpc-attachment-security) has been disabled), or if a security group VPC association has been disassociated.
 ///
@@ -28899,6 +30429,21 @@ impl DescribeStaleSecurityGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeStaleSecurityGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StaleSecurityGroupSet`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeStaleSecurityGroupsRequest,
+        types::DescribeStaleSecurityGroupsResult,
+        error::DescribeStaleSecurityGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[406],
+            &crate::paginator::describe_stale_security_groups::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the progress of the AMI store tasks. You can describe the store tasks for specified AMIs. If you don't specify the AMIs, you get a paginated list of store tasks from the last 31 days.
 ///
@@ -28931,6 +30476,21 @@ impl DescribeStoreImageTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeStoreImageTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StoreImageTaskResults`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeStoreImageTasksRequest,
+        types::DescribeStoreImageTasksResult,
+        error::DescribeStoreImageTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[407],
+            &crate::paginator::describe_store_image_tasks::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeStoreImageTasks<M> {
@@ -29045,6 +30605,21 @@ impl DescribeSubnets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSubnets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Subnets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSubnetsRequest,
+        types::DescribeSubnetsResult,
+        error::DescribeSubnetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[408],
+            &crate::paginator::describe_subnets::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeSubnets<M> {
@@ -29215,6 +30790,21 @@ impl DescribeTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTags` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTagsRequest,
+        types::DescribeTagsResult,
+        error::DescribeTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[409],
+            &crate::paginator::describe_tags::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describe traffic mirror filters that determine the traffic that is mirrored.
 ///
@@ -29364,6 +30954,21 @@ impl DescribeTrafficMirrorFilters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTrafficMirrorFilters` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TrafficMirrorFilters`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTrafficMirrorFiltersRequest,
+        types::DescribeTrafficMirrorFiltersResult,
+        error::DescribeTrafficMirrorFiltersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[411],
+            &crate::paginator::describe_traffic_mirror_filters::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more Traffic Mirror sessions. By default, all Traffic Mirror sessions are described. Alternatively, you can filter the results.
 ///
@@ -29438,6 +31043,21 @@ impl DescribeTrafficMirrorSessions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTrafficMirrorSessions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TrafficMirrorSessions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTrafficMirrorSessionsRequest,
+        types::DescribeTrafficMirrorSessionsResult,
+        error::DescribeTrafficMirrorSessionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[412],
+            &crate::paginator::describe_traffic_mirror_sessions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Information about one or more Traffic Mirror targets.
 ///
@@ -29507,6 +31127,21 @@ impl DescribeTrafficMirrorTargets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeTrafficMirrorTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TrafficMirrorTargets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTrafficMirrorTargetsRequest,
+        types::DescribeTrafficMirrorTargetsResult,
+        error::DescribeTrafficMirrorTargetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[413],
+            &crate::paginator::describe_traffic_mirror_targets::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more attachments between resources and transit gateways. By default, all attachments are described. Alternatively, you can filter the results by attachment ID, attachment state, resource ID, or resource owner.
@@ -29585,6 +31220,21 @@ impl DescribeTransitGatewayAttachments {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTransitGatewayAttachments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayAttachments`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayAttachmentsRequest,
+        types::DescribeTransitGatewayAttachmentsResult,
+        error::DescribeTransitGatewayAttachmentsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[414],
+            &crate::paginator::describe_transit_gateway_attachments::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more Connect peers.
 ///
@@ -29659,6 +31309,21 @@ impl DescribeTransitGatewayConnectPeers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTransitGatewayConnectPeers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayConnectPeers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayConnectPeersRequest,
+        types::DescribeTransitGatewayConnectPeersResult,
+        error::DescribeTransitGatewayConnectPeersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[415],
+            &crate::paginator::describe_transit_gateway_connect_peers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more Connect attachments.
 ///
@@ -29728,6 +31393,21 @@ impl DescribeTransitGatewayConnects {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeTransitGatewayConnects` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayConnects`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayConnectsRequest,
+        types::DescribeTransitGatewayConnectsResult,
+        error::DescribeTransitGatewayConnectsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[416],
+            &crate::paginator::describe_transit_gateway_connects::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more transit gateway metering policies.
@@ -29874,6 +31554,21 @@ impl DescribeTransitGatewayMulticastDomains {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTransitGatewayMulticastDomains` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayMulticastDomains`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayMulticastDomainsRequest,
+        types::DescribeTransitGatewayMulticastDomainsResult,
+        error::DescribeTransitGatewayMulticastDomainsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[418],
+            &crate::paginator::describe_transit_gateway_multicast_domains::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your transit gateway peering attachments.
 ///
@@ -29949,6 +31644,21 @@ impl DescribeTransitGatewayPeeringAttachments {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTransitGatewayPeeringAttachments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayPeeringAttachments`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayPeeringAttachmentsRequest,
+        types::DescribeTransitGatewayPeeringAttachmentsResult,
+        error::DescribeTransitGatewayPeeringAttachmentsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[419],
+            &crate::paginator::describe_transit_gateway_peering_attachments::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more transit gateway route policy tables.
 ///
@@ -30019,6 +31729,21 @@ impl DescribeTransitGatewayPolicyTables {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeTransitGatewayPolicyTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayPolicyTables`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayPolicyTablesRequest,
+        types::DescribeTransitGatewayPolicyTablesResult,
+        error::DescribeTransitGatewayPolicyTablesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[420],
+            &crate::paginator::describe_transit_gateway_policy_tables::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more transit gateway route table advertisements.
@@ -30095,6 +31820,21 @@ impl DescribeTransitGatewayRouteTableAnnouncements {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTransitGatewayRouteTableAnnouncements` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayRouteTableAnnouncements`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayRouteTableAnnouncementsRequest,
+        types::DescribeTransitGatewayRouteTableAnnouncementsResult,
+        error::DescribeTransitGatewayRouteTableAnnouncementsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[421],
+            &crate::paginator::describe_transit_gateway_route_table_announcements::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more transit gateway route tables. By default, all transit gateway route tables are described. Alternatively, you can filter the results.
 ///
@@ -30168,6 +31908,21 @@ impl DescribeTransitGatewayRouteTables {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTransitGatewayRouteTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayRouteTables`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayRouteTablesRequest,
+        types::DescribeTransitGatewayRouteTablesResult,
+        error::DescribeTransitGatewayRouteTablesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[422],
+            &crate::paginator::describe_transit_gateway_route_tables::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more VPC attachments. By default, all VPC attachments are described. Alternatively, you can filter the results.
 ///
@@ -30239,6 +31994,21 @@ impl DescribeTransitGatewayVpcAttachments {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeTransitGatewayVpcAttachments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayVpcAttachments`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewayVpcAttachmentsRequest,
+        types::DescribeTransitGatewayVpcAttachmentsResult,
+        error::DescribeTransitGatewayVpcAttachmentsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[423],
+            &crate::paginator::describe_transit_gateway_vpc_attachments::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more transit gateways. By default, all transit gateways are described. Alternatively, you can filter the results.
@@ -30317,6 +32087,21 @@ impl DescribeTransitGateways {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeTransitGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGateways`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTransitGatewaysRequest,
+        types::DescribeTransitGatewaysResult,
+        error::DescribeTransitGatewaysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[424],
+            &crate::paginator::describe_transit_gateways::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more network interface trunk associations.
 ///
@@ -30386,6 +32171,21 @@ impl DescribeTrunkInterfaceAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeTrunkInterfaceAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InterfaceAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeTrunkInterfaceAssociationsRequest,
+        types::DescribeTrunkInterfaceAssociationsResult,
+        error::DescribeTrunkInterfaceAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[425],
+            &crate::paginator::describe_trunk_interface_associations::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified Amazon Web Services Verified Access endpoints.
@@ -30465,6 +32265,21 @@ impl DescribeVerifiedAccessEndpoints {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVerifiedAccessEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessEndpoints`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVerifiedAccessEndpointsRequest,
+        types::DescribeVerifiedAccessEndpointsResult,
+        error::DescribeVerifiedAccessEndpointsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[426],
+            &crate::paginator::describe_verified_access_endpoints::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified Verified Access groups.
 ///
@@ -30534,6 +32349,21 @@ impl DescribeVerifiedAccessGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVerifiedAccessGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessGroups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVerifiedAccessGroupsRequest,
+        types::DescribeVerifiedAccessGroupsResult,
+        error::DescribeVerifiedAccessGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[427],
+            &crate::paginator::describe_verified_access_groups::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified Amazon Web Services Verified Access instances.
@@ -30607,6 +32437,21 @@ impl DescribeVerifiedAccessInstanceLoggingConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVerifiedAccessInstanceLoggingConfigurations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LoggingConfigurations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVerifiedAccessInstanceLoggingConfigurationsRequest,
+        types::DescribeVerifiedAccessInstanceLoggingConfigurationsResult,
+        error::DescribeVerifiedAccessInstanceLoggingConfigurationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[428],
+            &crate::paginator::describe_verified_access_instance_logging_configurations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified Amazon Web Services Verified Access instances.
 ///
@@ -30674,6 +32519,21 @@ impl DescribeVerifiedAccessInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVerifiedAccessInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessInstances`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVerifiedAccessInstancesRequest,
+        types::DescribeVerifiedAccessInstancesResult,
+        error::DescribeVerifiedAccessInstancesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[429],
+            &crate::paginator::describe_verified_access_instances::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified Amazon Web Services Verified Access trust providers.
@@ -30745,6 +32605,21 @@ impl DescribeVerifiedAccessTrustProviders {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVerifiedAccessTrustProviders` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessTrustProviders`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVerifiedAccessTrustProvidersRequest,
+        types::DescribeVerifiedAccessTrustProvidersResult,
+        error::DescribeVerifiedAccessTrustProvidersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[430],
+            &crate::paginator::describe_verified_access_trust_providers::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified attribute of the specified volume. You can specify only one attribute at a time.
@@ -30883,6 +32758,21 @@ impl DescribeVolumeStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVolumeStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VolumeStatuses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVolumeStatusRequest,
+        types::DescribeVolumeStatusResult,
+        error::DescribeVolumeStatusError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[432],
+            &crate::paginator::describe_volume_status::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the specified EBS volumes or all of your EBS volumes.
 ///
@@ -30915,6 +32805,21 @@ impl DescribeVolumes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVolumes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Volumes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVolumesRequest,
+        types::DescribeVolumesResult,
+        error::DescribeVolumesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[433],
+            &crate::paginator::describe_volumes::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeVolumes<M> {
@@ -31095,6 +33000,21 @@ impl DescribeVolumesModifications {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVolumesModifications` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VolumesModifications`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVolumesModificationsRequest,
+        types::DescribeVolumesModificationsResult,
+        error::DescribeVolumesModificationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[434],
+            &crate::paginator::describe_volumes_modifications::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified attribute of the specified VPC. You can specify only one attribute at a time.
@@ -31389,6 +33309,21 @@ impl DescribeVpcClassicLinkDnsSupport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVpcClassicLinkDnsSupport` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Vpcs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcClassicLinkDnsSupportRequest,
+        types::DescribeVpcClassicLinkDnsSupportResult,
+        error::DescribeVpcClassicLinkDnsSupportError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[439],
+            &crate::paginator::describe_vpc_classic_link_dns_support::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes one or more VPC Encryption Control configurations. VPC Encryption Control enables you to enforce encryption for all data in transit within and between VPCs to meet compliance requirements You can filter the results to return information about specific encryption controls or VPCs.
 ///
@@ -31609,6 +33544,21 @@ impl DescribeVpcEndpointConnectionNotifications {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVpcEndpointConnectionNotifications` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ConnectionNotificationSet`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcEndpointConnectionNotificationsRequest,
+        types::DescribeVpcEndpointConnectionNotificationsResult,
+        error::DescribeVpcEndpointConnectionNotificationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[442],
+            &crate::paginator::describe_vpc_endpoint_connection_notifications::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the VPC endpoint connections to your VPC endpoint services, including any endpoints that are pending your acceptance.
 ///
@@ -31674,6 +33624,21 @@ impl DescribeVpcEndpointConnections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVpcEndpointConnections` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpcEndpointConnections`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcEndpointConnectionsRequest,
+        types::DescribeVpcEndpointConnectionsResult,
+        error::DescribeVpcEndpointConnectionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[443],
+            &crate::paginator::describe_vpc_endpoint_connections::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the VPC endpoint service configurations in your account (your services).
@@ -31749,6 +33714,21 @@ impl DescribeVpcEndpointServiceConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVpcEndpointServiceConfigurations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ServiceConfigurations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcEndpointServiceConfigurationsRequest,
+        types::DescribeVpcEndpointServiceConfigurationsResult,
+        error::DescribeVpcEndpointServiceConfigurationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[444],
+            &crate::paginator::describe_vpc_endpoint_service_configurations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the principals (service consumers) that are permitted to discover your VPC endpoint service. Principal ARNs with path components aren't supported.
 ///
@@ -31818,6 +33798,21 @@ impl DescribeVpcEndpointServicePermissions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVpcEndpointServicePermissions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AllowedPrincipals`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcEndpointServicePermissionsRequest,
+        types::DescribeVpcEndpointServicePermissionsResult,
+        error::DescribeVpcEndpointServicePermissionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[445],
+            &crate::paginator::describe_vpc_endpoint_service_permissions::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes available services to which you can create a VPC endpoint.
@@ -31896,6 +33891,21 @@ impl DescribeVpcEndpointServices {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVpcEndpointServices` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ServiceDetails`. Other result keys: `ServiceNames` (see [`crate::paginator::describe_vpc_endpoint_services`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcEndpointServicesRequest,
+        types::DescribeVpcEndpointServicesResult,
+        error::DescribeVpcEndpointServicesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[446],
+            &crate::paginator::describe_vpc_endpoint_services::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your VPC endpoints. The default is to describe all your VPC endpoints. Alternatively, you can specify specific VPC endpoint IDs or filter the results to include only the VPC endpoints that match specific criteria.
 ///
@@ -31970,6 +33980,21 @@ impl DescribeVpcEndpoints {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeVpcEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpcEndpoints`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcEndpointsRequest,
+        types::DescribeVpcEndpointsResult,
+        error::DescribeVpcEndpointsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[447],
+            &crate::paginator::describe_vpc_endpoints::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes your VPC peering connections. The default is to describe all your VPC peering connections. Alternatively, you can specify specific VPC peering connection IDs or filter the results to include only the VPC peering connections that match specific criteria.
 ///
@@ -32002,6 +34027,21 @@ impl DescribeVpcPeeringConnections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVpcPeeringConnections` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpcPeeringConnections`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcPeeringConnectionsRequest,
+        types::DescribeVpcPeeringConnectionsResult,
+        error::DescribeVpcPeeringConnectionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[448],
+            &crate::paginator::describe_vpc_peering_connections::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeVpcPeeringConnections<M> {
@@ -32126,6 +34166,21 @@ impl DescribeVpcs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVpcs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Vpcs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpcsRequest,
+        types::DescribeVpcsResult,
+        error::DescribeVpcsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[449],
+            &crate::paginator::describe_vpcs::SPEC,
+            self.input,
+        )
     }
 }
 impl<M> DescribeVpcs<M> {
@@ -32285,6 +34340,21 @@ impl DescribeVpnConcentrators {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeVpnConcentrators` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpnConcentrators`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeVpnConcentratorsRequest,
+        types::DescribeVpnConcentratorsResult,
+        error::DescribeVpnConcentratorsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[450],
+            &crate::paginator::describe_vpn_concentrators::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes one or more of your VPN connections.
@@ -36702,6 +38772,21 @@ impl GetAssociatedIpv6PoolCidrs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetAssociatedIpv6PoolCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Ipv6CidrAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetAssociatedIpv6PoolCidrsRequest,
+        types::GetAssociatedIpv6PoolCidrsResult,
+        error::GetAssociatedIpv6PoolCidrsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[529],
+            &crate::paginator::get_associated_ipv6_pool_cidrs::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets network performance data.
 ///
@@ -36771,6 +38856,21 @@ impl GetAwsNetworkPerformanceData {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetAwsNetworkPerformanceData` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DataResponses`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetAwsNetworkPerformanceDataRequest,
+        types::GetAwsNetworkPerformanceDataResult,
+        error::GetAwsNetworkPerformanceDataError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[530],
+            &crate::paginator::get_aws_network_performance_data::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the current configuration and status of EC2 Capacity Manager for your account, including enablement status, Organizations access settings, and data ingestion status.
@@ -36905,6 +39005,21 @@ impl GetCapacityManagerMetricData {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetCapacityManagerMetricData` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MetricDataResults`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetCapacityManagerMetricDataRequest,
+        types::GetCapacityManagerMetricDataResult,
+        error::GetCapacityManagerMetricDataError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[532],
+            &crate::paginator::get_capacity_manager_metric_data::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the available dimension values for capacity metrics within a specified time range. This is useful for discovering what accounts, regions, instance families, and other dimensions have data available for filtering and grouping.
 ///
@@ -36991,6 +39106,21 @@ impl GetCapacityManagerMetricDimensions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetCapacityManagerMetricDimensions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MetricDimensionResults`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetCapacityManagerMetricDimensionsRequest,
+        types::GetCapacityManagerMetricDimensionsResult,
+        error::GetCapacityManagerMetricDimensionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[533],
+            &crate::paginator::get_capacity_manager_metric_dimensions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the tag keys that are currently being monitored by EC2 Capacity Manager. Monitored tag keys are included as dimensions in capacity metric data, enabling you to group and filter metrics by tag values.
 ///
@@ -37048,6 +39178,21 @@ impl GetCapacityManagerMonitoredTagKeys {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetCapacityManagerMonitoredTagKeys` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityManagerTagKeys`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetCapacityManagerMonitoredTagKeysRequest,
+        types::GetCapacityManagerMonitoredTagKeysResult,
+        error::GetCapacityManagerMonitoredTagKeysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[534],
+            &crate::paginator::get_capacity_manager_monitored_tag_keys::SPEC,
+            self.input,
+        )
     }
 }
 /// Gets usage information about a Capacity Reservation. If the Capacity Reservation is shared, it shows usage information for the Capacity Reservation owner and each Amazon Web Services account that is currently using the shared capacity. If the Capacity Reservation is not shared, it shows only the Capacity Reservation owner's usage.
@@ -37656,6 +39801,21 @@ impl GetGroupsForCapacityReservation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetGroupsForCapacityReservation` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservationGroups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetGroupsForCapacityReservationRequest,
+        types::GetGroupsForCapacityReservationResult,
+        error::GetGroupsForCapacityReservationError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[545],
+            &crate::paginator::get_groups_for_capacity_reservation::SPEC,
+            self.input,
+        )
+    }
 }
 /// Preview a reservation purchase with configurations that match those of your Dedicated Host. You must have active Dedicated Hosts in your account before you purchase a reservation.
 ///
@@ -37996,6 +40156,21 @@ impl GetInstanceTypesFromInstanceRequirements {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetInstanceTypesFromInstanceRequirements` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceTypes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetInstanceTypesFromInstanceRequirementsRequest,
+        types::GetInstanceTypesFromInstanceRequirementsResult,
+        error::GetInstanceTypesFromInstanceRequirementsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[551],
+            &crate::paginator::get_instance_types_from_instance_requirements::SPEC,
+            self.input,
+        )
+    }
 }
 /// A binary representation of the UEFI variable store. Only non-volatile variables are stored. This is a base64 encoded and zlib compressed binary value that must be properly encoded.
 ///
@@ -38126,6 +40301,21 @@ impl GetIpamAddressHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetIpamAddressHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `HistoryRecords`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamAddressHistoryRequest,
+        types::GetIpamAddressHistoryResult,
+        error::GetIpamAddressHistoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[553],
+            &crate::paginator::get_ipam_address_history::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets IPAM discovered accounts. A discovered account is an Amazon Web Services account that is monitored under a resource discovery. If you have integrated IPAM with Amazon Web Services Organizations, all accounts in the organization are discovered accounts. Only the IPAM account can get all discovered accounts in the organization.
 ///
@@ -38195,6 +40385,21 @@ impl GetIpamDiscoveredAccounts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetIpamDiscoveredAccounts` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamDiscoveredAccounts`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamDiscoveredAccountsRequest,
+        types::GetIpamDiscoveredAccountsResult,
+        error::GetIpamDiscoveredAccountsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[554],
+            &crate::paginator::get_ipam_discovered_accounts::SPEC,
+            self.input,
+        )
     }
 }
 /// Gets the public IP addresses that have been discovered by IPAM.
@@ -38338,6 +40543,21 @@ impl GetIpamDiscoveredResourceCidrs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetIpamDiscoveredResourceCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamDiscoveredResourceCidrs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamDiscoveredResourceCidrsRequest,
+        types::GetIpamDiscoveredResourceCidrsResult,
+        error::GetIpamDiscoveredResourceCidrsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[556],
+            &crate::paginator::get_ipam_discovered_resource_cidrs::SPEC,
+            self.input,
+        )
     }
 }
 /// Gets the allocation rules for an IPAM policy.
@@ -38552,6 +40772,21 @@ impl GetIpamPoolAllocations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetIpamPoolAllocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPoolAllocations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamPoolAllocationsRequest,
+        types::GetIpamPoolAllocationsResult,
+        error::GetIpamPoolAllocationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[559],
+            &crate::paginator::get_ipam_pool_allocations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Get the CIDRs provisioned to an IPAM pool.
 ///
@@ -38617,6 +40852,21 @@ impl GetIpamPoolCidrs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetIpamPoolCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPoolCidrs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamPoolCidrsRequest,
+        types::GetIpamPoolCidrsResult,
+        error::GetIpamPoolCidrsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[560],
+            &crate::paginator::get_ipam_pool_cidrs::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the CIDR selection rules for an IPAM prefix list resolver. Use this operation to view the business logic that determines which CIDRs are selected for synchronization with prefix lists.
 ///
@@ -38681,6 +40931,21 @@ impl GetIpamPrefixListResolverRules {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetIpamPrefixListResolverRules` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Rules`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamPrefixListResolverRulesRequest,
+        types::GetIpamPrefixListResolverRulesResult,
+        error::GetIpamPrefixListResolverRulesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[561],
+            &crate::paginator::get_ipam_prefix_list_resolver_rules::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the CIDR entries for a specific version of an IPAM prefix list resolver. This shows the actual CIDRs that were selected and synchronized at a particular point in time.
@@ -38749,6 +41014,21 @@ impl GetIpamPrefixListResolverVersionEntries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetIpamPrefixListResolverVersionEntries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamPrefixListResolverVersionEntriesRequest,
+        types::GetIpamPrefixListResolverVersionEntriesResult,
+        error::GetIpamPrefixListResolverVersionEntriesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[562],
+            &crate::paginator::get_ipam_prefix_list_resolver_version_entries::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves version information for an IPAM prefix list resolver.
@@ -38822,6 +41102,21 @@ impl GetIpamPrefixListResolverVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetIpamPrefixListResolverVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPrefixListResolverVersions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamPrefixListResolverVersionsRequest,
+        types::GetIpamPrefixListResolverVersionsResult,
+        error::GetIpamPrefixListResolverVersionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[563],
+            &crate::paginator::get_ipam_prefix_list_resolver_versions::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns resource CIDRs managed by IPAM in a given scope. If an IPAM is associated with more than one resource discovery, the resource CIDRs across all of the resource discoveries is returned. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
@@ -38912,6 +41207,21 @@ impl GetIpamResourceCidrs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetIpamResourceCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamResourceCidrs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetIpamResourceCidrsRequest,
+        types::GetIpamResourceCidrsResult,
+        error::GetIpamResourceCidrsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[564],
+            &crate::paginator::get_ipam_resource_cidrs::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the configuration data of the specified instance. You can use this data to create a launch template.
@@ -39026,6 +41336,21 @@ impl GetManagedPrefixListAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetManagedPrefixListAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PrefixListAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetManagedPrefixListAssociationsRequest,
+        types::GetManagedPrefixListAssociationsResult,
+        error::GetManagedPrefixListAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[566],
+            &crate::paginator::get_managed_prefix_list_associations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets information about the entries for a specified managed prefix list.
 ///
@@ -39090,6 +41415,21 @@ impl GetManagedPrefixListEntries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetManagedPrefixListEntries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetManagedPrefixListEntriesRequest,
+        types::GetManagedPrefixListEntriesResult,
+        error::GetManagedPrefixListEntriesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[567],
+            &crate::paginator::get_managed_prefix_list_entries::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the managed resource visibility configuration for the account. The response indicates whether managed resources are hidden or visible by default.
@@ -39205,6 +41545,21 @@ impl GetNetworkInsightsAccessScopeAnalysisFindings {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetNetworkInsightsAccessScopeAnalysisFindings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AnalysisFindings`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetNetworkInsightsAccessScopeAnalysisFindingsRequest,
+        types::GetNetworkInsightsAccessScopeAnalysisFindingsResult,
+        error::GetNetworkInsightsAccessScopeAnalysisFindingsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[569],
+            &crate::paginator::get_network_insights_access_scope_analysis_findings::SPEC,
+            self.input,
+        )
     }
 }
 /// Gets the content for the specified Network Access Scope.
@@ -39657,6 +42012,21 @@ impl GetSecurityGroupsForVpc {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetSecurityGroupsForVpc` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroupForVpcs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetSecurityGroupsForVpcRequest,
+        types::GetSecurityGroupsForVpcResult,
+        error::GetSecurityGroupsForVpcError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[576],
+            &crate::paginator::get_security_groups_for_vpc::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the access status of your account to the EC2 serial console of all instances. By default, access to the EC2 serial console is disabled for your account. For more information, see [Manage account access to the EC2 serial console](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-access-to-serial-console.html#serial-console-account-access) in the Amazon EC2 User Guide.
 ///
@@ -39841,6 +42211,21 @@ impl GetSpotPlacementScores {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetSpotPlacementScores` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotPlacementScores`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetSpotPlacementScoresRequest,
+        types::GetSpotPlacementScoresResult,
+        error::GetSpotPlacementScoresError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[579],
+            &crate::paginator::get_spot_placement_scores::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets information about the subnet CIDR reservations.
 ///
@@ -39978,6 +42363,21 @@ impl GetTransitGatewayAttachmentPropagations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetTransitGatewayAttachmentPropagations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayAttachmentPropagations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetTransitGatewayAttachmentPropagationsRequest,
+        types::GetTransitGatewayAttachmentPropagationsResult,
+        error::GetTransitGatewayAttachmentPropagationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[581],
+            &crate::paginator::get_transit_gateway_attachment_propagations::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the entries for a transit gateway metering policy.
@@ -40124,6 +42524,21 @@ impl GetTransitGatewayMulticastDomainAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetTransitGatewayMulticastDomainAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MulticastDomainAssociations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetTransitGatewayMulticastDomainAssociationsRequest,
+        types::GetTransitGatewayMulticastDomainAssociationsResult,
+        error::GetTransitGatewayMulticastDomainAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[583],
+            &crate::paginator::get_transit_gateway_multicast_domain_associations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets a list of the transit gateway policy table associations.
 ///
@@ -40191,6 +42606,21 @@ impl GetTransitGatewayPolicyTableAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetTransitGatewayPolicyTableAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetTransitGatewayPolicyTableAssociationsRequest,
+        types::GetTransitGatewayPolicyTableAssociationsResult,
+        error::GetTransitGatewayPolicyTableAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[584],
+            &crate::paginator::get_transit_gateway_policy_table_associations::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of transit gateway policy table entries.
@@ -40335,6 +42765,21 @@ impl GetTransitGatewayPrefixListReferences {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetTransitGatewayPrefixListReferences` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayPrefixListReferences`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetTransitGatewayPrefixListReferencesRequest,
+        types::GetTransitGatewayPrefixListReferencesResult,
+        error::GetTransitGatewayPrefixListReferencesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[586],
+            &crate::paginator::get_transit_gateway_prefix_list_references::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets information about the associations for the specified transit gateway route table.
 ///
@@ -40406,6 +42851,21 @@ impl GetTransitGatewayRouteTableAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetTransitGatewayRouteTableAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetTransitGatewayRouteTableAssociationsRequest,
+        types::GetTransitGatewayRouteTableAssociationsResult,
+        error::GetTransitGatewayRouteTableAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[587],
+            &crate::paginator::get_transit_gateway_route_table_associations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets information about the route table propagations for the specified transit gateway route table.
 ///
@@ -40476,6 +42936,21 @@ impl GetTransitGatewayRouteTablePropagations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetTransitGatewayRouteTablePropagations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayRouteTablePropagations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetTransitGatewayRouteTablePropagationsRequest,
+        types::GetTransitGatewayRouteTablePropagationsResult,
+        error::GetTransitGatewayRouteTablePropagationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[588],
+            &crate::paginator::get_transit_gateway_route_table_propagations::SPEC,
+            self.input,
+        )
     }
 }
 /// Get the Verified Access policy associated with the endpoint.
@@ -40832,6 +43307,21 @@ impl GetVpnConnectionDeviceTypes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetVpnConnectionDeviceTypes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpnConnectionDeviceTypes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetVpnConnectionDeviceTypesRequest,
+        types::GetVpnConnectionDeviceTypesResult,
+        error::GetVpnConnectionDeviceTypesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[594],
+            &crate::paginator::get_vpn_connection_device_types::SPEC,
+            self.input,
+        )
     }
 }
 /// Get details of available tunnel endpoint maintenance.
@@ -41428,6 +43918,21 @@ impl ListImagesInRecycleBin {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListImagesInRecycleBin` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Images`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListImagesInRecycleBinRequest,
+        types::ListImagesInRecycleBinResult,
+        error::ListImagesInRecycleBinError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[602],
+            &crate::paginator::list_images_in_recycle_bin::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists one or more snapshots that are currently in the Recycle Bin.
 ///
@@ -41487,6 +43992,21 @@ impl ListSnapshotsInRecycleBin {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListSnapshotsInRecycleBin` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Snapshots`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSnapshotsInRecycleBinRequest,
+        types::ListSnapshotsInRecycleBinResult,
+        error::ListSnapshotsInRecycleBinError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[603],
+            &crate::paginator::list_snapshots_in_recycle_bin::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists one or more volumes that are currently in the Recycle Bin.
@@ -51520,6 +54040,21 @@ impl SearchLocalGatewayRoutes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `SearchLocalGatewayRoutes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Routes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::SearchLocalGatewayRoutesRequest,
+        types::SearchLocalGatewayRoutesResult,
+        error::SearchLocalGatewayRoutesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[742],
+            &crate::paginator::search_local_gateway_routes::SPEC,
+            self.input,
+        )
+    }
 }
 /// Searches one or more transit gateway multicast groups and returns the group membership information.
 ///
@@ -51597,6 +54132,21 @@ impl SearchTransitGatewayMulticastGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `SearchTransitGatewayMulticastGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MulticastGroups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::SearchTransitGatewayMulticastGroupsRequest,
+        types::SearchTransitGatewayMulticastGroupsResult,
+        error::SearchTransitGatewayMulticastGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[743],
+            &crate::paginator::search_transit_gateway_multicast_groups::SPEC,
+            self.input,
+        )
+    }
 }
 /// Searches for routes in the specified transit gateway route table.
 ///
@@ -51671,6 +54221,21 @@ impl SearchTransitGatewayRoutes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `SearchTransitGatewayRoutes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Routes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::SearchTransitGatewayRoutesRequest,
+        types::SearchTransitGatewayRoutesResult,
+        error::SearchTransitGatewayRoutesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[744],
+            &crate::paginator::search_transit_gateway_routes::SPEC,
+            self.input,
+        )
     }
 }
 /// Sends a diagnostic interrupt to the specified Amazon EC2 instance to trigger a kernel panic (on Linux instances), or a blue screen/stop error (on Windows instances). For instances based on Intel and AMD processors, the interrupt is received as a non-maskable interrupt (NMI).

@@ -1179,6 +1179,21 @@ impl ListJobs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListJobs` as botocore's paginator does: tokens `marker`, page size `limit`; `items()` yields the items of `JobList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListJobsInput,
+        types::ListJobsOutput,
+        error::ListJobsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[20],
+            &crate::paginator::list_jobs::SPEC,
+            self.input,
+        )
+    }
 }
 /// This operation lists in-progress multipart uploads for the specified vault. An in-progress multipart upload is a multipart upload that has been initiated by an InitiateMultipartUpload request, but has not yet been completed or aborted. The list returned in the List Multipart Upload response has no guaranteed order.
 ///
@@ -1238,6 +1253,21 @@ impl ListMultipartUploads {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListMultipartUploads` as botocore's paginator does: tokens `marker`, page size `limit`; `items()` yields the items of `UploadsList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListMultipartUploadsInput,
+        types::ListMultipartUploadsOutput,
+        error::ListMultipartUploadsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[21],
+            &crate::paginator::list_multipart_uploads::SPEC,
+            self.input,
+        )
     }
 }
 /// This operation lists the parts of an archive that have been uploaded in a specific multipart upload. You can make this request at any time during an in-progress multipart upload before you complete the upload (see CompleteMultipartUpload. List Parts returns an error for completed uploads. The list returned in the List Parts response is sorted by part range.
@@ -1303,6 +1333,21 @@ impl ListParts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListParts` as botocore's paginator does: tokens `marker`, page size `limit`; `items()` yields the items of `Parts`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListPartsInput,
+        types::ListPartsOutput,
+        error::ListPartsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[22],
+            &crate::paginator::list_parts::SPEC,
+            self.input,
+        )
     }
 }
 /// This operation lists the provisioned capacity units for the specified AWS account.
@@ -1453,6 +1498,21 @@ impl ListVaults {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListVaults` as botocore's paginator does: tokens `marker`, page size `limit`; `items()` yields the items of `VaultList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListVaultsInput,
+        types::ListVaultsOutput,
+        error::ListVaultsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[25],
+            &crate::paginator::list_vaults::SPEC,
+            self.input,
+        )
     }
 }
 /// This operation purchases a provisioned capacity unit for an AWS account.

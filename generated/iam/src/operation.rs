@@ -3048,6 +3048,21 @@ impl GetAccountAuthorizationDetails {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetAccountAuthorizationDetails` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `UserDetailList`. Other result keys: `GroupDetailList`, `RoleDetailList`, `Policies` (see [`crate::paginator::get_account_authorization_details`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetAccountAuthorizationDetailsRequest,
+        types::GetAccountAuthorizationDetailsResponse,
+        error::GetAccountAuthorizationDetailsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[62],
+            &crate::paginator::get_account_authorization_details::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the password policy for the Amazon Web Services account. This tells you the complexity requirements and mandatory rotation periods for the IAM user passwords in your account. For more information about using a password policy, see [Managing an IAM password policy](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingPasswordPolicies.html).
 ///
@@ -3331,6 +3346,21 @@ impl GetGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetGroup` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Users`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetGroupRequest,
+        types::GetGroupResponse,
+        error::GetGroupError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[69],
+            &crate::paginator::get_group::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the specified inline policy document that is embedded in the specified IAM group.
@@ -4539,6 +4569,21 @@ impl ListAccessKeys {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAccessKeys` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AccessKeyMetadata`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAccessKeysRequest,
+        types::ListAccessKeysResponse,
+        error::ListAccessKeysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[90],
+            &crate::paginator::list_access_keys::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the account alias associated with the Amazon Web Services account (Note: you can have only one). For information about using an Amazon Web Services account alias, see [Creating, deleting, and listing an Amazon Web Services account alias](https://docs.aws.amazon.com/IAM/latest/UserGuide/console_account-alias.html#CreateAccountAlias) in the IAM User Guide.
 ///
@@ -4588,6 +4633,21 @@ impl ListAccountAliases {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListAccountAliases` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AccountAliases`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAccountAliasesRequest,
+        types::ListAccountAliasesResponse,
+        error::ListAccountAliasesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[91],
+            &crate::paginator::list_account_aliases::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists all managed policies that are attached to the specified IAM group.
@@ -4649,6 +4709,21 @@ impl ListAttachedGroupPolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAttachedGroupPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AttachedPolicies`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAttachedGroupPoliciesRequest,
+        types::ListAttachedGroupPoliciesResponse,
+        error::ListAttachedGroupPoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[92],
+            &crate::paginator::list_attached_group_policies::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists all managed policies that are attached to the specified IAM role.
 ///
@@ -4709,6 +4784,21 @@ impl ListAttachedRolePolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAttachedRolePolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AttachedPolicies`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAttachedRolePoliciesRequest,
+        types::ListAttachedRolePoliciesResponse,
+        error::ListAttachedRolePoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[93],
+            &crate::paginator::list_attached_role_policies::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists all managed policies that are attached to the specified IAM user.
 ///
@@ -4768,6 +4858,21 @@ impl ListAttachedUserPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListAttachedUserPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AttachedPolicies`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAttachedUserPoliciesRequest,
+        types::ListAttachedUserPoliciesResponse,
+        error::ListAttachedUserPoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[94],
+            &crate::paginator::list_attached_user_policies::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists delegation requests based on the specified criteria.
@@ -4894,6 +4999,21 @@ impl ListEntitiesForPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListEntitiesForPolicy` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyGroups`. Other result keys: `PolicyUsers`, `PolicyRoles` (see [`crate::paginator::list_entities_for_policy`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListEntitiesForPolicyRequest,
+        types::ListEntitiesForPolicyResponse,
+        error::ListEntitiesForPolicyError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[96],
+            &crate::paginator::list_entities_for_policy::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the names of the inline policies that are embedded in the specified IAM group.
 ///
@@ -4948,6 +5068,21 @@ impl ListGroupPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListGroupPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyNames`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListGroupPoliciesRequest,
+        types::ListGroupPoliciesResponse,
+        error::ListGroupPoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[97],
+            &crate::paginator::list_group_policies::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the IAM groups that have the specified path prefix.
@@ -5004,6 +5139,21 @@ impl ListGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListGroups` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Groups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListGroupsRequest,
+        types::ListGroupsResponse,
+        error::ListGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[98],
+            &crate::paginator::list_groups::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the IAM groups that the specified IAM user belongs to.
 ///
@@ -5058,6 +5208,21 @@ impl ListGroupsForUser {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListGroupsForUser` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Groups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListGroupsForUserRequest,
+        types::ListGroupsForUserResponse,
+        error::ListGroupsForUserError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[99],
+            &crate::paginator::list_groups_for_user::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the tags that are attached to the specified IAM instance profile. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
@@ -5114,6 +5279,21 @@ impl ListInstanceProfileTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListInstanceProfileTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListInstanceProfileTagsRequest,
+        types::ListInstanceProfileTagsResponse,
+        error::ListInstanceProfileTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[100],
+            &crate::paginator::list_instance_profile_tags::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the instance profiles that have the specified path prefix. If there are none, the operation returns an empty list. For more information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
 ///
@@ -5168,6 +5348,21 @@ impl ListInstanceProfiles {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListInstanceProfiles` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `InstanceProfiles`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListInstanceProfilesRequest,
+        types::ListInstanceProfilesResponse,
+        error::ListInstanceProfilesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[101],
+            &crate::paginator::list_instance_profiles::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the instance profiles that have the specified associated IAM role. If there are none, the operation returns an empty list. For more information about instance profiles, go to [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
@@ -5224,6 +5419,21 @@ impl ListInstanceProfilesForRole {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListInstanceProfilesForRole` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `InstanceProfiles`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListInstanceProfilesForRoleRequest,
+        types::ListInstanceProfilesForRoleResponse,
+        error::ListInstanceProfilesForRoleError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[102],
+            &crate::paginator::list_instance_profiles_for_role::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the tags that are attached to the specified IAM virtual multi-factor authentication (MFA) device. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
@@ -5278,6 +5488,21 @@ impl ListMfaDeviceTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListMFADeviceTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListMfaDeviceTagsRequest,
+        types::ListMfaDeviceTagsResponse,
+        error::ListMfaDeviceTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[103],
+            &crate::paginator::list_mfa_device_tags::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the MFA devices for an IAM user. If the request includes a IAM user name, then this operation lists all the MFA devices associated with the specified user. If you do not specify a user name, IAM determines the user name implicitly based on the Amazon Web Services access key ID signing the request for this operation.
@@ -5334,6 +5559,21 @@ impl ListMfaDevices {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListMFADevices` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `MFADevices`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListMfaDevicesRequest,
+        types::ListMfaDevicesResponse,
+        error::ListMfaDevicesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[104],
+            &crate::paginator::list_mfa_devices::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the tags that are attached to the specified OpenID Connect (OIDC)-compatible identity provider. The returned list of tags is sorted by tag key. For more information, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
 ///
@@ -5388,6 +5628,21 @@ impl ListOpenIdConnectProviderTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListOpenIDConnectProviderTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListOpenIdConnectProviderTagsRequest,
+        types::ListOpenIdConnectProviderTagsResponse,
+        error::ListOpenIdConnectProviderTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[105],
+            &crate::paginator::list_open_id_connect_provider_tags::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists information about the IAM OpenID Connect (OIDC) provider resource objects defined in the Amazon Web Services account.
@@ -5539,6 +5794,21 @@ impl ListPolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Policies`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListPoliciesRequest,
+        types::ListPoliciesResponse,
+        error::ListPoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[108],
+            &crate::paginator::list_policies::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves a list of policies that the IAM identity (user, group, or role) can use to access each specified service.
 ///
@@ -5652,6 +5922,21 @@ impl ListPolicyTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListPolicyTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListPolicyTagsRequest,
+        types::ListPolicyTagsResponse,
+        error::ListPolicyTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[110],
+            &crate::paginator::list_policy_tags::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists information about the versions of the specified managed policy, including the version that is currently set as the policy's default version.
 ///
@@ -5706,6 +5991,21 @@ impl ListPolicyVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListPolicyVersions` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Versions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListPolicyVersionsRequest,
+        types::ListPolicyVersionsResponse,
+        error::ListPolicyVersionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[111],
+            &crate::paginator::list_policy_versions::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the names of the inline policies that are embedded in the specified IAM role.
@@ -5762,6 +6062,21 @@ impl ListRolePolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListRolePolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyNames`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListRolePoliciesRequest,
+        types::ListRolePoliciesResponse,
+        error::ListRolePoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[112],
+            &crate::paginator::list_role_policies::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the tags that are attached to the specified role. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
@@ -5816,6 +6131,21 @@ impl ListRoleTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListRoleTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListRoleTagsRequest,
+        types::ListRoleTagsResponse,
+        error::ListRoleTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[113],
+            &crate::paginator::list_role_tags::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the IAM roles that have the specified path prefix. If there are none, the operation returns an empty list. For more information about roles, see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html) in the IAM User Guide.
@@ -5872,6 +6202,21 @@ impl ListRoles {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListRoles` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Roles`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListRolesRequest,
+        types::ListRolesResponse,
+        error::ListRolesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[114],
+            &crate::paginator::list_roles::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the tags that are attached to the specified Security Assertion Markup Language (SAML) identity provider. The returned list of tags is sorted by tag key. For more information, see [About SAML 2.0-based federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html).
 ///
@@ -5926,6 +6271,21 @@ impl ListSamlProviderTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListSAMLProviderTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSamlProviderTagsRequest,
+        types::ListSamlProviderTagsResponse,
+        error::ListSamlProviderTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[115],
+            &crate::paginator::list_saml_provider_tags::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the SAML provider resource objects defined in IAM in the account. IAM resource-listing operations return a subset of the available attributes for the resource. For example, this operation does not return tags, even though they are an attribute of the returned object. To view all of the information for a SAML provider, see [GetSAMLProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSAMLProvider.html).
@@ -6022,6 +6382,21 @@ impl ListSshPublicKeys {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListSSHPublicKeys` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `SSHPublicKeys`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSshPublicKeysRequest,
+        types::ListSshPublicKeysResponse,
+        error::ListSshPublicKeysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[117],
+            &crate::paginator::list_ssh_public_keys::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the tags that are attached to the specified IAM server certificate. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
@@ -6077,6 +6452,21 @@ impl ListServerCertificateTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListServerCertificateTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListServerCertificateTagsRequest,
+        types::ListServerCertificateTagsResponse,
+        error::ListServerCertificateTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[118],
+            &crate::paginator::list_server_certificate_tags::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the server certificates stored in IAM that have the specified path prefix. If none exist, the operation returns an empty list.
 ///
@@ -6131,6 +6521,21 @@ impl ListServerCertificates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListServerCertificates` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `ServerCertificateMetadataList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListServerCertificatesRequest,
+        types::ListServerCertificatesResponse,
+        error::ListServerCertificatesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[119],
+            &crate::paginator::list_server_certificates::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns information about the service-specific credentials associated with the specified IAM user. If none exists, the operation returns an empty list. The service-specific credentials returned by this operation are used only for authenticating the IAM user to a specific service. For more information about using service-specific credentials to authenticate to an Amazon Web Services service, see [Set up service-specific credentials](https://docs.aws.amazon.com/codecommit/latest/userguide/setting-up-gc.html) in the CodeCommit User Guide.
@@ -6252,6 +6657,21 @@ impl ListSigningCertificates {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListSigningCertificates` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Certificates`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSigningCertificatesRequest,
+        types::ListSigningCertificatesResponse,
+        error::ListSigningCertificatesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[121],
+            &crate::paginator::list_signing_certificates::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the names of the inline policies embedded in the specified IAM user.
 ///
@@ -6306,6 +6726,21 @@ impl ListUserPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListUserPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyNames`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListUserPoliciesRequest,
+        types::ListUserPoliciesResponse,
+        error::ListUserPoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[122],
+            &crate::paginator::list_user_policies::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the tags that are attached to the specified IAM user. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
@@ -6362,6 +6797,21 @@ impl ListUserTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListUserTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListUserTagsRequest,
+        types::ListUserTagsResponse,
+        error::ListUserTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[123],
+            &crate::paginator::list_user_tags::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the IAM users that have the specified path prefix. If no path prefix is specified, the operation returns all users in the Amazon Web Services account. If there are none, the operation returns an empty list.
 ///
@@ -6416,6 +6866,21 @@ impl ListUsers {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListUsers` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Users`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListUsersRequest,
+        types::ListUsersResponse,
+        error::ListUsersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[124],
+            &crate::paginator::list_users::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the virtual MFA devices defined in the Amazon Web Services account by assignment status. If you do not specify an assignment status, the operation returns a list of all virtual MFA devices. Assignment status can be `Assigned`, `Unassigned`, or `Any`.
@@ -6474,6 +6939,21 @@ impl ListVirtualMfaDevices {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListVirtualMFADevices` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `VirtualMFADevices`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListVirtualMfaDevicesRequest,
+        types::ListVirtualMfaDevicesResponse,
+        error::ListVirtualMfaDevicesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[125],
+            &crate::paginator::list_virtual_mfa_devices::SPEC,
+            self.input,
+        )
     }
 }
 /// Adds or updates an inline policy document that is embedded in the specified IAM group.
@@ -7267,6 +7747,21 @@ impl SimulateCustomPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `SimulateCustomPolicy` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `EvaluationResults`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::SimulateCustomPolicyRequest,
+        types::SimulatePolicyResponse,
+        error::SimulateCustomPolicyError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[140],
+            &crate::paginator::simulate_custom_policy::SPEC,
+            self.input,
+        )
+    }
 }
 /// Simulate how a set of IAM policies attached to an IAM entity works with a list of API operations and Amazon Web Services resources to determine the policies' effective permissions. The entity can be an IAM user, group, or role. If you specify a user, then the simulation also includes all of the policies that are attached to groups that the user belongs to. You can simulate resources that don't exist in your account.
 ///
@@ -7369,6 +7864,21 @@ impl SimulatePrincipalPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `SimulatePrincipalPolicy` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `EvaluationResults`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::SimulatePrincipalPolicyRequest,
+        types::SimulatePolicyResponse,
+        error::SimulatePrincipalPolicyError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[141],
+            &crate::paginator::simulate_principal_policy::SPEC,
+            self.input,
+        )
     }
 }
 /// Adds one or more tags to an IAM instance profile. If a tag with the same key name already exists, then that tag is overwritten with the new value.

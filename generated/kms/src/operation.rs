@@ -792,6 +792,21 @@ impl DescribeCustomKeyStores {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeCustomKeyStores` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `CustomKeyStores`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeCustomKeyStoresRequest,
+        types::DescribeCustomKeyStoresResponse,
+        error::DescribeCustomKeyStoresError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[11],
+            &crate::paginator::describe_custom_key_stores::SPEC,
+            self.input,
+        )
+    }
 }
 /// Provides detailed information about a KMS key. You can run `DescribeKey` on a [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-mgn-key) or an [Amazon Web Services managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key).
 ///
@@ -1937,6 +1952,21 @@ impl ListAliases {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAliases` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `Aliases`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAliasesRequest,
+        types::ListAliasesResponse,
+        error::ListAliasesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[31],
+            &crate::paginator::list_aliases::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets a list of all grants for the specified KMS key.
 ///
@@ -2002,6 +2032,21 @@ impl ListGrants {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListGrants` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `Grants`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListGrantsRequest,
+        types::ListGrantsResponse,
+        error::ListGrantsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[32],
+            &crate::paginator::list_grants::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets the names of the key policies that are attached to a KMS key. This operation is designed to get policy names that you can use in a GetKeyPolicy operation. However, the only valid policy name is `default`.
 ///
@@ -2056,6 +2101,21 @@ impl ListKeyPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListKeyPolicies` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `PolicyNames`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListKeyPoliciesRequest,
+        types::ListKeyPoliciesResponse,
+        error::ListKeyPoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[33],
+            &crate::paginator::list_key_policies::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns information about the key materials associated with the specified KMS key. You can use the optional `IncludeKeyMaterial` parameter to control which key materials are included in the response.
@@ -2120,6 +2180,21 @@ impl ListKeyRotations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListKeyRotations` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `Rotations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListKeyRotationsRequest,
+        types::ListKeyRotationsResponse,
+        error::ListKeyRotationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[34],
+            &crate::paginator::list_key_rotations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets a list of all KMS keys in the caller's Amazon Web Services account and Region.
 ///
@@ -2169,6 +2244,21 @@ impl ListKeys {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListKeys` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `Keys`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListKeysRequest,
+        types::ListKeysResponse,
+        error::ListKeysError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[35],
+            &crate::paginator::list_keys::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns all tags on the specified KMS key.
@@ -2225,6 +2315,21 @@ impl ListResourceTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListResourceTags` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `Tags`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListResourceTagsRequest,
+        types::ListResourceTagsResponse,
+        error::ListResourceTagsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[36],
+            &crate::paginator::list_resource_tags::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns information about all grants in the Amazon Web Services account and Region that have the specified retiring principal.
 ///
@@ -2279,6 +2384,21 @@ impl ListRetirableGrants {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListRetirableGrants` as botocore's paginator does: tokens `Marker`, page size `Limit`; `items()` yields the items of `Grants`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListRetirableGrantsRequest,
+        types::ListGrantsResponse,
+        error::ListRetirableGrantsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[37],
+            &crate::paginator::list_retirable_grants::SPEC,
+            self.input,
+        )
     }
 }
 /// Attaches a key policy to the specified KMS key.

@@ -1772,6 +1772,21 @@ impl GetDurableExecutionHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetDurableExecutionHistory` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Events`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetDurableExecutionHistoryRequest,
+        types::GetDurableExecutionHistoryResponse,
+        error::GetDurableExecutionHistoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[25],
+            &crate::paginator::get_durable_execution_history::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the current execution state required for the replay process during [durable function](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) execution. This API is used by the Lambda durable functions SDK to get state information needed for replay. You typically don't need to call this API directly as the SDK handles state management automatically.
 ///
@@ -1831,6 +1846,21 @@ impl GetDurableExecutionState {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetDurableExecutionState` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Operations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetDurableExecutionStateRequest,
+        types::GetDurableExecutionStateResponse,
+        error::GetDurableExecutionStateError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[26],
+            &crate::paginator::get_durable_execution_state::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns details about an event source mapping. You can get the identifier of a mapping from the output of ListEventSourceMappings.
@@ -2927,6 +2957,21 @@ impl ListAliases {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAliases` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Aliases`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAliasesRequest,
+        types::ListAliasesResponse,
+        error::ListAliasesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[45],
+            &crate::paginator::list_aliases::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of capacity providers in your account.
 ///
@@ -2982,6 +3027,21 @@ impl ListCapacityProviders {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListCapacityProviders` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `CapacityProviders`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListCapacityProvidersRequest,
+        types::ListCapacityProvidersResponse,
+        error::ListCapacityProvidersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[46],
+            &crate::paginator::list_capacity_providers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of [code signing configurations](https://docs.aws.amazon.com/lambda/latest/dg/configuring-codesigning.html). A request returns up to 10,000 configurations per call. You can use the `MaxItems` parameter to return fewer configurations per call.
 ///
@@ -3031,6 +3091,21 @@ impl ListCodeSigningConfigs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListCodeSigningConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `CodeSigningConfigs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListCodeSigningConfigsRequest,
+        types::ListCodeSigningConfigsResponse,
+        error::ListCodeSigningConfigsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[47],
+            &crate::paginator::list_code_signing_configs::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of [durable executions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) for a specified Lambda function. You can filter the results by execution name, status, and start time range. This API supports pagination for large result sets.
@@ -3120,6 +3195,21 @@ impl ListDurableExecutionsByFunction {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListDurableExecutionsByFunction` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `DurableExecutions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListDurableExecutionsByFunctionRequest,
+        types::ListDurableExecutionsByFunctionResponse,
+        error::ListDurableExecutionsByFunctionError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[48],
+            &crate::paginator::list_durable_executions_by_function::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists event source mappings. Specify an `EventSourceArn` to show only event source mappings for a single event source.
 ///
@@ -3186,6 +3276,21 @@ impl ListEventSourceMappings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListEventSourceMappings` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `EventSourceMappings`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListEventSourceMappingsRequest,
+        types::ListEventSourceMappingsResponse,
+        error::ListEventSourceMappingsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[49],
+            &crate::paginator::list_event_source_mappings::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves a list of configurations for asynchronous invocation for a function.
 ///
@@ -3241,6 +3346,21 @@ impl ListFunctionEventInvokeConfigs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListFunctionEventInvokeConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionEventInvokeConfigs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListFunctionEventInvokeConfigsRequest,
+        types::ListFunctionEventInvokeConfigsResponse,
+        error::ListFunctionEventInvokeConfigsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[50],
+            &crate::paginator::list_function_event_invoke_configs::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of Lambda function URLs for the specified function.
 ///
@@ -3295,6 +3415,21 @@ impl ListFunctionUrlConfigs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListFunctionUrlConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionUrlConfigs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListFunctionUrlConfigsRequest,
+        types::ListFunctionUrlConfigsResponse,
+        error::ListFunctionUrlConfigsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[51],
+            &crate::paginator::list_function_url_configs::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of function versions that are configured to use a specific capacity provider.
@@ -3353,6 +3488,21 @@ impl ListFunctionVersionsByCapacityProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListFunctionVersionsByCapacityProvider` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionVersions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListFunctionVersionsByCapacityProviderRequest,
+        types::ListFunctionVersionsByCapacityProviderResponse,
+        error::ListFunctionVersionsByCapacityProviderError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[52],
+            &crate::paginator::list_function_versions_by_capacity_provider::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of Lambda functions, with the version-specific configuration of each. Lambda returns up to 50 functions per call.
@@ -3414,6 +3564,21 @@ impl ListFunctions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListFunctions` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Functions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListFunctionsRequest,
+        types::ListFunctionsResponse,
+        error::ListFunctionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[53],
+            &crate::paginator::list_functions::SPEC,
+            self.input,
+        )
+    }
 }
 /// List the functions that use the specified code signing configuration. You can use this method prior to deleting a code signing configuration, to verify that no functions are using it.
 ///
@@ -3471,6 +3636,21 @@ impl ListFunctionsByCodeSigningConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListFunctionsByCodeSigningConfig` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionArns`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListFunctionsByCodeSigningConfigRequest,
+        types::ListFunctionsByCodeSigningConfigResponse,
+        error::ListFunctionsByCodeSigningConfigError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[54],
+            &crate::paginator::list_functions_by_code_signing_config::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the versions of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). Versions that have been deleted aren't listed. Specify a [runtime identifier](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) to list only versions that indicate that they're compatible with that runtime. Specify a compatible architecture to include only layer versions that are compatible with that architecture.
@@ -3537,6 +3717,21 @@ impl ListLayerVersions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListLayerVersions` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `LayerVersions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListLayerVersionsRequest,
+        types::ListLayerVersionsResponse,
+        error::ListLayerVersionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[55],
+            &crate::paginator::list_layer_versions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists [Lambda layers](https://docs.aws.amazon.com/lambda/latest/dg/invocation-layers.html) and shows information about the latest version of each. Specify a [runtime identifier](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) to list only layers that indicate that they're compatible with that runtime. Specify a compatible architecture to include only layers that are compatible with that [instruction set architecture](https://docs.aws.amazon.com/lambda/latest/dg/foundation-arch.html).
 ///
@@ -3597,6 +3792,21 @@ impl ListLayers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListLayers` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Layers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListLayersRequest,
+        types::ListLayersResponse,
+        error::ListLayersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[56],
+            &crate::paginator::list_layers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves a list of provisioned concurrency configurations for a function.
 ///
@@ -3654,6 +3864,21 @@ impl ListProvisionedConcurrencyConfigs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListProvisionedConcurrencyConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `ProvisionedConcurrencyConfigs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListProvisionedConcurrencyConfigsRequest,
+        types::ListProvisionedConcurrencyConfigsResponse,
+        error::ListProvisionedConcurrencyConfigsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[57],
+            &crate::paginator::list_provisioned_concurrency_configs::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a function, event source mapping, or code signing configuration's [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html). You can also view function tags with GetFunction.
@@ -3754,6 +3979,21 @@ impl ListVersionsByFunction {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListVersionsByFunction` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Versions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListVersionsByFunctionRequest,
+        types::ListVersionsByFunctionResponse,
+        error::ListVersionsByFunctionError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[59],
+            &crate::paginator::list_versions_by_function::SPEC,
+            self.input,
+        )
     }
 }
 /// Creates an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html) from a ZIP archive. Each time you call `PublishLayerVersion` with the same layer name, a new version is created.

@@ -35,5 +35,7 @@ pub mod operation;
 pub use boto_runtime::client::ClientConfig;
 pub use boto_runtime::error::Error;
 pub use boto_runtime::session::Session;
+#[rustfmt::skip]
+pub mod paginator;
 pub use boto_runtime::{Bytes, DateTime, Document};
 pub use client::Client;

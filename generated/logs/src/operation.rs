@@ -1815,6 +1815,21 @@ impl DescribeConfigurationTemplates {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeConfigurationTemplates` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `configurationTemplates`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeConfigurationTemplatesRequest,
+        types::DescribeConfigurationTemplatesResponse,
+        error::DescribeConfigurationTemplatesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[33],
+            &crate::paginator::describe_configuration_templates::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves a list of the deliveries that have been created in the account.
 ///
@@ -1864,6 +1879,21 @@ impl DescribeDeliveries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeDeliveries` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `deliveries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeDeliveriesRequest,
+        types::DescribeDeliveriesResponse,
+        error::DescribeDeliveriesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[34],
+            &crate::paginator::describe_deliveries::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves a list of the delivery destinations that have been created in the account.
@@ -1915,6 +1945,21 @@ impl DescribeDeliveryDestinations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeDeliveryDestinations` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `deliveryDestinations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeDeliveryDestinationsRequest,
+        types::DescribeDeliveryDestinationsResponse,
+        error::DescribeDeliveryDestinationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[35],
+            &crate::paginator::describe_delivery_destinations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves a list of the delivery sources that have been created in the account.
 ///
@@ -1964,6 +2009,21 @@ impl DescribeDeliverySources {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeDeliverySources` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `deliverySources`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeDeliverySourcesRequest,
+        types::DescribeDeliverySourcesResponse,
+        error::DescribeDeliverySourcesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[36],
+            &crate::paginator::describe_delivery_sources::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists all your destinations. The results are ASCII-sorted by destination name.
@@ -2019,6 +2079,21 @@ impl DescribeDestinations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeDestinations` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `destinations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeDestinationsRequest,
+        types::DescribeDestinationsResponse,
+        error::DescribeDestinationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[37],
+            &crate::paginator::describe_destinations::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the specified export tasks. You can list all your export tasks or filter the results based on task ID or task status.
@@ -2079,6 +2154,21 @@ impl DescribeExportTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeExportTasks` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `exportTasks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeExportTasksRequest,
+        types::DescribeExportTasksResponse,
+        error::DescribeExportTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[38],
+            &crate::paginator::describe_export_tasks::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of custom and default field indexes which are discovered in log data. For more information about field index policies, see [PutIndexPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutIndexPolicy.html).
@@ -2388,6 +2478,21 @@ impl DescribeLogGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeLogGroups` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `logGroups`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLogGroupsRequest,
+        types::DescribeLogGroupsResponse,
+        error::DescribeLogGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[43],
+            &crate::paginator::describe_log_groups::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the log streams for the specified log group. You can list all the log streams or filter the results by prefix. You can also control how the results are ordered.
 ///
@@ -2462,6 +2567,21 @@ impl DescribeLogStreams {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeLogStreams` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `logStreams`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeLogStreamsRequest,
+        types::DescribeLogStreamsResponse,
+        error::DescribeLogStreamsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[44],
+            &crate::paginator::describe_log_streams::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves metadata about lookup tables in your account. You can optionally filter the results by table name prefix. Results are sorted by table name in ascending order.
@@ -2588,6 +2708,21 @@ impl DescribeMetricFilters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMetricFilters` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `metricFilters`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMetricFiltersRequest,
+        types::DescribeMetricFiltersResponse,
+        error::DescribeMetricFiltersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[46],
+            &crate::paginator::describe_metric_filters::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of CloudWatch Logs Insights queries that are scheduled, running, or have been run recently in this account. You can request all queries or limit it to queries of a specific log group or queries with a certain status.
 ///
@@ -2652,6 +2787,21 @@ impl DescribeQueries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeQueries` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `queries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeQueriesRequest,
+        types::DescribeQueriesResponse,
+        error::DescribeQueriesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[47],
+            &crate::paginator::describe_queries::SPEC,
+            self.input,
+        )
     }
 }
 /// This operation returns a paginated list of your saved CloudWatch Logs Insights query definitions. You can retrieve query definitions from the current account or from a source account that is linked to the current account.
@@ -2773,6 +2923,21 @@ impl DescribeResourcePolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeResourcePolicies` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `resourcePolicies`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeResourcePoliciesRequest,
+        types::DescribeResourcePoliciesResponse,
+        error::DescribeResourcePoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[49],
+            &crate::paginator::describe_resource_policies::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the subscription filters for the specified log group. You can list all the subscription filters or filter the results by prefix. The results are ASCII-sorted by filter name.
 ///
@@ -2832,6 +2997,21 @@ impl DescribeSubscriptionFilters {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSubscriptionFilters` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `subscriptionFilters`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSubscriptionFiltersRequest,
+        types::DescribeSubscriptionFiltersResponse,
+        error::DescribeSubscriptionFiltersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[50],
+            &crate::paginator::describe_subscription_filters::SPEC,
+            self.input,
+        )
     }
 }
 /// Disassociates the specified KMS key from the specified log group or from all CloudWatch Logs Insights query results in the account.
@@ -3027,6 +3207,21 @@ impl FilterLogEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `FilterLogEvents` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `events`. Other result keys: `searchedLogStreams` (see [`crate::paginator::filter_log_events`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::FilterLogEventsRequest,
+        types::FilterLogEventsResponse,
+        error::FilterLogEventsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[53],
+            &crate::paginator::filter_log_events::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns information about a log group data protection policy.
@@ -3851,6 +4046,21 @@ impl GetScheduledQueryHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetScheduledQueryHistory` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `triggerHistory`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetScheduledQueryHistoryRequest,
+        types::GetScheduledQueryHistoryResponse,
+        error::GetScheduledQueryHistoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[69],
+            &crate::paginator::get_scheduled_query_history::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns the information about the log transformer associated with this log group.
 ///
@@ -3982,6 +4192,21 @@ impl ListAggregateLogGroupSummaries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAggregateLogGroupSummaries` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `aggregateLogGroupSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAggregateLogGroupSummariesRequest,
+        types::ListAggregateLogGroupSummariesResponse,
+        error::ListAggregateLogGroupSummariesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[71],
+            &crate::paginator::list_aggregate_log_group_summaries::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of anomalies that log anomaly detectors have found. For details about the structure format of each anomaly object that is returned, see the example in this section.
 ///
@@ -4041,6 +4266,21 @@ impl ListAnomalies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListAnomalies` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `anomalies`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAnomaliesRequest,
+        types::ListAnomaliesResponse,
+        error::ListAnomaliesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[72],
+            &crate::paginator::list_anomalies::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of integrations between CloudWatch Logs and other services in this account. Currently, only one integration can be created in an account, and this integration must be with OpenSearch Service.
@@ -4151,6 +4391,21 @@ impl ListLogAnomalyDetectors {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListLogAnomalyDetectors` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `anomalyDetectors`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListLogAnomalyDetectorsRequest,
+        types::ListLogAnomalyDetectorsResponse,
+        error::ListLogAnomalyDetectorsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[74],
+            &crate::paginator::list_log_anomaly_detectors::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of log groups in the Region in your account. If you are performing this action in a monitoring account, you can choose to also return log groups from source accounts that are linked to the monitoring account. For more information about using cross-account observability to set up monitoring accounts and source accounts, see [CloudWatch cross-account observability](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Unified-Cross-Account.html).
@@ -4295,6 +4550,21 @@ impl ListLogGroupsForQuery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListLogGroupsForQuery` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `logGroupIdentifiers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListLogGroupsForQueryRequest,
+        types::ListLogGroupsForQueryResponse,
+        error::ListLogGroupsForQueryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[76],
+            &crate::paginator::list_log_groups_for_query::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists all scheduled queries in your account and region. You can filter results by state to show only enabled or disabled queries.
 ///
@@ -4349,6 +4619,21 @@ impl ListScheduledQueries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListScheduledQueries` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `scheduledQueries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListScheduledQueriesRequest,
+        types::ListScheduledQueriesResponse,
+        error::ListScheduledQueriesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[77],
+            &crate::paginator::list_scheduled_queries::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of data source associations for a specified S3 Table Integration, showing which data sources are currently associated for query access.
@@ -4407,6 +4692,21 @@ impl ListSourcesForS3TableIntegration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListSourcesForS3TableIntegration` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `sources`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSourcesForS3TableIntegrationRequest,
+        types::ListSourcesForS3TableIntegrationResponse,
+        error::ListSourcesForS3TableIntegrationError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[78],
+            &crate::paginator::list_sources_for_s3_table_integration::SPEC,
+            self.input,
+        )
     }
 }
 /// Displays the tags associated with a CloudWatch Logs resource. Currently, log groups and destinations support tagging.

@@ -2407,6 +2407,21 @@ impl ListCidrBlocks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListCidrBlocks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CidrBlocks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListCidrBlocksRequest,
+        types::ListCidrBlocksResponse,
+        error::ListCidrBlocksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[46],
+            &crate::paginator::list_cidr_blocks::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a paginated list of CIDR collections in the Amazon Web Services account (metadata only).
 ///
@@ -2456,6 +2471,21 @@ impl ListCidrCollections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListCidrCollections` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CidrCollections`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListCidrCollectionsRequest,
+        types::ListCidrCollectionsResponse,
+        error::ListCidrCollectionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[47],
+            &crate::paginator::list_cidr_collections::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a paginated list of CIDR locations for the given collection (metadata only, does not include CIDR blocks).
@@ -2511,6 +2541,21 @@ impl ListCidrLocations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListCidrLocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CidrLocations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListCidrLocationsRequest,
+        types::ListCidrLocationsResponse,
+        error::ListCidrLocationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[48],
+            &crate::paginator::list_cidr_locations::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves a list of supported geographic locations.
@@ -2622,6 +2667,21 @@ impl ListHealthChecks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListHealthChecks` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `HealthChecks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListHealthChecksRequest,
+        types::ListHealthChecksResponse,
+        error::ListHealthChecksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[50],
+            &crate::paginator::list_health_checks::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves a list of the public and private hosted zones that are associated with the current Amazon Web Services account. The response includes a `HostedZones` child element for each hosted zone.
 ///
@@ -2681,6 +2741,21 @@ impl ListHostedZones {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListHostedZones` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `HostedZones`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListHostedZonesRequest,
+        types::ListHostedZonesResponse,
+        error::ListHostedZonesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[51],
+            &crate::paginator::list_hosted_zones::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves a list of your hosted zones in lexicographic order. The response includes a `HostedZones` child element for each hosted zone created by the current Amazon Web Services account.
@@ -2854,6 +2929,21 @@ impl ListQueryLoggingConfigs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListQueryLoggingConfigs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `QueryLoggingConfigs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListQueryLoggingConfigsRequest,
+        types::ListQueryLoggingConfigsResponse,
+        error::ListQueryLoggingConfigsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[54],
+            &crate::paginator::list_query_logging_configs::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the resource record sets in a specified hosted zone.
 ///
@@ -2918,6 +3008,21 @@ impl ListResourceRecordSets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListResourceRecordSets` as botocore's paginator does: tokens `StartRecordName`, `StartRecordType`, `StartRecordIdentifier`, page size `MaxItems`; `items()` yields the items of `ResourceRecordSets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListResourceRecordSetsRequest,
+        types::ListResourceRecordSetsResponse,
+        error::ListResourceRecordSetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[55],
+            &crate::paginator::list_resource_record_sets::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves a list of the reusable delegation sets that are associated with the current Amazon Web Services account.
@@ -3440,6 +3545,21 @@ impl ListVpcAssociationAuthorizations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListVPCAssociationAuthorizations` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `VPCs`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListVpcAssociationAuthorizationsRequest,
+        types::ListVpcAssociationAuthorizationsResponse,
+        error::ListVpcAssociationAuthorizationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[64],
+            &crate::paginator::list_vpc_association_authorizations::SPEC,
+            self.input,
+        )
     }
 }
 /// Gets the value that Amazon Route 53 returns in response to a DNS request for a specified record name and type. You can optionally specify the IP address of a DNS resolver, an EDNS0 client subnet IP address, and a subnet mask.

@@ -4646,6 +4646,21 @@ impl ListBuckets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListBuckets` as botocore's paginator does: tokens `ContinuationToken`, page size `MaxBuckets`; `items()` yields the items of `Buckets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListBucketsRequest,
+        types::ListBucketsOutput,
+        error::ListBucketsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[67],
+            &crate::paginator::list_buckets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of all Amazon S3 directory buckets owned by the authenticated sender of the request. For more information about directory buckets, see [Directory buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-buckets-overview.html) in the Amazon S3 User Guide.
 ///
@@ -4695,6 +4710,21 @@ impl ListDirectoryBuckets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListDirectoryBuckets` as botocore's paginator does: tokens `ContinuationToken`, page size `MaxDirectoryBuckets`; `items()` yields the items of `Buckets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListDirectoryBucketsRequest,
+        types::ListDirectoryBucketsOutput,
+        error::ListDirectoryBucketsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[68],
+            &crate::paginator::list_directory_buckets::SPEC,
+            self.input,
+        )
     }
 }
 /// This operation lists in-progress multipart uploads in a bucket. An in-progress multipart upload is a multipart upload that has been initiated by the `CreateMultipartUpload` request, but has not yet been completed or aborted.
@@ -4782,6 +4812,21 @@ impl ListMultipartUploads {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListMultipartUploads` as botocore's paginator does: tokens `KeyMarker`, `UploadIdMarker`, page size `MaxUploads`; `items()` yields the items of `Uploads`. Other result keys: `CommonPrefixes` (see [`crate::paginator::list_multipart_uploads`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListMultipartUploadsRequest,
+        types::ListMultipartUploadsOutput,
+        error::ListMultipartUploadsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[69],
+            &crate::paginator::list_multipart_uploads::SPEC,
+            self.input,
+        )
     }
 }
 /// This operation is not supported for directory buckets.
@@ -4876,6 +4921,21 @@ impl ListObjectVersions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListObjectVersions` as botocore's paginator does: tokens `KeyMarker`, `VersionIdMarker`, page size `MaxKeys`; `items()` yields the items of `Versions`. Other result keys: `DeleteMarkers`, `CommonPrefixes` (see [`crate::paginator::list_object_versions`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListObjectVersionsRequest,
+        types::ListObjectVersionsOutput,
+        error::ListObjectVersionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[70],
+            &crate::paginator::list_object_versions::SPEC,
+            self.input,
+        )
+    }
 }
 /// This operation is not supported for directory buckets.
 ///
@@ -4963,6 +5023,21 @@ impl ListObjects {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListObjects` as botocore's paginator does: tokens `Marker`, page size `MaxKeys`; `items()` yields the items of `Contents`. Other result keys: `CommonPrefixes` (see [`crate::paginator::list_objects`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListObjectsRequest,
+        types::ListObjectsOutput,
+        error::ListObjectsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[71],
+            &crate::paginator::list_objects::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns some or all (up to 1,000) of the objects in a bucket with each request. You can use the request parameters as selection criteria to return a subset of the objects in a bucket. A `200 OK` response can contain valid or invalid XML. Make sure to design your application to parse the contents of the response and handle it appropriately. For more information about listing objects, see [Listing object keys programmatically](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ListingKeysUsingAPIs.html) in the Amazon S3 User Guide. To get a list of your buckets, see [ListBuckets](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html).
@@ -5065,6 +5140,21 @@ impl ListObjectsV2 {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListObjectsV2` as botocore's paginator does: tokens `ContinuationToken`, page size `MaxKeys`; `items()` yields the items of `Contents`. Other result keys: `CommonPrefixes` (see [`crate::paginator::list_objects_v2`]).
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListObjectsV2Request,
+        types::ListObjectsV2Output,
+        error::ListObjectsV2Error,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[72],
+            &crate::paginator::list_objects_v2::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the parts that have been uploaded for a specific multipart upload.
 ///
@@ -5154,6 +5244,21 @@ impl ListParts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListParts` as botocore's paginator does: tokens `PartNumberMarker`, page size `MaxParts`; `items()` yields the items of `Parts`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListPartsRequest,
+        types::ListPartsOutput,
+        error::ListPartsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[73],
+            &crate::paginator::list_parts::SPEC,
+            self.input,
+        )
     }
 }
 /// Sets the attribute-based access control (ABAC) property of the general purpose bucket. You must have `s3:PutBucketABAC` permission to perform this action. When you enable ABAC, you can use tags for access control on your buckets. Additionally, when ABAC is enabled, you must use the [TagResource](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_TagResource.html) and [UntagResource](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_UntagResource.html) actions to manage tags on your buckets. You can nolonger use the [PutBucketTagging](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html) and [DeleteBucketTagging](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketTagging.html) actions to tag your bucket. For more information, see [Enabling ABAC in general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).

@@ -662,6 +662,21 @@ impl ListSecrets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListSecrets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecretList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSecretsRequest,
+        types::ListSecretsResponse,
+        error::ListSecretsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[10],
+            &crate::paginator::list_secrets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Attaches a resource-based permission policy to a secret. A resource-based policy is optional. For more information, see [Authentication and access control for Secrets Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access.html)
 ///

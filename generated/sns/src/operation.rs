@@ -934,6 +934,21 @@ impl ListEndpointsByPlatformApplication {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListEndpointsByPlatformApplication` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Endpoints`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListEndpointsByPlatformApplicationInput,
+        types::ListEndpointsByPlatformApplicationResponse,
+        error::ListEndpointsByPlatformApplicationError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[18],
+            &crate::paginator::list_endpoints_by_platform_application::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the calling Amazon Web Services account's dedicated origination numbers and their metadata. For more information about origination numbers, see [Origination numbers](https://docs.aws.amazon.com/sns/latest/dg/channels-sms-originating-identities-origination-numbers.html) in the Amazon SNS Developer Guide.
 ///
@@ -984,6 +999,21 @@ impl ListOriginationNumbers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListOriginationNumbers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PhoneNumbers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListOriginationNumbersRequest,
+        types::ListOriginationNumbersResult,
+        error::ListOriginationNumbersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[19],
+            &crate::paginator::list_origination_numbers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of phone numbers that are opted out, meaning you cannot send SMS messages to them.
 ///
@@ -1029,6 +1059,21 @@ impl ListPhoneNumbersOptedOut {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListPhoneNumbersOptedOut` as botocore's paginator does: tokens `nextToken`; `items()` yields the items of `phoneNumbers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListPhoneNumbersOptedOutInput,
+        types::ListPhoneNumbersOptedOutResponse,
+        error::ListPhoneNumbersOptedOutError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[20],
+            &crate::paginator::list_phone_numbers_opted_out::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the platform application objects for the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). The results for `ListPlatformApplications` are paginated and return a limited list of applications, up to 100. If additional records are available after the first page results, then a NextToken string will be returned. To receive the next page, you call `ListPlatformApplications` using the NextToken string received from the previous call. When there are no more records to return, `NextToken` will be null. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
@@ -1073,6 +1118,21 @@ impl ListPlatformApplications {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListPlatformApplications` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `PlatformApplications`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListPlatformApplicationsInput,
+        types::ListPlatformApplicationsResponse,
+        error::ListPlatformApplicationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[21],
+            &crate::paginator::list_platform_applications::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the calling Amazon Web Services account's current verified and pending destination phone numbers in the SMS sandbox.
@@ -1124,6 +1184,21 @@ impl ListSmsSandboxPhoneNumbers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListSMSSandboxPhoneNumbers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PhoneNumbers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSmsSandboxPhoneNumbersInput,
+        types::ListSmsSandboxPhoneNumbersResult,
+        error::ListSmsSandboxPhoneNumbersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[22],
+            &crate::paginator::list_sms_sandbox_phone_numbers::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of the requester's subscriptions. Each call returns a limited list of subscriptions, up to 100. If there are more subscriptions, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListSubscriptions` call to get further results.
 ///
@@ -1168,6 +1243,21 @@ impl ListSubscriptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListSubscriptions` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Subscriptions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSubscriptionsInput,
+        types::ListSubscriptionsResponse,
+        error::ListSubscriptionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[23],
+            &crate::paginator::list_subscriptions::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of the subscriptions to a specific topic. Each call returns a limited list of subscriptions, up to 100. If there are more subscriptions, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListSubscriptionsByTopic` call to get further results.
@@ -1218,6 +1308,21 @@ impl ListSubscriptionsByTopic {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListSubscriptionsByTopic` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Subscriptions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListSubscriptionsByTopicInput,
+        types::ListSubscriptionsByTopicResponse,
+        error::ListSubscriptionsByTopicError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[24],
+            &crate::paginator::list_subscriptions_by_topic::SPEC,
+            self.input,
+        )
     }
 }
 /// List all tags added to the specified Amazon SNS topic. For an overview, see [Amazon SNS Tags](https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html) in the Amazon Simple Notification Service Developer Guide.
@@ -1308,6 +1413,21 @@ impl ListTopics {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListTopics` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Topics`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListTopicsInput,
+        types::ListTopicsResponse,
+        error::ListTopicsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[26],
+            &crate::paginator::list_topics::SPEC,
+            self.input,
+        )
     }
 }
 /// Use this request to opt in a phone number that is opted out, which enables you to resume sending SMS messages to the number.

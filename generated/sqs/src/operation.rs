@@ -585,6 +585,21 @@ impl ListDeadLetterSourceQueues {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListDeadLetterSourceQueues` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `queueUrls`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListDeadLetterSourceQueuesRequest,
+        types::ListDeadLetterSourceQueuesResult,
+        error::ListDeadLetterSourceQueuesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[10],
+            &crate::paginator::list_dead_letter_source_queues::SPEC,
+            self.input,
+        )
+    }
 }
 /// Gets the most recent message movement tasks (up to 10) under a specific source queue.
 /// - This action is currently limited to supporting message redrive from [dead-letter queues (DLQs)](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html) only. In this context, the source queue is the dead-letter queue (DLQ), while the destination queue can be the original source queue (from which the messages were driven to the dead-letter-queue), or a custom destination queue.
@@ -736,6 +751,21 @@ impl ListQueues {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListQueues` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `QueueUrls`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListQueuesRequest,
+        types::ListQueuesResult,
+        error::ListQueuesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[13],
+            &crate::paginator::list_queues::SPEC,
+            self.input,
+        )
     }
 }
 /// Deletes available messages in a queue (including in-flight messages) specified by the `QueueURL` parameter.

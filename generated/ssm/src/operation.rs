@@ -1957,6 +1957,21 @@ impl DescribeActivations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeActivations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ActivationList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeActivationsRequest,
+        types::DescribeActivationsResult,
+        error::DescribeActivationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[29],
+            &crate::paginator::describe_activations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes the association for the specified target or managed node. If you created the association by using the `Targets` parameter, then you must retrieve the association by using the association ID.
 ///
@@ -2088,6 +2103,21 @@ impl DescribeAssociationExecutionTargets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeAssociationExecutionTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AssociationExecutionTargets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAssociationExecutionTargetsRequest,
+        types::DescribeAssociationExecutionTargetsResult,
+        error::DescribeAssociationExecutionTargetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[31],
+            &crate::paginator::describe_association_execution_targets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Views all executions for a specific association ID.
 ///
@@ -2151,6 +2181,21 @@ impl DescribeAssociationExecutions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeAssociationExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AssociationExecutions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAssociationExecutionsRequest,
+        types::DescribeAssociationExecutionsResult,
+        error::DescribeAssociationExecutionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[32],
+            &crate::paginator::describe_association_executions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Provides details about all active and terminated Automation executions.
 ///
@@ -2208,6 +2253,21 @@ impl DescribeAutomationExecutions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeAutomationExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AutomationExecutionMetadataList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAutomationExecutionsRequest,
+        types::DescribeAutomationExecutionsResult,
+        error::DescribeAutomationExecutionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[33],
+            &crate::paginator::describe_automation_executions::SPEC,
+            self.input,
+        )
     }
 }
 /// Information about all active and terminated step executions in an Automation workflow.
@@ -2277,6 +2337,21 @@ impl DescribeAutomationStepExecutions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeAutomationStepExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StepExecutions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAutomationStepExecutionsRequest,
+        types::DescribeAutomationStepExecutionsResult,
+        error::DescribeAutomationStepExecutionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[34],
+            &crate::paginator::describe_automation_step_executions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists all patches eligible to be included in a patch baseline.
 ///
@@ -2331,6 +2406,21 @@ impl DescribeAvailablePatches {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeAvailablePatches` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Patches`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeAvailablePatchesRequest,
+        types::DescribeAvailablePatchesResult,
+        error::DescribeAvailablePatchesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[35],
+            &crate::paginator::describe_available_patches::SPEC,
+            self.input,
+        )
     }
 }
 /// Describes the specified Amazon Web Services Systems Manager document (SSM document).
@@ -2508,6 +2598,21 @@ impl DescribeEffectiveInstanceAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeEffectiveInstanceAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeEffectiveInstanceAssociationsRequest,
+        types::DescribeEffectiveInstanceAssociationsResult,
+        error::DescribeEffectiveInstanceAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[38],
+            &crate::paginator::describe_effective_instance_associations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the current effective patches (the patch and the approval state) for the specified patch baseline. Applies to patch baselines for Windows only.
 ///
@@ -2566,6 +2671,21 @@ impl DescribeEffectivePatchesForPatchBaseline {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeEffectivePatchesForPatchBaseline` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `EffectivePatches`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeEffectivePatchesForPatchBaselineRequest,
+        types::DescribeEffectivePatchesForPatchBaselineResult,
+        error::DescribeEffectivePatchesForPatchBaselineError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[39],
+            &crate::paginator::describe_effective_patches_for_patch_baseline::SPEC,
+            self.input,
+        )
+    }
 }
 /// The status of the associations for the managed nodes.
 ///
@@ -2623,6 +2743,21 @@ impl DescribeInstanceAssociationsStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInstanceAssociationsStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceAssociationStatusInfos`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceAssociationsStatusRequest,
+        types::DescribeInstanceAssociationsStatusResult,
+        error::DescribeInstanceAssociationsStatusError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[40],
+            &crate::paginator::describe_instance_associations_status::SPEC,
+            self.input,
+        )
     }
 }
 /// Provides information about one or more of your managed nodes, including the operating system platform, SSM Agent version, association status, and IP address. This operation does not return information for nodes that are either Stopped or Terminated.
@@ -2690,6 +2825,21 @@ impl DescribeInstanceInformation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstanceInformation` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceInformationList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstanceInformationRequest,
+        types::DescribeInstanceInformationResult,
+        error::DescribeInstanceInformationError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[41],
+            &crate::paginator::describe_instance_information::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the high-level patch state of one or more managed nodes.
 ///
@@ -2744,6 +2894,21 @@ impl DescribeInstancePatchStates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInstancePatchStates` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstancePatchStates`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstancePatchStatesRequest,
+        types::DescribeInstancePatchStatesResult,
+        error::DescribeInstancePatchStatesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[42],
+            &crate::paginator::describe_instance_patch_states::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the high-level patch state for the managed nodes in the specified patch group.
@@ -2814,6 +2979,21 @@ impl DescribeInstancePatchStatesForPatchGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstancePatchStatesForPatchGroup` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstancePatchStates`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstancePatchStatesForPatchGroupRequest,
+        types::DescribeInstancePatchStatesForPatchGroupResult,
+        error::DescribeInstancePatchStatesForPatchGroupError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[43],
+            &crate::paginator::describe_instance_patch_states_for_patch_group::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves information about the patches on the specified managed node and their state relative to the patch baseline being used for the node.
 ///
@@ -2873,6 +3053,21 @@ impl DescribeInstancePatches {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInstancePatches` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Patches`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstancePatchesRequest,
+        types::DescribeInstancePatchesResult,
+        error::DescribeInstancePatchesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[44],
+            &crate::paginator::describe_instance_patches::SPEC,
+            self.input,
+        )
     }
 }
 /// An API operation used by the Systems Manager console to display information about Systems Manager managed nodes.
@@ -2940,6 +3135,21 @@ impl DescribeInstanceProperties {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeInstanceProperties` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceProperties`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInstancePropertiesRequest,
+        types::DescribeInstancePropertiesResult,
+        error::DescribeInstancePropertiesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[45],
+            &crate::paginator::describe_instance_properties::SPEC,
+            self.input,
+        )
+    }
 }
 /// Describes a specific delete inventory operation.
 ///
@@ -2994,6 +3204,21 @@ impl DescribeInventoryDeletions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeInventoryDeletions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InventoryDeletions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeInventoryDeletionsRequest,
+        types::DescribeInventoryDeletionsResult,
+        error::DescribeInventoryDeletionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[46],
+            &crate::paginator::describe_inventory_deletions::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves the individual task executions (one per target) for a particular task run as part of a maintenance window execution.
@@ -3067,6 +3292,21 @@ impl DescribeMaintenanceWindowExecutionTaskInvocations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMaintenanceWindowExecutionTaskInvocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowExecutionTaskInvocationIdentities`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowExecutionTaskInvocationsRequest,
+        types::DescribeMaintenanceWindowExecutionTaskInvocationsResult,
+        error::DescribeMaintenanceWindowExecutionTaskInvocationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[47],
+            &crate::paginator::describe_maintenance_window_execution_task_invocations::SPEC,
+            self.input,
+        )
+    }
 }
 /// For a given maintenance window execution, lists the tasks that were run.
 ///
@@ -3129,6 +3369,21 @@ impl DescribeMaintenanceWindowExecutionTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeMaintenanceWindowExecutionTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowExecutionTaskIdentities`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowExecutionTasksRequest,
+        types::DescribeMaintenanceWindowExecutionTasksResult,
+        error::DescribeMaintenanceWindowExecutionTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[48],
+            &crate::paginator::describe_maintenance_window_execution_tasks::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists the executions of a maintenance window. This includes information about when the maintenance window was scheduled to be active, and information about tasks registered and run with the maintenance window.
@@ -3194,6 +3449,21 @@ impl DescribeMaintenanceWindowExecutions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeMaintenanceWindowExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowExecutions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowExecutionsRequest,
+        types::DescribeMaintenanceWindowExecutionsResult,
+        error::DescribeMaintenanceWindowExecutionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[49],
+            &crate::paginator::describe_maintenance_window_executions::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves information about upcoming executions of a maintenance window.
@@ -3271,6 +3541,21 @@ impl DescribeMaintenanceWindowSchedule {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMaintenanceWindowSchedule` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ScheduledWindowExecutions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowScheduleRequest,
+        types::DescribeMaintenanceWindowScheduleResult,
+        error::DescribeMaintenanceWindowScheduleError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[50],
+            &crate::paginator::describe_maintenance_window_schedule::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the targets registered with the maintenance window.
 ///
@@ -3334,6 +3619,21 @@ impl DescribeMaintenanceWindowTargets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMaintenanceWindowTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Targets`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowTargetsRequest,
+        types::DescribeMaintenanceWindowTargetsResult,
+        error::DescribeMaintenanceWindowTargetsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[51],
+            &crate::paginator::describe_maintenance_window_targets::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the tasks in a maintenance window.
 ///
@@ -3394,6 +3694,21 @@ impl DescribeMaintenanceWindowTasks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeMaintenanceWindowTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Tasks`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowTasksRequest,
+        types::DescribeMaintenanceWindowTasksResult,
+        error::DescribeMaintenanceWindowTasksError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[52],
+            &crate::paginator::describe_maintenance_window_tasks::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves the maintenance windows in an Amazon Web Services account.
 ///
@@ -3448,6 +3763,21 @@ impl DescribeMaintenanceWindows {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeMaintenanceWindows` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowIdentities`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowsRequest,
+        types::DescribeMaintenanceWindowsResult,
+        error::DescribeMaintenanceWindowsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[53],
+            &crate::paginator::describe_maintenance_windows::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves information about the maintenance window targets or tasks that a managed node is associated with.
@@ -3514,6 +3844,21 @@ impl DescribeMaintenanceWindowsForTarget {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeMaintenanceWindowsForTarget` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowIdentities`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeMaintenanceWindowsForTargetRequest,
+        types::DescribeMaintenanceWindowsForTargetResult,
+        error::DescribeMaintenanceWindowsForTargetError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[54],
+            &crate::paginator::describe_maintenance_windows_for_target::SPEC,
+            self.input,
+        )
     }
 }
 /// Query a set of OpsItems. You must have permission in Identity and Access Management (IAM) to query a list of OpsItems. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
@@ -3584,6 +3929,21 @@ impl DescribeOpsItems {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeOpsItems` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `OpsItemSummaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeOpsItemsRequest,
+        types::DescribeOpsItemsResponse,
+        error::DescribeOpsItemsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[55],
+            &crate::paginator::describe_ops_items::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the parameters in your Amazon Web Services account or the parameters shared with you when you enable the [Shared](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html#systemsmanager-DescribeParameters-request-Shared) option.
 ///
@@ -3652,6 +4012,21 @@ impl DescribeParameters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribeParameters` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Parameters`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeParametersRequest,
+        types::DescribeParametersResult,
+        error::DescribeParametersError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[56],
+            &crate::paginator::describe_parameters::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the patch baselines in your Amazon Web Services account.
 ///
@@ -3706,6 +4081,21 @@ impl DescribePatchBaselines {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribePatchBaselines` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `BaselineIdentities`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribePatchBaselinesRequest,
+        types::DescribePatchBaselinesResult,
+        error::DescribePatchBaselinesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[57],
+            &crate::paginator::describe_patch_baselines::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns high-level aggregated patch compliance state information for a patch group.
@@ -3807,6 +4197,21 @@ impl DescribePatchGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribePatchGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Mappings`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribePatchGroupsRequest,
+        types::DescribePatchGroupsResult,
+        error::DescribePatchGroupsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[59],
+            &crate::paginator::describe_patch_groups::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the properties of available patches organized by product, product family, classification, severity, and other properties of available patches. You can use the reported properties in the filters you specify in requests for operations such as CreatePatchBaseline, UpdatePatchBaseline, DescribeAvailablePatches, and DescribePatchBaselines.
 ///
@@ -3872,6 +4277,21 @@ impl DescribePatchProperties {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `DescribePatchProperties` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Properties`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribePatchPropertiesRequest,
+        types::DescribePatchPropertiesResult,
+        error::DescribePatchPropertiesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[60],
+            &crate::paginator::describe_patch_properties::SPEC,
+            self.input,
+        )
+    }
 }
 /// Retrieves a list of all active sessions (both connected and disconnected) or terminated sessions from the past 30 days.
 ///
@@ -3931,6 +4351,21 @@ impl DescribeSessions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `DescribeSessions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Sessions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::DescribeSessionsRequest,
+        types::DescribeSessionsResponse,
+        error::DescribeSessionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[61],
+            &crate::paginator::describe_sessions::SPEC,
+            self.input,
+        )
     }
 }
 /// Deletes the association between an OpsItem and a related item. For example, this API operation can delete an Incident Manager incident from an OpsItem. Incident Manager is a tool in Amazon Web Services Systems Manager.
@@ -4550,6 +4985,21 @@ impl GetInventory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetInventory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entities`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetInventoryRequest,
+        types::GetInventoryResult,
+        error::GetInventoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[72],
+            &crate::paginator::get_inventory::SPEC,
+            self.input,
+        )
+    }
 }
 /// Return a list of inventory type names for the account, or return a list of attribute names for a specific Inventory item type.
 ///
@@ -4614,6 +5064,21 @@ impl GetInventorySchema {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetInventorySchema` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Schemas`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetInventorySchemaRequest,
+        types::GetInventorySchemaResult,
+        error::GetInventorySchemaError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[73],
+            &crate::paginator::get_inventory_schema::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves a maintenance window.
@@ -5048,6 +5513,21 @@ impl GetOpsSummary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `GetOpsSummary` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entities`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetOpsSummaryRequest,
+        types::GetOpsSummaryResult,
+        error::GetOpsSummaryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[81],
+            &crate::paginator::get_ops_summary::SPEC,
+            self.input,
+        )
+    }
 }
 /// Get information about a single parameter by specifying the parameter name.
 ///
@@ -5157,6 +5637,21 @@ impl GetParameterHistory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetParameterHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Parameters`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetParameterHistoryRequest,
+        types::GetParameterHistoryResult,
+        error::GetParameterHistoryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[83],
+            &crate::paginator::get_parameter_history::SPEC,
+            self.input,
+        )
     }
 }
 /// Get information about one or more parameters by specifying multiple parameter names.
@@ -5280,6 +5775,21 @@ impl GetParametersByPath {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetParametersByPath` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Parameters`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetParametersByPathRequest,
+        types::GetParametersByPathResult,
+        error::GetParametersByPathError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[85],
+            &crate::paginator::get_parameters_by_path::SPEC,
+            self.input,
+        )
     }
 }
 /// Retrieves information about a patch baseline.
@@ -5430,6 +5940,21 @@ impl GetResourcePolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `GetResourcePolicies` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Policies`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::GetResourcePoliciesRequest,
+        types::GetResourcePoliciesResponse,
+        error::GetResourcePoliciesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[88],
+            &crate::paginator::get_resource_policies::SPEC,
+            self.input,
+        )
     }
 }
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of `false`. This means the user can't use this feature unless they change the setting to `true` and intentionally opt in for a paid feature.
@@ -5596,6 +6121,21 @@ impl ListAssociationVersions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAssociationVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AssociationVersions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAssociationVersionsRequest,
+        types::ListAssociationVersionsResult,
+        error::ListAssociationVersionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[91],
+            &crate::paginator::list_association_versions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns all State Manager associations in the current Amazon Web Services account and Amazon Web Services Region. You can limit the results to a specific State Manager association document or managed node by specifying a filter. State Manager is a tool in Amazon Web Services Systems Manager.
 ///
@@ -5653,6 +6193,21 @@ impl ListAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAssociationsRequest,
+        types::ListAssociationsResult,
+        error::ListAssociationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[92],
+            &crate::paginator::list_associations::SPEC,
+            self.input,
+        )
     }
 }
 /// An invocation is copy of a command sent to a specific managed node. A command can apply to one or more managed nodes. A command invocation applies to one managed node. For example, if a user runs `SendCommand` against three managed nodes, then a command invocation is created for each requested managed node ID. `ListCommandInvocations` provide status about command execution.
@@ -5724,6 +6279,21 @@ impl ListCommandInvocations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListCommandInvocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CommandInvocations`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListCommandInvocationsRequest,
+        types::ListCommandInvocationsResult,
+        error::ListCommandInvocationsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[93],
+            &crate::paginator::list_command_invocations::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists the commands requested by users of the Amazon Web Services account.
 ///
@@ -5788,6 +6358,21 @@ impl ListCommands {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListCommands` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Commands`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListCommandsRequest,
+        types::ListCommandsResult,
+        error::ListCommandsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[94],
+            &crate::paginator::list_commands::SPEC,
+            self.input,
+        )
     }
 }
 /// For a specified resource ID, this API operation returns a list of compliance statuses for different resource types. Currently, you can only specify one resource ID per call. List results depend on the criteria specified in the filter.
@@ -5854,6 +6439,21 @@ impl ListComplianceItems {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListComplianceItems` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ComplianceItems`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListComplianceItemsRequest,
+        types::ListComplianceItemsResult,
+        error::ListComplianceItemsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[95],
+            &crate::paginator::list_compliance_items::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a summary count of compliant and non-compliant resources for a compliance type. For example, this call can return State Manager associations, patches, or custom compliance types according to the filter criteria that you specify.
 ///
@@ -5908,6 +6508,21 @@ impl ListComplianceSummaries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListComplianceSummaries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ComplianceSummaryItems`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListComplianceSummariesRequest,
+        types::ListComplianceSummariesResult,
+        error::ListComplianceSummariesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[96],
+            &crate::paginator::list_compliance_summaries::SPEC,
+            self.input,
+        )
     }
 }
 /// Amazon Web Services Systems Manager Change Manager is no longer open to new customers. Existing customers can continue to use the service as normal. For more information, see [Amazon Web Services Systems Manager Change Manager availability change](https://docs.aws.amazon.com/systems-manager/latest/userguide/change-manager-availability-change.html).
@@ -6029,6 +6644,21 @@ impl ListDocumentVersions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListDocumentVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DocumentVersions`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListDocumentVersionsRequest,
+        types::ListDocumentVersionsResult,
+        error::ListDocumentVersionsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[98],
+            &crate::paginator::list_document_versions::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns all Systems Manager (SSM) documents in the current Amazon Web Services account and Amazon Web Services Region. You can limit the results of this request by using a filter.
 ///
@@ -6091,6 +6721,21 @@ impl ListDocuments {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListDocuments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DocumentIdentifiers`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListDocumentsRequest,
+        types::ListDocumentsResult,
+        error::ListDocumentsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[99],
+            &crate::paginator::list_documents::SPEC,
+            self.input,
+        )
     }
 }
 /// A list of inventory items returned by the request.
@@ -6217,6 +6862,21 @@ impl ListNodes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListNodes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Nodes`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListNodesRequest,
+        types::ListNodesResult,
+        error::ListNodesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[101],
+            &crate::paginator::list_nodes::SPEC,
+            self.input,
+        )
+    }
 }
 /// Generates a summary of managed instance/node metadata based on the filters and aggregators you specify. Results are grouped by the input aggregator you specify.
 ///
@@ -6282,6 +6942,21 @@ impl ListNodesSummary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListNodesSummary` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summary`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListNodesSummaryRequest,
+        types::ListNodesSummaryResult,
+        error::ListNodesSummaryError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[102],
+            &crate::paginator::list_nodes_summary::SPEC,
+            self.input,
+        )
+    }
 }
 /// Returns a list of all OpsItem events in the current Amazon Web Services Region and Amazon Web Services account. You can limit the results to events associated with specific OpsItems by specifying a filter.
 ///
@@ -6336,6 +7011,21 @@ impl ListOpsItemEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListOpsItemEvents` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListOpsItemEventsRequest,
+        types::ListOpsItemEventsResponse,
+        error::ListOpsItemEventsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[103],
+            &crate::paginator::list_ops_item_events::SPEC,
+            self.input,
+        )
     }
 }
 /// Lists all related-item resources associated with a Systems Manager OpsCenter OpsItem. OpsCenter is a tool in Amazon Web Services Systems Manager.
@@ -6400,6 +7090,21 @@ impl ListOpsItemRelatedItems {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListOpsItemRelatedItems` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListOpsItemRelatedItemsRequest,
+        types::ListOpsItemRelatedItemsResponse,
+        error::ListOpsItemRelatedItemsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[104],
+            &crate::paginator::list_ops_item_related_items::SPEC,
+            self.input,
+        )
+    }
 }
 /// Amazon Web Services Systems Manager calls this API operation when displaying all Application Manager OpsMetadata objects or blobs.
 ///
@@ -6454,6 +7159,21 @@ impl ListOpsMetadata {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListOpsMetadata` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `OpsMetadataList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListOpsMetadataRequest,
+        types::ListOpsMetadataResult,
+        error::ListOpsMetadataError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[105],
+            &crate::paginator::list_ops_metadata::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a resource-level summary count. The summary includes information about compliant and non-compliant statuses and detailed compliance-item severity counts, according to the filter criteria you specify.
@@ -6513,6 +7233,21 @@ impl ListResourceComplianceSummaries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListResourceComplianceSummaries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ResourceComplianceSummaryItems`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListResourceComplianceSummariesRequest,
+        types::ListResourceComplianceSummariesResult,
+        error::ListResourceComplianceSummariesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[106],
+            &crate::paginator::list_resource_compliance_summaries::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists your resource data sync configurations. Includes information about the last time a sync attempted to start, the last sync status, and the last time a sync successfully completed.
 ///
@@ -6567,6 +7302,21 @@ impl ListResourceDataSync {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListResourceDataSync` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ResourceDataSyncItems`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListResourceDataSyncRequest,
+        types::ListResourceDataSyncResult,
+        error::ListResourceDataSyncError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[107],
+            &crate::paginator::list_resource_data_sync::SPEC,
+            self.input,
+        )
     }
 }
 /// Returns a list of the tags assigned to the specified resource.

@@ -124,6 +124,21 @@ impl ListAccountRoles {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Pages through `ListAccountRoles` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `roleList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAccountRolesRequest,
+        types::ListAccountRolesResponse,
+        error::ListAccountRolesError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[1],
+            &crate::paginator::list_account_roles::SPEC,
+            self.input,
+        )
+    }
 }
 /// Lists all AWS accounts assigned to the user. These AWS accounts are assigned by the administrator of the account. For more information, see [Assign User Access](https://docs.aws.amazon.com/singlesignon/latest/userguide/useraccess.html#assignusers) in the IAM Identity Center User Guide. This operation returns a paginated response.
 ///
@@ -178,6 +193,21 @@ impl ListAccounts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Pages through `ListAccounts` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `accountList`.
+    pub fn into_paginator(
+        self,
+    ) -> boto_runtime::paginator::Paginator<
+        types::ListAccountsRequest,
+        types::ListAccountsResponse,
+        error::ListAccountsError,
+    > {
+        boto_runtime::paginator::Paginator::new(
+            self.client.inner,
+            &schema::OPERATIONS[2],
+            &crate::paginator::list_accounts::SPEC,
+            self.input,
+        )
     }
 }
 /// Removes the locally stored SSO tokens from the client-side cache and sends an API call to the IAM Identity Center service to invalidate the corresponding server-side IAM Identity Center sign in session.
