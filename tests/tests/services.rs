@@ -488,9 +488,9 @@ async fn glacier_vaults() {
         .send()
         .await
         .unwrap();
+    // accountId defaults to `-` (the credentials' account), as in botocore.
     let vaults = glacier
         .list_vaults()
-        .account_id("-")
         .send()
         .await
         .unwrap()

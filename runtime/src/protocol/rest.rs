@@ -267,6 +267,17 @@ pub fn serialize_http(
     Ok(request)
 }
 
+/// The value Glacier's `accountId` label takes when the caller leaves it out.
+static GLACIER_DEFAULT_ACCOUNT: DefaultAccount = DefaultAccount;
+
+struct DefaultAccount;
+
+impl Ser for DefaultAccount {
+    fn value(&self) -> crate::value::ValueRef<'_> {
+        crate::value::ValueRef::Str("-")
+    }
+}
+
 fn render_path(
     service: &Service,
     owner: &str,
@@ -300,6 +311,11 @@ fn render_path(
         });
         let (member, value) = match found {
             Some((m, Some(v))) => (m, v),
+            // botocore's customization: Glacier's accountId defaults to `-`
+            // (the account of the credentials).
+            Some((m, None)) if service.name == "glacier" && m.name == "accountId" => {
+                (m, &GLACIER_DEFAULT_ACCOUNT as &dyn Ser)
+            }
             Some((m, None)) => {
                 return Err(SerializeError::new(
                     owner,
