@@ -308,6 +308,16 @@ pub fn prepare_request(
     if service.name == "s3" {
         (base, uri) = endpoint::s3_address(&base, &uri, force_path_style);
     }
+    // URL parsing (WHATWG, as reqwest does) removes `.` and `..` segments,
+    // which would send the request to another key: refuse rather than do that.
+    let path = uri.split('?').next().unwrap_or_default();
+    if path.split('/').any(is_dot_segment) {
+        return Err(Error::Build(protocol::SerializeError::new(
+            service.name,
+            operation.name,
+            format!("the request path {path:?} has a `.` or `..` segment, which cannot be sent unchanged"),
+        )));
+    }
     let url = format!("{base}{uri}");
 
     let header = |value: &str| {
@@ -424,6 +434,14 @@ impl Prepared {
     }
 }
 
+/// `.`, `..` and their percent-encoded spellings, which URL parsers resolve.
+fn is_dot_segment(segment: &str) -> bool {
+    matches!(
+        segment.to_ascii_lowercase().as_str(),
+        "." | ".." | "%2e" | ".%2e" | "%2e." | "%2e%2e"
+    )
+}
+
 fn gzip(body: &[u8]) -> std::io::Result<Bytes> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(body)?;
@@ -528,6 +546,29 @@ mod tests {
 
         let unsigned = p.build(&http, None, &endpoint, &S3).unwrap();
         assert!(!unsigned.headers().contains_key("authorization"));
+    }
+
+    #[test]
+    fn dot_segments_are_refused_not_rewritten() {
+        for path in ["/b/a/../k", "/b/./k", "/b/%2E%2e/k", "/b/.."] {
+            let err = prepare_request(
+                &S3,
+                &PUT,
+                request(path, b""),
+                "https://s3.amazonaws.com",
+                true,
+            )
+            .expect_err(path);
+            assert!(err.to_string().contains("segment"), "{err}");
+        }
+        assert!(prepare_request(
+            &S3,
+            &PUT,
+            request("/b/a..b/.k", b""),
+            "https://s3.amazonaws.com",
+            true
+        )
+        .is_ok());
     }
 
     #[test]
