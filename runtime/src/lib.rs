@@ -15,6 +15,7 @@ pub mod error;
 pub mod model;
 pub mod paginator;
 pub mod protocol;
+pub mod resource;
 pub mod retry;
 pub mod schema;
 pub mod session;

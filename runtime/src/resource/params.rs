@@ -1,0 +1,310 @@
+//! Request parameters and response resources, as boto3's `params.py` and
+//! `response.py` compute them, on the JSON view ([`crate::view`]).
+
+use serde_json::{Map, Value as J};
+
+use super::spec::{Param, ResponseResource, Source};
+use super::ResourceError;
+use crate::paginator::expr;
+use crate::schema::{Service, ShapeId, ShapeKind};
+
+/// What a request or a new resource is built from: the parent's identifiers
+/// (by name) and its data view, if loaded.
+#[derive(Debug, Clone, Copy)]
+pub struct Parent<'a> {
+    pub identifiers: &'a [(&'static str, String)],
+    pub data: Option<&'a J>,
+}
+
+impl Parent<'_> {
+    fn identifier(&self, name: &str) -> Option<J> {
+        self.identifiers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| J::String(v.clone()))
+    }
+}
+
+pub(crate) fn search(expression: &'static str, data: &J) -> Result<J, ResourceError> {
+    let compiled = expr::cached(expression).map_err(|e| ResourceError::Spec(e.to_string()))?;
+    compiled
+        .search(data)
+        .map_err(|e| ResourceError::Spec(e.to_string()))
+}
+
+/// The value of a request-side source; `None` for `input` (the caller's).
+fn value(source: &Source, parent: &Parent<'_>) -> Result<Option<J>, ResourceError> {
+    Ok(match *source {
+        Source::Identifier(name) => Some(parent.identifier(name).ok_or_else(|| {
+            ResourceError::Spec(format!("no identifier {name} on the parent"))
+        })?),
+        Source::Data(path) => match parent.data {
+            Some(data) => Some(search(path, data)?),
+            None => return Err(ResourceError::NotLoaded),
+        },
+        Source::String(s) => Some(J::from(s)),
+        Source::Integer(i) => Some(J::from(i)),
+        Source::Boolean(b) => Some(J::from(b)),
+        Source::Input => None,
+        Source::Response(_) | Source::RequestParameter(_) => {
+            return Err(ResourceError::Spec(format!(
+                "{source:?} is not a request parameter source"
+            )))
+        }
+    })
+}
+
+/// The parameters `params` give for `parent`; `index` is the item index that
+/// `[*]` targets use in batch actions.
+pub fn request_params(
+    params: &[Param],
+    parent: &Parent<'_>,
+    index: Option<usize>,
+    into: &mut Map<String, J>,
+) -> Result<(), ResourceError> {
+    for p in params {
+        if let Some(v) = value(&p.source, parent)? {
+            set_target(into, p.target, v, index)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets `target` (`A.B`, `A[0]`, `A[]`, `A[*]`) to `value`, creating what is missing.
+pub fn set_target(
+    root: &mut Map<String, J>,
+    target: &str,
+    value: J,
+    index: Option<usize>,
+) -> Result<(), ResourceError> {
+    let parts: Vec<&str> = target.split('.').collect();
+    let mut current = root;
+    let mut value = Some(value);
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let (name, slot) = match part.find('[') {
+            Some(at) => {
+                let inner = part[at + 1..].strip_suffix(']').ok_or_else(|| {
+                    ResourceError::Spec(format!("bad target {target}"))
+                })?;
+                let slot = match inner {
+                    "" => Slot::Append,
+                    "*" => Slot::At(index.unwrap_or(0)),
+                    n => Slot::At(n.parse().map_err(|_| {
+                        ResourceError::Spec(format!("bad index in target {target}"))
+                    })?),
+                };
+                (&part[..at], Some(slot))
+            }
+            None => (*part, None),
+        };
+        let entry = current.entry(name.to_owned());
+        let next: &mut J = match slot {
+            None => {
+                if last {
+                    *entry.or_insert(J::Null) = value.take().unwrap_or(J::Null);
+                    return Ok(());
+                }
+                let e = entry.or_insert_with(|| J::Object(Map::new()));
+                if !e.is_object() {
+                    *e = J::Object(Map::new());
+                }
+                e
+            }
+            Some(slot) => {
+                let list = entry.or_insert_with(|| J::Array(Vec::new()));
+                if !list.is_array() {
+                    *list = J::Array(Vec::new());
+                }
+                let J::Array(items) = list else {
+                    return Err(ResourceError::Spec(format!("bad target {target}")));
+                };
+                let at = match slot {
+                    Slot::Append => items.len(),
+                    Slot::At(n) => n,
+                };
+                let fill = if last { J::Null } else { J::Object(Map::new()) };
+                while items.len() <= at {
+                    items.push(fill.clone());
+                }
+                if last {
+                    items[at] = value.take().unwrap_or(J::Null);
+                    return Ok(());
+                }
+                if !items[at].is_object() {
+                    items[at] = J::Object(Map::new());
+                }
+                &mut items[at]
+            }
+        };
+        let J::Object(map) = next else {
+            return Err(ResourceError::Spec(format!("bad target {target}")));
+        };
+        current = map;
+    }
+    Ok(())
+}
+
+enum Slot {
+    Append,
+    At(usize),
+}
+
+/// Merges the caller's parameters into the model's, lists appended (boto3's
+/// `merge_dicts(append_lists=True)`): user `Filters` come after the model's.
+pub fn merge(into: &mut Map<String, J>, from: Map<String, J>) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(J::Object(a)), J::Object(b)) => merge(a, b),
+            (Some(J::Array(a)), J::Array(b)) => a.extend(b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Makes identifier strings fit the target member: numbers and booleans
+/// where the schema says so (identifiers are kept as text).
+pub fn coerce(service: &Service, shape: ShapeId, json: &mut J) {
+    let s = service.shape(shape);
+    match (&s.kind, json) {
+        (ShapeKind::Structure(st), J::Object(map)) => {
+            for m in st.members {
+                if let Some(v) = map.get_mut(m.name) {
+                    coerce(service, m.target, v);
+                }
+            }
+        }
+        (ShapeKind::List { member }, J::Array(items)) => {
+            for v in items {
+                coerce(service, member.target, v);
+            }
+        }
+        (
+            ShapeKind::Integer | ShapeKind::Long | ShapeKind::Short | ShapeKind::Byte,
+            j @ J::String(_),
+        ) => {
+            if let Some(n) = j.as_str().and_then(|s| s.parse::<i64>().ok()) {
+                *j = J::from(n);
+            }
+        }
+        (ShapeKind::Boolean, j @ J::String(_)) => match j.as_str() {
+            Some("true") => *j = J::Bool(true),
+            Some("false") => *j = J::Bool(false),
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// A resource made by the engine: identifiers (in the type's order) and data view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    pub resource: usize,
+    pub identifiers: Vec<String>,
+    pub data: Option<J>,
+}
+
+fn text(v: &J) -> Option<String> {
+    match v {
+        J::String(s) => Some(s.clone()),
+        J::Null => None,
+        J::Number(n) => Some(n.to_string()),
+        J::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The resources `spec` describes in `response` (boto3's `ResourceHandler`):
+/// a list when an identifier evaluates to a list, else one (or none when
+/// every identifier is null). `inputs` feed `input` identifiers, in order.
+pub fn build_resources(
+    spec: &ResponseResource,
+    parent: &Parent<'_>,
+    params: &J,
+    response: &J,
+    inputs: &[String],
+) -> Result<Shaped, ResourceError> {
+    let data = match spec.path {
+        Some(p) if p != "$" => search(p, response)?,
+        Some(_) => response.clone(),
+        None => J::Null,
+    };
+    let mut inputs = inputs.iter();
+    let mut values = Vec::with_capacity(spec.identifiers.len());
+    for id in spec.identifiers {
+        let v = match id.source {
+            Source::Response(p) => search(p, response)?,
+            Source::RequestParameter(p) => search(p, params)?,
+            Source::Identifier(name) => parent.identifier(name).unwrap_or(J::Null),
+            Source::Data(p) => match parent.data {
+                Some(d) => search(p, d)?,
+                None => return Err(ResourceError::NotLoaded),
+            },
+            Source::Input => inputs.next().map(|s| J::from(s.as_str())).unwrap_or(J::Null),
+            Source::String(s) => J::from(s),
+            Source::Integer(i) => J::from(i),
+            Source::Boolean(b) => J::from(b),
+        };
+        values.push(v);
+    }
+    let plural = values.iter().find_map(|v| v.as_array().map(Vec::len));
+    if let Some(n) = plural {
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let ids: Option<Vec<String>> = values
+                .iter()
+                .map(|v| match v {
+                    J::Array(items) => items.get(i).and_then(text),
+                    other => text(other),
+                })
+                .collect();
+            let Some(identifiers) = ids else { continue };
+            let item = data.as_array().and_then(|d| d.get(i)).cloned();
+            out.push(Built {
+                resource: spec.resource,
+                identifiers,
+                data: item.filter(|d| !d.is_null()),
+            });
+        }
+        return Ok(Shaped::Many(out));
+    }
+    if values.iter().all(J::is_null) {
+        return Ok(Shaped::None);
+    }
+    let identifiers: Option<Vec<String>> = values.iter().map(text).collect();
+    match identifiers {
+        Some(identifiers) => Ok(Shaped::One(Built {
+            resource: spec.resource,
+            identifiers,
+            data: (!data.is_null()).then_some(data),
+        })),
+        None => Ok(Shaped::None),
+    }
+}
+
+/// One resource, a list, or none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shaped {
+    None,
+    One(Built),
+    Many(Vec<Built>),
+}
+
+impl Shaped {
+    pub fn into_vec(self) -> Vec<Built> {
+        match self {
+            Shaped::None => Vec::new(),
+            Shaped::One(b) => vec![b],
+            Shaped::Many(v) => v,
+        }
+    }
+    pub fn into_one(self) -> Option<Built> {
+        match self {
+            Shaped::One(b) => Some(b),
+            Shaped::Many(v) => v.into_iter().next(),
+            Shaped::None => None,
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Static descriptions of boto3's `resources-1.json`, as the generator emits them.
+
+use crate::schema::ShapeId;
+
+/// Where a request parameter or a new resource's identifier comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Source {
+    /// The parent resource's identifier of this name.
+    Identifier(&'static str),
+    /// A JMESPath expression on the parent's loaded data.
+    Data(&'static str),
+    String(&'static str),
+    Integer(i64),
+    Boolean(bool),
+    /// Given by the caller (a setter on the builder, an argument of a constructor).
+    Input,
+    /// A JMESPath expression on the response.
+    Response(&'static str),
+    /// A JMESPath expression on the request parameters.
+    RequestParameter(&'static str),
+}
+
+/// One parameter: `target` in boto3's forms (`A.B`, `A[0]`, `A[]`, `A[*]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Param {
+    pub target: &'static str,
+    pub source: Source,
+}
+
+/// A request: the operation (index into the service's operations) and the
+/// parameters the model fills.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestSpec {
+    pub operation: usize,
+    pub params: &'static [Param],
+}
+
+/// Resources made from a response (or from a parent, for `has`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResponseResource {
+    /// Index of the resource type in the crate's `RESOURCES` table.
+    pub resource: usize,
+    /// One per identifier of the resource type, in its order (`target` = identifier name).
+    pub identifiers: &'static [Param],
+    /// JMESPath to each resource's data in the response.
+    pub path: Option<&'static str>,
+}
+
+/// An action, a batch action or a collection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActionSpec {
+    /// The model's name (`AttachPolicy`).
+    pub name: &'static str,
+    pub request: RequestSpec,
+    pub resource: Option<ResponseResource>,
+    /// JMESPath on the response for actions not returning resources.
+    pub path: Option<&'static str>,
+}
+
+/// A resource waiter: the client waiter, with parameters filled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WaiterSpec {
+    pub name: &'static str,
+    pub waiter_name: &'static str,
+    pub params: &'static [Param],
+    pub path: Option<&'static str>,
+}
+
+/// A resource's `load`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadSpec {
+    pub request: RequestSpec,
+    /// JMESPath to the data in the response.
+    pub path: &'static str,
+}
+
+/// One resource type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResourceSpec {
+    /// The model's name (`User`), or `ServiceResource`.
+    pub name: &'static str,
+    /// Identifier names, in order.
+    pub identifiers: &'static [&'static str],
+    /// The shape of the resource's data.
+    pub shape: Option<ShapeId>,
+    pub load: Option<LoadSpec>,
+}
+
+/// What a resource type has, by model name and generated Rust name: what the
+/// "every item is generated" test walks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResourceIndex {
+    pub name: &'static str,
+    /// `(model name, Rust method)` per kind.
+    pub actions: &'static [(&'static str, &'static str)],
+    pub batch_actions: &'static [(&'static str, &'static str)],
+    pub has: &'static [(&'static str, &'static str)],
+    pub has_many: &'static [(&'static str, &'static str)],
+    pub waiters: &'static [(&'static str, &'static str)],
+    /// Attributes of the data shape: `(member, accessor)`.
+    pub attributes: &'static [(&'static str, &'static str)],
+}
