@@ -71,6 +71,8 @@ pub struct Ir<'m> {
     pub waiters: Vec<crate::waiters::IrWaiter>,
     /// Filled from `paginators-1.json` after lowering.
     pub paginators: Vec<crate::paginators::IrPaginator>,
+    /// boto3's resources, from `resources-1.json` ([`crate::resources::lower`]).
+    pub resources: Option<crate::resources::IrResources>,
 }
 
 #[derive(Debug)]
@@ -286,6 +288,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         ops,
         waiters: Vec::new(),
         paginators: Vec::new(),
+        resources: None,
     })
 }
 

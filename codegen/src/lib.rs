@@ -11,6 +11,7 @@ pub mod ir;
 pub mod load;
 pub mod naming;
 pub mod paginators;
+pub mod resources;
 pub mod waiters;
 
 use boto_runtime::model::ServiceModel;
@@ -28,6 +29,7 @@ pub fn generate(service: &str, model: &ServiceModel, options: &Options) -> Resul
 pub struct Extras<'a> {
     pub paginators: Option<&'a paginators::PaginatorsModel>,
     pub waiters: Option<&'a waiters::WaitersModel>,
+    pub resources: Option<&'a resources::ResourcesModel>,
 }
 
 /// [`generate`], with the service's other model files.
@@ -42,6 +44,9 @@ pub fn generate_with(
     if let Some(waiters) = extras.waiters {
         ir.waiters = waiters::lower(&ir, waiters)?;
     }
+    if let Some(resources) = extras.resources {
+        ir.resources = Some(resources::lower(&ir, resources)?);
+    }
     emit::crate_files(&ir, options)
 }
 
@@ -51,6 +56,7 @@ pub fn generate_loaded(loaded: &load::LoadedModel, options: &Options) -> Result<
     let extras = Extras {
         paginators: loaded.paginators.as_ref(),
         waiters: loaded.waiters.as_ref(),
+        resources: loaded.resources.as_ref(),
     };
     generate_with(&loaded.service, &loaded.model, extras, options)
 }

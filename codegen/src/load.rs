@@ -19,6 +19,8 @@ pub struct LoadedModel {
     pub waiters: Option<crate::waiters::WaitersModel>,
     /// `paginators-1.json`, when the folder has one.
     pub paginators: Option<crate::paginators::PaginatorsModel>,
+    /// boto3's `resources-1.json`, when the folder has one.
+    pub resources: Option<crate::resources::ResourcesModel>,
 }
 
 /// The service folders of a models directory, sorted.
@@ -103,11 +105,13 @@ pub fn load_service(models: &Path, service: &str) -> Result<LoadedModel> {
     })?;
     let waiters = crate::waiters::load(&dir)?;
     let paginators = crate::paginators::load(&dir)?;
+    let resources = crate::resources::load(&dir)?;
     Ok(LoadedModel {
         service: service.to_owned(),
         api_version_dir: dir,
         model,
         waiters,
         paginators,
+        resources,
     })
 }

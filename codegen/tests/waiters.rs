@@ -24,6 +24,7 @@ fn loaded(waiters: &str, input_member: &str) -> LoadedModel {
         model: ServiceModel::from_json(&text).unwrap(),
         waiters: Some(serde_json::from_str::<WaitersModel>(waiters).unwrap()),
         paginators: None,
+        resources: None,
     }
 }
 

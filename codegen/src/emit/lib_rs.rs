@@ -54,6 +54,13 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
             pub mod paginator;
         }
     });
+    let resource_mod = (options.client && ir.resources.is_some()).then(|| {
+        quote! {
+            #[rustfmt::skip]
+            pub mod resource;
+            pub use resource::Resource;
+        }
+    });
     let client_use = options.client.then(|| {
         quote!(
             pub use client::Client;
@@ -73,6 +80,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
         #client_mods
         #waiters_mod
         #paginator_mod
+        #resource_mod
 
         pub use boto_runtime::{Bytes, DateTime, Document};
         #client_use

@@ -13,6 +13,7 @@ mod errors;
 mod lib_rs;
 mod operation;
 mod paginators;
+mod resources;
 mod schema;
 mod types;
 mod waiters;
@@ -83,6 +84,9 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
         }
         if !ir.paginators.is_empty() {
             rust("paginator.rs", paginators::emit(ir))?;
+        }
+        if let Some(resources) = &ir.resources {
+            rust("resource.rs", resources::emit(ir, resources)?)?;
         }
     }
     Ok(files)

@@ -33,7 +33,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
     });
     quote! {
         //! Fluent builders, one per operation: set input members, then `send`.
-        #![allow(clippy::all, deprecated)]
+        #![allow(clippy::all, deprecated, dead_code)]
 
         use super::{error, schema, types, Client};
 
@@ -92,34 +92,35 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
         " Sends the request: the output, or an error whose service errors are [`error::{}`].",
         op.error_enum
     );
-    // Mode plumbing: all empty for operations no waiter polls.
-    let (generic, mode_field, mode_init, any_mode, wait_mode) = if waited {
-        (
-            quote!(<M = boto_runtime::waiter::Call>),
-            quote!(mode: M,),
-            quote!(mode: boto_runtime::waiter::Call,),
-            quote!(impl<M> #name<M>),
-            super::waiters::wait_mode(ir, op),
-        )
+    // Every builder is generic over its mode: `Call` (the client's), `Wait`
+    // (a `wait_until_*` method, for operations a waiter polls) or a resource
+    // action's `Act`; the setters are shared by all modes.
+    let wait_mode = if waited {
+        super::waiters::wait_mode(ir, op)
     } else {
-        (quote!(), quote!(), quote!(), quote!(impl #name), quote!())
+        quote!()
     };
     let Some(input_id) = op.input else {
         let body = call(quote!(None));
         return quote! {
             #docs
             #[derive(Clone, Debug)]
-            pub struct #name #generic {
-                client: Client,
-                #mode_field
+            pub struct #name<M = boto_runtime::waiter::Call> {
+                pub(crate) client: Client,
+                pub(crate) mode: M,
             }
             impl #name {
                 pub(crate) fn new(client: Client) -> Self {
-                    Self { client, #mode_init }
+                    Self { client, mode: boto_runtime::waiter::Call }
                 }
                 #[doc = #send_doc]
                 pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
                     #body
+                }
+            }
+            impl<M> #name<M> {
+                    pub(crate) fn with_mode(client: Client, mode: M) -> Self {
+                    Self { client, mode }
                 }
             }
             #wait_mode
@@ -177,39 +178,29 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
             #body
         }
     };
-    let impls = if waited {
-        quote! {
-            impl #name {
-                pub(crate) fn new(client: Client) -> Self {
-                    Self { client, input: Default::default(), #mode_init }
-                }
-                #send
-                #paginate
+    let impls = quote! {
+        impl #name {
+            pub(crate) fn new(client: Client) -> Self {
+                Self { client, input: Default::default(), mode: boto_runtime::waiter::Call }
             }
-            #any_mode {
-                #common
-            }
-            #wait_mode
+            #send
+            #paginate
         }
-    } else {
-        quote! {
-            impl #name {
-                pub(crate) fn new(client: Client) -> Self {
-                    Self { client, input: Default::default() }
-                }
-                #common
-                #send
-                #paginate
+        impl<M> #name<M> {
+            pub(crate) fn with_mode(client: Client, mode: M) -> Self {
+                Self { client, input: Default::default(), mode }
             }
+            #common
         }
+        #wait_mode
     };
     quote! {
         #docs
         #[derive(Clone, Debug)]
-        pub struct #name #generic {
-            client: Client,
-            input: #input_ty,
-            #mode_field
+        pub struct #name<M = boto_runtime::waiter::Call> {
+            pub(crate) client: Client,
+            pub(crate) input: #input_ty,
+            pub(crate) mode: M,
         }
         #impls
     }

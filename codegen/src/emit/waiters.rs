@@ -189,5 +189,13 @@ pub fn wait_mode(ir: &Ir<'_>, op: &IrOp<'_>) -> TokenStream {
                 boto_runtime::waiter::wait(&self.client.inner, &self.mode, #input).await
             }
         }
+        /// `.await` on the waiter is [`wait`](Self::wait).
+        impl std::future::IntoFuture for #name<boto_runtime::waiter::Wait> {
+            type Output = Result<Option<#output>, boto_runtime::waiter::WaiterError<#output, error::#err>>;
+            type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.wait())
+            }
+        }
     }
 }

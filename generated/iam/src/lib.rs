@@ -53,5 +53,8 @@ pub use boto_runtime::session::Session;
 pub mod waiters;
 #[rustfmt::skip]
 pub mod paginator;
+#[rustfmt::skip]
+pub mod resource;
+pub use resource::Resource;
 pub use boto_runtime::{Bytes, DateTime, Document};
 pub use client::Client;

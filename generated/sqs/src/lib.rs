@@ -51,5 +51,8 @@ pub use boto_runtime::error::Error;
 pub use boto_runtime::session::Session;
 #[rustfmt::skip]
 pub mod paginator;
+#[rustfmt::skip]
+pub mod resource;
+pub use resource::Resource;
 pub use boto_runtime::{Bytes, DateTime, Document};
 pub use client::Client;

@@ -20,6 +20,7 @@
 //! (and `reload()`) are async and return an error for resource types without
 //! a `load` in the model. A non-load action clears the data, as boto3 does.
 
+pub mod action;
 pub mod collection;
 pub mod params;
 pub mod spec;
@@ -29,6 +30,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value as J};
 
+pub use action::{Act, Many, One, Plain, ResourceCore};
 pub use collection::{BatchError, Collection, CollectionOp};
 pub use params::{Built, Parent, Shaped};
 pub use spec::{
@@ -83,9 +85,27 @@ pub trait TypedResource: Sized {
     fn from_built(client: &Client, built: Built) -> Result<Self, ResourceError>;
 }
 
-impl<R: TypedResource> TypedResource for Vec<R> {
-    fn from_built(client: &Client, built: Built) -> Result<Self, ResourceError> {
-        Ok(vec![R::from_built(client, built)?])
+/// The data of a resource type without a `shape` in the model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoData;
+
+impl Ser for NoData {
+    fn value(&self) -> crate::value::ValueRef<'_> {
+        crate::value::ValueRef::Struct(self)
+    }
+}
+impl crate::value::StructSer for NoData {
+    fn member(&self, _: usize) -> Option<&dyn Ser> {
+        None
+    }
+}
+impl De for NoData {
+    fn init(&mut self) {}
+    fn member(&mut self, index: usize) -> Result<&mut dyn De, crate::value::DeError> {
+        Err(crate::value::DeError::NoMember(index))
+    }
+    fn expecting(&self) -> &'static str {
+        "no data"
     }
 }
 
@@ -248,6 +268,18 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
     pub fn identifiers(&self) -> &[(&'static str, String)] {
         &self.identifiers
     }
+    /// The value of the identifier the model names `name`.
+    pub fn identifier_named(&self, name: &str) -> &str {
+        self.identifiers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+    /// Whether data is loaded (or carried from a response).
+    pub fn is_loaded(&self) -> bool {
+        self.view.is_some()
+    }
     pub fn data(&self) -> Option<&D> {
         self.data.as_ref()
     }
@@ -307,6 +339,30 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
     /// `inputs`) and references (identifiers from data).
     pub fn has(&self, spec: &ResponseResource, inputs: &[String]) -> Result<Shaped, ResourceError> {
         params::build_resources(spec, &self.parent(), &J::Null, &J::Null, inputs)
+    }
+
+    /// A reference (`has` from data) to one resource: `None` when the data
+    /// holds no identifiers for it; an error when no data is loaded.
+    pub fn reference_one<R: TypedResource>(
+        &self,
+        spec: &ResponseResource,
+    ) -> Result<Option<R>, ResourceError> {
+        self.has(spec, &[])?
+            .into_one()
+            .map(|b| R::from_built(&self.client, b))
+            .transpose()
+    }
+
+    /// A reference to a list of resources.
+    pub fn reference_many<R: TypedResource>(
+        &self,
+        spec: &ResponseResource,
+    ) -> Result<Vec<R>, ResourceError> {
+        self.has(spec, &[])?
+            .into_vec()
+            .into_iter()
+            .map(|b| R::from_built(&self.client, b))
+            .collect()
     }
 
     /// The resources an action's response describes.
