@@ -147,7 +147,15 @@ impl IrResources {
 }
 
 /// Names the Rust API adds to every resource, besides boto3's `meta`/`load`.
-const RESERVED: &[&str] = &["meta", "load", "reload", "data", "new", "from_client", "clone"];
+const RESERVED: &[&str] = &[
+    "meta",
+    "load",
+    "reload",
+    "data",
+    "new",
+    "from_client",
+    "clone",
+];
 
 fn err(ir: &Ir<'_>, what: String) -> CodegenError {
     CodegenError::Model {
@@ -162,10 +170,14 @@ fn err(ir: &Ir<'_>, what: String) -> CodegenError {
 
 /// Checks and names the resources of `model` against the service.
 pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
-    let mut all: Vec<(String, ResourceDef)> = vec![("ServiceResource".into(), model.service.clone())];
+    let mut all: Vec<(String, ResourceDef)> =
+        vec![("ServiceResource".into(), model.service.clone())];
     for (name, def) in &model.resources {
         if name == "Resource" || name == "ServiceResource" {
-            return Err(err(ir, format!("resource named {name} clashes with the service resource")));
+            return Err(err(
+                ir,
+                format!("resource named {name} clashes with the service resource"),
+            ));
         }
         all.push((name.clone(), def.clone()));
     }
@@ -232,16 +244,28 @@ pub fn op_index(ir: &Ir<'_>, resource: &str, op: &str) -> Result<usize> {
         .ok_or_else(|| err(ir, format!("resource {resource}: no operation {op}")))
 }
 
-fn lower_one(ir: &Ir<'_>, types: &BTreeSet<String>, name: String, def: ResourceDef) -> Result<IrResource> {
+fn lower_one(
+    ir: &Ir<'_>,
+    types: &BTreeSet<String>,
+    name: String,
+    def: ResourceDef,
+) -> Result<IrResource> {
     let mut taken: BTreeSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
     let mut renames = Vec::new();
     let mut claim = |model: &str, category: &str, snake: bool| -> Result<String> {
-        let base = if snake { naming::snake(model) } else { model.to_owned() };
+        let base = if snake {
+            naming::snake(model)
+        } else {
+            model.to_owned()
+        };
         let mut n = base.clone();
         if taken.contains(&n) {
             n = format!("{base}_{category}");
             if taken.contains(&n) {
-                return Err(err(ir, format!("resource {name}: cannot rename {category} {model}")));
+                return Err(err(
+                    ir,
+                    format!("resource {name}: cannot rename {category} {model}"),
+                ));
             }
             renames.push((category.to_owned(), model.to_owned(), n.clone()));
         }
@@ -257,7 +281,13 @@ fn lower_one(ir: &Ir<'_>, types: &BTreeSet<String>, name: String, def: ResourceD
         op_index(ir, &name, &r.operation)?;
         for p in &r.params {
             source(&p.source).ok_or_else(|| {
-                err(ir, format!("resource {name}: request parameter {} has unknown source {}", p.target, p.source))
+                err(
+                    ir,
+                    format!(
+                        "resource {name}: request parameter {} has unknown source {}",
+                        p.target, p.source
+                    ),
+                )
             })?;
         }
         Ok::<(), CodegenError>(())
@@ -266,7 +296,10 @@ fn lower_one(ir: &Ir<'_>, types: &BTreeSet<String>, name: String, def: ResourceD
         if types.contains(&r.type_) {
             Ok(())
         } else {
-            Err(err(ir, format!("resource {name}: unknown resource type {}", r.type_)))
+            Err(err(
+                ir,
+                format!("resource {name}: unknown resource type {}", r.type_),
+            ))
         }
     };
     if let Some(l) = &def.load {
@@ -301,9 +334,16 @@ fn lower_one(ir: &Ir<'_>, types: &BTreeSet<String>, name: String, def: ResourceD
     let mut waiters = Vec::new();
     for (n, w) in &def.waiters {
         if !ir.waiters.iter().any(|x| x.name == w.waiter_name) {
-            return Err(err(ir, format!("resource {name}: no waiter {}", w.waiter_name)));
+            return Err(err(
+                ir,
+                format!("resource {name}: no waiter {}", w.waiter_name),
+            ));
         }
-        waiters.push((n.clone(), claim(&format!("WaitUntil{n}"), "waiter", true)?, w.clone()));
+        waiters.push((
+            n.clone(),
+            claim(&format!("WaitUntil{n}"), "waiter", true)?,
+            w.clone(),
+        ));
     }
     // Batch actions live on collections, not on the resource: their own names.
     let mut batch_actions = Vec::new();
@@ -312,7 +352,10 @@ fn lower_one(ir: &Ir<'_>, types: &BTreeSet<String>, name: String, def: ResourceD
         check_req(&a.request)?;
         let m = naming::snake(n);
         if !batch_taken.insert(m.clone()) {
-            return Err(err(ir, format!("resource {name}: batch action {n} named twice")));
+            return Err(err(
+                ir,
+                format!("resource {name}: batch action {n} named twice"),
+            ));
         }
         batch_actions.push((n.clone(), m, a.clone()));
     }

@@ -131,16 +131,36 @@ fn index_entry(ir: &Ir<'_>, r: &IrResource) -> TokenStream {
         let items = items.into_iter().map(|(a, b)| quote!((#a, #b)));
         quote!(&[#(#items),*])
     };
-    let actions = pairs(r.actions.iter().map(|(n, m, _)| (n.as_str(), m.as_str())).collect());
+    let actions = pairs(
+        r.actions
+            .iter()
+            .map(|(n, m, _)| (n.as_str(), m.as_str()))
+            .collect(),
+    );
     let batch = pairs(
         r.batch_actions
             .iter()
             .map(|(n, m, _)| (n.as_str(), m.as_str()))
             .collect(),
     );
-    let has = pairs(r.has.iter().map(|(n, m, _)| (n.as_str(), m.as_str())).collect());
-    let many = pairs(r.has_many.iter().map(|(n, m, _)| (n.as_str(), m.as_str())).collect());
-    let waiters = pairs(r.waiters.iter().map(|(n, m, _)| (n.as_str(), m.as_str())).collect());
+    let has = pairs(
+        r.has
+            .iter()
+            .map(|(n, m, _)| (n.as_str(), m.as_str()))
+            .collect(),
+    );
+    let many = pairs(
+        r.has_many
+            .iter()
+            .map(|(n, m, _)| (n.as_str(), m.as_str()))
+            .collect(),
+    );
+    let waiters = pairs(
+        r.waiters
+            .iter()
+            .map(|(n, m, _)| (n.as_str(), m.as_str()))
+            .collect(),
+    );
     let attributes = pairs(
         r.attributes
             .iter()
@@ -184,7 +204,10 @@ impl Emitter<'_, '_> {
         let missing = |what: &str| {
             err(
                 self.ir,
-                format!("resource {resource}: {} source {} has no {what}", p.target, p.source),
+                format!(
+                    "resource {resource}: {} source {} has no {what}",
+                    p.target, p.source
+                ),
             )
         };
         let text = |v: Option<&String>, what: &str| -> Result<String> {
@@ -294,7 +317,9 @@ impl Emitter<'_, '_> {
         }
         let path = opt_str(r.path.as_deref());
         let index = index_lit(index);
-        Ok(quote!(rt::ResponseResource { resource: #index, identifiers: &[#(#ids),*], path: #path }))
+        Ok(
+            quote!(rt::ResponseResource { resource: #index, identifiers: &[#(#ids),*], path: #path }),
+        )
     }
 
     fn action_spec(&self, resource: &str, name: &str, a: &ActionDef) -> Result<TokenStream> {
@@ -402,35 +427,37 @@ impl Emitter<'_, '_> {
         let i = index_lit(index);
         let model = r.name.as_str();
         let is_service = index == 0;
-        let doc = if is_service {
-            format!(
-                "The service resource (boto3's `{}` resource): sub-resources, collections and \
+        let doc =
+            if is_service {
+                format!(
+                    "The service resource (boto3's `{}` resource): sub-resources, collections and \
                  service-level actions.",
-                ir.service
-            )
-        } else {
-            let ids: Vec<String> = r.identifiers.iter().map(|i| format!("`{i}`")).collect();
-            let mut d = format!(
+                    ir.service
+                )
+            } else {
+                let ids: Vec<String> = r.identifiers.iter().map(|i| format!("`{i}`")).collect();
+                let mut d =
+                    format!(
                 "The `{model}` resource. Identifiers: {}. Equal to another `{}` with the same \
                  identifiers.",
                 if ids.is_empty() { "none".to_owned() } else { ids.join(", ") },
                 r.type_name
             );
-            match (&r.def.load, &r.def.shape) {
-                (Some(l), Some(_)) => d.push_str(&format!(
-                    "\n\nData: [`types::{}`], loaded by `load()` (`{}`), or carried from the \
+                match (&r.def.load, &r.def.shape) {
+                    (Some(l), Some(_)) => d.push_str(&format!(
+                        "\n\nData: [`types::{}`], loaded by `load()` (`{}`), or carried from the \
                      response that made the resource.",
-                    ir.shape(r.shape.unwrap_or_default()).type_name,
-                    l.request.operation
-                )),
-                (None, Some(_)) => d.push_str(
-                    "\n\nData: only carried from the response that made the resource (the \
+                        ir.shape(r.shape.unwrap_or_default()).type_name,
+                        l.request.operation
+                    )),
+                    (None, Some(_)) => d.push_str(
+                        "\n\nData: only carried from the response that made the resource (the \
                      model has no `load`).",
-                ),
-                _ => {}
-            }
-            d
-        };
+                    ),
+                    _ => {}
+                }
+                d
+            };
         let docs = doc_attrs(&doc);
         let mut methods = Vec::new();
         // Identifiers.
@@ -501,17 +528,33 @@ impl Emitter<'_, '_> {
                 ir.ops[op].method,
                 match &ret {
                     Returns::Plain => "Returns the operation's output.".to_owned(),
-                    Returns::One(t) => format!("Returns a [`{}`].", self.res.resources[*t].type_name),
-                    Returns::Many(t) =>
-                        format!("Returns a list of [`{}`].", self.res.resources[*t].type_name),
+                    Returns::One(t) =>
+                        format!("Returns a [`{}`].", self.res.resources[*t].type_name),
+                    Returns::Many(t) => format!(
+                        "Returns a list of [`{}`].",
+                        self.res.resources[*t].type_name
+                    ),
                 }
             );
-            methods.push(quote! {
-                #[doc = #doc]
-                pub fn #m(&mut self) -> operation::#b<rt::Act<'_, #kind>> {
-                    static SPEC: rt::ActionSpec = #spec;
-                    let client = self.client();
-                    operation::#b::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+            // Only a resource with a `load` has data an action clears; the
+            // others act on a copy and take `&self`.
+            methods.push(if r.def.load.is_some() {
+                quote! {
+                    #[doc = #doc]
+                    pub fn #m(&mut self) -> operation::#b<rt::Act<'_, #kind>> {
+                        static SPEC: rt::ActionSpec = #spec;
+                        let client = self.client();
+                        operation::#b::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+                    }
+                }
+            } else {
+                quote! {
+                    #[doc = #doc]
+                    pub fn #m(&self) -> operation::#b<rt::Act<'static, #kind>> {
+                        static SPEC: rt::ActionSpec = #spec;
+                        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+                        operation::#b::with_mode(self.client(), act)
+                    }
                 }
             });
         }
@@ -525,7 +568,12 @@ impl Emitter<'_, '_> {
             let op = self.op(model, &a.request.operation)?;
             let item = match &a.resource {
                 Some(res) => self.type_index(&res.type_)?,
-                None => return Err(err(ir, format!("resource {model}: collection {n} has no resource"))),
+                None => {
+                    return Err(err(
+                        ir,
+                        format!("resource {model}: collection {n} has no resource"),
+                    ))
+                }
             };
             self.listings.insert(op);
             let ty = self.collection_ty(item, op);
@@ -666,7 +714,13 @@ impl Emitter<'_, '_> {
         })
     }
 
-    fn has_method(&self, model: &str, n: &str, m: &str, h: &ResponseResourceDef) -> Result<TokenStream> {
+    fn has_method(
+        &self,
+        model: &str,
+        n: &str,
+        m: &str,
+        h: &ResponseResourceDef,
+    ) -> Result<TokenStream> {
         let t = self.type_index(&h.type_)?;
         let ty = self.ty(t);
         let m = ident(m);
@@ -710,7 +764,11 @@ impl Emitter<'_, '_> {
                     quote!(self.inner.identifier_named(#name).to_owned())
                 }
                 Some(("string", p)) => {
-                    let v = p.value.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
+                    let v = p
+                        .value
+                        .as_ref()
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
                     quote!(#v.to_owned())
                 }
                 Some((other, _)) => {
@@ -728,7 +786,10 @@ impl Emitter<'_, '_> {
                 None => {
                     return Err(err(
                         self.ir,
-                        format!("resource {model}: {n} gives no identifier {} of {}", id.name, h.type_),
+                        format!(
+                            "resource {model}: {n} gives no identifier {} of {}",
+                            id.name, h.type_
+                        ),
                     ))
                 }
             });
@@ -736,10 +797,16 @@ impl Emitter<'_, '_> {
         if given != inputs {
             return Err(err(
                 self.ir,
-                format!("resource {model}: {n} has more inputs than {} has identifiers", h.type_),
+                format!(
+                    "resource {model}: {n} has more inputs than {} has identifiers",
+                    h.type_
+                ),
             ));
         }
-        let doc = format!("The `{n}` sub-resource ([`{}`]), with no data.", target.type_name);
+        let doc = format!(
+            "The `{n}` sub-resource ([`{}`]), with no data.",
+            target.type_name
+        );
         Ok(quote! {
             #[doc = #doc]
             pub fn #m(&self, #(#args),*) -> #ty {

@@ -243,8 +243,8 @@ impl Resource {
     }
     ///The `CreateStack` action: [`Client::create_stack`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Stack`].
     pub fn create_stack(
-        &mut self,
-    ) -> operation::CreateStack<rt::Act<'_, rt::One<Stack>>> {
+        &self,
+    ) -> operation::CreateStack<rt::Act<'static, rt::One<Stack>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateStack",
             request: rt::RequestSpec {
@@ -263,8 +263,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateStack::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateStack::with_mode(self.client(), act)
     }
     ///The `Event` sub-resource ([`Event`]), with no data.
     pub fn event(&self, id: impl Into<String>) -> Event {

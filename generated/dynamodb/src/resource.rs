@@ -153,7 +153,9 @@ impl Resource {
         self.inner.load().await
     }
     ///The `BatchGetItem` action: [`Client::batch_get_item`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn batch_get_item(&mut self) -> operation::BatchGetItem<rt::Act<'_, rt::Plain>> {
+    pub fn batch_get_item(
+        &self,
+    ) -> operation::BatchGetItem<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "BatchGetItem",
             request: rt::RequestSpec {
@@ -163,13 +165,13 @@ impl Resource {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::BatchGetItem::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::BatchGetItem::with_mode(self.client(), act)
     }
     ///The `BatchWriteItem` action: [`Client::batch_write_item`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn batch_write_item(
-        &mut self,
-    ) -> operation::BatchWriteItem<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::BatchWriteItem<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "BatchWriteItem",
             request: rt::RequestSpec {
@@ -179,16 +181,13 @@ impl Resource {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::BatchWriteItem::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::BatchWriteItem::with_mode(self.client(), act)
     }
     ///The `CreateTable` action: [`Client::create_table`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Table`].
     pub fn create_table(
-        &mut self,
-    ) -> operation::CreateTable<rt::Act<'_, rt::One<Table>>> {
+        &self,
+    ) -> operation::CreateTable<rt::Act<'static, rt::One<Table>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateTable",
             request: rt::RequestSpec {
@@ -207,8 +206,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateTable::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateTable::with_mode(self.client(), act)
     }
     ///The `Table` sub-resource ([`Table`]), with no data.
     pub fn table(&self, name: impl Into<String>) -> Table {

@@ -1202,8 +1202,8 @@ impl Resource {
     }
     ///The `CreateDhcpOptions` action: [`Client::create_dhcp_options`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`DhcpOptions`].
     pub fn create_dhcp_options(
-        &mut self,
-    ) -> operation::CreateDhcpOptions<rt::Act<'_, rt::One<DhcpOptions>>> {
+        &self,
+    ) -> operation::CreateDhcpOptions<rt::Act<'static, rt::One<DhcpOptions>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateDhcpOptions",
             request: rt::RequestSpec {
@@ -1222,16 +1222,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateDhcpOptions::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateDhcpOptions::with_mode(self.client(), act)
     }
     ///The `CreateInstances` action: [`Client::run_instances`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a list of [`Instance`].
     pub fn create_instances(
-        &mut self,
-    ) -> operation::RunInstances<rt::Act<'_, rt::Many<Instance>>> {
+        &self,
+    ) -> operation::RunInstances<rt::Act<'static, rt::Many<Instance>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateInstances",
             request: rt::RequestSpec {
@@ -1250,13 +1247,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::RunInstances::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::RunInstances::with_mode(self.client(), act)
     }
     ///The `CreateInternetGateway` action: [`Client::create_internet_gateway`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`InternetGateway`].
     pub fn create_internet_gateway(
-        &mut self,
-    ) -> operation::CreateInternetGateway<rt::Act<'_, rt::One<InternetGateway>>> {
+        &self,
+    ) -> operation::CreateInternetGateway<rt::Act<'static, rt::One<InternetGateway>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateInternetGateway",
             request: rt::RequestSpec {
@@ -1275,16 +1272,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateInternetGateway::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateInternetGateway::with_mode(self.client(), act)
     }
     ///The `CreateKeyPair` action: [`Client::create_key_pair`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`KeyPair`].
     pub fn create_key_pair(
-        &mut self,
-    ) -> operation::CreateKeyPair<rt::Act<'_, rt::One<KeyPair>>> {
+        &self,
+    ) -> operation::CreateKeyPair<rt::Act<'static, rt::One<KeyPair>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateKeyPair",
             request: rt::RequestSpec {
@@ -1303,13 +1297,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateKeyPair::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateKeyPair::with_mode(self.client(), act)
     }
     ///The `CreateNetworkAcl` action: [`Client::create_network_acl`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`NetworkAcl`].
     pub fn create_network_acl(
-        &mut self,
-    ) -> operation::CreateNetworkAcl<rt::Act<'_, rt::One<NetworkAcl>>> {
+        &self,
+    ) -> operation::CreateNetworkAcl<rt::Act<'static, rt::One<NetworkAcl>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateNetworkAcl",
             request: rt::RequestSpec {
@@ -1328,16 +1322,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateNetworkAcl::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateNetworkAcl::with_mode(self.client(), act)
     }
     ///The `CreateNetworkInterface` action: [`Client::create_network_interface`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`NetworkInterface`].
     pub fn create_network_interface(
-        &mut self,
-    ) -> operation::CreateNetworkInterface<rt::Act<'_, rt::One<NetworkInterface>>> {
+        &self,
+    ) -> operation::CreateNetworkInterface<rt::Act<'static, rt::One<NetworkInterface>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateNetworkInterface",
             request: rt::RequestSpec {
@@ -1358,16 +1349,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateNetworkInterface::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateNetworkInterface::with_mode(self.client(), act)
     }
     ///The `CreatePlacementGroup` action: [`Client::create_placement_group`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`PlacementGroup`].
     pub fn create_placement_group(
-        &mut self,
-    ) -> operation::CreatePlacementGroup<rt::Act<'_, rt::One<PlacementGroup>>> {
+        &self,
+    ) -> operation::CreatePlacementGroup<rt::Act<'static, rt::One<PlacementGroup>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreatePlacementGroup",
             request: rt::RequestSpec {
@@ -1386,16 +1374,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreatePlacementGroup::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreatePlacementGroup::with_mode(self.client(), act)
     }
     ///The `CreateRouteTable` action: [`Client::create_route_table`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`RouteTable`].
     pub fn create_route_table(
-        &mut self,
-    ) -> operation::CreateRouteTable<rt::Act<'_, rt::One<RouteTable>>> {
+        &self,
+    ) -> operation::CreateRouteTable<rt::Act<'static, rt::One<RouteTable>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateRouteTable",
             request: rt::RequestSpec {
@@ -1414,16 +1399,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateRouteTable::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateRouteTable::with_mode(self.client(), act)
     }
     ///The `CreateSecurityGroup` action: [`Client::create_security_group`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`SecurityGroup`].
     pub fn create_security_group(
-        &mut self,
-    ) -> operation::CreateSecurityGroup<rt::Act<'_, rt::One<SecurityGroup>>> {
+        &self,
+    ) -> operation::CreateSecurityGroup<rt::Act<'static, rt::One<SecurityGroup>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateSecurityGroup",
             request: rt::RequestSpec {
@@ -1442,16 +1424,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateSecurityGroup::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateSecurityGroup::with_mode(self.client(), act)
     }
     ///The `CreateSnapshot` action: [`Client::create_snapshot`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Snapshot`].
     pub fn create_snapshot(
-        &mut self,
-    ) -> operation::CreateSnapshot<rt::Act<'_, rt::One<Snapshot>>> {
+        &self,
+    ) -> operation::CreateSnapshot<rt::Act<'static, rt::One<Snapshot>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateSnapshot",
             request: rt::RequestSpec {
@@ -1470,16 +1449,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateSnapshot::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateSnapshot::with_mode(self.client(), act)
     }
     ///The `CreateSubnet` action: [`Client::create_subnet`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Subnet`].
     pub fn create_subnet(
-        &mut self,
-    ) -> operation::CreateSubnet<rt::Act<'_, rt::One<Subnet>>> {
+        &self,
+    ) -> operation::CreateSubnet<rt::Act<'static, rt::One<Subnet>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateSubnet",
             request: rt::RequestSpec {
@@ -1498,11 +1474,11 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateSubnet::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateSubnet::with_mode(self.client(), act)
     }
     ///The `CreateTags` action: [`Client::create_tags`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn create_tags(&mut self) -> operation::CreateTags<rt::Act<'_, rt::Plain>> {
+    pub fn create_tags(&self) -> operation::CreateTags<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateTags",
             request: rt::RequestSpec {
@@ -1512,13 +1488,13 @@ impl Resource {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::CreateTags::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateTags::with_mode(self.client(), act)
     }
     ///The `CreateVolume` action: [`Client::create_volume`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Volume`].
     pub fn create_volume(
-        &mut self,
-    ) -> operation::CreateVolume<rt::Act<'_, rt::One<Volume>>> {
+        &self,
+    ) -> operation::CreateVolume<rt::Act<'static, rt::One<Volume>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateVolume",
             request: rt::RequestSpec {
@@ -1537,11 +1513,11 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateVolume::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateVolume::with_mode(self.client(), act)
     }
     ///The `CreateVpc` action: [`Client::create_vpc`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Vpc`].
-    pub fn create_vpc(&mut self) -> operation::CreateVpc<rt::Act<'_, rt::One<Vpc>>> {
+    pub fn create_vpc(&self) -> operation::CreateVpc<rt::Act<'static, rt::One<Vpc>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateVpc",
             request: rt::RequestSpec {
@@ -1560,14 +1536,14 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateVpc::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateVpc::with_mode(self.client(), act)
     }
     ///The `CreateVpcPeeringConnection` action: [`Client::create_vpc_peering_connection`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`VpcPeeringConnection`].
     pub fn create_vpc_peering_connection(
-        &mut self,
+        &self,
     ) -> operation::CreateVpcPeeringConnection<
-        rt::Act<'_, rt::One<VpcPeeringConnection>>,
+        rt::Act<'static, rt::One<VpcPeeringConnection>>,
     > {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateVpcPeeringConnection",
@@ -1589,16 +1565,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateVpcPeeringConnection::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateVpcPeeringConnection::with_mode(self.client(), act)
     }
     ///The `DisassociateRouteTable` action: [`Client::disassociate_route_table`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn disassociate_route_table(
-        &mut self,
-    ) -> operation::DisassociateRouteTable<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::DisassociateRouteTable<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "DisassociateRouteTable",
             request: rt::RequestSpec {
@@ -1608,16 +1581,13 @@ impl Resource {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DisassociateRouteTable::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DisassociateRouteTable::with_mode(self.client(), act)
     }
     ///The `ImportKeyPair` action: [`Client::import_key_pair`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`KeyPairInfo`].
     pub fn import_key_pair(
-        &mut self,
-    ) -> operation::ImportKeyPair<rt::Act<'_, rt::One<KeyPairInfo>>> {
+        &self,
+    ) -> operation::ImportKeyPair<rt::Act<'static, rt::One<KeyPairInfo>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "ImportKeyPair",
             request: rt::RequestSpec {
@@ -1636,13 +1606,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::ImportKeyPair::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::ImportKeyPair::with_mode(self.client(), act)
     }
     ///The `RegisterImage` action: [`Client::register_image`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Image`].
     pub fn register_image(
-        &mut self,
-    ) -> operation::RegisterImage<rt::Act<'_, rt::One<Image>>> {
+        &self,
+    ) -> operation::RegisterImage<rt::Act<'static, rt::One<Image>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "RegisterImage",
             request: rt::RequestSpec {
@@ -1661,8 +1631,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::RegisterImage::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::RegisterImage::with_mode(self.client(), act)
     }
     ///The `ClassicAddress` sub-resource ([`ClassicAddress`]), with no data.
     pub fn classic_address(&self, public_ip: impl Into<String>) -> ClassicAddress {
@@ -4444,7 +4414,7 @@ impl KeyPair {
         self.inner.data().and_then(|d| d.key_material.as_deref())
     }
     ///The `Delete` action: [`Client::delete_key_pair`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteKeyPair<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteKeyPair<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -4459,8 +4429,8 @@ impl KeyPair {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteKeyPair::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteKeyPair::with_mode(self.client(), act)
     }
 }
 /// The `KeyPairInfo` resource. Identifiers: `name`. Equal to another `KeyPairInfo` with the same identifiers.
@@ -5666,7 +5636,7 @@ impl Route {
         self.inner.data().and_then(|d| d.ip_address.as_deref())
     }
     ///The `Delete` action: [`Client::delete_route`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteRoute<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteRoute<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -5685,11 +5655,11 @@ impl Route {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteRoute::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteRoute::with_mode(self.client(), act)
     }
     ///The `Replace` action: [`Client::replace_route`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn replace(&mut self) -> operation::ReplaceRoute<rt::Act<'_, rt::Plain>> {
+    pub fn replace(&self) -> operation::ReplaceRoute<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Replace",
             request: rt::RequestSpec {
@@ -5708,8 +5678,8 @@ impl Route {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::ReplaceRoute::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::ReplaceRoute::with_mode(self.client(), act)
     }
     ///The `RouteTable` sub-resource ([`RouteTable`]), with no data.
     pub fn route_table(&self) -> RouteTable {
@@ -6055,8 +6025,8 @@ impl RouteTableAssociation {
     }
     ///The `Delete` action: [`Client::disassociate_route_table`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn delete(
-        &mut self,
-    ) -> operation::DisassociateRouteTable<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::DisassociateRouteTable<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -6071,17 +6041,14 @@ impl RouteTableAssociation {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DisassociateRouteTable::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DisassociateRouteTable::with_mode(self.client(), act)
     }
     ///The `ReplaceSubnet` action: [`Client::replace_route_table_association`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`RouteTableAssociation`].
     pub fn replace_subnet(
-        &mut self,
+        &self,
     ) -> operation::ReplaceRouteTableAssociation<
-        rt::Act<'_, rt::One<RouteTableAssociation>>,
+        rt::Act<'static, rt::One<RouteTableAssociation>>,
     > {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "ReplaceSubnet",
@@ -6106,11 +6073,8 @@ impl RouteTableAssociation {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::ReplaceRouteTableAssociation::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::ReplaceRouteTableAssociation::with_mode(self.client(), act)
     }
     ///The `RouteTable` reference, from this resource's data: an error when no data is loaded.
     pub fn route_table(&self) -> Result<Option<RouteTable>, rt::ResourceError> {

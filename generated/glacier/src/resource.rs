@@ -289,8 +289,8 @@ impl Resource {
     }
     ///The `CreateVault` action: [`Client::create_vault`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Vault`].
     pub fn create_vault(
-        &mut self,
-    ) -> operation::CreateVault<rt::Act<'_, rt::One<Vault>>> {
+        &self,
+    ) -> operation::CreateVault<rt::Act<'static, rt::One<Vault>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateVault",
             request: rt::RequestSpec {
@@ -318,8 +318,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateVault::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateVault::with_mode(self.client(), act)
     }
     ///The `Account` sub-resource ([`Account`]), with no data.
     pub fn account(&self, id: impl Into<String>) -> Account {
@@ -470,8 +470,8 @@ impl Account {
     }
     ///The `CreateVault` action: [`Client::create_vault`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Vault`].
     pub fn create_vault(
-        &mut self,
-    ) -> operation::CreateVault<rt::Act<'_, rt::One<Vault>>> {
+        &self,
+    ) -> operation::CreateVault<rt::Act<'static, rt::One<Vault>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateVault",
             request: rt::RequestSpec {
@@ -499,8 +499,8 @@ impl Account {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateVault::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateVault::with_mode(self.client(), act)
     }
     ///The `Vault` sub-resource ([`Vault`]), with no data.
     pub fn vault(&self, name: impl Into<String>) -> Vault {
@@ -606,7 +606,7 @@ impl Archive {
         self.inner.identifier(2)
     }
     ///The `Delete` action: [`Client::delete_archive`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteArchive<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteArchive<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -629,13 +629,13 @@ impl Archive {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteArchive::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteArchive::with_mode(self.client(), act)
     }
     ///The `InitiateArchiveRetrieval` action: [`Client::initiate_job`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Job`].
     pub fn initiate_archive_retrieval(
-        &mut self,
-    ) -> operation::InitiateJob<rt::Act<'_, rt::One<Job>>> {
+        &self,
+    ) -> operation::InitiateJob<rt::Act<'static, rt::One<Job>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "InitiateArchiveRetrieval",
             request: rt::RequestSpec {
@@ -679,8 +679,8 @@ impl Archive {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::InitiateJob::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::InitiateJob::with_mode(self.client(), act)
     }
     ///The `Vault` sub-resource ([`Vault`]), with no data.
     pub fn vault(&self) -> Vault {
@@ -960,7 +960,7 @@ impl MultipartUpload {
         self.inner.data().and_then(|d| d.creation_date.as_deref())
     }
     ///The `Abort` action: [`Client::abort_multipart_upload`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn abort(&mut self) -> operation::AbortMultipartUpload<rt::Act<'_, rt::Plain>> {
+    pub fn abort(&self) -> operation::AbortMultipartUpload<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Abort",
             request: rt::RequestSpec {
@@ -983,16 +983,13 @@ impl MultipartUpload {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::AbortMultipartUpload::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::AbortMultipartUpload::with_mode(self.client(), act)
     }
     ///The `Complete` action: [`Client::complete_multipart_upload`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn complete(
-        &mut self,
-    ) -> operation::CompleteMultipartUpload<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::CompleteMultipartUpload<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Complete",
             request: rt::RequestSpec {
@@ -1015,14 +1012,11 @@ impl MultipartUpload {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::CompleteMultipartUpload::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CompleteMultipartUpload::with_mode(self.client(), act)
     }
     ///The `Parts` action: [`Client::list_parts`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn parts(&mut self) -> operation::ListParts<rt::Act<'_, rt::Plain>> {
+    pub fn parts(&self) -> operation::ListParts<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Parts",
             request: rt::RequestSpec {
@@ -1045,13 +1039,13 @@ impl MultipartUpload {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::ListParts::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::ListParts::with_mode(self.client(), act)
     }
     ///The `UploadPart` action: [`Client::upload_multipart_part`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn upload_part(
-        &mut self,
-    ) -> operation::UploadMultipartPart<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::UploadMultipartPart<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "UploadPart",
             request: rt::RequestSpec {
@@ -1074,11 +1068,8 @@ impl MultipartUpload {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UploadMultipartPart::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UploadMultipartPart::with_mode(self.client(), act)
     }
     ///The `Vault` sub-resource ([`Vault`]), with no data.
     pub fn vault(&self) -> Vault {

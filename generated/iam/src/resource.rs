@@ -814,8 +814,8 @@ impl Resource {
     }
     ///The `ChangePassword` action: [`Client::change_password`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn change_password(
-        &mut self,
-    ) -> operation::ChangePassword<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::ChangePassword<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "ChangePassword",
             request: rt::RequestSpec {
@@ -825,16 +825,13 @@ impl Resource {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::ChangePassword::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::ChangePassword::with_mode(self.client(), act)
     }
     ///The `CreateAccountAlias` action: [`Client::create_account_alias`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn create_account_alias(
-        &mut self,
-    ) -> operation::CreateAccountAlias<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::CreateAccountAlias<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateAccountAlias",
             request: rt::RequestSpec {
@@ -844,17 +841,14 @@ impl Resource {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::CreateAccountAlias::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateAccountAlias::with_mode(self.client(), act)
     }
     ///The `CreateAccountPasswordPolicy` action: [`Client::update_account_password_policy`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`AccountPasswordPolicy`].
     pub fn create_account_password_policy(
-        &mut self,
+        &self,
     ) -> operation::UpdateAccountPasswordPolicy<
-        rt::Act<'_, rt::One<AccountPasswordPolicy>>,
+        rt::Act<'static, rt::One<AccountPasswordPolicy>>,
     > {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateAccountPasswordPolicy",
@@ -869,16 +863,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::UpdateAccountPasswordPolicy::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateAccountPasswordPolicy::with_mode(self.client(), act)
     }
     ///The `CreateGroup` action: [`Client::create_group`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Group`].
     pub fn create_group(
-        &mut self,
-    ) -> operation::CreateGroup<rt::Act<'_, rt::One<Group>>> {
+        &self,
+    ) -> operation::CreateGroup<rt::Act<'static, rt::One<Group>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateGroup",
             request: rt::RequestSpec {
@@ -897,13 +888,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateGroup::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateGroup::with_mode(self.client(), act)
     }
     ///The `CreateInstanceProfile` action: [`Client::create_instance_profile`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`InstanceProfile`].
     pub fn create_instance_profile(
-        &mut self,
-    ) -> operation::CreateInstanceProfile<rt::Act<'_, rt::One<InstanceProfile>>> {
+        &self,
+    ) -> operation::CreateInstanceProfile<rt::Act<'static, rt::One<InstanceProfile>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateInstanceProfile",
             request: rt::RequestSpec {
@@ -922,16 +913,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateInstanceProfile::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateInstanceProfile::with_mode(self.client(), act)
     }
     ///The `CreatePolicy` action: [`Client::create_policy`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Policy`].
     pub fn create_policy(
-        &mut self,
-    ) -> operation::CreatePolicy<rt::Act<'_, rt::One<Policy>>> {
+        &self,
+    ) -> operation::CreatePolicy<rt::Act<'static, rt::One<Policy>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreatePolicy",
             request: rt::RequestSpec {
@@ -950,11 +938,11 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreatePolicy::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreatePolicy::with_mode(self.client(), act)
     }
     ///The `CreateRole` action: [`Client::create_role`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Role`].
-    pub fn create_role(&mut self) -> operation::CreateRole<rt::Act<'_, rt::One<Role>>> {
+    pub fn create_role(&self) -> operation::CreateRole<rt::Act<'static, rt::One<Role>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateRole",
             request: rt::RequestSpec {
@@ -973,13 +961,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateRole::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateRole::with_mode(self.client(), act)
     }
     ///The `CreateSamlProvider` action: [`Client::create_saml_provider`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`SamlProvider`].
     pub fn create_saml_provider(
-        &mut self,
-    ) -> operation::CreateSamlProvider<rt::Act<'_, rt::One<SamlProvider>>> {
+        &self,
+    ) -> operation::CreateSamlProvider<rt::Act<'static, rt::One<SamlProvider>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateSamlProvider",
             request: rt::RequestSpec {
@@ -998,16 +986,15 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateSamlProvider::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateSamlProvider::with_mode(self.client(), act)
     }
     ///The `CreateServerCertificate` action: [`Client::upload_server_certificate`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`ServerCertificate`].
     pub fn create_server_certificate(
-        &mut self,
-    ) -> operation::UploadServerCertificate<rt::Act<'_, rt::One<ServerCertificate>>> {
+        &self,
+    ) -> operation::UploadServerCertificate<
+        rt::Act<'static, rt::One<ServerCertificate>>,
+    > {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateServerCertificate",
             request: rt::RequestSpec {
@@ -1026,16 +1013,15 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::UploadServerCertificate::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UploadServerCertificate::with_mode(self.client(), act)
     }
     ///The `CreateSigningCertificate` action: [`Client::upload_signing_certificate`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`SigningCertificate`].
     pub fn create_signing_certificate(
-        &mut self,
-    ) -> operation::UploadSigningCertificate<rt::Act<'_, rt::One<SigningCertificate>>> {
+        &self,
+    ) -> operation::UploadSigningCertificate<
+        rt::Act<'static, rt::One<SigningCertificate>>,
+    > {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateSigningCertificate",
             request: rt::RequestSpec {
@@ -1058,14 +1044,11 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::UploadSigningCertificate::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UploadSigningCertificate::with_mode(self.client(), act)
     }
     ///The `CreateUser` action: [`Client::create_user`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`User`].
-    pub fn create_user(&mut self) -> operation::CreateUser<rt::Act<'_, rt::One<User>>> {
+    pub fn create_user(&self) -> operation::CreateUser<rt::Act<'static, rt::One<User>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateUser",
             request: rt::RequestSpec {
@@ -1084,13 +1067,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateUser::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateUser::with_mode(self.client(), act)
     }
     ///The `CreateVirtualMfaDevice` action: [`Client::create_virtual_mfa_device`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`VirtualMfaDevice`].
     pub fn create_virtual_mfa_device(
-        &mut self,
-    ) -> operation::CreateVirtualMfaDevice<rt::Act<'_, rt::One<VirtualMfaDevice>>> {
+        &self,
+    ) -> operation::CreateVirtualMfaDevice<rt::Act<'static, rt::One<VirtualMfaDevice>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateVirtualMfaDevice",
             request: rt::RequestSpec {
@@ -1109,11 +1092,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateVirtualMfaDevice::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateVirtualMfaDevice::with_mode(self.client(), act)
     }
     ///The `AccessKey` sub-resource ([`AccessKey`]), with no data.
     pub fn access_key(
@@ -1544,7 +1524,7 @@ impl AccessKey {
         self.inner.data().and_then(|d| d.create_date.as_ref())
     }
     ///The `Activate` action: [`Client::update_access_key`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn activate(&mut self) -> operation::UpdateAccessKey<rt::Act<'_, rt::Plain>> {
+    pub fn activate(&self) -> operation::UpdateAccessKey<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Activate",
             request: rt::RequestSpec {
@@ -1567,14 +1547,11 @@ impl AccessKey {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UpdateAccessKey::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateAccessKey::with_mode(self.client(), act)
     }
     ///The `Deactivate` action: [`Client::update_access_key`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn deactivate(&mut self) -> operation::UpdateAccessKey<rt::Act<'_, rt::Plain>> {
+    pub fn deactivate(&self) -> operation::UpdateAccessKey<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Deactivate",
             request: rt::RequestSpec {
@@ -1597,14 +1574,11 @@ impl AccessKey {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UpdateAccessKey::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateAccessKey::with_mode(self.client(), act)
     }
     ///The `Delete` action: [`Client::delete_access_key`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteAccessKey<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteAccessKey<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -1623,11 +1597,8 @@ impl AccessKey {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteAccessKey::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteAccessKey::with_mode(self.client(), act)
     }
     ///The `User` sub-resource ([`User`]), with no data.
     pub fn user(&self) -> User {
@@ -1715,7 +1686,7 @@ impl AccessKeyPair {
         self.inner.data().and_then(|d| d.create_date.as_ref())
     }
     ///The `Activate` action: [`Client::update_access_key`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn activate(&mut self) -> operation::UpdateAccessKey<rt::Act<'_, rt::Plain>> {
+    pub fn activate(&self) -> operation::UpdateAccessKey<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Activate",
             request: rt::RequestSpec {
@@ -1738,14 +1709,11 @@ impl AccessKeyPair {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UpdateAccessKey::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateAccessKey::with_mode(self.client(), act)
     }
     ///The `Deactivate` action: [`Client::update_access_key`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn deactivate(&mut self) -> operation::UpdateAccessKey<rt::Act<'_, rt::Plain>> {
+    pub fn deactivate(&self) -> operation::UpdateAccessKey<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Deactivate",
             request: rt::RequestSpec {
@@ -1768,14 +1736,11 @@ impl AccessKeyPair {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UpdateAccessKey::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateAccessKey::with_mode(self.client(), act)
     }
     ///The `Delete` action: [`Client::delete_access_key`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteAccessKey<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteAccessKey<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -1794,11 +1759,8 @@ impl AccessKeyPair {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteAccessKey::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteAccessKey::with_mode(self.client(), act)
     }
 }
 /// The `AccountPasswordPolicy` resource. Identifiers: none. Equal to another `AccountPasswordPolicy` with the same identifiers.
@@ -2036,8 +1998,8 @@ impl AssumeRolePolicy {
     }
     ///The `Update` action: [`Client::update_assume_role_policy`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn update(
-        &mut self,
-    ) -> operation::UpdateAssumeRolePolicy<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::UpdateAssumeRolePolicy<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Update",
             request: rt::RequestSpec {
@@ -2052,11 +2014,8 @@ impl AssumeRolePolicy {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UpdateAssumeRolePolicy::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateAssumeRolePolicy::with_mode(self.client(), act)
     }
     ///The `Role` sub-resource ([`Role`]), with no data.
     pub fn role(&self) -> Role {
@@ -3147,7 +3106,7 @@ impl MfaDevice {
         self.inner.data().and_then(|d| d.enable_date.as_ref())
     }
     ///The `Associate` action: [`Client::enable_mfa_device`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn associate(&mut self) -> operation::EnableMfaDevice<rt::Act<'_, rt::Plain>> {
+    pub fn associate(&self) -> operation::EnableMfaDevice<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Associate",
             request: rt::RequestSpec {
@@ -3166,16 +3125,13 @@ impl MfaDevice {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::EnableMfaDevice::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::EnableMfaDevice::with_mode(self.client(), act)
     }
     ///The `Disassociate` action: [`Client::deactivate_mfa_device`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn disassociate(
-        &mut self,
-    ) -> operation::DeactivateMfaDevice<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::DeactivateMfaDevice<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Disassociate",
             request: rt::RequestSpec {
@@ -3194,14 +3150,11 @@ impl MfaDevice {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeactivateMfaDevice::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeactivateMfaDevice::with_mode(self.client(), act)
     }
     ///The `Resync` action: [`Client::resync_mfa_device`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn resync(&mut self) -> operation::ResyncMfaDevice<rt::Act<'_, rt::Plain>> {
+    pub fn resync(&self) -> operation::ResyncMfaDevice<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Resync",
             request: rt::RequestSpec {
@@ -3220,11 +3173,8 @@ impl MfaDevice {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::ResyncMfaDevice::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::ResyncMfaDevice::with_mode(self.client(), act)
     }
     ///The `User` sub-resource ([`User`]), with no data.
     pub fn user(&self) -> User {
@@ -4565,8 +4515,8 @@ impl SigningCertificate {
     }
     ///The `Activate` action: [`Client::update_signing_certificate`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn activate(
-        &mut self,
-    ) -> operation::UpdateSigningCertificate<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::UpdateSigningCertificate<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Activate",
             request: rt::RequestSpec {
@@ -4589,16 +4539,13 @@ impl SigningCertificate {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UpdateSigningCertificate::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateSigningCertificate::with_mode(self.client(), act)
     }
     ///The `Deactivate` action: [`Client::update_signing_certificate`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn deactivate(
-        &mut self,
-    ) -> operation::UpdateSigningCertificate<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::UpdateSigningCertificate<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Deactivate",
             request: rt::RequestSpec {
@@ -4621,16 +4568,13 @@ impl SigningCertificate {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UpdateSigningCertificate::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UpdateSigningCertificate::with_mode(self.client(), act)
     }
     ///The `Delete` action: [`Client::delete_signing_certificate`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn delete(
-        &mut self,
-    ) -> operation::DeleteSigningCertificate<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::DeleteSigningCertificate<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -4649,11 +4593,8 @@ impl SigningCertificate {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteSigningCertificate::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteSigningCertificate::with_mode(self.client(), act)
     }
     ///The `User` sub-resource ([`User`]), with no data.
     pub fn user(&self) -> User {
@@ -5507,8 +5448,8 @@ impl VirtualMfaDevice {
     }
     ///The `Delete` action: [`Client::delete_virtual_mfa_device`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn delete(
-        &mut self,
-    ) -> operation::DeleteVirtualMfaDevice<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::DeleteVirtualMfaDevice<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -5523,11 +5464,8 @@ impl VirtualMfaDevice {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteVirtualMfaDevice::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteVirtualMfaDevice::with_mode(self.client(), act)
     }
     ///The `User` reference, from this resource's data: an error when no data is loaded.
     pub fn user(&self) -> Result<Option<User>, rt::ResourceError> {

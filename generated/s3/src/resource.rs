@@ -688,8 +688,8 @@ impl Resource {
     }
     ///The `CreateBucket` action: [`Client::create_bucket`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Bucket`].
     pub fn create_bucket(
-        &mut self,
-    ) -> operation::CreateBucket<rt::Act<'_, rt::One<Bucket>>> {
+        &self,
+    ) -> operation::CreateBucket<rt::Act<'static, rt::One<Bucket>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateBucket",
             request: rt::RequestSpec {
@@ -708,8 +708,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateBucket::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateBucket::with_mode(self.client(), act)
     }
     ///The `Bucket` sub-resource ([`Bucket`]), with no data.
     pub fn bucket(&self, name: impl Into<String>) -> Bucket {
@@ -935,7 +935,7 @@ impl Bucket {
         self.inner.data().and_then(|d| d.bucket_arn.as_deref())
     }
     ///The `Create` action: [`Client::create_bucket`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn create(&mut self) -> operation::CreateBucket<rt::Act<'_, rt::Plain>> {
+    pub fn create(&self) -> operation::CreateBucket<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Create",
             request: rt::RequestSpec {
@@ -950,11 +950,11 @@ impl Bucket {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::CreateBucket::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateBucket::with_mode(self.client(), act)
     }
     ///The `Delete` action: [`Client::delete_bucket`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteBucket<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteBucket<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -969,13 +969,13 @@ impl Bucket {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteBucket::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteBucket::with_mode(self.client(), act)
     }
     ///The `DeleteObjects` action: [`Client::delete_objects`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn delete_objects(
-        &mut self,
-    ) -> operation::DeleteObjects<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::DeleteObjects<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "DeleteObjects",
             request: rt::RequestSpec {
@@ -990,11 +990,11 @@ impl Bucket {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteObjects::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteObjects::with_mode(self.client(), act)
     }
     ///The `PutObject` action: [`Client::put_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Object`].
-    pub fn put_object(&mut self) -> operation::PutObject<rt::Act<'_, rt::One<Object>>> {
+    pub fn put_object(&self) -> operation::PutObject<rt::Act<'static, rt::One<Object>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "PutObject",
             request: rt::RequestSpec {
@@ -1022,8 +1022,8 @@ impl Bucket {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::PutObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::PutObject::with_mode(self.client(), act)
     }
     ///The `Acl` sub-resource ([`BucketAcl`]), with no data.
     pub fn acl(&self) -> BucketAcl {
@@ -2549,7 +2549,7 @@ impl MultipartUpload {
         self.inner.data().and_then(|d| d.checksum_type.as_ref())
     }
     ///The `Abort` action: [`Client::abort_multipart_upload`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn abort(&mut self) -> operation::AbortMultipartUpload<rt::Act<'_, rt::Plain>> {
+    pub fn abort(&self) -> operation::AbortMultipartUpload<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Abort",
             request: rt::RequestSpec {
@@ -2572,16 +2572,13 @@ impl MultipartUpload {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::AbortMultipartUpload::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::AbortMultipartUpload::with_mode(self.client(), act)
     }
     ///The `Complete` action: [`Client::complete_multipart_upload`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Object`].
     pub fn complete(
-        &mut self,
-    ) -> operation::CompleteMultipartUpload<rt::Act<'_, rt::One<Object>>> {
+        &self,
+    ) -> operation::CompleteMultipartUpload<rt::Act<'static, rt::One<Object>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Complete",
             request: rt::RequestSpec {
@@ -2617,11 +2614,8 @@ impl MultipartUpload {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CompleteMultipartUpload::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CompleteMultipartUpload::with_mode(self.client(), act)
     }
     ///The `Object` sub-resource ([`Object`]), with no data.
     pub fn object(&self) -> Object {
@@ -2815,7 +2809,7 @@ impl MultipartUploadPart {
         self.inner.data().and_then(|d| d.checksum_xxhash128.as_deref())
     }
     ///The `CopyFrom` action: [`Client::upload_part_copy`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn copy_from(&mut self) -> operation::UploadPartCopy<rt::Act<'_, rt::Plain>> {
+    pub fn copy_from(&self) -> operation::UploadPartCopy<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CopyFrom",
             request: rt::RequestSpec {
@@ -2842,14 +2836,11 @@ impl MultipartUploadPart {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UploadPartCopy::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UploadPartCopy::with_mode(self.client(), act)
     }
     ///The `Upload` action: [`Client::upload_part`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn upload(&mut self) -> operation::UploadPart<rt::Act<'_, rt::Plain>> {
+    pub fn upload(&self) -> operation::UploadPart<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Upload",
             request: rt::RequestSpec {
@@ -2876,8 +2867,8 @@ impl MultipartUploadPart {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::UploadPart::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::UploadPart::with_mode(self.client(), act)
     }
     ///The `MultipartUpload` sub-resource ([`MultipartUpload`]), with no data.
     pub fn multipart_upload(&self) -> MultipartUpload {
@@ -3621,7 +3612,7 @@ impl ObjectSummary {
         self.inner.data().and_then(|d| d.restore_status.as_ref())
     }
     ///The `CopyFrom` action: [`Client::copy_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn copy_from(&mut self) -> operation::CopyObject<rt::Act<'_, rt::Plain>> {
+    pub fn copy_from(&self) -> operation::CopyObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CopyFrom",
             request: rt::RequestSpec {
@@ -3640,11 +3631,11 @@ impl ObjectSummary {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::CopyObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CopyObject::with_mode(self.client(), act)
     }
     ///The `Delete` action: [`Client::delete_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteObject<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -3663,11 +3654,11 @@ impl ObjectSummary {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteObject::with_mode(self.client(), act)
     }
     ///The `Get` action: [`Client::get_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn get(&mut self) -> operation::GetObject<rt::Act<'_, rt::Plain>> {
+    pub fn get(&self) -> operation::GetObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Get",
             request: rt::RequestSpec {
@@ -3686,13 +3677,13 @@ impl ObjectSummary {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::GetObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::GetObject::with_mode(self.client(), act)
     }
     ///The `InitiateMultipartUpload` action: [`Client::create_multipart_upload`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`MultipartUpload`].
     pub fn initiate_multipart_upload(
-        &mut self,
-    ) -> operation::CreateMultipartUpload<rt::Act<'_, rt::One<MultipartUpload>>> {
+        &self,
+    ) -> operation::CreateMultipartUpload<rt::Act<'static, rt::One<MultipartUpload>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "InitiateMultipartUpload",
             request: rt::RequestSpec {
@@ -3728,14 +3719,11 @@ impl ObjectSummary {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateMultipartUpload::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateMultipartUpload::with_mode(self.client(), act)
     }
     ///The `Put` action: [`Client::put_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn put(&mut self) -> operation::PutObject<rt::Act<'_, rt::Plain>> {
+    pub fn put(&self) -> operation::PutObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Put",
             request: rt::RequestSpec {
@@ -3754,13 +3742,13 @@ impl ObjectSummary {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::PutObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::PutObject::with_mode(self.client(), act)
     }
     ///The `RestoreObject` action: [`Client::restore_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn restore_object(
-        &mut self,
-    ) -> operation::RestoreObject<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::RestoreObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "RestoreObject",
             request: rt::RequestSpec {
@@ -3779,8 +3767,8 @@ impl ObjectSummary {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::RestoreObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::RestoreObject::with_mode(self.client(), act)
     }
     ///The `Acl` sub-resource ([`ObjectAcl`]), with no data.
     pub fn acl(&self) -> ObjectAcl {
@@ -4044,7 +4032,7 @@ impl ObjectVersion {
         self.inner.data().and_then(|d| d.restore_status.as_ref())
     }
     ///The `Delete` action: [`Client::delete_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteObject<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -4067,11 +4055,11 @@ impl ObjectVersion {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteObject::with_mode(self.client(), act)
     }
     ///The `Get` action: [`Client::get_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn get(&mut self) -> operation::GetObject<rt::Act<'_, rt::Plain>> {
+    pub fn get(&self) -> operation::GetObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Get",
             request: rt::RequestSpec {
@@ -4094,11 +4082,11 @@ impl ObjectVersion {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::GetObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::GetObject::with_mode(self.client(), act)
     }
     ///The `Head` action: [`Client::head_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn head(&mut self) -> operation::HeadObject<rt::Act<'_, rt::Plain>> {
+    pub fn head(&self) -> operation::HeadObject<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Head",
             request: rt::RequestSpec {
@@ -4121,8 +4109,8 @@ impl ObjectVersion {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::HeadObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::HeadObject::with_mode(self.client(), act)
     }
     ///The `Object` sub-resource ([`Object`]), with no data.
     pub fn object(&self) -> Object {

@@ -212,9 +212,9 @@ impl Resource {
     }
     ///The `CreatePlatformApplication` action: [`Client::create_platform_application`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`PlatformApplication`].
     pub fn create_platform_application(
-        &mut self,
+        &self,
     ) -> operation::CreatePlatformApplication<
-        rt::Act<'_, rt::One<PlatformApplication>>,
+        rt::Act<'static, rt::One<PlatformApplication>>,
     > {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreatePlatformApplication",
@@ -234,16 +234,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreatePlatformApplication::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreatePlatformApplication::with_mode(self.client(), act)
     }
     ///The `CreateTopic` action: [`Client::create_topic`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Topic`].
     pub fn create_topic(
-        &mut self,
-    ) -> operation::CreateTopic<rt::Act<'_, rt::One<Topic>>> {
+        &self,
+    ) -> operation::CreateTopic<rt::Act<'static, rt::One<Topic>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateTopic",
             request: rt::RequestSpec {
@@ -262,8 +259,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateTopic::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateTopic::with_mode(self.client(), act)
     }
     ///The `PlatformApplication` sub-resource ([`PlatformApplication`]), with no data.
     pub fn platform_application(&self, arn: impl Into<String>) -> PlatformApplication {

@@ -146,8 +146,8 @@ impl Resource {
     }
     ///The `CreateQueue` action: [`Client::create_queue`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Queue`].
     pub fn create_queue(
-        &mut self,
-    ) -> operation::CreateQueue<rt::Act<'_, rt::One<Queue>>> {
+        &self,
+    ) -> operation::CreateQueue<rt::Act<'static, rt::One<Queue>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateQueue",
             request: rt::RequestSpec {
@@ -166,13 +166,13 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::CreateQueue::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::CreateQueue::with_mode(self.client(), act)
     }
     ///The `GetQueueByName` action: [`Client::get_queue_url`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Queue`].
     pub fn get_queue_by_name(
-        &mut self,
-    ) -> operation::GetQueueUrl<rt::Act<'_, rt::One<Queue>>> {
+        &self,
+    ) -> operation::GetQueueUrl<rt::Act<'static, rt::One<Queue>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "GetQueueByName",
             request: rt::RequestSpec {
@@ -191,8 +191,8 @@ impl Resource {
             }),
             path: None,
         };
-        let client = self.client();
-        operation::GetQueueUrl::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::GetQueueUrl::with_mode(self.client(), act)
     }
     ///The `Message` sub-resource ([`Message`]), with no data.
     pub fn message(
@@ -322,8 +322,8 @@ impl Message {
     }
     ///The `ChangeVisibility` action: [`Client::change_message_visibility`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn change_visibility(
-        &mut self,
-    ) -> operation::ChangeMessageVisibility<rt::Act<'_, rt::Plain>> {
+        &self,
+    ) -> operation::ChangeMessageVisibility<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "ChangeVisibility",
             request: rt::RequestSpec {
@@ -342,14 +342,11 @@ impl Message {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::ChangeMessageVisibility::with_mode(
-            client,
-            rt::Act::new(&mut self.inner, &SPEC),
-        )
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::ChangeMessageVisibility::with_mode(self.client(), act)
     }
     ///The `Delete` action: [`Client::delete_message`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&mut self) -> operation::DeleteMessage<rt::Act<'_, rt::Plain>> {
+    pub fn delete(&self) -> operation::DeleteMessage<rt::Act<'static, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -368,8 +365,8 @@ impl Message {
             resource: None,
             path: None,
         };
-        let client = self.client();
-        operation::DeleteMessage::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
+        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
+        operation::DeleteMessage::with_mode(self.client(), act)
     }
     ///The `Queue` sub-resource ([`Queue`]), with no data.
     pub fn queue(&self) -> Queue {

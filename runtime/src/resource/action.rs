@@ -62,14 +62,41 @@ pub struct Many<R>(PhantomData<fn() -> R>);
 
 /// The builder mode of a resource action (see the module docs).
 pub struct Act<'a, T> {
-    resource: &'a mut dyn ResourceCore,
+    resource: Target<'a>,
     spec: &'static ActionSpec,
     _t: PhantomData<fn() -> T>,
 }
 
+/// The resource an action acts on: borrowed when a successful call clears
+/// its data (types with a `load`), else a copy.
+enum Target<'a> {
+    Borrowed(&'a mut dyn ResourceCore),
+    Owned(Box<dyn ResourceCore>),
+}
+
+impl<'a> std::ops::Deref for Target<'a> {
+    type Target = dyn ResourceCore + 'a;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Target::Borrowed(r) => &**r,
+            Target::Owned(r) => &**r,
+        }
+    }
+}
+impl<'a> std::ops::DerefMut for Target<'a> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Target::Borrowed(r) => &mut **r,
+            Target::Owned(r) => &mut **r,
+        }
+    }
+}
+
 impl<T> fmt::Debug for Act<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Act").field("action", &self.spec.name).finish()
+        f.debug_struct("Act")
+            .field("action", &self.spec.name)
+            .finish()
     }
 }
 
@@ -93,9 +120,19 @@ impl ResourceError {
 }
 
 impl<'a, T> Act<'a, T> {
+    /// An action on a resource whose data a successful call clears.
     pub fn new(resource: &'a mut dyn ResourceCore, spec: &'static ActionSpec) -> Self {
         Act {
-            resource,
+            resource: Target::Borrowed(resource),
+            spec,
+            _t: PhantomData,
+        }
+    }
+
+    /// An action on a copy of a resource without `load` (nothing to clear).
+    pub fn owned(resource: Box<dyn ResourceCore>, spec: &'static ActionSpec) -> Self {
+        Act {
+            resource: Target::Owned(resource),
             spec,
             _t: PhantomData,
         }
@@ -137,7 +174,12 @@ impl<'a, T> Act<'a, T> {
             self.resource.load_data().await?;
         }
         let mut p = Map::new();
-        params::request_params(self.spec.request.params, &self.resource.parent(), None, &mut p)?;
+        params::request_params(
+            self.spec.request.params,
+            &self.resource.parent(),
+            None,
+            &mut p,
+        )?;
         let service = self.resource.client().service();
         let op = operation(service, self.spec.request.operation)?;
         if let Some(shape) = op.input {
@@ -169,11 +211,9 @@ impl<'a, T> Act<'a, T> {
         };
         let params = json(op.input, input);
         let response = json(op.output, output);
-        let spec = self
-            .spec
-            .resource
-            .as_ref()
-            .ok_or_else(|| ResourceError::Spec(format!("{} returns no resource", self.spec.name)))?;
+        let spec = self.spec.resource.as_ref().ok_or_else(|| {
+            ResourceError::Spec(format!("{} returns no resource", self.spec.name))
+        })?;
         let shaped =
             params::build_resources(spec, &self.resource.parent(), &params, &response, &[])?;
         self.done();

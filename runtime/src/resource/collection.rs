@@ -187,7 +187,8 @@ where
                 })
         };
         let params_view = J::Object(params.clone());
-        let pages: BoxStream<'static, Result<J, Error<B::Error>>> = match (self.paginator, op.input) {
+        let pages: BoxStream<'static, Result<J, Error<B::Error>>> = match (self.paginator, op.input)
+        {
             (Some(pspec), Some(shape)) => {
                 let mut json = J::Object(params);
                 params::coerce(service, shape, &mut json);

@@ -35,9 +35,11 @@ pub(crate) fn search(expression: &'static str, data: &J) -> Result<J, ResourceEr
 /// The value of a request-side source; `None` for `input` (the caller's).
 fn value(source: &Source, parent: &Parent<'_>) -> Result<Option<J>, ResourceError> {
     Ok(match *source {
-        Source::Identifier(name) => Some(parent.identifier(name).ok_or_else(|| {
-            ResourceError::Spec(format!("no identifier {name} on the parent"))
-        })?),
+        Source::Identifier(name) => {
+            Some(parent.identifier(name).ok_or_else(|| {
+                ResourceError::Spec(format!("no identifier {name} on the parent"))
+            })?)
+        }
         Source::Data(path) => match parent.data {
             Some(data) => Some(search(path, data)?),
             None => return Err(ResourceError::NotLoaded),
@@ -84,9 +86,9 @@ pub fn set_target(
         let last = i + 1 == parts.len();
         let (name, slot) = match part.find('[') {
             Some(at) => {
-                let inner = part[at + 1..].strip_suffix(']').ok_or_else(|| {
-                    ResourceError::Spec(format!("bad target {target}"))
-                })?;
+                let inner = part[at + 1..]
+                    .strip_suffix(']')
+                    .ok_or_else(|| ResourceError::Spec(format!("bad target {target}")))?;
                 let slot = match inner {
                     "" => Slot::Append,
                     "*" => Slot::At(index.unwrap_or(0)),
@@ -242,7 +244,10 @@ pub fn build_resources(
                 Some(d) => search(p, d)?,
                 None => return Err(ResourceError::NotLoaded),
             },
-            Source::Input => inputs.next().map(|s| J::from(s.as_str())).unwrap_or(J::Null),
+            Source::Input => inputs
+                .next()
+                .map(|s| J::from(s.as_str()))
+                .unwrap_or(J::Null),
             Source::String(s) => J::from(s),
             Source::Integer(i) => J::from(i),
             Source::Boolean(b) => J::from(b),

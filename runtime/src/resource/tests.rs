@@ -20,8 +20,14 @@ fn targets() {
 
 #[test]
 fn merge_appends_lists() {
-    let mut a = json!({"Filters": [{"Name": "a"}], "X": 1}).as_object().unwrap().clone();
-    let b = json!({"Filters": [{"Name": "b"}], "Y": 2}).as_object().unwrap().clone();
+    let mut a = json!({"Filters": [{"Name": "a"}], "X": 1})
+        .as_object()
+        .unwrap()
+        .clone();
+    let b = json!({"Filters": [{"Name": "b"}], "Y": 2})
+        .as_object()
+        .unwrap()
+        .clone();
     merge(&mut a, b);
     assert_eq!(
         serde_json::Value::Object(a),
