@@ -58,8 +58,13 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
         quote! {
             #[rustfmt::skip]
             pub mod resource;
-            pub use resource::Resource;
         }
+    });
+    // After `client::Client`: rustfmt keeps `use` items sorted.
+    let resource_use = (options.client && ir.resources.is_some()).then(|| {
+        quote!(
+            pub use resource::Resource;
+        )
     });
     let client_use = options.client.then(|| {
         quote!(
@@ -84,6 +89,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
 
         pub use boto_runtime::{Bytes, DateTime, Document};
         #client_use
+        #resource_use
     }
 }
 
