@@ -83,6 +83,9 @@ pub struct ResponseResourceDef {
     #[serde(default)]
     pub identifiers: Vec<ParamDef>,
     pub path: Option<String>,
+    /// Set by [`customize`]: see `boto_runtime::resource::ResponseResource::product`.
+    #[serde(skip)]
+    pub product: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,17 +211,50 @@ pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
                         type_: name.clone(),
                         identifiers,
                         path: None,
+                        product: false,
                     },
                 },
             );
         }
     }
+    customize(&ir.service, &mut all[0].1);
     let names: BTreeSet<String> = all.iter().map(|(n, _)| n.clone()).collect();
     let mut out = Vec::new();
     for (name, def) in all {
         out.push(lower_one(ir, &names, name, def)?);
     }
     Ok(IrResources { resources: out })
+}
+
+/// What boto3 adds to the model in code, expressed in the model's terms.
+///
+/// - ec2's service `CreateTags` returns a `Tag` per resource and tag
+///   (boto3's `ec2/createtags.py`); the model says it returns nothing.
+fn customize(service: &str, service_resource: &mut ResourceDef) {
+    if service != "ec2" {
+        return;
+    }
+    if let Some(action) = service_resource.actions.get_mut("CreateTags") {
+        if action.resource.is_none() {
+            let from_request = |target: &str, path: &str| ParamDef {
+                target: target.into(),
+                source: "requestParameter".into(),
+                name: None,
+                path: Some(path.into()),
+                value: None,
+            };
+            action.resource = Some(ResponseResourceDef {
+                type_: "Tag".into(),
+                identifiers: vec![
+                    from_request("ResourceId", "Resources[]"),
+                    from_request("Key", "Tags[].Key"),
+                    from_request("Value", "Tags[].Value"),
+                ],
+                path: None,
+                product: true,
+            });
+        }
+    }
 }
 
 /// The known parameter sources of boto3's resource model.

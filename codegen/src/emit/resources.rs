@@ -316,9 +316,10 @@ impl Emitter<'_, '_> {
             ));
         }
         let path = opt_str(r.path.as_deref());
+        let product = r.product;
         let index = index_lit(index);
         Ok(
-            quote!(rt::ResponseResource { resource: #index, identifiers: &[#(#ids),*], path: #path }),
+            quote!(rt::ResponseResource { resource: #index, identifiers: &[#(#ids),*], path: #path, product: #product }),
         )
     }
 

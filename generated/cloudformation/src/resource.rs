@@ -260,6 +260,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -313,6 +314,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Stacks[]"),
+                product: false,
             }),
             path: None,
         };
@@ -702,6 +704,7 @@ impl Stack {
                     },
                 ],
                 path: Some("StackEvents[]"),
+                product: false,
             }),
             path: None,
         };
@@ -742,6 +745,7 @@ impl Stack {
                     },
                 ],
                 path: Some("StackResourceSummaries[]"),
+                product: false,
             }),
             path: None,
         };

@@ -212,6 +212,7 @@ impl Resource {
                     },
                 ],
                 path: Some("MetricAlarms[]"),
+                product: false,
             }),
             path: None,
         };
@@ -245,6 +246,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Metrics[]"),
+                product: false,
             }),
             path: None,
         };
@@ -560,6 +562,7 @@ impl Alarm {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -790,6 +793,7 @@ impl Metric {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -848,6 +852,7 @@ impl Metric {
                     },
                 ],
                 path: Some("MetricAlarms[]"),
+                product: false,
             }),
             path: None,
         };

@@ -203,6 +203,7 @@ impl Resource {
                     },
                 ],
                 path: Some("TableDescription"),
+                product: false,
             }),
             path: None,
         };
@@ -230,6 +231,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -552,6 +554,7 @@ impl Table {
                     },
                 ],
                 path: Some("TableDescription"),
+                product: false,
             }),
             path: None,
         };

@@ -1219,6 +1219,7 @@ impl Resource {
                     },
                 ],
                 path: Some("DhcpOptions"),
+                product: false,
             }),
             path: None,
         };
@@ -1244,6 +1245,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Instances[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1269,6 +1271,7 @@ impl Resource {
                     },
                 ],
                 path: Some("InternetGateway"),
+                product: false,
             }),
             path: None,
         };
@@ -1294,6 +1297,7 @@ impl Resource {
                     },
                 ],
                 path: Some("@"),
+                product: false,
             }),
             path: None,
         };
@@ -1319,6 +1323,7 @@ impl Resource {
                     },
                 ],
                 path: Some("NetworkAcl"),
+                product: false,
             }),
             path: None,
         };
@@ -1346,6 +1351,7 @@ impl Resource {
                     },
                 ],
                 path: Some("NetworkInterface"),
+                product: false,
             }),
             path: None,
         };
@@ -1371,6 +1377,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1396,6 +1403,7 @@ impl Resource {
                     },
                 ],
                 path: Some("RouteTable"),
+                product: false,
             }),
             path: None,
         };
@@ -1421,6 +1429,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1446,6 +1455,7 @@ impl Resource {
                     },
                 ],
                 path: Some("@"),
+                product: false,
             }),
             path: None,
         };
@@ -1471,21 +1481,40 @@ impl Resource {
                     },
                 ],
                 path: Some("Subnet"),
+                product: false,
             }),
             path: None,
         };
         let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
         operation::CreateSubnet::with_mode(self.client(), act)
     }
-    ///The `CreateTags` action: [`Client::create_tags`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn create_tags(&self) -> operation::CreateTags<rt::Act<'static, rt::Plain>> {
+    ///The `CreateTags` action: [`Client::create_tags`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a list of [`Tag`].
+    pub fn create_tags(&self) -> operation::CreateTags<rt::Act<'static, rt::Many<Tag>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "CreateTags",
             request: rt::RequestSpec {
                 operation: 132,
                 params: &[],
             },
-            resource: None,
+            resource: Some(rt::ResponseResource {
+                resource: 18,
+                identifiers: &[
+                    rt::Param {
+                        target: "ResourceId",
+                        source: rt::Source::RequestParameter("Resources[]"),
+                    },
+                    rt::Param {
+                        target: "Key",
+                        source: rt::Source::RequestParameter("Tags[].Key"),
+                    },
+                    rt::Param {
+                        target: "Value",
+                        source: rt::Source::RequestParameter("Tags[].Value"),
+                    },
+                ],
+                path: None,
+                product: true,
+            }),
             path: None,
         };
         let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
@@ -1510,6 +1539,7 @@ impl Resource {
                     },
                 ],
                 path: Some("@"),
+                product: false,
             }),
             path: None,
         };
@@ -1533,6 +1563,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Vpc"),
+                product: false,
             }),
             path: None,
         };
@@ -1562,6 +1593,7 @@ impl Resource {
                     },
                 ],
                 path: Some("VpcPeeringConnection"),
+                product: false,
             }),
             path: None,
         };
@@ -1603,6 +1635,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1628,6 +1661,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1767,6 +1801,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Addresses[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1791,6 +1826,7 @@ impl Resource {
                     },
                 ],
                 path: Some("DhcpOptions[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1818,6 +1854,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Images[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1847,6 +1884,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Reservations[].Instances[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1880,6 +1918,7 @@ impl Resource {
                     },
                 ],
                 path: Some("InternetGateways[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1907,6 +1946,7 @@ impl Resource {
                     },
                 ],
                 path: Some("KeyPairs[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1931,6 +1971,7 @@ impl Resource {
                     },
                 ],
                 path: Some("NetworkAcls[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1962,6 +2003,7 @@ impl Resource {
                     },
                 ],
                 path: Some("NetworkInterfaces[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1991,6 +2033,7 @@ impl Resource {
                     },
                 ],
                 path: Some("PlacementGroups[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2015,6 +2058,7 @@ impl Resource {
                     },
                 ],
                 path: Some("RouteTables[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2044,6 +2088,7 @@ impl Resource {
                     },
                 ],
                 path: Some("SecurityGroups[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2071,6 +2116,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Snapshots[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2098,6 +2144,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Subnets[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2125,6 +2172,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Volumes[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2163,6 +2211,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Addresses[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2189,6 +2238,7 @@ impl Resource {
                     },
                 ],
                 path: Some("VpcPeeringConnections[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2216,6 +2266,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Vpcs[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2532,6 +2583,7 @@ impl DhcpOptions {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -2792,6 +2844,7 @@ impl Image {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3314,6 +3367,7 @@ impl Instance {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3350,6 +3404,7 @@ impl Instance {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3747,6 +3802,7 @@ impl Instance {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -3761,6 +3817,7 @@ impl Instance {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -3775,6 +3832,7 @@ impl Instance {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -3791,6 +3849,7 @@ impl Instance {
                 },
             ],
             path: Some("NetworkInterfaces[]"),
+            product: false,
         };
         self.inner.reference_many(&SPEC)
     }
@@ -3805,6 +3864,7 @@ impl Instance {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -3819,6 +3879,7 @@ impl Instance {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -3833,6 +3894,7 @@ impl Instance {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -3862,6 +3924,7 @@ impl Instance {
                     },
                 ],
                 path: Some("Volumes[]"),
+                product: false,
             }),
             path: None,
         };
@@ -3900,6 +3963,7 @@ impl Instance {
                     },
                 ],
                 path: Some("Addresses[]"),
+                product: false,
             }),
             path: None,
         };
@@ -4285,6 +4349,7 @@ impl InternetGateway {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -4669,6 +4734,7 @@ impl NetworkAcl {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -4780,6 +4846,7 @@ impl NetworkAcl {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -5047,6 +5114,7 @@ impl NetworkInterface {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -5210,6 +5278,7 @@ impl NetworkInterface {
                 },
             ],
             path: Some("Association"),
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -5224,6 +5293,7 @@ impl NetworkInterface {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -5238,6 +5308,7 @@ impl NetworkInterface {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -5350,6 +5421,7 @@ impl NetworkInterfaceAssociation {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -5497,6 +5569,7 @@ impl PlacementGroup {
                     },
                 ],
                 path: Some("Reservations[].Instances[]"),
+                product: false,
             }),
             path: None,
         };
@@ -5794,6 +5867,7 @@ impl RouteTable {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -5831,6 +5905,7 @@ impl RouteTable {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -5867,6 +5942,7 @@ impl RouteTable {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -5906,6 +5982,7 @@ impl RouteTable {
                 },
             ],
             path: Some("Associations[]"),
+            product: false,
         };
         self.inner.reference_many(&SPEC)
     }
@@ -5924,6 +6001,7 @@ impl RouteTable {
                 },
             ],
             path: Some("Routes[]"),
+            product: false,
         };
         self.inner.reference_many(&SPEC)
     }
@@ -5938,6 +6016,7 @@ impl RouteTable {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -6070,6 +6149,7 @@ impl RouteTableAssociation {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -6087,6 +6167,7 @@ impl RouteTableAssociation {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -6101,6 +6182,7 @@ impl RouteTableAssociation {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -6272,6 +6354,7 @@ impl SecurityGroup {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -6543,6 +6626,7 @@ impl Snapshot {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -6654,6 +6738,7 @@ impl Snapshot {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -6848,6 +6933,7 @@ impl Subnet {
                     },
                 ],
                 path: Some("Instances[]"),
+                product: false,
             }),
             path: None,
         };
@@ -6880,6 +6966,7 @@ impl Subnet {
                     },
                 ],
                 path: Some("NetworkInterface"),
+                product: false,
             }),
             path: None,
         };
@@ -6919,6 +7006,7 @@ impl Subnet {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -6955,6 +7043,7 @@ impl Subnet {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -6986,6 +7075,7 @@ impl Subnet {
                     },
                 ],
                 path: Some("Reservations[].Instances[]"),
+                product: false,
             }),
             path: None,
         };
@@ -7028,6 +7118,7 @@ impl Subnet {
                     },
                 ],
                 path: Some("NetworkInterfaces[]"),
+                product: false,
             }),
             path: None,
         };
@@ -7381,6 +7472,7 @@ impl Volume {
                     },
                 ],
                 path: Some("@"),
+                product: false,
             }),
             path: None,
         };
@@ -7420,6 +7512,7 @@ impl Volume {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -7586,6 +7679,7 @@ impl Volume {
                     },
                 ],
                 path: Some("Snapshots[]"),
+                product: false,
             }),
             path: None,
         };
@@ -7798,6 +7892,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("NetworkAcl"),
+                product: false,
             }),
             path: None,
         };
@@ -7831,6 +7926,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("RouteTable"),
+                product: false,
             }),
             path: None,
         };
@@ -7864,6 +7960,7 @@ impl Vpc {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -7897,6 +7994,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("Subnet"),
+                product: false,
             }),
             path: None,
         };
@@ -7933,6 +8031,7 @@ impl Vpc {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -8130,6 +8229,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("VpcPeeringConnection"),
+                product: false,
             }),
             path: None,
         };
@@ -8150,6 +8250,7 @@ impl Vpc {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -8183,6 +8284,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("VpcPeeringConnections[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8221,6 +8323,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("Reservations[].Instances[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8263,6 +8366,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("InternetGateways[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8301,6 +8405,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("NetworkAcls[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8341,6 +8446,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("NetworkInterfaces[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8381,6 +8487,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("VpcPeeringConnections[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8419,6 +8526,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("RouteTables[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8457,6 +8565,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("SecurityGroups[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8493,6 +8602,7 @@ impl Vpc {
                     },
                 ],
                 path: Some("Subnets[]"),
+                product: false,
             }),
             path: None,
         };
@@ -8704,6 +8814,7 @@ impl VpcAddress {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -8868,6 +8979,7 @@ impl VpcPeeringConnection {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -8882,6 +8994,7 @@ impl VpcPeeringConnection {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -9365,21 +9478,6 @@ impl<'a> operation::CreateSubnet<rt::Act<'a, rt::One<Subnet>>> {
             .send()
             .await?;
         mode.finish(Some(&input), Some(&out))
-    }
-}
-impl<'a> operation::CreateTags<rt::Act<'a, rt::Plain>> {
-    /// Runs the action: fills the model's parameters, calls `CreateTags`, clears the resource's data.
-    pub async fn send(
-        self,
-    ) -> Result<(), boto_runtime::error::Error<error::CreateTagsError>> {
-        let operation::CreateTags { client, mut input, mut mode } = self;
-        mode.prepare(&mut input).await.map_err(|e| e.into_call_error("CreateTags"))?;
-        let out: () = operation::CreateTags::new(client)
-            .input(input.clone())
-            .send()
-            .await?;
-        mode.finish();
-        Ok(out)
     }
 }
 impl<'a> operation::CreateTags<rt::Act<'a, rt::Many<Tag>>> {

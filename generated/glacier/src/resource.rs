@@ -315,6 +315,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -406,6 +407,7 @@ impl Resource {
                     },
                 ],
                 path: Some("VaultList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -496,6 +498,7 @@ impl Account {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -535,6 +538,7 @@ impl Account {
                     },
                 ],
                 path: Some("VaultList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -676,6 +680,7 @@ impl Archive {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1379,6 +1384,7 @@ impl Vault {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1421,6 +1427,7 @@ impl Vault {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1466,6 +1473,7 @@ impl Vault {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1557,6 +1565,7 @@ impl Vault {
                     },
                 ],
                 path: Some("JobList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1605,6 +1614,7 @@ impl Vault {
                     },
                 ],
                 path: Some("JobList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1649,6 +1659,7 @@ impl Vault {
                     },
                 ],
                 path: Some("JobList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1697,6 +1708,7 @@ impl Vault {
                     },
                 ],
                 path: Some("JobList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1743,6 +1755,7 @@ impl Vault {
                     },
                 ],
                 path: Some("UploadsList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1789,6 +1802,7 @@ impl Vault {
                     },
                 ],
                 path: Some("UploadsList[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1837,6 +1851,7 @@ impl Vault {
                     },
                 ],
                 path: Some("JobList[]"),
+                product: false,
             }),
             path: None,
         };

@@ -860,6 +860,7 @@ impl Resource {
                 resource: 3,
                 identifiers: &[],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -885,6 +886,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Group"),
+                product: false,
             }),
             path: None,
         };
@@ -910,6 +912,7 @@ impl Resource {
                     },
                 ],
                 path: Some("InstanceProfile"),
+                product: false,
             }),
             path: None,
         };
@@ -935,6 +938,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -958,6 +962,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Role"),
+                product: false,
             }),
             path: None,
         };
@@ -983,6 +988,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1010,6 +1016,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1041,6 +1048,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Certificate"),
+                product: false,
             }),
             path: None,
         };
@@ -1064,6 +1072,7 @@ impl Resource {
                     },
                 ],
                 path: Some("User"),
+                product: false,
             }),
             path: None,
         };
@@ -1089,6 +1098,7 @@ impl Resource {
                     },
                 ],
                 path: Some("VirtualMFADevice"),
+                product: false,
             }),
             path: None,
         };
@@ -1247,6 +1257,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Groups[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1278,6 +1289,7 @@ impl Resource {
                     },
                 ],
                 path: Some("InstanceProfiles[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1305,6 +1317,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Policies[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1332,6 +1345,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Roles[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1361,6 +1375,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1387,6 +1402,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1414,6 +1430,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Users[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1443,6 +1460,7 @@ impl Resource {
                     },
                 ],
                 path: Some("VirtualMFADevices[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2117,6 +2135,7 @@ impl CurrentUser {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -2141,6 +2160,7 @@ impl CurrentUser {
                     },
                 ],
                 path: Some("AccessKeyMetadata[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2172,6 +2192,7 @@ impl CurrentUser {
                     },
                 ],
                 path: Some("MFADevices[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2205,6 +2226,7 @@ impl CurrentUser {
                     },
                 ],
                 path: Some("Certificates[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2357,6 +2379,7 @@ impl Group {
                     },
                 ],
                 path: Some("Group"),
+                product: false,
             }),
             path: None,
         };
@@ -2391,6 +2414,7 @@ impl Group {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -2489,6 +2513,7 @@ impl Group {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -2526,6 +2551,7 @@ impl Group {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -2562,6 +2588,7 @@ impl Group {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -2594,6 +2621,7 @@ impl Group {
                     },
                 ],
                 path: Some("Users[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2894,6 +2922,7 @@ impl InstanceProfile {
                 },
             ],
             path: Some("Roles[]"),
+            product: false,
         };
         self.inner.reference_many(&SPEC)
     }
@@ -2983,6 +3012,7 @@ impl LoginProfile {
                     },
                 ],
                 path: Some("LoginProfile"),
+                product: false,
             }),
             path: None,
         };
@@ -3381,6 +3411,7 @@ impl Policy {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3496,6 +3527,7 @@ impl Policy {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }
@@ -3527,6 +3559,7 @@ impl Policy {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3565,6 +3598,7 @@ impl Policy {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3603,6 +3637,7 @@ impl Policy {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3641,6 +3676,7 @@ impl Policy {
                     },
                 ],
                 path: Some("Versions[]"),
+                product: false,
             }),
             path: None,
         };
@@ -3978,6 +4014,7 @@ impl Role {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -4014,6 +4051,7 @@ impl Role {
                     },
                 ],
                 path: Some("InstanceProfiles[]"),
+                product: false,
             }),
             path: None,
         };
@@ -4050,6 +4088,7 @@ impl Role {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -4430,6 +4469,7 @@ impl ServerCertificate {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -4757,6 +4797,7 @@ impl User {
                     },
                 ],
                 path: Some("User"),
+                product: false,
             }),
             path: None,
         };
@@ -4795,6 +4836,7 @@ impl User {
                     },
                 ],
                 path: Some("AccessKey"),
+                product: false,
             }),
             path: None,
         };
@@ -4828,6 +4870,7 @@ impl User {
                     },
                 ],
                 path: Some("LoginProfile"),
+                product: false,
             }),
             path: None,
         };
@@ -4865,6 +4908,7 @@ impl User {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -4942,6 +4986,7 @@ impl User {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -4997,6 +5042,7 @@ impl User {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -5064,6 +5110,7 @@ impl User {
                     },
                 ],
                 path: Some("AccessKeyMetadata[]"),
+                product: false,
             }),
             path: None,
         };
@@ -5098,6 +5145,7 @@ impl User {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -5130,6 +5178,7 @@ impl User {
                     },
                 ],
                 path: Some("Groups[]"),
+                product: false,
             }),
             path: None,
         };
@@ -5166,6 +5215,7 @@ impl User {
                     },
                 ],
                 path: Some("MFADevices[]"),
+                product: false,
             }),
             path: None,
         };
@@ -5202,6 +5252,7 @@ impl User {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -5240,6 +5291,7 @@ impl User {
                     },
                 ],
                 path: Some("Certificates[]"),
+                product: false,
             }),
             path: None,
         };
@@ -5478,6 +5530,7 @@ impl VirtualMfaDevice {
                 },
             ],
             path: None,
+            product: false,
         };
         self.inner.reference_one(&SPEC)
     }

@@ -705,6 +705,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -858,6 +859,7 @@ impl Resource {
                     },
                 ],
                 path: Some("Buckets[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1019,6 +1021,7 @@ impl Bucket {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1141,6 +1144,7 @@ impl Bucket {
                     },
                 ],
                 path: Some("Uploads[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1185,6 +1189,7 @@ impl Bucket {
                     },
                 ],
                 path: Some("[Versions,DeleteMarkers]|[]"),
+                product: false,
             }),
             path: None,
         };
@@ -1223,6 +1228,7 @@ impl Bucket {
                     },
                 ],
                 path: Some("Contents[]"),
+                product: false,
             }),
             path: None,
         };
@@ -2611,6 +2617,7 @@ impl MultipartUpload {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -2680,6 +2687,7 @@ impl MultipartUpload {
                     },
                 ],
                 path: Some("Parts[]"),
+                product: false,
             }),
             path: None,
         };
@@ -3218,6 +3226,7 @@ impl Object {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -3716,6 +3725,7 @@ impl ObjectSummary {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };

@@ -231,6 +231,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -256,6 +257,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -299,6 +301,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -328,6 +331,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -355,6 +359,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -449,6 +454,7 @@ impl PlatformApplication {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -533,6 +539,7 @@ impl PlatformApplication {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -872,6 +879,7 @@ impl Topic {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -991,6 +999,7 @@ impl Topic {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -1021,6 +1030,7 @@ impl Topic {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };

@@ -163,6 +163,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -188,6 +189,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -226,6 +228,7 @@ impl Resource {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };
@@ -638,6 +641,7 @@ impl Queue {
                     },
                 ],
                 path: Some("Messages[]"),
+                product: false,
             }),
             path: None,
         };
@@ -769,6 +773,7 @@ impl Queue {
                     },
                 ],
                 path: None,
+                product: false,
             }),
             path: None,
         };

@@ -14,7 +14,7 @@ use crate::dynamic::DynValue;
 use crate::error::{Error, OperationError, ResponseError};
 use crate::paginator::{PageInput, Paginator, PaginatorSpec};
 use crate::protocol::DeserializeError;
-use crate::value::De;
+use crate::value::{De, Ser};
 use crate::view;
 
 /// A listing operation's builder, as a collection's `filter` uses it.
@@ -199,8 +199,12 @@ where
                         return stream::once(async move { Err(e.into_error(op.name)) }).boxed();
                     }
                 };
-                let mut pager =
-                    Paginator::<DynValue, DynValue, B::Error>::new(client, op, pspec, input);
+                let mut pager = Paginator::<PageRequest, DynValue, B::Error>::new(
+                    client,
+                    op,
+                    pspec,
+                    PageRequest(input),
+                );
                 if let Some(n) = self.page_size {
                     pager = pager.page_size(n);
                 }
@@ -340,6 +344,45 @@ where
             outputs.push(typed);
         }
         Ok(outputs)
+    }
+}
+
+/// A listing request for the paginator: a [`DynValue`] that is a structure
+/// even with no members. The paginator writes each page's request into
+/// `default()`, and a request without parameters (`ListBuckets`) would
+/// otherwise stay `DynValue::Empty`, which is no structure to the codecs.
+struct PageRequest(DynValue);
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest(DynValue::Struct(Vec::new()))
+    }
+}
+
+impl Ser for PageRequest {
+    fn value(&self) -> crate::value::ValueRef<'_> {
+        self.0.value()
+    }
+}
+
+impl De for PageRequest {
+    fn init(&mut self) {
+        self.0.init()
+    }
+    fn set(&mut self, value: crate::value::Scalar) -> Result<(), crate::value::DeError> {
+        self.0.set(value)
+    }
+    fn member(&mut self, index: usize) -> Result<&mut dyn De, crate::value::DeError> {
+        self.0.member(index)
+    }
+    fn push(&mut self) -> Result<&mut dyn De, crate::value::DeError> {
+        self.0.push()
+    }
+    fn entry(&mut self, key: String) -> Result<&mut dyn De, crate::value::DeError> {
+        self.0.entry(key)
+    }
+    fn expecting(&self) -> &'static str {
+        self.0.expecting()
     }
 }
 

@@ -254,6 +254,9 @@ pub fn build_resources(
         };
         values.push(v);
     }
+    if spec.product {
+        return Ok(Shaped::Many(product(spec.resource, &values)));
+    }
     let plural = values.iter().find_map(|v| v.as_array().map(Vec::len));
     if let Some(n) = plural {
         let mut out = Vec::with_capacity(n);
@@ -287,6 +290,36 @@ pub fn build_resources(
         })),
         None => Ok(Shaped::None),
     }
+}
+
+/// The first value's items times the others' zipped items.
+fn product(resource: usize, values: &[J]) -> Vec<Built> {
+    let list = |v: &J| match v {
+        J::Array(items) => items.clone(),
+        J::Null => Vec::new(),
+        other => vec![other.clone()],
+    };
+    let Some((first, rest)) = values.split_first() else {
+        return Vec::new();
+    };
+    let rest: Vec<Vec<J>> = rest.iter().map(list).collect();
+    let n = rest.iter().map(Vec::len).min().unwrap_or(1);
+    let mut out = Vec::new();
+    for head in list(first) {
+        for i in 0..n {
+            let ids: Option<Vec<String>> = std::iter::once(text(&head))
+                .chain(rest.iter().map(|r| text(&r[i])))
+                .collect();
+            if let Some(identifiers) = ids {
+                out.push(Built {
+                    resource,
+                    identifiers,
+                    data: None,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// One resource, a list, or none.

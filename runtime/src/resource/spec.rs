@@ -44,6 +44,10 @@ pub struct ResponseResource {
     pub identifiers: &'static [Param],
     /// JMESPath to each resource's data in the response.
     pub path: Option<&'static str>,
+    /// The first identifier's list times the others' (zipped) lists, rather
+    /// than all zipped: boto3's ec2 `create_tags` customization (a tag per
+    /// resource and tag).
+    pub product: bool,
 }
 
 /// An action, a batch action or a collection.
