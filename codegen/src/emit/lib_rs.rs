@@ -59,6 +59,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
             pub use client::Client;
         )
     });
+    let custom = crate::customizations::lib_rs_items(&ir.service, options);
     quote! {
         #inner_docs
         #![allow(clippy::all, rustdoc::bare_urls)]
@@ -76,6 +77,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
 
         pub use boto_runtime::{Bytes, DateTime, Document};
         #client_use
+        #custom
     }
 }
 

@@ -85,6 +85,7 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
             rust("paginator.rs", paginators::emit(ir))?;
         }
     }
+    files.extend(crate::customizations::files(&ir.service, options));
     Ok(files)
 }
 
