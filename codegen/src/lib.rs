@@ -4,6 +4,7 @@
 //! settling every name), then [`emit`] the crate's files, formatted with
 //! prettyplease. Generation is deterministic: same model, same bytes.
 
+pub mod customizations;
 pub mod docs;
 pub mod emit;
 pub mod error;

@@ -71,6 +71,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
             pub use client::Client;
         )
     });
+    let custom = crate::customizations::lib_rs_items(&ir.service, options);
     quote! {
         #inner_docs
         #![allow(clippy::all, rustdoc::bare_urls)]
@@ -90,6 +91,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
         pub use boto_runtime::{Bytes, DateTime, Document};
         #client_use
         #resource_use
+        #custom
     }
 }
 

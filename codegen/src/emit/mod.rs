@@ -89,6 +89,11 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
             rust("resource.rs", resources::emit(ir, resources)?)?;
         }
     }
+    files.extend(crate::customizations::files(
+        &ir.service,
+        options,
+        ir.resources.is_some(),
+    ));
     Ok(files)
 }
 

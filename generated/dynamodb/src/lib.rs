@@ -45,3 +45,17 @@ pub mod resource;
 pub use boto_runtime::{Bytes, DateTime, Document};
 pub use client::Client;
 pub use resource::Resource;
+/// Hand-written additions to the generated API (not from the model).
+pub mod custom;
+pub use custom::from_attribute_value;
+pub use custom::from_item;
+pub use custom::to_attribute_value;
+pub use custom::to_item;
+pub use custom::BatchWriteError;
+pub use custom::BatchWriter;
+pub use custom::Binary;
+pub use custom::BinarySet;
+pub use custom::ConversionError;
+pub use custom::Number;
+pub use custom::NumberSet;
+pub use custom::StringSet;
