@@ -208,9 +208,12 @@ where
                 if let Some(n) = self.page_size {
                     pager = pager.page_size(n);
                 }
-                if let Some(n) = limit {
-                    pager = pager.max_items(n);
-                }
+                // No `max_items`: the limit is counted below on the built
+                // resources. The paginator's cut goes through the generic
+                // view, which renders an empty `DynValue` list as `""` and
+                // then cannot write the page back (e.g. DescribeAlarms'
+                // `CompositeAlarms: []`); and its count is of the first result
+                // key, not always the collection's items (EC2 Reservations).
                 let out_shape = op.output;
                 pager
                     .send()
@@ -232,27 +235,24 @@ where
             })
             .boxed(),
         };
-        let mut seen = 0usize;
-        pages
+        let pages = pages
             .map(move |page| page.and_then(|p| to_built(&params_view, p)))
-            .take_while(move |page| {
-                let go = limit.is_none_or(|n| seen < n);
-                if let Ok(p) = page {
-                    seen += p.len();
+            .boxed();
+        // At most `limit` items, and no request once it is reached.
+        stream::unfold((pages, 0usize), move |(mut pages, count)| async move {
+            if limit.is_some_and(|n| count >= n) {
+                return None;
+            }
+            let page = pages.next().await?.map(|mut p| {
+                if let Some(n) = limit {
+                    p.truncate(n - count);
                 }
-                std::future::ready(go)
-            })
-            .scan(0usize, move |count, page| {
-                let page = page.map(|mut p| {
-                    if let Some(n) = limit {
-                        p.truncate(n.saturating_sub(*count));
-                    }
-                    *count += p.len();
-                    p
-                });
-                std::future::ready(Some(page))
-            })
-            .boxed()
+                p
+            });
+            let count = count + page.as_ref().map_or(0, Vec::len);
+            Some((page, (pages, count)))
+        })
+        .boxed()
     }
 
     /// A stream of pages of typed resources.
