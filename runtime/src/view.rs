@@ -40,6 +40,11 @@ pub fn to_json(service: &Service, shape: ShapeId, value: &dyn Ser) -> J {
             });
             J::Object(obj)
         }
+        // An untyped value that received an empty container (`DynValue`
+        // keeps `[]` and `{}` as its empty value): the schema's empty one.
+        (ShapeKind::List { .. }, ValueRef::Str("")) => J::Array(Vec::new()),
+        (ShapeKind::Map { .. }, ValueRef::Str("")) => J::Object(Map::new()),
+        (ShapeKind::Structure(st), ValueRef::Str("")) if !st.document => J::Object(Map::new()),
         (_, v) => scalar(v),
     }
 }
@@ -171,7 +176,9 @@ mod tests {
                 "shapes": {
                   "In": {"type": "structure", "members": {
                     "Key": {"shape": "Key", "locationName": "wireKey"},
-                    "Limit": {"shape": "Str"}, "When": {"shape": "Ts"}, "Data": {"shape": "Blob"}}},
+                    "Limit": {"shape": "Str"}, "When": {"shape": "Ts"}, "Data": {"shape": "Blob"},
+                    "Items": {"shape": "Strs"}, "Nested": {"shape": "Attr"}}},
+                  "Strs": {"type": "list", "member": {"shape": "Str"}},
                   "Key": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Attr"}},
                   "Attr": {"type": "structure", "members": {"S": {"shape": "Str"}, "N": {"shape": "Int"}}},
                   "Str": {"type": "string"}, "Int": {"type": "integer"}, "Ts": {"type": "timestamp"},
@@ -200,6 +207,13 @@ mod tests {
             to_json(svc, input, &limited),
             serde_json::json!({"Limit": "50"})
         );
+        // Empty containers come back as empty containers, not as text.
+        let empty = serde_json::json!({"Items": [], "Key": {}, "Nested": {}});
+        let mut value = DynValue::Empty;
+        write(svc, input, &empty, &mut value).unwrap();
+        assert_eq!(to_json(svc, input, &value), empty);
+        let mut again = DynValue::Empty;
+        write(svc, input, &to_json(svc, input, &value), &mut again).unwrap();
         assert!(write(
             svc,
             input,

@@ -258,3 +258,58 @@ async fn tables_collection() {
         .collect();
     assert!(names.iter().all(|n| !after.contains(n)), "{after:?}");
 }
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+struct Row {
+    pk: String,
+    sk: u32,
+    note: String,
+}
+
+#[tokio::test]
+async fn table_batch_writer_over_100_items() {
+    let ddb = ddb();
+    let mut table = create_table(&ddb, "res-batch-writer").await;
+    let mut writer = table.batch_writer().overwrite_by_pkeys(["pk", "sk"]);
+    for i in 0..100 {
+        let row = Row {
+            pk: "p".into(),
+            sk: i,
+            note: format!("row {i}"),
+        };
+        writer.put(&row).await.unwrap();
+    }
+    // A second put of a buffered key replaces it.
+    writer
+        .put(&Row {
+            pk: "p".into(),
+            sk: 99,
+            note: "last".into(),
+        })
+        .await
+        .unwrap();
+    writer.close().await.unwrap();
+
+    table.load().await.unwrap();
+    assert_eq!(table.item_count(), Some(100));
+    let got = table
+        .get_item()
+        .key(boto_dynamodb::to_item(&serde_json::json!({"pk": "p", "sk": 99})).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let row: Row = boto_dynamodb::from_item(&got.item.unwrap()).unwrap();
+    assert_eq!(row.note, "last");
+    let queried = table
+        .query()
+        .key_condition_expression("pk = :p AND sk < :n")
+        .expression_attribute_values(BTreeMap::from([
+            (":p".to_owned(), s("p")),
+            (":n".to_owned(), n(10)),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queried.count, Some(10));
+    table.delete().send().await.unwrap();
+}
