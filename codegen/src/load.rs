@@ -93,6 +93,17 @@ pub fn read_text(path: &Path) -> Result<String> {
     }
 }
 
+/// `dir/name[.gz]` parsed as JSON, or `None` when the folder has no such file.
+pub fn optional_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<Option<T>> {
+    let Some(path) = find_file(dir, name) else {
+        return Ok(None);
+    };
+    let text = read_text(&path)?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|source| CodegenError::Json { path, source })
+}
+
 /// Loads the newest model of `<models>/<service>`.
 pub fn load_service(models: &Path, service: &str) -> Result<LoadedModel> {
     let dir = newest_version_dir(&models.join(service))?;

@@ -104,13 +104,7 @@ pub struct WaiterDef {
 
 /// The `resources-1.json` of an api-version folder, if it has one.
 pub fn load(api_version_dir: &Path) -> Result<Option<ResourcesModel>> {
-    let Some(path) = load::find_file(api_version_dir, "resources-1.json") else {
-        return Ok(None);
-    };
-    let text = load::read_text(&path)?;
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|source| CodegenError::Json { path, source })
+    load::optional_json(api_version_dir, "resources-1.json")
 }
 
 /// One resource type (index 0: the service resource), names settled.

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::error::{CodegenError, Result};
 use crate::ir::Ir;
-use crate::load::{find_file, read_text};
 use crate::naming;
 
 /// A `waiters-2.json` file.
@@ -43,13 +42,7 @@ pub struct AcceptorModel {
 
 /// The `waiters-2.json[.gz]` of an api-version folder, if it has one.
 pub fn load(dir: &Path) -> Result<Option<WaitersModel>> {
-    let Some(path) = find_file(dir, "waiters-2.json") else {
-        return Ok(None);
-    };
-    let text = read_text(&path)?;
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|source| CodegenError::Json { path, source })
+    crate::load::optional_json(dir, "waiters-2.json")
 }
 
 /// A waiter ready to emit.

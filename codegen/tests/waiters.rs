@@ -75,8 +75,9 @@ fn emits_specs_client_methods_and_wait_mode() {
     assert!(ops.contains("pub struct DescribeThing<M = boto_runtime::waiter::Call>"));
     assert!(ops.contains("impl<M> DescribeThing<M>"));
     assert!(ops.contains("impl DescribeThing<boto_runtime::waiter::Wait>"));
-    // Operations no waiter polls keep the plain form.
-    assert!(ops.contains("pub struct DeleteThing {"));
+    // Every builder is mode-generic; only polled operations get a wait mode.
+    assert!(ops.contains("pub struct DeleteThing<M = boto_runtime::waiter::Call>"));
+    assert!(!ops.contains("impl DeleteThing<boto_runtime::waiter::Wait>"));
     assert!(file(&files, "src/lib.rs").contains("pub mod waiters;"));
 }
 
