@@ -74,6 +74,10 @@ async fn instances_filter_waiters_and_batch_terminate() {
             filter("instance-state-name", &["running"]),
         ])
     });
+    // The caller's parameters reach every request: a dry run terminates nothing.
+    let dry = two.terminate_with(|b| b.dry_run(true)).await.unwrap_err();
+    assert!(dry.to_string().contains("DryRunOperation"), "{dry}");
+    assert_eq!(two.collect().await.unwrap().len(), 2);
     let outputs = two.terminate().await.unwrap();
     assert_eq!(outputs.len(), 1);
     let mut terminating: Vec<String> = outputs[0]

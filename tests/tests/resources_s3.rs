@@ -172,3 +172,39 @@ async fn object_load_and_waiters() {
 
     bucket.delete().send().await.unwrap();
 }
+
+#[tokio::test]
+async fn batch_delete_with_parameters_of_ones_own() {
+    let s3 = s3();
+    let bucket = s3
+        .create_bucket()
+        .bucket("res-s3-quiet")
+        .send()
+        .await
+        .unwrap();
+    for key in ["tmp/1", "tmp/2", "tmp/3"] {
+        bucket
+            .put_object()
+            .key(key)
+            .body(Bytes::from_static(b"x"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let tmp = bucket.objects().filter(|b| b.prefix("tmp/"));
+    // `Delete.Quiet` merges into the model's `Delete.Objects[*].Key`.
+    let outputs = tmp
+        .delete_with(|b| {
+            b.delete(boto_s3::types::Delete {
+                quiet: Some(true),
+                ..Default::default()
+            })
+        })
+        .await
+        .unwrap();
+    // moto ignores `Quiet`; that the keys are gone shows the model's
+    // `Objects` survived the caller's `Delete`.
+    assert_eq!(outputs.len(), 1);
+    assert!(tmp.collect().await.unwrap().is_empty());
+    bucket.delete().send().await.unwrap();
+}

@@ -831,18 +831,39 @@ impl Emitter<'_, '_> {
                 None => quote!(rt::NoData),
             };
             let e = ident(&o.error_enum);
-            let m = ident(m);
             let doc = format!(
                 "The `{n}` batch action: one [`Client::{}`] per page of the collection, each item \
                  at its index; the outputs, one per page.",
                 o.method
             );
+            let b = ident(&o.builder);
+            let with = ident(&format!("{m}_with"));
+            let with_doc = format!(
+                "[`{m}`](Self::{m}) with parameters of your own, set on the `{}` builder: \
+                 structures merge into the model's, other members replace them.",
+                o.name
+            );
+            let with_fn = o.input.is_some().then(|| {
+                quote! {
+                    #[doc = #with_doc]
+                    pub async fn #with(
+                        &self,
+                        f: impl FnOnce(operation::#b) -> operation::#b,
+                    ) -> Result<Vec<#out>, rt::BatchError<B::Error, error::#e>> {
+                        static SPEC: rt::ActionSpec = #spec;
+                        let b = f(operation::#b::new(Client::from_runtime(self.0.client().clone())));
+                        self.0.batch_with(&SPEC, Some(&b.input)).await
+                    }
+                }
+            });
+            let m = ident(m);
             methods.push(quote! {
                 #[doc = #doc]
                 pub async fn #m(&self) -> Result<Vec<#out>, rt::BatchError<B::Error, error::#e>> {
                     static SPEC: rt::ActionSpec = #spec;
                     self.0.batch(&SPEC).await
                 }
+                #with_fn
             });
         }
         let doc = format!(

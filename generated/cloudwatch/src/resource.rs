@@ -625,6 +625,30 @@ impl<B: rt::CollectionOp> AlarmCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`delete`](Self::delete) with parameters of your own, set on the `DeleteAlarms` builder: structures merge into the model's, other members replace them.
+    pub async fn delete_with(
+        &self,
+        f: impl FnOnce(operation::DeleteAlarms) -> operation::DeleteAlarms,
+    ) -> Result<Vec<rt::NoData>, rt::BatchError<B::Error, error::DeleteAlarmsError>> {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Delete",
+            request: rt::RequestSpec {
+                operation: 1,
+                params: &[
+                    rt::Param {
+                        target: "AlarmNames[]",
+                        source: rt::Source::Identifier("Name"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::DeleteAlarms::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
     ///The `DisableActions` batch action: one [`Client::disable_alarm_actions`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn disable_actions(
         &self,
@@ -648,6 +672,35 @@ impl<B: rt::CollectionOp> AlarmCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`disable_actions`](Self::disable_actions) with parameters of your own, set on the `DisableAlarmActions` builder: structures merge into the model's, other members replace them.
+    pub async fn disable_actions_with(
+        &self,
+        f: impl FnOnce(operation::DisableAlarmActions) -> operation::DisableAlarmActions,
+    ) -> Result<
+        Vec<rt::NoData>,
+        rt::BatchError<B::Error, error::DisableAlarmActionsError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "DisableActions",
+            request: rt::RequestSpec {
+                operation: 12,
+                params: &[
+                    rt::Param {
+                        target: "AlarmNames[]",
+                        source: rt::Source::Identifier("Name"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::DisableAlarmActions::new(
+                Client::from_runtime(self.0.client().clone()),
+            ),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
     ///The `EnableActions` batch action: one [`Client::enable_alarm_actions`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn enable_actions(
         &self,
@@ -670,6 +723,35 @@ impl<B: rt::CollectionOp> AlarmCollection<B> {
             path: None,
         };
         self.0.batch(&SPEC).await
+    }
+    ///[`enable_actions`](Self::enable_actions) with parameters of your own, set on the `EnableAlarmActions` builder: structures merge into the model's, other members replace them.
+    pub async fn enable_actions_with(
+        &self,
+        f: impl FnOnce(operation::EnableAlarmActions) -> operation::EnableAlarmActions,
+    ) -> Result<
+        Vec<rt::NoData>,
+        rt::BatchError<B::Error, error::EnableAlarmActionsError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "EnableActions",
+            request: rt::RequestSpec {
+                operation: 14,
+                params: &[
+                    rt::Param {
+                        target: "AlarmNames[]",
+                        source: rt::Source::Identifier("Name"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::EnableAlarmActions::new(
+                Client::from_runtime(self.0.client().clone()),
+            ),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
     }
 }
 /// The `Metric` resource. Identifiers: `namespace`, `name`. Equal to another `Metric` with the same identifiers.

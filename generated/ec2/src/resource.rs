@@ -4090,6 +4090,30 @@ impl<B: rt::CollectionOp> InstanceCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`create_tags`](Self::create_tags) with parameters of your own, set on the `CreateTags` builder: structures merge into the model's, other members replace them.
+    pub async fn create_tags_with(
+        &self,
+        f: impl FnOnce(operation::CreateTags) -> operation::CreateTags,
+    ) -> Result<Vec<rt::NoData>, rt::BatchError<B::Error, error::CreateTagsError>> {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "CreateTags",
+            request: rt::RequestSpec {
+                operation: 132,
+                params: &[
+                    rt::Param {
+                        target: "Resources[]",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::CreateTags::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
     ///The `Monitor` batch action: one [`Client::monitor_instances`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn monitor(
         &self,
@@ -4113,6 +4137,35 @@ impl<B: rt::CollectionOp> InstanceCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`monitor`](Self::monitor) with parameters of your own, set on the `MonitorInstances` builder: structures merge into the model's, other members replace them.
+    pub async fn monitor_with(
+        &self,
+        f: impl FnOnce(operation::MonitorInstances) -> operation::MonitorInstances,
+    ) -> Result<
+        Vec<types::MonitorInstancesResult>,
+        rt::BatchError<B::Error, error::MonitorInstancesError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Monitor",
+            request: rt::RequestSpec {
+                operation: 685,
+                params: &[
+                    rt::Param {
+                        target: "InstanceIds[]",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::MonitorInstances::new(
+                Client::from_runtime(self.0.client().clone()),
+            ),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
     ///The `Reboot` batch action: one [`Client::reboot_instances`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn reboot(
         &self,
@@ -4132,6 +4185,32 @@ impl<B: rt::CollectionOp> InstanceCollection<B> {
             path: None,
         };
         self.0.batch(&SPEC).await
+    }
+    ///[`reboot`](Self::reboot) with parameters of your own, set on the `RebootInstances` builder: structures merge into the model's, other members replace them.
+    pub async fn reboot_with(
+        &self,
+        f: impl FnOnce(operation::RebootInstances) -> operation::RebootInstances,
+    ) -> Result<Vec<rt::NoData>, rt::BatchError<B::Error, error::RebootInstancesError>> {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Reboot",
+            request: rt::RequestSpec {
+                operation: 698,
+                params: &[
+                    rt::Param {
+                        target: "InstanceIds[]",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::RebootInstances::new(
+                Client::from_runtime(self.0.client().clone()),
+            ),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
     }
     ///The `Start` batch action: one [`Client::start_instances`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn start(
@@ -4156,6 +4235,33 @@ impl<B: rt::CollectionOp> InstanceCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`start`](Self::start) with parameters of your own, set on the `StartInstances` builder: structures merge into the model's, other members replace them.
+    pub async fn start_with(
+        &self,
+        f: impl FnOnce(operation::StartInstances) -> operation::StartInstances,
+    ) -> Result<
+        Vec<types::StartInstancesResult>,
+        rt::BatchError<B::Error, error::StartInstancesError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Start",
+            request: rt::RequestSpec {
+                operation: 747,
+                params: &[
+                    rt::Param {
+                        target: "InstanceIds[]",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::StartInstances::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
     ///The `Stop` batch action: one [`Client::stop_instances`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn stop(
         &self,
@@ -4178,6 +4284,33 @@ impl<B: rt::CollectionOp> InstanceCollection<B> {
             path: None,
         };
         self.0.batch(&SPEC).await
+    }
+    ///[`stop`](Self::stop) with parameters of your own, set on the `StopInstances` builder: structures merge into the model's, other members replace them.
+    pub async fn stop_with(
+        &self,
+        f: impl FnOnce(operation::StopInstances) -> operation::StopInstances,
+    ) -> Result<
+        Vec<types::StopInstancesResult>,
+        rt::BatchError<B::Error, error::StopInstancesError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Stop",
+            request: rt::RequestSpec {
+                operation: 751,
+                params: &[
+                    rt::Param {
+                        target: "InstanceIds[]",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::StopInstances::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
     }
     ///The `Terminate` batch action: one [`Client::terminate_instances`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn terminate(
@@ -4202,6 +4335,35 @@ impl<B: rt::CollectionOp> InstanceCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`terminate`](Self::terminate) with parameters of your own, set on the `TerminateInstances` builder: structures merge into the model's, other members replace them.
+    pub async fn terminate_with(
+        &self,
+        f: impl FnOnce(operation::TerminateInstances) -> operation::TerminateInstances,
+    ) -> Result<
+        Vec<types::TerminateInstancesResult>,
+        rt::BatchError<B::Error, error::TerminateInstancesError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Terminate",
+            request: rt::RequestSpec {
+                operation: 753,
+                params: &[
+                    rt::Param {
+                        target: "InstanceIds[]",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::TerminateInstances::new(
+                Client::from_runtime(self.0.client().clone()),
+            ),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
     ///The `Unmonitor` batch action: one [`Client::unmonitor_instances`] per page of the collection, each item at its index; the outputs, one per page.
     pub async fn unmonitor(
         &self,
@@ -4224,6 +4386,35 @@ impl<B: rt::CollectionOp> InstanceCollection<B> {
             path: None,
         };
         self.0.batch(&SPEC).await
+    }
+    ///[`unmonitor`](Self::unmonitor) with parameters of your own, set on the `UnmonitorInstances` builder: structures merge into the model's, other members replace them.
+    pub async fn unmonitor_with(
+        &self,
+        f: impl FnOnce(operation::UnmonitorInstances) -> operation::UnmonitorInstances,
+    ) -> Result<
+        Vec<types::UnmonitorInstancesResult>,
+        rt::BatchError<B::Error, error::UnmonitorInstancesError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Unmonitor",
+            request: rt::RequestSpec {
+                operation: 758,
+                params: &[
+                    rt::Param {
+                        target: "InstanceIds[]",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::UnmonitorInstances::new(
+                Client::from_runtime(self.0.client().clone()),
+            ),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
     }
 }
 /// The `InternetGateway` resource. Identifiers: `id`. Equal to another `InternetGateway` with the same identifiers.
@@ -7288,6 +7479,38 @@ impl<B: rt::CollectionOp> TagCollection<B> {
             path: None,
         };
         self.0.batch(&SPEC).await
+    }
+    ///[`delete`](Self::delete) with parameters of your own, set on the `DeleteTags` builder: structures merge into the model's, other members replace them.
+    pub async fn delete_with(
+        &self,
+        f: impl FnOnce(operation::DeleteTags) -> operation::DeleteTags,
+    ) -> Result<Vec<rt::NoData>, rt::BatchError<B::Error, error::DeleteTagsError>> {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Delete",
+            request: rt::RequestSpec {
+                operation: 224,
+                params: &[
+                    rt::Param {
+                        target: "Resources[]",
+                        source: rt::Source::Identifier("ResourceId"),
+                    },
+                    rt::Param {
+                        target: "Tags[*].Key",
+                        source: rt::Source::Identifier("Key"),
+                    },
+                    rt::Param {
+                        target: "Tags[*].Value",
+                        source: rt::Source::Identifier("Value"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::DeleteTags::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
     }
 }
 /// The `Volume` resource. Identifiers: `id`. Equal to another `Volume` with the same identifiers.

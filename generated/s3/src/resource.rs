@@ -3427,6 +3427,37 @@ impl<B: rt::CollectionOp> ObjectCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`delete`](Self::delete) with parameters of your own, set on the `DeleteObjects` builder: structures merge into the model's, other members replace them.
+    pub async fn delete_with(
+        &self,
+        f: impl FnOnce(operation::DeleteObjects) -> operation::DeleteObjects,
+    ) -> Result<
+        Vec<types::DeleteObjectsOutput>,
+        rt::BatchError<B::Error, error::DeleteObjectsError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Delete",
+            request: rt::RequestSpec {
+                operation: 25,
+                params: &[
+                    rt::Param {
+                        target: "Bucket",
+                        source: rt::Source::Identifier("BucketName"),
+                    },
+                    rt::Param {
+                        target: "Delete.Objects[].Key",
+                        source: rt::Source::Identifier("Key"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::DeleteObjects::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
 }
 /// The `ObjectAcl` resource. Identifiers: `bucket_name`, `object_key`. Equal to another `ObjectAcl` with the same identifiers.
 ///
@@ -3935,6 +3966,37 @@ impl<B: rt::CollectionOp> ObjectSummaryCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`delete`](Self::delete) with parameters of your own, set on the `DeleteObjects` builder: structures merge into the model's, other members replace them.
+    pub async fn delete_with(
+        &self,
+        f: impl FnOnce(operation::DeleteObjects) -> operation::DeleteObjects,
+    ) -> Result<
+        Vec<types::DeleteObjectsOutput>,
+        rt::BatchError<B::Error, error::DeleteObjectsError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Delete",
+            request: rt::RequestSpec {
+                operation: 25,
+                params: &[
+                    rt::Param {
+                        target: "Bucket",
+                        source: rt::Source::Identifier("BucketName"),
+                    },
+                    rt::Param {
+                        target: "Delete.Objects[].Key",
+                        source: rt::Source::Identifier("Key"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::DeleteObjects::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
 }
 /// The `ObjectVersion` resource. Identifiers: `bucket_name`, `object_key`, `id`. Equal to another `ObjectVersion` with the same identifiers.
 ///
@@ -4203,6 +4265,41 @@ impl<B: rt::CollectionOp> ObjectVersionCollection<B> {
             path: None,
         };
         self.0.batch(&SPEC).await
+    }
+    ///[`delete`](Self::delete) with parameters of your own, set on the `DeleteObjects` builder: structures merge into the model's, other members replace them.
+    pub async fn delete_with(
+        &self,
+        f: impl FnOnce(operation::DeleteObjects) -> operation::DeleteObjects,
+    ) -> Result<
+        Vec<types::DeleteObjectsOutput>,
+        rt::BatchError<B::Error, error::DeleteObjectsError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Delete",
+            request: rt::RequestSpec {
+                operation: 25,
+                params: &[
+                    rt::Param {
+                        target: "Bucket",
+                        source: rt::Source::Identifier("BucketName"),
+                    },
+                    rt::Param {
+                        target: "Delete.Objects[*].Key",
+                        source: rt::Source::Identifier("ObjectKey"),
+                    },
+                    rt::Param {
+                        target: "Delete.Objects[*].VersionId",
+                        source: rt::Source::Identifier("Id"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::DeleteObjects::new(Client::from_runtime(self.0.client().clone())),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
     }
 }
 impl<'a> operation::AbortMultipartUpload<rt::Act<'a, rt::Plain>> {

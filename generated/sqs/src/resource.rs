@@ -448,6 +448,43 @@ impl<B: rt::CollectionOp> MessageCollection<B> {
         };
         self.0.batch(&SPEC).await
     }
+    ///[`delete`](Self::delete) with parameters of your own, set on the `DeleteMessageBatch` builder: structures merge into the model's, other members replace them.
+    pub async fn delete_with(
+        &self,
+        f: impl FnOnce(operation::DeleteMessageBatch) -> operation::DeleteMessageBatch,
+    ) -> Result<
+        Vec<types::DeleteMessageBatchResult>,
+        rt::BatchError<B::Error, error::DeleteMessageBatchError>,
+    > {
+        static SPEC: rt::ActionSpec = rt::ActionSpec {
+            name: "Delete",
+            request: rt::RequestSpec {
+                operation: 6,
+                params: &[
+                    rt::Param {
+                        target: "QueueUrl",
+                        source: rt::Source::Identifier("QueueUrl"),
+                    },
+                    rt::Param {
+                        target: "Entries[*].Id",
+                        source: rt::Source::Data("MessageId"),
+                    },
+                    rt::Param {
+                        target: "Entries[*].ReceiptHandle",
+                        source: rt::Source::Identifier("ReceiptHandle"),
+                    },
+                ],
+            },
+            resource: None,
+            path: None,
+        };
+        let b = f(
+            operation::DeleteMessageBatch::new(
+                Client::from_runtime(self.0.client().clone()),
+            ),
+        );
+        self.0.batch_with(&SPEC, Some(&b.input)).await
+    }
 }
 /// The `Queue` resource. Identifiers: `url`. Equal to another `Queue` with the same identifiers.
 ///

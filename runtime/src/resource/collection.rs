@@ -290,6 +290,11 @@ where
         Ok(out)
     }
 
+    /// The client the collection lists with.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// A batch action: one request per page, each item's parameters at its
     /// index (`[*]` targets). The typed outputs, one per page.
     pub async fn batch<O, A>(
@@ -300,11 +305,34 @@ where
         O: De + Default,
         A: OperationError,
     {
+        self.batch_with(action, None).await
+    }
+
+    /// [`batch`](Self::batch) with the caller's parameters (the action
+    /// operation's input) laid over the model's in every request: as boto3's
+    /// `params.update(kwargs)`, except that structures merge, so S3's
+    /// `Delete.Quiet` keeps the model's `Delete.Objects`.
+    pub async fn batch_with<O, A>(
+        &self,
+        action: &'static ActionSpec,
+        user: Option<&(dyn Ser + Sync)>,
+    ) -> Result<Vec<O>, BatchError<B::Error, A>>
+    where
+        O: De + Default,
+        A: OperationError,
+    {
         let mut outputs = Vec::new();
         let service = self.client.service();
         let mut pages = self.built_pages();
         let op = operation(service, action.request.operation)
             .map_err(|e| BatchError::Action(e.into_error(action.name)))?;
+        let user = match (user, op.input) {
+            (Some(user), Some(shape)) => match view::to_json(service, shape, user) {
+                J::Object(map) => map,
+                _ => Map::new(),
+            },
+            _ => Map::new(),
+        };
         while let Some(page) = pages.next().await {
             let page = page.map_err(BatchError::List)?;
             if page.is_empty() {
@@ -325,6 +353,7 @@ where
                 params::request_params(action.request.params, &parent, Some(i), &mut p)
                     .map_err(|e| BatchError::Action(e.into_error(op.name)))?;
             }
+            params::overlay(&mut p, user.clone());
             let out = call_json(&self.client, action.request.operation, p)
                 .await
                 .map_err(|e| match e {

@@ -166,6 +166,19 @@ pub fn merge(into: &mut Map<String, J>, from: Map<String, J>) {
     }
 }
 
+/// Lays `from` over `into`: structures merge member by member, anything
+/// else in `from` replaces what `into` has.
+pub fn overlay(into: &mut Map<String, J>, from: Map<String, J>) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(J::Object(a)), J::Object(b)) => overlay(a, b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
 /// Makes identifier strings fit the target member: numbers and booleans
 /// where the schema says so (identifiers are kept as text).
 pub fn coerce(service: &Service, shape: ShapeId, json: &mut J) {

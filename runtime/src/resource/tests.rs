@@ -1,6 +1,6 @@
 use serde_json::{json, Map};
 
-use super::params::{merge, set_target};
+use super::params::{merge, overlay, set_target};
 
 #[test]
 fn targets() {
@@ -32,5 +32,22 @@ fn merge_appends_lists() {
     assert_eq!(
         serde_json::Value::Object(a),
         json!({"Filters": [{"Name": "a"}, {"Name": "b"}], "X": 1, "Y": 2})
+    );
+}
+
+#[test]
+fn overlay_merges_structures_and_replaces_the_rest() {
+    let mut a = json!({"Delete": {"Objects": [{"Key": "a"}]}, "Bucket": "b", "L": [1]})
+        .as_object()
+        .unwrap()
+        .clone();
+    let b = json!({"Delete": {"Quiet": true}, "L": [2], "MFA": "x"})
+        .as_object()
+        .unwrap()
+        .clone();
+    overlay(&mut a, b);
+    assert_eq!(
+        serde_json::Value::Object(a),
+        json!({"Delete": {"Objects": [{"Key": "a"}], "Quiet": true}, "Bucket": "b", "L": [2], "MFA": "x"})
     );
 }
