@@ -3,7 +3,7 @@
 //!
 //! The view is botocore's parsed dictionary: structure members keyed by their
 //! model names (not wire names), absent members left out, timestamps as epoch
-//! seconds, blobs as base64 text, documents as they are. [`write`] reads the
+//! seconds, blobs as base64 text, documents as they are. [`write`](fn@write) reads the
 //! same view back into any [`De`] value, which is how a token taken from one
 //! response (a string, or a structure like DynamoDB's `LastEvaluatedKey`)
 //! becomes the next request's input member.

@@ -1,4 +1,4 @@
-//! The rest-json protocol: HTTP bindings from [`rest`](super::rest), and a
+//! The rest-json protocol: HTTP bindings from [`super::rest`], and a
 //! JSON body holding either the body members or the `payload` member alone.
 
 use super::json_body;

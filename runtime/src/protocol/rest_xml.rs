@@ -1,5 +1,5 @@
 //! The `rest-xml` protocol (S3, Route 53, CloudFront): HTTP bindings from
-//! [`rest`](super::rest), XML bodies from [`xml`](super::xml).
+//! [`super::rest`], XML bodies from [`super::xml`].
 
 use super::rest::{self, Payload};
 use super::xml::{self, Reader, Writer};
