@@ -39,6 +39,8 @@ async fn users_through_resource_and_client() {
     assert_eq!(user, created);
     assert!(!user.is_loaded());
     assert_eq!(user.arn(), None);
+    // boto3's identifier alias: `UserName` is the `Name` identifier, no load needed.
+    assert_eq!(user.user_name(), Some("res-alice"));
     user.load().await.unwrap();
     assert_eq!(user.arn(), created.arn());
     assert_eq!(

@@ -481,6 +481,27 @@ impl Emitter<'_, '_> {
                 let field = ident(&m.field);
                 let acc = ident(accessor);
                 let target = ir.shape(m.target);
+                // boto3's identifier alias: the member an identifier names
+                // (`memberName`) reads the identifier, loaded or not.
+                let alias = r
+                    .def
+                    .identifiers
+                    .iter()
+                    .position(|i| i.member_name.as_deref() == Some(m.name));
+                if let (Some(k), Kind::String) = (alias, target.kind) {
+                    let doc = format!(
+                        "`{}`: the `{}` identifier (no data needed).",
+                        m.name, r.def.identifiers[k].name
+                    );
+                    let k = index_lit(k);
+                    methods.push(quote! {
+                        #[doc = #doc]
+                        pub fn #acc(&self) -> Option<&str> {
+                            Some(self.inner.identifier(#k))
+                        }
+                    });
+                    continue;
+                }
                 let doc = format!(
                     "`{}` from the loaded data: `None` when no data is loaded or the member is absent.",
                     m.name

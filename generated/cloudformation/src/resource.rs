@@ -383,9 +383,9 @@ impl Event {
     pub fn stack_id(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.stack_id.as_deref())
     }
-    ///`EventId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`EventId`: the `Id` identifier (no data needed).
     pub fn event_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.event_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`StackName` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn stack_name(&self) -> Option<&str> {
@@ -513,9 +513,9 @@ impl Stack {
     pub fn stack_id(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.stack_id.as_deref())
     }
-    ///`StackName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`StackName`: the `Name` identifier (no data needed).
     pub fn stack_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.stack_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`ChangeSetId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn change_set_id(&self) -> Option<&str> {
@@ -818,9 +818,9 @@ impl StackResource {
     pub fn stack_id(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.stack_id.as_deref())
     }
-    ///`LogicalResourceId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`LogicalResourceId`: the `LogicalId` identifier (no data needed).
     pub fn logical_resource_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.logical_resource_id.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`PhysicalResourceId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn physical_resource_id(&self) -> Option<&str> {
@@ -923,9 +923,9 @@ impl StackResourceSummary {
     pub fn logical_id(&self) -> &str {
         self.inner.identifier(1)
     }
-    ///`LogicalResourceId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`LogicalResourceId`: the `LogicalId` identifier (no data needed).
     pub fn logical_resource_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.logical_resource_id.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`PhysicalResourceId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn physical_resource_id(&self) -> Option<&str> {

@@ -311,9 +311,9 @@ impl Alarm {
     pub fn name(&self) -> &str {
         self.inner.identifier(0)
     }
-    ///`AlarmName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`AlarmName`: the `Name` identifier (no data needed).
     pub fn alarm_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.alarm_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`AlarmArn` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn alarm_arn(&self) -> Option<&str> {
@@ -811,9 +811,9 @@ impl Metric {
     pub fn name(&self) -> &str {
         self.inner.identifier(1)
     }
-    ///`MetricName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`MetricName`: the `Name` identifier (no data needed).
     pub fn metric_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.metric_name.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`Dimensions` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn dimensions(&self) -> Option<&Vec<types::Dimension>> {

@@ -300,9 +300,9 @@ impl Table {
     pub fn attribute_definitions(&self) -> Option<&Vec<types::AttributeDefinition>> {
         self.inner.data().and_then(|d| d.attribute_definitions.as_ref())
     }
-    ///`TableName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`TableName`: the `Name` identifier (no data needed).
     pub fn table_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.table_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`KeySchema` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn key_schema(&self) -> Option<&Vec<types::KeySchemaElement>> {

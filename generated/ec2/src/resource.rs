@@ -2521,9 +2521,9 @@ impl DhcpOptions {
     pub fn tags(&self) -> Option<&Vec<types::Tag>> {
         self.inner.data().and_then(|d| d.tags.as_ref())
     }
-    ///`DhcpOptionsId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`DhcpOptionsId`: the `Id` identifier (no data needed).
     pub fn dhcp_options_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.dhcp_options_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`DhcpConfigurations` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn dhcp_configurations(&self) -> Option<&Vec<types::DhcpConfiguration>> {
@@ -2766,9 +2766,9 @@ impl Image {
     pub fn free_tier_eligible(&self) -> Option<bool> {
         self.inner.data().and_then(|d| d.free_tier_eligible)
     }
-    ///`ImageId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`ImageId`: the `Id` identifier (no data needed).
     pub fn image_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.image_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`ImageLocation` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn image_location(&self) -> Option<&str> {
@@ -3196,9 +3196,9 @@ impl Instance {
     ) -> Option<&Vec<types::InstanceSecondaryInterface>> {
         self.inner.data().and_then(|d| d.secondary_interfaces.as_ref())
     }
-    ///`InstanceId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`InstanceId`: the `Id` identifier (no data needed).
     pub fn instance_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.instance_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`ImageId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn image_id(&self) -> Option<&str> {
@@ -4474,9 +4474,9 @@ impl InternetGateway {
     pub fn attachments(&self) -> Option<&Vec<types::InternetGatewayAttachment>> {
         self.inner.data().and_then(|d| d.attachments.as_ref())
     }
-    ///`InternetGatewayId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`InternetGatewayId`: the `Id` identifier (no data needed).
     pub fn internet_gateway_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.internet_gateway_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`OwnerId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn owner_id(&self) -> Option<&str> {
@@ -4657,9 +4657,9 @@ impl KeyPair {
     pub fn tags(&self) -> Option<&Vec<types::Tag>> {
         self.inner.data().and_then(|d| d.tags.as_ref())
     }
-    ///`KeyName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`KeyName`: the `Name` identifier (no data needed).
     pub fn key_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.key_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`KeyFingerprint` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn key_fingerprint(&self) -> Option<&str> {
@@ -4762,9 +4762,9 @@ impl KeyPairInfo {
     pub fn create_time(&self) -> Option<&boto_runtime::DateTime> {
         self.inner.data().and_then(|d| d.create_time.as_ref())
     }
-    ///`KeyName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`KeyName`: the `Name` identifier (no data needed).
     pub fn key_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.key_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`KeyFingerprint` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn key_fingerprint(&self) -> Option<&str> {
@@ -4855,9 +4855,9 @@ impl NetworkAcl {
     pub fn is_default(&self) -> Option<bool> {
         self.inner.data().and_then(|d| d.is_default)
     }
-    ///`NetworkAclId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`NetworkAclId`: the `Id` identifier (no data needed).
     pub fn network_acl_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.network_acl_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`Tags` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn tags(&self) -> Option<&Vec<types::Tag>> {
@@ -5133,9 +5133,9 @@ impl NetworkInterface {
     pub fn mac_address(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.mac_address.as_deref())
     }
-    ///`NetworkInterfaceId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`NetworkInterfaceId`: the `Id` identifier (no data needed).
     pub fn network_interface_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.network_interface_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`OutpostArn` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn outpost_arn(&self) -> Option<&str> {
@@ -5670,9 +5670,9 @@ impl PlacementGroup {
     pub fn name(&self) -> &str {
         self.inner.identifier(0)
     }
-    ///`GroupName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`GroupName`: the `Name` identifier (no data needed).
     pub fn group_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.group_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`State` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn state(&self) -> Option<&types::PlacementGroupState> {
@@ -6014,9 +6014,9 @@ impl RouteTable {
     pub fn propagating_vgws(&self) -> Option<&Vec<types::PropagatingVgw>> {
         self.inner.data().and_then(|d| d.propagating_vgws.as_ref())
     }
-    ///`RouteTableId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`RouteTableId`: the `Id` identifier (no data needed).
     pub fn route_table_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.route_table_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`Routes` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn routes_attribute(&self) -> Option<&Vec<types::Route>> {
@@ -6269,9 +6269,9 @@ impl RouteTableAssociation {
     pub fn main(&self) -> Option<bool> {
         self.inner.data().and_then(|d| d.main)
     }
-    ///`RouteTableAssociationId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`RouteTableAssociationId`: the `Id` identifier (no data needed).
     pub fn route_table_association_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.route_table_association_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`RouteTableId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn route_table_id(&self) -> Option<&str> {
@@ -6431,9 +6431,9 @@ impl SecurityGroup {
     pub fn id(&self) -> &str {
         self.inner.identifier(0)
     }
-    ///`GroupId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`GroupId`: the `Id` identifier (no data needed).
     pub fn group_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.group_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`IpPermissionsEgress` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn ip_permissions_egress(&self) -> Option<&Vec<types::IpPermission>> {
@@ -6720,9 +6720,9 @@ impl Snapshot {
     pub fn full_snapshot_size_in_bytes(&self) -> Option<i64> {
         self.inner.data().and_then(|d| d.full_snapshot_size_in_bytes)
     }
-    ///`SnapshotId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`SnapshotId`: the `Id` identifier (no data needed).
     pub fn snapshot_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.snapshot_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`VolumeId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn volume_id(&self) -> Option<&str> {
@@ -7068,9 +7068,9 @@ impl Subnet {
     pub fn r#type(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.r#type.as_deref())
     }
-    ///`SubnetId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`SubnetId`: the `Id` identifier (no data needed).
     pub fn subnet_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.subnet_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`State` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn state(&self) -> Option<&types::SubnetState> {
@@ -7614,9 +7614,9 @@ impl Volume {
     pub fn volume_initialization_rate(&self) -> Option<i32> {
         self.inner.data().and_then(|d| d.volume_initialization_rate)
     }
-    ///`VolumeId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`VolumeId`: the `Id` identifier (no data needed).
     pub fn volume_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.volume_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`Size` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn size(&self) -> Option<i32> {
@@ -8003,9 +8003,9 @@ impl Vpc {
     pub fn block_public_access_states(&self) -> Option<&types::BlockPublicAccessStates> {
         self.inner.data().and_then(|d| d.block_public_access_states.as_ref())
     }
-    ///`VpcId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`VpcId`: the `Id` identifier (no data needed).
     pub fn vpc_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.vpc_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`State` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn state(&self) -> Option<&types::VpcState> {
@@ -9115,9 +9115,9 @@ impl VpcPeeringConnection {
     pub fn tags(&self) -> Option<&Vec<types::Tag>> {
         self.inner.data().and_then(|d| d.tags.as_ref())
     }
-    ///`VpcPeeringConnectionId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`VpcPeeringConnectionId`: the `Id` identifier (no data needed).
     pub fn vpc_peering_connection_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.vpc_peering_connection_id.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///The `Accept` action: [`Client::accept_vpc_peering_connection`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn accept(

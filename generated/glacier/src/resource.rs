@@ -759,9 +759,9 @@ impl Job {
     pub fn id(&self) -> &str {
         self.inner.identifier(2)
     }
-    ///`JobId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`JobId`: the `Id` identifier (no data needed).
     pub fn job_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.job_id.as_deref())
+        Some(self.inner.identifier(2))
     }
     ///`JobDescription` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn job_description(&self) -> Option<&str> {
@@ -944,9 +944,9 @@ impl MultipartUpload {
     pub fn id(&self) -> &str {
         self.inner.identifier(2)
     }
-    ///`MultipartUploadId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`MultipartUploadId`: the `Id` identifier (no data needed).
     pub fn multipart_upload_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.multipart_upload_id.as_deref())
+        Some(self.inner.identifier(2))
     }
     ///`VaultARN` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn vault_arn(&self) -> Option<&str> {
@@ -1278,9 +1278,9 @@ impl Vault {
     pub fn vault_arn(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.vault_arn.as_deref())
     }
-    ///`VaultName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`VaultName`: the `Name` identifier (no data needed).
     pub fn vault_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.vault_name.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`CreationDate` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn creation_date(&self) -> Option<&str> {

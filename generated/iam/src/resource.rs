@@ -1529,9 +1529,9 @@ impl AccessKey {
     pub fn id(&self) -> &str {
         self.inner.identifier(1)
     }
-    ///`AccessKeyId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`AccessKeyId`: the `Id` identifier (no data needed).
     pub fn access_key_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.access_key_id.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`Status` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn status(&self) -> Option<&types::StatusType> {
@@ -1687,17 +1687,17 @@ impl AccessKeyPair {
     pub fn secret(&self) -> &str {
         self.inner.identifier(2)
     }
-    ///`AccessKeyId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`AccessKeyId`: the `Id` identifier (no data needed).
     pub fn access_key_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.access_key_id.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`Status` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn status(&self) -> Option<&types::StatusType> {
         self.inner.data().and_then(|d| d.status.as_ref())
     }
-    ///`SecretAccessKey` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`SecretAccessKey`: the `Secret` identifier (no data needed).
     pub fn secret_access_key(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.secret_access_key.as_deref())
+        Some(self.inner.identifier(2))
     }
     ///`CreateDate` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn create_date(&self) -> Option<&boto_runtime::DateTime> {
@@ -2295,9 +2295,9 @@ impl Group {
     pub fn path(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.path.as_deref())
     }
-    ///`GroupName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`GroupName`: the `Name` identifier (no data needed).
     pub fn group_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.group_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`GroupId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn group_id(&self) -> Option<&str> {
@@ -2690,9 +2690,9 @@ impl GroupPolicy {
     pub fn name(&self) -> &str {
         self.inner.identifier(1)
     }
-    ///`PolicyName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`PolicyName`: the `Name` identifier (no data needed).
     pub fn policy_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.policy_name.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`PolicyDocument` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn policy_document(&self) -> Option<&str> {
@@ -2815,9 +2815,9 @@ impl InstanceProfile {
     pub fn path(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.path.as_deref())
     }
-    ///`InstanceProfileName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`InstanceProfileName`: the `Name` identifier (no data needed).
     pub fn instance_profile_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.instance_profile_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`InstanceProfileId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn instance_profile_id(&self) -> Option<&str> {
@@ -3869,9 +3869,9 @@ impl Role {
     pub fn path(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.path.as_deref())
     }
-    ///`RoleName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`RoleName`: the `Name` identifier (no data needed).
     pub fn role_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.role_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`RoleId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn role_id(&self) -> Option<&str> {
@@ -4157,9 +4157,9 @@ impl RolePolicy {
     pub fn name(&self) -> &str {
         self.inner.identifier(1)
     }
-    ///`PolicyName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`PolicyName`: the `Name` identifier (no data needed).
     pub fn policy_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.policy_name.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`PolicyDocument` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn policy_document(&self) -> Option<&str> {
@@ -4537,9 +4537,9 @@ impl SigningCertificate {
     pub fn id(&self) -> &str {
         self.inner.identifier(1)
     }
-    ///`CertificateId` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`CertificateId`: the `Id` identifier (no data needed).
     pub fn certificate_id(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.certificate_id.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`CertificateBody` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn certificate_body(&self) -> Option<&str> {
@@ -4701,9 +4701,9 @@ impl User {
     pub fn path(&self) -> Option<&str> {
         self.inner.data().and_then(|d| d.path.as_deref())
     }
-    ///`UserName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`UserName`: the `Name` identifier (no data needed).
     pub fn user_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.user_name.as_deref())
+        Some(self.inner.identifier(0))
     }
     ///`UserId` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn user_id(&self) -> Option<&str> {
@@ -5360,9 +5360,9 @@ impl UserPolicy {
     pub fn name(&self) -> &str {
         self.inner.identifier(1)
     }
-    ///`PolicyName` from the loaded data: `None` when no data is loaded or the member is absent.
+    ///`PolicyName`: the `Name` identifier (no data needed).
     pub fn policy_name(&self) -> Option<&str> {
-        self.inner.data().and_then(|d| d.policy_name.as_deref())
+        Some(self.inner.identifier(1))
     }
     ///`PolicyDocument` from the loaded data: `None` when no data is loaded or the member is absent.
     pub fn policy_document(&self) -> Option<&str> {
