@@ -51,6 +51,10 @@ pub struct IdentifierDef {
 pub struct LoadDef {
     pub request: RequestDef,
     pub path: String,
+    /// Set by [`customize`]: `(member, identifier)` picking the item of the
+    /// list at `path` (see `boto_runtime::resource::Find`).
+    #[serde(skip)]
+    pub find: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,7 +215,7 @@ pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
             );
         }
     }
-    customize(&ir.service, &mut all[0].1);
+    customize(&ir.service, &mut all);
     let names: BTreeSet<String> = all.iter().map(|(n, _)| n.clone()).collect();
     let mut out = Vec::new();
     for (name, def) in all {
@@ -224,10 +228,27 @@ pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
 ///
 /// - ec2's service `CreateTags` returns a `Tag` per resource and tag
 ///   (boto3's `ec2/createtags.py`); the model says it returns nothing.
-fn customize(service: &str, service_resource: &mut ResourceDef) {
+/// - s3's `Bucket` loads through ListBuckets (boto3's `s3/inject.py`
+///   `bucket_load`); the model has no `load` for it.
+fn customize(service: &str, all: &mut [(String, ResourceDef)]) {
+    if service == "s3" {
+        if let Some((_, bucket)) = all.iter_mut().find(|(n, _)| n == "Bucket") {
+            if bucket.load.is_none() && bucket.shape.as_deref() == Some("Bucket") {
+                bucket.load = Some(LoadDef {
+                    request: RequestDef {
+                        operation: "ListBuckets".into(),
+                        params: Vec::new(),
+                    },
+                    path: "Buckets".into(),
+                    find: Some(("Name".into(), "Name".into())),
+                });
+            }
+        }
+    }
     if service != "ec2" {
         return;
     }
+    let service_resource = &mut all[0].1;
     if let Some(action) = service_resource.actions.get_mut("CreateTags") {
         if action.resource.is_none() {
             let from_request = |target: &str, path: &str| ParamDef {

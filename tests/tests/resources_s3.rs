@@ -17,7 +17,7 @@ const SHORT: Duration = Duration::from_millis(100);
 #[tokio::test]
 async fn bucket_objects_filter_and_batch_delete() {
     let s3 = s3();
-    let bucket = s3
+    let mut bucket = s3
         .create_bucket()
         .bucket("res-s3-batch")
         .send()
@@ -118,9 +118,13 @@ async fn bucket_objects_filter_and_batch_delete() {
 #[tokio::test]
 async fn object_load_and_waiters() {
     let s3 = s3();
-    let bucket = s3.bucket("res-s3-object");
+    let mut bucket = s3.bucket("res-s3-object");
+    // boto3's injected Bucket.load (ListBuckets): no bucket, a NotFound error.
+    assert!(bucket.load().await.is_err());
     bucket.create().send().await.unwrap();
     bucket.wait_until_exists().delay(SHORT).await.unwrap();
+    bucket.load().await.unwrap();
+    assert!(bucket.creation_date().is_some());
 
     let mut obj = s3.object("res-s3-object", "dir/hello.txt");
     assert!(!obj.is_loaded());
@@ -176,7 +180,7 @@ async fn object_load_and_waiters() {
 #[tokio::test]
 async fn batch_delete_with_parameters_of_ones_own() {
     let s3 = s3();
-    let bucket = s3
+    let mut bucket = s3
         .create_bucket()
         .bucket("res-s3-quiet")
         .send()

@@ -350,7 +350,13 @@ impl Emitter<'_, '_> {
             Some(l) => {
                 let req = self.request(name, &l.request)?;
                 let path = l.path.as_str();
-                quote!(Some(rt::LoadSpec { request: #req, path: #path }))
+                let find = match &l.find {
+                    Some((member, identifier)) => {
+                        quote!(Some(rt::Find { member: #member, identifier: #identifier }))
+                    }
+                    None => quote!(None),
+                };
+                quote!(Some(rt::LoadSpec { request: #req, path: #path, find: #find }))
             }
             None => quote!(None),
         };

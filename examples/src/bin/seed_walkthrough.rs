@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Resources: boto3's object layer. `s3.create_bucket()` returns a `Bucket`.
     let s3 = boto_s3::Resource::new(&session);
-    let bucket = s3.create_bucket().bucket("seed-walkthrough").send().await?;
+    let mut bucket = s3.create_bucket().bucket("seed-walkthrough").send().await?;
     println!("bucket {}", bucket.name());
     bucket
         .wait_until_exists()

@@ -35,6 +35,7 @@ pub static RESOURCES: [rt::ResourceSpec; 5] = [
                 ],
             },
             path: "Stacks[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -56,6 +57,7 @@ pub static RESOURCES: [rt::ResourceSpec; 5] = [
                 ],
             },
             path: "StackResourceDetail",
+            find: None,
         }),
     },
     rt::ResourceSpec {

@@ -29,6 +29,7 @@ pub static RESOURCES: [rt::ResourceSpec; 3] = [
                 ],
             },
             path: "MetricAlarms[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -50,6 +51,7 @@ pub static RESOURCES: [rt::ResourceSpec; 3] = [
                 ],
             },
             path: "Metrics[0]",
+            find: None,
         }),
     },
 ];

@@ -29,6 +29,7 @@ pub static RESOURCES: [rt::ResourceSpec; 2] = [
                 ],
             },
             path: "Table",
+            find: None,
         }),
     },
 ];

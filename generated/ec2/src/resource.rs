@@ -40,6 +40,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Addresses[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -57,6 +58,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "DhcpOptions[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -74,6 +76,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Images[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -91,6 +94,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Reservations[0].Instances[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -108,6 +112,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "InternetGateways[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -131,6 +136,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "KeyPairs[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -148,6 +154,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "NetworkAcls[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -165,6 +172,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "NetworkInterfaces[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -186,6 +194,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "NetworkInterfaces[0].Association",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -203,6 +212,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "PlacementGroups[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -226,6 +236,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "RouteTables[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -249,6 +260,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "SecurityGroups[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -266,6 +278,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Snapshots[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -283,6 +296,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Subnets[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -312,6 +326,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Tags[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -329,6 +344,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Volumes[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -346,6 +362,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Vpcs[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -363,6 +380,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "Addresses[0]",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -380,6 +398,7 @@ pub static RESOURCES: [rt::ResourceSpec; 23] = [
                 ],
             },
             path: "VpcPeeringConnections[0]",
+            find: None,
         }),
     },
 ];

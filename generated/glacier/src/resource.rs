@@ -49,6 +49,7 @@ pub static RESOURCES: [rt::ResourceSpec; 7] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -76,6 +77,7 @@ pub static RESOURCES: [rt::ResourceSpec; 7] = [
                 ],
             },
             path: "vaultNotificationConfig",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -97,6 +99,7 @@ pub static RESOURCES: [rt::ResourceSpec; 7] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
 ];

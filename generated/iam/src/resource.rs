@@ -45,6 +45,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 params: &[],
             },
             path: "PasswordPolicy",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -57,6 +58,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 params: &[],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -75,6 +77,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 params: &[],
             },
             path: "User",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -92,6 +95,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "Group",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -113,6 +117,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -130,6 +135,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "InstanceProfile",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -147,6 +153,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "LoginProfile",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -170,6 +177,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "Policy",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -191,6 +199,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "PolicyVersion",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -208,6 +217,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "Role",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -229,6 +239,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -246,6 +257,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -263,6 +275,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "ServerCertificate",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -286,6 +299,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "User",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -307,6 +321,7 @@ pub static RESOURCES: [rt::ResourceSpec; 22] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {

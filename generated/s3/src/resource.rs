@@ -18,7 +18,17 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
         name: "Bucket",
         identifiers: &["Name"],
         shape: Some(33),
-        load: None,
+        load: Some(rt::LoadSpec {
+            request: rt::RequestSpec {
+                operation: 67,
+                params: &[],
+            },
+            path: "Buckets",
+            find: Some(rt::Find {
+                member: "Name",
+                identifier: "Name",
+            }),
+        }),
     },
     rt::ResourceSpec {
         name: "BucketAcl",
@@ -35,6 +45,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -52,6 +63,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -69,6 +81,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -86,6 +99,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -103,6 +117,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -120,6 +135,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -137,6 +153,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -154,6 +171,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -171,6 +189,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -188,6 +207,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -205,6 +225,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -238,6 +259,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -259,6 +281,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -873,7 +896,7 @@ impl Resource {
 }
 /// The `Bucket` resource. Identifiers: `name`. Equal to another `Bucket` with the same identifiers.
 ///
-/// Data: only carried from the response that made the resource (the model has no `load`).
+/// Data: [`types::Bucket`], loaded by `load()` (`ListBuckets`), or carried from the response that made the resource.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Bucket {
     inner: rt::Resource<types::Bucket>,
@@ -937,7 +960,7 @@ impl Bucket {
         self.inner.data().and_then(|d| d.bucket_arn.as_deref())
     }
     ///The `Create` action: [`Client::create_bucket`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn create(&self) -> operation::CreateBucket<rt::Act<'static, rt::Plain>> {
+    pub fn create(&mut self) -> operation::CreateBucket<rt::Act<'_, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Create",
             request: rt::RequestSpec {
@@ -952,11 +975,11 @@ impl Bucket {
             resource: None,
             path: None,
         };
-        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
-        operation::CreateBucket::with_mode(self.client(), act)
+        let client = self.client();
+        operation::CreateBucket::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
     }
     ///The `Delete` action: [`Client::delete_bucket`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
-    pub fn delete(&self) -> operation::DeleteBucket<rt::Act<'static, rt::Plain>> {
+    pub fn delete(&mut self) -> operation::DeleteBucket<rt::Act<'_, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "Delete",
             request: rt::RequestSpec {
@@ -971,13 +994,13 @@ impl Bucket {
             resource: None,
             path: None,
         };
-        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
-        operation::DeleteBucket::with_mode(self.client(), act)
+        let client = self.client();
+        operation::DeleteBucket::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
     }
     ///The `DeleteObjects` action: [`Client::delete_objects`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn delete_objects(
-        &self,
-    ) -> operation::DeleteObjects<rt::Act<'static, rt::Plain>> {
+        &mut self,
+    ) -> operation::DeleteObjects<rt::Act<'_, rt::Plain>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "DeleteObjects",
             request: rt::RequestSpec {
@@ -992,11 +1015,11 @@ impl Bucket {
             resource: None,
             path: None,
         };
-        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
-        operation::DeleteObjects::with_mode(self.client(), act)
+        let client = self.client();
+        operation::DeleteObjects::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
     }
     ///The `PutObject` action: [`Client::put_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns a [`Object`].
-    pub fn put_object(&self) -> operation::PutObject<rt::Act<'static, rt::One<Object>>> {
+    pub fn put_object(&mut self) -> operation::PutObject<rt::Act<'_, rt::One<Object>>> {
         static SPEC: rt::ActionSpec = rt::ActionSpec {
             name: "PutObject",
             request: rt::RequestSpec {
@@ -1025,8 +1048,8 @@ impl Bucket {
             }),
             path: None,
         };
-        let act = rt::Act::owned(Box::new(self.inner.clone()), &SPEC);
-        operation::PutObject::with_mode(self.client(), act)
+        let client = self.client();
+        operation::PutObject::with_mode(client, rt::Act::new(&mut self.inner, &SPEC))
     }
     ///The `Acl` sub-resource ([`BucketAcl`]), with no data.
     pub fn acl(&self) -> BucketAcl {

@@ -29,6 +29,7 @@ pub static RESOURCES: [rt::ResourceSpec; 5] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -46,6 +47,7 @@ pub static RESOURCES: [rt::ResourceSpec; 5] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -63,6 +65,7 @@ pub static RESOURCES: [rt::ResourceSpec; 5] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
     rt::ResourceSpec {
@@ -80,6 +83,7 @@ pub static RESOURCES: [rt::ResourceSpec; 5] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
 ];

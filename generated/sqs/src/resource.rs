@@ -39,6 +39,7 @@ pub static RESOURCES: [rt::ResourceSpec; 3] = [
                 ],
             },
             path: "@",
+            find: None,
         }),
     },
 ];

@@ -34,7 +34,7 @@ pub use action::{Act, Many, One, Plain, ResourceCore};
 pub use collection::{BatchError, Collection, CollectionOp};
 pub use params::{Built, Parent, Shaped};
 pub use spec::{
-    ActionSpec, LoadSpec, Param, RequestSpec, ResourceIndex, ResourceSpec, ResponseResource,
+    ActionSpec, Find, LoadSpec, Param, RequestSpec, ResourceIndex, ResourceSpec, ResponseResource,
     Source, WaiterSpec,
 };
 
@@ -307,7 +307,17 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
         let mut p = Map::new();
         params::request_params(load.request.params, &self.parent(), None, &mut p)?;
         let out = call_json(&self.client, load.request.operation, p).await?;
-        let view = params::search(load.path, &out)?;
+        let mut view = params::search(load.path, &out)?;
+        if let Some(find) = load.find {
+            let want = self.identifier_named(find.identifier);
+            view = match view {
+                J::Array(items) => items
+                    .into_iter()
+                    .find(|item| item.get(find.member).and_then(J::as_str) == Some(want))
+                    .unwrap_or(J::Null),
+                _ => J::Null,
+            };
+        }
         if view.is_null() {
             return Err(ResourceError::NotFound {
                 resource: self.spec.name,

@@ -76,6 +76,16 @@ pub struct LoadSpec {
     pub request: RequestSpec,
     /// JMESPath to the data in the response.
     pub path: &'static str,
+    /// With `find`, `path` is a list and the data is its item whose member
+    /// equals the identifier (boto3's S3 `Bucket.load` through ListBuckets).
+    pub find: Option<Find>,
+}
+
+/// The item of a list whose `member` equals identifier `identifier`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Find {
+    pub member: &'static str,
+    pub identifier: &'static str,
 }
 
 /// One resource type.
