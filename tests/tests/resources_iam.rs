@@ -177,3 +177,43 @@ async fn resource_without_load_says_so() {
     let err = arp.load().await.unwrap_err();
     assert!(err.to_string().contains("has no load"), "{err}");
 }
+
+#[tokio::test]
+async fn references_carry_data_from_the_parents_data() {
+    let iam = iam();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = iam
+        .create_role()
+        .role_name("ref-role")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let mut profile = iam
+        .create_instance_profile()
+        .instance_profile_name("ref-profile")
+        .send()
+        .await
+        .unwrap();
+    profile
+        .add_role()
+        .role_name(role.name())
+        .send()
+        .await
+        .unwrap();
+    // The action cleared the profile's data: the reference says so.
+    assert!(profile.roles().is_err());
+    profile.load().await.unwrap();
+    let roles = profile.roles().unwrap();
+    assert_eq!(roles, vec![role.clone()]);
+    // Each role's data is the profile's `Roles[i]`: no load needed.
+    assert!(roles[0].is_loaded());
+    assert_eq!(roles[0].arn(), role.arn());
+    profile
+        .remove_role()
+        .role_name(role.name())
+        .send()
+        .await
+        .unwrap();
+    profile.delete().send().await.unwrap();
+}

@@ -347,8 +347,11 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
 
     /// Resources `has` builds from this one: sub-resources (identifiers and
     /// `inputs`) and references (identifiers from data).
+    /// A reference's `path` reads this resource's data, as boto3 hands the
+    /// parent's data to the reference's handler as the response.
     pub fn has(&self, spec: &ResponseResource, inputs: &[String]) -> Result<Shaped, ResourceError> {
-        params::build_resources(spec, &self.parent(), &J::Null, &J::Null, inputs)
+        let data = self.view.as_ref().unwrap_or(&J::Null);
+        params::build_resources(spec, &self.parent(), &J::Null, data, inputs)
     }
 
     /// A reference (`has` from data) to one resource: `None` when the data
