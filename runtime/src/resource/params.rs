@@ -25,7 +25,11 @@ impl Parent<'_> {
     }
 }
 
+/// A JMESPath search; boto3's `$` is the whole value.
 pub(crate) fn search(expression: &'static str, data: &J) -> Result<J, ResourceError> {
+    if expression == "$" {
+        return Ok(data.clone());
+    }
     let compiled = expr::cached(expression).map_err(|e| ResourceError::Spec(e.to_string()))?;
     compiled
         .search(data)
@@ -242,8 +246,7 @@ pub fn build_resources(
     inputs: &[String],
 ) -> Result<Shaped, ResourceError> {
     let data = match spec.path {
-        Some(p) if p != "$" => search(p, response)?,
-        Some(_) => response.clone(),
+        Some(p) => search(p, response)?,
         None => J::Null,
     };
     let mut inputs = inputs.iter();
