@@ -40,18 +40,26 @@ macro_rules! custom_files {
 /// Every service with customizations, by name.
 pub const CUSTOMIZATIONS: &[Customization] = &[Customization {
     service: "dynamodb",
-    files: custom_files!("dynamodb": "mod.rs", "attribute_value.rs", "batch_writer.rs"),
+    files: custom_files!(
+        "dynamodb": "mod.rs",
+        "attribute_value.rs",
+        "batch_writer.rs",
+        "conditions.rs"
+    ),
     resource_files: custom_files!("dynamodb": "table.rs"),
     reexports: &[
         "from_attribute_value",
         "from_item",
         "to_attribute_value",
         "to_item",
+        "Attr",
         "BatchWriteError",
         "BatchWriter",
         "Binary",
         "BinarySet",
+        "Condition",
         "ConversionError",
+        "Key",
         "Number",
         "NumberSet",
         "StringSet",

@@ -313,3 +313,74 @@ async fn table_batch_writer_over_100_items() {
     assert_eq!(queried.count, Some(10));
     table.delete().send().await.unwrap();
 }
+
+#[tokio::test]
+async fn conditions_from_key_and_attr() {
+    use boto_dynamodb::{Attr, Key};
+    let ddb = ddb();
+    let mut table = create_table(&ddb, "res-conditions").await;
+    let mut writer = table.batch_writer();
+    for i in 0..20u32 {
+        let row = Row {
+            pk: if i < 10 { "a".into() } else { "b".into() },
+            sk: i,
+            note: format!("n{}", i % 3),
+        };
+        writer.put(&row).await.unwrap();
+    }
+    writer.close().await.unwrap();
+
+    let out = table
+        .query()
+        .key_condition(Key::new("pk").eq("a") & Key::new("sk").between(&2, &7))
+        .unwrap()
+        .filter(Attr::new("note").eq("n0") | Attr::new("note").begins_with("n1"))
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let rows: Vec<Row> = out
+        .items
+        .unwrap_or_default()
+        .iter()
+        .map(|i| boto_dynamodb::from_item(i).unwrap())
+        .collect();
+    let sks: Vec<u32> = rows.iter().map(|r| r.sk).collect();
+    assert_eq!(sks, vec![3, 4, 6, 7]);
+
+    let scanned = table
+        .scan()
+        .filter(Attr::new("sk").is_in([1u32, 11, 19]) & !Attr::new("note").eq("n2"))
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scanned.count, Some(2));
+
+    // A condition on a put: the second put of the same key fails.
+    let item = boto_dynamodb::to_item(&Row {
+        pk: "c".into(),
+        sk: 1,
+        note: "x".into(),
+    })
+    .unwrap();
+    let only_new = || Attr::new("pk").not_exists();
+    table
+        .put_item()
+        .item(item.clone())
+        .condition(only_new())
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    let err = table
+        .put_item()
+        .item(item)
+        .condition(only_new())
+        .unwrap()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("ConditionalCheckFailed"), "{err}");
+    table.delete().send().await.unwrap();
+}

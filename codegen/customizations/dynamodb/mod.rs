@@ -33,9 +33,11 @@
 
 mod attribute_value;
 mod batch_writer;
+mod conditions;
 
 pub use attribute_value::{
     from_attribute_value, from_item, to_attribute_value, to_item, Binary, BinarySet,
     ConversionError, ErrorKind, Number, NumberSet, StringSet,
 };
 pub use batch_writer::{BatchWriteError, BatchWriter};
+pub use conditions::{Attr, Condition, Expression, Key};
