@@ -147,14 +147,18 @@ impl IrResources {
     }
 }
 
-/// Names the Rust API adds to every resource, besides boto3's `meta`/`load`.
+/// Methods `emit::resources` gives every resource type (and `clone`, from
+/// `Clone`): a model name that snake-cases to one of them is renamed.
 const RESERVED: &[&str] = &[
     "meta",
     "load",
     "reload",
     "data",
+    "is_loaded",
+    "client",
     "new",
     "from_client",
+    "from_identifiers",
     "clone",
 ];
 
@@ -388,6 +392,19 @@ fn lower_one(
             return Err(err(
                 ir,
                 format!("resource {name}: no waiter {}", w.waiter_name),
+            ));
+        }
+        // A waiter's input is filled without a call (`Resource::prefilled`),
+        // so only identifiers and constants can feed it.
+        if let Some(p) = w.params.iter().find(|p| {
+            !matches!(
+                p.source.as_str(),
+                "identifier" | "string" | "integer" | "boolean"
+            )
+        }) {
+            return Err(err(
+                ir,
+                format!("resource {name}: waiter {n} parameter {} has source {}, not an identifier or constant", p.target, p.source),
             ));
         }
         waiters.push((

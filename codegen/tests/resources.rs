@@ -3,6 +3,7 @@
 //! entry, never a panic.
 
 use boto_codegen::resources::ResourcesModel;
+use boto_codegen::waiters::WaitersModel;
 use boto_codegen::{generate_with, CodegenError, Extras, Options};
 use boto_runtime::model::ServiceModel;
 
@@ -29,8 +30,14 @@ const THING: &str = r#""Thing": {"identifiers": [{"name": "Name"}], "shape": "Th
 
 fn generate(resources: &str) -> Result<Vec<boto_codegen::File>, CodegenError> {
     let model: ResourcesModel = serde_json::from_str(resources).unwrap();
+    let waiters: WaitersModel = serde_json::from_str(
+        r#"{"version": 2, "waiters": {"ThingExists": {"operation": "GetThing", "delay": 1,
+            "maxAttempts": 2, "acceptors": [{"state": "success", "matcher": "status", "expected": 200}]}}}"#,
+    )
+    .unwrap();
     let extras = Extras {
         resources: Some(&model),
+        waiters: Some(&waiters),
         ..Extras::default()
     };
     generate_with("svc", &self::model(), extras, &Options::default())
@@ -101,6 +108,12 @@ fn bad_entries_are_named_errors() {
                 "resource": {"type": "Thing", "identifiers": []}}}},
               "resources": {"Thing": {"identifiers": [{"name": "Name"}]}}}"#,
             "no source for identifier Name of Thing",
+        ),
+        (
+            r#"{"service": {}, "resources": {"Thing": {"identifiers": [{"name": "Name"}], "shape": "Thing",
+                "waiters": {"Exists": {"waiterName": "ThingExists",
+                  "params": [{"target": "Name", "source": "data", "path": "Name"}]}}}}}"#,
+            "waiter Exists parameter Name has source data",
         ),
     ];
     for (model, expected) in cases {

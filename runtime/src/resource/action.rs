@@ -110,7 +110,8 @@ impl ResourceError {
         }
     }
 
-    fn into_response_error<E>(self, operation: &str) -> Error<E> {
+    /// As a response error: what the response held did not make a resource.
+    pub(crate) fn into_response_error<E>(self, operation: &str) -> Error<E> {
         Error::Response(ResponseError {
             status: 200,
             request_id: None,

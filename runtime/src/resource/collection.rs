@@ -209,11 +209,8 @@ where
                     pager = pager.page_size(n);
                 }
                 // No `max_items`: the limit is counted below on the built
-                // resources. The paginator's cut goes through the generic
-                // view, which renders an empty `DynValue` list as `""` and
-                // then cannot write the page back (e.g. DescribeAlarms'
-                // `CompositeAlarms: []`); and its count is of the first result
-                // key, not always the collection's items (EC2 Reservations).
+                // resources, since the paginator counts its first result key,
+                // not always the collection's items (EC2 Reservations).
                 let out_shape = op.output;
                 pager
                     .send()
@@ -263,7 +260,7 @@ where
             .map(move |page| {
                 page.and_then(|p| {
                     p.into_iter()
-                        .map(|b| R::from_built(&client, b).map_err(|e| e.into_error(name)))
+                        .map(|b| R::from_built(&client, b).map_err(|e| e.into_response_error(name)))
                         .collect()
                 })
             })
