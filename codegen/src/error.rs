@@ -8,6 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     pub service: String,
+    pub operation: Option<String>,
     pub shape: Option<String>,
     pub member: Option<String>,
 }
@@ -15,6 +16,9 @@ pub struct Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "service {}", self.service)?;
+        if let Some(op) = &self.operation {
+            write!(f, ", operation {op}")?;
+        }
         if let Some(shape) = &self.shape {
             write!(f, ", shape {shape}")?;
         }
@@ -64,10 +68,26 @@ impl CodegenError {
         CodegenError::Model {
             at: Location {
                 service: service.to_owned(),
+                operation: None,
                 shape: shape.map(str::to_owned),
                 member: member.map(str::to_owned),
             },
             message: message.into(),
+        }
+    }
+}
+
+/// The runtime's lowering names the same places.
+impl From<boto_runtime::lower::ModelError> for CodegenError {
+    fn from(e: boto_runtime::lower::ModelError) -> CodegenError {
+        CodegenError::Model {
+            at: Location {
+                service: e.service,
+                operation: e.operation,
+                shape: e.shape,
+                member: e.member,
+            },
+            message: e.message,
         }
     }
 }

@@ -6,24 +6,11 @@
 //! an error naming service, shape and member, so emitting never fails on a
 //! model problem.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use boto_runtime::model::{ModelMember, ModelOperation, ModelShape, ServiceModel};
-use boto_runtime::schema::{Protocol, TimestampFormat};
+use boto_runtime::schema::{Member, Protocol, Service, Shape, ShapeKind, TimestampFormat};
 
-use crate::error::{CodegenError, Result};
+use crate::error::Result;
 use crate::naming::{self, Namer};
-
-/// Protocols the runtime speaks. Like botocore, the first of a model's
-/// `metadata.protocols` found here wins.
-const SUPPORTED_PROTOCOLS: &[&str] = &[
-    "query",
-    "ec2",
-    "json",
-    "rest-json",
-    "rest-xml",
-    "smithy-rpc-v2-cbor",
-];
 
 /// Methods of an operation builder that setters must not shadow.
 const BUILDER_METHODS: &[&str] = &["new", "send", "input", "as_input"];
@@ -64,6 +51,9 @@ pub struct Ir<'m> {
     /// botocore's folder name.
     pub service: String,
     pub model: &'m ServiceModel,
+    /// The runtime's lowering of the model ([`boto_runtime::lower`]): shape
+    /// ids, traits and protocol come from it, and `schema.rs` prints it.
+    pub schema: &'static Service,
     pub protocol: Protocol,
     pub shapes: Vec<IrShape<'m>>,
     pub ops: Vec<IrOp<'m>>,
@@ -136,73 +126,21 @@ impl<'m> Ir<'m> {
     }
 }
 
-/// Validates and lowers a model.
+/// Validates and lowers a model: the runtime's lowering decides what the
+/// model means; this adds what only Rust code needs (names, boxing, redaction).
 pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
-    let err = |shape: Option<&str>, member: Option<&str>, msg: String| {
-        CodegenError::model(service, shape, member, msg)
-    };
-    let protocol = choose_protocol(model).ok_or_else(|| {
-        err(
-            None,
-            None,
-            format!(
-                "no supported protocol in {:?} / {:?}",
-                model.metadata.protocols, model.metadata.protocol
-            ),
-        )
-    })?;
-
-    // Reachability from operations. Each pending reference remembers where it
-    // came from, for the error if it dangles: (shape or operation, member).
-    let mut reachable = BTreeSet::new();
-    let mut stack: Vec<(Origin<'m>, &'m str)> = Vec::new();
-    for (op_name, op) in &model.operations {
-        let refs = op
-            .input
-            .iter()
-            .map(|i| &i.shape)
-            .chain(op.output.iter().map(|o| &o.shape))
-            .chain(op.errors.iter().map(|e| &e.shape));
-        for r in refs {
-            stack.push((Origin::Operation(op_name), r));
-        }
-    }
-    while let Some((from, name)) = stack.pop() {
-        let Some((key, shape)) = model.shapes.get_key_value(name) else {
-            let msg = format!("refers to shape {name:?}, which the model does not define");
-            return Err(match from {
-                Origin::Operation(op) => err(None, None, format!("operation {op} {msg}")),
-                Origin::Member(shape, member) => err(Some(shape), Some(member), msg),
-            });
-        };
-        if !reachable.insert(key.as_str()) {
-            continue;
-        }
-        for (mname, m) in &shape.members {
-            stack.push((Origin::Member(key, mname), &m.shape));
-        }
-        for (mname, m) in [
-            ("member", &shape.member),
-            ("key", &shape.key),
-            ("value", &shape.value),
-        ] {
-            if let Some(m) = m {
-                stack.push((Origin::Member(key, mname), &m.shape));
-            }
-        }
-    }
-    let ids: BTreeMap<&str, u32> = reachable
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (*n, i as u32))
-        .collect();
+    let schema = boto_runtime::lower::lower(service, model)?;
+    let protocol = schema.metadata.protocol;
 
     // Shapes, with type names claimed in id order.
     let mut type_namer = Namer::new(naming::RESERVED_TYPE_NAMES);
-    let mut shapes = Vec::with_capacity(ids.len());
-    for &name in &reachable {
-        let shape = &model.shapes[name];
-        shapes.push(lower_shape(service, name, shape, &ids, &mut type_namer)?);
+    let mut shapes = Vec::with_capacity(schema.shapes.len());
+    for lowered in schema.shapes {
+        let (name, shape) = model
+            .shapes
+            .get_key_value(lowered.name)
+            .expect("the lowering only keeps shapes of the model");
+        shapes.push(lower_shape(name, shape, lowered, &mut type_namer));
     }
 
     box_recursive_members(&mut shapes);
@@ -213,37 +151,13 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
     let mut builder_namer = Namer::new(&["NoOutput", "Client"]);
     let mut error_namer = Namer::new(&["DeserializeError"]);
     let mut ops = Vec::new();
-    for (op_name, op) in &model.operations {
-        let shape_of = |name: &str, what: &str| -> Result<u32> {
-            let id = ids[name];
-            let s = &shapes[id as usize];
-            if s.kind != Kind::Structure {
-                return Err(err(
-                    Some(name),
-                    None,
-                    format!(
-                        "operation {op_name}: {what} must be a structure, found {:?}",
-                        s.model.shape_type
-                    ),
-                ));
-            }
-            Ok(id)
-        };
-        let input = op
-            .input
-            .as_ref()
-            .map(|i| shape_of(&i.shape, "input"))
-            .transpose()?;
-        let output = op
-            .output
-            .as_ref()
-            .map(|o| shape_of(&o.shape, "output"))
-            .transpose()?;
-        let errors = op
-            .errors
-            .iter()
-            .map(|e| shape_of(&e.shape, "error"))
-            .collect::<Result<Vec<_>>>()?;
+    for lowered in schema.operations {
+        let (op_name, op) = model
+            .operations
+            .get_key_value(lowered.name)
+            .expect("the lowering keeps every operation");
+        let (input, output) = (lowered.input, lowered.output);
+        let errors = lowered.errors.to_vec();
         let mut variant_namer = Namer::new(&["Unhandled"]);
         let error_variants = errors
             .iter()
@@ -283,6 +197,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
     Ok(Ir {
         service: service.to_owned(),
         model,
+        schema,
         protocol,
         shapes,
         ops,
@@ -292,119 +207,56 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
     })
 }
 
-#[derive(Clone, Copy)]
-enum Origin<'m> {
-    Operation(&'m str),
-    Member(&'m str, &'m str),
-}
-
-pub fn choose_protocol(model: &ServiceModel) -> Option<Protocol> {
-    let listed: Vec<&str> = if model.metadata.protocols.is_empty() {
-        vec![model.metadata.protocol.as_str()]
-    } else {
-        model
-            .metadata
-            .protocols
-            .iter()
-            .map(String::as_str)
-            .collect()
-    };
-    // The first listed protocol the runtime speaks.
-    listed
-        .into_iter()
-        .find(|p| SUPPORTED_PROTOCOLS.contains(p))
-        .and_then(Protocol::from_botocore)
-}
-
 fn lower_shape<'m>(
-    service: &str,
     name: &'m str,
     shape: &'m ModelShape,
-    ids: &BTreeMap<&str, u32>,
+    lowered: &'static Shape,
     type_namer: &mut Namer,
-) -> Result<IrShape<'m>> {
-    let err =
-        |member: Option<&str>, msg: String| CodegenError::model(service, Some(name), member, msg);
-    let kind = match shape.shape_type.as_str() {
-        "structure" if shape.document == Some(true) => Kind::Document,
-        "structure" if shape.union == Some(true) || shape.event_stream == Some(true) => Kind::Union,
-        "structure" => Kind::Structure,
-        "list" => Kind::List,
-        "map" => Kind::Map,
-        "string" if !shape.enum_values.is_empty() => Kind::Enum,
-        "string" => Kind::String,
-        "boolean" => Kind::Boolean,
-        "byte" => Kind::Byte,
-        "short" => Kind::Short,
-        "integer" => Kind::Integer,
-        "long" => Kind::Long,
-        "float" => Kind::Float,
-        "double" => Kind::Double,
-        "bigInteger" | "biginteger" => Kind::BigInteger,
-        "bigDecimal" | "bigdecimal" => Kind::BigDecimal,
-        "blob" => Kind::Blob,
-        "timestamp" => Kind::Timestamp,
-        other => return Err(err(None, format!("unknown shape type {other:?}"))),
+) -> IrShape<'m> {
+    let kind = match &lowered.kind {
+        ShapeKind::Structure(st) if st.document => Kind::Document,
+        ShapeKind::Structure(st) if st.union || st.event_stream => Kind::Union,
+        ShapeKind::Structure(_) => Kind::Structure,
+        ShapeKind::List { .. } => Kind::List,
+        ShapeKind::Map { .. } => Kind::Map,
+        ShapeKind::Enum { .. } => Kind::Enum,
+        ShapeKind::String => Kind::String,
+        ShapeKind::Boolean => Kind::Boolean,
+        ShapeKind::Byte => Kind::Byte,
+        ShapeKind::Short => Kind::Short,
+        ShapeKind::Integer => Kind::Integer,
+        ShapeKind::Long => Kind::Long,
+        ShapeKind::Float => Kind::Float,
+        ShapeKind::Double => Kind::Double,
+        ShapeKind::BigInteger => Kind::BigInteger,
+        ShapeKind::BigDecimal => Kind::BigDecimal,
+        ShapeKind::Blob => Kind::Blob,
+        ShapeKind::Timestamp => Kind::Timestamp,
     };
-    if !shape.enum_values.is_empty() && kind != Kind::Enum {
-        return Err(err(
-            None,
-            format!("enum values on a {} shape", shape.shape_type),
-        ));
-    }
-    let timestamp_format =
-        parse_timestamp_format(shape.timestamp_format.as_deref()).map_err(|m| err(None, m))?;
 
-    let mut members = Vec::new();
     let mut field_namer = Namer::new(&[]);
-    let lower_member = |mname: &'m str, m: &'m ModelMember, field: String, required: bool| {
-        let target = *ids.get(m.shape.as_str()).ok_or_else(|| {
-            err(
-                Some(mname),
-                format!(
-                    "refers to shape {:?}, which the model does not define",
-                    m.shape
-                ),
-            )
-        })?;
-        let location = match m.location.as_deref() {
-            None => boto_runtime::schema::Location::Body,
-            Some("header") => boto_runtime::schema::Location::Header,
-            Some("headers") => boto_runtime::schema::Location::Headers,
-            Some("uri") => boto_runtime::schema::Location::Uri,
-            Some("querystring") => boto_runtime::schema::Location::QueryString,
-            Some("statusCode") => boto_runtime::schema::Location::StatusCode,
-            Some(other) => return Err(err(Some(mname), format!("unknown location {other:?}"))),
-        };
-        let timestamp_format = parse_timestamp_format(m.timestamp_format.as_deref())
-            .map_err(|e| err(Some(mname), e))?;
-        Ok(IrMember {
+    let ir_member =
+        |mname: &'m str, m: &'m ModelMember, lm: &'static Member, field: String| IrMember {
             name: mname,
             model: m,
-            target,
+            target: lm.target,
             field,
             boxed: false,
-            required,
+            required: lm.required,
             sensitive: m.sensitive == Some(true),
-            timestamp_format,
-            location,
-        })
-    };
-    match kind {
-        Kind::Structure | Kind::Union => {
-            for (mname, m) in &shape.members {
-                let base = if kind == Kind::Union {
-                    naming::camel(mname)
-                } else {
-                    naming::snake(mname)
-                };
+            timestamp_format: lm.timestamp_format,
+            location: lm.location,
+        };
+    let mut members = Vec::new();
+    match &lowered.kind {
+        ShapeKind::Structure(st) => {
+            for ((mname, m), lm) in shape.members.iter().zip(st.members) {
                 let field = if kind == Kind::Union {
-                    field_namer.claim(&base, false)
+                    field_namer.claim(&naming::camel(mname), false)
                 } else {
-                    field_namer.claim(&base, true)
+                    field_namer.claim(&naming::snake(mname), true)
                 };
-                let required = shape.required.iter().any(|r| r == mname);
-                members.push(lower_member(mname, m, field, required)?);
+                members.push(ir_member(mname, m, lm, field));
             }
             if kind == Kind::Union && members.iter().any(|m| m.field == "Unknown") {
                 // `Unknown` is the variant for members this crate does not know.
@@ -414,38 +266,16 @@ fn lower_shape<'m>(
                     }
                 }
             }
-            for r in &shape.required {
-                if !shape.members.contains_key(r) {
-                    return Err(err(Some(r), "listed as required but not a member".into()));
-                }
-            }
-            if let Some(p) = &shape.payload {
-                if !shape.members.contains_key(p) {
-                    return Err(err(
-                        Some(p),
-                        "payload names a member that does not exist".into(),
-                    ));
-                }
-            }
         }
-        Kind::List => {
-            let m = shape
-                .member
-                .as_deref()
-                .ok_or_else(|| err(Some("member"), "list without a member".into()))?;
-            members.push(lower_member("member", m, "member".into(), false)?);
+        ShapeKind::List { member } => {
+            let m = shape.member.as_deref().expect("lowered list has a member");
+            members.push(ir_member("member", m, member, "member".into()));
         }
-        Kind::Map => {
-            let k = shape
-                .key
-                .as_deref()
-                .ok_or_else(|| err(Some("key"), "map without a key".into()))?;
-            let v = shape
-                .value
-                .as_deref()
-                .ok_or_else(|| err(Some("value"), "map without a value".into()))?;
-            members.push(lower_member("key", k, "key".into(), false)?);
-            members.push(lower_member("value", v, "value".into(), false)?);
+        ShapeKind::Map { key, value } => {
+            let (k, v) = (shape.key.as_deref(), shape.value.as_deref());
+            let (k, v) = (k.expect("lowered map"), v.expect("lowered map"));
+            members.push(ir_member("key", k, key, "key".into()));
+            members.push(ir_member("value", v, value, "value".into()));
         }
         _ => {}
     }
@@ -455,12 +285,10 @@ fn lower_shape<'m>(
     } else {
         String::new()
     };
-    let mut values: Vec<&'m str> = Vec::new();
-    for v in &shape.enum_values {
-        if !values.contains(&v.as_str()) {
-            values.push(v);
-        }
-    }
+    let values: Vec<&'m str> = match &lowered.kind {
+        ShapeKind::Enum { values } => values.to_vec(),
+        _ => Vec::new(),
+    };
     let variants = if kind == Kind::Enum {
         let mut namer = Namer::new(&["Unknown"]);
         values
@@ -477,7 +305,7 @@ fn lower_shape<'m>(
     } else {
         Vec::new()
     };
-    let is_error = shape.exception == Some(true) || shape.error.is_some();
+    let is_error = lowered.structure().is_some_and(|st| st.error.is_some());
     let message_member = if kind == Kind::Structure {
         shape
             .members
@@ -486,7 +314,7 @@ fn lower_shape<'m>(
     } else {
         None
     };
-    Ok(IrShape {
+    IrShape {
         name,
         model: shape,
         kind,
@@ -496,16 +324,7 @@ fn lower_shape<'m>(
         message_member,
         is_error,
         values,
-        timestamp_format,
-    })
-}
-
-fn parse_timestamp_format(f: Option<&str>) -> Result<Option<TimestampFormat>, String> {
-    match f {
-        None => Ok(None),
-        Some(s) => TimestampFormat::from_botocore(s)
-            .map(Some)
-            .ok_or_else(|| format!("unknown timestampFormat {s:?}")),
+        timestamp_format: lowered.timestamp_format,
     }
 }
 

@@ -163,14 +163,7 @@ const RESERVED: &[&str] = &[
 ];
 
 fn err(ir: &Ir<'_>, what: String) -> CodegenError {
-    CodegenError::Model {
-        at: crate::error::Location {
-            service: ir.service.clone(),
-            shape: None,
-            member: None,
-        },
-        message: format!("resources-1.json: {what}"),
-    }
+    CodegenError::model(&ir.service, None, None, format!("resources-1.json: {what}"))
 }
 
 /// Checks and names the resources of `model` against the service.

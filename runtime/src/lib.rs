@@ -12,6 +12,7 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod env;
 pub mod error;
+pub mod lower;
 pub mod model;
 pub mod paginator;
 pub mod protocol;

@@ -68,6 +68,31 @@ pub struct ModelOperation {
     pub deprecated: Option<bool>,
     pub deprecated_message: Option<String>,
     pub idempotent: Option<bool>,
+    /// `unsignedPayload`: sign with `UNSIGNED-PAYLOAD`.
+    pub unsigned_payload: Option<bool>,
+    /// `staticContextParams`: endpoint parameters fixed per operation.
+    pub static_context_params: BTreeMap<String, ModelStaticContextParam>,
+    /// `operationContextParams`: endpoint parameters read from the input by JMESPath.
+    pub operation_context_params: BTreeMap<String, ModelOperationContextParam>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct ModelStaticContextParam {
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct ModelOperationContextParam {
+    pub path: String,
+}
+
+/// A member's `contextParam`: the endpoint parameter it feeds.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct ModelContextParam {
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -220,4 +245,5 @@ pub struct ModelMember {
     #[serde(rename = "box")]
     pub boxed: Option<bool>,
     pub sensitive: Option<bool>,
+    pub context_param: Option<ModelContextParam>,
 }

@@ -9,7 +9,7 @@
 pub type ShapeId = u32;
 
 /// A whole service: metadata, every shape and every operation.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Service {
     /// botocore's folder name (`s3`, `dynamodb`).
     pub name: &'static str,
@@ -66,7 +66,7 @@ impl Protocol {
 }
 
 /// Service-wide settings from the model's `metadata`.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Metadata {
     pub api_version: &'static str,
     pub endpoint_prefix: &'static str,
@@ -86,6 +86,8 @@ pub struct Metadata {
     pub global_endpoint: Option<&'static str>,
     /// `signatureVersion` (`v4`, `s3`, `s3v4`, `bearer`).
     pub signature_version: &'static str,
+    /// `auth`: the service's auth schemes in preference order (`aws.auth#sigv4`, …).
+    pub auth: &'static [&'static str],
 }
 
 impl Metadata {
@@ -101,11 +103,12 @@ impl Metadata {
         aws_query_compatible: false,
         global_endpoint: None,
         signature_version: "v4",
+        auth: &[],
     };
 }
 
 /// One operation of a service.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
     pub name: &'static str,
     pub http_method: &'static str,
@@ -126,11 +129,41 @@ pub struct Operation {
     pub host_prefix: Option<&'static str>,
     /// `httpChecksumRequired`, or a required checksum in `httpChecksum`: send Content-MD5.
     pub checksum_required: bool,
+    /// `httpChecksum`: flexible checksum traits.
+    pub http_checksum: Option<HttpChecksum>,
     /// `requestcompression.encodings`.
     pub request_compression: &'static [&'static str],
     /// `authtype` (`none`, `v4-unsigned-body`, …), empty when absent.
     pub auth_type: &'static str,
+    /// `auth`: the operation's auth schemes, overriding the service's.
+    pub auth: &'static [&'static str],
+    /// `unsignedPayload`: the body is signed as `UNSIGNED-PAYLOAD`.
+    pub unsigned_payload: bool,
+    /// `staticContextParams`: endpoint parameters this operation fixes.
+    pub static_context_params: &'static [(&'static str, ContextValue)],
+    /// `operationContextParams`: endpoint parameter name and the JMESPath
+    /// over the input that gives its value.
+    pub operation_context_params: &'static [(&'static str, &'static str)],
     pub deprecated: bool,
+}
+
+/// An operation's `httpChecksum` trait.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HttpChecksum {
+    pub request_checksum_required: bool,
+    /// The input member naming the checksum algorithm to send.
+    pub request_algorithm_member: Option<&'static str>,
+    /// The input member that enables response validation.
+    pub request_validation_mode_member: Option<&'static str>,
+    pub response_algorithms: &'static [&'static str],
+}
+
+/// The value of a static context parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ContextValue {
+    Bool(bool),
+    String(&'static str),
+    Strings(&'static [&'static str]),
 }
 
 impl Operation {
@@ -147,8 +180,13 @@ impl Operation {
         errors: &[],
         host_prefix: None,
         checksum_required: false,
+        http_checksum: None,
         request_compression: &[],
         auth_type: "",
+        auth: &[],
+        unsigned_payload: false,
+        static_context_params: &[],
+        operation_context_params: &[],
         deprecated: false,
     };
 }
@@ -185,7 +223,7 @@ pub enum Location {
 }
 
 /// What kind of value a shape holds.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ShapeKind {
     Structure(StructureShape),
     List {
@@ -214,7 +252,7 @@ pub enum ShapeKind {
 }
 
 /// Structures, unions and exceptions.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StructureShape {
     pub members: &'static [Member],
     /// Index into `members` of the `payload` member (rest protocols).
@@ -224,8 +262,10 @@ pub struct StructureShape {
     pub document: bool,
     /// Present when the shape is an `exception`.
     pub error: Option<ErrorTraits>,
-    /// `event: true` or `eventstream: true`.
+    /// `eventstream: true`: a union of events, sent or received as a stream.
     pub event_stream: bool,
+    /// `event: true`: one event of an event stream.
+    pub event: bool,
 }
 
 impl StructureShape {
@@ -236,6 +276,7 @@ impl StructureShape {
         document: false,
         error: None,
         event_stream: false,
+        event: false,
     };
 
     pub fn member_index(&self, name: &str) -> Option<usize> {
@@ -244,7 +285,7 @@ impl StructureShape {
 }
 
 /// An exception shape's `error` trait.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ErrorTraits {
     /// `error.code`, when it differs from the shape name (query protocols).
     pub code: Option<&'static str>,
@@ -253,7 +294,7 @@ pub struct ErrorTraits {
 }
 
 /// A named shape.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Shape {
     pub name: &'static str,
     pub kind: ShapeKind,
@@ -299,7 +340,7 @@ pub struct XmlNamespace {
 }
 
 /// A member of a structure, or the element/key/value of a list or map.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     /// The member's name in the model (`UserName`).
     pub name: &'static str,
@@ -321,6 +362,10 @@ pub struct Member {
     pub json_value: bool,
     pub required: bool,
     pub event_payload: bool,
+    /// `streaming` on the member or its shape: the body is a stream.
+    pub streaming: bool,
+    /// `contextParam.name`: the endpoint parameter this member feeds.
+    pub context_param: Option<&'static str>,
 }
 
 impl Member {
@@ -339,6 +384,8 @@ impl Member {
         json_value: false,
         required: false,
         event_payload: false,
+        streaming: false,
+        context_param: None,
     };
 
     /// The name on the wire: `locationName` if set, else the member name.

@@ -1,8 +1,7 @@
-//! boto3's CloudFormation, CloudWatch (over CBOR) and Glacier resources
+//! boto3's CloudFormation, CloudWatch and Glacier resources
 //! against moto.
 
 use boto_runtime::DateTime;
-use boto_tests::cbor_proxy::CborProxy;
 use boto_tests::moto::MotoServer;
 use futures_util::StreamExt;
 
@@ -120,16 +119,9 @@ async fn cloudformation_stack_resources_and_events() {
 }
 
 #[tokio::test]
-async fn cloudwatch_metrics_and_alarms_over_cbor() {
+async fn cloudwatch_metrics_and_alarms() {
     use boto_cloudwatch::types::{ComparisonOperator, Dimension, MetricDatum, Statistic};
-    let proxy = CborProxy::start(MotoServer::shared()).unwrap();
-    let client = boto_cloudwatch::Client::with_config(
-        &session(),
-        boto_runtime::ClientConfig {
-            endpoint_url: Some(proxy.endpoint()),
-            ..Default::default()
-        },
-    );
+    let client = boto_cloudwatch::Client::new(&session());
     let cw = boto_cloudwatch::Resource::from_client(&client);
     let ns = "res-cw/app";
     for (name, host) in [("latency", "a"), ("latency", "b"), ("errors", "a")] {

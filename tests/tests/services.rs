@@ -435,19 +435,16 @@ async fn cloudformation_stack() {
         .unwrap();
 }
 
-/// CloudWatch speaks Smithy RPC v2 CBOR (its first protocol). moto has no
-/// CBOR front end, so a loopback proxy translates each CBOR call to awsJson.
+/// CloudWatch lists `smithy-rpc-v2-cbor`, `json` and `query`; like botocore
+/// (its protocol priority, not the model's order) the client speaks json.
 #[tokio::test]
-async fn cloudwatch_metrics_over_cbor() {
+async fn cloudwatch_metrics() {
     use boto_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
-    let proxy = CborProxy::start(MotoServer::shared()).unwrap();
-    let cw = boto_cloudwatch::Client::with_config(
-        &session(),
-        boto_runtime::ClientConfig {
-            endpoint_url: Some(proxy.endpoint()),
-            ..Default::default()
-        },
+    assert_eq!(
+        boto_cloudwatch::schema::SERVICE.metadata.protocol,
+        boto_runtime::schema::Protocol::Json
     );
+    let cw = boto_cloudwatch::Client::new(&session());
     cw.put_metric_data()
         .namespace("boto-rs/test")
         .metric_data(vec![MetricDatum {
@@ -476,6 +473,66 @@ async fn cloudwatch_metrics_over_cbor() {
     assert_eq!(metrics[0].metric_name.as_deref(), Some("latency"));
     let dims = metrics[0].dimensions.clone().unwrap_or_default();
     assert_eq!(dims[0].value.as_deref(), Some("a"));
+}
+
+/// The CBOR codec end to end: CloudWatch's model lowered at run time with
+/// only `smithy-rpc-v2-cbor` left in its protocols, called through the
+/// dynamic path. moto has no CBOR front end, so a loopback proxy translates
+/// each CBOR call to awsJson.
+#[tokio::test]
+async fn cloudwatch_over_cbor_dynamic() {
+    use boto_runtime::dynamic::{build_service, DynValue};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/cloudwatch");
+    let version = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.join("service-2.json").is_file())
+        .expect("vendored cloudwatch model");
+    let text = std::fs::read_to_string(version.join("service-2.json")).unwrap();
+    let mut model = boto_runtime::model::ServiceModel::from_json(&text).unwrap();
+    model.metadata.protocols = vec!["smithy-rpc-v2-cbor".into()];
+    let service = build_service("cloudwatch", &model).unwrap();
+    assert_eq!(
+        service.metadata.protocol,
+        boto_runtime::schema::Protocol::RpcV2Cbor
+    );
+    let proxy = CborProxy::start(MotoServer::shared()).unwrap();
+    let client = boto_runtime::Client::with_config(
+        &session(),
+        service,
+        boto_runtime::ClientConfig {
+            endpoint_url: Some(proxy.endpoint()),
+            ..Default::default()
+        },
+    );
+    let call = |op: &str, params: serde_json::Value| {
+        let op = service.operation(op).unwrap();
+        let input = DynValue::from_json(service, op.input.unwrap(), &params).unwrap();
+        let client = client.clone();
+        async move {
+            let mut out = DynValue::Empty;
+            client.call(op, Some(&input), &mut out).await.unwrap();
+            out.to_json(service, op.output.unwrap_or(0))
+        }
+    };
+    call(
+        "PutMetricData",
+        serde_json::json!({"Namespace": "boto-rs/cbor", "MetricData": [{
+            "MetricName": "latency", "Value": 12.5, "Unit": "Milliseconds",
+            "Timestamp": DateTime::now().secs(),
+            "Dimensions": [{"Name": "host", "Value": "a"}]}]}),
+    )
+    .await;
+    let listed = call(
+        "ListMetrics",
+        serde_json::json!({"Namespace": "boto-rs/cbor"}),
+    )
+    .await;
+    let metrics = listed["Metrics"].as_array().expect("metrics");
+    assert_eq!(metrics.len(), 1, "{listed}");
+    assert_eq!(metrics[0]["MetricName"], "latency");
+    assert_eq!(metrics[0]["Dimensions"][0]["Value"], "a");
 }
 
 #[tokio::test]

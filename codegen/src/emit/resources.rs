@@ -10,7 +10,7 @@ use quote::quote;
 
 use super::{index_lit, rust_type, Ctx};
 use crate::docs::doc_attrs;
-use crate::error::{CodegenError, Location, Result};
+use crate::error::{CodegenError, Result};
 use crate::ir::{Ir, Kind};
 use crate::naming::{ident, snake};
 use crate::resources::{
@@ -35,14 +35,12 @@ struct Emitter<'a, 'm> {
 }
 
 fn err(ir: &Ir<'_>, message: String) -> CodegenError {
-    CodegenError::Model {
-        at: Location {
-            service: ir.service.clone(),
-            shape: None,
-            member: None,
-        },
-        message: format!("resources-1.json: {message}"),
-    }
+    CodegenError::model(
+        &ir.service,
+        None,
+        None,
+        format!("resources-1.json: {message}"),
+    )
 }
 
 pub fn emit(ir: &Ir<'_>, res: &IrResources) -> Result<TokenStream> {

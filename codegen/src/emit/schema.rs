@@ -1,22 +1,34 @@
 //! `schema.rs`: the static `SERVICE`, `SHAPES` and `OPERATIONS` tables the
-//! runtime's codecs are driven by. Short constructor helpers (`m`, `s`, `st`)
-//! keep the common case on one line; anything else is spelled out with
-//! `..DEFAULT` struct update.
+//! runtime's codecs are driven by, printed from the runtime's own lowering
+//! ([`boto_runtime::lower`]) so generated and dynamic schemas are one value.
+//!
+//! Each table entry prints only the fields that differ from the type's
+//! `DEFAULT`; short constructor helpers (`m`, `ml`, `s`, `st`) keep the
+//! common case on one line. Every printer destructures its value
+//! exhaustively, so a field added to the schema fails to compile here until
+//! it is printed.
 
-use boto_runtime::model::{ModelMember, ModelXmlNamespace};
-use boto_runtime::schema::{Location, TimestampFormat};
-use proc_macro2::{Literal, TokenStream};
+use boto_runtime::schema::{
+    ContextValue, ErrorTraits, HttpChecksum, Member, Metadata, Operation, Service, Shape,
+    ShapeKind, StructureShape, TimestampFormat, XmlNamespace,
+};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Ir, IrMember, IrShape, Kind};
+use crate::ir::Ir;
 
 pub fn emit(ir: &Ir<'_>) -> TokenStream {
-    let shapes: Vec<_> = ir.shapes.iter().map(shape).collect();
-    let ops: Vec<_> = ir.ops.iter().map(operation).collect();
+    let Service {
+        name,
+        metadata,
+        shapes,
+        operations,
+    } = ir.schema;
+    let shapes: Vec<_> = shapes.iter().map(shape).collect();
+    let ops: Vec<_> = operations.iter().map(operation).collect();
     let n_shapes = Literal::usize_unsuffixed(shapes.len());
     let n_ops = Literal::usize_unsuffixed(ops.len());
-    let service_name = ir.service.as_str();
-    let metadata = metadata(ir);
+    let metadata = print_metadata(metadata);
     quote! {
         //! Static schema tables: what the runtime's codecs need to know about
         //! every shape and operation. Shape ids are indices into [`SHAPES`].
@@ -26,7 +38,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
 
         /// This service, as the runtime sees it.
         pub static SERVICE: Service = Service {
-            name: #service_name,
+            name: #name,
             metadata: #metadata,
             shapes: &SHAPES,
             operations: &OPERATIONS,
@@ -53,6 +65,28 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
     }
 }
 
+/// Collects `field: value` pairs for the fields that differ from a default.
+#[derive(Default)]
+struct Fields(Vec<TokenStream>);
+
+impl Fields {
+    fn set(&mut self, field: &str, differs: bool, value: TokenStream) {
+        if differs {
+            let field = Ident::new(field, Span::call_site());
+            self.0.push(quote!(#field: #value));
+        }
+    }
+    /// `Ty { fields.., ..base }`, or `base` alone when nothing differs.
+    fn update(self, ty: TokenStream, base: TokenStream) -> TokenStream {
+        let fields = self.0;
+        if fields.is_empty() {
+            base
+        } else {
+            quote!(#ty { #(#fields,)* ..#base })
+        }
+    }
+}
+
 fn opt_str(s: Option<&str>) -> TokenStream {
     match s {
         Some(s) => quote!(Some(#s)),
@@ -60,269 +94,395 @@ fn opt_str(s: Option<&str>) -> TokenStream {
     }
 }
 
-fn metadata(ir: &Ir<'_>) -> TokenStream {
-    let md = &ir.model.metadata;
-    let mut fields = Vec::new();
-    let api_version = md.api_version.as_str();
-    fields.push(quote!(api_version: #api_version));
-    let endpoint_prefix = md.endpoint_prefix.as_deref().unwrap_or(&ir.service);
-    fields.push(quote!(endpoint_prefix: #endpoint_prefix));
-    let signing_name = md.signing_name.as_deref().unwrap_or(endpoint_prefix);
-    fields.push(quote!(signing_name: #signing_name));
-    let service_id = md.service_id.as_deref().unwrap_or(&ir.service);
-    fields.push(quote!(service_id: #service_id));
-    let protocol = syn::Ident::new(
-        &format!("{:?}", ir.protocol),
-        proc_macro2::Span::call_site(),
+fn strs(v: &[&str]) -> TokenStream {
+    quote!(&[#(#v),*])
+}
+
+fn ident(debug: impl std::fmt::Debug) -> Ident {
+    Ident::new(&format!("{debug:?}"), Span::call_site())
+}
+
+fn print_metadata(md: &Metadata) -> TokenStream {
+    let Metadata {
+        api_version,
+        endpoint_prefix,
+        signing_name,
+        service_id,
+        protocol,
+        json_version,
+        target_prefix,
+        xml_namespace,
+        aws_query_compatible,
+        global_endpoint,
+        signature_version,
+        auth,
+    } = md;
+    let d = &Metadata::DEFAULT;
+    let mut f = Fields::default();
+    // The names are always printed: they say which service this is.
+    f.set("api_version", true, quote!(#api_version));
+    f.set("endpoint_prefix", true, quote!(#endpoint_prefix));
+    f.set("signing_name", true, quote!(#signing_name));
+    f.set("service_id", true, quote!(#service_id));
+    let p = ident(protocol);
+    f.set("protocol", true, quote!(Protocol::#p));
+    f.set(
+        "json_version",
+        *json_version != d.json_version,
+        quote!(#json_version),
     );
-    fields.push(quote!(protocol: Protocol::#protocol));
-    if let Some(v) = &md.json_version {
-        fields.push(quote!(json_version: #v));
-    }
-    if let Some(v) = &md.target_prefix {
-        fields.push(quote!(target_prefix: #v));
-    }
-    if let Some(v) = &md.xml_namespace {
-        fields.push(quote!(xml_namespace: Some(#v)));
-    }
-    if md.aws_query_compatible.is_some() {
-        fields.push(quote!(aws_query_compatible: true));
-    }
-    if let Some(v) = &md.global_endpoint {
-        fields.push(quote!(global_endpoint: Some(#v)));
-    }
-    if let Some(v) = &md.signature_version {
-        fields.push(quote!(signature_version: #v));
-    }
-    quote!(Metadata { #(#fields,)* ..Metadata::DEFAULT })
+    f.set(
+        "target_prefix",
+        *target_prefix != d.target_prefix,
+        quote!(#target_prefix),
+    );
+    f.set(
+        "xml_namespace",
+        *xml_namespace != d.xml_namespace,
+        opt_str(*xml_namespace),
+    );
+    f.set(
+        "aws_query_compatible",
+        *aws_query_compatible != d.aws_query_compatible,
+        quote!(#aws_query_compatible),
+    );
+    f.set(
+        "global_endpoint",
+        *global_endpoint != d.global_endpoint,
+        opt_str(*global_endpoint),
+    );
+    f.set(
+        "signature_version",
+        *signature_version != d.signature_version,
+        quote!(#signature_version),
+    );
+    f.set("auth", *auth != d.auth, strs(auth));
+    f.update(quote!(Metadata), quote!(Metadata::DEFAULT))
 }
 
-fn xml_namespace(ns: Option<&ModelXmlNamespace>) -> Option<TokenStream> {
-    ns.map(|ns| {
-        let prefix = opt_str(ns.prefix());
-        let uri = ns.uri();
-        quote!(Some(XmlNamespace { prefix: #prefix, uri: #uri }))
-    })
-}
-
-fn timestamp_format(f: Option<TimestampFormat>) -> Option<TokenStream> {
-    f.map(|f| {
-        let v = match f {
-            TimestampFormat::Iso8601 => quote!(Iso8601),
-            TimestampFormat::Rfc822 => quote!(Rfc822),
-            TimestampFormat::UnixTimestamp => quote!(UnixTimestamp),
-        };
-        quote!(Some(TimestampFormat::#v))
-    })
-}
-
-fn member(m: &IrMember<'_>, name: &str) -> TokenStream {
-    let target = Literal::u32_unsuffixed(m.target);
-    let mm: &ModelMember = m.model;
-    let mut extra = Vec::new();
-    if m.location != Location::Body {
-        let loc = syn::Ident::new(&format!("{:?}", m.location), proc_macro2::Span::call_site());
-        extra.push(quote!(location: Location::#loc));
-    }
-    let location_name = mm.location_name.as_deref();
-    if let Some(v) = &mm.query_name {
-        extra.push(quote!(query_name: Some(#v)));
-    }
-    if let Some(ns) = xml_namespace(mm.xml_namespace.as_ref()) {
-        extra.push(quote!(xml_namespace: #ns));
-    }
-    let flags = [
-        ("xml_attribute", mm.xml_attribute),
-        ("flattened", mm.flattened),
-        ("host_label", mm.host_label),
-        ("idempotency_token", mm.idempotency_token),
-        ("json_value", mm.json_value),
-        ("event_payload", mm.event_payload),
-    ];
-    for (field, value) in flags {
-        if value == Some(true) {
-            let field = syn::Ident::new(field, proc_macro2::Span::call_site());
-            extra.push(quote!(#field: true));
+fn xml_namespace(ns: &Option<XmlNamespace>) -> TokenStream {
+    match ns {
+        Some(XmlNamespace { prefix, uri }) => {
+            let prefix = opt_str(*prefix);
+            quote!(Some(XmlNamespace { prefix: #prefix, uri: #uri }))
         }
+        None => quote!(None),
     }
-    if let Some(tf) = timestamp_format(m.timestamp_format) {
-        extra.push(quote!(timestamp_format: #tf));
+}
+
+fn timestamp_format(f: &Option<TimestampFormat>) -> TokenStream {
+    match f {
+        Some(f) => {
+            let v = ident(f);
+            quote!(Some(TimestampFormat::#v))
+        }
+        None => quote!(None),
     }
-    if m.required {
-        extra.push(quote!(required: true));
+}
+
+fn member(m: &Member) -> TokenStream {
+    let Member {
+        name,
+        target,
+        location,
+        location_name,
+        query_name,
+        xml_namespace: ns,
+        xml_attribute,
+        flattened,
+        timestamp_format: tf,
+        host_label,
+        idempotency_token,
+        json_value,
+        required,
+        event_payload,
+        streaming,
+        context_param,
+    } = m;
+    let d = &Member::DEFAULT;
+    let target = Literal::u32_unsuffixed(*target);
+    let mut f = Fields::default();
+    let loc = ident(location);
+    f.set("location", *location != d.location, quote!(Location::#loc));
+    f.set(
+        "query_name",
+        *query_name != d.query_name,
+        opt_str(*query_name),
+    );
+    f.set("xml_namespace", *ns != d.xml_namespace, xml_namespace(ns));
+    for (field, value, default) in [
+        ("xml_attribute", xml_attribute, d.xml_attribute),
+        ("flattened", flattened, d.flattened),
+        ("host_label", host_label, d.host_label),
+        ("idempotency_token", idempotency_token, d.idempotency_token),
+        ("json_value", json_value, d.json_value),
+        ("event_payload", event_payload, d.event_payload),
+        ("streaming", streaming, d.streaming),
+        ("required", required, d.required),
+    ] {
+        f.set(field, *value != default, quote!(#value));
     }
+    f.set(
+        "timestamp_format",
+        *tf != d.timestamp_format,
+        timestamp_format(tf),
+    );
+    f.set(
+        "context_param",
+        *context_param != d.context_param,
+        opt_str(*context_param),
+    );
     let base = match location_name {
         Some(l) => quote!(ml(#name, #target, #l)),
         None => quote!(m(#name, #target)),
     };
-    if extra.is_empty() {
-        base
+    f.update(quote!(Member), base)
+}
+
+fn error_traits(e: &ErrorTraits) -> TokenStream {
+    let ErrorTraits {
+        code,
+        http_status,
+        sender_fault,
+    } = e;
+    let code = opt_str(*code);
+    let status = match http_status {
+        Some(c) => {
+            let c = Literal::u16_unsuffixed(*c);
+            quote!(Some(#c))
+        }
+        None => quote!(None),
+    };
+    quote!(ErrorTraits { code: #code, http_status: #status, sender_fault: #sender_fault })
+}
+
+fn structure(st: &StructureShape) -> TokenStream {
+    let StructureShape {
+        members,
+        payload,
+        union,
+        document,
+        error,
+        event_stream,
+        event,
+    } = st;
+    let d = &StructureShape::DEFAULT;
+    let members: Vec<_> = members.iter().map(member).collect();
+    let mut f = Fields::default();
+    if let Some(p) = payload {
+        let p = Literal::u16_unsuffixed(*p);
+        f.set("payload", true, quote!(Some(#p)));
+    }
+    f.set("union", *union != d.union, quote!(#union));
+    f.set("document", *document != d.document, quote!(#document));
+    if let Some(e) = error {
+        let e = error_traits(e);
+        f.set("error", true, quote!(Some(#e)));
+    }
+    f.set(
+        "event_stream",
+        *event_stream != d.event_stream,
+        quote!(#event_stream),
+    );
+    f.set("event", *event != d.event, quote!(#event));
+    if f.0.is_empty() {
+        quote!(st(&[#(#members),*]))
     } else {
-        quote!(Member { #(#extra,)* ..#base })
+        let fields = f.0;
+        quote!(ShapeKind::Structure(StructureShape { members: &[#(#members),*], #(#fields,)* ..StructureShape::DEFAULT }))
     }
 }
 
-fn shape(s: &IrShape<'_>) -> TokenStream {
-    let name = s.name;
-    let model = s.model;
-    let kind = match s.kind {
-        Kind::Structure | Kind::Union | Kind::Document => {
-            let members: Vec<_> = s.members.iter().map(|m| member(m, m.name)).collect();
-            let mut extra = Vec::new();
-            if let Some(p) = &model.payload {
-                if let Some(i) = model.members.get_index_of(p.as_str()) {
-                    let i = Literal::usize_unsuffixed(i);
-                    extra.push(quote!(payload: Some(#i)));
-                }
-            }
-            if s.kind == Kind::Union && model.union == Some(true) {
-                extra.push(quote!(union: true));
-            }
-            if s.kind == Kind::Document {
-                extra.push(quote!(document: true));
-            }
-            if model.event == Some(true) || model.event_stream == Some(true) {
-                extra.push(quote!(event_stream: true));
-            }
-            if model.exception == Some(true) || model.error.is_some() {
-                let e = model.error.clone().unwrap_or_default();
-                let code = opt_str(e.code.as_deref());
-                let status = match e.http_status_code {
-                    Some(c) => {
-                        let c = Literal::u16_unsuffixed(c);
-                        quote!(Some(#c))
-                    }
-                    None => quote!(None),
-                };
-                let sender = e.sender_fault == Some(true);
-                extra.push(quote!(error: Some(ErrorTraits { code: #code, http_status: #status, sender_fault: #sender })));
-            }
-            if extra.is_empty() {
-                quote!(st(&[#(#members),*]))
-            } else {
-                quote!(ShapeKind::Structure(StructureShape { members: &[#(#members),*], #(#extra,)* ..StructureShape::DEFAULT }))
-            }
-        }
-        Kind::List => {
-            let m = member(&s.members[0], "member");
+fn shape(s: &Shape) -> TokenStream {
+    let Shape {
+        name,
+        kind,
+        xml_name,
+        xml_namespace: ns,
+        flattened,
+        timestamp_format: tf,
+        sensitive,
+        streaming,
+        requires_length,
+    } = s;
+    let d = &Shape::DEFAULT;
+    let kind = match kind {
+        ShapeKind::Structure(st) => structure(st),
+        ShapeKind::List { member: m } => {
+            let m = member(m);
             quote!(ShapeKind::List { member: #m })
         }
-        Kind::Map => {
-            let k = member(&s.members[0], "key");
-            let v = member(&s.members[1], "value");
+        ShapeKind::Map { key, value } => {
+            let (k, v) = (member(key), member(value));
             quote!(ShapeKind::Map { key: #k, value: #v })
         }
-        Kind::Enum => {
-            let values = &s.values;
-            quote!(ShapeKind::Enum { values: &[#(#values),*] })
+        ShapeKind::Enum { values } => {
+            let values = strs(values);
+            quote!(ShapeKind::Enum { values: #values })
         }
-        Kind::String => quote!(ShapeKind::String),
-        Kind::Boolean => quote!(ShapeKind::Boolean),
-        Kind::Byte => quote!(ShapeKind::Byte),
-        Kind::Short => quote!(ShapeKind::Short),
-        Kind::Integer => quote!(ShapeKind::Integer),
-        Kind::Long => quote!(ShapeKind::Long),
-        Kind::Float => quote!(ShapeKind::Float),
-        Kind::Double => quote!(ShapeKind::Double),
-        Kind::BigInteger => quote!(ShapeKind::BigInteger),
-        Kind::BigDecimal => quote!(ShapeKind::BigDecimal),
-        Kind::Blob => quote!(ShapeKind::Blob),
-        Kind::Timestamp => quote!(ShapeKind::Timestamp),
+        scalar => {
+            let v = ident(scalar);
+            quote!(ShapeKind::#v)
+        }
     };
-    let mut extra = Vec::new();
-    if let Some(v) = &model.location_name {
-        extra.push(quote!(xml_name: Some(#v)));
-    }
-    if let Some(ns) = xml_namespace(model.xml_namespace.as_ref()) {
-        extra.push(quote!(xml_namespace: #ns));
-    }
-    if let Some(tf) = timestamp_format(s.timestamp_format) {
-        extra.push(quote!(timestamp_format: #tf));
-    }
-    for (field, value) in [
-        ("flattened", model.flattened),
-        ("sensitive", model.sensitive),
-        ("streaming", model.streaming),
-        ("requires_length", model.requires_length),
+    let mut f = Fields::default();
+    f.set("xml_name", *xml_name != d.xml_name, opt_str(*xml_name));
+    f.set("xml_namespace", *ns != d.xml_namespace, xml_namespace(ns));
+    f.set(
+        "timestamp_format",
+        *tf != d.timestamp_format,
+        timestamp_format(tf),
+    );
+    for (field, value, default) in [
+        ("flattened", flattened, d.flattened),
+        ("sensitive", sensitive, d.sensitive),
+        ("streaming", streaming, d.streaming),
+        ("requires_length", requires_length, d.requires_length),
     ] {
-        if value == Some(true) {
-            let field = syn::Ident::new(field, proc_macro2::Span::call_site());
-            extra.push(quote!(#field: true));
-        }
+        f.set(field, *value != default, quote!(#value));
     }
-    if extra.is_empty() {
-        quote!(s(#name, #kind))
-    } else {
-        quote!(Shape { #(#extra,)* ..s(#name, #kind) })
+    f.update(quote!(Shape), quote!(s(#name, #kind)))
+}
+
+fn http_checksum(c: &HttpChecksum) -> TokenStream {
+    let HttpChecksum {
+        request_checksum_required,
+        request_algorithm_member,
+        request_validation_mode_member,
+        response_algorithms,
+    } = c;
+    let alg = opt_str(*request_algorithm_member);
+    let mode = opt_str(*request_validation_mode_member);
+    let responses = strs(response_algorithms);
+    quote!(HttpChecksum {
+        request_checksum_required: #request_checksum_required,
+        request_algorithm_member: #alg,
+        request_validation_mode_member: #mode,
+        response_algorithms: #responses,
+    })
+}
+
+fn context_value(v: &ContextValue) -> TokenStream {
+    match v {
+        ContextValue::Bool(b) => quote!(ContextValue::Bool(#b)),
+        ContextValue::String(s) => quote!(ContextValue::String(#s)),
+        ContextValue::Strings(v) => {
+            let v = strs(v);
+            quote!(ContextValue::Strings(#v))
+        }
     }
 }
 
-fn operation(op: &crate::ir::IrOp<'_>) -> TokenStream {
-    let model = op.model;
-    let name = op.name;
-    let mut fields = vec![quote!(name: #name)];
-    if let Some(m) = &model.http.method {
-        if m != "POST" {
-            fields.push(quote!(http_method: #m));
+fn operation(op: &Operation) -> TokenStream {
+    let Operation {
+        name,
+        http_method,
+        request_uri,
+        response_code,
+        input,
+        output,
+        input_location_name,
+        input_xml_namespace,
+        result_wrapper,
+        errors,
+        host_prefix,
+        checksum_required,
+        http_checksum: hc,
+        request_compression,
+        auth_type,
+        auth,
+        unsigned_payload,
+        static_context_params,
+        operation_context_params,
+        deprecated,
+    } = op;
+    let d = &Operation::DEFAULT;
+    let mut f = Fields::default();
+    f.set("name", true, quote!(#name));
+    f.set(
+        "http_method",
+        *http_method != d.http_method,
+        quote!(#http_method),
+    );
+    f.set(
+        "request_uri",
+        *request_uri != d.request_uri,
+        quote!(#request_uri),
+    );
+    if let Some(c) = response_code {
+        let c = Literal::u16_unsuffixed(*c);
+        f.set("response_code", true, quote!(Some(#c)));
+    }
+    for (field, id) in [("input", input), ("output", output)] {
+        if let Some(id) = id {
+            let id = Literal::u32_unsuffixed(*id);
+            f.set(field, true, quote!(Some(#id)));
         }
     }
-    if let Some(u) = &model.http.request_uri {
-        if u != "/" {
-            fields.push(quote!(request_uri: #u));
-        }
+    for (field, value, default) in [
+        (
+            "input_location_name",
+            input_location_name,
+            d.input_location_name,
+        ),
+        (
+            "input_xml_namespace",
+            input_xml_namespace,
+            d.input_xml_namespace,
+        ),
+        ("result_wrapper", result_wrapper, d.result_wrapper),
+    ] {
+        f.set(field, *value != default, opt_str(*value));
     }
-    if let Some(c) = model.http.response_code {
-        let c = Literal::u16_unsuffixed(c);
-        fields.push(quote!(response_code: Some(#c)));
+    let error_ids = errors.iter().map(|&e| Literal::u32_unsuffixed(e));
+    f.set("errors", !errors.is_empty(), quote!(&[#(#error_ids),*]));
+    f.set(
+        "host_prefix",
+        *host_prefix != d.host_prefix,
+        opt_str(*host_prefix),
+    );
+    f.set(
+        "checksum_required",
+        *checksum_required != d.checksum_required,
+        quote!(#checksum_required),
+    );
+    if let Some(c) = hc {
+        let c = http_checksum(c);
+        f.set("http_checksum", true, quote!(Some(#c)));
     }
-    if let Some(i) = op.input {
-        let i = Literal::u32_unsuffixed(i);
-        fields.push(quote!(input: Some(#i)));
-    }
-    if let Some(o) = op.output {
-        let o = Literal::u32_unsuffixed(o);
-        fields.push(quote!(output: Some(#o)));
-    }
-    if let Some(input) = &model.input {
-        if let Some(v) = &input.location_name {
-            fields.push(quote!(input_location_name: Some(#v)));
-        }
-        if let Some(ns) = &input.xml_namespace {
-            let uri = ns.uri();
-            fields.push(quote!(input_xml_namespace: Some(#uri)));
-        }
-    }
-    if let Some(w) = model
-        .output
-        .as_ref()
-        .and_then(|o| o.result_wrapper.as_ref())
-    {
-        fields.push(quote!(result_wrapper: Some(#w)));
-    }
-    if !op.errors.is_empty() {
-        let errors = op.errors.iter().map(|&e| Literal::u32_unsuffixed(e));
-        fields.push(quote!(errors: &[#(#errors),*]));
-    }
-    if let Some(h) = model.endpoint.as_ref().and_then(|e| e.host_prefix.as_ref()) {
-        fields.push(quote!(host_prefix: Some(#h)));
-    }
-    let checksum = model.http_checksum_required == Some(true)
-        || model
-            .http_checksum
-            .as_ref()
-            .is_some_and(|c| c.request_checksum_required == Some(true));
-    if checksum {
-        fields.push(quote!(checksum_required: true));
-    }
-    if let Some(rc) = &model.request_compression {
-        let enc = &rc.encodings;
-        fields.push(quote!(request_compression: &[#(#enc),*]));
-    }
-    if let Some(a) = &model.auth_type {
-        fields.push(quote!(auth_type: #a));
-    }
-    if model.deprecated == Some(true) {
-        fields.push(quote!(deprecated: true));
-    }
-    quote!(Operation { #(#fields,)* ..Operation::DEFAULT })
+    f.set(
+        "request_compression",
+        !request_compression.is_empty(),
+        strs(request_compression),
+    );
+    f.set("auth_type", *auth_type != d.auth_type, quote!(#auth_type));
+    f.set("auth", !auth.is_empty(), strs(auth));
+    f.set(
+        "unsigned_payload",
+        *unsigned_payload != d.unsigned_payload,
+        quote!(#unsigned_payload),
+    );
+    let statics = static_context_params.iter().map(|(k, v)| {
+        let v = context_value(v);
+        quote!((#k, #v))
+    });
+    f.set(
+        "static_context_params",
+        !static_context_params.is_empty(),
+        quote!(&[#(#statics),*]),
+    );
+    let dynamic = operation_context_params
+        .iter()
+        .map(|(k, path)| quote!((#k, #path)));
+    f.set(
+        "operation_context_params",
+        !operation_context_params.is_empty(),
+        quote!(&[#(#dynamic),*]),
+    );
+    f.set(
+        "deprecated",
+        *deprecated != d.deprecated,
+        quote!(#deprecated),
+    );
+    f.update(quote!(Operation), quote!(Operation::DEFAULT))
 }

@@ -14,7 +14,7 @@ pub static SERVICE: Service = Service {
         service_id: "CloudFormation",
         protocol: Protocol::Query,
         xml_namespace: Some("http://cloudformation.amazonaws.com/doc/2010-05-15/"),
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,

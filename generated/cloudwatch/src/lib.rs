@@ -2,7 +2,7 @@
 
 //! # Amazon CloudWatch
 //!
-//! API version `2010-08-01`, smithy-rpc-v2-cbor protocol. Generated from botocore's `cloudwatch` model.
+//! API version `2010-08-01`, json protocol. Generated from botocore's `cloudwatch` model.
 //!
 //! Amazon CloudWatch monitors your Amazon Web Services (Amazon Web Services) resources and the applications you run on Amazon Web Services in real time. You can use CloudWatch to collect and track metrics, which are the variables you want to measure for your resources and applications.
 //!

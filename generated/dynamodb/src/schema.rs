@@ -13,9 +13,8 @@ pub static SERVICE: Service = Service {
         signing_name: "dynamodb",
         service_id: "DynamoDB",
         protocol: Protocol::Json,
-        json_version: "1.0",
         target_prefix: "DynamoDB_20120810",
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
@@ -655,6 +654,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -693,6 +693,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("GlobalTableName", 429)
                 },
                 Member {
@@ -748,6 +749,7 @@ pub static SHAPES: [Shape; 489] = [
                 m("AttributeDefinitions", 5),
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 m("KeySchema", 258),
@@ -804,6 +806,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("BackupArn", 24)
                 },
             ],
@@ -838,6 +841,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -905,6 +909,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ResourceArn", 378)
                 },
                 m("ExpectedRevisionId", 318),
@@ -918,6 +923,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
             ],
@@ -931,6 +937,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("BackupArn", 24)
                 },
             ],
@@ -943,6 +950,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
             ],
@@ -955,6 +963,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 m("IndexName", 230),
@@ -993,6 +1002,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ExportArn", 158)
                 },
             ],
@@ -1005,6 +1015,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("GlobalTableName", 429)
                 },
             ],
@@ -1017,6 +1028,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("GlobalTableName", 429)
                 },
             ],
@@ -1032,6 +1044,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ImportArn", 216)
                 },
             ],
@@ -1054,6 +1067,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
             ],
@@ -1081,6 +1095,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
             ],
@@ -1093,6 +1108,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
             ],
@@ -1108,6 +1124,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
             ],
@@ -1318,6 +1335,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableArn", 420)
                 },
                 m("ExportTime", 173),
@@ -1406,6 +1424,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -1427,6 +1446,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ResourceArn", 378)
                 },
             ],
@@ -1975,6 +1995,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -2019,7 +2040,10 @@ pub static SHAPES: [Shape; 489] = [
         "ListBackupsInput",
         st(
             &[
-                m("TableName", 420),
+                Member {
+                    context_param: Some("ResourceArn"),
+                    ..m("TableName", 420)
+                },
                 m("Limit", 37),
                 m("TimeRangeLowerBound", 443),
                 m("TimeRangeUpperBound", 444),
@@ -2034,7 +2058,16 @@ pub static SHAPES: [Shape; 489] = [
     ),
     s(
         "ListContributorInsightsInput",
-        st(&[m("TableName", 420), m("NextToken", 298), m("MaxResults", 273)]),
+        st(
+            &[
+                Member {
+                    context_param: Some("ResourceArn"),
+                    ..m("TableName", 420)
+                },
+                m("NextToken", 298),
+                m("MaxResults", 273),
+            ],
+        ),
     ),
     s("ListContributorInsightsLimit", ShapeKind::Integer),
     s(
@@ -2043,7 +2076,16 @@ pub static SHAPES: [Shape; 489] = [
     ),
     s(
         "ListExportsInput",
-        st(&[m("TableArn", 420), m("MaxResults", 276), m("NextToken", 165)]),
+        st(
+            &[
+                Member {
+                    context_param: Some("ResourceArn"),
+                    ..m("TableArn", 420)
+                },
+                m("MaxResults", 276),
+                m("NextToken", 165),
+            ],
+        ),
     ),
     s("ListExportsMaxLimit", ShapeKind::Integer),
     s("ListExportsOutput", st(&[m("ExportSummaries", 169), m("NextToken", 165)])),
@@ -2063,7 +2105,16 @@ pub static SHAPES: [Shape; 489] = [
     ),
     s(
         "ListImportsInput",
-        st(&[m("TableArn", 420), m("PageSize", 281), m("NextToken", 219)]),
+        st(
+            &[
+                Member {
+                    context_param: Some("ResourceArn"),
+                    ..m("TableArn", 420)
+                },
+                m("PageSize", 281),
+                m("NextToken", 219),
+            ],
+        ),
     ),
     s("ListImportsMaxLimit", ShapeKind::Integer),
     s("ListImportsOutput", st(&[m("ImportSummaryList", 224), m("NextToken", 219)])),
@@ -2076,6 +2127,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ResourceArn", 378)
                 },
                 m("NextToken", 298),
@@ -2343,6 +2395,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -2395,6 +2448,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ResourceArn", 378)
                 },
                 Member {
@@ -2413,6 +2467,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 m("IndexName", 230),
@@ -2804,6 +2859,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TargetTableName", 429)
                 },
                 Member {
@@ -2828,6 +2884,7 @@ pub static SHAPES: [Shape; 489] = [
                 m("SourceTableName", 429),
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TargetTableName", 429)
                 },
                 m("UseLatestRestorableTime", 57),
@@ -2929,6 +2986,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 m("IndexName", 230),
@@ -3228,6 +3286,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ResourceArn", 378)
                 },
                 Member {
@@ -3389,6 +3448,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("ResourceArn", 378)
                 },
                 Member {
@@ -3427,6 +3487,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -3443,6 +3504,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 m("IndexName", 230),
@@ -3486,6 +3548,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("GlobalTableName", 429)
                 },
                 Member {
@@ -3502,6 +3565,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("GlobalTableName", 429)
                 },
                 m("GlobalTableBillingMode", 52),
@@ -3522,6 +3586,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -3562,6 +3627,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -3606,6 +3672,7 @@ pub static SHAPES: [Shape; 489] = [
                 m("AttributeDefinitions", 5),
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 m("BillingMode", 52),
@@ -3632,6 +3699,7 @@ pub static SHAPES: [Shape; 489] = [
                 m("GlobalSecondaryIndexUpdates", 192),
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 m("ProvisionedWriteCapacityAutoScalingUpdate", 19),
@@ -3649,6 +3717,7 @@ pub static SHAPES: [Shape; 489] = [
             &[
                 Member {
                     required: true,
+                    context_param: Some("ResourceArn"),
                     ..m("TableName", 420)
                 },
                 Member {
@@ -3691,6 +3760,7 @@ pub static OPERATIONS: [Operation; 57] = [
         input: Some(40),
         output: Some(41),
         errors: &[328, 380, 376, 238, 440],
+        operation_context_params: &[("ResourceArnList", "keys(RequestItems)")],
         ..Operation::DEFAULT
     },
     Operation {
@@ -3698,6 +3768,7 @@ pub static OPERATIONS: [Operation; 57] = [
         input: Some(48),
         output: Some(49),
         errors: &[328, 380, 247, 376, 238, 373, 440],
+        operation_context_params: &[("ResourceArnList", "keys(RequestItems)")],
         ..Operation::DEFAULT
     },
     Operation {
@@ -3893,6 +3964,9 @@ pub static OPERATIONS: [Operation; 57] = [
         input: Some(226),
         output: Some(227),
         errors: &[379, 268, 217],
+        operation_context_params: &[
+            ("ResourceArn", "TableCreationParameters.TableName"),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -3997,6 +4071,9 @@ pub static OPERATIONS: [Operation; 57] = [
         input: Some(452),
         output: Some(453),
         errors: &[380, 458, 328, 376, 238, 440],
+        operation_context_params: &[
+            ("ResourceArnList", "TransactItems[*].Get.TableName"),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -4004,6 +4081,12 @@ pub static OPERATIONS: [Operation; 57] = [
         input: Some(456),
         output: Some(457),
         errors: &[380, 458, 460, 215, 328, 376, 238, 440],
+        operation_context_params: &[
+            (
+                "ResourceArnList",
+                "TransactItems[*].[ConditionCheck.TableName, Put.TableName, Delete.TableName, Update.TableName][]",
+            ),
+        ],
         ..Operation::DEFAULT
     },
     Operation {

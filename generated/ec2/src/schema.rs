@@ -14,7 +14,7 @@ pub static SERVICE: Service = Service {
         service_id: "EC2",
         protocol: Protocol::Ec2,
         xml_namespace: Some("http://ec2.amazonaws.com/doc/2016-11-15"),
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,

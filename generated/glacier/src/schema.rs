@@ -13,7 +13,7 @@ pub static SERVICE: Service = Service {
         signing_name: "glacier",
         service_id: "Glacier",
         protocol: Protocol::RestJson,
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
@@ -455,7 +455,10 @@ pub static SHAPES: [Shape; 114] = [
         "GetJobOutputOutput",
         ShapeKind::Structure(StructureShape {
             members: &[
-                m("body", 94),
+                Member {
+                    streaming: true,
+                    ..m("body", 94)
+                },
                 Member {
                     location: Location::Header,
                     ..ml("checksum", 113, "x-amz-sha256-tree-hash")
@@ -1239,7 +1242,10 @@ pub static SHAPES: [Shape; 114] = [
                     location: Location::Header,
                     ..ml("checksum", 113, "x-amz-sha256-tree-hash")
                 },
-                m("body", 94),
+                Member {
+                    streaming: true,
+                    ..m("body", 94)
+                },
             ],
             payload: Some(4),
             ..StructureShape::DEFAULT
@@ -1284,7 +1290,10 @@ pub static SHAPES: [Shape; 114] = [
                     location: Location::Header,
                     ..ml("range", 113, "Content-Range")
                 },
-                m("body", 94),
+                Member {
+                    streaming: true,
+                    ..m("body", 94)
+                },
             ],
             payload: Some(5),
             ..StructureShape::DEFAULT

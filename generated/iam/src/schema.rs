@@ -15,7 +15,7 @@ pub static SERVICE: Service = Service {
         protocol: Protocol::Query,
         xml_namespace: Some("https://iam.amazonaws.com/doc/2010-05-08/"),
         global_endpoint: Some("iam.amazonaws.com"),
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,

@@ -15,7 +15,7 @@ pub static SERVICE: Service = Service {
         protocol: Protocol::Json,
         json_version: "1.1",
         target_prefix: "TrentService",
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,

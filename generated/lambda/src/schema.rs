@@ -13,7 +13,7 @@ pub static SERVICE: Service = Service {
         signing_name: "lambda",
         service_id: "Lambda",
         protocol: Protocol::RestJson,
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
@@ -2504,6 +2504,7 @@ pub static SHAPES: [Shape; 556] = [
                     ..ml("FunctionName", 369, "FunctionName")
                 },
                 Member {
+                    streaming: true,
                     required: true,
                     ..m("InvokeArgs", 27)
                 },
@@ -2538,7 +2539,7 @@ pub static SHAPES: [Shape; 556] = [
                     ..m("Payload", 26)
                 },
             ],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -2546,7 +2547,7 @@ pub static SHAPES: [Shape; 556] = [
         "InvokeWithResponseStreamCompleteEvent",
         ShapeKind::Structure(StructureShape {
             members: &[m("ErrorCode", 494), m("ErrorDetails", 494), m("LogResult", 494)],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),

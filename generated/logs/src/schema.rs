@@ -15,7 +15,7 @@ pub static SERVICE: Service = Service {
         protocol: Protocol::Json,
         json_version: "1.1",
         target_prefix: "Logs_20140328",
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
@@ -1622,7 +1622,7 @@ pub static SHAPES: [Shape; 678] = [
         "FieldsData",
         ShapeKind::Structure(StructureShape {
             members: &[m("data", 67)],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -2495,7 +2495,7 @@ pub static SHAPES: [Shape; 678] = [
                 m("logStreamNamePrefixes", 314),
                 m("logEventFilterPattern", 242),
             ],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -2503,7 +2503,7 @@ pub static SHAPES: [Shape; 678] = [
         "LiveTailSessionUpdate",
         ShapeKind::Structure(StructureShape {
             members: &[m("sessionMetadata", 366), m("sessionResults", 367)],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),

@@ -14,7 +14,7 @@ pub static SERVICE: Service = Service {
         service_id: "Route 53",
         protocol: Protocol::RestXml,
         global_endpoint: Some("route53.amazonaws.com"),
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,

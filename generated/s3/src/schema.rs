@@ -15,6 +15,7 @@ pub static SERVICE: Service = Service {
         protocol: Protocol::RestXml,
         global_endpoint: Some("s3.amazonaws.com"),
         signature_version: "s3",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
@@ -71,11 +72,13 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -618,11 +621,13 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -781,7 +786,7 @@ pub static SHAPES: [Shape; 690] = [
         "ContinuationEvent",
         ShapeKind::Structure(StructureShape {
             members: &[],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -866,6 +871,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -895,6 +901,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Header,
                     required: true,
+                    context_param: Some("CopySource"),
                     ..ml("CopySource", 105, "x-amz-copy-source")
                 },
                 Member {
@@ -952,6 +959,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -1167,6 +1175,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1201,6 +1210,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1254,6 +1264,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1389,6 +1400,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1434,6 +1446,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -1597,6 +1610,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1663,6 +1677,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1684,6 +1699,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1700,6 +1716,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1716,6 +1733,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1737,6 +1755,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1758,6 +1777,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1774,6 +1794,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1790,6 +1811,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1806,6 +1828,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1827,6 +1850,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1843,6 +1867,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1859,6 +1884,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1875,6 +1901,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1891,6 +1918,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1907,6 +1935,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -1972,11 +2001,13 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -2040,6 +2071,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2078,6 +2110,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2124,6 +2157,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2239,7 +2273,7 @@ pub static SHAPES: [Shape; 690] = [
         "EndEvent",
         ShapeKind::Structure(StructureShape {
             members: &[],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -2403,6 +2437,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2431,6 +2466,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2455,6 +2491,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2479,6 +2516,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2501,6 +2539,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2525,6 +2564,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2549,6 +2589,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2578,6 +2619,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2615,6 +2657,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2632,6 +2675,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2649,6 +2693,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2666,6 +2711,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2690,6 +2736,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2725,6 +2772,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2765,6 +2813,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2786,6 +2835,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2810,6 +2860,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2834,6 +2885,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2858,6 +2910,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2882,6 +2935,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2899,6 +2953,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2926,6 +2981,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2946,6 +3002,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -2973,6 +3030,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3002,11 +3060,13 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -3072,6 +3132,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3146,6 +3207,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3183,6 +3245,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3196,7 +3259,10 @@ pub static SHAPES: [Shape; 690] = [
         "GetObjectOutput",
         ShapeKind::Structure(StructureShape {
             members: &[
-                m("Body", 32),
+                Member {
+                    streaming: true,
+                    ..m("Body", 32)
+                },
                 Member {
                     location: Location::Header,
                     ..ml("DeleteMarker", 146, "x-amz-delete-marker")
@@ -3405,6 +3471,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3426,6 +3493,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -3523,6 +3591,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3567,6 +3636,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3593,7 +3663,10 @@ pub static SHAPES: [Shape; 690] = [
         "GetObjectTorrentOutput",
         ShapeKind::Structure(StructureShape {
             members: &[
-                m("Body", 32),
+                Member {
+                    streaming: true,
+                    ..m("Body", 32)
+                },
                 Member {
                     location: Location::Header,
                     ..ml("RequestCharged", 571, "x-amz-request-charged")
@@ -3610,6 +3683,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3643,6 +3717,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3731,6 +3806,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3954,6 +4030,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -3975,6 +4052,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -4561,6 +4639,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4596,6 +4675,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4627,6 +4707,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4658,6 +4739,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4754,6 +4836,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4774,6 +4857,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
+                    context_param: Some("Prefix"),
                     ..ml("Prefix", 492, "prefix")
                 },
                 Member {
@@ -4822,6 +4906,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4842,6 +4927,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
+                    context_param: Some("Prefix"),
                     ..ml("Prefix", 492, "prefix")
                 },
                 Member {
@@ -4895,6 +4981,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4915,6 +5002,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
+                    context_param: Some("Prefix"),
                     ..ml("Prefix", 492, "prefix")
                 },
                 Member {
@@ -4966,6 +5054,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -4982,6 +5071,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
+                    context_param: Some("Prefix"),
                     ..ml("Prefix", 492, "prefix")
                 },
                 Member {
@@ -5054,11 +5144,13 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -5768,7 +5860,7 @@ pub static SHAPES: [Shape; 690] = [
                     ..m("Details", 494)
                 },
             ],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -5796,6 +5888,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -5830,6 +5923,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -5871,6 +5965,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -5917,6 +6012,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -5948,6 +6044,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -5982,6 +6079,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6020,6 +6118,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6055,6 +6154,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6101,6 +6201,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6138,6 +6239,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6171,6 +6273,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6205,6 +6308,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6236,6 +6340,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6270,6 +6375,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6304,6 +6410,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6338,6 +6445,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6376,6 +6484,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6414,6 +6523,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6452,6 +6562,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6486,6 +6597,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6524,6 +6636,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6580,6 +6693,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6613,6 +6727,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -6650,6 +6765,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6707,6 +6823,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6864,10 +6981,14 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml("ACL", 442, "x-amz-acl")
                 },
-                m("Body", 32),
+                Member {
+                    streaming: true,
+                    ..m("Body", 32)
+                },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -6973,6 +7094,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -7102,6 +7224,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -7167,6 +7290,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -7214,6 +7338,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -7309,7 +7434,7 @@ pub static SHAPES: [Shape; 690] = [
                     ..m("Payload", 32)
                 },
             ],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -7346,11 +7471,13 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -7589,6 +7716,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -7846,6 +7974,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -8050,7 +8179,7 @@ pub static SHAPES: [Shape; 690] = [
                     ..m("Details", 637)
                 },
             ],
-            event_stream: true,
+            event: true,
             ..StructureShape::DEFAULT
         }),
     ),
@@ -8278,6 +8407,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -8316,6 +8446,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -8350,6 +8481,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -8463,6 +8595,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -8675,10 +8808,14 @@ pub static SHAPES: [Shape; 690] = [
         "UploadPartRequest",
         ShapeKind::Structure(StructureShape {
             members: &[
-                m("Body", 32),
+                Member {
+                    streaming: true,
+                    ..m("Body", 32)
+                },
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Bucket"),
                     ..ml("Bucket", 46, "Bucket")
                 },
                 Member {
@@ -8736,6 +8873,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
+                    context_param: Some("Key"),
                     ..ml("Key", 446, "Key")
                 },
                 Member {
@@ -8825,7 +8963,10 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..ml("RequestToken", 576, "x-amz-request-token")
                 },
-                m("Body", 32),
+                Member {
+                    streaming: true,
+                    ..m("Body", 32)
+                },
                 Member {
                     location: Location::Header,
                     ..ml("StatusCode", 265, "x-amz-fwd-status")
@@ -9088,6 +9229,9 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(102),
         output: Some(101),
         errors: &[459],
+        static_context_params: &[
+            ("DisableS3ExpressSessionAuth", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9097,6 +9241,10 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(119),
         output: Some(118),
         errors: &[36, 37],
+        static_context_params: &[
+            ("DisableAccessPoints", ContextValue::Bool(true)),
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9104,6 +9252,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataConfiguration",
         input: Some(116),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9111,6 +9268,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataTable",
         input: Some(117),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9127,6 +9293,9 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(123),
         output: Some(122),
         errors: &[427],
+        static_context_params: &[
+            ("DisableS3ExpressSessionAuth", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9135,6 +9304,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}",
         response_code: Some(204),
         input: Some(143),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9143,6 +9315,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?analytics",
         response_code: Some(204),
         input: Some(131),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9151,6 +9326,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?cors",
         response_code: Some(204),
         input: Some(132),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9159,6 +9337,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?encryption",
         response_code: Some(204),
         input: Some(133),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9167,6 +9348,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?intelligent-tiering",
         response_code: Some(204),
         input: Some(134),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9175,6 +9359,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?inventory",
         response_code: Some(204),
         input: Some(135),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9183,6 +9370,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?lifecycle",
         response_code: Some(204),
         input: Some(136),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9191,6 +9381,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataConfiguration",
         response_code: Some(204),
         input: Some(137),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9199,6 +9392,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataTable",
         response_code: Some(204),
         input: Some(138),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9207,6 +9403,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metrics",
         response_code: Some(204),
         input: Some(139),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9215,6 +9414,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?ownershipControls",
         response_code: Some(204),
         input: Some(140),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9223,6 +9425,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?policy",
         response_code: Some(204),
         input: Some(141),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9231,6 +9436,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?replication",
         response_code: Some(204),
         input: Some(142),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9239,6 +9447,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?tagging",
         response_code: Some(204),
         input: Some(144),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9247,6 +9458,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?website",
         response_code: Some(204),
         input: Some(145),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9273,6 +9487,12 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(157),
         output: Some(156),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9281,6 +9501,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?publicAccessBlock",
         response_code: Some(204),
         input: Some(158),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9297,6 +9520,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?accelerate",
         input: Some(208),
         output: Some(207),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9305,6 +9531,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?acl",
         input: Some(210),
         output: Some(209),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9313,6 +9542,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?analytics",
         input: Some(212),
         output: Some(211),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9321,6 +9553,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?cors",
         input: Some(214),
         output: Some(213),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9329,6 +9564,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?encryption",
         input: Some(216),
         output: Some(215),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9337,6 +9575,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?intelligent-tiering",
         input: Some(218),
         output: Some(217),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9345,6 +9586,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?inventory",
         input: Some(220),
         output: Some(219),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9353,6 +9597,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?lifecycle",
         input: Some(224),
         output: Some(223),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         deprecated: true,
         ..Operation::DEFAULT
     },
@@ -9362,6 +9609,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?lifecycle",
         input: Some(222),
         output: Some(221),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9370,6 +9620,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?location",
         input: Some(226),
         output: Some(225),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9378,6 +9631,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?logging",
         input: Some(228),
         output: Some(227),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9386,6 +9642,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataConfiguration",
         input: Some(230),
         output: Some(229),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9394,6 +9653,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataTable",
         input: Some(233),
         output: Some(232),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9402,6 +9664,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metrics",
         input: Some(236),
         output: Some(235),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9410,6 +9675,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?notification",
         input: Some(237),
         output: Some(435),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         deprecated: true,
         ..Operation::DEFAULT
     },
@@ -9419,6 +9687,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?notification",
         input: Some(237),
         output: Some(434),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9427,6 +9698,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?ownershipControls",
         input: Some(239),
         output: Some(238),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9435,6 +9709,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?policy",
         input: Some(241),
         output: Some(240),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9443,6 +9720,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?policyStatus",
         input: Some(243),
         output: Some(242),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9451,6 +9731,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?replication",
         input: Some(245),
         output: Some(244),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9459,6 +9742,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?requestPayment",
         input: Some(247),
         output: Some(246),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9467,6 +9753,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?tagging",
         input: Some(249),
         output: Some(248),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9475,6 +9764,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?versioning",
         input: Some(251),
         output: Some(250),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9483,6 +9775,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?website",
         input: Some(253),
         output: Some(252),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9492,6 +9787,23 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(264),
         output: Some(263),
         errors: &[428, 311],
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: false,
+            request_algorithm_member: None,
+            request_validation_mode_member: Some("ChecksumMode"),
+            response_algorithms: &[
+                "CRC64NVME",
+                "CRC32",
+                "CRC32C",
+                "SHA256",
+                "SHA1",
+                "SHA512",
+                "MD5",
+                "XXHASH64",
+                "XXHASH3",
+                "XXHASH128",
+            ],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9558,6 +9870,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?publicAccessBlock",
         input: Some(273),
         output: Some(272),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9584,6 +9899,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?analytics",
         input: Some(359),
         output: Some(358),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9592,6 +9910,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?intelligent-tiering",
         input: Some(361),
         output: Some(360),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9600,6 +9921,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?inventory",
         input: Some(363),
         output: Some(362),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9608,6 +9932,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metrics",
         input: Some(365),
         output: Some(364),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9622,6 +9949,9 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "GET",
         input: Some(369),
         output: Some(368),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9671,6 +10001,12 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "PUT",
         request_uri: "/{Bucket}?abac",
         input: Some(498),
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: false,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9678,6 +10014,15 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "PUT",
         request_uri: "/{Bucket}?accelerate",
         input: Some(499),
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: false,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9686,6 +10031,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?acl",
         input: Some(500),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9693,6 +10047,9 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "PUT",
         request_uri: "/{Bucket}?analytics",
         input: Some(501),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9701,6 +10058,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?cors",
         input: Some(502),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9709,6 +10075,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?encryption",
         input: Some(503),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9716,6 +10091,9 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "PUT",
         request_uri: "/{Bucket}?intelligent-tiering",
         input: Some(504),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9723,6 +10101,9 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "PUT",
         request_uri: "/{Bucket}?inventory",
         input: Some(505),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9731,6 +10112,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?lifecycle",
         input: Some(508),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         deprecated: true,
         ..Operation::DEFAULT
     },
@@ -9741,6 +10131,15 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(507),
         output: Some(506),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9749,6 +10148,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?logging",
         input: Some(509),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9756,6 +10164,9 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "PUT",
         request_uri: "/{Bucket}?metrics",
         input: Some(510),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9764,6 +10175,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?notification",
         input: Some(512),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         deprecated: true,
         ..Operation::DEFAULT
     },
@@ -9772,6 +10192,9 @@ pub static OPERATIONS: [Operation; 111] = [
         http_method: "PUT",
         request_uri: "/{Bucket}?notification",
         input: Some(511),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9780,6 +10203,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?ownershipControls",
         input: Some(513),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9788,6 +10220,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?policy",
         input: Some(514),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9796,6 +10237,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?replication",
         input: Some(515),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9804,6 +10254,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?requestPayment",
         input: Some(516),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9812,6 +10271,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?tagging",
         input: Some(517),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9820,6 +10288,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?versioning",
         input: Some(518),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9828,6 +10305,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?website",
         input: Some(519),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9837,6 +10323,12 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(527),
         output: Some(526),
         errors: &[312, 313, 660, 175],
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: false,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9847,6 +10339,12 @@ pub static OPERATIONS: [Operation; 111] = [
         output: Some(520),
         errors: &[428],
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9856,6 +10354,12 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(523),
         output: Some(522),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9865,6 +10369,12 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(525),
         output: Some(524),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9874,6 +10384,12 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(529),
         output: Some(528),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9883,6 +10399,12 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(531),
         output: Some(530),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9891,6 +10413,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?publicAccessBlock",
         input: Some(532),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9908,6 +10439,12 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(586),
         output: Some(585),
         errors: &[439],
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: false,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9925,6 +10462,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataInventoryTable",
         input: Some(671),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9933,6 +10479,15 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?metadataJournalTable",
         input: Some(672),
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
+        static_context_params: &[
+            ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9943,6 +10498,12 @@ pub static OPERATIONS: [Operation; 111] = [
         output: Some(674),
         errors: &[428, 312, 10],
         checksum_required: true,
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: true,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9951,6 +10512,12 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}/{Key+}",
         input: Some(679),
         output: Some(678),
+        http_checksum: Some(HttpChecksum {
+            request_checksum_required: false,
+            request_algorithm_member: Some("ChecksumAlgorithm"),
+            request_validation_mode_member: None,
+            response_algorithms: &[],
+        }),
         ..Operation::DEFAULT
     },
     Operation {
@@ -9959,6 +10526,9 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}/{Key+}",
         input: Some(677),
         output: Some(676),
+        static_context_params: &[
+            ("DisableS3ExpressSessionAuth", ContextValue::Bool(true)),
+        ],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9967,6 +10537,8 @@ pub static OPERATIONS: [Operation; 111] = [
         input: Some(687),
         host_prefix: Some("{RequestRoute}."),
         auth_type: "v4-unsigned-body",
+        unsigned_payload: true,
+        static_context_params: &[("UseObjectLambdaEndpoint", ContextValue::Bool(true))],
         ..Operation::DEFAULT
     },
 ];

@@ -14,7 +14,7 @@ pub static SERVICE: Service = Service {
         service_id: "SNS",
         protocol: Protocol::Query,
         xml_namespace: Some("http://sns.amazonaws.com/doc/2010-03-31/"),
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,

@@ -13,10 +13,9 @@ pub static SERVICE: Service = Service {
         signing_name: "sqs",
         service_id: "SQS",
         protocol: Protocol::Json,
-        json_version: "1.0",
         target_prefix: "AmazonSQS",
         aws_query_compatible: true,
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,

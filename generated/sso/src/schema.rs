@@ -14,7 +14,7 @@ pub static SERVICE: Service = Service {
         service_id: "SSO",
         protocol: Protocol::RestJson,
         json_version: "1.1",
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
@@ -240,6 +240,7 @@ pub static OPERATIONS: [Operation; 4] = [
         output: Some(10),
         errors: &[11, 27, 26, 19],
         auth_type: "none",
+        auth: &["smithy.api#noAuth"],
         ..Operation::DEFAULT
     },
     Operation {
@@ -250,6 +251,7 @@ pub static OPERATIONS: [Operation; 4] = [
         output: Some(13),
         errors: &[11, 27, 26, 19],
         auth_type: "none",
+        auth: &["smithy.api#noAuth"],
         ..Operation::DEFAULT
     },
     Operation {
@@ -260,6 +262,7 @@ pub static OPERATIONS: [Operation; 4] = [
         output: Some(15),
         errors: &[11, 27, 26, 19],
         auth_type: "none",
+        auth: &["smithy.api#noAuth"],
         ..Operation::DEFAULT
     },
     Operation {
@@ -268,6 +271,7 @@ pub static OPERATIONS: [Operation; 4] = [
         input: Some(16),
         errors: &[11, 27, 26],
         auth_type: "none",
+        auth: &["smithy.api#noAuth"],
         ..Operation::DEFAULT
     },
 ];

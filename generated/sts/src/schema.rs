@@ -15,7 +15,7 @@ pub static SERVICE: Service = Service {
         protocol: Protocol::Query,
         xml_namespace: Some("https://sts.amazonaws.com/doc/2011-06-15/"),
         global_endpoint: Some("sts.amazonaws.com"),
-        signature_version: "v4",
+        auth: &["aws.auth#sigv4", "aws.auth#sigv4a"],
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
@@ -598,6 +598,7 @@ pub static OPERATIONS: [Operation; 11] = [
         result_wrapper: Some("AssumeRoleWithSAMLResult"),
         errors: &[34, 37, 29, 31, 13, 41],
         auth_type: "none",
+        auth: &["smithy.api#noAuth"],
         ..Operation::DEFAULT
     },
     Operation {
@@ -607,6 +608,7 @@ pub static OPERATIONS: [Operation; 11] = [
         result_wrapper: Some("AssumeRoleWithWebIdentityResult"),
         errors: &[34, 37, 29, 28, 31, 13, 41],
         auth_type: "none",
+        auth: &["smithy.api#noAuth"],
         ..Operation::DEFAULT
     },
     Operation {

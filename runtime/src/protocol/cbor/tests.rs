@@ -11,6 +11,8 @@ use crate::schema::Protocol;
 const BOTOCORE_DATA: &str =
     "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/botocore/data";
 
+/// A botocore model with `smithy-rpc-v2-cbor` as its only protocol: these
+/// services list json too, which botocore (and the lowering) would prefer.
 fn service_from_botocore(name: &str, version: &str) -> &'static Service {
     let path = format!("{BOTOCORE_DATA}/{name}/{version}/service-2.json.gz");
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -18,7 +20,13 @@ fn service_from_botocore(name: &str, version: &str) -> &'static Service {
     flate2::read::GzDecoder::new(file)
         .read_to_string(&mut text)
         .expect("gunzip model");
-    let model: ServiceModel = serde_json::from_str(&text).expect("model parses");
+    let mut model: ServiceModel = serde_json::from_str(&text).expect("model parses");
+    assert!(model
+        .metadata
+        .protocols
+        .iter()
+        .any(|p| p == "smithy-rpc-v2-cbor"));
+    model.metadata.protocols = vec!["smithy-rpc-v2-cbor".into()];
     build_service(name, &model).expect("schema builds")
 }
 
@@ -353,7 +361,7 @@ fn error_codes_are_sanitized() {
     assert_eq!(RpcV2Cbor.error_info(svc, &resp).code, "Foo");
 }
 
-/// Every botocore service that prefers rpc-v2-cbor: each operation sends a
+/// Every botocore service that lists rpc-v2-cbor first: each operation sends a
 /// CBOR map (with its idempotency tokens filled) and reads an empty reply.
 #[test]
 fn every_cbor_service_operation_round_trips_empty() {

@@ -15,7 +15,6 @@ pub static SERVICE: Service = Service {
         protocol: Protocol::Json,
         json_version: "1.1",
         target_prefix: "Golden_20240101",
-        signature_version: "v4",
         ..Metadata::DEFAULT
     },
     shapes: &SHAPES,
