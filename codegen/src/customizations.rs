@@ -1,4 +1,8 @@
-//! Hand-written per-service code copied into generated crates.
+//! The generator's one registry of service customizations: hand-written
+//! per-service code copied into generated crates, and what boto3 adds to a
+//! service's resource model in Python. (Wire and runtime behaviour lives in
+//! the runtime's `boto_runtime::customize`, which both the generated and
+//! the dynamic path use.)
 //!
 //! Some of what boto3 users rely on is not in any model (DynamoDB's
 //! `BatchWriter`, attribute conversion). That code lives, written by hand and
@@ -29,6 +33,20 @@ pub struct Customization {
     /// Extra dependencies: name and its version spec outside the workspace
     /// (inside it, `name.workspace = true`).
     pub dependencies: &'static [(&'static str, &'static str)],
+    /// What boto3 adds to the service's `resources-1.json` in code, applied
+    /// to the resource definitions before they are checked and lowered.
+    pub resources: Option<fn(&mut [(String, crate::resources::ResourceDef)])>,
+}
+
+impl Customization {
+    const NONE: Customization = Customization {
+        service: "",
+        files: &[],
+        resource_files: &[],
+        reexports: &[],
+        dependencies: &[],
+        resources: None,
+    };
 }
 
 macro_rules! custom_files {
@@ -38,46 +56,62 @@ macro_rules! custom_files {
 }
 
 /// Every service with customizations, by name.
-pub const CUSTOMIZATIONS: &[Customization] = &[Customization {
-    service: "dynamodb",
-    files: custom_files!(
-        "dynamodb": "mod.rs",
-        "attribute_value.rs",
-        "batch_writer.rs",
-        "conditions.rs"
-    ),
-    resource_files: custom_files!("dynamodb": "table.rs"),
-    reexports: &[
-        "from_attribute_value",
-        "from_item",
-        "to_attribute_value",
-        "to_item",
-        "Attr",
-        "BatchWriteError",
-        "BatchWriter",
-        "Binary",
-        "BinarySet",
-        "Condition",
-        "ConversionError",
-        "Key",
-        "Number",
-        "NumberSet",
-        "StringSet",
-    ],
-    dependencies: &[
-        ("serde", r#"{ version = "1", features = ["derive"] }"#),
-        ("thiserror", r#""2""#),
-        ("tokio", r#"{ version = "1", features = ["time"] }"#),
-        ("tracing", r#""0.1""#),
-    ],
-}];
+pub const CUSTOMIZATIONS: &[Customization] = &[
+    Customization {
+        service: "dynamodb",
+        files: custom_files!(
+            "dynamodb": "mod.rs",
+            "attribute_value.rs",
+            "batch_writer.rs",
+            "conditions.rs"
+        ),
+        resource_files: custom_files!("dynamodb": "table.rs"),
+        reexports: &[
+            "from_attribute_value",
+            "from_item",
+            "to_attribute_value",
+            "to_item",
+            "Attr",
+            "BatchWriteError",
+            "BatchWriter",
+            "Binary",
+            "BinarySet",
+            "Condition",
+            "ConversionError",
+            "Key",
+            "Number",
+            "NumberSet",
+            "StringSet",
+        ],
+        dependencies: &[
+            ("serde", r#"{ version = "1", features = ["derive"] }"#),
+            ("thiserror", r#""2""#),
+            ("tokio", r#"{ version = "1", features = ["time"] }"#),
+            ("tracing", r#""0.1""#),
+        ],
+        resources: None,
+    },
+    Customization {
+        service: "ec2",
+        resources: Some(crate::resources::ec2_create_tags),
+        ..Customization::NONE
+    },
+    Customization {
+        service: "s3",
+        resources: Some(crate::resources::s3_bucket_load),
+        ..Customization::NONE
+    },
+];
+
+/// The customizations of `service`, whatever is generated.
+pub fn find(service: &str) -> Option<&'static Customization> {
+    CUSTOMIZATIONS.iter().find(|c| c.service == service)
+}
 
 /// The customizations of `service`, if it has any. They build on the client,
 /// so a crate generated without one gets none.
 pub fn for_service(service: &str, options: &Options) -> Option<&'static Customization> {
-    CUSTOMIZATIONS
-        .iter()
-        .find(|c| options.client && c.service == service)
+    find(service).filter(|c| options.client && !c.files.is_empty())
 }
 
 /// The `src/custom/*.rs` files of `service`'s crate.
@@ -198,7 +232,7 @@ mod tests {
 
     #[test]
     fn reexports_are_defined_in_mod_rs() {
-        for custom in CUSTOMIZATIONS {
+        for custom in CUSTOMIZATIONS.iter().filter(|c| !c.files.is_empty()) {
             let mod_rs = custom.files[0].1;
             for name in custom.reexports {
                 assert!(mod_rs.contains(name), "{}: {name}", custom.service);

@@ -40,7 +40,10 @@ pub fn generate_with(
     extras: Extras<'_>,
     options: &Options,
 ) -> Result<Vec<File>> {
-    let mut ir = ir::lower(service, model)?;
+    // The runtime's model customizations (S3's `ExpiresString`, …), as the
+    // dynamic path applies them: generated and dynamic schemas stay one.
+    let model = boto_runtime::customize::patch_model(service, model);
+    let mut ir = ir::lower(service, &model)?;
     ir.paginators = paginators::lower(&ir, extras.paginators)?;
     if let Some(waiters) = extras.waiters {
         ir.waiters = waiters::lower(&ir, waiters)?;

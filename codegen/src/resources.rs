@@ -212,7 +212,9 @@ pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
             );
         }
     }
-    customize(&ir.service, &mut all);
+    if let Some(customize) = crate::customizations::find(&ir.service).and_then(|c| c.resources) {
+        customize(&mut all);
+    }
     let names: BTreeSet<String> = all.iter().map(|(n, _)| n.clone()).collect();
     let mut out = Vec::new();
     for (name, def) in all {
@@ -221,31 +223,29 @@ pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
     Ok(IrResources { resources: out })
 }
 
-/// What boto3 adds to the model in code, expressed in the model's terms.
-///
-/// - ec2's service `CreateTags` returns a `Tag` per resource and tag
-///   (boto3's `ec2/createtags.py`); the model says it returns nothing.
-/// - s3's `Bucket` loads through ListBuckets (boto3's `s3/inject.py`
-///   `bucket_load`); the model has no `load` for it.
-fn customize(service: &str, all: &mut [(String, ResourceDef)]) {
-    if service == "s3" {
-        if let Some((_, bucket)) = all.iter_mut().find(|(n, _)| n == "Bucket") {
-            if bucket.load.is_none() && bucket.shape.as_deref() == Some("Bucket") {
-                bucket.load = Some(LoadDef {
-                    request: RequestDef {
-                        operation: "ListBuckets".into(),
-                        params: Vec::new(),
-                    },
-                    path: "Buckets".into(),
-                    find: Some(("Name".into(), "Name".into())),
-                });
-            }
+/// s3's `Bucket` loads through ListBuckets (boto3's `s3/inject.py`
+/// `bucket_load`); the model has no `load` for it.
+pub fn s3_bucket_load(all: &mut [(String, ResourceDef)]) {
+    if let Some((_, bucket)) = all.iter_mut().find(|(n, _)| n == "Bucket") {
+        if bucket.load.is_none() && bucket.shape.as_deref() == Some("Bucket") {
+            bucket.load = Some(LoadDef {
+                request: RequestDef {
+                    operation: "ListBuckets".into(),
+                    params: Vec::new(),
+                },
+                path: "Buckets".into(),
+                find: Some(("Name".into(), "Name".into())),
+            });
         }
     }
-    if service != "ec2" {
+}
+
+/// ec2's service `CreateTags` returns a `Tag` per resource and tag (boto3's
+/// `ec2/createtags.py`); the model says it returns nothing.
+pub fn ec2_create_tags(all: &mut [(String, ResourceDef)]) {
+    let Some((_, service_resource)) = all.first_mut() else {
         return;
-    }
-    let service_resource = &mut all[0].1;
+    };
     if let Some(action) = service_resource.actions.get_mut("CreateTags") {
         if action.resource.is_none() {
             let from_request = |target: &str, path: &str| ParamDef {

@@ -12,6 +12,8 @@ use md5::Digest;
 
 use crate::config::{configured_endpoint_url, ConfiguredUrl};
 use crate::credentials::Credentials;
+use crate::customize::{self, Call};
+use crate::dynamic::DynValue;
 use crate::endpoint::{self, resolve_endpoint, Endpoint, EndpointConfig};
 use crate::error::{
     ConfigError, CredentialsError, EndpointError, Error, RawServiceError, ResponseError,
@@ -180,13 +182,14 @@ impl Client {
                 ConfigError::Http("no HTTP client".into()),
             )));
         };
+        let custom = customize::for_service(service.name);
+        let mut call = Call::new(service, operation, &session.env);
         let request = {
             let token = || uuid::Uuid::new_v4().to_string();
             let options = SerializeOptions {
                 idempotency_token: &token,
             };
-            codec
-                .serialize(service, operation, input.map(|i| i as &dyn Ser), &options)
+            customize::serialize_request(codec, &mut call, input.map(|i| i as &dyn Ser), &options)
                 .map_err(Error::Build)?
         };
         let endpoint = self.endpoint().map_err(Error::Endpoint)?;
@@ -219,34 +222,57 @@ impl Client {
                 .unwrap_or(RetryPolicy::DEFAULT_MAX_ATTEMPTS),
         );
         let timeout = self.inner.config.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let mut build = || prepared.build(http, credentials.as_ref(), &endpoint, service);
+        let signing = custom.signing();
+        let mut build = || prepared.build(http, credentials.as_ref(), &endpoint, signing);
+        let is_error = |response: &HttpResponse| {
+            custom
+                .is_error(&call, response)
+                .unwrap_or_else(|| codec.is_error(service, operation, response))
+        };
+        let error_info = |response: &HttpResponse| {
+            let mut info = codec.error_info(service, response);
+            custom.error_info(&call, &mut info, response);
+            info
+        };
         let classify = |response: &HttpResponse| {
-            if !codec.is_error(service, operation, response) {
+            if !is_error(response) {
                 return None;
             }
-            let info = codec.error_info(service, response);
+            let info = error_info(response);
             classify_response(
-                response.status,
+                info.status,
                 (!info.code.is_empty()).then_some(info.code.as_str()),
             )
         };
         let response = send_with_retries(http, &policy, timeout, &mut build, &classify).await?;
 
-        if codec.is_error(service, operation, &response) {
-            let info = codec.error_info(service, &response);
+        if is_error(&response) {
+            let info = error_info(&response);
             let raw = RawServiceError::new(service, operation, info.clone(), response);
             return Err(Error::Service(ServiceFailure::new(raw, info)));
         }
-        codec
-            .deserialize(service, operation, &response, output)
-            .map(|()| response.status)
-            .map_err(|source| {
-                Error::Response(ResponseError {
-                    status: response.status,
-                    request_id: request_id(&response.headers),
-                    source,
+        let parsed = if custom.changes_output(service, operation) {
+            // Parsed untyped, changed, then copied into the caller's output.
+            let mut value = DynValue::Empty;
+            codec
+                .deserialize(service, operation, &response, &mut value)
+                .and_then(|()| custom.after_parse(&call, &mut value, &response))
+                .and_then(|()| match operation.output {
+                    Some(shape) => crate::view::copy(service, shape, &value, output).map_err(|e| {
+                        protocol::DeserializeError::value(service.shape(shape).name, e)
+                    }),
+                    None => Ok(()),
                 })
+        } else {
+            codec.deserialize(service, operation, &response, output)
+        };
+        parsed.map(|()| response.status).map_err(|source| {
+            Error::Response(ResponseError {
+                status: response.status,
+                request_id: request_id(&response.headers),
+                source,
             })
+        })
     }
 
     /// Everything about the request that does not change between attempts.
@@ -305,9 +331,7 @@ pub fn prepare_request(
     } else {
         format!("/{uri}")
     };
-    if service.name == "s3" {
-        (base, uri) = endpoint::s3_address(&base, &uri, force_path_style);
-    }
+    (base, uri) = customize::for_service(service.name).address(base, uri, force_path_style);
     // URL parsing (WHATWG, as reqwest does) removes `.` and `..` segments,
     // which would send the request to another key: refuse rather than do that.
     let path = uri.split('?').next().unwrap_or_default();
@@ -333,12 +357,6 @@ pub fn prepare_request(
         http::header::USER_AGENT,
         HeaderValue::from_static(USER_AGENT),
     );
-    if service.name == "glacier" && !service.metadata.api_version.is_empty() {
-        headers.insert(
-            "x-amz-glacier-version",
-            header(service.metadata.api_version)?,
-        );
-    }
     if operation.request_compression.contains(&"gzip") && body.len() >= MIN_COMPRESSION_SIZE {
         body = gzip(&body).map_err(|e| {
             Error::Build(protocol::SerializeError::new(
@@ -397,17 +415,16 @@ impl Prepared {
         http: &reqwest::Client,
         credentials: Option<&Credentials>,
         endpoint: &Endpoint,
-        service: &Service,
+        signing: customize::Signing,
     ) -> Result<reqwest::Request, Error<RawServiceError>> {
         let mut headers = self.headers.clone();
         if let Some(credentials) = credentials {
-            let s3 = matches!(service.name, "s3" | "s3control");
             let params = SigningParams {
                 region: &endpoint.signing_region,
                 name: &endpoint.signing_name,
                 time: SystemTime::now(),
-                s3_style: s3,
-                content_sha256_header: s3 || service.name == "glacier",
+                s3_style: signing.s3_style,
+                content_sha256_header: signing.content_sha256_header,
                 unsigned_payload: self.unsigned_payload,
             };
             sign_request(
@@ -450,10 +467,7 @@ fn gzip(body: &[u8]) -> std::io::Result<Bytes> {
 
 /// The request id AWS puts in a header (`x-amzn-RequestId`, S3's `x-amz-request-id`).
 pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-amzn-requestid", "x-amz-request-id", "x-amzn-request-id"]
-        .iter()
-        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
-        .map(str::to_owned)
+    protocol::common::request_id_from(headers)
 }
 
 #[cfg(test)]
@@ -535,7 +549,14 @@ mod tests {
 
         let http = reqwest::Client::new();
         let creds = Credentials::new("AKID", "SECRET", None);
-        let signed = p.build(&http, Some(&creds), &endpoint, &S3).unwrap();
+        let signed = p
+            .build(
+                &http,
+                Some(&creds),
+                &endpoint,
+                customize::for_service("s3").signing(),
+            )
+            .unwrap();
         let auth = signed.headers()["authorization"].to_str().unwrap();
         assert!(auth.contains("/us-west-2/s3/aws4_request"), "{auth}");
         assert!(signed.headers().contains_key("x-amz-content-sha256"));
@@ -544,7 +565,14 @@ mod tests {
             "https://my-bucket.s3.us-west-2.amazonaws.com/?delete"
         );
 
-        let unsigned = p.build(&http, None, &endpoint, &S3).unwrap();
+        let unsigned = p
+            .build(
+                &http,
+                None,
+                &endpoint,
+                customize::for_service("s3").signing(),
+            )
+            .unwrap();
         assert!(!unsigned.headers().contains_key("authorization"));
     }
 
@@ -641,13 +669,12 @@ mod tests {
             p.url,
             "https://data-glacier.us-west-2.amazonaws.com/-/vaults"
         );
-        assert_eq!(p.headers["x-amz-glacier-version"], "2012-06-01");
         let signed = p
             .build(
                 &reqwest::Client::new(),
                 Some(&Credentials::new("A", "S", None)),
                 &endpoint,
-                &GLACIER,
+                customize::for_service("glacier").signing(),
             )
             .unwrap();
         assert!(signed.headers().contains_key("x-amz-content-sha256"));
@@ -735,6 +762,7 @@ mod tests {
                 message: Some("from test server".into()),
                 request_id: request_id(&response.headers),
                 status: response.status,
+                type_code: None,
             }
         }
         fn deserialize_error(

@@ -31,10 +31,6 @@ pub struct EndpointConfig {
 /// The region used to sign requests to global endpoints.
 const GLOBAL_SIGNING_REGION: &str = "us-east-1";
 
-/// Services whose models name a `globalEndpoint` but that are regional
-/// (botocore resolves them per region too).
-const REGIONAL_DESPITE_GLOBAL: &[&str] = &["sts", "s3"];
-
 pub fn resolve_endpoint(
     service: &Service,
     region: Option<&str>,
@@ -55,7 +51,7 @@ pub fn resolve_endpoint(
     let global = service
         .metadata
         .global_endpoint
-        .filter(|_| !REGIONAL_DESPITE_GLOBAL.contains(&service.name))
+        .filter(|_| !crate::customize::for_service(service.name).regional_despite_global())
         .filter(|_| {
             region
                 .is_none_or(|r| partition_suffix(r) == "amazonaws.com" && !r.starts_with("us-gov-"))

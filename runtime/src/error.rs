@@ -174,7 +174,7 @@ impl RawServiceError {
         info: ErrorInfo,
         response: HttpResponse,
     ) -> RawServiceError {
-        let modeled = protocol::find_error(service, operation, &info.code);
+        let modeled = protocol::find_error_for(service, operation, &info);
         RawServiceError {
             inner: Box::new(RawInner {
                 service,
@@ -483,6 +483,7 @@ mod tests {
             message: Some("user x".into()),
             request_id: Some("rid".into()),
             status: 404,
+            type_code: None,
         };
         let unhandled = UnhandledError {
             code: info.code.clone(),

@@ -7,11 +7,13 @@
 pub mod client;
 pub mod config;
 pub mod credentials;
+pub mod customize;
 pub mod document;
 pub mod dynamic;
 pub mod endpoint;
 pub mod env;
 pub mod error;
+pub mod jmespath;
 pub mod lower;
 pub mod model;
 pub mod paginator;

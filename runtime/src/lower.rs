@@ -109,7 +109,11 @@ pub fn reachable_shapes<'m>(
 
 /// Lowers `model` (botocore's folder `service`) into a schema. The tables are
 /// leaked: a schema lives as long as the program, like generated statics.
+///
+/// The service's [`customize`](crate::customize) model patch is applied
+/// first, so the generator and the dynamic path lower the same model.
 pub fn lower(service: &str, model: &ServiceModel) -> Result<&'static Service, ModelError> {
+    let model = &*crate::customize::patch_model(service, model);
     let l = Lowering::new(service, model);
     let names = l.reachable()?;
     let ids: BTreeMap<&str, ShapeId> = names

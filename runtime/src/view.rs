@@ -73,6 +73,72 @@ fn scalar(v: ValueRef<'_>) -> J {
     }
 }
 
+/// Copies `from`, a value of shape `shape`, into `to`: a parsed value (a
+/// [`DynValue`](crate::dynamic::DynValue) a customization changed) into the
+/// caller's typed output, without going through text.
+pub fn copy(
+    service: &Service,
+    shape: ShapeId,
+    from: &dyn Ser,
+    to: &mut dyn De,
+) -> Result<(), DeError> {
+    let s = service.shape(shape);
+    match (&s.kind, from.value()) {
+        (ShapeKind::Structure(st), ValueRef::Struct(v)) if !st.document => {
+            to.init();
+            for (i, m) in st.members.iter().enumerate() {
+                if let Some(mv) = v.member(i) {
+                    copy(service, m.target, mv, to.member(i)?)?;
+                }
+            }
+            Ok(())
+        }
+        (ShapeKind::List { member }, ValueRef::List(l)) => {
+            to.init();
+            for i in 0..l.len() {
+                copy(service, member.target, l.get(i), to.push()?)?;
+            }
+            Ok(())
+        }
+        (ShapeKind::Map { value: vm, .. }, ValueRef::Map(m)) => {
+            to.init();
+            let mut result = Ok(());
+            m.for_each(&mut |k, v| {
+                if result.is_ok() {
+                    result = to
+                        .entry(k.to_owned())
+                        .and_then(|slot| copy(service, vm.target, v, slot));
+                }
+            });
+            result
+        }
+        // An untyped empty container (see `to_json`).
+        (ShapeKind::List { .. } | ShapeKind::Map { .. }, ValueRef::Str("")) => {
+            to.init();
+            Ok(())
+        }
+        (ShapeKind::Structure(st), ValueRef::Str("")) if !st.document => {
+            to.init();
+            Ok(())
+        }
+        (_, v) => to.set(match v {
+            ValueRef::Bool(b) => Scalar::Bool(b),
+            ValueRef::Int(i) => Scalar::Int(i),
+            ValueRef::Float(f) => Scalar::Float(f),
+            ValueRef::Str(s) => Scalar::Str(s.to_owned()),
+            ValueRef::Blob(b) => Scalar::Blob(bytes::Bytes::copy_from_slice(b)),
+            ValueRef::Timestamp(t) => Scalar::Timestamp(t),
+            ValueRef::Document(d) => Scalar::Document(d.clone()),
+            ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) => {
+                return Err(DeError::Invalid(format!(
+                    "a container where shape {} is a scalar",
+                    s.name
+                )))
+            }
+        }),
+    }
+}
+
 /// Writes the view `json` of a value of shape `shape` into `out`.
 pub fn write(service: &Service, shape: ShapeId, json: &J, out: &mut dyn De) -> Result<(), DeError> {
     let s = service.shape(shape);

@@ -10,15 +10,14 @@
 //! once, as does any error that is not a service response (transport,
 //! credentials, an unreadable response), which botocore raises as well.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::client::Client;
 use crate::error::{Error, OperationError};
+use crate::jmespath;
 use crate::schema::{Operation, Service};
 use crate::value::{De, Ser};
 use crate::view;
@@ -403,15 +402,17 @@ pub fn evaluate(acceptors: &[Acceptor], response: &Response<'_>) -> Result<Optio
                     .argument
                     .ok_or_else(|| format!("acceptor #{i} ({matcher:?}) has no argument"))?;
                 let data = match &view {
-                    Some(data) => jmespath::Rcvar::clone(data),
+                    Some(data) => data,
                     None => {
                         // Converted once per response, however many acceptors look.
-                        let data = jmespath::Variable::try_from(make())
+                        let data = jmespath::Data::new(make())
                             .map_err(|e| format!("response view: {e}"))?;
-                        view.insert(jmespath::Rcvar::new(data)).clone()
+                        &*view.insert(data)
                     }
                 };
-                let found = search(argument, &data)?;
+                let found = jmespath::cached(argument)
+                    .and_then(|c| c.search_data(data))
+                    .map_err(|e| e.to_string())?;
                 match matcher {
                     Matcher::Path => py_eq(&found, &expected),
                     Matcher::PathAll => match found {
@@ -475,75 +476,10 @@ fn py_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Runs expression `argument` on `data`, as JSON.
-fn search(argument: &'static str, data: &jmespath::Rcvar) -> Result<Value, String> {
-    let expression = compiled(argument)?;
-    let mut context = jmespath::Context::new(argument, &jmespath::DEFAULT_RUNTIME);
-    let found = jmespath::interpret(data, expression.as_ast(), &mut context)
-        .map_err(|e| format!("evaluating {argument:?}: {e}"))?;
-    serde_json::to_value(&*found).map_err(|e| format!("result of {argument:?}: {e}"))
-}
-
-/// The compiled form of a static expression, compiled once per process.
-fn compiled(argument: &'static str) -> Result<Arc<jmespath::Expression<'static>>, String> {
-    type Cache = Mutex<HashMap<&'static str, Arc<jmespath::Expression<'static>>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
-    let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(e) = map.get(argument) {
-        return Ok(e.clone());
-    }
-    let expression = Arc::new(compile(argument)?);
-    map.insert(argument, expression.clone());
-    Ok(expression)
-}
-
-/// Compiles a JMESPath expression and checks that every function it calls
-/// exists, so that a compiled expression can only fail on the data.
-pub fn compile(expression: &str) -> Result<jmespath::Expression<'static>, String> {
-    let compiled =
-        jmespath::compile(expression).map_err(|e| format!("expression {expression:?}: {e}"))?;
-    check_functions(compiled.as_ast())
-        .map_err(|name| format!("expression {expression:?}: unknown function {name}()"))?;
-    Ok(compiled)
-}
-
-fn check_functions(ast: &jmespath::ast::Ast) -> Result<(), String> {
-    use jmespath::ast::Ast;
-    let all = |nodes: &mut dyn Iterator<Item = &Ast>| {
-        for node in nodes {
-            check_functions(node)?;
-        }
-        Ok(())
-    };
-    match ast {
-        Ast::Function { name, args, .. } => {
-            if jmespath::DEFAULT_RUNTIME.get_function(name).is_none() {
-                return Err(name.clone());
-            }
-            all(&mut args.iter())
-        }
-        Ast::Comparison { lhs, rhs, .. }
-        | Ast::Projection { lhs, rhs, .. }
-        | Ast::And { lhs, rhs, .. }
-        | Ast::Or { lhs, rhs, .. }
-        | Ast::Subexpr { lhs, rhs, .. } => all(&mut [&**lhs, &**rhs].into_iter()),
-        Ast::Condition {
-            predicate, then, ..
-        } => all(&mut [&**predicate, &**then].into_iter()),
-        Ast::Expref { ast: node, .. }
-        | Ast::Flatten { node, .. }
-        | Ast::Not { node, .. }
-        | Ast::ObjectValues { node, .. } => check_functions(node),
-        Ast::MultiList { elements, .. } => all(&mut elements.iter()),
-        Ast::MultiHash { elements, .. } => all(&mut elements.iter().map(|kv| &kv.value)),
-        Ast::Identity { .. }
-        | Ast::Field { .. }
-        | Ast::Index { .. }
-        | Ast::Literal { .. }
-        | Ast::Slice { .. } => Ok(()),
-    }
+/// Compiles a waiter acceptor's argument as [`crate::jmespath::compile`]
+/// does, the error as text (what the generator reports).
+pub fn compile(expression: &str) -> Result<jmespath::Compiled, String> {
+    jmespath::compile(expression).map_err(|e| e.to_string())
 }
 
 /// What the engine does after a response.

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use boto_runtime::paginator::expr;
+use boto_runtime::jmespath;
 use serde_json::Value as J;
 
 fn botocore_data() -> PathBuf {
@@ -106,12 +106,12 @@ fn every_paginator_and_waiter_expression_compiles() {
             ] {
                 for e in strings(config.get(field)) {
                     expressions += 1;
-                    if let Err(err) = expr::compile(&e) {
+                    if let Err(err) = jmespath::compile(&e) {
                         failures.push(format!("{service} {operation} {field}: {err}"));
                     }
                     // botocore writes result and non-aggregate keys back by dotted path.
                     if matches!(field, "result_key" | "non_aggregate_keys")
-                        && !expr::is_dotted_path(&e)
+                        && !jmespath::is_dotted_path(&e)
                     {
                         failures.push(format!(
                             "{service} {operation} {field} {e:?}: not a dotted path"
@@ -148,7 +148,7 @@ fn every_paginator_and_waiter_expression_compiles() {
                     continue;
                 };
                 expressions += 1;
-                if let Err(err) = expr::compile(argument) {
+                if let Err(err) = jmespath::compile(argument) {
                     failures.push(format!("{service} waiter {name} {matcher}: {err}"));
                 }
             }
@@ -184,7 +184,7 @@ fn waiter_style_expressions_evaluate() {
         "Reservations": [{"Instances": [{"State": {"Name": "running"}}, {"State": {"Name": "pending"}}]}],
         "Table": {"TableStatus": "ACTIVE"},
     });
-    let eval = |e: &str| expr::compile(e).unwrap().search(&doc).unwrap();
+    let eval = |e: &str| jmespath::compile(e).unwrap().search(&doc).unwrap();
     assert_eq!(
         eval("Reservations[].Instances[].State.Name"),
         serde_json::json!(["running", "pending"])

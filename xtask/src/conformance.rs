@@ -221,7 +221,7 @@ fn run_case(suite: &J, case: &J) -> Result<()> {
                     bail!("error message {:?}, expected {msg:?}", info.message);
                 }
             }
-            let index = protocol::find_error(service, op, &info.code)
+            let index = protocol::find_error_for(service, op, &info)
                 .with_context(|| format!("no modeled error matches code {code:?}"))?;
             let shape = op.errors[index];
             let mut value = DynValue::Empty;

@@ -33,7 +33,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketAcl",
         identifiers: &["BucketName"],
-        shape: Some(209),
+        shape: Some(210),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 29,
@@ -51,7 +51,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketCors",
         identifiers: &["BucketName"],
-        shape: Some(213),
+        shape: Some(214),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 31,
@@ -69,7 +69,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketLifecycle",
         identifiers: &["BucketName"],
-        shape: Some(223),
+        shape: Some(224),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 35,
@@ -87,7 +87,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketLifecycleConfiguration",
         identifiers: &["BucketName"],
-        shape: Some(221),
+        shape: Some(222),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 36,
@@ -105,7 +105,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketLogging",
         identifiers: &["BucketName"],
-        shape: Some(227),
+        shape: Some(228),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 38,
@@ -123,7 +123,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketNotification",
         identifiers: &["BucketName"],
-        shape: Some(434),
+        shape: Some(435),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 43,
@@ -141,7 +141,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketPolicy",
         identifiers: &["BucketName"],
-        shape: Some(240),
+        shape: Some(241),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 45,
@@ -159,7 +159,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketRequestPayment",
         identifiers: &["BucketName"],
-        shape: Some(246),
+        shape: Some(247),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 48,
@@ -177,7 +177,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketTagging",
         identifiers: &["BucketName"],
-        shape: Some(248),
+        shape: Some(249),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 49,
@@ -195,7 +195,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketVersioning",
         identifiers: &["BucketName"],
-        shape: Some(250),
+        shape: Some(251),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 50,
@@ -213,7 +213,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "BucketWebsite",
         identifiers: &["BucketName"],
-        shape: Some(252),
+        shape: Some(253),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 51,
@@ -231,19 +231,19 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "MultipartUpload",
         identifiers: &["BucketName", "ObjectKey", "Id"],
-        shape: Some(418),
+        shape: Some(419),
         load: None,
     },
     rt::ResourceSpec {
         name: "MultipartUploadPart",
         identifiers: &["BucketName", "ObjectKey", "MultipartUploadId", "PartNumber"],
-        shape: Some(480),
+        shape: Some(481),
         load: None,
     },
     rt::ResourceSpec {
         name: "Object",
         identifiers: &["BucketName", "Key"],
-        shape: Some(285),
+        shape: Some(286),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 62,
@@ -265,7 +265,7 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "ObjectAcl",
         identifiers: &["BucketName", "ObjectKey"],
-        shape: Some(254),
+        shape: Some(255),
         load: Some(rt::LoadSpec {
             request: rt::RequestSpec {
                 operation: 53,
@@ -287,13 +287,13 @@ pub static RESOURCES: [rt::ResourceSpec; 19] = [
     rt::ResourceSpec {
         name: "ObjectSummary",
         identifiers: &["BucketName", "Key"],
-        shape: Some(438),
+        shape: Some(439),
         load: None,
     },
     rt::ResourceSpec {
         name: "ObjectVersion",
         identifiers: &["BucketName", "ObjectKey", "Id"],
-        shape: Some(466),
+        shape: Some(467),
         load: None,
     },
 ];
@@ -587,6 +587,7 @@ pub static INDEX: [rt::ResourceIndex; 19] = [
             ("ObjectLockMode", "object_lock_mode"),
             ("ObjectLockRetainUntilDate", "object_lock_retain_until_date"),
             ("ObjectLockLegalHoldStatus", "object_lock_legal_hold_status"),
+            ("ExpiresString", "expires_string"),
         ],
     },
     rt::ResourceIndex {
@@ -3143,6 +3144,10 @@ impl Object {
         &self,
     ) -> Option<&types::ObjectLockLegalHoldStatus> {
         self.inner.data().and_then(|d| d.object_lock_legal_hold_status.as_ref())
+    }
+    ///`ExpiresString` from the loaded data: `None` when no data is loaded or the member is absent.
+    pub fn expires_string(&self) -> Option<&str> {
+        self.inner.data().and_then(|d| d.expires_string.as_deref())
     }
     ///The `CopyFrom` action: [`Client::copy_object`] with the parameters the model sources from this resource; set the rest with the builder, then `send`. Returns the operation's output.
     pub fn copy_from(&mut self) -> operation::CopyObject<rt::Act<'_, rt::Plain>> {

@@ -50,7 +50,7 @@ const fn st(members: &'static [Member]) -> ShapeKind {
     })
 }
 /// Every shape reachable from an operation, sorted by name.
-pub static SHAPES: [Shape; 690] = [
+pub static SHAPES: [Shape; 691] = [
     s("AbacStatus", st(&[m("Status", 34)])),
     s("AbortDate", ShapeKind::Timestamp),
     s("AbortIncompleteMultipartUpload", st(&[m("DaysAfterInitiation", 128)])),
@@ -60,7 +60,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -79,16 +79,16 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("UploadId", 419, "uploadId")
+                    ..ml("UploadId", 420, "uploadId")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -96,7 +96,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatchInitiatedTime", 293, "x-amz-if-match-initiated-time")
+                    ..ml("IfMatchInitiatedTime", 294, "x-amz-if-match-initiated-time")
                 },
             ],
         ),
@@ -106,7 +106,7 @@ pub static SHAPES: [Shape; 690] = [
     s("AcceptRanges", ShapeKind::String),
     s(
         "AccessControlPolicy",
-        st(&[ml("Grants", 282, "AccessControlList"), m("Owner", 474)]),
+        st(&[ml("Grants", 283, "AccessControlList"), m("Owner", 475)]),
     ),
     s(
         "AccessControlTranslation",
@@ -114,7 +114,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Owner", 475)
+                    ..m("Owner", 476)
                 },
             ],
         ),
@@ -170,10 +170,10 @@ pub static SHAPES: [Shape; 690] = [
         "AnalyticsAndOperator",
         st(
             &[
-                m("Prefix", 492),
+                m("Prefix", 493),
                 Member {
                     flattened: true,
-                    ..ml("Tags", 647, "Tag")
+                    ..ml("Tags", 648, "Tag")
                 },
             ],
         ),
@@ -189,7 +189,7 @@ pub static SHAPES: [Shape; 690] = [
                 m("Filter", 26),
                 Member {
                     required: true,
-                    ..m("StorageClassAnalysis", 640)
+                    ..m("StorageClassAnalysis", 641)
                 },
             ],
         ),
@@ -214,7 +214,7 @@ pub static SHAPES: [Shape; 690] = [
             ],
         ),
     ),
-    s("AnalyticsFilter", st(&[m("Prefix", 492), m("Tag", 645), m("And", 22)])),
+    s("AnalyticsFilter", st(&[m("Prefix", 493), m("Tag", 646), m("And", 22)])),
     s("AnalyticsId", ShapeKind::String),
     s(
         "AnalyticsS3BucketDestination",
@@ -229,7 +229,7 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..m("Bucket", 46)
                 },
-                m("Prefix", 492),
+                m("Prefix", 493),
             ],
         ),
     ),
@@ -254,7 +254,7 @@ pub static SHAPES: [Shape; 690] = [
                 m("Name", 46),
                 m("CreationDate", 124),
                 m("BucketRegion", 48),
-                m("BucketArn", 598),
+                m("BucketArn", 599),
             ],
         ),
     ),
@@ -313,7 +313,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..ml("Rules", 357, "Rule")
+                    ..ml("Rules", 358, "Rule")
                 },
             ],
         ),
@@ -364,7 +364,7 @@ pub static SHAPES: [Shape; 690] = [
         },
     ),
     s("BucketLocationName", ShapeKind::String),
-    s("BucketLoggingStatus", st(&[m("LoggingEnabled", 385)])),
+    s("BucketLoggingStatus", st(&[m("LoggingEnabled", 386)])),
     s(
         "BucketLogsPermission",
         ShapeKind::Enum {
@@ -416,7 +416,7 @@ pub static SHAPES: [Shape; 690] = [
         "CORSRule",
         st(
             &[
-                m("ID", 290),
+                m("ID", 291),
                 ml("AllowedHeaders", 17, "AllowedHeader"),
                 Member {
                     required: true,
@@ -426,8 +426,8 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..ml("AllowedOrigins", 21, "AllowedOrigin")
                 },
-                ml("ExposeHeaders", 195, "ExposeHeader"),
-                m("MaxAgeSeconds", 390),
+                ml("ExposeHeaders", 196, "ExposeHeader"),
+                m("MaxAgeSeconds", 391),
             ],
         ),
     ),
@@ -444,12 +444,12 @@ pub static SHAPES: [Shape; 690] = [
         "CSVInput",
         st(
             &[
-                m("FileHeaderInfo", 200),
+                m("FileHeaderInfo", 201),
                 m("Comments", 82),
-                m("QuoteEscapeCharacter", 539),
-                m("RecordDelimiter", 542),
-                m("FieldDelimiter", 199),
-                m("QuoteCharacter", 538),
+                m("QuoteEscapeCharacter", 540),
+                m("RecordDelimiter", 543),
+                m("FieldDelimiter", 200),
+                m("QuoteCharacter", 539),
                 m("AllowQuotedRecordDelimiter", 15),
             ],
         ),
@@ -458,11 +458,11 @@ pub static SHAPES: [Shape; 690] = [
         "CSVOutput",
         st(
             &[
-                m("QuoteFields", 540),
-                m("QuoteEscapeCharacter", 539),
-                m("RecordDelimiter", 542),
-                m("FieldDelimiter", 199),
-                m("QuoteCharacter", 538),
+                m("QuoteFields", 541),
+                m("QuoteEscapeCharacter", 540),
+                m("RecordDelimiter", 543),
+                m("FieldDelimiter", 200),
+                m("QuoteCharacter", 539),
             ],
         ),
     ),
@@ -539,7 +539,7 @@ pub static SHAPES: [Shape; 690] = [
         "CloudFunctionConfiguration",
         st(
             &[
-                m("Id", 437),
+                m("Id", 438),
                 m("Event", 184),
                 ml("Events", 186, "Event"),
                 m("CloudFunction", 78),
@@ -550,7 +550,7 @@ pub static SHAPES: [Shape; 690] = [
     s("CloudFunctionInvocationRole", ShapeKind::String),
     s("Code", ShapeKind::String),
     s("Comments", ShapeKind::String),
-    s("CommonPrefix", st(&[m("Prefix", 492)])),
+    s("CommonPrefix", st(&[m("Prefix", 493)])),
     Shape {
         flattened: true,
         ..s(
@@ -564,9 +564,9 @@ pub static SHAPES: [Shape; 690] = [
         "CompleteMultipartUploadOutput",
         st(
             &[
-                m("Location", 380),
+                m("Location", 381),
                 m("Bucket", 46),
-                m("Key", 446),
+                m("Key", 447),
                 Member {
                     location: Location::Header,
                     ..ml("Expiration", 189, "x-amz-expiration")
@@ -585,17 +585,17 @@ pub static SHAPES: [Shape; 690] = [
                 m("ChecksumType", 73),
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -609,7 +609,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -628,7 +628,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
@@ -640,7 +640,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("UploadId", 419, "uploadId")
+                    ..ml("UploadId", 420, "uploadId")
                 },
                 Member {
                     location: Location::Header,
@@ -688,11 +688,11 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MpuObjectSize", 417, "x-amz-mp-object-size")
+                    ..ml("MpuObjectSize", 418, "x-amz-mp-object-size")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -700,17 +700,17 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatch", 292, "If-Match")
+                    ..ml("IfMatch", 293, "If-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfNoneMatch", 297, "If-None-Match")
+                    ..ml("IfNoneMatch", 298, "If-None-Match")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -718,7 +718,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -726,7 +726,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -751,7 +751,7 @@ pub static SHAPES: [Shape; 690] = [
                 m("ChecksumXXHASH64", 76),
                 m("ChecksumXXHASH3", 75),
                 m("ChecksumXXHASH128", 74),
-                m("PartNumber", 481),
+                m("PartNumber", 482),
             ],
         ),
     ),
@@ -772,7 +772,7 @@ pub static SHAPES: [Shape; 690] = [
     ),
     s(
         "Condition",
-        st(&[m("HttpErrorCodeReturnedEquals", 288), m("KeyPrefixEquals", 345)]),
+        st(&[m("HttpErrorCodeReturnedEquals", 289), m("KeyPrefixEquals", 346)]),
     ),
     s("ConfirmRemoveSelfBucketAccess", ShapeKind::Boolean),
     s("ContentDisposition", ShapeKind::String),
@@ -805,17 +805,17 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -823,7 +823,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -831,7 +831,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -839,7 +839,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -853,7 +853,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
             payload: Some(0),
@@ -866,7 +866,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("ACL", 442, "x-amz-acl")
+                    ..ml("ACL", 443, "x-amz-acl")
                 },
                 Member {
                     location: Location::Uri,
@@ -934,59 +934,59 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantFullControl", 276, "x-amz-grant-full-control")
+                    ..ml("GrantFullControl", 277, "x-amz-grant-full-control")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantRead", 277, "x-amz-grant-read")
+                    ..ml("GrantRead", 278, "x-amz-grant-read")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantReadACP", 278, "x-amz-grant-read-acp")
+                    ..ml("GrantReadACP", 279, "x-amz-grant-read-acp")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWriteACP", 280, "x-amz-grant-write-acp")
+                    ..ml("GrantWriteACP", 281, "x-amz-grant-write-acp")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatch", 292, "If-Match")
+                    ..ml("IfMatch", 293, "If-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfNoneMatch", 297, "If-None-Match")
+                    ..ml("IfNoneMatch", 298, "If-None-Match")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Headers,
-                    ..ml("Metadata", 397, "x-amz-meta-")
+                    ..ml("Metadata", 398, "x-amz-meta-")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MetadataDirective", 400, "x-amz-metadata-directive")
+                    ..ml("MetadataDirective", 401, "x-amz-metadata-directive")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("TaggingDirective", 649, "x-amz-tagging-directive")
+                    ..ml("TaggingDirective", 650, "x-amz-tagging-directive")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("StorageClass", 639, "x-amz-storage-class")
+                    ..ml("StorageClass", 640, "x-amz-storage-class")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "WebsiteRedirectLocation",
-                        686,
+                        687,
                         "x-amz-website-redirect-location",
                     )
                 },
@@ -994,7 +994,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -1002,7 +1002,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -1010,7 +1010,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -1018,7 +1018,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -1026,7 +1026,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -1064,21 +1064,21 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Tagging", 650, "x-amz-tagging")
+                    ..ml("Tagging", 651, "x-amz-tagging")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ObjectLockMode", 453, "x-amz-object-lock-mode")
+                    ..ml("ObjectLockMode", 454, "x-amz-object-lock-mode")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ObjectLockRetainUntilDate",
-                        454,
+                        455,
                         "x-amz-object-lock-retain-until-date",
                     )
                 },
@@ -1086,7 +1086,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "ObjectLockLegalHoldStatus",
-                        452,
+                        453,
                         "x-amz-object-lock-legal-hold",
                     )
                 },
@@ -1110,7 +1110,7 @@ pub static SHAPES: [Shape; 690] = [
         st(
             &[
                 m("ETag", 167),
-                m("LastModified", 350),
+                m("LastModified", 351),
                 m("ChecksumType", 73),
                 m("ChecksumCRC32", 65),
                 m("ChecksumCRC32C", 66),
@@ -1130,7 +1130,7 @@ pub static SHAPES: [Shape; 690] = [
         st(
             &[
                 m("ETag", 167),
-                m("LastModified", 350),
+                m("LastModified", 351),
                 m("ChecksumCRC32", 65),
                 m("ChecksumCRC32C", 66),
                 m("ChecksumCRC64NVME", 67),
@@ -1162,9 +1162,9 @@ pub static SHAPES: [Shape; 690] = [
         st(
             &[
                 m("LocationConstraint", 42),
-                m("Location", 381),
+                m("Location", 382),
                 m("Bucket", 39),
-                m("Tags", 647),
+                m("Tags", 648),
             ],
         ),
     ),
@@ -1192,7 +1192,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("MetadataConfiguration", 398, "MetadataConfiguration")
+                    ..ml("MetadataConfiguration", 399, "MetadataConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -1227,7 +1227,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("MetadataTableConfiguration", 403, "MetadataTableConfiguration")
+                    ..ml("MetadataTableConfiguration", 404, "MetadataTableConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -1244,11 +1244,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("Location", 380, "Location")
+                    ..ml("Location", 381, "Location")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("BucketArn", 598, "x-amz-bucket-arn")
+                    ..ml("BucketArn", 599, "x-amz-bucket-arn")
                 },
             ],
         ),
@@ -1276,35 +1276,35 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantFullControl", 276, "x-amz-grant-full-control")
+                    ..ml("GrantFullControl", 277, "x-amz-grant-full-control")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantRead", 277, "x-amz-grant-read")
+                    ..ml("GrantRead", 278, "x-amz-grant-read")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantReadACP", 278, "x-amz-grant-read-acp")
+                    ..ml("GrantReadACP", 279, "x-amz-grant-read-acp")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWrite", 279, "x-amz-grant-write")
+                    ..ml("GrantWrite", 280, "x-amz-grant-write")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWriteACP", 280, "x-amz-grant-write-acp")
+                    ..ml("GrantWriteACP", 281, "x-amz-grant-write-acp")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ObjectLockEnabledForBucket",
-                        450,
+                        451,
                         "x-amz-bucket-object-lock-enabled",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ObjectOwnership", 460, "x-amz-object-ownership")
+                    ..ml("ObjectOwnership", 461, "x-amz-object-ownership")
                 },
                 Member {
                     location: Location::Header,
@@ -1328,17 +1328,17 @@ pub static SHAPES: [Shape; 690] = [
                     ..ml("AbortRuleId", 5, "x-amz-abort-rule-id")
                 },
                 ml("Bucket", 46, "Bucket"),
-                m("Key", 446),
-                m("UploadId", 419),
+                m("Key", 447),
+                m("UploadId", 420),
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -1346,7 +1346,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -1354,7 +1354,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -1362,7 +1362,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -1376,7 +1376,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
                 Member {
                     location: Location::Header,
@@ -1395,7 +1395,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("ACL", 442, "x-amz-acl")
+                    ..ml("ACL", 443, "x-amz-acl")
                 },
                 Member {
                     location: Location::Uri,
@@ -1429,43 +1429,43 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantFullControl", 276, "x-amz-grant-full-control")
+                    ..ml("GrantFullControl", 277, "x-amz-grant-full-control")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantRead", 277, "x-amz-grant-read")
+                    ..ml("GrantRead", 278, "x-amz-grant-read")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantReadACP", 278, "x-amz-grant-read-acp")
+                    ..ml("GrantReadACP", 279, "x-amz-grant-read-acp")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWriteACP", 280, "x-amz-grant-write-acp")
+                    ..ml("GrantWriteACP", 281, "x-amz-grant-write-acp")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Headers,
-                    ..ml("Metadata", 397, "x-amz-meta-")
+                    ..ml("Metadata", 398, "x-amz-meta-")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("StorageClass", 639, "x-amz-storage-class")
+                    ..ml("StorageClass", 640, "x-amz-storage-class")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "WebsiteRedirectLocation",
-                        686,
+                        687,
                         "x-amz-website-redirect-location",
                     )
                 },
@@ -1473,7 +1473,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -1481,7 +1481,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -1489,7 +1489,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -1497,7 +1497,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -1505,7 +1505,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -1519,21 +1519,21 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Tagging", 650, "x-amz-tagging")
+                    ..ml("Tagging", 651, "x-amz-tagging")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ObjectLockMode", 453, "x-amz-object-lock-mode")
+                    ..ml("ObjectLockMode", 454, "x-amz-object-lock-mode")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ObjectLockRetainUntilDate",
-                        454,
+                        455,
                         "x-amz-object-lock-retain-until-date",
                     )
                 },
@@ -1541,7 +1541,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "ObjectLockLegalHoldStatus",
-                        452,
+                        453,
                         "x-amz-object-lock-legal-hold",
                     )
                 },
@@ -1566,13 +1566,13 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -1580,7 +1580,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -1594,7 +1594,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     required: true,
-                    ..ml("Credentials", 625, "Credentials")
+                    ..ml("Credentials", 626, "Credentials")
                 },
             ],
         ),
@@ -1605,7 +1605,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("SessionMode", 627, "x-amz-create-session-mode")
+                    ..ml("SessionMode", 628, "x-amz-create-session-mode")
                 },
                 Member {
                     location: Location::Uri,
@@ -1615,13 +1615,13 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -1629,7 +1629,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -1657,16 +1657,16 @@ pub static SHAPES: [Shape; 690] = [
     },
     s("Days", ShapeKind::Integer),
     s("DaysAfterInitiation", ShapeKind::Integer),
-    s("DefaultRetention", st(&[m("Mode", 456), m("Days", 127), m("Years", 689)])),
+    s("DefaultRetention", st(&[m("Mode", 457), m("Days", 127), m("Years", 690)])),
     s(
         "Delete",
         st(
             &[
                 Member {
                     required: true,
-                    ..ml("Objects", 445, "Object")
+                    ..ml("Objects", 446, "Object")
                 },
-                m("Quiet", 537),
+                m("Quiet", 538),
             ],
         ),
     ),
@@ -1739,7 +1739,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 309, "id")
+                    ..ml("Id", 310, "id")
                 },
                 Member {
                     location: Location::Header,
@@ -1761,7 +1761,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 322, "id")
+                    ..ml("Id", 323, "id")
                 },
                 Member {
                     location: Location::Header,
@@ -1834,7 +1834,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 413, "id")
+                    ..ml("Id", 414, "id")
                 },
                 Member {
                     location: Location::Header,
@@ -1950,11 +1950,11 @@ pub static SHAPES: [Shape; 690] = [
         "DeleteMarkerEntry",
         st(
             &[
-                m("Owner", 474),
-                m("Key", 446),
-                m("VersionId", 467),
-                m("IsLatest", 332),
-                m("LastModified", 350),
+                m("Owner", 475),
+                m("Key", 447),
+                m("VersionId", 468),
+                m("IsLatest", 333),
+                m("LastModified", 351),
             ],
         ),
     ),
@@ -1985,11 +1985,11 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -2008,19 +2008,19 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MFA", 386, "x-amz-mfa")
+                    ..ml("MFA", 387, "x-amz-mfa")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -2036,19 +2036,19 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatch", 292, "If-Match")
+                    ..ml("IfMatch", 293, "If-Match")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "IfMatchLastModifiedTime",
-                        294,
+                        295,
                         "x-amz-if-match-last-modified-time",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatchSize", 295, "x-amz-if-match-size")
+                    ..ml("IfMatchSize", 296, "x-amz-if-match-size")
                 },
             ],
         ),
@@ -2059,7 +2059,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
             ],
         ),
@@ -2077,11 +2077,11 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
@@ -2097,7 +2097,7 @@ pub static SHAPES: [Shape; 690] = [
                 m("Deleted", 160),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
                 ml("Errors", 183, "Error"),
             ],
@@ -2123,11 +2123,11 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MFA", 386, "x-amz-mfa")
+                    ..ml("MFA", 387, "x-amz-mfa")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -2171,8 +2171,8 @@ pub static SHAPES: [Shape; 690] = [
         "DeletedObject",
         st(
             &[
-                m("Key", 446),
-                m("VersionId", 467),
+                m("Key", 447),
+                m("VersionId", 468),
                 m("DeleteMarker", 146),
                 m("DeleteMarkerVersionId", 150),
             ],
@@ -2198,11 +2198,11 @@ pub static SHAPES: [Shape; 690] = [
                     ..m("Bucket", 46)
                 },
                 m("Account", 14),
-                m("StorageClass", 639),
+                m("StorageClass", 640),
                 m("AccessControlTranslation", 9),
                 m("EncryptionConfiguration", 172),
-                m("ReplicationTime", 568),
-                m("Metrics", 408),
+                m("ReplicationTime", 569),
+                m("Metrics", 409),
             ],
         ),
     ),
@@ -2210,9 +2210,9 @@ pub static SHAPES: [Shape; 690] = [
         "DestinationResult",
         st(
             &[
-                m("TableBucketType", 601),
-                m("TableBucketArn", 600),
-                m("TableNamespace", 605),
+                m("TableBucketType", 602),
+                m("TableBucketArn", 601),
+                m("TableNamespace", 606),
             ],
         ),
     ),
@@ -2233,14 +2233,14 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("EncryptionType", 619)
+                    ..m("EncryptionType", 620)
                 },
-                m("KMSKeyId", 612),
-                m("KMSContext", 342),
+                m("KMSKeyId", 613),
+                m("KMSContext", 343),
             ],
         ),
     ),
-    s("EncryptionConfiguration", st(&[m("ReplicaKmsKeyID", 558)])),
+    s("EncryptionConfiguration", st(&[m("ReplicaKmsKeyID", 559)])),
     s(
         "EncryptionType",
         ShapeKind::Enum {
@@ -2279,7 +2279,7 @@ pub static SHAPES: [Shape; 690] = [
     ),
     s(
         "Error",
-        st(&[m("Key", 446), m("VersionId", 467), m("Code", 81), m("Message", 396)]),
+        st(&[m("Key", 447), m("VersionId", 468), m("Code", 81), m("Message", 397)]),
     ),
     s("ErrorCode", ShapeKind::String),
     s("ErrorDetails", st(&[m("ErrorCode", 179), m("ErrorMessage", 182)])),
@@ -2289,7 +2289,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Key", 446)
+                    ..m("Key", 447)
                 },
             ],
         ),
@@ -2380,13 +2380,14 @@ pub static SHAPES: [Shape; 690] = [
     ),
     s("ExpiredObjectDeleteMarker", ShapeKind::Boolean),
     s("Expires", ShapeKind::Timestamp),
+    s("ExpiresString", ShapeKind::String),
     s("ExposeHeader", ShapeKind::String),
     Shape {
         flattened: true,
         ..s(
             "ExposeHeaders",
             ShapeKind::List {
-                member: m("member", 194),
+                member: m("member", 195),
             },
         )
     },
@@ -2405,13 +2406,13 @@ pub static SHAPES: [Shape; 690] = [
             values: &["USE", "IGNORE", "NONE"],
         },
     ),
-    s("FilterRule", st(&[m("Name", 203), m("Value", 204)])),
+    s("FilterRule", st(&[m("Name", 204), m("Value", 205)])),
     Shape {
         flattened: true,
         ..s(
             "FilterRuleList",
             ShapeKind::List {
-                member: m("member", 201),
+                member: m("member", 202),
             },
         )
     },
@@ -2454,7 +2455,7 @@ pub static SHAPES: [Shape; 690] = [
                 m("Status", 35),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -2475,14 +2476,14 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
             ],
         ),
     ),
     s(
         "GetBucketAclOutput",
-        st(&[m("Owner", 474), ml("Grants", 282, "AccessControlList")]),
+        st(&[m("Owner", 475), ml("Grants", 283, "AccessControlList")]),
     ),
     s(
         "GetBucketAclRequest",
@@ -2552,7 +2553,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketEncryptionOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("ServerSideEncryptionConfiguration", 621)],
+            members: &[m("ServerSideEncryptionConfiguration", 622)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2577,7 +2578,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketIntelligentTieringConfigurationOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("IntelligentTieringConfiguration", 305)],
+            members: &[m("IntelligentTieringConfiguration", 306)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2595,7 +2596,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 309, "id")
+                    ..ml("Id", 310, "id")
                 },
                 Member {
                     location: Location::Header,
@@ -2607,7 +2608,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketInventoryConfigurationOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("InventoryConfiguration", 314)],
+            members: &[m("InventoryConfiguration", 315)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2625,7 +2626,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 322, "id")
+                    ..ml("Id", 323, "id")
                 },
                 Member {
                     location: Location::Header,
@@ -2638,12 +2639,12 @@ pub static SHAPES: [Shape; 690] = [
         "GetBucketLifecycleConfigurationOutput",
         st(
             &[
-                ml("Rules", 357, "Rule"),
+                ml("Rules", 358, "Rule"),
                 Member {
                     location: Location::Header,
                     ..ml(
                         "TransitionDefaultMinimumObjectSize",
-                        666,
+                        667,
                         "x-amz-transition-default-minimum-object-size",
                     )
                 },
@@ -2667,7 +2668,7 @@ pub static SHAPES: [Shape; 690] = [
             ],
         ),
     ),
-    s("GetBucketLifecycleOutput", st(&[ml("Rules", 595, "Rule")])),
+    s("GetBucketLifecycleOutput", st(&[ml("Rules", 596, "Rule")])),
     s(
         "GetBucketLifecycleRequest",
         st(
@@ -2703,7 +2704,7 @@ pub static SHAPES: [Shape; 690] = [
             ],
         ),
     ),
-    s("GetBucketLoggingOutput", st(&[m("LoggingEnabled", 385)])),
+    s("GetBucketLoggingOutput", st(&[m("LoggingEnabled", 386)])),
     s(
         "GetBucketLoggingRequest",
         st(
@@ -2724,7 +2725,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketMetadataConfigurationOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("GetBucketMetadataConfigurationResult", 231)],
+            members: &[m("GetBucketMetadataConfigurationResult", 232)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2752,7 +2753,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("MetadataConfigurationResult", 399)
+                    ..m("MetadataConfigurationResult", 400)
                 },
             ],
         ),
@@ -2760,7 +2761,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketMetadataTableConfigurationOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("GetBucketMetadataTableConfigurationResult", 234)],
+            members: &[m("GetBucketMetadataTableConfigurationResult", 235)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2788,11 +2789,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("MetadataTableConfigurationResult", 404)
+                    ..m("MetadataTableConfigurationResult", 405)
                 },
                 Member {
                     required: true,
-                    ..m("Status", 406)
+                    ..m("Status", 407)
                 },
                 m("Error", 180),
             ],
@@ -2801,7 +2802,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketMetricsConfigurationOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("MetricsConfiguration", 410)],
+            members: &[m("MetricsConfiguration", 411)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2819,7 +2820,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 413, "id")
+                    ..ml("Id", 414, "id")
                 },
                 Member {
                     location: Location::Header,
@@ -2848,7 +2849,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketOwnershipControlsOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("OwnershipControls", 476)],
+            members: &[m("OwnershipControls", 477)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2873,7 +2874,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketPolicyOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("Policy", 490)],
+            members: &[m("Policy", 491)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2898,7 +2899,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketPolicyStatusOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("PolicyStatus", 491)],
+            members: &[m("PolicyStatus", 492)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2923,7 +2924,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetBucketReplicationOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("ReplicationConfiguration", 561)],
+            members: &[m("ReplicationConfiguration", 562)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -2945,7 +2946,7 @@ pub static SHAPES: [Shape; 690] = [
             ],
         ),
     ),
-    s("GetBucketRequestPaymentOutput", st(&[m("Payer", 488)])),
+    s("GetBucketRequestPaymentOutput", st(&[m("Payer", 489)])),
     s(
         "GetBucketRequestPaymentRequest",
         st(
@@ -2969,7 +2970,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("TagSet", 647)
+                    ..m("TagSet", 648)
                 },
             ],
         ),
@@ -2993,7 +2994,7 @@ pub static SHAPES: [Shape; 690] = [
     ),
     s(
         "GetBucketVersioningOutput",
-        st(&[m("Status", 50), ml("MFADelete", 388, "MfaDelete")]),
+        st(&[m("Status", 50), ml("MFADelete", 389, "MfaDelete")]),
     ),
     s(
         "GetBucketVersioningRequest",
@@ -3016,10 +3017,10 @@ pub static SHAPES: [Shape; 690] = [
         "GetBucketWebsiteOutput",
         st(
             &[
-                m("RedirectAllRequestsTo", 547),
-                m("IndexDocument", 299),
+                m("RedirectAllRequestsTo", 548),
+                m("IndexDocument", 300),
                 m("ErrorDocument", 181),
-                m("RoutingRules", 593),
+                m("RoutingRules", 594),
             ],
         ),
     ),
@@ -3044,11 +3045,11 @@ pub static SHAPES: [Shape; 690] = [
         "GetObjectAclOutput",
         st(
             &[
-                m("Owner", 474),
-                ml("Grants", 282, "AccessControlList"),
+                m("Owner", 475),
+                ml("Grants", 283, "AccessControlList"),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -3067,15 +3068,15 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -3094,21 +3095,21 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("LastModified", 350, "Last-Modified")
+                    ..ml("LastModified", 351, "Last-Modified")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
                 m("ETag", 167),
                 m("Checksum", 62),
-                m("ObjectParts", 257),
-                m("StorageClass", 639),
-                m("ObjectSize", 462),
+                m("ObjectParts", 258),
+                m("StorageClass", 640),
+                m("ObjectSize", 463),
             ],
         ),
     ),
@@ -3116,12 +3117,12 @@ pub static SHAPES: [Shape; 690] = [
         "GetObjectAttributesParts",
         st(
             &[
-                ml("TotalPartsCount", 486, "PartsCount"),
-                m("PartNumberMarker", 482),
-                m("NextPartNumberMarker", 423),
-                m("MaxParts", 394),
-                m("IsTruncated", 335),
-                ml("Parts", 487, "Part"),
+                ml("TotalPartsCount", 487, "PartsCount"),
+                m("PartNumberMarker", 483),
+                m("NextPartNumberMarker", 424),
+                m("MaxParts", 395),
+                m("IsTruncated", 336),
+                ml("Parts", 488, "Part"),
             ],
         ),
     ),
@@ -3138,25 +3139,25 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MaxParts", 394, "x-amz-max-parts")
+                    ..ml("MaxParts", 395, "x-amz-max-parts")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("PartNumberMarker", 482, "x-amz-part-number-marker")
+                    ..ml("PartNumberMarker", 483, "x-amz-part-number-marker")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -3164,7 +3165,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -3172,13 +3173,13 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -3187,7 +3188,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Header,
                     required: true,
-                    ..ml("ObjectAttributes", 441, "x-amz-object-attributes")
+                    ..ml("ObjectAttributes", 442, "x-amz-object-attributes")
                 },
             ],
         ),
@@ -3195,7 +3196,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetObjectLegalHoldOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[ml("LegalHold", 451, "LegalHold")],
+            members: &[ml("LegalHold", 452, "LegalHold")],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -3213,15 +3214,15 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -3233,7 +3234,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetObjectLockConfigurationOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("ObjectLockConfiguration", 448)],
+            members: &[m("ObjectLockConfiguration", 449)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -3277,11 +3278,11 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Restore", 583, "x-amz-restore")
+                    ..ml("Restore", 584, "x-amz-restore")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("LastModified", 350, "Last-Modified")
+                    ..ml("LastModified", 351, "Last-Modified")
                 },
                 Member {
                     location: Location::Header,
@@ -3337,11 +3338,11 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MissingMeta", 416, "x-amz-missing-meta")
+                    ..ml("MissingMeta", 417, "x-amz-missing-meta")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
@@ -3367,31 +3368,28 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml("ContentType", 99, "Content-Type")
                 },
-                Member {
-                    location: Location::Header,
-                    ..ml("Expires", 193, "Expires")
-                },
+                m("Expires", 193),
                 Member {
                     location: Location::Header,
                     ..ml(
                         "WebsiteRedirectLocation",
-                        686,
+                        687,
                         "x-amz-website-redirect-location",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Headers,
-                    ..ml("Metadata", 397, "x-amz-meta-")
+                    ..ml("Metadata", 398, "x-amz-meta-")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -3399,7 +3397,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -3407,7 +3405,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -3421,33 +3419,33 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("StorageClass", 639, "x-amz-storage-class")
+                    ..ml("StorageClass", 640, "x-amz-storage-class")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ReplicationStatus", 567, "x-amz-replication-status")
+                    ..ml("ReplicationStatus", 568, "x-amz-replication-status")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("PartsCount", 486, "x-amz-mp-parts-count")
+                    ..ml("PartsCount", 487, "x-amz-mp-parts-count")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("TagCount", 646, "x-amz-tagging-count")
+                    ..ml("TagCount", 647, "x-amz-tagging-count")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ObjectLockMode", 453, "x-amz-object-lock-mode")
+                    ..ml("ObjectLockMode", 454, "x-amz-object-lock-mode")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ObjectLockRetainUntilDate",
-                        454,
+                        455,
                         "x-amz-object-lock-retain-until-date",
                     )
                 },
@@ -3455,9 +3453,13 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "ObjectLockLegalHoldStatus",
-                        452,
+                        453,
                         "x-amz-object-lock-legal-hold",
                     )
+                },
+                Member {
+                    location: Location::Header,
+                    ..ml("ExpiresString", 194, "Expires")
                 },
             ],
             payload: Some(0),
@@ -3476,67 +3478,67 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatch", 292, "If-Match")
+                    ..ml("IfMatch", 293, "If-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfModifiedSince", 296, "If-Modified-Since")
+                    ..ml("IfModifiedSince", 297, "If-Modified-Since")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfNoneMatch", 297, "If-None-Match")
+                    ..ml("IfNoneMatch", 298, "If-None-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfUnmodifiedSince", 298, "If-Unmodified-Since")
+                    ..ml("IfUnmodifiedSince", 299, "If-Unmodified-Since")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Range", 541, "Range")
+                    ..ml("Range", 542, "Range")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseCacheControl", 577, "response-cache-control")
+                    ..ml("ResponseCacheControl", 578, "response-cache-control")
                 },
                 Member {
                     location: Location::QueryString,
                     ..ml(
                         "ResponseContentDisposition",
-                        578,
+                        579,
                         "response-content-disposition",
                     )
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseContentEncoding", 579, "response-content-encoding")
+                    ..ml("ResponseContentEncoding", 580, "response-content-encoding")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseContentLanguage", 580, "response-content-language")
+                    ..ml("ResponseContentLanguage", 581, "response-content-language")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseContentType", 581, "response-content-type")
+                    ..ml("ResponseContentType", 582, "response-content-type")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseExpires", 582, "response-expires")
+                    ..ml("ResponseExpires", 583, "response-expires")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -3544,7 +3546,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -3552,17 +3554,17 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("PartNumber", 481, "partNumber")
+                    ..ml("PartNumber", 482, "partNumber")
                 },
                 Member {
                     location: Location::Header,
@@ -3579,7 +3581,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetObjectRetentionOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[ml("Retention", 455, "Retention")],
+            members: &[ml("Retention", 456, "Retention")],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -3597,15 +3599,15 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -3620,11 +3622,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     required: true,
-                    ..m("TagSet", 647)
+                    ..m("TagSet", 648)
                 },
             ],
         ),
@@ -3642,11 +3644,11 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
@@ -3654,7 +3656,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
             ],
         ),
@@ -3669,7 +3671,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
             payload: Some(0),
@@ -3689,11 +3691,11 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -3705,7 +3707,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "GetPublicAccessBlockOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("PublicAccessBlockConfiguration", 497)],
+            members: &[m("PublicAccessBlockConfiguration", 498)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -3733,12 +3735,12 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Tier", 656)
+                    ..m("Tier", 657)
                 },
             ],
         ),
     ),
-    s("Grant", st(&[m("Grantee", 281), m("Permission", 489)])),
+    s("Grant", st(&[m("Grantee", 282), m("Permission", 490)])),
     s("GrantFullControl", ShapeKind::String),
     s("GrantRead", ShapeKind::String),
     s("GrantReadACP", ShapeKind::String),
@@ -3755,13 +3757,13 @@ pub static SHAPES: [Shape; 690] = [
                 &[
                     m("DisplayName", 166),
                     m("EmailAddress", 168),
-                    m("ID", 290),
+                    m("ID", 291),
                     Member {
                         xml_attribute: true,
                         required: true,
-                        ..ml("Type", 669, "xsi:type")
+                        ..ml("Type", 670, "xsi:type")
                     },
-                    m("URI", 670),
+                    m("URI", 671),
                 ],
             ),
         )
@@ -3769,7 +3771,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "Grants",
         ShapeKind::List {
-            member: ml("member", 275, "Grant"),
+            member: ml("member", 276, "Grant"),
         },
     ),
     s(
@@ -3778,11 +3780,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("BucketArn", 598, "x-amz-bucket-arn")
+                    ..ml("BucketArn", 599, "x-amz-bucket-arn")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("BucketLocationType", 384, "x-amz-bucket-location-type")
+                    ..ml("BucketLocationType", 385, "x-amz-bucket-location-type")
                 },
                 Member {
                     location: Location::Header,
@@ -3790,7 +3792,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("BucketRegion", 548, "x-amz-bucket-region")
+                    ..ml("BucketRegion", 549, "x-amz-bucket-region")
                 },
                 Member {
                     location: Location::Header,
@@ -3834,7 +3836,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Restore", 583, "x-amz-restore")
+                    ..ml("Restore", 584, "x-amz-restore")
                 },
                 Member {
                     location: Location::Header,
@@ -3842,7 +3844,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("LastModified", 350, "Last-Modified")
+                    ..ml("LastModified", 351, "Last-Modified")
                 },
                 Member {
                     location: Location::Header,
@@ -3898,11 +3900,11 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MissingMeta", 416, "x-amz-missing-meta")
+                    ..ml("MissingMeta", 417, "x-amz-missing-meta")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
@@ -3928,31 +3930,28 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml("ContentRange", 98, "Content-Range")
                 },
-                Member {
-                    location: Location::Header,
-                    ..ml("Expires", 193, "Expires")
-                },
+                m("Expires", 193),
                 Member {
                     location: Location::Header,
                     ..ml(
                         "WebsiteRedirectLocation",
-                        686,
+                        687,
                         "x-amz-website-redirect-location",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Headers,
-                    ..ml("Metadata", 397, "x-amz-meta-")
+                    ..ml("Metadata", 398, "x-amz-meta-")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -3960,7 +3959,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -3968,7 +3967,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -3982,33 +3981,33 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("StorageClass", 639, "x-amz-storage-class")
+                    ..ml("StorageClass", 640, "x-amz-storage-class")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ReplicationStatus", 567, "x-amz-replication-status")
+                    ..ml("ReplicationStatus", 568, "x-amz-replication-status")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("PartsCount", 486, "x-amz-mp-parts-count")
+                    ..ml("PartsCount", 487, "x-amz-mp-parts-count")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("TagCount", 646, "x-amz-tagging-count")
+                    ..ml("TagCount", 647, "x-amz-tagging-count")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ObjectLockMode", 453, "x-amz-object-lock-mode")
+                    ..ml("ObjectLockMode", 454, "x-amz-object-lock-mode")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ObjectLockRetainUntilDate",
-                        454,
+                        455,
                         "x-amz-object-lock-retain-until-date",
                     )
                 },
@@ -4016,9 +4015,13 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "ObjectLockLegalHoldStatus",
-                        452,
+                        453,
                         "x-amz-object-lock-legal-hold",
                     )
+                },
+                Member {
+                    location: Location::Header,
+                    ..ml("ExpiresString", 194, "Expires")
                 },
             ],
         ),
@@ -4035,67 +4038,67 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatch", 292, "If-Match")
+                    ..ml("IfMatch", 293, "If-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfModifiedSince", 296, "If-Modified-Since")
+                    ..ml("IfModifiedSince", 297, "If-Modified-Since")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfNoneMatch", 297, "If-None-Match")
+                    ..ml("IfNoneMatch", 298, "If-None-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfUnmodifiedSince", 298, "If-Unmodified-Since")
+                    ..ml("IfUnmodifiedSince", 299, "If-Unmodified-Since")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Range", 541, "Range")
+                    ..ml("Range", 542, "Range")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseCacheControl", 577, "response-cache-control")
+                    ..ml("ResponseCacheControl", 578, "response-cache-control")
                 },
                 Member {
                     location: Location::QueryString,
                     ..ml(
                         "ResponseContentDisposition",
-                        578,
+                        579,
                         "response-content-disposition",
                     )
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseContentEncoding", 579, "response-content-encoding")
+                    ..ml("ResponseContentEncoding", 580, "response-content-encoding")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseContentLanguage", 580, "response-content-language")
+                    ..ml("ResponseContentLanguage", 581, "response-content-language")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseContentType", 581, "response-content-type")
+                    ..ml("ResponseContentType", 582, "response-content-type")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ResponseExpires", 582, "response-expires")
+                    ..ml("ResponseExpires", 583, "response-expires")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -4103,7 +4106,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -4111,17 +4114,17 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("PartNumber", 481, "partNumber")
+                    ..ml("PartNumber", 482, "partNumber")
                 },
                 Member {
                     location: Location::Header,
@@ -4169,16 +4172,16 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Suffix", 643)
+                    ..m("Suffix", 644)
                 },
             ],
         ),
     ),
     s("Initiated", ShapeKind::Timestamp),
-    s("Initiator", st(&[m("ID", 290), m("DisplayName", 166)])),
+    s("Initiator", st(&[m("ID", 291), m("DisplayName", 166)])),
     s(
         "InputSerialization",
-        st(&[m("CSV", 59), m("CompressionType", 90), m("JSON", 336), m("Parquet", 479)]),
+        st(&[m("CSV", 59), m("CompressionType", 90), m("JSON", 337), m("Parquet", 480)]),
     ),
     s(
         "IntelligentTieringAccessTier",
@@ -4190,10 +4193,10 @@ pub static SHAPES: [Shape; 690] = [
         "IntelligentTieringAndOperator",
         st(
             &[
-                m("Prefix", 492),
+                m("Prefix", 493),
                 Member {
                     flattened: true,
-                    ..ml("Tags", 647, "Tag")
+                    ..ml("Tags", 648, "Tag")
                 },
             ],
         ),
@@ -4204,16 +4207,16 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Id", 309)
+                    ..m("Id", 310)
                 },
-                m("Filter", 308),
+                m("Filter", 309),
                 Member {
                     required: true,
-                    ..m("Status", 310)
+                    ..m("Status", 311)
                 },
                 Member {
                     required: true,
-                    ..ml("Tierings", 658, "Tiering")
+                    ..ml("Tierings", 659, "Tiering")
                 },
             ],
         ),
@@ -4223,12 +4226,12 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "IntelligentTieringConfigurationList",
             ShapeKind::List {
-                member: m("member", 305),
+                member: m("member", 306),
             },
         )
     },
     s("IntelligentTieringDays", ShapeKind::Integer),
-    s("IntelligentTieringFilter", st(&[m("Prefix", 492), m("Tag", 645), m("And", 304)])),
+    s("IntelligentTieringFilter", st(&[m("Prefix", 493), m("Tag", 646), m("And", 305)])),
     s("IntelligentTieringId", ShapeKind::String),
     s(
         "IntelligentTieringStatus",
@@ -4239,7 +4242,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "InvalidObjectState",
         ShapeKind::Structure(StructureShape {
-            members: &[m("StorageClass", 639), m("AccessTier", 303)],
+            members: &[m("StorageClass", 640), m("AccessTier", 304)],
             error: Some(ErrorTraits {
                 code: None,
                 http_status: Some(403),
@@ -4278,25 +4281,25 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Destination", 317)
+                    ..m("Destination", 318)
                 },
                 Member {
                     required: true,
-                    ..m("IsEnabled", 331)
+                    ..m("IsEnabled", 332)
                 },
-                m("Filter", 319),
+                m("Filter", 320),
                 Member {
                     required: true,
-                    ..m("Id", 322)
+                    ..m("Id", 323)
                 },
                 Member {
                     required: true,
-                    ..m("IncludedObjectVersions", 323)
+                    ..m("IncludedObjectVersions", 324)
                 },
-                m("OptionalFields", 325),
+                m("OptionalFields", 326),
                 Member {
                     required: true,
-                    ..m("Schedule", 327)
+                    ..m("Schedule", 328)
                 },
             ],
         ),
@@ -4306,7 +4309,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "InventoryConfigurationList",
             ShapeKind::List {
-                member: m("member", 314),
+                member: m("member", 315),
             },
         )
     },
@@ -4322,14 +4325,14 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("S3BucketDestination", 326)
+                    ..m("S3BucketDestination", 327)
                 },
             ],
         ),
     ),
     s(
         "InventoryEncryption",
-        st(&[ml("SSES3", 613, "SSE-S3"), ml("SSEKMS", 609, "SSE-KMS")]),
+        st(&[ml("SSES3", 614, "SSE-S3"), ml("SSEKMS", 610, "SSE-KMS")]),
     ),
     s(
         "InventoryFilter",
@@ -4337,7 +4340,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Prefix", 492)
+                    ..m("Prefix", 493)
                 },
             ],
         ),
@@ -4387,7 +4390,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "InventoryOptionalFields",
         ShapeKind::List {
-            member: ml("member", 324, "Field"),
+            member: ml("member", 325, "Field"),
         },
     ),
     s(
@@ -4401,10 +4404,10 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     required: true,
-                    ..m("Format", 320)
+                    ..m("Format", 321)
                 },
-                m("Prefix", 492),
-                m("Encryption", 318),
+                m("Prefix", 493),
+                m("Encryption", 319),
             ],
         ),
     ),
@@ -4414,7 +4417,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Frequency", 321)
+                    ..m("Frequency", 322)
                 },
             ],
         ),
@@ -4425,9 +4428,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("ConfigurationState", 316)
+                    ..m("ConfigurationState", 317)
                 },
-                m("EncryptionConfiguration", 405),
+                m("EncryptionConfiguration", 406),
             ],
         ),
     ),
@@ -4437,12 +4440,12 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("ConfigurationState", 316)
+                    ..m("ConfigurationState", 317)
                 },
-                m("TableStatus", 406),
+                m("TableStatus", 407),
                 m("Error", 180),
-                m("TableName", 604),
-                m("TableArn", 599),
+                m("TableName", 605),
+                m("TableArn", 600),
             ],
         ),
     ),
@@ -4452,9 +4455,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("ConfigurationState", 316)
+                    ..m("ConfigurationState", 317)
                 },
-                m("EncryptionConfiguration", 405),
+                m("EncryptionConfiguration", 406),
             ],
         ),
     ),
@@ -4463,8 +4466,8 @@ pub static SHAPES: [Shape; 690] = [
     s("IsPublic", ShapeKind::Boolean),
     s("IsRestoreInProgress", ShapeKind::Boolean),
     s("IsTruncated", ShapeKind::Boolean),
-    s("JSONInput", st(&[m("Type", 338)])),
-    s("JSONOutput", st(&[m("RecordDelimiter", 542)])),
+    s("JSONInput", st(&[m("Type", 339)])),
+    s("JSONOutput", st(&[m("RecordDelimiter", 543)])),
     s(
         "JSONType",
         ShapeKind::Enum {
@@ -4477,9 +4480,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("RecordExpiration", 543)
+                    ..m("RecordExpiration", 544)
                 },
-                m("EncryptionConfiguration", 405),
+                m("EncryptionConfiguration", 406),
             ],
         ),
     ),
@@ -4489,17 +4492,17 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("TableStatus", 406)
+                    ..m("TableStatus", 407)
                 },
                 m("Error", 180),
                 Member {
                     required: true,
-                    ..m("TableName", 604)
+                    ..m("TableName", 605)
                 },
-                m("TableArn", 599),
+                m("TableArn", 600),
                 Member {
                     required: true,
-                    ..m("RecordExpiration", 543)
+                    ..m("RecordExpiration", 544)
                 },
             ],
         ),
@@ -4510,7 +4513,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("RecordExpiration", 543)
+                    ..m("RecordExpiration", 544)
                 },
             ],
         ),
@@ -4525,16 +4528,16 @@ pub static SHAPES: [Shape; 690] = [
         "LambdaFunctionConfiguration",
         st(
             &[
-                m("Id", 437),
+                m("Id", 438),
                 Member {
                     required: true,
-                    ..ml("LambdaFunctionArn", 347, "CloudFunction")
+                    ..ml("LambdaFunctionArn", 348, "CloudFunction")
                 },
                 Member {
                     required: true,
                     ..ml("Events", 186, "Event")
                 },
-                m("Filter", 436),
+                m("Filter", 437),
             ],
         ),
     ),
@@ -4543,7 +4546,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "LambdaFunctionConfigurationList",
             ShapeKind::List {
-                member: m("member", 348),
+                member: m("member", 349),
             },
         )
     },
@@ -4558,7 +4561,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..ml("Rules", 595, "Rule")
+                    ..ml("Rules", 596, "Rule")
                 },
             ],
         ),
@@ -4571,17 +4574,17 @@ pub static SHAPES: [Shape; 690] = [
         "LifecycleRule",
         st(
             &[
-                m("Expiration", 353),
-                m("ID", 290),
-                m("Prefix", 492),
-                m("Filter", 356),
+                m("Expiration", 354),
+                m("ID", 291),
+                m("Prefix", 493),
+                m("Filter", 357),
                 Member {
                     required: true,
                     ..m("Status", 191)
                 },
-                ml("Transitions", 667, "Transition"),
-                ml("NoncurrentVersionTransitions", 433, "NoncurrentVersionTransition"),
-                m("NoncurrentVersionExpiration", 431),
+                ml("Transitions", 668, "Transition"),
+                ml("NoncurrentVersionTransitions", 434, "NoncurrentVersionTransition"),
+                m("NoncurrentVersionExpiration", 432),
                 m("AbortIncompleteMultipartUpload", 2),
             ],
         ),
@@ -4590,13 +4593,13 @@ pub static SHAPES: [Shape; 690] = [
         "LifecycleRuleAndOperator",
         st(
             &[
-                m("Prefix", 492),
+                m("Prefix", 493),
                 Member {
                     flattened: true,
-                    ..ml("Tags", 647, "Tag")
+                    ..ml("Tags", 648, "Tag")
                 },
-                m("ObjectSizeGreaterThan", 463),
-                m("ObjectSizeLessThan", 464),
+                m("ObjectSizeGreaterThan", 464),
+                m("ObjectSizeLessThan", 465),
             ],
         ),
     ),
@@ -4604,11 +4607,11 @@ pub static SHAPES: [Shape; 690] = [
         "LifecycleRuleFilter",
         st(
             &[
-                m("Prefix", 492),
-                m("Tag", 645),
-                m("ObjectSizeGreaterThan", 463),
-                m("ObjectSizeLessThan", 464),
-                m("And", 355),
+                m("Prefix", 493),
+                m("Tag", 646),
+                m("ObjectSizeGreaterThan", 464),
+                m("ObjectSizeLessThan", 465),
+                m("And", 356),
             ],
         ),
     ),
@@ -4617,7 +4620,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "LifecycleRules",
             ShapeKind::List {
-                member: m("member", 354),
+                member: m("member", 355),
             },
         )
     },
@@ -4625,9 +4628,9 @@ pub static SHAPES: [Shape; 690] = [
         "ListBucketAnalyticsConfigurationsOutput",
         st(
             &[
-                m("IsTruncated", 335),
-                m("ContinuationToken", 659),
-                m("NextContinuationToken", 424),
+                m("IsTruncated", 336),
+                m("ContinuationToken", 660),
+                m("NextContinuationToken", 425),
                 ml("AnalyticsConfigurationList", 24, "AnalyticsConfiguration"),
             ],
         ),
@@ -4644,7 +4647,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ContinuationToken", 659, "continuation-token")
+                    ..ml("ContinuationToken", 660, "continuation-token")
                 },
                 Member {
                     location: Location::Header,
@@ -4657,12 +4660,12 @@ pub static SHAPES: [Shape; 690] = [
         "ListBucketIntelligentTieringConfigurationsOutput",
         st(
             &[
-                m("IsTruncated", 335),
-                m("ContinuationToken", 659),
-                m("NextContinuationToken", 424),
+                m("IsTruncated", 336),
+                m("ContinuationToken", 660),
+                m("NextContinuationToken", 425),
                 ml(
                     "IntelligentTieringConfigurationList",
-                    306,
+                    307,
                     "IntelligentTieringConfiguration",
                 ),
             ],
@@ -4680,7 +4683,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ContinuationToken", 659, "continuation-token")
+                    ..ml("ContinuationToken", 660, "continuation-token")
                 },
                 Member {
                     location: Location::Header,
@@ -4693,10 +4696,10 @@ pub static SHAPES: [Shape; 690] = [
         "ListBucketInventoryConfigurationsOutput",
         st(
             &[
-                m("ContinuationToken", 659),
-                ml("InventoryConfigurationList", 315, "InventoryConfiguration"),
-                m("IsTruncated", 335),
-                m("NextContinuationToken", 424),
+                m("ContinuationToken", 660),
+                ml("InventoryConfigurationList", 316, "InventoryConfiguration"),
+                m("IsTruncated", 336),
+                m("NextContinuationToken", 425),
             ],
         ),
     ),
@@ -4712,7 +4715,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ContinuationToken", 659, "continuation-token")
+                    ..ml("ContinuationToken", 660, "continuation-token")
                 },
                 Member {
                     location: Location::Header,
@@ -4725,10 +4728,10 @@ pub static SHAPES: [Shape; 690] = [
         "ListBucketMetricsConfigurationsOutput",
         st(
             &[
-                m("IsTruncated", 335),
-                m("ContinuationToken", 659),
-                m("NextContinuationToken", 424),
-                ml("MetricsConfigurationList", 411, "MetricsConfiguration"),
+                m("IsTruncated", 336),
+                m("ContinuationToken", 660),
+                m("NextContinuationToken", 425),
+                ml("MetricsConfigurationList", 412, "MetricsConfiguration"),
             ],
         ),
     ),
@@ -4744,7 +4747,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ContinuationToken", 659, "continuation-token")
+                    ..ml("ContinuationToken", 660, "continuation-token")
                 },
                 Member {
                     location: Location::Header,
@@ -4758,9 +4761,9 @@ pub static SHAPES: [Shape; 690] = [
         st(
             &[
                 m("Buckets", 51),
-                m("Owner", 474),
-                m("ContinuationToken", 424),
-                m("Prefix", 492),
+                m("Owner", 475),
+                m("ContinuationToken", 425),
+                m("Prefix", 493),
             ],
         ),
     ),
@@ -4770,15 +4773,15 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::QueryString,
-                    ..ml("MaxBuckets", 391, "max-buckets")
+                    ..ml("MaxBuckets", 392, "max-buckets")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ContinuationToken", 659, "continuation-token")
+                    ..ml("ContinuationToken", 660, "continuation-token")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("Prefix", 492, "prefix")
+                    ..ml("Prefix", 493, "prefix")
                 },
                 Member {
                     location: Location::QueryString,
@@ -4801,7 +4804,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("MaxDirectoryBuckets", 392, "max-directory-buckets")
+                    ..ml("MaxDirectoryBuckets", 393, "max-directory-buckets")
                 },
             ],
         ),
@@ -4811,20 +4814,20 @@ pub static SHAPES: [Shape; 690] = [
         st(
             &[
                 m("Bucket", 46),
-                m("KeyMarker", 344),
-                m("UploadIdMarker", 675),
-                m("NextKeyMarker", 421),
-                m("Prefix", 492),
+                m("KeyMarker", 345),
+                m("UploadIdMarker", 676),
+                m("NextKeyMarker", 422),
+                m("Prefix", 493),
                 m("Delimiter", 161),
-                m("NextUploadIdMarker", 425),
-                m("MaxUploads", 395),
-                m("IsTruncated", 335),
-                ml("Uploads", 420, "Upload"),
+                m("NextUploadIdMarker", 426),
+                m("MaxUploads", 396),
+                m("IsTruncated", 336),
+                ml("Uploads", 421, "Upload"),
                 m("CommonPrefixes", 84),
                 m("EncodingType", 170),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -4849,20 +4852,20 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("KeyMarker", 344, "key-marker")
+                    ..ml("KeyMarker", 345, "key-marker")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("MaxUploads", 395, "max-uploads")
+                    ..ml("MaxUploads", 396, "max-uploads")
                 },
                 Member {
                     location: Location::QueryString,
                     context_param: Some("Prefix"),
-                    ..ml("Prefix", 492, "prefix")
+                    ..ml("Prefix", 493, "prefix")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("UploadIdMarker", 675, "upload-id-marker")
+                    ..ml("UploadIdMarker", 676, "upload-id-marker")
                 },
                 Member {
                     location: Location::Header,
@@ -4870,7 +4873,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
             ],
         ),
@@ -4879,22 +4882,22 @@ pub static SHAPES: [Shape; 690] = [
         "ListObjectVersionsOutput",
         st(
             &[
-                m("IsTruncated", 335),
-                m("KeyMarker", 344),
-                m("VersionIdMarker", 683),
-                m("NextKeyMarker", 421),
-                m("NextVersionIdMarker", 426),
-                ml("Versions", 468, "Version"),
+                m("IsTruncated", 336),
+                m("KeyMarker", 345),
+                m("VersionIdMarker", 684),
+                m("NextKeyMarker", 422),
+                m("NextVersionIdMarker", 427),
+                ml("Versions", 469, "Version"),
                 ml("DeleteMarkers", 151, "DeleteMarker"),
                 m("Name", 46),
-                m("Prefix", 492),
+                m("Prefix", 493),
                 m("Delimiter", 161),
-                m("MaxKeys", 393),
+                m("MaxKeys", 394),
                 m("CommonPrefixes", 84),
                 m("EncodingType", 170),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -4919,20 +4922,20 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("KeyMarker", 344, "key-marker")
+                    ..ml("KeyMarker", 345, "key-marker")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("MaxKeys", 393, "max-keys")
+                    ..ml("MaxKeys", 394, "max-keys")
                 },
                 Member {
                     location: Location::QueryString,
                     context_param: Some("Prefix"),
-                    ..ml("Prefix", 492, "prefix")
+                    ..ml("Prefix", 493, "prefix")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionIdMarker", 683, "version-id-marker")
+                    ..ml("VersionIdMarker", 684, "version-id-marker")
                 },
                 Member {
                     location: Location::Header,
@@ -4940,13 +4943,13 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "OptionalObjectAttributes",
-                        471,
+                        472,
                         "x-amz-optional-object-attributes",
                     )
                 },
@@ -4957,19 +4960,19 @@ pub static SHAPES: [Shape; 690] = [
         "ListObjectsOutput",
         st(
             &[
-                m("IsTruncated", 335),
-                m("Marker", 389),
-                m("NextMarker", 422),
-                m("Contents", 447),
+                m("IsTruncated", 336),
+                m("Marker", 390),
+                m("NextMarker", 423),
+                m("Contents", 448),
                 m("Name", 46),
-                m("Prefix", 492),
+                m("Prefix", 493),
                 m("Delimiter", 161),
-                m("MaxKeys", 393),
+                m("MaxKeys", 394),
                 m("CommonPrefixes", 84),
                 m("EncodingType", 170),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -4994,20 +4997,20 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("Marker", 389, "marker")
+                    ..ml("Marker", 390, "marker")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("MaxKeys", 393, "max-keys")
+                    ..ml("MaxKeys", 394, "max-keys")
                 },
                 Member {
                     location: Location::QueryString,
                     context_param: Some("Prefix"),
-                    ..ml("Prefix", 492, "prefix")
+                    ..ml("Prefix", 493, "prefix")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -5017,7 +5020,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "OptionalObjectAttributes",
-                        471,
+                        472,
                         "x-amz-optional-object-attributes",
                     )
                 },
@@ -5028,21 +5031,21 @@ pub static SHAPES: [Shape; 690] = [
         "ListObjectsV2Output",
         st(
             &[
-                m("IsTruncated", 335),
-                m("Contents", 447),
+                m("IsTruncated", 336),
+                m("Contents", 448),
                 m("Name", 46),
-                m("Prefix", 492),
+                m("Prefix", 493),
                 m("Delimiter", 161),
-                m("MaxKeys", 393),
+                m("MaxKeys", 394),
                 m("CommonPrefixes", 84),
                 m("EncodingType", 170),
-                m("KeyCount", 343),
-                m("ContinuationToken", 659),
-                m("NextContinuationToken", 424),
-                m("StartAfter", 636),
+                m("KeyCount", 344),
+                m("ContinuationToken", 660),
+                m("NextContinuationToken", 425),
+                m("StartAfter", 637),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -5067,28 +5070,28 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("MaxKeys", 393, "max-keys")
+                    ..ml("MaxKeys", 394, "max-keys")
                 },
                 Member {
                     location: Location::QueryString,
                     context_param: Some("Prefix"),
-                    ..ml("Prefix", 492, "prefix")
+                    ..ml("Prefix", 493, "prefix")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("ContinuationToken", 659, "continuation-token")
+                    ..ml("ContinuationToken", 660, "continuation-token")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("FetchOwner", 198, "fetch-owner")
+                    ..ml("FetchOwner", 199, "fetch-owner")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("StartAfter", 636, "start-after")
+                    ..ml("StartAfter", 637, "start-after")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -5098,7 +5101,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "OptionalObjectAttributes",
-                        471,
+                        472,
                         "x-amz-optional-object-attributes",
                     )
                 },
@@ -5118,19 +5121,19 @@ pub static SHAPES: [Shape; 690] = [
                     ..ml("AbortRuleId", 5, "x-amz-abort-rule-id")
                 },
                 m("Bucket", 46),
-                m("Key", 446),
-                m("UploadId", 419),
-                m("PartNumberMarker", 482),
-                m("NextPartNumberMarker", 423),
-                m("MaxParts", 394),
-                m("IsTruncated", 335),
-                ml("Parts", 485, "Part"),
-                m("Initiator", 301),
-                m("Owner", 474),
-                m("StorageClass", 639),
+                m("Key", 447),
+                m("UploadId", 420),
+                m("PartNumberMarker", 483),
+                m("NextPartNumberMarker", 424),
+                m("MaxParts", 395),
+                m("IsTruncated", 336),
+                ml("Parts", 486, "Part"),
+                m("Initiator", 302),
+                m("Owner", 475),
+                m("StorageClass", 640),
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
                 m("ChecksumAlgorithm", 63),
                 m("ChecksumType", 73),
@@ -5151,24 +5154,24 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("MaxParts", 394, "max-parts")
+                    ..ml("MaxParts", 395, "max-parts")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("PartNumberMarker", 482, "part-number-marker")
+                    ..ml("PartNumberMarker", 483, "part-number-marker")
                 },
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("UploadId", 419, "uploadId")
+                    ..ml("UploadId", 420, "uploadId")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -5178,7 +5181,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -5186,7 +5189,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -5194,7 +5197,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -5202,7 +5205,7 @@ pub static SHAPES: [Shape; 690] = [
         ),
     ),
     s("Location", ShapeKind::String),
-    s("LocationInfo", st(&[m("Type", 384), m("Name", 382)])),
+    s("LocationInfo", st(&[m("Type", 385), m("Name", 383)])),
     s("LocationNameAsString", ShapeKind::String),
     s("LocationPrefix", ShapeKind::String),
     s(
@@ -5217,14 +5220,14 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("TargetBucket", 651)
+                    ..m("TargetBucket", 652)
                 },
-                m("TargetGrants", 653),
+                m("TargetGrants", 654),
                 Member {
                     required: true,
-                    ..m("TargetPrefix", 655)
+                    ..m("TargetPrefix", 656)
                 },
-                m("TargetObjectKeyFormat", 654),
+                m("TargetObjectKeyFormat", 655),
             ],
         ),
     ),
@@ -5252,8 +5255,8 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "Metadata",
         ShapeKind::Map {
-            key: m("key", 402),
-            value: m("value", 407),
+            key: m("key", 403),
+            value: m("value", 408),
         },
     ),
     s(
@@ -5262,9 +5265,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("JournalTableConfiguration", 339)
+                    ..m("JournalTableConfiguration", 340)
                 },
-                m("InventoryTableConfiguration", 328),
+                m("InventoryTableConfiguration", 329),
             ],
         ),
     ),
@@ -5276,8 +5279,8 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..m("DestinationResult", 164)
                 },
-                m("JournalTableConfigurationResult", 340),
-                m("InventoryTableConfigurationResult", 329),
+                m("JournalTableConfigurationResult", 341),
+                m("InventoryTableConfigurationResult", 330),
             ],
         ),
     ),
@@ -5287,7 +5290,7 @@ pub static SHAPES: [Shape; 690] = [
             values: &["COPY", "REPLACE"],
         },
     ),
-    s("MetadataEntry", st(&[m("Name", 402), m("Value", 407)])),
+    s("MetadataEntry", st(&[m("Name", 403), m("Value", 408)])),
     s("MetadataKey", ShapeKind::String),
     s(
         "MetadataTableConfiguration",
@@ -5295,7 +5298,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("S3TablesDestination", 602)
+                    ..m("S3TablesDestination", 603)
                 },
             ],
         ),
@@ -5306,7 +5309,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("S3TablesDestinationResult", 603)
+                    ..m("S3TablesDestinationResult", 604)
                 },
             ],
         ),
@@ -5317,9 +5320,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("SseAlgorithm", 644)
+                    ..m("SseAlgorithm", 645)
                 },
-                m("KmsKeyArn", 346),
+                m("KmsKeyArn", 347),
             ],
         ),
     ),
@@ -5331,9 +5334,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Status", 414)
+                    ..m("Status", 415)
                 },
-                m("EventThreshold", 570),
+                m("EventThreshold", 571),
             ],
         ),
     ),
@@ -5341,10 +5344,10 @@ pub static SHAPES: [Shape; 690] = [
         "MetricsAndOperator",
         st(
             &[
-                m("Prefix", 492),
+                m("Prefix", 493),
                 Member {
                     flattened: true,
-                    ..ml("Tags", 647, "Tag")
+                    ..ml("Tags", 648, "Tag")
                 },
                 m("AccessPointArn", 13),
             ],
@@ -5356,9 +5359,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Id", 413)
+                    ..m("Id", 414)
                 },
-                m("Filter", 412),
+                m("Filter", 413),
             ],
         ),
     ),
@@ -5367,13 +5370,13 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "MetricsConfigurationList",
             ShapeKind::List {
-                member: m("member", 410),
+                member: m("member", 411),
             },
         )
     },
     s(
         "MetricsFilter",
-        st(&[m("Prefix", 492), m("Tag", 645), m("AccessPointArn", 13), m("And", 409)]),
+        st(&[m("Prefix", 493), m("Tag", 646), m("AccessPointArn", 13), m("And", 410)]),
     ),
     s("MetricsId", ShapeKind::String),
     s(
@@ -5389,12 +5392,12 @@ pub static SHAPES: [Shape; 690] = [
         "MultipartUpload",
         st(
             &[
-                m("UploadId", 419),
-                m("Key", 446),
-                m("Initiated", 300),
-                m("StorageClass", 639),
-                m("Owner", 474),
-                m("Initiator", 301),
+                m("UploadId", 420),
+                m("Key", 447),
+                m("Initiated", 301),
+                m("StorageClass", 640),
+                m("Owner", 475),
+                m("Initiator", 302),
                 m("ChecksumAlgorithm", 63),
                 m("ChecksumType", 73),
             ],
@@ -5406,7 +5409,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "MultipartUploadList",
             ShapeKind::List {
-                member: m("member", 418),
+                member: m("member", 419),
             },
         )
     },
@@ -5458,15 +5461,15 @@ pub static SHAPES: [Shape; 690] = [
     },
     s(
         "NoncurrentVersionExpiration",
-        st(&[m("NoncurrentDays", 127), m("NewerNoncurrentVersions", 682)]),
+        st(&[m("NoncurrentDays", 127), m("NewerNoncurrentVersions", 683)]),
     ),
     s(
         "NoncurrentVersionTransition",
         st(
             &[
                 m("NoncurrentDays", 127),
-                m("StorageClass", 668),
-                m("NewerNoncurrentVersions", 682),
+                m("StorageClass", 669),
+                m("NewerNoncurrentVersions", 683),
             ],
         ),
     ),
@@ -5475,7 +5478,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "NoncurrentVersionTransitionList",
             ShapeKind::List {
-                member: m("member", 432),
+                member: m("member", 433),
             },
         )
     },
@@ -5483,9 +5486,9 @@ pub static SHAPES: [Shape; 690] = [
         "NotificationConfiguration",
         st(
             &[
-                ml("TopicConfigurations", 664, "TopicConfiguration"),
-                ml("QueueConfigurations", 536, "QueueConfiguration"),
-                ml("LambdaFunctionConfigurations", 349, "CloudFunctionConfiguration"),
+                ml("TopicConfigurations", 665, "TopicConfiguration"),
+                ml("QueueConfigurations", 537, "QueueConfiguration"),
+                ml("LambdaFunctionConfigurations", 350, "CloudFunctionConfiguration"),
                 m("EventBridgeConfiguration", 185),
             ],
         ),
@@ -5494,27 +5497,27 @@ pub static SHAPES: [Shape; 690] = [
         "NotificationConfigurationDeprecated",
         st(
             &[
-                m("TopicConfiguration", 663),
-                m("QueueConfiguration", 535),
+                m("TopicConfiguration", 664),
+                m("QueueConfiguration", 536),
                 m("CloudFunctionConfiguration", 79),
             ],
         ),
     ),
-    s("NotificationConfigurationFilter", st(&[ml("Key", 596, "S3Key")])),
+    s("NotificationConfigurationFilter", st(&[ml("Key", 597, "S3Key")])),
     s("NotificationId", ShapeKind::String),
     s(
         "Object",
         st(
             &[
-                m("Key", 446),
-                m("LastModified", 350),
+                m("Key", 447),
+                m("LastModified", 351),
                 m("ETag", 167),
                 m("ChecksumAlgorithm", 64),
                 m("ChecksumType", 73),
-                m("Size", 630),
-                m("StorageClass", 465),
-                m("Owner", 474),
-                m("RestoreStatus", 590),
+                m("Size", 631),
+                m("StorageClass", 466),
+                m("Owner", 475),
+                m("RestoreStatus", 591),
             ],
         ),
     ),
@@ -5539,7 +5542,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "ObjectAttributesList",
         ShapeKind::List {
-            member: m("member", 440),
+            member: m("member", 441),
         },
     ),
     s(
@@ -5559,7 +5562,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "ObjectEncryption",
         ShapeKind::Structure(StructureShape {
-            members: &[ml("SSEKMS", 610, "SSE-KMS")],
+            members: &[ml("SSEKMS", 611, "SSE-KMS")],
             union: true,
             ..StructureShape::DEFAULT
         }),
@@ -5570,12 +5573,12 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Key", 446)
+                    ..m("Key", 447)
                 },
-                m("VersionId", 467),
+                m("VersionId", 468),
                 m("ETag", 167),
-                m("LastModifiedTime", 351),
-                m("Size", 630),
+                m("LastModifiedTime", 352),
+                m("Size", 631),
             ],
         ),
     ),
@@ -5584,7 +5587,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "ObjectIdentifierList",
             ShapeKind::List {
-                member: m("member", 444),
+                member: m("member", 445),
             },
         )
     },
@@ -5594,11 +5597,11 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "ObjectList",
             ShapeKind::List {
-                member: m("member", 438),
+                member: m("member", 439),
             },
         )
     },
-    s("ObjectLockConfiguration", st(&[m("ObjectLockEnabled", 449), m("Rule", 457)])),
+    s("ObjectLockConfiguration", st(&[m("ObjectLockEnabled", 450), m("Rule", 458)])),
     s(
         "ObjectLockEnabled",
         ShapeKind::Enum {
@@ -5606,7 +5609,7 @@ pub static SHAPES: [Shape; 690] = [
         },
     ),
     s("ObjectLockEnabledForBucket", ShapeKind::Boolean),
-    s("ObjectLockLegalHold", st(&[m("Status", 452)])),
+    s("ObjectLockLegalHold", st(&[m("Status", 453)])),
     s(
         "ObjectLockLegalHoldStatus",
         ShapeKind::Enum {
@@ -5623,7 +5626,7 @@ pub static SHAPES: [Shape; 690] = [
         timestamp_format: Some(TimestampFormat::Iso8601),
         ..s("ObjectLockRetainUntilDate", ShapeKind::Timestamp)
     },
-    s("ObjectLockRetention", st(&[m("Mode", 456), m("RetainUntilDate", 126)])),
+    s("ObjectLockRetention", st(&[m("Mode", 457), m("RetainUntilDate", 126)])),
     s(
         "ObjectLockRetentionMode",
         ShapeKind::Enum {
@@ -5654,8 +5657,8 @@ pub static SHAPES: [Shape; 690] = [
         "ObjectPart",
         st(
             &[
-                m("PartNumber", 481),
-                m("Size", 630),
+                m("PartNumber", 482),
+                m("Size", 631),
                 m("ChecksumCRC32", 65),
                 m("ChecksumCRC32C", 66),
                 m("ChecksumCRC64NVME", 67),
@@ -5699,14 +5702,14 @@ pub static SHAPES: [Shape; 690] = [
                 m("ETag", 167),
                 m("ChecksumAlgorithm", 64),
                 m("ChecksumType", 73),
-                m("Size", 630),
-                m("StorageClass", 469),
-                m("Key", 446),
-                m("VersionId", 467),
-                m("IsLatest", 332),
-                m("LastModified", 350),
-                m("Owner", 474),
-                m("RestoreStatus", 590),
+                m("Size", 631),
+                m("StorageClass", 470),
+                m("Key", 447),
+                m("VersionId", 468),
+                m("IsLatest", 333),
+                m("LastModified", 351),
+                m("Owner", 475),
+                m("RestoreStatus", 591),
             ],
         ),
     ),
@@ -5716,7 +5719,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "ObjectVersionList",
             ShapeKind::List {
-                member: m("member", 466),
+                member: m("member", 467),
             },
         )
     },
@@ -5735,12 +5738,12 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "OptionalObjectAttributesList",
         ShapeKind::List {
-            member: m("member", 470),
+            member: m("member", 471),
         },
     ),
-    s("OutputLocation", st(&[m("S3", 597)])),
-    s("OutputSerialization", st(&[m("CSV", 60), m("JSON", 337)])),
-    s("Owner", st(&[m("DisplayName", 166), m("ID", 290)])),
+    s("OutputLocation", st(&[m("S3", 598)])),
+    s("OutputSerialization", st(&[m("CSV", 60), m("JSON", 338)])),
+    s("Owner", st(&[m("DisplayName", 166), m("ID", 291)])),
     s(
         "OwnerOverride",
         ShapeKind::Enum {
@@ -5753,7 +5756,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..ml("Rules", 478, "Rule")
+                    ..ml("Rules", 479, "Rule")
                 },
             ],
         ),
@@ -5764,7 +5767,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("ObjectOwnership", 460)
+                    ..m("ObjectOwnership", 461)
                 },
             ],
         ),
@@ -5774,7 +5777,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "OwnershipControlsRules",
             ShapeKind::List {
-                member: m("member", 477),
+                member: m("member", 478),
             },
         )
     },
@@ -5783,10 +5786,10 @@ pub static SHAPES: [Shape; 690] = [
         "Part",
         st(
             &[
-                m("PartNumber", 481),
-                m("LastModified", 350),
+                m("PartNumber", 482),
+                m("LastModified", 351),
                 m("ETag", 167),
-                m("Size", 630),
+                m("Size", 631),
                 m("ChecksumCRC32", 65),
                 m("ChecksumCRC32C", 66),
                 m("ChecksumCRC64NVME", 67),
@@ -5810,14 +5813,14 @@ pub static SHAPES: [Shape; 690] = [
     ),
     Shape {
         xml_name: Some("PartitionedPrefix"),
-        ..s("PartitionedPrefix", st(&[m("PartitionDateSource", 483)]))
+        ..s("PartitionedPrefix", st(&[m("PartitionDateSource", 484)]))
     },
     Shape {
         flattened: true,
         ..s(
             "Parts",
             ShapeKind::List {
-                member: m("member", 480),
+                member: m("member", 481),
             },
         )
     },
@@ -5827,7 +5830,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "PartsList",
             ShapeKind::List {
-                member: m("member", 461),
+                member: m("member", 462),
             },
         )
     },
@@ -5844,7 +5847,7 @@ pub static SHAPES: [Shape; 690] = [
         },
     ),
     s("Policy", ShapeKind::String),
-    s("PolicyStatus", st(&[ml("IsPublic", 333, "IsPublic")])),
+    s("PolicyStatus", st(&[ml("IsPublic", 334, "IsPublic")])),
     s("Prefix", ShapeKind::String),
     s("Priority", ShapeKind::Integer),
     s(
@@ -5857,7 +5860,7 @@ pub static SHAPES: [Shape; 690] = [
             members: &[
                 Member {
                     event_payload: true,
-                    ..m("Details", 494)
+                    ..m("Details", 495)
                 },
             ],
             event: true,
@@ -5874,10 +5877,10 @@ pub static SHAPES: [Shape; 690] = [
         "PublicAccessBlockConfiguration",
         st(
             &[
-                ml("BlockPublicAcls", 628, "BlockPublicAcls"),
-                ml("IgnorePublicAcls", 628, "IgnorePublicAcls"),
-                ml("BlockPublicPolicy", 628, "BlockPublicPolicy"),
-                ml("RestrictPublicBuckets", 628, "RestrictPublicBuckets"),
+                ml("BlockPublicAcls", 629, "BlockPublicAcls"),
+                ml("IgnorePublicAcls", 629, "IgnorePublicAcls"),
+                ml("BlockPublicPolicy", 629, "BlockPublicPolicy"),
+                ml("RestrictPublicBuckets", 629, "RestrictPublicBuckets"),
             ],
         ),
     ),
@@ -5978,23 +5981,23 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantFullControl", 276, "x-amz-grant-full-control")
+                    ..ml("GrantFullControl", 277, "x-amz-grant-full-control")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantRead", 277, "x-amz-grant-read")
+                    ..ml("GrantRead", 278, "x-amz-grant-read")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantReadACP", 278, "x-amz-grant-read-acp")
+                    ..ml("GrantReadACP", 279, "x-amz-grant-read-acp")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWrite", 279, "x-amz-grant-write")
+                    ..ml("GrantWrite", 280, "x-amz-grant-write")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWriteACP", 280, "x-amz-grant-write-acp")
+                    ..ml("GrantWriteACP", 281, "x-amz-grant-write-acp")
                 },
                 Member {
                     location: Location::Header,
@@ -6098,7 +6101,7 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..ml(
                         "ServerSideEncryptionConfiguration",
-                        621,
+                        622,
                         "ServerSideEncryptionConfiguration",
                     )
                 },
@@ -6124,7 +6127,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 309, "id")
+                    ..ml("Id", 310, "id")
                 },
                 Member {
                     location: Location::Header,
@@ -6138,7 +6141,7 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..ml(
                         "IntelligentTieringConfiguration",
-                        305,
+                        306,
                         "IntelligentTieringConfiguration",
                     )
                 },
@@ -6160,7 +6163,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 322, "id")
+                    ..ml("Id", 323, "id")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
@@ -6168,7 +6171,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("InventoryConfiguration", 314, "InventoryConfiguration")
+                    ..ml("InventoryConfiguration", 315, "InventoryConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -6187,7 +6190,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "TransitionDefaultMinimumObjectSize",
-                        666,
+                        667,
                         "x-amz-transition-default-minimum-object-size",
                     )
                 },
@@ -6223,7 +6226,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "TransitionDefaultMinimumObjectSize",
-                        666,
+                        667,
                         "x-amz-transition-default-minimum-object-size",
                     )
                 },
@@ -6255,7 +6258,7 @@ pub static SHAPES: [Shape; 690] = [
                         prefix: None,
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
-                    ..ml("LifecycleConfiguration", 352, "LifecycleConfiguration")
+                    ..ml("LifecycleConfiguration", 353, "LifecycleConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -6314,7 +6317,7 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("Id", 413, "id")
+                    ..ml("Id", 414, "id")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
@@ -6322,7 +6325,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("MetricsConfiguration", 410, "MetricsConfiguration")
+                    ..ml("MetricsConfiguration", 411, "MetricsConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -6349,7 +6352,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("NotificationConfiguration", 434, "NotificationConfiguration")
+                    ..ml("NotificationConfiguration", 435, "NotificationConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -6359,7 +6362,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SkipDestinationValidation",
-                        631,
+                        632,
                         "x-amz-skip-destination-validation",
                     )
                 },
@@ -6392,7 +6395,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("NotificationConfiguration", 435, "NotificationConfiguration")
+                    ..ml("NotificationConfiguration", 436, "NotificationConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -6427,7 +6430,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("OwnershipControls", 476, "OwnershipControls")
+                    ..ml("OwnershipControls", 477, "OwnershipControls")
                 },
                 Member {
                     location: Location::Header,
@@ -6466,7 +6469,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     required: true,
-                    ..m("Policy", 490)
+                    ..m("Policy", 491)
                 },
                 Member {
                     location: Location::Header,
@@ -6501,11 +6504,11 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("ReplicationConfiguration", 561, "ReplicationConfiguration")
+                    ..ml("ReplicationConfiguration", 562, "ReplicationConfiguration")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Token", 458, "x-amz-bucket-object-lock-token")
+                    ..ml("Token", 459, "x-amz-bucket-object-lock-token")
                 },
                 Member {
                     location: Location::Header,
@@ -6542,7 +6545,7 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..ml(
                         "RequestPaymentConfiguration",
-                        573,
+                        574,
                         "RequestPaymentConfiguration",
                     )
                 },
@@ -6579,7 +6582,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("Tagging", 648, "Tagging")
+                    ..ml("Tagging", 649, "Tagging")
                 },
                 Member {
                     location: Location::Header,
@@ -6610,7 +6613,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MFA", 386, "x-amz-mfa")
+                    ..ml("MFA", 387, "x-amz-mfa")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
@@ -6618,7 +6621,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("VersioningConfiguration", 684, "VersioningConfiguration")
+                    ..ml("VersioningConfiguration", 685, "VersioningConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -6653,7 +6656,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("WebsiteConfiguration", 685, "WebsiteConfiguration")
+                    ..ml("WebsiteConfiguration", 686, "WebsiteConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -6670,7 +6673,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -6681,7 +6684,7 @@ pub static SHAPES: [Shape; 690] = [
             members: &[
                 Member {
                     location: Location::Header,
-                    ..ml("ACL", 442, "x-amz-acl")
+                    ..ml("ACL", 443, "x-amz-acl")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
@@ -6706,37 +6709,37 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantFullControl", 276, "x-amz-grant-full-control")
+                    ..ml("GrantFullControl", 277, "x-amz-grant-full-control")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantRead", 277, "x-amz-grant-read")
+                    ..ml("GrantRead", 278, "x-amz-grant-read")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantReadACP", 278, "x-amz-grant-read-acp")
+                    ..ml("GrantReadACP", 279, "x-amz-grant-read-acp")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWrite", 279, "x-amz-grant-write")
+                    ..ml("GrantWrite", 280, "x-amz-grant-write")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWriteACP", 280, "x-amz-grant-write-acp")
+                    ..ml("GrantWriteACP", 281, "x-amz-grant-write-acp")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
@@ -6753,7 +6756,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -6771,22 +6774,22 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
                         prefix: None,
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
-                    ..ml("LegalHold", 451, "LegalHold")
+                    ..ml("LegalHold", 452, "LegalHold")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
@@ -6811,7 +6814,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -6831,15 +6834,15 @@ pub static SHAPES: [Shape; 690] = [
                         prefix: None,
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
-                    ..ml("ObjectLockConfiguration", 448, "ObjectLockConfiguration")
+                    ..ml("ObjectLockConfiguration", 449, "ObjectLockConfiguration")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Token", 458, "x-amz-bucket-object-lock-token")
+                    ..ml("Token", 459, "x-amz-bucket-object-lock-token")
                 },
                 Member {
                     location: Location::Header,
@@ -6916,17 +6919,17 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -6934,7 +6937,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -6942,7 +6945,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -6950,7 +6953,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -6964,11 +6967,11 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Size", 630, "x-amz-object-size")
+                    ..ml("Size", 631, "x-amz-object-size")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -6979,7 +6982,7 @@ pub static SHAPES: [Shape; 690] = [
             members: &[
                 Member {
                     location: Location::Header,
-                    ..ml("ACL", 442, "x-amz-acl")
+                    ..ml("ACL", 443, "x-amz-acl")
                 },
                 Member {
                     streaming: true,
@@ -7069,55 +7072,55 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfMatch", 292, "If-Match")
+                    ..ml("IfMatch", 293, "If-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("IfNoneMatch", 297, "If-None-Match")
+                    ..ml("IfNoneMatch", 298, "If-None-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantFullControl", 276, "x-amz-grant-full-control")
+                    ..ml("GrantFullControl", 277, "x-amz-grant-full-control")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantRead", 277, "x-amz-grant-read")
+                    ..ml("GrantRead", 278, "x-amz-grant-read")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantReadACP", 278, "x-amz-grant-read-acp")
+                    ..ml("GrantReadACP", 279, "x-amz-grant-read-acp")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("GrantWriteACP", 280, "x-amz-grant-write-acp")
+                    ..ml("GrantWriteACP", 281, "x-amz-grant-write-acp")
                 },
                 Member {
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("WriteOffsetBytes", 688, "x-amz-write-offset-bytes")
+                    ..ml("WriteOffsetBytes", 689, "x-amz-write-offset-bytes")
                 },
                 Member {
                     location: Location::Headers,
-                    ..ml("Metadata", 397, "x-amz-meta-")
+                    ..ml("Metadata", 398, "x-amz-meta-")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("StorageClass", 639, "x-amz-storage-class")
+                    ..ml("StorageClass", 640, "x-amz-storage-class")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "WebsiteRedirectLocation",
-                        686,
+                        687,
                         "x-amz-website-redirect-location",
                     )
                 },
@@ -7125,7 +7128,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -7133,7 +7136,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -7141,7 +7144,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -7149,7 +7152,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -7157,7 +7160,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSEncryptionContext",
-                        611,
+                        612,
                         "x-amz-server-side-encryption-context",
                     )
                 },
@@ -7171,21 +7174,21 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Tagging", 650, "x-amz-tagging")
+                    ..ml("Tagging", 651, "x-amz-tagging")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("ObjectLockMode", 453, "x-amz-object-lock-mode")
+                    ..ml("ObjectLockMode", 454, "x-amz-object-lock-mode")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ObjectLockRetainUntilDate",
-                        454,
+                        455,
                         "x-amz-object-lock-retain-until-date",
                     )
                 },
@@ -7193,7 +7196,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "ObjectLockLegalHoldStatus",
-                        452,
+                        453,
                         "x-amz-object-lock-legal-hold",
                     )
                 },
@@ -7212,7 +7215,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -7230,22 +7233,22 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
                         prefix: None,
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
-                    ..ml("Retention", 455, "Retention")
+                    ..ml("Retention", 456, "Retention")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
@@ -7278,7 +7281,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-version-id")
                 },
             ],
         ),
@@ -7296,11 +7299,11 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     location: Location::Header,
@@ -7316,7 +7319,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("Tagging", 648, "Tagging")
+                    ..ml("Tagging", 649, "Tagging")
                 },
                 Member {
                     location: Location::Header,
@@ -7324,7 +7327,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
             ],
             payload: Some(5),
@@ -7357,7 +7360,7 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..ml(
                         "PublicAccessBlockConfiguration",
-                        497,
+                        498,
                         "PublicAccessBlockConfiguration",
                     )
                 },
@@ -7375,29 +7378,29 @@ pub static SHAPES: [Shape; 690] = [
         "QueueConfiguration",
         st(
             &[
-                m("Id", 437),
+                m("Id", 438),
                 Member {
                     required: true,
-                    ..ml("QueueArn", 533, "Queue")
+                    ..ml("QueueArn", 534, "Queue")
                 },
                 Member {
                     required: true,
                     ..ml("Events", 186, "Event")
                 },
-                m("Filter", 436),
+                m("Filter", 437),
             ],
         ),
     ),
     s(
         "QueueConfigurationDeprecated",
-        st(&[m("Id", 437), m("Event", 184), ml("Events", 186, "Event"), m("Queue", 533)]),
+        st(&[m("Id", 438), m("Event", 184), ml("Events", 186, "Event"), m("Queue", 534)]),
     ),
     Shape {
         flattened: true,
         ..s(
             "QueueConfigurationList",
             ShapeKind::List {
-                member: m("member", 534),
+                member: m("member", 535),
             },
         )
     },
@@ -7420,7 +7423,7 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..m("Expiration", 190)
                 },
-                m("Days", 544),
+                m("Days", 545),
             ],
         ),
     ),
@@ -7442,11 +7445,11 @@ pub static SHAPES: [Shape; 690] = [
         "Redirect",
         st(
             &[
-                m("HostName", 287),
-                m("HttpRedirectCode", 289),
-                m("Protocol", 496),
-                m("ReplaceKeyPrefixWith", 556),
-                m("ReplaceKeyWith", 557),
+                m("HostName", 288),
+                m("HttpRedirectCode", 290),
+                m("Protocol", 497),
+                m("ReplaceKeyPrefixWith", 557),
+                m("ReplaceKeyWith", 558),
             ],
         ),
     ),
@@ -7456,9 +7459,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("HostName", 287)
+                    ..m("HostName", 288)
                 },
-                m("Protocol", 496),
+                m("Protocol", 497),
             ],
         ),
     ),
@@ -7478,42 +7481,42 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
                     required: true,
-                    ..ml("RenameSource", 551, "x-amz-rename-source")
+                    ..ml("RenameSource", 552, "x-amz-rename-source")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("DestinationIfMatch", 292, "If-Match")
+                    ..ml("DestinationIfMatch", 293, "If-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("DestinationIfNoneMatch", 297, "If-None-Match")
+                    ..ml("DestinationIfNoneMatch", 298, "If-None-Match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("DestinationIfModifiedSince", 296, "If-Modified-Since")
+                    ..ml("DestinationIfModifiedSince", 297, "If-Modified-Since")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("DestinationIfUnmodifiedSince", 298, "If-Unmodified-Since")
+                    ..ml("DestinationIfUnmodifiedSince", 299, "If-Unmodified-Since")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("SourceIfMatch", 552, "x-amz-rename-source-if-match")
+                    ..ml("SourceIfMatch", 553, "x-amz-rename-source-if-match")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("SourceIfNoneMatch", 554, "x-amz-rename-source-if-none-match")
+                    ..ml("SourceIfNoneMatch", 555, "x-amz-rename-source-if-none-match")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SourceIfModifiedSince",
-                        553,
+                        554,
                         "x-amz-rename-source-if-modified-since",
                     )
                 },
@@ -7521,7 +7524,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SourceIfUnmodifiedSince",
-                        555,
+                        556,
                         "x-amz-rename-source-if-unmodified-since",
                     )
                 },
@@ -7553,7 +7556,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Status", 560)
+                    ..m("Status", 561)
                 },
             ],
         ),
@@ -7570,11 +7573,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Role", 591)
+                    ..m("Role", 592)
                 },
                 Member {
                     required: true,
-                    ..ml("Rules", 566, "Rule")
+                    ..ml("Rules", 567, "Rule")
                 },
             ],
         ),
@@ -7583,15 +7586,15 @@ pub static SHAPES: [Shape; 690] = [
         "ReplicationRule",
         st(
             &[
-                m("ID", 290),
-                m("Priority", 493),
-                m("Prefix", 492),
-                m("Filter", 564),
+                m("ID", 291),
+                m("Priority", 494),
+                m("Prefix", 493),
+                m("Filter", 565),
                 Member {
                     required: true,
-                    ..m("Status", 565)
+                    ..m("Status", 566)
                 },
-                m("SourceSelectionCriteria", 632),
+                m("SourceSelectionCriteria", 633),
                 m("ExistingObjectReplication", 187),
                 Member {
                     required: true,
@@ -7605,15 +7608,15 @@ pub static SHAPES: [Shape; 690] = [
         "ReplicationRuleAndOperator",
         st(
             &[
-                m("Prefix", 492),
+                m("Prefix", 493),
                 Member {
                     flattened: true,
-                    ..ml("Tags", 647, "Tag")
+                    ..ml("Tags", 648, "Tag")
                 },
             ],
         ),
     ),
-    s("ReplicationRuleFilter", st(&[m("Prefix", 492), m("Tag", 645), m("And", 563)])),
+    s("ReplicationRuleFilter", st(&[m("Prefix", 493), m("Tag", 646), m("And", 564)])),
     s(
         "ReplicationRuleStatus",
         ShapeKind::Enum {
@@ -7625,7 +7628,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "ReplicationRules",
             ShapeKind::List {
-                member: m("member", 562),
+                member: m("member", 563),
             },
         )
     },
@@ -7641,11 +7644,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Status", 569)
+                    ..m("Status", 570)
                 },
                 Member {
                     required: true,
-                    ..m("Time", 570)
+                    ..m("Time", 571)
                 },
             ],
         ),
@@ -7656,7 +7659,7 @@ pub static SHAPES: [Shape; 690] = [
             values: &["Enabled", "Disabled"],
         },
     ),
-    s("ReplicationTimeValue", st(&[m("Minutes", 415)])),
+    s("ReplicationTimeValue", st(&[m("Minutes", 416)])),
     s(
         "RequestCharged",
         ShapeKind::Enum {
@@ -7675,7 +7678,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Payer", 488)
+                    ..m("Payer", 489)
                 },
             ],
         ),
@@ -7700,11 +7703,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RestoreOutputPath", 587, "x-amz-restore-output-path")
+                    ..ml("RestoreOutputPath", 588, "x-amz-restore-output-path")
                 },
             ],
         ),
@@ -7722,22 +7725,22 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
                         prefix: None,
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
-                    ..ml("RestoreRequest", 588, "RestoreRequest")
+                    ..ml("RestoreRequest", 589, "RestoreRequest")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -7758,12 +7761,12 @@ pub static SHAPES: [Shape; 690] = [
         st(
             &[
                 m("Days", 127),
-                m("GlacierJobParameters", 274),
-                m("Type", 589),
-                m("Tier", 656),
+                m("GlacierJobParameters", 275),
+                m("Type", 590),
+                m("Tier", 657),
                 m("Description", 162),
-                m("SelectParameters", 618),
-                m("OutputLocation", 472),
+                m("SelectParameters", 619),
+                m("OutputLocation", 473),
             ],
         ),
     ),
@@ -7775,7 +7778,7 @@ pub static SHAPES: [Shape; 690] = [
     ),
     s(
         "RestoreStatus",
-        st(&[m("IsRestoreInProgress", 334), m("RestoreExpiryDate", 584)]),
+        st(&[m("IsRestoreInProgress", 335), m("RestoreExpiryDate", 585)]),
     ),
     s("Role", ShapeKind::String),
     s(
@@ -7785,7 +7788,7 @@ pub static SHAPES: [Shape; 690] = [
                 m("Condition", 91),
                 Member {
                     required: true,
-                    ..m("Redirect", 546)
+                    ..m("Redirect", 547)
                 },
             ],
         ),
@@ -7793,26 +7796,26 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "RoutingRules",
         ShapeKind::List {
-            member: ml("member", 592, "RoutingRule"),
+            member: ml("member", 593, "RoutingRule"),
         },
     ),
     s(
         "Rule",
         st(
             &[
-                m("Expiration", 353),
-                m("ID", 290),
+                m("Expiration", 354),
+                m("ID", 291),
                 Member {
                     required: true,
-                    ..m("Prefix", 492)
+                    ..m("Prefix", 493)
                 },
                 Member {
                     required: true,
                     ..m("Status", 191)
                 },
-                m("Transition", 665),
-                m("NoncurrentVersionTransition", 432),
-                m("NoncurrentVersionExpiration", 431),
+                m("Transition", 666),
+                m("NoncurrentVersionTransition", 433),
+                m("NoncurrentVersionExpiration", 432),
                 m("AbortIncompleteMultipartUpload", 2),
             ],
         ),
@@ -7822,11 +7825,11 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "Rules",
             ShapeKind::List {
-                member: m("member", 594),
+                member: m("member", 595),
             },
         )
     },
-    s("S3KeyFilter", st(&[ml("FilterRules", 202, "FilterRule")])),
+    s("S3KeyFilter", st(&[ml("FilterRules", 203, "FilterRule")])),
     s(
         "S3Location",
         st(
@@ -7837,14 +7840,14 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     required: true,
-                    ..m("Prefix", 383)
+                    ..m("Prefix", 384)
                 },
                 m("Encryption", 171),
-                m("CannedACL", 442),
-                m("AccessControlList", 282),
-                m("Tagging", 648),
-                m("UserMetadata", 680),
-                m("StorageClass", 639),
+                m("CannedACL", 443),
+                m("AccessControlList", 283),
+                m("Tagging", 649),
+                m("UserMetadata", 681),
+                m("StorageClass", 640),
             ],
         ),
     ),
@@ -7863,11 +7866,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("TableBucketArn", 600)
+                    ..m("TableBucketArn", 601)
                 },
                 Member {
                     required: true,
-                    ..m("TableName", 604)
+                    ..m("TableName", 605)
                 },
             ],
         ),
@@ -7878,19 +7881,19 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("TableBucketArn", 600)
+                    ..m("TableBucketArn", 601)
                 },
                 Member {
                     required: true,
-                    ..m("TableName", 604)
+                    ..m("TableName", 605)
                 },
                 Member {
                     required: true,
-                    ..m("TableArn", 599)
+                    ..m("TableArn", 600)
                 },
                 Member {
                     required: true,
-                    ..m("TableNamespace", 605)
+                    ..m("TableNamespace", 606)
                 },
             ],
         ),
@@ -7911,7 +7914,7 @@ pub static SHAPES: [Shape; 690] = [
                 &[
                     Member {
                         required: true,
-                        ..m("KeyId", 612)
+                        ..m("KeyId", 613)
                     },
                 ],
             ),
@@ -7925,7 +7928,7 @@ pub static SHAPES: [Shape; 690] = [
                 &[
                     Member {
                         required: true,
-                        ..m("KMSKeyArn", 430)
+                        ..m("KMSKeyArn", 431)
                     },
                     m("BucketKeyEnabled", 40),
                 ],
@@ -7944,14 +7947,14 @@ pub static SHAPES: [Shape; 690] = [
         xml_name: Some("SSE-S3"),
         ..s("SSES3", st(&[]))
     },
-    s("ScanRange", st(&[m("Start", 635), m("End", 176)])),
+    s("ScanRange", st(&[m("Start", 636), m("End", 176)])),
     s(
         "SelectObjectContentEventStream",
         ShapeKind::Structure(StructureShape {
             members: &[
-                m("Records", 545),
-                m("Stats", 638),
-                m("Progress", 495),
+                m("Records", 546),
+                m("Stats", 639),
+                m("Progress", 496),
                 m("Cont", 100),
                 m("End", 177),
             ],
@@ -7962,7 +7965,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "SelectObjectContentOutput",
         ShapeKind::Structure(StructureShape {
-            members: &[m("Payload", 615)],
+            members: &[m("Payload", 616)],
             payload: Some(0),
             ..StructureShape::DEFAULT
         }),
@@ -7980,13 +7983,13 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -7994,7 +7997,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -8002,28 +8005,28 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
                 Member {
                     required: true,
-                    ..m("Expression", 196)
+                    ..m("Expression", 197)
                 },
                 Member {
                     required: true,
-                    ..m("ExpressionType", 197)
+                    ..m("ExpressionType", 198)
                 },
-                m("RequestProgress", 574),
+                m("RequestProgress", 575),
                 Member {
                     required: true,
-                    ..m("InputSerialization", 302)
+                    ..m("InputSerialization", 303)
                 },
                 Member {
                     required: true,
-                    ..m("OutputSerialization", 473)
+                    ..m("OutputSerialization", 474)
                 },
-                m("ScanRange", 614),
+                m("ScanRange", 615),
                 Member {
                     location: Location::Header,
                     ..ml("ExpectedBucketOwner", 14, "x-amz-expected-bucket-owner")
@@ -8037,19 +8040,19 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("InputSerialization", 302)
+                    ..m("InputSerialization", 303)
                 },
                 Member {
                     required: true,
-                    ..m("ExpressionType", 197)
+                    ..m("ExpressionType", 198)
                 },
                 Member {
                     required: true,
-                    ..m("Expression", 196)
+                    ..m("Expression", 197)
                 },
                 Member {
                     required: true,
-                    ..m("OutputSerialization", 473)
+                    ..m("OutputSerialization", 474)
                 },
             ],
         ),
@@ -8066,9 +8069,9 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("SSEAlgorithm", 619)
+                    ..m("SSEAlgorithm", 620)
                 },
-                m("KMSMasterKeyID", 612),
+                m("KMSMasterKeyID", 613),
             ],
         ),
     ),
@@ -8078,7 +8081,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..ml("Rules", 623, "Rule")
+                    ..ml("Rules", 624, "Rule")
                 },
             ],
         ),
@@ -8087,7 +8090,7 @@ pub static SHAPES: [Shape; 690] = [
         "ServerSideEncryptionRule",
         st(
             &[
-                m("ApplyServerSideEncryptionByDefault", 620),
+                m("ApplyServerSideEncryptionByDefault", 621),
                 m("BucketKeyEnabled", 40),
                 m("BlockedEncryptionTypes", 31),
             ],
@@ -8098,7 +8101,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "ServerSideEncryptionRules",
             ShapeKind::List {
-                member: m("member", 622),
+                member: m("member", 623),
             },
         )
     },
@@ -8116,15 +8119,15 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     required: true,
-                    ..ml("SecretAccessKey", 624, "SecretAccessKey")
+                    ..ml("SecretAccessKey", 625, "SecretAccessKey")
                 },
                 Member {
                     required: true,
-                    ..ml("SessionToken", 624, "SessionToken")
+                    ..ml("SessionToken", 625, "SessionToken")
                 },
                 Member {
                     required: true,
-                    ..ml("Expiration", 626, "Expiration")
+                    ..ml("Expiration", 627, "Expiration")
                 },
             ],
         ),
@@ -8145,7 +8148,7 @@ pub static SHAPES: [Shape; 690] = [
     s("SkipValidation", ShapeKind::Boolean),
     s(
         "SourceSelectionCriteria",
-        st(&[m("SseKmsEncryptedObjects", 633), m("ReplicaModifications", 559)]),
+        st(&[m("SseKmsEncryptedObjects", 634), m("ReplicaModifications", 560)]),
     ),
     s(
         "SseKmsEncryptedObjects",
@@ -8153,7 +8156,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Status", 634)
+                    ..m("Status", 635)
                 },
             ],
         ),
@@ -8176,7 +8179,7 @@ pub static SHAPES: [Shape; 690] = [
             members: &[
                 Member {
                     event_payload: true,
-                    ..m("Details", 637)
+                    ..m("Details", 638)
                 },
             ],
             event: true,
@@ -8203,14 +8206,14 @@ pub static SHAPES: [Shape; 690] = [
             ],
         },
     ),
-    s("StorageClassAnalysis", st(&[m("DataExport", 641)])),
+    s("StorageClassAnalysis", st(&[m("DataExport", 642)])),
     s(
         "StorageClassAnalysisDataExport",
         st(
             &[
                 Member {
                     required: true,
-                    ..m("OutputSchemaVersion", 642)
+                    ..m("OutputSchemaVersion", 643)
                 },
                 Member {
                     required: true,
@@ -8238,11 +8241,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Key", 446)
+                    ..m("Key", 447)
                 },
                 Member {
                     required: true,
-                    ..m("Value", 681)
+                    ..m("Value", 682)
                 },
             ],
         ),
@@ -8251,7 +8254,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "TagSet",
         ShapeKind::List {
-            member: ml("member", 645, "Tag"),
+            member: ml("member", 646, "Tag"),
         },
     ),
     s(
@@ -8260,7 +8263,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("TagSet", 647)
+                    ..m("TagSet", 648)
                 },
             ],
         ),
@@ -8273,19 +8276,19 @@ pub static SHAPES: [Shape; 690] = [
     ),
     s("TaggingHeader", ShapeKind::String),
     s("TargetBucket", ShapeKind::String),
-    s("TargetGrant", st(&[m("Grantee", 281), m("Permission", 45)])),
+    s("TargetGrant", st(&[m("Grantee", 282), m("Permission", 45)])),
     s(
         "TargetGrants",
         ShapeKind::List {
-            member: ml("member", 652, "Grant"),
+            member: ml("member", 653, "Grant"),
         },
     ),
     s(
         "TargetObjectKeyFormat",
         st(
             &[
-                ml("SimplePrefix", 629, "SimplePrefix"),
-                ml("PartitionedPrefix", 484, "PartitionedPrefix"),
+                ml("SimplePrefix", 630, "SimplePrefix"),
+                ml("PartitionedPrefix", 485, "PartitionedPrefix"),
             ],
         ),
     ),
@@ -8302,11 +8305,11 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     required: true,
-                    ..m("Days", 307)
+                    ..m("Days", 308)
                 },
                 Member {
                     required: true,
-                    ..m("AccessTier", 303)
+                    ..m("AccessTier", 304)
                 },
             ],
         ),
@@ -8316,7 +8319,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "TieringList",
             ShapeKind::List {
-                member: m("member", 657),
+                member: m("member", 658),
             },
         )
     },
@@ -8338,33 +8341,33 @@ pub static SHAPES: [Shape; 690] = [
         "TopicConfiguration",
         st(
             &[
-                m("Id", 437),
+                m("Id", 438),
                 Member {
                     required: true,
-                    ..ml("TopicArn", 661, "Topic")
+                    ..ml("TopicArn", 662, "Topic")
                 },
                 Member {
                     required: true,
                     ..ml("Events", 186, "Event")
                 },
-                m("Filter", 436),
+                m("Filter", 437),
             ],
         ),
     ),
     s(
         "TopicConfigurationDeprecated",
-        st(&[m("Id", 437), ml("Events", 186, "Event"), m("Event", 184), m("Topic", 661)]),
+        st(&[m("Id", 438), ml("Events", 186, "Event"), m("Event", 184), m("Topic", 662)]),
     ),
     Shape {
         flattened: true,
         ..s(
             "TopicConfigurationList",
             ShapeKind::List {
-                member: m("member", 662),
+                member: m("member", 663),
             },
         )
     },
-    s("Transition", st(&[m("Date", 126), m("Days", 127), m("StorageClass", 668)])),
+    s("Transition", st(&[m("Date", 126), m("Days", 127), m("StorageClass", 669)])),
     s(
         "TransitionDefaultMinimumObjectSize",
         ShapeKind::Enum {
@@ -8376,7 +8379,7 @@ pub static SHAPES: [Shape; 690] = [
         ..s(
             "TransitionList",
             ShapeKind::List {
-                member: m("member", 665),
+                member: m("member", 666),
             },
         )
     },
@@ -8426,7 +8429,7 @@ pub static SHAPES: [Shape; 690] = [
                     required: true,
                     ..ml(
                         "InventoryTableConfiguration",
-                        330,
+                        331,
                         "InventoryTableConfiguration",
                     )
                 },
@@ -8463,7 +8466,7 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("JournalTableConfiguration", 341, "JournalTableConfiguration")
+                    ..ml("JournalTableConfiguration", 342, "JournalTableConfiguration")
                 },
                 Member {
                     location: Location::Header,
@@ -8487,11 +8490,11 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
-                    ..ml("VersionId", 467, "versionId")
+                    ..ml("VersionId", 468, "versionId")
                 },
                 Member {
                     xml_namespace: Some(XmlNamespace {
@@ -8499,11 +8502,11 @@ pub static SHAPES: [Shape; 690] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..ml("ObjectEncryption", 443, "ObjectEncryption")
+                    ..ml("ObjectEncryption", 444, "ObjectEncryption")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -8528,7 +8531,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -8545,13 +8548,13 @@ pub static SHAPES: [Shape; 690] = [
                 m("CopyPartResult", 104),
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -8559,7 +8562,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -8567,7 +8570,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -8581,7 +8584,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
             payload: Some(1),
@@ -8634,23 +8637,23 @@ pub static SHAPES: [Shape; 690] = [
                 Member {
                     location: Location::Uri,
                     required: true,
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("PartNumber", 481, "partNumber")
+                    ..ml("PartNumber", 482, "partNumber")
                 },
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("UploadId", 419, "uploadId")
+                    ..ml("UploadId", 420, "uploadId")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -8658,7 +8661,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -8666,7 +8669,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -8696,7 +8699,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -8719,7 +8722,7 @@ pub static SHAPES: [Shape; 690] = [
             &[
                 Member {
                     location: Location::Header,
-                    ..ml("ServerSideEncryption", 619, "x-amz-server-side-encryption")
+                    ..ml("ServerSideEncryption", 620, "x-amz-server-side-encryption")
                 },
                 Member {
                     location: Location::Header,
@@ -8769,7 +8772,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -8777,7 +8780,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
@@ -8785,7 +8788,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -8799,7 +8802,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-request-charged")
                 },
             ],
         ),
@@ -8874,23 +8877,23 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Uri,
                     required: true,
                     context_param: Some("Key"),
-                    ..ml("Key", 446, "Key")
+                    ..ml("Key", 447, "Key")
                 },
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("PartNumber", 481, "partNumber")
+                    ..ml("PartNumber", 482, "partNumber")
                 },
                 Member {
                     location: Location::QueryString,
                     required: true,
-                    ..ml("UploadId", 419, "uploadId")
+                    ..ml("UploadId", 420, "uploadId")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -8898,7 +8901,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKey",
-                        607,
+                        608,
                         "x-amz-server-side-encryption-customer-key",
                     )
                 },
@@ -8906,13 +8909,13 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestPayer", 572, "x-amz-request-payer")
+                    ..ml("RequestPayer", 573, "x-amz-request-payer")
                 },
                 Member {
                     location: Location::Header,
@@ -8926,7 +8929,7 @@ pub static SHAPES: [Shape; 690] = [
     s(
         "UserMetadata",
         ShapeKind::List {
-            member: ml("member", 401, "MetadataEntry"),
+            member: ml("member", 402, "MetadataEntry"),
         },
     ),
     s("Value", ShapeKind::String),
@@ -8934,16 +8937,16 @@ pub static SHAPES: [Shape; 690] = [
     s("VersionIdMarker", ShapeKind::String),
     s(
         "VersioningConfiguration",
-        st(&[ml("MFADelete", 387, "MfaDelete"), m("Status", 50)]),
+        st(&[ml("MFADelete", 388, "MfaDelete"), m("Status", 50)]),
     ),
     s(
         "WebsiteConfiguration",
         st(
             &[
                 m("ErrorDocument", 181),
-                m("IndexDocument", 299),
-                m("RedirectAllRequestsTo", 547),
-                m("RoutingRules", 593),
+                m("IndexDocument", 300),
+                m("RedirectAllRequestsTo", 548),
+                m("RoutingRules", 594),
             ],
         ),
     ),
@@ -8956,12 +8959,12 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     host_label: true,
                     required: true,
-                    ..ml("RequestRoute", 575, "x-amz-request-route")
+                    ..ml("RequestRoute", 576, "x-amz-request-route")
                 },
                 Member {
                     location: Location::Header,
                     required: true,
-                    ..ml("RequestToken", 576, "x-amz-request-token")
+                    ..ml("RequestToken", 577, "x-amz-request-token")
                 },
                 Member {
                     streaming: true,
@@ -8969,7 +8972,7 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("StatusCode", 265, "x-amz-fwd-status")
+                    ..ml("StatusCode", 266, "x-amz-fwd-status")
                 },
                 Member {
                     location: Location::Header,
@@ -9089,21 +9092,21 @@ pub static SHAPES: [Shape; 690] = [
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("LastModified", 350, "x-amz-fwd-header-Last-Modified")
+                    ..ml("LastModified", 351, "x-amz-fwd-header-Last-Modified")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("MissingMeta", 416, "x-amz-fwd-header-x-amz-missing-meta")
+                    ..ml("MissingMeta", 417, "x-amz-fwd-header-x-amz-missing-meta")
                 },
                 Member {
                     location: Location::Headers,
-                    ..ml("Metadata", 397, "x-amz-meta-")
+                    ..ml("Metadata", 398, "x-amz-meta-")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ObjectLockMode",
-                        453,
+                        454,
                         "x-amz-fwd-header-x-amz-object-lock-mode",
                     )
                 },
@@ -9111,7 +9114,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "ObjectLockLegalHoldStatus",
-                        452,
+                        453,
                         "x-amz-fwd-header-x-amz-object-lock-legal-hold",
                     )
                 },
@@ -9119,35 +9122,35 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "ObjectLockRetainUntilDate",
-                        454,
+                        455,
                         "x-amz-fwd-header-x-amz-object-lock-retain-until-date",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("PartsCount", 486, "x-amz-fwd-header-x-amz-mp-parts-count")
+                    ..ml("PartsCount", 487, "x-amz-fwd-header-x-amz-mp-parts-count")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ReplicationStatus",
-                        567,
+                        568,
                         "x-amz-fwd-header-x-amz-replication-status",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("RequestCharged", 571, "x-amz-fwd-header-x-amz-request-charged")
+                    ..ml("RequestCharged", 572, "x-amz-fwd-header-x-amz-request-charged")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("Restore", 583, "x-amz-fwd-header-x-amz-restore")
+                    ..ml("Restore", 584, "x-amz-fwd-header-x-amz-restore")
                 },
                 Member {
                     location: Location::Header,
                     ..ml(
                         "ServerSideEncryption",
-                        619,
+                        620,
                         "x-amz-fwd-header-x-amz-server-side-encryption",
                     )
                 },
@@ -9155,7 +9158,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerAlgorithm",
-                        606,
+                        607,
                         "x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm",
                     )
                 },
@@ -9163,7 +9166,7 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSEKMSKeyId",
-                        612,
+                        613,
                         "x-amz-fwd-header-x-amz-server-side-encryption-aws-kms-key-id",
                     )
                 },
@@ -9171,21 +9174,21 @@ pub static SHAPES: [Shape; 690] = [
                     location: Location::Header,
                     ..ml(
                         "SSECustomerKeyMD5",
-                        608,
+                        609,
                         "x-amz-fwd-header-x-amz-server-side-encryption-customer-key-MD5",
                     )
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("StorageClass", 639, "x-amz-fwd-header-x-amz-storage-class")
+                    ..ml("StorageClass", 640, "x-amz-fwd-header-x-amz-storage-class")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("TagCount", 646, "x-amz-fwd-header-x-amz-tagging-count")
+                    ..ml("TagCount", 647, "x-amz-fwd-header-x-amz-tagging-count")
                 },
                 Member {
                     location: Location::Header,
-                    ..ml("VersionId", 467, "x-amz-fwd-header-x-amz-version-id")
+                    ..ml("VersionId", 468, "x-amz-fwd-header-x-amz-version-id")
                 },
                 Member {
                     location: Location::Header,
@@ -9212,7 +9215,7 @@ pub static OPERATIONS: [Operation; 111] = [
         response_code: Some(204),
         input: Some(4),
         output: Some(3),
-        errors: &[429],
+        errors: &[430],
         ..Operation::DEFAULT
     },
     Operation {
@@ -9228,7 +9231,7 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}/{Key+}",
         input: Some(102),
         output: Some(101),
-        errors: &[459],
+        errors: &[460],
         static_context_params: &[
             ("DisableS3ExpressSessionAuth", ContextValue::Bool(true)),
         ],
@@ -9292,7 +9295,7 @@ pub static OPERATIONS: [Operation; 111] = [
         request_uri: "/{Bucket}?session",
         input: Some(123),
         output: Some(122),
-        errors: &[427],
+        errors: &[428],
         static_context_params: &[
             ("DisableS3ExpressSessionAuth", ContextValue::Bool(true)),
         ],
@@ -9510,16 +9513,16 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketAbac",
         http_method: "GET",
         request_uri: "/{Bucket}?abac",
-        input: Some(206),
-        output: Some(205),
+        input: Some(207),
+        output: Some(206),
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetBucketAccelerateConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?accelerate",
-        input: Some(208),
-        output: Some(207),
+        input: Some(209),
+        output: Some(208),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9529,8 +9532,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketAcl",
         http_method: "GET",
         request_uri: "/{Bucket}?acl",
-        input: Some(210),
-        output: Some(209),
+        input: Some(211),
+        output: Some(210),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9540,8 +9543,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketAnalyticsConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?analytics",
-        input: Some(212),
-        output: Some(211),
+        input: Some(213),
+        output: Some(212),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9551,8 +9554,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketCors",
         http_method: "GET",
         request_uri: "/{Bucket}?cors",
-        input: Some(214),
-        output: Some(213),
+        input: Some(215),
+        output: Some(214),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9562,8 +9565,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketEncryption",
         http_method: "GET",
         request_uri: "/{Bucket}?encryption",
-        input: Some(216),
-        output: Some(215),
+        input: Some(217),
+        output: Some(216),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9573,8 +9576,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketIntelligentTieringConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?intelligent-tiering",
-        input: Some(218),
-        output: Some(217),
+        input: Some(219),
+        output: Some(218),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9584,8 +9587,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketInventoryConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?inventory",
-        input: Some(220),
-        output: Some(219),
+        input: Some(221),
+        output: Some(220),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9595,8 +9598,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketLifecycle",
         http_method: "GET",
         request_uri: "/{Bucket}?lifecycle",
-        input: Some(224),
-        output: Some(223),
+        input: Some(225),
+        output: Some(224),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9607,8 +9610,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketLifecycleConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?lifecycle",
-        input: Some(222),
-        output: Some(221),
+        input: Some(223),
+        output: Some(222),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9618,8 +9621,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketLocation",
         http_method: "GET",
         request_uri: "/{Bucket}?location",
-        input: Some(226),
-        output: Some(225),
+        input: Some(227),
+        output: Some(226),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9629,8 +9632,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketLogging",
         http_method: "GET",
         request_uri: "/{Bucket}?logging",
-        input: Some(228),
-        output: Some(227),
+        input: Some(229),
+        output: Some(228),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9640,8 +9643,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketMetadataConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?metadataConfiguration",
-        input: Some(230),
-        output: Some(229),
+        input: Some(231),
+        output: Some(230),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9651,8 +9654,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketMetadataTableConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?metadataTable",
-        input: Some(233),
-        output: Some(232),
+        input: Some(234),
+        output: Some(233),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9662,8 +9665,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketMetricsConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?metrics",
-        input: Some(236),
-        output: Some(235),
+        input: Some(237),
+        output: Some(236),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9673,8 +9676,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketNotification",
         http_method: "GET",
         request_uri: "/{Bucket}?notification",
-        input: Some(237),
-        output: Some(435),
+        input: Some(238),
+        output: Some(436),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9685,8 +9688,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketNotificationConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?notification",
-        input: Some(237),
-        output: Some(434),
+        input: Some(238),
+        output: Some(435),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9696,8 +9699,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketOwnershipControls",
         http_method: "GET",
         request_uri: "/{Bucket}?ownershipControls",
-        input: Some(239),
-        output: Some(238),
+        input: Some(240),
+        output: Some(239),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9707,8 +9710,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketPolicy",
         http_method: "GET",
         request_uri: "/{Bucket}?policy",
-        input: Some(241),
-        output: Some(240),
+        input: Some(242),
+        output: Some(241),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9718,8 +9721,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketPolicyStatus",
         http_method: "GET",
         request_uri: "/{Bucket}?policyStatus",
-        input: Some(243),
-        output: Some(242),
+        input: Some(244),
+        output: Some(243),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9729,8 +9732,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketReplication",
         http_method: "GET",
         request_uri: "/{Bucket}?replication",
-        input: Some(245),
-        output: Some(244),
+        input: Some(246),
+        output: Some(245),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9740,8 +9743,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketRequestPayment",
         http_method: "GET",
         request_uri: "/{Bucket}?requestPayment",
-        input: Some(247),
-        output: Some(246),
+        input: Some(248),
+        output: Some(247),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9751,8 +9754,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketTagging",
         http_method: "GET",
         request_uri: "/{Bucket}?tagging",
-        input: Some(249),
-        output: Some(248),
+        input: Some(250),
+        output: Some(249),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9762,8 +9765,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketVersioning",
         http_method: "GET",
         request_uri: "/{Bucket}?versioning",
-        input: Some(251),
-        output: Some(250),
+        input: Some(252),
+        output: Some(251),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9773,8 +9776,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetBucketWebsite",
         http_method: "GET",
         request_uri: "/{Bucket}?website",
-        input: Some(253),
-        output: Some(252),
+        input: Some(254),
+        output: Some(253),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9784,9 +9787,9 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetObject",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}",
-        input: Some(264),
-        output: Some(263),
-        errors: &[428, 311],
+        input: Some(265),
+        output: Some(264),
+        errors: &[429, 312],
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
             request_algorithm_member: None,
@@ -9810,66 +9813,66 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "GetObjectAcl",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}?acl",
-        input: Some(255),
-        output: Some(254),
-        errors: &[428],
+        input: Some(256),
+        output: Some(255),
+        errors: &[429],
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetObjectAttributes",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}?attributes",
-        input: Some(258),
-        output: Some(256),
-        errors: &[428],
+        input: Some(259),
+        output: Some(257),
+        errors: &[429],
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetObjectLegalHold",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}?legal-hold",
-        input: Some(260),
-        output: Some(259),
+        input: Some(261),
+        output: Some(260),
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetObjectLockConfiguration",
         http_method: "GET",
         request_uri: "/{Bucket}?object-lock",
-        input: Some(262),
-        output: Some(261),
+        input: Some(263),
+        output: Some(262),
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetObjectRetention",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}?retention",
-        input: Some(267),
-        output: Some(266),
+        input: Some(268),
+        output: Some(267),
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetObjectTagging",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}?tagging",
-        input: Some(269),
-        output: Some(268),
+        input: Some(270),
+        output: Some(269),
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetObjectTorrent",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}?torrent",
-        input: Some(271),
-        output: Some(270),
+        input: Some(272),
+        output: Some(271),
         ..Operation::DEFAULT
     },
     Operation {
         name: "GetPublicAccessBlock",
         http_method: "GET",
         request_uri: "/{Bucket}?publicAccessBlock",
-        input: Some(273),
-        output: Some(272),
+        input: Some(274),
+        output: Some(273),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9879,26 +9882,26 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "HeadBucket",
         http_method: "HEAD",
         request_uri: "/{Bucket}",
-        input: Some(284),
-        output: Some(283),
-        errors: &[427],
+        input: Some(285),
+        output: Some(284),
+        errors: &[428],
         ..Operation::DEFAULT
     },
     Operation {
         name: "HeadObject",
         http_method: "HEAD",
         request_uri: "/{Bucket}/{Key+}",
-        input: Some(286),
-        output: Some(285),
-        errors: &[428],
+        input: Some(287),
+        output: Some(286),
+        errors: &[429],
         ..Operation::DEFAULT
     },
     Operation {
         name: "ListBucketAnalyticsConfigurations",
         http_method: "GET",
         request_uri: "/{Bucket}?analytics",
-        input: Some(359),
-        output: Some(358),
+        input: Some(360),
+        output: Some(359),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9908,8 +9911,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "ListBucketIntelligentTieringConfigurations",
         http_method: "GET",
         request_uri: "/{Bucket}?intelligent-tiering",
-        input: Some(361),
-        output: Some(360),
+        input: Some(362),
+        output: Some(361),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9919,8 +9922,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "ListBucketInventoryConfigurations",
         http_method: "GET",
         request_uri: "/{Bucket}?inventory",
-        input: Some(363),
-        output: Some(362),
+        input: Some(364),
+        output: Some(363),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9930,8 +9933,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "ListBucketMetricsConfigurations",
         http_method: "GET",
         request_uri: "/{Bucket}?metrics",
-        input: Some(365),
-        output: Some(364),
+        input: Some(366),
+        output: Some(365),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9940,15 +9943,15 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListBuckets",
         http_method: "GET",
-        input: Some(367),
-        output: Some(366),
+        input: Some(368),
+        output: Some(367),
         ..Operation::DEFAULT
     },
     Operation {
         name: "ListDirectoryBuckets",
         http_method: "GET",
-        input: Some(369),
-        output: Some(368),
+        input: Some(370),
+        output: Some(369),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -9958,49 +9961,49 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "ListMultipartUploads",
         http_method: "GET",
         request_uri: "/{Bucket}?uploads",
-        input: Some(371),
-        output: Some(370),
+        input: Some(372),
+        output: Some(371),
         ..Operation::DEFAULT
     },
     Operation {
         name: "ListObjectVersions",
         http_method: "GET",
         request_uri: "/{Bucket}?versions",
-        input: Some(373),
-        output: Some(372),
+        input: Some(374),
+        output: Some(373),
         ..Operation::DEFAULT
     },
     Operation {
         name: "ListObjects",
         http_method: "GET",
         request_uri: "/{Bucket}",
-        input: Some(375),
-        output: Some(374),
-        errors: &[427],
+        input: Some(376),
+        output: Some(375),
+        errors: &[428],
         ..Operation::DEFAULT
     },
     Operation {
         name: "ListObjectsV2",
         http_method: "GET",
         request_uri: "/{Bucket}?list-type=2",
-        input: Some(377),
-        output: Some(376),
-        errors: &[427],
+        input: Some(378),
+        output: Some(377),
+        errors: &[428],
         ..Operation::DEFAULT
     },
     Operation {
         name: "ListParts",
         http_method: "GET",
         request_uri: "/{Bucket}/{Key+}",
-        input: Some(379),
-        output: Some(378),
+        input: Some(380),
+        output: Some(379),
         ..Operation::DEFAULT
     },
     Operation {
         name: "PutBucketAbac",
         http_method: "PUT",
         request_uri: "/{Bucket}?abac",
-        input: Some(498),
+        input: Some(499),
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
             request_algorithm_member: Some("ChecksumAlgorithm"),
@@ -10013,7 +10016,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketAccelerateConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?accelerate",
-        input: Some(499),
+        input: Some(500),
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
             request_algorithm_member: Some("ChecksumAlgorithm"),
@@ -10029,7 +10032,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketAcl",
         http_method: "PUT",
         request_uri: "/{Bucket}?acl",
-        input: Some(500),
+        input: Some(501),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10046,7 +10049,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketAnalyticsConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?analytics",
-        input: Some(501),
+        input: Some(502),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -10056,7 +10059,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketCors",
         http_method: "PUT",
         request_uri: "/{Bucket}?cors",
-        input: Some(502),
+        input: Some(503),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10073,7 +10076,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketEncryption",
         http_method: "PUT",
         request_uri: "/{Bucket}?encryption",
-        input: Some(503),
+        input: Some(504),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10090,7 +10093,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketIntelligentTieringConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?intelligent-tiering",
-        input: Some(504),
+        input: Some(505),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -10100,7 +10103,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketInventoryConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?inventory",
-        input: Some(505),
+        input: Some(506),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -10110,7 +10113,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketLifecycle",
         http_method: "PUT",
         request_uri: "/{Bucket}?lifecycle",
-        input: Some(508),
+        input: Some(509),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10128,8 +10131,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketLifecycleConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?lifecycle",
-        input: Some(507),
-        output: Some(506),
+        input: Some(508),
+        output: Some(507),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10146,7 +10149,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketLogging",
         http_method: "PUT",
         request_uri: "/{Bucket}?logging",
-        input: Some(509),
+        input: Some(510),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10163,7 +10166,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketMetricsConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?metrics",
-        input: Some(510),
+        input: Some(511),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -10173,7 +10176,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketNotification",
         http_method: "PUT",
         request_uri: "/{Bucket}?notification",
-        input: Some(512),
+        input: Some(513),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10191,7 +10194,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketNotificationConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?notification",
-        input: Some(511),
+        input: Some(512),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
         ],
@@ -10201,7 +10204,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketOwnershipControls",
         http_method: "PUT",
         request_uri: "/{Bucket}?ownershipControls",
-        input: Some(513),
+        input: Some(514),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10218,7 +10221,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketPolicy",
         http_method: "PUT",
         request_uri: "/{Bucket}?policy",
-        input: Some(514),
+        input: Some(515),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10235,7 +10238,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketReplication",
         http_method: "PUT",
         request_uri: "/{Bucket}?replication",
-        input: Some(515),
+        input: Some(516),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10252,7 +10255,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketRequestPayment",
         http_method: "PUT",
         request_uri: "/{Bucket}?requestPayment",
-        input: Some(516),
+        input: Some(517),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10269,7 +10272,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketTagging",
         http_method: "PUT",
         request_uri: "/{Bucket}?tagging",
-        input: Some(517),
+        input: Some(518),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10286,7 +10289,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketVersioning",
         http_method: "PUT",
         request_uri: "/{Bucket}?versioning",
-        input: Some(518),
+        input: Some(519),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10303,7 +10306,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutBucketWebsite",
         http_method: "PUT",
         request_uri: "/{Bucket}?website",
-        input: Some(519),
+        input: Some(520),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10320,9 +10323,9 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutObject",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}",
-        input: Some(527),
-        output: Some(526),
-        errors: &[312, 313, 660, 175],
+        input: Some(528),
+        output: Some(527),
+        errors: &[313, 314, 661, 175],
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
             request_algorithm_member: Some("ChecksumAlgorithm"),
@@ -10335,9 +10338,9 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutObjectAcl",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}?acl",
-        input: Some(521),
-        output: Some(520),
-        errors: &[428],
+        input: Some(522),
+        output: Some(521),
+        errors: &[429],
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10351,8 +10354,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutObjectLegalHold",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}?legal-hold",
-        input: Some(523),
-        output: Some(522),
+        input: Some(524),
+        output: Some(523),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10366,8 +10369,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutObjectLockConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?object-lock",
-        input: Some(525),
-        output: Some(524),
+        input: Some(526),
+        output: Some(525),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10381,8 +10384,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutObjectRetention",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}?retention",
-        input: Some(529),
-        output: Some(528),
+        input: Some(530),
+        output: Some(529),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10396,8 +10399,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutObjectTagging",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}?tagging",
-        input: Some(531),
-        output: Some(530),
+        input: Some(532),
+        output: Some(531),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10411,7 +10414,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "PutPublicAccessBlock",
         http_method: "PUT",
         request_uri: "/{Bucket}?publicAccessBlock",
-        input: Some(532),
+        input: Some(533),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10428,17 +10431,17 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "RenameObject",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}?renameObject",
-        input: Some(550),
-        output: Some(549),
-        errors: &[291],
+        input: Some(551),
+        output: Some(550),
+        errors: &[292],
         ..Operation::DEFAULT
     },
     Operation {
         name: "RestoreObject",
         request_uri: "/{Bucket}/{Key+}?restore",
-        input: Some(586),
-        output: Some(585),
-        errors: &[439],
+        input: Some(587),
+        output: Some(586),
+        errors: &[440],
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
             request_algorithm_member: Some("ChecksumAlgorithm"),
@@ -10450,8 +10453,8 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "SelectObjectContent",
         request_uri: "/{Bucket}/{Key+}?select&select-type=2",
-        input: Some(617),
-        output: Some(616),
+        input: Some(618),
+        output: Some(617),
         input_location_name: Some("SelectObjectContentRequest"),
         input_xml_namespace: Some("http://s3.amazonaws.com/doc/2006-03-01/"),
         ..Operation::DEFAULT
@@ -10460,7 +10463,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "UpdateBucketMetadataInventoryTableConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?metadataInventoryTable",
-        input: Some(671),
+        input: Some(672),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10477,7 +10480,7 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "UpdateBucketMetadataJournalTableConfiguration",
         http_method: "PUT",
         request_uri: "/{Bucket}?metadataJournalTable",
-        input: Some(672),
+        input: Some(673),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10494,9 +10497,9 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "UpdateObjectEncryption",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}?encryption",
-        input: Some(673),
-        output: Some(674),
-        errors: &[428, 312, 10],
+        input: Some(674),
+        output: Some(675),
+        errors: &[429, 313, 10],
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
             request_checksum_required: true,
@@ -10510,8 +10513,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "UploadPart",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}",
-        input: Some(679),
-        output: Some(678),
+        input: Some(680),
+        output: Some(679),
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
             request_algorithm_member: Some("ChecksumAlgorithm"),
@@ -10524,8 +10527,8 @@ pub static OPERATIONS: [Operation; 111] = [
         name: "UploadPartCopy",
         http_method: "PUT",
         request_uri: "/{Bucket}/{Key+}",
-        input: Some(677),
-        output: Some(676),
+        input: Some(678),
+        output: Some(677),
         static_context_params: &[
             ("DisableS3ExpressSessionAuth", ContextValue::Bool(true)),
         ],
@@ -10534,7 +10537,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "WriteGetObjectResponse",
         request_uri: "/WriteGetObjectResponse",
-        input: Some(687),
+        input: Some(688),
         host_prefix: Some("{RequestRoute}."),
         auth_type: "v4-unsigned-body",
         unsigned_payload: true,

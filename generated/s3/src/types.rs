@@ -8196,6 +8196,8 @@ pub struct GetObjectOutput {
     ///
     /// This functionality is not supported for directory buckets.
     pub object_lock_legal_hold_status: Option<ObjectLockLegalHoldStatus>,
+    /// The raw `Expires` header, also when it is not a valid date.
+    pub expires_string: Option<String>,
 }
 impl Ser for GetObjectOutput {
     fn value(&self) -> ValueRef<'_> {
@@ -8248,6 +8250,7 @@ impl StructSer for GetObjectOutput {
             40 => opt(&self.object_lock_mode),
             41 => opt(&self.object_lock_retain_until_date),
             42 => opt(&self.object_lock_legal_hold_status),
+            43 => opt(&self.expires_string),
             _ => None,
         }
     }
@@ -8298,6 +8301,7 @@ impl De for GetObjectOutput {
             40 => Ok(&mut self.object_lock_mode),
             41 => Ok(&mut self.object_lock_retain_until_date),
             42 => Ok(&mut self.object_lock_legal_hold_status),
+            43 => Ok(&mut self.expires_string),
             _ => Err(DeError::NoMember(index)),
         }
     }
@@ -8351,6 +8355,7 @@ impl fmt::Debug for GetObjectOutput {
             .field("object_lock_mode", &self.object_lock_mode)
             .field("object_lock_retain_until_date", &self.object_lock_retain_until_date)
             .field("object_lock_legal_hold_status", &self.object_lock_legal_hold_status)
+            .field("expires_string", &self.expires_string)
             .finish()
     }
 }
@@ -9185,6 +9190,8 @@ pub struct HeadObjectOutput {
     ///
     /// This functionality is not supported for directory buckets.
     pub object_lock_legal_hold_status: Option<ObjectLockLegalHoldStatus>,
+    /// The raw `Expires` header, also when it is not a valid date.
+    pub expires_string: Option<String>,
 }
 impl Ser for HeadObjectOutput {
     fn value(&self) -> ValueRef<'_> {
@@ -9237,6 +9244,7 @@ impl StructSer for HeadObjectOutput {
             40 => opt(&self.object_lock_mode),
             41 => opt(&self.object_lock_retain_until_date),
             42 => opt(&self.object_lock_legal_hold_status),
+            43 => opt(&self.expires_string),
             _ => None,
         }
     }
@@ -9287,6 +9295,7 @@ impl De for HeadObjectOutput {
             40 => Ok(&mut self.object_lock_mode),
             41 => Ok(&mut self.object_lock_retain_until_date),
             42 => Ok(&mut self.object_lock_legal_hold_status),
+            43 => Ok(&mut self.expires_string),
             _ => Err(DeError::NoMember(index)),
         }
     }
@@ -9340,6 +9349,7 @@ impl fmt::Debug for HeadObjectOutput {
             .field("object_lock_mode", &self.object_lock_mode)
             .field("object_lock_retain_until_date", &self.object_lock_retain_until_date)
             .field("object_lock_legal_hold_status", &self.object_lock_legal_hold_status)
+            .field("expires_string", &self.expires_string)
             .finish()
     }
 }

@@ -5,10 +5,10 @@
 
 use serde_json::{Map, Value as J};
 
-use super::expr::{self, truthy};
 use super::path;
 use super::token::{self, TRUNCATE_AMOUNT};
 use super::{PaginationError, PaginatorSpec};
+use crate::jmespath::{cached, truthy, Compiled};
 use crate::schema::{Operation, Service, ShapeId, ShapeKind};
 use crate::value::Ser;
 use crate::view;
@@ -260,7 +260,7 @@ impl Engine {
         full: Option<&J>,
     ) -> Result<Map<String, J>, PaginationError> {
         let spec = self.spec;
-        let compile = |e: &'static str| expr::cached(e).map_err(|e| self.spec_error(e.to_string()));
+        let compile = |e: &'static str| cached(e).map_err(|e| self.spec_error(e.to_string()));
         let more = spec.more_results.map(compile).transpose()?;
         let outputs = spec
             .output_tokens
@@ -276,7 +276,7 @@ impl Engine {
                 &owned
             }
         };
-        let search = |c: &expr::Compiled| match c.as_path() {
+        let search = |c: &Compiled| match c.as_path() {
             // Plain paths keep the view's member order (JMESPath sorts object keys).
             Some(p) => Ok(path::get(view, p).clone()),
             None => c.search(view).map_err(|e| self.spec_error(e.to_string())),

@@ -24,6 +24,10 @@
 //! result key (five paginators, e.g. API Gateway `GetUsage`), maps are cut
 //! and resumed by entries in key order instead.
 //!
+//! Token, `more_results` and result-key expressions are compiled once per
+//! process by [`crate::jmespath`], the module waiters and resources share
+//! (re-exported as [`expr`]).
+//!
 //! Pages are not kept: memory stays that of one page however long the
 //! listing, unless [`Paginator::build_full_result`] is asked for.
 //!
@@ -320,7 +324,7 @@ fn token_member(engine: &Engine) -> Option<&'static str> {
             .is_some_and(|i| matches!(service.shape(st.members[i].target).kind, ShapeKind::String))
     };
     let first = engine.spec.output_tokens.first()?;
-    let compiled = expr::cached(first).ok()?;
+    let compiled = crate::jmespath::cached(first).ok()?;
     let first_root = compiled.roots().and_then(|r| r.first()).cloned();
     let chosen = ["NextToken"]
         .into_iter()

@@ -11,8 +11,8 @@ mod encode;
 
 use http::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 
+use super::common;
 use super::*;
-use crate::schema::ShapeKind;
 use crate::value::{De, Ser, ValueRef};
 
 const CBOR: &str = "application/cbor";
@@ -31,8 +31,8 @@ impl Codec for RpcV2Cbor {
         let prefix = service.metadata.target_prefix;
         if prefix.is_empty() {
             return Err(SerializeError::new(
-                service.name,
-                operation.name,
+                "",
+                "",
                 "metadata.targetPrefix is empty; rpc-v2-cbor puts it in the request path",
             ));
         }
@@ -46,14 +46,23 @@ impl Codec for RpcV2Cbor {
             let mut writer = encode::Writer::new(service, options);
             writer.input(shape, input)?;
             request.body = writer.finish().into();
-            request.host_prefix = host_prefix(service, operation, shape, input)?;
+            let _ = shape;
+            let fields = match input.map(|i| i.value()) {
+                Some(ValueRef::Struct(s)) => Some(s),
+                _ => None,
+            };
+            request.host_prefix = common::host_prefix(service, operation, fields)?;
         }
         let h = &mut request.headers;
         h.insert(
             HeaderName::from_static("smithy-protocol"),
             HeaderValue::from_static("rpc-v2-cbor"),
         );
-        let accept = if has_event_stream_output(service, operation) {
+        let event_stream_output = operation
+            .output
+            .and_then(|o| service.shape(o).structure())
+            .is_some_and(|st| common::event_stream_member(service, st).is_some());
+        let accept = if event_stream_output {
             EVENT_STREAM
         } else {
             CBOR
@@ -78,6 +87,7 @@ impl Codec for RpcV2Cbor {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
+        common::refuse_event_stream_output(service, operation)?;
         match operation.output {
             Some(shape) => read_body(service, shape, response, output),
             // Nothing to read; a body (`{}` or anything) is ignored.
@@ -98,26 +108,19 @@ impl Codec for RpcV2Cbor {
             _ => None,
         };
         let code = match text("__type") {
-            Some(t) => sanitize_code(&t).to_owned(),
+            Some(t) => common::sanitize_error_code(&t).to_owned(),
             None => response.status.to_string(),
         };
-        // Query-compatible services put the query error code in a header:
-        // `Code;Sender` (or `;Receiver`).
-        let code = match response
-            .header("x-amzn-query-error")
-            .and_then(|h| h.split_once(';'))
-        {
-            Some((query_code, fault)) if !query_code.is_empty() && !fault.contains(';') => {
-                query_code.to_owned()
-            }
-            _ => code,
-        };
-        ErrorInfo {
+        let mut info = ErrorInfo {
             code,
             message: text("message").or_else(|| text("Message")),
-            request_id: response.header("x-amzn-requestid").map(str::to_owned),
+            request_id: common::request_id_header(response),
             status: response.status,
-        }
+            type_code: None,
+        };
+        // Query-compatible services put the query error code in a header.
+        common::apply_query_error(&mut info, response);
+        info
     }
 
     fn deserialize_error(
@@ -151,90 +154,6 @@ fn read_body(
         ));
     }
     decode::Reader { service }.read(shape, &value, output, &mut name.to_owned())
-}
-
-/// `aws.protocoltests.rpcv2cbor#InvalidGreeting:http://…` → `InvalidGreeting`.
-fn sanitize_code(raw: &str) -> &str {
-    let code = raw.split(':').next().unwrap_or(raw);
-    code.rsplit('#').next().unwrap_or(code)
-}
-
-fn has_event_stream_output(service: &Service, operation: &Operation) -> bool {
-    let Some(out) = operation.output.and_then(|o| service.shape(o).structure()) else {
-        return false;
-    };
-    out.members.iter().any(|m| {
-        service
-            .shape(m.target)
-            .structure()
-            .is_some_and(|s| s.event_stream)
-    })
-}
-
-/// Fills the operation's `hostPrefix` from the input's `hostLabel` members.
-fn host_prefix(
-    service: &Service,
-    operation: &Operation,
-    shape: ShapeId,
-    input: Option<&dyn Ser>,
-) -> Result<Option<String>, SerializeError> {
-    let Some(template) = operation.host_prefix else {
-        return Ok(None);
-    };
-    let s = service.shape(shape);
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let Some(len) = rest[start..].find('}') else {
-            return Err(SerializeError::new(
-                s.name,
-                "",
-                format!("unclosed label in hostPrefix {template:?}"),
-            ));
-        };
-        let label = &rest[start + 1..start + len];
-        let value = s.structure().and_then(|st| {
-            let i = st.member_index(label)?;
-            if !matches!(
-                service.shape(st.members[i].target).kind,
-                ShapeKind::String | ShapeKind::Enum { .. }
-            ) {
-                return None;
-            }
-            match input?.value() {
-                ValueRef::Struct(v) => v.member(i),
-                _ => None,
-            }
-        });
-        match value.map(|v| v.value()) {
-            Some(ValueRef::Str(v)) if is_host_label(v) => out.push_str(v),
-            Some(ValueRef::Str(v)) => {
-                return Err(SerializeError::new(
-                    s.name,
-                    label,
-                    format!("{v:?} is not a valid host label"),
-                ))
-            }
-            _ => {
-                return Err(SerializeError::new(
-                    s.name,
-                    label,
-                    "hostPrefix label needs this string member set",
-                ))
-            }
-        }
-        rest = &rest[start + len + 1..];
-    }
-    out.push_str(rest);
-    Ok(Some(out))
-}
-
-fn is_host_label(v: &str) -> bool {
-    !v.is_empty()
-        && v.len() <= 63
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !v.starts_with('-')
 }
 
 #[cfg(test)]

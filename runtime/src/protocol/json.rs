@@ -8,9 +8,11 @@
 use http::HeaderValue;
 use serde_json::Value as J;
 
+use super::common;
 use super::json_body;
-use super::rest::{self, Input};
+use super::rest::Input;
 use super::*;
+use crate::value::StructSer;
 
 /// The awsJson codec; the version comes from `metadata.json_version`.
 pub struct AwsJson;
@@ -52,7 +54,11 @@ impl Codec for AwsJson {
                 .insert("x-amzn-query-mode", HeaderValue::from_static("true"));
         }
         request.body = body.into();
-        request.host_prefix = rest::host_prefix(service, operation, input.as_ref())?;
+        request.host_prefix = common::host_prefix(
+            service,
+            operation,
+            input.as_ref().map(|i| i as &dyn StructSer),
+        )?;
         Ok(request)
     }
 
@@ -63,6 +69,7 @@ impl Codec for AwsJson {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
+        common::refuse_event_stream_output(service, operation)?;
         let Some(shape) = operation.output else {
             return Ok(());
         };
@@ -102,17 +109,11 @@ impl Codec for AwsJson {
     }
 }
 
-/// Strips a namespace (`aws.protocoltests#FooError`) and a URI suffix
-/// (`FooError:http://internal.amazon.com/...`) from an error code.
-pub fn sanitize_error_code(code: &str) -> &str {
-    let code = code.split_once(':').map_or(code, |(c, _)| c);
-    let code = code.rsplit_once('#').map_or(code, |(_, c)| c);
-    code.trim()
-}
+pub use super::common::sanitize_error_code;
 
 /// The code, message and request id of a json or rest-json error response.
 /// An unreadable body is no error: the code then falls back to the status.
-pub fn error_info(service: &Service, response: &HttpResponse) -> ErrorInfo {
+pub fn error_info(_service: &Service, response: &HttpResponse) -> ErrorInfo {
     let body: J = json_body::parse(&response.body, "")
         .ok()
         .flatten()
@@ -127,47 +128,24 @@ pub fn error_info(service: &Service, response: &HttpResponse) -> ErrorInfo {
         .header("x-amzn-errortype")
         .map(str::to_owned)
         .or_else(|| field(&["__type", "code", "Code"]));
-    let mut code = raw_code
+    let code = raw_code
         .as_deref()
         .map(sanitize_error_code)
         .filter(|c| !c.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(|| response.status.to_string());
-    if service.metadata.aws_query_compatible {
-        if let Some(query) = response.header("x-amzn-query-error") {
-            let query_code = query.split_once(';').map_or(query, |(c, _)| c).trim();
-            if !query_code.is_empty() {
-                code = query_code.to_owned();
-            }
-        }
-    }
     // A body that is not JSON (a proxy's HTML page) is the message itself.
     let message = field(&["message", "Message", "errorMessage"]).or_else(|| {
         (body.is_null() && !response.body.is_empty())
             .then(|| String::from_utf8_lossy(&response.body).into_owned())
     });
-    ErrorInfo {
+    let mut info = ErrorInfo {
         code,
         message,
-        request_id: response
-            .header("x-amzn-requestid")
-            .or_else(|| response.header("x-amz-request-id"))
-            .map(str::to_owned),
+        request_id: common::request_id_header(response),
         status: response.status,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_sanitized() {
-        assert_eq!(sanitize_error_code("FooError"), "FooError");
-        assert_eq!(
-            sanitize_error_code("aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/"),
-            "FooError"
-        );
-        assert_eq!(sanitize_error_code("FooError:http://x/"), "FooError");
-    }
+        type_code: None,
+    };
+    common::apply_query_error(&mut info, response);
+    info
 }

@@ -56,23 +56,67 @@ pub struct SerializeOptions<'a> {
     pub idempotency_token: &'a dyn Fn() -> String,
 }
 
-/// An input that cannot be put on the wire.
+/// An input that cannot be put on the wire, and where: the operation (filled
+/// in by [`serialize`] and the client) and the shape and member at fault.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("cannot serialize {shape}.{member}: {message}")]
+#[error(
+    "cannot serialize the input of {service}.{operation}{}: {message}",
+    at(shape, member)
+)]
 pub struct SerializeError {
+    pub service: String,
+    pub operation: String,
+    /// The shape being written (empty when the error is about the whole request).
     pub shape: String,
+    /// The member at fault (empty when none is).
     pub member: String,
     pub message: String,
 }
 
+fn at(shape: &str, member: &str) -> String {
+    match (shape.is_empty(), member.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => format!(" at {shape}"),
+        (true, false) => format!(" at member {member}"),
+        (false, false) => format!(" at {shape}.{member}"),
+    }
+}
+
 impl SerializeError {
+    /// An error at member `member` of shape `shape` (either may be empty).
     pub fn new(shape: &str, member: &str, message: impl Into<String>) -> SerializeError {
         SerializeError {
+            service: String::new(),
+            operation: String::new(),
             shape: shape.to_owned(),
             member: member.to_owned(),
             message: message.into(),
         }
     }
+
+    /// Names the operation, unless the error already does.
+    pub fn context(mut self, service: &str, operation: &str) -> SerializeError {
+        if self.service.is_empty() {
+            self.service = service.to_owned();
+        }
+        if self.operation.is_empty() {
+            self.operation = operation.to_owned();
+        }
+        self
+    }
+}
+
+/// Serializes `input` with the service's codec; errors name the operation.
+pub fn serialize(
+    codec: &dyn Codec,
+    service: &Service,
+    operation: &Operation,
+    input: Option<&dyn Ser>,
+    options: &SerializeOptions<'_>,
+) -> Result<HttpRequest, SerializeError> {
+    codec
+        .serialize(service, operation, input, options)
+        .map_err(|e| e.context(service.name, operation.name))
 }
 
 /// A response that does not match the model.
@@ -105,6 +149,10 @@ pub struct ErrorInfo {
     pub message: Option<String>,
     pub request_id: Option<String>,
     pub status: u16,
+    /// The protocol's own code when `x-amzn-query-error` replaced it (the
+    /// `__type` shape name of awsQueryCompatible services): modeled errors
+    /// without an `error.code` are found by it.
+    pub type_code: Option<String>,
 }
 
 /// A wire protocol's codec.
@@ -159,6 +207,20 @@ pub fn codec(protocol: Protocol) -> &'static dyn Codec {
 /// Finds the modeled error of `operation` whose code is `code`: its index in
 /// `operation.errors`. Codes come from `error.code` or the shape name.
 pub fn find_error(service: &Service, operation: &Operation, code: &str) -> Option<usize> {
+    find_error_by(service, operation, code)
+}
+
+/// [`find_error`] for an error response: by its code, then (awsQueryCompatible
+/// services, botocore's SQS `error_code_override`) by the protocol's own code.
+pub fn find_error_for(service: &Service, operation: &Operation, info: &ErrorInfo) -> Option<usize> {
+    find_error_by(service, operation, &info.code).or_else(|| {
+        info.type_code
+            .as_deref()
+            .and_then(|c| find_error_by(service, operation, c))
+    })
+}
+
+fn find_error_by(service: &Service, operation: &Operation, code: &str) -> Option<usize> {
     operation.errors.iter().position(|&id| {
         let shape = service.shape(id);
         let modeled = shape
@@ -171,6 +233,7 @@ pub fn find_error(service: &Service, operation: &Operation, code: &str) -> Optio
 }
 
 pub mod cbor;
+pub mod common;
 pub mod json;
 pub mod json_body;
 pub mod query;

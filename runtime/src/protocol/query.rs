@@ -150,10 +150,7 @@ fn error_node<'a, 'i>(root: roxmltree::Node<'a, 'i>) -> Option<roxmltree::Node<'
 pub(crate) fn error_info(response: &HttpResponse) -> ErrorInfo {
     let mut info = ErrorInfo {
         status: response.status,
-        request_id: response
-            .header("x-amzn-requestid")
-            .or_else(|| response.header("x-amz-request-id"))
-            .map(str::to_owned),
+        request_id: super::common::request_id_header(response),
         ..Default::default()
     };
     let doc = xml::parse(&response.body).ok().flatten();
@@ -172,15 +169,7 @@ pub(crate) fn error_info(response: &HttpResponse) -> ErrorInfo {
             }
         }
     }
-    if info.code.is_empty() {
-        info.code = response.status.to_string();
-        if info.message.is_none() {
-            info.message = http::StatusCode::from_u16(response.status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .map(str::to_owned);
-        }
-    }
+    super::common::status_fallback(&mut info);
     info
 }
 
@@ -231,7 +220,11 @@ fn serialize(
             params.structure(shape, st, input, "")?;
         }
     }
-    let host_prefix = rest::host_prefix(service, operation, input.as_ref())?;
+    let host_prefix = super::common::host_prefix(
+        service,
+        operation,
+        input.as_ref().map(|i| i as &dyn crate::value::StructSer),
+    )?;
     let mut body = form_urlencoded::Serializer::new(String::new());
     for (k, v) in &params.out {
         body.append_pair(k, v);

@@ -62,15 +62,7 @@ pub fn timestamp_format(
 /// `NaN`, `Infinity`, `-Infinity`, and the shortest text that reads back.
 /// `float` shapes are formatted at `f32` precision (`1.1`, not `1.100000023841858`).
 pub fn format_float(value: f64, shape: &Shape) -> String {
-    if value.is_nan() {
-        "NaN".to_owned()
-    } else if value.is_infinite() {
-        if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
-    } else if matches!(shape.kind, ShapeKind::Float) {
-        format!("{}", value as f32)
-    } else {
-        format!("{value}")
-    }
+    super::common::float_text(value, matches!(shape.kind, ShapeKind::Float))
 }
 
 // ---- input with idempotency tokens ----
@@ -263,19 +255,9 @@ pub fn serialize_http(
         }
     }
     request.uri = uri;
-    request.host_prefix = host_prefix(service, operation, input)?;
+    request.host_prefix =
+        super::common::host_prefix(service, operation, input.map(|i| i as &dyn StructSer))?;
     Ok(request)
-}
-
-/// The value Glacier's `accountId` label takes when the caller leaves it out.
-static GLACIER_DEFAULT_ACCOUNT: DefaultAccount = DefaultAccount;
-
-struct DefaultAccount;
-
-impl Ser for DefaultAccount {
-    fn value(&self) -> crate::value::ValueRef<'_> {
-        crate::value::ValueRef::Str("-")
-    }
 }
 
 fn render_path(
@@ -311,11 +293,6 @@ fn render_path(
         });
         let (member, value) = match found {
             Some((m, Some(v))) => (m, v),
-            // botocore's customization: Glacier's accountId defaults to `-`
-            // (the account of the credentials).
-            Some((m, None)) if service.name == "glacier" && m.name == "accountId" => {
-                (m, &GLACIER_DEFAULT_ACCOUNT as &dyn Ser)
-            }
             Some((m, None)) => {
                 return Err(SerializeError::new(
                     owner,
@@ -478,68 +455,6 @@ fn prefix_headers(
         });
     });
     result
-}
-
-/// Fills the operation's `hostPrefix` from its `hostLabel` members; each
-/// label value must be a valid host name part (letters, digits, `-`, `.`).
-pub fn host_prefix(
-    service: &Service,
-    operation: &Operation,
-    input: Option<&Input<'_>>,
-) -> Result<Option<String>, SerializeError> {
-    let Some(template) = operation.host_prefix else {
-        return Ok(None);
-    };
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let Some(len) = rest[start..].find('}') else {
-            return Err(SerializeError::new(
-                operation.name,
-                "",
-                format!("unclosed label in hostPrefix {template:?}"),
-            ));
-        };
-        let name = &rest[start + 1..start + len];
-        rest = &rest[start + len + 1..];
-        let owner = input.map(|i| service.shape(i.shape).name).unwrap_or("");
-        let found = input.and_then(|input| {
-            input
-                .members
-                .iter()
-                .enumerate()
-                .find(|(_, m)| m.host_label && m.name == name)
-                .map(|(i, m)| (m, input.get(i)))
-        });
-        let (member, value) = match found {
-            Some((m, Some(v))) => (m, v),
-            _ => {
-                return Err(SerializeError::new(
-                    owner,
-                    name,
-                    "missing value for host label",
-                ))
-            }
-        };
-        let text = scalar_text(service, owner, member, value, TimestampFormat::Iso8601)?;
-        let valid = !text.is_empty()
-            && text.len() <= 63
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            && !text.starts_with(['-', '.']);
-        if !valid {
-            return Err(SerializeError::new(
-                owner,
-                member.name,
-                format!("{text:?} is not a valid host label"),
-            ));
-        }
-        out.push_str(&text);
-    }
-    out.push_str(rest);
-    Ok(Some(out))
 }
 
 /// What the body of a rest message carries.
@@ -815,16 +730,7 @@ pub fn parse_timestamp_lenient(
     format: TimestampFormat,
     text: &str,
 ) -> Result<DateTime, crate::time::TimestampError> {
-    DateTime::parse(format, text).or_else(|e| {
-        [
-            TimestampFormat::Iso8601,
-            TimestampFormat::Rfc822,
-            TimestampFormat::UnixTimestamp,
-        ]
-        .into_iter()
-        .find_map(|f| DateTime::parse(f, text).ok())
-        .ok_or(e)
-    })
+    super::common::parse_timestamp(format, text)
 }
 
 /// Writes a blob or string payload member (the whole body) into `output`.

@@ -33,7 +33,7 @@ impl Codec for RestJson {
             return Ok(request);
         };
         match rest::payload(service, st) {
-            Payload::Member(i) if is_event_stream(service, &st.members[i]) => {
+            Payload::Member(i) if super::common::is_event_stream(service, &st.members[i]) => {
                 return Err(SerializeError::new(
                     shape.name,
                     st.members[i].name,
@@ -99,13 +99,6 @@ impl Codec for RestJson {
     }
 }
 
-fn is_event_stream(service: &Service, member: &crate::schema::Member) -> bool {
-    service
-        .shape(member.target)
-        .structure()
-        .is_some_and(|s| s.event_stream)
-}
-
 /// Reads headers, status code and body of a response into structure `shape`.
 fn read_message(
     service: &Service,
@@ -120,7 +113,7 @@ fn read_message(
     output.init();
     rest::deserialize_http(service, shape, response, output)?;
     match rest::payload(service, st) {
-        Payload::Member(i) if is_event_stream(service, &st.members[i]) => {
+        Payload::Member(i) if super::common::is_event_stream(service, &st.members[i]) => {
             Err(DeserializeError::new(
                 format!("{}.{}", s.name, st.members[i].name),
                 "event stream responses are not supported",

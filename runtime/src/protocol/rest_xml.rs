@@ -72,20 +72,6 @@ impl Codec for RestXml {
         Ok(request)
     }
 
-    /// Errors are 3xx-5xx responses, and 2xx responses whose XML body is an
-    /// `<Error>` document: S3 reports some failures that way
-    /// (CompleteMultipartUpload, CopyObject, UploadPartCopy).
-    fn is_error(&self, service: &Service, operation: &Operation, response: &HttpResponse) -> bool {
-        if response.status >= 300 {
-            return true;
-        }
-        let raw_output = operation
-            .output
-            .and_then(|o| service.shape(o).structure())
-            .is_some_and(|st| matches!(rest::payload(service, st), Payload::Raw(_)));
-        !raw_output && root_name(&response.body) == Some("Error")
-    }
-
     fn deserialize(
         &self,
         service: &Service,
@@ -93,6 +79,7 @@ impl Codec for RestXml {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
+        super::common::refuse_event_stream_output(service, operation)?;
         let Some(shape_id) = operation.output else {
             return Ok(());
         };
@@ -213,7 +200,8 @@ fn lone_member(
 
 /// The name of a document's root element, read without parsing the
 /// document (skips the XML declaration, comments and whitespace).
-fn root_name(body: &[u8]) -> Option<&str> {
+/// The name of an XML document's root element, read from its first bytes.
+pub fn root_name(body: &[u8]) -> Option<&str> {
     let mut rest = std::str::from_utf8(body.get(..body.len().min(512))?)
         .or_else(|e| std::str::from_utf8(&body[..e.valid_up_to()]))
         .ok()?;
@@ -237,10 +225,7 @@ fn root_name(body: &[u8]) -> Option<&str> {
 fn error_info(response: &HttpResponse) -> ErrorInfo {
     let mut info = ErrorInfo {
         status: response.status,
-        request_id: response
-            .header("x-amzn-requestid")
-            .or_else(|| response.header("x-amz-request-id"))
-            .map(str::to_owned),
+        request_id: super::common::request_id_header(response),
         ..Default::default()
     };
     let doc = xml::parse(&response.body).ok().flatten();
@@ -263,15 +248,7 @@ fn error_info(response: &HttpResponse) -> ErrorInfo {
             }
         }
     }
-    if info.code.is_empty() {
-        info.code = response.status.to_string();
-        if info.message.is_none() {
-            info.message = http::StatusCode::from_u16(response.status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .map(str::to_owned);
-        }
-    }
+    super::common::status_fallback(&mut info);
     info
 }
 
@@ -340,19 +317,6 @@ mod tests {
             out.to_json(service, op.output.unwrap()),
             serde_json::json!({"LocationConstraint": "eu-west-1"})
         );
-    }
-
-    #[test]
-    fn error_documents_in_200_responses_are_errors() {
-        let service = s3_like();
-        let complete = service.operation("CompleteMultipartUpload").unwrap();
-        let get = service.operation("GetObject").unwrap();
-        let err = response(200, "\n\n<Error><Code>InternalError</Code></Error>");
-        assert!(RestXml.is_error(service, complete, &err));
-        // A streamed object may well be an XML document named Error.
-        assert!(!RestXml.is_error(service, get, &err));
-        let ok = response(200, "<CompleteMultipartUploadResult/>");
-        assert!(!RestXml.is_error(service, complete, &ok));
     }
 
     #[test]

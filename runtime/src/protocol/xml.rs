@@ -67,15 +67,7 @@ pub fn flattened_item_name<'a>(service: &'a Service, member: &'a Member) -> &'a 
 /// Formats a float as botocore does: `NaN`, `Infinity`, `-Infinity`, else the
 /// shortest text that reads back to the same value (as `f32` for `float` shapes).
 pub fn float_text(kind: &ShapeKind, f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else if matches!(kind, ShapeKind::Float) {
-        (f as f32).to_string()
-    } else {
-        f.to_string()
-    }
+    super::common::float_text(f, matches!(kind, ShapeKind::Float))
 }
 
 /// The text of a scalar value of `shape` in an XML element or a query
@@ -205,11 +197,7 @@ pub fn parse_scalar(
 /// Parses a timestamp in its modeled format, then in the others: services
 /// do not always send what the model says (botocore sniffs the same way).
 pub fn parse_timestamp(format: TimestampFormat, text: &str) -> Result<DateTime, String> {
-    DateTime::parse(format, text)
-        .or_else(|_| DateTime::parse_iso8601(text))
-        .or_else(|_| DateTime::parse_epoch(text))
-        .or_else(|_| DateTime::parse_http_date(text))
-        .map_err(|_| format!("{text:?} is not a timestamp"))
+    super::common::parse_timestamp(format, text).map_err(|_| format!("{text:?} is not a timestamp"))
 }
 
 // ---- reading ----

@@ -349,10 +349,15 @@ fn response_decoding_details() {
 #[test]
 fn error_codes_are_sanitized() {
     assert_eq!(
-        sanitize_code("aws.protocoltests.rpcv2cbor#InvalidGreeting:http://x#y"),
+        crate::protocol::common::sanitize_error_code(
+            "aws.protocoltests.rpcv2cbor#InvalidGreeting:http://x#y"
+        ),
         "InvalidGreeting"
     );
-    assert_eq!(sanitize_code("Plain"), "Plain");
+    assert_eq!(
+        crate::protocol::common::sanitize_error_code("Plain"),
+        "Plain"
+    );
     let svc = scalars();
     let mut resp = response(400, &hex("a1665f5f7479706563466f6f"));
     // A malformed query-error header is ignored.
