@@ -17,6 +17,9 @@
 
 use crate::emit::{File, Options, RuntimeDep, HEADER};
 
+/// Changes boto3 makes to a service's resource definitions in code.
+pub type ResourceCustomization = fn(&mut [(String, crate::resources::ResourceDef)]);
+
 /// The customizations of one service.
 #[derive(Debug)]
 pub struct Customization {
@@ -35,7 +38,7 @@ pub struct Customization {
     pub dependencies: &'static [(&'static str, &'static str)],
     /// What boto3 adds to the service's `resources-1.json` in code, applied
     /// to the resource definitions before they are checked and lowered.
-    pub resources: Option<fn(&mut [(String, crate::resources::ResourceDef)])>,
+    pub resources: Option<ResourceCustomization>,
 }
 
 impl Customization {

@@ -99,12 +99,30 @@ impl DateTime {
         (MIN_SECS..=MAX_SECS).contains(&self.secs).then_some(self)
     }
 
-    /// Formats for the wire.
+    /// Formats for the wire, as botocore's serializers do: ISO 8601 with six
+    /// fraction digits (microseconds) only when there are any, HTTP dates and
+    /// epoch seconds in whole seconds.
     pub fn format(&self, format: TimestampFormat) -> String {
         match format {
-            TimestampFormat::Iso8601 => self.to_iso8601(),
+            TimestampFormat::Iso8601 => self.to_wire_iso8601(),
             TimestampFormat::Rfc822 => self.to_http_date(),
-            TimestampFormat::UnixTimestamp => self.to_epoch_string(),
+            TimestampFormat::UnixTimestamp => self.secs.to_string(),
+        }
+    }
+
+    /// botocore's `_timestamp_iso8601`: `%Y-%m-%dT%H:%M:%S.%fZ` (microseconds,
+    /// truncated) when the microseconds are not zero, else `%Y-%m-%dT%H:%M:%SZ`.
+    pub fn to_wire_iso8601(&self) -> String {
+        let micros = self.nanos / 1_000;
+        let whole = DateTime {
+            secs: self.secs,
+            nanos: 0,
+        }
+        .to_iso8601();
+        if micros == 0 {
+            whole
+        } else {
+            format!("{}.{micros:06}Z", whole.trim_end_matches('Z'))
         }
     }
 

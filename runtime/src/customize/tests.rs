@@ -447,3 +447,50 @@ fn sqs_query_error_codes_still_find_the_modeled_error() {
     assert_eq!(s.shape(op.errors[i]).name, "QueueDoesNotExist");
     assert_eq!(crate::protocol::find_error(s, op, &info.code), None);
 }
+
+/// What botocore's serializers send, where the shared suites are silent.
+#[test]
+fn wire_details_match_botocore() {
+    // A blob payload goes without a Content-Type: S3 applies its default.
+    let req = request(
+        "s3",
+        "PutObject",
+        json!({"Bucket": "b", "Key": "k", "Body": "x"}),
+    );
+    assert_eq!(header(&req, "content-type"), None);
+    // Query bodies name their charset.
+    let req = request("iam", "ListUsers", json!({}));
+    assert_eq!(
+        header(&req, "content-type"),
+        Some("application/x-www-form-urlencoded; charset=utf-8")
+    );
+    // Header lists are joined by a bare comma; header timestamps are whole seconds.
+    let req = request(
+        "s3",
+        "GetObjectAttributes",
+        json!({"Bucket": "b", "Key": "k", "ObjectAttributes": ["ETag", "Checksum"]}),
+    );
+    assert_eq!(
+        header(&req, "x-amz-object-attributes"),
+        Some("ETag,Checksum")
+    );
+    let req = request(
+        "s3",
+        "PutObject",
+        json!({"Bucket": "b", "Key": "k", "ObjectLockRetainUntilDate": 1577836800.123456}),
+    );
+    assert_eq!(
+        header(&req, "x-amz-object-lock-retain-until-date"),
+        Some("2020-01-01T00:00:00Z")
+    );
+    // Body timestamps: ISO 8601 with microseconds, epoch seconds whole.
+    let t = crate::time::DateTime::from_secs_and_nanos(1577836800, 123_000_999);
+    assert_eq!(
+        t.format(crate::schema::TimestampFormat::Iso8601),
+        "2020-01-01T00:00:00.123000Z"
+    );
+    assert_eq!(
+        t.format(crate::schema::TimestampFormat::UnixTimestamp),
+        "1577836800"
+    );
+}

@@ -149,7 +149,9 @@ fn write_member(
         }
         (_, ValueRef::Timestamp(t)) => {
             match timestamp_format(service, member, TimestampFormat::UnixTimestamp) {
-                TimestampFormat::UnixTimestamp => out.push_str(&t.to_epoch_string()),
+                TimestampFormat::UnixTimestamp => {
+                    out.push_str(&t.format(TimestampFormat::UnixTimestamp))
+                }
                 f => write_str(out, &t.format(f)),
             }
         }
@@ -438,7 +440,8 @@ mod tests {
             Some(DynValue::Float(f64::NAN)),
         ]);
         let text = to_string(&SERVICE, 0, &v).unwrap();
-        assert_eq!(text, r#"{"name":"a\"b","When":1.5,"Ratio":"NaN"}"#);
+        // Epoch seconds go whole, as botocore's `_timestamp_unixtimestamp`.
+        assert_eq!(text, r#"{"name":"a\"b","When":1,"Ratio":"NaN"}"#);
         let json: J = serde_json::from_str(&text).unwrap();
         let mut back = DynValue::Empty;
         read(&SERVICE, 0, &json, &mut back, &mut "Thing".to_owned()).unwrap();

@@ -18,7 +18,8 @@ pub struct AwsQuery;
 /// The `ec2` protocol.
 pub struct Ec2Query;
 
-const CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+/// As botocore sends it.
+const CONTENT_TYPE: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
 impl Codec for AwsQuery {
     fn serialize(

@@ -399,6 +399,24 @@ fn insert_header(
     Ok(())
 }
 
+/// A scalar as header text: timestamps in whole seconds, as botocore's
+/// `_convert_header_value` sends them, whatever their format.
+fn header_text(
+    service: &Service,
+    owner: &str,
+    member: &Member,
+    value: &dyn Ser,
+) -> Result<String, SerializeError> {
+    match value.value() {
+        ValueRef::Timestamp(t) => Ok(DateTime::from_secs(t.secs()).format(timestamp_format(
+            service,
+            member,
+            TimestampFormat::Rfc822,
+        ))),
+        _ => scalar_text(service, owner, member, value, TimestampFormat::Rfc822),
+    }
+}
+
 fn header_member(
     service: &Service,
     owner: &str,
@@ -414,15 +432,16 @@ fn header_member(
             let mut parts = Vec::with_capacity(list.len());
             for i in 0..list.len() {
                 let v = list.get(i);
-                let text = scalar_text(service, owner, item, v, TimestampFormat::Rfc822)?;
+                let text = header_text(service, owner, item, v)?;
                 parts.push(match v.value() {
                     ValueRef::Str(_) => quote_header_item(&text),
                     _ => text,
                 });
             }
-            parts.join(", ")
+            // botocore joins header lists with a bare comma.
+            parts.join(",")
         }
-        _ => scalar_text(service, owner, member, value, TimestampFormat::Rfc822)?,
+        _ => header_text(service, owner, member, value)?,
     };
     insert_header(request, owner, member.name, member.wire_name(), &text)
 }
@@ -450,7 +469,7 @@ fn prefix_headers(
         if result.is_err() {
             return;
         }
-        result = scalar_text(service, owner, vm, v, TimestampFormat::Rfc822).and_then(|text| {
+        result = header_text(service, owner, vm, v).and_then(|text| {
             insert_header(request, owner, member.name, &format!("{prefix}{k}"), &text)
         });
     });
@@ -871,7 +890,7 @@ mod tests {
         let r = request("abc").unwrap();
         assert_eq!(r.method, http::Method::PUT);
         assert_eq!(r.uri, "/dir/file%20name?x-id=Put&tag=a%20b&tag=c%2Cd");
-        assert_eq!(r.headers["x-names"], "a b, \"c,d\"");
+        assert_eq!(r.headers["x-names"], "a b,\"c,d\"");
         assert_eq!(r.host_prefix.as_deref(), Some("abc."));
         let err = request("a/b").unwrap_err();
         assert_eq!((err.shape.as_str(), err.member.as_str()), ("In", "Label"));

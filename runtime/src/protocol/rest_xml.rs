@@ -34,7 +34,11 @@ impl Codec for RestXml {
                 if let Some(v) = input.get(i) {
                     let (body, content_type) = rest::raw_payload(shape.name, &st.members[i], v)?;
                     request.body = body;
-                    rest::set_content_type(&mut request, content_type);
+                    // botocore sends a blob payload without a Content-Type of its
+                    // own: S3 then stores its default (`binary/octet-stream`).
+                    if content_type != "application/octet-stream" {
+                        rest::set_content_type(&mut request, content_type);
+                    }
                 }
             }
             Payload::Member(i) => {
