@@ -3,6 +3,8 @@
 //! (60 requests), and compares with `build_full_result`, which keeps them.
 //!
 //! Run: `cargo test -p boto-tests --test paginator_memory -- --nocapture`.
+// A counting allocator has to implement `GlobalAlloc`, an unsafe trait.
+#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};

@@ -2,7 +2,9 @@
 //!
 //! 1. Makes sure moto's server mode can run (installs `moto[server]` with pip when it can't).
 //! 2. Checks `generated/` is what codegen makes from `models/` (`codegen --check`).
-//! 3. Runs `cargo test --workspace`, passing extra arguments through.
+//! 3. Checks the hand-written crates are formatted (`cargo fmt --check`) and
+//!    lint-free (`cargo clippy --all-targets -- -D warnings`).
+//! 4. Runs `cargo test --workspace`, passing extra arguments through.
 
 use std::process::Command;
 
@@ -12,6 +14,16 @@ use anyhow::{bail, Context, Result};
 /// `models/` comes from (so `cargo xtask models import` without `--from` finds the same data).
 const PIP_REQUIREMENTS: &[&str] = &["moto[server]==5.2.1", "boto3==1.43.11", "botocore==1.43.11"];
 
+/// The crates written by hand: formatted and linted here. Generated crates
+/// are checked by `codegen --check` (they are prettyplease's output).
+const HAND_WRITTEN: &[&str] = &[
+    "boto-runtime",
+    "boto-codegen",
+    "xtask",
+    "boto-tests",
+    "boto-examples",
+];
+
 pub fn run(args: &[String]) -> Result<()> {
     let python = std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".to_string());
     ensure_moto(&python)?;
@@ -19,6 +31,28 @@ pub fn run(args: &[String]) -> Result<()> {
     step("checking generated code is up to date (codegen --check)");
     cargo(&["run", "--quiet", "-p", "xtask", "--", "codegen", "--check"]).context(
         "`cargo xtask codegen --check` failed: run `cargo xtask codegen` and commit generated/",
+    )?;
+
+    step("checking formatting of the hand-written crates (cargo fmt --check)");
+    let mut fmt = vec!["fmt"];
+    for p in HAND_WRITTEN {
+        fmt.extend(["-p", p]);
+    }
+    fmt.extend(["--", "--check"]);
+    cargo(&fmt).context(
+        "`cargo fmt --check` failed: run `cargo fmt -p boto-runtime -p boto-codegen -p xtask \
+         -p boto-tests -p boto-examples` and commit",
+    )?;
+
+    step("linting the hand-written crates (cargo clippy --all-targets -- -D warnings)");
+    let mut clippy = vec!["clippy", "--quiet", "--all-targets"];
+    for p in HAND_WRITTEN {
+        clippy.extend(["-p", p]);
+    }
+    clippy.extend(["--", "-D", "warnings"]);
+    cargo(&clippy).context(
+        "`cargo clippy -- -D warnings` failed: fix the warnings it lists (or, where a lint is \
+         wrong for the code, allow it there with a comment saying why)",
     )?;
 
     step("running cargo test --workspace");

@@ -20,9 +20,7 @@ impl Customization for Ec2 {
         set: &mut Overrides,
     ) -> Result<(), SerializeError> {
         if call.operation.name == "RunInstances" {
-            if let Some(data) = input.blob("UserData") {
-                set.set_named(input, "UserData", DynValue::Str(B64.encode(data)));
-            }
+            super::other::base64_user_data(input, set);
         }
         Ok(())
     }

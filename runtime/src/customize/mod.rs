@@ -27,6 +27,7 @@ mod all;
 mod ec2;
 mod glacier;
 mod iam;
+mod other;
 mod route53;
 mod s3;
 
@@ -131,12 +132,16 @@ impl Customization for Plain {}
 
 /// Service name → customization. Services not listed get none.
 pub static REGISTRY: &[(&str, &dyn Customization)] = &[
+    ("apigateway", &other::ApiGateway),
+    ("autoscaling", &other::AutoScaling),
+    ("cloudsearchdomain", &other::CloudSearchDomain),
     ("ec2", &ec2::Ec2),
     ("glacier", &glacier::Glacier),
     ("iam", &iam::Iam),
     ("route53", &route53::Route53),
     ("s3", &s3::S3),
     ("s3control", &s3::S3Control),
+    ("sso-oidc", &other::SsoOidc),
     ("sts", &Regional),
 ];
 

@@ -494,3 +494,82 @@ fn wire_details_match_botocore() {
         "1577836800"
     );
 }
+
+/// A service of the installed botocore's data folder (not vendored).
+fn botocore_service(name: &'static str) -> &'static Service {
+    use std::io::Read;
+    let out = std::process::Command::new(
+        std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into()),
+    )
+    .args([
+        "-c",
+        "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))",
+    ])
+    .output()
+    .expect("python3 with botocore: run `cargo xtask test`, which installs it");
+    let data = std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let dir = data.join(name);
+    let version = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .max()
+        .unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(version.join("service-2.json.gz")).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    build_service(name, &ServiceModel::from_json(&text).unwrap()).unwrap()
+}
+
+fn botocore_request(svc: &'static str, op: &str, params: serde_json::Value) -> HttpRequest {
+    let s = botocore_service(svc);
+    let operation = s.operation(op).unwrap();
+    let input = DynValue::from_json(s, operation.input.unwrap(), &params).unwrap();
+    let env = env();
+    let mut call = Call::new(s, operation, &env);
+    let token = || "token".to_owned();
+    let options = SerializeOptions {
+        idempotency_token: &token,
+    };
+    serialize_request(
+        codec(s.metadata.protocol),
+        &mut call,
+        Some(&input),
+        &options,
+    )
+    .unwrap()
+}
+
+#[test]
+fn handlers_of_services_not_vendored() {
+    let req = botocore_request("apigateway", "GetRestApis", json!({}));
+    assert_eq!(header(&req, "accept"), Some("application/json"));
+
+    let req = botocore_request(
+        "autoscaling",
+        "CreateLaunchConfiguration",
+        json!({"LaunchConfigurationName": "lc", "UserData": "hi"}),
+    );
+    let body = String::from_utf8(req.body.to_vec()).unwrap();
+    assert!(body.contains("UserData=aGk%3D"), "{body}");
+
+    let req = botocore_request("cloudsearchdomain", "Search", json!({"query": "a b"}));
+    assert_eq!(req.method, http::Method::POST);
+    assert!(!req.uri.contains('?'), "{}", req.uri);
+    let body = String::from_utf8(req.body.to_vec()).unwrap();
+    assert!(body.contains("q=a%20b"), "{body}");
+    assert_eq!(
+        header(&req, "content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+
+    let s = botocore_service("sso-oidc");
+    let env = env();
+    let call = Call::new(s, s.operation("CreateToken").unwrap(), &env);
+    let mut response = xml(r#"{"error":"invalid_grant","error_description":"token expired"}"#);
+    response.status = 400;
+    let mut info = codec(s.metadata.protocol).error_info(s, &response);
+    for_service("sso-oidc").error_info(&call, &mut info, &response);
+    assert_eq!(info.message.as_deref(), Some("token expired"));
+}
