@@ -41,6 +41,8 @@ pub enum DynValue {
     Timestamp(DateTime),
     Document(Document),
     Struct(Vec<Option<DynValue>>),
+    /// A union member the model does not know, by its name on the wire.
+    UnknownMember(String),
     List(Vec<DynValue>),
     Map(Vec<(String, DynValue)>),
 }
@@ -87,6 +89,10 @@ impl DynValue {
             (ShapeKind::Structure(st), DynValue::Empty) if !st.document => {
                 J::Object(Default::default())
             }
+            // As botocore reports it.
+            (ShapeKind::Structure(_), DynValue::UnknownMember(name)) => {
+                serde_json::json!({"SDK_UNKNOWN_MEMBER": {"name": name}})
+            }
             (ShapeKind::List { member }, DynValue::List(items)) => J::Array(
                 items
                     .iter()
@@ -121,7 +127,10 @@ impl DynValue {
             DynValue::Timestamp(t) if t.subsec_nanos() == 0 => J::from(t.secs()),
             DynValue::Timestamp(t) => J::from(t.as_secs_f64()),
             DynValue::Document(d) => d.clone(),
-            DynValue::Struct(_) | DynValue::List(_) | DynValue::Map(_) => J::Null,
+            DynValue::Struct(_)
+            | DynValue::List(_)
+            | DynValue::Map(_)
+            | DynValue::UnknownMember(_) => J::Null,
         }
     }
 }
@@ -232,7 +241,7 @@ impl Ser for DynValue {
             DynValue::Blob(b) => ValueRef::Blob(b),
             DynValue::Timestamp(t) => ValueRef::Timestamp(*t),
             DynValue::Document(d) => ValueRef::Document(d),
-            DynValue::Struct(_) => ValueRef::Struct(self),
+            DynValue::Struct(_) | DynValue::UnknownMember(_) => ValueRef::Struct(self),
             DynValue::List(_) => ValueRef::List(self),
             DynValue::Map(_) => ValueRef::Map(self),
         }
@@ -291,6 +300,10 @@ impl De for DynValue {
             Scalar::Timestamp(t) => DynValue::Timestamp(t),
             Scalar::Document(d) => DynValue::Document(d),
         };
+        Ok(())
+    }
+    fn unknown_member(&mut self, name: String) -> Result<(), DeError> {
+        *self = DynValue::UnknownMember(name);
         Ok(())
     }
     fn member(&mut self, index: usize) -> Result<&mut dyn De, DeError> {

@@ -126,6 +126,12 @@ pub trait De {
             found: "structure",
         })
     }
+    /// A union names a member this value's model does not know (botocore's
+    /// `SDK_UNKNOWN_MEMBER`). Values that cannot hold the name ignore it.
+    fn unknown_member(&mut self, name: String) -> Result<(), DeError> {
+        let _ = name;
+        Ok(())
+    }
     /// Appends a default element and returns it.
     fn push(&mut self) -> Result<&mut dyn De, DeError> {
         Err(DeError::Mismatch {

@@ -231,6 +231,32 @@ pub fn refuse_event_stream_input(
     }
 }
 
+// ---- unions ----
+
+/// botocore's `_has_unknown_tagged_union_member`: a union in a response sets
+/// exactly one member (a `__type` key aside). `keys` are the keys of the
+/// members present (nulls left out); the result is the tag when the model
+/// does not know it (a member added to the service since), which the value
+/// keeps as [`De::unknown_member`](crate::value::De::unknown_member).
+pub fn union_tag<'k>(
+    shape: &str,
+    path: &str,
+    keys: impl Iterator<Item = &'k str>,
+    known: impl Fn(&str) -> bool,
+) -> Result<Option<&'k str>, DeserializeError> {
+    let keys: Vec<&str> = keys.filter(|k| *k != "__type").collect();
+    match keys[..] {
+        [tag] => Ok((!known(tag)).then_some(tag)),
+        _ => Err(DeserializeError::new(
+            path,
+            format!(
+                "union {shape} has {} members set, expected exactly one",
+                keys.len()
+            ),
+        )),
+    }
+}
+
 // ---- timestamps ----
 
 /// Parses a timestamp from a response: the modeled format first, then any
@@ -350,5 +376,44 @@ mod tests {
         status_fallback(&mut info);
         assert_eq!(info.code, "503");
         assert_eq!(info.message.as_deref(), Some("Service Unavailable"));
+    }
+
+    #[test]
+    fn unknown_union_members_are_kept_as_botocore_reports_them() {
+        use crate::dynamic::{build_service, DynValue};
+        use crate::model::ServiceModel;
+        let model: ServiceModel = serde_json::from_value(serde_json::json!({
+            "metadata": {"protocol": "json", "apiVersion": "1", "targetPrefix": "S", "jsonVersion": "1.1"},
+            "operations": {"Op": {"name": "Op", "http": {}, "output": {"shape": "Out"}}},
+            "shapes": {
+                "Out": {"type": "structure", "members": {"U": {"shape": "U"}}},
+                "U": {"type": "structure", "union": true, "members": {"A": {"shape": "S"}}},
+                "S": {"type": "string"}
+            }
+        }))
+        .unwrap();
+        let svc = build_service("svc", &model).unwrap();
+        let op = svc.operation("Op").unwrap();
+        let parse = |body: &str| {
+            let response = HttpResponse {
+                status: 200,
+                body: bytes::Bytes::copy_from_slice(body.as_bytes()),
+                ..Default::default()
+            };
+            let mut out = DynValue::Empty;
+            crate::protocol::codec(svc.metadata.protocol)
+                .deserialize(svc, op, &response, &mut out)
+                .map(|()| out.to_json(svc, op.output.unwrap()))
+        };
+        assert_eq!(parse(r#"{"U":{"A":"x"}}"#).unwrap()["U"]["A"], "x");
+        let out = parse(r#"{"U":{"New":{"z":1},"__type":"t"}}"#).unwrap();
+        assert_eq!(
+            out["U"],
+            serde_json::json!({"SDK_UNKNOWN_MEMBER": {"name": "New"}})
+        );
+        for bad in [r#"{"U":{}}"#, r#"{"U":{"A":"x","New":1}}"#] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.message.contains("exactly one"), "{err}");
+        }
     }
 }

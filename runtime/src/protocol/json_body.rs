@@ -195,6 +195,18 @@ pub fn read_struct(
         ));
     };
     out.init();
+    if st.union {
+        let present = obj
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, _)| k.as_str());
+        let known = |k: &str| st.members.iter().any(|m| m.wire_name() == k);
+        if let Some(tag) = super::common::union_tag(s.name, path, present, known)? {
+            return out
+                .unknown_member(tag.to_owned())
+                .map_err(|e| DeserializeError::value(path.as_str(), e));
+        }
+    }
     for (i, m) in st.members.iter().enumerate() {
         if !keep(m) {
             continue;

@@ -77,21 +77,21 @@ impl Reader<'_> {
                 set(out, path, Scalar::Document(doc))
             }
             (ShapeKind::Structure(st), Value::Map(entries)) => {
+                out.init();
                 if st.union {
-                    let set = entries
-                        .iter()
-                        .filter(|(k, v)| {
-                            !v.is_null() && !matches!(k, Value::Text(t) if t == "__type")
-                        })
-                        .count();
-                    if set > 1 {
-                        return Err(DeserializeError::new(
-                            path.as_str(),
-                            format!("union {} has {set} members set, expected one", shape.name),
-                        ));
+                    let present = entries.iter().filter_map(|(k, v)| match k {
+                        Value::Text(t) if !v.is_null() => Some(t.as_str()),
+                        _ => None,
+                    });
+                    let known = |k: &str| st.members.iter().any(|m| m.wire_name() == k);
+                    if let Some(tag) =
+                        crate::protocol::common::union_tag(shape.name, path, present, known)?
+                    {
+                        return out
+                            .unknown_member(tag.to_owned())
+                            .map_err(|e| DeserializeError::value(path.as_str(), e));
                     }
                 }
-                out.init();
                 for (k, v) in entries {
                     let Value::Text(k) = k else {
                         return Err(DeserializeError::new(
