@@ -9,7 +9,7 @@
 use boto_runtime::model::{ModelMember, ModelOperation, ModelShape, ServiceModel};
 use boto_runtime::schema::{Member, Protocol, Service, Shape, ShapeKind, TimestampFormat};
 
-use crate::error::Result;
+use crate::error::{CodegenError, Result};
 use crate::naming::{self, Namer};
 
 /// Methods of an operation builder that setters must not shadow.
@@ -128,8 +128,21 @@ impl<'m> Ir<'m> {
 
 /// Validates and lowers a model: the runtime's lowering decides what the
 /// model means; this adds what only Rust code needs (names, boxing, redaction).
+///
+/// `model` must already carry the runtime's model customizations
+/// ([`boto_runtime::customize::patch_model`], which [`crate::generate_with`]
+/// applies), since the lowering applies them too.
 pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
     let schema = boto_runtime::lower::lower(service, model)?;
+    let unpatched = |what: &str| {
+        CodegenError::model(
+            service,
+            Some(what),
+            None,
+            "the model lacks what the runtime's customizations add: patch it with \
+             boto_runtime::customize::patch_model before ir::lower",
+        )
+    };
     let protocol = schema.metadata.protocol;
 
     // Shapes, with type names claimed in id order.
@@ -139,7 +152,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         let (name, shape) = model
             .shapes
             .get_key_value(lowered.name)
-            .expect("the lowering only keeps shapes of the model");
+            .ok_or_else(|| unpatched(lowered.name))?;
         shapes.push(lower_shape(name, shape, lowered, &mut type_namer));
     }
 
@@ -155,7 +168,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         let (op_name, op) = model
             .operations
             .get_key_value(lowered.name)
-            .expect("the lowering keeps every operation");
+            .ok_or_else(|| unpatched(lowered.name))?;
         let (input, output) = (lowered.input, lowered.output);
         let errors = lowered.errors.to_vec();
         let mut variant_namer = Namer::new(&["Unhandled"]);

@@ -157,7 +157,8 @@ fn every_botocore_paginator_lowers() {
     let (mut count, mut failures) = (0, Vec::new());
     for service in &services {
         let loaded = load::load_service(&data, service).unwrap();
-        let lowered = ir::lower(service, &loaded.model)
+        let model = boto_runtime::customize::patch_model(service, &loaded.model);
+        let lowered = ir::lower(service, &model)
             .and_then(|ir| paginators::lower(&ir, loaded.paginators.as_ref()));
         match lowered {
             Ok(p) => count += p.len(),

@@ -5,6 +5,9 @@
 //! alone (its package cleaned and rebuilt), and the Rust source bytes and lines.
 //!
 //! Not part of CI (the official ec2 crate alone takes minutes to build).
+//!
+//! `cargo xtask bench check-all ...`: generates every service of a botocore
+//! data folder and reports how many type-check (see `check_all.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +21,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut it = args.iter();
     match it.next().map(String::as_str) {
         Some("compile") => {}
-        _ => bail!("usage: cargo xtask bench compile [--service NAME] [--aws-version REQ]"),
+        Some("check-all") => return crate::check_all::run(it.as_slice()),
+        _ => bail!(
+            "usage: cargo xtask bench compile [--service NAME] [--aws-version REQ]\n       \
+             cargo xtask bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]"
+        ),
     }
     while let Some(a) = it.next() {
         match a.as_str() {

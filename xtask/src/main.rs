@@ -4,11 +4,14 @@
 //! - `codegen [--service NAME]... [--models DIR] [--out DIR] [--check]`: regenerate `generated/`.
 //! - `conformance protocols PATH...`: run botocore's protocol suites through the codecs.
 //! - `bench compile [--service ec2]`: build time and size against the official SDK's crate.
+//! - `bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]`: generate
+//!   every service of a botocore data folder and report how many type-check (slow, not CI).
 //! - `test`: install what the tests need (moto) and run the whole suite.
 
 use anyhow::{bail, Result};
 
 mod bench;
+mod check_all;
 mod codegen;
 mod conformance;
 mod models;
