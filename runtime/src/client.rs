@@ -40,7 +40,10 @@ const USER_AGENT: &str = concat!("boto-rs/", env!("CARGO_PKG_VERSION"));
 /// Per-client settings; unset fields fall back to the session.
 #[derive(Clone, Debug, Default)]
 pub struct ClientConfig {
+    /// Send calls to this URL instead of the resolved endpoint (else the session's,
+    /// then `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` and the profile's).
     pub endpoint_url: Option<String>,
+    /// The region to call and sign for (else the session's).
     pub region: Option<String>,
     /// Total attempts per call, first included (default 3, or
     /// `AWS_MAX_ATTEMPTS` / the profile's `max_attempts`).
@@ -76,10 +79,12 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
+    /// A client of `service` with the session's settings.
     pub fn new(session: &Session, service: &'static Service) -> Client {
         Client::with_config(session, service, ClientConfig::default())
     }
 
+    /// A client of `service` whose `config` overrides the session's settings.
     pub fn with_config(
         session: &Session,
         service: &'static Service,
@@ -94,14 +99,17 @@ impl Client {
         }
     }
 
+    /// The service schema this client calls.
     pub fn service(&self) -> &'static Service {
         self.inner.service
     }
 
+    /// The session: credentials, shared config and HTTP connection pool.
     pub fn session(&self) -> &Session {
         &self.inner.session
     }
 
+    /// The client's own settings (unset fields come from the session).
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
@@ -389,7 +397,8 @@ pub fn prepare_request(
     {
         headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
-    let unsigned_payload = operation.auth_type == "v4-unsigned-body";
+    // botocore signs `UNSIGNED-PAYLOAD` for `authtype: v4-unsigned-body` and `unsignedPayload`.
+    let unsigned_payload = operation.auth_type == "v4-unsigned-body" || operation.unsigned_payload;
     Ok(Prepared {
         method,
         url,
@@ -402,10 +411,16 @@ pub fn prepare_request(
 /// A request ready to be signed and sent, once per attempt.
 #[derive(Debug, Clone)]
 pub struct Prepared {
+    /// The HTTP method.
     pub method: http::Method,
+    /// The full URL: endpoint (after the addressing hook), path and query.
     pub url: String,
+    /// The codec's headers plus `User-Agent`, `Content-Encoding`, `Content-MD5`
+    /// and `Content-Length` as needed; the signer adds its own per attempt.
     pub headers: HeaderMap,
+    /// The body, gzip-compressed when the operation allows it and it is large enough.
     pub body: Bytes,
+    /// `authtype: v4-unsigned-body` or `unsignedPayload`: sign the body as `UNSIGNED-PAYLOAD`.
     pub unsigned_payload: bool,
 }
 

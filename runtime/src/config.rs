@@ -21,6 +21,7 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// The value of top-level `key` (lower-case); an empty value counts as unset.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values
             .get(key)
@@ -66,6 +67,7 @@ impl fmt::Debug for Profile {
 /// A parsed INI file: sections in file order, each a [`Profile`]-like map.
 #[derive(Debug, Default, Clone)]
 pub struct IniFile {
+    /// `(header, settings)` per section, in file order; a repeated header appears again.
     pub sections: Vec<(String, Profile)>,
 }
 
@@ -223,7 +225,9 @@ fn shell_split(s: &str) -> Option<Vec<String>> {
 /// Both shared files, split into profiles and `[services x]` sections.
 #[derive(Debug, Clone, Default)]
 pub struct SharedConfig {
+    /// The shared config file's path (`~/.aws/config`), loaded or not.
     pub config_file: PathBuf,
+    /// The shared credentials file's path (`~/.aws/credentials`), loaded or not.
     pub credentials_file: PathBuf,
     config_profiles: BTreeMap<String, Profile>,
     credentials_profiles: BTreeMap<String, Profile>,
@@ -254,6 +258,7 @@ impl SharedConfig {
         }
     }
 
+    /// Reads both files at their [`paths`](SharedConfig::paths); a missing file is empty.
     pub fn load(env: &Env) -> Result<SharedConfig, ConfigError> {
         let (config_file, credentials_file) = SharedConfig::paths(env);
         let config = IniFile::load(&config_file)?;
@@ -266,6 +271,8 @@ impl SharedConfig {
         ))
     }
 
+    /// Sorts parsed files into profiles (`[default]`, `[profile x]`, the
+    /// credentials file's `[x]`) and `[services x]` sections; repeated sections merge.
     pub fn from_files(
         config: IniFile,
         credentials: IniFile,
@@ -324,7 +331,9 @@ impl SharedConfig {
 /// Where a configured endpoint URL came from, for error messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfiguredUrl {
+    /// The URL as configured.
     pub url: String,
+    /// Where it came from (`AWS_ENDPOINT_URL_S3`, `[services dev] s3.endpoint_url`).
     pub source: String,
 }
 

@@ -17,14 +17,18 @@ use crate::BoxFuture;
 /// An access key pair, optionally temporary.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// The access key id (`AKIA…`, `ASIA…` when temporary); shown by `Debug`.
     pub access_key_id: String,
+    /// The secret key; never shown by `Debug`.
     pub secret_access_key: String,
+    /// The session token of temporary credentials; never shown by `Debug`.
     pub session_token: Option<String>,
     /// When temporary credentials stop working.
     pub expiry: Option<SystemTime>,
 }
 
 impl Credentials {
+    /// Long-term (no expiry) credentials, or temporary ones with `session_token`.
     pub fn new(
         access_key_id: impl Into<String>,
         secret_access_key: impl Into<String>,
@@ -60,6 +64,7 @@ impl fmt::Debug for Credentials {
 /// Return [`CredentialsError::Unavailable`] when this source simply has none,
 /// so a chain moves on; any other error stops the chain.
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
+    /// Looks for credentials; the client asks once per call, before signing.
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>>;
 }
 
@@ -81,6 +86,7 @@ pub struct EnvProvider {
 }
 
 impl EnvProvider {
+    /// Reads the variables from `env` (`AWS_SECURITY_TOKEN` is accepted for the token).
     pub fn new(env: Env) -> EnvProvider {
         EnvProvider { env }
     }
@@ -118,6 +124,8 @@ pub struct ProfileProvider {
 }
 
 impl ProfileProvider {
+    /// Reads profile `profile`'s `aws_access_key_id`, `aws_secret_access_key` and
+    /// `aws_session_token` from the already loaded `shared` files.
     pub fn new(profile: impl Into<String>, shared: Arc<SharedConfig>) -> ProfileProvider {
         ProfileProvider {
             profile: profile.into(),
@@ -212,6 +220,8 @@ pub struct CredentialsChain {
 }
 
 impl CredentialsChain {
+    /// An empty chain; `profile` and `credentials_file` only name what to fix
+    /// in the [`CredentialsError::NotFound`] message.
     pub fn new(
         profile: impl Into<String>,
         credentials_file: std::path::PathBuf,
@@ -223,6 +233,7 @@ impl CredentialsChain {
         }
     }
 
+    /// Appends `provider`, asked after those already in the chain.
     pub fn with(mut self, provider: Arc<dyn ProvideCredentials>) -> CredentialsChain {
         self.providers.push(provider);
         self

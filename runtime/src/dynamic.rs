@@ -33,17 +33,27 @@ pub enum DynValue {
     /// Not yet written (a `De` slot), or absent.
     #[default]
     Empty,
+    /// A boolean.
     Bool(bool),
+    /// Any integer shape, as `i64`.
     Int(i64),
+    /// A float or double.
     Float(f64),
+    /// A string, an enum value, or a big number's text.
     Str(String),
+    /// A blob's bytes.
     Blob(Bytes),
+    /// A timestamp.
     Timestamp(DateTime),
+    /// A document (or a structure marked `document`).
     Document(Document),
+    /// A structure: one slot per member, by index; `None` when absent.
     Struct(Vec<Option<DynValue>>),
     /// A union member the model does not know, by its name on the wire.
     UnknownMember(String),
+    /// A list.
     List(Vec<DynValue>),
+    /// A map, entries in insertion order; a repeated key replaces its value in place.
     Map(Vec<(String, DynValue)>),
 }
 
@@ -51,7 +61,9 @@ pub enum DynValue {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("at {path}: {message}")]
 pub struct DynError {
+    /// Where in the input (`GetItemInput.Key["id"]`).
     pub path: String,
+    /// What does not fit.
     pub message: String,
 }
 

@@ -17,7 +17,9 @@ use crate::schema::Service;
 pub struct Endpoint {
     /// `scheme://host[:port][/path]`, no trailing slash.
     pub url: String,
+    /// The region to sign for (`us-east-1` for a global endpoint).
     pub signing_region: String,
+    /// The SigV4 service name (`signingName`, else the endpoint prefix).
     pub signing_name: String,
 }
 
@@ -31,6 +33,8 @@ pub struct EndpointConfig {
 /// The region used to sign requests to global endpoints.
 const GLOBAL_SIGNING_REGION: &str = "us-east-1";
 
+/// The endpoint of `service` in `region`: the configured URL if any, else the
+/// service's global endpoint (in the `aws` partition), else `https://{prefix}.{region}.{dnsSuffix}`.
 pub fn resolve_endpoint(
     service: &Service,
     region: Option<&str>,

@@ -24,12 +24,16 @@ pub enum Error<E> {
     /// The input could not be serialized into a request.
     #[error("cannot build the request: {0}")]
     Build(#[source] SerializeError),
+    /// No credentials could be found, loaded or used to sign.
     #[error(transparent)]
     Credentials(CredentialsError),
+    /// No endpoint could be determined from the configuration.
     #[error(transparent)]
     Endpoint(EndpointError),
+    /// The request could not be sent or its response not received.
     #[error(transparent)]
     Transport(TransportError),
+    /// An attempt exceeded the configured timeout.
     #[error(transparent)]
     Timeout(TimeoutError),
     /// A response arrived but could not be read as the model says.
@@ -46,6 +50,7 @@ impl<E> Error<E> {
         }
     }
 
+    /// The service error, when the service answered with one, by value.
     pub fn into_service_error(self) -> Option<E> {
         match self {
             Error::Service(f) => Some(f.error),
@@ -109,27 +114,35 @@ pub struct ServiceFailure<E> {
 }
 
 impl<E> ServiceFailure<E> {
+    /// Pairs a parsed service error with the [`ErrorInfo`] it was read from.
     pub fn new(error: E, info: ErrorInfo) -> ServiceFailure<E> {
         ServiceFailure { error, info }
     }
+    /// The parsed service error.
     pub fn error(&self) -> &E {
         &self.error
     }
+    /// The parsed service error, by value.
     pub fn into_error(self) -> E {
         self.error
     }
+    /// Code, message, request id and status of the response.
     pub fn info(&self) -> &ErrorInfo {
         &self.info
     }
+    /// The error code (`NoSuchEntity`), sanitized.
     pub fn code(&self) -> &str {
         &self.info.code
     }
+    /// The message the service gave, if any.
     pub fn message(&self) -> Option<&str> {
         self.info.message.as_deref()
     }
+    /// The request id AWS assigned, if the response carried one.
     pub fn request_id(&self) -> Option<&str> {
         self.info.request_id.as_deref()
     }
+    /// The HTTP status of the error response.
     pub fn status(&self) -> u16 {
         self.info.status
     }
@@ -168,6 +181,7 @@ struct RawInner {
 }
 
 impl RawServiceError {
+    /// Keeps an error response and finds which of `operation`'s modeled errors it is.
     pub fn new(
         service: &'static Service,
         operation: &'static Operation,
@@ -186,6 +200,7 @@ impl RawServiceError {
         }
     }
 
+    /// Code, message, request id and status of the response.
     pub fn info(&self) -> &ErrorInfo {
         &self.inner.info
     }
@@ -195,10 +210,12 @@ impl RawServiceError {
         self.inner.modeled
     }
 
+    /// The whole error response, body included.
     pub fn response(&self) -> &HttpResponse {
         &self.inner.response
     }
 
+    /// The operation that failed.
     pub fn operation(&self) -> &'static Operation {
         self.inner.operation
     }
@@ -233,6 +250,8 @@ impl RawServiceError {
         Ok(value)
     }
 
+    /// A copy of the code, message, request id and status, for callers
+    /// that treat every error alike.
     pub fn unhandled(&self) -> UnhandledError {
         UnhandledError {
             code: self.inner.info.code.clone(),
@@ -294,22 +313,30 @@ fn write_info(
 /// An error response that is not one of the operation's modeled errors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnhandledError {
+    /// The error code (`ThrottlingException`), sanitized; may be empty.
     pub code: String,
+    /// The message the service gave, if any.
     pub message: Option<String>,
+    /// The request id AWS assigned, if the response carried one.
     pub request_id: Option<String>,
+    /// The HTTP status of the error response.
     pub status: u16,
 }
 
 impl UnhandledError {
+    /// The error code, sanitized; may be empty.
     pub fn code(&self) -> &str {
         &self.code
     }
+    /// The message the service gave, if any.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    /// The request id AWS assigned, if the response carried one.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
+    /// The HTTP status of the error response.
     pub fn status(&self) -> u16 {
         self.status
     }
@@ -325,6 +352,8 @@ impl std::error::Error for UnhandledError {}
 
 /// Implemented by each generated per-operation error enum.
 pub trait OperationError: Sized + std::error::Error + Send + Sync + 'static {
+    /// Reads `raw` as the matching variant; unmodeled codes become the
+    /// enum's unhandled variant, and a modeled error that does not parse is an error.
     fn from_raw(raw: &RawServiceError) -> Result<Self, DeserializeError>;
 }
 
@@ -342,20 +371,27 @@ pub enum CredentialsError {
     NotFound {
         /// What each provider said, in order (`environment: AWS_ACCESS_KEY_ID not set`).
         tried: Vec<String>,
+        /// The profile that was consulted.
         profile: String,
+        /// The shared credentials file that was consulted.
         credentials_file: PathBuf,
     },
     /// A provider has nothing to offer; a chain moves on to the next one.
     #[error("{provider}: {reason}")]
     Unavailable {
+        /// The provider's name (`environment`, `shared profile`).
         provider: &'static str,
+        /// Why it has nothing (`AWS_ACCESS_KEY_ID not set`).
         reason: String,
     },
     /// A source holds some but not all required values.
     #[error("{provider} has {present} but not {missing}; set both or neither")]
     Incomplete {
+        /// Where the values came from (`environment`, ``profile `dev` ``).
         provider: String,
+        /// The setting that is present (`aws_access_key_id`).
         present: &'static str,
+        /// The setting that is missing.
         missing: &'static str,
     },
     /// The shared config could not be loaded.
@@ -363,7 +399,12 @@ pub enum CredentialsError {
     Config(#[from] ConfigError),
     /// The operation needs an authentication scheme this runtime lacks.
     #[error("{service} uses signature version `{scheme}`, which boto-rs does not support yet")]
-    UnsupportedAuth { service: String, scheme: String },
+    UnsupportedAuth {
+        /// The service (botocore's folder name).
+        service: String,
+        /// The unsupported `signatureVersion` (`bearer`).
+        scheme: String,
+    },
     /// Signing failed (e.g. a header value the signer cannot read).
     #[error("cannot sign the request: {0}")]
     Signing(String),
@@ -372,17 +413,29 @@ pub enum CredentialsError {
 /// No endpoint could be determined.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EndpointError {
+    /// No region was configured, and the service has no global endpoint to fall back on.
     #[error(
         "no region configured for {service}: set AWS_REGION, add `region = ...` to your profile in \
          ~/.aws/config, or call SessionBuilder::region / set ClientConfig::region"
     )]
-    NoRegion { service: String },
+    NoRegion {
+        /// The service that needs one (botocore's folder name).
+        service: String,
+    },
+    /// The configured region is not a valid host label.
     #[error("invalid region `{region}`: a region is letters, digits and hyphens (e.g. us-east-1)")]
-    InvalidRegion { region: String },
+    InvalidRegion {
+        /// The region as configured.
+        region: String,
+    },
+    /// An endpoint URL, configured or resolved, is not a usable URL.
     #[error("invalid endpoint URL `{url}` (from {source_name}): {reason}")]
     InvalidUrl {
+        /// The URL as given.
         url: String,
+        /// Where it came from (`AWS_ENDPOINT_URL`, `ClientConfig::endpoint_url`).
         source_name: String,
+        /// What is wrong with it.
         reason: String,
     },
 }
@@ -391,9 +444,13 @@ pub enum EndpointError {
 #[derive(Debug, thiserror::Error)]
 #[error("request to {url} failed after {attempts} attempt(s): {message}")]
 pub struct TransportError {
+    /// The URL of the request.
     pub url: String,
+    /// How many attempts were made, the last one included.
     pub attempts: u32,
+    /// What went wrong, as the HTTP client described it.
     pub message: String,
+    /// The HTTP client's error, when there is one.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -405,8 +462,11 @@ pub struct TransportError {
      if the operation is expected to be slow"
 )]
 pub struct TimeoutError {
+    /// The URL of the request.
     pub url: String,
+    /// The timeout that elapsed.
     pub timeout: Duration,
+    /// The attempt that timed out (1 for the first).
     pub attempts: u32,
 }
 
@@ -414,8 +474,11 @@ pub struct TimeoutError {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("cannot read the HTTP {status} response{}: {source}", request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default())]
 pub struct ResponseError {
+    /// The HTTP status of the response.
     pub status: u16,
+    /// The request id AWS assigned, if the response carried one.
     pub request_id: Option<String>,
+    /// What did not match the model, and where.
     #[source]
     pub source: DeserializeError,
 }
@@ -423,34 +486,51 @@ pub struct ResponseError {
 /// The shared config or credentials files, or a setting, are unusable.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConfigError {
+    /// A config or credentials file exists but cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: Arc<std::io::Error>,
     },
+    /// A config or credentials file is not UTF-8 or not valid INI.
     #[error("{}:{line}: {message}", path.display())]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The 1-based line of the problem; 0 for the whole file (not UTF-8).
         line: usize,
+        /// What is wrong on that line.
         message: String,
     },
+    /// The profile asked for is in neither file.
     #[error(
         "profile `{profile}` not found in {} or {}; check AWS_PROFILE or the profile name passed to SessionBuilder::profile_name",
         config_file.display(), credentials_file.display()
     )]
     ProfileNotFound {
+        /// The profile asked for.
         profile: String,
+        /// The shared config file that was searched.
         config_file: PathBuf,
+        /// The shared credentials file that was searched.
         credentials_file: PathBuf,
     },
+    /// A setting has a value that cannot be used.
     #[error("invalid value `{value}` for {key} (from {source_name}): {message}")]
     InvalidValue {
+        /// The setting's name (`max_attempts`).
         key: String,
+        /// The value as given.
         value: String,
+        /// Where it came from (`AWS_MAX_ATTEMPTS`, `profile max_attempts`).
         source_name: String,
+        /// What a valid value looks like.
         message: String,
     },
+    /// The HTTP client could not be created.
     #[error("cannot create the HTTP client: {0}")]
     Http(String),
 }

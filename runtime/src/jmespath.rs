@@ -31,19 +31,34 @@ use serde_json::Value as J;
 pub enum ExprError {
     /// Not JMESPath syntax.
     #[error("expression {expression:?} does not parse as JMESPath: {message}")]
-    Parse { expression: String, message: String },
+    Parse {
+        /// The expression's text.
+        expression: String,
+        /// The parser's message.
+        message: String,
+    },
     /// A call of a function the JMESPath runtime does not have.
     #[error("expression {expression:?} calls unknown function {function}()")]
     UnknownFunction {
+        /// The expression's text.
         expression: String,
+        /// The function's name.
         function: String,
     },
     /// Evaluation failed on the data (a function given the wrong type, say).
     #[error("evaluating expression {expression:?}: {message}")]
-    Eval { expression: String, message: String },
+    Eval {
+        /// The expression's text.
+        expression: String,
+        /// The interpreter's message.
+        message: String,
+    },
     /// A value could not be converted for JMESPath.
     #[error("converting a value for JMESPath: {message}")]
-    Data { message: String },
+    Data {
+        /// The conversion's message.
+        message: String,
+    },
 }
 
 /// A compiled expression and the top-level fields it reads.
@@ -109,12 +124,14 @@ impl Compiled {
 pub struct Data(Rcvar);
 
 impl Data {
+    /// Converts `value`, taking it by value.
     pub fn new(value: J) -> Result<Data, ExprError> {
         Variable::try_from(value)
             .map(|v| Data(Rcvar::new(v)))
             .map_err(data_error)
     }
 
+    /// Converts a borrowed `value` (copying it into JMESPath's own tree).
     pub fn from_ref(value: &J) -> Result<Data, ExprError> {
         Variable::try_from(value)
             .map(|v| Data(Rcvar::new(v)))

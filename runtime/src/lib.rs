@@ -4,6 +4,8 @@
 //! protocol codecs ([`protocol`]), the session, signing, HTTP and retries live
 //! here once.
 
+#![deny(missing_docs)]
+
 pub mod client;
 pub mod config;
 pub mod credentials;

@@ -32,10 +32,15 @@ pub const PROTOCOL_PRIORITY: &[Protocol] = &[
 /// A model the runtime cannot turn into a schema, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ModelError {
+    /// botocore's folder name of the service (`s3`).
     pub service: String,
+    /// The operation at fault, if any.
     pub operation: Option<String>,
+    /// The shape at fault, if any.
     pub shape: Option<String>,
+    /// The member at fault (or `member`/`key`/`value` of a list or map), if any.
     pub member: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 

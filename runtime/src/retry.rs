@@ -67,12 +67,15 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Backoff scale: the wait before retry `n` is `rand * min(base * 2^(n-1), max_backoff)`.
     pub base: Duration,
+    /// Longest wait between two attempts.
     pub max_backoff: Duration,
 }
 
 impl RetryPolicy {
+    /// Botocore's standard mode default: three attempts.
     pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 
+    /// Botocore's standard retry mode: `max_attempts` (at least 1), backoff base 1 s, capped at 20 s.
     pub fn standard(max_attempts: u32) -> RetryPolicy {
         RetryPolicy {
             max_attempts: max_attempts.max(1),

@@ -43,6 +43,7 @@ impl Session {
         SessionBuilder::default().build_lenient().0
     }
 
+    /// A builder to set region, profile, credentials and more, and to see configuration errors up front.
     pub fn builder() -> SessionBuilder {
         SessionBuilder::default()
     }
@@ -52,6 +53,7 @@ impl Session {
         self.inner.region.clone()
     }
 
+    /// The profile in use: the builder's, else `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, else `default`.
     pub fn profile_name(&self) -> Option<String> {
         Some(self.inner.profile_name.clone())
     }
@@ -145,6 +147,8 @@ impl SessionBuilder {
         self
     }
 
+    /// Builds the session, failing on the first configuration problem
+    /// (an unreadable or invalid file, an unknown profile, a bad setting).
     pub fn build(self) -> Result<Session, ConfigError> {
         match self.build_lenient() {
             (_, Some(e)) => Err(e),

@@ -15,8 +15,11 @@ use crate::error::CredentialsError;
 /// How one request is signed.
 #[derive(Debug, Clone)]
 pub struct SigningParams<'a> {
+    /// The region to sign for (`us-east-1` for global endpoints).
     pub region: &'a str,
+    /// The SigV4 service name (`signingName`, else the endpoint prefix).
     pub name: &'a str,
+    /// The signing time, written as `x-amz-date`.
     pub time: SystemTime,
     /// S3 signs the path as sent (single encoding, no normalization).
     pub s3_style: bool,

@@ -31,11 +31,14 @@ pub struct DateTime {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {format} timestamp {text:?}")]
 pub struct TimestampError {
+    /// The format expected (`iso8601`, `rfc822`, `unixTimestamp`, or the lenient list).
     pub format: &'static str,
+    /// The text as received.
     pub text: String,
 }
 
 impl DateTime {
+    /// Whole seconds since the Unix epoch.
     pub const fn from_secs(secs: i64) -> DateTime {
         DateTime { secs, nanos: 0 }
     }
@@ -71,18 +74,22 @@ impl DateTime {
         DateTime::from_secs_and_nanos(whole as i64, nanos)
     }
 
+    /// The current system time.
     pub fn now() -> DateTime {
         SystemTime::now().into()
     }
 
+    /// Whole seconds since the epoch (floored: negative for instants before 1970).
     pub fn secs(&self) -> i64 {
         self.secs
     }
 
+    /// Nanoseconds past [`secs`](DateTime::secs), below one second.
     pub fn subsec_nanos(&self) -> u32 {
         self.nanos
     }
 
+    /// Seconds since the epoch as a float (loses precision below microseconds for present-day dates).
     pub fn as_secs_f64(&self) -> f64 {
         self.secs as f64 + self.nanos as f64 / 1e9
     }

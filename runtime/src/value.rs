@@ -16,20 +16,31 @@ use crate::time::DateTime;
 
 /// What a serializer sees of a value.
 pub enum ValueRef<'a> {
+    /// A boolean.
     Bool(bool),
+    /// Any integer shape (byte to long), widened to `i64`.
     Int(i64),
+    /// A float or double, widened to `f64`.
     Float(f64),
+    /// A string, an enum value, or a big number's text.
     Str(&'a str),
+    /// A blob's bytes.
     Blob(&'a [u8]),
+    /// A timestamp; the codec picks its wire format.
     Timestamp(DateTime),
+    /// An untyped document.
     Document(&'a Document),
+    /// A structure or union.
     Struct(&'a dyn StructSer),
+    /// A list.
     List(&'a dyn ListSer),
+    /// A map.
     Map(&'a dyn MapSer),
 }
 
 /// A value that can be serialized by walking its schema.
 pub trait Ser {
+    /// What the value is, for the codec to check against the schema.
     fn value(&self) -> ValueRef<'_>;
 }
 
@@ -41,8 +52,11 @@ pub trait StructSer {
 
 /// A list, read element by element.
 pub trait ListSer {
+    /// The number of elements.
     fn len(&self) -> usize;
+    /// The element at `index`; panics when `index >= len()`.
     fn get(&self, index: usize) -> &dyn Ser;
+    /// Whether the list has no elements.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -50,8 +64,11 @@ pub trait ListSer {
 
 /// A map with string keys, read in its iteration order.
 pub trait MapSer {
+    /// The number of entries.
     fn len(&self) -> usize;
+    /// Calls `f` with each key and value, in the map's order.
     fn for_each(&self, f: &mut dyn FnMut(&str, &dyn Ser));
+    /// Whether the map has no entries.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -60,12 +77,19 @@ pub trait MapSer {
 /// A scalar a deserializer hands to [`De::set`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
+    /// A boolean.
     Bool(bool),
+    /// Any integer, as `i64`; the target narrows it.
     Int(i64),
+    /// A float or double, as `f64`.
     Float(f64),
+    /// A string, an enum value, or a big number's text.
     Str(String),
+    /// A blob's bytes, decoded from base64 where the wire encodes them.
     Blob(Bytes),
+    /// A timestamp, parsed from the wire's format.
     Timestamp(DateTime),
+    /// An untyped document.
     Document(Document),
 }
 
@@ -86,20 +110,32 @@ impl Scalar {
 /// Why a value could not take what the wire said.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DeError {
+    /// The wire held another kind of value than the target accepts.
     #[error("expected {expected}, found {found}")]
     Mismatch {
+        /// What the target accepts (`string`, `i32`).
         expected: &'static str,
+        /// What the wire held.
         found: &'static str,
     },
+    /// An integer does not fit the target type.
     #[error("value {value} out of range for {target}")]
-    OutOfRange { value: String, target: &'static str },
+    OutOfRange {
+        /// The integer, as text.
+        value: String,
+        /// The target type (`i8`, `i16`, `i32`).
+        target: &'static str,
+    },
+    /// The index is not a member of the structure (a schema and type out of step).
     #[error("no member with index {0}")]
     NoMember(usize),
+    /// Anything else the value rejects.
     #[error("{0}")]
     Invalid(String),
 }
 
 impl DeError {
+    /// A [`DeError::Mismatch`] between what a value accepts and the scalar it got.
     pub fn mismatch(expected: &'static str, found: &Scalar) -> DeError {
         DeError::Mismatch {
             expected,
@@ -115,6 +151,7 @@ impl DeError {
 pub trait De {
     /// Marks a container (structure, list, map) as present, even if empty.
     fn init(&mut self) {}
+    /// Stores a scalar; the default rejects every scalar as a mismatch.
     fn set(&mut self, value: Scalar) -> Result<(), DeError> {
         Err(DeError::mismatch(self.expecting(), &value))
     }

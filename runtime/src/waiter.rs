@@ -25,8 +25,11 @@ use crate::view;
 /// What a matching acceptor makes of the wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
+    /// `success`: the wait is over and succeeded.
     Success,
+    /// `failure`: the wait is over and failed ([`WaiterError::FailureState`]).
     Failure,
+    /// `retry`: sleep `delay` and poll again.
     Retry,
 }
 
@@ -49,7 +52,9 @@ pub enum Matcher {
 /// One acceptor of a waiter, as the model gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Acceptor {
+    /// `state`: what a match makes of the wait.
     pub state: State,
+    /// `matcher`: how the response is examined.
     pub matcher: Matcher,
     /// The JMESPath expression of path matchers.
     pub argument: Option<&'static str>,
@@ -89,6 +94,7 @@ pub struct WaiterSpec {
     pub delay: Duration,
     /// Attempts before giving up (the first included), unless overridden.
     pub max_attempts: u32,
+    /// The model's `acceptors`, checked in order; the first match decides.
     pub acceptors: &'static [Acceptor],
 }
 
@@ -107,6 +113,7 @@ pub struct Wait {
 }
 
 impl Wait {
+    /// A wait on `spec` with the model's delay and attempts and no deadline.
     pub fn new(spec: &'static WaiterSpec) -> Wait {
         Wait {
             spec,
@@ -115,6 +122,7 @@ impl Wait {
             deadline: None,
         }
     }
+    /// The waiter being run.
     pub fn spec(&self) -> &'static WaiterSpec {
         self.spec
     }
@@ -136,7 +144,9 @@ impl Wait {
 /// The response a wait ended on.
 #[derive(Debug)]
 pub enum LastResponse<O, E> {
+    /// A successful response's output.
     Output(O),
+    /// An error response, typed as the operation's error.
     Error(Error<E>),
 }
 
@@ -146,40 +156,57 @@ pub enum LastResponse<O, E> {
 pub enum WaiterError<O, E> {
     /// An acceptor with state `failure` matched.
     FailureState {
+        /// The waiter's model name (`InstanceRunning`).
         waiter: &'static str,
+        /// The acceptor that matched.
         acceptor: Acceptor,
+        /// Calls made.
         attempts: u32,
+        /// The response that matched.
         last: LastResponse<O, E>,
     },
     /// `max_attempts` responses and none matched a success acceptor.
     MaxAttemptsExceeded {
+        /// The waiter's model name.
         waiter: &'static str,
+        /// Calls made (the attempt limit).
         attempts: u32,
         /// The acceptor the last matched response matched (a `retry` one).
         last_matched: Option<Acceptor>,
+        /// The last response.
         last: LastResponse<O, E>,
     },
     /// The next attempt would start after the caller's deadline.
     Deadline {
+        /// The waiter's model name.
         waiter: &'static str,
+        /// Calls made before the deadline.
         attempts: u32,
+        /// Time since the wait started.
         elapsed: Duration,
+        /// The last response.
         last: LastResponse<O, E>,
     },
     /// An error no acceptor matched, or one that is not a service response.
     UnexpectedError {
+        /// The waiter's model name.
         waiter: &'static str,
+        /// Calls made, the failing one included.
         attempts: u32,
+        /// The error, typed as the operation's error.
         error: Error<E>,
     },
     /// The waiter's model data is unusable (a bad expression or literal).
     InvalidSpec {
+        /// The waiter's model name.
         waiter: &'static str,
+        /// What is wrong with the spec.
         reason: String,
     },
 }
 
 impl<O, E> WaiterError<O, E> {
+    /// The waiter's model name (`InstanceRunning`).
     pub fn waiter(&self) -> &'static str {
         match self {
             WaiterError::FailureState { waiter, .. }
@@ -379,11 +406,18 @@ fn output_view(
 pub enum Response<'a> {
     /// A successful response: its status and (computed on demand) its JSON view.
     Output {
+        /// The HTTP status.
         status: u16,
+        /// Builds the JSON view path arguments run on; called at most once.
         view: &'a dyn Fn() -> Value,
     },
     /// A service error response.
-    Error { status: u16, code: &'a str },
+    Error {
+        /// The HTTP status.
+        status: u16,
+        /// The error code, sanitized (`NoSuchKey`).
+        code: &'a str,
+    },
 }
 
 /// The first acceptor matching `response`, by index.

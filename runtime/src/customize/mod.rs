@@ -206,7 +206,9 @@ pub fn serialize_request(
 
 /// What a hook knows about the call it runs in.
 pub struct Call<'a> {
+    /// The service being called.
     pub service: &'static Service,
+    /// The operation being called.
     pub operation: &'static Operation,
     /// The session's environment (`_X_AMZN_TRACE_ID`, …).
     pub env: &'a Env,
@@ -215,6 +217,7 @@ pub struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
+    /// The context of one call of `operation`, with no notes yet.
     pub fn new(service: &'static Service, operation: &'static Operation, env: &'a Env) -> Call<'a> {
         Call {
             service,
@@ -229,6 +232,7 @@ impl<'a> Call<'a> {
         self.notes.push(note);
     }
 
+    /// Whether an earlier hook of this call recorded `note`.
     pub fn noted(&self, note: &str) -> bool {
         self.notes.contains(&note)
     }
@@ -245,11 +249,13 @@ impl<'a> Call<'a> {
 
 /// The caller's top-level input members, by model name.
 pub struct Members<'a> {
+    /// The input structure, when the operation has one.
     pub shape: Option<&'static StructureShape>,
     value: Option<&'a dyn StructSer>,
 }
 
 impl<'a> Members<'a> {
+    /// Reads `input` (the caller's value) as members of `operation`'s input.
     pub fn new(
         service: &'static Service,
         operation: &Operation,
@@ -274,6 +280,7 @@ impl<'a> Members<'a> {
         self.value.and_then(|v| v.member(i))
     }
 
+    /// The value of member `name` when the caller set it to a string.
     pub fn str(&self, name: &str) -> Option<&'a str> {
         match self.get(name)?.value() {
             ValueRef::Str(s) => Some(s),
@@ -281,6 +288,7 @@ impl<'a> Members<'a> {
         }
     }
 
+    /// The value of member `name` when the caller set it to a blob (or a string, as its bytes).
     pub fn blob(&self, name: &str) -> Option<&'a [u8]> {
         match self.get(name)?.value() {
             ValueRef::Blob(b) => Some(b),
@@ -312,6 +320,7 @@ impl Overrides {
         }
     }
 
+    /// Whether no member is overridden.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }

@@ -77,6 +77,7 @@ pub struct PaginatorSpec {
 }
 
 impl PaginatorSpec {
+    /// No tokens and no keys, for `..PaginatorSpec::DEFAULT` in hand-written specs.
     pub const DEFAULT: PaginatorSpec = PaginatorSpec {
         operation: "",
         input_tokens: &[],
@@ -91,22 +92,34 @@ impl PaginatorSpec {
 /// Why paging stopped, short of a failed call.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PaginationError {
+    /// A starting token that is neither botocore's format nor fits this paginator.
     #[error("{operation} paginator: bad starting token: {reason}")]
     BadStartingToken {
+        /// The operation's model name.
         operation: &'static str,
+        /// What is wrong with the token.
         reason: String,
     },
+    /// A page size was set, but the paginator has no `limit_key` to send it as.
     #[error("{operation} paginator: page_size is not supported: the paginator has no limit_key")]
-    NoLimitKey { operation: &'static str },
-    #[error("{operation} paginator: the same next token was received twice: {token}")]
-    RepeatedToken {
+    NoLimitKey {
+        /// The operation's model name.
         operation: &'static str,
+    },
+    #[error("{operation} paginator: the same next token was received twice: {token}")]
+    /// A response gave the same next token as the one before (paging would never end).
+    RepeatedToken {
+        /// The operation's model name.
+        operation: &'static str,
+        /// The repeated token, as JSON text.
         token: String,
     },
     /// The paginator does not fit the model (a generator bug).
     #[error("{operation} paginator: {message}")]
     Spec {
+        /// The operation's model name.
         operation: &'static str,
+        /// What does not fit.
         message: String,
     },
 }
@@ -208,6 +221,7 @@ where
         self
     }
 
+    /// The paginator being run.
     pub fn spec(&self) -> &'static PaginatorSpec {
         self.spec
     }

@@ -16,7 +16,9 @@ pub const ENCODED_KEYS: &str = "boto_encoded_keys";
 /// first page were already seen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartingToken {
+    /// Each input token's value, keyed by input member name (null when absent).
     pub tokens: Map<String, J>,
+    /// `boto_truncate_amount`: items of the first page to skip; 0 when absent.
     pub truncate_amount: usize,
 }
 

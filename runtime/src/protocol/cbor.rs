@@ -18,6 +18,7 @@ use crate::value::{De, Ser, ValueRef};
 const CBOR: &str = "application/cbor";
 const EVENT_STREAM: &str = "application/vnd.amazon.eventstream";
 
+/// The `smithy-rpc-v2-cbor` codec.
 pub struct RpcV2Cbor;
 
 impl Codec for RpcV2Cbor {

@@ -87,7 +87,9 @@ pub fn host_prefix(
 
 /// Why a `{Label}` template could not be filled.
 pub enum TemplateError<E> {
+    /// A `{` without its closing `}`.
     Unclosed,
+    /// `fill` failed for a label, with its error.
     Label(E),
 }
 

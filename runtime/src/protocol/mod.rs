@@ -15,16 +15,21 @@ use crate::value::{De, DeError, Ser};
 /// A serialized request, before endpoint resolution and signing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
+    /// The HTTP method (`http.method`).
     pub method: http::Method,
     /// Path and query, starting with `/` (`/2015-03-31/functions?Marker=x`).
     pub uri: String,
+    /// What the codec sets (`Content-Type`, `X-Amz-Target`, header-bound members);
+    /// the client adds its own and the signer's.
     pub headers: HeaderMap,
+    /// The serialized body; empty when the operation sends none.
     pub body: Bytes,
     /// The operation's `hostPrefix` with its labels filled (`foo.`, `bar-baz.`).
     pub host_prefix: Option<String>,
 }
 
 impl HttpRequest {
+    /// A request with no headers, body or host prefix.
     pub fn new(method: http::Method, uri: impl Into<String>) -> HttpRequest {
         HttpRequest {
             method,
@@ -39,12 +44,16 @@ impl HttpRequest {
 /// A received response, body fully read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response headers.
     pub headers: HeaderMap,
+    /// The whole body.
     pub body: Bytes,
 }
 
 impl HttpResponse {
+    /// The first value of header `name`, as text; `None` when absent or not visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -64,12 +73,15 @@ pub struct SerializeOptions<'a> {
     at(shape, member)
 )]
 pub struct SerializeError {
+    /// The service (botocore's folder name); empty until [`serialize`] names it.
     pub service: String,
+    /// The operation; empty until [`serialize`] names it.
     pub operation: String,
     /// The shape being written (empty when the error is about the whole request).
     pub shape: String,
     /// The member at fault (empty when none is).
     pub member: String,
+    /// What is wrong with the input.
     pub message: String,
 }
 
@@ -125,10 +137,12 @@ pub fn serialize(
 pub struct DeserializeError {
     /// Where in the output (`ListUsersResponse.Users[3].CreateDate`).
     pub path: String,
+    /// What does not match.
     pub message: String,
 }
 
 impl DeserializeError {
+    /// An error at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> DeserializeError {
         DeserializeError {
             path: path.into(),
@@ -136,6 +150,7 @@ impl DeserializeError {
         }
     }
 
+    /// A value's refusal ([`DeError`]) at `path`.
     pub fn value(path: impl Into<String>, err: DeError) -> DeserializeError {
         DeserializeError::new(path, err.to_string())
     }
@@ -146,8 +161,11 @@ impl DeserializeError {
 pub struct ErrorInfo {
     /// The error code, sanitized (`NoSuchEntity`, `ResourceNotFoundException`).
     pub code: String,
+    /// The message the response gave, if any.
     pub message: Option<String>,
+    /// The request id the response carried, from a header or the body, if any.
     pub request_id: Option<String>,
+    /// The HTTP status code.
     pub status: u16,
     /// The protocol's own code when `x-amzn-query-error` replaced it (the
     /// `__type` shape name of awsQueryCompatible services): modeled errors
@@ -157,6 +175,7 @@ pub struct ErrorInfo {
 
 /// A wire protocol's codec.
 pub trait Codec: Send + Sync {
+    /// Writes `input` (`None` when the operation takes none) as this protocol's request.
     fn serialize(
         &self,
         service: &Service,
@@ -171,6 +190,7 @@ pub trait Codec: Send + Sync {
         response.status >= 300
     }
 
+    /// Reads a successful response into `output`.
     fn deserialize(
         &self,
         service: &Service,

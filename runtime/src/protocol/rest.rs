@@ -74,6 +74,7 @@ pub fn format_float(value: f64, shape: &Shape) -> String {
 pub struct Input<'a> {
     /// The input structure's shape id.
     pub shape: ShapeId,
+    /// The input structure's members, which [`StructSer`] indices refer to.
     pub members: &'static [Member],
     value: Option<&'a dyn StructSer>,
     /// `(member index, token)` for each filled member.

@@ -510,6 +510,7 @@ pub struct Writer<'s> {
 }
 
 impl<'s> Writer<'s> {
+    /// A writer with an empty document, for `service`'s shapes.
     pub fn new(service: &'s Service) -> Writer<'s> {
         Writer {
             service,
@@ -517,6 +518,7 @@ impl<'s> Writer<'s> {
         }
     }
 
+    /// The XML text written so far.
     pub fn finish(self) -> String {
         self.out
     }

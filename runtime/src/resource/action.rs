@@ -24,11 +24,15 @@ use crate::view;
 
 /// What an action needs of the resource it acts on, whatever its data type.
 pub trait ResourceCore: Send {
+    /// The client the resource calls through.
     fn client(&self) -> &Client;
+    /// Identifiers and data view, for filling the action's parameters.
     fn parent(&self) -> Parent<'_>;
     /// Whether the model gives the resource type a `load`.
     fn has_load(&self) -> bool;
+    /// Runs the resource's `load`, for actions whose parameters need its data.
     fn load_data(&mut self) -> BoxFuture<'_, Result<(), ResourceError>>;
+    /// Forgets the loaded data, as boto3 does after an action.
     fn clear_data(&mut self);
 }
 

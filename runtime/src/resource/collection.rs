@@ -20,18 +20,23 @@ use crate::view;
 /// A listing operation's builder, as a collection's `filter` uses it.
 /// Generated for each operation a collection lists with.
 pub trait CollectionOp: Sized {
+    /// The operation's input type ([`NoData`](super::NoData) when it takes none).
     type Input: PageInput + Clone;
+    /// The operation's generated error enum.
     type Error: OperationError;
     /// The operation's builder on `client` with `input`.
     fn with_input(client: &Client, input: Self::Input) -> Self;
+    /// The input the caller's setters built, for the collection to page with.
     fn into_input(self) -> Self::Input;
 }
 
 /// A batch action failed listing the collection or running the action.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError<L: std::error::Error + 'static, A: std::error::Error + 'static> {
+    /// Listing the collection's resources failed.
     #[error("listing the collection: {0}")]
     List(#[source] Error<L>),
+    /// The batch action failed on a page of resources.
     #[error("batch action: {0}")]
     Action(#[source] Error<A>),
 }

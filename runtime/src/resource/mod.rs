@@ -51,14 +51,19 @@ use crate::view;
 pub enum ResourceError {
     /// The resource type has no `load` in the model.
     #[error("resource {resource} has no load: its data only comes from other responses")]
-    NoLoad { resource: &'static str },
+    NoLoad {
+        /// The resource type's model name.
+        resource: &'static str,
+    },
     /// A request needs the resource's data and none is loaded.
     #[error("the resource's data is needed and not loaded: call load() first")]
     NotLoaded,
     /// The load response has no data at the model's path.
     #[error("resource {resource}: the load response has nothing at {path}")]
     NotFound {
+        /// The resource type's model name.
         resource: &'static str,
+        /// The load's JMESPath into the response.
         path: &'static str,
     },
     /// The model's spec does not fit the service (a generator bug).
@@ -82,6 +87,7 @@ impl ResourceError {
 /// The typed view of a resource built by the engine: what generated resource
 /// structs implement.
 pub trait TypedResource: Sized {
+    /// Builds the generated struct around a resource the engine made.
     fn from_built(client: &Client, built: Built) -> Result<Self, ResourceError>;
 }
 
@@ -153,6 +159,7 @@ pub struct Meta<'a, C, D> {
 }
 
 impl<'a, C: Clone, D> Meta<'a, C, D> {
+    /// Metadata of `resource`, presenting `client` (the typed service client).
     pub fn new(client: C, resource: &'a Resource<D>) -> Self {
         Meta { client, resource }
     }
@@ -252,9 +259,11 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
         Ok(())
     }
 
+    /// The client the resource calls through.
     pub fn client(&self) -> &Client {
         &self.client
     }
+    /// The resource type's static description.
     pub fn spec(&self) -> &'static ResourceSpec {
         self.spec
     }
@@ -265,6 +274,7 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
             .map(|(_, v)| v.as_str())
             .unwrap_or_default()
     }
+    /// `(name, value)` of each identifier, in the model's order.
     pub fn identifiers(&self) -> &[(&'static str, String)] {
         &self.identifiers
     }
@@ -280,6 +290,7 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
     pub fn is_loaded(&self) -> bool {
         self.view.is_some()
     }
+    /// The loaded data, typed; `None` until loaded (or for types without a data shape).
     pub fn data(&self) -> Option<&D> {
         self.data.as_ref()
     }
@@ -292,6 +303,7 @@ impl<D: Ser + De + Default + Clone> Resource<D> {
         self.data = None;
         self.view = None;
     }
+    /// Identifiers and data view, as actions and sub-resources read them.
     pub fn parent(&self) -> Parent<'_> {
         Parent {
             identifiers: &self.identifiers,

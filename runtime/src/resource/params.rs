@@ -12,7 +12,9 @@ use crate::schema::{Service, ShapeId, ShapeKind};
 /// (by name) and its data view, if loaded.
 #[derive(Debug, Clone, Copy)]
 pub struct Parent<'a> {
+    /// `(name, value)` of each identifier of the parent, in its type's order.
     pub identifiers: &'a [(&'static str, String)],
+    /// The parent's data view, when loaded.
     pub data: Option<&'a J>,
 }
 
@@ -220,8 +222,11 @@ pub fn coerce(service: &Service, shape: ShapeId, json: &mut J) {
 /// A resource made by the engine: identifiers (in the type's order) and data view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Built {
+    /// Index of the resource type in the crate's `RESOURCES` table.
     pub resource: usize,
+    /// Identifier values, in the resource type's order.
     pub identifiers: Vec<String>,
+    /// The resource's data view, when the response carried it.
     pub data: Option<J>,
 }
 
@@ -341,12 +346,16 @@ fn product(resource: usize, values: &[J]) -> Vec<Built> {
 /// One resource, a list, or none.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shaped {
+    /// No resource: every identifier was null (or not text).
     None,
+    /// A single resource.
     One(Built),
+    /// A list of resources (some identifier was a list).
     Many(Vec<Built>),
 }
 
 impl Shaped {
+    /// Every resource made, however many.
     pub fn into_vec(self) -> Vec<Built> {
         match self {
             Shaped::None => Vec::new(),
@@ -354,6 +363,7 @@ impl Shaped {
             Shaped::Many(v) => v,
         }
     }
+    /// The resource, or the first of a list.
     pub fn into_one(self) -> Option<Built> {
         match self {
             Shaped::One(b) => Some(b),
