@@ -259,7 +259,7 @@ impl Client {
             let raw = RawServiceError::new(service, operation, info.clone(), response);
             return Err(Error::Service(ServiceFailure::new(raw, info)));
         }
-        let parsed = if custom.changes_output(service, operation) {
+        let parsed = if custom.changes_output(service, operation, &response) {
             // Parsed untyped, changed, then copied into the caller's output.
             let mut value = DynValue::Empty;
             codec

@@ -25,7 +25,12 @@ impl Customization for Ec2 {
         Ok(())
     }
 
-    fn changes_output(&self, _service: &Service, operation: &Operation) -> bool {
+    fn changes_output(
+        &self,
+        _service: &Service,
+        operation: &Operation,
+        _response: &HttpResponse,
+    ) -> bool {
         operation.name == "GetConsoleOutput"
     }
 

@@ -14,7 +14,12 @@ pub(super) struct Iam;
 const POLICY: &str = "policyDocumentType";
 
 impl Customization for Iam {
-    fn changes_output(&self, service: &Service, operation: &Operation) -> bool {
+    fn changes_output(
+        &self,
+        service: &Service,
+        operation: &Operation,
+        _response: &HttpResponse,
+    ) -> bool {
         // Only outputs that can hold a policy take the slower path. The answer
         // is fixed per operation: worked out once (keyed by the static table
         // entry's address).

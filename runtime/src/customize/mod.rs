@@ -100,8 +100,16 @@ pub trait Customization: Sync {
     }
 
     /// Whether [`Customization::after_parse`] changes this operation's output.
-    fn changes_output(&self, service: &Service, operation: &Operation) -> bool {
-        let _ = (service, operation);
+    ///
+    /// Asked once the response is in, so a hook can skip responses it would
+    /// not change (the slower path copies the parsed value).
+    fn changes_output(
+        &self,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+    ) -> bool {
+        let _ = (service, operation, response);
         false
     }
 

@@ -197,9 +197,17 @@ impl Customization for S3 {
         }
     }
 
-    fn changes_output(&self, _service: &Service, operation: &Operation) -> bool {
+    fn changes_output(
+        &self,
+        _service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+    ) -> bool {
+        // GetObject's body is copied on the slower path: take it only when
+        // there is an `Expires` header to read.
         LISTINGS.iter().any(|(o, ..)| *o == operation.name)
-            || matches!(operation.name, "GetObject" | "HeadObject")
+            || (matches!(operation.name, "GetObject" | "HeadObject")
+                && response.headers.contains_key(http::header::EXPIRES))
     }
 
     fn after_parse(
