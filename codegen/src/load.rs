@@ -110,10 +110,11 @@ pub fn load_service(models: &Path, service: &str) -> Result<LoadedModel> {
     let path = find_file(&dir, "service-2.json")
         .ok_or_else(|| CodegenError::NoModel { path: dir.clone() })?;
     let text = read_text(&path)?;
-    let model = ServiceModel::from_json(&text).map_err(|source| CodegenError::Json {
+    let mut model = ServiceModel::from_json(&text).map_err(|source| CodegenError::Json {
         path: path.clone(),
         source,
     })?;
+    model.endpoint_rules = endpoint_rules(&dir)?;
     let waiters = crate::waiters::load(&dir)?;
     let paginators = crate::paginators::load(&dir)?;
     let resources = crate::resources::load(&dir)?;
@@ -125,4 +126,15 @@ pub fn load_service(models: &Path, service: &str) -> Result<LoadedModel> {
         paginators,
         resources,
     })
+}
+
+/// The folder's `endpoint-rule-set-1.json[.gz]`, re-serialized without
+/// whitespace (key order kept): the text generated crates embed.
+pub fn endpoint_rules(dir: &Path) -> Result<Option<String>> {
+    let Some(path) = find_file(dir, "endpoint-rule-set-1.json") else {
+        return Ok(None);
+    };
+    let value: serde_json::Value = serde_json::from_str(&read_text(&path)?)
+        .map_err(|source| CodegenError::Json { path, source })?;
+    Ok(Some(value.to_string()))
 }

@@ -2,7 +2,7 @@
 //! endpoint, sign, send with retries, parse.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
@@ -14,7 +14,7 @@ use crate::config::{configured_endpoint_url, ConfiguredUrl};
 use crate::credentials::Credentials;
 use crate::customize::{self, Call};
 use crate::dynamic::DynValue;
-use crate::endpoint::{self, resolve_endpoint, Endpoint, EndpointConfig};
+use crate::endpoint::{self, settings, Endpoint, Resolver};
 use crate::error::{
     ConfigError, CredentialsError, EndpointError, Error, RawServiceError, ResponseError,
     ServiceFailure,
@@ -24,7 +24,7 @@ use crate::retry::{classify_response, RetryPolicy};
 use crate::schema::{Operation, Service};
 use crate::session::Session;
 use crate::sign::{sign_request, SigningParams};
-use crate::transport::send_with_retries;
+use crate::transport::{send_with_retries, BeforeSend};
 use crate::value::{De, Ser};
 use crate::BoxFuture;
 
@@ -53,6 +53,28 @@ pub struct ClientConfig {
     /// S3: always `https://host/bucket/key` (else the profile's
     /// `s3.addressing_style`, else virtual-hosted where possible).
     pub force_path_style: Option<bool>,
+    /// FIPS endpoints (else `AWS_USE_FIPS_ENDPOINT` / the profile's `use_fips_endpoint`).
+    pub use_fips_endpoint: Option<bool>,
+    /// Dual-stack (IPv6) endpoints (else `AWS_USE_DUALSTACK_ENDPOINT` /
+    /// `use_dualstack_endpoint`; for S3 also `s3.use_dualstack_endpoint`).
+    pub use_dualstack_endpoint: Option<bool>,
+    /// Ignore endpoint URLs from the environment and config file (else
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls`).
+    pub ignore_configured_endpoint_urls: Option<bool>,
+    /// `legacy` or `regional` (the default): whether STS in the legacy regions
+    /// goes to `sts.amazonaws.com` (else `AWS_STS_REGIONAL_ENDPOINTS` / `sts_regional_endpoints`).
+    pub sts_regional_endpoints: Option<String>,
+    /// `preferred` (the default), `disabled` or `required`: account-based endpoints
+    /// (DynamoDB) from the credentials' account id (else `AWS_ACCOUNT_ID_ENDPOINT_MODE`).
+    pub account_id_endpoint_mode: Option<String>,
+    /// S3 settings (else the profile's nested `s3 =` block and `AWS_S3_*` variables).
+    pub s3: endpoint::S3Config,
+    /// Values of the service's client context parameters (`Accelerate`,
+    /// `DisableMultiRegionAccessPoints`, …), by rule-set name or its snake_case form.
+    pub client_context_params: Vec<(String, endpoint::Value)>,
+    /// Sees each signed request before it is sent, and may answer it instead
+    /// of the network ([`BeforeSend`]).
+    pub before_send: Option<BeforeSend>,
 }
 
 /// A client of one service. Cheap to clone; clones share the session's
@@ -66,6 +88,8 @@ struct ClientInner {
     session: Session,
     service: &'static Service,
     config: ClientConfig,
+    /// Built on the first call: configuration errors surface there.
+    resolver: OnceLock<Result<Resolver, EndpointError>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -95,6 +119,7 @@ impl Client {
                 session: session.clone(),
                 service,
                 config,
+                resolver: OnceLock::new(),
             }),
         }
     }
@@ -114,11 +139,29 @@ impl Client {
         &self.inner.config
     }
 
-    /// The endpoint calls of this client go to.
-    pub fn endpoint(&self) -> Result<Endpoint, EndpointError> {
+    /// The client's endpoint resolver: the service's rules with the
+    /// parameters its configuration gives (built on first use).
+    pub fn resolver(&self) -> Result<&Resolver, EndpointError> {
+        self.inner
+            .resolver
+            .get_or_init(|| self.build_resolver())
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn build_resolver(&self) -> Result<Resolver, EndpointError> {
         let s = &self.inner.session.inner;
         let c = &self.inner.config;
+        let service = self.inner.service;
         let region = c.region.as_deref().or(s.region.as_deref());
+        if let Some(region) = region {
+            validate_region(region)?;
+        }
+        let region = region.or_else(|| {
+            customize::for_service(service.name)
+                .default_region()
+                .or(service.metadata.global_endpoint.map(|_| "aws-global"))
+        });
         let endpoint_url = c
             .endpoint_url
             .as_ref()
@@ -133,14 +176,52 @@ impl Client {
                 })
             })
             .or_else(|| {
-                configured_endpoint_url(
-                    &s.env,
-                    &s.profile,
-                    &s.shared,
-                    self.inner.service.metadata.service_id,
-                )
-            });
-        resolve_endpoint(self.inner.service, region, &EndpointConfig { endpoint_url })
+                if c.ignore_configured_endpoint_urls == Some(true) {
+                    return None;
+                }
+                configured_endpoint_url(&s.env, &s.profile, &s.shared, service.metadata.service_id)
+            })
+            .map(|u| {
+                normalize_url(&u).map(|url| ConfiguredUrl {
+                    url,
+                    source: u.source,
+                })
+            })
+            .transpose()?;
+        let sources = settings::Sources {
+            config: c,
+            env: &s.env,
+            profile: &s.profile,
+        };
+        let builtins = settings::builtins(service, region, endpoint_url.as_ref(), &sources)?;
+        Resolver::new(service, &builtins, &c.client_context_params)
+    }
+
+    /// The endpoint of `operation` called with `input` (what a call would use,
+    /// the credentials' account id aside).
+    pub fn endpoint_for(
+        &self,
+        operation: &'static Operation,
+        input: Option<&dyn Ser>,
+    ) -> Result<Arc<Endpoint>, EndpointError> {
+        self.resolve_endpoint(operation, input, None)
+    }
+
+    /// The endpoint of an operation without endpoint parameters of its own.
+    pub fn endpoint(&self) -> Result<Arc<Endpoint>, EndpointError> {
+        static NONE: Operation = Operation::DEFAULT;
+        self.endpoint_for(&NONE, None)
+    }
+
+    fn resolve_endpoint(
+        &self,
+        operation: &'static Operation,
+        input: Option<&dyn Ser>,
+        account_id: Option<&str>,
+    ) -> Result<Arc<Endpoint>, EndpointError> {
+        let resolver = self.resolver()?;
+        let call = Call::new(self.inner.service, operation, &self.inner.session.inner.env);
+        customize::resolve_endpoint(&call, resolver, input, account_id)
     }
 
     /// Serializes `input`, resolves the endpoint, signs, sends with retries
@@ -200,27 +281,28 @@ impl Client {
             customize::serialize_request(codec, &mut call, input.map(|i| i as &dyn Ser), &options)
                 .map_err(Error::Build)?
         };
-        let endpoint = self.endpoint().map_err(Error::Endpoint)?;
-        let prepared = self.prepare(operation, request, &endpoint)?;
-
+        let resolver = self.resolver().map_err(Error::Endpoint)?;
         let unsigned = matches!(operation.auth_type, "none" | "smithy.api#noAuth");
-        let credentials = if unsigned {
-            None
-        } else {
-            if service.metadata.signature_version == "bearer" {
-                return Err(Error::Credentials(CredentialsError::UnsupportedAuth {
-                    service: service.name.into(),
-                    scheme: "bearer".into(),
-                }));
-            }
-            Some(
-                session
-                    .credentials
-                    .provide_credentials()
-                    .await
-                    .map_err(Error::Credentials)?,
-            )
-        };
+        if !unsigned && service.metadata.signature_version == "bearer" {
+            return Err(Error::Credentials(CredentialsError::UnsupportedAuth {
+                service: service.name.into(),
+                scheme: "bearer".into(),
+            }));
+        }
+        // Endpoint errors come before credential lookups unless the rules
+        // need the account id the credentials carry.
+        let mut credentials = None;
+        if !unsigned && resolver.wants_account_id() {
+            credentials = Some(self.credentials().await?);
+        }
+        let account_id = credentials.as_ref().and_then(|c| c.account_id.as_deref());
+        let endpoint = self
+            .resolve_endpoint(operation, input.map(|i| i as &dyn Ser), account_id)
+            .map_err(Error::Endpoint)?;
+        let prepared = self.prepare(operation, request, &endpoint)?;
+        if !unsigned && credentials.is_none() {
+            credentials = Some(self.credentials().await?);
+        }
 
         let policy = RetryPolicy::standard(
             self.inner
@@ -252,7 +334,15 @@ impl Client {
                 (!info.code.is_empty()).then_some(info.code.as_str()),
             )
         };
-        let response = send_with_retries(http, &policy, timeout, &mut build, &classify).await?;
+        let response = send_with_retries(
+            http,
+            &policy,
+            timeout,
+            &mut build,
+            &classify,
+            self.inner.config.before_send.as_ref(),
+        )
+        .await?;
 
         if is_error(&response) {
             let info = error_info(&response);
@@ -283,6 +373,16 @@ impl Client {
         })
     }
 
+    async fn credentials(&self) -> Result<Credentials, Error<RawServiceError>> {
+        self.inner
+            .session
+            .inner
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(Error::Credentials)
+    }
+
     /// Everything about the request that does not change between attempts.
     fn prepare(
         &self,
@@ -290,35 +390,55 @@ impl Client {
         request: HttpRequest,
         endpoint: &Endpoint,
     ) -> Result<Prepared, Error<RawServiceError>> {
-        let force_path_style = self.inner.config.force_path_style.unwrap_or_else(|| {
-            self.inner
-                .session
-                .inner
-                .profile
-                .nested("s3", "addressing_style")
-                == Some("path")
-        });
-        prepare_request(
-            self.inner.service,
-            operation,
-            request,
-            &endpoint.url,
-            force_path_style,
-        )
+        prepare_request(self.inner.service, operation, request, endpoint)
     }
 }
 
+/// A region goes into host names: letters, digits and hyphens only.
+fn validate_region(region: &str) -> Result<(), EndpointError> {
+    if region.is_empty()
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(EndpointError::InvalidRegion {
+            region: region.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a configured endpoint URL (http or https, a host, no query or
+/// fragment) and drops a trailing slash.
+fn normalize_url(custom: &ConfiguredUrl) -> Result<String, EndpointError> {
+    let invalid = |reason: &str| EndpointError::InvalidUrl {
+        url: custom.url.clone(),
+        source_name: custom.source.clone(),
+        reason: reason.to_owned(),
+    };
+    let url = reqwest::Url::parse(&custom.url).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("there is no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("an endpoint URL cannot have a query or fragment"));
+    }
+    Ok(custom.url.trim().trim_end_matches('/').to_owned())
+}
+
 /// Turns a serialized request into what is signed and sent: the endpoint
-/// (with the operation's host prefix, S3 addressing), `User-Agent`, service
-/// headers, request compression, `Content-MD5` and `Content-Length`.
+/// (with the operation's host prefix) joined with the path, the endpoint's
+/// headers, `User-Agent`, request compression, `Content-MD5` and `Content-Length`.
 ///
-/// Public so the conformance runner checks exactly what clients send.
+/// Public so the conformance runners check exactly what clients send.
 pub fn prepare_request(
     service: &Service,
     operation: &Operation,
     request: HttpRequest,
-    endpoint_url: &str,
-    force_path_style: bool,
+    endpoint: &Endpoint,
 ) -> Result<Prepared, Error<RawServiceError>> {
     let HttpRequest {
         method,
@@ -328,18 +448,14 @@ pub fn prepare_request(
         host_prefix,
     } = request;
 
-    let mut base = endpoint_url.to_owned();
-    if let Some(prefix) = host_prefix.filter(|p| !p.is_empty()) {
-        if !endpoint::is_local_host(&base) {
-            base = endpoint::with_host_prefix(&base, &prefix);
-        }
-    }
-    let mut uri = if uri.starts_with('/') {
+    // Local endpoints (moto, LocalStack) serve every operation on one host.
+    let host_prefix =
+        host_prefix.filter(|p| !p.is_empty() && !endpoint::is_local_host(&endpoint.url));
+    let uri = if uri.starts_with(['/', '?']) || uri.is_empty() {
         uri
     } else {
         format!("/{uri}")
     };
-    (base, uri) = customize::for_service(service.name).address(base, uri, force_path_style);
     // URL parsing (WHATWG, as reqwest does) removes `.` and `..` segments,
     // which would send the request to another key: refuse rather than do that.
     let path = uri.split('?').next().unwrap_or_default();
@@ -350,7 +466,7 @@ pub fn prepare_request(
             format!("the request path {path:?} has a `.` or `..` segment, which cannot be sent unchanged"),
         )));
     }
-    let url = format!("{base}{uri}");
+    let url = endpoint::join_url(&endpoint.url, &uri, host_prefix.as_deref());
 
     let header = |value: &str| {
         HeaderValue::from_str(value).map_err(|_| {
@@ -361,6 +477,16 @@ pub fn prepare_request(
             ))
         })
     };
+    for (name, value) in &endpoint.headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::Build(protocol::SerializeError::new(
+                service.name,
+                operation.name,
+                format!("the endpoint rules name an invalid header `{name}`"),
+            ))
+        })?;
+        headers.insert(name, header(value)?);
+    }
     headers.insert(
         http::header::USER_AGENT,
         HeaderValue::from_static(USER_AGENT),
@@ -434,13 +560,22 @@ impl Prepared {
     ) -> Result<reqwest::Request, Error<RawServiceError>> {
         let mut headers = self.headers.clone();
         if let Some(credentials) = credentials {
+            let auth = &endpoint.auth;
+            let region_set = (auth.kind == endpoint::AuthKind::SigV4a).then(|| {
+                if auth.region_set.is_empty() {
+                    "*".to_owned()
+                } else {
+                    auth.region_set.join(",")
+                }
+            });
             let params = SigningParams {
-                region: &endpoint.signing_region,
-                name: &endpoint.signing_name,
+                region: &auth.signing_region,
+                name: &auth.signing_name,
                 time: SystemTime::now(),
-                s3_style: signing.s3_style,
+                s3_style: signing.s3_style || auth.disable_double_encoding,
                 content_sha256_header: signing.content_sha256_header,
                 unsigned_payload: self.unsigned_payload,
+                region_set: region_set.as_deref(),
             };
             sign_request(
                 self.method.as_str(),
@@ -488,33 +623,34 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dynamic::DynValue;
     use crate::env::Env;
     use crate::schema::Metadata;
     use std::io::Read;
 
-    static S3: Service = Service {
-        name: "s3",
-        metadata: Metadata {
-            endpoint_prefix: "s3",
-            signing_name: "s3",
-            service_id: "S3",
-            protocol: crate::schema::Protocol::RestXml,
-            ..Metadata::DEFAULT
-        },
-        shapes: &[],
-        operations: &[],
-    };
-    static GLACIER: Service = Service {
-        name: "glacier",
-        metadata: Metadata {
-            endpoint_prefix: "glacier",
-            api_version: "2012-06-01",
-            service_id: "Glacier",
-            ..Metadata::DEFAULT
-        },
-        shapes: &[],
-        operations: &[],
-    };
+    fn s3() -> &'static Service {
+        crate::test_models::vendored("s3")
+    }
+
+    fn glacier() -> &'static Service {
+        crate::test_models::vendored("glacier")
+    }
+
+    /// The endpoint of S3 `op` on `bucket`.
+    fn s3_endpoint(client: &Client, op: &str, bucket: &str) -> Arc<Endpoint> {
+        let op = s3().operation(op).unwrap();
+        let input = DynValue::from_json(
+            s3(),
+            op.input.unwrap(),
+            &match op.name {
+                "PutObject" => serde_json::json!({"Bucket": bucket, "Key": "k"}),
+                _ => serde_json::json!({"Bucket": bucket}),
+            },
+        )
+        .unwrap();
+        client.endpoint_for(op, Some(&input)).unwrap()
+    }
+
     static PUT: Operation = Operation {
         name: "DeleteObjects",
         http_method: "POST",
@@ -544,11 +680,11 @@ mod tests {
 
     #[test]
     fn s3_virtual_host_md5_and_signing() {
-        let client = Client::new(&session(&[]), &S3);
-        let endpoint = client.endpoint().unwrap();
-        assert_eq!(endpoint.url, "https://s3.us-west-2.amazonaws.com");
+        let client = Client::new(&session(&[]), s3());
+        let endpoint = s3_endpoint(&client, "DeleteObjects", "my-bucket");
+        assert_eq!(endpoint.url, "https://my-bucket.s3.us-west-2.amazonaws.com");
         let p = client
-            .prepare(&PUT, request("/my-bucket?delete", b"<Delete/>"), &endpoint)
+            .prepare(&PUT, request("/?delete", b"<Delete/>"), &endpoint)
             .unwrap();
         assert_eq!(
             p.url,
@@ -593,64 +729,62 @@ mod tests {
 
     #[test]
     fn dot_segments_are_refused_not_rewritten() {
-        for path in ["/b/a/../k", "/b/./k", "/b/%2E%2e/k", "/b/.."] {
-            let err = prepare_request(
-                &S3,
-                &PUT,
-                request(path, b""),
-                "https://s3.amazonaws.com",
-                true,
-            )
-            .expect_err(path);
+        let client = Client::new(&session(&[]), s3());
+        let endpoint = s3_endpoint(&client, "PutObject", "b-1");
+        for path in ["/a/../k", "/./k", "/%2E%2e/k", "/.."] {
+            let err = prepare_request(s3(), &PUT, request(path, b""), &endpoint).expect_err(path);
             assert!(err.to_string().contains("segment"), "{err}");
         }
-        assert!(prepare_request(
-            &S3,
-            &PUT,
-            request("/b/a..b/.k", b""),
-            "https://s3.amazonaws.com",
-            true
-        )
-        .is_ok());
+        assert!(prepare_request(s3(), &PUT, request("/a..b/.k", b""), &endpoint).is_ok());
     }
 
     #[test]
-    fn s3_path_style_when_forced_or_local() {
+    fn s3_path_style_when_forced_or_custom() {
         let config = ClientConfig {
             force_path_style: Some(true),
             ..ClientConfig::default()
         };
-        let client = Client::with_config(&session(&[]), &S3, config);
-        let endpoint = client.endpoint().unwrap();
-        let p = client
-            .prepare(&PUT, request("/b-1/k", b""), &endpoint)
-            .unwrap();
+        let client = Client::with_config(&session(&[]), s3(), config);
+        let endpoint = s3_endpoint(&client, "PutObject", "b-1");
+        let p = client.prepare(&PUT, request("/k", b""), &endpoint).unwrap();
         assert_eq!(p.url, "https://s3.us-west-2.amazonaws.com/b-1/k");
 
-        let client = Client::new(
-            &session(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")]),
-            &S3,
-        );
-        let endpoint = client.endpoint().unwrap();
-        let p = client
-            .prepare(&PUT, request("/b-1/k", b""), &endpoint)
-            .unwrap();
-        assert_eq!(p.url, "http://127.0.0.1:5000/b-1/k");
+        // A custom endpoint is path-style unless `addressing_style = virtual` (botocore).
+        for url in ["http://127.0.0.1:5000", "http://minio.internal:9000"] {
+            let client = Client::new(&session(&[("AWS_ENDPOINT_URL", url)]), s3());
+            let endpoint = s3_endpoint(&client, "PutObject", "b-1");
+            let p = client.prepare(&PUT, request("/k", b""), &endpoint).unwrap();
+            assert_eq!(p.url, format!("{url}/b-1/k"));
+        }
+        let config = ClientConfig {
+            s3: endpoint::S3Config {
+                addressing_style: Some(endpoint::AddressingStyle::Virtual),
+                ..Default::default()
+            },
+            ..ClientConfig::default()
+        };
+        let s = session(&[("AWS_ENDPOINT_URL", "http://minio.internal:9000")]);
+        let client = Client::with_config(&s, s3(), config);
+        let endpoint = s3_endpoint(&client, "PutObject", "b-1");
+        assert_eq!(endpoint.url, "http://b-1.minio.internal:9000");
     }
 
     #[test]
     fn endpoint_url_precedence() {
         let env = [
             ("AWS_ENDPOINT_URL", "http://env:1"),
-            ("AWS_ENDPOINT_URL_S3", "http://env-s3:2"),
+            ("AWS_ENDPOINT_URL_GLACIER", "http://env-glacier:2"),
         ];
         let s = session(&env);
         assert_eq!(
-            Client::new(&s, &S3).endpoint().unwrap().url,
-            "http://env-s3:2"
+            Client::new(&s, glacier()).endpoint().unwrap().url,
+            "http://env-glacier:2"
         );
         assert_eq!(
-            Client::new(&s, &GLACIER).endpoint().unwrap().url,
+            Client::new(&s, crate::test_models::vendored("sqs"))
+                .endpoint()
+                .unwrap()
+                .url,
             "http://env:1"
         );
         let s = Session::builder()
@@ -660,7 +794,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            Client::new(&s, &S3).endpoint().unwrap().url,
+            Client::new(&s, glacier()).endpoint().unwrap().url,
             "http://session:3"
         );
         let config = ClientConfig {
@@ -668,14 +802,24 @@ mod tests {
             region: Some("ap-south-1".into()),
             ..ClientConfig::default()
         };
-        let e = Client::with_config(&s, &S3, config).endpoint().unwrap();
+        let e = Client::with_config(&s, glacier(), config)
+            .endpoint()
+            .unwrap();
         assert_eq!(e.url, "http://client:4");
-        assert_eq!(e.signing_region, "ap-south-1");
+        assert_eq!(e.signing_region(), "ap-south-1");
+        let config = ClientConfig {
+            ignore_configured_endpoint_urls: Some(true),
+            ..ClientConfig::default()
+        };
+        let e = Client::with_config(&session(&env), glacier(), config)
+            .endpoint()
+            .unwrap();
+        assert_eq!(e.url, "https://glacier.us-west-2.amazonaws.com");
     }
 
     #[test]
     fn host_prefix_and_glacier_header() {
-        let client = Client::new(&session(&[]), &GLACIER);
+        let client = Client::new(&session(&[]), glacier());
         let endpoint = client.endpoint().unwrap();
         let mut r = request("/-/vaults", b"");
         r.host_prefix = Some("data-".into());
@@ -697,7 +841,7 @@ mod tests {
 
     #[test]
     fn gzip_large_bodies_only() {
-        let client = Client::new(&session(&[]), &GLACIER);
+        let client = Client::new(&session(&[]), glacier());
         let endpoint = client.endpoint().unwrap();
         let small = client
             .prepare(&COMPRESSED, request("/", b"Action=x"), &endpoint)
@@ -728,7 +872,7 @@ mod tests {
                 ("AWS_CONFIG_FILE", "/nonexistent/c"),
             ]))
             .build_lenient_for_tests();
-        let client = Client::new(&s, &S3);
+        let client = Client::new(&s, s3());
         let mut out = String::new();
         let err = client.call(&PUT, None, &mut out).await.unwrap_err();
         assert!(
@@ -812,6 +956,7 @@ mod tests {
         },
         shapes: &ERROR_SHAPES,
         operations: &[],
+        endpoint_rules: None,
     };
     static GET_THING: Operation = Operation {
         name: "GetThing",
@@ -994,7 +1139,7 @@ mod tests {
         assert_send_sync::<Client>();
         assert_send_sync::<Session>();
         fn is_send<T: Send>(_: &T) {}
-        let client = Client::new(&session(&[]), &S3);
+        let client = Client::new(&session(&[]), s3());
         let mut out = String::new();
         let input = String::from("x");
         let fut = client.call(&PUT, Some(&input), &mut out);

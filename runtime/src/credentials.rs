@@ -25,6 +25,9 @@ pub struct Credentials {
     pub session_token: Option<String>,
     /// When temporary credentials stop working.
     pub expiry: Option<SystemTime>,
+    /// The account the credentials belong to, when known (`AWS_ACCOUNT_ID`,
+    /// `aws_account_id`): account-based endpoints (DynamoDB) use it.
+    pub account_id: Option<String>,
 }
 
 impl Credentials {
@@ -39,7 +42,14 @@ impl Credentials {
             secret_access_key: secret_access_key.into(),
             session_token,
             expiry: None,
+            account_id: None,
         }
+    }
+
+    /// These credentials with the account id `account_id`.
+    pub fn with_account_id(mut self, account_id: impl Into<String>) -> Credentials {
+        self.account_id = Some(account_id.into());
+        self
     }
 }
 
@@ -55,6 +65,7 @@ impl fmt::Debug for Credentials {
                 &self.session_token.as_ref().map(|_| "** redacted **"),
             )
             .field("expiry", &self.expiry)
+            .field("account_id", &self.account_id)
             .finish()
     }
 }
@@ -106,6 +117,10 @@ impl EnvProvider {
             secret,
             token,
         )
+        .map(|c| Credentials {
+            account_id: self.env.get("AWS_ACCOUNT_ID").filter(|a| !a.is_empty()),
+            ..c
+        })
     }
 }
 
@@ -144,7 +159,11 @@ impl ProfileProvider {
             get("aws_access_key_id"),
             get("aws_secret_access_key"),
             get("aws_session_token").or_else(|| get("aws_security_token")),
-        ) {
+        )
+        .map(|c| Credentials {
+            account_id: get("aws_account_id"),
+            ..c
+        }) {
             Err(CredentialsError::Incomplete {
                 present, missing, ..
             }) => Err(CredentialsError::Incomplete {

@@ -411,7 +411,7 @@ pub enum CredentialsError {
 }
 
 /// No endpoint could be determined.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum EndpointError {
     /// No region was configured, and the service has no global endpoint to fall back on.
     #[error(
@@ -428,6 +428,59 @@ pub enum EndpointError {
         /// The region as configured.
         region: String,
     },
+    /// An error rule of the service's endpoint rules matched: the rule's message
+    /// (`Invalid Configuration: FIPS and custom endpoint are not supported`).
+    #[error("{service}: {message}")]
+    Rule {
+        /// The service (botocore's folder name).
+        service: String,
+        /// The rule's message.
+        message: String,
+    },
+    /// The endpoint rules could not be evaluated for the parameters given
+    /// (a required parameter missing, a value of the wrong type, no rule matched).
+    #[error("{service}: endpoint resolution failed: {message}")]
+    Resolution {
+        /// The service.
+        service: String,
+        /// botocore's message for the same failure.
+        message: String,
+    },
+    /// The service has no endpoint rule set; only an explicit endpoint URL can be used.
+    #[error("{service} has no endpoint rule set: set an endpoint URL (ClientConfig::endpoint_url or AWS_ENDPOINT_URL)")]
+    NoRuleSet {
+        /// The service.
+        service: String,
+    },
+    /// The service's endpoint rule set does not compile (a bad model).
+    #[error("{service}: invalid endpoint rule set: {message}")]
+    InvalidRuleSet {
+        /// The service.
+        service: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A client context parameter that the service's rules do not declare.
+    #[error("{service} has no endpoint parameter `{name}`; it has: {}", known.join(", "))]
+    UnknownClientParam {
+        /// The service.
+        service: String,
+        /// The name given.
+        name: String,
+        /// The parameters that can be set.
+        known: Vec<String>,
+    },
+    /// The endpoint asks for signing schemes the runtime does not support.
+    #[error("{service}: the endpoint asks for auth schemes {} and none is supported", schemes.join(", "))]
+    UnsupportedAuth {
+        /// The service.
+        service: String,
+        /// The schemes the endpoint listed.
+        schemes: Vec<String>,
+    },
+    /// The endpoint configuration is invalid (a bad setting value).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// An endpoint URL, configured or resolved, is not a usable URL.
     #[error("invalid endpoint URL `{url}` (from {source_name}): {reason}")]
     InvalidUrl {

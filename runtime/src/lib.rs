@@ -31,6 +31,9 @@ pub mod value;
 pub mod view;
 pub mod waiter;
 
+#[cfg(test)]
+mod test_models;
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -44,6 +47,7 @@ pub use error::{
 };
 pub use session::{Session, SessionBuilder};
 pub use time::DateTime;
+pub use transport::BeforeSend;
 
 /// A boxed, `Send` future: what [`Client::call`] and credential providers return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

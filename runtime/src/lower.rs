@@ -141,6 +141,10 @@ pub fn lower(service: &str, model: &ServiceModel) -> Result<&'static Service, Mo
         metadata: l.metadata()?,
         shapes: leak_slice(shapes),
         operations: leak_slice(operations),
+        endpoint_rules: model
+            .endpoint_rules
+            .as_deref()
+            .map(|json| &*Box::leak(Box::new(crate::endpoint::Rules::new(leak(json))))),
     })))
 }
 

@@ -24,6 +24,10 @@ pub struct ServiceModel {
     pub shapes: BTreeMap<String, ModelShape>,
     /// The service's HTML `documentation`, turned into rustdoc by the generator.
     pub documentation: Option<String>,
+    /// The text of the service's `endpoint-rule-set-1.json` (a separate file,
+    /// which loaders put here so that lowering sees it).
+    #[serde(skip)]
+    pub endpoint_rules: Option<String>,
 }
 
 impl ServiceModel {

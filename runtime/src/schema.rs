@@ -19,6 +19,8 @@ pub struct Service {
     pub shapes: &'static [Shape],
     /// Every operation, sorted by name.
     pub operations: &'static [Operation],
+    /// `endpoint-rule-set-1.json`, when the model has one.
+    pub endpoint_rules: Option<&'static crate::endpoint::Rules>,
 }
 
 impl Service {

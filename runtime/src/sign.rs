@@ -6,7 +6,7 @@ use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
     UriPathNormalizationMode,
 };
-use aws_sigv4::sign::v4;
+use aws_sigv4::sign::{v4, v4a};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::credentials::Credentials;
@@ -27,6 +27,8 @@ pub struct SigningParams<'a> {
     pub content_sha256_header: bool,
     /// `v4-unsigned-body`: sign `UNSIGNED-PAYLOAD` instead of the body hash.
     pub unsigned_payload: bool,
+    /// SigV4a: sign for this region set (`*`, `us-east-1,us-west-2`) instead of `region`.
+    pub region_set: Option<&'a str>,
 }
 
 /// Adds the SigV4 headers (`authorization`, `x-amz-date`, and
@@ -56,15 +58,26 @@ pub fn sign_request(
         "boto-rs",
     )
     .into();
-    let signing_params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(params.region)
-        .name(params.name)
-        .time(params.time)
-        .settings(settings)
-        .build()
-        .map_err(|e| failed(&e))?
-        .into();
+    let signing_params = match params.region_set {
+        Some(set) => v4a::SigningParams::builder()
+            .identity(&identity)
+            .region_set(set)
+            .name(params.name)
+            .time(params.time)
+            .settings(settings)
+            .build()
+            .map_err(|e| failed(&e))?
+            .into(),
+        None => v4::SigningParams::builder()
+            .identity(&identity)
+            .region(params.region)
+            .name(params.name)
+            .time(params.time)
+            .settings(settings)
+            .build()
+            .map_err(|e| failed(&e))?
+            .into(),
+    };
 
     let mut pairs = Vec::with_capacity(headers.len());
     for (name, value) in headers.iter() {
@@ -107,6 +120,7 @@ mod tests {
             s3_style: s3,
             content_sha256_header: s3,
             unsigned_payload: false,
+            region_set: None,
         }
     }
 

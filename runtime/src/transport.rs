@@ -5,6 +5,7 @@
 //! each attempt) and a response classifier.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, TimeoutError, TransportError};
@@ -30,6 +31,7 @@ pub async fn send_with_retries<E>(
     timeout: Duration,
     build: &mut (dyn FnMut() -> Result<reqwest::Request, Error<E>> + Send),
     classify: &(dyn Fn(&HttpResponse) -> Option<RetryKind> + Sync),
+    before_send: Option<&BeforeSend>,
 ) -> Result<HttpResponse, Error<E>> {
     let mut attempt = 0;
     loop {
@@ -37,7 +39,14 @@ pub async fn send_with_retries<E>(
         let request = build()?;
         let url = redacted_url(request.url());
         let last = attempt >= policy.max_attempts;
-        let failure = match tokio::time::timeout(timeout, send_once(http, request)).await {
+        let answered = before_send.and_then(|hook| (hook.0)(&request));
+        let sent = async {
+            match answered {
+                Some(response) => Ok(response),
+                None => send_once(http, request).await,
+            }
+        };
+        let failure = match tokio::time::timeout(timeout, sent).await {
             Ok(Ok(response)) => {
                 let retry = classify(&response);
                 if retry.is_none() || last {
@@ -82,6 +91,30 @@ pub async fn send_with_retries<E>(
             tracing::debug!(attempt, "retrying after a transport failure");
         }
         tokio::time::sleep(policy.backoff(attempt)).await;
+    }
+}
+
+/// A hook that sees every signed request just before it is sent and may
+/// answer it instead of the network (botocore's `before-send` event): tests
+/// check what goes on the wire, programs record or replay traffic.
+#[derive(Clone)]
+pub struct BeforeSend(pub Arc<BeforeSendFn>);
+
+/// What a [`BeforeSend`] hook calls: `Some` answers the request instead of the network.
+pub type BeforeSendFn = dyn Fn(&reqwest::Request) -> Option<HttpResponse> + Send + Sync;
+
+impl BeforeSend {
+    /// A hook calling `f`.
+    pub fn new(
+        f: impl Fn(&reqwest::Request) -> Option<HttpResponse> + Send + Sync + 'static,
+    ) -> Self {
+        BeforeSend(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for BeforeSend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BeforeSend(..)")
     }
 }
 

@@ -835,6 +835,7 @@ mod tests {
         metadata: crate::schema::Metadata::DEFAULT,
         shapes: &[],
         operations: &[Operation::DEFAULT],
+        endpoint_rules: None,
     };
     static SPEC: WaiterSpec = WaiterSpec {
         name: "Done",

@@ -95,7 +95,15 @@ async fn send(
     let http = reqwest::Client::new();
     let target = reqwest::Url::parse(&format!("{url}/path?q=1")).unwrap();
     let mut build = || Ok(reqwest::Request::new(reqwest::Method::GET, target.clone()));
-    send_with_retries(&http, &policy(max_attempts), timeout, &mut build, &classify).await
+    send_with_retries(
+        &http,
+        &policy(max_attempts),
+        timeout,
+        &mut build,
+        &classify,
+        None,
+    )
+    .await
 }
 
 #[tokio::test]

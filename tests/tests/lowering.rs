@@ -42,7 +42,10 @@ fn read_model(models: &Path, service: &str) -> ServiceModel {
     let path = load::find_file(&dir, "service-2.json")
         .unwrap_or_else(|| panic!("{}: no service-2.json", dir.display()));
     let text = load::read_text(&path).unwrap_or_else(|e| panic!("{e}"));
-    ServiceModel::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let mut model =
+        ServiceModel::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    model.endpoint_rules = load::endpoint_rules(&dir).unwrap_or_else(|e| panic!("{e}"));
+    model
 }
 
 /// Every difference between two schemas, each naming where it is.
@@ -51,6 +54,9 @@ fn differences(generated: &Service, lowered: &Service) -> Vec<String> {
     let svc = generated.name;
     if generated.name != lowered.name {
         out.push(format!("name: {} vs {}", generated.name, lowered.name));
+    }
+    if generated.endpoint_rules != lowered.endpoint_rules {
+        out.push(format!("{svc}: endpoint rule sets differ"));
     }
     if generated.metadata != lowered.metadata {
         out.push(format!(
@@ -148,6 +154,7 @@ fn a_changed_member_is_a_difference() {
         metadata: lowered.metadata.clone(),
         shapes: Box::leak(shapes.into_boxed_slice()),
         operations: lowered.operations,
+        endpoint_rules: lowered.endpoint_rules,
     };
     let diffs = differences(&boto_sts::schema::SERVICE, &changed);
     assert_eq!(diffs.len(), 1, "{diffs:?}");
@@ -174,7 +181,7 @@ fn botocore_data() -> PathBuf {
 }
 
 #[test]
-fn every_botocore_service_lowers() {
+fn every_botocore_service_lowers_and_its_rules_compile() {
     let data = botocore_data();
     let services = load::list_services(&data).unwrap();
     assert!(
@@ -192,8 +199,15 @@ fn every_botocore_service_lowers() {
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .filter_map(|s| lower(s, &read_model(data, s)).err())
-                        .map(|e| e.to_string())
+                        .filter_map(|s| match lower(s, &read_model(data, s)) {
+                            Err(e) => Some(e.to_string()),
+                            // Every rule set compiles, too.
+                            Ok(service) => match service.endpoint_rules.map(|r| r.get()) {
+                                None => Some(format!("{s}: no endpoint rule set")),
+                                Some(Err(e)) => Some(format!("{s}: {e}")),
+                                Some(Ok(_)) => None,
+                            },
+                        })
                         .collect::<Vec<_>>()
                 })
             })

@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 use base64::Engine;
 use boto_runtime::client::{prepare_request, Prepared};
 use boto_runtime::dynamic::{build_service, DynValue};
+use boto_runtime::endpoint;
 use boto_runtime::model::{ModelMetadata, ModelOperation, ModelShape, ServiceModel};
 use boto_runtime::protocol::{self, HttpResponse, SerializeOptions};
 use boto_runtime::schema::{Protocol, Service};
@@ -35,7 +36,10 @@ pub fn run(args: &[String]) -> Result<()> {
                 bail!("{} protocol case(s) failed", report.failed.len())
             }
         }
-        _ => bail!("usage: cargo xtask conformance protocols PATH..."),
+        Some((kind, rest)) if kind == "endpoints" => crate::conformance_endpoints::run(rest),
+        _ => bail!(
+            "usage: cargo xtask conformance protocols PATH... | endpoints [--models DIR] PATH..."
+        ),
     }
 }
 
@@ -180,7 +184,16 @@ fn run_case(suite: &J, case: &J) -> Result<()> {
             .as_str()
             .unwrap_or("https://example.com");
         let host_prefix = request.host_prefix.clone();
-        let prepared = prepare_request(service, op, request, endpoint, false)?;
+        let resolved = endpoint::endpoint_from_rule(
+            service,
+            endpoint::RuleEndpoint {
+                url: endpoint.to_owned(),
+                headers: Vec::new(),
+                properties: Default::default(),
+            },
+            Some("us-east-1"),
+        )?;
+        let prepared = prepare_request(service, op, request, &resolved)?;
         check_request(
             service.metadata.protocol,
             endpoint,

@@ -3,6 +3,7 @@
 //! - `models import --from DIR SERVICE...`: vendor botocore/boto3 model files.
 //! - `codegen [--service NAME]... [--models DIR] [--out DIR] [--check]`: regenerate `generated/`.
 //! - `conformance protocols PATH...`: run botocore's protocol suites through the codecs.
+//! - `conformance endpoints [--models DIR] PATH...`: run endpoint rules test cases through the rules engine.
 //! - `bench compile [--service ec2]`: build time and size against the official SDK's crate.
 //! - `bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]`: generate
 //!   every service of a botocore data folder and report how many type-check (slow, not CI).
@@ -14,6 +15,7 @@ mod bench;
 mod check_all;
 mod codegen;
 mod conformance;
+mod conformance_endpoints;
 mod models;
 mod test;
 

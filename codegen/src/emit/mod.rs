@@ -89,6 +89,12 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
             rust("resource.rs", resources::emit(ir, resources)?)?;
         }
     }
+    if let Some(rules) = ir.schema.endpoint_rules {
+        files.push(File {
+            path: "src/endpoint-rule-set-1.json".into(),
+            contents: rules.json().to_owned(),
+        });
+    }
     files.extend(crate::customizations::files(
         &ir.service,
         options,

@@ -23,7 +23,20 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         metadata,
         shapes,
         operations,
+        endpoint_rules,
     } = ir.schema;
+    let rules = match endpoint_rules {
+        Some(_) => quote! {
+            /// The endpoint rule set (`endpoint-rule-set-1.json`), compiled on first use.
+            pub static ENDPOINT_RULES: boto_runtime::endpoint::Rules =
+                boto_runtime::endpoint::Rules::new(include_str!("endpoint-rule-set-1.json"));
+        },
+        None => quote!(),
+    };
+    let rules_ref = match endpoint_rules {
+        Some(_) => quote!(Some(&ENDPOINT_RULES)),
+        None => quote!(None),
+    };
     let shapes: Vec<_> = shapes.iter().map(shape).collect();
     let ops: Vec<_> = operations.iter().map(operation).collect();
     let n_shapes = Literal::usize_unsuffixed(shapes.len());
@@ -42,7 +55,10 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
             metadata: #metadata,
             shapes: &SHAPES,
             operations: &OPERATIONS,
+            endpoint_rules: #rules_ref,
         };
+
+        #rules
 
         const fn m(name: &'static str, target: ShapeId) -> Member {
             Member { name, target, ..Member::DEFAULT }

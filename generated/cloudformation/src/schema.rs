@@ -19,7 +19,12 @@ pub static SERVICE: Service = Service {
     },
     shapes: &SHAPES,
     operations: &OPERATIONS,
+    endpoint_rules: Some(&ENDPOINT_RULES),
 };
+/// The endpoint rule set (`endpoint-rule-set-1.json`), compiled on first use.
+pub static ENDPOINT_RULES: boto_runtime::endpoint::Rules = boto_runtime::endpoint::Rules::new(
+    include_str!("endpoint-rule-set-1.json"),
+);
 const fn m(name: &'static str, target: ShapeId) -> Member {
     Member {
         name,

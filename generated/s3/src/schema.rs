@@ -20,7 +20,12 @@ pub static SERVICE: Service = Service {
     },
     shapes: &SHAPES,
     operations: &OPERATIONS,
+    endpoint_rules: Some(&ENDPOINT_RULES),
 };
+/// The endpoint rule set (`endpoint-rule-set-1.json`), compiled on first use.
+pub static ENDPOINT_RULES: boto_runtime::endpoint::Rules = boto_runtime::endpoint::Rules::new(
+    include_str!("endpoint-rule-set-1.json"),
+);
 const fn m(name: &'static str, target: ShapeId) -> Member {
     Member {
         name,
@@ -9211,7 +9216,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "AbortMultipartUpload",
         http_method: "DELETE",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         response_code: Some(204),
         input: Some(4),
         output: Some(3),
@@ -9220,7 +9225,7 @@ pub static OPERATIONS: [Operation; 111] = [
     },
     Operation {
         name: "CompleteMultipartUpload",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(86),
         output: Some(85),
         ..Operation::DEFAULT
@@ -9228,7 +9233,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "CopyObject",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(102),
         output: Some(101),
         errors: &[460],
@@ -9240,7 +9245,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "CreateBucket",
         http_method: "PUT",
-        request_uri: "/{Bucket}",
+        request_uri: "",
         input: Some(119),
         output: Some(118),
         errors: &[36, 37],
@@ -9252,7 +9257,7 @@ pub static OPERATIONS: [Operation; 111] = [
     },
     Operation {
         name: "CreateBucketMetadataConfiguration",
-        request_uri: "/{Bucket}?metadataConfiguration",
+        request_uri: "?metadataConfiguration",
         input: Some(116),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -9268,7 +9273,7 @@ pub static OPERATIONS: [Operation; 111] = [
     },
     Operation {
         name: "CreateBucketMetadataTableConfiguration",
-        request_uri: "/{Bucket}?metadataTable",
+        request_uri: "?metadataTable",
         input: Some(117),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -9284,7 +9289,7 @@ pub static OPERATIONS: [Operation; 111] = [
     },
     Operation {
         name: "CreateMultipartUpload",
-        request_uri: "/{Bucket}/{Key+}?uploads",
+        request_uri: "/{Key+}?uploads",
         input: Some(121),
         output: Some(120),
         ..Operation::DEFAULT
@@ -9292,7 +9297,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "CreateSession",
         http_method: "GET",
-        request_uri: "/{Bucket}?session",
+        request_uri: "?session",
         input: Some(123),
         output: Some(122),
         errors: &[428],
@@ -9304,7 +9309,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucket",
         http_method: "DELETE",
-        request_uri: "/{Bucket}",
+        request_uri: "",
         response_code: Some(204),
         input: Some(143),
         static_context_params: &[
@@ -9315,7 +9320,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketAnalyticsConfiguration",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?analytics",
+        request_uri: "?analytics",
         response_code: Some(204),
         input: Some(131),
         static_context_params: &[
@@ -9326,7 +9331,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketCors",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?cors",
+        request_uri: "?cors",
         response_code: Some(204),
         input: Some(132),
         static_context_params: &[
@@ -9337,7 +9342,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketEncryption",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?encryption",
+        request_uri: "?encryption",
         response_code: Some(204),
         input: Some(133),
         static_context_params: &[
@@ -9348,7 +9353,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketIntelligentTieringConfiguration",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?intelligent-tiering",
+        request_uri: "?intelligent-tiering",
         response_code: Some(204),
         input: Some(134),
         static_context_params: &[
@@ -9359,7 +9364,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketInventoryConfiguration",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?inventory",
+        request_uri: "?inventory",
         response_code: Some(204),
         input: Some(135),
         static_context_params: &[
@@ -9370,7 +9375,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketLifecycle",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?lifecycle",
+        request_uri: "?lifecycle",
         response_code: Some(204),
         input: Some(136),
         static_context_params: &[
@@ -9381,7 +9386,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketMetadataConfiguration",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?metadataConfiguration",
+        request_uri: "?metadataConfiguration",
         response_code: Some(204),
         input: Some(137),
         static_context_params: &[
@@ -9392,7 +9397,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketMetadataTableConfiguration",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?metadataTable",
+        request_uri: "?metadataTable",
         response_code: Some(204),
         input: Some(138),
         static_context_params: &[
@@ -9403,7 +9408,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketMetricsConfiguration",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?metrics",
+        request_uri: "?metrics",
         response_code: Some(204),
         input: Some(139),
         static_context_params: &[
@@ -9414,7 +9419,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketOwnershipControls",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?ownershipControls",
+        request_uri: "?ownershipControls",
         response_code: Some(204),
         input: Some(140),
         static_context_params: &[
@@ -9425,7 +9430,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketPolicy",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?policy",
+        request_uri: "?policy",
         response_code: Some(204),
         input: Some(141),
         static_context_params: &[
@@ -9436,7 +9441,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketReplication",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?replication",
+        request_uri: "?replication",
         response_code: Some(204),
         input: Some(142),
         static_context_params: &[
@@ -9447,7 +9452,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketTagging",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?tagging",
+        request_uri: "?tagging",
         response_code: Some(204),
         input: Some(144),
         static_context_params: &[
@@ -9458,7 +9463,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteBucketWebsite",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?website",
+        request_uri: "?website",
         response_code: Some(204),
         input: Some(145),
         static_context_params: &[
@@ -9469,7 +9474,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteObject",
         http_method: "DELETE",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         response_code: Some(204),
         input: Some(153),
         output: Some(152),
@@ -9478,7 +9483,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeleteObjectTagging",
         http_method: "DELETE",
-        request_uri: "/{Bucket}/{Key+}?tagging",
+        request_uri: "/{Key+}?tagging",
         response_code: Some(204),
         input: Some(155),
         output: Some(154),
@@ -9486,7 +9491,7 @@ pub static OPERATIONS: [Operation; 111] = [
     },
     Operation {
         name: "DeleteObjects",
-        request_uri: "/{Bucket}?delete",
+        request_uri: "?delete",
         input: Some(157),
         output: Some(156),
         checksum_required: true,
@@ -9501,7 +9506,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "DeletePublicAccessBlock",
         http_method: "DELETE",
-        request_uri: "/{Bucket}?publicAccessBlock",
+        request_uri: "?publicAccessBlock",
         response_code: Some(204),
         input: Some(158),
         static_context_params: &[
@@ -9512,7 +9517,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketAbac",
         http_method: "GET",
-        request_uri: "/{Bucket}?abac",
+        request_uri: "?abac",
         input: Some(207),
         output: Some(206),
         ..Operation::DEFAULT
@@ -9520,7 +9525,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketAccelerateConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?accelerate",
+        request_uri: "?accelerate",
         input: Some(209),
         output: Some(208),
         static_context_params: &[
@@ -9531,7 +9536,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketAcl",
         http_method: "GET",
-        request_uri: "/{Bucket}?acl",
+        request_uri: "?acl",
         input: Some(211),
         output: Some(210),
         static_context_params: &[
@@ -9542,7 +9547,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketAnalyticsConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?analytics",
+        request_uri: "?analytics",
         input: Some(213),
         output: Some(212),
         static_context_params: &[
@@ -9553,7 +9558,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketCors",
         http_method: "GET",
-        request_uri: "/{Bucket}?cors",
+        request_uri: "?cors",
         input: Some(215),
         output: Some(214),
         static_context_params: &[
@@ -9564,7 +9569,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketEncryption",
         http_method: "GET",
-        request_uri: "/{Bucket}?encryption",
+        request_uri: "?encryption",
         input: Some(217),
         output: Some(216),
         static_context_params: &[
@@ -9575,7 +9580,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketIntelligentTieringConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?intelligent-tiering",
+        request_uri: "?intelligent-tiering",
         input: Some(219),
         output: Some(218),
         static_context_params: &[
@@ -9586,7 +9591,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketInventoryConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?inventory",
+        request_uri: "?inventory",
         input: Some(221),
         output: Some(220),
         static_context_params: &[
@@ -9597,7 +9602,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketLifecycle",
         http_method: "GET",
-        request_uri: "/{Bucket}?lifecycle",
+        request_uri: "?lifecycle",
         input: Some(225),
         output: Some(224),
         static_context_params: &[
@@ -9609,7 +9614,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketLifecycleConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?lifecycle",
+        request_uri: "?lifecycle",
         input: Some(223),
         output: Some(222),
         static_context_params: &[
@@ -9620,7 +9625,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketLocation",
         http_method: "GET",
-        request_uri: "/{Bucket}?location",
+        request_uri: "?location",
         input: Some(227),
         output: Some(226),
         static_context_params: &[
@@ -9631,7 +9636,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketLogging",
         http_method: "GET",
-        request_uri: "/{Bucket}?logging",
+        request_uri: "?logging",
         input: Some(229),
         output: Some(228),
         static_context_params: &[
@@ -9642,7 +9647,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketMetadataConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?metadataConfiguration",
+        request_uri: "?metadataConfiguration",
         input: Some(231),
         output: Some(230),
         static_context_params: &[
@@ -9653,7 +9658,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketMetadataTableConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?metadataTable",
+        request_uri: "?metadataTable",
         input: Some(234),
         output: Some(233),
         static_context_params: &[
@@ -9664,7 +9669,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketMetricsConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?metrics",
+        request_uri: "?metrics",
         input: Some(237),
         output: Some(236),
         static_context_params: &[
@@ -9675,7 +9680,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketNotification",
         http_method: "GET",
-        request_uri: "/{Bucket}?notification",
+        request_uri: "?notification",
         input: Some(238),
         output: Some(436),
         static_context_params: &[
@@ -9687,7 +9692,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketNotificationConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?notification",
+        request_uri: "?notification",
         input: Some(238),
         output: Some(435),
         static_context_params: &[
@@ -9698,7 +9703,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketOwnershipControls",
         http_method: "GET",
-        request_uri: "/{Bucket}?ownershipControls",
+        request_uri: "?ownershipControls",
         input: Some(240),
         output: Some(239),
         static_context_params: &[
@@ -9709,7 +9714,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketPolicy",
         http_method: "GET",
-        request_uri: "/{Bucket}?policy",
+        request_uri: "?policy",
         input: Some(242),
         output: Some(241),
         static_context_params: &[
@@ -9720,7 +9725,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketPolicyStatus",
         http_method: "GET",
-        request_uri: "/{Bucket}?policyStatus",
+        request_uri: "?policyStatus",
         input: Some(244),
         output: Some(243),
         static_context_params: &[
@@ -9731,7 +9736,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketReplication",
         http_method: "GET",
-        request_uri: "/{Bucket}?replication",
+        request_uri: "?replication",
         input: Some(246),
         output: Some(245),
         static_context_params: &[
@@ -9742,7 +9747,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketRequestPayment",
         http_method: "GET",
-        request_uri: "/{Bucket}?requestPayment",
+        request_uri: "?requestPayment",
         input: Some(248),
         output: Some(247),
         static_context_params: &[
@@ -9753,7 +9758,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketTagging",
         http_method: "GET",
-        request_uri: "/{Bucket}?tagging",
+        request_uri: "?tagging",
         input: Some(250),
         output: Some(249),
         static_context_params: &[
@@ -9764,7 +9769,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketVersioning",
         http_method: "GET",
-        request_uri: "/{Bucket}?versioning",
+        request_uri: "?versioning",
         input: Some(252),
         output: Some(251),
         static_context_params: &[
@@ -9775,7 +9780,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetBucketWebsite",
         http_method: "GET",
-        request_uri: "/{Bucket}?website",
+        request_uri: "?website",
         input: Some(254),
         output: Some(253),
         static_context_params: &[
@@ -9786,7 +9791,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObject",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(265),
         output: Some(264),
         errors: &[429, 312],
@@ -9812,7 +9817,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObjectAcl",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}?acl",
+        request_uri: "/{Key+}?acl",
         input: Some(256),
         output: Some(255),
         errors: &[429],
@@ -9821,7 +9826,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObjectAttributes",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}?attributes",
+        request_uri: "/{Key+}?attributes",
         input: Some(259),
         output: Some(257),
         errors: &[429],
@@ -9830,7 +9835,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObjectLegalHold",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}?legal-hold",
+        request_uri: "/{Key+}?legal-hold",
         input: Some(261),
         output: Some(260),
         ..Operation::DEFAULT
@@ -9838,7 +9843,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObjectLockConfiguration",
         http_method: "GET",
-        request_uri: "/{Bucket}?object-lock",
+        request_uri: "?object-lock",
         input: Some(263),
         output: Some(262),
         ..Operation::DEFAULT
@@ -9846,7 +9851,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObjectRetention",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}?retention",
+        request_uri: "/{Key+}?retention",
         input: Some(268),
         output: Some(267),
         ..Operation::DEFAULT
@@ -9854,7 +9859,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObjectTagging",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}?tagging",
+        request_uri: "/{Key+}?tagging",
         input: Some(270),
         output: Some(269),
         ..Operation::DEFAULT
@@ -9862,7 +9867,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetObjectTorrent",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}?torrent",
+        request_uri: "/{Key+}?torrent",
         input: Some(272),
         output: Some(271),
         ..Operation::DEFAULT
@@ -9870,7 +9875,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "GetPublicAccessBlock",
         http_method: "GET",
-        request_uri: "/{Bucket}?publicAccessBlock",
+        request_uri: "?publicAccessBlock",
         input: Some(274),
         output: Some(273),
         static_context_params: &[
@@ -9881,7 +9886,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "HeadBucket",
         http_method: "HEAD",
-        request_uri: "/{Bucket}",
+        request_uri: "",
         input: Some(285),
         output: Some(284),
         errors: &[428],
@@ -9890,7 +9895,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "HeadObject",
         http_method: "HEAD",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(287),
         output: Some(286),
         errors: &[429],
@@ -9899,7 +9904,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListBucketAnalyticsConfigurations",
         http_method: "GET",
-        request_uri: "/{Bucket}?analytics",
+        request_uri: "?analytics",
         input: Some(360),
         output: Some(359),
         static_context_params: &[
@@ -9910,7 +9915,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListBucketIntelligentTieringConfigurations",
         http_method: "GET",
-        request_uri: "/{Bucket}?intelligent-tiering",
+        request_uri: "?intelligent-tiering",
         input: Some(362),
         output: Some(361),
         static_context_params: &[
@@ -9921,7 +9926,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListBucketInventoryConfigurations",
         http_method: "GET",
-        request_uri: "/{Bucket}?inventory",
+        request_uri: "?inventory",
         input: Some(364),
         output: Some(363),
         static_context_params: &[
@@ -9932,7 +9937,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListBucketMetricsConfigurations",
         http_method: "GET",
-        request_uri: "/{Bucket}?metrics",
+        request_uri: "?metrics",
         input: Some(366),
         output: Some(365),
         static_context_params: &[
@@ -9960,7 +9965,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListMultipartUploads",
         http_method: "GET",
-        request_uri: "/{Bucket}?uploads",
+        request_uri: "?uploads",
         input: Some(372),
         output: Some(371),
         ..Operation::DEFAULT
@@ -9968,7 +9973,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListObjectVersions",
         http_method: "GET",
-        request_uri: "/{Bucket}?versions",
+        request_uri: "?versions",
         input: Some(374),
         output: Some(373),
         ..Operation::DEFAULT
@@ -9976,7 +9981,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListObjects",
         http_method: "GET",
-        request_uri: "/{Bucket}",
+        request_uri: "",
         input: Some(376),
         output: Some(375),
         errors: &[428],
@@ -9985,7 +9990,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListObjectsV2",
         http_method: "GET",
-        request_uri: "/{Bucket}?list-type=2",
+        request_uri: "?list-type=2",
         input: Some(378),
         output: Some(377),
         errors: &[428],
@@ -9994,7 +9999,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "ListParts",
         http_method: "GET",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(380),
         output: Some(379),
         ..Operation::DEFAULT
@@ -10002,7 +10007,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketAbac",
         http_method: "PUT",
-        request_uri: "/{Bucket}?abac",
+        request_uri: "?abac",
         input: Some(499),
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
@@ -10015,7 +10020,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketAccelerateConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?accelerate",
+        request_uri: "?accelerate",
         input: Some(500),
         http_checksum: Some(HttpChecksum {
             request_checksum_required: false,
@@ -10031,7 +10036,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketAcl",
         http_method: "PUT",
-        request_uri: "/{Bucket}?acl",
+        request_uri: "?acl",
         input: Some(501),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10048,7 +10053,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketAnalyticsConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?analytics",
+        request_uri: "?analytics",
         input: Some(502),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
@@ -10058,7 +10063,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketCors",
         http_method: "PUT",
-        request_uri: "/{Bucket}?cors",
+        request_uri: "?cors",
         input: Some(503),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10075,7 +10080,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketEncryption",
         http_method: "PUT",
-        request_uri: "/{Bucket}?encryption",
+        request_uri: "?encryption",
         input: Some(504),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10092,7 +10097,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketIntelligentTieringConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?intelligent-tiering",
+        request_uri: "?intelligent-tiering",
         input: Some(505),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
@@ -10102,7 +10107,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketInventoryConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?inventory",
+        request_uri: "?inventory",
         input: Some(506),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
@@ -10112,7 +10117,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketLifecycle",
         http_method: "PUT",
-        request_uri: "/{Bucket}?lifecycle",
+        request_uri: "?lifecycle",
         input: Some(509),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10130,7 +10135,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketLifecycleConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?lifecycle",
+        request_uri: "?lifecycle",
         input: Some(508),
         output: Some(507),
         checksum_required: true,
@@ -10148,7 +10153,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketLogging",
         http_method: "PUT",
-        request_uri: "/{Bucket}?logging",
+        request_uri: "?logging",
         input: Some(510),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10165,7 +10170,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketMetricsConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?metrics",
+        request_uri: "?metrics",
         input: Some(511),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
@@ -10175,7 +10180,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketNotification",
         http_method: "PUT",
-        request_uri: "/{Bucket}?notification",
+        request_uri: "?notification",
         input: Some(513),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10193,7 +10198,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketNotificationConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?notification",
+        request_uri: "?notification",
         input: Some(512),
         static_context_params: &[
             ("UseS3ExpressControlEndpoint", ContextValue::Bool(true)),
@@ -10203,7 +10208,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketOwnershipControls",
         http_method: "PUT",
-        request_uri: "/{Bucket}?ownershipControls",
+        request_uri: "?ownershipControls",
         input: Some(514),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10220,7 +10225,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketPolicy",
         http_method: "PUT",
-        request_uri: "/{Bucket}?policy",
+        request_uri: "?policy",
         input: Some(515),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10237,7 +10242,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketReplication",
         http_method: "PUT",
-        request_uri: "/{Bucket}?replication",
+        request_uri: "?replication",
         input: Some(516),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10254,7 +10259,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketRequestPayment",
         http_method: "PUT",
-        request_uri: "/{Bucket}?requestPayment",
+        request_uri: "?requestPayment",
         input: Some(517),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10271,7 +10276,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketTagging",
         http_method: "PUT",
-        request_uri: "/{Bucket}?tagging",
+        request_uri: "?tagging",
         input: Some(518),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10288,7 +10293,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketVersioning",
         http_method: "PUT",
-        request_uri: "/{Bucket}?versioning",
+        request_uri: "?versioning",
         input: Some(519),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10305,7 +10310,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutBucketWebsite",
         http_method: "PUT",
-        request_uri: "/{Bucket}?website",
+        request_uri: "?website",
         input: Some(520),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10322,7 +10327,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutObject",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(528),
         output: Some(527),
         errors: &[313, 314, 661, 175],
@@ -10337,7 +10342,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutObjectAcl",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}?acl",
+        request_uri: "/{Key+}?acl",
         input: Some(522),
         output: Some(521),
         errors: &[429],
@@ -10353,7 +10358,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutObjectLegalHold",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}?legal-hold",
+        request_uri: "/{Key+}?legal-hold",
         input: Some(524),
         output: Some(523),
         checksum_required: true,
@@ -10368,7 +10373,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutObjectLockConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?object-lock",
+        request_uri: "?object-lock",
         input: Some(526),
         output: Some(525),
         checksum_required: true,
@@ -10383,7 +10388,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutObjectRetention",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}?retention",
+        request_uri: "/{Key+}?retention",
         input: Some(530),
         output: Some(529),
         checksum_required: true,
@@ -10398,7 +10403,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutObjectTagging",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}?tagging",
+        request_uri: "/{Key+}?tagging",
         input: Some(532),
         output: Some(531),
         checksum_required: true,
@@ -10413,7 +10418,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "PutPublicAccessBlock",
         http_method: "PUT",
-        request_uri: "/{Bucket}?publicAccessBlock",
+        request_uri: "?publicAccessBlock",
         input: Some(533),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10430,7 +10435,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "RenameObject",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}?renameObject",
+        request_uri: "/{Key+}?renameObject",
         input: Some(551),
         output: Some(550),
         errors: &[292],
@@ -10438,7 +10443,7 @@ pub static OPERATIONS: [Operation; 111] = [
     },
     Operation {
         name: "RestoreObject",
-        request_uri: "/{Bucket}/{Key+}?restore",
+        request_uri: "/{Key+}?restore",
         input: Some(587),
         output: Some(586),
         errors: &[440],
@@ -10452,7 +10457,7 @@ pub static OPERATIONS: [Operation; 111] = [
     },
     Operation {
         name: "SelectObjectContent",
-        request_uri: "/{Bucket}/{Key+}?select&select-type=2",
+        request_uri: "/{Key+}?select&select-type=2",
         input: Some(618),
         output: Some(617),
         input_location_name: Some("SelectObjectContentRequest"),
@@ -10462,7 +10467,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "UpdateBucketMetadataInventoryTableConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?metadataInventoryTable",
+        request_uri: "?metadataInventoryTable",
         input: Some(672),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10479,7 +10484,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "UpdateBucketMetadataJournalTableConfiguration",
         http_method: "PUT",
-        request_uri: "/{Bucket}?metadataJournalTable",
+        request_uri: "?metadataJournalTable",
         input: Some(673),
         checksum_required: true,
         http_checksum: Some(HttpChecksum {
@@ -10496,7 +10501,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "UpdateObjectEncryption",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}?encryption",
+        request_uri: "/{Key+}?encryption",
         input: Some(674),
         output: Some(675),
         errors: &[429, 313, 10],
@@ -10512,7 +10517,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "UploadPart",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(680),
         output: Some(679),
         http_checksum: Some(HttpChecksum {
@@ -10526,7 +10531,7 @@ pub static OPERATIONS: [Operation; 111] = [
     Operation {
         name: "UploadPartCopy",
         http_method: "PUT",
-        request_uri: "/{Bucket}/{Key+}",
+        request_uri: "/{Key+}",
         input: Some(678),
         output: Some(677),
         static_context_params: &[

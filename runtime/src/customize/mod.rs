@@ -14,9 +14,9 @@
 //!   the caller's ([`Overrides`]), as botocore's `before-parameter-build`.
 //! - [`Customization::after_serialize`]: the serialized request (headers,
 //!   body), as `before-call` / `request-created`.
-//! - [`Customization::address`], [`Customization::signing`],
-//!   [`Customization::regional_despite_global`]: endpoint and signing traits
-//!   until the endpoint rules engine owns them.
+//! - [`Customization::default_region`], [`Customization::endpoint_params`]:
+//!   endpoint parameters (the rules engine in [`crate::endpoint`] does the
+//!   rest); [`Customization::signing`]: SigV4 traits.
 //! - [`Customization::is_error`], [`Customization::error_info`]: errors
 //!   (`before-parse`, `after-call` on errors).
 //! - [`Customization::after_parse`]: the parsed output, as `after-call`;
@@ -34,6 +34,7 @@ mod s3;
 use std::borrow::Cow;
 
 use crate::dynamic::DynValue;
+use crate::endpoint::{Resolver, Value as EndpointValue};
 use crate::env::Env;
 use crate::model::ServiceModel;
 use crate::protocol::{
@@ -72,20 +73,26 @@ pub trait Customization: Sync {
         Ok(())
     }
 
-    /// Moves parts of the path into the host (S3's virtual-hosted buckets).
-    fn address(&self, base: String, uri: String, force_path_style: bool) -> (String, String) {
-        let _ = force_path_style;
-        (base, uri)
-    }
-
     /// How requests are signed.
     fn signing(&self) -> Signing {
         Signing::default()
     }
 
-    /// The model names a `globalEndpoint`, but botocore resolves the service per region.
-    fn regional_despite_global(&self) -> bool {
-        false
+    /// The region endpoint rules get when none is configured (`aws-global`
+    /// for S3, as botocore's legacy resolution gives).
+    fn default_region(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Adjusts the endpoint parameters of one call after binding
+    /// (botocore's `before-endpoint-resolution` handlers).
+    fn endpoint_params(
+        &self,
+        call: &Call<'_>,
+        resolver: &Resolver,
+        params: &mut [Option<EndpointValue>],
+    ) {
+        let _ = (call, resolver, params);
     }
 
     /// Overrides the codec's verdict on whether a response is an error.
@@ -150,16 +157,7 @@ pub static REGISTRY: &[(&str, &dyn Customization)] = &[
     ("s3", &s3::S3),
     ("s3control", &s3::S3Control),
     ("sso-oidc", &other::SsoOidc),
-    ("sts", &Regional),
 ];
-
-/// STS names a global endpoint, but botocore resolves it per region.
-struct Regional;
-impl Customization for Regional {
-    fn regional_despite_global(&self) -> bool {
-        true
-    }
-}
 
 /// The customization of `service` (botocore's folder name).
 pub fn for_service(service: &str) -> &'static dyn Customization {
@@ -182,6 +180,22 @@ pub fn patch_model<'m>(service: &str, model: &'m ServiceModel) -> Cow<'m, Servic
         Some(patched) => Cow::Owned(patched),
         None => Cow::Borrowed(model),
     }
+}
+
+/// Resolves the endpoint of `call` as a client does: binds the parameters,
+/// lets the common and the service's hooks adjust them, then evaluates the
+/// rules (or finds the answer in the resolver's cache).
+pub fn resolve_endpoint(
+    call: &Call<'_>,
+    resolver: &Resolver,
+    input: Option<&dyn Ser>,
+    account_id: Option<&str>,
+) -> Result<std::sync::Arc<crate::endpoint::Endpoint>, crate::error::EndpointError> {
+    let mut params = resolver.bind(call.operation, input, account_id);
+    for c in [common(), for_service(call.service.name)] {
+        c.endpoint_params(call, resolver, &mut params);
+    }
+    resolver.resolve(params)
 }
 
 /// Serializes `input` as a client does: the common and the service's

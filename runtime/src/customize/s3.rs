@@ -10,6 +10,7 @@ use super::{
     set_struct_member, struct_member, unquote, Call, Customization, Members, Overrides, Signing,
 };
 use crate::dynamic::DynValue;
+use crate::endpoint::{Resolver, Value as EndpointValue};
 use crate::model::{ModelMember, ModelShape, ServiceModel};
 use crate::protocol::rest::{payload, Payload};
 use crate::protocol::{DeserializeError, ErrorInfo, HttpResponse, SerializeError};
@@ -74,6 +75,9 @@ const LISTINGS: &[Decoded] = &[
     ),
 ];
 
+/// The path prefix of bucket operations in the S3 model.
+const BUCKET_PATH: &str = "/{Bucket}";
+
 /// Outputs with an `Expires` header that botocore also gives as `ExpiresString`.
 const EXPIRES_OUTPUTS: &[&str] = &["GetObjectOutput", "HeadObjectOutput"];
 
@@ -83,7 +87,13 @@ impl Customization for S3 {
     /// uploader does not fail the call. The model's `Expires` is unbound from
     /// the header; [`Customization::after_parse`] fills it.
     fn patch_model(&self, model: &ServiceModel) -> Option<ServiceModel> {
-        let needed = EXPIRES_OUTPUTS.iter().any(|o| {
+        let bucket_paths = model.operations.values().any(|o| {
+            o.http
+                .request_uri
+                .as_deref()
+                .is_some_and(|u| u.starts_with(BUCKET_PATH))
+        });
+        let expires = EXPIRES_OUTPUTS.iter().any(|o| {
             model.shapes.get(*o).is_some_and(|s| {
                 s.members
                     .get("Expires")
@@ -91,10 +101,22 @@ impl Customization for S3 {
                     && !s.members.contains_key("ExpiresString")
             })
         });
-        if !needed {
+        if !bucket_paths && !expires {
             return None;
         }
         let mut model = model.clone();
+        // `remove_bucket_from_url_paths_from_model`: the endpoint rules put
+        // the bucket in the host or the path, so the model's path must not.
+        for op in model.operations.values_mut() {
+            if let Some(uri) = op.http.request_uri.as_mut() {
+                if let Some(rest) = uri.strip_prefix(BUCKET_PATH) {
+                    *uri = rest.to_owned();
+                }
+            }
+        }
+        if !expires {
+            return Some(model);
+        }
         model
             .shapes
             .entry("ExpiresString".into())
@@ -164,10 +186,6 @@ impl Customization for S3 {
         Ok(())
     }
 
-    fn address(&self, base: String, uri: String, force_path_style: bool) -> (String, String) {
-        crate::endpoint::s3_address(&base, &uri, force_path_style)
-    }
-
     fn signing(&self) -> Signing {
         Signing {
             s3_style: true,
@@ -175,8 +193,30 @@ impl Customization for S3 {
         }
     }
 
-    fn regional_despite_global(&self) -> bool {
-        true
+    fn default_region(&self) -> Option<&'static str> {
+        Some("aws-global")
+    }
+
+    /// `customize_endpoint_resolver_builtins`: `GetBucketLocation` always
+    /// path-style (its answer is the region the caller does not know yet), an
+    /// ARN bucket not by the custom-endpoint default.
+    fn endpoint_params(
+        &self,
+        call: &Call<'_>,
+        resolver: &Resolver,
+        params: &mut [Option<EndpointValue>],
+    ) {
+        let bucket_is_arn = resolver
+            .get(params, "Bucket")
+            .and_then(EndpointValue::as_str)
+            .is_some_and(|b| b.starts_with("arn:") && b.splitn(6, ':').count() == 6);
+        if call.operation.name == "GetBucketLocation" {
+            resolver.set(params, "ForcePathStyle", EndpointValue::Bool(true));
+        } else if bucket_is_arn && resolver.get(params, "Endpoint").is_some() {
+            // Path style is only the custom-endpoint default here; one asked
+            // for explicitly stays, and the rules reject it for an ARN.
+            resolver.set(params, "ForcePathStyle", EndpointValue::Bool(false));
+        }
     }
 
     /// `_handle_200_error`: a 200 whose body is an `<Error>` document, or is
@@ -273,6 +313,27 @@ impl Customization for S3 {
 }
 
 impl Customization for S3Control {
+    /// `remove_accid_host_prefix_from_model`: the rules put the account id
+    /// in the host for operations with the `RequiresAccountId` parameter.
+    fn patch_model(&self, model: &ServiceModel) -> Option<ServiceModel> {
+        let prefixed = |o: &crate::model::ModelOperation| {
+            o.endpoint.as_ref().and_then(|e| e.host_prefix.as_deref()) == Some("{AccountId}.")
+                && o.static_context_params
+                    .get("RequiresAccountId")
+                    .is_some_and(|p| p.value == serde_json::Value::Bool(true))
+        };
+        if !model.operations.values().any(prefixed) {
+            return None;
+        }
+        let mut model = model.clone();
+        for op in model.operations.values_mut() {
+            if prefixed(op) {
+                op.endpoint = None;
+            }
+        }
+        Some(model)
+    }
+
     fn signing(&self) -> Signing {
         Signing {
             s3_style: true,

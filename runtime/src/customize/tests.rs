@@ -2,37 +2,14 @@
 //! back; each test here fails without it. Schemas are the vendored models,
 //! lowered as the dynamic path lowers them.
 
-use std::sync::OnceLock;
-
 use base64::Engine;
 use serde_json::json;
 
 use super::*;
-use crate::dynamic::build_service;
 use crate::protocol::{codec, HttpResponse};
 
 fn service(name: &'static str) -> &'static Service {
-    static CACHE: OnceLock<std::sync::Mutex<Vec<(&'static str, &'static Service)>>> =
-        OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut cache = cache.lock().unwrap();
-    if let Some((_, s)) = cache.iter().find(|(n, _)| *n == name) {
-        return s;
-    }
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../models")
-        .join(name);
-    let version = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.join("service-2.json").is_file())
-        .unwrap();
-    let text = std::fs::read_to_string(version.join("service-2.json")).unwrap();
-    let model = ServiceModel::from_json(&text).unwrap();
-    let s = build_service(name, &model).unwrap();
-    cache.push((name, s));
-    s
+    crate::test_models::vendored(name)
 }
 
 fn env() -> Env {
@@ -499,31 +476,8 @@ fn wire_details_match_botocore() {
     );
 }
 
-/// A service of the installed botocore's data folder (not vendored).
 fn botocore_service(name: &'static str) -> &'static Service {
-    use std::io::Read;
-    let out = std::process::Command::new(
-        std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into()),
-    )
-    .args([
-        "-c",
-        "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))",
-    ])
-    .output()
-    .expect("python3 with botocore: run `cargo xtask test`, which installs it");
-    let data = std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
-    let dir = data.join(name);
-    let version = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .max()
-        .unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(version.join("service-2.json.gz")).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    build_service(name, &ServiceModel::from_json(&text).unwrap()).unwrap()
+    crate::test_models::botocore(name)
 }
 
 fn botocore_request(svc: &'static str, op: &str, params: serde_json::Value) -> HttpRequest {

@@ -440,6 +440,7 @@ mod tests {
         metadata: crate::schema::Metadata::DEFAULT,
         shapes: &SHAPES,
         operations: &[],
+        endpoint_rules: None,
     };
 
     #[test]

@@ -867,6 +867,7 @@ mod tests {
         metadata: Metadata::DEFAULT,
         shapes: &SHAPES,
         operations: &OPS,
+        endpoint_rules: None,
     };
 
     fn request(label: &str) -> Result<HttpRequest, SerializeError> {

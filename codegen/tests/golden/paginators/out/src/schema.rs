@@ -19,6 +19,7 @@ pub static SERVICE: Service = Service {
     },
     shapes: &SHAPES,
     operations: &OPERATIONS,
+    endpoint_rules: None,
 };
 const fn m(name: &'static str, target: ShapeId) -> Member {
     Member {
