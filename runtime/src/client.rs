@@ -90,6 +90,8 @@ struct ClientInner {
     config: ClientConfig,
     /// Built on the first call: configuration errors surface there.
     resolver: OnceLock<Result<Resolver, EndpointError>>,
+    /// S3 Express session credentials, by bucket.
+    s3express: crate::s3express::Sessions,
 }
 
 impl std::fmt::Debug for Client {
@@ -120,6 +122,7 @@ impl Client {
                 service,
                 config,
                 resolver: OnceLock::new(),
+                s3express: Default::default(),
             }),
         }
     }
@@ -302,6 +305,19 @@ impl Client {
         let prepared = self.prepare(operation, request, &endpoint)?;
         if !unsigned && credentials.is_none() {
             credentials = Some(self.credentials().await?);
+        }
+        if !unsigned && endpoint.auth.kind == endpoint::AuthKind::SigV4S3Express {
+            let bucket = customize::Members::new(service, operation, input.map(|i| i as &dyn Ser))
+                .str("Bucket")
+                .map(str::to_owned);
+            let Some(bucket) = bucket else {
+                return Err(Error::Build(protocol::SerializeError::new(
+                    service.name,
+                    operation.name,
+                    "the endpoint asks for S3 Express session auth, which needs a Bucket",
+                )));
+            };
+            credentials = Some(self.inner.s3express.credentials(self, &bucket).await?);
         }
 
         let policy = RetryPolicy::standard(
@@ -559,6 +575,26 @@ impl Prepared {
         signing: customize::Signing,
     ) -> Result<reqwest::Request, Error<RawServiceError>> {
         let mut headers = self.headers.clone();
+        let session;
+        let mut credentials = credentials;
+        if let (Some(c), endpoint::AuthKind::SigV4S3Express) = (credentials, endpoint.auth.kind) {
+            // S3 Express sends its session token as `x-amz-s3session-token`
+            // (signed), never `x-amz-security-token`.
+            if let Some(token) = &c.session_token {
+                let mut value = HeaderValue::from_str(token).map_err(|_| {
+                    Error::Credentials(CredentialsError::Signing(
+                        "the S3 Express session token is not a valid header value".into(),
+                    ))
+                })?;
+                value.set_sensitive(true);
+                headers.insert("x-amz-s3session-token", value);
+            }
+            session = Credentials {
+                session_token: None,
+                ..c.clone()
+            };
+            credentials = Some(&session);
+        }
         if let Some(credentials) = credentials {
             let auth = &endpoint.auth;
             let region_set = (auth.kind == endpoint::AuthKind::SigV4a).then(|| {
@@ -837,6 +873,63 @@ mod tests {
             )
             .unwrap();
         assert!(signed.headers().contains_key("x-amz-content-sha256"));
+    }
+
+    #[tokio::test]
+    async fn s3_express_session_auth() {
+        use std::sync::Mutex;
+        let seen: Arc<Mutex<Vec<(String, String, Option<String>)>>> = Arc::default();
+        let log = seen.clone();
+        let hook = BeforeSend::new(move |req: &reqwest::Request| {
+            let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+            log.lock().unwrap().push((
+                req.url().to_string(),
+                h("authorization").unwrap_or_default(),
+                h("x-amz-s3session-token"),
+            ));
+            assert!(h("x-amz-security-token").is_none());
+            let body = if req.url().query() == Some("session") {
+                "<CreateSessionResult><Credentials><SessionToken>TOKEN</SessionToken>\
+                 <SecretAccessKey>SK</SecretAccessKey><AccessKeyId>SESSIONKEY</AccessKeyId>\
+                 <Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></CreateSessionResult>"
+            } else {
+                ""
+            };
+            Some(HttpResponse {
+                status: 200,
+                headers: HeaderMap::new(),
+                body: Bytes::from_static(body.as_bytes()),
+            })
+        });
+        let config = ClientConfig {
+            before_send: Some(hook),
+            ..ClientConfig::default()
+        };
+        let client = Client::with_config(&session(&[]), s3(), config);
+        let op = s3().operation("HeadObject").unwrap();
+        let bucket = "mybucket--usw2-az1--x-s3";
+        let input = DynValue::from_json(
+            s3(),
+            op.input.unwrap(),
+            &serde_json::json!({"Bucket": bucket, "Key": "k"}),
+        )
+        .unwrap();
+        for _ in 0..2 {
+            let mut out = DynValue::Empty;
+            client.call(op, Some(&input), &mut out).await.unwrap();
+        }
+        let seen = seen.lock().unwrap();
+        let host = "https://mybucket--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com";
+        assert_eq!(seen.len(), 3, "one CreateSession, then two calls: {seen:?}");
+        assert_eq!(seen[0].0, format!("{host}/?session"));
+        assert!(seen[0].1.contains("Credential=AKID/"), "{}", seen[0].1);
+        for (url, auth, token) in &seen[1..] {
+            assert_eq!(url, &format!("{host}/k"));
+            assert!(auth.contains("Credential=SESSIONKEY/"), "{auth}");
+            assert!(auth.contains("/us-west-2/s3express/aws4_request"), "{auth}");
+            assert!(auth.contains("x-amz-s3session-token"), "{auth}");
+            assert_eq!(token.as_deref(), Some("TOKEN"));
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod paginator;
 pub mod protocol;
 pub mod resource;
 pub mod retry;
+mod s3express;
 pub mod schema;
 pub mod session;
 pub mod sign;
