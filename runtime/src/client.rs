@@ -878,7 +878,8 @@ mod tests {
     #[tokio::test]
     async fn s3_express_session_auth() {
         use std::sync::Mutex;
-        let seen: Arc<Mutex<Vec<(String, String, Option<String>)>>> = Arc::default();
+        type Sent = (String, String, Option<String>);
+        let seen: Arc<Mutex<Vec<Sent>>> = Arc::default();
         let log = seen.clone();
         let hook = BeforeSend::new(move |req: &reqwest::Request| {
             let h = |n: &str| req.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
