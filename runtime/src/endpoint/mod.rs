@@ -438,11 +438,25 @@ pub fn endpoint_from_rule(
             .and_then(Json::as_bool)
             .unwrap_or(false);
     }
-    Url::parse(&found.url).map_err(|e| EndpointError::InvalidUrl {
+    let invalid = |reason: String| EndpointError::InvalidUrl {
         url: found.url.clone(),
         source_name: format!("the {} endpoint rules", service.name),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    // URL parsers drop tabs and line breaks silently; what is sent must be what was checked.
+    if found
+        .url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(invalid(
+            "it contains whitespace or control characters".into(),
+        ));
+    }
+    let parsed = Url::parse(&found.url).map_err(|e| invalid(e.to_string()))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no usable host".into()));
+    }
     Ok(Endpoint {
         url: found.url,
         headers: found

@@ -140,26 +140,38 @@ pub fn parse_url(input: &str) -> Option<Value> {
         return None;
     }
     let hostinfo = netloc.rsplit('@').next().unwrap_or_default();
-    let (host, port) = match hostinfo.strip_prefix('[') {
-        Some(v6) => {
-            let (host, after) = v6.split_once(']').unwrap_or((v6, ""));
-            (host, after.strip_prefix(':'))
+    // Where Python's parser is lenient (or raises), a URL without a usable
+    // host is no endpoint: an empty host, a bracketed host that is not an
+    // IPv6 address, a second `:` (as the other SDKs' parsers decide).
+    let (host, port, v6) = match hostinfo.strip_prefix('[') {
+        Some(bracketed) => {
+            let (host, after) = bracketed.split_once(']')?;
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':')?),
+            };
+            let bare = host.split('%').next().unwrap_or_default();
+            bare.parse::<Ipv6Addr>().ok()?;
+            (host, port, true)
         }
         None => match hostinfo.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (hostinfo, None),
+            Some((h, p)) => (h, Some(p), false),
+            None => (hostinfo, None, false),
         },
     };
+    if host.is_empty()
+        || (!v6 && host.contains([':', '[', ']']))
+        || host.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return None;
+    }
     if let Some(port) = port.filter(|p| !p.is_empty()) {
         if !port.bytes().all(|c| c.is_ascii_digit()) || port.parse::<u32>().ok()? > 65_535 {
             return None;
         }
     }
     let host = host.to_ascii_lowercase();
-    let is_ip = is_ipv4_like(&host) || {
-        let bare = host.split('%').next().unwrap_or_default();
-        hostinfo.starts_with('[') && bare.parse::<Ipv6Addr>().is_ok()
-    };
+    let is_ip = v6 || is_ipv4_like(&host);
     let mut normalized = utf8_percent_encode(&remove_dot_segments(path), QUOTE_PATH).to_string();
     if !normalized.ends_with('/') {
         normalized.push('/');
@@ -325,6 +337,21 @@ mod tests {
         assert!(parse_url("https://example.com:port").is_none());
         assert!(parse_url("https://example.com:70000").is_none());
         assert!(parse_url("not a url").is_none());
+        for bad in [
+            "https://",
+            "http://",
+            "https://:443",
+            "https://user@",
+            "https:/example.com",
+            "https:///example.com",
+            "https://[]",
+            "https://[zz::1]",
+            "https://[::1",
+            "https://[1.2.3.4]",
+            "https://x:80:80",
+        ] {
+            assert!(parse_url(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

@@ -213,3 +213,35 @@ fn local_hosts() {
     assert!(is_local_host("http://[::1]:4566"));
     assert!(!is_local_host("https://s3.amazonaws.com"));
 }
+
+#[test]
+fn urls_with_control_characters_or_no_host_are_refused() {
+    for region in ["us-east-1\t", "us-east-1\n"] {
+        let r = resolver("ec2", region_builtins(region));
+        assert!(
+            matches!(
+                resolve(&r, "DescribeInstances"),
+                Err(EndpointError::InvalidUrl { .. })
+            ),
+            "{region:?}"
+        );
+    }
+    // A custom endpoint without a host is not a URI for the S3 rules.
+    let r = resolver(
+        "s3",
+        region("us-east-1").with("SDK::Endpoint", "https:/example.com"),
+    );
+    let op = r.service.operation("GetObject").unwrap();
+    let input = crate::dynamic::DynValue::from_json(
+        r.service,
+        op.input.unwrap(),
+        &serde_json::json!({"Bucket": "bucket", "Key": "k"}),
+    )
+    .unwrap();
+    let e = r.resolve(r.bind(op, Some(&input), None)).unwrap_err();
+    assert!(e.to_string().contains("was not a valid URI"), "{e}");
+}
+
+fn region_builtins(r: &str) -> Builtins {
+    region(r)
+}
