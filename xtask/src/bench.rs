@@ -8,6 +8,11 @@
 //!
 //! `cargo xtask bench check-all ...`: generates every service of a botocore
 //! data folder and reports how many type-check (see `check_all.rs`).
+//!
+//! `cargo xtask bench endpoints [--callgrind] [N]`: the cost of an endpoint
+//! resolution (rule-set compile, evaluation, cached call), from the release
+//! build of `examples/src/bin/endpoint_cost.rs`; with `--callgrind`, also its
+//! instruction count per phase under valgrind (repeatable on a noisy machine).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,9 +27,11 @@ pub fn run(args: &[String]) -> Result<()> {
     match it.next().map(String::as_str) {
         Some("compile") => {}
         Some("check-all") => return crate::check_all::run(it.as_slice()),
+        Some("endpoints") => return endpoints(it.as_slice()),
         _ => bail!(
             "usage: cargo xtask bench compile [--service NAME] [--aws-version REQ]\n       \
-             cargo xtask bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]"
+             cargo xtask bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]\n       \
+             cargo xtask bench endpoints [--callgrind] [N]"
         ),
     }
     while let Some(a) = it.next() {
@@ -205,4 +212,76 @@ fn rust_size(dir: &Path) -> Result<(u64, u64)> {
         }
     }
     Ok((bytes, lines))
+}
+
+fn endpoints(args: &[String]) -> Result<()> {
+    let callgrind = args.iter().any(|a| a == "--callgrind");
+    let n = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .cloned()
+        .unwrap_or_else(|| "20000".into());
+    let root = crate::root();
+    let status = Command::new("cargo")
+        .current_dir(&root)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "boto-examples",
+            "--bin",
+            "endpoint_cost",
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("building endpoint_cost failed");
+    }
+    let bin = root.join("target/release/endpoint_cost");
+    let status = Command::new(&bin).arg(&n).status()?;
+    if !status.success() {
+        bail!("endpoint_cost failed");
+    }
+    if callgrind {
+        // Per phase, the instruction counts of two runs differing only in N:
+        // the difference over the extra calls is the per-call count.
+        let count = |phase: &str, n: u32| -> Result<u64> {
+            let out = std::env::temp_dir().join(format!("boto-endpoint-cost-{phase}-{n}.out"));
+            let run = Command::new("valgrind")
+                .arg("--tool=callgrind")
+                .arg(format!("--callgrind-out-file={}", out.display()))
+                .arg(&bin)
+                .arg(n.to_string())
+                .arg(phase)
+                .output()
+                .context("valgrind (apt-get install valgrind)")?;
+            let text = String::from_utf8_lossy(&run.stderr);
+            let line = text
+                .lines()
+                .find(|l| l.contains("Collected :"))
+                .with_context(|| format!("no callgrind total in: {text}"))?;
+            Ok(line
+                .rsplit(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .replace(',', "")
+                .parse()?)
+        };
+        for (phase, small, large) in [
+            ("compile", 2, 6),
+            ("evaluate", 1000, 3000),
+            ("cached", 1000, 3000),
+            ("dynamodb", 1000, 3000),
+        ] {
+            let per =
+                (count(phase, large)? - count(phase, small)?) as f64 / f64::from(large - small);
+            let what = if phase == "compile" {
+                "compiling the s3 and dynamodb rule sets once each"
+            } else {
+                "per call"
+            };
+            println!("callgrind {phase:<9} {per:>12.0} instructions {what}");
+        }
+    }
+    Ok(())
 }
