@@ -75,6 +75,9 @@ pub struct ClientConfig {
     /// Sees each signed request before it is sent, and may answer it instead
     /// of the network ([`BeforeSend`]).
     pub before_send: Option<BeforeSend>,
+    /// Apply operations' host prefixes (default true; else not when
+    /// `AWS_DISABLE_HOST_PREFIX_INJECTION` / `disable_host_prefix_injection` is true).
+    pub inject_host_prefix: Option<bool>,
 }
 
 /// A client of one service. Cheap to clone; clones share the session's
@@ -403,9 +406,18 @@ impl Client {
     fn prepare(
         &self,
         operation: &Operation,
-        request: HttpRequest,
+        mut request: HttpRequest,
         endpoint: &Endpoint,
     ) -> Result<Prepared, Error<RawServiceError>> {
+        let s = &self.inner.session.inner;
+        let sources = settings::Sources {
+            config: &self.inner.config,
+            env: &s.env,
+            profile: &s.profile,
+        };
+        if !settings::inject_host_prefix(&sources) {
+            request.host_prefix = None;
+        }
         prepare_request(self.inner.service, operation, request, endpoint)
     }
 }
@@ -930,6 +942,82 @@ mod tests {
             assert!(auth.contains("/us-west-2/s3express/aws4_request"), "{auth}");
             assert!(auth.contains("x-amz-s3session-token"), "{auth}");
             assert_eq!(token.as_deref(), Some("TOKEN"));
+        }
+    }
+
+    #[tokio::test]
+    async fn multi_region_access_points_sign_with_sigv4a() {
+        use std::sync::Mutex;
+        let seen: Arc<Mutex<Vec<(String, HeaderMap)>>> = Arc::default();
+        let log = seen.clone();
+        let hook = BeforeSend::new(move |req: &reqwest::Request| {
+            log.lock()
+                .unwrap()
+                .push((req.url().to_string(), req.headers().clone()));
+            Some(HttpResponse {
+                status: 200,
+                headers: HeaderMap::new(),
+                body: Bytes::new(),
+            })
+        });
+        let config = ClientConfig {
+            before_send: Some(hook),
+            ..ClientConfig::default()
+        };
+        let client = Client::with_config(&session(&[]), s3(), config);
+        let op = s3().operation("HeadObject").unwrap();
+        let input = DynValue::from_json(
+            s3(),
+            op.input.unwrap(),
+            &serde_json::json!({
+                "Bucket": "arn:aws:s3::123456789012:accesspoint:mfzwi23gnjvgw.mrap",
+                "Key": "k"
+            }),
+        )
+        .unwrap();
+        #[cfg(not(feature = "sigv4a"))]
+        sigv4a_call(&client, op, &input).await;
+        #[cfg(feature = "sigv4a")]
+        {
+            let mut out = DynValue::Empty;
+            client.call(op, Some(&input), &mut out).await.unwrap();
+            let seen = seen.lock().unwrap();
+            let (url, headers) = &seen[0];
+            assert_eq!(
+                url,
+                "https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/k"
+            );
+            let auth = headers["authorization"].to_str().unwrap();
+            assert!(auth.starts_with("AWS4-ECDSA-P256-SHA256 "), "{auth}");
+            assert!(auth.contains("/s3/aws4_request"), "{auth}");
+            assert_eq!(headers["x-amz-region-set"], "*");
+        }
+    }
+
+    /// Without the feature, a SigV4a endpoint is a typed error naming it.
+    #[cfg(not(feature = "sigv4a"))]
+    async fn sigv4a_call(client: &Client, op: &'static Operation, input: &DynValue) {
+        let mut out = DynValue::Empty;
+        let err = client.call(op, Some(input), &mut out).await.unwrap_err();
+        assert!(err.to_string().contains("`sigv4a` feature"), "{err}");
+    }
+
+    #[test]
+    fn host_prefix_injection_can_be_disabled() {
+        for (vars, config) in [
+            (vec![("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")], None),
+            (vec![], Some(false)),
+        ] {
+            let config = ClientConfig {
+                inject_host_prefix: config,
+                ..ClientConfig::default()
+            };
+            let client = Client::with_config(&session(&vars), glacier(), config);
+            let endpoint = client.endpoint().unwrap();
+            let mut r = request("/-/vaults", b"");
+            r.host_prefix = Some("data-".into());
+            let p = client.prepare(&Operation::DEFAULT, r, &endpoint).unwrap();
+            assert_eq!(p.url, "https://glacier.us-west-2.amazonaws.com/-/vaults");
         }
     }
 

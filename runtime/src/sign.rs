@@ -6,7 +6,9 @@ use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
     UriPathNormalizationMode,
 };
-use aws_sigv4::sign::{v4, v4a};
+use aws_sigv4::sign::v4;
+#[cfg(feature = "sigv4a")]
+use aws_sigv4::sign::v4a;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::credentials::Credentials;
@@ -59,6 +61,15 @@ pub fn sign_request(
     )
     .into();
     let signing_params = match params.region_set {
+        #[cfg(not(feature = "sigv4a"))]
+        Some(_) => {
+            return Err(CredentialsError::Signing(
+                "this endpoint needs SigV4a signing: enable boto-runtime's `sigv4a` feature \
+                 (crates of services whose endpoints use it enable it)"
+                    .into(),
+            ))
+        }
+        #[cfg(feature = "sigv4a")]
         Some(set) => v4a::SigningParams::builder()
             .identity(&identity)
             .region_set(set)

@@ -1012,134 +1012,121 @@ async fn client_config_endpoint_url_beats_configured_ones() {
 
 // ---- 8. Error rules reach the caller typed ----
 
-#[tokio::test]
-async fn s3_accelerate_with_fips_is_an_endpoint_rule_error() {
+/// The endpoint error of an S3 GetObject on `bucket`, checking nothing was sent.
+async fn s3_rule_error(region: &str, config: ClientConfig, bucket: &str) -> (String, String) {
     let (rec, hook) = Recorder::answering(NO_BODY);
     let s3 = boto_s3::Client::with_config(
-        &session("us-west-2", &[]),
+        &session(region, &[]),
         ClientConfig {
-            use_fips_endpoint: Some(true),
-            s3: S3Config {
-                use_accelerate_endpoint: Some(true),
-                ..Default::default()
-            },
-            ..with_hook(hook)
+            before_send: Some(hook),
+            ..config
         },
     );
     let err = s3
         .get_object()
-        .bucket("my-bucket")
+        .bucket(bucket)
         .key("key")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "s3: Accelerate cannot be used with FIPS",
-        "{err:?}"
+    rec.assert_nothing_sent();
+    rule_error(err)
+}
+
+/// The endpoint error of a DynamoDB ListTables, checking nothing was sent.
+async fn dynamodb_rule_error(session: &Session, config: ClientConfig) -> (String, String) {
+    let (rec, hook) = Recorder::answering(JSON_EMPTY);
+    let ddb = boto_dynamodb::Client::with_config(
+        session,
+        ClientConfig {
+            before_send: Some(hook),
+            ..config
+        },
     );
-    let (service, message) = rule_error(err);
+    let err = ddb.list_tables().send().await.unwrap_err();
+    rec.assert_nothing_sent();
+    rule_error(err)
+}
+
+fn accelerate() -> S3Config {
+    S3Config {
+        use_accelerate_endpoint: Some(true),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn s3_accelerate_with_fips_is_an_endpoint_rule_error() {
+    let config = ClientConfig {
+        use_fips_endpoint: Some(true),
+        s3: accelerate(),
+        ..Default::default()
+    };
+    let (service, message) = s3_rule_error("us-west-2", config, "my-bucket").await;
     assert_eq!(service, "s3");
     assert_eq!(message, "Accelerate cannot be used with FIPS");
-    rec.assert_nothing_sent();
+    let err = boto_runtime::EndpointError::Rule { service, message };
+    assert_eq!(err.to_string(), "s3: Accelerate cannot be used with FIPS");
 }
 
 #[tokio::test]
 async fn s3_access_point_with_accelerate_is_an_endpoint_rule_error() {
-    let (rec, hook) = Recorder::answering(NO_BODY);
-    let s3 = boto_s3::Client::with_config(
-        &session("us-west-2", &[]),
-        ClientConfig {
-            s3: S3Config {
-                use_accelerate_endpoint: Some(true),
-                ..Default::default()
-            },
-            ..with_hook(hook)
-        },
-    );
-    let err = s3
-        .get_object()
-        .bucket(ACCESS_POINT)
-        .key("key")
-        .send()
-        .await
-        .unwrap_err();
-    let (service, message) = rule_error(err);
+    let config = ClientConfig {
+        s3: accelerate(),
+        ..Default::default()
+    };
+    let (service, message) = s3_rule_error("us-west-2", config, ACCESS_POINT).await;
     assert_eq!(service, "s3");
     assert_eq!(message, "Access Points do not support S3 Accelerate");
-    rec.assert_nothing_sent();
 }
 
 #[tokio::test]
 async fn s3_access_point_in_another_region_without_use_arn_region_is_an_error() {
-    let (rec, hook) = Recorder::answering(NO_BODY);
-    let s3 = boto_s3::Client::with_config(
-        &session("us-east-1", &[]),
-        ClientConfig {
-            s3: S3Config {
-                use_arn_region: Some(false),
-                ..Default::default()
-            },
-            ..with_hook(hook)
+    let config = ClientConfig {
+        s3: S3Config {
+            use_arn_region: Some(false),
+            ..Default::default()
         },
-    );
-    let err = s3
-        .get_object()
-        .bucket(ACCESS_POINT)
-        .key("key")
-        .send()
-        .await
-        .unwrap_err();
-    let (service, message) = rule_error(err);
+        ..Default::default()
+    };
+    let (service, message) = s3_rule_error("us-east-1", config, ACCESS_POINT).await;
     assert_eq!(service, "s3");
     assert_eq!(
         message,
         "Invalid configuration: region from ARN `us-west-2` does not match client region \
          `us-east-1` and UseArnRegion is `false`"
     );
-    rec.assert_nothing_sent();
 }
 
 #[tokio::test]
 async fn dynamodb_account_id_required_without_one_is_an_endpoint_rule_error() {
-    let (rec, hook) = Recorder::answering(JSON_EMPTY);
-    let ddb = boto_dynamodb::Client::with_config(
-        &session("us-east-1", &[]),
-        ClientConfig {
-            account_id_endpoint_mode: Some("required".into()),
-            ..with_hook(hook)
-        },
-    );
-    let err = ddb.list_tables().send().await.unwrap_err();
-    let (service, message) = rule_error(err);
+    let config = ClientConfig {
+        account_id_endpoint_mode: Some("required".into()),
+        ..Default::default()
+    };
+    let (service, message) = dynamodb_rule_error(&session("us-east-1", &[]), config).await;
     assert_eq!(service, "dynamodb");
     assert_eq!(
         message,
         "AccountIdEndpointMode is required but no AccountID was provided or able to be loaded"
     );
-    rec.assert_nothing_sent();
 }
 
 #[tokio::test]
 async fn dynamodb_account_id_required_with_fips_is_an_endpoint_rule_error() {
-    let (rec, hook) = Recorder::answering(JSON_EMPTY);
-    let ddb = boto_dynamodb::Client::with_config(
-        &account_session("us-east-1", &[]),
-        ClientConfig {
-            account_id_endpoint_mode: Some("required".into()),
-            use_fips_endpoint: Some(true),
-            ..with_hook(hook)
-        },
-    );
-    let err = ddb.list_tables().send().await.unwrap_err();
-    let (service, message) = rule_error(err);
+    let config = ClientConfig {
+        account_id_endpoint_mode: Some("required".into()),
+        use_fips_endpoint: Some(true),
+        ..Default::default()
+    };
+    let (service, message) =
+        dynamodb_rule_error(&account_session("us-east-1", &[]), config).await;
     assert_eq!(service, "dynamodb");
     assert_eq!(
         message,
         "Invalid Configuration: AccountIdEndpointMode is required and FIPS is enabled, \
          but FIPS account endpoints are not supported"
     );
-    rec.assert_nothing_sent();
 }
 
 // ---- 9. Global services ----

@@ -13,15 +13,29 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> String {
     )
     .replace('\\', "")
     .replace('"', "'");
+    // Only crates whose endpoint rules can ask for SigV4a pay for its crypto.
+    let features = if ir
+        .schema
+        .endpoint_rules
+        .is_some_and(|r| r.json().contains("\"sigv4a\""))
+    {
+        ", features = [\"sigv4a\"]"
+    } else {
+        ""
+    };
     let (package_common, runtime) = match &options.runtime_dep {
         RuntimeDep::Workspace => (
             "edition.workspace = true\nlicense.workspace = true\nversion.workspace = true\n"
                 .to_owned(),
-            "boto-runtime.workspace = true\n".to_owned(),
+            if features.is_empty() {
+                "boto-runtime.workspace = true\n".to_owned()
+            } else {
+                format!("boto-runtime = {{ workspace = true{features} }}\n")
+            },
         ),
         RuntimeDep::Path(path) => (
             "edition = \"2021\"\nlicense = \"Apache-2.0\"\nversion = \"0.1.0\"\n".to_owned(),
-            format!("boto-runtime = {{ path = \"{path}\" }}\n"),
+            format!("boto-runtime = {{ path = \"{path}\"{features} }}\n"),
         ),
     };
     let custom = crate::customizations::cargo_dependencies(&ir.service, options);

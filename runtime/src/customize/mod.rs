@@ -14,8 +14,9 @@
 //!   the caller's ([`Overrides`]), as botocore's `before-parameter-build`.
 //! - [`Customization::after_serialize`]: the serialized request (headers,
 //!   body), as `before-call` / `request-created`.
-//! - [`Customization::default_region`], [`Customization::endpoint_params`]:
-//!   endpoint parameters (the rules engine in [`crate::endpoint`] does the
+//! - [`Customization::default_region`], [`Customization::endpoint_params`],
+//!   [`Customization::replace_endpoint`]: endpoint parameters and the rare
+//!   per-call endpoint (the rules engine in [`crate::endpoint`] does the
 //!   rest); [`Customization::signing`]: SigV4 traits.
 //! - [`Customization::is_error`], [`Customization::error_info`]: errors
 //!   (`before-parse`, `after-call` on errors).
@@ -81,6 +82,18 @@ pub trait Customization: Sync {
     /// The region endpoint rules get when none is configured (`aws-global`
     /// for S3, as botocore's legacy resolution gives).
     fn default_region(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// An endpoint to use instead of the resolved one for this call
+    /// (machinelearning's `Predict` goes to the `PredictEndpoint` it is given).
+    fn replace_endpoint(
+        &self,
+        call: &Call<'_>,
+        input: &Members<'_>,
+        endpoint: &crate::endpoint::Endpoint,
+    ) -> Option<crate::endpoint::Endpoint> {
+        let _ = (call, input, endpoint);
         None
     }
 
@@ -152,6 +165,7 @@ pub static REGISTRY: &[(&str, &dyn Customization)] = &[
     ("cloudsearchdomain", &other::CloudSearchDomain),
     ("ec2", &ec2::Ec2),
     ("glacier", &glacier::Glacier),
+    ("machinelearning", &other::MachineLearning),
     ("iam", &iam::Iam),
     ("route53", &route53::Route53),
     ("s3", &s3::S3),
@@ -192,10 +206,18 @@ pub fn resolve_endpoint(
     account_id: Option<&str>,
 ) -> Result<std::sync::Arc<crate::endpoint::Endpoint>, crate::error::EndpointError> {
     let mut params = resolver.bind(call.operation, input, account_id);
-    for c in [common(), for_service(call.service.name)] {
+    let hooks = [common(), for_service(call.service.name)];
+    for c in hooks {
         c.endpoint_params(call, resolver, &mut params);
     }
-    resolver.resolve(params)
+    let mut endpoint = resolver.resolve(params)?;
+    let members = Members::new(call.service, call.operation, input);
+    for c in hooks {
+        if let Some(replaced) = c.replace_endpoint(call, &members, &endpoint) {
+            endpoint = std::sync::Arc::new(replaced);
+        }
+    }
+    Ok(endpoint)
 }
 
 /// Serializes `input` as a client does: the common and the service's

@@ -98,3 +98,35 @@ impl Customization for CloudSearchDomain {
         Ok(())
     }
 }
+
+/// machinelearning: `switch_host_machinelearning`.
+pub(super) struct MachineLearning;
+
+impl Customization for MachineLearning {
+    /// `Predict` is sent to the scheme and host of its `PredictEndpoint`.
+    fn replace_endpoint(
+        &self,
+        call: &Call<'_>,
+        input: &Members<'_>,
+        endpoint: &crate::endpoint::Endpoint,
+    ) -> Option<crate::endpoint::Endpoint> {
+        if call.operation.name != "Predict" {
+            return None;
+        }
+        let given = reqwest::Url::parse(input.str("PredictEndpoint")?).ok()?;
+        let host = given.host_str()?;
+        let authority = match given.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        let path = endpoint
+            .url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or("");
+        Some(crate::endpoint::Endpoint {
+            url: format!("{}://{authority}{path}", given.scheme()),
+            ..endpoint.clone()
+        })
+    }
+}

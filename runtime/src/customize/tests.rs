@@ -531,3 +531,31 @@ fn handlers_of_services_not_vendored() {
     for_service("sso-oidc").error_info(&call, &mut info, &response);
     assert_eq!(info.message.as_deref(), Some("token expired"));
 }
+
+#[test]
+fn machinelearning_predict_goes_to_its_predict_endpoint() {
+    use crate::endpoint::{Builtins, Resolver};
+    let s = botocore_service("machinelearning");
+    let resolver = Resolver::new(
+        s,
+        &Builtins::default().with("AWS::Region", "us-east-1"),
+        &[],
+    )
+    .unwrap();
+    let env = env();
+    let predict = s.operation("Predict").unwrap();
+    let input = DynValue::from_json(
+        s,
+        predict.input.unwrap(),
+        &json!({"MLModelId": "m", "Record": {}, "PredictEndpoint": "https://realtime.example.com:8443"}),
+    )
+    .unwrap();
+    let call = Call::new(s, predict, &env);
+    let e = resolve_endpoint(&call, &resolver, Some(&input), None).unwrap();
+    assert_eq!(e.url, "https://realtime.example.com:8443");
+    // Other operations keep the resolved endpoint.
+    let other = s.operation("DescribeMLModels").unwrap();
+    let call = Call::new(s, other, &env);
+    let e = resolve_endpoint(&call, &resolver, None, None).unwrap();
+    assert_eq!(e.url, "https://machinelearning.us-east-1.amazonaws.com");
+}

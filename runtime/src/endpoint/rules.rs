@@ -49,7 +49,8 @@ impl Value {
         }
     }
 
-    fn from_json(json: &Json) -> Option<Value> {
+    /// The value of a JSON literal (`null` and non-integer numbers have none).
+    pub(super) fn from_json(json: &Json) -> Option<Value> {
         Some(match json {
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => Value::Int(n.as_i64()?),

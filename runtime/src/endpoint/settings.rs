@@ -400,3 +400,19 @@ fn is_s3_accelerate_url(url: &str) -> bool {
         .iter()
         .all(|f| *f == "dualstack" && seen.insert(*f))
 }
+
+/// Whether operations' host prefixes (`data.`, `{AccountId}.`) are applied:
+/// `ClientConfig::inject_host_prefix`, else not when
+/// `AWS_DISABLE_HOST_PREFIX_INJECTION` / `disable_host_prefix_injection` is true.
+pub fn inject_host_prefix(src: &Sources<'_>) -> bool {
+    match src.config.inject_host_prefix {
+        Some(v) => v,
+        None => !src
+            .flag(
+                None,
+                Some("AWS_DISABLE_HOST_PREFIX_INJECTION"),
+                &["disable_host_prefix_injection"],
+            )
+            .unwrap_or(false),
+    }
+}

@@ -253,7 +253,7 @@ impl Partitions {
             let regex = p.get("regionRegex").and_then(Json::as_str).unwrap_or("^$");
             let regex = regex_lite::Regex::new(regex)
                 .map_err(|e| bad(format!("partition {id}: regionRegex: {e}")))?;
-            let mut outputs = match p.get("outputs").map(json_to_value) {
+            let mut outputs = match p.get("outputs").and_then(Value::from_json) {
                 Some(Value::Record(r)) => r,
                 _ => return Err(bad(format!("partition {id} has no outputs"))),
             };
@@ -286,21 +286,6 @@ impl Partitions {
             })
             .unwrap_or(0);
         self.partitions[index].outputs.clone()
-    }
-}
-
-fn json_to_value(json: &Json) -> Value {
-    match json {
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => Value::Int(n.as_i64().unwrap_or_default()),
-        Json::String(s) => Value::Str(s.clone()),
-        Json::Array(a) => Value::Array(a.iter().map(json_to_value).collect()),
-        Json::Object(o) => Value::Record(
-            o.iter()
-                .map(|(k, v)| (k.clone(), json_to_value(v)))
-                .collect(),
-        ),
-        Json::Null => Value::Record(BTreeMap::new()),
     }
 }
 
