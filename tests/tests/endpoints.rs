@@ -1119,8 +1119,7 @@ async fn dynamodb_account_id_required_with_fips_is_an_endpoint_rule_error() {
         use_fips_endpoint: Some(true),
         ..Default::default()
     };
-    let (service, message) =
-        dynamodb_rule_error(&account_session("us-east-1", &[]), config).await;
+    let (service, message) = dynamodb_rule_error(&account_session("us-east-1", &[]), config).await;
     assert_eq!(service, "dynamodb");
     assert_eq!(
         message,
