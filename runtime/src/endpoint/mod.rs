@@ -323,8 +323,8 @@ impl Resolver {
 
     /// Sets parameter `name` in `values` (customizations adjust built-ins per call).
     pub fn set(&self, values: &mut [Option<Value>], name: &str, value: Value) {
-        if let Some(i) = self.rules.param_index(name) {
-            values[i] = Some(value);
+        if let Some(slot) = self.rules.param_index(name).and_then(|i| values.get_mut(i)) {
+            *slot = Some(value);
         }
     }
 
