@@ -408,6 +408,33 @@ pub enum CredentialsError {
     /// Signing failed (e.g. a header value the signer cannot read).
     #[error("cannot sign the request: {0}")]
     Signing(String),
+    /// A provider that applies (its settings are present) failed to fetch
+    /// credentials (botocore's `CredentialRetrievalError`); the chain stops.
+    #[error("{provider}: {message}")]
+    Retrieval {
+        /// The provider (`assume role`, `container`, `sso`, `process`, `IMDS`).
+        provider: &'static str,
+        /// What went wrong; never holds a secret.
+        message: String,
+    },
+    /// A profile's credential settings are inconsistent (botocore's
+    /// `InvalidConfigError`, `InfiniteLoopConfigError`, `PartialCredentialsError`).
+    #[error("profile `{profile}`: {message}")]
+    InvalidProfile {
+        /// The profile whose settings are wrong.
+        profile: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// Credentials are inside their mandatory refresh window (or expired) and
+    /// the refresh failed.
+    #[error("credentials from {provider} expire in less than 10 minutes and could not be refreshed: {source}")]
+    Refresh {
+        /// The provider that gave the expiring credentials.
+        provider: String,
+        /// Why the refresh failed.
+        source: Box<CredentialsError>,
+    },
 }
 
 /// No endpoint could be determined.

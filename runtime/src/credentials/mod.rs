@@ -5,6 +5,9 @@
 //! explicit > environment > shared profile; SSO, assume-role, IMDS and
 //! `credential_process` providers slot into the same chain later.
 
+pub mod container;
+pub mod imds;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
