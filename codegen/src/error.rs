@@ -31,6 +31,9 @@ impl fmt::Display for Location {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
+    /// A model cannot be cut down to the operations asked for.
+    #[error("subset of {service}: {message}")]
+    Subset { service: String, message: String },
     /// The model says something the generator cannot represent.
     #[error("{at}: {message}")]
     Model { at: Location, message: String },

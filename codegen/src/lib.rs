@@ -13,6 +13,7 @@ pub mod load;
 pub mod naming;
 pub mod paginators;
 pub mod resources;
+pub mod subset;
 pub mod waiters;
 
 use boto_runtime::model::ServiceModel;

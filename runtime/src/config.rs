@@ -38,6 +38,17 @@ impl Profile {
             .filter(|v| !v.is_empty())
     }
 
+    /// Top-level settings, in key order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Sets top-level `key` (lower-case) to `value`.
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.nested.remove(key);
+        self.values.insert(key.to_owned(), value.to_owned());
+    }
+
     /// Keys of `other` replace ours (nested sections merge key by key).
     fn merge(&mut self, other: &Profile) {
         for (k, v) in &other.values {
@@ -232,6 +243,7 @@ pub struct SharedConfig {
     config_profiles: BTreeMap<String, Profile>,
     credentials_profiles: BTreeMap<String, Profile>,
     services: BTreeMap<String, Profile>,
+    sso_sessions: BTreeMap<String, Profile>,
 }
 
 impl SharedConfig {
@@ -291,8 +303,10 @@ impl SharedConfig {
                 section_name(&header, "profile").map(|n| (&mut shared.config_profiles, n))
             } else if header.starts_with("services") {
                 section_name(&header, "services").map(|n| (&mut shared.services, n))
+            } else if header.starts_with("sso-session") {
+                section_name(&header, "sso-session").map(|n| (&mut shared.sso_sessions, n))
             } else {
-                None // sso-session and unknown sections: not used yet
+                None // unknown sections
             };
             if let Some((map, name)) = target {
                 map.entry(name).or_default().merge(&section);
@@ -320,6 +334,21 @@ impl SharedConfig {
             merged.merge(creds);
         }
         merged
+    }
+
+    /// The profile's settings in the config file alone (botocore's `ConfigProvider` reads only these).
+    pub fn config_file_profile(&self, name: &str) -> Option<&Profile> {
+        self.config_profiles.get(name)
+    }
+
+    /// The profile's settings in the credentials file alone (`SharedCredentialProvider`).
+    pub fn credentials_file_profile(&self, name: &str) -> Option<&Profile> {
+        self.credentials_profiles.get(name)
+    }
+
+    /// An `[sso-session name]` section of the config file.
+    pub fn sso_session(&self, name: &str) -> Option<&Profile> {
+        self.sso_sessions.get(name)
     }
 
     /// A `[services name]` section.

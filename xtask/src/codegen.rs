@@ -117,6 +117,9 @@ pub fn run(args: &[String]) -> Result<()> {
             failures.join("\n  ")
         );
     }
+    if args.out == crate::root().join("generated") {
+        stale.extend(runtime_models(&args)?);
+    }
     if args.check {
         if !stale.is_empty() {
             bail!(
@@ -138,6 +141,47 @@ pub fn run(args: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The services the runtime's credential providers call, and the operations
+/// they need: embedded as cut-down models (`boto_codegen::subset`).
+const RUNTIME_MODELS: &[(&str, &[&str])] = &[
+    ("sts", &["AssumeRole", "AssumeRoleWithWebIdentity"]),
+    ("sso", &["GetRoleCredentials"]),
+    ("sso-oidc", &["CreateToken"]),
+];
+
+/// Writes (or, checking, compares) `runtime/src/credentials/models/<svc>.json`
+/// and `<svc>.rules.json` for [`RUNTIME_MODELS`]; returns the files that differ.
+fn runtime_models(args: &Args) -> Result<Vec<PathBuf>> {
+    let out = crate::root().join("runtime/src/credentials/models");
+    let mut changed = Vec::new();
+    for (service, operations) in RUNTIME_MODELS {
+        let dir = load::newest_version_dir(&args.models.join(service))
+            .with_context(|| format!("the runtime embeds {service}: import it with `cargo xtask models import {service}`"))?;
+        let text = std::fs::read_to_string(dir.join("service-2.json"))
+            .with_context(|| format!("reading {service}'s service-2.json"))?;
+        let model = boto_codegen::subset::subset_model(service, &text, operations)?;
+        let rules = load::endpoint_rules(&dir)?
+            .with_context(|| format!("{service} has no endpoint-rule-set-1.json"))?;
+        for (name, contents) in [
+            (format!("{service}.json"), model),
+            (format!("{service}.rules.json"), rules),
+        ] {
+            let target = out.join(name);
+            if std::fs::read_to_string(&target).ok().as_deref() == Some(contents.as_str()) {
+                continue;
+            }
+            changed.push(target.clone());
+            if !args.check {
+                std::fs::create_dir_all(&out)
+                    .with_context(|| format!("creating {}", out.display()))?;
+                std::fs::write(&target, contents)
+                    .with_context(|| format!("writing {}", target.display()))?;
+            }
+        }
+    }
+    Ok(changed)
 }
 
 /// Files that differ from what is on disk (written, unless checking).

@@ -1,19 +1,36 @@
 //! AWS credentials and the providers that find them.
 //!
-//! A provider is anything implementing [`ProvideCredentials`]; the session
-//! asks a [`CredentialsChain`] of them, first answer wins. Today's chain is
-//! explicit > environment > shared profile; SSO, assume-role, IMDS and
-//! `credential_process` providers slot into the same chain later.
+//! A provider is anything implementing [`ProvideCredentials`]. A session asks
+//! botocore's default chain ([`default_chain`]), first answer wins:
+//!
+//! 1. credentials given to the session builder;
+//! 2. the environment (`AWS_ACCESS_KEY_ID`, …), unless a profile was named
+//!    explicitly ([`SessionBuilder::profile_name`](crate::SessionBuilder::profile_name));
+//! 3. a `role_arn` profile ([`assume_role::AssumeRoleProvider`]);
+//! 4. the profile's own providers: web identity, SSO, static keys in the
+//!    credentials file, `credential_process`, static keys in the config file;
+//! 5. the container endpoint (ECS, EKS Pod Identity);
+//! 6. EC2 instance metadata (IMDS).
+//!
+//! The provider that answers first is kept: later calls ask it alone, through
+//! a [`cache::CachedProvider`] that refreshes before expiry. Providers that
+//! do not apply say why, so "no credentials found" lists what was tried.
 
+pub mod assume_role;
+pub mod cache;
 pub mod container;
 pub mod imds;
+pub mod process;
+pub mod services;
+pub mod sso;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-use crate::config::SharedConfig;
+use crate::config::Profile;
 use crate::env::Env;
+use crate::time::DateTime;
 use crate::error::CredentialsError;
 use crate::BoxFuture;
 
@@ -93,7 +110,9 @@ impl ProvideCredentials for StaticProvider {
     }
 }
 
-/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+/// `AWS_CREDENTIAL_EXPIRATION` (makes them refreshable: read again when they
+/// near expiry), `AWS_ACCOUNT_ID`.
 #[derive(Debug, Clone)]
 pub struct EnvProvider {
     env: Env,
@@ -120,9 +139,25 @@ impl EnvProvider {
             secret,
             token,
         )
-        .map(|c| Credentials {
-            account_id: self.env.get("AWS_ACCOUNT_ID").filter(|a| !a.is_empty()),
-            ..c
+        .and_then(|c| {
+            let expiry = match self.env.get("AWS_CREDENTIAL_EXPIRATION") {
+                None => None,
+                Some(text) => Some(
+                    DateTime::parse_lenient(&text)
+                        .map_err(|_| CredentialsError::Retrieval {
+                            provider: "environment",
+                            message: format!(
+                                "AWS_CREDENTIAL_EXPIRATION `{text}` is not an ISO 8601 timestamp"
+                            ),
+                        })?
+                        .into(),
+                ),
+            };
+            Ok(Credentials {
+                expiry,
+                account_id: self.env.get("AWS_ACCOUNT_ID"),
+                ..c
+            })
         })
     }
 }
@@ -134,71 +169,90 @@ impl ProvideCredentials for EnvProvider {
     }
 }
 
-/// Static keys of a profile in the shared files.
-#[derive(Debug, Clone)]
-pub struct ProfileProvider {
-    profile: String,
-    shared: Arc<SharedConfig>,
+/// Which shared file a [`ProfileKeysProvider`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileFile {
+    /// `~/.aws/credentials` (botocore's `SharedCredentialProvider`).
+    Credentials,
+    /// `~/.aws/config` (botocore's `ConfigProvider`).
+    Config,
 }
 
-impl ProfileProvider {
-    /// Reads profile `profile`'s `aws_access_key_id`, `aws_secret_access_key` and
-    /// `aws_session_token` from the already loaded `shared` files.
-    pub fn new(profile: impl Into<String>, shared: Arc<SharedConfig>) -> ProfileProvider {
-        ProfileProvider {
+/// Static keys of a profile in one of the shared files:
+/// `aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`
+/// (or `aws_security_token`), `aws_account_id`.
+#[derive(Debug, Clone)]
+pub struct ProfileKeysProvider {
+    profile: String,
+    file: ProfileFile,
+    shared: Arc<crate::config::SharedConfig>,
+}
+
+impl ProfileKeysProvider {
+    /// Reads profile `profile` of `file` from the already loaded `shared` files.
+    pub fn new(
+        profile: impl Into<String>,
+        file: ProfileFile,
+        shared: Arc<crate::config::SharedConfig>,
+    ) -> ProfileKeysProvider {
+        ProfileKeysProvider {
             profile: profile.into(),
+            file,
             shared,
         }
     }
 
     fn load(&self) -> Result<Credentials, CredentialsError> {
-        let p = self.shared.profile(&self.profile);
+        let (section, path, provider) = match self.file {
+            ProfileFile::Credentials => (
+                self.shared.credentials_file_profile(&self.profile),
+                &self.shared.credentials_file,
+                "shared credentials file",
+            ),
+            ProfileFile::Config => (
+                self.shared.config_file_profile(&self.profile),
+                &self.shared.config_file,
+                "shared config file",
+            ),
+        };
+        let empty = Profile::default();
+        let p = section.unwrap_or(&empty);
         let get = |k: &str| p.get(k).map(str::to_owned);
-        let source = format!("profile `{}`", self.profile);
         match from_parts(
-            "shared profile",
+            provider,
             "aws_access_key_id",
             "aws_secret_access_key",
             get("aws_access_key_id"),
             get("aws_secret_access_key"),
-            get("aws_session_token").or_else(|| get("aws_security_token")),
-        )
-        .map(|c| Credentials {
-            account_id: get("aws_account_id"),
-            ..c
-        }) {
+            get("aws_security_token").or_else(|| get("aws_session_token")),
+        ) {
+            Ok(c) => Ok(Credentials {
+                account_id: get("aws_account_id"),
+                ..c
+            }),
             Err(CredentialsError::Incomplete {
                 present, missing, ..
             }) => Err(CredentialsError::Incomplete {
-                provider: source,
+                provider: format!("profile `{}` in {}", self.profile, path.display()),
                 present,
                 missing,
             }),
-            Err(CredentialsError::Unavailable { .. }) => {
-                let reason = if p.get("role_arn").is_some()
-                    || p.get("sso_session").is_some()
-                    || p.get("sso_start_url").is_some()
-                    || p.get("credential_process").is_some()
-                {
-                    format!("{source} uses role/SSO/process credentials, which boto-rs does not support yet")
-                } else {
-                    format!(
-                        "{source} has no aws_access_key_id in {} or {}",
-                        self.shared.credentials_file.display(),
-                        self.shared.config_file.display()
-                    )
-                };
+            Err(CredentialsError::Unavailable { provider, .. }) => {
                 Err(CredentialsError::Unavailable {
-                    provider: "shared profile",
-                    reason,
+                    provider,
+                    reason: format!(
+                        "profile `{}` has no aws_access_key_id in {}",
+                        self.profile,
+                        path.display()
+                    ),
                 })
             }
-            other => other,
+            Err(other) => Err(other),
         }
     }
 }
 
-impl ProvideCredentials for ProfileProvider {
+impl ProvideCredentials for ProfileKeysProvider {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
         let result = self.load();
         Box::pin(async move { result })
