@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::{Profile, SharedConfig};
 use crate::credentials::{
-    Credentials, CredentialsChain, EnvProvider, ProfileProvider, ProvideCredentials, StaticProvider,
+    default_chain, AuthContext, Credentials, MfaCallback, ProvideCredentials,
 };
 use crate::env::Env;
 use crate::error::ConfigError;
@@ -20,6 +20,7 @@ pub struct Session {
     pub(crate) inner: Arc<SessionInner>,
 }
 
+#[derive(Clone)]
 pub(crate) struct SessionInner {
     pub env: Env,
     pub profile_name: String,
@@ -72,6 +73,49 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The session credential providers make their STS, SSO and SSO OIDC
+    /// clients from: the settings of the session `ctx` belongs to (endpoint
+    /// URLs, retries, connection pool), signing with `credentials` (none:
+    /// every signed call fails with "no credentials").
+    pub(crate) fn nested(
+        ctx: &AuthContext,
+        credentials: Option<Arc<dyn ProvideCredentials>>,
+    ) -> Result<Session, crate::error::CredentialsError> {
+        let base = ctx.session.upgrade().ok_or_else(|| {
+            crate::error::CredentialsError::Retrieval {
+                provider: "session",
+                message: "the session that owns this credential provider was dropped".into(),
+            }
+        })?;
+        let credentials = credentials.unwrap_or_else(|| Arc::new(NoCredentials));
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                credentials,
+                deferred: None,
+                ..(*base).clone()
+            }),
+        })
+    }
+}
+
+/// The credentials of a nested session that calls only unsigned operations.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl ProvideCredentials for NoCredentials {
+    fn provide_credentials(
+        &self,
+    ) -> crate::BoxFuture<'_, Result<Credentials, crate::error::CredentialsError>> {
+        Box::pin(async {
+            Err(crate::error::CredentialsError::Unavailable {
+                provider: "nested session",
+                reason: "this client makes only unsigned calls".into(),
+            })
+        })
+    }
+}
+
 impl Default for Session {
     fn default() -> Session {
         Session::new()
@@ -102,6 +146,7 @@ pub struct SessionBuilder {
     endpoint_url: Option<String>,
     env: Option<Env>,
     connect_timeout: Option<Duration>,
+    mfa: Option<MfaCallback>,
 }
 
 impl SessionBuilder {
@@ -120,6 +165,17 @@ impl SessionBuilder {
     /// Fixed credentials, used before any other source.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// Asked for a one-time MFA code when a role profile has `mfa_serial`:
+    /// gets the serial (the MFA device ARN), returns the code. Asked again
+    /// on each refresh of the role's credentials.
+    pub fn mfa_token(
+        mut self,
+        callback: impl Fn(&str) -> Result<String, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.mfa = Some(Arc::new(callback));
         self
     }
 
@@ -175,6 +231,7 @@ impl SessionBuilder {
         };
         let shared = Arc::new(shared);
 
+        let explicit_profile = self.profile_name.is_some();
         let chosen = self
             .profile_name
             .or_else(|| env.get("AWS_PROFILE"))
@@ -204,25 +261,6 @@ impl SessionBuilder {
             }
         };
 
-        let credentials: Arc<dyn ProvideCredentials> = match (self.provider, self.credentials) {
-            (Some(p), _) => p,
-            (None, explicit) => {
-                let mut chain =
-                    CredentialsChain::new(profile_name.clone(), shared.credentials_file.clone());
-                if let Some(c) = explicit {
-                    chain = chain.with(Arc::new(StaticProvider(c)));
-                }
-                Arc::new(
-                    chain
-                        .with(Arc::new(EnvProvider::new(env.clone())))
-                        .with(Arc::new(ProfileProvider::new(
-                            profile_name.clone(),
-                            shared.clone(),
-                        ))),
-                )
-            }
-        };
-
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             // AWS answers redirects only with errors worth seeing (S3 301 PermanentRedirect).
@@ -236,8 +274,24 @@ impl SessionBuilder {
             }
         };
 
-        let session = Session {
-            inner: Arc::new(SessionInner {
+        
+        let (provider, explicit, mfa) = (self.provider, self.credentials, self.mfa);
+        let inner = Arc::new_cyclic(|session| {
+            let credentials: Arc<dyn ProvideCredentials> = match provider {
+                Some(p) => p,
+                None => {
+                    let ctx = Arc::new(AuthContext {
+                        env: env.clone(),
+                        shared: shared.clone(),
+                        profile_name: profile_name.clone(),
+                        region: region.clone(),
+                        mfa,
+                        session: session.clone(),
+                    });
+                    default_chain(&ctx, explicit_profile, explicit)
+                }
+            };
+            SessionInner {
                 env,
                 profile_name,
                 profile,
@@ -248,9 +302,9 @@ impl SessionBuilder {
                 credentials,
                 http,
                 deferred: problem.clone(),
-            }),
-        };
-        (session, problem)
+            }
+        });
+        (Session { inner }, problem)
     }
 }
 
@@ -281,6 +335,7 @@ impl fmt::Debug for SessionBuilder {
             .field("region", &self.region)
             .field("credentials", &self.credentials)
             .field("endpoint_url", &self.endpoint_url)
+            .field("mfa", &self.mfa.is_some())
             .finish_non_exhaustive()
     }
 }

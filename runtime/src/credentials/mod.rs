@@ -28,10 +28,12 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
+pub use services::{AuthContext, MfaCallback};
+
 use crate::config::Profile;
 use crate::env::Env;
-use crate::time::DateTime;
 use crate::error::CredentialsError;
+use crate::time::DateTime;
 use crate::BoxFuture;
 
 /// An access key pair, optionally temporary.
@@ -286,10 +288,76 @@ fn from_parts(
     }
 }
 
-/// Asks providers in order; the first to answer wins.
-#[derive(Debug, Clone)]
+/// The providers of one profile, in botocore's `ProfileProviderBuilder`
+/// order: web identity, SSO, static keys in the credentials file,
+/// `credential_process`, static keys in the config file. `disable_env`
+/// makes web identity ignore its environment variables (an explicit
+/// profile, or a `source_profile`).
+pub fn profile_providers(
+    ctx: &Arc<AuthContext>,
+    profile: &str,
+    disable_env: bool,
+) -> Vec<Arc<dyn ProvideCredentials>> {
+    vec![
+        Arc::new(assume_role::WebIdentityProvider::new(
+            ctx.clone(),
+            profile,
+            disable_env,
+        )),
+        Arc::new(sso::SsoProvider::new(ctx.clone(), profile)),
+        Arc::new(ProfileKeysProvider::new(
+            profile,
+            ProfileFile::Credentials,
+            ctx.shared.clone(),
+        )),
+        Arc::new(process::ProcessProvider::new(ctx.clone(), profile)),
+        Arc::new(ProfileKeysProvider::new(
+            profile,
+            ProfileFile::Config,
+            ctx.shared.clone(),
+        )),
+    ]
+}
+
+/// botocore's default chain (`create_credential_resolver`) for the session
+/// `ctx` describes, behind one refreshing cache. `explicit` credentials come
+/// first; `explicit_profile` (a profile named in code) drops the environment
+/// provider, as botocore does.
+pub fn default_chain(
+    ctx: &Arc<AuthContext>,
+    explicit_profile: bool,
+    explicit: Option<Credentials>,
+) -> Arc<dyn ProvideCredentials> {
+    let profile = ctx.profile_name.as_str();
+    let mut chain = CredentialsChain::new(profile, ctx.shared.credentials_file.clone());
+    if let Some(c) = explicit {
+        chain = chain.with(Arc::new(StaticProvider(c)));
+    }
+    if !explicit_profile {
+        chain = chain.with(Arc::new(EnvProvider::new(ctx.env.clone())));
+    }
+    chain = chain.with(Arc::new(assume_role::AssumeRoleProvider::new(
+        ctx.clone(),
+        profile,
+    )));
+    for p in profile_providers(ctx, profile, explicit_profile) {
+        chain = chain.with(p);
+    }
+    let session_profile = ctx.shared.profile(profile);
+    chain = chain
+        .with(Arc::new(container::ContainerProvider::new(&ctx.env)))
+        .with(Arc::new(imds::ImdsProvider::new(&ctx.env, &session_profile)));
+    Arc::new(cache::CachedProvider::new("credential chain", Arc::new(chain)))
+}
+
+/// Asks providers in order; the first to answer wins and is the only one
+/// asked from then on (botocore keeps the credentials the resolver found and
+/// refreshes them through the same provider).
+#[derive(Debug)]
 pub struct CredentialsChain {
     providers: Vec<Arc<dyn ProvideCredentials>>,
+    /// The index of the provider that answered.
+    chosen: OnceLock<usize>,
     /// For the "not found" message: the profile and file the user can edit.
     profile: String,
     credentials_file: std::path::PathBuf,
@@ -304,6 +372,7 @@ impl CredentialsChain {
     ) -> CredentialsChain {
         CredentialsChain {
             providers: Vec::new(),
+            chosen: OnceLock::new(),
             profile: profile.into(),
             credentials_file,
         }
@@ -319,10 +388,17 @@ impl CredentialsChain {
 impl ProvideCredentials for CredentialsChain {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
         Box::pin(async move {
+            if let Some(&i) = self.chosen.get() {
+                return self.providers[i].provide_credentials().await;
+            }
             let mut tried = Vec::new();
-            for p in &self.providers {
+            for (i, p) in self.providers.iter().enumerate() {
                 match p.provide_credentials().await {
-                    Ok(c) => return Ok(c),
+                    Ok(c) => {
+                        let _ = self.chosen.set(i);
+                        tracing::debug!(provider = ?p, access_key_id = %c.access_key_id, "found credentials");
+                        return Ok(c);
+                    }
                     Err(CredentialsError::Unavailable { provider, reason }) => {
                         tried.push(format!("{provider}: {reason}"))
                     }
@@ -341,7 +417,7 @@ impl ProvideCredentials for CredentialsChain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::IniFile;
+    use crate::config::{IniFile, SharedConfig};
     use std::path::Path;
 
     fn block<T>(f: BoxFuture<'_, T>) -> T {
@@ -400,7 +476,7 @@ mod tests {
         let chain = |env: Env| {
             CredentialsChain::new("default", "creds".into())
                 .with(Arc::new(EnvProvider::new(env)))
-                .with(Arc::new(ProfileProvider::new("default", files.clone())))
+                .with(Arc::new(ProfileKeysProvider::new("default", ProfileFile::Credentials, files.clone())))
         };
         let c = block(chain(env).provide_credentials()).unwrap();
         assert_eq!(c.access_key_id, "ENVKEY");
@@ -409,18 +485,11 @@ mod tests {
 
         let empty = CredentialsChain::new("dev", "creds".into())
             .with(Arc::new(EnvProvider::new(Env::from_vars::<&str, &str>([]))))
-            .with(Arc::new(ProfileProvider::new("dev", shared(""))));
+            .with(Arc::new(ProfileKeysProvider::new("dev", ProfileFile::Credentials, shared(""))));
         let e = block(empty.provide_credentials()).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("AWS_ACCESS_KEY_ID not set"), "{msg}");
         assert!(msg.contains("profile `dev`"), "{msg}");
         assert!(msg.contains("AWS_PROFILE"), "{msg}");
-    }
-
-    #[test]
-    fn profile_with_role_says_unsupported() {
-        let files = shared("[r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = default\n");
-        let e = block(ProfileProvider::new("r", files).provide_credentials()).unwrap_err();
-        assert!(e.to_string().contains("not support yet"), "{e}");
     }
 }

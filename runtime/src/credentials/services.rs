@@ -79,8 +79,9 @@ pub struct AuthContext {
     pub(crate) shared: Arc<SharedConfig>,
     pub(crate) profile_name: String,
     pub(crate) region: Option<String>,
-    pub(crate) http: Option<reqwest::Client>,
     pub(crate) mfa: Option<MfaCallback>,
+    /// The session whose settings nested clients copy.
+    pub(crate) session: std::sync::Weak<crate::session::SessionInner>,
 }
 
 /// Asked for a one-time code when a role profile has `mfa_serial`; gets the
@@ -111,7 +112,7 @@ impl AuthContext {
         let session = Session::nested(
             self,
             credentials.map(|c| Arc::new(StaticProvider(c)) as Arc<_>),
-        );
+        )?;
         let region = region
             .map(str::to_owned)
             .or_else(|| self.region.clone())
