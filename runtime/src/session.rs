@@ -82,12 +82,13 @@ impl Session {
         ctx: &AuthContext,
         credentials: Option<Arc<dyn ProvideCredentials>>,
     ) -> Result<Session, crate::error::CredentialsError> {
-        let base = ctx.session.upgrade().ok_or_else(|| {
-            crate::error::CredentialsError::Retrieval {
-                provider: "session",
-                message: "the session that owns this credential provider was dropped".into(),
-            }
-        })?;
+        let base =
+            ctx.session
+                .upgrade()
+                .ok_or_else(|| crate::error::CredentialsError::Retrieval {
+                    provider: "session",
+                    message: "the session that owns this credential provider was dropped".into(),
+                })?;
         let credentials = credentials.unwrap_or_else(|| Arc::new(NoCredentials));
         Ok(Session {
             inner: Arc::new(SessionInner {
@@ -274,7 +275,6 @@ impl SessionBuilder {
             }
         };
 
-        
         let (provider, explicit, mfa) = (self.provider, self.credentials, self.mfa);
         let inner = Arc::new_cyclic(|session| {
             let credentials: Arc<dyn ProvideCredentials> = match provider {

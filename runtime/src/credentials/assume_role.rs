@@ -339,11 +339,10 @@ impl WebIdentityProvider {
             .unwrap_or_else(default_session_name);
         // Read on every fetch: the token is rotated (EKS every hour).
         let path = self.ctx.env.expand_home(&token_file);
-        let token =
-            std::fs::read_to_string(&path).map_err(|e| CredentialsError::Retrieval {
-                provider: WEB_PROVIDER,
-                message: format!("cannot read the web identity token {}: {e}", path.display()),
-            })?;
+        let token = std::fs::read_to_string(&path).map_err(|e| CredentialsError::Retrieval {
+            provider: WEB_PROVIDER,
+            message: format!("cannot read the web identity token {}: {e}", path.display()),
+        })?;
         let client = self.ctx.client(&STS, None, None)?;
         let input = json!({
             "RoleArn": role_arn,

@@ -190,8 +190,8 @@ mod tests {
                         message: "down".into(),
                     });
                 }
-                let now = SystemTime::UNIX_EPOCH
-                    + Duration::from_secs(self.clock.load(Ordering::SeqCst));
+                let now =
+                    SystemTime::UNIX_EPOCH + Duration::from_secs(self.clock.load(Ordering::SeqCst));
                 Ok(Credentials {
                     expiry: Some(now + self.ttl),
                     ..Credentials::new(format!("AK{n}"), "s", None)
@@ -210,9 +210,10 @@ mod tests {
             clock: clock.clone(),
         });
         let c = clock.clone();
-        let cache = CachedProvider::new("test provider", inner.clone()).with_clock(Arc::new(
-            move || SystemTime::UNIX_EPOCH + Duration::from_secs(c.load(Ordering::SeqCst)),
-        ));
+        let cache =
+            CachedProvider::new("test provider", inner.clone()).with_clock(Arc::new(move || {
+                SystemTime::UNIX_EPOCH + Duration::from_secs(c.load(Ordering::SeqCst))
+            }));
         (inner, clock, cache)
     }
 

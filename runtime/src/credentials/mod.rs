@@ -346,8 +346,14 @@ pub fn default_chain(
     let session_profile = ctx.shared.profile(profile);
     chain = chain
         .with(Arc::new(container::ContainerProvider::new(&ctx.env)))
-        .with(Arc::new(imds::ImdsProvider::new(&ctx.env, &session_profile)));
-    Arc::new(cache::CachedProvider::new("credential chain", Arc::new(chain)))
+        .with(Arc::new(imds::ImdsProvider::new(
+            &ctx.env,
+            &session_profile,
+        )));
+    Arc::new(cache::CachedProvider::new(
+        "credential chain",
+        Arc::new(chain),
+    ))
 }
 
 /// Asks providers in order; the first to answer wins and is the only one
@@ -476,7 +482,11 @@ mod tests {
         let chain = |env: Env| {
             CredentialsChain::new("default", "creds".into())
                 .with(Arc::new(EnvProvider::new(env)))
-                .with(Arc::new(ProfileKeysProvider::new("default", ProfileFile::Credentials, files.clone())))
+                .with(Arc::new(ProfileKeysProvider::new(
+                    "default",
+                    ProfileFile::Credentials,
+                    files.clone(),
+                )))
         };
         let c = block(chain(env).provide_credentials()).unwrap();
         assert_eq!(c.access_key_id, "ENVKEY");
@@ -485,7 +495,11 @@ mod tests {
 
         let empty = CredentialsChain::new("dev", "creds".into())
             .with(Arc::new(EnvProvider::new(Env::from_vars::<&str, &str>([]))))
-            .with(Arc::new(ProfileKeysProvider::new("dev", ProfileFile::Credentials, shared(""))));
+            .with(Arc::new(ProfileKeysProvider::new(
+                "dev",
+                ProfileFile::Credentials,
+                shared(""),
+            )));
         let e = block(empty.provide_credentials()).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("AWS_ACCESS_KEY_ID not set"), "{msg}");

@@ -45,12 +45,14 @@ impl ProcessProvider {
             provider: PROVIDER,
             message,
         };
-        let argv = shlex::split(command).filter(|a| !a.is_empty()).ok_or_else(|| {
-            fail(format!(
-                "profile `{}`: credential_process has unbalanced quotes or is empty",
-                self.profile
-            ))
-        })?;
+        let argv = shlex::split(command)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| {
+                fail(format!(
+                    "profile `{}`: credential_process has unbalanced quotes or is empty",
+                    self.profile
+                ))
+            })?;
         let output = tokio::process::Command::new(&argv[0])
             .args(&argv[1..])
             .stdin(Stdio::null())
@@ -94,14 +96,15 @@ fn parse(parsed: &Value, profile_account: Option<&str>) -> Result<Credentials, S
             Some(_) => Err(format!("{key} from the credential process is not a string")),
         }
     };
-    let required = |key: &str| {
-        string(key)?.ok_or_else(|| format!("the credential process printed no {key}"))
-    };
+    let required =
+        |key: &str| string(key)?.ok_or_else(|| format!("the credential process printed no {key}"));
     let expiry = match string("Expiration")? {
         None => None,
         Some(text) => Some(
             DateTime::parse_lenient(&text)
-                .map_err(|_| format!("Expiration `{text}` from the credential process is not a timestamp"))?
+                .map_err(|_| {
+                    format!("Expiration `{text}` from the credential process is not a timestamp")
+                })?
                 .into(),
         ),
     };
@@ -137,14 +140,25 @@ mod tests {
         assert!(c.expiry.is_some());
         assert_eq!(c.account_id.as_deref(), Some("111122223333"));
 
-        let e = parse(&json!({"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "S"}), None);
+        let e = parse(
+            &json!({"Version": 2, "AccessKeyId": "A", "SecretAccessKey": "S"}),
+            None,
+        );
         assert!(e.unwrap_err().contains("Version 2"));
-        assert!(parse(&json!({"AccessKeyId": "A"}), None).unwrap_err().contains("no Version"));
+        assert!(parse(&json!({"AccessKeyId": "A"}), None)
+            .unwrap_err()
+            .contains("no Version"));
         let e = parse(&json!({"Version": 1, "AccessKeyId": "A"}), None).unwrap_err();
         assert!(e.contains("SecretAccessKey"), "{e}");
-        let e = parse(&json!({"Version": 1, "AccessKeyId": 5, "SecretAccessKey": "S"}), None);
+        let e = parse(
+            &json!({"Version": 1, "AccessKeyId": 5, "SecretAccessKey": "S"}),
+            None,
+        );
         assert!(e.unwrap_err().contains("not a string"));
-        let e = parse(&json!({"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S", "Expiration": "later"}), None);
+        let e = parse(
+            &json!({"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S", "Expiration": "later"}),
+            None,
+        );
         assert!(e.unwrap_err().contains("not a timestamp"));
     }
 }

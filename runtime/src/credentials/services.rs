@@ -160,7 +160,9 @@ pub(crate) async fn call(
     client
         .call(
             op,
-            input_value.as_ref().map(|v| v as &(dyn crate::value::Ser + Sync)),
+            input_value
+                .as_ref()
+                .map(|v| v as &(dyn crate::value::Ser + Sync)),
             &mut out,
         )
         .await

@@ -124,7 +124,10 @@ impl SsoProvider {
         let Some(config) = self.config()? else {
             return Err(CredentialsError::Unavailable {
                 provider: PROVIDER,
-                reason: format!("profile `{}` has no sso_account_id or sso_role_name", self.profile),
+                reason: format!(
+                    "profile `{}` has no sso_account_id or sso_role_name",
+                    self.profile
+                ),
             });
         };
         let cache = TokenCache::new(&self.ctx, &config);
@@ -155,7 +158,9 @@ impl SsoProvider {
             "accessToken": token.access_token,
         });
         let out = match services::call(&client, PROVIDER, "GetRoleCredentials", input).await {
-            Err(CallError::Call { code: Some(code), .. }) if code == "UnauthorizedException" => {
+            Err(CallError::Call {
+                code: Some(code), ..
+            }) if code == "UnauthorizedException" => {
                 return Err(self.token_error(
                     &config,
                     "the SSO session has expired or is otherwise invalid".into(),
@@ -274,7 +279,10 @@ struct TokenCache {
 
 impl TokenCache {
     fn new(ctx: &AuthContext, config: &SsoConfig) -> TokenCache {
-        let name = config.session.clone().unwrap_or_else(|| config.start_url.clone());
+        let name = config
+            .session
+            .clone()
+            .unwrap_or_else(|| config.start_url.clone());
         TokenCache {
             path: ctx
                 .env
@@ -295,7 +303,8 @@ impl TokenCache {
         })?;
         let raw: Value = serde_json::from_str(&text)
             .map_err(|_| format!("the SSO token cache {} is not JSON", self.path.display()))?;
-        let (Some(access), Some(expires)) = (raw["accessToken"].as_str(), raw["expiresAt"].as_str())
+        let (Some(access), Some(expires)) =
+            (raw["accessToken"].as_str(), raw["expiresAt"].as_str())
         else {
             return Err(format!(
                 "the SSO token for {} in {} has no accessToken or expiresAt",
@@ -304,7 +313,10 @@ impl TokenCache {
             ));
         };
         let expires_at = parse_time(expires).ok_or_else(|| {
-            format!("the SSO token in {} has an unreadable expiresAt", self.path.display())
+            format!(
+                "the SSO token in {} has an unreadable expiresAt",
+                self.path.display()
+            )
         })?;
         Ok(Token {
             access_token: access.to_owned(),
@@ -345,7 +357,9 @@ fn cache_key(name: &str) -> String {
 fn parse_time(text: &str) -> Option<SystemTime> {
     // `aws sso login` writes `2026-01-01T00:00:00Z`; older CLIs `...UTC`.
     let text = text.trim();
-    let text = text.strip_suffix("UTC").map_or(text.to_owned(), |t| format!("{t}Z"));
+    let text = text
+        .strip_suffix("UTC")
+        .map_or(text.to_owned(), |t| format!("{t}Z"));
     DateTime::parse_lenient(&text).ok().map(SystemTime::from)
 }
 
@@ -368,7 +382,10 @@ mod tests {
             cache_key("https://d-abc123.awsapps.com/start"),
             "40a89917e3175433e361b710a9d43528d7f1890a"
         );
-        assert_eq!(cache_key("my-sso"), "0ad374308c5a4e22f723adf10145eafad7c4031c");
+        assert_eq!(
+            cache_key("my-sso"),
+            "0ad374308c5a4e22f723adf10145eafad7c4031c"
+        );
     }
 
     #[test]
