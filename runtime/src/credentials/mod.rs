@@ -7,6 +7,8 @@
 
 pub mod container;
 pub mod imds;
+#[cfg(test)]
+mod test_server;
 
 use std::fmt;
 use std::sync::Arc;
