@@ -324,9 +324,9 @@ fn extend_if_expiring(creds: &mut Credentials, now: SystemTime) {
         creds.expiry = Some(now + offset);
         tracing::warn!(
             access_key_id = %creds.access_key_id,
-            "IMDS returned credentials that expire within {} minutes (or have expired); \
-             extending them because the credential service may be unavailable. A refresh \
-             will be attempted again within {} minutes",
+            "IMDS returned credentials that are expired or expire within {} minutes (its \
+             credential service may be unavailable); using them as if they expired in {} \
+             minutes, when a refresh will be attempted again",
             offset.as_secs() / 60,
             offset.as_secs().div_ceil(60)
         );
