@@ -23,6 +23,8 @@ pub mod imds;
 pub mod process;
 pub mod services;
 pub mod sso;
+#[cfg(test)]
+mod test_server;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};

@@ -1,0 +1,337 @@
+//! A tiny HTTP/1.1 server on `127.0.0.1:0` for the credential providers'
+//! unit tests (IMDS, container; later SSO portal, OIDC).
+//!
+//! Responses are scripted per method and path; every request is recorded.
+//! One request per connection (`Connection: close`), so a test can count
+//! requests without caring about connection reuse.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub method: String,
+    /// The request target as sent (path and query).
+    pub path: String,
+    /// Header names lower-cased, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the server does with one request.
+#[derive(Debug, Clone)]
+pub(crate) enum Reply {
+    /// Answers with this status, headers and body.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Reads the request and never answers (the connection stays open).
+    Hang,
+    /// Reads the request and closes the connection without answering.
+    Close,
+}
+
+impl Reply {
+    /// `status` with a text body.
+    pub fn status(status: u16, body: impl Into<String>) -> Reply {
+        Reply::Respond {
+            status,
+            headers: Vec::new(),
+            body: body.into().into_bytes(),
+        }
+    }
+
+    /// 200 with a text body.
+    pub fn ok(body: impl Into<String>) -> Reply {
+        Reply::status(200, body)
+    }
+
+    /// 200 with a JSON body.
+    pub fn json(value: &serde_json::Value) -> Reply {
+        Reply::ok(value.to_string()).header("content-type", "application/json")
+    }
+
+    /// Adds a response header (no effect on `Hang` and `Close`).
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        if let Reply::Respond { headers, .. } = &mut self {
+            headers.push((name.to_owned(), value.to_owned()));
+        }
+        self
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// Per `METHOD path`: replies in order; the last one repeats.
+    routes: HashMap<String, VecDeque<Reply>>,
+    requests: Vec<Request>,
+}
+
+/// A running test server; stops when dropped.
+pub(crate) struct TestServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    accept: JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Starts listening on `127.0.0.1` (a free port). Unscripted requests get 404.
+    /// Must be called inside a tokio runtime.
+    pub async fn start() -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, shared.clone()));
+            }
+        });
+        TestServer {
+            addr,
+            state,
+            accept,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Answers every `method path` request with `reply`.
+    pub fn route(&self, method: &str, path: &str, reply: Reply) -> &TestServer {
+        self.script(method, path, [reply])
+    }
+
+    /// Answers successive `method path` requests with `replies` in order; the
+    /// last one repeats (`[500, 500, ok]`: two counted failures, then success).
+    /// `path` matches the request target exactly, or its path without the query.
+    pub fn script(
+        &self,
+        method: &str,
+        path: &str,
+        replies: impl IntoIterator<Item = Reply>,
+    ) -> &TestServer {
+        let replies: VecDeque<Reply> = replies.into_iter().collect();
+        assert!(!replies.is_empty(), "script needs at least one reply");
+        self.state
+            .lock()
+            .unwrap()
+            .routes
+            .insert(format!("{method} {path}"), replies);
+        self
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// How many `method path` requests were received (target matched as in [`Self::script`]).
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == method && target_matches(path, &r.path))
+            .count()
+    }
+
+    /// Stops accepting: later connections are refused (the port is closed).
+    /// Connections already open keep their scripted behaviour.
+    pub async fn stop(&self) {
+        self.accept.abort();
+        // Wait until the listener is really dropped.
+        while !self.accept.is_finished() {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// A URL on which nothing listens (connections are refused).
+    pub async fn closed_url() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        drop(listener);
+        format!("http://{addr}")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+fn target_matches(route: &str, target: &str) -> bool {
+    route == target || (!route.contains('?') && target.split('?').next() == Some(route))
+}
+
+async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
+    let Some(request) = read_request(&mut stream).await else {
+        return;
+    };
+    let reply = {
+        let mut st = state.lock().unwrap();
+        let key = st
+            .routes
+            .keys()
+            .find(|k| {
+                k.split_once(' ')
+                    .is_some_and(|(m, p)| m == request.method && target_matches(p, &request.path))
+            })
+            .cloned();
+        let reply = match key.and_then(|k| st.routes.get_mut(&k)) {
+            Some(q) if q.len() > 1 => q.pop_front().expect("non-empty"),
+            Some(q) => q.front().expect("non-empty").clone(),
+            None => Reply::status(404, "not scripted"),
+        };
+        st.requests.push(request);
+        reply
+    };
+    match reply {
+        Reply::Respond {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+            for (k, v) in &headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str(&format!(
+                "content-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            ));
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&body).await;
+            let _ = stream.shutdown().await;
+        }
+        Reply::Hang => {
+            // Keep the socket open until the test's runtime goes away.
+            let _keep = stream;
+            std::future::pending::<()>().await;
+        }
+        Reply::Close => drop(stream),
+    }
+}
+
+async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = std::str::from_utf8(&buf[..head_end]).ok()?.to_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let path = first.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
+    Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn scripts_and_records() {
+        let server = TestServer::start().await;
+        server.script(
+            "GET",
+            "/a",
+            [
+                Reply::status(500, "boom"),
+                Reply::ok("fine").header("x-y", "z"),
+            ],
+        );
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let get = |p: &str| client.get(format!("{}{p}", server.url())).send();
+        assert_eq!(get("/a").await.unwrap().status(), 500);
+        let r = get("/a?q=1").await.unwrap();
+        assert_eq!(r.headers()["x-y"], "z");
+        assert_eq!(r.text().await.unwrap(), "fine");
+        assert_eq!(get("/a").await.unwrap().status(), 200);
+        assert_eq!(get("/other").await.unwrap().status(), 404);
+        assert_eq!(server.count("GET", "/a"), 3);
+        let reqs = server.requests();
+        assert_eq!(reqs[1].path, "/a?q=1");
+        assert!(reqs[0].header("Host").is_some());
+
+        server.route("POST", "/p", Reply::Close);
+        let e = client
+            .post(format!("{}/p", server.url()))
+            .body("payload")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(!e.is_timeout(), "{e:?}");
+        assert_eq!(server.requests().last().unwrap().body, b"payload");
+
+        server.stop().await;
+        assert!(get("/a").await.unwrap_err().is_connect());
+        let closed = TestServer::closed_url().await;
+        assert!(client.get(closed).send().await.unwrap_err().is_connect());
+    }
+}
