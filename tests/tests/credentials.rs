@@ -553,3 +553,111 @@ async fn debug_output_never_shows_secrets() {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
 }
+
+// --- Container and instance metadata, through the session's chain ---------
+
+/// A container credentials endpoint whose credentials expire in `secs`.
+async fn container_server(secs: u64) -> LocalServer {
+    let expiration = time_in(secs);
+    LocalServer::start(move |req| {
+        if req.header("authorization") != Some("pod-identity-token") {
+            return Response::json(401, r#"{"message": "bad token"}"#);
+        }
+        Response::json(
+            200,
+            format!(
+                r#"{{"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "container-secret",
+                    "Token": "container-token", "Expiration": "{expiration}"}}"#
+            ),
+        )
+    })
+    .await
+}
+
+#[tokio::test]
+async fn container_credentials_sign_calls_and_are_fetched_once_under_load() {
+    let server = container_server(3600).await;
+    let files = Files::new("container", "", "");
+    let token_file = files.path("token");
+    std::fs::write(&token_file, "pod-identity-token").unwrap();
+    let uri = format!("{}/v1/credentials", server.url());
+    let session = moto_session(
+        files.env(&[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", &token_file),
+        ]),
+        None,
+    );
+    // 200 calls at once ask the endpoint once: one refresh in flight, the
+    // others wait for it.
+    let calls = (0..200).map(|_| {
+        let s = session.clone();
+        tokio::spawn(async move { s.credentials().await })
+    });
+    for c in futures_util::future::join_all(calls).await {
+        assert_eq!(c.unwrap().unwrap().access_key_id, "ASIACONTAINER");
+    }
+    assert_eq!(server.requests().len(), 1);
+    assert!(caller_arn(&session).await.starts_with("arn:aws:"));
+    assert_eq!(server.requests().len(), 1, "held credentials are reused");
+}
+
+#[tokio::test]
+async fn credentials_inside_the_mandatory_window_are_fetched_again() {
+    // Five minutes left: inside botocore's 10-minute mandatory window, so
+    // every use refreshes (and gets the same short-lived answer here).
+    let server = container_server(300).await;
+    let files = Files::new("container-refresh", "", "");
+    let uri = format!("{}/creds", server.url());
+    let session = moto_session(
+        files.env(&[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-identity-token"),
+        ]),
+        None,
+    );
+    session.credentials().await.unwrap();
+    session.credentials().await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn instance_metadata_v2_through_the_chain() {
+    let expiration = time_in(6 * 3600);
+    let server = LocalServer::start(move |req| match (req.method.as_str(), req.path()) {
+        ("PUT", "/latest/api/token") => Response::json(200, "imds-session-token"),
+        (_, path) if req.header("x-aws-ec2-metadata-token") != Some("imds-session-token") => {
+            Response::json(401, format!("no token for {path}"))
+        }
+        ("GET", "/latest/meta-data/iam/security-credentials/") => {
+            Response::json(200, "web-server-role")
+        }
+        ("GET", "/latest/meta-data/iam/security-credentials/web-server-role") => Response::json(
+            200,
+            format!(
+                r#"{{"Code": "Success", "AccessKeyId": "ASIAIMDS", "SecretAccessKey": "imds-secret",
+                    "Token": "imds-token", "Expiration": "{expiration}"}}"#
+            ),
+        ),
+        _ => Response::json(404, ""),
+    })
+    .await;
+    let files = Files::new("imds", "", "");
+    let env = files.env(&[
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &server.url()),
+    ]);
+    let session = moto_session(env, None);
+    let creds = session.credentials().await.unwrap();
+    assert_eq!(creds.access_key_id, "ASIAIMDS");
+    let shown = format!("{session:?} {creds:?}");
+    assert!(
+        !shown.contains("imds-secret") && !shown.contains("imds-token"),
+        "{shown}"
+    );
+    let put = &server.requests()[0];
+    assert_eq!(
+        put.header("x-aws-ec2-metadata-token-ttl-seconds"),
+        Some("21600")
+    );
+}
