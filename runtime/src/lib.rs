@@ -26,6 +26,9 @@ mod s3express;
 pub mod schema;
 pub mod session;
 pub mod sign;
+#[cfg(any(test, feature = "test-util"))]
+#[doc(hidden)]
+pub mod test_server;
 pub mod time;
 pub mod transport;
 pub mod value;

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use boto_runtime::env::Env;
+use boto_runtime::test_server::{Reply, TestServer};
 use boto_runtime::Session;
-use boto_tests::local_server::{LocalServer, Response};
 use boto_tests::moto::MotoServer;
 use sha1::{Digest, Sha1};
 
@@ -350,15 +350,18 @@ fn sso_config() -> String {
 
 /// The portal answers `GetRoleCredentials` for token `good-token` or
 /// `fresh-token`; OIDC turns refresh token `refresh-1` into `fresh-token`.
-async fn sso_server() -> LocalServer {
-    LocalServer::start(|req| match (req.method.as_str(), req.path()) {
+async fn sso_server() -> TestServer {
+    TestServer::with_handler(|req| match (req.method.as_str(), req.path_only()) {
         ("GET", "/federation/credentials") => {
             let token = req.header("x-amz-sso_bearer_token").unwrap_or("");
             if token != "good-token" && token != "fresh-token" {
-                return Response::json(401, r#"{"message": "Session token not found or invalid"}"#)
-                    .header("x-amzn-errortype", "UnauthorizedException");
+                return Reply::json_text(
+                    401,
+                    r#"{"message": "Session token not found or invalid"}"#,
+                )
+                .header("x-amzn-errortype", "UnauthorizedException");
             }
-            Response::json(
+            Reply::json_text(
                 200,
                 r#"{"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "sso-secret",
                     "sessionToken": "sso-session-token", "expiration": 4102444800000}}"#,
@@ -367,22 +370,22 @@ async fn sso_server() -> LocalServer {
         ("POST", "/token") => {
             let body = req.text();
             if body.contains("\"refresh-1\"") && body.contains("\"refresh_token\"") {
-                Response::json(
+                Reply::json_text(
                     200,
                     r#"{"accessToken": "fresh-token", "expiresIn": 28800,
                         "refreshToken": "refresh-2", "tokenType": "Bearer"}"#,
                 )
             } else {
-                Response::json(400, r#"{"error": "invalid_grant"}"#)
+                Reply::json_text(400, r#"{"error": "invalid_grant"}"#)
                     .header("x-amzn-errortype", "InvalidGrantException")
             }
         }
-        _ => Response::json(404, "{}"),
+        _ => Reply::json_text(404, "{}"),
     })
     .await
 }
 
-fn sso_session(files: &Files, server: &LocalServer, profile: &str) -> Session {
+fn sso_session(files: &Files, server: &TestServer, profile: &str) -> Session {
     Session::builder()
         .env(files.env(&[]))
         .profile_name(profile)
@@ -428,8 +431,8 @@ async fn sso_session_profile_gets_role_credentials() {
     assert_eq!(creds.access_key_id, "ASIASSO");
     assert_eq!(creds.account_id.as_deref(), Some(ACCOUNT));
     let req = &server.requests()[0];
-    assert!(req.target.contains("role_name=Developer"), "{}", req.target);
-    assert!(req.target.contains(&format!("account_id={ACCOUNT}")));
+    assert!(req.path.contains("role_name=Developer"), "{}", req.path);
+    assert!(req.path.contains(&format!("account_id={ACCOUNT}")));
     // GetRoleCredentials is unsigned: the bearer token is the only auth.
     assert!(req.header("authorization").is_none());
 }
@@ -456,7 +459,7 @@ async fn sso_token_near_expiry_is_refreshed_and_written_back() {
     let paths: Vec<String> = server
         .requests()
         .iter()
-        .map(|r| r.path().to_owned())
+        .map(|r| r.path_only().to_owned())
         .collect();
     assert_eq!(paths, ["/token", "/federation/credentials"]);
     let written: serde_json::Value =
@@ -557,13 +560,13 @@ async fn debug_output_never_shows_secrets() {
 // --- Container and instance metadata, through the session's chain ---------
 
 /// A container credentials endpoint whose credentials expire in `secs`.
-async fn container_server(secs: u64) -> LocalServer {
+async fn container_server(secs: u64) -> TestServer {
     let expiration = time_in(secs);
-    LocalServer::start(move |req| {
+    TestServer::with_handler(move |req| {
         if req.header("authorization") != Some("pod-identity-token") {
-            return Response::json(401, r#"{"message": "bad token"}"#);
+            return Reply::json_text(401, r#"{"message": "bad token"}"#);
         }
-        Response::json(
+        Reply::json_text(
             200,
             format!(
                 r#"{{"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "container-secret",
@@ -624,22 +627,22 @@ async fn credentials_inside_the_mandatory_window_are_fetched_again() {
 #[tokio::test]
 async fn instance_metadata_v2_through_the_chain() {
     let expiration = time_in(6 * 3600);
-    let server = LocalServer::start(move |req| match (req.method.as_str(), req.path()) {
-        ("PUT", "/latest/api/token") => Response::json(200, "imds-session-token"),
+    let server = TestServer::with_handler(move |req| match (req.method.as_str(), req.path_only()) {
+        ("PUT", "/latest/api/token") => Reply::json_text(200, "imds-session-token"),
         (_, path) if req.header("x-aws-ec2-metadata-token") != Some("imds-session-token") => {
-            Response::json(401, format!("no token for {path}"))
+            Reply::json_text(401, format!("no token for {path}"))
         }
         ("GET", "/latest/meta-data/iam/security-credentials/") => {
-            Response::json(200, "web-server-role")
+            Reply::json_text(200, "web-server-role")
         }
-        ("GET", "/latest/meta-data/iam/security-credentials/web-server-role") => Response::json(
+        ("GET", "/latest/meta-data/iam/security-credentials/web-server-role") => Reply::json_text(
             200,
             format!(
                 r#"{{"Code": "Success", "AccessKeyId": "ASIAIMDS", "SecretAccessKey": "imds-secret",
                     "Token": "imds-token", "Expiration": "{expiration}"}}"#
             ),
         ),
-        _ => Response::json(404, ""),
+        _ => Reply::json_text(404, ""),
     })
     .await;
     let files = Files::new("imds", "", "");

@@ -146,7 +146,11 @@ impl ContainerProvider {
             }
             match attempt_once(request).await {
                 Ok(json) => {
-                    let creds = parse_credentials(&url, &json)?;
+                    let creds = super::metadata_credentials(
+                        &json,
+                        PROVIDER,
+                        &format!("the response of {url}"),
+                    )?;
                     tracing::debug!(
                         access_key_id = %creds.access_key_id,
                         expiry = ?creds.expiry.map(DateTime::from),
@@ -236,41 +240,6 @@ fn check_full_uri(full: &str) -> Result<(), String> {
     }
 }
 
-fn parse_credentials(url: &str, json: &serde_json::Value) -> Result<Credentials, CredentialsError> {
-    let retrieval = |message: String| CredentialsError::Retrieval {
-        provider: PROVIDER,
-        message,
-    };
-    let text = |k: &str| json.get(k).and_then(|v| v.as_str());
-    let required = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration"];
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|k| text(k).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(retrieval(format!(
-            "the response of {url} lacks {}",
-            missing.join(", ")
-        )));
-    }
-    let expiration = text("Expiration").unwrap_or_default();
-    let expiry = DateTime::parse_lenient(expiration).map_err(|_| {
-        retrieval(format!(
-            "the response of {url} has an unreadable Expiration `{expiration}`"
-        ))
-    })?;
-    Ok(Credentials {
-        access_key_id: text("AccessKeyId").unwrap_or_default().to_owned(),
-        secret_access_key: text("SecretAccessKey").unwrap_or_default().to_owned(),
-        session_token: text("Token").map(str::to_owned),
-        expiry: Some(expiry.into()),
-        account_id: text("AccountId")
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned),
-    })
-}
-
 impl ProvideCredentials for ContainerProvider {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
         Box::pin(self.load())
@@ -298,7 +267,7 @@ impl fmt::Debug for ContainerProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::test_server::{Reply, TestServer};
+    use crate::test_server::{Reply, TestServer};
     use std::path::PathBuf;
 
     fn creds() -> Reply {

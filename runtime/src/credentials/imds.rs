@@ -608,40 +608,18 @@ fn parse_credentials(role: &str, body: &str) -> Result<Credentials, CredentialsE
             text("Message").unwrap_or("(no message)")
         )));
     }
-    let required = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration"];
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|k| text(k).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(retrieval(format!(
-            "credentials of role `{role}` lack {}",
-            missing.join(", ")
-        )));
-    }
-    let expiration = text("Expiration").unwrap_or_default();
-    let expiry = DateTime::parse_lenient(expiration).map_err(|_| {
-        retrieval(format!(
-            "credentials of role `{role}` have an unreadable Expiration `{expiration}`"
-        ))
-    })?;
-    Ok(Credentials {
-        access_key_id: text("AccessKeyId").unwrap_or_default().to_owned(),
-        secret_access_key: text("SecretAccessKey").unwrap_or_default().to_owned(),
-        session_token: text("Token").map(str::to_owned),
-        expiry: Some(expiry.into()),
-        account_id: text("AccountId")
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned),
-    })
+    super::metadata_credentials(
+        &value,
+        PROVIDER,
+        &format!("the credentials of role `{role}`"),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{IniFile, SharedConfig};
-    use crate::credentials::test_server::{Reply, TestServer};
+    use crate::test_server::{Reply, TestServer};
     use std::path::Path;
     use std::time::Instant;
 
@@ -1024,7 +1002,7 @@ mod tests {
         );
         let e = p.provide_credentials().await.unwrap_err();
         assert!(matches!(e, CredentialsError::Retrieval { .. }), "{e:?}");
-        assert!(e.to_string().contains("lack Token, Expiration"), "{e}");
+        assert!(e.to_string().contains("lacks Token, Expiration"), "{e}");
 
         // No role attached.
         server.route("GET", ROLES, Reply::status(404, ""));

@@ -23,8 +23,6 @@ pub mod imds;
 pub mod process;
 pub mod services;
 pub mod sso;
-#[cfg(test)]
-mod test_server;
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -261,6 +259,40 @@ impl ProvideCredentials for ProfileKeysProvider {
         let result = self.load();
         Box::pin(async move { result })
     }
+}
+
+/// The credentials document IMDS and the container endpoint both answer
+/// with: `AccessKeyId`, `SecretAccessKey`, `Token`, `Expiration`, optional
+/// `AccountId`. `source` names it in errors (never its values).
+pub(crate) fn metadata_credentials(
+    json: &serde_json::Value,
+    provider: &'static str,
+    source: &str,
+) -> Result<Credentials, CredentialsError> {
+    let retrieval = |message: String| CredentialsError::Retrieval { provider, message };
+    let text = |k: &str| json.get(k).and_then(|v| v.as_str());
+    let missing: Vec<&str> = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration"]
+        .into_iter()
+        .filter(|k| text(k).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(retrieval(format!("{source} lacks {}", missing.join(", "))));
+    }
+    let expiration = text("Expiration").unwrap_or_default();
+    let expiry = DateTime::parse_lenient(expiration).map_err(|_| {
+        retrieval(format!(
+            "{source} has an unreadable Expiration `{expiration}`"
+        ))
+    })?;
+    Ok(Credentials {
+        access_key_id: text("AccessKeyId").unwrap_or_default().to_owned(),
+        secret_access_key: text("SecretAccessKey").unwrap_or_default().to_owned(),
+        session_token: text("Token").map(str::to_owned),
+        expiry: Some(expiry.into()),
+        account_id: text("AccountId")
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned),
+    })
 }
 
 fn from_parts(

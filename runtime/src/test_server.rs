@@ -1,7 +1,10 @@
-//! A tiny HTTP/1.1 server on `127.0.0.1:0` for the credential providers'
-//! unit tests (IMDS, container; later SSO portal, OIDC).
+//! A tiny HTTP/1.1 server on `127.0.0.1:0` for tests that need what moto
+//! lacks: IMDS, the container endpoint, the SSO portal and OIDC, faults.
+//! Built for the runtime's unit tests and, with the `test-util` feature, for
+//! the integration tests; not part of the API.
 //!
-//! Responses are scripted per method and path; every request is recorded.
+//! Responses are scripted per method and path, or computed by a handler;
+//! every request is recorded.
 //! One request per connection (`Connection: close`), so a test can count
 //! requests without caring about connection reuse.
 
@@ -15,16 +18,28 @@ use tokio::task::JoinHandle;
 
 /// A request as the server received it.
 #[derive(Debug, Clone)]
-pub(crate) struct Request {
+pub struct Request {
+    /// `GET`, `PUT`, …
     pub method: String,
     /// The request target as sent (path and query).
     pub path: String,
     /// Header names lower-cased, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The body (`content-length` bytes).
     pub body: Vec<u8>,
 }
 
 impl Request {
+    /// The path without the query.
+    pub fn path_only(&self) -> &str {
+        self.path.split('?').next().unwrap_or("")
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
     /// The first value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
@@ -37,11 +52,14 @@ impl Request {
 
 /// What the server does with one request.
 #[derive(Debug, Clone)]
-pub(crate) enum Reply {
+pub enum Reply {
     /// Answers with this status, headers and body.
     Respond {
+        /// The HTTP status.
         status: u16,
+        /// Headers (`content-length` and `connection: close` are added).
         headers: Vec<(String, String)>,
+        /// The body.
         body: Vec<u8>,
     },
     /// Reads the request and never answers (the connection stays open).
@@ -67,7 +85,12 @@ impl Reply {
 
     /// 200 with a JSON body.
     pub fn json(value: &serde_json::Value) -> Reply {
-        Reply::ok(value.to_string()).header("content-type", "application/json")
+        Reply::json_text(200, value.to_string())
+    }
+
+    /// `status` with JSON text as the body.
+    pub fn json_text(status: u16, body: impl Into<String>) -> Reply {
+        Reply::status(status, body).header("content-type", "application/json")
     }
 
     /// Adds a response header (no effect on `Hang` and `Close`).
@@ -79,15 +102,19 @@ impl Reply {
     }
 }
 
+/// Answers requests no route matches.
+type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
 #[derive(Default)]
 struct State {
     /// Per `METHOD path`: replies in order; the last one repeats.
     routes: HashMap<String, VecDeque<Reply>>,
+    handler: Option<Handler>,
     requests: Vec<Request>,
 }
 
 /// A running test server; stops when dropped.
-pub(crate) struct TestServer {
+pub struct TestServer {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
     accept: JoinHandle<()>,
@@ -111,6 +138,15 @@ impl TestServer {
             state,
             accept,
         }
+    }
+
+    /// Starts a server answering every request with `handler`.
+    pub async fn with_handler(
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> TestServer {
+        let server = TestServer::start().await;
+        server.state.lock().unwrap().handler = Some(Arc::new(handler));
+        server
     }
 
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -201,7 +237,10 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         let reply = match key.and_then(|k| st.routes.get_mut(&k)) {
             Some(q) if q.len() > 1 => q.pop_front().expect("non-empty"),
             Some(q) => q.front().expect("non-empty").clone(),
-            None => Reply::status(404, "not scripted"),
+            None => match &st.handler {
+                Some(h) => h(&request),
+                None => Reply::status(404, "not scripted"),
+            },
         };
         st.requests.push(request);
         reply
