@@ -262,8 +262,7 @@ async fn run_attempts<E>(
         span.record("latency_ms", started.elapsed().as_millis() as u64);
 
         // The outcome if this attempt is the call's last, and why not, if it need not be.
-        let (result, retry): (Result<HttpResponse, Error<E>>, Option<(String, u32)>) = match outcome
-        {
+        let (result, retry): Verdict<E> = match outcome {
             Ok(Ok(response)) => {
                 span.record("status", response.status);
                 if let Some(id) = crate::protocol::common::request_id_from(&response.headers) {
@@ -334,7 +333,7 @@ async fn run_attempts<E>(
                 options,
             ),
         };
-        if matches!(&result, Err(_)) {
+        if result.is_err() {
             if let Some(limiter) = &state.limiter {
                 limiter.on_response(false);
             }
@@ -371,13 +370,16 @@ fn kind_name(kind: RetryKind) -> &'static str {
     }
 }
 
+/// How an attempt would end the call, and the retry (reason, quota cost) it allows instead.
+type Verdict<E> = (Result<HttpResponse, Error<E>>, Option<(String, u32)>);
+
 /// The error a failed attempt ends the call with, and the retry it allows.
 fn failed<E>(
     failure: AttemptFailure,
     url: String,
     attempt: u32,
     options: &SendOptions<'_>,
-) -> (Result<HttpResponse, Error<E>>, Option<(String, u32)>) {
+) -> Verdict<E> {
     match failure {
         AttemptFailure::Timeout(kind) => {
             let timeout = match kind {
