@@ -120,7 +120,8 @@ async fn tracing_calls_logs_spans_without_secrets() {
         stderr.contains("call{service=\"iam\" operation=\"ListUsers\""),
         "{stderr}"
     );
-    assert!(stderr.contains("attempt{attempt=1"), "{stderr}");
+    assert!(stderr.contains("attempt{attempt=1 latency_ms="), "{stderr}");
+    assert!(stderr.contains("status=200 request_id="), "{stderr}");
     assert!(stderr.contains("endpoint resolved"), "{stderr}");
     assert!(
         !stderr.contains("TRACINGSECRET") && !stderr.contains("TRACINGTOKEN"),
