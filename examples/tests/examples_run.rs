@@ -94,3 +94,37 @@ async fn profile_session_reads_profile_files() {
     );
     assert!(out.contains("example-bucket"), "{out}");
 }
+
+#[tokio::test]
+async fn tracing_calls_logs_spans_without_secrets() {
+    let moto = MotoServer::shared();
+    let bin = env!("CARGO_BIN_EXE_tracing_calls");
+    let mut cmd = Command::new(bin);
+    for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "RUST_LOG"] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .envs([
+            ("AWS_ENDPOINT_URL", moto.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "TRACINGSECRET".into()),
+            ("AWS_SESSION_TOKEN", "TRACINGTOKEN".into()),
+            ("AWS_REGION", "us-east-1".into()),
+        ])
+        .output()
+        .expect("example runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("user(s)"));
+    assert!(
+        stderr.contains("call{service=\"iam\" operation=\"ListUsers\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("attempt{attempt=1 latency_ms="), "{stderr}");
+    assert!(stderr.contains("status=200 request_id="), "{stderr}");
+    assert!(stderr.contains("endpoint resolved"), "{stderr}");
+    assert!(
+        !stderr.contains("TRACINGSECRET") && !stderr.contains("TRACINGTOKEN"),
+        "{stderr}"
+    );
+}

@@ -19,12 +19,13 @@ use crate::error::{
     ConfigError, CredentialsError, EndpointError, Error, RawServiceError, ResponseError,
     ServiceFailure,
 };
+use crate::http_settings::{build_http_client, HttpOverrides};
 use crate::protocol::{self, HttpRequest, HttpResponse, SerializeOptions};
-use crate::retry::{classify_response, RetryPolicy};
+use crate::retry::RetryMode;
 use crate::schema::{Operation, Service};
 use crate::session::Session;
 use crate::sign::{sign_request, SigningParams};
-use crate::transport::{send_with_retries, BeforeSend};
+use crate::transport::{send_call, Attempt, BeforeSend, RetryState, SendOptions};
 use crate::value::{De, Ser};
 use crate::BoxFuture;
 
@@ -34,8 +35,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Bodies smaller than this are sent uncompressed (botocore's
 /// `request_min_compression_size_bytes` default).
 const MIN_COMPRESSION_SIZE: usize = 10_240;
-
-const USER_AGENT: &str = concat!("boto-rs/", env!("CARGO_PKG_VERSION"));
 
 /// Per-client settings; unset fields fall back to the session.
 #[derive(Clone, Debug, Default)]
@@ -49,7 +48,18 @@ pub struct ClientConfig {
     /// `AWS_MAX_ATTEMPTS` / the profile's `max_attempts`).
     pub max_attempts: Option<u32>,
     /// Time limit of each attempt, from sending to reading the whole body (default 60 s).
+    /// Not a botocore setting: see `read_timeout` for botocore's.
     pub timeout: Option<Duration>,
+    /// How calls retry (else the session's: `SessionBuilder::retry_mode`,
+    /// `AWS_RETRY_MODE`, the profile's `retry_mode`, else `standard`).
+    pub retry_mode: Option<RetryMode>,
+    /// Time limit of a TCP/TLS connect (else the session's, default 60 s).
+    /// Setting it (or `read_timeout`) gives the client its own connection pool.
+    pub connect_timeout: Option<Duration>,
+    /// Longest wait for the response or its next bytes (else the session's, default 60 s).
+    pub read_timeout: Option<Duration>,
+    /// Time limit of a whole call, every attempt and backoff included (default none).
+    pub operation_timeout: Option<Duration>,
     /// S3: always `https://host/bucket/key` (else the profile's
     /// `s3.addressing_style`, else virtual-hosted where possible).
     pub force_path_style: Option<bool>,
@@ -95,6 +105,12 @@ struct ClientInner {
     resolver: OnceLock<Result<Resolver, EndpointError>>,
     /// S3 Express session credentials, by bucket.
     s3express: crate::s3express::Sessions,
+    /// Retry quota, rate limiter and clock offset, shared by the client's calls.
+    retry: RetryState,
+    /// The `User-Agent` header of this client's requests.
+    user_agent: HeaderValue,
+    /// The client's own HTTP client when it overrides the session's timeouts.
+    http: OnceLock<Result<reqwest::Client, ConfigError>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -119,6 +135,11 @@ impl Client {
         service: &'static Service,
         config: ClientConfig,
     ) -> Client {
+        let s = &session.inner;
+        let mode = config.retry_mode.unwrap_or(s.retry_mode);
+        let user_agent = crate::useragent::user_agent(mode, s.app_id.as_deref());
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .unwrap_or_else(|_| HeaderValue::from_static(crate::useragent::SDK));
         Client {
             inner: Arc::new(ClientInner {
                 session: session.clone(),
@@ -126,8 +147,42 @@ impl Client {
                 config,
                 resolver: OnceLock::new(),
                 s3express: Default::default(),
+                retry: RetryState::new(mode),
+                user_agent,
+                http: OnceLock::new(),
             }),
         }
+    }
+
+    /// The client's retry state: mode, quota, rate limiter, clock offset.
+    pub fn retry_state(&self) -> &RetryState {
+        &self.inner.retry
+    }
+
+    /// The HTTP settings in effect: the session's, with this client's timeouts.
+    fn http_overrides(&self) -> HttpOverrides {
+        let c = &self.inner.config;
+        let mut o = self.inner.session.inner.http_overrides.clone();
+        o.connect_timeout = c.connect_timeout.or(o.connect_timeout);
+        o.read_timeout = c.read_timeout.or(o.read_timeout);
+        o
+    }
+
+    /// The session's HTTP client, or the client's own when it sets timeouts.
+    fn http(&self) -> Result<&reqwest::Client, ConfigError> {
+        let s = &self.inner.session.inner;
+        let c = &self.inner.config;
+        if c.connect_timeout.is_none() && c.read_timeout.is_none() {
+            return s
+                .http
+                .as_ref()
+                .ok_or_else(|| ConfigError::Http("no HTTP client".into()));
+        }
+        self.inner
+            .http
+            .get_or_init(|| build_http_client(&s.env, &s.profile, &self.http_overrides()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The service schema this client calls.
@@ -259,8 +314,36 @@ impl Client {
         Box::pin(self.call_with_codec(codec, operation, input, output))
     }
 
-    /// [`Client::call`] with the codec given (tests use a stand-in codec).
+    /// [`Client::call`] with the codec given (tests use a stand-in codec),
+    /// in a `call` span (`service`, `operation`, `region`).
     async fn call_with_codec(
+        &self,
+        codec: &'static dyn protocol::Codec,
+        operation: &'static Operation,
+        input: Option<&(dyn Ser + Sync)>,
+        output: &mut (dyn De + Send),
+    ) -> Result<u16, Error<RawServiceError>> {
+        use tracing::Instrument;
+        let region = self
+            .inner
+            .config
+            .region
+            .as_deref()
+            .or(self.inner.session.inner.region.as_deref())
+            .unwrap_or_default();
+        let span = tracing::info_span!(
+            "call",
+            service = self.inner.service.name,
+            operation = operation.name,
+            region,
+            retry_mode = self.inner.retry.mode().as_str(),
+        );
+        self.call_in_span(codec, operation, input, output)
+            .instrument(span)
+            .await
+    }
+
+    async fn call_in_span(
         &self,
         codec: &'static dyn protocol::Codec,
         operation: &'static Operation,
@@ -272,11 +355,9 @@ impl Client {
         if let Some(e) = &session.deferred {
             return Err(Error::Credentials(CredentialsError::Config(e.clone())));
         }
-        let Some(http) = &session.http else {
-            return Err(Error::Credentials(CredentialsError::Config(
-                ConfigError::Http("no HTTP client".into()),
-            )));
-        };
+        let http = self
+            .http()
+            .map_err(|e| Error::Credentials(CredentialsError::Config(e)))?;
         let custom = customize::for_service(service.name);
         let mut call = Call::new(service, operation, &session.env);
         let request = {
@@ -305,6 +386,13 @@ impl Client {
         let endpoint = self
             .resolve_endpoint(operation, input.map(|i| i as &dyn Ser), account_id)
             .map_err(Error::Endpoint)?;
+        // The endpoint URL never carries credentials (presigned URLs are made elsewhere).
+        tracing::debug!(
+            url = %endpoint.url,
+            signing_region = %endpoint.auth.signing_region,
+            signing_name = %endpoint.auth.signing_name,
+            "endpoint resolved"
+        );
         let prepared = self.prepare(operation, request, &endpoint)?;
         if !unsigned && credentials.is_none() {
             credentials = Some(self.credentials().await?);
@@ -323,16 +411,26 @@ impl Client {
             credentials = Some(self.inner.s3express.credentials(self, &bucket).await?);
         }
 
-        let policy = RetryPolicy::standard(
+        let mode = self.inner.retry.mode();
+        let policy = mode.policy(
             self.inner
                 .config
                 .max_attempts
                 .or(session.max_attempts)
-                .unwrap_or(RetryPolicy::DEFAULT_MAX_ATTEMPTS),
+                .unwrap_or(mode.default_max_attempts()),
         );
         let timeout = self.inner.config.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let overrides = self.http_overrides();
         let signing = custom.signing();
-        let mut build = || prepared.build(http, credentials.as_ref(), &endpoint, signing);
+        let mut build = |attempt: &Attempt| {
+            prepared.build(
+                http,
+                credentials.as_ref(),
+                &endpoint,
+                signing,
+                attempt.signing_time,
+            )
+        };
         let is_error = |response: &HttpResponse| {
             custom
                 .is_error(&call, response)
@@ -348,20 +446,22 @@ impl Client {
                 return None;
             }
             let info = error_info(response);
-            classify_response(
+            mode.classify(
                 info.status,
                 (!info.code.is_empty()).then_some(info.code.as_str()),
+                info.message.as_deref(),
             )
         };
-        let response = send_with_retries(
-            http,
-            &policy,
-            timeout,
-            &mut build,
-            &classify,
-            self.inner.config.before_send.as_ref(),
-        )
-        .await?;
+        let options = SendOptions {
+            policy,
+            state: &self.inner.retry,
+            attempt_timeout: timeout,
+            connect_timeout: Some(overrides.connect_timeout()),
+            read_timeout: Some(overrides.read_timeout()),
+            operation_timeout: self.inner.config.operation_timeout,
+            before_send: self.inner.config.before_send.as_ref(),
+        };
+        let response = send_call(http, &options, &mut build, &classify).await?;
 
         if is_error(&response) {
             let info = error_info(&response);
@@ -418,7 +518,11 @@ impl Client {
         if !settings::inject_host_prefix(&sources) {
             request.host_prefix = None;
         }
-        prepare_request(self.inner.service, operation, request, endpoint)
+        let mut prepared = prepare_request(self.inner.service, operation, request, endpoint)?;
+        prepared
+            .headers
+            .insert(http::header::USER_AGENT, self.inner.user_agent.clone());
+        Ok(prepared)
     }
 }
 
@@ -515,9 +619,10 @@ pub fn prepare_request(
         })?;
         headers.insert(name, header(value)?);
     }
+    // The client replaces it with its own (retry mode, app id): see `crate::useragent`.
     headers.insert(
         http::header::USER_AGENT,
-        HeaderValue::from_static(USER_AGENT),
+        HeaderValue::from_static(crate::useragent::SDK),
     );
     if operation.request_compression.contains(&"gzip") && body.len() >= MIN_COMPRESSION_SIZE {
         body = gzip(&body).map_err(|e| {
@@ -585,6 +690,7 @@ impl Prepared {
         credentials: Option<&Credentials>,
         endpoint: &Endpoint,
         signing: customize::Signing,
+        signing_time: SystemTime,
     ) -> Result<reqwest::Request, Error<RawServiceError>> {
         let mut headers = self.headers.clone();
         let session;
@@ -619,7 +725,7 @@ impl Prepared {
             let params = SigningParams {
                 region: &auth.signing_region,
                 name: &auth.signing_name,
-                time: SystemTime::now(),
+                time: signing_time,
                 s3_style: signing.s3_style || auth.disable_double_encoding,
                 content_sha256_header: signing.content_sha256_header,
                 unsigned_payload: self.unsigned_payload,
@@ -754,6 +860,7 @@ mod tests {
                 Some(&creds),
                 &endpoint,
                 customize::for_service("s3").signing(),
+                SystemTime::now(),
             )
             .unwrap();
         let auth = signed.headers()["authorization"].to_str().unwrap();
@@ -770,6 +877,7 @@ mod tests {
                 None,
                 &endpoint,
                 customize::for_service("s3").signing(),
+                SystemTime::now(),
             )
             .unwrap();
         assert!(!unsigned.headers().contains_key("authorization"));
@@ -882,6 +990,7 @@ mod tests {
                 Some(&Credentials::new("A", "S", None)),
                 &endpoint,
                 customize::for_service("glacier").signing(),
+                SystemTime::now(),
             )
             .unwrap();
         assert!(signed.headers().contains_key("x-amz-content-sha256"));

@@ -535,19 +535,69 @@ pub struct TransportError {
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
-/// An attempt took longer than the configured timeout.
+/// An attempt, its connection or its reads, or the whole call took longer
+/// than the configured timeout.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "request to {url} timed out after {timeout:?} on attempt {attempts}; raise ClientConfig::timeout \
-     if the operation is expected to be slow"
-)]
+#[error("{}", self.describe())]
 pub struct TimeoutError {
     /// The URL of the request.
     pub url: String,
     /// The timeout that elapsed.
     pub timeout: Duration,
-    /// The attempt that timed out (1 for the first).
+    /// The attempt that timed out (1 for the first); for
+    /// [`TimeoutKind::Operation`], the attempts started.
     pub attempts: u32,
+    /// Which timeout elapsed.
+    pub kind: TimeoutKind,
+}
+
+/// Which of the configured timeouts elapsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutKind {
+    /// The whole attempt ([`ClientConfig::timeout`](crate::ClientConfig::timeout)).
+    Attempt,
+    /// Connecting (`connect_timeout`).
+    Connect,
+    /// Waiting for the response or its next bytes (`read_timeout`).
+    Read,
+    /// The whole call, every attempt included ([`ClientConfig::operation_timeout`](crate::ClientConfig::operation_timeout)).
+    Operation,
+}
+
+impl TimeoutKind {
+    /// `attempt`, `connect`, `read`, `operation`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeoutKind::Attempt => "attempt",
+            TimeoutKind::Connect => "connect",
+            TimeoutKind::Read => "read",
+            TimeoutKind::Operation => "operation",
+        }
+    }
+}
+
+impl TimeoutError {
+    fn describe(&self) -> String {
+        let (url, t, n) = (&self.url, self.timeout, self.attempts);
+        match self.kind {
+            TimeoutKind::Attempt => format!(
+                "request to {url} timed out after {t:?} on attempt {n}; raise ClientConfig::timeout \
+                 if the operation is expected to be slow"
+            ),
+            TimeoutKind::Connect => format!(
+                "connecting to {url} timed out after {t:?} on attempt {n}; check the endpoint and \
+                 network, or raise ClientConfig::connect_timeout / SessionBuilder::connect_timeout"
+            ),
+            TimeoutKind::Read => format!(
+                "request to {url}: no data from the server for {t:?} on attempt {n}; raise \
+                 ClientConfig::read_timeout / SessionBuilder::read_timeout if the service is expected to be slow"
+            ),
+            TimeoutKind::Operation => format!(
+                "the call to {url} did not complete within the operation timeout of {t:?} \
+                 ({n} attempt(s) started); raise ClientConfig::operation_timeout"
+            ),
+        }
+    }
 }
 
 /// A response arrived but does not match the model.
@@ -635,6 +685,7 @@ mod tests {
             url: "https://x/".into(),
             timeout: Duration::from_secs(1),
             attempts: 3,
+            kind: TimeoutKind::Attempt,
         });
         assert!(e.to_string().contains("ClientConfig::timeout"));
         assert_eq!(e.code(), None);

@@ -15,6 +15,7 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod env;
 pub mod error;
+pub mod http_settings;
 pub mod jmespath;
 pub mod lower;
 pub mod model;
@@ -31,6 +32,7 @@ pub mod sign;
 pub mod test_server;
 pub mod time;
 pub mod transport;
+pub mod useragent;
 pub mod value;
 pub mod view;
 pub mod waiter;
@@ -47,8 +49,10 @@ pub use credentials::{Credentials, ProvideCredentials};
 pub use document::Document;
 pub use error::{
     ConfigError, CredentialsError, EndpointError, Error, OperationError, RawServiceError,
-    ResponseError, ServiceFailure, TimeoutError, TransportError, UnhandledError,
+    ResponseError, ServiceFailure, TimeoutError, TimeoutKind, TransportError, UnhandledError,
 };
+pub use http_settings::HttpOverrides;
+pub use retry::RetryMode;
 pub use session::{Session, SessionBuilder};
 pub use time::DateTime;
 pub use transport::BeforeSend;

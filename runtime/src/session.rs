@@ -12,8 +12,6 @@ use crate::credentials::{
 use crate::env::Env;
 use crate::error::ConfigError;
 
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Settings and connections shared by clients. Cheap to clone.
 #[derive(Clone)]
 pub struct Session {
@@ -34,6 +32,12 @@ pub(crate) struct SessionInner {
     /// A configuration problem [`Session::new`] could not report; every call
     /// made with this session fails with it.
     pub deferred: Option<ConfigError>,
+    /// The builder's, else `AWS_RETRY_MODE`, the profile's `retry_mode`, `standard`.
+    pub retry_mode: crate::retry::RetryMode,
+    /// The builder's, else `AWS_SDK_UA_APP_ID`, the profile's `sdk_ua_app_id`.
+    pub app_id: Option<String>,
+    /// The HTTP settings given in code (clients with their own timeouts build on them).
+    pub http_overrides: crate::http_settings::HttpOverrides,
 }
 
 impl Session {
@@ -148,6 +152,11 @@ pub struct SessionBuilder {
     env: Option<Env>,
     connect_timeout: Option<Duration>,
     mfa: Option<MfaCallback>,
+    read_timeout: Option<Duration>,
+    ca_bundle: Option<std::path::PathBuf>,
+    tcp_keepalive: Option<bool>,
+    retry_mode: Option<crate::retry::RetryMode>,
+    app_id: Option<String>,
 }
 
 impl SessionBuilder {
@@ -198,9 +207,43 @@ impl SessionBuilder {
         self
     }
 
-    /// How long to wait for a TCP/TLS connection (default 10 s).
+    /// How long to wait for a TCP/TLS connection (default 60 s, as botocore).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest wait for the response or its next bytes (default 60 s, as botocore).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// A PEM file of root certificates to trust instead of the built-in ones
+    /// (else `AWS_CA_BUNDLE`, else the profile's `ca_bundle`).
+    pub fn ca_bundle(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
+    /// TCP keepalive on connections (else `BOTOCORE_TCP_KEEPALIVE`, else the
+    /// profile's `tcp_keepalive`; default off, as botocore).
+    pub fn tcp_keepalive(mut self, on: bool) -> Self {
+        self.tcp_keepalive = Some(on);
+        self
+    }
+
+    /// How calls retry (else `AWS_RETRY_MODE`, else the profile's
+    /// `retry_mode`, else `standard`).
+    pub fn retry_mode(mut self, mode: crate::retry::RetryMode) -> Self {
+        self.retry_mode = Some(mode);
+        self
+    }
+
+    /// An application id for the `User-Agent` header (`app/<id>`; else
+    /// `AWS_SDK_UA_APP_ID`, else the profile's `sdk_ua_app_id`).
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
         self
     }
 
@@ -262,15 +305,29 @@ impl SessionBuilder {
             }
         };
 
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            // AWS answers redirects only with errors worth seeing (S3 301 PermanentRedirect).
-            .redirect(reqwest::redirect::Policy::none())
-            .build();
+        let http_overrides = crate::http_settings::HttpOverrides {
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            ca_bundle: self.ca_bundle,
+            tcp_keepalive: self.tcp_keepalive,
+        };
+        let http = crate::http_settings::build_http_client(&env, &profile, &http_overrides);
+        let retry_mode = match self.retry_mode {
+            Some(mode) => mode,
+            None => crate::retry::retry_mode_setting(&env, &profile)
+                .unwrap_or_else(|e| {
+                    problem.get_or_insert(e);
+                    None
+                })
+                .unwrap_or_default(),
+        };
+        let app_id = self
+            .app_id
+            .or_else(|| crate::useragent::app_id_setting(&env, &profile));
         let http = match http {
             Ok(c) => Some(c),
             Err(e) => {
-                problem.get_or_insert(ConfigError::Http(e.to_string()));
+                problem.get_or_insert(e);
                 None
             }
         };
@@ -302,6 +359,9 @@ impl SessionBuilder {
                 credentials,
                 http,
                 deferred: problem.clone(),
+                retry_mode,
+                app_id,
+                http_overrides,
             }
         });
         (Session { inner }, problem)

@@ -52,6 +52,13 @@ pub fn sign_request(
     if params.content_sha256_header || params.unsigned_payload {
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
     }
+    // botocore's `SIGNED_HEADERS_BLACKLIST` (auth.py): headers that change
+    // between attempts or on the way, never signed.
+    if let Some(excluded) = settings.excluded_headers.as_mut() {
+        for name in ["expect", "amz-sdk-invocation-id", "amz-sdk-request"] {
+            excluded.push(name.into());
+        }
+    }
     let identity = aws_credential_types::Credentials::new(
         credentials.access_key_id.clone(),
         credentials.secret_access_key.clone(),
@@ -206,5 +213,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(headers["x-amz-content-sha256"], "UNSIGNED-PAYLOAD");
+    }
+
+    #[test]
+    fn retry_headers_are_not_signed() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("example.amazonaws.com"));
+        headers.insert("amz-sdk-invocation-id", HeaderValue::from_static("x"));
+        headers.insert(
+            "amz-sdk-request",
+            HeaderValue::from_static("attempt=1; max=3"),
+        );
+        headers.insert("user-agent", HeaderValue::from_static("boto-rs/0"));
+        sign_request(
+            "GET",
+            "https://example.amazonaws.com/",
+            &mut headers,
+            b"",
+            &creds(None),
+            &params(false),
+        )
+        .unwrap();
+        let auth = headers["authorization"].to_str().unwrap();
+        assert!(auth.contains("SignedHeaders=host;x-amz-date,"), "{auth}");
     }
 }

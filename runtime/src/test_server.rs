@@ -27,6 +27,8 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The body (`content-length` bytes).
     pub body: Vec<u8>,
+    /// 0-based arrival order on this server.
+    pub number: usize,
 }
 
 impl Request {
@@ -94,9 +96,9 @@ impl Reply {
     }
 
     /// Adds a response header (no effect on `Hang` and `Close`).
-    pub fn header(mut self, name: &str, value: &str) -> Reply {
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
         if let Reply::Respond { headers, .. } = &mut self {
-            headers.push((name.to_owned(), value.to_owned()));
+            headers.push((name.to_owned(), value.into()));
         }
         self
     }
@@ -147,6 +149,18 @@ impl TestServer {
         let server = TestServer::start().await;
         server.state.lock().unwrap().handler = Some(Arc::new(handler));
         server
+    }
+
+    /// Starts a server answering the n-th request, whatever it is, with
+    /// `replies[n]` (the last one once they run out).
+    pub async fn sequence(replies: Vec<Reply>) -> TestServer {
+        assert!(!replies.is_empty(), "a sequence needs at least one reply");
+        TestServer::with_handler(move |r| replies[r.number.min(replies.len() - 1)].clone()).await
+    }
+
+    /// How many requests arrived.
+    pub fn hits(&self) -> usize {
+        self.state.lock().unwrap().requests.len()
     }
 
     /// `http://127.0.0.1:PORT`, no trailing slash.
@@ -224,8 +238,10 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
+    let mut request = request;
     let reply = {
         let mut st = state.lock().unwrap();
+        request.number = st.requests.len();
         let key = st
             .routes
             .keys()
@@ -313,6 +329,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         path,
         headers,
         body,
+        number: 0,
     })
 }
 

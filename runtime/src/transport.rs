@@ -5,16 +5,114 @@
 //! each attempt) and a response classifier.
 
 use std::error::Error as _;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::error::{Error, TimeoutError, TransportError};
+use http::HeaderValue;
+use tracing::Instrument;
+
+use crate::error::{Error, TimeoutError, TimeoutKind, TransportError};
 use crate::protocol::HttpResponse;
-use crate::retry::{classify_response, RetryKind, RetryPolicy};
+use crate::retry::{
+    classify_response, monotonic_clock, ClientRateLimiter, RetryKind, RetryMode, RetryPolicy,
+    RetryQuota,
+};
+
+/// A clock skew correction is made only when the server's `Date` is at
+/// least this far from the client's (corrected) clock: the AWS SDK for
+/// Java's threshold. Closer than that, the error is not about the clock.
+pub const CLOCK_SKEW_THRESHOLD: Duration = Duration::from_secs(4 * 60);
+
+/// A client's retry state, shared by its concurrent calls: the `standard`
+/// retry quota, the `adaptive` rate limiter and the clock offset learnt
+/// from clock skew errors.
+#[derive(Debug)]
+pub struct RetryState {
+    mode: RetryMode,
+    /// The retry quota (not used in `legacy` mode).
+    pub quota: RetryQuota,
+    /// The client-side rate limiter (`adaptive` mode only).
+    pub limiter: Option<ClientRateLimiter>,
+    /// Server time minus local time, in milliseconds.
+    clock_offset_ms: AtomicI64,
+}
+
+impl RetryState {
+    /// A fresh state for a client in `mode`.
+    pub fn new(mode: RetryMode) -> RetryState {
+        RetryState {
+            mode,
+            quota: RetryQuota::default(),
+            limiter: (mode == RetryMode::Adaptive)
+                .then(|| ClientRateLimiter::new(monotonic_clock())),
+            clock_offset_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// The retry mode.
+    pub fn mode(&self) -> RetryMode {
+        self.mode
+    }
+
+    /// Server time minus local time, in milliseconds, as last corrected (0 until then).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Sets the clock offset (server time minus local time).
+    pub fn set_clock_offset_ms(&self, offset: i64) {
+        self.clock_offset_ms.store(offset, Ordering::Relaxed);
+    }
+
+    /// Now, corrected by the clock offset: the time requests are signed with.
+    pub fn signing_time(&self) -> SystemTime {
+        shift(SystemTime::now(), self.clock_offset_ms())
+    }
+}
+
+fn shift(t: SystemTime, offset_ms: i64) -> SystemTime {
+    let d = Duration::from_millis(offset_ms.unsigned_abs());
+    if offset_ms >= 0 {
+        t + d
+    } else {
+        t - d
+    }
+}
+
+/// What the request builder is told about the attempt it builds.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    pub number: u32,
+    /// The most attempts this call makes.
+    pub max_attempts: u32,
+    /// Sign with this time (now, corrected by the client's clock offset).
+    pub signing_time: SystemTime,
+}
+
+/// How one call is sent.
+#[derive(Debug, Clone)]
+pub struct SendOptions<'a> {
+    /// Attempts and backoff.
+    pub policy: RetryPolicy,
+    /// The client's quota, rate limiter and clock offset (the mode is theirs).
+    pub state: &'a RetryState,
+    /// Time limit of each attempt, from sending to reading the whole body.
+    pub attempt_timeout: Duration,
+    /// The HTTP client's connect timeout (for error messages).
+    pub connect_timeout: Option<Duration>,
+    /// The HTTP client's read timeout (for error messages).
+    pub read_timeout: Option<Duration>,
+    /// Time limit of the whole call, every attempt and backoff included.
+    pub operation_timeout: Option<Duration>,
+    /// Sees each request before it is sent and may answer it.
+    pub before_send: Option<&'a BeforeSend>,
+}
 
 /// Why one attempt produced no response.
 enum AttemptFailure {
-    Timeout,
+    Timeout(TimeoutKind),
     /// `retryable`: connection-level failures are; malformed requests are not.
     Transport {
         error: reqwest::Error,
@@ -22,9 +120,18 @@ enum AttemptFailure {
     },
 }
 
+/// The request builder of [`send_call`]: signs and builds one attempt.
+pub type BuildFn<'a, E> = dyn FnMut(&Attempt) -> Result<reqwest::Request, Error<E>> + Send + 'a;
+
+/// The response classifier of [`send_call`]: `Some` when the response is a
+/// retryable error.
+pub type ClassifyFn<'a> = dyn Fn(&HttpResponse) -> Option<RetryKind> + Sync + 'a;
+
 /// Sends the request `build` makes, retrying per `policy` while the failure
 /// or `classify(response)` says it is retryable. Returns the last response
 /// (success or not) or the last transport failure.
+///
+/// The older entry point of [`send_call`], with a fresh `standard` state.
 pub async fn send_with_retries<E>(
     http: &reqwest::Client,
     policy: &RetryPolicy,
@@ -33,65 +140,294 @@ pub async fn send_with_retries<E>(
     classify: &(dyn Fn(&HttpResponse) -> Option<RetryKind> + Sync),
     before_send: Option<&BeforeSend>,
 ) -> Result<HttpResponse, Error<E>> {
+    let state = RetryState::new(RetryMode::Standard);
+    let options = SendOptions {
+        policy: policy.clone(),
+        state: &state,
+        attempt_timeout: timeout,
+        connect_timeout: None,
+        read_timeout: None,
+        operation_timeout: None,
+        before_send,
+    };
+    send_call(http, &options, &mut |_: &Attempt| build(), classify).await
+}
+
+/// Where a call got to, for the operation timeout's error.
+#[derive(Default)]
+struct Progress {
+    attempts: u32,
+    url: String,
+}
+
+/// Sends one call: each attempt waits for the rate limiter (`adaptive`),
+/// is built and signed by `build` with the corrected signing time, carries
+/// `amz-sdk-invocation-id` (one per call) and `amz-sdk-request: attempt=N;
+/// max=M`, and is retried while `classify` or the failure says so, attempts
+/// and the retry quota allow. A clock skew error is retried once at once,
+/// signed with the server's time, without drawing on the quota.
+pub async fn send_call<E>(
+    http: &reqwest::Client,
+    options: &SendOptions<'_>,
+    build: &mut BuildFn<'_, E>,
+    classify: &ClassifyFn<'_>,
+) -> Result<HttpResponse, Error<E>> {
+    let mut progress = Progress::default();
+    let run = run_attempts(http, options, build, classify, &mut progress);
+    let Some(limit) = options.operation_timeout else {
+        return run.await;
+    };
+    match tokio::time::timeout(limit, run).await {
+        Ok(result) => result,
+        Err(_elapsed) => {
+            tracing::debug!(
+                timeout_ms = limit.as_millis() as u64,
+                attempts = progress.attempts,
+                "operation timed out"
+            );
+            Err(Error::Timeout(TimeoutError {
+                url: progress.url,
+                timeout: limit,
+                attempts: progress.attempts,
+                kind: TimeoutKind::Operation,
+            }))
+        }
+    }
+}
+
+async fn run_attempts<E>(
+    http: &reqwest::Client,
+    options: &SendOptions<'_>,
+    build: &mut BuildFn<'_, E>,
+    classify: &ClassifyFn<'_>,
+    progress: &mut Progress,
+) -> Result<HttpResponse, Error<E>> {
+    let state = options.state;
+    let policy = &options.policy;
+    let invocation_id = uuid::Uuid::new_v4().to_string();
+    let invocation = HeaderValue::from_str(&invocation_id).expect("a uuid is a header value");
     let mut attempt = 0;
+    let mut skew_corrected = false;
+    // What the last retry took from the quota: a success gives it back.
+    let mut last_cost = None;
     loop {
         attempt += 1;
-        let request = build()?;
-        let url = redacted_url(request.url());
+        progress.attempts = attempt;
         let last = attempt >= policy.max_attempts;
-        let answered = before_send.and_then(|hook| (hook.0)(&request));
+        if let Some(limiter) = &state.limiter {
+            let waited = limiter.acquire().await;
+            if !waited.is_zero() {
+                tracing::debug!(
+                    attempt,
+                    waited_ms = waited.as_millis() as u64,
+                    send_rate = limiter.send_rate(),
+                    "adaptive rate limiter delayed the attempt"
+                );
+            }
+        }
+        let mut request = build(&Attempt {
+            number: attempt,
+            max_attempts: policy.max_attempts,
+            signing_time: state.signing_time(),
+        })?;
+        let headers = request.headers_mut();
+        headers.insert("amz-sdk-invocation-id", invocation.clone());
+        headers.insert(
+            "amz-sdk-request",
+            HeaderValue::from_str(&format!("attempt={attempt}; max={}", policy.max_attempts))
+                .expect("digits are a header value"),
+        );
+        let url = redacted_url(request.url());
+        progress.url.clone_from(&url);
+
+        let span = tracing::debug_span!(
+            "attempt",
+            attempt,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            retry_reason = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let answered = options.before_send.and_then(|hook| (hook.0)(&request));
         let sent = async {
             match answered {
                 Some(response) => Ok(response),
                 None => send_once(http, request).await,
             }
         };
-        let failure = match tokio::time::timeout(timeout, sent).await {
+        let outcome = tokio::time::timeout(options.attempt_timeout, sent)
+            .instrument(span.clone())
+            .await;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+
+        // The outcome if this attempt is the call's last, and why not, if it need not be.
+        let (result, retry): Verdict<E> = match outcome {
             Ok(Ok(response)) => {
-                let retry = classify(&response);
-                if retry.is_none() || last {
-                    return Ok(response);
+                span.record("status", response.status);
+                if let Some(id) = crate::protocol::common::request_id_from(&response.headers) {
+                    span.record("request_id", id.as_str());
                 }
-                tracing::debug!(status = response.status, ?retry, attempt, "retrying");
-                None
+                let kind = classify(&response);
+                if let Some(limiter) = &state.limiter {
+                    limiter.on_response(kind == Some(RetryKind::Throttling));
+                }
+                match kind {
+                    None => {
+                        if state.mode != RetryMode::Legacy && (200..300).contains(&response.status)
+                        {
+                            state
+                                .quota
+                                .release(last_cost.unwrap_or(RetryQuota::NO_RETRY_INCREMENT));
+                        }
+                        return Ok(response);
+                    }
+                    Some(RetryKind::ClockSkew) => {
+                        if skew_corrected || last {
+                            return Ok(response);
+                        }
+                        let Some(offset) = server_clock_offset(&response) else {
+                            return Ok(response);
+                        };
+                        let previous = state.clock_offset_ms();
+                        if offset.abs_diff(previous) < CLOCK_SKEW_THRESHOLD.as_millis() as u64 {
+                            return Ok(response);
+                        }
+                        state.set_clock_offset_ms(offset);
+                        skew_corrected = true;
+                        span.record("retry_reason", "clock skew");
+                        tracing::debug!(
+                            parent: &span,
+                            attempt,
+                            status = response.status,
+                            previous_offset_ms = previous,
+                            offset_ms = offset,
+                            "clock skew corrected from the response's Date header; re-signing"
+                        );
+                        // Retried at once and without quota: it is a correction, not a failure.
+                        continue;
+                    }
+                    Some(kind) => {
+                        let reason = format!("{} (HTTP {})", kind_name(kind), response.status);
+                        (Ok(response), Some((reason, RetryQuota::RETRY_COST)))
+                    }
+                }
             }
             Ok(Err(error)) => {
-                let retryable = !error.is_builder() && !error.is_redirect();
-                Some(if error.is_timeout() {
-                    AttemptFailure::Timeout
+                let failure = if error.is_timeout() {
+                    AttemptFailure::Timeout(if error.is_connect() {
+                        TimeoutKind::Connect
+                    } else {
+                        TimeoutKind::Read
+                    })
                 } else {
+                    let retryable = !error.is_builder() && !error.is_redirect();
                     AttemptFailure::Transport { error, retryable }
-                })
+                };
+                failed(failure, url, attempt, options)
             }
-            Err(_elapsed) => Some(AttemptFailure::Timeout),
+            Err(_elapsed) => failed(
+                AttemptFailure::Timeout(TimeoutKind::Attempt),
+                url,
+                attempt,
+                options,
+            ),
         };
-        if let Some(failure) = failure {
-            let retryable = match &failure {
-                AttemptFailure::Timeout => true,
-                AttemptFailure::Transport { retryable, .. } => *retryable,
-            };
-            if last || !retryable {
-                return Err(match failure {
-                    AttemptFailure::Timeout => Error::Timeout(TimeoutError {
-                        url,
-                        timeout,
-                        attempts: attempt,
-                    }),
-                    AttemptFailure::Transport { error, .. } => {
-                        let error = error.without_url();
-                        Error::Transport(TransportError {
-                            url,
-                            attempts: attempt,
-                            message: describe(&error),
-                            source: Some(Box::new(error)),
-                        })
-                    }
-                });
+        if result.is_err() {
+            if let Some(limiter) = &state.limiter {
+                limiter.on_response(false);
             }
-            tracing::debug!(attempt, "retrying after a transport failure");
         }
-        tokio::time::sleep(policy.backoff(attempt)).await;
+        let Some((reason, cost)) = retry.filter(|_| !last) else {
+            return result;
+        };
+        if state.mode != RetryMode::Legacy {
+            if !state.quota.acquire(cost) {
+                tracing::debug!(parent: &span, attempt, reason, "retry quota exhausted; not retrying");
+                return result;
+            }
+            last_cost = Some(cost);
+        }
+        let delay = policy.backoff(attempt);
+        span.record("retry_reason", reason.as_str());
+        tracing::debug!(
+            parent: &span,
+            attempt,
+            reason,
+            delay_ms = delay.as_millis() as u64,
+            quota = state.quota.available(),
+            "retrying"
+        );
+        tokio::time::sleep(delay).await;
     }
+}
+
+fn kind_name(kind: RetryKind) -> &'static str {
+    match kind {
+        RetryKind::Transient => "transient error",
+        RetryKind::Throttling => "throttling",
+        RetryKind::ClockSkew => "clock skew",
+    }
+}
+
+/// How an attempt would end the call, and the retry (reason, quota cost) it allows instead.
+type Verdict<E> = (Result<HttpResponse, Error<E>>, Option<(String, u32)>);
+
+/// The error a failed attempt ends the call with, and the retry it allows.
+fn failed<E>(
+    failure: AttemptFailure,
+    url: String,
+    attempt: u32,
+    options: &SendOptions<'_>,
+) -> Verdict<E> {
+    match failure {
+        AttemptFailure::Timeout(kind) => {
+            let timeout = match kind {
+                TimeoutKind::Connect => options.connect_timeout,
+                TimeoutKind::Read => options.read_timeout,
+                _ => None,
+            }
+            .unwrap_or(options.attempt_timeout);
+            let reason = format!("{} timeout", kind.as_str());
+            let error = Error::Timeout(TimeoutError {
+                url,
+                timeout,
+                attempts: attempt,
+                kind,
+            });
+            (Err(error), Some((reason, RetryQuota::TIMEOUT_RETRY_COST)))
+        }
+        AttemptFailure::Transport { error, retryable } => {
+            let error = error.without_url();
+            let message = describe(&error);
+            let retry = retryable.then(|| {
+                (
+                    format!("connection error: {message}"),
+                    RetryQuota::RETRY_COST,
+                )
+            });
+            let error = Error::Transport(TransportError {
+                url,
+                attempts: attempt,
+                message,
+                source: Some(Box::new(error)),
+            });
+            (Err(error), retry)
+        }
+    }
+}
+
+/// Server time (the `Date` header) minus local time, in milliseconds.
+fn server_clock_offset(response: &HttpResponse) -> Option<i64> {
+    let date = response.headers.get(http::header::DATE)?.to_str().ok()?;
+    let server = crate::time::DateTime::parse_http_date(date)
+        .ok()?
+        .as_secs_f64();
+    let local = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    Some(((server - local) * 1000.0).round() as i64)
 }
 
 /// A hook that sees every signed request just before it is sent and may

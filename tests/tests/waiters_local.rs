@@ -6,17 +6,14 @@
 //! generated `wait_until_table_exists` or specs made here on the generated
 //! `DescribeTable` types.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use boto_dynamodb::error::DescribeTableError;
 use boto_dynamodb::types::{DescribeTableInput, DescribeTableOutput, TableStatus};
 use boto_runtime::client::ClientConfig;
+use boto_runtime::test_server::{self, TestServer};
 use boto_runtime::waiter::{self, Acceptor, Matcher, State, Wait, WaiterError, WaiterSpec};
 use boto_runtime::{Credentials, Session};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 /// One scripted reply: HTTP status and JSON body.
 type Reply = (u16, &'static str);
@@ -47,45 +44,31 @@ const INTERNAL: Reply = (
 );
 
 /// A loopback server answering the n-th request with `replies[n]` (the last
-/// one once they run out); it records request bodies.
-struct Server {
-    url: String,
-    hits: Arc<AtomicUsize>,
-    bodies: Arc<Mutex<Vec<String>>>,
-}
+/// one once they run out), as DynamoDB does.
+struct Server(TestServer);
 
 impl Server {
     async fn start(replies: Vec<Reply>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let hits = Arc::new(AtomicUsize::new(0));
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let (h, b) = (hits.clone(), bodies.clone());
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let body = read_request(&mut stream).await;
-                b.lock().unwrap().push(body);
-                let n = h.fetch_add(1, Ordering::SeqCst);
+        Server(
+            TestServer::with_handler(move |r| {
+                let n = r.number;
                 let (status, body) = replies[n.min(replies.len() - 1)];
-                let reply = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.0\r\n\
-                     content-length: {}\r\nx-amzn-requestid: rid-{n}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(reply.as_bytes()).await;
-            }
-        });
-        Server { url, hits, bodies }
+                test_server::Reply::status(status, body)
+                    .header("content-type", "application/x-amz-json-1.0")
+                    .header("x-amzn-requestid", format!("rid-{n}"))
+            })
+            .await,
+        )
     }
 
     fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
+        self.0.hits()
     }
 
     /// A DynamoDB client without client-level retries, so each waiter
     /// attempt is exactly one request.
     fn client(&self) -> boto_dynamodb::Client {
-        client_for(&self.url)
+        client_for(&self.0.url())
     }
 }
 
@@ -101,32 +84,6 @@ fn client_for(url: &str) -> boto_dynamodb::Client {
         ..ClientConfig::default()
     };
     boto_dynamodb::Client::with_config(&session, config)
-}
-
-/// Reads one request (head, then `content-length` body bytes); returns the body.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                })
-                .unwrap_or(0);
-            if body.len() >= length {
-                return body.to_owned();
-            }
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return String::new(),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
 }
 
 /// A waiter on DynamoDB's `DescribeTable` with the given acceptors.
@@ -191,7 +148,7 @@ async fn generated_waiter_retries_until_success() {
     assert_eq!(status_of(&out), Some(&TableStatus::Active));
     assert_eq!(server.hits(), 3);
     // Every attempt sends the input.
-    for body in server.bodies.lock().unwrap().iter() {
+    for body in server.0.requests().iter().map(|r| r.text()) {
         assert!(body.contains(r#""TableName":"t""#), "{body}");
     }
 }
