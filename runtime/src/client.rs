@@ -1407,6 +1407,7 @@ mod tests {
             .env(Env::from_vars([
                 ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
                 ("HOME", "/nonexistent"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
             ]))
             .region("us-east-1")
             .build()

@@ -33,6 +33,7 @@ const GENERATED: &[&Service] = &[
     &boto_sqs::schema::SERVICE,
     &boto_ssm::schema::SERVICE,
     &boto_sso::schema::SERVICE,
+    &boto_sso_oidc::schema::SERVICE,
     &boto_sts::schema::SERVICE,
 ];
 
