@@ -1,4 +1,5 @@
 //! Shared helpers for boto-rs integration tests (the test files live in `tests/tests/`).
 
 pub mod cbor_proxy;
+pub mod files;
 pub mod moto;

@@ -3,52 +3,14 @@
 //! portal and OIDC server, `credential_process` with a real script, and
 //! what errors and `Debug` must never show.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use boto_runtime::env::Env;
 use boto_runtime::test_server::{Reply, TestServer};
 use boto_runtime::Session;
+use boto_tests::files::Files;
 use boto_tests::moto::MotoServer;
-use sha1::{Digest, Sha1};
-
-/// A fresh directory holding `config`, `credentials` and a home for SSO caches.
-struct Files {
-    dir: PathBuf,
-}
-
-impl Files {
-    fn new(name: &str, config: &str, credentials: &str) -> Files {
-        let dir =
-            std::env::temp_dir().join(format!("boto-rs-credentials-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("config"), config).unwrap();
-        std::fs::write(dir.join("credentials"), credentials).unwrap();
-        Files { dir }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.join(name).to_string_lossy().into_owned()
-    }
-
-    /// The environment of a program on a machine with these files and
-    /// nothing else (no IMDS, no container), plus `extra`.
-    fn env(&self, extra: &[(&str, &str)]) -> Env {
-        let mut vars = vec![
-            ("AWS_CONFIG_FILE".to_owned(), self.path("config")),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
-                self.path("credentials"),
-            ),
-            ("HOME".to_owned(), self.path("home")),
-            ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
-        ];
-        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Env::from_vars(vars)
-    }
-}
 
 fn moto_session(env: Env, profile: Option<&str>) -> Session {
     let mut b = Session::builder()
@@ -395,30 +357,12 @@ fn sso_session(files: &Files, server: &TestServer, profile: &str) -> Session {
         .unwrap()
 }
 
-/// Writes the token cache file `aws sso login` would, named as botocore names it.
-fn write_token(files: &Files, cache_name: &str, token: serde_json::Value) -> PathBuf {
-    let dir = Path::new(&files.path("home")).join(".aws/sso/cache");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{cache_name}.json"));
-    std::fs::write(&path, token.to_string()).unwrap();
-    path
-}
-
-/// botocore's cache file name: the sha1 of the session name or start URL.
-fn cache_name(key: &str) -> String {
-    Sha1::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 #[tokio::test]
 async fn sso_session_profile_gets_role_credentials() {
     let server = sso_server().await;
     let files = Files::new("sso", &sso_config(), "");
-    write_token(
-        &files,
-        &cache_name("corp"),
+    files.sso_token(
+        "corp",
         serde_json::json!({
             "startUrl": START_URL, "region": "eu-west-1", "accessToken": "good-token",
             "expiresAt": "2099-01-01T00:00:00Z",
@@ -442,9 +386,8 @@ async fn sso_token_near_expiry_is_refreshed_and_written_back() {
     let server = sso_server().await;
     let files = Files::new("sso-refresh", &sso_config(), "");
     let soon = time_in(5 * 60);
-    let path = write_token(
-        &files,
-        &cache_name("corp"),
+    let path = files.sso_token(
+        "corp",
         serde_json::json!({
             "startUrl": START_URL, "region": "eu-west-1", "accessToken": "old-token",
             "expiresAt": soon, "refreshToken": "refresh-1", "clientId": "cid",
@@ -494,9 +437,8 @@ async fn sso_errors_say_to_log_in_and_show_no_token() {
     assert!(e.contains("aws sso login --profile legacy"), "{e}");
 
     // Expired, no refresh token.
-    write_token(
-        &files,
-        &cache_name(START_URL),
+    files.sso_token(
+        START_URL,
         serde_json::json!({
             "startUrl": START_URL, "region": "us-east-1", "accessToken": "expired-secret-token",
             "expiresAt": "2020-01-01T00:00:00Z",
@@ -514,9 +456,8 @@ async fn sso_errors_say_to_log_in_and_show_no_token() {
     assert!(!shown.contains("expired-secret-token"), "{shown}");
 
     // A token the portal rejects.
-    write_token(
-        &files,
-        &cache_name(START_URL),
+    files.sso_token(
+        START_URL,
         serde_json::json!({
             "startUrl": START_URL, "region": "us-east-1", "accessToken": "revoked-secret-token",
             "expiresAt": "2099-01-01T00:00:00Z",
@@ -541,9 +482,8 @@ fn time_in(secs: u64) -> String {
 async fn debug_output_never_shows_secrets() {
     let server = sso_server().await;
     let files = Files::new("sso-debug", &sso_config(), "");
-    write_token(
-        &files,
-        &cache_name("corp"),
+    files.sso_token(
+        "corp",
         serde_json::json!({
             "startUrl": START_URL, "region": "eu-west-1", "accessToken": "good-token",
             "expiresAt": "2099-01-01T00:00:00Z",
