@@ -352,64 +352,16 @@ impl Client {
     ) -> Result<u16, Error<RawServiceError>> {
         let service = self.inner.service;
         let session = &self.inner.session.inner;
-        if let Some(e) = &session.deferred {
-            return Err(Error::Credentials(CredentialsError::Config(e.clone())));
-        }
+        let custom = customize::for_service(service.name);
+        let Planned {
+            call,
+            prepared,
+            endpoint,
+            credentials,
+        } = self.plan(codec, operation, input).await?;
         let http = self
             .http()
             .map_err(|e| Error::Credentials(CredentialsError::Config(e)))?;
-        let custom = customize::for_service(service.name);
-        let mut call = Call::new(service, operation, &session.env);
-        let request = {
-            let token = || uuid::Uuid::new_v4().to_string();
-            let options = SerializeOptions {
-                idempotency_token: &token,
-            };
-            customize::serialize_request(codec, &mut call, input.map(|i| i as &dyn Ser), &options)
-                .map_err(Error::Build)?
-        };
-        let resolver = self.resolver().map_err(Error::Endpoint)?;
-        let unsigned = matches!(operation.auth_type, "none" | "smithy.api#noAuth");
-        if !unsigned && service.metadata.signature_version == "bearer" {
-            return Err(Error::Credentials(CredentialsError::UnsupportedAuth {
-                service: service.name.into(),
-                scheme: "bearer".into(),
-            }));
-        }
-        // Endpoint errors come before credential lookups unless the rules
-        // need the account id the credentials carry.
-        let mut credentials = None;
-        if !unsigned && resolver.wants_account_id() {
-            credentials = Some(self.credentials().await?);
-        }
-        let account_id = credentials.as_ref().and_then(|c| c.account_id.as_deref());
-        let endpoint = self
-            .resolve_endpoint(operation, input.map(|i| i as &dyn Ser), account_id)
-            .map_err(Error::Endpoint)?;
-        // The endpoint URL never carries credentials (presigned URLs are made elsewhere).
-        tracing::debug!(
-            url = %endpoint.url,
-            signing_region = %endpoint.auth.signing_region,
-            signing_name = %endpoint.auth.signing_name,
-            "endpoint resolved"
-        );
-        let prepared = self.prepare(operation, request, &endpoint)?;
-        if !unsigned && credentials.is_none() {
-            credentials = Some(self.credentials().await?);
-        }
-        if !unsigned && endpoint.auth.kind == endpoint::AuthKind::SigV4S3Express {
-            let bucket = customize::Members::new(service, operation, input.map(|i| i as &dyn Ser))
-                .str("Bucket")
-                .map(str::to_owned);
-            let Some(bucket) = bucket else {
-                return Err(Error::Build(protocol::SerializeError::new(
-                    service.name,
-                    operation.name,
-                    "the endpoint asks for S3 Express session auth, which needs a Bucket",
-                )));
-            };
-            credentials = Some(self.inner.s3express.credentials(self, &bucket).await?);
-        }
 
         let mode = self.inner.retry.mode();
         let policy = mode.policy(
@@ -492,6 +444,92 @@ impl Client {
         })
     }
 
+    /// The part of a call that does not depend on sending it: serialize
+    /// (with the service's hooks), resolve the endpoint, prepare the request,
+    /// find the credentials. Calls and presigning share it.
+    async fn plan<'i>(
+        &'i self,
+        codec: &'static dyn protocol::Codec,
+        operation: &'static Operation,
+        input: Option<&(dyn Ser + Sync)>,
+    ) -> Result<Planned<'i>, Error<RawServiceError>> {
+        let service = self.inner.service;
+        let session = &self.inner.session.inner;
+        if let Some(e) = &session.deferred {
+            return Err(Error::Credentials(CredentialsError::Config(e.clone())));
+        }
+        let mut call = Call::new(service, operation, &session.env);
+        let request = {
+            let token = || uuid::Uuid::new_v4().to_string();
+            let options = SerializeOptions {
+                idempotency_token: &token,
+            };
+            customize::serialize_request(codec, &mut call, input.map(|i| i as &dyn Ser), &options)
+                .map_err(Error::Build)?
+        };
+        let resolver = self.resolver().map_err(Error::Endpoint)?;
+        let unsigned = matches!(operation.auth_type, "none" | "smithy.api#noAuth");
+        if !unsigned && service.metadata.signature_version == "bearer" {
+            return Err(Error::Credentials(CredentialsError::UnsupportedAuth {
+                service: service.name.into(),
+                scheme: "bearer".into(),
+            }));
+        }
+        // Endpoint errors come before credential lookups unless the rules
+        // need the account id the credentials carry.
+        let mut credentials = None;
+        if !unsigned && resolver.wants_account_id() {
+            credentials = Some(self.credentials().await?);
+        }
+        let account_id = credentials.as_ref().and_then(|c| c.account_id.as_deref());
+        let endpoint = self
+            .resolve_endpoint(operation, input.map(|i| i as &dyn Ser), account_id)
+            .map_err(Error::Endpoint)?;
+        // The endpoint URL never carries credentials (presigned URLs are made elsewhere).
+        tracing::debug!(
+            url = %endpoint.url,
+            signing_region = %endpoint.auth.signing_region,
+            signing_name = %endpoint.auth.signing_name,
+            "endpoint resolved"
+        );
+        let prepared = self.prepare(operation, request, &endpoint)?;
+        if !unsigned && credentials.is_none() {
+            credentials = Some(self.credentials().await?);
+        }
+        if !unsigned && endpoint.auth.kind == endpoint::AuthKind::SigV4S3Express {
+            let bucket = customize::Members::new(service, operation, input.map(|i| i as &dyn Ser))
+                .str("Bucket")
+                .map(str::to_owned);
+            let Some(bucket) = bucket else {
+                return Err(Error::Build(protocol::SerializeError::new(
+                    service.name,
+                    operation.name,
+                    "the endpoint asks for S3 Express session auth, which needs a Bucket",
+                )));
+            };
+            credentials = Some(self.inner.s3express.credentials(self, &bucket).await?);
+        }
+
+        Ok(Planned {
+            call,
+            prepared,
+            endpoint,
+            credentials,
+        })
+    }
+
+    /// [`Client::plan`] for [`Client::presign`](crate::presign): the prepared
+    /// request, its endpoint and the credentials to sign with.
+    pub(crate) async fn plan_for_presign(
+        &self,
+        operation: &'static Operation,
+        input: Option<&(dyn Ser + Sync)>,
+    ) -> Result<(Prepared, Arc<Endpoint>, Option<Credentials>), Error<RawServiceError>> {
+        let codec = protocol::codec(self.inner.service.metadata.protocol);
+        let planned = self.plan(codec, operation, input).await?;
+        Ok((planned.prepared, planned.endpoint, planned.credentials))
+    }
+
     async fn credentials(&self) -> Result<Credentials, Error<RawServiceError>> {
         self.inner
             .session
@@ -524,6 +562,15 @@ impl Client {
             .insert(http::header::USER_AGENT, self.inner.user_agent.clone());
         Ok(prepared)
     }
+}
+
+/// What [`Client::plan`] works out: the request as it will be signed.
+struct Planned<'a> {
+    call: Call<'a>,
+    prepared: Prepared,
+    endpoint: Arc<Endpoint>,
+    /// `None` for unsigned operations.
+    credentials: Option<Credentials>,
 }
 
 /// A region goes into host names: letters, digits and hyphens only.

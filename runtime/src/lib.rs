@@ -20,6 +20,7 @@ pub mod jmespath;
 pub mod lower;
 pub mod model;
 pub mod paginator;
+pub mod presign;
 pub mod protocol;
 pub mod resource;
 pub mod retry;
@@ -52,6 +53,7 @@ pub use error::{
     ResponseError, ServiceFailure, TimeoutError, TimeoutKind, TransportError, UnhandledError,
 };
 pub use http_settings::HttpOverrides;
+pub use presign::{PresignConfig, PresignedRequest};
 pub use retry::RetryMode;
 pub use session::{Session, SessionBuilder};
 pub use time::DateTime;

@@ -2,9 +2,11 @@
 
 use std::time::SystemTime;
 
+use std::time::Duration;
+
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode,
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
+    SignatureLocation, SigningSettings, UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
 #[cfg(feature = "sigv4a")]
@@ -43,13 +45,65 @@ pub fn sign_request(
     credentials: &Credentials,
     params: &SigningParams<'_>,
 ) -> Result<(), CredentialsError> {
+    sign_with(method, url, headers, body, credentials, params, None).map(drop)
+}
+
+/// Query-string SigV4 (botocore's `SigV4QueryAuth`): `url` with the
+/// `X-Amz-*` parameters appended, valid for `expires_in`. `headers` are
+/// signed as they are (the caller must send them); none is added.
+pub fn presign_url(
+    method: &str,
+    url: &str,
+    headers: &mut HeaderMap,
+    body: &[u8],
+    credentials: &Credentials,
+    params: &SigningParams<'_>,
+    expires_in: Duration,
+) -> Result<String, CredentialsError> {
+    let added = sign_with(
+        method,
+        url,
+        headers,
+        body,
+        credentials,
+        params,
+        Some(expires_in),
+    )?;
+    let mut url = url.to_owned();
+    for (i, (name, value)) in added.iter().enumerate() {
+        let sep = if i == 0 && !url.contains('?') {
+            '?'
+        } else {
+            '&'
+        };
+        url.push(sep);
+        url.push_str(&crate::protocol::rest::percent_encode(name, false));
+        url.push('=');
+        url.push_str(&crate::protocol::rest::percent_encode(value, false));
+    }
+    Ok(url)
+}
+
+/// Signs into `headers`, or with `presign` into the returned query parameters.
+fn sign_with(
+    method: &str,
+    url: &str,
+    headers: &mut HeaderMap,
+    body: &[u8],
+    credentials: &Credentials,
+    params: &SigningParams<'_>,
+    presign: Option<Duration>,
+) -> Result<Vec<(String, String)>, CredentialsError> {
     let failed = |e: &dyn std::fmt::Display| CredentialsError::Signing(e.to_string());
     let mut settings = SigningSettings::default();
     if params.s3_style {
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     }
-    if params.content_sha256_header || params.unsigned_payload {
+    if let Some(expires_in) = presign {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(expires_in);
+    } else if params.content_sha256_header || params.unsigned_payload {
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
     }
     // botocore's `SIGNED_HEADERS_BLACKLIST` (auth.py): headers that change
@@ -114,14 +168,17 @@ pub fn sign_request(
     let (instructions, _signature) = sign(signable, &signing_params)
         .map_err(|e| failed(&e))?
         .into_parts();
-    let (new_headers, _params) = instructions.into_parts();
+    let (new_headers, new_params) = instructions.into_parts();
     for header in new_headers {
         let name = HeaderName::from_static(header.name());
         let mut value = HeaderValue::from_str(header.value()).map_err(|e| failed(&e))?;
         value.set_sensitive(header.sensitive());
         headers.insert(name, value);
     }
-    Ok(())
+    Ok(new_params
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.into_owned()))
+        .collect())
 }
 
 #[cfg(test)]

@@ -88,6 +88,24 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
             Ok(#out_ret)
         }
     };
+    // Every signed operation can be presigned (boto3's generate_presigned_url).
+    let unsigned = matches!(op.model.auth_type.as_deref(), Some("none"))
+        || op.model.auth.iter().any(|a| a == "smithy.api#noAuth");
+    let presign = |input: TokenStream| {
+        if unsigned {
+            return quote!();
+        }
+        quote! {
+            /// Presigns the request instead of sending it: method, URL and headers
+            /// for any HTTP client ([`boto_runtime::presign`]).
+            pub fn presigned(
+                self,
+                config: boto_runtime::PresignConfig,
+            ) -> boto_runtime::presign::PresignFuture {
+                self.client.inner.presign_owned(&schema::OPERATIONS[#index], #input, config)
+            }
+        }
+    };
     let send_doc = format!(
         " Sends the request: the output, or an error whose service errors are [`error::{}`].",
         op.error_enum
@@ -102,6 +120,7 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
     };
     let Some(input_id) = op.input else {
         let body = call(quote!(None));
+        let presigned = presign(quote!(None));
         return quote! {
             #docs
             #[derive(Clone, Debug)]
@@ -117,6 +136,7 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
                 pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
                     #body
                 }
+                #presigned
             }
             impl<M> #name<M> {
                     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -172,11 +192,13 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
         }
         #(#setters)*
     };
+    let presigned = presign(quote!(Some(Box::new(self.input))));
     let send = quote! {
         #[doc = #send_doc]
         pub async fn send(self) -> Result<#output_ty, boto_runtime::error::Error<error::#err>> {
             #body
         }
+        #presigned
     };
     let impls = quote! {
         impl #name {

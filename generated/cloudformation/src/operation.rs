@@ -42,6 +42,16 @@ impl ActivateOrganizationsAccess {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ActivateOrganizationsAccess<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -92,6 +102,16 @@ impl ActivateType {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ActivateType<M> {
@@ -196,6 +216,16 @@ impl BatchDescribeTypeConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> BatchDescribeTypeConfigurations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -251,6 +281,16 @@ impl CancelUpdateStack {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CancelUpdateStack<M> {
@@ -312,6 +352,16 @@ impl ContinueUpdateRollback {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ContinueUpdateRollback<M> {
@@ -383,6 +433,16 @@ impl CreateChangeSet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateChangeSet<M> {
@@ -558,6 +618,16 @@ impl CreateGeneratedTemplate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateGeneratedTemplate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -631,6 +701,16 @@ impl CreateStack {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateStack<M> {
@@ -789,6 +869,16 @@ impl CreateStackInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateStackInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -883,6 +973,16 @@ impl CreateStackRefactor {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateStackRefactor<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -959,6 +1059,16 @@ impl CreateStackSet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateStackSet<M> {
@@ -1100,6 +1210,16 @@ impl DeactivateOrganizationsAccess {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeactivateOrganizationsAccess<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1150,6 +1270,16 @@ impl DeactivateType {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeactivateType<M> {
@@ -1217,6 +1347,16 @@ impl DeleteChangeSet {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteChangeSet<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1275,6 +1415,16 @@ impl DeleteGeneratedTemplate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteGeneratedTemplate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1327,6 +1477,16 @@ impl DeleteStack {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteStack<M> {
@@ -1405,6 +1565,16 @@ impl DeleteStackInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteStackInstances<M> {
@@ -1500,6 +1670,16 @@ impl DeleteStackSet {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteStackSet<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1560,6 +1740,16 @@ impl DeregisterType {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeregisterType<M> {
@@ -1632,6 +1822,16 @@ impl DescribeAccountLimits {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeAccountLimits` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `AccountLimits`.
     pub fn into_paginator(
         self,
@@ -1702,6 +1902,16 @@ impl DescribeChangeSet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeChangeSet` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Changes`.
     pub fn into_paginator(
@@ -1848,6 +2058,16 @@ impl DescribeChangeSetHooks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeChangeSetHooks<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1918,6 +2138,16 @@ impl DescribeEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeEvents` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `OperationEvents`.
     pub fn into_paginator(
@@ -2010,6 +2240,16 @@ impl DescribeGeneratedTemplate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeGeneratedTemplate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2065,6 +2305,16 @@ impl DescribeOrganizationsAccess {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeOrganizationsAccess<M> {
@@ -2122,6 +2372,16 @@ impl DescribePublisher {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribePublisher<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2178,6 +2438,16 @@ impl DescribeResourceScan {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeResourceScan<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2233,6 +2503,16 @@ impl DescribeStackDriftDetectionStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[27], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeStackDriftDetectionStatus<M> {
@@ -2292,6 +2572,16 @@ impl DescribeStackEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeStackEvents` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `StackEvents`.
     pub fn into_paginator(
@@ -2371,6 +2661,16 @@ impl DescribeStackInstance {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeStackInstance<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2441,6 +2741,16 @@ impl DescribeStackRefactor {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeStackRefactor<M> {
@@ -2557,6 +2867,16 @@ impl DescribeStackResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeStackResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2619,6 +2939,16 @@ impl DescribeStackResourceDrifts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeStackResourceDrifts<M> {
@@ -2699,6 +3029,16 @@ impl DescribeStackResources {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeStackResources<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2767,6 +3107,16 @@ impl DescribeStackSet {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeStackSet<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2827,6 +3177,16 @@ impl DescribeStackSetOperation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeStackSetOperation<M> {
@@ -2893,6 +3253,16 @@ impl DescribeStacks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeStacks` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Stacks`.
     pub fn into_paginator(
@@ -3029,6 +3399,16 @@ impl DescribeType {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeType<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3109,6 +3489,16 @@ impl DescribeTypeRegistration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeTypeRegistration<M> {
@@ -3225,6 +3615,16 @@ impl DetectStackDrift {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DetectStackDrift<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3286,6 +3686,16 @@ impl DetectStackResourceDrift {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DetectStackResourceDrift<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3346,6 +3756,16 @@ impl DetectStackSetDrift {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DetectStackSetDrift<M> {
@@ -3421,6 +3841,16 @@ impl EstimateTemplateCost {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EstimateTemplateCost<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3486,6 +3916,16 @@ impl ExecuteChangeSet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ExecuteChangeSet<M> {
@@ -3562,6 +4002,16 @@ impl ExecuteStackRefactor {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ExecuteStackRefactor<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3617,6 +4067,16 @@ impl GetGeneratedTemplate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetGeneratedTemplate<M> {
@@ -3681,6 +4141,16 @@ impl GetHookResult {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[46], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetHookResult<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3737,6 +4207,16 @@ impl GetStackPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[47], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetStackPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3792,6 +4272,16 @@ impl GetTemplate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[48], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetTemplate<M> {
@@ -3860,6 +4350,16 @@ impl GetTemplateSummary {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[49], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetTemplateSummary<M> {
@@ -3944,6 +4444,16 @@ impl ImportStacksToStackSet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[50], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ImportStacksToStackSet<M> {
@@ -4036,6 +4546,16 @@ impl ListChangeSets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[51], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListChangeSets` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
         self,
@@ -4112,6 +4632,16 @@ impl ListExports {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[52], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListExports` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Exports`.
     pub fn into_paginator(
         self,
@@ -4182,6 +4712,16 @@ impl ListGeneratedTemplates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[53], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListGeneratedTemplates` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
@@ -4258,6 +4798,16 @@ impl ListHookResults {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[54], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ListHookResults<M> {
@@ -4342,6 +4892,16 @@ impl ListImports {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[55], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListImports` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Imports`.
     pub fn into_paginator(
         self,
@@ -4417,6 +4977,16 @@ impl ListResourceScanRelatedResources {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[56], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListResourceScanRelatedResources` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RelatedResources`.
     pub fn into_paginator(
@@ -4506,6 +5076,16 @@ impl ListResourceScanResources {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[57], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListResourceScanResources` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Resources`.
     pub fn into_paginator(
@@ -4608,6 +5188,16 @@ impl ListResourceScans {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[58], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListResourceScans` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ResourceScanSummaries`.
     pub fn into_paginator(
         self,
@@ -4688,6 +5278,16 @@ impl ListStackInstanceResourceDrifts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[59], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ListStackInstanceResourceDrifts<M> {
@@ -4786,6 +5386,16 @@ impl ListStackInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[60], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListStackInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
@@ -4888,6 +5498,16 @@ impl ListStackRefactorActions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[61], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListStackRefactorActions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StackRefactorActions`.
     pub fn into_paginator(
         self,
@@ -4968,6 +5588,16 @@ impl ListStackRefactors {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[62], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListStackRefactors` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StackRefactorSummaries`.
     pub fn into_paginator(
@@ -5053,6 +5683,16 @@ impl ListStackResources {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[63], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListStackResources` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `StackResourceSummaries`.
     pub fn into_paginator(
         self,
@@ -5131,6 +5771,16 @@ impl ListStackSetAutoDeploymentTargets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[64], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListStackSetAutoDeploymentTargets<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5204,6 +5854,16 @@ impl ListStackSetOperationResults {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[65], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListStackSetOperationResults` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
@@ -5301,6 +5961,16 @@ impl ListStackSetOperations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[66], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListStackSetOperations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
         self,
@@ -5386,6 +6056,16 @@ impl ListStackSets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[67], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListStackSets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
@@ -5473,6 +6153,16 @@ impl ListStacks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[68], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListStacks` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `StackSummaries`.
     pub fn into_paginator(
         self,
@@ -5548,6 +6238,16 @@ impl ListTypeRegistrations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[69], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ListTypeRegistrations<M> {
@@ -5632,6 +6332,16 @@ impl ListTypeVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[70], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ListTypeVersions<M> {
@@ -5718,6 +6428,16 @@ impl ListTypes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[71], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListTypes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TypeSummaries`.
     pub fn into_paginator(
@@ -5820,6 +6540,16 @@ impl PublishType {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[72], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PublishType<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5890,6 +6620,16 @@ impl RecordHandlerProgress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[73], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RecordHandlerProgress<M> {
@@ -5980,6 +6720,16 @@ impl RegisterPublisher {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[74], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RegisterPublisher<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6043,6 +6793,16 @@ impl RegisterType {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[75], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RegisterType<M> {
@@ -6125,6 +6885,16 @@ impl RollbackStack {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[76], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RollbackStack<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6193,6 +6963,16 @@ impl SetStackPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[77], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SetStackPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6258,6 +7038,16 @@ impl SetTypeConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[78], Some(Box::new(self.input)), config)
     }
 }
 impl<M> SetTypeConfiguration<M> {
@@ -6335,6 +7125,16 @@ impl SetTypeDefaultVersion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[79], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SetTypeDefaultVersion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6402,6 +7202,16 @@ impl SignalResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[80], Some(Box::new(self.input)), config)
     }
 }
 impl<M> SignalResource<M> {
@@ -6474,6 +7284,16 @@ impl StartResourceScan {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[81], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartResourceScan<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6534,6 +7354,16 @@ impl StopStackSetOperation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[82], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StopStackSetOperation<M> {
@@ -6602,6 +7432,16 @@ impl TestType {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[83], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TestType<M> {
@@ -6678,6 +7518,16 @@ impl UpdateGeneratedTemplate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[84], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateGeneratedTemplate<M> {
@@ -6765,6 +7615,16 @@ impl UpdateStack {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[85], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateStack<M> {
@@ -6923,6 +7783,16 @@ impl UpdateStackInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[86], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateStackInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7016,6 +7886,16 @@ impl UpdateStackSet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[87], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateStackSet<M> {
@@ -7180,6 +8060,16 @@ impl UpdateTerminationProtection {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[88], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateTerminationProtection<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7240,6 +8130,16 @@ impl ValidateTemplate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[89], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ValidateTemplate<M> {

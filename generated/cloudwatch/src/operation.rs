@@ -39,6 +39,16 @@ impl DeleteAlarmMuteRule {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteAlarmMuteRule<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -91,6 +101,16 @@ impl DeleteAlarms {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteAlarms<M> {
@@ -147,6 +167,16 @@ impl DeleteAnomalyDetector {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteAnomalyDetector<M> {
@@ -235,6 +265,16 @@ impl DeleteDashboards {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteDashboards<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -290,6 +330,16 @@ impl DeleteInsightRules {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteInsightRules<M> {
@@ -347,6 +397,16 @@ impl DeleteMetricStream {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteMetricStream<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -402,6 +462,16 @@ impl DescribeAlarmContributors {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeAlarmContributors<M> {
@@ -463,6 +533,16 @@ impl DescribeAlarmHistory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeAlarmHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxRecords`; `items()` yields the items of `AlarmHistoryItems`.
     pub fn into_paginator(
@@ -574,6 +654,16 @@ impl DescribeAlarms {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeAlarms` as botocore's paginator does: tokens `NextToken`, page size `MaxRecords`; `items()` yields the items of `MetricAlarms`. Other result keys: `CompositeAlarms` (see [`crate::paginator::describe_alarms`]).
     pub fn into_paginator(
@@ -745,6 +835,16 @@ impl DescribeAlarmsForMetric {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeAlarmsForMetric<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -830,6 +930,16 @@ impl DescribeAnomalyDetectors {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeAnomalyDetectors` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AnomalyDetectors`.
     pub fn into_paginator(
@@ -930,6 +1040,16 @@ impl DescribeInsightRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeInsightRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -988,6 +1108,16 @@ impl DisableAlarmActions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableAlarmActions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1044,6 +1174,16 @@ impl DisableInsightRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableInsightRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1096,6 +1236,16 @@ impl EnableAlarmActions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableAlarmActions<M> {
@@ -1153,6 +1303,16 @@ impl EnableInsightRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableInsightRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1208,6 +1368,16 @@ impl GetAlarmMuteRule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetAlarmMuteRule<M> {
@@ -1324,6 +1494,16 @@ impl GetDashboard {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDashboard<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1379,6 +1559,16 @@ impl GetInsightRuleReport {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetInsightRuleReport<M> {
@@ -1472,6 +1662,16 @@ impl GetMetricData {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetMetricData` as botocore's paginator does: tokens `NextToken`, page size `MaxDatapoints`; `items()` yields the items of `MetricDataResults`. Other result keys: `Messages` (see [`crate::paginator::get_metric_data`]).
     pub fn into_paginator(
@@ -1577,6 +1777,16 @@ impl GetMetricStatistics {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetMetricStatistics<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1673,6 +1883,16 @@ impl GetMetricStream {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetMetricStream<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1728,6 +1948,16 @@ impl GetMetricWidgetImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetMetricWidgetImage<M> {
@@ -1790,6 +2020,16 @@ impl GetOTelEnrichment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetOTelEnrichment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1840,6 +2080,16 @@ impl ListAlarmMuteRules {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListAlarmMuteRules` as botocore's paginator does: tokens `NextToken`, page size `MaxRecords`; `items()` yields the items of `AlarmMuteRuleSummaries`.
     pub fn into_paginator(
@@ -1927,6 +2177,16 @@ impl ListDashboards {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListDashboards` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `DashboardEntries`.
     pub fn into_paginator(
         self,
@@ -2003,6 +2263,16 @@ impl ListManagedInsightRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListManagedInsightRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2069,6 +2339,16 @@ impl ListMetricStreams {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[27], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListMetricStreams<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2129,6 +2409,16 @@ impl ListMetrics {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListMetrics` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Metrics`. Other result keys: `OwningAccounts` (see [`crate::paginator::list_metrics`]).
     pub fn into_paginator(
@@ -2231,6 +2521,16 @@ impl ListTagsForResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListTagsForResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2283,6 +2583,16 @@ impl PutAlarmMuteRule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutAlarmMuteRule<M> {
@@ -2369,6 +2679,16 @@ impl PutAnomalyDetector {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutAnomalyDetector<M> {
@@ -2469,6 +2789,16 @@ impl PutCompositeAlarm {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutCompositeAlarm<M> {
@@ -2576,6 +2906,16 @@ impl PutDashboard {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutDashboard<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2641,6 +2981,16 @@ impl PutInsightRule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutInsightRule<M> {
@@ -2718,6 +3068,16 @@ impl PutManagedInsightRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutManagedInsightRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2770,6 +3130,16 @@ impl PutMetricAlarm {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutMetricAlarm<M> {
@@ -2945,6 +3315,16 @@ impl PutMetricData {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutMetricData<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3026,6 +3406,16 @@ impl PutMetricStream {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutMetricStream<M> {
@@ -3134,6 +3524,16 @@ impl SetAlarmState {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SetAlarmState<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3205,6 +3605,16 @@ impl StartMetricStreams {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartMetricStreams<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3261,6 +3671,16 @@ impl StartOTelEnrichment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartOTelEnrichment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3311,6 +3731,16 @@ impl StopMetricStreams {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StopMetricStreams<M> {
@@ -3368,6 +3798,16 @@ impl StopOTelEnrichment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StopOTelEnrichment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3418,6 +3858,16 @@ impl TagResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagResource<M> {
@@ -3479,6 +3929,16 @@ impl UntagResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UntagResource<M> {

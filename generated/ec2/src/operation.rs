@@ -42,6 +42,16 @@ impl AcceptAddressTransfer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AcceptAddressTransfer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -111,6 +121,16 @@ impl AcceptCapacityReservationBillingOwnership {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AcceptCapacityReservationBillingOwnership<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -174,6 +194,16 @@ impl AcceptReservedInstancesExchangeQuote {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AcceptReservedInstancesExchangeQuote<M> {
@@ -247,6 +277,16 @@ impl AcceptTransitGatewayClientVpnAttachment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AcceptTransitGatewayClientVpnAttachment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -314,6 +354,16 @@ impl AcceptTransitGatewayMulticastDomainAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AcceptTransitGatewayMulticastDomainAssociations<M> {
@@ -391,6 +441,16 @@ impl AcceptTransitGatewayPeeringAttachment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AcceptTransitGatewayPeeringAttachment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -455,6 +515,16 @@ impl AcceptTransitGatewayVpcAttachment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AcceptTransitGatewayVpcAttachment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -518,6 +588,16 @@ impl AcceptVpcEndpointConnections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AcceptVpcEndpointConnections<M> {
@@ -585,6 +665,16 @@ impl AcceptVpcPeeringConnection {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AcceptVpcPeeringConnection<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -645,6 +735,16 @@ impl AdvertiseByoipCidr {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AdvertiseByoipCidr<M> {
@@ -716,6 +816,16 @@ impl AllocateAddress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AllocateAddress<M> {
@@ -810,6 +920,16 @@ impl AllocateHosts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AllocateHosts<M> {
@@ -927,6 +1047,16 @@ impl AllocateIpamPoolCidr {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AllocateIpamPoolCidr<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1037,6 +1167,16 @@ impl ApplySecurityGroupsToClientVpnTargetNetwork {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ApplySecurityGroupsToClientVpnTargetNetwork<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1113,6 +1253,16 @@ impl AssignIpv6Addresses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssignIpv6Addresses<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1188,6 +1338,16 @@ impl AssignPrivateIpAddresses {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssignPrivateIpAddresses<M> {
@@ -1270,6 +1430,16 @@ impl AssignPrivateNatGatewayAddress {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssignPrivateNatGatewayAddress<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1340,6 +1510,16 @@ impl AssociateAddress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateAddress<M> {
@@ -1427,6 +1607,16 @@ impl AssociateCapacityReservationBillingOwner {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateCapacityReservationBillingOwner<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1495,6 +1685,16 @@ impl AssociateClientVpnTargetNetwork {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateClientVpnTargetNetwork<M> {
@@ -1577,6 +1777,16 @@ impl AssociateDhcpOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateDhcpOptions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1642,6 +1852,16 @@ impl AssociateEnclaveCertificateIamRole {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateEnclaveCertificateIamRole<M> {
@@ -1712,6 +1932,16 @@ impl AssociateIamInstanceProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateIamInstanceProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1775,6 +2005,16 @@ impl AssociateInstanceEventWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateInstanceEventWindow<M> {
@@ -1845,6 +2085,16 @@ impl AssociateIpamByoasn {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateIpamByoasn<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1910,6 +2160,16 @@ impl AssociateIpamResourceDiscovery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateIpamResourceDiscovery<M> {
@@ -1989,6 +2249,16 @@ impl AssociateNatGatewayAddress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateNatGatewayAddress<M> {
@@ -2071,6 +2341,16 @@ impl AssociateRouteServer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[27], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateRouteServer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2136,6 +2416,16 @@ impl AssociateRouteTable {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateRouteTable<M> {
@@ -2218,6 +2508,16 @@ impl AssociateSecurityGroupVpc {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateSecurityGroupVpc<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2283,6 +2583,16 @@ impl AssociateSubnetCidrBlock {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateSubnetCidrBlock<M> {
@@ -2354,6 +2664,16 @@ impl AssociateTransitGatewayMulticastDomain {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateTransitGatewayMulticastDomain<M> {
@@ -2429,6 +2749,16 @@ impl AssociateTransitGatewayPolicyTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateTransitGatewayPolicyTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2498,6 +2828,16 @@ impl AssociateTransitGatewayRouteTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateTransitGatewayRouteTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2566,6 +2906,16 @@ impl AssociateTrunkInterface {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateTrunkInterface<M> {
@@ -2647,6 +2997,16 @@ impl AssociateVpcCidrBlock {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateVpcCidrBlock<M> {
@@ -2749,6 +3109,16 @@ impl AttachClassicLinkVpc {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AttachClassicLinkVpc<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2817,6 +3187,16 @@ impl AttachInternetGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AttachInternetGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2882,6 +3262,16 @@ impl AttachNetworkInterface {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AttachNetworkInterface<M> {
@@ -2972,6 +3362,16 @@ impl AttachVerifiedAccessTrustProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AttachVerifiedAccessTrustProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3045,6 +3445,16 @@ impl AttachVolume {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AttachVolume<M> {
@@ -3122,6 +3532,16 @@ impl AttachVpnGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AttachVpnGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3187,6 +3607,16 @@ impl AuthorizeClientVpnIngress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AuthorizeClientVpnIngress<M> {
@@ -3273,6 +3703,16 @@ impl AuthorizeSecurityGroupEgress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AuthorizeSecurityGroupEgress<M> {
@@ -3377,6 +3817,16 @@ impl AuthorizeSecurityGroupIngress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AuthorizeSecurityGroupIngress<M> {
@@ -3487,6 +3937,16 @@ impl BundleInstance {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> BundleInstance<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3553,6 +4013,16 @@ impl CancelBundleTask {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[46], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelBundleTask<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3613,6 +4083,16 @@ impl CancelCapacityReservation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[47], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CancelCapacityReservation<M> {
@@ -3678,6 +4158,16 @@ impl CancelCapacityReservationFleets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[48], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelCapacityReservationFleets<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3738,6 +4228,16 @@ impl CancelConversionTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[49], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CancelConversionTask<M> {
@@ -3805,6 +4305,16 @@ impl CancelDeclarativePoliciesReport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[50], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelDeclarativePoliciesReport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3866,6 +4376,16 @@ impl CancelExportTask {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[51], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelExportTask<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3921,6 +4441,16 @@ impl CancelImageLaunchPermission {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[52], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CancelImageLaunchPermission<M> {
@@ -3982,6 +4512,16 @@ impl CancelImportTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[53], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CancelImportTask<M> {
@@ -4049,6 +4589,16 @@ impl CancelReservedInstancesListing {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[54], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelReservedInstancesListing<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4104,6 +4654,16 @@ impl CancelSpotFleetRequests {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[55], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CancelSpotFleetRequests<M> {
@@ -4171,6 +4731,16 @@ impl CancelSpotInstanceRequests {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[56], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelSpotInstanceRequests<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4231,6 +4801,16 @@ impl ConfirmProductInstance {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[57], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ConfirmProductInstance<M> {
@@ -4297,6 +4877,16 @@ impl CopyFpgaImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[58], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CopyFpgaImage<M> {
@@ -4378,6 +4968,16 @@ impl CopyImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[59], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CopyImage<M> {
@@ -4508,6 +5108,16 @@ impl CopySnapshot {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[60], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CopySnapshot<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4622,6 +5232,16 @@ impl CopyVolumes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[61], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CopyVolumes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4721,6 +5341,16 @@ impl CreateCapacityManagerDataExport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[62], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateCapacityManagerDataExport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4812,6 +5442,16 @@ impl CreateCapacityReservation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[63], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateCapacityReservation<M> {
@@ -4977,6 +5617,16 @@ impl CreateCapacityReservationBySplitting {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[64], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateCapacityReservationBySplitting<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5058,6 +5708,16 @@ impl CreateCapacityReservationFleet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[65], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateCapacityReservationFleet<M> {
@@ -5169,6 +5829,16 @@ impl CreateCarrierGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[66], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateCarrierGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5242,6 +5912,16 @@ impl CreateClientVpnEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[67], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateClientVpnEndpoint<M> {
@@ -5439,6 +6119,16 @@ impl CreateClientVpnRoute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[68], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateClientVpnRoute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5524,6 +6214,16 @@ impl CreateCoipCidr {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[69], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateCoipCidr<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5589,6 +6289,16 @@ impl CreateCoipPool {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[70], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateCoipPool<M> {
@@ -5658,6 +6368,16 @@ impl CreateCustomerGateway {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[71], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateCustomerGateway<M> {
@@ -5758,6 +6478,16 @@ impl CreateDefaultSubnet {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[72], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateDefaultSubnet<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5829,6 +6559,16 @@ impl CreateDefaultVpc {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[73], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateDefaultVpc<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5884,6 +6624,16 @@ impl CreateDelegateMacVolumeOwnershipTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[74], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateDelegateMacVolumeOwnershipTask<M> {
@@ -5973,6 +6723,16 @@ impl CreateDhcpOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[75], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateDhcpOptions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6044,6 +6804,16 @@ impl CreateEgressOnlyInternetGateway {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[76], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateEgressOnlyInternetGateway<M> {
@@ -6121,6 +6891,16 @@ impl CreateFleet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[77], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateFleet<M> {
@@ -6269,6 +7049,16 @@ impl CreateFlowLogs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[78], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateFlowLogs<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6402,6 +7192,16 @@ impl CreateFpgaImage {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[79], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateFpgaImage<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6496,6 +7296,16 @@ impl CreateImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[80], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateImage<M> {
@@ -6601,6 +7411,16 @@ impl CreateImageUsageReport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[81], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateImageUsageReport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6687,6 +7507,16 @@ impl CreateInstanceConnectEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[82], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateInstanceConnectEndpoint<M> {
@@ -6779,6 +7609,16 @@ impl CreateInstanceEventWindow {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[83], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateInstanceEventWindow<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6860,6 +7700,16 @@ impl CreateInstanceExportTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[84], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateInstanceExportTask<M> {
@@ -6943,6 +7793,16 @@ impl CreateInternetGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[85], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateInternetGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7010,6 +7870,16 @@ impl CreateInterruptibleCapacityReservationAllocation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[86], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateInterruptibleCapacityReservationAllocation<M> {
@@ -7094,6 +7964,16 @@ impl CreateIpam {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[87], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateIpam<M> {
@@ -7194,6 +8074,16 @@ impl CreateIpamExternalResourceVerificationToken {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[88], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateIpamExternalResourceVerificationToken<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7273,6 +8163,16 @@ impl CreateIpamPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[89], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateIpamPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7346,6 +8246,16 @@ impl CreateIpamPool {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[90], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateIpamPool<M> {
@@ -7497,6 +8407,16 @@ impl CreateIpamPrefixListResolver {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[91], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateIpamPrefixListResolver<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7588,6 +8508,16 @@ impl CreateIpamPrefixListResolverTarget {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[92], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateIpamPrefixListResolverTarget<M> {
@@ -7686,6 +8616,16 @@ impl CreateIpamResourceDiscovery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[93], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateIpamResourceDiscovery<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7767,6 +8707,16 @@ impl CreateIpamScope {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[94], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateIpamScope<M> {
@@ -7852,6 +8802,16 @@ impl CreateKeyPair {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[95], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateKeyPair<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7930,6 +8890,16 @@ impl CreateLaunchTemplate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[96], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateLaunchTemplate<M> {
@@ -8022,6 +8992,16 @@ impl CreateLaunchTemplateVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[97], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateLaunchTemplateVersion<M> {
@@ -8119,6 +9099,16 @@ impl CreateLocalGatewayRoute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[98], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateLocalGatewayRoute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8203,6 +9193,16 @@ impl CreateLocalGatewayRouteTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[99], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateLocalGatewayRouteTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8280,6 +9280,16 @@ impl CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[100], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation<M> {
@@ -8365,6 +9375,16 @@ impl CreateLocalGatewayRouteTableVpcAssociation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[101], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateLocalGatewayRouteTableVpcAssociation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8441,6 +9461,16 @@ impl CreateLocalGatewayVirtualInterface {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[102], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateLocalGatewayVirtualInterface<M> {
@@ -8547,6 +9577,16 @@ impl CreateLocalGatewayVirtualInterfaceGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[103], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateLocalGatewayVirtualInterfaceGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8632,6 +9672,16 @@ impl CreateMacSystemIntegrityProtectionModificationTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[104], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateMacSystemIntegrityProtectionModificationTask<M> {
@@ -8739,6 +9789,16 @@ impl CreateManagedPrefixList {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[105], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateManagedPrefixList<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8827,6 +9887,16 @@ impl CreateNatGateway {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[106], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateNatGateway<M> {
@@ -8950,6 +10020,16 @@ impl CreateNetworkAcl {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[107], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateNetworkAcl<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9020,6 +10100,16 @@ impl CreateNetworkAclEntry {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[108], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateNetworkAclEntry<M> {
@@ -9122,6 +10212,16 @@ impl CreateNetworkInsightsAccessScope {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[109], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateNetworkInsightsAccessScope<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9209,6 +10309,16 @@ impl CreateNetworkInsightsPath {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[110], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateNetworkInsightsPath<M> {
@@ -9321,6 +10431,16 @@ impl CreateNetworkInterface {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[111], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateNetworkInterface<M> {
@@ -9489,6 +10609,16 @@ impl CreateNetworkInterfacePermission {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[112], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateNetworkInterfacePermission<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9567,6 +10697,16 @@ impl CreatePlacementGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[113], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreatePlacementGroup<M> {
@@ -9664,6 +10804,16 @@ impl CreatePublicIpv4Pool {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[114], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreatePublicIpv4Pool<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9732,6 +10882,16 @@ impl CreateReplaceRootVolumeTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[115], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateReplaceRootVolumeTask<M> {
@@ -9827,6 +10987,16 @@ impl CreateReservedInstancesListing {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[116], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateReservedInstancesListing<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9900,6 +11070,16 @@ impl CreateRestoreImageTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[117], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateRestoreImageTask<M> {
@@ -9981,6 +11161,16 @@ impl CreateRoute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[118], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateRoute<M> {
@@ -10118,6 +11308,16 @@ impl CreateRouteServer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[119], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateRouteServer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10210,6 +11410,16 @@ impl CreateRouteServerEndpoint {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[120], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateRouteServerEndpoint<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10288,6 +11498,16 @@ impl CreateRouteServerPeer {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[121], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateRouteServerPeer<M> {
@@ -10371,6 +11591,16 @@ impl CreateRouteTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[122], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateRouteTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10444,6 +11674,16 @@ impl CreateSecondaryNetwork {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[123], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateSecondaryNetwork<M> {
@@ -10523,6 +11763,16 @@ impl CreateSecondarySubnet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[124], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateSecondarySubnet<M> {
@@ -10613,6 +11863,16 @@ impl CreateSecurityGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[125], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateSecurityGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10691,6 +11951,16 @@ impl CreateSnapshot {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[126], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateSnapshot<M> {
@@ -10779,6 +12049,16 @@ impl CreateSnapshots {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[127], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateSnapshots<M> {
@@ -10879,6 +12159,16 @@ impl CreateSpotDatafeedSubscription {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[128], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateSpotDatafeedSubscription<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10944,6 +12234,16 @@ impl CreateStoreImageTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[129], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateStoreImageTask<M> {
@@ -11015,6 +12315,16 @@ impl CreateSubnet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[130], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateSubnet<M> {
@@ -11135,6 +12445,16 @@ impl CreateSubnetCidrReservation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[131], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateSubnetCidrReservation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11221,6 +12541,16 @@ impl CreateTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[132], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTags<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11286,6 +12616,16 @@ impl CreateTrafficMirrorFilter {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[133], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTrafficMirrorFilter<M> {
@@ -11360,6 +12700,16 @@ impl CreateTrafficMirrorFilterRule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[134], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTrafficMirrorFilterRule<M> {
@@ -11486,6 +12836,16 @@ impl CreateTrafficMirrorSession {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[135], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTrafficMirrorSession<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11590,6 +12950,16 @@ impl CreateTrafficMirrorTarget {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[136], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTrafficMirrorTarget<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11679,6 +13049,16 @@ impl CreateTransitGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[137], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTransitGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11752,6 +13132,16 @@ impl CreateTransitGatewayConnect {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[138], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTransitGatewayConnect<M> {
@@ -11832,6 +13222,16 @@ impl CreateTransitGatewayConnectPeer {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[139], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTransitGatewayConnectPeer<M> {
@@ -11928,6 +13328,16 @@ impl CreateTransitGatewayMeteringPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[140], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTransitGatewayMeteringPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -12004,6 +13414,16 @@ impl CreateTransitGatewayMeteringPolicyEntry {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[141], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTransitGatewayMeteringPolicyEntry<M> {
@@ -12136,6 +13556,16 @@ impl CreateTransitGatewayMulticastDomain {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[142], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTransitGatewayMulticastDomain<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -12215,6 +13645,16 @@ impl CreateTransitGatewayPeeringAttachment {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[143], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTransitGatewayPeeringAttachment<M> {
@@ -12311,6 +13751,16 @@ impl CreateTransitGatewayPolicyTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[144], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTransitGatewayPolicyTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -12382,6 +13832,16 @@ impl CreateTransitGatewayPrefixListReference {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[145], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTransitGatewayPrefixListReference<M> {
@@ -12462,6 +13922,16 @@ impl CreateTransitGatewayRoute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[146], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTransitGatewayRoute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -12538,6 +14008,16 @@ impl CreateTransitGatewayRouteTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[147], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTransitGatewayRouteTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -12608,6 +14088,16 @@ impl CreateTransitGatewayRouteTableAnnouncement {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[148], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTransitGatewayRouteTableAnnouncement<M> {
@@ -12685,6 +14175,16 @@ impl CreateTransitGatewayVpcAttachment {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[149], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateTransitGatewayVpcAttachment<M> {
@@ -12775,6 +14275,16 @@ impl CreateVerifiedAccessEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[150], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateVerifiedAccessEndpoint<M> {
@@ -12936,6 +14446,16 @@ impl CreateVerifiedAccessGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[151], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVerifiedAccessGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -13028,6 +14548,16 @@ impl CreateVerifiedAccessInstance {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[152], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVerifiedAccessInstance<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -13111,6 +14641,16 @@ impl CreateVerifiedAccessTrustProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[153], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateVerifiedAccessTrustProvider<M> {
@@ -13246,6 +14786,16 @@ impl CreateVolume {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[154], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateVolume<M> {
@@ -13386,6 +14936,16 @@ impl CreateVpc {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[155], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVpc<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -13508,6 +15068,16 @@ impl CreateVpcBlockPublicAccessExclusion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[156], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVpcBlockPublicAccessExclusion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -13595,6 +15165,16 @@ impl CreateVpcEncryptionControl {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[157], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVpcEncryptionControl<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -13663,6 +15243,16 @@ impl CreateVpcEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[158], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateVpcEndpoint<M> {
@@ -13806,6 +15396,16 @@ impl CreateVpcEndpointConnectionNotification {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[159], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVpcEndpointConnectionNotification<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -13889,6 +15489,16 @@ impl CreateVpcEndpointServiceConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[160], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateVpcEndpointServiceConfiguration<M> {
@@ -13992,6 +15602,16 @@ impl CreateVpcPeeringConnection {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[161], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVpcPeeringConnection<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14076,6 +15696,16 @@ impl CreateVpnConcentrator {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[162], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVpnConcentrator<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14149,6 +15779,16 @@ impl CreateVpnConnection {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[163], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateVpnConnection<M> {
@@ -14249,6 +15889,16 @@ impl CreateVpnConnectionRoute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[164], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVpnConnectionRoute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14309,6 +15959,16 @@ impl CreateVpnGateway {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[165], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateVpnGateway<M> {
@@ -14389,6 +16049,16 @@ impl DeleteCapacityManagerDataExport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[166], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteCapacityManagerDataExport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14453,6 +16123,16 @@ impl DeleteCarrierGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[167], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteCarrierGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14514,6 +16194,16 @@ impl DeleteClientVpnEndpoint {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[168], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteClientVpnEndpoint<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14574,6 +16264,16 @@ impl DeleteClientVpnRoute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[169], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteClientVpnRoute<M> {
@@ -14646,6 +16346,16 @@ impl DeleteCoipCidr {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[170], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteCoipCidr<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14712,6 +16422,16 @@ impl DeleteCoipPool {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[171], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteCoipPool<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14770,6 +16490,16 @@ impl DeleteCustomerGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[172], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteCustomerGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -14827,6 +16557,16 @@ impl DeleteDhcpOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[173], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteDhcpOptions<M> {
@@ -14888,6 +16628,16 @@ impl DeleteEgressOnlyInternetGateway {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[174], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteEgressOnlyInternetGateway<M> {
@@ -14952,6 +16702,16 @@ impl DeleteFleets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[175], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteFleets<M> {
@@ -15019,6 +16779,16 @@ impl DeleteFlowLogs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[176], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteFlowLogs<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15079,6 +16849,16 @@ impl DeleteFpgaImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[177], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteFpgaImage<M> {
@@ -15141,6 +16921,16 @@ impl DeleteImageUsageReport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[178], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteImageUsageReport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15202,6 +16992,16 @@ impl DeleteInstanceConnectEndpoint {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[179], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteInstanceConnectEndpoint<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15262,6 +17062,16 @@ impl DeleteInstanceEventWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[180], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteInstanceEventWindow<M> {
@@ -15326,6 +17136,16 @@ impl DeleteInternetGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[181], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteInternetGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15386,6 +17206,16 @@ impl DeleteIpam {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[182], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteIpam<M> {
@@ -15460,6 +17290,16 @@ impl DeleteIpamExternalResourceVerificationToken {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[183], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteIpamExternalResourceVerificationToken<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15529,6 +17369,16 @@ impl DeleteIpamPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[184], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteIpamPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15589,6 +17439,16 @@ impl DeleteIpamPool {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[185], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteIpamPool<M> {
@@ -15656,6 +17516,16 @@ impl DeleteIpamPrefixListResolver {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[186], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteIpamPrefixListResolver<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15716,6 +17586,16 @@ impl DeleteIpamPrefixListResolverTarget {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[187], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteIpamPrefixListResolverTarget<M> {
@@ -15781,6 +17661,16 @@ impl DeleteIpamResourceDiscovery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[188], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteIpamResourceDiscovery<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15842,6 +17732,16 @@ impl DeleteIpamScope {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[189], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteIpamScope<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -15902,6 +17802,16 @@ impl DeleteKeyPair {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[190], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteKeyPair<M> {
@@ -15969,6 +17879,16 @@ impl DeleteLaunchTemplate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[191], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLaunchTemplate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16034,6 +17954,16 @@ impl DeleteLaunchTemplateVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[192], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteLaunchTemplateVersions<M> {
@@ -16106,6 +18036,16 @@ impl DeleteLocalGatewayRoute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[193], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLocalGatewayRoute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16177,6 +18117,16 @@ impl DeleteLocalGatewayRouteTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[194], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLocalGatewayRouteTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16241,6 +18191,16 @@ impl DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[195], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation<M> {
@@ -16315,6 +18275,16 @@ impl DeleteLocalGatewayRouteTableVpcAssociation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[196], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLocalGatewayRouteTableVpcAssociation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16382,6 +18352,16 @@ impl DeleteLocalGatewayVirtualInterface {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[197], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLocalGatewayVirtualInterface<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16445,6 +18425,16 @@ impl DeleteLocalGatewayVirtualInterfaceGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[198], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteLocalGatewayVirtualInterfaceGroup<M> {
@@ -16513,6 +18503,16 @@ impl DeleteManagedPrefixList {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[199], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteManagedPrefixList<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16574,6 +18574,16 @@ impl DeleteNatGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[200], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteNatGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16632,6 +18642,16 @@ impl DeleteNetworkAcl {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[201], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteNetworkAcl<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16689,6 +18709,16 @@ impl DeleteNetworkAclEntry {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[202], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteNetworkAclEntry<M> {
@@ -16761,6 +18791,16 @@ impl DeleteNetworkInsightsAccessScope {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[203], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteNetworkInsightsAccessScope<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16824,6 +18864,16 @@ impl DeleteNetworkInsightsAccessScopeAnalysis {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[204], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteNetworkInsightsAccessScopeAnalysis<M> {
@@ -16892,6 +18942,16 @@ impl DeleteNetworkInsightsAnalysis {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[205], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteNetworkInsightsAnalysis<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -16953,6 +19013,16 @@ impl DeleteNetworkInsightsPath {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[206], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteNetworkInsightsPath<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17010,6 +19080,16 @@ impl DeleteNetworkInterface {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[207], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteNetworkInterface<M> {
@@ -17071,6 +19151,16 @@ impl DeleteNetworkInterfacePermission {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[208], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteNetworkInterfacePermission<M> {
@@ -17138,6 +19228,16 @@ impl DeletePlacementGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[209], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeletePlacementGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17198,6 +19298,16 @@ impl DeletePublicIpv4Pool {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[210], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeletePublicIpv4Pool<M> {
@@ -17265,6 +19375,16 @@ impl DeleteQueuedReservedInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[211], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteQueuedReservedInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17322,6 +19442,16 @@ impl DeleteRoute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[212], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteRoute<M> {
@@ -17399,6 +19529,16 @@ impl DeleteRouteServer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[213], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteRouteServer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17459,6 +19599,16 @@ impl DeleteRouteServerEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[214], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteRouteServerEndpoint<M> {
@@ -17521,6 +19671,16 @@ impl DeleteRouteServerPeer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[215], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteRouteServerPeer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17578,6 +19738,16 @@ impl DeleteRouteTable {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[216], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteRouteTable<M> {
@@ -17639,6 +19809,16 @@ impl DeleteSecondaryNetwork {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[217], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteSecondaryNetwork<M> {
@@ -17706,6 +19886,16 @@ impl DeleteSecondarySubnet {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[218], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteSecondarySubnet<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17772,6 +19962,16 @@ impl DeleteSecurityGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[219], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteSecurityGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17835,6 +20035,16 @@ impl DeleteSnapshot {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[220], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteSnapshot<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17896,6 +20106,16 @@ impl DeleteSpotDatafeedSubscription {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[221], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteSpotDatafeedSubscription<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -17948,6 +20168,16 @@ impl DeleteSubnet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[222], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteSubnet<M> {
@@ -18010,6 +20240,16 @@ impl DeleteSubnetCidrReservation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[223], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteSubnetCidrReservation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18067,6 +20307,16 @@ impl DeleteTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[224], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTags<M> {
@@ -18134,6 +20384,16 @@ impl DeleteTrafficMirrorFilter {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[225], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTrafficMirrorFilter<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18194,6 +20454,16 @@ impl DeleteTrafficMirrorFilterRule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[226], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTrafficMirrorFilterRule<M> {
@@ -18256,6 +20526,16 @@ impl DeleteTrafficMirrorSession {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[227], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTrafficMirrorSession<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18316,6 +20596,16 @@ impl DeleteTrafficMirrorTarget {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[228], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTrafficMirrorTarget<M> {
@@ -18378,6 +20668,16 @@ impl DeleteTransitGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[229], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18438,6 +20738,16 @@ impl DeleteTransitGatewayClientVpnAttachment {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[230], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTransitGatewayClientVpnAttachment<M> {
@@ -18503,6 +20813,16 @@ impl DeleteTransitGatewayConnect {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[231], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGatewayConnect<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18563,6 +20883,16 @@ impl DeleteTransitGatewayConnectPeer {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[232], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTransitGatewayConnectPeer<M> {
@@ -18628,6 +20958,16 @@ impl DeleteTransitGatewayMeteringPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[233], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGatewayMeteringPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18691,6 +21031,16 @@ impl DeleteTransitGatewayMeteringPolicyEntry {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[234], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTransitGatewayMeteringPolicyEntry<M> {
@@ -18761,6 +21111,16 @@ impl DeleteTransitGatewayMulticastDomain {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[235], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGatewayMulticastDomain<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18824,6 +21184,16 @@ impl DeleteTransitGatewayPeeringAttachment {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[236], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTransitGatewayPeeringAttachment<M> {
@@ -18889,6 +21259,16 @@ impl DeleteTransitGatewayPolicyTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[237], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGatewayPolicyTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -18952,6 +21332,16 @@ impl DeleteTransitGatewayPrefixListReference {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[238], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTransitGatewayPrefixListReference<M> {
@@ -19022,6 +21412,16 @@ impl DeleteTransitGatewayRoute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[239], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGatewayRoute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19088,6 +21488,16 @@ impl DeleteTransitGatewayRouteTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[240], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGatewayRouteTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19150,6 +21560,16 @@ impl DeleteTransitGatewayRouteTableAnnouncement {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[241], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteTransitGatewayRouteTableAnnouncement<M> {
@@ -19218,6 +21638,16 @@ impl DeleteTransitGatewayVpcAttachment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[242], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransitGatewayVpcAttachment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19281,6 +21711,16 @@ impl DeleteVerifiedAccessEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[243], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVerifiedAccessEndpoint<M> {
@@ -19348,6 +21788,16 @@ impl DeleteVerifiedAccessGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[244], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVerifiedAccessGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19413,6 +21863,16 @@ impl DeleteVerifiedAccessInstance {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[245], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVerifiedAccessInstance<M> {
@@ -19480,6 +21940,16 @@ impl DeleteVerifiedAccessTrustProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[246], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVerifiedAccessTrustProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19546,6 +22016,16 @@ impl DeleteVolume {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[247], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVolume<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19603,6 +22083,16 @@ impl DeleteVpc {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[248], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVpc<M> {
@@ -19664,6 +22154,16 @@ impl DeleteVpcBlockPublicAccessExclusion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[249], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVpcBlockPublicAccessExclusion<M> {
@@ -19729,6 +22229,16 @@ impl DeleteVpcEncryptionControl {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[250], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVpcEncryptionControl<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19789,6 +22299,16 @@ impl DeleteVpcEndpointConnectionNotifications {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[251], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVpcEndpointConnectionNotifications<M> {
@@ -19854,6 +22374,16 @@ impl DeleteVpcEndpointServiceConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[252], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVpcEndpointServiceConfigurations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19918,6 +22448,16 @@ impl DeleteVpcEndpoints {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[253], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVpcEndpoints<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -19978,6 +22518,16 @@ impl DeleteVpcPeeringConnection {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[254], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVpcPeeringConnection<M> {
@@ -20040,6 +22590,16 @@ impl DeleteVpnConcentrator {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[255], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVpnConcentrator<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -20097,6 +22657,16 @@ impl DeleteVpnConnection {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[256], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVpnConnection<M> {
@@ -20156,6 +22726,16 @@ impl DeleteVpnConnectionRoute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[257], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVpnConnectionRoute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -20213,6 +22793,16 @@ impl DeleteVpnGateway {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[258], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteVpnGateway<M> {
@@ -20275,6 +22865,16 @@ impl DeprovisionByoipCidr {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[259], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeprovisionByoipCidr<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -20335,6 +22935,16 @@ impl DeprovisionIpamByoasn {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[260], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeprovisionIpamByoasn<M> {
@@ -20402,6 +23012,16 @@ impl DeprovisionIpamPoolCidr {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[261], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeprovisionIpamPoolCidr<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -20468,6 +23088,16 @@ impl DeprovisionPublicIpv4PoolCidr {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[262], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeprovisionPublicIpv4PoolCidr<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -20533,6 +23163,16 @@ impl DeregisterImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[263], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeregisterImage<M> {
@@ -20603,6 +23243,16 @@ impl DeregisterInstanceEventNotificationAttributes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[264], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeregisterInstanceEventNotificationAttributes<M> {
@@ -20676,6 +23326,16 @@ impl DeregisterTransitGatewayMulticastGroupMembers {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[265], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeregisterTransitGatewayMulticastGroupMembers<M> {
@@ -20756,6 +23416,16 @@ impl DeregisterTransitGatewayMulticastGroupSources {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[266], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeregisterTransitGatewayMulticastGroupSources<M> {
@@ -20839,6 +23509,16 @@ impl DescribeAccountAttributes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[267], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeAccountAttributes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -20902,6 +23582,16 @@ impl DescribeAddressTransfers {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[268], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeAddressTransfers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AddressTransfers`.
     pub fn into_paginator(
@@ -20989,6 +23679,16 @@ impl DescribeAddresses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[269], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeAddresses<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -21069,6 +23769,16 @@ impl DescribeAddressesAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[270], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeAddressesAttribute` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Addresses`.
     pub fn into_paginator(
@@ -21161,6 +23871,16 @@ impl DescribeAggregateIdFormat {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[271], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeAggregateIdFormat<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -21216,6 +23936,16 @@ impl DescribeAvailabilityZones {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[272], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeAvailabilityZones<M> {
@@ -21308,6 +24038,16 @@ impl DescribeAwsNetworkPerformanceMetricSubscriptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[273], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeAwsNetworkPerformanceMetricSubscriptions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Subscriptions`.
     pub fn into_paginator(
         self,
@@ -21398,6 +24138,16 @@ impl DescribeBundleTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[274], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeBundleTasks<M> {
@@ -21534,6 +24284,16 @@ impl DescribeByoipCidrs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[275], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeByoipCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ByoipCidrs`.
     pub fn into_paginator(
         self,
@@ -21614,6 +24374,16 @@ impl DescribeCapacityBlockExtensionHistory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[276], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeCapacityBlockExtensionHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockExtensions`.
     pub fn into_paginator(
@@ -21715,6 +24485,16 @@ impl DescribeCapacityBlockExtensionOfferings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[277], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeCapacityBlockExtensionOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockExtensionOfferings`.
     pub fn into_paginator(
         self,
@@ -21808,6 +24588,16 @@ impl DescribeCapacityBlockOfferings {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[278], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeCapacityBlockOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockOfferings`.
     pub fn into_paginator(
@@ -21930,6 +24720,16 @@ impl DescribeCapacityBlockStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[279], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeCapacityBlockStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlockStatuses`.
     pub fn into_paginator(
         self,
@@ -22021,6 +24821,16 @@ impl DescribeCapacityBlocks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[280], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeCapacityBlocks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityBlocks`.
     pub fn into_paginator(
@@ -22121,6 +24931,16 @@ impl DescribeCapacityManagerDataExports {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[281], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeCapacityManagerDataExports` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityManagerDataExports`.
     pub fn into_paginator(
         self,
@@ -22219,6 +25039,16 @@ impl DescribeCapacityReservationBillingRequests {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[282], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeCapacityReservationBillingRequests` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservationBillingRequests`.
     pub fn into_paginator(
@@ -22324,6 +25154,16 @@ impl DescribeCapacityReservationFleets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[283], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeCapacityReservationFleets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservationFleets`.
     pub fn into_paginator(
         self,
@@ -22422,6 +25262,16 @@ impl DescribeCapacityReservationTopology {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[284], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeCapacityReservationTopology<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -22502,6 +25352,16 @@ impl DescribeCapacityReservations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[285], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeCapacityReservations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservations`.
     pub fn into_paginator(
@@ -22617,6 +25477,16 @@ impl DescribeCarrierGateways {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[286], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeCarrierGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CarrierGateways`.
     pub fn into_paginator(
         self,
@@ -22714,6 +25584,16 @@ impl DescribeClassicLinkInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[287], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeClassicLinkInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Instances`.
     pub fn into_paginator(
         self,
@@ -22809,6 +25689,16 @@ impl DescribeClientVpnAuthorizationRules {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[288], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeClientVpnAuthorizationRules` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AuthorizationRules`.
     pub fn into_paginator(
@@ -22907,6 +25797,16 @@ impl DescribeClientVpnConnections {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[289], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeClientVpnConnections` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Connections`.
     pub fn into_paginator(
         self,
@@ -22999,6 +25899,16 @@ impl DescribeClientVpnEndpoints {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[290], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeClientVpnEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ClientVpnEndpoints`.
     pub fn into_paginator(
@@ -23093,6 +26003,16 @@ impl DescribeClientVpnRoutes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[291], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeClientVpnRoutes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Routes`.
     pub fn into_paginator(
         self,
@@ -23186,6 +26106,16 @@ impl DescribeClientVpnTargetNetworks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[292], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeClientVpnTargetNetworks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ClientVpnTargetNetworks`.
     pub fn into_paginator(
@@ -23289,6 +26219,16 @@ impl DescribeCoipPools {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[293], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeCoipPools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CoipPools`.
     pub fn into_paginator(
         self,
@@ -23381,6 +26321,16 @@ impl DescribeConversionTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[294], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeConversionTasks<M> {
@@ -23501,6 +26451,16 @@ impl DescribeCustomerGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[295], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeCustomerGateways<M> {
@@ -23634,6 +26594,16 @@ impl DescribeDeclarativePoliciesReports {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[296], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeDeclarativePoliciesReports<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -23707,6 +26677,16 @@ impl DescribeDhcpOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[297], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeDhcpOptions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DhcpOptions`.
     pub fn into_paginator(
@@ -23804,6 +26784,16 @@ impl DescribeEgressOnlyInternetGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[298], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeEgressOnlyInternetGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `EgressOnlyInternetGateways`.
     pub fn into_paginator(
@@ -23904,6 +26894,16 @@ impl DescribeElasticGpus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[299], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeElasticGpus<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -23984,6 +26984,16 @@ impl DescribeExportImageTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[300], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeExportImageTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ExportImageTasks`.
     pub fn into_paginator(
@@ -24075,6 +27085,16 @@ impl DescribeExportTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[301], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeExportTasks<M> {
@@ -24196,6 +27216,16 @@ impl DescribeFastLaunchImages {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[302], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeFastLaunchImages` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FastLaunchImages`.
     pub fn into_paginator(
         self,
@@ -24290,6 +27320,16 @@ impl DescribeFastSnapshotRestores {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[303], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeFastSnapshotRestores` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FastSnapshotRestores`.
     pub fn into_paginator(
         self,
@@ -24381,6 +27421,16 @@ impl DescribeFleetHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[304], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeFleetHistory<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -24462,6 +27512,16 @@ impl DescribeFleetInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[305], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeFleetInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -24538,6 +27598,16 @@ impl DescribeFleets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[306], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeFleets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Fleets`.
     pub fn into_paginator(
@@ -24634,6 +27704,16 @@ impl DescribeFlowLogs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[307], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeFlowLogs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FlowLogs`.
     pub fn into_paginator(
@@ -24734,6 +27814,16 @@ impl DescribeFpgaImageAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[308], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeFpgaImageAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -24799,6 +27889,16 @@ impl DescribeFpgaImages {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[309], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeFpgaImages` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `FpgaImages`.
     pub fn into_paginator(
@@ -24907,6 +28007,16 @@ impl DescribeHostReservationOfferings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[310], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeHostReservationOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `OfferingSet`.
     pub fn into_paginator(
         self,
@@ -25008,6 +28118,16 @@ impl DescribeHostReservations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[311], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeHostReservations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `HostReservationSet`.
     pub fn into_paginator(
         self,
@@ -25098,6 +28218,16 @@ impl DescribeHosts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[312], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeHosts` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Hosts`.
     pub fn into_paginator(
@@ -25192,6 +28322,16 @@ impl DescribeIamInstanceProfileAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[313], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeIamInstanceProfileAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IamInstanceProfileAssociations`.
     pub fn into_paginator(
         self,
@@ -25283,6 +28423,16 @@ impl DescribeIdFormat {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[314], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeIdFormat<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -25338,6 +28488,16 @@ impl DescribeIdentityIdFormat {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[315], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeIdentityIdFormat<M> {
@@ -25399,6 +28559,16 @@ impl DescribeImageAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[316], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeImageAttribute<M> {
@@ -25465,6 +28635,16 @@ impl DescribeImageReferences {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[317], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeImageReferences` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImageReferences`.
     pub fn into_paginator(
@@ -25564,6 +28744,16 @@ impl DescribeImageUsageReportEntries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[318], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeImageUsageReportEntries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImageUsageReportEntries`.
     pub fn into_paginator(
@@ -25666,6 +28856,16 @@ impl DescribeImageUsageReports {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[319], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeImageUsageReports` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImageUsageReports`.
     pub fn into_paginator(
@@ -25825,6 +29025,16 @@ impl DescribeImages {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[320], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeImages` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Images`.
     pub fn into_paginator(
@@ -26036,6 +29246,16 @@ impl DescribeImportImageTasks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[321], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeImportImageTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImportImageTasks`.
     pub fn into_paginator(
         self,
@@ -26126,6 +29346,16 @@ impl DescribeImportSnapshotTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[322], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeImportSnapshotTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ImportSnapshotTasks`.
     pub fn into_paginator(
@@ -26278,6 +29508,16 @@ impl DescribeInstanceAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[323], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeInstanceAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -26343,6 +29583,16 @@ impl DescribeInstanceConnectEndpoints {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[324], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstanceConnectEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceConnectEndpoints`.
     pub fn into_paginator(
@@ -26445,6 +29695,16 @@ impl DescribeInstanceCreditSpecifications {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[325], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInstanceCreditSpecifications` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceCreditSpecifications`.
     pub fn into_paginator(
         self,
@@ -26542,6 +29802,16 @@ impl DescribeInstanceEventNotificationAttributes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[326], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeInstanceEventNotificationAttributes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -26602,6 +29872,16 @@ impl DescribeInstanceEventWindows {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[327], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstanceEventWindows` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceEventWindows`.
     pub fn into_paginator(
@@ -26702,6 +29982,16 @@ impl DescribeInstanceImageMetadata {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[328], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstanceImageMetadata` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceImageMetadata`.
     pub fn into_paginator(
@@ -26805,6 +30095,16 @@ impl DescribeInstanceSqlHaHistoryStates {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[329], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeInstanceSqlHaHistoryStates<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -26898,6 +30198,16 @@ impl DescribeInstanceSqlHaStates {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[330], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeInstanceSqlHaStates<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -26977,6 +30287,16 @@ impl DescribeInstanceStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[331], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstanceStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceStatuses`.
     pub fn into_paginator(
@@ -27155,6 +30475,16 @@ impl DescribeInstanceTopology {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[332], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInstanceTopology` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Instances`.
     pub fn into_paginator(
         self,
@@ -27254,6 +30584,16 @@ impl DescribeInstanceTypeOfferings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[333], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInstanceTypeOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceTypeOfferings`.
     pub fn into_paginator(
         self,
@@ -27350,6 +30690,16 @@ impl DescribeInstanceTypes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[334], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstanceTypes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceTypes`.
     pub fn into_paginator(
@@ -27502,6 +30852,16 @@ impl DescribeInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[335], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Reservations`.
     pub fn into_paginator(
@@ -27794,6 +31154,16 @@ impl DescribeInternetGateways {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[336], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInternetGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InternetGateways`.
     pub fn into_paginator(
         self,
@@ -27950,6 +31320,16 @@ impl DescribeIpamByoasn {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[337], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeIpamByoasn<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -28019,6 +31399,16 @@ impl DescribeIpamExternalResourceVerificationTokens {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[338], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeIpamExternalResourceVerificationTokens<M> {
@@ -28104,6 +31494,16 @@ impl DescribeIpamPolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[339], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeIpamPolicies<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -28179,6 +31579,16 @@ impl DescribeIpamPoolAllocations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[340], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeIpamPoolAllocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPoolAllocations`.
     pub fn into_paginator(
@@ -28271,6 +31681,16 @@ impl DescribeIpamPools {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[341], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeIpamPools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPools`.
     pub fn into_paginator(
         self,
@@ -28361,6 +31781,16 @@ impl DescribeIpamPrefixListResolverTargets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[342], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeIpamPrefixListResolverTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPrefixListResolverTargets`.
     pub fn into_paginator(
@@ -28464,6 +31894,16 @@ impl DescribeIpamPrefixListResolvers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[343], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeIpamPrefixListResolvers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPrefixListResolvers`.
     pub fn into_paginator(
         self,
@@ -28558,6 +31998,16 @@ impl DescribeIpamResourceDiscoveries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[344], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeIpamResourceDiscoveries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamResourceDiscoveries`.
     pub fn into_paginator(
         self,
@@ -28651,6 +32101,16 @@ impl DescribeIpamResourceDiscoveryAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[345], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeIpamResourceDiscoveryAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamResourceDiscoveryAssociations`.
     pub fn into_paginator(
@@ -28749,6 +32209,16 @@ impl DescribeIpamScopes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[346], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeIpamScopes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamScopes`.
     pub fn into_paginator(
         self,
@@ -28840,6 +32310,16 @@ impl DescribeIpams {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[347], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeIpams` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Ipams`.
     pub fn into_paginator(
         self,
@@ -28930,6 +32410,16 @@ impl DescribeIpv6Pools {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[348], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeIpv6Pools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Ipv6Pools`.
     pub fn into_paginator(
@@ -29023,6 +32513,16 @@ impl DescribeKeyPairs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[349], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeKeyPairs<M> {
@@ -29164,6 +32664,16 @@ impl DescribeLaunchTemplateVersions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[350], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeLaunchTemplateVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LaunchTemplateVersions`.
     pub fn into_paginator(
         self,
@@ -29299,6 +32809,16 @@ impl DescribeLaunchTemplates {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[351], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeLaunchTemplates` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LaunchTemplates`.
     pub fn into_paginator(
         self,
@@ -29407,6 +32927,16 @@ impl DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[352], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayRouteTableVirtualInterfaceGroupAssociations`.
     pub fn into_paginator(
@@ -29520,6 +33050,16 @@ impl DescribeLocalGatewayRouteTableVpcAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[353], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeLocalGatewayRouteTableVpcAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayRouteTableVpcAssociations`.
     pub fn into_paginator(
         self,
@@ -29626,6 +33166,16 @@ impl DescribeLocalGatewayRouteTables {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[354], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeLocalGatewayRouteTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayRouteTables`.
     pub fn into_paginator(
         self,
@@ -29728,6 +33278,16 @@ impl DescribeLocalGatewayVirtualInterfaceGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[355], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeLocalGatewayVirtualInterfaceGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayVirtualInterfaceGroups`.
     pub fn into_paginator(
         self,
@@ -29828,6 +33388,16 @@ impl DescribeLocalGatewayVirtualInterfaces {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[356], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeLocalGatewayVirtualInterfaces` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGatewayVirtualInterfaces`.
     pub fn into_paginator(
@@ -29934,6 +33504,16 @@ impl DescribeLocalGateways {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[357], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeLocalGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LocalGateways`.
     pub fn into_paginator(
         self,
@@ -30029,6 +33609,16 @@ impl DescribeLockedSnapshots {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[358], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeLockedSnapshots<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -30105,6 +33695,16 @@ impl DescribeMacHosts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[359], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeMacHosts` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MacHosts`.
     pub fn into_paginator(
@@ -30193,6 +33793,16 @@ impl DescribeMacModificationTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[360], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeMacModificationTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MacModificationTasks`.
     pub fn into_paginator(
@@ -30290,6 +33900,16 @@ impl DescribeManagedPrefixLists {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[361], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeManagedPrefixLists` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PrefixLists`.
     pub fn into_paginator(
         self,
@@ -30384,6 +34004,16 @@ impl DescribeMovingAddresses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[362], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeMovingAddresses` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MovingAddressStatuses`.
     pub fn into_paginator(
         self,
@@ -30475,6 +34105,16 @@ impl DescribeNatGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[363], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeNatGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NatGateways`.
     pub fn into_paginator(
@@ -30632,6 +34272,16 @@ impl DescribeNetworkAcls {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[364], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeNetworkAcls` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkAcls`.
     pub fn into_paginator(
         self,
@@ -30743,6 +34393,16 @@ impl DescribeNetworkInsightsAccessScopeAnalyses {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[365], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeNetworkInsightsAccessScopeAnalyses` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsAccessScopeAnalyses`.
     pub fn into_paginator(
@@ -30862,6 +34522,16 @@ impl DescribeNetworkInsightsAccessScopes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[366], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeNetworkInsightsAccessScopes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsAccessScopes`.
     pub fn into_paginator(
         self,
@@ -30958,6 +34628,16 @@ impl DescribeNetworkInsightsAnalyses {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[367], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeNetworkInsightsAnalyses` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsAnalyses`.
     pub fn into_paginator(
@@ -31070,6 +34750,16 @@ impl DescribeNetworkInsightsPaths {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[368], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeNetworkInsightsPaths` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInsightsPaths`.
     pub fn into_paginator(
         self,
@@ -31172,6 +34862,16 @@ impl DescribeNetworkInterfaceAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[369], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeNetworkInterfaceAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -31240,6 +34940,16 @@ impl DescribeNetworkInterfacePermissions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[370], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeNetworkInterfacePermissions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInterfacePermissions`.
     pub fn into_paginator(
@@ -31337,6 +35047,16 @@ impl DescribeNetworkInterfaces {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[371], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeNetworkInterfaces` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `NetworkInterfaces`.
     pub fn into_paginator(
@@ -31530,6 +35250,16 @@ impl DescribeOutpostLags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[372], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeOutpostLags<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -31617,6 +35347,16 @@ impl DescribePlacementGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[373], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribePlacementGroups<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -31694,6 +35434,16 @@ impl DescribePrefixLists {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[374], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribePrefixLists` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PrefixLists`.
     pub fn into_paginator(
@@ -31788,6 +35538,16 @@ impl DescribePrincipalIdFormat {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[375], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribePrincipalIdFormat` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Principals`.
     pub fn into_paginator(
         self,
@@ -31873,6 +35633,16 @@ impl DescribePublicIpv4Pools {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[376], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribePublicIpv4Pools` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PublicIpv4Pools`.
     pub fn into_paginator(
@@ -31962,6 +35732,16 @@ impl DescribeRegions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[377], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeRegions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -32035,6 +35815,16 @@ impl DescribeReplaceRootVolumeTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[378], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeReplaceRootVolumeTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ReplaceRootVolumeTasks`.
     pub fn into_paginator(
@@ -32128,6 +35918,16 @@ impl DescribeReservedInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[379], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeReservedInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -32218,6 +36018,16 @@ impl DescribeReservedInstancesListings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[380], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeReservedInstancesListings<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -32290,6 +36100,16 @@ impl DescribeReservedInstancesModifications {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[381], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeReservedInstancesModifications` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `ReservedInstancesModifications`.
     pub fn into_paginator(
@@ -32390,6 +36210,16 @@ impl DescribeReservedInstancesOfferings {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[382], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeReservedInstancesOfferings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ReservedInstancesOfferings`.
     pub fn into_paginator(
@@ -32553,6 +36383,16 @@ impl DescribeRouteServerEndpoints {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[383], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeRouteServerEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteServerEndpoints`.
     pub fn into_paginator(
         self,
@@ -32643,6 +36483,16 @@ impl DescribeRouteServerPeers {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[384], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeRouteServerPeers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteServerPeers`.
     pub fn into_paginator(
@@ -32735,6 +36585,16 @@ impl DescribeRouteServers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[385], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeRouteServers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteServers`.
     pub fn into_paginator(
         self,
@@ -32825,6 +36685,16 @@ impl DescribeRouteTables {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[386], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeRouteTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `RouteTables`.
     pub fn into_paginator(
@@ -32937,6 +36807,16 @@ impl DescribeScheduledInstanceAvailability {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[387], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeScheduledInstanceAvailability` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ScheduledInstanceAvailabilitySet`.
     pub fn into_paginator(
@@ -33056,6 +36936,16 @@ impl DescribeScheduledInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[388], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeScheduledInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ScheduledInstanceSet`.
     pub fn into_paginator(
         self,
@@ -33157,6 +37047,16 @@ impl DescribeSecondaryInterfaces {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[389], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSecondaryInterfaces` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecondaryInterfaces`.
     pub fn into_paginator(
@@ -33263,6 +37163,16 @@ impl DescribeSecondaryNetworks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[390], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSecondaryNetworks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecondaryNetworks`.
     pub fn into_paginator(
@@ -33423,6 +37333,16 @@ impl DescribeSecondarySubnets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[391], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSecondarySubnets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecondarySubnets`.
     pub fn into_paginator(
@@ -33585,6 +37505,16 @@ impl DescribeSecurityGroupReferences {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[392], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeSecurityGroupReferences<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -33648,6 +37578,16 @@ impl DescribeSecurityGroupRules {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[393], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSecurityGroupRules` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroupRules`.
     pub fn into_paginator(
@@ -33742,6 +37682,16 @@ impl DescribeSecurityGroupVpcAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[394], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSecurityGroupVpcAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroupVpcAssociations`.
     pub fn into_paginator(
@@ -33896,6 +37846,16 @@ impl DescribeSecurityGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[395], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSecurityGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroups`.
     pub fn into_paginator(
@@ -34077,6 +38037,16 @@ impl DescribeServiceLinkVirtualInterfaces {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[396], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeServiceLinkVirtualInterfaces<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -34166,6 +38136,16 @@ impl DescribeSnapshotAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[397], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeSnapshotAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -34231,6 +38211,16 @@ impl DescribeSnapshotTierStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[398], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSnapshotTierStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SnapshotTierStatuses`.
     pub fn into_paginator(
@@ -34320,6 +38310,16 @@ impl DescribeSnapshots {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[399], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSnapshots` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Snapshots`.
     pub fn into_paginator(
@@ -34495,6 +38495,16 @@ impl DescribeSpotDatafeedSubscription {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[400], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeSpotDatafeedSubscription<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -34553,6 +38563,16 @@ impl DescribeSpotFleetInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[401], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSpotFleetInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ActiveInstances`.
     pub fn into_paginator(
@@ -34640,6 +38660,16 @@ impl DescribeSpotFleetRequestHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[402], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeSpotFleetRequestHistory<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -34723,6 +38753,16 @@ impl DescribeSpotFleetRequests {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[403], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSpotFleetRequests` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotFleetRequestConfigs`.
     pub fn into_paginator(
@@ -34809,6 +38849,16 @@ impl DescribeSpotInstanceRequests {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[404], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSpotInstanceRequests` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotInstanceRequests`.
     pub fn into_paginator(
@@ -35001,6 +39051,16 @@ impl DescribeSpotPriceHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[405], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeSpotPriceHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotPriceHistory`.
     pub fn into_paginator(
         self,
@@ -35123,6 +39183,16 @@ impl DescribeStaleSecurityGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[406], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeStaleSecurityGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StaleSecurityGroupSet`.
     pub fn into_paginator(
         self,
@@ -35208,6 +39278,16 @@ impl DescribeStoreImageTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[407], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeStoreImageTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StoreImageTaskResults`.
     pub fn into_paginator(
@@ -35360,6 +39440,16 @@ impl DescribeSubnets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[408], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeSubnets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Subnets`.
     pub fn into_paginator(
@@ -35536,6 +39626,16 @@ impl DescribeTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[409], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTags` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
         self,
@@ -35626,6 +39726,16 @@ impl DescribeTrafficMirrorFilterRules {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[410], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeTrafficMirrorFilterRules<M> {
@@ -35720,6 +39830,16 @@ impl DescribeTrafficMirrorFilters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[411], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTrafficMirrorFilters` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TrafficMirrorFilters`.
     pub fn into_paginator(
         self,
@@ -35812,6 +39932,16 @@ impl DescribeTrafficMirrorSessions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[412], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeTrafficMirrorSessions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TrafficMirrorSessions`.
     pub fn into_paginator(
@@ -35913,6 +40043,16 @@ impl DescribeTrafficMirrorTargets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[413], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTrafficMirrorTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TrafficMirrorTargets`.
     pub fn into_paginator(
         self,
@@ -36008,6 +40148,16 @@ impl DescribeTransitGatewayAttachments {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[414], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeTransitGatewayAttachments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayAttachments`.
     pub fn into_paginator(
@@ -36112,6 +40262,16 @@ impl DescribeTransitGatewayConnectPeers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[415], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTransitGatewayConnectPeers` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayConnectPeers`.
     pub fn into_paginator(
         self,
@@ -36212,6 +40372,16 @@ impl DescribeTransitGatewayConnects {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[416], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTransitGatewayConnects` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayConnects`.
     pub fn into_paginator(
         self,
@@ -36308,6 +40478,16 @@ impl DescribeTransitGatewayMeteringPolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[417], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeTransitGatewayMeteringPolicies<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -36389,6 +40569,16 @@ impl DescribeTransitGatewayMulticastDomains {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[418], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeTransitGatewayMulticastDomains` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayMulticastDomains`.
     pub fn into_paginator(
@@ -36489,6 +40679,16 @@ impl DescribeTransitGatewayPeeringAttachments {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[419], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeTransitGatewayPeeringAttachments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayPeeringAttachments`.
     pub fn into_paginator(
@@ -36591,6 +40791,16 @@ impl DescribeTransitGatewayPolicyTables {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[420], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTransitGatewayPolicyTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayPolicyTables`.
     pub fn into_paginator(
         self,
@@ -36692,6 +40902,16 @@ impl DescribeTransitGatewayRouteTableAnnouncements {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[421], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTransitGatewayRouteTableAnnouncements` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayRouteTableAnnouncements`.
     pub fn into_paginator(
         self,
@@ -36790,6 +41010,16 @@ impl DescribeTransitGatewayRouteTables {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[422], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeTransitGatewayRouteTables` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayRouteTables`.
     pub fn into_paginator(
@@ -36890,6 +41120,16 @@ impl DescribeTransitGatewayVpcAttachments {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[423], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTransitGatewayVpcAttachments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayVpcAttachments`.
     pub fn into_paginator(
         self,
@@ -36987,6 +41227,16 @@ impl DescribeTransitGateways {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[424], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeTransitGateways` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGateways`.
     pub fn into_paginator(
@@ -37091,6 +41341,16 @@ impl DescribeTrunkInterfaceAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[425], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeTrunkInterfaceAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InterfaceAssociations`.
     pub fn into_paginator(
         self,
@@ -37186,6 +41446,16 @@ impl DescribeVerifiedAccessEndpoints {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[426], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVerifiedAccessEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessEndpoints`.
     pub fn into_paginator(
@@ -37291,6 +41561,16 @@ impl DescribeVerifiedAccessGroups {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[427], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVerifiedAccessGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessGroups`.
     pub fn into_paginator(
         self,
@@ -37391,6 +41671,16 @@ impl DescribeVerifiedAccessInstanceLoggingConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[428], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVerifiedAccessInstanceLoggingConfigurations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `LoggingConfigurations`.
     pub fn into_paginator(
         self,
@@ -37487,6 +41777,16 @@ impl DescribeVerifiedAccessInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[429], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVerifiedAccessInstances` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessInstances`.
     pub fn into_paginator(
         self,
@@ -37580,6 +41880,16 @@ impl DescribeVerifiedAccessTrustProviders {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[430], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVerifiedAccessTrustProviders` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VerifiedAccessTrustProviders`.
     pub fn into_paginator(
@@ -37678,6 +41988,16 @@ impl DescribeVolumeAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[431], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeVolumeAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -37743,6 +42063,16 @@ impl DescribeVolumeStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[432], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVolumeStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VolumeStatuses`.
     pub fn into_paginator(
@@ -37851,6 +42181,16 @@ impl DescribeVolumes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[433], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVolumes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Volumes`.
     pub fn into_paginator(
@@ -38027,6 +42367,16 @@ impl DescribeVolumesModifications {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[434], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVolumesModifications` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VolumesModifications`.
     pub fn into_paginator(
         self,
@@ -38129,6 +42479,16 @@ impl DescribeVpcAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[435], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeVpcAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -38194,6 +42554,16 @@ impl DescribeVpcBlockPublicAccessExclusions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[436], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeVpcBlockPublicAccessExclusions<M> {
@@ -38280,6 +42650,16 @@ impl DescribeVpcBlockPublicAccessOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[437], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeVpcBlockPublicAccessOptions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -38338,6 +42718,16 @@ impl DescribeVpcClassicLink {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[438], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeVpcClassicLink<M> {
@@ -38407,6 +42797,16 @@ impl DescribeVpcClassicLinkDnsSupport {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[439], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVpcClassicLinkDnsSupport` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Vpcs`.
     pub fn into_paginator(
@@ -38492,6 +42892,16 @@ impl DescribeVpcEncryptionControls {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[440], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeVpcEncryptionControls<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -38572,6 +42982,16 @@ impl DescribeVpcEndpointAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[441], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeVpcEndpointAssociations<M> {
@@ -38659,6 +43079,16 @@ impl DescribeVpcEndpointConnectionNotifications {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[442], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVpcEndpointConnectionNotifications` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ConnectionNotificationSet`.
     pub fn into_paginator(
@@ -38760,6 +43190,16 @@ impl DescribeVpcEndpointConnections {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[443], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVpcEndpointConnections` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpcEndpointConnections`.
     pub fn into_paginator(
         self,
@@ -38851,6 +43291,16 @@ impl DescribeVpcEndpointServiceConfigurations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[444], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVpcEndpointServiceConfigurations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ServiceConfigurations`.
     pub fn into_paginator(
@@ -38952,6 +43402,16 @@ impl DescribeVpcEndpointServicePermissions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[445], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVpcEndpointServicePermissions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AllowedPrincipals`.
     pub fn into_paginator(
         self,
@@ -39047,6 +43507,16 @@ impl DescribeVpcEndpointServices {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[446], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVpcEndpointServices` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ServiceDetails`. Other result keys: `ServiceNames` (see [`crate::paginator::describe_vpc_endpoint_services`]).
     pub fn into_paginator(
@@ -39151,6 +43621,16 @@ impl DescribeVpcEndpoints {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[447], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVpcEndpoints` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpcEndpoints`.
     pub fn into_paginator(
         self,
@@ -39250,6 +43730,16 @@ impl DescribeVpcPeeringConnections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[448], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVpcPeeringConnections` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpcPeeringConnections`.
     pub fn into_paginator(
@@ -39413,6 +43903,16 @@ impl DescribeVpcs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[449], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeVpcs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Vpcs`.
     pub fn into_paginator(
@@ -39579,6 +44079,16 @@ impl DescribeVpnConcentrators {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[450], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeVpnConcentrators` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpnConcentrators`.
     pub fn into_paginator(
         self,
@@ -39669,6 +44179,16 @@ impl DescribeVpnConnections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[451], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeVpnConnections<M> {
@@ -39807,6 +44327,16 @@ impl DescribeVpnGateways {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[452], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeVpnGateways<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -39882,6 +44412,16 @@ impl DetachClassicLinkVpc {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[453], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DetachClassicLinkVpc<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -39945,6 +44485,16 @@ impl DetachInternetGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[454], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DetachInternetGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40007,6 +44557,16 @@ impl DetachNetworkInterface {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[455], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DetachNetworkInterface<M> {
@@ -40076,6 +44636,16 @@ impl DetachVerifiedAccessTrustProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[456], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DetachVerifiedAccessTrustProvider<M> {
@@ -40151,6 +44721,16 @@ impl DetachVolume {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[457], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DetachVolume<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40224,6 +44804,16 @@ impl DetachVpnGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[458], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DetachVpnGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40290,6 +44880,16 @@ impl DisableAddressTransfer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[459], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableAddressTransfer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40351,6 +44951,16 @@ impl DisableAllowedImagesSettings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[460], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableAllowedImagesSettings<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40410,6 +45020,16 @@ impl DisableAwsNetworkPerformanceMetricSubscription {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[461], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableAwsNetworkPerformanceMetricSubscription<M> {
@@ -40492,6 +45112,16 @@ impl DisableCapacityManager {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[462], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableCapacityManager<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40553,6 +45183,16 @@ impl DisableEbsEncryptionByDefault {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[463], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableEbsEncryptionByDefault<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40608,6 +45248,16 @@ impl DisableFastLaunch {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[464], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableFastLaunch<M> {
@@ -40674,6 +45324,16 @@ impl DisableFastSnapshotRestores {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[465], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableFastSnapshotRestores<M> {
@@ -40746,6 +45406,16 @@ impl DisableImage {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[466], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableImage<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40807,6 +45477,16 @@ impl DisableImageBlockPublicAccess {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[467], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableImageBlockPublicAccess<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -40862,6 +45542,16 @@ impl DisableImageDeprecation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[468], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableImageDeprecation<M> {
@@ -40923,6 +45613,16 @@ impl DisableImageDeregistrationProtection {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[469], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableImageDeregistrationProtection<M> {
@@ -40988,6 +45688,16 @@ impl DisableInstanceSqlHaStandbyDetections {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[470], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableInstanceSqlHaStandbyDetections<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41052,6 +45762,16 @@ impl DisableIpamOrganizationAdminAccount {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[471], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableIpamOrganizationAdminAccount<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41115,6 +45835,16 @@ impl DisableIpamPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[472], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableIpamPolicy<M> {
@@ -41182,6 +45912,16 @@ impl DisableRouteServerPropagation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[473], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableRouteServerPropagation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41248,6 +45988,16 @@ impl DisableSerialConsoleAccess {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[474], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableSerialConsoleAccess<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41303,6 +46053,16 @@ impl DisableSnapshotBlockPublicAccess {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[475], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableSnapshotBlockPublicAccess<M> {
@@ -41364,6 +46124,16 @@ impl DisableTransitGatewayRouteTablePropagation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[476], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisableTransitGatewayRouteTablePropagation<M> {
@@ -41439,6 +46209,16 @@ impl DisableVgwRoutePropagation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[477], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableVgwRoutePropagation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41505,6 +46285,16 @@ impl DisableVpcClassicLink {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[478], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableVpcClassicLink<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41566,6 +46356,16 @@ impl DisableVpcClassicLinkDnsSupport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[479], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableVpcClassicLinkDnsSupport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41621,6 +46421,16 @@ impl DisassociateAddress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[480], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateAddress<M> {
@@ -41689,6 +46499,16 @@ impl DisassociateCapacityReservationBillingOwner {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[481], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateCapacityReservationBillingOwner<M> {
@@ -41765,6 +46585,16 @@ impl DisassociateClientVpnTargetNetwork {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[482], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateClientVpnTargetNetwork<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41833,6 +46663,16 @@ impl DisassociateEnclaveCertificateIamRole {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[483], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateEnclaveCertificateIamRole<M> {
@@ -41903,6 +46743,16 @@ impl DisassociateIamInstanceProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[484], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateIamInstanceProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -41958,6 +46808,16 @@ impl DisassociateInstanceEventWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[485], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateInstanceEventWindow<M> {
@@ -42031,6 +46891,16 @@ impl DisassociateIpamByoasn {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[486], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateIpamByoasn<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42096,6 +46966,16 @@ impl DisassociateIpamResourceDiscovery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[487], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateIpamResourceDiscovery<M> {
@@ -42163,6 +47043,16 @@ impl DisassociateNatGatewayAddress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[488], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateNatGatewayAddress<M> {
@@ -42235,6 +47125,16 @@ impl DisassociateRouteServer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[489], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateRouteServer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42298,6 +47198,16 @@ impl DisassociateRouteTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[490], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateRouteTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42358,6 +47268,16 @@ impl DisassociateSecurityGroupVpc {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[491], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateSecurityGroupVpc<M> {
@@ -42425,6 +47345,16 @@ impl DisassociateSubnetCidrBlock {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[492], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateSubnetCidrBlock<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42480,6 +47410,16 @@ impl DisassociateTransitGatewayMulticastDomain {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[493], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateTransitGatewayMulticastDomain<M> {
@@ -42555,6 +47495,16 @@ impl DisassociateTransitGatewayPolicyTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[494], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateTransitGatewayPolicyTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42623,6 +47573,16 @@ impl DisassociateTransitGatewayRouteTable {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[495], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DisassociateTransitGatewayRouteTable<M> {
@@ -42693,6 +47653,16 @@ impl DisassociateTrunkInterface {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[496], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateTrunkInterface<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42759,6 +47729,16 @@ impl DisassociateVpcCidrBlock {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[497], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateVpcCidrBlock<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42814,6 +47794,16 @@ impl EnableAddressTransfer {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[498], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableAddressTransfer<M> {
@@ -42883,6 +47873,16 @@ impl EnableAllowedImagesSettings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[499], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableAllowedImagesSettings<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -42950,6 +47950,16 @@ impl EnableAwsNetworkPerformanceMetricSubscription {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[500], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableAwsNetworkPerformanceMetricSubscription<M> {
@@ -43032,6 +48042,16 @@ impl EnableCapacityManager {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[501], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableCapacityManager<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43098,6 +48118,16 @@ impl EnableEbsEncryptionByDefault {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[502], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableEbsEncryptionByDefault<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43153,6 +48183,16 @@ impl EnableFastLaunch {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[503], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableFastLaunch<M> {
@@ -43241,6 +48281,16 @@ impl EnableFastSnapshotRestores {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[504], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableFastSnapshotRestores<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43312,6 +48362,16 @@ impl EnableImage {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[505], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableImage<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43372,6 +48432,16 @@ impl EnableImageBlockPublicAccess {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[506], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableImageBlockPublicAccess<M> {
@@ -43436,6 +48506,16 @@ impl EnableImageDeprecation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[507], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableImageDeprecation<M> {
@@ -43502,6 +48582,16 @@ impl EnableImageDeregistrationProtection {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[508], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableImageDeregistrationProtection<M> {
@@ -43572,6 +48662,16 @@ impl EnableInstanceSqlHaStandbyDetections {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[509], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableInstanceSqlHaStandbyDetections<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43641,6 +48741,16 @@ impl EnableIpamOrganizationAdminAccount {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[510], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableIpamOrganizationAdminAccount<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43704,6 +48814,16 @@ impl EnableIpamPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[511], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableIpamPolicy<M> {
@@ -43775,6 +48895,16 @@ impl EnableReachabilityAnalyzerOrganizationSharing {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[512], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableReachabilityAnalyzerOrganizationSharing<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43835,6 +48965,16 @@ impl EnableRouteServerPropagation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[513], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableRouteServerPropagation<M> {
@@ -43902,6 +49042,16 @@ impl EnableSerialConsoleAccess {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[514], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableSerialConsoleAccess<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -43957,6 +49107,16 @@ impl EnableSnapshotBlockPublicAccess {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[515], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableSnapshotBlockPublicAccess<M> {
@@ -44023,6 +49183,16 @@ impl EnableTransitGatewayRouteTablePropagation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[516], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableTransitGatewayRouteTablePropagation<M> {
@@ -44098,6 +49268,16 @@ impl EnableVgwRoutePropagation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[517], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableVgwRoutePropagation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -44161,6 +49341,16 @@ impl EnableVolumeIo {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[518], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableVolumeIo<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -44221,6 +49411,16 @@ impl EnableVpcClassicLink {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[519], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableVpcClassicLink<M> {
@@ -44283,6 +49483,16 @@ impl EnableVpcClassicLinkDnsSupport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[520], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableVpcClassicLinkDnsSupport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -44342,6 +49552,16 @@ impl ExportClientVpnClientCertificateRevocationList {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[521], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ExportClientVpnClientCertificateRevocationList<M> {
@@ -44409,6 +49629,16 @@ impl ExportClientVpnClientConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[522], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ExportClientVpnClientConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -44472,6 +49702,16 @@ impl ExportImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[523], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ExportImage<M> {
@@ -44570,6 +49810,16 @@ impl ExportTransitGatewayRoutes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[524], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ExportTransitGatewayRoutes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -44654,6 +49904,16 @@ impl ExportVerifiedAccessInstanceClientConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[525], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ExportVerifiedAccessInstanceClientConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -44719,6 +49979,16 @@ impl GetActiveVpnTunnelStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[526], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetActiveVpnTunnelStatus<M> {
@@ -44786,6 +50056,16 @@ impl GetAllowedImagesSettings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[527], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetAllowedImagesSettings<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -44841,6 +50121,16 @@ impl GetAssociatedEnclaveCertificateIamRoles {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[528], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetAssociatedEnclaveCertificateIamRoles<M> {
@@ -44905,6 +50195,16 @@ impl GetAssociatedIpv6PoolCidrs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[529], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetAssociatedIpv6PoolCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Ipv6CidrAssociations`.
     pub fn into_paginator(
@@ -44991,6 +50291,16 @@ impl GetAwsNetworkPerformanceData {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[530], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetAwsNetworkPerformanceData` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DataResponses`.
     pub fn into_paginator(
@@ -45088,6 +50398,16 @@ impl GetCapacityManagerAttributes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[531], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetCapacityManagerAttributes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -45143,6 +50463,16 @@ impl GetCapacityManagerMetricData {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[532], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetCapacityManagerMetricData` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MetricDataResults`.
     pub fn into_paginator(
@@ -45258,6 +50588,16 @@ impl GetCapacityManagerMetricDimensions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[533], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetCapacityManagerMetricDimensions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MetricDimensionResults`.
     pub fn into_paginator(
         self,
@@ -45370,6 +50710,16 @@ impl GetCapacityManagerMonitoredTagKeys {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[534], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetCapacityManagerMonitoredTagKeys` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityManagerTagKeys`.
     pub fn into_paginator(
         self,
@@ -45454,6 +50804,16 @@ impl GetCapacityReservationUsage {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[535], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetCapacityReservationUsage<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -45524,6 +50884,16 @@ impl GetCoipPoolUsage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[536], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetCoipPoolUsage<M> {
@@ -45605,6 +50975,16 @@ impl GetConsoleOutput {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[537], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetConsoleOutput<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -45670,6 +51050,16 @@ impl GetConsoleScreenshot {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[538], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetConsoleScreenshot<M> {
@@ -45737,6 +51127,16 @@ impl GetDeclarativePoliciesReportSummary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[539], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDeclarativePoliciesReportSummary<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -45800,6 +51200,16 @@ impl GetDefaultCreditSpecification {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[540], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetDefaultCreditSpecification<M> {
@@ -45865,6 +51275,16 @@ impl GetEbsDefaultKmsKeyId {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[541], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetEbsDefaultKmsKeyId<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -45921,6 +51341,16 @@ impl GetEbsEncryptionByDefault {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[542], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetEbsEncryptionByDefault<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -45976,6 +51406,16 @@ impl GetEnabledIpamPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[543], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetEnabledIpamPolicy<M> {
@@ -46036,6 +51476,16 @@ impl GetFlowLogsIntegrationTemplate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[544], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetFlowLogsIntegrationTemplate<M> {
@@ -46107,6 +51557,16 @@ impl GetGroupsForCapacityReservation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[545], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetGroupsForCapacityReservation` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CapacityReservationGroups`.
     pub fn into_paginator(
@@ -46197,6 +51657,16 @@ impl GetHostReservationPurchasePreview {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[546], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetHostReservationPurchasePreview<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -46261,6 +51731,16 @@ impl GetImageAncestry {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[547], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetImageAncestry<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -46322,6 +51802,16 @@ impl GetImageBlockPublicAccessState {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[548], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetImageBlockPublicAccessState<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -46378,6 +51868,16 @@ impl GetInstanceMetadataDefaults {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[549], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetInstanceMetadataDefaults<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -46433,6 +51933,16 @@ impl GetInstanceTpmEkPub {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[550], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetInstanceTpmEkPub<M> {
@@ -46504,6 +52014,16 @@ impl GetInstanceTypesFromInstanceRequirements {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[551], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetInstanceTypesFromInstanceRequirements` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceTypes`.
     pub fn into_paginator(
@@ -46618,6 +52138,16 @@ impl GetInstanceUefiData {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[552], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetInstanceUefiData<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -46678,6 +52208,16 @@ impl GetIpamAddressHistory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[553], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetIpamAddressHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `HistoryRecords`.
     pub fn into_paginator(
@@ -46785,6 +52325,16 @@ impl GetIpamDiscoveredAccounts {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[554], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetIpamDiscoveredAccounts` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamDiscoveredAccounts`.
     pub fn into_paginator(
         self,
@@ -46881,6 +52431,16 @@ impl GetIpamDiscoveredPublicAddresses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[555], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetIpamDiscoveredPublicAddresses<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -46964,6 +52524,16 @@ impl GetIpamDiscoveredResourceCidrs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[556], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetIpamDiscoveredResourceCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamDiscoveredResourceCidrs`.
     pub fn into_paginator(
@@ -47061,6 +52631,16 @@ impl GetIpamPolicyAllocationRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[557], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetIpamPolicyAllocationRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -47147,6 +52727,16 @@ impl GetIpamPolicyOrganizationTargets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[558], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetIpamPolicyOrganizationTargets<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -47225,6 +52815,16 @@ impl GetIpamPoolAllocations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[559], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetIpamPoolAllocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPoolAllocations`.
     pub fn into_paginator(
@@ -47322,6 +52922,16 @@ impl GetIpamPoolCidrs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[560], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetIpamPoolCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPoolCidrs`.
     pub fn into_paginator(
         self,
@@ -47413,6 +53023,16 @@ impl GetIpamPrefixListResolverRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[561], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetIpamPrefixListResolverRules` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Rules`.
     pub fn into_paginator(
         self,
@@ -47503,6 +53123,16 @@ impl GetIpamPrefixListResolverVersionEntries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[562], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetIpamPrefixListResolverVersionEntries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entries`.
     pub fn into_paginator(
@@ -47597,6 +53227,16 @@ impl GetIpamPrefixListResolverVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[563], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetIpamPrefixListResolverVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamPrefixListResolverVersions`.
     pub fn into_paginator(
@@ -47696,6 +53336,16 @@ impl GetIpamResourceCidrs {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[564], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetIpamResourceCidrs` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `IpamResourceCidrs`.
     pub fn into_paginator(
@@ -47813,6 +53463,16 @@ impl GetLaunchTemplateData {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[565], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetLaunchTemplateData<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -47873,6 +53533,16 @@ impl GetManagedPrefixListAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[566], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetManagedPrefixListAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `PrefixListAssociations`.
     pub fn into_paginator(
@@ -47962,6 +53632,16 @@ impl GetManagedPrefixListEntries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[567], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetManagedPrefixListEntries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entries`.
     pub fn into_paginator(
@@ -48054,6 +53734,16 @@ impl GetManagedResourceVisibility {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[568], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetManagedResourceVisibility<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -48113,6 +53803,16 @@ impl GetNetworkInsightsAccessScopeAnalysisFindings {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[569], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetNetworkInsightsAccessScopeAnalysisFindings` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AnalysisFindings`.
     pub fn into_paginator(
@@ -48208,6 +53908,16 @@ impl GetNetworkInsightsAccessScopeContent {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[570], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetNetworkInsightsAccessScopeContent<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -48271,6 +53981,16 @@ impl GetPasswordData {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[571], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetPasswordData<M> {
@@ -48392,6 +54112,16 @@ impl GetReservedInstancesExchangeQuote {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[572], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetReservedInstancesExchangeQuote<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -48464,6 +54194,16 @@ impl GetRouteServerAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[573], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetRouteServerAssociations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -48524,6 +54264,16 @@ impl GetRouteServerPropagations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[574], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetRouteServerPropagations<M> {
@@ -48590,6 +54340,16 @@ impl GetRouteServerRoutingDatabase {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[575], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetRouteServerRoutingDatabase<M> {
@@ -48666,6 +54426,16 @@ impl GetSecurityGroupsForVpc {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[576], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetSecurityGroupsForVpc` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecurityGroupForVpcs`.
     pub fn into_paginator(
@@ -48763,6 +54533,16 @@ impl GetSerialConsoleAccessStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[577], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetSerialConsoleAccessStatus<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -48818,6 +54598,16 @@ impl GetSnapshotBlockPublicAccessState {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[578], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetSnapshotBlockPublicAccessState<M> {
@@ -48877,6 +54667,16 @@ impl GetSpotPlacementScores {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[579], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetSpotPlacementScores` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SpotPlacementScores`.
     pub fn into_paginator(
@@ -48995,6 +54795,16 @@ impl GetSubnetCidrReservations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[580], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetSubnetCidrReservations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -49074,6 +54884,16 @@ impl GetTransitGatewayAttachmentPropagations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[581], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetTransitGatewayAttachmentPropagations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayAttachmentPropagations`.
     pub fn into_paginator(
@@ -49170,6 +54990,16 @@ impl GetTransitGatewayMeteringPolicyEntries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[582], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetTransitGatewayMeteringPolicyEntries<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -49250,6 +55080,16 @@ impl GetTransitGatewayMulticastDomainAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[583], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetTransitGatewayMulticastDomainAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MulticastDomainAssociations`.
     pub fn into_paginator(
@@ -49352,6 +55192,16 @@ impl GetTransitGatewayPolicyTableAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[584], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetTransitGatewayPolicyTableAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
     pub fn into_paginator(
         self,
@@ -49446,6 +55296,16 @@ impl GetTransitGatewayPolicyTableEntries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[585], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetTransitGatewayPolicyTableEntries<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -49524,6 +55384,16 @@ impl GetTransitGatewayPrefixListReferences {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[586], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetTransitGatewayPrefixListReferences` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayPrefixListReferences`.
     pub fn into_paginator(
@@ -49626,6 +55496,16 @@ impl GetTransitGatewayRouteTableAssociations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[587], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetTransitGatewayRouteTableAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
     pub fn into_paginator(
         self,
@@ -49722,6 +55602,16 @@ impl GetTransitGatewayRouteTablePropagations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[588], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetTransitGatewayRouteTablePropagations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `TransitGatewayRouteTablePropagations`.
     pub fn into_paginator(
@@ -49820,6 +55710,16 @@ impl GetVerifiedAccessEndpointPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[589], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetVerifiedAccessEndpointPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -49883,6 +55783,16 @@ impl GetVerifiedAccessEndpointTargets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[590], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetVerifiedAccessEndpointTargets<M> {
@@ -49958,6 +55868,16 @@ impl GetVerifiedAccessGroupPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[591], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetVerifiedAccessGroupPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -50020,6 +55940,16 @@ impl GetVpcResourcesBlockingEncryptionEnforcement {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[592], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetVpcResourcesBlockingEncryptionEnforcement<M> {
@@ -50096,6 +56026,16 @@ impl GetVpnConnectionDeviceSampleConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[593], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetVpnConnectionDeviceSampleConfiguration<M> {
@@ -50175,6 +56115,16 @@ impl GetVpnConnectionDeviceTypes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[594], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetVpnConnectionDeviceTypes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `VpnConnectionDeviceTypes`.
     pub fn into_paginator(
@@ -50257,6 +56207,16 @@ impl GetVpnTunnelReplacementStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[595], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetVpnTunnelReplacementStatus<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -50326,6 +56286,16 @@ impl ImportClientVpnClientCertificateRevocationList {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[596], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ImportClientVpnClientCertificateRevocationList<M> {
@@ -50397,6 +56367,16 @@ impl ImportImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[597], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ImportImage<M> {
@@ -50538,6 +56518,16 @@ impl ImportInstance {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[598], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ImportInstance<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -50617,6 +56607,16 @@ impl ImportKeyPair {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[599], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ImportKeyPair<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -50690,6 +56690,16 @@ impl ImportSnapshot {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[600], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ImportSnapshot<M> {
@@ -50790,6 +56800,16 @@ impl ImportVolume {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[601], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ImportVolume<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -50870,6 +56890,16 @@ impl ListImagesInRecycleBin {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[602], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListImagesInRecycleBin` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Images`.
     pub fn into_paginator(
@@ -50957,6 +56987,16 @@ impl ListSnapshotsInRecycleBin {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[603], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListSnapshotsInRecycleBin` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Snapshots`.
     pub fn into_paginator(
         self,
@@ -51043,6 +57083,16 @@ impl ListVolumesInRecycleBin {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[604], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListVolumesInRecycleBin<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -51113,6 +57163,16 @@ impl LockSnapshot {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[605], Some(Box::new(self.input)), config)
     }
 }
 impl<M> LockSnapshot<M> {
@@ -51199,6 +57259,16 @@ impl ModifyAddressAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[606], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyAddressAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -51264,6 +57334,16 @@ impl ModifyAvailabilityZoneGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[607], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyAvailabilityZoneGroup<M> {
@@ -51333,6 +57413,16 @@ impl ModifyCapacityReservation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[608], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyCapacityReservation<M> {
@@ -51430,6 +57520,16 @@ impl ModifyCapacityReservationFleet {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[609], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyCapacityReservationFleet<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -51505,6 +57605,16 @@ impl ModifyClientVpnEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[610], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyClientVpnEndpoint<M> {
@@ -51663,6 +57773,16 @@ impl ModifyDefaultCreditSpecification {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[611], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyDefaultCreditSpecification<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -51735,6 +57855,16 @@ impl ModifyEbsDefaultKmsKeyId {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[612], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyEbsDefaultKmsKeyId<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -51795,6 +57925,16 @@ impl ModifyFleet {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[613], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyFleet<M> {
@@ -51885,6 +58025,16 @@ impl ModifyFpgaImageAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[614], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyFpgaImageAttribute<M> {
@@ -51990,6 +58140,16 @@ impl ModifyHosts {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[615], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyHosts<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -52068,6 +58228,16 @@ impl ModifyIdFormat {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[616], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyIdFormat<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -52125,6 +58295,16 @@ impl ModifyIdentityIdFormat {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[617], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyIdentityIdFormat<M> {
@@ -52188,6 +58368,16 @@ impl ModifyImageAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[618], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyImageAttribute<M> {
@@ -52304,6 +58494,16 @@ impl ModifyInstanceAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[619], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstanceAttribute<M> {
@@ -52458,6 +58658,16 @@ impl ModifyInstanceCapacityReservationAttributes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[620], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyInstanceCapacityReservationAttributes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -52531,6 +58741,16 @@ impl ModifyInstanceConnectEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[621], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstanceConnectEndpoint<M> {
@@ -52609,6 +58829,16 @@ impl ModifyInstanceCpuOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[622], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstanceCpuOptions<M> {
@@ -52689,6 +58919,16 @@ impl ModifyInstanceCreditSpecification {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[623], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyInstanceCreditSpecification<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -52761,6 +59001,16 @@ impl ModifyInstanceEventStartTime {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[624], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyInstanceEventStartTime<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -52831,6 +59081,16 @@ impl ModifyInstanceEventWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[625], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstanceEventWindow<M> {
@@ -52910,6 +59170,16 @@ impl ModifyInstanceMaintenanceOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[626], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstanceMaintenanceOptions<M> {
@@ -52992,6 +59262,16 @@ impl ModifyInstanceMetadataDefaults {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[627], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstanceMetadataDefaults<M> {
@@ -53087,6 +59367,16 @@ impl ModifyInstanceMetadataOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[628], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstanceMetadataOptions<M> {
@@ -53185,6 +59475,16 @@ impl ModifyInstanceNetworkPerformanceOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[629], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyInstanceNetworkPerformanceOptions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -53260,6 +59560,16 @@ impl ModifyInstancePlacement {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[630], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyInstancePlacement<M> {
@@ -53351,6 +59661,16 @@ impl ModifyIpam {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[631], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyIpam<M> {
@@ -53449,6 +59769,16 @@ impl ModifyIpamPolicyAllocationRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[632], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyIpamPolicyAllocationRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -53530,6 +59860,16 @@ impl ModifyIpamPool {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[633], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyIpamPool<M> {
@@ -53641,6 +59981,16 @@ impl ModifyIpamPoolAllocation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[634], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyIpamPoolAllocation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -53706,6 +60056,16 @@ impl ModifyIpamPrefixListResolver {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[635], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyIpamPrefixListResolver<M> {
@@ -53780,6 +60140,16 @@ impl ModifyIpamPrefixListResolverTarget {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[636], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyIpamPrefixListResolverTarget<M> {
@@ -53859,6 +60229,16 @@ impl ModifyIpamResourceCidr {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[637], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyIpamResourceCidr<M> {
@@ -53945,6 +60325,16 @@ impl ModifyIpamResourceDiscovery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[638], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyIpamResourceDiscovery<M> {
@@ -54044,6 +60434,16 @@ impl ModifyIpamScope {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[639], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyIpamScope<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -54126,6 +60526,16 @@ impl ModifyLaunchTemplate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[640], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyLaunchTemplate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -54201,6 +60611,16 @@ impl ModifyLocalGatewayRoute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[641], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyLocalGatewayRoute<M> {
@@ -54285,6 +60705,16 @@ impl ModifyManagedPrefixList {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[642], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyManagedPrefixList<M> {
@@ -54380,6 +60810,16 @@ impl ModifyManagedResourceVisibility {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[643], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyManagedResourceVisibility<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -54446,6 +60886,16 @@ impl ModifyNetworkInterfaceAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[644], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyNetworkInterfaceAttribute<M> {
@@ -54568,6 +61018,16 @@ impl ModifyPrivateDnsNameOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[645], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyPrivateDnsNameOptions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -54647,6 +61107,16 @@ impl ModifyPublicIpDnsNameOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[646], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyPublicIpDnsNameOptions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -54716,6 +61186,16 @@ impl ModifyReservedInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[647], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyReservedInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -54784,6 +61264,16 @@ impl ModifyRouteServer {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[648], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyRouteServer<M> {
@@ -54867,6 +61357,16 @@ impl ModifySecurityGroupRules {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[649], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifySecurityGroupRules<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -54932,6 +61432,16 @@ impl ModifySnapshotAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[650], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifySnapshotAttribute<M> {
@@ -55022,6 +61532,16 @@ impl ModifySnapshotTier {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[651], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifySnapshotTier<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -55087,6 +61607,16 @@ impl ModifySpotFleetRequest {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[652], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifySpotFleetRequest<M> {
@@ -55171,6 +61701,16 @@ impl ModifySubnetAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[653], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifySubnetAttribute<M> {
@@ -55299,6 +61839,16 @@ impl ModifyTrafficMirrorFilterNetworkServices {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[654], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyTrafficMirrorFilterNetworkServices<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -55378,6 +61928,16 @@ impl ModifyTrafficMirrorFilterRule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[655], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyTrafficMirrorFilterRule<M> {
@@ -55499,6 +62059,16 @@ impl ModifyTrafficMirrorSession {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[656], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyTrafficMirrorSession<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -55598,6 +62168,16 @@ impl ModifyTransitGateway {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[657], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyTransitGateway<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -55668,6 +62248,16 @@ impl ModifyTransitGatewayMeteringPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[658], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyTransitGatewayMeteringPolicy<M> {
@@ -55742,6 +62332,16 @@ impl ModifyTransitGatewayPrefixListReference {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[659], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyTransitGatewayPrefixListReference<M> {
@@ -55821,6 +62421,16 @@ impl ModifyTransitGatewayVpcAttachment {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[660], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyTransitGatewayVpcAttachment<M> {
@@ -55903,6 +62513,16 @@ impl ModifyVerifiedAccessEndpoint {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[661], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVerifiedAccessEndpoint<M> {
@@ -56012,6 +62632,16 @@ impl ModifyVerifiedAccessEndpointPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[662], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVerifiedAccessEndpointPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56099,6 +62729,16 @@ impl ModifyVerifiedAccessGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[663], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVerifiedAccessGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56174,6 +62814,16 @@ impl ModifyVerifiedAccessGroupPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[664], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVerifiedAccessGroupPolicy<M> {
@@ -56262,6 +62912,16 @@ impl ModifyVerifiedAccessInstance {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[665], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVerifiedAccessInstance<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56342,6 +63002,16 @@ impl ModifyVerifiedAccessInstanceLoggingConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[666], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVerifiedAccessInstanceLoggingConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56417,6 +63087,16 @@ impl ModifyVerifiedAccessTrustProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[667], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVerifiedAccessTrustProvider<M> {
@@ -56524,6 +63204,16 @@ impl ModifyVolume {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[668], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVolume<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56607,6 +63297,16 @@ impl ModifyVolumeAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[669], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVolumeAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56669,6 +63369,16 @@ impl ModifyVpcAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[670], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVpcAttribute<M> {
@@ -56750,6 +63460,16 @@ impl ModifyVpcBlockPublicAccessExclusion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[671], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpcBlockPublicAccessExclusion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56824,6 +63544,16 @@ impl ModifyVpcBlockPublicAccessOptions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[672], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpcBlockPublicAccessOptions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -56893,6 +63623,16 @@ impl ModifyVpcEncryptionControl {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[673], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVpcEncryptionControl<M> {
@@ -57024,6 +63764,16 @@ impl ModifyVpcEndpoint {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[674], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpcEndpoint<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -57148,6 +63898,16 @@ impl ModifyVpcEndpointConnectionNotification {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[675], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpcEndpointConnectionNotification<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -57221,6 +63981,16 @@ impl ModifyVpcEndpointServiceConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[676], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVpcEndpointServiceConfiguration<M> {
@@ -57352,6 +64122,16 @@ impl ModifyVpcEndpointServicePayerResponsibility {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[677], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpcEndpointServicePayerResponsibility<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -57426,6 +64206,16 @@ impl ModifyVpcEndpointServicePermissions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[678], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpcEndpointServicePermissions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -57499,6 +64289,16 @@ impl ModifyVpcPeeringConnectionOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[679], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVpcPeeringConnectionOptions<M> {
@@ -57580,6 +64380,16 @@ impl ModifyVpcTenancy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[680], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpcTenancy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -57649,6 +64459,16 @@ impl ModifyVpnConnection {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[681], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVpnConnection<M> {
@@ -57725,6 +64545,16 @@ impl ModifyVpnConnectionOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[682], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVpnConnectionOptions<M> {
@@ -57812,6 +64642,16 @@ impl ModifyVpnTunnelCertificate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[683], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ModifyVpnTunnelCertificate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -57877,6 +64717,16 @@ impl ModifyVpnTunnelOptions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[684], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyVpnTunnelOptions<M> {
@@ -57962,6 +64812,16 @@ impl MonitorInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[685], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> MonitorInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -58023,6 +64883,16 @@ impl MoveAddressToVpc {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[686], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> MoveAddressToVpc<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -58083,6 +64953,16 @@ impl MoveByoipCidrToIpam {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[687], Some(Box::new(self.input)), config)
     }
 }
 impl<M> MoveByoipCidrToIpam<M> {
@@ -58160,6 +65040,16 @@ impl MoveCapacityReservationInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[688], Some(Box::new(self.input)), config)
     }
 }
 impl<M> MoveCapacityReservationInstances<M> {
@@ -58239,6 +65129,16 @@ impl ProvisionByoipCidr {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[689], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ProvisionByoipCidr<M> {
@@ -58337,6 +65237,16 @@ impl ProvisionIpamByoasn {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[690], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ProvisionIpamByoasn<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -58410,6 +65320,16 @@ impl ProvisionIpamPoolCidr {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[691], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ProvisionIpamPoolCidr<M> {
@@ -58511,6 +65431,16 @@ impl ProvisionPublicIpv4PoolCidr {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[692], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ProvisionPublicIpv4PoolCidr<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -58586,6 +65516,16 @@ impl PurchaseCapacityBlock {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[693], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PurchaseCapacityBlock<M> {
@@ -58664,6 +65604,16 @@ impl PurchaseCapacityBlockExtension {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[694], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PurchaseCapacityBlockExtension<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -58729,6 +65679,16 @@ impl PurchaseHostReservation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[695], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PurchaseHostReservation<M> {
@@ -58814,6 +65774,16 @@ impl PurchaseReservedInstancesOffering {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[696], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PurchaseReservedInstancesOffering<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -58896,6 +65866,16 @@ impl PurchaseScheduledInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[697], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PurchaseScheduledInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -58962,6 +65942,16 @@ impl RebootInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[698], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RebootInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59022,6 +66012,16 @@ impl RegisterImage {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[699], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RegisterImage<M> {
@@ -59172,6 +66172,16 @@ impl RegisterInstanceEventNotificationAttributes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[700], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RegisterInstanceEventNotificationAttributes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59242,6 +66252,16 @@ impl RegisterTransitGatewayMulticastGroupMembers {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[701], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RegisterTransitGatewayMulticastGroupMembers<M> {
@@ -59321,6 +66341,16 @@ impl RegisterTransitGatewayMulticastGroupSources {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[702], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RegisterTransitGatewayMulticastGroupSources<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59397,6 +66427,16 @@ impl RejectCapacityReservationBillingOwnership {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[703], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RejectCapacityReservationBillingOwnership<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59460,6 +66500,16 @@ impl RejectTransitGatewayClientVpnAttachment {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[704], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RejectTransitGatewayClientVpnAttachment<M> {
@@ -59528,6 +66578,16 @@ impl RejectTransitGatewayMulticastDomainAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[705], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RejectTransitGatewayMulticastDomainAssociations<M> {
@@ -59605,6 +66665,16 @@ impl RejectTransitGatewayPeeringAttachment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[706], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RejectTransitGatewayPeeringAttachment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59669,6 +66739,16 @@ impl RejectTransitGatewayVpcAttachment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[707], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RejectTransitGatewayVpcAttachment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59732,6 +66812,16 @@ impl RejectVpcEndpointConnections {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[708], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RejectVpcEndpointConnections<M> {
@@ -59799,6 +66889,16 @@ impl RejectVpcPeeringConnection {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[709], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RejectVpcPeeringConnection<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59856,6 +66956,16 @@ impl ReleaseAddress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[710], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReleaseAddress<M> {
@@ -59928,6 +67038,16 @@ impl ReleaseHosts {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[711], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ReleaseHosts<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -59983,6 +67103,16 @@ impl ReleaseIpamPoolAllocation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[712], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReleaseIpamPoolAllocation<M> {
@@ -60055,6 +67185,16 @@ impl ReplaceIamInstanceProfileAssociation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[713], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ReplaceIamInstanceProfileAssociation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -60123,6 +67263,16 @@ impl ReplaceImageCriteriaInAllowedImagesSettings {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[714], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReplaceImageCriteriaInAllowedImagesSettings<M> {
@@ -60193,6 +67343,16 @@ impl ReplaceNetworkAclAssociation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[715], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ReplaceNetworkAclAssociation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -60255,6 +67415,16 @@ impl ReplaceNetworkAclEntry {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[716], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReplaceNetworkAclEntry<M> {
@@ -60353,6 +67523,16 @@ impl ReplaceRoute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[717], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReplaceRoute<M> {
@@ -60495,6 +67675,16 @@ impl ReplaceRouteTableAssociation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[718], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ReplaceRouteTableAssociation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -60560,6 +67750,16 @@ impl ReplaceTransitGatewayRoute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[719], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReplaceTransitGatewayRoute<M> {
@@ -60637,6 +67837,16 @@ impl ReplaceVpnTunnel {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[720], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ReplaceVpnTunnel<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -60704,6 +67914,16 @@ impl ReportInstanceStatus {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[721], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReportInstanceStatus<M> {
@@ -60803,6 +68023,16 @@ impl RequestSpotFleet {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[722], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RequestSpotFleet<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -60866,6 +68096,16 @@ impl RequestSpotInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[723], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RequestSpotInstances<M> {
@@ -60994,6 +68234,16 @@ impl ResetAddressAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[724], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ResetAddressAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61060,6 +68310,16 @@ impl ResetEbsDefaultKmsKeyId {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[725], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ResetEbsDefaultKmsKeyId<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61115,6 +68375,16 @@ impl ResetFpgaImageAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[726], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ResetFpgaImageAttribute<M> {
@@ -61182,6 +68452,16 @@ impl ResetImageAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[727], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ResetImageAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61244,6 +68524,16 @@ impl ResetInstanceAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[728], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ResetInstanceAttribute<M> {
@@ -61311,6 +68601,16 @@ impl ResetNetworkInterfaceAttribute {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[729], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ResetNetworkInterfaceAttribute<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61373,6 +68673,16 @@ impl ResetSnapshotAttribute {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[730], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ResetSnapshotAttribute<M> {
@@ -61440,6 +68750,16 @@ impl RestoreAddressToClassic {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[731], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RestoreAddressToClassic<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61501,6 +68821,16 @@ impl RestoreImageFromRecycleBin {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[732], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RestoreImageFromRecycleBin<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61561,6 +68891,16 @@ impl RestoreManagedPrefixListVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[733], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RestoreManagedPrefixListVersion<M> {
@@ -61636,6 +68976,16 @@ impl RestoreSnapshotFromRecycleBin {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[734], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RestoreSnapshotFromRecycleBin<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61696,6 +69046,16 @@ impl RestoreSnapshotTier {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[735], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RestoreSnapshotTier<M> {
@@ -61768,6 +69128,16 @@ impl RestoreVolumeFromRecycleBin {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[736], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RestoreVolumeFromRecycleBin<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -61828,6 +69198,16 @@ impl RevokeClientVpnIngress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[737], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RevokeClientVpnIngress<M> {
@@ -61904,6 +69284,16 @@ impl RevokeSecurityGroupEgress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[738], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RevokeSecurityGroupEgress<M> {
@@ -62005,6 +69395,16 @@ impl RevokeSecurityGroupIngress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[739], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RevokeSecurityGroupIngress<M> {
@@ -62111,6 +69511,16 @@ impl RunInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[740], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RunInstances<M> {
@@ -62446,6 +69856,16 @@ impl RunScheduledInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[741], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RunScheduledInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -62524,6 +69944,16 @@ impl SearchLocalGatewayRoutes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[742], Some(Box::new(self.input)), config)
     }
     /// Pages through `SearchLocalGatewayRoutes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Routes`.
     pub fn into_paginator(
@@ -62622,6 +70052,16 @@ impl SearchTransitGatewayMulticastGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[743], Some(Box::new(self.input)), config)
     }
     /// Pages through `SearchTransitGatewayMulticastGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `MulticastGroups`.
     pub fn into_paginator(
@@ -62726,6 +70166,16 @@ impl SearchTransitGatewayRoutes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[744], Some(Box::new(self.input)), config)
+    }
     /// Pages through `SearchTransitGatewayRoutes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Routes`.
     pub fn into_paginator(
         self,
@@ -62824,6 +70274,16 @@ impl SendDiagnosticInterrupt {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[745], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SendDiagnosticInterrupt<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -62884,6 +70344,16 @@ impl StartDeclarativePoliciesReport {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[746], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StartDeclarativePoliciesReport<M> {
@@ -62964,6 +70434,16 @@ impl StartInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[747], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -63029,6 +70509,16 @@ impl StartNetworkInsightsAccessScopeAnalysis {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[748], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StartNetworkInsightsAccessScopeAnalysis<M> {
@@ -63106,6 +70596,16 @@ impl StartNetworkInsightsAnalysis {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[749], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StartNetworkInsightsAnalysis<M> {
@@ -63200,6 +70700,16 @@ impl StartVpcEndpointServicePrivateDnsVerification {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[750], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartVpcEndpointServicePrivateDnsVerification<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -63265,6 +70775,16 @@ impl StopInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[751], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StopInstances<M> {
@@ -63342,6 +70862,16 @@ impl TerminateClientVpnConnections {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[752], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TerminateClientVpnConnections<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -63412,6 +70942,16 @@ impl TerminateInstances {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[753], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TerminateInstances<M> {
@@ -63484,6 +71024,16 @@ impl UnassignIpv6Addresses {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[754], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UnassignIpv6Addresses<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -63546,6 +71096,16 @@ impl UnassignPrivateIpAddresses {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[755], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UnassignPrivateIpAddresses<M> {
@@ -63612,6 +71172,16 @@ impl UnassignPrivateNatGatewayAddress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[756], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UnassignPrivateNatGatewayAddress<M> {
@@ -63687,6 +71257,16 @@ impl UnlockSnapshot {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[757], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UnlockSnapshot<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -63748,6 +71328,16 @@ impl UnmonitorInstances {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[758], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UnmonitorInstances<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -63808,6 +71398,16 @@ impl UpdateCapacityManagerMonitoredTagKeys {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[759], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateCapacityManagerMonitoredTagKeys<M> {
@@ -63883,6 +71483,16 @@ impl UpdateCapacityManagerOrganizationsAccess {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[760], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateCapacityManagerOrganizationsAccess<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -63956,6 +71566,16 @@ impl UpdateInterruptibleCapacityReservationAllocation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[761], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateInterruptibleCapacityReservationAllocation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -64026,6 +71646,16 @@ impl UpdateSecurityGroupRuleDescriptionsEgress {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[762], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateSecurityGroupRuleDescriptionsEgress<M> {
@@ -64111,6 +71741,16 @@ impl UpdateSecurityGroupRuleDescriptionsIngress {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[763], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateSecurityGroupRuleDescriptionsIngress<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -64192,6 +71832,16 @@ impl WithdrawByoipCidr {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[764], Some(Box::new(self.input)), config)
     }
 }
 impl<M> WithdrawByoipCidr<M> {

@@ -39,6 +39,16 @@ impl AcceptDelegationRequest {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AcceptDelegationRequest<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -94,6 +104,16 @@ impl AddClientIdToOpenIdConnectProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AddClientIdToOpenIdConnectProvider<M> {
@@ -156,6 +176,16 @@ impl AddRoleToInstanceProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AddRoleToInstanceProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -213,6 +243,16 @@ impl AddUserToGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AddUserToGroup<M> {
@@ -272,6 +312,16 @@ impl AssociateDelegationRequest {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateDelegationRequest<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -324,6 +374,16 @@ impl AttachGroupPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AttachGroupPolicy<M> {
@@ -383,6 +443,16 @@ impl AttachRolePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AttachRolePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -441,6 +511,16 @@ impl AttachUserPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AttachUserPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -498,6 +578,16 @@ impl ChangePassword {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ChangePassword<M> {
@@ -560,6 +650,16 @@ impl CreateAccessKey {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateAccessKey<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -612,6 +712,16 @@ impl CreateAccountAlias {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateAccountAlias<M> {
@@ -668,6 +778,16 @@ impl CreateDelegationRequest {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateDelegationRequest<M> {
@@ -765,6 +885,16 @@ impl CreateGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -825,6 +955,16 @@ impl CreateInstanceProfile {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateInstanceProfile<M> {
@@ -892,6 +1032,16 @@ impl CreateLoginProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateLoginProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -957,6 +1107,16 @@ impl CreateOpenIdConnectProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateOpenIdConnectProvider<M> {
@@ -1028,6 +1188,16 @@ impl CreatePolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreatePolicy<M> {
@@ -1105,6 +1275,16 @@ impl CreatePolicyVersion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreatePolicyVersion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1170,6 +1350,16 @@ impl CreateRole {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateRole<M> {
@@ -1257,6 +1447,16 @@ impl CreateSamlProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateSamlProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1336,6 +1536,16 @@ impl CreateServiceLinkedRole {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateServiceLinkedRole<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1401,6 +1611,16 @@ impl CreateServiceSpecificCredential {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateServiceSpecificCredential<M> {
@@ -1470,6 +1690,16 @@ impl CreateUser {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateUser<M> {
@@ -1542,6 +1772,16 @@ impl CreateVirtualMfaDevice {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateVirtualMfaDevice<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1605,6 +1845,16 @@ impl DeactivateMfaDevice {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeactivateMfaDevice<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1662,6 +1912,16 @@ impl DeleteAccessKey {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteAccessKey<M> {
@@ -1721,6 +1981,16 @@ impl DeleteAccountAlias {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteAccountAlias<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1775,6 +2045,14 @@ impl DeleteAccountPasswordPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[27], None, config)
+    }
 }
 impl<M> DeleteAccountPasswordPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1809,6 +2087,16 @@ impl DeleteGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteGroup<M> {
@@ -1862,6 +2150,16 @@ impl DeleteGroupPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteGroupPolicy<M> {
@@ -1921,6 +2219,16 @@ impl DeleteInstanceProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteInstanceProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1973,6 +2281,16 @@ impl DeleteLoginProfile {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteLoginProfile<M> {
@@ -2030,6 +2348,16 @@ impl DeleteOpenIdConnectProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteOpenIdConnectProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2083,6 +2411,16 @@ impl DeletePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeletePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2135,6 +2473,16 @@ impl DeletePolicyVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeletePolicyVersion<M> {
@@ -2198,6 +2546,16 @@ impl DeleteRole {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteRole<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2254,6 +2612,16 @@ impl DeleteRolePermissionsBoundary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteRolePermissionsBoundary<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2306,6 +2674,16 @@ impl DeleteRolePolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteRolePolicy<M> {
@@ -2365,6 +2743,16 @@ impl DeleteSamlProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteSamlProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2417,6 +2805,16 @@ impl DeleteSshPublicKey {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteSshPublicKey<M> {
@@ -2476,6 +2874,16 @@ impl DeleteServerCertificate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteServerCertificate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2532,6 +2940,16 @@ impl DeleteServiceLinkedRole {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteServiceLinkedRole<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2587,6 +3005,16 @@ impl DeleteServiceSpecificCredential {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteServiceSpecificCredential<M> {
@@ -2648,6 +3076,16 @@ impl DeleteSigningCertificate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteSigningCertificate<M> {
@@ -2716,6 +3154,16 @@ impl DeleteUser {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteUser<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2772,6 +3220,16 @@ impl DeleteUserPermissionsBoundary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteUserPermissionsBoundary<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2824,6 +3282,16 @@ impl DeleteUserPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[46], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteUserPolicy<M> {
@@ -2883,6 +3351,16 @@ impl DeleteVirtualMfaDevice {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[47], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteVirtualMfaDevice<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2935,6 +3413,16 @@ impl DetachGroupPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[48], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DetachGroupPolicy<M> {
@@ -2994,6 +3482,16 @@ impl DetachRolePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[49], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DetachRolePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3051,6 +3549,16 @@ impl DetachUserPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[50], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DetachUserPolicy<M> {
@@ -3117,6 +3625,16 @@ impl DisableOrganizationsRootCredentialsManagement {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[51], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableOrganizationsRootCredentialsManagement<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3173,6 +3691,16 @@ impl DisableOrganizationsRootSessions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[52], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisableOrganizationsRootSessions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3225,6 +3753,14 @@ impl DisableOutboundWebIdentityFederation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[53], None, config)
+    }
 }
 impl<M> DisableOutboundWebIdentityFederation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3259,6 +3795,16 @@ impl EnableMfaDevice {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[54], Some(Box::new(self.input)), config)
     }
 }
 impl<M> EnableMfaDevice<M> {
@@ -3333,6 +3879,16 @@ impl EnableOrganizationsRootCredentialsManagement {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[55], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableOrganizationsRootCredentialsManagement<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3389,6 +3945,16 @@ impl EnableOrganizationsRootSessions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[56], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> EnableOrganizationsRootSessions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3441,6 +4007,14 @@ impl EnableOutboundWebIdentityFederation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[57], None, config)
+    }
 }
 impl<M> EnableOutboundWebIdentityFederation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3476,6 +4050,14 @@ impl GenerateCredentialReport {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[58], None, config)
     }
 }
 impl<M> GenerateCredentialReport<M> {
@@ -3514,6 +4096,16 @@ impl GenerateOrganizationsAccessReport {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[59], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GenerateOrganizationsAccessReport<M> {
@@ -3578,6 +4170,16 @@ impl GenerateServiceLastAccessedDetails {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[60], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GenerateServiceLastAccessedDetails<M> {
@@ -3646,6 +4248,16 @@ impl GetAccessKeyLastUsed {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[61], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetAccessKeyLastUsed<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3701,6 +4313,16 @@ impl GetAccountAuthorizationDetails {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[62], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetAccountAuthorizationDetails` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `UserDetailList`. Other result keys: `GroupDetailList`, `RoleDetailList`, `Policies` (see [`crate::paginator::get_account_authorization_details`]).
     pub fn into_paginator(
@@ -3781,6 +4403,14 @@ impl GetAccountPasswordPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[63], None, config)
+    }
 }
 impl<M> GetAccountPasswordPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3816,6 +4446,14 @@ impl GetAccountSummary {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[64], None, config)
     }
 }
 impl<M> GetAccountSummary<M> {
@@ -3854,6 +4492,16 @@ impl GetContextKeysForCustomPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[65], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetContextKeysForCustomPolicy<M> {
@@ -3910,6 +4558,16 @@ impl GetContextKeysForPrincipalPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[66], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetContextKeysForPrincipalPolicy<M> {
@@ -3973,6 +4631,14 @@ impl GetCredentialReport {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[67], None, config)
+    }
 }
 impl<M> GetCredentialReport<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4010,6 +4676,16 @@ impl GetDelegationRequest {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[68], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetDelegationRequest<M> {
@@ -4071,6 +4747,16 @@ impl GetGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[69], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetGroup` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Users`.
     pub fn into_paginator(
@@ -4153,6 +4839,16 @@ impl GetGroupPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[70], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetGroupPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4214,6 +4910,16 @@ impl GetHumanReadableSummary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[71], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetHumanReadableSummary<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4274,6 +4980,16 @@ impl GetInstanceProfile {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[72], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetInstanceProfile<M> {
@@ -4390,6 +5106,16 @@ impl GetLoginProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[73], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetLoginProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4445,6 +5171,16 @@ impl GetMfaDevice {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[74], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetMfaDevice<M> {
@@ -4507,6 +5243,16 @@ impl GetOpenIdConnectProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[75], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetOpenIdConnectProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4562,6 +5308,16 @@ impl GetOrganizationsAccessReport {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[76], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetOrganizationsAccessReport<M> {
@@ -4632,6 +5388,14 @@ impl GetOutboundWebIdentityFederationInfo {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[77], None, config)
+    }
 }
 impl<M> GetOutboundWebIdentityFederationInfo<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4669,6 +5433,16 @@ impl GetPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[78], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetPolicy<M> {
@@ -4785,6 +5559,16 @@ impl GetPolicyVersion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[79], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetPolicyVersion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4845,6 +5629,16 @@ impl GetRole {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[80], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetRole<M> {
@@ -4955,6 +5749,16 @@ impl GetRolePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[81], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetRolePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5016,6 +5820,16 @@ impl GetSamlProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[82], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetSamlProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5071,6 +5885,16 @@ impl GetSshPublicKey {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[83], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetSshPublicKey<M> {
@@ -5138,6 +5962,16 @@ impl GetServerCertificate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[84], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetServerCertificate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5193,6 +6027,16 @@ impl GetServiceLastAccessedDetails {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[85], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetServiceLastAccessedDetails<M> {
@@ -5261,6 +6105,16 @@ impl GetServiceLastAccessedDetailsWithEntities {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[86], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetServiceLastAccessedDetailsWithEntities<M> {
@@ -5336,6 +6190,16 @@ impl GetServiceLinkedRoleDeletionStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[87], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetServiceLinkedRoleDeletionStatus<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5394,6 +6258,16 @@ impl GetUser {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[88], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetUser<M> {
@@ -5504,6 +6378,16 @@ impl GetUserPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[89], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetUserPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5564,6 +6448,16 @@ impl ListAccessKeys {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[90], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListAccessKeys` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AccessKeyMetadata`.
     pub fn into_paginator(
@@ -5646,6 +6540,16 @@ impl ListAccountAliases {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[91], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListAccountAliases` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AccountAliases`.
     pub fn into_paginator(
         self,
@@ -5721,6 +6625,16 @@ impl ListAttachedGroupPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[92], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListAttachedGroupPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AttachedPolicies`.
     pub fn into_paginator(
@@ -5808,6 +6722,16 @@ impl ListAttachedRolePolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[93], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListAttachedRolePolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AttachedPolicies`.
     pub fn into_paginator(
         self,
@@ -5893,6 +6817,16 @@ impl ListAttachedUserPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[94], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListAttachedUserPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `AttachedPolicies`.
     pub fn into_paginator(
@@ -5980,6 +6914,16 @@ impl ListDelegationRequests {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[95], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListDelegationRequests<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6045,6 +6989,16 @@ impl ListEntitiesForPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[96], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListEntitiesForPolicy` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyGroups`. Other result keys: `PolicyUsers`, `PolicyRoles` (see [`crate::paginator::list_entities_for_policy`]).
     pub fn into_paginator(
@@ -6142,6 +7096,16 @@ impl ListGroupPolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[97], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListGroupPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyNames`.
     pub fn into_paginator(
         self,
@@ -6222,6 +7186,16 @@ impl ListGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[98], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListGroups` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Groups`.
     pub fn into_paginator(
@@ -6304,6 +7278,16 @@ impl ListGroupsForUser {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[99], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListGroupsForUser` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Groups`.
     pub fn into_paginator(
         self,
@@ -6384,6 +7368,16 @@ impl ListInstanceProfileTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[100], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListInstanceProfileTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
@@ -6466,6 +7460,16 @@ impl ListInstanceProfiles {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[101], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListInstanceProfiles` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `InstanceProfiles`.
     pub fn into_paginator(
         self,
@@ -6546,6 +7550,16 @@ impl ListInstanceProfilesForRole {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[102], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListInstanceProfilesForRole` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `InstanceProfiles`.
     pub fn into_paginator(
@@ -6628,6 +7642,16 @@ impl ListMfaDeviceTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[103], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListMFADeviceTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
         self,
@@ -6708,6 +7732,16 @@ impl ListMfaDevices {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[104], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListMFADevices` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `MFADevices`.
     pub fn into_paginator(
@@ -6790,6 +7824,16 @@ impl ListOpenIdConnectProviderTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[105], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListOpenIDConnectProviderTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
         self,
@@ -6871,6 +7915,16 @@ impl ListOpenIdConnectProviders {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[106], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListOpenIdConnectProviders<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6922,6 +7976,16 @@ impl ListOrganizationsFeatures {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[107], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListOrganizationsFeatures<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6972,6 +8036,16 @@ impl ListPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[108], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Policies`.
     pub fn into_paginator(
@@ -7069,6 +8143,16 @@ impl ListPoliciesGrantingServiceAccess {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[109], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListPoliciesGrantingServiceAccess<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7137,6 +8221,16 @@ impl ListPolicyTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[110], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListPolicyTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
@@ -7219,6 +8313,16 @@ impl ListPolicyVersions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[111], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListPolicyVersions` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Versions`.
     pub fn into_paginator(
         self,
@@ -7299,6 +8403,16 @@ impl ListRolePolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[112], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListRolePolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyNames`.
     pub fn into_paginator(
@@ -7381,6 +8495,16 @@ impl ListRoleTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[113], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListRoleTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
         self,
@@ -7461,6 +8585,16 @@ impl ListRoles {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[114], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListRoles` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Roles`.
     pub fn into_paginator(
@@ -7543,6 +8677,16 @@ impl ListSamlProviderTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[115], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListSAMLProviderTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
         self,
@@ -7624,6 +8768,16 @@ impl ListSamlProviders {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[116], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListSamlProviders<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7674,6 +8828,16 @@ impl ListSshPublicKeys {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[117], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListSSHPublicKeys` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `SSHPublicKeys`.
     pub fn into_paginator(
@@ -7756,6 +8920,16 @@ impl ListServerCertificateTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[118], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListServerCertificateTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
         self,
@@ -7836,6 +9010,16 @@ impl ListServerCertificates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[119], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListServerCertificates` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `ServerCertificateMetadataList`.
     pub fn into_paginator(
@@ -7918,6 +9102,16 @@ impl ListServiceSpecificCredentials {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[120], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListServiceSpecificCredentials<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7993,6 +9187,16 @@ impl ListSigningCertificates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[121], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListSigningCertificates` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Certificates`.
     pub fn into_paginator(
@@ -8075,6 +9279,16 @@ impl ListUserPolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[122], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListUserPolicies` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `PolicyNames`.
     pub fn into_paginator(
         self,
@@ -8155,6 +9369,16 @@ impl ListUserTags {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[123], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListUserTags` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Tags`.
     pub fn into_paginator(
@@ -8237,6 +9461,16 @@ impl ListUsers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[124], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListUsers` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Users`.
     pub fn into_paginator(
         self,
@@ -8317,6 +9551,16 @@ impl ListVirtualMfaDevices {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[125], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListVirtualMFADevices` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `VirtualMFADevices`.
     pub fn into_paginator(
@@ -8399,6 +9643,16 @@ impl PutGroupPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[126], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutGroupPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8462,6 +9716,16 @@ impl PutRolePermissionsBoundary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[127], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutRolePermissionsBoundary<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8519,6 +9783,16 @@ impl PutRolePolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[128], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutRolePolicy<M> {
@@ -8583,6 +9857,16 @@ impl PutUserPermissionsBoundary {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[129], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutUserPermissionsBoundary<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8640,6 +9924,16 @@ impl PutUserPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[130], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutUserPolicy<M> {
@@ -8704,6 +9998,16 @@ impl RejectDelegationRequest {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[131], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RejectDelegationRequest<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8764,6 +10068,16 @@ impl RemoveClientIdFromOpenIdConnectProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[132], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RemoveClientIdFromOpenIdConnectProvider<M> {
@@ -8829,6 +10143,16 @@ impl RemoveRoleFromInstanceProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[133], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RemoveRoleFromInstanceProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8886,6 +10210,16 @@ impl RemoveUserFromGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[134], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RemoveUserFromGroup<M> {
@@ -8948,6 +10282,16 @@ impl ResetServiceSpecificCredential {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[135], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ResetServiceSpecificCredential<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9005,6 +10349,16 @@ impl ResyncMfaDevice {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[136], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ResyncMfaDevice<M> {
@@ -9074,6 +10428,16 @@ impl SendDelegationToken {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[137], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SendDelegationToken<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9126,6 +10490,16 @@ impl SetDefaultPolicyVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[138], Some(Box::new(self.input)), config)
     }
 }
 impl<M> SetDefaultPolicyVersion<M> {
@@ -9188,6 +10562,16 @@ impl SetSecurityTokenServicePreferences {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[139], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SetSecurityTokenServicePreferences<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9249,6 +10633,16 @@ impl SimulateCustomPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[140], Some(Box::new(self.input)), config)
     }
     /// Pages through `SimulateCustomPolicy` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `EvaluationResults`.
     pub fn into_paginator(
@@ -9373,6 +10767,16 @@ impl SimulatePrincipalPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[141], Some(Box::new(self.input)), config)
     }
     /// Pages through `SimulatePrincipalPolicy` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `EvaluationResults`.
     pub fn into_paginator(
@@ -9500,6 +10904,16 @@ impl TagInstanceProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[142], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TagInstanceProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9557,6 +10971,16 @@ impl TagMfaDevice {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[143], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagMfaDevice<M> {
@@ -9616,6 +11040,16 @@ impl TagOpenIdConnectProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[144], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TagOpenIdConnectProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9673,6 +11107,16 @@ impl TagPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[145], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagPolicy<M> {
@@ -9732,6 +11176,16 @@ impl TagRole {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[146], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TagRole<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9789,6 +11243,16 @@ impl TagSamlProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[147], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagSamlProvider<M> {
@@ -9848,6 +11312,16 @@ impl TagServerCertificate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[148], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TagServerCertificate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9905,6 +11379,16 @@ impl TagUser {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[149], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagUser<M> {
@@ -9964,6 +11448,16 @@ impl UntagInstanceProfile {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[150], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UntagInstanceProfile<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10021,6 +11515,16 @@ impl UntagMfaDevice {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[151], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UntagMfaDevice<M> {
@@ -10080,6 +11584,16 @@ impl UntagOpenIdConnectProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[152], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UntagOpenIdConnectProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10137,6 +11651,16 @@ impl UntagPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[153], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UntagPolicy<M> {
@@ -10196,6 +11720,16 @@ impl UntagRole {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[154], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UntagRole<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10253,6 +11787,16 @@ impl UntagSamlProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[155], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UntagSamlProvider<M> {
@@ -10312,6 +11856,16 @@ impl UntagServerCertificate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[156], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UntagServerCertificate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10370,6 +11924,16 @@ impl UntagUser {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[157], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UntagUser<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10427,6 +11991,16 @@ impl UpdateAccessKey {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[158], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateAccessKey<M> {
@@ -10493,6 +12067,16 @@ impl UpdateAccountPasswordPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[159], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateAccountPasswordPolicy<M> {
@@ -10587,6 +12171,16 @@ impl UpdateAssumeRolePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[160], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateAssumeRolePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10645,6 +12239,16 @@ impl UpdateDelegationRequest {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[161], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateDelegationRequest<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10702,6 +12306,16 @@ impl UpdateGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[162], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateGroup<M> {
@@ -10765,6 +12379,16 @@ impl UpdateLoginProfile {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[163], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateLoginProfile<M> {
@@ -10832,6 +12456,16 @@ impl UpdateOpenIdConnectProviderThumbprint {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[164], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateOpenIdConnectProviderThumbprint<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10895,6 +12529,16 @@ impl UpdateRole {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[165], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateRole<M> {
@@ -10962,6 +12606,16 @@ impl UpdateRoleDescription {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[166], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateRoleDescription<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11022,6 +12676,16 @@ impl UpdateSamlProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[167], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateSamlProvider<M> {
@@ -11099,6 +12763,16 @@ impl UpdateSshPublicKey {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[168], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateSshPublicKey<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11161,6 +12835,16 @@ impl UpdateServerCertificate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[169], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateServerCertificate<M> {
@@ -11228,6 +12912,16 @@ impl UpdateServiceSpecificCredential {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[170], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateServiceSpecificCredential<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11294,6 +12988,16 @@ impl UpdateSigningCertificate {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[171], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateSigningCertificate<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11356,6 +13060,16 @@ impl UpdateUser {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[172], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateUser<M> {
@@ -11423,6 +13137,16 @@ impl UploadSshPublicKey {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[173], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UploadSshPublicKey<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11483,6 +13207,16 @@ impl UploadServerCertificate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[174], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UploadServerCertificate<M> {
@@ -11564,6 +13298,16 @@ impl UploadSigningCertificate {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[175], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UploadSigningCertificate<M> {

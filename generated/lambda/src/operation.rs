@@ -42,6 +42,16 @@ impl AddLayerVersionPermission {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AddLayerVersionPermission<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -127,6 +137,16 @@ impl AddPermission {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AddPermission<M> {
@@ -242,6 +262,16 @@ impl CheckpointDurableExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CheckpointDurableExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -312,6 +342,16 @@ impl CreateAlias {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateAlias<M> {
@@ -391,6 +431,16 @@ impl CreateCapacityProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateCapacityProvider<M> {
@@ -490,6 +540,16 @@ impl CreateCodeSigningConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateCodeSigningConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -566,6 +626,16 @@ impl CreateEventSourceMapping {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateEventSourceMapping<M> {
@@ -807,6 +877,16 @@ impl CreateFunction {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateFunction<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1014,6 +1094,16 @@ impl CreateFunctionUrlConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateFunctionUrlConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1089,6 +1179,16 @@ impl DeleteAlias {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteAlias<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1150,6 +1250,16 @@ impl DeleteCapacityProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteCapacityProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1205,6 +1315,16 @@ impl DeleteCodeSigningConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteCodeSigningConfig<M> {
@@ -1262,6 +1382,16 @@ impl DeleteEventSourceMapping {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteEventSourceMapping<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1317,6 +1447,16 @@ impl DeleteFunction {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteFunction<M> {
@@ -1379,6 +1519,16 @@ impl DeleteFunctionCodeSigningConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteFunctionCodeSigningConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1435,6 +1585,16 @@ impl DeleteFunctionConcurrency {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteFunctionConcurrency<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1490,6 +1650,16 @@ impl DeleteFunctionEventInvokeConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteFunctionEventInvokeConfig<M> {
@@ -1552,6 +1722,16 @@ impl DeleteFunctionUrlConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteFunctionUrlConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1609,6 +1789,16 @@ impl DeleteLayerVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteLayerVersion<M> {
@@ -1670,6 +1860,16 @@ impl DeleteProvisionedConcurrencyConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteProvisionedConcurrencyConfig<M> {
@@ -1735,6 +1935,16 @@ impl GetAccountSettings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetAccountSettings<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1785,6 +1995,16 @@ impl GetAlias {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetAlias<M> {
@@ -1847,6 +2067,16 @@ impl GetCapacityProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetCapacityProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1902,6 +2132,16 @@ impl GetCodeSigningConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetCodeSigningConfig<M> {
@@ -1959,6 +2199,16 @@ impl GetDurableExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDurableExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2014,6 +2264,16 @@ impl GetDurableExecutionHistory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetDurableExecutionHistory` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Events`.
     pub fn into_paginator(
@@ -2106,6 +2366,16 @@ impl GetDurableExecutionState {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetDurableExecutionState` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Operations`.
     pub fn into_paginator(
         self,
@@ -2192,6 +2462,16 @@ impl GetEventSourceMapping {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[27], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetEventSourceMapping<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2247,6 +2527,16 @@ impl GetFunction {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetFunction<M> {
@@ -2368,6 +2658,16 @@ impl GetFunctionCodeSigningConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetFunctionCodeSigningConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2424,6 +2724,16 @@ impl GetFunctionConcurrency {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetFunctionConcurrency<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2479,6 +2789,16 @@ impl GetFunctionConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetFunctionConfiguration<M> {
@@ -2600,6 +2920,16 @@ impl GetFunctionEventInvokeConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetFunctionEventInvokeConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2661,6 +2991,16 @@ impl GetFunctionRecursionConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetFunctionRecursionConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2716,6 +3056,16 @@ impl GetFunctionScalingConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetFunctionScalingConfig<M> {
@@ -2778,6 +3128,16 @@ impl GetFunctionUrlConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetFunctionUrlConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2838,6 +3198,16 @@ impl GetLayerVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetLayerVersion<M> {
@@ -2900,6 +3270,16 @@ impl GetLayerVersionByArn {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetLayerVersionByArn<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2955,6 +3335,16 @@ impl GetLayerVersionPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetLayerVersionPolicy<M> {
@@ -3017,6 +3407,16 @@ impl GetPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3077,6 +3477,16 @@ impl GetProvisionedConcurrencyConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetProvisionedConcurrencyConfig<M> {
@@ -3142,6 +3552,16 @@ impl GetRuntimeManagementConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetRuntimeManagementConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3202,6 +3622,16 @@ impl Invoke {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
     }
 }
 impl<M> Invoke<M> {
@@ -3297,6 +3727,16 @@ impl InvokeAsync {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> InvokeAsync<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3357,6 +3797,16 @@ impl InvokeWithResponseStream {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
     }
 }
 impl<M> InvokeWithResponseStream<M> {
@@ -3449,6 +3899,16 @@ impl ListAliases {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListAliases` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Aliases`.
     pub fn into_paginator(
         self,
@@ -3535,6 +3995,16 @@ impl ListCapacityProviders {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[46], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListCapacityProviders` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `CapacityProviders`.
     pub fn into_paginator(
         self,
@@ -3616,6 +4086,16 @@ impl ListCodeSigningConfigs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[47], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListCodeSigningConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `CodeSigningConfigs`.
     pub fn into_paginator(
         self,
@@ -3691,6 +4171,16 @@ impl ListDurableExecutionsByFunction {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[48], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListDurableExecutionsByFunction` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `DurableExecutions`.
     pub fn into_paginator(
@@ -3806,6 +4296,16 @@ impl ListEventSourceMappings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[49], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListEventSourceMappings` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `EventSourceMappings`.
     pub fn into_paginator(
         self,
@@ -3898,6 +4398,16 @@ impl ListFunctionEventInvokeConfigs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[50], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListFunctionEventInvokeConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionEventInvokeConfigs`.
     pub fn into_paginator(
         self,
@@ -3979,6 +4489,16 @@ impl ListFunctionUrlConfigs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[51], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListFunctionUrlConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionUrlConfigs`.
     pub fn into_paginator(
         self,
@@ -4059,6 +4579,16 @@ impl ListFunctionVersionsByCapacityProvider {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[52], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListFunctionVersionsByCapacityProvider` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionVersions`.
     pub fn into_paginator(
@@ -4143,6 +4673,16 @@ impl ListFunctions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[53], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListFunctions` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Functions`.
     pub fn into_paginator(
@@ -4230,6 +4770,16 @@ impl ListFunctionsByCodeSigningConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[54], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListFunctionsByCodeSigningConfig` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `FunctionArns`.
     pub fn into_paginator(
         self,
@@ -4313,6 +4863,16 @@ impl ListLayerVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[55], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListLayerVersions` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `LayerVersions`.
     pub fn into_paginator(
@@ -4405,6 +4965,16 @@ impl ListLayers {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[56], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListLayers` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Layers`.
     pub fn into_paginator(
         self,
@@ -4491,6 +5061,16 @@ impl ListProvisionedConcurrencyConfigs {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[57], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListProvisionedConcurrencyConfigs` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `ProvisionedConcurrencyConfigs`.
     pub fn into_paginator(
         self,
@@ -4575,6 +5155,16 @@ impl ListTags {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[58], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListTags<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4630,6 +5220,16 @@ impl ListVersionsByFunction {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[59], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListVersionsByFunction` as botocore's paginator does: tokens `Marker`, page size `MaxItems`; `items()` yields the items of `Versions`.
     pub fn into_paginator(
@@ -4711,6 +5311,16 @@ impl PublishLayerVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[60], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PublishLayerVersion<M> {
@@ -4799,6 +5409,16 @@ impl PublishVersion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[61], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PublishVersion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4878,6 +5498,16 @@ impl PutFunctionCodeSigningConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[62], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutFunctionCodeSigningConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4939,6 +5569,16 @@ impl PutFunctionConcurrency {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[63], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutFunctionConcurrency<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4999,6 +5639,16 @@ impl PutFunctionEventInvokeConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[64], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutFunctionEventInvokeConfig<M> {
@@ -5076,6 +5726,16 @@ impl PutFunctionRecursionConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[65], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutFunctionRecursionConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5136,6 +5796,16 @@ impl PutFunctionScalingConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[66], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutFunctionScalingConfig<M> {
@@ -5206,6 +5876,16 @@ impl PutProvisionedConcurrencyConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[67], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutProvisionedConcurrencyConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5274,6 +5954,16 @@ impl PutRuntimeManagementConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[68], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutRuntimeManagementConfig<M> {
@@ -5349,6 +6039,16 @@ impl RemoveLayerVersionPermission {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[69], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RemoveLayerVersionPermission<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5416,6 +6116,16 @@ impl RemovePermission {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[70], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RemovePermission<M> {
@@ -5488,6 +6198,16 @@ impl SendDurableExecutionCallbackFailure {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[71], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SendDurableExecutionCallbackFailure<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5552,6 +6272,16 @@ impl SendDurableExecutionCallbackHeartbeat {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[72], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> SendDurableExecutionCallbackHeartbeat<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5610,6 +6340,16 @@ impl SendDurableExecutionCallbackSuccess {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[73], Some(Box::new(self.input)), config)
     }
 }
 impl<M> SendDurableExecutionCallbackSuccess<M> {
@@ -5675,6 +6415,16 @@ impl StopDurableExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[74], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StopDurableExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5732,6 +6482,16 @@ impl TagResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[75], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagResource<M> {
@@ -5794,6 +6554,16 @@ impl UntagResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[76], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UntagResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5854,6 +6624,16 @@ impl UpdateAlias {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[77], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateAlias<M> {
@@ -5939,6 +6719,16 @@ impl UpdateCapacityProvider {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[78], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateCapacityProvider<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6002,6 +6792,16 @@ impl UpdateCodeSigningConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[79], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateCodeSigningConfig<M> {
@@ -6076,6 +6876,16 @@ impl UpdateEventSourceMapping {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[80], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateEventSourceMapping<M> {
@@ -6269,6 +7079,16 @@ impl UpdateFunctionCode {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[81], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateFunctionCode<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6382,6 +7202,16 @@ impl UpdateFunctionConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[82], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateFunctionConfiguration<M> {
@@ -6549,6 +7379,16 @@ impl UpdateFunctionEventInvokeConfig {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[83], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateFunctionEventInvokeConfig<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6627,6 +7467,16 @@ impl UpdateFunctionUrlConfig {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[84], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateFunctionUrlConfig<M> {

@@ -39,6 +39,16 @@ impl AssociateKmsKey {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateKmsKey<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -107,6 +117,16 @@ impl AssociateSourceToS3TableIntegration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AssociateSourceToS3TableIntegration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -168,6 +188,16 @@ impl CancelExportTask {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelExportTask<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -224,6 +254,16 @@ impl CancelImportTask {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelImportTask<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -279,6 +319,16 @@ impl CreateDelivery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateDelivery<M> {
@@ -367,6 +417,16 @@ impl CreateExportTask {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateExportTask<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -453,6 +513,16 @@ impl CreateImportTask {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateImportTask<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -518,6 +588,16 @@ impl CreateLogAnomalyDetector {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateLogAnomalyDetector<M> {
@@ -608,6 +688,16 @@ impl CreateLogGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateLogGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -687,6 +777,16 @@ impl CreateLogStream {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateLogStream<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -747,6 +847,16 @@ impl CreateLookupTable {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateLookupTable<M> {
@@ -826,6 +936,16 @@ impl CreateScheduledQuery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateScheduledQuery<M> {
@@ -951,6 +1071,16 @@ impl DeleteAccountPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteAccountPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1009,6 +1139,16 @@ impl DeleteDataProtectionPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteDataProtectionPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1062,6 +1202,16 @@ impl DeleteDelivery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteDelivery<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1114,6 +1264,16 @@ impl DeleteDeliveryDestination {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteDeliveryDestination<M> {
@@ -1171,6 +1331,16 @@ impl DeleteDeliveryDestinationPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteDeliveryDestinationPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1227,6 +1397,16 @@ impl DeleteDeliverySource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteDeliverySource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1279,6 +1459,16 @@ impl DeleteDestination {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteDestination<M> {
@@ -1336,6 +1526,16 @@ impl DeleteIndexPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteIndexPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1391,6 +1591,16 @@ impl DeleteIntegration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteIntegration<M> {
@@ -1450,6 +1660,16 @@ impl DeleteLogAnomalyDetector {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLogAnomalyDetector<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1503,6 +1723,16 @@ impl DeleteLogGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLogGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1555,6 +1785,16 @@ impl DeleteLogStream {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteLogStream<M> {
@@ -1614,6 +1854,16 @@ impl DeleteLookupTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteLookupTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1666,6 +1916,16 @@ impl DeleteMetricFilter {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteMetricFilter<M> {
@@ -1728,6 +1988,16 @@ impl DeleteQueryDefinition {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteQueryDefinition<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1780,6 +2050,16 @@ impl DeleteResourcePolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[27], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteResourcePolicy<M> {
@@ -1844,6 +2124,16 @@ impl DeleteRetentionPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteRetentionPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1900,6 +2190,16 @@ impl DeleteScheduledQuery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteScheduledQuery<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1952,6 +2252,16 @@ impl DeleteSubscriptionFilter {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteSubscriptionFilter<M> {
@@ -2011,6 +2321,16 @@ impl DeleteTransformer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteTransformer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2066,6 +2386,16 @@ impl DescribeAccountPolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeAccountPolicies<M> {
@@ -2137,6 +2467,16 @@ impl DescribeConfigurationTemplates {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeConfigurationTemplates` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `configurationTemplates`.
     pub fn into_paginator(
@@ -2237,6 +2577,16 @@ impl DescribeDeliveries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeDeliveries` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `deliveries`.
     pub fn into_paginator(
         self,
@@ -2312,6 +2662,16 @@ impl DescribeDeliveryDestinations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeDeliveryDestinations` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `deliveryDestinations`.
     pub fn into_paginator(
@@ -2389,6 +2749,16 @@ impl DescribeDeliverySources {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeDeliverySources` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `deliverySources`.
     pub fn into_paginator(
         self,
@@ -2464,6 +2834,16 @@ impl DescribeDestinations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeDestinations` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `destinations`.
     pub fn into_paginator(
@@ -2545,6 +2925,16 @@ impl DescribeExportTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeExportTasks` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `exportTasks`.
     pub fn into_paginator(
@@ -2632,6 +3022,16 @@ impl DescribeFieldIndexes {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeFieldIndexes<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2692,6 +3092,16 @@ impl DescribeImportTaskBatches {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeImportTaskBatches<M> {
@@ -2766,6 +3176,16 @@ impl DescribeImportTasks {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeImportTasks<M> {
@@ -2843,6 +3263,16 @@ impl DescribeIndexPolicies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeIndexPolicies<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2903,6 +3333,16 @@ impl DescribeLogGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeLogGroups` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `logGroups`.
     pub fn into_paginator(
@@ -3010,6 +3450,16 @@ impl DescribeLogStreams {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeLogStreams` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `logStreams`.
     pub fn into_paginator(
         self,
@@ -3111,6 +3561,16 @@ impl DescribeLookupTables {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeLookupTables<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3176,6 +3636,16 @@ impl DescribeMetricFilters {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[46], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeMetricFilters` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `metricFilters`.
     pub fn into_paginator(
@@ -3273,6 +3743,16 @@ impl DescribeQueries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[47], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeQueries` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `queries`.
     pub fn into_paginator(
         self,
@@ -3364,6 +3844,16 @@ impl DescribeQueryDefinitions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[48], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeQueryDefinitions<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3434,6 +3924,16 @@ impl DescribeResourcePolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[49], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeResourcePolicies` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `resourcePolicies`.
     pub fn into_paginator(
@@ -3521,6 +4021,16 @@ impl DescribeSubscriptionFilters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[50], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeSubscriptionFilters` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `subscriptionFilters`.
     pub fn into_paginator(
         self,
@@ -3604,6 +4114,16 @@ impl DisassociateKmsKey {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[51], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateKmsKey<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3667,6 +4187,16 @@ impl DisassociateSourceFromS3TableIntegration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[52], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateSourceFromS3TableIntegration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3728,6 +4258,16 @@ impl FilterLogEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[53], Some(Box::new(self.input)), config)
     }
     /// Pages through `FilterLogEvents` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `events`. Other result keys: `searchedLogStreams` (see [`crate::paginator::filter_log_events`]).
     pub fn into_paginator(
@@ -3850,6 +4390,16 @@ impl GetDataProtectionPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[54], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDataProtectionPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3905,6 +4455,16 @@ impl GetDelivery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[55], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetDelivery<M> {
@@ -3962,6 +4522,16 @@ impl GetDeliveryDestination {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[56], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDeliveryDestination<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4017,6 +4587,16 @@ impl GetDeliveryDestinationPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[57], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetDeliveryDestinationPolicy<M> {
@@ -4074,6 +4654,16 @@ impl GetDeliverySource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[58], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDeliverySource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4129,6 +4719,16 @@ impl GetIntegration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[59], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetIntegration<M> {
@@ -4186,6 +4786,16 @@ impl GetLogAnomalyDetector {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[60], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetLogAnomalyDetector<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4241,6 +4851,16 @@ impl GetLogEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[61], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetLogEvents<M> {
@@ -4338,6 +4958,16 @@ impl GetLogFields {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[62], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetLogFields<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4398,6 +5028,16 @@ impl GetLogGroupFields {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[63], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetLogGroupFields<M> {
@@ -4465,6 +5105,16 @@ impl GetLogObject {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[64], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetLogObject<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4525,6 +5175,16 @@ impl GetLogRecord {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[65], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetLogRecord<M> {
@@ -4587,6 +5247,16 @@ impl GetLookupTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[66], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetLookupTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4642,6 +5312,16 @@ impl GetQueryResults {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[67], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetQueryResults<M> {
@@ -4709,6 +5389,16 @@ impl GetScheduledQuery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[68], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetScheduledQuery<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4764,6 +5454,16 @@ impl GetScheduledQueryHistory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[69], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetScheduledQueryHistory` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `triggerHistory`.
     pub fn into_paginator(
@@ -4864,6 +5564,16 @@ impl GetTransformer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[70], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetTransformer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4919,6 +5629,16 @@ impl ListAggregateLogGroupSummaries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[71], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListAggregateLogGroupSummaries` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `aggregateLogGroupSummaries`.
     pub fn into_paginator(
@@ -5032,6 +5752,16 @@ impl ListAnomalies {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[72], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListAnomalies` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `anomalies`.
     pub fn into_paginator(
         self,
@@ -5118,6 +5848,16 @@ impl ListIntegrations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[73], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListIntegrations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5183,6 +5923,16 @@ impl ListLogAnomalyDetectors {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[74], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListLogAnomalyDetectors` as botocore's paginator does: tokens `nextToken`, page size `limit`; `items()` yields the items of `anomalyDetectors`.
     pub fn into_paginator(
@@ -5264,6 +6014,16 @@ impl ListLogGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[75], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ListLogGroups<M> {
@@ -5364,6 +6124,16 @@ impl ListLogGroupsForQuery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[76], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListLogGroupsForQuery` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `logGroupIdentifiers`.
     pub fn into_paginator(
         self,
@@ -5445,6 +6215,16 @@ impl ListScheduledQueries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[77], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListScheduledQueries` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `scheduledQueries`.
     pub fn into_paginator(
         self,
@@ -5525,6 +6305,16 @@ impl ListSourcesForS3TableIntegration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[78], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListSourcesForS3TableIntegration` as botocore's paginator does: tokens `nextToken`, page size `maxResults`; `items()` yields the items of `sources`.
     pub fn into_paginator(
@@ -5610,6 +6400,16 @@ impl ListTagsForResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[79], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListTagsForResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5666,6 +6466,16 @@ impl ListTagsLogGroup {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[80], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListTagsLogGroup<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5721,6 +6531,16 @@ impl PutAccountPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[81], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutAccountPolicy<M> {
@@ -5798,6 +6618,16 @@ impl PutBearerTokenAuthentication {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[82], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBearerTokenAuthentication<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5859,6 +6689,16 @@ impl PutDataProtectionPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[83], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutDataProtectionPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5919,6 +6759,16 @@ impl PutDeliveryDestination {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[84], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutDeliveryDestination<M> {
@@ -6013,6 +6863,16 @@ impl PutDeliveryDestinationPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[85], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutDeliveryDestinationPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6073,6 +6933,16 @@ impl PutDeliverySource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[86], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutDeliverySource<M> {
@@ -6182,6 +7052,16 @@ impl PutDestination {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[87], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutDestination<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6253,6 +7133,16 @@ impl PutDestinationPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[88], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutDestinationPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6319,6 +7209,16 @@ impl PutIndexPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[89], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutIndexPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6379,6 +7279,16 @@ impl PutIntegration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[90], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutIntegration<M> {
@@ -6445,6 +7355,16 @@ impl PutLogEvents {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[91], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutLogEvents<M> {
@@ -6522,6 +7442,16 @@ impl PutLogGroupDeletionProtection {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[92], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutLogGroupDeletionProtection<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6579,6 +7509,16 @@ impl PutMetricFilter {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[93], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutMetricFilter<M> {
@@ -6669,6 +7609,16 @@ impl PutQueryDefinition {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[94], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutQueryDefinition<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6758,6 +7708,16 @@ impl PutResourcePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[95], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutResourcePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6826,6 +7786,16 @@ impl PutRetentionPolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[96], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutRetentionPolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6883,6 +7853,16 @@ impl PutSubscriptionFilter {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[97], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutSubscriptionFilter<M> {
@@ -6981,6 +7961,16 @@ impl PutTransformer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[98], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutTransformer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7041,6 +8031,16 @@ impl StartLiveTail {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[99], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StartLiveTail<M> {
@@ -7112,6 +8112,16 @@ impl StartQuery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[100], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StartQuery<M> {
@@ -7204,6 +8214,16 @@ impl StopQuery {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[101], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StopQuery<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7256,6 +8276,16 @@ impl TagLogGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[102], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagLogGroup<M> {
@@ -7317,6 +8347,16 @@ impl TagResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[103], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagResource<M> {
@@ -7382,6 +8422,16 @@ impl TestMetricFilter {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[104], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TestMetricFilter<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7443,6 +8493,16 @@ impl TestTransformer {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[105], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TestTransformer<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7500,6 +8560,16 @@ impl UntagLogGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[106], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UntagLogGroup<M> {
@@ -7559,6 +8629,16 @@ impl UntagResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[107], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UntagResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7616,6 +8696,16 @@ impl UpdateAnomaly {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[108], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateAnomaly<M> {
@@ -7698,6 +8788,16 @@ impl UpdateDeliveryConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[109], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateDeliveryConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7768,6 +8868,16 @@ impl UpdateLogAnomalyDetector {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[110], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateLogAnomalyDetector<M> {
@@ -7848,6 +8958,16 @@ impl UpdateLookupTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[111], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateLookupTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7918,6 +9038,16 @@ impl UpdateScheduledQuery {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[112], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateScheduledQuery<M> {

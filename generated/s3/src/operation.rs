@@ -42,6 +42,16 @@ impl AbortMultipartUpload {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AbortMultipartUpload<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -125,6 +135,16 @@ impl CompleteMultipartUpload {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CompleteMultipartUpload<M> {
@@ -294,6 +314,16 @@ impl CopyObject {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CopyObject<M> {
@@ -589,6 +619,16 @@ impl CreateBucket {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateBucket<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -698,6 +738,16 @@ impl CreateBucketMetadataConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateBucketMetadataConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -780,6 +830,16 @@ impl CreateBucketMetadataTableConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateBucketMetadataTableConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -861,6 +921,16 @@ impl CreateMultipartUpload {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateMultipartUpload<M> {
@@ -1084,6 +1154,16 @@ impl CreateSession {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateSession<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1167,6 +1247,16 @@ impl DeleteBucket {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucket<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1227,6 +1317,16 @@ impl DeleteBucketAnalyticsConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucketAnalyticsConfiguration<M> {
@@ -1294,6 +1394,16 @@ impl DeleteBucketCors {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucketCors<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1353,6 +1463,16 @@ impl DeleteBucketEncryption {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucketEncryption<M> {
@@ -1416,6 +1536,16 @@ impl DeleteBucketIntelligentTieringConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucketIntelligentTieringConfiguration<M> {
@@ -1488,6 +1618,16 @@ impl DeleteBucketInventoryConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucketInventoryConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1554,6 +1694,16 @@ impl DeleteBucketLifecycle {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucketLifecycle<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1614,6 +1764,16 @@ impl DeleteBucketMetadataConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucketMetadataConfiguration<M> {
@@ -1679,6 +1839,16 @@ impl DeleteBucketMetadataTableConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucketMetadataTableConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1742,6 +1912,16 @@ impl DeleteBucketMetricsConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucketMetricsConfiguration<M> {
@@ -1812,6 +1992,16 @@ impl DeleteBucketOwnershipControls {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucketOwnershipControls<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1869,6 +2059,16 @@ impl DeleteBucketPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucketPolicy<M> {
@@ -1928,6 +2128,16 @@ impl DeleteBucketReplication {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucketReplication<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1986,6 +2196,16 @@ impl DeleteBucketTagging {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteBucketTagging<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2043,6 +2263,16 @@ impl DeleteBucketWebsite {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucketWebsite<M> {
@@ -2109,6 +2339,16 @@ impl DeleteObject {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteObject<M> {
@@ -2214,6 +2454,16 @@ impl DeleteObjectTagging {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteObjectTagging<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2284,6 +2534,16 @@ impl DeleteObjects {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteObjects<M> {
@@ -2368,6 +2628,16 @@ impl DeletePublicAccessBlock {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeletePublicAccessBlock<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2429,6 +2699,16 @@ impl GetBucketAbac {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[27], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketAbac<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2489,6 +2769,16 @@ impl GetBucketAccelerateConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketAccelerateConfiguration<M> {
@@ -2559,6 +2849,16 @@ impl GetBucketAcl {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketAcl<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2619,6 +2919,16 @@ impl GetBucketAnalyticsConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketAnalyticsConfiguration<M> {
@@ -2689,6 +2999,16 @@ impl GetBucketCors {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketCors<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2752,6 +3072,16 @@ impl GetBucketEncryption {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketEncryption<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2812,6 +3142,16 @@ impl GetBucketIntelligentTieringConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketIntelligentTieringConfiguration<M> {
@@ -2882,6 +3222,16 @@ impl GetBucketInventoryConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketInventoryConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2951,6 +3301,16 @@ impl GetBucketLifecycle {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketLifecycle<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3011,6 +3371,16 @@ impl GetBucketLifecycleConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketLifecycleConfiguration<M> {
@@ -3076,6 +3446,16 @@ impl GetBucketLocation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketLocation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3136,6 +3516,16 @@ impl GetBucketLogging {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketLogging<M> {
@@ -3198,6 +3588,16 @@ impl GetBucketMetadataConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketMetadataConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3258,6 +3658,16 @@ impl GetBucketMetadataTableConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketMetadataTableConfiguration<M> {
@@ -3322,6 +3732,16 @@ impl GetBucketMetricsConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketMetricsConfiguration<M> {
@@ -3389,6 +3809,16 @@ impl GetBucketNotification {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketNotification<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3452,6 +3882,16 @@ impl GetBucketNotificationConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketNotificationConfiguration<M> {
@@ -3517,6 +3957,16 @@ impl GetBucketOwnershipControls {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketOwnershipControls<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3577,6 +4027,16 @@ impl GetBucketPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketPolicy<M> {
@@ -3639,6 +4099,16 @@ impl GetBucketPolicyStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[46], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketPolicyStatus<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3699,6 +4169,16 @@ impl GetBucketReplication {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[47], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketReplication<M> {
@@ -3761,6 +4241,16 @@ impl GetBucketRequestPayment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[48], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketRequestPayment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3821,6 +4311,16 @@ impl GetBucketTagging {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[49], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucketTagging<M> {
@@ -3883,6 +4383,16 @@ impl GetBucketVersioning {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[50], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketVersioning<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -3944,6 +4454,16 @@ impl GetBucketWebsite {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[51], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetBucketWebsite<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4004,6 +4524,16 @@ impl GetObject {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[52], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetObject<M> {
@@ -4161,6 +4691,16 @@ impl GetObjectAcl {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[53], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetObjectAcl<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4236,6 +4776,16 @@ impl GetObjectAttributes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[54], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetObjectAttributes<M> {
@@ -4346,6 +4896,16 @@ impl GetObjectLegalHold {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[55], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetObjectLegalHold<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4422,6 +4982,16 @@ impl GetObjectLockConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[56], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetObjectLockConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4482,6 +5052,16 @@ impl GetObjectRetention {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[57], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetObjectRetention<M> {
@@ -4559,6 +5139,16 @@ impl GetObjectTagging {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[58], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetObjectTagging<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4635,6 +5225,16 @@ impl GetObjectTorrent {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[59], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetObjectTorrent<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4706,6 +5306,16 @@ impl GetPublicAccessBlock {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[60], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetPublicAccessBlock<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4766,6 +5376,16 @@ impl HeadBucket {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[61], Some(Box::new(self.input)), config)
     }
 }
 impl<M> HeadBucket<M> {
@@ -4886,6 +5506,16 @@ impl HeadObject {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[62], Some(Box::new(self.input)), config)
     }
 }
 impl<M> HeadObject<M> {
@@ -5102,6 +5732,16 @@ impl ListBucketAnalyticsConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[63], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListBucketAnalyticsConfigurations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5173,6 +5813,16 @@ impl ListBucketIntelligentTieringConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[64], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListBucketIntelligentTieringConfigurations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5241,6 +5891,16 @@ impl ListBucketInventoryConfigurations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[65], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ListBucketInventoryConfigurations<M> {
@@ -5311,6 +5971,16 @@ impl ListBucketMetricsConfigurations {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[66], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListBucketMetricsConfigurations<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5379,6 +6049,16 @@ impl ListBuckets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[67], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListBuckets` as botocore's paginator does: tokens `ContinuationToken`, page size `MaxBuckets`; `items()` yields the items of `Buckets`.
     pub fn into_paginator(
@@ -5466,6 +6146,16 @@ impl ListDirectoryBuckets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[68], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListDirectoryBuckets` as botocore's paginator does: tokens `ContinuationToken`, page size `MaxDirectoryBuckets`; `items()` yields the items of `Buckets`.
     pub fn into_paginator(
         self,
@@ -5541,6 +6231,16 @@ impl ListMultipartUploads {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[69], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListMultipartUploads` as botocore's paginator does: tokens `KeyMarker`, `UploadIdMarker`, page size `MaxUploads`; `items()` yields the items of `Uploads`. Other result keys: `CommonPrefixes` (see [`crate::paginator::list_multipart_uploads`]).
     pub fn into_paginator(
@@ -5654,6 +6354,16 @@ impl ListObjectVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[70], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListObjectVersions` as botocore's paginator does: tokens `KeyMarker`, `VersionIdMarker`, page size `MaxKeys`; `items()` yields the items of `Versions`. Other result keys: `DeleteMarkers`, `CommonPrefixes` (see [`crate::paginator::list_object_versions`]).
     pub fn into_paginator(
@@ -5774,6 +6484,16 @@ impl ListObjects {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[71], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListObjects` as botocore's paginator does: tokens `Marker`, page size `MaxKeys`; `items()` yields the items of `Contents`. Other result keys: `CommonPrefixes` (see [`crate::paginator::list_objects`]).
     pub fn into_paginator(
         self,
@@ -5890,6 +6610,16 @@ impl ListObjectsV2 {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[72], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListObjectsV2` as botocore's paginator does: tokens `ContinuationToken`, page size `MaxKeys`; `items()` yields the items of `Contents`. Other result keys: `CommonPrefixes` (see [`crate::paginator::list_objects_v2`]).
     pub fn into_paginator(
@@ -6015,6 +6745,16 @@ impl ListParts {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[73], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListParts` as botocore's paginator does: tokens `PartNumberMarker`, page size `MaxParts`; `items()` yields the items of `Parts`.
     pub fn into_paginator(
         self,
@@ -6128,6 +6868,16 @@ impl PutBucketAbac {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[74], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketAbac<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6204,6 +6954,16 @@ impl PutBucketAccelerateConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[75], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketAccelerateConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6277,6 +7037,16 @@ impl PutBucketAcl {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[76], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketAcl<M> {
@@ -6387,6 +7157,16 @@ impl PutBucketAnalyticsConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[77], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketAnalyticsConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6461,6 +7241,16 @@ impl PutBucketCors {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[78], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketCors<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6533,6 +7323,16 @@ impl PutBucketEncryption {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[79], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketEncryption<M> {
@@ -6613,6 +7413,16 @@ impl PutBucketIntelligentTieringConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[80], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketIntelligentTieringConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6690,6 +7500,16 @@ impl PutBucketInventoryConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[81], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketInventoryConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6763,6 +7583,16 @@ impl PutBucketLifecycle {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[82], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketLifecycle<M> {
@@ -6842,6 +7672,16 @@ impl PutBucketLifecycleConfiguration {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[83], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketLifecycleConfiguration<M> {
@@ -6925,6 +7765,16 @@ impl PutBucketLogging {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[84], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketLogging<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7004,6 +7854,16 @@ impl PutBucketMetricsConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[85], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketMetricsConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7074,6 +7934,16 @@ impl PutBucketNotification {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[86], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketNotification<M> {
@@ -7154,6 +8024,16 @@ impl PutBucketNotificationConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[87], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketNotificationConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7228,6 +8108,16 @@ impl PutBucketOwnershipControls {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[88], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketOwnershipControls<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7300,6 +8190,16 @@ impl PutBucketPolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[89], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketPolicy<M> {
@@ -7378,6 +8278,16 @@ impl PutBucketReplication {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[90], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketReplication<M> {
@@ -7460,6 +8370,16 @@ impl PutBucketRequestPayment {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[91], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketRequestPayment<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7536,6 +8456,16 @@ impl PutBucketTagging {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[92], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketTagging<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7608,6 +8538,16 @@ impl PutBucketVersioning {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[93], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutBucketVersioning<M> {
@@ -7690,6 +8630,16 @@ impl PutBucketWebsite {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[94], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutBucketWebsite<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7768,6 +8718,16 @@ impl PutObject {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[95], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutObject<M> {
@@ -8075,6 +9035,16 @@ impl PutObjectAcl {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[96], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutObjectAcl<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8199,6 +9169,16 @@ impl PutObjectLegalHold {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[97], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutObjectLegalHold<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8290,6 +9270,16 @@ impl PutObjectLockConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[98], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutObjectLockConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8378,6 +9368,16 @@ impl PutObjectRetention {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[99], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutObjectRetention<M> {
@@ -8475,6 +9475,16 @@ impl PutObjectTagging {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[100], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutObjectTagging<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8563,6 +9573,16 @@ impl PutPublicAccessBlock {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[101], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutPublicAccessBlock<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8641,6 +9661,16 @@ impl RenameObject {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[102], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RenameObject<M> {
@@ -8765,6 +9795,16 @@ impl RestoreObject {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[103], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RestoreObject<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8850,6 +9890,16 @@ impl SelectObjectContent {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[104], Some(Box::new(self.input)), config)
     }
 }
 impl<M> SelectObjectContent<M> {
@@ -8972,6 +10022,16 @@ impl UpdateBucketMetadataInventoryTableConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[105], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateBucketMetadataInventoryTableConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9060,6 +10120,16 @@ impl UpdateBucketMetadataJournalTableConfiguration {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[106], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateBucketMetadataJournalTableConfiguration<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9143,6 +10213,16 @@ impl UpdateObjectEncryption {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[107], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateObjectEncryption<M> {
@@ -9234,6 +10314,16 @@ impl UploadPart {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[108], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UploadPart<M> {
@@ -9401,6 +10491,16 @@ impl UploadPartCopy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[109], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UploadPartCopy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9553,6 +10653,16 @@ impl WriteGetObjectResponse {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[110], Some(Box::new(self.input)), config)
     }
 }
 impl<M> WriteGetObjectResponse<M> {

@@ -42,6 +42,16 @@ impl BatchGetSecretValue {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> BatchGetSecretValue<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -113,6 +123,16 @@ impl CancelRotateSecret {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelRotateSecret<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -168,6 +188,16 @@ impl CreateSecret {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateSecret<M> {
@@ -273,6 +303,16 @@ impl DeleteResourcePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteResourcePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -328,6 +368,16 @@ impl DeleteSecret {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteSecret<M> {
@@ -395,6 +445,16 @@ impl DescribeSecret {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeSecret<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -450,6 +510,16 @@ impl GetRandomPassword {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetRandomPassword<M> {
@@ -542,6 +612,16 @@ impl GetResourcePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetResourcePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -597,6 +677,16 @@ impl GetSecretValue {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetSecretValue<M> {
@@ -663,6 +753,16 @@ impl ListSecretVersionIds {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ListSecretVersionIds<M> {
@@ -734,6 +834,16 @@ impl ListSecrets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListSecrets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `SecretList`.
     pub fn into_paginator(
@@ -831,6 +941,16 @@ impl PutResourcePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutResourcePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -896,6 +1016,16 @@ impl PutSecretValue {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutSecretValue<M> {
@@ -978,6 +1108,16 @@ impl RemoveRegionsFromReplication {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RemoveRegionsFromReplication<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1038,6 +1178,16 @@ impl ReplicateSecretToRegions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ReplicateSecretToRegions<M> {
@@ -1108,6 +1258,16 @@ impl RestoreSecret {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RestoreSecret<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1163,6 +1323,16 @@ impl RotateSecret {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RotateSecret<M> {
@@ -1253,6 +1423,16 @@ impl StopReplicationToReplica {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StopReplicationToReplica<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1305,6 +1485,16 @@ impl TagResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
     }
 }
 impl<M> TagResource<M> {
@@ -1363,6 +1553,16 @@ impl UntagResource {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UntagResource<M> {
@@ -1424,6 +1624,16 @@ impl UpdateSecret {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateSecret<M> {
@@ -1511,6 +1721,16 @@ impl UpdateSecretVersionStage {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateSecretVersionStage<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1581,6 +1801,16 @@ impl ValidateResourcePolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ValidateResourcePolicy<M> {

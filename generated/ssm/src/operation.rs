@@ -41,6 +41,16 @@ impl AddTagsToResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> AddTagsToResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -106,6 +116,16 @@ impl AssociateOpsItemRelatedItem {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> AssociateOpsItemRelatedItem<M> {
@@ -178,6 +198,16 @@ impl CancelCommand {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelCommand<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -239,6 +269,16 @@ impl CancelMaintenanceWindowExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CancelMaintenanceWindowExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -297,6 +337,16 @@ impl CreateActivation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateActivation<M> {
@@ -388,6 +438,16 @@ impl CreateAssociation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateAssociation<M> {
@@ -568,6 +628,16 @@ impl CreateAssociationBatch {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateAssociationBatch<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -631,6 +701,16 @@ impl CreateDocument {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[7], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateDocument<M> {
@@ -734,6 +814,16 @@ impl CreateMaintenanceWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[8], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateMaintenanceWindow<M> {
@@ -848,6 +938,16 @@ impl CreateOpsItem {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[9], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreateOpsItem<M> {
@@ -992,6 +1092,16 @@ impl CreateOpsMetadata {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[10], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateOpsMetadata<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1062,6 +1172,16 @@ impl CreatePatchBaseline {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[11], Some(Box::new(self.input)), config)
     }
 }
 impl<M> CreatePatchBaseline<M> {
@@ -1192,6 +1312,16 @@ impl CreateResourceDataSync {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[12], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateResourceDataSync<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1266,6 +1396,16 @@ impl DeleteActivation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[13], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteActivation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1321,6 +1461,16 @@ impl DeleteAssociation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[14], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteAssociation<M> {
@@ -1387,6 +1537,16 @@ impl DeleteDocument {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[15], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteDocument<M> {
@@ -1458,6 +1618,16 @@ impl DeleteInventory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[16], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteInventory<M> {
@@ -1533,6 +1703,16 @@ impl DeleteMaintenanceWindow {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[17], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteMaintenanceWindow<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1588,6 +1768,16 @@ impl DeleteOpsItem {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[18], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteOpsItem<M> {
@@ -1645,6 +1835,16 @@ impl DeleteOpsMetadata {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[19], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteOpsMetadata<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1700,6 +1900,16 @@ impl DeleteParameter {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[20], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteParameter<M> {
@@ -1757,6 +1967,16 @@ impl DeleteParameters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[21], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeleteParameters<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1813,6 +2033,16 @@ impl DeletePatchBaseline {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[22], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeletePatchBaseline<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -1868,6 +2098,16 @@ impl DeleteResourceDataSync {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[23], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteResourceDataSync<M> {
@@ -1931,6 +2171,16 @@ impl DeleteResourcePolicy {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[24], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteResourcePolicy<M> {
@@ -1998,6 +2248,16 @@ impl DeregisterManagedInstance {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[25], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeregisterManagedInstance<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2053,6 +2313,16 @@ impl DeregisterPatchBaselineForPatchGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[26], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeregisterPatchBaselineForPatchGroup<M> {
@@ -2117,6 +2387,16 @@ impl DeregisterTargetFromMaintenanceWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[27], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeregisterTargetFromMaintenanceWindow<M> {
@@ -2187,6 +2467,16 @@ impl DeregisterTaskFromMaintenanceWindow {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[28], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DeregisterTaskFromMaintenanceWindow<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2250,6 +2540,16 @@ impl DescribeActivations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[29], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeActivations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ActivationList`.
     pub fn into_paginator(
@@ -2335,6 +2635,16 @@ impl DescribeAssociation {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[30], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeAssociation<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2405,6 +2715,16 @@ impl DescribeAssociationExecutionTargets {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[31], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeAssociationExecutionTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AssociationExecutionTargets`.
     pub fn into_paginator(
@@ -2503,6 +2823,16 @@ impl DescribeAssociationExecutions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[32], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeAssociationExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AssociationExecutions`.
     pub fn into_paginator(
         self,
@@ -2592,6 +2922,16 @@ impl DescribeAutomationExecutions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[33], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeAutomationExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AutomationExecutionMetadataList`.
     pub fn into_paginator(
         self,
@@ -2675,6 +3015,16 @@ impl DescribeAutomationStepExecutions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[34], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeAutomationStepExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `StepExecutions`.
     pub fn into_paginator(
@@ -2770,6 +3120,16 @@ impl DescribeAvailablePatches {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[35], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeAvailablePatches` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Patches`.
     pub fn into_paginator(
         self,
@@ -2851,6 +3211,16 @@ impl DescribeDocument {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[36], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeDocument<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -2916,6 +3286,16 @@ impl DescribeDocumentPermission {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[37], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DescribeDocumentPermission<M> {
@@ -2990,6 +3370,16 @@ impl DescribeEffectiveInstanceAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[38], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeEffectiveInstanceAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
     pub fn into_paginator(
@@ -3075,6 +3465,16 @@ impl DescribeEffectivePatchesForPatchBaseline {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[39], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeEffectivePatchesForPatchBaseline` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `EffectivePatches`.
     pub fn into_paginator(
         self,
@@ -3159,6 +3559,16 @@ impl DescribeInstanceAssociationsStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[40], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInstanceAssociationsStatus` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceAssociationStatusInfos`.
     pub fn into_paginator(
         self,
@@ -3242,6 +3652,16 @@ impl DescribeInstanceInformation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[41], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstanceInformation` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceInformationList`.
     pub fn into_paginator(
@@ -3335,6 +3755,16 @@ impl DescribeInstancePatchStates {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[42], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInstancePatchStates` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstancePatchStates`.
     pub fn into_paginator(
         self,
@@ -3415,6 +3845,16 @@ impl DescribeInstancePatchStatesForPatchGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[43], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstancePatchStatesForPatchGroup` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstancePatchStates`.
     pub fn into_paginator(
@@ -3511,6 +3951,16 @@ impl DescribeInstancePatches {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[44], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInstancePatches` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Patches`.
     pub fn into_paginator(
         self,
@@ -3596,6 +4046,16 @@ impl DescribeInstanceProperties {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[45], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeInstanceProperties` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InstanceProperties`.
     pub fn into_paginator(
@@ -3689,6 +4149,16 @@ impl DescribeInventoryDeletions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[46], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeInventoryDeletions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `InventoryDeletions`.
     pub fn into_paginator(
         self,
@@ -3773,6 +4243,16 @@ impl DescribeMaintenanceWindowExecutionTaskInvocations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[47], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeMaintenanceWindowExecutionTaskInvocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowExecutionTaskInvocationIdentities`.
     pub fn into_paginator(
@@ -3870,6 +4350,16 @@ impl DescribeMaintenanceWindowExecutionTasks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[48], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeMaintenanceWindowExecutionTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowExecutionTaskIdentities`.
     pub fn into_paginator(
         self,
@@ -3958,6 +4448,16 @@ impl DescribeMaintenanceWindowExecutions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[49], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeMaintenanceWindowExecutions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowExecutions`.
     pub fn into_paginator(
@@ -4049,6 +4549,16 @@ impl DescribeMaintenanceWindowSchedule {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[50], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeMaintenanceWindowSchedule` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ScheduledWindowExecutions`.
     pub fn into_paginator(
@@ -4152,6 +4662,16 @@ impl DescribeMaintenanceWindowTargets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[51], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeMaintenanceWindowTargets` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Targets`.
     pub fn into_paginator(
         self,
@@ -4241,6 +4761,16 @@ impl DescribeMaintenanceWindowTasks {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[52], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeMaintenanceWindowTasks` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Tasks`.
     pub fn into_paginator(
         self,
@@ -4327,6 +4857,16 @@ impl DescribeMaintenanceWindows {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[53], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeMaintenanceWindows` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowIdentities`.
     pub fn into_paginator(
         self,
@@ -4407,6 +4947,16 @@ impl DescribeMaintenanceWindowsForTarget {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[54], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeMaintenanceWindowsForTarget` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `WindowIdentities`.
     pub fn into_paginator(
@@ -4499,6 +5049,16 @@ impl DescribeOpsItems {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[55], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribeOpsItems` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `OpsItemSummaries`.
     pub fn into_paginator(
@@ -4595,6 +5155,16 @@ impl DescribeParameters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[56], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeParameters` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Parameters`.
     pub fn into_paginator(
         self,
@@ -4689,6 +5259,16 @@ impl DescribePatchBaselines {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[57], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribePatchBaselines` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `BaselineIdentities`.
     pub fn into_paginator(
         self,
@@ -4770,6 +5350,16 @@ impl DescribePatchGroupState {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[58], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribePatchGroupState<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -4825,6 +5415,16 @@ impl DescribePatchGroups {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[59], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribePatchGroups` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Mappings`.
     pub fn into_paginator(
@@ -4906,6 +5506,16 @@ impl DescribePatchProperties {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[60], Some(Box::new(self.input)), config)
     }
     /// Pages through `DescribePatchProperties` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Properties`.
     pub fn into_paginator(
@@ -4998,6 +5608,16 @@ impl DescribeSessions {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[61], Some(Box::new(self.input)), config)
+    }
     /// Pages through `DescribeSessions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Sessions`.
     pub fn into_paginator(
         self,
@@ -5084,6 +5704,16 @@ impl DisassociateOpsItemRelatedItem {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[62], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DisassociateOpsItemRelatedItem<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5145,6 +5775,16 @@ impl GetAccessToken {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[63], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetAccessToken<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5201,6 +5841,16 @@ impl GetAutomationExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[64], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetAutomationExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5256,6 +5906,16 @@ impl GetCalendarState {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[65], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetCalendarState<M> {
@@ -5317,6 +5977,16 @@ impl GetCommandInvocation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[66], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetCommandInvocation<M> {
@@ -5443,6 +6113,16 @@ impl GetConnectionStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[67], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetConnectionStatus<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5499,6 +6179,16 @@ impl GetDefaultPatchBaseline {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[68], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDefaultPatchBaseline<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5554,6 +6244,16 @@ impl GetDeployablePatchSnapshotForInstance {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[69], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetDeployablePatchSnapshotForInstance<M> {
@@ -5629,6 +6329,16 @@ impl GetDocument {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[70], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetDocument<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5700,6 +6410,16 @@ impl GetExecutionPreview {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[71], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetExecutionPreview<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5755,6 +6475,16 @@ impl GetInventory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[72], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetInventory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entities`.
     pub fn into_paginator(
@@ -5850,6 +6580,16 @@ impl GetInventorySchema {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[73], Some(Box::new(self.input)), config)
+    }
     /// Pages through `GetInventorySchema` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Schemas`.
     pub fn into_paginator(
         self,
@@ -5941,6 +6681,16 @@ impl GetMaintenanceWindow {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[74], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetMaintenanceWindow<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -5997,6 +6747,16 @@ impl GetMaintenanceWindowExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[75], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetMaintenanceWindowExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6052,6 +6812,16 @@ impl GetMaintenanceWindowExecutionTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[76], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetMaintenanceWindowExecutionTask<M> {
@@ -6118,6 +6888,16 @@ impl GetMaintenanceWindowExecutionTaskInvocation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[77], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetMaintenanceWindowExecutionTaskInvocation<M> {
@@ -6190,6 +6970,16 @@ impl GetMaintenanceWindowTask {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[78], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetMaintenanceWindowTask<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6251,6 +7041,16 @@ impl GetOpsItem {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[79], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetOpsItem<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6311,6 +7111,16 @@ impl GetOpsMetadata {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[80], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetOpsMetadata<M> {
@@ -6377,6 +7187,16 @@ impl GetOpsSummary {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[81], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetOpsSummary` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Entities`.
     pub fn into_paginator(
@@ -6477,6 +7297,16 @@ impl GetParameter {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[82], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetParameter<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6537,6 +7367,16 @@ impl GetParameterHistory {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[83], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetParameterHistory` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Parameters`.
     pub fn into_paginator(
@@ -6624,6 +7464,16 @@ impl GetParameters {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[84], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetParameters<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6684,6 +7534,16 @@ impl GetParametersByPath {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[85], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetParametersByPath` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Parameters`.
     pub fn into_paginator(
@@ -6784,6 +7644,16 @@ impl GetPatchBaseline {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[86], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetPatchBaseline<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -6839,6 +7709,16 @@ impl GetPatchBaselineForPatchGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[87], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetPatchBaselineForPatchGroup<M> {
@@ -6900,6 +7780,16 @@ impl GetResourcePolicies {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[88], Some(Box::new(self.input)), config)
     }
     /// Pages through `GetResourcePolicies` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Policies`.
     pub fn into_paginator(
@@ -6982,6 +7872,16 @@ impl GetServiceSetting {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[89], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetServiceSetting<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7048,6 +7948,16 @@ impl LabelParameterVersion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[90], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> LabelParameterVersion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7113,6 +8023,16 @@ impl ListAssociationVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[91], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListAssociationVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `AssociationVersions`.
     pub fn into_paginator(
@@ -7194,6 +8114,16 @@ impl ListAssociations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[92], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListAssociations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Associations`.
     pub fn into_paginator(
@@ -7278,6 +8208,16 @@ impl ListCommandInvocations {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[93], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListCommandInvocations` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `CommandInvocations`.
     pub fn into_paginator(
@@ -7375,6 +8315,16 @@ impl ListCommands {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[94], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListCommands` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Commands`.
     pub fn into_paginator(
         self,
@@ -7465,6 +8415,16 @@ impl ListComplianceItems {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[95], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListComplianceItems` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ComplianceItems`.
     pub fn into_paginator(
@@ -7557,6 +8517,16 @@ impl ListComplianceSummaries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[96], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListComplianceSummaries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ComplianceSummaryItems`.
     pub fn into_paginator(
         self,
@@ -7638,6 +8608,16 @@ impl ListDocumentMetadataHistory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[97], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListDocumentMetadataHistory<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7713,6 +8693,16 @@ impl ListDocumentVersions {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[98], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListDocumentVersions` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DocumentVersions`.
     pub fn into_paginator(
@@ -7794,6 +8784,16 @@ impl ListDocuments {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[99], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListDocuments` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `DocumentIdentifiers`.
     pub fn into_paginator(
@@ -7884,6 +8884,16 @@ impl ListInventoryEntries {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[100], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListInventoryEntries<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -7959,6 +8969,16 @@ impl ListNodes {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[101], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListNodes` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Nodes`.
     pub fn into_paginator(
@@ -8045,6 +9065,16 @@ impl ListNodesSummary {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[102], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListNodesSummary` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summary`.
     pub fn into_paginator(
@@ -8137,6 +9167,16 @@ impl ListOpsItemEvents {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[103], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListOpsItemEvents` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
         self,
@@ -8217,6 +9257,16 @@ impl ListOpsItemRelatedItems {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[104], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListOpsItemRelatedItems` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Summaries`.
     pub fn into_paginator(
@@ -8307,6 +9357,16 @@ impl ListOpsMetadata {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[105], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListOpsMetadata` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `OpsMetadataList`.
     pub fn into_paginator(
         self,
@@ -8387,6 +9447,16 @@ impl ListResourceComplianceSummaries {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[106], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListResourceComplianceSummaries` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ResourceComplianceSummaryItems`.
     pub fn into_paginator(
@@ -8472,6 +9542,16 @@ impl ListResourceDataSync {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[107], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListResourceDataSync` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `ResourceDataSyncItems`.
     pub fn into_paginator(
         self,
@@ -8553,6 +9633,16 @@ impl ListTagsForResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[108], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ListTagsForResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8613,6 +9703,16 @@ impl ModifyDocumentPermission {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[109], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ModifyDocumentPermission<M> {
@@ -8692,6 +9792,16 @@ impl PutComplianceItems {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[110], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutComplianceItems<M> {
@@ -8782,6 +9892,16 @@ impl PutInventory {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[111], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutInventory<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -8842,6 +9962,16 @@ impl PutParameter {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[112], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutParameter<M> {
@@ -8954,6 +10084,16 @@ impl PutResourcePolicy {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[113], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> PutResourcePolicy<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9025,6 +10165,16 @@ impl RegisterDefaultPatchBaseline {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[114], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RegisterDefaultPatchBaseline<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9080,6 +10230,16 @@ impl RegisterPatchBaselineForPatchGroup {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[115], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RegisterPatchBaselineForPatchGroup<M> {
@@ -9144,6 +10304,16 @@ impl RegisterTargetWithMaintenanceWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[116], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RegisterTargetWithMaintenanceWindow<M> {
@@ -9236,6 +10406,16 @@ impl RegisterTaskWithMaintenanceWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[117], Some(Box::new(self.input)), config)
     }
 }
 impl<M> RegisterTaskWithMaintenanceWindow<M> {
@@ -9392,6 +10572,16 @@ impl RemoveTagsFromResource {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[118], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> RemoveTagsFromResource<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9457,6 +10647,16 @@ impl ResetServiceSetting {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[119], Some(Box::new(self.input)), config)
     }
 }
 impl<M> ResetServiceSetting<M> {
@@ -9524,6 +10724,16 @@ impl ResumeSession {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[120], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> ResumeSession<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9579,6 +10789,16 @@ impl SendAutomationSignal {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[121], Some(Box::new(self.input)), config)
     }
 }
 impl<M> SendAutomationSignal<M> {
@@ -9648,6 +10868,16 @@ impl SendCommand {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[122], Some(Box::new(self.input)), config)
     }
 }
 impl<M> SendCommand<M> {
@@ -9802,6 +11032,16 @@ impl StartAccessRequest {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[123], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartAccessRequest<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9868,6 +11108,16 @@ impl StartAssociationsOnce {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[124], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartAssociationsOnce<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -9923,6 +11173,16 @@ impl StartAutomationExecution {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[125], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StartAutomationExecution<M> {
@@ -10056,6 +11316,16 @@ impl StartChangeRequestExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[126], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartChangeRequestExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10167,6 +11437,16 @@ impl StartExecutionPreview {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[127], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StartExecutionPreview<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10232,6 +11512,16 @@ impl StartSession {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[128], Some(Box::new(self.input)), config)
     }
 }
 impl<M> StartSession<M> {
@@ -10307,6 +11597,16 @@ impl StopAutomationExecution {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[129], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> StopAutomationExecution<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10368,6 +11668,16 @@ impl TerminateSession {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[130], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> TerminateSession<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10423,6 +11733,16 @@ impl UnlabelParameterVersion {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[131], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UnlabelParameterVersion<M> {
@@ -10489,6 +11809,16 @@ impl UpdateAssociation {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[132], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateAssociation<M> {
@@ -10669,6 +11999,16 @@ impl UpdateAssociationStatus {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[133], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateAssociationStatus<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10734,6 +12074,16 @@ impl UpdateDocument {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[134], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateDocument<M> {
@@ -10826,6 +12176,16 @@ impl UpdateDocumentDefaultVersion {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[135], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateDocumentDefaultVersion<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -10886,6 +12246,16 @@ impl UpdateDocumentMetadata {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[136], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateDocumentMetadata<M> {
@@ -10952,6 +12322,16 @@ impl UpdateMaintenanceWindow {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[137], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateMaintenanceWindow<M> {
@@ -11075,6 +12455,16 @@ impl UpdateMaintenanceWindowTarget {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[138], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateMaintenanceWindowTarget<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11166,6 +12556,16 @@ impl UpdateMaintenanceWindowTask {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[139], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateMaintenanceWindowTask<M> {
@@ -11319,6 +12719,16 @@ impl UpdateManagedInstanceRole {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[140], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateManagedInstanceRole<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11379,6 +12789,16 @@ impl UpdateOpsItem {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[141], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateOpsItem<M> {
@@ -11520,6 +12940,16 @@ impl UpdateOpsMetadata {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[142], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateOpsMetadata<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11588,6 +13018,16 @@ impl UpdatePatchBaseline {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[143], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdatePatchBaseline<M> {
@@ -11711,6 +13151,16 @@ impl UpdateResourceDataSync {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[144], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> UpdateResourceDataSync<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -11776,6 +13226,16 @@ impl UpdateServiceSetting {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[145], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateServiceSetting<M> {

@@ -131,6 +131,16 @@ impl CreateTokenWithIam {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateTokenWithIam<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {

@@ -33,6 +33,16 @@ impl BatchWriteItem {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> BatchWriteItem<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -89,6 +99,16 @@ impl DeleteItem {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteItem<M> {
@@ -173,6 +193,16 @@ impl DescribeTable {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> DescribeTable<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -223,6 +253,16 @@ impl PutItem {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutItem<M> {
@@ -303,6 +343,16 @@ impl Query {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
     }
     /// Pages through `Query` as botocore's paginator does: tokens `ExclusiveStartKey`, page size `Limit`; `items()` yields the items of `Items`. Other result keys: `Count` (see [`crate::paginator::query`]).
     pub fn into_paginator(
@@ -409,6 +459,16 @@ impl Scan {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> Scan<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -496,6 +556,16 @@ impl UpdateItem {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[6], Some(Box::new(self.input)), config)
     }
 }
 impl<M> UpdateItem<M> {

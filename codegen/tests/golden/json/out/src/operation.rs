@@ -42,6 +42,16 @@ impl CreateWidget {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateWidget<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -192,6 +202,14 @@ impl ListThings {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[1], None, config)
+    }
 }
 impl<M> ListThings<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -222,6 +240,14 @@ impl Ping {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client.inner.presign_owned(&schema::OPERATIONS[2], None, config)
     }
 }
 impl<M> Ping<M> {

@@ -33,6 +33,16 @@ impl ListItems {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListItems` as botocore's paginator does: tokens `NextToken`, page size `MaxResults`; `items()` yields the items of `Items`.
     pub fn into_paginator(
         self,
@@ -111,6 +121,16 @@ impl ListParts {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListParts` as botocore's paginator does: tokens `Marker`, `PartNumberMarker`, page size `Limit`; `items()` yields the items of `Parts`. Other result keys: `Summary.Prefixes` (see [`crate::paginator::list_parts`]).
     pub fn into_paginator(

@@ -40,6 +40,16 @@ impl CreateBucket {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> CreateBucket<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -90,6 +100,16 @@ impl DeleteBucket {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteBucket<M> {
@@ -144,6 +164,16 @@ impl DeleteObjects {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[2], Some(Box::new(self.input)), config)
     }
 }
 impl<M> DeleteObjects<M> {
@@ -203,6 +233,16 @@ impl GetBucket {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[3], Some(Box::new(self.input)), config)
     }
 }
 impl<M> GetBucket<M> {
@@ -311,6 +351,16 @@ impl ListBuckets {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[4], Some(Box::new(self.input)), config)
+    }
     /// Pages through `ListBuckets` as botocore's paginator does: tokens `NextToken`; `items()` yields the items of `Buckets`.
     pub fn into_paginator(
         self,
@@ -379,6 +429,16 @@ impl ListObjects {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[5], Some(Box::new(self.input)), config)
     }
     /// Pages through `ListObjects` as botocore's paginator does: tokens `NextToken`, page size `MaxKeys`; `items()` yields the items of `Contents`.
     pub fn into_paginator(

@@ -40,6 +40,16 @@ impl GetMetricData {
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(out)
     }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[0], Some(Box::new(self.input)), config)
+    }
 }
 impl<M> GetMetricData<M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
@@ -100,6 +110,16 @@ impl PutMetricData {
             .await
             .map_err(boto_runtime::error::Error::typed)?;
         Ok(())
+    }
+    /// Presigns the request instead of sending it: method, URL and headers
+    /// for any HTTP client ([`boto_runtime::presign`]).
+    pub fn presigned(
+        self,
+        config: boto_runtime::PresignConfig,
+    ) -> boto_runtime::presign::PresignFuture {
+        self.client
+            .inner
+            .presign_owned(&schema::OPERATIONS[1], Some(Box::new(self.input)), config)
     }
 }
 impl<M> PutMetricData<M> {
