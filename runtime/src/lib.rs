@@ -53,7 +53,7 @@ pub use error::{
     ResponseError, ServiceFailure, TimeoutError, TimeoutKind, TransportError, UnhandledError,
 };
 pub use http_settings::HttpOverrides;
-pub use presign::{PresignConfig, PresignedRequest};
+pub use presign::{PostPolicy, PresignConfig, PresignedPost, PresignedRequest};
 pub use retry::RetryMode;
 pub use session::{Session, SessionBuilder};
 pub use time::DateTime;

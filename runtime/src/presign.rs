@@ -275,3 +275,178 @@ mod tests {
         assert!(shown.contains("X-Amz-Credential=AKID"), "{shown}");
     }
 }
+
+/// An S3 browser-upload form (boto3's `generate_presigned_post`): where to
+/// POST, and the form fields to send before the file.
+#[derive(Clone)]
+pub struct PresignedPost {
+    /// The bucket's URL.
+    pub url: String,
+    /// The form fields, in order: the caller's, `key`, the `x-amz-*`
+    /// signing fields, `policy`, `x-amz-signature`.
+    pub fields: Vec<(String, String)>,
+}
+
+impl fmt::Debug for PresignedPost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fields: Vec<(&str, &str)> = self
+            .fields
+            .iter()
+            .map(|(k, v)| match k.as_str() {
+                "x-amz-signature" | "x-amz-security-token" => (k.as_str(), "** redacted **"),
+                _ => (k.as_str(), v.as_str()),
+            })
+            .collect();
+        f.debug_struct("PresignedPost")
+            .field("url", &self.url)
+            .field("fields", &fields)
+            .finish()
+    }
+}
+
+/// What a presigned POST allows, beyond bucket and key.
+#[derive(Debug, Clone, Default)]
+pub struct PostPolicy {
+    /// Form fields to include (`acl`, `Content-Type`, `x-amz-meta-*`, …);
+    /// each needs a matching condition.
+    pub fields: Vec<(String, String)>,
+    /// Policy conditions (`{"acl": "public-read"}`,
+    /// `["content-length-range", 10, 1024]`, `["starts-with", "$Content-Type", "image/"]`).
+    pub conditions: Vec<serde_json::Value>,
+    /// Validity and signing time ([`PresignConfig::http_method`] is ignored).
+    pub config: PresignConfig,
+}
+
+impl Client {
+    /// An S3 presigned POST for `key` in `bucket` (SigV4, botocore's
+    /// `S3SigV4PostAuth`): a key ending in `${filename}` allows any name
+    /// under its prefix. The URL is the one the endpoint rules give the
+    /// bucket (`CreateBucket`'s, as botocore takes it).
+    pub async fn presign_post(
+        &self,
+        bucket: &str,
+        key: &str,
+        policy: PostPolicy,
+    ) -> Result<PresignedPost, Error<RawServiceError>> {
+        let signing_error = |m: String| Error::Credentials(CredentialsError::Signing(m));
+        let config = &policy.config;
+        if config.expires_in.is_zero() || config.expires_in > MAX_EXPIRES {
+            return Err(signing_error(format!(
+                "a presigned POST must expire within 1 second to 7 days, not {:?}",
+                config.expires_in
+            )));
+        }
+        let service = self.service();
+        let Some(operation) = service.operation("CreateBucket") else {
+            return Err(signing_error(format!(
+                "presigned POST is an S3 feature; {} has no buckets",
+                service.name
+            )));
+        };
+        let input = crate::dynamic::DynValue::from_json(
+            service,
+            operation.input.unwrap_or_default(),
+            &serde_json::json!({ "Bucket": bucket }),
+        )
+        .map_err(|e| signing_error(format!("bucket `{bucket}`: {e}")))?;
+        let (prepared, endpoint, credentials) = self
+            .plan_for_presign(operation, Some(&input as &(dyn Ser + Sync)))
+            .await?;
+        let credentials = credentials.ok_or_else(|| signing_error("no credentials".into()))?;
+        let time = config
+            .start_time
+            .unwrap_or_else(|| self.retry_state().signing_time());
+        let stamp = crate::time::DateTime::from(time);
+        let iso = stamp.to_iso8601();
+        let iso = iso.split('.').next().unwrap_or(&iso).trim_end_matches('Z');
+        let amz_date = format!("{}Z", iso.replace(['-', ':'], ""));
+        let expiration = crate::time::DateTime::from(time + config.expires_in).to_iso8601();
+        let region = &endpoint.auth.signing_region;
+        let name = &endpoint.auth.signing_name;
+        let credential = format!(
+            "{}/{}/{region}/{name}/aws4_request",
+            credentials.access_key_id,
+            &amz_date[..8]
+        );
+
+        let mut conditions = policy.conditions.clone();
+        conditions.push(serde_json::json!({ "bucket": bucket }));
+        match key.strip_suffix("${filename}") {
+            Some(prefix) => conditions.push(serde_json::json!(["starts-with", "$key", prefix])),
+            None => conditions.push(serde_json::json!({ "key": key })),
+        }
+        let mut fields = policy.fields.clone();
+        fields.push(("key".into(), key.into()));
+        let mut signing_fields = vec![
+            ("x-amz-algorithm", "AWS4-HMAC-SHA256".to_owned()),
+            ("x-amz-credential", credential),
+            ("x-amz-date", amz_date),
+        ];
+        if let Some(token) = &credentials.session_token {
+            signing_fields.push(("x-amz-security-token", token.clone()));
+        }
+        for (k, v) in &signing_fields {
+            conditions.push(serde_json::json!({ *k: v }));
+            fields.push(((*k).to_owned(), v.clone()));
+        }
+        let document = serde_json::json!({ "expiration": expiration, "conditions": conditions });
+        let policy_b64 = {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(python_json(&document))
+        };
+        let key_bytes = aws_sigv4::sign::v4::generate_signing_key(
+            &credentials.secret_access_key,
+            time,
+            region,
+            name,
+        );
+        let signature = aws_sigv4::sign::v4::calculate_signature(key_bytes, policy_b64.as_bytes());
+        fields.push(("policy".into(), policy_b64));
+        fields.push(("x-amz-signature".into(), signature));
+        Ok(PresignedPost {
+            url: prepared.url,
+            fields,
+        })
+    }
+}
+
+/// JSON as Python's `json.dumps` writes it (`", "` and `": "` separators),
+/// so the policy is byte for byte what botocore signs.
+fn python_json(value: &serde_json::Value) -> Vec<u8> {
+    struct PythonStyle;
+    impl serde_json::ser::Formatter for PythonStyle {
+        fn begin_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first {
+                Ok(())
+            } else {
+                writer.write_all(b", ")
+            }
+        }
+        fn begin_object_key<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first {
+                Ok(())
+            } else {
+                writer.write_all(b", ")
+            }
+        }
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+        ) -> std::io::Result<()> {
+            writer.write_all(b": ")
+        }
+    }
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonStyle);
+    // Serializing a `Value` into memory cannot fail.
+    let _ = serde::Serialize::serialize(value, &mut ser);
+    out
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use boto_runtime::env::Env;
 use boto_runtime::test_server::{Reply, TestServer};
-use boto_runtime::{Credentials, PresignConfig, Session};
+use boto_runtime::{Credentials, PostPolicy, PresignConfig, Session};
 use boto_tests::moto::MotoServer;
 
 /// AWS's example of a presigned GetObject (S3 API reference, "Authenticating
@@ -232,4 +232,97 @@ async fn json_operation_keeps_its_body_and_signed_headers() {
     );
     assert_eq!(seen.text(), r#"{"Limit":5}"#);
     assert!(seen.header("authorization").is_none());
+}
+
+/// botocore 1.43.11's `generate_presigned_post` (signature_version s3v4, same
+/// keys, token, time, fields and conditions): the same URL, fields, policy
+/// bytes and signature.
+#[tokio::test]
+async fn s3_presigned_post_equals_botocores() {
+    let s3 = boto_s3::Client::new(&example_session("us-east-1", Some("SESSIONTOKEN")));
+    let post = s3
+        .runtime()
+        .presign_post(
+            "examplebucket",
+            "uploads/${filename}",
+            PostPolicy {
+                fields: vec![("acl".into(), "public-read".into())],
+                conditions: vec![
+                    serde_json::json!({"acl": "public-read"}),
+                    serde_json::json!(["content-length-range", 10, 1024]),
+                ],
+                config: PresignConfig::expires_in(Duration::from_secs(600))
+                    .start_time(suite_time()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(post.url, "https://examplebucket.s3.amazonaws.com/");
+    let expected = [
+        ("acl", "public-read"),
+        ("key", "uploads/${filename}"),
+        ("x-amz-algorithm", "AWS4-HMAC-SHA256"),
+        ("x-amz-credential", "AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request"),
+        ("x-amz-date", "20150830T123600Z"),
+        ("x-amz-security-token", "SESSIONTOKEN"),
+        ("policy", "eyJleHBpcmF0aW9uIjogIjIwMTUtMDgtMzBUMTI6NDY6MDBaIiwgImNvbmRpdGlvbnMiOiBbeyJhY2wiOiAicHVibGljLXJlYWQifSwgWyJjb250ZW50LWxlbmd0aC1yYW5nZSIsIDEwLCAxMDI0XSwgeyJidWNrZXQiOiAiZXhhbXBsZWJ1Y2tldCJ9LCBbInN0YXJ0cy13aXRoIiwgIiRrZXkiLCAidXBsb2Fkcy8iXSwgeyJ4LWFtei1hbGdvcml0aG0iOiAiQVdTNC1ITUFDLVNIQTI1NiJ9LCB7IngtYW16LWNyZWRlbnRpYWwiOiAiQUtJREVYQU1QTEUvMjAxNTA4MzAvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9LCB7IngtYW16LWRhdGUiOiAiMjAxNTA4MzBUMTIzNjAwWiJ9LCB7IngtYW16LXNlY3VyaXR5LXRva2VuIjogIlNFU1NJT05UT0tFTiJ9XX0="),
+        ("x-amz-signature", "a5ed989e6bda1214785edc35af963850d519c8e5960a0d789dfeb2368c30348a"),
+    ];
+    let got: Vec<(&str, &str)> = post
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(got, expected);
+    let shown = format!("{post:?}");
+    assert!(
+        !shown.contains("SESSIONTOKEN") && !shown.contains("a5ed989e"),
+        "{shown}"
+    );
+}
+
+/// A browser-style multipart form upload with the presigned fields, to moto.
+#[tokio::test]
+async fn s3_presigned_post_form_upload_to_moto() {
+    let s3 = boto_s3::Client::new(&MotoServer::shared().session());
+    s3.create_bucket()
+        .bucket("boto-rs-post")
+        .send()
+        .await
+        .unwrap();
+    let post = s3
+        .runtime()
+        .presign_post("boto-rs-post", "forms/${filename}", PostPolicy::default())
+        .await
+        .unwrap();
+    let boundary = "boto-rs-form-boundary";
+    let mut body = String::new();
+    for (k, v) in &post.fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"hello.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\nposted by a form\r\n--{boundary}--\r\n"
+    ));
+    let response = reqwest::Client::new()
+        .post(&post.url)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let got = s3
+        .get_object()
+        .bucket("boto-rs-post")
+        .key("forms/hello.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.body.unwrap().as_ref(), b"posted by a form");
 }
