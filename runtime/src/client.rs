@@ -60,6 +60,12 @@ pub struct ClientConfig {
     pub read_timeout: Option<Duration>,
     /// Time limit of a whole call, every attempt and backoff included (default none).
     pub operation_timeout: Option<Duration>,
+    /// When to send flexible checksums (else `AWS_REQUEST_CHECKSUM_CALCULATION`,
+    /// the profile's `request_checksum_calculation`, `when_supported`).
+    pub request_checksum_calculation: Option<crate::checksum::When>,
+    /// When to check response checksums (else `AWS_RESPONSE_CHECKSUM_VALIDATION`,
+    /// the profile's `response_checksum_validation`, `when_supported`).
+    pub response_checksum_validation: Option<crate::checksum::When>,
     /// S3: always `https://host/bucket/key` (else the profile's
     /// `s3.addressing_style`, else virtual-hosted where possible).
     pub force_path_style: Option<bool>,
@@ -358,7 +364,7 @@ impl Client {
             prepared,
             endpoint,
             credentials,
-        } = self.plan(codec, operation, input).await?;
+        } = self.plan(codec, operation, input, false).await?;
         let http = self
             .http()
             .map_err(|e| Error::Credentials(CredentialsError::Config(e)))?;
@@ -420,6 +426,15 @@ impl Client {
             let raw = RawServiceError::new(service, operation, info.clone(), response);
             return Err(Error::Service(ServiceFailure::new(raw, info)));
         }
+        if let Some((algorithm, expected)) = crate::checksum::response_algorithm(
+            service,
+            operation,
+            &prepared.headers,
+            &response.headers,
+        ) {
+            crate::checksum::validate(algorithm, &expected, &response.body)
+                .map_err(Error::Checksum)?;
+        }
         let parsed = if custom.changes_output(service, operation, &response) {
             // Parsed untyped, changed, then copied into the caller's output.
             let mut value = DynValue::Empty;
@@ -452,6 +467,7 @@ impl Client {
         codec: &'static dyn protocol::Codec,
         operation: &'static Operation,
         input: Option<&(dyn Ser + Sync)>,
+        presign: bool,
     ) -> Result<Planned<'i>, Error<RawServiceError>> {
         let service = self.inner.service;
         let session = &self.inner.session.inner;
@@ -492,7 +508,7 @@ impl Client {
             signing_name = %endpoint.auth.signing_name,
             "endpoint resolved"
         );
-        let prepared = self.prepare(operation, request, &endpoint)?;
+        let prepared = self.prepare(operation, request, &endpoint, presign)?;
         if !unsigned && credentials.is_none() {
             credentials = Some(self.credentials().await?);
         }
@@ -526,7 +542,7 @@ impl Client {
         input: Option<&(dyn Ser + Sync)>,
     ) -> Result<(Prepared, Arc<Endpoint>, Option<Credentials>), Error<RawServiceError>> {
         let codec = protocol::codec(self.inner.service.metadata.protocol);
-        let planned = self.plan(codec, operation, input).await?;
+        let planned = self.plan(codec, operation, input, true).await?;
         Ok((planned.prepared, planned.endpoint, planned.credentials))
     }
 
@@ -546,6 +562,7 @@ impl Client {
         operation: &Operation,
         mut request: HttpRequest,
         endpoint: &Endpoint,
+        presign: bool,
     ) -> Result<Prepared, Error<RawServiceError>> {
         let s = &self.inner.session.inner;
         let sources = settings::Sources {
@@ -560,6 +577,25 @@ impl Client {
         prepared
             .headers
             .insert(http::header::USER_AGENT, self.inner.user_agent.clone());
+        let service = self.inner.service;
+        let build_error = |message: String| {
+            Error::Build(protocol::SerializeError::new(
+                service.name,
+                operation.name,
+                message,
+            ))
+        };
+        let when = crate::checksum::settings(&self.inner.config, &s.env, &s.profile)
+            .map_err(|e| Error::Credentials(CredentialsError::Config(e)))?;
+        crate::checksum::apply_request(
+            service,
+            operation,
+            &mut prepared.headers,
+            &prepared.body,
+            when,
+            presign,
+        )
+        .map_err(build_error)?;
         Ok(prepared)
     }
 }
@@ -690,7 +726,9 @@ pub fn prepare_request(
         || headers
             .keys()
             .any(|k| k.as_str().starts_with("x-amz-checksum-"));
-    if operation.checksum_required && !has_checksum {
+    // Operations with flexible checksums get theirs from `checksum.rs`
+    // (CRC32 where botocore 1.36+ sends it); Content-MD5 is for the others.
+    if operation.checksum_required && operation.http_checksum.is_none() && !has_checksum {
         let digest = md5::Md5::digest(&body);
         let encoded = base64::engine::general_purpose::STANDARD.encode(digest);
         headers.insert("content-md5", header(&encoded)?);
@@ -885,7 +923,7 @@ mod tests {
         let endpoint = s3_endpoint(&client, "DeleteObjects", "my-bucket");
         assert_eq!(endpoint.url, "https://my-bucket.s3.us-west-2.amazonaws.com");
         let p = client
-            .prepare(&PUT, request("/?delete", b"<Delete/>"), &endpoint)
+            .prepare(&PUT, request("/?delete", b"<Delete/>"), &endpoint, false)
             .unwrap();
         assert_eq!(
             p.url,
@@ -949,14 +987,18 @@ mod tests {
         };
         let client = Client::with_config(&session(&[]), s3(), config);
         let endpoint = s3_endpoint(&client, "PutObject", "b-1");
-        let p = client.prepare(&PUT, request("/k", b""), &endpoint).unwrap();
+        let p = client
+            .prepare(&PUT, request("/k", b""), &endpoint, false)
+            .unwrap();
         assert_eq!(p.url, "https://s3.us-west-2.amazonaws.com/b-1/k");
 
         // A custom endpoint is path-style unless `addressing_style = virtual` (botocore).
         for url in ["http://127.0.0.1:5000", "http://minio.internal:9000"] {
             let client = Client::new(&session(&[("AWS_ENDPOINT_URL", url)]), s3());
             let endpoint = s3_endpoint(&client, "PutObject", "b-1");
-            let p = client.prepare(&PUT, request("/k", b""), &endpoint).unwrap();
+            let p = client
+                .prepare(&PUT, request("/k", b""), &endpoint, false)
+                .unwrap();
             assert_eq!(p.url, format!("{url}/b-1/k"));
         }
         let config = ClientConfig {
@@ -1026,7 +1068,9 @@ mod tests {
         let endpoint = client.endpoint().unwrap();
         let mut r = request("/-/vaults", b"");
         r.host_prefix = Some("data-".into());
-        let p = client.prepare(&Operation::DEFAULT, r, &endpoint).unwrap();
+        let p = client
+            .prepare(&Operation::DEFAULT, r, &endpoint, false)
+            .unwrap();
         assert_eq!(
             p.url,
             "https://data-glacier.us-west-2.amazonaws.com/-/vaults"
@@ -1172,7 +1216,9 @@ mod tests {
             let endpoint = client.endpoint().unwrap();
             let mut r = request("/-/vaults", b"");
             r.host_prefix = Some("data-".into());
-            let p = client.prepare(&Operation::DEFAULT, r, &endpoint).unwrap();
+            let p = client
+                .prepare(&Operation::DEFAULT, r, &endpoint, false)
+                .unwrap();
             assert_eq!(p.url, "https://glacier.us-west-2.amazonaws.com/-/vaults");
         }
     }
@@ -1182,13 +1228,13 @@ mod tests {
         let client = Client::new(&session(&[]), glacier());
         let endpoint = client.endpoint().unwrap();
         let small = client
-            .prepare(&COMPRESSED, request("/", b"Action=x"), &endpoint)
+            .prepare(&COMPRESSED, request("/", b"Action=x"), &endpoint, false)
             .unwrap();
         assert!(!small.headers.contains_key("content-encoding"));
 
         let big: &'static [u8] = Box::leak(vec![b'a'; 20_000].into_boxed_slice());
         let p = client
-            .prepare(&COMPRESSED, request("/", big), &endpoint)
+            .prepare(&COMPRESSED, request("/", big), &endpoint, false)
             .unwrap();
         assert_eq!(p.headers["content-encoding"], "gzip");
         assert_eq!(

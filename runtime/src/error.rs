@@ -39,6 +39,10 @@ pub enum Error<E> {
     /// A response arrived but could not be read as the model says.
     #[error(transparent)]
     Response(ResponseError),
+    /// The response body does not match the flexible checksum its headers
+    /// give (the body may have been corrupted on the way).
+    #[error(transparent)]
+    Checksum(crate::checksum::ChecksumMismatch),
 }
 
 impl<E> Error<E> {
@@ -84,6 +88,7 @@ impl<E> Error<E> {
             Error::Transport(e) => Error::Transport(e),
             Error::Timeout(e) => Error::Timeout(e),
             Error::Response(e) => Error::Response(e),
+            Error::Checksum(e) => Error::Checksum(e),
         }
     }
 }

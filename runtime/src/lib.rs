@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+pub mod checksum;
 pub mod client;
 pub mod config;
 pub mod credentials;
