@@ -215,7 +215,10 @@ pub fn apply_request(
     let Some(trait_) = operation.http_checksum else {
         return Ok(());
     };
-    if let (Some(member), When::Supported) = (trait_.request_validation_mode_member, validation) {
+    // Presigned requests get no default (botocore leaves them alone).
+    if let (Some(member), When::Supported, false) =
+        (trait_.request_validation_mode_member, validation, presign)
+    {
         if let Some(name) = member_header(service, operation, member) {
             if !headers.contains_key(name) {
                 headers.insert(name, HeaderValue::from_static("ENABLED"));
