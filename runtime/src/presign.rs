@@ -118,6 +118,17 @@ impl fmt::Debug for PresignedRequest {
     }
 }
 
+/// SigV4's expiry bounds: 1 second to [`MAX_EXPIRES`].
+fn check_expiry(config: &PresignConfig, what: &str) -> Result<(), Error<RawServiceError>> {
+    if config.expires_in.is_zero() || config.expires_in > MAX_EXPIRES {
+        return Err(Error::Credentials(CredentialsError::Signing(format!(
+            "a presigned {what} must expire within 1 second to 7 days, not {:?}",
+            config.expires_in
+        ))));
+    }
+    Ok(())
+}
+
 /// The URL with the values of `X-Amz-Signature` and `X-Amz-Security-Token` hidden.
 fn redact_url(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {
@@ -168,12 +179,7 @@ impl Client {
         config: &PresignConfig,
     ) -> Result<PresignedRequest, Error<RawServiceError>> {
         let signing_error = |m: String| Error::Credentials(CredentialsError::Signing(m));
-        if config.expires_in.is_zero() || config.expires_in > MAX_EXPIRES {
-            return Err(signing_error(format!(
-                "a presigned request must expire within 1 second to 7 days, not {:?}",
-                config.expires_in
-            )));
-        }
+        check_expiry(config, "request")?;
         let planned = self.plan_for_presign(operation, input).await?;
         let (mut prepared, endpoint, credentials) = planned;
         let Some(credentials) = credentials else {
@@ -330,12 +336,7 @@ impl Client {
     ) -> Result<PresignedPost, Error<RawServiceError>> {
         let signing_error = |m: String| Error::Credentials(CredentialsError::Signing(m));
         let config = &policy.config;
-        if config.expires_in.is_zero() || config.expires_in > MAX_EXPIRES {
-            return Err(signing_error(format!(
-                "a presigned POST must expire within 1 second to 7 days, not {:?}",
-                config.expires_in
-            )));
-        }
+        check_expiry(config, "POST")?;
         let service = self.service();
         let Some(operation) = service.operation("CreateBucket") else {
             return Err(signing_error(format!(
@@ -420,28 +421,27 @@ fn python_json(value: &serde_json::Value) -> Vec<u8> {
             writer: &mut W,
             first: bool,
         ) -> std::io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                writer.write_all(b", ")
-            }
+            separator(writer, first)
         }
         fn begin_object_key<W: ?Sized + std::io::Write>(
             &mut self,
             writer: &mut W,
             first: bool,
         ) -> std::io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                writer.write_all(b", ")
-            }
+            separator(writer, first)
         }
         fn begin_object_value<W: ?Sized + std::io::Write>(
             &mut self,
             writer: &mut W,
         ) -> std::io::Result<()> {
             writer.write_all(b": ")
+        }
+    }
+    fn separator<W: ?Sized + std::io::Write>(writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
         }
     }
     let mut out = Vec::new();
