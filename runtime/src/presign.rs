@@ -450,3 +450,53 @@ fn python_json(value: &serde_json::Value) -> Vec<u8> {
     let _ = serde::Serialize::serialize(value, &mut ser);
     out
 }
+
+/// How long an RDS authentication token is valid (botocore's fixed 900 s).
+pub const RDS_TOKEN_LIFETIME: Duration = Duration::from_secs(900);
+
+/// An RDS IAM database authentication token (boto3's
+/// `generate_db_auth_token`): a presigned `connect` URL for `username` on
+/// `hostname:port`, scheme removed, valid for 15 minutes; use it as the
+/// database password over TLS. `region` defaults to the session's;
+/// `start_time` to now.
+pub async fn rds_auth_token(
+    session: &crate::Session,
+    hostname: &str,
+    port: u16,
+    username: &str,
+    region: Option<&str>,
+    start_time: Option<SystemTime>,
+) -> Result<String, CredentialsError> {
+    let region = region
+        .map(str::to_owned)
+        .or_else(|| session.region())
+        .ok_or_else(|| {
+            CredentialsError::Signing(
+                "an RDS auth token needs a region: pass one or set the session's".into(),
+            )
+        })?;
+    let credentials = session.credentials().await?;
+    let url = format!(
+        "https://{hostname}:{port}/?Action=connect&DBUser={}",
+        crate::protocol::rest::percent_encode(username, false)
+    );
+    let params = SigningParams {
+        region: &region,
+        name: "rds-db",
+        time: start_time.unwrap_or_else(SystemTime::now),
+        s3_style: false,
+        content_sha256_header: false,
+        unsigned_payload: false,
+        region_set: None,
+    };
+    let signed = presign_url(
+        "GET",
+        &url,
+        &mut http::HeaderMap::new(),
+        b"",
+        &credentials,
+        &params,
+        RDS_TOKEN_LIFETIME,
+    )?;
+    Ok(signed.trim_start_matches("https://").to_owned())
+}

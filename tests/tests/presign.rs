@@ -326,3 +326,46 @@ async fn s3_presigned_post_form_upload_to_moto() {
         .unwrap();
     assert_eq!(got.body.unwrap().as_ref(), b"posted by a form");
 }
+
+/// botocore 1.43.11's `generate_db_auth_token` for the same keys, token and
+/// time (signatures equal; the token parameter's place differs, see above).
+#[tokio::test]
+async fn rds_auth_tokens_equal_botocores() {
+    let session = example_session("us-west-2", Some("SESSIONTOKEN"));
+    let token = boto_runtime::presign::rds_auth_token(
+        &session,
+        "mydb.123456789012.us-west-2.rds.amazonaws.com",
+        5432,
+        "app_user",
+        None,
+        Some(suite_time()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        token,
+        "mydb.123456789012.us-west-2.rds.amazonaws.com:5432/?Action=connect&DBUser=app_user\
+         &X-Amz-Algorithm=AWS4-HMAC-SHA256\
+         &X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-west-2%2Frds-db%2Faws4_request\
+         &X-Amz-Date=20150830T123600Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host\
+         &X-Amz-Signature=11f4f6ae866569dc00a72282e0185a1bb3adb1473438c26d399801b1afcc85a5\
+         &X-Amz-Security-Token=SESSIONTOKEN"
+    );
+    let token = boto_runtime::presign::rds_auth_token(
+        &session,
+        "mydb.example.com",
+        3306,
+        "user name+x",
+        Some("eu-west-1"),
+        Some(suite_time()),
+    )
+    .await
+    .unwrap();
+    assert!(token.starts_with("mydb.example.com:3306/?Action=connect&DBUser=user%20name%2Bx&"));
+    assert!(
+        token.contains(
+            "X-Amz-Signature=9d58bd395f7b886793049c6d8ebd858f91c8e03f625810782fc0c31a2eedbfe4"
+        ),
+        "{token}"
+    );
+}
