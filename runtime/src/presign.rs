@@ -194,9 +194,6 @@ impl Client {
                 endpoint.auth.kind
             )));
         }
-        let s3 = self.service().metadata.signature_version == "s3v4"
-            || self.service().name == "s3"
-            || endpoint.auth.signing_name == "s3";
         // botocore's SigV4QueryAuth: a form body moves into the query.
         let form = prepared
             .headers
@@ -226,15 +223,14 @@ impl Client {
         let time = config
             .start_time
             .unwrap_or_else(|| self.retry_state().signing_time());
-        let custom = crate::customize::for_service(self.service().name);
-        let signing = custom.signing();
+        let signing = crate::customize::for_service(self.service().name).signing();
         let params = SigningParams {
             region: &endpoint.auth.signing_region,
             name: &endpoint.auth.signing_name,
             time,
             s3_style: signing.s3_style || endpoint.auth.disable_double_encoding,
             content_sha256_header: false,
-            unsigned_payload: s3 || prepared.unsigned_payload,
+            unsigned_payload: signing.presign_unsigned_payload || prepared.unsigned_payload,
             region_set: None,
         };
         let url = presign_url(
@@ -367,7 +363,7 @@ impl Client {
         let credential = format!(
             "{}/{}/{region}/{name}/aws4_request",
             credentials.access_key_id,
-            &amz_date[..8]
+            amz_date.get(..8).unwrap_or_default()
         );
 
         let mut conditions = policy.conditions.clone();

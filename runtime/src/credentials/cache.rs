@@ -73,42 +73,44 @@ impl CachedProvider {
             .map(|e| e.duration_since((self.now)()).unwrap_or(Duration::ZERO))
     }
 
-    fn needs(&self, c: &Option<Credentials>, window: Duration) -> bool {
-        match c {
-            None => true,
-            Some(c) => self.remaining(c).is_some_and(|left| left < window),
-        }
+    /// The held credentials, unless they are missing or inside `window`.
+    fn usable(&self, held: &Option<Credentials>, window: Duration) -> Option<Credentials> {
+        held.as_ref()
+            .filter(|c| self.remaining(c).is_none_or(|left| left >= window))
+            .cloned()
     }
 
     async fn get(&self) -> Result<Credentials, CredentialsError> {
         let held = self.held();
-        if !self.needs(&held, self.advisory) {
-            return Ok(held.expect("checked: something is held"));
+        if let Some(c) = self.usable(&held, self.advisory) {
+            return Ok(c);
         }
-        if !self.needs(&held, self.mandatory) {
+        if let Some(current) = self.usable(&held, self.mandatory) {
             // Advisory window: refresh if nobody else is, else go on.
             let Ok(_guard) = self.refreshing.try_lock() else {
-                return Ok(held.expect("checked: something is held"));
+                return Ok(current);
             };
             let held = self.held();
-            if !self.needs(&held, self.advisory) {
-                return Ok(held.expect("checked: something is held"));
+            if let Some(c) = self.usable(&held, self.advisory) {
+                return Ok(c);
             }
             return match self.refresh().await {
                 Ok(c) => Ok(c),
-                Err(e) if !self.needs(&held, self.mandatory) => {
-                    tracing::warn!(provider = %self.name, error = %e,
-                        "refreshing credentials failed in the advisory window; using the current ones");
-                    Ok(held.expect("checked: something is held"))
-                }
-                Err(e) => Err(self.refresh_error(e, held.is_some())),
+                Err(e) => match self.usable(&held, self.mandatory) {
+                    Some(c) => {
+                        tracing::warn!(provider = %self.name, error = %e,
+                            "refreshing credentials failed in the advisory window; using the current ones");
+                        Ok(c)
+                    }
+                    None => Err(self.refresh_error(e, held.is_some())),
+                },
             };
         }
         // Mandatory window or nothing yet: wait for the one refresh.
         let _guard = self.refreshing.lock().await;
         let held = self.held();
-        if !self.needs(&held, self.mandatory) {
-            return Ok(held.expect("checked: something is held"));
+        if let Some(c) = self.usable(&held, self.mandatory) {
+            return Ok(c);
         }
         self.refresh()
             .await

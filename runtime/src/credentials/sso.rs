@@ -328,7 +328,9 @@ impl TokenCache {
     /// Writes through a temporary file and a rename (botocore's `JSONFileCache`),
     /// readable by the owner only.
     fn save(&self, token: &Token) -> std::io::Result<()> {
-        let dir = self.path.parent().expect("the cache path has a folder");
+        let Some(dir) = self.path.parent() else {
+            return Err(std::io::Error::other("the SSO cache path has no folder"));
+        };
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(
             ".{}.{}.tmp",

@@ -55,6 +55,7 @@ impl Customization for Glacier {
         Signing {
             s3_style: false,
             content_sha256_header: true,
+            presign_unsigned_payload: false,
         }
     }
 }

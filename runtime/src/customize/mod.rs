@@ -152,6 +152,8 @@ pub struct Signing {
     pub s3_style: bool,
     /// Send `x-amz-content-sha256` with the payload hash.
     pub content_sha256_header: bool,
+    /// Presigned requests sign `UNSIGNED-PAYLOAD` (botocore's `S3SigV4QueryAuth`).
+    pub presign_unsigned_payload: bool,
 }
 
 /// No customizations.

@@ -190,6 +190,7 @@ impl Customization for S3 {
         Signing {
             s3_style: true,
             content_sha256_header: true,
+            presign_unsigned_payload: true,
         }
     }
 
@@ -338,6 +339,7 @@ impl Customization for S3Control {
         Signing {
             s3_style: true,
             content_sha256_header: true,
+            presign_unsigned_payload: true,
         }
     }
 }
