@@ -202,18 +202,20 @@ fn member_header(service: &Service, operation: &Operation, member: &str) -> Opti
 
 /// Adds the request checksum and the validation-mode header to a prepared
 /// request, as botocore's `resolve_checksum_context` and
-/// `apply_request_checksum` do. Returns an error message for an algorithm
-/// the caller named that is not supported.
+/// `apply_request_checksum` do. `body` is `None` for a streaming body not
+/// held in memory: the algorithm is returned instead, for the caller to send
+/// the checksum as an aws-chunked trailer computed while streaming.
+/// Returns an error message for an algorithm the caller named that is not supported.
 pub fn apply_request(
     service: &Service,
     operation: &Operation,
     headers: &mut HeaderMap,
-    body: &[u8],
+    body: Option<&[u8]>,
     (calculation, validation): (When, When),
     presign: bool,
-) -> Result<(), String> {
+) -> Result<Option<Algorithm>, String> {
     let Some(trait_) = operation.http_checksum else {
-        return Ok(());
+        return Ok(None);
     };
     // Presigned requests get no default (botocore leaves them alone).
     if let (Some(member), When::Supported, false) =
@@ -229,7 +231,7 @@ pub fn apply_request(
         .keys()
         .any(|k| k.as_str().starts_with("x-amz-checksum-") && k.as_str() != "x-amz-checksum-mode")
     {
-        return Ok(()); // the caller's own checksum
+        return Ok(None); // the caller's own checksum
     }
     let algorithm_header = trait_
         .request_algorithm_member
@@ -245,7 +247,7 @@ pub fn apply_request(
             let wanted = operation.checksum_required
                 || (trait_.request_algorithm_member.is_some() && calculation == When::Supported);
             if !wanted || presign {
-                return Ok(());
+                return Ok(None);
             }
             if let Some(h) = algorithm_header {
                 headers.insert(h, HeaderValue::from_static("CRC32"));
@@ -253,12 +255,20 @@ pub fn apply_request(
             Algorithm::Crc32
         }
     };
+    let Some(body) = body else {
+        return Ok(Some(algorithm));
+    };
     let value = HeaderValue::from_str(&algorithm.checksum(body)).map_err(|e| e.to_string())?;
     headers.insert(
         http::HeaderName::try_from(algorithm.header()).map_err(|e| e.to_string())?,
         value,
     );
-    Ok(())
+    Ok(None)
+}
+
+/// Lower-case hex, as SigV4 and cache keys spell digests.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A response body whose checksum is not the one its header gives.

@@ -12,6 +12,7 @@ use md5::Digest;
 
 use crate::config::{configured_endpoint_url, ConfiguredUrl};
 use crate::credentials::Credentials;
+use crate::body::ByteStream;
 use crate::customize::{self, Call};
 use crate::dynamic::DynValue;
 use crate::endpoint::{self, settings, Endpoint, Resolver};
@@ -25,7 +26,7 @@ use crate::retry::RetryMode;
 use crate::schema::{Operation, Service};
 use crate::session::Session;
 use crate::sign::{sign_request, SigningParams};
-use crate::transport::{send_call, Attempt, BeforeSend, RetryState, SendOptions};
+use crate::transport::{send_call_streaming, Attempt, BeforeSend, RetryState, SendOptions};
 use crate::value::{De, Ser};
 use crate::BoxFuture;
 
@@ -47,7 +48,9 @@ pub struct ClientConfig {
     /// Total attempts per call, first included (default 3, or
     /// `AWS_MAX_ATTEMPTS` / the profile's `max_attempts`).
     pub max_attempts: Option<u32>,
-    /// Time limit of each attempt, from sending to reading the whole body (default 60 s).
+    /// Time limit of each attempt, from sending to reading the whole body (default 60 s);
+    /// a streamed response body (S3 `GetObject`) is read after the call returns,
+    /// under `read_timeout` and `stalled_stream` instead.
     /// Not a botocore setting: see `read_timeout` for botocore's.
     pub timeout: Option<Duration>,
     /// How calls retry (else the session's: `SessionBuilder::retry_mode`,
@@ -94,6 +97,9 @@ pub struct ClientConfig {
     /// Apply operations' host prefixes (default true; else not when
     /// `AWS_DISABLE_HOST_PREFIX_INJECTION` / `disable_host_prefix_injection` is true).
     pub inject_host_prefix: Option<bool>,
+    /// Stalled-stream protection of streamed response bodies (default: on,
+    /// a 20 s grace period, at least 1 byte/s; [`StalledStream::disabled`]).
+    pub stalled_stream: Option<crate::body::StalledStream>,
 }
 
 /// A client of one service. Cheap to clone; clones share the session's
@@ -379,6 +385,7 @@ impl Client {
         );
         let timeout = self.inner.config.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let overrides = self.http_overrides();
+        let streaming_output = streaming_output(service, operation);
         let signing = custom.signing();
         let mut build = |attempt: &Attempt| {
             prepared.build(
@@ -418,23 +425,31 @@ impl Client {
             read_timeout: Some(overrides.read_timeout()),
             operation_timeout: self.inner.config.operation_timeout,
             before_send: self.inner.config.before_send.as_ref(),
+            stream_body: streaming_output.is_some(),
+            replayable: prepared.stream.as_ref().is_none_or(ByteStream::is_replayable),
         };
-        let response = send_call(http, &options, &mut build, &classify).await?;
+        let (response, live) = send_call_streaming(http, &options, &mut build, &classify).await?;
 
         if is_error(&response) {
             let info = error_info(&response);
             let raw = RawServiceError::new(service, operation, info.clone(), response);
             return Err(Error::Service(ServiceFailure::new(raw, info)));
         }
-        if let Some((algorithm, expected)) = crate::checksum::response_algorithm(
+        let checksum = crate::checksum::response_algorithm(
             service,
             operation,
             &prepared.headers,
             &response.headers,
-        ) {
-            crate::checksum::validate(algorithm, &expected, &response.body)
-                .map_err(Error::Checksum)?;
-        }
+        );
+        // A streamed body is checked as it is read, by the caller.
+        let checksum = match (checksum, live.is_some()) {
+            (Some((algorithm, expected)), false) => {
+                crate::checksum::validate(algorithm, &expected, &response.body)
+                    .map_err(Error::Checksum)?;
+                None
+            }
+            (checksum, _) => checksum,
+        };
         let parsed = if custom.changes_output(service, operation, &response) {
             // Parsed untyped, changed, then copied into the caller's output.
             let mut value = DynValue::Empty;
@@ -450,6 +465,23 @@ impl Client {
         } else {
             codec.deserialize(service, operation, &response, output)
         };
+        let parsed = parsed.and_then(|()| {
+            let (Some(index), Some(live)) = (streaming_output, live) else {
+                return Ok(());
+            };
+            let checks = crate::body::ResponseChecks {
+                checksum,
+                content_length: response
+                    .header("content-length")
+                    .and_then(|v| v.trim().parse().ok()),
+                stalled: self.inner.config.stalled_stream.unwrap_or_default(),
+            };
+            let body = crate::body::from_response(live, checks);
+            output
+                .member(index)
+                .and_then(|slot| slot.set(crate::value::Scalar::Stream(body)))
+                .map_err(|e| protocol::DeserializeError::value(operation.name, e))
+        });
         parsed.map(|()| response.status).map_err(|source| {
             Error::Response(ResponseError {
                 status: response.status,
@@ -475,7 +507,7 @@ impl Client {
             return Err(Error::Credentials(CredentialsError::Config(e.clone())));
         }
         let mut call = Call::new(service, operation, &session.env);
-        let request = {
+        let mut request = {
             let token = || uuid::Uuid::new_v4().to_string();
             let options = SerializeOptions {
                 idempotency_token: &token,
@@ -508,7 +540,33 @@ impl Client {
             signing_name = %endpoint.auth.signing_name,
             "endpoint resolved"
         );
-        let prepared = self.prepare(operation, request, &endpoint, presign)?;
+        let signs_payload = !unsigned
+            && !presign
+            && !operation.unsigned_payload
+            && operation.auth_type != "v4-unsigned-body";
+        let unsigned_ok = customize::for_service(service.name).signing().unsigned_payload_ok;
+        if let Some(stream) = request.stream.take() {
+            if signs_payload && !unsigned_ok && !stream.is_replayable() {
+                // The signature covers the payload's hash, which a one-shot
+                // stream cannot give before it is sent: it is read into memory.
+                tracing::debug!(operation = operation.name, "reading a one-shot body to sign it");
+                request.body = stream.collect().await.map_err(Error::Body)?;
+            } else {
+                request.stream = Some(stream);
+            }
+        }
+        let mut prepared = self.prepare(operation, request, &endpoint, presign)?;
+        if let Some(stream) = &prepared.stream {
+            if signs_payload && !prepared.unsigned_payload && prepared.payload_hash.is_none() {
+                // A file: read once for its hash, again when sent (as botocore does).
+                let mut chunks = stream.clone().into_stream();
+                let mut hasher = sha2::Sha256::new();
+                while let Some(chunk) = futures_util::StreamExt::next(&mut chunks).await {
+                    hasher.update(chunk.map_err(Error::Body)?);
+                }
+                prepared.payload_hash = Some(crate::checksum::hex(&hasher.finalize()));
+            }
+        }
         if !unsigned && credentials.is_none() {
             credentials = Some(self.credentials().await?);
         }
@@ -587,15 +645,50 @@ impl Client {
         };
         let when = crate::checksum::settings(&self.inner.config, &s.env, &s.profile)
             .map_err(|e| Error::Credentials(CredentialsError::Config(e)))?;
-        crate::checksum::apply_request(
+        let in_memory = prepared.stream.is_none().then_some(&prepared.body[..]);
+        let trailer = crate::checksum::apply_request(
             service,
             operation,
             &mut prepared.headers,
-            &prepared.body,
+            in_memory,
             when,
             presign,
         )
         .map_err(build_error)?;
+        let streaming = prepared.stream.as_ref().map(|s| s.len());
+        let unsigned_ok = customize::for_service(service.name).signing().unsigned_payload_ok;
+        match (streaming, trailer) {
+            // A known length with a checksum: aws-chunked, the checksum
+            // computed as the body streams and sent as a trailer.
+            (Some(Some(length)), Some(algorithm)) if unsigned_ok && !presign => {
+                let h = &mut prepared.headers;
+                let encoding = match h.get(http::header::CONTENT_ENCODING) {
+                    Some(given) => format!("{},aws-chunked", given.to_str().unwrap_or_default()),
+                    None => "aws-chunked".to_owned(),
+                };
+                let value = |v: &str| HeaderValue::from_str(v).map_err(|e| build_error(e.to_string()));
+                h.insert(http::header::CONTENT_ENCODING, value(&encoding)?);
+                h.insert("x-amz-trailer", value(&algorithm.header())?);
+                h.insert("x-amz-decoded-content-length", HeaderValue::from(length));
+                h.insert(
+                    http::header::CONTENT_LENGTH,
+                    HeaderValue::from(crate::body::aws_chunked_length(length, algorithm)),
+                );
+                prepared.trailer = Some(algorithm);
+                prepared.payload_hash = Some(STREAMING_TRAILER.to_owned());
+            }
+            (Some(_), _) if unsigned_ok => {
+                if let Some(algorithm) = trailer {
+                    tracing::debug!(
+                        operation = operation.name,
+                        algorithm = algorithm.name(),
+                        "no checksum for a streaming body of unknown length"
+                    );
+                }
+                prepared.unsigned_payload = true;
+            }
+            _ => {}
+        }
         Ok(prepared)
     }
 }
@@ -607,6 +700,17 @@ struct Planned<'a> {
     endpoint: Arc<Endpoint>,
     /// `None` for unsigned operations.
     credentials: Option<Credentials>,
+}
+
+/// The index of the output's streaming payload member (S3 `GetObject`'s
+/// `Body`): its response body is handed to the caller unread.
+fn streaming_output(service: &Service, operation: &Operation) -> Option<usize> {
+    let st = service.shape(operation.output?).structure()?;
+    let index = usize::from(st.payload?);
+    let member = st.members.get(index)?;
+    let target = service.shape(member.target);
+    let raw = matches!(target.kind, crate::schema::ShapeKind::Blob);
+    (raw && (member.streaming || target.streaming)).then_some(index)
 }
 
 /// A region goes into host names: letters, digits and hyphens only.
@@ -661,6 +765,7 @@ pub fn prepare_request(
         mut headers,
         mut body,
         host_prefix,
+        stream,
     } = request;
 
     // Local endpoints (moto, LocalStack) serve every operation on one host.
@@ -707,7 +812,8 @@ pub fn prepare_request(
         http::header::USER_AGENT,
         HeaderValue::from_static(crate::useragent::SDK),
     );
-    if operation.request_compression.contains(&"gzip") && body.len() >= MIN_COMPRESSION_SIZE {
+    let compress = stream.is_none() && body.len() >= MIN_COMPRESSION_SIZE;
+    if operation.request_compression.contains(&"gzip") && compress {
         body = gzip(&body).map_err(|e| {
             Error::Build(protocol::SerializeError::new(
                 service.name,
@@ -728,18 +834,31 @@ pub fn prepare_request(
             .any(|k| k.as_str().starts_with("x-amz-checksum-"));
     // Operations with flexible checksums get theirs from `checksum.rs`
     // (CRC32 where botocore 1.36+ sends it); Content-MD5 is for the others.
-    if operation.checksum_required && operation.http_checksum.is_none() && !has_checksum {
+    // (No model requires Content-MD5 of a streaming body: none is read for it.)
+    if operation.checksum_required
+        && operation.http_checksum.is_none()
+        && !has_checksum
+        && stream.is_none()
+    {
         let digest = md5::Md5::digest(&body);
         let encoded = base64::engine::general_purpose::STANDARD.encode(digest);
         headers.insert("content-md5", header(&encoded)?);
     }
-    if !body.is_empty()
-        || matches!(
-            method,
-            http::Method::POST | http::Method::PUT | http::Method::PATCH
-        )
-    {
-        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    match stream.as_ref().map(ByteStream::len) {
+        Some(Some(length)) => {
+            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
+        }
+        // Sent with chunked transfer encoding.
+        Some(None) => {}
+        None if !body.is_empty()
+            || matches!(
+                method,
+                http::Method::POST | http::Method::PUT | http::Method::PATCH
+            ) =>
+        {
+            headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        }
+        None => {}
     }
     // botocore signs `UNSIGNED-PAYLOAD` for `authtype: v4-unsigned-body` and `unsignedPayload`.
     let unsigned_payload = operation.auth_type == "v4-unsigned-body" || operation.unsigned_payload;
@@ -749,8 +868,14 @@ pub fn prepare_request(
         headers,
         body,
         unsigned_payload,
+        stream,
+        payload_hash: None,
+        trailer: None,
     })
 }
+
+/// The payload hash of an aws-chunked body with an unsigned trailer.
+const STREAMING_TRAILER: &str = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
 /// A request ready to be signed and sent, once per attempt.
 #[derive(Debug, Clone)]
@@ -766,6 +891,13 @@ pub struct Prepared {
     pub body: Bytes,
     /// `authtype: v4-unsigned-body` or `unsignedPayload`: sign the body as `UNSIGNED-PAYLOAD`.
     pub unsigned_payload: bool,
+    /// A streaming body not held in memory, sent in place of `body`.
+    pub stream: Option<ByteStream>,
+    /// The payload hash to sign when it is not `body`'s (a file's SHA-256,
+    /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`).
+    pub payload_hash: Option<String>,
+    /// Send `stream` aws-chunked with this checksum as a trailer.
+    pub trailer: Option<crate::checksum::Algorithm>,
 }
 
 impl Prepared {
@@ -814,6 +946,7 @@ impl Prepared {
                 s3_style: signing.s3_style || auth.disable_double_encoding,
                 content_sha256_header: signing.content_sha256_header,
                 unsigned_payload: self.unsigned_payload,
+                payload_hash: self.payload_hash.as_deref(),
                 region_set: region_set.as_deref(),
             };
             sign_request(
@@ -826,9 +959,23 @@ impl Prepared {
             )
             .map_err(Error::Credentials)?;
         }
+        let body = match &self.stream {
+            None => reqwest::Body::from(self.body.clone()),
+            Some(stream) => {
+                let chunks = stream.request_stream().map_err(Error::Body)?;
+                let chunks = match (stream.len(), self.trailer) {
+                    (Some(length), Some(algorithm)) => {
+                        crate::body::aws_chunked(chunks, length, algorithm)
+                    }
+                    (Some(length), None) => crate::body::exact_length(chunks, length),
+                    (None, _) => chunks,
+                };
+                reqwest::Body::wrap_stream(chunks)
+            }
+        };
         http.request(self.method.clone(), &self.url)
             .headers(headers)
-            .body(self.body.clone())
+            .body(body)
             .build()
             .map_err(|e| {
                 Error::Endpoint(EndpointError::InvalidUrl {

@@ -43,6 +43,8 @@ pub enum DynValue {
     Str(String),
     /// A blob's bytes.
     Blob(Bytes),
+    /// A streaming body (a file, a reader, a response as it arrives).
+    Stream(crate::body::ByteStream),
     /// A timestamp.
     Timestamp(DateTime),
     /// A document (or a structure marked `document`).
@@ -136,6 +138,8 @@ impl DynValue {
             DynValue::Float(f) => J::from(*f),
             DynValue::Str(s) => J::from(s.clone()),
             DynValue::Blob(b) => J::from(String::from_utf8_lossy(b).into_owned()),
+            // A stream is read by its owner, never into JSON.
+            DynValue::Stream(_) => J::Null,
             DynValue::Timestamp(t) if t.subsec_nanos() == 0 => J::from(t.secs()),
             DynValue::Timestamp(t) => J::from(t.as_secs_f64()),
             DynValue::Document(d) => d.clone(),
@@ -251,6 +255,7 @@ impl Ser for DynValue {
             DynValue::Float(f) => ValueRef::Float(*f),
             DynValue::Str(s) => ValueRef::Str(s),
             DynValue::Blob(b) => ValueRef::Blob(b),
+            DynValue::Stream(s) => crate::value::Ser::value(s),
             DynValue::Timestamp(t) => ValueRef::Timestamp(*t),
             DynValue::Document(d) => ValueRef::Document(d),
             DynValue::Struct(_) | DynValue::UnknownMember(_) => ValueRef::Struct(self),
@@ -309,6 +314,7 @@ impl De for DynValue {
             Scalar::Float(f) => DynValue::Float(f),
             Scalar::Str(s) => DynValue::Str(s),
             Scalar::Blob(b) => DynValue::Blob(b),
+            Scalar::Stream(s) => DynValue::Stream(s),
             Scalar::Timestamp(t) => DynValue::Timestamp(t),
             Scalar::Document(d) => DynValue::Document(d),
         };

@@ -43,6 +43,18 @@ pub enum Error<E> {
     /// give (the body may have been corrupted on the way).
     #[error(transparent)]
     Checksum(crate::checksum::ChecksumMismatch),
+    /// A streaming request body could not be read (a file missing, a
+    /// reader failing, a one-shot stream already sent).
+    #[error("the request body: {0}")]
+    Body(#[source] crate::body::BodyError),
+    /// A retryable failure was not retried because the request body is a
+    /// one-shot stream (a reader) that cannot be sent again.
+    #[error("{source} (not retried: the request body is a one-shot stream that cannot be sent again; \
+             give a file or bytes to allow retries)")]
+    NotReplayable {
+        /// The failure (a [`TransportError`] or [`TimeoutError`]).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl<E> Error<E> {
@@ -89,6 +101,8 @@ impl<E> Error<E> {
             Error::Timeout(e) => Error::Timeout(e),
             Error::Response(e) => Error::Response(e),
             Error::Checksum(e) => Error::Checksum(e),
+            Error::Body(e) => Error::Body(e),
+            Error::NotReplayable { source } => Error::NotReplayable { source },
         }
     }
 }

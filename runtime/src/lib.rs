@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+pub mod body;
 pub mod checksum;
 pub mod client;
 pub mod config;
@@ -45,6 +46,7 @@ mod test_models;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use body::{BodyError, ByteStream, StalledStream};
 pub use bytes::Bytes;
 pub use client::{Client, ClientConfig};
 pub use credentials::{Credentials, ProvideCredentials};

@@ -230,7 +230,8 @@ impl Client {
             time,
             s3_style: signing.s3_style || endpoint.auth.disable_double_encoding,
             content_sha256_header: false,
-            unsigned_payload: signing.presign_unsigned_payload || prepared.unsigned_payload,
+            unsigned_payload: signing.unsigned_payload_ok || prepared.unsigned_payload,
+            payload_hash: None,
             region_set: None,
         };
         let url = presign_url(
@@ -483,6 +484,7 @@ pub async fn rds_auth_token(
         s3_style: false,
         content_sha256_header: false,
         unsigned_payload: false,
+        payload_hash: None,
         region_set: None,
     };
     let signed = presign_url(

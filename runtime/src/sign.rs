@@ -31,6 +31,9 @@ pub struct SigningParams<'a> {
     pub content_sha256_header: bool,
     /// `v4-unsigned-body`: sign `UNSIGNED-PAYLOAD` instead of the body hash.
     pub unsigned_payload: bool,
+    /// The payload hash to sign, computed elsewhere (a streaming body's
+    /// SHA-256, `STREAMING-UNSIGNED-PAYLOAD-TRAILER`); wins over `body`.
+    pub payload_hash: Option<&'a str>,
     /// SigV4a: sign for this region set (`*`, `us-east-1,us-west-2`) instead of `region`.
     pub region_set: Option<&'a str>,
 }
@@ -103,7 +106,7 @@ fn sign_with(
     if let Some(expires_in) = presign {
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires_in);
-    } else if params.content_sha256_header || params.unsigned_payload {
+    } else if params.content_sha256_header || params.unsigned_payload || params.payload_hash.is_some() {
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
     }
     // botocore's `SIGNED_HEADERS_BLACKLIST` (auth.py): headers that change
@@ -158,7 +161,9 @@ fn sign_with(
         })?;
         pairs.push((name.as_str(), value));
     }
-    let body = if params.unsigned_payload {
+    let body = if let Some(hash) = params.payload_hash {
+        SignableBody::Precomputed(hash.to_owned())
+    } else if params.unsigned_payload {
         SignableBody::UnsignedPayload
     } else {
         SignableBody::Bytes(body)
@@ -195,6 +200,7 @@ mod tests {
             s3_style: s3,
             content_sha256_header: s3,
             unsigned_payload: false,
+            payload_hash: None,
             region_set: None,
         }
     }

@@ -108,6 +108,12 @@ pub struct SendOptions<'a> {
     pub operation_timeout: Option<Duration>,
     /// Sees each request before it is sent and may answer it.
     pub before_send: Option<&'a BeforeSend>,
+    /// Leave a successful (2xx) response's body unread, for the caller to
+    /// stream ([`send_call_streaming`]).
+    pub stream_body: bool,
+    /// The request body can be sent again; when not (a one-shot stream), a
+    /// retryable failure ends the call with [`Error::NotReplayable`].
+    pub replayable: bool,
 }
 
 /// Why one attempt produced no response.
@@ -149,6 +155,8 @@ pub async fn send_with_retries<E>(
         read_timeout: None,
         operation_timeout: None,
         before_send,
+        stream_body: false,
+        replayable: true,
     };
     send_call(http, &options, &mut |_: &Attempt| build(), classify).await
 }
@@ -172,6 +180,20 @@ pub async fn send_call<E>(
     build: &mut BuildFn<'_, E>,
     classify: &ClassifyFn<'_>,
 ) -> Result<HttpResponse, Error<E>> {
+    send_call_streaming(http, options, build, classify)
+        .await
+        .map(|(response, _)| response)
+}
+
+/// [`send_call`], also returning the live response of a successful call
+/// whose body was left unread ([`SendOptions::stream_body`]); `None` when
+/// the body is in the [`HttpResponse`] (errors, [`BeforeSend`] answers).
+pub async fn send_call_streaming<E>(
+    http: &reqwest::Client,
+    options: &SendOptions<'_>,
+    build: &mut BuildFn<'_, E>,
+    classify: &ClassifyFn<'_>,
+) -> Result<(HttpResponse, Option<reqwest::Response>), Error<E>> {
     let mut progress = Progress::default();
     let run = run_attempts(http, options, build, classify, &mut progress);
     let Some(limit) = options.operation_timeout else {
@@ -201,7 +223,7 @@ async fn run_attempts<E>(
     build: &mut BuildFn<'_, E>,
     classify: &ClassifyFn<'_>,
     progress: &mut Progress,
-) -> Result<HttpResponse, Error<E>> {
+) -> Result<(HttpResponse, Option<reqwest::Response>), Error<E>> {
     let state = options.state;
     let policy = &options.policy;
     let invocation_id = uuid::Uuid::new_v4().to_string();
@@ -252,8 +274,8 @@ async fn run_attempts<E>(
         let answered = options.before_send.and_then(|hook| (hook.0)(&request));
         let sent = async {
             match answered {
-                Some(response) => Ok(response),
-                None => send_once(http, request).await,
+                Some(response) => Ok((response, None)),
+                None => send_once(http, request, options.stream_body).await,
             }
         };
         let outcome = tokio::time::timeout(options.attempt_timeout, sent)
@@ -263,7 +285,7 @@ async fn run_attempts<E>(
 
         // The outcome if this attempt is the call's last, and why not, if it need not be.
         let (result, retry): Verdict<E> = match outcome {
-            Ok(Ok(response)) => {
+            Ok(Ok((response, live))) => {
                 span.record("status", response.status);
                 if let Some(id) = crate::protocol::common::request_id_from(&response.headers) {
                     span.record("request_id", id.as_str());
@@ -280,18 +302,18 @@ async fn run_attempts<E>(
                                 .quota
                                 .release(last_cost.unwrap_or(RetryQuota::NO_RETRY_INCREMENT));
                         }
-                        return Ok(response);
+                        return Ok((response, live));
                     }
                     Some(RetryKind::ClockSkew) => {
-                        if skew_corrected || last {
-                            return Ok(response);
+                        if skew_corrected || last || !options.replayable {
+                            return Ok((response, live));
                         }
                         let Some(offset) = server_clock_offset(&response) else {
-                            return Ok(response);
+                            return Ok((response, live));
                         };
                         let previous = state.clock_offset_ms();
                         if offset.abs_diff(previous) < CLOCK_SKEW_THRESHOLD.as_millis() as u64 {
-                            return Ok(response);
+                            return Ok((response, live));
                         }
                         state.set_clock_offset_ms(offset);
                         skew_corrected = true;
@@ -309,7 +331,7 @@ async fn run_attempts<E>(
                     }
                     Some(kind) => {
                         let reason = format!("{} (HTTP {})", kind_name(kind), response.status);
-                        (Ok(response), Some((reason, RetryQuota::RETRY_COST)))
+                        (Ok((response, live)), Some((reason, RetryQuota::RETRY_COST)))
                     }
                 }
             }
@@ -341,6 +363,14 @@ async fn run_attempts<E>(
         let Some((reason, cost)) = retry.filter(|_| !last) else {
             return result;
         };
+        if !options.replayable {
+            tracing::debug!(parent: &span, attempt, reason, "not retrying: the request body cannot be sent again");
+            return match result {
+                Err(Error::Transport(e)) => Err(Error::NotReplayable { source: Box::new(e) }),
+                Err(Error::Timeout(e)) => Err(Error::NotReplayable { source: Box::new(e) }),
+                other => other,
+            };
+        }
         if state.mode != RetryMode::Legacy {
             if !state.quota.acquire(cost) {
                 tracing::debug!(parent: &span, attempt, reason, "retry quota exhausted; not retrying");
@@ -371,7 +401,10 @@ fn kind_name(kind: RetryKind) -> &'static str {
 }
 
 /// How an attempt would end the call, and the retry (reason, quota cost) it allows instead.
-type Verdict<E> = (Result<HttpResponse, Error<E>>, Option<(String, u32)>);
+type Verdict<E> = (
+    Result<(HttpResponse, Option<reqwest::Response>), Error<E>>,
+    Option<(String, u32)>,
+);
 
 /// The error a failed attempt ends the call with, and the retry it allows.
 fn failed<E>(
@@ -454,19 +487,33 @@ impl std::fmt::Debug for BeforeSend {
     }
 }
 
+/// One attempt; with `stream_body`, a 2xx response's body is left unread
+/// and the live response returned beside its status and headers.
 async fn send_once(
     http: &reqwest::Client,
     request: reqwest::Request,
-) -> Result<HttpResponse, reqwest::Error> {
+    stream_body: bool,
+) -> Result<(HttpResponse, Option<reqwest::Response>), reqwest::Error> {
     let response = http.execute(request).await?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    if stream_body && (200..300).contains(&status) {
+        let head = HttpResponse {
+            status,
+            headers,
+            body: bytes::Bytes::new(),
+        };
+        return Ok((head, Some(response)));
+    }
     let body = response.bytes().await?;
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-    })
+    Ok((
+        HttpResponse {
+            status,
+            headers,
+            body,
+        },
+        None,
+    ))
 }
 
 /// The default classifier for a response whose error code is `code`.
@@ -476,7 +523,7 @@ pub fn classify(response: &HttpResponse, code: Option<&str>) -> Option<RetryKind
 
 /// reqwest's own message is shallow ("error sending request"); the cause
 /// ("connection refused") is further down the source chain.
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(s) = source {

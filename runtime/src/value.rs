@@ -26,6 +26,8 @@ pub enum ValueRef<'a> {
     Str(&'a str),
     /// A blob's bytes.
     Blob(&'a [u8]),
+    /// A streaming blob that is not held in memory (a file, a reader).
+    Stream(&'a crate::body::ByteStream),
     /// A timestamp; the codec picks its wire format.
     Timestamp(DateTime),
     /// An untyped document.
@@ -87,6 +89,8 @@ pub enum Scalar {
     Str(String),
     /// A blob's bytes, decoded from base64 where the wire encodes them.
     Blob(Bytes),
+    /// A streaming response body, as it arrives.
+    Stream(crate::body::ByteStream),
     /// A timestamp, parsed from the wire's format.
     Timestamp(DateTime),
     /// An untyped document.
@@ -101,6 +105,7 @@ impl Scalar {
             Scalar::Float(_) => "float",
             Scalar::Str(_) => "string",
             Scalar::Blob(_) => "blob",
+            Scalar::Stream(_) => "stream",
             Scalar::Timestamp(_) => "timestamp",
             Scalar::Document(_) => "document",
         }

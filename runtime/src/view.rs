@@ -67,6 +67,8 @@ fn scalar(v: ValueRef<'_>) -> J {
         ValueRef::Timestamp(t) if t.subsec_nanos() == 0 => J::from(t.secs()),
         ValueRef::Timestamp(t) => J::from(t.as_secs_f64()),
         ValueRef::Document(d) => d.clone(),
+        // A stream is read by its owner, never into JSON.
+        ValueRef::Stream(_) => J::Null,
         // A structure, list or map where the schema says scalar: not a shape
         // generated code produces; show nothing rather than guess.
         ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) => J::Null,
@@ -127,6 +129,7 @@ pub fn copy(
             ValueRef::Float(f) => Scalar::Float(f),
             ValueRef::Str(s) => Scalar::Str(s.to_owned()),
             ValueRef::Blob(b) => Scalar::Blob(bytes::Bytes::copy_from_slice(b)),
+            ValueRef::Stream(s) => Scalar::Stream(s.clone()),
             ValueRef::Timestamp(t) => Scalar::Timestamp(t),
             ValueRef::Document(d) => Scalar::Document(d.clone()),
             ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) => {

@@ -57,7 +57,7 @@ async fn every_algorithm_round_trips_through_moto() {
             "{}",
             ours.name()
         );
-        assert_eq!(got.body.unwrap().as_ref(), BODY);
+        assert_eq!(got.body.unwrap().collect().await.unwrap().as_ref(), BODY);
     }
 }
 
@@ -198,14 +198,11 @@ async fn object_server(crc32: &'static str) -> TestServer {
 async fn corrupted_download_is_a_checksum_error_and_composites_are_skipped() {
     let server = object_server("AAAAAA==").await;
     let s3 = local_s3(&server.url(), ClientConfig::default());
-    let e = s3
-        .get_object()
-        .bucket("b")
-        .key("k")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(matches!(e, boto_runtime::error::Error::Checksum(_)), "{e}");
+    // The body streams: the mismatch is found once it is read to the end.
+    let got = s3.get_object().bucket("b").key("k").send().await.unwrap();
+    let e = got.body.unwrap().collect().await.unwrap_err();
+    assert!(matches!(e, boto_runtime::BodyError::Checksum(_)), "{e}");
+    assert!(e.is_retryable());
     assert!(e.to_string().contains("AAAAAA=="), "{e}");
     // Validation was asked for by default (when_supported).
     assert_eq!(
@@ -218,7 +215,7 @@ async fn corrupted_download_is_a_checksum_error_and_composites_are_skipped() {
     let server = object_server(good).await;
     let s3 = local_s3(&server.url(), ClientConfig::default());
     let got = s3.get_object().bucket("b").key("k").send().await.unwrap();
-    assert_eq!(got.body.unwrap().as_ref(), BODY);
+    assert_eq!(got.body.unwrap().collect().await.unwrap().as_ref(), BODY);
 
     // A multipart object's composite checksum cannot be checked: skipped.
     let server = object_server("AAAAAA==-3").await;

@@ -65,7 +65,7 @@ async fn s3_copy_source_and_listing_keys_survive_odd_characters() {
         .send()
         .await
         .unwrap();
-    assert_eq!(copied.body.as_deref(), Some(&b"odd"[..]));
+    assert_eq!(copied.body.unwrap().collect().await.unwrap(), &b"odd"[..]);
     let listed = s3
         .list_objects_v2()
         .bucket(bucket)

@@ -101,7 +101,7 @@ async fn s3_objects() {
         .send()
         .await
         .unwrap();
-    assert_eq!(got.body.as_deref(), Some(&binary[..]));
+    assert_eq!(got.body.unwrap().collect().await.unwrap(), binary);
     assert_eq!(got.content_length, Some(binary.len() as i64));
 
     let head = s3

@@ -162,7 +162,7 @@ fn rest_xml_s3_put_object() {
     let typed = boto_s3::types::PutObjectRequest {
         bucket: Some("b".into()),
         key: Some("dir/a key+é.txt".into()),
-        body: Some(Bytes::from_static(b"hello")),
+        body: Some(Bytes::from_static(b"hello").into()),
         content_type: Some("text/plain".into()),
         metadata: Some(BTreeMap::from([("owner".to_owned(), "me".to_owned())])),
         expires: Some(DateTime::from_secs(1_700_000_000)),

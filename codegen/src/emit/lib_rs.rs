@@ -88,7 +88,7 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
         #paginator_mod
         #resource_mod
 
-        pub use boto_runtime::{Bytes, DateTime, Document};
+        pub use boto_runtime::{ByteStream, Bytes, DateTime, Document};
         #client_use
         #resource_use
         #custom

@@ -159,6 +159,20 @@ pub(crate) fn rust_type(ir: &Ir<'_>, id: u32, ctx: Ctx) -> TokenStream {
     }
 }
 
+/// The Rust type of member `m`: its shape's, except that a `streaming` blob
+/// (on the shape or the member) is a `ByteStream`.
+pub(crate) fn member_type(ir: &Ir<'_>, m: &crate::ir::IrMember<'_>, ctx: Ctx) -> TokenStream {
+    let shape = ir.shape(m.target);
+    let streaming = shape.model.streaming == Some(true) || m.model.streaming == Some(true);
+    if matches!(shape.kind, Kind::Blob) && streaming {
+        return match ctx {
+            Ctx::Types => quote!(ByteStream),
+            Ctx::Sibling => quote!(boto_runtime::ByteStream),
+        };
+    }
+    rust_type(ir, m.target, ctx)
+}
+
 pub(crate) fn index_lit(i: usize) -> Literal {
     Literal::usize_unsuffixed(i)
 }

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{index_lit, rust_type, Ctx};
+use super::{index_lit, member_type, rust_type, Ctx};
 use crate::docs::{doc_attrs, to_markdown};
 use crate::ir::{Ir, IrOp};
 use crate::naming::ident;
@@ -151,7 +151,7 @@ fn builder(ir: &Ir<'_>, index: usize, op: &IrOp<'_>, waited: bool) -> TokenStrea
     let setters = input.members.iter().zip(&op.setters).map(|(m, setter)| {
         let setter = ident(setter);
         let field = ident(&m.field);
-        let ty = rust_type(ir, m.target, Ctx::Sibling);
+        let ty = member_type(ir, m, Ctx::Sibling);
         let value = if m.boxed {
             quote!(Box::new(v.into()))
         } else {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{index_lit, rust_type, Ctx};
+use super::{index_lit, member_type, rust_type, Ctx};
 use crate::docs::doc_attrs;
 use crate::error::{CodegenError, Result};
 use crate::ir::{Ir, Kind};
@@ -523,7 +523,7 @@ impl Emitter<'_, '_> {
                         (t, quote!(d.#field))
                     }
                     _ => {
-                        let t = rust_type(ir, m.target, Ctx::Sibling);
+                        let t = member_type(ir, m, Ctx::Sibling);
                         if m.boxed {
                             (quote!(&#t), quote!(d.#field.as_deref()))
                         } else {

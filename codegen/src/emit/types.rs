@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{index_lit, rust_type, Ctx};
+use super::{index_lit, member_type, rust_type, Ctx};
 use crate::docs::html_doc_attrs;
 use crate::ir::{Ir, IrShape, Kind};
 use crate::naming::ident;
@@ -51,7 +51,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         use std::fmt;
 
         use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-        use boto_runtime::{Bytes, DateTime, Document};
+        use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 
         #redacted
         #enum_macro
@@ -69,7 +69,7 @@ fn structure(ir: &Ir<'_>, shape: &IrShape<'_>) -> TokenStream {
     let fields = shape.members.iter().map(|m| {
         let f = ident(&m.field);
         let doc = html_doc_attrs(m.model.documentation.as_deref());
-        let ty = rust_type(ir, m.target, Ctx::Types);
+        let ty = member_type(ir, m, Ctx::Types);
         let ty = if m.boxed { quote!(Box<#ty>) } else { ty };
         quote! { #doc pub #f: Option<#ty>, }
     });

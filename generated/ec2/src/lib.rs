@@ -38,6 +38,6 @@ pub mod waiters;
 pub mod paginator;
 #[rustfmt::skip]
 pub mod resource;
-pub use boto_runtime::{Bytes, DateTime, Document};
+pub use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 pub use client::Client;
 pub use resource::Resource;

@@ -2510,7 +2510,7 @@ impl<M> UploadArchive<M> {
         self
     }
     /// The data to upload.
-    pub fn body(mut self, v: impl Into<boto_runtime::Bytes>) -> Self {
+    pub fn body(mut self, v: impl Into<boto_runtime::ByteStream>) -> Self {
         self.input.body = Some(v.into());
         self
     }
@@ -2601,7 +2601,7 @@ impl<M> UploadMultipartPart<M> {
         self
     }
     /// The data to upload.
-    pub fn body(mut self, v: impl Into<boto_runtime::Bytes>) -> Self {
+    pub fn body(mut self, v: impl Into<boto_runtime::ByteStream>) -> Self {
         self.input.body = Some(v.into());
         self
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-use boto_runtime::{Bytes, DateTime, Document};
+use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
@@ -1091,7 +1091,7 @@ impl De for GetJobOutputInput {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetJobOutputOutput {
     /// The job data, either archive data or inventory data.
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
     /// The checksum of the data in the response. This header is returned only when retrieving the output for an archive retrieval job. Furthermore, this header appears only under the following conditions:
     /// - You get the entire range of the archive.
     /// - You request a range to return of the archive that starts and ends on a multiple of 1 MB. For example, if you have an 3.1 MB archive and you specify a range to return that starts at 1 MB and ends at 2 MB, then the x-amz-sha256-tree-hash is returned as a response header.
@@ -3447,7 +3447,7 @@ pub struct UploadArchiveInput {
     /// The SHA256 tree hash of the data being uploaded.
     pub checksum: Option<String>,
     /// The data to upload.
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
 }
 impl Ser for UploadArchiveInput {
     fn value(&self) -> ValueRef<'_> {
@@ -3541,7 +3541,7 @@ pub struct UploadMultipartPartInput {
     /// Identifies the range of bytes in the assembled archive that will be uploaded in this part. Amazon Glacier uses this information to assemble the archive in the proper sequence. The format of this header follows RFC 2616. An example header is Content-Range:bytes 0-4194303/\*.
     pub range: Option<String>,
     /// The data to upload.
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
 }
 impl Ser for UploadMultipartPartInput {
     fn value(&self) -> ValueRef<'_> {

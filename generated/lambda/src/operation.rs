@@ -3761,7 +3761,7 @@ impl<M> InvokeAsync<M> {
         self
     }
     /// Required. The JSON that you want to provide to your Lambda function as input.
-    pub fn invoke_args(mut self, v: impl Into<boto_runtime::Bytes>) -> Self {
+    pub fn invoke_args(mut self, v: impl Into<boto_runtime::ByteStream>) -> Self {
         self.input.invoke_args = Some(v.into());
         self
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-use boto_runtime::{Bytes, DateTime, Document};
+use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// Shown by `Debug` in place of sensitive values.
 struct Redacted;
 impl fmt::Debug for Redacted {
@@ -7708,7 +7708,7 @@ pub struct InvokeAsyncRequest {
     /// The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length.
     pub function_name: Option<String>,
     /// The JSON that you want to provide to your Lambda function as input.
-    pub invoke_args: Option<Bytes>,
+    pub invoke_args: Option<ByteStream>,
 }
 impl Ser for InvokeAsyncRequest {
     fn value(&self) -> ValueRef<'_> {

@@ -39,5 +39,5 @@ pub use boto_runtime::session::Session;
 pub mod waiters;
 #[rustfmt::skip]
 pub mod paginator;
-pub use boto_runtime::{Bytes, DateTime, Document};
+pub use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 pub use client::Client;

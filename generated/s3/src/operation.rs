@@ -8753,7 +8753,7 @@ impl<M> PutObject<M> {
         self
     }
     /// Object data.
-    pub fn body(mut self, v: impl Into<boto_runtime::Bytes>) -> Self {
+    pub fn body(mut self, v: impl Into<boto_runtime::ByteStream>) -> Self {
         self.input.body = Some(v.into());
         self
     }
@@ -10344,7 +10344,7 @@ impl<M> UploadPart<M> {
         &self.input
     }
     /// Object data.
-    pub fn body(mut self, v: impl Into<boto_runtime::Bytes>) -> Self {
+    pub fn body(mut self, v: impl Into<boto_runtime::ByteStream>) -> Self {
         self.input.body = Some(v.into());
         self
     }
@@ -10693,7 +10693,7 @@ impl<M> WriteGetObjectResponse<M> {
         self
     }
     /// The object data.
-    pub fn body(mut self, v: impl Into<boto_runtime::Bytes>) -> Self {
+    pub fn body(mut self, v: impl Into<boto_runtime::ByteStream>) -> Self {
         self.input.body = Some(v.into());
         self
     }

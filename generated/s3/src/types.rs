@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-use boto_runtime::{Bytes, DateTime, Document};
+use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// Shown by `Debug` in place of sensitive values.
 struct Redacted;
 impl fmt::Debug for Redacted {
@@ -8078,7 +8078,7 @@ impl De for GetObjectLockConfigurationRequest {
 #[derive(Clone, PartialEq, Default)]
 pub struct GetObjectOutput {
     /// Object data.
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
     /// Indicates whether the object retrieved was (true) or was not (false) a Delete Marker. If false, this response header does not appear in the response.
     /// - If the current version of the object is a delete marker, Amazon S3 behaves as if the object was deleted and includes `x-amz-delete-marker: true` in the response.
     /// - If the specified version in the request is a delete marker, the response returns a `405 Method Not Allowed` error and the `Last-Modified: timestamp` response header.
@@ -8715,7 +8715,7 @@ impl De for GetObjectTaggingRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectTorrentOutput {
     /// A Bencoded dictionary as defined by the BitTorrent specification
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
     pub request_charged: Option<RequestCharged>,
 }
 impl Ser for GetObjectTorrentOutput {
@@ -16218,7 +16218,7 @@ pub struct PutObjectRequest {
     /// - This functionality is not supported for Amazon S3 on Outposts.
     pub acl: Option<ObjectCannedAcl>,
     /// Object data.
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
     /// The bucket name to which the PUT action was initiated.
     ///
     /// Directory buckets - When you use this operation with a directory bucket, you must use virtual-hosted-style requests in the format `Bucket-name.s3express-zone-id.region-code.amazonaws.com`. Path-style requests are not supported. Directory bucket names must be unique in the chosen Zone (Availability Zone or Local Zone). Bucket names must follow the format `bucket-base-name--zone-id--x-s3` (for example, `amzn-s3-demo-bucket--usw2-az1--x-s3`). For information about bucket naming restrictions, see [Directory bucket naming rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-bucket-naming-rules.html) in the Amazon S3 User Guide.
@@ -20248,7 +20248,7 @@ impl fmt::Debug for UploadPartOutput {
 #[derive(Clone, PartialEq, Default)]
 pub struct UploadPartRequest {
     /// Object data.
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
     /// The name of the bucket to which the multipart upload was initiated.
     ///
     /// Directory buckets - When you use this operation with a directory bucket, you must use virtual-hosted-style requests in the format `Bucket-name.s3express-zone-id.region-code.amazonaws.com`. Path-style requests are not supported. Directory bucket names must be unique in the chosen Zone (Availability Zone or Local Zone). Bucket names must follow the format `bucket-base-name--zone-id--x-s3` (for example, `amzn-s3-demo-bucket--usw2-az1--x-s3`). For information about bucket naming restrictions, see [Directory bucket naming rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-bucket-naming-rules.html) in the Amazon S3 User Guide.
@@ -20495,7 +20495,7 @@ pub struct WriteGetObjectResponseRequest {
     /// A single use encrypted token that maps `WriteGetObjectResponse` to the end user `GetObject` request.
     pub request_token: Option<String>,
     /// The object data.
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
     /// The integer status code for an HTTP response of a corresponding `GetObject` request. The following is a list of status codes.
     /// - `200 - OK`
     /// - `206 - Partial Content`

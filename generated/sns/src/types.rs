@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-use boto_runtime::{Bytes, DateTime, Document};
+use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// Shown by `Debug` in place of sensitive values.
 struct Redacted;
 impl fmt::Debug for Redacted {

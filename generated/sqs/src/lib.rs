@@ -53,6 +53,6 @@ pub use boto_runtime::session::Session;
 pub mod paginator;
 #[rustfmt::skip]
 pub mod resource;
-pub use boto_runtime::{Bytes, DateTime, Document};
+pub use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 pub use client::Client;
 pub use resource::Resource;

@@ -350,10 +350,7 @@ impl TokenCache {
 
 /// botocore's `SSOTokenLoader._generate_cache_key`.
 fn cache_key(name: &str) -> String {
-    Sha1::digest(name.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::checksum::hex(&Sha1::digest(name.as_bytes()))
 }
 
 fn parse_time(text: &str) -> Option<SystemTime> {

@@ -55,7 +55,7 @@ impl Customization for Glacier {
         Signing {
             s3_style: false,
             content_sha256_header: true,
-            presign_unsigned_payload: false,
+            unsigned_payload_ok: false,
         }
     }
 }
@@ -85,5 +85,5 @@ pub fn tree_hash(body: &[u8]) -> String {
             })
             .collect();
     }
-    level[0].iter().map(|b| format!("{b:02x}")).collect()
+    crate::checksum::hex(&level[0])
 }

@@ -152,8 +152,11 @@ pub struct Signing {
     pub s3_style: bool,
     /// Send `x-amz-content-sha256` with the payload hash.
     pub content_sha256_header: bool,
-    /// Presigned requests sign `UNSIGNED-PAYLOAD` (botocore's `S3SigV4QueryAuth`).
-    pub presign_unsigned_payload: bool,
+    /// The service takes `UNSIGNED-PAYLOAD`: presigned requests sign it
+    /// (botocore's `S3SigV4QueryAuth`), and streaming bodies are sent with it
+    /// (or aws-chunked with a trailing checksum) instead of being read for
+    /// their hash first (botocore's `S3SigV4Auth` over TLS).
+    pub unsigned_payload_ok: bool,
 }
 
 /// No customizations.

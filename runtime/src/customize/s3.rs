@@ -190,7 +190,7 @@ impl Customization for S3 {
         Signing {
             s3_style: true,
             content_sha256_header: true,
-            presign_unsigned_payload: true,
+            unsigned_payload_ok: true,
         }
     }
 
@@ -339,7 +339,7 @@ impl Customization for S3Control {
         Signing {
             s3_style: true,
             content_sha256_header: true,
-            presign_unsigned_payload: true,
+            unsigned_payload_ok: true,
         }
     }
 }

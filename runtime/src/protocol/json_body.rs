@@ -89,6 +89,7 @@ fn write_member(
     };
     match (&target.kind, value.value()) {
         (_, ValueRef::Document(d)) => out.push_str(&d.to_string()),
+        (_, ValueRef::Stream(_)) => return Err(mismatch("stream")),
         (ShapeKind::Structure(_), ValueRef::Struct(s)) => {
             write_struct(out, service, member.target, s, &|_| true)?
         }

@@ -26,6 +26,9 @@ pub struct HttpRequest {
     pub body: Bytes,
     /// The operation's `hostPrefix` with its labels filled (`foo.`, `bar-baz.`).
     pub host_prefix: Option<String>,
+    /// A streaming payload not held in memory (a file, a reader): sent as
+    /// it is read, in place of `body` (which is then empty).
+    pub stream: Option<crate::body::ByteStream>,
 }
 
 impl HttpRequest {
@@ -37,6 +40,7 @@ impl HttpRequest {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             host_prefix: None,
+            stream: None,
         }
     }
 }

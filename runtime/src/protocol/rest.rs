@@ -178,11 +178,11 @@ pub fn scalar_text(
         ValueRef::Timestamp(t) => t.format(timestamp_format(service, member, default)),
         ValueRef::Document(d) if member.json_value => b64(d.to_string().as_bytes()),
         ValueRef::Document(d) => d.to_string(),
-        ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) => {
+        ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) | ValueRef::Stream(_) => {
             return Err(SerializeError::new(
                 owner,
                 member.name,
-                "a structure, list or map cannot be sent in a URI, query string or header",
+                "a structure, list, map or stream cannot be sent in a URI, query string or header",
             ))
         }
     })
@@ -506,22 +506,32 @@ pub fn has_body_members(shape: &StructureShape) -> bool {
     shape.members.iter().any(|m| m.location == Location::Body)
 }
 
-/// The bytes of a blob or string payload value, and the `Content-Type` that
-/// goes with them when no header member sets one.
+/// Puts a blob or string payload value in `request` (a stream not held in
+/// memory goes to `request.stream`), and returns the `Content-Type` that
+/// goes with it when no header member sets one.
 pub fn raw_payload(
+    request: &mut HttpRequest,
     owner: &str,
     member: &Member,
     value: &dyn Ser,
-) -> Result<(Bytes, &'static str), SerializeError> {
-    match value.value() {
-        ValueRef::Blob(b) => Ok((Bytes::copy_from_slice(b), "application/octet-stream")),
-        ValueRef::Str(s) => Ok((Bytes::copy_from_slice(s.as_bytes()), "text/plain")),
-        _ => Err(SerializeError::new(
-            owner,
-            member.name,
-            "payload must be a blob or a string",
-        )),
-    }
+) -> Result<&'static str, SerializeError> {
+    let (body, content_type) = match value.value() {
+        ValueRef::Blob(b) => (Bytes::copy_from_slice(b), "application/octet-stream"),
+        ValueRef::Str(s) => (Bytes::copy_from_slice(s.as_bytes()), "text/plain"),
+        ValueRef::Stream(s) => {
+            request.stream = Some(s.clone());
+            return Ok("application/octet-stream");
+        }
+        _ => {
+            return Err(SerializeError::new(
+                owner,
+                member.name,
+                "payload must be a blob or a string",
+            ))
+        }
+    };
+    request.body = body;
+    Ok(content_type)
 }
 
 /// Sets `Content-Type` unless a header member already did.

@@ -42,8 +42,8 @@ impl Codec for RestJson {
             }
             Payload::Raw(i) => {
                 if let Some(v) = input.get(i) {
-                    let (body, content_type) = rest::raw_payload(shape.name, &st.members[i], v)?;
-                    request.body = body;
+                    let content_type =
+                        rest::raw_payload(&mut request, shape.name, &st.members[i], v)?;
                     rest::set_content_type(&mut request, content_type);
                 }
             }

@@ -32,8 +32,8 @@ impl Codec for RestXml {
         match rest::payload(service, st) {
             Payload::Raw(i) => {
                 if let Some(v) = input.get(i) {
-                    let (body, content_type) = rest::raw_payload(shape.name, &st.members[i], v)?;
-                    request.body = body;
+                    let content_type =
+                        rest::raw_payload(&mut request, shape.name, &st.members[i], v)?;
                     // botocore sends a blob payload without a Content-Type of its
                     // own: S3 then stores its default (`binary/octet-stream`).
                     if content_type != "application/octet-stream" {

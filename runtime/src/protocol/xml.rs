@@ -115,6 +115,7 @@ pub(crate) fn value_kind(v: &ValueRef<'_>) -> &'static str {
         ValueRef::Float(_) => "float",
         ValueRef::Str(_) => "string",
         ValueRef::Blob(_) => "blob",
+        ValueRef::Stream(_) => "stream",
         ValueRef::Timestamp(_) => "timestamp",
         ValueRef::Document(_) => "document",
         ValueRef::Struct(_) => "structure",

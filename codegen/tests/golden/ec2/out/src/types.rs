@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-use boto_runtime::{Bytes, DateTime, Document};
+use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {

@@ -30,5 +30,5 @@ pub mod operation;
 pub use boto_runtime::client::ClientConfig;
 pub use boto_runtime::error::Error;
 pub use boto_runtime::session::Session;
-pub use boto_runtime::{Bytes, DateTime, Document};
+pub use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 pub use client::Client;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
-use boto_runtime::{Bytes, DateTime, Document};
+use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
@@ -142,7 +142,7 @@ impl De for CreateZoneResponse {
 }
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectOutput {
-    pub body: Option<Bytes>,
+    pub body: Option<ByteStream>,
     pub content_length: Option<i64>,
     pub e_tag: Option<String>,
     pub last_modified: Option<DateTime>,

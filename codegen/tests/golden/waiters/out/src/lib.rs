@@ -31,5 +31,5 @@ pub use boto_runtime::error::Error;
 pub use boto_runtime::session::Session;
 #[rustfmt::skip]
 pub mod waiters;
-pub use boto_runtime::{Bytes, DateTime, Document};
+pub use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 pub use client::Client;
