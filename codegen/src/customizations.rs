@@ -101,8 +101,20 @@ pub const CUSTOMIZATIONS: &[Customization] = &[
     },
     Customization {
         service: "s3",
+        files: custom_files!("s3": "mod.rs"),
+        resource_files: custom_files!("s3": "resource.rs"),
+        reexports: &[
+            "CancellationToken",
+            "Copy",
+            "Download",
+            "Progress",
+            "TransferConfig",
+            "TransferError",
+            "TransferOutput",
+            "Upload",
+        ],
+        dependencies: &[("tokio", r#"{ version = "1", features = ["io-util"] }"#)],
         resources: Some(crate::resources::s3_bucket_load),
-        ..Customization::NONE
     },
 ];
 

@@ -362,8 +362,7 @@ impl ByteStream {
     /// The body as an [`AsyncRead`]; errors are `io::Error`s wrapping [`BodyError`].
     pub fn into_async_read(self) -> impl AsyncRead + Send + Unpin {
         tokio_util::io::StreamReader::new(
-            self.into_stream()
-                .map(|r| r.map_err(std::io::Error::other)),
+            self.into_stream().map(|r| r.map_err(std::io::Error::other)),
         )
     }
 
@@ -589,7 +588,11 @@ pub(crate) fn exact_length(mut stream: BoxByteStream, length: u64) -> BoxByteStr
 
 /// `stream` (exactly `length` bytes) encoded aws-chunked as one chunk, with
 /// its `algorithm` checksum computed on the way and sent as a trailer.
-pub(crate) fn aws_chunked(stream: BoxByteStream, length: u64, algorithm: Algorithm) -> BoxByteStream {
+pub(crate) fn aws_chunked(
+    stream: BoxByteStream,
+    length: u64,
+    algorithm: Algorithm,
+) -> BoxByteStream {
     let mut inner = exact_length(stream, length);
     let mut hasher = Some(algorithm.hasher());
     let mut prefix = (length > 0).then(|| Bytes::from(format!("{length:x}\r\n")));
@@ -723,7 +726,9 @@ impl Checked {
         if waited < s.grace_period {
             return Ok(());
         }
-        let needed = s.min_bytes_per_sec.saturating_mul(s.grace_period.as_secs().max(1));
+        let needed = s
+            .min_bytes_per_sec
+            .saturating_mul(s.grace_period.as_secs().max(1));
         if self.window_bytes < needed {
             return Err(BodyError::Stalled {
                 grace: s.grace_period,
@@ -835,7 +840,6 @@ impl Stream for Checked {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -902,12 +906,18 @@ mod tests {
             let body: BoxByteStream = Box::pin(futures_util::stream::iter(
                 data.chunks(4).map(|c| Ok(Bytes::copy_from_slice(c))),
             ));
-            let encoded = ByteStream::from_boxed(aws_chunked(body, data.len() as u64, Algorithm::Crc32), None)
-                .collect()
-                .await
-                .unwrap();
+            let encoded = ByteStream::from_boxed(
+                aws_chunked(body, data.len() as u64, Algorithm::Crc32),
+                None,
+            )
+            .collect()
+            .await
+            .unwrap();
             let expected = if data.is_empty() {
-                format!("0\r\nx-amz-checksum-crc32:{}\r\n\r\n", Algorithm::Crc32.checksum(data))
+                format!(
+                    "0\r\nx-amz-checksum-crc32:{}\r\n\r\n",
+                    Algorithm::Crc32.checksum(data)
+                )
             } else {
                 format!(
                     "b\r\nHello world\r\n0\r\nx-amz-checksum-crc32:{}\r\n\r\n",
@@ -915,15 +925,28 @@ mod tests {
                 )
             };
             assert_eq!(encoded, expected.as_bytes());
-            assert_eq!(aws_chunked_length(data.len() as u64, Algorithm::Crc32), encoded.len() as u64);
+            assert_eq!(
+                aws_chunked_length(data.len() as u64, Algorithm::Crc32),
+                encoded.len() as u64
+            );
         }
         // A source shorter than announced fails rather than sending a short body.
-        let body: BoxByteStream = Box::pin(futures_util::stream::iter(vec![Ok(Bytes::from("abc"))]));
+        let body: BoxByteStream =
+            Box::pin(futures_util::stream::iter(vec![Ok(Bytes::from("abc"))]));
         let e = ByteStream::from_boxed(aws_chunked(body, 5, Algorithm::Sha256), None)
             .collect()
             .await
             .unwrap_err();
-        assert!(matches!(e, BodyError::Length { expected: 5, actual: 3 }), "{e}");
+        assert!(
+            matches!(
+                e,
+                BodyError::Length {
+                    expected: 5,
+                    actual: 3
+                }
+            ),
+            "{e}"
+        );
     }
 
     fn checked(chunks: Vec<Result<Bytes, BodyError>>, checks: ResponseChecks) -> ByteStream {

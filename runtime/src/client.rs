@@ -10,9 +10,9 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
 use md5::Digest;
 
+use crate::body::ByteStream;
 use crate::config::{configured_endpoint_url, ConfiguredUrl};
 use crate::credentials::Credentials;
-use crate::body::ByteStream;
 use crate::customize::{self, Call};
 use crate::dynamic::DynValue;
 use crate::endpoint::{self, settings, Endpoint, Resolver};
@@ -426,7 +426,10 @@ impl Client {
             operation_timeout: self.inner.config.operation_timeout,
             before_send: self.inner.config.before_send.as_ref(),
             stream_body: streaming_output.is_some(),
-            replayable: prepared.stream.as_ref().is_none_or(ByteStream::is_replayable),
+            replayable: prepared
+                .stream
+                .as_ref()
+                .is_none_or(ByteStream::is_replayable),
         };
         let (response, live) = send_call_streaming(http, &options, &mut build, &classify).await?;
 
@@ -544,12 +547,17 @@ impl Client {
             && !presign
             && !operation.unsigned_payload
             && operation.auth_type != "v4-unsigned-body";
-        let unsigned_ok = customize::for_service(service.name).signing().unsigned_payload_ok;
+        let unsigned_ok = customize::for_service(service.name)
+            .signing()
+            .unsigned_payload_ok;
         if let Some(stream) = request.stream.take() {
             if signs_payload && !unsigned_ok && !stream.is_replayable() {
                 // The signature covers the payload's hash, which a one-shot
                 // stream cannot give before it is sent: it is read into memory.
-                tracing::debug!(operation = operation.name, "reading a one-shot body to sign it");
+                tracing::debug!(
+                    operation = operation.name,
+                    "reading a one-shot body to sign it"
+                );
                 request.body = stream.collect().await.map_err(Error::Body)?;
             } else {
                 request.stream = Some(stream);
@@ -656,7 +664,9 @@ impl Client {
         )
         .map_err(build_error)?;
         let streaming = prepared.stream.as_ref().map(|s| s.len());
-        let unsigned_ok = customize::for_service(service.name).signing().unsigned_payload_ok;
+        let unsigned_ok = customize::for_service(service.name)
+            .signing()
+            .unsigned_payload_ok;
         match (streaming, trailer) {
             // A known length with a checksum: aws-chunked, the checksum
             // computed as the body streams and sent as a trailer.
@@ -666,7 +676,8 @@ impl Client {
                     Some(given) => format!("{},aws-chunked", given.to_str().unwrap_or_default()),
                     None => "aws-chunked".to_owned(),
                 };
-                let value = |v: &str| HeaderValue::from_str(v).map_err(|e| build_error(e.to_string()));
+                let value =
+                    |v: &str| HeaderValue::from_str(v).map_err(|e| build_error(e.to_string()));
                 h.insert(http::header::CONTENT_ENCODING, value(&encoding)?);
                 h.insert("x-amz-trailer", value(&algorithm.header())?);
                 h.insert("x-amz-decoded-content-length", HeaderValue::from(length));

@@ -49,8 +49,10 @@ pub enum Error<E> {
     Body(#[source] crate::body::BodyError),
     /// A retryable failure was not retried because the request body is a
     /// one-shot stream (a reader) that cannot be sent again.
-    #[error("{source} (not retried: the request body is a one-shot stream that cannot be sent again; \
-             give a file or bytes to allow retries)")]
+    #[error(
+        "{source} (not retried: the request body is a one-shot stream that cannot be sent again; \
+             give a file or bytes to allow retries)"
+    )]
     NotReplayable {
         /// The failure (a [`TransportError`] or [`TimeoutError`]).
         source: Box<dyn std::error::Error + Send + Sync>,

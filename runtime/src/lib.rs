@@ -34,6 +34,7 @@ pub mod sign;
 #[doc(hidden)]
 pub mod test_server;
 pub mod time;
+pub mod transfer;
 pub mod transport;
 pub mod useragent;
 pub mod value;

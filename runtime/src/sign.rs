@@ -106,7 +106,10 @@ fn sign_with(
     if let Some(expires_in) = presign {
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires_in);
-    } else if params.content_sha256_header || params.unsigned_payload || params.payload_hash.is_some() {
+    } else if params.content_sha256_header
+        || params.unsigned_payload
+        || params.payload_hash.is_some()
+    {
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
     }
     // botocore's `SIGNED_HEADERS_BLACKLIST` (auth.py): headers that change

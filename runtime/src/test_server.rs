@@ -66,6 +66,18 @@ pub enum Reply {
     },
     /// Reads the request and never answers (the connection stays open).
     Hang,
+    /// Announces `length` bytes of body, sends `body` (fewer), then stalls
+    /// with the connection open.
+    Stall {
+        /// The HTTP status.
+        status: u16,
+        /// Headers (`content-length: length` is added).
+        headers: Vec<(String, String)>,
+        /// What is sent of the body.
+        body: Vec<u8>,
+        /// The announced length.
+        length: usize,
+    },
     /// Reads the request and closes the connection without answering.
     Close,
 }
@@ -278,6 +290,23 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             let _ = stream.write_all(head.as_bytes()).await;
             let _ = stream.write_all(&body).await;
             let _ = stream.shutdown().await;
+        }
+        Reply::Stall {
+            status,
+            headers,
+            body,
+            length,
+        } => {
+            let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+            for (k, v) in &headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str(&format!("content-length: {length}\r\n\r\n"));
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&body).await;
+            let _ = stream.flush().await;
+            let _keep = stream;
+            std::future::pending::<()>().await;
         }
         Reply::Hang => {
             // Keep the socket open until the test's runtime goes away.

@@ -366,8 +366,12 @@ async fn run_attempts<E>(
         if !options.replayable {
             tracing::debug!(parent: &span, attempt, reason, "not retrying: the request body cannot be sent again");
             return match result {
-                Err(Error::Transport(e)) => Err(Error::NotReplayable { source: Box::new(e) }),
-                Err(Error::Timeout(e)) => Err(Error::NotReplayable { source: Box::new(e) }),
+                Err(Error::Transport(e)) => Err(Error::NotReplayable {
+                    source: Box::new(e),
+                }),
+                Err(Error::Timeout(e)) => Err(Error::NotReplayable {
+                    source: Box::new(e),
+                }),
                 other => other,
             };
         }

@@ -324,7 +324,10 @@ async fn s3_presigned_post_form_upload_to_moto() {
         .send()
         .await
         .unwrap();
-    assert_eq!(got.body.unwrap().collect().await.unwrap().as_ref(), b"posted by a form");
+    assert_eq!(
+        got.body.unwrap().collect().await.unwrap().as_ref(),
+        b"posted by a form"
+    );
 }
 
 /// botocore 1.43.11's `generate_db_auth_token` for the same keys, token and

@@ -163,7 +163,10 @@ async fn object_load_and_waiters() {
 
     // Get through the resource: the typed output, with the body.
     let got = obj.get().send().await.unwrap();
-    assert_eq!(got.body.unwrap().collect().await.unwrap(), &b"hello, resources"[..]);
+    assert_eq!(
+        got.body.unwrap().collect().await.unwrap(),
+        &b"hello, resources"[..]
+    );
     // A non-load action clears the data.
     assert!(!obj.is_loaded());
 

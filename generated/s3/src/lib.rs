@@ -37,3 +37,13 @@ pub mod resource;
 pub use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 pub use client::Client;
 pub use resource::Resource;
+/// Hand-written additions to the generated API (not from the model).
+pub mod custom;
+pub use custom::CancellationToken;
+pub use custom::Copy;
+pub use custom::Download;
+pub use custom::Progress;
+pub use custom::TransferConfig;
+pub use custom::TransferError;
+pub use custom::TransferOutput;
+pub use custom::Upload;
