@@ -301,7 +301,9 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             for (k, v) in &headers {
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
-            head.push_str(&format!("content-length: {length}\r\n\r\n"));
+            head.push_str(&format!(
+                "content-length: {length}\r\nconnection: close\r\n\r\n"
+            ));
             let _ = stream.write_all(head.as_bytes()).await;
             let _ = stream.write_all(&body).await;
             let _ = stream.flush().await;

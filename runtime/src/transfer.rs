@@ -1004,8 +1004,9 @@ impl Getter<'_> {
     {
         let mut done = 0u64;
         let mut attempt = 0;
-        while done < length || (length == 0 && attempt == 0) {
+        loop {
             attempt += 1;
+            let attempt_start = done;
             let mut fields = json!({"Bucket": self.bucket, "Key": self.key});
             if !self.whole || done > 0 {
                 let end = start + length - 1;
@@ -1053,6 +1054,10 @@ impl Getter<'_> {
                     }
                 }
                 Some(e) if e.is_retryable() && attempt < self.attempts => {
+                    // Bytes that failed their checksum are asked for again.
+                    if matches!(e, BodyError::Checksum(_)) {
+                        done = attempt_start;
+                    }
                     tracing::debug!(start, done, attempt, error = %e, "download part failed; asking for the rest again");
                 }
                 Some(e) => return Err(e.into()),
@@ -1061,7 +1066,6 @@ impl Getter<'_> {
                 return Ok(());
             }
         }
-        Ok(())
     }
 }
 
