@@ -3,45 +3,14 @@
 //! (60 requests), and compares with `build_full_result`, which keeps them.
 //!
 //! Run: `cargo test -p boto-tests --test paginator_memory -- --nocapture`.
-// A counting allocator has to implement `GlobalAlloc`, an unsafe trait.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
 use boto_runtime::paginator::StreamExt;
 use boto_runtime::Bytes;
+use boto_tests::alloc::live;
 use boto_tests::moto::MotoServer;
 use futures_util::stream;
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.load(Ordering::Relaxed)
-}
+static ALLOCATOR: boto_tests::alloc::Counting = boto_tests::alloc::Counting;
 
 #[tokio::test]
 async fn paging_memory_stays_flat() {

@@ -139,7 +139,10 @@ async fn a_part_that_fails_twice_is_retried_and_the_upload_completes() {
     // The part carried its CRC32 as an aws-chunked trailer.
     let crc = Algorithm::Crc32.checksum(&data(11 * MIB)[5 * MIB..10 * MIB]);
     let body = String::from_utf8_lossy(&part2[0].body[part2[0].body.len() - 60..]).into_owned();
-    assert!(body.contains(&format!("x-amz-checksum-crc32:{crc}")), "{body}");
+    assert!(
+        body.contains(&format!("x-amz-checksum-crc32:{crc}")),
+        "{body}"
+    );
     let complete = server
         .requests()
         .into_iter()
@@ -179,7 +182,13 @@ async fn a_part_that_always_fails_aborts_the_upload() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&e, TransferError::Call { operation: "UploadPart", .. }),
+        matches!(
+            &e,
+            TransferError::Call {
+                operation: "UploadPart",
+                ..
+            }
+        ),
         "{e}"
     );
     assert_eq!(calls(&server, "DELETE", "uploadId=U1"), 1, "abort called");
@@ -255,7 +264,10 @@ fn range_reply(start: u64, end: u64, total: usize, slice: &[u8]) -> Reply {
     Reply::Respond {
         status: 206,
         headers: vec![
-            ("content-range".into(), format!("bytes {start}-{end}/{total}")),
+            (
+                "content-range".into(),
+                format!("bytes {start}-{end}/{total}"),
+            ),
             ("etag".into(), "\"e1\"".into()),
         ],
         body: slice.to_vec(),
@@ -266,20 +278,24 @@ fn range_reply(start: u64, end: u64, total: usize, slice: &[u8]) -> Reply {
 async fn a_stalled_download_is_detected_and_the_rest_asked_again() {
     let body = data(300_000);
     let total = body.len();
-    let server = TestServer::with_handler(object_server(body.clone(), move |n, start, end, slice| {
-        if n == 0 {
-            // Half the range, then nothing.
-            Reply::Stall {
-                status: 206,
-                headers: vec![("content-range".into(), format!("bytes {start}-{end}/{total}"))],
-                body: slice[..slice.len() / 2].to_vec(),
-                length: slice.len(),
+    let server =
+        TestServer::with_handler(object_server(body.clone(), move |n, start, end, slice| {
+            if n == 0 {
+                // Half the range, then nothing.
+                Reply::Stall {
+                    status: 206,
+                    headers: vec![(
+                        "content-range".into(),
+                        format!("bytes {start}-{end}/{total}"),
+                    )],
+                    body: slice[..slice.len() / 2].to_vec(),
+                    length: slice.len(),
+                }
+            } else {
+                range_reply(start, end, total, slice)
             }
-        } else {
-            range_reply(start, end, total, slice)
-        }
-    }))
-    .await;
+        }))
+        .await;
     let config = ClientConfig {
         stalled_stream: Some(StalledStream {
             enabled: true,
@@ -303,20 +319,27 @@ async fn a_stalled_download_is_detected_and_the_rest_asked_again() {
     // The second request asks only for what the first did not deliver
     // (written in blocks, so from a block boundary at most).
     let second = gets[1].header("range").unwrap().to_owned();
-    assert!(second.starts_with("bytes=") && second != "bytes=0-299999", "{second}");
+    assert!(
+        second.starts_with("bytes=") && second != "bytes=0-299999",
+        "{second}"
+    );
     assert_eq!(gets[1].header("if-match"), Some("\"e1\""));
     std::fs::remove_file(&target).unwrap();
 
     // A plain GetObject stream reports the stall as a typed, retryable error.
-    let server = TestServer::with_handler(object_server(body.clone(), move |_, start, end, slice| {
-        Reply::Stall {
-            status: 206,
-            headers: vec![("content-range".into(), format!("bytes {start}-{end}/{total}"))],
-            body: slice[..10].to_vec(),
-            length: slice.len(),
-        }
-    }))
-    .await;
+    let server =
+        TestServer::with_handler(object_server(body.clone(), move |_, start, end, slice| {
+            Reply::Stall {
+                status: 206,
+                headers: vec![(
+                    "content-range".into(),
+                    format!("bytes {start}-{end}/{total}"),
+                )],
+                body: slice[..10].to_vec(),
+                length: slice.len(),
+            }
+        }))
+        .await;
     let config = ClientConfig {
         stalled_stream: Some(StalledStream {
             enabled: true,
@@ -365,7 +388,11 @@ async fn a_corrupted_download_fails_with_a_checksum_error_and_leaves_no_file() {
     assert!(!partial, "a partial file was left behind");
     // Asked twice, then gave up.
     assert_eq!(
-        server.requests().iter().filter(|r| r.method == "GET").count(),
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "GET")
+            .count(),
         2
     );
 }
@@ -403,4 +430,3 @@ async fn one_shot_bodies_are_not_retried_and_say_why() {
     assert!(matches!(e, boto_runtime::Error::Transport(_)), "{e}");
     assert_eq!(server.hits(), 1 + 3);
 }
-
