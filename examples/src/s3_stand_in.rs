@@ -1,7 +1,8 @@
 //! A fast, local stand-in for S3, for benchmarking managed transfers
 //! (`cargo xtask bench transfer`): the point is to measure the clients, so
 //! the server stores object sizes, not contents, discards request bodies as
-//! they arrive (read in 1 MiB chunks, only counted), and serves every GET
+//! they arrive (dropped in the kernel with `recv(MSG_TRUNC)`, or read in
+//! 1 MiB chunks when framing must be parsed; only counted), and serves every GET
 //! body from one static buffer of a deterministic pattern (the byte at
 //! offset `o` of any object is `(o % 251) as u8`, see [`pattern_byte`]),
 //! written in 8 MiB slices straight from that buffer.
@@ -33,6 +34,11 @@ const READ_BUF: usize = 1 << 20;
 const WRITE_CHUNK: usize = 8 << 20;
 /// The pattern's period.
 const PERIOD: u64 = 251;
+/// Body bytes still to come from which the server discards straight from
+/// the socket (`MSG_TRUNC`) instead of reading them.
+const DISCARD_MIN: usize = 64 << 10;
+/// The most bytes one discarding `recv` drops.
+const DISCARD_MAX: usize = 16 << 20;
 /// Request bodies kept for parsing (CompleteMultipartUpload's part list).
 const KEEP_MAX: usize = 1 << 20;
 
@@ -303,6 +309,8 @@ struct Conn<'s> {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// Never written nor read: the length limit of a discarding `recv`.
+    sink: Vec<std::mem::MaybeUninit<u8>>,
     state: &'s State,
 }
 
@@ -379,6 +387,14 @@ impl Conn<'_> {
     /// when given.
     async fn consume(&mut self, mut n: u64, keep: &mut Option<Vec<u8>>) -> io::Result<()> {
         while n > 0 {
+            if self.start == self.end && keep.is_none() && n >= DISCARD_MIN as u64 {
+                let got = self.discard_from_socket(n).await?;
+                n -= got as u64;
+                self.state
+                    .bytes_received
+                    .fetch_add(got as u64, Ordering::Relaxed);
+                continue;
+            }
             if self.start == self.end && self.fill().await? == 0 {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
@@ -394,6 +410,27 @@ impl Conn<'_> {
                 .fetch_add(take as u64, Ordering::Relaxed);
         }
         Ok(())
+    }
+
+    /// Drops up to `n` bytes (at least one) that are waiting on the socket,
+    /// without copying them: `recv(MSG_TRUNC)` on a TCP socket discards
+    /// in the kernel (Linux), so a large body costs the server no copy.
+    /// The buffer handed to `recv` is never written (virtual memory only).
+    async fn discard_from_socket(&mut self, n: u64) -> io::Result<usize> {
+        let (stream, sink) = (&self.stream, &mut self.sink);
+        loop {
+            stream.readable().await?;
+            let want = n.min(sink.len() as u64) as usize;
+            let got = stream.try_io(tokio::io::Interest::READABLE, || {
+                socket2::SockRef::from(stream).recv_with_flags(&mut sink[..want], libc::MSG_TRUNC)
+            });
+            match got {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(got) => return Ok(got),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Reads the body as framed by the headers; its decoded length.
@@ -495,8 +532,12 @@ async fn serve(stream: TcpStream, state: &State) -> io::Result<()> {
         buf: vec![0; READ_BUF],
         start: 0,
         end: 0,
+        sink: Vec::with_capacity(DISCARD_MAX),
         state,
     };
+    // Length without initialization: `MaybeUninit` needs none.
+    conn.sink
+        .resize_with(DISCARD_MAX, std::mem::MaybeUninit::uninit);
     loop {
         let head = match conn.read_head().await {
             Ok(Some(h)) => h,

@@ -365,7 +365,7 @@ async fn raw_upload(url: &str, key: &str, path: &Path, size: u64) -> Result<()> 
 
 /// HeadObject, then ranged GETs of 8 MiB, 10 at a time, each collected into
 /// one pooled buffer and written into place with one positional write on
-/// the blocking pool.
+/// the blocking pool, one write at a time.
 async fn raw_download(url: &str, key: &str, path: &Path, size: u64) -> Result<()> {
     let http = http_client()?;
     let object = format!("{url}/{BUCKET}/{key}");
@@ -383,8 +383,13 @@ async fn raw_download(url: &str, key: &str, path: &Path, size: u64) -> Result<()
     let file = Arc::new(file);
     let parts = len.div_ceil(PART).max(1);
     let pool = Pool::default();
+    // One write at a time (as s3transfer's single IO thread): concurrent
+    // writers of one file contend for its inode lock, and on this 2-vCPU VM
+    // the kernel's spinning on it cost more CPU than the writes.
+    let writing = Arc::new(tokio::sync::Mutex::new(()));
     for_each_part(parts, move |n| {
         let (http, file, pool, object) = (http.clone(), file.clone(), pool.clone(), object.clone());
+        let writing = writing.clone();
         async move {
             let offset = n * PART;
             let want = PART.min(len - offset) as usize;
@@ -419,12 +424,14 @@ async fn raw_download(url: &str, key: &str, path: &Path, size: u64) -> Result<()
             if got != want {
                 return Err(format!("part {}: {got} bytes, expected {want}", n + 1));
             }
+            let turn = writing.lock().await;
             let buf = tokio::task::spawn_blocking(move || {
                 file.write_all_at(&buf[..want], offset).map(|()| buf)
             })
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("writing part {}: {e}", n + 1))?;
+            drop(turn);
             pool.give(buf);
             Ok(())
         }
