@@ -13,6 +13,17 @@
 //! resolution (rule-set compile, evaluation, cached call), from the release
 //! build of `examples/src/bin/endpoint_cost.rs`; with `--callgrind`, also its
 //! instruction count per phase under valgrind (repeatable on a noisy machine).
+//!
+//! `cargo xtask bench transfer [--size-mib 1024] [--reps 2] [--clients LIST]
+//! [--no-warm]`: S3 managed transfers (upload and download of one file)
+//! through the local S3 stand-in server (`examples/src/s3_stand_in.rs`), from
+//! the release build of `examples/src/bin/transfer_bench.rs`: boto3's
+//! `upload_file`/`download_file` (needs `python3` and
+//! `pip install boto3==1.43.11`; without them that row fails and the others
+//! run), raw reqwest (10 concurrent 8 MiB parts, unsigned: the loopback
+//! limit) and boto-rs's managed transfer, each measurement in a process of
+//! its own: MiB/s (best and median of the reps), peak RSS, CPU time of the
+//! client and of the server, and the ratios against the targets.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,10 +39,12 @@ pub fn run(args: &[String]) -> Result<()> {
         Some("compile") => {}
         Some("check-all") => return crate::check_all::run(it.as_slice()),
         Some("endpoints") => return endpoints(it.as_slice()),
+        Some("transfer") => return transfer(it.as_slice()),
         _ => bail!(
             "usage: cargo xtask bench compile [--service NAME] [--aws-version REQ]\n       \
              cargo xtask bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]\n       \
-             cargo xtask bench endpoints [--callgrind] [N]"
+             cargo xtask bench endpoints [--callgrind] [N]\n       \
+             cargo xtask bench transfer [--size-mib N] [--reps N] [--clients boto3,raw,boto-rs,file-write] [--no-warm]"
         ),
     }
     while let Some(a) = it.next() {
@@ -163,6 +176,28 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// `cargo`, without the variables `cargo run` set for this xtask
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …): a build script that watches one
+/// (ring's watches `CARGO_MANIFEST_DIR`) would otherwise rerun, and rebuild
+/// everything above it, each time a build alternates between `cargo xtask`
+/// and a plain `cargo build`.
+fn nested_cargo() -> Command {
+    let mut cmd = Command::new("cargo");
+    for (name, _) in std::env::vars_os() {
+        let n = name.to_string_lossy();
+        if n.starts_with("CARGO_PKG_")
+            || n.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*n,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd
+}
+
 fn run_cmd(cmd: &mut Command) -> Result<()> {
     let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
     if !status.success() {
@@ -222,7 +257,7 @@ fn endpoints(args: &[String]) -> Result<()> {
         .cloned()
         .unwrap_or_else(|| "20000".into());
     let root = crate::root();
-    let status = Command::new("cargo")
+    let status = nested_cargo()
         .current_dir(&root)
         .args([
             "build",
@@ -282,6 +317,67 @@ fn endpoints(args: &[String]) -> Result<()> {
             };
             println!("callgrind {phase:<9} {per:>12.0} instructions {what}");
         }
+    }
+    Ok(())
+}
+
+fn transfer(args: &[String]) -> Result<()> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--size-mib" | "--reps" | "--clients" => {
+                let v = it.next().with_context(|| format!("{a} needs a value"))?;
+                if a != "--clients" && v.parse::<u64>().is_err() {
+                    bail!("{a} needs a number, not {v:?}");
+                }
+            }
+            "--no-warm" => {}
+            other => bail!(
+                "unknown argument {other:?} (cargo xtask bench transfer [--size-mib N] [--reps N] \
+                 [--clients boto3,raw,boto-rs,file-write] [--no-warm])"
+            ),
+        }
+    }
+    // Said up front; the boto3 row then fails with the same advice and the
+    // other rows still run.
+    match Command::new("python3")
+        .args(["-c", "import boto3; print(boto3.__version__)"])
+        .output()
+    {
+        Err(_) => println!(
+            "note: python3 not found: the boto3 row will fail (install python3, then \
+             `pip install boto3==1.43.11`)"
+        ),
+        Ok(out) if !out.status.success() => println!(
+            "note: boto3 is not importable by python3: the boto3 row will fail \
+             (`pip install boto3==1.43.11`)"
+        ),
+        Ok(out) => {
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            if version != "1.43.11" {
+                println!("note: boto3 {version} (the figures to compare were taken with 1.43.11)");
+            }
+        }
+    }
+    let root = crate::root();
+    let status = nested_cargo()
+        .current_dir(&root)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "boto-examples",
+            "--bin",
+            "transfer_bench",
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("building transfer_bench failed");
+    }
+    let bin = root.join("target/release/transfer_bench");
+    let status = Command::new(&bin).arg("run").args(args).status()?;
+    if !status.success() {
+        bail!("transfer_bench failed");
     }
     Ok(())
 }

@@ -7,6 +7,9 @@
 //! - `bench compile [--service ec2]`: build time and size against the official SDK's crate.
 //! - `bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]`: generate
 //!   every service of a botocore data folder and report how many type-check (slow, not CI).
+//! - `bench endpoints [--callgrind] [N]`: the cost of an endpoint resolution.
+//! - `bench transfer [--size-mib 1024] [--reps 2]`: S3 managed upload/download through a
+//!   local S3 stand-in, boto-rs against boto3 and raw reqwest (not CI).
 //! - `test`: install what the tests need (moto) and run the whole suite.
 
 use anyhow::{bail, Result};
