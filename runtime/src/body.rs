@@ -859,7 +859,7 @@ mod tests {
         let f = ByteStream::from_path(&path).await.unwrap();
         assert_eq!(f.len(), Some(data.len() as u64));
         // Files replay: two reads give the same bytes.
-        assert_eq!(f.request_stream().is_ok(), true);
+        assert!(f.request_stream().is_ok());
         assert_eq!(f.clone().collect().await.unwrap(), data);
         assert_eq!(f.collect().await.unwrap(), data);
         let part = ByteStream::from_file_range(&path, 10, 100);

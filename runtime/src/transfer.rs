@@ -107,7 +107,7 @@ pub enum TransferError {
         operation: &'static str,
         /// Why.
         #[source]
-        source: Error<RawServiceError>,
+        source: Box<Error<RawServiceError>>,
     },
     /// Reading the source or writing the destination failed.
     #[error(transparent)]
@@ -267,7 +267,7 @@ async fn call(
         .await
         .map_err(|source| TransferError::Call {
             operation: op,
-            source,
+            source: Box::new(source),
         })?;
     let view = match operation.output {
         Some(shape) => match crate::view::to_json(service, shape, &output) {

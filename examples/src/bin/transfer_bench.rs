@@ -182,11 +182,8 @@ fn child(args: &[String]) -> ExitCode {
     code
 }
 
-// boto-rs managed transfer: wired when the transfer API lands
-//
-// The intended calls, once `boto_s3::Client` has them:
-//     s3.upload_file(BUCKET, key, path).send().await?;
-//     s3.download_file(BUCKET, key, path).send().await?;
+/// boto-rs's managed transfer (`boto_s3::Client::upload_file` / `download_file`,
+/// boto3's defaults: 8 MiB parts, 10 in flight).
 async fn boto_rs_transfer(op: &str, url: &str, key: &str, path: &Path) -> Result<()> {
     let session = boto_runtime::Session::builder()
         .region("us-east-1")
@@ -194,9 +191,13 @@ async fn boto_rs_transfer(op: &str, url: &str, key: &str, path: &Path) -> Result
         .endpoint_url(url)
         .build()
         .map_err(|e| format!("session: {e}"))?;
-    let _s3 = boto_s3::Client::new(&session);
-    let _ = (op, key, path);
-    Err("boto-rs managed transfer not available on this branch".into())
+    let s3 = boto_s3::Client::new(&session);
+    match op {
+        "upload" => s3.upload_file(BUCKET, key, path).send().await,
+        _ => s3.download_file(BUCKET, key, path).send().await,
+    }
+    .map(drop)
+    .map_err(|e| format!("boto-rs {op}: {e}"))
 }
 
 fn http_client() -> Result<reqwest::Client> {
