@@ -579,16 +579,14 @@ impl Upload {
     common_setters!("PutObjectRequest");
 
     /// Runs the upload.
-    pub async fn send(self) -> Result<TransferOutput, TransferError> {
-        let extra = self.common.extra_json("PutObjectRequest")?;
+    pub async fn send(mut self) -> Result<TransferOutput, TransferError> {
         use tracing::Instrument;
+        let extra = self.common.extra_json("PutObjectRequest")?;
         let span = tracing::debug_span!("upload", bucket = self.bucket, key = self.key);
-        match self.source {
-            Source::File(ref path) => {
-                let path = path.clone();
-                self.upload_file(&path, &extra).instrument(span).await
-            }
-            Source::Reader(_) => self.upload_reader(&extra).instrument(span).await,
+        // The source moves out; what is left in its place is never read.
+        match std::mem::replace(&mut self.source, Source::File(PathBuf::new())) {
+            Source::File(path) => self.upload_file(&path, &extra).instrument(span).await,
+            Source::Reader(reader) => self.upload_reader(reader, &extra).instrument(span).await,
         }
     }
 
@@ -661,14 +659,10 @@ impl Upload {
     }
 
     async fn upload_reader(
-        mut self,
+        &self,
+        mut reader: Box<dyn AsyncRead + Send + Unpin>,
         extra: &Map<String, J>,
     ) -> Result<TransferOutput, TransferError> {
-        let Source::Reader(mut reader) =
-            std::mem::replace(&mut self.source, Source::File(PathBuf::new()))
-        else {
-            return Err(TransferError::Invalid("not a reader".into()));
-        };
         let c = &self.common;
         let part_size = c.config.part_size.clamp(MIN_PART, MAX_PART);
         let meter = Meter::new(None, c.progress.clone());
@@ -1024,6 +1018,15 @@ impl Getter<'_> {
             let failure = loop {
                 match body.next().await {
                     Some(Ok(chunk)) => {
+                        // More than the range asked for would be written over
+                        // the next part: a server fault, not data.
+                        let have = done + (block.len() + chunk.len()) as u64;
+                        if have > length {
+                            break Some(BodyError::Length {
+                                expected: length,
+                                actual: have,
+                            });
+                        }
                         block.extend_from_slice(&chunk);
                         if block.len() >= WRITE_BLOCK {
                             let b = block.split().freeze();

@@ -3,9 +3,8 @@
 //! response validation catching a corrupted body on a local server.
 
 use boto_runtime::checksum::{Algorithm, When};
-use boto_runtime::env::Env;
 use boto_runtime::test_server::{Reply, TestServer};
-use boto_runtime::{ClientConfig, Credentials, Session};
+use boto_runtime::ClientConfig;
 use boto_s3::types::{ChecksumAlgorithm, ChecksumMode};
 use boto_tests::moto::MotoServer;
 
@@ -67,13 +66,7 @@ async fn recorder() -> TestServer {
 }
 
 fn local_s3(url: &str, config: ClientConfig) -> boto_s3::Client {
-    let session = Session::builder()
-        .env(Env::from_vars::<&str, &str>([]))
-        .region("us-east-1")
-        .credentials(Credentials::new("AKID", "SECRET", None))
-        .endpoint_url(url)
-        .build()
-        .unwrap();
+    let session = boto_tests::local_session(url);
     boto_s3::Client::with_config(
         &session,
         ClientConfig {

@@ -8,21 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use boto_runtime::checksum::Algorithm;
-use boto_runtime::env::Env;
 use boto_runtime::test_server::{Reply, Request, TestServer};
-use boto_runtime::{BodyError, ByteStream, ClientConfig, Credentials, Session, StalledStream};
+use boto_runtime::{BodyError, ByteStream, ClientConfig, StalledStream};
 use boto_s3::{CancellationToken, TransferConfig, TransferError};
 
 const MIB: usize = 1024 * 1024;
 
 fn client(url: &str, config: ClientConfig) -> boto_s3::Client {
-    let session = Session::builder()
-        .env(Env::from_vars::<&str, &str>([]))
-        .region("us-east-1")
-        .credentials(Credentials::new("AKID", "SECRET", None))
-        .endpoint_url(url)
-        .build()
-        .unwrap();
+    let session = boto_tests::local_session(url);
     boto_s3::Client::with_config(&session, config)
 }
 
