@@ -176,28 +176,6 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo`, without the variables `cargo run` set for this xtask
-/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …): a build script that watches one
-/// (ring's watches `CARGO_MANIFEST_DIR`) would otherwise rerun, and rebuild
-/// everything above it, each time a build alternates between `cargo xtask`
-/// and a plain `cargo build`.
-fn nested_cargo() -> Command {
-    let mut cmd = Command::new("cargo");
-    for (name, _) in std::env::vars_os() {
-        let n = name.to_string_lossy();
-        if n.starts_with("CARGO_PKG_")
-            || n.starts_with("CARGO_MANIFEST_")
-            || matches!(
-                &*n,
-                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
-            )
-        {
-            cmd.env_remove(&name);
-        }
-    }
-    cmd
-}
-
 fn run_cmd(cmd: &mut Command) -> Result<()> {
     let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
     if !status.success() {
@@ -257,7 +235,7 @@ fn endpoints(args: &[String]) -> Result<()> {
         .cloned()
         .unwrap_or_else(|| "20000".into());
     let root = crate::root();
-    let status = nested_cargo()
+    let status = crate::nested_cargo()
         .current_dir(&root)
         .args([
             "build",
@@ -360,7 +338,7 @@ fn transfer(args: &[String]) -> Result<()> {
         }
     }
     let root = crate::root();
-    let status = nested_cargo()
+    let status = crate::nested_cargo()
         .current_dir(&root)
         .args([
             "build",

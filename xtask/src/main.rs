@@ -52,3 +52,26 @@ pub fn root() -> std::path::PathBuf {
         .expect("xtask lives in the workspace")
         .to_path_buf()
 }
+
+/// `cargo`, without the variables `cargo run` set for this xtask
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, …): a build script that watches one
+/// (ring's watches `CARGO_MANIFEST_DIR`) would otherwise rerun, and rebuild
+/// everything above it, each time a build alternates between `cargo xtask`
+/// and a plain `cargo build`.
+pub fn nested_cargo() -> std::process::Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut cmd = std::process::Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let n = name.to_string_lossy();
+        if n.starts_with("CARGO_PKG_")
+            || n.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*n,
+                "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd
+}

@@ -105,14 +105,21 @@ fn ensure_moto(python: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs the same cargo that runs xtask, from the workspace root.
+/// Runs the same cargo that runs xtask, from the workspace root, without
+/// incremental caches.
 fn cargo(args: &[&str]) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(&cargo)
+    let mut cmd = crate::nested_cargo();
+    // Incremental caches would double what a cold run writes to disk (CI's
+    // disk is small) and buy nothing on a one-shot build; a developer's
+    // CARGO_INCREMENTAL still wins.
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
+    let status = cmd
         .args(args)
         .current_dir(crate::root())
         .status()
-        .with_context(|| format!("running {cargo}"))?;
+        .context("running cargo")?;
     if !status.success() {
         bail!("`cargo {}` exited with {status}", args.join(" "));
     }
