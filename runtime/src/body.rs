@@ -686,43 +686,54 @@ pub(crate) fn from_response(response: reqwest::Response, checks: ResponseChecks)
     ByteStream::from_boxed(Box::pin(Checked::new(Box::pin(chunks), checks)), length)
 }
 
-/// Stall detection, length and checksum checks over a response's chunks.
-struct Checked {
-    inner: BoxByteStream,
-    hasher: Option<(Hasher, Algorithm, String)>,
-    expected_length: Option<u64>,
-    received: u64,
-    stalled: StalledStream,
-    /// Time spent waiting in the current window, and bytes received in it.
+/// The throughput accounting of stalled-stream protection, one for both
+/// directions: downloads wait on the connection for the next chunk, uploads
+/// wait on it to take the last one. Only waiting time counts, measured in
+/// windows of `grace_period`.
+#[derive(Debug)]
+pub(crate) struct StallMeter {
+    config: StalledStream,
+    /// Time spent waiting in the current window, and bytes moved in it.
     waited: Duration,
     window_bytes: u64,
-    pending_since: Option<Instant>,
-    timer: Option<Pin<Box<tokio::time::Sleep>>>,
-    finished: bool,
+    waiting_since: Option<Instant>,
 }
 
-impl Checked {
-    fn new(inner: BoxByteStream, checks: ResponseChecks) -> Checked {
-        Checked {
-            inner,
-            hasher: checks.checksum.map(|(a, v)| (a.hasher(), a, v)),
-            expected_length: checks.content_length,
-            received: 0,
-            stalled: checks.stalled,
+impl StallMeter {
+    pub(crate) fn new(config: StalledStream) -> StallMeter {
+        StallMeter {
+            config,
             waited: Duration::ZERO,
             window_bytes: 0,
-            pending_since: None,
-            timer: None,
-            finished: false,
+            waiting_since: None,
         }
     }
 
-    fn stall_check(&mut self, now: Instant) -> Result<(), BodyError> {
-        let s = self.stalled;
+    pub(crate) fn start_waiting(&mut self, now: Instant) {
+        self.waiting_since.get_or_insert(now);
+    }
+
+    pub(crate) fn stop_waiting(&mut self, now: Instant) {
+        if let Some(since) = self.waiting_since.take() {
+            self.waited += now.saturating_duration_since(since);
+        }
+    }
+
+    pub(crate) fn progress(&mut self, bytes: u64) {
+        self.window_bytes = self.window_bytes.saturating_add(bytes);
+    }
+
+    /// Fails once a whole window of waiting moved too few bytes; a window
+    /// that moved enough starts the next one.
+    pub(crate) fn check(&mut self, now: Instant) -> Result<(), BodyError> {
+        let s = self.config;
         if !s.enabled {
             return Ok(());
         }
-        let waited = self.waited + self.pending_since.map_or(Duration::ZERO, |p| now - p);
+        let waited = self.waited
+            + self
+                .waiting_since
+                .map_or(Duration::ZERO, |p| now.saturating_duration_since(p));
         if waited < s.grace_period {
             return Ok(());
         }
@@ -736,12 +747,44 @@ impl Checked {
                 bytes: self.window_bytes,
             });
         }
-        // A new window.
         self.waited = Duration::ZERO;
         self.window_bytes = 0;
-        self.pending_since = self.pending_since.map(|_| now);
-        self.timer = None;
+        self.waiting_since = self.waiting_since.map(|_| now);
         Ok(())
+    }
+
+    /// While waiting: when [`StallMeter::check`] is next worth calling.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        if !self.config.enabled {
+            return None;
+        }
+        let since = self.waiting_since?;
+        Some(since + self.config.grace_period.saturating_sub(self.waited))
+    }
+}
+
+/// Stall detection, length and checksum checks over a response's chunks.
+struct Checked {
+    inner: BoxByteStream,
+    hasher: Option<(Hasher, Algorithm, String)>,
+    expected_length: Option<u64>,
+    received: u64,
+    meter: StallMeter,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    finished: bool,
+}
+
+impl Checked {
+    fn new(inner: BoxByteStream, checks: ResponseChecks) -> Checked {
+        Checked {
+            inner,
+            hasher: checks.checksum.map(|(a, v)| (a.hasher(), a, v)),
+            expected_length: checks.content_length,
+            received: 0,
+            meter: StallMeter::new(checks.stalled),
+            timer: None,
+            finished: false,
+        }
     }
 
     fn finish(&mut self) -> Result<(), BodyError> {
@@ -778,18 +821,16 @@ impl Stream for Checked {
         match this.inner.as_mut().poll_next(cx) {
             Poll::Ready(item) => {
                 let now = Instant::now();
-                if let Some(since) = this.pending_since.take() {
-                    this.waited += now - since;
-                }
+                this.meter.stop_waiting(now);
                 this.timer = None;
                 match item {
                     Some(Ok(chunk)) => {
                         this.received += chunk.len() as u64;
-                        this.window_bytes += chunk.len() as u64;
+                        this.meter.progress(chunk.len() as u64);
                         if let Some((h, _, _)) = &mut this.hasher {
                             h.update(&chunk);
                         }
-                        if let Err(e) = this.stall_check(now) {
+                        if let Err(e) = this.meter.check(now) {
                             this.finished = true;
                             return Poll::Ready(Some(Err(e)));
                         }
@@ -809,17 +850,15 @@ impl Stream for Checked {
                 }
             }
             Poll::Pending => {
-                if !this.stalled.enabled {
-                    return Poll::Pending;
-                }
                 let now = Instant::now();
-                let since = *this.pending_since.get_or_insert(now);
-                if let Err(e) = this.stall_check(now) {
+                this.meter.start_waiting(now);
+                if let Err(e) = this.meter.check(now) {
                     this.finished = true;
                     return Poll::Ready(Some(Err(e)));
                 }
-                let left = this.stalled.grace_period.saturating_sub(this.waited);
-                let deadline = since + left;
+                let Some(deadline) = this.meter.deadline() else {
+                    return Poll::Pending;
+                };
                 let timer = this
                     .timer
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
@@ -828,13 +867,126 @@ impl Stream for Checked {
                 }
                 if timer.as_mut().poll(cx).is_ready() {
                     this.timer = None;
-                    if let Err(e) = this.stall_check(Instant::now()) {
+                    if let Err(e) = this.meter.check(Instant::now()) {
                         this.finished = true;
                         return Poll::Ready(Some(Err(e)));
                     }
                     cx.waker().wake_by_ref();
                 }
                 Poll::Pending
+            }
+        }
+    }
+}
+
+// ---- request bodies under stalled-stream protection ----
+
+/// A streamed request body under stalled-stream protection: from handing
+/// the connection a chunk until it asks for the next counts as waiting.
+/// Time the source takes to produce a chunk (a slow reader), time before the
+/// first chunk (connecting) and time after the last one (the server
+/// working on the request) do not.
+struct MonitoredUpload {
+    inner: reqwest::Body,
+    /// Bytes still to send when the length is known: the connection does
+    /// not ask again after the last of them.
+    remaining: Option<u64>,
+    state: Arc<std::sync::Mutex<UploadState>>,
+}
+
+#[derive(Debug)]
+struct UploadState {
+    meter: StallMeter,
+    done: bool,
+}
+
+impl http_body::Body for MonitoredUpload {
+    type Data = Bytes;
+    type Error = reqwest::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, reqwest::Error>>> {
+        let now = Instant::now();
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        let mut state = this.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.meter.stop_waiting(now);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                let sent = frame.data_ref().map_or(0, |d| d.len() as u64);
+                state.meter.progress(sent);
+                if let Some(left) = &mut this.remaining {
+                    *left = left.saturating_sub(sent);
+                }
+                if this.remaining == Some(0) {
+                    state.done = true;
+                } else {
+                    state.meter.start_waiting(Instant::now());
+                }
+            }
+            Poll::Ready(_) => state.done = true,
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Watches a [`monitor_upload`] body.
+#[derive(Debug, Clone)]
+pub(crate) struct UploadWatch(Arc<std::sync::Mutex<UploadState>>);
+
+/// `body` (of `length` bytes on the wire, when known) under stalled-stream
+/// protection, and its watch: the connection stops polling a stalled body,
+/// so the body cannot fail itself.
+pub(crate) fn monitor_upload(
+    body: reqwest::Body,
+    length: Option<u64>,
+    config: StalledStream,
+) -> (reqwest::Body, UploadWatch) {
+    let state = Arc::new(std::sync::Mutex::new(UploadState {
+        meter: StallMeter::new(config),
+        done: false,
+    }));
+    let body = MonitoredUpload {
+        remaining: length.or(http_body::Body::size_hint(&body).exact()),
+        inner: body,
+        state: state.clone(),
+    };
+    (reqwest::Body::wrap(body), UploadWatch(state))
+}
+
+impl UploadWatch {
+    /// Resolves with the stall once the upload stalls; never once the whole
+    /// body has been sent.
+    pub(crate) async fn stalled(&self) -> BodyError {
+        // How often an upload that is not waiting is looked at again.
+        const IDLE_TICK: Duration = Duration::from_secs(1);
+        loop {
+            let wake = {
+                let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+                if state.done {
+                    None
+                } else if let Err(e) = state.meter.check(Instant::now()) {
+                    return e;
+                } else {
+                    Some(state.meter.deadline().unwrap_or_else(|| {
+                        Instant::now() + IDLE_TICK.min(state.meter.config.grace_period)
+                    }))
+                }
+            };
+            match wake {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending::<()>().await,
             }
         }
     }

@@ -97,8 +97,9 @@ pub struct ClientConfig {
     /// Apply operations' host prefixes (default true; else not when
     /// `AWS_DISABLE_HOST_PREFIX_INJECTION` / `disable_host_prefix_injection` is true).
     pub inject_host_prefix: Option<bool>,
-    /// Stalled-stream protection of streamed response bodies (default: on,
-    /// a 20 s grace period, at least 1 byte/s; [`StalledStream::disabled`]).
+    /// Stalled-stream protection of streamed request and response bodies
+    /// (default: on, a 20 s grace period, at least 1 byte/s;
+    /// [`StalledStream::disabled`]).
     pub stalled_stream: Option<crate::body::StalledStream>,
 }
 
@@ -430,6 +431,7 @@ impl Client {
                 .stream
                 .as_ref()
                 .is_none_or(ByteStream::is_replayable),
+            stalled_stream: self.inner.config.stalled_stream.unwrap_or_default(),
         };
         let (response, live) = send_call_streaming(http, &options, &mut build, &classify).await?;
 

@@ -54,7 +54,8 @@ pub enum Error<E> {
              give a file or bytes to allow retries)"
     )]
     NotReplayable {
-        /// The failure (a [`TransportError`] or [`TimeoutError`]).
+        /// The failure (a [`TransportError`], [`TimeoutError`] or a stalled
+        /// body's [`crate::body::BodyError`]).
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 }

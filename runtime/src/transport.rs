@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use http::HeaderValue;
 use tracing::Instrument;
 
+use crate::body::{BodyError, StalledStream};
 use crate::error::{Error, TimeoutError, TimeoutKind, TransportError};
 use crate::protocol::HttpResponse;
 use crate::retry::{
@@ -114,6 +115,8 @@ pub struct SendOptions<'a> {
     /// The request body can be sent again; when not (a one-shot stream), a
     /// retryable failure ends the call with [`Error::NotReplayable`].
     pub replayable: bool,
+    /// Stalled-stream protection of a streamed request body.
+    pub stalled_stream: StalledStream,
 }
 
 /// Why one attempt produced no response.
@@ -124,6 +127,20 @@ enum AttemptFailure {
         error: reqwest::Error,
         retryable: bool,
     },
+    /// The request body stopped moving (stalled-stream protection).
+    Stalled(BodyError),
+}
+
+/// Why [`send_once`] got no response.
+enum SendError {
+    Http(reqwest::Error),
+    Stalled(BodyError),
+}
+
+impl From<reqwest::Error> for SendError {
+    fn from(e: reqwest::Error) -> Self {
+        SendError::Http(e)
+    }
 }
 
 /// The request builder of [`send_call`]: signs and builds one attempt.
@@ -157,6 +174,7 @@ pub async fn send_with_retries<E>(
         before_send,
         stream_body: false,
         replayable: true,
+        stalled_stream: StalledStream::disabled(),
     };
     send_call(http, &options, &mut |_: &Attempt| build(), classify).await
 }
@@ -275,7 +293,7 @@ async fn run_attempts<E>(
         let sent = async {
             match answered {
                 Some(response) => Ok((response, None)),
-                None => send_once(http, request, options.stream_body).await,
+                None => send_once(http, request, options.stream_body, options.stalled_stream).await,
             }
         };
         let outcome = tokio::time::timeout(options.attempt_timeout, sent)
@@ -335,7 +353,10 @@ async fn run_attempts<E>(
                     }
                 }
             }
-            Ok(Err(error)) => {
+            Ok(Err(SendError::Stalled(error))) => {
+                failed(AttemptFailure::Stalled(error), url, attempt, options)
+            }
+            Ok(Err(SendError::Http(error))) => {
                 let failure = if error.is_timeout() {
                     AttemptFailure::Timeout(if error.is_connect() {
                         TimeoutKind::Connect
@@ -370,6 +391,9 @@ async fn run_attempts<E>(
                     source: Box::new(e),
                 }),
                 Err(Error::Timeout(e)) => Err(Error::NotReplayable {
+                    source: Box::new(e),
+                }),
+                Err(Error::Body(e)) => Err(Error::NotReplayable {
                     source: Box::new(e),
                 }),
                 other => other,
@@ -451,6 +475,13 @@ fn failed<E>(
             });
             (Err(error), retry)
         }
+        AttemptFailure::Stalled(error) => {
+            let reason = error.to_string();
+            (
+                Err(Error::Body(error)),
+                Some((reason, RetryQuota::RETRY_COST)),
+            )
+        }
     }
 }
 
@@ -492,13 +523,38 @@ impl std::fmt::Debug for BeforeSend {
 }
 
 /// One attempt; with `stream_body`, a 2xx response's body is left unread
-/// and the live response returned beside its status and headers.
+/// and the live response returned beside its status and headers. A streamed
+/// request body is watched until the response's head arrives.
 async fn send_once(
     http: &reqwest::Client,
-    request: reqwest::Request,
+    mut request: reqwest::Request,
     stream_body: bool,
-) -> Result<(HttpResponse, Option<reqwest::Response>), reqwest::Error> {
-    let response = http.execute(request).await?;
+    stalled: StalledStream,
+) -> Result<(HttpResponse, Option<reqwest::Response>), SendError> {
+    let streamed = request.body().is_some_and(|b| b.as_bytes().is_none());
+    let length = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    let watch = match request.body_mut().take() {
+        Some(body) if stalled.enabled && streamed => {
+            let (body, watch) = crate::body::monitor_upload(body, length, stalled);
+            *request.body_mut() = Some(body);
+            Some(watch)
+        }
+        body => {
+            *request.body_mut() = body;
+            None
+        }
+    };
+    let execute = http.execute(request);
+    let response = match watch {
+        None => execute.await?,
+        Some(watch) => tokio::select! {
+            response = execute => response?,
+            stalled = watch.stalled() => return Err(SendError::Stalled(stalled)),
+        },
+    };
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     if stream_body && (200..300).contains(&status) {

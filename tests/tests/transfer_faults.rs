@@ -423,3 +423,208 @@ async fn one_shot_bodies_are_not_retried_and_say_why() {
     assert!(matches!(e, boto_runtime::Error::Transport(_)), "{e}");
     assert_eq!(server.hits(), 1 + 3);
 }
+
+/// A server for uploads: for each connection, reads the request head, then
+/// `body(socket, content_length)` decides what happens to the body.
+/// Returns its URL and a count of the connections it took.
+async fn upload_server<F, Fut>(body: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream, usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = connections.clone();
+    let body = Arc::new(body);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                // The head, byte by byte: nothing of the body is read here.
+                let mut head = Vec::new();
+                let mut byte = [0u8];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if socket.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                body(socket, length).await;
+            });
+        }
+    });
+    (url, connections)
+}
+
+/// Reads `length` body bytes, waits `delay`, then answers 200.
+async fn read_then_answer(mut socket: tokio::net::TcpStream, length: usize, delay: Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut left = length;
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        match socket.read(&mut buf[..left.min(64 * 1024)]).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => left -= n,
+        }
+    }
+    tokio::time::sleep(delay).await;
+    let _ = socket
+        .write_all(
+            b"HTTP/1.1 200 OK\r\netag: \"e\"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+}
+
+fn one_second_grace() -> ClientConfig {
+    ClientConfig {
+        stalled_stream: Some(StalledStream {
+            enabled: true,
+            grace_period: Duration::from_secs(1),
+            min_bytes_per_sec: 1,
+        }),
+        ..ClientConfig::default()
+    }
+}
+
+/// `count` chunks of `size` bytes, `pause` apart: a slow source.
+fn slow_source(count: usize, size: usize, pause: Duration) -> ByteStream {
+    let chunks = futures_util::stream::unfold(0, move |i| async move {
+        if i == count {
+            return None;
+        }
+        if i > 0 {
+            tokio::time::sleep(pause).await;
+        }
+        Some((
+            Ok::<_, std::io::Error>(boto_runtime::Bytes::from(vec![b'x'; size])),
+            i + 1,
+        ))
+    });
+    ByteStream::from_stream(chunks, Some((count * size) as u64))
+}
+
+#[tokio::test]
+async fn a_stalled_upload_fails_typed_and_is_retried_when_the_body_can_be_sent_again() {
+    // The server takes the head and never reads the body: once the socket
+    // buffers are full the upload makes no progress.
+    let (url, connections) = upload_server(|socket, _| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(socket);
+    })
+    .await;
+    let s3 = client(&url, one_second_grace());
+    let started = std::time::Instant::now();
+    let e = s3
+        .put_object()
+        .bucket("b")
+        .key("k")
+        .body(slow_source(64, MIB, Duration::ZERO))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    let boto_runtime::Error::NotReplayable { source } = &e else {
+        panic!("expected NotReplayable, got {e}");
+    };
+    assert!(
+        matches!(
+            source.downcast_ref::<BodyError>(),
+            Some(BodyError::Stalled { .. })
+        ),
+        "{source}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+
+    // A file is sent again: every attempt stalls, and the error says so.
+    let path = temp_file("stalled-upload", &vec![7u8; 64 * MIB]);
+    let e = s3
+        .put_object()
+        .bucket("b")
+        .key("k")
+        .body(ByteStream::from_path(&path).await.unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        matches!(e, boto_runtime::Error::Body(BodyError::Stalled { .. })),
+        "{e}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1 + 3);
+}
+
+#[tokio::test]
+async fn slow_sources_and_slow_servers_are_not_stalls() {
+    // A source slower than the grace period between chunks: the connection
+    // is never what waits.
+    let (url, _) =
+        upload_server(|socket, length| read_then_answer(socket, length, Duration::ZERO)).await;
+    let s3 = client(&url, one_second_grace());
+    s3.put_object()
+        .bucket("b")
+        .key("k")
+        .body(slow_source(3, 1000, Duration::from_millis(1600)))
+        .send()
+        .await
+        .unwrap();
+
+    // A server that works on the request well past the grace period after
+    // the whole body arrived (S3's CompleteMultipartUpload, a big copy).
+    let (url, connections) = upload_server(|socket, length| {
+        read_then_answer(socket, length, Duration::from_millis(2500))
+    })
+    .await;
+    let s3 = client(&url, one_second_grace());
+    s3.put_object()
+        .bucket("b")
+        .key("k")
+        .body(slow_source(8, MIB, Duration::ZERO))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_range_answered_with_more_bytes_fails_and_writes_nothing_over_the_next_part() {
+    let body = data(12 * MIB);
+    let total = body.len();
+    let whole = body.clone();
+    // Each range is answered from its start to the end of the object.
+    let server = TestServer::with_handler(object_server(body, move |_, start, _, _| {
+        range_reply(start, total as u64 - 1, total, &whole[start as usize..])
+    }))
+    .await;
+    let s3 = client(&server.url(), ClientConfig::default());
+    let target = std::env::temp_dir().join(format!("boto-rs-overrun-{}", std::process::id()));
+    let e = s3
+        .download_file("b", "k", &target)
+        .config(TransferConfig {
+            download_attempts: 2,
+            ..parts_config()
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, TransferError::Body(BodyError::Length { .. })),
+        "{e}"
+    );
+    assert!(
+        !target.exists(),
+        "a partial file was left under the final name"
+    );
+}
