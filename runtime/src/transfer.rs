@@ -884,16 +884,9 @@ impl Download {
                         .buffer_unordered(concurrency)
                         .try_collect::<Vec<()>>()
                         .await?;
-                    let file = Arc::try_unwrap(file).ok();
-                    if let Some(f) = file {
-                        tokio::task::spawn_blocking(move || f.sync_all())
-                            .await
-                            .map_err(|e| BodyError::Source(Box::new(e)))?
-                            .map_err(|e| BodyError::Io {
-                                path: temp.clone(),
-                                source: e,
-                            })?;
-                    }
+                    // No fsync before the rename, as s3transfer: flushing a
+                    // whole object to disk cost more than the download.
+                    drop(file);
                     tokio::fs::rename(&temp, &path)
                         .await
                         .map_err(|e| BodyError::Io {
