@@ -210,9 +210,75 @@ pub fn parse(body: &[u8]) -> Result<Option<Document<'_>>, DeserializeError> {
     if text.trim().is_empty() {
         return Ok(None);
     }
+    if nesting_exceeds(text.as_bytes(), MAX_DEPTH) {
+        return Err(DeserializeError::new(
+            "",
+            format!("invalid XML: elements nested more than {MAX_DEPTH} deep"),
+        ));
+    }
     Document::parse(text)
         .map(Some)
         .map_err(|e| DeserializeError::new("", format!("invalid XML: {e}")))
+}
+
+/// The deepest element nesting a response may have: roxmltree's tokenizer
+/// recurses per level (about 5.6 KiB of stack each in a debug build, so ~370
+/// levels exhaust a 2 MiB thread and a hostile body could abort the
+/// process). AWS's deepest responses are a few dozen levels.
+pub const MAX_DEPTH: usize = 100;
+
+/// Whether `xml` nests elements deeper than `limit`: one pass over the tags,
+/// skipping comments, CDATA, processing instructions, declarations and
+/// quoted attribute values. Malformed input is left to the parser.
+fn nesting_exceeds(xml: &[u8], limit: usize) -> bool {
+    fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len()).position(|w| w == needle)
+    }
+    let mut depth = 0usize;
+    let mut rest = xml;
+    while let Some(open) = rest.iter().position(|&b| b == b'<') {
+        rest = rest.get(open + 1..).unwrap_or_default();
+        let (skip_to, skip_len): (Option<usize>, usize) = if rest.starts_with(b"!--") {
+            (find(rest, b"-->"), 3)
+        } else if rest.starts_with(b"![CDATA[") {
+            (find(rest, b"]]>"), 3)
+        } else if rest.starts_with(b"/") {
+            depth = depth.saturating_sub(1);
+            (rest.iter().position(|&b| b == b'>'), 1)
+        } else if rest.starts_with(b"?") || rest.starts_with(b"!") {
+            (rest.iter().position(|&b| b == b'>'), 1)
+        } else {
+            // A start tag: to its `>`, outside quoted attribute values.
+            let mut quote = None;
+            let mut end = None;
+            for (i, &b) in rest.iter().enumerate() {
+                match quote {
+                    Some(q) if b == q => quote = None,
+                    Some(_) => {}
+                    None if b == b'"' || b == b'\'' => quote = Some(b),
+                    None if b == b'>' => {
+                        end = Some(i);
+                        break;
+                    }
+                    None => {}
+                }
+            }
+            let self_closing =
+                end.and_then(|e| e.checked_sub(1)).and_then(|e| rest.get(e)) == Some(&b'/');
+            if end.is_some() && !self_closing {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            (end, 1)
+        };
+        match skip_to {
+            Some(at) => rest = rest.get(at + skip_len..).unwrap_or_default(),
+            None => return false,
+        }
+    }
+    false
 }
 
 /// The first child element named `name` (local name, any namespace).
@@ -740,6 +806,30 @@ mod tests {
         let mut s = String::new();
         escape_attr("<t&m>\"", &mut s);
         assert_eq!(s, "&lt;t&amp;m&gt;&quot;");
+    }
+
+    /// Issue 12: XML nested 200,000 deep aborted the process (stack overflow).
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let depth = 200_000;
+        let body = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        let e = parse(body.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("nested"), "{e}");
+        // Ordinary depths parse; what looks like tags inside comments, CDATA
+        // and attribute values, and self-closing tags, do not count.
+        let inner = "<b x='c>' y=\"/>\"/><!-- <c><c> --><![CDATA[<c><c>]]><?p <c> ?>";
+        let body = format!(
+            "<?xml version=\"1.0\"?>{}{inner}{}",
+            "<a>".repeat(MAX_DEPTH),
+            "</a>".repeat(MAX_DEPTH)
+        );
+        assert!(parse(body.as_bytes()).unwrap().is_some());
+        let body = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
+        assert!(parse(body.as_bytes()).is_err());
     }
 
     #[test]
