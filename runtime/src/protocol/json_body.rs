@@ -390,6 +390,17 @@ fn read_member(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12: serde_json's recursion limit (128) bounds what input decides.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for unit in ["[", "{\"a\":"] {
+            let body = unit.repeat(200_000);
+            assert!(parse(body.as_bytes(), "Out").is_err(), "{unit}");
+        }
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse(ok.as_bytes(), "Out").unwrap().is_some());
+    }
     use crate::dynamic::DynValue;
     use crate::schema::{Shape, StructureShape};
 

@@ -375,6 +375,18 @@ pub(super) fn describe(v: &Value) -> String {
 mod tests {
     use super::*;
 
+    /// Issue 12: input decides the depth, so it is bounded with a typed error.
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for unit in [&[0x81u8][..], &[0x9f], &[0xa1, 0x61, 0x6b], &[0xc1]] {
+            let body = unit.repeat(200_000);
+            assert!(parse(&body, "Out").is_err(), "{unit:?}");
+        }
+        let mut ok = [0x81u8; 100].to_vec();
+        ok.push(0x00);
+        assert!(parse(&ok, "Out").is_ok());
+    }
+
     #[test]
     fn bignums_and_decimals() {
         assert_eq!(
