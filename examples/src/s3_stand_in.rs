@@ -636,6 +636,8 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// Element text escaped as S3 writes it (quotes too: its ETags read
+/// `&quot;…&quot;`), unlike the runtime's minimal writer.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

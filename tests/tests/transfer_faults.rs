@@ -19,6 +19,14 @@ fn client(url: &str, config: ClientConfig) -> boto_s3::Client {
     boto_s3::Client::with_config(&session, config)
 }
 
+/// PutObject of `body` to b/k.
+async fn put(
+    s3: &boto_s3::Client,
+    body: ByteStream,
+) -> Result<boto_s3::types::PutObjectOutput, boto_runtime::Error<boto_s3::error::PutObjectError>> {
+    s3.put_object().bucket("b").key("k").body(body).send().await
+}
+
 fn parts_config() -> TransferConfig {
     TransferConfig {
         multipart_threshold: 5 * MIB as u64,
@@ -395,12 +403,7 @@ async fn one_shot_bodies_are_not_retried_and_say_why() {
     let server = TestServer::with_handler(|_| Reply::Close).await;
     let s3 = client(&server.url(), ClientConfig::default());
     let reader = std::io::Cursor::new(b"streamed once".to_vec());
-    let e = s3
-        .put_object()
-        .bucket("b")
-        .key("k")
-        .body(ByteStream::from_reader(reader, Some(13)))
-        .send()
+    let e = put(&s3, ByteStream::from_reader(reader, Some(13)))
         .await
         .unwrap_err();
     assert!(
@@ -412,12 +415,7 @@ async fn one_shot_bodies_are_not_retried_and_say_why() {
 
     // A file body is re-read for each attempt.
     let path = temp_file("replayed", b"re-sent from the file");
-    let e = s3
-        .put_object()
-        .bucket("b")
-        .key("k")
-        .body(ByteStream::from_path(&path).await.unwrap())
-        .send()
+    let e = put(&s3, ByteStream::from_path(&path).await.unwrap())
         .await
         .unwrap_err();
     assert!(matches!(e, boto_runtime::Error::Transport(_)), "{e}");
@@ -523,12 +521,7 @@ async fn a_stalled_upload_fails_typed_and_is_retried_when_the_body_can_be_sent_a
     .await;
     let s3 = client(&url, one_second_grace());
     let started = std::time::Instant::now();
-    let e = s3
-        .put_object()
-        .bucket("b")
-        .key("k")
-        .body(slow_source(64, MIB, Duration::ZERO))
-        .send()
+    let e = put(&s3, slow_source(64, MIB, Duration::ZERO))
         .await
         .unwrap_err();
     assert!(
@@ -550,12 +543,7 @@ async fn a_stalled_upload_fails_typed_and_is_retried_when_the_body_can_be_sent_a
 
     // A file is sent again: every attempt stalls, and the error says so.
     let path = temp_file("stalled-upload", &vec![7u8; 64 * MIB]);
-    let e = s3
-        .put_object()
-        .bucket("b")
-        .key("k")
-        .body(ByteStream::from_path(&path).await.unwrap())
-        .send()
+    let e = put(&s3, ByteStream::from_path(&path).await.unwrap())
         .await
         .unwrap_err();
     std::fs::remove_file(&path).unwrap();
@@ -573,11 +561,7 @@ async fn slow_sources_and_slow_servers_are_not_stalls() {
     let (url, _) =
         upload_server(|socket, length| read_then_answer(socket, length, Duration::ZERO)).await;
     let s3 = client(&url, one_second_grace());
-    s3.put_object()
-        .bucket("b")
-        .key("k")
-        .body(slow_source(3, 1000, Duration::from_millis(1600)))
-        .send()
+    put(&s3, slow_source(3, 1000, Duration::from_millis(1600)))
         .await
         .unwrap();
 
@@ -588,13 +572,7 @@ async fn slow_sources_and_slow_servers_are_not_stalls() {
     })
     .await;
     let s3 = client(&url, one_second_grace());
-    s3.put_object()
-        .bucket("b")
-        .key("k")
-        .body(slow_source(8, MIB, Duration::ZERO))
-        .send()
-        .await
-        .unwrap();
+    put(&s3, slow_source(8, MIB, Duration::ZERO)).await.unwrap();
     assert_eq!(connections.load(Ordering::SeqCst), 1);
 }
 

@@ -176,6 +176,19 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Builds the boto-examples binary `name` in release mode; its path.
+fn release_example(name: &str) -> Result<PathBuf> {
+    let root = crate::root();
+    let status = crate::nested_cargo()
+        .current_dir(&root)
+        .args(["build", "--release", "-p", "boto-examples", "--bin", name])
+        .status()?;
+    if !status.success() {
+        bail!("building {name} failed");
+    }
+    Ok(root.join("target/release").join(name))
+}
+
 fn run_cmd(cmd: &mut Command) -> Result<()> {
     let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
     if !status.success() {
@@ -234,22 +247,7 @@ fn endpoints(args: &[String]) -> Result<()> {
         .find(|a| !a.starts_with("--"))
         .cloned()
         .unwrap_or_else(|| "20000".into());
-    let root = crate::root();
-    let status = crate::nested_cargo()
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "boto-examples",
-            "--bin",
-            "endpoint_cost",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("building endpoint_cost failed");
-    }
-    let bin = root.join("target/release/endpoint_cost");
+    let bin = release_example("endpoint_cost")?;
     let status = Command::new(&bin).arg(&n).status()?;
     if !status.success() {
         bail!("endpoint_cost failed");
@@ -337,22 +335,7 @@ fn transfer(args: &[String]) -> Result<()> {
             }
         }
     }
-    let root = crate::root();
-    let status = crate::nested_cargo()
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "boto-examples",
-            "--bin",
-            "transfer_bench",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("building transfer_bench failed");
-    }
-    let bin = root.join("target/release/transfer_bench");
+    let bin = release_example("transfer_bench")?;
     let status = Command::new(&bin).arg("run").args(args).status()?;
     if !status.success() {
         bail!("transfer_bench failed");
