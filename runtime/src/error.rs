@@ -90,6 +90,17 @@ impl<E> Error<E> {
         match self {
             Error::Service(f) => f.request_id(),
             Error::Response(r) => r.request_id.as_deref(),
+            Error::Transport(t) => t.request_id.as_deref(),
+            Error::Timeout(t) => t.request_id.as_deref(),
+            Error::NotReplayable { source } => {
+                if let Some(t) = source.downcast_ref::<TransportError>() {
+                    t.request_id.as_deref()
+                } else {
+                    source
+                        .downcast_ref::<TimeoutError>()
+                        .and_then(|t| t.request_id.as_deref())
+                }
+            }
             _ => None,
         }
     }
@@ -555,6 +566,9 @@ pub struct TransportError {
     /// The HTTP client's error, when there is one.
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// The request id of the response whose body failed, when its head
+    /// arrived and named one.
+    pub request_id: Option<String>,
 }
 
 /// An attempt, its connection or its reads, or the whole call took longer
@@ -571,6 +585,9 @@ pub struct TimeoutError {
     pub attempts: u32,
     /// Which timeout elapsed.
     pub kind: TimeoutKind,
+    /// The request id of the response being read, when its head arrived
+    /// and named one.
+    pub request_id: Option<String>,
 }
 
 /// Which of the configured timeouts elapsed.
@@ -708,6 +725,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             attempts: 3,
             kind: TimeoutKind::Attempt,
+            request_id: None,
         });
         assert!(e.to_string().contains("ClientConfig::timeout"));
         assert_eq!(e.code(), None);

@@ -80,6 +80,25 @@ pub enum Reply {
     },
     /// Reads the request and closes the connection without answering.
     Close,
+    /// Writes each part as it is, after its delay (malformed heads, wrong
+    /// lengths, slow headers), then ends the connection as `end` says.
+    Raw {
+        /// `(delay before, bytes)`, in order.
+        parts: Vec<(std::time::Duration, Vec<u8>)>,
+        /// What happens after the last part.
+        end: RawEnd,
+    },
+}
+
+/// How a [`Reply::Raw`] connection ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawEnd {
+    /// An orderly close (FIN).
+    Close,
+    /// A reset (RST): `SO_LINGER` of zero, then close.
+    Reset,
+    /// Left open and silent.
+    Hang,
 }
 
 impl Reply {
@@ -316,6 +335,30 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             std::future::pending::<()>().await;
         }
         Reply::Close => drop(stream),
+        Reply::Raw { parts, end } => {
+            for (delay, bytes) in parts {
+                tokio::time::sleep(delay).await;
+                if stream.write_all(&bytes).await.is_err() {
+                    return;
+                }
+                let _ = stream.flush().await;
+            }
+            match end {
+                RawEnd::Close => {
+                    let _ = stream.shutdown().await;
+                }
+                RawEnd::Reset => {
+                    // A zero linger does not block: the close sends RST at once.
+                    #[allow(deprecated)]
+                    let _ = stream.set_linger(Some(std::time::Duration::ZERO));
+                    drop(stream);
+                }
+                RawEnd::Hang => {
+                    let _keep = stream;
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
     }
 }
 

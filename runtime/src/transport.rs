@@ -184,6 +184,8 @@ pub async fn send_with_retries<E>(
 struct Progress {
     attempts: u32,
     url: String,
+    /// The request id of the current attempt's response, once its head arrived.
+    request_id: Option<String>,
 }
 
 /// Sends one call: each attempt waits for the rate limiter (`adaptive`),
@@ -230,6 +232,7 @@ pub async fn send_call_streaming<E>(
                 timeout: limit,
                 attempts: progress.attempts,
                 kind: TimeoutKind::Operation,
+                request_id: progress.request_id,
             }))
         }
     }
@@ -279,6 +282,7 @@ async fn run_attempts<E>(
         );
         let url = redacted_url(request.url());
         progress.url.clone_from(&url);
+        progress.request_id = None;
 
         let span = tracing::debug_span!(
             "attempt",
@@ -290,10 +294,20 @@ async fn run_attempts<E>(
         );
         let started = Instant::now();
         let answered = options.before_send.and_then(|hook| (hook.0)(&request));
+        let request_id = &mut progress.request_id;
         let sent = async {
             match answered {
                 Some(response) => Ok((response, None)),
-                None => send_once(http, request, options.stream_body, options.stalled_stream).await,
+                None => {
+                    send_once(
+                        http,
+                        request,
+                        options.stream_body,
+                        options.stalled_stream,
+                        request_id,
+                    )
+                    .await
+                }
             }
         };
         let outcome = tokio::time::timeout(options.attempt_timeout, sent)
@@ -353,9 +367,13 @@ async fn run_attempts<E>(
                     }
                 }
             }
-            Ok(Err(SendError::Stalled(error))) => {
-                failed(AttemptFailure::Stalled(error), url, attempt, options)
-            }
+            Ok(Err(SendError::Stalled(error))) => failed(
+                AttemptFailure::Stalled(error),
+                url,
+                attempt,
+                progress,
+                options,
+            ),
             Ok(Err(SendError::Http(error))) => {
                 let failure = if error.is_timeout() {
                     AttemptFailure::Timeout(if error.is_connect() {
@@ -367,12 +385,13 @@ async fn run_attempts<E>(
                     let retryable = !error.is_builder() && !error.is_redirect();
                     AttemptFailure::Transport { error, retryable }
                 };
-                failed(failure, url, attempt, options)
+                failed(failure, url, attempt, progress, options)
             }
             Err(_elapsed) => failed(
                 AttemptFailure::Timeout(TimeoutKind::Attempt),
                 url,
                 attempt,
+                progress,
                 options,
             ),
         };
@@ -439,8 +458,10 @@ fn failed<E>(
     failure: AttemptFailure,
     url: String,
     attempt: u32,
+    progress: &Progress,
     options: &SendOptions<'_>,
 ) -> Verdict<E> {
+    let request_id = progress.request_id.clone();
     match failure {
         AttemptFailure::Timeout(kind) => {
             let timeout = match kind {
@@ -455,6 +476,7 @@ fn failed<E>(
                 timeout,
                 attempts: attempt,
                 kind,
+                request_id,
             });
             (Err(error), Some((reason, RetryQuota::TIMEOUT_RETRY_COST)))
         }
@@ -472,6 +494,7 @@ fn failed<E>(
                 attempts: attempt,
                 message,
                 source: Some(Box::new(error)),
+                request_id,
             });
             (Err(error), retry)
         }
@@ -530,6 +553,7 @@ async fn send_once(
     mut request: reqwest::Request,
     stream_body: bool,
     stalled: StalledStream,
+    request_id: &mut Option<String>,
 ) -> Result<(HttpResponse, Option<reqwest::Response>), SendError> {
     let streamed = request.body().is_some_and(|b| b.as_bytes().is_none());
     let length = request
@@ -557,6 +581,7 @@ async fn send_once(
     };
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    *request_id = crate::protocol::common::request_id_from(&headers);
     if stream_body && (200..300).contains(&status) {
         let head = HttpResponse {
             status,
@@ -586,6 +611,15 @@ pub fn classify(response: &HttpResponse, code: Option<&str>) -> Option<RetryKind
 pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
+    // rustls's own words ("received corrupt message") do not say TLS.
+    let mut chain = error.source();
+    while let Some(s) = chain {
+        if is_tls(s) {
+            message.push_str(": TLS handshake failed");
+            break;
+        }
+        chain = s.source();
+    }
     while let Some(s) = source {
         let text = s.to_string();
         if !message.contains(&text) {
@@ -595,6 +629,17 @@ pub(crate) fn describe(error: &reqwest::Error) -> String {
         source = s.source();
     }
     message
+}
+
+/// Whether `e` is a rustls error, also inside the io::Errors that
+/// hyper-rustls wraps it in (an io::Error's `source` skips its inner error).
+fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    e.downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+        .is_some_and(|inner| is_tls(inner))
 }
 
 /// The URL without its query (which could carry presigned parameters).
