@@ -14,6 +14,15 @@
 //! build of `examples/src/bin/endpoint_cost.rs`; with `--callgrind`, also its
 //! instruction count per phase under valgrind (repeatable on a noisy machine).
 //!
+//! `cargo xtask bench request [--n 2000] [--runs 2] [--calls iam,ddb,s3,ec2,sqs,cw]
+//! [--no-callgrind] [--no-boto3] [--concurrent 1000]`: the per-request cost
+//! of boto-rs against aws-sdk-rust, a reqwest + aws-sigv4 floor (with and
+//! without one parse pass) and boto3 on canned responses, from the
+//! workspace `bench/request` (its own, so that the test command never builds
+//! aws-sdk-rust); see `bench/request/src/main.rs`. botocore speaks json to
+//! CloudWatch, so the CBOR row's crate is generated here from the model with
+//! only `smithy-rpc-v2-cbor` listed.
+//!
 //! `cargo xtask bench transfer [--size-mib 1024] [--reps 2] [--clients LIST]
 //! [--no-warm]`: S3 managed transfers (upload and download of one file)
 //! through the local S3 stand-in server (`examples/src/s3_stand_in.rs`), from
@@ -40,10 +49,12 @@ pub fn run(args: &[String]) -> Result<()> {
         Some("check-all") => return crate::check_all::run(it.as_slice()),
         Some("endpoints") => return endpoints(it.as_slice()),
         Some("transfer") => return transfer(it.as_slice()),
+        Some("request") => return request(it.as_slice()),
         _ => bail!(
             "usage: cargo xtask bench compile [--service NAME] [--aws-version REQ]\n       \
              cargo xtask bench check-all [--models DIR] [--out DIR] [--jobs N] [--services a,b,c]\n       \
              cargo xtask bench endpoints [--callgrind] [N]\n       \
+             cargo xtask bench request [--n N] [--runs N] [--calls iam,ddb,s3,ec2,sqs,cw] [--no-callgrind] [--no-boto3] [--concurrent N]\n       \
              cargo xtask bench transfer [--size-mib N] [--reps N] [--clients boto3,raw,boto-rs,file-write] [--no-warm]"
         ),
     }
@@ -339,6 +350,65 @@ fn transfer(args: &[String]) -> Result<()> {
     let status = Command::new(&bin).arg("run").args(args).status()?;
     if !status.success() {
         bail!("transfer_bench failed");
+    }
+    Ok(())
+}
+
+fn request(args: &[String]) -> Result<()> {
+    let root = crate::root();
+    let work = root.join("target/bench-request");
+    // A CloudWatch model that speaks only CBOR, generated out of the tree.
+    let models = work.join("models");
+    let version_dir = std::fs::read_dir(root.join("models/cloudwatch"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.join("service-2.json").is_file())
+        .context("models/cloudwatch has no service-2.json")?;
+    let to = models
+        .join("cloudwatch")
+        .join(version_dir.file_name().context("version")?);
+    std::fs::create_dir_all(&to)?;
+    std::fs::copy(root.join("models/_retry.json"), models.join("_retry.json"))?;
+    for entry in std::fs::read_dir(&version_dir)? {
+        let from = entry?.path();
+        let name = from.file_name().context("file name")?;
+        std::fs::copy(&from, to.join(name))?;
+    }
+    let service = to.join("service-2.json");
+    let mut model: serde_json::Value = serde_json::from_slice(&std::fs::read(&service)?)?;
+    let metadata = model
+        .get_mut("metadata")
+        .and_then(|m| m.as_object_mut())
+        .context("cloudwatch model without metadata")?;
+    metadata.insert("protocol".into(), "smithy-rpc-v2-cbor".into());
+    metadata.insert(
+        "protocols".into(),
+        serde_json::json!(["smithy-rpc-v2-cbor"]),
+    );
+    std::fs::write(&service, serde_json::to_vec_pretty(&model)?)?;
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    crate::codegen::run(&[
+        "--models".into(),
+        path(&models),
+        "--service".into(),
+        "cloudwatch".into(),
+        "--out".into(),
+        path(&work.join("gen")),
+    ])?;
+    println!("building bench/request (release; aws-sdk-ec2 alone takes minutes the first time)...");
+    let target = work.join("target");
+    run_cmd(
+        crate::nested_cargo()
+            .current_dir(root.join("bench/request"))
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["build", "--release"]),
+    )?;
+    let status = Command::new(target.join("release/request-bench"))
+        .arg("report")
+        .args(args)
+        .status()?;
+    if !status.success() {
+        bail!("request-bench report failed");
     }
     Ok(())
 }
