@@ -10,6 +10,8 @@
 //! - `bench endpoints [--callgrind] [N]`: the cost of an endpoint resolution.
 //! - `bench transfer [--size-mib 1024] [--reps 2]`: S3 managed upload/download through a
 //!   local S3 stand-in, boto-rs against boto3 and raw reqwest (not CI).
+//! - `fuzz [--seconds N] [TARGET...]`: coverage-guided runs of the boto-fuzz targets
+//!   (cargo-fuzz, nightly) with a table of executions, coverage and findings (not CI).
 //! - `test`: install what the tests need (moto) and run the whole suite.
 
 use anyhow::{bail, Result};
@@ -19,6 +21,7 @@ mod check_all;
 mod codegen;
 mod conformance;
 mod conformance_endpoints;
+mod fuzz;
 mod models;
 mod test;
 
@@ -33,7 +36,7 @@ fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (cmd, rest) = match args.split_first() {
         Some((c, r)) => (c.as_str(), r),
-        None => bail!("usage: cargo xtask <models|codegen|conformance|test|bench> ..."),
+        None => bail!("usage: cargo xtask <models|codegen|conformance|test|bench|fuzz> ..."),
     };
     match cmd {
         "models" => models::run(rest),
@@ -41,6 +44,7 @@ fn run() -> Result<()> {
         "conformance" => conformance::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "fuzz" => fuzz::run(rest),
         other => bail!("unknown command {other:?}; expected models, codegen, conformance or test"),
     }
 }
