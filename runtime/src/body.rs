@@ -503,8 +503,8 @@ fn file_stream(range: Arc<FileRange>) -> BoxByteStream {
                 };
                 let mut buf = BytesMut::zeroed(want);
                 let mut filled = 0;
-                while filled < want {
-                    match file.read(&mut buf[filled..])? {
+                while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+                    match file.read(rest)? {
                         0 => break,
                         n => filled += n,
                     }

@@ -168,8 +168,9 @@ fn from_json(
         (ShapeKind::Structure(st), J::Object(obj)) => {
             let mut members = vec![None; st.members.len()];
             for (k, v) in obj {
-                let i = st
-                    .member_index(k)
+                let (slot, member) = st
+                    .member_named(k)
+                    .and_then(|(i, m)| Some((members.get_mut(i)?, m)))
                     .ok_or_else(|| fail(path, format!("unknown member {k:?}")))?;
                 if v.is_null() {
                     continue;
@@ -177,7 +178,7 @@ fn from_json(
                 let len = path.len();
                 path.push('.');
                 path.push_str(k);
-                members[i] = Some(from_json(service, st.members[i].target, v, path)?);
+                *slot = Some(from_json(service, member.target, v, path)?);
                 path.truncate(len);
             }
             DynValue::Struct(members)
@@ -281,6 +282,7 @@ impl ListSer for DynValue {
             _ => 0,
         }
     }
+    #[allow(clippy::indexing_slicing)] // the ListSer contract: callers ask for index < len()
     fn get(&self, index: usize) -> &dyn Ser {
         match self {
             DynValue::List(v) => &v[index],
@@ -334,7 +336,9 @@ impl De for DynValue {
         if members.len() <= index {
             members.resize(index + 1, None);
         }
-        Ok(members[index].get_or_insert(DynValue::Empty))
+        #[allow(clippy::indexing_slicing)] // resized just above to hold `index`
+        let slot = &mut members[index];
+        Ok(slot.get_or_insert(DynValue::Empty))
     }
     fn push(&mut self) -> Result<&mut dyn De, DeError> {
         if !matches!(self, DynValue::List(_)) {
@@ -354,16 +358,16 @@ impl De for DynValue {
             unreachable!("just made a map")
         };
         let at = match entries.iter().position(|(k, _)| *k == key) {
-            Some(i) => {
-                entries[i].1 = DynValue::Empty;
-                i
-            }
+            Some(i) => i,
             None => {
                 entries.push((key, DynValue::Empty));
                 entries.len() - 1
             }
         };
-        Ok(&mut entries[at].1)
+        #[allow(clippy::indexing_slicing)] // found in `entries`, or the last after a push
+        let (_, value) = &mut entries[at];
+        *value = DynValue::Empty;
+        Ok(value)
     }
     fn expecting(&self) -> &'static str {
         "any value"

@@ -5,6 +5,11 @@
 //! here once.
 
 #![deny(missing_docs)]
+// Issue 12: a server, a file or a model must never be able to crash a
+// program, so no indexing or slicing that data can make panic (use `get`,
+// `split_first`, patterns; a true invariant of the runtime's own making is
+// allowed where it stands, with the reason). Tests index freely.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 pub mod body;
 pub mod checksum;
@@ -32,6 +37,7 @@ pub mod session;
 pub mod sign;
 #[cfg(any(test, feature = "test-util"))]
 #[doc(hidden)]
+#[allow(clippy::indexing_slicing)] // test support (feature `test-util`), never in a client
 pub mod test_server;
 pub mod time;
 pub mod transfer;

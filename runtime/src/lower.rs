@@ -8,7 +8,7 @@
 //! runtime could not represent is an error naming service, operation, shape
 //! and member; lowering never panics on a model.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::model::{ModelMember, ModelOperation, ModelShape, ModelXmlNamespace, ServiceModel};
@@ -109,7 +109,8 @@ pub fn reachable_shapes<'m>(
     service: &'m str,
     model: &'m ServiceModel,
 ) -> Result<Vec<&'m str>, ModelError> {
-    Lowering::new(service, model).reachable()
+    let reachable = Lowering::new(service, model).reachable()?;
+    Ok(reachable.into_keys().collect())
 }
 
 /// Lowers `model` (botocore's folder `service`) into a schema. The tables are
@@ -120,16 +121,16 @@ pub fn reachable_shapes<'m>(
 pub fn lower(service: &str, model: &ServiceModel) -> Result<&'static Service, ModelError> {
     let model = &*crate::customize::patch_model(service, model);
     let l = Lowering::new(service, model);
-    let names = l.reachable()?;
-    let ids: BTreeMap<&str, ShapeId> = names
-        .iter()
+    let reachable = l.reachable()?;
+    let ids: BTreeMap<&str, ShapeId> = reachable
+        .keys()
         .enumerate()
         .map(|(i, n)| (*n, i as ShapeId))
         .collect();
     let l = Lowering { ids, ..l };
-    let shapes = names
+    let shapes = reachable
         .iter()
-        .map(|name| l.shape(name, &model.shapes[*name]))
+        .map(|(name, shape)| l.shape(name, shape))
         .collect::<Result<Vec<_>, _>>()?;
     let operations = model
         .operations
@@ -173,9 +174,10 @@ impl<'m> Lowering<'m> {
         }
     }
 
-    fn reachable(&self) -> Result<Vec<&'m str>, ModelError> {
+    /// The shapes reachable from the operations, by name.
+    fn reachable(&self) -> Result<BTreeMap<&'m str, &'m ModelShape>, ModelError> {
         let model = self.model;
-        let mut seen = BTreeSet::new();
+        let mut seen = BTreeMap::new();
         // Each pending reference remembers where it came from, for the error if it dangles.
         let mut stack: Vec<(At<'m>, &'m str)> = Vec::new();
         for (op_name, op) in &model.operations {
@@ -196,7 +198,7 @@ impl<'m> Lowering<'m> {
                     format!("refers to shape {name:?}, which the model does not define"),
                 ));
             };
-            if !seen.insert(key.as_str()) {
+            if seen.insert(key.as_str(), shape).is_some() {
                 continue;
             }
             for (m, member) in &shape.members {
@@ -212,7 +214,7 @@ impl<'m> Lowering<'m> {
                 }
             }
         }
-        Ok(seen.into_iter().collect())
+        Ok(seen)
     }
 
     fn id(&self, at: At<'_>, shape: &str) -> Result<ShapeId, ModelError> {
@@ -437,7 +439,7 @@ impl<'m> Lowering<'m> {
         let at = At::op(name);
         let structure = |shape: &str, what: &str| -> Result<ShapeId, ModelError> {
             let id = self.id(at, shape)?;
-            if shapes[id as usize].structure().is_none() {
+            if shapes.get(id as usize).and_then(Shape::structure).is_none() {
                 return Err(self.err(
                     At {
                         shape: Some(shape),
@@ -445,7 +447,10 @@ impl<'m> Lowering<'m> {
                     },
                     format!(
                         "{what} must be a structure, found {:?}",
-                        self.model.shapes[shape].shape_type
+                        self.model
+                            .shapes
+                            .get(shape)
+                            .map_or("", |s| s.shape_type.as_str())
                     ),
                 ));
             }

@@ -106,10 +106,11 @@ async fn create_session(
     let mut output = DynValue::Empty;
     client.call(op, Some(&input), &mut output).await?;
     let json = output.to_json(service, output_shape);
-    let creds = &json["Credentials"];
+    let creds = json.get("Credentials");
     let text = |k: &str| {
-        creds[k]
-            .as_str()
+        creds
+            .and_then(|c| c.get(k))
+            .and_then(J::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
@@ -122,15 +123,42 @@ async fn create_session(
             "CreateSession for bucket {bucket} returned no complete credentials"
         )));
     };
-    let expiry = match &creds["Expiration"] {
-        J::Number(n) => n
+    let mut c = Credentials::new(key, secret, Some(token));
+    c.expiry = Some(session_expiry(creds, SystemTime::now()));
+    Ok(c)
+}
+
+/// The `Expiration` of CreateSession's credentials; without one (or one
+/// past what a `SystemTime` holds), botocore's five-minute session from `now`.
+fn session_expiry(creds: Option<&J>, now: SystemTime) -> SystemTime {
+    match creds.and_then(|c| c.get("Expiration")) {
+        Some(J::Number(n)) => n
             .as_f64()
-            .map(|s| UNIX_EPOCH + Duration::from_secs_f64(s.max(0.0))),
+            .and_then(|s| Duration::try_from_secs_f64(s.max(0.0)).ok())
+            .and_then(|d| UNIX_EPOCH.checked_add(d)),
         _ => None,
     }
-    // Without an expiry, botocore's five-minute session length.
-    .unwrap_or_else(|| SystemTime::now() + Duration::from_secs(300));
-    let mut c = Credentials::new(key, secret, Some(token));
-    c.expiry = Some(expiry);
-    Ok(c)
+    .unwrap_or_else(|| now + Duration::from_secs(300))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn session_expiry_is_checked() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let five_minutes = now + Duration::from_secs(300);
+        let at = |e: J| session_expiry(Some(&json!({ "Expiration": e })), now);
+        assert_eq!(
+            at(json!(1_700_000_600)),
+            UNIX_EPOCH + Duration::from_secs(1_700_000_600)
+        );
+        assert_eq!(session_expiry(None, now), five_minutes);
+        assert_eq!(at(json!("soon")), five_minutes);
+        // Past what a Duration or SystemTime holds: the default, not a panic.
+        assert_eq!(at(json!(1e300)), five_minutes);
+        assert_eq!(at(json!(u64::MAX)), five_minutes);
+    }
 }

@@ -25,6 +25,7 @@ pub struct Service {
 
 impl Service {
     /// The shape `id` refers to; panics on an id not from this service's tables.
+    #[allow(clippy::indexing_slicing)] // ids come from this service's own lowering
     pub fn shape(&self, id: ShapeId) -> &'static Shape {
         &self.shapes[id as usize]
     }
@@ -344,6 +345,14 @@ impl StructureShape {
     /// The position in `members` of the member named `name`.
     pub fn member_index(&self, name: &str) -> Option<usize> {
         self.members.iter().position(|m| m.name == name)
+    }
+
+    /// The member named `name`, with its position in `members`.
+    pub fn member_named(&self, name: &str) -> Option<(usize, &'static Member)> {
+        self.members
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.name == name)
     }
 }
 

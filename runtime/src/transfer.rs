@@ -298,6 +298,13 @@ fn text(view: &Map<String, J>, name: &str) -> Option<String> {
     view.get(name).and_then(J::as_str).map(str::to_owned)
 }
 
+/// Sets member `name` of `fields`, a `json!` object.
+fn set(fields: &mut J, name: &str, value: J) {
+    if let J::Object(m) = fields {
+        m.insert(name.to_owned(), value);
+    }
+}
+
 fn params(extra: &Map<String, J>, fields: J) -> Map<String, J> {
     let mut m = extra.clone();
     if let J::Object(f) = fields {
@@ -353,7 +360,7 @@ impl Multipart {
         let algorithm = upload_algorithm(client, extra);
         let mut fields = json!({"Bucket": bucket, "Key": key});
         if let Some(a) = &algorithm {
-            fields["ChecksumAlgorithm"] = J::from(a.as_str());
+            set(&mut fields, "ChecksumAlgorithm", J::from(a.as_str()));
         }
         let (_, out) = call(client, "CreateMultipartUpload", params(extra, fields), None).await?;
         let upload_id = text(&out, "UploadId").ok_or_else(|| {
@@ -385,13 +392,13 @@ impl Multipart {
         });
         let op = match &copy {
             Some((source, range)) => {
-                fields["CopySource"] = J::from(*source);
-                fields["CopySourceRange"] = J::from(range.as_str());
+                set(&mut fields, "CopySource", J::from(*source));
+                set(&mut fields, "CopySourceRange", J::from(range.as_str()));
                 "UploadPartCopy"
             }
             None => {
                 if let Some(a) = &self.algorithm {
-                    fields["ChecksumAlgorithm"] = J::from(a.as_str());
+                    set(&mut fields, "ChecksumAlgorithm", J::from(a.as_str()));
                 }
                 "UploadPart"
             }
@@ -402,11 +409,11 @@ impl Multipart {
             Some(J::Object(r)) => r.clone(),
             _ => out,
         };
-        let mut part = json!({"PartNumber": number});
-        part["ETag"] = out.get("ETag").cloned().unwrap_or(J::Null);
+        let e_tag = out.get("ETag").cloned().unwrap_or(J::Null);
+        let mut part = json!({"PartNumber": number, "ETag": e_tag});
         for (k, v) in &out {
             if k.starts_with("Checksum") && k != "ChecksumType" {
-                part[k] = v.clone();
+                set(&mut part, k, v.clone());
             }
         }
         if let Ok(mut parts) = self.parts.lock() {
@@ -997,10 +1004,11 @@ impl Getter<'_> {
             let mut fields = json!({"Bucket": self.bucket, "Key": self.key});
             if !self.whole || done > 0 {
                 let end = start + length - 1;
-                fields["Range"] = J::from(format!("bytes={}-{end}", start + done));
+                let range = format!("bytes={}-{end}", start + done);
+                set(&mut fields, "Range", J::from(range));
             }
             if let Some(tag) = self.e_tag {
-                fields["IfMatch"] = J::from(tag);
+                set(&mut fields, "IfMatch", J::from(tag));
             }
             let (mut output, _) =
                 call(self.client, "GetObject", params(self.extra, fields), None).await?;
@@ -1120,7 +1128,7 @@ impl Copy {
         let c = &self.common;
         let mut head_fields = json!({"Bucket": self.source_bucket, "Key": self.source_key});
         if let Some(v) = &self.source_version {
-            head_fields["VersionId"] = J::from(v.as_str());
+            set(&mut head_fields, "VersionId", J::from(v.as_str()));
         }
         let (_, head) = cancellable(
             &c.cancel,

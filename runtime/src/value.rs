@@ -256,6 +256,7 @@ impl<T: Ser> ListSer for Vec<T> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
+    #[allow(clippy::indexing_slicing)] // the ListSer contract: callers ask for index < len()
     fn get(&self, index: usize) -> &dyn Ser {
         &self[index]
     }

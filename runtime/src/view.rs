@@ -157,10 +157,10 @@ pub fn write(service: &Service, shape: ShapeId, json: &J, out: &mut dyn De) -> R
         (ShapeKind::Structure(st), J::Object(obj)) => {
             out.init();
             for (k, v) in obj {
-                let i = st.member_index(k).ok_or_else(|| {
+                let (i, m) = st.member_named(k).ok_or_else(|| {
                     DeError::Invalid(format!("shape {} has no member {k:?}", s.name))
                 })?;
-                write(service, st.members[i].target, v, out.member(i)?)?;
+                write(service, m.target, v, out.member(i)?)?;
             }
             Ok(())
         }

@@ -581,10 +581,11 @@ impl Run {
     }
 
     fn decide(&mut self, response: &Response<'_>) -> Step {
-        match evaluate(self.spec.acceptors, response) {
+        let acceptors = self.spec.acceptors;
+        let matched = evaluate(acceptors, response).map(|i| i.and_then(|i| acceptors.get(i)));
+        match matched {
             Err(reason) => return Step::End(End::Invalid(reason)),
-            Ok(Some(i)) => {
-                let acceptor = self.spec.acceptors[i];
+            Ok(Some(&acceptor)) => {
                 self.last_matched = Some(acceptor);
                 match acceptor.state {
                     State::Success => return Step::End(End::Success),

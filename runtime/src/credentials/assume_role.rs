@@ -12,7 +12,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::cache::CachedProvider;
 use super::services::{self, AuthContext, STS};
@@ -195,15 +195,20 @@ impl AssumeRoleProvider {
         let plan = self.plan()?;
         let source = plan.source.provide_credentials().await?;
         let role = &plan.role;
-        let mut input = json!({
-            "RoleArn": role.role_arn,
-            "RoleSessionName": role.role_session_name.clone().unwrap_or_else(default_session_name),
-        });
+        let mut input = Map::new();
+        input.insert("RoleArn".into(), json!(role.role_arn));
+        input.insert(
+            "RoleSessionName".into(),
+            json!(role
+                .role_session_name
+                .clone()
+                .unwrap_or_else(default_session_name)),
+        );
         if let Some(id) = &role.external_id {
-            input["ExternalId"] = json!(id);
+            input.insert("ExternalId".into(), json!(id));
         }
         if let Some(d) = role.duration_seconds {
-            input["DurationSeconds"] = json!(d);
+            input.insert("DurationSeconds".into(), json!(d));
         }
         if let Some(serial) = &role.mfa_serial {
             let Some(ask) = &self.ctx.mfa else {
@@ -218,12 +223,12 @@ impl AssumeRoleProvider {
                 provider: PROVIDER,
                 message: format!("the MFA callback failed: {message}"),
             })?;
-            input["SerialNumber"] = json!(serial);
-            input["TokenCode"] = json!(code);
+            input.insert("SerialNumber".into(), json!(serial));
+            input.insert("TokenCode".into(), json!(code));
         }
         let client = self.ctx.client(&STS, None, Some(source))?;
         tracing::debug!(profile = %self.profile, role_arn = %role.role_arn, "assuming role");
-        let out = services::call(&client, PROVIDER, "AssumeRole", input).await?;
+        let out = services::call(&client, PROVIDER, "AssumeRole", Value::Object(input)).await?;
         sts_credentials(&out, PROVIDER)
     }
 }
@@ -365,16 +370,18 @@ impl ProvideCredentials for WebIdentityProvider {
 /// `AssumedRoleUser.Arn` (botocore's `_add_account_id_to_response`).
 fn sts_credentials(out: &Value, provider: &'static str) -> Result<Credentials, CredentialsError> {
     let field = |name: &str| services::str_field(out, &["Credentials", name], provider);
-    let expiry = out["Credentials"]["Expiration"]
-        .as_f64()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs_f64(s))
+    let expiry = out
+        .pointer("/Credentials/Expiration")
+        .and_then(Value::as_f64)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d))
         .ok_or_else(|| CredentialsError::Retrieval {
             provider,
             message: "the response has no Credentials.Expiration".into(),
         })?;
-    let account_id = out["AssumedRoleUser"]["Arn"]
-        .as_str()
+    let account_id = out
+        .pointer("/AssumedRoleUser/Arn")
+        .and_then(Value::as_str)
         .and_then(|arn| arn.split(':').nth(4))
         .filter(|a| !a.is_empty())
         .map(str::to_owned);
@@ -404,4 +411,35 @@ pub(crate) fn has_static_keys(p: &Profile) -> bool {
 /// botocore's `_has_assume_role_config_vars`: `role_arn`, and not a web identity profile.
 pub(crate) fn has_role(p: &Profile) -> bool {
     p.get("role_arn").is_some() && p.get("web_identity_token_file").is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(expiration: Value) -> Value {
+        json!({
+            "Credentials": {
+                "AccessKeyId": "AK", "SecretAccessKey": "SK", "SessionToken": "T",
+                "Expiration": expiration,
+            },
+            "AssumedRoleUser": {"Arn": "arn:aws:sts::111122223333:assumed-role/r/s"},
+        })
+    }
+
+    #[test]
+    fn sts_output() {
+        let c = sts_credentials(&output(json!(1_700_000_000)), PROVIDER).unwrap();
+        assert_eq!(c.access_key_id, "AK");
+        assert_eq!(c.account_id.as_deref(), Some("111122223333"));
+        assert_eq!(
+            c.expiry,
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+        // An expiration no Duration or SystemTime holds is an error, not a panic.
+        for bad in [json!(1e300), json!(-1), json!("tomorrow")] {
+            let err = sts_credentials(&output(bad), PROVIDER).unwrap_err();
+            assert!(err.to_string().contains("Credentials.Expiration"), "{err}");
+        }
+    }
 }

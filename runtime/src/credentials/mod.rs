@@ -428,8 +428,8 @@ impl CredentialsChain {
 impl ProvideCredentials for CredentialsChain {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
         Box::pin(async move {
-            if let Some(&i) = self.chosen.get() {
-                return self.providers[i].provide_credentials().await;
+            if let Some(chosen) = self.chosen.get().and_then(|&i| self.providers.get(i)) {
+                return chosen.provide_credentials().await;
             }
             let mut tried = Vec::new();
             for (i, p) in self.providers.iter().enumerate() {

@@ -45,33 +45,31 @@ impl ProcessProvider {
             provider: PROVIDER,
             message,
         };
-        let argv = shlex::split(command)
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| {
-                fail(format!(
-                    "profile `{}`: credential_process has unbalanced quotes or is empty",
-                    self.profile
-                ))
-            })?;
-        let output = tokio::process::Command::new(&argv[0])
-            .args(&argv[1..])
+        let argv = shlex::split(command).unwrap_or_default();
+        let Some((program, args)) = argv.split_first() else {
+            return Err(fail(format!(
+                "profile `{}`: credential_process has unbalanced quotes or is empty",
+                self.profile
+            )));
+        };
+        let output = tokio::process::Command::new(program)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .output()
             .await
-            .map_err(|e| fail(format!("cannot run `{}`: {e}", argv[0])))?;
+            .map_err(|e| fail(format!("cannot run `{program}`: {e}")))?;
         if !output.status.success() {
             return Err(fail(format!(
-                "`{}` exited with {}: {}",
-                argv[0],
+                "`{program}` exited with {}: {}",
                 output.status,
                 String::from_utf8_lossy(&output.stderr).trim()
             )));
         }
         let parsed: Value = serde_json::from_slice(&output.stdout)
-            .map_err(|e| fail(format!("`{}` did not print JSON: {e}", argv[0])))?;
+            .map_err(|e| fail(format!("`{program}` did not print JSON: {e}")))?;
         parse(&parsed, profile.get("aws_account_id")).map_err(fail)
     }
 }

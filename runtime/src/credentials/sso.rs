@@ -169,8 +169,9 @@ impl SsoProvider {
             other => other?,
         };
         let field = |name: &str| services::str_field(&out, &["roleCredentials", name], PROVIDER);
-        let expiry = out["roleCredentials"]["expiration"]
-            .as_i64()
+        let expiry = out
+            .pointer("/roleCredentials/expiration")
+            .and_then(Value::as_i64)
             .filter(|ms| *ms >= 0)
             .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms as u64))
             .ok_or_else(|| CredentialsError::Retrieval {
@@ -226,9 +227,12 @@ impl SsoProvider {
         });
         let out = services::call(&client, "sso oidc", "CreateToken", input).await?;
         let access = services::str_field(&out, &["accessToken"], "sso oidc")?;
-        let expires_in = out["expiresIn"].as_i64().unwrap_or(0).max(0) as u64;
-        let expires_at = SystemTime::now() + Duration::from_secs(expires_in);
-        let mut fresh = json!({
+        let expires_at = refreshed_expiry(&out, SystemTime::now())?;
+        let next_refresh = out
+            .get("refreshToken")
+            .and_then(Value::as_str)
+            .unwrap_or(refresh);
+        let fresh = json!({
             "startUrl": config.start_url,
             "region": config.region,
             "accessToken": access,
@@ -236,9 +240,8 @@ impl SsoProvider {
             "clientId": client_id,
             "clientSecret": secret,
             "registrationExpiresAt": registration,
+            "refreshToken": next_refresh,
         });
-        let next_refresh = out["refreshToken"].as_str().unwrap_or(refresh);
-        fresh["refreshToken"] = json!(next_refresh);
         tracing::info!("SSO token refreshed");
         Ok(Some(Token {
             access_token: access,
@@ -246,6 +249,20 @@ impl SsoProvider {
             raw: fresh,
         }))
     }
+}
+
+/// When a token CreateToken answered at `now` expires (`expiresIn` seconds later).
+fn refreshed_expiry(out: &Value, now: SystemTime) -> Result<SystemTime, CredentialsError> {
+    let expires_in = out
+        .get("expiresIn")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        .max(0) as u64;
+    now.checked_add(Duration::from_secs(expires_in))
+        .ok_or_else(|| CredentialsError::Retrieval {
+            provider: "sso oidc",
+            message: format!("CreateToken returned an out-of-range expiresIn ({expires_in})"),
+        })
 }
 
 impl ProvideCredentials for SsoProvider {
@@ -303,9 +320,10 @@ impl TokenCache {
         })?;
         let raw: Value = serde_json::from_str(&text)
             .map_err(|_| format!("the SSO token cache {} is not JSON", self.path.display()))?;
-        let (Some(access), Some(expires)) =
-            (raw["accessToken"].as_str(), raw["expiresAt"].as_str())
-        else {
+        let (Some(access), Some(expires)) = (
+            raw.get("accessToken").and_then(Value::as_str),
+            raw.get("expiresAt").and_then(Value::as_str),
+        ) else {
             return Err(format!(
                 "the SSO token for {} in {} has no accessToken or expiresAt",
                 self.name,
@@ -393,5 +411,20 @@ mod tests {
         assert_eq!(format_time(t), "2026-12-02T10:00:00Z");
         assert_eq!(parse_time("2026-12-02T10:00:00UTC"), Some(t));
         assert_eq!(parse_time("soon"), None);
+    }
+
+    #[test]
+    fn refreshed_expiry_is_checked() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let out = json!({"accessToken": "t", "expiresIn": 28800});
+        assert_eq!(
+            refreshed_expiry(&out, now).unwrap(),
+            now + Duration::from_secs(28800)
+        );
+        assert_eq!(refreshed_expiry(&json!({}), now).unwrap(), now);
+        // Past what a SystemTime holds: an error, not an overflow panic.
+        let out = json!({"accessToken": "t", "expiresIn": i64::MAX});
+        let err = refreshed_expiry(&out, now).unwrap_err().to_string();
+        assert!(err.contains("out-of-range expiresIn"), "{err}");
     }
 }

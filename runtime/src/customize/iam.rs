@@ -63,7 +63,10 @@ fn reaches(service: &Service, shape: ShapeId, name: &str) -> bool {
     let mut seen = vec![false; service.shapes.len()];
     let mut stack = vec![shape];
     while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut seen[id as usize], true) {
+        if seen
+            .get_mut(id as usize)
+            .is_none_or(|s| std::mem::replace(s, true))
+        {
             continue;
         }
         let s = service.shape(id);

@@ -443,7 +443,9 @@ pub fn set_struct_member(st: &StructureShape, value: &mut DynValue, name: &str, 
         if members.len() <= i {
             members.resize(st.members.len().max(i + 1), None);
         }
-        members[i] = Some(v);
+        if let Some(slot) = members.get_mut(i) {
+            *slot = Some(v);
+        }
     }
 }
 

@@ -278,7 +278,7 @@ impl Customization for S3 {
                 }
             }
             for (list, item) in *nested {
-                let Some(list_member) = st.member_index(list).map(|i| &st.members[i]) else {
+                let Some((_, list_member)) = st.member_named(list) else {
                     continue;
                 };
                 let item_shape = match &call.service.shape(list_member.target).kind {
@@ -369,10 +369,7 @@ fn looks_complete(body: &[u8], root: Option<&str>) -> bool {
     let Some(root) = root else {
         return false;
     };
-    let end = body
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(&body[..0], |i| &body[..=i]);
+    let end = body.trim_ascii_end();
     end.ends_with(format!("</{root}>").as_bytes()) || end.ends_with(b"/>")
 }
 
@@ -452,12 +449,14 @@ fn is_access_point_arn(arn: &str) -> bool {
             r.is_some_and(|name| label(name, true))
         }
         "s3-outposts" if !region.is_empty() => {
-            let p = split(resource);
-            p.len() == 4
-                && p[0] == "outpost"
-                && label(&p[1], false)
-                && p[2] == "accesspoint"
-                && label(&p[3], false)
+            matches!(
+                split(resource).as_slice(),
+                [outpost, id, accesspoint, name]
+                    if outpost == "outpost"
+                        && label(id, false)
+                        && accesspoint == "accesspoint"
+                        && label(name, false)
+            )
         }
         _ => false,
     }

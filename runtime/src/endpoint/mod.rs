@@ -217,16 +217,15 @@ impl Resolver {
             .map(|p| p.builtin.as_deref().and_then(|b| builtins.get(b)))
             .collect();
         for (name, value) in client_params {
-            let slot = rules
-                .params()
-                .iter()
-                .position(|p| p.name == *name || snake(&p.name) == *name)
-                .ok_or_else(|| EndpointError::UnknownClientParam {
-                    service: service.name.to_owned(),
-                    name: name.clone(),
-                    known: rules.params().iter().map(|p| p.name.clone()).collect(),
-                })?;
-            base[slot] = Some(value.clone());
+            let slot = param_slot(rules.params(), &mut base, |p| {
+                p.name == *name || snake(&p.name) == *name
+            })
+            .ok_or_else(|| EndpointError::UnknownClientParam {
+                service: service.name.to_owned(),
+                name: name.clone(),
+                known: rules.params().iter().map(|p| p.name.clone()).collect(),
+            })?;
+            *slot = Some(value.clone());
         }
         let account_id_slot = rules
             .params()
@@ -257,15 +256,16 @@ impl Resolver {
         account_id: Option<&str>,
     ) -> Vec<Option<Value>> {
         let mut values = self.base.clone();
-        if let (Some(slot), Some(id)) = (self.account_id_slot, account_id) {
-            values[slot].get_or_insert_with(|| Value::Str(id.to_owned()));
+        let account_slot = self.account_id_slot.and_then(|i| values.get_mut(i));
+        if let (Some(slot), Some(id)) = (account_slot, account_id) {
+            slot.get_or_insert_with(|| Value::Str(id.to_owned()));
         }
         let params = self.rules.params();
-        let slot = |name: &str| params.iter().position(|p| p.name == name);
         for (name, path) in operation.operation_context_params.iter().rev() {
-            if let (Some(i), Some(input)) = (slot(name), input) {
+            let slot = param_slot(params, &mut values, |p| p.name == *name);
+            if let (Some(slot), Some(input)) = (slot, input) {
                 if let Some(v) = self.search_input(operation, input, path) {
-                    values[i] = Some(v);
+                    *slot = Some(v);
                 }
             }
         }
@@ -274,18 +274,21 @@ impl Resolver {
                 (&self.service.shape(shape).kind, input.value())
             {
                 for (index, member) in st.members.iter().enumerate() {
-                    let Some(i) = member.context_param.and_then(slot) else {
+                    let Some(name) = member.context_param else {
+                        continue;
+                    };
+                    let Some(slot) = param_slot(params, &mut values, |p| p.name == *name) else {
                         continue;
                     };
                     if let Some(v) = s.member(index).and_then(|v| param_value(v.value())) {
-                        values[i] = Some(v);
+                        *slot = Some(v);
                     }
                 }
             }
         }
         for (name, value) in operation.static_context_params {
-            if let Some(i) = slot(name) {
-                values[i] = Some(match value {
+            if let Some(slot) = param_slot(params, &mut values, |p| p.name == *name) {
+                *slot = Some(match value {
                     ContextValue::Bool(b) => Value::Bool(*b),
                     ContextValue::String(s) => Value::Str((*s).to_owned()),
                     ContextValue::Strings(list) => {
@@ -486,16 +489,32 @@ fn param_value(v: ValueRef<'_>) -> Option<Value> {
     }
 }
 
+/// The value of the first parameter `matches` accepts (`values` holds one
+/// per parameter, in slot order).
+fn param_slot<'v>(
+    params: &[Param],
+    values: &'v mut [Option<Value>],
+    matches: impl Fn(&Param) -> bool,
+) -> Option<&'v mut Option<Value>> {
+    params
+        .iter()
+        .zip(values.iter_mut())
+        .find(|(p, _)| matches(p))
+        .map(|(_, v)| v)
+}
+
 /// botocore's `xform_name` for parameter names: `DisableS3ExpressSessionAuth` → `disable_s3_express_session_auth`.
 fn snake(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     let chars: Vec<char> = name.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
+        let previous = i.checked_sub(1).and_then(|p| chars.get(p));
         let boundary = c.is_ascii_uppercase()
-            && i > 0
-            && (chars[i - 1].is_ascii_lowercase()
-                || chars[i - 1].is_ascii_digit()
-                || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+            && previous.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())
+            });
         if boundary {
             out.push('_');
         }

@@ -585,15 +585,13 @@ impl Compiler {
 
 /// botocore's `TEMPLATE_STRING_RE` (`\{[a-zA-Z#]+\}`): only such strings are templates.
 fn is_template(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        c == b'{' && {
-            let body = b[i + 1..]
-                .iter()
-                .take_while(|c| c.is_ascii_alphabetic() || **c == b'#')
-                .count();
-            body > 0 && b.get(i + 1 + body) == Some(&b'}')
-        }
+    // What follows each `{`.
+    s.split('{').skip(1).any(|after| {
+        let body = after
+            .bytes()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == b'#')
+            .count();
+        body > 0 && after.as_bytes().get(body) == Some(&b'}')
     })
 }
 
@@ -671,8 +669,8 @@ impl Eval<'_> {
         }
         // Assignments are scoped to the rule: undo them for its siblings.
         for call in conditions.iter().take(assigned) {
-            if let Some(slot) = call.assign {
-                scope[slot] = None;
+            if let Some(slot) = call.assign.and_then(|slot| scope.get_mut(slot)) {
+                *slot = None;
             }
         }
         result
@@ -688,8 +686,8 @@ impl Eval<'_> {
             let value = self.call(call, scope)?;
             *assigned += 1;
             let passed = !matches!(value, None | Some(Value::Bool(false)));
-            if let Some(slot) = call.assign {
-                scope[slot] = value;
+            if let Some(slot) = call.assign.and_then(|slot| scope.get_mut(slot)) {
+                *slot = value;
             }
             if !passed {
                 return Ok(false);

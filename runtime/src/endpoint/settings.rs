@@ -391,10 +391,10 @@ fn is_s3_accelerate_url(url: &str) -> bool {
         return false;
     }
     let parts: Vec<&str> = host.split('.').collect();
-    if parts.first() != Some(&"s3-accelerate") || parts.len() < 3 {
+    // `s3-accelerate`, the features, then `amazonaws.com`.
+    let ["s3-accelerate", features @ .., _, _] = parts.as_slice() else {
         return false;
-    }
-    let features = &parts[1..parts.len() - 2];
+    };
     let mut seen = std::collections::BTreeSet::new();
     features
         .iter()

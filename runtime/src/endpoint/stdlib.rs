@@ -45,11 +45,10 @@ pub fn is_valid_host_label(s: &str, allow_subdomains: bool) -> bool {
     if allow_subdomains {
         return s.split('.').all(|label| is_valid_host_label(label, false));
     }
-    let b = s.as_bytes();
-    (1..=63).contains(&b.len())
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-        && b[0] != b'-'
-        && b[b.len() - 1] != b'-'
+    (1..=63).contains(&s.len())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
 }
 
 /// botocore's `IPV4_RE`: four dot-separated groups of 1–3 digits.
@@ -108,7 +107,7 @@ pub fn parse_url(input: &str) -> Option<Value> {
     let (scheme, rest) = match url.find(':') {
         Some(i)
             if i > 0
-                && url.as_bytes()[0].is_ascii_alphabetic()
+                && url.starts_with(|c: char| c.is_ascii_alphabetic())
                 && url[..i]
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')) =>
@@ -285,7 +284,9 @@ impl Partitions {
                     .or_else(|| self.partitions.iter().position(|p| p.regex.is_match(r)))
             })
             .unwrap_or(0);
-        self.partitions[index].outputs.clone()
+        #[allow(clippy::indexing_slicing)] // `parse` refuses an empty list; indices are its own
+        let partition = &self.partitions[index];
+        partition.outputs.clone()
     }
 }
 

@@ -338,7 +338,7 @@ impl Engine {
         let input = self.service.shape(self.input_shape).structure();
         let mut blobs = Vec::new();
         for (name, value) in &state {
-            let member = input.and_then(|st| st.member_index(name).map(|i| st.members[i].target));
+            let member = input.and_then(|st| st.member_named(name).map(|(_, m)| m.target));
             if let Some(target) = member {
                 let mut at = vec![J::from(name.as_str())];
                 blob_paths(self.service, target, value, &mut at, &mut blobs);
@@ -374,9 +374,9 @@ fn blob_paths(service: &Service, shape: ShapeId, value: &J, at: &mut Vec<J>, out
         (ShapeKind::Blob, J::String(_)) => out.push(J::Array(at.clone())),
         (ShapeKind::Structure(st), J::Object(obj)) if !st.document => {
             for (k, v) in obj {
-                if let Some(i) = st.member_index(k) {
+                if let Some((_, m)) = st.member_named(k) {
                     at.push(J::from(k.as_str()));
-                    blob_paths(service, st.members[i].target, v, at, out);
+                    blob_paths(service, m.target, v, at, out);
                     at.pop();
                 }
             }

@@ -334,8 +334,8 @@ fn token_member(engine: &Engine) -> Option<&'static str> {
     let service = engine.service;
     let st = service.shape(engine.output_shape()).structure()?;
     let is_string = |name: &str| {
-        st.member_index(name)
-            .is_some_and(|i| matches!(service.shape(st.members[i].target).kind, ShapeKind::String))
+        st.member_named(name)
+            .is_some_and(|(_, m)| matches!(service.shape(m.target).kind, ShapeKind::String))
     };
     let first = engine.spec.output_tokens.first()?;
     let compiled = crate::jmespath::cached(first).ok()?;

@@ -18,11 +18,11 @@ pub fn lookup<'a>(
     let mut current = (value, shape);
     for part in path.split('.') {
         let st = service.shape(current.1).structure()?;
-        let index = st.member_index(part)?;
+        let (index, member) = st.member_named(part)?;
         let ValueRef::Struct(s) = current.0.value() else {
             return None;
         };
-        current = (s.member(index)?, st.members[index].target);
+        current = (s.member(index)?, member.target);
     }
     Some(current)
 }

@@ -32,6 +32,7 @@ impl Codec for RestJson {
         let Some(st) = shape.structure() else {
             return Ok(request);
         };
+        #[allow(clippy::indexing_slicing)] // rest::payload returns only indices of st.members
         match rest::payload(service, st) {
             Payload::Member(i) if super::common::is_event_stream(service, &st.members[i]) => {
                 return Err(SerializeError::new(
@@ -112,6 +113,7 @@ fn read_message(
     };
     output.init();
     rest::deserialize_http(service, shape, response, output)?;
+    #[allow(clippy::indexing_slicing)] // rest::payload returns only indices of st.members
     match rest::payload(service, st) {
         Payload::Member(i) if super::common::is_event_stream(service, &st.members[i]) => {
             Err(DeserializeError::new(

@@ -135,14 +135,17 @@ pub fn set_target(
                 while items.len() <= at {
                     items.push(fill.clone());
                 }
+                let Some(item) = items.get_mut(at) else {
+                    return Err(ResourceError::Spec(format!("bad target {target}")));
+                };
                 if last {
-                    items[at] = value.take().unwrap_or(J::Null);
+                    *item = value.take().unwrap_or(J::Null);
                     return Ok(());
                 }
-                if !items[at].is_object() {
-                    items[at] = J::Object(Map::new());
+                if !item.is_object() {
+                    *item = J::Object(Map::new());
                 }
-                &mut items[at]
+                item
             }
         };
         let J::Object(map) = next else {
@@ -329,7 +332,7 @@ fn product(resource: usize, values: &[J]) -> Vec<Built> {
     for head in list(first) {
         for i in 0..n {
             let ids: Option<Vec<String>> = std::iter::once(text(&head))
-                .chain(rest.iter().map(|r| text(&r[i])))
+                .chain(rest.iter().map(|r| r.get(i).and_then(text)))
                 .collect();
             if let Some(identifiers) = ids {
                 out.push(Built {

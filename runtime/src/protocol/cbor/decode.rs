@@ -103,10 +103,14 @@ impl Reader<'_> {
                         continue;
                     }
                     // Unknown members (and a union's `__type`) are skipped.
-                    let Some(i) = st.members.iter().position(|m| m.wire_name() == k) else {
+                    let Some((i, member)) = st
+                        .members
+                        .iter()
+                        .enumerate()
+                        .find(|(_, m)| m.wire_name() == k)
+                    else {
                         continue;
                     };
-                    let member = &st.members[i];
                     let len = path.len();
                     path.push('.');
                     path.push_str(member.name);

@@ -240,8 +240,12 @@ impl<'a> Writer<'a> {
         let token_shape = |m: &crate::schema::Member| {
             m.idempotency_token && matches!(self.service.shape(m.target).kind, ShapeKind::String)
         };
-        let present = |i: usize| value.member(i).is_some() || token_shape(&st.members[i]);
-        let count = (0..st.members.len()).filter(|&i| present(i)).count();
+        let count = st
+            .members
+            .iter()
+            .enumerate()
+            .filter(|&(i, m)| value.member(i).is_some() || token_shape(m))
+            .count();
         if st.union && count != 1 {
             return Err(at.err(format!(
                 "union {} must have exactly one member set, found {count}",
@@ -327,9 +331,7 @@ impl<'a> Writer<'a> {
             decrement(&mut m);
         }
         if m.len() <= 8 {
-            let mut word = [0u8; 8];
-            word[8 - m.len()..].copy_from_slice(&m);
-            let n = u64::from_be_bytes(word);
+            let n = m.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b));
             return self.push(if negative {
                 Header::Negative(n)
             } else {
