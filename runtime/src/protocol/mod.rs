@@ -260,14 +260,8 @@ pub mod cbor;
 pub mod common;
 pub mod json;
 pub mod json_body;
-// TODO(issue 12): being rewritten as a pull reader; remove the allow with it.
-#[allow(clippy::indexing_slicing)]
 pub mod query;
 pub mod rest;
 pub mod rest_json;
-// TODO(issue 12): being rewritten as a pull reader; remove the allow with it.
-#[allow(clippy::indexing_slicing)]
 pub mod rest_xml;
-// TODO(issue 12): being rewritten as a pull reader; remove the allow with it.
-#[allow(clippy::indexing_slicing)]
 pub mod xml;

@@ -7,7 +7,7 @@
 //! shape of responses and errors.
 
 use super::rest;
-use super::xml::{self, Reader};
+use super::xml::{self, Element, Found, Step, Target};
 use super::*;
 use crate::schema::{Member, Shape, ShapeKind, StructureShape};
 use crate::value::{De, Ser, StructSer, ValueRef};
@@ -42,31 +42,42 @@ impl Codec for AwsQuery {
         let Some(shape) = operation.output else {
             return Ok(());
         };
-        let Some(doc) = xml::parse(&response.body)? else {
+        let Some(doc) = xml::document(&response.body)? else {
             output.init();
             return Ok(());
         };
-        let root = doc.root_element();
+        let target = Target::Structure {
+            shape,
+            body_only: false,
+        };
         // Models name the result element (`resultWrapper`); Smithy's rule is
         // `{Operation}Result`. Services leave it out when it would be empty.
-        let start = match operation.result_wrapper {
-            Some(wrapper) => match xml::child(root, wrapper) {
-                Some(node) => node,
-                None => {
-                    output.init();
-                    return Ok(());
+        let found = match operation.result_wrapper {
+            Some(wrapper) => doc.read(service, &[Step::Named(wrapper)], target, output)?,
+            None => {
+                // Only Smithy's suites leave the wrapper unmodeled: look
+                // first, then read.
+                let root = doc.outline(2)?;
+                let at = root
+                    .position(&format!("{}Result", operation.name))
+                    .or_else(|| {
+                        let mut results = (root.children.iter().enumerate())
+                            .filter(|(_, c)| c.name.ends_with("Result"));
+                        match (results.next(), results.next()) {
+                            (Some((i, _)), None) => Some(i),
+                            _ => None,
+                        }
+                    });
+                match at {
+                    Some(i) => doc.read(service, &[Step::Index(i)], target, output)?,
+                    None => doc.read(service, &[], target, output)?,
                 }
-            },
-            None => xml::child(root, &format!("{}Result", operation.name))
-                .or_else(|| {
-                    let mut results = root
-                        .children()
-                        .filter(|c| c.is_element() && c.tag_name().name().ends_with("Result"));
-                    results.next().filter(|_| results.next().is_none())
-                })
-                .unwrap_or(root),
+            }
         };
-        Reader::new(service, service.shape(shape).name).structure(shape, start, output, false)
+        if found == Found::Missing {
+            output.init();
+        }
+        Ok(())
     }
 
     fn error_info(&self, _service: &Service, response: &HttpResponse) -> ErrorInfo {
@@ -105,17 +116,17 @@ impl Codec for Ec2Query {
         let Some(shape) = operation.output else {
             return Ok(());
         };
-        let Some(doc) = xml::parse(&response.body)? else {
+        let Some(doc) = xml::document(&response.body)? else {
             output.init();
             return Ok(());
         };
         // The root element (`<DescribeInstancesResponse>`) holds the members.
-        Reader::new(service, service.shape(shape).name).structure(
+        let target = Target::Structure {
             shape,
-            doc.root_element(),
-            output,
-            false,
-        )
+            body_only: false,
+        };
+        doc.read(service, &[], target, output)?;
+        Ok(())
     }
 
     fn error_info(&self, _service: &Service, response: &HttpResponse) -> ErrorInfo {
@@ -135,14 +146,32 @@ impl Codec for Ec2Query {
 
 // ---- errors ----
 
-/// The `<Error>` element of an error document: `<ErrorResponse><Error>`
-/// (query), `<Response><Errors><Error>` (ec2), or a bare `<Error>`.
-fn error_node<'a, 'i>(root: roxmltree::Node<'a, 'i>) -> Option<roxmltree::Node<'a, 'i>> {
-    if root.tag_name().name() == "Error" {
-        return Some(root);
+/// The steps from the root to the `<Error>` element of an error document:
+/// `<ErrorResponse><Error>` (query), `<Response><Errors><Error>` (ec2), or a
+/// bare `<Error>` (none; also when there is no such element).
+fn error_steps(root: &Element) -> Vec<Step<'static>> {
+    if root.name == "Error" {
+        return Vec::new();
     }
-    xml::child(root, "Error")
-        .or_else(|| xml::child(root, "Errors").and_then(|e| xml::child(e, "Error")))
+    if let Some(i) = root.position("Error") {
+        return vec![Step::Index(i)];
+    }
+    let errors = root.position("Errors").and_then(|i| {
+        let j = root.children.get(i)?.position("Error")?;
+        Some(vec![Step::Index(i), Step::Index(j)])
+    });
+    errors.unwrap_or_default()
+}
+
+/// The `<Error>` element of an error document (see [`error_steps`]).
+fn error_element(root: &Element) -> Option<&Element> {
+    error_steps(root)
+        .iter()
+        .try_fold(root, |element, step| match step {
+            Step::Index(i) => element.children.get(*i),
+            Step::Named(name) => element.child(name),
+        })
+        .filter(|e| e.name == "Error")
 }
 
 /// Code, message and request id of a query or ec2 error response. A body
@@ -154,19 +183,17 @@ pub(crate) fn error_info(response: &HttpResponse) -> ErrorInfo {
         request_id: super::common::request_id_header(response),
         ..Default::default()
     };
-    let doc = xml::parse(&response.body).ok().flatten();
-    let root = doc.as_ref().map(|d| d.root_element());
-    if let Some(root) = root {
-        if let Some(id) = xml::child(root, "RequestId").or_else(|| xml::child(root, "RequestID")) {
-            info.request_id = Some(xml::text(id).trim().to_owned());
+    let doc = xml::document(&response.body).ok().flatten();
+    if let Some(root) = doc.and_then(|d| d.outline(4).ok()) {
+        if let Some(id) = root.child("RequestId").or_else(|| root.child("RequestID")) {
+            info.request_id = Some(id.text.trim().to_owned());
         }
-        if let Some(error) = error_node(root) {
-            if let Some(code) = xml::child(error, "Code") {
-                info.code = xml::text(code).trim().to_owned();
+        if let Some(error) = error_element(&root) {
+            if let Some(code) = error.child("Code") {
+                info.code = code.text.trim().to_owned();
             }
-            if let Some(msg) = xml::child(error, "Message").or_else(|| xml::child(error, "message"))
-            {
-                info.message = Some(xml::text(msg).into_owned());
+            if let Some(msg) = error.child("Message").or_else(|| error.child("message")) {
+                info.message = Some(msg.text.clone());
             }
         }
     }
@@ -180,14 +207,17 @@ fn deserialize_error(
     response: &HttpResponse,
     output: &mut dyn De,
 ) -> Result<(), DeserializeError> {
-    let name = service.shape(shape).name;
-    let Some(doc) = xml::parse(&response.body)? else {
+    let Some(doc) = xml::document(&response.body)? else {
         output.init();
         return Ok(());
     };
-    let root = doc.root_element();
-    let node = error_node(root).unwrap_or(root);
-    Reader::new(service, name).structure(shape, node, output, false)
+    let steps = error_steps(&doc.outline(3)?);
+    let target = Target::Structure {
+        shape,
+        body_only: false,
+    };
+    doc.read(service, &steps, target, output)?;
+    Ok(())
 }
 
 // ---- requests ----

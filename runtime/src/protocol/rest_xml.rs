@@ -2,7 +2,7 @@
 //! [`super::rest`], XML bodies from [`super::xml`].
 
 use super::rest::{self, Payload};
-use super::xml::{self, Reader, Writer};
+use super::xml::{self, Found, Target, Writer};
 use super::*;
 use crate::schema::{Location, ShapeKind, XmlNamespace};
 use crate::value::{De, Ser};
@@ -31,9 +31,8 @@ impl Codec for RestXml {
         };
         match rest::payload(service, st) {
             Payload::Raw(i) => {
-                if let Some(v) = input.get(i) {
-                    let content_type =
-                        rest::raw_payload(&mut request, shape.name, &st.members[i], v)?;
+                if let (Some(v), Some(m)) = (input.get(i), st.members.get(i)) {
+                    let content_type = rest::raw_payload(&mut request, shape.name, m, v)?;
                     // botocore sends a blob payload without a Content-Type of its
                     // own: S3 then stores its default (`binary/octet-stream`).
                     if content_type != "application/octet-stream" {
@@ -42,9 +41,9 @@ impl Codec for RestXml {
                 }
             }
             Payload::Member(i) => {
-                if let Some(v) = input.get(i) {
+                if let (Some(v), Some(m)) = (input.get(i), st.members.get(i)) {
                     let mut w = Writer::new(service);
-                    w.payload_member(shape, &st.members[i], v)?;
+                    w.payload_member(shape, m, v)?;
                     request.body = w.finish().into();
                     rest::set_content_type(&mut request, XML_CONTENT_TYPE);
                 }
@@ -102,24 +101,34 @@ impl Codec for RestXml {
                 rest::deserialize_raw_payload(service, shape_id, i, &response.body, output)
             }
             Payload::Member(i) => {
-                let Some(doc) = xml::parse(&response.body)? else {
+                let (Some(doc), Some(m)) = (xml::document(&response.body)?, st.members.get(i))
+                else {
                     return Ok(());
                 };
-                let m = &st.members[i];
-                let mut reader = Reader::new(service, shape.name);
                 let slot = output.member(i).map_err(|e| {
                     DeserializeError::value(format!("{}.{}", shape.name, m.name), e)
                 })?;
-                reader.payload(m, doc.root_element(), slot)
+                let target = Target::Member {
+                    owner: shape,
+                    member: m,
+                };
+                doc.read(service, &[], target, slot)?;
+                Ok(())
             }
             Payload::Members => {
-                let Some(doc) = xml::parse(&response.body)? else {
+                let Some(doc) = xml::document(&response.body)? else {
                     return Ok(());
                 };
-                let root = doc.root_element();
-                let mut reader = Reader::new(service, shape.name);
-                reader.structure(shape_id, root, output, true)?;
-                lone_member(service, shape_id, root, output)
+                let target = Target::Structure {
+                    shape: shape_id,
+                    body_only: true,
+                };
+                match doc.read(service, &[], target, output)? {
+                    Found::Read {
+                        childless: Some(root),
+                    } => lone_member(service, shape_id, &doc, &root, output),
+                    _ => Ok(()),
+                }
             }
         }
     }
@@ -137,16 +146,22 @@ impl Codec for RestXml {
     ) -> Result<(), DeserializeError> {
         output.init();
         rest::deserialize_http(service, shape, response, output)?;
-        let Some(doc) = xml::parse(&response.body)? else {
+        let Some(doc) = xml::document(&response.body)? else {
             return Ok(());
         };
-        let root = doc.root_element();
-        let node = if root.tag_name().name() == "ErrorResponse" {
-            xml::child(root, "Error").unwrap_or(root)
-        } else {
-            root
+        // `<ErrorResponse><Error>` (Route 53, CloudFront), else the root
+        // (S3's bare `<Error>`).
+        let root = doc.outline(2)?;
+        let steps = match (root.name.as_str(), root.position("Error")) {
+            ("ErrorResponse", Some(i)) => vec![xml::Step::Index(i)],
+            _ => Vec::new(),
         };
-        Reader::new(service, service.shape(shape).name).structure(shape, node, output, true)
+        let target = Target::Structure {
+            shape,
+            body_only: true,
+        };
+        doc.read(service, &steps, target, output)?;
+        Ok(())
     }
 }
 
@@ -169,16 +184,14 @@ fn init_header_maps(
 
 /// S3's GetBucketLocation answers with a bare
 /// `<LocationConstraint>eu-west-1</LocationConstraint>`: a root element with
-/// text only that names a scalar member is that member's value.
+/// text only (named `root`) that names a scalar member is that member's value.
 fn lone_member(
     service: &Service,
     shape: ShapeId,
-    root: roxmltree::Node<'_, '_>,
+    doc: &xml::Document<'_>,
+    root: &str,
     output: &mut dyn De,
 ) -> Result<(), DeserializeError> {
-    if root.children().any(|c| c.is_element()) {
-        return Ok(());
-    }
     let s = service.shape(shape);
     let Some(st) = s.structure() else {
         return Ok(());
@@ -186,7 +199,7 @@ fn lone_member(
     let found = st.members.iter().enumerate().find(|(_, m)| {
         m.location == Location::Body
             && !m.xml_attribute
-            && xml::element_name(m, m.name) == root.tag_name().name()
+            && xml::element_name(m, m.name) == root
             && !matches!(
                 service.shape(m.target).kind,
                 ShapeKind::Structure(_) | ShapeKind::List { .. } | ShapeKind::Map { .. }
@@ -195,30 +208,37 @@ fn lone_member(
     let Some((i, m)) = found else {
         return Ok(());
     };
-    let path = format!("{}.{}", s.name, m.name);
     let slot = output
         .member(i)
-        .map_err(|e| DeserializeError::value(&path, e))?;
-    Reader::new(service, &path).value(m, root, slot)
+        .map_err(|e| DeserializeError::value(format!("{}.{}", s.name, m.name), e))?;
+    let target = Target::Member {
+        owner: s,
+        member: m,
+    };
+    doc.read(service, &[], target, slot)?;
+    Ok(())
 }
 
-/// The name of a document's root element, read without parsing the
-/// document (skips the XML declaration, comments and whitespace).
-/// The name of an XML document's root element, read from its first bytes.
+/// The name of an XML document's root element, read from its first bytes
+/// without parsing the document (skips the XML declaration, comments and
+/// whitespace).
 pub fn root_name(body: &[u8]) -> Option<&str> {
-    let mut rest = std::str::from_utf8(body.get(..body.len().min(512))?)
-        .or_else(|e| std::str::from_utf8(&body[..e.valid_up_to()]))
-        .ok()?;
+    let head = body.get(..body.len().min(512))?;
+    let mut rest = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        // A multi-byte character cut at 512 bytes.
+        Err(e) => std::str::from_utf8(head.get(..e.valid_up_to())?).ok()?,
+    };
     loop {
         rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
         if let Some(after) = rest.strip_prefix("<?") {
-            rest = &after[after.find("?>")? + 2..];
+            rest = after.get(after.find("?>")? + 2..)?;
         } else if let Some(after) = rest.strip_prefix("<!--") {
-            rest = &after[after.find("-->")? + 3..];
+            rest = after.get(after.find("-->")? + 3..)?;
         } else {
             let after = rest.strip_prefix('<')?;
             let end = after.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
-            return Some(&after[..end]);
+            return after.get(..end);
         }
     }
 }
@@ -232,23 +252,24 @@ fn error_info(response: &HttpResponse) -> ErrorInfo {
         request_id: super::common::request_id_header(response),
         ..Default::default()
     };
-    let doc = xml::parse(&response.body).ok().flatten();
-    if let Some(root) = doc.as_ref().map(|d| d.root_element()) {
-        let error = match root.tag_name().name() {
-            "Error" => Some(root),
-            _ => xml::child(root, "Error"),
+    let doc = xml::document(&response.body).ok().flatten();
+    if let Some(root) = doc.and_then(|d| d.outline(3).ok()) {
+        let error = match root.name.as_str() {
+            "Error" => Some(&root),
+            _ => root.child("Error"),
         };
         if let Some(error) = error {
-            if let Some(code) = xml::child(error, "Code") {
-                info.code = xml::text(code).trim().to_owned();
+            if let Some(code) = error.child("Code") {
+                info.code = code.text.trim().to_owned();
             }
-            if let Some(msg) = xml::child(error, "Message") {
-                info.message = Some(xml::text(msg).into_owned());
+            if let Some(msg) = error.child("Message") {
+                info.message = Some(msg.text.clone());
             }
             if info.request_id.is_none() {
-                info.request_id = xml::child(error, "RequestId")
-                    .or_else(|| xml::child(root, "RequestId"))
-                    .map(|n| xml::text(n).trim().to_owned());
+                info.request_id = error
+                    .child("RequestId")
+                    .or_else(|| root.child("RequestId"))
+                    .map(|n| n.text.trim().to_owned());
             }
         }
     }

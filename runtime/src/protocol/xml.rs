@@ -10,14 +10,16 @@ use std::borrow::Cow;
 
 use base64::Engine;
 use bytes::Bytes;
-use roxmltree::{Document, Node};
+use quick_xml::events::{BytesCData, BytesRef, BytesStart, BytesText, Event};
+use quick_xml::XmlVersion;
 
 use super::{DeserializeError, SerializeError};
 use crate::schema::{
-    Location, Member, Service, Shape, ShapeId, ShapeKind, TimestampFormat, XmlNamespace,
+    Location, Member, Service, Shape, ShapeId, ShapeKind, StructureShape, TimestampFormat,
+    XmlNamespace,
 };
 use crate::time::DateTime;
-use crate::value::{De, Scalar, Ser, StructSer, ValueRef};
+use crate::value::{De, DeError, Scalar, Ser, StructSer, ValueRef};
 
 // ---- member traits ----
 
@@ -153,9 +155,23 @@ pub fn parse_scalar(
     default_format: TimestampFormat,
     text: &str,
 ) -> Result<Scalar, String> {
+    scalar_value(shape, format, default_format, Cow::Borrowed(text))
+}
+
+/// [`parse_scalar`] of text that may be owned already: a string takes it
+/// without a copy.
+fn scalar_value(
+    shape: &Shape,
+    format: Option<TimestampFormat>,
+    default_format: TimestampFormat,
+    text: Cow<'_, str>,
+) -> Result<Scalar, String> {
+    if let ShapeKind::String | ShapeKind::Enum { .. } = shape.kind {
+        return Ok(Scalar::Str(text.into_owned()));
+    }
     let trimmed = text.trim();
     Ok(match &shape.kind {
-        ShapeKind::String | ShapeKind::Enum { .. } => Scalar::Str(text.to_owned()),
+        ShapeKind::String | ShapeKind::Enum { .. } => Scalar::Str(text.into_owned()),
         ShapeKind::BigInteger | ShapeKind::BigDecimal => Scalar::Str(trimmed.to_owned()),
         ShapeKind::Boolean => match trimmed {
             "true" => Scalar::Bool(true),
@@ -203,338 +219,1264 @@ pub fn parse_timestamp(format: TimestampFormat, text: &str) -> Result<DateTime, 
 
 // ---- reading ----
 
-/// Parses a response body. An empty body gives `None`.
-pub fn parse(body: &[u8]) -> Result<Option<Document<'_>>, DeserializeError> {
+/// The deepest element nesting a response may have. The reader recurses
+/// once per level of the schema it follows, and every element (read or
+/// skipped) counts, so a hostile body nested 200,000 deep is a typed error
+/// long before the stack is at risk. AWS's deepest responses are a few
+/// dozen levels.
+pub const MAX_DEPTH: usize = 100;
+
+/// A response body that holds an XML document: checked to be UTF-8 and not
+/// blank. It is parsed as it is read, in one pass of pull events guided by
+/// the schema ([`Document::read`]); small documents can also be read whole
+/// ([`Document::outline`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    text: &'a str,
+}
+
+/// The document in a response body. An empty (or blank) body gives `None`.
+pub fn document(body: &[u8]) -> Result<Option<Document<'_>>, DeserializeError> {
     let text = std::str::from_utf8(body)
         .map_err(|e| DeserializeError::new("", format!("body is not UTF-8: {e}")))?;
     if text.trim().is_empty() {
         return Ok(None);
     }
-    if nesting_exceeds(text.as_bytes(), MAX_DEPTH) {
-        return Err(DeserializeError::new(
-            "",
-            format!("invalid XML: elements nested more than {MAX_DEPTH} deep"),
-        ));
-    }
-    Document::parse(text)
-        .map(Some)
-        .map_err(|e| DeserializeError::new("", format!("invalid XML: {e}")))
+    Ok(Some(Document { text }))
 }
 
-/// The deepest element nesting a response may have: roxmltree's tokenizer
-/// recurses per level (about 5.6 KiB of stack each in a debug build, so ~370
-/// levels exhaust a 2 MiB thread and a hostile body could abort the
-/// process). AWS's deepest responses are a few dozen levels.
-pub const MAX_DEPTH: usize = 100;
-
-/// Whether `xml` nests elements deeper than `limit`: one pass over the tags,
-/// skipping comments, CDATA, processing instructions, declarations and
-/// quoted attribute values. Malformed input is left to the parser.
-fn nesting_exceeds(xml: &[u8], limit: usize) -> bool {
-    fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-        hay.windows(needle.len()).position(|w| w == needle)
-    }
-    let mut depth = 0usize;
-    let mut rest = xml;
-    while let Some(open) = rest.iter().position(|&b| b == b'<') {
-        rest = rest.get(open + 1..).unwrap_or_default();
-        let (skip_to, skip_len): (Option<usize>, usize) = if rest.starts_with(b"!--") {
-            (find(rest, b"-->"), 3)
-        } else if rest.starts_with(b"![CDATA[") {
-            (find(rest, b"]]>"), 3)
-        } else if rest.starts_with(b"/") {
-            depth = depth.saturating_sub(1);
-            (rest.iter().position(|&b| b == b'>'), 1)
-        } else if rest.starts_with(b"?") || rest.starts_with(b"!") {
-            (rest.iter().position(|&b| b == b'>'), 1)
-        } else {
-            // A start tag: to its `>`, outside quoted attribute values.
-            let mut quote = None;
-            let mut end = None;
-            for (i, &b) in rest.iter().enumerate() {
-                match quote {
-                    Some(q) if b == q => quote = None,
-                    Some(_) => {}
-                    None if b == b'"' || b == b'\'' => quote = Some(b),
-                    None if b == b'>' => {
-                        end = Some(i);
-                        break;
-                    }
-                    None => {}
-                }
-            }
-            let self_closing =
-                end.and_then(|e| e.checked_sub(1)).and_then(|e| rest.get(e)) == Some(&b'/');
-            if end.is_some() && !self_closing {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-            (end, 1)
-        };
-        match skip_to {
-            Some(at) => rest = rest.get(at + skip_len..).unwrap_or_default(),
-            None => return false,
-        }
-    }
-    false
+/// One step from an element down to one of its child elements, for
+/// [`Document::read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'p> {
+    /// The child element at this position among the child elements.
+    Index(usize),
+    /// The first child element with this local name (any namespace).
+    Named(&'p str),
 }
 
-/// The first child element named `name` (local name, any namespace).
-pub fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
-}
-
-/// The text of `node`: its text and CDATA children joined.
-pub fn text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
-    let mut texts = node.children().filter(|c| c.is_text());
-    match (texts.next(), texts.next()) {
-        (None, _) => Cow::Borrowed(""),
-        (Some(a), None) => Cow::Borrowed(a.text().unwrap_or_default()),
-        (Some(a), Some(b)) => {
-            let mut s = String::from(a.text().unwrap_or_default());
-            s.push_str(b.text().unwrap_or_default());
-            for c in texts {
-                s.push_str(c.text().unwrap_or_default());
-            }
-            Cow::Owned(s)
-        }
-    }
-}
-
-/// Reads XML into values, guided by the schema. Keeps the path of the value
-/// being read for errors (`Output.items[3].name`).
-pub struct Reader<'s> {
-    service: &'s Service,
-    path: String,
-}
-
-impl<'s> Reader<'s> {
-    /// `root` names the shape being read, to start error paths.
-    pub fn new(service: &'s Service, root: &str) -> Reader<'s> {
-        Reader {
-            service,
-            path: root.to_owned(),
-        }
-    }
-
-    fn fail(&self, message: impl Into<String>) -> DeserializeError {
-        DeserializeError::new(self.path.clone(), message)
-    }
-
-    fn with<T>(
-        &mut self,
-        segment: std::fmt::Arguments<'_>,
-        f: impl FnOnce(&mut Self) -> Result<T, DeserializeError>,
-    ) -> Result<T, DeserializeError> {
-        let len = self.path.len();
-        std::fmt::Write::write_fmt(&mut self.path, segment).ok();
-        let r = f(self);
-        self.path.truncate(len);
-        r
-    }
-
-    /// Reads the children (and attributes) of `node` into the structure
+/// What [`Document::read`] reads from the element its steps reach.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'p> {
+    /// The element's children and attributes, as the members of structure
     /// `shape`. With `body_only`, members bound to headers or the status
-    /// code, URI) are left alone.
-    pub fn structure(
-        &mut self,
+    /// code are left alone. Error paths start with the shape's name.
+    Structure {
+        /// The structure shape.
         shape: ShapeId,
-        node: Node<'_, '_>,
-        out: &mut dyn De,
+        /// Skip members bound to headers and the status code.
         body_only: bool,
-    ) -> Result<(), DeserializeError> {
-        let service = self.service;
-        let s = service.shape(shape);
-        let Some(st) = s.structure() else {
-            return self.fail_kind(s, "structure");
+    },
+    /// The element, as the value of `member` of structure `owner` (a
+    /// rest-xml payload; S3's bare `<LocationConstraint>`). Error paths
+    /// start `Owner.Member`.
+    Member {
+        /// The structure the member belongs to.
+        owner: &'p Shape,
+        /// The member.
+        member: &'p Member,
+    },
+}
+
+/// What [`Document::read`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A step's element is not there: nothing was read.
+    Missing,
+    /// The element was read. For a structure target whose element has no
+    /// child elements, `childless` is the element's local name (S3's
+    /// GetBucketLocation answers with a bare root holding text).
+    Read {
+        /// The local name of a structure element without child elements.
+        childless: Option<String>,
+    },
+}
+
+impl<'a> Document<'a> {
+    /// Reads the element reached from the root element by `steps` into
+    /// `out`, guided by the schema, and checks the rest of the document.
+    /// Elements no member takes are skipped. A document that is not
+    /// well-formed XML is an error ("invalid XML: …", with an empty path)
+    /// even when a value before the fault also failed.
+    pub fn read(
+        &self,
+        service: &Service,
+        steps: &[Step<'_>],
+        target: Target<'_>,
+        out: &mut dyn De,
+    ) -> Result<Found, DeserializeError> {
+        let mut reader = Reader {
+            service,
+            xml: Xml::new(self.text),
+            slots: Vec::new(),
+            known: Vec::new(),
+            infos: Vec::new(),
+            table: Vec::new(),
         };
-        out.init();
-        for (i, m) in st.members.iter().enumerate() {
-            if body_only
-                && matches!(
-                    m.location,
-                    Location::Header | Location::Headers | Location::StatusCode
-                )
-            {
-                continue;
-            }
-            if m.xml_attribute {
-                if let Some(value) = attribute(node, m.wire_name()) {
-                    let target = service.shape(m.target);
-                    self.with(format_args!(".{}", m.name), |r| {
-                        let slot = out.member(i).map_err(|e| r.fail(e.to_string()))?;
-                        r.scalar(target, timestamp_format(m, target), value, slot)
-                    })?;
+        match reader.read(steps, target, out) {
+            Ok(found) => Ok(found),
+            Err(Fail::Xml(message)) => Err(DeserializeError::new("", message)),
+            Err(Fail::Value(failure)) => {
+                if let Err(Fail::Xml(message)) = reader.xml.finish() {
+                    return Err(DeserializeError::new("", message));
                 }
-                continue;
+                let (segments, message) = *failure;
+                let mut path = String::new();
+                match target {
+                    Target::Structure { shape, .. } => path.push_str(service.shape(shape).name),
+                    Target::Member { owner, member } => {
+                        path.push_str(owner.name);
+                        path.push('.');
+                        path.push_str(member.name);
+                    }
+                }
+                for segment in segments.iter().rev() {
+                    segment.write(&mut path);
+                }
+                Err(DeserializeError::new(path, message))
             }
-            let named = |name: &str| {
-                node.children()
-                    .filter(|c| c.is_element() && c.tag_name().name() == name)
-                    .collect::<Vec<_>>()
+        }
+    }
+
+    /// The whole document to `depth` levels (1: the root element alone),
+    /// each element with its text (its text and CDATA children joined):
+    /// for error responses, and for choosing which element to read.
+    pub fn outline(&self, depth: usize) -> Result<Element, DeserializeError> {
+        let mut xml = Xml::new(self.text);
+        let result = xml.root().and_then(|root| {
+            let element = outline(&mut xml, local(&root), depth)?;
+            xml.finish()?;
+            Ok(element)
+        });
+        result.map_err(|fail| match fail {
+            Fail::Xml(message) => DeserializeError::new("", message),
+            Fail::Value(failure) => DeserializeError::new("", failure.1),
+        })
+    }
+}
+
+/// An element of a document read by [`Document::outline`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    /// The local name.
+    pub name: String,
+    /// The text and CDATA children, joined (entities resolved).
+    pub text: String,
+    /// The child elements, when within the outline's depth.
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// The first child element named `name`.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The position among the child elements of the first named `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.children.iter().position(|c| c.name == name)
+    }
+}
+
+fn outline(xml: &mut Xml<'_>, name: &str, depth: usize) -> R<Element> {
+    let mut element = Element {
+        name: name.to_owned(),
+        ..Element::default()
+    };
+    loop {
+        match xml.next()? {
+            Ev::Open(child) if depth > 1 => {
+                let child = outline(xml, local(&child), depth - 1)?;
+                element.children.push(child);
+            }
+            Ev::Open(_) => xml.skip()?,
+            Ev::Text(piece) => piece.push_to(&mut element.text),
+            Ev::Close => return Ok(element),
+            Ev::Eof => return Err(Fail::truncated()),
+        }
+    }
+}
+
+/// An element's start tag, and where its local name starts in its name.
+struct Tag<'a> {
+    start: BytesStart<'a>,
+    local: usize,
+}
+
+/// The local name of an element (its name without a namespace prefix).
+fn local<'e>(element: &'e Tag<'_>) -> &'e str {
+    let name = element.start.name().into_inner();
+    name.get(element.local..).unwrap_or_default()
+}
+
+type R<T> = Result<T, Fail>;
+
+/// Why reading stopped.
+enum Fail {
+    /// The document is not well-formed (or nests too deep): the whole
+    /// message, reported without a path.
+    Xml(String),
+    /// A value does not fit the schema: the path segments from the failing
+    /// value outwards (each caller adds its own on the way out, so a
+    /// successful read builds no path), and the message.
+    Value(Box<(Vec<Segment>, String)>),
+}
+
+impl Fail {
+    fn xml(message: impl std::fmt::Display) -> Fail {
+        Fail::Xml(format!("invalid XML: {message}"))
+    }
+
+    fn truncated() -> Fail {
+        Fail::xml("the document ends inside an element")
+    }
+
+    fn value(message: impl Into<String>) -> Fail {
+        Fail::Value(Box::new((Vec::new(), message.into())))
+    }
+
+    fn de(e: DeError) -> Fail {
+        Fail::value(e.to_string())
+    }
+
+    fn kind(s: &Shape, expected: &str) -> Fail {
+        Fail::value(format!(
+            "shape {} is a {}, expected a {expected}",
+            s.name,
+            kind_name(&s.kind)
+        ))
+    }
+
+    /// The failure, one segment further out.
+    fn at(mut self, segment: Segment) -> Fail {
+        if let Fail::Value(failure) = &mut self {
+            failure.0.push(segment);
+        }
+        self
+    }
+}
+
+/// A step of an error path.
+enum Segment {
+    /// `.Member`
+    Member(&'static str),
+    /// `[3]`
+    Index(usize),
+    /// `["key"]`
+    Key(String),
+}
+
+impl Segment {
+    fn write(&self, path: &mut String) {
+        use std::fmt::Write;
+        match self {
+            Segment::Member(name) => {
+                path.push('.');
+                path.push_str(name);
+            }
+            Segment::Index(i) => {
+                write!(path, "[{i}]").ok();
+            }
+            Segment::Key(key) => {
+                write!(path, "[{key:?}]").ok();
+            }
+        }
+    }
+}
+
+// -- events --
+
+/// What [`Xml::next`] reads.
+enum Ev<'a> {
+    /// An element starts (an empty element's [`Ev::Close`] follows at once).
+    Open(Tag<'a>),
+    /// The innermost open element ends.
+    Close,
+    /// A piece of the innermost element's text.
+    Text(Text<'a>),
+    /// The document ended, well-formed.
+    Eof,
+}
+
+/// A piece of text: characters, CDATA, or a resolved reference.
+enum Text<'a> {
+    Chars(BytesText<'a>),
+    CData(BytesCData<'a>),
+    Char(char),
+}
+
+impl Text<'_> {
+    fn push_to(self, out: &mut String) {
+        match self {
+            Text::Chars(t) => out.push_str(&t.xml10_content()),
+            Text::CData(t) => out.push_str(&t.xml10_content()),
+            Text::Char(c) => out.push(c),
+        }
+    }
+}
+
+/// The `xml` prefix, bound by definition.
+const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Whether text holds a carriage return (which XML reads as a newline):
+/// eight bytes at a time, as most texts are short and have none.
+fn has_cr(text: &str) -> bool {
+    const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const CR: u64 = u64::from_ne_bytes([b'\r'; 8]);
+    let mut chunks = text.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(word) ^ CR;
+        if x.wrapping_sub(LOW) & !x & HIGH != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().contains(&b'\r')
+}
+
+/// XML's whitespace.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The pull parser, with what well-formedness needs beyond quick-xml's own
+/// checks (end tags match): one root element, nothing but whitespace,
+/// comments and processing instructions around it, no DTD, only the
+/// predefined entities, declared namespace prefixes, and a depth bound.
+/// Clones are cheap enough for the rare look-aheads (a few short buffers).
+#[derive(Clone)]
+struct Xml<'a> {
+    reader: quick_xml::Reader<&'a [u8]>,
+    /// Open elements.
+    depth: usize,
+    /// Prefixed namespace declarations in scope: prefix, URI, and the depth
+    /// of the element declaring them.
+    namespaces: Vec<(String, String, usize)>,
+    /// The element just opened is empty (`<a/>`): its close comes next.
+    empty: bool,
+    /// The root element has been opened.
+    rooted: bool,
+}
+
+impl<'a> Xml<'a> {
+    fn new(text: &'a str) -> Xml<'a> {
+        Xml {
+            reader: quick_xml::Reader::from_str(text),
+            depth: 0,
+            namespaces: Vec::new(),
+            empty: false,
+            rooted: false,
+        }
+    }
+
+    fn next(&mut self) -> R<Ev<'a>> {
+        if self.empty {
+            self.empty = false;
+            self.close();
+            return Ok(Ev::Close);
+        }
+        loop {
+            let event = match self.reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    return Err(Fail::xml(format_args!(
+                        "{e} (at byte {})",
+                        self.reader.error_position()
+                    )))
+                }
             };
-            let mut matches = named(flattened_item_name(service, m));
-            if matches.is_empty() && m.location_name.is_none() {
-                // Smithy's suites name flattened lists by the member alone.
-                matches = named(m.name);
+            match event {
+                Event::Start(start) => {
+                    let local = self.open(&start, false)?;
+                    return Ok(Ev::Open(Tag { start, local }));
+                }
+                Event::Empty(start) => {
+                    let local = self.open(&start, true)?;
+                    self.empty = true;
+                    return Ok(Ev::Open(Tag { start, local }));
+                }
+                Event::End(_) => {
+                    self.close();
+                    return Ok(Ev::Close);
+                }
+                Event::Text(t) if self.depth > 0 => return Ok(Ev::Text(Text::Chars(t))),
+                Event::Text(t) => {
+                    if !t.bytes().all(is_space) {
+                        return Err(Fail::xml("text outside the root element"));
+                    }
+                }
+                Event::CData(t) if self.depth > 0 => return Ok(Ev::Text(Text::CData(t))),
+                Event::GeneralRef(r) if self.depth > 0 => {
+                    return Ok(Ev::Text(Text::Char(reference(&r)?)))
+                }
+                Event::CData(_) | Event::GeneralRef(_) => {
+                    return Err(Fail::xml("text outside the root element"))
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Decl(_) => {
+                    if self.rooted {
+                        return Err(Fail::xml("an XML declaration after the root element"));
+                    }
+                }
+                Event::DocType(_) => {
+                    return Err(Fail::xml("document type declarations are not accepted"))
+                }
+                Event::Eof if self.depth > 0 => return Err(Fail::truncated()),
+                Event::Eof if !self.rooted => return Err(Fail::xml("no root element")),
+                Event::Eof => return Ok(Ev::Eof),
             }
-            if matches.is_empty() {
-                continue;
+        }
+    }
+
+    /// Takes an element's start: returns where its local name starts.
+    fn open(&mut self, e: &BytesStart<'_>, empty: bool) -> R<usize> {
+        if self.depth == 0 {
+            if self.rooted {
+                return Err(Fail::xml("more than one root element"));
             }
-            self.with(format_args!(".{}", m.name), |r| {
-                let slot = out.member(i).map_err(|e| r.fail(e.to_string()))?;
-                r.member(m, matches.into_iter(), slot)
-            })?;
+            self.rooted = true;
+        }
+        self.depth += 1;
+        if !empty && self.depth > MAX_DEPTH {
+            return Err(Fail::xml(format_args!(
+                "elements nested more than {MAX_DEPTH} deep"
+            )));
+        }
+        if !e.attributes_raw().bytes().all(is_space) {
+            self.attributes(e)?;
+        }
+        let name = e.name().into_inner();
+        match name.bytes().position(|b| b == b':') {
+            Some(colon) => {
+                self.declared(name.get(..colon).unwrap_or_default())?;
+                Ok(colon + 1)
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// Checks an element's attributes (well-formed, unique, known entities,
+    /// declared prefixes) and takes its namespace declarations.
+    fn attributes(&mut self, e: &BytesStart<'_>) -> R<()> {
+        let mut prefixed = false;
+        for attribute in e.attributes() {
+            let attribute = attribute.map_err(Fail::xml)?;
+            if attribute.value.contains('<') {
+                return Err(Fail::xml("`<` in an attribute value"));
+            }
+            let value = attribute
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(Fail::xml)?;
+            let key = attribute.key.into_inner();
+            if let Some(prefix) = key.strip_prefix("xmlns:") {
+                self.namespaces
+                    .push((prefix.to_owned(), value.into_owned(), self.depth));
+            } else if key != "xmlns" && key.contains(':') {
+                prefixed = true;
+            }
+        }
+        if prefixed {
+            for attribute in e.attributes().with_checks(false) {
+                let attribute = attribute.map_err(Fail::xml)?;
+                match attribute.key.prefix() {
+                    Some(p) if !p.is_xmlns() => self.declared(p.into_inner())?,
+                    _ => {}
+                }
+            }
         }
         Ok(())
     }
 
-    /// Reads the elements of one structure member (several for flattened
-    /// lists and maps, else the first).
-    fn member<'a, 'i: 'a>(
-        &mut self,
-        m: &Member,
-        mut nodes: impl Iterator<Item = Node<'a, 'i>>,
-        out: &mut dyn De,
-    ) -> Result<(), DeserializeError> {
-        let target = self.service.shape(m.target);
-        match &target.kind {
-            ShapeKind::List { member } if flattened(m, target) => {
-                out.init();
-                for (i, node) in nodes.enumerate() {
-                    self.with(format_args!("[{i}]"), |r| {
-                        let slot = out.push().map_err(|e| r.fail(e.to_string()))?;
-                        r.value(member, node, slot)
-                    })?;
-                }
-                Ok(())
-            }
-            ShapeKind::Map { key, value } if flattened(m, target) => {
-                out.init();
-                for node in nodes {
-                    self.entry(key, value, node, out)?;
-                }
-                Ok(())
-            }
-            _ => match nodes.next() {
-                Some(node) => self.value(m, node, out),
-                None => Ok(()),
-            },
+    fn declared(&self, prefix: &str) -> R<()> {
+        match self.namespace(prefix) {
+            Some(_) => Ok(()),
+            None => Err(Fail::xml(format_args!(
+                "namespace prefix {prefix:?} is not declared"
+            ))),
         }
     }
 
-    /// Reads the element `node` of the member reference `m`.
-    pub fn value(
-        &mut self,
-        m: &Member,
-        node: Node<'_, '_>,
-        out: &mut dyn De,
-    ) -> Result<(), DeserializeError> {
-        let target = self.service.shape(m.target);
-        match &target.kind {
-            ShapeKind::Structure(_) => self.structure(m.target, node, out, false),
-            ShapeKind::List { member } => {
-                out.init();
-                // botocore takes every child element, whatever its name.
-                for (i, item) in node.children().filter(|c| c.is_element()).enumerate() {
-                    self.with(format_args!("[{i}]"), |r| {
-                        let slot = out.push().map_err(|e| r.fail(e.to_string()))?;
-                        r.value(member, item, slot)
-                    })?;
-                }
-                Ok(())
-            }
-            ShapeKind::Map { key, value } => {
-                out.init();
-                for entry in node.children().filter(|c| c.is_element()) {
-                    self.entry(key, value, entry, out)?;
-                }
-                Ok(())
-            }
-            _ => self.scalar(target, timestamp_format(m, target), &text(node), out),
+    /// The URI a prefix is bound to here.
+    fn namespace(&self, prefix: &str) -> Option<&str> {
+        if prefix == "xml" {
+            return Some(XML_NAMESPACE);
+        }
+        self.namespaces
+            .iter()
+            .rev()
+            .find(|(p, ..)| p == prefix)
+            .map(|(_, uri, _)| uri.as_str())
+    }
+
+    fn close(&mut self) {
+        while self
+            .namespaces
+            .last()
+            .is_some_and(|(.., depth)| *depth == self.depth)
+        {
+            self.namespaces.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Reads to the root element and opens it.
+    fn root(&mut self) -> R<Tag<'a>> {
+        match self.next()? {
+            Ev::Open(root) => Ok(root),
+            _ => Err(Fail::xml("no root element")),
         }
     }
 
-    /// Reads one map entry: the element holding a key and a value element.
-    fn entry(
-        &mut self,
-        key: &Member,
-        value: &Member,
-        node: Node<'_, '_>,
-        out: &mut dyn De,
-    ) -> Result<(), DeserializeError> {
-        let key_name = element_name(key, "key");
-        let value_name = element_name(value, "value");
-        let Some(key_node) = child(node, key_name) else {
-            return Err(self.fail(format!("map entry without a <{key_name}> element")));
+    /// Reads to the end of the element just opened (or the one the reader
+    /// is in), skipping what is inside.
+    fn skip(&mut self) -> R<()> {
+        let mut open = 1usize;
+        loop {
+            match self.next()? {
+                Ev::Open(_) => open += 1,
+                Ev::Close => {
+                    open -= 1;
+                    if open == 0 {
+                        return Ok(());
+                    }
+                }
+                Ev::Text(_) => {}
+                Ev::Eof => return Err(Fail::truncated()),
+            }
+        }
+    }
+
+    /// Reads to the end of the document, checking it.
+    fn finish(&mut self) -> R<()> {
+        loop {
+            if let Ev::Eof = self.next()? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Whether a later sibling of the element just opened is named `name`
+    /// (a look-ahead on a copy of the reader).
+    fn sibling_named(&self, name: &str) -> R<bool> {
+        let mut ahead = self.clone();
+        ahead.skip()?;
+        loop {
+            match ahead.next()? {
+                Ev::Open(e) => {
+                    if local(&e) == name {
+                        return Ok(true);
+                    }
+                    ahead.skip()?;
+                }
+                Ev::Text(_) => {}
+                Ev::Close | Ev::Eof => return Ok(false),
+            }
+        }
+    }
+
+    /// Appends a piece of text to `text`, borrowing from the input while
+    /// the text is one piece without references.
+    fn append(&self, text: &mut Cow<'a, str>, piece: Text<'a>) {
+        let piece = match piece {
+            Text::Chars(t) if !has_cr(&t) => t.into_inner(),
+            Text::Chars(t) => t.xml10_content(),
+            Text::CData(t) => t.xml10_content(),
+            Text::Char(c) => {
+                self.owned(text).push(c);
+                return;
+            }
         };
-        let key_text = text(key_node).into_owned();
-        let Some(value_node) = child(node, value_name) else {
-            return Err(self.fail(format!(
-                "map entry {key_text:?} without a <{value_name}> element"
-            )));
+        if text.is_empty() {
+            *text = piece;
+        } else {
+            self.owned(text).push_str(&piece);
+        }
+    }
+
+    /// `text` as an owned string, with room for more (most texts with
+    /// references are short: an ETag between two `&quot;`s allocates once).
+    fn owned<'t>(&self, text: &'t mut Cow<'a, str>) -> &'t mut String {
+        if let Cow::Borrowed(s) = *text {
+            let mut owned = String::with_capacity(s.len() + 64);
+            owned.push_str(s);
+            *text = Cow::Owned(owned);
+        }
+        text.to_mut()
+    }
+
+    /// The value of the attribute `name` of `e` (`attr`, or `prefix:attr`
+    /// resolved through the namespace declarations in scope).
+    fn attribute<'e>(&self, e: &'e Tag<'_>, name: &str) -> R<Option<Cow<'e, str>>> {
+        let (want_prefix, want_local) = match name.split_once(':') {
+            Some((p, l)) => (Some(p), l),
+            None => (None, name),
         };
-        self.with(format_args!("[{key_text:?}]"), |r| {
-            let slot = out
-                .entry(key_text.clone())
-                .map_err(|e| r.fail(e.to_string()))?;
-            r.value(value, value_node, slot)
-        })
+        for attribute in e.start.attributes().with_checks(false) {
+            let attribute = attribute.map_err(Fail::xml)?;
+            let (local, prefix) = attribute.key.decompose();
+            let prefix = prefix.map(|p| p.into_inner());
+            if local.into_inner() != want_local
+                || prefix == Some("xmlns")
+                || attribute.key.into_inner() == "xmlns"
+            {
+                continue;
+            }
+            let same = match (want_prefix, prefix) {
+                (None, None) => true,
+                (Some(p), Some(q)) => {
+                    p == q
+                        || self
+                            .namespace(p)
+                            .is_some_and(|uri| self.namespace(q) == Some(uri))
+                }
+                _ => false,
+            };
+            if same {
+                return attribute
+                    .normalized_value(XmlVersion::Implicit1_0)
+                    .map(Some)
+                    .map_err(Fail::xml);
+            }
+        }
+        Ok(None)
     }
+}
 
-    /// Reads a rest-xml `payload` member from the document's root element
-    /// (whatever its name).
-    pub fn payload(
-        &mut self,
-        m: &Member,
-        root: Node<'_, '_>,
-        out: &mut dyn De,
-    ) -> Result<(), DeserializeError> {
-        self.with(format_args!(".{}", m.name), |r| r.value(m, root, out))
-    }
-
-    /// Sets a scalar read from `text`.
-    pub fn scalar(
-        &mut self,
-        shape: &Shape,
-        format: Option<TimestampFormat>,
-        text: &str,
-        out: &mut dyn De,
-    ) -> Result<(), DeserializeError> {
-        let value = parse_scalar(shape, format, TimestampFormat::Iso8601, text)
-            .map_err(|e| self.fail(e))?;
-        out.set(value).map_err(|e| self.fail(e.to_string()))
-    }
-
-    fn fail_kind(&self, s: &Shape, expected: &str) -> Result<(), DeserializeError> {
-        Err(self.fail(format!(
-            "shape {} is a {}, expected a {expected}",
-            s.name,
-            kind_name(&s.kind)
+/// The character an entity or character reference stands for: XML's five
+/// predefined entities only (no DTD can declare others).
+fn reference(r: &BytesRef<'_>) -> R<char> {
+    let c = match r.resolve_char_ref() {
+        Ok(Some(c)) => c,
+        Ok(None) => match &**r {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "apos" => '\'',
+            "quot" => '"',
+            name => return Err(Fail::xml(format_args!("unknown entity &{name};"))),
+        },
+        Err(e) => return Err(Fail::xml(e)),
+    };
+    let allowed = matches!(c, '\t' | '\n' | '\r' | ' '..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}';
+    if allowed {
+        Ok(c)
+    } else {
+        Err(Fail::xml(format_args!(
+            "&{}; is not a character XML allows",
+            &**r
         )))
     }
 }
 
-/// The value of attribute `name` (`attr`, or `prefix:attr` resolved through
-/// the element's namespace declarations).
-fn attribute<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
-    let (prefix, local) = match name.split_once(':') {
-        Some((p, l)) => (Some(p), l),
-        None => (None, name),
-    };
-    node.attributes()
-        .find(|a| {
-            a.name() == local
-                && match (prefix, a.namespace()) {
-                    (None, None) => true,
-                    (Some(p), Some(uri)) => node.lookup_prefix(uri) == Some(p),
-                    _ => false,
+// -- the schema-guided reader --
+
+/// What a structure's member has taken so far, while the structure is read.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    /// Elements taken.
+    taken: u32,
+    /// For a member that may take elements by its member name (see
+    /// [`Reader::takes`]): not known yet, yes, or no.
+    by_name: u8,
+}
+
+const UNKNOWN: u8 = 0;
+const YES: u8 = 1;
+const NO: u8 = 2;
+
+/// What the reader works out once per read for each structure shape it
+/// meets.
+#[derive(Debug, Clone, Copy)]
+struct Info {
+    /// Some member is an XML attribute.
+    attributes: bool,
+    /// Two members may take the same element (S3's deprecated `Event` and
+    /// flattened `Events`, both `<Event>`): each takes it.
+    shared: bool,
+    /// The members' element names: a hash table of `mask + 1` entries at
+    /// `start` in [`Reader::table`].
+    start: usize,
+    mask: usize,
+}
+
+/// Reads values from a document in one pass, guided by the schema: each
+/// child element of a structure goes to the member that takes it, found by
+/// its name in a table built once per read for each structure shape.
+struct Reader<'s, 'a> {
+    service: &'s Service,
+    xml: Xml<'a>,
+    /// The [`Slot`]s of the structures being read, innermost last.
+    slots: Vec<Slot>,
+    /// By shape id: 1 + the index of the shape's [`Info`], 0 until met
+    /// (empty until a structure is read).
+    known: Vec<u32>,
+    infos: Vec<Info>,
+    /// The name tables (see [`Entry`]).
+    table: Vec<Entry>,
+}
+
+/// How a member takes the child elements with a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Take {
+    /// The first one (later ones are ignored).
+    First,
+    /// Every one, in order (flattened lists and maps).
+    Every,
+    /// Every one, if no child element has the member's element name: the
+    /// member name of a flattened list whose items are named (Smithy's
+    /// suites name such lists by the member alone).
+    ByName,
+}
+
+/// An element name in a structure's name table.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    name: &'static str,
+    /// 1 + the index of the member taking the name; 0 where empty.
+    member: u32,
+    take: Take,
+}
+
+const EMPTY: Entry = Entry {
+    name: "",
+    member: 0,
+    take: Take::First,
+};
+
+/// A cheap hash of an element name, for [`Reader::table`]: its length and
+/// first, middle and last bytes are what tell a structure's names apart.
+fn hash(name: &str) -> usize {
+    let b = name.as_bytes();
+    let byte = |i: usize| u64::from(b.get(i).copied().unwrap_or(0));
+    let key = b.len() as u64
+        | byte(0) << 16
+        | byte(b.len() / 2) << 24
+        | byte(b.len().wrapping_sub(1)) << 32;
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize
+}
+
+/// Whether a member is read from somewhere else than the body.
+fn elsewhere(m: &Member, body_only: bool) -> bool {
+    body_only
+        && matches!(
+            m.location,
+            Location::Header | Location::Headers | Location::StatusCode
+        )
+}
+
+/// The element name a structure member takes ([`flattened_item_name`]),
+/// the name it falls back to when no child has that one (its member name,
+/// for a flattened list with a named item and no `locationName`: Smithy's
+/// suites), and whether it takes every such element (flattened lists and
+/// maps) or the first.
+fn names(service: &Service, m: &Member) -> (&'static str, Option<&'static str>, bool) {
+    let target = service.shape(m.target);
+    let many = matches!(target.kind, ShapeKind::List { .. } | ShapeKind::Map { .. })
+        && flattened(m, target);
+    if let Some(name) = m.location_name {
+        return (name, None, many);
+    }
+    if let (ShapeKind::List { member: item }, true) = (&target.kind, many) {
+        if let Some(name) = item.location_name {
+            if name != m.name {
+                return (name, Some(m.name), true);
+            }
+        }
+    }
+    (m.name, None, many)
+}
+
+impl<'a> Reader<'_, 'a> {
+    fn read(&mut self, steps: &[Step<'_>], target: Target<'_>, out: &mut dyn De) -> R<Found> {
+        let mut element = self.xml.root()?;
+        for (open, step) in steps.iter().enumerate() {
+            match self.child(*step)? {
+                Some(child) => element = child,
+                None => {
+                    self.close(open)?;
+                    return Ok(Found::Missing);
                 }
-        })
-        .map(|a| a.value())
+            }
+        }
+        let childless = match target {
+            Target::Structure { shape, body_only } => {
+                let children = self.structure(shape, &element, out, body_only)?;
+                (!children).then(|| local(&element).to_owned())
+            }
+            Target::Member { member, .. } => {
+                self.value(member, &element, out)?;
+                None
+            }
+        };
+        self.close(steps.len())?;
+        Ok(Found::Read { childless })
+    }
+
+    /// Reads to the end of `open` enclosing elements, then of the document.
+    fn close(&mut self, open: usize) -> R<()> {
+        for _ in 0..open {
+            self.xml.skip()?;
+        }
+        self.xml.finish()
+    }
+
+    /// Opens the child element `step` names, or reads to the end of the
+    /// current element when there is none.
+    fn child(&mut self, step: Step<'_>) -> R<Option<Tag<'a>>> {
+        let mut index = 0;
+        loop {
+            match self.xml.next()? {
+                Ev::Open(e) => {
+                    let hit = match step {
+                        Step::Index(i) => index == i,
+                        Step::Named(name) => local(&e) == name,
+                    };
+                    if hit {
+                        return Ok(Some(e));
+                    }
+                    index += 1;
+                    self.xml.skip()?;
+                }
+                Ev::Close => return Ok(None),
+                Ev::Text(_) => {}
+                Ev::Eof => return Err(Fail::truncated()),
+            }
+        }
+    }
+
+    /// Reads the attributes and children of `element` (just opened) into
+    /// the structure `shape`. Says whether it had child elements.
+    fn structure(
+        &mut self,
+        shape: ShapeId,
+        element: &Tag<'_>,
+        out: &mut dyn De,
+        body_only: bool,
+    ) -> R<bool> {
+        let s = self.service.shape(shape);
+        let Some(st) = s.structure() else {
+            return Err(Fail::kind(s, "structure"));
+        };
+        out.init();
+        let info = self.info(shape, st);
+        if info.attributes {
+            self.attributes(st, element, out, body_only)?;
+        }
+        let base = self.slots.len();
+        self.slots.resize(base + st.members.len(), Slot::default());
+        let result = self.members(st, info, base, out, body_only);
+        self.slots.truncate(base);
+        result
+    }
+
+    fn members(
+        &mut self,
+        st: &StructureShape,
+        info: Info,
+        base: usize,
+        out: &mut dyn De,
+        body_only: bool,
+    ) -> R<bool> {
+        let mut children = false;
+        loop {
+            let element = match self.xml.next()? {
+                Ev::Open(e) => e,
+                Ev::Close => return Ok(children),
+                Ev::Text(_) => continue,
+                Ev::Eof => return Err(Fail::truncated()),
+            };
+            children = true;
+            if info.shared {
+                self.shared(st, base, &element, out, body_only)?;
+                continue;
+            }
+            let mut bound = None;
+            if let Some((i, take)) = self.lookup(info, local(&element)) {
+                if let Some(m) = st.members.get(i) {
+                    if !elsewhere(m, body_only) && self.claim(base, i, m, take)? {
+                        bound = Some(i);
+                    }
+                }
+            }
+            match bound {
+                Some(i) => self.member(st, base, i, &element, out)?,
+                None => self.xml.skip()?,
+            }
+        }
+    }
+
+    /// The member that may take elements named `name`, and how.
+    fn lookup(&self, info: Info, name: &str) -> Option<(usize, Take)> {
+        let mut at = hash(name) & info.mask;
+        for _ in 0..=info.mask {
+            let entry = self.table.get(info.start + at)?;
+            if entry.member == 0 {
+                return None;
+            }
+            if entry.name == name {
+                return Some((entry.member as usize - 1, entry.take));
+            }
+            at = (at + 1) & info.mask;
+        }
+        None
+    }
+
+    /// Reads an element that several members may take into each that does
+    /// (from copies of the reader, but for the last).
+    fn shared(
+        &mut self,
+        st: &StructureShape,
+        base: usize,
+        element: &Tag<'_>,
+        out: &mut dyn De,
+        body_only: bool,
+    ) -> R<()> {
+        let name = local(element);
+        let mut takers = Vec::new();
+        for (i, m) in st.members.iter().enumerate() {
+            if !m.xml_attribute && !elsewhere(m, body_only) && self.takes(base, i, m, name)? {
+                takers.push(i);
+            }
+        }
+        let Some((&last, rest)) = takers.split_last() else {
+            return self.xml.skip();
+        };
+        for &i in rest {
+            let at = self.xml.clone();
+            self.member(st, base, i, element, out)?;
+            self.xml = at;
+        }
+        self.member(st, base, last, element, out)
+    }
+
+    /// Whether member `i` takes a child element named `name` (see
+    /// [`Reader::claim`]).
+    fn takes(&mut self, base: usize, i: usize, m: &Member, name: &str) -> R<bool> {
+        let (primary, fallback, many) = names(self.service, m);
+        let take = if primary == name {
+            if many {
+                Take::Every
+            } else {
+                Take::First
+            }
+        } else if fallback == Some(name) {
+            Take::ByName
+        } else {
+            return Ok(false);
+        };
+        self.claim(base, i, m, take)
+    }
+
+    /// Whether member `i` takes the child element just opened, which it
+    /// may take as `take` says: the first such element, every one, or, by
+    /// its member name, every one when no child element has its element
+    /// name (decided by a look-ahead at the first).
+    fn claim(&mut self, base: usize, i: usize, m: &Member, take: Take) -> R<bool> {
+        let Some(slot) = self.slots.get_mut(base + i) else {
+            return Ok(false);
+        };
+        match take {
+            Take::First => Ok(slot.taken == 0),
+            Take::Every => {
+                slot.by_name = NO;
+                Ok(true)
+            }
+            Take::ByName if slot.by_name != UNKNOWN => Ok(slot.by_name == YES),
+            Take::ByName => {
+                let primary = names(self.service, m).0;
+                let by_name = if self.xml.sibling_named(primary)? {
+                    NO
+                } else {
+                    YES
+                };
+                self.set_by_name(base + i, by_name);
+                Ok(by_name == YES)
+            }
+        }
+    }
+
+    fn set_by_name(&mut self, at: usize, value: u8) {
+        if let Some(slot) = self.slots.get_mut(at) {
+            slot.by_name = value;
+        }
+    }
+
+    /// Reads `element` (just opened) into member `i`.
+    fn member(
+        &mut self,
+        st: &StructureShape,
+        base: usize,
+        i: usize,
+        element: &Tag<'_>,
+        out: &mut dyn De,
+    ) -> R<()> {
+        let Some(m) = st.members.get(i) else {
+            return self.xml.skip();
+        };
+        let Some(slot) = self.slots.get_mut(base + i) else {
+            return self.xml.skip();
+        };
+        let taken = slot.taken;
+        slot.taken += 1;
+        self.member_value(m, i, taken as usize, element, out)
+            .map_err(|f| f.at(Segment::Member(m.name)))
+    }
+
+    fn member_value(
+        &mut self,
+        m: &Member,
+        i: usize,
+        taken: usize,
+        element: &Tag<'_>,
+        out: &mut dyn De,
+    ) -> R<()> {
+        let target = self.service.shape(m.target);
+        let slot = out.member(i).map_err(Fail::de)?;
+        match &target.kind {
+            ShapeKind::List { member: item } if flattened(m, target) => {
+                if taken == 0 {
+                    slot.init();
+                }
+                let at = |f: Fail| f.at(Segment::Index(taken));
+                let item_slot = slot.push().map_err(|e| at(Fail::de(e)))?;
+                self.value(item, element, item_slot).map_err(at)
+            }
+            ShapeKind::Map { key, value } if flattened(m, target) => {
+                if taken == 0 {
+                    slot.init();
+                }
+                self.entry(key, value, slot)
+            }
+            _ => self.value(m, element, slot),
+        }
+    }
+
+    /// Reads `element` (just opened), of the member reference `m`.
+    fn value(&mut self, m: &Member, element: &Tag<'_>, out: &mut dyn De) -> R<()> {
+        let target = self.service.shape(m.target);
+        match &target.kind {
+            ShapeKind::Structure(_) => {
+                self.structure(m.target, element, out, false)?;
+                Ok(())
+            }
+            ShapeKind::List { member } => {
+                out.init();
+                // botocore takes every child element, whatever its name.
+                let mut i = 0;
+                loop {
+                    match self.xml.next()? {
+                        Ev::Open(item) => {
+                            let at = |f: Fail| f.at(Segment::Index(i));
+                            let slot = out.push().map_err(|e| at(Fail::de(e)))?;
+                            self.value(member, &item, slot).map_err(at)?;
+                            i += 1;
+                        }
+                        Ev::Close => return Ok(()),
+                        Ev::Text(_) => {}
+                        Ev::Eof => return Err(Fail::truncated()),
+                    }
+                }
+            }
+            ShapeKind::Map { key, value } => {
+                out.init();
+                loop {
+                    match self.xml.next()? {
+                        Ev::Open(_) => self.entry(key, value, out)?,
+                        Ev::Close => return Ok(()),
+                        Ev::Text(_) => {}
+                        Ev::Eof => return Err(Fail::truncated()),
+                    }
+                }
+            }
+            _ => {
+                let text = self.text()?;
+                self.scalar(target, timestamp_format(m, target), text, out)
+            }
+        }
+    }
+
+    /// Reads one map entry (just opened): the element holding a key and a
+    /// value element, in either order.
+    fn entry(&mut self, key: &Member, value: &Member, out: &mut dyn De) -> R<()> {
+        let key_name = element_name(key, "key");
+        let value_name = element_name(value, "value");
+        let mut key_text: Option<Cow<'a, str>> = None;
+        // A value before its key: where to read it from once the key is known.
+        let mut value_at: Option<(Xml<'a>, Tag<'a>)> = None;
+        let mut value_read = false;
+        loop {
+            let e = match self.xml.next()? {
+                Ev::Open(e) => e,
+                Ev::Close => break,
+                Ev::Text(_) => continue,
+                Ev::Eof => return Err(Fail::truncated()),
+            };
+            let name = local(&e);
+            if key_text.is_none() && name == key_name {
+                let k = self.text()?;
+                if let Some((at, value_element)) = value_at.take() {
+                    self.xml = at;
+                    self.entry_value(&k, value, &value_element, out)?;
+                    value_read = true;
+                }
+                key_text = Some(k);
+            } else if !value_read && value_at.is_none() && name == value_name {
+                match &key_text {
+                    Some(k) => {
+                        self.entry_value(k, value, &e, out)?;
+                        value_read = true;
+                    }
+                    None => {
+                        value_at = Some((self.xml.clone(), e));
+                        self.xml.skip()?;
+                    }
+                }
+            } else {
+                self.xml.skip()?;
+            }
+        }
+        let Some(key_text) = key_text else {
+            return Err(Fail::value(format!(
+                "map entry without a <{key_name}> element"
+            )));
+        };
+        if !value_read {
+            return Err(Fail::value(format!(
+                "map entry {key_text:?} without a <{value_name}> element"
+            )));
+        }
+        Ok(())
+    }
+
+    fn entry_value(
+        &mut self,
+        key: &str,
+        value: &Member,
+        element: &Tag<'_>,
+        out: &mut dyn De,
+    ) -> R<()> {
+        let at = |f: Fail| f.at(Segment::Key(key.to_owned()));
+        let slot = out.entry(key.to_owned()).map_err(|e| at(Fail::de(e)))?;
+        self.value(value, element, slot).map_err(at)
+    }
+
+    /// The text of the element just opened: its text and CDATA children
+    /// joined (child elements skipped), borrowed from the input when it is
+    /// one piece.
+    fn text(&mut self) -> R<Cow<'a, str>> {
+        let mut text = Cow::Borrowed("");
+        loop {
+            match self.xml.next()? {
+                Ev::Text(piece) => self.xml.append(&mut text, piece),
+                Ev::Open(_) => self.xml.skip()?,
+                Ev::Close => return Ok(text),
+                Ev::Eof => return Err(Fail::truncated()),
+            }
+        }
+    }
+
+    fn scalar(
+        &self,
+        shape: &Shape,
+        format: Option<TimestampFormat>,
+        text: Cow<'_, str>,
+        out: &mut dyn De,
+    ) -> R<()> {
+        let value =
+            scalar_value(shape, format, TimestampFormat::Iso8601, text).map_err(Fail::value)?;
+        out.set(value).map_err(Fail::de)
+    }
+
+    /// Reads the attribute members of a structure from its element.
+    fn attributes(
+        &mut self,
+        st: &StructureShape,
+        element: &Tag<'_>,
+        out: &mut dyn De,
+        body_only: bool,
+    ) -> R<()> {
+        for (i, m) in st.members.iter().enumerate() {
+            if !m.xml_attribute || elsewhere(m, body_only) {
+                continue;
+            }
+            let Some(value) = self.xml.attribute(element, m.wire_name())? else {
+                continue;
+            };
+            let target = self.service.shape(m.target);
+            out.member(i)
+                .map_err(Fail::de)
+                .and_then(|slot| self.scalar(target, timestamp_format(m, target), value, slot))
+                .map_err(|f| f.at(Segment::Member(m.name)))?;
+        }
+        Ok(())
+    }
+
+    /// What the reader needs to know of structure `shape`, worked out on
+    /// first use.
+    fn info(&mut self, shape: ShapeId, st: &StructureShape) -> Info {
+        let at = shape as usize;
+        if self.known.len() <= at {
+            self.known.resize(self.service.shapes.len().max(at + 1), 0);
+        }
+        if let Some(info) = self
+            .known
+            .get(at)
+            .and_then(|&k| self.infos.get((k as usize).checked_sub(1)?))
+        {
+            return *info;
+        }
+        let service = self.service;
+        let entries: usize = (st.members.iter())
+            .filter(|m| !m.xml_attribute)
+            .map(|m| 1 + usize::from(names(service, m).1.is_some()))
+            .sum();
+        let size = (2 * entries).max(4).next_power_of_two();
+        let start = self.table.len();
+        self.table.resize(start + size, EMPTY);
+        let mask = size - 1;
+        let mut shared = false;
+        for (i, m) in st.members.iter().enumerate() {
+            if m.xml_attribute {
+                continue;
+            }
+            let (primary, fallback, many) = names(service, m);
+            let first = if many { Take::Every } else { Take::First };
+            let bindings =
+                std::iter::once((primary, first)).chain(fallback.map(|f| (f, Take::ByName)));
+            for (name, take) in bindings {
+                let mut slot = hash(name) & mask;
+                for _ in 0..size {
+                    match self.table.get_mut(start + slot) {
+                        Some(entry) if entry.member == 0 => {
+                            let member = u32::try_from(i + 1).unwrap_or(0);
+                            *entry = Entry { name, member, take };
+                            break;
+                        }
+                        Some(entry) if entry.name == name => {
+                            shared = true;
+                            break;
+                        }
+                        Some(_) => slot = (slot + 1) & mask,
+                        None => break,
+                    }
+                }
+            }
+        }
+        let info = Info {
+            attributes: st.members.iter().any(|m| m.xml_attribute),
+            shared,
+            start,
+            mask,
+        };
+        self.infos.push(info);
+        if let Some(k) = self.known.get_mut(at) {
+            *k = u32::try_from(self.infos.len()).unwrap_or(0);
+        }
+        info
+    }
 }
 
 // ---- writing ----
@@ -808,34 +1750,334 @@ mod tests {
         assert_eq!(s, "&lt;t&amp;m&gt;&quot;");
     }
 
+    use crate::dynamic::{build_service, DynValue};
+    use crate::model::ServiceModel;
+
+    /// A service whose `Out` structure has one member of each kind the
+    /// reader treats apart.
+    fn service() -> &'static Service {
+        let model: ServiceModel = serde_json::from_value(serde_json::json!({
+            "metadata": {"protocol": "rest-xml", "apiVersion": "2020-01-01"},
+            "operations": {"Op": {
+                "name": "Op",
+                "http": {"method": "GET", "requestUri": "/"},
+                "output": {"shape": "Out"}
+            }},
+            "shapes": {
+                "Out": {"type": "structure", "members": {
+                    "Name": {"shape": "Str"},
+                    "Renamed": {"shape": "Str", "locationName": "Other"},
+                    "Count": {"shape": "Int"},
+                    "Items": {"shape": "Items"},
+                    "Flat": {"shape": "Flat", "flattened": true, "locationName": "Flat"},
+                    "Smithy": {"shape": "Named"},
+                    "Tags": {"shape": "Tags"},
+                    "FlatTags": {"shape": "Tags", "flattened": true, "locationName": "FlatTag"},
+                    "Grantee": {"shape": "Grantee"},
+                    "Event": {"shape": "Str"},
+                    "Events": {"shape": "Events", "flattened": true, "locationName": "Event"},
+                    "Nested": {"shape": "Out"},
+                    "Header": {"shape": "Str", "location": "header", "locationName": "Name"}
+                }},
+                "Items": {"type": "list", "member": {"shape": "Item"}},
+                "Item": {"type": "structure", "members": {"Value": {"shape": "Int"}}},
+                "Flat": {"type": "list", "member": {"shape": "Str"}},
+                "Named": {"type": "list", "member": {"shape": "Str", "locationName": "Entry"},
+                          "flattened": true},
+                "Events": {"type": "list", "member": {"shape": "Str"}},
+                "Tags": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Int"}},
+                "Grantee": {"type": "structure", "members": {
+                    "Type": {"shape": "Str", "xmlAttribute": true, "locationName": "xsi:type"},
+                    "Plain": {"shape": "Str", "xmlAttribute": true, "locationName": "plain"},
+                    "Id": {"shape": "Str"}
+                }},
+                "Str": {"type": "string"},
+                "Int": {"type": "integer"}
+            }
+        }))
+        .expect("model");
+        build_service("xmltest", &model).expect("schema")
+    }
+
+    fn out_shape(service: &Service) -> ShapeId {
+        let at = service.shapes.iter().position(|s| s.name == "Out");
+        ShapeId::try_from(at.expect("Out")).expect("id")
+    }
+
+    fn read_with(body: &str, body_only: bool) -> Result<serde_json::Value, DeserializeError> {
+        let service = service();
+        let shape = out_shape(service);
+        let doc = document(body.as_bytes())?.expect("a document");
+        let mut out = DynValue::Empty;
+        doc.read(
+            service,
+            &[],
+            Target::Structure { shape, body_only },
+            &mut out,
+        )?;
+        Ok(out.to_json(service, shape))
+    }
+
+    fn read(body: &str) -> Result<serde_json::Value, DeserializeError> {
+        read_with(body, true)
+    }
+
+    fn invalid(body: &str) -> String {
+        let e = read(body).expect_err(body);
+        assert!(e.message.starts_with("invalid XML"), "{body}: {e}");
+        assert_eq!(e.path, "", "{body}");
+        e.message
+    }
+
+    #[test]
+    fn structures_take_the_first_element_and_skip_unknown_ones() {
+        let v = read(
+            "<?xml version=\"1.0\"?>\n<Out xmlns=\"urn:x\"><Unknown><Name>no</Name><Deep><a/></Deep></Unknown>\
+             <Name>first</Name><Other>o</Other><Name>second</Name><Count> 7 </Count>\
+             <Renamed>ignored</Renamed><!-- c --><?pi x?></Out>",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Name": "first", "Renamed": "o", "Count": 7})
+        );
+        // Elements out of model order, and a member that is a header here.
+        let v = read("\u{feff}<Out><Name>bom</Name></Out>").unwrap();
+        assert_eq!(v, serde_json::json!({"Name": "bom"}));
+        let v = read_with("<Out><Count>1</Count><Name>n</Name></Out>", false).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Name": "n", "Header": "n", "Count": 1})
+        );
+    }
+
+    #[test]
+    fn lists_maps_and_flattened_members() {
+        let v = read(
+            "<Out><Items><member><Value>1</Value></member><anything><Value>2</Value></anything></Items>\
+             <Flat>a</Flat><Name>n</Name><Flat>b</Flat>\
+             <Tags><entry><key>x</key><value>1</value></entry><entry><value>2</value><key>y</key></entry></Tags>\
+             <FlatTag><key>z</key><value>3</value></FlatTag><FlatTag><key>w</key><value>4</value></FlatTag></Out>",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "Name": "n",
+                "Items": [{"Value": 1}, {"Value": 2}],
+                "Flat": ["a", "b"],
+                "Tags": {"x": 1, "y": 2},
+                "FlatTags": {"z": 3, "w": 4}
+            })
+        );
+        let e = read("<Out><Tags><entry><value>1</value></entry></Tags></Out>").unwrap_err();
+        assert_eq!(e.path, "Out.Tags");
+        assert_eq!(e.message, "map entry without a <key> element");
+        let e = read("<Out><Tags><entry><key>k</key></entry></Tags></Out>").unwrap_err();
+        assert_eq!(e.message, "map entry \"k\" without a <value> element");
+        let e = read("<Out><Tags><entry><key>k</key><value>x</value></entry></Tags></Out>")
+            .unwrap_err();
+        assert_eq!(e.path, "Out.Tags[\"k\"]");
+    }
+
+    #[test]
+    fn flattened_lists_fall_back_to_the_member_name() {
+        // Items named by the list's member...
+        let v = read("<Out><Entry>a</Entry><Entry>b</Entry></Out>").unwrap();
+        assert_eq!(v, serde_json::json!({"Smithy": ["a", "b"]}));
+        // ...else by the member name (Smithy's suites)...
+        let v = read("<Out><Smithy>a</Smithy><Smithy>b</Smithy></Out>").unwrap();
+        assert_eq!(v, serde_json::json!({"Smithy": ["a", "b"]}));
+        // ...but only when no element has the item name, wherever it is.
+        let v = read("<Out><Smithy>a</Smithy><Name>n</Name><Entry>b</Entry></Out>").unwrap();
+        assert_eq!(v, serde_json::json!({"Name": "n", "Smithy": ["b"]}));
+    }
+
+    #[test]
+    fn members_sharing_an_element_each_take_it() {
+        let v = read("<Out><Event>a</Event><Name>n</Name><Event>b</Event></Out>").unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Name": "n", "Event": "a", "Events": ["a", "b"]})
+        );
+    }
+
+    #[test]
+    fn attributes_resolve_prefixes() {
+        let v = read(
+            "<Out xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\">\
+             <Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"User\" \
+             plain=\"a &amp; b\"><Id>1</Id></Grantee></Out>",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Grantee": {"Type": "User", "Plain": "a & b", "Id": "1"}})
+        );
+        // Another prefix for the same namespace; an unprefixed `type` is not it.
+        let v = read(
+            "<Out xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\">\
+             <Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" i:type=\"G\"/>\
+             <Nested><Grantee type=\"no\"/></Nested></Out>",
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"Grantee": {"Type": "G"}, "Nested": {"Grantee": {}}})
+        );
+    }
+
+    #[test]
+    fn text_joins_cdata_and_resolves_references() {
+        let v = read(
+            "<Out><Name>&quot;x&quot;<![CDATA[<y>]]>&#x41;&#66;<b>skipped</b>z\r\nw&#xD;</Name></Out>",
+        )
+        .unwrap();
+        assert_eq!(v, serde_json::json!({"Name": "\"x\"<y>ABz\nw\r"}));
+        let v = read("<Out><Name/><Other></Other></Out>").unwrap();
+        assert_eq!(v, serde_json::json!({"Name": "", "Renamed": ""}));
+    }
+
+    #[test]
+    fn carriage_returns_are_found_anywhere() {
+        for text in ["", "a", "abcdefgh", "abcdefghijklmnopq"] {
+            assert!(!has_cr(text), "{text:?}");
+        }
+        for text in [
+            "\r",
+            "abc\rdefgh",
+            "abcdefgh\r",
+            "abcdefghijklmnop\r",
+            "\u{d}\u{e9}",
+        ] {
+            assert!(has_cr(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_path() {
+        let e = read("<Out><Items><member><Value>1</Value></member><member><Value>x</Value></member></Items></Out>")
+            .unwrap_err();
+        assert_eq!(e.path, "Out.Items[1].Value");
+        let e = read("<Out><Nested><Flat>a</Flat><Count>no</Count></Nested></Out>").unwrap_err();
+        assert_eq!(e.path, "Out.Nested.Count");
+        assert_eq!(e.message, "\"no\" is not an integer");
+        // A fault in the document wins over a bad value before it.
+        invalid("<Out><Count>no</Count><Name>");
+    }
+
     /// Issue 12: XML nested 200,000 deep aborted the process (stack overflow).
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let depth = 200_000;
         let body = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
-        let e = parse(body.as_bytes()).unwrap_err();
-        assert!(e.to_string().contains("nested"), "{e}");
-        // Ordinary depths parse; what looks like tags inside comments, CDATA
-        // and attribute values, and self-closing tags, do not count.
+        assert!(invalid(&body).contains("nested"));
+        // Through members too (`Nested` is recursive).
+        let body = format!(
+            "<Out>{}{}</Out>",
+            "<Nested>".repeat(depth),
+            "</Nested>".repeat(depth)
+        );
+        assert!(invalid(&body).contains("nested"));
+        // Ordinary depths read; what looks like tags inside comments, CDATA
+        // and attribute values, and empty elements, do not count.
         let inner = "<b x='c>' y=\"/>\"/><!-- <c><c> --><![CDATA[<c><c>]]><?p <c> ?>";
         let body = format!(
-            "<?xml version=\"1.0\"?>{}{inner}{}",
+            "<?xml version=\"1.0\"?><Out>{}{inner}{}</Out>",
+            "<a>".repeat(MAX_DEPTH - 1),
+            "</a>".repeat(MAX_DEPTH - 1)
+        );
+        assert_eq!(read(&body).unwrap(), serde_json::json!({}));
+        let body = format!(
+            "<Out>{}{}</Out>",
             "<a>".repeat(MAX_DEPTH),
             "</a>".repeat(MAX_DEPTH)
         );
-        assert!(parse(body.as_bytes()).unwrap().is_some());
-        let body = format!(
-            "{}{}",
-            "<a>".repeat(MAX_DEPTH + 1),
-            "</a>".repeat(MAX_DEPTH + 1)
-        );
-        assert!(parse(body.as_bytes()).is_err());
+        assert!(invalid(&body).contains("nested"));
     }
 
     #[test]
-    fn text_joins_cdata() {
-        let doc = Document::parse("<a>x<![CDATA[<y>]]>z</a>").unwrap();
-        assert_eq!(text(doc.root_element()), "x<y>z");
+    fn malformed_documents_are_errors() {
+        for body in [
+            "<Out><Name>x</Name>",
+            "<Out><Name>x</Nam></Out>",
+            "<Out><Name>x</Name></Out></Out>",
+            "<Out/><Out/>",
+            "<Out/>trailing",
+            "text<Out/>",
+            "<Out><Name>&nbsp;</Name></Out>",
+            "<Out><Name>&#0;</Name></Out>",
+            "<Out><Name>a & b</Name></Out>",
+            "<!DOCTYPE Out [<!ENTITY e \"x\">]><Out><Name>&e;</Name></Out>",
+            "<Out><p:Name>x</p:Name></Out>",
+            "<Out><Name a=\"1\" a=\"2\">x</Name></Out>",
+            "<Out><Name a=\"&bad;\">x</Name></Out>",
+            "<Out><Name a=1>x</Name></Out>",
+            "<Out><Skipped><x></Skipped></Out>",
+            "<!-- only a comment -->",
+            "<Out",
+        ] {
+            invalid(body);
+        }
+        let e = document(b"<Out>\xff</Out>").unwrap_err();
+        assert!(e.message.contains("UTF-8"), "{e}");
+        assert!(document(b" \r\n ").unwrap().is_none());
+        assert!(document(b"").unwrap().is_none());
+    }
+
+    #[test]
+    fn steps_and_outlines() {
+        let service = service();
+        let shape = out_shape(service);
+        let body = "<R><A><Name>a</Name></A><B><Name>b</Name></B><B><Name>c</Name></B></R>";
+        let doc = document(body.as_bytes()).unwrap().unwrap();
+        let target = Target::Structure {
+            shape,
+            body_only: true,
+        };
+        let mut out = DynValue::Empty;
+        let found = doc
+            .read(service, &[Step::Named("B")], target, &mut out)
+            .unwrap();
+        assert_eq!(found, Found::Read { childless: None });
+        assert_eq!(
+            out.to_json(service, shape),
+            serde_json::json!({"Name": "b"})
+        );
+        let mut out = DynValue::Empty;
+        doc.read(service, &[Step::Index(2)], target, &mut out)
+            .unwrap();
+        assert_eq!(
+            out.to_json(service, shape),
+            serde_json::json!({"Name": "c"})
+        );
+        let mut out = DynValue::Empty;
+        let found = doc
+            .read(service, &[Step::Named("C")], target, &mut out)
+            .unwrap();
+        assert_eq!(found, Found::Missing);
+        let doc = document(b"<R>text</R>").unwrap().unwrap();
+        let found = doc.read(service, &[], target, &mut out).unwrap();
+        assert_eq!(
+            found,
+            Found::Read {
+                childless: Some("R".into())
+            }
+        );
+
+        let doc = document(b"<R>x<A>a<C>deep</C></A>y<B/></R>")
+            .unwrap()
+            .unwrap();
+        let root = doc.outline(2).unwrap();
+        assert_eq!((root.name.as_str(), root.text.as_str()), ("R", "xy"));
+        assert_eq!(root.child("A").map(|a| a.text.as_str()), Some("a"));
+        assert!(root.child("A").is_some_and(|a| a.children.is_empty()));
+        assert_eq!(root.position("B"), Some(1));
+        assert!(document(b"<R><A></R>")
+            .unwrap()
+            .unwrap()
+            .outline(2)
+            .is_err());
     }
 
     #[test]
