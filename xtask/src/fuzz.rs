@@ -150,7 +150,7 @@ fn fuzz_one(root: &Path, work: &Path, target: &str, seconds: u64) -> Result<Run>
     let before: Vec<_> = list(&artifacts);
     let log = work.join(format!("{target}.log"));
     let log_file = std::fs::File::create(&log)?;
-    let status = Command::new("rustup")
+    let status = crate::without_cargo_run_env(Command::new("rustup"))
         .current_dir(root)
         .args([
             "run",

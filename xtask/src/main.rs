@@ -64,7 +64,12 @@ pub fn root() -> std::path::PathBuf {
 /// and a plain `cargo build`.
 pub fn nested_cargo() -> std::process::Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut cmd = std::process::Command::new(cargo);
+    without_cargo_run_env(std::process::Command::new(cargo))
+}
+
+/// `cmd` without the variables `cargo run` set for xtask itself, which
+/// would otherwise reach (and invalidate) the builds a nested cargo runs.
+pub fn without_cargo_run_env(mut cmd: std::process::Command) -> std::process::Command {
     for (name, _) in std::env::vars_os() {
         let n = name.to_string_lossy();
         if n.starts_with("CARGO_PKG_")
