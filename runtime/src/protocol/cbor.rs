@@ -99,22 +99,19 @@ impl Codec for RpcV2Cbor {
     fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo {
         let _ = service;
         // A body that is not a CBOR map still yields the status and headers.
-        let body = if response.body.is_empty() {
+        let [type_name, message, message_upper] = if response.body.is_empty() {
             None
         } else {
-            decode::parse(&response.body, "error").ok()
-        };
-        let text = |key: &str| match body.as_ref().and_then(|b| decode::get(b, key)) {
-            Some(ciborium::Value::Text(t)) => Some(t.clone()),
-            _ => None,
-        };
-        let code = match text("__type") {
+            decode::texts(&response.body, ["__type", "message", "Message"])
+        }
+        .unwrap_or_default();
+        let code = match type_name {
             Some(t) => common::sanitize_error_code(&t).to_owned(),
             None => response.status.to_string(),
         };
         let mut info = ErrorInfo {
             code,
-            message: text("message").or_else(|| text("Message")),
+            message: message.or(message_upper),
             request_id: common::request_id_header(response),
             status: response.status,
             type_code: None,
@@ -147,14 +144,7 @@ fn read_body(
         output.init();
         return Ok(());
     }
-    let value = decode::parse(&response.body, name)?;
-    if !matches!(value, ciborium::Value::Map(_)) {
-        return Err(DeserializeError::new(
-            name,
-            format!("body is {}, not a CBOR map", decode::describe(&value)),
-        ));
-    }
-    decode::Reader { service }.read(shape, &value, output, &mut name.to_owned())
+    decode::read(service, shape, &response.body, name, output)
 }
 
 #[cfg(test)]

@@ -3,9 +3,12 @@
 //! Structures become definite-length maps keyed by member wire names (absent
 //! members skipped), timestamps tag 1 around epoch seconds as a float, blobs
 //! byte strings, big numbers tags 2/3 (bignum) and 4 (decimal fraction).
-//! ciborium-ll picks the shortest lossless width for integers and floats.
+//! Integers and floats take the shortest lossless width.
 
-use ciborium_ll::{Encoder, Header};
+use std::convert::Infallible;
+
+use minicbor::encode::Error as EncodeError;
+use minicbor::Encoder;
 
 use crate::document::Document;
 use crate::protocol::{SerializeError, SerializeOptions};
@@ -74,12 +77,14 @@ impl<'p> At<'p> {
 pub(super) struct Writer<'a> {
     service: &'a Service,
     options: &'a SerializeOptions<'a>,
-    buf: Vec<u8>,
+    enc: Encoder<Vec<u8>>,
 }
 
-/// Writing to a `Vec` cannot fail; the error type is still `io::Error`.
-fn io(e: std::io::Error) -> SerializeError {
-    SerializeError::new("", "", format!("writing CBOR: {e}"))
+/// Writing to a `Vec` cannot fail; the encoder's results still carry an error type.
+fn written<T>(result: Result<T, EncodeError<Infallible>>) -> Result<(), SerializeError> {
+    result
+        .map(|_| ())
+        .map_err(|e| SerializeError::new("", "", format!("writing CBOR: {e}")))
 }
 
 impl<'a> Writer<'a> {
@@ -87,12 +92,12 @@ impl<'a> Writer<'a> {
         Writer {
             service,
             options,
-            buf: Vec::new(),
+            enc: Encoder::new(Vec::new()),
         }
     }
 
     pub(super) fn finish(self) -> Vec<u8> {
-        self.buf
+        self.enc.into_writer()
     }
 
     /// Writes the input structure `shape`; `None` is an empty input.
@@ -117,29 +122,48 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn enc(&mut self) -> Encoder<&mut Vec<u8>> {
-        Encoder::from(&mut self.buf)
-    }
-
-    fn push(&mut self, h: Header) -> Result<(), SerializeError> {
-        self.enc().push(h).map_err(io)
-    }
-
     fn text(&mut self, s: &str) -> Result<(), SerializeError> {
-        self.enc().text(s, None).map_err(io)
+        written(self.enc.str(s))
     }
 
     fn bytes(&mut self, b: &[u8]) -> Result<(), SerializeError> {
-        self.enc().bytes(b, None).map_err(io)
+        written(self.enc.bytes(b))
     }
 
     fn int(&mut self, i: i64) -> Result<(), SerializeError> {
-        self.push(if i >= 0 {
-            Header::Positive(i as u64)
+        written(self.enc.i64(i))
+    }
+
+    fn array(&mut self, len: usize) -> Result<(), SerializeError> {
+        written(self.enc.array(len as u64))
+    }
+
+    fn map(&mut self, len: usize) -> Result<(), SerializeError> {
+        written(self.enc.map(len as u64))
+    }
+
+    fn tag(&mut self, tag: u64) -> Result<(), SerializeError> {
+        written(self.enc.tag(minicbor::data::Tag::new(tag)))
+    }
+
+    fn bool(&mut self, b: bool) -> Result<(), SerializeError> {
+        written(self.enc.bool(b))
+    }
+
+    /// A float at the shortest width that keeps its bits: half, single or double.
+    fn float(&mut self, f: f64) -> Result<(), SerializeError> {
+        let half = half::f16::from_f64(f);
+        if f64::from(half).to_bits() == f.to_bits() {
+            let [hi, lo] = half.to_be_bytes();
+            self.enc.writer_mut().extend_from_slice(&[0xf9, hi, lo]);
+            return Ok(());
+        }
+        let single = f as f32;
+        if f64::from(single).to_bits() == f.to_bits() {
+            written(self.enc.f32(single))
         } else {
-            // CBOR stores -1 - n for negative n: for i64, !i == -1 - i, never overflows.
-            Header::Negative(!i as u64)
-        })
+            written(self.enc.f64(f))
+        }
     }
 
     fn value(&mut self, id: ShapeId, v: &dyn Ser, at: At<'_>) -> Result<(), SerializeError> {
@@ -152,14 +176,14 @@ impl<'a> Writer<'a> {
                 self.structure(shape, st, s, at)
             }
             (ShapeKind::List { member }, ValueRef::List(items)) => {
-                self.push(Header::Array(Some(items.len())))?;
+                self.array(items.len())?;
                 for i in 0..items.len() {
                     self.value(member.target, items.get(i), at.child(Step::Index(i)))?;
                 }
                 Ok(())
             }
             (ShapeKind::Map { key, value }, ValueRef::Map(entries)) => {
-                self.push(Header::Map(Some(entries.len())))?;
+                self.map(entries.len())?;
                 // `for_each` takes a closure: keep the first error and skip the rest.
                 let mut result = Ok(());
                 entries.for_each(&mut |k, v| {
@@ -174,9 +198,7 @@ impl<'a> Writer<'a> {
                 result
             }
             (ShapeKind::String | ShapeKind::Enum { .. }, ValueRef::Str(s)) => self.text(s),
-            (ShapeKind::Boolean, ValueRef::Bool(b)) => {
-                self.push(Header::Simple(if b { 21 } else { 20 }))
-            }
+            (ShapeKind::Boolean, ValueRef::Bool(b)) => self.bool(b),
             (
                 ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long,
                 ValueRef::Int(i),
@@ -190,12 +212,10 @@ impl<'a> Writer<'a> {
                 } else {
                     f
                 };
-                self.push(Header::Float(f))
+                self.float(f)
             }
-            (ShapeKind::Double, ValueRef::Float(f)) => self.push(Header::Float(f)),
-            (ShapeKind::Float | ShapeKind::Double, ValueRef::Int(i)) => {
-                self.push(Header::Float(i as f64))
-            }
+            (ShapeKind::Double, ValueRef::Float(f)) => self.float(f),
+            (ShapeKind::Float | ShapeKind::Double, ValueRef::Int(i)) => self.float(i as f64),
             (ShapeKind::BigInteger, ValueRef::Int(i)) => self.int(i),
             (ShapeKind::BigInteger, ValueRef::Str(s)) => self.big_integer(s, at),
             (ShapeKind::BigDecimal, ValueRef::Str(s)) => self.big_decimal(s, at),
@@ -207,8 +227,8 @@ impl<'a> Writer<'a> {
             // boto3 takes text for blobs and sends its UTF-8 bytes.
             (ShapeKind::Blob, ValueRef::Str(s)) => self.bytes(s.as_bytes()),
             (ShapeKind::Timestamp, ValueRef::Timestamp(t)) => {
-                self.push(Header::Tag(1))?;
-                self.push(Header::Float(t.as_secs_f64()))
+                self.tag(1)?;
+                self.float(t.as_secs_f64())
             }
             (kind, v) => Err(at.err(format!(
                 "shape {} ({}) cannot hold a {}",
@@ -252,7 +272,7 @@ impl<'a> Writer<'a> {
                 shape.name
             )));
         }
-        self.push(Header::Map(Some(count)))?;
+        self.map(count)?;
         for (i, m) in st.members.iter().enumerate() {
             let inner = At {
                 shape: shape.name,
@@ -279,27 +299,27 @@ impl<'a> Writer<'a> {
     /// A document as the natural CBOR data model of its JSON value.
     fn document(&mut self, d: &Document, at: At<'_>) -> Result<(), SerializeError> {
         match d {
-            Document::Null => self.push(Header::Simple(22)),
-            Document::Bool(b) => self.push(Header::Simple(if *b { 21 } else { 20 })),
+            Document::Null => written(self.enc.null()),
+            Document::Bool(b) => self.bool(*b),
             Document::Number(n) => {
                 if let Some(u) = n.as_u64() {
-                    self.push(Header::Positive(u))
+                    written(self.enc.u64(u))
                 } else if let Some(i) = n.as_i64() {
                     self.int(i)
                 } else {
                     match n.as_f64() {
-                        Some(f) => self.push(Header::Float(f)),
+                        Some(f) => self.float(f),
                         None => Err(at.err(format!("document number {n} is not representable"))),
                     }
                 }
             }
             Document::String(s) => self.text(s),
             Document::Array(items) => {
-                self.push(Header::Array(Some(items.len())))?;
+                self.array(items.len())?;
                 items.iter().try_for_each(|v| self.document(v, at))
             }
             Document::Object(obj) => {
-                self.push(Header::Map(Some(obj.len())))?;
+                self.map(obj.len())?;
                 for (k, v) in obj {
                     self.text(k)?;
                     self.document(v, at)?;
@@ -326,19 +346,23 @@ impl<'a> Writer<'a> {
         let mut m = magnitude;
         if negative {
             if m.is_empty() {
-                return self.push(Header::Positive(0)); // -0
+                return written(self.enc.u64(0)); // -0
             }
             decrement(&mut m);
         }
         if m.len() <= 8 {
             let n = m.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b));
-            return self.push(if negative {
-                Header::Negative(n)
+            // Negative: `n` is |x| - 1 (decremented above), the argument CBOR stores.
+            return written(if negative {
+                self.enc.int(
+                    minicbor::data::Int::try_from(-1 - i128::from(n))
+                        .map_err(|e| SerializeError::new("", "", format!("writing CBOR: {e}")))?,
+                )
             } else {
-                Header::Positive(n)
+                self.enc.u64(n)
             });
         }
-        self.push(Header::Tag(if negative { 3 } else { 2 }))?;
+        self.tag(if negative { 3 } else { 2 })?;
         self.bytes(&m)
     }
 
@@ -361,8 +385,8 @@ impl<'a> Writer<'a> {
         let digits = format!("{int_part}{frac}");
         let magnitude = parse_magnitude(&digits).ok_or_else(bad)?;
         let exponent = exp.checked_sub(frac.len() as i64).ok_or_else(bad)?;
-        self.push(Header::Tag(4))?;
-        self.push(Header::Array(Some(2)))?;
+        self.tag(4)?;
+        self.array(2)?;
         self.int(exponent)?;
         self.big(negative, magnitude)
     }

@@ -409,3 +409,111 @@ fn every_cbor_service_operation_round_trips_empty() {
     // Only auto-filled tokens appear in an empty input.
     assert!(tokens > 0);
 }
+
+/// Floats go out at the shortest width that keeps their bits (half, single,
+/// double), as ciborium writes them; integers at the shortest width too.
+#[test]
+fn numbers_take_the_shortest_width() {
+    let svc = test_service(
+        json!({
+            "In": {"type": "structure", "members": {"d": {"shape": "DL"}, "i": {"shape": "IL"}}},
+            "DL": {"type": "list", "member": {"shape": "D"}},
+            "IL": {"type": "list", "member": {"shape": "L"}},
+            "D": {"type": "double"}, "L": {"type": "long"}
+        }),
+        json!({"name": "Op", "http": {"method": "POST", "requestUri": "/"},
+               "input": {"shape": "In"}}),
+    );
+    let mut floats = vec![
+        0.0,
+        -0.0,
+        1.0,
+        1.5,
+        65504.0,
+        65505.0,
+        5.960464477539063e-8,
+        1e-300,
+        0.1,
+        f64::from(0.1f32),
+        1704164645.25,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+    ];
+    let mut rng = fastrand::Rng::with_seed(12);
+    floats.extend((0..500).map(|_| f64::from_bits(rng.u64(..))));
+    floats.extend((0..500).map(|_| f64::from(f32::from_bits(rng.u32(..)))));
+    let ints: Vec<i64> = [0, 23, 24, 255, 256, 65535, 65536, -1, -24, -25, -256, -257]
+        .into_iter()
+        .chain([u32::MAX as i64, u32::MAX as i64 + 1, i64::MAX, i64::MIN])
+        .chain((0..200).map(|_| rng.i64(..) >> rng.u32(..64)))
+        .collect();
+    let op = svc.operation("Op").expect("op");
+    let input = DynValue::Struct(vec![
+        Some(DynValue::List(
+            floats.iter().map(|f| DynValue::Float(*f)).collect(),
+        )),
+        Some(DynValue::List(
+            ints.iter().map(|i| DynValue::Int(*i)).collect(),
+        )),
+    ]);
+    let token = || "token-1".to_owned();
+    let req = RpcV2Cbor
+        .serialize(
+            svc,
+            op,
+            Some(&input),
+            &SerializeOptions {
+                idempotency_token: &token,
+            },
+        )
+        .expect("serializes");
+    let want = cbor(&map(vec![
+        ("d", C::Array(floats.iter().map(|f| C::Float(*f)).collect())),
+        (
+            "i",
+            C::Array(ints.iter().map(|i| C::Integer((*i).into())).collect()),
+        ),
+    ]));
+    assert_eq!(&req.body[..], &want[..]);
+}
+
+/// A recursive structure or a document as deep as the bound allows reads
+/// (on a test thread's stack, unoptimized); one level more is a typed error.
+#[test]
+fn recursion_up_to_the_bound() {
+    let svc = test_service(
+        json!({
+            "In": {"type": "structure", "members": {"r": {"shape": "In"}, "d": {"shape": "Doc"}}},
+            "Doc": {"type": "structure", "document": true, "members": {}}
+        }),
+        json!({"name": "Op", "http": {"method": "POST", "requestUri": "/"},
+               "input": {"shape": "In"}, "output": {"shape": "In"}}),
+    );
+    let op = svc.operation("Op").expect("op");
+    let read = |body: &[u8]| {
+        let mut out = DynValue::Empty;
+        RpcV2Cbor
+            .deserialize(svc, op, &response(200, body), &mut out)
+            .map(|()| out)
+    };
+    for (levels, fine) in [(256, true), (257, false)] {
+        // {"r": {"r": ... {}}}: `levels` maps.
+        let mut body = [0xa1, 0x61, b'r'].repeat(levels - 1);
+        body.push(0xa0);
+        let got = read(&body);
+        assert_eq!(got.is_ok(), fine, "{levels}: {got:?}");
+        // {"d": [[[... 0 ...]]]}: one map, `levels - 1` arrays.
+        let mut body = vec![0xa1, 0x61, b'd'];
+        body.extend([0x81].repeat(levels - 1));
+        body.push(0x00);
+        let got = read(&body);
+        assert_eq!(got.is_ok(), fine, "{levels}: {got:?}");
+        if let Err(e) = got {
+            assert_eq!(e.path, "In");
+            assert!(e.message.contains("nested more than 256 deep"), "{e}");
+        }
+    }
+}
