@@ -13,7 +13,7 @@ use boto_runtime::env::Env;
 use boto_runtime::schema::TimestampFormat;
 use boto_runtime::DateTime;
 
-use crate::responses::{answer, config, session};
+use crate::responses::{answer, config, consume, session};
 
 /// Every timestamp parser, then every format of what one parsed.
 pub fn timestamps(data: &[u8]) {
@@ -155,39 +155,17 @@ pub fn endpoint_s3(data: &[u8]) {
     };
     let s3 = boto_s3::Client::with_config(session(), client_config);
     answer(None, async {
-        let result = match ops % 4 {
-            0 => s3
-                .get_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| format!("{e} {e:?}")),
-            1 => s3
-                .list_objects_v2()
-                .bucket(bucket)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| format!("{e} {e:?}")),
-            2 => s3
-                .write_get_object_response()
-                .request_route(bucket)
-                .request_token(key)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| format!("{e} {e:?}")),
-            _ => s3
-                .put_object()
-                .bucket(bucket)
-                .key(key)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| format!("{e} {e:?}")),
-        };
-        drop(result);
+        match ops % 4 {
+            0 => consume(s3.get_object().bucket(bucket).key(key).send().await),
+            1 => consume(s3.list_objects_v2().bucket(bucket).send().await),
+            2 => consume(
+                s3.write_get_object_response()
+                    .request_route(bucket)
+                    .request_token(key)
+                    .send()
+                    .await,
+            ),
+            _ => consume(s3.put_object().bucket(bucket).key(key).send().await),
+        }
     });
 }

@@ -119,7 +119,7 @@ pub(crate) fn answer<F: Future>(response: Option<HttpResponse>, call: F) -> F::O
 }
 
 /// Uses a call's result as a program would: formats the output and the error.
-fn consume<T: Debug, E: Debug>(result: Result<T, boto_runtime::Error<E>>)
+pub(crate) fn consume<T: Debug, E: Debug>(result: Result<T, boto_runtime::Error<E>>)
 where
     boto_runtime::Error<E>: Display,
 {

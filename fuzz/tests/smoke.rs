@@ -23,6 +23,13 @@ fn smoke(name: &str) {
         (target.run)(seed);
     }
     let seeded = boto_fuzz::take_outcomes();
+    if name == "endpoint_s3" {
+        // Both requests sent and endpoint rule errors among the seeds.
+        assert!(
+            seeded.parsed > 0 && seeded.other_errors > 0,
+            "{name}: the seeds resolve nothing or everything: {seeded:?}"
+        );
+    }
     if name.starts_with("response_") {
         // The seeds reach the parsers: outputs and service errors both parse.
         assert!(

@@ -1150,14 +1150,7 @@ fn document_scalar(d: &mut Decoder<'_>, path: &Path<'_>) -> Result<Document, Sto
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
+    use crate::protocol::cbor::tests::hex;
 
     /// Issue 12: input decides the depth, so it is bounded with a typed error.
     #[test]

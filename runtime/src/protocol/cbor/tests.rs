@@ -197,7 +197,8 @@ fn cbor(v: &C) -> Vec<u8> {
     out
 }
 
-fn hex(s: &str) -> Vec<u8> {
+/// Bytes from hex text (whitespace ignored); shared with `decode`'s tests.
+pub(super) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     (0..s.len())
         .step_by(2)
