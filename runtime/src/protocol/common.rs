@@ -3,6 +3,8 @@
 //! unreadable body, event-stream detection and lenient timestamp parsing.
 //! Each follows botocore's `serialize.py` / `parsers.py`.
 
+use std::fmt::Write as _;
+
 use crate::protocol::{DeserializeError, ErrorInfo, HttpResponse, SerializeError};
 use crate::schema::{Member, Operation, Service, ShapeKind, StructureShape, TimestampFormat};
 use crate::time::{DateTime, TimestampError};
@@ -231,6 +233,64 @@ pub fn refuse_event_stream_input(
         )),
         None => Ok(()),
     }
+}
+
+// ---- error paths and member lookup (the pull readers) ----
+
+/// Where a value sits, rendered only when an error needs it.
+#[derive(Clone, Copy)]
+pub(crate) enum Path<'p> {
+    Root(&'p str),
+    Member(&'p Path<'p>, &'static str),
+    Index(&'p Path<'p>, usize),
+    Key(&'p Path<'p>, &'p str),
+}
+
+impl Path<'_> {
+    pub(crate) fn render(&self) -> String {
+        let mut steps = Vec::new();
+        let mut at = self;
+        let root = loop {
+            match at {
+                Path::Root(root) => break *root,
+                Path::Member(up, _) | Path::Index(up, _) | Path::Key(up, _) => {
+                    steps.push(at);
+                    at = up;
+                }
+            }
+        };
+        let mut out = root.to_owned();
+        for step in steps.iter().rev() {
+            match step {
+                Path::Member(_, name) => {
+                    out.push('.');
+                    out.push_str(name);
+                }
+                Path::Index(_, i) => {
+                    let _ = write!(out, "[{i}]");
+                }
+                Path::Key(_, k) => {
+                    let _ = write!(out, "[{k:?}]");
+                }
+                Path::Root(_) => {}
+            }
+        }
+        out
+    }
+}
+
+/// The member of `st` whose wire name is `name`, with its index, searched
+/// from index `from` on and then from the start: bodies list members in
+/// model order, so a reader passing the last index + 1 finds most at once.
+pub(crate) fn member_by_wire_name(
+    st: &StructureShape,
+    name: &str,
+    from: usize,
+) -> Option<(usize, &'static Member)> {
+    let (head, tail) = st.members.split_at(from.min(st.members.len()));
+    let tail = tail.iter().enumerate().map(|(i, m)| (from + i, m));
+    tail.chain(head.iter().enumerate())
+        .find(|(_, m)| m.wire_name() == name)
 }
 
 // ---- unions ----

@@ -73,16 +73,8 @@ impl Codec for AwsJson {
         let Some(shape) = operation.output else {
             return Ok(());
         };
-        let name = service.shape(shape).name;
         output.init();
-        match json_body::parse(&response.body, name)? {
-            Some(json) => {
-                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|_| {
-                    true
-                })
-            }
-            None => Ok(()),
-        }
+        json_body::read_struct(service, shape, &response.body, output, &|_| true, false)
     }
 
     fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo {
@@ -96,16 +88,8 @@ impl Codec for AwsJson {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        let name = service.shape(shape).name;
         output.init();
-        match json_body::parse(&response.body, name)? {
-            Some(json @ J::Object(_)) => {
-                json_body::read_struct(service, shape, &json, output, &mut name.to_owned(), &|_| {
-                    true
-                })
-            }
-            _ => Ok(()),
-        }
+        json_body::read_struct(service, shape, &response.body, output, &|_| true, true)
     }
 }
 

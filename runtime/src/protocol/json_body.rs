@@ -7,14 +7,22 @@
 //! blobs as base64, non-finite floats as the strings `NaN`, `Infinity`,
 //! `-Infinity`, documents verbatim.
 
+use std::cell::Cell;
+use std::fmt;
+
 use base64::Engine;
-use serde_json::Value as J;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::de::StrRead;
+use serde_json::{Error as JsonError, Value as J};
+
+use super::common::{member_by_wire_name, Path};
 
 use super::rest::{parse_timestamp_lenient, timestamp_format};
 use super::{DeserializeError, SerializeError};
-use crate::schema::{Member, Service, ShapeId, ShapeKind, TimestampFormat};
+use crate::schema::{Member, Service, Shape, ShapeId, ShapeKind, StructureShape, TimestampFormat};
 use crate::time::DateTime;
-use crate::value::{De, Scalar, Ser, StructSer, ValueRef};
+use crate::value::{De, DeError, Scalar, Ser, StructSer, ValueRef};
 
 // ---- writer ----
 
@@ -164,8 +172,20 @@ fn write_member(
 }
 
 // ---- reader ----
+//
+// serde_json's deserializer over the body slice is driven by the schema
+// through seeds: keys are borrowed from the body unless escaped, members
+// found by wire name, scalars set as they are read and unknown members
+// skipped (`IgnoredAny`, checked all the same). Nothing builds a tree of
+// the body but documents, which are one. serde_json bounds the nesting of
+// what is read (128 levels) and skips in a loop, so no input reaches the
+// stack's end.
+// A key that repeats sets its member again: scalars take the last value,
+// lists and maps gather both.
 
-/// Parses a body as JSON; an empty (or blank) body is `None`.
+/// Parses a body as JSON; an empty (or blank) body is `None`. For bodies
+/// read loosely (error codes and messages); modeled values are read by
+/// [`read_struct`] and [`read_payload`].
 pub fn parse(body: &[u8], path: &str) -> Result<Option<J>, DeserializeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
@@ -175,85 +195,482 @@ pub fn parse(body: &[u8], path: &str) -> Result<Option<J>, DeserializeError> {
         .map_err(|e| DeserializeError::new(path, format!("invalid JSON: {e}")))
 }
 
-/// Reads the members of structure `shape` that `keep` accepts from the JSON
-/// object `json` into `out`. Unknown keys and nulls are skipped.
+/// Reads a JSON body into structure `shape`: the members `keep` accepts;
+/// unknown keys and nulls are skipped and a blank body is no value. With
+/// `non_object_ok` (error bodies), well-formed JSON that is not an object
+/// reads as nothing too.
 pub fn read_struct(
     service: &Service,
     shape: ShapeId,
-    json: &J,
+    body: &[u8],
     out: &mut dyn De,
-    path: &mut String,
     keep: &dyn Fn(&Member) -> bool,
+    non_object_ok: bool,
 ) -> Result<(), DeserializeError> {
-    let s = service.shape(shape);
-    let Some(st) = s.structure() else {
-        return Err(DeserializeError::new(path.as_str(), "not a structure"));
+    let name = service.shape(shape).name;
+    let Some(first) = body.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Ok(());
     };
-    let J::Object(obj) = json else {
-        return Err(DeserializeError::new(
-            path.as_str(),
-            format!("expected an object, found {}", kind(json)),
-        ));
-    };
-    out.init();
-    if st.union {
-        let present = obj
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, _)| k.as_str());
-        let known = |k: &str| st.members.iter().any(|m| m.wire_name() == k);
-        if let Some(tag) = super::common::union_tag(s.name, path, present, known)? {
-            return out
-                .unknown_member(tag.to_owned())
-                .map_err(|e| DeserializeError::value(path.as_str(), e));
-        }
-    }
-    for (i, m) in st.members.iter().enumerate() {
-        if !keep(m) {
-            continue;
-        }
-        let Some(v) = obj.get(m.wire_name()) else {
-            continue;
-        };
-        if v.is_null() {
-            continue;
-        }
-        let len = path.len();
-        path.push('.');
-        path.push_str(m.name);
-        let slot = out
-            .member(i)
-            .map_err(|e| DeserializeError::value(path.as_str(), e))?;
-        read_member(service, m, v, slot, path)?;
-        path.truncate(len);
-    }
-    Ok(())
-}
-
-/// Reads a whole value of shape `shape` from `json` (a payload member).
-pub fn read(
-    service: &Service,
-    shape: ShapeId,
-    json: &J,
-    out: &mut dyn De,
-    path: &mut String,
-) -> Result<(), DeserializeError> {
     let member = Member {
         name: "",
         target: shape,
         ..Member::DEFAULT
     };
-    read_member(service, &member, json, out, path)
+    let path = Path::Root(name);
+    run(service, body, name, |cx, de| {
+        if non_object_ok && *first != b'{' {
+            return de::IgnoredAny::deserialize(de).map(drop);
+        }
+        let seed = Value {
+            cx,
+            member: &member,
+            out,
+            path: &path,
+            keep: Some(keep),
+        };
+        seed.deserialize(de)
+    })
 }
 
-fn kind(j: &J) -> &'static str {
-    match j {
-        J::Null => "null",
-        J::Bool(_) => "a boolean",
-        J::Number(_) => "a number",
-        J::String(_) => "a string",
-        J::Array(_) => "an array",
-        J::Object(_) => "an object",
+/// Reads a JSON body that is the whole value of member `index` of structure
+/// `shape` (a rest-json payload) into that member of `out`; a blank body or
+/// `null` leaves it absent.
+pub fn read_payload(
+    service: &Service,
+    shape: ShapeId,
+    index: usize,
+    body: &[u8],
+    out: &mut dyn De,
+) -> Result<(), DeserializeError> {
+    let s = service.shape(shape);
+    let Some(member) = s.structure().and_then(|st| st.members.get(index)) else {
+        return Err(DeserializeError::new(s.name, "no payload member"));
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let root = Path::Root(s.name);
+    let path = Path::Member(&root, member.name);
+    let root_name = path.render();
+    run(service, body, &root_name, |cx, de| {
+        let seed = Present {
+            cx,
+            member,
+            parent: out,
+            slot: Slot::Member(index),
+            path: &path,
+        };
+        seed.deserialize(de).map(drop)
+    })
+}
+
+/// Runs `read` over `body` and turns its failure into the error: the one
+/// the schema side recorded, else serde_json's, at `root`.
+fn run(
+    service: &Service,
+    body: &[u8],
+    root: &str,
+    read: impl FnOnce(&Cx<'_>, &mut serde_json::Deserializer<StrRead<'_>>) -> Result<(), JsonError>,
+) -> Result<(), DeserializeError> {
+    let cx = Cx {
+        service,
+        error: Cell::new(None),
+    };
+    // Checked whole first, as botocore decodes the body before parsing it:
+    // serde_json checks only the strings it reads, not those it skips.
+    let text = std::str::from_utf8(body)
+        .map_err(|e| DeserializeError::new(root, format!("invalid JSON: {e}")))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = read(&cx, &mut de).and_then(|()| de.end());
+    match (result, cx.error.take()) {
+        (Ok(()), _) => Ok(()),
+        (Err(_), Some(e)) => Err(*e),
+        (Err(e), None) => Err(DeserializeError::new(root, format!("invalid JSON: {e}"))),
+    }
+}
+
+/// What every seed of one read shares.
+struct Cx<'s> {
+    service: &'s Service,
+    /// Why the schema side stopped: serde_json only carries its own errors,
+    /// so a seed records the typed one here and returns a bare marker.
+    error: Cell<Option<Box<DeserializeError>>>,
+}
+
+impl Cx<'_> {
+    #[cold]
+    fn fail<E: de::Error>(&self, error: DeserializeError) -> E {
+        self.error.set(Some(Box::new(error)));
+        E::custom("the body does not fit the schema")
+    }
+
+    #[cold]
+    fn refused<E: de::Error>(&self, path: &Path<'_>, e: DeError) -> E {
+        self.fail(DeserializeError::value(path.render(), e))
+    }
+}
+
+/// A map key, borrowed from the body unless it has escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Skips a value; `true` when it was `null`.
+struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        struct NullVisitor;
+        impl<'de> Visitor<'de> for NullVisitor {
+            type Value = bool;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+                Ok(true)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+                de::IgnoredAny::deserialize(d).map(|_| false)
+            }
+        }
+        d.deserialize_option(NullVisitor)
+    }
+}
+
+/// Where a value that is not `null` goes in its parent.
+enum Slot<'k> {
+    Member(usize),
+    Item,
+    Entry(&'k str),
+}
+
+/// A structure member, list item or map value: `null` leaves it out (the
+/// parent's slot is not made); anything else is read into the slot.
+/// `true` when it was not `null`.
+struct Present<'c, 'p> {
+    cx: &'c Cx<'c>,
+    member: &'c Member,
+    parent: &'p mut dyn De,
+    slot: Slot<'p>,
+    path: &'p Path<'p>,
+}
+
+impl<'de> DeserializeSeed<'de> for Present<'_, '_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Present<'_, '_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        let slot = match self.slot {
+            Slot::Member(i) => self.parent.member(i),
+            Slot::Item => self.parent.push(),
+            Slot::Entry(k) => self.parent.entry(k.to_owned()),
+        };
+        let out = slot.map_err(|e| self.cx.refused(self.path, e))?;
+        let seed = Value {
+            cx: self.cx,
+            member: self.member,
+            out,
+            path: self.path,
+            keep: None,
+        };
+        seed.deserialize(d).map(|()| true)
+    }
+}
+
+/// A value of `member`'s target shape, read into `out`.
+struct Value<'c, 'p> {
+    cx: &'c Cx<'c>,
+    member: &'c Member,
+    out: &'p mut dyn De,
+    path: &'p Path<'p>,
+    /// The members a structure reads (all when `None`).
+    keep: Option<&'p dyn Fn(&Member) -> bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for Value<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let target = self.cx.service.shape(self.member.target);
+        if let ShapeKind::Structure(st) = &target.kind {
+            if st.document {
+                let doc = J::deserialize(d)?;
+                return self.set(Scalar::Document(doc));
+            }
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl Value<'_, '_> {
+    fn shape(&self) -> &'static Shape {
+        self.cx.service.shape(self.member.target)
+    }
+
+    fn set<E: de::Error>(self, scalar: Scalar) -> Result<(), E> {
+        let (cx, path) = (self.cx, self.path);
+        self.out.set(scalar).map_err(|e| cx.refused(path, e))
+    }
+
+    /// The value is `found`, which the shape does not take.
+    #[cold]
+    fn mismatch<E: de::Error>(&self, found: &str) -> E {
+        let shape = self.shape();
+        let what = match &shape.kind {
+            ShapeKind::Structure(_) | ShapeKind::Map { .. } => "an object",
+            ShapeKind::List { .. } => "an array",
+            ShapeKind::String | ShapeKind::Enum { .. } => "a string",
+            ShapeKind::Boolean => "a boolean",
+            ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long => {
+                "an integer"
+            }
+            ShapeKind::Float
+            | ShapeKind::Double
+            | ShapeKind::BigInteger
+            | ShapeKind::BigDecimal => "a number",
+            ShapeKind::Blob => "a base64 string",
+            ShapeKind::Timestamp => "a timestamp",
+        };
+        let message = format!("expected {what} for shape {}, found {found}", shape.name);
+        self.cx
+            .fail(DeserializeError::new(self.path.render(), message))
+    }
+
+    /// A number, `number` being its JSON form for the kinds that keep it.
+    fn number<E: de::Error>(self, int: Option<i64>, number: serde_json::Number) -> Result<(), E> {
+        let scalar = match &self.shape().kind {
+            ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long => {
+                match int {
+                    Some(i) => Scalar::Int(i),
+                    None => return Err(self.mismatch("a number that is not an integer")),
+                }
+            }
+            ShapeKind::Float | ShapeKind::Double => match number.as_f64() {
+                Some(f) => Scalar::Float(f),
+                None => return Err(self.mismatch("a number")),
+            },
+            ShapeKind::BigInteger | ShapeKind::BigDecimal => Scalar::Str(number.to_string()),
+            ShapeKind::Timestamp => match epoch_from_number(&number) {
+                Some(t) => Scalar::Timestamp(t),
+                None => return Err(self.mismatch("a number out of range")),
+            },
+            _ => return Err(self.mismatch("a number")),
+        };
+        self.set(scalar)
+    }
+
+    /// The members of a structure, in the body's order.
+    fn structure<'de, A: MapAccess<'de>>(
+        self,
+        st: &'static StructureShape,
+        mut map: A,
+    ) -> Result<(), A::Error> {
+        let Value {
+            cx,
+            out,
+            path,
+            keep,
+            ..
+        } = self;
+        let shape = cx.service.shape(self.member.target);
+        out.init();
+        // A union's members present (not null), for botocore's count.
+        let mut present: Vec<Key<'de>> = Vec::new();
+        let mut next = 0;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let found = member_by_wire_name(st, key.as_str(), next)
+                .filter(|(_, m)| keep.is_none_or(|keep| keep(m)));
+            let set = match found {
+                Some((i, member)) => {
+                    next = i + 1;
+                    let here = Path::Member(path, member.name);
+                    map.next_value_seed(Present {
+                        cx,
+                        member,
+                        parent: &mut *out,
+                        slot: Slot::Member(i),
+                        path: &here,
+                    })?
+                }
+                None => !map.next_value_seed(Skip)?,
+            };
+            if st.union && set && !present.iter().any(|k| k.as_str() == key.as_str()) {
+                present.push(key);
+            }
+        }
+        if !st.union {
+            return Ok(());
+        }
+        let known = |k: &str| st.members.iter().any(|m| m.wire_name() == k);
+        let keys = present.iter().map(Key::as_str);
+        match super::common::union_tag(shape.name, "", keys, known) {
+            Ok(None) => Ok(()),
+            Ok(Some(tag)) => out
+                .unknown_member(tag.to_owned())
+                .map_err(|e| cx.refused(path, e)),
+            Err(mut e) => {
+                e.path = path.render();
+                Err(cx.fail(e))
+            }
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Value<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a value of shape {}", self.shape().name)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(self.mismatch("null"))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        match self.shape().kind {
+            ShapeKind::Boolean => self.set(Scalar::Bool(v)),
+            _ => Err(self.mismatch("a boolean")),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.number(Some(v), v.into())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.number(i64::try_from(v).ok(), v.into())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        // serde_json reads only finite numbers.
+        match serde_json::Number::from_f64(v) {
+            Some(n) => self.number(None, n),
+            None => Err(self.mismatch("a number")),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let scalar = match &self.shape().kind {
+            ShapeKind::String
+            | ShapeKind::Enum { .. }
+            | ShapeKind::BigInteger
+            | ShapeKind::BigDecimal => Scalar::Str(v.to_owned()),
+            ShapeKind::Float | ShapeKind::Double => Scalar::Float(match v {
+                "NaN" => f64::NAN,
+                "Infinity" => f64::INFINITY,
+                "-Infinity" => f64::NEG_INFINITY,
+                _ => return Err(self.mismatch("a string")),
+            }),
+            ShapeKind::Blob => match base64::engine::general_purpose::STANDARD.decode(v) {
+                Ok(bytes) => Scalar::Blob(bytes.into()),
+                Err(_) => {
+                    let e = DeserializeError::new(self.path.render(), "invalid base64 blob");
+                    return Err(self.cx.fail(e));
+                }
+            },
+            ShapeKind::Timestamp => {
+                let format =
+                    timestamp_format(self.cx.service, self.member, TimestampFormat::Iso8601);
+                match parse_timestamp_lenient(format, v) {
+                    Ok(t) => Scalar::Timestamp(t),
+                    Err(e) => {
+                        let e = DeserializeError::new(self.path.render(), e.to_string());
+                        return Err(self.cx.fail(e));
+                    }
+                }
+            }
+            _ => return Err(self.mismatch("a string")),
+        };
+        self.set(scalar)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let ShapeKind::List { member: item } = &self.shape().kind else {
+            return Err(self.mismatch("an array"));
+        };
+        let Value { cx, out, path, .. } = self;
+        out.init();
+        // Null items are skipped, as in maps: a typed list has no place for
+        // them, and a made-up default would be a lie.
+        for n in 0.. {
+            let here = Path::Index(path, n);
+            let seed = Present {
+                cx,
+                member: item,
+                parent: &mut *out,
+                slot: Slot::Item,
+                path: &here,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let shape = self.shape();
+        match &shape.kind {
+            ShapeKind::Structure(st) => self.structure(st, map),
+            ShapeKind::Map { value, .. } => {
+                let Value { cx, out, path, .. } = self;
+                out.init();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let key = key.as_str();
+                    let here = Path::Key(path, key);
+                    map.next_value_seed(Present {
+                        cx,
+                        member: value,
+                        parent: &mut *out,
+                        slot: Slot::Entry(key),
+                        path: &here,
+                    })?;
+                }
+                Ok(())
+            }
+            _ => Err(self.mismatch("an object")),
+        }
     }
 }
 
@@ -281,125 +698,33 @@ fn epoch_from_number(n: &serde_json::Number) -> Option<DateTime> {
         .map(DateTime::from_secs_f64)
 }
 
-fn read_member(
-    service: &Service,
-    member: &Member,
-    json: &J,
-    out: &mut dyn De,
-    path: &mut String,
-) -> Result<(), DeserializeError> {
-    let target = service.shape(member.target);
-    let fail = |path: &String, what: &str| {
-        DeserializeError::new(
-            path.as_str(),
-            format!(
-                "expected {what} for shape {}, found {}",
-                target.name,
-                kind(json)
-            ),
-        )
-    };
-    let scalar = match (&target.kind, json) {
-        (ShapeKind::Structure(st), v) if st.document => Scalar::Document(v.clone()),
-        (ShapeKind::Structure(_), _) => {
-            return read_struct(service, member.target, json, out, path, &|_| true)
-        }
-        (ShapeKind::List { member: item }, J::Array(items)) => {
-            out.init();
-            for (n, v) in items.iter().enumerate() {
-                // Null elements are skipped, as in maps: a typed list has no
-                // place for them, and a made-up default would be a lie.
-                if v.is_null() {
-                    continue;
-                }
-                let len = path.len();
-                path.push_str(&format!("[{n}]"));
-                let slot = out
-                    .push()
-                    .map_err(|e| DeserializeError::value(path.as_str(), e))?;
-                read_member(service, item, v, slot, path)?;
-                path.truncate(len);
-            }
-            return Ok(());
-        }
-        (ShapeKind::List { .. }, _) => return Err(fail(path, "an array")),
-        (ShapeKind::Map { value: vm, .. }, J::Object(obj)) => {
-            out.init();
-            for (k, v) in obj {
-                if v.is_null() {
-                    continue;
-                }
-                let len = path.len();
-                path.push_str(&format!("[{k:?}]"));
-                let slot = out
-                    .entry(k.clone())
-                    .map_err(|e| DeserializeError::value(path.as_str(), e))?;
-                read_member(service, vm, v, slot, path)?;
-                path.truncate(len);
-            }
-            return Ok(());
-        }
-        (ShapeKind::Map { .. }, _) => return Err(fail(path, "an object")),
-        (ShapeKind::String | ShapeKind::Enum { .. }, J::String(s)) => Scalar::Str(s.clone()),
-        (ShapeKind::String | ShapeKind::Enum { .. }, _) => return Err(fail(path, "a string")),
-        (ShapeKind::Boolean, J::Bool(b)) => Scalar::Bool(*b),
-        (ShapeKind::Boolean, _) => return Err(fail(path, "a boolean")),
-        (
-            ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long,
-            J::Number(n),
-        ) => Scalar::Int(n.as_i64().ok_or_else(|| fail(path, "an integer"))?),
-        (ShapeKind::Byte | ShapeKind::Short | ShapeKind::Integer | ShapeKind::Long, _) => {
-            return Err(fail(path, "an integer"))
-        }
-        (ShapeKind::Float | ShapeKind::Double, J::Number(n)) => {
-            Scalar::Float(n.as_f64().ok_or_else(|| fail(path, "a number"))?)
-        }
-        (ShapeKind::Float | ShapeKind::Double, J::String(s)) => Scalar::Float(match s.as_str() {
-            "NaN" => f64::NAN,
-            "Infinity" => f64::INFINITY,
-            "-Infinity" => f64::NEG_INFINITY,
-            _ => return Err(fail(path, "a number")),
-        }),
-        (ShapeKind::Float | ShapeKind::Double, _) => return Err(fail(path, "a number")),
-        (ShapeKind::BigInteger | ShapeKind::BigDecimal, J::Number(n)) => Scalar::Str(n.to_string()),
-        (ShapeKind::BigInteger | ShapeKind::BigDecimal, J::String(s)) => Scalar::Str(s.clone()),
-        (ShapeKind::BigInteger | ShapeKind::BigDecimal, _) => return Err(fail(path, "a number")),
-        (ShapeKind::Blob, J::String(s)) => Scalar::Blob(
-            base64::engine::general_purpose::STANDARD
-                .decode(s)
-                .map_err(|_| DeserializeError::new(path.as_str(), "invalid base64 blob"))?
-                .into(),
-        ),
-        (ShapeKind::Blob, _) => return Err(fail(path, "a base64 string")),
-        (ShapeKind::Timestamp, J::Number(n)) => {
-            Scalar::Timestamp(epoch_from_number(n).ok_or_else(|| fail(path, "a timestamp"))?)
-        }
-        (ShapeKind::Timestamp, J::String(s)) => {
-            let format = timestamp_format(service, member, TimestampFormat::Iso8601);
-            Scalar::Timestamp(
-                parse_timestamp_lenient(format, s)
-                    .map_err(|e| DeserializeError::new(path.as_str(), e.to_string()))?,
-            )
-        }
-        (ShapeKind::Timestamp, _) => return Err(fail(path, "a timestamp")),
-    };
-    out.set(scalar)
-        .map_err(|e| DeserializeError::value(path.as_str(), e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Issue 12: serde_json's recursion limit (128) bounds what input decides.
+    /// Issue 12: serde_json's recursion limit (128) bounds what input
+    /// decides; skipped members are skipped without recursion.
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         for unit in ["[", "{\"a\":"] {
             let body = unit.repeat(200_000);
             assert!(parse(body.as_bytes(), "Out").is_err(), "{unit}");
+            let body = format!("{{\"unknown\": {body}");
+            let mut out = DynValue::Empty;
+            assert!(read(body.as_bytes(), &mut out).is_err(), "{unit}");
         }
+        // Skipping is a loop in serde_json: any depth, no stack.
+        let deep = format!(
+            "{{\"unknown\": {}{}}}",
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        read(deep.as_bytes(), &mut DynValue::Empty).unwrap();
         let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(parse(ok.as_bytes(), "Out").unwrap().is_some());
+        let ok = format!("{{\"unknown\": {ok}}}");
+        let mut out = DynValue::Empty;
+        read(ok.as_bytes(), &mut out).unwrap();
     }
     use crate::dynamic::DynValue;
     use crate::schema::{Shape, StructureShape};
@@ -467,9 +792,8 @@ mod tests {
         let text = to_string(&SERVICE, 0, &v).unwrap();
         // Epoch seconds go whole, as botocore's `_timestamp_unixtimestamp`.
         assert_eq!(text, r#"{"name":"a\"b","When":1,"Ratio":"NaN"}"#);
-        let json: J = serde_json::from_str(&text).unwrap();
         let mut back = DynValue::Empty;
-        read(&SERVICE, 0, &json, &mut back, &mut "Thing".to_owned()).unwrap();
+        read(text.as_bytes(), &mut back).unwrap();
         assert_eq!(back.to_json(&SERVICE, 0)["Name"], "a\"b");
     }
 
@@ -483,11 +807,51 @@ mod tests {
         assert_eq!(epoch_from_number(&n("7")).unwrap().secs(), 7);
     }
 
+    fn read(body: &[u8], out: &mut DynValue) -> Result<(), DeserializeError> {
+        *out = DynValue::Empty;
+        read_struct(&SERVICE, 0, body, out, &|_| true, false)
+    }
+
     #[test]
     fn errors_carry_a_path() {
-        let json: J = serde_json::from_str(r#"{"When": true}"#).unwrap();
         let mut back = DynValue::Empty;
-        let err = read(&SERVICE, 0, &json, &mut back, &mut "Thing".to_owned()).unwrap_err();
+        let err = read(br#"{"When": true}"#, &mut back).unwrap_err();
         assert_eq!(err.path, "Thing.When");
+        assert_eq!(
+            err.message,
+            "expected a timestamp for shape Ts, found a boolean"
+        );
+        let err = read(br#"{"name": "x", "Ratio": [1]}"#, &mut back).unwrap_err();
+        assert_eq!(err.path, "Thing.Ratio");
+        // Syntax is checked to the end, after the values that fit.
+        let err = read(br#"{"name": "x"} x"#, &mut back).unwrap_err();
+        assert_eq!(err.path, "Thing");
+        assert!(err.message.starts_with("invalid JSON: trailing"), "{err}");
+        let err = read(b"[1]", &mut back).unwrap_err();
+        assert_eq!(
+            err.message,
+            "expected an object for shape Thing, found an array"
+        );
+    }
+
+    #[test]
+    fn nulls_unknown_keys_and_escapes() {
+        let mut back = DynValue::Empty;
+        let body = br#"{"x": {"deep": [1, {"a": null}]}, "name": "a\u00e9\n", "When": null,
+            "Ratio": "-Infinity", "Ratio2": 1}"#;
+        read(body, &mut back).unwrap();
+        let json = back.to_json(&SERVICE, 0);
+        assert_eq!(json["Name"], "a\u{e9}\n");
+        assert!(json.get("When").is_none(), "{json}");
+        assert_eq!(json["Ratio"], "-Infinity");
+        // A key with an escape is still matched.
+        read(br#"{"n\u0061me": "b"}"#, &mut back).unwrap();
+        assert_eq!(back.to_json(&SERVICE, 0)["Name"], "b");
+        // A blank body is no value; an error body need not be an object,
+        // but must be JSON.
+        read(b" \n", &mut back).unwrap();
+        assert_eq!(back, DynValue::Empty);
+        read_struct(&SERVICE, 0, b"\"text\"", &mut back, &|_| true, true).unwrap();
+        assert!(read_struct(&SERVICE, 0, b"\"text", &mut back, &|_| true, true).is_err());
     }
 }

@@ -122,36 +122,15 @@ fn read_message(
             ))
         }
         Payload::Raw(i) => rest::deserialize_raw_payload(service, shape, i, &response.body, output),
-        Payload::Member(i) => {
-            let m = &st.members[i];
-            let mut path = format!("{}.{}", s.name, m.name);
-            let Some(json) = json_body::parse(&response.body, &path)? else {
-                return Ok(());
-            };
-            if json.is_null() {
-                return Ok(());
-            }
-            let slot = output
-                .member(i)
-                .map_err(|e| DeserializeError::value(path.as_str(), e))?;
-            json_body::read(service, m.target, &json, slot, &mut path)
-        }
-        Payload::Members => {
-            let Some(json) = json_body::parse(&response.body, s.name)? else {
-                return Ok(());
-            };
-            // Error bodies are not always objects; a modeled output body is.
-            if st.error.is_some() && !json.is_object() {
-                return Ok(());
-            }
-            json_body::read_struct(
-                service,
-                shape,
-                &json,
-                output,
-                &mut s.name.to_owned(),
-                &body_member,
-            )
-        }
+        Payload::Member(i) => json_body::read_payload(service, shape, i, &response.body, output),
+        // Error bodies are not always objects; a modeled output body is.
+        Payload::Members => json_body::read_struct(
+            service,
+            shape,
+            &response.body,
+            output,
+            &body_member,
+            st.error.is_some(),
+        ),
     }
 }

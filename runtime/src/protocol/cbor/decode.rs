@@ -25,6 +25,7 @@ use minicbor::data::Type;
 use minicbor::Decoder;
 
 use crate::document::Document;
+use crate::protocol::common::{member_by_wire_name, Path};
 use crate::protocol::DeserializeError;
 use crate::schema::{Service, Shape, ShapeId, ShapeKind, StructureShape};
 use crate::time::DateTime;
@@ -698,48 +699,6 @@ fn describe(d: &Decoder<'_>) -> String {
 
 // ---- the reader ----
 
-/// Where a value sits, rendered only when an error needs it.
-#[derive(Clone, Copy)]
-enum Path<'p> {
-    Root(&'p str),
-    Member(&'p Path<'p>, &'static str),
-    Index(&'p Path<'p>, usize),
-    Key(&'p Path<'p>, &'p str),
-}
-
-impl Path<'_> {
-    fn render(&self) -> String {
-        let mut steps = Vec::new();
-        let mut at = self;
-        let root = loop {
-            match at {
-                Path::Root(root) => break *root,
-                Path::Member(up, _) | Path::Index(up, _) | Path::Key(up, _) => {
-                    steps.push(at);
-                    at = up;
-                }
-            }
-        };
-        let mut out = root.to_owned();
-        for step in steps.iter().rev() {
-            match step {
-                Path::Member(_, name) => {
-                    out.push('.');
-                    out.push_str(name);
-                }
-                Path::Index(_, i) => {
-                    let _ = write!(out, "[{i}]");
-                }
-                Path::Key(_, k) => {
-                    let _ = write!(out, "[{k:?}]");
-                }
-                Path::Root(_) => {}
-            }
-        }
-        out
-    }
-}
-
 /// Why reading stopped (one word: results of it sit in every frame).
 enum Stop {
     /// The body is not well-formed CBOR; [`check`] says how.
@@ -917,6 +876,7 @@ impl<'b> Reader<'_, 'b> {
             return Ok(());
         }
         let mut left = len;
+        let mut next = 0;
         while more(&mut self.d, &mut left)? {
             let Some(k) = key(&mut self.d)? else {
                 return Err(bad_key(&self.d, path, "structure"));
@@ -925,15 +885,11 @@ impl<'b> Reader<'_, 'b> {
                 continue;
             }
             // Unknown members (and a union's `__type`) are skipped.
-            let Some((i, member)) = st
-                .members
-                .iter()
-                .enumerate()
-                .find(|(_, m)| m.wire_name() == k)
-            else {
+            let Some((i, member)) = member_by_wire_name(st, &k, next) else {
                 self.skip(depth)?;
                 continue;
             };
+            next = i + 1;
             let here = Path::Member(path, member.name);
             let slot = out.member(i).map_err(|e| refused(&here, e))?;
             self.read(member.target, slot, &here, depth)?;
