@@ -455,7 +455,17 @@ impl Client {
             }
             (checksum, _) => checksum,
         };
-        let parsed = if custom.changes_output(service, operation, &response) {
+        let changes = custom.changes_output(service, operation, &response);
+        // A change the codec can make as it reads keeps the typed path.
+        let decoded = (changes)
+            .then(|| custom.decode_output(&call, &response))
+            .flatten()
+            .and_then(|decode| {
+                codec.deserialize_decoding(service, operation, &response, output, &decode)
+            });
+        let parsed = if let Some(parsed) = decoded {
+            parsed
+        } else if changes {
             // Parsed untyped, changed, then copied into the caller's output.
             let mut value = DynValue::Empty;
             codec

@@ -39,7 +39,8 @@ use crate::endpoint::{Resolver, Value as EndpointValue};
 use crate::env::Env;
 use crate::model::ServiceModel;
 use crate::protocol::{
-    Codec, DeserializeError, ErrorInfo, HttpRequest, HttpResponse, SerializeError, SerializeOptions,
+    Codec, DeserializeError, ErrorInfo, HttpRequest, HttpResponse, SerializeError,
+    SerializeOptions, TextDecode,
 };
 use crate::schema::{Operation, Service, ShapeKind, StructureShape};
 use crate::value::{Ser, StructSer, ValueRef};
@@ -131,6 +132,14 @@ pub trait Customization: Sync {
     ) -> bool {
         let _ = (service, operation, response);
         false
+    }
+
+    /// Texts of the output to decode as they are read, so that an output
+    /// [`Customization::changes_output`] names takes the typed path after
+    /// all; `None` keeps the slower path (as does a codec that cannot).
+    fn decode_output(&self, call: &Call<'_>, response: &HttpResponse) -> Option<TextDecode> {
+        let _ = (call, response);
+        None
     }
 
     /// Changes the parsed output of an operation [`Customization::changes_output`] names.

@@ -13,8 +13,8 @@ use crate::dynamic::DynValue;
 use crate::endpoint::{Resolver, Value as EndpointValue};
 use crate::model::{ModelMember, ModelShape, ServiceModel};
 use crate::protocol::rest::{payload, Payload};
-use crate::protocol::{DeserializeError, ErrorInfo, HttpResponse, SerializeError};
-use crate::schema::{Operation, Service};
+use crate::protocol::{DeserializeError, ErrorInfo, HttpResponse, SerializeError, TextDecode};
+use crate::schema::{Member, Operation, Service, ShapeKind};
 use crate::time::DateTime;
 
 pub(super) struct S3;
@@ -249,6 +249,45 @@ impl Customization for S3 {
         LISTINGS.iter().any(|(o, ..)| *o == operation.name)
             || (matches!(operation.name, "GetObject" | "HeadObject")
                 && response.headers.contains_key(http::header::EXPIRES))
+    }
+
+    /// The listings' keys decoded as they are read, when the body settles
+    /// botocore's condition without parsing: no `EncodingType` at all (no
+    /// decoding), or the result's `<EncodingType>url</EncodingType>`
+    /// (S3's exact form; an element of that name only sits at the top).
+    /// Any other spelling takes the untyped path, which reads it exactly.
+    fn decode_output(&self, call: &Call<'_>, response: &HttpResponse) -> Option<TextDecode> {
+        let (_, top, nested) = LISTINGS.iter().find(|(o, ..)| *o == call.operation.name)?;
+        let none = TextDecode {
+            members: Vec::new(),
+            decode: unquote,
+        };
+        if !call.noted(ENCODING_AUTO) {
+            return Some(none);
+        }
+        let body = &response.body[..];
+        if memchr::memmem::find(body, b"<EncodingType>url</EncodingType>").is_none() {
+            return memchr::memmem::find(body, b"EncodingType")
+                .is_none()
+                .then_some(none);
+        }
+        let st = call.service.shape(call.operation.output?).structure()?;
+        let mut members: Vec<&'static Member> = (top.iter())
+            .filter_map(|name| st.member_named(name).map(|(_, m)| m))
+            .collect();
+        for (list, item) in *nested {
+            let Some((_, list_member)) = st.member_named(list) else {
+                continue;
+            };
+            if let ShapeKind::List { member } = &call.service.shape(list_member.target).kind {
+                let item_st = call.service.shape(member.target).structure();
+                members.extend(item_st.and_then(|s| s.member_named(item)).map(|(_, m)| m));
+            }
+        }
+        Some(TextDecode {
+            members,
+            decode: unquote,
+        })
     }
 
     fn after_parse(

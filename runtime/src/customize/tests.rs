@@ -68,7 +68,28 @@ fn parsed(
         .deserialize(s, operation, &response, &mut out)
         .unwrap();
     custom.after_parse(&call, &mut out, &response).unwrap();
-    out.to_json(s, operation.output.unwrap())
+    let out = out.to_json(s, operation.output.unwrap());
+    // Where the change can be made as the body is read, it is the same.
+    if let Some(decode) = custom.decode_output(&call, &response) {
+        let mut typed = DynValue::Empty;
+        codec(s.metadata.protocol)
+            .deserialize_decoding(s, operation, &response, &mut typed, &decode)
+            .expect("the codec decodes as it reads")
+            .unwrap();
+        assert_eq!(typed.to_json(s, operation.output.unwrap()), out);
+    }
+    out
+}
+
+/// Whether the output of `op` can be decoded as it is read.
+fn decodes_as_read(op: &str, body: &str, notes: &[&'static str]) -> bool {
+    let s = service("s3");
+    let env = env();
+    let mut call = Call::new(s, s.operation(op).unwrap(), &env);
+    for n in notes {
+        call.note(n);
+    }
+    for_service("s3").decode_output(&call, &xml(body)).is_some()
 }
 
 fn xml(body: &str) -> HttpResponse {
@@ -225,6 +246,20 @@ fn s3_listings_ask_for_url_encoding_and_decode_keys() {
     assert_eq!(out["KeyMarker"], "k%");
     assert_eq!(out["Versions"][0]["Key"], "v 1");
     assert_eq!(out["DeleteMarkers"][0]["Key"], "d m");
+    // The typed path reads S3's own forms; any other takes the untyped one.
+    let (_, notes) = request_with("s3", "ListObjectsV2", json!({"Bucket": "b"}), &env()).unwrap();
+    assert!(decodes_as_read(
+        "ListObjectsV2",
+        "<ListBucketResult/>",
+        &notes
+    ));
+    assert!(decodes_as_read("ListObjectsV2", body, &notes));
+    let prefixed = r#"<ListBucketResult xmlns:s="x"><s:EncodingType>url</s:EncodingType>
+        <Contents><Key>a%20b</Key></Contents></ListBucketResult>"#;
+    assert!(!decodes_as_read("ListObjectsV2", prefixed, &notes));
+    let out = parsed("s3", "ListObjectsV2", xml(prefixed), &notes);
+    assert_eq!(out["Contents"][0]["Key"], "a b");
+    assert!(!decodes_as_read("GetObject", body, &notes));
 }
 
 #[test]

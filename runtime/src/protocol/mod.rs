@@ -9,7 +9,9 @@
 use bytes::Bytes;
 use http::HeaderMap;
 
-use crate::schema::{Operation, Protocol, Service, ShapeId};
+use std::borrow::Cow;
+
+use crate::schema::{Member, Operation, Protocol, Service, ShapeId};
 use crate::value::{De, DeError, Ser};
 
 /// A serialized request, before endpoint resolution and signing.
@@ -177,6 +179,29 @@ pub struct ErrorInfo {
     pub type_code: Option<String>,
 }
 
+/// Member texts passed through a function before they are set: S3's
+/// url-encoded listings, decoded as they are read instead of parsed untyped
+/// and changed after.
+#[derive(Debug, Clone)]
+pub struct TextDecode {
+    /// The structure members (the schema's own, compared by address) whose
+    /// text is decoded; none reads the response as [`Codec::deserialize`].
+    pub members: Vec<&'static Member>,
+    /// The decoding.
+    pub decode: fn(&str) -> String,
+}
+
+impl TextDecode {
+    /// `text`, decoded when it is the text of one of the members.
+    pub fn apply<'t>(&self, member: &Member, text: Cow<'t, str>) -> Cow<'t, str> {
+        if self.members.iter().any(|m| std::ptr::eq(*m, member)) {
+            Cow::Owned((self.decode)(&text))
+        } else {
+            text
+        }
+    }
+}
+
 /// A wire protocol's codec.
 pub trait Codec: Send + Sync {
     /// Writes `input` (`None` when the operation takes none) as this protocol's request.
@@ -202,6 +227,21 @@ pub trait Codec: Send + Sync {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError>;
+
+    /// Reads a successful response into `output` as [`Codec::deserialize`]
+    /// does, with the texts `decode` names decoded; `None` when this codec
+    /// cannot (the caller then parses untyped and changes the value after).
+    fn deserialize_decoding(
+        &self,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
+        decode: &TextDecode,
+    ) -> Option<Result<(), DeserializeError>> {
+        let _ = (service, operation, response, output, decode);
+        None
+    }
 
     /// Reads an error response's code, message and request id.
     fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo;

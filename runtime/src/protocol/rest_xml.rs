@@ -82,55 +82,24 @@ impl Codec for RestXml {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        super::common::refuse_event_stream_output(service, operation)?;
-        let Some(shape_id) = operation.output else {
-            return Ok(());
-        };
-        let shape = service.shape(shape_id);
-        let Some(st) = shape.structure() else {
-            return Err(DeserializeError::new(
-                shape.name,
-                "output is not a structure",
-            ));
-        };
-        output.init();
-        rest::deserialize_http(service, shape_id, response, output)?;
-        init_header_maps(st, output)?;
-        match rest::payload(service, st) {
-            Payload::Raw(i) => {
-                rest::deserialize_raw_payload(service, shape_id, i, &response.body, output)
-            }
-            Payload::Member(i) => {
-                let (Some(doc), Some(m)) = (xml::document(&response.body)?, st.members.get(i))
-                else {
-                    return Ok(());
-                };
-                let slot = output.member(i).map_err(|e| {
-                    DeserializeError::value(format!("{}.{}", shape.name, m.name), e)
-                })?;
-                let target = Target::Member {
-                    owner: shape,
-                    member: m,
-                };
-                doc.read(service, &[], target, slot)?;
-                Ok(())
-            }
-            Payload::Members => {
-                let Some(doc) = xml::document(&response.body)? else {
-                    return Ok(());
-                };
-                let target = Target::Structure {
-                    shape: shape_id,
-                    body_only: true,
-                };
-                match doc.read(service, &[], target, output)? {
-                    Found::Read {
-                        childless: Some(root),
-                    } => lone_member(service, shape_id, &doc, &root, output),
-                    _ => Ok(()),
-                }
-            }
-        }
+        read_output(service, operation, response, output, None)
+    }
+
+    fn deserialize_decoding(
+        &self,
+        service: &Service,
+        operation: &Operation,
+        response: &HttpResponse,
+        output: &mut dyn De,
+        decode: &TextDecode,
+    ) -> Option<Result<(), DeserializeError>> {
+        Some(read_output(
+            service,
+            operation,
+            response,
+            output,
+            Some(decode),
+        ))
     }
 
     fn error_info(&self, _service: &Service, response: &HttpResponse) -> ErrorInfo {
@@ -162,6 +131,68 @@ impl Codec for RestXml {
         };
         doc.read(service, &steps, target, output)?;
         Ok(())
+    }
+}
+
+/// A successful response's headers, status and body into `output`.
+fn read_output(
+    service: &Service,
+    operation: &Operation,
+    response: &HttpResponse,
+    output: &mut dyn De,
+    decode: Option<&TextDecode>,
+) -> Result<(), DeserializeError> {
+    super::common::refuse_event_stream_output(service, operation)?;
+    let Some(shape_id) = operation.output else {
+        return Ok(());
+    };
+    let shape = service.shape(shape_id);
+    let Some(st) = shape.structure() else {
+        return Err(DeserializeError::new(
+            shape.name,
+            "output is not a structure",
+        ));
+    };
+    output.init();
+    rest::deserialize_http(service, shape_id, response, output)?;
+    init_header_maps(st, output)?;
+    match rest::payload(service, st) {
+        Payload::Raw(i) => {
+            rest::deserialize_raw_payload(service, shape_id, i, &response.body, output)
+        }
+        Payload::Member(i) => {
+            let (Some(doc), Some(m)) = (
+                xml::document(&response.body)?.map(|d| d.decoding(decode)),
+                st.members.get(i),
+            ) else {
+                return Ok(());
+            };
+            let slot = output
+                .member(i)
+                .map_err(|e| DeserializeError::value(format!("{}.{}", shape.name, m.name), e))?;
+            let target = Target::Member {
+                owner: shape,
+                member: m,
+            };
+            doc.read(service, &[], target, slot)?;
+            Ok(())
+        }
+        Payload::Members => {
+            let Some(doc) = xml::document(&response.body)? else {
+                return Ok(());
+            };
+            let doc = doc.decoding(decode);
+            let target = Target::Structure {
+                shape: shape_id,
+                body_only: true,
+            };
+            match doc.read(service, &[], target, output)? {
+                Found::Read {
+                    childless: Some(root),
+                } => lone_member(service, shape_id, &doc, &root, output),
+                _ => Ok(()),
+            }
+        }
     }
 }
 

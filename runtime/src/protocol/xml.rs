@@ -13,7 +13,7 @@ use bytes::Bytes;
 use quick_xml::events::{BytesCData, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::XmlVersion;
 
-use super::{DeserializeError, SerializeError};
+use super::{DeserializeError, SerializeError, TextDecode};
 use crate::schema::{
     Location, Member, Service, Shape, ShapeId, ShapeKind, StructureShape, TimestampFormat,
     XmlNamespace,
@@ -233,6 +233,15 @@ pub const MAX_DEPTH: usize = 100;
 #[derive(Debug, Clone, Copy)]
 pub struct Document<'a> {
     text: &'a str,
+    /// Member texts decoded as they are read ([`Document::decoding`]).
+    decode: Option<&'a TextDecode>,
+}
+
+impl<'a> Document<'a> {
+    /// The document, with the texts `decode` names decoded as they are read.
+    pub fn decoding(self, decode: Option<&'a TextDecode>) -> Document<'a> {
+        Document { decode, ..self }
+    }
 }
 
 /// The document in a response body. An empty (or blank) body gives `None`.
@@ -242,7 +251,7 @@ pub fn document(body: &[u8]) -> Result<Option<Document<'_>>, DeserializeError> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    Ok(Some(Document { text }))
+    Ok(Some(Document { text, decode: None }))
 }
 
 /// One step from an element down to one of its child elements, for
@@ -312,6 +321,7 @@ impl<'a> Document<'a> {
             known: Vec::new(),
             infos: Vec::new(),
             table: Vec::new(),
+            decode: self.decode,
         };
         match reader.read(steps, target, out) {
             Ok(found) => Ok(found),
@@ -916,6 +926,7 @@ struct Reader<'s, 'a> {
     infos: Vec<Info>,
     /// The name tables (see [`Entry`]).
     table: Vec<Entry>,
+    decode: Option<&'s TextDecode>,
 }
 
 /// How a member takes the child elements with a name.
@@ -1292,7 +1303,10 @@ impl<'a> Reader<'_, 'a> {
                 }
             }
             _ => {
-                let text = self.text()?;
+                let mut text = self.text()?;
+                if let Some(decode) = self.decode {
+                    text = decode.apply(m, text);
+                }
                 self.scalar(target, timestamp_format(m, target), text, out)
             }
         }
