@@ -397,12 +397,17 @@ fn request(args: &[String]) -> Result<()> {
     ])?;
     println!("building bench/request (release; aws-sdk-ec2 alone takes minutes the first time)...");
     let target = work.join("target");
-    run_cmd(
-        crate::nested_cargo()
-            .current_dir(root.join("bench/request"))
-            .env("CARGO_TARGET_DIR", &target)
-            .args(["build", "--release"]),
-    )?;
+    // The size programs are workspaces of their own, so that neither
+    // client's features reach the other's program; all three share one
+    // target directory, where the report finds the binaries.
+    for dir in ["bench/request", "bench/size/boto", "bench/size/aws"] {
+        run_cmd(
+            crate::nested_cargo()
+                .current_dir(root.join(dir))
+                .env("CARGO_TARGET_DIR", &target)
+                .args(["build", "--release"]),
+        )?;
+    }
     let status = Command::new(target.join("release/request-bench"))
         .arg("report")
         .args(args)
