@@ -400,7 +400,7 @@ fn outline(xml: &mut Xml<'_>, name: &str, depth: usize) -> R<Element> {
                 element.children.push(child);
             }
             Ev::Open(_) => xml.skip()?,
-            Ev::Text(piece) => piece.push_to(&mut element.text),
+            Ev::Text(piece) => piece.push_to(&mut element.text)?,
             Ev::Close => return Ok(element),
             Ev::Eof => return Err(Fail::truncated()),
         }
@@ -411,12 +411,27 @@ fn outline(xml: &mut Xml<'_>, name: &str, depth: usize) -> R<Element> {
 struct Tag<'a> {
     start: BytesStart<'a>,
     local: usize,
+    /// The document (the name is a slice of it, checked when opened).
+    input: &'a str,
 }
 
 /// The local name of an element (its name without a namespace prefix).
 fn local<'e>(element: &'e Tag<'_>) -> &'e str {
     let name = element.start.name().into_inner();
+    let name = utf8_in(element.input, name).unwrap_or_default();
     name.get(element.local..).unwrap_or_default()
+}
+
+/// `bytes` as text: a slice quick-xml took from the input is found there
+/// by its address, and not checked again (the input was checked whole,
+/// and quick-xml cuts only at ASCII delimiters); anything else is checked.
+fn utf8_in<'b>(input: &'b str, bytes: &'b [u8]) -> R<&'b str> {
+    let start = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    let found = (start.checked_add(bytes.len())).and_then(|end| input.get(start..end));
+    match found {
+        Some(s) if s.as_ptr() == bytes.as_ptr() => Ok(s),
+        _ => std::str::from_utf8(bytes).map_err(Fail::xml),
+    }
 }
 
 type R<T> = Result<T, Fail>;
@@ -516,12 +531,13 @@ enum Text<'a> {
 }
 
 impl Text<'_> {
-    fn push_to(self, out: &mut String) {
+    fn push_to(self, out: &mut String) -> R<()> {
         match self {
-            Text::Chars(t) => out.push_str(&t.xml10_content()),
-            Text::CData(t) => out.push_str(&t.xml10_content()),
+            Text::Chars(t) => out.push_str(&t.xml10_content().map_err(Fail::xml)?),
+            Text::CData(t) => out.push_str(&t.xml10_content().map_err(Fail::xml)?),
             Text::Char(c) => out.push(c),
         }
+        Ok(())
     }
 }
 
@@ -530,11 +546,11 @@ const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// Whether text holds a carriage return (which XML reads as a newline):
 /// eight bytes at a time, as most texts are short and have none.
-fn has_cr(text: &str) -> bool {
+fn has_cr(text: &[u8]) -> bool {
     const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     const CR: u64 = u64::from_ne_bytes([b'\r'; 8]);
-    let mut chunks = text.as_bytes().chunks_exact(8);
+    let mut chunks = text.chunks_exact(8);
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -559,6 +575,8 @@ fn is_space(b: u8) -> bool {
 #[derive(Clone)]
 struct Xml<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
+    /// The document, checked to be UTF-8.
+    input: &'a str,
     /// Open elements.
     depth: usize,
     /// Prefixed namespace declarations in scope: prefix, URI, and the depth
@@ -574,6 +592,7 @@ impl<'a> Xml<'a> {
     fn new(text: &'a str) -> Xml<'a> {
         Xml {
             reader: quick_xml::Reader::from_str(text),
+            input: text,
             depth: 0,
             namespaces: Vec::new(),
             empty: false,
@@ -600,12 +619,22 @@ impl<'a> Xml<'a> {
             match event {
                 Event::Start(start) => {
                     let local = self.open(&start, false)?;
-                    return Ok(Ev::Open(Tag { start, local }));
+                    let input = self.input;
+                    return Ok(Ev::Open(Tag {
+                        start,
+                        local,
+                        input,
+                    }));
                 }
                 Event::Empty(start) => {
                     let local = self.open(&start, true)?;
                     self.empty = true;
-                    return Ok(Ev::Open(Tag { start, local }));
+                    let input = self.input;
+                    return Ok(Ev::Open(Tag {
+                        start,
+                        local,
+                        input,
+                    }));
                 }
                 Event::End(_) => {
                     self.close();
@@ -613,7 +642,7 @@ impl<'a> Xml<'a> {
                 }
                 Event::Text(t) if self.depth > 0 => return Ok(Ev::Text(Text::Chars(t))),
                 Event::Text(t) => {
-                    if !t.bytes().all(is_space) {
+                    if !t.iter().all(|&b| is_space(b)) {
                         return Err(Fail::xml("text outside the root element"));
                     }
                 }
@@ -654,10 +683,10 @@ impl<'a> Xml<'a> {
                 "elements nested more than {MAX_DEPTH} deep"
             )));
         }
-        if !e.attributes_raw().bytes().all(is_space) {
+        if !e.attributes_raw().iter().all(|&b| is_space(b)) {
             self.attributes(e)?;
         }
-        let name = e.name().into_inner();
+        let name = utf8_in(self.input, e.name().into_inner())?;
         match name.bytes().position(|b| b == b':') {
             Some(colon) => {
                 self.declared(name.get(..colon).unwrap_or_default())?;
@@ -673,13 +702,13 @@ impl<'a> Xml<'a> {
         let mut prefixed = false;
         for attribute in e.attributes() {
             let attribute = attribute.map_err(Fail::xml)?;
-            if attribute.value.contains('<') {
+            if attribute.value.contains(&b'<') {
                 return Err(Fail::xml("`<` in an attribute value"));
             }
             let value = attribute
                 .normalized_value(XmlVersion::Implicit1_0)
                 .map_err(Fail::xml)?;
-            let key = attribute.key.into_inner();
+            let key = utf8_in(self.input, attribute.key.into_inner())?;
             if let Some(prefix) = key.strip_prefix("xmlns:") {
                 self.namespaces
                     .push((prefix.to_owned(), value.into_owned(), self.depth));
@@ -691,7 +720,9 @@ impl<'a> Xml<'a> {
             for attribute in e.attributes().with_checks(false) {
                 let attribute = attribute.map_err(Fail::xml)?;
                 match attribute.key.prefix() {
-                    Some(p) if !p.is_xmlns() => self.declared(p.into_inner())?,
+                    Some(p) if !p.is_xmlns() => {
+                        self.declared(utf8_in(self.input, p.into_inner())?)?
+                    }
                     _ => {}
                 }
             }
@@ -788,14 +819,17 @@ impl<'a> Xml<'a> {
 
     /// Appends a piece of text to `text`, borrowing from the input while
     /// the text is one piece without references.
-    fn append(&self, text: &mut Cow<'a, str>, piece: Text<'a>) {
+    fn append(&self, text: &mut Cow<'a, str>, piece: Text<'a>) -> R<()> {
         let piece = match piece {
-            Text::Chars(t) if !has_cr(&t) => t.into_inner(),
-            Text::Chars(t) => t.xml10_content(),
-            Text::CData(t) => t.xml10_content(),
+            Text::Chars(t) if !has_cr(&t) => match t.into_inner() {
+                Cow::Borrowed(b) => Cow::Borrowed(utf8_in(self.input, b)?),
+                Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(Fail::xml)?),
+            },
+            Text::Chars(t) => t.xml10_content().map_err(Fail::xml)?,
+            Text::CData(t) => t.xml10_content().map_err(Fail::xml)?,
             Text::Char(c) => {
                 self.owned(text).push(c);
-                return;
+                return Ok(());
             }
         };
         if text.is_empty() {
@@ -803,6 +837,7 @@ impl<'a> Xml<'a> {
         } else {
             self.owned(text).push_str(&piece);
         }
+        Ok(())
     }
 
     /// `text` as an owned string, with room for more (most texts with
@@ -826,10 +861,13 @@ impl<'a> Xml<'a> {
         for attribute in e.start.attributes().with_checks(false) {
             let attribute = attribute.map_err(Fail::xml)?;
             let (local, prefix) = attribute.key.decompose();
-            let prefix = prefix.map(|p| p.into_inner());
-            if local.into_inner() != want_local
+            let prefix = match prefix {
+                Some(p) => Some(utf8_in(self.input, p.into_inner())?),
+                None => None,
+            };
+            if local.into_inner() != want_local.as_bytes()
                 || prefix == Some("xmlns")
-                || attribute.key.into_inner() == "xmlns"
+                || attribute.key.into_inner() == b"xmlns"
             {
                 continue;
             }
@@ -860,12 +898,15 @@ fn reference(r: &BytesRef<'_>) -> R<char> {
     let c = match r.resolve_char_ref() {
         Ok(Some(c)) => c,
         Ok(None) => match &**r {
-            "lt" => '<',
-            "gt" => '>',
-            "amp" => '&',
-            "apos" => '\'',
-            "quot" => '"',
-            name => return Err(Fail::xml(format_args!("unknown entity &{name};"))),
+            b"lt" => '<',
+            b"gt" => '>',
+            b"amp" => '&',
+            b"apos" => '\'',
+            b"quot" => '"',
+            name => {
+                let name = String::from_utf8_lossy(name);
+                return Err(Fail::xml(format_args!("unknown entity &{name};")));
+            }
         },
         Err(e) => return Err(Fail::xml(e)),
     };
@@ -876,7 +917,7 @@ fn reference(r: &BytesRef<'_>) -> R<char> {
     } else {
         Err(Fail::xml(format_args!(
             "&{}; is not a character XML allows",
-            &**r
+            String::from_utf8_lossy(r)
         )))
     }
 }
@@ -1384,7 +1425,7 @@ impl<'a> Reader<'_, 'a> {
         let mut text = Cow::Borrowed("");
         loop {
             match self.xml.next()? {
-                Ev::Text(piece) => self.xml.append(&mut text, piece),
+                Ev::Text(piece) => self.xml.append(&mut text, piece)?,
                 Ev::Open(_) => self.xml.skip()?,
                 Ev::Close => return Ok(text),
                 Ev::Eof => return Err(Fail::truncated()),
@@ -1955,7 +1996,7 @@ mod tests {
     #[test]
     fn carriage_returns_are_found_anywhere() {
         for text in ["", "a", "abcdefgh", "abcdefghijklmnopq"] {
-            assert!(!has_cr(text), "{text:?}");
+            assert!(!has_cr(text.as_bytes()), "{text:?}");
         }
         for text in [
             "\r",
@@ -1964,7 +2005,7 @@ mod tests {
             "abcdefghijklmnop\r",
             "\u{d}\u{e9}",
         ] {
-            assert!(has_cr(text), "{text:?}");
+            assert!(has_cr(text.as_bytes()), "{text:?}");
         }
     }
 
