@@ -410,27 +410,29 @@ fn outline(xml: &mut Xml<'_>, name: &str, depth: usize) -> R<Element> {
 /// An element's start tag, and where its local name starts in its name.
 struct Tag<'a> {
     start: BytesStart<'a>,
-    local: usize,
-    /// The document (the name is a slice of it, checked when opened).
-    input: &'a str,
+    /// The name without its namespace prefix.
+    local: &'a str,
 }
 
 /// The local name of an element (its name without a namespace prefix).
 fn local<'e>(element: &'e Tag<'_>) -> &'e str {
-    let name = element.start.name().into_inner();
-    let name = utf8_in(element.input, name).unwrap_or_default();
-    name.get(element.local..).unwrap_or_default()
+    element.local
 }
 
-/// `bytes` as text: a slice quick-xml took from the input is found there
-/// by its address, and not checked again (the input was checked whole,
-/// and quick-xml cuts only at ASCII delimiters); anything else is checked.
-fn utf8_in<'b>(input: &'b str, bytes: &'b [u8]) -> R<&'b str> {
+/// `bytes`, a slice quick-xml took from `input`, found there by its
+/// address: text not checked again (the input was checked whole, and
+/// quick-xml cuts only at ASCII delimiters), with the input's lifetime.
+fn find_in<'a>(input: &'a str, bytes: &[u8]) -> Option<&'a str> {
     let start = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
-    let found = (start.checked_add(bytes.len())).and_then(|end| input.get(start..end));
-    match found {
-        Some(s) if s.as_ptr() == bytes.as_ptr() => Ok(s),
-        _ => std::str::from_utf8(bytes).map_err(Fail::xml),
+    let found = input.get(start..start.checked_add(bytes.len())?)?;
+    (found.as_ptr() == bytes.as_ptr()).then_some(found)
+}
+
+/// `bytes` as text: found in the input ([`find_in`]), else checked.
+fn utf8_in<'b>(input: &'b str, bytes: &'b [u8]) -> R<&'b str> {
+    match find_in(input, bytes) {
+        Some(s) => Ok(s),
+        None => std::str::from_utf8(bytes).map_err(Fail::xml),
     }
 }
 
@@ -619,22 +621,12 @@ impl<'a> Xml<'a> {
             match event {
                 Event::Start(start) => {
                     let local = self.open(&start, false)?;
-                    let input = self.input;
-                    return Ok(Ev::Open(Tag {
-                        start,
-                        local,
-                        input,
-                    }));
+                    return Ok(Ev::Open(Tag { start, local }));
                 }
                 Event::Empty(start) => {
                     let local = self.open(&start, true)?;
                     self.empty = true;
-                    let input = self.input;
-                    return Ok(Ev::Open(Tag {
-                        start,
-                        local,
-                        input,
-                    }));
+                    return Ok(Ev::Open(Tag { start, local }));
                 }
                 Event::End(_) => {
                     self.close();
@@ -669,8 +661,8 @@ impl<'a> Xml<'a> {
         }
     }
 
-    /// Takes an element's start: returns where its local name starts.
-    fn open(&mut self, e: &BytesStart<'_>, empty: bool) -> R<usize> {
+    /// Takes an element's start: returns its local name.
+    fn open(&mut self, e: &BytesStart<'_>, empty: bool) -> R<&'a str> {
         if self.depth == 0 {
             if self.rooted {
                 return Err(Fail::xml("more than one root element"));
@@ -686,13 +678,16 @@ impl<'a> Xml<'a> {
         if !e.attributes_raw().iter().all(|&b| is_space(b)) {
             self.attributes(e)?;
         }
-        let name = utf8_in(self.input, e.name().into_inner())?;
-        match name.bytes().position(|b| b == b':') {
+        // The reader borrows every event from the input.
+        let Some(name) = find_in(self.input, e.name().into_inner()) else {
+            return Err(Fail::xml("an element name not in the document"));
+        };
+        match memchr::memchr(b':', name.as_bytes()) {
             Some(colon) => {
                 self.declared(name.get(..colon).unwrap_or_default())?;
-                Ok(colon + 1)
+                Ok(name.get(colon + 1..).unwrap_or_default())
             }
-            None => Ok(0),
+            None => Ok(name),
         }
     }
 
