@@ -160,6 +160,11 @@ pub trait De {
     fn set(&mut self, value: Scalar) -> Result<(), DeError> {
         Err(DeError::mismatch(self.expecting(), &value))
     }
+    /// Stores a string read from a body, which enums take without copying
+    /// it (the default stores it as an owned [`Scalar::Str`]).
+    fn set_str(&mut self, value: &str) -> Result<(), DeError> {
+        self.set(Scalar::Str(value.to_owned()))
+    }
     /// The slot of the member at `index` (for a union: selects that variant).
     fn member(&mut self, index: usize) -> Result<&mut dyn De, DeError> {
         let _ = index;
@@ -208,6 +213,9 @@ impl<T: De + Default> De for Option<T> {
     fn set(&mut self, value: Scalar) -> Result<(), DeError> {
         self.get_or_insert_with(T::default).set(value)
     }
+    fn set_str(&mut self, value: &str) -> Result<(), DeError> {
+        self.get_or_insert_with(T::default).set_str(value)
+    }
     fn member(&mut self, index: usize) -> Result<&mut dyn De, DeError> {
         self.get_or_insert_with(T::default).member(index)
     }
@@ -231,6 +239,9 @@ impl<T: De + Default> De for Box<T> {
     }
     fn set(&mut self, value: Scalar) -> Result<(), DeError> {
         (**self).set(value)
+    }
+    fn set_str(&mut self, value: &str) -> Result<(), DeError> {
+        (**self).set_str(value)
     }
     fn member(&mut self, index: usize) -> Result<&mut dyn De, DeError> {
         (**self).member(index)

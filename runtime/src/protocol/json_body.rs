@@ -591,6 +591,10 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        if let ShapeKind::Enum { .. } = self.shape().kind {
+            let (cx, path) = (self.cx, self.path);
+            return self.out.set_str(v).map_err(|e| cx.refused(path, e));
+        }
         let scalar = match &self.shape().kind {
             ShapeKind::String
             | ShapeKind::Enum { .. }

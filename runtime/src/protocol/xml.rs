@@ -1435,6 +1435,9 @@ impl<'a> Reader<'_, 'a> {
         text: Cow<'_, str>,
         out: &mut dyn De,
     ) -> R<()> {
+        if let ShapeKind::Enum { .. } = shape.kind {
+            return out.set_str(&text).map_err(Fail::de);
+        }
         let value =
             scalar_value(shape, format, TimestampFormat::Iso8601, text).map_err(Fail::value)?;
         out.set(value).map_err(Fail::de)

@@ -957,6 +957,10 @@ impl<'b> Reader<'_, 'b> {
             let kind = super::encode::kind_name(&shape.kind);
             mismatch(d, shape, start, path, expected.unwrap_or(kind))
         };
+        if let (ShapeKind::Enum { .. }, Item::Text) = (&shape.kind, peek(d)?) {
+            let s = d.str()?;
+            return out.set_str(s).map_err(|e| refused(path, e));
+        }
         let value = match &shape.kind {
             ShapeKind::String | ShapeKind::Enum { .. } => match text(d)? {
                 Some(s) => Scalar::Str(s),

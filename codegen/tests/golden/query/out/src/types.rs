@@ -51,6 +51,10 @@ macro_rules! string_enum {
                     other => Err(DeError::mismatch($name, &other)),
                 }
             }
+            fn set_str(&mut self, value: &str) -> Result<(), DeError> {
+                *self = Self::from(value);
+                Ok(())
+            }
             fn expecting(&self) -> &'static str {
                 $name
             }
