@@ -238,6 +238,19 @@ pub async fn send_call_streaming<E>(
     }
 }
 
+/// A fresh `amz-sdk-invocation-id`, a version-4 UUID as botocore's
+/// `uuid4()`, from the thread's fast generator: it only tells calls apart,
+/// which is not worth a `getrandom` system call per call.
+fn invocation_id() -> HeaderValue {
+    let id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+    let mut text = uuid::Uuid::encode_buffer();
+    let text = id.hyphenated().encode_lower(&mut text);
+    HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(NIL_INVOCATION))
+}
+
+/// Never sent: a UUID's text is always a header value.
+const NIL_INVOCATION: &str = "00000000-0000-4000-8000-000000000000";
+
 async fn run_attempts<E>(
     http: &reqwest::Client,
     options: &SendOptions<'_>,
@@ -247,8 +260,7 @@ async fn run_attempts<E>(
 ) -> Result<(HttpResponse, Option<reqwest::Response>), Error<E>> {
     let state = options.state;
     let policy = &options.policy;
-    let invocation_id = uuid::Uuid::new_v4().to_string();
-    let invocation = HeaderValue::from_str(&invocation_id).expect("a uuid is a header value");
+    let invocation = invocation_id();
     let mut attempt = 0;
     let mut skew_corrected = false;
     // What the last retry took from the quota: a success gives it back.
@@ -647,4 +659,25 @@ fn redacted_url(url: &reqwest::Url) -> String {
     let mut url = url.clone();
     url.set_query(None);
     url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Invocation ids are version-4 UUIDs, different on every call (also
+    /// across threads: each seeds its generator apart).
+    #[test]
+    fn invocation_ids_are_v4_uuids_and_unique() {
+        let ids: Vec<String> = (0..8)
+            .map(|_| std::thread::spawn(super::invocation_id))
+            .map(|t| t.join().unwrap().to_str().unwrap().to_owned())
+            .chain((0..100).map(|_| super::invocation_id().to_str().unwrap().to_owned()))
+            .collect();
+        for id in &ids {
+            let uuid = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(uuid.get_version_num(), 4, "{id}");
+            assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122, "{id}");
+        }
+        let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+    }
 }
