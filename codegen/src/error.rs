@@ -96,3 +96,14 @@ impl From<boto_runtime::lower::ModelError> for CodegenError {
 }
 
 pub type Result<T, E = CodegenError> = std::result::Result<T, E>;
+
+impl From<boto_runtime::model_files::ModelFileError> for CodegenError {
+    fn from(e: boto_runtime::model_files::ModelFileError) -> CodegenError {
+        use boto_runtime::model_files::ModelFileError as M;
+        match e {
+            M::Io { path, source } => CodegenError::Io { path, source },
+            M::Json { path, source } => CodegenError::Json { path, source },
+            M::NoModel { path } => CodegenError::NoModel { path },
+        }
+    }
+}

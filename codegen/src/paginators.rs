@@ -3,71 +3,12 @@
 //! with the runtime's JMESPath engine, so an expression the runtime could not
 //! evaluate is a generator error naming service, operation and expression.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use boto_runtime::paginator::expr;
-use serde::Deserialize;
 
 use crate::error::{CodegenError, Result};
 use crate::ir::{Ir, Kind};
-use crate::load;
 
-/// A whole `paginators-1.json`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct PaginatorsModel {
-    #[serde(default)]
-    pub pagination: BTreeMap<String, PaginatorConfig>,
-}
-
-/// One entry of `pagination`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PaginatorConfig {
-    pub input_token: OneOrMany,
-    pub output_token: OneOrMany,
-    #[serde(default)]
-    pub more_results: Option<String>,
-    #[serde(default)]
-    pub limit_key: Option<String>,
-    #[serde(default)]
-    pub result_key: Option<OneOrMany>,
-    #[serde(default)]
-    pub non_aggregate_keys: Vec<String>,
-}
-
-/// A string or a list of strings.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    pub fn to_vec(&self) -> Vec<String> {
-        match self {
-            OneOrMany::One(s) => vec![s.clone()],
-            OneOrMany::Many(v) => v.clone(),
-        }
-    }
-}
-
-impl PaginatorsModel {
-    pub fn from_json(text: &str) -> Result<PaginatorsModel, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-}
-
-/// The `paginators-1.json[.gz]` of an api-version folder, if it has one.
-pub fn load(api_version_dir: &Path) -> Result<Option<PaginatorsModel>> {
-    let Some(path) = load::find_file(api_version_dir, "paginators-1.json") else {
-        return Ok(None);
-    };
-    let text = load::read_text(&path)?;
-    PaginatorsModel::from_json(&text)
-        .map(Some)
-        .map_err(|source| CodegenError::Json { path, source })
-}
+pub use boto_runtime::model::{OneOrMany, PaginatorConfig, PaginatorsModel};
 
 /// A checked paginator.
 #[derive(Debug, Clone)]

@@ -1,49 +1,11 @@
 //! Waiters: reading `waiters-2.json` and lowering each waiter onto the IR's
 //! operations, checked so that emitting cannot fail on a model problem.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use serde::Deserialize;
-use serde_json::Value;
-
 use crate::error::{CodegenError, Result};
 use crate::ir::Ir;
 use crate::naming;
 
-/// A `waiters-2.json` file.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WaitersModel {
-    pub version: u32,
-    /// By name; sorted, so waiters are emitted in a stable order.
-    pub waiters: BTreeMap<String, WaiterModel>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WaiterModel {
-    pub operation: String,
-    /// Seconds between attempts.
-    pub delay: f64,
-    pub max_attempts: u32,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub acceptors: Vec<AcceptorModel>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct AcceptorModel {
-    pub state: String,
-    pub matcher: String,
-    #[serde(default)]
-    pub argument: Option<String>,
-    pub expected: Value,
-}
-
-/// The `waiters-2.json[.gz]` of an api-version folder, if it has one.
-pub fn load(dir: &Path) -> Result<Option<WaitersModel>> {
-    crate::load::optional_json(dir, "waiters-2.json")
-}
+pub use boto_runtime::model::{AcceptorModel, WaiterModel, WaitersModel};
 
 /// A waiter ready to emit.
 #[derive(Debug, Clone)]
@@ -153,39 +115,10 @@ pub fn lower(ir: &Ir<'_>, model: &WaitersModel) -> Result<Vec<IrWaiter>> {
 }
 
 fn lower_acceptor(a: &AcceptorModel) -> std::result::Result<IrAcceptor, String> {
-    let state = match a.state.as_str() {
-        "success" => "Success",
-        "failure" => "Failure",
-        "retry" => "Retry",
-        other => return Err(format!("unknown state {other:?}")),
-    };
-    let matcher = match a.matcher.as_str() {
-        "path" => "Path",
-        "pathAll" => "PathAll",
-        "pathAny" => "PathAny",
-        "status" => "Status",
-        "error" => "Error",
-        other => return Err(format!("unknown matcher {other:?}")),
-    };
-    match matcher {
-        "Path" | "PathAll" | "PathAny" => {
-            let argument = a
-                .argument
-                .as_deref()
-                .ok_or_else(|| format!("{} matcher without an argument", a.matcher))?;
-            boto_runtime::waiter::compile(argument)?;
-        }
-        "Status" if !a.expected.is_u64() => {
-            return Err(format!("status matcher expects {}", a.expected));
-        }
-        "Error" if !(a.expected.is_string() || a.expected.is_boolean()) => {
-            return Err(format!("error matcher expects {}", a.expected));
-        }
-        _ => {}
-    }
+    let (state, matcher) = boto_runtime::waiter::check_acceptor(a)?;
     Ok(IrAcceptor {
-        state,
-        matcher,
+        state: state.name(),
+        matcher: matcher.name(),
         argument: a.argument.clone(),
         expected: a.expected.to_string(),
     })

@@ -248,6 +248,11 @@ impl RawServiceError {
         &self.inner.response
     }
 
+    /// The service whose operation failed.
+    pub fn service(&self) -> &'static Service {
+        self.inner.service
+    }
+
     /// The operation that failed.
     pub fn operation(&self) -> &'static Operation {
         self.inner.operation

@@ -26,6 +26,7 @@ pub mod http_settings;
 pub mod jmespath;
 pub mod lower;
 pub mod model;
+pub mod model_files;
 pub mod paginator;
 pub mod presign;
 pub mod protocol;

@@ -380,3 +380,99 @@ pub struct ModelMember {
     /// `contextParam`: the endpoint parameter the member feeds.
     pub context_param: Option<ModelContextParam>,
 }
+
+/// A whole `paginators-1.json`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PaginatorsModel {
+    /// Paginators by operation name.
+    #[serde(default)]
+    pub pagination: BTreeMap<String, PaginatorConfig>,
+}
+
+impl PaginatorsModel {
+    /// Parses the text of a `paginators-1.json`.
+    pub fn from_json(text: &str) -> Result<PaginatorsModel, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// One entry of `pagination`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaginatorConfig {
+    /// `input_token`: input members the tokens go to.
+    pub input_token: OneOrMany,
+    /// `output_token`: JMESPath expressions on the output, one per input token.
+    pub output_token: OneOrMany,
+    /// `more_results`: pages follow only while this expression is true.
+    #[serde(default)]
+    pub more_results: Option<String>,
+    /// `limit_key`: the input member limiting a page's size.
+    #[serde(default)]
+    pub limit_key: Option<String>,
+    /// `result_key`: the aggregated results.
+    #[serde(default)]
+    pub result_key: Option<OneOrMany>,
+    /// `non_aggregate_keys`: values kept from the first page.
+    #[serde(default)]
+    pub non_aggregate_keys: Vec<String>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One string.
+    One(String),
+    /// A list of strings.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings, one or many.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A `waiters-2.json` file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WaitersModel {
+    /// The format version (2).
+    pub version: u32,
+    /// By name; sorted, so waiters are listed in a stable order.
+    pub waiters: BTreeMap<String, WaiterModel>,
+}
+
+/// One waiter of `waiters-2.json`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaiterModel {
+    /// The operation polled.
+    pub operation: String,
+    /// Seconds between attempts.
+    pub delay: f64,
+    /// Attempts before giving up, the first included.
+    pub max_attempts: u32,
+    /// What the waiter waits for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Checked in order; the first match decides.
+    pub acceptors: Vec<AcceptorModel>,
+}
+
+/// One acceptor of a waiter.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AcceptorModel {
+    /// `success`, `failure` or `retry`.
+    pub state: String,
+    /// `path`, `pathAll`, `pathAny`, `status` or `error`.
+    pub matcher: String,
+    /// The JMESPath expression of path matchers.
+    #[serde(default)]
+    pub argument: Option<String>,
+    /// The value the matcher compares with.
+    pub expected: serde_json::Value,
+}

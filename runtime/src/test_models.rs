@@ -2,26 +2,11 @@
 //! for services not vendored), lowered with their endpoint rule sets as the
 //! dynamic path lowers them, once per test process.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use crate::dynamic::build_service;
-use crate::model::ServiceModel;
 use crate::schema::Service;
-
-/// `dir/name`, or `dir/name.gz` decompressed.
-fn read(dir: &Path, name: &str) -> Option<String> {
-    if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
-        return Some(text);
-    }
-    let file = std::fs::File::open(dir.join(format!("{name}.gz"))).ok()?;
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
-}
 
 fn load(models: &Path, name: &'static str) -> &'static Service {
     static CACHE: OnceLock<Mutex<Vec<(PathBuf, &'static Service)>>> = OnceLock::new();
@@ -30,17 +15,9 @@ fn load(models: &Path, name: &'static str) -> &'static Service {
     if let Some((_, s)) = cache.iter().find(|(d, _)| *d == dir) {
         return s;
     }
-    let version = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| read(p, "service-2.json").is_some())
-        .max()
-        .unwrap_or_else(|| panic!("{}: no service-2.json", dir.display()));
-    let text = read(&version, "service-2.json").unwrap();
-    let mut model = ServiceModel::from_json(&text).unwrap();
-    model.endpoint_rules = read(&version, "endpoint-rule-set-1.json");
-    let s = build_service(name, &model).unwrap();
+    let files = crate::model_files::ServiceFiles::load(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let s = build_service(name, &files.model).unwrap();
     cache.push((dir, s));
     s
 }

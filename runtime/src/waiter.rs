@@ -83,6 +83,79 @@ impl Acceptor {
     }
 }
 
+impl State {
+    /// The variant of a `waiters-2.json` acceptor's `state`.
+    pub fn from_model(state: &str) -> Option<State> {
+        Some(match state {
+            "success" => State::Success,
+            "failure" => State::Failure,
+            "retry" => State::Retry,
+            _ => return None,
+        })
+    }
+
+    /// The variant's name (`Success`).
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Success => "Success",
+            State::Failure => "Failure",
+            State::Retry => "Retry",
+        }
+    }
+}
+
+impl Matcher {
+    /// The variant of a `waiters-2.json` acceptor's `matcher`.
+    pub fn from_model(matcher: &str) -> Option<Matcher> {
+        Some(match matcher {
+            "path" => Matcher::Path,
+            "pathAll" => Matcher::PathAll,
+            "pathAny" => Matcher::PathAny,
+            "status" => Matcher::Status,
+            "error" => Matcher::Error,
+            _ => return None,
+        })
+    }
+
+    /// The variant's name (`PathAll`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Matcher::Path => "Path",
+            Matcher::PathAll => "PathAll",
+            Matcher::PathAny => "PathAny",
+            Matcher::Status => "Status",
+            Matcher::Error => "Error",
+        }
+    }
+}
+
+/// Checks an acceptor of `waiters-2.json` (state, matcher, an argument
+/// that compiles for path matchers, the kind of value `status` and `error`
+/// compare with): what the generator and the dynamic client both do.
+pub fn check_acceptor(a: &crate::model::AcceptorModel) -> Result<(State, Matcher), String> {
+    let state =
+        State::from_model(&a.state).ok_or_else(|| format!("unknown state {:?}", a.state))?;
+    let matcher = Matcher::from_model(&a.matcher)
+        .ok_or_else(|| format!("unknown matcher {:?}", a.matcher))?;
+    match matcher {
+        Matcher::Path | Matcher::PathAll | Matcher::PathAny => {
+            let argument = a
+                .argument
+                .as_deref()
+                .ok_or_else(|| format!("{} matcher without an argument", a.matcher))?;
+            compile(argument)?;
+        }
+        Matcher::Status if !a.expected.is_u64() => {
+            return Err(format!("status matcher expects {}", a.expected));
+        }
+        Matcher::Error if !(a.expected.is_string() || a.expected.is_boolean()) => {
+            return Err(format!("error matcher expects {}", a.expected));
+        }
+        _ => {}
+    }
+    Ok((state, matcher))
+}
+
 /// A waiter of the model: the operation it polls and how.
 #[derive(Clone, Copy, Debug)]
 pub struct WaiterSpec {

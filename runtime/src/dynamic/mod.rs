@@ -16,6 +16,12 @@ use crate::value::{De, DeError, ListSer, MapSer, Scalar, Ser, StructSer, ValueRe
 
 pub use crate::lower::{choose_protocol, ModelError};
 
+mod client;
+mod names;
+
+pub use client::{DynServiceError, DynamicClient, LoadError, ModelSearch};
+pub use names::xform_name;
+
 /// Builds the schema of `model` with the one lowering generated crates are
 /// printed from ([`crate::lower::lower`]): shapes reachable from its
 /// operations (in name order) and every operation (in name order).
@@ -88,6 +94,16 @@ impl DynValue {
     /// Writes the value as JSON, the inverse of [`DynValue::from_json`]:
     /// timestamps as epoch seconds, blobs as (lossy UTF-8) strings.
     pub fn to_json(&self, service: &Service, shape: ShapeId) -> serde_json::Value {
+        self.to_json_with(service, shape, JsonStyle::EPOCH_TEXT)
+    }
+
+    /// Writes the value as JSON, timestamps and blobs as `style` says.
+    pub fn to_json_with(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        style: JsonStyle,
+    ) -> serde_json::Value {
         use serde_json::Value as J;
         let s = service.shape(shape);
         match (&s.kind, self) {
@@ -95,7 +111,7 @@ impl DynValue {
                 let mut obj = serde_json::Map::new();
                 for (i, m) in st.members.iter().enumerate() {
                     if let Some(Some(v)) = members.get(i) {
-                        obj.insert(m.name.to_owned(), v.to_json(service, m.target));
+                        obj.insert(m.name.to_owned(), v.to_json_with(service, m.target, style));
                     }
                 }
                 J::Object(obj)
@@ -110,22 +126,22 @@ impl DynValue {
             (ShapeKind::List { member }, DynValue::List(items)) => J::Array(
                 items
                     .iter()
-                    .map(|v| v.to_json(service, member.target))
+                    .map(|v| v.to_json_with(service, member.target, style))
                     .collect(),
             ),
             (ShapeKind::List { .. }, DynValue::Empty) => J::Array(vec![]),
             (ShapeKind::Map { value, .. }, DynValue::Map(entries)) => J::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json(service, value.target)))
+                    .map(|(k, v)| (k.clone(), v.to_json_with(service, value.target, style)))
                     .collect(),
             ),
             (ShapeKind::Map { .. }, DynValue::Empty) => J::Object(Default::default()),
-            (_, v) => v.scalar_json(),
+            (_, v) => v.scalar_json(style),
         }
     }
 
-    fn scalar_json(&self) -> serde_json::Value {
+    fn scalar_json(&self, style: JsonStyle) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
             DynValue::Empty => J::Null,
@@ -137,17 +153,86 @@ impl DynValue {
             }
             DynValue::Float(f) => J::from(*f),
             DynValue::Str(s) => J::from(s.clone()),
-            DynValue::Blob(b) => J::from(String::from_utf8_lossy(b).into_owned()),
+            DynValue::Blob(b) => match style.blobs {
+                BlobStyle::Utf8Lossy => J::from(String::from_utf8_lossy(b).into_owned()),
+                BlobStyle::Base64 => {
+                    use base64::Engine;
+                    J::from(base64::engine::general_purpose::STANDARD.encode(b))
+                }
+            },
             // A stream is read by its owner, never into JSON.
             DynValue::Stream(_) => J::Null,
-            DynValue::Timestamp(t) if t.subsec_nanos() == 0 => J::from(t.secs()),
-            DynValue::Timestamp(t) => J::from(t.as_secs_f64()),
+            DynValue::Timestamp(t) => match style.timestamps {
+                TimestampStyle::EpochSeconds if t.subsec_nanos() == 0 => J::from(t.secs()),
+                TimestampStyle::EpochSeconds => J::from(t.as_secs_f64()),
+                TimestampStyle::Iso8601 => J::from(python_isoformat(t)),
+            },
             DynValue::Document(d) => d.clone(),
             DynValue::Struct(_)
             | DynValue::List(_)
             | DynValue::Map(_)
             | DynValue::UnknownMember(_) => J::Null,
         }
+    }
+}
+
+/// How [`DynValue::to_json_with`] writes the values JSON has no type for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonStyle {
+    /// Timestamps.
+    pub timestamps: TimestampStyle,
+    /// Blobs.
+    pub blobs: BlobStyle,
+}
+
+impl JsonStyle {
+    /// Epoch seconds and lossy UTF-8 text: what [`DynValue::to_json`] writes.
+    pub const EPOCH_TEXT: JsonStyle = JsonStyle {
+        timestamps: TimestampStyle::EpochSeconds,
+        blobs: BlobStyle::Utf8Lossy,
+    };
+    /// As boto3's values print and the AWS CLI writes them: timestamps as
+    /// Python's `datetime.isoformat()` (`2024-05-01T12:00:00+00:00`, with
+    /// microseconds when there are any), blobs in base64.
+    pub const BOTO3: JsonStyle = JsonStyle {
+        timestamps: TimestampStyle::Iso8601,
+        blobs: BlobStyle::Base64,
+    };
+}
+
+/// How timestamps are written as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampStyle {
+    /// Seconds since the epoch, a float when there is a fraction.
+    EpochSeconds,
+    /// ISO 8601 as Python's `datetime.isoformat()` writes an aware UTC time.
+    Iso8601,
+}
+
+/// How blobs are written as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobStyle {
+    /// The bytes as UTF-8 text, invalid sequences replaced.
+    Utf8Lossy,
+    /// Standard base64, padded.
+    Base64,
+}
+
+/// `2024-05-01T12:00:00+00:00`, or `…00.250000+00:00` with a fraction:
+/// boto3's datetimes hold microseconds, rounded to the nearest as Python's
+/// `fromtimestamp` rounds.
+fn python_isoformat(t: &DateTime) -> String {
+    let mut micros = (t.subsec_nanos() + 500) / 1000;
+    let mut secs = t.secs();
+    if micros >= 1_000_000 {
+        secs = secs.saturating_add(1);
+        micros = 0;
+    }
+    let text = DateTime::from_secs(secs).to_iso8601();
+    let base = text.strip_suffix('Z').unwrap_or(&text);
+    match micros {
+        0 => format!("{base}+00:00"),
+        micros => format!("{base}.{micros:06}+00:00"),
     }
 }
 
