@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use boto_runtime::dynamic::{DynamicClient, ModelSearch};
+use boto_runtime::dynamic::{DynamicClient, ModelSearch, Paging};
 use boto_runtime::{ClientConfig, Error};
 use boto_tests::moto::MotoServer;
 use serde_json::{json, Value};
@@ -79,8 +79,11 @@ async fn ours(step: &Value) -> Value {
     let result = match step["kind"].as_str().unwrap() {
         "call" => c.call(op, params).await,
         "paginate" => {
-            let size = step["page_size"].as_i64();
-            c.paginate(op, params, size, None, None).await
+            let paging = Paging {
+                page_size: step["page_size"].as_i64(),
+                ..Paging::default()
+            };
+            c.paginate(op, params, &paging).await
         }
         _ => {
             async {

@@ -22,6 +22,7 @@ const HAND_WRITTEN: &[&str] = &[
     "xtask",
     "boto-tests",
     "boto-examples",
+    "boto-cli",
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -41,7 +42,7 @@ pub fn run(args: &[String]) -> Result<()> {
     fmt.extend(["--", "--check"]);
     cargo(&fmt).context(
         "`cargo fmt --check` failed: run `cargo fmt -p boto-runtime -p boto-codegen -p xtask \
-         -p boto-tests -p boto-examples` and commit",
+         -p boto-tests -p boto-examples -p boto-cli` and commit",
     )?;
 
     step("linting the hand-written crates (cargo clippy --all-targets -- -D warnings)");

@@ -190,6 +190,17 @@ impl OperationError for DynServiceError {
     }
 }
 
+/// A paginator's settings (boto3's `PaginationConfig`).
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    /// Items per page, sent as the paginator's `limit_key` (`PageSize`).
+    pub page_size: Option<i64>,
+    /// Stop after this many items of the first result key (`MaxItems`).
+    pub max_items: Option<usize>,
+    /// Resume where a `NextToken` left off (`StartingToken`).
+    pub starting_token: Option<String>,
+}
+
 /// The result of a dynamic call.
 pub type DynResult<T> = Result<T, Error<DynServiceError>>;
 
@@ -312,6 +323,15 @@ impl DynamicClient {
         self.waiters.keys().copied()
     }
 
+    /// The waiter named `name` as the model (`BucketExists`), boto3
+    /// (`bucket_exists`) or the AWS CLI (`bucket-exists`) name it.
+    pub fn waiter(&self, name: &str) -> Option<&'static WaiterSpec> {
+        self.waiters
+            .iter()
+            .find(|(w, _)| **w == name || xform_name(w, '_') == name || xform_name(w, '-') == name)
+            .map(|(_, spec)| *spec)
+    }
+
     /// Whether `operation` has a paginator.
     pub fn can_paginate(&self, operation: &str) -> bool {
         self.operation(operation)
@@ -382,31 +402,24 @@ impl DynamicClient {
     }
 
     /// Every page of `operation` merged as botocore's `build_full_result`
-    /// does; `max_items` stops early and the resume token is set in the
-    /// output (`NextToken`) as boto3 does.
-    pub async fn paginate(
-        &self,
-        operation: &str,
-        input: &J,
-        page_size: Option<i64>,
-        max_items: Option<usize>,
-        starting_token: Option<&str>,
-    ) -> DynResult<J> {
-        let (op, paginator) =
-            self.paginator(operation, input, page_size, max_items, starting_token)?;
-        let (out, _) = paginator.build_full_result_with_token().await?;
-        Ok(self.output_json(op, &out))
+    /// does; `max_items` stops early and the resume token is then the
+    /// output's `NextToken`, as in boto3's result.
+    pub async fn paginate(&self, operation: &str, input: &J, paging: &Paging) -> DynResult<J> {
+        let (op, paginator) = self.paginator(operation, input, paging)?;
+        let (out, token) = paginator.build_full_result_with_token().await?;
+        let mut json = self.output_json(op, &out);
+        if let (Some(token), Some(obj)) = (token, json.as_object_mut()) {
+            // As boto3's dict: the token under `NextToken`, whatever the
+            // model's member (the engine put it in `Marker` for IAM).
+            obj.retain(|_, v| v.as_str() != Some(token.as_str()));
+            obj.insert("NextToken".into(), J::from(token));
+        }
+        Ok(json)
     }
 
     /// Each page of `operation`, as JSON, in order.
-    pub async fn pages(
-        &self,
-        operation: &str,
-        input: &J,
-        page_size: Option<i64>,
-        max_items: Option<usize>,
-    ) -> DynResult<Vec<J>> {
-        let (op, paginator) = self.paginator(operation, input, page_size, max_items, None)?;
+    pub async fn pages(&self, operation: &str, input: &J, paging: &Paging) -> DynResult<Vec<J>> {
+        let (op, paginator) = self.paginator(operation, input, paging)?;
         let mut pages = paginator.send();
         let mut out = Vec::new();
         while let Some(page) = pages.next().await {
@@ -421,9 +434,7 @@ impl DynamicClient {
         &self,
         operation: &str,
         input: &J,
-        page_size: Option<i64>,
-        max_items: Option<usize>,
-        starting_token: Option<&str>,
+        paging: &Paging,
     ) -> DynResult<(
         &'static Operation,
         crate::paginator::Paginator<DynValue, DynValue, DynServiceError>,
@@ -438,14 +449,14 @@ impl DynamicClient {
         })?;
         let input = self.input(op, input)?;
         let mut paginator = crate::paginator::Paginator::new(self.client.clone(), op, spec, input);
-        if let Some(size) = page_size {
+        if let Some(size) = paging.page_size {
             paginator = paginator.page_size(size);
         }
-        if let Some(items) = max_items {
+        if let Some(items) = paging.max_items {
             paginator = paginator.max_items(items);
         }
-        if let Some(token) = starting_token {
-            paginator = paginator.starting_token(token);
+        if let Some(token) = &paging.starting_token {
+            paginator = paginator.starting_token(token.clone());
         }
         Ok((op, paginator))
     }
@@ -462,14 +473,7 @@ impl DynamicClient {
         max_attempts: Option<u32>,
     ) -> Result<Option<J>, WaiterError<DynValue, DynServiceError>> {
         let spec = self
-            .waiters
-            .iter()
-            .find(|(name, _)| {
-                **name == waiter
-                    || xform_name(name, '_') == waiter
-                    || xform_name(name, '-') == waiter
-            })
-            .map(|(_, spec)| *spec)
+            .waiter(waiter)
             .ok_or_else(|| WaiterError::InvalidSpec {
                 waiter: "",
                 reason: format!("{} has no waiter {waiter:?}", self.service().name),

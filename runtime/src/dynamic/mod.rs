@@ -19,7 +19,7 @@ pub use crate::lower::{choose_protocol, ModelError};
 mod client;
 mod names;
 
-pub use client::{DynServiceError, DynamicClient, LoadError, ModelSearch};
+pub use client::{DynResult, DynServiceError, DynamicClient, LoadError, ModelSearch, Paging};
 pub use names::xform_name;
 
 /// Builds the schema of `model` with the one lowering generated crates are
