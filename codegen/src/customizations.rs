@@ -39,6 +39,9 @@ pub struct Customization {
     /// What boto3 adds to the service's `resources-1.json` in code, applied
     /// to the resource definitions before they are checked and lowered.
     pub resources: Option<ResourceCustomization>,
+    /// The operations the files call (directly or through the runtime): a
+    /// crate generated without one of them gets no files.
+    pub requires: &'static [&'static str],
 }
 
 impl Customization {
@@ -49,6 +52,7 @@ impl Customization {
         reexports: &[],
         dependencies: &[],
         resources: None,
+        requires: &[],
     };
 }
 
@@ -93,6 +97,14 @@ pub const CUSTOMIZATIONS: &[Customization] = &[
             ("tracing", r#""0.1""#),
         ],
         resources: None,
+        requires: &[
+            "BatchWriteItem",
+            "DeleteItem",
+            "PutItem",
+            "Query",
+            "Scan",
+            "UpdateItem",
+        ],
     },
     Customization {
         service: "ec2",
@@ -115,6 +127,18 @@ pub const CUSTOMIZATIONS: &[Customization] = &[
         ],
         dependencies: &[("tokio", r#"{ version = "1", features = ["io-util"] }"#)],
         resources: Some(crate::resources::s3_bucket_load),
+        // The managed transfers of `runtime/src/transfer.rs`.
+        requires: &[
+            "AbortMultipartUpload",
+            "CompleteMultipartUpload",
+            "CopyObject",
+            "CreateMultipartUpload",
+            "GetObject",
+            "HeadObject",
+            "PutObject",
+            "UploadPart",
+            "UploadPartCopy",
+        ],
     },
 ];
 
@@ -124,9 +148,12 @@ pub fn find(service: &str) -> Option<&'static Customization> {
 }
 
 /// The customizations of `service`, if it has any. They build on the client,
-/// so a crate generated without one gets none.
+/// so a crate generated without one gets none, nor one generated without
+/// an operation they need.
 pub fn for_service(service: &str, options: &Options) -> Option<&'static Customization> {
-    find(service).filter(|c| options.client && !c.files.is_empty())
+    find(service).filter(|c| {
+        options.client && !c.files.is_empty() && c.requires.iter().all(|op| options.keeps(op))
+    })
 }
 
 /// The `src/custom/*.rs` files of `service`'s crate.
@@ -220,7 +247,7 @@ mod tests {
     fn dependencies_follow_the_runtime_dependency() {
         let ws = Options {
             runtime_dep: RuntimeDep::Workspace,
-            client: true,
+            ..Options::default()
         };
         assert!(cargo_dependencies("dynamodb", &ws).contains("serde.workspace = true\n"));
         let path = cargo_dependencies("dynamodb", &Options::default());

@@ -63,6 +63,10 @@ pub struct Ir<'m> {
     pub paginators: Vec<crate::paginators::IrPaginator>,
     /// boto3's resources, from `resources-1.json` ([`crate::resources::lower`]).
     pub resources: Option<crate::resources::IrResources>,
+    /// What an operations filter ([`crate::Options::operations`]) left out
+    /// besides the operations themselves, a line each, listed in the
+    /// crate's docs.
+    pub dropped: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -217,6 +221,7 @@ pub fn lower<'m>(service: &str, model: &'m ServiceModel) -> Result<Ir<'m>> {
         waiters: Vec::new(),
         paginators: Vec::new(),
         resources: None,
+        dropped: Vec::new(),
     })
 }
 

@@ -43,15 +43,78 @@ pub fn generate_with(
 ) -> Result<Vec<File>> {
     // The runtime's model customizations (S3's `ExpiresString`, …), as the
     // dynamic path applies them: generated and dynamic schemas stay one.
-    let model = boto_runtime::customize::patch_model(service, model);
+    let mut model = boto_runtime::customize::patch_model(service, model);
+    let mut dropped = Vec::new();
+    let (mut paginators, mut waiters) = (extras.paginators.cloned(), extras.waiters.cloned());
+    if let Some(keep) = &options.operations {
+        if let Some(missing) = keep.iter().find(|op| !model.operations.contains_key(*op)) {
+            return Err(CodegenError::model(
+                service,
+                None,
+                None,
+                format!("--operations names {missing}, which the model does not have"),
+            ));
+        }
+        let left_out: Vec<&str> = model
+            .operations
+            .keys()
+            .filter(|op| !keep.contains(*op))
+            .map(String::as_str)
+            .collect();
+        if !left_out.is_empty() {
+            dropped.push(format!(
+                "{} operations: {}",
+                left_out.len(),
+                left_out.join(", ")
+            ));
+        }
+        model.to_mut().operations.retain(|op, _| keep.contains(op));
+        let mut left_out = Vec::new();
+        if let Some(p) = &mut paginators {
+            p.pagination.retain(|op, _| {
+                let kept = keep.contains(op);
+                if !kept {
+                    left_out.push(op.clone());
+                }
+                kept
+            });
+        }
+        if !left_out.is_empty() {
+            dropped.push(format!("the paginators of {}", left_out.join(", ")));
+        }
+        let mut left_out = Vec::new();
+        if let Some(w) = &mut waiters {
+            w.waiters.retain(|name, w| {
+                let kept = keep.contains(&w.operation);
+                if !kept {
+                    left_out.push(format!("{name} (polls {})", w.operation));
+                }
+                kept
+            });
+        }
+        if !left_out.is_empty() {
+            dropped.push(format!("the waiters {}", left_out.join(", ")));
+        }
+        if let Some(c) = customizations::find(service).filter(|c| !c.files.is_empty()) {
+            if let Some(op) = c.requires.iter().find(|op| !keep.contains(**op)) {
+                dropped.push(format!("the hand-written `custom` module (it needs {op})"));
+            }
+        }
+    }
     let mut ir = ir::lower(service, &model)?;
-    ir.paginators = paginators::lower(&ir, extras.paginators)?;
-    if let Some(waiters) = extras.waiters {
+    ir.paginators = paginators::lower(&ir, paginators.as_ref())?;
+    if let Some(waiters) = &waiters {
         ir.waiters = waiters::lower(&ir, waiters)?;
     }
     if let Some(resources) = extras.resources {
-        ir.resources = Some(resources::lower(&ir, resources)?);
+        let filtered = options.operations.is_some();
+        ir.resources = Some(resources::lower(
+            &ir,
+            resources,
+            filtered.then_some(&mut dropped),
+        )?);
     }
+    ir.dropped = dropped;
     emit::crate_files(&ir, options)
 }
 

@@ -167,7 +167,14 @@ fn err(ir: &Ir<'_>, what: String) -> CodegenError {
 }
 
 /// Checks and names the resources of `model` against the service.
-pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
+/// With `dropped` (an operations filter), entries needing an operation or
+/// waiter the crate lacks are left out and listed there; without, such an
+/// entry is an error.
+pub fn lower(
+    ir: &Ir<'_>,
+    model: &ResourcesModel,
+    dropped: Option<&mut Vec<String>>,
+) -> Result<IrResources> {
     let mut all: Vec<(String, ResourceDef)> =
         vec![("ServiceResource".into(), model.service.clone())];
     for (name, def) in &model.resources {
@@ -215,12 +222,86 @@ pub fn lower(ir: &Ir<'_>, model: &ResourcesModel) -> Result<IrResources> {
     if let Some(customize) = crate::customizations::find(&ir.service).and_then(|c| c.resources) {
         customize(&mut all);
     }
+    if let Some(dropped) = dropped {
+        prune(ir, &mut all, dropped);
+    }
     let names: BTreeSet<String> = all.iter().map(|(n, _)| n.clone()).collect();
     let mut out = Vec::new();
     for (name, def) in all {
         out.push(lower_one(ir, &names, name, def)?);
     }
     Ok(IrResources { resources: out })
+}
+
+/// Leaves out the parts of resources that need an operation or a waiter the
+/// crate does not have, each listed in `dropped`.
+fn prune(ir: &Ir<'_>, all: &mut Vec<(String, ResourceDef)>, dropped: &mut Vec<String>) {
+    let has_op = |op: &str| ir.ops.iter().any(|o| o.name == op);
+    // A resource whose data shape no kept operation reaches goes whole, with
+    // every reference to its type.
+    let mut gone = BTreeSet::new();
+    all.retain(|(name, def)| {
+        let kept = def
+            .shape
+            .as_ref()
+            .is_none_or(|shape| ir.shapes.iter().any(|s| s.name == shape));
+        if !kept {
+            dropped.push(format!(
+                "resource {name} (its shape {} is not reached)",
+                def.shape.as_deref().unwrap_or_default()
+            ));
+            gone.insert(name.clone());
+        }
+        kept
+    });
+    for (name, def) in all.iter_mut() {
+        def.has.retain(|sub, h| {
+            let kept = !gone.contains(&h.resource.type_);
+            if !kept && name != "ServiceResource" {
+                dropped.push(format!(
+                    "resource {name}: reference {sub} ({})",
+                    h.resource.type_
+                ));
+            }
+            kept
+        });
+        if let Some(load) = &def.load {
+            if !has_op(&load.request.operation) {
+                dropped.push(format!(
+                    "resource {name}: load ({})",
+                    load.request.operation
+                ));
+                def.load = None;
+            }
+        }
+        for (kind, actions) in [
+            ("action", &mut def.actions),
+            ("batch action", &mut def.batch_actions),
+            ("collection", &mut def.has_many),
+        ] {
+            actions.retain(|action, a| {
+                let kept = has_op(&a.request.operation)
+                    && a.resource.as_ref().is_none_or(|r| !gone.contains(&r.type_));
+                if !kept {
+                    dropped.push(format!(
+                        "resource {name}: {kind} {action} ({})",
+                        a.request.operation
+                    ));
+                }
+                kept
+            });
+        }
+        def.waiters.retain(|waiter, w| {
+            let kept = ir.waiters.iter().any(|iw| iw.name == w.waiter_name);
+            if !kept {
+                dropped.push(format!(
+                    "resource {name}: waiter {waiter} ({})",
+                    w.waiter_name
+                ));
+            }
+            kept
+        });
+    }
 }
 
 /// s3's `Bucket` loads through ListBuckets (boto3's `s3/inject.py`

@@ -1,10 +1,12 @@
-//! `cargo xtask codegen [--service NAME]... [--models DIR] [--out DIR] [--check]`
+//! `cargo xtask codegen [--service NAME]... [--models DIR] [--out DIR] [--check]
+//! [--operations OP,OP...]`
 //!
 //! Generates one crate per service into `<out>/<service>/` (default
 //! `generated/`) from `<models>/<service>/<newest api-version>/service-2.json`
 //! (default `models/`). Only files whose contents changed are written, so
 //! regenerating does not dirty cargo's build cache. `--check` writes nothing
-//! and fails listing every stale file.
+//! and fails listing every stale file. `--operations` (with one service)
+//! generates only those operations and what they need (`Options::operations`).
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,7 +16,8 @@ use anyhow::{bail, Context, Result};
 use boto_codegen::{load, File, Options, RuntimeDep, HEADER};
 
 const USAGE: &str =
-    "usage: cargo xtask codegen [--service NAME|all]... [--models DIR] [--out DIR] [--check]";
+    "usage: cargo xtask codegen [--service NAME|all]... [--models DIR] [--out DIR] \
+     [--check] [--operations OP,OP... (with one --service and an --out)]";
 
 #[derive(Debug)]
 struct Args {
@@ -22,6 +25,8 @@ struct Args {
     models: PathBuf,
     out: PathBuf,
     check: bool,
+    /// `--operations A,B`: only these operations of the one `--service`.
+    operations: Option<std::collections::BTreeSet<String>>,
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
@@ -31,6 +36,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
         models: root.join("models"),
         out: root.join("generated"),
         check: false,
+        operations: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -44,8 +50,29 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--models" => parsed.models = PathBuf::from(value("--models")?),
             "--out" => parsed.out = PathBuf::from(value("--out")?),
             "--check" => parsed.check = true,
+            "--operations" => {
+                parsed.operations = Some(
+                    value("--operations")?
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            }
             "-h" | "--help" => bail!("{USAGE}"),
             other => bail!("unknown argument {other:?}\n{USAGE}"),
+        }
+    }
+    if parsed.operations.is_some() {
+        if parsed.services.len() != 1 || parsed.services[0] == "all" {
+            bail!("--operations needs exactly one --service\n{USAGE}");
+        }
+        if parsed.out == root.join("generated") {
+            bail!(
+                "--operations writes a cut-down crate: give it an --out other than generated/, \
+                 which holds the full crates\n{USAGE}"
+            );
         }
     }
     Ok(parsed)
@@ -71,6 +98,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let options = Options {
         runtime_dep,
         client: true,
+        operations: args.operations.clone(),
     };
 
     // Services are independent: spread them over the available cores.

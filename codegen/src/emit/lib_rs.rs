@@ -27,6 +27,24 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
     if options.client {
         md.push_str(&usage_example(ir, &crate_ident));
     }
+    if let Some(kept) = &options.operations {
+        md.push_str(&format!(
+            "\n## Operations\n\nGenerated with only {} of the model's operations \
+             (`cargo xtask codegen --operations`): {}.\n\n",
+            kept.len(),
+            kept.iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if !ir.dropped.is_empty() {
+            md.push_str("Left out with the other operations:\n\n");
+            for line in &ir.dropped {
+                md.push_str(&format!("- {line}\n"));
+            }
+            md.push('\n');
+        }
+    }
     let inner_docs = inner_doc_attrs(md.trim_end());
     let client_mods = options.client.then(|| {
         quote! {

@@ -37,6 +37,19 @@ pub struct Options {
     /// Emit the client, operation builders and error enums (which need the
     /// runtime's client API); without them the crate holds types and schema.
     pub client: bool,
+    /// Generate only these operations (model names), the shapes they reach
+    /// and the paginators, waiters, resource parts and customizations that
+    /// need nothing else; `None`: every operation.
+    pub operations: Option<std::collections::BTreeSet<String>>,
+}
+
+impl Options {
+    /// Whether `operation` is generated.
+    pub fn keeps(&self, operation: &str) -> bool {
+        self.operations
+            .as_ref()
+            .is_none_or(|ops| ops.contains(operation))
+    }
 }
 
 impl Default for Options {
@@ -44,6 +57,7 @@ impl Default for Options {
         Options {
             runtime_dep: RuntimeDep::Path("../../runtime".into()),
             client: true,
+            operations: None,
         }
     }
 }
