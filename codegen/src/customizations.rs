@@ -214,7 +214,7 @@ pub fn cargo_dependencies(service: &str, options: &Options) -> String {
         .iter()
         .map(|(name, spec)| match options.runtime_dep {
             RuntimeDep::Workspace => format!("{name}.workspace = true\n"),
-            RuntimeDep::Path(_) => format!("{name} = {spec}\n"),
+            RuntimeDep::Path(_) | RuntimeDep::Version(_) => format!("{name} = {spec}\n"),
         })
         .collect()
 }

@@ -6,7 +6,9 @@
 //! (default `models/`). Only files whose contents changed are written, so
 //! regenerating does not dirty cargo's build cache. `--check` writes nothing
 //! and fails listing every stale file. `--operations` (with one service)
-//! generates only those operations and what they need (`Options::operations`).
+//! generates only those operations and what they need (`Options::operations`);
+//! `--runtime-version X` writes crates to publish, depending on
+//! `boto-runtime = "X"` from a registry instead of a path.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,7 +19,8 @@ use boto_codegen::{load, File, Options, RuntimeDep, HEADER};
 
 const USAGE: &str =
     "usage: cargo xtask codegen [--service NAME|all]... [--models DIR] [--out DIR] \
-     [--check] [--operations OP,OP... (with one --service and an --out)]";
+     [--check] [--operations OP,OP... (with one --service and an --out)] \
+     [--runtime-version X (with an --out)]";
 
 #[derive(Debug)]
 struct Args {
@@ -27,6 +30,8 @@ struct Args {
     check: bool,
     /// `--operations A,B`: only these operations of the one `--service`.
     operations: Option<std::collections::BTreeSet<String>>,
+    /// `--runtime-version X`: depend on `boto-runtime = "X"` from a registry.
+    runtime_version: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> Result<Args> {
@@ -37,6 +42,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
         out: root.join("generated"),
         check: false,
         operations: None,
+        runtime_version: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -50,6 +56,7 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "--models" => parsed.models = PathBuf::from(value("--models")?),
             "--out" => parsed.out = PathBuf::from(value("--out")?),
             "--check" => parsed.check = true,
+            "--runtime-version" => parsed.runtime_version = Some(value("--runtime-version")?),
             "--operations" => {
                 parsed.operations = Some(
                     value("--operations")?
@@ -63,6 +70,9 @@ fn parse_args(args: &[String]) -> Result<Args> {
             "-h" | "--help" => bail!("{USAGE}"),
             other => bail!("unknown argument {other:?}\n{USAGE}"),
         }
+    }
+    if parsed.runtime_version.is_some() && parsed.out == root.join("generated") {
+        bail!("--runtime-version writes crates to publish: give them an --out other than generated/\n{USAGE}");
     }
     if parsed.operations.is_some() {
         if parsed.services.len() != 1 || parsed.services[0] == "all" {
@@ -94,7 +104,7 @@ pub fn run(args: &[String]) -> Result<()> {
         std::fs::create_dir_all(&args.out)
             .with_context(|| format!("creating {}", args.out.display()))?;
     }
-    let runtime_dep = runtime_dep(&args.out)?;
+    let runtime_dep = runtime_dep(&args.out, args.runtime_version.as_deref())?;
     let options = Options {
         runtime_dep,
         client: true,
@@ -180,10 +190,23 @@ const RUNTIME_MODELS: &[(&str, &[&str])] = &[
 ];
 
 /// Writes (or, checking, compares) `runtime/src/credentials/models/<svc>.json`
-/// and `<svc>.rules.json` for [`RUNTIME_MODELS`]; returns the files that differ.
+/// and `<svc>.rules.json` for [`RUNTIME_MODELS`], and the runtime's copy of
+/// `models/partitions.json` (in its package, so that it can be published);
+/// returns the files that differ.
 fn runtime_models(args: &Args) -> Result<Vec<PathBuf>> {
     let out = crate::root().join("runtime/src/credentials/models");
     let mut changed = Vec::new();
+    let partitions = args.models.join("partitions.json");
+    let text = std::fs::read_to_string(&partitions)
+        .with_context(|| format!("reading {}", partitions.display()))?;
+    let target = crate::root().join("runtime/src/endpoint/partitions.json");
+    if std::fs::read_to_string(&target).ok().as_deref() != Some(text.as_str()) {
+        changed.push(target.clone());
+        if !args.check {
+            std::fs::write(&target, &text)
+                .with_context(|| format!("writing {}", target.display()))?;
+        }
+    }
     for (service, operations) in RUNTIME_MODELS {
         let dir = load::newest_version_dir(&args.models.join(service))
             .with_context(|| format!("the runtime embeds {service}: import it with `cargo xtask models import {service}`"))?;
@@ -260,7 +283,10 @@ fn one_service(service: &str, args: &Args, options: &Options) -> Result<Report> 
 
 /// The repository's own `generated/` uses the workspace dependency; any other
 /// output directory gets a relative path to this checkout's `runtime/`.
-fn runtime_dep(out: &Path) -> Result<RuntimeDep> {
+fn runtime_dep(out: &Path, version: Option<&str>) -> Result<RuntimeDep> {
+    if let Some(version) = version {
+        return Ok(RuntimeDep::Version(version.to_owned()));
+    }
     let root = crate::root();
     let out_abs = absolute(out)?;
     if out_abs == absolute(&root.join("generated"))? {

@@ -29,6 +29,9 @@ pub enum RuntimeDep {
     Workspace,
     /// `boto-runtime = { path = "..." }`, relative to the crate directory.
     Path(String),
+    /// `boto-runtime = "X"` from a registry: a crate to publish (its own
+    /// version is `X` too).
+    Version(String),
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +65,11 @@ impl Default for Options {
     }
 }
 
+/// The oldest Rust the generated crates build with (the workspace's `rust-version`).
+pub const RUST_VERSION: &str = "1.85";
+/// The project's repository, for the crates' metadata.
+pub const REPOSITORY: &str = "https://github.com/boto-rs/boto-rs";
+
 /// One generated file: a path relative to the crate directory, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
@@ -71,10 +79,16 @@ pub struct File {
 
 /// All files of a service crate, in a fixed order.
 pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
-    let mut files = vec![File {
-        path: "Cargo.toml".into(),
-        contents: cargo::emit(ir, options),
-    }];
+    let mut files = vec![
+        File {
+            path: "Cargo.toml".into(),
+            contents: cargo::emit(ir, options),
+        },
+        File {
+            path: "README.md".into(),
+            contents: lib_rs::readme(ir, options),
+        },
+    ];
     let mut rust = |name: &str, tokens: TokenStream| -> Result<()> {
         let mut contents = format_rust(&ir.service, name, tokens)?;
         if name == "types.rs" {

@@ -228,7 +228,7 @@ impl Partitions {
         static BUILTIN: OnceLock<Partitions> = OnceLock::new();
         BUILTIN.get_or_init(|| {
             // The vendored file is checked by tests; a failure here is a build defect.
-            Partitions::parse(include_str!("../../../models/partitions.json"))
+            Partitions::parse(include_str!("partitions.json"))
                 .unwrap_or_else(|e| panic!("the bundled partitions.json is invalid: {e}"))
         })
     }
