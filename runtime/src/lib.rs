@@ -34,6 +34,7 @@ pub mod resource;
 pub mod retry;
 mod s3express;
 pub mod schema;
+pub mod serde_shape;
 pub mod session;
 pub mod sign;
 #[cfg(any(test, feature = "test-util"))]

@@ -93,6 +93,7 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
         let mut contents = format_rust(&ir.service, name, tokens)?;
         if name == "types.rs" {
             contents = contents.replacen(types::ENUM_MACRO_PLACEHOLDER, types::ENUM_MACRO, 1);
+            contents = contents.replacen(types::SERDE_MACRO_PLACEHOLDER, types::SERDE_MACRO, 1);
         }
         files.push(File {
             path: format!("src/{name}"),

@@ -15,10 +15,24 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
     let mut items = Vec::new();
     let mut any_enum = false;
     let mut any_sensitive = false;
-    for shape in &ir.shapes {
+    let mut any_struct = false;
+    for (id, shape) in ir.shapes.iter().enumerate() {
+        let serde = |shape: &IrShape<'_>| {
+            let name = ident(&shape.type_name);
+            let id = proc_macro2::Literal::usize_unsuffixed(id);
+            quote!(serde_shape!(#name, #id);)
+        };
         match shape.kind {
-            Kind::Structure => items.push(structure(ir, shape)),
-            Kind::Union => items.push(union(ir, shape)),
+            Kind::Structure => {
+                any_struct = true;
+                items.push(structure(ir, shape));
+                items.push(serde(shape));
+            }
+            Kind::Union => {
+                any_struct = true;
+                items.push(union(ir, shape));
+                items.push(serde(shape));
+            }
             Kind::Enum => {
                 any_enum = true;
                 items.push(string_enum(shape))
@@ -28,6 +42,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         any_sensitive |= shape.members.iter().any(|m| m.sensitive);
     }
     let enum_macro = any_enum.then(|| quote!(string_enum_macro_definition!();));
+    let serde_macro = any_struct.then(|| quote!(serde_shape_macro_definition!();));
     let redacted = any_sensitive.then(|| {
         quote! {
             /// Shown by `Debug` in place of sensitive values.
@@ -55,6 +70,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
 
         #redacted
         #enum_macro
+        #serde_macro
         #(#items)*
     }
 }
@@ -261,10 +277,46 @@ fn string_enum(shape: &IrShape<'_>) -> TokenStream {
 /// body on a few long lines, so the hand-formatted text replaces this line.
 pub const ENUM_MACRO_PLACEHOLDER: &str = "string_enum_macro_definition!();";
 
+/// Stands where [`SERDE_MACRO`] goes, as [`ENUM_MACRO_PLACEHOLDER`].
+pub const SERDE_MACRO_PLACEHOLDER: &str = "serde_shape_macro_definition!();";
+
+/// The `serde` feature's impls of a structure or union: one call each into
+/// the runtime's schema-driven serde (`boto_runtime::serde_shape`).
+pub const SERDE_MACRO: &str = r#"/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}"#;
+
 /// The parts of every string enum that do not depend on its values.
 pub const ENUM_MACRO: &str = r#"/// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {

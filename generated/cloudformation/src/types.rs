@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -139,6 +169,7 @@ impl De for AccountGateResult {
         "AccountGateResult"
     }
 }
+serde_shape!(AccountGateResult, 3);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AccountGateStatus {
@@ -213,6 +244,7 @@ impl De for AccountLimit {
         "AccountLimit"
     }
 }
+serde_shape!(AccountLimit, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActivateOrganizationsAccessInput {}
 impl Ser for ActivateOrganizationsAccessInput {
@@ -234,6 +266,7 @@ impl De for ActivateOrganizationsAccessInput {
         "ActivateOrganizationsAccessInput"
     }
 }
+serde_shape!(ActivateOrganizationsAccessInput, 10);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActivateOrganizationsAccessOutput {}
 impl Ser for ActivateOrganizationsAccessOutput {
@@ -255,6 +288,7 @@ impl De for ActivateOrganizationsAccessOutput {
         "ActivateOrganizationsAccessOutput"
     }
 }
+serde_shape!(ActivateOrganizationsAccessOutput, 11);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActivateTypeInput {
     /// The extension type.
@@ -336,6 +370,7 @@ impl De for ActivateTypeInput {
         "ActivateTypeInput"
     }
 }
+serde_shape!(ActivateTypeInput, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActivateTypeOutput {
     /// The Amazon Resource Name (ARN) of the activated extension in this account and Region.
@@ -365,6 +400,7 @@ impl De for ActivateTypeOutput {
         "ActivateTypeOutput"
     }
 }
+serde_shape!(ActivateTypeOutput, 13);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AfterValueFrom {
@@ -419,6 +455,7 @@ impl fmt::Display for AlreadyExistsException {
     }
 }
 impl std::error::Error for AlreadyExistsException {}
+serde_shape!(AlreadyExistsException, 19);
 /// The `Annotation` data type.
 ///
 /// A `GetHookResult` call returns detailed information and remediation guidance from Control Tower, Guard, Lambda, or custom Hooks for a Hook invocation result.
@@ -471,6 +508,7 @@ impl De for Annotation {
         "Annotation"
     }
 }
+serde_shape!(Annotation, 20);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AnnotationSeverityLevel {
@@ -611,6 +649,7 @@ impl De for AutoDeployment {
         "AutoDeployment"
     }
 }
+serde_shape!(AutoDeployment, 28);
 /// Detailed information concerning an error generated during the setting of configuration data for a CloudFormation extension.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchDescribeTypeConfigurationsError {
@@ -649,6 +688,7 @@ impl De for BatchDescribeTypeConfigurationsError {
         "BatchDescribeTypeConfigurationsError"
     }
 }
+serde_shape!(BatchDescribeTypeConfigurationsError, 31);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchDescribeTypeConfigurationsInput {
     /// The list of identifiers for the desired extension configurations.
@@ -678,6 +718,7 @@ impl De for BatchDescribeTypeConfigurationsInput {
         "BatchDescribeTypeConfigurationsInput"
     }
 }
+serde_shape!(BatchDescribeTypeConfigurationsInput, 33);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchDescribeTypeConfigurationsOutput {
     /// A list of information concerning any errors generated during the setting of the specified configurations.
@@ -715,6 +756,7 @@ impl De for BatchDescribeTypeConfigurationsOutput {
         "BatchDescribeTypeConfigurationsOutput"
     }
 }
+serde_shape!(BatchDescribeTypeConfigurationsOutput, 34);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BeaconStackOperationStatus {
@@ -814,6 +856,7 @@ impl fmt::Display for CfnRegistryException {
     }
 }
 impl std::error::Error for CfnRegistryException {}
+serde_shape!(CfnRegistryException, 41);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CallAs {
@@ -882,6 +925,7 @@ impl De for CancelUpdateStackInput {
         "CancelUpdateStackInput"
     }
 }
+serde_shape!(CancelUpdateStackInput, 43);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Capability {
@@ -986,6 +1030,7 @@ impl De for Change {
         "Change"
     }
 }
+serde_shape!(Change, 49);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ChangeAction {
@@ -1087,6 +1132,7 @@ impl De for ChangeSetHook {
         "ChangeSetHook"
     }
 }
+serde_shape!(ChangeSetHook, 51);
 /// Specifies `RESOURCE` type target details for activated Hooks.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeSetHookResourceTargetDetails {
@@ -1125,6 +1171,7 @@ impl De for ChangeSetHookResourceTargetDetails {
         "ChangeSetHookResourceTargetDetails"
     }
 }
+serde_shape!(ChangeSetHookResourceTargetDetails, 52);
 /// Specifies target details for an activated Hook.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeSetHookTargetDetails {
@@ -1159,6 +1206,7 @@ impl De for ChangeSetHookTargetDetails {
         "ChangeSetHookTargetDetails"
     }
 }
+serde_shape!(ChangeSetHookTargetDetails, 53);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ChangeSetHooksStatus {
@@ -1219,6 +1267,7 @@ impl fmt::Display for ChangeSetNotFoundException {
     }
 }
 impl std::error::Error for ChangeSetNotFoundException {}
+serde_shape!(ChangeSetNotFoundException, 59);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ChangeSetStatus {
@@ -1343,6 +1392,7 @@ impl De for ChangeSetSummary {
         "ChangeSetSummary"
     }
 }
+serde_shape!(ChangeSetSummary, 63);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ChangeSetType {
@@ -1496,6 +1546,7 @@ impl fmt::Display for ConcurrentResourcesLimitExceededException {
     }
 }
 impl std::error::Error for ConcurrentResourcesLimitExceededException {}
+serde_shape!(ConcurrentResourcesLimitExceededException, 71);
 /// The input for the ContinueUpdateRollback action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContinueUpdateRollbackInput {
@@ -1550,6 +1601,7 @@ impl De for ContinueUpdateRollbackInput {
         "ContinueUpdateRollbackInput"
     }
 }
+serde_shape!(ContinueUpdateRollbackInput, 74);
 /// The output for a ContinueUpdateRollback operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContinueUpdateRollbackOutput {}
@@ -1572,6 +1624,7 @@ impl De for ContinueUpdateRollbackOutput {
         "ContinueUpdateRollbackOutput"
     }
 }
+serde_shape!(ContinueUpdateRollbackOutput, 75);
 /// The input for the CreateChangeSet action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateChangeSetInput {
@@ -1723,6 +1776,7 @@ impl De for CreateChangeSetInput {
         "CreateChangeSetInput"
     }
 }
+serde_shape!(CreateChangeSetInput, 76);
 /// The output for the CreateChangeSet action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateChangeSetOutput {
@@ -1757,6 +1811,7 @@ impl De for CreateChangeSetOutput {
         "CreateChangeSetOutput"
     }
 }
+serde_shape!(CreateChangeSetOutput, 77);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGeneratedTemplateInput {
     /// An optional list of resources to be included in the generated template.
@@ -1800,6 +1855,7 @@ impl De for CreateGeneratedTemplateInput {
         "CreateGeneratedTemplateInput"
     }
 }
+serde_shape!(CreateGeneratedTemplateInput, 78);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGeneratedTemplateOutput {
     /// The ID of the generated template.
@@ -1829,6 +1885,7 @@ impl De for CreateGeneratedTemplateOutput {
         "CreateGeneratedTemplateOutput"
     }
 }
+serde_shape!(CreateGeneratedTemplateOutput, 79);
 /// The input for CreateStack action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackInput {
@@ -1970,6 +2027,7 @@ impl De for CreateStackInput {
         "CreateStackInput"
     }
 }
+serde_shape!(CreateStackInput, 80);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackInstancesInput {
     /// The name or unique ID of the StackSet that you want to create stack instances from.
@@ -2051,6 +2109,7 @@ impl De for CreateStackInstancesInput {
         "CreateStackInstancesInput"
     }
 }
+serde_shape!(CreateStackInstancesInput, 81);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackInstancesOutput {
     /// The unique identifier for this StackSet operation.
@@ -2080,6 +2139,7 @@ impl De for CreateStackInstancesOutput {
         "CreateStackInstancesOutput"
     }
 }
+serde_shape!(CreateStackInstancesOutput, 82);
 /// The output for a CreateStack action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackOutput {
@@ -2114,6 +2174,7 @@ impl De for CreateStackOutput {
         "CreateStackOutput"
     }
 }
+serde_shape!(CreateStackOutput, 83);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackRefactorInput {
     /// A description to help you identify the stack refactor.
@@ -2155,6 +2216,7 @@ impl De for CreateStackRefactorInput {
         "CreateStackRefactorInput"
     }
 }
+serde_shape!(CreateStackRefactorInput, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackRefactorOutput {
     /// The ID associated with the stack refactor created from the CreateStackRefactor action.
@@ -2184,6 +2246,7 @@ impl De for CreateStackRefactorOutput {
         "CreateStackRefactorOutput"
     }
 }
+serde_shape!(CreateStackRefactorOutput, 85);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackSetInput {
     /// The name to associate with the StackSet. The name must be unique in the Region where you create your StackSet.
@@ -2311,6 +2374,7 @@ impl De for CreateStackSetInput {
         "CreateStackSetInput"
     }
 }
+serde_shape!(CreateStackSetInput, 86);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateStackSetOutput {
     /// The ID of the StackSet that you're creating.
@@ -2340,6 +2404,7 @@ impl De for CreateStackSetOutput {
         "CreateStackSetOutput"
     }
 }
+serde_shape!(CreateStackSetOutput, 87);
 /// The specified resource exists, but has been changed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatedButModifiedException {}
@@ -2369,6 +2434,7 @@ impl fmt::Display for CreatedButModifiedException {
     }
 }
 impl std::error::Error for CreatedButModifiedException {}
+serde_shape!(CreatedButModifiedException, 88);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeactivateOrganizationsAccessInput {}
 impl Ser for DeactivateOrganizationsAccessInput {
@@ -2390,6 +2456,7 @@ impl De for DeactivateOrganizationsAccessInput {
         "DeactivateOrganizationsAccessInput"
     }
 }
+serde_shape!(DeactivateOrganizationsAccessInput, 90);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeactivateOrganizationsAccessOutput {}
 impl Ser for DeactivateOrganizationsAccessOutput {
@@ -2411,6 +2478,7 @@ impl De for DeactivateOrganizationsAccessOutput {
         "DeactivateOrganizationsAccessOutput"
     }
 }
+serde_shape!(DeactivateOrganizationsAccessOutput, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeactivateTypeInput {
     /// The type name of the extension in this account and Region. If you specified a type name alias when enabling the extension, use the type name alias.
@@ -2454,6 +2522,7 @@ impl De for DeactivateTypeInput {
         "DeactivateTypeInput"
     }
 }
+serde_shape!(DeactivateTypeInput, 92);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeactivateTypeOutput {}
 impl Ser for DeactivateTypeOutput {
@@ -2475,6 +2544,7 @@ impl De for DeactivateTypeOutput {
         "DeactivateTypeOutput"
     }
 }
+serde_shape!(DeactivateTypeOutput, 93);
 /// The input for the DeleteChangeSet action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteChangeSetInput {
@@ -2509,6 +2579,7 @@ impl De for DeleteChangeSetInput {
         "DeleteChangeSetInput"
     }
 }
+serde_shape!(DeleteChangeSetInput, 94);
 /// The output for the DeleteChangeSet action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteChangeSetOutput {}
@@ -2531,6 +2602,7 @@ impl De for DeleteChangeSetOutput {
         "DeleteChangeSetOutput"
     }
 }
+serde_shape!(DeleteChangeSetOutput, 95);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteGeneratedTemplateInput {
     /// The name or Amazon Resource Name (ARN) of a generated template.
@@ -2560,6 +2632,7 @@ impl De for DeleteGeneratedTemplateInput {
         "DeleteGeneratedTemplateInput"
     }
 }
+serde_shape!(DeleteGeneratedTemplateInput, 96);
 /// The input for DeleteStack action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteStackInput {
@@ -2616,6 +2689,7 @@ impl De for DeleteStackInput {
         "DeleteStackInput"
     }
 }
+serde_shape!(DeleteStackInput, 97);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteStackInstancesInput {
     /// The name or unique ID of the StackSet that you want to delete stack instances for.
@@ -2689,6 +2763,7 @@ impl De for DeleteStackInstancesInput {
         "DeleteStackInstancesInput"
     }
 }
+serde_shape!(DeleteStackInstancesInput, 98);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteStackInstancesOutput {
     /// The unique identifier for this StackSet operation.
@@ -2718,6 +2793,7 @@ impl De for DeleteStackInstancesOutput {
         "DeleteStackInstancesOutput"
     }
 }
+serde_shape!(DeleteStackInstancesOutput, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteStackSetInput {
     /// The name or unique ID of the StackSet that you're deleting. You can obtain this value by running ListStackSets.
@@ -2755,6 +2831,7 @@ impl De for DeleteStackSetInput {
         "DeleteStackSetInput"
     }
 }
+serde_shape!(DeleteStackSetInput, 100);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteStackSetOutput {}
 impl Ser for DeleteStackSetOutput {
@@ -2776,6 +2853,7 @@ impl De for DeleteStackSetOutput {
         "DeleteStackSetOutput"
     }
 }
+serde_shape!(DeleteStackSetOutput, 101);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DeletionMode {
@@ -2885,6 +2963,7 @@ impl De for DeploymentTargets {
         "DeploymentTargets"
     }
 }
+serde_shape!(DeploymentTargets, 105);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DeprecatedStatus {
@@ -2960,6 +3039,7 @@ impl De for DeregisterTypeInput {
         "DeregisterTypeInput"
     }
 }
+serde_shape!(DeregisterTypeInput, 107);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterTypeOutput {}
 impl Ser for DeregisterTypeOutput {
@@ -2981,6 +3061,7 @@ impl De for DeregisterTypeOutput {
         "DeregisterTypeOutput"
     }
 }
+serde_shape!(DeregisterTypeOutput, 108);
 /// The input for the DescribeAccountLimits action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAccountLimitsInput {
@@ -3011,6 +3092,7 @@ impl De for DescribeAccountLimitsInput {
         "DescribeAccountLimitsInput"
     }
 }
+serde_shape!(DescribeAccountLimitsInput, 109);
 /// The output for the DescribeAccountLimits action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAccountLimitsOutput {
@@ -3045,6 +3127,7 @@ impl De for DescribeAccountLimitsOutput {
         "DescribeAccountLimitsOutput"
     }
 }
+serde_shape!(DescribeAccountLimitsOutput, 110);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeChangeSetHooksInput {
     /// The name or Amazon Resource Name (ARN) of the change set that you want to describe.
@@ -3086,6 +3169,7 @@ impl De for DescribeChangeSetHooksInput {
         "DescribeChangeSetHooksInput"
     }
 }
+serde_shape!(DescribeChangeSetHooksInput, 111);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeChangeSetHooksOutput {
     /// The change set identifier (stack ID).
@@ -3139,6 +3223,7 @@ impl De for DescribeChangeSetHooksOutput {
         "DescribeChangeSetHooksOutput"
     }
 }
+serde_shape!(DescribeChangeSetHooksOutput, 112);
 /// The input for the DescribeChangeSet action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeChangeSetInput {
@@ -3181,6 +3266,7 @@ impl De for DescribeChangeSetInput {
         "DescribeChangeSetInput"
     }
 }
+serde_shape!(DescribeChangeSetInput, 113);
 /// The output for the DescribeChangeSet action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeChangeSetOutput {
@@ -3310,6 +3396,7 @@ impl De for DescribeChangeSetOutput {
         "DescribeChangeSetOutput"
     }
 }
+serde_shape!(DescribeChangeSetOutput, 114);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEventsInput {
     /// The name or unique stack ID for which you want to retrieve events.
@@ -3355,6 +3442,7 @@ impl De for DescribeEventsInput {
         "DescribeEventsInput"
     }
 }
+serde_shape!(DescribeEventsInput, 115);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEventsOutput {
     /// A list of operation events that match the specified criteria.
@@ -3388,6 +3476,7 @@ impl De for DescribeEventsOutput {
         "DescribeEventsOutput"
     }
 }
+serde_shape!(DescribeEventsOutput, 116);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGeneratedTemplateInput {
     /// The name or Amazon Resource Name (ARN) of a generated template.
@@ -3417,6 +3506,7 @@ impl De for DescribeGeneratedTemplateInput {
         "DescribeGeneratedTemplateInput"
     }
 }
+serde_shape!(DescribeGeneratedTemplateInput, 117);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGeneratedTemplateOutput {
     /// The Amazon Resource Name (ARN) of the generated template. The format is `arn:${Partition}:cloudformation:${Region}:${Account}:generatedtemplate/${Id}`. For example, `arn:aws:cloudformation:us-east-1:123456789012:generatedtemplate/2e8465c1-9a80-43ea-a3a3-4f2d692fe6dc`.
@@ -3494,6 +3584,7 @@ impl De for DescribeGeneratedTemplateOutput {
         "DescribeGeneratedTemplateOutput"
     }
 }
+serde_shape!(DescribeGeneratedTemplateOutput, 118);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeOrganizationsAccessInput {
     /// \[Service-managed permissions\] Specifies whether you are acting as an account administrator in the organization's management account or as a delegated administrator in a member account.
@@ -3527,6 +3618,7 @@ impl De for DescribeOrganizationsAccessInput {
         "DescribeOrganizationsAccessInput"
     }
 }
+serde_shape!(DescribeOrganizationsAccessInput, 119);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeOrganizationsAccessOutput {
     /// Presents the status of the `OrganizationAccess`.
@@ -3556,6 +3648,7 @@ impl De for DescribeOrganizationsAccessOutput {
         "DescribeOrganizationsAccessOutput"
     }
 }
+serde_shape!(DescribeOrganizationsAccessOutput, 120);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePublisherInput {
     /// The ID of the extension publisher.
@@ -3587,6 +3680,7 @@ impl De for DescribePublisherInput {
         "DescribePublisherInput"
     }
 }
+serde_shape!(DescribePublisherInput, 121);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePublisherOutput {
     /// The ID of the extension publisher.
@@ -3628,6 +3722,7 @@ impl De for DescribePublisherOutput {
         "DescribePublisherOutput"
     }
 }
+serde_shape!(DescribePublisherOutput, 122);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeResourceScanInput {
     /// The Amazon Resource Name (ARN) of the resource scan.
@@ -3657,6 +3752,7 @@ impl De for DescribeResourceScanInput {
         "DescribeResourceScanInput"
     }
 }
+serde_shape!(DescribeResourceScanInput, 123);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeResourceScanOutput {
     /// The Amazon Resource Name (ARN) of the resource scan. The format is `arn:${Partition}:cloudformation:${Region}:${Account}:resourceScan/${Id}`. An example is `arn:aws:cloudformation:us-east-1:123456789012:resourceScan/f5b490f7-7ed4-428a-aa06-31ff25db0772`.
@@ -3740,6 +3836,7 @@ impl De for DescribeResourceScanOutput {
         "DescribeResourceScanOutput"
     }
 }
+serde_shape!(DescribeResourceScanOutput, 124);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackDriftDetectionStatusInput {
     /// The ID of the drift detection results of this operation.
@@ -3771,6 +3868,7 @@ impl De for DescribeStackDriftDetectionStatusInput {
         "DescribeStackDriftDetectionStatusInput"
     }
 }
+serde_shape!(DescribeStackDriftDetectionStatusInput, 125);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackDriftDetectionStatusOutput {
     /// The ID of the stack.
@@ -3833,6 +3931,7 @@ impl De for DescribeStackDriftDetectionStatusOutput {
         "DescribeStackDriftDetectionStatusOutput"
     }
 }
+serde_shape!(DescribeStackDriftDetectionStatusOutput, 126);
 /// The input for DescribeStackEvents action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackEventsInput {
@@ -3869,6 +3968,7 @@ impl De for DescribeStackEventsInput {
         "DescribeStackEventsInput"
     }
 }
+serde_shape!(DescribeStackEventsInput, 127);
 /// The output for a DescribeStackEvents action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackEventsOutput {
@@ -3903,6 +4003,7 @@ impl De for DescribeStackEventsOutput {
         "DescribeStackEventsOutput"
     }
 }
+serde_shape!(DescribeStackEventsOutput, 128);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackInstanceInput {
     /// The name or the unique stack ID of the StackSet that you want to get stack instance information for.
@@ -3948,6 +4049,7 @@ impl De for DescribeStackInstanceInput {
         "DescribeStackInstanceInput"
     }
 }
+serde_shape!(DescribeStackInstanceInput, 129);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackInstanceOutput {
     /// The stack instance that matches the specified request parameters.
@@ -3977,6 +4079,7 @@ impl De for DescribeStackInstanceOutput {
         "DescribeStackInstanceOutput"
     }
 }
+serde_shape!(DescribeStackInstanceOutput, 130);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackRefactorInput {
     /// The ID associated with the stack refactor created from the CreateStackRefactor action.
@@ -4006,6 +4109,7 @@ impl De for DescribeStackRefactorInput {
         "DescribeStackRefactorInput"
     }
 }
+serde_shape!(DescribeStackRefactorInput, 131);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackRefactorOutput {
     /// A description to help you identify the refactor.
@@ -4059,6 +4163,7 @@ impl De for DescribeStackRefactorOutput {
         "DescribeStackRefactorOutput"
     }
 }
+serde_shape!(DescribeStackRefactorOutput, 132);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackResourceDriftsInput {
     /// The name of the stack for which you want drift information.
@@ -4105,6 +4210,7 @@ impl De for DescribeStackResourceDriftsInput {
         "DescribeStackResourceDriftsInput"
     }
 }
+serde_shape!(DescribeStackResourceDriftsInput, 133);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackResourceDriftsOutput {
     /// Drift information for the resources that have been checked for drift in the specified stack. This includes actual and expected configuration values for resources where CloudFormation detects drift.
@@ -4140,6 +4246,7 @@ impl De for DescribeStackResourceDriftsOutput {
         "DescribeStackResourceDriftsOutput"
     }
 }
+serde_shape!(DescribeStackResourceDriftsOutput, 134);
 /// The input for DescribeStackResource action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackResourceInput {
@@ -4176,6 +4283,7 @@ impl De for DescribeStackResourceInput {
         "DescribeStackResourceInput"
     }
 }
+serde_shape!(DescribeStackResourceInput, 135);
 /// The output for a DescribeStackResource action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackResourceOutput {
@@ -4206,6 +4314,7 @@ impl De for DescribeStackResourceOutput {
         "DescribeStackResourceOutput"
     }
 }
+serde_shape!(DescribeStackResourceOutput, 136);
 /// The input for DescribeStackResources action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackResourcesInput {
@@ -4252,6 +4361,7 @@ impl De for DescribeStackResourcesInput {
         "DescribeStackResourcesInput"
     }
 }
+serde_shape!(DescribeStackResourcesInput, 137);
 /// The output for a DescribeStackResources action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackResourcesOutput {
@@ -4282,6 +4392,7 @@ impl De for DescribeStackResourcesOutput {
         "DescribeStackResourcesOutput"
     }
 }
+serde_shape!(DescribeStackResourcesOutput, 138);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackSetInput {
     /// The name or unique ID of the StackSet whose description you want.
@@ -4319,6 +4430,7 @@ impl De for DescribeStackSetInput {
         "DescribeStackSetInput"
     }
 }
+serde_shape!(DescribeStackSetInput, 139);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackSetOperationInput {
     /// The name or the unique stack ID of the StackSet for the stack operation.
@@ -4360,6 +4472,7 @@ impl De for DescribeStackSetOperationInput {
         "DescribeStackSetOperationInput"
     }
 }
+serde_shape!(DescribeStackSetOperationInput, 140);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackSetOperationOutput {
     /// The specified StackSet operation.
@@ -4389,6 +4502,7 @@ impl De for DescribeStackSetOperationOutput {
         "DescribeStackSetOperationOutput"
     }
 }
+serde_shape!(DescribeStackSetOperationOutput, 141);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStackSetOutput {
     /// The specified StackSet.
@@ -4418,6 +4532,7 @@ impl De for DescribeStackSetOutput {
         "DescribeStackSetOutput"
     }
 }
+serde_shape!(DescribeStackSetOutput, 142);
 /// The input for DescribeStacks action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStacksInput {
@@ -4462,6 +4577,7 @@ impl De for DescribeStacksInput {
         "DescribeStacksInput"
     }
 }
+serde_shape!(DescribeStacksInput, 143);
 /// The output for a DescribeStacks action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeStacksOutput {
@@ -4496,6 +4612,7 @@ impl De for DescribeStacksOutput {
         "DescribeStacksOutput"
     }
 }
+serde_shape!(DescribeStacksOutput, 144);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTypeInput {
     /// The kind of extension.
@@ -4555,6 +4672,7 @@ impl De for DescribeTypeInput {
         "DescribeTypeInput"
     }
 }
+serde_shape!(DescribeTypeInput, 145);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTypeOutput {
     /// The Amazon Resource Name (ARN) of the extension.
@@ -4740,6 +4858,7 @@ impl De for DescribeTypeOutput {
         "DescribeTypeOutput"
     }
 }
+serde_shape!(DescribeTypeOutput, 146);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTypeRegistrationInput {
     /// The identifier for this registration request.
@@ -4771,6 +4890,7 @@ impl De for DescribeTypeRegistrationInput {
         "DescribeTypeRegistrationInput"
     }
 }
+serde_shape!(DescribeTypeRegistrationInput, 147);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTypeRegistrationOutput {
     /// The current status of the extension registration request.
@@ -4816,6 +4936,7 @@ impl De for DescribeTypeRegistrationOutput {
         "DescribeTypeRegistrationOutput"
     }
 }
+serde_shape!(DescribeTypeRegistrationOutput, 148);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DetailedStatus {
@@ -4877,6 +4998,7 @@ impl De for DetectStackDriftInput {
         "DetectStackDriftInput"
     }
 }
+serde_shape!(DetectStackDriftInput, 151);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetectStackDriftOutput {
     /// The ID of the drift detection results of this operation.
@@ -4908,6 +5030,7 @@ impl De for DetectStackDriftOutput {
         "DetectStackDriftOutput"
     }
 }
+serde_shape!(DetectStackDriftOutput, 152);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetectStackResourceDriftInput {
     /// The name of the stack to which the resource belongs.
@@ -4941,6 +5064,7 @@ impl De for DetectStackResourceDriftInput {
         "DetectStackResourceDriftInput"
     }
 }
+serde_shape!(DetectStackResourceDriftInput, 153);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetectStackResourceDriftOutput {
     /// Information about whether the resource's actual configuration has drifted from its expected template configuration, including actual and expected property values and any differences detected.
@@ -4970,6 +5094,7 @@ impl De for DetectStackResourceDriftOutput {
         "DetectStackResourceDriftOutput"
     }
 }
+serde_shape!(DetectStackResourceDriftOutput, 154);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetectStackSetDriftInput {
     /// The name of the StackSet on which to perform the drift detection operation.
@@ -5017,6 +5142,7 @@ impl De for DetectStackSetDriftInput {
         "DetectStackSetDriftInput"
     }
 }
+serde_shape!(DetectStackSetDriftInput, 155);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetectStackSetDriftOutput {
     /// The ID of the drift detection StackSet operation.
@@ -5048,6 +5174,7 @@ impl De for DetectStackSetDriftOutput {
         "DetectStackSetDriftOutput"
     }
 }
+serde_shape!(DetectStackSetDriftOutput, 156);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DifferenceType {
@@ -5149,6 +5276,7 @@ impl De for EstimateTemplateCostInput {
         "EstimateTemplateCostInput"
     }
 }
+serde_shape!(EstimateTemplateCostInput, 166);
 /// The output for a EstimateTemplateCost action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EstimateTemplateCostOutput {
@@ -5179,6 +5307,7 @@ impl De for EstimateTemplateCostOutput {
         "EstimateTemplateCostOutput"
     }
 }
+serde_shape!(EstimateTemplateCostOutput, 167);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EvaluationType {
@@ -5237,6 +5366,7 @@ impl De for EventFilter {
         "EventFilter"
     }
 }
+serde_shape!(EventFilter, 169);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EventType {
@@ -5326,6 +5456,7 @@ impl De for ExecuteChangeSetInput {
         "ExecuteChangeSetInput"
     }
 }
+serde_shape!(ExecuteChangeSetInput, 172);
 /// The output for the ExecuteChangeSet action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecuteChangeSetOutput {}
@@ -5348,6 +5479,7 @@ impl De for ExecuteChangeSetOutput {
         "ExecuteChangeSetOutput"
     }
 }
+serde_shape!(ExecuteChangeSetOutput, 173);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecuteStackRefactorInput {
     /// The ID associated with the stack refactor created from the CreateStackRefactor action.
@@ -5377,6 +5509,7 @@ impl De for ExecuteStackRefactorInput {
         "ExecuteStackRefactorInput"
     }
 }
+serde_shape!(ExecuteStackRefactorInput, 174);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExecutionStatus {
@@ -5457,6 +5590,7 @@ impl De for Export {
         "Export"
     }
 }
+serde_shape!(Export, 178);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GeneratedTemplateDeletionPolicy {
@@ -5514,6 +5648,7 @@ impl fmt::Display for GeneratedTemplateNotFoundException {
     }
 }
 impl std::error::Error for GeneratedTemplateNotFoundException {}
+serde_shape!(GeneratedTemplateNotFoundException, 189);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GeneratedTemplateResourceStatus {
@@ -5659,6 +5794,7 @@ impl De for GetGeneratedTemplateInput {
         "GetGeneratedTemplateInput"
     }
 }
+serde_shape!(GetGeneratedTemplateInput, 193);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGeneratedTemplateOutput {
     /// The status of the template generation. Supported values are:
@@ -5700,6 +5836,7 @@ impl De for GetGeneratedTemplateOutput {
         "GetGeneratedTemplateOutput"
     }
 }
+serde_shape!(GetGeneratedTemplateOutput, 194);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHookResultInput {
     /// The unique identifier (ID) of the Hook invocation result that you want details about. You can get the ID from the [ListHookResults](https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListHookResults.html) operation.
@@ -5729,6 +5866,7 @@ impl De for GetHookResultInput {
         "GetHookResultInput"
     }
 }
+serde_shape!(GetHookResultInput, 195);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHookResultOutput {
     /// The unique identifier of the Hook result.
@@ -5812,6 +5950,7 @@ impl De for GetHookResultOutput {
         "GetHookResultOutput"
     }
 }
+serde_shape!(GetHookResultOutput, 196);
 /// The input for the GetStackPolicy action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetStackPolicyInput {
@@ -5842,6 +5981,7 @@ impl De for GetStackPolicyInput {
         "GetStackPolicyInput"
     }
 }
+serde_shape!(GetStackPolicyInput, 197);
 /// The output for the GetStackPolicy action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetStackPolicyOutput {
@@ -5872,6 +6012,7 @@ impl De for GetStackPolicyOutput {
         "GetStackPolicyOutput"
     }
 }
+serde_shape!(GetStackPolicyOutput, 198);
 /// The input for a GetTemplate action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTemplateInput {
@@ -5914,6 +6055,7 @@ impl De for GetTemplateInput {
         "GetTemplateInput"
     }
 }
+serde_shape!(GetTemplateInput, 199);
 /// The output for GetTemplate action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTemplateOutput {
@@ -5950,6 +6092,7 @@ impl De for GetTemplateOutput {
         "GetTemplateOutput"
     }
 }
+serde_shape!(GetTemplateOutput, 200);
 /// The input for the GetTemplateSummary action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTemplateSummaryInput {
@@ -6012,6 +6155,7 @@ impl De for GetTemplateSummaryInput {
         "GetTemplateSummaryInput"
     }
 }
+serde_shape!(GetTemplateSummaryInput, 201);
 /// The output for the GetTemplateSummary action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTemplateSummaryOutput {
@@ -6080,6 +6224,7 @@ impl De for GetTemplateSummaryOutput {
         "GetTemplateSummaryOutput"
     }
 }
+serde_shape!(GetTemplateSummaryOutput, 202);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HandlerErrorCode {
@@ -6241,6 +6386,7 @@ impl fmt::Display for HookResultNotFoundException {
     }
 }
 impl std::error::Error for HookResultNotFoundException {}
+serde_shape!(HookResultNotFoundException, 209);
 /// A `ListHookResults` call returns a summary of a Hook invocation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HookResultSummary {
@@ -6327,6 +6473,7 @@ impl De for HookResultSummary {
         "HookResultSummary"
     }
 }
+serde_shape!(HookResultSummary, 211);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HookStatus {
@@ -6403,6 +6550,7 @@ impl De for HookTarget {
         "HookTarget"
     }
 }
+serde_shape!(HookTarget, 214);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HookTargetAction {
@@ -6554,6 +6702,7 @@ impl De for ImportStacksToStackSetInput {
         "ImportStacksToStackSetInput"
     }
 }
+serde_shape!(ImportStacksToStackSetInput, 226);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportStacksToStackSetOutput {
     /// The unique identifier for the StackSet operation.
@@ -6583,6 +6732,7 @@ impl De for ImportStacksToStackSetOutput {
         "ImportStacksToStackSetOutput"
     }
 }
+serde_shape!(ImportStacksToStackSetOutput, 227);
 /// The template contains resources with capabilities that weren't specified in the Capabilities parameter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InsufficientCapabilitiesException {}
@@ -6612,6 +6762,7 @@ impl fmt::Display for InsufficientCapabilitiesException {
     }
 }
 impl std::error::Error for InsufficientCapabilitiesException {}
+serde_shape!(InsufficientCapabilitiesException, 233);
 /// The specified change set can't be used to update the stack. For example, the change set status might be `CREATE_IN_PROGRESS`, or the stack status might be `UPDATE_IN_PROGRESS`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidChangeSetStatusException {}
@@ -6641,6 +6792,7 @@ impl fmt::Display for InvalidChangeSetStatusException {
     }
 }
 impl std::error::Error for InvalidChangeSetStatusException {}
+serde_shape!(InvalidChangeSetStatusException, 234);
 /// The specified operation isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidOperationException {}
@@ -6670,6 +6822,7 @@ impl fmt::Display for InvalidOperationException {
     }
 }
 impl std::error::Error for InvalidOperationException {}
+serde_shape!(InvalidOperationException, 235);
 /// Error reserved for use by the [CloudFormation CLI](https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/what-is-cloudformation-cli.html). CloudFormation doesn't return this error to users.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidStateTransitionException {}
@@ -6699,6 +6852,7 @@ impl fmt::Display for InvalidStateTransitionException {
     }
 }
 impl std::error::Error for InvalidStateTransitionException {}
+serde_shape!(InvalidStateTransitionException, 236);
 /// The quota for the resource has already been reached.
 ///
 /// For information about resource and stack limitations, see [CloudFormation quotas](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html) in the CloudFormation User Guide.
@@ -6730,6 +6884,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 247);
 /// The input for the ListChangeSets action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListChangeSetsInput {
@@ -6764,6 +6919,7 @@ impl De for ListChangeSetsInput {
         "ListChangeSetsInput"
     }
 }
+serde_shape!(ListChangeSetsInput, 250);
 /// The output for the ListChangeSets action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListChangeSetsOutput {
@@ -6798,6 +6954,7 @@ impl De for ListChangeSetsOutput {
         "ListChangeSetsOutput"
     }
 }
+serde_shape!(ListChangeSetsOutput, 251);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListExportsInput {
     /// The token for the next set of items to return. (You received this token from a previous call.)
@@ -6827,6 +6984,7 @@ impl De for ListExportsInput {
         "ListExportsInput"
     }
 }
+serde_shape!(ListExportsInput, 252);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListExportsOutput {
     /// The output for the ListExports action.
@@ -6860,6 +7018,7 @@ impl De for ListExportsOutput {
         "ListExportsOutput"
     }
 }
+serde_shape!(ListExportsOutput, 253);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGeneratedTemplatesInput {
     /// The token for the next set of items to return. (You received this token from a previous call.)
@@ -6893,6 +7052,7 @@ impl De for ListGeneratedTemplatesInput {
         "ListGeneratedTemplatesInput"
     }
 }
+serde_shape!(ListGeneratedTemplatesInput, 254);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGeneratedTemplatesOutput {
     /// A list of summaries of the generated templates.
@@ -6926,6 +7086,7 @@ impl De for ListGeneratedTemplatesOutput {
         "ListGeneratedTemplatesOutput"
     }
 }
+serde_shape!(ListGeneratedTemplatesOutput, 255);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHookResultsInput {
     /// Filters results by target type. Currently, only `CHANGE_SET` and `CLOUD_CONTROL` are supported filter options.
@@ -6981,6 +7142,7 @@ impl De for ListHookResultsInput {
         "ListHookResultsInput"
     }
 }
+serde_shape!(ListHookResultsInput, 256);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHookResultsOutput {
     /// The target type.
@@ -7022,6 +7184,7 @@ impl De for ListHookResultsOutput {
         "ListHookResultsOutput"
     }
 }
+serde_shape!(ListHookResultsOutput, 257);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListHookResultsTargetType {
@@ -7089,6 +7252,7 @@ impl De for ListImportsInput {
         "ListImportsInput"
     }
 }
+serde_shape!(ListImportsInput, 259);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListImportsOutput {
     /// A list of stack names that are importing the specified exported output value.
@@ -7122,6 +7286,7 @@ impl De for ListImportsOutput {
         "ListImportsOutput"
     }
 }
+serde_shape!(ListImportsOutput, 260);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceScanRelatedResourcesInput {
     /// The Amazon Resource Name (ARN) of the resource scan.
@@ -7163,6 +7328,7 @@ impl De for ListResourceScanRelatedResourcesInput {
         "ListResourceScanRelatedResourcesInput"
     }
 }
+serde_shape!(ListResourceScanRelatedResourcesInput, 261);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceScanRelatedResourcesOutput {
     /// List of up to `MaxResults` resources in the specified resource scan related to the specified resources.
@@ -7196,6 +7362,7 @@ impl De for ListResourceScanRelatedResourcesOutput {
         "ListResourceScanRelatedResourcesOutput"
     }
 }
+serde_shape!(ListResourceScanRelatedResourcesOutput, 262);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceScanResourcesInput {
     /// The Amazon Resource Name (ARN) of the resource scan.
@@ -7249,6 +7416,7 @@ impl De for ListResourceScanResourcesInput {
         "ListResourceScanResourcesInput"
     }
 }
+serde_shape!(ListResourceScanResourcesInput, 263);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceScanResourcesOutput {
     /// List of up to `MaxResults` resources in the specified resource scan that match all of the specified filters.
@@ -7282,6 +7450,7 @@ impl De for ListResourceScanResourcesOutput {
         "ListResourceScanResourcesOutput"
     }
 }
+serde_shape!(ListResourceScanResourcesOutput, 264);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceScansInput {
     /// The token for the next set of items to return. (You received this token from a previous call.)
@@ -7319,6 +7488,7 @@ impl De for ListResourceScansInput {
         "ListResourceScansInput"
     }
 }
+serde_shape!(ListResourceScansInput, 265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceScansOutput {
     /// The list of scans returned.
@@ -7352,6 +7522,7 @@ impl De for ListResourceScansOutput {
         "ListResourceScansOutput"
     }
 }
+serde_shape!(ListResourceScansOutput, 266);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackInstanceResourceDriftsInput {
     /// The name or unique ID of the StackSet that you want to list drifted resources for.
@@ -7417,6 +7588,7 @@ impl De for ListStackInstanceResourceDriftsInput {
         "ListStackInstanceResourceDriftsInput"
     }
 }
+serde_shape!(ListStackInstanceResourceDriftsInput, 267);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackInstanceResourceDriftsOutput {
     /// A list of `StackInstanceResourceDriftsSummary` structures that contain information about the specified stack instances.
@@ -7450,6 +7622,7 @@ impl De for ListStackInstanceResourceDriftsOutput {
         "ListStackInstanceResourceDriftsOutput"
     }
 }
+serde_shape!(ListStackInstanceResourceDriftsOutput, 268);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackInstancesInput {
     /// The name or unique ID of the StackSet that you want to list stack instances for.
@@ -7507,6 +7680,7 @@ impl De for ListStackInstancesInput {
         "ListStackInstancesInput"
     }
 }
+serde_shape!(ListStackInstancesInput, 269);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackInstancesOutput {
     /// A list of `StackInstanceSummary` structures that contain information about the specified stack instances.
@@ -7540,6 +7714,7 @@ impl De for ListStackInstancesOutput {
         "ListStackInstancesOutput"
     }
 }
+serde_shape!(ListStackInstancesOutput, 270);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackRefactorActionsInput {
     /// The ID associated with the stack refactor created from the CreateStackRefactor action.
@@ -7577,6 +7752,7 @@ impl De for ListStackRefactorActionsInput {
         "ListStackRefactorActionsInput"
     }
 }
+serde_shape!(ListStackRefactorActionsInput, 271);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackRefactorActionsOutput {
     /// The stack refactor actions.
@@ -7610,6 +7786,7 @@ impl De for ListStackRefactorActionsOutput {
         "ListStackRefactorActionsOutput"
     }
 }
+serde_shape!(ListStackRefactorActionsOutput, 272);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackRefactorsInput {
     /// Execution status to use as a filter. Specify one or more execution status codes to list only stack refactors with the specified execution status codes.
@@ -7647,6 +7824,7 @@ impl De for ListStackRefactorsInput {
         "ListStackRefactorsInput"
     }
 }
+serde_shape!(ListStackRefactorsInput, 273);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackRefactorsOutput {
     /// Provides a summary of a stack refactor, including the following:
@@ -7686,6 +7864,7 @@ impl De for ListStackRefactorsOutput {
         "ListStackRefactorsOutput"
     }
 }
+serde_shape!(ListStackRefactorsOutput, 274);
 /// The input for the ListStackResource action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackResourcesInput {
@@ -7722,6 +7901,7 @@ impl De for ListStackResourcesInput {
         "ListStackResourcesInput"
     }
 }
+serde_shape!(ListStackResourcesInput, 275);
 /// The output for a ListStackResources action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackResourcesOutput {
@@ -7756,6 +7936,7 @@ impl De for ListStackResourcesOutput {
         "ListStackResourcesOutput"
     }
 }
+serde_shape!(ListStackResourcesOutput, 276);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetAutoDeploymentTargetsInput {
     /// The name or unique ID of the StackSet that you want to get automatic deployment targets for.
@@ -7801,6 +7982,7 @@ impl De for ListStackSetAutoDeploymentTargetsInput {
         "ListStackSetAutoDeploymentTargetsInput"
     }
 }
+serde_shape!(ListStackSetAutoDeploymentTargetsInput, 277);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetAutoDeploymentTargetsOutput {
     /// An array of summaries of the deployment targets for the StackSet.
@@ -7834,6 +8016,7 @@ impl De for ListStackSetAutoDeploymentTargetsOutput {
         "ListStackSetAutoDeploymentTargetsOutput"
     }
 }
+serde_shape!(ListStackSetAutoDeploymentTargetsOutput, 278);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetOperationResultsInput {
     /// The name or unique ID of the StackSet that you want to get operation results for.
@@ -7887,6 +8070,7 @@ impl De for ListStackSetOperationResultsInput {
         "ListStackSetOperationResultsInput"
     }
 }
+serde_shape!(ListStackSetOperationResultsInput, 279);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetOperationResultsOutput {
     /// A list of `StackSetOperationResultSummary` structures that contain information about the specified operation results, for accounts and Amazon Web Services Regions that are included in the operation.
@@ -7920,6 +8104,7 @@ impl De for ListStackSetOperationResultsOutput {
         "ListStackSetOperationResultsOutput"
     }
 }
+serde_shape!(ListStackSetOperationResultsOutput, 280);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetOperationsInput {
     /// The name or unique ID of the StackSet that you want to get operation summaries for.
@@ -7965,6 +8150,7 @@ impl De for ListStackSetOperationsInput {
         "ListStackSetOperationsInput"
     }
 }
+serde_shape!(ListStackSetOperationsInput, 281);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetOperationsOutput {
     /// A list of `StackSetOperationSummary` structures that contain summary information about operations for the specified StackSet.
@@ -7998,6 +8184,7 @@ impl De for ListStackSetOperationsOutput {
         "ListStackSetOperationsOutput"
     }
 }
+serde_shape!(ListStackSetOperationsOutput, 282);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetsInput {
     /// The token for the next set of items to return. (You received this token from a previous call.)
@@ -8043,6 +8230,7 @@ impl De for ListStackSetsInput {
         "ListStackSetsInput"
     }
 }
+serde_shape!(ListStackSetsInput, 283);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStackSetsOutput {
     /// A list of `StackSetSummary` structures that contain information about the user's StackSets.
@@ -8076,6 +8264,7 @@ impl De for ListStackSetsOutput {
         "ListStackSetsOutput"
     }
 }
+serde_shape!(ListStackSetsOutput, 284);
 /// The input for ListStacks action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStacksInput {
@@ -8110,6 +8299,7 @@ impl De for ListStacksInput {
         "ListStacksInput"
     }
 }
+serde_shape!(ListStacksInput, 285);
 /// The output for ListStacks action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListStacksOutput {
@@ -8144,6 +8334,7 @@ impl De for ListStacksOutput {
         "ListStacksOutput"
     }
 }
+serde_shape!(ListStacksOutput, 286);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTypeRegistrationsInput {
     /// The kind of extension.
@@ -8201,6 +8392,7 @@ impl De for ListTypeRegistrationsInput {
         "ListTypeRegistrationsInput"
     }
 }
+serde_shape!(ListTypeRegistrationsInput, 287);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTypeRegistrationsOutput {
     /// A list of extension registration tokens.
@@ -8236,6 +8428,7 @@ impl De for ListTypeRegistrationsOutput {
         "ListTypeRegistrationsOutput"
     }
 }
+serde_shape!(ListTypeRegistrationsOutput, 288);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTypeVersionsInput {
     /// The kind of the extension.
@@ -8303,6 +8496,7 @@ impl De for ListTypeVersionsInput {
         "ListTypeVersionsInput"
     }
 }
+serde_shape!(ListTypeVersionsInput, 289);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTypeVersionsOutput {
     /// A list of `TypeVersionSummary` structures that contain information about the specified extension's versions.
@@ -8336,6 +8530,7 @@ impl De for ListTypeVersionsOutput {
         "ListTypeVersionsOutput"
     }
 }
+serde_shape!(ListTypeVersionsOutput, 290);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTypesInput {
     /// The scope at which the extensions are visible and usable in CloudFormation operations.
@@ -8410,6 +8605,7 @@ impl De for ListTypesInput {
         "ListTypesInput"
     }
 }
+serde_shape!(ListTypesInput, 291);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTypesOutput {
     /// A list of `TypeSummary` structures that contain information about the specified extensions.
@@ -8443,6 +8639,7 @@ impl De for ListTypesOutput {
         "ListTypesOutput"
     }
 }
+serde_shape!(ListTypesOutput, 292);
 /// Contains drift information for a resource property, including actual value, previous deployment value, and drift detection timestamp.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveResourceDrift {
@@ -8481,6 +8678,7 @@ impl De for LiveResourceDrift {
         "LiveResourceDrift"
     }
 }
+serde_shape!(LiveResourceDrift, 293);
 /// Contains logging configuration information for an extension.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LoggingConfig {
@@ -8515,6 +8713,7 @@ impl De for LoggingConfig {
         "LoggingConfig"
     }
 }
+serde_shape!(LoggingConfig, 295);
 /// Describes whether StackSets performs non-conflicting operations concurrently and queues conflicting operations.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedExecution {
@@ -8551,6 +8750,7 @@ impl De for ManagedExecution {
         "ManagedExecution"
     }
 }
+serde_shape!(ManagedExecution, 301);
 /// Contains information about the module from which the resource was created, if the resource was created from a module included in the stack template.
 ///
 /// For more information about modules, see [Create reusable resource configurations that can be included across templates with CloudFormation modules](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/modules.html) in the CloudFormation User Guide.
@@ -8597,6 +8797,7 @@ impl De for ModuleInfo {
         "ModuleInfo"
     }
 }
+serde_shape!(ModuleInfo, 307);
 /// The specified name is already in use.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NameAlreadyExistsException {}
@@ -8626,6 +8827,7 @@ impl fmt::Display for NameAlreadyExistsException {
     }
 }
 impl std::error::Error for NameAlreadyExistsException {}
+serde_shape!(NameAlreadyExistsException, 309);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OnFailure {
@@ -8722,6 +8924,7 @@ impl De for OperationEntry {
         "OperationEntry"
     }
 }
+serde_shape!(OperationEntry, 317);
 /// Contains detailed information about an event that occurred during a CloudFormation operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationEvent {
@@ -8856,6 +9059,7 @@ impl De for OperationEvent {
         "OperationEvent"
     }
 }
+serde_shape!(OperationEvent, 318);
 /// The specified operation ID already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationIdAlreadyExistsException {}
@@ -8885,6 +9089,7 @@ impl fmt::Display for OperationIdAlreadyExistsException {
     }
 }
 impl std::error::Error for OperationIdAlreadyExistsException {}
+serde_shape!(OperationIdAlreadyExistsException, 321);
 /// Another operation is currently in progress for this StackSet. Only one operation can be performed for a stack set at a given time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationInProgressException {}
@@ -8914,6 +9119,7 @@ impl fmt::Display for OperationInProgressException {
     }
 }
 impl std::error::Error for OperationInProgressException {}
+serde_shape!(OperationInProgressException, 322);
 /// The specified ID refers to an operation that doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationNotFoundException {}
@@ -8943,6 +9149,7 @@ impl fmt::Display for OperationNotFoundException {
     }
 }
 impl std::error::Error for OperationNotFoundException {}
+serde_shape!(OperationNotFoundException, 323);
 /// The status that operation results are filtered by.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationResultFilter {
@@ -8977,6 +9184,7 @@ impl De for OperationResultFilter {
         "OperationResultFilter"
     }
 }
+serde_shape!(OperationResultFilter, 324);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OperationResultFilterName {
@@ -9065,6 +9273,7 @@ impl fmt::Display for OperationStatusCheckFailedException {
     }
 }
 impl std::error::Error for OperationStatusCheckFailedException {}
+serde_shape!(OperationStatusCheckFailedException, 329);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OperationType {
@@ -9178,6 +9387,7 @@ impl De for Output {
         "Output"
     }
 }
+serde_shape!(Output, 335);
 /// The `Parameter` data type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Parameter {
@@ -9220,6 +9430,7 @@ impl De for Parameter {
         "Parameter"
     }
 }
+serde_shape!(Parameter, 339);
 /// A set of criteria that CloudFormation uses to validate parameter values. Although other constraints might be defined in the stack template, CloudFormation returns only the `AllowedValues` property.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterConstraints {
@@ -9250,6 +9461,7 @@ impl De for ParameterConstraints {
         "ParameterConstraints"
     }
 }
+serde_shape!(ParameterConstraints, 340);
 /// The `ParameterDeclaration` data type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterDeclaration {
@@ -9300,6 +9512,7 @@ impl De for ParameterDeclaration {
         "ParameterDeclaration"
     }
 }
+serde_shape!(ParameterDeclaration, 341);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PermissionModels {
@@ -9362,6 +9575,7 @@ impl De for PhysicalResourceIdContextKeyValuePair {
         "PhysicalResourceIdContextKeyValuePair"
     }
 }
+serde_shape!(PhysicalResourceIdContextKeyValuePair, 351);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PolicyAction {
@@ -9447,6 +9661,7 @@ impl De for PropertyDifference {
         "PropertyDifference"
     }
 }
+serde_shape!(PropertyDifference, 357);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProvisioningType {
@@ -9535,6 +9750,7 @@ impl De for PublishTypeInput {
         "PublishTypeInput"
     }
 }
+serde_shape!(PublishTypeInput, 364);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishTypeOutput {
     /// The Amazon Resource Name (ARN) assigned to the public extension upon publication.
@@ -9564,6 +9780,7 @@ impl De for PublishTypeOutput {
         "PublishTypeOutput"
     }
 }
+serde_shape!(PublishTypeOutput, 365);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PublisherStatus {
@@ -9645,6 +9862,7 @@ impl De for RecordHandlerProgressInput {
         "RecordHandlerProgressInput"
     }
 }
+serde_shape!(RecordHandlerProgressInput, 371);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordHandlerProgressOutput {}
 impl Ser for RecordHandlerProgressOutput {
@@ -9666,6 +9884,7 @@ impl De for RecordHandlerProgressOutput {
         "RecordHandlerProgressOutput"
     }
 }
+serde_shape!(RecordHandlerProgressOutput, 372);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RegionConcurrencyType {
@@ -9731,6 +9950,7 @@ impl De for RegisterPublisherInput {
         "RegisterPublisherInput"
     }
 }
+serde_shape!(RegisterPublisherInput, 377);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterPublisherOutput {
     /// The ID assigned this account by CloudFormation for publishing extensions.
@@ -9760,6 +9980,7 @@ impl De for RegisterPublisherOutput {
         "RegisterPublisherOutput"
     }
 }
+serde_shape!(RegisterPublisherOutput, 378);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterTypeInput {
     /// The kind of extension.
@@ -9830,6 +10051,7 @@ impl De for RegisterTypeInput {
         "RegisterTypeInput"
     }
 }
+serde_shape!(RegisterTypeInput, 379);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterTypeOutput {
     /// The identifier for this registration request.
@@ -9861,6 +10083,7 @@ impl De for RegisterTypeOutput {
         "RegisterTypeOutput"
     }
 }
+serde_shape!(RegisterTypeOutput, 380);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RegistrationStatus {
@@ -10000,6 +10223,7 @@ impl De for RequiredActivatedType {
         "RequiredActivatedType"
     }
 }
+serde_shape!(RequiredActivatedType, 390);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RequiresRecreation {
@@ -10176,6 +10400,7 @@ impl De for ResourceChange {
         "ResourceChange"
     }
 }
+serde_shape!(ResourceChange, 395);
 /// For a resource with `Modify` as the action, the `ResourceChange` structure describes the changes CloudFormation will make to that resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceChangeDetail {
@@ -10230,6 +10455,7 @@ impl De for ResourceChangeDetail {
         "ResourceChangeDetail"
     }
 }
+serde_shape!(ResourceChangeDetail, 396);
 /// A resource included in a generated template. This data type is used with the `CreateGeneratedTemplate` and `UpdateGeneratedTemplate` API actions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDefinition {
@@ -10268,6 +10494,7 @@ impl De for ResourceDefinition {
         "ResourceDefinition"
     }
 }
+serde_shape!(ResourceDefinition, 398);
 /// Details about a resource in a generated template
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDetail {
@@ -10334,6 +10561,7 @@ impl De for ResourceDetail {
         "ResourceDetail"
     }
 }
+serde_shape!(ResourceDetail, 400);
 /// The `ResourceDriftIgnoredAttribute` data type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDriftIgnoredAttribute {
@@ -10370,6 +10598,7 @@ impl De for ResourceDriftIgnoredAttribute {
         "ResourceDriftIgnoredAttribute"
     }
 }
+serde_shape!(ResourceDriftIgnoredAttribute, 403);
 /// Describes the target resources of a specific type in your import template (for example, all `AWS::S3::Bucket` resources) and the properties you can provide during the import to identify resources of that type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceIdentifierSummary {
@@ -10408,6 +10637,7 @@ impl De for ResourceIdentifierSummary {
         "ResourceIdentifierSummary"
     }
 }
+serde_shape!(ResourceIdentifierSummary, 411);
 /// The location of the resource in a stack template.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceLocation {
@@ -10442,6 +10672,7 @@ impl De for ResourceLocation {
         "ResourceLocation"
     }
 }
+serde_shape!(ResourceLocation, 413);
 /// Specifies the current source of the resource and the destination of where it will be moved to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceMapping {
@@ -10476,6 +10707,7 @@ impl De for ResourceMapping {
         "ResourceMapping"
     }
 }
+serde_shape!(ResourceMapping, 414);
 /// A resource scan is currently in progress. Only one can be run at a time for an account in a Region.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceScanInProgressException {}
@@ -10505,6 +10737,7 @@ impl fmt::Display for ResourceScanInProgressException {
     }
 }
 impl std::error::Error for ResourceScanInProgressException {}
+serde_shape!(ResourceScanInProgressException, 420);
 /// The limit on resource scans has been exceeded. Reasons include:
 /// - Exceeded the daily quota for resource scans.
 /// - A resource scan recently failed. You must wait 10 minutes before starting a new resource scan.
@@ -10537,6 +10770,7 @@ impl fmt::Display for ResourceScanLimitExceededException {
     }
 }
 impl std::error::Error for ResourceScanLimitExceededException {}
+serde_shape!(ResourceScanLimitExceededException, 421);
 /// The resource scan was not found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceScanNotFoundException {}
@@ -10566,6 +10800,7 @@ impl fmt::Display for ResourceScanNotFoundException {
     }
 }
 impl std::error::Error for ResourceScanNotFoundException {}
+serde_shape!(ResourceScanNotFoundException, 422);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ResourceScanStatus {
@@ -10670,6 +10905,7 @@ impl De for ResourceScanSummary {
         "ResourceScanSummary"
     }
 }
+serde_shape!(ResourceScanSummary, 426);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ResourceSignalStatus {
@@ -10881,6 +11117,7 @@ impl De for ResourceTargetDefinition {
         "ResourceTargetDefinition"
     }
 }
+serde_shape!(ResourceTargetDefinition, 432);
 /// Describes the target resource of an import operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceToImport {
@@ -10919,6 +11156,7 @@ impl De for ResourceToImport {
         "ResourceToImport"
     }
 }
+serde_shape!(ResourceToImport, 433);
 /// Structure that contains the rollback triggers for CloudFormation to monitor during stack creation and updating operations, and for the specified monitoring period afterwards.
 ///
 /// Rollback triggers enable you to have CloudFormation monitor the state of your application during stack creation and updating, and to roll back that operation if the application breaches the threshold of any of the alarms you've specified. For more information, see [Roll back your CloudFormation stack on alarm breach with rollback triggers](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-rollback-triggers.html).
@@ -10968,6 +11206,7 @@ impl De for RollbackConfiguration {
         "RollbackConfiguration"
     }
 }
+serde_shape!(RollbackConfiguration, 455);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RollbackStackInput {
     /// The name that's associated with the stack.
@@ -11011,6 +11250,7 @@ impl De for RollbackStackInput {
         "RollbackStackInput"
     }
 }
+serde_shape!(RollbackStackInput, 456);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RollbackStackOutput {
     /// Unique identifier of the stack.
@@ -11044,6 +11284,7 @@ impl De for RollbackStackOutput {
         "RollbackStackOutput"
     }
 }
+serde_shape!(RollbackStackOutput, 457);
 /// A rollback trigger CloudFormation monitors during creation and updating of stacks. If any of the alarms you specify goes to ALARM state during the stack operation or within the specified monitoring period afterwards, CloudFormation rolls back the entire stack operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RollbackTrigger {
@@ -11080,6 +11321,7 @@ impl De for RollbackTrigger {
         "RollbackTrigger"
     }
 }
+serde_shape!(RollbackTrigger, 458);
 /// A filter that is used to specify which resource types to scan.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanFilter {
@@ -11112,6 +11354,7 @@ impl De for ScanFilter {
         "ScanFilter"
     }
 }
+serde_shape!(ScanFilter, 462);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ScanType {
@@ -11178,6 +11421,7 @@ impl De for ScannedResource {
         "ScannedResource"
     }
 }
+serde_shape!(ScannedResource, 465);
 /// Identifies a scanned resource. This is used with the `ListResourceScanRelatedResources` API action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScannedResourceIdentifier {
@@ -11212,6 +11456,7 @@ impl De for ScannedResourceIdentifier {
         "ScannedResourceIdentifier"
     }
 }
+serde_shape!(ScannedResourceIdentifier, 466);
 /// The input for the SetStackPolicy action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetStackPolicyInput {
@@ -11252,6 +11497,7 @@ impl De for SetStackPolicyInput {
         "SetStackPolicyInput"
     }
 }
+serde_shape!(SetStackPolicyInput, 470);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetTypeConfigurationInput {
     /// The Amazon Resource Name (ARN) for the extension in this account and Region.
@@ -11309,6 +11555,7 @@ impl De for SetTypeConfigurationInput {
         "SetTypeConfigurationInput"
     }
 }
+serde_shape!(SetTypeConfigurationInput, 471);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetTypeConfigurationOutput {
     /// The Amazon Resource Name (ARN) for the configuration data in this account and Region.
@@ -11340,6 +11587,7 @@ impl De for SetTypeConfigurationOutput {
         "SetTypeConfigurationOutput"
     }
 }
+serde_shape!(SetTypeConfigurationOutput, 472);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetTypeDefaultVersionInput {
     /// The Amazon Resource Name (ARN) of the extension for which you want version summary information.
@@ -11387,6 +11635,7 @@ impl De for SetTypeDefaultVersionInput {
         "SetTypeDefaultVersionInput"
     }
 }
+serde_shape!(SetTypeDefaultVersionInput, 473);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetTypeDefaultVersionOutput {}
 impl Ser for SetTypeDefaultVersionOutput {
@@ -11408,6 +11657,7 @@ impl De for SetTypeDefaultVersionOutput {
         "SetTypeDefaultVersionOutput"
     }
 }
+serde_shape!(SetTypeDefaultVersionOutput, 474);
 /// The input for the SignalResource action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SignalResourceInput {
@@ -11450,6 +11700,7 @@ impl De for SignalResourceInput {
         "SignalResourceInput"
     }
 }
+serde_shape!(SignalResourceInput, 475);
 /// The `Stack` data type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stack {
@@ -11592,6 +11843,7 @@ impl De for Stack {
         "Stack"
     }
 }
+serde_shape!(Stack, 476);
 /// Describes the stack and the template used by the stack.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackDefinition {
@@ -11630,6 +11882,7 @@ impl De for StackDefinition {
         "StackDefinition"
     }
 }
+serde_shape!(StackDefinition, 477);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackDriftDetectionStatus {
@@ -11699,6 +11952,7 @@ impl De for StackDriftInformation {
         "StackDriftInformation"
     }
 }
+serde_shape!(StackDriftInformation, 482);
 /// Contains information about whether the stack's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. A stack is considered to have drifted if one or more of its resources have drifted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackDriftInformationSummary {
@@ -11737,6 +11991,7 @@ impl De for StackDriftInformationSummary {
         "StackDriftInformationSummary"
     }
 }
+serde_shape!(StackDriftInformationSummary, 483);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackDriftStatus {
@@ -11881,6 +12136,7 @@ impl De for StackEvent {
         "StackEvent"
     }
 }
+serde_shape!(StackEvent, 485);
 /// A CloudFormation stack, in a specific account and Region, that's part of a StackSet operation. A stack instance is a reference to an attempted or actual stack in a given account within a given Region. A stack instance can exist without a stack—for example, if the stack couldn't be created for some reason. A stack instance is associated with only one StackSet. Each stack instance contains the ID of its associated StackSet, in addition to the ID of the actual stack and the stack status.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackInstance {
@@ -11964,6 +12220,7 @@ impl De for StackInstance {
         "StackInstance"
     }
 }
+serde_shape!(StackInstance, 491);
 /// The detailed status of the stack instance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackInstanceComprehensiveStatus {
@@ -12001,6 +12258,7 @@ impl De for StackInstanceComprehensiveStatus {
         "StackInstanceComprehensiveStatus"
     }
 }
+serde_shape!(StackInstanceComprehensiveStatus, 492);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackInstanceDetailedStatus {
@@ -12081,6 +12339,7 @@ impl De for StackInstanceFilter {
         "StackInstanceFilter"
     }
 }
+serde_shape!(StackInstanceFilter, 494);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackInstanceFilterName {
@@ -12141,6 +12400,7 @@ impl fmt::Display for StackInstanceNotFoundException {
     }
 }
 impl std::error::Error for StackInstanceNotFoundException {}
+serde_shape!(StackInstanceNotFoundException, 498);
 /// The structure containing summary information about resource drifts for a stack instance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackInstanceResourceDriftsSummary {
@@ -12203,6 +12463,7 @@ impl De for StackInstanceResourceDriftsSummary {
         "StackInstanceResourceDriftsSummary"
     }
 }
+serde_shape!(StackInstanceResourceDriftsSummary, 500);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackInstanceStatus {
@@ -12313,6 +12574,7 @@ impl De for StackInstanceSummary {
         "StackInstanceSummary"
     }
 }
+serde_shape!(StackInstanceSummary, 503);
 /// The specified stack ARN doesn't exist or stack doesn't exist corresponding to the ARN in input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackNotFoundException {}
@@ -12342,6 +12604,7 @@ impl fmt::Display for StackNotFoundException {
     }
 }
 impl std::error::Error for StackNotFoundException {}
+serde_shape!(StackNotFoundException, 506);
 /// Describes the stack and the action that CloudFormation will perform on it if you execute the stack refactor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackRefactorAction {
@@ -12412,6 +12675,7 @@ impl De for StackRefactorAction {
         "StackRefactorAction"
     }
 }
+serde_shape!(StackRefactorAction, 511);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackRefactorActionEntity {
@@ -12574,6 +12838,7 @@ impl fmt::Display for StackRefactorNotFoundException {
     }
 }
 impl std::error::Error for StackRefactorNotFoundException {}
+serde_shape!(StackRefactorNotFoundException, 519);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackRefactorStatus {
@@ -12664,6 +12929,7 @@ impl De for StackRefactorSummary {
         "StackRefactorSummary"
     }
 }
+serde_shape!(StackRefactorSummary, 524);
 /// The `StackResource` data type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackResource {
@@ -12734,6 +13000,7 @@ impl De for StackResource {
         "StackResource"
     }
 }
+serde_shape!(StackResource, 527);
 /// Contains detailed information about the specified stack resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackResourceDetail {
@@ -12808,6 +13075,7 @@ impl De for StackResourceDetail {
         "StackResourceDetail"
     }
 }
+serde_shape!(StackResourceDetail, 528);
 /// Contains the drift information for a resource that has been checked for drift. This includes actual and expected property values for resources in which CloudFormation has detected drift. Only resource properties explicitly defined in the stack template are checked for drift. For more information, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
 ///
 /// Resources that don't currently support drift detection can't be checked. For a list of resources that support drift detection, see [Resource type support for imports and drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resource-import-supported-resources.html).
@@ -12895,6 +13163,7 @@ impl De for StackResourceDrift {
         "StackResourceDrift"
     }
 }
+serde_shape!(StackResourceDrift, 529);
 /// Contains information about whether the resource's actual configuration differs, or has drifted, from its expected configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackResourceDriftInformation {
@@ -12933,6 +13202,7 @@ impl De for StackResourceDriftInformation {
         "StackResourceDriftInformation"
     }
 }
+serde_shape!(StackResourceDriftInformation, 530);
 /// Summarizes information about whether the resource's actual configuration differs, or has drifted, from its expected configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackResourceDriftInformationSummary {
@@ -12971,6 +13241,7 @@ impl De for StackResourceDriftInformationSummary {
         "StackResourceDriftInformationSummary"
     }
 }
+serde_shape!(StackResourceDriftInformationSummary, 531);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackResourceDriftStatus {
@@ -13069,6 +13340,7 @@ impl De for StackResourceSummary {
         "StackResourceSummary"
     }
 }
+serde_shape!(StackResourceSummary, 537);
 /// A structure that contains information about a StackSet. With StackSets, you can provision stacks across Amazon Web Services accounts and Regions from a single CloudFormation template. Each stack is based on the same CloudFormation template, but you can customize individual stacks using parameters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackSet {
@@ -13171,6 +13443,7 @@ impl De for StackSet {
         "StackSet"
     }
 }
+serde_shape!(StackSet, 539);
 /// One of the targets for the StackSet. Returned by the [ListStackSetAutoDeploymentTargets](https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackSetAutoDeploymentTargets.html) API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackSetAutoDeploymentTargetSummary {
@@ -13205,6 +13478,7 @@ impl De for StackSetAutoDeploymentTargetSummary {
         "StackSetAutoDeploymentTargetSummary"
     }
 }
+serde_shape!(StackSetAutoDeploymentTargetSummary, 543);
 /// Detailed information about the drift status of the StackSet.
 ///
 /// For StackSets, contains information about the last completed drift operation performed on the StackSet. Information about drift operations in-progress isn't included.
@@ -13283,6 +13557,7 @@ impl De for StackSetDriftDetectionDetails {
         "StackSetDriftDetectionDetails"
     }
 }
+serde_shape!(StackSetDriftDetectionDetails, 544);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackSetDriftDetectionStatus {
@@ -13380,6 +13655,7 @@ impl fmt::Display for StackSetNotEmptyException {
     }
 }
 impl std::error::Error for StackSetNotEmptyException {}
+serde_shape!(StackSetNotEmptyException, 550);
 /// The specified StackSet doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackSetNotFoundException {}
@@ -13409,6 +13685,7 @@ impl fmt::Display for StackSetNotFoundException {
     }
 }
 impl std::error::Error for StackSetNotFoundException {}
+serde_shape!(StackSetNotFoundException, 551);
 /// The structure that contains information about a StackSet operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackSetOperation {
@@ -13505,6 +13782,7 @@ impl De for StackSetOperation {
         "StackSetOperation"
     }
 }
+serde_shape!(StackSetOperation, 552);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackSetOperationAction {
@@ -13623,6 +13901,7 @@ impl De for StackSetOperationPreferences {
         "StackSetOperationPreferences"
     }
 }
+serde_shape!(StackSetOperationPreferences, 554);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackSetOperationResultStatus {
@@ -13715,6 +13994,7 @@ impl De for StackSetOperationResultSummary {
         "StackSetOperationResultSummary"
     }
 }
+serde_shape!(StackSetOperationResultSummary, 557);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackSetOperationStatus {
@@ -13785,6 +14065,7 @@ impl De for StackSetOperationStatusDetails {
         "StackSetOperationStatusDetails"
     }
 }
+serde_shape!(StackSetOperationStatusDetails, 559);
 /// The structures that contain summary information about the specified operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StackSetOperationSummary {
@@ -13851,6 +14132,7 @@ impl De for StackSetOperationSummary {
         "StackSetOperationSummary"
     }
 }
+serde_shape!(StackSetOperationSummary, 562);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackSetStatus {
@@ -13947,6 +14229,7 @@ impl De for StackSetSummary {
         "StackSetSummary"
     }
 }
+serde_shape!(StackSetSummary, 565);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StackStatus {
@@ -14124,6 +14407,7 @@ impl De for StackSummary {
         "StackSummary"
     }
 }
+serde_shape!(StackSummary, 570);
 /// Another operation has been performed on this StackSet since the specified operation was performed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StaleRequestException {}
@@ -14153,6 +14437,7 @@ impl fmt::Display for StaleRequestException {
     }
 }
 impl std::error::Error for StaleRequestException {}
+serde_shape!(StaleRequestException, 573);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartResourceScanInput {
     /// A unique identifier for this `StartResourceScan` request. Specify this token if you plan to retry requests so that CloudFormation knows that you're not attempting to start a new resource scan.
@@ -14186,6 +14471,7 @@ impl De for StartResourceScanInput {
         "StartResourceScanInput"
     }
 }
+serde_shape!(StartResourceScanInput, 574);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartResourceScanOutput {
     /// The Amazon Resource Name (ARN) of the resource scan. The format is `arn:${Partition}:cloudformation:${Region}:${Account}:resourceScan/${Id}`. An example is `arn:aws:cloudformation:us-east-1:123456789012:resourceScan/f5b490f7-7ed4-428a-aa06-31ff25db0772`.
@@ -14215,6 +14501,7 @@ impl De for StartResourceScanOutput {
         "StartResourceScanOutput"
     }
 }
+serde_shape!(StartResourceScanOutput, 575);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopStackSetOperationInput {
     /// The name or unique ID of the StackSet that you want to stop the operation for.
@@ -14256,6 +14543,7 @@ impl De for StopStackSetOperationInput {
         "StopStackSetOperationInput"
     }
 }
+serde_shape!(StopStackSetOperationInput, 577);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopStackSetOperationOutput {}
 impl Ser for StopStackSetOperationOutput {
@@ -14277,6 +14565,7 @@ impl De for StopStackSetOperationOutput {
         "StopStackSetOperationOutput"
     }
 }
+serde_shape!(StopStackSetOperationOutput, 578);
 /// The Tag type enables you to specify a key-value pair that can be used to store information about an CloudFormation stack.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -14311,6 +14600,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 581);
 /// The configuration details of a generated template.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TemplateConfiguration {
@@ -14353,6 +14643,7 @@ impl De for TemplateConfiguration {
         "TemplateConfiguration"
     }
 }
+serde_shape!(TemplateConfiguration, 586);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TemplateFormat {
@@ -14423,6 +14714,7 @@ impl De for TemplateParameter {
         "TemplateParameter"
     }
 }
+serde_shape!(TemplateParameter, 589);
 /// A summary of the progress of the template generation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TemplateProgress {
@@ -14465,6 +14757,7 @@ impl De for TemplateProgress {
         "TemplateProgress"
     }
 }
+serde_shape!(TemplateProgress, 591);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TemplateStage {
@@ -14555,6 +14848,7 @@ impl De for TemplateSummary {
         "TemplateSummary"
     }
 }
+serde_shape!(TemplateSummary, 595);
 /// Options for the `GetTemplateSummary` API action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TemplateSummaryConfig {
@@ -14585,6 +14879,7 @@ impl De for TemplateSummaryConfig {
         "TemplateSummaryConfig"
     }
 }
+serde_shape!(TemplateSummaryConfig, 596);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestTypeInput {
     /// The Amazon Resource Name (ARN) of the extension.
@@ -14648,6 +14943,7 @@ impl De for TestTypeInput {
         "TestTypeInput"
     }
 }
+serde_shape!(TestTypeInput, 598);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestTypeOutput {
     /// The Amazon Resource Name (ARN) of the extension.
@@ -14677,6 +14973,7 @@ impl De for TestTypeOutput {
         "TestTypeOutput"
     }
 }
+serde_shape!(TestTypeOutput, 599);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ThirdPartyType {
@@ -14737,6 +15034,7 @@ impl fmt::Display for TokenAlreadyExistsException {
     }
 }
 impl std::error::Error for TokenAlreadyExistsException {}
+serde_shape!(TokenAlreadyExistsException, 604);
 /// Detailed information concerning the specification of a CloudFormation extension in a given account and Region.
 ///
 /// For more information, see [Edit configuration data for extensions in your account](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/registry-set-configuration.html) in the CloudFormation User Guide.
@@ -14799,6 +15097,7 @@ impl De for TypeConfigurationDetails {
         "TypeConfigurationDetails"
     }
 }
+serde_shape!(TypeConfigurationDetails, 615);
 /// Identifying information for the configuration of a CloudFormation extension.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeConfigurationIdentifier {
@@ -14847,6 +15146,7 @@ impl De for TypeConfigurationIdentifier {
         "TypeConfigurationIdentifier"
     }
 }
+serde_shape!(TypeConfigurationIdentifier, 617);
 /// The specified extension configuration can't be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeConfigurationNotFoundException {}
@@ -14876,6 +15176,7 @@ impl fmt::Display for TypeConfigurationNotFoundException {
     }
 }
 impl std::error::Error for TypeConfigurationNotFoundException {}
+serde_shape!(TypeConfigurationNotFoundException, 619);
 /// Filter criteria to use in determining which extensions to return.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeFilters {
@@ -14922,6 +15223,7 @@ impl De for TypeFilters {
         "TypeFilters"
     }
 }
+serde_shape!(TypeFilters, 620);
 /// The specified extension doesn't exist in the CloudFormation registry.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeNotFoundException {}
@@ -14951,6 +15253,7 @@ impl fmt::Display for TypeNotFoundException {
     }
 }
 impl std::error::Error for TypeNotFoundException {}
+serde_shape!(TypeNotFoundException, 624);
 /// Contains summary information about the specified CloudFormation extension.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeSummary {
@@ -15049,6 +15352,7 @@ impl De for TypeSummary {
         "TypeSummary"
     }
 }
+serde_shape!(TypeSummary, 627);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TypeTestsStatus {
@@ -15145,6 +15449,7 @@ impl De for TypeVersionSummary {
         "TypeVersionSummary"
     }
 }
+serde_shape!(TypeVersionSummary, 632);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGeneratedTemplateInput {
     /// The name or Amazon Resource Name (ARN) of a generated template.
@@ -15194,6 +15499,7 @@ impl De for UpdateGeneratedTemplateInput {
         "UpdateGeneratedTemplateInput"
     }
 }
+serde_shape!(UpdateGeneratedTemplateInput, 634);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGeneratedTemplateOutput {
     /// The Amazon Resource Name (ARN) of the generated template. The format is `arn:${Partition}:cloudformation:${Region}:${Account}:generatedtemplate/${Id}`. For example, `arn:aws:cloudformation:us-east-1:123456789012:generatedtemplate/2e8465c1-9a80-43ea-a3a3-4f2d692fe6dc`.
@@ -15223,6 +15529,7 @@ impl De for UpdateGeneratedTemplateOutput {
         "UpdateGeneratedTemplateOutput"
     }
 }
+serde_shape!(UpdateGeneratedTemplateOutput, 635);
 /// The input for an UpdateStack action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateStackInput {
@@ -15372,6 +15679,7 @@ impl De for UpdateStackInput {
         "UpdateStackInput"
     }
 }
+serde_shape!(UpdateStackInput, 636);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateStackInstancesInput {
     /// The name or unique ID of the StackSet associated with the stack instances.
@@ -15451,6 +15759,7 @@ impl De for UpdateStackInstancesInput {
         "UpdateStackInstancesInput"
     }
 }
+serde_shape!(UpdateStackInstancesInput, 637);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateStackInstancesOutput {
     /// The unique identifier for this StackSet operation.
@@ -15480,6 +15789,7 @@ impl De for UpdateStackInstancesOutput {
         "UpdateStackInstancesOutput"
     }
 }
+serde_shape!(UpdateStackInstancesOutput, 638);
 /// The output for an UpdateStack action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateStackOutput {
@@ -15514,6 +15824,7 @@ impl De for UpdateStackOutput {
         "UpdateStackOutput"
     }
 }
+serde_shape!(UpdateStackOutput, 639);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateStackSetInput {
     /// The name or unique ID of the StackSet that you want to update.
@@ -15674,6 +15985,7 @@ impl De for UpdateStackSetInput {
         "UpdateStackSetInput"
     }
 }
+serde_shape!(UpdateStackSetInput, 640);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateStackSetOutput {
     /// The unique ID for this StackSet operation.
@@ -15703,6 +16015,7 @@ impl De for UpdateStackSetOutput {
         "UpdateStackSetOutput"
     }
 }
+serde_shape!(UpdateStackSetOutput, 641);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTerminationProtectionInput {
     /// Whether to enable termination protection on the specified stack.
@@ -15736,6 +16049,7 @@ impl De for UpdateTerminationProtectionInput {
         "UpdateTerminationProtectionInput"
     }
 }
+serde_shape!(UpdateTerminationProtectionInput, 642);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTerminationProtectionOutput {
     /// The unique ID of the stack.
@@ -15765,6 +16079,7 @@ impl De for UpdateTerminationProtectionOutput {
         "UpdateTerminationProtectionOutput"
     }
 }
+serde_shape!(UpdateTerminationProtectionOutput, 643);
 /// The input for ValidateTemplate action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateTemplateInput {
@@ -15803,6 +16118,7 @@ impl De for ValidateTemplateInput {
         "ValidateTemplateInput"
     }
 }
+serde_shape!(ValidateTemplateInput, 647);
 /// The output for ValidateTemplate action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateTemplateOutput {
@@ -15851,6 +16167,7 @@ impl De for ValidateTemplateOutput {
         "ValidateTemplateOutput"
     }
 }
+serde_shape!(ValidateTemplateOutput, 648);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ValidationStatus {
@@ -15974,6 +16291,7 @@ impl De for WarningDetail {
         "WarningDetail"
     }
 }
+serde_shape!(WarningDetail, 657);
 /// A specific property that is impacted by a warning.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WarningProperty {
@@ -16012,6 +16330,7 @@ impl De for WarningProperty {
         "WarningProperty"
     }
 }
+serde_shape!(WarningProperty, 660);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum WarningType {
@@ -16079,3 +16398,4 @@ impl De for Warnings {
         "Warnings"
     }
 }
+serde_shape!(Warnings, 662);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -134,6 +164,7 @@ impl De for AlarmContributor {
         "AlarmContributor"
     }
 }
+serde_shape!(AlarmContributor, 6);
 /// Represents the history of a specific alarm.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlarmHistoryItem {
@@ -192,6 +223,7 @@ impl De for AlarmHistoryItem {
         "AlarmHistoryItem"
     }
 }
+serde_shape!(AlarmHistoryItem, 9);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AlarmMuteRuleStatus {
@@ -269,6 +301,7 @@ impl De for AlarmMuteRuleSummary {
         "AlarmMuteRuleSummary"
     }
 }
+serde_shape!(AlarmMuteRuleSummary, 14);
 /// Contains the configuration that determines how a PromQL alarm evaluates its contributors, including the query to run and the durations that define when contributors transition between states.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlarmPromQlCriteria {
@@ -307,6 +340,7 @@ impl De for AlarmPromQlCriteria {
         "AlarmPromQLCriteria"
     }
 }
+serde_shape!(AlarmPromQlCriteria, 18);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AlarmType {
@@ -399,6 +433,7 @@ impl De for AnomalyDetector {
         "AnomalyDetector"
     }
 }
+serde_shape!(AnomalyDetector, 23);
 /// The configuration specifies details about how the anomaly detection model is to be trained, including time ranges to exclude from use for training the model and the time zone to use for the metric.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnomalyDetectorConfiguration {
@@ -435,6 +470,7 @@ impl De for AnomalyDetectorConfiguration {
         "AnomalyDetectorConfiguration"
     }
 }
+serde_shape!(AnomalyDetectorConfiguration, 24);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AnomalyDetectorStateValue {
@@ -647,6 +683,7 @@ impl De for CompositeAlarm {
         "CompositeAlarm"
     }
 }
+serde_shape!(CompositeAlarm, 38);
 /// More than one process tried to modify a resource at the same time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConcurrentModificationException {}
@@ -676,6 +713,7 @@ impl fmt::Display for ConcurrentModificationException {
     }
 }
 impl std::error::Error for ConcurrentModificationException {}
+serde_shape!(ConcurrentModificationException, 40);
 /// This operation attempted to create a resource that already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConflictException {
@@ -715,6 +753,7 @@ impl fmt::Display for ConflictException {
     }
 }
 impl std::error::Error for ConflictException {}
+serde_shape!(ConflictException, 41);
 /// Represents a specific dashboard.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DashboardEntry {
@@ -757,6 +796,7 @@ impl De for DashboardEntry {
         "DashboardEntry"
     }
 }
+serde_shape!(DashboardEntry, 48);
 /// Some part of the dashboard data is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DashboardInvalidInputError {
@@ -799,6 +839,7 @@ impl fmt::Display for DashboardInvalidInputError {
     }
 }
 impl std::error::Error for DashboardInvalidInputError {}
+serde_shape!(DashboardInvalidInputError, 50);
 /// The specified dashboard does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DashboardNotFoundError {
@@ -838,6 +879,7 @@ impl fmt::Display for DashboardNotFoundError {
     }
 }
 impl std::error::Error for DashboardNotFoundError {}
+serde_shape!(DashboardNotFoundError, 54);
 /// An error or warning for the operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DashboardValidationMessage {
@@ -872,6 +914,7 @@ impl De for DashboardValidationMessage {
         "DashboardValidationMessage"
     }
 }
+serde_shape!(DashboardValidationMessage, 55);
 /// Encapsulates the statistical data that CloudWatch computes from metric data.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Datapoint {
@@ -930,6 +973,7 @@ impl De for Datapoint {
         "Datapoint"
     }
 }
+serde_shape!(Datapoint, 58);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAlarmMuteRuleInput {
     /// The name of the alarm mute rule to delete.
@@ -959,6 +1003,7 @@ impl De for DeleteAlarmMuteRuleInput {
         "DeleteAlarmMuteRuleInput"
     }
 }
+serde_shape!(DeleteAlarmMuteRuleInput, 64);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAlarmsInput {
     /// The alarms to be deleted. Do not enclose the alarm names in quote marks.
@@ -988,6 +1033,7 @@ impl De for DeleteAlarmsInput {
         "DeleteAlarmsInput"
     }
 }
+serde_shape!(DeleteAlarmsInput, 65);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAnomalyDetectorInput {
     /// The namespace associated with the anomaly detection model to delete.
@@ -1055,6 +1101,7 @@ impl De for DeleteAnomalyDetectorInput {
         "DeleteAnomalyDetectorInput"
     }
 }
+serde_shape!(DeleteAnomalyDetectorInput, 66);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAnomalyDetectorOutput {}
 impl Ser for DeleteAnomalyDetectorOutput {
@@ -1076,6 +1123,7 @@ impl De for DeleteAnomalyDetectorOutput {
         "DeleteAnomalyDetectorOutput"
     }
 }
+serde_shape!(DeleteAnomalyDetectorOutput, 67);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDashboardsInput {
     /// The dashboards to be deleted. This parameter is required.
@@ -1105,6 +1153,7 @@ impl De for DeleteDashboardsInput {
         "DeleteDashboardsInput"
     }
 }
+serde_shape!(DeleteDashboardsInput, 68);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDashboardsOutput {}
 impl Ser for DeleteDashboardsOutput {
@@ -1126,6 +1175,7 @@ impl De for DeleteDashboardsOutput {
         "DeleteDashboardsOutput"
     }
 }
+serde_shape!(DeleteDashboardsOutput, 69);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteInsightRulesInput {
     /// An array of the rule names to delete. If you need to find out the names of your rules, use [DescribeInsightRules](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeInsightRules.html).
@@ -1155,6 +1205,7 @@ impl De for DeleteInsightRulesInput {
         "DeleteInsightRulesInput"
     }
 }
+serde_shape!(DeleteInsightRulesInput, 70);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteInsightRulesOutput {
     /// An array listing the rules that could not be deleted. You cannot delete built-in rules.
@@ -1184,6 +1235,7 @@ impl De for DeleteInsightRulesOutput {
         "DeleteInsightRulesOutput"
     }
 }
+serde_shape!(DeleteInsightRulesOutput, 71);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMetricStreamInput {
     /// The name of the metric stream to delete.
@@ -1213,6 +1265,7 @@ impl De for DeleteMetricStreamInput {
         "DeleteMetricStreamInput"
     }
 }
+serde_shape!(DeleteMetricStreamInput, 72);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMetricStreamOutput {}
 impl Ser for DeleteMetricStreamOutput {
@@ -1234,6 +1287,7 @@ impl De for DeleteMetricStreamOutput {
         "DeleteMetricStreamOutput"
     }
 }
+serde_shape!(DeleteMetricStreamOutput, 73);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmContributorsInput {
     /// The name of the alarm for which to retrieve contributor information.
@@ -1267,6 +1321,7 @@ impl De for DescribeAlarmContributorsInput {
         "DescribeAlarmContributorsInput"
     }
 }
+serde_shape!(DescribeAlarmContributorsInput, 74);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmContributorsOutput {
     /// A list of alarm contributors that provide details about the individual time series contributing to the alarm's state.
@@ -1300,6 +1355,7 @@ impl De for DescribeAlarmContributorsOutput {
         "DescribeAlarmContributorsOutput"
     }
 }
+serde_shape!(DescribeAlarmContributorsOutput, 75);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmHistoryInput {
     /// The name of the alarm.
@@ -1361,6 +1417,7 @@ impl De for DescribeAlarmHistoryInput {
         "DescribeAlarmHistoryInput"
     }
 }
+serde_shape!(DescribeAlarmHistoryInput, 76);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmHistoryOutput {
     /// The alarm histories, in JSON format.
@@ -1394,6 +1451,7 @@ impl De for DescribeAlarmHistoryOutput {
         "DescribeAlarmHistoryOutput"
     }
 }
+serde_shape!(DescribeAlarmHistoryOutput, 77);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmsForMetricInput {
     /// The name of the metric.
@@ -1447,6 +1505,7 @@ impl De for DescribeAlarmsForMetricInput {
         "DescribeAlarmsForMetricInput"
     }
 }
+serde_shape!(DescribeAlarmsForMetricInput, 78);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmsForMetricOutput {
     /// The information for each alarm with the specified metric.
@@ -1476,6 +1535,7 @@ impl De for DescribeAlarmsForMetricOutput {
         "DescribeAlarmsForMetricOutput"
     }
 }
+serde_shape!(DescribeAlarmsForMetricOutput, 79);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmsInput {
     /// The names of the alarms to retrieve information about.
@@ -1551,6 +1611,7 @@ impl De for DescribeAlarmsInput {
         "DescribeAlarmsInput"
     }
 }
+serde_shape!(DescribeAlarmsInput, 80);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAlarmsOutput {
     /// The information about any composite alarms returned by the operation.
@@ -1588,6 +1649,7 @@ impl De for DescribeAlarmsOutput {
         "DescribeAlarmsOutput"
     }
 }
+serde_shape!(DescribeAlarmsOutput, 81);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAnomalyDetectorsInput {
     /// Use the token returned by the previous operation to request the next page of results.
@@ -1639,6 +1701,7 @@ impl De for DescribeAnomalyDetectorsInput {
         "DescribeAnomalyDetectorsInput"
     }
 }
+serde_shape!(DescribeAnomalyDetectorsInput, 82);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAnomalyDetectorsOutput {
     /// The list of anomaly detection models returned by the operation.
@@ -1672,6 +1735,7 @@ impl De for DescribeAnomalyDetectorsOutput {
         "DescribeAnomalyDetectorsOutput"
     }
 }
+serde_shape!(DescribeAnomalyDetectorsOutput, 83);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInsightRulesInput {
     /// Include this value, if it was returned by the previous operation, to get the next set of rules.
@@ -1705,6 +1769,7 @@ impl De for DescribeInsightRulesInput {
         "DescribeInsightRulesInput"
     }
 }
+serde_shape!(DescribeInsightRulesInput, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInsightRulesOutput {
     /// If this parameter is present, it is a token that marks the start of the next batch of returned results.
@@ -1738,6 +1803,7 @@ impl De for DescribeInsightRulesOutput {
         "DescribeInsightRulesOutput"
     }
 }
+serde_shape!(DescribeInsightRulesOutput, 85);
 /// A dimension is a name/value pair that is part of the identity of a metric. Because dimensions are part of the unique identifier for a metric, whenever you add a unique name/value pair to one of your metrics, you are creating a new variation of that metric. For example, many Amazon EC2 metrics publish `InstanceId` as a dimension name, and the actual instance ID as the value for that dimension.
 ///
 /// You can assign up to 30 dimensions to a metric.
@@ -1774,6 +1840,7 @@ impl De for Dimension {
         "Dimension"
     }
 }
+serde_shape!(Dimension, 86);
 /// Represents filters for a dimension.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DimensionFilter {
@@ -1808,6 +1875,7 @@ impl De for DimensionFilter {
         "DimensionFilter"
     }
 }
+serde_shape!(DimensionFilter, 87);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableAlarmActionsInput {
     /// The names of the alarms.
@@ -1837,6 +1905,7 @@ impl De for DisableAlarmActionsInput {
         "DisableAlarmActionsInput"
     }
 }
+serde_shape!(DisableAlarmActionsInput, 92);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableInsightRulesInput {
     /// An array of the rule names to disable. If you need to find out the names of your rules, use [DescribeInsightRules](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeInsightRules.html).
@@ -1866,6 +1935,7 @@ impl De for DisableInsightRulesInput {
         "DisableInsightRulesInput"
     }
 }
+serde_shape!(DisableInsightRulesInput, 93);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableInsightRulesOutput {
     /// An array listing the rules that could not be disabled. You cannot disable built-in rules.
@@ -1895,6 +1965,7 @@ impl De for DisableInsightRulesOutput {
         "DisableInsightRulesOutput"
     }
 }
+serde_shape!(DisableInsightRulesOutput, 94);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableAlarmActionsInput {
     /// The names of the alarms.
@@ -1924,6 +1995,7 @@ impl De for EnableAlarmActionsInput {
         "EnableAlarmActionsInput"
     }
 }
+serde_shape!(EnableAlarmActionsInput, 96);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableInsightRulesInput {
     /// An array of the rule names to enable. If you need to find out the names of your rules, use [DescribeInsightRules](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeInsightRules.html).
@@ -1953,6 +2025,7 @@ impl De for EnableInsightRulesInput {
         "EnableInsightRulesInput"
     }
 }
+serde_shape!(EnableInsightRulesInput, 97);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableInsightRulesOutput {
     /// An array listing the rules that could not be enabled. You cannot disable or enable built-in rules.
@@ -1982,6 +2055,7 @@ impl De for EnableInsightRulesOutput {
         "EnableInsightRulesOutput"
     }
 }
+serde_shape!(EnableInsightRulesOutput, 98);
 /// An entity associated with metrics, to allow for finding related telemetry. An entity is typically a resource or service within your system. For example, metrics from an Amazon EC2 instance could be associated with that instance as the entity. Similarly, metrics from a service that you own could be associated with that service as the entity.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Entity {
@@ -2022,6 +2096,7 @@ impl De for Entity {
         "Entity"
     }
 }
+serde_shape!(Entity, 99);
 /// A set of metrics that are associated with an entity, such as a specific service or resource. Contains the entity and the list of metric data associated with it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntityMetricData {
@@ -2056,6 +2131,7 @@ impl De for EntityMetricData {
         "EntityMetricData"
     }
 }
+serde_shape!(EntityMetricData, 106);
 /// The evaluation criteria for an alarm. This is a union type that currently supports `PromQLCriteria`.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -2098,6 +2174,7 @@ impl De for EvaluationCriteria {
         "EvaluationCriteria"
     }
 }
+serde_shape!(EvaluationCriteria, 110);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EvaluationState {
@@ -2158,6 +2235,7 @@ impl De for GetAlarmMuteRuleInput {
         "GetAlarmMuteRuleInput"
     }
 }
+serde_shape!(GetAlarmMuteRuleInput, 122);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAlarmMuteRuleOutput {
     /// The name of the alarm mute rule.
@@ -2223,6 +2301,7 @@ impl De for GetAlarmMuteRuleOutput {
         "GetAlarmMuteRuleOutput"
     }
 }
+serde_shape!(GetAlarmMuteRuleOutput, 123);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDashboardInput {
     /// The name of the dashboard to be described.
@@ -2252,6 +2331,7 @@ impl De for GetDashboardInput {
         "GetDashboardInput"
     }
 }
+serde_shape!(GetDashboardInput, 124);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDashboardOutput {
     /// The Amazon Resource Name (ARN) of the dashboard.
@@ -2289,6 +2369,7 @@ impl De for GetDashboardOutput {
         "GetDashboardOutput"
     }
 }
+serde_shape!(GetDashboardOutput, 125);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInsightRuleReportInput {
     /// The name of the rule that you want to see data from.
@@ -2349,6 +2430,7 @@ impl De for GetInsightRuleReportInput {
         "GetInsightRuleReportInput"
     }
 }
+serde_shape!(GetInsightRuleReportInput, 126);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInsightRuleReportOutput {
     /// An array of the strings used as the keys for this rule. The keys are the dimensions used to classify contributors. If the rule contains more than one key, then each unique combination of values for the keys is counted as a unique contributor.
@@ -2398,6 +2480,7 @@ impl De for GetInsightRuleReportOutput {
         "GetInsightRuleReportOutput"
     }
 }
+serde_shape!(GetInsightRuleReportOutput, 127);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricDataInput {
     /// The metric queries to be returned. A single `GetMetricData` call can include as many as 500 `MetricDataQuery` structures. Each of these structures can specify either a metric to retrieve, a Metrics Insights query, or a math expression to perform on retrieved data.
@@ -2468,6 +2551,7 @@ impl De for GetMetricDataInput {
         "GetMetricDataInput"
     }
 }
+serde_shape!(GetMetricDataInput, 128);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricDataOutput {
     /// The metrics that are returned, including the metric name, namespace, and dimensions.
@@ -2507,6 +2591,7 @@ impl De for GetMetricDataOutput {
         "GetMetricDataOutput"
     }
 }
+serde_shape!(GetMetricDataOutput, 131);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricStatisticsInput {
     /// The namespace of the metric, with or without spaces.
@@ -2584,6 +2669,7 @@ impl De for GetMetricStatisticsInput {
         "GetMetricStatisticsInput"
     }
 }
+serde_shape!(GetMetricStatisticsInput, 132);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricStatisticsOutput {
     /// A label for the specified metric.
@@ -2617,6 +2703,7 @@ impl De for GetMetricStatisticsOutput {
         "GetMetricStatisticsOutput"
     }
 }
+serde_shape!(GetMetricStatisticsOutput, 133);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricStreamInput {
     /// The name of the metric stream to retrieve information about.
@@ -2646,6 +2733,7 @@ impl De for GetMetricStreamInput {
         "GetMetricStreamInput"
     }
 }
+serde_shape!(GetMetricStreamInput, 134);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricStreamOutput {
     /// The ARN of the metric stream.
@@ -2719,6 +2807,7 @@ impl De for GetMetricStreamOutput {
         "GetMetricStreamOutput"
     }
 }
+serde_shape!(GetMetricStreamOutput, 135);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricWidgetImageInput {
     /// A JSON string that defines the bitmap graph to be retrieved. The string includes the metrics to include in the graph, statistics, annotations, title, axis limits, and so on. You can include only one `MetricWidget` parameter in each `GetMetricWidgetImage` call.
@@ -2780,6 +2869,7 @@ impl De for GetMetricWidgetImageInput {
         "GetMetricWidgetImageInput"
     }
 }
+serde_shape!(GetMetricWidgetImageInput, 136);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricWidgetImageOutput {
     /// The image of the graph, in the output format specified. The output is base64-encoded.
@@ -2809,6 +2899,7 @@ impl De for GetMetricWidgetImageOutput {
         "GetMetricWidgetImageOutput"
     }
 }
+serde_shape!(GetMetricWidgetImageOutput, 137);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOTelEnrichmentInput {}
 impl Ser for GetOTelEnrichmentInput {
@@ -2830,6 +2921,7 @@ impl De for GetOTelEnrichmentInput {
         "GetOTelEnrichmentInput"
     }
 }
+serde_shape!(GetOTelEnrichmentInput, 138);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOTelEnrichmentOutput {
     /// The status of OTel enrichment for the account. Valid values are `Running` (enrichment is enabled) and `Stopped` (enrichment is disabled).
@@ -2859,6 +2951,7 @@ impl De for GetOTelEnrichmentOutput {
         "GetOTelEnrichmentOutput"
     }
 }
+serde_shape!(GetOTelEnrichmentOutput, 139);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HistoryItemType {
@@ -2946,6 +3039,7 @@ impl De for InsightRule {
         "InsightRule"
     }
 }
+serde_shape!(InsightRule, 145);
 /// One of the unique contributors found by a Contributor Insights rule. If the rule contains multiple keys, then a unique contributor is a unique combination of values from all the keys in the rule.
 ///
 /// If the rule contains a single key, then each unique contributor is each unique value for this key.
@@ -2988,6 +3082,7 @@ impl De for InsightRuleContributor {
         "InsightRuleContributor"
     }
 }
+serde_shape!(InsightRuleContributor, 147);
 /// One data point related to one contributor.
 ///
 /// For more information, see [GetInsightRuleReport](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetInsightRuleReport.html) and [InsightRuleContributor](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_InsightRuleContributor.html).
@@ -3024,6 +3119,7 @@ impl De for InsightRuleContributorDatapoint {
         "InsightRuleContributorDatapoint"
     }
 }
+serde_shape!(InsightRuleContributorDatapoint, 148);
 /// One data point from the metric time series returned in a Contributor Insights rule report.
 ///
 /// For more information, see [GetInsightRuleReport](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetInsightRuleReport.html).
@@ -3098,6 +3194,7 @@ impl De for InsightRuleMetricDatapoint {
         "InsightRuleMetricDatapoint"
     }
 }
+serde_shape!(InsightRuleMetricDatapoint, 158);
 /// Request processing has failed due to some unknown error, exception, or failure.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InternalServiceFault {
@@ -3137,6 +3234,7 @@ impl fmt::Display for InternalServiceFault {
     }
 }
 impl std::error::Error for InternalServiceFault {}
+serde_shape!(InternalServiceFault, 172);
 /// Data was not syntactically valid JSON.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidFormatFault {
@@ -3176,6 +3274,7 @@ impl fmt::Display for InvalidFormatFault {
     }
 }
 impl std::error::Error for InvalidFormatFault {}
+serde_shape!(InvalidFormatFault, 173);
 /// The next token specified is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidNextToken {
@@ -3215,6 +3314,7 @@ impl fmt::Display for InvalidNextToken {
     }
 }
 impl std::error::Error for InvalidNextToken {}
+serde_shape!(InvalidNextToken, 174);
 /// Parameters were used together that cannot be used together.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterCombinationException {
@@ -3254,6 +3354,7 @@ impl fmt::Display for InvalidParameterCombinationException {
     }
 }
 impl std::error::Error for InvalidParameterCombinationException {}
+serde_shape!(InvalidParameterCombinationException, 175);
 /// The value of an input parameter is bad or out-of-range.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterValueException {
@@ -3293,6 +3394,7 @@ impl fmt::Display for InvalidParameterValueException {
     }
 }
 impl std::error::Error for InvalidParameterValueException {}
+serde_shape!(InvalidParameterValueException, 176);
 /// This structure includes the `Timezone` parameter, which you can use to specify your time zone so that the labels that are associated with returned metrics display the correct time for your time zone.
 ///
 /// The `Timezone` value affects a label only if you have a time-based dynamic expression in the label. For more information about dynamic expressions in labels, see [Using Dynamic Labels](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/graph-dynamic-labels.html).
@@ -3325,6 +3427,7 @@ impl De for LabelOptions {
         "LabelOptions"
     }
 }
+serde_shape!(LabelOptions, 177);
 /// The operation exceeded one or more limits.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitExceededException {}
@@ -3354,6 +3457,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 179);
 /// The quota for alarms for this customer has already been reached.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitExceededFault {
@@ -3393,6 +3497,7 @@ impl fmt::Display for LimitExceededFault {
     }
 }
 impl std::error::Error for LimitExceededFault {}
+serde_shape!(LimitExceededFault, 180);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAlarmMuteRulesInput {
     /// Filter results to show only mute rules that target the specified alarm name.
@@ -3434,6 +3539,7 @@ impl De for ListAlarmMuteRulesInput {
         "ListAlarmMuteRulesInput"
     }
 }
+serde_shape!(ListAlarmMuteRulesInput, 181);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAlarmMuteRulesOutput {
     /// A list of alarm mute rule summaries.
@@ -3467,6 +3573,7 @@ impl De for ListAlarmMuteRulesOutput {
         "ListAlarmMuteRulesOutput"
     }
 }
+serde_shape!(ListAlarmMuteRulesOutput, 182);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDashboardsInput {
     /// If you specify this parameter, only the dashboards with names starting with the specified string are listed. The maximum length is 255, and valid characters are A-Z, a-z, 0-9, ".", "-", and "\_".
@@ -3500,6 +3607,7 @@ impl De for ListDashboardsInput {
         "ListDashboardsInput"
     }
 }
+serde_shape!(ListDashboardsInput, 183);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDashboardsOutput {
     /// The list of matching dashboards.
@@ -3533,6 +3641,7 @@ impl De for ListDashboardsOutput {
         "ListDashboardsOutput"
     }
 }
+serde_shape!(ListDashboardsOutput, 184);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListManagedInsightRulesInput {
     /// The ARN of an Amazon Web Services resource that has managed Contributor Insights rules.
@@ -3570,6 +3679,7 @@ impl De for ListManagedInsightRulesInput {
         "ListManagedInsightRulesInput"
     }
 }
+serde_shape!(ListManagedInsightRulesInput, 185);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListManagedInsightRulesOutput {
     /// The managed rules that are available for the specified Amazon Web Services resource.
@@ -3603,6 +3713,7 @@ impl De for ListManagedInsightRulesOutput {
         "ListManagedInsightRulesOutput"
     }
 }
+serde_shape!(ListManagedInsightRulesOutput, 186);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMetricStreamsInput {
     /// Include this value, if it was returned by the previous call, to get the next set of metric streams.
@@ -3636,6 +3747,7 @@ impl De for ListMetricStreamsInput {
         "ListMetricStreamsInput"
     }
 }
+serde_shape!(ListMetricStreamsInput, 187);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMetricStreamsOutput {
     /// The token that marks the start of the next batch of returned results. You can use this token in a subsequent operation to get the next batch of results.
@@ -3669,6 +3781,7 @@ impl De for ListMetricStreamsOutput {
         "ListMetricStreamsOutput"
     }
 }
+serde_shape!(ListMetricStreamsOutput, 189);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMetricsInput {
     /// The metric namespace to filter against. Only the namespace that matches exactly will be returned.
@@ -3726,6 +3839,7 @@ impl De for ListMetricsInput {
         "ListMetricsInput"
     }
 }
+serde_shape!(ListMetricsInput, 190);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMetricsOutput {
     /// The metrics that match your request.
@@ -3765,6 +3879,7 @@ impl De for ListMetricsOutput {
         "ListMetricsOutput"
     }
 }
+serde_shape!(ListMetricsOutput, 191);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceInput {
     /// The ARN of the CloudWatch resource that you want to view tags for.
@@ -3804,6 +3919,7 @@ impl De for ListTagsForResourceInput {
         "ListTagsForResourceInput"
     }
 }
+serde_shape!(ListTagsForResourceInput, 192);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceOutput {
     /// The list of tag keys and values associated with the resource you specified.
@@ -3833,6 +3949,7 @@ impl De for ListTagsForResourceOutput {
         "ListTagsForResourceOutput"
     }
 }
+serde_shape!(ListTagsForResourceOutput, 193);
 /// Contains the information that's required to enable a managed Contributor Insights rule for an Amazon Web Services resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedRule {
@@ -3871,6 +3988,7 @@ impl De for ManagedRule {
         "ManagedRule"
     }
 }
+serde_shape!(ManagedRule, 194);
 /// Contains information about managed Contributor Insights rules, as returned by `ListManagedInsightRules`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedRuleDescription {
@@ -3909,6 +4027,7 @@ impl De for ManagedRuleDescription {
         "ManagedRuleDescription"
     }
 }
+serde_shape!(ManagedRuleDescription, 195);
 /// The status of a managed Contributor Insights rule.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ManagedRuleState {
@@ -3943,6 +4062,7 @@ impl De for ManagedRuleState {
         "ManagedRuleState"
     }
 }
+serde_shape!(ManagedRuleState, 197);
 /// A message returned by the `GetMetricData`API, including a code and a description.
 ///
 /// If a cross-Region `GetMetricData` operation fails with a code of `Forbidden` and a value of `Authentication too complex to retrieve cross region data`, you can correct the problem by running the `GetMetricData` operation in the same Region where the metric data is.
@@ -3979,6 +4099,7 @@ impl De for MessageData {
         "MessageData"
     }
 }
+serde_shape!(MessageData, 202);
 /// Represents a specific metric.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metric {
@@ -4017,6 +4138,7 @@ impl De for Metric {
         "Metric"
     }
 }
+serde_shape!(Metric, 205);
 /// The details about a metric alarm.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricAlarm {
@@ -4175,6 +4297,7 @@ impl De for MetricAlarm {
         "MetricAlarm"
     }
 }
+serde_shape!(MetricAlarm, 206);
 /// This object includes parameters that you can use to provide information to CloudWatch to help it build more accurate anomaly detection models.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricCharacteristics {
@@ -4205,6 +4328,7 @@ impl De for MetricCharacteristics {
         "MetricCharacteristics"
     }
 }
+serde_shape!(MetricCharacteristics, 208);
 /// This structure is used in both `GetMetricData` and `PutMetricAlarm`. The supported use of this structure is different for those two operations.
 ///
 /// When used in `GetMetricData`, it indicates the metric data to return, and whether this call is just retrieving a batch set of data for one metric, or is performing a Metrics Insights query or a math expression. A single `GetMetricData` call can include up to 500 `MetricDataQuery` structures.
@@ -4281,6 +4405,7 @@ impl De for MetricDataQuery {
         "MetricDataQuery"
     }
 }
+serde_shape!(MetricDataQuery, 211);
 /// A `GetMetricData` call returns an array of `MetricDataResult` structures. Each of these structures includes the data points for that metric, along with the timestamps of those data points and other identifying information.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricDataResult {
@@ -4331,6 +4456,7 @@ impl De for MetricDataResult {
         "MetricDataResult"
     }
 }
+serde_shape!(MetricDataResult, 212);
 /// Encapsulates the information sent to either create a metric or add new values to be aggregated into an existing metric.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricDatum {
@@ -4403,6 +4529,7 @@ impl De for MetricDatum {
         "MetricDatum"
     }
 }
+serde_shape!(MetricDatum, 215);
 /// Indicates the CloudWatch math expression that provides the time series the anomaly detector uses as input. The designated math expression must return a single time series.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricMathAnomalyDetector {
@@ -4433,6 +4560,7 @@ impl De for MetricMathAnomalyDetector {
         "MetricMathAnomalyDetector"
     }
 }
+serde_shape!(MetricMathAnomalyDetector, 219);
 /// This structure defines the metric to be returned, along with the statistics, period, and units.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricStat {
@@ -4482,6 +4610,7 @@ impl De for MetricStat {
         "MetricStat"
     }
 }
+serde_shape!(MetricStat, 221);
 /// This structure contains the configuration information about one metric stream.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricStreamEntry {
@@ -4536,6 +4665,7 @@ impl De for MetricStreamEntry {
         "MetricStreamEntry"
     }
 }
+serde_shape!(MetricStreamEntry, 223);
 /// This structure contains a metric namespace and optionally, a list of metric names, to either include in a metric stream or exclude from a metric stream.
 ///
 /// A metric stream's filters can include up to 1000 total names. This limit applies to the sum of namespace names and metric names in the filters. For example, this could include 10 metric namespace filters with 99 metrics each, or 20 namespace filters with 49 metrics specified in each filter.
@@ -4578,6 +4708,7 @@ impl De for MetricStreamFilter {
         "MetricStreamFilter"
     }
 }
+serde_shape!(MetricStreamFilter, 224);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MetricStreamOutputFormat {
@@ -4649,6 +4780,7 @@ impl De for MetricStreamStatisticsConfiguration {
         "MetricStreamStatisticsConfiguration"
     }
 }
+serde_shape!(MetricStreamStatisticsConfiguration, 233);
 /// This object contains the information for one metric that is to be streamed with additional statistics.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricStreamStatisticsMetric {
@@ -4683,6 +4815,7 @@ impl De for MetricStreamStatisticsMetric {
         "MetricStreamStatisticsMetric"
     }
 }
+serde_shape!(MetricStreamStatisticsMetric, 236);
 /// An input parameter that is required is missing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MissingRequiredParameterException {
@@ -4722,6 +4855,7 @@ impl fmt::Display for MissingRequiredParameterException {
     }
 }
 impl std::error::Error for MissingRequiredParameterException {}
+serde_shape!(MissingRequiredParameterException, 240);
 /// Specifies which alarms an alarm mute rule applies to.
 ///
 /// You can target up to 100 specific alarms by name. When a mute rule is active, the targeted alarms continue to evaluate metrics and transition between states, but their configured actions are muted.
@@ -4756,6 +4890,7 @@ impl De for MuteTargets {
         "MuteTargets"
     }
 }
+serde_shape!(MuteTargets, 242);
 /// The status of OTel enrichment for the account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -4827,6 +4962,7 @@ impl De for PartialFailure {
         "PartialFailure"
     }
 }
+serde_shape!(PartialFailure, 250);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutAlarmMuteRuleInput {
     /// The name of the alarm mute rule. This name must be unique within your Amazon Web Services account and region.
@@ -4880,6 +5016,7 @@ impl De for PutAlarmMuteRuleInput {
         "PutAlarmMuteRuleInput"
     }
 }
+serde_shape!(PutAlarmMuteRuleInput, 254);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutAnomalyDetectorInput {
     /// The namespace of the metric to create the anomaly detection model for.
@@ -4957,6 +5094,7 @@ impl De for PutAnomalyDetectorInput {
         "PutAnomalyDetectorInput"
     }
 }
+serde_shape!(PutAnomalyDetectorInput, 255);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutAnomalyDetectorOutput {}
 impl Ser for PutAnomalyDetectorOutput {
@@ -4978,6 +5116,7 @@ impl De for PutAnomalyDetectorOutput {
         "PutAnomalyDetectorOutput"
     }
 }
+serde_shape!(PutAnomalyDetectorOutput, 256);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutCompositeAlarmInput {
     /// Indicates whether actions should be executed during any changes to the alarm state of the composite alarm. The default is `TRUE`.
@@ -5116,6 +5255,7 @@ impl De for PutCompositeAlarmInput {
         "PutCompositeAlarmInput"
     }
 }
+serde_shape!(PutCompositeAlarmInput, 257);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDashboardInput {
     /// The name of the dashboard. If a dashboard with this name already exists, this call modifies that dashboard, replacing its current contents. Otherwise, a new dashboard is created. The maximum length is 255, and valid characters are A-Z, a-z, 0-9, "-", and "\_". This parameter is required.
@@ -5159,6 +5299,7 @@ impl De for PutDashboardInput {
         "PutDashboardInput"
     }
 }
+serde_shape!(PutDashboardInput, 258);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDashboardOutput {
     /// If the input for `PutDashboard` was correct and the dashboard was successfully created or modified, this result is empty.
@@ -5192,6 +5333,7 @@ impl De for PutDashboardOutput {
         "PutDashboardOutput"
     }
 }
+serde_shape!(PutDashboardOutput, 259);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutInsightRuleInput {
     /// A unique name for the rule.
@@ -5247,6 +5389,7 @@ impl De for PutInsightRuleInput {
         "PutInsightRuleInput"
     }
 }
+serde_shape!(PutInsightRuleInput, 260);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutInsightRuleOutput {}
 impl Ser for PutInsightRuleOutput {
@@ -5268,6 +5411,7 @@ impl De for PutInsightRuleOutput {
         "PutInsightRuleOutput"
     }
 }
+serde_shape!(PutInsightRuleOutput, 261);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutManagedInsightRulesInput {
     /// A list of `ManagedRules` to enable.
@@ -5297,6 +5441,7 @@ impl De for PutManagedInsightRulesInput {
         "PutManagedInsightRulesInput"
     }
 }
+serde_shape!(PutManagedInsightRulesInput, 262);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutManagedInsightRulesOutput {
     /// An array that lists the rules that could not be enabled.
@@ -5326,6 +5471,7 @@ impl De for PutManagedInsightRulesOutput {
         "PutManagedInsightRulesOutput"
     }
 }
+serde_shape!(PutManagedInsightRulesOutput, 263);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutMetricAlarmInput {
     /// The name for the alarm. This name must be unique within the Region.
@@ -5591,6 +5737,7 @@ impl De for PutMetricAlarmInput {
         "PutMetricAlarmInput"
     }
 }
+serde_shape!(PutMetricAlarmInput, 264);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutMetricDataInput {
     /// The namespace for the metric data. You can use ASCII characters for the namespace, except for control characters which are not supported.
@@ -5648,6 +5795,7 @@ impl De for PutMetricDataInput {
         "PutMetricDataInput"
     }
 }
+serde_shape!(PutMetricDataInput, 265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutMetricStreamInput {
     /// If you are creating a new metric stream, this is the name for the new stream. The name must be different than the names of other metric streams in this account and Region.
@@ -5725,6 +5873,7 @@ impl De for PutMetricStreamInput {
         "PutMetricStreamInput"
     }
 }
+serde_shape!(PutMetricStreamInput, 266);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutMetricStreamOutput {
     /// The ARN of the metric stream.
@@ -5754,6 +5903,7 @@ impl De for PutMetricStreamOutput {
         "PutMetricStreamOutput"
     }
 }
+serde_shape!(PutMetricStreamOutput, 267);
 /// Specifies one range of days or times to exclude from use for training an anomaly detection model.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Range {
@@ -5788,6 +5938,7 @@ impl De for Range {
         "Range"
     }
 }
+serde_shape!(Range, 269);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RecentlyActive {
@@ -5852,6 +6003,7 @@ impl fmt::Display for ResourceNotFound {
     }
 }
 impl std::error::Error for ResourceNotFound {}
+serde_shape!(ResourceNotFound, 275);
 /// The named resource does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -5891,6 +6043,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 276);
 /// Defines the schedule configuration for an alarm mute rule.
 ///
 /// The rule contains a schedule that specifies when and how long alarms should be muted. The schedule can be a recurring pattern using cron expressions or a one-time mute window using at expressions.
@@ -5923,6 +6076,7 @@ impl De for Rule {
         "Rule"
     }
 }
+serde_shape!(Rule, 279);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ScanBy {
@@ -6024,6 +6178,7 @@ impl De for Schedule {
         "Schedule"
     }
 }
+serde_shape!(Schedule, 281);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetAlarmStateInput {
     /// The name of the alarm.
@@ -6067,6 +6222,7 @@ impl De for SetAlarmStateInput {
         "SetAlarmStateInput"
     }
 }
+serde_shape!(SetAlarmStateInput, 282);
 /// Designates the CloudWatch metric and statistic that provides the time series the anomaly detector uses as input. If you have enabled unified cross-account observability, and this account is a monitoring account, the metric can be in the same account or a source account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SingleMetricAnomalyDetector {
@@ -6113,6 +6269,7 @@ impl De for SingleMetricAnomalyDetector {
         "SingleMetricAnomalyDetector"
     }
 }
+serde_shape!(SingleMetricAnomalyDetector, 283);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StandardUnit {
@@ -6247,6 +6404,7 @@ impl De for StartMetricStreamsInput {
         "StartMetricStreamsInput"
     }
 }
+serde_shape!(StartMetricStreamsInput, 286);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartMetricStreamsOutput {}
 impl Ser for StartMetricStreamsOutput {
@@ -6268,6 +6426,7 @@ impl De for StartMetricStreamsOutput {
         "StartMetricStreamsOutput"
     }
 }
+serde_shape!(StartMetricStreamsOutput, 287);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartOTelEnrichmentInput {}
 impl Ser for StartOTelEnrichmentInput {
@@ -6289,6 +6448,7 @@ impl De for StartOTelEnrichmentInput {
         "StartOTelEnrichmentInput"
     }
 }
+serde_shape!(StartOTelEnrichmentInput, 288);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartOTelEnrichmentOutput {}
 impl Ser for StartOTelEnrichmentOutput {
@@ -6310,6 +6470,7 @@ impl De for StartOTelEnrichmentOutput {
         "StartOTelEnrichmentOutput"
     }
 }
+serde_shape!(StartOTelEnrichmentOutput, 289);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StateValue {
@@ -6420,6 +6581,7 @@ impl De for StatisticSet {
         "StatisticSet"
     }
 }
+serde_shape!(StatisticSet, 295);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StatusCode {
@@ -6485,6 +6647,7 @@ impl De for StopMetricStreamsInput {
         "StopMetricStreamsInput"
     }
 }
+serde_shape!(StopMetricStreamsInput, 298);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopMetricStreamsOutput {}
 impl Ser for StopMetricStreamsOutput {
@@ -6506,6 +6669,7 @@ impl De for StopMetricStreamsOutput {
         "StopMetricStreamsOutput"
     }
 }
+serde_shape!(StopMetricStreamsOutput, 299);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopOTelEnrichmentInput {}
 impl Ser for StopOTelEnrichmentInput {
@@ -6527,6 +6691,7 @@ impl De for StopOTelEnrichmentInput {
         "StopOTelEnrichmentInput"
     }
 }
+serde_shape!(StopOTelEnrichmentInput, 300);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopOTelEnrichmentOutput {}
 impl Ser for StopOTelEnrichmentOutput {
@@ -6548,6 +6713,7 @@ impl De for StopOTelEnrichmentOutput {
         "StopOTelEnrichmentOutput"
     }
 }
+serde_shape!(StopOTelEnrichmentOutput, 301);
 /// A key-value pair associated with a CloudWatch resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -6582,6 +6748,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 305);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceInput {
     /// The ARN of the CloudWatch resource that you're adding tags to.
@@ -6625,6 +6792,7 @@ impl De for TagResourceInput {
         "TagResourceInput"
     }
 }
+serde_shape!(TagResourceInput, 309);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceOutput {}
 impl Ser for TagResourceOutput {
@@ -6646,6 +6814,7 @@ impl De for TagResourceOutput {
         "TagResourceOutput"
     }
 }
+serde_shape!(TagResourceOutput, 310);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceInput {
     /// The ARN of the CloudWatch resource that you're removing tags from.
@@ -6689,6 +6858,7 @@ impl De for UntagResourceInput {
         "UntagResourceInput"
     }
 }
+serde_shape!(UntagResourceInput, 318);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceOutput {}
 impl Ser for UntagResourceOutput {
@@ -6710,3 +6880,4 @@ impl De for UntagResourceOutput {
         "UntagResourceOutput"
     }
 }
+serde_shape!(UntagResourceOutput, 319);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -130,6 +160,7 @@ impl De for ArchivalSummary {
         "ArchivalSummary"
     }
 }
+serde_shape!(ArchivalSummary, 2);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AttributeAction {
@@ -198,6 +229,7 @@ impl De for AttributeDefinition {
         "AttributeDefinition"
     }
 }
+serde_shape!(AttributeDefinition, 4);
 /// Represents the data for an attribute.
 ///
 /// Each attribute value is described as a name-value pair. The name is the data type, and the value is the data itself.
@@ -292,6 +324,7 @@ impl De for AttributeValue {
         "AttributeValue"
     }
 }
+serde_shape!(AttributeValue, 10);
 /// For the `UpdateItem` operation, represents the attributes to be modified, the action to perform on each, and the new value for each.
 ///
 /// You cannot use `UpdateItem` to update any primary key attributes. Instead, you will need to delete the item, and then use `PutItem` to create a new item with new attributes.
@@ -346,6 +379,7 @@ impl De for AttributeValueUpdate {
         "AttributeValueUpdate"
     }
 }
+serde_shape!(AttributeValueUpdate, 12);
 /// Represents the properties of the scaling policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoScalingPolicyDescription {
@@ -382,6 +416,7 @@ impl De for AutoScalingPolicyDescription {
         "AutoScalingPolicyDescription"
     }
 }
+serde_shape!(AutoScalingPolicyDescription, 13);
 /// Represents the auto scaling policy to be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoScalingPolicyUpdate {
@@ -418,6 +453,7 @@ impl De for AutoScalingPolicyUpdate {
         "AutoScalingPolicyUpdate"
     }
 }
+serde_shape!(AutoScalingPolicyUpdate, 16);
 /// Represents the auto scaling settings for a global table or global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoScalingSettingsDescription {
@@ -464,6 +500,7 @@ impl De for AutoScalingSettingsDescription {
         "AutoScalingSettingsDescription"
     }
 }
+serde_shape!(AutoScalingSettingsDescription, 18);
 /// Represents the auto scaling settings to be modified for a global table or global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoScalingSettingsUpdate {
@@ -510,6 +547,7 @@ impl De for AutoScalingSettingsUpdate {
         "AutoScalingSettingsUpdate"
     }
 }
+serde_shape!(AutoScalingSettingsUpdate, 19);
 /// Represents the properties of a target tracking scaling policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoScalingTargetTrackingScalingPolicyConfigurationDescription {
@@ -552,6 +590,7 @@ impl De for AutoScalingTargetTrackingScalingPolicyConfigurationDescription {
         "AutoScalingTargetTrackingScalingPolicyConfigurationDescription"
     }
 }
+serde_shape!(AutoScalingTargetTrackingScalingPolicyConfigurationDescription, 20);
 /// Represents the settings of a target tracking scaling policy that will be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutoScalingTargetTrackingScalingPolicyConfigurationUpdate {
@@ -594,6 +633,7 @@ impl De for AutoScalingTargetTrackingScalingPolicyConfigurationUpdate {
         "AutoScalingTargetTrackingScalingPolicyConfigurationUpdate"
     }
 }
+serde_shape!(AutoScalingTargetTrackingScalingPolicyConfigurationUpdate, 21);
 /// Contains the description of the backup created for the table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BackupDescription {
@@ -632,6 +672,7 @@ impl De for BackupDescription {
         "BackupDescription"
     }
 }
+serde_shape!(BackupDescription, 26);
 /// Contains the details of the backup created for the table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BackupDetails {
@@ -689,6 +730,7 @@ impl De for BackupDetails {
         "BackupDetails"
     }
 }
+serde_shape!(BackupDetails, 27);
 /// There is another ongoing conflicting backup control plane operation on the table. The backup is either being created, deleted or restored to a table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BackupInUseException {
@@ -728,6 +770,7 @@ impl fmt::Display for BackupInUseException {
     }
 }
 impl std::error::Error for BackupInUseException {}
+serde_shape!(BackupInUseException, 28);
 /// Backup not found for the given BackupARN.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BackupNotFoundException {
@@ -767,6 +810,7 @@ impl fmt::Display for BackupNotFoundException {
     }
 }
 impl std::error::Error for BackupNotFoundException {}
+serde_shape!(BackupNotFoundException, 30);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupStatus {
@@ -867,6 +911,7 @@ impl De for BackupSummary {
         "BackupSummary"
     }
 }
+serde_shape!(BackupSummary, 34);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BackupType {
@@ -964,6 +1009,7 @@ impl De for BatchExecuteStatementInput {
         "BatchExecuteStatementInput"
     }
 }
+serde_shape!(BatchExecuteStatementInput, 38);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchExecuteStatementOutput {
     /// The response to each PartiQL statement in the batch. The values of the list are ordered according to the ordering of the request statements.
@@ -997,6 +1043,7 @@ impl De for BatchExecuteStatementOutput {
         "BatchExecuteStatementOutput"
     }
 }
+serde_shape!(BatchExecuteStatementOutput, 39);
 /// Represents the input of a `BatchGetItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchGetItemInput {
@@ -1043,6 +1090,7 @@ impl De for BatchGetItemInput {
         "BatchGetItemInput"
     }
 }
+serde_shape!(BatchGetItemInput, 40);
 /// Represents the output of a `BatchGetItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchGetItemOutput {
@@ -1092,6 +1140,7 @@ impl De for BatchGetItemOutput {
         "BatchGetItemOutput"
     }
 }
+serde_shape!(BatchGetItemOutput, 41);
 /// An error associated with a statement in a PartiQL batch that was run.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchStatementError {
@@ -1130,6 +1179,7 @@ impl De for BatchStatementError {
         "BatchStatementError"
     }
 }
+serde_shape!(BatchStatementError, 44);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BatchStatementErrorCodeEnum {
@@ -1231,6 +1281,7 @@ impl De for BatchStatementRequest {
         "BatchStatementRequest"
     }
 }
+serde_shape!(BatchStatementRequest, 46);
 /// A PartiQL batch statement response..
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchStatementResponse {
@@ -1269,6 +1320,7 @@ impl De for BatchStatementResponse {
         "BatchStatementResponse"
     }
 }
+serde_shape!(BatchStatementResponse, 47);
 /// Represents the input of a `BatchWriteItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchWriteItemInput {
@@ -1310,6 +1362,7 @@ impl De for BatchWriteItemInput {
         "BatchWriteItemInput"
     }
 }
+serde_shape!(BatchWriteItemInput, 48);
 /// Represents the output of a `BatchWriteItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchWriteItemOutput {
@@ -1364,6 +1417,7 @@ impl De for BatchWriteItemOutput {
         "BatchWriteItemOutput"
     }
 }
+serde_shape!(BatchWriteItemOutput, 49);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BillingMode {
@@ -1430,6 +1484,7 @@ impl De for BillingModeSummary {
         "BillingModeSummary"
     }
 }
+serde_shape!(BillingModeSummary, 53);
 /// An ordered list of errors for each item in the request which caused the transaction to get cancelled. The values of the list are ordered according to the ordering of the `TransactWriteItems` request parameter. If no error occurred for the associated item an error with a Null code and Null message will be present.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancellationReason {
@@ -1468,6 +1523,7 @@ impl De for CancellationReason {
         "CancellationReason"
     }
 }
+serde_shape!(CancellationReason, 58);
 /// Represents the amount of provisioned throughput capacity consumed on a table or an index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Capacity {
@@ -1506,6 +1562,7 @@ impl De for Capacity {
         "Capacity"
     }
 }
+serde_shape!(Capacity, 60);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ComparisonOperator {
@@ -1630,6 +1687,7 @@ impl De for Condition {
         "Condition"
     }
 }
+serde_shape!(Condition, 66);
 /// Represents a request to perform a check that an item exists or to check the condition of specific attributes of the item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConditionCheck {
@@ -1682,6 +1740,7 @@ impl De for ConditionCheck {
         "ConditionCheck"
     }
 }
+serde_shape!(ConditionCheck, 67);
 /// A condition specified in the operation failed to be evaluated.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConditionalCheckFailedException {
@@ -1726,6 +1785,7 @@ impl fmt::Display for ConditionalCheckFailedException {
     }
 }
 impl std::error::Error for ConditionalCheckFailedException {}
+serde_shape!(ConditionalCheckFailedException, 69);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ConditionalOperator {
@@ -1808,6 +1868,7 @@ impl De for ConsumedCapacity {
         "ConsumedCapacity"
     }
 }
+serde_shape!(ConsumedCapacity, 73);
 /// Represents the continuous backups and point in time recovery settings on the table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContinuousBackupsDescription {
@@ -1842,6 +1903,7 @@ impl De for ContinuousBackupsDescription {
         "ContinuousBackupsDescription"
     }
 }
+serde_shape!(ContinuousBackupsDescription, 76);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ContinuousBackupsStatus {
@@ -1909,6 +1971,7 @@ impl fmt::Display for ContinuousBackupsUnavailableException {
     }
 }
 impl std::error::Error for ContinuousBackupsUnavailableException {}
+serde_shape!(ContinuousBackupsUnavailableException, 78);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ContributorInsightsAction {
@@ -2044,6 +2107,7 @@ impl De for ContributorInsightsSummary {
         "ContributorInsightsSummary"
     }
 }
+serde_shape!(ContributorInsightsSummary, 85);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBackupInput {
     /// The name of the table. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -2077,6 +2141,7 @@ impl De for CreateBackupInput {
         "CreateBackupInput"
     }
 }
+serde_shape!(CreateBackupInput, 86);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBackupOutput {
     /// Contains the details of the backup created for the table.
@@ -2106,6 +2171,7 @@ impl De for CreateBackupOutput {
         "CreateBackupOutput"
     }
 }
+serde_shape!(CreateBackupOutput, 87);
 /// Represents a new global secondary index to be added to an existing table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGlobalSecondaryIndexAction {
@@ -2158,6 +2224,7 @@ impl De for CreateGlobalSecondaryIndexAction {
         "CreateGlobalSecondaryIndexAction"
     }
 }
+serde_shape!(CreateGlobalSecondaryIndexAction, 88);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGlobalTableInput {
     /// The global table name.
@@ -2191,6 +2258,7 @@ impl De for CreateGlobalTableInput {
         "CreateGlobalTableInput"
     }
 }
+serde_shape!(CreateGlobalTableInput, 89);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGlobalTableOutput {
     /// Contains the details of the global table.
@@ -2220,6 +2288,7 @@ impl De for CreateGlobalTableOutput {
         "CreateGlobalTableOutput"
     }
 }
+serde_shape!(CreateGlobalTableOutput, 90);
 /// Specifies the action to add a new witness Region to a MRSC global table. A MRSC global table can be configured with either three replicas, or with two replicas and one witness.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGlobalTableWitnessGroupMemberAction {
@@ -2253,6 +2322,7 @@ impl De for CreateGlobalTableWitnessGroupMemberAction {
         "CreateGlobalTableWitnessGroupMemberAction"
     }
 }
+serde_shape!(CreateGlobalTableWitnessGroupMemberAction, 91);
 /// Represents a replica to be added.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateReplicaAction {
@@ -2283,6 +2353,7 @@ impl De for CreateReplicaAction {
         "CreateReplicaAction"
     }
 }
+serde_shape!(CreateReplicaAction, 92);
 /// Represents a replica to be created.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateReplicationGroupMemberAction {
@@ -2333,6 +2404,7 @@ impl De for CreateReplicationGroupMemberAction {
         "CreateReplicationGroupMemberAction"
     }
 }
+serde_shape!(CreateReplicationGroupMemberAction, 93);
 /// Represents the input of a `CreateTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTableInput {
@@ -2482,6 +2554,7 @@ impl De for CreateTableInput {
         "CreateTableInput"
     }
 }
+serde_shape!(CreateTableInput, 94);
 /// Represents the output of a `CreateTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTableOutput {
@@ -2512,6 +2585,7 @@ impl De for CreateTableOutput {
         "CreateTableOutput"
     }
 }
+serde_shape!(CreateTableOutput, 95);
 /// Processing options for the CSV file being imported.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvOptions {
@@ -2546,6 +2620,7 @@ impl De for CsvOptions {
         "CsvOptions"
     }
 }
+serde_shape!(CsvOptions, 99);
 /// Represents a request to perform a `DeleteItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Delete {
@@ -2598,6 +2673,7 @@ impl De for Delete {
         "Delete"
     }
 }
+serde_shape!(Delete, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBackupInput {
     /// The ARN associated with the backup.
@@ -2627,6 +2703,7 @@ impl De for DeleteBackupInput {
         "DeleteBackupInput"
     }
 }
+serde_shape!(DeleteBackupInput, 102);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBackupOutput {
     /// Contains the description of the backup created for the table.
@@ -2656,6 +2733,7 @@ impl De for DeleteBackupOutput {
         "DeleteBackupOutput"
     }
 }
+serde_shape!(DeleteBackupOutput, 103);
 /// Represents a global secondary index to be deleted from an existing table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteGlobalSecondaryIndexAction {
@@ -2686,6 +2764,7 @@ impl De for DeleteGlobalSecondaryIndexAction {
         "DeleteGlobalSecondaryIndexAction"
     }
 }
+serde_shape!(DeleteGlobalSecondaryIndexAction, 104);
 /// Specifies the action to remove a witness Region from a MRSC global table. You cannot delete a single witness from a MRSC global table - you must delete both a replica and the witness together. The deletion of both a witness and replica converts the remaining replica to a single-Region DynamoDB table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteGlobalTableWitnessGroupMemberAction {
@@ -2716,6 +2795,7 @@ impl De for DeleteGlobalTableWitnessGroupMemberAction {
         "DeleteGlobalTableWitnessGroupMemberAction"
     }
 }
+serde_shape!(DeleteGlobalTableWitnessGroupMemberAction, 105);
 /// Represents the input of a `DeleteItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteItemInput {
@@ -2834,6 +2914,7 @@ impl De for DeleteItemInput {
         "DeleteItemInput"
     }
 }
+serde_shape!(DeleteItemInput, 106);
 /// Represents the output of a `DeleteItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteItemOutput {
@@ -2876,6 +2957,7 @@ impl De for DeleteItemOutput {
         "DeleteItemOutput"
     }
 }
+serde_shape!(DeleteItemOutput, 107);
 /// Represents a replica to be removed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteReplicaAction {
@@ -2906,6 +2988,7 @@ impl De for DeleteReplicaAction {
         "DeleteReplicaAction"
     }
 }
+serde_shape!(DeleteReplicaAction, 108);
 /// Represents a replica to be deleted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteReplicationGroupMemberAction {
@@ -2936,6 +3019,7 @@ impl De for DeleteReplicationGroupMemberAction {
         "DeleteReplicationGroupMemberAction"
     }
 }
+serde_shape!(DeleteReplicationGroupMemberAction, 109);
 /// Represents a request to perform a `DeleteItem` operation on an item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRequest {
@@ -2966,6 +3050,7 @@ impl De for DeleteRequest {
         "DeleteRequest"
     }
 }
+serde_shape!(DeleteRequest, 110);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourcePolicyInput {
     /// The Amazon Resource Name (ARN) of the DynamoDB resource from which the policy will be removed. The resources you can specify include tables and streams. If you remove the policy of a table, it will also remove the permissions for the table's indexes defined in that policy document. This is because index permissions are defined in the table's policy.
@@ -2999,6 +3084,7 @@ impl De for DeleteResourcePolicyInput {
         "DeleteResourcePolicyInput"
     }
 }
+serde_shape!(DeleteResourcePolicyInput, 111);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourcePolicyOutput {
     /// A unique string that represents the revision ID of the policy. If you're comparing revision IDs, make sure to always use string comparison logic.
@@ -3030,6 +3116,7 @@ impl De for DeleteResourcePolicyOutput {
         "DeleteResourcePolicyOutput"
     }
 }
+serde_shape!(DeleteResourcePolicyOutput, 112);
 /// Represents the input of a `DeleteTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTableInput {
@@ -3060,6 +3147,7 @@ impl De for DeleteTableInput {
         "DeleteTableInput"
     }
 }
+serde_shape!(DeleteTableInput, 113);
 /// Represents the output of a `DeleteTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTableOutput {
@@ -3090,6 +3178,7 @@ impl De for DeleteTableOutput {
         "DeleteTableOutput"
     }
 }
+serde_shape!(DeleteTableOutput, 114);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeBackupInput {
     /// The Amazon Resource Name (ARN) associated with the backup.
@@ -3119,6 +3208,7 @@ impl De for DescribeBackupInput {
         "DescribeBackupInput"
     }
 }
+serde_shape!(DescribeBackupInput, 116);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeBackupOutput {
     /// Contains the description of the backup created for the table.
@@ -3148,6 +3238,7 @@ impl De for DescribeBackupOutput {
         "DescribeBackupOutput"
     }
 }
+serde_shape!(DescribeBackupOutput, 117);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeContinuousBackupsInput {
     /// Name of the table for which the customer wants to check the continuous backups and point in time recovery settings.
@@ -3179,6 +3270,7 @@ impl De for DescribeContinuousBackupsInput {
         "DescribeContinuousBackupsInput"
     }
 }
+serde_shape!(DescribeContinuousBackupsInput, 118);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeContinuousBackupsOutput {
     /// Represents the continuous backups and point in time recovery settings on the table.
@@ -3208,6 +3300,7 @@ impl De for DescribeContinuousBackupsOutput {
         "DescribeContinuousBackupsOutput"
     }
 }
+serde_shape!(DescribeContinuousBackupsOutput, 119);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeContributorInsightsInput {
     /// The name of the table to describe. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -3241,6 +3334,7 @@ impl De for DescribeContributorInsightsInput {
         "DescribeContributorInsightsInput"
     }
 }
+serde_shape!(DescribeContributorInsightsInput, 120);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeContributorInsightsOutput {
     /// The name of the table being described.
@@ -3300,6 +3394,7 @@ impl De for DescribeContributorInsightsOutput {
         "DescribeContributorInsightsOutput"
     }
 }
+serde_shape!(DescribeContributorInsightsOutput, 121);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEndpointsRequest {}
 impl Ser for DescribeEndpointsRequest {
@@ -3321,6 +3416,7 @@ impl De for DescribeEndpointsRequest {
         "DescribeEndpointsRequest"
     }
 }
+serde_shape!(DescribeEndpointsRequest, 122);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEndpointsResponse {
     /// List of endpoints.
@@ -3350,6 +3446,7 @@ impl De for DescribeEndpointsResponse {
         "DescribeEndpointsResponse"
     }
 }
+serde_shape!(DescribeEndpointsResponse, 123);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeExportInput {
     /// The Amazon Resource Name (ARN) associated with the export.
@@ -3379,6 +3476,7 @@ impl De for DescribeExportInput {
         "DescribeExportInput"
     }
 }
+serde_shape!(DescribeExportInput, 124);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeExportOutput {
     /// Represents the properties of the export.
@@ -3408,6 +3506,7 @@ impl De for DescribeExportOutput {
         "DescribeExportOutput"
     }
 }
+serde_shape!(DescribeExportOutput, 125);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGlobalTableInput {
     /// The name of the global table.
@@ -3437,6 +3536,7 @@ impl De for DescribeGlobalTableInput {
         "DescribeGlobalTableInput"
     }
 }
+serde_shape!(DescribeGlobalTableInput, 126);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGlobalTableOutput {
     /// Contains the details of the global table.
@@ -3466,6 +3566,7 @@ impl De for DescribeGlobalTableOutput {
         "DescribeGlobalTableOutput"
     }
 }
+serde_shape!(DescribeGlobalTableOutput, 127);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGlobalTableSettingsInput {
     /// The name of the global table to describe.
@@ -3495,6 +3596,7 @@ impl De for DescribeGlobalTableSettingsInput {
         "DescribeGlobalTableSettingsInput"
     }
 }
+serde_shape!(DescribeGlobalTableSettingsInput, 128);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGlobalTableSettingsOutput {
     /// The name of the global table.
@@ -3528,6 +3630,7 @@ impl De for DescribeGlobalTableSettingsOutput {
         "DescribeGlobalTableSettingsOutput"
     }
 }
+serde_shape!(DescribeGlobalTableSettingsOutput, 129);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeImportInput {
     /// The Amazon Resource Name (ARN) associated with the table you're importing to.
@@ -3557,6 +3660,7 @@ impl De for DescribeImportInput {
         "DescribeImportInput"
     }
 }
+serde_shape!(DescribeImportInput, 130);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeImportOutput {
     /// Represents the properties of the table created for the import, and parameters of the import. The import parameters include import status, how many items were processed, and how many errors were encountered.
@@ -3586,6 +3690,7 @@ impl De for DescribeImportOutput {
         "DescribeImportOutput"
     }
 }
+serde_shape!(DescribeImportOutput, 131);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeKinesisStreamingDestinationInput {
     /// The name of the table being described. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -3615,6 +3720,7 @@ impl De for DescribeKinesisStreamingDestinationInput {
         "DescribeKinesisStreamingDestinationInput"
     }
 }
+serde_shape!(DescribeKinesisStreamingDestinationInput, 132);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeKinesisStreamingDestinationOutput {
     /// The name of the table being described.
@@ -3648,6 +3754,7 @@ impl De for DescribeKinesisStreamingDestinationOutput {
         "DescribeKinesisStreamingDestinationOutput"
     }
 }
+serde_shape!(DescribeKinesisStreamingDestinationOutput, 133);
 /// Represents the input of a `DescribeLimits` operation. Has no content.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLimitsInput {}
@@ -3670,6 +3777,7 @@ impl De for DescribeLimitsInput {
         "DescribeLimitsInput"
     }
 }
+serde_shape!(DescribeLimitsInput, 134);
 /// Represents the output of a `DescribeLimits` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLimitsOutput {
@@ -3712,6 +3820,7 @@ impl De for DescribeLimitsOutput {
         "DescribeLimitsOutput"
     }
 }
+serde_shape!(DescribeLimitsOutput, 135);
 /// Represents the input of a `DescribeTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableInput {
@@ -3742,6 +3851,7 @@ impl De for DescribeTableInput {
         "DescribeTableInput"
     }
 }
+serde_shape!(DescribeTableInput, 136);
 /// Represents the output of a `DescribeTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableOutput {
@@ -3772,6 +3882,7 @@ impl De for DescribeTableOutput {
         "DescribeTableOutput"
     }
 }
+serde_shape!(DescribeTableOutput, 137);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableReplicaAutoScalingInput {
     /// The name of the table. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -3801,6 +3912,7 @@ impl De for DescribeTableReplicaAutoScalingInput {
         "DescribeTableReplicaAutoScalingInput"
     }
 }
+serde_shape!(DescribeTableReplicaAutoScalingInput, 138);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableReplicaAutoScalingOutput {
     /// Represents the auto scaling properties of the table.
@@ -3830,6 +3942,7 @@ impl De for DescribeTableReplicaAutoScalingOutput {
         "DescribeTableReplicaAutoScalingOutput"
     }
 }
+serde_shape!(DescribeTableReplicaAutoScalingOutput, 139);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTimeToLiveInput {
     /// The name of the table to be described. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -3859,6 +3972,7 @@ impl De for DescribeTimeToLiveInput {
         "DescribeTimeToLiveInput"
     }
 }
+serde_shape!(DescribeTimeToLiveInput, 140);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTimeToLiveOutput {
     pub time_to_live_description: Option<TimeToLiveDescription>,
@@ -3887,6 +4001,7 @@ impl De for DescribeTimeToLiveOutput {
         "DescribeTimeToLiveOutput"
     }
 }
+serde_shape!(DescribeTimeToLiveOutput, 141);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DestinationStatus {
@@ -3966,6 +4081,7 @@ impl fmt::Display for DuplicateItemException {
     }
 }
 impl std::error::Error for DuplicateItemException {}
+serde_shape!(DuplicateItemException, 144);
 /// Enables setting the configuration for Kinesis Streaming.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableKinesisStreamingConfiguration {
@@ -3998,6 +4114,7 @@ impl De for EnableKinesisStreamingConfiguration {
         "EnableKinesisStreamingConfiguration"
     }
 }
+serde_shape!(EnableKinesisStreamingConfiguration, 145);
 /// An endpoint information details.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoint {
@@ -4032,6 +4149,7 @@ impl De for Endpoint {
         "Endpoint"
     }
 }
+serde_shape!(Endpoint, 146);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecuteStatementInput {
     /// The PartiQL statement representing the operation to run.
@@ -4088,6 +4206,7 @@ impl De for ExecuteStatementInput {
         "ExecuteStatementInput"
     }
 }
+serde_shape!(ExecuteStatementInput, 152);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecuteStatementOutput {
     /// If a read operation was used, this property will contain the result of the read operation; a map of attribute names and their values. For the write operations this value will be empty.
@@ -4128,6 +4247,7 @@ impl De for ExecuteStatementOutput {
         "ExecuteStatementOutput"
     }
 }
+serde_shape!(ExecuteStatementOutput, 153);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecuteTransactionInput {
     /// The list of PartiQL statements representing the transaction to run.
@@ -4165,6 +4285,7 @@ impl De for ExecuteTransactionInput {
         "ExecuteTransactionInput"
     }
 }
+serde_shape!(ExecuteTransactionInput, 154);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecuteTransactionOutput {
     /// The response to a PartiQL transaction.
@@ -4198,6 +4319,7 @@ impl De for ExecuteTransactionOutput {
         "ExecuteTransactionOutput"
     }
 }
+serde_shape!(ExecuteTransactionOutput, 155);
 /// Represents a condition to be compared with an attribute value. This condition can be used with `DeleteItem`, `PutItem`, or `UpdateItem` operations; if the comparison evaluates to true, the operation succeeds; if not, the operation fails. You can use `ExpectedAttributeValue` in one of two different ways:
 /// - Use `AttributeValueList` to specify one or more values to compare against an attribute. Use `ComparisonOperator` to specify how you want to perform the comparison. If the comparison evaluates to true, then the conditional operation succeeds.
 /// - Use `Value` to specify a value that DynamoDB will compare against an attribute. If the values match, then `ExpectedAttributeValue` evaluates to true and the conditional operation succeeds. Optionally, you can also set `Exists` to false, indicating that you do not expect to find the attribute value in the table. In this case, the conditional operation succeeds only if the comparison evaluates to false.
@@ -4283,6 +4405,7 @@ impl De for ExpectedAttributeValue {
         "ExpectedAttributeValue"
     }
 }
+serde_shape!(ExpectedAttributeValue, 157);
 /// There was a conflict when writing to the specified S3 bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportConflictException {
@@ -4322,6 +4445,7 @@ impl fmt::Display for ExportConflictException {
     }
 }
 impl std::error::Error for ExportConflictException {}
+serde_shape!(ExportConflictException, 159);
 /// Represents the properties of the exported table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportDescription {
@@ -4434,6 +4558,7 @@ impl De for ExportDescription {
         "ExportDescription"
     }
 }
+serde_shape!(ExportDescription, 160);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExportFormat {
@@ -4501,6 +4626,7 @@ impl fmt::Display for ExportNotFoundException {
     }
 }
 impl std::error::Error for ExportNotFoundException {}
+serde_shape!(ExportNotFoundException, 166);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExportStatus {
@@ -4570,6 +4696,7 @@ impl De for ExportSummary {
         "ExportSummary"
     }
 }
+serde_shape!(ExportSummary, 170);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportTableToPointInTimeInput {
     /// The Amazon Resource Name (ARN) associated with the table to export.
@@ -4647,6 +4774,7 @@ impl De for ExportTableToPointInTimeInput {
         "ExportTableToPointInTimeInput"
     }
 }
+serde_shape!(ExportTableToPointInTimeInput, 171);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportTableToPointInTimeOutput {
     /// Contains a description of the table export.
@@ -4676,6 +4804,7 @@ impl De for ExportTableToPointInTimeOutput {
         "ExportTableToPointInTimeOutput"
     }
 }
+serde_shape!(ExportTableToPointInTimeOutput, 172);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExportType {
@@ -4766,6 +4895,7 @@ impl De for FailureException {
         "FailureException"
     }
 }
+serde_shape!(FailureException, 182);
 /// Specifies an item and related attribute values to retrieve in a `TransactGetItem` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Get {
@@ -4808,6 +4938,7 @@ impl De for Get {
         "Get"
     }
 }
+serde_shape!(Get, 185);
 /// Represents the input of a `GetItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetItemInput {
@@ -4883,6 +5014,7 @@ impl De for GetItemInput {
         "GetItemInput"
     }
 }
+serde_shape!(GetItemInput, 186);
 /// Represents the output of a `GetItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetItemOutput {
@@ -4917,6 +5049,7 @@ impl De for GetItemOutput {
         "GetItemOutput"
     }
 }
+serde_shape!(GetItemOutput, 187);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetResourcePolicyInput {
     /// The Amazon Resource Name (ARN) of the DynamoDB resource to which the policy is attached. The resources you can specify include tables and streams.
@@ -4946,6 +5079,7 @@ impl De for GetResourcePolicyInput {
         "GetResourcePolicyInput"
     }
 }
+serde_shape!(GetResourcePolicyInput, 188);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetResourcePolicyOutput {
     /// The resource-based policy document attached to the resource, which can be a table or stream, in JSON format.
@@ -4979,6 +5113,7 @@ impl De for GetResourcePolicyOutput {
         "GetResourcePolicyOutput"
     }
 }
+serde_shape!(GetResourcePolicyOutput, 189);
 /// Represents the properties of a global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalSecondaryIndex {
@@ -5037,6 +5172,7 @@ impl De for GlobalSecondaryIndex {
         "GlobalSecondaryIndex"
     }
 }
+serde_shape!(GlobalSecondaryIndex, 190);
 /// Represents the auto scaling settings of a global secondary index for a global table that will be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalSecondaryIndexAutoScalingUpdate {
@@ -5072,6 +5208,7 @@ impl De for GlobalSecondaryIndexAutoScalingUpdate {
         "GlobalSecondaryIndexAutoScalingUpdate"
     }
 }
+serde_shape!(GlobalSecondaryIndexAutoScalingUpdate, 191);
 /// Represents the properties of a global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalSecondaryIndexDescription {
@@ -5158,6 +5295,7 @@ impl De for GlobalSecondaryIndexDescription {
         "GlobalSecondaryIndexDescription"
     }
 }
+serde_shape!(GlobalSecondaryIndexDescription, 193);
 /// Represents the properties of a global secondary index for the table when the backup was created.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalSecondaryIndexInfo {
@@ -5209,6 +5347,7 @@ impl De for GlobalSecondaryIndexInfo {
         "GlobalSecondaryIndexInfo"
     }
 }
+serde_shape!(GlobalSecondaryIndexInfo, 195);
 /// Represents one of the following:
 /// - A new global secondary index to be added to an existing table.
 /// - New provisioned throughput parameters for an existing global secondary index.
@@ -5255,6 +5394,7 @@ impl De for GlobalSecondaryIndexUpdate {
         "GlobalSecondaryIndexUpdate"
     }
 }
+serde_shape!(GlobalSecondaryIndexUpdate, 197);
 /// The description of the warm throughput value on a global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalSecondaryIndexWarmThroughputDescription {
@@ -5293,6 +5433,7 @@ impl De for GlobalSecondaryIndexWarmThroughputDescription {
         "GlobalSecondaryIndexWarmThroughputDescription"
     }
 }
+serde_shape!(GlobalSecondaryIndexWarmThroughputDescription, 199);
 /// Represents the properties of a global table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalTable {
@@ -5327,6 +5468,7 @@ impl De for GlobalTable {
         "GlobalTable"
     }
 }
+serde_shape!(GlobalTable, 201);
 /// The specified global table already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalTableAlreadyExistsException {
@@ -5366,6 +5508,7 @@ impl fmt::Display for GlobalTableAlreadyExistsException {
     }
 }
 impl std::error::Error for GlobalTableAlreadyExistsException {}
+serde_shape!(GlobalTableAlreadyExistsException, 202);
 /// Contains details about the global table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalTableDescription {
@@ -5416,6 +5559,7 @@ impl De for GlobalTableDescription {
         "GlobalTableDescription"
     }
 }
+serde_shape!(GlobalTableDescription, 204);
 /// Represents the settings of a global secondary index for a global table that will be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalTableGlobalSecondaryIndexSettingsUpdate {
@@ -5456,6 +5600,7 @@ impl De for GlobalTableGlobalSecondaryIndexSettingsUpdate {
         "GlobalTableGlobalSecondaryIndexSettingsUpdate"
     }
 }
+serde_shape!(GlobalTableGlobalSecondaryIndexSettingsUpdate, 205);
 /// The specified global table does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlobalTableNotFoundException {
@@ -5495,6 +5640,7 @@ impl fmt::Display for GlobalTableNotFoundException {
     }
 }
 impl std::error::Error for GlobalTableNotFoundException {}
+serde_shape!(GlobalTableNotFoundException, 208);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GlobalTableSettingsReplicationMode {
@@ -5594,6 +5740,7 @@ impl De for GlobalTableWitnessDescription {
         "GlobalTableWitnessDescription"
     }
 }
+serde_shape!(GlobalTableWitnessDescription, 211);
 /// Represents one of the following:
 /// - A new witness to be added to a new global table.
 /// - An existing witness to be removed from an existing global table.
@@ -5632,6 +5779,7 @@ impl De for GlobalTableWitnessGroupUpdate {
         "GlobalTableWitnessGroupUpdate"
     }
 }
+serde_shape!(GlobalTableWitnessGroupUpdate, 213);
 /// DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdempotentParameterMismatchException {
@@ -5671,6 +5819,7 @@ impl fmt::Display for IdempotentParameterMismatchException {
     }
 }
 impl std::error::Error for IdempotentParameterMismatchException {}
+serde_shape!(IdempotentParameterMismatchException, 215);
 /// There was a conflict when importing from the specified S3 source. This can occur when the current import conflicts with a previous import request that had the same client token.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportConflictException {
@@ -5710,6 +5859,7 @@ impl fmt::Display for ImportConflictException {
     }
 }
 impl std::error::Error for ImportConflictException {}
+serde_shape!(ImportConflictException, 217);
 /// The specified import was not found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportNotFoundException {
@@ -5749,6 +5899,7 @@ impl fmt::Display for ImportNotFoundException {
     }
 }
 impl std::error::Error for ImportNotFoundException {}
+serde_shape!(ImportNotFoundException, 220);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ImportStatus {
@@ -5844,6 +5995,7 @@ impl De for ImportSummary {
         "ImportSummary"
     }
 }
+serde_shape!(ImportSummary, 223);
 /// Represents the properties of the table being imported into.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportTableDescription {
@@ -5946,6 +6098,7 @@ impl De for ImportTableDescription {
         "ImportTableDescription"
     }
 }
+serde_shape!(ImportTableDescription, 225);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportTableInput {
     /// Providing a `ClientToken` makes the call to `ImportTableInput` idempotent, meaning that multiple identical calls have the same effect as one single call.
@@ -5999,6 +6152,7 @@ impl De for ImportTableInput {
         "ImportTableInput"
     }
 }
+serde_shape!(ImportTableInput, 226);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportTableOutput {
     /// Represents the properties of the table created for the import, and parameters of the import. The import parameters include import status, how many items were processed, and how many errors were encountered.
@@ -6028,6 +6182,7 @@ impl De for ImportTableOutput {
         "ImportTableOutput"
     }
 }
+serde_shape!(ImportTableOutput, 227);
 /// Optional object containing the parameters specific to an incremental export.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncrementalExportSpecification {
@@ -6066,6 +6221,7 @@ impl De for IncrementalExportSpecification {
         "IncrementalExportSpecification"
     }
 }
+serde_shape!(IncrementalExportSpecification, 229);
 /// The operation tried to access a nonexistent index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexNotFoundException {
@@ -6105,6 +6261,7 @@ impl fmt::Display for IndexNotFoundException {
     }
 }
 impl std::error::Error for IndexNotFoundException {}
+serde_shape!(IndexNotFoundException, 231);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IndexStatus {
@@ -6231,6 +6388,7 @@ impl De for InputFormatOptions {
         "InputFormatOptions"
     }
 }
+serde_shape!(InputFormatOptions, 235);
 /// An error occurred on the server side.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InternalServerError {
@@ -6271,6 +6429,7 @@ impl fmt::Display for InternalServerError {
     }
 }
 impl std::error::Error for InternalServerError {}
+serde_shape!(InternalServerError, 238);
 /// The specified `ExportTime` is outside of the point in time recovery window.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidExportTimeException {
@@ -6310,6 +6469,7 @@ impl fmt::Display for InvalidExportTimeException {
     }
 }
 impl std::error::Error for InvalidExportTimeException {}
+serde_shape!(InvalidExportTimeException, 239);
 /// An invalid restore time was specified. RestoreDateTime must be between EarliestRestorableDateTime and LatestRestorableDateTime.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRestoreTimeException {
@@ -6349,6 +6509,7 @@ impl fmt::Display for InvalidRestoreTimeException {
     }
 }
 impl std::error::Error for InvalidRestoreTimeException {}
+serde_shape!(InvalidRestoreTimeException, 240);
 /// Information about item collections, if any, that were affected by the operation. `ItemCollectionMetrics` is only returned if the request asked for it. If the table does not have any local secondary indexes, this information is not returned in the response.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemCollectionMetrics {
@@ -6385,6 +6546,7 @@ impl De for ItemCollectionMetrics {
         "ItemCollectionMetrics"
     }
 }
+serde_shape!(ItemCollectionMetrics, 242);
 /// An item collection is too large. This exception is only returned for tables that have one or more local secondary indexes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemCollectionSizeLimitExceededException {
@@ -6425,6 +6587,7 @@ impl fmt::Display for ItemCollectionSizeLimitExceededException {
     }
 }
 impl std::error::Error for ItemCollectionSizeLimitExceededException {}
+serde_shape!(ItemCollectionSizeLimitExceededException, 247);
 /// Details for the requested item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemResponse {
@@ -6455,6 +6618,7 @@ impl De for ItemResponse {
         "ItemResponse"
     }
 }
+serde_shape!(ItemResponse, 250);
 /// Represents a single element of a key schema. A key schema specifies the attributes that make up the primary key of a table, or the key attributes of an index.
 ///
 /// A `KeySchemaElement` represents exactly one attribute of the primary key. For example, a simple primary key would be represented by one `KeySchemaElement` (for the partition key). A composite primary key would require one `KeySchemaElement` for the partition key, and another `KeySchemaElement` for the sort key.
@@ -6499,6 +6663,7 @@ impl De for KeySchemaElement {
         "KeySchemaElement"
     }
 }
+serde_shape!(KeySchemaElement, 260);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KeyType {
@@ -6595,6 +6760,7 @@ impl De for KeysAndAttributes {
         "KeysAndAttributes"
     }
 }
+serde_shape!(KeysAndAttributes, 262);
 /// Describes a Kinesis data stream destination.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KinesisDataStreamDestination {
@@ -6639,6 +6805,7 @@ impl De for KinesisDataStreamDestination {
         "KinesisDataStreamDestination"
     }
 }
+serde_shape!(KinesisDataStreamDestination, 263);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KinesisStreamingDestinationInput {
     /// The name of the DynamoDB table. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -6678,6 +6845,7 @@ impl De for KinesisStreamingDestinationInput {
         "KinesisStreamingDestinationInput"
     }
 }
+serde_shape!(KinesisStreamingDestinationInput, 265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KinesisStreamingDestinationOutput {
     /// The name of the table being modified.
@@ -6721,6 +6889,7 @@ impl De for KinesisStreamingDestinationOutput {
         "KinesisStreamingDestinationOutput"
     }
 }
+serde_shape!(KinesisStreamingDestinationOutput, 266);
 /// There is no limit to the number of daily on-demand backups that can be taken.
 ///
 /// For most purposes, up to 500 simultaneous table operations are allowed per account. These operations include `CreateTable`, `UpdateTable`, `DeleteTable`,`UpdateTimeToLive`, `RestoreTableFromBackup`, and `RestoreTableToPointInTime`.
@@ -6773,6 +6942,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 268);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBackupsInput {
     /// Lists the backups from the table specified in `TableName`. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -6827,6 +6997,7 @@ impl De for ListBackupsInput {
         "ListBackupsInput"
     }
 }
+serde_shape!(ListBackupsInput, 270);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBackupsOutput {
     /// List of `BackupSummary` objects.
@@ -6864,6 +7035,7 @@ impl De for ListBackupsOutput {
         "ListBackupsOutput"
     }
 }
+serde_shape!(ListBackupsOutput, 271);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListContributorInsightsInput {
     /// The name of the table. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -6901,6 +7073,7 @@ impl De for ListContributorInsightsInput {
         "ListContributorInsightsInput"
     }
 }
+serde_shape!(ListContributorInsightsInput, 272);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListContributorInsightsOutput {
     /// A list of ContributorInsightsSummary.
@@ -6934,6 +7107,7 @@ impl De for ListContributorInsightsOutput {
         "ListContributorInsightsOutput"
     }
 }
+serde_shape!(ListContributorInsightsOutput, 274);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListExportsInput {
     /// The Amazon Resource Name (ARN) associated with the exported table.
@@ -6971,6 +7145,7 @@ impl De for ListExportsInput {
         "ListExportsInput"
     }
 }
+serde_shape!(ListExportsInput, 275);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListExportsOutput {
     /// A list of `ExportSummary` objects.
@@ -7004,6 +7179,7 @@ impl De for ListExportsOutput {
         "ListExportsOutput"
     }
 }
+serde_shape!(ListExportsOutput, 277);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGlobalTablesInput {
     /// The first global table name that this operation will evaluate.
@@ -7043,6 +7219,7 @@ impl De for ListGlobalTablesInput {
         "ListGlobalTablesInput"
     }
 }
+serde_shape!(ListGlobalTablesInput, 278);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGlobalTablesOutput {
     /// List of global table names.
@@ -7076,6 +7253,7 @@ impl De for ListGlobalTablesOutput {
         "ListGlobalTablesOutput"
     }
 }
+serde_shape!(ListGlobalTablesOutput, 279);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListImportsInput {
     /// The Amazon Resource Name (ARN) associated with the table that was imported to.
@@ -7113,6 +7291,7 @@ impl De for ListImportsInput {
         "ListImportsInput"
     }
 }
+serde_shape!(ListImportsInput, 280);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListImportsOutput {
     /// A list of `ImportSummary` objects.
@@ -7146,6 +7325,7 @@ impl De for ListImportsOutput {
         "ListImportsOutput"
     }
 }
+serde_shape!(ListImportsOutput, 282);
 /// Represents the input of a `ListTables` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTablesInput {
@@ -7180,6 +7360,7 @@ impl De for ListTablesInput {
         "ListTablesInput"
     }
 }
+serde_shape!(ListTablesInput, 283);
 /// Represents the output of a `ListTables` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTablesOutput {
@@ -7218,6 +7399,7 @@ impl De for ListTablesOutput {
         "ListTablesOutput"
     }
 }
+serde_shape!(ListTablesOutput, 285);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsOfResourceInput {
     /// The Amazon DynamoDB resource with tags to be listed. This value is an Amazon Resource Name (ARN).
@@ -7251,6 +7433,7 @@ impl De for ListTagsOfResourceInput {
         "ListTagsOfResourceInput"
     }
 }
+serde_shape!(ListTagsOfResourceInput, 286);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsOfResourceOutput {
     /// The tags currently associated with the Amazon DynamoDB resource.
@@ -7284,6 +7467,7 @@ impl De for ListTagsOfResourceOutput {
         "ListTagsOfResourceOutput"
     }
 }
+serde_shape!(ListTagsOfResourceOutput, 287);
 /// Represents the properties of a local secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocalSecondaryIndex {
@@ -7328,6 +7512,7 @@ impl De for LocalSecondaryIndex {
         "LocalSecondaryIndex"
     }
 }
+serde_shape!(LocalSecondaryIndex, 288);
 /// Represents the properties of a local secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocalSecondaryIndexDescription {
@@ -7384,6 +7569,7 @@ impl De for LocalSecondaryIndexDescription {
         "LocalSecondaryIndexDescription"
     }
 }
+serde_shape!(LocalSecondaryIndexDescription, 289);
 /// Represents the properties of a local secondary index for the table when the backup was created.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocalSecondaryIndexInfo {
@@ -7428,6 +7614,7 @@ impl De for LocalSecondaryIndexInfo {
         "LocalSecondaryIndexInfo"
     }
 }
+serde_shape!(LocalSecondaryIndexInfo, 291);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MultiRegionConsistency {
@@ -7494,6 +7681,7 @@ impl De for OnDemandThroughput {
         "OnDemandThroughput"
     }
 }
+serde_shape!(OnDemandThroughput, 305);
 /// Overrides the on-demand throughput settings for this replica table. If you don't specify a value for this parameter, it uses the source table's on-demand throughput settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OnDemandThroughputOverride {
@@ -7524,6 +7712,7 @@ impl De for OnDemandThroughputOverride {
         "OnDemandThroughputOverride"
     }
 }
+serde_shape!(OnDemandThroughputOverride, 306);
 /// Represents a PartiQL statement that uses parameters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterizedStatement {
@@ -7566,6 +7755,7 @@ impl De for ParameterizedStatement {
         "ParameterizedStatement"
     }
 }
+serde_shape!(ParameterizedStatement, 307);
 /// The description of the point in time settings applied to the table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PointInTimeRecoveryDescription {
@@ -7610,6 +7800,7 @@ impl De for PointInTimeRecoveryDescription {
         "PointInTimeRecoveryDescription"
     }
 }
+serde_shape!(PointInTimeRecoveryDescription, 313);
 /// Represents the settings used to enable point in time recovery.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PointInTimeRecoverySpecification {
@@ -7644,6 +7835,7 @@ impl De for PointInTimeRecoverySpecification {
         "PointInTimeRecoverySpecification"
     }
 }
+serde_shape!(PointInTimeRecoverySpecification, 314);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PointInTimeRecoveryStatus {
@@ -7711,6 +7903,7 @@ impl fmt::Display for PointInTimeRecoveryUnavailableException {
     }
 }
 impl std::error::Error for PointInTimeRecoveryUnavailableException {}
+serde_shape!(PointInTimeRecoveryUnavailableException, 316);
 /// The operation tried to access a nonexistent resource-based policy.
 ///
 /// If you specified an `ExpectedRevisionId`, it's possible that a policy is present for the resource but its revision ID didn't match the expected value.
@@ -7752,6 +7945,7 @@ impl fmt::Display for PolicyNotFoundException {
     }
 }
 impl std::error::Error for PolicyNotFoundException {}
+serde_shape!(PolicyNotFoundException, 317);
 /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Projection {
@@ -7793,6 +7987,7 @@ impl De for Projection {
         "Projection"
     }
 }
+serde_shape!(Projection, 323);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProjectionType {
@@ -7864,6 +8059,7 @@ impl De for ProvisionedThroughput {
         "ProvisionedThroughput"
     }
 }
+serde_shape!(ProvisionedThroughput, 326);
 /// Represents the provisioned throughput settings for the table, consisting of read and write capacity units, along with data about increases and decreases.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvisionedThroughputDescription {
@@ -7910,6 +8106,7 @@ impl De for ProvisionedThroughputDescription {
         "ProvisionedThroughputDescription"
     }
 }
+serde_shape!(ProvisionedThroughputDescription, 327);
 /// The request was denied due to request throttling. For detailed information about why the request was throttled and the ARN of the impacted resource, find the [ThrottlingReason](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html) field in the returned exception. The Amazon Web Services SDKs for DynamoDB automatically retry requests that receive this exception. Your request is eventually successful, unless your retry queue is too large to finish. Reduce the frequency of requests and use exponential backoff. For more information, go to [Error Retries and Exponential Backoff](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html#Programming.Errors.RetryAndBackoff) in the Amazon DynamoDB Developer Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvisionedThroughputExceededException {
@@ -7954,6 +8151,7 @@ impl fmt::Display for ProvisionedThroughputExceededException {
     }
 }
 impl std::error::Error for ProvisionedThroughputExceededException {}
+serde_shape!(ProvisionedThroughputExceededException, 328);
 /// Replica-specific provisioned throughput settings. If not specified, uses the source table's provisioned throughput settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvisionedThroughputOverride {
@@ -7984,6 +8182,7 @@ impl De for ProvisionedThroughputOverride {
         "ProvisionedThroughputOverride"
     }
 }
+serde_shape!(ProvisionedThroughputOverride, 329);
 /// Represents a request to perform a `PutItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Put {
@@ -8036,6 +8235,7 @@ impl De for Put {
         "Put"
     }
 }
+serde_shape!(Put, 330);
 /// Represents the input of a `PutItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutItemInput {
@@ -8164,6 +8364,7 @@ impl De for PutItemInput {
         "PutItemInput"
     }
 }
+serde_shape!(PutItemInput, 331);
 /// Represents the output of a `PutItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutItemOutput {
@@ -8206,6 +8407,7 @@ impl De for PutItemOutput {
         "PutItemOutput"
     }
 }
+serde_shape!(PutItemOutput, 333);
 /// Represents a request to perform a `PutItem` operation on an item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutRequest {
@@ -8236,6 +8438,7 @@ impl De for PutRequest {
         "PutRequest"
     }
 }
+serde_shape!(PutRequest, 334);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyInput {
     /// The Amazon Resource Name (ARN) of the DynamoDB resource to which the policy will be attached. The resources you can specify include tables and streams.
@@ -8287,6 +8490,7 @@ impl De for PutResourcePolicyInput {
         "PutResourcePolicyInput"
     }
 }
+serde_shape!(PutResourcePolicyInput, 335);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyOutput {
     /// A unique string that represents the revision ID of the policy. If you're comparing revision IDs, make sure to always use string comparison logic.
@@ -8316,6 +8520,7 @@ impl De for PutResourcePolicyOutput {
         "PutResourcePolicyOutput"
     }
 }
+serde_shape!(PutResourcePolicyOutput, 336);
 /// Represents the input of a `Query` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryInput {
@@ -8498,6 +8703,7 @@ impl De for QueryInput {
         "QueryInput"
     }
 }
+serde_shape!(QueryInput, 337);
 /// Represents the output of a `Query` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryOutput {
@@ -8554,6 +8760,7 @@ impl De for QueryOutput {
         "QueryOutput"
     }
 }
+serde_shape!(QueryOutput, 338);
 /// Represents the properties of a replica.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Replica {
@@ -8584,6 +8791,7 @@ impl De for Replica {
         "Replica"
     }
 }
+serde_shape!(Replica, 342);
 /// The specified replica is already part of the global table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaAlreadyExistsException {
@@ -8623,6 +8831,7 @@ impl fmt::Display for ReplicaAlreadyExistsException {
     }
 }
 impl std::error::Error for ReplicaAlreadyExistsException {}
+serde_shape!(ReplicaAlreadyExistsException, 343);
 /// Represents the auto scaling settings of the replica.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaAutoScalingDescription {
@@ -8677,6 +8886,7 @@ impl De for ReplicaAutoScalingDescription {
         "ReplicaAutoScalingDescription"
     }
 }
+serde_shape!(ReplicaAutoScalingDescription, 344);
 /// Represents the auto scaling settings of a replica that will be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaAutoScalingUpdate {
@@ -8718,6 +8928,7 @@ impl De for ReplicaAutoScalingUpdate {
         "ReplicaAutoScalingUpdate"
     }
 }
+serde_shape!(ReplicaAutoScalingUpdate, 346);
 /// Contains the details of the replica.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaDescription {
@@ -8806,6 +9017,7 @@ impl De for ReplicaDescription {
         "ReplicaDescription"
     }
 }
+serde_shape!(ReplicaDescription, 348);
 /// Represents the properties of a replica global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaGlobalSecondaryIndex {
@@ -8844,6 +9056,7 @@ impl De for ReplicaGlobalSecondaryIndex {
         "ReplicaGlobalSecondaryIndex"
     }
 }
+serde_shape!(ReplicaGlobalSecondaryIndex, 350);
 /// Represents the auto scaling configuration for a replica global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaGlobalSecondaryIndexAutoScalingDescription {
@@ -8892,6 +9105,7 @@ impl De for ReplicaGlobalSecondaryIndexAutoScalingDescription {
         "ReplicaGlobalSecondaryIndexAutoScalingDescription"
     }
 }
+serde_shape!(ReplicaGlobalSecondaryIndexAutoScalingDescription, 351);
 /// Represents the auto scaling settings of a global secondary index for a replica that will be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaGlobalSecondaryIndexAutoScalingUpdate {
@@ -8925,6 +9139,7 @@ impl De for ReplicaGlobalSecondaryIndexAutoScalingUpdate {
         "ReplicaGlobalSecondaryIndexAutoScalingUpdate"
     }
 }
+serde_shape!(ReplicaGlobalSecondaryIndexAutoScalingUpdate, 353);
 /// Represents the properties of a replica global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaGlobalSecondaryIndexDescription {
@@ -8967,6 +9182,7 @@ impl De for ReplicaGlobalSecondaryIndexDescription {
         "ReplicaGlobalSecondaryIndexDescription"
     }
 }
+serde_shape!(ReplicaGlobalSecondaryIndexDescription, 355);
 /// Represents the properties of a global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaGlobalSecondaryIndexSettingsDescription {
@@ -9025,6 +9241,7 @@ impl De for ReplicaGlobalSecondaryIndexSettingsDescription {
         "ReplicaGlobalSecondaryIndexSettingsDescription"
     }
 }
+serde_shape!(ReplicaGlobalSecondaryIndexSettingsDescription, 358);
 /// Represents the settings of a global secondary index for a global table that will be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaGlobalSecondaryIndexSettingsUpdate {
@@ -9065,6 +9282,7 @@ impl De for ReplicaGlobalSecondaryIndexSettingsUpdate {
         "ReplicaGlobalSecondaryIndexSettingsUpdate"
     }
 }
+serde_shape!(ReplicaGlobalSecondaryIndexSettingsUpdate, 360);
 /// The specified replica is no longer part of the global table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaNotFoundException {
@@ -9104,6 +9322,7 @@ impl fmt::Display for ReplicaNotFoundException {
     }
 }
 impl std::error::Error for ReplicaNotFoundException {}
+serde_shape!(ReplicaNotFoundException, 363);
 /// Represents the properties of a replica.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaSettingsDescription {
@@ -9175,6 +9394,7 @@ impl De for ReplicaSettingsDescription {
         "ReplicaSettingsDescription"
     }
 }
+serde_shape!(ReplicaSettingsDescription, 364);
 /// Represents the settings for a global table in a Region that will be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaSettingsUpdate {
@@ -9232,6 +9452,7 @@ impl De for ReplicaSettingsUpdate {
         "ReplicaSettingsUpdate"
     }
 }
+serde_shape!(ReplicaSettingsUpdate, 366);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReplicaStatus {
@@ -9325,6 +9546,7 @@ impl De for ReplicaUpdate {
         "ReplicaUpdate"
     }
 }
+serde_shape!(ReplicaUpdate, 371);
 /// The request was rejected because one or more items in the request are being modified by a request in another Region.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicatedWriteConflictException {
@@ -9364,6 +9586,7 @@ impl fmt::Display for ReplicatedWriteConflictException {
     }
 }
 impl std::error::Error for ReplicatedWriteConflictException {}
+serde_shape!(ReplicatedWriteConflictException, 373);
 /// Represents one of the following:
 /// - A new replica to be added to an existing regional table or global table. This request invokes the `CreateTableReplica` action in the destination Region.
 /// - New parameters for an existing replica. This request invokes the `UpdateTable` action in the destination Region.
@@ -9407,6 +9630,7 @@ impl De for ReplicationGroupUpdate {
         "ReplicationGroupUpdate"
     }
 }
+serde_shape!(ReplicationGroupUpdate, 374);
 /// Throughput exceeds the current throughput quota for your account. For detailed information about why the request was throttled and the ARN of the impacted resource, find the [ThrottlingReason](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html) field in the returned exception. Contact [Amazon Web Services Support](https://aws.amazon.com/support) to request a quota increase.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestLimitExceeded {
@@ -9450,6 +9674,7 @@ impl fmt::Display for RequestLimitExceeded {
     }
 }
 impl std::error::Error for RequestLimitExceeded {}
+serde_shape!(RequestLimitExceeded, 376);
 /// The operation conflicts with the resource's availability. For example:
 /// - You attempted to recreate an existing table.
 /// - You tried to delete a table currently in the `CREATING` state.
@@ -9495,6 +9720,7 @@ impl fmt::Display for ResourceInUseException {
     }
 }
 impl std::error::Error for ResourceInUseException {}
+serde_shape!(ResourceInUseException, 379);
 /// The operation tried to access a nonexistent table or index. The resource might not be specified correctly, or its status might not be `ACTIVE`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -9535,6 +9761,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 380);
 /// Contains details for the restore.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreSummary {
@@ -9577,6 +9804,7 @@ impl De for RestoreSummary {
         "RestoreSummary"
     }
 }
+serde_shape!(RestoreSummary, 383);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreTableFromBackupInput {
     /// The name of the new table to which the backup must be restored.
@@ -9633,6 +9861,7 @@ impl De for RestoreTableFromBackupInput {
         "RestoreTableFromBackupInput"
     }
 }
+serde_shape!(RestoreTableFromBackupInput, 384);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreTableFromBackupOutput {
     /// The description of the table created from an existing backup.
@@ -9662,6 +9891,7 @@ impl De for RestoreTableFromBackupOutput {
         "RestoreTableFromBackupOutput"
     }
 }
+serde_shape!(RestoreTableFromBackupOutput, 385);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreTableToPointInTimeInput {
     /// The DynamoDB table that will be restored. This value is an Amazon Resource Name (ARN).
@@ -9730,6 +9960,7 @@ impl De for RestoreTableToPointInTimeInput {
         "RestoreTableToPointInTimeInput"
     }
 }
+serde_shape!(RestoreTableToPointInTimeInput, 386);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreTableToPointInTimeOutput {
     /// Represents the properties of a table.
@@ -9759,6 +9990,7 @@ impl De for RestoreTableToPointInTimeOutput {
         "RestoreTableToPointInTimeOutput"
     }
 }
+serde_shape!(RestoreTableToPointInTimeOutput, 387);
 /// Determines the level of detail about either provisioned or on-demand throughput consumption that is returned in the response:
 /// - `INDEXES` - The response includes the aggregate `ConsumedCapacity` for the operation, together with `ConsumedCapacity` for each table and secondary index that was accessed. Note that some operations, such as `GetItem` and `BatchGetItem`, do not access any indexes at all. In these cases, specifying `INDEXES` will only return `ConsumedCapacity` information for table(s).
 /// - `TOTAL` - The response includes only the aggregate `ConsumedCapacity` for the operation.
@@ -9925,6 +10157,7 @@ impl De for S3BucketSource {
         "S3BucketSource"
     }
 }
+serde_shape!(S3BucketSource, 394);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum S3SseAlgorithm {
@@ -9998,6 +10231,7 @@ impl De for SseDescription {
         "SSEDescription"
     }
 }
+serde_shape!(SseDescription, 398);
 /// Represents the settings used to enable server-side encryption.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SseSpecification {
@@ -10037,6 +10271,7 @@ impl De for SseSpecification {
         "SSESpecification"
     }
 }
+serde_shape!(SseSpecification, 400);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SseStatus {
@@ -10292,6 +10527,7 @@ impl De for ScanInput {
         "ScanInput"
     }
 }
+serde_shape!(ScanInput, 404);
 /// Represents the output of a `Scan` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanOutput {
@@ -10348,6 +10584,7 @@ impl De for ScanOutput {
         "ScanOutput"
     }
 }
+serde_shape!(ScanOutput, 405);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Select {
@@ -10449,6 +10686,7 @@ impl De for SourceTableDetails {
         "SourceTableDetails"
     }
 }
+serde_shape!(SourceTableDetails, 410);
 /// Contains the details of the features enabled on the table when the backup was created. For example, LSIs, GSIs, streams, TTL.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceTableFeatureDetails {
@@ -10495,6 +10733,7 @@ impl De for SourceTableFeatureDetails {
         "SourceTableFeatureDetails"
     }
 }
+serde_shape!(SourceTableFeatureDetails, 411);
 /// Represents the DynamoDB Streams configuration for a table in DynamoDB.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StreamSpecification {
@@ -10533,6 +10772,7 @@ impl De for StreamSpecification {
         "StreamSpecification"
     }
 }
+serde_shape!(StreamSpecification, 414);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StreamViewType {
@@ -10606,6 +10846,7 @@ impl fmt::Display for TableAlreadyExistsException {
     }
 }
 impl std::error::Error for TableAlreadyExistsException {}
+serde_shape!(TableAlreadyExistsException, 419);
 /// Represents the auto scaling configuration for a global table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableAutoScalingDescription {
@@ -10648,6 +10889,7 @@ impl De for TableAutoScalingDescription {
         "TableAutoScalingDescription"
     }
 }
+serde_shape!(TableAutoScalingDescription, 421);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TableClass {
@@ -10710,6 +10952,7 @@ impl De for TableClassSummary {
         "TableClassSummary"
     }
 }
+serde_shape!(TableClassSummary, 423);
 /// The parameters for the table created as part of the import operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableCreationParameters {
@@ -10765,6 +11008,7 @@ impl De for TableCreationParameters {
         "TableCreationParameters"
     }
 }
+serde_shape!(TableCreationParameters, 425);
 /// Represents the properties of a table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableDescription {
@@ -10965,6 +11209,7 @@ impl De for TableDescription {
         "TableDescription"
     }
 }
+serde_shape!(TableDescription, 426);
 /// A target table with the specified name is either being created or deleted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableInUseException {
@@ -11004,6 +11249,7 @@ impl fmt::Display for TableInUseException {
     }
 }
 impl std::error::Error for TableInUseException {}
+serde_shape!(TableInUseException, 428);
 /// A source table with the name `TableName` does not currently exist within the subscriber's account or the subscriber is operating in the wrong Amazon Web Services Region.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableNotFoundException {
@@ -11043,6 +11289,7 @@ impl fmt::Display for TableNotFoundException {
     }
 }
 impl std::error::Error for TableNotFoundException {}
+serde_shape!(TableNotFoundException, 431);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TableStatus {
@@ -11131,6 +11378,7 @@ impl De for TableWarmThroughputDescription {
         "TableWarmThroughputDescription"
     }
 }
+serde_shape!(TableWarmThroughputDescription, 433);
 /// Describes a tag. A tag is a key-value pair. You can add up to 50 tags to a single DynamoDB table.
 ///
 /// Amazon Web Services-assigned tag names and values are automatically assigned the `aws:` prefix, which the user cannot assign. Amazon Web Services-assigned tag names do not count towards the tag limit of 50. User-assigned tag names have the prefix `user:` in the Cost Allocation Report. You cannot backdate the application of a tag.
@@ -11169,6 +11417,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 434);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceInput {
     /// Identifies the Amazon DynamoDB resource to which tags should be added. This value is an Amazon Resource Name (ARN).
@@ -11202,6 +11451,7 @@ impl De for TagResourceInput {
         "TagResourceInput"
     }
 }
+serde_shape!(TagResourceInput, 438);
 /// The request was denied due to request throttling. For detailed information about why the request was throttled and the ARN of the impacted resource, find the [ThrottlingReason](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ThrottlingReason.html) field in the returned exception.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThrottlingException {
@@ -11245,6 +11495,7 @@ impl fmt::Display for ThrottlingException {
     }
 }
 impl std::error::Error for ThrottlingException {}
+serde_shape!(ThrottlingException, 440);
 /// Represents the specific reason why a DynamoDB request was throttled and the ARN of the impacted resource. This helps identify exactly what resource is being throttled, what type of operation caused it, and why the throttling occurred.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThrottlingReason {
@@ -11292,6 +11543,7 @@ impl De for ThrottlingReason {
         "ThrottlingReason"
     }
 }
+serde_shape!(ThrottlingReason, 441);
 /// The description of the Time to Live (TTL) status on the specified table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TimeToLiveDescription {
@@ -11326,6 +11578,7 @@ impl De for TimeToLiveDescription {
         "TimeToLiveDescription"
     }
 }
+serde_shape!(TimeToLiveDescription, 446);
 /// Represents the settings used to enable or disable Time to Live (TTL) for the specified table.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TimeToLiveSpecification {
@@ -11360,6 +11613,7 @@ impl De for TimeToLiveSpecification {
         "TimeToLiveSpecification"
     }
 }
+serde_shape!(TimeToLiveSpecification, 448);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TimeToLiveStatus {
@@ -11424,6 +11678,7 @@ impl De for TransactGetItem {
         "TransactGetItem"
     }
 }
+serde_shape!(TransactGetItem, 450);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactGetItemsInput {
     /// An ordered array of up to 100 `TransactGetItem` objects, each of which contains a `Get` structure.
@@ -11457,6 +11712,7 @@ impl De for TransactGetItemsInput {
         "TransactGetItemsInput"
     }
 }
+serde_shape!(TransactGetItemsInput, 452);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactGetItemsOutput {
     /// If the ReturnConsumedCapacity value was `TOTAL`, this is an array of `ConsumedCapacity` objects, one for each table addressed by `TransactGetItem` objects in the TransactItems parameter. These `ConsumedCapacity` objects report the read-capacity units consumed by the `TransactGetItems` call in that table.
@@ -11492,6 +11748,7 @@ impl De for TransactGetItemsOutput {
         "TransactGetItemsOutput"
     }
 }
+serde_shape!(TransactGetItemsOutput, 453);
 /// A list of requests that can perform update, put, delete, or check operations on multiple items in one or more tables atomically.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactWriteItem {
@@ -11534,6 +11791,7 @@ impl De for TransactWriteItem {
         "TransactWriteItem"
     }
 }
+serde_shape!(TransactWriteItem, 454);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactWriteItemsInput {
     /// An ordered array of up to 100 `TransactWriteItem` objects, each of which contains a `ConditionCheck`, `Put`, `Update`, or `Delete` object. These can operate on items in different tables, but the tables must reside in the same Amazon Web Services account and Region, and no two of them can operate on the same item.
@@ -11580,6 +11838,7 @@ impl De for TransactWriteItemsInput {
         "TransactWriteItemsInput"
     }
 }
+serde_shape!(TransactWriteItemsInput, 456);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactWriteItemsOutput {
     /// The capacity units consumed by the entire `TransactWriteItems` operation. The values of the list are ordered according to the ordering of the `TransactItems` request parameter.
@@ -11613,6 +11872,7 @@ impl De for TransactWriteItemsOutput {
         "TransactWriteItemsOutput"
     }
 }
+serde_shape!(TransactWriteItemsOutput, 457);
 /// The entire transaction request was canceled.
 ///
 /// DynamoDB cancels a `TransactWriteItems` request under the following circumstances:
@@ -11710,6 +11970,7 @@ impl fmt::Display for TransactionCanceledException {
     }
 }
 impl std::error::Error for TransactionCanceledException {}
+serde_shape!(TransactionCanceledException, 458);
 /// Operation was rejected because there is an ongoing transaction for the item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransactionConflictException {
@@ -11749,6 +12010,7 @@ impl fmt::Display for TransactionConflictException {
     }
 }
 impl std::error::Error for TransactionConflictException {}
+serde_shape!(TransactionConflictException, 459);
 /// The transaction with the given request token is already in progress.
 ///
 /// Recommended Settings
@@ -11807,6 +12069,7 @@ impl fmt::Display for TransactionInProgressException {
     }
 }
 impl std::error::Error for TransactionInProgressException {}
+serde_shape!(TransactionInProgressException, 460);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceInput {
     /// The DynamoDB resource that the tags will be removed from. This value is an Amazon Resource Name (ARN).
@@ -11840,6 +12103,7 @@ impl De for UntagResourceInput {
         "UntagResourceInput"
     }
 }
+serde_shape!(UntagResourceInput, 461);
 /// Represents a request to perform an `UpdateItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Update {
@@ -11896,6 +12160,7 @@ impl De for Update {
         "Update"
     }
 }
+serde_shape!(Update, 462);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateContinuousBackupsInput {
     /// The name of the table. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -11929,6 +12194,7 @@ impl De for UpdateContinuousBackupsInput {
         "UpdateContinuousBackupsInput"
     }
 }
+serde_shape!(UpdateContinuousBackupsInput, 463);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateContinuousBackupsOutput {
     /// Represents the continuous backups and point in time recovery settings on the table.
@@ -11958,6 +12224,7 @@ impl De for UpdateContinuousBackupsOutput {
         "UpdateContinuousBackupsOutput"
     }
 }
+serde_shape!(UpdateContinuousBackupsOutput, 464);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateContributorInsightsInput {
     /// The name of the table. You can also provide the Amazon Resource Name (ARN) of the table in this parameter.
@@ -11999,6 +12266,7 @@ impl De for UpdateContributorInsightsInput {
         "UpdateContributorInsightsInput"
     }
 }
+serde_shape!(UpdateContributorInsightsInput, 465);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateContributorInsightsOutput {
     /// The name of the table.
@@ -12040,6 +12308,7 @@ impl De for UpdateContributorInsightsOutput {
         "UpdateContributorInsightsOutput"
     }
 }
+serde_shape!(UpdateContributorInsightsOutput, 466);
 /// Represents the new provisioned throughput settings to be applied to a global secondary index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGlobalSecondaryIndexAction {
@@ -12084,6 +12353,7 @@ impl De for UpdateGlobalSecondaryIndexAction {
         "UpdateGlobalSecondaryIndexAction"
     }
 }
+serde_shape!(UpdateGlobalSecondaryIndexAction, 468);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGlobalTableInput {
     /// The global table name.
@@ -12117,6 +12387,7 @@ impl De for UpdateGlobalTableInput {
         "UpdateGlobalTableInput"
     }
 }
+serde_shape!(UpdateGlobalTableInput, 469);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGlobalTableOutput {
     /// Contains the details of the global table.
@@ -12146,6 +12417,7 @@ impl De for UpdateGlobalTableOutput {
         "UpdateGlobalTableOutput"
     }
 }
+serde_shape!(UpdateGlobalTableOutput, 470);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGlobalTableSettingsInput {
     /// The name of the global table
@@ -12211,6 +12483,7 @@ impl De for UpdateGlobalTableSettingsInput {
         "UpdateGlobalTableSettingsInput"
     }
 }
+serde_shape!(UpdateGlobalTableSettingsInput, 471);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGlobalTableSettingsOutput {
     /// The name of the global table.
@@ -12244,6 +12517,7 @@ impl De for UpdateGlobalTableSettingsOutput {
         "UpdateGlobalTableSettingsOutput"
     }
 }
+serde_shape!(UpdateGlobalTableSettingsOutput, 472);
 /// Represents the input of an `UpdateItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateItemInput {
@@ -12387,6 +12661,7 @@ impl De for UpdateItemInput {
         "UpdateItemInput"
     }
 }
+serde_shape!(UpdateItemInput, 473);
 /// Represents the output of an `UpdateItem` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateItemOutput {
@@ -12431,6 +12706,7 @@ impl De for UpdateItemOutput {
         "UpdateItemOutput"
     }
 }
+serde_shape!(UpdateItemOutput, 474);
 /// Enables updating the configuration for Kinesis Streaming.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateKinesisStreamingConfiguration {
@@ -12463,6 +12739,7 @@ impl De for UpdateKinesisStreamingConfiguration {
         "UpdateKinesisStreamingConfiguration"
     }
 }
+serde_shape!(UpdateKinesisStreamingConfiguration, 475);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateKinesisStreamingDestinationInput {
     /// The table name for the Kinesis streaming destination input. You can also provide the ARN of the table in this parameter.
@@ -12502,6 +12779,7 @@ impl De for UpdateKinesisStreamingDestinationInput {
         "UpdateKinesisStreamingDestinationInput"
     }
 }
+serde_shape!(UpdateKinesisStreamingDestinationInput, 476);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateKinesisStreamingDestinationOutput {
     /// The table name for the Kinesis streaming destination output.
@@ -12545,6 +12823,7 @@ impl De for UpdateKinesisStreamingDestinationOutput {
         "UpdateKinesisStreamingDestinationOutput"
     }
 }
+serde_shape!(UpdateKinesisStreamingDestinationOutput, 477);
 /// Represents a replica to be modified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateReplicationGroupMemberAction {
@@ -12595,6 +12874,7 @@ impl De for UpdateReplicationGroupMemberAction {
         "UpdateReplicationGroupMemberAction"
     }
 }
+serde_shape!(UpdateReplicationGroupMemberAction, 478);
 /// Represents the input of an `UpdateTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTableInput {
@@ -12708,6 +12988,7 @@ impl De for UpdateTableInput {
         "UpdateTableInput"
     }
 }
+serde_shape!(UpdateTableInput, 479);
 /// Represents the output of an `UpdateTable` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTableOutput {
@@ -12738,6 +13019,7 @@ impl De for UpdateTableOutput {
         "UpdateTableOutput"
     }
 }
+serde_shape!(UpdateTableOutput, 480);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTableReplicaAutoScalingInput {
     /// Represents the auto scaling settings of the global secondary indexes of the replica to be updated.
@@ -12782,6 +13064,7 @@ impl De for UpdateTableReplicaAutoScalingInput {
         "UpdateTableReplicaAutoScalingInput"
     }
 }
+serde_shape!(UpdateTableReplicaAutoScalingInput, 481);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTableReplicaAutoScalingOutput {
     /// Returns information about the auto scaling settings of a table with replicas.
@@ -12811,6 +13094,7 @@ impl De for UpdateTableReplicaAutoScalingOutput {
         "UpdateTableReplicaAutoScalingOutput"
     }
 }
+serde_shape!(UpdateTableReplicaAutoScalingOutput, 482);
 /// Represents the input of an `UpdateTimeToLive` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTimeToLiveInput {
@@ -12845,6 +13129,7 @@ impl De for UpdateTimeToLiveInput {
         "UpdateTimeToLiveInput"
     }
 }
+serde_shape!(UpdateTimeToLiveInput, 483);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTimeToLiveOutput {
     /// Represents the output of an `UpdateTimeToLive` operation.
@@ -12874,6 +13159,7 @@ impl De for UpdateTimeToLiveOutput {
         "UpdateTimeToLiveOutput"
     }
 }
+serde_shape!(UpdateTimeToLiveOutput, 484);
 /// Provides visibility into the number of read and write operations your table or secondary index can instantaneously support. The settings can be modified using the `UpdateTable` operation to meet the throughput requirements of an upcoming peak event.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WarmThroughput {
@@ -12908,6 +13194,7 @@ impl De for WarmThroughput {
         "WarmThroughput"
     }
 }
+serde_shape!(WarmThroughput, 485);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum WitnessStatus {
@@ -12973,3 +13260,4 @@ impl De for WriteRequest {
         "WriteRequest"
     }
 }
+serde_shape!(WriteRequest, 487);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -61,6 +74,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 /// Provides options to abort a multipart upload identified by the upload ID.
 ///
 /// For information about the underlying REST API, see [Abort Multipart Upload](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-multipart-abort-upload.html). For conceptual information, see [Working with Archives in Amazon Glacier](https://docs.aws.amazon.com/amazonglacier/latest/dev/working-with-archives.html).
@@ -101,6 +131,7 @@ impl De for AbortMultipartUploadInput {
         "AbortMultipartUploadInput"
     }
 }
+serde_shape!(AbortMultipartUploadInput, 0);
 /// The input values for `AbortVaultLock`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AbortVaultLockInput {
@@ -135,6 +166,7 @@ impl De for AbortVaultLockInput {
         "AbortVaultLockInput"
     }
 }
+serde_shape!(AbortVaultLockInput, 1);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ActionCode {
@@ -204,6 +236,7 @@ impl De for AddTagsToVaultInput {
         "AddTagsToVaultInput"
     }
 }
+serde_shape!(AddTagsToVaultInput, 4);
 /// Contains the Amazon Glacier response to your request.
 ///
 /// For information about the underlying REST API, see [Upload Archive](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-archive-post.html). For conceptual information, see [Working with Archives in Amazon Glacier](https://docs.aws.amazon.com/amazonglacier/latest/dev/working-with-archives.html).
@@ -244,6 +277,7 @@ impl De for ArchiveCreationOutput {
         "ArchiveCreationOutput"
     }
 }
+serde_shape!(ArchiveCreationOutput, 5);
 /// Contains information about the comma-separated value (CSV) file to select from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvInput {
@@ -294,6 +328,7 @@ impl De for CsvInput {
         "CSVInput"
     }
 }
+serde_shape!(CsvInput, 6);
 /// Contains information about the comma-separated value (CSV) file that the job results are stored in.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvOutput {
@@ -340,6 +375,7 @@ impl De for CsvOutput {
         "CSVOutput"
     }
 }
+serde_shape!(CsvOutput, 7);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CannedAcl {
@@ -429,6 +465,7 @@ impl De for CompleteMultipartUploadInput {
         "CompleteMultipartUploadInput"
     }
 }
+serde_shape!(CompleteMultipartUploadInput, 9);
 /// The input values for `CompleteVaultLock`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompleteVaultLockInput {
@@ -467,6 +504,7 @@ impl De for CompleteVaultLockInput {
         "CompleteVaultLockInput"
     }
 }
+serde_shape!(CompleteVaultLockInput, 10);
 /// Provides options to create a vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVaultInput {
@@ -501,6 +539,7 @@ impl De for CreateVaultInput {
         "CreateVaultInput"
     }
 }
+serde_shape!(CreateVaultInput, 11);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVaultOutput {
@@ -531,6 +570,7 @@ impl De for CreateVaultOutput {
         "CreateVaultOutput"
     }
 }
+serde_shape!(CreateVaultOutput, 12);
 /// Data retrieval policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataRetrievalPolicy {
@@ -561,6 +601,7 @@ impl De for DataRetrievalPolicy {
         "DataRetrievalPolicy"
     }
 }
+serde_shape!(DataRetrievalPolicy, 13);
 /// Data retrieval policy rule.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataRetrievalRule {
@@ -599,6 +640,7 @@ impl De for DataRetrievalRule {
         "DataRetrievalRule"
     }
 }
+serde_shape!(DataRetrievalRule, 14);
 /// Provides options for deleting an archive from an Amazon Glacier vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteArchiveInput {
@@ -637,6 +679,7 @@ impl De for DeleteArchiveInput {
         "DeleteArchiveInput"
     }
 }
+serde_shape!(DeleteArchiveInput, 17);
 /// DeleteVaultAccessPolicy input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteVaultAccessPolicyInput {
@@ -671,6 +714,7 @@ impl De for DeleteVaultAccessPolicyInput {
         "DeleteVaultAccessPolicyInput"
     }
 }
+serde_shape!(DeleteVaultAccessPolicyInput, 18);
 /// Provides options for deleting a vault from Amazon Glacier.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteVaultInput {
@@ -705,6 +749,7 @@ impl De for DeleteVaultInput {
         "DeleteVaultInput"
     }
 }
+serde_shape!(DeleteVaultInput, 19);
 /// Provides options for deleting a vault notification configuration from an Amazon Glacier vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteVaultNotificationsInput {
@@ -739,6 +784,7 @@ impl De for DeleteVaultNotificationsInput {
         "DeleteVaultNotificationsInput"
     }
 }
+serde_shape!(DeleteVaultNotificationsInput, 20);
 /// Provides options for retrieving a job description.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeJobInput {
@@ -777,6 +823,7 @@ impl De for DescribeJobInput {
         "DescribeJobInput"
     }
 }
+serde_shape!(DescribeJobInput, 21);
 /// Provides options for retrieving metadata for a specific vault in Amazon Glacier.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeVaultInput {
@@ -811,6 +858,7 @@ impl De for DescribeVaultInput {
         "DescribeVaultInput"
     }
 }
+serde_shape!(DescribeVaultInput, 22);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeVaultOutput {
@@ -861,6 +909,7 @@ impl De for DescribeVaultOutput {
         "DescribeVaultOutput"
     }
 }
+serde_shape!(DescribeVaultOutput, 23);
 /// Contains information about the encryption used to store the job results in Amazon S3.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Encryption {
@@ -899,6 +948,7 @@ impl De for Encryption {
         "Encryption"
     }
 }
+serde_shape!(Encryption, 24);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EncryptionType {
@@ -1013,6 +1063,7 @@ impl De for GetDataRetrievalPolicyInput {
         "GetDataRetrievalPolicyInput"
     }
 }
+serde_shape!(GetDataRetrievalPolicyInput, 28);
 /// Contains the Amazon Glacier response to the `GetDataRetrievalPolicy` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDataRetrievalPolicyOutput {
@@ -1043,6 +1094,7 @@ impl De for GetDataRetrievalPolicyOutput {
         "GetDataRetrievalPolicyOutput"
     }
 }
+serde_shape!(GetDataRetrievalPolicyOutput, 29);
 /// Provides options for downloading output of an Amazon Glacier job.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetJobOutputInput {
@@ -1091,6 +1143,7 @@ impl De for GetJobOutputInput {
         "GetJobOutputInput"
     }
 }
+serde_shape!(GetJobOutputInput, 30);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetJobOutputOutput {
@@ -1148,6 +1201,7 @@ impl De for GetJobOutputOutput {
         "GetJobOutputOutput"
     }
 }
+serde_shape!(GetJobOutputOutput, 31);
 /// Input for GetVaultAccessPolicy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetVaultAccessPolicyInput {
@@ -1182,6 +1236,7 @@ impl De for GetVaultAccessPolicyInput {
         "GetVaultAccessPolicyInput"
     }
 }
+serde_shape!(GetVaultAccessPolicyInput, 32);
 /// Output for GetVaultAccessPolicy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetVaultAccessPolicyOutput {
@@ -1212,6 +1267,7 @@ impl De for GetVaultAccessPolicyOutput {
         "GetVaultAccessPolicyOutput"
     }
 }
+serde_shape!(GetVaultAccessPolicyOutput, 33);
 /// The input values for `GetVaultLock`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetVaultLockInput {
@@ -1246,6 +1302,7 @@ impl De for GetVaultLockInput {
         "GetVaultLockInput"
     }
 }
+serde_shape!(GetVaultLockInput, 34);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetVaultLockOutput {
@@ -1288,6 +1345,7 @@ impl De for GetVaultLockOutput {
         "GetVaultLockOutput"
     }
 }
+serde_shape!(GetVaultLockOutput, 35);
 /// Provides options for retrieving the notification configuration set on an Amazon Glacier vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetVaultNotificationsInput {
@@ -1322,6 +1380,7 @@ impl De for GetVaultNotificationsInput {
         "GetVaultNotificationsInput"
     }
 }
+serde_shape!(GetVaultNotificationsInput, 36);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetVaultNotificationsOutput {
@@ -1352,6 +1411,7 @@ impl De for GetVaultNotificationsOutput {
         "GetVaultNotificationsOutput"
     }
 }
+serde_shape!(GetVaultNotificationsOutput, 37);
 /// Contains the description of an Amazon S3 Glacier job.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlacierJobDescription {
@@ -1472,6 +1532,7 @@ impl De for GlacierJobDescription {
         "GlacierJobDescription"
     }
 }
+serde_shape!(GlacierJobDescription, 38);
 /// Contains information about a grant.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Grant {
@@ -1506,6 +1567,7 @@ impl De for Grant {
         "Grant"
     }
 }
+serde_shape!(Grant, 39);
 /// Contains information about the grantee.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Grantee {
@@ -1552,6 +1614,7 @@ impl De for Grantee {
         "Grantee"
     }
 }
+serde_shape!(Grantee, 40);
 /// Provides options for initiating an Amazon Glacier job.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InitiateJobInput {
@@ -1590,6 +1653,7 @@ impl De for InitiateJobInput {
         "InitiateJobInput"
     }
 }
+serde_shape!(InitiateJobInput, 41);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InitiateJobOutput {
@@ -1628,6 +1692,7 @@ impl De for InitiateJobOutput {
         "InitiateJobOutput"
     }
 }
+serde_shape!(InitiateJobOutput, 42);
 /// Provides options for initiating a multipart upload to an Amazon Glacier vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InitiateMultipartUploadInput {
@@ -1672,6 +1737,7 @@ impl De for InitiateMultipartUploadInput {
         "InitiateMultipartUploadInput"
     }
 }
+serde_shape!(InitiateMultipartUploadInput, 43);
 /// The Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InitiateMultipartUploadOutput {
@@ -1706,6 +1772,7 @@ impl De for InitiateMultipartUploadOutput {
         "InitiateMultipartUploadOutput"
     }
 }
+serde_shape!(InitiateMultipartUploadOutput, 44);
 /// The input values for `InitiateVaultLock`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InitiateVaultLockInput {
@@ -1744,6 +1811,7 @@ impl De for InitiateVaultLockInput {
         "InitiateVaultLockInput"
     }
 }
+serde_shape!(InitiateVaultLockInput, 45);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InitiateVaultLockOutput {
@@ -1774,6 +1842,7 @@ impl De for InitiateVaultLockOutput {
         "InitiateVaultLockOutput"
     }
 }
+serde_shape!(InitiateVaultLockOutput, 46);
 /// Describes how the archive is serialized.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InputSerialization {
@@ -1804,6 +1873,7 @@ impl De for InputSerialization {
         "InputSerialization"
     }
 }
+serde_shape!(InputSerialization, 47);
 /// Returned if there is insufficient capacity to process this expedited request. This error only applies to expedited retrievals and not to standard or bulk retrievals.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InsufficientCapacityException {
@@ -1849,6 +1919,7 @@ impl fmt::Display for InsufficientCapacityException {
     }
 }
 impl std::error::Error for InsufficientCapacityException {}
+serde_shape!(InsufficientCapacityException, 48);
 /// Returned if a parameter of the request is incorrectly specified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterValueException {
@@ -1897,6 +1968,7 @@ impl fmt::Display for InvalidParameterValueException {
     }
 }
 impl std::error::Error for InvalidParameterValueException {}
+serde_shape!(InvalidParameterValueException, 49);
 /// Describes the options for a range inventory retrieval job.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryRetrievalJobDescription {
@@ -1943,6 +2015,7 @@ impl De for InventoryRetrievalJobDescription {
         "InventoryRetrievalJobDescription"
     }
 }
+serde_shape!(InventoryRetrievalJobDescription, 50);
 /// Provides options for specifying a range inventory retrieval job.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryRetrievalJobInput {
@@ -1985,6 +2058,7 @@ impl De for InventoryRetrievalJobInput {
         "InventoryRetrievalJobInput"
     }
 }
+serde_shape!(InventoryRetrievalJobInput, 51);
 /// Provides options for defining a job.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JobParameters {
@@ -2053,6 +2127,7 @@ impl De for JobParameters {
         "JobParameters"
     }
 }
+serde_shape!(JobParameters, 53);
 /// Returned if the request results in a vault or account limit being exceeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitExceededException {
@@ -2101,6 +2176,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 54);
 /// Provides options for retrieving a job list for an Amazon Glacier vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListJobsInput {
@@ -2151,6 +2227,7 @@ impl De for ListJobsInput {
         "ListJobsInput"
     }
 }
+serde_shape!(ListJobsInput, 55);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListJobsOutput {
@@ -2185,6 +2262,7 @@ impl De for ListJobsOutput {
         "ListJobsOutput"
     }
 }
+serde_shape!(ListJobsOutput, 56);
 /// Provides options for retrieving list of in-progress multipart uploads for an Amazon Glacier vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMultipartUploadsInput {
@@ -2227,6 +2305,7 @@ impl De for ListMultipartUploadsInput {
         "ListMultipartUploadsInput"
     }
 }
+serde_shape!(ListMultipartUploadsInput, 57);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMultipartUploadsOutput {
@@ -2261,6 +2340,7 @@ impl De for ListMultipartUploadsOutput {
         "ListMultipartUploadsOutput"
     }
 }
+serde_shape!(ListMultipartUploadsOutput, 58);
 /// Provides options for retrieving a list of parts of an archive that have been uploaded in a specific multipart upload.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPartsInput {
@@ -2307,6 +2387,7 @@ impl De for ListPartsInput {
         "ListPartsInput"
     }
 }
+serde_shape!(ListPartsInput, 59);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPartsOutput {
@@ -2361,6 +2442,7 @@ impl De for ListPartsOutput {
         "ListPartsOutput"
     }
 }
+serde_shape!(ListPartsOutput, 60);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListProvisionedCapacityInput {
     /// The AWS account ID of the account that owns the vault. You can either specify an AWS account ID or optionally a single '-' (hyphen), in which case Amazon Glacier uses the AWS account ID associated with the credentials used to sign the request. If you use an account ID, don't include any hyphens ('-') in the ID.
@@ -2390,6 +2472,7 @@ impl De for ListProvisionedCapacityInput {
         "ListProvisionedCapacityInput"
     }
 }
+serde_shape!(ListProvisionedCapacityInput, 61);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListProvisionedCapacityOutput {
     /// The response body contains the following JSON fields.
@@ -2419,6 +2502,7 @@ impl De for ListProvisionedCapacityOutput {
         "ListProvisionedCapacityOutput"
     }
 }
+serde_shape!(ListProvisionedCapacityOutput, 62);
 /// The input value for `ListTagsForVaultInput`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForVaultInput {
@@ -2453,6 +2537,7 @@ impl De for ListTagsForVaultInput {
         "ListTagsForVaultInput"
     }
 }
+serde_shape!(ListTagsForVaultInput, 63);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForVaultOutput {
@@ -2483,6 +2568,7 @@ impl De for ListTagsForVaultOutput {
         "ListTagsForVaultOutput"
     }
 }
+serde_shape!(ListTagsForVaultOutput, 64);
 /// Provides options to retrieve the vault list owned by the calling user's account. The list provides metadata information for each vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVaultsInput {
@@ -2521,6 +2607,7 @@ impl De for ListVaultsInput {
         "ListVaultsInput"
     }
 }
+serde_shape!(ListVaultsInput, 65);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVaultsOutput {
@@ -2555,6 +2642,7 @@ impl De for ListVaultsOutput {
         "ListVaultsOutput"
     }
 }
+serde_shape!(ListVaultsOutput, 66);
 /// Returned if a required header or parameter is missing from the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MissingParameterValueException {
@@ -2603,6 +2691,7 @@ impl fmt::Display for MissingParameterValueException {
     }
 }
 impl std::error::Error for MissingParameterValueException {}
+serde_shape!(MissingParameterValueException, 67);
 /// Returned if the request was made by a customer with no Amazon Glacier storage. The request is denied as the API is no longer supported for new customers. Please use Amazon S3 Glacier storage classes instead.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoLongerSupportedException {
@@ -2651,6 +2740,7 @@ impl fmt::Display for NoLongerSupportedException {
     }
 }
 impl std::error::Error for NoLongerSupportedException {}
+serde_shape!(NoLongerSupportedException, 68);
 /// Contains information about the location where the select job results are stored.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutputLocation {
@@ -2681,6 +2771,7 @@ impl De for OutputLocation {
         "OutputLocation"
     }
 }
+serde_shape!(OutputLocation, 71);
 /// Describes how the select output is serialized.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutputSerialization {
@@ -2711,6 +2802,7 @@ impl De for OutputSerialization {
         "OutputSerialization"
     }
 }
+serde_shape!(OutputSerialization, 72);
 /// A list of the part sizes of the multipart upload.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PartListElement {
@@ -2745,6 +2837,7 @@ impl De for PartListElement {
         "PartListElement"
     }
 }
+serde_shape!(PartListElement, 74);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Permission {
@@ -2830,6 +2923,7 @@ impl fmt::Display for PolicyEnforcedException {
     }
 }
 impl std::error::Error for PolicyEnforcedException {}
+serde_shape!(PolicyEnforcedException, 76);
 /// The definition for a provisioned capacity unit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvisionedCapacityDescription {
@@ -2868,6 +2962,7 @@ impl De for ProvisionedCapacityDescription {
         "ProvisionedCapacityDescription"
     }
 }
+serde_shape!(ProvisionedCapacityDescription, 77);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PurchaseProvisionedCapacityInput {
     /// The AWS account ID of the account that owns the vault. You can either specify an AWS account ID or optionally a single '-' (hyphen), in which case Amazon Glacier uses the AWS account ID associated with the credentials used to sign the request. If you use an account ID, don't include any hyphens ('-') in the ID.
@@ -2897,6 +2992,7 @@ impl De for PurchaseProvisionedCapacityInput {
         "PurchaseProvisionedCapacityInput"
     }
 }
+serde_shape!(PurchaseProvisionedCapacityInput, 79);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PurchaseProvisionedCapacityOutput {
     /// The ID that identifies the provisioned capacity unit.
@@ -2926,6 +3022,7 @@ impl De for PurchaseProvisionedCapacityOutput {
         "PurchaseProvisionedCapacityOutput"
     }
 }
+serde_shape!(PurchaseProvisionedCapacityOutput, 80);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum QuoteFields {
@@ -2992,6 +3089,7 @@ impl De for RemoveTagsFromVaultInput {
         "RemoveTagsFromVaultInput"
     }
 }
+serde_shape!(RemoveTagsFromVaultInput, 82);
 /// Returned if, when uploading an archive, Amazon Glacier times out while receiving the upload.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestTimeoutException {
@@ -3040,6 +3138,7 @@ impl fmt::Display for RequestTimeoutException {
     }
 }
 impl std::error::Error for RequestTimeoutException {}
+serde_shape!(RequestTimeoutException, 83);
 /// Returned if the specified resource (such as a vault, upload ID, or job ID) doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -3088,6 +3187,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 84);
 /// Contains information about the location in Amazon S3 where the select job results are stored.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3Location {
@@ -3146,6 +3246,7 @@ impl De for S3Location {
         "S3Location"
     }
 }
+serde_shape!(S3Location, 85);
 /// Contains information about the parameters used for a select.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SelectParameters {
@@ -3188,6 +3289,7 @@ impl De for SelectParameters {
         "SelectParameters"
     }
 }
+serde_shape!(SelectParameters, 86);
 /// Returned if the service cannot complete the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceUnavailableException {
@@ -3236,6 +3338,7 @@ impl fmt::Display for ServiceUnavailableException {
     }
 }
 impl std::error::Error for ServiceUnavailableException {}
+serde_shape!(ServiceUnavailableException, 87);
 /// SetDataRetrievalPolicy input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetDataRetrievalPolicyInput {
@@ -3270,6 +3373,7 @@ impl De for SetDataRetrievalPolicyInput {
         "SetDataRetrievalPolicyInput"
     }
 }
+serde_shape!(SetDataRetrievalPolicyInput, 88);
 /// SetVaultAccessPolicy input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetVaultAccessPolicyInput {
@@ -3308,6 +3412,7 @@ impl De for SetVaultAccessPolicyInput {
         "SetVaultAccessPolicyInput"
     }
 }
+serde_shape!(SetVaultAccessPolicyInput, 89);
 /// Provides options to configure notifications that will be sent when specific events happen to a vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetVaultNotificationsInput {
@@ -3346,6 +3451,7 @@ impl De for SetVaultNotificationsInput {
         "SetVaultNotificationsInput"
     }
 }
+serde_shape!(SetVaultNotificationsInput, 90);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StatusCode {
@@ -3485,6 +3591,7 @@ impl De for UploadArchiveInput {
         "UploadArchiveInput"
     }
 }
+serde_shape!(UploadArchiveInput, 100);
 /// A list of in-progress multipart uploads for a vault.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadListElement {
@@ -3531,6 +3638,7 @@ impl De for UploadListElement {
         "UploadListElement"
     }
 }
+serde_shape!(UploadListElement, 101);
 /// Provides options to upload a part of an archive in a multipart upload operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadMultipartPartInput {
@@ -3581,6 +3689,7 @@ impl De for UploadMultipartPartInput {
         "UploadMultipartPartInput"
     }
 }
+serde_shape!(UploadMultipartPartInput, 102);
 /// Contains the Amazon Glacier response to your request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadMultipartPartOutput {
@@ -3611,6 +3720,7 @@ impl De for UploadMultipartPartOutput {
         "UploadMultipartPartOutput"
     }
 }
+serde_shape!(UploadMultipartPartOutput, 103);
 /// Contains the vault access policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VaultAccessPolicy {
@@ -3641,6 +3751,7 @@ impl De for VaultAccessPolicy {
         "VaultAccessPolicy"
     }
 }
+serde_shape!(VaultAccessPolicy, 105);
 /// Contains the vault lock policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VaultLockPolicy {
@@ -3671,6 +3782,7 @@ impl De for VaultLockPolicy {
         "VaultLockPolicy"
     }
 }
+serde_shape!(VaultLockPolicy, 107);
 /// Represents a vault's notification configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VaultNotificationConfig {
@@ -3705,3 +3817,4 @@ impl De for VaultNotificationConfig {
         "VaultNotificationConfig"
     }
 }
+serde_shape!(VaultNotificationConfig, 108);

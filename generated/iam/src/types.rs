@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -68,6 +81,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AcceptDelegationRequestRequest {
     /// The unique identifier of the delegation request to accept.
@@ -97,6 +127,7 @@ impl De for AcceptDelegationRequestRequest {
         "AcceptDelegationRequestRequest"
     }
 }
+serde_shape!(AcceptDelegationRequestRequest, 0);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AccessAdvisorUsageGranularityType {
@@ -185,6 +216,7 @@ impl De for AccessDetail {
         "AccessDetail"
     }
 }
+serde_shape!(AccessDetail, 2);
 /// Contains information about an Amazon Web Services access key.
 ///
 /// This data type is used as a response element in the [CreateAccessKey](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html) and [ListAccessKeys](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html) operations.
@@ -246,6 +278,7 @@ impl fmt::Debug for AccessKey {
             .finish()
     }
 }
+serde_shape!(AccessKey, 4);
 /// Contains information about the last time an Amazon Web Services access key was used since IAM began tracking this information on April 22, 2015.
 ///
 /// This data type is used as a response element in the [GetAccessKeyLastUsed](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html) operation.
@@ -297,6 +330,7 @@ impl De for AccessKeyLastUsed {
         "AccessKeyLastUsed"
     }
 }
+serde_shape!(AccessKeyLastUsed, 5);
 /// Contains information about an Amazon Web Services access key, without its secret key.
 ///
 /// This data type is used as a response element in the [ListAccessKeys](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html) operation.
@@ -341,6 +375,7 @@ impl De for AccessKeyMetadata {
         "AccessKeyMetadata"
     }
 }
+serde_shape!(AccessKeyMetadata, 6);
 /// The request was rejected because the account making the request is not the management account or delegated administrator account for [centralized root access](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountNotManagementOrDelegatedAdministratorException {}
@@ -370,6 +405,7 @@ impl fmt::Display for AccountNotManagementOrDelegatedAdministratorException {
     }
 }
 impl std::error::Error for AccountNotManagementOrDelegatedAdministratorException {}
+serde_shape!(AccountNotManagementOrDelegatedAdministratorException, 7);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddClientIdToOpenIdConnectProviderRequest {
     /// The Amazon Resource Name (ARN) of the IAM OpenID Connect (OIDC) provider resource to add the client ID to. You can get a list of OIDC provider ARNs by using the [ListOpenIDConnectProviders](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOpenIDConnectProviders.html) operation.
@@ -403,6 +439,7 @@ impl De for AddClientIdToOpenIdConnectProviderRequest {
         "AddClientIDToOpenIDConnectProviderRequest"
     }
 }
+serde_shape!(AddClientIdToOpenIdConnectProviderRequest, 10);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddRoleToInstanceProfileRequest {
     /// The name of the instance profile to update.
@@ -440,6 +477,7 @@ impl De for AddRoleToInstanceProfileRequest {
         "AddRoleToInstanceProfileRequest"
     }
 }
+serde_shape!(AddRoleToInstanceProfileRequest, 11);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddUserToGroupRequest {
     /// The name of the group to update.
@@ -477,6 +515,7 @@ impl De for AddUserToGroupRequest {
         "AddUserToGroupRequest"
     }
 }
+serde_shape!(AddUserToGroupRequest, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociateDelegationRequestRequest {
     /// The unique identifier of the delegation request to associate.
@@ -506,6 +545,7 @@ impl De for AssociateDelegationRequestRequest {
         "AssociateDelegationRequestRequest"
     }
 }
+serde_shape!(AssociateDelegationRequestRequest, 14);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachGroupPolicyRequest {
     /// The name (friendly name, not ARN) of the group to attach the policy to.
@@ -543,6 +583,7 @@ impl De for AttachGroupPolicyRequest {
         "AttachGroupPolicyRequest"
     }
 }
+serde_shape!(AttachGroupPolicyRequest, 15);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachRolePolicyRequest {
     /// The name (friendly name, not ARN) of the role to attach the policy to.
@@ -580,6 +621,7 @@ impl De for AttachRolePolicyRequest {
         "AttachRolePolicyRequest"
     }
 }
+serde_shape!(AttachRolePolicyRequest, 16);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachUserPolicyRequest {
     /// The name (friendly name, not ARN) of the IAM user to attach the policy to.
@@ -617,6 +659,7 @@ impl De for AttachUserPolicyRequest {
         "AttachUserPolicyRequest"
     }
 }
+serde_shape!(AttachUserPolicyRequest, 17);
 /// Contains information about an attached permissions boundary.
 ///
 /// An attached permissions boundary is a managed policy that has been attached to a user or role to set the permissions boundary.
@@ -655,6 +698,7 @@ impl De for AttachedPermissionsBoundary {
         "AttachedPermissionsBoundary"
     }
 }
+serde_shape!(AttachedPermissionsBoundary, 18);
 /// Contains information about an attached policy.
 ///
 /// An attached policy is a managed policy that has been attached to a user, group, or role. This data type is used as a response element in the [ListAttachedGroupPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedGroupPolicies.html), [ListAttachedRolePolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedRolePolicies.html), [ListAttachedUserPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedUserPolicies.html), and [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operations.
@@ -692,6 +736,7 @@ impl De for AttachedPolicy {
         "AttachedPolicy"
     }
 }
+serde_shape!(AttachedPolicy, 19);
 /// The request was rejected because the account making the request is not the management account for the organization.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallerIsNotManagementAccountException {}
@@ -721,6 +766,7 @@ impl fmt::Display for CallerIsNotManagementAccountException {
     }
 }
 impl std::error::Error for CallerIsNotManagementAccountException {}
+serde_shape!(CallerIsNotManagementAccountException, 21);
 #[derive(Clone, PartialEq, Default)]
 pub struct ChangePasswordRequest {
     /// The IAM user's current password.
@@ -764,6 +810,7 @@ impl fmt::Debug for ChangePasswordRequest {
             .finish()
     }
 }
+serde_shape!(ChangePasswordRequest, 25);
 /// The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConcurrentModificationException {
@@ -803,6 +850,7 @@ impl fmt::Display for ConcurrentModificationException {
     }
 }
 impl std::error::Error for ConcurrentModificationException {}
+serde_shape!(ConcurrentModificationException, 27);
 /// Contains information about a condition context key. It includes the name of the key and specifies the value (or values, if the context key supports multiple values) to use in the simulation. This information is used when evaluating the `Condition` elements of the input policies.
 ///
 /// This data type is used as an input parameter to [SimulateCustomPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html) and [SimulatePrincipalPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html).
@@ -843,6 +891,7 @@ impl De for ContextEntry {
         "ContextEntry"
     }
 }
+serde_shape!(ContextEntry, 29);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ContextKeyTypeEnum {
@@ -932,6 +981,7 @@ impl De for CreateAccessKeyRequest {
         "CreateAccessKeyRequest"
     }
 }
+serde_shape!(CreateAccessKeyRequest, 36);
 /// Contains the response to a successful [CreateAccessKey](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAccessKeyResponse {
@@ -962,6 +1012,7 @@ impl De for CreateAccessKeyResponse {
         "CreateAccessKeyResponse"
     }
 }
+serde_shape!(CreateAccessKeyResponse, 37);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAccountAliasRequest {
     /// The account alias to create.
@@ -993,6 +1044,7 @@ impl De for CreateAccountAliasRequest {
         "CreateAccountAliasRequest"
     }
 }
+serde_shape!(CreateAccountAliasRequest, 38);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDelegationRequestRequest {
     /// The Amazon Web Services account ID this delegation request is targeted to.
@@ -1072,6 +1124,7 @@ impl De for CreateDelegationRequestRequest {
         "CreateDelegationRequestRequest"
     }
 }
+serde_shape!(CreateDelegationRequestRequest, 39);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDelegationRequestResponse {
     /// A deep link URL to the Amazon Web Services Management Console for managing the delegation request.
@@ -1107,6 +1160,7 @@ impl De for CreateDelegationRequestResponse {
         "CreateDelegationRequestResponse"
     }
 }
+serde_shape!(CreateDelegationRequestResponse, 40);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGroupRequest {
     /// The path to the group. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the IAM User Guide.
@@ -1146,6 +1200,7 @@ impl De for CreateGroupRequest {
         "CreateGroupRequest"
     }
 }
+serde_shape!(CreateGroupRequest, 41);
 /// Contains the response to a successful [CreateGroup](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateGroup.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGroupResponse {
@@ -1176,6 +1231,7 @@ impl De for CreateGroupResponse {
         "CreateGroupResponse"
     }
 }
+serde_shape!(CreateGroupResponse, 42);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateInstanceProfileRequest {
     /// The name of the instance profile to create.
@@ -1221,6 +1277,7 @@ impl De for CreateInstanceProfileRequest {
         "CreateInstanceProfileRequest"
     }
 }
+serde_shape!(CreateInstanceProfileRequest, 43);
 /// Contains the response to a successful [CreateInstanceProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateInstanceProfile.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateInstanceProfileResponse {
@@ -1251,6 +1308,7 @@ impl De for CreateInstanceProfileResponse {
         "CreateInstanceProfileResponse"
     }
 }
+serde_shape!(CreateInstanceProfileResponse, 44);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateLoginProfileRequest {
     /// The name of the IAM user to create a password for. The user must already exist.
@@ -1305,6 +1363,7 @@ impl fmt::Debug for CreateLoginProfileRequest {
             .finish()
     }
 }
+serde_shape!(CreateLoginProfileRequest, 45);
 /// Contains the response to a successful [CreateLoginProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLoginProfileResponse {
@@ -1335,6 +1394,7 @@ impl De for CreateLoginProfileResponse {
         "CreateLoginProfileResponse"
     }
 }
+serde_shape!(CreateLoginProfileResponse, 46);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOpenIdConnectProviderRequest {
     /// The URL of the identity provider. The URL must begin with `https://` and should correspond to the `iss` claim in the provider's OpenID Connect ID tokens. Per the OIDC standard, path components are allowed but query parameters are not. Typically the URL consists of only a hostname, like `https://server.example.org` or `https://example.com`. The URL should not contain a port number.
@@ -1394,6 +1454,7 @@ impl De for CreateOpenIdConnectProviderRequest {
         "CreateOpenIDConnectProviderRequest"
     }
 }
+serde_shape!(CreateOpenIdConnectProviderRequest, 47);
 /// Contains the response to a successful [CreateOpenIDConnectProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOpenIdConnectProviderResponse {
@@ -1428,6 +1489,7 @@ impl De for CreateOpenIdConnectProviderResponse {
         "CreateOpenIDConnectProviderResponse"
     }
 }
+serde_shape!(CreateOpenIdConnectProviderResponse, 48);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePolicyRequest {
     /// The friendly name of the policy.
@@ -1500,6 +1562,7 @@ impl De for CreatePolicyRequest {
         "CreatePolicyRequest"
     }
 }
+serde_shape!(CreatePolicyRequest, 49);
 /// Contains the response to a successful [CreatePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePolicyResponse {
@@ -1530,6 +1593,7 @@ impl De for CreatePolicyResponse {
         "CreatePolicyResponse"
     }
 }
+serde_shape!(CreatePolicyResponse, 50);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePolicyVersionRequest {
     /// The Amazon Resource Name (ARN) of the IAM policy to which you want to add a new version.
@@ -1582,6 +1646,7 @@ impl De for CreatePolicyVersionRequest {
         "CreatePolicyVersionRequest"
     }
 }
+serde_shape!(CreatePolicyVersionRequest, 51);
 /// Contains the response to a successful [CreatePolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicyVersion.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePolicyVersionResponse {
@@ -1612,6 +1677,7 @@ impl De for CreatePolicyVersionResponse {
         "CreatePolicyVersionResponse"
     }
 }
+serde_shape!(CreatePolicyVersionResponse, 52);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoleRequest {
     /// The path to the role. For more information about paths, see [IAM Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the IAM User Guide.
@@ -1690,6 +1756,7 @@ impl De for CreateRoleRequest {
         "CreateRoleRequest"
     }
 }
+serde_shape!(CreateRoleRequest, 53);
 /// Contains the response to a successful [CreateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateRoleResponse {
@@ -1720,6 +1787,7 @@ impl De for CreateRoleResponse {
         "CreateRoleResponse"
     }
 }
+serde_shape!(CreateRoleResponse, 54);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateSamlProviderRequest {
     /// An XML document generated by an identity provider (IdP) that supports SAML 2.0. The document includes the issuer's name, expiration information, and keys that can be used to validate the SAML authentication response (assertions) that are received from the IdP. You must generate the metadata document using the identity management software that is used as your organization's IdP.
@@ -1782,6 +1850,7 @@ impl fmt::Debug for CreateSamlProviderRequest {
             .finish()
     }
 }
+serde_shape!(CreateSamlProviderRequest, 55);
 /// Contains the response to a successful [CreateSAMLProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateSAMLProvider.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSamlProviderResponse {
@@ -1816,6 +1885,7 @@ impl De for CreateSamlProviderResponse {
         "CreateSAMLProviderResponse"
     }
 }
+serde_shape!(CreateSamlProviderResponse, 56);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateServiceLinkedRoleRequest {
     /// The service principal for the Amazon Web Services service to which this role is attached. You use a string similar to a URL but without the http:// in front. For example: `elasticbeanstalk.amazonaws.com`.
@@ -1857,6 +1927,7 @@ impl De for CreateServiceLinkedRoleRequest {
         "CreateServiceLinkedRoleRequest"
     }
 }
+serde_shape!(CreateServiceLinkedRoleRequest, 57);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateServiceLinkedRoleResponse {
     /// A [Role](https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html) object that contains details about the newly created role.
@@ -1886,6 +1957,7 @@ impl De for CreateServiceLinkedRoleResponse {
         "CreateServiceLinkedRoleResponse"
     }
 }
+serde_shape!(CreateServiceLinkedRoleResponse, 58);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateServiceSpecificCredentialRequest {
     /// The name of the IAM user that is to be associated with the credentials. The new service-specific credentials have the same permissions as the associated user except that they can be used only to access the specified service.
@@ -1925,6 +1997,7 @@ impl De for CreateServiceSpecificCredentialRequest {
         "CreateServiceSpecificCredentialRequest"
     }
 }
+serde_shape!(CreateServiceSpecificCredentialRequest, 59);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateServiceSpecificCredentialResponse {
     /// A structure that contains information about the newly created service-specific credential.
@@ -1956,6 +2029,7 @@ impl De for CreateServiceSpecificCredentialResponse {
         "CreateServiceSpecificCredentialResponse"
     }
 }
+serde_shape!(CreateServiceSpecificCredentialResponse, 60);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateUserRequest {
     /// The path for the user name. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the IAM User Guide.
@@ -2009,6 +2083,7 @@ impl De for CreateUserRequest {
         "CreateUserRequest"
     }
 }
+serde_shape!(CreateUserRequest, 61);
 /// Contains the response to a successful [CreateUser](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateUserResponse {
@@ -2039,6 +2114,7 @@ impl De for CreateUserResponse {
         "CreateUserResponse"
     }
 }
+serde_shape!(CreateUserResponse, 62);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVirtualMfaDeviceRequest {
     /// The path for the virtual MFA device. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the IAM User Guide.
@@ -2084,6 +2160,7 @@ impl De for CreateVirtualMfaDeviceRequest {
         "CreateVirtualMFADeviceRequest"
     }
 }
+serde_shape!(CreateVirtualMfaDeviceRequest, 63);
 /// Contains the response to a successful [CreateVirtualMFADevice](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVirtualMfaDeviceResponse {
@@ -2114,6 +2191,7 @@ impl De for CreateVirtualMfaDeviceResponse {
         "CreateVirtualMFADeviceResponse"
     }
 }
+serde_shape!(CreateVirtualMfaDeviceResponse, 64);
 /// The request was rejected because the most recent credential report has expired. To generate a new credential report, use [GenerateCredentialReport](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateCredentialReport.html). For more information about credential report expiration, see [Getting credential reports](https://docs.aws.amazon.com/IAM/latest/UserGuide/credential-reports.html) in the IAM User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CredentialReportExpiredException {
@@ -2153,6 +2231,7 @@ impl fmt::Display for CredentialReportExpiredException {
     }
 }
 impl std::error::Error for CredentialReportExpiredException {}
+serde_shape!(CredentialReportExpiredException, 65);
 /// The request was rejected because the credential report does not exist. To generate a credential report, use [GenerateCredentialReport](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateCredentialReport.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CredentialReportNotPresentException {
@@ -2192,6 +2271,7 @@ impl fmt::Display for CredentialReportNotPresentException {
     }
 }
 impl std::error::Error for CredentialReportNotPresentException {}
+serde_shape!(CredentialReportNotPresentException, 66);
 /// The request was rejected because the credential report is still being generated.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CredentialReportNotReadyException {
@@ -2231,6 +2311,7 @@ impl fmt::Display for CredentialReportNotReadyException {
     }
 }
 impl std::error::Error for CredentialReportNotReadyException {}
+serde_shape!(CredentialReportNotReadyException, 67);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeactivateMfaDeviceRequest {
     /// The name of the user whose MFA device you want to deactivate.
@@ -2270,6 +2351,7 @@ impl De for DeactivateMfaDeviceRequest {
         "DeactivateMFADeviceRequest"
     }
 }
+serde_shape!(DeactivateMfaDeviceRequest, 68);
 /// Contains information about the permissions being delegated in a delegation request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationPermission {
@@ -2304,6 +2386,7 @@ impl De for DelegationPermission {
         "DelegationPermission"
     }
 }
+serde_shape!(DelegationPermission, 69);
 /// Contains information about a delegation request, including its status, permissions, and associated metadata.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationRequest {
@@ -2414,6 +2497,7 @@ impl De for DelegationRequest {
         "DelegationRequest"
     }
 }
+serde_shape!(DelegationRequest, 70);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAccessKeyRequest {
     /// The name of the user whose access key pair you want to delete.
@@ -2451,6 +2535,7 @@ impl De for DeleteAccessKeyRequest {
         "DeleteAccessKeyRequest"
     }
 }
+serde_shape!(DeleteAccessKeyRequest, 71);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAccountAliasRequest {
     /// The name of the account alias to delete.
@@ -2482,6 +2567,7 @@ impl De for DeleteAccountAliasRequest {
         "DeleteAccountAliasRequest"
     }
 }
+serde_shape!(DeleteAccountAliasRequest, 72);
 /// The request was rejected because it attempted to delete a resource that has attached subordinate entities. The error message describes these entities.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteConflictException {
@@ -2521,6 +2607,7 @@ impl fmt::Display for DeleteConflictException {
     }
 }
 impl std::error::Error for DeleteConflictException {}
+serde_shape!(DeleteConflictException, 73);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteGroupPolicyRequest {
     /// The name (friendly name, not ARN) identifying the group that the policy is embedded in.
@@ -2558,6 +2645,7 @@ impl De for DeleteGroupPolicyRequest {
         "DeleteGroupPolicyRequest"
     }
 }
+serde_shape!(DeleteGroupPolicyRequest, 74);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteGroupRequest {
     /// The name of the IAM group to delete.
@@ -2589,6 +2677,7 @@ impl De for DeleteGroupRequest {
         "DeleteGroupRequest"
     }
 }
+serde_shape!(DeleteGroupRequest, 75);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteInstanceProfileRequest {
     /// The name of the instance profile to delete.
@@ -2620,6 +2709,7 @@ impl De for DeleteInstanceProfileRequest {
         "DeleteInstanceProfileRequest"
     }
 }
+serde_shape!(DeleteInstanceProfileRequest, 76);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteLoginProfileRequest {
     /// The name of the user whose password you want to delete.
@@ -2653,6 +2743,7 @@ impl De for DeleteLoginProfileRequest {
         "DeleteLoginProfileRequest"
     }
 }
+serde_shape!(DeleteLoginProfileRequest, 77);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteOpenIdConnectProviderRequest {
     /// The Amazon Resource Name (ARN) of the IAM OpenID Connect provider resource object to delete. You can get a list of OpenID Connect provider resource ARNs by using the [ListOpenIDConnectProviders](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOpenIDConnectProviders.html) operation.
@@ -2682,6 +2773,7 @@ impl De for DeleteOpenIdConnectProviderRequest {
         "DeleteOpenIDConnectProviderRequest"
     }
 }
+serde_shape!(DeleteOpenIdConnectProviderRequest, 78);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePolicyRequest {
     /// The Amazon Resource Name (ARN) of the IAM policy you want to delete.
@@ -2713,6 +2805,7 @@ impl De for DeletePolicyRequest {
         "DeletePolicyRequest"
     }
 }
+serde_shape!(DeletePolicyRequest, 79);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePolicyVersionRequest {
     /// The Amazon Resource Name (ARN) of the IAM policy from which you want to delete a version.
@@ -2752,6 +2845,7 @@ impl De for DeletePolicyVersionRequest {
         "DeletePolicyVersionRequest"
     }
 }
+serde_shape!(DeletePolicyVersionRequest, 80);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRolePermissionsBoundaryRequest {
     /// The name (friendly name, not ARN) of the IAM role from which you want to remove the permissions boundary.
@@ -2781,6 +2875,7 @@ impl De for DeleteRolePermissionsBoundaryRequest {
         "DeleteRolePermissionsBoundaryRequest"
     }
 }
+serde_shape!(DeleteRolePermissionsBoundaryRequest, 81);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRolePolicyRequest {
     /// The name (friendly name, not ARN) identifying the role that the policy is embedded in.
@@ -2818,6 +2913,7 @@ impl De for DeleteRolePolicyRequest {
         "DeleteRolePolicyRequest"
     }
 }
+serde_shape!(DeleteRolePolicyRequest, 82);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRoleRequest {
     /// The name of the role to delete.
@@ -2849,6 +2945,7 @@ impl De for DeleteRoleRequest {
         "DeleteRoleRequest"
     }
 }
+serde_shape!(DeleteRoleRequest, 83);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteSamlProviderRequest {
     /// The Amazon Resource Name (ARN) of the SAML provider to delete.
@@ -2878,6 +2975,7 @@ impl De for DeleteSamlProviderRequest {
         "DeleteSAMLProviderRequest"
     }
 }
+serde_shape!(DeleteSamlProviderRequest, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteSshPublicKeyRequest {
     /// The name of the IAM user associated with the SSH public key.
@@ -2915,6 +3013,7 @@ impl De for DeleteSshPublicKeyRequest {
         "DeleteSSHPublicKeyRequest"
     }
 }
+serde_shape!(DeleteSshPublicKeyRequest, 85);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteServerCertificateRequest {
     /// The name of the server certificate you want to delete.
@@ -2946,6 +3045,7 @@ impl De for DeleteServerCertificateRequest {
         "DeleteServerCertificateRequest"
     }
 }
+serde_shape!(DeleteServerCertificateRequest, 86);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteServiceLinkedRoleRequest {
     /// The name of the service-linked role to be deleted.
@@ -2975,6 +3075,7 @@ impl De for DeleteServiceLinkedRoleRequest {
         "DeleteServiceLinkedRoleRequest"
     }
 }
+serde_shape!(DeleteServiceLinkedRoleRequest, 87);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteServiceLinkedRoleResponse {
     /// The deletion task identifier that you can use to check the status of the deletion. This identifier is returned in the format `task/aws-service-role/<service-principal-name>/<role-name>/<task-uuid>`.
@@ -3004,6 +3105,7 @@ impl De for DeleteServiceLinkedRoleResponse {
         "DeleteServiceLinkedRoleResponse"
     }
 }
+serde_shape!(DeleteServiceLinkedRoleResponse, 88);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteServiceSpecificCredentialRequest {
     /// The name of the IAM user associated with the service-specific credential. If this value is not specified, then the operation assumes the user whose credentials are used to call the operation.
@@ -3041,6 +3143,7 @@ impl De for DeleteServiceSpecificCredentialRequest {
         "DeleteServiceSpecificCredentialRequest"
     }
 }
+serde_shape!(DeleteServiceSpecificCredentialRequest, 89);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteSigningCertificateRequest {
     /// The name of the user the signing certificate belongs to.
@@ -3078,6 +3181,7 @@ impl De for DeleteSigningCertificateRequest {
         "DeleteSigningCertificateRequest"
     }
 }
+serde_shape!(DeleteSigningCertificateRequest, 90);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteUserPermissionsBoundaryRequest {
     /// The name (friendly name, not ARN) of the IAM user from which you want to remove the permissions boundary.
@@ -3107,6 +3211,7 @@ impl De for DeleteUserPermissionsBoundaryRequest {
         "DeleteUserPermissionsBoundaryRequest"
     }
 }
+serde_shape!(DeleteUserPermissionsBoundaryRequest, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteUserPolicyRequest {
     /// The name (friendly name, not ARN) identifying the user that the policy is embedded in.
@@ -3144,6 +3249,7 @@ impl De for DeleteUserPolicyRequest {
         "DeleteUserPolicyRequest"
     }
 }
+serde_shape!(DeleteUserPolicyRequest, 92);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteUserRequest {
     /// The name of the user to delete.
@@ -3175,6 +3281,7 @@ impl De for DeleteUserRequest {
         "DeleteUserRequest"
     }
 }
+serde_shape!(DeleteUserRequest, 93);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteVirtualMfaDeviceRequest {
     /// The serial number that uniquely identifies the MFA device. For virtual MFA devices, the serial number is the same as the ARN.
@@ -3206,6 +3313,7 @@ impl De for DeleteVirtualMfaDeviceRequest {
         "DeleteVirtualMFADeviceRequest"
     }
 }
+serde_shape!(DeleteVirtualMfaDeviceRequest, 94);
 /// The reason that the service-linked role deletion failed.
 ///
 /// This data type is used as a response element in the [GetServiceLinkedRoleDeletionStatus](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLinkedRoleDeletionStatus.html) operation.
@@ -3242,6 +3350,7 @@ impl De for DeletionTaskFailureReasonType {
         "DeletionTaskFailureReasonType"
     }
 }
+serde_shape!(DeletionTaskFailureReasonType, 95);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DeletionTaskStatusType {
@@ -3313,6 +3422,7 @@ impl De for DetachGroupPolicyRequest {
         "DetachGroupPolicyRequest"
     }
 }
+serde_shape!(DetachGroupPolicyRequest, 98);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetachRolePolicyRequest {
     /// The name (friendly name, not ARN) of the IAM role to detach the policy from.
@@ -3350,6 +3460,7 @@ impl De for DetachRolePolicyRequest {
         "DetachRolePolicyRequest"
     }
 }
+serde_shape!(DetachRolePolicyRequest, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetachUserPolicyRequest {
     /// The name (friendly name, not ARN) of the IAM user to detach the policy from.
@@ -3387,6 +3498,7 @@ impl De for DetachUserPolicyRequest {
         "DetachUserPolicyRequest"
     }
 }
+serde_shape!(DetachUserPolicyRequest, 100);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableOrganizationsRootCredentialsManagementRequest {}
 impl Ser for DisableOrganizationsRootCredentialsManagementRequest {
@@ -3408,6 +3520,7 @@ impl De for DisableOrganizationsRootCredentialsManagementRequest {
         "DisableOrganizationsRootCredentialsManagementRequest"
     }
 }
+serde_shape!(DisableOrganizationsRootCredentialsManagementRequest, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableOrganizationsRootCredentialsManagementResponse {
     /// The unique identifier (ID) of an organization.
@@ -3441,6 +3554,7 @@ impl De for DisableOrganizationsRootCredentialsManagementResponse {
         "DisableOrganizationsRootCredentialsManagementResponse"
     }
 }
+serde_shape!(DisableOrganizationsRootCredentialsManagementResponse, 102);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableOrganizationsRootSessionsRequest {}
 impl Ser for DisableOrganizationsRootSessionsRequest {
@@ -3462,6 +3576,7 @@ impl De for DisableOrganizationsRootSessionsRequest {
         "DisableOrganizationsRootSessionsRequest"
     }
 }
+serde_shape!(DisableOrganizationsRootSessionsRequest, 103);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableOrganizationsRootSessionsResponse {
     /// The unique identifier (ID) of an organization.
@@ -3495,6 +3610,7 @@ impl De for DisableOrganizationsRootSessionsResponse {
         "DisableOrganizationsRootSessionsResponse"
     }
 }
+serde_shape!(DisableOrganizationsRootSessionsResponse, 104);
 /// The request was rejected because the same certificate is associated with an IAM user in the account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DuplicateCertificateException {
@@ -3534,6 +3650,7 @@ impl fmt::Display for DuplicateCertificateException {
     }
 }
 impl std::error::Error for DuplicateCertificateException {}
+serde_shape!(DuplicateCertificateException, 105);
 /// The request was rejected because the SSH public key is already associated with the specified IAM user.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DuplicateSshPublicKeyException {
@@ -3573,6 +3690,7 @@ impl fmt::Display for DuplicateSshPublicKeyException {
     }
 }
 impl std::error::Error for DuplicateSshPublicKeyException {}
+serde_shape!(DuplicateSshPublicKeyException, 106);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableMfaDeviceRequest {
     /// The name of the IAM user for whom you want to enable the MFA device.
@@ -3626,6 +3744,7 @@ impl De for EnableMfaDeviceRequest {
         "EnableMFADeviceRequest"
     }
 }
+serde_shape!(EnableMfaDeviceRequest, 107);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableOrganizationsRootCredentialsManagementRequest {}
 impl Ser for EnableOrganizationsRootCredentialsManagementRequest {
@@ -3647,6 +3766,7 @@ impl De for EnableOrganizationsRootCredentialsManagementRequest {
         "EnableOrganizationsRootCredentialsManagementRequest"
     }
 }
+serde_shape!(EnableOrganizationsRootCredentialsManagementRequest, 108);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableOrganizationsRootCredentialsManagementResponse {
     /// The unique identifier (ID) of an organization.
@@ -3680,6 +3800,7 @@ impl De for EnableOrganizationsRootCredentialsManagementResponse {
         "EnableOrganizationsRootCredentialsManagementResponse"
     }
 }
+serde_shape!(EnableOrganizationsRootCredentialsManagementResponse, 109);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableOrganizationsRootSessionsRequest {}
 impl Ser for EnableOrganizationsRootSessionsRequest {
@@ -3701,6 +3822,7 @@ impl De for EnableOrganizationsRootSessionsRequest {
         "EnableOrganizationsRootSessionsRequest"
     }
 }
+serde_shape!(EnableOrganizationsRootSessionsRequest, 110);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableOrganizationsRootSessionsResponse {
     /// The unique identifier (ID) of an organization.
@@ -3734,6 +3856,7 @@ impl De for EnableOrganizationsRootSessionsResponse {
         "EnableOrganizationsRootSessionsResponse"
     }
 }
+serde_shape!(EnableOrganizationsRootSessionsResponse, 111);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableOutboundWebIdentityFederationResponse {
     /// A unique issuer URL for your Amazon Web Services account that hosts the OpenID Connect (OIDC) discovery endpoints at `/.well-known/openid-configuration and /.well-known/jwks.json`. The OpenID Connect (OIDC) discovery endpoints contain verification keys and metadata necessary for token verification.
@@ -3763,6 +3886,7 @@ impl De for EnableOutboundWebIdentityFederationResponse {
         "EnableOutboundWebIdentityFederationResponse"
     }
 }
+serde_shape!(EnableOutboundWebIdentityFederationResponse, 112);
 /// The request was rejected because it attempted to create a resource that already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntityAlreadyExistsException {
@@ -3802,6 +3926,7 @@ impl fmt::Display for EntityAlreadyExistsException {
     }
 }
 impl std::error::Error for EntityAlreadyExistsException {}
+serde_shape!(EntityAlreadyExistsException, 113);
 /// An object that contains details about when the IAM entities (users or roles) were last used in an attempt to access the specified Amazon Web Services service.
 ///
 /// This data type is a response element in the [GetServiceLastAccessedDetailsWithEntities](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetailsWithEntities.html) operation.
@@ -3840,6 +3965,7 @@ impl De for EntityDetails {
         "EntityDetails"
     }
 }
+serde_shape!(EntityDetails, 114);
 /// Contains details about the specified entity (user or role).
 ///
 /// This data type is an element of the [EntityDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_EntityDetails.html) object.
@@ -3887,6 +4013,7 @@ impl De for EntityInfo {
         "EntityInfo"
     }
 }
+serde_shape!(EntityInfo, 115);
 /// The request was rejected because it referenced an entity that is temporarily unmodifiable, such as a user name that was deleted and then recreated. The error indicates that the request is likely to succeed if you try again after waiting several minutes. The error message describes the entity.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EntityTemporarilyUnmodifiableException {
@@ -3926,6 +4053,7 @@ impl fmt::Display for EntityTemporarilyUnmodifiableException {
     }
 }
 impl std::error::Error for EntityTemporarilyUnmodifiableException {}
+serde_shape!(EntityTemporarilyUnmodifiableException, 116);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EntityType {
@@ -3999,6 +4127,7 @@ impl De for ErrorDetails {
         "ErrorDetails"
     }
 }
+serde_shape!(ErrorDetails, 118);
 /// Contains the results of a simulation.
 ///
 /// This data type is used by the return parameter of `SimulateCustomPolicy` and `SimulatePrincipalPolicy`.
@@ -4069,6 +4198,7 @@ impl De for EvaluationResult {
         "EvaluationResult"
     }
 }
+serde_shape!(EvaluationResult, 121);
 /// The request failed because outbound identity federation is already disabled for your Amazon Web Services account. You cannot disable the feature multiple times
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FeatureDisabledException {
@@ -4108,6 +4238,7 @@ impl fmt::Display for FeatureDisabledException {
     }
 }
 impl std::error::Error for FeatureDisabledException {}
+serde_shape!(FeatureDisabledException, 123);
 /// The request failed because outbound identity federation is already enabled for your Amazon Web Services account. You cannot enable the feature multiple times. To fetch the current configuration (including the unique issuer URL), use the `GetOutboundWebIdentityFederationInfo` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FeatureEnabledException {
@@ -4147,6 +4278,7 @@ impl fmt::Display for FeatureEnabledException {
     }
 }
 impl std::error::Error for FeatureEnabledException {}
+serde_shape!(FeatureEnabledException, 125);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FeatureType {
@@ -4209,6 +4341,7 @@ impl De for GenerateCredentialReportResponse {
         "GenerateCredentialReportResponse"
     }
 }
+serde_shape!(GenerateCredentialReportResponse, 129);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateOrganizationsAccessReportRequest {
     /// The path of the Organizations entity (root, OU, or account). You can build an entity path using the known structure of your organization. For example, assume that your account ID is `123456789012` and its parent OU ID is `ou-rge0-awsabcde`. The organization root ID is `r-f6g7h8i9j0example` and your organization ID is `o-a1b2c3d4e5`. Your entity path is `o-a1b2c3d4e5/r-f6g7h8i9j0example/ou-rge0-awsabcde/123456789012`.
@@ -4244,6 +4377,7 @@ impl De for GenerateOrganizationsAccessReportRequest {
         "GenerateOrganizationsAccessReportRequest"
     }
 }
+serde_shape!(GenerateOrganizationsAccessReportRequest, 130);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateOrganizationsAccessReportResponse {
     /// The job identifier that you can use in the [GetOrganizationsAccessReport](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetOrganizationsAccessReport.html) operation.
@@ -4273,6 +4407,7 @@ impl De for GenerateOrganizationsAccessReportResponse {
         "GenerateOrganizationsAccessReportResponse"
     }
 }
+serde_shape!(GenerateOrganizationsAccessReportResponse, 131);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateServiceLastAccessedDetailsRequest {
     /// The ARN of the IAM resource (user, group, role, or managed policy) used to generate information about when the resource was last used in an attempt to access an Amazon Web Services service.
@@ -4306,6 +4441,7 @@ impl De for GenerateServiceLastAccessedDetailsRequest {
         "GenerateServiceLastAccessedDetailsRequest"
     }
 }
+serde_shape!(GenerateServiceLastAccessedDetailsRequest, 132);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateServiceLastAccessedDetailsResponse {
     /// The `JobId` that you can use in the [GetServiceLastAccessedDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetails.html) or [GetServiceLastAccessedDetailsWithEntities](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetailsWithEntities.html) operations. The `JobId` returned by `GenerateServiceLastAccessedDetail` must be used by the same role within a session, or by the same user when used to call `GetServiceLastAccessedDetail`.
@@ -4335,6 +4471,7 @@ impl De for GenerateServiceLastAccessedDetailsResponse {
         "GenerateServiceLastAccessedDetailsResponse"
     }
 }
+serde_shape!(GenerateServiceLastAccessedDetailsResponse, 133);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccessKeyLastUsedRequest {
     /// The identifier of an access key.
@@ -4366,6 +4503,7 @@ impl De for GetAccessKeyLastUsedRequest {
         "GetAccessKeyLastUsedRequest"
     }
 }
+serde_shape!(GetAccessKeyLastUsedRequest, 134);
 /// Contains the response to a successful [GetAccessKeyLastUsed](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccessKeyLastUsed.html) request. It is also returned as a member of the [AccessKeyMetaData](https://docs.aws.amazon.com/IAM/latest/APIReference/API_AccessKeyMetaData.html) structure returned by the [ListAccessKeys](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html) action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccessKeyLastUsedResponse {
@@ -4400,6 +4538,7 @@ impl De for GetAccessKeyLastUsedResponse {
         "GetAccessKeyLastUsedResponse"
     }
 }
+serde_shape!(GetAccessKeyLastUsedResponse, 135);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountAuthorizationDetailsRequest {
     /// A list of entity types used to filter the results. Only the entities that match the types you specify are included in the output. Use the value `LocalManagedPolicy` to include customer managed policies.
@@ -4441,6 +4580,7 @@ impl De for GetAccountAuthorizationDetailsRequest {
         "GetAccountAuthorizationDetailsRequest"
     }
 }
+serde_shape!(GetAccountAuthorizationDetailsRequest, 136);
 /// Contains the response to a successful [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountAuthorizationDetailsResponse {
@@ -4491,6 +4631,7 @@ impl De for GetAccountAuthorizationDetailsResponse {
         "GetAccountAuthorizationDetailsResponse"
     }
 }
+serde_shape!(GetAccountAuthorizationDetailsResponse, 137);
 /// Contains the response to a successful [GetAccountPasswordPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountPasswordPolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountPasswordPolicyResponse {
@@ -4521,6 +4662,7 @@ impl De for GetAccountPasswordPolicyResponse {
         "GetAccountPasswordPolicyResponse"
     }
 }
+serde_shape!(GetAccountPasswordPolicyResponse, 138);
 /// Contains the response to a successful [GetAccountSummary](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountSummaryResponse {
@@ -4551,6 +4693,7 @@ impl De for GetAccountSummaryResponse {
         "GetAccountSummaryResponse"
     }
 }
+serde_shape!(GetAccountSummaryResponse, 139);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetContextKeysForCustomPolicyRequest {
     /// A list of policies for which you want the list of context keys referenced in those policies. Each document is specified as a string containing the complete, valid JSON text of an IAM policy.
@@ -4585,6 +4728,7 @@ impl De for GetContextKeysForCustomPolicyRequest {
         "GetContextKeysForCustomPolicyRequest"
     }
 }
+serde_shape!(GetContextKeysForCustomPolicyRequest, 140);
 /// Contains the response to a successful [GetContextKeysForPrincipalPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForPrincipalPolicy.html) or [GetContextKeysForCustomPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForCustomPolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetContextKeysForPolicyResponse {
@@ -4615,6 +4759,7 @@ impl De for GetContextKeysForPolicyResponse {
         "GetContextKeysForPolicyResponse"
     }
 }
+serde_shape!(GetContextKeysForPolicyResponse, 141);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetContextKeysForPrincipalPolicyRequest {
     /// The ARN of a user, group, or role whose policies contain the context keys that you want listed. If you specify a user, the list includes context keys that are found in all policies that are attached to the user. The list also includes all groups that the user is a member of. If you pick a group or a role, then it includes only those context keys that are found in policies attached to that entity. Note that all parameters are shown in unencoded form here for clarity, but must be URL encoded to be included as a part of a real HTML request.
@@ -4655,6 +4800,7 @@ impl De for GetContextKeysForPrincipalPolicyRequest {
         "GetContextKeysForPrincipalPolicyRequest"
     }
 }
+serde_shape!(GetContextKeysForPrincipalPolicyRequest, 142);
 /// Contains the response to a successful [GetCredentialReport](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetCredentialReport.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCredentialReportResponse {
@@ -4693,6 +4839,7 @@ impl De for GetCredentialReportResponse {
         "GetCredentialReportResponse"
     }
 }
+serde_shape!(GetCredentialReportResponse, 143);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDelegationRequestRequest {
     /// The unique identifier of the delegation request to retrieve.
@@ -4730,6 +4877,7 @@ impl De for GetDelegationRequestRequest {
         "GetDelegationRequestRequest"
     }
 }
+serde_shape!(GetDelegationRequestRequest, 144);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDelegationRequestResponse {
     /// The delegation request object containing all details about the request.
@@ -4775,6 +4923,7 @@ impl De for GetDelegationRequestResponse {
         "GetDelegationRequestResponse"
     }
 }
+serde_shape!(GetDelegationRequestResponse, 145);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGroupPolicyRequest {
     /// The name of the group the policy is associated with.
@@ -4812,6 +4961,7 @@ impl De for GetGroupPolicyRequest {
         "GetGroupPolicyRequest"
     }
 }
+serde_shape!(GetGroupPolicyRequest, 146);
 /// Contains the response to a successful [GetGroupPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetGroupPolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGroupPolicyResponse {
@@ -4852,6 +5002,7 @@ impl De for GetGroupPolicyResponse {
         "GetGroupPolicyResponse"
     }
 }
+serde_shape!(GetGroupPolicyResponse, 147);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGroupRequest {
     /// The name of the group.
@@ -4893,6 +5044,7 @@ impl De for GetGroupRequest {
         "GetGroupRequest"
     }
 }
+serde_shape!(GetGroupRequest, 148);
 /// Contains the response to a successful [GetGroup](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetGroup.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGroupResponse {
@@ -4935,6 +5087,7 @@ impl De for GetGroupResponse {
         "GetGroupResponse"
     }
 }
+serde_shape!(GetGroupResponse, 149);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHumanReadableSummaryRequest {
     /// Arn of the entity to be summarized. At this time, the only supported entity type is `delegation-request`
@@ -4968,6 +5121,7 @@ impl De for GetHumanReadableSummaryRequest {
         "GetHumanReadableSummaryRequest"
     }
 }
+serde_shape!(GetHumanReadableSummaryRequest, 150);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHumanReadableSummaryResponse {
     /// Summary content in the specified locale. Summary content is non-empty only if the `SummaryState` is `AVAILABLE`.
@@ -5005,6 +5159,7 @@ impl De for GetHumanReadableSummaryResponse {
         "GetHumanReadableSummaryResponse"
     }
 }
+serde_shape!(GetHumanReadableSummaryResponse, 151);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInstanceProfileRequest {
     /// The name of the instance profile to get information about.
@@ -5036,6 +5191,7 @@ impl De for GetInstanceProfileRequest {
         "GetInstanceProfileRequest"
     }
 }
+serde_shape!(GetInstanceProfileRequest, 152);
 /// Contains the response to a successful [GetInstanceProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetInstanceProfile.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInstanceProfileResponse {
@@ -5066,6 +5222,7 @@ impl De for GetInstanceProfileResponse {
         "GetInstanceProfileResponse"
     }
 }
+serde_shape!(GetInstanceProfileResponse, 153);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLoginProfileRequest {
     /// The name of the user whose login profile you want to retrieve.
@@ -5099,6 +5256,7 @@ impl De for GetLoginProfileRequest {
         "GetLoginProfileRequest"
     }
 }
+serde_shape!(GetLoginProfileRequest, 154);
 /// Contains the response to a successful [GetLoginProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetLoginProfile.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLoginProfileResponse {
@@ -5129,6 +5287,7 @@ impl De for GetLoginProfileResponse {
         "GetLoginProfileResponse"
     }
 }
+serde_shape!(GetLoginProfileResponse, 155);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMfaDeviceRequest {
     /// Serial number that uniquely identifies the MFA device. For this API, we only accept FIDO security key [ARNs](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
@@ -5162,6 +5321,7 @@ impl De for GetMfaDeviceRequest {
         "GetMFADeviceRequest"
     }
 }
+serde_shape!(GetMfaDeviceRequest, 156);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMfaDeviceResponse {
     /// The friendly name identifying the user.
@@ -5203,6 +5363,7 @@ impl De for GetMfaDeviceResponse {
         "GetMFADeviceResponse"
     }
 }
+serde_shape!(GetMfaDeviceResponse, 157);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpenIdConnectProviderRequest {
     /// The Amazon Resource Name (ARN) of the OIDC provider resource object in IAM to get information for. You can get a list of OIDC provider resource ARNs by using the [ListOpenIDConnectProviders](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOpenIDConnectProviders.html) operation.
@@ -5234,6 +5395,7 @@ impl De for GetOpenIdConnectProviderRequest {
         "GetOpenIDConnectProviderRequest"
     }
 }
+serde_shape!(GetOpenIdConnectProviderRequest, 158);
 /// Contains the response to a successful [GetOpenIDConnectProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetOpenIDConnectProvider.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpenIdConnectProviderResponse {
@@ -5280,6 +5442,7 @@ impl De for GetOpenIdConnectProviderResponse {
         "GetOpenIDConnectProviderResponse"
     }
 }
+serde_shape!(GetOpenIdConnectProviderResponse, 159);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOrganizationsAccessReportRequest {
     /// The identifier of the request generated by the [GenerateOrganizationsAccessReport](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateOrganizationsAccessReport.html) operation.
@@ -5323,6 +5486,7 @@ impl De for GetOrganizationsAccessReportRequest {
         "GetOrganizationsAccessReportRequest"
     }
 }
+serde_shape!(GetOrganizationsAccessReportRequest, 160);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOrganizationsAccessReportResponse {
     /// The status of the job.
@@ -5385,6 +5549,7 @@ impl De for GetOrganizationsAccessReportResponse {
         "GetOrganizationsAccessReportResponse"
     }
 }
+serde_shape!(GetOrganizationsAccessReportResponse, 161);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOutboundWebIdentityFederationInfoResponse {
     /// A unique issuer URL for your Amazon Web Services account that hosts the OpenID Connect (OIDC) discovery endpoints at `/.well-known/openid-configuration and /.well-known/jwks.json`. The OpenID Connect (OIDC) discovery endpoints contain verification keys and metadata necessary for token verification.
@@ -5418,6 +5583,7 @@ impl De for GetOutboundWebIdentityFederationInfoResponse {
         "GetOutboundWebIdentityFederationInfoResponse"
     }
 }
+serde_shape!(GetOutboundWebIdentityFederationInfoResponse, 162);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyRequest {
     /// The Amazon Resource Name (ARN) of the managed policy that you want information about.
@@ -5449,6 +5615,7 @@ impl De for GetPolicyRequest {
         "GetPolicyRequest"
     }
 }
+serde_shape!(GetPolicyRequest, 163);
 /// Contains the response to a successful [GetPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyResponse {
@@ -5479,6 +5646,7 @@ impl De for GetPolicyResponse {
         "GetPolicyResponse"
     }
 }
+serde_shape!(GetPolicyResponse, 164);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyVersionRequest {
     /// The Amazon Resource Name (ARN) of the managed policy that you want information about.
@@ -5516,6 +5684,7 @@ impl De for GetPolicyVersionRequest {
         "GetPolicyVersionRequest"
     }
 }
+serde_shape!(GetPolicyVersionRequest, 165);
 /// Contains the response to a successful [GetPolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicyVersion.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyVersionResponse {
@@ -5546,6 +5715,7 @@ impl De for GetPolicyVersionResponse {
         "GetPolicyVersionResponse"
     }
 }
+serde_shape!(GetPolicyVersionResponse, 166);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRolePolicyRequest {
     /// The name of the role associated with the policy.
@@ -5583,6 +5753,7 @@ impl De for GetRolePolicyRequest {
         "GetRolePolicyRequest"
     }
 }
+serde_shape!(GetRolePolicyRequest, 167);
 /// Contains the response to a successful [GetRolePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRolePolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRolePolicyResponse {
@@ -5623,6 +5794,7 @@ impl De for GetRolePolicyResponse {
         "GetRolePolicyResponse"
     }
 }
+serde_shape!(GetRolePolicyResponse, 168);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRoleRequest {
     /// The name of the IAM role to get information about.
@@ -5654,6 +5826,7 @@ impl De for GetRoleRequest {
         "GetRoleRequest"
     }
 }
+serde_shape!(GetRoleRequest, 169);
 /// Contains the response to a successful [GetRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRoleResponse {
@@ -5684,6 +5857,7 @@ impl De for GetRoleResponse {
         "GetRoleResponse"
     }
 }
+serde_shape!(GetRoleResponse, 170);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSamlProviderRequest {
     /// The Amazon Resource Name (ARN) of the SAML provider resource object in IAM to get information about.
@@ -5715,6 +5889,7 @@ impl De for GetSamlProviderRequest {
         "GetSAMLProviderRequest"
     }
 }
+serde_shape!(GetSamlProviderRequest, 171);
 /// Contains the response to a successful [GetSAMLProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSAMLProvider.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSamlProviderResponse {
@@ -5769,6 +5944,7 @@ impl De for GetSamlProviderResponse {
         "GetSAMLProviderResponse"
     }
 }
+serde_shape!(GetSamlProviderResponse, 172);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSshPublicKeyRequest {
     /// The name of the IAM user associated with the SSH public key.
@@ -5810,6 +5986,7 @@ impl De for GetSshPublicKeyRequest {
         "GetSSHPublicKeyRequest"
     }
 }
+serde_shape!(GetSshPublicKeyRequest, 173);
 /// Contains the response to a successful [GetSSHPublicKey](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSSHPublicKey.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSshPublicKeyResponse {
@@ -5840,6 +6017,7 @@ impl De for GetSshPublicKeyResponse {
         "GetSSHPublicKeyResponse"
     }
 }
+serde_shape!(GetSshPublicKeyResponse, 174);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServerCertificateRequest {
     /// The name of the server certificate you want to retrieve information about.
@@ -5871,6 +6049,7 @@ impl De for GetServerCertificateRequest {
         "GetServerCertificateRequest"
     }
 }
+serde_shape!(GetServerCertificateRequest, 175);
 /// Contains the response to a successful [GetServerCertificate](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServerCertificate.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServerCertificateResponse {
@@ -5901,6 +6080,7 @@ impl De for GetServerCertificateResponse {
         "GetServerCertificateResponse"
     }
 }
+serde_shape!(GetServerCertificateResponse, 176);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceLastAccessedDetailsRequest {
     /// The ID of the request generated by the [GenerateServiceLastAccessedDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateServiceLastAccessedDetails.html) operation. The `JobId` returned by `GenerateServiceLastAccessedDetail` must be used by the same role within a session, or by the same user when used to call `GetServiceLastAccessedDetail`.
@@ -5940,6 +6120,7 @@ impl De for GetServiceLastAccessedDetailsRequest {
         "GetServiceLastAccessedDetailsRequest"
     }
 }
+serde_shape!(GetServiceLastAccessedDetailsRequest, 177);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceLastAccessedDetailsResponse {
     /// The status of the job.
@@ -5999,6 +6180,7 @@ impl De for GetServiceLastAccessedDetailsResponse {
         "GetServiceLastAccessedDetailsResponse"
     }
 }
+serde_shape!(GetServiceLastAccessedDetailsResponse, 178);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceLastAccessedDetailsWithEntitiesRequest {
     /// The ID of the request generated by the `GenerateServiceLastAccessedDetails` operation.
@@ -6044,6 +6226,7 @@ impl De for GetServiceLastAccessedDetailsWithEntitiesRequest {
         "GetServiceLastAccessedDetailsWithEntitiesRequest"
     }
 }
+serde_shape!(GetServiceLastAccessedDetailsWithEntitiesRequest, 179);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceLastAccessedDetailsWithEntitiesResponse {
     /// The status of the job.
@@ -6099,6 +6282,7 @@ impl De for GetServiceLastAccessedDetailsWithEntitiesResponse {
         "GetServiceLastAccessedDetailsWithEntitiesResponse"
     }
 }
+serde_shape!(GetServiceLastAccessedDetailsWithEntitiesResponse, 180);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceLinkedRoleDeletionStatusRequest {
     /// The deletion task identifier. This identifier is returned by the [DeleteServiceLinkedRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteServiceLinkedRole.html) operation in the format `task/aws-service-role/<service-principal-name>/<role-name>/<task-uuid>`.
@@ -6128,6 +6312,7 @@ impl De for GetServiceLinkedRoleDeletionStatusRequest {
         "GetServiceLinkedRoleDeletionStatusRequest"
     }
 }
+serde_shape!(GetServiceLinkedRoleDeletionStatusRequest, 181);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceLinkedRoleDeletionStatusResponse {
     /// The status of the deletion.
@@ -6161,6 +6346,7 @@ impl De for GetServiceLinkedRoleDeletionStatusResponse {
         "GetServiceLinkedRoleDeletionStatusResponse"
     }
 }
+serde_shape!(GetServiceLinkedRoleDeletionStatusResponse, 182);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUserPolicyRequest {
     /// The name of the user who the policy is associated with.
@@ -6198,6 +6384,7 @@ impl De for GetUserPolicyRequest {
         "GetUserPolicyRequest"
     }
 }
+serde_shape!(GetUserPolicyRequest, 183);
 /// Contains the response to a successful [GetUserPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUserPolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUserPolicyResponse {
@@ -6238,6 +6425,7 @@ impl De for GetUserPolicyResponse {
         "GetUserPolicyResponse"
     }
 }
+serde_shape!(GetUserPolicyResponse, 184);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUserRequest {
     /// The name of the user to get information about.
@@ -6269,6 +6457,7 @@ impl De for GetUserRequest {
         "GetUserRequest"
     }
 }
+serde_shape!(GetUserRequest, 185);
 /// Contains the response to a successful [GetUser](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetUserResponse {
@@ -6303,6 +6492,7 @@ impl De for GetUserResponse {
         "GetUserResponse"
     }
 }
+serde_shape!(GetUserResponse, 186);
 /// Contains information about an IAM group entity.
 ///
 /// This data type is used as a response element in the following operations:
@@ -6354,6 +6544,7 @@ impl De for Group {
         "Group"
     }
 }
+serde_shape!(Group, 187);
 /// Contains information about an IAM group, including all of the group's policies.
 ///
 /// This data type is used as a response element in the [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operation.
@@ -6409,6 +6600,7 @@ impl De for GroupDetail {
         "GroupDetail"
     }
 }
+serde_shape!(GroupDetail, 188);
 /// Contains information about an instance profile.
 ///
 /// This data type is used as a response element in the following operations:
@@ -6469,6 +6661,7 @@ impl De for InstanceProfile {
         "InstanceProfile"
     }
 }
+serde_shape!(InstanceProfile, 189);
 /// The request was rejected because the authentication code was not recognized. The error message describes the specific error.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAuthenticationCodeException {
@@ -6508,6 +6701,7 @@ impl fmt::Display for InvalidAuthenticationCodeException {
     }
 }
 impl std::error::Error for InvalidAuthenticationCodeException {}
+serde_shape!(InvalidAuthenticationCodeException, 190);
 /// The request was rejected because the certificate is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidCertificateException {
@@ -6547,6 +6741,7 @@ impl fmt::Display for InvalidCertificateException {
     }
 }
 impl std::error::Error for InvalidCertificateException {}
+serde_shape!(InvalidCertificateException, 191);
 /// The request was rejected because an invalid or out-of-range value was supplied for an input parameter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidInputException {
@@ -6586,6 +6781,7 @@ impl fmt::Display for InvalidInputException {
     }
 }
 impl std::error::Error for InvalidInputException {}
+serde_shape!(InvalidInputException, 192);
 /// The request was rejected because the public key is malformed or otherwise invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidPublicKeyException {
@@ -6625,6 +6821,7 @@ impl fmt::Display for InvalidPublicKeyException {
     }
 }
 impl std::error::Error for InvalidPublicKeyException {}
+serde_shape!(InvalidPublicKeyException, 193);
 /// The request was rejected because the type of user for the transaction was incorrect.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidUserTypeException {
@@ -6664,6 +6861,7 @@ impl fmt::Display for InvalidUserTypeException {
     }
 }
 impl std::error::Error for InvalidUserTypeException {}
+serde_shape!(InvalidUserTypeException, 194);
 /// The request was rejected because the public key certificate and the private key do not match.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeyPairMismatchException {
@@ -6703,6 +6901,7 @@ impl fmt::Display for KeyPairMismatchException {
     }
 }
 impl std::error::Error for KeyPairMismatchException {}
+serde_shape!(KeyPairMismatchException, 195);
 /// The request was rejected because it attempted to create resources beyond the current Amazon Web Services account limits. The error message describes the limit exceeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitExceededException {
@@ -6742,6 +6941,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 196);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccessKeysRequest {
     /// The name of the user.
@@ -6783,6 +6983,7 @@ impl De for ListAccessKeysRequest {
         "ListAccessKeysRequest"
     }
 }
+serde_shape!(ListAccessKeysRequest, 198);
 /// Contains the response to a successful [ListAccessKeys](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccessKeys.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccessKeysResponse {
@@ -6821,6 +7022,7 @@ impl De for ListAccessKeysResponse {
         "ListAccessKeysResponse"
     }
 }
+serde_shape!(ListAccessKeysResponse, 199);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccountAliasesRequest {
     /// Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated. Set it to the value of the `Marker` element in the response that you received to indicate where the next call should start.
@@ -6856,6 +7058,7 @@ impl De for ListAccountAliasesRequest {
         "ListAccountAliasesRequest"
     }
 }
+serde_shape!(ListAccountAliasesRequest, 200);
 /// Contains the response to a successful [ListAccountAliases](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAccountAliases.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccountAliasesResponse {
@@ -6894,6 +7097,7 @@ impl De for ListAccountAliasesResponse {
         "ListAccountAliasesResponse"
     }
 }
+serde_shape!(ListAccountAliasesResponse, 201);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedGroupPoliciesRequest {
     /// The name (friendly name, not ARN) of the group to list attached policies for.
@@ -6941,6 +7145,7 @@ impl De for ListAttachedGroupPoliciesRequest {
         "ListAttachedGroupPoliciesRequest"
     }
 }
+serde_shape!(ListAttachedGroupPoliciesRequest, 202);
 /// Contains the response to a successful [ListAttachedGroupPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedGroupPolicies.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedGroupPoliciesResponse {
@@ -6979,6 +7184,7 @@ impl De for ListAttachedGroupPoliciesResponse {
         "ListAttachedGroupPoliciesResponse"
     }
 }
+serde_shape!(ListAttachedGroupPoliciesResponse, 203);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedRolePoliciesRequest {
     /// The name (friendly name, not ARN) of the role to list attached policies for.
@@ -7026,6 +7232,7 @@ impl De for ListAttachedRolePoliciesRequest {
         "ListAttachedRolePoliciesRequest"
     }
 }
+serde_shape!(ListAttachedRolePoliciesRequest, 204);
 /// Contains the response to a successful [ListAttachedRolePolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedRolePolicies.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedRolePoliciesResponse {
@@ -7064,6 +7271,7 @@ impl De for ListAttachedRolePoliciesResponse {
         "ListAttachedRolePoliciesResponse"
     }
 }
+serde_shape!(ListAttachedRolePoliciesResponse, 205);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedUserPoliciesRequest {
     /// The name (friendly name, not ARN) of the user to list attached policies for.
@@ -7111,6 +7319,7 @@ impl De for ListAttachedUserPoliciesRequest {
         "ListAttachedUserPoliciesRequest"
     }
 }
+serde_shape!(ListAttachedUserPoliciesRequest, 206);
 /// Contains the response to a successful [ListAttachedUserPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedUserPolicies.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAttachedUserPoliciesResponse {
@@ -7149,6 +7358,7 @@ impl De for ListAttachedUserPoliciesResponse {
         "ListAttachedUserPoliciesResponse"
     }
 }
+serde_shape!(ListAttachedUserPoliciesResponse, 207);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDelegationRequestsRequest {
     /// The owner ID to filter delegation requests by.
@@ -7188,6 +7398,7 @@ impl De for ListDelegationRequestsRequest {
         "ListDelegationRequestsRequest"
     }
 }
+serde_shape!(ListDelegationRequestsRequest, 208);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDelegationRequestsResponse {
     /// A list of delegation requests that match the specified criteria.
@@ -7225,6 +7436,7 @@ impl De for ListDelegationRequestsResponse {
         "ListDelegationRequestsResponse"
     }
 }
+serde_shape!(ListDelegationRequestsResponse, 209);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEntitiesForPolicyRequest {
     /// The Amazon Resource Name (ARN) of the IAM policy for which you want the versions.
@@ -7286,6 +7498,7 @@ impl De for ListEntitiesForPolicyRequest {
         "ListEntitiesForPolicyRequest"
     }
 }
+serde_shape!(ListEntitiesForPolicyRequest, 210);
 /// Contains the response to a successful [ListEntitiesForPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEntitiesForPolicyResponse {
@@ -7332,6 +7545,7 @@ impl De for ListEntitiesForPolicyResponse {
         "ListEntitiesForPolicyResponse"
     }
 }
+serde_shape!(ListEntitiesForPolicyResponse, 211);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupPoliciesRequest {
     /// The name of the group to list policies for.
@@ -7373,6 +7587,7 @@ impl De for ListGroupPoliciesRequest {
         "ListGroupPoliciesRequest"
     }
 }
+serde_shape!(ListGroupPoliciesRequest, 212);
 /// Contains the response to a successful [ListGroupPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListGroupPolicies.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupPoliciesResponse {
@@ -7413,6 +7628,7 @@ impl De for ListGroupPoliciesResponse {
         "ListGroupPoliciesResponse"
     }
 }
+serde_shape!(ListGroupPoliciesResponse, 213);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsForUserRequest {
     /// The name of the user to list groups for.
@@ -7454,6 +7670,7 @@ impl De for ListGroupsForUserRequest {
         "ListGroupsForUserRequest"
     }
 }
+serde_shape!(ListGroupsForUserRequest, 214);
 /// Contains the response to a successful [ListGroupsForUser](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListGroupsForUser.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsForUserResponse {
@@ -7492,6 +7709,7 @@ impl De for ListGroupsForUserResponse {
         "ListGroupsForUserResponse"
     }
 }
+serde_shape!(ListGroupsForUserResponse, 215);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsRequest {
     /// The path prefix for filtering the results. For example, the prefix `/division_abc/subdivision_xyz/` gets all groups whose path starts with `/division_abc/subdivision_xyz/`.
@@ -7533,6 +7751,7 @@ impl De for ListGroupsRequest {
         "ListGroupsRequest"
     }
 }
+serde_shape!(ListGroupsRequest, 216);
 /// Contains the response to a successful [ListGroups](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListGroups.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsResponse {
@@ -7571,6 +7790,7 @@ impl De for ListGroupsResponse {
         "ListGroupsResponse"
     }
 }
+serde_shape!(ListGroupsResponse, 217);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfileTagsRequest {
     /// The name of the IAM instance profile whose tags you want to see.
@@ -7612,6 +7832,7 @@ impl De for ListInstanceProfileTagsRequest {
         "ListInstanceProfileTagsRequest"
     }
 }
+serde_shape!(ListInstanceProfileTagsRequest, 218);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfileTagsResponse {
     /// The list of tags that are currently attached to the IAM instance profile. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -7649,6 +7870,7 @@ impl De for ListInstanceProfileTagsResponse {
         "ListInstanceProfileTagsResponse"
     }
 }
+serde_shape!(ListInstanceProfileTagsResponse, 219);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfilesForRoleRequest {
     /// The name of the role to list instance profiles for.
@@ -7690,6 +7912,7 @@ impl De for ListInstanceProfilesForRoleRequest {
         "ListInstanceProfilesForRoleRequest"
     }
 }
+serde_shape!(ListInstanceProfilesForRoleRequest, 220);
 /// Contains the response to a successful [ListInstanceProfilesForRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfilesForRole.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfilesForRoleResponse {
@@ -7728,6 +7951,7 @@ impl De for ListInstanceProfilesForRoleResponse {
         "ListInstanceProfilesForRoleResponse"
     }
 }
+serde_shape!(ListInstanceProfilesForRoleResponse, 221);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfilesRequest {
     /// The path prefix for filtering the results. For example, the prefix `/application_abc/component_xyz/` gets all instance profiles whose path starts with `/application_abc/component_xyz/`.
@@ -7769,6 +7993,7 @@ impl De for ListInstanceProfilesRequest {
         "ListInstanceProfilesRequest"
     }
 }
+serde_shape!(ListInstanceProfilesRequest, 222);
 /// Contains the response to a successful [ListInstanceProfiles](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListInstanceProfiles.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInstanceProfilesResponse {
@@ -7807,6 +8032,7 @@ impl De for ListInstanceProfilesResponse {
         "ListInstanceProfilesResponse"
     }
 }
+serde_shape!(ListInstanceProfilesResponse, 223);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMfaDeviceTagsRequest {
     /// The unique identifier for the IAM virtual MFA device whose tags you want to see. For virtual MFA devices, the serial number is the same as the ARN.
@@ -7848,6 +8074,7 @@ impl De for ListMfaDeviceTagsRequest {
         "ListMFADeviceTagsRequest"
     }
 }
+serde_shape!(ListMfaDeviceTagsRequest, 224);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMfaDeviceTagsResponse {
     /// The list of tags that are currently attached to the virtual MFA device. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -7885,6 +8112,7 @@ impl De for ListMfaDeviceTagsResponse {
         "ListMFADeviceTagsResponse"
     }
 }
+serde_shape!(ListMfaDeviceTagsResponse, 225);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMfaDevicesRequest {
     /// The name of the user whose MFA devices you want to list.
@@ -7926,6 +8154,7 @@ impl De for ListMfaDevicesRequest {
         "ListMFADevicesRequest"
     }
 }
+serde_shape!(ListMfaDevicesRequest, 226);
 /// Contains the response to a successful [ListMFADevices](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMfaDevicesResponse {
@@ -7964,6 +8193,7 @@ impl De for ListMfaDevicesResponse {
         "ListMFADevicesResponse"
     }
 }
+serde_shape!(ListMfaDevicesResponse, 227);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpenIdConnectProviderTagsRequest {
     /// The ARN of the OpenID Connect (OIDC) identity provider whose tags you want to see.
@@ -8005,6 +8235,7 @@ impl De for ListOpenIdConnectProviderTagsRequest {
         "ListOpenIDConnectProviderTagsRequest"
     }
 }
+serde_shape!(ListOpenIdConnectProviderTagsRequest, 228);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpenIdConnectProviderTagsResponse {
     /// The list of tags that are currently attached to the OpenID Connect (OIDC) identity provider. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -8042,6 +8273,7 @@ impl De for ListOpenIdConnectProviderTagsResponse {
         "ListOpenIDConnectProviderTagsResponse"
     }
 }
+serde_shape!(ListOpenIdConnectProviderTagsResponse, 229);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpenIdConnectProvidersRequest {}
 impl Ser for ListOpenIdConnectProvidersRequest {
@@ -8063,6 +8295,7 @@ impl De for ListOpenIdConnectProvidersRequest {
         "ListOpenIDConnectProvidersRequest"
     }
 }
+serde_shape!(ListOpenIdConnectProvidersRequest, 230);
 /// Contains the response to a successful [ListOpenIDConnectProviders](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOpenIDConnectProviders.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpenIdConnectProvidersResponse {
@@ -8093,6 +8326,7 @@ impl De for ListOpenIdConnectProvidersResponse {
         "ListOpenIDConnectProvidersResponse"
     }
 }
+serde_shape!(ListOpenIdConnectProvidersResponse, 231);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOrganizationsFeaturesRequest {}
 impl Ser for ListOrganizationsFeaturesRequest {
@@ -8114,6 +8348,7 @@ impl De for ListOrganizationsFeaturesRequest {
         "ListOrganizationsFeaturesRequest"
     }
 }
+serde_shape!(ListOrganizationsFeaturesRequest, 232);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOrganizationsFeaturesResponse {
     /// The unique identifier (ID) of an organization.
@@ -8147,6 +8382,7 @@ impl De for ListOrganizationsFeaturesResponse {
         "ListOrganizationsFeaturesResponse"
     }
 }
+serde_shape!(ListOrganizationsFeaturesResponse, 233);
 /// Contains details about the permissions policies that are attached to the specified identity (user, group, or role).
 ///
 /// This data type is used as a response element in the [ListPoliciesGrantingServiceAccess](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPoliciesGrantingServiceAccess.html) operation.
@@ -8185,6 +8421,7 @@ impl De for ListPoliciesGrantingServiceAccessEntry {
         "ListPoliciesGrantingServiceAccessEntry"
     }
 }
+serde_shape!(ListPoliciesGrantingServiceAccessEntry, 234);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesGrantingServiceAccessRequest {
     /// Use this parameter only when paginating results and only after you receive a response indicating that the results are truncated. Set it to the value of the `Marker` element in the response that you received to indicate where the next call should start.
@@ -8224,6 +8461,7 @@ impl De for ListPoliciesGrantingServiceAccessRequest {
         "ListPoliciesGrantingServiceAccessRequest"
     }
 }
+serde_shape!(ListPoliciesGrantingServiceAccessRequest, 235);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesGrantingServiceAccessResponse {
     /// A `ListPoliciesGrantingServiceAccess` object that contains details about the permissions policies attached to the specified identity (user, group, or role).
@@ -8263,6 +8501,7 @@ impl De for ListPoliciesGrantingServiceAccessResponse {
         "ListPoliciesGrantingServiceAccessResponse"
     }
 }
+serde_shape!(ListPoliciesGrantingServiceAccessResponse, 236);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesRequest {
     /// The scope to use for filtering the results.
@@ -8324,6 +8563,7 @@ impl De for ListPoliciesRequest {
         "ListPoliciesRequest"
     }
 }
+serde_shape!(ListPoliciesRequest, 237);
 /// Contains the response to a successful [ListPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPoliciesResponse {
@@ -8362,6 +8602,7 @@ impl De for ListPoliciesResponse {
         "ListPoliciesResponse"
     }
 }
+serde_shape!(ListPoliciesResponse, 238);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPolicyTagsRequest {
     /// The ARN of the IAM customer managed policy whose tags you want to see.
@@ -8403,6 +8644,7 @@ impl De for ListPolicyTagsRequest {
         "ListPolicyTagsRequest"
     }
 }
+serde_shape!(ListPolicyTagsRequest, 239);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPolicyTagsResponse {
     /// The list of tags that are currently attached to the IAM customer managed policy. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -8440,6 +8682,7 @@ impl De for ListPolicyTagsResponse {
         "ListPolicyTagsResponse"
     }
 }
+serde_shape!(ListPolicyTagsResponse, 240);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPolicyVersionsRequest {
     /// The Amazon Resource Name (ARN) of the IAM policy for which you want the versions.
@@ -8481,6 +8724,7 @@ impl De for ListPolicyVersionsRequest {
         "ListPolicyVersionsRequest"
     }
 }
+serde_shape!(ListPolicyVersionsRequest, 241);
 /// Contains the response to a successful [ListPolicyVersions](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicyVersions.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPolicyVersionsResponse {
@@ -8521,6 +8765,7 @@ impl De for ListPolicyVersionsResponse {
         "ListPolicyVersionsResponse"
     }
 }
+serde_shape!(ListPolicyVersionsResponse, 242);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRolePoliciesRequest {
     /// The name of the role to list policies for.
@@ -8562,6 +8807,7 @@ impl De for ListRolePoliciesRequest {
         "ListRolePoliciesRequest"
     }
 }
+serde_shape!(ListRolePoliciesRequest, 243);
 /// Contains the response to a successful [ListRolePolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRolePolicies.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRolePoliciesResponse {
@@ -8600,6 +8846,7 @@ impl De for ListRolePoliciesResponse {
         "ListRolePoliciesResponse"
     }
 }
+serde_shape!(ListRolePoliciesResponse, 244);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoleTagsRequest {
     /// The name of the IAM role for which you want to see the list of tags.
@@ -8641,6 +8888,7 @@ impl De for ListRoleTagsRequest {
         "ListRoleTagsRequest"
     }
 }
+serde_shape!(ListRoleTagsRequest, 245);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRoleTagsResponse {
     /// The list of tags that are currently attached to the role. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -8678,6 +8926,7 @@ impl De for ListRoleTagsResponse {
         "ListRoleTagsResponse"
     }
 }
+serde_shape!(ListRoleTagsResponse, 246);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRolesRequest {
     /// The path prefix for filtering the results. For example, the prefix `/application_abc/component_xyz/` gets all roles whose path starts with `/application_abc/component_xyz/`.
@@ -8719,6 +8968,7 @@ impl De for ListRolesRequest {
         "ListRolesRequest"
     }
 }
+serde_shape!(ListRolesRequest, 247);
 /// Contains the response to a successful [ListRoles](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRolesResponse {
@@ -8757,6 +9007,7 @@ impl De for ListRolesResponse {
         "ListRolesResponse"
     }
 }
+serde_shape!(ListRolesResponse, 248);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSamlProviderTagsRequest {
     /// The ARN of the Security Assertion Markup Language (SAML) identity provider whose tags you want to see.
@@ -8798,6 +9049,7 @@ impl De for ListSamlProviderTagsRequest {
         "ListSAMLProviderTagsRequest"
     }
 }
+serde_shape!(ListSamlProviderTagsRequest, 249);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSamlProviderTagsResponse {
     /// The list of tags that are currently attached to the Security Assertion Markup Language (SAML) identity provider. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -8835,6 +9087,7 @@ impl De for ListSamlProviderTagsResponse {
         "ListSAMLProviderTagsResponse"
     }
 }
+serde_shape!(ListSamlProviderTagsResponse, 250);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSamlProvidersRequest {}
 impl Ser for ListSamlProvidersRequest {
@@ -8856,6 +9109,7 @@ impl De for ListSamlProvidersRequest {
         "ListSAMLProvidersRequest"
     }
 }
+serde_shape!(ListSamlProvidersRequest, 251);
 /// Contains the response to a successful [ListSAMLProviders](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListSAMLProviders.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSamlProvidersResponse {
@@ -8886,6 +9140,7 @@ impl De for ListSamlProvidersResponse {
         "ListSAMLProvidersResponse"
     }
 }
+serde_shape!(ListSamlProvidersResponse, 252);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSshPublicKeysRequest {
     /// The name of the IAM user to list SSH public keys for. If none is specified, the `UserName` field is determined implicitly based on the Amazon Web Services access key used to sign the request.
@@ -8927,6 +9182,7 @@ impl De for ListSshPublicKeysRequest {
         "ListSSHPublicKeysRequest"
     }
 }
+serde_shape!(ListSshPublicKeysRequest, 253);
 /// Contains the response to a successful [ListSSHPublicKeys](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListSSHPublicKeys.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSshPublicKeysResponse {
@@ -8965,6 +9221,7 @@ impl De for ListSshPublicKeysResponse {
         "ListSSHPublicKeysResponse"
     }
 }
+serde_shape!(ListSshPublicKeysResponse, 254);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListServerCertificateTagsRequest {
     /// The name of the IAM server certificate whose tags you want to see.
@@ -9006,6 +9263,7 @@ impl De for ListServerCertificateTagsRequest {
         "ListServerCertificateTagsRequest"
     }
 }
+serde_shape!(ListServerCertificateTagsRequest, 255);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListServerCertificateTagsResponse {
     /// The list of tags that are currently attached to the IAM server certificate. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -9043,6 +9301,7 @@ impl De for ListServerCertificateTagsResponse {
         "ListServerCertificateTagsResponse"
     }
 }
+serde_shape!(ListServerCertificateTagsResponse, 256);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListServerCertificatesRequest {
     /// The path prefix for filtering the results. For example: `/company/servercerts` would get all server certificates for which the path starts with `/company/servercerts`.
@@ -9084,6 +9343,7 @@ impl De for ListServerCertificatesRequest {
         "ListServerCertificatesRequest"
     }
 }
+serde_shape!(ListServerCertificatesRequest, 257);
 /// Contains the response to a successful [ListServerCertificates](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServerCertificates.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListServerCertificatesResponse {
@@ -9122,6 +9382,7 @@ impl De for ListServerCertificatesResponse {
         "ListServerCertificatesResponse"
     }
 }
+serde_shape!(ListServerCertificatesResponse, 258);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListServiceSpecificCredentialsRequest {
     /// The name of the user whose service-specific credentials you want information about. If this value is not specified, then the operation assumes the user whose credentials are used to call the operation.
@@ -9169,6 +9430,7 @@ impl De for ListServiceSpecificCredentialsRequest {
         "ListServiceSpecificCredentialsRequest"
     }
 }
+serde_shape!(ListServiceSpecificCredentialsRequest, 259);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListServiceSpecificCredentialsResponse {
     /// A list of structures that each contain details about a service-specific credential.
@@ -9206,6 +9468,7 @@ impl De for ListServiceSpecificCredentialsResponse {
         "ListServiceSpecificCredentialsResponse"
     }
 }
+serde_shape!(ListServiceSpecificCredentialsResponse, 260);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSigningCertificatesRequest {
     /// The name of the IAM user whose signing certificates you want to examine.
@@ -9247,6 +9510,7 @@ impl De for ListSigningCertificatesRequest {
         "ListSigningCertificatesRequest"
     }
 }
+serde_shape!(ListSigningCertificatesRequest, 261);
 /// Contains the response to a successful [ListSigningCertificates](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListSigningCertificates.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSigningCertificatesResponse {
@@ -9285,6 +9549,7 @@ impl De for ListSigningCertificatesResponse {
         "ListSigningCertificatesResponse"
     }
 }
+serde_shape!(ListSigningCertificatesResponse, 262);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUserPoliciesRequest {
     /// The name of the user to list policies for.
@@ -9326,6 +9591,7 @@ impl De for ListUserPoliciesRequest {
         "ListUserPoliciesRequest"
     }
 }
+serde_shape!(ListUserPoliciesRequest, 263);
 /// Contains the response to a successful [ListUserPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUserPolicies.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUserPoliciesResponse {
@@ -9364,6 +9630,7 @@ impl De for ListUserPoliciesResponse {
         "ListUserPoliciesResponse"
     }
 }
+serde_shape!(ListUserPoliciesResponse, 264);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUserTagsRequest {
     /// The name of the IAM user whose tags you want to see.
@@ -9405,6 +9672,7 @@ impl De for ListUserTagsRequest {
         "ListUserTagsRequest"
     }
 }
+serde_shape!(ListUserTagsRequest, 265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUserTagsResponse {
     /// The list of tags that are currently attached to the user. Each tag consists of a key name and an associated value. If no tags are attached to the specified resource, the response contains an empty list.
@@ -9442,6 +9710,7 @@ impl De for ListUserTagsResponse {
         "ListUserTagsResponse"
     }
 }
+serde_shape!(ListUserTagsResponse, 266);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUsersRequest {
     /// The path prefix for filtering the results. For example: `/division_abc/subdivision_xyz/`, which would get all user names whose path starts with `/division_abc/subdivision_xyz/`.
@@ -9483,6 +9752,7 @@ impl De for ListUsersRequest {
         "ListUsersRequest"
     }
 }
+serde_shape!(ListUsersRequest, 267);
 /// Contains the response to a successful [ListUsers](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListUsersResponse {
@@ -9521,6 +9791,7 @@ impl De for ListUsersResponse {
         "ListUsersResponse"
     }
 }
+serde_shape!(ListUsersResponse, 268);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVirtualMfaDevicesRequest {
     /// The status (`Unassigned` or `Assigned`) of the devices to list. If you do not specify an `AssignmentStatus`, the operation defaults to `Any`, which lists both assigned and unassigned virtual MFA devices.,
@@ -9560,6 +9831,7 @@ impl De for ListVirtualMfaDevicesRequest {
         "ListVirtualMFADevicesRequest"
     }
 }
+serde_shape!(ListVirtualMfaDevicesRequest, 269);
 /// Contains the response to a successful [ListVirtualMFADevices](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListVirtualMFADevices.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVirtualMfaDevicesResponse {
@@ -9598,6 +9870,7 @@ impl De for ListVirtualMfaDevicesResponse {
         "ListVirtualMFADevicesResponse"
     }
 }
+serde_shape!(ListVirtualMfaDevicesResponse, 270);
 /// Contains the user name and password create date for a user.
 ///
 /// This data type is used as a response element in the [CreateLoginProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html) and [GetLoginProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetLoginProfile.html) operations.
@@ -9638,6 +9911,7 @@ impl De for LoginProfile {
         "LoginProfile"
     }
 }
+serde_shape!(LoginProfile, 271);
 /// Contains information about an MFA device.
 ///
 /// This data type is used as a response element in the [ListMFADevices](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListMFADevices.html) operation.
@@ -9678,6 +9952,7 @@ impl De for MfaDevice {
         "MFADevice"
     }
 }
+serde_shape!(MfaDevice, 272);
 /// The request was rejected because the certificate was malformed or expired. The error message describes the specific error.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MalformedCertificateException {
@@ -9717,6 +9992,7 @@ impl fmt::Display for MalformedCertificateException {
     }
 }
 impl std::error::Error for MalformedCertificateException {}
+serde_shape!(MalformedCertificateException, 273);
 /// The request was rejected because the policy document was malformed. The error message describes the specific error.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MalformedPolicyDocumentException {
@@ -9756,6 +10032,7 @@ impl fmt::Display for MalformedPolicyDocumentException {
     }
 }
 impl std::error::Error for MalformedPolicyDocumentException {}
+serde_shape!(MalformedPolicyDocumentException, 274);
 /// Contains information about a managed policy, including the policy's ARN, versions, and the number of principal entities (users, groups, and roles) that the policy is attached to.
 ///
 /// This data type is used as a response element in the [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operation.
@@ -9843,6 +10120,7 @@ impl De for ManagedPolicyDetail {
         "ManagedPolicyDetail"
     }
 }
+serde_shape!(ManagedPolicyDetail, 275);
 /// The request was rejected because it referenced a resource entity that does not exist. The error message describes the resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchEntityException {
@@ -9882,6 +10160,7 @@ impl fmt::Display for NoSuchEntityException {
     }
 }
 impl std::error::Error for NoSuchEntityException {}
+serde_shape!(NoSuchEntityException, 277);
 /// Contains the Amazon Resource Name (ARN) for an IAM OpenID Connect provider.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenIdConnectProviderListEntry {
@@ -9911,6 +10190,7 @@ impl De for OpenIdConnectProviderListEntry {
         "OpenIDConnectProviderListEntry"
     }
 }
+serde_shape!(OpenIdConnectProviderListEntry, 278);
 /// The request failed because IAM cannot connect to the OpenID Connect identity provider URL.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenIdIdpCommunicationErrorException {
@@ -9950,6 +10230,7 @@ impl fmt::Display for OpenIdIdpCommunicationErrorException {
     }
 }
 impl std::error::Error for OpenIdIdpCommunicationErrorException {}
+serde_shape!(OpenIdIdpCommunicationErrorException, 281);
 /// The request was rejected because no organization is associated with your account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationNotFoundException {}
@@ -9979,6 +10260,7 @@ impl fmt::Display for OrganizationNotFoundException {
     }
 }
 impl std::error::Error for OrganizationNotFoundException {}
+serde_shape!(OrganizationNotFoundException, 283);
 /// The request was rejected because your organization does not have All features enabled. For more information, see [Available feature sets](https://docs.aws.amazon.com/organizations/latest/userguide/orgs_getting-started_concepts.html#feature-set) in the Organizations User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationNotInAllFeaturesModeException {}
@@ -10008,6 +10290,7 @@ impl fmt::Display for OrganizationNotInAllFeaturesModeException {
     }
 }
 impl std::error::Error for OrganizationNotInAllFeaturesModeException {}
+serde_shape!(OrganizationNotInAllFeaturesModeException, 284);
 /// Contains information about the effect that Organizations has on a policy simulation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationsDecisionDetail {
@@ -10038,6 +10321,7 @@ impl De for OrganizationsDecisionDetail {
         "OrganizationsDecisionDetail"
     }
 }
+serde_shape!(OrganizationsDecisionDetail, 285);
 /// Contains information about the account password policy.
 ///
 /// This data type is used as a response element in the [GetAccountPasswordPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountPasswordPolicy.html) operation.
@@ -10108,6 +10392,7 @@ impl De for PasswordPolicy {
         "PasswordPolicy"
     }
 }
+serde_shape!(PasswordPolicy, 286);
 /// The request was rejected because the provided password did not meet the requirements imposed by the account password policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PasswordPolicyViolationException {
@@ -10147,6 +10432,7 @@ impl fmt::Display for PasswordPolicyViolationException {
     }
 }
 impl std::error::Error for PasswordPolicyViolationException {}
+serde_shape!(PasswordPolicyViolationException, 287);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PermissionsBoundaryAttachmentType {
@@ -10202,6 +10488,7 @@ impl De for PermissionsBoundaryDecisionDetail {
         "PermissionsBoundaryDecisionDetail"
     }
 }
+serde_shape!(PermissionsBoundaryDecisionDetail, 289);
 /// Contains information about a managed policy.
 ///
 /// This data type is used as a response element in the [CreatePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html), [GetPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicy.html), and [ListPolicies](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicies.html) operations.
@@ -10289,6 +10576,7 @@ impl De for Policy {
         "Policy"
     }
 }
+serde_shape!(Policy, 290);
 /// Contains information about an IAM policy, including the policy document.
 ///
 /// This data type is used as a response element in the [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operation.
@@ -10325,6 +10613,7 @@ impl De for PolicyDetail {
         "PolicyDetail"
     }
 }
+serde_shape!(PolicyDetail, 291);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PolicyEvaluationDecisionType {
@@ -10395,6 +10684,7 @@ impl fmt::Display for PolicyEvaluationException {
     }
 }
 impl std::error::Error for PolicyEvaluationException {}
+serde_shape!(PolicyEvaluationException, 293);
 /// Contains details about the permissions policies that are attached to the specified identity (user, group, or role).
 ///
 /// This data type is an element of the [ListPoliciesGrantingServiceAccessEntry](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPoliciesGrantingServiceAccessEntry.html) object.
@@ -10446,6 +10736,7 @@ impl De for PolicyGrantingServiceAccess {
         "PolicyGrantingServiceAccess"
     }
 }
+serde_shape!(PolicyGrantingServiceAccess, 294);
 /// Contains information about a group that a managed policy is attached to.
 ///
 /// This data type is used as a response element in the [ListEntitiesForPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html) operation.
@@ -10484,6 +10775,7 @@ impl De for PolicyGroup {
         "PolicyGroup"
     }
 }
+serde_shape!(PolicyGroup, 295);
 /// The request failed because Amazon Web Services service role policies can only be attached to the service-linked role for that service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyNotAttachableException {
@@ -10523,6 +10815,7 @@ impl fmt::Display for PolicyNotAttachableException {
     }
 }
 impl std::error::Error for PolicyNotAttachableException {}
+serde_shape!(PolicyNotAttachableException, 298);
 /// Contains information about a policy parameter used to customize delegated permissions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyParameter {
@@ -10561,6 +10854,7 @@ impl De for PolicyParameter {
         "PolicyParameter"
     }
 }
+serde_shape!(PolicyParameter, 299);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PolicyParameterTypeEnum {
@@ -10627,6 +10921,7 @@ impl De for PolicyRole {
         "PolicyRole"
     }
 }
+serde_shape!(PolicyRole, 301);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PolicySourceType {
@@ -10739,6 +11034,7 @@ impl De for PolicyUser {
         "PolicyUser"
     }
 }
+serde_shape!(PolicyUser, 305);
 /// Contains information about a version of a managed policy.
 ///
 /// This data type is used as a response element in the [CreatePolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicyVersion.html), [GetPolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicyVersion.html), [ListPolicyVersions](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListPolicyVersions.html), and [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operations.
@@ -10791,6 +11087,7 @@ impl De for PolicyVersion {
         "PolicyVersion"
     }
 }
+serde_shape!(PolicyVersion, 307);
 /// Contains the row and column of a location of a `Statement` element in a policy document.
 ///
 /// This data type is used as a member of the `Statement` type.
@@ -10827,6 +11124,7 @@ impl De for Position {
         "Position"
     }
 }
+serde_shape!(Position, 308);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutGroupPolicyRequest {
     /// The name of the group to associate the policy with.
@@ -10875,6 +11173,7 @@ impl De for PutGroupPolicyRequest {
         "PutGroupPolicyRequest"
     }
 }
+serde_shape!(PutGroupPolicyRequest, 309);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutRolePermissionsBoundaryRequest {
     /// The name (friendly name, not ARN) of the IAM role for which you want to set the permissions boundary.
@@ -10912,6 +11211,7 @@ impl De for PutRolePermissionsBoundaryRequest {
         "PutRolePermissionsBoundaryRequest"
     }
 }
+serde_shape!(PutRolePermissionsBoundaryRequest, 310);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutRolePolicyRequest {
     /// The name of the role to associate the policy with.
@@ -10960,6 +11260,7 @@ impl De for PutRolePolicyRequest {
         "PutRolePolicyRequest"
     }
 }
+serde_shape!(PutRolePolicyRequest, 311);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutUserPermissionsBoundaryRequest {
     /// The name (friendly name, not ARN) of the IAM user for which you want to set the permissions boundary.
@@ -10997,6 +11298,7 @@ impl De for PutUserPermissionsBoundaryRequest {
         "PutUserPermissionsBoundaryRequest"
     }
 }
+serde_shape!(PutUserPermissionsBoundaryRequest, 312);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutUserPolicyRequest {
     /// The name of the user to associate the policy with.
@@ -11045,6 +11347,7 @@ impl De for PutUserPolicyRequest {
         "PutUserPolicyRequest"
     }
 }
+serde_shape!(PutUserPolicyRequest, 313);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RejectDelegationRequestRequest {
     /// The unique identifier of the delegation request to reject.
@@ -11078,6 +11381,7 @@ impl De for RejectDelegationRequestRequest {
         "RejectDelegationRequestRequest"
     }
 }
+serde_shape!(RejectDelegationRequestRequest, 316);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveClientIdFromOpenIdConnectProviderRequest {
     /// The Amazon Resource Name (ARN) of the IAM OIDC provider resource to remove the client ID from. You can get a list of OIDC provider ARNs by using the [ListOpenIDConnectProviders](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOpenIDConnectProviders.html) operation.
@@ -11113,6 +11417,7 @@ impl De for RemoveClientIdFromOpenIdConnectProviderRequest {
         "RemoveClientIDFromOpenIDConnectProviderRequest"
     }
 }
+serde_shape!(RemoveClientIdFromOpenIdConnectProviderRequest, 317);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveRoleFromInstanceProfileRequest {
     /// The name of the instance profile to update.
@@ -11150,6 +11455,7 @@ impl De for RemoveRoleFromInstanceProfileRequest {
         "RemoveRoleFromInstanceProfileRequest"
     }
 }
+serde_shape!(RemoveRoleFromInstanceProfileRequest, 318);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveUserFromGroupRequest {
     /// The name of the group to update.
@@ -11187,6 +11493,7 @@ impl De for RemoveUserFromGroupRequest {
         "RemoveUserFromGroupRequest"
     }
 }
+serde_shape!(RemoveUserFromGroupRequest, 319);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReportFormatType {
@@ -11251,6 +11558,7 @@ impl fmt::Display for ReportGenerationLimitExceededException {
     }
 }
 impl std::error::Error for ReportGenerationLimitExceededException {}
+serde_shape!(ReportGenerationLimitExceededException, 322);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReportStateType {
@@ -11319,6 +11627,7 @@ impl De for ResetServiceSpecificCredentialRequest {
         "ResetServiceSpecificCredentialRequest"
     }
 }
+serde_shape!(ResetServiceSpecificCredentialRequest, 325);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResetServiceSpecificCredentialResponse {
     /// A structure with details about the updated service-specific credential, including the new password.
@@ -11350,6 +11659,7 @@ impl De for ResetServiceSpecificCredentialResponse {
         "ResetServiceSpecificCredentialResponse"
     }
 }
+serde_shape!(ResetServiceSpecificCredentialResponse, 326);
 /// Contains the result of the simulation of a single API operation call on a single resource.
 ///
 /// This data type is used by a member of the [EvaluationResult](https://docs.aws.amazon.com/IAM/latest/APIReference/API_EvaluationResult.html) data type.
@@ -11402,6 +11712,7 @@ impl De for ResourceSpecificResult {
         "ResourceSpecificResult"
     }
 }
+serde_shape!(ResourceSpecificResult, 330);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResyncMfaDeviceRequest {
     /// The name of the user whose MFA device you want to resynchronize.
@@ -11451,6 +11762,7 @@ impl De for ResyncMfaDeviceRequest {
         "ResyncMFADeviceRequest"
     }
 }
+serde_shape!(ResyncMfaDeviceRequest, 332);
 /// Contains information about an IAM role. This structure is returned as a response element in several API operations that interact with roles.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Role {
@@ -11523,6 +11835,7 @@ impl De for Role {
         "Role"
     }
 }
+serde_shape!(Role, 333);
 /// Contains information about an IAM role, including all of the role's policies.
 ///
 /// This data type is used as a response element in the [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operation.
@@ -11600,6 +11913,7 @@ impl De for RoleDetail {
         "RoleDetail"
     }
 }
+serde_shape!(RoleDetail, 334);
 /// Contains information about the last time that an IAM role was used. This includes the date and time and the Region in which the role was last used. Activity is only reported for the trailing 400 days. This period can be shorter if your Region began supporting these features within the last year. The role might have been used more than 400 days ago. For more information, see [Regions where data is tracked](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_access-advisor.html#access-advisor_tracking-period) in the IAM user Guide.
 ///
 /// This data type is returned as a response element in the [GetRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html) and [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operations.
@@ -11638,6 +11952,7 @@ impl De for RoleLastUsed {
         "RoleLastUsed"
     }
 }
+serde_shape!(RoleLastUsed, 335);
 /// An object that contains details about how a service-linked role is used, if that information is returned by the service.
 ///
 /// This data type is used as a response element in the [GetServiceLinkedRoleDeletionStatus](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLinkedRoleDeletionStatus.html) operation.
@@ -11674,6 +11989,7 @@ impl De for RoleUsageType {
         "RoleUsageType"
     }
 }
+serde_shape!(RoleUsageType, 337);
 /// Contains the private keys for the SAML provider.
 ///
 /// This data type is used as a response element in the [GetSAMLProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSAMLProvider.html) operation.
@@ -11710,6 +12026,7 @@ impl De for SamlPrivateKey {
         "SAMLPrivateKey"
     }
 }
+serde_shape!(SamlPrivateKey, 339);
 /// Contains the list of SAML providers for this account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SamlProviderListEntry {
@@ -11748,6 +12065,7 @@ impl De for SamlProviderListEntry {
         "SAMLProviderListEntry"
     }
 }
+serde_shape!(SamlProviderListEntry, 340);
 /// Contains information about an SSH public key.
 ///
 /// This data type is used as a response element in the [GetSSHPublicKey](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSSHPublicKey.html) and [UploadSSHPublicKey](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadSSHPublicKey.html) operations.
@@ -11800,6 +12118,7 @@ impl De for SshPublicKey {
         "SSHPublicKey"
     }
 }
+serde_shape!(SshPublicKey, 343);
 /// Contains information about an SSH public key, without the key's body or fingerprint.
 ///
 /// This data type is used as a response element in the [ListSSHPublicKeys](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListSSHPublicKeys.html) operation.
@@ -11844,6 +12163,7 @@ impl De for SshPublicKeyMetadata {
         "SSHPublicKeyMetadata"
     }
 }
+serde_shape!(SshPublicKeyMetadata, 345);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendDelegationTokenRequest {
     /// The unique identifier of the delegation request for which to send the token.
@@ -11873,6 +12193,7 @@ impl De for SendDelegationTokenRequest {
         "SendDelegationTokenRequest"
     }
 }
+serde_shape!(SendDelegationTokenRequest, 346);
 /// Contains information about a server certificate.
 ///
 /// This data type is used as a response element in the [GetServerCertificate](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServerCertificate.html) operation.
@@ -11917,6 +12238,7 @@ impl De for ServerCertificate {
         "ServerCertificate"
     }
 }
+serde_shape!(ServerCertificate, 347);
 /// Contains information about a server certificate without its certificate body, certificate chain, and private key.
 ///
 /// This data type is used as a response element in the [UploadServerCertificate](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadServerCertificate.html) and [ListServerCertificates](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServerCertificates.html) operations.
@@ -11969,6 +12291,7 @@ impl De for ServerCertificateMetadata {
         "ServerCertificateMetadata"
     }
 }
+serde_shape!(ServerCertificateMetadata, 348);
 /// The request was rejected because trusted access is not enabled for IAM in Organizations. For details, see IAM and Organizations in the Organizations User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceAccessNotEnabledException {}
@@ -11998,6 +12321,7 @@ impl fmt::Display for ServiceAccessNotEnabledException {
     }
 }
 impl std::error::Error for ServiceAccessNotEnabledException {}
+serde_shape!(ServiceAccessNotEnabledException, 349);
 /// The request processing has failed because of an unknown error, exception or failure.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceFailureException {
@@ -12037,6 +12361,7 @@ impl fmt::Display for ServiceFailureException {
     }
 }
 impl std::error::Error for ServiceFailureException {}
+serde_shape!(ServiceFailureException, 350);
 /// Contains details about the most recent attempt to access the service.
 ///
 /// This data type is used as a response element in the [GetServiceLastAccessedDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetails.html) operation.
@@ -12105,6 +12430,7 @@ impl De for ServiceLastAccessed {
         "ServiceLastAccessed"
     }
 }
+serde_shape!(ServiceLastAccessed, 351);
 /// The specified service does not support service-specific credentials.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceNotSupportedException {
@@ -12144,6 +12470,7 @@ impl fmt::Display for ServiceNotSupportedException {
     }
 }
 impl std::error::Error for ServiceNotSupportedException {}
+serde_shape!(ServiceNotSupportedException, 352);
 /// Contains the details of a service-specific credential.
 #[derive(Clone, PartialEq, Default)]
 pub struct ServiceSpecificCredential {
@@ -12229,6 +12556,7 @@ impl fmt::Debug for ServiceSpecificCredential {
             .finish()
     }
 }
+serde_shape!(ServiceSpecificCredential, 353);
 /// Contains additional details about a service-specific credential.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceSpecificCredentialMetadata {
@@ -12287,6 +12615,7 @@ impl De for ServiceSpecificCredentialMetadata {
         "ServiceSpecificCredentialMetadata"
     }
 }
+serde_shape!(ServiceSpecificCredentialMetadata, 354);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetDefaultPolicyVersionRequest {
     /// The Amazon Resource Name (ARN) of the IAM policy whose default version you want to set.
@@ -12324,6 +12653,7 @@ impl De for SetDefaultPolicyVersionRequest {
         "SetDefaultPolicyVersionRequest"
     }
 }
+serde_shape!(SetDefaultPolicyVersionRequest, 357);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetSecurityTokenServicePreferencesRequest {
     /// The version of the global endpoint token. Version 1 tokens are valid only in Amazon Web Services Regions that are available by default. These tokens do not work in manually enabled Regions, such as Asia Pacific (Hong Kong). Version 2 tokens are valid in all Regions. However, version 2 tokens are longer and might affect systems where you temporarily store tokens.
@@ -12355,6 +12685,7 @@ impl De for SetSecurityTokenServicePreferencesRequest {
         "SetSecurityTokenServicePreferencesRequest"
     }
 }
+serde_shape!(SetSecurityTokenServicePreferencesRequest, 358);
 /// Contains information about an X.509 signing certificate.
 ///
 /// This data type is used as a response element in the [UploadSigningCertificate](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadSigningCertificate.html) and [ListSigningCertificates](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListSigningCertificates.html) operations.
@@ -12403,6 +12734,7 @@ impl De for SigningCertificate {
         "SigningCertificate"
     }
 }
+serde_shape!(SigningCertificate, 359);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimulateCustomPolicyRequest {
     /// A list of policy documents to include in the simulation. Each document is specified as a string containing the complete, valid JSON text of an IAM policy. Do not include any resource-based policies in this parameter. Any resource-based policy must be submitted with the `ResourcePolicy` parameter. The policies cannot be "scope-down" policies, such as you could include in a call to [GetFederationToken](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetFederationToken.html) or one of the [AssumeRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_AssumeRole.html) API operations. In other words, do not use policies designed to restrict what a user can do while using the temporary credentials.
@@ -12515,6 +12847,7 @@ impl De for SimulateCustomPolicyRequest {
         "SimulateCustomPolicyRequest"
     }
 }
+serde_shape!(SimulateCustomPolicyRequest, 360);
 /// Contains the response to a successful [SimulatePrincipalPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html) or [SimulateCustomPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimulatePolicyResponse {
@@ -12553,6 +12886,7 @@ impl De for SimulatePolicyResponse {
         "SimulatePolicyResponse"
     }
 }
+serde_shape!(SimulatePolicyResponse, 361);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SimulatePrincipalPolicyRequest {
     /// The Amazon Resource Name (ARN) of a user, group, or role whose policies you want to include in the simulation. If you specify a user, group, or role, the simulation includes all policies that are associated with that entity. If you specify a user, the simulation also includes all policies that are attached to any groups the user belongs to.
@@ -12671,6 +13005,7 @@ impl De for SimulatePrincipalPolicyRequest {
         "SimulatePrincipalPolicyRequest"
     }
 }
+serde_shape!(SimulatePrincipalPolicyRequest, 362);
 /// Contains a reference to a `Statement` element in a policy document that determines the result of the simulation.
 ///
 /// This data type is used by the `MatchedStatements` member of the `EvaluationResult` type.
@@ -12715,6 +13050,7 @@ impl De for Statement {
         "Statement"
     }
 }
+serde_shape!(Statement, 364);
 /// A structure that represents user-provided metadata that can be associated with an IAM resource. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -12749,6 +13085,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 366);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagInstanceProfileRequest {
     /// The name of the IAM instance profile to which you want to add tags.
@@ -12784,6 +13121,7 @@ impl De for TagInstanceProfileRequest {
         "TagInstanceProfileRequest"
     }
 }
+serde_shape!(TagInstanceProfileRequest, 367);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagMfaDeviceRequest {
     /// The unique identifier for the IAM virtual MFA device to which you want to add tags. For virtual MFA devices, the serial number is the same as the ARN.
@@ -12819,6 +13157,7 @@ impl De for TagMfaDeviceRequest {
         "TagMFADeviceRequest"
     }
 }
+serde_shape!(TagMfaDeviceRequest, 368);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagOpenIdConnectProviderRequest {
     /// The ARN of the OIDC identity provider in IAM to which you want to add tags.
@@ -12854,6 +13193,7 @@ impl De for TagOpenIdConnectProviderRequest {
         "TagOpenIDConnectProviderRequest"
     }
 }
+serde_shape!(TagOpenIdConnectProviderRequest, 369);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagPolicyRequest {
     /// The ARN of the IAM customer managed policy to which you want to add tags.
@@ -12889,6 +13229,7 @@ impl De for TagPolicyRequest {
         "TagPolicyRequest"
     }
 }
+serde_shape!(TagPolicyRequest, 370);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagRoleRequest {
     /// The name of the IAM role to which you want to add tags.
@@ -12924,6 +13265,7 @@ impl De for TagRoleRequest {
         "TagRoleRequest"
     }
 }
+serde_shape!(TagRoleRequest, 371);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagSamlProviderRequest {
     /// The ARN of the SAML identity provider in IAM to which you want to add tags.
@@ -12959,6 +13301,7 @@ impl De for TagSamlProviderRequest {
         "TagSAMLProviderRequest"
     }
 }
+serde_shape!(TagSamlProviderRequest, 372);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagServerCertificateRequest {
     /// The name of the IAM server certificate to which you want to add tags.
@@ -12994,6 +13337,7 @@ impl De for TagServerCertificateRequest {
         "TagServerCertificateRequest"
     }
 }
+serde_shape!(TagServerCertificateRequest, 373);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagUserRequest {
     /// The name of the IAM user to which you want to add tags.
@@ -13029,6 +13373,7 @@ impl De for TagUserRequest {
         "TagUserRequest"
     }
 }
+serde_shape!(TagUserRequest, 374);
 /// Contains details about the most recent attempt to access an action within the service.
 ///
 /// This data type is used as a response element in the [GetServiceLastAccessedDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLastAccessedDetails.html) operation.
@@ -13076,6 +13421,7 @@ impl De for TrackedActionLastAccessed {
         "TrackedActionLastAccessed"
     }
 }
+serde_shape!(TrackedActionLastAccessed, 375);
 /// The request was rejected because service-linked roles are protected Amazon Web Services resources. Only the service that depends on the service-linked role can modify or delete the role on your behalf. The error message includes the name of the service that depends on this service-linked role. You must request the change through that service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnmodifiableEntityException {
@@ -13115,6 +13461,7 @@ impl fmt::Display for UnmodifiableEntityException {
     }
 }
 impl std::error::Error for UnmodifiableEntityException {}
+serde_shape!(UnmodifiableEntityException, 377);
 /// The request was rejected because the public key encoding format is unsupported or unrecognized.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnrecognizedPublicKeyEncodingException {
@@ -13154,6 +13501,7 @@ impl fmt::Display for UnrecognizedPublicKeyEncodingException {
     }
 }
 impl std::error::Error for UnrecognizedPublicKeyEncodingException {}
+serde_shape!(UnrecognizedPublicKeyEncodingException, 378);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagInstanceProfileRequest {
     /// The name of the IAM instance profile from which you want to remove tags.
@@ -13189,6 +13537,7 @@ impl De for UntagInstanceProfileRequest {
         "UntagInstanceProfileRequest"
     }
 }
+serde_shape!(UntagInstanceProfileRequest, 379);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagMfaDeviceRequest {
     /// The unique identifier for the IAM virtual MFA device from which you want to remove tags. For virtual MFA devices, the serial number is the same as the ARN.
@@ -13224,6 +13573,7 @@ impl De for UntagMfaDeviceRequest {
         "UntagMFADeviceRequest"
     }
 }
+serde_shape!(UntagMfaDeviceRequest, 380);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagOpenIdConnectProviderRequest {
     /// The ARN of the OIDC provider in IAM from which you want to remove tags.
@@ -13259,6 +13609,7 @@ impl De for UntagOpenIdConnectProviderRequest {
         "UntagOpenIDConnectProviderRequest"
     }
 }
+serde_shape!(UntagOpenIdConnectProviderRequest, 381);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagPolicyRequest {
     /// The ARN of the IAM customer managed policy from which you want to remove tags.
@@ -13294,6 +13645,7 @@ impl De for UntagPolicyRequest {
         "UntagPolicyRequest"
     }
 }
+serde_shape!(UntagPolicyRequest, 382);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagRoleRequest {
     /// The name of the IAM role from which you want to remove tags.
@@ -13329,6 +13681,7 @@ impl De for UntagRoleRequest {
         "UntagRoleRequest"
     }
 }
+serde_shape!(UntagRoleRequest, 383);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagSamlProviderRequest {
     /// The ARN of the SAML identity provider in IAM from which you want to remove tags.
@@ -13364,6 +13717,7 @@ impl De for UntagSamlProviderRequest {
         "UntagSAMLProviderRequest"
     }
 }
+serde_shape!(UntagSamlProviderRequest, 384);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagServerCertificateRequest {
     /// The name of the IAM server certificate from which you want to remove tags.
@@ -13399,6 +13753,7 @@ impl De for UntagServerCertificateRequest {
         "UntagServerCertificateRequest"
     }
 }
+serde_shape!(UntagServerCertificateRequest, 385);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagUserRequest {
     /// The name of the IAM user from which you want to remove tags.
@@ -13434,6 +13789,7 @@ impl De for UntagUserRequest {
         "UntagUserRequest"
     }
 }
+serde_shape!(UntagUserRequest, 386);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAccessKeyRequest {
     /// The name of the user whose key you want to update.
@@ -13475,6 +13831,7 @@ impl De for UpdateAccessKeyRequest {
         "UpdateAccessKeyRequest"
     }
 }
+serde_shape!(UpdateAccessKeyRequest, 387);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAccountPasswordPolicyRequest {
     /// The minimum number of characters allowed in an IAM user password.
@@ -13558,6 +13915,7 @@ impl De for UpdateAccountPasswordPolicyRequest {
         "UpdateAccountPasswordPolicyRequest"
     }
 }
+serde_shape!(UpdateAccountPasswordPolicyRequest, 388);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssumeRolePolicyRequest {
     /// The name of the role to update with the new policy.
@@ -13600,6 +13958,7 @@ impl De for UpdateAssumeRolePolicyRequest {
         "UpdateAssumeRolePolicyRequest"
     }
 }
+serde_shape!(UpdateAssumeRolePolicyRequest, 389);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDelegationRequestRequest {
     /// The unique identifier of the delegation request to update.
@@ -13633,6 +13992,7 @@ impl De for UpdateDelegationRequestRequest {
         "UpdateDelegationRequestRequest"
     }
 }
+serde_shape!(UpdateDelegationRequestRequest, 390);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateGroupRequest {
     /// Name of the IAM group to update. If you're changing the name of the group, this is the original name.
@@ -13676,6 +14036,7 @@ impl De for UpdateGroupRequest {
         "UpdateGroupRequest"
     }
 }
+serde_shape!(UpdateGroupRequest, 391);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateLoginProfileRequest {
     /// The name of the user whose password you want to update.
@@ -13731,6 +14092,7 @@ impl fmt::Debug for UpdateLoginProfileRequest {
             .finish()
     }
 }
+serde_shape!(UpdateLoginProfileRequest, 392);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateOpenIdConnectProviderThumbprintRequest {
     /// The Amazon Resource Name (ARN) of the IAM OIDC provider resource object for which you want to update the thumbprint. You can get a list of OIDC provider ARNs by using the [ListOpenIDConnectProviders](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListOpenIDConnectProviders.html) operation.
@@ -13766,6 +14128,7 @@ impl De for UpdateOpenIdConnectProviderThumbprintRequest {
         "UpdateOpenIDConnectProviderThumbprintRequest"
     }
 }
+serde_shape!(UpdateOpenIdConnectProviderThumbprintRequest, 393);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateRoleDescriptionRequest {
     /// The name of the role that you want to modify.
@@ -13799,6 +14162,7 @@ impl De for UpdateRoleDescriptionRequest {
         "UpdateRoleDescriptionRequest"
     }
 }
+serde_shape!(UpdateRoleDescriptionRequest, 394);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateRoleDescriptionResponse {
     /// A structure that contains details about the modified role.
@@ -13828,6 +14192,7 @@ impl De for UpdateRoleDescriptionResponse {
         "UpdateRoleDescriptionResponse"
     }
 }
+serde_shape!(UpdateRoleDescriptionResponse, 395);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateRoleRequest {
     /// The name of the role that you want to modify.
@@ -13869,6 +14234,7 @@ impl De for UpdateRoleRequest {
         "UpdateRoleRequest"
     }
 }
+serde_shape!(UpdateRoleRequest, 396);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateRoleResponse {}
 impl Ser for UpdateRoleResponse {
@@ -13890,6 +14256,7 @@ impl De for UpdateRoleResponse {
         "UpdateRoleResponse"
     }
 }
+serde_shape!(UpdateRoleResponse, 397);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateSamlProviderRequest {
     /// An XML document generated by an identity provider (IdP) that supports SAML 2.0. The document includes the issuer's name, expiration information, and keys that can be used to validate the SAML authentication response (assertions) that are received from the IdP. You must generate the metadata document using the identity management software that is used as your IdP.
@@ -13948,6 +14315,7 @@ impl fmt::Debug for UpdateSamlProviderRequest {
             .finish()
     }
 }
+serde_shape!(UpdateSamlProviderRequest, 398);
 /// Contains the response to a successful [UpdateSAMLProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateSAMLProvider.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSamlProviderResponse {
@@ -13978,6 +14346,7 @@ impl De for UpdateSamlProviderResponse {
         "UpdateSAMLProviderResponse"
     }
 }
+serde_shape!(UpdateSamlProviderResponse, 399);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSshPublicKeyRequest {
     /// The name of the IAM user associated with the SSH public key.
@@ -14019,6 +14388,7 @@ impl De for UpdateSshPublicKeyRequest {
         "UpdateSSHPublicKeyRequest"
     }
 }
+serde_shape!(UpdateSshPublicKeyRequest, 400);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateServerCertificateRequest {
     /// The name of the server certificate that you want to update.
@@ -14062,6 +14432,7 @@ impl De for UpdateServerCertificateRequest {
         "UpdateServerCertificateRequest"
     }
 }
+serde_shape!(UpdateServerCertificateRequest, 401);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateServiceSpecificCredentialRequest {
     /// The name of the IAM user associated with the service-specific credential. If you do not specify this value, then the operation assumes the user whose credentials are used to call the operation.
@@ -14103,6 +14474,7 @@ impl De for UpdateServiceSpecificCredentialRequest {
         "UpdateServiceSpecificCredentialRequest"
     }
 }
+serde_shape!(UpdateServiceSpecificCredentialRequest, 402);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSigningCertificateRequest {
     /// The name of the IAM user the signing certificate belongs to.
@@ -14144,6 +14516,7 @@ impl De for UpdateSigningCertificateRequest {
         "UpdateSigningCertificateRequest"
     }
 }
+serde_shape!(UpdateSigningCertificateRequest, 403);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateUserRequest {
     /// Name of the user to update. If you're changing the name of the user, this is the original user name.
@@ -14187,6 +14560,7 @@ impl De for UpdateUserRequest {
         "UpdateUserRequest"
     }
 }
+serde_shape!(UpdateUserRequest, 404);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadSshPublicKeyRequest {
     /// The name of the IAM user to associate the SSH public key with.
@@ -14227,6 +14601,7 @@ impl De for UploadSshPublicKeyRequest {
         "UploadSSHPublicKeyRequest"
     }
 }
+serde_shape!(UploadSshPublicKeyRequest, 405);
 /// Contains the response to a successful [UploadSSHPublicKey](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadSSHPublicKey.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadSshPublicKeyResponse {
@@ -14257,6 +14632,7 @@ impl De for UploadSshPublicKeyResponse {
         "UploadSSHPublicKeyResponse"
     }
 }
+serde_shape!(UploadSshPublicKeyResponse, 406);
 #[derive(Clone, PartialEq, Default)]
 pub struct UploadServerCertificateRequest {
     /// The path for the server certificate. For more information about paths, see [IAM identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the IAM User Guide.
@@ -14341,6 +14717,7 @@ impl fmt::Debug for UploadServerCertificateRequest {
             .finish()
     }
 }
+serde_shape!(UploadServerCertificateRequest, 407);
 /// Contains the response to a successful [UploadServerCertificate](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadServerCertificate.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadServerCertificateResponse {
@@ -14375,6 +14752,7 @@ impl De for UploadServerCertificateResponse {
         "UploadServerCertificateResponse"
     }
 }
+serde_shape!(UploadServerCertificateResponse, 408);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadSigningCertificateRequest {
     /// The name of the user the signing certificate is for.
@@ -14415,6 +14793,7 @@ impl De for UploadSigningCertificateRequest {
         "UploadSigningCertificateRequest"
     }
 }
+serde_shape!(UploadSigningCertificateRequest, 409);
 /// Contains the response to a successful [UploadSigningCertificate](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UploadSigningCertificate.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UploadSigningCertificateResponse {
@@ -14445,6 +14824,7 @@ impl De for UploadSigningCertificateResponse {
         "UploadSigningCertificateResponse"
     }
 }
+serde_shape!(UploadSigningCertificateResponse, 410);
 /// Contains information about an IAM user entity.
 ///
 /// This data type is used as a response element in the following operations:
@@ -14516,6 +14896,7 @@ impl De for User {
         "User"
     }
 }
+serde_shape!(User, 411);
 /// Contains information about an IAM user, including all the user's policies and all the IAM groups the user is in.
 ///
 /// This data type is used as a response element in the [GetAccountAuthorizationDetails](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html) operation.
@@ -14585,6 +14966,7 @@ impl De for UserDetail {
         "UserDetail"
     }
 }
+serde_shape!(UserDetail, 412);
 /// Contains information about a virtual MFA device.
 #[derive(Clone, PartialEq, Default)]
 pub struct VirtualMfaDevice {
@@ -14647,6 +15029,7 @@ impl fmt::Debug for VirtualMfaDevice {
             .finish()
     }
 }
+serde_shape!(VirtualMfaDevice, 413);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AssertionEncryptionModeType {

@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -64,6 +77,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -154,6 +184,7 @@ impl De for AliasListEntry {
         "AliasListEntry"
     }
 }
+serde_shape!(AliasListEntry, 4);
 /// The request was rejected because it attempted to create a resource that already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlreadyExistsException {
@@ -193,6 +224,7 @@ impl fmt::Display for AlreadyExistsException {
     }
 }
 impl std::error::Error for AlreadyExistsException {}
+serde_shape!(AlreadyExistsException, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelKeyDeletionRequest {
     /// Identifies the KMS key whose deletion is being canceled.
@@ -230,6 +262,7 @@ impl De for CancelKeyDeletionRequest {
         "CancelKeyDeletionRequest"
     }
 }
+serde_shape!(CancelKeyDeletionRequest, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelKeyDeletionResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the KMS key whose deletion is canceled.
@@ -259,6 +292,7 @@ impl De for CancelKeyDeletionResponse {
         "CancelKeyDeletionResponse"
     }
 }
+serde_shape!(CancelKeyDeletionResponse, 13);
 /// The request was rejected because the specified CloudHSM cluster is already associated with an CloudHSM key store in the account, or it shares a backup history with an CloudHSM key store in the account. Each CloudHSM key store in the account must be associated with a different CloudHSM cluster.
 ///
 /// CloudHSM clusters that share a backup history have the same cluster certificate. To view the cluster certificate of an CloudHSM cluster, use the [DescribeClusters](https://docs.aws.amazon.com/cloudhsm/latest/APIReference/API_DescribeClusters.html) operation.
@@ -300,6 +334,7 @@ impl fmt::Display for CloudHsmClusterInUseException {
     }
 }
 impl std::error::Error for CloudHsmClusterInUseException {}
+serde_shape!(CloudHsmClusterInUseException, 16);
 /// The request was rejected because the associated CloudHSM cluster did not meet the configuration requirements for an CloudHSM key store.
 /// - The CloudHSM cluster must be configured with private subnets in at least two different Availability Zones in the Region.
 /// - The [security group for the cluster](https://docs.aws.amazon.com/cloudhsm/latest/userguide/configure-sg.html) (cloudhsm-cluster-\<cluster-id\>-sg) must include inbound rules and outbound rules that allow TCP traffic on ports 2223-2225. The Source in the inbound rules and the Destination in the outbound rules must match the security group ID. These rules are set by default when you create the CloudHSM cluster. Do not delete or change them. To get information about a particular security group, use the [DescribeSecurityGroups](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroups.html) operation.
@@ -344,6 +379,7 @@ impl fmt::Display for CloudHsmClusterInvalidConfigurationException {
     }
 }
 impl std::error::Error for CloudHsmClusterInvalidConfigurationException {}
+serde_shape!(CloudHsmClusterInvalidConfigurationException, 17);
 /// The request was rejected because the CloudHSM cluster associated with the CloudHSM key store is not active. Initialize and activate the cluster and try the command again. For detailed instructions, see [Getting Started](https://docs.aws.amazon.com/cloudhsm/latest/userguide/getting-started.html) in the CloudHSM User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudHsmClusterNotActiveException {
@@ -383,6 +419,7 @@ impl fmt::Display for CloudHsmClusterNotActiveException {
     }
 }
 impl std::error::Error for CloudHsmClusterNotActiveException {}
+serde_shape!(CloudHsmClusterNotActiveException, 18);
 /// The request was rejected because KMS cannot find the CloudHSM cluster with the specified cluster ID. Retry the request with a different cluster ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudHsmClusterNotFoundException {
@@ -422,6 +459,7 @@ impl fmt::Display for CloudHsmClusterNotFoundException {
     }
 }
 impl std::error::Error for CloudHsmClusterNotFoundException {}
+serde_shape!(CloudHsmClusterNotFoundException, 19);
 /// The request was rejected because the specified CloudHSM cluster has a different cluster certificate than the original cluster. You cannot use the operation to specify an unrelated cluster for an CloudHSM key store.
 ///
 /// Specify an CloudHSM cluster that shares a backup history with the original cluster. This includes clusters that were created from a backup of the current cluster, and clusters that were created from the same backup that produced the current cluster.
@@ -465,6 +503,7 @@ impl fmt::Display for CloudHsmClusterNotRelatedException {
     }
 }
 impl std::error::Error for CloudHsmClusterNotRelatedException {}
+serde_shape!(CloudHsmClusterNotRelatedException, 20);
 /// The request was rejected because an automatic rotation of this key is currently in progress or scheduled to begin within the next 20 minutes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConflictException {
@@ -504,6 +543,7 @@ impl fmt::Display for ConflictException {
     }
 }
 impl std::error::Error for ConflictException {}
+serde_shape!(ConflictException, 22);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectCustomKeyStoreRequest {
     /// Enter the key store ID of the custom key store that you want to connect. To find the ID of a custom key store, use the DescribeCustomKeyStores operation.
@@ -533,6 +573,7 @@ impl De for ConnectCustomKeyStoreRequest {
         "ConnectCustomKeyStoreRequest"
     }
 }
+serde_shape!(ConnectCustomKeyStoreRequest, 23);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectCustomKeyStoreResponse {}
 impl Ser for ConnectCustomKeyStoreResponse {
@@ -554,6 +595,7 @@ impl De for ConnectCustomKeyStoreResponse {
         "ConnectCustomKeyStoreResponse"
     }
 }
+serde_shape!(ConnectCustomKeyStoreResponse, 24);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ConnectionErrorCodeType {
@@ -728,6 +770,7 @@ impl De for CreateAliasRequest {
         "CreateAliasRequest"
     }
 }
+serde_shape!(CreateAliasRequest, 27);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateCustomKeyStoreRequest {
     /// Specifies a friendly name for the custom key store. The name must be unique in your Amazon Web Services account and Region. This parameter is required for all custom key stores.
@@ -872,6 +915,7 @@ impl fmt::Debug for CreateCustomKeyStoreRequest {
             .finish()
     }
 }
+serde_shape!(CreateCustomKeyStoreRequest, 28);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCustomKeyStoreResponse {
     /// A unique identifier for the new custom key store.
@@ -901,6 +945,7 @@ impl De for CreateCustomKeyStoreResponse {
         "CreateCustomKeyStoreResponse"
     }
 }
+serde_shape!(CreateCustomKeyStoreResponse, 29);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGrantRequest {
     /// Identifies the KMS key for the grant. The grant gives principals permission to use this KMS key.
@@ -994,6 +1039,7 @@ impl De for CreateGrantRequest {
         "CreateGrantRequest"
     }
 }
+serde_shape!(CreateGrantRequest, 30);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateGrantResponse {
     /// The grant token.
@@ -1031,6 +1077,7 @@ impl De for CreateGrantResponse {
         "CreateGrantResponse"
     }
 }
+serde_shape!(CreateGrantResponse, 31);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateKeyRequest {
     /// The key policy to attach to the KMS key.
@@ -1200,6 +1247,7 @@ impl De for CreateKeyRequest {
         "CreateKeyRequest"
     }
 }
+serde_shape!(CreateKeyRequest, 32);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateKeyResponse {
     /// Metadata associated with the KMS key.
@@ -1229,6 +1277,7 @@ impl De for CreateKeyResponse {
         "CreateKeyResponse"
     }
 }
+serde_shape!(CreateKeyResponse, 33);
 /// The request was rejected because the custom key store contains KMS keys. After verifying that you do not need to use the KMS keys, use the ScheduleKeyDeletion operation to delete the KMS keys. After they are deleted, you can delete the custom key store.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomKeyStoreHasCmksException {
@@ -1268,6 +1317,7 @@ impl fmt::Display for CustomKeyStoreHasCmksException {
     }
 }
 impl std::error::Error for CustomKeyStoreHasCmksException {}
+serde_shape!(CustomKeyStoreHasCmksException, 34);
 /// The request was rejected because of the `ConnectionState` of the custom key store. To get the `ConnectionState` of a custom key store, use the DescribeCustomKeyStores operation.
 ///
 /// This exception is thrown under the following conditions:
@@ -1314,6 +1364,7 @@ impl fmt::Display for CustomKeyStoreInvalidStateException {
     }
 }
 impl std::error::Error for CustomKeyStoreInvalidStateException {}
+serde_shape!(CustomKeyStoreInvalidStateException, 36);
 /// The request was rejected because the specified custom key store name is already assigned to another custom key store in the account. Try again with a custom key store name that is unique in the account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomKeyStoreNameInUseException {
@@ -1353,6 +1404,7 @@ impl fmt::Display for CustomKeyStoreNameInUseException {
     }
 }
 impl std::error::Error for CustomKeyStoreNameInUseException {}
+serde_shape!(CustomKeyStoreNameInUseException, 37);
 /// The request was rejected because KMS cannot find a custom key store with the specified key store name or ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomKeyStoreNotFoundException {
@@ -1392,6 +1444,7 @@ impl fmt::Display for CustomKeyStoreNotFoundException {
     }
 }
 impl std::error::Error for CustomKeyStoreNotFoundException {}
+serde_shape!(CustomKeyStoreNotFoundException, 39);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CustomKeyStoreType {
@@ -1526,6 +1579,7 @@ impl De for CustomKeyStoresListEntry {
         "CustomKeyStoresListEntry"
     }
 }
+serde_shape!(CustomKeyStoresListEntry, 42);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CustomerMasterKeySpec {
@@ -1757,6 +1811,7 @@ impl De for DecryptRequest {
         "DecryptRequest"
     }
 }
+serde_shape!(DecryptRequest, 47);
 #[derive(Clone, PartialEq, Default)]
 pub struct DecryptResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the KMS key that was used to decrypt the ciphertext.
@@ -1817,6 +1872,7 @@ impl fmt::Debug for DecryptResponse {
             .finish()
     }
 }
+serde_shape!(DecryptResponse, 48);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAliasRequest {
     /// The alias to be deleted. The alias name must begin with `alias/` followed by the alias name, such as `alias/ExampleAlias`.
@@ -1846,6 +1902,7 @@ impl De for DeleteAliasRequest {
         "DeleteAliasRequest"
     }
 }
+serde_shape!(DeleteAliasRequest, 49);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCustomKeyStoreRequest {
     /// Enter the ID of the custom key store you want to delete. To find the ID of a custom key store, use the DescribeCustomKeyStores operation.
@@ -1875,6 +1932,7 @@ impl De for DeleteCustomKeyStoreRequest {
         "DeleteCustomKeyStoreRequest"
     }
 }
+serde_shape!(DeleteCustomKeyStoreRequest, 50);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCustomKeyStoreResponse {}
 impl Ser for DeleteCustomKeyStoreResponse {
@@ -1896,6 +1954,7 @@ impl De for DeleteCustomKeyStoreResponse {
         "DeleteCustomKeyStoreResponse"
     }
 }
+serde_shape!(DeleteCustomKeyStoreResponse, 51);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteImportedKeyMaterialRequest {
     /// Identifies the KMS key from which you are deleting imported key material. The `Origin` of the KMS key must be `EXTERNAL`.
@@ -1941,6 +2000,7 @@ impl De for DeleteImportedKeyMaterialRequest {
         "DeleteImportedKeyMaterialRequest"
     }
 }
+serde_shape!(DeleteImportedKeyMaterialRequest, 52);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteImportedKeyMaterialResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the KMS key from which the key material was deleted.
@@ -1974,6 +2034,7 @@ impl De for DeleteImportedKeyMaterialResponse {
         "DeleteImportedKeyMaterialResponse"
     }
 }
+serde_shape!(DeleteImportedKeyMaterialResponse, 53);
 /// The system timed out while trying to fulfill the request. You can retry the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DependencyTimeoutException {
@@ -2013,6 +2074,7 @@ impl fmt::Display for DependencyTimeoutException {
     }
 }
 impl std::error::Error for DependencyTimeoutException {}
+serde_shape!(DependencyTimeoutException, 54);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeriveSharedSecretRequest {
     /// Identifies an asymmetric NIST-standard ECC or SM2 (China Regions only) KMS key. KMS uses the private key in the specified key pair to derive the shared secret. The key usage of the KMS key must be `KEY_AGREEMENT`. To find the `KeyUsage` of a KMS key, use the DescribeKey operation.
@@ -2090,6 +2152,7 @@ impl De for DeriveSharedSecretRequest {
         "DeriveSharedSecretRequest"
     }
 }
+serde_shape!(DeriveSharedSecretRequest, 55);
 #[derive(Clone, PartialEq, Default)]
 pub struct DeriveSharedSecretResponse {
     /// Identifies the KMS key used to derive the shared secret.
@@ -2154,6 +2217,7 @@ impl fmt::Debug for DeriveSharedSecretResponse {
             .finish()
     }
 }
+serde_shape!(DeriveSharedSecretResponse, 56);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeCustomKeyStoresRequest {
     /// Gets only information about the specified custom key store. Enter the key store ID.
@@ -2199,6 +2263,7 @@ impl De for DescribeCustomKeyStoresRequest {
         "DescribeCustomKeyStoresRequest"
     }
 }
+serde_shape!(DescribeCustomKeyStoresRequest, 57);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeCustomKeyStoresResponse {
     /// Contains metadata about each custom key store.
@@ -2236,6 +2301,7 @@ impl De for DescribeCustomKeyStoresResponse {
         "DescribeCustomKeyStoresResponse"
     }
 }
+serde_shape!(DescribeCustomKeyStoresResponse, 58);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeKeyRequest {
     /// Describes the specified KMS key.
@@ -2283,6 +2349,7 @@ impl De for DescribeKeyRequest {
         "DescribeKeyRequest"
     }
 }
+serde_shape!(DescribeKeyRequest, 59);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeKeyResponse {
     /// Metadata associated with the key.
@@ -2312,6 +2379,7 @@ impl De for DescribeKeyResponse {
         "DescribeKeyResponse"
     }
 }
+serde_shape!(DescribeKeyResponse, 60);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableKeyRequest {
     /// Identifies the KMS key to disable.
@@ -2349,6 +2417,7 @@ impl De for DisableKeyRequest {
         "DisableKeyRequest"
     }
 }
+serde_shape!(DisableKeyRequest, 62);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableKeyRotationRequest {
     /// Identifies a symmetric encryption KMS key. You cannot enable or disable automatic rotation of [asymmetric KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html#asymmetric-cmks), [HMAC KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html), KMS keys with [imported key material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html), or KMS keys in a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html).
@@ -2386,6 +2455,7 @@ impl De for DisableKeyRotationRequest {
         "DisableKeyRotationRequest"
     }
 }
+serde_shape!(DisableKeyRotationRequest, 63);
 /// The request was rejected because the specified KMS key is not enabled.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisabledException {
@@ -2425,6 +2495,7 @@ impl fmt::Display for DisabledException {
     }
 }
 impl std::error::Error for DisabledException {}
+serde_shape!(DisabledException, 64);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisconnectCustomKeyStoreRequest {
     /// Enter the ID of the custom key store you want to disconnect. To find the ID of a custom key store, use the DescribeCustomKeyStores operation.
@@ -2454,6 +2525,7 @@ impl De for DisconnectCustomKeyStoreRequest {
         "DisconnectCustomKeyStoreRequest"
     }
 }
+serde_shape!(DisconnectCustomKeyStoreRequest, 65);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisconnectCustomKeyStoreResponse {}
 impl Ser for DisconnectCustomKeyStoreResponse {
@@ -2475,6 +2547,7 @@ impl De for DisconnectCustomKeyStoreResponse {
         "DisconnectCustomKeyStoreResponse"
     }
 }
+serde_shape!(DisconnectCustomKeyStoreResponse, 66);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DryRunModifierType {
@@ -2539,6 +2612,7 @@ impl fmt::Display for DryRunOperationException {
     }
 }
 impl std::error::Error for DryRunOperationException {}
+serde_shape!(DryRunOperationException, 69);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableKeyRequest {
     /// Identifies the KMS key to enable.
@@ -2576,6 +2650,7 @@ impl De for EnableKeyRequest {
         "EnableKeyRequest"
     }
 }
+serde_shape!(EnableKeyRequest, 70);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableKeyRotationRequest {
     /// Identifies a symmetric encryption KMS key. You cannot enable automatic rotation of [asymmetric KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html), [HMAC KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html), KMS keys with [imported key material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html), or KMS keys in a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html). To enable or disable automatic rotation of a set of related [multi-Region keys](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html#multi-region-rotate), set the property on the primary key.
@@ -2621,6 +2696,7 @@ impl De for EnableKeyRotationRequest {
         "EnableKeyRotationRequest"
     }
 }
+serde_shape!(EnableKeyRotationRequest, 71);
 #[derive(Clone, PartialEq, Default)]
 pub struct EncryptRequest {
     /// Identifies the KMS key to use in the encryption operation. The KMS key must have a `KeyUsage` of `ENCRYPT_DECRYPT`. To find the `KeyUsage` of a KMS key, use the DescribeKey operation.
@@ -2706,6 +2782,7 @@ impl fmt::Debug for EncryptRequest {
             .finish()
     }
 }
+serde_shape!(EncryptRequest, 72);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EncryptResponse {
     /// The encrypted plaintext. When you use the HTTP API or the Amazon Web Services CLI, the value is Base64-encoded. Otherwise, it is not Base64-encoded.
@@ -2743,6 +2820,7 @@ impl De for EncryptResponse {
         "EncryptResponse"
     }
 }
+serde_shape!(EncryptResponse, 73);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EncryptionAlgorithmSpec {
@@ -2844,6 +2922,7 @@ impl fmt::Display for ExpiredImportTokenException {
     }
 }
 impl std::error::Error for ExpiredImportTokenException {}
+serde_shape!(ExpiredImportTokenException, 81);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateDataKeyPairRequest {
     /// Specifies the encryption context that will be used when encrypting the private key in the data key pair.
@@ -2921,6 +3000,7 @@ impl De for GenerateDataKeyPairRequest {
         "GenerateDataKeyPairRequest"
     }
 }
+serde_shape!(GenerateDataKeyPairRequest, 82);
 #[derive(Clone, PartialEq, Default)]
 pub struct GenerateDataKeyPairResponse {
     /// The encrypted copy of the private key. When you use the HTTP API or the Amazon Web Services CLI, the value is Base64-encoded. Otherwise, it is not Base64-encoded.
@@ -2991,6 +3071,7 @@ impl fmt::Debug for GenerateDataKeyPairResponse {
             .finish()
     }
 }
+serde_shape!(GenerateDataKeyPairResponse, 83);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateDataKeyPairWithoutPlaintextRequest {
     /// Specifies the encryption context that will be used when encrypting the private key in the data key pair.
@@ -3058,6 +3139,7 @@ impl De for GenerateDataKeyPairWithoutPlaintextRequest {
         "GenerateDataKeyPairWithoutPlaintextRequest"
     }
 }
+serde_shape!(GenerateDataKeyPairWithoutPlaintextRequest, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateDataKeyPairWithoutPlaintextResponse {
     /// The encrypted copy of the private key. When you use the HTTP API or the Amazon Web Services CLI, the value is Base64-encoded. Otherwise, it is not Base64-encoded.
@@ -3103,6 +3185,7 @@ impl De for GenerateDataKeyPairWithoutPlaintextResponse {
         "GenerateDataKeyPairWithoutPlaintextResponse"
     }
 }
+serde_shape!(GenerateDataKeyPairWithoutPlaintextResponse, 85);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateDataKeyRequest {
     /// Specifies the symmetric encryption KMS key that encrypts the data key. You cannot specify an asymmetric KMS key or a KMS key in a custom key store. To get the type and origin of your KMS key, use the DescribeKey operation.
@@ -3186,6 +3269,7 @@ impl De for GenerateDataKeyRequest {
         "GenerateDataKeyRequest"
     }
 }
+serde_shape!(GenerateDataKeyRequest, 86);
 #[derive(Clone, PartialEq, Default)]
 pub struct GenerateDataKeyResponse {
     /// The encrypted copy of the data key. When you use the HTTP API or the Amazon Web Services CLI, the value is Base64-encoded. Otherwise, it is not Base64-encoded.
@@ -3246,6 +3330,7 @@ impl fmt::Debug for GenerateDataKeyResponse {
             .finish()
     }
 }
+serde_shape!(GenerateDataKeyResponse, 87);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateDataKeyWithoutPlaintextRequest {
     /// Specifies the symmetric encryption KMS key that encrypts the data key. You cannot specify an asymmetric KMS key or a KMS key in a custom key store. To get the type and origin of your KMS key, use the DescribeKey operation.
@@ -3315,6 +3400,7 @@ impl De for GenerateDataKeyWithoutPlaintextRequest {
         "GenerateDataKeyWithoutPlaintextRequest"
     }
 }
+serde_shape!(GenerateDataKeyWithoutPlaintextRequest, 88);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateDataKeyWithoutPlaintextResponse {
     /// The encrypted data key. When you use the HTTP API or the Amazon Web Services CLI, the value is Base64-encoded. Otherwise, it is not Base64-encoded.
@@ -3352,6 +3438,7 @@ impl De for GenerateDataKeyWithoutPlaintextResponse {
         "GenerateDataKeyWithoutPlaintextResponse"
     }
 }
+serde_shape!(GenerateDataKeyWithoutPlaintextResponse, 89);
 #[derive(Clone, PartialEq, Default)]
 pub struct GenerateMacRequest {
     /// The message to be hashed. Specify a message of up to 4,096 bytes.
@@ -3418,6 +3505,7 @@ impl fmt::Debug for GenerateMacRequest {
             .finish()
     }
 }
+serde_shape!(GenerateMacRequest, 90);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateMacResponse {
     /// The hash-based message authentication code (HMAC) that was generated for the specified message, HMAC KMS key, and MAC algorithm.
@@ -3457,6 +3545,7 @@ impl De for GenerateMacResponse {
         "GenerateMacResponse"
     }
 }
+serde_shape!(GenerateMacResponse, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GenerateRandomRequest {
     /// The length of the random byte string. This parameter is required.
@@ -3502,6 +3591,7 @@ impl De for GenerateRandomRequest {
         "GenerateRandomRequest"
     }
 }
+serde_shape!(GenerateRandomRequest, 92);
 #[derive(Clone, PartialEq, Default)]
 pub struct GenerateRandomResponse {
     /// The random byte string. When you use the HTTP API or the Amazon Web Services CLI, the value is Base64-encoded. Otherwise, it is not Base64-encoded.
@@ -3547,6 +3637,7 @@ impl fmt::Debug for GenerateRandomResponse {
             .finish()
     }
 }
+serde_shape!(GenerateRandomResponse, 93);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetKeyLastUsageRequest {
     /// Identifies the KMS key to get usage information for. To specify a KMS key, use its key ID or key ARN. Alias names are not supported.
@@ -3584,6 +3675,7 @@ impl De for GetKeyLastUsageRequest {
         "GetKeyLastUsageRequest"
     }
 }
+serde_shape!(GetKeyLastUsageRequest, 94);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetKeyLastUsageResponse {
     /// The globally unique identifier for the KMS key.
@@ -3625,6 +3717,7 @@ impl De for GetKeyLastUsageResponse {
         "GetKeyLastUsageResponse"
     }
 }
+serde_shape!(GetKeyLastUsageResponse, 95);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetKeyPolicyRequest {
     /// Gets the key policy for the specified KMS key.
@@ -3666,6 +3759,7 @@ impl De for GetKeyPolicyRequest {
         "GetKeyPolicyRequest"
     }
 }
+serde_shape!(GetKeyPolicyRequest, 96);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetKeyPolicyResponse {
     /// A key policy document in JSON format.
@@ -3699,6 +3793,7 @@ impl De for GetKeyPolicyResponse {
         "GetKeyPolicyResponse"
     }
 }
+serde_shape!(GetKeyPolicyResponse, 97);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetKeyRotationStatusRequest {
     /// Gets the rotation status for the specified KMS key.
@@ -3736,6 +3831,7 @@ impl De for GetKeyRotationStatusRequest {
         "GetKeyRotationStatusRequest"
     }
 }
+serde_shape!(GetKeyRotationStatusRequest, 98);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetKeyRotationStatusResponse {
     /// A Boolean value that specifies whether key rotation is enabled.
@@ -3783,6 +3879,7 @@ impl De for GetKeyRotationStatusResponse {
         "GetKeyRotationStatusResponse"
     }
 }
+serde_shape!(GetKeyRotationStatusResponse, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParametersForImportRequest {
     /// The identifier of the KMS key that will be associated with the imported key material. The `Origin` of the KMS key must be `EXTERNAL`.
@@ -3843,6 +3940,7 @@ impl De for GetParametersForImportRequest {
         "GetParametersForImportRequest"
     }
 }
+serde_shape!(GetParametersForImportRequest, 100);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetParametersForImportResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the KMS key to use in a subsequent ImportKeyMaterial request. This is the same KMS key specified in the `GetParametersForImport` request.
@@ -3894,6 +3992,7 @@ impl fmt::Debug for GetParametersForImportResponse {
             .finish()
     }
 }
+serde_shape!(GetParametersForImportResponse, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPublicKeyRequest {
     /// Identifies the asymmetric KMS key that includes the public key.
@@ -3939,6 +4038,7 @@ impl De for GetPublicKeyRequest {
         "GetPublicKeyRequest"
     }
 }
+serde_shape!(GetPublicKeyRequest, 102);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPublicKeyResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the asymmetric KMS key from which the public key was downloaded.
@@ -4008,6 +4108,7 @@ impl De for GetPublicKeyResponse {
         "GetPublicKeyResponse"
     }
 }
+serde_shape!(GetPublicKeyResponse, 103);
 /// Use this structure to allow [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations) in the grant only when the operation request includes the specified [encryption context](https://docs.aws.amazon.com/kms/latest/developerguide/encrypt_context.html).
 ///
 /// KMS applies the grant constraints only to cryptographic operations that support an encryption context, that is, all cryptographic operations with a symmetric KMS key. Grant constraints are not applied to operations that do not support an encryption context, such as cryptographic operations with asymmetric KMS keys and management operations, such as DescribeKey or RetireGrant.
@@ -4050,6 +4151,7 @@ impl De for GrantConstraints {
         "GrantConstraints"
     }
 }
+serde_shape!(GrantConstraints, 104);
 /// Contains information about a grant.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GrantListEntry {
@@ -4114,6 +4216,7 @@ impl De for GrantListEntry {
         "GrantListEntry"
     }
 }
+serde_shape!(GrantListEntry, 107);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GrantOperation {
@@ -4275,6 +4378,7 @@ impl De for ImportKeyMaterialRequest {
         "ImportKeyMaterialRequest"
     }
 }
+serde_shape!(ImportKeyMaterialRequest, 113);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportKeyMaterialResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the KMS key into which key material was imported.
@@ -4308,6 +4412,7 @@ impl De for ImportKeyMaterialResponse {
         "ImportKeyMaterialResponse"
     }
 }
+serde_shape!(ImportKeyMaterialResponse, 114);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ImportState {
@@ -4431,6 +4536,7 @@ impl fmt::Display for IncorrectKeyException {
     }
 }
 impl std::error::Error for IncorrectKeyException {}
+serde_shape!(IncorrectKeyException, 118);
 /// The request was rejected because the key material in the request is, expired, invalid, or does not meet expectations. For example, it is not the same key material that was previously imported or KMS expected new key material but the key material being imported is already associated with the KMS key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IncorrectKeyMaterialException {
@@ -4470,6 +4576,7 @@ impl fmt::Display for IncorrectKeyMaterialException {
     }
 }
 impl std::error::Error for IncorrectKeyMaterialException {}
+serde_shape!(IncorrectKeyMaterialException, 119);
 /// The request was rejected because the trust anchor certificate in the request to create an CloudHSM key store is not the trust anchor certificate for the specified CloudHSM cluster.
 ///
 /// When you [initialize the CloudHSM cluster](https://docs.aws.amazon.com/cloudhsm/latest/userguide/initialize-cluster.html#sign-csr), you create the trust anchor certificate and save it in the `customerCA.crt` file.
@@ -4511,6 +4618,7 @@ impl fmt::Display for IncorrectTrustAnchorException {
     }
 }
 impl std::error::Error for IncorrectTrustAnchorException {}
+serde_shape!(IncorrectTrustAnchorException, 120);
 /// The request was rejected because the specified alias name is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAliasNameException {
@@ -4550,6 +4658,7 @@ impl fmt::Display for InvalidAliasNameException {
     }
 }
 impl std::error::Error for InvalidAliasNameException {}
+serde_shape!(InvalidAliasNameException, 121);
 /// The request was rejected because a specified ARN, or an ARN in a key policy, is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidArnException {
@@ -4589,6 +4698,7 @@ impl fmt::Display for InvalidArnException {
     }
 }
 impl std::error::Error for InvalidArnException {}
+serde_shape!(InvalidArnException, 122);
 /// From the Decrypt or ReEncrypt operation, the request was rejected because the specified ciphertext, or additional authenticated data incorporated into the ciphertext, such as the encryption context, is corrupted, missing, or otherwise invalid.
 ///
 /// From the ImportKeyMaterial operation, the request was rejected because KMS could not decrypt the encrypted (wrapped) key material.
@@ -4630,6 +4740,7 @@ impl fmt::Display for InvalidCiphertextException {
     }
 }
 impl std::error::Error for InvalidCiphertextException {}
+serde_shape!(InvalidCiphertextException, 123);
 /// The request was rejected because the specified `GrantId` is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidGrantIdException {
@@ -4669,6 +4780,7 @@ impl fmt::Display for InvalidGrantIdException {
     }
 }
 impl std::error::Error for InvalidGrantIdException {}
+serde_shape!(InvalidGrantIdException, 124);
 /// The request was rejected because the specified grant token is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidGrantTokenException {
@@ -4708,6 +4820,7 @@ impl fmt::Display for InvalidGrantTokenException {
     }
 }
 impl std::error::Error for InvalidGrantTokenException {}
+serde_shape!(InvalidGrantTokenException, 125);
 /// The request was rejected because the provided import token is invalid or is associated with a different KMS key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidImportTokenException {
@@ -4747,6 +4860,7 @@ impl fmt::Display for InvalidImportTokenException {
     }
 }
 impl std::error::Error for InvalidImportTokenException {}
+serde_shape!(InvalidImportTokenException, 126);
 /// The request was rejected for one of the following reasons:
 /// - The `KeyUsage` value of the KMS key is incompatible with the API operation.
 /// - The encryption algorithm or signing algorithm specified for the operation is incompatible with the type of key material in the KMS key `(KeySpec`).
@@ -4792,6 +4906,7 @@ impl fmt::Display for InvalidKeyUsageException {
     }
 }
 impl std::error::Error for InvalidKeyUsageException {}
+serde_shape!(InvalidKeyUsageException, 127);
 /// The request was rejected because the marker that specifies where pagination should next begin is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidMarkerException {
@@ -4831,6 +4946,7 @@ impl fmt::Display for InvalidMarkerException {
     }
 }
 impl std::error::Error for InvalidMarkerException {}
+serde_shape!(InvalidMarkerException, 128);
 /// The request was rejected because an internal exception occurred. The request can be retried.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsInternalException {
@@ -4870,6 +4986,7 @@ impl fmt::Display for KmsInternalException {
     }
 }
 impl std::error::Error for KmsInternalException {}
+serde_shape!(KmsInternalException, 129);
 /// The request was rejected because the HMAC verification failed. HMAC verification fails when the HMAC computed by using the specified message, HMAC KMS key, and MAC algorithm does not match the HMAC specified in the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsInvalidMacException {
@@ -4909,6 +5026,7 @@ impl fmt::Display for KmsInvalidMacException {
     }
 }
 impl std::error::Error for KmsInvalidMacException {}
+serde_shape!(KmsInvalidMacException, 130);
 /// The request was rejected because the signature verification failed. Signature verification fails when it cannot confirm that signature was produced by signing the specified message with the specified KMS key and signing algorithm.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsInvalidSignatureException {
@@ -4948,6 +5066,7 @@ impl fmt::Display for KmsInvalidSignatureException {
     }
 }
 impl std::error::Error for KmsInvalidSignatureException {}
+serde_shape!(KmsInvalidSignatureException, 131);
 /// The request was rejected because the state of the specified resource is not valid for this request.
 ///
 /// This exceptions means one of the following:
@@ -4991,6 +5110,7 @@ impl fmt::Display for KmsInvalidStateException {
     }
 }
 impl std::error::Error for KmsInvalidStateException {}
+serde_shape!(KmsInvalidStateException, 132);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KeyAgreementAlgorithmSpec {
@@ -5083,6 +5203,7 @@ impl De for KeyLastUsageData {
         "KeyLastUsageData"
     }
 }
+serde_shape!(KeyLastUsageData, 137);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KeyLastUsageTrackingOperation {
@@ -5179,6 +5300,7 @@ impl De for KeyListEntry {
         "KeyListEntry"
     }
 }
+serde_shape!(KeyListEntry, 140);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KeyManagerType {
@@ -5400,6 +5522,7 @@ impl De for KeyMetadata {
         "KeyMetadata"
     }
 }
+serde_shape!(KeyMetadata, 144);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KeySpec {
@@ -5558,6 +5681,7 @@ impl fmt::Display for KeyUnavailableException {
     }
 }
 impl std::error::Error for KeyUnavailableException {}
+serde_shape!(KeyUnavailableException, 148);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KeyUsageType {
@@ -5631,6 +5755,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 151);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAliasesRequest {
     /// Lists only aliases that are associated with the specified KMS key. Enter a KMS key in your Amazon Web Services account.
@@ -5680,6 +5805,7 @@ impl De for ListAliasesRequest {
         "ListAliasesRequest"
     }
 }
+serde_shape!(ListAliasesRequest, 153);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAliasesResponse {
     /// A list of aliases.
@@ -5717,6 +5843,7 @@ impl De for ListAliasesResponse {
         "ListAliasesResponse"
     }
 }
+serde_shape!(ListAliasesResponse, 154);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGrantsRequest {
     /// Use this parameter to specify the maximum number of items to return. When this value is present, KMS does not return more than the specified number of items, but it might return fewer.
@@ -5772,6 +5899,7 @@ impl De for ListGrantsRequest {
         "ListGrantsRequest"
     }
 }
+serde_shape!(ListGrantsRequest, 155);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGrantsResponse {
     /// A list of grants.
@@ -5809,6 +5937,7 @@ impl De for ListGrantsResponse {
         "ListGrantsResponse"
     }
 }
+serde_shape!(ListGrantsResponse, 156);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListKeyPoliciesRequest {
     /// Gets the names of key policies for the specified KMS key.
@@ -5858,6 +5987,7 @@ impl De for ListKeyPoliciesRequest {
         "ListKeyPoliciesRequest"
     }
 }
+serde_shape!(ListKeyPoliciesRequest, 157);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListKeyPoliciesResponse {
     /// A list of key policy names. The only valid value is `default`.
@@ -5895,6 +6025,7 @@ impl De for ListKeyPoliciesResponse {
         "ListKeyPoliciesResponse"
     }
 }
+serde_shape!(ListKeyPoliciesResponse, 158);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListKeyRotationsRequest {
     /// Gets the key rotations for the specified KMS key.
@@ -5946,6 +6077,7 @@ impl De for ListKeyRotationsRequest {
         "ListKeyRotationsRequest"
     }
 }
+serde_shape!(ListKeyRotationsRequest, 159);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListKeyRotationsResponse {
     /// A list of completed key material rotations. When the optional input parameter `IncludeKeyMaterial` is specified with a value of `ALL_KEY_MATERIAL`, this list includes the first key material and any imported key material pending rotation.
@@ -5983,6 +6115,7 @@ impl De for ListKeyRotationsResponse {
         "ListKeyRotationsResponse"
     }
 }
+serde_shape!(ListKeyRotationsResponse, 160);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListKeysRequest {
     /// Use this parameter to specify the maximum number of items to return. When this value is present, KMS does not return more than the specified number of items, but it might return fewer.
@@ -6018,6 +6151,7 @@ impl De for ListKeysRequest {
         "ListKeysRequest"
     }
 }
+serde_shape!(ListKeysRequest, 161);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListKeysResponse {
     /// A list of KMS keys.
@@ -6055,6 +6189,7 @@ impl De for ListKeysResponse {
         "ListKeysResponse"
     }
 }
+serde_shape!(ListKeysResponse, 162);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceTagsRequest {
     /// Gets tags on the specified KMS key.
@@ -6104,6 +6239,7 @@ impl De for ListResourceTagsRequest {
         "ListResourceTagsRequest"
     }
 }
+serde_shape!(ListResourceTagsRequest, 163);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceTagsResponse {
     /// A list of tags. Each tag consists of a tag key and a tag value.
@@ -6145,6 +6281,7 @@ impl De for ListResourceTagsResponse {
         "ListResourceTagsResponse"
     }
 }
+serde_shape!(ListResourceTagsResponse, 164);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListRetirableGrantsRequest {
     /// Use this parameter to specify the maximum number of items to return. When this value is present, KMS does not return more than the specified number of items, but it might return fewer.
@@ -6186,6 +6323,7 @@ impl De for ListRetirableGrantsRequest {
         "ListRetirableGrantsRequest"
     }
 }
+serde_shape!(ListRetirableGrantsRequest, 165);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MacAlgorithmSpec {
@@ -6259,6 +6397,7 @@ impl fmt::Display for MalformedPolicyDocumentException {
     }
 }
 impl std::error::Error for MalformedPolicyDocumentException {}
+serde_shape!(MalformedPolicyDocumentException, 168);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MessageType {
@@ -6330,6 +6469,7 @@ impl De for MultiRegionConfiguration {
         "MultiRegionConfiguration"
     }
 }
+serde_shape!(MultiRegionConfiguration, 171);
 /// Describes the primary or replica key in a multi-Region key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MultiRegionKey {
@@ -6364,6 +6504,7 @@ impl De for MultiRegionKey {
         "MultiRegionKey"
     }
 }
+serde_shape!(MultiRegionKey, 172);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MultiRegionKeyType {
@@ -6431,6 +6572,7 @@ impl fmt::Display for NotFoundException {
     }
 }
 impl std::error::Error for NotFoundException {}
+serde_shape!(NotFoundException, 175);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OriginType {
@@ -6537,6 +6679,7 @@ impl De for PutKeyPolicyRequest {
         "PutKeyPolicyRequest"
     }
 }
+serde_shape!(PutKeyPolicyRequest, 186);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReEncryptRequest {
     /// Ciphertext of the data to reencrypt.
@@ -6654,6 +6797,7 @@ impl De for ReEncryptRequest {
         "ReEncryptRequest"
     }
 }
+serde_shape!(ReEncryptRequest, 187);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReEncryptResponse {
     /// The reencrypted data. When you use the HTTP API or the Amazon Web Services CLI, the value is Base64-encoded. Otherwise, it is not Base64-encoded.
@@ -6707,6 +6851,7 @@ impl De for ReEncryptResponse {
         "ReEncryptResponse"
     }
 }
+serde_shape!(ReEncryptResponse, 188);
 /// Contains information about the party that receives the response from the API operation.
 ///
 /// This data type is designed to support Amazon Web Services Nitro Enclaves and Amazon Web Services NitroTPM, which lets you create an attested environment in Amazon EC2. For information about the interaction between KMS and Amazon Web Services Nitro Enclaves or Amazon Web Services NitroTPM, see [Cryptographic attestation support in KMS](https://docs.aws.amazon.com/kms/latest/developerguide/cryptographic-attestation.html) in the Key Management Service Developer Guide.
@@ -6743,6 +6888,7 @@ impl De for RecipientInfo {
         "RecipientInfo"
     }
 }
+serde_shape!(RecipientInfo, 189);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicateKeyRequest {
     /// Identifies the multi-Region primary key that is being replicated. To determine whether a KMS key is a multi-Region primary key, use the DescribeKey operation to check the value of the `MultiRegionKeyType` property.
@@ -6839,6 +6985,7 @@ impl De for ReplicateKeyRequest {
         "ReplicateKeyRequest"
     }
 }
+serde_shape!(ReplicateKeyRequest, 191);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicateKeyResponse {
     /// Displays details about the new replica key, including its Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) and [Key states of KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html). It also includes the ARN and Amazon Web Services Region of its primary key and other replica keys.
@@ -6876,6 +7023,7 @@ impl De for ReplicateKeyResponse {
         "ReplicateKeyResponse"
     }
 }
+serde_shape!(ReplicateKeyResponse, 192);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RetireGrantRequest {
     /// Identifies the grant to be retired. You can use a grant token to identify a new grant even before it has achieved eventual consistency.
@@ -6924,6 +7072,7 @@ impl De for RetireGrantRequest {
         "RetireGrantRequest"
     }
 }
+serde_shape!(RetireGrantRequest, 193);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RevokeGrantRequest {
     /// A unique identifier for the KMS key associated with the grant. To get the key ID and key ARN for a KMS key, use ListKeys or DescribeKey.
@@ -6971,6 +7120,7 @@ impl De for RevokeGrantRequest {
         "RevokeGrantRequest"
     }
 }
+serde_shape!(RevokeGrantRequest, 194);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RotateKeyOnDemandRequest {
     /// Identifies a symmetric encryption KMS key. You cannot perform on-demand rotation of [asymmetric KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html), [HMAC KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/hmac.html), multi-Region KMS keys with [imported key material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html), or KMS keys in a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html). To perform on-demand rotation of a set of related [multi-Region keys](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html#multi-region-rotate), invoke the on-demand rotation on the primary key.
@@ -7008,6 +7158,7 @@ impl De for RotateKeyOnDemandRequest {
         "RotateKeyOnDemandRequest"
     }
 }
+serde_shape!(RotateKeyOnDemandRequest, 195);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RotateKeyOnDemandResponse {
     /// Identifies the symmetric encryption KMS key that you initiated on-demand rotation on.
@@ -7037,6 +7188,7 @@ impl De for RotateKeyOnDemandResponse {
         "RotateKeyOnDemandResponse"
     }
 }
+serde_shape!(RotateKeyOnDemandResponse, 196);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RotationType {
@@ -7127,6 +7279,7 @@ impl De for RotationsListEntry {
         "RotationsListEntry"
     }
 }
+serde_shape!(RotationsListEntry, 200);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleKeyDeletionRequest {
     /// The unique identifier of the KMS key to delete.
@@ -7172,6 +7325,7 @@ impl De for ScheduleKeyDeletionRequest {
         "ScheduleKeyDeletionRequest"
     }
 }
+serde_shape!(ScheduleKeyDeletionRequest, 201);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduleKeyDeletionResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the KMS key whose deletion is scheduled.
@@ -7219,6 +7373,7 @@ impl De for ScheduleKeyDeletionResponse {
         "ScheduleKeyDeletionResponse"
     }
 }
+serde_shape!(ScheduleKeyDeletionResponse, 202);
 #[derive(Clone, PartialEq, Default)]
 pub struct SignRequest {
     /// Identifies an asymmetric KMS key. KMS uses the private key in the asymmetric KMS key to sign the message. The `KeyUsage` type of the KMS key must be `SIGN_VERIFY`. To find the `KeyUsage` of a KMS key, use the DescribeKey operation.
@@ -7321,6 +7476,7 @@ impl fmt::Debug for SignRequest {
             .finish()
     }
 }
+serde_shape!(SignRequest, 203);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SignResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the asymmetric KMS key that was used to sign the message.
@@ -7362,6 +7518,7 @@ impl De for SignResponse {
         "SignResponse"
     }
 }
+serde_shape!(SignResponse, 204);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SigningAlgorithmSpec {
@@ -7461,6 +7618,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 207);
 /// The request was rejected because one or more tags are not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagException {
@@ -7500,6 +7658,7 @@ impl fmt::Display for TagException {
     }
 }
 impl std::error::Error for TagException {}
+serde_shape!(TagException, 208);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceRequest {
     /// Identifies a customer managed key in the account and Region.
@@ -7545,6 +7704,7 @@ impl De for TagResourceRequest {
         "TagResourceRequest"
     }
 }
+serde_shape!(TagResourceRequest, 212);
 /// The request was rejected because a specified parameter is not supported or a specified resource is not valid for this operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedOperationException {
@@ -7584,6 +7744,7 @@ impl fmt::Display for UnsupportedOperationException {
     }
 }
 impl std::error::Error for UnsupportedOperationException {}
+serde_shape!(UnsupportedOperationException, 215);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceRequest {
     /// Identifies the KMS key from which you are removing tags.
@@ -7625,6 +7786,7 @@ impl De for UntagResourceRequest {
         "UntagResourceRequest"
     }
 }
+serde_shape!(UntagResourceRequest, 216);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAliasRequest {
     /// Identifies the alias that is changing its KMS key. This value must begin with `alias/` followed by the alias name, such as `alias/ExampleAlias`. You cannot use `UpdateAlias` to change the alias name.
@@ -7672,6 +7834,7 @@ impl De for UpdateAliasRequest {
         "UpdateAliasRequest"
     }
 }
+serde_shape!(UpdateAliasRequest, 217);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateCustomKeyStoreRequest {
     /// Identifies the custom key store that you want to update. Enter the ID of the custom key store. To find the ID of a custom key store, use the DescribeCustomKeyStores operation.
@@ -7806,6 +7969,7 @@ impl fmt::Debug for UpdateCustomKeyStoreRequest {
             .finish()
     }
 }
+serde_shape!(UpdateCustomKeyStoreRequest, 218);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCustomKeyStoreResponse {}
 impl Ser for UpdateCustomKeyStoreResponse {
@@ -7827,6 +7991,7 @@ impl De for UpdateCustomKeyStoreResponse {
         "UpdateCustomKeyStoreResponse"
     }
 }
+serde_shape!(UpdateCustomKeyStoreResponse, 219);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateKeyDescriptionRequest {
     /// Updates the description of the specified KMS key.
@@ -7870,6 +8035,7 @@ impl De for UpdateKeyDescriptionRequest {
         "UpdateKeyDescriptionRequest"
     }
 }
+serde_shape!(UpdateKeyDescriptionRequest, 220);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePrimaryRegionRequest {
     /// Identifies the current primary key. When the operation completes, this KMS key will be a replica key.
@@ -7913,6 +8079,7 @@ impl De for UpdatePrimaryRegionRequest {
         "UpdatePrimaryRegionRequest"
     }
 }
+serde_shape!(UpdatePrimaryRegionRequest, 221);
 #[derive(Clone, PartialEq, Default)]
 pub struct VerifyMacRequest {
     /// The message that will be used in the verification. Enter the same message that was used to generate the HMAC.
@@ -7982,6 +8149,7 @@ impl fmt::Debug for VerifyMacRequest {
             .finish()
     }
 }
+serde_shape!(VerifyMacRequest, 222);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyMacResponse {
     /// The HMAC KMS key used in the verification.
@@ -8021,6 +8189,7 @@ impl De for VerifyMacResponse {
         "VerifyMacResponse"
     }
 }
+serde_shape!(VerifyMacResponse, 223);
 #[derive(Clone, PartialEq, Default)]
 pub struct VerifyRequest {
     /// Identifies the asymmetric KMS key that will be used to verify the signature. This must be the same KMS key that was used to generate the signature. If you specify a different KMS key, the signature verification fails.
@@ -8126,6 +8295,7 @@ impl fmt::Debug for VerifyRequest {
             .finish()
     }
 }
+serde_shape!(VerifyRequest, 224);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifyResponse {
     /// The Amazon Resource Name ([key ARN](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN)) of the asymmetric KMS key that was used to verify the signature.
@@ -8163,6 +8333,7 @@ impl De for VerifyResponse {
         "VerifyResponse"
     }
 }
+serde_shape!(VerifyResponse, 225);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum WrappingKeySpec {
@@ -8236,6 +8407,7 @@ impl fmt::Display for XksKeyAlreadyInUseException {
     }
 }
 impl std::error::Error for XksKeyAlreadyInUseException {}
+serde_shape!(XksKeyAlreadyInUseException, 227);
 /// Information about the [external key](https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html#concept-external-key)that is associated with a KMS key in an external key store.
 ///
 /// This element appears in a CreateKey or DescribeKey response only for a KMS key in an external key store.
@@ -8270,6 +8442,7 @@ impl De for XksKeyConfigurationType {
         "XksKeyConfigurationType"
     }
 }
+serde_shape!(XksKeyConfigurationType, 228);
 /// The request was rejected because the external key specified by the `XksKeyId` parameter did not meet the configuration requirements for an external key store.
 ///
 /// The external key must be an AES-256 symmetric key that is enabled and performs encryption and decryption.
@@ -8311,6 +8484,7 @@ impl fmt::Display for XksKeyInvalidConfigurationException {
     }
 }
 impl std::error::Error for XksKeyInvalidConfigurationException {}
+serde_shape!(XksKeyInvalidConfigurationException, 230);
 /// The request was rejected because the external key store proxy could not find the external key. This exception is thrown when the value of the `XksKeyId` parameter doesn't identify a key in the external key manager associated with the external key proxy.
 ///
 /// Verify that the `XksKeyId` represents an existing key in the external key manager. Use the key identifier that the external key store proxy uses to identify the key. For details, see the documentation provided with your external key store proxy or key manager.
@@ -8352,6 +8526,7 @@ impl fmt::Display for XksKeyNotFoundException {
     }
 }
 impl std::error::Error for XksKeyNotFoundException {}
+serde_shape!(XksKeyNotFoundException, 231);
 /// KMS uses the authentication credential to sign requests that it sends to the external key store proxy (XKS proxy) on your behalf. You establish these credentials on your external key store proxy and report them to KMS.
 ///
 /// The `XksProxyAuthenticationCredential` includes two required elements.
@@ -8396,6 +8571,7 @@ impl fmt::Debug for XksProxyAuthenticationCredentialType {
             .finish()
     }
 }
+serde_shape!(XksProxyAuthenticationCredentialType, 233);
 /// Detailed information about the external key store proxy (XKS proxy). Your external key store proxy translates KMS requests into a format that your external key manager can understand. These fields appear in a DescribeCustomKeyStores response only when the `CustomKeyStoreType` is `EXTERNAL_KEY_STORE`.
 #[derive(Clone, PartialEq, Default)]
 pub struct XksProxyConfigurationType {
@@ -8462,6 +8638,7 @@ impl fmt::Debug for XksProxyConfigurationType {
             .finish()
     }
 }
+serde_shape!(XksProxyConfigurationType, 235);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum XksProxyConnectivityType {
@@ -8529,6 +8706,7 @@ impl fmt::Display for XksProxyIncorrectAuthenticationCredentialException {
     }
 }
 impl std::error::Error for XksProxyIncorrectAuthenticationCredentialException {}
+serde_shape!(XksProxyIncorrectAuthenticationCredentialException, 237);
 /// The request was rejected because the external key store proxy is not configured correctly. To identify the cause, see the error message that accompanies the exception.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct XksProxyInvalidConfigurationException {
@@ -8568,6 +8746,7 @@ impl fmt::Display for XksProxyInvalidConfigurationException {
     }
 }
 impl std::error::Error for XksProxyInvalidConfigurationException {}
+serde_shape!(XksProxyInvalidConfigurationException, 238);
 /// KMS cannot interpret the response it received from the external key store proxy. The problem might be a poorly constructed response, but it could also be a transient network issue. If you see this error repeatedly, report it to the proxy vendor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct XksProxyInvalidResponseException {
@@ -8607,6 +8786,7 @@ impl fmt::Display for XksProxyInvalidResponseException {
     }
 }
 impl std::error::Error for XksProxyInvalidResponseException {}
+serde_shape!(XksProxyInvalidResponseException, 239);
 /// The request was rejected because the `XksProxyUriEndpoint` is already associated with another external key store in this Amazon Web Services Region. To identify the cause, see the error message that accompanies the exception.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct XksProxyUriEndpointInUseException {
@@ -8646,6 +8826,7 @@ impl fmt::Display for XksProxyUriEndpointInUseException {
     }
 }
 impl std::error::Error for XksProxyUriEndpointInUseException {}
+serde_shape!(XksProxyUriEndpointInUseException, 240);
 /// The request was rejected because the concatenation of the `XksProxyUriEndpoint` and `XksProxyUriPath` is already associated with another external key store in this Amazon Web Services Region. Each external key store in a Region must use a unique external key store proxy API address.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct XksProxyUriInUseException {
@@ -8685,6 +8866,7 @@ impl fmt::Display for XksProxyUriInUseException {
     }
 }
 impl std::error::Error for XksProxyUriInUseException {}
+serde_shape!(XksProxyUriInUseException, 242);
 /// KMS was unable to reach the specified `XksProxyUriPath`. The path must be reachable before you create the external key store or update its settings.
 ///
 /// This exception is also thrown when the external key store proxy response to a `GetHealthStatus` request indicates that all external key manager instances are unavailable.
@@ -8726,6 +8908,7 @@ impl fmt::Display for XksProxyUriUnreachableException {
     }
 }
 impl std::error::Error for XksProxyUriUnreachableException {}
+serde_shape!(XksProxyUriUnreachableException, 244);
 /// The request was rejected because the specified Amazon VPC endpoint service is already associated with another external key store in this Amazon Web Services Region. Each external key store in a Region must use a different Amazon VPC endpoint service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct XksProxyVpcEndpointServiceInUseException {
@@ -8765,6 +8948,7 @@ impl fmt::Display for XksProxyVpcEndpointServiceInUseException {
     }
 }
 impl std::error::Error for XksProxyVpcEndpointServiceInUseException {}
+serde_shape!(XksProxyVpcEndpointServiceInUseException, 245);
 /// The request was rejected because the Amazon VPC endpoint service configuration does not fulfill the requirements for an external key store. To identify the cause, see the error message that accompanies the exception and [review the requirements](https://docs.aws.amazon.com/kms/latest/developerguide/vpc-connectivity.html#xks-vpc-requirements) for Amazon VPC endpoint service connectivity for an external key store.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct XksProxyVpcEndpointServiceInvalidConfigurationException {
@@ -8804,6 +8988,7 @@ impl fmt::Display for XksProxyVpcEndpointServiceInvalidConfigurationException {
     }
 }
 impl std::error::Error for XksProxyVpcEndpointServiceInvalidConfigurationException {}
+serde_shape!(XksProxyVpcEndpointServiceInvalidConfigurationException, 246);
 /// The request was rejected because KMS could not find the specified VPC endpoint service. Use DescribeCustomKeyStores to verify the VPC endpoint service name for the external key store. Also, confirm that the `Allow principals` list for the VPC endpoint service includes the KMS service principal for the Region, such as `cks.kms.us-east-1.amazonaws.com`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct XksProxyVpcEndpointServiceNotFoundException {
@@ -8843,3 +9028,4 @@ impl fmt::Display for XksProxyVpcEndpointServiceNotFoundException {
     }
 }
 impl std::error::Error for XksProxyVpcEndpointServiceNotFoundException {}
+serde_shape!(XksProxyVpcEndpointServiceNotFoundException, 248);

@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -64,6 +77,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -114,6 +144,7 @@ impl De for AccountLimit {
         "AccountLimit"
     }
 }
+serde_shape!(AccountLimit, 0);
 /// The number of functions and amount of storage in use.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountUsage {
@@ -148,6 +179,7 @@ impl De for AccountUsage {
         "AccountUsage"
     }
 }
+serde_shape!(AccountUsage, 1);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddLayerVersionPermissionRequest {
     /// The name or Amazon Resource Name (ARN) of the layer.
@@ -201,6 +233,7 @@ impl De for AddLayerVersionPermissionRequest {
         "AddLayerVersionPermissionRequest"
     }
 }
+serde_shape!(AddLayerVersionPermissionRequest, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddLayerVersionPermissionResponse {
     /// The permission statement.
@@ -234,6 +267,7 @@ impl De for AddLayerVersionPermissionResponse {
         "AddLayerVersionPermissionResponse"
     }
 }
+serde_shape!(AddLayerVersionPermissionResponse, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddPermissionRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -316,6 +350,7 @@ impl De for AddPermissionRequest {
         "AddPermissionRequest"
     }
 }
+serde_shape!(AddPermissionRequest, 5);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddPermissionResponse {
     /// The permission statement that's added to the function policy.
@@ -345,6 +380,7 @@ impl De for AddPermissionResponse {
         "AddPermissionResponse"
     }
 }
+serde_shape!(AddPermissionResponse, 6);
 /// Provides configuration information about a Lambda function [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AliasConfiguration {
@@ -395,6 +431,7 @@ impl De for AliasConfiguration {
         "AliasConfiguration"
     }
 }
+serde_shape!(AliasConfiguration, 10);
 /// The [traffic-shifting](https://docs.aws.amazon.com/lambda/latest/dg/lambda-traffic-shifting-using-aliases.html) configuration of a Lambda function alias.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AliasRoutingConfiguration {
@@ -425,6 +462,7 @@ impl De for AliasRoutingConfiguration {
         "AliasRoutingConfiguration"
     }
 }
+serde_shape!(AliasRoutingConfiguration, 12);
 /// List of signing profiles that can sign a code package.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AllowedPublishers {
@@ -455,6 +493,7 @@ impl De for AllowedPublishers {
         "AllowedPublishers"
     }
 }
+serde_shape!(AllowedPublishers, 16);
 /// Specific configuration settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AmazonManagedKafkaEventSourceConfig {
@@ -489,6 +528,7 @@ impl De for AmazonManagedKafkaEventSourceConfig {
         "AmazonManagedKafkaEventSourceConfig"
     }
 }
+serde_shape!(AmazonManagedKafkaEventSourceConfig, 17);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ApplicationLogLevel {
@@ -604,6 +644,7 @@ impl fmt::Debug for CallbackDetails {
             .finish()
     }
 }
+serde_shape!(CallbackDetails, 29);
 /// Contains details about a failed callback operation, including error information and the reason for failure.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallbackFailedDetails {
@@ -634,6 +675,7 @@ impl De for CallbackFailedDetails {
         "CallbackFailedDetails"
     }
 }
+serde_shape!(CallbackFailedDetails, 30);
 /// Configuration options for callback operations in durable executions, including timeout settings and retry behavior.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallbackOptions {
@@ -668,6 +710,7 @@ impl De for CallbackOptions {
         "CallbackOptions"
     }
 }
+serde_shape!(CallbackOptions, 32);
 /// Contains details about a callback operation that has started, including timing information and callback metadata.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallbackStartedDetails {
@@ -706,6 +749,7 @@ impl De for CallbackStartedDetails {
         "CallbackStartedDetails"
     }
 }
+serde_shape!(CallbackStartedDetails, 33);
 /// Contains details about a successfully completed callback operation, including the result data and completion timestamp.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallbackSucceededDetails {
@@ -736,6 +780,7 @@ impl De for CallbackSucceededDetails {
         "CallbackSucceededDetails"
     }
 }
+serde_shape!(CallbackSucceededDetails, 34);
 /// Contains details about a callback operation that timed out, including timeout duration and any partial results.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallbackTimedOutDetails {
@@ -766,6 +811,7 @@ impl De for CallbackTimedOutDetails {
         "CallbackTimedOutDetails"
     }
 }
+serde_shape!(CallbackTimedOutDetails, 35);
 /// The callback ID token has either expired or the callback associated with the token has already been closed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallbackTimeoutException {
@@ -809,6 +855,7 @@ impl fmt::Display for CallbackTimeoutException {
     }
 }
 impl std::error::Error for CallbackTimeoutException {}
+serde_shape!(CallbackTimeoutException, 36);
 /// A capacity provider manages compute resources for Lambda functions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapacityProvider {
@@ -867,6 +914,7 @@ impl De for CapacityProvider {
         "CapacityProvider"
     }
 }
+serde_shape!(CapacityProvider, 37);
 /// Configuration for the capacity provider that manages compute resources for Lambda functions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapacityProviderConfig {
@@ -899,6 +947,7 @@ impl De for CapacityProviderConfig {
         "CapacityProviderConfig"
     }
 }
+serde_shape!(CapacityProviderConfig, 39);
 /// The maximum number of capacity providers for your account has been exceeded. For more information, see [Lambda quotas](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapacityProviderLimitExceededException {
@@ -942,6 +991,7 @@ impl fmt::Display for CapacityProviderLimitExceededException {
     }
 }
 impl std::error::Error for CapacityProviderLimitExceededException {}
+serde_shape!(CapacityProviderLimitExceededException, 40);
 /// Configuration that specifies the permissions required for the capacity provider to manage compute resources.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CapacityProviderPermissionsConfig {
@@ -972,6 +1022,7 @@ impl De for CapacityProviderPermissionsConfig {
         "CapacityProviderPermissionsConfig"
     }
 }
+serde_shape!(CapacityProviderPermissionsConfig, 43);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CapacityProviderPredefinedMetricType {
@@ -1041,6 +1092,7 @@ impl De for CapacityProviderScalingConfig {
         "CapacityProviderScalingConfig"
     }
 }
+serde_shape!(CapacityProviderScalingConfig, 45);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CapacityProviderScalingMode {
@@ -1137,6 +1189,7 @@ impl De for CapacityProviderVpcConfig {
         "CapacityProviderVpcConfig"
     }
 }
+serde_shape!(CapacityProviderVpcConfig, 51);
 /// Contains details about a chained function invocation in a durable execution, including the target function and invocation parameters.
 #[derive(Clone, PartialEq, Default)]
 pub struct ChainedInvokeDetails {
@@ -1179,6 +1232,7 @@ impl fmt::Debug for ChainedInvokeDetails {
             .finish()
     }
 }
+serde_shape!(ChainedInvokeDetails, 53);
 /// Contains details about a failed chained function invocation, including error information and failure reason.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChainedInvokeFailedDetails {
@@ -1209,6 +1263,7 @@ impl De for ChainedInvokeFailedDetails {
         "ChainedInvokeFailedDetails"
     }
 }
+serde_shape!(ChainedInvokeFailedDetails, 54);
 /// Configuration options for chained function invocations in durable executions, including retry settings and timeout configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChainedInvokeOptions {
@@ -1243,6 +1298,7 @@ impl De for ChainedInvokeOptions {
         "ChainedInvokeOptions"
     }
 }
+serde_shape!(ChainedInvokeOptions, 55);
 /// Contains details about a chained function invocation that has started execution, including start time and execution context.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChainedInvokeStartedDetails {
@@ -1289,6 +1345,7 @@ impl De for ChainedInvokeStartedDetails {
         "ChainedInvokeStartedDetails"
     }
 }
+serde_shape!(ChainedInvokeStartedDetails, 56);
 /// Details about a chained invocation that was stopped.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChainedInvokeStoppedDetails {
@@ -1319,6 +1376,7 @@ impl De for ChainedInvokeStoppedDetails {
         "ChainedInvokeStoppedDetails"
     }
 }
+serde_shape!(ChainedInvokeStoppedDetails, 57);
 /// Details about a chained invocation that succeeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChainedInvokeSucceededDetails {
@@ -1349,6 +1407,7 @@ impl De for ChainedInvokeSucceededDetails {
         "ChainedInvokeSucceededDetails"
     }
 }
+serde_shape!(ChainedInvokeSucceededDetails, 58);
 /// Details about a chained invocation that timed out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChainedInvokeTimedOutDetails {
@@ -1379,6 +1438,7 @@ impl De for ChainedInvokeTimedOutDetails {
         "ChainedInvokeTimedOutDetails"
     }
 }
+serde_shape!(ChainedInvokeTimedOutDetails, 59);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckpointDurableExecutionRequest {
     /// The Amazon Resource Name (ARN) of the durable execution.
@@ -1420,6 +1480,7 @@ impl De for CheckpointDurableExecutionRequest {
         "CheckpointDurableExecutionRequest"
     }
 }
+serde_shape!(CheckpointDurableExecutionRequest, 60);
 /// The response from the CheckpointDurableExecution operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckpointDurableExecutionResponse {
@@ -1454,6 +1515,7 @@ impl De for CheckpointDurableExecutionResponse {
         "CheckpointDurableExecutionResponse"
     }
 }
+serde_shape!(CheckpointDurableExecutionResponse, 61);
 /// Contains operations that have been updated since the last checkpoint, such as completed asynchronous work like timers or callbacks.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckpointUpdatedExecutionState {
@@ -1488,6 +1550,7 @@ impl De for CheckpointUpdatedExecutionState {
         "CheckpointUpdatedExecutionState"
     }
 }
+serde_shape!(CheckpointUpdatedExecutionState, 63);
 /// Details about a [Code signing configuration](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CodeSigningConfig {
@@ -1538,6 +1601,7 @@ impl De for CodeSigningConfig {
         "CodeSigningConfig"
     }
 }
+serde_shape!(CodeSigningConfig, 65);
 /// The specified code signing configuration does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CodeSigningConfigNotFoundException {
@@ -1580,6 +1644,7 @@ impl fmt::Display for CodeSigningConfigNotFoundException {
     }
 }
 impl std::error::Error for CodeSigningConfigNotFoundException {}
+serde_shape!(CodeSigningConfigNotFoundException, 69);
 /// Code signing configuration [policies](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html#config-codesigning-policies) specify the validation failure action for signature mismatch or expiry.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CodeSigningPolicies {
@@ -1612,6 +1677,7 @@ impl De for CodeSigningPolicies {
         "CodeSigningPolicies"
     }
 }
+serde_shape!(CodeSigningPolicies, 70);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CodeSigningPolicy {
@@ -1683,6 +1749,7 @@ impl fmt::Display for CodeStorageExceededException {
     }
 }
 impl std::error::Error for CodeStorageExceededException {}
+serde_shape!(CodeStorageExceededException, 72);
 /// The code signature failed one or more of the validation checks for signature mismatch or expiry, and the code signing policy is set to ENFORCE. Lambda blocks the deployment.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CodeVerificationFailedException {
@@ -1725,6 +1792,7 @@ impl fmt::Display for CodeVerificationFailedException {
     }
 }
 impl std::error::Error for CodeVerificationFailedException {}
+serde_shape!(CodeVerificationFailedException, 73);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Concurrency {
     /// The number of concurrent executions that are reserved for this function. For more information, see [Managing Lambda reserved concurrency](https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
@@ -1754,6 +1822,7 @@ impl De for Concurrency {
         "Concurrency"
     }
 }
+serde_shape!(Concurrency, 77);
 /// Details about a durable execution context.
 #[derive(Clone, PartialEq, Default)]
 pub struct ContextDetails {
@@ -1801,6 +1870,7 @@ impl fmt::Debug for ContextDetails {
             .finish()
     }
 }
+serde_shape!(ContextDetails, 78);
 /// Details about a context that failed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContextFailedDetails {
@@ -1831,6 +1901,7 @@ impl De for ContextFailedDetails {
         "ContextFailedDetails"
     }
 }
+serde_shape!(ContextFailedDetails, 79);
 /// Configuration options for a durable execution context.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContextOptions {
@@ -1861,6 +1932,7 @@ impl De for ContextOptions {
         "ContextOptions"
     }
 }
+serde_shape!(ContextOptions, 80);
 /// Details about a context that has started.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContextStartedDetails {}
@@ -1883,6 +1955,7 @@ impl De for ContextStartedDetails {
         "ContextStartedDetails"
     }
 }
+serde_shape!(ContextStartedDetails, 81);
 /// Details about a context that succeeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContextSucceededDetails {
@@ -1913,6 +1986,7 @@ impl De for ContextSucceededDetails {
         "ContextSucceededDetails"
     }
 }
+serde_shape!(ContextSucceededDetails, 82);
 /// The [cross-origin resource sharing (CORS)](https://developer.mozilla.org/en-US/docs/Web/HTTP/CORS) settings for your Lambda function URL. Use CORS to grant access to your function URL from any origin. You can also use CORS to control access for specific HTTP headers and methods in requests to your function URL.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Cors {
@@ -1965,6 +2039,7 @@ impl De for Cors {
         "Cors"
     }
 }
+serde_shape!(Cors, 83);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAliasRequest {
     /// The name or ARN of the Lambda function.
@@ -2017,6 +2092,7 @@ impl De for CreateAliasRequest {
         "CreateAliasRequest"
     }
 }
+serde_shape!(CreateAliasRequest, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCapacityProviderRequest {
     /// The name of the capacity provider.
@@ -2070,6 +2146,7 @@ impl De for CreateCapacityProviderRequest {
         "CreateCapacityProviderRequest"
     }
 }
+serde_shape!(CreateCapacityProviderRequest, 85);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCapacityProviderResponse {
     /// Information about the capacity provider that was created.
@@ -2099,6 +2176,7 @@ impl De for CreateCapacityProviderResponse {
         "CreateCapacityProviderResponse"
     }
 }
+serde_shape!(CreateCapacityProviderResponse, 86);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCodeSigningConfigRequest {
     /// Descriptive name for this code signing configuration.
@@ -2140,6 +2218,7 @@ impl De for CreateCodeSigningConfigRequest {
         "CreateCodeSigningConfigRequest"
     }
 }
+serde_shape!(CreateCodeSigningConfigRequest, 87);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCodeSigningConfigResponse {
     /// The code signing configuration.
@@ -2169,6 +2248,7 @@ impl De for CreateCodeSigningConfigResponse {
         "CreateCodeSigningConfigResponse"
     }
 }
+serde_shape!(CreateCodeSigningConfigResponse, 88);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateEventSourceMappingRequest {
     /// The Amazon Resource Name (ARN) of the event source.
@@ -2337,6 +2417,7 @@ impl De for CreateEventSourceMappingRequest {
         "CreateEventSourceMappingRequest"
     }
 }
+serde_shape!(CreateEventSourceMappingRequest, 89);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFunctionRequest {
     /// The name or ARN of the Lambda function.
@@ -2491,6 +2572,7 @@ impl De for CreateFunctionRequest {
         "CreateFunctionRequest"
     }
 }
+serde_shape!(CreateFunctionRequest, 90);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFunctionUrlConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -2545,6 +2627,7 @@ impl De for CreateFunctionUrlConfigRequest {
         "CreateFunctionUrlConfigRequest"
     }
 }
+serde_shape!(CreateFunctionUrlConfigRequest, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFunctionUrlConfigResponse {
     /// The HTTP URL endpoint for your function.
@@ -2596,6 +2679,7 @@ impl De for CreateFunctionUrlConfigResponse {
         "CreateFunctionUrlConfigResponse"
     }
 }
+serde_shape!(CreateFunctionUrlConfigResponse, 92);
 /// The [dead-letter queue](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq) for failed asynchronous invocations.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeadLetterConfig {
@@ -2626,6 +2710,7 @@ impl De for DeadLetterConfig {
         "DeadLetterConfig"
     }
 }
+serde_shape!(DeadLetterConfig, 95);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAliasRequest {
     /// The name or ARN of the Lambda function.
@@ -2666,6 +2751,7 @@ impl De for DeleteAliasRequest {
         "DeleteAliasRequest"
     }
 }
+serde_shape!(DeleteAliasRequest, 96);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCapacityProviderRequest {
     /// The name of the capacity provider to delete.
@@ -2695,6 +2781,7 @@ impl De for DeleteCapacityProviderRequest {
         "DeleteCapacityProviderRequest"
     }
 }
+serde_shape!(DeleteCapacityProviderRequest, 97);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCapacityProviderResponse {
     /// Information about the deleted capacity provider.
@@ -2724,6 +2811,7 @@ impl De for DeleteCapacityProviderResponse {
         "DeleteCapacityProviderResponse"
     }
 }
+serde_shape!(DeleteCapacityProviderResponse, 98);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCodeSigningConfigRequest {
     /// The The Amazon Resource Name (ARN) of the code signing configuration.
@@ -2753,6 +2841,7 @@ impl De for DeleteCodeSigningConfigRequest {
         "DeleteCodeSigningConfigRequest"
     }
 }
+serde_shape!(DeleteCodeSigningConfigRequest, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCodeSigningConfigResponse {}
 impl Ser for DeleteCodeSigningConfigResponse {
@@ -2774,6 +2863,7 @@ impl De for DeleteCodeSigningConfigResponse {
         "DeleteCodeSigningConfigResponse"
     }
 }
+serde_shape!(DeleteCodeSigningConfigResponse, 100);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteEventSourceMappingRequest {
     /// The identifier of the event source mapping.
@@ -2803,6 +2893,7 @@ impl De for DeleteEventSourceMappingRequest {
         "DeleteEventSourceMappingRequest"
     }
 }
+serde_shape!(DeleteEventSourceMappingRequest, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteFunctionCodeSigningConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -2839,6 +2930,7 @@ impl De for DeleteFunctionCodeSigningConfigRequest {
         "DeleteFunctionCodeSigningConfigRequest"
     }
 }
+serde_shape!(DeleteFunctionCodeSigningConfigRequest, 102);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteFunctionConcurrencyRequest {
     /// The name or ARN of the Lambda function.
@@ -2875,6 +2967,7 @@ impl De for DeleteFunctionConcurrencyRequest {
         "DeleteFunctionConcurrencyRequest"
     }
 }
+serde_shape!(DeleteFunctionConcurrencyRequest, 103);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteFunctionEventInvokeConfigRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -2915,6 +3008,7 @@ impl De for DeleteFunctionEventInvokeConfigRequest {
         "DeleteFunctionEventInvokeConfigRequest"
     }
 }
+serde_shape!(DeleteFunctionEventInvokeConfigRequest, 104);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteFunctionRequest {
     /// The name or ARN of the Lambda function or version.
@@ -2955,6 +3049,7 @@ impl De for DeleteFunctionRequest {
         "DeleteFunctionRequest"
     }
 }
+serde_shape!(DeleteFunctionRequest, 105);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteFunctionResponse {
     /// The HTTP status code returned by the operation.
@@ -2984,6 +3079,7 @@ impl De for DeleteFunctionResponse {
         "DeleteFunctionResponse"
     }
 }
+serde_shape!(DeleteFunctionResponse, 106);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteFunctionUrlConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -3024,6 +3120,7 @@ impl De for DeleteFunctionUrlConfigRequest {
         "DeleteFunctionUrlConfigRequest"
     }
 }
+serde_shape!(DeleteFunctionUrlConfigRequest, 107);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteLayerVersionRequest {
     /// The name or Amazon Resource Name (ARN) of the layer.
@@ -3057,6 +3154,7 @@ impl De for DeleteLayerVersionRequest {
         "DeleteLayerVersionRequest"
     }
 }
+serde_shape!(DeleteLayerVersionRequest, 108);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteProvisionedConcurrencyConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -3097,6 +3195,7 @@ impl De for DeleteProvisionedConcurrencyConfigRequest {
         "DeleteProvisionedConcurrencyConfigRequest"
     }
 }
+serde_shape!(DeleteProvisionedConcurrencyConfigRequest, 109);
 /// A configuration object that specifies the destination of an event after Lambda processes it. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DestinationConfig {
@@ -3131,6 +3230,7 @@ impl De for DestinationConfig {
         "DestinationConfig"
     }
 }
+serde_shape!(DestinationConfig, 112);
 /// Specific configuration settings for a DocumentDB event source.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentDbEventSourceConfig {
@@ -3169,6 +3269,7 @@ impl De for DocumentDbEventSourceConfig {
         "DocumentDBEventSourceConfig"
     }
 }
+serde_shape!(DocumentDbEventSourceConfig, 113);
 /// Configuration settings for [durable functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including execution timeout and retention period for execution history.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DurableConfig {
@@ -3203,6 +3304,7 @@ impl De for DurableConfig {
         "DurableConfig"
     }
 }
+serde_shape!(DurableConfig, 114);
 /// The durable execution with the specified name has already been started. Each durable execution name must be unique within the function. Use a different name or check the status of the existing execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DurableExecutionAlreadyStartedException {
@@ -3246,6 +3348,7 @@ impl fmt::Display for DurableExecutionAlreadyStartedException {
     }
 }
 impl std::error::Error for DurableExecutionAlreadyStartedException {}
+serde_shape!(DurableExecutionAlreadyStartedException, 115);
 /// Need additional permissions to configure VPC settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Ec2AccessDeniedException {
@@ -3288,6 +3391,7 @@ impl fmt::Display for Ec2AccessDeniedException {
     }
 }
 impl std::error::Error for Ec2AccessDeniedException {}
+serde_shape!(Ec2AccessDeniedException, 120);
 /// Amazon EC2 throttled Lambda during Lambda function initialization using the execution role provided for the function.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Ec2ThrottledException {
@@ -3330,6 +3434,7 @@ impl fmt::Display for Ec2ThrottledException {
     }
 }
 impl std::error::Error for Ec2ThrottledException {}
+serde_shape!(Ec2ThrottledException, 121);
 /// Lambda received an unexpected Amazon EC2 client exception while setting up for the Lambda function.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Ec2UnexpectedException {
@@ -3375,6 +3480,7 @@ impl fmt::Display for Ec2UnexpectedException {
     }
 }
 impl std::error::Error for Ec2UnexpectedException {}
+serde_shape!(Ec2UnexpectedException, 122);
 /// An error occurred when reading from or writing to a connected file system.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EfsioException {
@@ -3417,6 +3523,7 @@ impl fmt::Display for EfsioException {
     }
 }
 impl std::error::Error for EfsioException {}
+serde_shape!(EfsioException, 123);
 /// The Lambda function couldn't make a network connection to the configured file system.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EfsMountConnectivityException {
@@ -3459,6 +3566,7 @@ impl fmt::Display for EfsMountConnectivityException {
     }
 }
 impl std::error::Error for EfsMountConnectivityException {}
+serde_shape!(EfsMountConnectivityException, 124);
 /// The Lambda function couldn't mount the configured file system due to a permission or configuration issue.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EfsMountFailureException {
@@ -3501,6 +3609,7 @@ impl fmt::Display for EfsMountFailureException {
     }
 }
 impl std::error::Error for EfsMountFailureException {}
+serde_shape!(EfsMountFailureException, 125);
 /// The Lambda function made a network connection to the configured file system, but the mount operation timed out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EfsMountTimeoutException {
@@ -3543,6 +3652,7 @@ impl fmt::Display for EfsMountTimeoutException {
     }
 }
 impl std::error::Error for EfsMountTimeoutException {}
+serde_shape!(EfsMountTimeoutException, 126);
 /// Lambda couldn't create an elastic network interface in the VPC, specified as part of Lambda function configuration, because the limit for network interfaces has been reached. For more information, see [Lambda quotas](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EniLimitReachedException {
@@ -3585,6 +3695,7 @@ impl fmt::Display for EniLimitReachedException {
     }
 }
 impl std::error::Error for EniLimitReachedException {}
+serde_shape!(EniLimitReachedException, 127);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EndPointType {
@@ -3645,6 +3756,7 @@ impl fmt::Debug for Environment {
         f.debug_struct("Environment").field("variables", &Redacted).finish()
     }
 }
+serde_shape!(Environment, 133);
 /// Error messages for environment variables that couldn't be applied.
 #[derive(Clone, PartialEq, Default)]
 pub struct EnvironmentError {
@@ -3687,6 +3799,7 @@ impl fmt::Debug for EnvironmentError {
             .finish()
     }
 }
+serde_shape!(EnvironmentError, 134);
 /// The results of an operation to update or read environment variables. If the operation succeeds, the response contains the environment variables. If it fails, the response contains details about the error.
 #[derive(Clone, PartialEq, Default)]
 pub struct EnvironmentResponse {
@@ -3729,6 +3842,7 @@ impl fmt::Debug for EnvironmentResponse {
             .finish()
     }
 }
+serde_shape!(EnvironmentResponse, 135);
 /// The size of the function's `/tmp` directory in MB. The default value is 512, but can be any whole number between 512 and 10,240 MB. For more information, see [Configuring ephemeral storage (console)](https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html#configuration-ephemeral-storage).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EphemeralStorage {
@@ -3759,6 +3873,7 @@ impl De for EphemeralStorage {
         "EphemeralStorage"
     }
 }
+serde_shape!(EphemeralStorage, 139);
 /// An object that contains error information.
 #[derive(Clone, PartialEq, Default)]
 pub struct ErrorObject {
@@ -3811,6 +3926,7 @@ impl fmt::Debug for ErrorObject {
             .finish()
     }
 }
+serde_shape!(ErrorObject, 143);
 /// An event that occurred during the execution of a durable function.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Event {
@@ -3955,6 +4071,7 @@ impl De for Event {
         "Event"
     }
 }
+serde_shape!(Event, 145);
 /// Error information for an event.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventError {
@@ -3989,6 +4106,7 @@ impl De for EventError {
         "EventError"
     }
 }
+serde_shape!(EventError, 146);
 /// Input information for an event.
 #[derive(Clone, PartialEq, Default)]
 pub struct EventInput {
@@ -4031,6 +4149,7 @@ impl fmt::Debug for EventInput {
             .finish()
     }
 }
+serde_shape!(EventInput, 148);
 /// Result information for an event.
 #[derive(Clone, PartialEq, Default)]
 pub struct EventResult {
@@ -4073,6 +4192,7 @@ impl fmt::Debug for EventResult {
             .finish()
     }
 }
+serde_shape!(EventResult, 149);
 /// A mapping between an Amazon Web Services resource and a Lambda function. For details, see CreateEventSourceMapping.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventSourceMappingConfiguration {
@@ -4247,6 +4367,7 @@ impl De for EventSourceMappingConfiguration {
         "EventSourceMappingConfiguration"
     }
 }
+serde_shape!(EventSourceMappingConfiguration, 151);
 /// (Amazon MSK, and self-managed Apache Kafka only) The logging configuration for your event source. Use this configuration object to define the level of logs for your event source mapping.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EventSourceMappingLoggingConfig {
@@ -4277,6 +4398,7 @@ impl De for EventSourceMappingLoggingConfig {
         "EventSourceMappingLoggingConfig"
     }
 }
+serde_shape!(EventSourceMappingLoggingConfig, 152);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EventSourceMappingMetric {
@@ -4343,6 +4465,7 @@ impl De for EventSourceMappingMetricsConfig {
         "EventSourceMappingMetricsConfig"
     }
 }
+serde_shape!(EventSourceMappingMetricsConfig, 155);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EventSourceMappingSystemLogLevel {
@@ -4549,6 +4672,7 @@ impl De for Execution {
         "Execution"
     }
 }
+serde_shape!(Execution, 162);
 /// Details about a [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html).
 #[derive(Clone, PartialEq, Default)]
 pub struct ExecutionDetails {
@@ -4584,6 +4708,7 @@ impl fmt::Debug for ExecutionDetails {
         f.debug_struct("ExecutionDetails").field("input_payload", &Redacted).finish()
     }
 }
+serde_shape!(ExecutionDetails, 163);
 /// Details about a failed [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionFailedDetails {
@@ -4614,6 +4739,7 @@ impl De for ExecutionFailedDetails {
         "ExecutionFailedDetails"
     }
 }
+serde_shape!(ExecutionFailedDetails, 165);
 /// Details about a durable execution that started.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionStartedDetails {
@@ -4648,6 +4774,7 @@ impl De for ExecutionStartedDetails {
         "ExecutionStartedDetails"
     }
 }
+serde_shape!(ExecutionStartedDetails, 166);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExecutionStatus {
@@ -4715,6 +4842,7 @@ impl De for ExecutionStoppedDetails {
         "ExecutionStoppedDetails"
     }
 }
+serde_shape!(ExecutionStoppedDetails, 169);
 /// Details about a [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) that succeeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionSucceededDetails {
@@ -4745,6 +4873,7 @@ impl De for ExecutionSucceededDetails {
         "ExecutionSucceededDetails"
     }
 }
+serde_shape!(ExecutionSucceededDetails, 170);
 /// Details about a [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) that timed out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionTimedOutDetails {
@@ -4775,6 +4904,7 @@ impl De for ExecutionTimedOutDetails {
         "ExecutionTimedOutDetails"
     }
 }
+serde_shape!(ExecutionTimedOutDetails, 171);
 /// Details about the connection between a Lambda function and an [Amazon EFS file system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html) or an [Amazon S3 Files file system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FileSystemConfig {
@@ -4809,6 +4939,7 @@ impl De for FileSystemConfig {
         "FileSystemConfig"
     }
 }
+serde_shape!(FileSystemConfig, 175);
 /// A structure within a `FilterCriteria` object that defines an event filtering pattern.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Filter {
@@ -4839,6 +4970,7 @@ impl De for Filter {
         "Filter"
     }
 }
+serde_shape!(Filter, 177);
 /// An object that contains the filters for an event source.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterCriteria {
@@ -4869,6 +5001,7 @@ impl De for FilterCriteria {
         "FilterCriteria"
     }
 }
+serde_shape!(FilterCriteria, 178);
 /// An object that contains details about an error related to filter criteria encryption.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterCriteriaError {
@@ -4903,6 +5036,7 @@ impl De for FilterCriteriaError {
         "FilterCriteriaError"
     }
 }
+serde_shape!(FilterCriteriaError, 179);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FullDocument {
@@ -4993,6 +5127,7 @@ impl fmt::Debug for FunctionCode {
             .finish()
     }
 }
+serde_shape!(FunctionCode, 186);
 /// Details about a function's deployment package.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FunctionCodeLocation {
@@ -5039,6 +5174,7 @@ impl De for FunctionCodeLocation {
         "FunctionCodeLocation"
     }
 }
+serde_shape!(FunctionCodeLocation, 187);
 /// Details about a function's configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FunctionConfiguration {
@@ -5235,6 +5371,7 @@ impl De for FunctionConfiguration {
         "FunctionConfiguration"
     }
 }
+serde_shape!(FunctionConfiguration, 188);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FunctionEventInvokeConfig {
     /// The date and time that the configuration was last updated.
@@ -5289,6 +5426,7 @@ impl De for FunctionEventInvokeConfig {
         "FunctionEventInvokeConfig"
     }
 }
+serde_shape!(FunctionEventInvokeConfig, 189);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FunctionResponseType {
@@ -5348,6 +5486,7 @@ impl De for FunctionScalingConfig {
         "FunctionScalingConfig"
     }
 }
+serde_shape!(FunctionScalingConfig, 195);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FunctionUrlAuthType {
@@ -5432,6 +5571,7 @@ impl De for FunctionUrlConfig {
         "FunctionUrlConfig"
     }
 }
+serde_shape!(FunctionUrlConfig, 199);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FunctionVersion {
@@ -5516,6 +5656,7 @@ impl De for FunctionVersionsByCapacityProviderListItem {
         "FunctionVersionsByCapacityProviderListItem"
     }
 }
+serde_shape!(FunctionVersionsByCapacityProviderListItem, 205);
 /// The maximum number of function versions that can be associated with a single capacity provider has been exceeded. For more information, see [Lambda quotas](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FunctionVersionsPerCapacityProviderLimitExceededException {
@@ -5559,6 +5700,7 @@ impl fmt::Display for FunctionVersionsPerCapacityProviderLimitExceededException 
     }
 }
 impl std::error::Error for FunctionVersionsPerCapacityProviderLimitExceededException {}
+serde_shape!(FunctionVersionsPerCapacityProviderLimitExceededException, 206);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountSettingsRequest {}
 impl Ser for GetAccountSettingsRequest {
@@ -5580,6 +5722,7 @@ impl De for GetAccountSettingsRequest {
         "GetAccountSettingsRequest"
     }
 }
+serde_shape!(GetAccountSettingsRequest, 207);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountSettingsResponse {
     /// Limits that are related to concurrency and code storage.
@@ -5613,6 +5756,7 @@ impl De for GetAccountSettingsResponse {
         "GetAccountSettingsResponse"
     }
 }
+serde_shape!(GetAccountSettingsResponse, 208);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAliasRequest {
     /// The name or ARN of the Lambda function.
@@ -5653,6 +5797,7 @@ impl De for GetAliasRequest {
         "GetAliasRequest"
     }
 }
+serde_shape!(GetAliasRequest, 209);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCapacityProviderRequest {
     /// The name of the capacity provider to retrieve.
@@ -5682,6 +5827,7 @@ impl De for GetCapacityProviderRequest {
         "GetCapacityProviderRequest"
     }
 }
+serde_shape!(GetCapacityProviderRequest, 210);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCapacityProviderResponse {
     /// Information about the capacity provider, including its configuration and current state.
@@ -5711,6 +5857,7 @@ impl De for GetCapacityProviderResponse {
         "GetCapacityProviderResponse"
     }
 }
+serde_shape!(GetCapacityProviderResponse, 211);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCodeSigningConfigRequest {
     /// The The Amazon Resource Name (ARN) of the code signing configuration.
@@ -5740,6 +5887,7 @@ impl De for GetCodeSigningConfigRequest {
         "GetCodeSigningConfigRequest"
     }
 }
+serde_shape!(GetCodeSigningConfigRequest, 212);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCodeSigningConfigResponse {
     /// The code signing configuration
@@ -5769,6 +5917,7 @@ impl De for GetCodeSigningConfigResponse {
         "GetCodeSigningConfigResponse"
     }
 }
+serde_shape!(GetCodeSigningConfigResponse, 213);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDurableExecutionHistoryRequest {
     /// The Amazon Resource Name (ARN) of the durable execution.
@@ -5814,6 +5963,7 @@ impl De for GetDurableExecutionHistoryRequest {
         "GetDurableExecutionHistoryRequest"
     }
 }
+serde_shape!(GetDurableExecutionHistoryRequest, 214);
 /// The response from the GetDurableExecutionHistory operation, containing the execution history and events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDurableExecutionHistoryResponse {
@@ -5848,6 +5998,7 @@ impl De for GetDurableExecutionHistoryResponse {
         "GetDurableExecutionHistoryResponse"
     }
 }
+serde_shape!(GetDurableExecutionHistoryResponse, 215);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDurableExecutionRequest {
     /// The Amazon Resource Name (ARN) of the durable execution.
@@ -5877,6 +6028,7 @@ impl De for GetDurableExecutionRequest {
         "GetDurableExecutionRequest"
     }
 }
+serde_shape!(GetDurableExecutionRequest, 216);
 /// The response from the GetDurableExecution operation, containing detailed information about the durable execution.
 #[derive(Clone, PartialEq, Default)]
 pub struct GetDurableExecutionResponse {
@@ -5964,6 +6116,7 @@ impl fmt::Debug for GetDurableExecutionResponse {
             .finish()
     }
 }
+serde_shape!(GetDurableExecutionResponse, 217);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDurableExecutionStateRequest {
     /// The Amazon Resource Name (ARN) of the durable execution.
@@ -6005,6 +6158,7 @@ impl De for GetDurableExecutionStateRequest {
         "GetDurableExecutionStateRequest"
     }
 }
+serde_shape!(GetDurableExecutionStateRequest, 218);
 /// The response from the GetDurableExecutionState operation, containing the current execution state for replay.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDurableExecutionStateResponse {
@@ -6039,6 +6193,7 @@ impl De for GetDurableExecutionStateResponse {
         "GetDurableExecutionStateResponse"
     }
 }
+serde_shape!(GetDurableExecutionStateResponse, 219);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetEventSourceMappingRequest {
     /// The identifier of the event source mapping.
@@ -6068,6 +6223,7 @@ impl De for GetEventSourceMappingRequest {
         "GetEventSourceMappingRequest"
     }
 }
+serde_shape!(GetEventSourceMappingRequest, 220);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionCodeSigningConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -6104,6 +6260,7 @@ impl De for GetFunctionCodeSigningConfigRequest {
         "GetFunctionCodeSigningConfigRequest"
     }
 }
+serde_shape!(GetFunctionCodeSigningConfigRequest, 221);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionCodeSigningConfigResponse {
     /// The The Amazon Resource Name (ARN) of the code signing configuration.
@@ -6144,6 +6301,7 @@ impl De for GetFunctionCodeSigningConfigResponse {
         "GetFunctionCodeSigningConfigResponse"
     }
 }
+serde_shape!(GetFunctionCodeSigningConfigResponse, 222);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionConcurrencyRequest {
     /// The name or ARN of the Lambda function.
@@ -6180,6 +6338,7 @@ impl De for GetFunctionConcurrencyRequest {
         "GetFunctionConcurrencyRequest"
     }
 }
+serde_shape!(GetFunctionConcurrencyRequest, 223);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionConcurrencyResponse {
     /// The number of simultaneous executions that are reserved for the function.
@@ -6209,6 +6368,7 @@ impl De for GetFunctionConcurrencyResponse {
         "GetFunctionConcurrencyResponse"
     }
 }
+serde_shape!(GetFunctionConcurrencyResponse, 224);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionConfigurationRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -6249,6 +6409,7 @@ impl De for GetFunctionConfigurationRequest {
         "GetFunctionConfigurationRequest"
     }
 }
+serde_shape!(GetFunctionConfigurationRequest, 225);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionEventInvokeConfigRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -6289,6 +6450,7 @@ impl De for GetFunctionEventInvokeConfigRequest {
         "GetFunctionEventInvokeConfigRequest"
     }
 }
+serde_shape!(GetFunctionEventInvokeConfigRequest, 226);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionRecursionConfigRequest {
     /// The name of the function.
@@ -6318,6 +6480,7 @@ impl De for GetFunctionRecursionConfigRequest {
         "GetFunctionRecursionConfigRequest"
     }
 }
+serde_shape!(GetFunctionRecursionConfigRequest, 227);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionRecursionConfigResponse {
     /// If your function's recursive loop detection configuration is `Allow`, Lambda doesn't take any action when it detects your function being invoked as part of a recursive loop.
@@ -6351,6 +6514,7 @@ impl De for GetFunctionRecursionConfigResponse {
         "GetFunctionRecursionConfigResponse"
     }
 }
+serde_shape!(GetFunctionRecursionConfigResponse, 228);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -6391,6 +6555,7 @@ impl De for GetFunctionRequest {
         "GetFunctionRequest"
     }
 }
+serde_shape!(GetFunctionRequest, 229);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionResponse {
     /// The configuration of the function or version.
@@ -6436,6 +6601,7 @@ impl De for GetFunctionResponse {
         "GetFunctionResponse"
     }
 }
+serde_shape!(GetFunctionResponse, 230);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionScalingConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -6469,6 +6635,7 @@ impl De for GetFunctionScalingConfigRequest {
         "GetFunctionScalingConfigRequest"
     }
 }
+serde_shape!(GetFunctionScalingConfigRequest, 231);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionScalingConfigResponse {
     /// The Amazon Resource Name (ARN) of the function.
@@ -6506,6 +6673,7 @@ impl De for GetFunctionScalingConfigResponse {
         "GetFunctionScalingConfigResponse"
     }
 }
+serde_shape!(GetFunctionScalingConfigResponse, 232);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionUrlConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -6546,6 +6714,7 @@ impl De for GetFunctionUrlConfigRequest {
         "GetFunctionUrlConfigRequest"
     }
 }
+serde_shape!(GetFunctionUrlConfigRequest, 233);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionUrlConfigResponse {
     /// The HTTP URL endpoint for your function.
@@ -6601,6 +6770,7 @@ impl De for GetFunctionUrlConfigResponse {
         "GetFunctionUrlConfigResponse"
     }
 }
+serde_shape!(GetFunctionUrlConfigResponse, 234);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLayerVersionByArnRequest {
     /// The ARN of the layer version.
@@ -6630,6 +6800,7 @@ impl De for GetLayerVersionByArnRequest {
         "GetLayerVersionByArnRequest"
     }
 }
+serde_shape!(GetLayerVersionByArnRequest, 235);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLayerVersionPolicyRequest {
     /// The name or Amazon Resource Name (ARN) of the layer.
@@ -6663,6 +6834,7 @@ impl De for GetLayerVersionPolicyRequest {
         "GetLayerVersionPolicyRequest"
     }
 }
+serde_shape!(GetLayerVersionPolicyRequest, 236);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLayerVersionPolicyResponse {
     /// The policy document.
@@ -6696,6 +6868,7 @@ impl De for GetLayerVersionPolicyResponse {
         "GetLayerVersionPolicyResponse"
     }
 }
+serde_shape!(GetLayerVersionPolicyResponse, 237);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLayerVersionRequest {
     /// The name or Amazon Resource Name (ARN) of the layer.
@@ -6729,6 +6902,7 @@ impl De for GetLayerVersionRequest {
         "GetLayerVersionRequest"
     }
 }
+serde_shape!(GetLayerVersionRequest, 238);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLayerVersionResponse {
     /// Details about the layer version.
@@ -6794,6 +6968,7 @@ impl De for GetLayerVersionResponse {
         "GetLayerVersionResponse"
     }
 }
+serde_shape!(GetLayerVersionResponse, 239);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -6834,6 +7009,7 @@ impl De for GetPolicyRequest {
         "GetPolicyRequest"
     }
 }
+serde_shape!(GetPolicyRequest, 240);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPolicyResponse {
     /// The resource-based policy.
@@ -6867,6 +7043,7 @@ impl De for GetPolicyResponse {
         "GetPolicyResponse"
     }
 }
+serde_shape!(GetPolicyResponse, 241);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetProvisionedConcurrencyConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -6907,6 +7084,7 @@ impl De for GetProvisionedConcurrencyConfigRequest {
         "GetProvisionedConcurrencyConfigRequest"
     }
 }
+serde_shape!(GetProvisionedConcurrencyConfigRequest, 242);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetProvisionedConcurrencyConfigResponse {
     /// The amount of provisioned concurrency requested.
@@ -6956,6 +7134,7 @@ impl De for GetProvisionedConcurrencyConfigResponse {
         "GetProvisionedConcurrencyConfigResponse"
     }
 }
+serde_shape!(GetProvisionedConcurrencyConfigResponse, 243);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRuntimeManagementConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -6996,6 +7175,7 @@ impl De for GetRuntimeManagementConfigRequest {
         "GetRuntimeManagementConfigRequest"
     }
 }
+serde_shape!(GetRuntimeManagementConfigRequest, 244);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRuntimeManagementConfigResponse {
     /// The current runtime update mode of the function.
@@ -7033,6 +7213,7 @@ impl De for GetRuntimeManagementConfigResponse {
         "GetRuntimeManagementConfigResponse"
     }
 }
+serde_shape!(GetRuntimeManagementConfigResponse, 245);
 /// Configuration values that override the container image Dockerfile settings. For more information, see [Container image settings](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImageConfig {
@@ -7071,6 +7252,7 @@ impl De for ImageConfig {
         "ImageConfig"
     }
 }
+serde_shape!(ImageConfig, 250);
 /// Error response to `GetFunctionConfiguration`.
 #[derive(Clone, PartialEq, Default)]
 pub struct ImageConfigError {
@@ -7113,6 +7295,7 @@ impl fmt::Debug for ImageConfigError {
             .finish()
     }
 }
+serde_shape!(ImageConfigError, 251);
 /// Response to a `GetFunctionConfiguration` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImageConfigResponse {
@@ -7147,6 +7330,7 @@ impl De for ImageConfigResponse {
         "ImageConfigResponse"
     }
 }
+serde_shape!(ImageConfigResponse, 252);
 /// Specifications that define the characteristics and constraints for compute instances used by the capacity provider.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InstanceRequirements {
@@ -7185,6 +7369,7 @@ impl De for InstanceRequirements {
         "InstanceRequirements"
     }
 }
+serde_shape!(InstanceRequirements, 255);
 /// The code signature failed the integrity check. If the integrity check fails, then Lambda blocks deployment, even if the code signing policy is set to WARN.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidCodeSignatureException {
@@ -7227,6 +7412,7 @@ impl fmt::Display for InvalidCodeSignatureException {
     }
 }
 impl std::error::Error for InvalidCodeSignatureException {}
+serde_shape!(InvalidCodeSignatureException, 259);
 /// One of the parameters in the request is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterValueException {
@@ -7271,6 +7457,7 @@ impl fmt::Display for InvalidParameterValueException {
     }
 }
 impl std::error::Error for InvalidParameterValueException {}
+serde_shape!(InvalidParameterValueException, 260);
 /// The request body could not be parsed as JSON, or a request header is invalid. For example, the 'x-amzn-RequestId' header is not a valid UUID string.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRequestContentException {
@@ -7315,6 +7502,7 @@ impl fmt::Display for InvalidRequestContentException {
     }
 }
 impl std::error::Error for InvalidRequestContentException {}
+serde_shape!(InvalidRequestContentException, 261);
 /// The runtime or runtime version specified is not supported.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRuntimeException {
@@ -7357,6 +7545,7 @@ impl fmt::Display for InvalidRuntimeException {
     }
 }
 impl std::error::Error for InvalidRuntimeException {}
+serde_shape!(InvalidRuntimeException, 262);
 /// The security group ID provided in the Lambda function VPC configuration is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidSecurityGroupIdException {
@@ -7399,6 +7588,7 @@ impl fmt::Display for InvalidSecurityGroupIdException {
     }
 }
 impl std::error::Error for InvalidSecurityGroupIdException {}
+serde_shape!(InvalidSecurityGroupIdException, 263);
 /// The subnet ID provided in the Lambda function VPC configuration is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidSubnetIdException {
@@ -7441,6 +7631,7 @@ impl fmt::Display for InvalidSubnetIdException {
     }
 }
 impl std::error::Error for InvalidSubnetIdException {}
+serde_shape!(InvalidSubnetIdException, 264);
 /// Lambda could not unzip the deployment package.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidZipFileException {
@@ -7483,6 +7674,7 @@ impl fmt::Display for InvalidZipFileException {
     }
 }
 impl std::error::Error for InvalidZipFileException {}
+serde_shape!(InvalidZipFileException, 265);
 /// Details about a function invocation that completed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvocationCompletedDetails {
@@ -7525,6 +7717,7 @@ impl De for InvocationCompletedDetails {
         "InvocationCompletedDetails"
     }
 }
+serde_shape!(InvocationCompletedDetails, 266);
 #[derive(Clone, PartialEq, Default)]
 pub struct InvocationRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -7608,6 +7801,7 @@ impl fmt::Debug for InvocationRequest {
             .finish()
     }
 }
+serde_shape!(InvocationRequest, 267);
 #[derive(Clone, PartialEq, Default)]
 pub struct InvocationResponse {
     /// The HTTP status code is in the 200 range for a successful request. For the `RequestResponse` invocation type, this status code is 200. For the `Event` invocation type, this status code is 202. For the `DryRun` invocation type, the status code is 204.
@@ -7669,6 +7863,7 @@ impl fmt::Debug for InvocationResponse {
             .finish()
     }
 }
+serde_shape!(InvocationResponse, 268);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InvocationType {
@@ -7740,6 +7935,7 @@ impl De for InvokeAsyncRequest {
         "InvokeAsyncRequest"
     }
 }
+serde_shape!(InvokeAsyncRequest, 270);
 /// A success response (`202 Accepted`) indicates that the request is queued for invocation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvokeAsyncResponse {
@@ -7770,6 +7966,7 @@ impl De for InvokeAsyncResponse {
         "InvokeAsyncResponse"
     }
 }
+serde_shape!(InvokeAsyncResponse, 271);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InvokeMode {
@@ -7833,6 +8030,7 @@ impl fmt::Debug for InvokeResponseStreamUpdate {
         f.debug_struct("InvokeResponseStreamUpdate").field("payload", &Redacted).finish()
     }
 }
+serde_shape!(InvokeResponseStreamUpdate, 273);
 /// A response confirming that the event stream is complete.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvokeWithResponseStreamCompleteEvent {
@@ -7871,6 +8069,7 @@ impl De for InvokeWithResponseStreamCompleteEvent {
         "InvokeWithResponseStreamCompleteEvent"
     }
 }
+serde_shape!(InvokeWithResponseStreamCompleteEvent, 274);
 #[derive(Clone, PartialEq, Default)]
 pub struct InvokeWithResponseStreamRequest {
     /// The name or ARN of the Lambda function.
@@ -7948,6 +8147,7 @@ impl fmt::Debug for InvokeWithResponseStreamRequest {
             .finish()
     }
 }
+serde_shape!(InvokeWithResponseStreamRequest, 275);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvokeWithResponseStreamResponse {
     /// For a successful request, the HTTP status code is in the 200 range. For the `RequestResponse` invocation type, this status code is 200. For the `DryRun` invocation type, this status code is 204.
@@ -7989,6 +8189,7 @@ impl De for InvokeWithResponseStreamResponse {
         "InvokeWithResponseStreamResponse"
     }
 }
+serde_shape!(InvokeWithResponseStreamResponse, 276);
 /// An object that includes a chunk of the response payload. When the stream has ended, Lambda includes a `InvokeComplete` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -8040,6 +8241,7 @@ impl De for InvokeWithResponseStreamResponseEvent {
         "InvokeWithResponseStreamResponseEvent"
     }
 }
+serde_shape!(InvokeWithResponseStreamResponseEvent, 277);
 /// Lambda couldn't decrypt the environment variables because KMS access was denied. Check the Lambda function's KMS permissions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsAccessDeniedException {
@@ -8082,6 +8284,7 @@ impl fmt::Display for KmsAccessDeniedException {
     }
 }
 impl std::error::Error for KmsAccessDeniedException {}
+serde_shape!(KmsAccessDeniedException, 280);
 /// Lambda couldn't decrypt the environment variables because the KMS key used is disabled. Check the Lambda function's KMS key settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsDisabledException {
@@ -8124,6 +8327,7 @@ impl fmt::Display for KmsDisabledException {
     }
 }
 impl std::error::Error for KmsDisabledException {}
+serde_shape!(KmsDisabledException, 281);
 /// Lambda couldn't decrypt the environment variables because the state of the KMS key used is not valid for Decrypt. Check the function's KMS key settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsInvalidStateException {
@@ -8166,6 +8370,7 @@ impl fmt::Display for KmsInvalidStateException {
     }
 }
 impl std::error::Error for KmsInvalidStateException {}
+serde_shape!(KmsInvalidStateException, 282);
 /// Lambda couldn't decrypt the environment variables because the KMS key was not found. Check the function's KMS key settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsNotFoundException {
@@ -8208,6 +8413,7 @@ impl fmt::Display for KmsNotFoundException {
     }
 }
 impl std::error::Error for KmsNotFoundException {}
+serde_shape!(KmsNotFoundException, 285);
 /// Specific access configuration settings that tell Lambda how to authenticate with your schema registry.
 ///
 /// If you're working with an Glue schema registry, don't provide authentication details in this object. Instead, ensure that your execution role has the required permissions for Lambda to access your cluster.
@@ -8246,6 +8452,7 @@ impl De for KafkaSchemaRegistryAccessConfig {
         "KafkaSchemaRegistryAccessConfig"
     }
 }
+serde_shape!(KafkaSchemaRegistryAccessConfig, 286);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KafkaSchemaRegistryAuthType {
@@ -8323,6 +8530,7 @@ impl De for KafkaSchemaRegistryConfig {
         "KafkaSchemaRegistryConfig"
     }
 }
+serde_shape!(KafkaSchemaRegistryConfig, 289);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum KafkaSchemaValidationAttribute {
@@ -8381,6 +8589,7 @@ impl De for KafkaSchemaValidationConfig {
         "KafkaSchemaValidationConfig"
     }
 }
+serde_shape!(KafkaSchemaValidationConfig, 291);
 /// Configuration for Lambda-managed instances used by the capacity provider.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LambdaManagedInstancesCapacityProviderConfig {
@@ -8419,6 +8628,7 @@ impl De for LambdaManagedInstancesCapacityProviderConfig {
         "LambdaManagedInstancesCapacityProviderConfig"
     }
 }
+serde_shape!(LambdaManagedInstancesCapacityProviderConfig, 293);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LastUpdateStatus {
@@ -8628,6 +8838,7 @@ impl De for Layer {
         "Layer"
     }
 }
+serde_shape!(Layer, 297);
 /// A ZIP archive that contains the contents of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). You can specify either an Amazon S3 location, or upload a layer archive directly.
 #[derive(Clone, PartialEq, Default)]
 pub struct LayerVersionContentInput {
@@ -8680,6 +8891,7 @@ impl fmt::Debug for LayerVersionContentInput {
             .finish()
     }
 }
+serde_shape!(LayerVersionContentInput, 304);
 /// Details about a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LayerVersionContentOutput {
@@ -8726,6 +8938,7 @@ impl De for LayerVersionContentOutput {
         "LayerVersionContentOutput"
     }
 }
+serde_shape!(LayerVersionContentOutput, 305);
 /// Details about a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LayerVersionsListItem {
@@ -8784,6 +8997,7 @@ impl De for LayerVersionsListItem {
         "LayerVersionsListItem"
     }
 }
+serde_shape!(LayerVersionsListItem, 308);
 /// Details about an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LayersListItem {
@@ -8822,6 +9036,7 @@ impl De for LayersListItem {
         "LayersListItem"
     }
 }
+serde_shape!(LayersListItem, 310);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAliasesRequest {
     /// The name or ARN of the Lambda function.
@@ -8870,6 +9085,7 @@ impl De for ListAliasesRequest {
         "ListAliasesRequest"
     }
 }
+serde_shape!(ListAliasesRequest, 313);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAliasesResponse {
     /// The pagination token that's included if more results are available.
@@ -8903,6 +9119,7 @@ impl De for ListAliasesResponse {
         "ListAliasesResponse"
     }
 }
+serde_shape!(ListAliasesResponse, 314);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCapacityProvidersRequest {
     /// Filter capacity providers by their current state.
@@ -8940,6 +9157,7 @@ impl De for ListCapacityProvidersRequest {
         "ListCapacityProvidersRequest"
     }
 }
+serde_shape!(ListCapacityProvidersRequest, 315);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCapacityProvidersResponse {
     /// A list of capacity providers in your account.
@@ -8973,6 +9191,7 @@ impl De for ListCapacityProvidersResponse {
         "ListCapacityProvidersResponse"
     }
 }
+serde_shape!(ListCapacityProvidersResponse, 316);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCodeSigningConfigsRequest {
     /// Specify the pagination token that's returned by a previous request to retrieve the next page of results.
@@ -9006,6 +9225,7 @@ impl De for ListCodeSigningConfigsRequest {
         "ListCodeSigningConfigsRequest"
     }
 }
+serde_shape!(ListCodeSigningConfigsRequest, 317);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCodeSigningConfigsResponse {
     /// The pagination token that's included if more results are available.
@@ -9039,6 +9259,7 @@ impl De for ListCodeSigningConfigsResponse {
         "ListCodeSigningConfigsResponse"
     }
 }
+serde_shape!(ListCodeSigningConfigsResponse, 318);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDurableExecutionsByFunctionRequest {
     /// The name or ARN of the Lambda function. You can specify a function name, a partial ARN, or a full ARN.
@@ -9100,6 +9321,7 @@ impl De for ListDurableExecutionsByFunctionRequest {
         "ListDurableExecutionsByFunctionRequest"
     }
 }
+serde_shape!(ListDurableExecutionsByFunctionRequest, 319);
 /// The response from the ListDurableExecutionsByFunction operation, containing a list of durable executions and pagination information.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDurableExecutionsByFunctionResponse {
@@ -9134,6 +9356,7 @@ impl De for ListDurableExecutionsByFunctionResponse {
         "ListDurableExecutionsByFunctionResponse"
     }
 }
+serde_shape!(ListDurableExecutionsByFunctionResponse, 320);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEventSourceMappingsRequest {
     /// The Amazon Resource Name (ARN) of the event source.
@@ -9189,6 +9412,7 @@ impl De for ListEventSourceMappingsRequest {
         "ListEventSourceMappingsRequest"
     }
 }
+serde_shape!(ListEventSourceMappingsRequest, 321);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEventSourceMappingsResponse {
     /// A pagination token that's returned when the response doesn't contain all event source mappings.
@@ -9222,6 +9446,7 @@ impl De for ListEventSourceMappingsResponse {
         "ListEventSourceMappingsResponse"
     }
 }
+serde_shape!(ListEventSourceMappingsResponse, 322);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionEventInvokeConfigsRequest {
     /// The name or ARN of the Lambda function.
@@ -9266,6 +9491,7 @@ impl De for ListFunctionEventInvokeConfigsRequest {
         "ListFunctionEventInvokeConfigsRequest"
     }
 }
+serde_shape!(ListFunctionEventInvokeConfigsRequest, 323);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionEventInvokeConfigsResponse {
     /// A list of configurations.
@@ -9299,6 +9525,7 @@ impl De for ListFunctionEventInvokeConfigsResponse {
         "ListFunctionEventInvokeConfigsResponse"
     }
 }
+serde_shape!(ListFunctionEventInvokeConfigsResponse, 324);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionUrlConfigsRequest {
     /// The name or ARN of the Lambda function.
@@ -9343,6 +9570,7 @@ impl De for ListFunctionUrlConfigsRequest {
         "ListFunctionUrlConfigsRequest"
     }
 }
+serde_shape!(ListFunctionUrlConfigsRequest, 325);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionUrlConfigsResponse {
     /// A list of function URL configurations.
@@ -9376,6 +9604,7 @@ impl De for ListFunctionUrlConfigsResponse {
         "ListFunctionUrlConfigsResponse"
     }
 }
+serde_shape!(ListFunctionUrlConfigsResponse, 326);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionVersionsByCapacityProviderRequest {
     /// The name of the capacity provider to list function versions for.
@@ -9413,6 +9642,7 @@ impl De for ListFunctionVersionsByCapacityProviderRequest {
         "ListFunctionVersionsByCapacityProviderRequest"
     }
 }
+serde_shape!(ListFunctionVersionsByCapacityProviderRequest, 327);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionVersionsByCapacityProviderResponse {
     /// The Amazon Resource Name (ARN) of the capacity provider.
@@ -9450,6 +9680,7 @@ impl De for ListFunctionVersionsByCapacityProviderResponse {
         "ListFunctionVersionsByCapacityProviderResponse"
     }
 }
+serde_shape!(ListFunctionVersionsByCapacityProviderResponse, 328);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionsByCodeSigningConfigRequest {
     /// The The Amazon Resource Name (ARN) of the code signing configuration.
@@ -9487,6 +9718,7 @@ impl De for ListFunctionsByCodeSigningConfigRequest {
         "ListFunctionsByCodeSigningConfigRequest"
     }
 }
+serde_shape!(ListFunctionsByCodeSigningConfigRequest, 329);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionsByCodeSigningConfigResponse {
     /// The pagination token that's included if more results are available.
@@ -9520,6 +9752,7 @@ impl De for ListFunctionsByCodeSigningConfigResponse {
         "ListFunctionsByCodeSigningConfigResponse"
     }
 }
+serde_shape!(ListFunctionsByCodeSigningConfigResponse, 330);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionsRequest {
     /// For Lambda@Edge functions, the Amazon Web Services Region of the master function. For example, `us-east-1` filters the list of functions to include only Lambda@Edge functions replicated from a master function in US East (N. Virginia). If specified, you must set `FunctionVersion` to `ALL`.
@@ -9561,6 +9794,7 @@ impl De for ListFunctionsRequest {
         "ListFunctionsRequest"
     }
 }
+serde_shape!(ListFunctionsRequest, 331);
 /// A list of Lambda functions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListFunctionsResponse {
@@ -9595,6 +9829,7 @@ impl De for ListFunctionsResponse {
         "ListFunctionsResponse"
     }
 }
+serde_shape!(ListFunctionsResponse, 332);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLayerVersionsRequest {
     /// A runtime identifier.
@@ -9644,6 +9879,7 @@ impl De for ListLayerVersionsRequest {
         "ListLayerVersionsRequest"
     }
 }
+serde_shape!(ListLayerVersionsRequest, 333);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLayerVersionsResponse {
     /// A pagination token returned when the response doesn't contain all versions.
@@ -9677,6 +9913,7 @@ impl De for ListLayerVersionsResponse {
         "ListLayerVersionsResponse"
     }
 }
+serde_shape!(ListLayerVersionsResponse, 334);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLayersRequest {
     /// A runtime identifier.
@@ -9722,6 +9959,7 @@ impl De for ListLayersRequest {
         "ListLayersRequest"
     }
 }
+serde_shape!(ListLayersRequest, 335);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLayersResponse {
     /// A pagination token returned when the response doesn't contain all layers.
@@ -9755,6 +9993,7 @@ impl De for ListLayersResponse {
         "ListLayersResponse"
     }
 }
+serde_shape!(ListLayersResponse, 336);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListProvisionedConcurrencyConfigsRequest {
     /// The name or ARN of the Lambda function.
@@ -9799,6 +10038,7 @@ impl De for ListProvisionedConcurrencyConfigsRequest {
         "ListProvisionedConcurrencyConfigsRequest"
     }
 }
+serde_shape!(ListProvisionedConcurrencyConfigsRequest, 337);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListProvisionedConcurrencyConfigsResponse {
     /// A list of provisioned concurrency configurations.
@@ -9834,6 +10074,7 @@ impl De for ListProvisionedConcurrencyConfigsResponse {
         "ListProvisionedConcurrencyConfigsResponse"
     }
 }
+serde_shape!(ListProvisionedConcurrencyConfigsResponse, 338);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsRequest {
     /// The resource's Amazon Resource Name (ARN). Note: Lambda does not support adding tags to function aliases or versions.
@@ -9863,6 +10104,7 @@ impl De for ListTagsRequest {
         "ListTagsRequest"
     }
 }
+serde_shape!(ListTagsRequest, 339);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsResponse {
     /// The function's tags.
@@ -9892,6 +10134,7 @@ impl De for ListTagsResponse {
         "ListTagsResponse"
     }
 }
+serde_shape!(ListTagsResponse, 340);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVersionsByFunctionRequest {
     /// The name or ARN of the Lambda function.
@@ -9936,6 +10179,7 @@ impl De for ListVersionsByFunctionRequest {
         "ListVersionsByFunctionRequest"
     }
 }
+serde_shape!(ListVersionsByFunctionRequest, 341);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVersionsByFunctionResponse {
     /// The pagination token that's included if more results are available.
@@ -9969,6 +10213,7 @@ impl De for ListVersionsByFunctionResponse {
         "ListVersionsByFunctionResponse"
     }
 }
+serde_shape!(ListVersionsByFunctionResponse, 342);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LogFormat {
@@ -10067,6 +10312,7 @@ impl De for LoggingConfig {
         "LoggingConfig"
     }
 }
+serde_shape!(LoggingConfig, 347);
 /// The function has no published versions available.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoPublishedVersionException {
@@ -10110,6 +10356,7 @@ impl fmt::Display for NoPublishedVersionException {
     }
 }
 impl std::error::Error for NoPublishedVersionException {}
+serde_shape!(NoPublishedVersionException, 371);
 /// A destination for events that failed processing. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OnFailure {
@@ -10146,6 +10393,7 @@ impl De for OnFailure {
         "OnFailure"
     }
 }
+serde_shape!(OnFailure, 375);
 /// A destination for events that were processed successfully.
 ///
 /// To retain records of successful [asynchronous invocations](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html#invocation-async-destinations), you can configure an Amazon SNS topic, Amazon SQS queue, Lambda function, or Amazon EventBridge event bus as the destination.
@@ -10182,6 +10430,7 @@ impl De for OnSuccess {
         "OnSuccess"
     }
 }
+serde_shape!(OnSuccess, 376);
 /// Information about an operation within a durable execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Operation {
@@ -10262,6 +10511,7 @@ impl De for Operation {
         "Operation"
     }
 }
+serde_shape!(Operation, 377);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OperationAction {
@@ -10480,6 +10730,7 @@ impl fmt::Debug for OperationUpdate {
             .finish()
     }
 }
+serde_shape!(OperationUpdate, 385);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PackageType {
@@ -10550,6 +10801,7 @@ impl fmt::Display for PolicyLengthExceededException {
     }
 }
 impl std::error::Error for PolicyLengthExceededException {}
+serde_shape!(PolicyLengthExceededException, 395);
 /// The RevisionId provided does not match the latest RevisionId for the Lambda function or alias.
 /// - For AddPermission and RemovePermission API operations: Call `GetPolicy` to retrieve the latest RevisionId for your resource.
 /// - For all other API operations: Call `GetFunction` or `GetAlias` to retrieve the latest RevisionId for your resource.
@@ -10596,6 +10848,7 @@ impl fmt::Display for PreconditionFailedException {
     }
 }
 impl std::error::Error for PreconditionFailedException {}
+serde_shape!(PreconditionFailedException, 397);
 /// Details about the provisioned concurrency configuration for a function alias or version.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvisionedConcurrencyConfigListItem {
@@ -10650,6 +10903,7 @@ impl De for ProvisionedConcurrencyConfigListItem {
         "ProvisionedConcurrencyConfigListItem"
     }
 }
+serde_shape!(ProvisionedConcurrencyConfigListItem, 401);
 /// The specified configuration does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvisionedConcurrencyConfigNotFoundException {
@@ -10692,6 +10946,7 @@ impl fmt::Display for ProvisionedConcurrencyConfigNotFoundException {
     }
 }
 impl std::error::Error for ProvisionedConcurrencyConfigNotFoundException {}
+serde_shape!(ProvisionedConcurrencyConfigNotFoundException, 402);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ProvisionedConcurrencyStatusEnum {
@@ -10761,6 +11016,7 @@ impl De for ProvisionedPollerConfig {
         "ProvisionedPollerConfig"
     }
 }
+serde_shape!(ProvisionedPollerConfig, 404);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishLayerVersionRequest {
     /// The name or Amazon Resource Name (ARN) of the layer.
@@ -10815,6 +11071,7 @@ impl De for PublishLayerVersionRequest {
         "PublishLayerVersionRequest"
     }
 }
+serde_shape!(PublishLayerVersionRequest, 406);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishLayerVersionResponse {
     /// Details about the layer version.
@@ -10880,6 +11137,7 @@ impl De for PublishLayerVersionResponse {
         "PublishLayerVersionResponse"
     }
 }
+serde_shape!(PublishLayerVersionResponse, 407);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishVersionRequest {
     /// The name or ARN of the Lambda function.
@@ -10932,6 +11190,7 @@ impl De for PublishVersionRequest {
         "PublishVersionRequest"
     }
 }
+serde_shape!(PublishVersionRequest, 408);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionCodeSigningConfigRequest {
     /// The The Amazon Resource Name (ARN) of the code signing configuration.
@@ -10972,6 +11231,7 @@ impl De for PutFunctionCodeSigningConfigRequest {
         "PutFunctionCodeSigningConfigRequest"
     }
 }
+serde_shape!(PutFunctionCodeSigningConfigRequest, 410);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionCodeSigningConfigResponse {
     /// The The Amazon Resource Name (ARN) of the code signing configuration.
@@ -11012,6 +11272,7 @@ impl De for PutFunctionCodeSigningConfigResponse {
         "PutFunctionCodeSigningConfigResponse"
     }
 }
+serde_shape!(PutFunctionCodeSigningConfigResponse, 411);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionConcurrencyRequest {
     /// The name or ARN of the Lambda function.
@@ -11052,6 +11313,7 @@ impl De for PutFunctionConcurrencyRequest {
         "PutFunctionConcurrencyRequest"
     }
 }
+serde_shape!(PutFunctionConcurrencyRequest, 412);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionEventInvokeConfigRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -11113,6 +11375,7 @@ impl De for PutFunctionEventInvokeConfigRequest {
         "PutFunctionEventInvokeConfigRequest"
     }
 }
+serde_shape!(PutFunctionEventInvokeConfigRequest, 413);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionRecursionConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -11159,6 +11422,7 @@ impl De for PutFunctionRecursionConfigRequest {
         "PutFunctionRecursionConfigRequest"
     }
 }
+serde_shape!(PutFunctionRecursionConfigRequest, 414);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionRecursionConfigResponse {
     /// The status of your function's recursive loop detection configuration.
@@ -11192,6 +11456,7 @@ impl De for PutFunctionRecursionConfigResponse {
         "PutFunctionRecursionConfigResponse"
     }
 }
+serde_shape!(PutFunctionRecursionConfigResponse, 415);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionScalingConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -11229,6 +11494,7 @@ impl De for PutFunctionScalingConfigRequest {
         "PutFunctionScalingConfigRequest"
     }
 }
+serde_shape!(PutFunctionScalingConfigRequest, 416);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionScalingConfigResponse {
     /// The current state of the function after applying the scaling configuration.
@@ -11258,6 +11524,7 @@ impl De for PutFunctionScalingConfigResponse {
         "PutFunctionScalingConfigResponse"
     }
 }
+serde_shape!(PutFunctionScalingConfigResponse, 417);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutProvisionedConcurrencyConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -11302,6 +11569,7 @@ impl De for PutProvisionedConcurrencyConfigRequest {
         "PutProvisionedConcurrencyConfigRequest"
     }
 }
+serde_shape!(PutProvisionedConcurrencyConfigRequest, 418);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutProvisionedConcurrencyConfigResponse {
     /// The amount of provisioned concurrency requested.
@@ -11351,6 +11619,7 @@ impl De for PutProvisionedConcurrencyConfigResponse {
         "PutProvisionedConcurrencyConfigResponse"
     }
 }
+serde_shape!(PutProvisionedConcurrencyConfigResponse, 419);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutRuntimeManagementConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -11404,6 +11673,7 @@ impl De for PutRuntimeManagementConfigRequest {
         "PutRuntimeManagementConfigRequest"
     }
 }
+serde_shape!(PutRuntimeManagementConfigRequest, 420);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutRuntimeManagementConfigResponse {
     /// The runtime update mode.
@@ -11441,6 +11711,7 @@ impl De for PutRuntimeManagementConfigResponse {
         "PutRuntimeManagementConfigResponse"
     }
 }
+serde_shape!(PutRuntimeManagementConfigResponse, 421);
 /// Lambda has detected your function being invoked in a recursive loop with other Amazon Web Services resources and stopped your function's invocation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecursiveInvocationException {
@@ -11485,6 +11756,7 @@ impl fmt::Display for RecursiveInvocationException {
     }
 }
 impl std::error::Error for RecursiveInvocationException {}
+serde_shape!(RecursiveInvocationException, 425);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RecursiveLoop {
@@ -11554,6 +11826,7 @@ impl De for RemoveLayerVersionPermissionRequest {
         "RemoveLayerVersionPermissionRequest"
     }
 }
+serde_shape!(RemoveLayerVersionPermissionRequest, 427);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemovePermissionRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -11602,6 +11875,7 @@ impl De for RemovePermissionRequest {
         "RemovePermissionRequest"
     }
 }
+serde_shape!(RemovePermissionRequest, 428);
 /// The request payload exceeded the `Invoke` request body JSON input quota. For more information, see [Lambda quotas](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestTooLargeException {
@@ -11644,6 +11918,7 @@ impl fmt::Display for RequestTooLargeException {
     }
 }
 impl std::error::Error for RequestTooLargeException {}
+serde_shape!(RequestTooLargeException, 430);
 /// The resource already exists, or another operation is in progress.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceConflictException {
@@ -11688,6 +11963,7 @@ impl fmt::Display for ResourceConflictException {
     }
 }
 impl std::error::Error for ResourceConflictException {}
+serde_shape!(ResourceConflictException, 433);
 /// The operation conflicts with the resource's availability. For example, you tried to update an event source mapping in the CREATING state, or you tried to delete an event source mapping currently UPDATING.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceInUseException {
@@ -11730,6 +12006,7 @@ impl fmt::Display for ResourceInUseException {
     }
 }
 impl std::error::Error for ResourceInUseException {}
+serde_shape!(ResourceInUseException, 434);
 /// The resource specified in the request does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -11772,6 +12049,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 435);
 /// The function is inactive and its VPC connection is no longer available. Wait for the VPC connection to reestablish and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotReadyException {
@@ -11816,6 +12094,7 @@ impl fmt::Display for ResourceNotReadyException {
     }
 }
 impl std::error::Error for ResourceNotReadyException {}
+serde_shape!(ResourceNotReadyException, 436);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ResponseStreamingInvocationType {
@@ -11878,6 +12157,7 @@ impl De for RetryDetails {
         "RetryDetails"
     }
 }
+serde_shape!(RetryDetails, 439);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Runtime {
@@ -12072,6 +12352,7 @@ impl De for RuntimeVersionConfig {
         "RuntimeVersionConfig"
     }
 }
+serde_shape!(RuntimeVersionConfig, 444);
 /// Any error returned when the runtime version information for the function could not be retrieved.
 #[derive(Clone, PartialEq, Default)]
 pub struct RuntimeVersionError {
@@ -12114,6 +12395,7 @@ impl fmt::Debug for RuntimeVersionError {
             .finish()
     }
 }
+serde_shape!(RuntimeVersionError, 445);
 /// The Lambda function couldn't make a network connection to the configured S3 Files access point.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3FilesMountConnectivityException {
@@ -12158,6 +12440,7 @@ impl fmt::Display for S3FilesMountConnectivityException {
     }
 }
 impl std::error::Error for S3FilesMountConnectivityException {}
+serde_shape!(S3FilesMountConnectivityException, 447);
 /// The Lambda function couldn't mount the configured S3 Files access point due to a permission or configuration issue.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3FilesMountFailureException {
@@ -12202,6 +12485,7 @@ impl fmt::Display for S3FilesMountFailureException {
     }
 }
 impl std::error::Error for S3FilesMountFailureException {}
+serde_shape!(S3FilesMountFailureException, 448);
 /// The Lambda function made a network connection to the configured S3 Files access point, but the mount operation timed out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3FilesMountTimeoutException {
@@ -12246,6 +12530,7 @@ impl fmt::Display for S3FilesMountTimeoutException {
     }
 }
 impl std::error::Error for S3FilesMountTimeoutException {}
+serde_shape!(S3FilesMountTimeoutException, 449);
 /// (Amazon SQS only) The scaling configuration for the event source. To remove the configuration, pass an empty value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScalingConfig {
@@ -12276,6 +12561,7 @@ impl De for ScalingConfig {
         "ScalingConfig"
     }
 }
+serde_shape!(ScalingConfig, 452);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SchemaRegistryEventRecordFormat {
@@ -12334,6 +12620,7 @@ impl De for SelfManagedEventSource {
         "SelfManagedEventSource"
     }
 }
+serde_shape!(SelfManagedEventSource, 457);
 /// Specific configuration settings for a self-managed Apache Kafka event source.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SelfManagedKafkaEventSourceConfig {
@@ -12368,6 +12655,7 @@ impl De for SelfManagedKafkaEventSourceConfig {
         "SelfManagedKafkaEventSourceConfig"
     }
 }
+serde_shape!(SelfManagedKafkaEventSourceConfig, 458);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendDurableExecutionCallbackFailureRequest {
     /// The unique identifier for the callback operation.
@@ -12401,6 +12689,7 @@ impl De for SendDurableExecutionCallbackFailureRequest {
         "SendDurableExecutionCallbackFailureRequest"
     }
 }
+serde_shape!(SendDurableExecutionCallbackFailureRequest, 459);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendDurableExecutionCallbackFailureResponse {}
 impl Ser for SendDurableExecutionCallbackFailureResponse {
@@ -12422,6 +12711,7 @@ impl De for SendDurableExecutionCallbackFailureResponse {
         "SendDurableExecutionCallbackFailureResponse"
     }
 }
+serde_shape!(SendDurableExecutionCallbackFailureResponse, 460);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendDurableExecutionCallbackHeartbeatRequest {
     /// The unique identifier for the callback operation.
@@ -12451,6 +12741,7 @@ impl De for SendDurableExecutionCallbackHeartbeatRequest {
         "SendDurableExecutionCallbackHeartbeatRequest"
     }
 }
+serde_shape!(SendDurableExecutionCallbackHeartbeatRequest, 461);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendDurableExecutionCallbackHeartbeatResponse {}
 impl Ser for SendDurableExecutionCallbackHeartbeatResponse {
@@ -12472,6 +12763,7 @@ impl De for SendDurableExecutionCallbackHeartbeatResponse {
         "SendDurableExecutionCallbackHeartbeatResponse"
     }
 }
+serde_shape!(SendDurableExecutionCallbackHeartbeatResponse, 462);
 #[derive(Clone, PartialEq, Default)]
 pub struct SendDurableExecutionCallbackSuccessRequest {
     /// The unique identifier for the callback operation.
@@ -12513,6 +12805,7 @@ impl fmt::Debug for SendDurableExecutionCallbackSuccessRequest {
             .finish()
     }
 }
+serde_shape!(SendDurableExecutionCallbackSuccessRequest, 463);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendDurableExecutionCallbackSuccessResponse {}
 impl Ser for SendDurableExecutionCallbackSuccessResponse {
@@ -12534,6 +12827,7 @@ impl De for SendDurableExecutionCallbackSuccessResponse {
         "SendDurableExecutionCallbackSuccessResponse"
     }
 }
+serde_shape!(SendDurableExecutionCallbackSuccessResponse, 464);
 /// The request payload exceeded the maximum allowed size for serialized request entities.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SerializedRequestEntityTooLargeException {
@@ -12577,6 +12871,7 @@ impl fmt::Display for SerializedRequestEntityTooLargeException {
     }
 }
 impl std::error::Error for SerializedRequestEntityTooLargeException {}
+serde_shape!(SerializedRequestEntityTooLargeException, 466);
 /// The Lambda service encountered an internal error.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceException {
@@ -12619,6 +12914,7 @@ impl fmt::Display for ServiceException {
     }
 }
 impl std::error::Error for ServiceException {}
+serde_shape!(ServiceException, 467);
 /// The function's [Lambda SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting. Set `ApplyOn` to `PublishedVersions` to create a snapshot of the initialized execution environment when you publish a function version.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnapStart {
@@ -12649,6 +12945,7 @@ impl De for SnapStart {
         "SnapStart"
     }
 }
+serde_shape!(SnapStart, 469);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SnapStartApplyOn {
@@ -12719,6 +13016,7 @@ impl fmt::Display for SnapStartException {
     }
 }
 impl std::error::Error for SnapStartException {}
+serde_shape!(SnapStartException, 471);
 /// Lambda is initializing your function. You can invoke the function when the [function state](https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html) becomes `Active`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnapStartNotReadyException {
@@ -12761,6 +13059,7 @@ impl fmt::Display for SnapStartNotReadyException {
     }
 }
 impl std::error::Error for SnapStartNotReadyException {}
+serde_shape!(SnapStartNotReadyException, 472);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SnapStartOptimizationStatus {
@@ -12823,6 +13122,7 @@ impl De for SnapStartResponse {
         "SnapStartResponse"
     }
 }
+serde_shape!(SnapStartResponse, 474);
 /// Lambda couldn't restore the snapshot within the timeout limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SnapStartTimeoutException {
@@ -12865,6 +13165,7 @@ impl fmt::Display for SnapStartTimeoutException {
     }
 }
 impl std::error::Error for SnapStartTimeoutException {}
+serde_shape!(SnapStartTimeoutException, 475);
 /// To secure and define access to your event source, you can specify the authentication protocol, VPC components, or virtual host.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceAccessConfiguration {
@@ -12908,6 +13209,7 @@ impl De for SourceAccessConfiguration {
         "SourceAccessConfiguration"
     }
 }
+serde_shape!(SourceAccessConfiguration, 476);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SourceAccessType {
@@ -13200,6 +13502,7 @@ impl fmt::Debug for StepDetails {
             .finish()
     }
 }
+serde_shape!(StepDetails, 486);
 /// Details about a step that failed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepFailedDetails {
@@ -13234,6 +13537,7 @@ impl De for StepFailedDetails {
         "StepFailedDetails"
     }
 }
+serde_shape!(StepFailedDetails, 487);
 /// Configuration options for a step operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepOptions {
@@ -13264,6 +13568,7 @@ impl De for StepOptions {
         "StepOptions"
     }
 }
+serde_shape!(StepOptions, 488);
 /// Details about a step that has started.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepStartedDetails {}
@@ -13286,6 +13591,7 @@ impl De for StepStartedDetails {
         "StepStartedDetails"
     }
 }
+serde_shape!(StepStartedDetails, 490);
 /// Details about a step that succeeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepSucceededDetails {
@@ -13320,6 +13626,7 @@ impl De for StepSucceededDetails {
         "StepSucceededDetails"
     }
 }
+serde_shape!(StepSucceededDetails, 491);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopDurableExecutionRequest {
     /// The Amazon Resource Name (ARN) of the durable execution.
@@ -13353,6 +13660,7 @@ impl De for StopDurableExecutionRequest {
         "StopDurableExecutionRequest"
     }
 }
+serde_shape!(StopDurableExecutionRequest, 492);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopDurableExecutionResponse {
     /// The timestamp when the execution was stopped (ISO 8601 format).
@@ -13382,6 +13690,7 @@ impl De for StopDurableExecutionResponse {
         "StopDurableExecutionResponse"
     }
 }
+serde_shape!(StopDurableExecutionResponse, 493);
 /// Lambda couldn't set up VPC access for the Lambda function because one or more configured subnets has no available IP addresses.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubnetIpAddressLimitReachedException {
@@ -13424,6 +13733,7 @@ impl fmt::Display for SubnetIpAddressLimitReachedException {
     }
 }
 impl std::error::Error for SubnetIpAddressLimitReachedException {}
+serde_shape!(SubnetIpAddressLimitReachedException, 496);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SystemLogLevel {
@@ -13488,6 +13798,7 @@ impl De for TagResourceRequest {
         "TagResourceRequest"
     }
 }
+serde_shape!(TagResourceRequest, 502);
 /// An object that contains details about an error related to retrieving tags.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagsError {
@@ -13522,6 +13833,7 @@ impl De for TagsError {
         "TagsError"
     }
 }
+serde_shape!(TagsError, 506);
 /// A scaling policy for the capacity provider that automatically adjusts capacity to maintain a target value for a specific metric.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetTrackingScalingPolicy {
@@ -13556,6 +13868,7 @@ impl De for TargetTrackingScalingPolicy {
         "TargetTrackingScalingPolicy"
     }
 }
+serde_shape!(TargetTrackingScalingPolicy, 509);
 /// Specifies the tenant isolation mode configuration for a Lambda function. This allows you to configure specific tenant isolation strategies for your function invocations. Tenant isolation configuration cannot be modified after function creation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TenancyConfig {
@@ -13586,6 +13899,7 @@ impl De for TenancyConfig {
         "TenancyConfig"
     }
 }
+serde_shape!(TenancyConfig, 510);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TenantIsolationMode {
@@ -13720,6 +14034,7 @@ impl fmt::Display for TooManyRequestsException {
     }
 }
 impl std::error::Error for TooManyRequestsException {}
+serde_shape!(TooManyRequestsException, 516);
 /// Contains trace headers for the Lambda durable execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TraceHeader {
@@ -13750,6 +14065,7 @@ impl De for TraceHeader {
         "TraceHeader"
     }
 }
+serde_shape!(TraceHeader, 519);
 /// The function's [X-Ray](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html) tracing configuration. To sample and record incoming requests, set `Mode` to `Active`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TracingConfig {
@@ -13780,6 +14096,7 @@ impl De for TracingConfig {
         "TracingConfig"
     }
 }
+serde_shape!(TracingConfig, 520);
 /// The function's X-Ray tracing configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TracingConfigResponse {
@@ -13810,6 +14127,7 @@ impl De for TracingConfigResponse {
         "TracingConfigResponse"
     }
 }
+serde_shape!(TracingConfigResponse, 521);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TracingMode {
@@ -13880,6 +14198,7 @@ impl fmt::Display for UnsupportedMediaTypeException {
     }
 }
 impl std::error::Error for UnsupportedMediaTypeException {}
+serde_shape!(UnsupportedMediaTypeException, 528);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceRequest {
     /// The resource's Amazon Resource Name (ARN).
@@ -13913,6 +14232,7 @@ impl De for UntagResourceRequest {
         "UntagResourceRequest"
     }
 }
+serde_shape!(UntagResourceRequest, 529);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAliasRequest {
     /// The name or ARN of the Lambda function.
@@ -13969,6 +14289,7 @@ impl De for UpdateAliasRequest {
         "UpdateAliasRequest"
     }
 }
+serde_shape!(UpdateAliasRequest, 530);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCapacityProviderRequest {
     /// The name of the capacity provider to update.
@@ -14002,6 +14323,7 @@ impl De for UpdateCapacityProviderRequest {
         "UpdateCapacityProviderRequest"
     }
 }
+serde_shape!(UpdateCapacityProviderRequest, 531);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCapacityProviderResponse {
     /// Information about the updated capacity provider.
@@ -14031,6 +14353,7 @@ impl De for UpdateCapacityProviderResponse {
         "UpdateCapacityProviderResponse"
     }
 }
+serde_shape!(UpdateCapacityProviderResponse, 532);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCodeSigningConfigRequest {
     /// The The Amazon Resource Name (ARN) of the code signing configuration.
@@ -14072,6 +14395,7 @@ impl De for UpdateCodeSigningConfigRequest {
         "UpdateCodeSigningConfigRequest"
     }
 }
+serde_shape!(UpdateCodeSigningConfigRequest, 533);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateCodeSigningConfigResponse {
     /// The code signing configuration
@@ -14101,6 +14425,7 @@ impl De for UpdateCodeSigningConfigResponse {
         "UpdateCodeSigningConfigResponse"
     }
 }
+serde_shape!(UpdateCodeSigningConfigResponse, 534);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateEventSourceMappingRequest {
     /// The identifier of the event source mapping.
@@ -14236,6 +14561,7 @@ impl De for UpdateEventSourceMappingRequest {
         "UpdateEventSourceMappingRequest"
     }
 }
+serde_shape!(UpdateEventSourceMappingRequest, 535);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateFunctionCodeRequest {
     /// The name or ARN of the Lambda function.
@@ -14334,6 +14660,7 @@ impl fmt::Debug for UpdateFunctionCodeRequest {
             .finish()
     }
 }
+serde_shape!(UpdateFunctionCodeRequest, 536);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateFunctionConfigurationRequest {
     /// The name or ARN of the Lambda function.
@@ -14460,6 +14787,7 @@ impl De for UpdateFunctionConfigurationRequest {
         "UpdateFunctionConfigurationRequest"
     }
 }
+serde_shape!(UpdateFunctionConfigurationRequest, 537);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateFunctionEventInvokeConfigRequest {
     /// The name or ARN of the Lambda function, version, or alias.
@@ -14521,6 +14849,7 @@ impl De for UpdateFunctionEventInvokeConfigRequest {
         "UpdateFunctionEventInvokeConfigRequest"
     }
 }
+serde_shape!(UpdateFunctionEventInvokeConfigRequest, 538);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateFunctionUrlConfigRequest {
     /// The name or ARN of the Lambda function.
@@ -14575,6 +14904,7 @@ impl De for UpdateFunctionUrlConfigRequest {
         "UpdateFunctionUrlConfigRequest"
     }
 }
+serde_shape!(UpdateFunctionUrlConfigRequest, 539);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateFunctionUrlConfigResponse {
     /// The HTTP URL endpoint for your function.
@@ -14630,6 +14960,7 @@ impl De for UpdateFunctionUrlConfigResponse {
         "UpdateFunctionUrlConfigResponse"
     }
 }
+serde_shape!(UpdateFunctionUrlConfigResponse, 540);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UpdateRuntimeOn {
@@ -14699,6 +15030,7 @@ impl De for VpcConfig {
         "VpcConfig"
     }
 }
+serde_shape!(VpcConfig, 544);
 /// The VPC security groups and subnets that are attached to a Lambda function.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VpcConfigResponse {
@@ -14741,6 +15073,7 @@ impl De for VpcConfigResponse {
         "VpcConfigResponse"
     }
 }
+serde_shape!(VpcConfigResponse, 545);
 /// Details about a wait operation that was cancelled.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitCancelledDetails {
@@ -14771,6 +15104,7 @@ impl De for WaitCancelledDetails {
         "WaitCancelledDetails"
     }
 }
+serde_shape!(WaitCancelledDetails, 547);
 /// Details about a wait operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitDetails {
@@ -14801,6 +15135,7 @@ impl De for WaitDetails {
         "WaitDetails"
     }
 }
+serde_shape!(WaitDetails, 548);
 /// Specifies how long to pause the durable execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitOptions {
@@ -14831,6 +15166,7 @@ impl De for WaitOptions {
         "WaitOptions"
     }
 }
+serde_shape!(WaitOptions, 549);
 /// Details about a wait operation that has started.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitStartedDetails {
@@ -14865,6 +15201,7 @@ impl De for WaitStartedDetails {
         "WaitStartedDetails"
     }
 }
+serde_shape!(WaitStartedDetails, 551);
 /// Details about a wait operation that succeeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WaitSucceededDetails {
@@ -14895,3 +15232,4 @@ impl De for WaitSucceededDetails {
         "WaitSucceededDetails"
     }
 }
+serde_shape!(WaitSucceededDetails, 552);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -61,6 +74,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 /// You don't have sufficient permissions to perform this action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessDeniedException {}
@@ -90,6 +120,7 @@ impl fmt::Display for AccessDeniedException {
     }
 }
 impl std::error::Error for AccessDeniedException {}
+serde_shape!(AccessDeniedException, 0);
 /// A structure that contains information about one CloudWatch Logs account policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountPolicy {
@@ -146,6 +177,7 @@ impl De for AccountPolicy {
         "AccountPolicy"
     }
 }
+serde_shape!(AccountPolicy, 5);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ActionStatus {
@@ -218,6 +250,7 @@ impl De for AddKeyEntry {
         "AddKeyEntry"
     }
 }
+serde_shape!(AddKeyEntry, 9);
 /// This processor adds new key-value pairs to the log event.
 ///
 /// For more information about this processor including examples, see [addKeys](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-addKeys) in the CloudWatch Logs User Guide.
@@ -250,6 +283,7 @@ impl De for AddKeys {
         "AddKeys"
     }
 }
+serde_shape!(AddKeys, 11);
 /// Contains an aggregate summary of log groups grouped by data source characteristics, including the count of log groups and their grouping identifiers.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AggregateLogGroupSummary {
@@ -286,6 +320,7 @@ impl De for AggregateLogGroupSummary {
         "AggregateLogGroupSummary"
     }
 }
+serde_shape!(AggregateLogGroupSummary, 13);
 /// This structure represents one anomaly that has been found by a logs anomaly detector.
 ///
 /// For more information about patterns and anomalies, see [CreateLogAnomalyDetector](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogAnomalyDetector.html).
@@ -390,6 +425,7 @@ impl De for Anomaly {
         "Anomaly"
     }
 }
+serde_shape!(Anomaly, 19);
 /// Contains information about one anomaly detector in the account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnomalyDetector {
@@ -455,6 +491,7 @@ impl De for AnomalyDetector {
         "AnomalyDetector"
     }
 }
+serde_shape!(AnomalyDetector, 20);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AnomalyDetectorStatus {
@@ -538,6 +575,7 @@ impl De for AssociateKmsKeyRequest {
         "AssociateKmsKeyRequest"
     }
 }
+serde_shape!(AssociateKmsKeyRequest, 28);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociateSourceToS3TableIntegrationRequest {
     /// The Amazon Resource Name (ARN) of the S3 Table Integration to associate the data source with.
@@ -571,6 +609,7 @@ impl De for AssociateSourceToS3TableIntegrationRequest {
         "AssociateSourceToS3TableIntegrationRequest"
     }
 }
+serde_shape!(AssociateSourceToS3TableIntegrationRequest, 29);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociateSourceToS3TableIntegrationResponse {
     /// The unique identifier for the association between the data source and S3 Table Integration.
@@ -600,6 +639,7 @@ impl De for AssociateSourceToS3TableIntegrationResponse {
         "AssociateSourceToS3TableIntegrationResponse"
     }
 }
+serde_shape!(AssociateSourceToS3TableIntegrationResponse, 30);
 /// The `CSV` processor parses comma-separated values (CSV) from the log events into columns.
 ///
 /// For more information about this processor including examples, see [csv](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-csv) in the CloudWatch Logs User Guide.
@@ -650,6 +690,7 @@ impl De for Csv {
         "CSV"
     }
 }
+serde_shape!(Csv, 36);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelExportTaskRequest {
     /// The ID of the export task.
@@ -679,6 +720,7 @@ impl De for CancelExportTaskRequest {
         "CancelExportTaskRequest"
     }
 }
+serde_shape!(CancelExportTaskRequest, 37);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelImportTaskRequest {
     /// The ID of the import task to cancel.
@@ -708,6 +750,7 @@ impl De for CancelImportTaskRequest {
         "CancelImportTaskRequest"
     }
 }
+serde_shape!(CancelImportTaskRequest, 38);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelImportTaskResponse {
     /// The ID of the cancelled import task.
@@ -753,6 +796,7 @@ impl De for CancelImportTaskResponse {
         "CancelImportTaskResponse"
     }
 }
+serde_shape!(CancelImportTaskResponse, 39);
 /// A structure containing information about the deafult settings and available settings that you can use to configure a [delivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_Delivery.html) or a [delivery destination](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DeliveryDestination.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationTemplate {
@@ -829,6 +873,7 @@ impl De for ConfigurationTemplate {
         "ConfigurationTemplate"
     }
 }
+serde_shape!(ConfigurationTemplate, 44);
 /// This structure contains the default values that are used for each configuration parameter when you use [CreateDelivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateDelivery.html) to create a deliver under the current service type, resource type, and log type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfigurationTemplateDeliveryConfigValues {
@@ -867,6 +912,7 @@ impl De for ConfigurationTemplateDeliveryConfigValues {
         "ConfigurationTemplateDeliveryConfigValues"
     }
 }
+serde_shape!(ConfigurationTemplateDeliveryConfigValues, 45);
 /// This operation attempted to create a resource that already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConflictException {}
@@ -896,6 +942,7 @@ impl fmt::Display for ConflictException {
     }
 }
 impl std::error::Error for ConflictException {}
+serde_shape!(ConflictException, 47);
 /// This processor copies values within a log event. You can also use this processor to add metadata to log events by copying the values of the following metadata keys into the log events: `@logGroupName`, `@logGroupStream`, `@accountId`, `@regionName`.
 ///
 /// For more information about this processor including examples, see [copyValue](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-copyValue) in the CloudWatch Logs User Guide.
@@ -928,6 +975,7 @@ impl De for CopyValue {
         "CopyValue"
     }
 }
+serde_shape!(CopyValue, 48);
 /// This object defines one value to be copied with the [copyValue](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-copoyValue) processor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CopyValueEntry {
@@ -966,6 +1014,7 @@ impl De for CopyValueEntry {
         "CopyValueEntry"
     }
 }
+serde_shape!(CopyValueEntry, 50);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDeliveryRequest {
     /// The name of the delivery source to use for this delivery.
@@ -1017,6 +1066,7 @@ impl De for CreateDeliveryRequest {
         "CreateDeliveryRequest"
     }
 }
+serde_shape!(CreateDeliveryRequest, 52);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDeliveryResponse {
     /// A structure that contains information about the delivery that you just created.
@@ -1046,6 +1096,7 @@ impl De for CreateDeliveryResponse {
         "CreateDeliveryResponse"
     }
 }
+serde_shape!(CreateDeliveryResponse, 53);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateExportTaskRequest {
     /// The name of the export task.
@@ -1103,6 +1154,7 @@ impl De for CreateExportTaskRequest {
         "CreateExportTaskRequest"
     }
 }
+serde_shape!(CreateExportTaskRequest, 54);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateExportTaskResponse {
     /// The ID of the export task.
@@ -1132,6 +1184,7 @@ impl De for CreateExportTaskResponse {
         "CreateExportTaskResponse"
     }
 }
+serde_shape!(CreateExportTaskResponse, 55);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateImportTaskRequest {
     /// The ARN of the source to import from.
@@ -1169,6 +1222,7 @@ impl De for CreateImportTaskRequest {
         "CreateImportTaskRequest"
     }
 }
+serde_shape!(CreateImportTaskRequest, 56);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateImportTaskResponse {
     /// A unique identifier for the import task.
@@ -1206,6 +1260,7 @@ impl De for CreateImportTaskResponse {
         "CreateImportTaskResponse"
     }
 }
+serde_shape!(CreateImportTaskResponse, 57);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLogAnomalyDetectorRequest {
     /// An array containing the ARN of the log group that this anomaly detector will watch. You can specify only one log group ARN.
@@ -1263,6 +1318,7 @@ impl De for CreateLogAnomalyDetectorRequest {
         "CreateLogAnomalyDetectorRequest"
     }
 }
+serde_shape!(CreateLogAnomalyDetectorRequest, 58);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLogAnomalyDetectorResponse {
     /// The ARN of the log anomaly detector that you just created.
@@ -1292,6 +1348,7 @@ impl De for CreateLogAnomalyDetectorResponse {
         "CreateLogAnomalyDetectorResponse"
     }
 }
+serde_shape!(CreateLogAnomalyDetectorResponse, 59);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLogGroupRequest {
     /// A name for the log group.
@@ -1348,6 +1405,7 @@ impl De for CreateLogGroupRequest {
         "CreateLogGroupRequest"
     }
 }
+serde_shape!(CreateLogGroupRequest, 60);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLogStreamRequest {
     /// The name of the log group.
@@ -1381,6 +1439,7 @@ impl De for CreateLogStreamRequest {
         "CreateLogStreamRequest"
     }
 }
+serde_shape!(CreateLogStreamRequest, 61);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLookupTableRequest {
     /// The name of the lookup table. The name must be unique within your account and Region. The name can contain only alphanumeric characters and underscores, and can be up to 256 characters long.
@@ -1426,6 +1485,7 @@ impl De for CreateLookupTableRequest {
         "CreateLookupTableRequest"
     }
 }
+serde_shape!(CreateLookupTableRequest, 62);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateLookupTableResponse {
     /// The ARN of the lookup table that was created.
@@ -1459,6 +1519,7 @@ impl De for CreateLookupTableResponse {
         "CreateLookupTableResponse"
     }
 }
+serde_shape!(CreateLookupTableResponse, 63);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateScheduledQueryRequest {
     /// The name of the scheduled query. The name must be unique within your account and region. Valid characters are alphanumeric characters, hyphens, underscores, and periods. Length must be between 1 and 255 characters.
@@ -1540,6 +1601,7 @@ impl De for CreateScheduledQueryRequest {
         "CreateScheduledQueryRequest"
     }
 }
+serde_shape!(CreateScheduledQueryRequest, 64);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateScheduledQueryResponse {
     /// The ARN of the created scheduled query.
@@ -1573,6 +1635,7 @@ impl De for CreateScheduledQueryResponse {
         "CreateScheduledQueryResponse"
     }
 }
+serde_shape!(CreateScheduledQueryResponse, 65);
 /// The event was already logged.
 ///
 /// `PutLogEvents` actions are now always accepted and never return `DataAlreadyAcceptedException` regardless of whether a given batch of log events has already been accepted.
@@ -1611,6 +1674,7 @@ impl fmt::Display for DataAlreadyAcceptedException {
     }
 }
 impl std::error::Error for DataAlreadyAcceptedException {}
+serde_shape!(DataAlreadyAcceptedException, 68);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DataProtectionStatus {
@@ -1679,6 +1743,7 @@ impl De for DataSource {
         "DataSource"
     }
 }
+serde_shape!(DataSource, 71);
 /// Filter criteria for data sources, used to specify which data sources to include in operations based on name and type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DataSourceFilter {
@@ -1713,6 +1778,7 @@ impl De for DataSourceFilter {
         "DataSourceFilter"
     }
 }
+serde_shape!(DataSourceFilter, 72);
 /// This processor converts a datetime string into a format that you specify.
 ///
 /// For more information about this processor including examples, see [datetimeConverter](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-datetimeConverter) in the CloudWatch Logs User Guide.
@@ -1771,6 +1837,7 @@ impl De for DateTimeConverter {
         "DateTimeConverter"
     }
 }
+serde_shape!(DateTimeConverter, 77);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAccountPolicyRequest {
     /// The name of the policy to delete.
@@ -1804,6 +1871,7 @@ impl De for DeleteAccountPolicyRequest {
         "DeleteAccountPolicyRequest"
     }
 }
+serde_shape!(DeleteAccountPolicyRequest, 80);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDataProtectionPolicyRequest {
     /// The name or ARN of the log group that you want to delete the data protection policy for.
@@ -1833,6 +1901,7 @@ impl De for DeleteDataProtectionPolicyRequest {
         "DeleteDataProtectionPolicyRequest"
     }
 }
+serde_shape!(DeleteDataProtectionPolicyRequest, 81);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDeliveryDestinationPolicyRequest {
     /// The name of the delivery destination that you want to delete the policy for.
@@ -1862,6 +1931,7 @@ impl De for DeleteDeliveryDestinationPolicyRequest {
         "DeleteDeliveryDestinationPolicyRequest"
     }
 }
+serde_shape!(DeleteDeliveryDestinationPolicyRequest, 82);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDeliveryDestinationRequest {
     /// The name of the delivery destination that you want to delete. You can find a list of delivery destination names by using the [DescribeDeliveryDestinations](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeDeliveryDestinations.html) operation.
@@ -1891,6 +1961,7 @@ impl De for DeleteDeliveryDestinationRequest {
         "DeleteDeliveryDestinationRequest"
     }
 }
+serde_shape!(DeleteDeliveryDestinationRequest, 83);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDeliveryRequest {
     /// The unique ID of the delivery to delete. You can find the ID of a delivery with the [DescribeDeliveries](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeDeliveries.html) operation.
@@ -1920,6 +1991,7 @@ impl De for DeleteDeliveryRequest {
         "DeleteDeliveryRequest"
     }
 }
+serde_shape!(DeleteDeliveryRequest, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDeliverySourceRequest {
     /// The name of the delivery source that you want to delete.
@@ -1949,6 +2021,7 @@ impl De for DeleteDeliverySourceRequest {
         "DeleteDeliverySourceRequest"
     }
 }
+serde_shape!(DeleteDeliverySourceRequest, 85);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDestinationRequest {
     /// The name of the destination.
@@ -1978,6 +2051,7 @@ impl De for DeleteDestinationRequest {
         "DeleteDestinationRequest"
     }
 }
+serde_shape!(DeleteDestinationRequest, 86);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteIndexPolicyRequest {
     /// The log group to delete the index policy for. You can specify either the name or the ARN of the log group.
@@ -2007,6 +2081,7 @@ impl De for DeleteIndexPolicyRequest {
         "DeleteIndexPolicyRequest"
     }
 }
+serde_shape!(DeleteIndexPolicyRequest, 87);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteIndexPolicyResponse {}
 impl Ser for DeleteIndexPolicyResponse {
@@ -2028,6 +2103,7 @@ impl De for DeleteIndexPolicyResponse {
         "DeleteIndexPolicyResponse"
     }
 }
+serde_shape!(DeleteIndexPolicyResponse, 88);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteIntegrationRequest {
     /// The name of the integration to delete. To find the name of your integration, use [ListIntegrations](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_ListIntegrations.html).
@@ -2063,6 +2139,7 @@ impl De for DeleteIntegrationRequest {
         "DeleteIntegrationRequest"
     }
 }
+serde_shape!(DeleteIntegrationRequest, 89);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteIntegrationResponse {}
 impl Ser for DeleteIntegrationResponse {
@@ -2084,6 +2161,7 @@ impl De for DeleteIntegrationResponse {
         "DeleteIntegrationResponse"
     }
 }
+serde_shape!(DeleteIntegrationResponse, 90);
 /// This processor deletes entries from a log event. These entries are key-value pairs.
 ///
 /// For more information about this processor including examples, see [deleteKeys](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-deleteKeys) in the CloudWatch Logs User Guide.
@@ -2116,6 +2194,7 @@ impl De for DeleteKeys {
         "DeleteKeys"
     }
 }
+serde_shape!(DeleteKeys, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteLogAnomalyDetectorRequest {
     /// The ARN of the anomaly detector to delete. You can find the ARNs of log anomaly detectors in your account by using the [ListLogAnomalyDetectors](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_ListLogAnomalyDetectors.html) operation.
@@ -2145,6 +2224,7 @@ impl De for DeleteLogAnomalyDetectorRequest {
         "DeleteLogAnomalyDetectorRequest"
     }
 }
+serde_shape!(DeleteLogAnomalyDetectorRequest, 92);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteLogGroupRequest {
     /// The name of the log group.
@@ -2174,6 +2254,7 @@ impl De for DeleteLogGroupRequest {
         "DeleteLogGroupRequest"
     }
 }
+serde_shape!(DeleteLogGroupRequest, 93);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteLogStreamRequest {
     /// The name of the log group.
@@ -2207,6 +2288,7 @@ impl De for DeleteLogStreamRequest {
         "DeleteLogStreamRequest"
     }
 }
+serde_shape!(DeleteLogStreamRequest, 94);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteLookupTableRequest {
     /// The ARN of the lookup table to delete.
@@ -2236,6 +2318,7 @@ impl De for DeleteLookupTableRequest {
         "DeleteLookupTableRequest"
     }
 }
+serde_shape!(DeleteLookupTableRequest, 95);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMetricFilterRequest {
     /// The name of the log group.
@@ -2269,6 +2352,7 @@ impl De for DeleteMetricFilterRequest {
         "DeleteMetricFilterRequest"
     }
 }
+serde_shape!(DeleteMetricFilterRequest, 96);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteQueryDefinitionRequest {
     /// The ID of the query definition that you want to delete. You can use [DescribeQueryDefinitions](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeQueryDefinitions.html) to retrieve the IDs of your saved query definitions.
@@ -2298,6 +2382,7 @@ impl De for DeleteQueryDefinitionRequest {
         "DeleteQueryDefinitionRequest"
     }
 }
+serde_shape!(DeleteQueryDefinitionRequest, 97);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteQueryDefinitionResponse {
     /// A value of TRUE indicates that the operation succeeded. FALSE indicates that the operation failed.
@@ -2327,6 +2412,7 @@ impl De for DeleteQueryDefinitionResponse {
         "DeleteQueryDefinitionResponse"
     }
 }
+serde_shape!(DeleteQueryDefinitionResponse, 98);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourcePolicyRequest {
     /// The name of the policy to be revoked. This parameter is required.
@@ -2364,6 +2450,7 @@ impl De for DeleteResourcePolicyRequest {
         "DeleteResourcePolicyRequest"
     }
 }
+serde_shape!(DeleteResourcePolicyRequest, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRetentionPolicyRequest {
     /// The name of the log group.
@@ -2393,6 +2480,7 @@ impl De for DeleteRetentionPolicyRequest {
         "DeleteRetentionPolicyRequest"
     }
 }
+serde_shape!(DeleteRetentionPolicyRequest, 100);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteScheduledQueryRequest {
     /// The ARN or name of the scheduled query to delete.
@@ -2422,6 +2510,7 @@ impl De for DeleteScheduledQueryRequest {
         "DeleteScheduledQueryRequest"
     }
 }
+serde_shape!(DeleteScheduledQueryRequest, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteScheduledQueryResponse {}
 impl Ser for DeleteScheduledQueryResponse {
@@ -2443,6 +2532,7 @@ impl De for DeleteScheduledQueryResponse {
         "DeleteScheduledQueryResponse"
     }
 }
+serde_shape!(DeleteScheduledQueryResponse, 102);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteSubscriptionFilterRequest {
     /// The name of the log group.
@@ -2476,6 +2566,7 @@ impl De for DeleteSubscriptionFilterRequest {
         "DeleteSubscriptionFilterRequest"
     }
 }
+serde_shape!(DeleteSubscriptionFilterRequest, 103);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTransformerRequest {
     /// Specify either the name or ARN of the log group to delete the transformer for. If the log group is in a source account and you are using a monitoring account, you must use the log group ARN.
@@ -2505,6 +2596,7 @@ impl De for DeleteTransformerRequest {
         "DeleteTransformerRequest"
     }
 }
+serde_shape!(DeleteTransformerRequest, 104);
 /// This structure contains information about one delivery in your account.
 ///
 /// A delivery is a connection between a logical delivery source and a logical delivery destination.
@@ -2573,6 +2665,7 @@ impl De for Delivery {
         "Delivery"
     }
 }
+serde_shape!(Delivery, 109);
 /// This structure contains information about one delivery destination in your account. A delivery destination is an Amazon Web Services resource that represents an Amazon Web Services service that logs can be sent to. CloudWatch Logs, Amazon S3, Firehose, and X-Ray are supported as delivery destinations.
 ///
 /// To configure logs delivery between a supported Amazon Web Services service and a destination, you must do the following:
@@ -2631,6 +2724,7 @@ impl De for DeliveryDestination {
         "DeliveryDestination"
     }
 }
+serde_shape!(DeliveryDestination, 110);
 /// A structure that contains information about one logs delivery destination.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeliveryDestinationConfiguration {
@@ -2661,6 +2755,7 @@ impl De for DeliveryDestinationConfiguration {
         "DeliveryDestinationConfiguration"
     }
 }
+serde_shape!(DeliveryDestinationConfiguration, 111);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DeliveryDestinationType {
@@ -2767,6 +2862,7 @@ impl De for DeliverySource {
         "DeliverySource"
     }
 }
+serde_shape!(DeliverySource, 118);
 /// A structure that describes a single configuration for a log type, including its name, value type, default value, and the range of supported values.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeliverySourceConfigurationSchema {
@@ -2817,6 +2913,7 @@ impl De for DeliverySourceConfigurationSchema {
         "DeliverySourceConfigurationSchema"
     }
 }
+serde_shape!(DeliverySourceConfigurationSchema, 122);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DeliverySourceConfigurationSchemaValueType {
@@ -2953,6 +3050,7 @@ impl De for DescribeAccountPoliciesRequest {
         "DescribeAccountPoliciesRequest"
     }
 }
+serde_shape!(DescribeAccountPoliciesRequest, 134);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAccountPoliciesResponse {
     /// An array of structures that contain information about the CloudWatch Logs account policies that match the specified filters.
@@ -2986,6 +3084,7 @@ impl De for DescribeAccountPoliciesResponse {
         "DescribeAccountPoliciesResponse"
     }
 }
+serde_shape!(DescribeAccountPoliciesResponse, 135);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeConfigurationTemplatesRequest {
     /// Use this parameter to filter the response to include only the configuration templates that apply to the Amazon Web Services service that you specify here.
@@ -3034,6 +3133,7 @@ impl De for DescribeConfigurationTemplatesRequest {
         "DescribeConfigurationTemplatesRequest"
     }
 }
+serde_shape!(DescribeConfigurationTemplatesRequest, 136);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeConfigurationTemplatesResponse {
     /// An array of objects, where each object describes one configuration template that matches the filters that you specified in the request.
@@ -3066,6 +3166,7 @@ impl De for DescribeConfigurationTemplatesResponse {
         "DescribeConfigurationTemplatesResponse"
     }
 }
+serde_shape!(DescribeConfigurationTemplatesResponse, 137);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDeliveriesRequest {
     pub next_token: Option<String>,
@@ -3098,6 +3199,7 @@ impl De for DescribeDeliveriesRequest {
         "DescribeDeliveriesRequest"
     }
 }
+serde_shape!(DescribeDeliveriesRequest, 138);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDeliveriesResponse {
     /// An array of structures. Each structure contains information about one delivery in the account.
@@ -3130,6 +3232,7 @@ impl De for DescribeDeliveriesResponse {
         "DescribeDeliveriesResponse"
     }
 }
+serde_shape!(DescribeDeliveriesResponse, 139);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDeliveryDestinationsRequest {
     pub next_token: Option<String>,
@@ -3162,6 +3265,7 @@ impl De for DescribeDeliveryDestinationsRequest {
         "DescribeDeliveryDestinationsRequest"
     }
 }
+serde_shape!(DescribeDeliveryDestinationsRequest, 140);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDeliveryDestinationsResponse {
     /// An array of structures. Each structure contains information about one delivery destination in the account.
@@ -3194,6 +3298,7 @@ impl De for DescribeDeliveryDestinationsResponse {
         "DescribeDeliveryDestinationsResponse"
     }
 }
+serde_shape!(DescribeDeliveryDestinationsResponse, 141);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDeliverySourcesRequest {
     pub next_token: Option<String>,
@@ -3226,6 +3331,7 @@ impl De for DescribeDeliverySourcesRequest {
         "DescribeDeliverySourcesRequest"
     }
 }
+serde_shape!(DescribeDeliverySourcesRequest, 142);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDeliverySourcesResponse {
     /// An array of structures. Each structure contains information about one delivery source in the account.
@@ -3258,6 +3364,7 @@ impl De for DescribeDeliverySourcesResponse {
         "DescribeDeliverySourcesResponse"
     }
 }
+serde_shape!(DescribeDeliverySourcesResponse, 143);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDestinationsRequest {
     /// The prefix to match. If you don't specify a value, no prefix filter is applied.
@@ -3295,6 +3402,7 @@ impl De for DescribeDestinationsRequest {
         "DescribeDestinationsRequest"
     }
 }
+serde_shape!(DescribeDestinationsRequest, 144);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDestinationsResponse {
     /// The destinations.
@@ -3327,6 +3435,7 @@ impl De for DescribeDestinationsResponse {
         "DescribeDestinationsResponse"
     }
 }
+serde_shape!(DescribeDestinationsResponse, 145);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeExportTasksRequest {
     /// The ID of the export task. Specifying a task ID filters the results to one or zero export tasks.
@@ -3368,6 +3477,7 @@ impl De for DescribeExportTasksRequest {
         "DescribeExportTasksRequest"
     }
 }
+serde_shape!(DescribeExportTasksRequest, 146);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeExportTasksResponse {
     /// The export tasks.
@@ -3400,6 +3510,7 @@ impl De for DescribeExportTasksResponse {
         "DescribeExportTasksResponse"
     }
 }
+serde_shape!(DescribeExportTasksResponse, 147);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeFieldIndexesRequest {
     /// An array containing the names or ARNs of the log groups that you want to retrieve field indexes for.
@@ -3432,6 +3543,7 @@ impl De for DescribeFieldIndexesRequest {
         "DescribeFieldIndexesRequest"
     }
 }
+serde_shape!(DescribeFieldIndexesRequest, 149);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeFieldIndexesResponse {
     /// An array containing the field index information.
@@ -3464,6 +3576,7 @@ impl De for DescribeFieldIndexesResponse {
         "DescribeFieldIndexesResponse"
     }
 }
+serde_shape!(DescribeFieldIndexesResponse, 150);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeImportTaskBatchesRequest {
     /// The ID of the import task to get batch information for.
@@ -3505,6 +3618,7 @@ impl De for DescribeImportTaskBatchesRequest {
         "DescribeImportTaskBatchesRequest"
     }
 }
+serde_shape!(DescribeImportTaskBatchesRequest, 151);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeImportTaskBatchesResponse {
     /// The ARN of the source being imported from.
@@ -3546,6 +3660,7 @@ impl De for DescribeImportTaskBatchesResponse {
         "DescribeImportTaskBatchesResponse"
     }
 }
+serde_shape!(DescribeImportTaskBatchesResponse, 152);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeImportTasksRequest {
     /// Optional filter to describe a specific import task by its ID.
@@ -3591,6 +3706,7 @@ impl De for DescribeImportTasksRequest {
         "DescribeImportTasksRequest"
     }
 }
+serde_shape!(DescribeImportTasksRequest, 153);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeImportTasksResponse {
     /// The list of import tasks that match the request filters.
@@ -3624,6 +3740,7 @@ impl De for DescribeImportTasksResponse {
         "DescribeImportTasksResponse"
     }
 }
+serde_shape!(DescribeImportTasksResponse, 154);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeIndexPoliciesRequest {
     /// An array containing the name or ARN of the log group that you want to retrieve field index policies for.
@@ -3656,6 +3773,7 @@ impl De for DescribeIndexPoliciesRequest {
         "DescribeIndexPoliciesRequest"
     }
 }
+serde_shape!(DescribeIndexPoliciesRequest, 156);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeIndexPoliciesResponse {
     /// An array containing the field index policies.
@@ -3688,6 +3806,7 @@ impl De for DescribeIndexPoliciesResponse {
         "DescribeIndexPoliciesResponse"
     }
 }
+serde_shape!(DescribeIndexPoliciesResponse, 157);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLogGroupsRequest {
     /// When `includeLinkedAccounts` is set to `true`, use this parameter to specify the list of accounts to search. You can specify as many as 20 account IDs in the array.
@@ -3764,6 +3883,7 @@ impl De for DescribeLogGroupsRequest {
         "DescribeLogGroupsRequest"
     }
 }
+serde_shape!(DescribeLogGroupsRequest, 160);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLogGroupsResponse {
     /// An array of structures, where each structure contains the information about one log group.
@@ -3796,6 +3916,7 @@ impl De for DescribeLogGroupsResponse {
         "DescribeLogGroupsResponse"
     }
 }
+serde_shape!(DescribeLogGroupsResponse, 161);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLogStreamsRequest {
     /// The name of the log group.
@@ -3859,6 +3980,7 @@ impl De for DescribeLogStreamsRequest {
         "DescribeLogStreamsRequest"
     }
 }
+serde_shape!(DescribeLogStreamsRequest, 162);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLogStreamsResponse {
     /// The log streams.
@@ -3891,6 +4013,7 @@ impl De for DescribeLogStreamsResponse {
         "DescribeLogStreamsResponse"
     }
 }
+serde_shape!(DescribeLogStreamsResponse, 163);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLookupTablesRequest {
     /// A prefix to filter lookup tables by name. Only tables whose names start with this prefix are returned. If you don't specify a prefix, all tables in the account and Region are returned.
@@ -3928,6 +4051,7 @@ impl De for DescribeLookupTablesRequest {
         "DescribeLookupTablesRequest"
     }
 }
+serde_shape!(DescribeLookupTablesRequest, 165);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeLookupTablesResponse {
     /// An array of structures, where each structure contains metadata about one lookup table.
@@ -3961,6 +4085,7 @@ impl De for DescribeLookupTablesResponse {
         "DescribeLookupTablesResponse"
     }
 }
+serde_shape!(DescribeLookupTablesResponse, 166);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMetricFiltersRequest {
     /// The name of the log group.
@@ -4010,6 +4135,7 @@ impl De for DescribeMetricFiltersRequest {
         "DescribeMetricFiltersRequest"
     }
 }
+serde_shape!(DescribeMetricFiltersRequest, 167);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMetricFiltersResponse {
     /// The metric filters.
@@ -4042,6 +4168,7 @@ impl De for DescribeMetricFiltersResponse {
         "DescribeMetricFiltersResponse"
     }
 }
+serde_shape!(DescribeMetricFiltersResponse, 168);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeQueriesRequest {
     /// Limits the returned queries to only those for the specified log group.
@@ -4086,6 +4213,7 @@ impl De for DescribeQueriesRequest {
         "DescribeQueriesRequest"
     }
 }
+serde_shape!(DescribeQueriesRequest, 170);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeQueriesResponse {
     /// The list of queries that match the request.
@@ -4118,6 +4246,7 @@ impl De for DescribeQueriesResponse {
         "DescribeQueriesResponse"
     }
 }
+serde_shape!(DescribeQueriesResponse, 171);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeQueryDefinitionsRequest {
     /// The query language used for this query. For more information about the query languages that CloudWatch Logs supports, see [Supported query languages](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData_Languages.html).
@@ -4158,6 +4287,7 @@ impl De for DescribeQueryDefinitionsRequest {
         "DescribeQueryDefinitionsRequest"
     }
 }
+serde_shape!(DescribeQueryDefinitionsRequest, 172);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeQueryDefinitionsResponse {
     /// The list of query definitions that match your request.
@@ -4190,6 +4320,7 @@ impl De for DescribeQueryDefinitionsResponse {
         "DescribeQueryDefinitionsResponse"
     }
 }
+serde_shape!(DescribeQueryDefinitionsResponse, 173);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeResourcePoliciesRequest {
     pub next_token: Option<String>,
@@ -4230,6 +4361,7 @@ impl De for DescribeResourcePoliciesRequest {
         "DescribeResourcePoliciesRequest"
     }
 }
+serde_shape!(DescribeResourcePoliciesRequest, 174);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeResourcePoliciesResponse {
     /// The resource policies that exist in this account.
@@ -4262,6 +4394,7 @@ impl De for DescribeResourcePoliciesResponse {
         "DescribeResourcePoliciesResponse"
     }
 }
+serde_shape!(DescribeResourcePoliciesResponse, 175);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeSubscriptionFiltersRequest {
     /// The name of the log group.
@@ -4303,6 +4436,7 @@ impl De for DescribeSubscriptionFiltersRequest {
         "DescribeSubscriptionFiltersRequest"
     }
 }
+serde_shape!(DescribeSubscriptionFiltersRequest, 176);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeSubscriptionFiltersResponse {
     /// The subscription filters.
@@ -4335,6 +4469,7 @@ impl De for DescribeSubscriptionFiltersResponse {
         "DescribeSubscriptionFiltersResponse"
     }
 }
+serde_shape!(DescribeSubscriptionFiltersResponse, 177);
 /// Represents a cross-account destination that receives subscription log events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Destination {
@@ -4385,6 +4520,7 @@ impl De for Destination {
         "Destination"
     }
 }
+serde_shape!(Destination, 179);
 /// Configuration for where to deliver scheduled query results. Specifies the destination type and associated settings for result delivery.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DestinationConfiguration {
@@ -4415,6 +4551,7 @@ impl De for DestinationConfiguration {
         "DestinationConfiguration"
     }
 }
+serde_shape!(DestinationConfiguration, 181);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisassociateKmsKeyRequest {
     /// The name of the log group.
@@ -4454,6 +4591,7 @@ impl De for DisassociateKmsKeyRequest {
         "DisassociateKmsKeyRequest"
     }
 }
+serde_shape!(DisassociateKmsKeyRequest, 190);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisassociateSourceFromS3TableIntegrationRequest {
     /// The unique identifier of the association to remove between the data source and S3 Table Integration.
@@ -4483,6 +4621,7 @@ impl De for DisassociateSourceFromS3TableIntegrationRequest {
         "DisassociateSourceFromS3TableIntegrationRequest"
     }
 }
+serde_shape!(DisassociateSourceFromS3TableIntegrationRequest, 191);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisassociateSourceFromS3TableIntegrationResponse {
     /// The unique identifier of the association that was removed.
@@ -4512,6 +4651,7 @@ impl De for DisassociateSourceFromS3TableIntegrationResponse {
         "DisassociateSourceFromS3TableIntegrationResponse"
     }
 }
+serde_shape!(DisassociateSourceFromS3TableIntegrationResponse, 192);
 /// The method used to distribute log data to the destination, which can be either random or grouped by log stream.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -4581,6 +4721,7 @@ impl De for Entity {
         "Entity"
     }
 }
+serde_shape!(Entity, 197);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EntityRejectionErrorType {
@@ -4800,6 +4941,7 @@ impl De for ExportTask {
         "ExportTask"
     }
 }
+serde_shape!(ExportTask, 220);
 /// Represents the status of an export task.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportTaskExecutionInfo {
@@ -4834,6 +4976,7 @@ impl De for ExportTaskExecutionInfo {
         "ExportTaskExecutionInfo"
     }
 }
+serde_shape!(ExportTaskExecutionInfo, 221);
 /// Represents the status of an export task.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExportTaskStatus {
@@ -4868,6 +5011,7 @@ impl De for ExportTaskStatus {
         "ExportTaskStatus"
     }
 }
+serde_shape!(ExportTaskStatus, 224);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExportTaskStatusCode {
@@ -4958,6 +5102,7 @@ impl De for FieldIndex {
         "FieldIndex"
     }
 }
+serde_shape!(FieldIndex, 232);
 /// A structure containing the extracted fields from a log event. These fields are extracted based on the log format and can be used for structured querying and analysis.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FieldsData {
@@ -4988,6 +5133,7 @@ impl De for FieldsData {
         "FieldsData"
     }
 }
+serde_shape!(FieldsData, 237);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterLogEventsRequest {
     /// The name of the log group to search.
@@ -5071,6 +5217,7 @@ impl De for FilterLogEventsRequest {
         "FilterLogEventsRequest"
     }
 }
+serde_shape!(FilterLogEventsRequest, 239);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterLogEventsResponse {
     /// The matched events.
@@ -5112,6 +5259,7 @@ impl De for FilterLogEventsResponse {
         "FilterLogEventsResponse"
     }
 }
+serde_shape!(FilterLogEventsResponse, 240);
 /// Represents a matched event.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilteredLogEvent {
@@ -5158,6 +5306,7 @@ impl De for FilteredLogEvent {
         "FilteredLogEvent"
     }
 }
+serde_shape!(FilteredLogEvent, 243);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FlattenedElement {
@@ -5215,6 +5364,7 @@ impl De for GetDataProtectionPolicyRequest {
         "GetDataProtectionPolicyRequest"
     }
 }
+serde_shape!(GetDataProtectionPolicyRequest, 250);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDataProtectionPolicyResponse {
     /// The log group name or ARN that you specified in your request.
@@ -5252,6 +5402,7 @@ impl De for GetDataProtectionPolicyResponse {
         "GetDataProtectionPolicyResponse"
     }
 }
+serde_shape!(GetDataProtectionPolicyResponse, 251);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliveryDestinationPolicyRequest {
     /// The name of the delivery destination that you want to retrieve the policy of.
@@ -5281,6 +5432,7 @@ impl De for GetDeliveryDestinationPolicyRequest {
         "GetDeliveryDestinationPolicyRequest"
     }
 }
+serde_shape!(GetDeliveryDestinationPolicyRequest, 252);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliveryDestinationPolicyResponse {
     /// The IAM policy for this delivery destination.
@@ -5310,6 +5462,7 @@ impl De for GetDeliveryDestinationPolicyResponse {
         "GetDeliveryDestinationPolicyResponse"
     }
 }
+serde_shape!(GetDeliveryDestinationPolicyResponse, 253);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliveryDestinationRequest {
     /// The name of the delivery destination that you want to retrieve.
@@ -5339,6 +5492,7 @@ impl De for GetDeliveryDestinationRequest {
         "GetDeliveryDestinationRequest"
     }
 }
+serde_shape!(GetDeliveryDestinationRequest, 254);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliveryDestinationResponse {
     /// A structure containing information about the delivery destination.
@@ -5368,6 +5522,7 @@ impl De for GetDeliveryDestinationResponse {
         "GetDeliveryDestinationResponse"
     }
 }
+serde_shape!(GetDeliveryDestinationResponse, 255);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliveryRequest {
     /// The ID of the delivery that you want to retrieve.
@@ -5397,6 +5552,7 @@ impl De for GetDeliveryRequest {
         "GetDeliveryRequest"
     }
 }
+serde_shape!(GetDeliveryRequest, 256);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliveryResponse {
     /// A structure that contains information about the delivery.
@@ -5426,6 +5582,7 @@ impl De for GetDeliveryResponse {
         "GetDeliveryResponse"
     }
 }
+serde_shape!(GetDeliveryResponse, 257);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliverySourceRequest {
     /// The name of the delivery source that you want to retrieve.
@@ -5455,6 +5612,7 @@ impl De for GetDeliverySourceRequest {
         "GetDeliverySourceRequest"
     }
 }
+serde_shape!(GetDeliverySourceRequest, 258);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeliverySourceResponse {
     /// A structure containing information about the delivery source.
@@ -5484,6 +5642,7 @@ impl De for GetDeliverySourceResponse {
         "GetDeliverySourceResponse"
     }
 }
+serde_shape!(GetDeliverySourceResponse, 259);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetIntegrationRequest {
     /// The name of the integration that you want to find information about. To find the name of your integration, use [ListIntegrations](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_ListIntegrations.html)
@@ -5513,6 +5672,7 @@ impl De for GetIntegrationRequest {
         "GetIntegrationRequest"
     }
 }
+serde_shape!(GetIntegrationRequest, 260);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetIntegrationResponse {
     /// The name of the integration.
@@ -5554,6 +5714,7 @@ impl De for GetIntegrationResponse {
         "GetIntegrationResponse"
     }
 }
+serde_shape!(GetIntegrationResponse, 261);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogAnomalyDetectorRequest {
     /// The ARN of the anomaly detector to retrieve information about. You can find the ARNs of log anomaly detectors in your account by using the [ListLogAnomalyDetectors](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_ListLogAnomalyDetectors.html) operation.
@@ -5583,6 +5744,7 @@ impl De for GetLogAnomalyDetectorRequest {
         "GetLogAnomalyDetectorRequest"
     }
 }
+serde_shape!(GetLogAnomalyDetectorRequest, 262);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogAnomalyDetectorResponse {
     /// The name of the log anomaly detector
@@ -5643,6 +5805,7 @@ impl De for GetLogAnomalyDetectorResponse {
         "GetLogAnomalyDetectorResponse"
     }
 }
+serde_shape!(GetLogAnomalyDetectorResponse, 263);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogEventsRequest {
     /// The name of the log group.
@@ -5712,6 +5875,7 @@ impl De for GetLogEventsRequest {
         "GetLogEventsRequest"
     }
 }
+serde_shape!(GetLogEventsRequest, 264);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogEventsResponse {
     /// The events.
@@ -5749,6 +5913,7 @@ impl De for GetLogEventsResponse {
         "GetLogEventsResponse"
     }
 }
+serde_shape!(GetLogEventsResponse, 265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogFieldsRequest {
     /// The name of the data source to retrieve log fields for.
@@ -5782,6 +5947,7 @@ impl De for GetLogFieldsRequest {
         "GetLogFieldsRequest"
     }
 }
+serde_shape!(GetLogFieldsRequest, 266);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogFieldsResponse {
     /// The list of log fields for the specified data source, including field names and their data types.
@@ -5811,6 +5977,7 @@ impl De for GetLogFieldsResponse {
         "GetLogFieldsResponse"
     }
 }
+serde_shape!(GetLogFieldsResponse, 267);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogGroupFieldsRequest {
     /// The name of the log group to search.
@@ -5854,6 +6021,7 @@ impl De for GetLogGroupFieldsRequest {
         "GetLogGroupFieldsRequest"
     }
 }
+serde_shape!(GetLogGroupFieldsRequest, 268);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogGroupFieldsResponse {
     /// The array of fields found in the query. Each object in the array contains the name of the field, along with the percentage of time it appeared in the log events that were queried.
@@ -5883,6 +6051,7 @@ impl De for GetLogGroupFieldsResponse {
         "GetLogGroupFieldsResponse"
     }
 }
+serde_shape!(GetLogGroupFieldsResponse, 269);
 /// The parameters for the GetLogObject operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogObjectRequest {
@@ -5917,6 +6086,7 @@ impl De for GetLogObjectRequest {
         "GetLogObjectRequest"
     }
 }
+serde_shape!(GetLogObjectRequest, 270);
 /// The response from the GetLogObject operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogObjectResponse {
@@ -5947,6 +6117,7 @@ impl De for GetLogObjectResponse {
         "GetLogObjectResponse"
     }
 }
+serde_shape!(GetLogObjectResponse, 271);
 /// A stream of structured log data returned by the GetLogObject operation. This stream contains log events with their associated metadata and extracted fields.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -5997,6 +6168,7 @@ impl De for GetLogObjectResponseStream {
         "GetLogObjectResponseStream"
     }
 }
+serde_shape!(GetLogObjectResponseStream, 272);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogRecordRequest {
     /// The pointer corresponding to the log event record you want to retrieve. You get this from the response of a `GetQueryResults` operation. In that response, the value of the `@ptr` field for a log event is the value to use as `logRecordPointer` to retrieve that complete log event record.
@@ -6032,6 +6204,7 @@ impl De for GetLogRecordRequest {
         "GetLogRecordRequest"
     }
 }
+serde_shape!(GetLogRecordRequest, 273);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogRecordResponse {
     /// The requested log event, as a JSON string.
@@ -6061,6 +6234,7 @@ impl De for GetLogRecordResponse {
         "GetLogRecordResponse"
     }
 }
+serde_shape!(GetLogRecordResponse, 274);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLookupTableRequest {
     /// The ARN of the lookup table to retrieve.
@@ -6090,6 +6264,7 @@ impl De for GetLookupTableRequest {
         "GetLookupTableRequest"
     }
 }
+serde_shape!(GetLookupTableRequest, 275);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLookupTableResponse {
     /// The ARN of the lookup table.
@@ -6143,6 +6318,7 @@ impl De for GetLookupTableResponse {
         "GetLookupTableResponse"
     }
 }
+serde_shape!(GetLookupTableResponse, 276);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueryResultsRequest {
     /// The ID number of the query.
@@ -6180,6 +6356,7 @@ impl De for GetQueryResultsRequest {
         "GetQueryResultsRequest"
     }
 }
+serde_shape!(GetQueryResultsRequest, 279);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueryResultsResponse {
     /// The query language used for this query. For more information about the query languages that CloudWatch Logs supports, see [Supported query languages](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData_Languages.html).
@@ -6233,6 +6410,7 @@ impl De for GetQueryResultsResponse {
         "GetQueryResultsResponse"
     }
 }
+serde_shape!(GetQueryResultsResponse, 280);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetScheduledQueryHistoryRequest {
     /// The ARN or name of the scheduled query to retrieve history for.
@@ -6281,6 +6459,7 @@ impl De for GetScheduledQueryHistoryRequest {
         "GetScheduledQueryHistoryRequest"
     }
 }
+serde_shape!(GetScheduledQueryHistoryRequest, 282);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetScheduledQueryHistoryResponse {
     /// The name of the scheduled query.
@@ -6321,6 +6500,7 @@ impl De for GetScheduledQueryHistoryResponse {
         "GetScheduledQueryHistoryResponse"
     }
 }
+serde_shape!(GetScheduledQueryHistoryResponse, 283);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetScheduledQueryRequest {
     /// The ARN or name of the scheduled query to retrieve.
@@ -6350,6 +6530,7 @@ impl De for GetScheduledQueryRequest {
         "GetScheduledQueryRequest"
     }
 }
+serde_shape!(GetScheduledQueryRequest, 284);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetScheduledQueryResponse {
     /// The ARN of the scheduled query.
@@ -6447,6 +6628,7 @@ impl De for GetScheduledQueryResponse {
         "GetScheduledQueryResponse"
     }
 }
+serde_shape!(GetScheduledQueryResponse, 285);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTransformerRequest {
     /// Specify either the name or ARN of the log group to return transformer information for. If the log group is in a source account and you are using a monitoring account, you must use the log group ARN.
@@ -6476,6 +6658,7 @@ impl De for GetTransformerRequest {
         "GetTransformerRequest"
     }
 }
+serde_shape!(GetTransformerRequest, 286);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTransformerResponse {
     /// The ARN of the log group that you specified in your request.
@@ -6517,6 +6700,7 @@ impl De for GetTransformerResponse {
         "GetTransformerResponse"
     }
 }
+serde_shape!(GetTransformerResponse, 287);
 /// This processor uses pattern matching to parse and structure unstructured data. This processor can also extract fields from log messages.
 ///
 /// For more information about this processor including examples, see [grok](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation-Configurable.html#CloudWatch-Logs-Transformation-Grok) in the CloudWatch Logs User Guide.
@@ -6553,6 +6737,7 @@ impl De for Grok {
         "Grok"
     }
 }
+serde_shape!(Grok, 288);
 /// A key-value pair that identifies how log groups are grouped in aggregate summaries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupingIdentifier {
@@ -6587,6 +6772,7 @@ impl De for GroupingIdentifier {
         "GroupingIdentifier"
     }
 }
+serde_shape!(GroupingIdentifier, 290);
 /// An import job to move data from CloudTrail Event Data Store to CloudWatch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Import {
@@ -6649,6 +6835,7 @@ impl De for Import {
         "Import"
     }
 }
+serde_shape!(Import, 295);
 /// A collection of events being imported to CloudWatch
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportBatch {
@@ -6687,6 +6874,7 @@ impl De for ImportBatch {
         "ImportBatch"
     }
 }
+serde_shape!(ImportBatch, 296);
 /// The filter criteria used for import tasks
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportFilter {
@@ -6721,6 +6909,7 @@ impl De for ImportFilter {
         "ImportFilter"
     }
 }
+serde_shape!(ImportFilter, 298);
 /// Statistics about the import progress
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportStatistics {
@@ -6751,6 +6940,7 @@ impl De for ImportStatistics {
         "ImportStatistics"
     }
 }
+serde_shape!(ImportStatistics, 301);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ImportStatus {
@@ -6831,6 +7021,7 @@ impl De for IndexPolicy {
         "IndexPolicy"
     }
 }
+serde_shape!(IndexPolicy, 306);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IndexSource {
@@ -6946,6 +7137,7 @@ impl De for InputLogEvent {
         "InputLogEvent"
     }
 }
+serde_shape!(InputLogEvent, 312);
 /// This structure contains information about the integration configuration. For an integration with OpenSearch Service, this includes information about OpenSearch Service resources such as the collection, the workspace, and policies.
 ///
 /// This structure is returned by a [GetIntegration](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetIntegration.html) operation.
@@ -6990,6 +7182,7 @@ impl De for IntegrationDetails {
         "IntegrationDetails"
     }
 }
+serde_shape!(IntegrationDetails, 316);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IntegrationStatus {
@@ -7059,6 +7252,7 @@ impl De for IntegrationSummary {
         "IntegrationSummary"
     }
 }
+serde_shape!(IntegrationSummary, 322);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IntegrationType {
@@ -7113,6 +7307,7 @@ impl fmt::Display for InternalServerException {
     }
 }
 impl std::error::Error for InternalServerException {}
+serde_shape!(InternalServerException, 325);
 /// An internal error occurred during the streaming of log data. This exception is thrown when there's an issue with the internal streaming mechanism used by the GetLogObject operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InternalStreamingException {
@@ -7152,6 +7347,7 @@ impl fmt::Display for InternalStreamingException {
     }
 }
 impl std::error::Error for InternalStreamingException {}
+serde_shape!(InternalStreamingException, 326);
 /// The operation is not valid on the specified resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidOperationException {}
@@ -7181,6 +7377,7 @@ impl fmt::Display for InvalidOperationException {
     }
 }
 impl std::error::Error for InvalidOperationException {}
+serde_shape!(InvalidOperationException, 327);
 /// A parameter is specified incorrectly.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterException {}
@@ -7210,6 +7407,7 @@ impl fmt::Display for InvalidParameterException {
     }
 }
 impl std::error::Error for InvalidParameterException {}
+serde_shape!(InvalidParameterException, 328);
 /// The sequence token is not valid. You can get the correct sequence token in the `expectedSequenceToken` field in the `InvalidSequenceTokenException` message.
 ///
 /// `PutLogEvents` actions are now always accepted and never return `InvalidSequenceTokenException` regardless of receiving an invalid sequence token.
@@ -7248,6 +7446,7 @@ impl fmt::Display for InvalidSequenceTokenException {
     }
 }
 impl std::error::Error for InvalidSequenceTokenException {}
+serde_shape!(InvalidSequenceTokenException, 329);
 /// You have reached the maximum number of resources that can be created.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitExceededException {}
@@ -7277,6 +7476,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 335);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListAggregateLogGroupSummariesGroupBy {
@@ -7372,6 +7572,7 @@ impl De for ListAggregateLogGroupSummariesRequest {
         "ListAggregateLogGroupSummariesRequest"
     }
 }
+serde_shape!(ListAggregateLogGroupSummariesRequest, 337);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAggregateLogGroupSummariesResponse {
     /// The list of aggregate log group summaries grouped by the specified data source characteristics.
@@ -7404,6 +7605,7 @@ impl De for ListAggregateLogGroupSummariesResponse {
         "ListAggregateLogGroupSummariesResponse"
     }
 }
+serde_shape!(ListAggregateLogGroupSummariesResponse, 338);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAnomaliesRequest {
     /// Use this to optionally limit the results to only the anomalies found by a certain anomaly detector.
@@ -7444,6 +7646,7 @@ impl De for ListAnomaliesRequest {
         "ListAnomaliesRequest"
     }
 }
+serde_shape!(ListAnomaliesRequest, 340);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAnomaliesResponse {
     /// An array of structures, where each structure contains information about one anomaly that a log anomaly detector has found.
@@ -7476,6 +7679,7 @@ impl De for ListAnomaliesResponse {
         "ListAnomaliesResponse"
     }
 }
+serde_shape!(ListAnomaliesResponse, 341);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIntegrationsRequest {
     /// To limit the results to integrations that start with a certain name prefix, specify that name prefix here.
@@ -7513,6 +7717,7 @@ impl De for ListIntegrationsRequest {
         "ListIntegrationsRequest"
     }
 }
+serde_shape!(ListIntegrationsRequest, 342);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListIntegrationsResponse {
     /// An array, where each object in the array contains information about one CloudWatch Logs integration in this account.
@@ -7542,6 +7747,7 @@ impl De for ListIntegrationsResponse {
         "ListIntegrationsResponse"
     }
 }
+serde_shape!(ListIntegrationsResponse, 343);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLogAnomalyDetectorsRequest {
     /// Use this to optionally filter the results to only include anomaly detectors that are associated with the specified log group.
@@ -7578,6 +7784,7 @@ impl De for ListLogAnomalyDetectorsRequest {
         "ListLogAnomalyDetectorsRequest"
     }
 }
+serde_shape!(ListLogAnomalyDetectorsRequest, 346);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLogAnomalyDetectorsResponse {
     /// An array of structures, where each structure in the array contains information about one anomaly detector.
@@ -7610,6 +7817,7 @@ impl De for ListLogAnomalyDetectorsResponse {
         "ListLogAnomalyDetectorsResponse"
     }
 }
+serde_shape!(ListLogAnomalyDetectorsResponse, 347);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLogGroupsForQueryRequest {
     /// The ID of the query to use. This query ID is from the response to your [StartQuery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartQuery.html) operation.
@@ -7646,6 +7854,7 @@ impl De for ListLogGroupsForQueryRequest {
         "ListLogGroupsForQueryRequest"
     }
 }
+serde_shape!(ListLogGroupsForQueryRequest, 349);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLogGroupsForQueryResponse {
     /// An array of the names and ARNs of the log groups that were processed in the query.
@@ -7678,6 +7887,7 @@ impl De for ListLogGroupsForQueryResponse {
         "ListLogGroupsForQueryResponse"
     }
 }
+serde_shape!(ListLogGroupsForQueryResponse, 350);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLogGroupsRequest {
     /// Use this parameter to limit the returned log groups to only those with names that match the pattern that you specify. This parameter is a regular expression that can match prefixes and substrings, and supports wildcard matching and matching multiple patterns, as in the following examples.
@@ -7747,6 +7957,7 @@ impl De for ListLogGroupsRequest {
         "ListLogGroupsRequest"
     }
 }
+serde_shape!(ListLogGroupsRequest, 351);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListLogGroupsResponse {
     /// An array of structures, where each structure contains the information about one log group.
@@ -7779,6 +7990,7 @@ impl De for ListLogGroupsResponse {
         "ListLogGroupsResponse"
     }
 }
+serde_shape!(ListLogGroupsResponse, 353);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListScheduledQueriesRequest {
     /// The maximum number of scheduled queries to return. Valid range is 1 to 1000.
@@ -7815,6 +8027,7 @@ impl De for ListScheduledQueriesRequest {
         "ListScheduledQueriesRequest"
     }
 }
+serde_shape!(ListScheduledQueriesRequest, 355);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListScheduledQueriesResponse {
     pub next_token: Option<String>,
@@ -7847,6 +8060,7 @@ impl De for ListScheduledQueriesResponse {
         "ListScheduledQueriesResponse"
     }
 }
+serde_shape!(ListScheduledQueriesResponse, 356);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSourcesForS3TableIntegrationRequest {
     /// The Amazon Resource Name (ARN) of the S3 Table Integration to list associations for.
@@ -7883,6 +8097,7 @@ impl De for ListSourcesForS3TableIntegrationRequest {
         "ListSourcesForS3TableIntegrationRequest"
     }
 }
+serde_shape!(ListSourcesForS3TableIntegrationRequest, 358);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSourcesForS3TableIntegrationResponse {
     /// The list of data source associations for the specified S3 Table Integration.
@@ -7915,6 +8130,7 @@ impl De for ListSourcesForS3TableIntegrationResponse {
         "ListSourcesForS3TableIntegrationResponse"
     }
 }
+serde_shape!(ListSourcesForS3TableIntegrationResponse, 359);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceRequest {
     /// The ARN of the resource that you want to view tags for.
@@ -7950,6 +8166,7 @@ impl De for ListTagsForResourceRequest {
         "ListTagsForResourceRequest"
     }
 }
+serde_shape!(ListTagsForResourceRequest, 360);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceResponse {
     /// The list of tags associated with the requested resource.\>
@@ -7979,6 +8196,7 @@ impl De for ListTagsForResourceResponse {
         "ListTagsForResourceResponse"
     }
 }
+serde_shape!(ListTagsForResourceResponse, 361);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsLogGroupRequest {
     /// The name of the log group.
@@ -8008,6 +8226,7 @@ impl De for ListTagsLogGroupRequest {
         "ListTagsLogGroupRequest"
     }
 }
+serde_shape!(ListTagsLogGroupRequest, 362);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsLogGroupResponse {
     /// The tags for the log group.
@@ -8037,6 +8256,7 @@ impl De for ListTagsLogGroupResponse {
         "ListTagsLogGroupResponse"
     }
 }
+serde_shape!(ListTagsLogGroupResponse, 363);
 /// This processor takes a list of objects that contain key fields, and converts them into a map of target keys.
 ///
 /// For more information about this processor including examples, see [listToMap](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation-Processors.html#CloudWatch-Logs-Transformation-listToMap) in the CloudWatch Logs User Guide.
@@ -8091,6 +8311,7 @@ impl De for ListToMap {
         "ListToMap"
     }
 }
+serde_shape!(ListToMap, 364);
 /// This object contains the information for one log event returned in a Live Tail stream.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveTailSessionLogEvent {
@@ -8137,6 +8358,7 @@ impl De for LiveTailSessionLogEvent {
         "LiveTailSessionLogEvent"
     }
 }
+serde_shape!(LiveTailSessionLogEvent, 365);
 /// This object contains the metadata for one `LiveTailSessionUpdate` structure. It indicates whether that update includes only a sample of 500 log events out of a larger number of ingested log events, or if it contains all of the matching log events ingested during that second of time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveTailSessionMetadata {
@@ -8169,6 +8391,7 @@ impl De for LiveTailSessionMetadata {
         "LiveTailSessionMetadata"
     }
 }
+serde_shape!(LiveTailSessionMetadata, 366);
 /// This object contains information about this Live Tail session, including the log groups included and the log stream filters, if any.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveTailSessionStart {
@@ -8221,6 +8444,7 @@ impl De for LiveTailSessionStart {
         "LiveTailSessionStart"
     }
 }
+serde_shape!(LiveTailSessionStart, 368);
 /// This object contains the log events and metadata for a Live Tail session.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LiveTailSessionUpdate {
@@ -8257,6 +8481,7 @@ impl De for LiveTailSessionUpdate {
         "LiveTailSessionUpdate"
     }
 }
+serde_shape!(LiveTailSessionUpdate, 369);
 /// This structure contains the information for one sample log event that is associated with an anomaly found by a log anomaly detector.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogEvent {
@@ -8291,6 +8516,7 @@ impl De for LogEvent {
         "LogEvent"
     }
 }
+serde_shape!(LogEvent, 371);
 /// Defines the data type structure for a log field, including the type, element information, and nested fields for complex types.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogFieldType {
@@ -8329,6 +8555,7 @@ impl De for LogFieldType {
         "LogFieldType"
     }
 }
+serde_shape!(LogFieldType, 374);
 /// Represents a log field with its name and data type information for a specific data source.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogFieldsListItem {
@@ -8363,6 +8590,7 @@ impl De for LogFieldsListItem {
         "LogFieldsListItem"
     }
 }
+serde_shape!(LogFieldsListItem, 376);
 /// Represents a log group.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogGroup {
@@ -8452,6 +8680,7 @@ impl De for LogGroup {
         "LogGroup"
     }
 }
+serde_shape!(LogGroup, 377);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LogGroupClass {
@@ -8517,6 +8746,7 @@ impl De for LogGroupField {
         "LogGroupField"
     }
 }
+serde_shape!(LogGroupField, 382);
 /// This structure contains information about one log group in your account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogGroupSummary {
@@ -8555,6 +8785,7 @@ impl De for LogGroupSummary {
         "LogGroupSummary"
     }
 }
+serde_shape!(LogGroupSummary, 391);
 /// Represents a log stream, which is a sequence of log events from a single emitter of logs.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LogStream {
@@ -8617,6 +8848,7 @@ impl De for LogStream {
         "LogStream"
     }
 }
+serde_shape!(LogStream, 397);
 /// Contains metadata about a lookup table returned by `DescribeLookupTables`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LookupTable {
@@ -8675,6 +8907,7 @@ impl De for LookupTable {
         "LookupTable"
     }
 }
+serde_shape!(LookupTable, 403);
 /// This processor converts a string to lowercase.
 ///
 /// For more information about this processor including examples, see [lowerCaseString](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-lowerCaseString) in the CloudWatch Logs User Guide.
@@ -8707,6 +8940,7 @@ impl De for LowerCaseString {
         "LowerCaseString"
     }
 }
+serde_shape!(LowerCaseString, 407);
 /// The query string is not valid. Details about this error are displayed in a `QueryCompileError` object. For more information, see [QueryCompileError](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_QueryCompileError.html).
 ///
 /// For more information about valid query syntax, see [CloudWatch Logs Insights Query Syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax.html).
@@ -8745,6 +8979,7 @@ impl fmt::Display for MalformedQueryException {
     }
 }
 impl std::error::Error for MalformedQueryException {}
+serde_shape!(MalformedQueryException, 409);
 /// Metric filters express how CloudWatch Logs would extract metric observations from ingested log events and transform them into metric data in a CloudWatch metric.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricFilter {
@@ -8804,6 +9039,7 @@ impl De for MetricFilter {
         "MetricFilter"
     }
 }
+serde_shape!(MetricFilter, 414);
 /// Represents a matched event.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricFilterMatchRecord {
@@ -8842,6 +9078,7 @@ impl De for MetricFilterMatchRecord {
         "MetricFilterMatchRecord"
     }
 }
+serde_shape!(MetricFilterMatchRecord, 415);
 /// Indicates how to transform ingested log events to metric data in a CloudWatch metric.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricTransformation {
@@ -8898,6 +9135,7 @@ impl De for MetricTransformation {
         "MetricTransformation"
     }
 }
+serde_shape!(MetricTransformation, 420);
 /// This object defines one key that will be moved with the [moveKey](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-moveKey) processor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MoveKeyEntry {
@@ -8936,6 +9174,7 @@ impl De for MoveKeyEntry {
         "MoveKeyEntry"
     }
 }
+serde_shape!(MoveKeyEntry, 424);
 /// This processor moves a key from one field to another. The original key is deleted.
 ///
 /// For more information about this processor including examples, see [moveKeys](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-moveKeys) in the CloudWatch Logs User Guide.
@@ -8968,6 +9207,7 @@ impl De for MoveKeys {
         "MoveKeys"
     }
 }
+serde_shape!(MoveKeys, 425);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OcsfVersion {
@@ -9038,6 +9278,7 @@ impl De for OpenSearchApplication {
         "OpenSearchApplication"
     }
 }
+serde_shape!(OpenSearchApplication, 429);
 /// This structure contains information about the OpenSearch Service collection used for this integration. An OpenSearch Service collection is a logical grouping of one or more indexes that represent an analytics workload. For more information, see [Creating and managing OpenSearch Service Serverless collections](https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-collections.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenSearchCollection {
@@ -9076,6 +9317,7 @@ impl De for OpenSearchCollection {
         "OpenSearchCollection"
     }
 }
+serde_shape!(OpenSearchCollection, 432);
 /// This structure contains information about the OpenSearch Service data access policy used for this integration. The access policy defines the access controls for the collection. This data access policy was automatically created as part of the integration setup. For more information about OpenSearch Service data access policies, see [Data access control for Amazon OpenSearch Serverless](https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-data-access.html) in the OpenSearch Service Developer Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenSearchDataAccessPolicy {
@@ -9110,6 +9352,7 @@ impl De for OpenSearchDataAccessPolicy {
         "OpenSearchDataAccessPolicy"
     }
 }
+serde_shape!(OpenSearchDataAccessPolicy, 434);
 /// This structure contains information about the OpenSearch Service data source used for this integration. This data source was created as part of the integration setup. An OpenSearch Service data source defines the source and destination for OpenSearch Service queries. It includes the role required to execute queries and write to collections.
 ///
 /// For more information about OpenSearch Service data sources , see [Creating OpenSearch Service data source integrations with Amazon S3.](https://docs.aws.amazon.com/opensearch-service/latest/developerguide/direct-query-s3-creating.html)
@@ -9146,6 +9389,7 @@ impl De for OpenSearchDataSource {
         "OpenSearchDataSource"
     }
 }
+serde_shape!(OpenSearchDataSource, 435);
 /// This structure contains information about the OpenSearch Service encryption policy used for this integration. The encryption policy was created automatically when you created the integration. For more information, see [Encryption policies](https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-encryption.html#serverless-encryption-policies) in the OpenSearch Service Developer Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenSearchEncryptionPolicy {
@@ -9180,6 +9424,7 @@ impl De for OpenSearchEncryptionPolicy {
         "OpenSearchEncryptionPolicy"
     }
 }
+serde_shape!(OpenSearchEncryptionPolicy, 437);
 /// This structure contains complete information about one CloudWatch Logs integration. This structure is returned by a [GetIntegration](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetIntegration.html) operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenSearchIntegrationDetails {
@@ -9242,6 +9487,7 @@ impl De for OpenSearchIntegrationDetails {
         "OpenSearchIntegrationDetails"
     }
 }
+serde_shape!(OpenSearchIntegrationDetails, 438);
 /// This structure contains information about the OpenSearch Service data lifecycle policy used for this integration. The lifecycle policy determines the lifespan of the data in the collection. It was automatically created as part of the integration setup.
 ///
 /// For more information, see [Using data lifecycle policies with OpenSearch Service Serverless](https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-lifecycle.html) in the OpenSearch Service Developer Guide.
@@ -9278,6 +9524,7 @@ impl De for OpenSearchLifecyclePolicy {
         "OpenSearchLifecyclePolicy"
     }
 }
+serde_shape!(OpenSearchLifecyclePolicy, 439);
 /// This structure contains information about the OpenSearch Service network policy used for this integration. The network policy assigns network access settings to collections. For more information, see [Network policies](https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-network.html#serverless-network-policies) in the OpenSearch Service Developer Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenSearchNetworkPolicy {
@@ -9312,6 +9559,7 @@ impl De for OpenSearchNetworkPolicy {
         "OpenSearchNetworkPolicy"
     }
 }
+serde_shape!(OpenSearchNetworkPolicy, 440);
 /// This structure contains configuration details about an integration between CloudWatch Logs and OpenSearch Service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenSearchResourceConfig {
@@ -9360,6 +9608,7 @@ impl De for OpenSearchResourceConfig {
         "OpenSearchResourceConfig"
     }
 }
+serde_shape!(OpenSearchResourceConfig, 442);
 /// This structure contains information about the status of an OpenSearch Service resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpenSearchResourceStatus {
@@ -9394,6 +9643,7 @@ impl De for OpenSearchResourceStatus {
         "OpenSearchResourceStatus"
     }
 }
+serde_shape!(OpenSearchResourceStatus, 443);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OpenSearchResourceStatusType {
@@ -9459,6 +9709,7 @@ impl De for OpenSearchWorkspace {
         "OpenSearchWorkspace"
     }
 }
+serde_shape!(OpenSearchWorkspace, 445);
 /// Multiple concurrent requests to update the same resource were in conflict.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OperationAbortedException {}
@@ -9488,6 +9739,7 @@ impl fmt::Display for OperationAbortedException {
     }
 }
 impl std::error::Error for OperationAbortedException {}
+serde_shape!(OperationAbortedException, 447);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OrderBy {
@@ -9591,6 +9843,7 @@ impl De for OutputLogEvent {
         "OutputLogEvent"
     }
 }
+serde_shape!(OutputLogEvent, 451);
 /// This processor parses CloudFront vended logs, extract fields, and convert them into JSON format. Encoded field values are decoded. Values that are integers and doubles are treated as such. For more information about this processor including examples, see [parseCloudfront](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-parseCloudfront)
 ///
 /// For more information about CloudFront log format, see [Configure and use standard logs (access logs)](https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/AccessLogs.html).
@@ -9625,6 +9878,7 @@ impl De for ParseCloudfront {
         "ParseCloudfront"
     }
 }
+serde_shape!(ParseCloudfront, 454);
 /// This processor parses log events that are in JSON format. It can extract JSON key-value pairs and place them under a destination that you specify.
 ///
 /// Additionally, because you must have at least one parse-type processor in a transformer, you can use `ParseJSON` as that processor for JSON-format logs, so that you can also apply other processors, such as mutate processors, to these logs.
@@ -9663,6 +9917,7 @@ impl De for ParseJson {
         "ParseJSON"
     }
 }
+serde_shape!(ParseJson, 455);
 /// This processor parses a specified field in the original log event into key-value pairs.
 ///
 /// For more information about this processor including examples, see [parseKeyValue](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-parseKeyValue) in the CloudWatch Logs User Guide.
@@ -9721,6 +9976,7 @@ impl De for ParseKeyValue {
         "ParseKeyValue"
     }
 }
+serde_shape!(ParseKeyValue, 456);
 /// Use this processor to parse RDS for PostgreSQL vended logs, extract fields, and and convert them into a JSON format. This processor always processes the entire log event message. For more information about this processor including examples, see [parsePostGres](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-parsePostGres).
 ///
 /// For more information about RDS for PostgreSQL log format, see [RDS for PostgreSQL database log filesTCP flag sequence](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Concepts.PostgreSQL.html#USER_LogAccess.Concepts.PostgreSQL.Log_Format.log-line-prefix).
@@ -9755,6 +10011,7 @@ impl De for ParsePostgres {
         "ParsePostgres"
     }
 }
+serde_shape!(ParsePostgres, 457);
 /// Use this processor to parse Route 53 vended logs, extract fields, and and convert them into a JSON format. This processor always processes the entire log event message. For more information about this processor including examples, see [parseRoute53](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-parseRoute53).
 ///
 /// If you use this processor, it must be the first processor in your transformer.
@@ -9787,6 +10044,7 @@ impl De for ParseRoute53 {
         "ParseRoute53"
     }
 }
+serde_shape!(ParseRoute53, 458);
 /// This processor converts logs into [Open Cybersecurity Schema Framework (OCSF)](https://ocsf.io) events.
 ///
 /// For more information about this processor including examples, see [parseToOCSF](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-parseToOCSF) in the CloudWatch Logs User Guide.
@@ -9831,6 +10089,7 @@ impl De for ParseToOcsf {
         "ParseToOCSF"
     }
 }
+serde_shape!(ParseToOcsf, 459);
 /// Use this processor to parse Amazon VPC vended logs, extract fields, and and convert them into a JSON format. This processor always processes the entire log event message.
 ///
 /// This processor doesn't support custom log formats, such as NAT gateway logs. For more information about custom log formats in Amazon VPC, see [parseVPC](https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html#flow-log-example-tcp-flag) For more information about this processor including examples, see [parseVPC](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-parseVPC).
@@ -9865,6 +10124,7 @@ impl De for ParseVpc {
         "ParseVPC"
     }
 }
+serde_shape!(ParseVpc, 460);
 /// Use this processor to parse WAF vended logs, extract fields, and and convert them into a JSON format. This processor always processes the entire log event message. For more information about this processor including examples, see [parseWAF](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-parsePostGres).
 ///
 /// For more information about WAF log format, see [Log examples for web ACL traffic](https://docs.aws.amazon.com/waf/latest/developerguide/logging-examples.html).
@@ -9899,6 +10159,7 @@ impl De for ParseWaf {
         "ParseWAF"
     }
 }
+serde_shape!(ParseWaf, 461);
 /// A structure that contains information about one pattern token related to an anomaly.
 ///
 /// For more information about patterns and tokens, see [CreateLogAnomalyDetector](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogAnomalyDetector.html).
@@ -9949,6 +10210,7 @@ impl De for PatternToken {
         "PatternToken"
     }
 }
+serde_shape!(PatternToken, 466);
 /// A structure that contains information about one delivery destination policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Policy {
@@ -9979,6 +10241,7 @@ impl De for Policy {
         "Policy"
     }
 }
+serde_shape!(Policy, 469);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PolicyScope {
@@ -10172,6 +10435,7 @@ impl De for Processor {
         "Processor"
     }
 }
+serde_shape!(Processor, 475);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutAccountPolicyRequest {
     /// A name for the policy. This must be unique within the account and cannot start with `aws/`.
@@ -10272,6 +10536,7 @@ impl De for PutAccountPolicyRequest {
         "PutAccountPolicyRequest"
     }
 }
+serde_shape!(PutAccountPolicyRequest, 477);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutAccountPolicyResponse {
     /// The account policy that you created.
@@ -10301,6 +10566,7 @@ impl De for PutAccountPolicyResponse {
         "PutAccountPolicyResponse"
     }
 }
+serde_shape!(PutAccountPolicyResponse, 478);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBearerTokenAuthenticationRequest {
     /// The name or ARN of the log group.
@@ -10346,6 +10612,7 @@ impl De for PutBearerTokenAuthenticationRequest {
         "PutBearerTokenAuthenticationRequest"
     }
 }
+serde_shape!(PutBearerTokenAuthenticationRequest, 479);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDataProtectionPolicyRequest {
     /// Specify either the log group name or log group ARN.
@@ -10391,6 +10658,7 @@ impl De for PutDataProtectionPolicyRequest {
         "PutDataProtectionPolicyRequest"
     }
 }
+serde_shape!(PutDataProtectionPolicyRequest, 480);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDataProtectionPolicyResponse {
     /// The log group name or ARN that you specified in your request.
@@ -10428,6 +10696,7 @@ impl De for PutDataProtectionPolicyResponse {
         "PutDataProtectionPolicyResponse"
     }
 }
+serde_shape!(PutDataProtectionPolicyResponse, 481);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDeliveryDestinationPolicyRequest {
     /// The name of the delivery destination to assign this policy to.
@@ -10461,6 +10730,7 @@ impl De for PutDeliveryDestinationPolicyRequest {
         "PutDeliveryDestinationPolicyRequest"
     }
 }
+serde_shape!(PutDeliveryDestinationPolicyRequest, 482);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDeliveryDestinationPolicyResponse {
     /// The contents of the policy that you just created.
@@ -10490,6 +10760,7 @@ impl De for PutDeliveryDestinationPolicyResponse {
         "PutDeliveryDestinationPolicyResponse"
     }
 }
+serde_shape!(PutDeliveryDestinationPolicyResponse, 483);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDeliveryDestinationRequest {
     /// A name for this delivery destination. This name must be unique for all delivery destinations in your account.
@@ -10545,6 +10816,7 @@ impl De for PutDeliveryDestinationRequest {
         "PutDeliveryDestinationRequest"
     }
 }
+serde_shape!(PutDeliveryDestinationRequest, 484);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDeliveryDestinationResponse {
     /// A structure containing information about the delivery destination that you just created or updated.
@@ -10574,6 +10846,7 @@ impl De for PutDeliveryDestinationResponse {
         "PutDeliveryDestinationResponse"
     }
 }
+serde_shape!(PutDeliveryDestinationResponse, 485);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDeliverySourceRequest {
     /// A name for this delivery source. This name must be unique for all delivery sources in your account.
@@ -10649,6 +10922,7 @@ impl De for PutDeliverySourceRequest {
         "PutDeliverySourceRequest"
     }
 }
+serde_shape!(PutDeliverySourceRequest, 486);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDeliverySourceResponse {
     /// A structure containing information about the delivery source that was just created or updated.
@@ -10678,6 +10952,7 @@ impl De for PutDeliverySourceResponse {
         "PutDeliverySourceResponse"
     }
 }
+serde_shape!(PutDeliverySourceResponse, 487);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDestinationPolicyRequest {
     /// A name for an existing destination.
@@ -10717,6 +10992,7 @@ impl De for PutDestinationPolicyRequest {
         "PutDestinationPolicyRequest"
     }
 }
+serde_shape!(PutDestinationPolicyRequest, 488);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDestinationRequest {
     /// A name for the destination.
@@ -10760,6 +11036,7 @@ impl De for PutDestinationRequest {
         "PutDestinationRequest"
     }
 }
+serde_shape!(PutDestinationRequest, 489);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDestinationResponse {
     /// The destination.
@@ -10789,6 +11066,7 @@ impl De for PutDestinationResponse {
         "PutDestinationResponse"
     }
 }
+serde_shape!(PutDestinationResponse, 490);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutIndexPolicyRequest {
     /// Specify either the log group name or log group ARN to apply this field index policy to. If you specify an ARN, use the format arn:aws:logs:region:account-id:log-group:log\_group\_name Don't include an \* at the end.
@@ -10828,6 +11106,7 @@ impl De for PutIndexPolicyRequest {
         "PutIndexPolicyRequest"
     }
 }
+serde_shape!(PutIndexPolicyRequest, 491);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutIndexPolicyResponse {
     /// The index policy that you just created or updated.
@@ -10857,6 +11136,7 @@ impl De for PutIndexPolicyResponse {
         "PutIndexPolicyResponse"
     }
 }
+serde_shape!(PutIndexPolicyResponse, 492);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutIntegrationRequest {
     /// A name for the integration.
@@ -10894,6 +11174,7 @@ impl De for PutIntegrationRequest {
         "PutIntegrationRequest"
     }
 }
+serde_shape!(PutIntegrationRequest, 493);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutIntegrationResponse {
     /// The name of the integration that you just created.
@@ -10929,6 +11210,7 @@ impl De for PutIntegrationResponse {
         "PutIntegrationResponse"
     }
 }
+serde_shape!(PutIntegrationResponse, 494);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutLogEventsRequest {
     /// The name of the log group.
@@ -10976,6 +11258,7 @@ impl De for PutLogEventsRequest {
         "PutLogEventsRequest"
     }
 }
+serde_shape!(PutLogEventsRequest, 495);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutLogEventsResponse {
     /// The next sequence token.
@@ -11019,6 +11302,7 @@ impl De for PutLogEventsResponse {
         "PutLogEventsResponse"
     }
 }
+serde_shape!(PutLogEventsResponse, 496);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutLogGroupDeletionProtectionRequest {
     /// The name or ARN of the log group.
@@ -11064,6 +11348,7 @@ impl De for PutLogGroupDeletionProtectionRequest {
         "PutLogGroupDeletionProtectionRequest"
     }
 }
+serde_shape!(PutLogGroupDeletionProtectionRequest, 497);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutMetricFilterRequest {
     /// The name of the log group.
@@ -11119,6 +11404,7 @@ impl De for PutMetricFilterRequest {
         "PutMetricFilterRequest"
     }
 }
+serde_shape!(PutMetricFilterRequest, 498);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutQueryDefinitionRequest {
     /// Specify the query language to use for this query. The options are Logs Insights QL, OpenSearch PPL, and OpenSearch SQL. For more information about the query languages that CloudWatch Logs supports, see [Supported query languages](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData_Languages.html).
@@ -11176,6 +11462,7 @@ impl De for PutQueryDefinitionRequest {
         "PutQueryDefinitionRequest"
     }
 }
+serde_shape!(PutQueryDefinitionRequest, 499);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutQueryDefinitionResponse {
     /// The ID of the query definition.
@@ -11205,6 +11492,7 @@ impl De for PutQueryDefinitionResponse {
         "PutQueryDefinitionResponse"
     }
 }
+serde_shape!(PutQueryDefinitionResponse, 500);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyRequest {
     /// Name of the new policy. This parameter is required.
@@ -11254,6 +11542,7 @@ impl De for PutResourcePolicyRequest {
         "PutResourcePolicyRequest"
     }
 }
+serde_shape!(PutResourcePolicyRequest, 501);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyResponse {
     /// The new policy.
@@ -11287,6 +11576,7 @@ impl De for PutResourcePolicyResponse {
         "PutResourcePolicyResponse"
     }
 }
+serde_shape!(PutResourcePolicyResponse, 502);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutRetentionPolicyRequest {
     /// The name of the log group.
@@ -11319,6 +11609,7 @@ impl De for PutRetentionPolicyRequest {
         "PutRetentionPolicyRequest"
     }
 }
+serde_shape!(PutRetentionPolicyRequest, 503);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutSubscriptionFilterRequest {
     /// The name of the log group.
@@ -11386,6 +11677,7 @@ impl De for PutSubscriptionFilterRequest {
         "PutSubscriptionFilterRequest"
     }
 }
+serde_shape!(PutSubscriptionFilterRequest, 504);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutTransformerRequest {
     /// Specify either the name or ARN of the log group to create the transformer for.
@@ -11419,6 +11711,7 @@ impl De for PutTransformerRequest {
         "PutTransformerRequest"
     }
 }
+serde_shape!(PutTransformerRequest, 505);
 /// Reserved.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryCompileError {
@@ -11453,6 +11746,7 @@ impl De for QueryCompileError {
         "QueryCompileError"
     }
 }
+serde_shape!(QueryCompileError, 507);
 /// Reserved.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryCompileErrorLocation {
@@ -11487,6 +11781,7 @@ impl De for QueryCompileErrorLocation {
         "QueryCompileErrorLocation"
     }
 }
+serde_shape!(QueryCompileErrorLocation, 508);
 /// This structure contains details about a saved CloudWatch Logs Insights query definition.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryDefinition {
@@ -11541,6 +11836,7 @@ impl De for QueryDefinition {
         "QueryDefinition"
     }
 }
+serde_shape!(QueryDefinition, 509);
 /// Information about one CloudWatch Logs Insights query that matches the request in a `DescribeQueries` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryInfo {
@@ -11603,6 +11899,7 @@ impl De for QueryInfo {
         "QueryInfo"
     }
 }
+serde_shape!(QueryInfo, 515);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum QueryLanguage {
@@ -11672,6 +11969,7 @@ impl De for QueryParameter {
         "QueryParameter"
     }
 }
+serde_shape!(QueryParameter, 519);
 /// Contains the number of log events scanned by the query, the number of log events that matched the query criteria, and the total number of bytes in the log events that were scanned.
 ///
 /// If the query involved log groups that have field index policies, the estimated number of skipped log events and the total bytes of those skipped log events are included. Using field indexes to skip log events in queries reduces scan volume and improves performance. For more information, see [Create field indexes to improve query performance and reduce scan volume](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatchLogs-Field-Indexing.html).
@@ -11724,6 +12022,7 @@ impl De for QueryStatistics {
         "QueryStatistics"
     }
 }
+serde_shape!(QueryStatistics, 525);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum QueryStatus {
@@ -11801,6 +12100,7 @@ impl De for RecordField {
         "RecordField"
     }
 }
+serde_shape!(RecordField, 529);
 /// If an entity is rejected when a `PutLogEvents` request was made, this includes details about the reason for the rejection.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RejectedEntityInfo {
@@ -11831,6 +12131,7 @@ impl De for RejectedEntityInfo {
         "RejectedEntityInfo"
     }
 }
+serde_shape!(RejectedEntityInfo, 532);
 /// Represents the rejected events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RejectedLogEventsInfo {
@@ -11869,6 +12170,7 @@ impl De for RejectedLogEventsInfo {
         "RejectedLogEventsInfo"
     }
 }
+serde_shape!(RejectedLogEventsInfo, 533);
 /// This object defines one key that will be renamed with the [renameKey](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-renameKey) processor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RenameKeyEntry {
@@ -11907,6 +12209,7 @@ impl De for RenameKeyEntry {
         "RenameKeyEntry"
     }
 }
+serde_shape!(RenameKeyEntry, 535);
 /// Use this processor to rename keys in a log event.
 ///
 /// For more information about this processor including examples, see [renameKeys](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-renameKeys) in the CloudWatch Logs User Guide.
@@ -11939,6 +12242,7 @@ impl De for RenameKeys {
         "RenameKeys"
     }
 }
+serde_shape!(RenameKeys, 536);
 /// The specified resource already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceAlreadyExistsException {}
@@ -11968,6 +12272,7 @@ impl fmt::Display for ResourceAlreadyExistsException {
     }
 }
 impl std::error::Error for ResourceAlreadyExistsException {}
+serde_shape!(ResourceAlreadyExistsException, 539);
 /// This structure contains configuration details about an integration between CloudWatch Logs and another entity.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -12010,6 +12315,7 @@ impl De for ResourceConfig {
         "ResourceConfig"
     }
 }
+serde_shape!(ResourceConfig, 541);
 /// The specified resource does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {}
@@ -12039,6 +12345,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 543);
 /// A policy enabling one or more entities to put logs to a log group in this account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourcePolicy {
@@ -12089,6 +12396,7 @@ impl De for ResourcePolicy {
         "ResourcePolicy"
     }
 }
+serde_shape!(ResourcePolicy, 545);
 /// Contains one field from one log event returned by a CloudWatch Logs Insights query, along with the value of that field.
 ///
 /// For more information about the fields that are generated by CloudWatch logs, see [Supported Logs and Discovered Fields](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData-discoverable-fields.html).
@@ -12125,6 +12433,7 @@ impl De for ResultField {
         "ResultField"
     }
 }
+serde_shape!(ResultField, 548);
 /// Configuration for Amazon S3 destination where scheduled query results are delivered.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3Configuration {
@@ -12167,6 +12476,7 @@ impl De for S3Configuration {
         "S3Configuration"
     }
 }
+serde_shape!(S3Configuration, 551);
 /// This structure contains delivery configurations that apply only when the delivery destination resource is an S3 bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3DeliveryConfiguration {
@@ -12201,6 +12511,7 @@ impl De for S3DeliveryConfiguration {
         "S3DeliveryConfiguration"
     }
 }
+serde_shape!(S3DeliveryConfiguration, 552);
 /// Represents a data source association with an S3 Table Integration, including its status and metadata.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3TableIntegrationSource {
@@ -12251,6 +12562,7 @@ impl De for S3TableIntegrationSource {
         "S3TableIntegrationSource"
     }
 }
+serde_shape!(S3TableIntegrationSource, 553);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum S3TableIntegrationSourceStatus {
@@ -12319,6 +12631,7 @@ impl De for S3TablesIntegration {
         "S3TablesIntegration"
     }
 }
+serde_shape!(S3TablesIntegration, 560);
 /// Information about a destination where scheduled query results are processed, including processing status and any error messages.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduledQueryDestination {
@@ -12365,6 +12678,7 @@ impl De for ScheduledQueryDestination {
         "ScheduledQueryDestination"
     }
 }
+serde_shape!(ScheduledQueryDestination, 565);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ScheduledQueryDestinationType {
@@ -12484,6 +12798,7 @@ impl De for ScheduledQuerySummary {
         "ScheduledQuerySummary"
     }
 }
+serde_shape!(ScheduledQuerySummary, 572);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Scope {
@@ -12543,6 +12858,7 @@ impl De for SearchedLogStream {
         "SearchedLogStream"
     }
 }
+serde_shape!(SearchedLogStream, 575);
 /// This request exceeds a service quota.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceQuotaExceededException {}
@@ -12572,6 +12888,7 @@ impl fmt::Display for ServiceQuotaExceededException {
     }
 }
 impl std::error::Error for ServiceQuotaExceededException {}
+serde_shape!(ServiceQuotaExceededException, 580);
 /// The service cannot complete the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceUnavailableException {}
@@ -12601,6 +12918,7 @@ impl fmt::Display for ServiceUnavailableException {
     }
 }
 impl std::error::Error for ServiceUnavailableException {}
+serde_shape!(ServiceUnavailableException, 581);
 /// This exception is returned if an unknown error occurs during a Live Tail session.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionStreamingException {
@@ -12640,6 +12958,7 @@ impl fmt::Display for SessionStreamingException {
     }
 }
 impl std::error::Error for SessionStreamingException {}
+serde_shape!(SessionStreamingException, 583);
 /// This exception is returned in a Live Tail stream when the Live Tail session times out. Live Tail sessions time out after three hours.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionTimeoutException {
@@ -12679,6 +12998,7 @@ impl fmt::Display for SessionTimeoutException {
     }
 }
 impl std::error::Error for SessionTimeoutException {}
+serde_shape!(SessionTimeoutException, 584);
 /// Use this processor to split a field into an array of strings using a delimiting character.
 ///
 /// For more information about this processor including examples, see [splitString](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-splitString) in the CloudWatch Logs User Guide.
@@ -12711,6 +13031,7 @@ impl De for SplitString {
         "SplitString"
     }
 }
+serde_shape!(SplitString, 587);
 /// This object defines one log field that will be split with the [splitString](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-splitString) processor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SplitStringEntry {
@@ -12745,6 +13066,7 @@ impl De for SplitStringEntry {
         "SplitStringEntry"
     }
 }
+serde_shape!(SplitStringEntry, 590);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StandardUnit {
@@ -12907,6 +13229,7 @@ impl De for StartLiveTailRequest {
         "StartLiveTailRequest"
     }
 }
+serde_shape!(StartLiveTailRequest, 594);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartLiveTailResponse {
     /// An object that includes the stream returned by your request. It can include both log events and exceptions.
@@ -12936,6 +13259,7 @@ impl De for StartLiveTailResponse {
         "StartLiveTailResponse"
     }
 }
+serde_shape!(StartLiveTailResponse, 595);
 /// This object includes the stream returned by your [StartLiveTail](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html) request.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -13005,6 +13329,7 @@ impl De for StartLiveTailResponseStream {
         "StartLiveTailResponseStream"
     }
 }
+serde_shape!(StartLiveTailResponseStream, 596);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartQueryRequest {
     /// Specify the query language to use for this query. The options are Logs Insights QL, OpenSearch PPL, and OpenSearch SQL. For more information about the query languages that CloudWatch Logs supports, see [Supported query languages](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_AnalyzeLogData_Languages.html).
@@ -13074,6 +13399,7 @@ impl De for StartQueryRequest {
         "StartQueryRequest"
     }
 }
+serde_shape!(StartQueryRequest, 597);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartQueryResponse {
     /// The unique ID of the query.
@@ -13103,6 +13429,7 @@ impl De for StartQueryResponse {
         "StartQueryResponse"
     }
 }
+serde_shape!(StartQueryResponse, 598);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum State {
@@ -13163,6 +13490,7 @@ impl De for StopQueryRequest {
         "StopQueryRequest"
     }
 }
+serde_shape!(StopQueryRequest, 602);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopQueryResponse {
     /// This is true if the query was stopped by the `StopQuery` operation.
@@ -13192,6 +13520,7 @@ impl De for StopQueryResponse {
         "StopQueryResponse"
     }
 }
+serde_shape!(StopQueryResponse, 603);
 /// Represents a subscription filter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionFilter {
@@ -13257,6 +13586,7 @@ impl De for SubscriptionFilter {
         "SubscriptionFilter"
     }
 }
+serde_shape!(SubscriptionFilter, 606);
 /// This processor matches a key’s value against a regular expression and replaces all matches with a replacement string.
 ///
 /// For more information about this processor including examples, see [substituteString](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-substituteString) in the CloudWatch Logs User Guide.
@@ -13289,6 +13619,7 @@ impl De for SubstituteString {
         "SubstituteString"
     }
 }
+serde_shape!(SubstituteString, 608);
 /// This object defines one log field key that will be replaced using the [substituteString](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-substituteString) processor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubstituteStringEntry {
@@ -13327,6 +13658,7 @@ impl De for SubstituteStringEntry {
         "SubstituteStringEntry"
     }
 }
+serde_shape!(SubstituteStringEntry, 610);
 /// If you are suppressing an anomaly temporariliy, this structure defines how long the suppression period is to be.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SuppressionPeriod {
@@ -13361,6 +13693,7 @@ impl De for SuppressionPeriod {
         "SuppressionPeriod"
     }
 }
+serde_shape!(SuppressionPeriod, 612);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SuppressionState {
@@ -13487,6 +13820,7 @@ impl De for TagFilter {
         "TagFilter"
     }
 }
+serde_shape!(TagFilter, 619);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagLogGroupRequest {
     /// The name of the log group.
@@ -13520,6 +13854,7 @@ impl De for TagLogGroupRequest {
         "TagLogGroupRequest"
     }
 }
+serde_shape!(TagLogGroupRequest, 627);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceRequest {
     /// The ARN of the resource that you're adding tags to.
@@ -13559,6 +13894,7 @@ impl De for TagResourceRequest {
         "TagResourceRequest"
     }
 }
+serde_shape!(TagResourceRequest, 628);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestMetricFilterRequest {
     pub filter_pattern: Option<String>,
@@ -13591,6 +13927,7 @@ impl De for TestMetricFilterRequest {
         "TestMetricFilterRequest"
     }
 }
+serde_shape!(TestMetricFilterRequest, 636);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestMetricFilterResponse {
     /// The matched events.
@@ -13620,6 +13957,7 @@ impl De for TestMetricFilterResponse {
         "TestMetricFilterResponse"
     }
 }
+serde_shape!(TestMetricFilterResponse, 637);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestTransformerRequest {
     /// This structure contains the configuration of this log transformer that you want to test. A log transformer is an array of processors, where each processor applies one type of transformation to the log events that are ingested.
@@ -13653,6 +13991,7 @@ impl De for TestTransformerRequest {
         "TestTransformerRequest"
     }
 }
+serde_shape!(TestTransformerRequest, 638);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestTransformerResponse {
     /// An array where each member of the array includes both the original version and the transformed version of one of the log events that you input.
@@ -13682,6 +14021,7 @@ impl De for TestTransformerResponse {
         "TestTransformerResponse"
     }
 }
+serde_shape!(TestTransformerResponse, 639);
 /// The request was throttled because of quota limits.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThrottlingException {}
@@ -13711,6 +14051,7 @@ impl fmt::Display for ThrottlingException {
     }
 }
 impl std::error::Error for ThrottlingException {}
+serde_shape!(ThrottlingException, 640);
 /// A resource can have no more than 50 tags.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyTagsException {
@@ -13754,6 +14095,7 @@ impl fmt::Display for TooManyTagsException {
     }
 }
 impl std::error::Error for TooManyTagsException {}
+serde_shape!(TooManyTagsException, 647);
 /// This structure contains information for one log event that has been processed by a log transformer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransformedLogRecord {
@@ -13792,6 +14134,7 @@ impl De for TransformedLogRecord {
         "TransformedLogRecord"
     }
 }
+serde_shape!(TransformedLogRecord, 649);
 /// A record of a scheduled query execution, including execution status, timestamp, and destination processing results.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TriggerHistoryRecord {
@@ -13838,6 +14181,7 @@ impl De for TriggerHistoryRecord {
         "TriggerHistoryRecord"
     }
 }
+serde_shape!(TriggerHistoryRecord, 651);
 /// Use this processor to remove leading and trailing whitespace.
 ///
 /// For more information about this processor including examples, see [trimString](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-trimString) in the CloudWatch Logs User Guide.
@@ -13870,6 +14214,7 @@ impl De for TrimString {
         "TrimString"
     }
 }
+serde_shape!(TrimString, 653);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Type {
@@ -13936,6 +14281,7 @@ impl De for TypeConverter {
         "TypeConverter"
     }
 }
+serde_shape!(TypeConverter, 656);
 /// This object defines one value type that will be converted using the [typeConverter](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-typeConverter) processor.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TypeConverterEntry {
@@ -13970,6 +14316,7 @@ impl De for TypeConverterEntry {
         "TypeConverterEntry"
     }
 }
+serde_shape!(TypeConverterEntry, 658);
 /// The most likely cause is an Amazon Web Services access key ID or secret key that's not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnrecognizedClientException {}
@@ -13999,6 +14346,7 @@ impl fmt::Display for UnrecognizedClientException {
     }
 }
 impl std::error::Error for UnrecognizedClientException {}
+serde_shape!(UnrecognizedClientException, 660);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagLogGroupRequest {
     /// The name of the log group.
@@ -14032,6 +14380,7 @@ impl De for UntagLogGroupRequest {
         "UntagLogGroupRequest"
     }
 }
+serde_shape!(UntagLogGroupRequest, 661);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceRequest {
     /// The ARN of the CloudWatch Logs resource that you're removing tags from.
@@ -14071,6 +14420,7 @@ impl De for UntagResourceRequest {
         "UntagResourceRequest"
     }
 }
+serde_shape!(UntagResourceRequest, 662);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAnomalyRequest {
     /// If you are suppressing or unsuppressing an anomaly, specify its unique ID here. You can find anomaly IDs by using the [ListAnomalies](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_ListAnomalies.html) operation.
@@ -14122,6 +14472,7 @@ impl De for UpdateAnomalyRequest {
         "UpdateAnomalyRequest"
     }
 }
+serde_shape!(UpdateAnomalyRequest, 663);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDeliveryConfigurationRequest {
     /// The ID of the delivery to be updated by this request.
@@ -14163,6 +14514,7 @@ impl De for UpdateDeliveryConfigurationRequest {
         "UpdateDeliveryConfigurationRequest"
     }
 }
+serde_shape!(UpdateDeliveryConfigurationRequest, 664);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDeliveryConfigurationResponse {}
 impl Ser for UpdateDeliveryConfigurationResponse {
@@ -14184,6 +14536,7 @@ impl De for UpdateDeliveryConfigurationResponse {
         "UpdateDeliveryConfigurationResponse"
     }
 }
+serde_shape!(UpdateDeliveryConfigurationResponse, 665);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateLogAnomalyDetectorRequest {
     /// The ARN of the anomaly detector that you want to update.
@@ -14228,6 +14581,7 @@ impl De for UpdateLogAnomalyDetectorRequest {
         "UpdateLogAnomalyDetectorRequest"
     }
 }
+serde_shape!(UpdateLogAnomalyDetectorRequest, 666);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateLookupTableRequest {
     /// The ARN of the lookup table to update.
@@ -14269,6 +14623,7 @@ impl De for UpdateLookupTableRequest {
         "UpdateLookupTableRequest"
     }
 }
+serde_shape!(UpdateLookupTableRequest, 667);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateLookupTableResponse {
     /// The ARN of the lookup table that was updated.
@@ -14302,6 +14657,7 @@ impl De for UpdateLookupTableResponse {
         "UpdateLookupTableResponse"
     }
 }
+serde_shape!(UpdateLookupTableResponse, 668);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateScheduledQueryRequest {
     /// The ARN or name of the scheduled query to update.
@@ -14379,6 +14735,7 @@ impl De for UpdateScheduledQueryRequest {
         "UpdateScheduledQueryRequest"
     }
 }
+serde_shape!(UpdateScheduledQueryRequest, 669);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateScheduledQueryResponse {
     /// The ARN of the updated scheduled query.
@@ -14476,6 +14833,7 @@ impl De for UpdateScheduledQueryResponse {
         "UpdateScheduledQueryResponse"
     }
 }
+serde_shape!(UpdateScheduledQueryResponse, 670);
 /// This processor converts a string field to uppercase.
 ///
 /// For more information about this processor including examples, see [upperCaseString](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Transformation.html#CloudWatch-Logs-Transformation-upperCaseString) in the CloudWatch Logs User Guide.
@@ -14508,6 +14866,7 @@ impl De for UpperCaseString {
         "UpperCaseString"
     }
 }
+serde_shape!(UpperCaseString, 671);
 /// One of the parameters for the request is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidationException {}
@@ -14537,3 +14896,4 @@ impl fmt::Display for ValidationException {
     }
 }
 impl std::error::Error for ValidationException {}
+serde_shape!(ValidationException, 674);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -146,6 +176,7 @@ impl De for AccountLimit {
         "AccountLimit"
     }
 }
+serde_shape!(AccountLimit, 5);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AccountLimitType {
@@ -224,6 +255,7 @@ impl De for ActivateKeySigningKeyRequest {
         "ActivateKeySigningKeyRequest"
     }
 }
+serde_shape!(ActivateKeySigningKeyRequest, 7);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActivateKeySigningKeyResponse {
     pub change_info: Option<ChangeInfo>,
@@ -252,6 +284,7 @@ impl De for ActivateKeySigningKeyResponse {
         "ActivateKeySigningKeyResponse"
     }
 }
+serde_shape!(ActivateKeySigningKeyResponse, 8);
 /// A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether the specified health check is healthy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlarmIdentifier {
@@ -292,6 +325,7 @@ impl De for AlarmIdentifier {
         "AlarmIdentifier"
     }
 }
+serde_shape!(AlarmIdentifier, 9);
 /// Alias resource record sets only: Information about the Amazon Web Services resource, such as a CloudFront distribution or an Amazon S3 bucket, that you want to route traffic to.
 ///
 /// When creating resource record sets for a private hosted zone, note the following:
@@ -479,6 +513,7 @@ impl De for AliasTarget {
         "AliasTarget"
     }
 }
+serde_shape!(AliasTarget, 12);
 /// A complex type that contains information about the request to associate a VPC with a private hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociateVpcWithHostedZoneRequest {
@@ -519,6 +554,7 @@ impl De for AssociateVpcWithHostedZoneRequest {
         "AssociateVPCWithHostedZoneRequest"
     }
 }
+serde_shape!(AssociateVpcWithHostedZoneRequest, 14);
 /// A complex type that contains the response information for the `AssociateVPCWithHostedZone` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociateVpcWithHostedZoneResponse {
@@ -549,6 +585,7 @@ impl De for AssociateVpcWithHostedZoneResponse {
         "AssociateVPCWithHostedZoneResponse"
     }
 }
+serde_shape!(AssociateVpcWithHostedZoneResponse, 15);
 /// The information for each resource record set that you want to change.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Change {
@@ -586,6 +623,7 @@ impl De for Change {
         "Change"
     }
 }
+serde_shape!(Change, 17);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ChangeAction {
@@ -651,6 +689,7 @@ impl De for ChangeBatch {
         "ChangeBatch"
     }
 }
+serde_shape!(ChangeBatch, 19);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeCidrCollectionRequest {
     /// The UUID of the CIDR collection to update.
@@ -692,6 +731,7 @@ impl De for ChangeCidrCollectionRequest {
         "ChangeCidrCollectionRequest"
     }
 }
+serde_shape!(ChangeCidrCollectionRequest, 20);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeCidrCollectionResponse {
     /// The ID that is returned by `ChangeCidrCollection`. You can use it as input to `GetChange` to see if a CIDR collection change has propagated or not.
@@ -721,6 +761,7 @@ impl De for ChangeCidrCollectionResponse {
         "ChangeCidrCollectionResponse"
     }
 }
+serde_shape!(ChangeCidrCollectionResponse, 21);
 /// A complex type that describes change information about changes made to your hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeInfo {
@@ -763,6 +804,7 @@ impl De for ChangeInfo {
         "ChangeInfo"
     }
 }
+serde_shape!(ChangeInfo, 23);
 /// A complex type that contains change information for the resource record set.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeResourceRecordSetsRequest {
@@ -797,6 +839,7 @@ impl De for ChangeResourceRecordSetsRequest {
         "ChangeResourceRecordSetsRequest"
     }
 }
+serde_shape!(ChangeResourceRecordSetsRequest, 24);
 /// A complex type containing the response for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeResourceRecordSetsResponse {
@@ -829,6 +872,7 @@ impl De for ChangeResourceRecordSetsResponse {
         "ChangeResourceRecordSetsResponse"
     }
 }
+serde_shape!(ChangeResourceRecordSetsResponse, 25);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ChangeStatus {
@@ -903,6 +947,7 @@ impl De for ChangeTagsForResourceRequest {
         "ChangeTagsForResourceRequest"
     }
 }
+serde_shape!(ChangeTagsForResourceRequest, 27);
 /// Empty response for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeTagsForResourceResponse {}
@@ -925,6 +970,7 @@ impl De for ChangeTagsForResourceResponse {
         "ChangeTagsForResourceResponse"
     }
 }
+serde_shape!(ChangeTagsForResourceResponse, 28);
 /// This CIDR block is already in use.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CidrBlockInUseException {
@@ -964,6 +1010,7 @@ impl fmt::Display for CidrBlockInUseException {
     }
 }
 impl std::error::Error for CidrBlockInUseException {}
+serde_shape!(CidrBlockInUseException, 33);
 /// A complex type that lists the CIDR blocks.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CidrBlockSummary {
@@ -998,6 +1045,7 @@ impl De for CidrBlockSummary {
         "CidrBlockSummary"
     }
 }
+serde_shape!(CidrBlockSummary, 35);
 /// A complex type that identifies a CIDR collection.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CidrCollection {
@@ -1040,6 +1088,7 @@ impl De for CidrCollection {
         "CidrCollection"
     }
 }
+serde_shape!(CidrCollection, 36);
 /// A CIDR collection with this name and a different caller reference already exists in this account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CidrCollectionAlreadyExistsException {
@@ -1079,6 +1128,7 @@ impl fmt::Display for CidrCollectionAlreadyExistsException {
     }
 }
 impl std::error::Error for CidrCollectionAlreadyExistsException {}
+serde_shape!(CidrCollectionAlreadyExistsException, 37);
 /// A complex type that contains information about the CIDR collection change.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CidrCollectionChange {
@@ -1117,6 +1167,7 @@ impl De for CidrCollectionChange {
         "CidrCollectionChange"
     }
 }
+serde_shape!(CidrCollectionChange, 38);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CidrCollectionChangeAction {
@@ -1184,6 +1235,7 @@ impl fmt::Display for CidrCollectionInUseException {
     }
 }
 impl std::error::Error for CidrCollectionInUseException {}
+serde_shape!(CidrCollectionInUseException, 41);
 /// The CIDR collection version you provided, doesn't match the one in the `ListCidrCollections` operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CidrCollectionVersionMismatchException {
@@ -1223,6 +1275,7 @@ impl fmt::Display for CidrCollectionVersionMismatchException {
     }
 }
 impl std::error::Error for CidrCollectionVersionMismatchException {}
+serde_shape!(CidrCollectionVersionMismatchException, 42);
 /// The object that is specified in resource record set object when you are linking a resource record set to a CIDR location.
 ///
 /// A `LocationName` with an asterisk “\*” can be used to create a default CIDR record. `CollectionId` is still required for default record.
@@ -1259,6 +1312,7 @@ impl De for CidrRoutingConfig {
         "CidrRoutingConfig"
     }
 }
+serde_shape!(CidrRoutingConfig, 47);
 /// A complex type that contains information about the CloudWatch alarm that Amazon Route 53 is monitoring for this health check.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudWatchAlarmConfiguration {
@@ -1317,6 +1371,7 @@ impl De for CloudWatchAlarmConfiguration {
         "CloudWatchAlarmConfiguration"
     }
 }
+serde_shape!(CloudWatchAlarmConfiguration, 48);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CloudWatchRegion {
@@ -1519,6 +1574,7 @@ impl De for CollectionSummary {
         "CollectionSummary"
     }
 }
+serde_shape!(CollectionSummary, 53);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ComparisonOperator {
@@ -1592,6 +1648,7 @@ impl fmt::Display for ConcurrentModification {
     }
 }
 impl std::error::Error for ConcurrentModification {}
+serde_shape!(ConcurrentModification, 56);
 /// The cause of this error depends on the operation that you're performing:
 /// - Create a public hosted zone: Two hosted zones that have the same name or that have a parent/child relationship (example.com and test.example.com) can't have any common name servers. You tried to create a hosted zone that has the same name as an existing hosted zone or that's the parent or child of an existing hosted zone, and you specified a delegation set that shares one or more name servers with the existing hosted zone. For more information, see [CreateReusableDelegationSet](https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateReusableDelegationSet.html).
 /// - Create a private hosted zone: A hosted zone with the specified name already exists and is already associated with the Amazon VPC that you specified.
@@ -1634,6 +1691,7 @@ impl fmt::Display for ConflictingDomainExists {
     }
 }
 impl std::error::Error for ConflictingDomainExists {}
+serde_shape!(ConflictingDomainExists, 57);
 /// You tried to update a traffic policy instance by using a traffic policy version that has a different DNS type than the current type for the instance. You specified the type in the JSON document in the `CreateTrafficPolicy` or `CreateTrafficPolicyVersion`request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConflictingTypes {
@@ -1673,6 +1731,7 @@ impl fmt::Display for ConflictingTypes {
     }
 }
 impl std::error::Error for ConflictingTypes {}
+serde_shape!(ConflictingTypes, 58);
 /// A complex type that lists the coordinates for a geoproximity resource record.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Coordinates {
@@ -1707,6 +1766,7 @@ impl De for Coordinates {
         "Coordinates"
     }
 }
+serde_shape!(Coordinates, 59);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCidrCollectionRequest {
     /// A unique identifier for the account that can be used to reference the collection from other API calls.
@@ -1740,6 +1800,7 @@ impl De for CreateCidrCollectionRequest {
         "CreateCidrCollectionRequest"
     }
 }
+serde_shape!(CreateCidrCollectionRequest, 60);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateCidrCollectionResponse {
     /// A complex type that contains information about the CIDR collection.
@@ -1773,6 +1834,7 @@ impl De for CreateCidrCollectionResponse {
         "CreateCidrCollectionResponse"
     }
 }
+serde_shape!(CreateCidrCollectionResponse, 61);
 /// A complex type that contains the health check request information.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateHealthCheckRequest {
@@ -1813,6 +1875,7 @@ impl De for CreateHealthCheckRequest {
         "CreateHealthCheckRequest"
     }
 }
+serde_shape!(CreateHealthCheckRequest, 62);
 /// A complex type containing the response information for the new health check.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateHealthCheckResponse {
@@ -1847,6 +1910,7 @@ impl De for CreateHealthCheckResponse {
         "CreateHealthCheckResponse"
     }
 }
+serde_shape!(CreateHealthCheckResponse, 63);
 /// A complex type that contains information about the request to create a public or private hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateHostedZoneRequest {
@@ -1905,6 +1969,7 @@ impl De for CreateHostedZoneRequest {
         "CreateHostedZoneRequest"
     }
 }
+serde_shape!(CreateHostedZoneRequest, 64);
 /// A complex type containing the response information for the hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateHostedZoneResponse {
@@ -1951,6 +2016,7 @@ impl De for CreateHostedZoneResponse {
         "CreateHostedZoneResponse"
     }
 }
+serde_shape!(CreateHostedZoneResponse, 65);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateKeySigningKeyRequest {
     /// A unique string that identifies the request.
@@ -2022,6 +2088,7 @@ impl De for CreateKeySigningKeyRequest {
         "CreateKeySigningKeyRequest"
     }
 }
+serde_shape!(CreateKeySigningKeyRequest, 66);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateKeySigningKeyResponse {
     pub change_info: Option<ChangeInfo>,
@@ -2058,6 +2125,7 @@ impl De for CreateKeySigningKeyResponse {
         "CreateKeySigningKeyResponse"
     }
 }
+serde_shape!(CreateKeySigningKeyResponse, 67);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateQueryLoggingConfigRequest {
     /// The ID of the hosted zone that you want to log queries for. You can log queries only for public hosted zones.
@@ -2095,6 +2163,7 @@ impl De for CreateQueryLoggingConfigRequest {
         "CreateQueryLoggingConfigRequest"
     }
 }
+serde_shape!(CreateQueryLoggingConfigRequest, 68);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateQueryLoggingConfigResponse {
     /// A complex type that contains the ID for a query logging configuration, the ID of the hosted zone that you want to log queries for, and the ARN for the log group that you want Amazon Route 53 to send query logs to.
@@ -2128,6 +2197,7 @@ impl De for CreateQueryLoggingConfigResponse {
         "CreateQueryLoggingConfigResponse"
     }
 }
+serde_shape!(CreateQueryLoggingConfigResponse, 69);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateReusableDelegationSetRequest {
     /// A unique string that identifies the request, and that allows you to retry failed `CreateReusableDelegationSet` requests without the risk of executing the operation twice. You must use a unique `CallerReference` string every time you submit a `CreateReusableDelegationSet` request. `CallerReference` can be any unique string, for example a date/time stamp.
@@ -2161,6 +2231,7 @@ impl De for CreateReusableDelegationSetRequest {
         "CreateReusableDelegationSetRequest"
     }
 }
+serde_shape!(CreateReusableDelegationSetRequest, 70);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateReusableDelegationSetResponse {
     /// A complex type that contains name server information.
@@ -2194,6 +2265,7 @@ impl De for CreateReusableDelegationSetResponse {
         "CreateReusableDelegationSetResponse"
     }
 }
+serde_shape!(CreateReusableDelegationSetResponse, 71);
 /// A complex type that contains information about the resource record sets that you want to create based on a specified traffic policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTrafficPolicyInstanceRequest {
@@ -2240,6 +2312,7 @@ impl De for CreateTrafficPolicyInstanceRequest {
         "CreateTrafficPolicyInstanceRequest"
     }
 }
+serde_shape!(CreateTrafficPolicyInstanceRequest, 72);
 /// A complex type that contains the response information for the `CreateTrafficPolicyInstance` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTrafficPolicyInstanceResponse {
@@ -2274,6 +2347,7 @@ impl De for CreateTrafficPolicyInstanceResponse {
         "CreateTrafficPolicyInstanceResponse"
     }
 }
+serde_shape!(CreateTrafficPolicyInstanceResponse, 73);
 /// A complex type that contains information about the traffic policy that you want to create.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTrafficPolicyRequest {
@@ -2312,6 +2386,7 @@ impl De for CreateTrafficPolicyRequest {
         "CreateTrafficPolicyRequest"
     }
 }
+serde_shape!(CreateTrafficPolicyRequest, 74);
 /// A complex type that contains the response information for the `CreateTrafficPolicy` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTrafficPolicyResponse {
@@ -2346,6 +2421,7 @@ impl De for CreateTrafficPolicyResponse {
         "CreateTrafficPolicyResponse"
     }
 }
+serde_shape!(CreateTrafficPolicyResponse, 75);
 /// A complex type that contains information about the traffic policy that you want to create a new version for.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTrafficPolicyVersionRequest {
@@ -2384,6 +2460,7 @@ impl De for CreateTrafficPolicyVersionRequest {
         "CreateTrafficPolicyVersionRequest"
     }
 }
+serde_shape!(CreateTrafficPolicyVersionRequest, 76);
 /// A complex type that contains the response information for the `CreateTrafficPolicyVersion` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTrafficPolicyVersionResponse {
@@ -2418,6 +2495,7 @@ impl De for CreateTrafficPolicyVersionResponse {
         "CreateTrafficPolicyVersionResponse"
     }
 }
+serde_shape!(CreateTrafficPolicyVersionResponse, 77);
 /// A complex type that contains information about the request to authorize associating a VPC with your private hosted zone. Authorization is only required when a private hosted zone and a VPC were created by using different accounts.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVpcAssociationAuthorizationRequest {
@@ -2452,6 +2530,7 @@ impl De for CreateVpcAssociationAuthorizationRequest {
         "CreateVPCAssociationAuthorizationRequest"
     }
 }
+serde_shape!(CreateVpcAssociationAuthorizationRequest, 78);
 /// A complex type that contains the response information from a `CreateVPCAssociationAuthorization` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateVpcAssociationAuthorizationResponse {
@@ -2486,6 +2565,7 @@ impl De for CreateVpcAssociationAuthorizationResponse {
         "CreateVPCAssociationAuthorizationResponse"
     }
 }
+serde_shape!(CreateVpcAssociationAuthorizationResponse, 79);
 /// The hosted zone doesn't have any DNSSEC resources.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnssecNotFound {
@@ -2525,6 +2605,7 @@ impl fmt::Display for DnssecNotFound {
     }
 }
 impl std::error::Error for DnssecNotFound {}
+serde_shape!(DnssecNotFound, 82);
 /// A string representing the status of DNSSEC signing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DnssecStatus {
@@ -2581,6 +2662,7 @@ impl De for DnssecStatus {
         "DNSSECStatus"
     }
 }
+serde_shape!(DnssecStatus, 83);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeactivateKeySigningKeyRequest {
     /// A unique string used to identify a hosted zone.
@@ -2614,6 +2696,7 @@ impl De for DeactivateKeySigningKeyRequest {
         "DeactivateKeySigningKeyRequest"
     }
 }
+serde_shape!(DeactivateKeySigningKeyRequest, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeactivateKeySigningKeyResponse {
     pub change_info: Option<ChangeInfo>,
@@ -2642,6 +2725,7 @@ impl De for DeactivateKeySigningKeyResponse {
         "DeactivateKeySigningKeyResponse"
     }
 }
+serde_shape!(DeactivateKeySigningKeyResponse, 85);
 /// A complex type that lists the name servers in a delegation set, as well as the `CallerReference` and the `ID` for the delegation set.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationSet {
@@ -2680,6 +2764,7 @@ impl De for DelegationSet {
         "DelegationSet"
     }
 }
+serde_shape!(DelegationSet, 86);
 /// A delegation set with the same owner and caller reference combination has already been created.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationSetAlreadyCreated {
@@ -2719,6 +2804,7 @@ impl fmt::Display for DelegationSetAlreadyCreated {
     }
 }
 impl std::error::Error for DelegationSetAlreadyCreated {}
+serde_shape!(DelegationSetAlreadyCreated, 87);
 /// The specified delegation set has already been marked as reusable.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationSetAlreadyReusable {
@@ -2758,6 +2844,7 @@ impl fmt::Display for DelegationSetAlreadyReusable {
     }
 }
 impl std::error::Error for DelegationSetAlreadyReusable {}
+serde_shape!(DelegationSetAlreadyReusable, 88);
 /// The specified delegation contains associated hosted zones which must be deleted before the reusable delegation set can be deleted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationSetInUse {
@@ -2797,6 +2884,7 @@ impl fmt::Display for DelegationSetInUse {
     }
 }
 impl std::error::Error for DelegationSetInUse {}
+serde_shape!(DelegationSetInUse, 89);
 /// You can create a hosted zone that has the same name as an existing hosted zone (example.com is common), but there is a limit to the number of hosted zones that have the same name. If you get this error, Amazon Route 53 has reached that limit. If you own the domain name and Route 53 generates this error, contact Customer Support.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationSetNotAvailable {
@@ -2836,6 +2924,7 @@ impl fmt::Display for DelegationSetNotAvailable {
     }
 }
 impl std::error::Error for DelegationSetNotAvailable {}
+serde_shape!(DelegationSetNotAvailable, 91);
 /// A reusable delegation set with the specified ID does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DelegationSetNotReusable {
@@ -2875,6 +2964,7 @@ impl fmt::Display for DelegationSetNotReusable {
     }
 }
 impl std::error::Error for DelegationSetNotReusable {}
+serde_shape!(DelegationSetNotReusable, 92);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCidrCollectionRequest {
     /// The UUID of the collection to delete.
@@ -2904,6 +2994,7 @@ impl De for DeleteCidrCollectionRequest {
         "DeleteCidrCollectionRequest"
     }
 }
+serde_shape!(DeleteCidrCollectionRequest, 94);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteCidrCollectionResponse {}
 impl Ser for DeleteCidrCollectionResponse {
@@ -2925,6 +3016,7 @@ impl De for DeleteCidrCollectionResponse {
         "DeleteCidrCollectionResponse"
     }
 }
+serde_shape!(DeleteCidrCollectionResponse, 95);
 /// This action deletes a health check.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteHealthCheckRequest {
@@ -2955,6 +3047,7 @@ impl De for DeleteHealthCheckRequest {
         "DeleteHealthCheckRequest"
     }
 }
+serde_shape!(DeleteHealthCheckRequest, 96);
 /// An empty element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteHealthCheckResponse {}
@@ -2977,6 +3070,7 @@ impl De for DeleteHealthCheckResponse {
         "DeleteHealthCheckResponse"
     }
 }
+serde_shape!(DeleteHealthCheckResponse, 97);
 /// A request to delete a hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteHostedZoneRequest {
@@ -3007,6 +3101,7 @@ impl De for DeleteHostedZoneRequest {
         "DeleteHostedZoneRequest"
     }
 }
+serde_shape!(DeleteHostedZoneRequest, 98);
 /// A complex type that contains the response to a `DeleteHostedZone` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteHostedZoneResponse {
@@ -3037,6 +3132,7 @@ impl De for DeleteHostedZoneResponse {
         "DeleteHostedZoneResponse"
     }
 }
+serde_shape!(DeleteHostedZoneResponse, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteKeySigningKeyRequest {
     /// A unique string used to identify a hosted zone.
@@ -3070,6 +3166,7 @@ impl De for DeleteKeySigningKeyRequest {
         "DeleteKeySigningKeyRequest"
     }
 }
+serde_shape!(DeleteKeySigningKeyRequest, 100);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteKeySigningKeyResponse {
     pub change_info: Option<ChangeInfo>,
@@ -3098,6 +3195,7 @@ impl De for DeleteKeySigningKeyResponse {
         "DeleteKeySigningKeyResponse"
     }
 }
+serde_shape!(DeleteKeySigningKeyResponse, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteQueryLoggingConfigRequest {
     /// The ID of the configuration that you want to delete.
@@ -3127,6 +3225,7 @@ impl De for DeleteQueryLoggingConfigRequest {
         "DeleteQueryLoggingConfigRequest"
     }
 }
+serde_shape!(DeleteQueryLoggingConfigRequest, 102);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteQueryLoggingConfigResponse {}
 impl Ser for DeleteQueryLoggingConfigResponse {
@@ -3148,6 +3247,7 @@ impl De for DeleteQueryLoggingConfigResponse {
         "DeleteQueryLoggingConfigResponse"
     }
 }
+serde_shape!(DeleteQueryLoggingConfigResponse, 103);
 /// A request to delete a reusable delegation set.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteReusableDelegationSetRequest {
@@ -3178,6 +3278,7 @@ impl De for DeleteReusableDelegationSetRequest {
         "DeleteReusableDelegationSetRequest"
     }
 }
+serde_shape!(DeleteReusableDelegationSetRequest, 104);
 /// An empty element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteReusableDelegationSetResponse {}
@@ -3200,6 +3301,7 @@ impl De for DeleteReusableDelegationSetResponse {
         "DeleteReusableDelegationSetResponse"
     }
 }
+serde_shape!(DeleteReusableDelegationSetResponse, 105);
 /// A request to delete a specified traffic policy instance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTrafficPolicyInstanceRequest {
@@ -3232,6 +3334,7 @@ impl De for DeleteTrafficPolicyInstanceRequest {
         "DeleteTrafficPolicyInstanceRequest"
     }
 }
+serde_shape!(DeleteTrafficPolicyInstanceRequest, 106);
 /// An empty element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTrafficPolicyInstanceResponse {}
@@ -3254,6 +3357,7 @@ impl De for DeleteTrafficPolicyInstanceResponse {
         "DeleteTrafficPolicyInstanceResponse"
     }
 }
+serde_shape!(DeleteTrafficPolicyInstanceResponse, 107);
 /// A request to delete a specified traffic policy version.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTrafficPolicyRequest {
@@ -3288,6 +3392,7 @@ impl De for DeleteTrafficPolicyRequest {
         "DeleteTrafficPolicyRequest"
     }
 }
+serde_shape!(DeleteTrafficPolicyRequest, 108);
 /// An empty element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTrafficPolicyResponse {}
@@ -3310,6 +3415,7 @@ impl De for DeleteTrafficPolicyResponse {
         "DeleteTrafficPolicyResponse"
     }
 }
+serde_shape!(DeleteTrafficPolicyResponse, 109);
 /// A complex type that contains information about the request to remove authorization to associate a VPC that was created by one Amazon Web Services account with a hosted zone that was created with a different Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteVpcAssociationAuthorizationRequest {
@@ -3344,6 +3450,7 @@ impl De for DeleteVpcAssociationAuthorizationRequest {
         "DeleteVPCAssociationAuthorizationRequest"
     }
 }
+serde_shape!(DeleteVpcAssociationAuthorizationRequest, 110);
 /// Empty response for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteVpcAssociationAuthorizationResponse {}
@@ -3366,6 +3473,7 @@ impl De for DeleteVpcAssociationAuthorizationResponse {
         "DeleteVPCAssociationAuthorizationResponse"
     }
 }
+serde_shape!(DeleteVpcAssociationAuthorizationResponse, 111);
 /// For the metric that the CloudWatch alarm is associated with, a complex type that contains information about one dimension.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Dimension {
@@ -3400,6 +3508,7 @@ impl De for Dimension {
         "Dimension"
     }
 }
+serde_shape!(Dimension, 112);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableHostedZoneDnssecRequest {
     /// A unique string used to identify a hosted zone.
@@ -3429,6 +3538,7 @@ impl De for DisableHostedZoneDnssecRequest {
         "DisableHostedZoneDNSSECRequest"
     }
 }
+serde_shape!(DisableHostedZoneDnssecRequest, 115);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisableHostedZoneDnssecResponse {
     pub change_info: Option<ChangeInfo>,
@@ -3457,6 +3567,7 @@ impl De for DisableHostedZoneDnssecResponse {
         "DisableHostedZoneDNSSECResponse"
     }
 }
+serde_shape!(DisableHostedZoneDnssecResponse, 116);
 /// A complex type that contains information about the VPC that you want to disassociate from a specified private hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisassociateVpcFromHostedZoneRequest {
@@ -3495,6 +3606,7 @@ impl De for DisassociateVpcFromHostedZoneRequest {
         "DisassociateVPCFromHostedZoneRequest"
     }
 }
+serde_shape!(DisassociateVpcFromHostedZoneRequest, 119);
 /// A complex type that contains the response information for the disassociate request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisassociateVpcFromHostedZoneResponse {
@@ -3525,6 +3637,7 @@ impl De for DisassociateVpcFromHostedZoneResponse {
         "DisassociateVPCFromHostedZoneResponse"
     }
 }
+serde_shape!(DisassociateVpcFromHostedZoneResponse, 120);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableHostedZoneDnssecRequest {
     /// A unique string used to identify a hosted zone.
@@ -3554,6 +3667,7 @@ impl De for EnableHostedZoneDnssecRequest {
         "EnableHostedZoneDNSSECRequest"
     }
 }
+serde_shape!(EnableHostedZoneDnssecRequest, 121);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EnableHostedZoneDnssecResponse {
     pub change_info: Option<ChangeInfo>,
@@ -3582,6 +3696,7 @@ impl De for EnableHostedZoneDnssecResponse {
         "EnableHostedZoneDNSSECResponse"
     }
 }
+serde_shape!(EnableHostedZoneDnssecResponse, 122);
 /// A complex type that contains information about a geographic location.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GeoLocation {
@@ -3637,6 +3752,7 @@ impl De for GeoLocation {
         "GeoLocation"
     }
 }
+serde_shape!(GeoLocation, 130);
 /// A complex type that contains the codes and full continent, country, and subdivision names for the specified `geolocation` code.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GeoLocationDetails {
@@ -3687,6 +3803,7 @@ impl De for GeoLocationDetails {
         "GeoLocationDetails"
     }
 }
+serde_shape!(GeoLocationDetails, 135);
 /// (Resource record sets only): A complex type that lets you specify where your resources are located. Only one of `LocalZoneGroup`, `Coordinates`, or `Amazon Web ServicesRegion` is allowed per request at a time.
 ///
 /// For more information about geoproximity routing, see [Geoproximity routing](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-geoproximity.html) in the Amazon Route 53 Developer Guide.
@@ -3741,6 +3858,7 @@ impl De for GeoProximityLocation {
         "GeoProximityLocation"
     }
 }
+serde_shape!(GeoProximityLocation, 139);
 /// A complex type that contains information about the request to create a hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountLimitRequest {
@@ -3776,6 +3894,7 @@ impl De for GetAccountLimitRequest {
         "GetAccountLimitRequest"
     }
 }
+serde_shape!(GetAccountLimitRequest, 140);
 /// A complex type that contains the requested limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccountLimitResponse {
@@ -3810,6 +3929,7 @@ impl De for GetAccountLimitResponse {
         "GetAccountLimitResponse"
     }
 }
+serde_shape!(GetAccountLimitResponse, 141);
 /// The input for a GetChange request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetChangeRequest {
@@ -3840,6 +3960,7 @@ impl De for GetChangeRequest {
         "GetChangeRequest"
     }
 }
+serde_shape!(GetChangeRequest, 142);
 /// A complex type that contains the `ChangeInfo` element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetChangeResponse {
@@ -3870,6 +3991,7 @@ impl De for GetChangeResponse {
         "GetChangeResponse"
     }
 }
+serde_shape!(GetChangeResponse, 143);
 /// Empty request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCheckerIpRangesRequest {}
@@ -3892,6 +4014,7 @@ impl De for GetCheckerIpRangesRequest {
         "GetCheckerIpRangesRequest"
     }
 }
+serde_shape!(GetCheckerIpRangesRequest, 144);
 /// A complex type that contains the `CheckerIpRanges` element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCheckerIpRangesResponse {
@@ -3922,6 +4045,7 @@ impl De for GetCheckerIpRangesResponse {
         "GetCheckerIpRangesResponse"
     }
 }
+serde_shape!(GetCheckerIpRangesResponse, 145);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDnssecRequest {
     /// A unique string used to identify a hosted zone.
@@ -3951,6 +4075,7 @@ impl De for GetDnssecRequest {
         "GetDNSSECRequest"
     }
 }
+serde_shape!(GetDnssecRequest, 146);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDnssecResponse {
     /// A string representing the status of DNSSEC.
@@ -3984,6 +4109,7 @@ impl De for GetDnssecResponse {
         "GetDNSSECResponse"
     }
 }
+serde_shape!(GetDnssecResponse, 147);
 /// A request for information about whether a specified geographic location is supported for Amazon Route 53 geolocation resource record sets.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGeoLocationRequest {
@@ -4031,6 +4157,7 @@ impl De for GetGeoLocationRequest {
         "GetGeoLocationRequest"
     }
 }
+serde_shape!(GetGeoLocationRequest, 148);
 /// A complex type that contains the response information for the specified geolocation code.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetGeoLocationResponse {
@@ -4061,6 +4188,7 @@ impl De for GetGeoLocationResponse {
         "GetGeoLocationResponse"
     }
 }
+serde_shape!(GetGeoLocationResponse, 149);
 /// A request for the number of health checks that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckCountRequest {}
@@ -4083,6 +4211,7 @@ impl De for GetHealthCheckCountRequest {
         "GetHealthCheckCountRequest"
     }
 }
+serde_shape!(GetHealthCheckCountRequest, 150);
 /// A complex type that contains the response to a `GetHealthCheckCount` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckCountResponse {
@@ -4113,6 +4242,7 @@ impl De for GetHealthCheckCountResponse {
         "GetHealthCheckCountResponse"
     }
 }
+serde_shape!(GetHealthCheckCountResponse, 151);
 /// A request for the reason that a health check failed most recently.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckLastFailureReasonRequest {
@@ -4145,6 +4275,7 @@ impl De for GetHealthCheckLastFailureReasonRequest {
         "GetHealthCheckLastFailureReasonRequest"
     }
 }
+serde_shape!(GetHealthCheckLastFailureReasonRequest, 152);
 /// A complex type that contains the response to a `GetHealthCheckLastFailureReason` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckLastFailureReasonResponse {
@@ -4175,6 +4306,7 @@ impl De for GetHealthCheckLastFailureReasonResponse {
         "GetHealthCheckLastFailureReasonResponse"
     }
 }
+serde_shape!(GetHealthCheckLastFailureReasonResponse, 153);
 /// A request to get information about a specified health check.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckRequest {
@@ -4205,6 +4337,7 @@ impl De for GetHealthCheckRequest {
         "GetHealthCheckRequest"
     }
 }
+serde_shape!(GetHealthCheckRequest, 154);
 /// A complex type that contains the response to a `GetHealthCheck` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckResponse {
@@ -4235,6 +4368,7 @@ impl De for GetHealthCheckResponse {
         "GetHealthCheckResponse"
     }
 }
+serde_shape!(GetHealthCheckResponse, 155);
 /// A request to get the status for a health check.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckStatusRequest {
@@ -4267,6 +4401,7 @@ impl De for GetHealthCheckStatusRequest {
         "GetHealthCheckStatusRequest"
     }
 }
+serde_shape!(GetHealthCheckStatusRequest, 156);
 /// A complex type that contains the response to a `GetHealthCheck` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHealthCheckStatusResponse {
@@ -4297,6 +4432,7 @@ impl De for GetHealthCheckStatusResponse {
         "GetHealthCheckStatusResponse"
     }
 }
+serde_shape!(GetHealthCheckStatusResponse, 157);
 /// A request to retrieve a count of all the hosted zones that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHostedZoneCountRequest {}
@@ -4319,6 +4455,7 @@ impl De for GetHostedZoneCountRequest {
         "GetHostedZoneCountRequest"
     }
 }
+serde_shape!(GetHostedZoneCountRequest, 158);
 /// A complex type that contains the response to a `GetHostedZoneCount` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHostedZoneCountResponse {
@@ -4349,6 +4486,7 @@ impl De for GetHostedZoneCountResponse {
         "GetHostedZoneCountResponse"
     }
 }
+serde_shape!(GetHostedZoneCountResponse, 159);
 /// A complex type that contains information about the request to create a hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHostedZoneLimitRequest {
@@ -4385,6 +4523,7 @@ impl De for GetHostedZoneLimitRequest {
         "GetHostedZoneLimitRequest"
     }
 }
+serde_shape!(GetHostedZoneLimitRequest, 160);
 /// A complex type that contains the requested limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHostedZoneLimitResponse {
@@ -4419,6 +4558,7 @@ impl De for GetHostedZoneLimitResponse {
         "GetHostedZoneLimitResponse"
     }
 }
+serde_shape!(GetHostedZoneLimitResponse, 161);
 /// A request to get information about a specified hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHostedZoneRequest {
@@ -4449,6 +4589,7 @@ impl De for GetHostedZoneRequest {
         "GetHostedZoneRequest"
     }
 }
+serde_shape!(GetHostedZoneRequest, 162);
 /// A complex type that contain the response to a `GetHostedZone` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetHostedZoneResponse {
@@ -4487,6 +4628,7 @@ impl De for GetHostedZoneResponse {
         "GetHostedZoneResponse"
     }
 }
+serde_shape!(GetHostedZoneResponse, 163);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueryLoggingConfigRequest {
     /// The ID of the configuration for DNS query logging that you want to get information about.
@@ -4516,6 +4658,7 @@ impl De for GetQueryLoggingConfigRequest {
         "GetQueryLoggingConfigRequest"
     }
 }
+serde_shape!(GetQueryLoggingConfigRequest, 164);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueryLoggingConfigResponse {
     /// A complex type that contains information about the query logging configuration that you specified in a [GetQueryLoggingConfig](https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetQueryLoggingConfig.html) request.
@@ -4545,6 +4688,7 @@ impl De for GetQueryLoggingConfigResponse {
         "GetQueryLoggingConfigResponse"
     }
 }
+serde_shape!(GetQueryLoggingConfigResponse, 165);
 /// A complex type that contains information about the request to create a hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetReusableDelegationSetLimitRequest {
@@ -4579,6 +4723,7 @@ impl De for GetReusableDelegationSetLimitRequest {
         "GetReusableDelegationSetLimitRequest"
     }
 }
+serde_shape!(GetReusableDelegationSetLimitRequest, 166);
 /// A complex type that contains the requested limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetReusableDelegationSetLimitResponse {
@@ -4613,6 +4758,7 @@ impl De for GetReusableDelegationSetLimitResponse {
         "GetReusableDelegationSetLimitResponse"
     }
 }
+serde_shape!(GetReusableDelegationSetLimitResponse, 167);
 /// A request to get information about a specified reusable delegation set.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetReusableDelegationSetRequest {
@@ -4643,6 +4789,7 @@ impl De for GetReusableDelegationSetRequest {
         "GetReusableDelegationSetRequest"
     }
 }
+serde_shape!(GetReusableDelegationSetRequest, 168);
 /// A complex type that contains the response to the `GetReusableDelegationSet` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetReusableDelegationSetResponse {
@@ -4673,6 +4820,7 @@ impl De for GetReusableDelegationSetResponse {
         "GetReusableDelegationSetResponse"
     }
 }
+serde_shape!(GetReusableDelegationSetResponse, 169);
 /// Request to get the number of traffic policy instances that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTrafficPolicyInstanceCountRequest {}
@@ -4695,6 +4843,7 @@ impl De for GetTrafficPolicyInstanceCountRequest {
         "GetTrafficPolicyInstanceCountRequest"
     }
 }
+serde_shape!(GetTrafficPolicyInstanceCountRequest, 170);
 /// A complex type that contains information about the resource record sets that Amazon Route 53 created based on a specified traffic policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTrafficPolicyInstanceCountResponse {
@@ -4725,6 +4874,7 @@ impl De for GetTrafficPolicyInstanceCountResponse {
         "GetTrafficPolicyInstanceCountResponse"
     }
 }
+serde_shape!(GetTrafficPolicyInstanceCountResponse, 171);
 /// Gets information about a specified traffic policy instance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTrafficPolicyInstanceRequest {
@@ -4755,6 +4905,7 @@ impl De for GetTrafficPolicyInstanceRequest {
         "GetTrafficPolicyInstanceRequest"
     }
 }
+serde_shape!(GetTrafficPolicyInstanceRequest, 172);
 /// A complex type that contains information about the resource record sets that Amazon Route 53 created based on a specified traffic policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTrafficPolicyInstanceResponse {
@@ -4785,6 +4936,7 @@ impl De for GetTrafficPolicyInstanceResponse {
         "GetTrafficPolicyInstanceResponse"
     }
 }
+serde_shape!(GetTrafficPolicyInstanceResponse, 173);
 /// Gets information about a specific traffic policy version.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTrafficPolicyRequest {
@@ -4819,6 +4971,7 @@ impl De for GetTrafficPolicyRequest {
         "GetTrafficPolicyRequest"
     }
 }
+serde_shape!(GetTrafficPolicyRequest, 174);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTrafficPolicyResponse {
@@ -4849,6 +5002,7 @@ impl De for GetTrafficPolicyResponse {
         "GetTrafficPolicyResponse"
     }
 }
+serde_shape!(GetTrafficPolicyResponse, 175);
 /// A complex type that contains information about one health check that is associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthCheck {
@@ -4899,6 +5053,7 @@ impl De for HealthCheck {
         "HealthCheck"
     }
 }
+serde_shape!(HealthCheck, 176);
 /// The health check you're attempting to create already exists. Amazon Route 53 returns this error when you submit a request that has the following values:
 /// - The same value for `CallerReference` as an existing health check, and one or more values that differ from the existing health check that has the same caller reference.
 /// - The same value for `CallerReference` as a health check that you created and later deleted, regardless of the other settings in the request.
@@ -4940,6 +5095,7 @@ impl fmt::Display for HealthCheckAlreadyExists {
     }
 }
 impl std::error::Error for HealthCheckAlreadyExists {}
+serde_shape!(HealthCheckAlreadyExists, 177);
 /// A complex type that contains information about the health check.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthCheckConfig {
@@ -5132,6 +5288,7 @@ impl De for HealthCheckConfig {
         "HealthCheckConfig"
     }
 }
+serde_shape!(HealthCheckConfig, 178);
 /// This error code is not in use.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthCheckInUse {
@@ -5171,6 +5328,7 @@ impl fmt::Display for HealthCheckInUse {
     }
 }
 impl std::error::Error for HealthCheckInUse {}
+serde_shape!(HealthCheckInUse, 181);
 /// A complex type that contains the last failure reason as reported by one Amazon Route 53 health checker.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HealthCheckObservation {
@@ -5209,6 +5367,7 @@ impl De for HealthCheckObservation {
         "HealthCheckObservation"
     }
 }
+serde_shape!(HealthCheckObservation, 183);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HealthCheckRegion {
@@ -5340,6 +5499,7 @@ impl fmt::Display for HealthCheckVersionMismatch {
     }
 }
 impl std::error::Error for HealthCheckVersionMismatch {}
+serde_shape!(HealthCheckVersionMismatch, 189);
 /// A complex type that contains general information about the hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZone {
@@ -5396,6 +5556,7 @@ impl De for HostedZone {
         "HostedZone"
     }
 }
+serde_shape!(HostedZone, 192);
 /// The hosted zone you're trying to create already exists. Amazon Route 53 returns this error when a hosted zone has already been created with the specified `CallerReference`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneAlreadyExists {
@@ -5435,6 +5596,7 @@ impl fmt::Display for HostedZoneAlreadyExists {
     }
 }
 impl std::error::Error for HostedZoneAlreadyExists {}
+serde_shape!(HostedZoneAlreadyExists, 193);
 /// A complex type that contains an optional comment about your hosted zone. If you don't want to specify a comment, omit both the `HostedZoneConfig` and `Comment` elements.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneConfig {
@@ -5469,6 +5631,7 @@ impl De for HostedZoneConfig {
         "HostedZoneConfig"
     }
 }
+serde_shape!(HostedZoneConfig, 194);
 /// Contains information about why certain features failed to be enabled or configured for the hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneFailureReasons {
@@ -5499,6 +5662,7 @@ impl De for HostedZoneFailureReasons {
         "HostedZoneFailureReasons"
     }
 }
+serde_shape!(HostedZoneFailureReasons, 196);
 /// Represents the features configuration for a hosted zone, including the status of various features and any associated failure reasons.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneFeatures {
@@ -5533,6 +5697,7 @@ impl De for HostedZoneFeatures {
         "HostedZoneFeatures"
     }
 }
+serde_shape!(HostedZoneFeatures, 197);
 /// A complex type that contains the type of limit that you specified in the request and the current value for that limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneLimit {
@@ -5569,6 +5734,7 @@ impl De for HostedZoneLimit {
         "HostedZoneLimit"
     }
 }
+serde_shape!(HostedZoneLimit, 198);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HostedZoneLimitType {
@@ -5636,6 +5802,7 @@ impl fmt::Display for HostedZoneNotEmpty {
     }
 }
 impl std::error::Error for HostedZoneNotEmpty {}
+serde_shape!(HostedZoneNotEmpty, 200);
 /// The specified HostedZone can't be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneNotFound {
@@ -5675,6 +5842,7 @@ impl fmt::Display for HostedZoneNotFound {
     }
 }
 impl std::error::Error for HostedZoneNotFound {}
+serde_shape!(HostedZoneNotFound, 201);
 /// The specified hosted zone is a public hosted zone, not a private hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneNotPrivate {
@@ -5714,6 +5882,7 @@ impl fmt::Display for HostedZoneNotPrivate {
     }
 }
 impl std::error::Error for HostedZoneNotPrivate {}
+serde_shape!(HostedZoneNotPrivate, 202);
 /// A complex type that identifies a hosted zone that a specified Amazon VPC is associated with and the owner of the hosted zone. If there is a value for `OwningAccount`, there is no value for `OwningService`, and vice versa.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneOwner {
@@ -5748,6 +5917,7 @@ impl De for HostedZoneOwner {
         "HostedZoneOwner"
     }
 }
+serde_shape!(HostedZoneOwner, 203);
 /// The hosted zone nameservers don't match the parent nameservers. The hosted zone and parent must have the same nameservers.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZonePartiallyDelegated {
@@ -5787,6 +5957,7 @@ impl fmt::Display for HostedZonePartiallyDelegated {
     }
 }
 impl std::error::Error for HostedZonePartiallyDelegated {}
+serde_shape!(HostedZonePartiallyDelegated, 205);
 /// In the response to a `ListHostedZonesByVPC` request, the `HostedZoneSummaries` element contains one `HostedZoneSummary` element for each hosted zone that the specified Amazon VPC is associated with. Each `HostedZoneSummary` element contains the hosted zone name and ID, and information about who owns the hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HostedZoneSummary {
@@ -5825,6 +5996,7 @@ impl De for HostedZoneSummary {
         "HostedZoneSummary"
     }
 }
+serde_shape!(HostedZoneSummary, 208);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum HostedZoneType {
@@ -5889,6 +6061,7 @@ impl fmt::Display for IncompatibleVersion {
     }
 }
 impl std::error::Error for IncompatibleVersion {}
+serde_shape!(IncompatibleVersion, 213);
 /// Amazon Route 53 doesn't have the permissions required to create log streams and send query logs to log streams. Possible causes include the following:
 /// - There is no resource policy that specifies the log group ARN in the value for `Resource`.
 /// - The resource policy that includes the log group ARN in the value for `Resource` doesn't have the necessary permissions.
@@ -5933,6 +6106,7 @@ impl fmt::Display for InsufficientCloudWatchLogsResourcePolicy {
     }
 }
 impl std::error::Error for InsufficientCloudWatchLogsResourcePolicy {}
+serde_shape!(InsufficientCloudWatchLogsResourcePolicy, 214);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InsufficientDataHealthStatus {
@@ -6003,6 +6177,7 @@ impl fmt::Display for InvalidArgument {
     }
 }
 impl std::error::Error for InvalidArgument {}
+serde_shape!(InvalidArgument, 216);
 /// This exception contains a list of messages that might contain one or more error messages. Each error message indicates one error in the change batch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidChangeBatch {
@@ -6045,6 +6220,7 @@ impl fmt::Display for InvalidChangeBatch {
     }
 }
 impl std::error::Error for InvalidChangeBatch {}
+serde_shape!(InvalidChangeBatch, 217);
 /// The specified domain name is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDomainName {
@@ -6084,6 +6260,7 @@ impl fmt::Display for InvalidDomainName {
     }
 }
 impl std::error::Error for InvalidDomainName {}
+serde_shape!(InvalidDomainName, 218);
 /// The input is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidInput {
@@ -6123,6 +6300,7 @@ impl fmt::Display for InvalidInput {
     }
 }
 impl std::error::Error for InvalidInput {}
+serde_shape!(InvalidInput, 219);
 /// The KeyManagementServiceArn that you specified isn't valid to use with DNSSEC signing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidKmsArn {
@@ -6162,6 +6340,7 @@ impl fmt::Display for InvalidKmsArn {
     }
 }
 impl std::error::Error for InvalidKmsArn {}
+serde_shape!(InvalidKmsArn, 220);
 /// The key-signing key (KSK) name that you specified isn't a valid name.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidKeySigningKeyName {
@@ -6201,6 +6380,7 @@ impl fmt::Display for InvalidKeySigningKeyName {
     }
 }
 impl std::error::Error for InvalidKeySigningKeyName {}
+serde_shape!(InvalidKeySigningKeyName, 221);
 /// The key-signing key (KSK) status isn't valid or another KSK has the status `INTERNAL_FAILURE`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidKeySigningKeyStatus {
@@ -6240,6 +6420,7 @@ impl fmt::Display for InvalidKeySigningKeyStatus {
     }
 }
 impl std::error::Error for InvalidKeySigningKeyStatus {}
+serde_shape!(InvalidKeySigningKeyStatus, 222);
 /// The value that you specified to get the second or subsequent page of results is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidPaginationToken {
@@ -6279,6 +6460,7 @@ impl fmt::Display for InvalidPaginationToken {
     }
 }
 impl std::error::Error for InvalidPaginationToken {}
+serde_shape!(InvalidPaginationToken, 223);
 /// Your hosted zone status isn't valid for this operation. In the hosted zone, change the status to enable `DNSSEC` or disable `DNSSEC`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidSigningStatus {
@@ -6318,6 +6500,7 @@ impl fmt::Display for InvalidSigningStatus {
     }
 }
 impl std::error::Error for InvalidSigningStatus {}
+serde_shape!(InvalidSigningStatus, 224);
 /// The format of the traffic policy document that you specified in the `Document` element is not valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidTrafficPolicyDocument {
@@ -6357,6 +6540,7 @@ impl fmt::Display for InvalidTrafficPolicyDocument {
     }
 }
 impl std::error::Error for InvalidTrafficPolicyDocument {}
+serde_shape!(InvalidTrafficPolicyDocument, 225);
 /// The VPC ID that you specified either isn't a valid ID or the current account is not authorized to access this VPC.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidVpcId {
@@ -6396,6 +6580,7 @@ impl fmt::Display for InvalidVpcId {
     }
 }
 impl std::error::Error for InvalidVpcId {}
+serde_shape!(InvalidVpcId, 226);
 /// A key-signing key (KSK) is a complex type that represents a public/private key pair. The private key is used to generate a digital signature for the zone signing key (ZSK). The public key is stored in the DNS and is used to authenticate the ZSK. A KSK is always associated with a hosted zone; it cannot exist by itself.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeySigningKey {
@@ -6534,6 +6719,7 @@ impl De for KeySigningKey {
         "KeySigningKey"
     }
 }
+serde_shape!(KeySigningKey, 229);
 /// You've already created a key-signing key (KSK) with this name or with the same customer managed key ARN.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeySigningKeyAlreadyExists {
@@ -6573,6 +6759,7 @@ impl fmt::Display for KeySigningKeyAlreadyExists {
     }
 }
 impl std::error::Error for KeySigningKeyAlreadyExists {}
+serde_shape!(KeySigningKeyAlreadyExists, 230);
 /// The key-signing key (KSK) is specified in a parent DS record.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeySigningKeyInParentDsRecord {
@@ -6612,6 +6799,7 @@ impl fmt::Display for KeySigningKeyInParentDsRecord {
     }
 }
 impl std::error::Error for KeySigningKeyInParentDsRecord {}
+serde_shape!(KeySigningKeyInParentDsRecord, 231);
 /// The key-signing key (KSK) that you specified can't be deactivated because it's the only KSK for a currently-enabled DNSSEC. Disable DNSSEC signing, or add or enable another KSK.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeySigningKeyInUse {
@@ -6651,6 +6839,7 @@ impl fmt::Display for KeySigningKeyInUse {
     }
 }
 impl std::error::Error for KeySigningKeyInUse {}
+serde_shape!(KeySigningKeyInUse, 232);
 /// A key-signing key (KSK) with `ACTIVE` status wasn't found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KeySigningKeyWithActiveStatusNotFound {
@@ -6690,6 +6879,7 @@ impl fmt::Display for KeySigningKeyWithActiveStatusNotFound {
     }
 }
 impl std::error::Error for KeySigningKeyWithActiveStatusNotFound {}
+serde_shape!(KeySigningKeyWithActiveStatusNotFound, 233);
 /// The VPC that you're trying to disassociate from the private hosted zone is the last VPC that is associated with the hosted zone. Amazon Route 53 doesn't support disassociating the last VPC from a hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LastVpcAssociation {
@@ -6729,6 +6919,7 @@ impl fmt::Display for LastVpcAssociation {
     }
 }
 impl std::error::Error for LastVpcAssociation {}
+serde_shape!(LastVpcAssociation, 235);
 /// This operation can't be completed because the current account has reached the limit on the resource you are trying to create. To request a higher limit, [create a case](http://aws.amazon.com/route53-request) with the Amazon Web Services Support Center.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitsExceeded {
@@ -6768,6 +6959,7 @@ impl fmt::Display for LimitsExceeded {
     }
 }
 impl std::error::Error for LimitsExceeded {}
+serde_shape!(LimitsExceeded, 238);
 /// If a health check or hosted zone was created by another service, `LinkedService` is a complex type that describes the service that created the resource. When a resource is created by another service, you can't edit or delete it using Amazon Route 53.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LinkedService {
@@ -6802,6 +6994,7 @@ impl De for LinkedService {
         "LinkedService"
     }
 }
+serde_shape!(LinkedService, 239);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCidrBlocksRequest {
     /// The UUID of the CIDR collection.
@@ -6843,6 +7036,7 @@ impl De for ListCidrBlocksRequest {
         "ListCidrBlocksRequest"
     }
 }
+serde_shape!(ListCidrBlocksRequest, 240);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCidrBlocksResponse {
     /// An opaque pagination token to indicate where the service is to begin enumerating results.
@@ -6878,6 +7072,7 @@ impl De for ListCidrBlocksResponse {
         "ListCidrBlocksResponse"
     }
 }
+serde_shape!(ListCidrBlocksResponse, 241);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCidrCollectionsRequest {
     /// An opaque pagination token to indicate where the service is to begin enumerating results.
@@ -6913,6 +7108,7 @@ impl De for ListCidrCollectionsRequest {
         "ListCidrCollectionsRequest"
     }
 }
+serde_shape!(ListCidrCollectionsRequest, 242);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCidrCollectionsResponse {
     /// An opaque pagination token to indicate where the service is to begin enumerating results.
@@ -6948,6 +7144,7 @@ impl De for ListCidrCollectionsResponse {
         "ListCidrCollectionsResponse"
     }
 }
+serde_shape!(ListCidrCollectionsResponse, 243);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCidrLocationsRequest {
     /// The CIDR collection ID.
@@ -6987,6 +7184,7 @@ impl De for ListCidrLocationsRequest {
         "ListCidrLocationsRequest"
     }
 }
+serde_shape!(ListCidrLocationsRequest, 244);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCidrLocationsResponse {
     /// An opaque pagination token to indicate where the service is to begin enumerating results.
@@ -7022,6 +7220,7 @@ impl De for ListCidrLocationsResponse {
         "ListCidrLocationsResponse"
     }
 }
+serde_shape!(ListCidrLocationsResponse, 245);
 /// A request to get a list of geographic locations that Amazon Route 53 supports for geolocation resource record sets.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGeoLocationsRequest {
@@ -7068,6 +7267,7 @@ impl De for ListGeoLocationsRequest {
         "ListGeoLocationsRequest"
     }
 }
+serde_shape!(ListGeoLocationsRequest, 246);
 /// A complex type containing the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGeoLocationsResponse {
@@ -7118,6 +7318,7 @@ impl De for ListGeoLocationsResponse {
         "ListGeoLocationsResponse"
     }
 }
+serde_shape!(ListGeoLocationsResponse, 247);
 /// A request to retrieve a list of the health checks that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHealthChecksRequest {
@@ -7156,6 +7357,7 @@ impl De for ListHealthChecksRequest {
         "ListHealthChecksRequest"
     }
 }
+serde_shape!(ListHealthChecksRequest, 248);
 /// A complex type that contains the response to a `ListHealthChecks` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHealthChecksResponse {
@@ -7202,6 +7404,7 @@ impl De for ListHealthChecksResponse {
         "ListHealthChecksResponse"
     }
 }
+serde_shape!(ListHealthChecksResponse, 249);
 /// Retrieves a list of the public and private hosted zones that are associated with the current Amazon Web Services account in ASCII order by domain name.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHostedZonesByNameRequest {
@@ -7242,6 +7445,7 @@ impl De for ListHostedZonesByNameRequest {
         "ListHostedZonesByNameRequest"
     }
 }
+serde_shape!(ListHostedZonesByNameRequest, 250);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHostedZonesByNameResponse {
@@ -7300,6 +7504,7 @@ impl De for ListHostedZonesByNameResponse {
         "ListHostedZonesByNameResponse"
     }
 }
+serde_shape!(ListHostedZonesByNameResponse, 251);
 /// Lists all the private hosted zones that a specified VPC is associated with, regardless of which Amazon Web Services account created the hosted zones.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHostedZonesByVpcRequest {
@@ -7346,6 +7551,7 @@ impl De for ListHostedZonesByVpcRequest {
         "ListHostedZonesByVPCRequest"
     }
 }
+serde_shape!(ListHostedZonesByVpcRequest, 252);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHostedZonesByVpcResponse {
     /// A list that contains one `HostedZoneSummary` element for each hosted zone that the specified Amazon VPC is associated with. Each `HostedZoneSummary` element contains the hosted zone name and ID, and information about who owns the hosted zone.
@@ -7383,6 +7589,7 @@ impl De for ListHostedZonesByVpcResponse {
         "ListHostedZonesByVPCResponse"
     }
 }
+serde_shape!(ListHostedZonesByVpcResponse, 253);
 /// A request to retrieve a list of the public and private hosted zones that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHostedZonesRequest {
@@ -7429,6 +7636,7 @@ impl De for ListHostedZonesRequest {
         "ListHostedZonesRequest"
     }
 }
+serde_shape!(ListHostedZonesRequest, 254);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListHostedZonesResponse {
     /// A complex type that contains general information about the hosted zone.
@@ -7476,6 +7684,7 @@ impl De for ListHostedZonesResponse {
         "ListHostedZonesResponse"
     }
 }
+serde_shape!(ListHostedZonesResponse, 255);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueryLoggingConfigsRequest {
     /// (Optional) If you want to list the query logging configuration that is associated with a hosted zone, specify the ID in `HostedZoneId`.
@@ -7521,6 +7730,7 @@ impl De for ListQueryLoggingConfigsRequest {
         "ListQueryLoggingConfigsRequest"
     }
 }
+serde_shape!(ListQueryLoggingConfigsRequest, 256);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueryLoggingConfigsResponse {
     /// An array that contains one [QueryLoggingConfig](https://docs.aws.amazon.com/Route53/latest/APIReference/API_QueryLoggingConfig.html) element for each configuration for DNS query logging that is associated with the current Amazon Web Services account.
@@ -7556,6 +7766,7 @@ impl De for ListQueryLoggingConfigsResponse {
         "ListQueryLoggingConfigsResponse"
     }
 }
+serde_shape!(ListQueryLoggingConfigsResponse, 257);
 /// A request for the resource record sets that are associated with a specified hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceRecordSetsRequest {
@@ -7617,6 +7828,7 @@ impl De for ListResourceRecordSetsRequest {
         "ListResourceRecordSetsRequest"
     }
 }
+serde_shape!(ListResourceRecordSetsRequest, 258);
 /// A complex type that contains list information for the resource record set.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceRecordSetsResponse {
@@ -7673,6 +7885,7 @@ impl De for ListResourceRecordSetsResponse {
         "ListResourceRecordSetsResponse"
     }
 }
+serde_shape!(ListResourceRecordSetsResponse, 259);
 /// A request to get a list of the reusable delegation sets that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListReusableDelegationSetsRequest {
@@ -7711,6 +7924,7 @@ impl De for ListReusableDelegationSetsRequest {
         "ListReusableDelegationSetsRequest"
     }
 }
+serde_shape!(ListReusableDelegationSetsRequest, 260);
 /// A complex type that contains information about the reusable delegation sets that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListReusableDelegationSetsResponse {
@@ -7757,6 +7971,7 @@ impl De for ListReusableDelegationSetsResponse {
         "ListReusableDelegationSetsResponse"
     }
 }
+serde_shape!(ListReusableDelegationSetsResponse, 261);
 /// A complex type containing information about a request for a list of the tags that are associated with an individual resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceRequest {
@@ -7793,6 +8008,7 @@ impl De for ListTagsForResourceRequest {
         "ListTagsForResourceRequest"
     }
 }
+serde_shape!(ListTagsForResourceRequest, 262);
 /// A complex type that contains information about the health checks or hosted zones for which you want to list tags.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceResponse {
@@ -7823,6 +8039,7 @@ impl De for ListTagsForResourceResponse {
         "ListTagsForResourceResponse"
     }
 }
+serde_shape!(ListTagsForResourceResponse, 263);
 /// A complex type that contains information about the health checks or hosted zones for which you want to list tags.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourcesRequest {
@@ -7859,6 +8076,7 @@ impl De for ListTagsForResourcesRequest {
         "ListTagsForResourcesRequest"
     }
 }
+serde_shape!(ListTagsForResourcesRequest, 264);
 /// A complex type containing tags for the specified resources.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourcesResponse {
@@ -7889,6 +8107,7 @@ impl De for ListTagsForResourcesResponse {
         "ListTagsForResourcesResponse"
     }
 }
+serde_shape!(ListTagsForResourcesResponse, 265);
 /// A complex type that contains the information about the request to list the traffic policies that are associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPoliciesRequest {
@@ -7925,6 +8144,7 @@ impl De for ListTrafficPoliciesRequest {
         "ListTrafficPoliciesRequest"
     }
 }
+serde_shape!(ListTrafficPoliciesRequest, 266);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPoliciesResponse {
@@ -7967,6 +8187,7 @@ impl De for ListTrafficPoliciesResponse {
         "ListTrafficPoliciesResponse"
     }
 }
+serde_shape!(ListTrafficPoliciesResponse, 267);
 /// A request for the traffic policy instances that you created in a specified hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyInstancesByHostedZoneRequest {
@@ -8013,6 +8234,7 @@ impl De for ListTrafficPolicyInstancesByHostedZoneRequest {
         "ListTrafficPolicyInstancesByHostedZoneRequest"
     }
 }
+serde_shape!(ListTrafficPolicyInstancesByHostedZoneRequest, 268);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyInstancesByHostedZoneResponse {
@@ -8059,6 +8281,7 @@ impl De for ListTrafficPolicyInstancesByHostedZoneResponse {
         "ListTrafficPolicyInstancesByHostedZoneResponse"
     }
 }
+serde_shape!(ListTrafficPolicyInstancesByHostedZoneResponse, 269);
 /// A complex type that contains the information about the request to list your traffic policy instances.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyInstancesByPolicyRequest {
@@ -8121,6 +8344,7 @@ impl De for ListTrafficPolicyInstancesByPolicyRequest {
         "ListTrafficPolicyInstancesByPolicyRequest"
     }
 }
+serde_shape!(ListTrafficPolicyInstancesByPolicyRequest, 270);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyInstancesByPolicyResponse {
@@ -8171,6 +8395,7 @@ impl De for ListTrafficPolicyInstancesByPolicyResponse {
         "ListTrafficPolicyInstancesByPolicyResponse"
     }
 }
+serde_shape!(ListTrafficPolicyInstancesByPolicyResponse, 271);
 /// A request to get information about the traffic policy instances that you created by using the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyInstancesRequest {
@@ -8219,6 +8444,7 @@ impl De for ListTrafficPolicyInstancesRequest {
         "ListTrafficPolicyInstancesRequest"
     }
 }
+serde_shape!(ListTrafficPolicyInstancesRequest, 272);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyInstancesResponse {
@@ -8269,6 +8495,7 @@ impl De for ListTrafficPolicyInstancesResponse {
         "ListTrafficPolicyInstancesResponse"
     }
 }
+serde_shape!(ListTrafficPolicyInstancesResponse, 273);
 /// A complex type that contains the information about the request to list your traffic policies.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyVersionsRequest {
@@ -8309,6 +8536,7 @@ impl De for ListTrafficPolicyVersionsRequest {
         "ListTrafficPolicyVersionsRequest"
     }
 }
+serde_shape!(ListTrafficPolicyVersionsRequest, 274);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTrafficPolicyVersionsResponse {
@@ -8353,6 +8581,7 @@ impl De for ListTrafficPolicyVersionsResponse {
         "ListTrafficPolicyVersionsResponse"
     }
 }
+serde_shape!(ListTrafficPolicyVersionsResponse, 275);
 /// A complex type that contains information about that can be associated with your hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVpcAssociationAuthorizationsRequest {
@@ -8391,6 +8620,7 @@ impl De for ListVpcAssociationAuthorizationsRequest {
         "ListVPCAssociationAuthorizationsRequest"
     }
 }
+serde_shape!(ListVpcAssociationAuthorizationsRequest, 276);
 /// A complex type that contains the response information for the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListVpcAssociationAuthorizationsResponse {
@@ -8429,6 +8659,7 @@ impl De for ListVpcAssociationAuthorizationsResponse {
         "ListVPCAssociationAuthorizationsResponse"
     }
 }
+serde_shape!(ListVpcAssociationAuthorizationsResponse, 277);
 /// A complex type that contains information about the CIDR location.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LocationSummary {
@@ -8459,6 +8690,7 @@ impl De for LocationSummary {
         "LocationSummary"
     }
 }
+serde_shape!(LocationSummary, 280);
 /// A change with the specified change ID does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchChange {
@@ -8498,6 +8730,7 @@ impl fmt::Display for NoSuchChange {
     }
 }
 impl std::error::Error for NoSuchChange {}
+serde_shape!(NoSuchChange, 288);
 /// The CIDR collection you specified, doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchCidrCollectionException {
@@ -8537,6 +8770,7 @@ impl fmt::Display for NoSuchCidrCollectionException {
     }
 }
 impl std::error::Error for NoSuchCidrCollectionException {}
+serde_shape!(NoSuchCidrCollectionException, 289);
 /// The CIDR collection location doesn't match any locations in your account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchCidrLocationException {
@@ -8576,6 +8810,7 @@ impl fmt::Display for NoSuchCidrLocationException {
     }
 }
 impl std::error::Error for NoSuchCidrLocationException {}
+serde_shape!(NoSuchCidrLocationException, 290);
 /// There is no CloudWatch Logs log group with the specified ARN.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchCloudWatchLogsLogGroup {
@@ -8615,6 +8850,7 @@ impl fmt::Display for NoSuchCloudWatchLogsLogGroup {
     }
 }
 impl std::error::Error for NoSuchCloudWatchLogsLogGroup {}
+serde_shape!(NoSuchCloudWatchLogsLogGroup, 291);
 /// A reusable delegation set with the specified ID does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchDelegationSet {
@@ -8654,6 +8890,7 @@ impl fmt::Display for NoSuchDelegationSet {
     }
 }
 impl std::error::Error for NoSuchDelegationSet {}
+serde_shape!(NoSuchDelegationSet, 292);
 /// Amazon Route 53 doesn't support the specified geographic location. For a list of supported geolocation codes, see the [GeoLocation](https://docs.aws.amazon.com/Route53/latest/APIReference/API_GeoLocation.html) data type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchGeoLocation {
@@ -8693,6 +8930,7 @@ impl fmt::Display for NoSuchGeoLocation {
     }
 }
 impl std::error::Error for NoSuchGeoLocation {}
+serde_shape!(NoSuchGeoLocation, 293);
 /// No health check exists with the specified ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchHealthCheck {
@@ -8732,6 +8970,7 @@ impl fmt::Display for NoSuchHealthCheck {
     }
 }
 impl std::error::Error for NoSuchHealthCheck {}
+serde_shape!(NoSuchHealthCheck, 294);
 /// No hosted zone exists with the ID that you specified.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchHostedZone {
@@ -8771,6 +9010,7 @@ impl fmt::Display for NoSuchHostedZone {
     }
 }
 impl std::error::Error for NoSuchHostedZone {}
+serde_shape!(NoSuchHostedZone, 295);
 /// The specified key-signing key (KSK) doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchKeySigningKey {
@@ -8810,6 +9050,7 @@ impl fmt::Display for NoSuchKeySigningKey {
     }
 }
 impl std::error::Error for NoSuchKeySigningKey {}
+serde_shape!(NoSuchKeySigningKey, 296);
 /// There is no DNS query logging configuration with the specified ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchQueryLoggingConfig {
@@ -8849,6 +9090,7 @@ impl fmt::Display for NoSuchQueryLoggingConfig {
     }
 }
 impl std::error::Error for NoSuchQueryLoggingConfig {}
+serde_shape!(NoSuchQueryLoggingConfig, 297);
 /// No traffic policy exists with the specified ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchTrafficPolicy {
@@ -8888,6 +9130,7 @@ impl fmt::Display for NoSuchTrafficPolicy {
     }
 }
 impl std::error::Error for NoSuchTrafficPolicy {}
+serde_shape!(NoSuchTrafficPolicy, 298);
 /// No traffic policy instance exists with the specified ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchTrafficPolicyInstance {
@@ -8927,6 +9170,7 @@ impl fmt::Display for NoSuchTrafficPolicyInstance {
     }
 }
 impl std::error::Error for NoSuchTrafficPolicyInstance {}
+serde_shape!(NoSuchTrafficPolicyInstance, 299);
 /// Associating the specified VPC with the specified hosted zone has not been authorized.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotAuthorizedException {
@@ -8966,6 +9210,7 @@ impl fmt::Display for NotAuthorizedException {
     }
 }
 impl std::error::Error for NotAuthorizedException {}
+serde_shape!(NotAuthorizedException, 301);
 /// If Amazon Route 53 can't process a request before the next request arrives, it will reject subsequent requests for the same hosted zone and return an `HTTP 400 error` (`Bad request`). If Route 53 returns this error repeatedly for the same request, we recommend that you wait, in intervals of increasing duration, before you try the request again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PriorRequestNotComplete {
@@ -9005,6 +9250,7 @@ impl fmt::Display for PriorRequestNotComplete {
     }
 }
 impl std::error::Error for PriorRequestNotComplete {}
+serde_shape!(PriorRequestNotComplete, 308);
 /// You're trying to associate a VPC with a public hosted zone. Amazon Route 53 doesn't support associating a VPC with a public hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicZoneVpcAssociation {
@@ -9044,6 +9290,7 @@ impl fmt::Display for PublicZoneVpcAssociation {
     }
 }
 impl std::error::Error for PublicZoneVpcAssociation {}
+serde_shape!(PublicZoneVpcAssociation, 309);
 /// A complex type that contains information about a configuration for DNS query logging.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryLoggingConfig {
@@ -9082,6 +9329,7 @@ impl De for QueryLoggingConfig {
         "QueryLoggingConfig"
     }
 }
+serde_shape!(QueryLoggingConfig, 310);
 /// You can create only one query logging configuration for a hosted zone, and a query logging configuration already exists for this hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryLoggingConfigAlreadyExists {
@@ -9121,6 +9369,7 @@ impl fmt::Display for QueryLoggingConfigAlreadyExists {
     }
 }
 impl std::error::Error for QueryLoggingConfigAlreadyExists {}
+serde_shape!(QueryLoggingConfigAlreadyExists, 311);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RrType {
@@ -9264,6 +9513,7 @@ impl De for ResourceRecord {
         "ResourceRecord"
     }
 }
+serde_shape!(ResourceRecord, 324);
 /// Information about the resource record set to create or delete.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceRecordSet {
@@ -9472,6 +9722,7 @@ impl De for ResourceRecordSet {
         "ResourceRecordSet"
     }
 }
+serde_shape!(ResourceRecordSet, 325);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ResourceRecordSetFailover {
@@ -9679,6 +9930,7 @@ impl De for ResourceTagSet {
         "ResourceTagSet"
     }
 }
+serde_shape!(ResourceTagSet, 333);
 /// A complex type that contains the type of limit that you specified in the request and the current value for that limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReusableDelegationSetLimit {
@@ -9713,6 +9965,7 @@ impl De for ReusableDelegationSetLimit {
         "ReusableDelegationSetLimit"
     }
 }
+serde_shape!(ReusableDelegationSetLimit, 336);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReusableDelegationSetLimitType {
@@ -9813,6 +10066,7 @@ impl De for StatusReport {
         "StatusReport"
     }
 }
+serde_shape!(StatusReport, 350);
 /// A complex type that contains information about a tag that you want to add or edit for the specified health check or hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -9853,6 +10107,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 353);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TagResourceType {
@@ -9935,6 +10190,7 @@ impl De for TestDnsAnswerRequest {
         "TestDNSAnswerRequest"
     }
 }
+serde_shape!(TestDnsAnswerRequest, 361);
 /// A complex type that contains the response to a `TestDNSAnswer` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TestDnsAnswerResponse {
@@ -9985,6 +10241,7 @@ impl De for TestDnsAnswerResponse {
         "TestDNSAnswerResponse"
     }
 }
+serde_shape!(TestDnsAnswerResponse, 362);
 /// The limit on the number of requests per second was exceeded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThrottlingException {
@@ -10024,6 +10281,7 @@ impl fmt::Display for ThrottlingException {
     }
 }
 impl std::error::Error for ThrottlingException {}
+serde_shape!(ThrottlingException, 364);
 /// This health check can't be created because the current account has reached the limit on the number of active health checks.
 ///
 /// For information about default limits, see [Limits](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html) in the Amazon Route 53 Developer Guide.
@@ -10069,6 +10327,7 @@ impl fmt::Display for TooManyHealthChecks {
     }
 }
 impl std::error::Error for TooManyHealthChecks {}
+serde_shape!(TooManyHealthChecks, 366);
 /// This operation can't be completed either because the current account has reached the limit on the number of hosted zones or because you've reached the limit on the number of hosted zones that can be associated with a reusable delegation set.
 ///
 /// For information about default limits, see [Limits](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html) in the Amazon Route 53 Developer Guide.
@@ -10116,6 +10375,7 @@ impl fmt::Display for TooManyHostedZones {
     }
 }
 impl std::error::Error for TooManyHostedZones {}
+serde_shape!(TooManyHostedZones, 367);
 /// You've reached the limit for the number of key-signing keys (KSKs). Remove at least one KSK, and then try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyKeySigningKeys {
@@ -10155,6 +10415,7 @@ impl fmt::Display for TooManyKeySigningKeys {
     }
 }
 impl std::error::Error for TooManyKeySigningKeys {}
+serde_shape!(TooManyKeySigningKeys, 368);
 /// This traffic policy can't be created because the current account has reached the limit on the number of traffic policies.
 ///
 /// For information about default limits, see [Limits](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html) in the Amazon Route 53 Developer Guide.
@@ -10200,6 +10461,7 @@ impl fmt::Display for TooManyTrafficPolicies {
     }
 }
 impl std::error::Error for TooManyTrafficPolicies {}
+serde_shape!(TooManyTrafficPolicies, 369);
 /// This traffic policy instance can't be created because the current account has reached the limit on the number of traffic policy instances.
 ///
 /// For information about default limits, see [Limits](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html) in the Amazon Route 53 Developer Guide.
@@ -10245,6 +10507,7 @@ impl fmt::Display for TooManyTrafficPolicyInstances {
     }
 }
 impl std::error::Error for TooManyTrafficPolicyInstances {}
+serde_shape!(TooManyTrafficPolicyInstances, 370);
 /// This traffic policy version can't be created because you've reached the limit of 1000 on the number of versions that you can create for the current traffic policy.
 ///
 /// To create more traffic policy versions, you can use [GetTrafficPolicy](https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetTrafficPolicy.html) to get the traffic policy document for a specified traffic policy version, and then use [CreateTrafficPolicy](https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateTrafficPolicy.html) to create a new traffic policy using the traffic policy document.
@@ -10286,6 +10549,7 @@ impl fmt::Display for TooManyTrafficPolicyVersionsForCurrentPolicy {
     }
 }
 impl std::error::Error for TooManyTrafficPolicyVersionsForCurrentPolicy {}
+serde_shape!(TooManyTrafficPolicyVersionsForCurrentPolicy, 371);
 /// You've created the maximum number of authorizations that can be created for the specified hosted zone. To authorize another VPC to be associated with the hosted zone, submit a `DeleteVPCAssociationAuthorization` request to remove an existing authorization. To get a list of existing authorizations, submit a `ListVPCAssociationAuthorizations` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyVpcAssociationAuthorizations {
@@ -10325,6 +10589,7 @@ impl fmt::Display for TooManyVpcAssociationAuthorizations {
     }
 }
 impl std::error::Error for TooManyVpcAssociationAuthorizations {}
+serde_shape!(TooManyVpcAssociationAuthorizations, 372);
 /// A complex type that contains settings for a traffic policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrafficPolicy {
@@ -10375,6 +10640,7 @@ impl De for TrafficPolicy {
         "TrafficPolicy"
     }
 }
+serde_shape!(TrafficPolicy, 374);
 /// A traffic policy that has the same value for `Name` already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrafficPolicyAlreadyExists {
@@ -10414,6 +10680,7 @@ impl fmt::Display for TrafficPolicyAlreadyExists {
     }
 }
 impl std::error::Error for TrafficPolicyAlreadyExists {}
+serde_shape!(TrafficPolicyAlreadyExists, 375);
 /// One or more traffic policy instances were created by using the specified traffic policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrafficPolicyInUse {
@@ -10453,6 +10720,7 @@ impl fmt::Display for TrafficPolicyInUse {
     }
 }
 impl std::error::Error for TrafficPolicyInUse {}
+serde_shape!(TrafficPolicyInUse, 379);
 /// A complex type that contains settings for the new traffic policy instance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrafficPolicyInstance {
@@ -10527,6 +10795,7 @@ impl De for TrafficPolicyInstance {
         "TrafficPolicyInstance"
     }
 }
+serde_shape!(TrafficPolicyInstance, 380);
 /// There is already a traffic policy instance with the specified ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrafficPolicyInstanceAlreadyExists {
@@ -10566,6 +10835,7 @@ impl fmt::Display for TrafficPolicyInstanceAlreadyExists {
     }
 }
 impl std::error::Error for TrafficPolicyInstanceAlreadyExists {}
+serde_shape!(TrafficPolicyInstanceAlreadyExists, 381);
 /// A complex type that contains information about the latest version of one traffic policy that is associated with the current Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrafficPolicySummary {
@@ -10612,6 +10882,7 @@ impl De for TrafficPolicySummary {
         "TrafficPolicySummary"
     }
 }
+serde_shape!(TrafficPolicySummary, 388);
 /// A complex type that contains information about a request to update a health check.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateHealthCheckRequest {
@@ -10782,6 +11053,7 @@ impl De for UpdateHealthCheckRequest {
         "UpdateHealthCheckRequest"
     }
 }
+serde_shape!(UpdateHealthCheckRequest, 393);
 /// A complex type that contains the response to the `UpdateHealthCheck` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateHealthCheckResponse {
@@ -10812,6 +11084,7 @@ impl De for UpdateHealthCheckResponse {
         "UpdateHealthCheckResponse"
     }
 }
+serde_shape!(UpdateHealthCheckResponse, 394);
 /// A request to update the comment for a hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateHostedZoneCommentRequest {
@@ -10846,6 +11119,7 @@ impl De for UpdateHostedZoneCommentRequest {
         "UpdateHostedZoneCommentRequest"
     }
 }
+serde_shape!(UpdateHostedZoneCommentRequest, 395);
 /// A complex type that contains the response to the `UpdateHostedZoneComment` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateHostedZoneCommentResponse {
@@ -10876,6 +11150,7 @@ impl De for UpdateHostedZoneCommentResponse {
         "UpdateHostedZoneCommentResponse"
     }
 }
+serde_shape!(UpdateHostedZoneCommentResponse, 396);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateHostedZoneFeaturesRequest {
     /// The ID of the hosted zone for which you want to update features. This is the unique identifier for your hosted zone.
@@ -10909,6 +11184,7 @@ impl De for UpdateHostedZoneFeaturesRequest {
         "UpdateHostedZoneFeaturesRequest"
     }
 }
+serde_shape!(UpdateHostedZoneFeaturesRequest, 397);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateHostedZoneFeaturesResponse {}
 impl Ser for UpdateHostedZoneFeaturesResponse {
@@ -10930,6 +11206,7 @@ impl De for UpdateHostedZoneFeaturesResponse {
         "UpdateHostedZoneFeaturesResponse"
     }
 }
+serde_shape!(UpdateHostedZoneFeaturesResponse, 398);
 /// A complex type that contains information about the traffic policy that you want to update the comment for.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTrafficPolicyCommentRequest {
@@ -10968,6 +11245,7 @@ impl De for UpdateTrafficPolicyCommentRequest {
         "UpdateTrafficPolicyCommentRequest"
     }
 }
+serde_shape!(UpdateTrafficPolicyCommentRequest, 399);
 /// A complex type that contains the response information for the traffic policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTrafficPolicyCommentResponse {
@@ -10998,6 +11276,7 @@ impl De for UpdateTrafficPolicyCommentResponse {
         "UpdateTrafficPolicyCommentResponse"
     }
 }
+serde_shape!(UpdateTrafficPolicyCommentResponse, 400);
 /// A complex type that contains information about the resource record sets that you want to update based on a specified traffic policy instance.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTrafficPolicyInstanceRequest {
@@ -11040,6 +11319,7 @@ impl De for UpdateTrafficPolicyInstanceRequest {
         "UpdateTrafficPolicyInstanceRequest"
     }
 }
+serde_shape!(UpdateTrafficPolicyInstanceRequest, 401);
 /// A complex type that contains information about the resource record sets that Amazon Route 53 created based on a specified traffic policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateTrafficPolicyInstanceResponse {
@@ -11070,6 +11350,7 @@ impl De for UpdateTrafficPolicyInstanceResponse {
         "UpdateTrafficPolicyInstanceResponse"
     }
 }
+serde_shape!(UpdateTrafficPolicyInstanceResponse, 402);
 /// (Private hosted zones only) A complex type that contains information about an Amazon VPC.
 ///
 /// If you associate a private hosted zone with an Amazon VPC when you make a [CreateHostedZone](https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html) request, the following parameters are also required.
@@ -11105,6 +11386,7 @@ impl De for Vpc {
         "VPC"
     }
 }
+serde_shape!(Vpc, 404);
 /// The VPC that you specified is not authorized to be associated with the hosted zone.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VpcAssociationAuthorizationNotFound {
@@ -11144,6 +11426,7 @@ impl fmt::Display for VpcAssociationAuthorizationNotFound {
     }
 }
 impl std::error::Error for VpcAssociationAuthorizationNotFound {}
+serde_shape!(VpcAssociationAuthorizationNotFound, 405);
 /// The specified VPC and hosted zone are not currently associated.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VpcAssociationNotFound {
@@ -11184,6 +11467,7 @@ impl fmt::Display for VpcAssociationNotFound {
     }
 }
 impl std::error::Error for VpcAssociationNotFound {}
+serde_shape!(VpcAssociationNotFound, 406);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VpcRegion {

@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -68,6 +81,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 /// The ABAC status of the general purpose bucket. When ABAC is enabled for the general purpose bucket, you can use tags to manage access to the general purpose buckets as well as for cost tracking purposes. When ABAC is disabled for the general purpose buckets, you can only use tags for cost tracking purposes. For more information, see [Using tags with S3 general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AbacStatus {
@@ -98,6 +128,7 @@ impl De for AbacStatus {
         "AbacStatus"
     }
 }
+serde_shape!(AbacStatus, 0);
 /// Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload. For more information, see [Aborting Incomplete Multipart Uploads Using a Bucket Lifecycle Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/mpuoverview.html#mpu-abort-incomplete-mpu-lifecycle-config) in the Amazon S3 User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AbortIncompleteMultipartUpload {
@@ -128,6 +159,7 @@ impl De for AbortIncompleteMultipartUpload {
         "AbortIncompleteMultipartUpload"
     }
 }
+serde_shape!(AbortIncompleteMultipartUpload, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AbortMultipartUploadOutput {
     pub request_charged: Option<RequestCharged>,
@@ -156,6 +188,7 @@ impl De for AbortMultipartUploadOutput {
         "AbortMultipartUploadOutput"
     }
 }
+serde_shape!(AbortMultipartUploadOutput, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AbortMultipartUploadRequest {
     /// The bucket name to which the upload was taking place.
@@ -214,6 +247,7 @@ impl De for AbortMultipartUploadRequest {
         "AbortMultipartUploadRequest"
     }
 }
+serde_shape!(AbortMultipartUploadRequest, 4);
 /// Configures the transfer acceleration state for an Amazon S3 bucket. For more information, see [Amazon S3 Transfer Acceleration](https://docs.aws.amazon.com/AmazonS3/latest/dev/transfer-acceleration.html) in the Amazon S3 User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccelerateConfiguration {
@@ -244,6 +278,7 @@ impl De for AccelerateConfiguration {
         "AccelerateConfiguration"
     }
 }
+serde_shape!(AccelerateConfiguration, 6);
 /// Contains the elements that set the ACL permissions for an object per grantee.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessControlPolicy {
@@ -278,6 +313,7 @@ impl De for AccessControlPolicy {
         "AccessControlPolicy"
     }
 }
+serde_shape!(AccessControlPolicy, 8);
 /// A container for information about access control for replicas.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessControlTranslation {
@@ -308,6 +344,7 @@ impl De for AccessControlTranslation {
         "AccessControlTranslation"
     }
 }
+serde_shape!(AccessControlTranslation, 9);
 /// You might receive this error for several reasons. For details, see the description of this API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessDenied {}
@@ -337,6 +374,7 @@ impl fmt::Display for AccessDenied {
     }
 }
 impl std::error::Error for AccessDenied {}
+serde_shape!(AccessDenied, 10);
 /// A conjunction (logical AND) of predicates, which is used in evaluating a metrics filter. The operator must have at least two predicates in any combination, and an object must match all of the predicates for the filter to apply.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyticsAndOperator {
@@ -371,6 +409,7 @@ impl De for AnalyticsAndOperator {
         "AnalyticsAndOperator"
     }
 }
+serde_shape!(AnalyticsAndOperator, 22);
 /// Specifies the configuration and any analyses for the analytics filter of an Amazon S3 bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyticsConfiguration {
@@ -409,6 +448,7 @@ impl De for AnalyticsConfiguration {
         "AnalyticsConfiguration"
     }
 }
+serde_shape!(AnalyticsConfiguration, 23);
 /// Where to publish the analytics results.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyticsExportDestination {
@@ -439,6 +479,7 @@ impl De for AnalyticsExportDestination {
         "AnalyticsExportDestination"
     }
 }
+serde_shape!(AnalyticsExportDestination, 25);
 /// The filter used to describe a set of objects for analyses. A filter must have exactly one prefix, one tag, or one conjunction (AnalyticsAndOperator). If no filter is provided, all objects will be considered in any analysis.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyticsFilter {
@@ -477,6 +518,7 @@ impl De for AnalyticsFilter {
         "AnalyticsFilter"
     }
 }
+serde_shape!(AnalyticsFilter, 26);
 /// Contains information about where to publish the analytics results.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyticsS3BucketDestination {
@@ -521,6 +563,7 @@ impl De for AnalyticsS3BucketDestination {
         "AnalyticsS3BucketDestination"
     }
 }
+serde_shape!(AnalyticsS3BucketDestination, 28);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AnalyticsS3ExportFileFormat {
@@ -617,6 +660,7 @@ impl De for BlockedEncryptionTypes {
         "BlockedEncryptionTypes"
     }
 }
+serde_shape!(BlockedEncryptionTypes, 31);
 /// In terms of implementation, a Bucket is a resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bucket {
@@ -661,6 +705,7 @@ impl De for Bucket {
         "Bucket"
     }
 }
+serde_shape!(Bucket, 33);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BucketAbacStatus {
@@ -746,6 +791,7 @@ impl fmt::Display for BucketAlreadyExists {
     }
 }
 impl std::error::Error for BucketAlreadyExists {}
+serde_shape!(BucketAlreadyExists, 36);
 /// The bucket you tried to create already exists, and you own it. Amazon S3 returns this error in all Amazon Web Services Regions except in the North Virginia Region. For legacy compatibility, if you re-create an existing bucket that you already own in the North Virginia Region, Amazon S3 returns 200 OK and resets the bucket access control lists (ACLs).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketAlreadyOwnedByYou {}
@@ -775,6 +821,7 @@ impl fmt::Display for BucketAlreadyOwnedByYou {
     }
 }
 impl std::error::Error for BucketAlreadyOwnedByYou {}
+serde_shape!(BucketAlreadyOwnedByYou, 37);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BucketCannedAcl {
@@ -845,6 +892,7 @@ impl De for BucketInfo {
         "BucketInfo"
     }
 }
+serde_shape!(BucketInfo, 39);
 /// Specifies the lifecycle configuration for objects in an Amazon S3 bucket. For more information, see [Object Lifecycle Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html) in the Amazon S3 User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketLifecycleConfiguration {
@@ -875,6 +923,7 @@ impl De for BucketLifecycleConfiguration {
         "BucketLifecycleConfiguration"
     }
 }
+serde_shape!(BucketLifecycleConfiguration, 41);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BucketLocationConstraint {
@@ -1040,6 +1089,7 @@ impl De for BucketLoggingStatus {
         "BucketLoggingStatus"
     }
 }
+serde_shape!(BucketLoggingStatus, 44);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum BucketLogsPermission {
@@ -1182,6 +1232,7 @@ impl De for CorsConfiguration {
         "CORSConfiguration"
     }
 }
+serde_shape!(CorsConfiguration, 56);
 /// Specifies a cross-origin access rule for an Amazon S3 bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CorsRule {
@@ -1232,6 +1283,7 @@ impl De for CorsRule {
         "CORSRule"
     }
 }
+serde_shape!(CorsRule, 57);
 /// Describes how an uncompressed comma-separated values (CSV)-formatted input object is formatted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvInput {
@@ -1297,6 +1349,7 @@ impl De for CsvInput {
         "CSVInput"
     }
 }
+serde_shape!(CsvInput, 59);
 /// Describes how uncompressed comma-separated values (CSV)-formatted results are formatted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CsvOutput {
@@ -1345,6 +1398,7 @@ impl De for CsvOutput {
         "CSVOutput"
     }
 }
+serde_shape!(CsvOutput, 60);
 /// Contains all the possible checksum or digest values for an object.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Checksum {
@@ -1415,6 +1469,7 @@ impl De for Checksum {
         "Checksum"
     }
 }
+serde_shape!(Checksum, 62);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ChecksumAlgorithm {
@@ -1564,6 +1619,7 @@ impl De for CloudFunctionConfiguration {
         "CloudFunctionConfiguration"
     }
 }
+serde_shape!(CloudFunctionConfiguration, 79);
 /// Container for all (if there are any) keys between Prefix and the next occurrence of the string specified by a delimiter. CommonPrefixes lists keys that act like subdirectories in the directory specified by Prefix. For example, if the prefix is notes/ and the delimiter is a slash (/) as in notes/summer/july, the common prefix is notes/summer/.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CommonPrefix {
@@ -1594,6 +1650,7 @@ impl De for CommonPrefix {
         "CommonPrefix"
     }
 }
+serde_shape!(CommonPrefix, 83);
 #[derive(Clone, PartialEq, Default)]
 pub struct CompleteMultipartUploadOutput {
     /// The URI that identifies the newly created object.
@@ -1737,6 +1794,7 @@ impl fmt::Debug for CompleteMultipartUploadOutput {
             .finish()
     }
 }
+serde_shape!(CompleteMultipartUploadOutput, 85);
 #[derive(Clone, PartialEq, Default)]
 pub struct CompleteMultipartUploadRequest {
     /// Name of the bucket to which the multipart upload was initiated.
@@ -1908,6 +1966,7 @@ impl fmt::Debug for CompleteMultipartUploadRequest {
             .finish()
     }
 }
+serde_shape!(CompleteMultipartUploadRequest, 86);
 /// The container for the completed multipart upload details.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompletedMultipartUpload {
@@ -1940,6 +1999,7 @@ impl De for CompletedMultipartUpload {
         "CompletedMultipartUpload"
     }
 }
+serde_shape!(CompletedMultipartUpload, 87);
 /// Details of the parts that were uploaded.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompletedPart {
@@ -2016,6 +2076,7 @@ impl De for CompletedPart {
         "CompletedPart"
     }
 }
+serde_shape!(CompletedPart, 88);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CompressionType {
@@ -2083,6 +2144,7 @@ impl De for Condition {
         "Condition"
     }
 }
+serde_shape!(Condition, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContinuationEvent {}
 impl Ser for ContinuationEvent {
@@ -2104,6 +2166,7 @@ impl De for ContinuationEvent {
         "ContinuationEvent"
     }
 }
+serde_shape!(ContinuationEvent, 100);
 #[derive(Clone, PartialEq, Default)]
 pub struct CopyObjectOutput {
     /// Container for all response elements.
@@ -2201,6 +2264,7 @@ impl fmt::Debug for CopyObjectOutput {
             .finish()
     }
 }
+serde_shape!(CopyObjectOutput, 101);
 #[derive(Clone, PartialEq, Default)]
 pub struct CopyObjectRequest {
     /// The canned access control list (ACL) to apply to the object.
@@ -2617,6 +2681,7 @@ impl fmt::Debug for CopyObjectRequest {
             .finish()
     }
 }
+serde_shape!(CopyObjectRequest, 102);
 /// Container for all response elements.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CopyObjectResult {
@@ -2695,6 +2760,7 @@ impl De for CopyObjectResult {
         "CopyObjectResult"
     }
 }
+serde_shape!(CopyObjectResult, 103);
 /// Container for all response elements.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CopyPartResult {
@@ -2769,6 +2835,7 @@ impl De for CopyPartResult {
         "CopyPartResult"
     }
 }
+serde_shape!(CopyPartResult, 104);
 /// The configuration information for the bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketConfiguration {
@@ -2827,6 +2894,7 @@ impl De for CreateBucketConfiguration {
         "CreateBucketConfiguration"
     }
 }
+serde_shape!(CreateBucketConfiguration, 115);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketMetadataConfigurationRequest {
     /// The general purpose bucket that you want to create the metadata configuration for.
@@ -2872,6 +2940,7 @@ impl De for CreateBucketMetadataConfigurationRequest {
         "CreateBucketMetadataConfigurationRequest"
     }
 }
+serde_shape!(CreateBucketMetadataConfigurationRequest, 116);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketMetadataTableConfigurationRequest {
     /// The general purpose bucket that you want to create the metadata table configuration for.
@@ -2917,6 +2986,7 @@ impl De for CreateBucketMetadataTableConfigurationRequest {
         "CreateBucketMetadataTableConfigurationRequest"
     }
 }
+serde_shape!(CreateBucketMetadataTableConfigurationRequest, 117);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketOutput {
     /// A forward slash followed by the name of the bucket.
@@ -2952,6 +3022,7 @@ impl De for CreateBucketOutput {
         "CreateBucketOutput"
     }
 }
+serde_shape!(CreateBucketOutput, 118);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketRequest {
     /// The canned ACL to apply to the bucket.
@@ -3044,6 +3115,7 @@ impl De for CreateBucketRequest {
         "CreateBucketRequest"
     }
 }
+serde_shape!(CreateBucketRequest, 119);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateMultipartUploadOutput {
     /// If the bucket has a lifecycle rule configured with an action to abort incomplete multipart uploads and the prefix in the lifecycle rule matches the object name in the request, the response includes this header. The header indicates when the initiated multipart upload becomes eligible for an abort operation. For more information, see [Aborting Incomplete Multipart Uploads Using a Bucket Lifecycle Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/mpuoverview.html#mpu-abort-incomplete-mpu-lifecycle-config) in the Amazon S3 User Guide.
@@ -3158,6 +3230,7 @@ impl fmt::Debug for CreateMultipartUploadOutput {
             .finish()
     }
 }
+serde_shape!(CreateMultipartUploadOutput, 120);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateMultipartUploadRequest {
     /// The canned ACL to apply to the object. Amazon S3 supports a set of predefined ACLs, known as canned ACLs. Each canned ACL has a predefined set of grantees and permissions. For more information, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#CannedACL) in the Amazon S3 User Guide.
@@ -3471,6 +3544,7 @@ impl fmt::Debug for CreateMultipartUploadRequest {
             .finish()
     }
 }
+serde_shape!(CreateMultipartUploadRequest, 121);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateSessionOutput {
     /// The server-side encryption algorithm used when you store objects in the directory bucket.
@@ -3529,6 +3603,7 @@ impl fmt::Debug for CreateSessionOutput {
             .finish()
     }
 }
+serde_shape!(CreateSessionOutput, 122);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateSessionRequest {
     /// Specifies the mode of the session that will be created, either `ReadWrite` or `ReadOnly`. If no session mode is specified, the default behavior attempts to create a session with the maximum allowable privilege. It will first attempt to create a `ReadWrite` session, and if that is not allowed by permissions, it will attempt to create a `ReadOnly` session. If neither session type is allowed, the request will return an Access Denied error. A `ReadWrite` session is capable of executing all the Zonal endpoint API operations on a directory bucket. A `ReadOnly` session is constrained to execute the following Zonal endpoint API operations: `GetObject`, `HeadObject`, `ListObjectsV2`, `GetObjectAttributes`, `ListParts`, and `ListMultipartUploads`.
@@ -3602,6 +3677,7 @@ impl fmt::Debug for CreateSessionRequest {
             .finish()
     }
 }
+serde_shape!(CreateSessionRequest, 123);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DataRedundancy {
@@ -3670,6 +3746,7 @@ impl De for DefaultRetention {
         "DefaultRetention"
     }
 }
+serde_shape!(DefaultRetention, 129);
 /// Container for the objects to delete.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Delete {
@@ -3706,6 +3783,7 @@ impl De for Delete {
         "Delete"
     }
 }
+serde_shape!(Delete, 130);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketAnalyticsConfigurationRequest {
     /// The name of the bucket from which an analytics configuration is deleted.
@@ -3743,6 +3821,7 @@ impl De for DeleteBucketAnalyticsConfigurationRequest {
         "DeleteBucketAnalyticsConfigurationRequest"
     }
 }
+serde_shape!(DeleteBucketAnalyticsConfigurationRequest, 131);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketCorsRequest {
     /// Specifies the bucket whose `cors` configuration is being deleted.
@@ -3776,6 +3855,7 @@ impl De for DeleteBucketCorsRequest {
         "DeleteBucketCorsRequest"
     }
 }
+serde_shape!(DeleteBucketCorsRequest, 132);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketEncryptionRequest {
     /// The name of the bucket containing the server-side encryption configuration to delete.
@@ -3813,6 +3893,7 @@ impl De for DeleteBucketEncryptionRequest {
         "DeleteBucketEncryptionRequest"
     }
 }
+serde_shape!(DeleteBucketEncryptionRequest, 133);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketIntelligentTieringConfigurationRequest {
     /// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
@@ -3850,6 +3931,7 @@ impl De for DeleteBucketIntelligentTieringConfigurationRequest {
         "DeleteBucketIntelligentTieringConfigurationRequest"
     }
 }
+serde_shape!(DeleteBucketIntelligentTieringConfigurationRequest, 134);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketInventoryConfigurationRequest {
     /// The name of the bucket containing the inventory configuration to delete.
@@ -3891,6 +3973,7 @@ impl De for DeleteBucketInventoryConfigurationRequest {
         "DeleteBucketInventoryConfigurationRequest"
     }
 }
+serde_shape!(DeleteBucketInventoryConfigurationRequest, 135);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketLifecycleRequest {
     /// The bucket name of the lifecycle to delete.
@@ -3926,6 +4009,7 @@ impl De for DeleteBucketLifecycleRequest {
         "DeleteBucketLifecycleRequest"
     }
 }
+serde_shape!(DeleteBucketLifecycleRequest, 136);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketMetadataConfigurationRequest {
     /// The general purpose bucket that you want to remove the metadata configuration from.
@@ -3959,6 +4043,7 @@ impl De for DeleteBucketMetadataConfigurationRequest {
         "DeleteBucketMetadataConfigurationRequest"
     }
 }
+serde_shape!(DeleteBucketMetadataConfigurationRequest, 137);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketMetadataTableConfigurationRequest {
     /// The general purpose bucket that you want to remove the metadata table configuration from.
@@ -3992,6 +4077,7 @@ impl De for DeleteBucketMetadataTableConfigurationRequest {
         "DeleteBucketMetadataTableConfigurationRequest"
     }
 }
+serde_shape!(DeleteBucketMetadataTableConfigurationRequest, 138);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketMetricsConfigurationRequest {
     /// The name of the bucket containing the metrics configuration to delete.
@@ -4033,6 +4119,7 @@ impl De for DeleteBucketMetricsConfigurationRequest {
         "DeleteBucketMetricsConfigurationRequest"
     }
 }
+serde_shape!(DeleteBucketMetricsConfigurationRequest, 139);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketOwnershipControlsRequest {
     /// The Amazon S3 bucket whose `OwnershipControls` you want to delete.
@@ -4066,6 +4153,7 @@ impl De for DeleteBucketOwnershipControlsRequest {
         "DeleteBucketOwnershipControlsRequest"
     }
 }
+serde_shape!(DeleteBucketOwnershipControlsRequest, 140);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketPolicyRequest {
     /// The bucket name.
@@ -4103,6 +4191,7 @@ impl De for DeleteBucketPolicyRequest {
         "DeleteBucketPolicyRequest"
     }
 }
+serde_shape!(DeleteBucketPolicyRequest, 141);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketReplicationRequest {
     /// The bucket name.
@@ -4136,6 +4225,7 @@ impl De for DeleteBucketReplicationRequest {
         "DeleteBucketReplicationRequest"
     }
 }
+serde_shape!(DeleteBucketReplicationRequest, 142);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketRequest {
     /// Specifies the bucket being deleted.
@@ -4173,6 +4263,7 @@ impl De for DeleteBucketRequest {
         "DeleteBucketRequest"
     }
 }
+serde_shape!(DeleteBucketRequest, 143);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketTaggingRequest {
     /// The bucket that has the tag set to be removed.
@@ -4206,6 +4297,7 @@ impl De for DeleteBucketTaggingRequest {
         "DeleteBucketTaggingRequest"
     }
 }
+serde_shape!(DeleteBucketTaggingRequest, 144);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteBucketWebsiteRequest {
     /// The bucket name for which you want to remove the website configuration.
@@ -4239,6 +4331,7 @@ impl De for DeleteBucketWebsiteRequest {
         "DeleteBucketWebsiteRequest"
     }
 }
+serde_shape!(DeleteBucketWebsiteRequest, 145);
 /// Information about the delete marker.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMarkerEntry {
@@ -4285,6 +4378,7 @@ impl De for DeleteMarkerEntry {
         "DeleteMarkerEntry"
     }
 }
+serde_shape!(DeleteMarkerEntry, 147);
 /// Specifies whether Amazon S3 replicates delete markers. If you specify a `Filter` in your replication configuration, you must also include a `DeleteMarkerReplication` element. If your `Filter` includes a `Tag` element, the `DeleteMarkerReplication` `Status` must be set to Disabled, because Amazon S3 does not support replicating delete markers for tag-based rules. For an example configuration, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-config-min-rule-config).
 ///
 /// For more information about delete marker replication, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/delete-marker-replication.html).
@@ -4321,6 +4415,7 @@ impl De for DeleteMarkerReplication {
         "DeleteMarkerReplication"
     }
 }
+serde_shape!(DeleteMarkerReplication, 148);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DeleteMarkerReplicationStatus {
@@ -4389,6 +4484,7 @@ impl De for DeleteObjectOutput {
         "DeleteObjectOutput"
     }
 }
+serde_shape!(DeleteObjectOutput, 152);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectRequest {
     /// The bucket name of the bucket containing the object.
@@ -4477,6 +4573,7 @@ impl De for DeleteObjectRequest {
         "DeleteObjectRequest"
     }
 }
+serde_shape!(DeleteObjectRequest, 153);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectTaggingOutput {
     /// The versionId of the object the tag-set was removed from.
@@ -4506,6 +4603,7 @@ impl De for DeleteObjectTaggingOutput {
         "DeleteObjectTaggingOutput"
     }
 }
+serde_shape!(DeleteObjectTaggingOutput, 154);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectTaggingRequest {
     /// The bucket name containing the objects from which to remove the tags.
@@ -4551,6 +4649,7 @@ impl De for DeleteObjectTaggingRequest {
         "DeleteObjectTaggingRequest"
     }
 }
+serde_shape!(DeleteObjectTaggingRequest, 155);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectsOutput {
     /// Container element for a successful delete. It identifies the object that was successfully deleted.
@@ -4587,6 +4686,7 @@ impl De for DeleteObjectsOutput {
         "DeleteObjectsOutput"
     }
 }
+serde_shape!(DeleteObjectsOutput, 156);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectsRequest {
     /// The bucket name containing the objects to delete.
@@ -4671,6 +4771,7 @@ impl De for DeleteObjectsRequest {
         "DeleteObjectsRequest"
     }
 }
+serde_shape!(DeleteObjectsRequest, 157);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePublicAccessBlockRequest {
     /// The Amazon S3 bucket whose `PublicAccessBlock` configuration you want to delete.
@@ -4704,6 +4805,7 @@ impl De for DeletePublicAccessBlockRequest {
         "DeletePublicAccessBlockRequest"
     }
 }
+serde_shape!(DeletePublicAccessBlockRequest, 158);
 /// Information about the deleted object.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletedObject {
@@ -4752,6 +4854,7 @@ impl De for DeletedObject {
         "DeletedObject"
     }
 }
+serde_shape!(DeletedObject, 159);
 /// Specifies information about where to publish analysis or configuration results for an Amazon S3 bucket and S3 Replication Time Control (S3 RTC).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Destination {
@@ -4810,6 +4913,7 @@ impl De for Destination {
         "Destination"
     }
 }
+serde_shape!(Destination, 163);
 /// The destination information for the S3 Metadata configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DestinationResult {
@@ -4848,6 +4952,7 @@ impl De for DestinationResult {
         "DestinationResult"
     }
 }
+serde_shape!(DestinationResult, 164);
 /// Encoding type used by Amazon S3 to encode the [object keys](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html) in the response. Responses are encoded only in UTF-8. An object key can contain any Unicode character. However, the XML 1.0 parser can't parse certain characters, such as characters with an ASCII value from 0 to 10. For characters that aren't supported in XML 1.0, you can add this parameter to request that Amazon S3 encode the keys in the response. For more information about characters to avoid in object key names, see [Object key naming guidelines](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-guidelines).
 ///
 /// When using the URL encoding type, non-ASCII characters that are used in an object's key name will be percent-encoded according to UTF-8 code values. For example, the object `test_file(3).png` will appear as `test_file%283%29.png`.
@@ -4923,6 +5028,7 @@ impl fmt::Debug for Encryption {
             .finish()
     }
 }
+serde_shape!(Encryption, 171);
 /// Specifies encryption-related information for an Amazon S3 bucket that is a destination for replicated objects.
 ///
 /// If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner.
@@ -4955,6 +5061,7 @@ impl De for EncryptionConfiguration {
         "EncryptionConfiguration"
     }
 }
+serde_shape!(EncryptionConfiguration, 172);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EncryptionType {
@@ -5012,6 +5119,7 @@ impl fmt::Display for EncryptionTypeMismatch {
     }
 }
 impl std::error::Error for EncryptionTypeMismatch {}
+serde_shape!(EncryptionTypeMismatch, 175);
 /// A message that indicates the request is complete and no more messages will be sent. You should not assume that the request is complete until the client receives an `EndEvent`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EndEvent {}
@@ -5034,6 +5142,7 @@ impl De for EndEvent {
         "EndEvent"
     }
 }
+serde_shape!(EndEvent, 177);
 /// Container for all error elements.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Error {
@@ -5518,6 +5627,7 @@ impl De for Error {
         "Error"
     }
 }
+serde_shape!(Error, 178);
 /// If an S3 Metadata V1 `CreateBucketMetadataTableConfiguration` or V2 `CreateBucketMetadataConfiguration` request succeeds, but S3 Metadata was unable to create the table, this structure contains the error code and error message.
 ///
 /// If you created your S3 Metadata configuration before July 15, 2025, we recommend that you delete and re-create your configuration by using [CreateBucketMetadataConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketMetadataConfiguration.html) so that you can expire journal table records and create a live inventory table.
@@ -5586,6 +5696,7 @@ impl De for ErrorDetails {
         "ErrorDetails"
     }
 }
+serde_shape!(ErrorDetails, 180);
 /// The error information.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorDocument {
@@ -5618,6 +5729,7 @@ impl De for ErrorDocument {
         "ErrorDocument"
     }
 }
+serde_shape!(ErrorDocument, 181);
 /// The bucket event for which to send notifications.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5772,6 +5884,7 @@ impl De for EventBridgeConfiguration {
         "EventBridgeConfiguration"
     }
 }
+serde_shape!(EventBridgeConfiguration, 185);
 /// Optional configuration to replicate existing source bucket objects.
 ///
 /// This parameter is no longer supported. To replicate existing objects, see [Replicating existing objects with S3 Batch Replication](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html) in the Amazon S3 User Guide.
@@ -5804,6 +5917,7 @@ impl De for ExistingObjectReplication {
         "ExistingObjectReplication"
     }
 }
+serde_shape!(ExistingObjectReplication, 187);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExistingObjectReplicationStatus {
@@ -5978,6 +6092,7 @@ impl De for FilterRule {
         "FilterRule"
     }
 }
+serde_shape!(FilterRule, 202);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FilterRuleName {
@@ -6035,6 +6150,7 @@ impl De for GetBucketAbacOutput {
         "GetBucketAbacOutput"
     }
 }
+serde_shape!(GetBucketAbacOutput, 206);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketAbacRequest {
     /// The name of the general purpose bucket.
@@ -6068,6 +6184,7 @@ impl De for GetBucketAbacRequest {
         "GetBucketAbacRequest"
     }
 }
+serde_shape!(GetBucketAbacRequest, 207);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketAccelerateConfigurationOutput {
     /// The accelerate configuration of the bucket.
@@ -6100,6 +6217,7 @@ impl De for GetBucketAccelerateConfigurationOutput {
         "GetBucketAccelerateConfigurationOutput"
     }
 }
+serde_shape!(GetBucketAccelerateConfigurationOutput, 208);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketAccelerateConfigurationRequest {
     /// The name of the bucket for which the accelerate configuration is retrieved.
@@ -6136,6 +6254,7 @@ impl De for GetBucketAccelerateConfigurationRequest {
         "GetBucketAccelerateConfigurationRequest"
     }
 }
+serde_shape!(GetBucketAccelerateConfigurationRequest, 209);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketAclOutput {
     /// Container for the bucket owner's ID.
@@ -6169,6 +6288,7 @@ impl De for GetBucketAclOutput {
         "GetBucketAclOutput"
     }
 }
+serde_shape!(GetBucketAclOutput, 210);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketAclRequest {
     /// Specifies the S3 bucket whose ACL is being requested.
@@ -6206,6 +6326,7 @@ impl De for GetBucketAclRequest {
         "GetBucketAclRequest"
     }
 }
+serde_shape!(GetBucketAclRequest, 211);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketAnalyticsConfigurationOutput {
     /// The configuration and any analyses for the analytics filter.
@@ -6235,6 +6356,7 @@ impl De for GetBucketAnalyticsConfigurationOutput {
         "GetBucketAnalyticsConfigurationOutput"
     }
 }
+serde_shape!(GetBucketAnalyticsConfigurationOutput, 212);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketAnalyticsConfigurationRequest {
     /// The name of the bucket from which an analytics configuration is retrieved.
@@ -6272,6 +6394,7 @@ impl De for GetBucketAnalyticsConfigurationRequest {
         "GetBucketAnalyticsConfigurationRequest"
     }
 }
+serde_shape!(GetBucketAnalyticsConfigurationRequest, 213);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketCorsOutput {
     /// A set of origins and methods (cross-origin access that you want to allow). You can add up to 100 rules to the configuration.
@@ -6301,6 +6424,7 @@ impl De for GetBucketCorsOutput {
         "GetBucketCorsOutput"
     }
 }
+serde_shape!(GetBucketCorsOutput, 214);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketCorsRequest {
     /// The bucket name for which to get the cors configuration.
@@ -6338,6 +6462,7 @@ impl De for GetBucketCorsRequest {
         "GetBucketCorsRequest"
     }
 }
+serde_shape!(GetBucketCorsRequest, 215);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketEncryptionOutput {
     pub server_side_encryption_configuration: Option<ServerSideEncryptionConfiguration>,
@@ -6366,6 +6491,7 @@ impl De for GetBucketEncryptionOutput {
         "GetBucketEncryptionOutput"
     }
 }
+serde_shape!(GetBucketEncryptionOutput, 216);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketEncryptionRequest {
     /// The name of the bucket from which the server-side encryption configuration is retrieved.
@@ -6403,6 +6529,7 @@ impl De for GetBucketEncryptionRequest {
         "GetBucketEncryptionRequest"
     }
 }
+serde_shape!(GetBucketEncryptionRequest, 217);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketIntelligentTieringConfigurationOutput {
     /// Container for S3 Intelligent-Tiering configuration.
@@ -6432,6 +6559,7 @@ impl De for GetBucketIntelligentTieringConfigurationOutput {
         "GetBucketIntelligentTieringConfigurationOutput"
     }
 }
+serde_shape!(GetBucketIntelligentTieringConfigurationOutput, 218);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketIntelligentTieringConfigurationRequest {
     /// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
@@ -6469,6 +6597,7 @@ impl De for GetBucketIntelligentTieringConfigurationRequest {
         "GetBucketIntelligentTieringConfigurationRequest"
     }
 }
+serde_shape!(GetBucketIntelligentTieringConfigurationRequest, 219);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketInventoryConfigurationOutput {
     /// Specifies the inventory configuration.
@@ -6498,6 +6627,7 @@ impl De for GetBucketInventoryConfigurationOutput {
         "GetBucketInventoryConfigurationOutput"
     }
 }
+serde_shape!(GetBucketInventoryConfigurationOutput, 220);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketInventoryConfigurationRequest {
     /// The name of the bucket containing the inventory configuration to retrieve.
@@ -6539,6 +6669,7 @@ impl De for GetBucketInventoryConfigurationRequest {
         "GetBucketInventoryConfigurationRequest"
     }
 }
+serde_shape!(GetBucketInventoryConfigurationRequest, 221);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLifecycleConfigurationOutput {
     /// Container for a lifecycle rule.
@@ -6580,6 +6711,7 @@ impl De for GetBucketLifecycleConfigurationOutput {
         "GetBucketLifecycleConfigurationOutput"
     }
 }
+serde_shape!(GetBucketLifecycleConfigurationOutput, 222);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLifecycleConfigurationRequest {
     /// The name of the bucket for which to get the lifecycle information.
@@ -6615,6 +6747,7 @@ impl De for GetBucketLifecycleConfigurationRequest {
         "GetBucketLifecycleConfigurationRequest"
     }
 }
+serde_shape!(GetBucketLifecycleConfigurationRequest, 223);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLifecycleOutput {
     /// Container for a lifecycle rule.
@@ -6644,6 +6777,7 @@ impl De for GetBucketLifecycleOutput {
         "GetBucketLifecycleOutput"
     }
 }
+serde_shape!(GetBucketLifecycleOutput, 224);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLifecycleRequest {
     /// The name of the bucket for which to get the lifecycle information.
@@ -6677,6 +6811,7 @@ impl De for GetBucketLifecycleRequest {
         "GetBucketLifecycleRequest"
     }
 }
+serde_shape!(GetBucketLifecycleRequest, 225);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLocationOutput {
     /// Specifies the Region where the bucket resides. For a list of all the Amazon S3 supported location constraints by Region, see [Regions and Endpoints](https://docs.aws.amazon.com/general/latest/gr/rande.html#s3_region).
@@ -6708,6 +6843,7 @@ impl De for GetBucketLocationOutput {
         "GetBucketLocationOutput"
     }
 }
+serde_shape!(GetBucketLocationOutput, 226);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLocationRequest {
     /// The name of the bucket for which to get the location.
@@ -6745,6 +6881,7 @@ impl De for GetBucketLocationRequest {
         "GetBucketLocationRequest"
     }
 }
+serde_shape!(GetBucketLocationRequest, 227);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLoggingOutput {
     pub logging_enabled: Option<LoggingEnabled>,
@@ -6773,6 +6910,7 @@ impl De for GetBucketLoggingOutput {
         "GetBucketLoggingOutput"
     }
 }
+serde_shape!(GetBucketLoggingOutput, 228);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketLoggingRequest {
     /// The bucket name for which to get the logging information.
@@ -6806,6 +6944,7 @@ impl De for GetBucketLoggingRequest {
         "GetBucketLoggingRequest"
     }
 }
+serde_shape!(GetBucketLoggingRequest, 229);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketMetadataConfigurationOutput {
     /// The metadata configuration for the general purpose bucket.
@@ -6837,6 +6976,7 @@ impl De for GetBucketMetadataConfigurationOutput {
         "GetBucketMetadataConfigurationOutput"
     }
 }
+serde_shape!(GetBucketMetadataConfigurationOutput, 230);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketMetadataConfigurationRequest {
     /// The general purpose bucket that corresponds to the metadata configuration that you want to retrieve.
@@ -6870,6 +7010,7 @@ impl De for GetBucketMetadataConfigurationRequest {
         "GetBucketMetadataConfigurationRequest"
     }
 }
+serde_shape!(GetBucketMetadataConfigurationRequest, 231);
 /// The S3 Metadata configuration for a general purpose bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketMetadataConfigurationResult {
@@ -6900,6 +7041,7 @@ impl De for GetBucketMetadataConfigurationResult {
         "GetBucketMetadataConfigurationResult"
     }
 }
+serde_shape!(GetBucketMetadataConfigurationResult, 232);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketMetadataTableConfigurationOutput {
     /// The metadata table configuration for the general purpose bucket.
@@ -6931,6 +7073,7 @@ impl De for GetBucketMetadataTableConfigurationOutput {
         "GetBucketMetadataTableConfigurationOutput"
     }
 }
+serde_shape!(GetBucketMetadataTableConfigurationOutput, 233);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketMetadataTableConfigurationRequest {
     /// The general purpose bucket that corresponds to the metadata table configuration that you want to retrieve.
@@ -6964,6 +7107,7 @@ impl De for GetBucketMetadataTableConfigurationRequest {
         "GetBucketMetadataTableConfigurationRequest"
     }
 }
+serde_shape!(GetBucketMetadataTableConfigurationRequest, 234);
 /// The V1 S3 Metadata configuration for a general purpose bucket.
 ///
 /// If you created your S3 Metadata configuration before July 15, 2025, we recommend that you delete and re-create your configuration by using [CreateBucketMetadataConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketMetadataConfiguration.html) so that you can expire journal table records and create a live inventory table.
@@ -7007,6 +7151,7 @@ impl De for GetBucketMetadataTableConfigurationResult {
         "GetBucketMetadataTableConfigurationResult"
     }
 }
+serde_shape!(GetBucketMetadataTableConfigurationResult, 235);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketMetricsConfigurationOutput {
     /// Specifies the metrics configuration.
@@ -7036,6 +7181,7 @@ impl De for GetBucketMetricsConfigurationOutput {
         "GetBucketMetricsConfigurationOutput"
     }
 }
+serde_shape!(GetBucketMetricsConfigurationOutput, 236);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketMetricsConfigurationRequest {
     /// The name of the bucket containing the metrics configuration to retrieve.
@@ -7077,6 +7223,7 @@ impl De for GetBucketMetricsConfigurationRequest {
         "GetBucketMetricsConfigurationRequest"
     }
 }
+serde_shape!(GetBucketMetricsConfigurationRequest, 237);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketNotificationConfigurationRequest {
     /// The name of the bucket for which to get the notification configuration.
@@ -7114,6 +7261,7 @@ impl De for GetBucketNotificationConfigurationRequest {
         "GetBucketNotificationConfigurationRequest"
     }
 }
+serde_shape!(GetBucketNotificationConfigurationRequest, 238);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketOwnershipControlsOutput {
     /// The `OwnershipControls` (BucketOwnerEnforced, BucketOwnerPreferred, or ObjectWriter) currently in effect for this Amazon S3 bucket.
@@ -7143,6 +7291,7 @@ impl De for GetBucketOwnershipControlsOutput {
         "GetBucketOwnershipControlsOutput"
     }
 }
+serde_shape!(GetBucketOwnershipControlsOutput, 239);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketOwnershipControlsRequest {
     /// The name of the Amazon S3 bucket whose `OwnershipControls` you want to retrieve.
@@ -7176,6 +7325,7 @@ impl De for GetBucketOwnershipControlsRequest {
         "GetBucketOwnershipControlsRequest"
     }
 }
+serde_shape!(GetBucketOwnershipControlsRequest, 240);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketPolicyOutput {
     /// The bucket policy as a JSON document.
@@ -7205,6 +7355,7 @@ impl De for GetBucketPolicyOutput {
         "GetBucketPolicyOutput"
     }
 }
+serde_shape!(GetBucketPolicyOutput, 241);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketPolicyRequest {
     /// The bucket name to get the bucket policy for.
@@ -7248,6 +7399,7 @@ impl De for GetBucketPolicyRequest {
         "GetBucketPolicyRequest"
     }
 }
+serde_shape!(GetBucketPolicyRequest, 242);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketPolicyStatusOutput {
     /// The policy status for the specified bucket.
@@ -7277,6 +7429,7 @@ impl De for GetBucketPolicyStatusOutput {
         "GetBucketPolicyStatusOutput"
     }
 }
+serde_shape!(GetBucketPolicyStatusOutput, 243);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketPolicyStatusRequest {
     /// The name of the Amazon S3 bucket whose policy status you want to retrieve.
@@ -7310,6 +7463,7 @@ impl De for GetBucketPolicyStatusRequest {
         "GetBucketPolicyStatusRequest"
     }
 }
+serde_shape!(GetBucketPolicyStatusRequest, 244);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketReplicationOutput {
     pub replication_configuration: Option<ReplicationConfiguration>,
@@ -7338,6 +7492,7 @@ impl De for GetBucketReplicationOutput {
         "GetBucketReplicationOutput"
     }
 }
+serde_shape!(GetBucketReplicationOutput, 245);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketReplicationRequest {
     /// The bucket name for which to get the replication information.
@@ -7371,6 +7526,7 @@ impl De for GetBucketReplicationRequest {
         "GetBucketReplicationRequest"
     }
 }
+serde_shape!(GetBucketReplicationRequest, 246);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketRequestPaymentOutput {
     /// Specifies who pays for the download and request fees.
@@ -7400,6 +7556,7 @@ impl De for GetBucketRequestPaymentOutput {
         "GetBucketRequestPaymentOutput"
     }
 }
+serde_shape!(GetBucketRequestPaymentOutput, 247);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketRequestPaymentRequest {
     /// The name of the bucket for which to get the payment request configuration
@@ -7433,6 +7590,7 @@ impl De for GetBucketRequestPaymentRequest {
         "GetBucketRequestPaymentRequest"
     }
 }
+serde_shape!(GetBucketRequestPaymentRequest, 248);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketTaggingOutput {
     /// Contains the tag set.
@@ -7462,6 +7620,7 @@ impl De for GetBucketTaggingOutput {
         "GetBucketTaggingOutput"
     }
 }
+serde_shape!(GetBucketTaggingOutput, 249);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketTaggingRequest {
     /// The name of the bucket for which to get the tagging information.
@@ -7495,6 +7654,7 @@ impl De for GetBucketTaggingRequest {
         "GetBucketTaggingRequest"
     }
 }
+serde_shape!(GetBucketTaggingRequest, 250);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketVersioningOutput {
     /// The versioning state of the bucket.
@@ -7528,6 +7688,7 @@ impl De for GetBucketVersioningOutput {
         "GetBucketVersioningOutput"
     }
 }
+serde_shape!(GetBucketVersioningOutput, 251);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketVersioningRequest {
     /// The name of the bucket for which to get the versioning information.
@@ -7561,6 +7722,7 @@ impl De for GetBucketVersioningRequest {
         "GetBucketVersioningRequest"
     }
 }
+serde_shape!(GetBucketVersioningRequest, 252);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketWebsiteOutput {
     /// Specifies the redirect behavior of all requests to a website endpoint of an Amazon S3 bucket.
@@ -7602,6 +7764,7 @@ impl De for GetBucketWebsiteOutput {
         "GetBucketWebsiteOutput"
     }
 }
+serde_shape!(GetBucketWebsiteOutput, 253);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBucketWebsiteRequest {
     /// The bucket name for which to get the website configuration.
@@ -7635,6 +7798,7 @@ impl De for GetBucketWebsiteRequest {
         "GetBucketWebsiteRequest"
     }
 }
+serde_shape!(GetBucketWebsiteRequest, 254);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectAclOutput {
     /// Container for the bucket owner's ID.
@@ -7671,6 +7835,7 @@ impl De for GetObjectAclOutput {
         "GetObjectAclOutput"
     }
 }
+serde_shape!(GetObjectAclOutput, 255);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectAclRequest {
     /// The bucket name that contains the object for which to get the ACL information.
@@ -7719,6 +7884,7 @@ impl De for GetObjectAclRequest {
         "GetObjectAclRequest"
     }
 }
+serde_shape!(GetObjectAclRequest, 256);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectAttributesOutput {
     /// Specifies whether the object retrieved was (`true`) or was not (`false`) a delete marker. If `false`, this response header does not appear in the response. To learn more about delete markers, see [Working with delete markers](https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html).
@@ -7787,6 +7953,7 @@ impl De for GetObjectAttributesOutput {
         "GetObjectAttributesOutput"
     }
 }
+serde_shape!(GetObjectAttributesOutput, 257);
 /// A collection of parts associated with a multipart upload.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectAttributesParts {
@@ -7839,6 +8006,7 @@ impl De for GetObjectAttributesParts {
         "GetObjectAttributesParts"
     }
 }
+serde_shape!(GetObjectAttributesParts, 258);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetObjectAttributesRequest {
     /// The name of the bucket that contains the object.
@@ -7940,6 +8108,7 @@ impl fmt::Debug for GetObjectAttributesRequest {
             .finish()
     }
 }
+serde_shape!(GetObjectAttributesRequest, 259);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectLegalHoldOutput {
     /// The current legal hold status for the specified object.
@@ -7969,6 +8138,7 @@ impl De for GetObjectLegalHoldOutput {
         "GetObjectLegalHoldOutput"
     }
 }
+serde_shape!(GetObjectLegalHoldOutput, 260);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectLegalHoldRequest {
     /// The bucket name containing the object whose legal hold status you want to retrieve.
@@ -8015,6 +8185,7 @@ impl De for GetObjectLegalHoldRequest {
         "GetObjectLegalHoldRequest"
     }
 }
+serde_shape!(GetObjectLegalHoldRequest, 261);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectLockConfigurationOutput {
     /// The specified bucket's Object Lock configuration.
@@ -8044,6 +8215,7 @@ impl De for GetObjectLockConfigurationOutput {
         "GetObjectLockConfigurationOutput"
     }
 }
+serde_shape!(GetObjectLockConfigurationOutput, 262);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectLockConfigurationRequest {
     /// The bucket whose Object Lock configuration you want to retrieve.
@@ -8079,6 +8251,7 @@ impl De for GetObjectLockConfigurationRequest {
         "GetObjectLockConfigurationRequest"
     }
 }
+serde_shape!(GetObjectLockConfigurationRequest, 263);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetObjectOutput {
     /// Object data.
@@ -8363,6 +8536,7 @@ impl fmt::Debug for GetObjectOutput {
             .finish()
     }
 }
+serde_shape!(GetObjectOutput, 264);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetObjectRequest {
     /// The bucket name containing the object.
@@ -8560,6 +8734,7 @@ impl fmt::Debug for GetObjectRequest {
             .finish()
     }
 }
+serde_shape!(GetObjectRequest, 265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectRetentionOutput {
     /// The container element for an object's retention settings.
@@ -8589,6 +8764,7 @@ impl De for GetObjectRetentionOutput {
         "GetObjectRetentionOutput"
     }
 }
+serde_shape!(GetObjectRetentionOutput, 267);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectRetentionRequest {
     /// The bucket name containing the object whose retention settings you want to retrieve.
@@ -8635,6 +8811,7 @@ impl De for GetObjectRetentionRequest {
         "GetObjectRetentionRequest"
     }
 }
+serde_shape!(GetObjectRetentionRequest, 268);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectTaggingOutput {
     /// The versionId of the object for which you got the tagging information.
@@ -8668,6 +8845,7 @@ impl De for GetObjectTaggingOutput {
         "GetObjectTaggingOutput"
     }
 }
+serde_shape!(GetObjectTaggingOutput, 269);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectTaggingRequest {
     /// The bucket name containing the object for which to get the tagging information.
@@ -8716,6 +8894,7 @@ impl De for GetObjectTaggingRequest {
         "GetObjectTaggingRequest"
     }
 }
+serde_shape!(GetObjectTaggingRequest, 270);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectTorrentOutput {
     /// A Bencoded dictionary as defined by the BitTorrent specification
@@ -8748,6 +8927,7 @@ impl De for GetObjectTorrentOutput {
         "GetObjectTorrentOutput"
     }
 }
+serde_shape!(GetObjectTorrentOutput, 271);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectTorrentRequest {
     /// The name of the bucket containing the object for which to get the torrent files.
@@ -8788,6 +8968,7 @@ impl De for GetObjectTorrentRequest {
         "GetObjectTorrentRequest"
     }
 }
+serde_shape!(GetObjectTorrentRequest, 272);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPublicAccessBlockOutput {
     /// The `PublicAccessBlock` configuration currently in effect for this Amazon S3 bucket.
@@ -8817,6 +8998,7 @@ impl De for GetPublicAccessBlockOutput {
         "GetPublicAccessBlockOutput"
     }
 }
+serde_shape!(GetPublicAccessBlockOutput, 273);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPublicAccessBlockRequest {
     /// The name of the Amazon S3 bucket whose `PublicAccessBlock` configuration you want to retrieve.
@@ -8850,6 +9032,7 @@ impl De for GetPublicAccessBlockRequest {
         "GetPublicAccessBlockRequest"
     }
 }
+serde_shape!(GetPublicAccessBlockRequest, 274);
 /// Container for S3 Glacier job parameters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GlacierJobParameters {
@@ -8880,6 +9063,7 @@ impl De for GlacierJobParameters {
         "GlacierJobParameters"
     }
 }
+serde_shape!(GlacierJobParameters, 275);
 /// Container for grant information.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Grant {
@@ -8914,6 +9098,7 @@ impl De for Grant {
         "Grant"
     }
 }
+serde_shape!(Grant, 276);
 /// Container for the person being granted permissions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Grantee {
@@ -8958,6 +9143,7 @@ impl De for Grantee {
         "Grantee"
     }
 }
+serde_shape!(Grantee, 282);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HeadBucketOutput {
     /// The Amazon Resource Name (ARN) of the S3 bucket. ARNs uniquely identify Amazon Web Services resources across all of Amazon Web Services.
@@ -9013,6 +9199,7 @@ impl De for HeadBucketOutput {
         "HeadBucketOutput"
     }
 }
+serde_shape!(HeadBucketOutput, 284);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HeadBucketRequest {
     /// The bucket name.
@@ -9056,6 +9243,7 @@ impl De for HeadBucketRequest {
         "HeadBucketRequest"
     }
 }
+serde_shape!(HeadBucketRequest, 285);
 #[derive(Clone, PartialEq, Default)]
 pub struct HeadObjectOutput {
     /// Specifies whether the object retrieved was (true) or was not (false) a Delete Marker. If false, this response header does not appear in the response.
@@ -9357,6 +9545,7 @@ impl fmt::Debug for HeadObjectOutput {
             .finish()
     }
 }
+serde_shape!(HeadObjectOutput, 286);
 #[derive(Clone, PartialEq, Default)]
 pub struct HeadObjectRequest {
     /// The name of the bucket that contains the object.
@@ -9544,6 +9733,7 @@ impl fmt::Debug for HeadObjectRequest {
             .finish()
     }
 }
+serde_shape!(HeadObjectRequest, 287);
 /// Parameters on this idempotent request are inconsistent with parameters used in previous request(s).
 ///
 /// For a list of error codes and more information on Amazon S3 errors, see [Error codes](https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
@@ -9577,6 +9767,7 @@ impl fmt::Display for IdempotencyParameterMismatch {
     }
 }
 impl std::error::Error for IdempotencyParameterMismatch {}
+serde_shape!(IdempotencyParameterMismatch, 292);
 /// Container for the `Suffix` element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexDocument {
@@ -9609,6 +9800,7 @@ impl De for IndexDocument {
         "IndexDocument"
     }
 }
+serde_shape!(IndexDocument, 300);
 /// Container element that identifies who initiated the multipart upload.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Initiator {
@@ -9645,6 +9837,7 @@ impl De for Initiator {
         "Initiator"
     }
 }
+serde_shape!(Initiator, 302);
 /// Describes the serialization format of the object.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InputSerialization {
@@ -9687,6 +9880,7 @@ impl De for InputSerialization {
         "InputSerialization"
     }
 }
+serde_shape!(InputSerialization, 303);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IntelligentTieringAccessTier {
@@ -9749,6 +9943,7 @@ impl De for IntelligentTieringAndOperator {
         "IntelligentTieringAndOperator"
     }
 }
+serde_shape!(IntelligentTieringAndOperator, 305);
 /// Specifies the S3 Intelligent-Tiering configuration for an Amazon S3 bucket.
 ///
 /// For information about the S3 Intelligent-Tiering storage class, see [Storage class for automatically optimizing frequently and infrequently accessed objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access).
@@ -9793,6 +9988,7 @@ impl De for IntelligentTieringConfiguration {
         "IntelligentTieringConfiguration"
     }
 }
+serde_shape!(IntelligentTieringConfiguration, 306);
 /// The `Filter` is used to identify objects that the S3 Intelligent-Tiering configuration applies to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IntelligentTieringFilter {
@@ -9832,6 +10028,7 @@ impl De for IntelligentTieringFilter {
         "IntelligentTieringFilter"
     }
 }
+serde_shape!(IntelligentTieringFilter, 309);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IntelligentTieringStatus {
@@ -9901,6 +10098,7 @@ impl fmt::Display for InvalidObjectState {
     }
 }
 impl std::error::Error for InvalidObjectState {}
+serde_shape!(InvalidObjectState, 312);
 /// A parameter or header in your request isn't valid. For details, see the description of this API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRequest {}
@@ -9930,6 +10128,7 @@ impl fmt::Display for InvalidRequest {
     }
 }
 impl std::error::Error for InvalidRequest {}
+serde_shape!(InvalidRequest, 313);
 /// The write offset value that you specified does not match the current object size.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidWriteOffset {}
@@ -9959,6 +10158,7 @@ impl fmt::Display for InvalidWriteOffset {
     }
 }
 impl std::error::Error for InvalidWriteOffset {}
+serde_shape!(InvalidWriteOffset, 314);
 /// Specifies the S3 Inventory configuration for an Amazon S3 bucket. For more information, see [GET Bucket inventory](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketGETInventoryConfig.html) in the Amazon S3 API Reference.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryConfiguration {
@@ -10015,6 +10215,7 @@ impl De for InventoryConfiguration {
         "InventoryConfiguration"
     }
 }
+serde_shape!(InventoryConfiguration, 315);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InventoryConfigurationState {
@@ -10073,6 +10274,7 @@ impl De for InventoryDestination {
         "InventoryDestination"
     }
 }
+serde_shape!(InventoryDestination, 318);
 /// Contains the type of server-side encryption used to encrypt the S3 Inventory results.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryEncryption {
@@ -10107,6 +10309,7 @@ impl De for InventoryEncryption {
         "InventoryEncryption"
     }
 }
+serde_shape!(InventoryEncryption, 319);
 /// Specifies an S3 Inventory filter. The inventory only includes objects that meet the filter's criteria.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryFilter {
@@ -10137,6 +10340,7 @@ impl De for InventoryFilter {
         "InventoryFilter"
     }
 }
+serde_shape!(InventoryFilter, 320);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InventoryFormat {
@@ -10342,6 +10546,7 @@ impl De for InventoryS3BucketDestination {
         "InventoryS3BucketDestination"
     }
 }
+serde_shape!(InventoryS3BucketDestination, 327);
 /// Specifies the schedule for generating S3 Inventory results.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventorySchedule {
@@ -10372,6 +10577,7 @@ impl De for InventorySchedule {
         "InventorySchedule"
     }
 }
+serde_shape!(InventorySchedule, 328);
 /// The inventory table configuration for an S3 Metadata configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryTableConfiguration {
@@ -10406,6 +10612,7 @@ impl De for InventoryTableConfiguration {
         "InventoryTableConfiguration"
     }
 }
+serde_shape!(InventoryTableConfiguration, 329);
 /// The inventory table configuration for an S3 Metadata configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryTableConfigurationResult {
@@ -10455,6 +10662,7 @@ impl De for InventoryTableConfigurationResult {
         "InventoryTableConfigurationResult"
     }
 }
+serde_shape!(InventoryTableConfigurationResult, 330);
 /// The specified updates to the S3 Metadata inventory table configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryTableConfigurationUpdates {
@@ -10489,6 +10697,7 @@ impl De for InventoryTableConfigurationUpdates {
         "InventoryTableConfigurationUpdates"
     }
 }
+serde_shape!(InventoryTableConfigurationUpdates, 331);
 /// Specifies JSON as object's input serialization format.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JsonInput {
@@ -10519,6 +10728,7 @@ impl De for JsonInput {
         "JSONInput"
     }
 }
+serde_shape!(JsonInput, 337);
 /// Specifies JSON as request's output serialization format.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JsonOutput {
@@ -10549,6 +10759,7 @@ impl De for JsonOutput {
         "JSONOutput"
     }
 }
+serde_shape!(JsonOutput, 338);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum JsonType {
@@ -10611,6 +10822,7 @@ impl De for JournalTableConfiguration {
         "JournalTableConfiguration"
     }
 }
+serde_shape!(JournalTableConfiguration, 340);
 /// The journal table configuration for the S3 Metadata configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JournalTableConfigurationResult {
@@ -10659,6 +10871,7 @@ impl De for JournalTableConfigurationResult {
         "JournalTableConfigurationResult"
     }
 }
+serde_shape!(JournalTableConfigurationResult, 341);
 /// The specified updates to the S3 Metadata journal table configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JournalTableConfigurationUpdates {
@@ -10689,6 +10902,7 @@ impl De for JournalTableConfigurationUpdates {
         "JournalTableConfigurationUpdates"
     }
 }
+serde_shape!(JournalTableConfigurationUpdates, 342);
 /// A container for specifying the configuration for Lambda notifications.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LambdaFunctionConfiguration {
@@ -10729,6 +10943,7 @@ impl De for LambdaFunctionConfiguration {
         "LambdaFunctionConfiguration"
     }
 }
+serde_shape!(LambdaFunctionConfiguration, 349);
 /// Container for lifecycle rules. You can add as many as 1000 rules.
 ///
 /// For more information see, [Managing your storage lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html) in the Amazon S3 User Guide.
@@ -10761,6 +10976,7 @@ impl De for LifecycleConfiguration {
         "LifecycleConfiguration"
     }
 }
+serde_shape!(LifecycleConfiguration, 353);
 /// Container for the expiration for the lifecycle of the object.
 ///
 /// For more information see, [Managing your storage lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html) in the Amazon S3 User Guide.
@@ -10805,6 +11021,7 @@ impl De for LifecycleExpiration {
         "LifecycleExpiration"
     }
 }
+serde_shape!(LifecycleExpiration, 354);
 /// A lifecycle rule for individual objects in an Amazon S3 bucket.
 ///
 /// For more information see, [Managing your storage lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html) in the Amazon S3 User Guide.
@@ -10877,6 +11094,7 @@ impl De for LifecycleRule {
         "LifecycleRule"
     }
 }
+serde_shape!(LifecycleRule, 355);
 /// This is used in a Lifecycle Rule Filter to apply a logical AND to two or more predicates. The Lifecycle Rule will apply to any object matching all of the predicates configured inside the And operator.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LifecycleRuleAndOperator {
@@ -10919,6 +11137,7 @@ impl De for LifecycleRuleAndOperator {
         "LifecycleRuleAndOperator"
     }
 }
+serde_shape!(LifecycleRuleAndOperator, 356);
 /// The `Filter` is used to identify objects that a Lifecycle Rule applies to. A `Filter` can have exactly one of `Prefix`, `Tag`, `ObjectSizeGreaterThan`, `ObjectSizeLessThan`, or `And` specified. If the `Filter` element is left empty, the Lifecycle Rule applies to all objects in the bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LifecycleRuleFilter {
@@ -10968,6 +11187,7 @@ impl De for LifecycleRuleFilter {
         "LifecycleRuleFilter"
     }
 }
+serde_shape!(LifecycleRuleFilter, 357);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketAnalyticsConfigurationsOutput {
     /// Indicates whether the returned list of analytics configurations is complete. A value of true indicates that the list is not complete and the NextContinuationToken will be provided for a subsequent request.
@@ -11009,6 +11229,7 @@ impl De for ListBucketAnalyticsConfigurationsOutput {
         "ListBucketAnalyticsConfigurationsOutput"
     }
 }
+serde_shape!(ListBucketAnalyticsConfigurationsOutput, 359);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketAnalyticsConfigurationsRequest {
     /// The name of the bucket from which analytics configurations are retrieved.
@@ -11046,6 +11267,7 @@ impl De for ListBucketAnalyticsConfigurationsRequest {
         "ListBucketAnalyticsConfigurationsRequest"
     }
 }
+serde_shape!(ListBucketAnalyticsConfigurationsRequest, 360);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketIntelligentTieringConfigurationsOutput {
     /// Indicates whether the returned list of analytics configurations is complete. A value of `true` indicates that the list is not complete and the `NextContinuationToken` will be provided for a subsequent request.
@@ -11089,6 +11311,7 @@ impl De for ListBucketIntelligentTieringConfigurationsOutput {
         "ListBucketIntelligentTieringConfigurationsOutput"
     }
 }
+serde_shape!(ListBucketIntelligentTieringConfigurationsOutput, 361);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketIntelligentTieringConfigurationsRequest {
     /// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
@@ -11126,6 +11349,7 @@ impl De for ListBucketIntelligentTieringConfigurationsRequest {
         "ListBucketIntelligentTieringConfigurationsRequest"
     }
 }
+serde_shape!(ListBucketIntelligentTieringConfigurationsRequest, 362);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketInventoryConfigurationsOutput {
     /// If sent in the request, the marker that is used as a starting point for this inventory configuration list response.
@@ -11167,6 +11391,7 @@ impl De for ListBucketInventoryConfigurationsOutput {
         "ListBucketInventoryConfigurationsOutput"
     }
 }
+serde_shape!(ListBucketInventoryConfigurationsOutput, 363);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketInventoryConfigurationsRequest {
     /// The name of the bucket containing the inventory configurations to retrieve.
@@ -11208,6 +11433,7 @@ impl De for ListBucketInventoryConfigurationsRequest {
         "ListBucketInventoryConfigurationsRequest"
     }
 }
+serde_shape!(ListBucketInventoryConfigurationsRequest, 364);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketMetricsConfigurationsOutput {
     /// Indicates whether the returned list of metrics configurations is complete. A value of true indicates that the list is not complete and the NextContinuationToken will be provided for a subsequent request.
@@ -11249,6 +11475,7 @@ impl De for ListBucketMetricsConfigurationsOutput {
         "ListBucketMetricsConfigurationsOutput"
     }
 }
+serde_shape!(ListBucketMetricsConfigurationsOutput, 365);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketMetricsConfigurationsRequest {
     /// The name of the bucket containing the metrics configurations to retrieve.
@@ -11290,6 +11517,7 @@ impl De for ListBucketMetricsConfigurationsRequest {
         "ListBucketMetricsConfigurationsRequest"
     }
 }
+serde_shape!(ListBucketMetricsConfigurationsRequest, 366);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketsOutput {
     /// The list of buckets owned by the requester.
@@ -11333,6 +11561,7 @@ impl De for ListBucketsOutput {
         "ListBucketsOutput"
     }
 }
+serde_shape!(ListBucketsOutput, 367);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListBucketsRequest {
     /// Maximum number of buckets to be returned in response. When the number is more than the count of buckets that are owned by an Amazon Web Services account, return all the buckets in response.
@@ -11382,6 +11611,7 @@ impl De for ListBucketsRequest {
         "ListBucketsRequest"
     }
 }
+serde_shape!(ListBucketsRequest, 368);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDirectoryBucketsOutput {
     /// The list of buckets owned by the requester.
@@ -11415,6 +11645,7 @@ impl De for ListDirectoryBucketsOutput {
         "ListDirectoryBucketsOutput"
     }
 }
+serde_shape!(ListDirectoryBucketsOutput, 369);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDirectoryBucketsRequest {
     /// `ContinuationToken` indicates to Amazon S3 that the list is being continued on buckets in this account with a token. `ContinuationToken` is obfuscated and is not a real bucket name. You can use this `ContinuationToken` for the pagination of the list results.
@@ -11448,6 +11679,7 @@ impl De for ListDirectoryBucketsRequest {
         "ListDirectoryBucketsRequest"
     }
 }
+serde_shape!(ListDirectoryBucketsRequest, 370);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMultipartUploadsOutput {
     /// The name of the bucket to which the multipart upload was initiated. Does not return the access point ARN or access point alias if used.
@@ -11538,6 +11770,7 @@ impl De for ListMultipartUploadsOutput {
         "ListMultipartUploadsOutput"
     }
 }
+serde_shape!(ListMultipartUploadsOutput, 371);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMultipartUploadsRequest {
     /// The name of the bucket to which the multipart upload was initiated.
@@ -11617,6 +11850,7 @@ impl De for ListMultipartUploadsRequest {
         "ListMultipartUploadsRequest"
     }
 }
+serde_shape!(ListMultipartUploadsRequest, 372);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectVersionsOutput {
     /// A flag that indicates whether Amazon S3 returned all of the results that satisfied the search criteria. If your results were truncated, you can make a follow-up paginated request by using the `NextKeyMarker` and `NextVersionIdMarker` response parameters as a starting place in another request to return the rest of the results.
@@ -11701,6 +11935,7 @@ impl De for ListObjectVersionsOutput {
         "ListObjectVersionsOutput"
     }
 }
+serde_shape!(ListObjectVersionsOutput, 373);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectVersionsRequest {
     /// The bucket name that contains the objects.
@@ -11766,6 +12001,7 @@ impl De for ListObjectVersionsRequest {
         "ListObjectVersionsRequest"
     }
 }
+serde_shape!(ListObjectVersionsRequest, 374);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsOutput {
     /// A flag that indicates whether Amazon S3 returned all of the results that satisfied the search criteria.
@@ -11846,6 +12082,7 @@ impl De for ListObjectsOutput {
         "ListObjectsOutput"
     }
 }
+serde_shape!(ListObjectsOutput, 375);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsRequest {
     /// The name of the bucket containing the objects.
@@ -11916,6 +12153,7 @@ impl De for ListObjectsRequest {
         "ListObjectsRequest"
     }
 }
+serde_shape!(ListObjectsRequest, 376);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsV2Output {
     /// Set to `false` if all of the results were returned. Set to `true` if more keys are available to return. If the number of results exceeds that specified by `MaxKeys`, all of the results might not be returned.
@@ -12012,6 +12250,7 @@ impl De for ListObjectsV2Output {
         "ListObjectsV2Output"
     }
 }
+serde_shape!(ListObjectsV2Output, 377);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsV2Request {
     /// Directory buckets - When you use this operation with a directory bucket, you must use virtual-hosted-style requests in the format `Bucket-name.s3express-zone-id.region-code.amazonaws.com`. Path-style requests are not supported. Directory bucket names must be unique in the chosen Zone (Availability Zone or Local Zone). Bucket names must follow the format `bucket-base-name--zone-id--x-s3` (for example, `amzn-s3-demo-bucket--usw2-az1--x-s3`). For information about bucket naming restrictions, see [Directory bucket naming rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-bucket-naming-rules.html) in the Amazon S3 User Guide.
@@ -12103,6 +12342,7 @@ impl De for ListObjectsV2Request {
         "ListObjectsV2Request"
     }
 }
+serde_shape!(ListObjectsV2Request, 378);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPartsOutput {
     /// If the bucket has a lifecycle rule configured with an action to abort incomplete multipart uploads and the prefix in the lifecycle rule matches the object name in the request, then the response includes this header indicating when the initiated multipart upload will become eligible for abort operation. For more information, see [Aborting Incomplete Multipart Uploads Using a Bucket Lifecycle Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/mpuoverview.html#mpu-abort-incomplete-mpu-lifecycle-config).
@@ -12201,6 +12441,7 @@ impl De for ListPartsOutput {
         "ListPartsOutput"
     }
 }
+serde_shape!(ListPartsOutput, 379);
 #[derive(Clone, PartialEq, Default)]
 pub struct ListPartsRequest {
     /// The name of the bucket to which the parts are being uploaded.
@@ -12295,6 +12536,7 @@ impl fmt::Debug for ListPartsRequest {
             .finish()
     }
 }
+serde_shape!(ListPartsRequest, 380);
 /// Specifies the location where the bucket will be created.
 ///
 /// For directory buckets, the location type is Availability Zone or Local Zone. For more information about directory buckets, see [Working with directory buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-buckets-overview.html) in the Amazon S3 User Guide.
@@ -12335,6 +12577,7 @@ impl De for LocationInfo {
         "LocationInfo"
     }
 }
+serde_shape!(LocationInfo, 382);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LocationType {
@@ -12407,6 +12650,7 @@ impl De for LoggingEnabled {
         "LoggingEnabled"
     }
 }
+serde_shape!(LoggingEnabled, 386);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MfaDelete {
@@ -12497,6 +12741,7 @@ impl De for MetadataConfiguration {
         "MetadataConfiguration"
     }
 }
+serde_shape!(MetadataConfiguration, 399);
 /// The S3 Metadata configuration for a general purpose bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetadataConfigurationResult {
@@ -12535,6 +12780,7 @@ impl De for MetadataConfigurationResult {
         "MetadataConfigurationResult"
     }
 }
+serde_shape!(MetadataConfigurationResult, 400);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MetadataDirective {
@@ -12597,6 +12843,7 @@ impl De for MetadataEntry {
         "MetadataEntry"
     }
 }
+serde_shape!(MetadataEntry, 402);
 /// The V1 S3 Metadata configuration for a general purpose bucket.
 ///
 /// If you created your S3 Metadata configuration before July 15, 2025, we recommend that you delete and re-create your configuration by using [CreateBucketMetadataConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketMetadataConfiguration.html) so that you can expire journal table records and create a live inventory table.
@@ -12629,6 +12876,7 @@ impl De for MetadataTableConfiguration {
         "MetadataTableConfiguration"
     }
 }
+serde_shape!(MetadataTableConfiguration, 404);
 /// The V1 S3 Metadata configuration for a general purpose bucket. The destination table bucket must be in the same Region and Amazon Web Services account as the general purpose bucket. The specified metadata table name must be unique within the `aws_s3_metadata` namespace in the destination table bucket.
 ///
 /// If you created your S3 Metadata configuration before July 15, 2025, we recommend that you delete and re-create your configuration by using [CreateBucketMetadataConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketMetadataConfiguration.html) so that you can expire journal table records and create a live inventory table.
@@ -12661,6 +12909,7 @@ impl De for MetadataTableConfigurationResult {
         "MetadataTableConfigurationResult"
     }
 }
+serde_shape!(MetadataTableConfigurationResult, 405);
 /// The encryption settings for an S3 Metadata journal table or inventory table configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetadataTableEncryptionConfiguration {
@@ -12695,6 +12944,7 @@ impl De for MetadataTableEncryptionConfiguration {
         "MetadataTableEncryptionConfiguration"
     }
 }
+serde_shape!(MetadataTableEncryptionConfiguration, 406);
 /// A container specifying replication metrics-related settings enabling replication metrics and events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metrics {
@@ -12729,6 +12979,7 @@ impl De for Metrics {
         "Metrics"
     }
 }
+serde_shape!(Metrics, 409);
 /// A conjunction (logical AND) of predicates, which is used in evaluating a metrics filter. The operator must have at least two predicates, and an object must match all of the predicates in order for the filter to apply.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricsAndOperator {
@@ -12769,6 +13020,7 @@ impl De for MetricsAndOperator {
         "MetricsAndOperator"
     }
 }
+serde_shape!(MetricsAndOperator, 410);
 /// Specifies a metrics configuration for the CloudWatch request metrics (specified by the metrics configuration ID) from an Amazon S3 bucket. If you're updating an existing metrics configuration, note that this is a full replacement of the existing metrics configuration. If you don't include the elements you want to keep, they are erased. For more information, see [PutBucketMetricsConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTMetricConfiguration.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricsConfiguration {
@@ -12805,6 +13057,7 @@ impl De for MetricsConfiguration {
         "MetricsConfiguration"
     }
 }
+serde_shape!(MetricsConfiguration, 411);
 /// Specifies a metrics configuration filter. The metrics configuration only includes objects that meet the filter's criteria. A filter must be a prefix, an object tag, an access point ARN, or a conjunction (MetricsAndOperator). For more information, see [PutBucketMetricsConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketMetricsConfiguration.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetricsFilter {
@@ -12849,6 +13102,7 @@ impl De for MetricsFilter {
         "MetricsFilter"
     }
 }
+serde_shape!(MetricsFilter, 413);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MetricsStatus {
@@ -12939,6 +13193,7 @@ impl De for MultipartUpload {
         "MultipartUpload"
     }
 }
+serde_shape!(MultipartUpload, 419);
 /// The specified bucket does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchBucket {}
@@ -12968,6 +13223,7 @@ impl fmt::Display for NoSuchBucket {
     }
 }
 impl std::error::Error for NoSuchBucket {}
+serde_shape!(NoSuchBucket, 428);
 /// The specified key does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchKey {}
@@ -12997,6 +13253,7 @@ impl fmt::Display for NoSuchKey {
     }
 }
 impl std::error::Error for NoSuchKey {}
+serde_shape!(NoSuchKey, 429);
 /// The specified multipart upload does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoSuchUpload {}
@@ -13026,6 +13283,7 @@ impl fmt::Display for NoSuchUpload {
     }
 }
 impl std::error::Error for NoSuchUpload {}
+serde_shape!(NoSuchUpload, 430);
 /// Specifies when noncurrent object versions expire. Upon expiration, Amazon S3 permanently deletes the noncurrent object versions. You set this lifecycle configuration action on a bucket that has versioning enabled (or suspended) to request that Amazon S3 delete noncurrent object versions at a specific period in the object's lifetime.
 ///
 /// This parameter applies to general purpose buckets only. It is not supported for directory bucket lifecycle configurations.
@@ -13066,6 +13324,7 @@ impl De for NoncurrentVersionExpiration {
         "NoncurrentVersionExpiration"
     }
 }
+serde_shape!(NoncurrentVersionExpiration, 432);
 /// Container for the transition rule that describes when noncurrent objects transition to the `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `GLACIER_IR`, `GLACIER`, or `DEEP_ARCHIVE` storage class. If your bucket is versioning-enabled (or versioning is suspended), you can set this action to request that Amazon S3 transition noncurrent object versions to the `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `GLACIER_IR`, `GLACIER`, or `DEEP_ARCHIVE` storage class at a specific period in the object's lifetime.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoncurrentVersionTransition {
@@ -13104,6 +13363,7 @@ impl De for NoncurrentVersionTransition {
         "NoncurrentVersionTransition"
     }
 }
+serde_shape!(NoncurrentVersionTransition, 433);
 /// A container for specifying the notification configuration of the bucket. If this element is empty, notifications are turned off for the bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationConfiguration {
@@ -13146,6 +13406,7 @@ impl De for NotificationConfiguration {
         "NotificationConfiguration"
     }
 }
+serde_shape!(NotificationConfiguration, 435);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationConfigurationDeprecated {
     /// This data type is deprecated. A container for specifying the configuration for publication of messages to an Amazon Simple Notification Service (Amazon SNS) topic when Amazon S3 detects specified events.
@@ -13183,6 +13444,7 @@ impl De for NotificationConfigurationDeprecated {
         "NotificationConfigurationDeprecated"
     }
 }
+serde_shape!(NotificationConfigurationDeprecated, 436);
 /// Specifies object key name filtering rules. For information about key name filtering, see [Configuring event notifications using object key name filtering](https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html) in the Amazon S3 User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationConfigurationFilter {
@@ -13212,6 +13474,7 @@ impl De for NotificationConfigurationFilter {
         "NotificationConfigurationFilter"
     }
 }
+serde_shape!(NotificationConfigurationFilter, 437);
 /// An object consists of data and its descriptive metadata.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object {
@@ -13285,6 +13548,7 @@ impl De for Object {
         "Object"
     }
 }
+serde_shape!(Object, 439);
 /// This action is not allowed against this storage tier.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectAlreadyInActiveTierError {}
@@ -13314,6 +13578,7 @@ impl fmt::Display for ObjectAlreadyInActiveTierError {
     }
 }
 impl std::error::Error for ObjectAlreadyInActiveTierError {}
+serde_shape!(ObjectAlreadyInActiveTierError, 440);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ObjectAttributes {
@@ -13438,6 +13703,7 @@ impl De for ObjectEncryption {
         "ObjectEncryption"
     }
 }
+serde_shape!(ObjectEncryption, 444);
 /// Object Identifier is unique value to identify objects.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectIdentifier {
@@ -13494,6 +13760,7 @@ impl De for ObjectIdentifier {
         "ObjectIdentifier"
     }
 }
+serde_shape!(ObjectIdentifier, 445);
 /// The container element for Object Lock configuration parameters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectLockConfiguration {
@@ -13528,6 +13795,7 @@ impl De for ObjectLockConfiguration {
         "ObjectLockConfiguration"
     }
 }
+serde_shape!(ObjectLockConfiguration, 449);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ObjectLockEnabled {
@@ -13583,6 +13851,7 @@ impl De for ObjectLockLegalHold {
         "ObjectLockLegalHold"
     }
 }
+serde_shape!(ObjectLockLegalHold, 452);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ObjectLockLegalHoldStatus {
@@ -13673,6 +13942,7 @@ impl De for ObjectLockRetention {
         "ObjectLockRetention"
     }
 }
+serde_shape!(ObjectLockRetention, 456);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ObjectLockRetentionMode {
@@ -13731,6 +14001,7 @@ impl De for ObjectLockRule {
         "ObjectLockRule"
     }
 }
+serde_shape!(ObjectLockRule, 458);
 /// The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectNotInActiveTierError {}
@@ -13760,6 +14031,7 @@ impl fmt::Display for ObjectNotInActiveTierError {
     }
 }
 impl std::error::Error for ObjectNotInActiveTierError {}
+serde_shape!(ObjectNotInActiveTierError, 460);
 /// The container element for object ownership for a bucket's ownership controls.
 ///
 /// `BucketOwnerPreferred` - Objects uploaded to the bucket change ownership to the bucket owner if the objects are uploaded with the `bucket-owner-full-control` canned ACL.
@@ -13876,6 +14148,7 @@ impl De for ObjectPart {
         "ObjectPart"
     }
 }
+serde_shape!(ObjectPart, 462);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ObjectStorageClass {
@@ -14007,6 +14280,7 @@ impl De for ObjectVersion {
         "ObjectVersion"
     }
 }
+serde_shape!(ObjectVersion, 467);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ObjectVersionStorageClass {
@@ -14087,6 +14361,7 @@ impl De for OutputLocation {
         "OutputLocation"
     }
 }
+serde_shape!(OutputLocation, 473);
 /// Describes how results of the Select job are serialized.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutputSerialization {
@@ -14121,6 +14396,7 @@ impl De for OutputSerialization {
         "OutputSerialization"
     }
 }
+serde_shape!(OutputSerialization, 474);
 /// Container for the owner's display name and ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Owner {
@@ -14154,6 +14430,7 @@ impl De for Owner {
         "Owner"
     }
 }
+serde_shape!(Owner, 475);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OwnerOverride {
@@ -14209,6 +14486,7 @@ impl De for OwnershipControls {
         "OwnershipControls"
     }
 }
+serde_shape!(OwnershipControls, 477);
 /// The container element for an ownership control rule.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OwnershipControlsRule {
@@ -14238,6 +14516,7 @@ impl De for OwnershipControlsRule {
         "OwnershipControlsRule"
     }
 }
+serde_shape!(OwnershipControlsRule, 478);
 /// Container for Parquet.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParquetInput {}
@@ -14260,6 +14539,7 @@ impl De for ParquetInput {
         "ParquetInput"
     }
 }
+serde_shape!(ParquetInput, 480);
 /// Container for elements related to a part.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Part {
@@ -14342,6 +14622,7 @@ impl De for Part {
         "Part"
     }
 }
+serde_shape!(Part, 481);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PartitionDateSource {
@@ -14408,6 +14689,7 @@ impl De for PartitionedPrefix {
         "PartitionedPrefix"
     }
 }
+serde_shape!(PartitionedPrefix, 485);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Payer {
@@ -14503,6 +14785,7 @@ impl De for PolicyStatus {
         "PolicyStatus"
     }
 }
+serde_shape!(PolicyStatus, 492);
 /// This data type contains information about progress of an operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Progress {
@@ -14541,6 +14824,7 @@ impl De for Progress {
         "Progress"
     }
 }
+serde_shape!(Progress, 495);
 /// This data type contains information about the progress event of an operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProgressEvent {
@@ -14571,6 +14855,7 @@ impl De for ProgressEvent {
         "ProgressEvent"
     }
 }
+serde_shape!(ProgressEvent, 496);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Protocol {
@@ -14652,6 +14937,7 @@ impl De for PublicAccessBlockConfiguration {
         "PublicAccessBlockConfiguration"
     }
 }
+serde_shape!(PublicAccessBlockConfiguration, 498);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketAbacRequest {
     /// The name of the general purpose bucket.
@@ -14699,6 +14985,7 @@ impl De for PutBucketAbacRequest {
         "PutBucketAbacRequest"
     }
 }
+serde_shape!(PutBucketAbacRequest, 499);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketAccelerateConfigurationRequest {
     /// The name of the bucket for which the accelerate configuration is set.
@@ -14742,6 +15029,7 @@ impl De for PutBucketAccelerateConfigurationRequest {
         "PutBucketAccelerateConfigurationRequest"
     }
 }
+serde_shape!(PutBucketAccelerateConfigurationRequest, 500);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketAclRequest {
     /// The canned ACL to apply to the bucket.
@@ -14817,6 +15105,7 @@ impl De for PutBucketAclRequest {
         "PutBucketAclRequest"
     }
 }
+serde_shape!(PutBucketAclRequest, 501);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketAnalyticsConfigurationRequest {
     /// The name of the bucket to which an analytics configuration is stored.
@@ -14858,6 +15147,7 @@ impl De for PutBucketAnalyticsConfigurationRequest {
         "PutBucketAnalyticsConfigurationRequest"
     }
 }
+serde_shape!(PutBucketAnalyticsConfigurationRequest, 502);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketCorsRequest {
     /// Specifies the bucket impacted by the `cors`configuration.
@@ -14907,6 +15197,7 @@ impl De for PutBucketCorsRequest {
         "PutBucketCorsRequest"
     }
 }
+serde_shape!(PutBucketCorsRequest, 503);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketEncryptionRequest {
     /// Specifies default encryption for a bucket using server-side encryption with different key options.
@@ -14963,6 +15254,7 @@ impl De for PutBucketEncryptionRequest {
         "PutBucketEncryptionRequest"
     }
 }
+serde_shape!(PutBucketEncryptionRequest, 504);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketIntelligentTieringConfigurationRequest {
     /// The name of the Amazon S3 bucket whose configuration you want to modify or retrieve.
@@ -15004,6 +15296,7 @@ impl De for PutBucketIntelligentTieringConfigurationRequest {
         "PutBucketIntelligentTieringConfigurationRequest"
     }
 }
+serde_shape!(PutBucketIntelligentTieringConfigurationRequest, 505);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketInventoryConfigurationRequest {
     /// The name of the bucket where the inventory configuration will be stored.
@@ -15049,6 +15342,7 @@ impl De for PutBucketInventoryConfigurationRequest {
         "PutBucketInventoryConfigurationRequest"
     }
 }
+serde_shape!(PutBucketInventoryConfigurationRequest, 506);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketLifecycleConfigurationOutput {
     /// Indicates which default minimum object size behavior is applied to the lifecycle configuration.
@@ -15086,6 +15380,7 @@ impl De for PutBucketLifecycleConfigurationOutput {
         "PutBucketLifecycleConfigurationOutput"
     }
 }
+serde_shape!(PutBucketLifecycleConfigurationOutput, 507);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketLifecycleConfigurationRequest {
     /// The name of the bucket for which to set the configuration.
@@ -15143,6 +15438,7 @@ impl De for PutBucketLifecycleConfigurationRequest {
         "PutBucketLifecycleConfigurationRequest"
     }
 }
+serde_shape!(PutBucketLifecycleConfigurationRequest, 508);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketLifecycleRequest {
     pub bucket: Option<String>,
@@ -15188,6 +15484,7 @@ impl De for PutBucketLifecycleRequest {
         "PutBucketLifecycleRequest"
     }
 }
+serde_shape!(PutBucketLifecycleRequest, 509);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketLoggingRequest {
     /// The name of the bucket for which to set the logging parameters.
@@ -15237,6 +15534,7 @@ impl De for PutBucketLoggingRequest {
         "PutBucketLoggingRequest"
     }
 }
+serde_shape!(PutBucketLoggingRequest, 510);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketMetricsConfigurationRequest {
     /// The name of the bucket for which the metrics configuration is set.
@@ -15282,6 +15580,7 @@ impl De for PutBucketMetricsConfigurationRequest {
         "PutBucketMetricsConfigurationRequest"
     }
 }
+serde_shape!(PutBucketMetricsConfigurationRequest, 511);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketNotificationConfigurationRequest {
     /// The name of the bucket.
@@ -15322,6 +15621,7 @@ impl De for PutBucketNotificationConfigurationRequest {
         "PutBucketNotificationConfigurationRequest"
     }
 }
+serde_shape!(PutBucketNotificationConfigurationRequest, 512);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketNotificationRequest {
     /// The name of the bucket.
@@ -15371,6 +15671,7 @@ impl De for PutBucketNotificationRequest {
         "PutBucketNotificationRequest"
     }
 }
+serde_shape!(PutBucketNotificationRequest, 513);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketOwnershipControlsRequest {
     /// The name of the Amazon S3 bucket whose `OwnershipControls` you want to set.
@@ -15420,6 +15721,7 @@ impl De for PutBucketOwnershipControlsRequest {
         "PutBucketOwnershipControlsRequest"
     }
 }
+serde_shape!(PutBucketOwnershipControlsRequest, 514);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketPolicyRequest {
     /// The name of the bucket.
@@ -15499,6 +15801,7 @@ impl De for PutBucketPolicyRequest {
         "PutBucketPolicyRequest"
     }
 }
+serde_shape!(PutBucketPolicyRequest, 515);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketReplicationRequest {
     /// The name of the bucket
@@ -15551,6 +15854,7 @@ impl De for PutBucketReplicationRequest {
         "PutBucketReplicationRequest"
     }
 }
+serde_shape!(PutBucketReplicationRequest, 516);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketRequestPaymentRequest {
     /// The bucket name.
@@ -15600,6 +15904,7 @@ impl De for PutBucketRequestPaymentRequest {
         "PutBucketRequestPaymentRequest"
     }
 }
+serde_shape!(PutBucketRequestPaymentRequest, 517);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketTaggingRequest {
     /// The bucket name.
@@ -15649,6 +15954,7 @@ impl De for PutBucketTaggingRequest {
         "PutBucketTaggingRequest"
     }
 }
+serde_shape!(PutBucketTaggingRequest, 518);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketVersioningRequest {
     /// The bucket name.
@@ -15702,6 +16008,7 @@ impl De for PutBucketVersioningRequest {
         "PutBucketVersioningRequest"
     }
 }
+serde_shape!(PutBucketVersioningRequest, 519);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketWebsiteRequest {
     /// The bucket name.
@@ -15751,6 +16058,7 @@ impl De for PutBucketWebsiteRequest {
         "PutBucketWebsiteRequest"
     }
 }
+serde_shape!(PutBucketWebsiteRequest, 520);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectAclOutput {
     pub request_charged: Option<RequestCharged>,
@@ -15779,6 +16087,7 @@ impl De for PutObjectAclOutput {
         "PutObjectAclOutput"
     }
 }
+serde_shape!(PutObjectAclOutput, 521);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectAclRequest {
     /// The canned ACL to apply to the object. For more information, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#CannedACL).
@@ -15879,6 +16188,7 @@ impl De for PutObjectAclRequest {
         "PutObjectAclRequest"
     }
 }
+serde_shape!(PutObjectAclRequest, 522);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectLegalHoldOutput {
     pub request_charged: Option<RequestCharged>,
@@ -15907,6 +16217,7 @@ impl De for PutObjectLegalHoldOutput {
         "PutObjectLegalHoldOutput"
     }
 }
+serde_shape!(PutObjectLegalHoldOutput, 523);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectLegalHoldRequest {
     /// The bucket name containing the object that you want to place a legal hold on.
@@ -15969,6 +16280,7 @@ impl De for PutObjectLegalHoldRequest {
         "PutObjectLegalHoldRequest"
     }
 }
+serde_shape!(PutObjectLegalHoldRequest, 524);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectLockConfigurationOutput {
     pub request_charged: Option<RequestCharged>,
@@ -15997,6 +16309,7 @@ impl De for PutObjectLockConfigurationOutput {
         "PutObjectLockConfigurationOutput"
     }
 }
+serde_shape!(PutObjectLockConfigurationOutput, 525);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectLockConfigurationRequest {
     /// The bucket whose Object Lock configuration you want to create or replace.
@@ -16053,6 +16366,7 @@ impl De for PutObjectLockConfigurationRequest {
         "PutObjectLockConfigurationRequest"
     }
 }
+serde_shape!(PutObjectLockConfigurationRequest, 526);
 #[derive(Clone, PartialEq, Default)]
 pub struct PutObjectOutput {
     /// If the expiration is configured for the object (see [PutBucketLifecycleConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html)) in the Amazon S3 User Guide, the response includes this header. It includes the `expiry-date` and `rule-id` key-value pairs that provide information about object expiration. The value of the `rule-id` is URL-encoded.
@@ -16211,6 +16525,7 @@ impl fmt::Debug for PutObjectOutput {
             .finish()
     }
 }
+serde_shape!(PutObjectOutput, 527);
 #[derive(Clone, PartialEq, Default)]
 pub struct PutObjectRequest {
     /// The canned ACL to apply to the object. For more information, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#CannedACL) in the Amazon S3 User Guide.
@@ -16574,6 +16889,7 @@ impl fmt::Debug for PutObjectRequest {
             .finish()
     }
 }
+serde_shape!(PutObjectRequest, 528);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectRetentionOutput {
     pub request_charged: Option<RequestCharged>,
@@ -16602,6 +16918,7 @@ impl De for PutObjectRetentionOutput {
         "PutObjectRetentionOutput"
     }
 }
+serde_shape!(PutObjectRetentionOutput, 529);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectRetentionRequest {
     /// The bucket name that contains the object you want to apply this Object Retention configuration to.
@@ -16668,6 +16985,7 @@ impl De for PutObjectRetentionRequest {
         "PutObjectRetentionRequest"
     }
 }
+serde_shape!(PutObjectRetentionRequest, 530);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectTaggingOutput {
     /// The versionId of the object the tag-set was added to.
@@ -16697,6 +17015,7 @@ impl De for PutObjectTaggingOutput {
         "PutObjectTaggingOutput"
     }
 }
+serde_shape!(PutObjectTaggingOutput, 531);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutObjectTaggingRequest {
     /// The bucket name containing the object.
@@ -16762,6 +17081,7 @@ impl De for PutObjectTaggingRequest {
         "PutObjectTaggingRequest"
     }
 }
+serde_shape!(PutObjectTaggingRequest, 532);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutPublicAccessBlockRequest {
     /// The name of the Amazon S3 bucket whose `PublicAccessBlock` configuration you want to set.
@@ -16811,6 +17131,7 @@ impl De for PutPublicAccessBlockRequest {
         "PutPublicAccessBlockRequest"
     }
 }
+serde_shape!(PutPublicAccessBlockRequest, 533);
 /// Specifies the configuration for publishing messages to an Amazon Simple Queue Service (Amazon SQS) queue when Amazon S3 detects specified events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueConfiguration {
@@ -16851,6 +17172,7 @@ impl De for QueueConfiguration {
         "QueueConfiguration"
     }
 }
+serde_shape!(QueueConfiguration, 535);
 /// This data type is deprecated. Use [QueueConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_QueueConfiguration.html) for the same purposes. This data type specifies the configuration for publishing messages to an Amazon Simple Queue Service (Amazon SQS) queue when Amazon S3 detects specified events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueConfigurationDeprecated {
@@ -16891,6 +17213,7 @@ impl De for QueueConfigurationDeprecated {
         "QueueConfigurationDeprecated"
     }
 }
+serde_shape!(QueueConfigurationDeprecated, 536);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum QuoteFields {
@@ -16953,6 +17276,7 @@ impl De for RecordExpiration {
         "RecordExpiration"
     }
 }
+serde_shape!(RecordExpiration, 544);
 /// The container for the records event.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordsEvent {
@@ -16983,6 +17307,7 @@ impl De for RecordsEvent {
         "RecordsEvent"
     }
 }
+serde_shape!(RecordsEvent, 546);
 /// Specifies how requests are redirected. In the event of an error, you can specify a different error code to return.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Redirect {
@@ -17033,6 +17358,7 @@ impl De for Redirect {
         "Redirect"
     }
 }
+serde_shape!(Redirect, 547);
 /// Specifies the redirect behavior of all requests to a website endpoint of an Amazon S3 bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RedirectAllRequestsTo {
@@ -17067,6 +17393,7 @@ impl De for RedirectAllRequestsTo {
         "RedirectAllRequestsTo"
     }
 }
+serde_shape!(RedirectAllRequestsTo, 548);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RenameObjectOutput {}
 impl Ser for RenameObjectOutput {
@@ -17088,6 +17415,7 @@ impl De for RenameObjectOutput {
         "RenameObjectOutput"
     }
 }
+serde_shape!(RenameObjectOutput, 550);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RenameObjectRequest {
     /// The bucket name of the directory bucket containing the object.
@@ -17169,6 +17497,7 @@ impl De for RenameObjectRequest {
         "RenameObjectRequest"
     }
 }
+serde_shape!(RenameObjectRequest, 551);
 /// A filter that you can specify for selection for modifications on replicas. Amazon S3 doesn't replicate replica modifications by default. In the latest version of replication configuration (when `Filter` is specified), you can specify this element and set the status to `Enabled` to replicate modifications on replicas.
 ///
 /// If you don't specify the `Filter` element, Amazon S3 assumes that the replication configuration is the earlier version, V1. In the earlier version, this element is not allowed.
@@ -17201,6 +17530,7 @@ impl De for ReplicaModifications {
         "ReplicaModifications"
     }
 }
+serde_shape!(ReplicaModifications, 560);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReplicaModificationsStatus {
@@ -17263,6 +17593,7 @@ impl De for ReplicationConfiguration {
         "ReplicationConfiguration"
     }
 }
+serde_shape!(ReplicationConfiguration, 562);
 /// Specifies which Amazon S3 objects to replicate and where to store the replicas.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicationRule {
@@ -17329,6 +17660,7 @@ impl De for ReplicationRule {
         "ReplicationRule"
     }
 }
+serde_shape!(ReplicationRule, 563);
 /// A container for specifying rule filters. The filters determine the subset of objects to which the rule applies. This element is required only if you specify more than one filter.
 ///
 /// For example:
@@ -17367,6 +17699,7 @@ impl De for ReplicationRuleAndOperator {
         "ReplicationRuleAndOperator"
     }
 }
+serde_shape!(ReplicationRuleAndOperator, 564);
 /// A filter that identifies the subset of objects to which the replication rule applies. A `Filter` must specify exactly one `Prefix`, `Tag`, or an `And` child element.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicationRuleFilter {
@@ -17411,6 +17744,7 @@ impl De for ReplicationRuleFilter {
         "ReplicationRuleFilter"
     }
 }
+serde_shape!(ReplicationRuleFilter, 565);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReplicationRuleStatus {
@@ -17510,6 +17844,7 @@ impl De for ReplicationTime {
         "ReplicationTime"
     }
 }
+serde_shape!(ReplicationTime, 569);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReplicationTimeStatus {
@@ -17570,6 +17905,7 @@ impl De for ReplicationTimeValue {
         "ReplicationTimeValue"
     }
 }
+serde_shape!(ReplicationTimeValue, 571);
 /// If present, indicates that the requester was successfully charged for the request. For more information, see [Using Requester Pays buckets for storage transfers and usage](https://docs.aws.amazon.com/AmazonS3/latest/userguide/RequesterPaysBuckets.html) in the Amazon Simple Storage Service user guide.
 ///
 /// This functionality is not supported for directory buckets.
@@ -17656,6 +17992,7 @@ impl De for RequestPaymentConfiguration {
         "RequestPaymentConfiguration"
     }
 }
+serde_shape!(RequestPaymentConfiguration, 574);
 /// Container for specifying if periodic `QueryProgress` messages should be sent.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestProgress {
@@ -17686,6 +18023,7 @@ impl De for RequestProgress {
         "RequestProgress"
     }
 }
+serde_shape!(RequestProgress, 575);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreObjectOutput {
     pub request_charged: Option<RequestCharged>,
@@ -17718,6 +18056,7 @@ impl De for RestoreObjectOutput {
         "RestoreObjectOutput"
     }
 }
+serde_shape!(RestoreObjectOutput, 586);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreObjectRequest {
     /// The bucket name containing the object to restore.
@@ -17775,6 +18114,7 @@ impl De for RestoreObjectRequest {
         "RestoreObjectRequest"
     }
 }
+serde_shape!(RestoreObjectRequest, 587);
 /// Container for restore job parameters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreRequest {
@@ -17835,6 +18175,7 @@ impl De for RestoreRequest {
         "RestoreRequest"
     }
 }
+serde_shape!(RestoreRequest, 589);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RestoreRequestType {
@@ -17906,6 +18247,7 @@ impl De for RestoreStatus {
         "RestoreStatus"
     }
 }
+serde_shape!(RestoreStatus, 591);
 /// Specifies the redirect behavior and when a redirect is applied. For more information about routing rules, see [Configuring advanced conditional redirects](https://docs.aws.amazon.com/AmazonS3/latest/dev/how-to-page-redirect.html#advanced-conditional-redirects) in the Amazon S3 User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoutingRule {
@@ -17940,6 +18282,7 @@ impl De for RoutingRule {
         "RoutingRule"
     }
 }
+serde_shape!(RoutingRule, 593);
 /// Specifies lifecycle rules for an Amazon S3 bucket. For more information, see [Put Bucket Lifecycle Configuration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlifecycle.html) in the Amazon S3 API Reference. For examples, see [Put Bucket Lifecycle Configuration Examples](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html#API_PutBucketLifecycleConfiguration_Examples).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Rule {
@@ -17997,6 +18340,7 @@ impl De for Rule {
         "Rule"
     }
 }
+serde_shape!(Rule, 595);
 /// A container for object key name prefix and suffix filtering rules.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3KeyFilter {
@@ -18026,6 +18370,7 @@ impl De for S3KeyFilter {
         "S3KeyFilter"
     }
 }
+serde_shape!(S3KeyFilter, 597);
 /// Describes an Amazon S3 location that will receive the results of the restore request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3Location {
@@ -18083,6 +18428,7 @@ impl De for S3Location {
         "S3Location"
     }
 }
+serde_shape!(S3Location, 598);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum S3TablesBucketType {
@@ -18147,6 +18493,7 @@ impl De for S3TablesDestination {
         "S3TablesDestination"
     }
 }
+serde_shape!(S3TablesDestination, 603);
 /// The destination information for a V1 S3 Metadata configuration. The destination table bucket must be in the same Region and Amazon Web Services account as the general purpose bucket. The specified metadata table name must be unique within the `aws_s3_metadata` namespace in the destination table bucket.
 ///
 /// If you created your S3 Metadata configuration before July 15, 2025, we recommend that you delete and re-create your configuration by using [CreateBucketMetadataConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketMetadataConfiguration.html) so that you can expire journal table records and create a live inventory table.
@@ -18191,6 +18538,7 @@ impl De for S3TablesDestinationResult {
         "S3TablesDestinationResult"
     }
 }
+serde_shape!(S3TablesDestinationResult, 604);
 /// Specifies the use of SSE-KMS to encrypt delivered inventory reports.
 #[derive(Clone, PartialEq, Default)]
 pub struct Ssekms {
@@ -18226,6 +18574,7 @@ impl fmt::Debug for Ssekms {
         f.debug_struct("SSEKMS").field("key_id", &Redacted).finish()
     }
 }
+serde_shape!(Ssekms, 610);
 /// If `SSEKMS` is specified for `ObjectEncryption`, this data type specifies the Amazon Web Services KMS key Amazon Resource Name (ARN) to use and whether to use an S3 Bucket Key for server-side encryption using Key Management Service (KMS) keys (SSE-KMS).
 #[derive(Clone, PartialEq, Default)]
 pub struct SsekmsEncryption {
@@ -18274,6 +18623,7 @@ impl fmt::Debug for SsekmsEncryption {
             .finish()
     }
 }
+serde_shape!(SsekmsEncryption, 611);
 /// Specifies the use of SSE-S3 to encrypt delivered inventory reports.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sses3 {}
@@ -18296,6 +18646,7 @@ impl De for Sses3 {
         "SSES3"
     }
 }
+serde_shape!(Sses3, 614);
 /// Specifies the byte range of the object to get the records from. A record is processed when its first byte is contained by the range. This parameter is optional, but when specified, it must not be empty. See RFC 2616, Section 14.35.1 about how to specify the start and end of the range.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanRange {
@@ -18330,6 +18681,7 @@ impl De for ScanRange {
         "ScanRange"
     }
 }
+serde_shape!(ScanRange, 615);
 /// The container for selecting objects from a content event stream.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -18408,6 +18760,7 @@ impl De for SelectObjectContentEventStream {
         "SelectObjectContentEventStream"
     }
 }
+serde_shape!(SelectObjectContentEventStream, 616);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SelectObjectContentOutput {
     /// The array of results.
@@ -18437,6 +18790,7 @@ impl De for SelectObjectContentOutput {
         "SelectObjectContentOutput"
     }
 }
+serde_shape!(SelectObjectContentOutput, 617);
 /// Learn Amazon S3 Select is no longer available to new customers. Existing customers of Amazon S3 Select can continue to use the feature as usual. [Learn more](http://aws.amazon.com/blogs/storage/how-to-optimize-querying-your-data-in-amazon-s3/)
 ///
 /// Request to filter the contents of an Amazon S3 object based on a simple Structured Query Language (SQL) statement. In the request, along with the SQL expression, you must specify a data serialization format (JSON or CSV) of the object. Amazon S3 uses this to parse object data into records. It returns only records that match the specified SQL expression. You must also specify the data serialization format for the response. For more information, see [S3Select API Documentation](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectSELECTContent.html).
@@ -18536,6 +18890,7 @@ impl fmt::Debug for SelectObjectContentRequest {
             .finish()
     }
 }
+serde_shape!(SelectObjectContentRequest, 618);
 /// Amazon S3 Select is no longer available to new customers. Existing customers of Amazon S3 Select can continue to use the feature as usual. [Learn more](http://aws.amazon.com/blogs/storage/how-to-optimize-querying-your-data-in-amazon-s3/)
 ///
 /// Describes the parameters for Select job types.
@@ -18584,6 +18939,7 @@ impl De for SelectParameters {
         "SelectParameters"
     }
 }
+serde_shape!(SelectParameters, 619);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ServerSideEncryption {
@@ -18678,6 +19034,7 @@ impl fmt::Debug for ServerSideEncryptionByDefault {
             .finish()
     }
 }
+serde_shape!(ServerSideEncryptionByDefault, 621);
 /// Specifies the default server-side-encryption configuration.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServerSideEncryptionConfiguration {
@@ -18708,6 +19065,7 @@ impl De for ServerSideEncryptionConfiguration {
         "ServerSideEncryptionConfiguration"
     }
 }
+serde_shape!(ServerSideEncryptionConfiguration, 622);
 /// Specifies the default server-side encryption configuration.
 /// - General purpose buckets - If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner.
 /// - Directory buckets - When you specify an [KMS customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) for encryption in your directory bucket, only use the key ID or key ARN. The key alias format of the KMS key isn't supported.
@@ -18752,6 +19110,7 @@ impl De for ServerSideEncryptionRule {
         "ServerSideEncryptionRule"
     }
 }
+serde_shape!(ServerSideEncryptionRule, 623);
 /// The established temporary security credentials of the session.
 ///
 /// Directory buckets - These session credentials are only supported for the authentication and authorization of Zonal endpoint API operations on directory buckets.
@@ -18806,6 +19165,7 @@ impl fmt::Debug for SessionCredentials {
             .finish()
     }
 }
+serde_shape!(SessionCredentials, 626);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SessionMode {
@@ -18858,6 +19218,7 @@ impl De for SimplePrefix {
         "SimplePrefix"
     }
 }
+serde_shape!(SimplePrefix, 630);
 /// A container that describes additional filters for identifying the source objects that you want to replicate. You can choose to enable or disable the replication of these objects. Currently, Amazon S3 supports only the filter that you can specify for objects created with server-side encryption using a customer managed key stored in Amazon Web Services Key Management Service (SSE-KMS).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceSelectionCriteria {
@@ -18894,6 +19255,7 @@ impl De for SourceSelectionCriteria {
         "SourceSelectionCriteria"
     }
 }
+serde_shape!(SourceSelectionCriteria, 633);
 /// A container for filter information for the selection of S3 objects encrypted with Amazon Web Services KMS.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SseKmsEncryptedObjects {
@@ -18924,6 +19286,7 @@ impl De for SseKmsEncryptedObjects {
         "SseKmsEncryptedObjects"
     }
 }
+serde_shape!(SseKmsEncryptedObjects, 634);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SseKmsEncryptedObjectsStatus {
@@ -18990,6 +19353,7 @@ impl De for Stats {
         "Stats"
     }
 }
+serde_shape!(Stats, 638);
 /// Container for the Stats Event.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatsEvent {
@@ -19020,6 +19384,7 @@ impl De for StatsEvent {
         "StatsEvent"
     }
 }
+serde_shape!(StatsEvent, 639);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StorageClass {
@@ -19111,6 +19476,7 @@ impl De for StorageClassAnalysis {
         "StorageClassAnalysis"
     }
 }
+serde_shape!(StorageClassAnalysis, 641);
 /// Container for data related to the storage class analysis for an Amazon S3 bucket for export.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StorageClassAnalysisDataExport {
@@ -19145,6 +19511,7 @@ impl De for StorageClassAnalysisDataExport {
         "StorageClassAnalysisDataExport"
     }
 }
+serde_shape!(StorageClassAnalysisDataExport, 642);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StorageClassAnalysisSchemaVersion {
@@ -19232,6 +19599,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 646);
 /// Container for `TagSet` elements.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tagging {
@@ -19262,6 +19630,7 @@ impl De for Tagging {
         "Tagging"
     }
 }
+serde_shape!(Tagging, 649);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TaggingDirective {
@@ -19326,6 +19695,7 @@ impl De for TargetGrant {
         "TargetGrant"
     }
 }
+serde_shape!(TargetGrant, 653);
 /// Amazon S3 key format for log objects. Only one format, PartitionedPrefix or SimplePrefix, is allowed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetObjectKeyFormat {
@@ -19360,6 +19730,7 @@ impl De for TargetObjectKeyFormat {
         "TargetObjectKeyFormat"
     }
 }
+serde_shape!(TargetObjectKeyFormat, 655);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Tier {
@@ -19425,6 +19796,7 @@ impl De for Tiering {
         "Tiering"
     }
 }
+serde_shape!(Tiering, 658);
 /// You have attempted to add more parts than the maximum of 10000 that are allowed for this object. You can use the CopyObject operation to copy this object to another and then add more data to the newly copied object.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyParts {}
@@ -19454,6 +19826,7 @@ impl fmt::Display for TooManyParts {
     }
 }
 impl std::error::Error for TooManyParts {}
+serde_shape!(TooManyParts, 661);
 /// A container for specifying the configuration for publication of messages to an Amazon Simple Notification Service (Amazon SNS) topic when Amazon S3 detects specified events.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopicConfiguration {
@@ -19494,6 +19867,7 @@ impl De for TopicConfiguration {
         "TopicConfiguration"
     }
 }
+serde_shape!(TopicConfiguration, 663);
 /// A container for specifying the configuration for publication of messages to an Amazon Simple Notification Service (Amazon SNS) topic when Amazon S3 detects specified events. This data type is deprecated. Use [TopicConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_TopicConfiguration.html) instead.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopicConfigurationDeprecated {
@@ -19535,6 +19909,7 @@ impl De for TopicConfigurationDeprecated {
         "TopicConfigurationDeprecated"
     }
 }
+serde_shape!(TopicConfigurationDeprecated, 664);
 /// Specifies when an object transitions to a specified storage class. For more information about Amazon S3 lifecycle configuration rules, see [Transitioning Objects Using Amazon S3 Lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/dev/lifecycle-transition-general-considerations.html) in the Amazon S3 User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Transition {
@@ -19573,6 +19948,7 @@ impl De for Transition {
         "Transition"
     }
 }
+serde_shape!(Transition, 666);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TransitionDefaultMinimumObjectSize {
@@ -19717,6 +20093,7 @@ impl De for UpdateBucketMetadataInventoryTableConfigurationRequest {
         "UpdateBucketMetadataInventoryTableConfigurationRequest"
     }
 }
+serde_shape!(UpdateBucketMetadataInventoryTableConfigurationRequest, 672);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateBucketMetadataJournalTableConfigurationRequest {
     /// The general purpose bucket that corresponds to the metadata configuration that you want to enable or disable journal table record expiration for.
@@ -19762,6 +20139,7 @@ impl De for UpdateBucketMetadataJournalTableConfigurationRequest {
         "UpdateBucketMetadataJournalTableConfigurationRequest"
     }
 }
+serde_shape!(UpdateBucketMetadataJournalTableConfigurationRequest, 673);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateObjectEncryptionRequest {
     /// The name of the general purpose bucket that contains the specified object key name.
@@ -19824,6 +20202,7 @@ impl De for UpdateObjectEncryptionRequest {
         "UpdateObjectEncryptionRequest"
     }
 }
+serde_shape!(UpdateObjectEncryptionRequest, 674);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateObjectEncryptionResponse {
     pub request_charged: Option<RequestCharged>,
@@ -19852,6 +20231,7 @@ impl De for UpdateObjectEncryptionResponse {
         "UpdateObjectEncryptionResponse"
     }
 }
+serde_shape!(UpdateObjectEncryptionResponse, 675);
 #[derive(Clone, PartialEq, Default)]
 pub struct UploadPartCopyOutput {
     /// The version of the source object that was copied, if you have enabled versioning on the source bucket.
@@ -19930,6 +20310,7 @@ impl fmt::Debug for UploadPartCopyOutput {
             .finish()
     }
 }
+serde_shape!(UploadPartCopyOutput, 677);
 #[derive(Clone, PartialEq, Default)]
 pub struct UploadPartCopyRequest {
     /// The bucket name.
@@ -20128,6 +20509,7 @@ impl fmt::Debug for UploadPartCopyRequest {
             .finish()
     }
 }
+serde_shape!(UploadPartCopyRequest, 678);
 #[derive(Clone, PartialEq, Default)]
 pub struct UploadPartOutput {
     /// The server-side encryption algorithm used when you store this object in Amazon S3 or Amazon FSx.
@@ -20249,6 +20631,7 @@ impl fmt::Debug for UploadPartOutput {
             .finish()
     }
 }
+serde_shape!(UploadPartOutput, 679);
 #[derive(Clone, PartialEq, Default)]
 pub struct UploadPartRequest {
     /// Object data.
@@ -20414,6 +20797,7 @@ impl fmt::Debug for UploadPartRequest {
             .finish()
     }
 }
+serde_shape!(UploadPartRequest, 680);
 /// Describes the versioning state of an Amazon S3 bucket. For more information, see [PUT Bucket versioning](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTVersioningStatus.html) in the Amazon S3 API Reference.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VersioningConfiguration {
@@ -20448,6 +20832,7 @@ impl De for VersioningConfiguration {
         "VersioningConfiguration"
     }
 }
+serde_shape!(VersioningConfiguration, 685);
 /// Specifies website configuration parameters for an Amazon S3 bucket.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WebsiteConfiguration {
@@ -20492,6 +20877,7 @@ impl De for WebsiteConfiguration {
         "WebsiteConfiguration"
     }
 }
+serde_shape!(WebsiteConfiguration, 686);
 #[derive(Clone, PartialEq, Default)]
 pub struct WriteGetObjectResponseRequest {
     /// Route prefix to the HTTP URL generated.
@@ -20778,3 +21164,4 @@ impl fmt::Debug for WriteGetObjectResponseRequest {
             .finish()
     }
 }
+serde_shape!(WriteGetObjectResponseRequest, 688);

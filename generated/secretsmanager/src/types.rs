@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -68,6 +81,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 /// The error Secrets Manager encountered while retrieving an individual secret as part of BatchGetSecretValue.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiErrorType {
@@ -106,6 +136,7 @@ impl De for ApiErrorType {
         "APIErrorType"
     }
 }
+serde_shape!(ApiErrorType, 1);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchGetSecretValueRequest {
     /// The ARN or names of the secrets to retrieve. You must include `Filters` or `SecretIdList`, but not both.
@@ -149,6 +180,7 @@ impl De for BatchGetSecretValueRequest {
         "BatchGetSecretValueRequest"
     }
 }
+serde_shape!(BatchGetSecretValueRequest, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchGetSecretValueResponse {
     /// A list of secret values.
@@ -186,6 +218,7 @@ impl De for BatchGetSecretValueResponse {
         "BatchGetSecretValueResponse"
     }
 }
+serde_shape!(BatchGetSecretValueResponse, 5);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelRotateSecretRequest {
     /// The ARN or name of the secret.
@@ -217,6 +250,7 @@ impl De for CancelRotateSecretRequest {
         "CancelRotateSecretRequest"
     }
 }
+serde_shape!(CancelRotateSecretRequest, 7);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelRotateSecretResponse {
     /// The ARN of the secret.
@@ -254,6 +288,7 @@ impl De for CancelRotateSecretResponse {
         "CancelRotateSecretResponse"
     }
 }
+serde_shape!(CancelRotateSecretResponse, 8);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateSecretRequest {
     /// The name of the new secret.
@@ -381,6 +416,7 @@ impl fmt::Debug for CreateSecretRequest {
             .finish()
     }
 }
+serde_shape!(CreateSecretRequest, 10);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSecretResponse {
     /// The ARN of the new secret. The ARN includes the name of the secret followed by six random characters. This ensures that if you create a new secret with the same name as a deleted secret, then users with access to the old secret don't get access to the new secret because the ARNs are different.
@@ -425,6 +461,7 @@ impl De for CreateSecretResponse {
         "CreateSecretResponse"
     }
 }
+serde_shape!(CreateSecretResponse, 11);
 /// Secrets Manager can't decrypt the protected secret text using the provided KMS key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DecryptionFailure {
@@ -464,6 +501,7 @@ impl fmt::Display for DecryptionFailure {
     }
 }
 impl std::error::Error for DecryptionFailure {}
+serde_shape!(DecryptionFailure, 13);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourcePolicyRequest {
     /// The ARN or name of the secret to delete the attached resource-based policy for.
@@ -495,6 +533,7 @@ impl De for DeleteResourcePolicyRequest {
         "DeleteResourcePolicyRequest"
     }
 }
+serde_shape!(DeleteResourcePolicyRequest, 14);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourcePolicyResponse {
     /// The ARN of the secret that the resource-based policy was deleted for.
@@ -528,6 +567,7 @@ impl De for DeleteResourcePolicyResponse {
         "DeleteResourcePolicyResponse"
     }
 }
+serde_shape!(DeleteResourcePolicyResponse, 15);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteSecretRequest {
     /// The ARN or name of the secret to delete.
@@ -573,6 +613,7 @@ impl De for DeleteSecretRequest {
         "DeleteSecretRequest"
     }
 }
+serde_shape!(DeleteSecretRequest, 16);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteSecretResponse {
     /// The ARN of the secret.
@@ -610,6 +651,7 @@ impl De for DeleteSecretResponse {
         "DeleteSecretResponse"
     }
 }
+serde_shape!(DeleteSecretResponse, 17);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeSecretRequest {
     /// The ARN or name of the secret.
@@ -641,6 +683,7 @@ impl De for DescribeSecretRequest {
         "DescribeSecretRequest"
     }
 }
+serde_shape!(DescribeSecretRequest, 20);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeSecretResponse {
     /// The ARN of the secret.
@@ -768,6 +811,7 @@ impl De for DescribeSecretResponse {
         "DescribeSecretResponse"
     }
 }
+serde_shape!(DescribeSecretResponse, 21);
 /// Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state. For more information, see [Key state: Effect on your KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EncryptionFailure {
@@ -807,6 +851,7 @@ impl fmt::Display for EncryptionFailure {
     }
 }
 impl std::error::Error for EncryptionFailure {}
+serde_shape!(EncryptionFailure, 24);
 /// The metadata needed to successfully rotate a managed external secret. A list of key value pairs in JSON format specified by the partner. For more information, see [Managed external secret partners](https://docs.aws.amazon.com/secretsmanager/latest/userguide/mes-partners.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExternalSecretRotationMetadataItem {
@@ -841,6 +886,7 @@ impl De for ExternalSecretRotationMetadataItem {
         "ExternalSecretRotationMetadataItem"
     }
 }
+serde_shape!(ExternalSecretRotationMetadataItem, 32);
 /// Allows you to add filters when you use the search function in Secrets Manager. For more information, see [Find secrets in Secrets Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_search-secret.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Filter {
@@ -884,6 +930,7 @@ impl De for Filter {
         "Filter"
     }
 }
+serde_shape!(Filter, 36);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FilterNameStringType {
@@ -984,6 +1031,7 @@ impl De for GetRandomPasswordRequest {
         "GetRandomPasswordRequest"
     }
 }
+serde_shape!(GetRandomPasswordRequest, 41);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetRandomPasswordResponse {
     /// A string with the password.
@@ -1020,6 +1068,7 @@ impl fmt::Debug for GetRandomPasswordResponse {
             .finish()
     }
 }
+serde_shape!(GetRandomPasswordResponse, 42);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetResourcePolicyRequest {
     /// The ARN or name of the secret to retrieve the attached resource-based policy for.
@@ -1051,6 +1100,7 @@ impl De for GetResourcePolicyRequest {
         "GetResourcePolicyRequest"
     }
 }
+serde_shape!(GetResourcePolicyRequest, 43);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetResourcePolicyResponse {
     /// The ARN of the secret that the resource-based policy was retrieved for.
@@ -1088,6 +1138,7 @@ impl De for GetResourcePolicyResponse {
         "GetResourcePolicyResponse"
     }
 }
+serde_shape!(GetResourcePolicyResponse, 44);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSecretValueRequest {
     /// The ARN or name of the secret to retrieve. To retrieve a secret from another account, you must use an ARN.
@@ -1131,6 +1182,7 @@ impl De for GetSecretValueRequest {
         "GetSecretValueRequest"
     }
 }
+serde_shape!(GetSecretValueRequest, 45);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetSecretValueResponse {
     /// The ARN of the secret.
@@ -1205,6 +1257,7 @@ impl fmt::Debug for GetSecretValueResponse {
             .finish()
     }
 }
+serde_shape!(GetSecretValueResponse, 46);
 /// An error occurred on the server side.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InternalServiceError {
@@ -1244,6 +1297,7 @@ impl fmt::Display for InternalServiceError {
     }
 }
 impl std::error::Error for InternalServiceError {}
+serde_shape!(InternalServiceError, 48);
 /// The `NextToken` value is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidNextTokenException {
@@ -1283,6 +1337,7 @@ impl fmt::Display for InvalidNextTokenException {
     }
 }
 impl std::error::Error for InvalidNextTokenException {}
+serde_shape!(InvalidNextTokenException, 49);
 /// The parameter name or value is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterException {
@@ -1322,6 +1377,7 @@ impl fmt::Display for InvalidParameterException {
     }
 }
 impl std::error::Error for InvalidParameterException {}
+serde_shape!(InvalidParameterException, 50);
 /// A parameter value is not valid for the current state of the resource.
 ///
 /// Possible causes:
@@ -1366,6 +1422,7 @@ impl fmt::Display for InvalidRequestException {
     }
 }
 impl std::error::Error for InvalidRequestException {}
+serde_shape!(InvalidRequestException, 51);
 /// The request failed because it would exceed one of the Secrets Manager quotas.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitExceededException {
@@ -1405,6 +1462,7 @@ impl fmt::Display for LimitExceededException {
     }
 }
 impl std::error::Error for LimitExceededException {}
+serde_shape!(LimitExceededException, 57);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSecretVersionIdsRequest {
     /// The ARN or name of the secret whose versions you want to list.
@@ -1450,6 +1508,7 @@ impl De for ListSecretVersionIdsRequest {
         "ListSecretVersionIdsRequest"
     }
 }
+serde_shape!(ListSecretVersionIdsRequest, 58);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSecretVersionIdsResponse {
     /// A list of the versions of the secret.
@@ -1491,6 +1550,7 @@ impl De for ListSecretVersionIdsResponse {
         "ListSecretVersionIdsResponse"
     }
 }
+serde_shape!(ListSecretVersionIdsResponse, 59);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSecretsRequest {
     /// Specifies whether to include secrets scheduled for deletion. By default, secrets scheduled for deletion aren't included.
@@ -1542,6 +1602,7 @@ impl De for ListSecretsRequest {
         "ListSecretsRequest"
     }
 }
+serde_shape!(ListSecretsRequest, 60);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSecretsResponse {
     /// A list of the secrets in the account.
@@ -1575,6 +1636,7 @@ impl De for ListSecretsResponse {
         "ListSecretsResponse"
     }
 }
+serde_shape!(ListSecretsResponse, 61);
 /// The resource policy has syntax errors.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MalformedPolicyDocumentException {
@@ -1614,6 +1676,7 @@ impl fmt::Display for MalformedPolicyDocumentException {
     }
 }
 impl std::error::Error for MalformedPolicyDocumentException {}
+serde_shape!(MalformedPolicyDocumentException, 62);
 /// The request failed because you did not complete all the prerequisite steps.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PreconditionNotMetException {
@@ -1653,6 +1716,7 @@ impl fmt::Display for PreconditionNotMetException {
     }
 }
 impl std::error::Error for PreconditionNotMetException {}
+serde_shape!(PreconditionNotMetException, 72);
 /// The `BlockPublicPolicy` parameter is set to true, and the resource policy did not prevent broad access to the secret.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublicPolicyException {
@@ -1692,6 +1756,7 @@ impl fmt::Display for PublicPolicyException {
     }
 }
 impl std::error::Error for PublicPolicyException {}
+serde_shape!(PublicPolicyException, 73);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyRequest {
     /// The ARN or name of the secret to attach the resource-based policy.
@@ -1737,6 +1802,7 @@ impl De for PutResourcePolicyRequest {
         "PutResourcePolicyRequest"
     }
 }
+serde_shape!(PutResourcePolicyRequest, 74);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyResponse {
     /// The ARN of the secret.
@@ -1770,6 +1836,7 @@ impl De for PutResourcePolicyResponse {
         "PutResourcePolicyResponse"
     }
 }
+serde_shape!(PutResourcePolicyResponse, 75);
 #[derive(Clone, PartialEq, Default)]
 pub struct PutSecretValueRequest {
     /// The ARN or name of the secret to add a new version to.
@@ -1864,6 +1931,7 @@ impl fmt::Debug for PutSecretValueRequest {
             .finish()
     }
 }
+serde_shape!(PutSecretValueRequest, 76);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutSecretValueResponse {
     /// The ARN of the secret.
@@ -1905,6 +1973,7 @@ impl De for PutSecretValueResponse {
         "PutSecretValueResponse"
     }
 }
+serde_shape!(PutSecretValueResponse, 77);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveRegionsFromReplicationRequest {
     /// The ARN or name of the secret.
@@ -1938,6 +2007,7 @@ impl De for RemoveRegionsFromReplicationRequest {
         "RemoveRegionsFromReplicationRequest"
     }
 }
+serde_shape!(RemoveRegionsFromReplicationRequest, 81);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveRegionsFromReplicationResponse {
     /// The ARN of the primary secret.
@@ -1971,6 +2041,7 @@ impl De for RemoveRegionsFromReplicationResponse {
         "RemoveRegionsFromReplicationResponse"
     }
 }
+serde_shape!(RemoveRegionsFromReplicationResponse, 82);
 /// A custom type that specifies a `Region` and the `KmsKeyId` for a replica secret.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaRegionType {
@@ -2005,6 +2076,7 @@ impl De for ReplicaRegionType {
         "ReplicaRegionType"
     }
 }
+serde_shape!(ReplicaRegionType, 84);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicateSecretToRegionsRequest {
     /// The ARN or name of the secret to replicate.
@@ -2042,6 +2114,7 @@ impl De for ReplicateSecretToRegionsRequest {
         "ReplicateSecretToRegionsRequest"
     }
 }
+serde_shape!(ReplicateSecretToRegionsRequest, 85);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicateSecretToRegionsResponse {
     /// The ARN of the primary secret.
@@ -2075,6 +2148,7 @@ impl De for ReplicateSecretToRegionsResponse {
         "ReplicateSecretToRegionsResponse"
     }
 }
+serde_shape!(ReplicateSecretToRegionsResponse, 86);
 /// A replication object consisting of a `RegionReplicationStatus` object and includes a Region, KMSKeyId, status, and status message.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicationStatusType {
@@ -2121,6 +2195,7 @@ impl De for ReplicationStatusType {
         "ReplicationStatusType"
     }
 }
+serde_shape!(ReplicationStatusType, 88);
 /// A resource with the ID you requested already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceExistsException {
@@ -2160,6 +2235,7 @@ impl fmt::Display for ResourceExistsException {
     }
 }
 impl std::error::Error for ResourceExistsException {}
+serde_shape!(ResourceExistsException, 90);
 /// Secrets Manager can't find the resource that you asked for.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -2199,6 +2275,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreSecretRequest {
     /// The ARN or name of the secret to restore.
@@ -2230,6 +2307,7 @@ impl De for RestoreSecretRequest {
         "RestoreSecretRequest"
     }
 }
+serde_shape!(RestoreSecretRequest, 92);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RestoreSecretResponse {
     /// The ARN of the secret that was restored.
@@ -2263,6 +2341,7 @@ impl De for RestoreSecretResponse {
         "RestoreSecretResponse"
     }
 }
+serde_shape!(RestoreSecretResponse, 93);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RotateSecretRequest {
     /// The ARN or name of the secret to rotate.
@@ -2342,6 +2421,7 @@ impl De for RotateSecretRequest {
         "RotateSecretRequest"
     }
 }
+serde_shape!(RotateSecretRequest, 95);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RotateSecretResponse {
     /// The ARN of the secret.
@@ -2379,6 +2459,7 @@ impl De for RotateSecretResponse {
         "RotateSecretResponse"
     }
 }
+serde_shape!(RotateSecretResponse, 96);
 /// A structure that defines the rotation configuration for the secret.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RotationRulesType {
@@ -2423,6 +2504,7 @@ impl De for RotationRulesType {
         "RotationRulesType"
     }
 }
+serde_shape!(RotationRulesType, 99);
 /// A structure that contains the details about a secret. It does not include the encrypted `SecretString` and `SecretBinary` values. To get those values, use [GetSecretValue](https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html) .
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SecretListEntry {
@@ -2533,6 +2615,7 @@ impl De for SecretListEntry {
         "SecretListEntry"
     }
 }
+serde_shape!(SecretListEntry, 106);
 /// A structure that contains the secret value and other details for a secret.
 #[derive(Clone, PartialEq, Default)]
 pub struct SecretValueEntry {
@@ -2600,6 +2683,7 @@ impl fmt::Debug for SecretValueEntry {
             .finish()
     }
 }
+serde_shape!(SecretValueEntry, 110);
 /// A structure that contains information about one version of a secret.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SecretVersionsListEntry {
@@ -2646,6 +2730,7 @@ impl De for SecretVersionsListEntry {
         "SecretVersionsListEntry"
     }
 }
+serde_shape!(SecretVersionsListEntry, 115);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SortByType {
@@ -2768,6 +2853,7 @@ impl De for StopReplicationToReplicaRequest {
         "StopReplicationToReplicaRequest"
     }
 }
+serde_shape!(StopReplicationToReplicaRequest, 122);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopReplicationToReplicaResponse {
     /// The ARN of the promoted secret. The ARN is the same as the original primary secret except the Region is changed.
@@ -2797,6 +2883,7 @@ impl De for StopReplicationToReplicaResponse {
         "StopReplicationToReplicaResponse"
     }
 }
+serde_shape!(StopReplicationToReplicaResponse, 123);
 /// A structure that contains information about a tag.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -2831,6 +2918,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 124);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceRequest {
     /// The identifier for the secret to attach tags to. You can specify either the Amazon Resource Name (ARN) or the friendly name of the secret.
@@ -2868,6 +2956,7 @@ impl De for TagResourceRequest {
         "TagResourceRequest"
     }
 }
+serde_shape!(TagResourceRequest, 128);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceRequest {
     /// The ARN or name of the secret.
@@ -2907,6 +2996,7 @@ impl De for UntagResourceRequest {
         "UntagResourceRequest"
     }
 }
+serde_shape!(UntagResourceRequest, 131);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateSecretRequest {
     /// The ARN or name of the secret.
@@ -2997,6 +3087,7 @@ impl fmt::Debug for UpdateSecretRequest {
             .finish()
     }
 }
+serde_shape!(UpdateSecretRequest, 132);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSecretResponse {
     /// The ARN of the secret that was updated.
@@ -3034,6 +3125,7 @@ impl De for UpdateSecretResponse {
         "UpdateSecretResponse"
     }
 }
+serde_shape!(UpdateSecretResponse, 133);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSecretVersionStageRequest {
     /// The ARN or the name of the secret with the version and staging labelsto modify.
@@ -3079,6 +3171,7 @@ impl De for UpdateSecretVersionStageRequest {
         "UpdateSecretVersionStageRequest"
     }
 }
+serde_shape!(UpdateSecretVersionStageRequest, 134);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateSecretVersionStageResponse {
     /// The ARN of the secret that was updated.
@@ -3112,6 +3205,7 @@ impl De for UpdateSecretVersionStageResponse {
         "UpdateSecretVersionStageResponse"
     }
 }
+serde_shape!(UpdateSecretVersionStageResponse, 135);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateResourcePolicyRequest {
     /// The ARN or name of the secret with the resource-based policy you want to validate.
@@ -3145,6 +3239,7 @@ impl De for ValidateResourcePolicyRequest {
         "ValidateResourcePolicyRequest"
     }
 }
+serde_shape!(ValidateResourcePolicyRequest, 136);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidateResourcePolicyResponse {
     /// True if your policy passes validation, otherwise false.
@@ -3178,6 +3273,7 @@ impl De for ValidateResourcePolicyResponse {
         "ValidateResourcePolicyResponse"
     }
 }
+serde_shape!(ValidateResourcePolicyResponse, 137);
 /// Displays errors that occurred during validation of the resource policy.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidationErrorsEntry {
@@ -3212,3 +3308,4 @@ impl De for ValidationErrorsEntry {
         "ValidationErrorsEntry"
     }
 }
+serde_shape!(ValidationErrorsEntry, 138);

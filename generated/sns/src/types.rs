@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -68,6 +81,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddPermissionInput {
     /// The ARN of the topic whose access control policy you wish to modify.
@@ -111,6 +141,7 @@ impl De for AddPermissionInput {
         "AddPermissionInput"
     }
 }
+serde_shape!(AddPermissionInput, 1);
 /// Indicates that the user has been denied access to the requested resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AuthorizationErrorException {
@@ -150,6 +181,7 @@ impl fmt::Display for AuthorizationErrorException {
     }
 }
 impl std::error::Error for AuthorizationErrorException {}
+serde_shape!(AuthorizationErrorException, 3);
 /// Two or more batch entries in the request have the same `Id`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchEntryIdsNotDistinctException {
@@ -189,6 +221,7 @@ impl fmt::Display for BatchEntryIdsNotDistinctException {
     }
 }
 impl std::error::Error for BatchEntryIdsNotDistinctException {}
+serde_shape!(BatchEntryIdsNotDistinctException, 4);
 /// The length of all the batch messages put together is more than the limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchRequestTooLongException {
@@ -228,6 +261,7 @@ impl fmt::Display for BatchRequestTooLongException {
     }
 }
 impl std::error::Error for BatchRequestTooLongException {}
+serde_shape!(BatchRequestTooLongException, 5);
 /// Gives a detailed description of failed messages in the batch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchResultErrorEntry {
@@ -270,6 +304,7 @@ impl De for BatchResultErrorEntry {
         "BatchResultErrorEntry"
     }
 }
+serde_shape!(BatchResultErrorEntry, 6);
 /// The input for the `CheckIfPhoneNumberIsOptedOut` action.
 #[derive(Clone, PartialEq, Default)]
 pub struct CheckIfPhoneNumberIsOptedOutInput {
@@ -307,6 +342,7 @@ impl fmt::Debug for CheckIfPhoneNumberIsOptedOutInput {
             .finish()
     }
 }
+serde_shape!(CheckIfPhoneNumberIsOptedOutInput, 9);
 /// The response from the `CheckIfPhoneNumberIsOptedOut` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckIfPhoneNumberIsOptedOutResponse {
@@ -339,6 +375,7 @@ impl De for CheckIfPhoneNumberIsOptedOutResponse {
         "CheckIfPhoneNumberIsOptedOutResponse"
     }
 }
+serde_shape!(CheckIfPhoneNumberIsOptedOutResponse, 10);
 /// Can't perform multiple operations on a tag simultaneously. Perform the operations sequentially.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConcurrentAccessException {
@@ -378,6 +415,7 @@ impl fmt::Display for ConcurrentAccessException {
     }
 }
 impl std::error::Error for ConcurrentAccessException {}
+serde_shape!(ConcurrentAccessException, 11);
 /// Input for ConfirmSubscription action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfirmSubscriptionInput {
@@ -416,6 +454,7 @@ impl De for ConfirmSubscriptionInput {
         "ConfirmSubscriptionInput"
     }
 }
+serde_shape!(ConfirmSubscriptionInput, 12);
 /// Response for ConfirmSubscriptions action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConfirmSubscriptionResponse {
@@ -446,6 +485,7 @@ impl De for ConfirmSubscriptionResponse {
         "ConfirmSubscriptionResponse"
     }
 }
+serde_shape!(ConfirmSubscriptionResponse, 13);
 /// Response from CreateEndpoint action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateEndpointResponse {
@@ -476,6 +516,7 @@ impl De for CreateEndpointResponse {
         "CreateEndpointResponse"
     }
 }
+serde_shape!(CreateEndpointResponse, 14);
 /// Input for CreatePlatformApplication action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePlatformApplicationInput {
@@ -514,6 +555,7 @@ impl De for CreatePlatformApplicationInput {
         "CreatePlatformApplicationInput"
     }
 }
+serde_shape!(CreatePlatformApplicationInput, 15);
 /// Response from CreatePlatformApplication action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePlatformApplicationResponse {
@@ -544,6 +586,7 @@ impl De for CreatePlatformApplicationResponse {
         "CreatePlatformApplicationResponse"
     }
 }
+serde_shape!(CreatePlatformApplicationResponse, 16);
 /// Input for CreatePlatformEndpoint action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePlatformEndpointInput {
@@ -586,6 +629,7 @@ impl De for CreatePlatformEndpointInput {
         "CreatePlatformEndpointInput"
     }
 }
+serde_shape!(CreatePlatformEndpointInput, 17);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateSmsSandboxPhoneNumberInput {
     /// The destination phone number to verify. On verification, Amazon SNS adds this phone number to the list of verified phone numbers that you can send SMS messages to.
@@ -627,6 +671,7 @@ impl fmt::Debug for CreateSmsSandboxPhoneNumberInput {
             .finish()
     }
 }
+serde_shape!(CreateSmsSandboxPhoneNumberInput, 18);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateSmsSandboxPhoneNumberResult {}
 impl Ser for CreateSmsSandboxPhoneNumberResult {
@@ -648,6 +693,7 @@ impl De for CreateSmsSandboxPhoneNumberResult {
         "CreateSMSSandboxPhoneNumberResult"
     }
 }
+serde_shape!(CreateSmsSandboxPhoneNumberResult, 19);
 /// Input for CreateTopic action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTopicInput {
@@ -742,6 +788,7 @@ impl De for CreateTopicInput {
         "CreateTopicInput"
     }
 }
+serde_shape!(CreateTopicInput, 20);
 /// Response from CreateTopic action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateTopicResponse {
@@ -772,6 +819,7 @@ impl De for CreateTopicResponse {
         "CreateTopicResponse"
     }
 }
+serde_shape!(CreateTopicResponse, 21);
 /// Input for `DeleteEndpoint` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteEndpointInput {
@@ -802,6 +850,7 @@ impl De for DeleteEndpointInput {
         "DeleteEndpointInput"
     }
 }
+serde_shape!(DeleteEndpointInput, 23);
 /// Input for `DeletePlatformApplication` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePlatformApplicationInput {
@@ -832,6 +881,7 @@ impl De for DeletePlatformApplicationInput {
         "DeletePlatformApplicationInput"
     }
 }
+serde_shape!(DeletePlatformApplicationInput, 24);
 #[derive(Clone, PartialEq, Default)]
 pub struct DeleteSmsSandboxPhoneNumberInput {
     /// The destination phone number to delete.
@@ -868,6 +918,7 @@ impl fmt::Debug for DeleteSmsSandboxPhoneNumberInput {
             .finish()
     }
 }
+serde_shape!(DeleteSmsSandboxPhoneNumberInput, 25);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteSmsSandboxPhoneNumberResult {}
 impl Ser for DeleteSmsSandboxPhoneNumberResult {
@@ -889,6 +940,7 @@ impl De for DeleteSmsSandboxPhoneNumberResult {
         "DeleteSMSSandboxPhoneNumberResult"
     }
 }
+serde_shape!(DeleteSmsSandboxPhoneNumberResult, 26);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTopicInput {
     /// The ARN of the topic you want to delete.
@@ -918,6 +970,7 @@ impl De for DeleteTopicInput {
         "DeleteTopicInput"
     }
 }
+serde_shape!(DeleteTopicInput, 27);
 /// The batch request doesn't contain any entries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EmptyBatchRequestException {
@@ -957,6 +1010,7 @@ impl fmt::Display for EmptyBatchRequestException {
     }
 }
 impl std::error::Error for EmptyBatchRequestException {}
+serde_shape!(EmptyBatchRequestException, 28);
 /// The endpoint for mobile app and device.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Endpoint {
@@ -991,6 +1045,7 @@ impl De for Endpoint {
         "Endpoint"
     }
 }
+serde_shape!(Endpoint, 29);
 /// Exception error indicating endpoint disabled.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EndpointDisabledException {
@@ -1031,6 +1086,7 @@ impl fmt::Display for EndpointDisabledException {
     }
 }
 impl std::error::Error for EndpointDisabledException {}
+serde_shape!(EndpointDisabledException, 30);
 /// Indicates that the number of filter polices in your Amazon Web Services account exceeds the limit. To add more filter polices, submit an Amazon SNS Limit Increase case in the Amazon Web ServicesSupport Center.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterPolicyLimitExceededException {
@@ -1070,6 +1126,7 @@ impl fmt::Display for FilterPolicyLimitExceededException {
     }
 }
 impl std::error::Error for FilterPolicyLimitExceededException {}
+serde_shape!(FilterPolicyLimitExceededException, 31);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDataProtectionPolicyInput {
     /// The ARN of the topic whose `DataProtectionPolicy` you want to get.
@@ -1101,6 +1158,7 @@ impl De for GetDataProtectionPolicyInput {
         "GetDataProtectionPolicyInput"
     }
 }
+serde_shape!(GetDataProtectionPolicyInput, 32);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDataProtectionPolicyResponse {
     /// Retrieves the `DataProtectionPolicy` in JSON string format.
@@ -1130,6 +1188,7 @@ impl De for GetDataProtectionPolicyResponse {
         "GetDataProtectionPolicyResponse"
     }
 }
+serde_shape!(GetDataProtectionPolicyResponse, 33);
 /// Input for `GetEndpointAttributes` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetEndpointAttributesInput {
@@ -1160,6 +1219,7 @@ impl De for GetEndpointAttributesInput {
         "GetEndpointAttributesInput"
     }
 }
+serde_shape!(GetEndpointAttributesInput, 34);
 /// Response from `GetEndpointAttributes` of the `EndpointArn`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetEndpointAttributesResponse {
@@ -1193,6 +1253,7 @@ impl De for GetEndpointAttributesResponse {
         "GetEndpointAttributesResponse"
     }
 }
+serde_shape!(GetEndpointAttributesResponse, 35);
 /// Input for `GetPlatformApplicationAttributes` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPlatformApplicationAttributesInput {
@@ -1223,6 +1284,7 @@ impl De for GetPlatformApplicationAttributesInput {
         "GetPlatformApplicationAttributesInput"
     }
 }
+serde_shape!(GetPlatformApplicationAttributesInput, 36);
 /// Response for `GetPlatformApplicationAttributes` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPlatformApplicationAttributesResponse {
@@ -1263,6 +1325,7 @@ impl De for GetPlatformApplicationAttributesResponse {
         "GetPlatformApplicationAttributesResponse"
     }
 }
+serde_shape!(GetPlatformApplicationAttributesResponse, 37);
 /// The input for the `GetSMSAttributes` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSmsAttributesInput {
@@ -1297,6 +1360,7 @@ impl De for GetSmsAttributesInput {
         "GetSMSAttributesInput"
     }
 }
+serde_shape!(GetSmsAttributesInput, 38);
 /// The response from the `GetSMSAttributes` request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSmsAttributesResponse {
@@ -1327,6 +1391,7 @@ impl De for GetSmsAttributesResponse {
         "GetSMSAttributesResponse"
     }
 }
+serde_shape!(GetSmsAttributesResponse, 39);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSmsSandboxAccountStatusInput {}
 impl Ser for GetSmsSandboxAccountStatusInput {
@@ -1348,6 +1413,7 @@ impl De for GetSmsSandboxAccountStatusInput {
         "GetSMSSandboxAccountStatusInput"
     }
 }
+serde_shape!(GetSmsSandboxAccountStatusInput, 40);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSmsSandboxAccountStatusResult {
     /// Indicates whether the calling Amazon Web Services account is in the SMS sandbox.
@@ -1377,6 +1443,7 @@ impl De for GetSmsSandboxAccountStatusResult {
         "GetSMSSandboxAccountStatusResult"
     }
 }
+serde_shape!(GetSmsSandboxAccountStatusResult, 41);
 /// Input for GetSubscriptionAttributes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSubscriptionAttributesInput {
@@ -1407,6 +1474,7 @@ impl De for GetSubscriptionAttributesInput {
         "GetSubscriptionAttributesInput"
     }
 }
+serde_shape!(GetSubscriptionAttributesInput, 42);
 /// Response for GetSubscriptionAttributes action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSubscriptionAttributesResponse {
@@ -1455,6 +1523,7 @@ impl De for GetSubscriptionAttributesResponse {
         "GetSubscriptionAttributesResponse"
     }
 }
+serde_shape!(GetSubscriptionAttributesResponse, 43);
 /// Input for GetTopicAttributes action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTopicAttributesInput {
@@ -1485,6 +1554,7 @@ impl De for GetTopicAttributesInput {
         "GetTopicAttributesInput"
     }
 }
+serde_shape!(GetTopicAttributesInput, 44);
 /// Response for GetTopicAttributes action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetTopicAttributesResponse {
@@ -1539,6 +1609,7 @@ impl De for GetTopicAttributesResponse {
         "GetTopicAttributesResponse"
     }
 }
+serde_shape!(GetTopicAttributesResponse, 45);
 /// Indicates an internal service error.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InternalErrorException {
@@ -1578,6 +1649,7 @@ impl fmt::Display for InternalErrorException {
     }
 }
 impl std::error::Error for InternalErrorException {}
+serde_shape!(InternalErrorException, 46);
 /// The `Id` of a batch entry in a batch request doesn't abide by the specification.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidBatchEntryIdException {
@@ -1617,6 +1689,7 @@ impl fmt::Display for InvalidBatchEntryIdException {
     }
 }
 impl std::error::Error for InvalidBatchEntryIdException {}
+serde_shape!(InvalidBatchEntryIdException, 47);
 /// Indicates that a request parameter does not comply with the associated constraints.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterException {
@@ -1656,6 +1729,7 @@ impl fmt::Display for InvalidParameterException {
     }
 }
 impl std::error::Error for InvalidParameterException {}
+serde_shape!(InvalidParameterException, 48);
 /// Indicates that a request parameter does not comply with the associated constraints.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameterValueException {
@@ -1696,6 +1770,7 @@ impl fmt::Display for InvalidParameterValueException {
     }
 }
 impl std::error::Error for InvalidParameterValueException {}
+serde_shape!(InvalidParameterValueException, 49);
 /// The credential signature isn't valid. You must use an HTTPS endpoint and sign your request using Signature Version 4.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidSecurityException {
@@ -1735,6 +1810,7 @@ impl fmt::Display for InvalidSecurityException {
     }
 }
 impl std::error::Error for InvalidSecurityException {}
+serde_shape!(InvalidSecurityException, 50);
 /// Indicates that the specified state is not a valid state for an event source.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidStateException {
@@ -1774,6 +1850,7 @@ impl fmt::Display for InvalidStateException {
     }
 }
 impl std::error::Error for InvalidStateException {}
+serde_shape!(InvalidStateException, 51);
 /// The ciphertext references a key that doesn't exist or that you don't have access to.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsAccessDeniedException {
@@ -1813,6 +1890,7 @@ impl fmt::Display for KmsAccessDeniedException {
     }
 }
 impl std::error::Error for KmsAccessDeniedException {}
+serde_shape!(KmsAccessDeniedException, 53);
 /// The request was rejected because the specified Amazon Web Services KMS key isn't enabled.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsDisabledException {
@@ -1852,6 +1930,7 @@ impl fmt::Display for KmsDisabledException {
     }
 }
 impl std::error::Error for KmsDisabledException {}
+serde_shape!(KmsDisabledException, 54);
 /// The request was rejected because the state of the specified resource isn't valid for this request. For more information, see [Key states of Amazon Web Services KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html) in the Key Management Service Developer Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsInvalidStateException {
@@ -1891,6 +1970,7 @@ impl fmt::Display for KmsInvalidStateException {
     }
 }
 impl std::error::Error for KmsInvalidStateException {}
+serde_shape!(KmsInvalidStateException, 55);
 /// The request was rejected because the specified entity or resource can't be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsNotFoundException {
@@ -1930,6 +2010,7 @@ impl fmt::Display for KmsNotFoundException {
     }
 }
 impl std::error::Error for KmsNotFoundException {}
+serde_shape!(KmsNotFoundException, 56);
 /// The Amazon Web Services access key ID needs a subscription for the service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsOptInRequired {
@@ -1969,6 +2050,7 @@ impl fmt::Display for KmsOptInRequired {
     }
 }
 impl std::error::Error for KmsOptInRequired {}
+serde_shape!(KmsOptInRequired, 57);
 /// The request was denied due to request throttling. For more information about throttling, see [Limits](https://docs.aws.amazon.com/kms/latest/developerguide/limits.html#requests-per-second) in the Key Management Service Developer Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsThrottlingException {
@@ -2008,6 +2090,7 @@ impl fmt::Display for KmsThrottlingException {
     }
 }
 impl std::error::Error for KmsThrottlingException {}
+serde_shape!(KmsThrottlingException, 58);
 /// Supported language code for sending OTP message
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2104,6 +2187,7 @@ impl De for ListEndpointsByPlatformApplicationInput {
         "ListEndpointsByPlatformApplicationInput"
     }
 }
+serde_shape!(ListEndpointsByPlatformApplicationInput, 60);
 /// Response for `ListEndpointsByPlatformApplication` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListEndpointsByPlatformApplicationResponse {
@@ -2138,6 +2222,7 @@ impl De for ListEndpointsByPlatformApplicationResponse {
         "ListEndpointsByPlatformApplicationResponse"
     }
 }
+serde_shape!(ListEndpointsByPlatformApplicationResponse, 61);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOriginationNumbersRequest {
     /// Token that the previous `ListOriginationNumbers` request returns.
@@ -2171,6 +2256,7 @@ impl De for ListOriginationNumbersRequest {
         "ListOriginationNumbersRequest"
     }
 }
+serde_shape!(ListOriginationNumbersRequest, 64);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOriginationNumbersResult {
     /// A `NextToken` string is returned when you call the `ListOriginationNumbers` operation if additional pages of records are available.
@@ -2204,6 +2290,7 @@ impl De for ListOriginationNumbersResult {
         "ListOriginationNumbersResult"
     }
 }
+serde_shape!(ListOriginationNumbersResult, 65);
 /// The input for the `ListPhoneNumbersOptedOut` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPhoneNumbersOptedOutInput {
@@ -2234,6 +2321,7 @@ impl De for ListPhoneNumbersOptedOutInput {
         "ListPhoneNumbersOptedOutInput"
     }
 }
+serde_shape!(ListPhoneNumbersOptedOutInput, 66);
 /// The response from the `ListPhoneNumbersOptedOut` action.
 #[derive(Clone, PartialEq, Default)]
 pub struct ListPhoneNumbersOptedOutResponse {
@@ -2276,6 +2364,7 @@ impl fmt::Debug for ListPhoneNumbersOptedOutResponse {
             .finish()
     }
 }
+serde_shape!(ListPhoneNumbersOptedOutResponse, 67);
 /// Input for `ListPlatformApplications` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPlatformApplicationsInput {
@@ -2306,6 +2395,7 @@ impl De for ListPlatformApplicationsInput {
         "ListPlatformApplicationsInput"
     }
 }
+serde_shape!(ListPlatformApplicationsInput, 68);
 /// Response for `ListPlatformApplications` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPlatformApplicationsResponse {
@@ -2340,6 +2430,7 @@ impl De for ListPlatformApplicationsResponse {
         "ListPlatformApplicationsResponse"
     }
 }
+serde_shape!(ListPlatformApplicationsResponse, 69);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSmsSandboxPhoneNumbersInput {
     /// Token that the previous `ListSMSSandboxPhoneNumbersInput` request returns.
@@ -2373,6 +2464,7 @@ impl De for ListSmsSandboxPhoneNumbersInput {
         "ListSMSSandboxPhoneNumbersInput"
     }
 }
+serde_shape!(ListSmsSandboxPhoneNumbersInput, 70);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSmsSandboxPhoneNumbersResult {
     /// A list of the calling account's pending and verified phone numbers.
@@ -2406,6 +2498,7 @@ impl De for ListSmsSandboxPhoneNumbersResult {
         "ListSMSSandboxPhoneNumbersResult"
     }
 }
+serde_shape!(ListSmsSandboxPhoneNumbersResult, 71);
 /// Input for ListSubscriptionsByTopic action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSubscriptionsByTopicInput {
@@ -2440,6 +2533,7 @@ impl De for ListSubscriptionsByTopicInput {
         "ListSubscriptionsByTopicInput"
     }
 }
+serde_shape!(ListSubscriptionsByTopicInput, 73);
 /// Response for ListSubscriptionsByTopic action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSubscriptionsByTopicResponse {
@@ -2474,6 +2568,7 @@ impl De for ListSubscriptionsByTopicResponse {
         "ListSubscriptionsByTopicResponse"
     }
 }
+serde_shape!(ListSubscriptionsByTopicResponse, 74);
 /// Input for ListSubscriptions action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSubscriptionsInput {
@@ -2504,6 +2599,7 @@ impl De for ListSubscriptionsInput {
         "ListSubscriptionsInput"
     }
 }
+serde_shape!(ListSubscriptionsInput, 75);
 /// Response for ListSubscriptions action
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListSubscriptionsResponse {
@@ -2538,6 +2634,7 @@ impl De for ListSubscriptionsResponse {
         "ListSubscriptionsResponse"
     }
 }
+serde_shape!(ListSubscriptionsResponse, 76);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceRequest {
     /// The ARN of the topic for which to list tags.
@@ -2567,6 +2664,7 @@ impl De for ListTagsForResourceRequest {
         "ListTagsForResourceRequest"
     }
 }
+serde_shape!(ListTagsForResourceRequest, 77);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceResponse {
     /// The tags associated with the specified topic.
@@ -2596,6 +2694,7 @@ impl De for ListTagsForResourceResponse {
         "ListTagsForResourceResponse"
     }
 }
+serde_shape!(ListTagsForResourceResponse, 78);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTopicsInput {
     /// Token returned by the previous `ListTopics` request.
@@ -2625,6 +2724,7 @@ impl De for ListTopicsInput {
         "ListTopicsInput"
     }
 }
+serde_shape!(ListTopicsInput, 79);
 /// Response for ListTopics action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTopicsResponse {
@@ -2659,6 +2759,7 @@ impl De for ListTopicsResponse {
         "ListTopicsResponse"
     }
 }
+serde_shape!(ListTopicsResponse, 80);
 /// The user-specified message attribute value. For string data types, the value attribute has the same restrictions on the content as the message body. For more information, see [Publish](https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
 ///
 /// Name, type, and value must not be empty or null. In addition, the message body should not be empty or null. All parts of the message attribute, including name, type, and value, are included in the message size restriction, which is currently 256 KB (262,144 bytes). For more information, see [Amazon SNS message attributes](https://docs.aws.amazon.com/sns/latest/dg/SNSMessageAttributes.html) and [Publishing to a mobile phone](https://docs.aws.amazon.com/sns/latest/dg/sms_publish-to-phone.html) in the Amazon SNS Developer Guide.
@@ -2699,6 +2800,7 @@ impl De for MessageAttributeValue {
         "MessageAttributeValue"
     }
 }
+serde_shape!(MessageAttributeValue, 85);
 /// Indicates that the requested resource does not exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotFoundException {
@@ -2738,6 +2840,7 @@ impl fmt::Display for NotFoundException {
     }
 }
 impl std::error::Error for NotFoundException {}
+serde_shape!(NotFoundException, 86);
 /// Enum listing out all supported number capabilities.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2805,6 +2908,7 @@ impl fmt::Debug for OptInPhoneNumberInput {
         f.debug_struct("OptInPhoneNumberInput").field("phone_number", &Redacted).finish()
     }
 }
+serde_shape!(OptInPhoneNumberInput, 90);
 /// The response for the OptInPhoneNumber action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptInPhoneNumberResponse {}
@@ -2827,6 +2931,7 @@ impl De for OptInPhoneNumberResponse {
         "OptInPhoneNumberResponse"
     }
 }
+serde_shape!(OptInPhoneNumberResponse, 91);
 /// Indicates that the specified phone number opted out of receiving SMS messages from your Amazon Web Services account. You can't send SMS messages to phone numbers that opt out.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OptedOutException {
@@ -2866,6 +2971,7 @@ impl fmt::Display for OptedOutException {
     }
 }
 impl std::error::Error for OptedOutException {}
+serde_shape!(OptedOutException, 92);
 /// A list of phone numbers and their metadata.
 #[derive(Clone, PartialEq, Default)]
 pub struct PhoneNumberInformation {
@@ -2928,6 +3034,7 @@ impl fmt::Debug for PhoneNumberInformation {
             .finish()
     }
 }
+serde_shape!(PhoneNumberInformation, 94);
 /// Platform application object.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlatformApplication {
@@ -2962,6 +3069,7 @@ impl De for PlatformApplication {
         "PlatformApplication"
     }
 }
+serde_shape!(PlatformApplication, 98);
 /// Exception error indicating platform application disabled.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlatformApplicationDisabledException {
@@ -3002,6 +3110,7 @@ impl fmt::Display for PlatformApplicationDisabledException {
     }
 }
 impl std::error::Error for PlatformApplicationDisabledException {}
+serde_shape!(PlatformApplicationDisabledException, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishBatchInput {
     /// The Amazon resource name (ARN) of the topic you want to batch publish to.
@@ -3035,6 +3144,7 @@ impl De for PublishBatchInput {
         "PublishBatchInput"
     }
 }
+serde_shape!(PublishBatchInput, 100);
 /// Contains the details of a single Amazon SNS message along with an `Id` that identifies a message within the batch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishBatchRequestEntry {
@@ -3120,6 +3230,7 @@ impl De for PublishBatchRequestEntry {
         "PublishBatchRequestEntry"
     }
 }
+serde_shape!(PublishBatchRequestEntry, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishBatchResponse {
     /// A list of successful `PublishBatch` responses.
@@ -3153,6 +3264,7 @@ impl De for PublishBatchResponse {
         "PublishBatchResponse"
     }
 }
+serde_shape!(PublishBatchResponse, 103);
 /// Encloses data related to a successful message in a batch request for topic.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishBatchResultEntry {
@@ -3195,6 +3307,7 @@ impl De for PublishBatchResultEntry {
         "PublishBatchResultEntry"
     }
 }
+serde_shape!(PublishBatchResultEntry, 104);
 /// Input for Publish action.
 #[derive(Clone, PartialEq, Default)]
 pub struct PublishInput {
@@ -3315,6 +3428,7 @@ impl fmt::Debug for PublishInput {
             .finish()
     }
 }
+serde_shape!(PublishInput, 106);
 /// Response for Publish action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PublishResponse {
@@ -3353,6 +3467,7 @@ impl De for PublishResponse {
         "PublishResponse"
     }
 }
+serde_shape!(PublishResponse, 107);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutDataProtectionPolicyInput {
     /// The ARN of the topic whose `DataProtectionPolicy` you want to add or update.
@@ -3392,6 +3507,7 @@ impl De for PutDataProtectionPolicyInput {
         "PutDataProtectionPolicyInput"
     }
 }
+serde_shape!(PutDataProtectionPolicyInput, 108);
 /// Input for RemovePermission action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemovePermissionInput {
@@ -3426,6 +3542,7 @@ impl De for RemovePermissionInput {
         "RemovePermissionInput"
     }
 }
+serde_shape!(RemovePermissionInput, 109);
 /// Indicates that the request parameter has exceeded the maximum number of concurrent message replays.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplayLimitExceededException {
@@ -3465,6 +3582,7 @@ impl fmt::Display for ReplayLimitExceededException {
     }
 }
 impl std::error::Error for ReplayLimitExceededException {}
+serde_shape!(ReplayLimitExceededException, 110);
 /// Can’t perform the action on the specified resource. Make sure that the resource exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -3504,6 +3622,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 111);
 /// Enum listing out all supported route types. The following enum values are supported. 1. Transactional : Non-marketing traffic 2. Promotional : Marketing 3. Premium : Premium routes for OTP delivery to the carriers
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3580,6 +3699,7 @@ impl fmt::Debug for SmsSandboxPhoneNumber {
             .finish()
     }
 }
+serde_shape!(SmsSandboxPhoneNumber, 113);
 /// Enum listing out all supported destination phone number verification statuses. The following enum values are supported. 1. PENDING : The destination phone number is pending verification. 2. VERIFIED : The destination phone number is verified.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3648,6 +3768,7 @@ impl De for SetEndpointAttributesInput {
         "SetEndpointAttributesInput"
     }
 }
+serde_shape!(SetEndpointAttributesInput, 116);
 /// Input for `SetPlatformApplicationAttributes` action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetPlatformApplicationAttributesInput {
@@ -3704,6 +3825,7 @@ impl De for SetPlatformApplicationAttributesInput {
         "SetPlatformApplicationAttributesInput"
     }
 }
+serde_shape!(SetPlatformApplicationAttributesInput, 117);
 /// The input for the SetSMSAttributes action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetSmsAttributesInput {
@@ -3764,6 +3886,7 @@ impl De for SetSmsAttributesInput {
         "SetSMSAttributesInput"
     }
 }
+serde_shape!(SetSmsAttributesInput, 118);
 /// The response for the SetSMSAttributes action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetSmsAttributesResponse {}
@@ -3786,6 +3909,7 @@ impl De for SetSmsAttributesResponse {
         "SetSMSAttributesResponse"
     }
 }
+serde_shape!(SetSmsAttributesResponse, 119);
 /// Input for SetSubscriptionAttributes action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetSubscriptionAttributesInput {
@@ -3838,6 +3962,7 @@ impl De for SetSubscriptionAttributesInput {
         "SetSubscriptionAttributesInput"
     }
 }
+serde_shape!(SetSubscriptionAttributesInput, 120);
 /// Input for SetTopicAttributes action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetTopicAttributesInput {
@@ -3917,6 +4042,7 @@ impl De for SetTopicAttributesInput {
         "SetTopicAttributesInput"
     }
 }
+serde_shape!(SetTopicAttributesInput, 121);
 /// A tag has been added to a resource with the same ARN as a deleted resource. Wait a short while and then retry the operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StaleTagException {
@@ -3956,6 +4082,7 @@ impl fmt::Display for StaleTagException {
     }
 }
 impl std::error::Error for StaleTagException {}
+serde_shape!(StaleTagException, 122);
 /// Input for Subscribe action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscribeInput {
@@ -4046,6 +4173,7 @@ impl De for SubscribeInput {
         "SubscribeInput"
     }
 }
+serde_shape!(SubscribeInput, 124);
 /// Response for Subscribe action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscribeResponse {
@@ -4076,6 +4204,7 @@ impl De for SubscribeResponse {
         "SubscribeResponse"
     }
 }
+serde_shape!(SubscribeResponse, 125);
 /// A wrapper type for the attributes of an Amazon SNS subscription.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Subscription {
@@ -4122,6 +4251,7 @@ impl De for Subscription {
         "Subscription"
     }
 }
+serde_shape!(Subscription, 126);
 /// Indicates that the customer already owns the maximum allowed number of subscriptions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubscriptionLimitExceededException {
@@ -4161,6 +4291,7 @@ impl fmt::Display for SubscriptionLimitExceededException {
     }
 }
 impl std::error::Error for SubscriptionLimitExceededException {}
+serde_shape!(SubscriptionLimitExceededException, 128);
 /// The list of tags to be added to the specified topic.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -4195,6 +4326,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 130);
 /// Can't add more than 50 tags to a topic.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagLimitExceededException {
@@ -4234,6 +4366,7 @@ impl fmt::Display for TagLimitExceededException {
     }
 }
 impl std::error::Error for TagLimitExceededException {}
+serde_shape!(TagLimitExceededException, 133);
 /// The request doesn't comply with the IAM tag policy. Correct your request and then retry it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagPolicyException {
@@ -4273,6 +4406,7 @@ impl fmt::Display for TagPolicyException {
     }
 }
 impl std::error::Error for TagPolicyException {}
+serde_shape!(TagPolicyException, 135);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceRequest {
     /// The ARN of the topic to which to add tags.
@@ -4306,6 +4440,7 @@ impl De for TagResourceRequest {
         "TagResourceRequest"
     }
 }
+serde_shape!(TagResourceRequest, 136);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagResourceResponse {}
 impl Ser for TagResourceResponse {
@@ -4327,6 +4462,7 @@ impl De for TagResourceResponse {
         "TagResourceResponse"
     }
 }
+serde_shape!(TagResourceResponse, 137);
 /// Indicates that the rate at which requests have been submitted for this action exceeds the limit for your Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThrottledException {
@@ -4367,6 +4503,7 @@ impl fmt::Display for ThrottledException {
     }
 }
 impl std::error::Error for ThrottledException {}
+serde_shape!(ThrottledException, 139);
 /// The batch request contains more entries than permissible (more than 10).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyEntriesInBatchRequestException {
@@ -4406,6 +4543,7 @@ impl fmt::Display for TooManyEntriesInBatchRequestException {
     }
 }
 impl std::error::Error for TooManyEntriesInBatchRequestException {}
+serde_shape!(TooManyEntriesInBatchRequestException, 141);
 /// A wrapper type for the topic's Amazon Resource Name (ARN). To retrieve a topic's attributes, use `GetTopicAttributes`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Topic {
@@ -4436,6 +4574,7 @@ impl De for Topic {
         "Topic"
     }
 }
+serde_shape!(Topic, 142);
 /// Indicates that the customer already owns the maximum allowed number of topics.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopicLimitExceededException {
@@ -4475,6 +4614,7 @@ impl fmt::Display for TopicLimitExceededException {
     }
 }
 impl std::error::Error for TopicLimitExceededException {}
+serde_shape!(TopicLimitExceededException, 144);
 /// Input for Unsubscribe action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsubscribeInput {
@@ -4505,6 +4645,7 @@ impl De for UnsubscribeInput {
         "UnsubscribeInput"
     }
 }
+serde_shape!(UnsubscribeInput, 146);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceRequest {
     /// The ARN of the topic from which to remove tags.
@@ -4538,6 +4679,7 @@ impl De for UntagResourceRequest {
         "UntagResourceRequest"
     }
 }
+serde_shape!(UntagResourceRequest, 147);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagResourceResponse {}
 impl Ser for UntagResourceResponse {
@@ -4559,6 +4701,7 @@ impl De for UntagResourceResponse {
         "UntagResourceResponse"
     }
 }
+serde_shape!(UntagResourceResponse, 148);
 /// Indicates that a request parameter does not comply with the associated constraints.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserErrorException {
@@ -4598,6 +4741,7 @@ impl fmt::Display for UserErrorException {
     }
 }
 impl std::error::Error for UserErrorException {}
+serde_shape!(UserErrorException, 149);
 /// Indicates that a parameter in the request is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidationException {
@@ -4637,6 +4781,7 @@ impl fmt::Display for ValidationException {
     }
 }
 impl std::error::Error for ValidationException {}
+serde_shape!(ValidationException, 150);
 /// Indicates that the one-time password (OTP) used for verification is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerificationException {
@@ -4680,6 +4825,7 @@ impl fmt::Display for VerificationException {
     }
 }
 impl std::error::Error for VerificationException {}
+serde_shape!(VerificationException, 151);
 #[derive(Clone, PartialEq, Default)]
 pub struct VerifySmsSandboxPhoneNumberInput {
     /// The destination phone number to verify.
@@ -4721,6 +4867,7 @@ impl fmt::Debug for VerifySmsSandboxPhoneNumberInput {
             .finish()
     }
 }
+serde_shape!(VerifySmsSandboxPhoneNumberInput, 152);
 /// The destination phone number's verification status.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VerifySmsSandboxPhoneNumberResult {}
@@ -4743,3 +4890,4 @@ impl De for VerifySmsSandboxPhoneNumberResult {
         "VerifySMSSandboxPhoneNumberResult"
     }
 }
+serde_shape!(VerifySmsSandboxPhoneNumberResult, 153);

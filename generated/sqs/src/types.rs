@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -108,6 +138,7 @@ impl De for AddPermissionRequest {
         "AddPermissionRequest"
     }
 }
+serde_shape!(AddPermissionRequest, 2);
 /// Two or more batch entries in the request have the same `Id`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchEntryIdsNotDistinct {
@@ -147,6 +178,7 @@ impl fmt::Display for BatchEntryIdsNotDistinct {
     }
 }
 impl std::error::Error for BatchEntryIdsNotDistinct {}
+serde_shape!(BatchEntryIdsNotDistinct, 4);
 /// The length of all the messages put together is more than the limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchRequestTooLong {
@@ -186,6 +218,7 @@ impl fmt::Display for BatchRequestTooLong {
     }
 }
 impl std::error::Error for BatchRequestTooLong {}
+serde_shape!(BatchRequestTooLong, 5);
 /// Gives a detailed description of the result of an action on each entry in the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchResultErrorEntry {
@@ -228,6 +261,7 @@ impl De for BatchResultErrorEntry {
         "BatchResultErrorEntry"
     }
 }
+serde_shape!(BatchResultErrorEntry, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelMessageMoveTaskRequest {
     /// An identifier associated with a message movement task.
@@ -257,6 +291,7 @@ impl De for CancelMessageMoveTaskRequest {
         "CancelMessageMoveTaskRequest"
     }
 }
+serde_shape!(CancelMessageMoveTaskRequest, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelMessageMoveTaskResult {
     /// The approximate number of messages already moved to the destination queue.
@@ -286,6 +321,7 @@ impl De for CancelMessageMoveTaskResult {
         "CancelMessageMoveTaskResult"
     }
 }
+serde_shape!(CancelMessageMoveTaskResult, 13);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeMessageVisibilityBatchRequest {
     /// The URL of the Amazon SQS queue whose messages' visibility is changed.
@@ -321,6 +357,7 @@ impl De for ChangeMessageVisibilityBatchRequest {
         "ChangeMessageVisibilityBatchRequest"
     }
 }
+serde_shape!(ChangeMessageVisibilityBatchRequest, 14);
 /// Encloses a receipt handle and an entry ID for each message in `ChangeMessageVisibilityBatch.`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeMessageVisibilityBatchRequestEntry {
@@ -363,6 +400,7 @@ impl De for ChangeMessageVisibilityBatchRequestEntry {
         "ChangeMessageVisibilityBatchRequestEntry"
     }
 }
+serde_shape!(ChangeMessageVisibilityBatchRequestEntry, 15);
 /// For each message in the batch, the response contains a `ChangeMessageVisibilityBatchResultEntry` tag if the message succeeds or a `BatchResultErrorEntry` tag if the message fails.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeMessageVisibilityBatchResult {
@@ -397,6 +435,7 @@ impl De for ChangeMessageVisibilityBatchResult {
         "ChangeMessageVisibilityBatchResult"
     }
 }
+serde_shape!(ChangeMessageVisibilityBatchResult, 17);
 /// Encloses the `Id` of an entry in `ChangeMessageVisibilityBatch.`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeMessageVisibilityBatchResultEntry {
@@ -427,6 +466,7 @@ impl De for ChangeMessageVisibilityBatchResultEntry {
         "ChangeMessageVisibilityBatchResultEntry"
     }
 }
+serde_shape!(ChangeMessageVisibilityBatchResultEntry, 18);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeMessageVisibilityRequest {
     /// The URL of the Amazon SQS queue whose message's visibility is changed.
@@ -466,6 +506,7 @@ impl De for ChangeMessageVisibilityRequest {
         "ChangeMessageVisibilityRequest"
     }
 }
+serde_shape!(ChangeMessageVisibilityRequest, 20);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateQueueRequest {
     /// The name of the new queue. The following limits apply to this name:
@@ -569,6 +610,7 @@ impl De for CreateQueueRequest {
         "CreateQueueRequest"
     }
 }
+serde_shape!(CreateQueueRequest, 21);
 /// Returns the `QueueUrl` attribute of the created queue.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateQueueResult {
@@ -599,6 +641,7 @@ impl De for CreateQueueResult {
         "CreateQueueResult"
     }
 }
+serde_shape!(CreateQueueResult, 22);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMessageBatchRequest {
     /// The URL of the Amazon SQS queue from which messages are deleted.
@@ -634,6 +677,7 @@ impl De for DeleteMessageBatchRequest {
         "DeleteMessageBatchRequest"
     }
 }
+serde_shape!(DeleteMessageBatchRequest, 23);
 /// Encloses a receipt handle and an identifier for it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMessageBatchRequestEntry {
@@ -672,6 +716,7 @@ impl De for DeleteMessageBatchRequestEntry {
         "DeleteMessageBatchRequestEntry"
     }
 }
+serde_shape!(DeleteMessageBatchRequestEntry, 24);
 /// For each message in the batch, the response contains a `DeleteMessageBatchResultEntry` tag if the message is deleted or a `BatchResultErrorEntry` tag if the message can't be deleted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMessageBatchResult {
@@ -706,6 +751,7 @@ impl De for DeleteMessageBatchResult {
         "DeleteMessageBatchResult"
     }
 }
+serde_shape!(DeleteMessageBatchResult, 26);
 /// Encloses the `Id` of an entry in `DeleteMessageBatch.`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMessageBatchResultEntry {
@@ -736,6 +782,7 @@ impl De for DeleteMessageBatchResultEntry {
         "DeleteMessageBatchResultEntry"
     }
 }
+serde_shape!(DeleteMessageBatchResultEntry, 27);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMessageRequest {
     /// The URL of the Amazon SQS queue from which messages are deleted.
@@ -771,6 +818,7 @@ impl De for DeleteMessageRequest {
         "DeleteMessageRequest"
     }
 }
+serde_shape!(DeleteMessageRequest, 29);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteQueueRequest {
     /// The URL of the Amazon SQS queue to delete.
@@ -802,6 +850,7 @@ impl De for DeleteQueueRequest {
         "DeleteQueueRequest"
     }
 }
+serde_shape!(DeleteQueueRequest, 30);
 /// The batch request doesn't contain any entries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EmptyBatchRequest {
@@ -841,6 +890,7 @@ impl fmt::Display for EmptyBatchRequest {
     }
 }
 impl std::error::Error for EmptyBatchRequest {}
+serde_shape!(EmptyBatchRequest, 31);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueueAttributesRequest {
     /// The URL of the Amazon SQS queue whose attribute information is retrieved.
@@ -931,6 +981,7 @@ impl De for GetQueueAttributesRequest {
         "GetQueueAttributesRequest"
     }
 }
+serde_shape!(GetQueueAttributesRequest, 33);
 /// A list of returned queue attributes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueueAttributesResult {
@@ -961,6 +1012,7 @@ impl De for GetQueueAttributesResult {
         "GetQueueAttributesResult"
     }
 }
+serde_shape!(GetQueueAttributesResult, 34);
 /// Retrieves the URL of an existing queue based on its name and, optionally, the Amazon Web Services account ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueueUrlRequest {
@@ -995,6 +1047,7 @@ impl De for GetQueueUrlRequest {
         "GetQueueUrlRequest"
     }
 }
+serde_shape!(GetQueueUrlRequest, 35);
 /// For more information, see [Interpreting Responses](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-responses.html) in the Amazon SQS Developer Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetQueueUrlResult {
@@ -1025,6 +1078,7 @@ impl De for GetQueueUrlResult {
         "GetQueueUrlResult"
     }
 }
+serde_shape!(GetQueueUrlResult, 36);
 /// The specified ID is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAddress {
@@ -1064,6 +1118,7 @@ impl fmt::Display for InvalidAddress {
     }
 }
 impl std::error::Error for InvalidAddress {}
+serde_shape!(InvalidAddress, 37);
 /// The specified attribute doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAttributeName {
@@ -1103,6 +1158,7 @@ impl fmt::Display for InvalidAttributeName {
     }
 }
 impl std::error::Error for InvalidAttributeName {}
+serde_shape!(InvalidAttributeName, 38);
 /// A queue attribute value is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAttributeValue {
@@ -1142,6 +1198,7 @@ impl fmt::Display for InvalidAttributeValue {
     }
 }
 impl std::error::Error for InvalidAttributeValue {}
+serde_shape!(InvalidAttributeValue, 39);
 /// The `Id` of a batch entry in a batch request doesn't abide by the specification.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidBatchEntryId {
@@ -1181,6 +1238,7 @@ impl fmt::Display for InvalidBatchEntryId {
     }
 }
 impl std::error::Error for InvalidBatchEntryId {}
+serde_shape!(InvalidBatchEntryId, 40);
 /// The specified receipt handle isn't valid for the current version.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidIdFormat {}
@@ -1210,6 +1268,7 @@ impl fmt::Display for InvalidIdFormat {
     }
 }
 impl std::error::Error for InvalidIdFormat {}
+serde_shape!(InvalidIdFormat, 41);
 /// The message contains characters outside the allowed set.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidMessageContents {
@@ -1249,6 +1308,7 @@ impl fmt::Display for InvalidMessageContents {
     }
 }
 impl std::error::Error for InvalidMessageContents {}
+serde_shape!(InvalidMessageContents, 42);
 /// The request was not made over HTTPS or did not use SigV4 for signing.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidSecurity {
@@ -1288,6 +1348,7 @@ impl fmt::Display for InvalidSecurity {
     }
 }
 impl std::error::Error for InvalidSecurity {}
+serde_shape!(InvalidSecurity, 43);
 /// The caller doesn't have the required KMS access.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsAccessDenied {
@@ -1327,6 +1388,7 @@ impl fmt::Display for KmsAccessDenied {
     }
 }
 impl std::error::Error for KmsAccessDenied {}
+serde_shape!(KmsAccessDenied, 44);
 /// The request was denied due to request throttling.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsDisabled {
@@ -1366,6 +1428,7 @@ impl fmt::Display for KmsDisabled {
     }
 }
 impl std::error::Error for KmsDisabled {}
+serde_shape!(KmsDisabled, 45);
 /// The request was rejected for one of the following reasons:
 /// - The KeyUsage value of the KMS key is incompatible with the API operation.
 /// - The encryption algorithm or signing algorithm specified for the operation is incompatible with the type of key material in the KMS key (KeySpec).
@@ -1407,6 +1470,7 @@ impl fmt::Display for KmsInvalidKeyUsage {
     }
 }
 impl std::error::Error for KmsInvalidKeyUsage {}
+serde_shape!(KmsInvalidKeyUsage, 46);
 /// The request was rejected because the state of the specified resource is not valid for this request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsInvalidState {
@@ -1446,6 +1510,7 @@ impl fmt::Display for KmsInvalidState {
     }
 }
 impl std::error::Error for KmsInvalidState {}
+serde_shape!(KmsInvalidState, 47);
 /// The request was rejected because the specified entity or resource could not be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsNotFound {
@@ -1485,6 +1550,7 @@ impl fmt::Display for KmsNotFound {
     }
 }
 impl std::error::Error for KmsNotFound {}
+serde_shape!(KmsNotFound, 48);
 /// The request was rejected because the specified key policy isn't syntactically or semantically correct.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsOptInRequired {
@@ -1524,6 +1590,7 @@ impl fmt::Display for KmsOptInRequired {
     }
 }
 impl std::error::Error for KmsOptInRequired {}
+serde_shape!(KmsOptInRequired, 49);
 /// Amazon Web Services KMS throttles requests for the following conditions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KmsThrottled {
@@ -1563,6 +1630,7 @@ impl fmt::Display for KmsThrottled {
     }
 }
 impl std::error::Error for KmsThrottled {}
+serde_shape!(KmsThrottled, 50);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDeadLetterSourceQueuesRequest {
     /// The URL of a dead-letter queue.
@@ -1602,6 +1670,7 @@ impl De for ListDeadLetterSourceQueuesRequest {
         "ListDeadLetterSourceQueuesRequest"
     }
 }
+serde_shape!(ListDeadLetterSourceQueuesRequest, 51);
 /// A list of your dead letter source queues.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDeadLetterSourceQueuesResult {
@@ -1636,6 +1705,7 @@ impl De for ListDeadLetterSourceQueuesResult {
         "ListDeadLetterSourceQueuesResult"
     }
 }
+serde_shape!(ListDeadLetterSourceQueuesResult, 52);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessageMoveTasksRequest {
     /// The ARN of the queue whose message movement tasks are to be listed.
@@ -1669,6 +1739,7 @@ impl De for ListMessageMoveTasksRequest {
         "ListMessageMoveTasksRequest"
     }
 }
+serde_shape!(ListMessageMoveTasksRequest, 53);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessageMoveTasksResult {
     /// A list of message movement tasks and their attributes.
@@ -1698,6 +1769,7 @@ impl De for ListMessageMoveTasksResult {
         "ListMessageMoveTasksResult"
     }
 }
+serde_shape!(ListMessageMoveTasksResult, 54);
 /// Contains the details of a message movement task.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListMessageMoveTasksResultEntry {
@@ -1760,6 +1832,7 @@ impl De for ListMessageMoveTasksResultEntry {
         "ListMessageMoveTasksResultEntry"
     }
 }
+serde_shape!(ListMessageMoveTasksResultEntry, 55);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueueTagsRequest {
     /// The URL of the queue.
@@ -1789,6 +1862,7 @@ impl De for ListQueueTagsRequest {
         "ListQueueTagsRequest"
     }
 }
+serde_shape!(ListQueueTagsRequest, 57);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueueTagsResult {
     /// The list of all tags added to the specified queue.
@@ -1818,6 +1892,7 @@ impl De for ListQueueTagsResult {
         "ListQueueTagsResult"
     }
 }
+serde_shape!(ListQueueTagsResult, 58);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueuesRequest {
     /// A string to use for filtering the list results. Only those queues whose name begins with the specified string are returned.
@@ -1857,6 +1932,7 @@ impl De for ListQueuesRequest {
         "ListQueuesRequest"
     }
 }
+serde_shape!(ListQueuesRequest, 59);
 /// A list of your queues.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueuesResult {
@@ -1891,6 +1967,7 @@ impl De for ListQueuesResult {
         "ListQueuesResult"
     }
 }
+serde_shape!(ListQueuesResult, 60);
 /// An Amazon SQS message.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Message {
@@ -1954,6 +2031,7 @@ impl De for Message {
         "Message"
     }
 }
+serde_shape!(Message, 62);
 /// The user-specified message attribute value. For string data types, the `Value` attribute has the same restrictions on the content as the message body. For more information, see `SendMessage.`
 ///
 /// `Name`, `type`, `value` and the message body must not be empty or null. All parts of the message attribute, including `Name`, `Type`, and `Value`, are part of the message size restriction (1 MiB or 1,048,576 bytes).
@@ -2004,6 +2082,7 @@ impl De for MessageAttributeValue {
         "MessageAttributeValue"
     }
 }
+serde_shape!(MessageAttributeValue, 65);
 /// The specified message isn't in flight.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MessageNotInflight {}
@@ -2033,6 +2112,7 @@ impl fmt::Display for MessageNotInflight {
     }
 }
 impl std::error::Error for MessageNotInflight {}
+serde_shape!(MessageNotInflight, 69);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MessageSystemAttributeName {
@@ -2160,6 +2240,7 @@ impl De for MessageSystemAttributeValue {
         "MessageSystemAttributeValue"
     }
 }
+serde_shape!(MessageSystemAttributeValue, 74);
 /// The specified action violates a limit. For example, `ReceiveMessage` returns this error if the maximum number of in flight messages is reached and `AddPermission` returns this error if the maximum number of permissions for the queue is reached.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OverLimit {
@@ -2199,6 +2280,7 @@ impl fmt::Display for OverLimit {
     }
 }
 impl std::error::Error for OverLimit {}
+serde_shape!(OverLimit, 77);
 /// Indicates that the specified queue previously received a `PurgeQueue` request within the last 60 seconds (the time it can take to delete the messages in the queue).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PurgeQueueInProgress {
@@ -2238,6 +2320,7 @@ impl fmt::Display for PurgeQueueInProgress {
     }
 }
 impl std::error::Error for PurgeQueueInProgress {}
+serde_shape!(PurgeQueueInProgress, 78);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PurgeQueueRequest {
     /// The URL of the queue from which the `PurgeQueue` action deletes messages.
@@ -2269,6 +2352,7 @@ impl De for PurgeQueueRequest {
         "PurgeQueueRequest"
     }
 }
+serde_shape!(PurgeQueueRequest, 79);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum QueueAttributeName {
@@ -2404,6 +2488,7 @@ impl fmt::Display for QueueDeletedRecently {
     }
 }
 impl std::error::Error for QueueDeletedRecently {}
+serde_shape!(QueueDeletedRecently, 82);
 /// Ensure that the `QueueUrl` is correct and that the queue has not been deleted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueDoesNotExist {
@@ -2443,6 +2528,7 @@ impl fmt::Display for QueueDoesNotExist {
     }
 }
 impl std::error::Error for QueueDoesNotExist {}
+serde_shape!(QueueDoesNotExist, 83);
 /// A queue with this name already exists. Amazon SQS returns this error only if the request includes attributes whose values differ from those of the existing queue.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueNameExists {
@@ -2482,6 +2568,7 @@ impl fmt::Display for QueueNameExists {
     }
 }
 impl std::error::Error for QueueNameExists {}
+serde_shape!(QueueNameExists, 84);
 /// The specified receipt handle isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReceiptHandleIsInvalid {
@@ -2521,6 +2608,7 @@ impl fmt::Display for ReceiptHandleIsInvalid {
     }
 }
 impl std::error::Error for ReceiptHandleIsInvalid {}
+serde_shape!(ReceiptHandleIsInvalid, 86);
 /// Retrieves one or more messages from a specified queue.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReceiveMessageRequest {
@@ -2636,6 +2724,7 @@ impl De for ReceiveMessageRequest {
         "ReceiveMessageRequest"
     }
 }
+serde_shape!(ReceiveMessageRequest, 87);
 /// A list of received messages.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReceiveMessageResult {
@@ -2666,6 +2755,7 @@ impl De for ReceiveMessageResult {
         "ReceiveMessageResult"
     }
 }
+serde_shape!(ReceiveMessageResult, 88);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemovePermissionRequest {
     /// The URL of the Amazon SQS queue from which permissions are removed.
@@ -2701,6 +2791,7 @@ impl De for RemovePermissionRequest {
         "RemovePermissionRequest"
     }
 }
+serde_shape!(RemovePermissionRequest, 89);
 /// The request was denied due to request throttling.
 /// - Exceeds the permitted request rate for the queue or for the recipient of the request.
 /// - Ensure that the request rate is within the Amazon SQS limits for sending messages. For more information, see [Amazon SQS quotas](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-quotas.html#quotas-requests) in the Amazon SQS Developer Guide.
@@ -2742,6 +2833,7 @@ impl fmt::Display for RequestThrottled {
     }
 }
 impl std::error::Error for RequestThrottled {}
+serde_shape!(RequestThrottled, 90);
 /// One or more specified resources don't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -2781,6 +2873,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 91);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendMessageBatchRequest {
     /// The URL of the Amazon SQS queue to which batched messages are sent.
@@ -2816,6 +2909,7 @@ impl De for SendMessageBatchRequest {
         "SendMessageBatchRequest"
     }
 }
+serde_shape!(SendMessageBatchRequest, 92);
 /// Contains the details of a single Amazon SQS message along with an `Id`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendMessageBatchRequestEntry {
@@ -2903,6 +2997,7 @@ impl De for SendMessageBatchRequestEntry {
         "SendMessageBatchRequestEntry"
     }
 }
+serde_shape!(SendMessageBatchRequestEntry, 93);
 /// For each message in the batch, the response contains a `SendMessageBatchResultEntry` tag if the message succeeds or a `BatchResultErrorEntry` tag if the message fails.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendMessageBatchResult {
@@ -2937,6 +3032,7 @@ impl De for SendMessageBatchResult {
         "SendMessageBatchResult"
     }
 }
+serde_shape!(SendMessageBatchResult, 95);
 /// Encloses a `MessageId` for a successfully-enqueued message in a `SendMessageBatch.`
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendMessageBatchResultEntry {
@@ -2991,6 +3087,7 @@ impl De for SendMessageBatchResultEntry {
         "SendMessageBatchResultEntry"
     }
 }
+serde_shape!(SendMessageBatchResultEntry, 96);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendMessageRequest {
     /// The URL of the Amazon SQS queue to which a message is sent.
@@ -3081,6 +3178,7 @@ impl De for SendMessageRequest {
         "SendMessageRequest"
     }
 }
+serde_shape!(SendMessageRequest, 98);
 /// The `MD5OfMessageBody` and `MessageId` elements.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendMessageResult {
@@ -3131,6 +3229,7 @@ impl De for SendMessageResult {
         "SendMessageResult"
     }
 }
+serde_shape!(SendMessageResult, 99);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetQueueAttributesRequest {
     /// The URL of the Amazon SQS queue whose attributes are set.
@@ -3214,6 +3313,7 @@ impl De for SetQueueAttributesRequest {
         "SetQueueAttributesRequest"
     }
 }
+serde_shape!(SetQueueAttributesRequest, 100);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartMessageMoveTaskRequest {
     /// The ARN of the queue that contains the messages to be moved to another queue. Currently, only ARNs of dead-letter queues (DLQs) whose sources are other Amazon SQS queues are accepted. DLQs whose sources are non-SQS queues, such as Lambda or Amazon SNS topics, are not currently supported.
@@ -3251,6 +3351,7 @@ impl De for StartMessageMoveTaskRequest {
         "StartMessageMoveTaskRequest"
     }
 }
+serde_shape!(StartMessageMoveTaskRequest, 101);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartMessageMoveTaskResult {
     /// An identifier associated with a message movement task. You can use this identifier to cancel a specified message movement task using the `CancelMessageMoveTask` action.
@@ -3280,6 +3381,7 @@ impl De for StartMessageMoveTaskResult {
         "StartMessageMoveTaskResult"
     }
 }
+serde_shape!(StartMessageMoveTaskResult, 102);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagQueueRequest {
     /// The URL of the queue.
@@ -3313,6 +3415,7 @@ impl De for TagQueueRequest {
         "TagQueueRequest"
     }
 }
+serde_shape!(TagQueueRequest, 108);
 /// The batch request contains more entries than permissible. For Amazon SQS, the maximum number of entries you can include in a single [SendMessageBatch](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html), [DeleteMessageBatch](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html), or [ChangeMessageVisibilityBatch](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibilityBatch.html) request is 10.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyEntriesInBatchRequest {
@@ -3352,6 +3455,7 @@ impl fmt::Display for TooManyEntriesInBatchRequest {
     }
 }
 impl std::error::Error for TooManyEntriesInBatchRequest {}
+serde_shape!(TooManyEntriesInBatchRequest, 111);
 /// Error code 400. Unsupported operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedOperation {
@@ -3391,6 +3495,7 @@ impl fmt::Display for UnsupportedOperation {
     }
 }
 impl std::error::Error for UnsupportedOperation {}
+serde_shape!(UnsupportedOperation, 112);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UntagQueueRequest {
     /// The URL of the queue.
@@ -3424,3 +3529,4 @@ impl De for UntagQueueRequest {
         "UntagQueueRequest"
     }
 }
+serde_shape!(UntagQueueRequest, 113);

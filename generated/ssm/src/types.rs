@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -68,6 +81,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 /// The requester doesn't have permissions to perform the requested operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccessDeniedException {
@@ -107,6 +137,7 @@ impl fmt::Display for AccessDeniedException {
     }
 }
 impl std::error::Error for AccessDeniedException {}
+serde_shape!(AccessDeniedException, 0);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AccessRequestStatus {
@@ -206,6 +237,7 @@ impl De for AccountSharingInfo {
         "AccountSharingInfo"
     }
 }
+serde_shape!(AccountSharingInfo, 9);
 /// An activation registers one or more on-premises servers or virtual machines (VMs) with Amazon Web Services so that you can configure those servers or VMs using Run Command. A server or VM that has been registered with Amazon Web Services Systems Manager is called a managed node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Activation {
@@ -272,6 +304,7 @@ impl De for Activation {
         "Activation"
     }
 }
+serde_shape!(Activation, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddTagsToResourceRequest {
     /// Specifies the type of resource you are tagging.
@@ -329,6 +362,7 @@ impl De for AddTagsToResourceRequest {
         "AddTagsToResourceRequest"
     }
 }
+serde_shape!(AddTagsToResourceRequest, 17);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AddTagsToResourceResult {}
 impl Ser for AddTagsToResourceResult {
@@ -350,6 +384,7 @@ impl De for AddTagsToResourceResult {
         "AddTagsToResourceResult"
     }
 }
+serde_shape!(AddTagsToResourceResult, 18);
 /// A CloudWatch alarm you apply to an automation or command.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Alarm {
@@ -380,6 +415,7 @@ impl De for Alarm {
         "Alarm"
     }
 }
+serde_shape!(Alarm, 23);
 /// The details for the CloudWatch alarm you want to apply to an automation or command.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlarmConfiguration {
@@ -414,6 +450,7 @@ impl De for AlarmConfiguration {
         "AlarmConfiguration"
     }
 }
+serde_shape!(AlarmConfiguration, 24);
 /// The details about the state of your CloudWatch alarm.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlarmStateInformation {
@@ -448,6 +485,7 @@ impl De for AlarmStateInformation {
         "AlarmStateInformation"
     }
 }
+serde_shape!(AlarmStateInformation, 27);
 /// Error returned if an attempt is made to register a patch group with a patch baseline that is already registered with a different patch baseline.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AlreadyExistsException {
@@ -487,6 +525,7 @@ impl fmt::Display for AlreadyExistsException {
     }
 }
 impl std::error::Error for AlreadyExistsException {}
+serde_shape!(AlreadyExistsException, 30);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociateOpsItemRelatedItemRequest {
     /// The ID of the OpsItem to which you want to associate a resource as a related item.
@@ -532,6 +571,7 @@ impl De for AssociateOpsItemRelatedItemRequest {
         "AssociateOpsItemRelatedItemRequest"
     }
 }
+serde_shape!(AssociateOpsItemRelatedItemRequest, 34);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociateOpsItemRelatedItemResponse {
     /// The association ID.
@@ -561,6 +601,7 @@ impl De for AssociateOpsItemRelatedItemResponse {
         "AssociateOpsItemRelatedItemResponse"
     }
 }
+serde_shape!(AssociateOpsItemRelatedItemResponse, 35);
 /// You must disassociate a document from all managed nodes before you can delete it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociatedInstances {}
@@ -590,6 +631,7 @@ impl fmt::Display for AssociatedInstances {
     }
 }
 impl std::error::Error for AssociatedInstances {}
+serde_shape!(AssociatedInstances, 36);
 /// Describes an association of a Amazon Web Services Systems Manager document (SSM document) and a managed node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Association {
@@ -670,6 +712,7 @@ impl De for Association {
         "Association"
     }
 }
+serde_shape!(Association, 37);
 /// The specified association already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationAlreadyExists {}
@@ -699,6 +742,7 @@ impl fmt::Display for AssociationAlreadyExists {
     }
 }
 impl std::error::Error for AssociationAlreadyExists {}
+serde_shape!(AssociationAlreadyExists, 38);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AssociationComplianceSeverity {
@@ -934,6 +978,7 @@ impl fmt::Debug for AssociationDescription {
             .finish()
     }
 }
+serde_shape!(AssociationDescription, 40);
 /// The specified association doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationDoesNotExist {
@@ -973,6 +1018,7 @@ impl fmt::Display for AssociationDoesNotExist {
     }
 }
 impl std::error::Error for AssociationDoesNotExist {}
+serde_shape!(AssociationDoesNotExist, 43);
 /// Includes information about the specified association.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationExecution {
@@ -1038,6 +1084,7 @@ impl De for AssociationExecution {
         "AssociationExecution"
     }
 }
+serde_shape!(AssociationExecution, 44);
 /// The specified execution ID doesn't exist. Verify the ID number and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationExecutionDoesNotExist {
@@ -1077,6 +1124,7 @@ impl fmt::Display for AssociationExecutionDoesNotExist {
     }
 }
 impl std::error::Error for AssociationExecutionDoesNotExist {}
+serde_shape!(AssociationExecutionDoesNotExist, 45);
 /// Filters used in the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationExecutionFilter {
@@ -1115,6 +1163,7 @@ impl De for AssociationExecutionFilter {
         "AssociationExecutionFilter"
     }
 }
+serde_shape!(AssociationExecutionFilter, 46);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AssociationExecutionFilterKey {
@@ -1208,6 +1257,7 @@ impl De for AssociationExecutionTarget {
         "AssociationExecutionTarget"
     }
 }
+serde_shape!(AssociationExecutionTarget, 51);
 /// Filters for the association execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationExecutionTargetsFilter {
@@ -1242,6 +1292,7 @@ impl De for AssociationExecutionTargetsFilter {
         "AssociationExecutionTargetsFilter"
     }
 }
+serde_shape!(AssociationExecutionTargetsFilter, 52);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AssociationExecutionTargetsFilterKey {
@@ -1311,6 +1362,7 @@ impl De for AssociationFilter {
         "AssociationFilter"
     }
 }
+serde_shape!(AssociationFilter, 58);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AssociationFilterKey {
@@ -1417,6 +1469,7 @@ impl fmt::Display for AssociationLimitExceeded {
     }
 }
 impl std::error::Error for AssociationLimitExceeded {}
+serde_shape!(AssociationLimitExceeded, 65);
 /// Information about the association.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationOverview {
@@ -1455,6 +1508,7 @@ impl De for AssociationOverview {
         "AssociationOverview"
     }
 }
+serde_shape!(AssociationOverview, 68);
 /// Describes an association status.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationStatus {
@@ -1497,6 +1551,7 @@ impl De for AssociationStatus {
         "AssociationStatus"
     }
 }
+serde_shape!(AssociationStatus, 71);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AssociationStatusName {
@@ -1704,6 +1759,7 @@ impl fmt::Debug for AssociationVersionInfo {
             .finish()
     }
 }
+serde_shape!(AssociationVersionInfo, 76);
 /// You have reached the maximum number versions allowed for an association. Each association has a limit of 1,000 versions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssociationVersionLimitExceeded {
@@ -1743,6 +1799,7 @@ impl fmt::Display for AssociationVersionLimitExceeded {
     }
 }
 impl std::error::Error for AssociationVersionLimitExceeded {}
+serde_shape!(AssociationVersionLimitExceeded, 77);
 /// A structure that includes attributes that describe a document attachment.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachmentContent {
@@ -1789,6 +1846,7 @@ impl De for AttachmentContent {
         "AttachmentContent"
     }
 }
+serde_shape!(AttachmentContent, 79);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AttachmentHashType {
@@ -1844,6 +1902,7 @@ impl De for AttachmentInformation {
         "AttachmentInformation"
     }
 }
+serde_shape!(AttachmentInformation, 84);
 /// Identifying information about a document attachment, including the file name and a key-value pair that identifies the location of an attachment to a document.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachmentsSource {
@@ -1885,6 +1944,7 @@ impl De for AttachmentsSource {
         "AttachmentsSource"
     }
 }
+serde_shape!(AttachmentsSource, 88);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AttachmentsSourceKey {
@@ -1955,6 +2015,7 @@ impl fmt::Display for AutomationDefinitionNotApprovedException {
     }
 }
 impl std::error::Error for AutomationDefinitionNotApprovedException {}
+serde_shape!(AutomationDefinitionNotApprovedException, 96);
 /// An Automation runbook with the specified name couldn't be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationDefinitionNotFoundException {
@@ -1994,6 +2055,7 @@ impl fmt::Display for AutomationDefinitionNotFoundException {
     }
 }
 impl std::error::Error for AutomationDefinitionNotFoundException {}
+serde_shape!(AutomationDefinitionNotFoundException, 97);
 /// An Automation runbook with the specified name and version couldn't be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationDefinitionVersionNotFoundException {
@@ -2033,6 +2095,7 @@ impl fmt::Display for AutomationDefinitionVersionNotFoundException {
     }
 }
 impl std::error::Error for AutomationDefinitionVersionNotFoundException {}
+serde_shape!(AutomationDefinitionVersionNotFoundException, 98);
 /// Detailed information about the current state of an individual Automation execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationExecution {
@@ -2201,6 +2264,7 @@ impl De for AutomationExecution {
         "AutomationExecution"
     }
 }
+serde_shape!(AutomationExecution, 99);
 /// A filter used to match specific automation executions. This is used to limit the scope of Automation execution information returned.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationExecutionFilter {
@@ -2235,6 +2299,7 @@ impl De for AutomationExecutionFilter {
         "AutomationExecutionFilter"
     }
 }
+serde_shape!(AutomationExecutionFilter, 100);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AutomationExecutionFilterKey {
@@ -2343,6 +2408,7 @@ impl De for AutomationExecutionInputs {
         "AutomationExecutionInputs"
     }
 }
+serde_shape!(AutomationExecutionInputs, 106);
 /// The number of simultaneously running Automation executions exceeded the allowable limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationExecutionLimitExceededException {
@@ -2382,6 +2448,7 @@ impl fmt::Display for AutomationExecutionLimitExceededException {
     }
 }
 impl std::error::Error for AutomationExecutionLimitExceededException {}
+serde_shape!(AutomationExecutionLimitExceededException, 107);
 /// Details about a specific Automation execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationExecutionMetadata {
@@ -2534,6 +2601,7 @@ impl De for AutomationExecutionMetadata {
         "AutomationExecutionMetadata"
     }
 }
+serde_shape!(AutomationExecutionMetadata, 108);
 /// There is no automation execution information for the requested automation execution ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationExecutionNotFoundException {
@@ -2573,6 +2641,7 @@ impl fmt::Display for AutomationExecutionNotFoundException {
     }
 }
 impl std::error::Error for AutomationExecutionNotFoundException {}
+serde_shape!(AutomationExecutionNotFoundException, 110);
 /// Information about the results of the execution preview.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AutomationExecutionPreview {
@@ -2618,6 +2687,7 @@ impl De for AutomationExecutionPreview {
         "AutomationExecutionPreview"
     }
 }
+serde_shape!(AutomationExecutionPreview, 111);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AutomationExecutionStatus {
@@ -2736,6 +2806,7 @@ impl fmt::Display for AutomationStepNotFoundException {
     }
 }
 impl std::error::Error for AutomationStepNotFoundException {}
+serde_shape!(AutomationStepNotFoundException, 117);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AutomationSubtype {
@@ -2862,6 +2933,7 @@ impl De for BaselineOverride {
         "BaselineOverride"
     }
 }
+serde_shape!(BaselineOverride, 124);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CalendarState {
@@ -2923,6 +2995,7 @@ impl De for CancelCommandRequest {
         "CancelCommandRequest"
     }
 }
+serde_shape!(CancelCommandRequest, 130);
 /// Whether or not the command was successfully canceled. There is no guarantee that a request can be canceled.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelCommandResult {}
@@ -2945,6 +3018,7 @@ impl De for CancelCommandResult {
         "CancelCommandResult"
     }
 }
+serde_shape!(CancelCommandResult, 131);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelMaintenanceWindowExecutionRequest {
     /// The ID of the maintenance window execution to stop.
@@ -2974,6 +3048,7 @@ impl De for CancelMaintenanceWindowExecutionRequest {
         "CancelMaintenanceWindowExecutionRequest"
     }
 }
+serde_shape!(CancelMaintenanceWindowExecutionRequest, 132);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CancelMaintenanceWindowExecutionResult {
     /// The ID of the maintenance window execution that has been stopped.
@@ -3003,6 +3078,7 @@ impl De for CancelMaintenanceWindowExecutionResult {
         "CancelMaintenanceWindowExecutionResult"
     }
 }
+serde_shape!(CancelMaintenanceWindowExecutionResult, 133);
 /// Configuration options for sending command output to Amazon CloudWatch Logs.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudWatchOutputConfig {
@@ -3039,6 +3115,7 @@ impl De for CloudWatchOutputConfig {
         "CloudWatchOutputConfig"
     }
 }
+serde_shape!(CloudWatchOutputConfig, 141);
 /// Describes a command request.
 #[derive(Clone, PartialEq, Default)]
 pub struct Command {
@@ -3211,6 +3288,7 @@ impl fmt::Debug for Command {
             .finish()
     }
 }
+serde_shape!(Command, 143);
 /// Describes a command filter.
 ///
 /// A managed node ID can't be specified when a command status is `Pending` because the command hasn't run on the node yet.
@@ -3281,6 +3359,7 @@ impl De for CommandFilter {
         "CommandFilter"
     }
 }
+serde_shape!(CommandFilter, 144);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CommandFilterKey {
@@ -3418,6 +3497,7 @@ impl De for CommandInvocation {
         "CommandInvocation"
     }
 }
+serde_shape!(CommandInvocation, 149);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CommandInvocationStatus {
@@ -3567,6 +3647,7 @@ impl De for CommandPlugin {
         "CommandPlugin"
     }
 }
+serde_shape!(CommandPlugin, 154);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CommandPluginStatus {
@@ -3690,6 +3771,7 @@ impl De for ComplianceExecutionSummary {
         "ComplianceExecutionSummary"
     }
 }
+serde_shape!(ComplianceExecutionSummary, 163);
 /// Information about the compliance as defined by the resource type. For example, for a patch resource type, `Items` includes information about the PatchSeverity, Classification, and so on.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComplianceItem {
@@ -3754,6 +3836,7 @@ impl De for ComplianceItem {
         "ComplianceItem"
     }
 }
+serde_shape!(ComplianceItem, 166);
 /// Information about a compliance item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComplianceItemEntry {
@@ -3800,6 +3883,7 @@ impl De for ComplianceItemEntry {
         "ComplianceItemEntry"
     }
 }
+serde_shape!(ComplianceItemEntry, 169);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ComplianceQueryOperatorType {
@@ -3943,6 +4027,7 @@ impl De for ComplianceStringFilter {
         "ComplianceStringFilter"
     }
 }
+serde_shape!(ComplianceStringFilter, 181);
 /// A summary of compliance information by compliance type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComplianceSummaryItem {
@@ -3981,6 +4066,7 @@ impl De for ComplianceSummaryItem {
         "ComplianceSummaryItem"
     }
 }
+serde_shape!(ComplianceSummaryItem, 186);
 /// You specified too many custom compliance types. You can specify a maximum of 10 different types.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ComplianceTypeCountLimitExceededException {
@@ -4020,6 +4106,7 @@ impl fmt::Display for ComplianceTypeCountLimitExceededException {
     }
 }
 impl std::error::Error for ComplianceTypeCountLimitExceededException {}
+serde_shape!(ComplianceTypeCountLimitExceededException, 188);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ComplianceUploadType {
@@ -4082,6 +4169,7 @@ impl De for CompliantSummary {
         "CompliantSummary"
     }
 }
+serde_shape!(CompliantSummary, 191);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ConnectionStatus {
@@ -4175,6 +4263,7 @@ impl De for CreateActivationRequest {
         "CreateActivationRequest"
     }
 }
+serde_shape!(CreateActivationRequest, 195);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateActivationResult {
     /// The ID number generated by the system when it processed the activation. The activation ID functions like a user name.
@@ -4208,6 +4297,7 @@ impl De for CreateActivationResult {
         "CreateActivationResult"
     }
 }
+serde_shape!(CreateActivationResult, 196);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAssociationBatchRequest {
     /// One or more associations.
@@ -4245,6 +4335,7 @@ impl De for CreateAssociationBatchRequest {
         "CreateAssociationBatchRequest"
     }
 }
+serde_shape!(CreateAssociationBatchRequest, 197);
 /// Describes the association of a Amazon Web Services Systems Manager document (SSM document) and a managed node.
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateAssociationBatchRequestEntry {
@@ -4409,6 +4500,7 @@ impl fmt::Debug for CreateAssociationBatchRequestEntry {
             .finish()
     }
 }
+serde_shape!(CreateAssociationBatchRequestEntry, 199);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAssociationBatchResult {
     /// Information about the associations that succeeded.
@@ -4442,6 +4534,7 @@ impl De for CreateAssociationBatchResult {
         "CreateAssociationBatchResult"
     }
 }
+serde_shape!(CreateAssociationBatchResult, 200);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateAssociationRequest {
     /// The name of the SSM Command document or Automation runbook that contains the configuration information for the managed node.
@@ -4628,6 +4721,7 @@ impl fmt::Debug for CreateAssociationRequest {
             .finish()
     }
 }
+serde_shape!(CreateAssociationRequest, 201);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateAssociationResult {
     /// Information about the association.
@@ -4657,6 +4751,7 @@ impl De for CreateAssociationResult {
         "CreateAssociationResult"
     }
 }
+serde_shape!(CreateAssociationResult, 202);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDocumentRequest {
     /// The content for the new SSM document in JSON or YAML format. The content of the document must not exceed 64KB. This quota also includes the content specified for input parameters at runtime. We recommend storing the contents for your new document in an external JSON or YAML file and referencing the file in a command.
@@ -4741,6 +4836,7 @@ impl De for CreateDocumentRequest {
         "CreateDocumentRequest"
     }
 }
+serde_shape!(CreateDocumentRequest, 203);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateDocumentResult {
     /// Information about the SSM document.
@@ -4770,6 +4866,7 @@ impl De for CreateDocumentResult {
         "CreateDocumentResult"
     }
 }
+serde_shape!(CreateDocumentResult, 204);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateMaintenanceWindowRequest {
     /// The name of the maintenance window.
@@ -4876,6 +4973,7 @@ impl fmt::Debug for CreateMaintenanceWindowRequest {
             .finish()
     }
 }
+serde_shape!(CreateMaintenanceWindowRequest, 205);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateMaintenanceWindowResult {
     /// The ID of the created maintenance window.
@@ -4905,6 +5003,7 @@ impl De for CreateMaintenanceWindowResult {
         "CreateMaintenanceWindowResult"
     }
 }
+serde_shape!(CreateMaintenanceWindowResult, 206);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOpsItemRequest {
     /// User-defined text that contains information about the OpsItem, in Markdown format.
@@ -5013,6 +5112,7 @@ impl De for CreateOpsItemRequest {
         "CreateOpsItemRequest"
     }
 }
+serde_shape!(CreateOpsItemRequest, 207);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOpsItemResponse {
     /// The ID of the OpsItem.
@@ -5046,6 +5146,7 @@ impl De for CreateOpsItemResponse {
         "CreateOpsItemResponse"
     }
 }
+serde_shape!(CreateOpsItemResponse, 208);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOpsMetadataRequest {
     /// A resource ID for a new Application Manager application.
@@ -5085,6 +5186,7 @@ impl De for CreateOpsMetadataRequest {
         "CreateOpsMetadataRequest"
     }
 }
+serde_shape!(CreateOpsMetadataRequest, 209);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateOpsMetadataResult {
     /// The Amazon Resource Name (ARN) of the OpsMetadata Object or blob created by the call.
@@ -5114,6 +5216,7 @@ impl De for CreateOpsMetadataResult {
         "CreateOpsMetadataResult"
     }
 }
+serde_shape!(CreateOpsMetadataResult, 210);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePatchBaselineRequest {
     /// Defines the operating system the patch baseline applies to. The default value is `WINDOWS`.
@@ -5223,6 +5326,7 @@ impl De for CreatePatchBaselineRequest {
         "CreatePatchBaselineRequest"
     }
 }
+serde_shape!(CreatePatchBaselineRequest, 211);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePatchBaselineResult {
     /// The ID of the created patch baseline.
@@ -5252,6 +5356,7 @@ impl De for CreatePatchBaselineResult {
         "CreatePatchBaselineResult"
     }
 }
+serde_shape!(CreatePatchBaselineResult, 212);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateResourceDataSyncRequest {
     /// A name for the configuration.
@@ -5293,6 +5398,7 @@ impl De for CreateResourceDataSyncRequest {
         "CreateResourceDataSyncRequest"
     }
 }
+serde_shape!(CreateResourceDataSyncRequest, 213);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateResourceDataSyncResult {}
 impl Ser for CreateResourceDataSyncResult {
@@ -5314,6 +5420,7 @@ impl De for CreateResourceDataSyncResult {
         "CreateResourceDataSyncResult"
     }
 }
+serde_shape!(CreateResourceDataSyncResult, 214);
 /// The temporary security credentials, which include an access key ID, a secret access key, and a security (or session) token.
 #[derive(Clone, PartialEq, Default)]
 pub struct Credentials {
@@ -5366,6 +5473,7 @@ impl fmt::Debug for Credentials {
             .finish()
     }
 }
+serde_shape!(Credentials, 216);
 /// You have exceeded the limit for custom schemas. Delete one or more custom schemas and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomSchemaCountLimitExceededException {
@@ -5405,6 +5513,7 @@ impl fmt::Display for CustomSchemaCountLimitExceededException {
     }
 }
 impl std::error::Error for CustomSchemaCountLimitExceededException {}
+serde_shape!(CustomSchemaCountLimitExceededException, 217);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteActivationRequest {
     /// The ID of the activation that you want to delete.
@@ -5434,6 +5543,7 @@ impl De for DeleteActivationRequest {
         "DeleteActivationRequest"
     }
 }
+serde_shape!(DeleteActivationRequest, 221);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteActivationResult {}
 impl Ser for DeleteActivationResult {
@@ -5455,6 +5565,7 @@ impl De for DeleteActivationResult {
         "DeleteActivationResult"
     }
 }
+serde_shape!(DeleteActivationResult, 222);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAssociationRequest {
     /// The name of the SSM document.
@@ -5494,6 +5605,7 @@ impl De for DeleteAssociationRequest {
         "DeleteAssociationRequest"
     }
 }
+serde_shape!(DeleteAssociationRequest, 223);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteAssociationResult {}
 impl Ser for DeleteAssociationResult {
@@ -5515,6 +5627,7 @@ impl De for DeleteAssociationResult {
         "DeleteAssociationResult"
     }
 }
+serde_shape!(DeleteAssociationResult, 224);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDocumentRequest {
     /// The name of the document.
@@ -5556,6 +5669,7 @@ impl De for DeleteDocumentRequest {
         "DeleteDocumentRequest"
     }
 }
+serde_shape!(DeleteDocumentRequest, 225);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteDocumentResult {}
 impl Ser for DeleteDocumentResult {
@@ -5577,6 +5691,7 @@ impl De for DeleteDocumentResult {
         "DeleteDocumentResult"
     }
 }
+serde_shape!(DeleteDocumentResult, 226);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteInventoryRequest {
     /// The name of the custom inventory type for which you want to delete either all previously collected data or the inventory type itself.
@@ -5622,6 +5737,7 @@ impl De for DeleteInventoryRequest {
         "DeleteInventoryRequest"
     }
 }
+serde_shape!(DeleteInventoryRequest, 227);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteInventoryResult {
     /// Every `DeleteInventory` operation is assigned a unique ID. This option returns a unique ID. You can use this ID to query the status of a delete operation. This option is useful for ensuring that a delete operation has completed before you begin other operations.
@@ -5659,6 +5775,7 @@ impl De for DeleteInventoryResult {
         "DeleteInventoryResult"
     }
 }
+serde_shape!(DeleteInventoryResult, 228);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMaintenanceWindowRequest {
     /// The ID of the maintenance window to delete.
@@ -5688,6 +5805,7 @@ impl De for DeleteMaintenanceWindowRequest {
         "DeleteMaintenanceWindowRequest"
     }
 }
+serde_shape!(DeleteMaintenanceWindowRequest, 229);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteMaintenanceWindowResult {
     /// The ID of the deleted maintenance window.
@@ -5717,6 +5835,7 @@ impl De for DeleteMaintenanceWindowResult {
         "DeleteMaintenanceWindowResult"
     }
 }
+serde_shape!(DeleteMaintenanceWindowResult, 230);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteOpsItemRequest {
     /// The ID of the OpsItem that you want to delete.
@@ -5746,6 +5865,7 @@ impl De for DeleteOpsItemRequest {
         "DeleteOpsItemRequest"
     }
 }
+serde_shape!(DeleteOpsItemRequest, 231);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteOpsItemResponse {}
 impl Ser for DeleteOpsItemResponse {
@@ -5767,6 +5887,7 @@ impl De for DeleteOpsItemResponse {
         "DeleteOpsItemResponse"
     }
 }
+serde_shape!(DeleteOpsItemResponse, 232);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteOpsMetadataRequest {
     /// The Amazon Resource Name (ARN) of an OpsMetadata Object to delete.
@@ -5796,6 +5917,7 @@ impl De for DeleteOpsMetadataRequest {
         "DeleteOpsMetadataRequest"
     }
 }
+serde_shape!(DeleteOpsMetadataRequest, 233);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteOpsMetadataResult {}
 impl Ser for DeleteOpsMetadataResult {
@@ -5817,6 +5939,7 @@ impl De for DeleteOpsMetadataResult {
         "DeleteOpsMetadataResult"
     }
 }
+serde_shape!(DeleteOpsMetadataResult, 234);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteParameterRequest {
     /// The name of the parameter to delete.
@@ -5848,6 +5971,7 @@ impl De for DeleteParameterRequest {
         "DeleteParameterRequest"
     }
 }
+serde_shape!(DeleteParameterRequest, 235);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteParameterResult {}
 impl Ser for DeleteParameterResult {
@@ -5869,6 +5993,7 @@ impl De for DeleteParameterResult {
         "DeleteParameterResult"
     }
 }
+serde_shape!(DeleteParameterResult, 236);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteParametersRequest {
     /// The names of the parameters to delete. After deleting a parameter, wait for at least 30 seconds to create a parameter with the same name.
@@ -5900,6 +6025,7 @@ impl De for DeleteParametersRequest {
         "DeleteParametersRequest"
     }
 }
+serde_shape!(DeleteParametersRequest, 237);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteParametersResult {
     /// The names of the deleted parameters.
@@ -5933,6 +6059,7 @@ impl De for DeleteParametersResult {
         "DeleteParametersResult"
     }
 }
+serde_shape!(DeleteParametersResult, 238);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePatchBaselineRequest {
     /// The ID of the patch baseline to delete.
@@ -5962,6 +6089,7 @@ impl De for DeletePatchBaselineRequest {
         "DeletePatchBaselineRequest"
     }
 }
+serde_shape!(DeletePatchBaselineRequest, 239);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeletePatchBaselineResult {
     /// The ID of the deleted patch baseline.
@@ -5991,6 +6119,7 @@ impl De for DeletePatchBaselineResult {
         "DeletePatchBaselineResult"
     }
 }
+serde_shape!(DeletePatchBaselineResult, 240);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourceDataSyncRequest {
     /// The name of the configuration to delete.
@@ -6024,6 +6153,7 @@ impl De for DeleteResourceDataSyncRequest {
         "DeleteResourceDataSyncRequest"
     }
 }
+serde_shape!(DeleteResourceDataSyncRequest, 241);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourceDataSyncResult {}
 impl Ser for DeleteResourceDataSyncResult {
@@ -6045,6 +6175,7 @@ impl De for DeleteResourceDataSyncResult {
         "DeleteResourceDataSyncResult"
     }
 }
+serde_shape!(DeleteResourceDataSyncResult, 242);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourcePolicyRequest {
     /// Amazon Resource Name (ARN) of the resource to which the policies are attached.
@@ -6082,6 +6213,7 @@ impl De for DeleteResourcePolicyRequest {
         "DeleteResourcePolicyRequest"
     }
 }
+serde_shape!(DeleteResourcePolicyRequest, 243);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteResourcePolicyResponse {}
 impl Ser for DeleteResourcePolicyResponse {
@@ -6103,6 +6235,7 @@ impl De for DeleteResourcePolicyResponse {
         "DeleteResourcePolicyResponse"
     }
 }
+serde_shape!(DeleteResourcePolicyResponse, 244);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterManagedInstanceRequest {
     /// The ID assigned to the managed node when you registered it using the activation process.
@@ -6132,6 +6265,7 @@ impl De for DeregisterManagedInstanceRequest {
         "DeregisterManagedInstanceRequest"
     }
 }
+serde_shape!(DeregisterManagedInstanceRequest, 246);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterManagedInstanceResult {}
 impl Ser for DeregisterManagedInstanceResult {
@@ -6153,6 +6287,7 @@ impl De for DeregisterManagedInstanceResult {
         "DeregisterManagedInstanceResult"
     }
 }
+serde_shape!(DeregisterManagedInstanceResult, 247);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterPatchBaselineForPatchGroupRequest {
     /// The ID of the patch baseline to deregister the patch group from.
@@ -6186,6 +6321,7 @@ impl De for DeregisterPatchBaselineForPatchGroupRequest {
         "DeregisterPatchBaselineForPatchGroupRequest"
     }
 }
+serde_shape!(DeregisterPatchBaselineForPatchGroupRequest, 248);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterPatchBaselineForPatchGroupResult {
     /// The ID of the patch baseline the patch group was deregistered from.
@@ -6219,6 +6355,7 @@ impl De for DeregisterPatchBaselineForPatchGroupResult {
         "DeregisterPatchBaselineForPatchGroupResult"
     }
 }
+serde_shape!(DeregisterPatchBaselineForPatchGroupResult, 249);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterTargetFromMaintenanceWindowRequest {
     /// The ID of the maintenance window the target should be removed from.
@@ -6256,6 +6393,7 @@ impl De for DeregisterTargetFromMaintenanceWindowRequest {
         "DeregisterTargetFromMaintenanceWindowRequest"
     }
 }
+serde_shape!(DeregisterTargetFromMaintenanceWindowRequest, 250);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterTargetFromMaintenanceWindowResult {
     /// The ID of the maintenance window the target was removed from.
@@ -6289,6 +6427,7 @@ impl De for DeregisterTargetFromMaintenanceWindowResult {
         "DeregisterTargetFromMaintenanceWindowResult"
     }
 }
+serde_shape!(DeregisterTargetFromMaintenanceWindowResult, 251);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterTaskFromMaintenanceWindowRequest {
     /// The ID of the maintenance window the task should be removed from.
@@ -6322,6 +6461,7 @@ impl De for DeregisterTaskFromMaintenanceWindowRequest {
         "DeregisterTaskFromMaintenanceWindowRequest"
     }
 }
+serde_shape!(DeregisterTaskFromMaintenanceWindowRequest, 252);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeregisterTaskFromMaintenanceWindowResult {
     /// The ID of the maintenance window the task was removed from.
@@ -6355,6 +6495,7 @@ impl De for DeregisterTaskFromMaintenanceWindowResult {
         "DeregisterTaskFromMaintenanceWindowResult"
     }
 }
+serde_shape!(DeregisterTaskFromMaintenanceWindowResult, 253);
 /// Filter for the DescribeActivation API.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeActivationsFilter {
@@ -6389,6 +6530,7 @@ impl De for DescribeActivationsFilter {
         "DescribeActivationsFilter"
     }
 }
+serde_shape!(DescribeActivationsFilter, 254);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DescribeActivationsFilterKeys {
@@ -6457,6 +6599,7 @@ impl De for DescribeActivationsRequest {
         "DescribeActivationsRequest"
     }
 }
+serde_shape!(DescribeActivationsRequest, 257);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeActivationsResult {
     /// A list of activations for your Amazon Web Services account.
@@ -6490,6 +6633,7 @@ impl De for DescribeActivationsResult {
         "DescribeActivationsResult"
     }
 }
+serde_shape!(DescribeActivationsResult, 258);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAssociationExecutionTargetsRequest {
     /// The association ID that includes the execution for which you want to view details.
@@ -6541,6 +6685,7 @@ impl De for DescribeAssociationExecutionTargetsRequest {
         "DescribeAssociationExecutionTargetsRequest"
     }
 }
+serde_shape!(DescribeAssociationExecutionTargetsRequest, 259);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAssociationExecutionTargetsResult {
     /// Information about the execution.
@@ -6574,6 +6719,7 @@ impl De for DescribeAssociationExecutionTargetsResult {
         "DescribeAssociationExecutionTargetsResult"
     }
 }
+serde_shape!(DescribeAssociationExecutionTargetsResult, 260);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAssociationExecutionsRequest {
     /// The association ID for which you want to view execution history details.
@@ -6621,6 +6767,7 @@ impl De for DescribeAssociationExecutionsRequest {
         "DescribeAssociationExecutionsRequest"
     }
 }
+serde_shape!(DescribeAssociationExecutionsRequest, 261);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAssociationExecutionsResult {
     /// A list of the executions for the specified association ID.
@@ -6654,6 +6801,7 @@ impl De for DescribeAssociationExecutionsResult {
         "DescribeAssociationExecutionsResult"
     }
 }
+serde_shape!(DescribeAssociationExecutionsResult, 262);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAssociationRequest {
     /// The name of the SSM document.
@@ -6695,6 +6843,7 @@ impl De for DescribeAssociationRequest {
         "DescribeAssociationRequest"
     }
 }
+serde_shape!(DescribeAssociationRequest, 263);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAssociationResult {
     /// Information about the association.
@@ -6724,6 +6873,7 @@ impl De for DescribeAssociationResult {
         "DescribeAssociationResult"
     }
 }
+serde_shape!(DescribeAssociationResult, 264);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAutomationExecutionsRequest {
     /// Filters used to limit the scope of executions that are requested.
@@ -6761,6 +6911,7 @@ impl De for DescribeAutomationExecutionsRequest {
         "DescribeAutomationExecutionsRequest"
     }
 }
+serde_shape!(DescribeAutomationExecutionsRequest, 265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAutomationExecutionsResult {
     /// The list of details about each automation execution which has occurred which matches the filter specification, if any.
@@ -6794,6 +6945,7 @@ impl De for DescribeAutomationExecutionsResult {
         "DescribeAutomationExecutionsResult"
     }
 }
+serde_shape!(DescribeAutomationExecutionsResult, 266);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAutomationStepExecutionsRequest {
     /// The Automation execution ID for which you want step execution descriptions.
@@ -6839,6 +6991,7 @@ impl De for DescribeAutomationStepExecutionsRequest {
         "DescribeAutomationStepExecutionsRequest"
     }
 }
+serde_shape!(DescribeAutomationStepExecutionsRequest, 267);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAutomationStepExecutionsResult {
     /// A list of details about the current state of all steps that make up an execution.
@@ -6872,6 +7025,7 @@ impl De for DescribeAutomationStepExecutionsResult {
         "DescribeAutomationStepExecutionsResult"
     }
 }
+serde_shape!(DescribeAutomationStepExecutionsResult, 268);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAvailablePatchesRequest {
     /// Each element in the array is a structure containing a key-value pair.
@@ -6942,6 +7096,7 @@ impl De for DescribeAvailablePatchesRequest {
         "DescribeAvailablePatchesRequest"
     }
 }
+serde_shape!(DescribeAvailablePatchesRequest, 269);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeAvailablePatchesResult {
     /// An array of patches. Each entry in the array is a patch structure.
@@ -6975,6 +7130,7 @@ impl De for DescribeAvailablePatchesResult {
         "DescribeAvailablePatchesResult"
     }
 }
+serde_shape!(DescribeAvailablePatchesResult, 270);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDocumentPermissionRequest {
     /// The name of the document for which you are the owner.
@@ -7016,6 +7172,7 @@ impl De for DescribeDocumentPermissionRequest {
         "DescribeDocumentPermissionRequest"
     }
 }
+serde_shape!(DescribeDocumentPermissionRequest, 271);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDocumentPermissionResponse {
     /// The account IDs that have permission to use this document. The ID can be either an Amazon Web Services account number or `all`.
@@ -7053,6 +7210,7 @@ impl De for DescribeDocumentPermissionResponse {
         "DescribeDocumentPermissionResponse"
     }
 }
+serde_shape!(DescribeDocumentPermissionResponse, 272);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDocumentRequest {
     /// The name of the SSM document.
@@ -7092,6 +7250,7 @@ impl De for DescribeDocumentRequest {
         "DescribeDocumentRequest"
     }
 }
+serde_shape!(DescribeDocumentRequest, 273);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeDocumentResult {
     /// Information about the SSM document.
@@ -7121,6 +7280,7 @@ impl De for DescribeDocumentResult {
         "DescribeDocumentResult"
     }
 }
+serde_shape!(DescribeDocumentResult, 274);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEffectiveInstanceAssociationsRequest {
     /// The managed node ID for which you want to view all associations.
@@ -7158,6 +7318,7 @@ impl De for DescribeEffectiveInstanceAssociationsRequest {
         "DescribeEffectiveInstanceAssociationsRequest"
     }
 }
+serde_shape!(DescribeEffectiveInstanceAssociationsRequest, 275);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEffectiveInstanceAssociationsResult {
     /// The associations for the requested managed node.
@@ -7191,6 +7352,7 @@ impl De for DescribeEffectiveInstanceAssociationsResult {
         "DescribeEffectiveInstanceAssociationsResult"
     }
 }
+serde_shape!(DescribeEffectiveInstanceAssociationsResult, 276);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEffectivePatchesForPatchBaselineRequest {
     /// The ID of the patch baseline to retrieve the effective patches for.
@@ -7228,6 +7390,7 @@ impl De for DescribeEffectivePatchesForPatchBaselineRequest {
         "DescribeEffectivePatchesForPatchBaselineRequest"
     }
 }
+serde_shape!(DescribeEffectivePatchesForPatchBaselineRequest, 277);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeEffectivePatchesForPatchBaselineResult {
     /// An array of patches and patch status.
@@ -7261,6 +7424,7 @@ impl De for DescribeEffectivePatchesForPatchBaselineResult {
         "DescribeEffectivePatchesForPatchBaselineResult"
     }
 }
+serde_shape!(DescribeEffectivePatchesForPatchBaselineResult, 278);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstanceAssociationsStatusRequest {
     /// The managed node IDs for which you want association status information.
@@ -7298,6 +7462,7 @@ impl De for DescribeInstanceAssociationsStatusRequest {
         "DescribeInstanceAssociationsStatusRequest"
     }
 }
+serde_shape!(DescribeInstanceAssociationsStatusRequest, 279);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstanceAssociationsStatusResult {
     /// Status information about the association.
@@ -7331,6 +7496,7 @@ impl De for DescribeInstanceAssociationsStatusResult {
         "DescribeInstanceAssociationsStatusResult"
     }
 }
+serde_shape!(DescribeInstanceAssociationsStatusResult, 280);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstanceInformationRequest {
     /// This is a legacy method. We recommend that you don't use this method. Instead, use the `Filters` data type. `Filters` enables you to return node information by filtering based on tags applied to managed nodes.
@@ -7374,6 +7540,7 @@ impl De for DescribeInstanceInformationRequest {
         "DescribeInstanceInformationRequest"
     }
 }
+serde_shape!(DescribeInstanceInformationRequest, 281);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstanceInformationResult {
     /// The managed node information list.
@@ -7407,6 +7574,7 @@ impl De for DescribeInstanceInformationResult {
         "DescribeInstanceInformationResult"
     }
 }
+serde_shape!(DescribeInstanceInformationResult, 282);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePatchStatesForPatchGroupRequest {
     /// The name of the patch group for which the patch state information should be retrieved.
@@ -7451,6 +7619,7 @@ impl De for DescribeInstancePatchStatesForPatchGroupRequest {
         "DescribeInstancePatchStatesForPatchGroupRequest"
     }
 }
+serde_shape!(DescribeInstancePatchStatesForPatchGroupRequest, 283);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePatchStatesForPatchGroupResult {
     /// The high-level patch state for the requested managed nodes.
@@ -7484,6 +7653,7 @@ impl De for DescribeInstancePatchStatesForPatchGroupResult {
         "DescribeInstancePatchStatesForPatchGroupResult"
     }
 }
+serde_shape!(DescribeInstancePatchStatesForPatchGroupResult, 284);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePatchStatesRequest {
     /// The ID of the managed node for which patch state information should be retrieved.
@@ -7521,6 +7691,7 @@ impl De for DescribeInstancePatchStatesRequest {
         "DescribeInstancePatchStatesRequest"
     }
 }
+serde_shape!(DescribeInstancePatchStatesRequest, 285);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePatchStatesResult {
     /// The high-level patch state for the requested managed nodes.
@@ -7554,6 +7725,7 @@ impl De for DescribeInstancePatchStatesResult {
         "DescribeInstancePatchStatesResult"
     }
 }
+serde_shape!(DescribeInstancePatchStatesResult, 286);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePatchesRequest {
     /// The ID of the managed node whose patch state information should be retrieved.
@@ -7601,6 +7773,7 @@ impl De for DescribeInstancePatchesRequest {
         "DescribeInstancePatchesRequest"
     }
 }
+serde_shape!(DescribeInstancePatchesRequest, 287);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePatchesResult {
     /// Each entry in the array is a structure containing:
@@ -7641,6 +7814,7 @@ impl De for DescribeInstancePatchesResult {
         "DescribeInstancePatchesResult"
     }
 }
+serde_shape!(DescribeInstancePatchesResult, 288);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePropertiesRequest {
     /// An array of instance property filters.
@@ -7682,6 +7856,7 @@ impl De for DescribeInstancePropertiesRequest {
         "DescribeInstancePropertiesRequest"
     }
 }
+serde_shape!(DescribeInstancePropertiesRequest, 290);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancePropertiesResult {
     /// Properties for the managed instances.
@@ -7715,6 +7890,7 @@ impl De for DescribeInstancePropertiesResult {
         "DescribeInstancePropertiesResult"
     }
 }
+serde_shape!(DescribeInstancePropertiesResult, 291);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInventoryDeletionsRequest {
     /// Specify the delete inventory ID for which you want information. This ID was returned by the `DeleteInventory` operation.
@@ -7752,6 +7928,7 @@ impl De for DescribeInventoryDeletionsRequest {
         "DescribeInventoryDeletionsRequest"
     }
 }
+serde_shape!(DescribeInventoryDeletionsRequest, 292);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInventoryDeletionsResult {
     /// A list of status items for deleted inventory.
@@ -7785,6 +7962,7 @@ impl De for DescribeInventoryDeletionsResult {
         "DescribeInventoryDeletionsResult"
     }
 }
+serde_shape!(DescribeInventoryDeletionsResult, 293);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowExecutionTaskInvocationsRequest {
     /// The ID of the maintenance window execution the task is part of.
@@ -7830,6 +8008,7 @@ impl De for DescribeMaintenanceWindowExecutionTaskInvocationsRequest {
         "DescribeMaintenanceWindowExecutionTaskInvocationsRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowExecutionTaskInvocationsRequest, 294);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowExecutionTaskInvocationsResult {
     /// Information about the task invocation results per invocation.
@@ -7865,6 +8044,7 @@ impl De for DescribeMaintenanceWindowExecutionTaskInvocationsResult {
         "DescribeMaintenanceWindowExecutionTaskInvocationsResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowExecutionTaskInvocationsResult, 295);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowExecutionTasksRequest {
     /// The ID of the maintenance window execution whose task executions should be retrieved.
@@ -7906,6 +8086,7 @@ impl De for DescribeMaintenanceWindowExecutionTasksRequest {
         "DescribeMaintenanceWindowExecutionTasksRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowExecutionTasksRequest, 296);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowExecutionTasksResult {
     /// Information about the task executions.
@@ -7941,6 +8122,7 @@ impl De for DescribeMaintenanceWindowExecutionTasksResult {
         "DescribeMaintenanceWindowExecutionTasksResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowExecutionTasksResult, 297);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowExecutionsRequest {
     /// The ID of the maintenance window whose executions should be retrieved.
@@ -7984,6 +8166,7 @@ impl De for DescribeMaintenanceWindowExecutionsRequest {
         "DescribeMaintenanceWindowExecutionsRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowExecutionsRequest, 298);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowExecutionsResult {
     /// Information about the maintenance window executions.
@@ -8017,6 +8200,7 @@ impl De for DescribeMaintenanceWindowExecutionsResult {
         "DescribeMaintenanceWindowExecutionsResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowExecutionsResult, 299);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowScheduleRequest {
     /// The ID of the maintenance window to retrieve information about.
@@ -8066,6 +8250,7 @@ impl De for DescribeMaintenanceWindowScheduleRequest {
         "DescribeMaintenanceWindowScheduleRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowScheduleRequest, 300);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowScheduleResult {
     /// Information about maintenance window executions scheduled for the specified time range.
@@ -8099,6 +8284,7 @@ impl De for DescribeMaintenanceWindowScheduleResult {
         "DescribeMaintenanceWindowScheduleResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowScheduleResult, 301);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowTargetsRequest {
     /// The ID of the maintenance window whose targets should be retrieved.
@@ -8140,6 +8326,7 @@ impl De for DescribeMaintenanceWindowTargetsRequest {
         "DescribeMaintenanceWindowTargetsRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowTargetsRequest, 302);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowTargetsResult {
     /// Information about the targets in the maintenance window.
@@ -8173,6 +8360,7 @@ impl De for DescribeMaintenanceWindowTargetsResult {
         "DescribeMaintenanceWindowTargetsResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowTargetsResult, 303);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowTasksRequest {
     /// The ID of the maintenance window whose tasks should be retrieved.
@@ -8214,6 +8402,7 @@ impl De for DescribeMaintenanceWindowTasksRequest {
         "DescribeMaintenanceWindowTasksRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowTasksRequest, 304);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowTasksResult {
     /// Information about the tasks in the maintenance window.
@@ -8247,6 +8436,7 @@ impl De for DescribeMaintenanceWindowTasksResult {
         "DescribeMaintenanceWindowTasksResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowTasksResult, 305);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowsForTargetRequest {
     /// The managed node ID or key-value pair to retrieve information about.
@@ -8288,6 +8478,7 @@ impl De for DescribeMaintenanceWindowsForTargetRequest {
         "DescribeMaintenanceWindowsForTargetRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowsForTargetRequest, 306);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowsForTargetResult {
     /// Information about the maintenance window targets and tasks a managed node is associated with.
@@ -8321,6 +8512,7 @@ impl De for DescribeMaintenanceWindowsForTargetResult {
         "DescribeMaintenanceWindowsForTargetResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowsForTargetResult, 307);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowsRequest {
     /// Optional filters used to narrow down the scope of the returned maintenance windows. Supported filter keys are `Name` and `Enabled`. For example, `Name=MyMaintenanceWindow` and `Enabled=True`.
@@ -8358,6 +8550,7 @@ impl De for DescribeMaintenanceWindowsRequest {
         "DescribeMaintenanceWindowsRequest"
     }
 }
+serde_shape!(DescribeMaintenanceWindowsRequest, 308);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeMaintenanceWindowsResult {
     /// Information about the maintenance windows.
@@ -8391,6 +8584,7 @@ impl De for DescribeMaintenanceWindowsResult {
         "DescribeMaintenanceWindowsResult"
     }
 }
+serde_shape!(DescribeMaintenanceWindowsResult, 309);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeOpsItemsRequest {
     /// One or more filters to limit the response.
@@ -8446,6 +8640,7 @@ impl De for DescribeOpsItemsRequest {
         "DescribeOpsItemsRequest"
     }
 }
+serde_shape!(DescribeOpsItemsRequest, 310);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeOpsItemsResponse {
     /// The token for the next set of items to return. Use this token to get the next set of results.
@@ -8479,6 +8674,7 @@ impl De for DescribeOpsItemsResponse {
         "DescribeOpsItemsResponse"
     }
 }
+serde_shape!(DescribeOpsItemsResponse, 311);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeParametersRequest {
     /// This data type is deprecated. Instead, use `ParameterFilters`.
@@ -8528,6 +8724,7 @@ impl De for DescribeParametersRequest {
         "DescribeParametersRequest"
     }
 }
+serde_shape!(DescribeParametersRequest, 312);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeParametersResult {
     /// Parameters returned by the request.
@@ -8561,6 +8758,7 @@ impl De for DescribeParametersResult {
         "DescribeParametersResult"
     }
 }
+serde_shape!(DescribeParametersResult, 313);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchBaselinesRequest {
     /// Each element in the array is a structure containing a key-value pair.
@@ -8603,6 +8801,7 @@ impl De for DescribePatchBaselinesRequest {
         "DescribePatchBaselinesRequest"
     }
 }
+serde_shape!(DescribePatchBaselinesRequest, 314);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchBaselinesResult {
     /// An array of `PatchBaselineIdentity` elements.
@@ -8636,6 +8835,7 @@ impl De for DescribePatchBaselinesResult {
         "DescribePatchBaselinesResult"
     }
 }
+serde_shape!(DescribePatchBaselinesResult, 315);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchGroupStateRequest {
     /// The name of the patch group whose patch snapshot should be retrieved.
@@ -8665,6 +8865,7 @@ impl De for DescribePatchGroupStateRequest {
         "DescribePatchGroupStateRequest"
     }
 }
+serde_shape!(DescribePatchGroupStateRequest, 316);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchGroupStateResult {
     /// The number of managed nodes in the patch group.
@@ -8746,6 +8947,7 @@ impl De for DescribePatchGroupStateResult {
         "DescribePatchGroupStateResult"
     }
 }
+serde_shape!(DescribePatchGroupStateResult, 317);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchGroupsRequest {
     /// The maximum number of patch groups to return (per page).
@@ -8787,6 +8989,7 @@ impl De for DescribePatchGroupsRequest {
         "DescribePatchGroupsRequest"
     }
 }
+serde_shape!(DescribePatchGroupsRequest, 318);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchGroupsResult {
     /// Each entry in the array contains:
@@ -8822,6 +9025,7 @@ impl De for DescribePatchGroupsResult {
         "DescribePatchGroupsResult"
     }
 }
+serde_shape!(DescribePatchGroupsResult, 319);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchPropertiesRequest {
     /// The operating system type for which to list patches.
@@ -8867,6 +9071,7 @@ impl De for DescribePatchPropertiesRequest {
         "DescribePatchPropertiesRequest"
     }
 }
+serde_shape!(DescribePatchPropertiesRequest, 320);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribePatchPropertiesResult {
     /// A list of the properties for patches matching the filter request parameters.
@@ -8900,6 +9105,7 @@ impl De for DescribePatchPropertiesResult {
         "DescribePatchPropertiesResult"
     }
 }
+serde_shape!(DescribePatchPropertiesResult, 321);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeSessionsRequest {
     /// The session status to retrieve a list of sessions for. For example, "Active".
@@ -8941,6 +9147,7 @@ impl De for DescribeSessionsRequest {
         "DescribeSessionsRequest"
     }
 }
+serde_shape!(DescribeSessionsRequest, 322);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeSessionsResponse {
     /// A list of sessions meeting the request parameters.
@@ -8974,6 +9181,7 @@ impl De for DescribeSessionsResponse {
         "DescribeSessionsResponse"
     }
 }
+serde_shape!(DescribeSessionsResponse, 323);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisassociateOpsItemRelatedItemRequest {
     /// The ID of the OpsItem for which you want to delete an association between the OpsItem and a related item.
@@ -9007,6 +9215,7 @@ impl De for DisassociateOpsItemRelatedItemRequest {
         "DisassociateOpsItemRelatedItemRequest"
     }
 }
+serde_shape!(DisassociateOpsItemRelatedItemRequest, 325);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DisassociateOpsItemRelatedItemResponse {}
 impl Ser for DisassociateOpsItemRelatedItemResponse {
@@ -9028,6 +9237,7 @@ impl De for DisassociateOpsItemRelatedItemResponse {
         "DisassociateOpsItemRelatedItemResponse"
     }
 }
+serde_shape!(DisassociateOpsItemRelatedItemResponse, 326);
 /// The specified document already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentAlreadyExists {
@@ -9067,6 +9277,7 @@ impl fmt::Display for DocumentAlreadyExists {
     }
 }
 impl std::error::Error for DocumentAlreadyExists {}
+serde_shape!(DocumentAlreadyExists, 328);
 /// A default version of a document.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentDefaultVersionDescription {
@@ -9105,6 +9316,7 @@ impl De for DocumentDefaultVersionDescription {
         "DocumentDefaultVersionDescription"
     }
 }
+serde_shape!(DocumentDefaultVersionDescription, 331);
 /// Describes an Amazon Web Services Systems Manager document (SSM document).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentDescription {
@@ -9255,6 +9467,7 @@ impl De for DocumentDescription {
         "DocumentDescription"
     }
 }
+serde_shape!(DocumentDescription, 332);
 /// This data type is deprecated. Instead, use DocumentKeyValuesFilter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentFilter {
@@ -9289,6 +9502,7 @@ impl De for DocumentFilter {
         "DocumentFilter"
     }
 }
+serde_shape!(DocumentFilter, 334);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocumentFilterKey {
@@ -9468,6 +9682,7 @@ impl De for DocumentIdentifier {
         "DocumentIdentifier"
     }
 }
+serde_shape!(DocumentIdentifier, 341);
 /// One or more filters. Use a filter to return a more specific list of documents.
 ///
 /// For keys, you can specify one or more tags that have been applied to a document.
@@ -9543,6 +9758,7 @@ impl De for DocumentKeyValuesFilter {
         "DocumentKeyValuesFilter"
     }
 }
+serde_shape!(DocumentKeyValuesFilter, 343);
 /// You can have at most 500 active SSM documents.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentLimitExceeded {
@@ -9582,6 +9798,7 @@ impl fmt::Display for DocumentLimitExceeded {
     }
 }
 impl std::error::Error for DocumentLimitExceeded {}
+serde_shape!(DocumentLimitExceeded, 348);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocumentMetadataEnum {
@@ -9637,6 +9854,7 @@ impl De for DocumentMetadataResponseInfo {
         "DocumentMetadataResponseInfo"
     }
 }
+serde_shape!(DocumentMetadataResponseInfo, 350);
 /// Parameters specified in a Systems Manager document that run on the server when the command is run.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentParameter {
@@ -9679,6 +9897,7 @@ impl De for DocumentParameter {
         "DocumentParameter"
     }
 }
+serde_shape!(DocumentParameter, 353);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocumentParameterType {
@@ -9750,6 +9969,7 @@ impl fmt::Display for DocumentPermissionLimit {
     }
 }
 impl std::error::Error for DocumentPermissionLimit {}
+serde_shape!(DocumentPermissionLimit, 359);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocumentPermissionType {
@@ -9817,6 +10037,7 @@ impl De for DocumentRequires {
         "DocumentRequires"
     }
 }
+serde_shape!(DocumentRequires, 362);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocumentReviewAction {
@@ -9885,6 +10106,7 @@ impl De for DocumentReviewCommentSource {
         "DocumentReviewCommentSource"
     }
 }
+serde_shape!(DocumentReviewCommentSource, 367);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DocumentReviewCommentType {
@@ -9960,6 +10182,7 @@ impl De for DocumentReviewerResponseSource {
         "DocumentReviewerResponseSource"
     }
 }
+serde_shape!(DocumentReviewerResponseSource, 370);
 /// Information about a document approval review.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentReviews {
@@ -9994,6 +10217,7 @@ impl De for DocumentReviews {
         "DocumentReviews"
     }
 }
+serde_shape!(DocumentReviews, 371);
 /// The status of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -10171,6 +10395,7 @@ impl De for DocumentVersionInfo {
         "DocumentVersionInfo"
     }
 }
+serde_shape!(DocumentVersionInfo, 378);
 /// The document has too many versions. Delete one or more document versions and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DocumentVersionLimitExceeded {
@@ -10210,6 +10435,7 @@ impl fmt::Display for DocumentVersionLimitExceeded {
     }
 }
 impl std::error::Error for DocumentVersionLimitExceeded {}
+serde_shape!(DocumentVersionLimitExceeded, 379);
 /// Error returned when the ID specified for a resource, such as a maintenance window or patch baseline, doesn't exist.
 ///
 /// For information about resource quotas in Amazon Web Services Systems Manager, see [Systems Manager service quotas](https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm) in the Amazon Web Services General Reference.
@@ -10251,6 +10477,7 @@ impl fmt::Display for DoesNotExistException {
     }
 }
 impl std::error::Error for DoesNotExistException {}
+serde_shape!(DoesNotExistException, 383);
 /// The content of the association document matches another document. Change the content of the document and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DuplicateDocumentContent {
@@ -10290,6 +10517,7 @@ impl fmt::Display for DuplicateDocumentContent {
     }
 }
 impl std::error::Error for DuplicateDocumentContent {}
+serde_shape!(DuplicateDocumentContent, 385);
 /// The version name has already been used in this document. Specify a different version name, and then try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DuplicateDocumentVersionName {
@@ -10329,6 +10557,7 @@ impl fmt::Display for DuplicateDocumentVersionName {
     }
 }
 impl std::error::Error for DuplicateDocumentVersionName {}
+serde_shape!(DuplicateDocumentVersionName, 386);
 /// You can't specify a managed node ID in more than one association.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DuplicateInstanceId {}
@@ -10358,6 +10587,7 @@ impl fmt::Display for DuplicateInstanceId {
     }
 }
 impl std::error::Error for DuplicateInstanceId {}
+serde_shape!(DuplicateInstanceId, 387);
 /// The `EffectivePatch` structure defines metadata about a patch along with the approval state of the patch in a particular patch baseline. The approval state includes information about whether the patch is currently approved, due to be approved by a rule, explicitly approved, or explicitly rejected and the date the patch was or will be approved.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EffectivePatch {
@@ -10392,6 +10622,7 @@ impl De for EffectivePatch {
         "EffectivePatch"
     }
 }
+serde_shape!(EffectivePatch, 390);
 /// Information about the inputs for an execution preview.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -10434,6 +10665,7 @@ impl De for ExecutionInputs {
         "ExecutionInputs"
     }
 }
+serde_shape!(ExecutionInputs, 395);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExecutionMode {
@@ -10504,6 +10736,7 @@ impl De for ExecutionPreview {
         "ExecutionPreview"
     }
 }
+serde_shape!(ExecutionPreview, 397);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ExecutionPreviewStatus {
@@ -10604,6 +10837,7 @@ impl De for FailedCreateAssociation {
         "FailedCreateAssociation"
     }
 }
+serde_shape!(FailedCreateAssociation, 403);
 /// Information about an Automation failure.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FailureDetails {
@@ -10642,6 +10876,7 @@ impl De for FailureDetails {
         "FailureDetails"
     }
 }
+serde_shape!(FailureDetails, 405);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Fault {
@@ -10712,6 +10947,7 @@ impl fmt::Display for FeatureNotAvailableException {
     }
 }
 impl std::error::Error for FeatureNotAvailableException {}
+serde_shape!(FeatureNotAvailableException, 407);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccessTokenRequest {
     /// The ID of a just-in-time node access request.
@@ -10741,6 +10977,7 @@ impl De for GetAccessTokenRequest {
         "GetAccessTokenRequest"
     }
 }
+serde_shape!(GetAccessTokenRequest, 408);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccessTokenResponse {
     /// The temporary security credentials which can be used to start just-in-time node access sessions.
@@ -10774,6 +11011,7 @@ impl De for GetAccessTokenResponse {
         "GetAccessTokenResponse"
     }
 }
+serde_shape!(GetAccessTokenResponse, 409);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAutomationExecutionRequest {
     /// The unique identifier for an existing automation execution to examine. The execution ID is returned by StartAutomationExecution when the execution of an Automation runbook is initiated.
@@ -10803,6 +11041,7 @@ impl De for GetAutomationExecutionRequest {
         "GetAutomationExecutionRequest"
     }
 }
+serde_shape!(GetAutomationExecutionRequest, 410);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAutomationExecutionResult {
     /// Detailed information about the current state of an automation execution.
@@ -10832,6 +11071,7 @@ impl De for GetAutomationExecutionResult {
         "GetAutomationExecutionResult"
     }
 }
+serde_shape!(GetAutomationExecutionResult, 411);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCalendarStateRequest {
     /// The names of Amazon Resource Names (ARNs) of the Systems Manager documents (SSM documents) that represent the calendar entries for which you want to get the state.
@@ -10865,6 +11105,7 @@ impl De for GetCalendarStateRequest {
         "GetCalendarStateRequest"
     }
 }
+serde_shape!(GetCalendarStateRequest, 412);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCalendarStateResponse {
     /// The state of the calendar. An `OPEN` calendar indicates that actions are allowed to proceed, and a `CLOSED` calendar indicates that actions aren't allowed to proceed.
@@ -10902,6 +11143,7 @@ impl De for GetCalendarStateResponse {
         "GetCalendarStateResponse"
     }
 }
+serde_shape!(GetCalendarStateResponse, 413);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCommandInvocationRequest {
     /// (Required) The parent command ID of the invocation plugin.
@@ -10941,6 +11183,7 @@ impl De for GetCommandInvocationRequest {
         "GetCommandInvocationRequest"
     }
 }
+serde_shape!(GetCommandInvocationRequest, 414);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCommandInvocationResult {
     /// The parent command ID of the invocation plugin.
@@ -11052,6 +11295,7 @@ impl De for GetCommandInvocationResult {
         "GetCommandInvocationResult"
     }
 }
+serde_shape!(GetCommandInvocationResult, 415);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetConnectionStatusRequest {
     /// The managed node ID.
@@ -11081,6 +11325,7 @@ impl De for GetConnectionStatusRequest {
         "GetConnectionStatusRequest"
     }
 }
+serde_shape!(GetConnectionStatusRequest, 416);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetConnectionStatusResponse {
     /// The ID of the managed node to check connection status.
@@ -11114,6 +11359,7 @@ impl De for GetConnectionStatusResponse {
         "GetConnectionStatusResponse"
     }
 }
+serde_shape!(GetConnectionStatusResponse, 417);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDefaultPatchBaselineRequest {
     /// Returns the default patch baseline for the specified operating system.
@@ -11143,6 +11389,7 @@ impl De for GetDefaultPatchBaselineRequest {
         "GetDefaultPatchBaselineRequest"
     }
 }
+serde_shape!(GetDefaultPatchBaselineRequest, 418);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDefaultPatchBaselineResult {
     /// The ID of the default patch baseline.
@@ -11176,6 +11423,7 @@ impl De for GetDefaultPatchBaselineResult {
         "GetDefaultPatchBaselineResult"
     }
 }
+serde_shape!(GetDefaultPatchBaselineResult, 419);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeployablePatchSnapshotForInstanceRequest {
     /// The ID of the managed node for which the appropriate patch snapshot should be retrieved.
@@ -11217,6 +11465,7 @@ impl De for GetDeployablePatchSnapshotForInstanceRequest {
         "GetDeployablePatchSnapshotForInstanceRequest"
     }
 }
+serde_shape!(GetDeployablePatchSnapshotForInstanceRequest, 420);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDeployablePatchSnapshotForInstanceResult {
     /// The managed node ID.
@@ -11258,6 +11507,7 @@ impl De for GetDeployablePatchSnapshotForInstanceResult {
         "GetDeployablePatchSnapshotForInstanceResult"
     }
 }
+serde_shape!(GetDeployablePatchSnapshotForInstanceResult, 421);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDocumentRequest {
     /// The name of the SSM document.
@@ -11299,6 +11549,7 @@ impl De for GetDocumentRequest {
         "GetDocumentRequest"
     }
 }
+serde_shape!(GetDocumentRequest, 422);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDocumentResult {
     /// The name of the SSM document.
@@ -11380,6 +11631,7 @@ impl De for GetDocumentResult {
         "GetDocumentResult"
     }
 }
+serde_shape!(GetDocumentResult, 423);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetExecutionPreviewRequest {
     /// The ID of the existing execution preview.
@@ -11409,6 +11661,7 @@ impl De for GetExecutionPreviewRequest {
         "GetExecutionPreviewRequest"
     }
 }
+serde_shape!(GetExecutionPreviewRequest, 424);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetExecutionPreviewResponse {
     /// The generated ID for the existing execution preview.
@@ -11453,6 +11706,7 @@ impl De for GetExecutionPreviewResponse {
         "GetExecutionPreviewResponse"
     }
 }
+serde_shape!(GetExecutionPreviewResponse, 425);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInventoryRequest {
     /// One or more filters. Use a filter to return a more specific list of results.
@@ -11498,6 +11752,7 @@ impl De for GetInventoryRequest {
         "GetInventoryRequest"
     }
 }
+serde_shape!(GetInventoryRequest, 426);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInventoryResult {
     /// Collection of inventory entities such as a collection of managed node inventory.
@@ -11531,6 +11786,7 @@ impl De for GetInventoryResult {
         "GetInventoryResult"
     }
 }
+serde_shape!(GetInventoryResult, 427);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInventorySchemaRequest {
     /// The type of inventory item to return.
@@ -11576,6 +11832,7 @@ impl De for GetInventorySchemaRequest {
         "GetInventorySchemaRequest"
     }
 }
+serde_shape!(GetInventorySchemaRequest, 429);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetInventorySchemaResult {
     /// Inventory schemas returned by the request.
@@ -11609,6 +11866,7 @@ impl De for GetInventorySchemaResult {
         "GetInventorySchemaResult"
     }
 }
+serde_shape!(GetInventorySchemaResult, 430);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowExecutionRequest {
     /// The ID of the maintenance window execution that includes the task.
@@ -11638,6 +11896,7 @@ impl De for GetMaintenanceWindowExecutionRequest {
         "GetMaintenanceWindowExecutionRequest"
     }
 }
+serde_shape!(GetMaintenanceWindowExecutionRequest, 431);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowExecutionResult {
     /// The ID of the maintenance window execution.
@@ -11687,6 +11946,7 @@ impl De for GetMaintenanceWindowExecutionResult {
         "GetMaintenanceWindowExecutionResult"
     }
 }
+serde_shape!(GetMaintenanceWindowExecutionResult, 432);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowExecutionTaskInvocationRequest {
     /// The ID of the maintenance window execution for which the task is a part.
@@ -11724,6 +11984,7 @@ impl De for GetMaintenanceWindowExecutionTaskInvocationRequest {
         "GetMaintenanceWindowExecutionTaskInvocationRequest"
     }
 }
+serde_shape!(GetMaintenanceWindowExecutionTaskInvocationRequest, 433);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowExecutionTaskInvocationResult {
     /// The maintenance window execution ID.
@@ -11815,6 +12076,7 @@ impl fmt::Debug for GetMaintenanceWindowExecutionTaskInvocationResult {
             .finish()
     }
 }
+serde_shape!(GetMaintenanceWindowExecutionTaskInvocationResult, 434);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowExecutionTaskRequest {
     /// The ID of the maintenance window execution that includes the task.
@@ -11848,6 +12110,7 @@ impl De for GetMaintenanceWindowExecutionTaskRequest {
         "GetMaintenanceWindowExecutionTaskRequest"
     }
 }
+serde_shape!(GetMaintenanceWindowExecutionTaskRequest, 435);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowExecutionTaskResult {
     /// The ID of the maintenance window execution that includes the task.
@@ -11962,6 +12225,7 @@ impl fmt::Debug for GetMaintenanceWindowExecutionTaskResult {
             .finish()
     }
 }
+serde_shape!(GetMaintenanceWindowExecutionTaskResult, 436);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowRequest {
     /// The ID of the maintenance window for which you want to retrieve information.
@@ -11991,6 +12255,7 @@ impl De for GetMaintenanceWindowRequest {
         "GetMaintenanceWindowRequest"
     }
 }
+serde_shape!(GetMaintenanceWindowRequest, 437);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowResult {
     /// The ID of the created maintenance window.
@@ -12097,6 +12362,7 @@ impl fmt::Debug for GetMaintenanceWindowResult {
             .finish()
     }
 }
+serde_shape!(GetMaintenanceWindowResult, 438);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowTaskRequest {
     /// The maintenance window ID that includes the task to retrieve.
@@ -12130,6 +12396,7 @@ impl De for GetMaintenanceWindowTaskRequest {
         "GetMaintenanceWindowTaskRequest"
     }
 }
+serde_shape!(GetMaintenanceWindowTaskRequest, 439);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetMaintenanceWindowTaskResult {
     /// The retrieved maintenance window ID.
@@ -12253,6 +12520,7 @@ impl fmt::Debug for GetMaintenanceWindowTaskResult {
             .finish()
     }
 }
+serde_shape!(GetMaintenanceWindowTaskResult, 440);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpsItemRequest {
     /// The ID of the OpsItem that you want to get.
@@ -12286,6 +12554,7 @@ impl De for GetOpsItemRequest {
         "GetOpsItemRequest"
     }
 }
+serde_shape!(GetOpsItemRequest, 441);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpsItemResponse {
     /// The OpsItem.
@@ -12315,6 +12584,7 @@ impl De for GetOpsItemResponse {
         "GetOpsItemResponse"
     }
 }
+serde_shape!(GetOpsItemResponse, 442);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpsMetadataRequest {
     /// The Amazon Resource Name (ARN) of an OpsMetadata Object to view.
@@ -12352,6 +12622,7 @@ impl De for GetOpsMetadataRequest {
         "GetOpsMetadataRequest"
     }
 }
+serde_shape!(GetOpsMetadataRequest, 444);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpsMetadataResult {
     /// The resource ID of the Application Manager application.
@@ -12389,6 +12660,7 @@ impl De for GetOpsMetadataResult {
         "GetOpsMetadataResult"
     }
 }
+serde_shape!(GetOpsMetadataResult, 445);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpsSummaryRequest {
     /// Specify the name of a resource data sync to get.
@@ -12438,6 +12710,7 @@ impl De for GetOpsSummaryRequest {
         "GetOpsSummaryRequest"
     }
 }
+serde_shape!(GetOpsSummaryRequest, 446);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetOpsSummaryResult {
     /// The list of aggregated details and filtered OpsData.
@@ -12471,6 +12744,7 @@ impl De for GetOpsSummaryResult {
         "GetOpsSummaryResult"
     }
 }
+serde_shape!(GetOpsSummaryResult, 447);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParameterHistoryRequest {
     /// The name or Amazon Resource Name (ARN) of the parameter for which you want to review history. For parameters shared with you from another account, you must use the full ARN.
@@ -12512,6 +12786,7 @@ impl De for GetParameterHistoryRequest {
         "GetParameterHistoryRequest"
     }
 }
+serde_shape!(GetParameterHistoryRequest, 448);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParameterHistoryResult {
     /// A list of parameters returned by the request.
@@ -12545,6 +12820,7 @@ impl De for GetParameterHistoryResult {
         "GetParameterHistoryResult"
     }
 }
+serde_shape!(GetParameterHistoryResult, 449);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParameterRequest {
     /// The name or Amazon Resource Name (ARN) of the parameter that you want to query. For parameters shared with you from another account, you must use the full ARN.
@@ -12582,6 +12858,7 @@ impl De for GetParameterRequest {
         "GetParameterRequest"
     }
 }
+serde_shape!(GetParameterRequest, 450);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParameterResult {
     /// Information about a parameter.
@@ -12611,6 +12888,7 @@ impl De for GetParameterResult {
         "GetParameterResult"
     }
 }
+serde_shape!(GetParameterResult, 451);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParametersByPathRequest {
     /// The hierarchy for the parameter. Hierarchies start with a forward slash (/). The hierarchy is the parameter name except the last part of the parameter. For the API call to succeed, the last part of the parameter name can't be in the path. A parameter name hierarchy can have a maximum of 15 levels. Here is an example of a hierarchy: `/Finance/Prod/IAD/WinServ2016/license33`
@@ -12666,6 +12944,7 @@ impl De for GetParametersByPathRequest {
         "GetParametersByPathRequest"
     }
 }
+serde_shape!(GetParametersByPathRequest, 453);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParametersByPathResult {
     /// A list of parameters found in the specified hierarchy.
@@ -12699,6 +12978,7 @@ impl De for GetParametersByPathResult {
         "GetParametersByPathResult"
     }
 }
+serde_shape!(GetParametersByPathResult, 454);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParametersRequest {
     /// The names or Amazon Resource Names (ARNs) of the parameters that you want to query. For parameters shared with you from another account, you must use the full ARNs.
@@ -12738,6 +13018,7 @@ impl De for GetParametersRequest {
         "GetParametersRequest"
     }
 }
+serde_shape!(GetParametersRequest, 455);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetParametersResult {
     /// A list of details for a parameter.
@@ -12771,6 +13052,7 @@ impl De for GetParametersResult {
         "GetParametersResult"
     }
 }
+serde_shape!(GetParametersResult, 456);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPatchBaselineForPatchGroupRequest {
     /// The name of the patch group whose patch baseline should be retrieved.
@@ -12804,6 +13086,7 @@ impl De for GetPatchBaselineForPatchGroupRequest {
         "GetPatchBaselineForPatchGroupRequest"
     }
 }
+serde_shape!(GetPatchBaselineForPatchGroupRequest, 457);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPatchBaselineForPatchGroupResult {
     /// The ID of the patch baseline that should be used for the patch group.
@@ -12841,6 +13124,7 @@ impl De for GetPatchBaselineForPatchGroupResult {
         "GetPatchBaselineForPatchGroupResult"
     }
 }
+serde_shape!(GetPatchBaselineForPatchGroupResult, 458);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPatchBaselineRequest {
     /// The ID of the patch baseline to retrieve.
@@ -12872,6 +13156,7 @@ impl De for GetPatchBaselineRequest {
         "GetPatchBaselineRequest"
     }
 }
+serde_shape!(GetPatchBaselineRequest, 459);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetPatchBaselineResult {
     /// The ID of the retrieved patch baseline.
@@ -12963,6 +13248,7 @@ impl De for GetPatchBaselineResult {
         "GetPatchBaselineResult"
     }
 }
+serde_shape!(GetPatchBaselineResult, 460);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetResourcePoliciesRequest {
     /// Amazon Resource Name (ARN) of the resource to which the policies are attached.
@@ -13000,6 +13286,7 @@ impl De for GetResourcePoliciesRequest {
         "GetResourcePoliciesRequest"
     }
 }
+serde_shape!(GetResourcePoliciesRequest, 461);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetResourcePoliciesResponse {
     /// The token for the next set of items to return. Use this token to get the next set of results.
@@ -13033,6 +13320,7 @@ impl De for GetResourcePoliciesResponse {
         "GetResourcePoliciesResponse"
     }
 }
+serde_shape!(GetResourcePoliciesResponse, 462);
 /// A resource policy helps you to define the IAM entity (for example, an Amazon Web Services account) that can manage your Systems Manager resources. Currently, `OpsItemGroup` is the only resource that supports Systems Manager resource policies. The resource policy for `OpsItemGroup` enables Amazon Web Services accounts to view and interact with OpsCenter operational work items (OpsItems).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetResourcePoliciesResponseEntry {
@@ -13071,6 +13359,7 @@ impl De for GetResourcePoliciesResponseEntry {
         "GetResourcePoliciesResponseEntry"
     }
 }
+serde_shape!(GetResourcePoliciesResponseEntry, 464);
 /// The request body of the GetServiceSetting API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceSettingRequest {
@@ -13111,6 +13400,7 @@ impl De for GetServiceSettingRequest {
         "GetServiceSettingRequest"
     }
 }
+serde_shape!(GetServiceSettingRequest, 465);
 /// The query result body of the GetServiceSetting API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetServiceSettingResult {
@@ -13141,6 +13431,7 @@ impl De for GetServiceSettingResult {
         "GetServiceSettingResult"
     }
 }
+serde_shape!(GetServiceSettingResult, 466);
 /// A hierarchy can have a maximum of 15 levels. For more information, see [Requirements and constraints for parameter names](https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html) in the Amazon Web Services Systems Manager User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HierarchyLevelLimitExceededException {
@@ -13181,6 +13472,7 @@ impl fmt::Display for HierarchyLevelLimitExceededException {
     }
 }
 impl std::error::Error for HierarchyLevelLimitExceededException {}
+serde_shape!(HierarchyLevelLimitExceededException, 467);
 /// Parameter Store doesn't support changing a parameter type in a hierarchy. For example, you can't change a parameter from a `String` type to a `SecureString` type. You must create a new, unique parameter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HierarchyTypeMismatchException {
@@ -13221,6 +13513,7 @@ impl fmt::Display for HierarchyTypeMismatchException {
     }
 }
 impl std::error::Error for HierarchyTypeMismatchException {}
+serde_shape!(HierarchyTypeMismatchException, 468);
 /// Error returned when an idempotent operation is retried and the parameters don't match the original call to the API with the same idempotency token.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdempotentParameterMismatch {
@@ -13260,6 +13553,7 @@ impl fmt::Display for IdempotentParameterMismatch {
     }
 }
 impl std::error::Error for IdempotentParameterMismatch {}
+serde_shape!(IdempotentParameterMismatch, 473);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ImpactType {
@@ -13330,6 +13624,7 @@ impl fmt::Display for IncompatiblePolicyException {
     }
 }
 impl std::error::Error for IncompatiblePolicyException {}
+serde_shape!(IncompatiblePolicyException, 475);
 /// Status information about the aggregated associations.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InstanceAggregatedAssociationOverview {
@@ -13364,6 +13659,7 @@ impl De for InstanceAggregatedAssociationOverview {
         "InstanceAggregatedAssociationOverview"
     }
 }
+serde_shape!(InstanceAggregatedAssociationOverview, 477);
 /// One or more association documents on the managed node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InstanceAssociation {
@@ -13406,6 +13702,7 @@ impl De for InstanceAssociation {
         "InstanceAssociation"
     }
 }
+serde_shape!(InstanceAssociation, 478);
 /// An S3 bucket where you want to store the results of this request.
 ///
 /// For the minimal permissions required to enable Amazon S3 output for an association, see [Create an association (console)](https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-associations-creating.html#state-manager-associations-console) in the Systems Manager User Guide.
@@ -13438,6 +13735,7 @@ impl De for InstanceAssociationOutputLocation {
         "InstanceAssociationOutputLocation"
     }
 }
+serde_shape!(InstanceAssociationOutputLocation, 481);
 /// The URL of S3 bucket where you want to store the results of this request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InstanceAssociationOutputUrl {
@@ -13468,6 +13766,7 @@ impl De for InstanceAssociationOutputUrl {
         "InstanceAssociationOutputUrl"
     }
 }
+serde_shape!(InstanceAssociationOutputUrl, 482);
 /// Status information about the association.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InstanceAssociationStatusInfo {
@@ -13542,6 +13841,7 @@ impl De for InstanceAssociationStatusInfo {
         "InstanceAssociationStatusInfo"
     }
 }
+serde_shape!(InstanceAssociationStatusInfo, 484);
 /// Details about a specific managed node.
 #[derive(Clone, PartialEq, Default)]
 pub struct InstanceInfo {
@@ -13624,6 +13924,7 @@ impl fmt::Debug for InstanceInfo {
             .finish()
     }
 }
+serde_shape!(InstanceInfo, 489);
 /// Describes a filter for a specific list of managed nodes.
 #[derive(Clone, PartialEq, Default)]
 pub struct InstanceInformation {
@@ -13771,6 +14072,7 @@ impl fmt::Debug for InstanceInformation {
             .finish()
     }
 }
+serde_shape!(InstanceInformation, 490);
 /// Describes a filter for a specific list of managed nodes. You can filter node information by using tags. You specify tags by using a key-value mapping.
 ///
 /// Use this operation instead of the DescribeInstanceInformationRequest$InstanceInformationFilterList method. The `InstanceInformationFilterList` method is a legacy method and doesn't support tags.
@@ -13807,6 +14109,7 @@ impl De for InstanceInformationFilter {
         "InstanceInformationFilter"
     }
 }
+serde_shape!(InstanceInformationFilter, 491);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InstanceInformationFilterKey {
@@ -13895,6 +14198,7 @@ impl De for InstanceInformationStringFilter {
         "InstanceInformationStringFilter"
     }
 }
+serde_shape!(InstanceInformationStringFilter, 497);
 /// Defines the high-level patch compliance state for a managed node, providing information about the number of installed, missing, not applicable, and failed patches along with metadata about the operation when this information was gathered for the managed node.
 #[derive(Clone, PartialEq, Default)]
 pub struct InstancePatchState {
@@ -14066,6 +14370,7 @@ impl fmt::Debug for InstancePatchState {
             .finish()
     }
 }
+serde_shape!(InstancePatchState, 501);
 /// Defines a filter used in DescribeInstancePatchStatesForPatchGroup to scope down the information returned by the API.
 ///
 /// Example: To filter for all managed nodes in a patch group having more than three patches with a `FailedCount` status, use the following for the filter:
@@ -14117,6 +14422,7 @@ impl De for InstancePatchStateFilter {
         "InstancePatchStateFilter"
     }
 }
+serde_shape!(InstancePatchStateFilter, 502);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InstancePatchStateOperatorType {
@@ -14318,6 +14624,7 @@ impl fmt::Debug for InstanceProperty {
             .finish()
     }
 }
+serde_shape!(InstanceProperty, 511);
 /// Describes a filter for a specific list of managed nodes. You can filter node information by using tags. You specify tags by using a key-value mapping.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InstancePropertyFilter {
@@ -14352,6 +14659,7 @@ impl De for InstancePropertyFilter {
         "InstancePropertyFilter"
     }
 }
+serde_shape!(InstancePropertyFilter, 512);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InstancePropertyFilterKey {
@@ -14476,6 +14784,7 @@ impl De for InstancePropertyStringFilter {
         "InstancePropertyStringFilter"
     }
 }
+serde_shape!(InstancePropertyStringFilter, 518);
 /// An error occurred on the server side.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InternalServerError {
@@ -14515,6 +14824,7 @@ impl fmt::Display for InternalServerError {
     }
 }
 impl std::error::Error for InternalServerError {}
+serde_shape!(InternalServerError, 528);
 /// The activation isn't valid. The activation might have been deleted, or the ActivationId and the ActivationCode don't match.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidActivation {
@@ -14554,6 +14864,7 @@ impl fmt::Display for InvalidActivation {
     }
 }
 impl std::error::Error for InvalidActivation {}
+serde_shape!(InvalidActivation, 529);
 /// The activation ID isn't valid. Verify that you entered the correct ActivationId or ActivationCode and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidActivationId {
@@ -14593,6 +14904,7 @@ impl fmt::Display for InvalidActivationId {
     }
 }
 impl std::error::Error for InvalidActivationId {}
+serde_shape!(InvalidActivationId, 530);
 /// The specified aggregator isn't valid for the group type. Verify that the aggregator you provided is supported.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAggregatorException {
@@ -14632,6 +14944,7 @@ impl fmt::Display for InvalidAggregatorException {
     }
 }
 impl std::error::Error for InvalidAggregatorException {}
+serde_shape!(InvalidAggregatorException, 531);
 /// The request doesn't meet the regular expression requirement.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAllowedPatternException {
@@ -14672,6 +14985,7 @@ impl fmt::Display for InvalidAllowedPatternException {
     }
 }
 impl std::error::Error for InvalidAllowedPatternException {}
+serde_shape!(InvalidAllowedPatternException, 532);
 /// The association isn't valid or doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAssociation {
@@ -14711,6 +15025,7 @@ impl fmt::Display for InvalidAssociation {
     }
 }
 impl std::error::Error for InvalidAssociation {}
+serde_shape!(InvalidAssociation, 533);
 /// The version you specified isn't valid. Use ListAssociationVersions to view all versions of an association according to the association ID. Or, use the `$LATEST` parameter to view the latest version of the association.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAssociationVersion {
@@ -14750,6 +15065,7 @@ impl fmt::Display for InvalidAssociationVersion {
     }
 }
 impl std::error::Error for InvalidAssociationVersion {}
+serde_shape!(InvalidAssociationVersion, 534);
 /// The supplied parameters for invoking the specified Automation runbook are incorrect. For example, they may not match the set of parameters permitted for the specified Automation document.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAutomationExecutionParametersException {
@@ -14789,6 +15105,7 @@ impl fmt::Display for InvalidAutomationExecutionParametersException {
     }
 }
 impl std::error::Error for InvalidAutomationExecutionParametersException {}
+serde_shape!(InvalidAutomationExecutionParametersException, 535);
 /// The signal isn't valid for the current Automation execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAutomationSignalException {
@@ -14828,6 +15145,7 @@ impl fmt::Display for InvalidAutomationSignalException {
     }
 }
 impl std::error::Error for InvalidAutomationSignalException {}
+serde_shape!(InvalidAutomationSignalException, 536);
 /// The specified update status operation isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAutomationStatusUpdateException {
@@ -14867,6 +15185,7 @@ impl fmt::Display for InvalidAutomationStatusUpdateException {
     }
 }
 impl std::error::Error for InvalidAutomationStatusUpdateException {}
+serde_shape!(InvalidAutomationStatusUpdateException, 537);
 /// The specified command ID isn't valid. Verify the ID and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidCommandId {}
@@ -14896,6 +15215,7 @@ impl fmt::Display for InvalidCommandId {
     }
 }
 impl std::error::Error for InvalidCommandId {}
+serde_shape!(InvalidCommandId, 538);
 /// One or more of the parameters specified for the delete operation isn't valid. Verify all parameters and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDeleteInventoryParametersException {
@@ -14935,6 +15255,7 @@ impl fmt::Display for InvalidDeleteInventoryParametersException {
     }
 }
 impl std::error::Error for InvalidDeleteInventoryParametersException {}
+serde_shape!(InvalidDeleteInventoryParametersException, 539);
 /// The ID specified for the delete operation doesn't exist or isn't valid. Verify the ID and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDeletionIdException {
@@ -14974,6 +15295,7 @@ impl fmt::Display for InvalidDeletionIdException {
     }
 }
 impl std::error::Error for InvalidDeletionIdException {}
+serde_shape!(InvalidDeletionIdException, 540);
 /// The specified SSM document doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDocument {
@@ -15014,6 +15336,7 @@ impl fmt::Display for InvalidDocument {
     }
 }
 impl std::error::Error for InvalidDocument {}
+serde_shape!(InvalidDocument, 541);
 /// The content for the document isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDocumentContent {
@@ -15054,6 +15377,7 @@ impl fmt::Display for InvalidDocumentContent {
     }
 }
 impl std::error::Error for InvalidDocumentContent {}
+serde_shape!(InvalidDocumentContent, 542);
 /// You attempted to delete a document while it is still shared. You must stop sharing the document before you can delete it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDocumentOperation {
@@ -15093,6 +15417,7 @@ impl fmt::Display for InvalidDocumentOperation {
     }
 }
 impl std::error::Error for InvalidDocumentOperation {}
+serde_shape!(InvalidDocumentOperation, 543);
 /// The version of the document schema isn't supported.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDocumentSchemaVersion {
@@ -15132,6 +15457,7 @@ impl fmt::Display for InvalidDocumentSchemaVersion {
     }
 }
 impl std::error::Error for InvalidDocumentSchemaVersion {}
+serde_shape!(InvalidDocumentSchemaVersion, 544);
 /// The SSM document type isn't valid. Valid document types are described in the `DocumentType` property.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDocumentType {
@@ -15171,6 +15497,7 @@ impl fmt::Display for InvalidDocumentType {
     }
 }
 impl std::error::Error for InvalidDocumentType {}
+serde_shape!(InvalidDocumentType, 545);
 /// The document version isn't valid or doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidDocumentVersion {
@@ -15210,6 +15537,7 @@ impl fmt::Display for InvalidDocumentVersion {
     }
 }
 impl std::error::Error for InvalidDocumentVersion {}
+serde_shape!(InvalidDocumentVersion, 546);
 /// The filter name isn't valid. Verify that you entered the correct name and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidFilter {
@@ -15249,6 +15577,7 @@ impl fmt::Display for InvalidFilter {
     }
 }
 impl std::error::Error for InvalidFilter {}
+serde_shape!(InvalidFilter, 547);
 /// The specified key isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidFilterKey {}
@@ -15278,6 +15607,7 @@ impl fmt::Display for InvalidFilterKey {
     }
 }
 impl std::error::Error for InvalidFilterKey {}
+serde_shape!(InvalidFilterKey, 548);
 /// The specified filter option isn't valid. Valid options are Equals and BeginsWith. For Path filter, valid options are Recursive and OneLevel.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidFilterOption {
@@ -15318,6 +15648,7 @@ impl fmt::Display for InvalidFilterOption {
     }
 }
 impl std::error::Error for InvalidFilterOption {}
+serde_shape!(InvalidFilterOption, 549);
 /// The filter value isn't valid. Verify the value and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidFilterValue {
@@ -15357,6 +15688,7 @@ impl fmt::Display for InvalidFilterValue {
     }
 }
 impl std::error::Error for InvalidFilterValue {}
+serde_shape!(InvalidFilterValue, 550);
 /// The following problems can cause this exception:
 /// - You don't have permission to access the managed node.
 /// - Amazon Web Services Systems Manager Agent (SSM Agent) isn't running. Verify that SSM Agent is running.
@@ -15400,6 +15732,7 @@ impl fmt::Display for InvalidInstanceId {
     }
 }
 impl std::error::Error for InvalidInstanceId {}
+serde_shape!(InvalidInstanceId, 551);
 /// The specified filter value isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidInstanceInformationFilterValue {
@@ -15439,6 +15772,7 @@ impl fmt::Display for InvalidInstanceInformationFilterValue {
     }
 }
 impl std::error::Error for InvalidInstanceInformationFilterValue {}
+serde_shape!(InvalidInstanceInformationFilterValue, 552);
 /// The specified filter value isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidInstancePropertyFilterValue {
@@ -15478,6 +15812,7 @@ impl fmt::Display for InvalidInstancePropertyFilterValue {
     }
 }
 impl std::error::Error for InvalidInstancePropertyFilterValue {}
+serde_shape!(InvalidInstancePropertyFilterValue, 553);
 /// The specified inventory group isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidInventoryGroupException {
@@ -15517,6 +15852,7 @@ impl fmt::Display for InvalidInventoryGroupException {
     }
 }
 impl std::error::Error for InvalidInventoryGroupException {}
+serde_shape!(InvalidInventoryGroupException, 554);
 /// You specified invalid keys or values in the `Context` attribute for `InventoryItem`. Verify the keys and values, and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidInventoryItemContextException {
@@ -15556,6 +15892,7 @@ impl fmt::Display for InvalidInventoryItemContextException {
     }
 }
 impl std::error::Error for InvalidInventoryItemContextException {}
+serde_shape!(InvalidInventoryItemContextException, 555);
 /// The request isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidInventoryRequestException {
@@ -15595,6 +15932,7 @@ impl fmt::Display for InvalidInventoryRequestException {
     }
 }
 impl std::error::Error for InvalidInventoryRequestException {}
+serde_shape!(InvalidInventoryRequestException, 556);
 /// One or more content items isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidItemContentException {
@@ -15637,6 +15975,7 @@ impl fmt::Display for InvalidItemContentException {
     }
 }
 impl std::error::Error for InvalidItemContentException {}
+serde_shape!(InvalidItemContentException, 557);
 /// The query key ID isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidKeyId {
@@ -15676,6 +16015,7 @@ impl fmt::Display for InvalidKeyId {
     }
 }
 impl std::error::Error for InvalidKeyId {}
+serde_shape!(InvalidKeyId, 558);
 /// The specified token isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidNextToken {
@@ -15715,6 +16055,7 @@ impl fmt::Display for InvalidNextToken {
     }
 }
 impl std::error::Error for InvalidNextToken {}
+serde_shape!(InvalidNextToken, 559);
 /// One or more configuration items isn't valid. Verify that a valid Amazon Resource Name (ARN) was provided for an Amazon Simple Notification Service topic.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidNotificationConfig {
@@ -15754,6 +16095,7 @@ impl fmt::Display for InvalidNotificationConfig {
     }
 }
 impl std::error::Error for InvalidNotificationConfig {}
+serde_shape!(InvalidNotificationConfig, 560);
 /// The delete inventory option specified isn't valid. Verify the option and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidOptionException {
@@ -15793,6 +16135,7 @@ impl fmt::Display for InvalidOptionException {
     }
 }
 impl std::error::Error for InvalidOptionException {}
+serde_shape!(InvalidOptionException, 561);
 /// The S3 bucket doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidOutputFolder {}
@@ -15822,6 +16165,7 @@ impl fmt::Display for InvalidOutputFolder {
     }
 }
 impl std::error::Error for InvalidOutputFolder {}
+serde_shape!(InvalidOutputFolder, 562);
 /// The output location isn't valid or doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidOutputLocation {}
@@ -15851,6 +16195,7 @@ impl fmt::Display for InvalidOutputLocation {
     }
 }
 impl std::error::Error for InvalidOutputLocation {}
+serde_shape!(InvalidOutputLocation, 563);
 /// You must specify values for all required parameters in the Amazon Web Services Systems Manager document (SSM document). You can only supply values to parameters defined in the SSM document.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidParameters {
@@ -15890,6 +16235,7 @@ impl fmt::Display for InvalidParameters {
     }
 }
 impl std::error::Error for InvalidParameters {}
+serde_shape!(InvalidParameters, 564);
 /// The permission type isn't supported. Share is the only supported permission type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidPermissionType {
@@ -15929,6 +16275,7 @@ impl fmt::Display for InvalidPermissionType {
     }
 }
 impl std::error::Error for InvalidPermissionType {}
+serde_shape!(InvalidPermissionType, 565);
 /// The plugin name isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidPluginName {}
@@ -15958,6 +16305,7 @@ impl fmt::Display for InvalidPluginName {
     }
 }
 impl std::error::Error for InvalidPluginName {}
+serde_shape!(InvalidPluginName, 566);
 /// A policy attribute or its value is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidPolicyAttributeException {
@@ -15997,6 +16345,7 @@ impl fmt::Display for InvalidPolicyAttributeException {
     }
 }
 impl std::error::Error for InvalidPolicyAttributeException {}
+serde_shape!(InvalidPolicyAttributeException, 567);
 /// The policy type isn't supported. Parameter Store supports the following policy types: Expiration, ExpirationNotification, and NoChangeNotification.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidPolicyTypeException {
@@ -16036,6 +16385,7 @@ impl fmt::Display for InvalidPolicyTypeException {
     }
 }
 impl std::error::Error for InvalidPolicyTypeException {}
+serde_shape!(InvalidPolicyTypeException, 568);
 /// The resource ID isn't valid. Verify that you entered the correct ID and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidResourceId {}
@@ -16065,6 +16415,7 @@ impl fmt::Display for InvalidResourceId {
     }
 }
 impl std::error::Error for InvalidResourceId {}
+serde_shape!(InvalidResourceId, 569);
 /// The resource type isn't valid. For example, if you are attempting to tag an EC2 instance, the instance must be a registered managed node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidResourceType {}
@@ -16094,6 +16445,7 @@ impl fmt::Display for InvalidResourceType {
     }
 }
 impl std::error::Error for InvalidResourceType {}
+serde_shape!(InvalidResourceType, 570);
 /// The specified inventory item result attribute isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidResultAttributeException {
@@ -16133,6 +16485,7 @@ impl fmt::Display for InvalidResultAttributeException {
     }
 }
 impl std::error::Error for InvalidResultAttributeException {}
+serde_shape!(InvalidResultAttributeException, 571);
 /// The role name can't contain invalid characters. Also verify that you specified an IAM role for notifications that includes the required trust policy. For information about configuring the IAM role for Run Command notifications, see [Monitoring Systems Manager status changes using Amazon SNS notifications](https://docs.aws.amazon.com/systems-manager/latest/userguide/monitoring-sns-notifications.html) in the Amazon Web Services Systems Manager User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRole {
@@ -16172,6 +16525,7 @@ impl fmt::Display for InvalidRole {
     }
 }
 impl std::error::Error for InvalidRole {}
+serde_shape!(InvalidRole, 572);
 /// The schedule is invalid. Verify your cron or rate expression and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidSchedule {
@@ -16211,6 +16565,7 @@ impl fmt::Display for InvalidSchedule {
     }
 }
 impl std::error::Error for InvalidSchedule {}
+serde_shape!(InvalidSchedule, 573);
 /// The specified tag key or value isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidTag {
@@ -16250,6 +16605,7 @@ impl fmt::Display for InvalidTag {
     }
 }
 impl std::error::Error for InvalidTag {}
+serde_shape!(InvalidTag, 574);
 /// The target isn't valid or doesn't exist. It might not be configured for Systems Manager or you might not have permission to perform the operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidTarget {
@@ -16289,6 +16645,7 @@ impl fmt::Display for InvalidTarget {
     }
 }
 impl std::error::Error for InvalidTarget {}
+serde_shape!(InvalidTarget, 575);
 /// TargetMap parameter isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidTargetMaps {
@@ -16328,6 +16685,7 @@ impl fmt::Display for InvalidTargetMaps {
     }
 }
 impl std::error::Error for InvalidTargetMaps {}
+serde_shape!(InvalidTargetMaps, 576);
 /// The parameter type name isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidTypeNameException {
@@ -16367,6 +16725,7 @@ impl fmt::Display for InvalidTypeNameException {
     }
 }
 impl std::error::Error for InvalidTypeNameException {}
+serde_shape!(InvalidTypeNameException, 577);
 /// The update isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidUpdate {
@@ -16406,6 +16765,7 @@ impl fmt::Display for InvalidUpdate {
     }
 }
 impl std::error::Error for InvalidUpdate {}
+serde_shape!(InvalidUpdate, 578);
 /// Specifies the inventory type and attribute for the aggregation execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryAggregator {
@@ -16444,6 +16804,7 @@ impl De for InventoryAggregator {
         "InventoryAggregator"
     }
 }
+serde_shape!(InventoryAggregator, 579);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InventoryAttributeDataType {
@@ -16554,6 +16915,7 @@ impl De for InventoryDeletionStatusItem {
         "InventoryDeletionStatusItem"
     }
 }
+serde_shape!(InventoryDeletionStatusItem, 587);
 /// Information about the delete operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryDeletionSummary {
@@ -16592,6 +16954,7 @@ impl De for InventoryDeletionSummary {
         "InventoryDeletionSummary"
     }
 }
+serde_shape!(InventoryDeletionSummary, 588);
 /// Either a count, remaining count, or a version number in a delete inventory summary.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryDeletionSummaryItem {
@@ -16630,6 +16993,7 @@ impl De for InventoryDeletionSummaryItem {
         "InventoryDeletionSummaryItem"
     }
 }
+serde_shape!(InventoryDeletionSummaryItem, 589);
 /// One or more filters. Use a filter to return a more specific list of results.
 ///
 /// Example formats for the `aws ssm get-inventory` command:
@@ -16692,6 +17056,7 @@ impl De for InventoryFilter {
         "InventoryFilter"
     }
 }
+serde_shape!(InventoryFilter, 592);
 /// A user-defined set of one or more filters on which to aggregate inventory data. Groups return a count of resources that match and don't match the specified criteria.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryGroup {
@@ -16726,6 +17091,7 @@ impl De for InventoryGroup {
         "InventoryGroup"
     }
 }
+serde_shape!(InventoryGroup, 597);
 /// Information collected from managed nodes based on your inventory policy document
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryItem {
@@ -16776,6 +17142,7 @@ impl De for InventoryItem {
         "InventoryItem"
     }
 }
+serde_shape!(InventoryItem, 600);
 /// Attributes are the entries within the inventory item content. It contains name and value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryItemAttribute {
@@ -16810,6 +17177,7 @@ impl De for InventoryItemAttribute {
         "InventoryItemAttribute"
     }
 }
+serde_shape!(InventoryItemAttribute, 601);
 /// The inventory item schema definition. Users can use this to compose inventory query filters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryItemSchema {
@@ -16852,6 +17220,7 @@ impl De for InventoryItemSchema {
         "InventoryItemSchema"
     }
 }
+serde_shape!(InventoryItemSchema, 610);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InventoryQueryOperatorType {
@@ -16926,6 +17295,7 @@ impl De for InventoryResultEntity {
         "InventoryResultEntity"
     }
 }
+serde_shape!(InventoryResultEntity, 616);
 /// The inventory result item.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InventoryResultItem {
@@ -16972,6 +17342,7 @@ impl De for InventoryResultItem {
         "InventoryResultItem"
     }
 }
+serde_shape!(InventoryResultItem, 619);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InventorySchemaDeleteOption {
@@ -17029,6 +17400,7 @@ impl fmt::Display for InvocationDoesNotExist {
     }
 }
 impl std::error::Error for InvocationDoesNotExist {}
+serde_shape!(InvocationDoesNotExist, 624);
 /// The inventory item has invalid content.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemContentMismatchException {
@@ -17071,6 +17443,7 @@ impl fmt::Display for ItemContentMismatchException {
     }
 }
 impl std::error::Error for ItemContentMismatchException {}
+serde_shape!(ItemContentMismatchException, 628);
 /// The inventory item size has exceeded the size limit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ItemSizeLimitExceededException {
@@ -17113,6 +17486,7 @@ impl fmt::Display for ItemSizeLimitExceededException {
     }
 }
 impl std::error::Error for ItemSizeLimitExceededException {}
+serde_shape!(ItemSizeLimitExceededException, 629);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LabelParameterVersionRequest {
     /// The parameter name on which you want to attach one or more labels.
@@ -17152,6 +17526,7 @@ impl De for LabelParameterVersionRequest {
         "LabelParameterVersionRequest"
     }
 }
+serde_shape!(LabelParameterVersionRequest, 632);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LabelParameterVersionResult {
     /// The label doesn't meet the requirements. For information about parameter label requirements, see [Working with parameter labels](https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-labels.html) in the Amazon Web Services Systems Manager User Guide.
@@ -17185,6 +17560,7 @@ impl De for LabelParameterVersionResult {
         "LabelParameterVersionResult"
     }
 }
+serde_shape!(LabelParameterVersionResult, 633);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LastResourceDataSyncStatus {
@@ -17253,6 +17629,7 @@ impl De for ListAssociationVersionsRequest {
         "ListAssociationVersionsRequest"
     }
 }
+serde_shape!(ListAssociationVersionsRequest, 638);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAssociationVersionsResult {
     /// Information about all versions of the association for the specified association ID.
@@ -17286,6 +17663,7 @@ impl De for ListAssociationVersionsResult {
         "ListAssociationVersionsResult"
     }
 }
+serde_shape!(ListAssociationVersionsResult, 639);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAssociationsRequest {
     /// One or more filters. Use a filter to return a more specific list of results.
@@ -17325,6 +17703,7 @@ impl De for ListAssociationsRequest {
         "ListAssociationsRequest"
     }
 }
+serde_shape!(ListAssociationsRequest, 640);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAssociationsResult {
     /// The associations.
@@ -17358,6 +17737,7 @@ impl De for ListAssociationsResult {
         "ListAssociationsResult"
     }
 }
+serde_shape!(ListAssociationsResult, 641);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCommandInvocationsRequest {
     /// (Optional) The invocations for a specific command ID.
@@ -17407,6 +17787,7 @@ impl De for ListCommandInvocationsRequest {
         "ListCommandInvocationsRequest"
     }
 }
+serde_shape!(ListCommandInvocationsRequest, 642);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCommandInvocationsResult {
     /// (Optional) A list of all invocations.
@@ -17440,6 +17821,7 @@ impl De for ListCommandInvocationsResult {
         "ListCommandInvocationsResult"
     }
 }
+serde_shape!(ListCommandInvocationsResult, 643);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCommandsRequest {
     /// (Optional) If provided, lists only the specified command.
@@ -17487,6 +17869,7 @@ impl De for ListCommandsRequest {
         "ListCommandsRequest"
     }
 }
+serde_shape!(ListCommandsRequest, 644);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListCommandsResult {
     /// (Optional) The list of commands requested by the user.
@@ -17520,6 +17903,7 @@ impl De for ListCommandsResult {
         "ListCommandsResult"
     }
 }
+serde_shape!(ListCommandsResult, 645);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListComplianceItemsRequest {
     /// One or more compliance filters. Use a filter to return a more specific list of results.
@@ -17565,6 +17949,7 @@ impl De for ListComplianceItemsRequest {
         "ListComplianceItemsRequest"
     }
 }
+serde_shape!(ListComplianceItemsRequest, 646);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListComplianceItemsResult {
     /// A list of compliance information for the specified resource ID.
@@ -17598,6 +17983,7 @@ impl De for ListComplianceItemsResult {
         "ListComplianceItemsResult"
     }
 }
+serde_shape!(ListComplianceItemsResult, 647);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListComplianceSummariesRequest {
     /// One or more compliance or inventory filters. Use a filter to return a more specific list of results.
@@ -17635,6 +18021,7 @@ impl De for ListComplianceSummariesRequest {
         "ListComplianceSummariesRequest"
     }
 }
+serde_shape!(ListComplianceSummariesRequest, 648);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListComplianceSummariesResult {
     /// A list of compliant and non-compliant summary counts based on compliance types. For example, this call returns State Manager associations, patches, or custom compliance types according to the filter criteria that you specified.
@@ -17668,6 +18055,7 @@ impl De for ListComplianceSummariesResult {
         "ListComplianceSummariesResult"
     }
 }
+serde_shape!(ListComplianceSummariesResult, 649);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentMetadataHistoryRequest {
     /// The name of the change template.
@@ -17713,6 +18101,7 @@ impl De for ListDocumentMetadataHistoryRequest {
         "ListDocumentMetadataHistoryRequest"
     }
 }
+serde_shape!(ListDocumentMetadataHistoryRequest, 650);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentMetadataHistoryResponse {
     /// The name of the change template.
@@ -17758,6 +18147,7 @@ impl De for ListDocumentMetadataHistoryResponse {
         "ListDocumentMetadataHistoryResponse"
     }
 }
+serde_shape!(ListDocumentMetadataHistoryResponse, 651);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentVersionsRequest {
     /// The name of the document. You can specify an Amazon Resource Name (ARN).
@@ -17795,6 +18185,7 @@ impl De for ListDocumentVersionsRequest {
         "ListDocumentVersionsRequest"
     }
 }
+serde_shape!(ListDocumentVersionsRequest, 652);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentVersionsResult {
     /// The document versions.
@@ -17828,6 +18219,7 @@ impl De for ListDocumentVersionsResult {
         "ListDocumentVersionsResult"
     }
 }
+serde_shape!(ListDocumentVersionsResult, 653);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentsRequest {
     /// This data type is deprecated. Instead, use `Filters`.
@@ -17871,6 +18263,7 @@ impl De for ListDocumentsRequest {
         "ListDocumentsRequest"
     }
 }
+serde_shape!(ListDocumentsRequest, 654);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListDocumentsResult {
     /// The names of the SSM documents.
@@ -17904,6 +18297,7 @@ impl De for ListDocumentsResult {
         "ListDocumentsResult"
     }
 }
+serde_shape!(ListDocumentsResult, 655);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInventoryEntriesRequest {
     /// The managed node ID for which you want inventory information.
@@ -17949,6 +18343,7 @@ impl De for ListInventoryEntriesRequest {
         "ListInventoryEntriesRequest"
     }
 }
+serde_shape!(ListInventoryEntriesRequest, 656);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListInventoryEntriesResult {
     /// The type of inventory item returned by the request.
@@ -17998,6 +18393,7 @@ impl De for ListInventoryEntriesResult {
         "ListInventoryEntriesResult"
     }
 }
+serde_shape!(ListInventoryEntriesResult, 657);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNodesRequest {
     /// The name of the Amazon Web Services managed resource data sync to retrieve information about.
@@ -18043,6 +18439,7 @@ impl De for ListNodesRequest {
         "ListNodesRequest"
     }
 }
+serde_shape!(ListNodesRequest, 658);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNodesResult {
     /// A list of managed nodes that match the specified filter criteria.
@@ -18076,6 +18473,7 @@ impl De for ListNodesResult {
         "ListNodesResult"
     }
 }
+serde_shape!(ListNodesResult, 659);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNodesSummaryRequest {
     /// The name of the Amazon Web Services managed resource data sync to retrieve information about.
@@ -18125,6 +18523,7 @@ impl De for ListNodesSummaryRequest {
         "ListNodesSummaryRequest"
     }
 }
+serde_shape!(ListNodesSummaryRequest, 660);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListNodesSummaryResult {
     /// A collection of objects reporting information about your managed nodes, such as the count of nodes by operating system.
@@ -18158,6 +18557,7 @@ impl De for ListNodesSummaryResult {
         "ListNodesSummaryResult"
     }
 }
+serde_shape!(ListNodesSummaryResult, 661);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpsItemEventsRequest {
     /// One or more OpsItem filters. Use a filter to return a more specific list of results.
@@ -18195,6 +18595,7 @@ impl De for ListOpsItemEventsRequest {
         "ListOpsItemEventsRequest"
     }
 }
+serde_shape!(ListOpsItemEventsRequest, 662);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpsItemEventsResponse {
     /// The token for the next set of items to return. Use this token to get the next set of results.
@@ -18228,6 +18629,7 @@ impl De for ListOpsItemEventsResponse {
         "ListOpsItemEventsResponse"
     }
 }
+serde_shape!(ListOpsItemEventsResponse, 663);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpsItemRelatedItemsRequest {
     /// The ID of the OpsItem for which you want to list all related-item resources.
@@ -18269,6 +18671,7 @@ impl De for ListOpsItemRelatedItemsRequest {
         "ListOpsItemRelatedItemsRequest"
     }
 }
+serde_shape!(ListOpsItemRelatedItemsRequest, 664);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpsItemRelatedItemsResponse {
     /// The token for the next set of items to return. Use this token to get the next set of results.
@@ -18302,6 +18705,7 @@ impl De for ListOpsItemRelatedItemsResponse {
         "ListOpsItemRelatedItemsResponse"
     }
 }
+serde_shape!(ListOpsItemRelatedItemsResponse, 665);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpsMetadataRequest {
     /// One or more filters to limit the number of OpsMetadata objects returned by the call.
@@ -18339,6 +18743,7 @@ impl De for ListOpsMetadataRequest {
         "ListOpsMetadataRequest"
     }
 }
+serde_shape!(ListOpsMetadataRequest, 667);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOpsMetadataResult {
     /// Returns a list of OpsMetadata objects.
@@ -18372,6 +18777,7 @@ impl De for ListOpsMetadataResult {
         "ListOpsMetadataResult"
     }
 }
+serde_shape!(ListOpsMetadataResult, 668);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceComplianceSummariesRequest {
     /// One or more filters. Use a filter to return a more specific list of results.
@@ -18409,6 +18815,7 @@ impl De for ListResourceComplianceSummariesRequest {
         "ListResourceComplianceSummariesRequest"
     }
 }
+serde_shape!(ListResourceComplianceSummariesRequest, 669);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceComplianceSummariesResult {
     /// A summary count for specified or targeted managed nodes. Summary count includes information about compliant and non-compliant State Manager associations, patch status, or custom items according to the filter criteria that you specify.
@@ -18442,6 +18849,7 @@ impl De for ListResourceComplianceSummariesResult {
         "ListResourceComplianceSummariesResult"
     }
 }
+serde_shape!(ListResourceComplianceSummariesResult, 670);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceDataSyncRequest {
     /// View a list of resource data syncs according to the sync type. Specify `SyncToDestination` to view resource data syncs that synchronize data to an Amazon S3 bucket. Specify `SyncFromSource` to view resource data syncs from Organizations or from multiple Amazon Web Services Regions.
@@ -18479,6 +18887,7 @@ impl De for ListResourceDataSyncRequest {
         "ListResourceDataSyncRequest"
     }
 }
+serde_shape!(ListResourceDataSyncRequest, 671);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListResourceDataSyncResult {
     /// A list of your current resource data sync configurations and their statuses.
@@ -18512,6 +18921,7 @@ impl De for ListResourceDataSyncResult {
         "ListResourceDataSyncResult"
     }
 }
+serde_shape!(ListResourceDataSyncResult, 672);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceRequest {
     /// Returns a list of tags for a specific resource type.
@@ -18545,6 +18955,7 @@ impl De for ListTagsForResourceRequest {
         "ListTagsForResourceRequest"
     }
 }
+serde_shape!(ListTagsForResourceRequest, 673);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListTagsForResourceResult {
     /// A list of tags.
@@ -18574,6 +18985,7 @@ impl De for ListTagsForResourceResult {
         "ListTagsForResourceResult"
     }
 }
+serde_shape!(ListTagsForResourceResult, 674);
 /// Information about an Amazon Simple Storage Service (Amazon S3) bucket to write managed node-level logs to.
 ///
 /// `LoggingInfo` has been deprecated. To specify an Amazon Simple Storage Service (Amazon S3) bucket to contain logs, instead use the `OutputS3BucketName` and `OutputS3KeyPrefix` options in the `TaskInvocationParameters` structure. For information about how Amazon Web Services Systems Manager handles these options for the supported maintenance window task types, see MaintenanceWindowTaskInvocationParameters.
@@ -18614,6 +19026,7 @@ impl De for LoggingInfo {
         "LoggingInfo"
     }
 }
+serde_shape!(LoggingInfo, 675);
 /// The parameters for an `AUTOMATION` task type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MaintenanceWindowAutomationParameters {
@@ -18656,6 +19069,7 @@ impl De for MaintenanceWindowAutomationParameters {
         "MaintenanceWindowAutomationParameters"
     }
 }
+serde_shape!(MaintenanceWindowAutomationParameters, 678);
 /// Describes the information about an execution of a maintenance window.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MaintenanceWindowExecution {
@@ -18706,6 +19120,7 @@ impl De for MaintenanceWindowExecution {
         "MaintenanceWindowExecution"
     }
 }
+serde_shape!(MaintenanceWindowExecution, 683);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MaintenanceWindowExecutionStatus {
@@ -18818,6 +19233,7 @@ impl De for MaintenanceWindowExecutionTaskIdentity {
         "MaintenanceWindowExecutionTaskIdentity"
     }
 }
+serde_shape!(MaintenanceWindowExecutionTaskIdentity, 691);
 /// Describes the information about a task invocation for a particular target as part of a task execution performed as part of a maintenance window execution.
 #[derive(Clone, PartialEq, Default)]
 pub struct MaintenanceWindowExecutionTaskInvocationIdentity {
@@ -18910,6 +19326,7 @@ impl fmt::Debug for MaintenanceWindowExecutionTaskInvocationIdentity {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowExecutionTaskInvocationIdentity, 694);
 /// Filter used in the request. Supported filter keys depend on the API operation that includes the filter. API operations that use `MaintenanceWindowFilter>` include the following:
 /// - DescribeMaintenanceWindowExecutions
 /// - DescribeMaintenanceWindowExecutionTaskInvocations
@@ -18950,6 +19367,7 @@ impl De for MaintenanceWindowFilter {
         "MaintenanceWindowFilter"
     }
 }
+serde_shape!(MaintenanceWindowFilter, 697);
 /// Information about the maintenance window.
 #[derive(Clone, PartialEq, Default)]
 pub struct MaintenanceWindowIdentity {
@@ -19042,6 +19460,7 @@ impl fmt::Debug for MaintenanceWindowIdentity {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowIdentity, 703);
 /// The maintenance window to which the specified target belongs.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MaintenanceWindowIdentityForTarget {
@@ -19076,6 +19495,7 @@ impl De for MaintenanceWindowIdentityForTarget {
         "MaintenanceWindowIdentityForTarget"
     }
 }
+serde_shape!(MaintenanceWindowIdentityForTarget, 704);
 /// The parameters for a `LAMBDA` task type.
 ///
 /// For information about specifying and updating task parameters, see RegisterTaskWithMaintenanceWindow and UpdateMaintenanceWindowTask.
@@ -19131,6 +19551,7 @@ impl fmt::Debug for MaintenanceWindowLambdaParameters {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowLambdaParameters, 707);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MaintenanceWindowResourceType {
@@ -19261,6 +19682,7 @@ impl fmt::Debug for MaintenanceWindowRunCommandParameters {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowRunCommandParameters, 714);
 /// The parameters for a `STEP_FUNCTIONS` task.
 ///
 /// For information about specifying and updating task parameters, see RegisterTaskWithMaintenanceWindow and UpdateMaintenanceWindowTask.
@@ -19311,6 +19733,7 @@ impl fmt::Debug for MaintenanceWindowStepFunctionsParameters {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowStepFunctionsParameters, 719);
 /// The target registered with the maintenance window.
 #[derive(Clone, PartialEq, Default)]
 pub struct MaintenanceWindowTarget {
@@ -19386,6 +19809,7 @@ impl fmt::Debug for MaintenanceWindowTarget {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowTarget, 721);
 /// Information about a task defined for a maintenance window.
 #[derive(Clone, PartialEq, Default)]
 pub struct MaintenanceWindowTask {
@@ -19509,6 +19933,7 @@ impl fmt::Debug for MaintenanceWindowTask {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowTask, 724);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MaintenanceWindowTaskCutoffBehavior {
@@ -19579,6 +20004,7 @@ impl De for MaintenanceWindowTaskInvocationParameters {
         "MaintenanceWindowTaskInvocationParameters"
     }
 }
+serde_shape!(MaintenanceWindowTaskInvocationParameters, 728);
 /// Defines the values for a task parameter.
 #[derive(Clone, PartialEq, Default)]
 pub struct MaintenanceWindowTaskParameterValueExpression {
@@ -19616,6 +20042,7 @@ impl fmt::Debug for MaintenanceWindowTaskParameterValueExpression {
             .finish()
     }
 }
+serde_shape!(MaintenanceWindowTaskParameterValueExpression, 732);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MaintenanceWindowTaskType {
@@ -19689,6 +20116,7 @@ impl fmt::Display for MalformedResourcePolicyDocumentException {
     }
 }
 impl std::error::Error for MalformedResourcePolicyDocumentException {}
+serde_shape!(MalformedResourcePolicyDocumentException, 741);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ManagedStatus {
@@ -19759,6 +20187,7 @@ impl fmt::Display for MaxDocumentSizeExceeded {
     }
 }
 impl std::error::Error for MaxDocumentSizeExceeded {}
+serde_shape!(MaxDocumentSizeExceeded, 745);
 /// Metadata to assign to an Application Manager application.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetadataValue {
@@ -19789,6 +20218,7 @@ impl De for MetadataValue {
         "MetadataValue"
     }
 }
+serde_shape!(MetadataValue, 753);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModifyDocumentPermissionRequest {
     /// The name of the document that you want to share.
@@ -19834,6 +20264,7 @@ impl De for ModifyDocumentPermissionRequest {
         "ModifyDocumentPermissionRequest"
     }
 }
+serde_shape!(ModifyDocumentPermissionRequest, 755);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModifyDocumentPermissionResponse {}
 impl Ser for ModifyDocumentPermissionResponse {
@@ -19855,6 +20286,7 @@ impl De for ModifyDocumentPermissionResponse {
         "ModifyDocumentPermissionResponse"
     }
 }
+serde_shape!(ModifyDocumentPermissionResponse, 756);
 /// The requested operation is no longer supported by Systems Manager.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NoLongerSupportedException {
@@ -19894,6 +20326,7 @@ impl fmt::Display for NoLongerSupportedException {
     }
 }
 impl std::error::Error for NoLongerSupportedException {}
+serde_shape!(NoLongerSupportedException, 758);
 /// Details about an individual managed node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Node {
@@ -19940,6 +20373,7 @@ impl De for Node {
         "Node"
     }
 }
+serde_shape!(Node, 759);
 /// One or more aggregators for viewing counts of nodes using different dimensions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeAggregator {
@@ -19982,6 +20416,7 @@ impl De for NodeAggregator {
         "NodeAggregator"
     }
 }
+serde_shape!(NodeAggregator, 761);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NodeAggregatorType {
@@ -20085,6 +20520,7 @@ impl De for NodeFilter {
         "NodeFilter"
     }
 }
+serde_shape!(NodeFilter, 766);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NodeFilterKey {
@@ -20223,6 +20659,7 @@ impl De for NodeOwnerInfo {
         "NodeOwnerInfo"
     }
 }
+serde_shape!(NodeOwnerInfo, 776);
 /// Information about a managed node's type.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -20265,6 +20702,7 @@ impl De for NodeType {
         "NodeType"
     }
 }
+serde_shape!(NodeType, 780);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NodeTypeName {
@@ -20324,6 +20762,7 @@ impl De for NonCompliantSummary {
         "NonCompliantSummary"
     }
 }
+serde_shape!(NonCompliantSummary, 782);
 /// Configurations for sending notifications.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NotificationConfig {
@@ -20364,6 +20803,7 @@ impl De for NotificationConfig {
         "NotificationConfig"
     }
 }
+serde_shape!(NotificationConfig, 785);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NotificationEvent {
@@ -20549,6 +20989,7 @@ impl De for OpsAggregator {
         "OpsAggregator"
     }
 }
+serde_shape!(OpsAggregator, 790);
 /// The result of the query.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsEntity {
@@ -20583,6 +21024,7 @@ impl De for OpsEntity {
         "OpsEntity"
     }
 }
+serde_shape!(OpsEntity, 798);
 /// The OpsData summary.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsEntityItem {
@@ -20617,6 +21059,7 @@ impl De for OpsEntityItem {
         "OpsEntityItem"
     }
 }
+serde_shape!(OpsEntityItem, 800);
 /// A filter for viewing OpsData summaries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsFilter {
@@ -20655,6 +21098,7 @@ impl De for OpsFilter {
         "OpsFilter"
     }
 }
+serde_shape!(OpsFilter, 807);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OpsFilterOperatorType {
@@ -20820,6 +21264,7 @@ impl De for OpsItem {
         "OpsItem"
     }
 }
+serde_shape!(OpsItem, 813);
 /// You don't have permission to view OpsItems in the specified account. Verify that your account is configured either as a Systems Manager delegated administrator or that you are logged into the Organizations management account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemAccessDeniedException {
@@ -20859,6 +21304,7 @@ impl fmt::Display for OpsItemAccessDeniedException {
     }
 }
 impl std::error::Error for OpsItemAccessDeniedException {}
+serde_shape!(OpsItemAccessDeniedException, 814);
 /// The OpsItem already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemAlreadyExistsException {
@@ -20901,6 +21347,7 @@ impl fmt::Display for OpsItemAlreadyExistsException {
     }
 }
 impl std::error::Error for OpsItemAlreadyExistsException {}
+serde_shape!(OpsItemAlreadyExistsException, 816);
 /// The specified OpsItem is in the process of being deleted.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemConflictException {
@@ -20940,6 +21387,7 @@ impl fmt::Display for OpsItemConflictException {
     }
 }
 impl std::error::Error for OpsItemConflictException {}
+serde_shape!(OpsItemConflictException, 819);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OpsItemDataType {
@@ -21002,6 +21450,7 @@ impl De for OpsItemDataValue {
         "OpsItemDataValue"
     }
 }
+serde_shape!(OpsItemDataValue, 822);
 /// Describes a filter for a specific list of OpsItem events. You can filter event information by using tags. You specify tags by using a key-value pair mapping.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemEventFilter {
@@ -21040,6 +21489,7 @@ impl De for OpsItemEventFilter {
         "OpsItemEventFilter"
     }
 }
+serde_shape!(OpsItemEventFilter, 825);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OpsItemEventFilterKey {
@@ -21144,6 +21594,7 @@ impl De for OpsItemEventSummary {
         "OpsItemEventSummary"
     }
 }
+serde_shape!(OpsItemEventSummary, 833);
 /// Describes an OpsItem filter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemFilter {
@@ -21182,6 +21633,7 @@ impl De for OpsItemFilter {
         "OpsItemFilter"
     }
 }
+serde_shape!(OpsItemFilter, 834);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OpsItemFilterKey {
@@ -21383,6 +21835,7 @@ impl De for OpsItemIdentity {
         "OpsItemIdentity"
     }
 }
+serde_shape!(OpsItemIdentity, 841);
 /// A specified parameter argument isn't valid. Verify the available arguments and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemInvalidParameterException {
@@ -21425,6 +21878,7 @@ impl fmt::Display for OpsItemInvalidParameterException {
     }
 }
 impl std::error::Error for OpsItemInvalidParameterException {}
+serde_shape!(OpsItemInvalidParameterException, 842);
 /// The request caused OpsItems to exceed one or more quotas.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemLimitExceededException {
@@ -21473,6 +21927,7 @@ impl fmt::Display for OpsItemLimitExceededException {
     }
 }
 impl std::error::Error for OpsItemLimitExceededException {}
+serde_shape!(OpsItemLimitExceededException, 843);
 /// The specified OpsItem ID doesn't exist. Verify the ID and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemNotFoundException {
@@ -21512,6 +21967,7 @@ impl fmt::Display for OpsItemNotFoundException {
     }
 }
 impl std::error::Error for OpsItemNotFoundException {}
+serde_shape!(OpsItemNotFoundException, 845);
 /// A notification about the OpsItem.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemNotification {
@@ -21542,6 +21998,7 @@ impl De for OpsItemNotification {
         "OpsItemNotification"
     }
 }
+serde_shape!(OpsItemNotification, 846);
 /// The Amazon Resource Name (ARN) is already associated with the OpsItem.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemRelatedItemAlreadyExistsException {
@@ -21587,6 +22044,7 @@ impl fmt::Display for OpsItemRelatedItemAlreadyExistsException {
     }
 }
 impl std::error::Error for OpsItemRelatedItemAlreadyExistsException {}
+serde_shape!(OpsItemRelatedItemAlreadyExistsException, 852);
 /// The association wasn't found using the parameters you specified in the call. Verify the information and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemRelatedItemAssociationNotFoundException {
@@ -21626,6 +22084,7 @@ impl fmt::Display for OpsItemRelatedItemAssociationNotFoundException {
     }
 }
 impl std::error::Error for OpsItemRelatedItemAssociationNotFoundException {}
+serde_shape!(OpsItemRelatedItemAssociationNotFoundException, 854);
 /// Summary information about related-item resources for an OpsItem.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemRelatedItemSummary {
@@ -21686,6 +22145,7 @@ impl De for OpsItemRelatedItemSummary {
         "OpsItemRelatedItemSummary"
     }
 }
+serde_shape!(OpsItemRelatedItemSummary, 859);
 /// Describes a filter for a specific list of related-item resources.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsItemRelatedItemsFilter {
@@ -21724,6 +22184,7 @@ impl De for OpsItemRelatedItemsFilter {
         "OpsItemRelatedItemsFilter"
     }
 }
+serde_shape!(OpsItemRelatedItemsFilter, 860);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum OpsItemRelatedItemsFilterKey {
@@ -21959,6 +22420,7 @@ impl De for OpsItemSummary {
         "OpsItemSummary"
     }
 }
+serde_shape!(OpsItemSummary, 871);
 /// Operational metadata for an application in Application Manager.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadata {
@@ -22005,6 +22467,7 @@ impl De for OpsMetadata {
         "OpsMetadata"
     }
 }
+serde_shape!(OpsMetadata, 874);
 /// An OpsMetadata object already exists for the selected resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadataAlreadyExistsException {
@@ -22044,6 +22507,7 @@ impl fmt::Display for OpsMetadataAlreadyExistsException {
     }
 }
 impl std::error::Error for OpsMetadataAlreadyExistsException {}
+serde_shape!(OpsMetadataAlreadyExistsException, 875);
 /// A filter to limit the number of OpsMetadata objects displayed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadataFilter {
@@ -22078,6 +22542,7 @@ impl De for OpsMetadataFilter {
         "OpsMetadataFilter"
     }
 }
+serde_shape!(OpsMetadataFilter, 877);
 /// One of the arguments passed is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadataInvalidArgumentException {
@@ -22117,6 +22582,7 @@ impl fmt::Display for OpsMetadataInvalidArgumentException {
     }
 }
 impl std::error::Error for OpsMetadataInvalidArgumentException {}
+serde_shape!(OpsMetadataInvalidArgumentException, 882);
 /// The OpsMetadata object exceeds the maximum number of OpsMetadata keys that you can assign to an application in Application Manager.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadataKeyLimitExceededException {
@@ -22156,6 +22622,7 @@ impl fmt::Display for OpsMetadataKeyLimitExceededException {
     }
 }
 impl std::error::Error for OpsMetadataKeyLimitExceededException {}
+serde_shape!(OpsMetadataKeyLimitExceededException, 883);
 /// Your account reached the maximum number of OpsMetadata objects allowed by Application Manager. The maximum is 200 OpsMetadata objects. Delete one or more OpsMetadata object and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadataLimitExceededException {
@@ -22195,6 +22662,7 @@ impl fmt::Display for OpsMetadataLimitExceededException {
     }
 }
 impl std::error::Error for OpsMetadataLimitExceededException {}
+serde_shape!(OpsMetadataLimitExceededException, 884);
 /// The OpsMetadata object doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadataNotFoundException {
@@ -22234,6 +22702,7 @@ impl fmt::Display for OpsMetadataNotFoundException {
     }
 }
 impl std::error::Error for OpsMetadataNotFoundException {}
+serde_shape!(OpsMetadataNotFoundException, 886);
 /// The system is processing too many concurrent updates. Wait a few moments and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsMetadataTooManyUpdatesException {
@@ -22273,6 +22742,7 @@ impl fmt::Display for OpsMetadataTooManyUpdatesException {
     }
 }
 impl std::error::Error for OpsMetadataTooManyUpdatesException {}
+serde_shape!(OpsMetadataTooManyUpdatesException, 888);
 /// The OpsItem data type to return.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpsResultAttribute {
@@ -22303,6 +22773,7 @@ impl De for OpsResultAttribute {
         "OpsResultAttribute"
     }
 }
+serde_shape!(OpsResultAttribute, 889);
 /// Information about the source where the association execution details are stored.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutputSource {
@@ -22337,6 +22808,7 @@ impl De for OutputSource {
         "OutputSource"
     }
 }
+serde_shape!(OutputSource, 891);
 /// An Amazon Web Services Systems Manager parameter in Parameter Store.
 #[derive(Clone, PartialEq, Default)]
 pub struct Parameter {
@@ -22422,6 +22894,7 @@ impl fmt::Debug for Parameter {
             .finish()
     }
 }
+serde_shape!(Parameter, 899);
 /// The parameter already exists. You can't create duplicate parameters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterAlreadyExists {
@@ -22461,6 +22934,7 @@ impl fmt::Display for ParameterAlreadyExists {
     }
 }
 impl std::error::Error for ParameterAlreadyExists {}
+serde_shape!(ParameterAlreadyExists, 900);
 /// Information about parameter usage.
 #[derive(Clone, PartialEq, Default)]
 pub struct ParameterHistory {
@@ -22562,6 +23036,7 @@ impl fmt::Debug for ParameterHistory {
             .finish()
     }
 }
+serde_shape!(ParameterHistory, 903);
 /// One or more policies assigned to a parameter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterInlinePolicy {
@@ -22600,6 +23075,7 @@ impl De for ParameterInlinePolicy {
         "ParameterInlinePolicy"
     }
 }
+serde_shape!(ParameterInlinePolicy, 905);
 /// You have exceeded the number of parameters for this Amazon Web Services account. Delete one or more parameters and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterLimitExceeded {
@@ -22639,6 +23115,7 @@ impl fmt::Display for ParameterLimitExceeded {
     }
 }
 impl std::error::Error for ParameterLimitExceeded {}
+serde_shape!(ParameterLimitExceeded, 909);
 /// Parameter Store retains the 100 most recently created versions of a parameter. After this number of versions has been created, Parameter Store deletes the oldest version when a new one is created. However, if the oldest version has a label attached to it, Parameter Store won't delete the version and instead presents this error message:
 ///
 /// `An error occurred (ParameterMaxVersionLimitExceeded) when calling the PutParameter operation: You attempted to create a new version of parameter-name by calling the PutParameter API with the overwrite flag. Version version-number, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`
@@ -22682,6 +23159,7 @@ impl fmt::Display for ParameterMaxVersionLimitExceeded {
     }
 }
 impl std::error::Error for ParameterMaxVersionLimitExceeded {}
+serde_shape!(ParameterMaxVersionLimitExceeded, 911);
 /// Metadata includes information like the Amazon Resource Name (ARN) of the last user to update the parameter and the date and time the parameter was last used.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterMetadata {
@@ -22758,6 +23236,7 @@ impl De for ParameterMetadata {
         "ParameterMetadata"
     }
 }
+serde_shape!(ParameterMetadata, 912);
 /// The parameter couldn't be found. Verify the name and try again.
 ///
 /// For the `DeleteParameter` and `GetParameter` actions, if the specified parameter doesn't exist, the `ParameterNotFound` exception is not recorded in CloudTrail event logs.
@@ -22799,6 +23278,7 @@ impl fmt::Display for ParameterNotFound {
     }
 }
 impl std::error::Error for ParameterNotFound {}
+serde_shape!(ParameterNotFound, 916);
 /// The parameter name isn't valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterPatternMismatchException {
@@ -22839,6 +23319,7 @@ impl fmt::Display for ParameterPatternMismatchException {
     }
 }
 impl std::error::Error for ParameterPatternMismatchException {}
+serde_shape!(ParameterPatternMismatchException, 917);
 /// One or more filters. Use a filter to return a more specific list of results.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterStringFilter {
@@ -22887,6 +23368,7 @@ impl De for ParameterStringFilter {
         "ParameterStringFilter"
     }
 }
+serde_shape!(ParameterStringFilter, 920);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ParameterTier {
@@ -22988,6 +23470,7 @@ impl fmt::Display for ParameterVersionLabelLimitExceeded {
     }
 }
 impl std::error::Error for ParameterVersionLabelLimitExceeded {}
+serde_shape!(ParameterVersionLabelLimitExceeded, 930);
 /// The specified parameter version wasn't found. Verify the parameter name and version, and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParameterVersionNotFound {
@@ -23027,6 +23510,7 @@ impl fmt::Display for ParameterVersionNotFound {
     }
 }
 impl std::error::Error for ParameterVersionNotFound {}
+serde_shape!(ParameterVersionNotFound, 931);
 /// This data type is deprecated. Instead, use ParameterStringFilter.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParametersFilter {
@@ -23061,6 +23545,7 @@ impl De for ParametersFilter {
         "ParametersFilter"
     }
 }
+serde_shape!(ParametersFilter, 933);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ParametersFilterKey {
@@ -23138,6 +23623,7 @@ impl De for ParentStepDetails {
         "ParentStepDetails"
     }
 }
+serde_shape!(ParentStepDetails, 938);
 /// Represents metadata about a patch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Patch {
@@ -23258,6 +23744,7 @@ impl De for Patch {
         "Patch"
     }
 }
+serde_shape!(Patch, 939);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PatchAction {
@@ -23332,6 +23819,7 @@ impl De for PatchBaselineIdentity {
         "PatchBaselineIdentity"
     }
 }
+serde_shape!(PatchBaselineIdentity, 945);
 /// Information about the state of a patch on a particular managed node as it relates to the patch baseline used to patch the node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchComplianceData {
@@ -23390,6 +23878,7 @@ impl De for PatchComplianceData {
         "PatchComplianceData"
     }
 }
+serde_shape!(PatchComplianceData, 954);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PatchComplianceDataState {
@@ -23582,6 +24071,7 @@ impl De for PatchFilter {
         "PatchFilter"
     }
 }
+serde_shape!(PatchFilter, 966);
 /// A set of patch filters, typically used for approval rules.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchFilterGroup {
@@ -23612,6 +24102,7 @@ impl De for PatchFilterGroup {
         "PatchFilterGroup"
     }
 }
+serde_shape!(PatchFilterGroup, 967);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PatchFilterKey {
@@ -23725,6 +24216,7 @@ impl De for PatchGroupPatchBaselineMapping {
         "PatchGroupPatchBaselineMapping"
     }
 }
+serde_shape!(PatchGroupPatchBaselineMapping, 974);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PatchOperationType {
@@ -23791,6 +24283,7 @@ impl De for PatchOrchestratorFilter {
         "PatchOrchestratorFilter"
     }
 }
+serde_shape!(PatchOrchestratorFilter, 991);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PatchProperty {
@@ -23895,6 +24388,7 @@ impl De for PatchRule {
         "PatchRule"
     }
 }
+serde_shape!(PatchRule, 1004);
 /// A set of rules defining the approval rules for a patch baseline.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchRuleGroup {
@@ -23925,6 +24419,7 @@ impl De for PatchRuleGroup {
         "PatchRuleGroup"
     }
 }
+serde_shape!(PatchRuleGroup, 1005);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PatchSet {
@@ -24020,6 +24515,7 @@ impl fmt::Debug for PatchSource {
             .finish()
     }
 }
+serde_shape!(PatchSource, 1010);
 /// Information about the approval status of a patch.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatchStatus {
@@ -24058,6 +24554,7 @@ impl De for PatchStatus {
         "PatchStatus"
     }
 }
+serde_shape!(PatchStatus, 1016);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PingStatus {
@@ -24159,6 +24656,7 @@ impl fmt::Display for PoliciesLimitExceededException {
     }
 }
 impl std::error::Error for PoliciesLimitExceededException {}
+serde_shape!(PoliciesLimitExceededException, 1027);
 /// An aggregate of step execution statuses displayed in the Amazon Web Services Systems Manager console for a multi-Region and multi-account Automation execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProgressCounters {
@@ -24205,6 +24703,7 @@ impl De for ProgressCounters {
         "ProgressCounters"
     }
 }
+serde_shape!(ProgressCounters, 1032);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutComplianceItemsRequest {
     /// Specify an ID for this resource. For a managed node, this is the node ID.
@@ -24262,6 +24761,7 @@ impl De for PutComplianceItemsRequest {
         "PutComplianceItemsRequest"
     }
 }
+serde_shape!(PutComplianceItemsRequest, 1033);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutComplianceItemsResult {}
 impl Ser for PutComplianceItemsResult {
@@ -24283,6 +24783,7 @@ impl De for PutComplianceItemsResult {
         "PutComplianceItemsResult"
     }
 }
+serde_shape!(PutComplianceItemsResult, 1034);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutInventoryRequest {
     /// An managed node ID where you want to add or update inventory items.
@@ -24316,6 +24817,7 @@ impl De for PutInventoryRequest {
         "PutInventoryRequest"
     }
 }
+serde_shape!(PutInventoryRequest, 1036);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutInventoryResult {
     /// Information about the request.
@@ -24345,6 +24847,7 @@ impl De for PutInventoryResult {
         "PutInventoryResult"
     }
 }
+serde_shape!(PutInventoryResult, 1037);
 #[derive(Clone, PartialEq, Default)]
 pub struct PutParameterRequest {
     /// The fully qualified name of the parameter that you want to create or update.
@@ -24507,6 +25010,7 @@ impl fmt::Debug for PutParameterRequest {
             .finish()
     }
 }
+serde_shape!(PutParameterRequest, 1038);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutParameterResult {
     /// The new version number of a parameter. If you edit a parameter value, Parameter Store automatically creates a new version and assigns this new version a unique ID. You can reference a parameter version ID in API operations or in Systems Manager documents (SSM documents). By default, if you don't specify a specific version, the system returns the latest parameter value when a parameter is called.
@@ -24540,6 +25044,7 @@ impl De for PutParameterResult {
         "PutParameterResult"
     }
 }
+serde_shape!(PutParameterResult, 1039);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyRequest {
     /// Amazon Resource Name (ARN) of the resource to which you want to attach a policy.
@@ -24581,6 +25086,7 @@ impl De for PutResourcePolicyRequest {
         "PutResourcePolicyRequest"
     }
 }
+serde_shape!(PutResourcePolicyRequest, 1040);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutResourcePolicyResponse {
     /// The policy ID. To update a policy, you must specify `PolicyId` and `PolicyHash`.
@@ -24614,6 +25120,7 @@ impl De for PutResourcePolicyResponse {
         "PutResourcePolicyResponse"
     }
 }
+serde_shape!(PutResourcePolicyResponse, 1041);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RebootOption {
@@ -24671,6 +25178,7 @@ impl De for RegisterDefaultPatchBaselineRequest {
         "RegisterDefaultPatchBaselineRequest"
     }
 }
+serde_shape!(RegisterDefaultPatchBaselineRequest, 1046);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterDefaultPatchBaselineResult {
     /// The ID of the default patch baseline.
@@ -24700,6 +25208,7 @@ impl De for RegisterDefaultPatchBaselineResult {
         "RegisterDefaultPatchBaselineResult"
     }
 }
+serde_shape!(RegisterDefaultPatchBaselineResult, 1047);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterPatchBaselineForPatchGroupRequest {
     /// The ID of the patch baseline to register with the patch group.
@@ -24733,6 +25242,7 @@ impl De for RegisterPatchBaselineForPatchGroupRequest {
         "RegisterPatchBaselineForPatchGroupRequest"
     }
 }
+serde_shape!(RegisterPatchBaselineForPatchGroupRequest, 1048);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterPatchBaselineForPatchGroupResult {
     /// The ID of the patch baseline the patch group was registered with.
@@ -24766,6 +25276,7 @@ impl De for RegisterPatchBaselineForPatchGroupResult {
         "RegisterPatchBaselineForPatchGroupResult"
     }
 }
+serde_shape!(RegisterPatchBaselineForPatchGroupResult, 1049);
 #[derive(Clone, PartialEq, Default)]
 pub struct RegisterTargetWithMaintenanceWindowRequest {
     /// The ID of the maintenance window the target should be registered with.
@@ -24862,6 +25373,7 @@ impl fmt::Debug for RegisterTargetWithMaintenanceWindowRequest {
             .finish()
     }
 }
+serde_shape!(RegisterTargetWithMaintenanceWindowRequest, 1050);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterTargetWithMaintenanceWindowResult {
     /// The ID of the target definition in this maintenance window.
@@ -24891,6 +25403,7 @@ impl De for RegisterTargetWithMaintenanceWindowResult {
         "RegisterTargetWithMaintenanceWindowResult"
     }
 }
+serde_shape!(RegisterTargetWithMaintenanceWindowResult, 1051);
 #[derive(Clone, PartialEq, Default)]
 pub struct RegisterTaskWithMaintenanceWindowRequest {
     /// The ID of the maintenance window the task should be added to.
@@ -25032,6 +25545,7 @@ impl fmt::Debug for RegisterTaskWithMaintenanceWindowRequest {
             .finish()
     }
 }
+serde_shape!(RegisterTaskWithMaintenanceWindowRequest, 1052);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterTaskWithMaintenanceWindowResult {
     /// The ID of the task in the maintenance window.
@@ -25061,6 +25575,7 @@ impl De for RegisterTaskWithMaintenanceWindowResult {
         "RegisterTaskWithMaintenanceWindowResult"
     }
 }
+serde_shape!(RegisterTaskWithMaintenanceWindowResult, 1053);
 /// Reserved for internal use.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegistrationMetadataItem {
@@ -25095,6 +25610,7 @@ impl De for RegistrationMetadataItem {
         "RegistrationMetadataItem"
     }
 }
+serde_shape!(RegistrationMetadataItem, 1055);
 /// An OpsItems that shares something in common with the current OpsItem. For example, related OpsItems can include OpsItems with similar error messages, impacted resources, or statuses for the impacted resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RelatedOpsItem {
@@ -25125,6 +25641,7 @@ impl De for RelatedOpsItem {
         "RelatedOpsItem"
     }
 }
+serde_shape!(RelatedOpsItem, 1060);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveTagsFromResourceRequest {
     /// The type of resource from which you want to remove a tag.
@@ -25178,6 +25695,7 @@ impl De for RemoveTagsFromResourceRequest {
         "RemoveTagsFromResourceRequest"
     }
 }
+serde_shape!(RemoveTagsFromResourceRequest, 1063);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RemoveTagsFromResourceResult {}
 impl Ser for RemoveTagsFromResourceResult {
@@ -25199,6 +25717,7 @@ impl De for RemoveTagsFromResourceResult {
         "RemoveTagsFromResourceResult"
     }
 }
+serde_shape!(RemoveTagsFromResourceResult, 1064);
 /// The request body of the ResetServiceSetting API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResetServiceSettingRequest {
@@ -25239,6 +25758,7 @@ impl De for ResetServiceSettingRequest {
         "ResetServiceSettingRequest"
     }
 }
+serde_shape!(ResetServiceSettingRequest, 1066);
 /// The result body of the ResetServiceSetting API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResetServiceSettingResult {
@@ -25269,6 +25789,7 @@ impl De for ResetServiceSettingResult {
         "ResetServiceSettingResult"
     }
 }
+serde_shape!(ResetServiceSettingResult, 1067);
 /// Information about targets that resolved during the Automation execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResolvedTargets {
@@ -25303,6 +25824,7 @@ impl De for ResolvedTargets {
         "ResolvedTargets"
     }
 }
+serde_shape!(ResolvedTargets, 1068);
 /// Compliance summary information for a specific resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceComplianceSummaryItem {
@@ -25361,6 +25883,7 @@ impl De for ResourceComplianceSummaryItem {
         "ResourceComplianceSummaryItem"
     }
 }
+serde_shape!(ResourceComplianceSummaryItem, 1070);
 /// A sync configuration with the same name already exists.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncAlreadyExistsException {
@@ -25397,6 +25920,7 @@ impl fmt::Display for ResourceDataSyncAlreadyExistsException {
     }
 }
 impl std::error::Error for ResourceDataSyncAlreadyExistsException {}
+serde_shape!(ResourceDataSyncAlreadyExistsException, 1075);
 /// Information about the `AwsOrganizationsSource` resource data sync source. A sync source of this type can synchronize data from Organizations or, if an Amazon Web Services organization isn't present, from multiple Amazon Web Services Regions.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncAwsOrganizationsSource {
@@ -25431,6 +25955,7 @@ impl De for ResourceDataSyncAwsOrganizationsSource {
         "ResourceDataSyncAwsOrganizationsSource"
     }
 }
+serde_shape!(ResourceDataSyncAwsOrganizationsSource, 1076);
 /// Another `UpdateResourceDataSync` request is being processed. Wait a few minutes and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncConflictException {
@@ -25470,6 +25995,7 @@ impl fmt::Display for ResourceDataSyncConflictException {
     }
 }
 impl std::error::Error for ResourceDataSyncConflictException {}
+serde_shape!(ResourceDataSyncConflictException, 1077);
 /// You have exceeded the allowed maximum sync configurations.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncCountExceededException {
@@ -25509,6 +26035,7 @@ impl fmt::Display for ResourceDataSyncCountExceededException {
     }
 }
 impl std::error::Error for ResourceDataSyncCountExceededException {}
+serde_shape!(ResourceDataSyncCountExceededException, 1078);
 /// Synchronize Amazon Web Services Systems Manager Inventory data from multiple Amazon Web Services accounts defined in Organizations to a centralized Amazon S3 bucket. Data is synchronized to individual key prefixes in the central bucket. Each key prefix represents a different Amazon Web Services account ID.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncDestinationDataSharing {
@@ -25539,6 +26066,7 @@ impl De for ResourceDataSyncDestinationDataSharing {
         "ResourceDataSyncDestinationDataSharing"
     }
 }
+serde_shape!(ResourceDataSyncDestinationDataSharing, 1080);
 /// The specified sync configuration is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncInvalidConfigurationException {
@@ -25578,6 +26106,7 @@ impl fmt::Display for ResourceDataSyncInvalidConfigurationException {
     }
 }
 impl std::error::Error for ResourceDataSyncInvalidConfigurationException {}
+serde_shape!(ResourceDataSyncInvalidConfigurationException, 1084);
 /// Information about a resource data sync configuration, including its current status and last successful sync.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncItem {
@@ -25644,6 +26173,7 @@ impl De for ResourceDataSyncItem {
         "ResourceDataSyncItem"
     }
 }
+serde_shape!(ResourceDataSyncItem, 1085);
 /// The specified sync name wasn't found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncNotFoundException {
@@ -25689,6 +26219,7 @@ impl fmt::Display for ResourceDataSyncNotFoundException {
     }
 }
 impl std::error::Error for ResourceDataSyncNotFoundException {}
+serde_shape!(ResourceDataSyncNotFoundException, 1089);
 /// The Organizations organizational unit data source for the sync.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncOrganizationalUnit {
@@ -25719,6 +26250,7 @@ impl De for ResourceDataSyncOrganizationalUnit {
         "ResourceDataSyncOrganizationalUnit"
     }
 }
+serde_shape!(ResourceDataSyncOrganizationalUnit, 1091);
 /// Information about the target S3 bucket for the resource data sync.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceDataSyncS3Destination {
@@ -25769,6 +26301,7 @@ impl De for ResourceDataSyncS3Destination {
         "ResourceDataSyncS3Destination"
     }
 }
+serde_shape!(ResourceDataSyncS3Destination, 1095);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ResourceDataSyncS3Format {
@@ -25840,6 +26373,7 @@ impl De for ResourceDataSyncSource {
         "ResourceDataSyncSource"
     }
 }
+serde_shape!(ResourceDataSyncSource, 1099);
 /// The data type name for including resource data sync state. There are four sync states:
 ///
 /// `OrganizationNotExists` (Your organization doesn't exist)
@@ -25906,6 +26440,7 @@ impl De for ResourceDataSyncSourceWithState {
         "ResourceDataSyncSourceWithState"
     }
 }
+serde_shape!(ResourceDataSyncSourceWithState, 1103);
 /// Error returned if an attempt is made to delete a patch baseline that is registered for a patch group.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceInUseException {
@@ -25945,6 +26480,7 @@ impl fmt::Display for ResourceInUseException {
     }
 }
 impl std::error::Error for ResourceInUseException {}
+serde_shape!(ResourceInUseException, 1107);
 /// Error returned when the caller has exceeded the default resource quotas. For example, too many maintenance windows or patch baselines have been created.
 ///
 /// For information about resource quotas in Systems Manager, see [Systems Manager service quotas](https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm) in the Amazon Web Services General Reference.
@@ -25986,6 +26522,7 @@ impl fmt::Display for ResourceLimitExceededException {
     }
 }
 impl std::error::Error for ResourceLimitExceededException {}
+serde_shape!(ResourceLimitExceededException, 1108);
 /// The specified parameter to be shared could not be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -26025,6 +26562,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 1109);
 /// The hash provided in the call doesn't match the stored hash. This exception is thrown when trying to update an obsolete policy version or when multiple requests to update a policy are sent.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourcePolicyConflictException {
@@ -26064,6 +26602,7 @@ impl fmt::Display for ResourcePolicyConflictException {
     }
 }
 impl std::error::Error for ResourcePolicyConflictException {}
+serde_shape!(ResourcePolicyConflictException, 1110);
 /// One or more parameters specified for the call aren't valid. Verify the parameters and their values and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourcePolicyInvalidParameterException {
@@ -26106,6 +26645,7 @@ impl fmt::Display for ResourcePolicyInvalidParameterException {
     }
 }
 impl std::error::Error for ResourcePolicyInvalidParameterException {}
+serde_shape!(ResourcePolicyInvalidParameterException, 1111);
 /// The PutResourcePolicy API action enforces two limits. A policy can't be greater than 1024 bytes in size. And only one policy can be attached to `OpsItemGroup`. Verify these limits and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourcePolicyLimitExceededException {
@@ -26151,6 +26691,7 @@ impl fmt::Display for ResourcePolicyLimitExceededException {
     }
 }
 impl std::error::Error for ResourcePolicyLimitExceededException {}
+serde_shape!(ResourcePolicyLimitExceededException, 1112);
 /// No policies with the specified policy ID and hash could be found.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourcePolicyNotFoundException {
@@ -26190,6 +26731,7 @@ impl fmt::Display for ResourcePolicyNotFoundException {
     }
 }
 impl std::error::Error for ResourcePolicyNotFoundException {}
+serde_shape!(ResourcePolicyNotFoundException, 1114);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ResourceType {
@@ -26297,6 +26839,7 @@ impl De for ResultAttribute {
         "ResultAttribute"
     }
 }
+serde_shape!(ResultAttribute, 1119);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResumeSessionRequest {
     /// The ID of the disconnected session to resume.
@@ -26326,6 +26869,7 @@ impl De for ResumeSessionRequest {
         "ResumeSessionRequest"
     }
 }
+serde_shape!(ResumeSessionRequest, 1121);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResumeSessionResponse {
     /// The ID of the session.
@@ -26367,6 +26911,7 @@ impl De for ResumeSessionResponse {
         "ResumeSessionResponse"
     }
 }
+serde_shape!(ResumeSessionResponse, 1122);
 /// Information about the result of a document review request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReviewInformation {
@@ -26405,6 +26950,7 @@ impl De for ReviewInformation {
         "ReviewInformation"
     }
 }
+serde_shape!(ReviewInformation, 1123);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReviewStatus {
@@ -26503,6 +27049,7 @@ impl De for Runbook {
         "Runbook"
     }
 }
+serde_shape!(Runbook, 1127);
 /// An S3 bucket where you want to store the results of this request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3OutputLocation {
@@ -26541,6 +27088,7 @@ impl De for S3OutputLocation {
         "S3OutputLocation"
     }
 }
+serde_shape!(S3OutputLocation, 1131);
 /// A URL for the Amazon Web Services Systems Manager (Systems Manager) bucket where you want to store the results of this request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct S3OutputUrl {
@@ -26571,6 +27119,7 @@ impl De for S3OutputUrl {
         "S3OutputUrl"
     }
 }
+serde_shape!(S3OutputUrl, 1132);
 /// Information about a scheduled execution for a maintenance window.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScheduledWindowExecution {
@@ -26609,6 +27158,7 @@ impl De for ScheduledWindowExecution {
         "ScheduledWindowExecution"
     }
 }
+serde_shape!(ScheduledWindowExecution, 1136);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendAutomationSignalRequest {
     /// The unique identifier for an existing Automation execution that you want to send the signal to.
@@ -26658,6 +27208,7 @@ impl De for SendAutomationSignalRequest {
         "SendAutomationSignalRequest"
     }
 }
+serde_shape!(SendAutomationSignalRequest, 1138);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendAutomationSignalResult {}
 impl Ser for SendAutomationSignalResult {
@@ -26679,6 +27230,7 @@ impl De for SendAutomationSignalResult {
         "SendAutomationSignalResult"
     }
 }
+serde_shape!(SendAutomationSignalResult, 1139);
 #[derive(Clone, PartialEq, Default)]
 pub struct SendCommandRequest {
     /// The IDs of the managed nodes where the command should run. Specifying managed node IDs is most useful when you are targeting a limited number of managed nodes, though you can specify up to 50 IDs.
@@ -26822,6 +27374,7 @@ impl fmt::Debug for SendCommandRequest {
             .finish()
     }
 }
+serde_shape!(SendCommandRequest, 1140);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SendCommandResult {
     /// The request as it was received by Systems Manager. Also provides the command ID which can be used future references to this request.
@@ -26851,6 +27404,7 @@ impl De for SendCommandResult {
         "SendCommandResult"
     }
 }
+serde_shape!(SendCommandResult, 1141);
 /// The request exceeds the service quota. Service quotas, also referred to as limits, are the maximum number of service resources or operations for your Amazon Web Services account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceQuotaExceededException {
@@ -26906,6 +27460,7 @@ impl fmt::Display for ServiceQuotaExceededException {
     }
 }
 impl std::error::Error for ServiceQuotaExceededException {}
+serde_shape!(ServiceQuotaExceededException, 1142);
 /// The service setting data structure.
 ///
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of "false". This means the user can't use this feature unless they change the setting to "true" and intentionally opt in for a paid feature.
@@ -26963,6 +27518,7 @@ impl De for ServiceSetting {
         "ServiceSetting"
     }
 }
+serde_shape!(ServiceSetting, 1144);
 /// The specified service setting wasn't found. Either the service name or the setting hasn't been provisioned by the Amazon Web Services service team.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceSettingNotFound {
@@ -27002,6 +27558,7 @@ impl fmt::Display for ServiceSettingNotFound {
     }
 }
 impl std::error::Error for ServiceSettingNotFound {}
+serde_shape!(ServiceSettingNotFound, 1146);
 /// Information about a Session Manager connection to a managed node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Session {
@@ -27076,6 +27633,7 @@ impl De for Session {
         "Session"
     }
 }
+serde_shape!(Session, 1148);
 /// Describes a filter for Session Manager information.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionFilter {
@@ -27122,6 +27680,7 @@ impl De for SessionFilter {
         "SessionFilter"
     }
 }
+serde_shape!(SessionFilter, 1150);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SessionFilterKey {
@@ -27199,6 +27758,7 @@ impl De for SessionManagerOutputUrl {
         "SessionManagerOutputUrl"
     }
 }
+serde_shape!(SessionManagerOutputUrl, 1157);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SessionState {
@@ -27317,6 +27877,7 @@ impl De for SeveritySummary {
         "SeveritySummary"
     }
 }
+serde_shape!(SeveritySummary, 1170);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SignalType {
@@ -27425,6 +27986,7 @@ impl De for StartAccessRequestRequest {
         "StartAccessRequestRequest"
     }
 }
+serde_shape!(StartAccessRequestRequest, 1179);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartAccessRequestResponse {
     /// The ID of the access request.
@@ -27454,6 +28016,7 @@ impl De for StartAccessRequestResponse {
         "StartAccessRequestResponse"
     }
 }
+serde_shape!(StartAccessRequestResponse, 1180);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartAssociationsOnceRequest {
     /// The association IDs that you want to run immediately and only one time.
@@ -27483,6 +28046,7 @@ impl De for StartAssociationsOnceRequest {
         "StartAssociationsOnceRequest"
     }
 }
+serde_shape!(StartAssociationsOnceRequest, 1181);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartAssociationsOnceResult {}
 impl Ser for StartAssociationsOnceResult {
@@ -27504,6 +28068,7 @@ impl De for StartAssociationsOnceResult {
         "StartAssociationsOnceResult"
     }
 }
+serde_shape!(StartAssociationsOnceResult, 1182);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartAutomationExecutionRequest {
     /// The name of the SSM document to run. This can be a public document or a custom document. To run a shared document belonging to another account, specify the document ARN. For more information about how to use shared documents, see [Sharing SSM documents](https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-ssm-sharing.html) in the Amazon Web Services Systems Manager User Guide.
@@ -27597,6 +28162,7 @@ impl De for StartAutomationExecutionRequest {
         "StartAutomationExecutionRequest"
     }
 }
+serde_shape!(StartAutomationExecutionRequest, 1183);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartAutomationExecutionResult {
     /// The unique ID of a newly scheduled automation execution.
@@ -27626,6 +28192,7 @@ impl De for StartAutomationExecutionResult {
         "StartAutomationExecutionResult"
     }
 }
+serde_shape!(StartAutomationExecutionResult, 1184);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartChangeRequestExecutionRequest {
     /// The date and time specified in the change request to run the Automation runbooks.
@@ -27707,6 +28274,7 @@ impl De for StartChangeRequestExecutionRequest {
         "StartChangeRequestExecutionRequest"
     }
 }
+serde_shape!(StartChangeRequestExecutionRequest, 1185);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartChangeRequestExecutionResult {
     /// The unique ID of a runbook workflow operation. (A runbook workflow is a type of Automation operation.)
@@ -27736,6 +28304,7 @@ impl De for StartChangeRequestExecutionResult {
         "StartChangeRequestExecutionResult"
     }
 }
+serde_shape!(StartChangeRequestExecutionResult, 1186);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartExecutionPreviewRequest {
     /// The name of the Automation runbook to run. The result of the execution preview indicates what the impact would be of running this runbook.
@@ -27773,6 +28342,7 @@ impl De for StartExecutionPreviewRequest {
         "StartExecutionPreviewRequest"
     }
 }
+serde_shape!(StartExecutionPreviewRequest, 1187);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartExecutionPreviewResponse {
     /// The ID of the execution preview generated by the system.
@@ -27802,6 +28372,7 @@ impl De for StartExecutionPreviewResponse {
         "StartExecutionPreviewResponse"
     }
 }
+serde_shape!(StartExecutionPreviewResponse, 1188);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartSessionRequest {
     /// The managed node to connect to for the session.
@@ -27843,6 +28414,7 @@ impl De for StartSessionRequest {
         "StartSessionRequest"
     }
 }
+serde_shape!(StartSessionRequest, 1189);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartSessionResponse {
     /// The ID of the session.
@@ -27884,6 +28456,7 @@ impl De for StartSessionResponse {
         "StartSessionResponse"
     }
 }
+serde_shape!(StartSessionResponse, 1190);
 /// The updated status is the same as the current status.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusUnchanged {}
@@ -27913,6 +28486,7 @@ impl fmt::Display for StatusUnchanged {
     }
 }
 impl std::error::Error for StatusUnchanged {}
+serde_shape!(StatusUnchanged, 1195);
 /// Detailed information about an the execution state of an Automation step.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepExecution {
@@ -28035,6 +28609,7 @@ impl De for StepExecution {
         "StepExecution"
     }
 }
+serde_shape!(StepExecution, 1196);
 /// A filter to limit the amount of step execution information returned by the call.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepExecutionFilter {
@@ -28069,6 +28644,7 @@ impl De for StepExecutionFilter {
         "StepExecutionFilter"
     }
 }
+serde_shape!(StepExecutionFilter, 1197);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StepExecutionFilterKey {
@@ -28151,6 +28727,7 @@ impl De for StopAutomationExecutionRequest {
         "StopAutomationExecutionRequest"
     }
 }
+serde_shape!(StopAutomationExecutionRequest, 1204);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StopAutomationExecutionResult {}
 impl Ser for StopAutomationExecutionResult {
@@ -28172,6 +28749,7 @@ impl De for StopAutomationExecutionResult {
         "StopAutomationExecutionResult"
     }
 }
+serde_shape!(StopAutomationExecutionResult, 1205);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StopType {
@@ -28239,6 +28817,7 @@ impl fmt::Display for SubTypeCountLimitExceededException {
     }
 }
 impl std::error::Error for SubTypeCountLimitExceededException {}
+serde_shape!(SubTypeCountLimitExceededException, 1212);
 /// Metadata that you assign to your Amazon Web Services resources. Tags enable you to categorize your resources in different ways, for example, by purpose, owner, or environment. In Amazon Web Services Systems Manager, you can apply tags to Systems Manager documents (SSM documents), managed nodes, maintenance windows, parameters, patch baselines, OpsItems, and OpsMetadata.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -28273,6 +28852,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 1213);
 /// An array of search criteria that targets managed nodes using a key-value pair that you specify.
 ///
 /// One or more targets must be specified for maintenance window Run Command-type tasks. Depending on the task, targets are optional for other maintenance window task types (Automation, Lambda, and Step Functions). For more information about running tasks that don't specify targets, see [Registering maintenance window tasks without targets](https://docs.aws.amazon.com/systems-manager/latest/userguide/maintenance-windows-targetless-tasks.html) in the Amazon Web Services Systems Manager User Guide.
@@ -28339,6 +28919,7 @@ impl De for Target {
         "Target"
     }
 }
+serde_shape!(Target, 1217);
 /// You specified the `Safe` option for the DeregisterTargetFromMaintenanceWindow operation, but the target is still referenced in a task.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetInUseException {
@@ -28378,6 +28959,7 @@ impl fmt::Display for TargetInUseException {
     }
 }
 impl std::error::Error for TargetInUseException {}
+serde_shape!(TargetInUseException, 1219);
 /// The combination of Amazon Web Services Regions and Amazon Web Services accounts targeted by the current Automation execution.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetLocation {
@@ -28451,6 +29033,7 @@ impl De for TargetLocation {
         "TargetLocation"
     }
 }
+serde_shape!(TargetLocation, 1221);
 /// The specified target managed node for the session isn't fully configured for use with Session Manager. For more information, see [Setting up Session Manager](https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-getting-started.html) in the Amazon Web Services Systems Manager User Guide. This error is also returned if you attempt to start a session on a managed node that is located in a different account or Region
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetNotConnected {
@@ -28490,6 +29073,7 @@ impl fmt::Display for TargetNotConnected {
     }
 }
 impl std::error::Error for TargetNotConnected {}
+serde_shape!(TargetNotConnected, 1229);
 /// Information about the resources that would be included in the actual runbook execution, if it were to be run.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetPreview {
@@ -28524,6 +29108,7 @@ impl De for TargetPreview {
         "TargetPreview"
     }
 }
+serde_shape!(TargetPreview, 1231);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TerminateSessionRequest {
     /// The ID of the session to terminate.
@@ -28553,6 +29138,7 @@ impl De for TerminateSessionRequest {
         "TerminateSessionRequest"
     }
 }
+serde_shape!(TerminateSessionRequest, 1237);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TerminateSessionResponse {
     /// The ID of the session that has been terminated.
@@ -28582,6 +29168,7 @@ impl De for TerminateSessionResponse {
         "TerminateSessionResponse"
     }
 }
+serde_shape!(TerminateSessionResponse, 1238);
 /// The request or operation couldn't be performed because the service is throttling requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ThrottlingException {
@@ -28629,6 +29216,7 @@ impl fmt::Display for ThrottlingException {
     }
 }
 impl std::error::Error for ThrottlingException {}
+serde_shape!(ThrottlingException, 1239);
 /// The `Targets` parameter includes too many tags. Remove one or more tags and try the command again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyTagsError {}
@@ -28658,6 +29246,7 @@ impl fmt::Display for TooManyTagsError {
     }
 }
 impl std::error::Error for TooManyTagsError {}
+serde_shape!(TooManyTagsError, 1242);
 /// There are concurrent updates for a resource that supports one update at a time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyUpdates {
@@ -28697,6 +29286,7 @@ impl fmt::Display for TooManyUpdates {
     }
 }
 impl std::error::Error for TooManyUpdates {}
+serde_shape!(TooManyUpdates, 1243);
 /// The size of inventory data has exceeded the total size limit for the resource.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TotalSizeLimitExceededException {
@@ -28736,6 +29326,7 @@ impl fmt::Display for TotalSizeLimitExceededException {
     }
 }
 impl std::error::Error for TotalSizeLimitExceededException {}
+serde_shape!(TotalSizeLimitExceededException, 1245);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnlabelParameterVersionRequest {
     /// The name of the parameter from which you want to delete one or more labels.
@@ -28775,6 +29366,7 @@ impl De for UnlabelParameterVersionRequest {
         "UnlabelParameterVersionRequest"
     }
 }
+serde_shape!(UnlabelParameterVersionRequest, 1247);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnlabelParameterVersionResult {
     /// A list of all labels deleted from the parameter.
@@ -28808,6 +29400,7 @@ impl De for UnlabelParameterVersionResult {
         "UnlabelParameterVersionResult"
     }
 }
+serde_shape!(UnlabelParameterVersionResult, 1248);
 /// The calendar entry contained in the specified SSM document isn't supported.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedCalendarException {
@@ -28847,6 +29440,7 @@ impl fmt::Display for UnsupportedCalendarException {
     }
 }
 impl std::error::Error for UnsupportedCalendarException {}
+serde_shape!(UnsupportedCalendarException, 1249);
 /// Patching for applications released by Microsoft is only available on EC2 instances and advanced instances. To patch applications released by Microsoft on on-premises servers and VMs, you must enable advanced instances. For more information, see [Turning on the advanced-instances tier](https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-managedinstances-advanced.html) in the Amazon Web Services Systems Manager User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedFeatureRequiredException {
@@ -28886,6 +29480,7 @@ impl fmt::Display for UnsupportedFeatureRequiredException {
     }
 }
 impl std::error::Error for UnsupportedFeatureRequiredException {}
+serde_shape!(UnsupportedFeatureRequiredException, 1250);
 /// The `Context` attribute that you specified for the `InventoryItem` isn't allowed for this inventory type. You can only use the `Context` attribute with inventory types like `AWS:ComplianceItem`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedInventoryItemContextException {
@@ -28928,6 +29523,7 @@ impl fmt::Display for UnsupportedInventoryItemContextException {
     }
 }
 impl std::error::Error for UnsupportedInventoryItemContextException {}
+serde_shape!(UnsupportedInventoryItemContextException, 1251);
 /// Inventory item type schema version has to match supported versions in the service. Check output of GetInventorySchema to see the available schema version for each type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedInventorySchemaVersionException {
@@ -28967,6 +29563,7 @@ impl fmt::Display for UnsupportedInventorySchemaVersionException {
     }
 }
 impl std::error::Error for UnsupportedInventorySchemaVersionException {}
+serde_shape!(UnsupportedInventorySchemaVersionException, 1252);
 /// The operating systems you specified isn't supported, or the operation isn't supported for the operating system.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedOperatingSystem {
@@ -29006,6 +29603,7 @@ impl fmt::Display for UnsupportedOperatingSystem {
     }
 }
 impl std::error::Error for UnsupportedOperatingSystem {}
+serde_shape!(UnsupportedOperatingSystem, 1253);
 /// This operation is not supported for the current account. You must first enable the Systems Manager integrated experience in your account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedOperationException {
@@ -29045,6 +29643,7 @@ impl fmt::Display for UnsupportedOperationException {
     }
 }
 impl std::error::Error for UnsupportedOperationException {}
+serde_shape!(UnsupportedOperationException, 1254);
 /// The parameter type isn't supported.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedParameterType {
@@ -29084,6 +29683,7 @@ impl fmt::Display for UnsupportedParameterType {
     }
 }
 impl std::error::Error for UnsupportedParameterType {}
+serde_shape!(UnsupportedParameterType, 1255);
 /// The document doesn't support the platform type of the given managed node IDs. For example, you sent an document for a Windows managed node to a Linux node.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedPlatformType {
@@ -29123,6 +29723,7 @@ impl fmt::Display for UnsupportedPlatformType {
     }
 }
 impl std::error::Error for UnsupportedPlatformType {}
+serde_shape!(UnsupportedPlatformType, 1256);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateAssociationRequest {
     /// The ID of the association you want to update.
@@ -29311,6 +29912,7 @@ impl fmt::Debug for UpdateAssociationRequest {
             .finish()
     }
 }
+serde_shape!(UpdateAssociationRequest, 1257);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssociationResult {
     /// The description of the association that was updated.
@@ -29340,6 +29942,7 @@ impl De for UpdateAssociationResult {
         "UpdateAssociationResult"
     }
 }
+serde_shape!(UpdateAssociationResult, 1258);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssociationStatusRequest {
     /// The name of the SSM document.
@@ -29377,6 +29980,7 @@ impl De for UpdateAssociationStatusRequest {
         "UpdateAssociationStatusRequest"
     }
 }
+serde_shape!(UpdateAssociationStatusRequest, 1259);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateAssociationStatusResult {
     /// Information about the association.
@@ -29406,6 +30010,7 @@ impl De for UpdateAssociationStatusResult {
         "UpdateAssociationStatusResult"
     }
 }
+serde_shape!(UpdateAssociationStatusResult, 1260);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDocumentDefaultVersionRequest {
     /// The name of a custom document that you want to set as the default version.
@@ -29439,6 +30044,7 @@ impl De for UpdateDocumentDefaultVersionRequest {
         "UpdateDocumentDefaultVersionRequest"
     }
 }
+serde_shape!(UpdateDocumentDefaultVersionRequest, 1261);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDocumentDefaultVersionResult {
     /// The description of a custom document that you want to set as the default version.
@@ -29468,6 +30074,7 @@ impl De for UpdateDocumentDefaultVersionResult {
         "UpdateDocumentDefaultVersionResult"
     }
 }
+serde_shape!(UpdateDocumentDefaultVersionResult, 1262);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDocumentMetadataRequest {
     /// The name of the change template for which a version's metadata is to be updated.
@@ -29505,6 +30112,7 @@ impl De for UpdateDocumentMetadataRequest {
         "UpdateDocumentMetadataRequest"
     }
 }
+serde_shape!(UpdateDocumentMetadataRequest, 1263);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDocumentMetadataResponse {}
 impl Ser for UpdateDocumentMetadataResponse {
@@ -29526,6 +30134,7 @@ impl De for UpdateDocumentMetadataResponse {
         "UpdateDocumentMetadataResponse"
     }
 }
+serde_shape!(UpdateDocumentMetadataResponse, 1264);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDocumentRequest {
     /// A valid JSON or YAML string.
@@ -29585,6 +30194,7 @@ impl De for UpdateDocumentRequest {
         "UpdateDocumentRequest"
     }
 }
+serde_shape!(UpdateDocumentRequest, 1265);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateDocumentResult {
     /// A description of the document that was updated.
@@ -29614,6 +30224,7 @@ impl De for UpdateDocumentResult {
         "UpdateDocumentResult"
     }
 }
+serde_shape!(UpdateDocumentResult, 1266);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateMaintenanceWindowRequest {
     /// The ID of the maintenance window to update.
@@ -29718,6 +30329,7 @@ impl fmt::Debug for UpdateMaintenanceWindowRequest {
             .finish()
     }
 }
+serde_shape!(UpdateMaintenanceWindowRequest, 1267);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateMaintenanceWindowResult {
     /// The ID of the created maintenance window.
@@ -29809,6 +30421,7 @@ impl fmt::Debug for UpdateMaintenanceWindowResult {
             .finish()
     }
 }
+serde_shape!(UpdateMaintenanceWindowResult, 1268);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateMaintenanceWindowTargetRequest {
     /// The maintenance window ID with which to modify the target.
@@ -29875,6 +30488,7 @@ impl fmt::Debug for UpdateMaintenanceWindowTargetRequest {
             .finish()
     }
 }
+serde_shape!(UpdateMaintenanceWindowTargetRequest, 1269);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateMaintenanceWindowTargetResult {
     /// The maintenance window ID specified in the update request.
@@ -29936,6 +30550,7 @@ impl fmt::Debug for UpdateMaintenanceWindowTargetResult {
             .finish()
     }
 }
+serde_shape!(UpdateMaintenanceWindowTargetResult, 1270);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateMaintenanceWindowTaskRequest {
     /// The maintenance window ID that contains the task to modify.
@@ -30077,6 +30692,7 @@ impl fmt::Debug for UpdateMaintenanceWindowTaskRequest {
             .finish()
     }
 }
+serde_shape!(UpdateMaintenanceWindowTaskRequest, 1271);
 #[derive(Clone, PartialEq, Default)]
 pub struct UpdateMaintenanceWindowTaskResult {
     /// The ID of the maintenance window that was updated.
@@ -30191,6 +30807,7 @@ impl fmt::Debug for UpdateMaintenanceWindowTaskResult {
             .finish()
     }
 }
+serde_shape!(UpdateMaintenanceWindowTaskResult, 1272);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateManagedInstanceRoleRequest {
     /// The ID of the managed node where you want to update the role.
@@ -30226,6 +30843,7 @@ impl De for UpdateManagedInstanceRoleRequest {
         "UpdateManagedInstanceRoleRequest"
     }
 }
+serde_shape!(UpdateManagedInstanceRoleRequest, 1273);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateManagedInstanceRoleResult {}
 impl Ser for UpdateManagedInstanceRoleResult {
@@ -30247,6 +30865,7 @@ impl De for UpdateManagedInstanceRoleResult {
         "UpdateManagedInstanceRoleResult"
     }
 }
+serde_shape!(UpdateManagedInstanceRoleResult, 1274);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateOpsItemRequest {
     /// User-defined text that contains information about the OpsItem, in Markdown format.
@@ -30344,6 +30963,7 @@ impl De for UpdateOpsItemRequest {
         "UpdateOpsItemRequest"
     }
 }
+serde_shape!(UpdateOpsItemRequest, 1275);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateOpsItemResponse {}
 impl Ser for UpdateOpsItemResponse {
@@ -30365,6 +30985,7 @@ impl De for UpdateOpsItemResponse {
         "UpdateOpsItemResponse"
     }
 }
+serde_shape!(UpdateOpsItemResponse, 1276);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateOpsMetadataRequest {
     /// The Amazon Resource Name (ARN) of the OpsMetadata Object to update.
@@ -30402,6 +31023,7 @@ impl De for UpdateOpsMetadataRequest {
         "UpdateOpsMetadataRequest"
     }
 }
+serde_shape!(UpdateOpsMetadataRequest, 1277);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateOpsMetadataResult {
     /// The Amazon Resource Name (ARN) of the OpsMetadata Object that was updated.
@@ -30431,6 +31053,7 @@ impl De for UpdateOpsMetadataResult {
         "UpdateOpsMetadataResult"
     }
 }
+serde_shape!(UpdateOpsMetadataResult, 1278);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePatchBaselineRequest {
     /// The ID of the patch baseline to update.
@@ -30532,6 +31155,7 @@ impl De for UpdatePatchBaselineRequest {
         "UpdatePatchBaselineRequest"
     }
 }
+serde_shape!(UpdatePatchBaselineRequest, 1279);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdatePatchBaselineResult {
     /// The ID of the deleted patch baseline.
@@ -30619,6 +31243,7 @@ impl De for UpdatePatchBaselineResult {
         "UpdatePatchBaselineResult"
     }
 }
+serde_shape!(UpdatePatchBaselineResult, 1280);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateResourceDataSyncRequest {
     /// The name of the resource data sync you want to update.
@@ -30656,6 +31281,7 @@ impl De for UpdateResourceDataSyncRequest {
         "UpdateResourceDataSyncRequest"
     }
 }
+serde_shape!(UpdateResourceDataSyncRequest, 1281);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateResourceDataSyncResult {}
 impl Ser for UpdateResourceDataSyncResult {
@@ -30677,6 +31303,7 @@ impl De for UpdateResourceDataSyncResult {
         "UpdateResourceDataSyncResult"
     }
 }
+serde_shape!(UpdateResourceDataSyncResult, 1282);
 /// The request body of the UpdateServiceSetting API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateServiceSettingRequest {
@@ -30732,6 +31359,7 @@ impl De for UpdateServiceSettingRequest {
         "UpdateServiceSettingRequest"
     }
 }
+serde_shape!(UpdateServiceSettingRequest, 1283);
 /// The result body of the UpdateServiceSetting API operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateServiceSettingResult {}
@@ -30754,6 +31382,7 @@ impl De for UpdateServiceSettingResult {
         "UpdateServiceSettingResult"
     }
 }
+serde_shape!(UpdateServiceSettingResult, 1284);
 /// The request isn't valid. Verify that you entered valid contents for the command and try again.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValidationException {
@@ -30797,3 +31426,4 @@ impl fmt::Display for ValidationException {
     }
 }
 impl std::error::Error for ValidationException {}
+serde_shape!(ValidationException, 1288);

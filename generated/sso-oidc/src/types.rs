@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -64,6 +77,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -113,6 +143,7 @@ impl fmt::Display for AccessDeniedException {
     }
 }
 impl std::error::Error for AccessDeniedException {}
+serde_shape!(AccessDeniedException, 0);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AccessDeniedExceptionReason {
@@ -179,6 +210,7 @@ impl fmt::Display for AuthorizationPendingException {
     }
 }
 impl std::error::Error for AuthorizationPendingException {}
+serde_shape!(AuthorizationPendingException, 6);
 /// This structure contains Amazon Web Services-specific parameter extensions and the [identity context](https://docs.aws.amazon.com/singlesignon/latest/userguide/trustedidentitypropagation-overview.html).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AwsAdditionalDetails {
@@ -211,6 +243,7 @@ impl De for AwsAdditionalDetails {
         "AwsAdditionalDetails"
     }
 }
+serde_shape!(AwsAdditionalDetails, 7);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateTokenRequest {
     /// The unique identifier string for the client or application. This value comes from the result of the RegisterClient API.
@@ -295,6 +328,7 @@ impl fmt::Debug for CreateTokenRequest {
             .finish()
     }
 }
+serde_shape!(CreateTokenRequest, 13);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateTokenResponse {
     /// A bearer token to access Amazon Web Services accounts and applications assigned to a user.
@@ -355,6 +389,7 @@ impl fmt::Debug for CreateTokenResponse {
             .finish()
     }
 }
+serde_shape!(CreateTokenResponse, 14);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateTokenWithIamRequest {
     /// The unique identifier string for the client or application. This value is an application ARN that has OAuth grants configured.
@@ -457,6 +492,7 @@ impl fmt::Debug for CreateTokenWithIamRequest {
             .finish()
     }
 }
+serde_shape!(CreateTokenWithIamRequest, 15);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateTokenWithIamResponse {
     /// A bearer token to access Amazon Web Services accounts and applications assigned to a user.
@@ -534,6 +570,7 @@ impl fmt::Debug for CreateTokenWithIamResponse {
             .finish()
     }
 }
+serde_shape!(CreateTokenWithIamResponse, 16);
 /// Indicates that the token issued by the service is expired and is no longer valid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExpiredTokenException {
@@ -575,6 +612,7 @@ impl fmt::Display for ExpiredTokenException {
     }
 }
 impl std::error::Error for ExpiredTokenException {}
+serde_shape!(ExpiredTokenException, 21);
 /// Indicates that an error from the service occurred while trying to process a request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InternalServerException {
@@ -616,6 +654,7 @@ impl fmt::Display for InternalServerException {
     }
 }
 impl std::error::Error for InternalServerException {}
+serde_shape!(InternalServerException, 26);
 /// Indicates that the `clientId` or `clientSecret` in the request is invalid. For example, this can occur when a client sends an incorrect `clientId` or an expired `clientSecret`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidClientException {
@@ -657,6 +696,7 @@ impl fmt::Display for InvalidClientException {
     }
 }
 impl std::error::Error for InvalidClientException {}
+serde_shape!(InvalidClientException, 28);
 /// Indicates that the client information sent in the request during registration is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidClientMetadataException {
@@ -698,6 +738,7 @@ impl fmt::Display for InvalidClientMetadataException {
     }
 }
 impl std::error::Error for InvalidClientMetadataException {}
+serde_shape!(InvalidClientMetadataException, 29);
 /// Indicates that a request contains an invalid grant. This can occur if a client makes a CreateToken request with an invalid grant type.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidGrantException {
@@ -739,6 +780,7 @@ impl fmt::Display for InvalidGrantException {
     }
 }
 impl std::error::Error for InvalidGrantException {}
+serde_shape!(InvalidGrantException, 30);
 /// Indicates that one or more redirect URI in the request is not supported for this operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRedirectUriException {
@@ -780,6 +822,7 @@ impl fmt::Display for InvalidRedirectUriException {
     }
 }
 impl std::error::Error for InvalidRedirectUriException {}
+serde_shape!(InvalidRedirectUriException, 31);
 /// Indicates that something is wrong with the input to the request. For example, a required parameter might be missing or out of range.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRequestException {
@@ -825,6 +868,7 @@ impl fmt::Display for InvalidRequestException {
     }
 }
 impl std::error::Error for InvalidRequestException {}
+serde_shape!(InvalidRequestException, 32);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InvalidRequestExceptionReason {
@@ -908,6 +952,7 @@ impl fmt::Display for InvalidRequestRegionException {
     }
 }
 impl std::error::Error for InvalidRequestRegionException {}
+serde_shape!(InvalidRequestRegionException, 34);
 /// Indicates that the scope provided in the request is invalid.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidScopeException {
@@ -949,6 +994,7 @@ impl fmt::Display for InvalidScopeException {
     }
 }
 impl std::error::Error for InvalidScopeException {}
+serde_shape!(InvalidScopeException, 35);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegisterClientRequest {
     /// The friendly name of the client.
@@ -1008,6 +1054,7 @@ impl De for RegisterClientRequest {
         "RegisterClientRequest"
     }
 }
+serde_shape!(RegisterClientRequest, 41);
 #[derive(Clone, PartialEq, Default)]
 pub struct RegisterClientResponse {
     /// The unique identifier string for each client. This client uses this identifier to get authenticated by the service in subsequent calls.
@@ -1069,6 +1116,7 @@ impl fmt::Debug for RegisterClientResponse {
             .finish()
     }
 }
+serde_shape!(RegisterClientResponse, 42);
 /// Indicates that the client is making the request too frequently and is more than the service can handle.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SlowDownException {
@@ -1110,6 +1158,7 @@ impl fmt::Display for SlowDownException {
     }
 }
 impl std::error::Error for SlowDownException {}
+serde_shape!(SlowDownException, 45);
 #[derive(Clone, PartialEq, Default)]
 pub struct StartDeviceAuthorizationRequest {
     /// The unique identifier string for the client that is registered with IAM Identity Center. This value should come from the persisted result of the RegisterClient API operation.
@@ -1156,6 +1205,7 @@ impl fmt::Debug for StartDeviceAuthorizationRequest {
             .finish()
     }
 }
+serde_shape!(StartDeviceAuthorizationRequest, 46);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartDeviceAuthorizationResponse {
     /// The short-lived code that is used by the device when polling for a session token.
@@ -1205,6 +1255,7 @@ impl De for StartDeviceAuthorizationResponse {
         "StartDeviceAuthorizationResponse"
     }
 }
+serde_shape!(StartDeviceAuthorizationResponse, 47);
 /// Indicates that the client is not currently authorized to make the request. This can happen when a `clientId` is not issued for a public client.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnauthorizedClientException {
@@ -1246,6 +1297,7 @@ impl fmt::Display for UnauthorizedClientException {
     }
 }
 impl std::error::Error for UnauthorizedClientException {}
+serde_shape!(UnauthorizedClientException, 52);
 /// Indicates that the grant type in the request is not supported by the service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnsupportedGrantTypeException {
@@ -1287,3 +1339,4 @@ impl fmt::Display for UnsupportedGrantTypeException {
     }
 }
 impl std::error::Error for UnsupportedGrantTypeException {}
+serde_shape!(UnsupportedGrantTypeException, 53);

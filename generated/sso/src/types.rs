@@ -17,6 +17,23 @@ impl fmt::Debug for Redacted {
         f.write_str("*** Sensitive Data Redacted ***")
     }
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 /// Provides information about your AWS account.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountInfo {
@@ -55,6 +72,7 @@ impl De for AccountInfo {
         "AccountInfo"
     }
 }
+serde_shape!(AccountInfo, 3);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetRoleCredentialsRequest {
     /// The friendly name of the role that is assigned to the user.
@@ -101,6 +119,7 @@ impl fmt::Debug for GetRoleCredentialsRequest {
             .finish()
     }
 }
+serde_shape!(GetRoleCredentialsRequest, 9);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetRoleCredentialsResponse {
     /// The credentials for the role that is assigned to the user.
@@ -130,6 +149,7 @@ impl De for GetRoleCredentialsResponse {
         "GetRoleCredentialsResponse"
     }
 }
+serde_shape!(GetRoleCredentialsResponse, 10);
 /// Indicates that a problem occurred with the input to the request. For example, a required parameter might be missing or out of range.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidRequestException {
@@ -169,6 +189,7 @@ impl fmt::Display for InvalidRequestException {
     }
 }
 impl std::error::Error for InvalidRequestException {}
+serde_shape!(InvalidRequestException, 11);
 #[derive(Clone, PartialEq, Default)]
 pub struct ListAccountRolesRequest {
     /// The page token from the previous response output when you request subsequent pages.
@@ -220,6 +241,7 @@ impl fmt::Debug for ListAccountRolesRequest {
             .finish()
     }
 }
+serde_shape!(ListAccountRolesRequest, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccountRolesResponse {
     /// The page token client that is used to retrieve the list of accounts.
@@ -253,6 +275,7 @@ impl De for ListAccountRolesResponse {
         "ListAccountRolesResponse"
     }
 }
+serde_shape!(ListAccountRolesResponse, 13);
 #[derive(Clone, PartialEq, Default)]
 pub struct ListAccountsRequest {
     /// (Optional) When requesting subsequent pages, this is the page token from the previous response output.
@@ -299,6 +322,7 @@ impl fmt::Debug for ListAccountsRequest {
             .finish()
     }
 }
+serde_shape!(ListAccountsRequest, 14);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListAccountsResponse {
     /// The page token client that is used to retrieve the list of accounts.
@@ -332,6 +356,7 @@ impl De for ListAccountsResponse {
         "ListAccountsResponse"
     }
 }
+serde_shape!(ListAccountsResponse, 15);
 #[derive(Clone, PartialEq, Default)]
 pub struct LogoutRequest {
     /// The token issued by the `CreateToken` API call. For more information, see [CreateToken](https://docs.aws.amazon.com/singlesignon/latest/OIDCAPIReference/API_CreateToken.html) in the IAM Identity Center OIDC API Reference Guide.
@@ -366,6 +391,7 @@ impl fmt::Debug for LogoutRequest {
         f.debug_struct("LogoutRequest").field("access_token", &Redacted).finish()
     }
 }
+serde_shape!(LogoutRequest, 16);
 /// The specified resource doesn't exist.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
@@ -405,6 +431,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 19);
 /// Provides information about the role credentials that are assigned to the user.
 #[derive(Clone, PartialEq, Default)]
 pub struct RoleCredentials {
@@ -457,6 +484,7 @@ impl fmt::Debug for RoleCredentials {
             .finish()
     }
 }
+serde_shape!(RoleCredentials, 20);
 /// Provides information about the role that is assigned to the user.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleInfo {
@@ -491,6 +519,7 @@ impl De for RoleInfo {
         "RoleInfo"
     }
 }
+serde_shape!(RoleInfo, 21);
 /// Indicates that the request is being made too frequently and is more than what the server can handle.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TooManyRequestsException {
@@ -530,6 +559,7 @@ impl fmt::Display for TooManyRequestsException {
     }
 }
 impl std::error::Error for TooManyRequestsException {}
+serde_shape!(TooManyRequestsException, 26);
 /// Indicates that the request is not authorized. This can happen due to an invalid access token in the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UnauthorizedException {
@@ -569,3 +599,4 @@ impl fmt::Display for UnauthorizedException {
     }
 }
 impl std::error::Error for UnauthorizedException {}
+serde_shape!(UnauthorizedException, 27);

@@ -17,6 +17,23 @@ impl fmt::Debug for Redacted {
         f.write_str("*** Sensitive Data Redacted ***")
     }
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleRequest {
     /// The Amazon Resource Name (ARN) of the role to assume.
@@ -144,6 +161,7 @@ impl De for AssumeRoleRequest {
         "AssumeRoleRequest"
     }
 }
+serde_shape!(AssumeRoleRequest, 0);
 /// Contains the response to a successful AssumeRole request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleResponse {
@@ -192,6 +210,7 @@ impl De for AssumeRoleResponse {
         "AssumeRoleResponse"
     }
 }
+serde_shape!(AssumeRoleResponse, 1);
 #[derive(Clone, PartialEq, Default)]
 pub struct AssumeRoleWithSamlRequest {
     /// The Amazon Resource Name (ARN) of the role that the caller is assuming.
@@ -273,6 +292,7 @@ impl fmt::Debug for AssumeRoleWithSamlRequest {
             .finish()
     }
 }
+serde_shape!(AssumeRoleWithSamlRequest, 2);
 /// Contains the response to a successful AssumeRoleWithSAML request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleWithSamlResponse {
@@ -352,6 +372,7 @@ impl De for AssumeRoleWithSamlResponse {
         "AssumeRoleWithSAMLResponse"
     }
 }
+serde_shape!(AssumeRoleWithSamlResponse, 3);
 #[derive(Clone, PartialEq, Default)]
 pub struct AssumeRoleWithWebIdentityRequest {
     /// The Amazon Resource Name (ARN) of the role that the caller is assuming.
@@ -446,6 +467,7 @@ impl fmt::Debug for AssumeRoleWithWebIdentityRequest {
             .finish()
     }
 }
+serde_shape!(AssumeRoleWithWebIdentityRequest, 4);
 /// Contains the response to a successful AssumeRoleWithWebIdentity request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleWithWebIdentityResponse {
@@ -506,6 +528,7 @@ impl De for AssumeRoleWithWebIdentityResponse {
         "AssumeRoleWithWebIdentityResponse"
     }
 }
+serde_shape!(AssumeRoleWithWebIdentityResponse, 5);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRootRequest {
     /// The member account principal ARN or account ID.
@@ -550,6 +573,7 @@ impl De for AssumeRootRequest {
         "AssumeRootRequest"
     }
 }
+serde_shape!(AssumeRootRequest, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRootResponse {
     /// The temporary security credentials, which include an access key ID, a secret access key, and a security token.
@@ -589,6 +613,7 @@ impl De for AssumeRootResponse {
         "AssumeRootResponse"
     }
 }
+serde_shape!(AssumeRootResponse, 7);
 /// The identifiers for the temporary security credentials that the operation returns.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumedRoleUser {
@@ -623,6 +648,7 @@ impl De for AssumedRoleUser {
         "AssumedRoleUser"
     }
 }
+serde_shape!(AssumedRoleUser, 8);
 /// Amazon Web Services credentials for API authentication.
 #[derive(Clone, PartialEq, Default)]
 pub struct Credentials {
@@ -675,6 +701,7 @@ impl fmt::Debug for Credentials {
             .finish()
     }
 }
+serde_shape!(Credentials, 10);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DecodeAuthorizationMessageRequest {
     /// The encoded message that was returned with the response.
@@ -704,6 +731,7 @@ impl De for DecodeAuthorizationMessageRequest {
         "DecodeAuthorizationMessageRequest"
     }
 }
+serde_shape!(DecodeAuthorizationMessageRequest, 11);
 /// A document that contains additional information about the authorization status of a request from an encoded message that is returned in response to an Amazon Web Services request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DecodeAuthorizationMessageResponse {
@@ -734,6 +762,7 @@ impl De for DecodeAuthorizationMessageResponse {
         "DecodeAuthorizationMessageResponse"
     }
 }
+serde_shape!(DecodeAuthorizationMessageResponse, 12);
 /// The web identity token that was passed is expired or is not valid. Get a new identity token from the identity provider and then retry the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExpiredTokenException {
@@ -773,6 +802,7 @@ impl fmt::Display for ExpiredTokenException {
     }
 }
 impl std::error::Error for ExpiredTokenException {}
+serde_shape!(ExpiredTokenException, 13);
 /// The trade-in token provided in the request has expired and can no longer be exchanged for credentials. Request a new token and retry the operation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExpiredTradeInTokenException {
@@ -812,6 +842,7 @@ impl fmt::Display for ExpiredTradeInTokenException {
     }
 }
 impl std::error::Error for ExpiredTradeInTokenException {}
+serde_shape!(ExpiredTradeInTokenException, 14);
 /// Identifiers for the federated user that is associated with the credentials.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FederatedUser {
@@ -846,6 +877,7 @@ impl De for FederatedUser {
         "FederatedUser"
     }
 }
+serde_shape!(FederatedUser, 15);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccessKeyInfoRequest {
     /// The identifier of an access key.
@@ -877,6 +909,7 @@ impl De for GetAccessKeyInfoRequest {
         "GetAccessKeyInfoRequest"
     }
 }
+serde_shape!(GetAccessKeyInfoRequest, 16);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetAccessKeyInfoResponse {
     /// The number used to identify the Amazon Web Services account.
@@ -906,6 +939,7 @@ impl De for GetAccessKeyInfoResponse {
         "GetAccessKeyInfoResponse"
     }
 }
+serde_shape!(GetAccessKeyInfoResponse, 17);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCallerIdentityRequest {}
 impl Ser for GetCallerIdentityRequest {
@@ -927,6 +961,7 @@ impl De for GetCallerIdentityRequest {
         "GetCallerIdentityRequest"
     }
 }
+serde_shape!(GetCallerIdentityRequest, 18);
 /// Contains the response to a successful GetCallerIdentity request, including information about the entity making the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetCallerIdentityResponse {
@@ -965,6 +1000,7 @@ impl De for GetCallerIdentityResponse {
         "GetCallerIdentityResponse"
     }
 }
+serde_shape!(GetCallerIdentityResponse, 19);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetDelegatedAccessTokenRequest {
     /// The token to exchange for temporary Amazon Web Services credentials. This token must be valid and unexpired at the time of the request.
@@ -1001,6 +1037,7 @@ impl fmt::Debug for GetDelegatedAccessTokenRequest {
             .finish()
     }
 }
+serde_shape!(GetDelegatedAccessTokenRequest, 20);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetDelegatedAccessTokenResponse {
     pub credentials: Option<Credentials>,
@@ -1037,6 +1074,7 @@ impl De for GetDelegatedAccessTokenResponse {
         "GetDelegatedAccessTokenResponse"
     }
 }
+serde_shape!(GetDelegatedAccessTokenResponse, 21);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFederationTokenRequest {
     /// The name of the federated user. The name is used as an identifier for the temporary security credentials (such as `Bob`). For example, you can reference the federated user name in a resource-based policy, such as in an Amazon S3 bucket policy.
@@ -1114,6 +1152,7 @@ impl De for GetFederationTokenRequest {
         "GetFederationTokenRequest"
     }
 }
+serde_shape!(GetFederationTokenRequest, 22);
 /// Contains the response to a successful GetFederationToken request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFederationTokenResponse {
@@ -1154,6 +1193,7 @@ impl De for GetFederationTokenResponse {
         "GetFederationTokenResponse"
     }
 }
+serde_shape!(GetFederationTokenResponse, 23);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSessionTokenRequest {
     /// The duration, in seconds, that the credentials should remain valid. Acceptable durations for IAM user sessions range from 900 seconds (15 minutes) to 129,600 seconds (36 hours), with 43,200 seconds (12 hours) as the default. Sessions for Amazon Web Services account owners are restricted to a maximum of 3,600 seconds (one hour). If the duration is longer than one hour, the session for Amazon Web Services account owners defaults to one hour.
@@ -1195,6 +1235,7 @@ impl De for GetSessionTokenRequest {
         "GetSessionTokenRequest"
     }
 }
+serde_shape!(GetSessionTokenRequest, 24);
 /// Contains the response to a successful GetSessionToken request, including temporary Amazon Web Services credentials that can be used to make Amazon Web Services requests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSessionTokenResponse {
@@ -1227,6 +1268,7 @@ impl De for GetSessionTokenResponse {
         "GetSessionTokenResponse"
     }
 }
+serde_shape!(GetSessionTokenResponse, 25);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetWebIdentityTokenRequest {
     /// The intended recipient of the web identity token. This value populates the `aud` claim in the JWT and should identify the service or application that will validate and use the token. The external service should verify this claim to ensure the token was intended for their use.
@@ -1268,6 +1310,7 @@ impl De for GetWebIdentityTokenRequest {
         "GetWebIdentityTokenRequest"
     }
 }
+serde_shape!(GetWebIdentityTokenRequest, 26);
 #[derive(Clone, PartialEq, Default)]
 pub struct GetWebIdentityTokenResponse {
     /// A signed JSON Web Token (JWT) that represents the caller's Amazon Web Services identity. The token contains standard JWT claims such as subject, audience, expiration time, and additional identity attributes added by STS as custom claims. You can also add your own custom claims to the token by passing tags as request parameters to the `GetWebIdentityToken` API. The token is signed using the specified signing algorithm and can be verified using the verification keys available at the issuer's JWKS endpoint.
@@ -1309,6 +1352,7 @@ impl fmt::Debug for GetWebIdentityTokenResponse {
             .finish()
     }
 }
+serde_shape!(GetWebIdentityTokenResponse, 27);
 /// The request could not be fulfilled because the identity provider (IDP) that was asked to verify the incoming identity token could not be reached. This is often a transient error caused by network conditions. Retry the request a limited number of times so that you don't exceed the request rate. If the error persists, the identity provider might be down or not responding.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IdpCommunicationErrorException {
@@ -1348,6 +1392,7 @@ impl fmt::Display for IdpCommunicationErrorException {
     }
 }
 impl std::error::Error for IdpCommunicationErrorException {}
+serde_shape!(IdpCommunicationErrorException, 28);
 /// The identity provider (IdP) reported that authentication failed. This might be because the claim is invalid.
 ///
 /// If this error is returned for the `AssumeRoleWithWebIdentity` operation, it can also mean that the claim has expired or has been explicitly revoked.
@@ -1389,6 +1434,7 @@ impl fmt::Display for IdpRejectedClaimException {
     }
 }
 impl std::error::Error for IdpRejectedClaimException {}
+serde_shape!(IdpRejectedClaimException, 29);
 /// The error returned if the message passed to `DecodeAuthorizationMessage` was invalid. This can happen if the token contains invalid characters, such as line breaks, or if the message has expired.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidAuthorizationMessageException {
@@ -1428,6 +1474,7 @@ impl fmt::Display for InvalidAuthorizationMessageException {
     }
 }
 impl std::error::Error for InvalidAuthorizationMessageException {}
+serde_shape!(InvalidAuthorizationMessageException, 30);
 /// The web identity token that was passed could not be validated by Amazon Web Services. Get a new identity token from the identity provider and then retry the request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InvalidIdentityTokenException {
@@ -1467,6 +1514,7 @@ impl fmt::Display for InvalidIdentityTokenException {
     }
 }
 impl std::error::Error for InvalidIdentityTokenException {}
+serde_shape!(InvalidIdentityTokenException, 31);
 /// The requested token payload size exceeds the maximum allowed size. Reduce the number of request tags included in the `GetWebIdentityToken` API call to reduce the token payload size.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JwtPayloadSizeExceededException {
@@ -1506,6 +1554,7 @@ impl fmt::Display for JwtPayloadSizeExceededException {
     }
 }
 impl std::error::Error for JwtPayloadSizeExceededException {}
+serde_shape!(JwtPayloadSizeExceededException, 33);
 /// The request was rejected because the policy document was malformed. The error message describes the specific error.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MalformedPolicyDocumentException {
@@ -1545,6 +1594,7 @@ impl fmt::Display for MalformedPolicyDocumentException {
     }
 }
 impl std::error::Error for MalformedPolicyDocumentException {}
+serde_shape!(MalformedPolicyDocumentException, 34);
 /// The outbound web identity federation feature is not enabled for this account. To use this feature, you must first enable it through the Amazon Web Services Management Console or API.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboundWebIdentityFederationDisabledException {
@@ -1584,6 +1634,7 @@ impl fmt::Display for OutboundWebIdentityFederationDisabledException {
     }
 }
 impl std::error::Error for OutboundWebIdentityFederationDisabledException {}
+serde_shape!(OutboundWebIdentityFederationDisabledException, 36);
 /// The request was rejected because the total packed size of the session policies and session tags combined was too large. An Amazon Web Services conversion compresses the session policy document, session policy ARNs, and session tags into a packed binary format that has a separate limit. The error message indicates by percentage how close the policies and tags are to the upper size limit. For more information, see [Passing Session Tags in STS](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html) in the IAM User Guide.
 ///
 /// You could receive this error even though you meet other defined session policy and session tag limits. For more information, see [IAM and STS Entity Character Limits](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-limits-entity-length) in the IAM User Guide.
@@ -1625,6 +1676,7 @@ impl fmt::Display for PackedPolicyTooLargeException {
     }
 }
 impl std::error::Error for PackedPolicyTooLargeException {}
+serde_shape!(PackedPolicyTooLargeException, 37);
 /// A reference to the IAM managed policy that is passed as a session policy for a role session or a federated user session.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolicyDescriptorType {
@@ -1655,6 +1707,7 @@ impl De for PolicyDescriptorType {
         "PolicyDescriptorType"
     }
 }
+serde_shape!(PolicyDescriptorType, 38);
 /// Contains information about the provided context. This includes the signed and encrypted trusted context assertion and the context provider ARN from which the trusted context assertion was generated.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProvidedContext {
@@ -1689,6 +1742,7 @@ impl De for ProvidedContext {
         "ProvidedContext"
     }
 }
+serde_shape!(ProvidedContext, 39);
 /// STS is not activated in the requested region for the account that is being asked to generate credentials. The account administrator must use the IAM console to activate STS in that region. For more information, see [Activating and Deactivating STS in an Amazon Web Services Region](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html#sts-regions-activate-deactivate) in the IAM User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RegionDisabledException {
@@ -1728,6 +1782,7 @@ impl fmt::Display for RegionDisabledException {
     }
 }
 impl std::error::Error for RegionDisabledException {}
+serde_shape!(RegionDisabledException, 41);
 /// The requested token duration would extend the session beyond its original expiration time. You cannot use this operation to extend the lifetime of a session beyond what was granted when the session was originally created.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionDurationEscalationException {
@@ -1767,6 +1822,7 @@ impl fmt::Display for SessionDurationEscalationException {
     }
 }
 impl std::error::Error for SessionDurationEscalationException {}
+serde_shape!(SessionDurationEscalationException, 44);
 /// You can pass custom key-value pair attributes when you assume a role or federate a user. These are called session tags. You can then use the session tags to control access to resources. For more information, see [Tagging Amazon Web Services STS Sessions](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html) in the IAM User Guide.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
@@ -1805,3 +1861,4 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 47);

@@ -264,6 +264,40 @@ pub fn read_payload(
     })
 }
 
+/// Reads a value of `shape` from any self-describing serde format into
+/// `out`, with the JSON reader's rules (what the `serde` feature of
+/// generated crates uses, through [`crate::serde_shape`]); the error names
+/// where the data does not fit.
+pub fn read_from<'de, D: Deserializer<'de>>(
+    service: &Service,
+    shape: ShapeId,
+    deserializer: D,
+    out: &mut dyn De,
+) -> Result<(), D::Error> {
+    let cx = Cx {
+        service,
+        error: Cell::new(None),
+    };
+    let member = Member {
+        name: "",
+        target: shape,
+        ..Member::DEFAULT
+    };
+    let path = Path::Root(service.shape(shape).name);
+    let seed = Value {
+        cx: &cx,
+        member: &member,
+        out,
+        path: &path,
+        keep: None,
+    };
+    seed.deserialize(deserializer)
+        .map_err(|e| match cx.error.take() {
+            Some(error) => de::Error::custom(error),
+            None => e,
+        })
+}
+
 /// Runs `read` over `body` and turns its failure into the error: the one
 /// the schema side recorded, else serde_json's, at `root`.
 fn run(

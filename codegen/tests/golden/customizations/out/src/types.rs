@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -116,6 +146,7 @@ impl De for AttributeValue {
         "AttributeValue"
     }
 }
+serde_shape!(AttributeValue, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchWriteItemInput {
     pub request_items: Option<BTreeMap<String, Vec<WriteRequest>>>,
@@ -144,6 +175,7 @@ impl De for BatchWriteItemInput {
         "BatchWriteItemInput"
     }
 }
+serde_shape!(BatchWriteItemInput, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchWriteItemOutput {
     pub unprocessed_items: Option<BTreeMap<String, Vec<WriteRequest>>>,
@@ -172,6 +204,7 @@ impl De for BatchWriteItemOutput {
         "BatchWriteItemOutput"
     }
 }
+serde_shape!(BatchWriteItemOutput, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConditionalCheckFailedException {
     pub message: Option<String>,
@@ -213,6 +246,7 @@ impl fmt::Display for ConditionalCheckFailedException {
     }
 }
 impl std::error::Error for ConditionalCheckFailedException {}
+serde_shape!(ConditionalCheckFailedException, 9);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteItemInput {
     pub table_name: Option<String>,
@@ -253,6 +287,7 @@ impl De for DeleteItemInput {
         "DeleteItemInput"
     }
 }
+serde_shape!(DeleteItemInput, 11);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteItemOutput {
     pub attributes: Option<BTreeMap<String, AttributeValue>>,
@@ -281,6 +316,7 @@ impl De for DeleteItemOutput {
         "DeleteItemOutput"
     }
 }
+serde_shape!(DeleteItemOutput, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRequest {
     pub key: Option<BTreeMap<String, AttributeValue>>,
@@ -309,6 +345,7 @@ impl De for DeleteRequest {
         "DeleteRequest"
     }
 }
+serde_shape!(DeleteRequest, 13);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableInput {
     pub table_name: Option<String>,
@@ -337,6 +374,7 @@ impl De for DescribeTableInput {
         "DescribeTableInput"
     }
 }
+serde_shape!(DescribeTableInput, 14);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableOutput {
     pub table: Option<TableDescription>,
@@ -365,6 +403,7 @@ impl De for DescribeTableOutput {
         "DescribeTableOutput"
     }
 }
+serde_shape!(DescribeTableOutput, 15);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutItemInput {
     pub table_name: Option<String>,
@@ -405,6 +444,7 @@ impl De for PutItemInput {
         "PutItemInput"
     }
 }
+serde_shape!(PutItemInput, 26);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutItemOutput {
     pub attributes: Option<BTreeMap<String, AttributeValue>>,
@@ -433,6 +473,7 @@ impl De for PutItemOutput {
         "PutItemOutput"
     }
 }
+serde_shape!(PutItemOutput, 27);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutRequest {
     pub item: Option<BTreeMap<String, AttributeValue>>,
@@ -461,6 +502,7 @@ impl De for PutRequest {
         "PutRequest"
     }
 }
+serde_shape!(PutRequest, 28);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryInput {
     pub table_name: Option<String>,
@@ -507,6 +549,7 @@ impl De for QueryInput {
         "QueryInput"
     }
 }
+serde_shape!(QueryInput, 29);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueryOutput {
     pub items: Option<Vec<BTreeMap<String, AttributeValue>>>,
@@ -541,6 +584,7 @@ impl De for QueryOutput {
         "QueryOutput"
     }
 }
+serde_shape!(QueryOutput, 30);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
     pub message: Option<String>,
@@ -579,6 +623,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 31);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanInput {
     pub table_name: Option<String>,
@@ -622,6 +667,7 @@ impl De for ScanInput {
         "ScanInput"
     }
 }
+serde_shape!(ScanInput, 32);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScanOutput {
     pub items: Option<Vec<BTreeMap<String, AttributeValue>>>,
@@ -656,6 +702,7 @@ impl De for ScanOutput {
         "ScanOutput"
     }
 }
+serde_shape!(ScanOutput, 33);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableDescription {
     pub table_name: Option<String>,
@@ -693,6 +740,7 @@ impl De for TableDescription {
         "TableDescription"
     }
 }
+serde_shape!(TableDescription, 37);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TableStatus {
@@ -767,6 +815,7 @@ impl De for UpdateItemInput {
         "UpdateItemInput"
     }
 }
+serde_shape!(UpdateItemInput, 40);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UpdateItemOutput {
     pub attributes: Option<BTreeMap<String, AttributeValue>>,
@@ -795,6 +844,7 @@ impl De for UpdateItemOutput {
         "UpdateItemOutput"
     }
 }
+serde_shape!(UpdateItemOutput, 41);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WriteRequest {
     pub put_request: Option<PutRequest>,
@@ -826,3 +876,4 @@ impl De for WriteRequest {
         "WriteRequest"
     }
 }
+serde_shape!(WriteRequest, 42);

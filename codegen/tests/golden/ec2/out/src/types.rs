@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -61,6 +74,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancesRequest {
     pub instance_ids: Option<Vec<String>>,
@@ -98,6 +128,7 @@ impl De for DescribeInstancesRequest {
         "DescribeInstancesRequest"
     }
 }
+serde_shape!(DescribeInstancesRequest, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeInstancesResult {
     pub reservations: Option<Vec<Reservation>>,
@@ -129,6 +160,7 @@ impl De for DescribeInstancesResult {
         "DescribeInstancesResult"
     }
 }
+serde_shape!(DescribeInstancesResult, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Filter {
     pub name: Option<String>,
@@ -160,6 +192,7 @@ impl De for Filter {
         "Filter"
     }
 }
+serde_shape!(Filter, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Instance {
     pub instance_id: Option<String>,
@@ -200,6 +233,7 @@ impl De for Instance {
         "Instance"
     }
 }
+serde_shape!(Instance, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InstanceState {
     pub code: Option<i32>,
@@ -231,6 +265,7 @@ impl De for InstanceState {
         "InstanceState"
     }
 }
+serde_shape!(InstanceState, 9);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InstanceStateName {
@@ -328,6 +363,7 @@ impl fmt::Display for InsufficientCapacity {
     }
 }
 impl std::error::Error for InsufficientCapacity {}
+serde_shape!(InsufficientCapacity, 12);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Reservation {
     pub reservation_id: Option<String>,
@@ -359,6 +395,7 @@ impl De for Reservation {
         "Reservation"
     }
 }
+serde_shape!(Reservation, 14);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunInstancesRequest {
     pub image_id: Option<String>,
@@ -408,6 +445,7 @@ impl De for RunInstancesRequest {
         "RunInstancesRequest"
     }
 }
+serde_shape!(RunInstancesRequest, 16);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
     pub key: Option<String>,
@@ -439,6 +477,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 19);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TagSpecification {
     pub resource_type: Option<String>,
@@ -470,3 +509,4 @@ impl De for TagSpecification {
         "TagSpecification"
     }
 }
+serde_shape!(TagSpecification, 21);

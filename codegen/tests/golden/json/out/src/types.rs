@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -64,6 +77,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -132,6 +162,7 @@ impl De for Choice {
         "Choice"
     }
 }
+serde_shape!(Choice, 5);
 #[derive(Clone, PartialEq, Default)]
 pub struct CreateWidgetRequest {
     /// The `DBInstanceIdentifier`; see \[docs\].
@@ -244,6 +275,7 @@ impl fmt::Debug for CreateWidgetRequest {
             .finish()
     }
 }
+serde_shape!(CreateWidgetRequest, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateWidgetResponse {
     pub widget: Option<ResultValue>,
@@ -275,6 +307,7 @@ impl De for CreateWidgetResponse {
         "CreateWidgetResponse"
     }
 }
+serde_shape!(CreateWidgetResponse, 7);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InstanceType {
@@ -355,6 +388,7 @@ impl De for ListThingsOutput {
         "ListThingsOutput"
     }
 }
+serde_shape!(ListThingsOutput, 13);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Node {
     pub name: Option<String>,
@@ -393,6 +427,7 @@ impl De for Node {
         "Node"
     }
 }
+serde_shape!(Node, 15);
 /// Named like `std::result::Result`: renamed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResultValue {
@@ -435,6 +470,7 @@ impl fmt::Display for ResultValue {
     }
 }
 impl std::error::Error for ResultValue {}
+serde_shape!(ResultValue, 17);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WidgetExistsException {
     pub message: Option<String>,
@@ -473,3 +509,4 @@ impl fmt::Display for WidgetExistsException {
     }
 }
 impl std::error::Error for WidgetExistsException {}
+serde_shape!(WidgetExistsException, 24);

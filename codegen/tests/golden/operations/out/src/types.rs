@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -61,6 +74,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Bucket {
     pub name: Option<String>,
@@ -92,6 +122,7 @@ impl De for Bucket {
         "Bucket"
     }
 }
+serde_shape!(Bucket, 0);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BucketName {
     pub name: Option<String>,
@@ -120,6 +151,7 @@ impl De for BucketName {
         "BucketName"
     }
 }
+serde_shape!(BucketName, 1);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateBucketOutput {
     pub bucket: Option<Bucket>,
@@ -148,6 +180,7 @@ impl De for CreateBucketOutput {
         "CreateBucketOutput"
     }
 }
+serde_shape!(CreateBucketOutput, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Delete {
     pub objects: Option<Vec<ObjectIdentifier>>,
@@ -176,6 +209,7 @@ impl De for Delete {
         "Delete"
     }
 }
+serde_shape!(Delete, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectsInput {
     pub bucket: Option<String>,
@@ -207,6 +241,7 @@ impl De for DeleteObjectsInput {
         "DeleteObjectsInput"
     }
 }
+serde_shape!(DeleteObjectsInput, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteObjectsOutput {
     pub deleted: Option<Vec<ObjectIdentifier>>,
@@ -235,6 +270,7 @@ impl De for DeleteObjectsOutput {
         "DeleteObjectsOutput"
     }
 }
+serde_shape!(DeleteObjectsOutput, 5);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsInput {
     pub bucket: Option<String>,
@@ -272,6 +308,7 @@ impl De for ListObjectsInput {
         "ListObjectsInput"
     }
 }
+serde_shape!(ListObjectsInput, 7);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListObjectsOutput {
     pub contents: Option<Vec<Object>>,
@@ -303,6 +340,7 @@ impl De for ListObjectsOutput {
         "ListObjectsOutput"
     }
 }
+serde_shape!(ListObjectsOutput, 8);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Object {
     pub key: Option<String>,
@@ -337,6 +375,7 @@ impl De for Object {
         "Object"
     }
 }
+serde_shape!(Object, 10);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectIdentifier {
     pub key: Option<String>,
@@ -365,6 +404,7 @@ impl De for ObjectIdentifier {
         "ObjectIdentifier"
     }
 }
+serde_shape!(ObjectIdentifier, 11);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StorageClass {

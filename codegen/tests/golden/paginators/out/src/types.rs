@@ -10,6 +10,23 @@ use std::collections::BTreeMap;
 use std::fmt;
 use boto_runtime::value::{opt, De, DeError, Scalar, Ser, StructSer, ValueRef};
 use boto_runtime::{ByteStream, Bytes, DateTime, Document};
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Item {
     pub id: Option<String>,
@@ -41,6 +58,7 @@ impl De for Item {
         "Item"
     }
 }
+serde_shape!(Item, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListItemsInput {
     pub next_token: Option<String>,
@@ -75,6 +93,7 @@ impl De for ListItemsInput {
         "ListItemsInput"
     }
 }
+serde_shape!(ListItemsInput, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListItemsOutput {
     pub items: Option<Vec<Item>>,
@@ -106,6 +125,7 @@ impl De for ListItemsOutput {
         "ListItemsOutput"
     }
 }
+serde_shape!(ListItemsOutput, 5);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPartsInput {
     pub upload_id: Option<String>,
@@ -143,6 +163,7 @@ impl De for ListPartsInput {
         "ListPartsInput"
     }
 }
+serde_shape!(ListPartsInput, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListPartsOutput {
     pub parts: Option<Vec<Item>>,
@@ -186,6 +207,7 @@ impl De for ListPartsOutput {
         "ListPartsOutput"
     }
 }
+serde_shape!(ListPartsOutput, 7);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
     pub owner: Option<String>,
@@ -217,3 +239,4 @@ impl De for Summary {
         "Summary"
     }
 }
+serde_shape!(Summary, 10);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -107,6 +137,7 @@ impl De for CreateQueueRequest {
         "CreateQueueRequest"
     }
 }
+serde_shape!(CreateQueueRequest, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateQueueResult {
     pub queue_url: Option<String>,
@@ -141,6 +172,7 @@ impl De for CreateQueueResult {
         "CreateQueueResult"
     }
 }
+serde_shape!(CreateQueueResult, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueuesRequest {
     pub queue_name_prefix: Option<String>,
@@ -175,6 +207,7 @@ impl De for ListQueuesRequest {
         "ListQueuesRequest"
     }
 }
+serde_shape!(ListQueuesRequest, 5);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListQueuesResult {
     pub queue_urls: Option<Vec<String>>,
@@ -209,6 +242,7 @@ impl De for ListQueuesResult {
         "ListQueuesResult"
     }
 }
+serde_shape!(ListQueuesResult, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueNameExists {
     pub message: Option<String>,
@@ -247,6 +281,7 @@ impl fmt::Display for QueueNameExists {
     }
 }
 impl std::error::Error for QueueNameExists {}
+serde_shape!(QueueNameExists, 7);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum QueueType {
@@ -306,3 +341,4 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 11);

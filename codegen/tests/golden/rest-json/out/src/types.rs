@@ -20,6 +20,19 @@ impl fmt::Debug for Redacted {
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -64,6 +77,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -124,6 +154,7 @@ impl De for CodeSource {
         "CodeSource"
     }
 }
+serde_shape!(CodeSource, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFunctionRequest {
     pub function_name: Option<String>,
@@ -182,6 +213,7 @@ impl De for CreateFunctionRequest {
         "CreateFunctionRequest"
     }
 }
+serde_shape!(CreateFunctionRequest, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateFunctionResponse {
     pub status_code: Option<i32>,
@@ -231,6 +263,7 @@ impl De for CreateFunctionResponse {
         "CreateFunctionResponse"
     }
 }
+serde_shape!(CreateFunctionResponse, 5);
 #[derive(Clone, PartialEq, Default)]
 pub struct FunctionConfig {
     pub memory_size: Option<i32>,
@@ -274,6 +307,7 @@ impl fmt::Debug for FunctionConfig {
             .finish()
     }
 }
+serde_shape!(FunctionConfig, 7);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionCodeRequest {
     pub account_id: Option<String>,
@@ -308,6 +342,7 @@ impl De for GetFunctionCodeRequest {
         "GetFunctionCodeRequest"
     }
 }
+serde_shape!(GetFunctionCodeRequest, 8);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetFunctionCodeResponse {
     pub body: Option<Bytes>,
@@ -345,6 +380,7 @@ impl De for GetFunctionCodeResponse {
         "GetFunctionCodeResponse"
     }
 }
+serde_shape!(GetFunctionCodeResponse, 9);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutFunctionConfigRequest {
     pub function_name: Option<String>,
@@ -376,6 +412,7 @@ impl De for PutFunctionConfigRequest {
         "PutFunctionConfigRequest"
     }
 }
+serde_shape!(PutFunctionConfigRequest, 14);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
     pub r#type: Option<String>,
@@ -417,6 +454,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 15);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Runtime {
@@ -520,3 +558,4 @@ impl fmt::Display for TooManyRequestsException {
     }
 }
 impl std::error::Error for TooManyRequestsException {}
+serde_shape!(TooManyRequestsException, 21);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -107,6 +137,7 @@ impl De for CreateZoneRequest {
         "CreateZoneRequest"
     }
 }
+serde_shape!(CreateZoneRequest, 1);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreateZoneResponse {
     pub location: Option<String>,
@@ -144,6 +175,7 @@ impl De for CreateZoneResponse {
         "CreateZoneResponse"
     }
 }
+serde_shape!(CreateZoneResponse, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectOutput {
     pub body: Option<ByteStream>,
@@ -184,6 +216,7 @@ impl De for GetObjectOutput {
         "GetObjectOutput"
     }
 }
+serde_shape!(GetObjectOutput, 3);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetObjectRequest {
     pub bucket: Option<String>,
@@ -221,6 +254,7 @@ impl De for GetObjectRequest {
         "GetObjectRequest"
     }
 }
+serde_shape!(GetObjectRequest, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Grantee {
     pub id: Option<String>,
@@ -252,6 +286,7 @@ impl De for Grantee {
         "Grantee"
     }
 }
+serde_shape!(Grantee, 5);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GranteeType {
@@ -308,6 +343,7 @@ impl fmt::Display for NoSuchKey {
     }
 }
 impl std::error::Error for NoSuchKey {}
+serde_shape!(NoSuchKey, 10);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutBucketTaggingRequest {
     pub bucket: Option<String>,
@@ -339,6 +375,7 @@ impl De for PutBucketTaggingRequest {
         "PutBucketTaggingRequest"
     }
 }
+serde_shape!(PutBucketTaggingRequest, 11);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tag {
     pub key: Option<String>,
@@ -370,6 +407,7 @@ impl De for Tag {
         "Tag"
     }
 }
+serde_shape!(Tag, 14);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tagging {
     pub tag_set: Option<Vec<Tag>>,
@@ -398,6 +436,7 @@ impl De for Tagging {
         "Tagging"
     }
 }
+serde_shape!(Tagging, 17);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Zone {
     pub id: Option<String>,
@@ -438,6 +477,7 @@ impl De for Zone {
         "Zone"
     }
 }
+serde_shape!(Zone, 19);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZoneAlreadyExists {
     pub message: Option<String>,
@@ -476,6 +516,7 @@ impl fmt::Display for ZoneAlreadyExists {
     }
 }
 impl std::error::Error for ZoneAlreadyExists {}
+serde_shape!(ZoneAlreadyExists, 20);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ZoneConfig {
     pub comment: Option<String>,
@@ -507,6 +548,7 @@ impl De for ZoneConfig {
         "ZoneConfig"
     }
 }
+serde_shape!(ZoneConfig, 21);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ZoneKind {

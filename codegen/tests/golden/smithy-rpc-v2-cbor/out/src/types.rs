@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -57,6 +70,23 @@ macro_rules! string_enum {
             }
             fn expecting(&self) -> &'static str {
                 $name
+            }
+        }
+    };
+}
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
             }
         }
     };
@@ -107,6 +137,7 @@ impl De for Datum {
         "Datum"
     }
 }
+serde_shape!(Datum, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricDataInput {
     pub shard: Option<String>,
@@ -141,6 +172,7 @@ impl De for GetMetricDataInput {
         "GetMetricDataInput"
     }
 }
+serde_shape!(GetMetricDataInput, 6);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetMetricDataOutput {
     pub data: Option<Vec<Datum>>,
@@ -175,6 +207,7 @@ impl De for GetMetricDataOutput {
         "GetMetricDataOutput"
     }
 }
+serde_shape!(GetMetricDataOutput, 7);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LimitExceededFault {
     pub message: Option<String>,
@@ -213,6 +246,7 @@ impl fmt::Display for LimitExceededFault {
     }
 }
 impl std::error::Error for LimitExceededFault {}
+serde_shape!(LimitExceededFault, 9);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PutMetricDataInput {
     pub namespace: Option<String>,
@@ -247,6 +281,7 @@ impl De for PutMetricDataInput {
         "PutMetricDataInput"
     }
 }
+serde_shape!(PutMetricDataInput, 11);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Unit {
@@ -337,3 +372,4 @@ impl De for Value {
         "Value"
     }
 }
+serde_shape!(Value, 15);

@@ -13,6 +13,19 @@ use boto_runtime::{ByteStream, Bytes, DateTime, Document};
 /// The parts of every string enum that do not depend on its values.
 macro_rules! string_enum {
     ($t:ident, $name:literal) => {
+        /// With the `serde` feature: the value as text; unknown values are kept.
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self::from)
+            }
+        }
         impl From<String> for $t {
             fn from(s: String) -> Self {
                 match Self::from(s.as_str()) {
@@ -61,6 +74,23 @@ macro_rules! string_enum {
         }
     };
 }
+/// With the `serde` feature: `Serialize` and `Deserialize` through the schema.
+macro_rules! serde_shape {
+    ($t:ident, $id:literal) => {
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                boto_runtime::serde_shape::serialize(&crate::schema::SERVICE, $id, self, s)
+            }
+        }
+        #[cfg(feature = "serde")]
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                boto_runtime::serde_shape::deserialize(&crate::schema::SERVICE, $id, d)
+            }
+        }
+    };
+}
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableInput {
     pub table_name: Option<String>,
@@ -89,6 +119,7 @@ impl De for DescribeTableInput {
         "DescribeTableInput"
     }
 }
+serde_shape!(DescribeTableInput, 0);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeTableOutput {
     pub table: Option<Table>,
@@ -117,6 +148,7 @@ impl De for DescribeTableOutput {
         "DescribeTableOutput"
     }
 }
+serde_shape!(DescribeTableOutput, 1);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Replica {
     pub region: Option<String>,
@@ -148,6 +180,7 @@ impl De for Replica {
         "Replica"
     }
 }
+serde_shape!(Replica, 2);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResourceNotFoundException {
     pub message: Option<String>,
@@ -186,6 +219,7 @@ impl fmt::Display for ResourceNotFoundException {
     }
 }
 impl std::error::Error for ResourceNotFoundException {}
+serde_shape!(ResourceNotFoundException, 4);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Table {
     pub table_name: Option<String>,
@@ -223,6 +257,7 @@ impl De for Table {
         "Table"
     }
 }
+serde_shape!(Table, 6);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TableStatus {
