@@ -21,7 +21,8 @@
 mod fixtures;
 
 #[rustfmt::skip]
-#[allow(dead_code)]
+// The fixture crate's own `serde` feature means nothing in this test crate.
+#[allow(dead_code, unexpected_cfgs)]
 #[path = "golden/json/out/src"]
 mod json {
     pub mod schema;
@@ -300,7 +301,9 @@ fn write_fixture_workspace(ws: &Path) {
         }
         members.push(format!("{:?}", fixture.dir));
         smoke_deps.push_str(&format!(
-            "{} = {{ path = \"../{}\" }}\n",
+            // Every fixture with its `serde` feature on: the feature's glue
+            // compiles for every protocol and shape kind.
+            "{} = {{ path = \"../{}\", features = [\"serde\"] }}\n",
             fixture.package(),
             fixture.dir
         ));
