@@ -301,9 +301,9 @@ fn write_fixture_workspace(ws: &Path) {
         }
         members.push(format!("{:?}", fixture.dir));
         smoke_deps.push_str(&format!(
-            // Every fixture with its `serde` feature on: the feature's glue
+            // Every fixture with its `serde` and `stub` features on: their glue
             // compiles for every protocol and shape kind.
-            "{} = {{ path = \"../{}\", features = [\"serde\"] }}\n",
+            "{} = {{ path = \"../{}\", features = [\"serde\", \"stub\"] }}\n",
             fixture.package(),
             fixture.dir
         ));

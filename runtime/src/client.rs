@@ -40,6 +40,9 @@ const MIN_COMPRESSION_SIZE: usize = 10_240;
 /// Per-client settings; unset fields fall back to the session.
 #[derive(Clone, Debug, Default)]
 pub struct ClientConfig {
+    /// Answer calls from this stubber instead of sending them
+    /// ([`crate::stub`]: tests of code that uses the client).
+    pub stubber: Option<crate::stub::Stubber>,
     /// Send calls to this URL instead of the resolved endpoint (else the session's,
     /// then `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` and the profile's).
     pub endpoint_url: Option<String>,
@@ -366,6 +369,12 @@ impl Client {
         let service = self.inner.service;
         let session = &self.inner.session.inner;
         let custom = customize::for_service(service.name);
+        if let Some(stubber) = &self.inner.config.stubber {
+            // Serialized as if sent, so that a bad input fails as it would.
+            let mut call = Call::new(service, operation, &session.env);
+            self.serialize(codec, &mut call, input)?;
+            return stubber.answer(service, operation, input.map(|i| i as &dyn Ser), output);
+        }
         let Planned {
             call,
             prepared,
@@ -509,6 +518,21 @@ impl Client {
     /// The part of a call that does not depend on sending it: serialize
     /// (with the service's hooks), resolve the endpoint, prepare the request,
     /// find the credentials. Calls and presigning share it.
+    /// The request `input` makes (the service's customizations applied).
+    fn serialize(
+        &self,
+        codec: &'static dyn protocol::Codec,
+        call: &mut Call<'_>,
+        input: Option<&(dyn Ser + Sync)>,
+    ) -> Result<HttpRequest, Error<RawServiceError>> {
+        let token = || uuid::Uuid::new_v4().to_string();
+        let options = SerializeOptions {
+            idempotency_token: &token,
+        };
+        customize::serialize_request(codec, call, input.map(|i| i as &dyn Ser), &options)
+            .map_err(Error::Build)
+    }
+
     async fn plan<'i>(
         &'i self,
         codec: &'static dyn protocol::Codec,
@@ -522,14 +546,7 @@ impl Client {
             return Err(Error::Credentials(CredentialsError::Config(e.clone())));
         }
         let mut call = Call::new(service, operation, &session.env);
-        let mut request = {
-            let token = || uuid::Uuid::new_v4().to_string();
-            let options = SerializeOptions {
-                idempotency_token: &token,
-            };
-            customize::serialize_request(codec, &mut call, input.map(|i| i as &dyn Ser), &options)
-                .map_err(Error::Build)?
-        };
+        let mut request = self.serialize(codec, &mut call, input)?;
         let resolver = self.resolver().map_err(Error::Endpoint)?;
         let unsigned = matches!(operation.auth_type, "none" | "smithy.api#noAuth");
         if !unsigned && service.metadata.signature_version == "bearer" {

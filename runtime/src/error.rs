@@ -211,6 +211,8 @@ struct RawInner {
     info: ErrorInfo,
     modeled: Option<usize>,
     response: HttpResponse,
+    /// A stubbed exception's members ([`crate::stub`]), read instead of the body.
+    stubbed: Option<serde_json::Value>,
 }
 
 impl RawServiceError {
@@ -229,8 +231,15 @@ impl RawServiceError {
                 info,
                 modeled,
                 response,
+                stubbed: None,
             }),
         }
+    }
+
+    /// The same error with a stubbed exception's members as its JSON view.
+    pub(crate) fn stubbed(mut self, view: Option<serde_json::Value>) -> RawServiceError {
+        self.inner.stubbed = view;
+        self
     }
 
     /// Code, message, request id and status of the response.
@@ -279,6 +288,11 @@ impl RawServiceError {
             )
         })?;
         let mut value = T::default();
+        if let Some(view) = &self.inner.stubbed {
+            crate::view::write(self.inner.service, shape, view, &mut value)
+                .map_err(|e| DeserializeError::value(self.inner.service.shape(shape).name, e))?;
+            return Ok(value);
+        }
         protocol::codec(self.inner.service.metadata.protocol).deserialize_error(
             self.inner.service,
             shape,

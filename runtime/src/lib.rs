@@ -37,6 +37,7 @@ pub mod schema;
 pub mod serde_shape;
 pub mod session;
 pub mod sign;
+pub mod stub;
 #[cfg(any(test, feature = "test-util"))]
 #[doc(hidden)]
 #[allow(clippy::indexing_slicing)] // test support (feature `test-util`), never in a client

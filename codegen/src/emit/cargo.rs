@@ -76,7 +76,9 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> String {
          [lib]\n# Model documentation is prose, not examples to run.\ndoctest = false\n\n\
          [package.metadata.docs.rs]\nall-features = true\n\n\
          [features]\n# Serialize and Deserialize on every type, keys as the model names them.\n\
-         {serde_feature}\n\n\
+         {serde_feature}\n\
+         # `boto_runtime::stub::Stubber` expectations from the operation builders (for tests).\n\
+         stub = []\n\n\
          [dependencies]\n{runtime}{custom}{serde_dep}"
     )
 }

@@ -95,6 +95,10 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
             contents = contents.replacen(types::ENUM_MACRO_PLACEHOLDER, types::ENUM_MACRO, 1);
             contents = contents.replacen(types::SERDE_MACRO_PLACEHOLDER, types::SERDE_MACRO, 1);
         }
+        if name == "operation.rs" {
+            contents =
+                contents.replacen(operation::STUB_MACRO_PLACEHOLDER, operation::STUB_MACRO, 1);
+        }
         files.push(File {
             path: format!("src/{name}"),
             contents,

@@ -17,7 +17,9 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         .enumerate()
         .map(|(i, op)| {
             let waited = ir.waiters.iter().any(|w| w.op == i);
-            builder(ir, i, op, waited)
+            let stub = stub_operation(ir, i, op);
+            let builder = builder(ir, i, op, waited);
+            quote!(#builder #stub)
         })
         .collect();
     let no_output = ir.ops.iter().any(|op| op.output.is_none()).then(|| {
@@ -37,9 +39,63 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
 
         use super::{error, schema, types, Client};
 
+        stub_operation_macro_definition!();
         #no_output
         #(#builders)*
     }
+}
+
+/// Stands where [`STUB_MACRO`] goes (formatted by hand, as `types::ENUM_MACRO`).
+pub const STUB_MACRO_PLACEHOLDER: &str = "stub_operation_macro_definition!();";
+
+/// The `stub` feature's `StubOperation` impl of a builder, one line per operation.
+pub const STUB_MACRO: &str = r#"/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}"#;
+
+/// `stub_operation!(Builder, index, Error, Output, input|none, output|none);`
+fn stub_operation(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
+    let name = ident(&op.builder);
+    let err = ident(&op.error_enum);
+    let index = index_lit(index);
+    let (out, has_out) = match op.output {
+        Some(id) => (rust_type(ir, id, Ctx::Sibling), quote!(output)),
+        None => (quote!(()), quote!(none)),
+    };
+    let has_in = if op.input.is_some() {
+        quote!(input)
+    } else {
+        quote!(none)
+    };
+    quote!(stub_operation!(#name, #index, #err, #out, #has_in, #has_out);)
 }
 
 /// The first paragraph of some HTML documentation, as markdown.

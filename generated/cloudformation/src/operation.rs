@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -71,6 +102,10 @@ impl<M> ActivateOrganizationsAccess<M> {
         &self.input
     }
 }
+stub_operation!(
+    ActivateOrganizationsAccess, 0, ActivateOrganizationsAccessError,
+    types::ActivateOrganizationsAccessOutput, input, output
+);
 /// Activates a public third-party extension, such as a resource or module, to make it available for use in stack templates in your current account and Region. It can also create CloudFormation Hooks, which allow you to evaluate resource configurations before CloudFormation provisions them. Hooks integrate with both CloudFormation and Cloud Control API operations.
 ///
 /// The `ActivateType` operation: made by [`Client::activate_type`], run by [`send`](ActivateType::send).
@@ -184,6 +219,9 @@ impl<M> ActivateType<M> {
         self
     }
 }
+stub_operation!(
+    ActivateType, 1, ActivateTypeError, types::ActivateTypeOutput, input, output
+);
 /// Returns configuration data for the specified CloudFormation extensions, from the CloudFormation registry in your current account and Region.
 ///
 /// The `BatchDescribeTypeConfigurations` operation: made by [`Client::batch_describe_type_configurations`], run by [`send`](BatchDescribeTypeConfigurations::send).
@@ -253,6 +291,10 @@ impl<M> BatchDescribeTypeConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    BatchDescribeTypeConfigurations, 2, BatchDescribeTypeConfigurationsError,
+    types::BatchDescribeTypeConfigurationsOutput, input, output
+);
 /// Cancels an update on the specified stack. If the call completes successfully, the stack rolls back the update and reverts to the previous stack configuration.
 ///
 /// The `CancelUpdateStack` operation: made by [`Client::cancel_update_stack`], run by [`send`](CancelUpdateStack::send).
@@ -321,6 +363,7 @@ impl<M> CancelUpdateStack<M> {
         self
     }
 }
+stub_operation!(CancelUpdateStack, 3, CancelUpdateStackError, (), input, none);
 /// Continues rolling back a stack from `UPDATE_ROLLBACK_FAILED` to `UPDATE_ROLLBACK_COMPLETE` state. Depending on the cause of the failure, you can manually fix the error and continue the rollback. By continuing the rollback, you can return your stack to a working state (the `UPDATE_ROLLBACK_COMPLETE` state) and then try to update the stack again.
 ///
 /// The `ContinueUpdateRollback` operation: made by [`Client::continue_update_rollback`], run by [`send`](ContinueUpdateRollback::send).
@@ -402,6 +445,10 @@ impl<M> ContinueUpdateRollback<M> {
         self
     }
 }
+stub_operation!(
+    ContinueUpdateRollback, 4, ContinueUpdateRollbackError,
+    types::ContinueUpdateRollbackOutput, input, output
+);
 /// Creates a list of changes that will be applied to a stack so that you can review the changes before executing them. You can create a change set for a stack that doesn't exist or an existing stack. If you create a change set for a stack that doesn't exist, the change set shows all of the resources that CloudFormation will create. If you create a change set for an existing stack, CloudFormation compares the stack's information with the information that you submit in the change set and lists the differences. Use change sets to understand which resources CloudFormation will create or change, and how it will change resources in an existing stack, before you create or update a stack.
 ///
 /// The `CreateChangeSet` operation: made by [`Client::create_change_set`], run by [`send`](CreateChangeSet::send).
@@ -586,6 +633,9 @@ impl<M> CreateChangeSet<M> {
         self
     }
 }
+stub_operation!(
+    CreateChangeSet, 5, CreateChangeSetError, types::CreateChangeSetOutput, input, output
+);
 /// Creates a template from existing resources that are not already managed with CloudFormation. You can check the status of the template generation using the `DescribeGeneratedTemplate` API action.
 ///
 /// The `CreateGeneratedTemplate` operation: made by [`Client::create_generated_template`], run by [`send`](CreateGeneratedTemplate::send).
@@ -670,6 +720,10 @@ impl<M> CreateGeneratedTemplate<M> {
         self
     }
 }
+stub_operation!(
+    CreateGeneratedTemplate, 6, CreateGeneratedTemplateError,
+    types::CreateGeneratedTemplateOutput, input, output
+);
 /// Creates a stack as specified in the template. After the call completes successfully, the stack creation starts. You can check the status of the stack through the DescribeStacks operation.
 ///
 /// The `CreateStack` operation: made by [`Client::create_stack`], run by [`send`](CreateStack::send).
@@ -837,6 +891,9 @@ impl<M> CreateStack<M> {
         self
     }
 }
+stub_operation!(
+    CreateStack, 7, CreateStackError, types::CreateStackOutput, input, output
+);
 /// Creates stack instances for the specified accounts, within the specified Amazon Web Services Regions. A stack instance refers to a stack in a specific account and Region. You must specify at least one value for either `Accounts` or `DeploymentTargets`, and you must specify at least one value for `Regions`.
 ///
 /// The `CreateStackInstances` operation: made by [`Client::create_stack_instances`], run by [`send`](CreateStackInstances::send).
@@ -941,6 +998,10 @@ impl<M> CreateStackInstances<M> {
         self
     }
 }
+stub_operation!(
+    CreateStackInstances, 8, CreateStackInstancesError,
+    types::CreateStackInstancesOutput, input, output
+);
 /// Creates a refactor across multiple stacks, with the list of stacks and resources that are affected.
 ///
 /// The `CreateStackRefactor` operation: made by [`Client::create_stack_refactor`], run by [`send`](CreateStackRefactor::send).
@@ -1028,6 +1089,10 @@ impl<M> CreateStackRefactor<M> {
         self
     }
 }
+stub_operation!(
+    CreateStackRefactor, 9, CreateStackRefactorError, types::CreateStackRefactorOutput,
+    input, output
+);
 /// Creates a StackSet.
 ///
 /// The `CreateStackSet` operation: made by [`Client::create_stack_set`], run by [`send`](CreateStackSet::send).
@@ -1178,6 +1243,9 @@ impl<M> CreateStackSet<M> {
         self
     }
 }
+stub_operation!(
+    CreateStackSet, 10, CreateStackSetError, types::CreateStackSetOutput, input, output
+);
 /// Deactivates trusted access with Organizations. If trusted access is deactivated, the management account does not have permissions to create and manage service-managed StackSets for your organization.
 ///
 /// The `DeactivateOrganizationsAccess` operation: made by [`Client::deactivate_organizations_access`], run by [`send`](DeactivateOrganizationsAccess::send).
@@ -1239,6 +1307,10 @@ impl<M> DeactivateOrganizationsAccess<M> {
         &self.input
     }
 }
+stub_operation!(
+    DeactivateOrganizationsAccess, 11, DeactivateOrganizationsAccessError,
+    types::DeactivateOrganizationsAccessOutput, input, output
+);
 /// Deactivates a public third-party extension, such as a resource or module, or a CloudFormation Hook when you no longer use it.
 ///
 /// The `DeactivateType` operation: made by [`Client::deactivate_type`], run by [`send`](DeactivateType::send).
@@ -1315,6 +1387,9 @@ impl<M> DeactivateType<M> {
         self
     }
 }
+stub_operation!(
+    DeactivateType, 12, DeactivateTypeError, types::DeactivateTypeOutput, input, output
+);
 /// Deletes the specified change set. Deleting change sets ensures that no one executes the wrong change set.
 ///
 /// The `DeleteChangeSet` operation: made by [`Client::delete_change_set`], run by [`send`](DeleteChangeSet::send).
@@ -1386,6 +1461,10 @@ impl<M> DeleteChangeSet<M> {
         self
     }
 }
+stub_operation!(
+    DeleteChangeSet, 13, DeleteChangeSetError, types::DeleteChangeSetOutput, input,
+    output
+);
 /// Deleted a generated template.
 ///
 /// The `DeleteGeneratedTemplate` operation: made by [`Client::delete_generated_template`], run by [`send`](DeleteGeneratedTemplate::send).
@@ -1449,6 +1528,9 @@ impl<M> DeleteGeneratedTemplate<M> {
         self
     }
 }
+stub_operation!(
+    DeleteGeneratedTemplate, 14, DeleteGeneratedTemplateError, (), input, none
+);
 /// Deletes a specified stack. Once the call completes successfully, stack deletion starts. Deleted stacks don't show up in the DescribeStacks operation if the deletion has been completed successfully.
 ///
 /// The `DeleteStack` operation: made by [`Client::delete_stack`], run by [`send`](DeleteStack::send).
@@ -1534,6 +1616,7 @@ impl<M> DeleteStack<M> {
         self
     }
 }
+stub_operation!(DeleteStack, 15, DeleteStackError, (), input, none);
 /// Deletes stack instances for the specified accounts, in the specified Amazon Web Services Regions.
 ///
 /// The `DeleteStackInstances` operation: made by [`Client::delete_stack_instances`], run by [`send`](DeleteStackInstances::send).
@@ -1638,6 +1721,10 @@ impl<M> DeleteStackInstances<M> {
         self
     }
 }
+stub_operation!(
+    DeleteStackInstances, 16, DeleteStackInstancesError,
+    types::DeleteStackInstancesOutput, input, output
+);
 /// Deletes a StackSet. Before you can delete a StackSet, all its member stack instances must be deleted. For more information about how to complete this, see DeleteStackInstances.
 ///
 /// The `DeleteStackSet` operation: made by [`Client::delete_stack_set`], run by [`send`](DeleteStackSet::send).
@@ -1709,6 +1796,9 @@ impl<M> DeleteStackSet<M> {
         self
     }
 }
+stub_operation!(
+    DeleteStackSet, 17, DeleteStackSetError, types::DeleteStackSetOutput, input, output
+);
 /// Marks an extension or extension version as `DEPRECATED` in the CloudFormation registry, removing it from active use. Deprecated extensions or extension versions cannot be used in CloudFormation operations.
 ///
 /// The `DeregisterType` operation: made by [`Client::deregister_type`], run by [`send`](DeregisterType::send).
@@ -1790,6 +1880,9 @@ impl<M> DeregisterType<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterType, 18, DeregisterTypeError, types::DeregisterTypeOutput, input, output
+);
 /// Retrieves your account's CloudFormation limits, such as the maximum number of stacks that you can create in your account. For more information about account limits, see [Understand CloudFormation quotas](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html) in the CloudFormation User Guide.
 ///
 /// The `DescribeAccountLimits` operation: made by [`Client::describe_account_limits`], run by [`send`](DescribeAccountLimits::send).
@@ -1871,6 +1964,10 @@ impl<M> DescribeAccountLimits<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAccountLimits, 19, DescribeAccountLimitsError,
+    types::DescribeAccountLimitsOutput, input, output
+);
 /// Returns the inputs for the change set and a list of changes that CloudFormation will make if you execute the change set. For more information, see [Update CloudFormation stacks using change sets](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets.html) in the CloudFormation User Guide.
 ///
 /// The `DescribeChangeSet` operation: made by [`Client::describe_change_set`], run by [`send`](DescribeChangeSet::send).
@@ -2026,6 +2123,10 @@ impl std::future::IntoFuture for DescribeChangeSet<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeChangeSet, 20, DescribeChangeSetError, types::DescribeChangeSetOutput, input,
+    output
+);
 /// Returns Hook-related information for the change set and a list of changes that CloudFormation makes when you run the change set.
 ///
 /// The `DescribeChangeSetHooks` operation: made by [`Client::describe_change_set_hooks`], run by [`send`](DescribeChangeSetHooks::send).
@@ -2107,6 +2208,10 @@ impl<M> DescribeChangeSetHooks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeChangeSetHooks, 21, DescribeChangeSetHooksError,
+    types::DescribeChangeSetHooksOutput, input, output
+);
 /// Returns CloudFormation events based on flexible query criteria. Groups events by operation ID, enabling you to focus on individual stack operations during deployment.
 ///
 /// The `DescribeEvents` operation: made by [`Client::describe_events`], run by [`send`](DescribeEvents::send).
@@ -2208,6 +2313,9 @@ impl<M> DescribeEvents<M> {
         self
     }
 }
+stub_operation!(
+    DescribeEvents, 22, DescribeEventsError, types::DescribeEventsOutput, input, output
+);
 /// Describes a generated template. The output includes details about the progress of the creation of a generated template started by a `CreateGeneratedTemplate` API action or the update of a generated template started with an `UpdateGeneratedTemplate` API action.
 ///
 /// The `DescribeGeneratedTemplate` operation: made by [`Client::describe_generated_template`], run by [`send`](DescribeGeneratedTemplate::send).
@@ -2274,6 +2382,10 @@ impl<M> DescribeGeneratedTemplate<M> {
         self
     }
 }
+stub_operation!(
+    DescribeGeneratedTemplate, 23, DescribeGeneratedTemplateError,
+    types::DescribeGeneratedTemplateOutput, input, output
+);
 /// Retrieves information about the account's `OrganizationAccess` status. This API can be called either by the management account or the delegated administrator by using the `CallAs` parameter. This API can also be called without the `CallAs` parameter by the management account.
 ///
 /// The `DescribeOrganizationsAccess` operation: made by [`Client::describe_organizations_access`], run by [`send`](DescribeOrganizationsAccess::send).
@@ -2340,6 +2452,10 @@ impl<M> DescribeOrganizationsAccess<M> {
         self
     }
 }
+stub_operation!(
+    DescribeOrganizationsAccess, 24, DescribeOrganizationsAccessError,
+    types::DescribeOrganizationsAccessOutput, input, output
+);
 /// Returns information about a CloudFormation extension publisher.
 ///
 /// The `DescribePublisher` operation: made by [`Client::describe_publisher`], run by [`send`](DescribePublisher::send).
@@ -2406,6 +2522,10 @@ impl<M> DescribePublisher<M> {
         self
     }
 }
+stub_operation!(
+    DescribePublisher, 25, DescribePublisherError, types::DescribePublisherOutput, input,
+    output
+);
 /// Describes details of a resource scan.
 ///
 /// The `DescribeResourceScan` operation: made by [`Client::describe_resource_scan`], run by [`send`](DescribeResourceScan::send).
@@ -2472,6 +2592,10 @@ impl<M> DescribeResourceScan<M> {
         self
     }
 }
+stub_operation!(
+    DescribeResourceScan, 26, DescribeResourceScanError,
+    types::DescribeResourceScanOutput, input, output
+);
 /// Returns information about a stack drift detection operation. A stack drift detection operation detects whether a stack's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. A stack is considered to have drifted if one or more of its resources have drifted. For more information about stack and resource drift, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
 ///
 /// The `DescribeStackDriftDetectionStatus` operation: made by [`Client::describe_stack_drift_detection_status`], run by [`send`](DescribeStackDriftDetectionStatus::send).
@@ -2541,6 +2665,10 @@ impl<M> DescribeStackDriftDetectionStatus<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackDriftDetectionStatus, 27, DescribeStackDriftDetectionStatusError,
+    types::DescribeStackDriftDetectionStatusOutput, input, output
+);
 /// Returns all stack related events for a specified stack in reverse chronological order. For more information about a stack's event history, see [Understand CloudFormation stack creation events](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html) in the CloudFormation User Guide.
 ///
 /// The `DescribeStackEvents` operation: made by [`Client::describe_stack_events`], run by [`send`](DescribeStackEvents::send).
@@ -2629,6 +2757,10 @@ impl<M> DescribeStackEvents<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackEvents, 28, DescribeStackEventsError, types::DescribeStackEventsOutput,
+    input, output
+);
 /// Returns the stack instance that's associated with the specified StackSet, Amazon Web Services account, and Amazon Web Services Region.
 ///
 /// The `DescribeStackInstance` operation: made by [`Client::describe_stack_instance`], run by [`send`](DescribeStackInstance::send).
@@ -2710,6 +2842,10 @@ impl<M> DescribeStackInstance<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackInstance, 29, DescribeStackInstanceError,
+    types::DescribeStackInstanceOutput, input, output
+);
 /// Describes the stack refactor status.
 ///
 /// The `DescribeStackRefactor` operation: made by [`Client::describe_stack_refactor`], run by [`send`](DescribeStackRefactor::send).
@@ -2835,6 +2971,10 @@ impl std::future::IntoFuture for DescribeStackRefactor<boto_runtime::waiter::Wai
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeStackRefactor, 30, DescribeStackRefactorError,
+    types::DescribeStackRefactorOutput, input, output
+);
 /// Returns a description of the specified resource in the specified stack.
 ///
 /// The `DescribeStackResource` operation: made by [`Client::describe_stack_resource`], run by [`send`](DescribeStackResource::send).
@@ -2908,6 +3048,10 @@ impl<M> DescribeStackResource<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackResource, 31, DescribeStackResourceError,
+    types::DescribeStackResourceOutput, input, output
+);
 /// Returns drift information for the resources that have been checked for drift in the specified stack. This includes actual and expected configuration values for resources where CloudFormation detects configuration drift.
 ///
 /// The `DescribeStackResourceDrifts` operation: made by [`Client::describe_stack_resource_drifts`], run by [`send`](DescribeStackResourceDrifts::send).
@@ -2997,6 +3141,10 @@ impl<M> DescribeStackResourceDrifts<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackResourceDrifts, 32, DescribeStackResourceDriftsError,
+    types::DescribeStackResourceDriftsOutput, input, output
+);
 /// Returns Amazon Web Services resource descriptions for running and deleted stacks. If `StackName` is specified, all the associated resources that are part of the stack are returned. If `PhysicalResourceId` is specified, the associated resources of the stack that the resource belongs to are returned.
 ///
 /// The `DescribeStackResources` operation: made by [`Client::describe_stack_resources`], run by [`send`](DescribeStackResources::send).
@@ -3075,6 +3223,10 @@ impl<M> DescribeStackResources<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackResources, 33, DescribeStackResourcesError,
+    types::DescribeStackResourcesOutput, input, output
+);
 /// Returns the description of the specified StackSet.
 ///
 /// The `DescribeStackSet` operation: made by [`Client::describe_stack_set`], run by [`send`](DescribeStackSet::send).
@@ -3146,6 +3298,10 @@ impl<M> DescribeStackSet<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackSet, 34, DescribeStackSetError, types::DescribeStackSetOutput, input,
+    output
+);
 /// Returns the description of the specified StackSet operation.
 ///
 /// The `DescribeStackSetOperation` operation: made by [`Client::describe_stack_set_operation`], run by [`send`](DescribeStackSetOperation::send).
@@ -3222,6 +3378,10 @@ impl<M> DescribeStackSetOperation<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStackSetOperation, 35, DescribeStackSetOperationError,
+    types::DescribeStackSetOperationOutput, input, output
+);
 /// Returns the description for the specified stack; if no stack name was specified, then it returns the description for all the stacks created. For more information about a stack's event history, see [Understand CloudFormation stack creation events](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html) in the CloudFormation User Guide.
 ///
 /// The `DescribeStacks` operation: made by [`Client::describe_stacks`], run by [`send`](DescribeStacks::send).
@@ -3367,6 +3527,9 @@ impl std::future::IntoFuture for DescribeStacks<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeStacks, 36, DescribeStacksError, types::DescribeStacksOutput, input, output
+);
 /// Returns detailed information about an extension from the CloudFormation registry in your current account and Region.
 ///
 /// The `DescribeType` operation: made by [`Client::describe_type`], run by [`send`](DescribeType::send).
@@ -3458,6 +3621,9 @@ impl<M> DescribeType<M> {
         self
     }
 }
+stub_operation!(
+    DescribeType, 37, DescribeTypeError, types::DescribeTypeOutput, input, output
+);
 /// Returns information about an extension's registration, including its current status and type and version identifiers.
 ///
 /// The `DescribeTypeRegistration` operation: made by [`Client::describe_type_registration`], run by [`send`](DescribeTypeRegistration::send).
@@ -3583,6 +3749,10 @@ impl std::future::IntoFuture for DescribeTypeRegistration<boto_runtime::waiter::
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeTypeRegistration, 38, DescribeTypeRegistrationError,
+    types::DescribeTypeRegistrationOutput, input, output
+);
 /// Detects whether a stack's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. For each resource in the stack that supports drift detection, CloudFormation compares the actual configuration of the resource with its expected template configuration. Only resource properties explicitly defined in the stack template are checked for drift. A stack is considered to have drifted if one or more of its resources differ from their expected template configurations. For more information, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
 ///
 /// The `DetectStackDrift` operation: made by [`Client::detect_stack_drift`], run by [`send`](DetectStackDrift::send).
@@ -3654,6 +3824,10 @@ impl<M> DetectStackDrift<M> {
         self
     }
 }
+stub_operation!(
+    DetectStackDrift, 39, DetectStackDriftError, types::DetectStackDriftOutput, input,
+    output
+);
 /// Returns information about whether a resource's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. This information includes actual and expected property values for resources in which CloudFormation detects drift. Only resource properties explicitly defined in the stack template are checked for drift. For more information about stack and resource drift, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
 ///
 /// The `DetectStackResourceDrift` operation: made by [`Client::detect_stack_resource_drift`], run by [`send`](DetectStackResourceDrift::send).
@@ -3725,6 +3899,10 @@ impl<M> DetectStackResourceDrift<M> {
         self
     }
 }
+stub_operation!(
+    DetectStackResourceDrift, 40, DetectStackResourceDriftError,
+    types::DetectStackResourceDriftOutput, input, output
+);
 /// Detect drift on a StackSet. When CloudFormation performs drift detection on a StackSet, it performs drift detection on the stack associated with each stack instance in the StackSet. For more information, see [Performing drift detection on CloudFormation StackSets](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-drift.html).
 ///
 /// The `DetectStackSetDrift` operation: made by [`Client::detect_stack_set_drift`], run by [`send`](DetectStackSetDrift::send).
@@ -3809,6 +3987,10 @@ impl<M> DetectStackSetDrift<M> {
         self
     }
 }
+stub_operation!(
+    DetectStackSetDrift, 41, DetectStackSetDriftError, types::DetectStackSetDriftOutput,
+    input, output
+);
 /// Returns the estimated monthly cost of a template. The return value is an Amazon Web Services Simple Monthly Calculator URL with a query string that describes the resources required to run the template.
 ///
 /// The `EstimateTemplateCost` operation: made by [`Client::estimate_template_cost`], run by [`send`](EstimateTemplateCost::send).
@@ -3885,6 +4067,10 @@ impl<M> EstimateTemplateCost<M> {
         self
     }
 }
+stub_operation!(
+    EstimateTemplateCost, 42, EstimateTemplateCostError,
+    types::EstimateTemplateCostOutput, input, output
+);
 /// Updates a stack using the input information that was provided when the specified change set was created. After the call successfully completes, CloudFormation starts updating the stack. Use the DescribeStacks action to view the status of the update.
 ///
 /// The `ExecuteChangeSet` operation: made by [`Client::execute_change_set`], run by [`send`](ExecuteChangeSet::send).
@@ -3973,6 +4159,10 @@ impl<M> ExecuteChangeSet<M> {
         self
     }
 }
+stub_operation!(
+    ExecuteChangeSet, 43, ExecuteChangeSetError, types::ExecuteChangeSetOutput, input,
+    output
+);
 /// Executes the stack refactor operation.
 ///
 /// The `ExecuteStackRefactor` operation: made by [`Client::execute_stack_refactor`], run by [`send`](ExecuteStackRefactor::send).
@@ -4036,6 +4226,7 @@ impl<M> ExecuteStackRefactor<M> {
         self
     }
 }
+stub_operation!(ExecuteStackRefactor, 44, ExecuteStackRefactorError, (), input, none);
 /// Retrieves a generated template. If the template is in an `InProgress` or `Pending` status then the template returned will be the template when the template was last in a `Complete` status. If the template has not yet been in a `Complete` status then an empty template will be returned.
 ///
 /// The `GetGeneratedTemplate` operation: made by [`Client::get_generated_template`], run by [`send`](GetGeneratedTemplate::send).
@@ -4109,6 +4300,10 @@ impl<M> GetGeneratedTemplate<M> {
         self
     }
 }
+stub_operation!(
+    GetGeneratedTemplate, 45, GetGeneratedTemplateError,
+    types::GetGeneratedTemplateOutput, input, output
+);
 /// Retrieves detailed information and remediation guidance for a Hook invocation result.
 ///
 /// The `GetHookResult` operation: made by [`Client::get_hook_result`], run by [`send`](GetHookResult::send).
@@ -4175,6 +4370,9 @@ impl<M> GetHookResult<M> {
         self
     }
 }
+stub_operation!(
+    GetHookResult, 46, GetHookResultError, types::GetHookResultOutput, input, output
+);
 /// Returns the stack policy for a specified stack. If a stack doesn't have a policy, a null value is returned.
 ///
 /// The `GetStackPolicy` operation: made by [`Client::get_stack_policy`], run by [`send`](GetStackPolicy::send).
@@ -4241,6 +4439,9 @@ impl<M> GetStackPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetStackPolicy, 47, GetStackPolicyError, types::GetStackPolicyOutput, input, output
+);
 /// Returns the template body for a specified stack. You can get the template for running or deleted stacks.
 ///
 /// The `GetTemplate` operation: made by [`Client::get_template`], run by [`send`](GetTemplate::send).
@@ -4319,6 +4520,9 @@ impl<M> GetTemplate<M> {
         self
     }
 }
+stub_operation!(
+    GetTemplate, 48, GetTemplateError, types::GetTemplateOutput, input, output
+);
 /// Returns information about a new or existing template. The `GetTemplateSummary` action is useful for viewing parameter information, such as default parameter values and parameter types, before you create or update a stack or StackSet.
 ///
 /// The `GetTemplateSummary` operation: made by [`Client::get_template_summary`], run by [`send`](GetTemplateSummary::send).
@@ -4413,6 +4617,10 @@ impl<M> GetTemplateSummary<M> {
         self
     }
 }
+stub_operation!(
+    GetTemplateSummary, 49, GetTemplateSummaryError, types::GetTemplateSummaryOutput,
+    input, output
+);
 /// Import existing stacks into a new StackSets. Use the stack import operation to import up to 10 stacks into a new StackSet in the same account as the source stack or in a different administrator account and Region, by specifying the stack ID of the stack you intend to import.
 ///
 /// The `ImportStacksToStackSet` operation: made by [`Client::import_stacks_to_stack_set`], run by [`send`](ImportStacksToStackSet::send).
@@ -4514,6 +4722,10 @@ impl<M> ImportStacksToStackSet<M> {
         self
     }
 }
+stub_operation!(
+    ImportStacksToStackSet, 50, ImportStacksToStackSetError,
+    types::ImportStacksToStackSetOutput, input, output
+);
 /// Returns the ID and status of each active change set for a stack. For example, CloudFormation lists change sets that are in the `CREATE_IN_PROGRESS` or `CREATE_PENDING` state.
 ///
 /// The `ListChangeSets` operation: made by [`Client::list_change_sets`], run by [`send`](ListChangeSets::send).
@@ -4600,6 +4812,9 @@ impl<M> ListChangeSets<M> {
         self
     }
 }
+stub_operation!(
+    ListChangeSets, 51, ListChangeSetsError, types::ListChangeSetsOutput, input, output
+);
 /// Lists all exported output values in the account and Region in which you call this action. Use this action to see the exported output values that you can import into other stacks. To import values, use the [Fn::ImportValue](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html) function.
 ///
 /// The `ListExports` operation: made by [`Client::list_exports`], run by [`send`](ListExports::send).
@@ -4681,6 +4896,9 @@ impl<M> ListExports<M> {
         self
     }
 }
+stub_operation!(
+    ListExports, 52, ListExportsError, types::ListExportsOutput, input, output
+);
 /// Lists your generated templates in this Region.
 ///
 /// The `ListGeneratedTemplates` operation: made by [`Client::list_generated_templates`], run by [`send`](ListGeneratedTemplates::send).
@@ -4767,6 +4985,10 @@ impl<M> ListGeneratedTemplates<M> {
         self
     }
 }
+stub_operation!(
+    ListGeneratedTemplates, 53, ListGeneratedTemplatesError,
+    types::ListGeneratedTemplatesOutput, input, output
+);
 /// Returns summaries of invoked Hooks. For more information, see [View invocation summaries for CloudFormation Hooks](https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/hooks-view-invocations.html) in the CloudFormation Hooks User Guide.
 ///
 /// The `ListHookResults` operation: made by [`Client::list_hook_results`], run by [`send`](ListHookResults::send).
@@ -4860,6 +5082,10 @@ impl<M> ListHookResults<M> {
         self
     }
 }
+stub_operation!(
+    ListHookResults, 54, ListHookResultsError, types::ListHookResultsOutput, input,
+    output
+);
 /// Lists all stacks that are importing an exported output value. To modify or remove an exported output value, first use this action to see which stacks are using it. To see the exported output values in your account, see ListExports.
 ///
 /// The `ListImports` operation: made by [`Client::list_imports`], run by [`send`](ListImports::send).
@@ -4946,6 +5172,9 @@ impl<M> ListImports<M> {
         self
     }
 }
+stub_operation!(
+    ListImports, 55, ListImportsError, types::ListImportsOutput, input, output
+);
 /// Lists the related resources for a list of resources from a resource scan. The response indicates whether each returned resource is already managed by CloudFormation.
 ///
 /// The `ListResourceScanRelatedResources` operation: made by [`Client::list_resource_scan_related_resources`], run by [`send`](ListResourceScanRelatedResources::send).
@@ -5045,6 +5274,10 @@ impl<M> ListResourceScanRelatedResources<M> {
         self
     }
 }
+stub_operation!(
+    ListResourceScanRelatedResources, 56, ListResourceScanRelatedResourcesError,
+    types::ListResourceScanRelatedResourcesOutput, input, output
+);
 /// Lists the resources from a resource scan. The results can be filtered by resource identifier, resource type prefix, tag key, and tag value. Only resources that match all specified filters are returned. The response indicates whether each returned resource is already managed by CloudFormation.
 ///
 /// The `ListResourceScanResources` operation: made by [`Client::list_resource_scan_resources`], run by [`send`](ListResourceScanResources::send).
@@ -5156,6 +5389,10 @@ impl<M> ListResourceScanResources<M> {
         self
     }
 }
+stub_operation!(
+    ListResourceScanResources, 57, ListResourceScanResourcesError,
+    types::ListResourceScanResourcesOutput, input, output
+);
 /// List the resource scans from newest to oldest. By default it will return up to 10 resource scans.
 ///
 /// The `ListResourceScans` operation: made by [`Client::list_resource_scans`], run by [`send`](ListResourceScans::send).
@@ -5247,6 +5484,10 @@ impl<M> ListResourceScans<M> {
         self
     }
 }
+stub_operation!(
+    ListResourceScans, 58, ListResourceScansError, types::ListResourceScansOutput, input,
+    output
+);
 /// Returns drift information for resources in a stack instance.
 ///
 /// The `ListStackInstanceResourceDrifts` operation: made by [`Client::list_stack_instance_resource_drifts`], run by [`send`](ListStackInstanceResourceDrifts::send).
@@ -5355,6 +5596,10 @@ impl<M> ListStackInstanceResourceDrifts<M> {
         self
     }
 }
+stub_operation!(
+    ListStackInstanceResourceDrifts, 59, ListStackInstanceResourceDriftsError,
+    types::ListStackInstanceResourceDriftsOutput, input, output
+);
 /// Returns summary information about stack instances that are associated with the specified StackSet. You can filter for stack instances that are associated with a specific Amazon Web Services account name or Region, or that have a specific status.
 ///
 /// The `ListStackInstances` operation: made by [`Client::list_stack_instances`], run by [`send`](ListStackInstances::send).
@@ -5466,6 +5711,10 @@ impl<M> ListStackInstances<M> {
         self
     }
 }
+stub_operation!(
+    ListStackInstances, 60, ListStackInstancesError, types::ListStackInstancesOutput,
+    input, output
+);
 /// Lists the stack refactor actions that will be taken after calling the ExecuteStackRefactor action.
 ///
 /// The `ListStackRefactorActions` operation: made by [`Client::list_stack_refactor_actions`], run by [`send`](ListStackRefactorActions::send).
@@ -5557,6 +5806,10 @@ impl<M> ListStackRefactorActions<M> {
         self
     }
 }
+stub_operation!(
+    ListStackRefactorActions, 61, ListStackRefactorActionsError,
+    types::ListStackRefactorActionsOutput, input, output
+);
 /// Lists all account stack refactor operations and their statuses.
 ///
 /// The `ListStackRefactors` operation: made by [`Client::list_stack_refactors`], run by [`send`](ListStackRefactors::send).
@@ -5651,6 +5904,10 @@ impl<M> ListStackRefactors<M> {
         self
     }
 }
+stub_operation!(
+    ListStackRefactors, 62, ListStackRefactorsError, types::ListStackRefactorsOutput,
+    input, output
+);
 /// Returns descriptions of all resources of the specified stack.
 ///
 /// The `ListStackResources` operation: made by [`Client::list_stack_resources`], run by [`send`](ListStackResources::send).
@@ -5739,6 +5996,10 @@ impl<M> ListStackResources<M> {
         self
     }
 }
+stub_operation!(
+    ListStackResources, 63, ListStackResourcesError, types::ListStackResourcesOutput,
+    input, output
+);
 /// Returns summary information about deployment targets for a StackSet.
 ///
 /// The `ListStackSetAutoDeploymentTargets` operation: made by [`Client::list_stack_set_auto_deployment_targets`], run by [`send`](ListStackSetAutoDeploymentTargets::send).
@@ -5823,6 +6084,10 @@ impl<M> ListStackSetAutoDeploymentTargets<M> {
         self
     }
 }
+stub_operation!(
+    ListStackSetAutoDeploymentTargets, 64, ListStackSetAutoDeploymentTargetsError,
+    types::ListStackSetAutoDeploymentTargetsOutput, input, output
+);
 /// Returns summary information about the results of a StackSet operation.
 ///
 /// The `ListStackSetOperationResults` operation: made by [`Client::list_stack_set_operation_results`], run by [`send`](ListStackSetOperationResults::send).
@@ -5929,6 +6194,10 @@ impl<M> ListStackSetOperationResults<M> {
         self
     }
 }
+stub_operation!(
+    ListStackSetOperationResults, 65, ListStackSetOperationResultsError,
+    types::ListStackSetOperationResultsOutput, input, output
+);
 /// Returns summary information about operations performed on a StackSet.
 ///
 /// The `ListStackSetOperations` operation: made by [`Client::list_stack_set_operations`], run by [`send`](ListStackSetOperations::send).
@@ -6025,6 +6294,10 @@ impl<M> ListStackSetOperations<M> {
         self
     }
 }
+stub_operation!(
+    ListStackSetOperations, 66, ListStackSetOperationsError,
+    types::ListStackSetOperationsOutput, input, output
+);
 /// Returns summary information about StackSets that are associated with the user.
 ///
 /// The `ListStackSets` operation: made by [`Client::list_stack_sets`], run by [`send`](ListStackSets::send).
@@ -6121,6 +6394,9 @@ impl<M> ListStackSets<M> {
         self
     }
 }
+stub_operation!(
+    ListStackSets, 67, ListStackSetsError, types::ListStackSetsOutput, input, output
+);
 /// Returns the summary information for stacks whose status matches the specified `StackStatusFilter`. Summary information for stacks that have been deleted is kept for 90 days after the stack is deleted. If no `StackStatusFilter` is specified, summary information for all stacks is returned (including existing stacks and stacks that have been deleted).
 ///
 /// The `ListStacks` operation: made by [`Client::list_stacks`], run by [`send`](ListStacks::send).
@@ -6207,6 +6483,7 @@ impl<M> ListStacks<M> {
         self
     }
 }
+stub_operation!(ListStacks, 68, ListStacksError, types::ListStacksOutput, input, output);
 /// Returns a list of registration tokens for the specified extension(s).
 ///
 /// The `ListTypeRegistrations` operation: made by [`Client::list_type_registrations`], run by [`send`](ListTypeRegistrations::send).
@@ -6301,6 +6578,10 @@ impl<M> ListTypeRegistrations<M> {
         self
     }
 }
+stub_operation!(
+    ListTypeRegistrations, 69, ListTypeRegistrationsError,
+    types::ListTypeRegistrationsOutput, input, output
+);
 /// Returns summary information about the versions of an extension.
 ///
 /// The `ListTypeVersions` operation: made by [`Client::list_type_versions`], run by [`send`](ListTypeVersions::send).
@@ -6397,6 +6678,10 @@ impl<M> ListTypeVersions<M> {
         self
     }
 }
+stub_operation!(
+    ListTypeVersions, 70, ListTypeVersionsError, types::ListTypeVersionsOutput, input,
+    output
+);
 /// Returns summary information about all extensions, including your private resource types, modules, and Hooks as well as all public extensions from Amazon Web Services and third-party publishers.
 ///
 /// The `ListTypes` operation: made by [`Client::list_types`], run by [`send`](ListTypes::send).
@@ -6508,6 +6793,7 @@ impl<M> ListTypes<M> {
         self
     }
 }
+stub_operation!(ListTypes, 71, ListTypesError, types::ListTypesOutput, input, output);
 /// Publishes the specified extension to the CloudFormation registry as a public extension in this Region. Public extensions are available for use by all CloudFormation users. For more information about publishing extensions, see [Publishing extensions to make them available for public use](https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/publish-extension.html) in the CloudFormation Command Line Interface (CLI) User Guide.
 ///
 /// The `PublishType` operation: made by [`Client::publish_type`], run by [`send`](PublishType::send).
@@ -6589,6 +6875,9 @@ impl<M> PublishType<M> {
         self
     }
 }
+stub_operation!(
+    PublishType, 72, PublishTypeError, types::PublishTypeOutput, input, output
+);
 /// Reports progress of a resource handler to CloudFormation.
 ///
 /// The `RecordHandlerProgress` operation: made by [`Client::record_handler_progress`], run by [`send`](RecordHandlerProgress::send).
@@ -6688,6 +6977,10 @@ impl<M> RecordHandlerProgress<M> {
         self
     }
 }
+stub_operation!(
+    RecordHandlerProgress, 73, RecordHandlerProgressError,
+    types::RecordHandlerProgressOutput, input, output
+);
 /// Registers your account as a publisher of public extensions in the CloudFormation registry. Public extensions are available for use by all CloudFormation users. This publisher ID applies to your account in all Amazon Web Services Regions.
 ///
 /// The `RegisterPublisher` operation: made by [`Client::register_publisher`], run by [`send`](RegisterPublisher::send).
@@ -6759,6 +7052,10 @@ impl<M> RegisterPublisher<M> {
         self
     }
 }
+stub_operation!(
+    RegisterPublisher, 74, RegisterPublisherError, types::RegisterPublisherOutput, input,
+    output
+);
 /// Registers an extension with the CloudFormation service. Registering an extension makes it available for use in CloudFormation templates in your Amazon Web Services account, and includes:
 /// - Validating the extension schema.
 /// - Determining which handlers, if any, have been specified for the extension.
@@ -6853,6 +7150,9 @@ impl<M> RegisterType<M> {
         self
     }
 }
+stub_operation!(
+    RegisterType, 75, RegisterTypeError, types::RegisterTypeOutput, input, output
+);
 /// When specifying `RollbackStack`, you preserve the state of previously provisioned resources when an operation fails. You can check the status of the stack through the DescribeStacks operation.
 ///
 /// The `RollbackStack` operation: made by [`Client::rollback_stack`], run by [`send`](RollbackStack::send).
@@ -6934,6 +7234,9 @@ impl<M> RollbackStack<M> {
         self
     }
 }
+stub_operation!(
+    RollbackStack, 76, RollbackStackError, types::RollbackStackOutput, input, output
+);
 /// Sets a stack policy for a specified stack.
 ///
 /// The `SetStackPolicy` operation: made by [`Client::set_stack_policy`], run by [`send`](SetStackPolicy::send).
@@ -7007,6 +7310,7 @@ impl<M> SetStackPolicy<M> {
         self
     }
 }
+stub_operation!(SetStackPolicy, 77, SetStackPolicyError, (), input, none);
 /// Specifies the configuration data for a CloudFormation extension, such as a resource or Hook, in the given account and Region.
 ///
 /// The `SetTypeConfiguration` operation: made by [`Client::set_type_configuration`], run by [`send`](SetTypeConfiguration::send).
@@ -7093,6 +7397,10 @@ impl<M> SetTypeConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    SetTypeConfiguration, 78, SetTypeConfigurationError,
+    types::SetTypeConfigurationOutput, input, output
+);
 /// Specify the default version of an extension. The default version of an extension will be used in CloudFormation operations.
 ///
 /// The `SetTypeDefaultVersion` operation: made by [`Client::set_type_default_version`], run by [`send`](SetTypeDefaultVersion::send).
@@ -7174,6 +7482,10 @@ impl<M> SetTypeDefaultVersion<M> {
         self
     }
 }
+stub_operation!(
+    SetTypeDefaultVersion, 79, SetTypeDefaultVersionError,
+    types::SetTypeDefaultVersionOutput, input, output
+);
 /// Sends a signal to the specified resource with a success or failure status. You can use the `SignalResource` operation in conjunction with a creation policy or update policy. CloudFormation doesn't proceed with a stack creation or update until resources receive the required number of signals or the timeout period is exceeded. The `SignalResource` operation is useful in cases where you want to send signals from anywhere other than an Amazon EC2 instance.
 ///
 /// The `SignalResource` operation: made by [`Client::signal_resource`], run by [`send`](SignalResource::send).
@@ -7252,6 +7564,7 @@ impl<M> SignalResource<M> {
         self
     }
 }
+stub_operation!(SignalResource, 80, SignalResourceError, (), input, none);
 /// Starts a scan of the resources in this account in this Region. You can the status of a scan using the `ListResourceScans` API action.
 ///
 /// The `StartResourceScan` operation: made by [`Client::start_resource_scan`], run by [`send`](StartResourceScan::send).
@@ -7323,6 +7636,10 @@ impl<M> StartResourceScan<M> {
         self
     }
 }
+stub_operation!(
+    StartResourceScan, 81, StartResourceScanError, types::StartResourceScanOutput, input,
+    output
+);
 /// Stops an in-progress operation on a StackSet and its associated stack instances. StackSets will cancel all the unstarted stack instance deployments and wait for those are in-progress to complete.
 ///
 /// The `StopStackSetOperation` operation: made by [`Client::stop_stack_set_operation`], run by [`send`](StopStackSetOperation::send).
@@ -7399,6 +7716,10 @@ impl<M> StopStackSetOperation<M> {
         self
     }
 }
+stub_operation!(
+    StopStackSetOperation, 82, StopStackSetOperationError,
+    types::StopStackSetOperationOutput, input, output
+);
 /// Tests a registered extension to make sure it meets all necessary requirements for being published in the CloudFormation registry.
 /// - For resource types, this includes passing all contracts tests defined for the type.
 /// - For modules, this includes determining if the module's model meets all necessary requirements.
@@ -7487,6 +7808,7 @@ impl<M> TestType<M> {
         self
     }
 }
+stub_operation!(TestType, 83, TestTypeError, types::TestTypeOutput, input, output);
 /// Updates a generated template. This can be used to change the name, add and remove resources, refresh resources, and change the `DeletionPolicy` and `UpdateReplacePolicy` settings. You can check the status of the update to the generated template using the `DescribeGeneratedTemplate` API action.
 ///
 /// The `UpdateGeneratedTemplate` operation: made by [`Client::update_generated_template`], run by [`send`](UpdateGeneratedTemplate::send).
@@ -7584,6 +7906,10 @@ impl<M> UpdateGeneratedTemplate<M> {
         self
     }
 }
+stub_operation!(
+    UpdateGeneratedTemplate, 84, UpdateGeneratedTemplateError,
+    types::UpdateGeneratedTemplateOutput, input, output
+);
 /// Updates a stack as specified in the template. After the call completes successfully, the stack update starts. You can check the status of the stack through the DescribeStacks action.
 ///
 /// The `UpdateStack` operation: made by [`Client::update_stack`], run by [`send`](UpdateStack::send).
@@ -7751,6 +8077,9 @@ impl<M> UpdateStack<M> {
         self
     }
 }
+stub_operation!(
+    UpdateStack, 85, UpdateStackError, types::UpdateStackOutput, input, output
+);
 /// Updates the parameter values for stack instances for the specified accounts, within the specified Amazon Web Services Regions. A stack instance refers to a stack in a specific account and Region.
 ///
 /// The `UpdateStackInstances` operation: made by [`Client::update_stack_instances`], run by [`send`](UpdateStackInstances::send).
@@ -7855,6 +8184,10 @@ impl<M> UpdateStackInstances<M> {
         self
     }
 }
+stub_operation!(
+    UpdateStackInstances, 86, UpdateStackInstancesError,
+    types::UpdateStackInstancesOutput, input, output
+);
 /// Updates the StackSet and associated stack instances in the specified accounts and Amazon Web Services Regions.
 ///
 /// The `UpdateStackSet` operation: made by [`Client::update_stack_set`], run by [`send`](UpdateStackSet::send).
@@ -8028,6 +8361,9 @@ impl<M> UpdateStackSet<M> {
         self
     }
 }
+stub_operation!(
+    UpdateStackSet, 87, UpdateStackSetError, types::UpdateStackSetOutput, input, output
+);
 /// Updates termination protection for the specified stack. If a user attempts to delete a stack with termination protection enabled, the operation fails and the stack remains unchanged. For more information, see [Protect a CloudFormation stack from being deleted](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-protect-stacks.html) in the CloudFormation User Guide.
 ///
 /// The `UpdateTerminationProtection` operation: made by [`Client::update_termination_protection`], run by [`send`](UpdateTerminationProtection::send).
@@ -8099,6 +8435,10 @@ impl<M> UpdateTerminationProtection<M> {
         self
     }
 }
+stub_operation!(
+    UpdateTerminationProtection, 88, UpdateTerminationProtectionError,
+    types::UpdateTerminationProtectionOutput, input, output
+);
 /// Validates a specified template. CloudFormation first checks if the template is valid JSON. If it isn't, CloudFormation checks if the template is valid YAML. If both these checks fail, CloudFormation returns a template validation error.
 ///
 /// The `ValidateTemplate` operation: made by [`Client::validate_template`], run by [`send`](ValidateTemplate::send).
@@ -8170,3 +8510,7 @@ impl<M> ValidateTemplate<M> {
         self
     }
 }
+stub_operation!(
+    ValidateTemplate, 89, ValidateTemplateError, types::ValidateTemplateOutput, input,
+    output
+);

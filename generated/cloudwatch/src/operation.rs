@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -73,6 +104,7 @@ impl<M> DeleteAlarmMuteRule<M> {
         self
     }
 }
+stub_operation!(DeleteAlarmMuteRule, 0, DeleteAlarmMuteRuleError, (), input, none);
 /// Deletes the specified alarms. You can delete up to 100 alarms in one operation. However, this total can include no more than one composite alarm. For example, you could delete 99 metric alarms and one composite alarms with one operation, but you can't delete two composite alarms with one operation.
 ///
 /// The `DeleteAlarms` operation: made by [`Client::delete_alarms`], run by [`send`](DeleteAlarms::send).
@@ -136,6 +168,7 @@ impl<M> DeleteAlarms<M> {
         self
     }
 }
+stub_operation!(DeleteAlarms, 1, DeleteAlarmsError, (), input, none);
 /// Deletes the specified anomaly detection model from your account. For more information about how to delete an anomaly detection model, see [Deleting an anomaly detection model](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html#Delete_Anomaly_Detection_Model) in the CloudWatch User Guide.
 ///
 /// The `DeleteAnomalyDetector` operation: made by [`Client::delete_anomaly_detector`], run by [`send`](DeleteAnomalyDetector::send).
@@ -233,6 +266,10 @@ impl<M> DeleteAnomalyDetector<M> {
         self
     }
 }
+stub_operation!(
+    DeleteAnomalyDetector, 2, DeleteAnomalyDetectorError,
+    types::DeleteAnomalyDetectorOutput, input, output
+);
 /// Deletes all dashboards that you specify. You can specify up to 100 dashboards to delete. If there is an error during this call, the operation attempts to delete as many dashboards as possible.
 ///
 /// The `DeleteDashboards` operation: made by [`Client::delete_dashboards`], run by [`send`](DeleteDashboards::send).
@@ -299,6 +336,10 @@ impl<M> DeleteDashboards<M> {
         self
     }
 }
+stub_operation!(
+    DeleteDashboards, 3, DeleteDashboardsError, types::DeleteDashboardsOutput, input,
+    output
+);
 /// Permanently deletes the specified Contributor Insights rules.
 ///
 /// The `DeleteInsightRules` operation: made by [`Client::delete_insight_rules`], run by [`send`](DeleteInsightRules::send).
@@ -365,6 +406,10 @@ impl<M> DeleteInsightRules<M> {
         self
     }
 }
+stub_operation!(
+    DeleteInsightRules, 4, DeleteInsightRulesError, types::DeleteInsightRulesOutput,
+    input, output
+);
 /// Permanently deletes the metric stream that you specify.
 ///
 /// The `DeleteMetricStream` operation: made by [`Client::delete_metric_stream`], run by [`send`](DeleteMetricStream::send).
@@ -431,6 +476,10 @@ impl<M> DeleteMetricStream<M> {
         self
     }
 }
+stub_operation!(
+    DeleteMetricStream, 5, DeleteMetricStreamError, types::DeleteMetricStreamOutput,
+    input, output
+);
 /// Returns the information of the current alarm contributors that are in `ALARM` state. This operation returns details about the individual time series that contribute to the alarm's state.
 ///
 /// The `DescribeAlarmContributors` operation: made by [`Client::describe_alarm_contributors`], run by [`send`](DescribeAlarmContributors::send).
@@ -502,6 +551,10 @@ impl<M> DescribeAlarmContributors<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAlarmContributors, 6, DescribeAlarmContributorsError,
+    types::DescribeAlarmContributorsOutput, input, output
+);
 /// Retrieves the history for the specified alarm. You can filter the results by date range or item type. If an alarm name is not specified, the histories for either all metric alarms or all composite alarms are returned.
 ///
 /// The `DescribeAlarmHistory` operation: made by [`Client::describe_alarm_history`], run by [`send`](DescribeAlarmHistory::send).
@@ -623,6 +676,10 @@ impl<M> DescribeAlarmHistory<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAlarmHistory, 7, DescribeAlarmHistoryError,
+    types::DescribeAlarmHistoryOutput, input, output
+);
 /// Retrieves the specified alarms. You can filter the results by specifying a prefix for the alarm name, the alarm state, or a prefix for any action.
 ///
 /// The `DescribeAlarms` operation: made by [`Client::describe_alarms`], run by [`send`](DescribeAlarms::send).
@@ -803,6 +860,9 @@ impl std::future::IntoFuture for DescribeAlarms<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeAlarms, 8, DescribeAlarmsError, types::DescribeAlarmsOutput, input, output
+);
 /// Retrieves the alarms for the specified metric. To filter the results, specify a statistic, period, or unit.
 ///
 /// The `DescribeAlarmsForMetric` operation: made by [`Client::describe_alarms_for_metric`], run by [`send`](DescribeAlarmsForMetric::send).
@@ -899,6 +959,10 @@ impl<M> DescribeAlarmsForMetric<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAlarmsForMetric, 9, DescribeAlarmsForMetricError,
+    types::DescribeAlarmsForMetricOutput, input, output
+);
 /// Lists the anomaly detection models that you have created in your account. For single metric anomaly detectors, you can list all of the models in your account or filter the results to only the models that are related to a certain namespace, metric name, or metric dimension. For metric math anomaly detectors, you can list them by adding `METRIC_MATH` to the `AnomalyDetectorTypes` array. This will return all metric math anomaly detectors in your account.
 ///
 /// The `DescribeAnomalyDetectors` operation: made by [`Client::describe_anomaly_detectors`], run by [`send`](DescribeAnomalyDetectors::send).
@@ -1008,6 +1072,10 @@ impl<M> DescribeAnomalyDetectors<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAnomalyDetectors, 10, DescribeAnomalyDetectorsError,
+    types::DescribeAnomalyDetectorsOutput, input, output
+);
 /// Returns a list of all the Contributor Insights rules in your account.
 ///
 /// The `DescribeInsightRules` operation: made by [`Client::describe_insight_rules`], run by [`send`](DescribeInsightRules::send).
@@ -1079,6 +1147,10 @@ impl<M> DescribeInsightRules<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInsightRules, 11, DescribeInsightRulesError,
+    types::DescribeInsightRulesOutput, input, output
+);
 /// Disables the actions for the specified alarms. When an alarm's actions are disabled, the alarm actions do not execute when the alarm state changes.
 ///
 /// The `DisableAlarmActions` operation: made by [`Client::disable_alarm_actions`], run by [`send`](DisableAlarmActions::send).
@@ -1142,6 +1214,7 @@ impl<M> DisableAlarmActions<M> {
         self
     }
 }
+stub_operation!(DisableAlarmActions, 12, DisableAlarmActionsError, (), input, none);
 /// Disables the specified Contributor Insights rules. When rules are disabled, they do not analyze log groups and do not incur costs.
 ///
 /// The `DisableInsightRules` operation: made by [`Client::disable_insight_rules`], run by [`send`](DisableInsightRules::send).
@@ -1208,6 +1281,10 @@ impl<M> DisableInsightRules<M> {
         self
     }
 }
+stub_operation!(
+    DisableInsightRules, 13, DisableInsightRulesError, types::DisableInsightRulesOutput,
+    input, output
+);
 /// Enables the actions for the specified alarms.
 ///
 /// The `EnableAlarmActions` operation: made by [`Client::enable_alarm_actions`], run by [`send`](EnableAlarmActions::send).
@@ -1271,6 +1348,7 @@ impl<M> EnableAlarmActions<M> {
         self
     }
 }
+stub_operation!(EnableAlarmActions, 14, EnableAlarmActionsError, (), input, none);
 /// Enables the specified Contributor Insights rules. When rules are enabled, they immediately begin analyzing log data.
 ///
 /// The `EnableInsightRules` operation: made by [`Client::enable_insight_rules`], run by [`send`](EnableInsightRules::send).
@@ -1337,6 +1415,10 @@ impl<M> EnableInsightRules<M> {
         self
     }
 }
+stub_operation!(
+    EnableInsightRules, 15, EnableInsightRulesError, types::EnableInsightRulesOutput,
+    input, output
+);
 /// Retrieves details for a specific alarm mute rule.
 ///
 /// The `GetAlarmMuteRule` operation: made by [`Client::get_alarm_mute_rule`], run by [`send`](GetAlarmMuteRule::send).
@@ -1462,6 +1544,10 @@ impl std::future::IntoFuture for GetAlarmMuteRule<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    GetAlarmMuteRule, 16, GetAlarmMuteRuleError, types::GetAlarmMuteRuleOutput, input,
+    output
+);
 /// Displays the details of the dashboard that you specify.
 ///
 /// The `GetDashboard` operation: made by [`Client::get_dashboard`], run by [`send`](GetDashboard::send).
@@ -1528,6 +1614,9 @@ impl<M> GetDashboard<M> {
         self
     }
 }
+stub_operation!(
+    GetDashboard, 17, GetDashboardError, types::GetDashboardOutput, input, output
+);
 /// This operation returns the time series data collected by a Contributor Insights rule. The data includes the identity and number of contributors to the log group.
 ///
 /// The `GetInsightRuleReport` operation: made by [`Client::get_insight_rule_report`], run by [`send`](GetInsightRuleReport::send).
@@ -1631,6 +1720,10 @@ impl<M> GetInsightRuleReport<M> {
         self
     }
 }
+stub_operation!(
+    GetInsightRuleReport, 18, GetInsightRuleReportError,
+    types::GetInsightRuleReportOutput, input, output
+);
 /// You can use the `GetMetricData` API to retrieve CloudWatch metric values. The operation can also include a CloudWatch Metrics Insights query, and one or more metric math functions.
 ///
 /// The `GetMetricData` operation: made by [`Client::get_metric_data`], run by [`send`](GetMetricData::send).
@@ -1745,6 +1838,9 @@ impl<M> GetMetricData<M> {
         self
     }
 }
+stub_operation!(
+    GetMetricData, 19, GetMetricDataError, types::GetMetricDataOutput, input, output
+);
 /// Gets statistics for the specified metric.
 ///
 /// The `GetMetricStatistics` operation: made by [`Client::get_metric_statistics`], run by [`send`](GetMetricStatistics::send).
@@ -1851,6 +1947,10 @@ impl<M> GetMetricStatistics<M> {
         self
     }
 }
+stub_operation!(
+    GetMetricStatistics, 20, GetMetricStatisticsError, types::GetMetricStatisticsOutput,
+    input, output
+);
 /// Returns information about the metric stream that you specify.
 ///
 /// The `GetMetricStream` operation: made by [`Client::get_metric_stream`], run by [`send`](GetMetricStream::send).
@@ -1917,6 +2017,10 @@ impl<M> GetMetricStream<M> {
         self
     }
 }
+stub_operation!(
+    GetMetricStream, 21, GetMetricStreamError, types::GetMetricStreamOutput, input,
+    output
+);
 /// You can use the `GetMetricWidgetImage` API to retrieve a snapshot graph of one or more Amazon CloudWatch metrics as a bitmap image. You can then embed this image into your services and products, such as wiki pages, reports, and documents. You could also retrieve images regularly, such as every minute, and create your own custom live dashboard.
 ///
 /// The `GetMetricWidgetImage` operation: made by [`Client::get_metric_widget_image`], run by [`send`](GetMetricWidgetImage::send).
@@ -1988,6 +2092,10 @@ impl<M> GetMetricWidgetImage<M> {
         self
     }
 }
+stub_operation!(
+    GetMetricWidgetImage, 22, GetMetricWidgetImageError,
+    types::GetMetricWidgetImageOutput, input, output
+);
 /// Returns the current status of vended metric enrichment for the account, including whether CloudWatch vended metrics are enriched with resource ARN and resource tag labels and queryable using PromQL. For the list of supported resources, see [Supported Amazon Web Services infrastructure metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingResourceTagsForTelemetry.html).
 ///
 /// The `GetOTelEnrichment` operation: made by [`Client::get_o_tel_enrichment`], run by [`send`](GetOTelEnrichment::send).
@@ -2049,6 +2157,10 @@ impl<M> GetOTelEnrichment<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetOTelEnrichment, 23, GetOTelEnrichmentError, types::GetOTelEnrichmentOutput, input,
+    output
+);
 /// Lists alarm mute rules in your Amazon Web Services account and region.
 ///
 /// The `ListAlarmMuteRules` operation: made by [`Client::list_alarm_mute_rules`], run by [`send`](ListAlarmMuteRules::send).
@@ -2145,6 +2257,10 @@ impl<M> ListAlarmMuteRules<M> {
         self
     }
 }
+stub_operation!(
+    ListAlarmMuteRules, 24, ListAlarmMuteRulesError, types::ListAlarmMuteRulesOutput,
+    input, output
+);
 /// Returns a list of the dashboards for your account. If you include `DashboardNamePrefix`, only those dashboards with names starting with the prefix are listed. Otherwise, all dashboards in your account are listed.
 ///
 /// The `ListDashboards` operation: made by [`Client::list_dashboards`], run by [`send`](ListDashboards::send).
@@ -2231,6 +2347,9 @@ impl<M> ListDashboards<M> {
         self
     }
 }
+stub_operation!(
+    ListDashboards, 25, ListDashboardsError, types::ListDashboardsOutput, input, output
+);
 /// Returns a list that contains the number of managed Contributor Insights rules in your account.
 ///
 /// The `ListManagedInsightRules` operation: made by [`Client::list_managed_insight_rules`], run by [`send`](ListManagedInsightRules::send).
@@ -2307,6 +2426,10 @@ impl<M> ListManagedInsightRules<M> {
         self
     }
 }
+stub_operation!(
+    ListManagedInsightRules, 26, ListManagedInsightRulesError,
+    types::ListManagedInsightRulesOutput, input, output
+);
 /// Returns a list of metric streams in this account.
 ///
 /// The `ListMetricStreams` operation: made by [`Client::list_metric_streams`], run by [`send`](ListMetricStreams::send).
@@ -2378,6 +2501,10 @@ impl<M> ListMetricStreams<M> {
         self
     }
 }
+stub_operation!(
+    ListMetricStreams, 27, ListMetricStreamsError, types::ListMetricStreamsOutput, input,
+    output
+);
 /// List the specified metrics. You can use the returned metrics with [GetMetricData](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html) or [GetMetricStatistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html) to get statistical data.
 ///
 /// The `ListMetrics` operation: made by [`Client::list_metrics`], run by [`send`](ListMetrics::send).
@@ -2489,6 +2616,9 @@ impl<M> ListMetrics<M> {
         self
     }
 }
+stub_operation!(
+    ListMetrics, 28, ListMetricsError, types::ListMetricsOutput, input, output
+);
 /// Displays the tags associated with a CloudWatch resource. Currently, alarms, dashboards, metric streams and Contributor Insights rules support tagging.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -2555,6 +2685,10 @@ impl<M> ListTagsForResource<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsForResource, 29, ListTagsForResourceError, types::ListTagsForResourceOutput,
+    input, output
+);
 /// Creates or updates an alarm mute rule.
 ///
 /// The `PutAlarmMuteRule` operation: made by [`Client::put_alarm_mute_rule`], run by [`send`](PutAlarmMuteRule::send).
@@ -2648,6 +2782,7 @@ impl<M> PutAlarmMuteRule<M> {
         self
     }
 }
+stub_operation!(PutAlarmMuteRule, 30, PutAlarmMuteRuleError, (), input, none);
 /// Creates an anomaly detection model for a CloudWatch metric. You can use the model to display a band of expected normal values when the metric is graphed.
 ///
 /// The `PutAnomalyDetector` operation: made by [`Client::put_anomaly_detector`], run by [`send`](PutAnomalyDetector::send).
@@ -2761,6 +2896,10 @@ impl<M> PutAnomalyDetector<M> {
         self
     }
 }
+stub_operation!(
+    PutAnomalyDetector, 31, PutAnomalyDetectorError, types::PutAnomalyDetectorOutput,
+    input, output
+);
 /// Creates or updates a composite alarm. When you create a composite alarm, you specify a rule expression for the alarm that takes into account the alarm states of other alarms that you have created. The composite alarm goes into ALARM state only if all conditions of the rule are met.
 ///
 /// The `PutCompositeAlarm` operation: made by [`Client::put_composite_alarm`], run by [`send`](PutCompositeAlarm::send).
@@ -2874,6 +3013,7 @@ impl<M> PutCompositeAlarm<M> {
         self
     }
 }
+stub_operation!(PutCompositeAlarm, 32, PutCompositeAlarmError, (), input, none);
 /// Creates a dashboard if it does not already exist, or updates an existing dashboard. If you update a dashboard, the entire contents are replaced with what you specify here.
 ///
 /// The `PutDashboard` operation: made by [`Client::put_dashboard`], run by [`send`](PutDashboard::send).
@@ -2950,6 +3090,9 @@ impl<M> PutDashboard<M> {
         self
     }
 }
+stub_operation!(
+    PutDashboard, 33, PutDashboardError, types::PutDashboardOutput, input, output
+);
 /// Creates a Contributor Insights rule. Rules evaluate log events in a CloudWatch Logs log group, enabling you to find contributor data for the log events in that log group. For more information, see [Using Contributor Insights to Analyze High-Cardinality Data](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights.html).
 ///
 /// The `PutInsightRule` operation: made by [`Client::put_insight_rule`], run by [`send`](PutInsightRule::send).
@@ -3036,6 +3179,9 @@ impl<M> PutInsightRule<M> {
         self
     }
 }
+stub_operation!(
+    PutInsightRule, 34, PutInsightRuleError, types::PutInsightRuleOutput, input, output
+);
 /// Creates a managed Contributor Insights rule for a specified Amazon Web Services resource. When you enable a managed rule, you create a Contributor Insights rule that collects data from Amazon Web Services services. You cannot edit these rules with `PutInsightRule`. The rules can be enabled, disabled, and deleted using `EnableInsightRules`, `DisableInsightRules`, and `DeleteInsightRules`. If a previously created managed rule is currently disabled, a subsequent call to this API will re-enable it. Use `ListManagedInsightRules` to describe all available rules.
 ///
 /// The `PutManagedInsightRules` operation: made by [`Client::put_managed_insight_rules`], run by [`send`](PutManagedInsightRules::send).
@@ -3102,6 +3248,10 @@ impl<M> PutManagedInsightRules<M> {
         self
     }
 }
+stub_operation!(
+    PutManagedInsightRules, 35, PutManagedInsightRulesError,
+    types::PutManagedInsightRulesOutput, input, output
+);
 /// Creates or updates an alarm and associates it with the specified metric, metric math expression, anomaly detection model, Metrics Insights query, or PromQL query. For more information about using a Metrics Insights query for an alarm, see [Create alarms on Metrics Insights queries](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Metrics_Insights_Alarm.html).
 ///
 /// The `PutMetricAlarm` operation: made by [`Client::put_metric_alarm`], run by [`send`](PutMetricAlarm::send).
@@ -3286,6 +3436,7 @@ impl<M> PutMetricAlarm<M> {
         self
     }
 }
+stub_operation!(PutMetricAlarm, 36, PutMetricAlarmError, (), input, none);
 /// Publishes metric data to Amazon CloudWatch. CloudWatch associates the data with the specified metric. If the specified metric does not exist, CloudWatch creates the metric. When CloudWatch creates a metric, it can take up to fifteen minutes for the metric to appear in calls to [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html).
 ///
 /// The `PutMetricData` operation: made by [`Client::put_metric_data`], run by [`send`](PutMetricData::send).
@@ -3375,6 +3526,7 @@ impl<M> PutMetricData<M> {
         self
     }
 }
+stub_operation!(PutMetricData, 37, PutMetricDataError, (), input, none);
 /// Creates or updates a metric stream. Metric streams can automatically stream CloudWatch metrics to Amazon Web Services destinations, including Amazon S3, and to many third-party solutions.
 ///
 /// The `PutMetricStream` operation: made by [`Client::put_metric_stream`], run by [`send`](PutMetricStream::send).
@@ -3495,6 +3647,10 @@ impl<M> PutMetricStream<M> {
         self
     }
 }
+stub_operation!(
+    PutMetricStream, 38, PutMetricStreamError, types::PutMetricStreamOutput, input,
+    output
+);
 /// Temporarily sets the state of an alarm for testing purposes. When the updated state differs from the previous value, the action configured for the appropriate state is invoked. For example, if your alarm is configured to send an Amazon SNS message when an alarm is triggered, temporarily changing the alarm state to `ALARM` sends an SNS message.
 ///
 /// The `SetAlarmState` operation: made by [`Client::set_alarm_state`], run by [`send`](SetAlarmState::send).
@@ -3573,6 +3729,7 @@ impl<M> SetAlarmState<M> {
         self
     }
 }
+stub_operation!(SetAlarmState, 39, SetAlarmStateError, (), input, none);
 /// Starts the streaming of metrics for one or more of your metric streams.
 ///
 /// The `StartMetricStreams` operation: made by [`Client::start_metric_streams`], run by [`send`](StartMetricStreams::send).
@@ -3639,6 +3796,10 @@ impl<M> StartMetricStreams<M> {
         self
     }
 }
+stub_operation!(
+    StartMetricStreams, 40, StartMetricStreamsError, types::StartMetricStreamsOutput,
+    input, output
+);
 /// Enables enrichment and PromQL access for CloudWatch vended metrics for [supported Amazon Web Services resources](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingResourceTagsForTelemetry.html) in the account. Once enabled, metrics that contain a resource identifier dimension (for example, EC2 `CPUUtilization` with an `InstanceId` dimension) are enriched with resource ARN and resource tag labels and become queryable using PromQL.
 ///
 /// The `StartOTelEnrichment` operation: made by [`Client::start_o_tel_enrichment`], run by [`send`](StartOTelEnrichment::send).
@@ -3700,6 +3861,10 @@ impl<M> StartOTelEnrichment<M> {
         &self.input
     }
 }
+stub_operation!(
+    StartOTelEnrichment, 41, StartOTelEnrichmentError, types::StartOTelEnrichmentOutput,
+    input, output
+);
 /// Stops the streaming of metrics for one or more of your metric streams.
 ///
 /// The `StopMetricStreams` operation: made by [`Client::stop_metric_streams`], run by [`send`](StopMetricStreams::send).
@@ -3766,6 +3931,10 @@ impl<M> StopMetricStreams<M> {
         self
     }
 }
+stub_operation!(
+    StopMetricStreams, 42, StopMetricStreamsError, types::StopMetricStreamsOutput, input,
+    output
+);
 /// Disables enrichment and PromQL access for CloudWatch vended metrics for [supported Amazon Web Services resources](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingResourceTagsForTelemetry.html) in the account. After disabling, these metrics are no longer enriched with resource ARN and resource tag labels, and cannot be queried using PromQL.
 ///
 /// The `StopOTelEnrichment` operation: made by [`Client::stop_o_tel_enrichment`], run by [`send`](StopOTelEnrichment::send).
@@ -3827,6 +3996,10 @@ impl<M> StopOTelEnrichment<M> {
         &self.input
     }
 }
+stub_operation!(
+    StopOTelEnrichment, 43, StopOTelEnrichmentError, types::StopOTelEnrichmentOutput,
+    input, output
+);
 /// Assigns one or more tags (key-value pairs) to the specified CloudWatch resource. Currently, the only CloudWatch resources that can be tagged are alarms, dashboards, metric streams and Contributor Insights rules.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -3898,6 +4071,9 @@ impl<M> TagResource<M> {
         self
     }
 }
+stub_operation!(
+    TagResource, 44, TagResourceError, types::TagResourceOutput, input, output
+);
 /// Removes one or more tags from the specified resource. Currently, alarms, dashboards, metric streams and Contributor Insights rules support tagging.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -3969,3 +4145,6 @@ impl<M> UntagResource<M> {
         self
     }
 }
+stub_operation!(
+    UntagResource, 45, UntagResourceError, types::UntagResourceOutput, input, output
+);

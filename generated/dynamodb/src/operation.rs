@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -87,6 +118,10 @@ impl<M> BatchExecuteStatement<M> {
         self
     }
 }
+stub_operation!(
+    BatchExecuteStatement, 0, BatchExecuteStatementError,
+    types::BatchExecuteStatementOutput, input, output
+);
 /// The `BatchGetItem` operation returns the attributes of one or more items from one or more tables. You identify requested items by primary key.
 ///
 /// The `BatchGetItem` operation: made by [`Client::batch_get_item`], run by [`send`](BatchGetItem::send).
@@ -164,6 +199,9 @@ impl<M> BatchGetItem<M> {
         self
     }
 }
+stub_operation!(
+    BatchGetItem, 1, BatchGetItemError, types::BatchGetItemOutput, input, output
+);
 /// The `BatchWriteItem` operation puts or deletes multiple items in one or more tables. A single call to `BatchWriteItem` can transmit up to 16MB of data over the network, consisting of up to 25 item put or delete operations. While individual items can be up to 400 KB once stored, it's important to note that an item's representation might be greater than 400KB while being sent in DynamoDB's JSON format for the API call. For more details on this distinction, see [Naming Rules and Data Types](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html).
 ///
 /// The `BatchWriteItem` operation: made by [`Client::batch_write_item`], run by [`send`](BatchWriteItem::send).
@@ -253,6 +291,9 @@ impl<M> BatchWriteItem<M> {
         self
     }
 }
+stub_operation!(
+    BatchWriteItem, 2, BatchWriteItemError, types::BatchWriteItemOutput, input, output
+);
 /// Creates a backup for an existing table.
 ///
 /// The `CreateBackup` operation: made by [`Client::create_backup`], run by [`send`](CreateBackup::send).
@@ -324,6 +365,9 @@ impl<M> CreateBackup<M> {
         self
     }
 }
+stub_operation!(
+    CreateBackup, 3, CreateBackupError, types::CreateBackupOutput, input, output
+);
 /// Creates a global table from an existing table. A global table creates a replication relationship between two or more DynamoDB tables with the same table name in the provided Regions.
 ///
 /// The `CreateGlobalTable` operation: made by [`Client::create_global_table`], run by [`send`](CreateGlobalTable::send).
@@ -395,6 +439,10 @@ impl<M> CreateGlobalTable<M> {
         self
     }
 }
+stub_operation!(
+    CreateGlobalTable, 4, CreateGlobalTableError, types::CreateGlobalTableOutput, input,
+    output
+);
 /// The `CreateTable` operation adds a new table to your account. In an Amazon Web Services account, table names must be unique within each Region. That is, you can have two tables with same name if you create the tables in different Regions.
 ///
 /// The `CreateTable` operation: made by [`Client::create_table`], run by [`send`](CreateTable::send).
@@ -579,6 +627,9 @@ impl<M> CreateTable<M> {
         self
     }
 }
+stub_operation!(
+    CreateTable, 5, CreateTableError, types::CreateTableOutput, input, output
+);
 /// Deletes an existing backup of a table.
 ///
 /// The `DeleteBackup` operation: made by [`Client::delete_backup`], run by [`send`](DeleteBackup::send).
@@ -645,6 +696,9 @@ impl<M> DeleteBackup<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBackup, 6, DeleteBackupError, types::DeleteBackupOutput, input, output
+);
 /// Deletes a single item in a table by primary key. You can perform a conditional delete operation that deletes the item if it exists, or if it has an expected attribute value.
 ///
 /// The `DeleteItem` operation: made by [`Client::delete_item`], run by [`send`](DeleteItem::send).
@@ -790,6 +844,7 @@ impl<M> DeleteItem<M> {
         self
     }
 }
+stub_operation!(DeleteItem, 7, DeleteItemError, types::DeleteItemOutput, input, output);
 /// Deletes the resource-based policy attached to the resource, which can be a table or stream.
 ///
 /// The `DeleteResourcePolicy` operation: made by [`Client::delete_resource_policy`], run by [`send`](DeleteResourcePolicy::send).
@@ -861,6 +916,10 @@ impl<M> DeleteResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteResourcePolicy, 8, DeleteResourcePolicyError,
+    types::DeleteResourcePolicyOutput, input, output
+);
 /// The `DeleteTable` operation deletes a table and all of its items. After a `DeleteTable` request, the specified table is in the `DELETING` state until DynamoDB completes the deletion. If the table is in the `ACTIVE` state, you can delete it. If a table is in `CREATING` or `UPDATING` states, then DynamoDB returns a `ResourceInUseException`. If the specified table does not exist, DynamoDB returns a `ResourceNotFoundException`. If table is already in the `DELETING` state, no error is returned.
 ///
 /// The `DeleteTable` operation: made by [`Client::delete_table`], run by [`send`](DeleteTable::send).
@@ -927,6 +986,9 @@ impl<M> DeleteTable<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTable, 9, DeleteTableError, types::DeleteTableOutput, input, output
+);
 /// Describes an existing backup of a table.
 ///
 /// The `DescribeBackup` operation: made by [`Client::describe_backup`], run by [`send`](DescribeBackup::send).
@@ -993,6 +1055,9 @@ impl<M> DescribeBackup<M> {
         self
     }
 }
+stub_operation!(
+    DescribeBackup, 10, DescribeBackupError, types::DescribeBackupOutput, input, output
+);
 /// Checks the status of continuous backups and point in time recovery on the specified table. Continuous backups are `ENABLED` on all tables at table creation. If point in time recovery is enabled, `PointInTimeRecoveryStatus` will be set to ENABLED.
 ///
 /// The `DescribeContinuousBackups` operation: made by [`Client::describe_continuous_backups`], run by [`send`](DescribeContinuousBackups::send).
@@ -1059,6 +1124,10 @@ impl<M> DescribeContinuousBackups<M> {
         self
     }
 }
+stub_operation!(
+    DescribeContinuousBackups, 11, DescribeContinuousBackupsError,
+    types::DescribeContinuousBackupsOutput, input, output
+);
 /// Returns information about contributor insights for a given table or global secondary index.
 ///
 /// The `DescribeContributorInsights` operation: made by [`Client::describe_contributor_insights`], run by [`send`](DescribeContributorInsights::send).
@@ -1190,6 +1259,10 @@ for DescribeContributorInsights<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeContributorInsights, 12, DescribeContributorInsightsError,
+    types::DescribeContributorInsightsOutput, input, output
+);
 /// Returns the regional endpoint information. For more information on policy permissions, please see [Internetwork traffic privacy](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/inter-network-traffic-privacy.html#inter-network-traffic-DescribeEndpoints).
 ///
 /// The `DescribeEndpoints` operation: made by [`Client::describe_endpoints`], run by [`send`](DescribeEndpoints::send).
@@ -1251,6 +1324,10 @@ impl<M> DescribeEndpoints<M> {
         &self.input
     }
 }
+stub_operation!(
+    DescribeEndpoints, 13, DescribeEndpointsError, types::DescribeEndpointsResponse,
+    input, output
+);
 /// Describes an existing table export.
 ///
 /// The `DescribeExport` operation: made by [`Client::describe_export`], run by [`send`](DescribeExport::send).
@@ -1376,6 +1453,9 @@ impl std::future::IntoFuture for DescribeExport<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeExport, 14, DescribeExportError, types::DescribeExportOutput, input, output
+);
 /// Returns information about the specified global table.
 ///
 /// The `DescribeGlobalTable` operation: made by [`Client::describe_global_table`], run by [`send`](DescribeGlobalTable::send).
@@ -1442,6 +1522,10 @@ impl<M> DescribeGlobalTable<M> {
         self
     }
 }
+stub_operation!(
+    DescribeGlobalTable, 15, DescribeGlobalTableError, types::DescribeGlobalTableOutput,
+    input, output
+);
 /// Describes Region-specific settings for a global table.
 ///
 /// The `DescribeGlobalTableSettings` operation: made by [`Client::describe_global_table_settings`], run by [`send`](DescribeGlobalTableSettings::send).
@@ -1508,6 +1592,10 @@ impl<M> DescribeGlobalTableSettings<M> {
         self
     }
 }
+stub_operation!(
+    DescribeGlobalTableSettings, 16, DescribeGlobalTableSettingsError,
+    types::DescribeGlobalTableSettingsOutput, input, output
+);
 /// Represents the properties of the import.
 ///
 /// The `DescribeImport` operation: made by [`Client::describe_import`], run by [`send`](DescribeImport::send).
@@ -1633,6 +1721,9 @@ impl std::future::IntoFuture for DescribeImport<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeImport, 17, DescribeImportError, types::DescribeImportOutput, input, output
+);
 /// Returns information about the status of Kinesis streaming.
 ///
 /// The `DescribeKinesisStreamingDestination` operation: made by [`Client::describe_kinesis_streaming_destination`], run by [`send`](DescribeKinesisStreamingDestination::send).
@@ -1762,6 +1853,10 @@ for DescribeKinesisStreamingDestination<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeKinesisStreamingDestination, 18, DescribeKinesisStreamingDestinationError,
+    types::DescribeKinesisStreamingDestinationOutput, input, output
+);
 /// Returns the current provisioned-capacity quotas for your Amazon Web Services account in a Region, both for the Region as a whole and for any one DynamoDB table that you create there.
 ///
 /// The `DescribeLimits` operation: made by [`Client::describe_limits`], run by [`send`](DescribeLimits::send).
@@ -1823,6 +1918,9 @@ impl<M> DescribeLimits<M> {
         &self.input
     }
 }
+stub_operation!(
+    DescribeLimits, 19, DescribeLimitsError, types::DescribeLimitsOutput, input, output
+);
 /// Returns information about the table, including the current status of the table, when it was created, the primary key schema, and any indexes on the table.
 ///
 /// The `DescribeTable` operation: made by [`Client::describe_table`], run by [`send`](DescribeTable::send).
@@ -1948,6 +2046,9 @@ impl std::future::IntoFuture for DescribeTable<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeTable, 20, DescribeTableError, types::DescribeTableOutput, input, output
+);
 /// Describes auto scaling settings across replicas of the global table at once.
 ///
 /// The `DescribeTableReplicaAutoScaling` operation: made by [`Client::describe_table_replica_auto_scaling`], run by [`send`](DescribeTableReplicaAutoScaling::send).
@@ -2014,6 +2115,10 @@ impl<M> DescribeTableReplicaAutoScaling<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTableReplicaAutoScaling, 21, DescribeTableReplicaAutoScalingError,
+    types::DescribeTableReplicaAutoScalingOutput, input, output
+);
 /// Gives a description of the Time to Live (TTL) status on the specified table.
 ///
 /// The `DescribeTimeToLive` operation: made by [`Client::describe_time_to_live`], run by [`send`](DescribeTimeToLive::send).
@@ -2080,6 +2185,10 @@ impl<M> DescribeTimeToLive<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTimeToLive, 22, DescribeTimeToLiveError, types::DescribeTimeToLiveOutput,
+    input, output
+);
 /// Stops replication from the DynamoDB table to the Kinesis data stream. This is done without deleting either of the resources.
 ///
 /// The `DisableKinesisStreamingDestination` operation: made by [`Client::disable_kinesis_streaming_destination`], run by [`send`](DisableKinesisStreamingDestination::send).
@@ -2159,6 +2268,10 @@ impl<M> DisableKinesisStreamingDestination<M> {
         self
     }
 }
+stub_operation!(
+    DisableKinesisStreamingDestination, 23, DisableKinesisStreamingDestinationError,
+    types::KinesisStreamingDestinationOutput, input, output
+);
 /// Starts table data replication to the specified Kinesis data stream at a timestamp chosen during the enable workflow. If this operation doesn't return results immediately, use DescribeKinesisStreamingDestination to check if streaming to the Kinesis data stream is ACTIVE.
 ///
 /// The `EnableKinesisStreamingDestination` operation: made by [`Client::enable_kinesis_streaming_destination`], run by [`send`](EnableKinesisStreamingDestination::send).
@@ -2238,6 +2351,10 @@ impl<M> EnableKinesisStreamingDestination<M> {
         self
     }
 }
+stub_operation!(
+    EnableKinesisStreamingDestination, 24, EnableKinesisStreamingDestinationError,
+    types::KinesisStreamingDestinationOutput, input, output
+);
 /// This operation allows you to perform reads and singleton writes on data stored in DynamoDB, using PartiQL.
 ///
 /// The `ExecuteStatement` operation: made by [`Client::execute_statement`], run by [`send`](ExecuteStatement::send).
@@ -2340,6 +2457,10 @@ impl<M> ExecuteStatement<M> {
         self
     }
 }
+stub_operation!(
+    ExecuteStatement, 25, ExecuteStatementError, types::ExecuteStatementOutput, input,
+    output
+);
 /// This operation allows you to perform transactional reads or writes on data stored in DynamoDB, using PartiQL.
 ///
 /// The `ExecuteTransaction` operation: made by [`Client::execute_transaction`], run by [`send`](ExecuteTransaction::send).
@@ -2422,6 +2543,10 @@ impl<M> ExecuteTransaction<M> {
         self
     }
 }
+stub_operation!(
+    ExecuteTransaction, 26, ExecuteTransactionError, types::ExecuteTransactionOutput,
+    input, output
+);
 /// Exports table data to an S3 bucket. The table must have point in time recovery enabled, and you can export data from any time within the point in time recovery window.
 ///
 /// The `ExportTableToPointInTime` operation: made by [`Client::export_table_to_point_in_time`], run by [`send`](ExportTableToPointInTime::send).
@@ -2543,6 +2668,10 @@ impl<M> ExportTableToPointInTime<M> {
         self
     }
 }
+stub_operation!(
+    ExportTableToPointInTime, 27, ExportTableToPointInTimeError,
+    types::ExportTableToPointInTimeOutput, input, output
+);
 /// The `GetItem` operation returns a set of attributes for the item with the given primary key. If there is no matching item, `GetItem` does not return any data and there will be no `Item` element in the response.
 ///
 /// The `GetItem` operation: made by [`Client::get_item`], run by [`send`](GetItem::send).
@@ -2648,6 +2777,7 @@ impl<M> GetItem<M> {
         self
     }
 }
+stub_operation!(GetItem, 28, GetItemError, types::GetItemOutput, input, output);
 /// Returns the resource-based policy document attached to the resource, which can be a table or stream, in JSON format.
 ///
 /// The `GetResourcePolicy` operation: made by [`Client::get_resource_policy`], run by [`send`](GetResourcePolicy::send).
@@ -2714,6 +2844,10 @@ impl<M> GetResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetResourcePolicy, 29, GetResourcePolicyError, types::GetResourcePolicyOutput, input,
+    output
+);
 /// Imports table data from an S3 bucket.
 ///
 /// The `ImportTable` operation: made by [`Client::import_table`], run by [`send`](ImportTable::send).
@@ -2814,6 +2948,9 @@ impl<M> ImportTable<M> {
         self
     }
 }
+stub_operation!(
+    ImportTable, 30, ImportTableError, types::ImportTableOutput, input, output
+);
 /// List DynamoDB backups that are associated with an Amazon Web Services account and weren't made with Amazon Web Services Backup. To list these backups for a given table, specify `TableName`. `ListBackups` returns a paginated list of results with at most 1 MB worth of items in a page. You can also specify a maximum number of entries to be returned in a page.
 ///
 /// The `ListBackups` operation: made by [`Client::list_backups`], run by [`send`](ListBackups::send).
@@ -2926,6 +3063,9 @@ impl<M> ListBackups<M> {
         self
     }
 }
+stub_operation!(
+    ListBackups, 31, ListBackupsError, types::ListBackupsOutput, input, output
+);
 /// Returns a list of ContributorInsightsSummary for a table and all its global secondary indexes.
 ///
 /// The `ListContributorInsights` operation: made by [`Client::list_contributor_insights`], run by [`send`](ListContributorInsights::send).
@@ -3002,6 +3142,10 @@ impl<M> ListContributorInsights<M> {
         self
     }
 }
+stub_operation!(
+    ListContributorInsights, 32, ListContributorInsightsError,
+    types::ListContributorInsightsOutput, input, output
+);
 /// Lists completed exports within the past 90 days, in reverse alphanumeric order of `ExportArn`.
 ///
 /// The `ListExports` operation: made by [`Client::list_exports`], run by [`send`](ListExports::send).
@@ -3078,6 +3222,9 @@ impl<M> ListExports<M> {
         self
     }
 }
+stub_operation!(
+    ListExports, 33, ListExportsError, types::ListExportsOutput, input, output
+);
 /// Lists all global tables that have a replica in the specified Region.
 ///
 /// The `ListGlobalTables` operation: made by [`Client::list_global_tables`], run by [`send`](ListGlobalTables::send).
@@ -3154,6 +3301,10 @@ impl<M> ListGlobalTables<M> {
         self
     }
 }
+stub_operation!(
+    ListGlobalTables, 34, ListGlobalTablesError, types::ListGlobalTablesOutput, input,
+    output
+);
 /// Lists completed imports within the past 90 days.
 ///
 /// The `ListImports` operation: made by [`Client::list_imports`], run by [`send`](ListImports::send).
@@ -3230,6 +3381,9 @@ impl<M> ListImports<M> {
         self
     }
 }
+stub_operation!(
+    ListImports, 35, ListImportsError, types::ListImportsOutput, input, output
+);
 /// Returns an array of table names associated with the current account and endpoint. The output from `ListTables` is paginated, with each page returning a maximum of 100 table names.
 ///
 /// The `ListTables` operation: made by [`Client::list_tables`], run by [`send`](ListTables::send).
@@ -3316,6 +3470,7 @@ impl<M> ListTables<M> {
         self
     }
 }
+stub_operation!(ListTables, 36, ListTablesError, types::ListTablesOutput, input, output);
 /// List all tags on an Amazon DynamoDB resource. You can call ListTagsOfResource up to 10 times per second, per account.
 ///
 /// The `ListTagsOfResource` operation: made by [`Client::list_tags_of_resource`], run by [`send`](ListTagsOfResource::send).
@@ -3402,6 +3557,10 @@ impl<M> ListTagsOfResource<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsOfResource, 37, ListTagsOfResourceError, types::ListTagsOfResourceOutput,
+    input, output
+);
 /// Creates a new item, or replaces an old item with a new item. If an item that has the same primary key as the new item already exists in the specified table, the new item completely replaces the existing item. You can perform a conditional put operation (add a new item if one with the specified primary key doesn't exist), or replace an existing item if it has certain attribute values. You can return the item's attribute values in the same operation, using the `ReturnValues` parameter.
 ///
 /// The `PutItem` operation: made by [`Client::put_item`], run by [`send`](PutItem::send).
@@ -3544,6 +3703,7 @@ impl<M> PutItem<M> {
         self
     }
 }
+stub_operation!(PutItem, 38, PutItemError, types::PutItemOutput, input, output);
 /// Attaches a resource-based policy document to the resource, which can be a table or stream. When you attach a resource-based policy using this API, the policy application is [eventually consistent](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
 ///
 /// The `PutResourcePolicy` operation: made by [`Client::put_resource_policy`], run by [`send`](PutResourcePolicy::send).
@@ -3627,6 +3787,10 @@ impl<M> PutResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutResourcePolicy, 39, PutResourcePolicyError, types::PutResourcePolicyOutput, input,
+    output
+);
 /// You must provide the name of the partition key attribute and a single value for that attribute. `Query` returns all items with that partition key value. Optionally, you can provide a sort key attribute and use a comparison operator to refine the search results.
 ///
 /// The `Query` operation: made by [`Client::query`], run by [`send`](Query::send).
@@ -3813,6 +3977,7 @@ impl<M> Query<M> {
         self
     }
 }
+stub_operation!(Query, 40, QueryError, types::QueryOutput, input, output);
 /// Creates a new table from an existing backup. Any number of users can execute up to 50 concurrent restores (any type of restore) in a given account.
 ///
 /// The `RestoreTableFromBackup` operation: made by [`Client::restore_table_from_backup`], run by [`send`](RestoreTableFromBackup::send).
@@ -3929,6 +4094,10 @@ impl<M> RestoreTableFromBackup<M> {
         self
     }
 }
+stub_operation!(
+    RestoreTableFromBackup, 41, RestoreTableFromBackupError,
+    types::RestoreTableFromBackupOutput, input, output
+);
 /// Restores the specified table to the specified point in time within `EarliestRestorableDateTime` and `LatestRestorableDateTime`. You can restore your table to any point in time in the last 35 days. You can set the recovery period to any value between 1 and 35 days. Any number of users can execute up to 50 concurrent restores (any type of restore) in a given account.
 ///
 /// The `RestoreTableToPointInTime` operation: made by [`Client::restore_table_to_point_in_time`], run by [`send`](RestoreTableToPointInTime::send).
@@ -4060,6 +4229,10 @@ impl<M> RestoreTableToPointInTime<M> {
         self
     }
 }
+stub_operation!(
+    RestoreTableToPointInTime, 42, RestoreTableToPointInTimeError,
+    types::RestoreTableToPointInTimeOutput, input, output
+);
 /// The `Scan` operation returns one or more items and item attributes by accessing every item in a table or a secondary index. To have DynamoDB return fewer items, you can provide a `FilterExpression` operation.
 ///
 /// The `Scan` operation: made by [`Client::scan`], run by [`send`](Scan::send).
@@ -4240,6 +4413,7 @@ impl<M> Scan<M> {
         self
     }
 }
+stub_operation!(Scan, 43, ScanError, types::ScanOutput, input, output);
 /// Associate a set of tags with an Amazon DynamoDB resource. You can then activate these user-defined tags so that they appear on the Billing and Cost Management console for cost allocation tracking. You can call TagResource up to five times per second, per account.
 /// - `TagResource` is an asynchronous operation. If you issue a ListTagsOfResource request immediately after a `TagResource` request, DynamoDB might return your previous tag set, if there was one, or an empty tag set. This is because `ListTagsOfResource` uses an eventually consistent query, and the metadata for your tags or table might not be available at that moment. Wait for a few seconds, and then try the `ListTagsOfResource` request again.
 /// - The application or removal of tags using `TagResource` and `UntagResource` APIs is eventually consistent. `ListTagsOfResource` API will only reflect the changes after a few seconds.
@@ -4310,6 +4484,7 @@ impl<M> TagResource<M> {
         self
     }
 }
+stub_operation!(TagResource, 44, TagResourceError, (), input, none);
 /// `TransactGetItems` is a synchronous operation that atomically retrieves multiple items from one or more tables (but not from indexes) in a single account and Region. A `TransactGetItems` call can contain up to 100 `TransactGetItem` objects, each of which contains a `Get` structure that specifies an item to retrieve from a table in the account and Region. A call to `TransactGetItems` cannot retrieve items from tables in more than one Amazon Web Services account or Region. The aggregate size of the items in the transaction cannot exceed 4 MB.
 ///
 /// The `TransactGetItems` operation: made by [`Client::transact_get_items`], run by [`send`](TransactGetItems::send).
@@ -4384,6 +4559,10 @@ impl<M> TransactGetItems<M> {
         self
     }
 }
+stub_operation!(
+    TransactGetItems, 45, TransactGetItemsError, types::TransactGetItemsOutput, input,
+    output
+);
 /// `TransactWriteItems` is a synchronous write operation that groups up to 100 action requests. These actions can target items in different tables, but not in different Amazon Web Services accounts or Regions, and no two actions can target the same item. For example, you cannot both `ConditionCheck` and `Update` the same item. The aggregate size of the items in the transaction cannot exceed 4 MB.
 ///
 /// The `TransactWriteItems` operation: made by [`Client::transact_write_items`], run by [`send`](TransactWriteItems::send).
@@ -4474,6 +4653,10 @@ impl<M> TransactWriteItems<M> {
         self
     }
 }
+stub_operation!(
+    TransactWriteItems, 46, TransactWriteItemsError, types::TransactWriteItemsOutput,
+    input, output
+);
 /// Removes the association of tags from an Amazon DynamoDB resource. You can call `UntagResource` up to five times per second, per account.
 /// - `UntagResource` is an asynchronous operation. If you issue a ListTagsOfResource request immediately after an `UntagResource` request, DynamoDB might return your previous tag set, if there was one, or an empty tag set. This is because `ListTagsOfResource` uses an eventually consistent query, and the metadata for your tags or table might not be available at that moment. Wait for a few seconds, and then try the `ListTagsOfResource` request again.
 /// - The application or removal of tags using `TagResource` and `UntagResource` APIs is eventually consistent. `ListTagsOfResource` API will only reflect the changes after a few seconds.
@@ -4544,6 +4727,7 @@ impl<M> UntagResource<M> {
         self
     }
 }
+stub_operation!(UntagResource, 47, UntagResourceError, (), input, none);
 /// `UpdateContinuousBackups` enables or disables point in time recovery for the specified table. A successful `UpdateContinuousBackups` call returns the current `ContinuousBackupsDescription`. Continuous backups are `ENABLED` on all tables at table creation. If point in time recovery is enabled, `PointInTimeRecoveryStatus` will be set to ENABLED.
 ///
 /// The `UpdateContinuousBackups` operation: made by [`Client::update_continuous_backups`], run by [`send`](UpdateContinuousBackups::send).
@@ -4618,6 +4802,10 @@ impl<M> UpdateContinuousBackups<M> {
         self
     }
 }
+stub_operation!(
+    UpdateContinuousBackups, 48, UpdateContinuousBackupsError,
+    types::UpdateContinuousBackupsOutput, input, output
+);
 /// Updates the status for contributor insights for a specific table or index. CloudWatch Contributor Insights for DynamoDB graphs display the partition key and (if applicable) sort key of frequently accessed items and frequently throttled items in plaintext. If you require the use of Amazon Web Services Key Management Service (KMS) to encrypt this table’s partition key and sort key data with an Amazon Web Services managed key or customer managed key, you should not enable CloudWatch Contributor Insights for DynamoDB for this table.
 ///
 /// The `UpdateContributorInsights` operation: made by [`Client::update_contributor_insights`], run by [`send`](UpdateContributorInsights::send).
@@ -4705,6 +4893,10 @@ impl<M> UpdateContributorInsights<M> {
         self
     }
 }
+stub_operation!(
+    UpdateContributorInsights, 49, UpdateContributorInsightsError,
+    types::UpdateContributorInsightsOutput, input, output
+);
 /// Adds or removes replicas in the specified global table. The global table must already exist to be able to use this operation. Any replica to be added must be empty, have the same name as the global table, have the same key schema, have DynamoDB Streams enabled, and have the same provisioned and maximum write capacity units.
 ///
 /// The `UpdateGlobalTable` operation: made by [`Client::update_global_table`], run by [`send`](UpdateGlobalTable::send).
@@ -4776,6 +4968,10 @@ impl<M> UpdateGlobalTable<M> {
         self
     }
 }
+stub_operation!(
+    UpdateGlobalTable, 50, UpdateGlobalTableError, types::UpdateGlobalTableOutput, input,
+    output
+);
 /// Updates settings for a global table.
 ///
 /// The `UpdateGlobalTableSettings` operation: made by [`Client::update_global_table_settings`], run by [`send`](UpdateGlobalTableSettings::send).
@@ -4888,6 +5084,10 @@ impl<M> UpdateGlobalTableSettings<M> {
         self
     }
 }
+stub_operation!(
+    UpdateGlobalTableSettings, 51, UpdateGlobalTableSettingsError,
+    types::UpdateGlobalTableSettingsOutput, input, output
+);
 /// Edits an existing item's attributes, or adds a new item to the table if it does not already exist. You can put, delete, or add attribute values. You can also perform a conditional update on an existing item (insert a new attribute name-value pair if it doesn't exist, or replace an existing name-value pair if it has certain expected attribute values).
 ///
 /// The `UpdateItem` operation: made by [`Client::update_item`], run by [`send`](UpdateItem::send).
@@ -5049,6 +5249,7 @@ impl<M> UpdateItem<M> {
         self
     }
 }
+stub_operation!(UpdateItem, 52, UpdateItemError, types::UpdateItemOutput, input, output);
 /// The command to update the Kinesis stream destination.
 ///
 /// The `UpdateKinesisStreamingDestination` operation: made by [`Client::update_kinesis_streaming_destination`], run by [`send`](UpdateKinesisStreamingDestination::send).
@@ -5131,6 +5332,10 @@ impl<M> UpdateKinesisStreamingDestination<M> {
         self
     }
 }
+stub_operation!(
+    UpdateKinesisStreamingDestination, 53, UpdateKinesisStreamingDestinationError,
+    types::UpdateKinesisStreamingDestinationOutput, input, output
+);
 /// Modifies the provisioned throughput settings, global secondary indexes, or DynamoDB Streams settings for a given table.
 ///
 /// The `UpdateTable` operation: made by [`Client::update_table`], run by [`send`](UpdateTable::send).
@@ -5303,6 +5508,9 @@ impl<M> UpdateTable<M> {
         self
     }
 }
+stub_operation!(
+    UpdateTable, 54, UpdateTableError, types::UpdateTableOutput, input, output
+);
 /// Updates auto scaling settings on your global tables at once.
 ///
 /// The `UpdateTableReplicaAutoScaling` operation: made by [`Client::update_table_replica_auto_scaling`], run by [`send`](UpdateTableReplicaAutoScaling::send).
@@ -5393,6 +5601,10 @@ impl<M> UpdateTableReplicaAutoScaling<M> {
         self
     }
 }
+stub_operation!(
+    UpdateTableReplicaAutoScaling, 55, UpdateTableReplicaAutoScalingError,
+    types::UpdateTableReplicaAutoScalingOutput, input, output
+);
 /// The `UpdateTimeToLive` method enables or disables Time to Live (TTL) for the specified table. A successful `UpdateTimeToLive` call returns the current `TimeToLiveSpecification`. It can take up to one hour for the change to fully process. Any additional `UpdateTimeToLive` calls for the same table during this one hour duration result in a `ValidationException`.
 ///
 /// The `UpdateTimeToLive` operation: made by [`Client::update_time_to_live`], run by [`send`](UpdateTimeToLive::send).
@@ -5467,3 +5679,7 @@ impl<M> UpdateTimeToLive<M> {
         self
     }
 }
+stub_operation!(
+    UpdateTimeToLive, 56, UpdateTimeToLiveError, types::UpdateTimeToLiveOutput, input,
+    output
+);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -89,6 +120,10 @@ impl<M> AcceptAddressTransfer<M> {
         self
     }
 }
+stub_operation!(
+    AcceptAddressTransfer, 0, AcceptAddressTransferError,
+    types::AcceptAddressTransferResult, input, output
+);
 /// Accepts a request to assign billing of the available capacity of a shared Capacity Reservation to your account. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `AcceptCapacityReservationBillingOwnership` operation: made by [`Client::accept_capacity_reservation_billing_ownership`], run by [`send`](AcceptCapacityReservationBillingOwnership::send).
@@ -163,6 +198,11 @@ impl<M> AcceptCapacityReservationBillingOwnership<M> {
         self
     }
 }
+stub_operation!(
+    AcceptCapacityReservationBillingOwnership, 1,
+    AcceptCapacityReservationBillingOwnershipError,
+    types::AcceptCapacityReservationBillingOwnershipResult, input, output
+);
 /// Accepts the Convertible Reserved Instance exchange quote described in the GetReservedInstancesExchangeQuote call.
 ///
 /// The `AcceptReservedInstancesExchangeQuote` operation: made by [`Client::accept_reserved_instances_exchange_quote`], run by [`send`](AcceptReservedInstancesExchangeQuote::send).
@@ -245,6 +285,10 @@ impl<M> AcceptReservedInstancesExchangeQuote<M> {
         self
     }
 }
+stub_operation!(
+    AcceptReservedInstancesExchangeQuote, 2, AcceptReservedInstancesExchangeQuoteError,
+    types::AcceptReservedInstancesExchangeQuoteResult, input, output
+);
 /// Accepts a Transit Gateway attachment request for a Client VPN endpoint. The Transit Gateway owner must accept the attachment request before the Client VPN endpoint can route traffic through the Transit Gateway.
 ///
 /// The `AcceptTransitGatewayClientVpnAttachment` operation: made by [`Client::accept_transit_gateway_client_vpn_attachment`], run by [`send`](AcceptTransitGatewayClientVpnAttachment::send).
@@ -319,6 +363,11 @@ impl<M> AcceptTransitGatewayClientVpnAttachment<M> {
         self
     }
 }
+stub_operation!(
+    AcceptTransitGatewayClientVpnAttachment, 3,
+    AcceptTransitGatewayClientVpnAttachmentError,
+    types::AcceptTransitGatewayClientVpnAttachmentResult, input, output
+);
 /// Accepts a request to associate subnets with a transit gateway multicast domain.
 ///
 /// The `AcceptTransitGatewayMulticastDomainAssociations` operation: made by [`Client::accept_transit_gateway_multicast_domain_associations`], run by [`send`](AcceptTransitGatewayMulticastDomainAssociations::send).
@@ -409,6 +458,11 @@ impl<M> AcceptTransitGatewayMulticastDomainAssociations<M> {
         self
     }
 }
+stub_operation!(
+    AcceptTransitGatewayMulticastDomainAssociations, 4,
+    AcceptTransitGatewayMulticastDomainAssociationsError,
+    types::AcceptTransitGatewayMulticastDomainAssociationsResult, input, output
+);
 /// Accepts a transit gateway peering attachment request. The peering attachment must be in the `pendingAcceptance` state.
 ///
 /// The `AcceptTransitGatewayPeeringAttachment` operation: made by [`Client::accept_transit_gateway_peering_attachment`], run by [`send`](AcceptTransitGatewayPeeringAttachment::send).
@@ -483,6 +537,10 @@ impl<M> AcceptTransitGatewayPeeringAttachment<M> {
         self
     }
 }
+stub_operation!(
+    AcceptTransitGatewayPeeringAttachment, 5, AcceptTransitGatewayPeeringAttachmentError,
+    types::AcceptTransitGatewayPeeringAttachmentResult, input, output
+);
 /// Accepts a request to attach a VPC to a transit gateway.
 ///
 /// The `AcceptTransitGatewayVpcAttachment` operation: made by [`Client::accept_transit_gateway_vpc_attachment`], run by [`send`](AcceptTransitGatewayVpcAttachment::send).
@@ -557,6 +615,10 @@ impl<M> AcceptTransitGatewayVpcAttachment<M> {
         self
     }
 }
+stub_operation!(
+    AcceptTransitGatewayVpcAttachment, 6, AcceptTransitGatewayVpcAttachmentError,
+    types::AcceptTransitGatewayVpcAttachmentResult, input, output
+);
 /// Accepts connection requests to your VPC endpoint service.
 ///
 /// The `AcceptVpcEndpointConnections` operation: made by [`Client::accept_vpc_endpoint_connections`], run by [`send`](AcceptVpcEndpointConnections::send).
@@ -633,6 +695,10 @@ impl<M> AcceptVpcEndpointConnections<M> {
         self
     }
 }
+stub_operation!(
+    AcceptVpcEndpointConnections, 7, AcceptVpcEndpointConnectionsError,
+    types::AcceptVpcEndpointConnectionsResult, input, output
+);
 /// Accept a VPC peering connection request. To accept a request, the VPC peering connection must be in the `pending-acceptance` state, and you must be the owner of the peer VPC. Use DescribeVpcPeeringConnections to view your outstanding VPC peering connection requests.
 ///
 /// The `AcceptVpcPeeringConnection` operation: made by [`Client::accept_vpc_peering_connection`], run by [`send`](AcceptVpcPeeringConnection::send).
@@ -704,6 +770,10 @@ impl<M> AcceptVpcPeeringConnection<M> {
         self
     }
 }
+stub_operation!(
+    AcceptVpcPeeringConnection, 8, AcceptVpcPeeringConnectionError,
+    types::AcceptVpcPeeringConnectionResult, input, output
+);
 /// Advertises an IPv4 or IPv6 address range that is provisioned for use with your Amazon Web Services resources through bring your own IP addresses (BYOIP).
 ///
 /// The `AdvertiseByoipCidr` operation: made by [`Client::advertise_byoip_cidr`], run by [`send`](AdvertiseByoipCidr::send).
@@ -785,6 +855,10 @@ impl<M> AdvertiseByoipCidr<M> {
         self
     }
 }
+stub_operation!(
+    AdvertiseByoipCidr, 9, AdvertiseByoipCidrError, types::AdvertiseByoipCidrResult,
+    input, output
+);
 /// Allocates an Elastic IP address to your Amazon Web Services account. After you allocate the Elastic IP address you can associate it with an instance or network interface. After you release an Elastic IP address, it is released to the IP address pool and can be allocated to a different Amazon Web Services account.
 ///
 /// The `AllocateAddress` operation: made by [`Client::allocate_address`], run by [`send`](AllocateAddress::send).
@@ -889,6 +963,10 @@ impl<M> AllocateAddress<M> {
         self
     }
 }
+stub_operation!(
+    AllocateAddress, 10, AllocateAddressError, types::AllocateAddressResult, input,
+    output
+);
 /// Allocates a Dedicated Host to your account. At a minimum, specify the supported instance type or instance family, the Availability Zone in which to allocate the host, and the number of hosts to allocate.
 ///
 /// The `AllocateHosts` operation: made by [`Client::allocate_hosts`], run by [`send`](AllocateHosts::send).
@@ -1015,6 +1093,9 @@ impl<M> AllocateHosts<M> {
         self
     }
 }
+stub_operation!(
+    AllocateHosts, 11, AllocateHostsError, types::AllocateHostsResult, input, output
+);
 /// Allocate a CIDR from an IPAM pool. The Region you use should be the IPAM pool locale. The locale is the Amazon Web Services Region where this IPAM pool is available for allocations.
 ///
 /// The `AllocateIpamPoolCidr` operation: made by [`Client::allocate_ipam_pool_cidr`], run by [`send`](AllocateIpamPoolCidr::send).
@@ -1133,6 +1214,10 @@ impl<M> AllocateIpamPoolCidr<M> {
         self
     }
 }
+stub_operation!(
+    AllocateIpamPoolCidr, 12, AllocateIpamPoolCidrError,
+    types::AllocateIpamPoolCidrResult, input, output
+);
 /// Applies a security group to the association between the target network and the Client VPN endpoint. This action replaces the existing security groups with the specified security groups.
 ///
 /// The `ApplySecurityGroupsToClientVpnTargetNetwork` operation: made by [`Client::apply_security_groups_to_client_vpn_target_network`], run by [`send`](ApplySecurityGroupsToClientVpnTargetNetwork::send).
@@ -1221,6 +1306,11 @@ impl<M> ApplySecurityGroupsToClientVpnTargetNetwork<M> {
         self
     }
 }
+stub_operation!(
+    ApplySecurityGroupsToClientVpnTargetNetwork, 13,
+    ApplySecurityGroupsToClientVpnTargetNetworkError,
+    types::ApplySecurityGroupsToClientVpnTargetNetworkResult, input, output
+);
 /// Assigns the specified IPv6 addresses to the specified network interface. You can specify specific IPv6 addresses, or you can specify the number of IPv6 addresses to be automatically assigned from the subnet's IPv6 CIDR block range. You can assign as many IPv6 addresses to a network interface as you can assign private IPv4 addresses, and the limit varies by instance type.
 ///
 /// The `AssignIpv6Addresses` operation: made by [`Client::assign_ipv6_addresses`], run by [`send`](AssignIpv6Addresses::send).
@@ -1307,6 +1397,10 @@ impl<M> AssignIpv6Addresses<M> {
         self
     }
 }
+stub_operation!(
+    AssignIpv6Addresses, 14, AssignIpv6AddressesError, types::AssignIpv6AddressesResult,
+    input, output
+);
 /// Assigns the specified secondary private IP addresses to the specified network interface.
 ///
 /// The `AssignPrivateIpAddresses` operation: made by [`Client::assign_private_ip_addresses`], run by [`send`](AssignPrivateIpAddresses::send).
@@ -1398,6 +1492,10 @@ impl<M> AssignPrivateIpAddresses<M> {
         self
     }
 }
+stub_operation!(
+    AssignPrivateIpAddresses, 15, AssignPrivateIpAddressesError,
+    types::AssignPrivateIpAddressesResult, input, output
+);
 /// Assigns private IPv4 addresses to a private NAT gateway. For more information, see [Work with NAT gateways](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html) in the Amazon VPC User Guide.
 ///
 /// The `AssignPrivateNatGatewayAddress` operation: made by [`Client::assign_private_nat_gateway_address`], run by [`send`](AssignPrivateNatGatewayAddress::send).
@@ -1479,6 +1577,10 @@ impl<M> AssignPrivateNatGatewayAddress<M> {
         self
     }
 }
+stub_operation!(
+    AssignPrivateNatGatewayAddress, 16, AssignPrivateNatGatewayAddressError,
+    types::AssignPrivateNatGatewayAddressResult, input, output
+);
 /// Associates an Elastic IP address, or carrier IP address (for instances that are in subnets in Wavelength Zones) with an instance or a network interface. Before you can use an Elastic IP address, you must allocate it to your account.
 ///
 /// The `AssociateAddress` operation: made by [`Client::associate_address`], run by [`send`](AssociateAddress::send).
@@ -1575,6 +1677,10 @@ impl<M> AssociateAddress<M> {
         self
     }
 }
+stub_operation!(
+    AssociateAddress, 17, AssociateAddressError, types::AssociateAddressResult, input,
+    output
+);
 /// Initiates a request to assign billing of the unused capacity of a shared Capacity Reservation to a consumer account that is consolidated under the same Amazon Web Services organizations payer account. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `AssociateCapacityReservationBillingOwner` operation: made by [`Client::associate_capacity_reservation_billing_owner`], run by [`send`](AssociateCapacityReservationBillingOwner::send).
@@ -1654,6 +1760,11 @@ impl<M> AssociateCapacityReservationBillingOwner<M> {
         self
     }
 }
+stub_operation!(
+    AssociateCapacityReservationBillingOwner, 18,
+    AssociateCapacityReservationBillingOwnerError,
+    types::AssociateCapacityReservationBillingOwnerResult, input, output
+);
 /// Associates a target network with a Client VPN endpoint. A target network is a subnet in a VPC. You can associate multiple subnets from the same VPC with a Client VPN endpoint. You can associate only one subnet in each Availability Zone. We recommend that you associate at least two subnets to provide Availability Zone redundancy.
 ///
 /// The `AssociateClientVpnTargetNetwork` operation: made by [`Client::associate_client_vpn_target_network`], run by [`send`](AssociateClientVpnTargetNetwork::send).
@@ -1748,6 +1859,10 @@ impl<M> AssociateClientVpnTargetNetwork<M> {
         self
     }
 }
+stub_operation!(
+    AssociateClientVpnTargetNetwork, 19, AssociateClientVpnTargetNetworkError,
+    types::AssociateClientVpnTargetNetworkResult, input, output
+);
 /// Associates a set of DHCP options (that you've previously created) with the specified VPC, or associates no DHCP options with the VPC.
 ///
 /// The `AssociateDhcpOptions` operation: made by [`Client::associate_dhcp_options`], run by [`send`](AssociateDhcpOptions::send).
@@ -1821,6 +1936,7 @@ impl<M> AssociateDhcpOptions<M> {
         self
     }
 }
+stub_operation!(AssociateDhcpOptions, 20, AssociateDhcpOptionsError, (), input, none);
 /// Associates an Identity and Access Management (IAM) role with an Certificate Manager (ACM) certificate. This enables the certificate to be used by the ACM for Nitro Enclaves application inside an enclave. For more information, see [Certificate Manager for Nitro Enclaves](https://docs.aws.amazon.com/enclaves/latest/user/nitro-enclave-refapp.html) in the Amazon Web Services Nitro Enclaves User Guide.
 ///
 /// The `AssociateEnclaveCertificateIamRole` operation: made by [`Client::associate_enclave_certificate_iam_role`], run by [`send`](AssociateEnclaveCertificateIamRole::send).
@@ -1900,6 +2016,10 @@ impl<M> AssociateEnclaveCertificateIamRole<M> {
         self
     }
 }
+stub_operation!(
+    AssociateEnclaveCertificateIamRole, 21, AssociateEnclaveCertificateIamRoleError,
+    types::AssociateEnclaveCertificateIamRoleResult, input, output
+);
 /// Associates an IAM instance profile with a running or stopped instance. You cannot associate more than one IAM instance profile with an instance.
 ///
 /// The `AssociateIamInstanceProfile` operation: made by [`Client::associate_iam_instance_profile`], run by [`send`](AssociateIamInstanceProfile::send).
@@ -1974,6 +2094,10 @@ impl<M> AssociateIamInstanceProfile<M> {
         self
     }
 }
+stub_operation!(
+    AssociateIamInstanceProfile, 22, AssociateIamInstanceProfileError,
+    types::AssociateIamInstanceProfileResult, input, output
+);
 /// Associates one or more targets with an event window. Only one type of target (instance IDs, Dedicated Host IDs, or tags) can be specified with an event window.
 ///
 /// The `AssociateInstanceEventWindow` operation: made by [`Client::associate_instance_event_window`], run by [`send`](AssociateInstanceEventWindow::send).
@@ -2053,6 +2177,10 @@ impl<M> AssociateInstanceEventWindow<M> {
         self
     }
 }
+stub_operation!(
+    AssociateInstanceEventWindow, 23, AssociateInstanceEventWindowError,
+    types::AssociateInstanceEventWindowResult, input, output
+);
 /// Associates your Autonomous System Number (ASN) with a BYOIP CIDR that you own in the same Amazon Web Services Region. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `AssociateIpamByoasn` operation: made by [`Client::associate_ipam_byoasn`], run by [`send`](AssociateIpamByoasn::send).
@@ -2129,6 +2257,10 @@ impl<M> AssociateIpamByoasn<M> {
         self
     }
 }
+stub_operation!(
+    AssociateIpamByoasn, 24, AssociateIpamByoasnError, types::AssociateIpamByoasnResult,
+    input, output
+);
 /// Associates an IPAM resource discovery with an Amazon VPC IPAM. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `AssociateIpamResourceDiscovery` operation: made by [`Client::associate_ipam_resource_discovery`], run by [`send`](AssociateIpamResourceDiscovery::send).
@@ -2218,6 +2350,10 @@ impl<M> AssociateIpamResourceDiscovery<M> {
         self
     }
 }
+stub_operation!(
+    AssociateIpamResourceDiscovery, 25, AssociateIpamResourceDiscoveryError,
+    types::AssociateIpamResourceDiscoveryResult, input, output
+);
 /// Associates Elastic IP addresses (EIPs) and private IPv4 addresses with a public NAT gateway. For more information, see [Work with NAT gateways](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html) in the Amazon VPC User Guide.
 ///
 /// The `AssociateNatGatewayAddress` operation: made by [`Client::associate_nat_gateway_address`], run by [`send`](AssociateNatGatewayAddress::send).
@@ -2309,6 +2445,10 @@ impl<M> AssociateNatGatewayAddress<M> {
         self
     }
 }
+stub_operation!(
+    AssociateNatGatewayAddress, 26, AssociateNatGatewayAddressError,
+    types::AssociateNatGatewayAddressResult, input, output
+);
 /// Associates a route server with a VPC to enable dynamic route updates.
 ///
 /// The `AssociateRouteServer` operation: made by [`Client::associate_route_server`], run by [`send`](AssociateRouteServer::send).
@@ -2385,6 +2525,10 @@ impl<M> AssociateRouteServer<M> {
         self
     }
 }
+stub_operation!(
+    AssociateRouteServer, 27, AssociateRouteServerError,
+    types::AssociateRouteServerResult, input, output
+);
 /// Associates a subnet in your VPC or an internet gateway or virtual private gateway attached to your VPC with a route table in your VPC. This association causes traffic from the subnet or gateway to be routed according to the routes in the route table. The action returns an association ID, which you need in order to disassociate the route table later. A route table can be associated with multiple subnets.
 ///
 /// The `AssociateRouteTable` operation: made by [`Client::associate_route_table`], run by [`send`](AssociateRouteTable::send).
@@ -2471,6 +2615,10 @@ impl<M> AssociateRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    AssociateRouteTable, 28, AssociateRouteTableError, types::AssociateRouteTableResult,
+    input, output
+);
 /// Associates a security group with another VPC in the same Region. This enables you to use the same security group with network interfaces and instances in the specified VPC.
 /// - The VPC you want to associate the security group with must be in the same Region.
 /// - You can associate the security group with another VPC if your account owns the VPC or if the VPC was shared with you.
@@ -2552,6 +2700,10 @@ impl<M> AssociateSecurityGroupVpc<M> {
         self
     }
 }
+stub_operation!(
+    AssociateSecurityGroupVpc, 29, AssociateSecurityGroupVpcError,
+    types::AssociateSecurityGroupVpcResult, input, output
+);
 /// Associates a CIDR block with your subnet. You can only associate a single IPv6 CIDR block with your subnet.
 ///
 /// The `AssociateSubnetCidrBlock` operation: made by [`Client::associate_subnet_cidr_block`], run by [`send`](AssociateSubnetCidrBlock::send).
@@ -2633,6 +2785,10 @@ impl<M> AssociateSubnetCidrBlock<M> {
         self
     }
 }
+stub_operation!(
+    AssociateSubnetCidrBlock, 30, AssociateSubnetCidrBlockError,
+    types::AssociateSubnetCidrBlockResult, input, output
+);
 /// Associates the specified subnets and transit gateway attachments with the specified transit gateway multicast domain.
 ///
 /// The `AssociateTransitGatewayMulticastDomain` operation: made by [`Client::associate_transit_gateway_multicast_domain`], run by [`send`](AssociateTransitGatewayMulticastDomain::send).
@@ -2717,6 +2873,11 @@ impl<M> AssociateTransitGatewayMulticastDomain<M> {
         self
     }
 }
+stub_operation!(
+    AssociateTransitGatewayMulticastDomain, 31,
+    AssociateTransitGatewayMulticastDomainError,
+    types::AssociateTransitGatewayMulticastDomainResult, input, output
+);
 /// Associates the specified transit gateway attachment with a transit gateway policy table.
 ///
 /// The `AssociateTransitGatewayPolicyTable` operation: made by [`Client::associate_transit_gateway_policy_table`], run by [`send`](AssociateTransitGatewayPolicyTable::send).
@@ -2796,6 +2957,10 @@ impl<M> AssociateTransitGatewayPolicyTable<M> {
         self
     }
 }
+stub_operation!(
+    AssociateTransitGatewayPolicyTable, 32, AssociateTransitGatewayPolicyTableError,
+    types::AssociateTransitGatewayPolicyTableResult, input, output
+);
 /// Associates the specified attachment with the specified transit gateway route table. You can associate only one route table with an attachment.
 ///
 /// The `AssociateTransitGatewayRouteTable` operation: made by [`Client::associate_transit_gateway_route_table`], run by [`send`](AssociateTransitGatewayRouteTable::send).
@@ -2875,6 +3040,10 @@ impl<M> AssociateTransitGatewayRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    AssociateTransitGatewayRouteTable, 33, AssociateTransitGatewayRouteTableError,
+    types::AssociateTransitGatewayRouteTableResult, input, output
+);
 /// Associates a branch network interface with a trunk network interface.
 ///
 /// The `AssociateTrunkInterface` operation: made by [`Client::associate_trunk_interface`], run by [`send`](AssociateTrunkInterface::send).
@@ -2966,6 +3135,10 @@ impl<M> AssociateTrunkInterface<M> {
         self
     }
 }
+stub_operation!(
+    AssociateTrunkInterface, 34, AssociateTrunkInterfaceError,
+    types::AssociateTrunkInterfaceResult, input, output
+);
 /// Associates a CIDR block with your VPC. You can associate a secondary IPv4 CIDR block, an Amazon-provided IPv6 CIDR block, or an IPv6 CIDR block from an IPv6 address pool that you provisioned through bring your own IP addresses ([BYOIP](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-byoip.html)).
 ///
 /// The `AssociateVpcCidrBlock` operation: made by [`Client::associate_vpc_cidr_block`], run by [`send`](AssociateVpcCidrBlock::send).
@@ -3077,6 +3250,10 @@ impl<M> AssociateVpcCidrBlock<M> {
         self
     }
 }
+stub_operation!(
+    AssociateVpcCidrBlock, 35, AssociateVpcCidrBlockError,
+    types::AssociateVpcCidrBlockResult, input, output
+);
 /// This action is deprecated.
 ///
 /// The `AttachClassicLinkVpc` operation: made by [`Client::attach_classic_link_vpc`], run by [`send`](AttachClassicLinkVpc::send).
@@ -3158,6 +3335,10 @@ impl<M> AttachClassicLinkVpc<M> {
         self
     }
 }
+stub_operation!(
+    AttachClassicLinkVpc, 36, AttachClassicLinkVpcError,
+    types::AttachClassicLinkVpcResult, input, output
+);
 /// Attaches an internet gateway or a virtual private gateway to a VPC, enabling connectivity between the internet and the VPC. For more information, see [Internet gateways](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html) in the Amazon VPC User Guide.
 ///
 /// The `AttachInternetGateway` operation: made by [`Client::attach_internet_gateway`], run by [`send`](AttachInternetGateway::send).
@@ -3231,6 +3412,7 @@ impl<M> AttachInternetGateway<M> {
         self
     }
 }
+stub_operation!(AttachInternetGateway, 37, AttachInternetGatewayError, (), input, none);
 /// Attaches a network interface to an instance.
 ///
 /// The `AttachNetworkInterface` operation: made by [`Client::attach_network_interface`], run by [`send`](AttachNetworkInterface::send).
@@ -3330,6 +3512,10 @@ impl<M> AttachNetworkInterface<M> {
         self
     }
 }
+stub_operation!(
+    AttachNetworkInterface, 38, AttachNetworkInterfaceError,
+    types::AttachNetworkInterfaceResult, input, output
+);
 /// Attaches the specified Amazon Web Services Verified Access trust provider to the specified Amazon Web Services Verified Access instance.
 ///
 /// The `AttachVerifiedAccessTrustProvider` operation: made by [`Client::attach_verified_access_trust_provider`], run by [`send`](AttachVerifiedAccessTrustProvider::send).
@@ -3414,6 +3600,10 @@ impl<M> AttachVerifiedAccessTrustProvider<M> {
         self
     }
 }
+stub_operation!(
+    AttachVerifiedAccessTrustProvider, 39, AttachVerifiedAccessTrustProviderError,
+    types::AttachVerifiedAccessTrustProviderResult, input, output
+);
 /// Attaches an Amazon EBS volume to a `running` or `stopped` instance, and exposes it to the instance with the specified device name.
 ///
 /// The `AttachVolume` operation: made by [`Client::attach_volume`], run by [`send`](AttachVolume::send).
@@ -3500,6 +3690,9 @@ impl<M> AttachVolume<M> {
         self
     }
 }
+stub_operation!(
+    AttachVolume, 40, AttachVolumeError, types::VolumeAttachment, input, output
+);
 /// Attaches an available virtual private gateway to a VPC. You can attach one virtual private gateway to one VPC at a time.
 ///
 /// The `AttachVpnGateway` operation: made by [`Client::attach_vpn_gateway`], run by [`send`](AttachVpnGateway::send).
@@ -3576,6 +3769,10 @@ impl<M> AttachVpnGateway<M> {
         self
     }
 }
+stub_operation!(
+    AttachVpnGateway, 41, AttachVpnGatewayError, types::AttachVpnGatewayResult, input,
+    output
+);
 /// Adds an ingress authorization rule to a Client VPN endpoint. Ingress authorization rules act as firewall rules that grant access to networks. You must configure ingress authorization rules to enable clients to access resources in Amazon Web Services or on-premises networks.
 ///
 /// The `AuthorizeClientVpnIngress` operation: made by [`Client::authorize_client_vpn_ingress`], run by [`send`](AuthorizeClientVpnIngress::send).
@@ -3672,6 +3869,10 @@ impl<M> AuthorizeClientVpnIngress<M> {
         self
     }
 }
+stub_operation!(
+    AuthorizeClientVpnIngress, 42, AuthorizeClientVpnIngressError,
+    types::AuthorizeClientVpnIngressResult, input, output
+);
 /// Adds the specified outbound (egress) rules to a security group.
 ///
 /// The `AuthorizeSecurityGroupEgress` operation: made by [`Client::authorize_security_group_egress`], run by [`send`](AuthorizeSecurityGroupEgress::send).
@@ -3786,6 +3987,10 @@ impl<M> AuthorizeSecurityGroupEgress<M> {
         self
     }
 }
+stub_operation!(
+    AuthorizeSecurityGroupEgress, 43, AuthorizeSecurityGroupEgressError,
+    types::AuthorizeSecurityGroupEgressResult, input, output
+);
 /// Adds the specified inbound (ingress) rules to a security group.
 ///
 /// The `AuthorizeSecurityGroupIngress` operation: made by [`Client::authorize_security_group_ingress`], run by [`send`](AuthorizeSecurityGroupIngress::send).
@@ -3905,6 +4110,10 @@ impl<M> AuthorizeSecurityGroupIngress<M> {
         self
     }
 }
+stub_operation!(
+    AuthorizeSecurityGroupIngress, 44, AuthorizeSecurityGroupIngressError,
+    types::AuthorizeSecurityGroupIngressResult, input, output
+);
 /// Bundles an Amazon instance store-backed Windows instance.
 ///
 /// The `BundleInstance` operation: made by [`Client::bundle_instance`], run by [`send`](BundleInstance::send).
@@ -3981,6 +4190,9 @@ impl<M> BundleInstance<M> {
         self
     }
 }
+stub_operation!(
+    BundleInstance, 45, BundleInstanceError, types::BundleInstanceResult, input, output
+);
 /// Cancels a bundling operation for an instance store-backed Windows instance.
 ///
 /// The `CancelBundleTask` operation: made by [`Client::cancel_bundle_task`], run by [`send`](CancelBundleTask::send).
@@ -4052,6 +4264,10 @@ impl<M> CancelBundleTask<M> {
         self
     }
 }
+stub_operation!(
+    CancelBundleTask, 46, CancelBundleTaskError, types::CancelBundleTaskResult, input,
+    output
+);
 /// Cancels the specified Capacity Reservation, releases the reserved capacity, and changes the Capacity Reservation's state to `cancelled`.
 ///
 /// The `CancelCapacityReservation` operation: made by [`Client::cancel_capacity_reservation`], run by [`send`](CancelCapacityReservation::send).
@@ -4123,6 +4339,10 @@ impl<M> CancelCapacityReservation<M> {
         self
     }
 }
+stub_operation!(
+    CancelCapacityReservation, 47, CancelCapacityReservationError,
+    types::CancelCapacityReservationResult, input, output
+);
 /// Cancels one or more Capacity Reservation Fleets. When you cancel a Capacity Reservation Fleet, the following happens:
 /// - The Capacity Reservation Fleet's status changes to `cancelled`.
 /// - The individual Capacity Reservations in the Fleet are cancelled. Instances running in the Capacity Reservations at the time of cancelling the Fleet continue to run in shared capacity.
@@ -4200,6 +4420,10 @@ impl<M> CancelCapacityReservationFleets<M> {
         self
     }
 }
+stub_operation!(
+    CancelCapacityReservationFleets, 48, CancelCapacityReservationFleetsError,
+    types::CancelCapacityReservationFleetsResult, input, output
+);
 /// Cancels an active conversion task. The task can be the import of an instance or volume. The action removes all artifacts of the conversion, including a partially uploaded volume or instance. If the conversion is complete or is in the process of transferring the final disk image, the command fails and returns an exception.
 ///
 /// The `CancelConversionTask` operation: made by [`Client::cancel_conversion_task`], run by [`send`](CancelConversionTask::send).
@@ -4273,6 +4497,7 @@ impl<M> CancelConversionTask<M> {
         self
     }
 }
+stub_operation!(CancelConversionTask, 49, CancelConversionTaskError, (), input, none);
 /// Cancels the generation of an account status report.
 ///
 /// The `CancelDeclarativePoliciesReport` operation: made by [`Client::cancel_declarative_policies_report`], run by [`send`](CancelDeclarativePoliciesReport::send).
@@ -4347,6 +4572,10 @@ impl<M> CancelDeclarativePoliciesReport<M> {
         self
     }
 }
+stub_operation!(
+    CancelDeclarativePoliciesReport, 50, CancelDeclarativePoliciesReportError,
+    types::CancelDeclarativePoliciesReportResult, input, output
+);
 /// Cancels an active export task. The request removes all artifacts of the export, including any partially-created Amazon S3 objects. If the export task is complete or is in the process of transferring the final disk image, the command fails and returns an error.
 ///
 /// The `CancelExportTask` operation: made by [`Client::cancel_export_task`], run by [`send`](CancelExportTask::send).
@@ -4410,6 +4639,7 @@ impl<M> CancelExportTask<M> {
         self
     }
 }
+stub_operation!(CancelExportTask, 51, CancelExportTaskError, (), input, none);
 /// Removes your Amazon Web Services account from the launch permissions for the specified AMI. For more information, see [Cancel having an AMI shared with your Amazon Web Services account](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/cancel-sharing-an-AMI.html) in the Amazon EC2 User Guide.
 ///
 /// The `CancelImageLaunchPermission` operation: made by [`Client::cancel_image_launch_permission`], run by [`send`](CancelImageLaunchPermission::send).
@@ -4481,6 +4711,10 @@ impl<M> CancelImageLaunchPermission<M> {
         self
     }
 }
+stub_operation!(
+    CancelImageLaunchPermission, 52, CancelImageLaunchPermissionError,
+    types::CancelImageLaunchPermissionResult, input, output
+);
 /// Cancels an in-process import virtual machine or import snapshot task.
 ///
 /// The `CancelImportTask` operation: made by [`Client::cancel_import_task`], run by [`send`](CancelImportTask::send).
@@ -4557,6 +4791,10 @@ impl<M> CancelImportTask<M> {
         self
     }
 }
+stub_operation!(
+    CancelImportTask, 53, CancelImportTaskError, types::CancelImportTaskResult, input,
+    output
+);
 /// Cancels the specified Reserved Instance listing in the Reserved Instance Marketplace.
 ///
 /// The `CancelReservedInstancesListing` operation: made by [`Client::cancel_reserved_instances_listing`], run by [`send`](CancelReservedInstancesListing::send).
@@ -4623,6 +4861,10 @@ impl<M> CancelReservedInstancesListing<M> {
         self
     }
 }
+stub_operation!(
+    CancelReservedInstancesListing, 54, CancelReservedInstancesListingError,
+    types::CancelReservedInstancesListingResult, input, output
+);
 /// Cancels the specified Spot Fleet requests.
 ///
 /// The `CancelSpotFleetRequests` operation: made by [`Client::cancel_spot_fleet_requests`], run by [`send`](CancelSpotFleetRequests::send).
@@ -4699,6 +4941,10 @@ impl<M> CancelSpotFleetRequests<M> {
         self
     }
 }
+stub_operation!(
+    CancelSpotFleetRequests, 55, CancelSpotFleetRequestsError,
+    types::CancelSpotFleetRequestsResponse, input, output
+);
 /// Cancels one or more Spot Instance requests.
 ///
 /// The `CancelSpotInstanceRequests` operation: made by [`Client::cancel_spot_instance_requests`], run by [`send`](CancelSpotInstanceRequests::send).
@@ -4770,6 +5016,10 @@ impl<M> CancelSpotInstanceRequests<M> {
         self
     }
 }
+stub_operation!(
+    CancelSpotInstanceRequests, 56, CancelSpotInstanceRequestsError,
+    types::CancelSpotInstanceRequestsResult, input, output
+);
 /// Determines whether a product code is associated with an instance. This action can only be used by the owner of the product code. It is useful when a product code owner must verify whether another user's instance is eligible for support.
 ///
 /// The `ConfirmProductInstance` operation: made by [`Client::confirm_product_instance`], run by [`send`](ConfirmProductInstance::send).
@@ -4846,6 +5096,10 @@ impl<M> ConfirmProductInstance<M> {
         self
     }
 }
+stub_operation!(
+    ConfirmProductInstance, 57, ConfirmProductInstanceError,
+    types::ConfirmProductInstanceResult, input, output
+);
 /// Copies the specified Amazon FPGA Image (AFI) to the current Region.
 ///
 /// The `CopyFpgaImage` operation: made by [`Client::copy_fpga_image`], run by [`send`](CopyFpgaImage::send).
@@ -4937,6 +5191,9 @@ impl<M> CopyFpgaImage<M> {
         self
     }
 }
+stub_operation!(
+    CopyFpgaImage, 58, CopyFpgaImageError, types::CopyFpgaImageResult, input, output
+);
 /// Initiates an AMI copy operation. You must specify the source AMI ID and both the source and destination locations. The copy operation must be initiated in the destination Region.
 ///
 /// The `CopyImage` operation: made by [`Client::copy_image`], run by [`send`](CopyImage::send).
@@ -5076,6 +5333,7 @@ impl<M> CopyImage<M> {
         self
     }
 }
+stub_operation!(CopyImage, 59, CopyImageError, types::CopyImageResult, input, output);
 /// Creates an exact copy of an Amazon EBS snapshot.
 ///
 /// The `CopySnapshot` operation: made by [`Client::copy_snapshot`], run by [`send`](CopySnapshot::send).
@@ -5200,6 +5458,9 @@ impl<M> CopySnapshot<M> {
         self
     }
 }
+stub_operation!(
+    CopySnapshot, 60, CopySnapshotError, types::CopySnapshotResult, input, output
+);
 /// Creates a crash-consistent, point-in-time copy of an existing Amazon EBS volume within the same Availability Zone. The volume copy can be attached to an Amazon EC2 instance once it reaches the `available` state. For more information, see [Copy an Amazon EBS volume](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-copying-volume.html).
 ///
 /// The `CopyVolumes` operation: made by [`Client::copy_volumes`], run by [`send`](CopyVolumes::send).
@@ -5309,6 +5570,9 @@ impl<M> CopyVolumes<M> {
         self
     }
 }
+stub_operation!(
+    CopyVolumes, 61, CopyVolumesError, types::CopyVolumesResult, input, output
+);
 /// Creates a new data export configuration for EC2 Capacity Manager. This allows you to automatically export capacity usage data to an S3 bucket on a scheduled basis. The exported data includes metrics for On-Demand, Spot, and Capacity Reservations usage across your organization.
 ///
 /// The `CreateCapacityManagerDataExport` operation: made by [`Client::create_capacity_manager_data_export`], run by [`send`](CreateCapacityManagerDataExport::send).
@@ -5411,6 +5675,10 @@ impl<M> CreateCapacityManagerDataExport<M> {
         self
     }
 }
+stub_operation!(
+    CreateCapacityManagerDataExport, 62, CreateCapacityManagerDataExportError,
+    types::CreateCapacityManagerDataExportResult, input, output
+);
 /// Creates a new Capacity Reservation with the specified attributes. Capacity Reservations enable you to reserve capacity for your Amazon EC2 instances in a specific Availability Zone for any duration.
 ///
 /// The `CreateCapacityReservation` operation: made by [`Client::create_capacity_reservation`], run by [`send`](CreateCapacityReservation::send).
@@ -5585,6 +5853,10 @@ impl<M> CreateCapacityReservation<M> {
         self
     }
 }
+stub_operation!(
+    CreateCapacityReservation, 63, CreateCapacityReservationError,
+    types::CreateCapacityReservationResult, input, output
+);
 /// Create a new Capacity Reservation by splitting the capacity of the source Capacity Reservation. The new Capacity Reservation will have the same attributes as the source Capacity Reservation except for tags. The source Capacity Reservation must be `active` and owned by your Amazon Web Services account.
 ///
 /// The `CreateCapacityReservationBySplitting` operation: made by [`Client::create_capacity_reservation_by_splitting`], run by [`send`](CreateCapacityReservationBySplitting::send).
@@ -5677,6 +5949,10 @@ impl<M> CreateCapacityReservationBySplitting<M> {
         self
     }
 }
+stub_operation!(
+    CreateCapacityReservationBySplitting, 64, CreateCapacityReservationBySplittingError,
+    types::CreateCapacityReservationBySplittingResult, input, output
+);
 /// Creates a Capacity Reservation Fleet. For more information, see [Create a Capacity Reservation Fleet](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-cr-fleets.html#create-crfleet) in the Amazon EC2 User Guide.
 ///
 /// The `CreateCapacityReservationFleet` operation: made by [`Client::create_capacity_reservation_fleet`], run by [`send`](CreateCapacityReservationFleet::send).
@@ -5797,6 +6073,10 @@ impl<M> CreateCapacityReservationFleet<M> {
         self
     }
 }
+stub_operation!(
+    CreateCapacityReservationFleet, 65, CreateCapacityReservationFleetError,
+    types::CreateCapacityReservationFleetResult, input, output
+);
 /// Creates a carrier gateway. For more information about carrier gateways, see [Carrier gateways](https://docs.aws.amazon.com/wavelength/latest/developerguide/how-wavelengths-work.html#wavelength-carrier-gateway) in the Amazon Web Services Wavelength Developer Guide.
 ///
 /// The `CreateCarrierGateway` operation: made by [`Client::create_carrier_gateway`], run by [`send`](CreateCarrierGateway::send).
@@ -5881,6 +6161,10 @@ impl<M> CreateCarrierGateway<M> {
         self
     }
 }
+stub_operation!(
+    CreateCarrierGateway, 66, CreateCarrierGatewayError,
+    types::CreateCarrierGatewayResult, input, output
+);
 /// Creates a Client VPN endpoint. A Client VPN endpoint is the resource you create and configure to enable and manage client VPN sessions. It is the destination endpoint at which all client VPN sessions are terminated.
 ///
 /// The `CreateClientVpnEndpoint` operation: made by [`Client::create_client_vpn_endpoint`], run by [`send`](CreateClientVpnEndpoint::send).
@@ -6087,6 +6371,10 @@ impl<M> CreateClientVpnEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    CreateClientVpnEndpoint, 67, CreateClientVpnEndpointError,
+    types::CreateClientVpnEndpointResult, input, output
+);
 /// Adds a route to a network to a Client VPN endpoint. Each Client VPN endpoint has a route table that describes the available destination network routes. Each route in the route table specifies the path for traﬃc to speciﬁc resources or networks.
 ///
 /// The `CreateClientVpnRoute` operation: made by [`Client::create_client_vpn_route`], run by [`send`](CreateClientVpnRoute::send).
@@ -6182,6 +6470,10 @@ impl<M> CreateClientVpnRoute<M> {
         self
     }
 }
+stub_operation!(
+    CreateClientVpnRoute, 68, CreateClientVpnRouteError,
+    types::CreateClientVpnRouteResult, input, output
+);
 /// Creates a range of customer-owned IP addresses.
 ///
 /// The `CreateCoipCidr` operation: made by [`Client::create_coip_cidr`], run by [`send`](CreateCoipCidr::send).
@@ -6258,6 +6550,9 @@ impl<M> CreateCoipCidr<M> {
         self
     }
 }
+stub_operation!(
+    CreateCoipCidr, 69, CreateCoipCidrError, types::CreateCoipCidrResult, input, output
+);
 /// Creates a pool of customer-owned IP (CoIP) addresses.
 ///
 /// The `CreateCoipPool` operation: made by [`Client::create_coip_pool`], run by [`send`](CreateCoipPool::send).
@@ -6337,6 +6632,9 @@ impl<M> CreateCoipPool<M> {
         self
     }
 }
+stub_operation!(
+    CreateCoipPool, 70, CreateCoipPoolError, types::CreateCoipPoolResult, input, output
+);
 /// Provides information to Amazon Web Services about your customer gateway device. The customer gateway device is the appliance at your end of the VPN connection. You must provide the IP address of the customer gateway device’s external interface. The IP address must be static and can be behind a device performing network address translation (NAT).
 ///
 /// The `CreateCustomerGateway` operation: made by [`Client::create_customer_gateway`], run by [`send`](CreateCustomerGateway::send).
@@ -6446,6 +6744,10 @@ impl<M> CreateCustomerGateway<M> {
         self
     }
 }
+stub_operation!(
+    CreateCustomerGateway, 71, CreateCustomerGatewayError,
+    types::CreateCustomerGatewayResult, input, output
+);
 /// Creates a default subnet with a size `/20` IPv4 CIDR block in the specified Availability Zone in your default VPC. You can have only one default subnet per Availability Zone. For more information, see [Create a default subnet](https://docs.aws.amazon.com/vpc/latest/userguide/work-with-default-vpc.html#create-default-subnet) in the Amazon VPC User Guide.
 ///
 /// The `CreateDefaultSubnet` operation: made by [`Client::create_default_subnet`], run by [`send`](CreateDefaultSubnet::send).
@@ -6527,6 +6829,10 @@ impl<M> CreateDefaultSubnet<M> {
         self
     }
 }
+stub_operation!(
+    CreateDefaultSubnet, 72, CreateDefaultSubnetError, types::CreateDefaultSubnetResult,
+    input, output
+);
 /// Creates a default VPC with a size `/16` IPv4 CIDR block and a default subnet in each Availability Zone. For more information about the components of a default VPC, see [Default VPCs](https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html) in the Amazon VPC User Guide. You cannot specify the components of the default VPC yourself.
 ///
 /// The `CreateDefaultVpc` operation: made by [`Client::create_default_vpc`], run by [`send`](CreateDefaultVpc::send).
@@ -6593,6 +6899,10 @@ impl<M> CreateDefaultVpc<M> {
         self
     }
 }
+stub_operation!(
+    CreateDefaultVpc, 73, CreateDefaultVpcError, types::CreateDefaultVpcResult, input,
+    output
+);
 /// Delegates ownership of the Amazon EBS root volume for an Apple silicon Mac instance to an administrative user.
 ///
 /// The `CreateDelegateMacVolumeOwnershipTask` operation: made by [`Client::create_delegate_mac_volume_ownership_task`], run by [`send`](CreateDelegateMacVolumeOwnershipTask::send).
@@ -6691,6 +7001,10 @@ impl<M> CreateDelegateMacVolumeOwnershipTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateDelegateMacVolumeOwnershipTask, 74, CreateDelegateMacVolumeOwnershipTaskError,
+    types::CreateDelegateMacVolumeOwnershipTaskResult, input, output
+);
 /// Creates a custom set of DHCP options. After you create a DHCP option set, you associate it with a VPC. After you associate a DHCP option set with a VPC, all existing and newly launched instances in the VPC use this set of DHCP options.
 ///
 /// The `CreateDhcpOptions` operation: made by [`Client::create_dhcp_options`], run by [`send`](CreateDhcpOptions::send).
@@ -6773,6 +7087,10 @@ impl<M> CreateDhcpOptions<M> {
         self
     }
 }
+stub_operation!(
+    CreateDhcpOptions, 75, CreateDhcpOptionsError, types::CreateDhcpOptionsResult, input,
+    output
+);
 /// \[IPv6 only\] Creates an egress-only internet gateway for your VPC. An egress-only internet gateway is used to enable outbound communication over IPv6 from instances in your VPC to the internet, and prevents hosts outside of your VPC from initiating an IPv6 connection with your instance.
 ///
 /// The `CreateEgressOnlyInternetGateway` operation: made by [`Client::create_egress_only_internet_gateway`], run by [`send`](CreateEgressOnlyInternetGateway::send).
@@ -6860,6 +7178,10 @@ impl<M> CreateEgressOnlyInternetGateway<M> {
         self
     }
 }
+stub_operation!(
+    CreateEgressOnlyInternetGateway, 76, CreateEgressOnlyInternetGatewayError,
+    types::CreateEgressOnlyInternetGatewayResult, input, output
+);
 /// Creates an EC2 Fleet that contains the configuration information for On-Demand Instances and Spot Instances. Instances are launched immediately if there is available capacity.
 ///
 /// The `CreateFleet` operation: made by [`Client::create_fleet`], run by [`send`](CreateFleet::send).
@@ -7017,6 +7339,9 @@ impl<M> CreateFleet<M> {
         self
     }
 }
+stub_operation!(
+    CreateFleet, 77, CreateFleetError, types::CreateFleetResult, input, output
+);
 /// Creates one or more flow logs to capture information about IP traffic for a specific network interface, subnet, or VPC.
 ///
 /// The `CreateFlowLogs` operation: made by [`Client::create_flow_logs`], run by [`send`](CreateFlowLogs::send).
@@ -7160,6 +7485,9 @@ impl<M> CreateFlowLogs<M> {
         self
     }
 }
+stub_operation!(
+    CreateFlowLogs, 78, CreateFlowLogsError, types::CreateFlowLogsResult, input, output
+);
 /// Creates an Amazon FPGA Image (AFI) from the specified design checkpoint (DCP).
 ///
 /// The `CreateFpgaImage` operation: made by [`Client::create_fpga_image`], run by [`send`](CreateFpgaImage::send).
@@ -7265,6 +7593,10 @@ impl<M> CreateFpgaImage<M> {
         self
     }
 }
+stub_operation!(
+    CreateFpgaImage, 79, CreateFpgaImageError, types::CreateFpgaImageResult, input,
+    output
+);
 /// Creates an Amazon EBS-backed AMI from an Amazon EBS-backed instance that is either running or stopped.
 ///
 /// The `CreateImage` operation: made by [`Client::create_image`], run by [`send`](CreateImage::send).
@@ -7379,6 +7711,9 @@ impl<M> CreateImage<M> {
         self
     }
 }
+stub_operation!(
+    CreateImage, 80, CreateImageError, types::CreateImageResult, input, output
+);
 /// Creates a report that shows how your image is used across other Amazon Web Services accounts. The report provides visibility into which accounts are using the specified image, and how many resources (EC2 instances or launch templates) are referencing it.
 ///
 /// The `CreateImageUsageReport` operation: made by [`Client::create_image_usage_report`], run by [`send`](CreateImageUsageReport::send).
@@ -7476,6 +7811,10 @@ impl<M> CreateImageUsageReport<M> {
         self
     }
 }
+stub_operation!(
+    CreateImageUsageReport, 81, CreateImageUsageReportError,
+    types::CreateImageUsageReportResult, input, output
+);
 /// Creates an EC2 Instance Connect Endpoint.
 ///
 /// The `CreateInstanceConnectEndpoint` operation: made by [`Client::create_instance_connect_endpoint`], run by [`send`](CreateInstanceConnectEndpoint::send).
@@ -7577,6 +7916,10 @@ impl<M> CreateInstanceConnectEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    CreateInstanceConnectEndpoint, 82, CreateInstanceConnectEndpointError,
+    types::CreateInstanceConnectEndpointResult, input, output
+);
 /// Creates an event window in which scheduled events for the associated Amazon EC2 instances can run.
 ///
 /// The `CreateInstanceEventWindow` operation: made by [`Client::create_instance_event_window`], run by [`send`](CreateInstanceEventWindow::send).
@@ -7669,6 +8012,10 @@ impl<M> CreateInstanceEventWindow<M> {
         self
     }
 }
+stub_operation!(
+    CreateInstanceEventWindow, 83, CreateInstanceEventWindowError,
+    types::CreateInstanceEventWindowResult, input, output
+);
 /// Exports a running or stopped instance to an Amazon S3 bucket.
 ///
 /// The `CreateInstanceExportTask` operation: made by [`Client::create_instance_export_task`], run by [`send`](CreateInstanceExportTask::send).
@@ -7761,6 +8108,10 @@ impl<M> CreateInstanceExportTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateInstanceExportTask, 84, CreateInstanceExportTaskError,
+    types::CreateInstanceExportTaskResult, input, output
+);
 /// Creates an internet gateway for use with a VPC. After creating the internet gateway, you attach it to a VPC using AttachInternetGateway.
 ///
 /// The `CreateInternetGateway` operation: made by [`Client::create_internet_gateway`], run by [`send`](CreateInternetGateway::send).
@@ -7835,6 +8186,10 @@ impl<M> CreateInternetGateway<M> {
         self
     }
 }
+stub_operation!(
+    CreateInternetGateway, 85, CreateInternetGatewayError,
+    types::CreateInternetGatewayResult, input, output
+);
 /// Creates an interruptible Capacity Reservation by specifying the number of unused instances you want to allocate from your source reservation. This helps you make unused capacity available for other workloads within your account while maintaining control to reclaim it.
 ///
 /// The `CreateInterruptibleCapacityReservationAllocation` operation: made by [`Client::create_interruptible_capacity_reservation_allocation`], run by [`send`](CreateInterruptibleCapacityReservationAllocation::send).
@@ -7933,6 +8288,11 @@ impl<M> CreateInterruptibleCapacityReservationAllocation<M> {
         self
     }
 }
+stub_operation!(
+    CreateInterruptibleCapacityReservationAllocation, 86,
+    CreateInterruptibleCapacityReservationAllocationError,
+    types::CreateInterruptibleCapacityReservationAllocationResult, input, output
+);
 /// Create an IPAM. Amazon VPC IP Address Manager (IPAM) is a VPC feature that you can use to automate your IP address management workflows including assigning, tracking, troubleshooting, and auditing IP addresses across Amazon Web Services Regions and accounts throughout your Amazon Web Services Organization.
 ///
 /// The `CreateIpam` operation: made by [`Client::create_ipam`], run by [`send`](CreateIpam::send).
@@ -8040,6 +8400,7 @@ impl<M> CreateIpam<M> {
         self
     }
 }
+stub_operation!(CreateIpam, 87, CreateIpamError, types::CreateIpamResult, input, output);
 /// Create a verification token.
 ///
 /// The `CreateIpamExternalResourceVerificationToken` operation: made by [`Client::create_ipam_external_resource_verification_token`], run by [`send`](CreateIpamExternalResourceVerificationToken::send).
@@ -8131,6 +8492,11 @@ impl<M> CreateIpamExternalResourceVerificationToken<M> {
         self
     }
 }
+stub_operation!(
+    CreateIpamExternalResourceVerificationToken, 88,
+    CreateIpamExternalResourceVerificationTokenError,
+    types::CreateIpamExternalResourceVerificationTokenResult, input, output
+);
 /// Creates an IPAM policy.
 ///
 /// The `CreateIpamPolicy` operation: made by [`Client::create_ipam_policy`], run by [`send`](CreateIpamPolicy::send).
@@ -8215,6 +8581,10 @@ impl<M> CreateIpamPolicy<M> {
         self
     }
 }
+stub_operation!(
+    CreateIpamPolicy, 89, CreateIpamPolicyError, types::CreateIpamPolicyResult, input,
+    output
+);
 /// Create an IP address pool for Amazon VPC IP Address Manager (IPAM). In IPAM, a pool is a collection of contiguous IP addresses CIDRs. Pools enable you to organize your IP addresses according to your routing and security needs. For example, if you have separate routing and security needs for development and production applications, you can create a pool for each.
 ///
 /// The `CreateIpamPool` operation: made by [`Client::create_ipam_pool`], run by [`send`](CreateIpamPool::send).
@@ -8375,6 +8745,9 @@ impl<M> CreateIpamPool<M> {
         self
     }
 }
+stub_operation!(
+    CreateIpamPool, 90, CreateIpamPoolError, types::CreateIpamPoolResult, input, output
+);
 /// Creates an IPAM prefix list resolver.
 ///
 /// The `CreateIpamPrefixListResolver` operation: made by [`Client::create_ipam_prefix_list_resolver`], run by [`send`](CreateIpamPrefixListResolver::send).
@@ -8477,6 +8850,10 @@ impl<M> CreateIpamPrefixListResolver<M> {
         self
     }
 }
+stub_operation!(
+    CreateIpamPrefixListResolver, 91, CreateIpamPrefixListResolverError,
+    types::CreateIpamPrefixListResolverResult, input, output
+);
 /// Creates an IPAM prefix list resolver target.
 ///
 /// The `CreateIpamPrefixListResolverTarget` operation: made by [`Client::create_ipam_prefix_list_resolver_target`], run by [`send`](CreateIpamPrefixListResolverTarget::send).
@@ -8584,6 +8961,10 @@ impl<M> CreateIpamPrefixListResolverTarget<M> {
         self
     }
 }
+stub_operation!(
+    CreateIpamPrefixListResolverTarget, 92, CreateIpamPrefixListResolverTargetError,
+    types::CreateIpamPrefixListResolverTargetResult, input, output
+);
 /// Creates an IPAM resource discovery. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `CreateIpamResourceDiscovery` operation: made by [`Client::create_ipam_resource_discovery`], run by [`send`](CreateIpamResourceDiscovery::send).
@@ -8676,6 +9057,10 @@ impl<M> CreateIpamResourceDiscovery<M> {
         self
     }
 }
+stub_operation!(
+    CreateIpamResourceDiscovery, 93, CreateIpamResourceDiscoveryError,
+    types::CreateIpamResourceDiscoveryResult, input, output
+);
 /// Create an IPAM scope. In IPAM, a scope is the highest-level container within IPAM. An IPAM contains two default scopes. Each scope represents the IP space for a single network. The private scope is intended for all private IP address space. The public scope is intended for all public IP address space. Scopes enable you to reuse IP addresses across multiple unconnected networks without causing IP address overlap or conflict.
 ///
 /// The `CreateIpamScope` operation: made by [`Client::create_ipam_scope`], run by [`send`](CreateIpamScope::send).
@@ -8773,6 +9158,10 @@ impl<M> CreateIpamScope<M> {
         self
     }
 }
+stub_operation!(
+    CreateIpamScope, 94, CreateIpamScopeError, types::CreateIpamScopeResult, input,
+    output
+);
 /// Creates an ED25519 or 2048-bit RSA key pair with the specified name and in the specified format. Amazon EC2 stores the public key and displays the private key for you to save to a file. The private key is returned as an unencrypted PEM encoded PKCS\#1 private key or an unencrypted PPK formatted private key for use with PuTTY. If a key with the specified name already exists, Amazon EC2 returns an error.
 ///
 /// The `CreateKeyPair` operation: made by [`Client::create_key_pair`], run by [`send`](CreateKeyPair::send).
@@ -8859,6 +9248,7 @@ impl<M> CreateKeyPair<M> {
         self
     }
 }
+stub_operation!(CreateKeyPair, 95, CreateKeyPairError, types::KeyPair, input, output);
 /// Creates a launch template.
 ///
 /// The `CreateLaunchTemplate` operation: made by [`Client::create_launch_template`], run by [`send`](CreateLaunchTemplate::send).
@@ -8961,6 +9351,10 @@ impl<M> CreateLaunchTemplate<M> {
         self
     }
 }
+stub_operation!(
+    CreateLaunchTemplate, 96, CreateLaunchTemplateError,
+    types::CreateLaunchTemplateResult, input, output
+);
 /// Creates a new version of a launch template. You must specify an existing launch template, either by name or ID. You can determine whether the new version inherits parameters from a source version, and add or overwrite parameters as needed.
 ///
 /// The `CreateLaunchTemplateVersion` operation: made by [`Client::create_launch_template_version`], run by [`send`](CreateLaunchTemplateVersion::send).
@@ -9065,6 +9459,10 @@ impl<M> CreateLaunchTemplateVersion<M> {
         self
     }
 }
+stub_operation!(
+    CreateLaunchTemplateVersion, 97, CreateLaunchTemplateVersionError,
+    types::CreateLaunchTemplateVersionResult, input, output
+);
 /// Creates a static route for the specified local gateway route table. You must specify one of the following targets:
 /// - `LocalGatewayVirtualInterfaceGroupId`
 /// - `NetworkInterfaceId`
@@ -9161,6 +9559,10 @@ impl<M> CreateLocalGatewayRoute<M> {
         self
     }
 }
+stub_operation!(
+    CreateLocalGatewayRoute, 98, CreateLocalGatewayRouteError,
+    types::CreateLocalGatewayRouteResult, input, output
+);
 /// Creates a local gateway route table.
 ///
 /// The `CreateLocalGatewayRouteTable` operation: made by [`Client::create_local_gateway_route_table`], run by [`send`](CreateLocalGatewayRouteTable::send).
@@ -9245,6 +9647,10 @@ impl<M> CreateLocalGatewayRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    CreateLocalGatewayRouteTable, 99, CreateLocalGatewayRouteTableError,
+    types::CreateLocalGatewayRouteTableResult, input, output
+);
 /// Creates a local gateway route table virtual interface group association.
 ///
 /// The `CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation` operation: made by [`Client::create_local_gateway_route_table_virtual_interface_group_association`], run by [`send`](CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation::send).
@@ -9341,6 +9747,12 @@ impl<M> CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation<M> {
         self
     }
 }
+stub_operation!(
+    CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation, 100,
+    CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationError,
+    types::CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult, input,
+    output
+);
 /// Associates the specified VPC with the specified local gateway route table.
 ///
 /// The `CreateLocalGatewayRouteTableVpcAssociation` operation: made by [`Client::create_local_gateway_route_table_vpc_association`], run by [`send`](CreateLocalGatewayRouteTableVpcAssociation::send).
@@ -9430,6 +9842,11 @@ impl<M> CreateLocalGatewayRouteTableVpcAssociation<M> {
         self
     }
 }
+stub_operation!(
+    CreateLocalGatewayRouteTableVpcAssociation, 101,
+    CreateLocalGatewayRouteTableVpcAssociationError,
+    types::CreateLocalGatewayRouteTableVpcAssociationResult, input, output
+);
 /// Create a virtual interface for a local gateway.
 ///
 /// The `CreateLocalGatewayVirtualInterface` operation: made by [`Client::create_local_gateway_virtual_interface`], run by [`send`](CreateLocalGatewayVirtualInterface::send).
@@ -9545,6 +9962,10 @@ impl<M> CreateLocalGatewayVirtualInterface<M> {
         self
     }
 }
+stub_operation!(
+    CreateLocalGatewayVirtualInterface, 102, CreateLocalGatewayVirtualInterfaceError,
+    types::CreateLocalGatewayVirtualInterfaceResult, input, output
+);
 /// Create a local gateway virtual interface group.
 ///
 /// The `CreateLocalGatewayVirtualInterfaceGroup` operation: made by [`Client::create_local_gateway_virtual_interface_group`], run by [`send`](CreateLocalGatewayVirtualInterfaceGroup::send).
@@ -9637,6 +10058,11 @@ impl<M> CreateLocalGatewayVirtualInterfaceGroup<M> {
         self
     }
 }
+stub_operation!(
+    CreateLocalGatewayVirtualInterfaceGroup, 103,
+    CreateLocalGatewayVirtualInterfaceGroupError,
+    types::CreateLocalGatewayVirtualInterfaceGroupResult, input, output
+);
 /// Creates a System Integrity Protection (SIP) modification task to configure the SIP settings for an x86 Mac instance or Apple silicon Mac instance. For more information, see [Configure SIP for Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/mac-sip-settings.html#mac-sip-configure) in the Amazon EC2 User Guide.
 ///
 /// The `CreateMacSystemIntegrityProtectionModificationTask` operation: made by [`Client::create_mac_system_integrity_protection_modification_task`], run by [`send`](CreateMacSystemIntegrityProtectionModificationTask::send).
@@ -9757,6 +10183,11 @@ impl<M> CreateMacSystemIntegrityProtectionModificationTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateMacSystemIntegrityProtectionModificationTask, 104,
+    CreateMacSystemIntegrityProtectionModificationTaskError,
+    types::CreateMacSystemIntegrityProtectionModificationTaskResult, input, output
+);
 /// Creates a managed prefix list. You can specify entries for the prefix list. Each entry consists of a CIDR block and an optional description.
 ///
 /// The `CreateManagedPrefixList` operation: made by [`Client::create_managed_prefix_list`], run by [`send`](CreateManagedPrefixList::send).
@@ -9856,6 +10287,10 @@ impl<M> CreateManagedPrefixList<M> {
         self
     }
 }
+stub_operation!(
+    CreateManagedPrefixList, 105, CreateManagedPrefixListError,
+    types::CreateManagedPrefixListResult, input, output
+);
 /// Creates a NAT gateway in the specified subnet. This action creates a network interface in the specified subnet with a private IP address from the IP address range of the subnet. You can create either a public NAT gateway or a private NAT gateway.
 ///
 /// The `CreateNatGateway` operation: made by [`Client::create_nat_gateway`], run by [`send`](CreateNatGateway::send).
@@ -9988,6 +10423,10 @@ impl<M> CreateNatGateway<M> {
         self
     }
 }
+stub_operation!(
+    CreateNatGateway, 106, CreateNatGatewayError, types::CreateNatGatewayResult, input,
+    output
+);
 /// Creates a network ACL in a VPC. Network ACLs provide an optional layer of security (in addition to security groups) for the instances in your VPC.
 ///
 /// The `CreateNetworkAcl` operation: made by [`Client::create_network_acl`], run by [`send`](CreateNetworkAcl::send).
@@ -10072,6 +10511,10 @@ impl<M> CreateNetworkAcl<M> {
         self
     }
 }
+stub_operation!(
+    CreateNetworkAcl, 107, CreateNetworkAclError, types::CreateNetworkAclResult, input,
+    output
+);
 /// Creates an entry (a rule) in a network ACL with the specified rule number. Each network ACL has a set of numbered ingress rules and a separate set of numbered egress rules. When determining whether a packet should be allowed in or out of a subnet associated with the ACL, we process the entries in the ACL according to the rule numbers, in ascending order. Each network ACL has a set of ingress rules and a separate set of egress rules.
 ///
 /// The `CreateNetworkAclEntry` operation: made by [`Client::create_network_acl_entry`], run by [`send`](CreateNetworkAclEntry::send).
@@ -10180,6 +10623,7 @@ impl<M> CreateNetworkAclEntry<M> {
         self
     }
 }
+stub_operation!(CreateNetworkAclEntry, 108, CreateNetworkAclEntryError, (), input, none);
 /// Creates a Network Access Scope.
 ///
 /// The `CreateNetworkInsightsAccessScope` operation: made by [`Client::create_network_insights_access_scope`], run by [`send`](CreateNetworkInsightsAccessScope::send).
@@ -10278,6 +10722,10 @@ impl<M> CreateNetworkInsightsAccessScope<M> {
         self
     }
 }
+stub_operation!(
+    CreateNetworkInsightsAccessScope, 109, CreateNetworkInsightsAccessScopeError,
+    types::CreateNetworkInsightsAccessScopeResult, input, output
+);
 /// Creates a path to analyze for reachability.
 ///
 /// The `CreateNetworkInsightsPath` operation: made by [`Client::create_network_insights_path`], run by [`send`](CreateNetworkInsightsPath::send).
@@ -10400,6 +10848,10 @@ impl<M> CreateNetworkInsightsPath<M> {
         self
     }
 }
+stub_operation!(
+    CreateNetworkInsightsPath, 110, CreateNetworkInsightsPathError,
+    types::CreateNetworkInsightsPathResult, input, output
+);
 /// Creates a network interface in the specified subnet.
 ///
 /// The `CreateNetworkInterface` operation: made by [`Client::create_network_interface`], run by [`send`](CreateNetworkInterface::send).
@@ -10577,6 +11029,10 @@ impl<M> CreateNetworkInterface<M> {
         self
     }
 }
+stub_operation!(
+    CreateNetworkInterface, 111, CreateNetworkInterfaceError,
+    types::CreateNetworkInterfaceResult, input, output
+);
 /// Grants an Amazon Web Services-authorized account permission to attach the specified network interface to an instance in their account.
 ///
 /// The `CreateNetworkInterfacePermission` operation: made by [`Client::create_network_interface_permission`], run by [`send`](CreateNetworkInterfacePermission::send).
@@ -10666,6 +11122,10 @@ impl<M> CreateNetworkInterfacePermission<M> {
         self
     }
 }
+stub_operation!(
+    CreateNetworkInterfacePermission, 112, CreateNetworkInterfacePermissionError,
+    types::CreateNetworkInterfacePermissionResult, input, output
+);
 /// Creates a placement group in which to launch instances. The strategy of the placement group determines how the instances are organized within the group.
 ///
 /// The `CreatePlacementGroup` operation: made by [`Client::create_placement_group`], run by [`send`](CreatePlacementGroup::send).
@@ -10772,6 +11232,10 @@ impl<M> CreatePlacementGroup<M> {
         self
     }
 }
+stub_operation!(
+    CreatePlacementGroup, 113, CreatePlacementGroupError,
+    types::CreatePlacementGroupResult, input, output
+);
 /// Creates a public IPv4 address pool. A public IPv4 pool is an EC2 IP address pool required for the public IPv4 CIDRs that you own and bring to Amazon Web Services to manage with IPAM. IPv6 addresses you bring to Amazon Web Services, however, use IPAM pools only. To monitor the status of pool creation, use [DescribePublicIpv4Pools](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribePublicIpv4Pools.html).
 ///
 /// The `CreatePublicIpv4Pool` operation: made by [`Client::create_public_ipv4_pool`], run by [`send`](CreatePublicIpv4Pool::send).
@@ -10851,6 +11315,10 @@ impl<M> CreatePublicIpv4Pool<M> {
         self
     }
 }
+stub_operation!(
+    CreatePublicIpv4Pool, 114, CreatePublicIpv4PoolError,
+    types::CreatePublicIpv4PoolResult, input, output
+);
 /// Replaces the EBS-backed root volume for a `running` instance with a new volume that is restored to the original root volume's launch state, that is restored to a specific snapshot taken from the original root volume, or that is restored from an AMI that has the same key characteristics as that of the instance.
 ///
 /// The `CreateReplaceRootVolumeTask` operation: made by [`Client::create_replace_root_volume_task`], run by [`send`](CreateReplaceRootVolumeTask::send).
@@ -10955,6 +11423,10 @@ impl<M> CreateReplaceRootVolumeTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateReplaceRootVolumeTask, 115, CreateReplaceRootVolumeTaskError,
+    types::CreateReplaceRootVolumeTaskResult, input, output
+);
 /// Creates a listing for Amazon EC2 Standard Reserved Instances to be sold in the Reserved Instance Marketplace. You can submit one Standard Reserved Instance listing at a time. To get a list of your Standard Reserved Instances, you can use the DescribeReservedInstances operation.
 ///
 /// The `CreateReservedInstancesListing` operation: made by [`Client::create_reserved_instances_listing`], run by [`send`](CreateReservedInstancesListing::send).
@@ -11039,6 +11511,10 @@ impl<M> CreateReservedInstancesListing<M> {
         self
     }
 }
+stub_operation!(
+    CreateReservedInstancesListing, 116, CreateReservedInstancesListingError,
+    types::CreateReservedInstancesListingResult, input, output
+);
 /// Starts a task that restores an AMI from an Amazon S3 object that was previously created by using [CreateStoreImageTask](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateStoreImageTask.html).
 ///
 /// The `CreateRestoreImageTask` operation: made by [`Client::create_restore_image_task`], run by [`send`](CreateRestoreImageTask::send).
@@ -11130,6 +11606,10 @@ impl<M> CreateRestoreImageTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateRestoreImageTask, 117, CreateRestoreImageTaskError,
+    types::CreateRestoreImageTaskResult, input, output
+);
 /// Creates a route in a route table within a VPC.
 ///
 /// The `CreateRoute` operation: made by [`Client::create_route`], run by [`send`](CreateRoute::send).
@@ -11276,6 +11756,9 @@ impl<M> CreateRoute<M> {
         self
     }
 }
+stub_operation!(
+    CreateRoute, 118, CreateRouteError, types::CreateRouteResult, input, output
+);
 /// Creates a new route server to manage dynamic routing in a VPC.
 ///
 /// The `CreateRouteServer` operation: made by [`Client::create_route_server`], run by [`send`](CreateRouteServer::send).
@@ -11378,6 +11861,10 @@ impl<M> CreateRouteServer<M> {
         self
     }
 }
+stub_operation!(
+    CreateRouteServer, 119, CreateRouteServerError, types::CreateRouteServerResult,
+    input, output
+);
 /// Creates a new endpoint for a route server in a specified subnet.
 ///
 /// The `CreateRouteServerEndpoint` operation: made by [`Client::create_route_server_endpoint`], run by [`send`](CreateRouteServerEndpoint::send).
@@ -11467,6 +11954,10 @@ impl<M> CreateRouteServerEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    CreateRouteServerEndpoint, 120, CreateRouteServerEndpointError,
+    types::CreateRouteServerEndpointResult, input, output
+);
 /// Creates a new BGP peer for a specified route server endpoint.
 ///
 /// The `CreateRouteServerPeer` operation: made by [`Client::create_route_server_peer`], run by [`send`](CreateRouteServerPeer::send).
@@ -11559,6 +12050,10 @@ impl<M> CreateRouteServerPeer<M> {
         self
     }
 }
+stub_operation!(
+    CreateRouteServerPeer, 121, CreateRouteServerPeerError,
+    types::CreateRouteServerPeerResult, input, output
+);
 /// Creates a route table for the specified VPC. After you create a route table, you can add routes and associate the table with a subnet.
 ///
 /// The `CreateRouteTable` operation: made by [`Client::create_route_table`], run by [`send`](CreateRouteTable::send).
@@ -11643,6 +12138,10 @@ impl<M> CreateRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    CreateRouteTable, 122, CreateRouteTableError, types::CreateRouteTableResult, input,
+    output
+);
 /// Creates a secondary network.
 ///
 /// The `CreateSecondaryNetwork` operation: made by [`Client::create_secondary_network`], run by [`send`](CreateSecondaryNetwork::send).
@@ -11732,6 +12231,10 @@ impl<M> CreateSecondaryNetwork<M> {
         self
     }
 }
+stub_operation!(
+    CreateSecondaryNetwork, 123, CreateSecondaryNetworkError,
+    types::CreateSecondaryNetworkResult, input, output
+);
 /// Creates a secondary subnet in a secondary network.
 ///
 /// The `CreateSecondarySubnet` operation: made by [`Client::create_secondary_subnet`], run by [`send`](CreateSecondarySubnet::send).
@@ -11831,6 +12334,10 @@ impl<M> CreateSecondarySubnet<M> {
         self
     }
 }
+stub_operation!(
+    CreateSecondarySubnet, 124, CreateSecondarySubnetError,
+    types::CreateSecondarySubnetResult, input, output
+);
 /// Creates a security group.
 ///
 /// The `CreateSecurityGroup` operation: made by [`Client::create_security_group`], run by [`send`](CreateSecurityGroup::send).
@@ -11920,6 +12427,10 @@ impl<M> CreateSecurityGroup<M> {
         self
     }
 }
+stub_operation!(
+    CreateSecurityGroup, 125, CreateSecurityGroupError, types::CreateSecurityGroupResult,
+    input, output
+);
 /// Creates a snapshot of an EBS volume and stores it in Amazon S3. You can use snapshots for backups, to make copies of EBS volumes, and to save data before shutting down an instance.
 ///
 /// The `CreateSnapshot` operation: made by [`Client::create_snapshot`], run by [`send`](CreateSnapshot::send).
@@ -12018,6 +12529,9 @@ impl<M> CreateSnapshot<M> {
         self
     }
 }
+stub_operation!(
+    CreateSnapshot, 126, CreateSnapshotError, types::Snapshot, input, output
+);
 /// Creates crash-consistent snapshots of multiple EBS volumes attached to an Amazon EC2 instance. Volumes are chosen by specifying an instance. Each volume attached to the specified instance will produce one snapshot that is crash-consistent across the instance. You can include all of the volumes currently attached to the instance, or you can exclude the root volume or specific data (non-root) volumes from the multi-volume snapshot set.
 ///
 /// The `CreateSnapshots` operation: made by [`Client::create_snapshots`], run by [`send`](CreateSnapshots::send).
@@ -12127,6 +12641,10 @@ impl<M> CreateSnapshots<M> {
         self
     }
 }
+stub_operation!(
+    CreateSnapshots, 127, CreateSnapshotsError, types::CreateSnapshotsResult, input,
+    output
+);
 /// Creates a data feed for Spot Instances, enabling you to view Spot Instance usage logs. You can create one data feed per Amazon Web Services account. For more information, see [Spot Instance data feed](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-data-feeds.html) in the Amazon EC2 User Guide.
 ///
 /// The `CreateSpotDatafeedSubscription` operation: made by [`Client::create_spot_datafeed_subscription`], run by [`send`](CreateSpotDatafeedSubscription::send).
@@ -12203,6 +12721,10 @@ impl<M> CreateSpotDatafeedSubscription<M> {
         self
     }
 }
+stub_operation!(
+    CreateSpotDatafeedSubscription, 128, CreateSpotDatafeedSubscriptionError,
+    types::CreateSpotDatafeedSubscriptionResult, input, output
+);
 /// Stores an AMI as a single object in an Amazon S3 bucket.
 ///
 /// The `CreateStoreImageTask` operation: made by [`Client::create_store_image_task`], run by [`send`](CreateStoreImageTask::send).
@@ -12284,6 +12806,10 @@ impl<M> CreateStoreImageTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateStoreImageTask, 129, CreateStoreImageTaskError,
+    types::CreateStoreImageTaskResult, input, output
+);
 /// Creates a subnet in the specified VPC. For an IPv4 only subnet, specify an IPv4 CIDR block. If the VPC has an IPv6 CIDR block, you can create an IPv6 only subnet or a dual stack subnet instead. For an IPv6 only subnet, specify an IPv6 CIDR block. For a dual stack subnet, specify both an IPv4 CIDR block and an IPv6 CIDR block.
 ///
 /// The `CreateSubnet` operation: made by [`Client::create_subnet`], run by [`send`](CreateSubnet::send).
@@ -12413,6 +12939,9 @@ impl<M> CreateSubnet<M> {
         self
     }
 }
+stub_operation!(
+    CreateSubnet, 130, CreateSubnetError, types::CreateSubnetResult, input, output
+);
 /// Creates a subnet CIDR reservation. For more information, see [Subnet CIDR reservations](https://docs.aws.amazon.com/vpc/latest/userguide/subnet-cidr-reservation.html) in the Amazon VPC User Guide and [Manage prefixes for your network interfaces](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-prefixes.html) in the Amazon EC2 User Guide.
 ///
 /// The `CreateSubnetCidrReservation` operation: made by [`Client::create_subnet_cidr_reservation`], run by [`send`](CreateSubnetCidrReservation::send).
@@ -12512,6 +13041,10 @@ impl<M> CreateSubnetCidrReservation<M> {
         self
     }
 }
+stub_operation!(
+    CreateSubnetCidrReservation, 131, CreateSubnetCidrReservationError,
+    types::CreateSubnetCidrReservationResult, input, output
+);
 /// Adds or overwrites only the specified tags for the specified Amazon EC2 resource or resources. When you specify an existing tag key, the value is overwritten with the new value. Each resource can have a maximum of 50 tags. Each tag consists of a key and optional value. Tag keys must be unique per resource.
 ///
 /// The `CreateTags` operation: made by [`Client::create_tags`], run by [`send`](CreateTags::send).
@@ -12585,6 +13118,7 @@ impl<M> CreateTags<M> {
         self
     }
 }
+stub_operation!(CreateTags, 132, CreateTagsError, (), input, none);
 /// Creates a Traffic Mirror filter.
 ///
 /// The `CreateTrafficMirrorFilter` operation: made by [`Client::create_traffic_mirror_filter`], run by [`send`](CreateTrafficMirrorFilter::send).
@@ -12669,6 +13203,10 @@ impl<M> CreateTrafficMirrorFilter<M> {
         self
     }
 }
+stub_operation!(
+    CreateTrafficMirrorFilter, 133, CreateTrafficMirrorFilterError,
+    types::CreateTrafficMirrorFilterResult, input, output
+);
 /// Creates a Traffic Mirror filter rule.
 ///
 /// The `CreateTrafficMirrorFilterRule` operation: made by [`Client::create_traffic_mirror_filter_rule`], run by [`send`](CreateTrafficMirrorFilterRule::send).
@@ -12804,6 +13342,10 @@ impl<M> CreateTrafficMirrorFilterRule<M> {
         self
     }
 }
+stub_operation!(
+    CreateTrafficMirrorFilterRule, 134, CreateTrafficMirrorFilterRuleError,
+    types::CreateTrafficMirrorFilterRuleResult, input, output
+);
 /// Creates a Traffic Mirror session.
 ///
 /// The `CreateTrafficMirrorSession` operation: made by [`Client::create_traffic_mirror_session`], run by [`send`](CreateTrafficMirrorSession::send).
@@ -12918,6 +13460,10 @@ impl<M> CreateTrafficMirrorSession<M> {
         self
     }
 }
+stub_operation!(
+    CreateTrafficMirrorSession, 135, CreateTrafficMirrorSessionError,
+    types::CreateTrafficMirrorSessionResult, input, output
+);
 /// Creates a target for your Traffic Mirror session.
 ///
 /// The `CreateTrafficMirrorTarget` operation: made by [`Client::create_traffic_mirror_target`], run by [`send`](CreateTrafficMirrorTarget::send).
@@ -13017,6 +13563,10 @@ impl<M> CreateTrafficMirrorTarget<M> {
         self
     }
 }
+stub_operation!(
+    CreateTrafficMirrorTarget, 136, CreateTrafficMirrorTargetError,
+    types::CreateTrafficMirrorTargetResult, input, output
+);
 /// Creates a transit gateway.
 ///
 /// The `CreateTransitGateway` operation: made by [`Client::create_transit_gateway`], run by [`send`](CreateTransitGateway::send).
@@ -13101,6 +13651,10 @@ impl<M> CreateTransitGateway<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGateway, 137, CreateTransitGatewayError,
+    types::CreateTransitGatewayResult, input, output
+);
 /// Creates a Connect attachment from a specified transit gateway attachment. A Connect attachment is a GRE-based tunnel attachment that you can use to establish a connection between a transit gateway and an appliance.
 ///
 /// The `CreateTransitGatewayConnect` operation: made by [`Client::create_transit_gateway_connect`], run by [`send`](CreateTransitGatewayConnect::send).
@@ -13191,6 +13745,10 @@ impl<M> CreateTransitGatewayConnect<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayConnect, 138, CreateTransitGatewayConnectError,
+    types::CreateTransitGatewayConnectResult, input, output
+);
 /// Creates a Connect peer for a specified transit gateway Connect attachment between a transit gateway and an appliance.
 ///
 /// The `CreateTransitGatewayConnectPeer` operation: made by [`Client::create_transit_gateway_connect_peer`], run by [`send`](CreateTransitGatewayConnectPeer::send).
@@ -13296,6 +13854,10 @@ impl<M> CreateTransitGatewayConnectPeer<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayConnectPeer, 139, CreateTransitGatewayConnectPeerError,
+    types::CreateTransitGatewayConnectPeerResult, input, output
+);
 /// Creates a metering policy for a transit gateway to track and measure network traffic.
 ///
 /// The `CreateTransitGatewayMeteringPolicy` operation: made by [`Client::create_transit_gateway_metering_policy`], run by [`send`](CreateTransitGatewayMeteringPolicy::send).
@@ -13383,6 +13945,10 @@ impl<M> CreateTransitGatewayMeteringPolicy<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayMeteringPolicy, 140, CreateTransitGatewayMeteringPolicyError,
+    types::CreateTransitGatewayMeteringPolicyResult, input, output
+);
 /// Creates an entry in a transit gateway metering policy to define traffic measurement rules.
 ///
 /// The `CreateTransitGatewayMeteringPolicyEntry` operation: made by [`Client::create_transit_gateway_metering_policy_entry`], run by [`send`](CreateTransitGatewayMeteringPolicyEntry::send).
@@ -13524,6 +14090,11 @@ impl<M> CreateTransitGatewayMeteringPolicyEntry<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayMeteringPolicyEntry, 141,
+    CreateTransitGatewayMeteringPolicyEntryError,
+    types::CreateTransitGatewayMeteringPolicyEntryResult, input, output
+);
 /// Creates a multicast domain using the specified transit gateway.
 ///
 /// The `CreateTransitGatewayMulticastDomain` operation: made by [`Client::create_transit_gateway_multicast_domain`], run by [`send`](CreateTransitGatewayMulticastDomain::send).
@@ -13614,6 +14185,10 @@ impl<M> CreateTransitGatewayMulticastDomain<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayMulticastDomain, 142, CreateTransitGatewayMulticastDomainError,
+    types::CreateTransitGatewayMulticastDomainResult, input, output
+);
 /// Requests a transit gateway peering attachment between the specified transit gateway (requester) and a peer transit gateway (accepter). The peer transit gateway can be in your account or a different Amazon Web Services account.
 ///
 /// The `CreateTransitGatewayPeeringAttachment` operation: made by [`Client::create_transit_gateway_peering_attachment`], run by [`send`](CreateTransitGatewayPeeringAttachment::send).
@@ -13719,6 +14294,11 @@ impl<M> CreateTransitGatewayPeeringAttachment<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayPeeringAttachment, 143,
+    CreateTransitGatewayPeeringAttachmentError,
+    types::CreateTransitGatewayPeeringAttachmentResult, input, output
+);
 /// Creates a transit gateway policy table.
 ///
 /// The `CreateTransitGatewayPolicyTable` operation: made by [`Client::create_transit_gateway_policy_table`], run by [`send`](CreateTransitGatewayPolicyTable::send).
@@ -13801,6 +14381,10 @@ impl<M> CreateTransitGatewayPolicyTable<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayPolicyTable, 144, CreateTransitGatewayPolicyTableError,
+    types::CreateTransitGatewayPolicyTableResult, input, output
+);
 /// Creates a reference (route) to a prefix list in a specified transit gateway route table.
 ///
 /// The `CreateTransitGatewayPrefixListReference` operation: made by [`Client::create_transit_gateway_prefix_list_reference`], run by [`send`](CreateTransitGatewayPrefixListReference::send).
@@ -13890,6 +14474,11 @@ impl<M> CreateTransitGatewayPrefixListReference<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayPrefixListReference, 145,
+    CreateTransitGatewayPrefixListReferenceError,
+    types::CreateTransitGatewayPrefixListReferenceResult, input, output
+);
 /// Creates a static route for the specified transit gateway route table.
 ///
 /// The `CreateTransitGatewayRoute` operation: made by [`Client::create_transit_gateway_route`], run by [`send`](CreateTransitGatewayRoute::send).
@@ -13976,6 +14565,10 @@ impl<M> CreateTransitGatewayRoute<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayRoute, 146, CreateTransitGatewayRouteError,
+    types::CreateTransitGatewayRouteResult, input, output
+);
 /// Creates a route table for the specified transit gateway.
 ///
 /// The `CreateTransitGatewayRouteTable` operation: made by [`Client::create_transit_gateway_route_table`], run by [`send`](CreateTransitGatewayRouteTable::send).
@@ -14055,6 +14648,10 @@ impl<M> CreateTransitGatewayRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayRouteTable, 147, CreateTransitGatewayRouteTableError,
+    types::CreateTransitGatewayRouteTableResult, input, output
+);
 /// Advertises a new transit gateway route table.
 ///
 /// The `CreateTransitGatewayRouteTableAnnouncement` operation: made by [`Client::create_transit_gateway_route_table_announcement`], run by [`send`](CreateTransitGatewayRouteTableAnnouncement::send).
@@ -14144,6 +14741,11 @@ impl<M> CreateTransitGatewayRouteTableAnnouncement<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayRouteTableAnnouncement, 148,
+    CreateTransitGatewayRouteTableAnnouncementError,
+    types::CreateTransitGatewayRouteTableAnnouncementResult, input, output
+);
 /// Attaches the specified VPC to the specified transit gateway.
 ///
 /// The `CreateTransitGatewayVpcAttachment` operation: made by [`Client::create_transit_gateway_vpc_attachment`], run by [`send`](CreateTransitGatewayVpcAttachment::send).
@@ -14244,6 +14846,10 @@ impl<M> CreateTransitGatewayVpcAttachment<M> {
         self
     }
 }
+stub_operation!(
+    CreateTransitGatewayVpcAttachment, 149, CreateTransitGatewayVpcAttachmentError,
+    types::CreateTransitGatewayVpcAttachmentResult, input, output
+);
 /// An Amazon Web Services Verified Access endpoint is where you define your application along with an optional endpoint-level access policy.
 ///
 /// The `CreateVerifiedAccessEndpoint` operation: made by [`Client::create_verified_access_endpoint`], run by [`send`](CreateVerifiedAccessEndpoint::send).
@@ -14414,6 +15020,10 @@ impl<M> CreateVerifiedAccessEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    CreateVerifiedAccessEndpoint, 150, CreateVerifiedAccessEndpointError,
+    types::CreateVerifiedAccessEndpointResult, input, output
+);
 /// An Amazon Web Services Verified Access group is a collection of Amazon Web Services Verified Access endpoints who's associated applications have similar security requirements. Each instance within a Verified Access group shares an Verified Access policy. For example, you can group all Verified Access instances associated with "sales" applications together and use one common Verified Access policy.
 ///
 /// The `CreateVerifiedAccessGroup` operation: made by [`Client::create_verified_access_group`], run by [`send`](CreateVerifiedAccessGroup::send).
@@ -14516,6 +15126,10 @@ impl<M> CreateVerifiedAccessGroup<M> {
         self
     }
 }
+stub_operation!(
+    CreateVerifiedAccessGroup, 151, CreateVerifiedAccessGroupError,
+    types::CreateVerifiedAccessGroupResult, input, output
+);
 /// An Amazon Web Services Verified Access instance is a regional entity that evaluates application requests and grants access only when your security requirements are met.
 ///
 /// The `CreateVerifiedAccessInstance` operation: made by [`Client::create_verified_access_instance`], run by [`send`](CreateVerifiedAccessInstance::send).
@@ -14610,6 +15224,10 @@ impl<M> CreateVerifiedAccessInstance<M> {
         self
     }
 }
+stub_operation!(
+    CreateVerifiedAccessInstance, 152, CreateVerifiedAccessInstanceError,
+    types::CreateVerifiedAccessInstanceResult, input, output
+);
 /// A trust provider is a third-party entity that creates, maintains, and manages identity information for users and devices. When an application request is made, the identity information sent by the trust provider is evaluated by Verified Access before allowing or denying the application request.
 ///
 /// The `CreateVerifiedAccessTrustProvider` operation: made by [`Client::create_verified_access_trust_provider`], run by [`send`](CreateVerifiedAccessTrustProvider::send).
@@ -14758,6 +15376,10 @@ impl<M> CreateVerifiedAccessTrustProvider<M> {
         self
     }
 }
+stub_operation!(
+    CreateVerifiedAccessTrustProvider, 153, CreateVerifiedAccessTrustProviderError,
+    types::CreateVerifiedAccessTrustProviderResult, input, output
+);
 /// Creates an EBS volume that can be attached to an instance in the same Availability Zone.
 ///
 /// The `CreateVolume` operation: made by [`Client::create_volume`], run by [`send`](CreateVolume::send).
@@ -14904,6 +15526,7 @@ impl<M> CreateVolume<M> {
         self
     }
 }
+stub_operation!(CreateVolume, 154, CreateVolumeError, types::Volume, input, output);
 /// Creates a VPC with the specified CIDR blocks.
 ///
 /// The `CreateVpc` operation: made by [`Client::create_vpc`], run by [`send`](CreateVpc::send).
@@ -15036,6 +15659,7 @@ impl<M> CreateVpc<M> {
         self
     }
 }
+stub_operation!(CreateVpc, 155, CreateVpcError, types::CreateVpcResult, input, output);
 /// Create a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `CreateVpcBlockPublicAccessExclusion` operation: made by [`Client::create_vpc_block_public_access_exclusion`], run by [`send`](CreateVpcBlockPublicAccessExclusion::send).
@@ -15133,6 +15757,10 @@ impl<M> CreateVpcBlockPublicAccessExclusion<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpcBlockPublicAccessExclusion, 156, CreateVpcBlockPublicAccessExclusionError,
+    types::CreateVpcBlockPublicAccessExclusionResult, input, output
+);
 /// Creates a VPC Encryption Control configuration for a specified VPC. VPC Encryption Control enables you to enforce encryption for all data in transit within and between VPCs to meet compliance requirements for standards like HIPAA, FedRAMP, and PCI DSS.
 ///
 /// The `CreateVpcEncryptionControl` operation: made by [`Client::create_vpc_encryption_control`], run by [`send`](CreateVpcEncryptionControl::send).
@@ -15212,6 +15840,10 @@ impl<M> CreateVpcEncryptionControl<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpcEncryptionControl, 157, CreateVpcEncryptionControlError,
+    types::CreateVpcEncryptionControlResult, input, output
+);
 /// Creates a VPC endpoint. A VPC endpoint provides a private connection between the specified VPC and the specified endpoint service. You can use an endpoint service provided by Amazon Web Services, an Amazon Web Services Marketplace Partner, or another Amazon Web Services account. For more information, see the [Amazon Web Services PrivateLink User Guide](https://docs.aws.amazon.com/vpc/latest/privatelink/).
 ///
 /// The `CreateVpcEndpoint` operation: made by [`Client::create_vpc_endpoint`], run by [`send`](CreateVpcEndpoint::send).
@@ -15364,6 +15996,10 @@ impl<M> CreateVpcEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpcEndpoint, 158, CreateVpcEndpointError, types::CreateVpcEndpointResult,
+    input, output
+);
 /// Creates a connection notification for a specified VPC endpoint or VPC endpoint service. A connection notification notifies you of specific endpoint events. You must create an SNS topic to receive notifications. For more information, see [Creating an Amazon SNS topic](https://docs.aws.amazon.com/sns/latest/dg/CreateTopic.html) in the Amazon SNS Developer Guide.
 ///
 /// The `CreateVpcEndpointConnectionNotification` operation: made by [`Client::create_vpc_endpoint_connection_notification`], run by [`send`](CreateVpcEndpointConnectionNotification::send).
@@ -15458,6 +16094,11 @@ impl<M> CreateVpcEndpointConnectionNotification<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpcEndpointConnectionNotification, 159,
+    CreateVpcEndpointConnectionNotificationError,
+    types::CreateVpcEndpointConnectionNotificationResult, input, output
+);
 /// Creates a VPC endpoint service to which service consumers (Amazon Web Services accounts, users, and IAM roles) can connect.
 ///
 /// The `CreateVpcEndpointServiceConfiguration` operation: made by [`Client::create_vpc_endpoint_service_configuration`], run by [`send`](CreateVpcEndpointServiceConfiguration::send).
@@ -15570,6 +16211,11 @@ impl<M> CreateVpcEndpointServiceConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpcEndpointServiceConfiguration, 160,
+    CreateVpcEndpointServiceConfigurationError,
+    types::CreateVpcEndpointServiceConfigurationResult, input, output
+);
 /// Requests a VPC peering connection between two VPCs: a requester VPC that you own and an accepter VPC with which to create the connection. The accepter VPC can belong to another Amazon Web Services account and can be in a different Region to the requester VPC. The requester VPC and accepter VPC cannot have overlapping CIDR blocks.
 ///
 /// The `CreateVpcPeeringConnection` operation: made by [`Client::create_vpc_peering_connection`], run by [`send`](CreateVpcPeeringConnection::send).
@@ -15664,6 +16310,10 @@ impl<M> CreateVpcPeeringConnection<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpcPeeringConnection, 161, CreateVpcPeeringConnectionError,
+    types::CreateVpcPeeringConnectionResult, input, output
+);
 /// Creates a VPN concentrator that aggregates multiple VPN connections to a transit gateway.
 ///
 /// The `CreateVpnConcentrator` operation: made by [`Client::create_vpn_concentrator`], run by [`send`](CreateVpnConcentrator::send).
@@ -15748,6 +16398,10 @@ impl<M> CreateVpnConcentrator<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpnConcentrator, 162, CreateVpnConcentratorError,
+    types::CreateVpnConcentratorResult, input, output
+);
 /// Creates a VPN connection between an existing virtual private gateway or transit gateway and a customer gateway. The supported connection type is `ipsec.1`.
 ///
 /// The `CreateVpnConnection` operation: made by [`Client::create_vpn_connection`], run by [`send`](CreateVpnConnection::send).
@@ -15860,6 +16514,10 @@ impl<M> CreateVpnConnection<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpnConnection, 163, CreateVpnConnectionError, types::CreateVpnConnectionResult,
+    input, output
+);
 /// Creates a static route associated with a VPN connection between an existing virtual private gateway and a VPN customer gateway. The static route allows traffic to be routed from the virtual private gateway to the VPN customer gateway.
 ///
 /// The `CreateVpnConnectionRoute` operation: made by [`Client::create_vpn_connection_route`], run by [`send`](CreateVpnConnectionRoute::send).
@@ -15928,6 +16586,9 @@ impl<M> CreateVpnConnectionRoute<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpnConnectionRoute, 164, CreateVpnConnectionRouteError, (), input, none
+);
 /// Creates a virtual private gateway. A virtual private gateway is the endpoint on the VPC side of your VPN connection. You can create a virtual private gateway before creating the VPC itself.
 ///
 /// The `CreateVpnGateway` operation: made by [`Client::create_vpn_gateway`], run by [`send`](CreateVpnGateway::send).
@@ -16017,6 +16678,10 @@ impl<M> CreateVpnGateway<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpnGateway, 165, CreateVpnGatewayError, types::CreateVpnGatewayResult, input,
+    output
+);
 /// Deletes an existing Capacity Manager data export configuration. This stops future scheduled exports but does not delete previously exported files from S3.
 ///
 /// The `DeleteCapacityManagerDataExport` operation: made by [`Client::delete_capacity_manager_data_export`], run by [`send`](DeleteCapacityManagerDataExport::send).
@@ -16091,6 +16756,10 @@ impl<M> DeleteCapacityManagerDataExport<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCapacityManagerDataExport, 166, DeleteCapacityManagerDataExportError,
+    types::DeleteCapacityManagerDataExportResult, input, output
+);
 /// Deletes a carrier gateway.
 ///
 /// The `DeleteCarrierGateway` operation: made by [`Client::delete_carrier_gateway`], run by [`send`](DeleteCarrierGateway::send).
@@ -16162,6 +16831,10 @@ impl<M> DeleteCarrierGateway<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCarrierGateway, 167, DeleteCarrierGatewayError,
+    types::DeleteCarrierGatewayResult, input, output
+);
 /// Deletes the specified Client VPN endpoint. You must disassociate all target networks before you can delete a Client VPN endpoint.
 ///
 /// The `DeleteClientVpnEndpoint` operation: made by [`Client::delete_client_vpn_endpoint`], run by [`send`](DeleteClientVpnEndpoint::send).
@@ -16233,6 +16906,10 @@ impl<M> DeleteClientVpnEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    DeleteClientVpnEndpoint, 168, DeleteClientVpnEndpointError,
+    types::DeleteClientVpnEndpointResult, input, output
+);
 /// Deletes a route from a Client VPN endpoint. You can only delete routes that you manually added using the CreateClientVpnRoute action. You cannot delete routes that were automatically added when associating a subnet. To remove routes that have been automatically added, disassociate the target subnet from the Client VPN endpoint.
 ///
 /// The `DeleteClientVpnRoute` operation: made by [`Client::delete_client_vpn_route`], run by [`send`](DeleteClientVpnRoute::send).
@@ -16314,6 +16991,10 @@ impl<M> DeleteClientVpnRoute<M> {
         self
     }
 }
+stub_operation!(
+    DeleteClientVpnRoute, 169, DeleteClientVpnRouteError,
+    types::DeleteClientVpnRouteResult, input, output
+);
 /// Deletes a range of customer-owned IP addresses.
 ///
 /// The `DeleteCoipCidr` operation: made by [`Client::delete_coip_cidr`], run by [`send`](DeleteCoipCidr::send).
@@ -16390,6 +17071,9 @@ impl<M> DeleteCoipCidr<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCoipCidr, 170, DeleteCoipCidrError, types::DeleteCoipCidrResult, input, output
+);
 /// Deletes a pool of customer-owned IP (CoIP) addresses.
 ///
 /// The `DeleteCoipPool` operation: made by [`Client::delete_coip_pool`], run by [`send`](DeleteCoipPool::send).
@@ -16461,6 +17145,9 @@ impl<M> DeleteCoipPool<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCoipPool, 171, DeleteCoipPoolError, types::DeleteCoipPoolResult, input, output
+);
 /// Deletes the specified customer gateway. You must delete the VPN connection before you can delete the customer gateway.
 ///
 /// The `DeleteCustomerGateway` operation: made by [`Client::delete_customer_gateway`], run by [`send`](DeleteCustomerGateway::send).
@@ -16529,6 +17216,7 @@ impl<M> DeleteCustomerGateway<M> {
         self
     }
 }
+stub_operation!(DeleteCustomerGateway, 172, DeleteCustomerGatewayError, (), input, none);
 /// Deletes the specified set of DHCP options. You must disassociate the set of DHCP options before you can delete it. You can disassociate the set of DHCP options by associating either a new set of options or the default set of options with the VPC.
 ///
 /// The `DeleteDhcpOptions` operation: made by [`Client::delete_dhcp_options`], run by [`send`](DeleteDhcpOptions::send).
@@ -16597,6 +17285,7 @@ impl<M> DeleteDhcpOptions<M> {
         self
     }
 }
+stub_operation!(DeleteDhcpOptions, 173, DeleteDhcpOptionsError, (), input, none);
 /// Deletes an egress-only internet gateway.
 ///
 /// The `DeleteEgressOnlyInternetGateway` operation: made by [`Client::delete_egress_only_internet_gateway`], run by [`send`](DeleteEgressOnlyInternetGateway::send).
@@ -16671,6 +17360,10 @@ impl<M> DeleteEgressOnlyInternetGateway<M> {
         self
     }
 }
+stub_operation!(
+    DeleteEgressOnlyInternetGateway, 174, DeleteEgressOnlyInternetGatewayError,
+    types::DeleteEgressOnlyInternetGatewayResult, input, output
+);
 /// Deletes the specified EC2 Fleet request.
 ///
 /// The `DeleteFleets` operation: made by [`Client::delete_fleets`], run by [`send`](DeleteFleets::send).
@@ -16747,6 +17440,9 @@ impl<M> DeleteFleets<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFleets, 175, DeleteFleetsError, types::DeleteFleetsResult, input, output
+);
 /// Deletes one or more flow logs.
 ///
 /// The `DeleteFlowLogs` operation: made by [`Client::delete_flow_logs`], run by [`send`](DeleteFlowLogs::send).
@@ -16818,6 +17514,9 @@ impl<M> DeleteFlowLogs<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFlowLogs, 176, DeleteFlowLogsError, types::DeleteFlowLogsResult, input, output
+);
 /// Deletes the specified Amazon FPGA Image (AFI).
 ///
 /// The `DeleteFpgaImage` operation: made by [`Client::delete_fpga_image`], run by [`send`](DeleteFpgaImage::send).
@@ -16889,6 +17588,10 @@ impl<M> DeleteFpgaImage<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFpgaImage, 177, DeleteFpgaImageError, types::DeleteFpgaImageResult, input,
+    output
+);
 /// Deletes the specified image usage report.
 ///
 /// The `DeleteImageUsageReport` operation: made by [`Client::delete_image_usage_report`], run by [`send`](DeleteImageUsageReport::send).
@@ -16960,6 +17663,10 @@ impl<M> DeleteImageUsageReport<M> {
         self
     }
 }
+stub_operation!(
+    DeleteImageUsageReport, 178, DeleteImageUsageReportError,
+    types::DeleteImageUsageReportResult, input, output
+);
 /// Deletes the specified EC2 Instance Connect Endpoint.
 ///
 /// The `DeleteInstanceConnectEndpoint` operation: made by [`Client::delete_instance_connect_endpoint`], run by [`send`](DeleteInstanceConnectEndpoint::send).
@@ -17031,6 +17738,10 @@ impl<M> DeleteInstanceConnectEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    DeleteInstanceConnectEndpoint, 179, DeleteInstanceConnectEndpointError,
+    types::DeleteInstanceConnectEndpointResult, input, output
+);
 /// Deletes the specified event window.
 ///
 /// The `DeleteInstanceEventWindow` operation: made by [`Client::delete_instance_event_window`], run by [`send`](DeleteInstanceEventWindow::send).
@@ -17107,6 +17818,10 @@ impl<M> DeleteInstanceEventWindow<M> {
         self
     }
 }
+stub_operation!(
+    DeleteInstanceEventWindow, 180, DeleteInstanceEventWindowError,
+    types::DeleteInstanceEventWindowResult, input, output
+);
 /// Deletes the specified internet gateway. You must detach the internet gateway from the VPC before you can delete it.
 ///
 /// The `DeleteInternetGateway` operation: made by [`Client::delete_internet_gateway`], run by [`send`](DeleteInternetGateway::send).
@@ -17175,6 +17890,7 @@ impl<M> DeleteInternetGateway<M> {
         self
     }
 }
+stub_operation!(DeleteInternetGateway, 181, DeleteInternetGatewayError, (), input, none);
 /// Delete an IPAM. Deleting an IPAM removes all monitored data associated with the IPAM including the historical data for CIDRs.
 ///
 /// The `DeleteIpam` operation: made by [`Client::delete_ipam`], run by [`send`](DeleteIpam::send).
@@ -17256,6 +17972,9 @@ impl<M> DeleteIpam<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpam, 182, DeleteIpamError, types::DeleteIpamResult, input, output
+);
 /// Delete a verification token.
 ///
 /// The `DeleteIpamExternalResourceVerificationToken` operation: made by [`Client::delete_ipam_external_resource_verification_token`], run by [`send`](DeleteIpamExternalResourceVerificationToken::send).
@@ -17337,6 +18056,11 @@ impl<M> DeleteIpamExternalResourceVerificationToken<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpamExternalResourceVerificationToken, 183,
+    DeleteIpamExternalResourceVerificationTokenError,
+    types::DeleteIpamExternalResourceVerificationTokenResult, input, output
+);
 /// Deletes an IPAM policy.
 ///
 /// The `DeleteIpamPolicy` operation: made by [`Client::delete_ipam_policy`], run by [`send`](DeleteIpamPolicy::send).
@@ -17408,6 +18132,10 @@ impl<M> DeleteIpamPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpamPolicy, 184, DeleteIpamPolicyError, types::DeleteIpamPolicyResult, input,
+    output
+);
 /// Delete an IPAM pool.
 ///
 /// The `DeleteIpamPool` operation: made by [`Client::delete_ipam_pool`], run by [`send`](DeleteIpamPool::send).
@@ -17484,6 +18212,9 @@ impl<M> DeleteIpamPool<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpamPool, 185, DeleteIpamPoolError, types::DeleteIpamPoolResult, input, output
+);
 /// Deletes an IPAM prefix list resolver. Before deleting a resolver, you must first delete all resolver targets associated with it.
 ///
 /// The `DeleteIpamPrefixListResolver` operation: made by [`Client::delete_ipam_prefix_list_resolver`], run by [`send`](DeleteIpamPrefixListResolver::send).
@@ -17555,6 +18286,10 @@ impl<M> DeleteIpamPrefixListResolver<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpamPrefixListResolver, 186, DeleteIpamPrefixListResolverError,
+    types::DeleteIpamPrefixListResolverResult, input, output
+);
 /// Deletes an IPAM prefix list resolver target. This removes the association between the resolver and the managed prefix list, stopping automatic CIDR synchronization.
 ///
 /// The `DeleteIpamPrefixListResolverTarget` operation: made by [`Client::delete_ipam_prefix_list_resolver_target`], run by [`send`](DeleteIpamPrefixListResolverTarget::send).
@@ -17629,6 +18364,10 @@ impl<M> DeleteIpamPrefixListResolverTarget<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpamPrefixListResolverTarget, 187, DeleteIpamPrefixListResolverTargetError,
+    types::DeleteIpamPrefixListResolverTargetResult, input, output
+);
 /// Deletes an IPAM resource discovery. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `DeleteIpamResourceDiscovery` operation: made by [`Client::delete_ipam_resource_discovery`], run by [`send`](DeleteIpamResourceDiscovery::send).
@@ -17700,6 +18439,10 @@ impl<M> DeleteIpamResourceDiscovery<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpamResourceDiscovery, 188, DeleteIpamResourceDiscoveryError,
+    types::DeleteIpamResourceDiscoveryResult, input, output
+);
 /// Delete the scope for an IPAM. You cannot delete the default scopes.
 ///
 /// The `DeleteIpamScope` operation: made by [`Client::delete_ipam_scope`], run by [`send`](DeleteIpamScope::send).
@@ -17771,6 +18514,10 @@ impl<M> DeleteIpamScope<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIpamScope, 189, DeleteIpamScopeError, types::DeleteIpamScopeResult, input,
+    output
+);
 /// Deletes the specified key pair, by removing the public key from Amazon EC2.
 ///
 /// The `DeleteKeyPair` operation: made by [`Client::delete_key_pair`], run by [`send`](DeleteKeyPair::send).
@@ -17847,6 +18594,9 @@ impl<M> DeleteKeyPair<M> {
         self
     }
 }
+stub_operation!(
+    DeleteKeyPair, 190, DeleteKeyPairError, types::DeleteKeyPairResult, input, output
+);
 /// Deletes a launch template. Deleting a launch template deletes all of its versions.
 ///
 /// The `DeleteLaunchTemplate` operation: made by [`Client::delete_launch_template`], run by [`send`](DeleteLaunchTemplate::send).
@@ -17923,6 +18673,10 @@ impl<M> DeleteLaunchTemplate<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLaunchTemplate, 191, DeleteLaunchTemplateError,
+    types::DeleteLaunchTemplateResult, input, output
+);
 /// Deletes one or more versions of a launch template.
 ///
 /// The `DeleteLaunchTemplateVersions` operation: made by [`Client::delete_launch_template_versions`], run by [`send`](DeleteLaunchTemplateVersions::send).
@@ -18004,6 +18758,10 @@ impl<M> DeleteLaunchTemplateVersions<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLaunchTemplateVersions, 192, DeleteLaunchTemplateVersionsError,
+    types::DeleteLaunchTemplateVersionsResult, input, output
+);
 /// Deletes the specified route from the specified local gateway route table.
 ///
 /// The `DeleteLocalGatewayRoute` operation: made by [`Client::delete_local_gateway_route`], run by [`send`](DeleteLocalGatewayRoute::send).
@@ -18085,6 +18843,10 @@ impl<M> DeleteLocalGatewayRoute<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLocalGatewayRoute, 193, DeleteLocalGatewayRouteError,
+    types::DeleteLocalGatewayRouteResult, input, output
+);
 /// Deletes a local gateway route table.
 ///
 /// The `DeleteLocalGatewayRouteTable` operation: made by [`Client::delete_local_gateway_route_table`], run by [`send`](DeleteLocalGatewayRouteTable::send).
@@ -18156,6 +18918,10 @@ impl<M> DeleteLocalGatewayRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLocalGatewayRouteTable, 194, DeleteLocalGatewayRouteTableError,
+    types::DeleteLocalGatewayRouteTableResult, input, output
+);
 /// Deletes a local gateway route table virtual interface group association.
 ///
 /// The `DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation` operation: made by [`Client::delete_local_gateway_route_table_virtual_interface_group_association`], run by [`send`](DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation::send).
@@ -18241,6 +19007,12 @@ impl<M> DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation, 195,
+    DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationError,
+    types::DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult, input,
+    output
+);
 /// Deletes the specified association between a VPC and local gateway route table.
 ///
 /// The `DeleteLocalGatewayRouteTableVpcAssociation` operation: made by [`Client::delete_local_gateway_route_table_vpc_association`], run by [`send`](DeleteLocalGatewayRouteTableVpcAssociation::send).
@@ -18320,6 +19092,11 @@ impl<M> DeleteLocalGatewayRouteTableVpcAssociation<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLocalGatewayRouteTableVpcAssociation, 196,
+    DeleteLocalGatewayRouteTableVpcAssociationError,
+    types::DeleteLocalGatewayRouteTableVpcAssociationResult, input, output
+);
 /// Deletes the specified local gateway virtual interface.
 ///
 /// The `DeleteLocalGatewayVirtualInterface` operation: made by [`Client::delete_local_gateway_virtual_interface`], run by [`send`](DeleteLocalGatewayVirtualInterface::send).
@@ -18394,6 +19171,10 @@ impl<M> DeleteLocalGatewayVirtualInterface<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLocalGatewayVirtualInterface, 197, DeleteLocalGatewayVirtualInterfaceError,
+    types::DeleteLocalGatewayVirtualInterfaceResult, input, output
+);
 /// Delete the specified local gateway interface group.
 ///
 /// The `DeleteLocalGatewayVirtualInterfaceGroup` operation: made by [`Client::delete_local_gateway_virtual_interface_group`], run by [`send`](DeleteLocalGatewayVirtualInterfaceGroup::send).
@@ -18471,6 +19252,11 @@ impl<M> DeleteLocalGatewayVirtualInterfaceGroup<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLocalGatewayVirtualInterfaceGroup, 198,
+    DeleteLocalGatewayVirtualInterfaceGroupError,
+    types::DeleteLocalGatewayVirtualInterfaceGroupResult, input, output
+);
 /// Deletes the specified managed prefix list. You must first remove all references to the prefix list in your resources.
 ///
 /// The `DeleteManagedPrefixList` operation: made by [`Client::delete_managed_prefix_list`], run by [`send`](DeleteManagedPrefixList::send).
@@ -18542,6 +19328,10 @@ impl<M> DeleteManagedPrefixList<M> {
         self
     }
 }
+stub_operation!(
+    DeleteManagedPrefixList, 199, DeleteManagedPrefixListError,
+    types::DeleteManagedPrefixListResult, input, output
+);
 /// Deletes the specified NAT gateway. Deleting a public NAT gateway disassociates its Elastic IP address, but does not release the address from your account. Deleting a NAT gateway does not delete any NAT gateway routes in your route tables.
 ///
 /// The `DeleteNatGateway` operation: made by [`Client::delete_nat_gateway`], run by [`send`](DeleteNatGateway::send).
@@ -18613,6 +19403,10 @@ impl<M> DeleteNatGateway<M> {
         self
     }
 }
+stub_operation!(
+    DeleteNatGateway, 200, DeleteNatGatewayError, types::DeleteNatGatewayResult, input,
+    output
+);
 /// Deletes the specified network ACL. You can't delete the ACL if it's associated with any subnets. You can't delete the default network ACL.
 ///
 /// The `DeleteNetworkAcl` operation: made by [`Client::delete_network_acl`], run by [`send`](DeleteNetworkAcl::send).
@@ -18681,6 +19475,7 @@ impl<M> DeleteNetworkAcl<M> {
         self
     }
 }
+stub_operation!(DeleteNetworkAcl, 201, DeleteNetworkAclError, (), input, none);
 /// Deletes the specified ingress or egress entry (rule) from the specified network ACL.
 ///
 /// The `DeleteNetworkAclEntry` operation: made by [`Client::delete_network_acl_entry`], run by [`send`](DeleteNetworkAclEntry::send).
@@ -18759,6 +19554,7 @@ impl<M> DeleteNetworkAclEntry<M> {
         self
     }
 }
+stub_operation!(DeleteNetworkAclEntry, 202, DeleteNetworkAclEntryError, (), input, none);
 /// Deletes the specified Network Access Scope.
 ///
 /// The `DeleteNetworkInsightsAccessScope` operation: made by [`Client::delete_network_insights_access_scope`], run by [`send`](DeleteNetworkInsightsAccessScope::send).
@@ -18833,6 +19629,10 @@ impl<M> DeleteNetworkInsightsAccessScope<M> {
         self
     }
 }
+stub_operation!(
+    DeleteNetworkInsightsAccessScope, 203, DeleteNetworkInsightsAccessScopeError,
+    types::DeleteNetworkInsightsAccessScopeResult, input, output
+);
 /// Deletes the specified Network Access Scope analysis.
 ///
 /// The `DeleteNetworkInsightsAccessScopeAnalysis` operation: made by [`Client::delete_network_insights_access_scope_analysis`], run by [`send`](DeleteNetworkInsightsAccessScopeAnalysis::send).
@@ -18910,6 +19710,11 @@ impl<M> DeleteNetworkInsightsAccessScopeAnalysis<M> {
         self
     }
 }
+stub_operation!(
+    DeleteNetworkInsightsAccessScopeAnalysis, 204,
+    DeleteNetworkInsightsAccessScopeAnalysisError,
+    types::DeleteNetworkInsightsAccessScopeAnalysisResult, input, output
+);
 /// Deletes the specified network insights analysis.
 ///
 /// The `DeleteNetworkInsightsAnalysis` operation: made by [`Client::delete_network_insights_analysis`], run by [`send`](DeleteNetworkInsightsAnalysis::send).
@@ -18981,6 +19786,10 @@ impl<M> DeleteNetworkInsightsAnalysis<M> {
         self
     }
 }
+stub_operation!(
+    DeleteNetworkInsightsAnalysis, 205, DeleteNetworkInsightsAnalysisError,
+    types::DeleteNetworkInsightsAnalysisResult, input, output
+);
 /// Deletes the specified path.
 ///
 /// The `DeleteNetworkInsightsPath` operation: made by [`Client::delete_network_insights_path`], run by [`send`](DeleteNetworkInsightsPath::send).
@@ -19052,6 +19861,10 @@ impl<M> DeleteNetworkInsightsPath<M> {
         self
     }
 }
+stub_operation!(
+    DeleteNetworkInsightsPath, 206, DeleteNetworkInsightsPathError,
+    types::DeleteNetworkInsightsPathResult, input, output
+);
 /// Deletes the specified network interface. You must detach the network interface before you can delete it.
 ///
 /// The `DeleteNetworkInterface` operation: made by [`Client::delete_network_interface`], run by [`send`](DeleteNetworkInterface::send).
@@ -19120,6 +19933,9 @@ impl<M> DeleteNetworkInterface<M> {
         self
     }
 }
+stub_operation!(
+    DeleteNetworkInterface, 207, DeleteNetworkInterfaceError, (), input, none
+);
 /// Deletes a permission for a network interface. By default, you cannot delete the permission if the account for which you're removing the permission has attached the network interface to an instance. However, you can force delete the permission, regardless of any attachment.
 ///
 /// The `DeleteNetworkInterfacePermission` operation: made by [`Client::delete_network_interface_permission`], run by [`send`](DeleteNetworkInterfacePermission::send).
@@ -19199,6 +20015,10 @@ impl<M> DeleteNetworkInterfacePermission<M> {
         self
     }
 }
+stub_operation!(
+    DeleteNetworkInterfacePermission, 208, DeleteNetworkInterfacePermissionError,
+    types::DeleteNetworkInterfacePermissionResult, input, output
+);
 /// Deletes the specified placement group. You must terminate all instances in the placement group before you can delete the placement group. For more information, see [Placement groups](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-groups.html) in the Amazon EC2 User Guide.
 ///
 /// The `DeletePlacementGroup` operation: made by [`Client::delete_placement_group`], run by [`send`](DeletePlacementGroup::send).
@@ -19267,6 +20087,7 @@ impl<M> DeletePlacementGroup<M> {
         self
     }
 }
+stub_operation!(DeletePlacementGroup, 209, DeletePlacementGroupError, (), input, none);
 /// Delete a public IPv4 pool. A public IPv4 pool is an EC2 IP address pool required for the public IPv4 CIDRs that you own and bring to Amazon Web Services to manage with IPAM. IPv6 addresses you bring to Amazon Web Services, however, use IPAM pools only.
 ///
 /// The `DeletePublicIpv4Pool` operation: made by [`Client::delete_public_ipv4_pool`], run by [`send`](DeletePublicIpv4Pool::send).
@@ -19343,6 +20164,10 @@ impl<M> DeletePublicIpv4Pool<M> {
         self
     }
 }
+stub_operation!(
+    DeletePublicIpv4Pool, 210, DeletePublicIpv4PoolError,
+    types::DeletePublicIpv4PoolResult, input, output
+);
 /// Deletes the queued purchases for the specified Reserved Instances.
 ///
 /// The `DeleteQueuedReservedInstances` operation: made by [`Client::delete_queued_reserved_instances`], run by [`send`](DeleteQueuedReservedInstances::send).
@@ -19414,6 +20239,10 @@ impl<M> DeleteQueuedReservedInstances<M> {
         self
     }
 }
+stub_operation!(
+    DeleteQueuedReservedInstances, 211, DeleteQueuedReservedInstancesError,
+    types::DeleteQueuedReservedInstancesResult, input, output
+);
 /// Deletes the specified route from the specified route table.
 ///
 /// The `DeleteRoute` operation: made by [`Client::delete_route`], run by [`send`](DeleteRoute::send).
@@ -19497,6 +20326,7 @@ impl<M> DeleteRoute<M> {
         self
     }
 }
+stub_operation!(DeleteRoute, 212, DeleteRouteError, (), input, none);
 /// Deletes the specified route server.
 ///
 /// The `DeleteRouteServer` operation: made by [`Client::delete_route_server`], run by [`send`](DeleteRouteServer::send).
@@ -19568,6 +20398,10 @@ impl<M> DeleteRouteServer<M> {
         self
     }
 }
+stub_operation!(
+    DeleteRouteServer, 213, DeleteRouteServerError, types::DeleteRouteServerResult,
+    input, output
+);
 /// Deletes the specified route server endpoint.
 ///
 /// The `DeleteRouteServerEndpoint` operation: made by [`Client::delete_route_server_endpoint`], run by [`send`](DeleteRouteServerEndpoint::send).
@@ -19639,6 +20473,10 @@ impl<M> DeleteRouteServerEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    DeleteRouteServerEndpoint, 214, DeleteRouteServerEndpointError,
+    types::DeleteRouteServerEndpointResult, input, output
+);
 /// Deletes the specified BGP peer from a route server.
 ///
 /// The `DeleteRouteServerPeer` operation: made by [`Client::delete_route_server_peer`], run by [`send`](DeleteRouteServerPeer::send).
@@ -19710,6 +20548,10 @@ impl<M> DeleteRouteServerPeer<M> {
         self
     }
 }
+stub_operation!(
+    DeleteRouteServerPeer, 215, DeleteRouteServerPeerError,
+    types::DeleteRouteServerPeerResult, input, output
+);
 /// Deletes the specified route table. You must disassociate the route table from any subnets before you can delete it. You can't delete the main route table.
 ///
 /// The `DeleteRouteTable` operation: made by [`Client::delete_route_table`], run by [`send`](DeleteRouteTable::send).
@@ -19778,6 +20620,7 @@ impl<M> DeleteRouteTable<M> {
         self
     }
 }
+stub_operation!(DeleteRouteTable, 216, DeleteRouteTableError, (), input, none);
 /// Deletes a secondary network. You must delete all secondary subnets in the secondary network before you can delete the secondary network.
 ///
 /// The `DeleteSecondaryNetwork` operation: made by [`Client::delete_secondary_network`], run by [`send`](DeleteSecondaryNetwork::send).
@@ -19854,6 +20697,10 @@ impl<M> DeleteSecondaryNetwork<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSecondaryNetwork, 217, DeleteSecondaryNetworkError,
+    types::DeleteSecondaryNetworkResult, input, output
+);
 /// Deletes a secondary subnet. A secondary subnet must not contain any secondary interfaces prior to deletion.
 ///
 /// The `DeleteSecondarySubnet` operation: made by [`Client::delete_secondary_subnet`], run by [`send`](DeleteSecondarySubnet::send).
@@ -19930,6 +20777,10 @@ impl<M> DeleteSecondarySubnet<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSecondarySubnet, 218, DeleteSecondarySubnetError,
+    types::DeleteSecondarySubnetResult, input, output
+);
 /// Deletes a security group.
 ///
 /// The `DeleteSecurityGroup` operation: made by [`Client::delete_security_group`], run by [`send`](DeleteSecurityGroup::send).
@@ -20006,6 +20857,10 @@ impl<M> DeleteSecurityGroup<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSecurityGroup, 219, DeleteSecurityGroupError, types::DeleteSecurityGroupResult,
+    input, output
+);
 /// Deletes the specified snapshot.
 ///
 /// The `DeleteSnapshot` operation: made by [`Client::delete_snapshot`], run by [`send`](DeleteSnapshot::send).
@@ -20074,6 +20929,7 @@ impl<M> DeleteSnapshot<M> {
         self
     }
 }
+stub_operation!(DeleteSnapshot, 220, DeleteSnapshotError, (), input, none);
 /// Deletes the data feed for Spot Instances.
 ///
 /// The `DeleteSpotDatafeedSubscription` operation: made by [`Client::delete_spot_datafeed_subscription`], run by [`send`](DeleteSpotDatafeedSubscription::send).
@@ -20140,6 +20996,10 @@ impl<M> DeleteSpotDatafeedSubscription<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSpotDatafeedSubscription, 221, DeleteSpotDatafeedSubscriptionError, (), input,
+    none
+);
 /// Deletes the specified subnet. You must terminate all running instances in the subnet before you can delete the subnet.
 ///
 /// The `DeleteSubnet` operation: made by [`Client::delete_subnet`], run by [`send`](DeleteSubnet::send).
@@ -20208,6 +21068,7 @@ impl<M> DeleteSubnet<M> {
         self
     }
 }
+stub_operation!(DeleteSubnet, 222, DeleteSubnetError, (), input, none);
 /// Deletes a subnet CIDR reservation.
 ///
 /// The `DeleteSubnetCidrReservation` operation: made by [`Client::delete_subnet_cidr_reservation`], run by [`send`](DeleteSubnetCidrReservation::send).
@@ -20279,6 +21140,10 @@ impl<M> DeleteSubnetCidrReservation<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSubnetCidrReservation, 223, DeleteSubnetCidrReservationError,
+    types::DeleteSubnetCidrReservationResult, input, output
+);
 /// Deletes the specified set of tags from the specified set of resources.
 ///
 /// The `DeleteTags` operation: made by [`Client::delete_tags`], run by [`send`](DeleteTags::send).
@@ -20352,6 +21217,7 @@ impl<M> DeleteTags<M> {
         self
     }
 }
+stub_operation!(DeleteTags, 224, DeleteTagsError, (), input, none);
 /// Deletes the specified Traffic Mirror filter.
 ///
 /// The `DeleteTrafficMirrorFilter` operation: made by [`Client::delete_traffic_mirror_filter`], run by [`send`](DeleteTrafficMirrorFilter::send).
@@ -20423,6 +21289,10 @@ impl<M> DeleteTrafficMirrorFilter<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTrafficMirrorFilter, 225, DeleteTrafficMirrorFilterError,
+    types::DeleteTrafficMirrorFilterResult, input, output
+);
 /// Deletes the specified Traffic Mirror rule.
 ///
 /// The `DeleteTrafficMirrorFilterRule` operation: made by [`Client::delete_traffic_mirror_filter_rule`], run by [`send`](DeleteTrafficMirrorFilterRule::send).
@@ -20494,6 +21364,10 @@ impl<M> DeleteTrafficMirrorFilterRule<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTrafficMirrorFilterRule, 226, DeleteTrafficMirrorFilterRuleError,
+    types::DeleteTrafficMirrorFilterRuleResult, input, output
+);
 /// Deletes the specified Traffic Mirror session.
 ///
 /// The `DeleteTrafficMirrorSession` operation: made by [`Client::delete_traffic_mirror_session`], run by [`send`](DeleteTrafficMirrorSession::send).
@@ -20565,6 +21439,10 @@ impl<M> DeleteTrafficMirrorSession<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTrafficMirrorSession, 227, DeleteTrafficMirrorSessionError,
+    types::DeleteTrafficMirrorSessionResult, input, output
+);
 /// Deletes the specified Traffic Mirror target.
 ///
 /// The `DeleteTrafficMirrorTarget` operation: made by [`Client::delete_traffic_mirror_target`], run by [`send`](DeleteTrafficMirrorTarget::send).
@@ -20636,6 +21514,10 @@ impl<M> DeleteTrafficMirrorTarget<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTrafficMirrorTarget, 228, DeleteTrafficMirrorTargetError,
+    types::DeleteTrafficMirrorTargetResult, input, output
+);
 /// Deletes the specified transit gateway.
 ///
 /// The `DeleteTransitGateway` operation: made by [`Client::delete_transit_gateway`], run by [`send`](DeleteTransitGateway::send).
@@ -20707,6 +21589,10 @@ impl<M> DeleteTransitGateway<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGateway, 229, DeleteTransitGatewayError,
+    types::DeleteTransitGatewayResult, input, output
+);
 /// Deletes a Transit Gateway attachment for a Client VPN endpoint. The Transit Gateway owner can delete the attachment to remove the association between the Client VPN endpoint and the Transit Gateway.
 ///
 /// The `DeleteTransitGatewayClientVpnAttachment` operation: made by [`Client::delete_transit_gateway_client_vpn_attachment`], run by [`send`](DeleteTransitGatewayClientVpnAttachment::send).
@@ -20781,6 +21667,11 @@ impl<M> DeleteTransitGatewayClientVpnAttachment<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayClientVpnAttachment, 230,
+    DeleteTransitGatewayClientVpnAttachmentError,
+    types::DeleteTransitGatewayClientVpnAttachmentResult, input, output
+);
 /// Deletes the specified Connect attachment. You must first delete any Connect peers for the attachment.
 ///
 /// The `DeleteTransitGatewayConnect` operation: made by [`Client::delete_transit_gateway_connect`], run by [`send`](DeleteTransitGatewayConnect::send).
@@ -20852,6 +21743,10 @@ impl<M> DeleteTransitGatewayConnect<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayConnect, 231, DeleteTransitGatewayConnectError,
+    types::DeleteTransitGatewayConnectResult, input, output
+);
 /// Deletes the specified Connect peer.
 ///
 /// The `DeleteTransitGatewayConnectPeer` operation: made by [`Client::delete_transit_gateway_connect_peer`], run by [`send`](DeleteTransitGatewayConnectPeer::send).
@@ -20926,6 +21821,10 @@ impl<M> DeleteTransitGatewayConnectPeer<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayConnectPeer, 232, DeleteTransitGatewayConnectPeerError,
+    types::DeleteTransitGatewayConnectPeerResult, input, output
+);
 /// Deletes a transit gateway metering policy.
 ///
 /// The `DeleteTransitGatewayMeteringPolicy` operation: made by [`Client::delete_transit_gateway_metering_policy`], run by [`send`](DeleteTransitGatewayMeteringPolicy::send).
@@ -21000,6 +21899,10 @@ impl<M> DeleteTransitGatewayMeteringPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayMeteringPolicy, 233, DeleteTransitGatewayMeteringPolicyError,
+    types::DeleteTransitGatewayMeteringPolicyResult, input, output
+);
 /// Deletes an entry from a transit gateway metering policy.
 ///
 /// The `DeleteTransitGatewayMeteringPolicyEntry` operation: made by [`Client::delete_transit_gateway_metering_policy_entry`], run by [`send`](DeleteTransitGatewayMeteringPolicyEntry::send).
@@ -21079,6 +21982,11 @@ impl<M> DeleteTransitGatewayMeteringPolicyEntry<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayMeteringPolicyEntry, 234,
+    DeleteTransitGatewayMeteringPolicyEntryError,
+    types::DeleteTransitGatewayMeteringPolicyEntryResult, input, output
+);
 /// Deletes the specified transit gateway multicast domain.
 ///
 /// The `DeleteTransitGatewayMulticastDomain` operation: made by [`Client::delete_transit_gateway_multicast_domain`], run by [`send`](DeleteTransitGatewayMulticastDomain::send).
@@ -21153,6 +22061,10 @@ impl<M> DeleteTransitGatewayMulticastDomain<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayMulticastDomain, 235, DeleteTransitGatewayMulticastDomainError,
+    types::DeleteTransitGatewayMulticastDomainResult, input, output
+);
 /// Deletes a transit gateway peering attachment.
 ///
 /// The `DeleteTransitGatewayPeeringAttachment` operation: made by [`Client::delete_transit_gateway_peering_attachment`], run by [`send`](DeleteTransitGatewayPeeringAttachment::send).
@@ -21227,6 +22139,11 @@ impl<M> DeleteTransitGatewayPeeringAttachment<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayPeeringAttachment, 236,
+    DeleteTransitGatewayPeeringAttachmentError,
+    types::DeleteTransitGatewayPeeringAttachmentResult, input, output
+);
 /// Deletes the specified transit gateway policy table.
 ///
 /// The `DeleteTransitGatewayPolicyTable` operation: made by [`Client::delete_transit_gateway_policy_table`], run by [`send`](DeleteTransitGatewayPolicyTable::send).
@@ -21301,6 +22218,10 @@ impl<M> DeleteTransitGatewayPolicyTable<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayPolicyTable, 237, DeleteTransitGatewayPolicyTableError,
+    types::DeleteTransitGatewayPolicyTableResult, input, output
+);
 /// Deletes a reference (route) to a prefix list in a specified transit gateway route table.
 ///
 /// The `DeleteTransitGatewayPrefixListReference` operation: made by [`Client::delete_transit_gateway_prefix_list_reference`], run by [`send`](DeleteTransitGatewayPrefixListReference::send).
@@ -21380,6 +22301,11 @@ impl<M> DeleteTransitGatewayPrefixListReference<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayPrefixListReference, 238,
+    DeleteTransitGatewayPrefixListReferenceError,
+    types::DeleteTransitGatewayPrefixListReferenceResult, input, output
+);
 /// Deletes the specified route from the specified transit gateway route table.
 ///
 /// The `DeleteTransitGatewayRoute` operation: made by [`Client::delete_transit_gateway_route`], run by [`send`](DeleteTransitGatewayRoute::send).
@@ -21456,6 +22382,10 @@ impl<M> DeleteTransitGatewayRoute<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayRoute, 239, DeleteTransitGatewayRouteError,
+    types::DeleteTransitGatewayRouteResult, input, output
+);
 /// Deletes the specified transit gateway route table. If there are any route tables associated with the transit gateway route table, you must first run DisassociateRouteTable before you can delete the transit gateway route table. This removes any route tables associated with the transit gateway route table.
 ///
 /// The `DeleteTransitGatewayRouteTable` operation: made by [`Client::delete_transit_gateway_route_table`], run by [`send`](DeleteTransitGatewayRouteTable::send).
@@ -21527,6 +22457,10 @@ impl<M> DeleteTransitGatewayRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayRouteTable, 240, DeleteTransitGatewayRouteTableError,
+    types::DeleteTransitGatewayRouteTableResult, input, output
+);
 /// Advertises to the transit gateway that a transit gateway route table is deleted.
 ///
 /// The `DeleteTransitGatewayRouteTableAnnouncement` operation: made by [`Client::delete_transit_gateway_route_table_announcement`], run by [`send`](DeleteTransitGatewayRouteTableAnnouncement::send).
@@ -21606,6 +22540,11 @@ impl<M> DeleteTransitGatewayRouteTableAnnouncement<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayRouteTableAnnouncement, 241,
+    DeleteTransitGatewayRouteTableAnnouncementError,
+    types::DeleteTransitGatewayRouteTableAnnouncementResult, input, output
+);
 /// Deletes the specified VPC attachment.
 ///
 /// The `DeleteTransitGatewayVpcAttachment` operation: made by [`Client::delete_transit_gateway_vpc_attachment`], run by [`send`](DeleteTransitGatewayVpcAttachment::send).
@@ -21680,6 +22619,10 @@ impl<M> DeleteTransitGatewayVpcAttachment<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTransitGatewayVpcAttachment, 242, DeleteTransitGatewayVpcAttachmentError,
+    types::DeleteTransitGatewayVpcAttachmentResult, input, output
+);
 /// Delete an Amazon Web Services Verified Access endpoint.
 ///
 /// The `DeleteVerifiedAccessEndpoint` operation: made by [`Client::delete_verified_access_endpoint`], run by [`send`](DeleteVerifiedAccessEndpoint::send).
@@ -21756,6 +22699,10 @@ impl<M> DeleteVerifiedAccessEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVerifiedAccessEndpoint, 243, DeleteVerifiedAccessEndpointError,
+    types::DeleteVerifiedAccessEndpointResult, input, output
+);
 /// Delete an Amazon Web Services Verified Access group.
 ///
 /// The `DeleteVerifiedAccessGroup` operation: made by [`Client::delete_verified_access_group`], run by [`send`](DeleteVerifiedAccessGroup::send).
@@ -21832,6 +22779,10 @@ impl<M> DeleteVerifiedAccessGroup<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVerifiedAccessGroup, 244, DeleteVerifiedAccessGroupError,
+    types::DeleteVerifiedAccessGroupResult, input, output
+);
 /// Delete an Amazon Web Services Verified Access instance.
 ///
 /// The `DeleteVerifiedAccessInstance` operation: made by [`Client::delete_verified_access_instance`], run by [`send`](DeleteVerifiedAccessInstance::send).
@@ -21908,6 +22859,10 @@ impl<M> DeleteVerifiedAccessInstance<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVerifiedAccessInstance, 245, DeleteVerifiedAccessInstanceError,
+    types::DeleteVerifiedAccessInstanceResult, input, output
+);
 /// Delete an Amazon Web Services Verified Access trust provider.
 ///
 /// The `DeleteVerifiedAccessTrustProvider` operation: made by [`Client::delete_verified_access_trust_provider`], run by [`send`](DeleteVerifiedAccessTrustProvider::send).
@@ -21987,6 +22942,10 @@ impl<M> DeleteVerifiedAccessTrustProvider<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVerifiedAccessTrustProvider, 246, DeleteVerifiedAccessTrustProviderError,
+    types::DeleteVerifiedAccessTrustProviderResult, input, output
+);
 /// Deletes the specified EBS volume. The volume must be in the `available` state (not attached to an instance).
 ///
 /// The `DeleteVolume` operation: made by [`Client::delete_volume`], run by [`send`](DeleteVolume::send).
@@ -22055,6 +23014,7 @@ impl<M> DeleteVolume<M> {
         self
     }
 }
+stub_operation!(DeleteVolume, 247, DeleteVolumeError, (), input, none);
 /// Deletes the specified VPC. You must detach or delete all gateways and resources that are associated with the VPC before you can delete it. For example, you must terminate all instances running in the VPC, delete all security groups associated with the VPC (except the default one), delete all route tables associated with the VPC (except the default one), and so on. When you delete the VPC, it deletes the default security group, network ACL, and route table for the VPC.
 ///
 /// The `DeleteVpc` operation: made by [`Client::delete_vpc`], run by [`send`](DeleteVpc::send).
@@ -22123,6 +23083,7 @@ impl<M> DeleteVpc<M> {
         self
     }
 }
+stub_operation!(DeleteVpc, 248, DeleteVpcError, (), input, none);
 /// Delete a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `DeleteVpcBlockPublicAccessExclusion` operation: made by [`Client::delete_vpc_block_public_access_exclusion`], run by [`send`](DeleteVpcBlockPublicAccessExclusion::send).
@@ -22197,6 +23158,10 @@ impl<M> DeleteVpcBlockPublicAccessExclusion<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpcBlockPublicAccessExclusion, 249, DeleteVpcBlockPublicAccessExclusionError,
+    types::DeleteVpcBlockPublicAccessExclusionResult, input, output
+);
 /// Deletes a VPC Encryption Control configuration. This removes the encryption policy enforcement from the specified VPC.
 ///
 /// The `DeleteVpcEncryptionControl` operation: made by [`Client::delete_vpc_encryption_control`], run by [`send`](DeleteVpcEncryptionControl::send).
@@ -22268,6 +23233,10 @@ impl<M> DeleteVpcEncryptionControl<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpcEncryptionControl, 250, DeleteVpcEncryptionControlError,
+    types::DeleteVpcEncryptionControlResult, input, output
+);
 /// Deletes the specified VPC endpoint connection notifications.
 ///
 /// The `DeleteVpcEndpointConnectionNotifications` operation: made by [`Client::delete_vpc_endpoint_connection_notifications`], run by [`send`](DeleteVpcEndpointConnectionNotifications::send).
@@ -22342,6 +23311,11 @@ impl<M> DeleteVpcEndpointConnectionNotifications<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpcEndpointConnectionNotifications, 251,
+    DeleteVpcEndpointConnectionNotificationsError,
+    types::DeleteVpcEndpointConnectionNotificationsResult, input, output
+);
 /// Deletes the specified VPC endpoint service configurations. Before you can delete an endpoint service configuration, you must reject any `Available` or `PendingAcceptance` interface endpoint connections that are attached to the service.
 ///
 /// The `DeleteVpcEndpointServiceConfigurations` operation: made by [`Client::delete_vpc_endpoint_service_configurations`], run by [`send`](DeleteVpcEndpointServiceConfigurations::send).
@@ -22416,6 +23390,11 @@ impl<M> DeleteVpcEndpointServiceConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpcEndpointServiceConfigurations, 252,
+    DeleteVpcEndpointServiceConfigurationsError,
+    types::DeleteVpcEndpointServiceConfigurationsResult, input, output
+);
 /// Deletes the specified VPC endpoints.
 ///
 /// The `DeleteVpcEndpoints` operation: made by [`Client::delete_vpc_endpoints`], run by [`send`](DeleteVpcEndpoints::send).
@@ -22487,6 +23466,10 @@ impl<M> DeleteVpcEndpoints<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpcEndpoints, 253, DeleteVpcEndpointsError, types::DeleteVpcEndpointsResult,
+    input, output
+);
 /// Deletes a VPC peering connection. Either the owner of the requester VPC or the owner of the accepter VPC can delete the VPC peering connection if it's in the `active` state. The owner of the requester VPC can delete a VPC peering connection in the `pending-acceptance` state. You cannot delete a VPC peering connection that's in the `failed` or `rejected` state.
 ///
 /// The `DeleteVpcPeeringConnection` operation: made by [`Client::delete_vpc_peering_connection`], run by [`send`](DeleteVpcPeeringConnection::send).
@@ -22558,6 +23541,10 @@ impl<M> DeleteVpcPeeringConnection<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpcPeeringConnection, 254, DeleteVpcPeeringConnectionError,
+    types::DeleteVpcPeeringConnectionResult, input, output
+);
 /// Deletes the specified VPN concentrator.
 ///
 /// The `DeleteVpnConcentrator` operation: made by [`Client::delete_vpn_concentrator`], run by [`send`](DeleteVpnConcentrator::send).
@@ -22629,6 +23616,10 @@ impl<M> DeleteVpnConcentrator<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpnConcentrator, 255, DeleteVpnConcentratorError,
+    types::DeleteVpnConcentratorResult, input, output
+);
 /// Deletes the specified VPN connection.
 ///
 /// The `DeleteVpnConnection` operation: made by [`Client::delete_vpn_connection`], run by [`send`](DeleteVpnConnection::send).
@@ -22697,6 +23688,7 @@ impl<M> DeleteVpnConnection<M> {
         self
     }
 }
+stub_operation!(DeleteVpnConnection, 256, DeleteVpnConnectionError, (), input, none);
 /// Deletes the specified static route associated with a VPN connection between an existing virtual private gateway and a VPN customer gateway. The static route allows traffic to be routed from the virtual private gateway to the VPN customer gateway.
 ///
 /// The `DeleteVpnConnectionRoute` operation: made by [`Client::delete_vpn_connection_route`], run by [`send`](DeleteVpnConnectionRoute::send).
@@ -22765,6 +23757,9 @@ impl<M> DeleteVpnConnectionRoute<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpnConnectionRoute, 257, DeleteVpnConnectionRouteError, (), input, none
+);
 /// Deletes the specified virtual private gateway. You must first detach the virtual private gateway from the VPC. Note that you don't need to delete the virtual private gateway if you plan to delete and recreate the VPN connection between your VPC and your network.
 ///
 /// The `DeleteVpnGateway` operation: made by [`Client::delete_vpn_gateway`], run by [`send`](DeleteVpnGateway::send).
@@ -22833,6 +23828,7 @@ impl<M> DeleteVpnGateway<M> {
         self
     }
 }
+stub_operation!(DeleteVpnGateway, 258, DeleteVpnGatewayError, (), input, none);
 /// Releases the specified address range that you provisioned for use with your Amazon Web Services resources through bring your own IP addresses (BYOIP) and deletes the corresponding address pool.
 ///
 /// The `DeprovisionByoipCidr` operation: made by [`Client::deprovision_byoip_cidr`], run by [`send`](DeprovisionByoipCidr::send).
@@ -22904,6 +23900,10 @@ impl<M> DeprovisionByoipCidr<M> {
         self
     }
 }
+stub_operation!(
+    DeprovisionByoipCidr, 259, DeprovisionByoipCidrError,
+    types::DeprovisionByoipCidrResult, input, output
+);
 /// Deprovisions your Autonomous System Number (ASN) from your Amazon Web Services account. This action can only be called after any BYOIP CIDR associations are removed from your Amazon Web Services account with [DisassociateIpamByoasn](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateIpamByoasn.html). For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `DeprovisionIpamByoasn` operation: made by [`Client::deprovision_ipam_byoasn`], run by [`send`](DeprovisionIpamByoasn::send).
@@ -22980,6 +23980,10 @@ impl<M> DeprovisionIpamByoasn<M> {
         self
     }
 }
+stub_operation!(
+    DeprovisionIpamByoasn, 260, DeprovisionIpamByoasnError,
+    types::DeprovisionIpamByoasnResult, input, output
+);
 /// Deprovision a CIDR provisioned from an IPAM pool. If you deprovision a CIDR from a pool that has a source pool, the CIDR is recycled back into the source pool. For more information, see [Deprovision pool CIDRs](https://docs.aws.amazon.com/vpc/latest/ipam/depro-pool-cidr-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `DeprovisionIpamPoolCidr` operation: made by [`Client::deprovision_ipam_pool_cidr`], run by [`send`](DeprovisionIpamPoolCidr::send).
@@ -23056,6 +24060,10 @@ impl<M> DeprovisionIpamPoolCidr<M> {
         self
     }
 }
+stub_operation!(
+    DeprovisionIpamPoolCidr, 261, DeprovisionIpamPoolCidrError,
+    types::DeprovisionIpamPoolCidrResult, input, output
+);
 /// Deprovision a CIDR from a public IPv4 pool.
 ///
 /// The `DeprovisionPublicIpv4PoolCidr` operation: made by [`Client::deprovision_public_ipv4_pool_cidr`], run by [`send`](DeprovisionPublicIpv4PoolCidr::send).
@@ -23132,6 +24140,10 @@ impl<M> DeprovisionPublicIpv4PoolCidr<M> {
         self
     }
 }
+stub_operation!(
+    DeprovisionPublicIpv4PoolCidr, 262, DeprovisionPublicIpv4PoolCidrError,
+    types::DeprovisionPublicIpv4PoolCidrResult, input, output
+);
 /// Deregisters the specified AMI. A deregistered AMI can't be used to launch new instances.
 ///
 /// The `DeregisterImage` operation: made by [`Client::deregister_image`], run by [`send`](DeregisterImage::send).
@@ -23208,6 +24220,10 @@ impl<M> DeregisterImage<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterImage, 263, DeregisterImageError, types::DeregisterImageResult, input,
+    output
+);
 /// Deregisters tag keys to prevent tags that have the specified tag keys from being included in scheduled event notifications for resources in the Region.
 ///
 /// The `DeregisterInstanceEventNotificationAttributes` operation: made by [`Client::deregister_instance_event_notification_attributes`], run by [`send`](DeregisterInstanceEventNotificationAttributes::send).
@@ -23291,6 +24307,11 @@ impl<M> DeregisterInstanceEventNotificationAttributes<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterInstanceEventNotificationAttributes, 264,
+    DeregisterInstanceEventNotificationAttributesError,
+    types::DeregisterInstanceEventNotificationAttributesResult, input, output
+);
 /// Deregisters the specified members (network interfaces) from the transit gateway multicast group.
 ///
 /// The `DeregisterTransitGatewayMulticastGroupMembers` operation: made by [`Client::deregister_transit_gateway_multicast_group_members`], run by [`send`](DeregisterTransitGatewayMulticastGroupMembers::send).
@@ -23381,6 +24402,11 @@ impl<M> DeregisterTransitGatewayMulticastGroupMembers<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterTransitGatewayMulticastGroupMembers, 265,
+    DeregisterTransitGatewayMulticastGroupMembersError,
+    types::DeregisterTransitGatewayMulticastGroupMembersResult, input, output
+);
 /// Deregisters the specified sources (network interfaces) from the transit gateway multicast group.
 ///
 /// The `DeregisterTransitGatewayMulticastGroupSources` operation: made by [`Client::deregister_transit_gateway_multicast_group_sources`], run by [`send`](DeregisterTransitGatewayMulticastGroupSources::send).
@@ -23471,6 +24497,11 @@ impl<M> DeregisterTransitGatewayMulticastGroupSources<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterTransitGatewayMulticastGroupSources, 266,
+    DeregisterTransitGatewayMulticastGroupSourcesError,
+    types::DeregisterTransitGatewayMulticastGroupSourcesResult, input, output
+);
 /// Describes attributes of your Amazon Web Services account. The following are the supported account attributes:
 /// - `default-vpc`: The ID of the default VPC for your account, or `none`.
 /// - `max-instances`: This attribute is no longer supported. The returned value does not reflect your actual vCPU limit for running On-Demand Instances. For more information, see [On-Demand Instance Limits](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-on-demand-instances.html#ec2-on-demand-instances-limits) in the Amazon Elastic Compute Cloud User Guide.
@@ -23551,6 +24582,10 @@ impl<M> DescribeAccountAttributes<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAccountAttributes, 267, DescribeAccountAttributesError,
+    types::DescribeAccountAttributesResult, input, output
+);
 /// Describes an Elastic IP address transfer. For more information, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the Amazon VPC User Guide.
 ///
 /// The `DescribeAddressTransfers` operation: made by [`Client::describe_address_transfers`], run by [`send`](DescribeAddressTransfers::send).
@@ -23647,6 +24682,10 @@ impl<M> DescribeAddressTransfers<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAddressTransfers, 268, DescribeAddressTransfersError,
+    types::DescribeAddressTransfersResult, input, output
+);
 /// Describes the specified Elastic IP addresses or all of your Elastic IP addresses.
 ///
 /// The `DescribeAddresses` operation: made by [`Client::describe_addresses`], run by [`send`](DescribeAddresses::send).
@@ -23738,6 +24777,10 @@ impl<M> DescribeAddresses<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAddresses, 269, DescribeAddressesError, types::DescribeAddressesResult,
+    input, output
+);
 /// Describes the attributes of the specified Elastic IP addresses. For requirements, see [Using reverse DNS for email applications](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#Using_Elastic_Addressing_Reverse_DNS).
 ///
 /// The `DescribeAddressesAttribute` operation: made by [`Client::describe_addresses_attribute`], run by [`send`](DescribeAddressesAttribute::send).
@@ -23839,6 +24882,10 @@ impl<M> DescribeAddressesAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAddressesAttribute, 270, DescribeAddressesAttributeError,
+    types::DescribeAddressesAttributeResult, input, output
+);
 /// Describes the longer ID format settings for all resource types in a specific Region. This request is useful for performing a quick audit to determine whether a specific Region is fully opted in for longer IDs (17-character IDs).
 ///
 /// The `DescribeAggregateIdFormat` operation: made by [`Client::describe_aggregate_id_format`], run by [`send`](DescribeAggregateIdFormat::send).
@@ -23905,6 +24952,10 @@ impl<M> DescribeAggregateIdFormat<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAggregateIdFormat, 271, DescribeAggregateIdFormatError,
+    types::DescribeAggregateIdFormatResult, input, output
+);
 /// Describes the Availability Zones, Local Zones, and Wavelength Zones that are available to you.
 ///
 /// The `DescribeAvailabilityZones` operation: made by [`Client::describe_availability_zones`], run by [`send`](DescribeAvailabilityZones::send).
@@ -24002,6 +25053,10 @@ impl<M> DescribeAvailabilityZones<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAvailabilityZones, 272, DescribeAvailabilityZonesError,
+    types::DescribeAvailabilityZonesResult, input, output
+);
 /// Describes the current Infrastructure Performance metric subscriptions.
 ///
 /// The `DescribeAwsNetworkPerformanceMetricSubscriptions` operation: made by [`Client::describe_aws_network_performance_metric_subscriptions`], run by [`send`](DescribeAwsNetworkPerformanceMetricSubscriptions::send).
@@ -24107,6 +25162,11 @@ impl<M> DescribeAwsNetworkPerformanceMetricSubscriptions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAwsNetworkPerformanceMetricSubscriptions, 273,
+    DescribeAwsNetworkPerformanceMetricSubscriptionsError,
+    types::DescribeAwsNetworkPerformanceMetricSubscriptionsResult, input, output
+);
 /// Describes the specified bundle tasks or all of your bundle tasks.
 ///
 /// The `DescribeBundleTasks` operation: made by [`Client::describe_bundle_tasks`], run by [`send`](DescribeBundleTasks::send).
@@ -24252,6 +25312,10 @@ impl std::future::IntoFuture for DescribeBundleTasks<boto_runtime::waiter::Wait>
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeBundleTasks, 274, DescribeBundleTasksError, types::DescribeBundleTasksResult,
+    input, output
+);
 /// Describes the IP address ranges that were provisioned for use with Amazon Web Services resources through through bring your own IP addresses (BYOIP).
 ///
 /// The `DescribeByoipCidrs` operation: made by [`Client::describe_byoip_cidrs`], run by [`send`](DescribeByoipCidrs::send).
@@ -24343,6 +25407,10 @@ impl<M> DescribeByoipCidrs<M> {
         self
     }
 }
+stub_operation!(
+    DescribeByoipCidrs, 275, DescribeByoipCidrsError, types::DescribeByoipCidrsResult,
+    input, output
+);
 /// Describes the events for the specified Capacity Block extension during the specified time.
 ///
 /// The `DescribeCapacityBlockExtensionHistory` operation: made by [`Client::describe_capacity_block_extension_history`], run by [`send`](DescribeCapacityBlockExtensionHistory::send).
@@ -24453,6 +25521,11 @@ impl<M> DescribeCapacityBlockExtensionHistory<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityBlockExtensionHistory, 276,
+    DescribeCapacityBlockExtensionHistoryError,
+    types::DescribeCapacityBlockExtensionHistoryResult, input, output
+);
 /// Describes Capacity Block extension offerings available for purchase in the Amazon Web Services Region that you're currently using.
 ///
 /// The `DescribeCapacityBlockExtensionOfferings` operation: made by [`Client::describe_capacity_block_extension_offerings`], run by [`send`](DescribeCapacityBlockExtensionOfferings::send).
@@ -24557,6 +25630,11 @@ impl<M> DescribeCapacityBlockExtensionOfferings<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityBlockExtensionOfferings, 277,
+    DescribeCapacityBlockExtensionOfferingsError,
+    types::DescribeCapacityBlockExtensionOfferingsResult, input, output
+);
 /// Describes Capacity Block offerings available for purchase in the Amazon Web Services Region that you're currently using. With Capacity Blocks, you can purchase a specific GPU instance type or EC2 UltraServer for a period of time.
 ///
 /// The `DescribeCapacityBlockOfferings` operation: made by [`Client::describe_capacity_block_offerings`], run by [`send`](DescribeCapacityBlockOfferings::send).
@@ -24688,6 +25766,10 @@ impl<M> DescribeCapacityBlockOfferings<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityBlockOfferings, 278, DescribeCapacityBlockOfferingsError,
+    types::DescribeCapacityBlockOfferingsResult, input, output
+);
 /// Describes the availability of capacity for the specified Capacity blocks, or all of your Capacity Blocks.
 ///
 /// The `DescribeCapacityBlockStatus` operation: made by [`Client::describe_capacity_block_status`], run by [`send`](DescribeCapacityBlockStatus::send).
@@ -24790,6 +25872,10 @@ impl<M> DescribeCapacityBlockStatus<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityBlockStatus, 279, DescribeCapacityBlockStatusError,
+    types::DescribeCapacityBlockStatusResult, input, output
+);
 /// Describes details about Capacity Blocks in the Amazon Web Services Region that you're currently using.
 ///
 /// The `DescribeCapacityBlocks` operation: made by [`Client::describe_capacity_blocks`], run by [`send`](DescribeCapacityBlocks::send).
@@ -24899,6 +25985,10 @@ impl<M> DescribeCapacityBlocks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityBlocks, 280, DescribeCapacityBlocksError,
+    types::DescribeCapacityBlocksResult, input, output
+);
 /// Describes one or more Capacity Manager data export configurations. Returns information about export settings, delivery status, and recent export activity.
 ///
 /// The `DescribeCapacityManagerDataExports` operation: made by [`Client::describe_capacity_manager_data_exports`], run by [`send`](DescribeCapacityManagerDataExports::send).
@@ -25006,6 +26096,10 @@ impl<M> DescribeCapacityManagerDataExports<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityManagerDataExports, 281, DescribeCapacityManagerDataExportsError,
+    types::DescribeCapacityManagerDataExportsResult, input, output
+);
 /// Describes a request to assign the billing of the unused capacity of a Capacity Reservation. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/transfer-billing.html).
 ///
 /// The `DescribeCapacityReservationBillingRequests` operation: made by [`Client::describe_capacity_reservation_billing_requests`], run by [`send`](DescribeCapacityReservationBillingRequests::send).
@@ -25122,6 +26216,11 @@ impl<M> DescribeCapacityReservationBillingRequests<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityReservationBillingRequests, 282,
+    DescribeCapacityReservationBillingRequestsError,
+    types::DescribeCapacityReservationBillingRequestsResult, input, output
+);
 /// Describes one or more Capacity Reservation Fleets.
 ///
 /// The `DescribeCapacityReservationFleets` operation: made by [`Client::describe_capacity_reservation_fleets`], run by [`send`](DescribeCapacityReservationFleets::send).
@@ -25230,6 +26329,10 @@ impl<M> DescribeCapacityReservationFleets<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityReservationFleets, 283, DescribeCapacityReservationFleetsError,
+    types::DescribeCapacityReservationFleetsResult, input, output
+);
 /// Describes a tree-based hierarchy that represents the physical host placement of your pending or active Capacity Reservations within an Availability Zone or Local Zone. You can use this information to determine the relative proximity of your capacity within the Amazon Web Services network before it is launched and use this information to allocate capacity together to support your tightly coupled workloads.
 ///
 /// The `DescribeCapacityReservationTopology` operation: made by [`Client::describe_capacity_reservation_topology`], run by [`send`](DescribeCapacityReservationTopology::send).
@@ -25321,6 +26424,10 @@ impl<M> DescribeCapacityReservationTopology<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityReservationTopology, 284, DescribeCapacityReservationTopologyError,
+    types::DescribeCapacityReservationTopologyResult, input, output
+);
 /// Describes one or more of your Capacity Reservations. The results describe only the Capacity Reservations in the Amazon Web Services Region that you're currently using.
 ///
 /// The `DescribeCapacityReservations` operation: made by [`Client::describe_capacity_reservations`], run by [`send`](DescribeCapacityReservations::send).
@@ -25445,6 +26552,10 @@ impl<M> DescribeCapacityReservations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCapacityReservations, 285, DescribeCapacityReservationsError,
+    types::DescribeCapacityReservationsResult, input, output
+);
 /// Describes one or more of your carrier gateways.
 ///
 /// The `DescribeCarrierGateways` operation: made by [`Client::describe_carrier_gateways`], run by [`send`](DescribeCarrierGateways::send).
@@ -25552,6 +26663,10 @@ impl<M> DescribeCarrierGateways<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCarrierGateways, 286, DescribeCarrierGatewaysError,
+    types::DescribeCarrierGatewaysResult, input, output
+);
 /// This action is deprecated.
 ///
 /// The `DescribeClassicLinkInstances` operation: made by [`Client::describe_classic_link_instances`], run by [`send`](DescribeClassicLinkInstances::send).
@@ -25658,6 +26773,10 @@ impl<M> DescribeClassicLinkInstances<M> {
         self
     }
 }
+stub_operation!(
+    DescribeClassicLinkInstances, 287, DescribeClassicLinkInstancesError,
+    types::DescribeClassicLinkInstancesResult, input, output
+);
 /// Describes the authorization rules for a specified Client VPN endpoint.
 ///
 /// The `DescribeClientVpnAuthorizationRules` operation: made by [`Client::describe_client_vpn_authorization_rules`], run by [`send`](DescribeClientVpnAuthorizationRules::send).
@@ -25765,6 +26884,10 @@ impl<M> DescribeClientVpnAuthorizationRules<M> {
         self
     }
 }
+stub_operation!(
+    DescribeClientVpnAuthorizationRules, 288, DescribeClientVpnAuthorizationRulesError,
+    types::DescribeClientVpnAuthorizationRulesResult, input, output
+);
 /// Describes active client connections and connections that have been terminated within the last 60 minutes for the specified Client VPN endpoint.
 ///
 /// The `DescribeClientVpnConnections` operation: made by [`Client::describe_client_vpn_connections`], run by [`send`](DescribeClientVpnConnections::send).
@@ -25868,6 +26991,10 @@ impl<M> DescribeClientVpnConnections<M> {
         self
     }
 }
+stub_operation!(
+    DescribeClientVpnConnections, 289, DescribeClientVpnConnectionsError,
+    types::DescribeClientVpnConnectionsResult, input, output
+);
 /// Describes one or more Client VPN endpoints in the account.
 ///
 /// The `DescribeClientVpnEndpoints` operation: made by [`Client::describe_client_vpn_endpoints`], run by [`send`](DescribeClientVpnEndpoints::send).
@@ -25971,6 +27098,10 @@ impl<M> DescribeClientVpnEndpoints<M> {
         self
     }
 }
+stub_operation!(
+    DescribeClientVpnEndpoints, 290, DescribeClientVpnEndpointsError,
+    types::DescribeClientVpnEndpointsResult, input, output
+);
 /// Describes the routes for the specified Client VPN endpoint.
 ///
 /// The `DescribeClientVpnRoutes` operation: made by [`Client::describe_client_vpn_routes`], run by [`send`](DescribeClientVpnRoutes::send).
@@ -26075,6 +27206,10 @@ impl<M> DescribeClientVpnRoutes<M> {
         self
     }
 }
+stub_operation!(
+    DescribeClientVpnRoutes, 291, DescribeClientVpnRoutesError,
+    types::DescribeClientVpnRoutesResult, input, output
+);
 /// Describes the target networks associated with the specified Client VPN endpoint.
 ///
 /// The `DescribeClientVpnTargetNetworks` operation: made by [`Client::describe_client_vpn_target_networks`], run by [`send`](DescribeClientVpnTargetNetworks::send).
@@ -26187,6 +27322,10 @@ impl<M> DescribeClientVpnTargetNetworks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeClientVpnTargetNetworks, 292, DescribeClientVpnTargetNetworksError,
+    types::DescribeClientVpnTargetNetworksResult, input, output
+);
 /// Describes the specified customer-owned address pools or all of your customer-owned address pools.
 ///
 /// The `DescribeCoipPools` operation: made by [`Client::describe_coip_pools`], run by [`send`](DescribeCoipPools::send).
@@ -26290,6 +27429,10 @@ impl<M> DescribeCoipPools<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCoipPools, 293, DescribeCoipPoolsError, types::DescribeCoipPoolsResult,
+    input, output
+);
 /// Describes the specified conversion tasks or all your conversion tasks. For more information, see the [VM Import/Export User Guide](https://docs.aws.amazon.com/vm-import/latest/userguide/).
 ///
 /// The `DescribeConversionTasks` operation: made by [`Client::describe_conversion_tasks`], run by [`send`](DescribeConversionTasks::send).
@@ -26420,6 +27563,10 @@ impl std::future::IntoFuture for DescribeConversionTasks<boto_runtime::waiter::W
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeConversionTasks, 294, DescribeConversionTasksError,
+    types::DescribeConversionTasksResult, input, output
+);
 /// Describes one or more of your VPN customer gateways.
 ///
 /// The `DescribeCustomerGateways` operation: made by [`Client::describe_customer_gateways`], run by [`send`](DescribeCustomerGateways::send).
@@ -26562,6 +27709,10 @@ impl std::future::IntoFuture for DescribeCustomerGateways<boto_runtime::waiter::
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeCustomerGateways, 295, DescribeCustomerGatewaysError,
+    types::DescribeCustomerGatewaysResult, input, output
+);
 /// Describes the metadata of an account status report, including the status of the report.
 ///
 /// The `DescribeDeclarativePoliciesReports` operation: made by [`Client::describe_declarative_policies_reports`], run by [`send`](DescribeDeclarativePoliciesReports::send).
@@ -26646,6 +27797,10 @@ impl<M> DescribeDeclarativePoliciesReports<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDeclarativePoliciesReports, 296, DescribeDeclarativePoliciesReportsError,
+    types::DescribeDeclarativePoliciesReportsResult, input, output
+);
 /// Describes your DHCP option sets. The default is to describe all your DHCP option sets. Alternatively, you can specify specific DHCP option set IDs or filter the results to include only the DHCP option sets that match specific criteria.
 ///
 /// The `DescribeDhcpOptions` operation: made by [`Client::describe_dhcp_options`], run by [`send`](DescribeDhcpOptions::send).
@@ -26753,6 +27908,10 @@ impl<M> DescribeDhcpOptions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDhcpOptions, 297, DescribeDhcpOptionsError, types::DescribeDhcpOptionsResult,
+    input, output
+);
 /// Describes your egress-only internet gateways. The default is to describe all your egress-only internet gateways. Alternatively, you can specify specific egress-only internet gateway IDs or filter the results to include only the egress-only internet gateways that match specific criteria.
 ///
 /// The `DescribeEgressOnlyInternetGateways` operation: made by [`Client::describe_egress_only_internet_gateways`], run by [`send`](DescribeEgressOnlyInternetGateways::send).
@@ -26862,6 +28021,10 @@ impl<M> DescribeEgressOnlyInternetGateways<M> {
         self
     }
 }
+stub_operation!(
+    DescribeEgressOnlyInternetGateways, 298, DescribeEgressOnlyInternetGatewaysError,
+    types::DescribeEgressOnlyInternetGatewaysResult, input, output
+);
 /// Amazon Elastic Graphics reached end of life on January 8, 2024.
 ///
 /// The `DescribeElasticGpus` operation: made by [`Client::describe_elastic_gpus`], run by [`send`](DescribeElasticGpus::send).
@@ -26953,6 +28116,10 @@ impl<M> DescribeElasticGpus<M> {
         self
     }
 }
+stub_operation!(
+    DescribeElasticGpus, 299, DescribeElasticGpusError, types::DescribeElasticGpusResult,
+    input, output
+);
 /// Describes the specified export image tasks or all of your export image tasks.
 ///
 /// The `DescribeExportImageTasks` operation: made by [`Client::describe_export_image_tasks`], run by [`send`](DescribeExportImageTasks::send).
@@ -27054,6 +28221,10 @@ impl<M> DescribeExportImageTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeExportImageTasks, 300, DescribeExportImageTasksError,
+    types::DescribeExportImageTasksResult, input, output
+);
 /// Describes the specified export instance tasks or all of your export instance tasks.
 ///
 /// The `DescribeExportTasks` operation: made by [`Client::describe_export_tasks`], run by [`send`](DescribeExportTasks::send).
@@ -27184,6 +28355,10 @@ impl std::future::IntoFuture for DescribeExportTasks<boto_runtime::waiter::Wait>
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeExportTasks, 301, DescribeExportTasksError, types::DescribeExportTasksResult,
+    input, output
+);
 /// Describe details for Windows AMIs that are configured for Windows fast launch.
 ///
 /// The `DescribeFastLaunchImages` operation: made by [`Client::describe_fast_launch_images`], run by [`send`](DescribeFastLaunchImages::send).
@@ -27288,6 +28463,10 @@ impl<M> DescribeFastLaunchImages<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFastLaunchImages, 302, DescribeFastLaunchImagesError,
+    types::DescribeFastLaunchImagesResult, input, output
+);
 /// Describes the state of fast snapshot restores for your snapshots.
 ///
 /// The `DescribeFastSnapshotRestores` operation: made by [`Client::describe_fast_snapshot_restores`], run by [`send`](DescribeFastSnapshotRestores::send).
@@ -27389,6 +28568,10 @@ impl<M> DescribeFastSnapshotRestores<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFastSnapshotRestores, 303, DescribeFastSnapshotRestoresError,
+    types::DescribeFastSnapshotRestoresResult, input, output
+);
 /// Describes the events for the specified EC2 Fleet during the specified time.
 ///
 /// The `DescribeFleetHistory` operation: made by [`Client::describe_fleet_history`], run by [`send`](DescribeFleetHistory::send).
@@ -27480,6 +28663,10 @@ impl<M> DescribeFleetHistory<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFleetHistory, 304, DescribeFleetHistoryError,
+    types::DescribeFleetHistoryResult, input, output
+);
 /// Describes the running instances for the specified EC2 Fleet.
 ///
 /// The `DescribeFleetInstances` operation: made by [`Client::describe_fleet_instances`], run by [`send`](DescribeFleetInstances::send).
@@ -27567,6 +28754,10 @@ impl<M> DescribeFleetInstances<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFleetInstances, 305, DescribeFleetInstancesError,
+    types::DescribeFleetInstancesResult, input, output
+);
 /// Describes the specified EC2 Fleet or all of your EC2 Fleets.
 ///
 /// The `DescribeFleets` operation: made by [`Client::describe_fleets`], run by [`send`](DescribeFleets::send).
@@ -27673,6 +28864,9 @@ impl<M> DescribeFleets<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFleets, 306, DescribeFleetsError, types::DescribeFleetsResult, input, output
+);
 /// Describes one or more flow logs.
 ///
 /// The `DescribeFlowLogs` operation: made by [`Client::describe_flow_logs`], run by [`send`](DescribeFlowLogs::send).
@@ -27782,6 +28976,10 @@ impl<M> DescribeFlowLogs<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFlowLogs, 307, DescribeFlowLogsError, types::DescribeFlowLogsResult, input,
+    output
+);
 /// Describes the specified attribute of the specified Amazon FPGA Image (AFI).
 ///
 /// The `DescribeFpgaImageAttribute` operation: made by [`Client::describe_fpga_image_attribute`], run by [`send`](DescribeFpgaImageAttribute::send).
@@ -27858,6 +29056,10 @@ impl<M> DescribeFpgaImageAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFpgaImageAttribute, 308, DescribeFpgaImageAttributeError,
+    types::DescribeFpgaImageAttributeResult, input, output
+);
 /// Describes the Amazon FPGA Images (AFIs) available to you. These include public AFIs, private AFIs that you own, and AFIs owned by other Amazon Web Services accounts for which you have load permissions.
 ///
 /// The `DescribeFpgaImages` operation: made by [`Client::describe_fpga_images`], run by [`send`](DescribeFpgaImages::send).
@@ -27975,6 +29177,10 @@ impl<M> DescribeFpgaImages<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFpgaImages, 309, DescribeFpgaImagesError, types::DescribeFpgaImagesResult,
+    input, output
+);
 /// Describes the Dedicated Host reservations that are available to purchase.
 ///
 /// The `DescribeHostReservationOfferings` operation: made by [`Client::describe_host_reservation_offerings`], run by [`send`](DescribeHostReservationOfferings::send).
@@ -28086,6 +29292,10 @@ impl<M> DescribeHostReservationOfferings<M> {
         self
     }
 }
+stub_operation!(
+    DescribeHostReservationOfferings, 310, DescribeHostReservationOfferingsError,
+    types::DescribeHostReservationOfferingsResult, input, output
+);
 /// Describes reservations that are associated with Dedicated Hosts in your account.
 ///
 /// The `DescribeHostReservations` operation: made by [`Client::describe_host_reservations`], run by [`send`](DescribeHostReservations::send).
@@ -28187,6 +29397,10 @@ impl<M> DescribeHostReservations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeHostReservations, 311, DescribeHostReservationsError,
+    types::DescribeHostReservationsResult, input, output
+);
 /// Describes the specified Dedicated Hosts or all your Dedicated Hosts.
 ///
 /// The `DescribeHosts` operation: made by [`Client::describe_hosts`], run by [`send`](DescribeHosts::send).
@@ -28290,6 +29504,9 @@ impl<M> DescribeHosts<M> {
         self
     }
 }
+stub_operation!(
+    DescribeHosts, 312, DescribeHostsError, types::DescribeHostsResult, input, output
+);
 /// Describes your IAM instance profile associations.
 ///
 /// The `DescribeIamInstanceProfileAssociations` operation: made by [`Client::describe_iam_instance_profile_associations`], run by [`send`](DescribeIamInstanceProfileAssociations::send).
@@ -28391,6 +29608,11 @@ impl<M> DescribeIamInstanceProfileAssociations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIamInstanceProfileAssociations, 313,
+    DescribeIamInstanceProfileAssociationsError,
+    types::DescribeIamInstanceProfileAssociationsResult, input, output
+);
 /// Describes the ID format settings for your resources on a per-Region basis, for example, to view which resource types are enabled for longer IDs. This request only returns information about resource types whose ID formats can be modified; it does not return information about other resource types.
 ///
 /// The `DescribeIdFormat` operation: made by [`Client::describe_id_format`], run by [`send`](DescribeIdFormat::send).
@@ -28457,6 +29679,10 @@ impl<M> DescribeIdFormat<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIdFormat, 314, DescribeIdFormatError, types::DescribeIdFormatResult, input,
+    output
+);
 /// Describes the ID format settings for resources for the specified IAM user, IAM role, or root user. For example, you can view the resource types that are enabled for longer IDs. This request only returns information about resource types whose ID formats can be modified; it does not return information about other resource types. For more information, see [Resource IDs](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html) in the Amazon Elastic Compute Cloud User Guide.
 ///
 /// The `DescribeIdentityIdFormat` operation: made by [`Client::describe_identity_id_format`], run by [`send`](DescribeIdentityIdFormat::send).
@@ -28528,6 +29754,10 @@ impl<M> DescribeIdentityIdFormat<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIdentityIdFormat, 315, DescribeIdentityIdFormatError,
+    types::DescribeIdentityIdFormatResult, input, output
+);
 /// Describes the specified attribute of the specified AMI. You can specify only one attribute at a time.
 ///
 /// The `DescribeImageAttribute` operation: made by [`Client::describe_image_attribute`], run by [`send`](DescribeImageAttribute::send).
@@ -28604,6 +29834,10 @@ impl<M> DescribeImageAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeImageAttribute, 316, DescribeImageAttributeError, types::ImageAttribute,
+    input, output
+);
 /// Describes your Amazon Web Services resources that are referencing the specified images.
 ///
 /// The `DescribeImageReferences` operation: made by [`Client::describe_image_references`], run by [`send`](DescribeImageReferences::send).
@@ -28713,6 +29947,10 @@ impl<M> DescribeImageReferences<M> {
         self
     }
 }
+stub_operation!(
+    DescribeImageReferences, 317, DescribeImageReferencesError,
+    types::DescribeImageReferencesResult, input, output
+);
 /// Describes the entries in image usage reports, showing how your images are used across other Amazon Web Services accounts.
 ///
 /// The `DescribeImageUsageReportEntries` operation: made by [`Client::describe_image_usage_report_entries`], run by [`send`](DescribeImageUsageReportEntries::send).
@@ -28825,6 +30063,10 @@ impl<M> DescribeImageUsageReportEntries<M> {
         self
     }
 }
+stub_operation!(
+    DescribeImageUsageReportEntries, 318, DescribeImageUsageReportEntriesError,
+    types::DescribeImageUsageReportEntriesResult, input, output
+);
 /// Describes the configuration and status of image usage reports, filtered by report IDs or image IDs.
 ///
 /// The `DescribeImageUsageReports` operation: made by [`Client::describe_image_usage_reports`], run by [`send`](DescribeImageUsageReports::send).
@@ -28994,6 +30236,10 @@ impl std::future::IntoFuture for DescribeImageUsageReports<boto_runtime::waiter:
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeImageUsageReports, 319, DescribeImageUsageReportsError,
+    types::DescribeImageUsageReportsResult, input, output
+);
 /// Describes the specified images (AMIs, AKIs, and ARIs) available to you or all of the images available to you.
 ///
 /// The `DescribeImages` operation: made by [`Client::describe_images`], run by [`send`](DescribeImages::send).
@@ -29214,6 +30460,9 @@ impl std::future::IntoFuture for DescribeImages<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeImages, 320, DescribeImagesError, types::DescribeImagesResult, input, output
+);
 /// Displays details about an import virtual machine or import snapshot tasks that are already created.
 ///
 /// The `DescribeImportImageTasks` operation: made by [`Client::describe_import_image_tasks`], run by [`send`](DescribeImportImageTasks::send).
@@ -29315,6 +30564,10 @@ impl<M> DescribeImportImageTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeImportImageTasks, 321, DescribeImportImageTasksError,
+    types::DescribeImportImageTasksResult, input, output
+);
 /// Describes your import snapshot tasks.
 ///
 /// The `DescribeImportSnapshotTasks` operation: made by [`Client::describe_import_snapshot_tasks`], run by [`send`](DescribeImportSnapshotTasks::send).
@@ -29476,6 +30729,10 @@ for DescribeImportSnapshotTasks<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeImportSnapshotTasks, 322, DescribeImportSnapshotTasksError,
+    types::DescribeImportSnapshotTasksResult, input, output
+);
 /// Describes the specified attribute of the specified instance. You can specify only one attribute at a time. Available attributes include SQL license exemption configuration for instances registered with the SQL LE service.
 ///
 /// The `DescribeInstanceAttribute` operation: made by [`Client::describe_instance_attribute`], run by [`send`](DescribeInstanceAttribute::send).
@@ -29552,6 +30809,10 @@ impl<M> DescribeInstanceAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceAttribute, 323, DescribeInstanceAttributeError,
+    types::InstanceAttribute, input, output
+);
 /// Describes the specified EC2 Instance Connect Endpoints or all EC2 Instance Connect Endpoints.
 ///
 /// The `DescribeInstanceConnectEndpoints` operation: made by [`Client::describe_instance_connect_endpoints`], run by [`send`](DescribeInstanceConnectEndpoints::send).
@@ -29663,6 +30924,10 @@ impl<M> DescribeInstanceConnectEndpoints<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceConnectEndpoints, 324, DescribeInstanceConnectEndpointsError,
+    types::DescribeInstanceConnectEndpointsResult, input, output
+);
 /// Describes the credit option for CPU usage of the specified burstable performance instances. The credit options are `standard` and `unlimited`.
 ///
 /// The `DescribeInstanceCreditSpecifications` operation: made by [`Client::describe_instance_credit_specifications`], run by [`send`](DescribeInstanceCreditSpecifications::send).
@@ -29768,6 +31033,10 @@ impl<M> DescribeInstanceCreditSpecifications<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceCreditSpecifications, 325, DescribeInstanceCreditSpecificationsError,
+    types::DescribeInstanceCreditSpecificationsResult, input, output
+);
 /// Describes the tag keys that are registered to appear in scheduled event notifications for resources in the current Region.
 ///
 /// The `DescribeInstanceEventNotificationAttributes` operation: made by [`Client::describe_instance_event_notification_attributes`], run by [`send`](DescribeInstanceEventNotificationAttributes::send).
@@ -29841,6 +31110,11 @@ impl<M> DescribeInstanceEventNotificationAttributes<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceEventNotificationAttributes, 326,
+    DescribeInstanceEventNotificationAttributesError,
+    types::DescribeInstanceEventNotificationAttributesResult, input, output
+);
 /// Describes the specified event windows or all event windows.
 ///
 /// The `DescribeInstanceEventWindows` operation: made by [`Client::describe_instance_event_windows`], run by [`send`](DescribeInstanceEventWindows::send).
@@ -29951,6 +31225,10 @@ impl<M> DescribeInstanceEventWindows<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceEventWindows, 327, DescribeInstanceEventWindowsError,
+    types::DescribeInstanceEventWindowsResult, input, output
+);
 /// Describes the AMI that was used to launch an instance, even if the AMI is deprecated, deregistered, made private (no longer public or shared with your account), or not allowed.
 ///
 /// The `DescribeInstanceImageMetadata` operation: made by [`Client::describe_instance_image_metadata`], run by [`send`](DescribeInstanceImageMetadata::send).
@@ -30063,6 +31341,10 @@ impl<M> DescribeInstanceImageMetadata<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceImageMetadata, 328, DescribeInstanceImageMetadataError,
+    types::DescribeInstanceImageMetadataResult, input, output
+);
 /// Describes the historical SQL Server High Availability states for Amazon EC2 instances that are enabled for Amazon EC2 High Availability for SQL Server monitoring.
 ///
 /// The `DescribeInstanceSqlHaHistoryStates` operation: made by [`Client::describe_instance_sql_ha_history_states`], run by [`send`](DescribeInstanceSqlHaHistoryStates::send).
@@ -30166,6 +31448,10 @@ impl<M> DescribeInstanceSqlHaHistoryStates<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceSqlHaHistoryStates, 329, DescribeInstanceSqlHaHistoryStatesError,
+    types::DescribeInstanceSqlHaHistoryStatesResult, input, output
+);
 /// Describes the SQL Server High Availability states for Amazon EC2 instances that are enabled for Amazon EC2 High Availability for SQL Server monitoring.
 ///
 /// The `DescribeInstanceSqlHaStates` operation: made by [`Client::describe_instance_sql_ha_states`], run by [`send`](DescribeInstanceSqlHaStates::send).
@@ -30256,6 +31542,10 @@ impl<M> DescribeInstanceSqlHaStates<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceSqlHaStates, 330, DescribeInstanceSqlHaStatesError,
+    types::DescribeInstanceSqlHaStatesResult, input, output
+);
 /// Describes the status of the specified instances or all of your instances. By default, only running instances are described, unless you specifically indicate to return the status of all instances.
 ///
 /// The `DescribeInstanceStatus` operation: made by [`Client::describe_instance_status`], run by [`send`](DescribeInstanceStatus::send).
@@ -30443,6 +31733,10 @@ impl std::future::IntoFuture for DescribeInstanceStatus<boto_runtime::waiter::Wa
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeInstanceStatus, 331, DescribeInstanceStatusError,
+    types::DescribeInstanceStatusResult, input, output
+);
 /// Describes a tree-based hierarchy that represents the physical host placement of your EC2 instances within an Availability Zone or Local Zone. You can use this information to determine the relative proximity of your EC2 instances within the Amazon Web Services network to support your tightly coupled workloads.
 ///
 /// The `DescribeInstanceTopology` operation: made by [`Client::describe_instance_topology`], run by [`send`](DescribeInstanceTopology::send).
@@ -30552,6 +31846,10 @@ impl<M> DescribeInstanceTopology<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceTopology, 332, DescribeInstanceTopologyError,
+    types::DescribeInstanceTopologyResult, input, output
+);
 /// Lists the instance types that are offered for the specified location. If no location is specified, the default is to list the instance types that are offered in the current Region.
 ///
 /// The `DescribeInstanceTypeOfferings` operation: made by [`Client::describe_instance_type_offerings`], run by [`send`](DescribeInstanceTypeOfferings::send).
@@ -30659,6 +31957,10 @@ impl<M> DescribeInstanceTypeOfferings<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceTypeOfferings, 333, DescribeInstanceTypeOfferingsError,
+    types::DescribeInstanceTypeOfferingsResult, input, output
+);
 /// Describes the specified instance types. By default, all instance types for the current Region are described. Alternatively, you can filter the results. To include instance types that are not supported in the current Region, set `IncludeUnsupportedInRegion` to `true`.
 ///
 /// The `DescribeInstanceTypes` operation: made by [`Client::describe_instance_types`], run by [`send`](DescribeInstanceTypes::send).
@@ -30821,6 +32123,10 @@ impl<M> DescribeInstanceTypes<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceTypes, 334, DescribeInstanceTypesError,
+    types::DescribeInstanceTypesResult, input, output
+);
 /// Describes the specified instances or all instances.
 ///
 /// The `DescribeInstances` operation: made by [`Client::describe_instances`], run by [`send`](DescribeInstances::send).
@@ -31122,6 +32428,10 @@ impl std::future::IntoFuture for DescribeInstances<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeInstances, 335, DescribeInstancesError, types::DescribeInstancesResult,
+    input, output
+);
 /// Describes your internet gateways. The default is to describe all your internet gateways. Alternatively, you can specify specific internet gateway IDs or filter the results to include only the internet gateways that match specific criteria.
 ///
 /// The `DescribeInternetGateways` operation: made by [`Client::describe_internet_gateways`], run by [`send`](DescribeInternetGateways::send).
@@ -31288,6 +32598,10 @@ impl std::future::IntoFuture for DescribeInternetGateways<boto_runtime::waiter::
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeInternetGateways, 336, DescribeInternetGatewaysError,
+    types::DescribeInternetGatewaysResult, input, output
+);
 /// Describes your Autonomous System Numbers (ASNs), their provisioning statuses, and the BYOIP CIDRs with which they are associated. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `DescribeIpamByoasn` operation: made by [`Client::describe_ipam_byoasn`], run by [`send`](DescribeIpamByoasn::send).
@@ -31364,6 +32678,10 @@ impl<M> DescribeIpamByoasn<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamByoasn, 337, DescribeIpamByoasnError, types::DescribeIpamByoasnResult,
+    input, output
+);
 /// Describe verification tokens.
 ///
 /// The `DescribeIpamExternalResourceVerificationTokens` operation: made by [`Client::describe_ipam_external_resource_verification_tokens`], run by [`send`](DescribeIpamExternalResourceVerificationTokens::send).
@@ -31462,6 +32780,11 @@ impl<M> DescribeIpamExternalResourceVerificationTokens<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamExternalResourceVerificationTokens, 338,
+    DescribeIpamExternalResourceVerificationTokensError,
+    types::DescribeIpamExternalResourceVerificationTokensResult, input, output
+);
 /// Describes one or more IPAM policies.
 ///
 /// The `DescribeIpamPolicies` operation: made by [`Client::describe_ipam_policies`], run by [`send`](DescribeIpamPolicies::send).
@@ -31548,6 +32871,10 @@ impl<M> DescribeIpamPolicies<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamPolicies, 339, DescribeIpamPoliciesError,
+    types::DescribeIpamPoliciesResult, input, output
+);
 /// Describes IPAM pool allocations. You can describe all allocations owned by you across all pools, or you can describe specific allocations by ID.
 ///
 /// The `DescribeIpamPoolAllocations` operation: made by [`Client::describe_ipam_pool_allocations`], run by [`send`](DescribeIpamPoolAllocations::send).
@@ -31649,6 +32976,10 @@ impl<M> DescribeIpamPoolAllocations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamPoolAllocations, 340, DescribeIpamPoolAllocationsError,
+    types::DescribeIpamPoolAllocationsResult, input, output
+);
 /// Get information about your IPAM pools.
 ///
 /// The `DescribeIpamPools` operation: made by [`Client::describe_ipam_pools`], run by [`send`](DescribeIpamPools::send).
@@ -31750,6 +33081,10 @@ impl<M> DescribeIpamPools<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamPools, 341, DescribeIpamPoolsError, types::DescribeIpamPoolsResult,
+    input, output
+);
 /// Describes one or more IPAM prefix list resolver Targets. Use this operation to view the configuration and status of resolver targets.
 ///
 /// The `DescribeIpamPrefixListResolverTargets` operation: made by [`Client::describe_ipam_prefix_list_resolver_targets`], run by [`send`](DescribeIpamPrefixListResolverTargets::send).
@@ -31862,6 +33197,11 @@ impl<M> DescribeIpamPrefixListResolverTargets<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamPrefixListResolverTargets, 342,
+    DescribeIpamPrefixListResolverTargetsError,
+    types::DescribeIpamPrefixListResolverTargetsResult, input, output
+);
 /// Describes one or more IPAM prefix list resolvers. Use this operation to view the configuration, status, and properties of your resolvers.
 ///
 /// The `DescribeIpamPrefixListResolvers` operation: made by [`Client::describe_ipam_prefix_list_resolvers`], run by [`send`](DescribeIpamPrefixListResolvers::send).
@@ -31966,6 +33306,10 @@ impl<M> DescribeIpamPrefixListResolvers<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamPrefixListResolvers, 343, DescribeIpamPrefixListResolversError,
+    types::DescribeIpamPrefixListResolversResult, input, output
+);
 /// Describes IPAM resource discoveries. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `DescribeIpamResourceDiscoveries` operation: made by [`Client::describe_ipam_resource_discoveries`], run by [`send`](DescribeIpamResourceDiscoveries::send).
@@ -32070,6 +33414,10 @@ impl<M> DescribeIpamResourceDiscoveries<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamResourceDiscoveries, 344, DescribeIpamResourceDiscoveriesError,
+    types::DescribeIpamResourceDiscoveriesResult, input, output
+);
 /// Describes resource discovery association with an Amazon VPC IPAM. An associated resource discovery is a resource discovery that has been associated with an IPAM..
 ///
 /// The `DescribeIpamResourceDiscoveryAssociations` operation: made by [`Client::describe_ipam_resource_discovery_associations`], run by [`send`](DescribeIpamResourceDiscoveryAssociations::send).
@@ -32177,6 +33525,11 @@ impl<M> DescribeIpamResourceDiscoveryAssociations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamResourceDiscoveryAssociations, 345,
+    DescribeIpamResourceDiscoveryAssociationsError,
+    types::DescribeIpamResourceDiscoveryAssociationsResult, input, output
+);
 /// Get information about your IPAM scopes.
 ///
 /// The `DescribeIpamScopes` operation: made by [`Client::describe_ipam_scopes`], run by [`send`](DescribeIpamScopes::send).
@@ -32278,6 +33631,10 @@ impl<M> DescribeIpamScopes<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpamScopes, 346, DescribeIpamScopesError, types::DescribeIpamScopesResult,
+    input, output
+);
 /// Get information about your IPAM pools.
 ///
 /// The `DescribeIpams` operation: made by [`Client::describe_ipams`], run by [`send`](DescribeIpams::send).
@@ -32379,6 +33736,9 @@ impl<M> DescribeIpams<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpams, 347, DescribeIpamsError, types::DescribeIpamsResult, input, output
+);
 /// Describes your IPv6 address pools.
 ///
 /// The `DescribeIpv6Pools` operation: made by [`Client::describe_ipv6_pools`], run by [`send`](DescribeIpv6Pools::send).
@@ -32482,6 +33842,10 @@ impl<M> DescribeIpv6Pools<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIpv6Pools, 348, DescribeIpv6PoolsError, types::DescribeIpv6PoolsResult,
+    input, output
+);
 /// Describes the specified key pairs or all of your key pairs.
 ///
 /// The `DescribeKeyPairs` operation: made by [`Client::describe_key_pairs`], run by [`send`](DescribeKeyPairs::send).
@@ -32632,6 +33996,10 @@ impl std::future::IntoFuture for DescribeKeyPairs<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeKeyPairs, 349, DescribeKeyPairsError, types::DescribeKeyPairsResult, input,
+    output
+);
 /// Describes one or more versions of a specified launch template. You can describe all versions, individual versions, or a range of versions. You can also describe all the latest versions or all the default versions of all the launch templates in your account.
 ///
 /// The `DescribeLaunchTemplateVersions` operation: made by [`Client::describe_launch_template_versions`], run by [`send`](DescribeLaunchTemplateVersions::send).
@@ -32777,6 +34145,10 @@ impl<M> DescribeLaunchTemplateVersions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLaunchTemplateVersions, 350, DescribeLaunchTemplateVersionsError,
+    types::DescribeLaunchTemplateVersionsResult, input, output
+);
 /// Describes one or more launch templates.
 ///
 /// The `DescribeLaunchTemplates` operation: made by [`Client::describe_launch_templates`], run by [`send`](DescribeLaunchTemplates::send).
@@ -32892,6 +34264,10 @@ impl<M> DescribeLaunchTemplates<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLaunchTemplates, 351, DescribeLaunchTemplatesError,
+    types::DescribeLaunchTemplatesResult, input, output
+);
 /// Describes the associations between virtual interface groups and local gateway route tables.
 ///
 /// The `DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations` operation: made by [`Client::describe_local_gateway_route_table_virtual_interface_group_associations`], run by [`send`](DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations::send).
@@ -33014,6 +34390,12 @@ impl<M> DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations, 352,
+    DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsError,
+    types::DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResult, input,
+    output
+);
 /// Describes the specified associations between VPCs and local gateway route tables.
 ///
 /// The `DescribeLocalGatewayRouteTableVpcAssociations` operation: made by [`Client::describe_local_gateway_route_table_vpc_associations`], run by [`send`](DescribeLocalGatewayRouteTableVpcAssociations::send).
@@ -33134,6 +34516,11 @@ impl<M> DescribeLocalGatewayRouteTableVpcAssociations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLocalGatewayRouteTableVpcAssociations, 353,
+    DescribeLocalGatewayRouteTableVpcAssociationsError,
+    types::DescribeLocalGatewayRouteTableVpcAssociationsResult, input, output
+);
 /// Describes one or more local gateway route tables. By default, all local gateway route tables are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeLocalGatewayRouteTables` operation: made by [`Client::describe_local_gateway_route_tables`], run by [`send`](DescribeLocalGatewayRouteTables::send).
@@ -33244,6 +34631,10 @@ impl<M> DescribeLocalGatewayRouteTables<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLocalGatewayRouteTables, 354, DescribeLocalGatewayRouteTablesError,
+    types::DescribeLocalGatewayRouteTablesResult, input, output
+);
 /// Describes the specified local gateway virtual interface groups.
 ///
 /// The `DescribeLocalGatewayVirtualInterfaceGroups` operation: made by [`Client::describe_local_gateway_virtual_interface_groups`], run by [`send`](DescribeLocalGatewayVirtualInterfaceGroups::send).
@@ -33357,6 +34748,11 @@ impl<M> DescribeLocalGatewayVirtualInterfaceGroups<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLocalGatewayVirtualInterfaceGroups, 355,
+    DescribeLocalGatewayVirtualInterfaceGroupsError,
+    types::DescribeLocalGatewayVirtualInterfaceGroupsResult, input, output
+);
 /// Describes the specified local gateway virtual interfaces.
 ///
 /// The `DescribeLocalGatewayVirtualInterfaces` operation: made by [`Client::describe_local_gateway_virtual_interfaces`], run by [`send`](DescribeLocalGatewayVirtualInterfaces::send).
@@ -33472,6 +34868,11 @@ impl<M> DescribeLocalGatewayVirtualInterfaces<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLocalGatewayVirtualInterfaces, 356,
+    DescribeLocalGatewayVirtualInterfacesError,
+    types::DescribeLocalGatewayVirtualInterfacesResult, input, output
+);
 /// Describes one or more local gateways. By default, all local gateways are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeLocalGateways` operation: made by [`Client::describe_local_gateways`], run by [`send`](DescribeLocalGateways::send).
@@ -33577,6 +34978,10 @@ impl<M> DescribeLocalGateways<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLocalGateways, 357, DescribeLocalGatewaysError,
+    types::DescribeLocalGatewaysResult, input, output
+);
 /// Describes the lock status for a snapshot.
 ///
 /// The `DescribeLockedSnapshots` operation: made by [`Client::describe_locked_snapshots`], run by [`send`](DescribeLockedSnapshots::send).
@@ -33664,6 +35069,10 @@ impl<M> DescribeLockedSnapshots<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLockedSnapshots, 358, DescribeLockedSnapshotsError,
+    types::DescribeLockedSnapshotsResult, input, output
+);
 /// Describes the specified EC2 Mac Dedicated Host or all of your EC2 Mac Dedicated Hosts.
 ///
 /// The `DescribeMacHosts` operation: made by [`Client::describe_mac_hosts`], run by [`send`](DescribeMacHosts::send).
@@ -33762,6 +35171,10 @@ impl<M> DescribeMacHosts<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMacHosts, 359, DescribeMacHostsError, types::DescribeMacHostsResult, input,
+    output
+);
 /// Describes a System Integrity Protection (SIP) modification task or volume ownership delegation task for an Amazon EC2 Mac instance. For more information, see [Configure SIP for Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/mac-sip-settings.html#mac-sip-configure) in the Amazon EC2 User Guide.
 ///
 /// The `DescribeMacModificationTasks` operation: made by [`Client::describe_mac_modification_tasks`], run by [`send`](DescribeMacModificationTasks::send).
@@ -33868,6 +35281,10 @@ impl<M> DescribeMacModificationTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMacModificationTasks, 360, DescribeMacModificationTasksError,
+    types::DescribeMacModificationTasksResult, input, output
+);
 /// Describes your managed prefix lists and any Amazon Web Services-managed prefix lists.
 ///
 /// The `DescribeManagedPrefixLists` operation: made by [`Client::describe_managed_prefix_lists`], run by [`send`](DescribeManagedPrefixLists::send).
@@ -33972,6 +35389,10 @@ impl<M> DescribeManagedPrefixLists<M> {
         self
     }
 }
+stub_operation!(
+    DescribeManagedPrefixLists, 361, DescribeManagedPrefixListsError,
+    types::DescribeManagedPrefixListsResult, input, output
+);
 /// This action is deprecated.
 ///
 /// The `DescribeMovingAddresses` operation: made by [`Client::describe_moving_addresses`], run by [`send`](DescribeMovingAddresses::send).
@@ -34074,6 +35495,10 @@ impl<M> DescribeMovingAddresses<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMovingAddresses, 362, DescribeMovingAddressesError,
+    types::DescribeMovingAddressesResult, input, output
+);
 /// Describes your NAT gateways. The default is to describe all your NAT gateways. Alternatively, you can specify specific NAT gateway IDs or filter the results to include only the NAT gateways that match specific criteria.
 ///
 /// The `DescribeNatGateways` operation: made by [`Client::describe_nat_gateways`], run by [`send`](DescribeNatGateways::send).
@@ -34240,6 +35665,10 @@ impl std::future::IntoFuture for DescribeNatGateways<boto_runtime::waiter::Wait>
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeNatGateways, 363, DescribeNatGatewaysError, types::DescribeNatGatewaysResult,
+    input, output
+);
 /// Describes your network ACLs. The default is to describe all your network ACLs. Alternatively, you can specify specific network ACL IDs or filter the results to include only the network ACLs that match specific criteria.
 ///
 /// The `DescribeNetworkAcls` operation: made by [`Client::describe_network_acls`], run by [`send`](DescribeNetworkAcls::send).
@@ -34360,6 +35789,10 @@ impl<M> DescribeNetworkAcls<M> {
         self
     }
 }
+stub_operation!(
+    DescribeNetworkAcls, 364, DescribeNetworkAclsError, types::DescribeNetworkAclsResult,
+    input, output
+);
 /// Describes the specified Network Access Scope analyses.
 ///
 /// The `DescribeNetworkInsightsAccessScopeAnalyses` operation: made by [`Client::describe_network_insights_access_scope_analyses`], run by [`send`](DescribeNetworkInsightsAccessScopeAnalyses::send).
@@ -34490,6 +35923,11 @@ impl<M> DescribeNetworkInsightsAccessScopeAnalyses<M> {
         self
     }
 }
+stub_operation!(
+    DescribeNetworkInsightsAccessScopeAnalyses, 365,
+    DescribeNetworkInsightsAccessScopeAnalysesError,
+    types::DescribeNetworkInsightsAccessScopeAnalysesResult, input, output
+);
 /// Describes the specified Network Access Scopes.
 ///
 /// The `DescribeNetworkInsightsAccessScopes` operation: made by [`Client::describe_network_insights_access_scopes`], run by [`send`](DescribeNetworkInsightsAccessScopes::send).
@@ -34597,6 +36035,10 @@ impl<M> DescribeNetworkInsightsAccessScopes<M> {
         self
     }
 }
+stub_operation!(
+    DescribeNetworkInsightsAccessScopes, 366, DescribeNetworkInsightsAccessScopesError,
+    types::DescribeNetworkInsightsAccessScopesResult, input, output
+);
 /// Describes one or more of your network insights analyses.
 ///
 /// The `DescribeNetworkInsightsAnalyses` operation: made by [`Client::describe_network_insights_analyses`], run by [`send`](DescribeNetworkInsightsAnalyses::send).
@@ -34718,6 +36160,10 @@ impl<M> DescribeNetworkInsightsAnalyses<M> {
         self
     }
 }
+stub_operation!(
+    DescribeNetworkInsightsAnalyses, 367, DescribeNetworkInsightsAnalysesError,
+    types::DescribeNetworkInsightsAnalysesResult, input, output
+);
 /// Describes one or more of your paths.
 ///
 /// The `DescribeNetworkInsightsPaths` operation: made by [`Client::describe_network_insights_paths`], run by [`send`](DescribeNetworkInsightsPaths::send).
@@ -34830,6 +36276,10 @@ impl<M> DescribeNetworkInsightsPaths<M> {
         self
     }
 }
+stub_operation!(
+    DescribeNetworkInsightsPaths, 368, DescribeNetworkInsightsPathsError,
+    types::DescribeNetworkInsightsPathsResult, input, output
+);
 /// Describes a network interface attribute. You can specify only one attribute at a time.
 ///
 /// The `DescribeNetworkInterfaceAttribute` operation: made by [`Client::describe_network_interface_attribute`], run by [`send`](DescribeNetworkInterfaceAttribute::send).
@@ -34909,6 +36359,10 @@ impl<M> DescribeNetworkInterfaceAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeNetworkInterfaceAttribute, 369, DescribeNetworkInterfaceAttributeError,
+    types::DescribeNetworkInterfaceAttributeResult, input, output
+);
 /// Describes the permissions for your network interfaces.
 ///
 /// The `DescribeNetworkInterfacePermissions` operation: made by [`Client::describe_network_interface_permissions`], run by [`send`](DescribeNetworkInterfacePermissions::send).
@@ -35016,6 +36470,10 @@ impl<M> DescribeNetworkInterfacePermissions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeNetworkInterfacePermissions, 370, DescribeNetworkInterfacePermissionsError,
+    types::DescribeNetworkInterfacePermissionsResult, input, output
+);
 /// Describes the specified network interfaces or all your network interfaces.
 ///
 /// The `DescribeNetworkInterfaces` operation: made by [`Client::describe_network_interfaces`], run by [`send`](DescribeNetworkInterfaces::send).
@@ -35218,6 +36676,10 @@ impl std::future::IntoFuture for DescribeNetworkInterfaces<boto_runtime::waiter:
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeNetworkInterfaces, 371, DescribeNetworkInterfacesError,
+    types::DescribeNetworkInterfacesResult, input, output
+);
 /// Describes the Outposts link aggregation groups (LAGs).
 ///
 /// The `DescribeOutpostLags` operation: made by [`Client::describe_outpost_lags`], run by [`send`](DescribeOutpostLags::send).
@@ -35315,6 +36777,10 @@ impl<M> DescribeOutpostLags<M> {
         self
     }
 }
+stub_operation!(
+    DescribeOutpostLags, 372, DescribeOutpostLagsError, types::DescribeOutpostLagsResult,
+    input, output
+);
 /// Describes the specified placement groups or all of your placement groups.
 ///
 /// The `DescribePlacementGroups` operation: made by [`Client::describe_placement_groups`], run by [`send`](DescribePlacementGroups::send).
@@ -35403,6 +36869,10 @@ impl<M> DescribePlacementGroups<M> {
         self
     }
 }
+stub_operation!(
+    DescribePlacementGroups, 373, DescribePlacementGroupsError,
+    types::DescribePlacementGroupsResult, input, output
+);
 /// Describes available Amazon Web Services services in a prefix list format, which includes the prefix list name and prefix list ID of the service and the IP address range for the service.
 ///
 /// The `DescribePrefixLists` operation: made by [`Client::describe_prefix_lists`], run by [`send`](DescribePrefixLists::send).
@@ -35506,6 +36976,10 @@ impl<M> DescribePrefixLists<M> {
         self
     }
 }
+stub_operation!(
+    DescribePrefixLists, 374, DescribePrefixListsError, types::DescribePrefixListsResult,
+    input, output
+);
 /// Describes the ID format settings for the root user and all IAM roles and IAM users that have explicitly specified a longer ID (17-character ID) preference.
 ///
 /// The `DescribePrincipalIdFormat` operation: made by [`Client::describe_principal_id_format`], run by [`send`](DescribePrincipalIdFormat::send).
@@ -35602,6 +37076,10 @@ impl<M> DescribePrincipalIdFormat<M> {
         self
     }
 }
+stub_operation!(
+    DescribePrincipalIdFormat, 375, DescribePrincipalIdFormatError,
+    types::DescribePrincipalIdFormatResult, input, output
+);
 /// Describes the specified IPv4 address pools.
 ///
 /// The `DescribePublicIpv4Pools` operation: made by [`Client::describe_public_ipv4_pools`], run by [`send`](DescribePublicIpv4Pools::send).
@@ -35700,6 +37178,10 @@ impl<M> DescribePublicIpv4Pools<M> {
         self
     }
 }
+stub_operation!(
+    DescribePublicIpv4Pools, 376, DescribePublicIpv4PoolsError,
+    types::DescribePublicIpv4PoolsResult, input, output
+);
 /// Describes the Regions that are enabled for your account, or all Regions.
 ///
 /// The `DescribeRegions` operation: made by [`Client::describe_regions`], run by [`send`](DescribeRegions::send).
@@ -35784,6 +37266,10 @@ impl<M> DescribeRegions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeRegions, 377, DescribeRegionsError, types::DescribeRegionsResult, input,
+    output
+);
 /// Describes a root volume replacement task. For more information, see [Replace a root volume](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/replace-root.html) in the Amazon EC2 User Guide.
 ///
 /// The `DescribeReplaceRootVolumeTasks` operation: made by [`Client::describe_replace_root_volume_tasks`], run by [`send`](DescribeReplaceRootVolumeTasks::send).
@@ -35886,6 +37372,10 @@ impl<M> DescribeReplaceRootVolumeTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeReplaceRootVolumeTasks, 378, DescribeReplaceRootVolumeTasksError,
+    types::DescribeReplaceRootVolumeTasksResult, input, output
+);
 /// Describes one or more of the Reserved Instances that you purchased.
 ///
 /// The `DescribeReservedInstances` operation: made by [`Client::describe_reserved_instances`], run by [`send`](DescribeReservedInstances::send).
@@ -35986,6 +37476,10 @@ impl<M> DescribeReservedInstances<M> {
         self
     }
 }
+stub_operation!(
+    DescribeReservedInstances, 379, DescribeReservedInstancesError,
+    types::DescribeReservedInstancesResult, input, output
+);
 /// Describes your account's Reserved Instance listings in the Reserved Instance Marketplace.
 ///
 /// The `DescribeReservedInstancesListings` operation: made by [`Client::describe_reserved_instances_listings`], run by [`send`](DescribeReservedInstancesListings::send).
@@ -36069,6 +37563,10 @@ impl<M> DescribeReservedInstancesListings<M> {
         self
     }
 }
+stub_operation!(
+    DescribeReservedInstancesListings, 380, DescribeReservedInstancesListingsError,
+    types::DescribeReservedInstancesListingsResult, input, output
+);
 /// Describes the modifications made to your Reserved Instances. If no parameter is specified, information about all your Reserved Instances modification requests is returned. If a modification ID is specified, only information about the specific modification is returned.
 ///
 /// The `DescribeReservedInstancesModifications` operation: made by [`Client::describe_reserved_instances_modifications`], run by [`send`](DescribeReservedInstancesModifications::send).
@@ -36179,6 +37677,11 @@ impl<M> DescribeReservedInstancesModifications<M> {
         self
     }
 }
+stub_operation!(
+    DescribeReservedInstancesModifications, 381,
+    DescribeReservedInstancesModificationsError,
+    types::DescribeReservedInstancesModificationsResult, input, output
+);
 /// Describes Reserved Instance offerings that are available for purchase. With Reserved Instances, you purchase the right to launch instances for a period of time. During that time period, you do not receive insufficient capacity errors, and you pay a lower usage rate than the rate charged for On-Demand instances for the actual time used.
 ///
 /// The `DescribeReservedInstancesOfferings` operation: made by [`Client::describe_reserved_instances_offerings`], run by [`send`](DescribeReservedInstancesOfferings::send).
@@ -36351,6 +37854,10 @@ impl<M> DescribeReservedInstancesOfferings<M> {
         self
     }
 }
+stub_operation!(
+    DescribeReservedInstancesOfferings, 382, DescribeReservedInstancesOfferingsError,
+    types::DescribeReservedInstancesOfferingsResult, input, output
+);
 /// Describes one or more route server endpoints.
 ///
 /// The `DescribeRouteServerEndpoints` operation: made by [`Client::describe_route_server_endpoints`], run by [`send`](DescribeRouteServerEndpoints::send).
@@ -36452,6 +37959,10 @@ impl<M> DescribeRouteServerEndpoints<M> {
         self
     }
 }
+stub_operation!(
+    DescribeRouteServerEndpoints, 383, DescribeRouteServerEndpointsError,
+    types::DescribeRouteServerEndpointsResult, input, output
+);
 /// Describes one or more route server peers.
 ///
 /// The `DescribeRouteServerPeers` operation: made by [`Client::describe_route_server_peers`], run by [`send`](DescribeRouteServerPeers::send).
@@ -36553,6 +38064,10 @@ impl<M> DescribeRouteServerPeers<M> {
         self
     }
 }
+stub_operation!(
+    DescribeRouteServerPeers, 384, DescribeRouteServerPeersError,
+    types::DescribeRouteServerPeersResult, input, output
+);
 /// Describes one or more route servers.
 ///
 /// The `DescribeRouteServers` operation: made by [`Client::describe_route_servers`], run by [`send`](DescribeRouteServers::send).
@@ -36654,6 +38169,10 @@ impl<M> DescribeRouteServers<M> {
         self
     }
 }
+stub_operation!(
+    DescribeRouteServers, 385, DescribeRouteServersError,
+    types::DescribeRouteServersResult, input, output
+);
 /// Describes your route tables. The default is to describe all your route tables. Alternatively, you can specify specific route table IDs or filter the results to include only the route tables that match specific criteria.
 ///
 /// The `DescribeRouteTables` operation: made by [`Client::describe_route_tables`], run by [`send`](DescribeRouteTables::send).
@@ -36776,6 +38295,10 @@ impl<M> DescribeRouteTables<M> {
         self
     }
 }
+stub_operation!(
+    DescribeRouteTables, 386, DescribeRouteTablesError, types::DescribeRouteTablesResult,
+    input, output
+);
 /// Finds available schedules that meet the specified criteria.
 ///
 /// The `DescribeScheduledInstanceAvailability` operation: made by [`Client::describe_scheduled_instance_availability`], run by [`send`](DescribeScheduledInstanceAvailability::send).
@@ -36904,6 +38427,11 @@ impl<M> DescribeScheduledInstanceAvailability<M> {
         self
     }
 }
+stub_operation!(
+    DescribeScheduledInstanceAvailability, 387,
+    DescribeScheduledInstanceAvailabilityError,
+    types::DescribeScheduledInstanceAvailabilityResult, input, output
+);
 /// Describes the specified Scheduled Instances or all your Scheduled Instances.
 ///
 /// The `DescribeScheduledInstances` operation: made by [`Client::describe_scheduled_instances`], run by [`send`](DescribeScheduledInstances::send).
@@ -37016,6 +38544,10 @@ impl<M> DescribeScheduledInstances<M> {
         self
     }
 }
+stub_operation!(
+    DescribeScheduledInstances, 388, DescribeScheduledInstancesError,
+    types::DescribeScheduledInstancesResult, input, output
+);
 /// Describes one or more of your secondary interfaces.
 ///
 /// The `DescribeSecondaryInterfaces` operation: made by [`Client::describe_secondary_interfaces`], run by [`send`](DescribeSecondaryInterfaces::send).
@@ -37132,6 +38664,10 @@ impl<M> DescribeSecondaryInterfaces<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSecondaryInterfaces, 389, DescribeSecondaryInterfacesError,
+    types::DescribeSecondaryInterfacesResult, input, output
+);
 /// Describes one or more secondary networks.
 ///
 /// The `DescribeSecondaryNetworks` operation: made by [`Client::describe_secondary_networks`], run by [`send`](DescribeSecondaryNetworks::send).
@@ -37302,6 +38838,10 @@ impl std::future::IntoFuture for DescribeSecondaryNetworks<boto_runtime::waiter:
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeSecondaryNetworks, 390, DescribeSecondaryNetworksError,
+    types::DescribeSecondaryNetworksResult, input, output
+);
 /// Describes one or more of your secondary subnets.
 ///
 /// The `DescribeSecondarySubnets` operation: made by [`Client::describe_secondary_subnets`], run by [`send`](DescribeSecondarySubnets::send).
@@ -37473,6 +39013,10 @@ impl std::future::IntoFuture for DescribeSecondarySubnets<boto_runtime::waiter::
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeSecondarySubnets, 391, DescribeSecondarySubnetsError,
+    types::DescribeSecondarySubnetsResult, input, output
+);
 /// Describes the VPCs on the other side of a VPC peering or Transit Gateway connection that are referencing the security groups you've specified in this request.
 ///
 /// The `DescribeSecurityGroupReferences` operation: made by [`Client::describe_security_group_references`], run by [`send`](DescribeSecurityGroupReferences::send).
@@ -37547,6 +39091,10 @@ impl<M> DescribeSecurityGroupReferences<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSecurityGroupReferences, 392, DescribeSecurityGroupReferencesError,
+    types::DescribeSecurityGroupReferencesResult, input, output
+);
 /// Describes one or more of your security group rules.
 ///
 /// The `DescribeSecurityGroupRules` operation: made by [`Client::describe_security_group_rules`], run by [`send`](DescribeSecurityGroupRules::send).
@@ -37651,6 +39199,10 @@ impl<M> DescribeSecurityGroupRules<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSecurityGroupRules, 393, DescribeSecurityGroupRulesError,
+    types::DescribeSecurityGroupRulesResult, input, output
+);
 /// Describes security group VPC associations made with [AssociateSecurityGroupVpc](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateSecurityGroupVpc.html).
 ///
 /// The `DescribeSecurityGroupVpcAssociations` operation: made by [`Client::describe_security_group_vpc_associations`], run by [`send`](DescribeSecurityGroupVpcAssociations::send).
@@ -37815,6 +39367,10 @@ for DescribeSecurityGroupVpcAssociations<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeSecurityGroupVpcAssociations, 394, DescribeSecurityGroupVpcAssociationsError,
+    types::DescribeSecurityGroupVpcAssociationsResult, input, output
+);
 /// Describes the specified security groups or all of your security groups.
 ///
 /// The `DescribeSecurityGroups` operation: made by [`Client::describe_security_groups`], run by [`send`](DescribeSecurityGroups::send).
@@ -38005,6 +39561,10 @@ impl std::future::IntoFuture for DescribeSecurityGroups<boto_runtime::waiter::Wa
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeSecurityGroups, 395, DescribeSecurityGroupsError,
+    types::DescribeSecurityGroupsResult, input, output
+);
 /// Describes the Outpost service link virtual interfaces.
 ///
 /// The `DescribeServiceLinkVirtualInterfaces` operation: made by [`Client::describe_service_link_virtual_interfaces`], run by [`send`](DescribeServiceLinkVirtualInterfaces::send).
@@ -38104,6 +39664,10 @@ impl<M> DescribeServiceLinkVirtualInterfaces<M> {
         self
     }
 }
+stub_operation!(
+    DescribeServiceLinkVirtualInterfaces, 396, DescribeServiceLinkVirtualInterfacesError,
+    types::DescribeServiceLinkVirtualInterfacesResult, input, output
+);
 /// Describes the specified attribute of the specified snapshot. You can specify only one attribute at a time.
 ///
 /// The `DescribeSnapshotAttribute` operation: made by [`Client::describe_snapshot_attribute`], run by [`send`](DescribeSnapshotAttribute::send).
@@ -38180,6 +39744,10 @@ impl<M> DescribeSnapshotAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSnapshotAttribute, 397, DescribeSnapshotAttributeError,
+    types::DescribeSnapshotAttributeResult, input, output
+);
 /// Describes the storage tier status of one or more Amazon EBS snapshots.
 ///
 /// The `DescribeSnapshotTierStatus` operation: made by [`Client::describe_snapshot_tier_status`], run by [`send`](DescribeSnapshotTierStatus::send).
@@ -38279,6 +39847,10 @@ impl<M> DescribeSnapshotTierStatus<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSnapshotTierStatus, 398, DescribeSnapshotTierStatusError,
+    types::DescribeSnapshotTierStatusResult, input, output
+);
 /// Describes the specified EBS snapshots available to you or all of the EBS snapshots available to you.
 ///
 /// The `DescribeSnapshots` operation: made by [`Client::describe_snapshots`], run by [`send`](DescribeSnapshots::send).
@@ -38463,6 +40035,10 @@ impl std::future::IntoFuture for DescribeSnapshots<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeSnapshots, 399, DescribeSnapshotsError, types::DescribeSnapshotsResult,
+    input, output
+);
 /// Describes the data feed for Spot Instances. For more information, see [Spot Instance data feed](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-data-feeds.html) in the Amazon EC2 User Guide.
 ///
 /// The `DescribeSpotDatafeedSubscription` operation: made by [`Client::describe_spot_datafeed_subscription`], run by [`send`](DescribeSpotDatafeedSubscription::send).
@@ -38532,6 +40108,10 @@ impl<M> DescribeSpotDatafeedSubscription<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSpotDatafeedSubscription, 400, DescribeSpotDatafeedSubscriptionError,
+    types::DescribeSpotDatafeedSubscriptionResult, input, output
+);
 /// Describes the running instances for the specified Spot Fleet.
 ///
 /// The `DescribeSpotFleetInstances` operation: made by [`Client::describe_spot_fleet_instances`], run by [`send`](DescribeSpotFleetInstances::send).
@@ -38628,6 +40208,10 @@ impl<M> DescribeSpotFleetInstances<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSpotFleetInstances, 401, DescribeSpotFleetInstancesError,
+    types::DescribeSpotFleetInstancesResponse, input, output
+);
 /// Describes the events for the specified Spot Fleet request during the specified time.
 ///
 /// The `DescribeSpotFleetRequestHistory` operation: made by [`Client::describe_spot_fleet_request_history`], run by [`send`](DescribeSpotFleetRequestHistory::send).
@@ -38722,6 +40306,10 @@ impl<M> DescribeSpotFleetRequestHistory<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSpotFleetRequestHistory, 402, DescribeSpotFleetRequestHistoryError,
+    types::DescribeSpotFleetRequestHistoryResponse, input, output
+);
 /// Describes your Spot Fleet requests.
 ///
 /// The `DescribeSpotFleetRequests` operation: made by [`Client::describe_spot_fleet_requests`], run by [`send`](DescribeSpotFleetRequests::send).
@@ -38818,6 +40406,10 @@ impl<M> DescribeSpotFleetRequests<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSpotFleetRequests, 403, DescribeSpotFleetRequestsError,
+    types::DescribeSpotFleetRequestsResponse, input, output
+);
 /// Describes the specified Spot Instance requests.
 ///
 /// The `DescribeSpotInstanceRequests` operation: made by [`Client::describe_spot_instance_requests`], run by [`send`](DescribeSpotInstanceRequests::send).
@@ -39019,6 +40611,10 @@ for DescribeSpotInstanceRequests<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeSpotInstanceRequests, 404, DescribeSpotInstanceRequestsError,
+    types::DescribeSpotInstanceRequestsResult, input, output
+);
 /// Describes the Spot price history. For more information, see [Spot Instance pricing history](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-instances-history.html) in the Amazon EC2 User Guide.
 ///
 /// The `DescribeSpotPriceHistory` operation: made by [`Client::describe_spot_price_history`], run by [`send`](DescribeSpotPriceHistory::send).
@@ -39151,6 +40747,10 @@ impl<M> DescribeSpotPriceHistory<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSpotPriceHistory, 405, DescribeSpotPriceHistoryError,
+    types::DescribeSpotPriceHistoryResult, input, output
+);
 /// Describes the stale security group rules for security groups referenced across a VPC peering connection, transit gateway connection, or with a security group VPC association. Rules are stale when they reference a deleted security group. Rules can also be stale if they reference a security group in a peer VPC for which the VPC peering connection has been deleted, across a transit gateway where the transit gateway has been deleted (or [the transit gateway security group referencing feature](https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html#vpc-attachment-security) has been disabled), or if a security group VPC association has been disassociated.
 ///
 /// The `DescribeStaleSecurityGroups` operation: made by [`Client::describe_stale_security_groups`], run by [`send`](DescribeStaleSecurityGroups::send).
@@ -39247,6 +40847,10 @@ impl<M> DescribeStaleSecurityGroups<M> {
         self
     }
 }
+stub_operation!(
+    DescribeStaleSecurityGroups, 406, DescribeStaleSecurityGroupsError,
+    types::DescribeStaleSecurityGroupsResult, input, output
+);
 /// Describes the progress of the AMI store tasks. You can describe the store tasks for specified AMIs. If you don't specify the AMIs, you get a paginated list of store tasks from the last 31 days.
 ///
 /// The `DescribeStoreImageTasks` operation: made by [`Client::describe_store_image_tasks`], run by [`send`](DescribeStoreImageTasks::send).
@@ -39409,6 +41013,10 @@ impl std::future::IntoFuture for DescribeStoreImageTasks<boto_runtime::waiter::W
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeStoreImageTasks, 407, DescribeStoreImageTasksError,
+    types::DescribeStoreImageTasksResult, input, output
+);
 /// Describes your subnets. The default is to describe all your subnets. Alternatively, you can specify specific subnet IDs or filter the results to include only the subnets that match specific criteria.
 ///
 /// The `DescribeSubnets` operation: made by [`Client::describe_subnets`], run by [`send`](DescribeSubnets::send).
@@ -39594,6 +41202,10 @@ impl std::future::IntoFuture for DescribeSubnets<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeSubnets, 408, DescribeSubnetsError, types::DescribeSubnetsResult, input,
+    output
+);
 /// Describes the specified tags for your EC2 resources.
 ///
 /// The `DescribeTags` operation: made by [`Client::describe_tags`], run by [`send`](DescribeTags::send).
@@ -39695,6 +41307,9 @@ impl<M> DescribeTags<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTags, 409, DescribeTagsError, types::DescribeTagsResult, input, output
+);
 /// Describe traffic mirror filters that determine the traffic that is mirrored.
 ///
 /// The `DescribeTrafficMirrorFilterRules` operation: made by [`Client::describe_traffic_mirror_filter_rules`], run by [`send`](DescribeTrafficMirrorFilterRules::send).
@@ -39798,6 +41413,10 @@ impl<M> DescribeTrafficMirrorFilterRules<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTrafficMirrorFilterRules, 410, DescribeTrafficMirrorFilterRulesError,
+    types::DescribeTrafficMirrorFilterRulesResult, input, output
+);
 /// Describes one or more Traffic Mirror filters.
 ///
 /// The `DescribeTrafficMirrorFilters` operation: made by [`Client::describe_traffic_mirror_filters`], run by [`send`](DescribeTrafficMirrorFilters::send).
@@ -39901,6 +41520,10 @@ impl<M> DescribeTrafficMirrorFilters<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTrafficMirrorFilters, 411, DescribeTrafficMirrorFiltersError,
+    types::DescribeTrafficMirrorFiltersResult, input, output
+);
 /// Describes one or more Traffic Mirror sessions. By default, all Traffic Mirror sessions are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeTrafficMirrorSessions` operation: made by [`Client::describe_traffic_mirror_sessions`], run by [`send`](DescribeTrafficMirrorSessions::send).
@@ -40011,6 +41634,10 @@ impl<M> DescribeTrafficMirrorSessions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTrafficMirrorSessions, 412, DescribeTrafficMirrorSessionsError,
+    types::DescribeTrafficMirrorSessionsResult, input, output
+);
 /// Information about one or more Traffic Mirror targets.
 ///
 /// The `DescribeTrafficMirrorTargets` operation: made by [`Client::describe_traffic_mirror_targets`], run by [`send`](DescribeTrafficMirrorTargets::send).
@@ -40117,6 +41744,10 @@ impl<M> DescribeTrafficMirrorTargets<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTrafficMirrorTargets, 413, DescribeTrafficMirrorTargetsError,
+    types::DescribeTrafficMirrorTargetsResult, input, output
+);
 /// Describes one or more attachments between resources and transit gateways. By default, all attachments are described. Alternatively, you can filter the results by attachment ID, attachment state, resource ID, or resource owner.
 ///
 /// The `DescribeTransitGatewayAttachments` operation: made by [`Client::describe_transit_gateway_attachments`], run by [`send`](DescribeTransitGatewayAttachments::send).
@@ -40230,6 +41861,10 @@ impl<M> DescribeTransitGatewayAttachments<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayAttachments, 414, DescribeTransitGatewayAttachmentsError,
+    types::DescribeTransitGatewayAttachmentsResult, input, output
+);
 /// Describes one or more Connect peers.
 ///
 /// The `DescribeTransitGatewayConnectPeers` operation: made by [`Client::describe_transit_gateway_connect_peers`], run by [`send`](DescribeTransitGatewayConnectPeers::send).
@@ -40340,6 +41975,10 @@ impl<M> DescribeTransitGatewayConnectPeers<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayConnectPeers, 415, DescribeTransitGatewayConnectPeersError,
+    types::DescribeTransitGatewayConnectPeersResult, input, output
+);
 /// Describes one or more Connect attachments.
 ///
 /// The `DescribeTransitGatewayConnects` operation: made by [`Client::describe_transit_gateway_connects`], run by [`send`](DescribeTransitGatewayConnects::send).
@@ -40446,6 +42085,10 @@ impl<M> DescribeTransitGatewayConnects<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayConnects, 416, DescribeTransitGatewayConnectsError,
+    types::DescribeTransitGatewayConnectsResult, input, output
+);
 /// Describes one or more transit gateway metering policies.
 ///
 /// The `DescribeTransitGatewayMeteringPolicies` operation: made by [`Client::describe_transit_gateway_metering_policies`], run by [`send`](DescribeTransitGatewayMeteringPolicies::send).
@@ -40538,6 +42181,11 @@ impl<M> DescribeTransitGatewayMeteringPolicies<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayMeteringPolicies, 417,
+    DescribeTransitGatewayMeteringPoliciesError,
+    types::DescribeTransitGatewayMeteringPoliciesResult, input, output
+);
 /// Describes one or more transit gateway multicast domains.
 ///
 /// The `DescribeTransitGatewayMulticastDomains` operation: made by [`Client::describe_transit_gateway_multicast_domains`], run by [`send`](DescribeTransitGatewayMulticastDomains::send).
@@ -40648,6 +42296,11 @@ impl<M> DescribeTransitGatewayMulticastDomains<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayMulticastDomains, 418,
+    DescribeTransitGatewayMulticastDomainsError,
+    types::DescribeTransitGatewayMulticastDomainsResult, input, output
+);
 /// Describes your transit gateway peering attachments.
 ///
 /// The `DescribeTransitGatewayPeeringAttachments` operation: made by [`Client::describe_transit_gateway_peering_attachments`], run by [`send`](DescribeTransitGatewayPeeringAttachments::send).
@@ -40759,6 +42412,11 @@ impl<M> DescribeTransitGatewayPeeringAttachments<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayPeeringAttachments, 419,
+    DescribeTransitGatewayPeeringAttachmentsError,
+    types::DescribeTransitGatewayPeeringAttachmentsResult, input, output
+);
 /// Describes one or more transit gateway route policy tables.
 ///
 /// The `DescribeTransitGatewayPolicyTables` operation: made by [`Client::describe_transit_gateway_policy_tables`], run by [`send`](DescribeTransitGatewayPolicyTables::send).
@@ -40866,6 +42524,10 @@ impl<M> DescribeTransitGatewayPolicyTables<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayPolicyTables, 420, DescribeTransitGatewayPolicyTablesError,
+    types::DescribeTransitGatewayPolicyTablesResult, input, output
+);
 /// Describes one or more transit gateway route table advertisements.
 ///
 /// The `DescribeTransitGatewayRouteTableAnnouncements` operation: made by [`Client::describe_transit_gateway_route_table_announcements`], run by [`send`](DescribeTransitGatewayRouteTableAnnouncements::send).
@@ -40979,6 +42641,11 @@ impl<M> DescribeTransitGatewayRouteTableAnnouncements<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayRouteTableAnnouncements, 421,
+    DescribeTransitGatewayRouteTableAnnouncementsError,
+    types::DescribeTransitGatewayRouteTableAnnouncementsResult, input, output
+);
 /// Describes one or more transit gateway route tables. By default, all transit gateway route tables are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeTransitGatewayRouteTables` operation: made by [`Client::describe_transit_gateway_route_tables`], run by [`send`](DescribeTransitGatewayRouteTables::send).
@@ -41088,6 +42755,10 @@ impl<M> DescribeTransitGatewayRouteTables<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayRouteTables, 422, DescribeTransitGatewayRouteTablesError,
+    types::DescribeTransitGatewayRouteTablesResult, input, output
+);
 /// Describes one or more VPC attachments. By default, all VPC attachments are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeTransitGatewayVpcAttachments` operation: made by [`Client::describe_transit_gateway_vpc_attachments`], run by [`send`](DescribeTransitGatewayVpcAttachments::send).
@@ -41196,6 +42867,10 @@ impl<M> DescribeTransitGatewayVpcAttachments<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGatewayVpcAttachments, 423, DescribeTransitGatewayVpcAttachmentsError,
+    types::DescribeTransitGatewayVpcAttachmentsResult, input, output
+);
 /// Describes one or more transit gateways. By default, all transit gateways are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeTransitGateways` operation: made by [`Client::describe_transit_gateways`], run by [`send`](DescribeTransitGateways::send).
@@ -41309,6 +42984,10 @@ impl<M> DescribeTransitGateways<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTransitGateways, 424, DescribeTransitGatewaysError,
+    types::DescribeTransitGatewaysResult, input, output
+);
 /// Describes one or more network interface trunk associations.
 ///
 /// The `DescribeTrunkInterfaceAssociations` operation: made by [`Client::describe_trunk_interface_associations`], run by [`send`](DescribeTrunkInterfaceAssociations::send).
@@ -41415,6 +43094,10 @@ impl<M> DescribeTrunkInterfaceAssociations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTrunkInterfaceAssociations, 425, DescribeTrunkInterfaceAssociationsError,
+    types::DescribeTrunkInterfaceAssociationsResult, input, output
+);
 /// Describes the specified Amazon Web Services Verified Access endpoints.
 ///
 /// The `DescribeVerifiedAccessEndpoints` operation: made by [`Client::describe_verified_access_endpoints`], run by [`send`](DescribeVerifiedAccessEndpoints::send).
@@ -41529,6 +43212,10 @@ impl<M> DescribeVerifiedAccessEndpoints<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVerifiedAccessEndpoints, 426, DescribeVerifiedAccessEndpointsError,
+    types::DescribeVerifiedAccessEndpointsResult, input, output
+);
 /// Describes the specified Verified Access groups.
 ///
 /// The `DescribeVerifiedAccessGroups` operation: made by [`Client::describe_verified_access_groups`], run by [`send`](DescribeVerifiedAccessGroups::send).
@@ -41635,6 +43322,10 @@ impl<M> DescribeVerifiedAccessGroups<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVerifiedAccessGroups, 427, DescribeVerifiedAccessGroupsError,
+    types::DescribeVerifiedAccessGroupsResult, input, output
+);
 /// Describes the specified Amazon Web Services Verified Access instances.
 ///
 /// The `DescribeVerifiedAccessInstanceLoggingConfigurations` operation: made by [`Client::describe_verified_access_instance_logging_configurations`], run by [`send`](DescribeVerifiedAccessInstanceLoggingConfigurations::send).
@@ -41745,6 +43436,11 @@ impl<M> DescribeVerifiedAccessInstanceLoggingConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVerifiedAccessInstanceLoggingConfigurations, 428,
+    DescribeVerifiedAccessInstanceLoggingConfigurationsError,
+    types::DescribeVerifiedAccessInstanceLoggingConfigurationsResult, input, output
+);
 /// Describes the specified Amazon Web Services Verified Access instances.
 ///
 /// The `DescribeVerifiedAccessInstances` operation: made by [`Client::describe_verified_access_instances`], run by [`send`](DescribeVerifiedAccessInstances::send).
@@ -41849,6 +43545,10 @@ impl<M> DescribeVerifiedAccessInstances<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVerifiedAccessInstances, 429, DescribeVerifiedAccessInstancesError,
+    types::DescribeVerifiedAccessInstancesResult, input, output
+);
 /// Describes the specified Amazon Web Services Verified Access trust providers.
 ///
 /// The `DescribeVerifiedAccessTrustProviders` operation: made by [`Client::describe_verified_access_trust_providers`], run by [`send`](DescribeVerifiedAccessTrustProviders::send).
@@ -41956,6 +43656,10 @@ impl<M> DescribeVerifiedAccessTrustProviders<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVerifiedAccessTrustProviders, 430, DescribeVerifiedAccessTrustProvidersError,
+    types::DescribeVerifiedAccessTrustProvidersResult, input, output
+);
 /// Describes the specified attribute of the specified volume. You can specify only one attribute at a time.
 ///
 /// The `DescribeVolumeAttribute` operation: made by [`Client::describe_volume_attribute`], run by [`send`](DescribeVolumeAttribute::send).
@@ -42032,6 +43736,10 @@ impl<M> DescribeVolumeAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVolumeAttribute, 431, DescribeVolumeAttributeError,
+    types::DescribeVolumeAttributeResult, input, output
+);
 /// Describes the status of the specified volumes. Volume status provides the result of the checks performed on your volumes to determine events that can impair the performance of your volumes. The performance of a volume can be affected if an issue occurs on the volume's underlying host. If the volume's underlying host experiences a power outage or system issue, after the system is restored, there could be data inconsistencies on the volume. Volume events notify you if this occurs. Volume actions notify you if any action needs to be taken in response to the event.
 ///
 /// The `DescribeVolumeStatus` operation: made by [`Client::describe_volume_status`], run by [`send`](DescribeVolumeStatus::send).
@@ -42150,6 +43858,10 @@ impl<M> DescribeVolumeStatus<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVolumeStatus, 432, DescribeVolumeStatusError,
+    types::DescribeVolumeStatusResult, input, output
+);
 /// Describes the specified EBS volumes or all of your EBS volumes.
 ///
 /// The `DescribeVolumes` operation: made by [`Client::describe_volumes`], run by [`send`](DescribeVolumes::send).
@@ -42335,6 +44047,10 @@ impl std::future::IntoFuture for DescribeVolumes<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeVolumes, 433, DescribeVolumesError, types::DescribeVolumesResult, input,
+    output
+);
 /// Describes the most recent volume modification request for the specified EBS volumes.
 ///
 /// The `DescribeVolumesModifications` operation: made by [`Client::describe_volumes_modifications`], run by [`send`](DescribeVolumesModifications::send).
@@ -42447,6 +44163,10 @@ impl<M> DescribeVolumesModifications<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVolumesModifications, 434, DescribeVolumesModificationsError,
+    types::DescribeVolumesModificationsResult, input, output
+);
 /// Describes the specified attribute of the specified VPC. You can specify only one attribute at a time.
 ///
 /// The `DescribeVpcAttribute` operation: made by [`Client::describe_vpc_attribute`], run by [`send`](DescribeVpcAttribute::send).
@@ -42523,6 +44243,10 @@ impl<M> DescribeVpcAttribute<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcAttribute, 435, DescribeVpcAttributeError,
+    types::DescribeVpcAttributeResult, input, output
+);
 /// Describe VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `DescribeVpcBlockPublicAccessExclusions` operation: made by [`Client::describe_vpc_block_public_access_exclusions`], run by [`send`](DescribeVpcBlockPublicAccessExclusions::send).
@@ -42618,6 +44342,11 @@ impl<M> DescribeVpcBlockPublicAccessExclusions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcBlockPublicAccessExclusions, 436,
+    DescribeVpcBlockPublicAccessExclusionsError,
+    types::DescribeVpcBlockPublicAccessExclusionsResult, input, output
+);
 /// Describe VPC Block Public Access (BPA) options. VPC Block Public Access (BPA) enables you to block resources in VPCs and subnets that you own in a Region from reaching or being reached from the internet through internet gateways and egress-only internet gateways. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `DescribeVpcBlockPublicAccessOptions` operation: made by [`Client::describe_vpc_block_public_access_options`], run by [`send`](DescribeVpcBlockPublicAccessOptions::send).
@@ -42687,6 +44416,10 @@ impl<M> DescribeVpcBlockPublicAccessOptions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcBlockPublicAccessOptions, 437, DescribeVpcBlockPublicAccessOptionsError,
+    types::DescribeVpcBlockPublicAccessOptionsResult, input, output
+);
 /// This action is deprecated.
 ///
 /// The `DescribeVpcClassicLink` operation: made by [`Client::describe_vpc_classic_link`], run by [`send`](DescribeVpcClassicLink::send).
@@ -42766,6 +44499,10 @@ impl<M> DescribeVpcClassicLink<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcClassicLink, 438, DescribeVpcClassicLinkError,
+    types::DescribeVpcClassicLinkResult, input, output
+);
 /// This action is deprecated.
 ///
 /// The `DescribeVpcClassicLinkDnsSupport` operation: made by [`Client::describe_vpc_classic_link_dns_support`], run by [`send`](DescribeVpcClassicLinkDnsSupport::send).
@@ -42860,6 +44597,10 @@ impl<M> DescribeVpcClassicLinkDnsSupport<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcClassicLinkDnsSupport, 439, DescribeVpcClassicLinkDnsSupportError,
+    types::DescribeVpcClassicLinkDnsSupportResult, input, output
+);
 /// Describes one or more VPC Encryption Control configurations. VPC Encryption Control enables you to enforce encryption for all data in transit within and between VPCs to meet compliance requirements You can filter the results to return information about specific encryption controls or VPCs.
 ///
 /// The `DescribeVpcEncryptionControls` operation: made by [`Client::describe_vpc_encryption_controls`], run by [`send`](DescribeVpcEncryptionControls::send).
@@ -42951,6 +44692,10 @@ impl<M> DescribeVpcEncryptionControls<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEncryptionControls, 440, DescribeVpcEncryptionControlsError,
+    types::DescribeVpcEncryptionControlsResult, input, output
+);
 /// Describes the VPC resources, VPC endpoint services, Amazon Lattice services, or service networks associated with the VPC endpoint.
 ///
 /// The `DescribeVpcEndpointAssociations` operation: made by [`Client::describe_vpc_endpoint_associations`], run by [`send`](DescribeVpcEndpointAssociations::send).
@@ -43046,6 +44791,10 @@ impl<M> DescribeVpcEndpointAssociations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEndpointAssociations, 441, DescribeVpcEndpointAssociationsError,
+    types::DescribeVpcEndpointAssociationsResult, input, output
+);
 /// Describes the connection notifications for VPC endpoints and VPC endpoint services.
 ///
 /// The `DescribeVpcEndpointConnectionNotifications` operation: made by [`Client::describe_vpc_endpoint_connection_notifications`], run by [`send`](DescribeVpcEndpointConnectionNotifications::send).
@@ -43158,6 +44907,11 @@ impl<M> DescribeVpcEndpointConnectionNotifications<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEndpointConnectionNotifications, 442,
+    DescribeVpcEndpointConnectionNotificationsError,
+    types::DescribeVpcEndpointConnectionNotificationsResult, input, output
+);
 /// Describes the VPC endpoint connections to your VPC endpoint services, including any endpoints that are pending your acceptance.
 ///
 /// The `DescribeVpcEndpointConnections` operation: made by [`Client::describe_vpc_endpoint_connections`], run by [`send`](DescribeVpcEndpointConnections::send).
@@ -43260,6 +45014,10 @@ impl<M> DescribeVpcEndpointConnections<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEndpointConnections, 443, DescribeVpcEndpointConnectionsError,
+    types::DescribeVpcEndpointConnectionsResult, input, output
+);
 /// Describes the VPC endpoint service configurations in your account (your services).
 ///
 /// The `DescribeVpcEndpointServiceConfigurations` operation: made by [`Client::describe_vpc_endpoint_service_configurations`], run by [`send`](DescribeVpcEndpointServiceConfigurations::send).
@@ -43370,6 +45128,11 @@ impl<M> DescribeVpcEndpointServiceConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEndpointServiceConfigurations, 444,
+    DescribeVpcEndpointServiceConfigurationsError,
+    types::DescribeVpcEndpointServiceConfigurationsResult, input, output
+);
 /// Describes the principals (service consumers) that are permitted to discover your VPC endpoint service. Principal ARNs with path components aren't supported.
 ///
 /// The `DescribeVpcEndpointServicePermissions` operation: made by [`Client::describe_vpc_endpoint_service_permissions`], run by [`send`](DescribeVpcEndpointServicePermissions::send).
@@ -43476,6 +45239,11 @@ impl<M> DescribeVpcEndpointServicePermissions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEndpointServicePermissions, 445,
+    DescribeVpcEndpointServicePermissionsError,
+    types::DescribeVpcEndpointServicePermissionsResult, input, output
+);
 /// Describes available services to which you can create a VPC endpoint.
 ///
 /// The `DescribeVpcEndpointServices` operation: made by [`Client::describe_vpc_endpoint_services`], run by [`send`](DescribeVpcEndpointServices::send).
@@ -43589,6 +45357,10 @@ impl<M> DescribeVpcEndpointServices<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEndpointServices, 446, DescribeVpcEndpointServicesError,
+    types::DescribeVpcEndpointServicesResult, input, output
+);
 /// Describes your VPC endpoints. The default is to describe all your VPC endpoints. Alternatively, you can specify specific VPC endpoint IDs or filter the results to include only the VPC endpoints that match specific criteria.
 ///
 /// The `DescribeVpcEndpoints` operation: made by [`Client::describe_vpc_endpoints`], run by [`send`](DescribeVpcEndpoints::send).
@@ -43699,6 +45471,10 @@ impl<M> DescribeVpcEndpoints<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpcEndpoints, 447, DescribeVpcEndpointsError,
+    types::DescribeVpcEndpointsResult, input, output
+);
 /// Describes your VPC peering connections. The default is to describe all your VPC peering connections. Alternatively, you can specify specific VPC peering connection IDs or filter the results to include only the VPC peering connections that match specific criteria.
 ///
 /// The `DescribeVpcPeeringConnections` operation: made by [`Client::describe_vpc_peering_connections`], run by [`send`](DescribeVpcPeeringConnections::send).
@@ -43872,6 +45648,10 @@ for DescribeVpcPeeringConnections<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeVpcPeeringConnections, 448, DescribeVpcPeeringConnectionsError,
+    types::DescribeVpcPeeringConnectionsResult, input, output
+);
 /// Describes your VPCs. The default is to describe all your VPCs. Alternatively, you can specify specific VPC IDs or filter the results to include only the VPCs that match specific criteria.
 ///
 /// The `DescribeVpcs` operation: made by [`Client::describe_vpcs`], run by [`send`](DescribeVpcs::send).
@@ -44047,6 +45827,9 @@ impl std::future::IntoFuture for DescribeVpcs<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeVpcs, 449, DescribeVpcsError, types::DescribeVpcsResult, input, output
+);
 /// Describes one or more of your VPN concentrators.
 ///
 /// The `DescribeVpnConcentrators` operation: made by [`Client::describe_vpn_concentrators`], run by [`send`](DescribeVpnConcentrators::send).
@@ -44148,6 +45931,10 @@ impl<M> DescribeVpnConcentrators<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpnConcentrators, 450, DescribeVpnConcentratorsError,
+    types::DescribeVpnConcentratorsResult, input, output
+);
 /// Describes one or more of your VPN connections.
 ///
 /// The `DescribeVpnConnections` operation: made by [`Client::describe_vpn_connections`], run by [`send`](DescribeVpnConnections::send).
@@ -44295,6 +46082,10 @@ impl std::future::IntoFuture for DescribeVpnConnections<boto_runtime::waiter::Wa
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeVpnConnections, 451, DescribeVpnConnectionsError,
+    types::DescribeVpnConnectionsResult, input, output
+);
 /// Describes one or more of your virtual private gateways.
 ///
 /// The `DescribeVpnGateways` operation: made by [`Client::describe_vpn_gateways`], run by [`send`](DescribeVpnGateways::send).
@@ -44380,6 +46171,10 @@ impl<M> DescribeVpnGateways<M> {
         self
     }
 }
+stub_operation!(
+    DescribeVpnGateways, 452, DescribeVpnGatewaysError, types::DescribeVpnGatewaysResult,
+    input, output
+);
 /// This action is deprecated.
 ///
 /// The `DetachClassicLinkVpc` operation: made by [`Client::detach_classic_link_vpc`], run by [`send`](DetachClassicLinkVpc::send).
@@ -44456,6 +46251,10 @@ impl<M> DetachClassicLinkVpc<M> {
         self
     }
 }
+stub_operation!(
+    DetachClassicLinkVpc, 453, DetachClassicLinkVpcError,
+    types::DetachClassicLinkVpcResult, input, output
+);
 /// Detaches an internet gateway from a VPC, disabling connectivity between the internet and the VPC. The VPC must not contain any running instances with Elastic IP addresses or public IPv4 addresses.
 ///
 /// The `DetachInternetGateway` operation: made by [`Client::detach_internet_gateway`], run by [`send`](DetachInternetGateway::send).
@@ -44529,6 +46328,7 @@ impl<M> DetachInternetGateway<M> {
         self
     }
 }
+stub_operation!(DetachInternetGateway, 454, DetachInternetGatewayError, (), input, none);
 /// Detaches a network interface from an instance.
 ///
 /// The `DetachNetworkInterface` operation: made by [`Client::detach_network_interface`], run by [`send`](DetachNetworkInterface::send).
@@ -44605,6 +46405,9 @@ impl<M> DetachNetworkInterface<M> {
         self
     }
 }
+stub_operation!(
+    DetachNetworkInterface, 455, DetachNetworkInterfaceError, (), input, none
+);
 /// Detaches the specified Amazon Web Services Verified Access trust provider from the specified Amazon Web Services Verified Access instance.
 ///
 /// The `DetachVerifiedAccessTrustProvider` operation: made by [`Client::detach_verified_access_trust_provider`], run by [`send`](DetachVerifiedAccessTrustProvider::send).
@@ -44689,6 +46492,10 @@ impl<M> DetachVerifiedAccessTrustProvider<M> {
         self
     }
 }
+stub_operation!(
+    DetachVerifiedAccessTrustProvider, 456, DetachVerifiedAccessTrustProviderError,
+    types::DetachVerifiedAccessTrustProviderResult, input, output
+);
 /// Detaches an EBS volume from an instance. Make sure to unmount any file systems on the device within your operating system before detaching the volume. Failure to do so can result in the volume becoming stuck in the `busy` state while detaching. If this happens, detachment can be delayed indefinitely until you unmount the volume, force detachment, reboot the instance, or all three. If an EBS volume is the root device of an instance, it can't be detached while the instance is running. To detach the root volume, stop the instance first.
 ///
 /// The `DetachVolume` operation: made by [`Client::detach_volume`], run by [`send`](DetachVolume::send).
@@ -44775,6 +46582,9 @@ impl<M> DetachVolume<M> {
         self
     }
 }
+stub_operation!(
+    DetachVolume, 457, DetachVolumeError, types::VolumeAttachment, input, output
+);
 /// Detaches a virtual private gateway from a VPC. You do this if you're planning to turn off the VPC and not use it anymore. You can confirm a virtual private gateway has been completely detached from a VPC by describing the virtual private gateway (any attachments to the virtual private gateway are also described).
 ///
 /// The `DetachVpnGateway` operation: made by [`Client::detach_vpn_gateway`], run by [`send`](DetachVpnGateway::send).
@@ -44848,6 +46658,7 @@ impl<M> DetachVpnGateway<M> {
         self
     }
 }
+stub_operation!(DetachVpnGateway, 458, DetachVpnGatewayError, (), input, none);
 /// Disables Elastic IP address transfer. For more information, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the Amazon VPC User Guide.
 ///
 /// The `DisableAddressTransfer` operation: made by [`Client::disable_address_transfer`], run by [`send`](DisableAddressTransfer::send).
@@ -44919,6 +46730,10 @@ impl<M> DisableAddressTransfer<M> {
         self
     }
 }
+stub_operation!(
+    DisableAddressTransfer, 459, DisableAddressTransferError,
+    types::DisableAddressTransferResult, input, output
+);
 /// Disables Allowed AMIs for your account in the specified Amazon Web Services Region. When set to `disabled`, the image criteria in your Allowed AMIs settings do not apply, and no restrictions are placed on AMI discoverability or usage. Users in your account can launch instances using any public AMI or AMI shared with your account.
 ///
 /// The `DisableAllowedImagesSettings` operation: made by [`Client::disable_allowed_images_settings`], run by [`send`](DisableAllowedImagesSettings::send).
@@ -44985,6 +46800,10 @@ impl<M> DisableAllowedImagesSettings<M> {
         self
     }
 }
+stub_operation!(
+    DisableAllowedImagesSettings, 460, DisableAllowedImagesSettingsError,
+    types::DisableAllowedImagesSettingsResult, input, output
+);
 /// Disables Infrastructure Performance metric subscriptions.
 ///
 /// The `DisableAwsNetworkPerformanceMetricSubscription` operation: made by [`Client::disable_aws_network_performance_metric_subscription`], run by [`send`](DisableAwsNetworkPerformanceMetricSubscription::send).
@@ -45080,6 +46899,11 @@ impl<M> DisableAwsNetworkPerformanceMetricSubscription<M> {
         self
     }
 }
+stub_operation!(
+    DisableAwsNetworkPerformanceMetricSubscription, 461,
+    DisableAwsNetworkPerformanceMetricSubscriptionError,
+    types::DisableAwsNetworkPerformanceMetricSubscriptionResult, input, output
+);
 /// Disables EC2 Capacity Manager for your account. This stops data ingestion and removes access to capacity analytics and optimization recommendations. Previously collected data is retained but no new data will be processed.
 ///
 /// The `DisableCapacityManager` operation: made by [`Client::disable_capacity_manager`], run by [`send`](DisableCapacityManager::send).
@@ -45151,6 +46975,10 @@ impl<M> DisableCapacityManager<M> {
         self
     }
 }
+stub_operation!(
+    DisableCapacityManager, 462, DisableCapacityManagerError,
+    types::DisableCapacityManagerResult, input, output
+);
 /// Disables EBS encryption by default for your account in the current Region.
 ///
 /// The `DisableEbsEncryptionByDefault` operation: made by [`Client::disable_ebs_encryption_by_default`], run by [`send`](DisableEbsEncryptionByDefault::send).
@@ -45217,6 +47045,10 @@ impl<M> DisableEbsEncryptionByDefault<M> {
         self
     }
 }
+stub_operation!(
+    DisableEbsEncryptionByDefault, 463, DisableEbsEncryptionByDefaultError,
+    types::DisableEbsEncryptionByDefaultResult, input, output
+);
 /// Discontinue Windows fast launch for a Windows AMI, and clean up existing pre-provisioned snapshots. After you disable Windows fast launch, the AMI uses the standard launch process for each new instance. Amazon EC2 must remove all pre-provisioned snapshots before you can enable Windows fast launch again.
 ///
 /// The `DisableFastLaunch` operation: made by [`Client::disable_fast_launch`], run by [`send`](DisableFastLaunch::send).
@@ -45293,6 +47125,10 @@ impl<M> DisableFastLaunch<M> {
         self
     }
 }
+stub_operation!(
+    DisableFastLaunch, 464, DisableFastLaunchError, types::DisableFastLaunchResult,
+    input, output
+);
 /// Disables fast snapshot restores for the specified snapshots in the specified Availability Zones.
 ///
 /// The `DisableFastSnapshotRestores` operation: made by [`Client::disable_fast_snapshot_restores`], run by [`send`](DisableFastSnapshotRestores::send).
@@ -45374,6 +47210,10 @@ impl<M> DisableFastSnapshotRestores<M> {
         self
     }
 }
+stub_operation!(
+    DisableFastSnapshotRestores, 465, DisableFastSnapshotRestoresError,
+    types::DisableFastSnapshotRestoresResult, input, output
+);
 /// Sets the AMI state to `disabled` and removes all launch permissions from the AMI. A disabled AMI can't be used for instance launches.
 ///
 /// The `DisableImage` operation: made by [`Client::disable_image`], run by [`send`](DisableImage::send).
@@ -45445,6 +47285,9 @@ impl<M> DisableImage<M> {
         self
     }
 }
+stub_operation!(
+    DisableImage, 466, DisableImageError, types::DisableImageResult, input, output
+);
 /// Disables block public access for AMIs at the account level in the specified Amazon Web Services Region. This removes the block public access restriction from your account. With the restriction removed, you can publicly share your AMIs in the specified Amazon Web Services Region.
 ///
 /// The `DisableImageBlockPublicAccess` operation: made by [`Client::disable_image_block_public_access`], run by [`send`](DisableImageBlockPublicAccess::send).
@@ -45511,6 +47354,10 @@ impl<M> DisableImageBlockPublicAccess<M> {
         self
     }
 }
+stub_operation!(
+    DisableImageBlockPublicAccess, 467, DisableImageBlockPublicAccessError,
+    types::DisableImageBlockPublicAccessResult, input, output
+);
 /// Cancels the deprecation of the specified AMI.
 ///
 /// The `DisableImageDeprecation` operation: made by [`Client::disable_image_deprecation`], run by [`send`](DisableImageDeprecation::send).
@@ -45582,6 +47429,10 @@ impl<M> DisableImageDeprecation<M> {
         self
     }
 }
+stub_operation!(
+    DisableImageDeprecation, 468, DisableImageDeprecationError,
+    types::DisableImageDeprecationResult, input, output
+);
 /// Disables deregistration protection for an AMI. When deregistration protection is disabled, the AMI can be deregistered.
 ///
 /// The `DisableImageDeregistrationProtection` operation: made by [`Client::disable_image_deregistration_protection`], run by [`send`](DisableImageDeregistrationProtection::send).
@@ -45656,6 +47507,10 @@ impl<M> DisableImageDeregistrationProtection<M> {
         self
     }
 }
+stub_operation!(
+    DisableImageDeregistrationProtection, 469, DisableImageDeregistrationProtectionError,
+    types::DisableImageDeregistrationProtectionResult, input, output
+);
 /// Disable Amazon EC2 instances running in an SQL Server High Availability cluster from SQL Server High Availability instance standby detection monitoring. Once disabled, Amazon Web Services no longer monitors the metadata for the instances to determine whether they are active or standby nodes in the SQL Server High Availability cluster.
 ///
 /// The `DisableInstanceSqlHaStandbyDetections` operation: made by [`Client::disable_instance_sql_ha_standby_detections`], run by [`send`](DisableInstanceSqlHaStandbyDetections::send).
@@ -45730,6 +47585,11 @@ impl<M> DisableInstanceSqlHaStandbyDetections<M> {
         self
     }
 }
+stub_operation!(
+    DisableInstanceSqlHaStandbyDetections, 470,
+    DisableInstanceSqlHaStandbyDetectionsError,
+    types::DisableInstanceSqlHaStandbyDetectionsResult, input, output
+);
 /// Disable the IPAM account. For more information, see [Enable integration with Organizations](https://docs.aws.amazon.com/vpc/latest/ipam/enable-integ-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `DisableIpamOrganizationAdminAccount` operation: made by [`Client::disable_ipam_organization_admin_account`], run by [`send`](DisableIpamOrganizationAdminAccount::send).
@@ -45804,6 +47664,10 @@ impl<M> DisableIpamOrganizationAdminAccount<M> {
         self
     }
 }
+stub_operation!(
+    DisableIpamOrganizationAdminAccount, 471, DisableIpamOrganizationAdminAccountError,
+    types::DisableIpamOrganizationAdminAccountResult, input, output
+);
 /// Disables an IPAM policy.
 ///
 /// The `DisableIpamPolicy` operation: made by [`Client::disable_ipam_policy`], run by [`send`](DisableIpamPolicy::send).
@@ -45880,6 +47744,10 @@ impl<M> DisableIpamPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DisableIpamPolicy, 472, DisableIpamPolicyError, types::DisableIpamPolicyResult,
+    input, output
+);
 /// Disables route propagation from a route server to a specified route table.
 ///
 /// The `DisableRouteServerPropagation` operation: made by [`Client::disable_route_server_propagation`], run by [`send`](DisableRouteServerPropagation::send).
@@ -45956,6 +47824,10 @@ impl<M> DisableRouteServerPropagation<M> {
         self
     }
 }
+stub_operation!(
+    DisableRouteServerPropagation, 473, DisableRouteServerPropagationError,
+    types::DisableRouteServerPropagationResult, input, output
+);
 /// Disables access to the EC2 serial console of all instances for your account. By default, access to the EC2 serial console is disabled for your account. For more information, see [Manage account access to the EC2 serial console](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-access-to-serial-console.html#serial-console-account-access) in the Amazon EC2 User Guide.
 ///
 /// The `DisableSerialConsoleAccess` operation: made by [`Client::disable_serial_console_access`], run by [`send`](DisableSerialConsoleAccess::send).
@@ -46022,6 +47894,10 @@ impl<M> DisableSerialConsoleAccess<M> {
         self
     }
 }
+stub_operation!(
+    DisableSerialConsoleAccess, 474, DisableSerialConsoleAccessError,
+    types::DisableSerialConsoleAccessResult, input, output
+);
 /// Disables the block public access for snapshots setting at the account level for the specified Amazon Web Services Region. After you disable block public access for snapshots in a Region, users can publicly share snapshots in that Region.
 ///
 /// The `DisableSnapshotBlockPublicAccess` operation: made by [`Client::disable_snapshot_block_public_access`], run by [`send`](DisableSnapshotBlockPublicAccess::send).
@@ -46091,6 +47967,10 @@ impl<M> DisableSnapshotBlockPublicAccess<M> {
         self
     }
 }
+stub_operation!(
+    DisableSnapshotBlockPublicAccess, 475, DisableSnapshotBlockPublicAccessError,
+    types::DisableSnapshotBlockPublicAccessResult, input, output
+);
 /// Disables the specified resource attachment from propagating routes to the specified propagation route table.
 ///
 /// The `DisableTransitGatewayRouteTablePropagation` operation: made by [`Client::disable_transit_gateway_route_table_propagation`], run by [`send`](DisableTransitGatewayRouteTablePropagation::send).
@@ -46180,6 +48060,11 @@ impl<M> DisableTransitGatewayRouteTablePropagation<M> {
         self
     }
 }
+stub_operation!(
+    DisableTransitGatewayRouteTablePropagation, 476,
+    DisableTransitGatewayRouteTablePropagationError,
+    types::DisableTransitGatewayRouteTablePropagationResult, input, output
+);
 /// Disables a virtual private gateway (VGW) from propagating routes to a specified route table of a VPC.
 ///
 /// The `DisableVgwRoutePropagation` operation: made by [`Client::disable_vgw_route_propagation`], run by [`send`](DisableVgwRoutePropagation::send).
@@ -46253,6 +48138,9 @@ impl<M> DisableVgwRoutePropagation<M> {
         self
     }
 }
+stub_operation!(
+    DisableVgwRoutePropagation, 477, DisableVgwRoutePropagationError, (), input, none
+);
 /// This action is deprecated.
 ///
 /// The `DisableVpcClassicLink` operation: made by [`Client::disable_vpc_classic_link`], run by [`send`](DisableVpcClassicLink::send).
@@ -46324,6 +48212,10 @@ impl<M> DisableVpcClassicLink<M> {
         self
     }
 }
+stub_operation!(
+    DisableVpcClassicLink, 478, DisableVpcClassicLinkError,
+    types::DisableVpcClassicLinkResult, input, output
+);
 /// This action is deprecated.
 ///
 /// The `DisableVpcClassicLinkDnsSupport` operation: made by [`Client::disable_vpc_classic_link_dns_support`], run by [`send`](DisableVpcClassicLinkDnsSupport::send).
@@ -46393,6 +48285,10 @@ impl<M> DisableVpcClassicLinkDnsSupport<M> {
         self
     }
 }
+stub_operation!(
+    DisableVpcClassicLinkDnsSupport, 479, DisableVpcClassicLinkDnsSupportError,
+    types::DisableVpcClassicLinkDnsSupportResult, input, output
+);
 /// Disassociates an Elastic IP address from the instance or network interface it's associated with.
 ///
 /// The `DisassociateAddress` operation: made by [`Client::disassociate_address`], run by [`send`](DisassociateAddress::send).
@@ -46466,6 +48362,7 @@ impl<M> DisassociateAddress<M> {
         self
     }
 }
+stub_operation!(DisassociateAddress, 480, DisassociateAddressError, (), input, none);
 /// Cancels a pending request to assign billing of the unused capacity of a Capacity Reservation to a consumer account, or revokes a request that has already been accepted. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `DisassociateCapacityReservationBillingOwner` operation: made by [`Client::disassociate_capacity_reservation_billing_owner`], run by [`send`](DisassociateCapacityReservationBillingOwner::send).
@@ -46549,6 +48446,11 @@ impl<M> DisassociateCapacityReservationBillingOwner<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateCapacityReservationBillingOwner, 481,
+    DisassociateCapacityReservationBillingOwnerError,
+    types::DisassociateCapacityReservationBillingOwnerResult, input, output
+);
 /// Disassociates a target network from the specified Client VPN endpoint. When you disassociate the last target network from a Client VPN, the following happens:
 /// - The route that was automatically added for the VPC is deleted
 /// - All active client connections are terminated
@@ -46632,6 +48534,10 @@ impl<M> DisassociateClientVpnTargetNetwork<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateClientVpnTargetNetwork, 482, DisassociateClientVpnTargetNetworkError,
+    types::DisassociateClientVpnTargetNetworkResult, input, output
+);
 /// Disassociates an IAM role from an Certificate Manager (ACM) certificate. Disassociating an IAM role from an ACM certificate removes the Amazon S3 object that contains the certificate, certificate chain, and encrypted private key from the Amazon S3 bucket. It also revokes the IAM role's permission to use the KMS key used to encrypt the private key. This effectively revokes the role's permission to use the certificate.
 ///
 /// The `DisassociateEnclaveCertificateIamRole` operation: made by [`Client::disassociate_enclave_certificate_iam_role`], run by [`send`](DisassociateEnclaveCertificateIamRole::send).
@@ -46711,6 +48617,11 @@ impl<M> DisassociateEnclaveCertificateIamRole<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateEnclaveCertificateIamRole, 483,
+    DisassociateEnclaveCertificateIamRoleError,
+    types::DisassociateEnclaveCertificateIamRoleResult, input, output
+);
 /// Disassociates an IAM instance profile from a running or stopped instance.
 ///
 /// The `DisassociateIamInstanceProfile` operation: made by [`Client::disassociate_iam_instance_profile`], run by [`send`](DisassociateIamInstanceProfile::send).
@@ -46777,6 +48688,10 @@ impl<M> DisassociateIamInstanceProfile<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateIamInstanceProfile, 484, DisassociateIamInstanceProfileError,
+    types::DisassociateIamInstanceProfileResult, input, output
+);
 /// Disassociates one or more targets from an event window.
 ///
 /// The `DisassociateInstanceEventWindow` operation: made by [`Client::disassociate_instance_event_window`], run by [`send`](DisassociateInstanceEventWindow::send).
@@ -46859,6 +48774,10 @@ impl<M> DisassociateInstanceEventWindow<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateInstanceEventWindow, 485, DisassociateInstanceEventWindowError,
+    types::DisassociateInstanceEventWindowResult, input, output
+);
 /// Remove the association between your Autonomous System Number (ASN) and your BYOIP CIDR. You may want to use this action to disassociate an ASN from a CIDR or if you want to swap ASNs. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `DisassociateIpamByoasn` operation: made by [`Client::disassociate_ipam_byoasn`], run by [`send`](DisassociateIpamByoasn::send).
@@ -46935,6 +48854,10 @@ impl<M> DisassociateIpamByoasn<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateIpamByoasn, 486, DisassociateIpamByoasnError,
+    types::DisassociateIpamByoasnResult, input, output
+);
 /// Disassociates a resource discovery from an Amazon VPC IPAM. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `DisassociateIpamResourceDiscovery` operation: made by [`Client::disassociate_ipam_resource_discovery`], run by [`send`](DisassociateIpamResourceDiscovery::send).
@@ -47012,6 +48935,10 @@ impl<M> DisassociateIpamResourceDiscovery<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateIpamResourceDiscovery, 487, DisassociateIpamResourceDiscoveryError,
+    types::DisassociateIpamResourceDiscoveryResult, input, output
+);
 /// Disassociates secondary Elastic IP addresses (EIPs) from a public NAT gateway. You cannot disassociate your primary EIP. For more information, see [Edit secondary IP address associations](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html#nat-gateway-edit-secondary) in the Amazon VPC User Guide.
 ///
 /// The `DisassociateNatGatewayAddress` operation: made by [`Client::disassociate_nat_gateway_address`], run by [`send`](DisassociateNatGatewayAddress::send).
@@ -47093,6 +49020,10 @@ impl<M> DisassociateNatGatewayAddress<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateNatGatewayAddress, 488, DisassociateNatGatewayAddressError,
+    types::DisassociateNatGatewayAddressResult, input, output
+);
 /// Disassociates a route server from a VPC.
 ///
 /// The `DisassociateRouteServer` operation: made by [`Client::disassociate_route_server`], run by [`send`](DisassociateRouteServer::send).
@@ -47169,6 +49100,10 @@ impl<M> DisassociateRouteServer<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateRouteServer, 489, DisassociateRouteServerError,
+    types::DisassociateRouteServerResult, input, output
+);
 /// Disassociates a subnet or gateway from a route table.
 ///
 /// The `DisassociateRouteTable` operation: made by [`Client::disassociate_route_table`], run by [`send`](DisassociateRouteTable::send).
@@ -47237,6 +49172,9 @@ impl<M> DisassociateRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateRouteTable, 490, DisassociateRouteTableError, (), input, none
+);
 /// Disassociates a security group from a VPC. You cannot disassociate the security group if any Elastic network interfaces in the associated VPC are still associated with the security group. Note that the disassociation is asynchronous and you can check the status of the request with [DescribeSecurityGroupVpcAssociations](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroupVpcAssociations.html).
 ///
 /// The `DisassociateSecurityGroupVpc` operation: made by [`Client::disassociate_security_group_vpc`], run by [`send`](DisassociateSecurityGroupVpc::send).
@@ -47313,6 +49251,10 @@ impl<M> DisassociateSecurityGroupVpc<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateSecurityGroupVpc, 491, DisassociateSecurityGroupVpcError,
+    types::DisassociateSecurityGroupVpcResult, input, output
+);
 /// Disassociates a CIDR block from a subnet. Currently, you can disassociate an IPv6 CIDR block only. You must detach or delete all gateways and resources that are associated with the CIDR block before you can disassociate it.
 ///
 /// The `DisassociateSubnetCidrBlock` operation: made by [`Client::disassociate_subnet_cidr_block`], run by [`send`](DisassociateSubnetCidrBlock::send).
@@ -47379,6 +49321,10 @@ impl<M> DisassociateSubnetCidrBlock<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateSubnetCidrBlock, 492, DisassociateSubnetCidrBlockError,
+    types::DisassociateSubnetCidrBlockResult, input, output
+);
 /// Disassociates the specified subnets from the transit gateway multicast domain.
 ///
 /// The `DisassociateTransitGatewayMulticastDomain` operation: made by [`Client::disassociate_transit_gateway_multicast_domain`], run by [`send`](DisassociateTransitGatewayMulticastDomain::send).
@@ -47463,6 +49409,11 @@ impl<M> DisassociateTransitGatewayMulticastDomain<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateTransitGatewayMulticastDomain, 493,
+    DisassociateTransitGatewayMulticastDomainError,
+    types::DisassociateTransitGatewayMulticastDomainResult, input, output
+);
 /// Removes the association between an an attachment and a policy table.
 ///
 /// The `DisassociateTransitGatewayPolicyTable` operation: made by [`Client::disassociate_transit_gateway_policy_table`], run by [`send`](DisassociateTransitGatewayPolicyTable::send).
@@ -47542,6 +49493,11 @@ impl<M> DisassociateTransitGatewayPolicyTable<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateTransitGatewayPolicyTable, 494,
+    DisassociateTransitGatewayPolicyTableError,
+    types::DisassociateTransitGatewayPolicyTableResult, input, output
+);
 /// Disassociates a resource attachment from a transit gateway route table.
 ///
 /// The `DisassociateTransitGatewayRouteTable` operation: made by [`Client::disassociate_transit_gateway_route_table`], run by [`send`](DisassociateTransitGatewayRouteTable::send).
@@ -47621,6 +49577,10 @@ impl<M> DisassociateTransitGatewayRouteTable<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateTransitGatewayRouteTable, 495, DisassociateTransitGatewayRouteTableError,
+    types::DisassociateTransitGatewayRouteTableResult, input, output
+);
 /// Removes an association between a branch network interface with a trunk network interface.
 ///
 /// The `DisassociateTrunkInterface` operation: made by [`Client::disassociate_trunk_interface`], run by [`send`](DisassociateTrunkInterface::send).
@@ -47697,6 +49657,10 @@ impl<M> DisassociateTrunkInterface<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateTrunkInterface, 496, DisassociateTrunkInterfaceError,
+    types::DisassociateTrunkInterfaceResult, input, output
+);
 /// Disassociates a CIDR block from a VPC. To disassociate the CIDR block, you must specify its association ID. You can get the association ID by using DescribeVpcs. You must detach or delete all gateways and resources that are associated with the CIDR block before you can disassociate it.
 ///
 /// The `DisassociateVpcCidrBlock` operation: made by [`Client::disassociate_vpc_cidr_block`], run by [`send`](DisassociateVpcCidrBlock::send).
@@ -47763,6 +49727,10 @@ impl<M> DisassociateVpcCidrBlock<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateVpcCidrBlock, 497, DisassociateVpcCidrBlockError,
+    types::DisassociateVpcCidrBlockResult, input, output
+);
 /// Enables Elastic IP address transfer. For more information, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the Amazon VPC User Guide.
 ///
 /// The `EnableAddressTransfer` operation: made by [`Client::enable_address_transfer`], run by [`send`](EnableAddressTransfer::send).
@@ -47839,6 +49807,10 @@ impl<M> EnableAddressTransfer<M> {
         self
     }
 }
+stub_operation!(
+    EnableAddressTransfer, 498, EnableAddressTransferError,
+    types::EnableAddressTransferResult, input, output
+);
 /// Enables Allowed AMIs for your account in the specified Amazon Web Services Region. Two values are accepted:
 /// - `enabled`: The image criteria in your Allowed AMIs settings are applied. As a result, only AMIs matching these criteria are discoverable and can be used by your account to launch instances.
 /// - `audit-mode`: The image criteria in your Allowed AMIs settings are not applied. No restrictions are placed on AMI discoverability or usage. Users in your account can launch instances using any public AMI or AMI shared with your account. The purpose of `audit-mode` is to indicate which AMIs will be affected when Allowed AMIs is `enabled`. In `audit-mode`, each AMI displays either `"ImageAllowed": true` or `"ImageAllowed": false` to indicate whether the AMI will be discoverable and available to users in the account when Allowed AMIs is enabled.
@@ -47915,6 +49887,10 @@ impl<M> EnableAllowedImagesSettings<M> {
         self
     }
 }
+stub_operation!(
+    EnableAllowedImagesSettings, 499, EnableAllowedImagesSettingsError,
+    types::EnableAllowedImagesSettingsResult, input, output
+);
 /// Enables Infrastructure Performance subscriptions.
 ///
 /// The `EnableAwsNetworkPerformanceMetricSubscription` operation: made by [`Client::enable_aws_network_performance_metric_subscription`], run by [`send`](EnableAwsNetworkPerformanceMetricSubscription::send).
@@ -48010,6 +49986,11 @@ impl<M> EnableAwsNetworkPerformanceMetricSubscription<M> {
         self
     }
 }
+stub_operation!(
+    EnableAwsNetworkPerformanceMetricSubscription, 500,
+    EnableAwsNetworkPerformanceMetricSubscriptionError,
+    types::EnableAwsNetworkPerformanceMetricSubscriptionResult, input, output
+);
 /// Enables EC2 Capacity Manager for your account. This starts data ingestion for your EC2 capacity usage across On-Demand, Spot, and Capacity Reservations. Initial data processing may take several hours to complete.
 ///
 /// The `EnableCapacityManager` operation: made by [`Client::enable_capacity_manager`], run by [`send`](EnableCapacityManager::send).
@@ -48086,6 +50067,10 @@ impl<M> EnableCapacityManager<M> {
         self
     }
 }
+stub_operation!(
+    EnableCapacityManager, 501, EnableCapacityManagerError,
+    types::EnableCapacityManagerResult, input, output
+);
 /// Enables EBS encryption by default for your account in the current Region.
 ///
 /// The `EnableEbsEncryptionByDefault` operation: made by [`Client::enable_ebs_encryption_by_default`], run by [`send`](EnableEbsEncryptionByDefault::send).
@@ -48152,6 +50137,10 @@ impl<M> EnableEbsEncryptionByDefault<M> {
         self
     }
 }
+stub_operation!(
+    EnableEbsEncryptionByDefault, 502, EnableEbsEncryptionByDefaultError,
+    types::EnableEbsEncryptionByDefaultResult, input, output
+);
 /// When you enable Windows fast launch for a Windows AMI, images are pre-provisioned, using snapshots to launch instances up to 65% faster. To create the optimized Windows image, Amazon EC2 launches an instance and runs through Sysprep steps, rebooting as required. Then it creates a set of reserved snapshots that are used for subsequent launches. The reserved snapshots are automatically replenished as they are used, depending on your settings for launch frequency.
 ///
 /// The `EnableFastLaunch` operation: made by [`Client::enable_fast_launch`], run by [`send`](EnableFastLaunch::send).
@@ -48249,6 +50238,10 @@ impl<M> EnableFastLaunch<M> {
         self
     }
 }
+stub_operation!(
+    EnableFastLaunch, 503, EnableFastLaunchError, types::EnableFastLaunchResult, input,
+    output
+);
 /// Enables fast snapshot restores for the specified snapshots in the specified Availability Zones.
 ///
 /// The `EnableFastSnapshotRestores` operation: made by [`Client::enable_fast_snapshot_restores`], run by [`send`](EnableFastSnapshotRestores::send).
@@ -48330,6 +50323,10 @@ impl<M> EnableFastSnapshotRestores<M> {
         self
     }
 }
+stub_operation!(
+    EnableFastSnapshotRestores, 504, EnableFastSnapshotRestoresError,
+    types::EnableFastSnapshotRestoresResult, input, output
+);
 /// Re-enables a disabled AMI. The re-enabled AMI is marked as `available` and can be used for instance launches, appears in describe operations, and can be shared. Amazon Web Services accounts, organizations, and Organizational Units that lost access to the AMI when it was disabled do not regain access automatically. Once the AMI is available, it can be shared with them again.
 ///
 /// The `EnableImage` operation: made by [`Client::enable_image`], run by [`send`](EnableImage::send).
@@ -48401,6 +50398,9 @@ impl<M> EnableImage<M> {
         self
     }
 }
+stub_operation!(
+    EnableImage, 505, EnableImageError, types::EnableImageResult, input, output
+);
 /// Enables block public access for AMIs at the account level in the specified Amazon Web Services Region. This prevents the public sharing of your AMIs. However, if you already have public AMIs, they will remain publicly available.
 ///
 /// The `EnableImageBlockPublicAccess` operation: made by [`Client::enable_image_block_public_access`], run by [`send`](EnableImageBlockPublicAccess::send).
@@ -48475,6 +50475,10 @@ impl<M> EnableImageBlockPublicAccess<M> {
         self
     }
 }
+stub_operation!(
+    EnableImageBlockPublicAccess, 506, EnableImageBlockPublicAccessError,
+    types::EnableImageBlockPublicAccessResult, input, output
+);
 /// Enables deprecation of the specified AMI at the specified date and time.
 ///
 /// The `EnableImageDeprecation` operation: made by [`Client::enable_image_deprecation`], run by [`send`](EnableImageDeprecation::send).
@@ -48551,6 +50555,10 @@ impl<M> EnableImageDeprecation<M> {
         self
     }
 }
+stub_operation!(
+    EnableImageDeprecation, 507, EnableImageDeprecationError,
+    types::EnableImageDeprecationResult, input, output
+);
 /// Enables deregistration protection for an AMI. When deregistration protection is enabled, the AMI can't be deregistered.
 ///
 /// The `EnableImageDeregistrationProtection` operation: made by [`Client::enable_image_deregistration_protection`], run by [`send`](EnableImageDeregistrationProtection::send).
@@ -48630,6 +50638,10 @@ impl<M> EnableImageDeregistrationProtection<M> {
         self
     }
 }
+stub_operation!(
+    EnableImageDeregistrationProtection, 508, EnableImageDeregistrationProtectionError,
+    types::EnableImageDeregistrationProtectionResult, input, output
+);
 /// Enable Amazon EC2 instances running in an SQL Server High Availability cluster for SQL Server High Availability instance standby detection monitoring. Once enabled, Amazon Web Services monitors the metadata for the instances to determine whether they are active or standby nodes in the SQL Server High Availability cluster. If the instances are determined to be standby failover nodes, Amazon Web Services automatically applies SQL Server licensing fee waiver for those instances.
 ///
 /// The `EnableInstanceSqlHaStandbyDetections` operation: made by [`Client::enable_instance_sql_ha_standby_detections`], run by [`send`](EnableInstanceSqlHaStandbyDetections::send).
@@ -48709,6 +50721,10 @@ impl<M> EnableInstanceSqlHaStandbyDetections<M> {
         self
     }
 }
+stub_operation!(
+    EnableInstanceSqlHaStandbyDetections, 509, EnableInstanceSqlHaStandbyDetectionsError,
+    types::EnableInstanceSqlHaStandbyDetectionsResult, input, output
+);
 /// Enable an Organizations member account as the IPAM admin account. You cannot select the Organizations management account as the IPAM admin account. For more information, see [Enable integration with Organizations](https://docs.aws.amazon.com/vpc/latest/ipam/enable-integ-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `EnableIpamOrganizationAdminAccount` operation: made by [`Client::enable_ipam_organization_admin_account`], run by [`send`](EnableIpamOrganizationAdminAccount::send).
@@ -48783,6 +50799,10 @@ impl<M> EnableIpamOrganizationAdminAccount<M> {
         self
     }
 }
+stub_operation!(
+    EnableIpamOrganizationAdminAccount, 510, EnableIpamOrganizationAdminAccountError,
+    types::EnableIpamOrganizationAdminAccountResult, input, output
+);
 /// Enables an IPAM policy.
 ///
 /// The `EnableIpamPolicy` operation: made by [`Client::enable_ipam_policy`], run by [`send`](EnableIpamPolicy::send).
@@ -48859,6 +50879,10 @@ impl<M> EnableIpamPolicy<M> {
         self
     }
 }
+stub_operation!(
+    EnableIpamPolicy, 511, EnableIpamPolicyError, types::EnableIpamPolicyResult, input,
+    output
+);
 /// Establishes a trust relationship between Reachability Analyzer and Organizations. This operation must be performed by the management account for the organization.
 ///
 /// The `EnableReachabilityAnalyzerOrganizationSharing` operation: made by [`Client::enable_reachability_analyzer_organization_sharing`], run by [`send`](EnableReachabilityAnalyzerOrganizationSharing::send).
@@ -48934,6 +50958,11 @@ impl<M> EnableReachabilityAnalyzerOrganizationSharing<M> {
         self
     }
 }
+stub_operation!(
+    EnableReachabilityAnalyzerOrganizationSharing, 512,
+    EnableReachabilityAnalyzerOrganizationSharingError,
+    types::EnableReachabilityAnalyzerOrganizationSharingResult, input, output
+);
 /// Defines which route tables the route server can update with routes.
 ///
 /// The `EnableRouteServerPropagation` operation: made by [`Client::enable_route_server_propagation`], run by [`send`](EnableRouteServerPropagation::send).
@@ -49010,6 +51039,10 @@ impl<M> EnableRouteServerPropagation<M> {
         self
     }
 }
+stub_operation!(
+    EnableRouteServerPropagation, 513, EnableRouteServerPropagationError,
+    types::EnableRouteServerPropagationResult, input, output
+);
 /// Enables access to the EC2 serial console of all instances for your account. By default, access to the EC2 serial console is disabled for your account. For more information, see [Manage account access to the EC2 serial console](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-access-to-serial-console.html#serial-console-account-access) in the Amazon EC2 User Guide.
 ///
 /// The `EnableSerialConsoleAccess` operation: made by [`Client::enable_serial_console_access`], run by [`send`](EnableSerialConsoleAccess::send).
@@ -49076,6 +51109,10 @@ impl<M> EnableSerialConsoleAccess<M> {
         self
     }
 }
+stub_operation!(
+    EnableSerialConsoleAccess, 514, EnableSerialConsoleAccessError,
+    types::EnableSerialConsoleAccessResult, input, output
+);
 /// Enables or modifies the block public access for snapshots setting at the account level for the specified Amazon Web Services Region. After you enable block public access for snapshots in a Region, users can no longer request public sharing for snapshots in that Region. Snapshots that are already publicly shared are either treated as private or they remain publicly shared, depending on the State that you specify.
 ///
 /// The `EnableSnapshotBlockPublicAccess` operation: made by [`Client::enable_snapshot_block_public_access`], run by [`send`](EnableSnapshotBlockPublicAccess::send).
@@ -49152,6 +51189,10 @@ impl<M> EnableSnapshotBlockPublicAccess<M> {
         self
     }
 }
+stub_operation!(
+    EnableSnapshotBlockPublicAccess, 515, EnableSnapshotBlockPublicAccessError,
+    types::EnableSnapshotBlockPublicAccessResult, input, output
+);
 /// Enables the specified attachment to propagate routes to the specified propagation route table.
 ///
 /// The `EnableTransitGatewayRouteTablePropagation` operation: made by [`Client::enable_transit_gateway_route_table_propagation`], run by [`send`](EnableTransitGatewayRouteTablePropagation::send).
@@ -49239,6 +51280,11 @@ impl<M> EnableTransitGatewayRouteTablePropagation<M> {
         self
     }
 }
+stub_operation!(
+    EnableTransitGatewayRouteTablePropagation, 516,
+    EnableTransitGatewayRouteTablePropagationError,
+    types::EnableTransitGatewayRouteTablePropagationResult, input, output
+);
 /// Enables a virtual private gateway (VGW) to propagate routes to the specified route table of a VPC.
 ///
 /// The `EnableVgwRoutePropagation` operation: made by [`Client::enable_vgw_route_propagation`], run by [`send`](EnableVgwRoutePropagation::send).
@@ -49312,6 +51358,9 @@ impl<M> EnableVgwRoutePropagation<M> {
         self
     }
 }
+stub_operation!(
+    EnableVgwRoutePropagation, 517, EnableVgwRoutePropagationError, (), input, none
+);
 /// Enables I/O operations for a volume that had I/O operations disabled because the data on the volume was potentially inconsistent.
 ///
 /// The `EnableVolumeIO` operation: made by [`Client::enable_volume_io`], run by [`send`](EnableVolumeIo::send).
@@ -49380,6 +51429,7 @@ impl<M> EnableVolumeIo<M> {
         self
     }
 }
+stub_operation!(EnableVolumeIo, 518, EnableVolumeIoError, (), input, none);
 /// This action is deprecated.
 ///
 /// The `EnableVpcClassicLink` operation: made by [`Client::enable_vpc_classic_link`], run by [`send`](EnableVpcClassicLink::send).
@@ -49451,6 +51501,10 @@ impl<M> EnableVpcClassicLink<M> {
         self
     }
 }
+stub_operation!(
+    EnableVpcClassicLink, 519, EnableVpcClassicLinkError,
+    types::EnableVpcClassicLinkResult, input, output
+);
 /// This action is deprecated.
 ///
 /// The `EnableVpcClassicLinkDnsSupport` operation: made by [`Client::enable_vpc_classic_link_dns_support`], run by [`send`](EnableVpcClassicLinkDnsSupport::send).
@@ -49517,6 +51571,10 @@ impl<M> EnableVpcClassicLinkDnsSupport<M> {
         self
     }
 }
+stub_operation!(
+    EnableVpcClassicLinkDnsSupport, 520, EnableVpcClassicLinkDnsSupportError,
+    types::EnableVpcClassicLinkDnsSupportResult, input, output
+);
 /// Downloads the client certificate revocation list for the specified Client VPN endpoint.
 ///
 /// The `ExportClientVpnClientCertificateRevocationList` operation: made by [`Client::export_client_vpn_client_certificate_revocation_list`], run by [`send`](ExportClientVpnClientCertificateRevocationList::send).
@@ -49597,6 +51655,11 @@ impl<M> ExportClientVpnClientCertificateRevocationList<M> {
         self
     }
 }
+stub_operation!(
+    ExportClientVpnClientCertificateRevocationList, 521,
+    ExportClientVpnClientCertificateRevocationListError,
+    types::ExportClientVpnClientCertificateRevocationListResult, input, output
+);
 /// Downloads the contents of the Client VPN endpoint configuration file for the specified Client VPN endpoint. The Client VPN endpoint configuration file includes the Client VPN endpoint and certificate information clients need to establish a connection with the Client VPN endpoint.
 ///
 /// The `ExportClientVpnClientConfiguration` operation: made by [`Client::export_client_vpn_client_configuration`], run by [`send`](ExportClientVpnClientConfiguration::send).
@@ -49671,6 +51734,10 @@ impl<M> ExportClientVpnClientConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    ExportClientVpnClientConfiguration, 522, ExportClientVpnClientConfigurationError,
+    types::ExportClientVpnClientConfigurationResult, input, output
+);
 /// Exports an Amazon Machine Image (AMI) to a VM file. For more information, see [Exporting a VM directly from an Amazon Machine Image (AMI)](https://docs.aws.amazon.com/vm-import/latest/userguide/vmexport_image.html) in the VM Import/Export User Guide.
 ///
 /// The `ExportImage` operation: made by [`Client::export_image`], run by [`send`](ExportImage::send).
@@ -49778,6 +51845,9 @@ impl<M> ExportImage<M> {
         self
     }
 }
+stub_operation!(
+    ExportImage, 523, ExportImageError, types::ExportImageResult, input, output
+);
 /// Exports routes from the specified transit gateway route table to the specified S3 bucket. By default, all routes are exported. Alternatively, you can filter by CIDR range.
 ///
 /// The `ExportTransitGatewayRoutes` operation: made by [`Client::export_transit_gateway_routes`], run by [`send`](ExportTransitGatewayRoutes::send).
@@ -49868,6 +51938,10 @@ impl<M> ExportTransitGatewayRoutes<M> {
         self
     }
 }
+stub_operation!(
+    ExportTransitGatewayRoutes, 524, ExportTransitGatewayRoutesError,
+    types::ExportTransitGatewayRoutesResult, input, output
+);
 /// Exports the client configuration for a Verified Access instance.
 ///
 /// The `ExportVerifiedAccessInstanceClientConfiguration` operation: made by [`Client::export_verified_access_instance_client_configuration`], run by [`send`](ExportVerifiedAccessInstanceClientConfiguration::send).
@@ -49948,6 +52022,11 @@ impl<M> ExportVerifiedAccessInstanceClientConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    ExportVerifiedAccessInstanceClientConfiguration, 525,
+    ExportVerifiedAccessInstanceClientConfigurationError,
+    types::ExportVerifiedAccessInstanceClientConfigurationResult, input, output
+);
 /// Returns the currently negotiated security parameters for an active VPN tunnel, including IKE version, DH groups, encryption algorithms, and integrity algorithms.
 ///
 /// The `GetActiveVpnTunnelStatus` operation: made by [`Client::get_active_vpn_tunnel_status`], run by [`send`](GetActiveVpnTunnelStatus::send).
@@ -50024,6 +52103,10 @@ impl<M> GetActiveVpnTunnelStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetActiveVpnTunnelStatus, 526, GetActiveVpnTunnelStatusError,
+    types::GetActiveVpnTunnelStatusResult, input, output
+);
 /// Gets the current state of the Allowed AMIs setting and the list of Allowed AMIs criteria at the account level in the specified Region.
 ///
 /// The `GetAllowedImagesSettings` operation: made by [`Client::get_allowed_images_settings`], run by [`send`](GetAllowedImagesSettings::send).
@@ -50090,6 +52173,10 @@ impl<M> GetAllowedImagesSettings<M> {
         self
     }
 }
+stub_operation!(
+    GetAllowedImagesSettings, 527, GetAllowedImagesSettingsError,
+    types::GetAllowedImagesSettingsResult, input, output
+);
 /// Returns the IAM roles that are associated with the specified ACM (ACM) certificate. It also returns the name of the Amazon S3 bucket and the Amazon S3 object key where the certificate, certificate chain, and encrypted private key bundle are stored, and the ARN of the KMS key that's used to encrypt the private key.
 ///
 /// The `GetAssociatedEnclaveCertificateIamRoles` operation: made by [`Client::get_associated_enclave_certificate_iam_roles`], run by [`send`](GetAssociatedEnclaveCertificateIamRoles::send).
@@ -50164,6 +52251,11 @@ impl<M> GetAssociatedEnclaveCertificateIamRoles<M> {
         self
     }
 }
+stub_operation!(
+    GetAssociatedEnclaveCertificateIamRoles, 528,
+    GetAssociatedEnclaveCertificateIamRolesError,
+    types::GetAssociatedEnclaveCertificateIamRolesResult, input, output
+);
 /// Gets information about the IPv6 CIDR block associations for a specified IPv6 address pool.
 ///
 /// The `GetAssociatedIpv6PoolCidrs` operation: made by [`Client::get_associated_ipv6_pool_cidrs`], run by [`send`](GetAssociatedIpv6PoolCidrs::send).
@@ -50260,6 +52352,10 @@ impl<M> GetAssociatedIpv6PoolCidrs<M> {
         self
     }
 }
+stub_operation!(
+    GetAssociatedIpv6PoolCidrs, 529, GetAssociatedIpv6PoolCidrsError,
+    types::GetAssociatedIpv6PoolCidrsResult, input, output
+);
 /// Gets network performance data.
 ///
 /// The `GetAwsNetworkPerformanceData` operation: made by [`Client::get_aws_network_performance_data`], run by [`send`](GetAwsNetworkPerformanceData::send).
@@ -50366,6 +52462,10 @@ impl<M> GetAwsNetworkPerformanceData<M> {
         self
     }
 }
+stub_operation!(
+    GetAwsNetworkPerformanceData, 530, GetAwsNetworkPerformanceDataError,
+    types::GetAwsNetworkPerformanceDataResult, input, output
+);
 /// Retrieves the current configuration and status of EC2 Capacity Manager for your account, including enablement status, Organizations access settings, and data ingestion status.
 ///
 /// The `GetCapacityManagerAttributes` operation: made by [`Client::get_capacity_manager_attributes`], run by [`send`](GetCapacityManagerAttributes::send).
@@ -50432,6 +52532,10 @@ impl<M> GetCapacityManagerAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetCapacityManagerAttributes, 531, GetCapacityManagerAttributesError,
+    types::GetCapacityManagerAttributesResult, input, output
+);
 /// Retrieves capacity usage metrics for your EC2 resources. Returns time-series data for metrics like unused capacity, utilization rates, and costs across On-Demand, Spot, and Capacity Reservations. Data can be grouped and filtered by various dimensions such as region, account, and instance family.
 ///
 /// The `GetCapacityManagerMetricData` operation: made by [`Client::get_capacity_manager_metric_data`], run by [`send`](GetCapacityManagerMetricData::send).
@@ -50556,6 +52660,10 @@ impl<M> GetCapacityManagerMetricData<M> {
         self
     }
 }
+stub_operation!(
+    GetCapacityManagerMetricData, 532, GetCapacityManagerMetricDataError,
+    types::GetCapacityManagerMetricDataResult, input, output
+);
 /// Retrieves the available dimension values for capacity metrics within a specified time range. This is useful for discovering what accounts, regions, instance families, and other dimensions have data available for filtering and grouping.
 ///
 /// The `GetCapacityManagerMetricDimensions` operation: made by [`Client::get_capacity_manager_metric_dimensions`], run by [`send`](GetCapacityManagerMetricDimensions::send).
@@ -50678,6 +52786,10 @@ impl<M> GetCapacityManagerMetricDimensions<M> {
         self
     }
 }
+stub_operation!(
+    GetCapacityManagerMetricDimensions, 533, GetCapacityManagerMetricDimensionsError,
+    types::GetCapacityManagerMetricDimensionsResult, input, output
+);
 /// Retrieves the tag keys that are currently being monitored by EC2 Capacity Manager. Monitored tag keys are included as dimensions in capacity metric data, enabling you to group and filter metrics by tag values.
 ///
 /// The `GetCapacityManagerMonitoredTagKeys` operation: made by [`Client::get_capacity_manager_monitored_tag_keys`], run by [`send`](GetCapacityManagerMonitoredTagKeys::send).
@@ -50772,6 +52884,10 @@ impl<M> GetCapacityManagerMonitoredTagKeys<M> {
         self
     }
 }
+stub_operation!(
+    GetCapacityManagerMonitoredTagKeys, 534, GetCapacityManagerMonitoredTagKeysError,
+    types::GetCapacityManagerMonitoredTagKeysResult, input, output
+);
 /// Gets usage information about a Capacity Reservation. If the Capacity Reservation is shared, it shows usage information for the Capacity Reservation owner and each Amazon Web Services account that is currently using the shared capacity. If the Capacity Reservation is not shared, it shows only the Capacity Reservation owner's usage.
 ///
 /// The `GetCapacityReservationUsage` operation: made by [`Client::get_capacity_reservation_usage`], run by [`send`](GetCapacityReservationUsage::send).
@@ -50853,6 +52969,10 @@ impl<M> GetCapacityReservationUsage<M> {
         self
     }
 }
+stub_operation!(
+    GetCapacityReservationUsage, 535, GetCapacityReservationUsageError,
+    types::GetCapacityReservationUsageResult, input, output
+);
 /// Describes the allocations from the specified customer-owned address pool.
 ///
 /// The `GetCoipPoolUsage` operation: made by [`Client::get_coip_pool_usage`], run by [`send`](GetCoipPoolUsage::send).
@@ -50943,6 +53063,10 @@ impl<M> GetCoipPoolUsage<M> {
         self
     }
 }
+stub_operation!(
+    GetCoipPoolUsage, 536, GetCoipPoolUsageError, types::GetCoipPoolUsageResult, input,
+    output
+);
 /// Gets the console output for the specified instance. For Linux instances, the instance console output displays the exact console output that would normally be displayed on a physical monitor attached to a computer. For Windows instances, the instance console output includes the last three system event log errors.
 ///
 /// The `GetConsoleOutput` operation: made by [`Client::get_console_output`], run by [`send`](GetConsoleOutput::send).
@@ -51019,6 +53143,10 @@ impl<M> GetConsoleOutput<M> {
         self
     }
 }
+stub_operation!(
+    GetConsoleOutput, 537, GetConsoleOutputError, types::GetConsoleOutputResult, input,
+    output
+);
 /// Retrieve a JPG-format screenshot of a running instance to help with troubleshooting.
 ///
 /// The `GetConsoleScreenshot` operation: made by [`Client::get_console_screenshot`], run by [`send`](GetConsoleScreenshot::send).
@@ -51095,6 +53223,10 @@ impl<M> GetConsoleScreenshot<M> {
         self
     }
 }
+stub_operation!(
+    GetConsoleScreenshot, 538, GetConsoleScreenshotError,
+    types::GetConsoleScreenshotResult, input, output
+);
 /// Retrieves a summary of the account status report.
 ///
 /// The `GetDeclarativePoliciesReportSummary` operation: made by [`Client::get_declarative_policies_report_summary`], run by [`send`](GetDeclarativePoliciesReportSummary::send).
@@ -51169,6 +53301,10 @@ impl<M> GetDeclarativePoliciesReportSummary<M> {
         self
     }
 }
+stub_operation!(
+    GetDeclarativePoliciesReportSummary, 539, GetDeclarativePoliciesReportSummaryError,
+    types::GetDeclarativePoliciesReportSummaryResult, input, output
+);
 /// Describes the default credit option for CPU usage of a burstable performance instance family.
 ///
 /// The `GetDefaultCreditSpecification` operation: made by [`Client::get_default_credit_specification`], run by [`send`](GetDefaultCreditSpecification::send).
@@ -51243,6 +53379,10 @@ impl<M> GetDefaultCreditSpecification<M> {
         self
     }
 }
+stub_operation!(
+    GetDefaultCreditSpecification, 540, GetDefaultCreditSpecificationError,
+    types::GetDefaultCreditSpecificationResult, input, output
+);
 /// Describes the default KMS key for EBS encryption by default for your account in this Region.
 ///
 /// The `GetEbsDefaultKmsKeyId` operation: made by [`Client::get_ebs_default_kms_key_id`], run by [`send`](GetEbsDefaultKmsKeyId::send).
@@ -51309,6 +53449,10 @@ impl<M> GetEbsDefaultKmsKeyId<M> {
         self
     }
 }
+stub_operation!(
+    GetEbsDefaultKmsKeyId, 541, GetEbsDefaultKmsKeyIdError,
+    types::GetEbsDefaultKmsKeyIdResult, input, output
+);
 /// Describes whether EBS encryption by default is enabled for your account in the current Region.
 ///
 /// The `GetEbsEncryptionByDefault` operation: made by [`Client::get_ebs_encryption_by_default`], run by [`send`](GetEbsEncryptionByDefault::send).
@@ -51375,6 +53519,10 @@ impl<M> GetEbsEncryptionByDefault<M> {
         self
     }
 }
+stub_operation!(
+    GetEbsEncryptionByDefault, 542, GetEbsEncryptionByDefaultError,
+    types::GetEbsEncryptionByDefaultResult, input, output
+);
 /// Gets the enabled IPAM policy.
 ///
 /// The `GetEnabledIpamPolicy` operation: made by [`Client::get_enabled_ipam_policy`], run by [`send`](GetEnabledIpamPolicy::send).
@@ -51441,6 +53589,10 @@ impl<M> GetEnabledIpamPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetEnabledIpamPolicy, 543, GetEnabledIpamPolicyError,
+    types::GetEnabledIpamPolicyResult, input, output
+);
 /// Generates a CloudFormation template that streamlines and automates the integration of VPC flow logs with Amazon Athena. This make it easier for you to query and gain insights from VPC flow logs data. Based on the information that you provide, we configure resources in the template to do the following:
 /// - Create a table in Athena that maps fields to a custom log format
 /// - Create a Lambda function that updates the table with new partitions on a daily, weekly, or monthly basis
@@ -51526,6 +53678,10 @@ impl<M> GetFlowLogsIntegrationTemplate<M> {
         self
     }
 }
+stub_operation!(
+    GetFlowLogsIntegrationTemplate, 544, GetFlowLogsIntegrationTemplateError,
+    types::GetFlowLogsIntegrationTemplateResult, input, output
+);
 /// Lists the resource groups to which a Capacity Reservation has been added.
 ///
 /// The `GetGroupsForCapacityReservation` operation: made by [`Client::get_groups_for_capacity_reservation`], run by [`send`](GetGroupsForCapacityReservation::send).
@@ -51625,6 +53781,10 @@ impl<M> GetGroupsForCapacityReservation<M> {
         self
     }
 }
+stub_operation!(
+    GetGroupsForCapacityReservation, 545, GetGroupsForCapacityReservationError,
+    types::GetGroupsForCapacityReservationResult, input, output
+);
 /// Preview a reservation purchase with configurations that match those of your Dedicated Host. You must have active Dedicated Hosts in your account before you purchase a reservation.
 ///
 /// The `GetHostReservationPurchasePreview` operation: made by [`Client::get_host_reservation_purchase_preview`], run by [`send`](GetHostReservationPurchasePreview::send).
@@ -51699,6 +53859,10 @@ impl<M> GetHostReservationPurchasePreview<M> {
         self
     }
 }
+stub_operation!(
+    GetHostReservationPurchasePreview, 546, GetHostReservationPurchasePreviewError,
+    types::GetHostReservationPurchasePreviewResult, input, output
+);
 /// Retrieves the ancestry chain of the specified AMI, tracing its lineage back to the root AMI. For more information, see [AMI ancestry](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-ancestry.html) in Amazon EC2 User Guide.
 ///
 /// The `GetImageAncestry` operation: made by [`Client::get_image_ancestry`], run by [`send`](GetImageAncestry::send).
@@ -51770,6 +53934,10 @@ impl<M> GetImageAncestry<M> {
         self
     }
 }
+stub_operation!(
+    GetImageAncestry, 547, GetImageAncestryError, types::GetImageAncestryResult, input,
+    output
+);
 /// Gets the current state of block public access for AMIs at the account level in the specified Amazon Web Services Region.
 ///
 /// The `GetImageBlockPublicAccessState` operation: made by [`Client::get_image_block_public_access_state`], run by [`send`](GetImageBlockPublicAccessState::send).
@@ -51836,6 +54004,10 @@ impl<M> GetImageBlockPublicAccessState<M> {
         self
     }
 }
+stub_operation!(
+    GetImageBlockPublicAccessState, 548, GetImageBlockPublicAccessStateError,
+    types::GetImageBlockPublicAccessStateResult, input, output
+);
 /// Gets the default instance metadata service (IMDS) settings that are set at the account level in the specified Amazon Web Services Region.
 ///
 /// The `GetInstanceMetadataDefaults` operation: made by [`Client::get_instance_metadata_defaults`], run by [`send`](GetInstanceMetadataDefaults::send).
@@ -51902,6 +54074,10 @@ impl<M> GetInstanceMetadataDefaults<M> {
         self
     }
 }
+stub_operation!(
+    GetInstanceMetadataDefaults, 549, GetInstanceMetadataDefaultsError,
+    types::GetInstanceMetadataDefaultsResult, input, output
+);
 /// Gets the public endorsement key associated with the Nitro Trusted Platform Module (NitroTPM) for the specified instance.
 ///
 /// The `GetInstanceTpmEkPub` operation: made by [`Client::get_instance_tpm_ek_pub`], run by [`send`](GetInstanceTpmEkPub::send).
@@ -51983,6 +54159,10 @@ impl<M> GetInstanceTpmEkPub<M> {
         self
     }
 }
+stub_operation!(
+    GetInstanceTpmEkPub, 550, GetInstanceTpmEkPubError, types::GetInstanceTpmEkPubResult,
+    input, output
+);
 /// Returns a list of instance types with the specified instance attributes. You can use the response to preview the instance types without launching instances. Note that the response does not consider capacity.
 ///
 /// The `GetInstanceTypesFromInstanceRequirements` operation: made by [`Client::get_instance_types_from_instance_requirements`], run by [`send`](GetInstanceTypesFromInstanceRequirements::send).
@@ -52106,6 +54286,11 @@ impl<M> GetInstanceTypesFromInstanceRequirements<M> {
         self
     }
 }
+stub_operation!(
+    GetInstanceTypesFromInstanceRequirements, 551,
+    GetInstanceTypesFromInstanceRequirementsError,
+    types::GetInstanceTypesFromInstanceRequirementsResult, input, output
+);
 /// A binary representation of the UEFI variable store. Only non-volatile variables are stored. This is a base64 encoded and zlib compressed binary value that must be properly encoded.
 ///
 /// The `GetInstanceUefiData` operation: made by [`Client::get_instance_uefi_data`], run by [`send`](GetInstanceUefiData::send).
@@ -52177,6 +54362,10 @@ impl<M> GetInstanceUefiData<M> {
         self
     }
 }
+stub_operation!(
+    GetInstanceUefiData, 552, GetInstanceUefiDataError, types::GetInstanceUefiDataResult,
+    input, output
+);
 /// Retrieve historical information about a CIDR within an IPAM scope. For more information, see [View the history of IP addresses](https://docs.aws.amazon.com/vpc/latest/ipam/view-history-cidr-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `GetIpamAddressHistory` operation: made by [`Client::get_ipam_address_history`], run by [`send`](GetIpamAddressHistory::send).
@@ -52293,6 +54482,10 @@ impl<M> GetIpamAddressHistory<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamAddressHistory, 553, GetIpamAddressHistoryError,
+    types::GetIpamAddressHistoryResult, input, output
+);
 /// Gets IPAM discovered accounts. A discovered account is an Amazon Web Services account that is monitored under a resource discovery. If you have integrated IPAM with Amazon Web Services Organizations, all accounts in the organization are discovered accounts. Only the IPAM account can get all discovered accounts in the organization.
 ///
 /// The `GetIpamDiscoveredAccounts` operation: made by [`Client::get_ipam_discovered_accounts`], run by [`send`](GetIpamDiscoveredAccounts::send).
@@ -52399,6 +54592,10 @@ impl<M> GetIpamDiscoveredAccounts<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamDiscoveredAccounts, 554, GetIpamDiscoveredAccountsError,
+    types::GetIpamDiscoveredAccountsResult, input, output
+);
 /// Gets the public IP addresses that have been discovered by IPAM.
 ///
 /// The `GetIpamDiscoveredPublicAddresses` operation: made by [`Client::get_ipam_discovered_public_addresses`], run by [`send`](GetIpamDiscoveredPublicAddresses::send).
@@ -52493,6 +54690,10 @@ impl<M> GetIpamDiscoveredPublicAddresses<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamDiscoveredPublicAddresses, 555, GetIpamDiscoveredPublicAddressesError,
+    types::GetIpamDiscoveredPublicAddressesResult, input, output
+);
 /// Returns the resource CIDRs that are monitored as part of a resource discovery. A discovered resource is a resource CIDR monitored under a resource discovery. The following resources can be discovered: VPCs, Public IPv4 pools, VPC subnets, and Elastic IP addresses.
 ///
 /// The `GetIpamDiscoveredResourceCidrs` operation: made by [`Client::get_ipam_discovered_resource_cidrs`], run by [`send`](GetIpamDiscoveredResourceCidrs::send).
@@ -52599,6 +54800,10 @@ impl<M> GetIpamDiscoveredResourceCidrs<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamDiscoveredResourceCidrs, 556, GetIpamDiscoveredResourceCidrsError,
+    types::GetIpamDiscoveredResourceCidrsResult, input, output
+);
 /// Gets the allocation rules for an IPAM policy.
 ///
 /// The `GetIpamPolicyAllocationRules` operation: made by [`Client::get_ipam_policy_allocation_rules`], run by [`send`](GetIpamPolicyAllocationRules::send).
@@ -52695,6 +54900,10 @@ impl<M> GetIpamPolicyAllocationRules<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamPolicyAllocationRules, 557, GetIpamPolicyAllocationRulesError,
+    types::GetIpamPolicyAllocationRulesResult, input, output
+);
 /// Gets the Amazon Web Services Organizations targets for an IPAM policy.
 ///
 /// The `GetIpamPolicyOrganizationTargets` operation: made by [`Client::get_ipam_policy_organization_targets`], run by [`send`](GetIpamPolicyOrganizationTargets::send).
@@ -52784,6 +54993,10 @@ impl<M> GetIpamPolicyOrganizationTargets<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamPolicyOrganizationTargets, 558, GetIpamPolicyOrganizationTargetsError,
+    types::GetIpamPolicyOrganizationTargetsResult, input, output
+);
 /// Get a list of all the CIDR allocations in an IPAM pool. The Region you use should be the IPAM pool locale. The locale is the Amazon Web Services Region where this IPAM pool is available for allocations.
 ///
 /// The `GetIpamPoolAllocations` operation: made by [`Client::get_ipam_pool_allocations`], run by [`send`](GetIpamPoolAllocations::send).
@@ -52890,6 +55103,10 @@ impl<M> GetIpamPoolAllocations<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamPoolAllocations, 559, GetIpamPoolAllocationsError,
+    types::GetIpamPoolAllocationsResult, input, output
+);
 /// Get the CIDRs provisioned to an IPAM pool.
 ///
 /// The `GetIpamPoolCidrs` operation: made by [`Client::get_ipam_pool_cidrs`], run by [`send`](GetIpamPoolCidrs::send).
@@ -52991,6 +55208,10 @@ impl<M> GetIpamPoolCidrs<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamPoolCidrs, 560, GetIpamPoolCidrsError, types::GetIpamPoolCidrsResult, input,
+    output
+);
 /// Retrieves the CIDR selection rules for an IPAM prefix list resolver. Use this operation to view the business logic that determines which CIDRs are selected for synchronization with prefix lists.
 ///
 /// The `GetIpamPrefixListResolverRules` operation: made by [`Client::get_ipam_prefix_list_resolver_rules`], run by [`send`](GetIpamPrefixListResolverRules::send).
@@ -53092,6 +55313,10 @@ impl<M> GetIpamPrefixListResolverRules<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamPrefixListResolverRules, 561, GetIpamPrefixListResolverRulesError,
+    types::GetIpamPrefixListResolverRulesResult, input, output
+);
 /// Retrieves the CIDR entries for a specific version of an IPAM prefix list resolver. This shows the actual CIDRs that were selected and synchronized at a particular point in time.
 ///
 /// The `GetIpamPrefixListResolverVersionEntries` operation: made by [`Client::get_ipam_prefix_list_resolver_version_entries`], run by [`send`](GetIpamPrefixListResolverVersionEntries::send).
@@ -53196,6 +55421,11 @@ impl<M> GetIpamPrefixListResolverVersionEntries<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamPrefixListResolverVersionEntries, 562,
+    GetIpamPrefixListResolverVersionEntriesError,
+    types::GetIpamPrefixListResolverVersionEntriesResult, input, output
+);
 /// Retrieves version information for an IPAM prefix list resolver.
 ///
 /// The `GetIpamPrefixListResolverVersions` operation: made by [`Client::get_ipam_prefix_list_resolver_versions`], run by [`send`](GetIpamPrefixListResolverVersions::send).
@@ -53305,6 +55535,10 @@ impl<M> GetIpamPrefixListResolverVersions<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamPrefixListResolverVersions, 563, GetIpamPrefixListResolverVersionsError,
+    types::GetIpamPrefixListResolverVersionsResult, input, output
+);
 /// Returns resource CIDRs managed by IPAM in a given scope. If an IPAM is associated with more than one resource discovery, the resource CIDRs across all of the resource discoveries is returned. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `GetIpamResourceCidrs` operation: made by [`Client::get_ipam_resource_cidrs`], run by [`send`](GetIpamResourceCidrs::send).
@@ -53431,6 +55665,10 @@ impl<M> GetIpamResourceCidrs<M> {
         self
     }
 }
+stub_operation!(
+    GetIpamResourceCidrs, 564, GetIpamResourceCidrsError,
+    types::GetIpamResourceCidrsResult, input, output
+);
 /// Retrieves the configuration data of the specified instance. You can use this data to create a launch template.
 ///
 /// The `GetLaunchTemplateData` operation: made by [`Client::get_launch_template_data`], run by [`send`](GetLaunchTemplateData::send).
@@ -53502,6 +55740,10 @@ impl<M> GetLaunchTemplateData<M> {
         self
     }
 }
+stub_operation!(
+    GetLaunchTemplateData, 565, GetLaunchTemplateDataError,
+    types::GetLaunchTemplateDataResult, input, output
+);
 /// Gets information about the resources that are associated with the specified managed prefix list.
 ///
 /// The `GetManagedPrefixListAssociations` operation: made by [`Client::get_managed_prefix_list_associations`], run by [`send`](GetManagedPrefixListAssociations::send).
@@ -53601,6 +55843,10 @@ impl<M> GetManagedPrefixListAssociations<M> {
         self
     }
 }
+stub_operation!(
+    GetManagedPrefixListAssociations, 566, GetManagedPrefixListAssociationsError,
+    types::GetManagedPrefixListAssociationsResult, input, output
+);
 /// Gets information about the entries for a specified managed prefix list.
 ///
 /// The `GetManagedPrefixListEntries` operation: made by [`Client::get_managed_prefix_list_entries`], run by [`send`](GetManagedPrefixListEntries::send).
@@ -53702,6 +55948,10 @@ impl<M> GetManagedPrefixListEntries<M> {
         self
     }
 }
+stub_operation!(
+    GetManagedPrefixListEntries, 567, GetManagedPrefixListEntriesError,
+    types::GetManagedPrefixListEntriesResult, input, output
+);
 /// Retrieves the managed resource visibility configuration for the account. The response indicates whether managed resources are hidden or visible by default.
 ///
 /// The `GetManagedResourceVisibility` operation: made by [`Client::get_managed_resource_visibility`], run by [`send`](GetManagedResourceVisibility::send).
@@ -53768,6 +56018,10 @@ impl<M> GetManagedResourceVisibility<M> {
         self
     }
 }
+stub_operation!(
+    GetManagedResourceVisibility, 568, GetManagedResourceVisibilityError,
+    types::GetManagedResourceVisibilityResult, input, output
+);
 /// Gets the findings for the specified Network Access Scope analysis.
 ///
 /// The `GetNetworkInsightsAccessScopeAnalysisFindings` operation: made by [`Client::get_network_insights_access_scope_analysis_findings`], run by [`send`](GetNetworkInsightsAccessScopeAnalysisFindings::send).
@@ -53876,6 +56130,11 @@ impl<M> GetNetworkInsightsAccessScopeAnalysisFindings<M> {
         self
     }
 }
+stub_operation!(
+    GetNetworkInsightsAccessScopeAnalysisFindings, 569,
+    GetNetworkInsightsAccessScopeAnalysisFindingsError,
+    types::GetNetworkInsightsAccessScopeAnalysisFindingsResult, input, output
+);
 /// Gets the content for the specified Network Access Scope.
 ///
 /// The `GetNetworkInsightsAccessScopeContent` operation: made by [`Client::get_network_insights_access_scope_content`], run by [`send`](GetNetworkInsightsAccessScopeContent::send).
@@ -53950,6 +56209,10 @@ impl<M> GetNetworkInsightsAccessScopeContent<M> {
         self
     }
 }
+stub_operation!(
+    GetNetworkInsightsAccessScopeContent, 570, GetNetworkInsightsAccessScopeContentError,
+    types::GetNetworkInsightsAccessScopeContentResult, input, output
+);
 /// Retrieves the encrypted administrator password for a running Windows instance.
 ///
 /// The `GetPasswordData` operation: made by [`Client::get_password_data`], run by [`send`](GetPasswordData::send).
@@ -54080,6 +56343,10 @@ impl std::future::IntoFuture for GetPasswordData<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    GetPasswordData, 571, GetPasswordDataError, types::GetPasswordDataResult, input,
+    output
+);
 /// Returns a quote and exchange information for exchanging one or more specified Convertible Reserved Instances for a new Convertible Reserved Instance. If the exchange cannot be performed, the reason is returned in the response. Use AcceptReservedInstancesExchangeQuote to perform the exchange.
 ///
 /// The `GetReservedInstancesExchangeQuote` operation: made by [`Client::get_reserved_instances_exchange_quote`], run by [`send`](GetReservedInstancesExchangeQuote::send).
@@ -54162,6 +56429,10 @@ impl<M> GetReservedInstancesExchangeQuote<M> {
         self
     }
 }
+stub_operation!(
+    GetReservedInstancesExchangeQuote, 572, GetReservedInstancesExchangeQuoteError,
+    types::GetReservedInstancesExchangeQuoteResult, input, output
+);
 /// Gets information about the associations for the specified route server.
 ///
 /// The `GetRouteServerAssociations` operation: made by [`Client::get_route_server_associations`], run by [`send`](GetRouteServerAssociations::send).
@@ -54233,6 +56504,10 @@ impl<M> GetRouteServerAssociations<M> {
         self
     }
 }
+stub_operation!(
+    GetRouteServerAssociations, 573, GetRouteServerAssociationsError,
+    types::GetRouteServerAssociationsResult, input, output
+);
 /// Gets information about the route propagations for the specified route server.
 ///
 /// The `GetRouteServerPropagations` operation: made by [`Client::get_route_server_propagations`], run by [`send`](GetRouteServerPropagations::send).
@@ -54309,6 +56584,10 @@ impl<M> GetRouteServerPropagations<M> {
         self
     }
 }
+stub_operation!(
+    GetRouteServerPropagations, 574, GetRouteServerPropagationsError,
+    types::GetRouteServerPropagationsResult, input, output
+);
 /// Gets the routing database for the specified route server. The [Routing Information Base (RIB)](https://en.wikipedia.org/wiki/Routing_table) serves as a database that stores all the routing information and network topology data collected by a router or routing system, such as routes learned from BGP peers. The RIB is constantly updated as new routing information is received or existing routes change. This ensures that the route server always has the most current view of the network topology and can make optimal routing decisions.
 ///
 /// The `GetRouteServerRoutingDatabase` operation: made by [`Client::get_route_server_routing_database`], run by [`send`](GetRouteServerRoutingDatabase::send).
@@ -54395,6 +56674,10 @@ impl<M> GetRouteServerRoutingDatabase<M> {
         self
     }
 }
+stub_operation!(
+    GetRouteServerRoutingDatabase, 575, GetRouteServerRoutingDatabaseError,
+    types::GetRouteServerRoutingDatabaseResult, input, output
+);
 /// Gets security groups that can be associated by the Amazon Web Services account making the request with network interfaces in the specified VPC.
 ///
 /// The `GetSecurityGroupsForVpc` operation: made by [`Client::get_security_groups_for_vpc`], run by [`send`](GetSecurityGroupsForVpc::send).
@@ -54501,6 +56784,10 @@ impl<M> GetSecurityGroupsForVpc<M> {
         self
     }
 }
+stub_operation!(
+    GetSecurityGroupsForVpc, 576, GetSecurityGroupsForVpcError,
+    types::GetSecurityGroupsForVpcResult, input, output
+);
 /// Retrieves the access status of your account to the EC2 serial console of all instances. By default, access to the EC2 serial console is disabled for your account. For more information, see [Manage account access to the EC2 serial console](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-access-to-serial-console.html#serial-console-account-access) in the Amazon EC2 User Guide.
 ///
 /// The `GetSerialConsoleAccessStatus` operation: made by [`Client::get_serial_console_access_status`], run by [`send`](GetSerialConsoleAccessStatus::send).
@@ -54567,6 +56854,10 @@ impl<M> GetSerialConsoleAccessStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetSerialConsoleAccessStatus, 577, GetSerialConsoleAccessStatusError,
+    types::GetSerialConsoleAccessStatusResult, input, output
+);
 /// Gets the current state of block public access for snapshots setting for the account and Region.
 ///
 /// The `GetSnapshotBlockPublicAccessState` operation: made by [`Client::get_snapshot_block_public_access_state`], run by [`send`](GetSnapshotBlockPublicAccessState::send).
@@ -54636,6 +56927,10 @@ impl<M> GetSnapshotBlockPublicAccessState<M> {
         self
     }
 }
+stub_operation!(
+    GetSnapshotBlockPublicAccessState, 578, GetSnapshotBlockPublicAccessStateError,
+    types::GetSnapshotBlockPublicAccessStateResult, input, output
+);
 /// Calculates the Spot placement score for a Region or Availability Zone based on the specified target capacity and compute requirements.
 ///
 /// The `GetSpotPlacementScores` operation: made by [`Client::get_spot_placement_scores`], run by [`send`](GetSpotPlacementScores::send).
@@ -54763,6 +57058,10 @@ impl<M> GetSpotPlacementScores<M> {
         self
     }
 }
+stub_operation!(
+    GetSpotPlacementScores, 579, GetSpotPlacementScoresError,
+    types::GetSpotPlacementScoresResult, input, output
+);
 /// Gets information about the subnet CIDR reservations.
 ///
 /// The `GetSubnetCidrReservations` operation: made by [`Client::get_subnet_cidr_reservations`], run by [`send`](GetSubnetCidrReservations::send).
@@ -54853,6 +57152,10 @@ impl<M> GetSubnetCidrReservations<M> {
         self
     }
 }
+stub_operation!(
+    GetSubnetCidrReservations, 580, GetSubnetCidrReservationsError,
+    types::GetSubnetCidrReservationsResult, input, output
+);
 /// Lists the route tables to which the specified resource attachment propagates routes.
 ///
 /// The `GetTransitGatewayAttachmentPropagations` operation: made by [`Client::get_transit_gateway_attachment_propagations`], run by [`send`](GetTransitGatewayAttachmentPropagations::send).
@@ -54958,6 +57261,11 @@ impl<M> GetTransitGatewayAttachmentPropagations<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayAttachmentPropagations, 581,
+    GetTransitGatewayAttachmentPropagationsError,
+    types::GetTransitGatewayAttachmentPropagationsResult, input, output
+);
 /// Retrieves the entries for a transit gateway metering policy.
 ///
 /// The `GetTransitGatewayMeteringPolicyEntries` operation: made by [`Client::get_transit_gateway_metering_policy_entries`], run by [`send`](GetTransitGatewayMeteringPolicyEntries::send).
@@ -55047,6 +57355,11 @@ impl<M> GetTransitGatewayMeteringPolicyEntries<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayMeteringPolicyEntries, 582,
+    GetTransitGatewayMeteringPolicyEntriesError,
+    types::GetTransitGatewayMeteringPolicyEntriesResult, input, output
+);
 /// Gets information about the associations for the transit gateway multicast domain.
 ///
 /// The `GetTransitGatewayMulticastDomainAssociations` operation: made by [`Client::get_transit_gateway_multicast_domain_associations`], run by [`send`](GetTransitGatewayMulticastDomainAssociations::send).
@@ -55160,6 +57473,11 @@ impl<M> GetTransitGatewayMulticastDomainAssociations<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayMulticastDomainAssociations, 583,
+    GetTransitGatewayMulticastDomainAssociationsError,
+    types::GetTransitGatewayMulticastDomainAssociationsResult, input, output
+);
 /// Gets a list of the transit gateway policy table associations.
 ///
 /// The `GetTransitGatewayPolicyTableAssociations` operation: made by [`Client::get_transit_gateway_policy_table_associations`], run by [`send`](GetTransitGatewayPolicyTableAssociations::send).
@@ -55264,6 +57582,11 @@ impl<M> GetTransitGatewayPolicyTableAssociations<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayPolicyTableAssociations, 584,
+    GetTransitGatewayPolicyTableAssociationsError,
+    types::GetTransitGatewayPolicyTableAssociationsResult, input, output
+);
 /// Returns a list of transit gateway policy table entries.
 ///
 /// The `GetTransitGatewayPolicyTableEntries` operation: made by [`Client::get_transit_gateway_policy_table_entries`], run by [`send`](GetTransitGatewayPolicyTableEntries::send).
@@ -55353,6 +57676,10 @@ impl<M> GetTransitGatewayPolicyTableEntries<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayPolicyTableEntries, 585, GetTransitGatewayPolicyTableEntriesError,
+    types::GetTransitGatewayPolicyTableEntriesResult, input, output
+);
 /// Gets information about the prefix list references in a specified transit gateway route table.
 ///
 /// The `GetTransitGatewayPrefixListReferences` operation: made by [`Client::get_transit_gateway_prefix_list_references`], run by [`send`](GetTransitGatewayPrefixListReferences::send).
@@ -55464,6 +57791,11 @@ impl<M> GetTransitGatewayPrefixListReferences<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayPrefixListReferences, 586,
+    GetTransitGatewayPrefixListReferencesError,
+    types::GetTransitGatewayPrefixListReferencesResult, input, output
+);
 /// Gets information about the associations for the specified transit gateway route table.
 ///
 /// The `GetTransitGatewayRouteTableAssociations` operation: made by [`Client::get_transit_gateway_route_table_associations`], run by [`send`](GetTransitGatewayRouteTableAssociations::send).
@@ -55571,6 +57903,11 @@ impl<M> GetTransitGatewayRouteTableAssociations<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayRouteTableAssociations, 587,
+    GetTransitGatewayRouteTableAssociationsError,
+    types::GetTransitGatewayRouteTableAssociationsResult, input, output
+);
 /// Gets information about the route table propagations for the specified transit gateway route table.
 ///
 /// The `GetTransitGatewayRouteTablePropagations` operation: made by [`Client::get_transit_gateway_route_table_propagations`], run by [`send`](GetTransitGatewayRouteTablePropagations::send).
@@ -55678,6 +58015,11 @@ impl<M> GetTransitGatewayRouteTablePropagations<M> {
         self
     }
 }
+stub_operation!(
+    GetTransitGatewayRouteTablePropagations, 588,
+    GetTransitGatewayRouteTablePropagationsError,
+    types::GetTransitGatewayRouteTablePropagationsResult, input, output
+);
 /// Get the Verified Access policy associated with the endpoint.
 ///
 /// The `GetVerifiedAccessEndpointPolicy` operation: made by [`Client::get_verified_access_endpoint_policy`], run by [`send`](GetVerifiedAccessEndpointPolicy::send).
@@ -55752,6 +58094,10 @@ impl<M> GetVerifiedAccessEndpointPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetVerifiedAccessEndpointPolicy, 589, GetVerifiedAccessEndpointPolicyError,
+    types::GetVerifiedAccessEndpointPolicyResult, input, output
+);
 /// Gets the targets for the specified network CIDR endpoint for Verified Access.
 ///
 /// The `GetVerifiedAccessEndpointTargets` operation: made by [`Client::get_verified_access_endpoint_targets`], run by [`send`](GetVerifiedAccessEndpointTargets::send).
@@ -55836,6 +58182,10 @@ impl<M> GetVerifiedAccessEndpointTargets<M> {
         self
     }
 }
+stub_operation!(
+    GetVerifiedAccessEndpointTargets, 590, GetVerifiedAccessEndpointTargetsError,
+    types::GetVerifiedAccessEndpointTargetsResult, input, output
+);
 /// Shows the contents of the Verified Access policy associated with the group.
 ///
 /// The `GetVerifiedAccessGroupPolicy` operation: made by [`Client::get_verified_access_group_policy`], run by [`send`](GetVerifiedAccessGroupPolicy::send).
@@ -55907,6 +58257,10 @@ impl<M> GetVerifiedAccessGroupPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetVerifiedAccessGroupPolicy, 591, GetVerifiedAccessGroupPolicyError,
+    types::GetVerifiedAccessGroupPolicyResult, input, output
+);
 /// Gets information about resources in a VPC that are blocking encryption enforcement.
 ///
 /// The `GetVpcResourcesBlockingEncryptionEnforcement` operation: made by [`Client::get_vpc_resources_blocking_encryption_enforcement`], run by [`send`](GetVpcResourcesBlockingEncryptionEnforcement::send).
@@ -55995,6 +58349,11 @@ impl<M> GetVpcResourcesBlockingEncryptionEnforcement<M> {
         self
     }
 }
+stub_operation!(
+    GetVpcResourcesBlockingEncryptionEnforcement, 592,
+    GetVpcResourcesBlockingEncryptionEnforcementError,
+    types::GetVpcResourcesBlockingEncryptionEnforcementResult, input, output
+);
 /// Download an Amazon Web Services-provided sample configuration file to be used with the customer gateway device specified for your Site-to-Site VPN connection.
 ///
 /// The `GetVpnConnectionDeviceSampleConfiguration` operation: made by [`Client::get_vpn_connection_device_sample_configuration`], run by [`send`](GetVpnConnectionDeviceSampleConfiguration::send).
@@ -56084,6 +58443,11 @@ impl<M> GetVpnConnectionDeviceSampleConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetVpnConnectionDeviceSampleConfiguration, 593,
+    GetVpnConnectionDeviceSampleConfigurationError,
+    types::GetVpnConnectionDeviceSampleConfigurationResult, input, output
+);
 /// Obtain a list of customer gateway devices for which sample configuration files can be provided. The request has no additional parameters. You can also see the list of device types with sample configuration files available under [Your customer gateway device](https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html) in the Amazon Web Services Site-to-Site VPN User Guide.
 ///
 /// The `GetVpnConnectionDeviceTypes` operation: made by [`Client::get_vpn_connection_device_types`], run by [`send`](GetVpnConnectionDeviceTypes::send).
@@ -56175,6 +58539,10 @@ impl<M> GetVpnConnectionDeviceTypes<M> {
         self
     }
 }
+stub_operation!(
+    GetVpnConnectionDeviceTypes, 594, GetVpnConnectionDeviceTypesError,
+    types::GetVpnConnectionDeviceTypesResult, input, output
+);
 /// Get details of available tunnel endpoint maintenance.
 ///
 /// The `GetVpnTunnelReplacementStatus` operation: made by [`Client::get_vpn_tunnel_replacement_status`], run by [`send`](GetVpnTunnelReplacementStatus::send).
@@ -56251,6 +58619,10 @@ impl<M> GetVpnTunnelReplacementStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetVpnTunnelReplacementStatus, 595, GetVpnTunnelReplacementStatusError,
+    types::GetVpnTunnelReplacementStatusResult, input, output
+);
 /// Uploads a client certificate revocation list to the specified Client VPN endpoint. Uploading a client certificate revocation list overwrites the existing client certificate revocation list.
 ///
 /// The `ImportClientVpnClientCertificateRevocationList` operation: made by [`Client::import_client_vpn_client_certificate_revocation_list`], run by [`send`](ImportClientVpnClientCertificateRevocationList::send).
@@ -56336,6 +58708,11 @@ impl<M> ImportClientVpnClientCertificateRevocationList<M> {
         self
     }
 }
+stub_operation!(
+    ImportClientVpnClientCertificateRevocationList, 596,
+    ImportClientVpnClientCertificateRevocationListError,
+    types::ImportClientVpnClientCertificateRevocationListResult, input, output
+);
 /// To import your virtual machines (VMs) with a console-based experience, you can use the Import virtual machine images to Amazon Web Services template in the [Migration Hub Orchestrator console](https://console.aws.amazon.com/migrationhub/orchestrator). For more information, see the [Migration Hub Orchestrator User Guide](https://docs.aws.amazon.com/migrationhub-orchestrator/latest/userguide/import-vm-images.html).
 ///
 /// The `ImportImage` operation: made by [`Client::import_image`], run by [`send`](ImportImage::send).
@@ -56486,6 +58863,9 @@ impl<M> ImportImage<M> {
         self
     }
 }
+stub_operation!(
+    ImportImage, 597, ImportImageError, types::ImportImageResult, input, output
+);
 /// We recommend that you use the [`ImportImage`](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportImage.html) API instead. For more information, see [Importing a VM as an image using VM Import/Export](https://docs.aws.amazon.com/vm-import/latest/userguide/vmimport-image-import.html) in the VM Import/Export User Guide.
 ///
 /// The `ImportInstance` operation: made by [`Client::import_instance`], run by [`send`](ImportInstance::send).
@@ -56575,6 +58955,9 @@ impl<M> ImportInstance<M> {
         self
     }
 }
+stub_operation!(
+    ImportInstance, 598, ImportInstanceError, types::ImportInstanceResult, input, output
+);
 /// Imports the public key from an RSA or ED25519 key pair that you created using a third-party tool. You give Amazon Web Services only the public key. The private key is never transferred between you and Amazon Web Services.
 ///
 /// The `ImportKeyPair` operation: made by [`Client::import_key_pair`], run by [`send`](ImportKeyPair::send).
@@ -56659,6 +59042,9 @@ impl<M> ImportKeyPair<M> {
         self
     }
 }
+stub_operation!(
+    ImportKeyPair, 599, ImportKeyPairError, types::ImportKeyPairResult, input, output
+);
 /// Imports a disk into an EBS snapshot.
 ///
 /// The `ImportSnapshot` operation: made by [`Client::import_snapshot`], run by [`send`](ImportSnapshot::send).
@@ -56768,6 +59154,9 @@ impl<M> ImportSnapshot<M> {
         self
     }
 }
+stub_operation!(
+    ImportSnapshot, 600, ImportSnapshotError, types::ImportSnapshotResult, input, output
+);
 /// This API action supports only single-volume VMs. To import multi-volume VMs, use ImportImage instead. To import a disk to a snapshot, use ImportSnapshot instead.
 ///
 /// The `ImportVolume` operation: made by [`Client::import_volume`], run by [`send`](ImportVolume::send).
@@ -56859,6 +59248,9 @@ impl<M> ImportVolume<M> {
         self
     }
 }
+stub_operation!(
+    ImportVolume, 601, ImportVolumeError, types::ImportVolumeResult, input, output
+);
 /// Lists one or more AMIs that are currently in the Recycle Bin. For more information, see [Recycle Bin](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/recycle-bin.html) in the Amazon EC2 User Guide.
 ///
 /// The `ListImagesInRecycleBin` operation: made by [`Client::list_images_in_recycle_bin`], run by [`send`](ListImagesInRecycleBin::send).
@@ -56955,6 +59347,10 @@ impl<M> ListImagesInRecycleBin<M> {
         self
     }
 }
+stub_operation!(
+    ListImagesInRecycleBin, 602, ListImagesInRecycleBinError,
+    types::ListImagesInRecycleBinResult, input, output
+);
 /// Lists one or more snapshots that are currently in the Recycle Bin.
 ///
 /// The `ListSnapshotsInRecycleBin` operation: made by [`Client::list_snapshots_in_recycle_bin`], run by [`send`](ListSnapshotsInRecycleBin::send).
@@ -57051,6 +59447,10 @@ impl<M> ListSnapshotsInRecycleBin<M> {
         self
     }
 }
+stub_operation!(
+    ListSnapshotsInRecycleBin, 603, ListSnapshotsInRecycleBinError,
+    types::ListSnapshotsInRecycleBinResult, input, output
+);
 /// Lists one or more volumes that are currently in the Recycle Bin.
 ///
 /// The `ListVolumesInRecycleBin` operation: made by [`Client::list_volumes_in_recycle_bin`], run by [`send`](ListVolumesInRecycleBin::send).
@@ -57132,6 +59532,10 @@ impl<M> ListVolumesInRecycleBin<M> {
         self
     }
 }
+stub_operation!(
+    ListVolumesInRecycleBin, 604, ListVolumesInRecycleBinError,
+    types::ListVolumesInRecycleBinResult, input, output
+);
 /// Locks an Amazon EBS snapshot in either governance or compliance mode to protect it against accidental or malicious deletions for a specific duration. A locked snapshot can't be deleted.
 ///
 /// The `LockSnapshot` operation: made by [`Client::lock_snapshot`], run by [`send`](LockSnapshot::send).
@@ -57227,6 +59631,9 @@ impl<M> LockSnapshot<M> {
         self
     }
 }
+stub_operation!(
+    LockSnapshot, 605, LockSnapshotError, types::LockSnapshotResult, input, output
+);
 /// Modifies an attribute of the specified Elastic IP address. For requirements, see [Using reverse DNS for email applications](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#Using_Elastic_Addressing_Reverse_DNS).
 ///
 /// The `ModifyAddressAttribute` operation: made by [`Client::modify_address_attribute`], run by [`send`](ModifyAddressAttribute::send).
@@ -57303,6 +59710,10 @@ impl<M> ModifyAddressAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ModifyAddressAttribute, 606, ModifyAddressAttributeError,
+    types::ModifyAddressAttributeResult, input, output
+);
 /// Changes the opt-in status of the specified zone group for your account.
 ///
 /// The `ModifyAvailabilityZoneGroup` operation: made by [`Client::modify_availability_zone_group`], run by [`send`](ModifyAvailabilityZoneGroup::send).
@@ -57382,6 +59793,10 @@ impl<M> ModifyAvailabilityZoneGroup<M> {
         self
     }
 }
+stub_operation!(
+    ModifyAvailabilityZoneGroup, 607, ModifyAvailabilityZoneGroupError,
+    types::ModifyAvailabilityZoneGroupResult, input, output
+);
 /// Modifies a Capacity Reservation's capacity, instance eligibility, and the conditions under which it is to be released. You can't modify a Capacity Reservation's instance type, EBS optimization, platform, instance store settings, Availability Zone, or tenancy. If you need to modify any of these attributes, we recommend that you cancel the Capacity Reservation, and then create a new one with the required attributes. For more information, see [Modify an active Capacity Reservation](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-modify.html).
 ///
 /// The `ModifyCapacityReservation` operation: made by [`Client::modify_capacity_reservation`], run by [`send`](ModifyCapacityReservation::send).
@@ -57488,6 +59903,10 @@ impl<M> ModifyCapacityReservation<M> {
         self
     }
 }
+stub_operation!(
+    ModifyCapacityReservation, 608, ModifyCapacityReservationError,
+    types::ModifyCapacityReservationResult, input, output
+);
 /// Modifies a Capacity Reservation Fleet.
 ///
 /// The `ModifyCapacityReservationFleet` operation: made by [`Client::modify_capacity_reservation_fleet`], run by [`send`](ModifyCapacityReservationFleet::send).
@@ -57574,6 +59993,10 @@ impl<M> ModifyCapacityReservationFleet<M> {
         self
     }
 }
+stub_operation!(
+    ModifyCapacityReservationFleet, 609, ModifyCapacityReservationFleetError,
+    types::ModifyCapacityReservationFleetResult, input, output
+);
 /// Modifies the specified Client VPN endpoint. Modifying the DNS server resets existing client connections.
 ///
 /// The `ModifyClientVpnEndpoint` operation: made by [`Client::modify_client_vpn_endpoint`], run by [`send`](ModifyClientVpnEndpoint::send).
@@ -57741,6 +60164,10 @@ impl<M> ModifyClientVpnEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    ModifyClientVpnEndpoint, 610, ModifyClientVpnEndpointError,
+    types::ModifyClientVpnEndpointResult, input, output
+);
 /// Modifies the default credit option for CPU usage of burstable performance instances. The default credit option is set at the account level per Amazon Web Services Region, and is specified per instance family. All new burstable performance instances in the account launch using the default credit option.
 ///
 /// The `ModifyDefaultCreditSpecification` operation: made by [`Client::modify_default_credit_specification`], run by [`send`](ModifyDefaultCreditSpecification::send).
@@ -57823,6 +60250,10 @@ impl<M> ModifyDefaultCreditSpecification<M> {
         self
     }
 }
+stub_operation!(
+    ModifyDefaultCreditSpecification, 611, ModifyDefaultCreditSpecificationError,
+    types::ModifyDefaultCreditSpecificationResult, input, output
+);
 /// Changes the default KMS key for EBS encryption by default for your account in this Region.
 ///
 /// The `ModifyEbsDefaultKmsKeyId` operation: made by [`Client::modify_ebs_default_kms_key_id`], run by [`send`](ModifyEbsDefaultKmsKeyId::send).
@@ -57894,6 +60325,10 @@ impl<M> ModifyEbsDefaultKmsKeyId<M> {
         self
     }
 }
+stub_operation!(
+    ModifyEbsDefaultKmsKeyId, 612, ModifyEbsDefaultKmsKeyIdError,
+    types::ModifyEbsDefaultKmsKeyIdResult, input, output
+);
 /// Modifies the specified EC2 Fleet.
 ///
 /// The `ModifyFleet` operation: made by [`Client::modify_fleet`], run by [`send`](ModifyFleet::send).
@@ -57994,6 +60429,9 @@ impl<M> ModifyFleet<M> {
         self
     }
 }
+stub_operation!(
+    ModifyFleet, 613, ModifyFleetError, types::ModifyFleetResult, input, output
+);
 /// Modifies the specified attribute of the specified Amazon FPGA Image (AFI).
 ///
 /// The `ModifyFpgaImageAttribute` operation: made by [`Client::modify_fpga_image_attribute`], run by [`send`](ModifyFpgaImageAttribute::send).
@@ -58108,6 +60546,10 @@ impl<M> ModifyFpgaImageAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ModifyFpgaImageAttribute, 614, ModifyFpgaImageAttributeError,
+    types::ModifyFpgaImageAttributeResult, input, output
+);
 /// Modify the auto-placement setting of a Dedicated Host. When auto-placement is enabled, any instances that you launch with a tenancy of `host` but without a specific host ID are placed onto any available Dedicated Host in your account that has auto-placement enabled. When auto-placement is disabled, you need to provide a host ID to have the instance launch onto a specific host. If no host ID is provided, the instance is launched onto a suitable host with auto-placement enabled.
 ///
 /// The `ModifyHosts` operation: made by [`Client::modify_hosts`], run by [`send`](ModifyHosts::send).
@@ -58199,6 +60641,9 @@ impl<M> ModifyHosts<M> {
         self
     }
 }
+stub_operation!(
+    ModifyHosts, 615, ModifyHostsError, types::ModifyHostsResult, input, output
+);
 /// Modifies the ID format for the specified resource on a per-Region basis. You can specify that resources should receive longer IDs (17-character IDs) when they are created.
 ///
 /// The `ModifyIdFormat` operation: made by [`Client::modify_id_format`], run by [`send`](ModifyIdFormat::send).
@@ -58267,6 +60712,7 @@ impl<M> ModifyIdFormat<M> {
         self
     }
 }
+stub_operation!(ModifyIdFormat, 616, ModifyIdFormatError, (), input, none);
 /// Modifies the ID format of a resource for a specified IAM user, IAM role, or the root user for an account; or all IAM users, IAM roles, and the root user for an account. You can specify that resources should receive longer IDs (17-character IDs) when they are created.
 ///
 /// The `ModifyIdentityIdFormat` operation: made by [`Client::modify_identity_id_format`], run by [`send`](ModifyIdentityIdFormat::send).
@@ -58340,6 +60786,9 @@ impl<M> ModifyIdentityIdFormat<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIdentityIdFormat, 617, ModifyIdentityIdFormatError, (), input, none
+);
 /// Modifies the specified attribute of the specified AMI. You can specify only one attribute at a time.
 ///
 /// The `ModifyImageAttribute` operation: made by [`Client::modify_image_attribute`], run by [`send`](ModifyImageAttribute::send).
@@ -58466,6 +60915,7 @@ impl<M> ModifyImageAttribute<M> {
         self
     }
 }
+stub_operation!(ModifyImageAttribute, 618, ModifyImageAttributeError, (), input, none);
 /// Modifies the specified attribute of the specified instance. You can specify only one attribute at a time.
 ///
 /// The `ModifyInstanceAttribute` operation: made by [`Client::modify_instance_attribute`], run by [`send`](ModifyInstanceAttribute::send).
@@ -58624,6 +61074,9 @@ impl<M> ModifyInstanceAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceAttribute, 619, ModifyInstanceAttributeError, (), input, none
+);
 /// Modifies the Capacity Reservation settings for a stopped instance. Use this action to configure an instance to target a specific Capacity Reservation, run in any `open` Capacity Reservation with matching attributes, run in On-Demand Instance capacity, or only run in a Capacity Reservation.
 ///
 /// The `ModifyInstanceCapacityReservationAttributes` operation: made by [`Client::modify_instance_capacity_reservation_attributes`], run by [`send`](ModifyInstanceCapacityReservationAttributes::send).
@@ -58710,6 +61163,11 @@ impl<M> ModifyInstanceCapacityReservationAttributes<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceCapacityReservationAttributes, 620,
+    ModifyInstanceCapacityReservationAttributesError,
+    types::ModifyInstanceCapacityReservationAttributesResult, input, output
+);
 /// Modifies the specified EC2 Instance Connect Endpoint.
 ///
 /// The `ModifyInstanceConnectEndpoint` operation: made by [`Client::modify_instance_connect_endpoint`], run by [`send`](ModifyInstanceConnectEndpoint::send).
@@ -58798,6 +61256,10 @@ impl<M> ModifyInstanceConnectEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceConnectEndpoint, 621, ModifyInstanceConnectEndpointError,
+    types::ModifyInstanceConnectEndpointResult, input, output
+);
 /// By default, all vCPUs for the instance type are active when you launch an instance. When you configure the number of active vCPUs for the instance, it can help you save on licensing costs and optimize performance. The base cost of the instance remains unchanged.
 ///
 /// The `ModifyInstanceCpuOptions` operation: made by [`Client::modify_instance_cpu_options`], run by [`send`](ModifyInstanceCpuOptions::send).
@@ -58887,6 +61349,10 @@ impl<M> ModifyInstanceCpuOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceCpuOptions, 622, ModifyInstanceCpuOptionsError,
+    types::ModifyInstanceCpuOptionsResult, input, output
+);
 /// Modifies the credit option for CPU usage on a running or stopped burstable performance instance. The credit options are `standard` and `unlimited`.
 ///
 /// The `ModifyInstanceCreditSpecification` operation: made by [`Client::modify_instance_credit_specification`], run by [`send`](ModifyInstanceCreditSpecification::send).
@@ -58969,6 +61435,10 @@ impl<M> ModifyInstanceCreditSpecification<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceCreditSpecification, 623, ModifyInstanceCreditSpecificationError,
+    types::ModifyInstanceCreditSpecificationResult, input, output
+);
 /// Modifies the start time for a scheduled Amazon EC2 instance event.
 ///
 /// The `ModifyInstanceEventStartTime` operation: made by [`Client::modify_instance_event_start_time`], run by [`send`](ModifyInstanceEventStartTime::send).
@@ -59050,6 +61520,10 @@ impl<M> ModifyInstanceEventStartTime<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceEventStartTime, 624, ModifyInstanceEventStartTimeError,
+    types::ModifyInstanceEventStartTimeResult, input, output
+);
 /// Modifies the specified event window.
 ///
 /// The `ModifyInstanceEventWindow` operation: made by [`Client::modify_instance_event_window`], run by [`send`](ModifyInstanceEventWindow::send).
@@ -59139,6 +61613,10 @@ impl<M> ModifyInstanceEventWindow<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceEventWindow, 625, ModifyInstanceEventWindowError,
+    types::ModifyInstanceEventWindowResult, input, output
+);
 /// Modifies the recovery behavior of your instance to disable simplified automatic recovery or set the recovery behavior to default. The default configuration will not enable simplified automatic recovery for an unsupported instance type. For more information, see [Simplified automatic recovery](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-recover.html#instance-configuration-recovery).
 ///
 /// The `ModifyInstanceMaintenanceOptions` operation: made by [`Client::modify_instance_maintenance_options`], run by [`send`](ModifyInstanceMaintenanceOptions::send).
@@ -59231,6 +61709,10 @@ impl<M> ModifyInstanceMaintenanceOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceMaintenanceOptions, 626, ModifyInstanceMaintenanceOptionsError,
+    types::ModifyInstanceMaintenanceOptionsResult, input, output
+);
 /// Modifies the default instance metadata service (IMDS) settings at the account level in the specified Amazon Web Services Region.
 ///
 /// The `ModifyInstanceMetadataDefaults` operation: made by [`Client::modify_instance_metadata_defaults`], run by [`send`](ModifyInstanceMetadataDefaults::send).
@@ -59336,6 +61818,10 @@ impl<M> ModifyInstanceMetadataDefaults<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceMetadataDefaults, 627, ModifyInstanceMetadataDefaultsError,
+    types::ModifyInstanceMetadataDefaultsResult, input, output
+);
 /// Modify the instance metadata parameters on a running or stopped instance. When you modify the parameters on a stopped instance, they are applied when the instance is started. When you modify the parameters on a running instance, the API responds with a state of “pending”. After the parameter modifications are successfully applied to the instance, the state of the modifications changes from “pending” to “applied” in subsequent describe-instances API calls. For more information, see [Instance metadata and user data](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-metadata.html) in the Amazon EC2 User Guide.
 ///
 /// The `ModifyInstanceMetadataOptions` operation: made by [`Client::modify_instance_metadata_options`], run by [`send`](ModifyInstanceMetadataOptions::send).
@@ -59443,6 +61929,10 @@ impl<M> ModifyInstanceMetadataOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceMetadataOptions, 628, ModifyInstanceMetadataOptionsError,
+    types::ModifyInstanceMetadataOptionsResult, input, output
+);
 /// Change the configuration of the network performance options for an existing instance.
 ///
 /// The `ModifyInstanceNetworkPerformanceOptions` operation: made by [`Client::modify_instance_network_performance_options`], run by [`send`](ModifyInstanceNetworkPerformanceOptions::send).
@@ -59525,6 +62015,11 @@ impl<M> ModifyInstanceNetworkPerformanceOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstanceNetworkPerformanceOptions, 629,
+    ModifyInstanceNetworkPerformanceOptionsError,
+    types::ModifyInstanceNetworkPerformanceResult, input, output
+);
 /// Modifies the placement attributes for a specified instance. You can do the following:
 /// - Modify the affinity between an instance and a [Dedicated Host](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/dedicated-hosts-overview.html). When affinity is set to `host` and the instance is not associated with a specific Dedicated Host, the next time the instance is started, it is automatically associated with the host on which it lands. If the instance is restarted or rebooted, this relationship persists.
 /// - Change the Dedicated Host with which an instance is associated.
@@ -59630,6 +62125,10 @@ impl<M> ModifyInstancePlacement<M> {
         self
     }
 }
+stub_operation!(
+    ModifyInstancePlacement, 630, ModifyInstancePlacementError,
+    types::ModifyInstancePlacementResult, input, output
+);
 /// Modify the configurations of an IPAM.
 ///
 /// The `ModifyIpam` operation: made by [`Client::modify_ipam`], run by [`send`](ModifyIpam::send).
@@ -59737,6 +62236,9 @@ impl<M> ModifyIpam<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpam, 631, ModifyIpamError, types::ModifyIpamResult, input, output
+);
 /// Modifies the allocation rules in an IPAM policy.
 ///
 /// The `ModifyIpamPolicyAllocationRules` operation: made by [`Client::modify_ipam_policy_allocation_rules`], run by [`send`](ModifyIpamPolicyAllocationRules::send).
@@ -59829,6 +62331,10 @@ impl<M> ModifyIpamPolicyAllocationRules<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamPolicyAllocationRules, 632, ModifyIpamPolicyAllocationRulesError,
+    types::ModifyIpamPolicyAllocationRulesResult, input, output
+);
 /// Modify the configurations of an IPAM pool.
 ///
 /// The `ModifyIpamPool` operation: made by [`Client::modify_ipam_pool`], run by [`send`](ModifyIpamPool::send).
@@ -59949,6 +62455,9 @@ impl<M> ModifyIpamPool<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamPool, 633, ModifyIpamPoolError, types::ModifyIpamPoolResult, input, output
+);
 /// Modifies the description of an IPAM pool allocation. For more information, see [Modify an IPAM pool allocation](https://docs.aws.amazon.com/vpc/latest/ipam/modify-alloc-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `ModifyIpamPoolAllocation` operation: made by [`Client::modify_ipam_pool_allocation`], run by [`send`](ModifyIpamPoolAllocation::send).
@@ -60025,6 +62534,10 @@ impl<M> ModifyIpamPoolAllocation<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamPoolAllocation, 634, ModifyIpamPoolAllocationError,
+    types::ModifyIpamPoolAllocationResult, input, output
+);
 /// Modifies an IPAM prefix list resolver. You can update the description and CIDR selection rules. Changes to rules will trigger re-evaluation and potential updates to associated prefix lists.
 ///
 /// The `ModifyIpamPrefixListResolver` operation: made by [`Client::modify_ipam_prefix_list_resolver`], run by [`send`](ModifyIpamPrefixListResolver::send).
@@ -60109,6 +62622,10 @@ impl<M> ModifyIpamPrefixListResolver<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamPrefixListResolver, 635, ModifyIpamPrefixListResolverError,
+    types::ModifyIpamPrefixListResolverResult, input, output
+);
 /// Modifies an IPAM prefix list resolver target. You can update version tracking settings and the desired version of the target prefix list.
 ///
 /// The `ModifyIpamPrefixListResolverTarget` operation: made by [`Client::modify_ipam_prefix_list_resolver_target`], run by [`send`](ModifyIpamPrefixListResolverTarget::send).
@@ -60198,6 +62715,10 @@ impl<M> ModifyIpamPrefixListResolverTarget<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamPrefixListResolverTarget, 636, ModifyIpamPrefixListResolverTargetError,
+    types::ModifyIpamPrefixListResolverTargetResult, input, output
+);
 /// Modify a resource CIDR. You can use this action to transfer resource CIDRs between scopes and ignore resource CIDRs that you do not want to manage. If set to false, the resource will not be tracked for overlap, it cannot be auto-imported into a pool, and it will be removed from any pool it has an allocation in.
 ///
 /// The `ModifyIpamResourceCidr` operation: made by [`Client::modify_ipam_resource_cidr`], run by [`send`](ModifyIpamResourceCidr::send).
@@ -60294,6 +62815,10 @@ impl<M> ModifyIpamResourceCidr<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamResourceCidr, 637, ModifyIpamResourceCidrError,
+    types::ModifyIpamResourceCidrResult, input, output
+);
 /// Modifies a resource discovery. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `ModifyIpamResourceDiscovery` operation: made by [`Client::modify_ipam_resource_discovery`], run by [`send`](ModifyIpamResourceDiscovery::send).
@@ -60402,6 +62927,10 @@ impl<M> ModifyIpamResourceDiscovery<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamResourceDiscovery, 638, ModifyIpamResourceDiscoveryError,
+    types::ModifyIpamResourceDiscoveryResult, input, output
+);
 /// Modify an IPAM scope.
 ///
 /// The `ModifyIpamScope` operation: made by [`Client::modify_ipam_scope`], run by [`send`](ModifyIpamScope::send).
@@ -60494,6 +63023,10 @@ impl<M> ModifyIpamScope<M> {
         self
     }
 }
+stub_operation!(
+    ModifyIpamScope, 639, ModifyIpamScopeError, types::ModifyIpamScopeResult, input,
+    output
+);
 /// Modifies a launch template. You can specify which version of the launch template to set as the default version. When launching an instance, the default version applies when a launch template version is not specified.
 ///
 /// The `ModifyLaunchTemplate` operation: made by [`Client::modify_launch_template`], run by [`send`](ModifyLaunchTemplate::send).
@@ -60580,6 +63113,10 @@ impl<M> ModifyLaunchTemplate<M> {
         self
     }
 }
+stub_operation!(
+    ModifyLaunchTemplate, 640, ModifyLaunchTemplateError,
+    types::ModifyLaunchTemplateResult, input, output
+);
 /// Modifies the specified local gateway route.
 ///
 /// The `ModifyLocalGatewayRoute` operation: made by [`Client::modify_local_gateway_route`], run by [`send`](ModifyLocalGatewayRoute::send).
@@ -60674,6 +63211,10 @@ impl<M> ModifyLocalGatewayRoute<M> {
         self
     }
 }
+stub_operation!(
+    ModifyLocalGatewayRoute, 641, ModifyLocalGatewayRouteError,
+    types::ModifyLocalGatewayRouteResult, input, output
+);
 /// Modifies the specified managed prefix list.
 ///
 /// The `ModifyManagedPrefixList` operation: made by [`Client::modify_managed_prefix_list`], run by [`send`](ModifyManagedPrefixList::send).
@@ -60778,6 +63319,10 @@ impl<M> ModifyManagedPrefixList<M> {
         self
     }
 }
+stub_operation!(
+    ModifyManagedPrefixList, 642, ModifyManagedPrefixListError,
+    types::ModifyManagedPrefixListResult, input, output
+);
 /// Modifies the managed resource visibility configuration for the account. Use this operation to control whether managed resources are hidden or visible by default. Visibility settings are account-wide and affect all IAM principals uniformly. Hidden resources remain fully operational and billable.
 ///
 /// The `ModifyManagedResourceVisibility` operation: made by [`Client::modify_managed_resource_visibility`], run by [`send`](ModifyManagedResourceVisibility::send).
@@ -60855,6 +63400,10 @@ impl<M> ModifyManagedResourceVisibility<M> {
         self
     }
 }
+stub_operation!(
+    ModifyManagedResourceVisibility, 643, ModifyManagedResourceVisibilityError,
+    types::ModifyManagedResourceVisibilityResult, input, output
+);
 /// Modifies the specified network interface attribute. You can specify only one attribute at a time. You can use this action to attach and detach security groups from an existing EC2 instance.
 ///
 /// The `ModifyNetworkInterfaceAttribute` operation: made by [`Client::modify_network_interface_attribute`], run by [`send`](ModifyNetworkInterfaceAttribute::send).
@@ -60986,6 +63535,10 @@ impl<M> ModifyNetworkInterfaceAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ModifyNetworkInterfaceAttribute, 644, ModifyNetworkInterfaceAttributeError, (),
+    input, none
+);
 /// Modifies the options for instance hostnames for the specified instance.
 ///
 /// The `ModifyPrivateDnsNameOptions` operation: made by [`Client::modify_private_dns_name_options`], run by [`send`](ModifyPrivateDnsNameOptions::send).
@@ -61075,6 +63628,10 @@ impl<M> ModifyPrivateDnsNameOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyPrivateDnsNameOptions, 645, ModifyPrivateDnsNameOptionsError,
+    types::ModifyPrivateDnsNameOptionsResult, input, output
+);
 /// Modify public hostname options for a network interface. For more information, see [EC2 instance hostnames, DNS names, and domains](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the Amazon EC2 User Guide.
 ///
 /// The `ModifyPublicIpDnsNameOptions` operation: made by [`Client::modify_public_ip_dns_name_options`], run by [`send`](ModifyPublicIpDnsNameOptions::send).
@@ -61154,6 +63711,10 @@ impl<M> ModifyPublicIpDnsNameOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyPublicIpDnsNameOptions, 646, ModifyPublicIpDnsNameOptionsError,
+    types::ModifyPublicIpDnsNameOptionsResult, input, output
+);
 /// Modifies the configuration of your Reserved Instances, such as the Availability Zone, instance count, or instance type. The Reserved Instances to be modified must be identical, except for Availability Zone, network platform, and instance type.
 ///
 /// The `ModifyReservedInstances` operation: made by [`Client::modify_reserved_instances`], run by [`send`](ModifyReservedInstances::send).
@@ -61233,6 +63794,10 @@ impl<M> ModifyReservedInstances<M> {
         self
     }
 }
+stub_operation!(
+    ModifyReservedInstances, 647, ModifyReservedInstancesError,
+    types::ModifyReservedInstancesResult, input, output
+);
 /// Modifies the configuration of an existing route server.
 ///
 /// The `ModifyRouteServer` operation: made by [`Client::modify_route_server`], run by [`send`](ModifyRouteServer::send).
@@ -61325,6 +63890,10 @@ impl<M> ModifyRouteServer<M> {
         self
     }
 }
+stub_operation!(
+    ModifyRouteServer, 648, ModifyRouteServerError, types::ModifyRouteServerResult,
+    input, output
+);
 /// Modifies the rules of a security group.
 ///
 /// The `ModifySecurityGroupRules` operation: made by [`Client::modify_security_group_rules`], run by [`send`](ModifySecurityGroupRules::send).
@@ -61404,6 +63973,10 @@ impl<M> ModifySecurityGroupRules<M> {
         self
     }
 }
+stub_operation!(
+    ModifySecurityGroupRules, 649, ModifySecurityGroupRulesError,
+    types::ModifySecurityGroupRulesResult, input, output
+);
 /// Adds or removes permission settings for the specified snapshot. You may add or remove specified Amazon Web Services account IDs from a snapshot's list of create volume permissions, but you cannot do both in a single operation. If you need to both add and remove account IDs for a snapshot, you must use multiple operations. You can make up to 500 modifications to a snapshot in a single operation.
 ///
 /// The `ModifySnapshotAttribute` operation: made by [`Client::modify_snapshot_attribute`], run by [`send`](ModifySnapshotAttribute::send).
@@ -61500,6 +64073,9 @@ impl<M> ModifySnapshotAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ModifySnapshotAttribute, 650, ModifySnapshotAttributeError, (), input, none
+);
 /// Archives an Amazon EBS snapshot. When you archive a snapshot, it is converted to a full snapshot that includes all of the blocks of data that were written to the volume at the time the snapshot was created, and moved from the standard tier to the archive tier. For more information, see [Archive Amazon EBS snapshots](https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-archive.html) in the Amazon EBS User Guide.
 ///
 /// The `ModifySnapshotTier` operation: made by [`Client::modify_snapshot_tier`], run by [`send`](ModifySnapshotTier::send).
@@ -61576,6 +64152,10 @@ impl<M> ModifySnapshotTier<M> {
         self
     }
 }
+stub_operation!(
+    ModifySnapshotTier, 651, ModifySnapshotTierError, types::ModifySnapshotTierResult,
+    input, output
+);
 /// Modifies the specified Spot Fleet request.
 ///
 /// The `ModifySpotFleetRequest` operation: made by [`Client::modify_spot_fleet_request`], run by [`send`](ModifySpotFleetRequest::send).
@@ -61673,6 +64253,10 @@ impl<M> ModifySpotFleetRequest<M> {
         self
     }
 }
+stub_operation!(
+    ModifySpotFleetRequest, 652, ModifySpotFleetRequestError,
+    types::ModifySpotFleetRequestResponse, input, output
+);
 /// Modifies a subnet attribute. You can only modify one attribute at a time.
 ///
 /// The `ModifySubnetAttribute` operation: made by [`Client::modify_subnet_attribute`], run by [`send`](ModifySubnetAttribute::send).
@@ -61807,6 +64391,7 @@ impl<M> ModifySubnetAttribute<M> {
         self
     }
 }
+stub_operation!(ModifySubnetAttribute, 653, ModifySubnetAttributeError, (), input, none);
 /// Allows or restricts mirroring network services.
 ///
 /// The `ModifyTrafficMirrorFilterNetworkServices` operation: made by [`Client::modify_traffic_mirror_filter_network_services`], run by [`send`](ModifyTrafficMirrorFilterNetworkServices::send).
@@ -61897,6 +64482,11 @@ impl<M> ModifyTrafficMirrorFilterNetworkServices<M> {
         self
     }
 }
+stub_operation!(
+    ModifyTrafficMirrorFilterNetworkServices, 654,
+    ModifyTrafficMirrorFilterNetworkServicesError,
+    types::ModifyTrafficMirrorFilterNetworkServicesResult, input, output
+);
 /// Modifies the specified Traffic Mirror rule.
 ///
 /// The `ModifyTrafficMirrorFilterRule` operation: made by [`Client::modify_traffic_mirror_filter_rule`], run by [`send`](ModifyTrafficMirrorFilterRule::send).
@@ -62027,6 +64617,10 @@ impl<M> ModifyTrafficMirrorFilterRule<M> {
         self
     }
 }
+stub_operation!(
+    ModifyTrafficMirrorFilterRule, 655, ModifyTrafficMirrorFilterRuleError,
+    types::ModifyTrafficMirrorFilterRuleResult, input, output
+);
 /// Modifies a Traffic Mirror session.
 ///
 /// The `ModifyTrafficMirrorSession` operation: made by [`Client::modify_traffic_mirror_session`], run by [`send`](ModifyTrafficMirrorSession::send).
@@ -62136,6 +64730,10 @@ impl<M> ModifyTrafficMirrorSession<M> {
         self
     }
 }
+stub_operation!(
+    ModifyTrafficMirrorSession, 656, ModifyTrafficMirrorSessionError,
+    types::ModifyTrafficMirrorSessionResult, input, output
+);
 /// Modifies the specified transit gateway. When you modify a transit gateway, the modified options are applied to new transit gateway attachments only. Your existing transit gateway attachments are not modified.
 ///
 /// The `ModifyTransitGateway` operation: made by [`Client::modify_transit_gateway`], run by [`send`](ModifyTransitGateway::send).
@@ -62217,6 +64815,10 @@ impl<M> ModifyTransitGateway<M> {
         self
     }
 }
+stub_operation!(
+    ModifyTransitGateway, 657, ModifyTransitGatewayError,
+    types::ModifyTransitGatewayResult, input, output
+);
 /// Modifies a transit gateway metering policy.
 ///
 /// The `ModifyTransitGatewayMeteringPolicy` operation: made by [`Client::modify_transit_gateway_metering_policy`], run by [`send`](ModifyTransitGatewayMeteringPolicy::send).
@@ -62301,6 +64903,10 @@ impl<M> ModifyTransitGatewayMeteringPolicy<M> {
         self
     }
 }
+stub_operation!(
+    ModifyTransitGatewayMeteringPolicy, 658, ModifyTransitGatewayMeteringPolicyError,
+    types::ModifyTransitGatewayMeteringPolicyResult, input, output
+);
 /// Modifies a reference (route) to a prefix list in a specified transit gateway route table.
 ///
 /// The `ModifyTransitGatewayPrefixListReference` operation: made by [`Client::modify_transit_gateway_prefix_list_reference`], run by [`send`](ModifyTransitGatewayPrefixListReference::send).
@@ -62390,6 +64996,11 @@ impl<M> ModifyTransitGatewayPrefixListReference<M> {
         self
     }
 }
+stub_operation!(
+    ModifyTransitGatewayPrefixListReference, 659,
+    ModifyTransitGatewayPrefixListReferenceError,
+    types::ModifyTransitGatewayPrefixListReferenceResult, input, output
+);
 /// Modifies the specified VPC attachment.
 ///
 /// The `ModifyTransitGatewayVpcAttachment` operation: made by [`Client::modify_transit_gateway_vpc_attachment`], run by [`send`](ModifyTransitGatewayVpcAttachment::send).
@@ -62482,6 +65093,10 @@ impl<M> ModifyTransitGatewayVpcAttachment<M> {
         self
     }
 }
+stub_operation!(
+    ModifyTransitGatewayVpcAttachment, 660, ModifyTransitGatewayVpcAttachmentError,
+    types::ModifyTransitGatewayVpcAttachmentResult, input, output
+);
 /// Modifies the configuration of the specified Amazon Web Services Verified Access endpoint.
 ///
 /// The `ModifyVerifiedAccessEndpoint` operation: made by [`Client::modify_verified_access_endpoint`], run by [`send`](ModifyVerifiedAccessEndpoint::send).
@@ -62600,6 +65215,10 @@ impl<M> ModifyVerifiedAccessEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVerifiedAccessEndpoint, 661, ModifyVerifiedAccessEndpointError,
+    types::ModifyVerifiedAccessEndpointResult, input, output
+);
 /// Modifies the specified Amazon Web Services Verified Access endpoint policy.
 ///
 /// The `ModifyVerifiedAccessEndpointPolicy` operation: made by [`Client::modify_verified_access_endpoint_policy`], run by [`send`](ModifyVerifiedAccessEndpointPolicy::send).
@@ -62697,6 +65316,10 @@ impl<M> ModifyVerifiedAccessEndpointPolicy<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVerifiedAccessEndpointPolicy, 662, ModifyVerifiedAccessEndpointPolicyError,
+    types::ModifyVerifiedAccessEndpointPolicyResult, input, output
+);
 /// Modifies the specified Amazon Web Services Verified Access group configuration.
 ///
 /// The `ModifyVerifiedAccessGroup` operation: made by [`Client::modify_verified_access_group`], run by [`send`](ModifyVerifiedAccessGroup::send).
@@ -62783,6 +65406,10 @@ impl<M> ModifyVerifiedAccessGroup<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVerifiedAccessGroup, 663, ModifyVerifiedAccessGroupError,
+    types::ModifyVerifiedAccessGroupResult, input, output
+);
 /// Modifies the specified Amazon Web Services Verified Access group policy.
 ///
 /// The `ModifyVerifiedAccessGroupPolicy` operation: made by [`Client::modify_verified_access_group_policy`], run by [`send`](ModifyVerifiedAccessGroupPolicy::send).
@@ -62880,6 +65507,10 @@ impl<M> ModifyVerifiedAccessGroupPolicy<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVerifiedAccessGroupPolicy, 664, ModifyVerifiedAccessGroupPolicyError,
+    types::ModifyVerifiedAccessGroupPolicyResult, input, output
+);
 /// Modifies the configuration of the specified Amazon Web Services Verified Access instance.
 ///
 /// The `ModifyVerifiedAccessInstance` operation: made by [`Client::modify_verified_access_instance`], run by [`send`](ModifyVerifiedAccessInstance::send).
@@ -62966,6 +65597,10 @@ impl<M> ModifyVerifiedAccessInstance<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVerifiedAccessInstance, 665, ModifyVerifiedAccessInstanceError,
+    types::ModifyVerifiedAccessInstanceResult, input, output
+);
 /// Modifies the logging configuration for the specified Amazon Web Services Verified Access instance.
 ///
 /// The `ModifyVerifiedAccessInstanceLoggingConfiguration` operation: made by [`Client::modify_verified_access_instance_logging_configuration`], run by [`send`](ModifyVerifiedAccessInstanceLoggingConfiguration::send).
@@ -63056,6 +65691,11 @@ impl<M> ModifyVerifiedAccessInstanceLoggingConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVerifiedAccessInstanceLoggingConfiguration, 666,
+    ModifyVerifiedAccessInstanceLoggingConfigurationError,
+    types::ModifyVerifiedAccessInstanceLoggingConfigurationResult, input, output
+);
 /// Modifies the configuration of the specified Amazon Web Services Verified Access trust provider.
 ///
 /// The `ModifyVerifiedAccessTrustProvider` operation: made by [`Client::modify_verified_access_trust_provider`], run by [`send`](ModifyVerifiedAccessTrustProvider::send).
@@ -63172,6 +65812,10 @@ impl<M> ModifyVerifiedAccessTrustProvider<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVerifiedAccessTrustProvider, 667, ModifyVerifiedAccessTrustProviderError,
+    types::ModifyVerifiedAccessTrustProviderResult, input, output
+);
 /// You can modify several parameters of an existing EBS volume, including volume size, volume type, and IOPS capacity. If your EBS volume is attached to a current-generation EC2 instance type, you might be able to apply these changes without stopping the instance or detaching the volume from it. For more information about modifying EBS volumes, see [Amazon EBS Elastic Volumes](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modify-volume.html) in the Amazon EBS User Guide.
 ///
 /// The `ModifyVolume` operation: made by [`Client::modify_volume`], run by [`send`](ModifyVolume::send).
@@ -63268,6 +65912,9 @@ impl<M> ModifyVolume<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVolume, 668, ModifyVolumeError, types::ModifyVolumeResult, input, output
+);
 /// Modifies a volume attribute.
 ///
 /// The `ModifyVolumeAttribute` operation: made by [`Client::modify_volume_attribute`], run by [`send`](ModifyVolumeAttribute::send).
@@ -63341,6 +65988,7 @@ impl<M> ModifyVolumeAttribute<M> {
         self
     }
 }
+stub_operation!(ModifyVolumeAttribute, 669, ModifyVolumeAttributeError, (), input, none);
 /// Modifies the specified attribute of the specified VPC.
 ///
 /// The `ModifyVpcAttribute` operation: made by [`Client::modify_vpc_attribute`], run by [`send`](ModifyVpcAttribute::send).
@@ -63428,6 +66076,7 @@ impl<M> ModifyVpcAttribute<M> {
         self
     }
 }
+stub_operation!(ModifyVpcAttribute, 670, ModifyVpcAttributeError, (), input, none);
 /// Modify VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on.
 ///
 /// The `ModifyVpcBlockPublicAccessExclusion` operation: made by [`Client::modify_vpc_block_public_access_exclusion`], run by [`send`](ModifyVpcBlockPublicAccessExclusion::send).
@@ -63512,6 +66161,10 @@ impl<M> ModifyVpcBlockPublicAccessExclusion<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcBlockPublicAccessExclusion, 671, ModifyVpcBlockPublicAccessExclusionError,
+    types::ModifyVpcBlockPublicAccessExclusionResult, input, output
+);
 /// Modify VPC Block Public Access (BPA) options. VPC Block Public Access (BPA) enables you to block resources in VPCs and subnets that you own in a Region from reaching or being reached from the internet through internet gateways and egress-only internet gateways. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `ModifyVpcBlockPublicAccessOptions` operation: made by [`Client::modify_vpc_block_public_access_options`], run by [`send`](ModifyVpcBlockPublicAccessOptions::send).
@@ -63592,6 +66245,10 @@ impl<M> ModifyVpcBlockPublicAccessOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcBlockPublicAccessOptions, 672, ModifyVpcBlockPublicAccessOptionsError,
+    types::ModifyVpcBlockPublicAccessOptionsResult, input, output
+);
 /// Modifies the encryption control configuration for a VPC. You can update the encryption mode and exclusion settings for various gateway types and peering connections.
 ///
 /// The `ModifyVpcEncryptionControl` operation: made by [`Client::modify_vpc_encryption_control`], run by [`send`](ModifyVpcEncryptionControl::send).
@@ -63732,6 +66389,10 @@ impl<M> ModifyVpcEncryptionControl<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcEncryptionControl, 673, ModifyVpcEncryptionControlError,
+    types::ModifyVpcEncryptionControlResult, input, output
+);
 /// Modifies attributes of a specified VPC endpoint. The attributes that you can modify depend on the type of VPC endpoint (interface, gateway, or Gateway Load Balancer). For more information, see the [Amazon Web Services PrivateLink Guide](https://docs.aws.amazon.com/vpc/latest/privatelink/).
 ///
 /// The `ModifyVpcEndpoint` operation: made by [`Client::modify_vpc_endpoint`], run by [`send`](ModifyVpcEndpoint::send).
@@ -63866,6 +66527,10 @@ impl<M> ModifyVpcEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcEndpoint, 674, ModifyVpcEndpointError, types::ModifyVpcEndpointResult,
+    input, output
+);
 /// Modifies a connection notification for VPC endpoint or VPC endpoint service. You can change the SNS topic for the notification, or the events for which to be notified.
 ///
 /// The `ModifyVpcEndpointConnectionNotification` operation: made by [`Client::modify_vpc_endpoint_connection_notification`], run by [`send`](ModifyVpcEndpointConnectionNotification::send).
@@ -63950,6 +66615,11 @@ impl<M> ModifyVpcEndpointConnectionNotification<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcEndpointConnectionNotification, 675,
+    ModifyVpcEndpointConnectionNotificationError,
+    types::ModifyVpcEndpointConnectionNotificationResult, input, output
+);
 /// Modifies the attributes of the specified VPC endpoint service configuration.
 ///
 /// The `ModifyVpcEndpointServiceConfiguration` operation: made by [`Client::modify_vpc_endpoint_service_configuration`], run by [`send`](ModifyVpcEndpointServiceConfiguration::send).
@@ -64088,6 +66758,11 @@ impl<M> ModifyVpcEndpointServiceConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcEndpointServiceConfiguration, 676,
+    ModifyVpcEndpointServiceConfigurationError,
+    types::ModifyVpcEndpointServiceConfigurationResult, input, output
+);
 /// Modifies the payer responsibility for your VPC endpoint service.
 ///
 /// The `ModifyVpcEndpointServicePayerResponsibility` operation: made by [`Client::modify_vpc_endpoint_service_payer_responsibility`], run by [`send`](ModifyVpcEndpointServicePayerResponsibility::send).
@@ -64174,6 +66849,11 @@ impl<M> ModifyVpcEndpointServicePayerResponsibility<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcEndpointServicePayerResponsibility, 677,
+    ModifyVpcEndpointServicePayerResponsibilityError,
+    types::ModifyVpcEndpointServicePayerResponsibilityResult, input, output
+);
 /// Modifies the permissions for your VPC endpoint service. You can add or remove permissions for service consumers (Amazon Web Services accounts, users, and IAM roles) to connect to your endpoint service. Principal ARNs with path components aren't supported.
 ///
 /// The `ModifyVpcEndpointServicePermissions` operation: made by [`Client::modify_vpc_endpoint_service_permissions`], run by [`send`](ModifyVpcEndpointServicePermissions::send).
@@ -64258,6 +66938,10 @@ impl<M> ModifyVpcEndpointServicePermissions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcEndpointServicePermissions, 678, ModifyVpcEndpointServicePermissionsError,
+    types::ModifyVpcEndpointServicePermissionsResult, input, output
+);
 /// Modifies the VPC peering connection options on one side of a VPC peering connection.
 ///
 /// The `ModifyVpcPeeringConnectionOptions` operation: made by [`Client::modify_vpc_peering_connection_options`], run by [`send`](ModifyVpcPeeringConnectionOptions::send).
@@ -64348,6 +67032,10 @@ impl<M> ModifyVpcPeeringConnectionOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcPeeringConnectionOptions, 679, ModifyVpcPeeringConnectionOptionsError,
+    types::ModifyVpcPeeringConnectionOptionsResult, input, output
+);
 /// Modifies the instance tenancy attribute of the specified VPC. You can change the instance tenancy attribute of a VPC to `default` only. You cannot change the instance tenancy attribute to `dedicated`.
 ///
 /// The `ModifyVpcTenancy` operation: made by [`Client::modify_vpc_tenancy`], run by [`send`](ModifyVpcTenancy::send).
@@ -64424,6 +67112,10 @@ impl<M> ModifyVpcTenancy<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpcTenancy, 680, ModifyVpcTenancyError, types::ModifyVpcTenancyResult, input,
+    output
+);
 /// Modifies the customer gateway or the target gateway of an Amazon Web Services Site-to-Site VPN connection. To modify the target gateway, the following migration options are available:
 /// - An existing virtual private gateway to a new virtual private gateway
 /// - An existing virtual private gateway to a transit gateway
@@ -64514,6 +67206,10 @@ impl<M> ModifyVpnConnection<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpnConnection, 681, ModifyVpnConnectionError, types::ModifyVpnConnectionResult,
+    input, output
+);
 /// Modifies the connection options for your Site-to-Site VPN connection.
 ///
 /// The `ModifyVpnConnectionOptions` operation: made by [`Client::modify_vpn_connection_options`], run by [`send`](ModifyVpnConnectionOptions::send).
@@ -64610,6 +67306,10 @@ impl<M> ModifyVpnConnectionOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpnConnectionOptions, 682, ModifyVpnConnectionOptionsError,
+    types::ModifyVpnConnectionOptionsResult, input, output
+);
 /// Modifies the VPN tunnel endpoint certificate.
 ///
 /// The `ModifyVpnTunnelCertificate` operation: made by [`Client::modify_vpn_tunnel_certificate`], run by [`send`](ModifyVpnTunnelCertificate::send).
@@ -64686,6 +67386,10 @@ impl<M> ModifyVpnTunnelCertificate<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpnTunnelCertificate, 683, ModifyVpnTunnelCertificateError,
+    types::ModifyVpnTunnelCertificateResult, input, output
+);
 /// Modifies the options for a VPN tunnel in an Amazon Web Services Site-to-Site VPN connection. You can modify multiple options for a tunnel in a single request, but you can only modify one tunnel at a time. For more information, see [Site-to-Site VPN tunnel options for your Site-to-Site VPN connection](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html) in the Amazon Web Services Site-to-Site VPN User Guide.
 ///
 /// The `ModifyVpnTunnelOptions` operation: made by [`Client::modify_vpn_tunnel_options`], run by [`send`](ModifyVpnTunnelOptions::send).
@@ -64780,6 +67484,10 @@ impl<M> ModifyVpnTunnelOptions<M> {
         self
     }
 }
+stub_operation!(
+    ModifyVpnTunnelOptions, 684, ModifyVpnTunnelOptionsError,
+    types::ModifyVpnTunnelOptionsResult, input, output
+);
 /// Enables detailed monitoring for a running instance. Otherwise, basic monitoring is enabled. For more information, see [Monitor your instances using CloudWatch](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-cloudwatch.html) in the Amazon EC2 User Guide.
 ///
 /// The `MonitorInstances` operation: made by [`Client::monitor_instances`], run by [`send`](MonitorInstances::send).
@@ -64851,6 +67559,10 @@ impl<M> MonitorInstances<M> {
         self
     }
 }
+stub_operation!(
+    MonitorInstances, 685, MonitorInstancesError, types::MonitorInstancesResult, input,
+    output
+);
 /// This action is deprecated.
 ///
 /// The `MoveAddressToVpc` operation: made by [`Client::move_address_to_vpc`], run by [`send`](MoveAddressToVpc::send).
@@ -64922,6 +67634,10 @@ impl<M> MoveAddressToVpc<M> {
         self
     }
 }
+stub_operation!(
+    MoveAddressToVpc, 686, MoveAddressToVpcError, types::MoveAddressToVpcResult, input,
+    output
+);
 /// Move a BYOIPv4 CIDR to IPAM from a public IPv4 pool.
 ///
 /// The `MoveByoipCidrToIpam` operation: made by [`Client::move_byoip_cidr_to_ipam`], run by [`send`](MoveByoipCidrToIpam::send).
@@ -65003,6 +67719,10 @@ impl<M> MoveByoipCidrToIpam<M> {
         self
     }
 }
+stub_operation!(
+    MoveByoipCidrToIpam, 687, MoveByoipCidrToIpamError, types::MoveByoipCidrToIpamResult,
+    input, output
+);
 /// Move available capacity from a source Capacity Reservation to a destination Capacity Reservation. The source Capacity Reservation and the destination Capacity Reservation must be `active`, owned by your Amazon Web Services account, and share the following:
 /// - Instance type
 /// - Platform
@@ -65098,6 +67818,10 @@ impl<M> MoveCapacityReservationInstances<M> {
         self
     }
 }
+stub_operation!(
+    MoveCapacityReservationInstances, 688, MoveCapacityReservationInstancesError,
+    types::MoveCapacityReservationInstancesResult, input, output
+);
 /// Provisions an IPv4 or IPv6 address range for use with your Amazon Web Services resources through bring your own IP addresses (BYOIP) and creates a corresponding address pool. After the address range is provisioned, it is ready to be advertised.
 ///
 /// The `ProvisionByoipCidr` operation: made by [`Client::provision_byoip_cidr`], run by [`send`](ProvisionByoipCidr::send).
@@ -65205,6 +67929,10 @@ impl<M> ProvisionByoipCidr<M> {
         self
     }
 }
+stub_operation!(
+    ProvisionByoipCidr, 689, ProvisionByoipCidrError, types::ProvisionByoipCidrResult,
+    input, output
+);
 /// Provisions your Autonomous System Number (ASN) for use in your Amazon Web Services account. This action requires authorization context for Amazon to bring the ASN to an Amazon Web Services account. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `ProvisionIpamByoasn` operation: made by [`Client::provision_ipam_byoasn`], run by [`send`](ProvisionIpamByoasn::send).
@@ -65289,6 +68017,10 @@ impl<M> ProvisionIpamByoasn<M> {
         self
     }
 }
+stub_operation!(
+    ProvisionIpamByoasn, 690, ProvisionIpamByoasnError, types::ProvisionIpamByoasnResult,
+    input, output
+);
 /// Provision a CIDR to an IPAM pool. You can use this action to provision new CIDRs to a top-level pool or to transfer a CIDR from a top-level pool to a pool within it.
 ///
 /// The `ProvisionIpamPoolCidr` operation: made by [`Client::provision_ipam_pool_cidr`], run by [`send`](ProvisionIpamPoolCidr::send).
@@ -65399,6 +68131,10 @@ impl<M> ProvisionIpamPoolCidr<M> {
         self
     }
 }
+stub_operation!(
+    ProvisionIpamPoolCidr, 691, ProvisionIpamPoolCidrError,
+    types::ProvisionIpamPoolCidrResult, input, output
+);
 /// Provision a CIDR to a public IPv4 pool.
 ///
 /// The `ProvisionPublicIpv4PoolCidr` operation: made by [`Client::provision_public_ipv4_pool_cidr`], run by [`send`](ProvisionPublicIpv4PoolCidr::send).
@@ -65485,6 +68221,10 @@ impl<M> ProvisionPublicIpv4PoolCidr<M> {
         self
     }
 }
+stub_operation!(
+    ProvisionPublicIpv4PoolCidr, 692, ProvisionPublicIpv4PoolCidrError,
+    types::ProvisionPublicIpv4PoolCidrResult, input, output
+);
 /// Purchase the Capacity Block for use with your account. With Capacity Blocks you ensure GPU capacity is available for machine learning (ML) workloads. You must specify the ID of the Capacity Block offering you are purchasing.
 ///
 /// The `PurchaseCapacityBlock` operation: made by [`Client::purchase_capacity_block`], run by [`send`](PurchaseCapacityBlock::send).
@@ -65572,6 +68312,10 @@ impl<M> PurchaseCapacityBlock<M> {
         self
     }
 }
+stub_operation!(
+    PurchaseCapacityBlock, 693, PurchaseCapacityBlockError,
+    types::PurchaseCapacityBlockResult, input, output
+);
 /// Purchase the Capacity Block extension for use with your account. You must specify the ID of the Capacity Block extension offering you are purchasing.
 ///
 /// The `PurchaseCapacityBlockExtension` operation: made by [`Client::purchase_capacity_block_extension`], run by [`send`](PurchaseCapacityBlockExtension::send).
@@ -65648,6 +68392,10 @@ impl<M> PurchaseCapacityBlockExtension<M> {
         self
     }
 }
+stub_operation!(
+    PurchaseCapacityBlockExtension, 694, PurchaseCapacityBlockExtensionError,
+    types::PurchaseCapacityBlockExtensionResult, input, output
+);
 /// Purchase a reservation with configurations that match those of your Dedicated Host. You must have active Dedicated Hosts in your account before you purchase a reservation. This action results in the specified reservation being purchased and charged to your account.
 ///
 /// The `PurchaseHostReservation` operation: made by [`Client::purchase_host_reservation`], run by [`send`](PurchaseHostReservation::send).
@@ -65742,6 +68490,10 @@ impl<M> PurchaseHostReservation<M> {
         self
     }
 }
+stub_operation!(
+    PurchaseHostReservation, 695, PurchaseHostReservationError,
+    types::PurchaseHostReservationResult, input, output
+);
 /// Purchases a Reserved Instance for use with your account. With Reserved Instances, you pay a lower hourly rate compared to On-Demand instance pricing.
 ///
 /// The `PurchaseReservedInstancesOffering` operation: made by [`Client::purchase_reserved_instances_offering`], run by [`send`](PurchaseReservedInstancesOffering::send).
@@ -65834,6 +68586,10 @@ impl<M> PurchaseReservedInstancesOffering<M> {
         self
     }
 }
+stub_operation!(
+    PurchaseReservedInstancesOffering, 696, PurchaseReservedInstancesOfferingError,
+    types::PurchaseReservedInstancesOfferingResult, input, output
+);
 /// You can no longer purchase Scheduled Instances.
 ///
 /// The `PurchaseScheduledInstances` operation: made by [`Client::purchase_scheduled_instances`], run by [`send`](PurchaseScheduledInstances::send).
@@ -65913,6 +68669,10 @@ impl<M> PurchaseScheduledInstances<M> {
         self
     }
 }
+stub_operation!(
+    PurchaseScheduledInstances, 697, PurchaseScheduledInstancesError,
+    types::PurchaseScheduledInstancesResult, input, output
+);
 /// Requests a reboot of the specified instances. This operation is asynchronous; it only queues a request to reboot the specified instances. The operation succeeds if the instances are valid and belong to you. Requests to reboot terminated instances are ignored.
 ///
 /// The `RebootInstances` operation: made by [`Client::reboot_instances`], run by [`send`](RebootInstances::send).
@@ -65981,6 +68741,7 @@ impl<M> RebootInstances<M> {
         self
     }
 }
+stub_operation!(RebootInstances, 698, RebootInstancesError, (), input, none);
 /// Registers an AMI. When you're creating an instance-store backed AMI, registering the AMI is the final step in the creation process. For more information about creating AMIs, see [Create an AMI from a snapshot](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/creating-an-ami-ebs.html#creating-launching-ami-from-snapshot) and [Create an instance-store backed AMI](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/creating-an-ami-instance-store.html) in the Amazon EC2 User Guide.
 ///
 /// The `RegisterImage` operation: made by [`Client::register_image`], run by [`send`](RegisterImage::send).
@@ -66138,6 +68899,9 @@ impl<M> RegisterImage<M> {
         self
     }
 }
+stub_operation!(
+    RegisterImage, 699, RegisterImageError, types::RegisterImageResult, input, output
+);
 /// Registers a set of tag keys to include in scheduled event notifications for your resources.
 ///
 /// The `RegisterInstanceEventNotificationAttributes` operation: made by [`Client::register_instance_event_notification_attributes`], run by [`send`](RegisterInstanceEventNotificationAttributes::send).
@@ -66219,6 +68983,11 @@ impl<M> RegisterInstanceEventNotificationAttributes<M> {
         self
     }
 }
+stub_operation!(
+    RegisterInstanceEventNotificationAttributes, 700,
+    RegisterInstanceEventNotificationAttributesError,
+    types::RegisterInstanceEventNotificationAttributesResult, input, output
+);
 /// Registers members (network interfaces) with the transit gateway multicast group. A member is a network interface associated with a supported EC2 instance that receives multicast traffic. For more information, see [Multicast on transit gateways](https://docs.aws.amazon.com/vpc/latest/tgw/tgw-multicast-overview.html) in the Amazon Web Services Transit Gateways Guide.
 ///
 /// The `RegisterTransitGatewayMulticastGroupMembers` operation: made by [`Client::register_transit_gateway_multicast_group_members`], run by [`send`](RegisterTransitGatewayMulticastGroupMembers::send).
@@ -66307,6 +69076,11 @@ impl<M> RegisterTransitGatewayMulticastGroupMembers<M> {
         self
     }
 }
+stub_operation!(
+    RegisterTransitGatewayMulticastGroupMembers, 701,
+    RegisterTransitGatewayMulticastGroupMembersError,
+    types::RegisterTransitGatewayMulticastGroupMembersResult, input, output
+);
 /// Registers sources (network interfaces) with the specified transit gateway multicast group.
 ///
 /// The `RegisterTransitGatewayMulticastGroupSources` operation: made by [`Client::register_transit_gateway_multicast_group_sources`], run by [`send`](RegisterTransitGatewayMulticastGroupSources::send).
@@ -66395,6 +69169,11 @@ impl<M> RegisterTransitGatewayMulticastGroupSources<M> {
         self
     }
 }
+stub_operation!(
+    RegisterTransitGatewayMulticastGroupSources, 702,
+    RegisterTransitGatewayMulticastGroupSourcesError,
+    types::RegisterTransitGatewayMulticastGroupSourcesResult, input, output
+);
 /// Rejects a request to assign billing of the available capacity of a shared Capacity Reservation to your account. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `RejectCapacityReservationBillingOwnership` operation: made by [`Client::reject_capacity_reservation_billing_ownership`], run by [`send`](RejectCapacityReservationBillingOwnership::send).
@@ -66469,6 +69248,11 @@ impl<M> RejectCapacityReservationBillingOwnership<M> {
         self
     }
 }
+stub_operation!(
+    RejectCapacityReservationBillingOwnership, 703,
+    RejectCapacityReservationBillingOwnershipError,
+    types::RejectCapacityReservationBillingOwnershipResult, input, output
+);
 /// Rejects a Transit Gateway attachment request for a Client VPN endpoint. The Transit Gateway owner can reject the attachment request to prevent the Client VPN endpoint from routing traffic through the Transit Gateway.
 ///
 /// The `RejectTransitGatewayClientVpnAttachment` operation: made by [`Client::reject_transit_gateway_client_vpn_attachment`], run by [`send`](RejectTransitGatewayClientVpnAttachment::send).
@@ -66543,6 +69327,11 @@ impl<M> RejectTransitGatewayClientVpnAttachment<M> {
         self
     }
 }
+stub_operation!(
+    RejectTransitGatewayClientVpnAttachment, 704,
+    RejectTransitGatewayClientVpnAttachmentError,
+    types::RejectTransitGatewayClientVpnAttachmentResult, input, output
+);
 /// Rejects a request to associate cross-account subnets with a transit gateway multicast domain.
 ///
 /// The `RejectTransitGatewayMulticastDomainAssociations` operation: made by [`Client::reject_transit_gateway_multicast_domain_associations`], run by [`send`](RejectTransitGatewayMulticastDomainAssociations::send).
@@ -66633,6 +69422,11 @@ impl<M> RejectTransitGatewayMulticastDomainAssociations<M> {
         self
     }
 }
+stub_operation!(
+    RejectTransitGatewayMulticastDomainAssociations, 705,
+    RejectTransitGatewayMulticastDomainAssociationsError,
+    types::RejectTransitGatewayMulticastDomainAssociationsResult, input, output
+);
 /// Rejects a transit gateway peering attachment request.
 ///
 /// The `RejectTransitGatewayPeeringAttachment` operation: made by [`Client::reject_transit_gateway_peering_attachment`], run by [`send`](RejectTransitGatewayPeeringAttachment::send).
@@ -66707,6 +69501,11 @@ impl<M> RejectTransitGatewayPeeringAttachment<M> {
         self
     }
 }
+stub_operation!(
+    RejectTransitGatewayPeeringAttachment, 706,
+    RejectTransitGatewayPeeringAttachmentError,
+    types::RejectTransitGatewayPeeringAttachmentResult, input, output
+);
 /// Rejects a request to attach a VPC to a transit gateway.
 ///
 /// The `RejectTransitGatewayVpcAttachment` operation: made by [`Client::reject_transit_gateway_vpc_attachment`], run by [`send`](RejectTransitGatewayVpcAttachment::send).
@@ -66781,6 +69580,10 @@ impl<M> RejectTransitGatewayVpcAttachment<M> {
         self
     }
 }
+stub_operation!(
+    RejectTransitGatewayVpcAttachment, 707, RejectTransitGatewayVpcAttachmentError,
+    types::RejectTransitGatewayVpcAttachmentResult, input, output
+);
 /// Rejects VPC endpoint connection requests to your VPC endpoint service.
 ///
 /// The `RejectVpcEndpointConnections` operation: made by [`Client::reject_vpc_endpoint_connections`], run by [`send`](RejectVpcEndpointConnections::send).
@@ -66857,6 +69660,10 @@ impl<M> RejectVpcEndpointConnections<M> {
         self
     }
 }
+stub_operation!(
+    RejectVpcEndpointConnections, 708, RejectVpcEndpointConnectionsError,
+    types::RejectVpcEndpointConnectionsResult, input, output
+);
 /// Rejects a VPC peering connection request. The VPC peering connection must be in the `pending-acceptance` state. Use the DescribeVpcPeeringConnections request to view your outstanding VPC peering connection requests. To delete an active VPC peering connection, or to delete a VPC peering connection request that you initiated, use DeleteVpcPeeringConnection.
 ///
 /// The `RejectVpcPeeringConnection` operation: made by [`Client::reject_vpc_peering_connection`], run by [`send`](RejectVpcPeeringConnection::send).
@@ -66928,6 +69735,10 @@ impl<M> RejectVpcPeeringConnection<M> {
         self
     }
 }
+stub_operation!(
+    RejectVpcPeeringConnection, 709, RejectVpcPeeringConnectionError,
+    types::RejectVpcPeeringConnectionResult, input, output
+);
 /// Releases the specified Elastic IP address.
 ///
 /// The `ReleaseAddress` operation: made by [`Client::release_address`], run by [`send`](ReleaseAddress::send).
@@ -67006,6 +69817,7 @@ impl<M> ReleaseAddress<M> {
         self
     }
 }
+stub_operation!(ReleaseAddress, 710, ReleaseAddressError, (), input, none);
 /// When you no longer want to use an On-Demand Dedicated Host it can be released. On-Demand billing is stopped and the host goes into `released` state. The host ID of Dedicated Hosts that have been released can no longer be specified in another request, for example, to modify the host. You must stop or terminate all instances on a host before it can be released.
 ///
 /// The `ReleaseHosts` operation: made by [`Client::release_hosts`], run by [`send`](ReleaseHosts::send).
@@ -67072,6 +69884,9 @@ impl<M> ReleaseHosts<M> {
         self
     }
 }
+stub_operation!(
+    ReleaseHosts, 711, ReleaseHostsError, types::ReleaseHostsResult, input, output
+);
 /// Release an allocation within an IPAM pool. The Region you use should be the IPAM pool locale. The locale is the Amazon Web Services Region where this IPAM pool is available for allocations. You can only use this action to release manual allocations. To remove an allocation for a resource without deleting the resource, set its monitored state to false using [ModifyIpamResourceCidr](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyIpamResourceCidr.html). For more information, see [Release an allocation](https://docs.aws.amazon.com/vpc/latest/ipam/release-alloc-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `ReleaseIpamPoolAllocation` operation: made by [`Client::release_ipam_pool_allocation`], run by [`send`](ReleaseIpamPoolAllocation::send).
@@ -67153,6 +69968,10 @@ impl<M> ReleaseIpamPoolAllocation<M> {
         self
     }
 }
+stub_operation!(
+    ReleaseIpamPoolAllocation, 712, ReleaseIpamPoolAllocationError,
+    types::ReleaseIpamPoolAllocationResult, input, output
+);
 /// Replaces an IAM instance profile for the specified running instance. You can use this action to change the IAM instance profile that's associated with an instance without having to disassociate the existing IAM instance profile first.
 ///
 /// The `ReplaceIamInstanceProfileAssociation` operation: made by [`Client::replace_iam_instance_profile_association`], run by [`send`](ReplaceIamInstanceProfileAssociation::send).
@@ -67230,6 +70049,10 @@ impl<M> ReplaceIamInstanceProfileAssociation<M> {
         self
     }
 }
+stub_operation!(
+    ReplaceIamInstanceProfileAssociation, 713, ReplaceIamInstanceProfileAssociationError,
+    types::ReplaceIamInstanceProfileAssociationResult, input, output
+);
 /// Sets or replaces the criteria for Allowed AMIs.
 ///
 /// The `ReplaceImageCriteriaInAllowedImagesSettings` operation: made by [`Client::replace_image_criteria_in_allowed_images_settings`], run by [`send`](ReplaceImageCriteriaInAllowedImagesSettings::send).
@@ -67311,6 +70134,11 @@ impl<M> ReplaceImageCriteriaInAllowedImagesSettings<M> {
         self
     }
 }
+stub_operation!(
+    ReplaceImageCriteriaInAllowedImagesSettings, 714,
+    ReplaceImageCriteriaInAllowedImagesSettingsError,
+    types::ReplaceImageCriteriaInAllowedImagesSettingsResult, input, output
+);
 /// Changes which network ACL a subnet is associated with. By default when you create a subnet, it's automatically associated with the default network ACL. For more information, see [Network ACLs](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) in the Amazon VPC User Guide.
 ///
 /// The `ReplaceNetworkAclAssociation` operation: made by [`Client::replace_network_acl_association`], run by [`send`](ReplaceNetworkAclAssociation::send).
@@ -67387,6 +70215,10 @@ impl<M> ReplaceNetworkAclAssociation<M> {
         self
     }
 }
+stub_operation!(
+    ReplaceNetworkAclAssociation, 715, ReplaceNetworkAclAssociationError,
+    types::ReplaceNetworkAclAssociationResult, input, output
+);
 /// Replaces an entry (rule) in a network ACL. For more information, see [Network ACLs](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) in the Amazon VPC User Guide.
 ///
 /// The `ReplaceNetworkAclEntry` operation: made by [`Client::replace_network_acl_entry`], run by [`send`](ReplaceNetworkAclEntry::send).
@@ -67495,6 +70327,9 @@ impl<M> ReplaceNetworkAclEntry<M> {
         self
     }
 }
+stub_operation!(
+    ReplaceNetworkAclEntry, 716, ReplaceNetworkAclEntryError, (), input, none
+);
 /// Replaces an existing route within a route table in a VPC.
 ///
 /// The `ReplaceRoute` operation: made by [`Client::replace_route`], run by [`send`](ReplaceRoute::send).
@@ -67643,6 +70478,7 @@ impl<M> ReplaceRoute<M> {
         self
     }
 }
+stub_operation!(ReplaceRoute, 717, ReplaceRouteError, (), input, none);
 /// Changes the route table associated with a given subnet, internet gateway, or virtual private gateway in a VPC. After the operation completes, the subnet or gateway uses the routes in the new route table. For more information about route tables, see [Route tables](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html) in the Amazon VPC User Guide.
 ///
 /// The `ReplaceRouteTableAssociation` operation: made by [`Client::replace_route_table_association`], run by [`send`](ReplaceRouteTableAssociation::send).
@@ -67719,6 +70555,10 @@ impl<M> ReplaceRouteTableAssociation<M> {
         self
     }
 }
+stub_operation!(
+    ReplaceRouteTableAssociation, 718, ReplaceRouteTableAssociationError,
+    types::ReplaceRouteTableAssociationResult, input, output
+);
 /// Replaces the specified route in the specified transit gateway route table.
 ///
 /// The `ReplaceTransitGatewayRoute` operation: made by [`Client::replace_transit_gateway_route`], run by [`send`](ReplaceTransitGatewayRoute::send).
@@ -67805,6 +70645,10 @@ impl<M> ReplaceTransitGatewayRoute<M> {
         self
     }
 }
+stub_operation!(
+    ReplaceTransitGatewayRoute, 719, ReplaceTransitGatewayRouteError,
+    types::ReplaceTransitGatewayRouteResult, input, output
+);
 /// Trigger replacement of specified VPN tunnel.
 ///
 /// The `ReplaceVpnTunnel` operation: made by [`Client::replace_vpn_tunnel`], run by [`send`](ReplaceVpnTunnel::send).
@@ -67886,6 +70730,10 @@ impl<M> ReplaceVpnTunnel<M> {
         self
     }
 }
+stub_operation!(
+    ReplaceVpnTunnel, 720, ReplaceVpnTunnelError, types::ReplaceVpnTunnelResult, input,
+    output
+);
 /// Submits feedback about the status of an instance. The instance must be in the `running` state. If your experience with the instance differs from the instance status returned by DescribeInstanceStatus, use ReportInstanceStatus to report your experience with the instance. Amazon EC2 collects this information to improve the accuracy of status checks.
 ///
 /// The `ReportInstanceStatus` operation: made by [`Client::report_instance_status`], run by [`send`](ReportInstanceStatus::send).
@@ -67991,6 +70839,7 @@ impl<M> ReportInstanceStatus<M> {
         self
     }
 }
+stub_operation!(ReportInstanceStatus, 721, ReportInstanceStatusError, (), input, none);
 /// Creates a Spot Fleet request.
 ///
 /// The `RequestSpotFleet` operation: made by [`Client::request_spot_fleet`], run by [`send`](RequestSpotFleet::send).
@@ -68065,6 +70914,10 @@ impl<M> RequestSpotFleet<M> {
         self
     }
 }
+stub_operation!(
+    RequestSpotFleet, 722, RequestSpotFleetError, types::RequestSpotFleetResponse, input,
+    output
+);
 /// Creates a Spot Instance request.
 ///
 /// The `RequestSpotInstances` operation: made by [`Client::request_spot_instances`], run by [`send`](RequestSpotInstances::send).
@@ -68202,6 +71055,10 @@ impl<M> RequestSpotInstances<M> {
         self
     }
 }
+stub_operation!(
+    RequestSpotInstances, 723, RequestSpotInstancesError,
+    types::RequestSpotInstancesResult, input, output
+);
 /// Resets the attribute of the specified IP address. For requirements, see [Using reverse DNS for email applications](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#Using_Elastic_Addressing_Reverse_DNS).
 ///
 /// The `ResetAddressAttribute` operation: made by [`Client::reset_address_attribute`], run by [`send`](ResetAddressAttribute::send).
@@ -68278,6 +71135,10 @@ impl<M> ResetAddressAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ResetAddressAttribute, 724, ResetAddressAttributeError,
+    types::ResetAddressAttributeResult, input, output
+);
 /// Resets the default KMS key for EBS encryption for your account in this Region to the Amazon Web Services managed KMS key for EBS.
 ///
 /// The `ResetEbsDefaultKmsKeyId` operation: made by [`Client::reset_ebs_default_kms_key_id`], run by [`send`](ResetEbsDefaultKmsKeyId::send).
@@ -68344,6 +71205,10 @@ impl<M> ResetEbsDefaultKmsKeyId<M> {
         self
     }
 }
+stub_operation!(
+    ResetEbsDefaultKmsKeyId, 725, ResetEbsDefaultKmsKeyIdError,
+    types::ResetEbsDefaultKmsKeyIdResult, input, output
+);
 /// Resets the specified attribute of the specified Amazon FPGA Image (AFI) to its default value. You can only reset the load permission attribute.
 ///
 /// The `ResetFpgaImageAttribute` operation: made by [`Client::reset_fpga_image_attribute`], run by [`send`](ResetFpgaImageAttribute::send).
@@ -68423,6 +71288,10 @@ impl<M> ResetFpgaImageAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ResetFpgaImageAttribute, 726, ResetFpgaImageAttributeError,
+    types::ResetFpgaImageAttributeResult, input, output
+);
 /// Resets an attribute of an AMI to its default value.
 ///
 /// The `ResetImageAttribute` operation: made by [`Client::reset_image_attribute`], run by [`send`](ResetImageAttribute::send).
@@ -68496,6 +71365,7 @@ impl<M> ResetImageAttribute<M> {
         self
     }
 }
+stub_operation!(ResetImageAttribute, 727, ResetImageAttributeError, (), input, none);
 /// Resets an attribute of an instance to its default value. To reset the `kernel` or `ramdisk`, the instance must be in a stopped state. To reset the `sourceDestCheck`, the instance can be either running or stopped.
 ///
 /// The `ResetInstanceAttribute` operation: made by [`Client::reset_instance_attribute`], run by [`send`](ResetInstanceAttribute::send).
@@ -68569,6 +71439,9 @@ impl<M> ResetInstanceAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ResetInstanceAttribute, 728, ResetInstanceAttributeError, (), input, none
+);
 /// Resets a network interface attribute. You can specify only one attribute at a time.
 ///
 /// The `ResetNetworkInterfaceAttribute` operation: made by [`Client::reset_network_interface_attribute`], run by [`send`](ResetNetworkInterfaceAttribute::send).
@@ -68645,6 +71518,10 @@ impl<M> ResetNetworkInterfaceAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ResetNetworkInterfaceAttribute, 729, ResetNetworkInterfaceAttributeError, (), input,
+    none
+);
 /// Resets permission settings for the specified snapshot.
 ///
 /// The `ResetSnapshotAttribute` operation: made by [`Client::reset_snapshot_attribute`], run by [`send`](ResetSnapshotAttribute::send).
@@ -68718,6 +71595,9 @@ impl<M> ResetSnapshotAttribute<M> {
         self
     }
 }
+stub_operation!(
+    ResetSnapshotAttribute, 730, ResetSnapshotAttributeError, (), input, none
+);
 /// This action is deprecated.
 ///
 /// The `RestoreAddressToClassic` operation: made by [`Client::restore_address_to_classic`], run by [`send`](RestoreAddressToClassic::send).
@@ -68789,6 +71669,10 @@ impl<M> RestoreAddressToClassic<M> {
         self
     }
 }
+stub_operation!(
+    RestoreAddressToClassic, 731, RestoreAddressToClassicError,
+    types::RestoreAddressToClassicResult, input, output
+);
 /// Restores an AMI from the Recycle Bin. For more information, see [Recover deleted Amazon EBS snapshots and EBS-back AMIs with Recycle Bin](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/recycle-bin.html) in the Amazon EC2 User Guide.
 ///
 /// The `RestoreImageFromRecycleBin` operation: made by [`Client::restore_image_from_recycle_bin`], run by [`send`](RestoreImageFromRecycleBin::send).
@@ -68860,6 +71744,10 @@ impl<M> RestoreImageFromRecycleBin<M> {
         self
     }
 }
+stub_operation!(
+    RestoreImageFromRecycleBin, 732, RestoreImageFromRecycleBinError,
+    types::RestoreImageFromRecycleBinResult, input, output
+);
 /// Restores the entries from a previous version of a managed prefix list to a new version of the prefix list.
 ///
 /// The `RestoreManagedPrefixListVersion` operation: made by [`Client::restore_managed_prefix_list_version`], run by [`send`](RestoreManagedPrefixListVersion::send).
@@ -68944,6 +71832,10 @@ impl<M> RestoreManagedPrefixListVersion<M> {
         self
     }
 }
+stub_operation!(
+    RestoreManagedPrefixListVersion, 733, RestoreManagedPrefixListVersionError,
+    types::RestoreManagedPrefixListVersionResult, input, output
+);
 /// Restores a snapshot from the Recycle Bin. For more information, see [Restore snapshots from the Recycle Bin](https://docs.aws.amazon.com/ebs/latest/userguide/recycle-bin-working-with-snaps.html#recycle-bin-restore-snaps) in the Amazon EBS User Guide.
 ///
 /// The `RestoreSnapshotFromRecycleBin` operation: made by [`Client::restore_snapshot_from_recycle_bin`], run by [`send`](RestoreSnapshotFromRecycleBin::send).
@@ -69015,6 +71907,10 @@ impl<M> RestoreSnapshotFromRecycleBin<M> {
         self
     }
 }
+stub_operation!(
+    RestoreSnapshotFromRecycleBin, 734, RestoreSnapshotFromRecycleBinError,
+    types::RestoreSnapshotFromRecycleBinResult, input, output
+);
 /// Restores an archived Amazon EBS snapshot for use temporarily or permanently, or modifies the restore period or restore type for a snapshot that was previously temporarily restored.
 ///
 /// The `RestoreSnapshotTier` operation: made by [`Client::restore_snapshot_tier`], run by [`send`](RestoreSnapshotTier::send).
@@ -69096,6 +71992,10 @@ impl<M> RestoreSnapshotTier<M> {
         self
     }
 }
+stub_operation!(
+    RestoreSnapshotTier, 735, RestoreSnapshotTierError, types::RestoreSnapshotTierResult,
+    input, output
+);
 /// Restores a volume from the Recycle Bin. For more information, see [Restore volumes from the Recycle Bin](https://docs.aws.amazon.com/ebs/latest/userguide/recycle-bin-working-with-volumes.html#recycle-bin-restore-volumes) in the Amazon EBS User Guide.
 ///
 /// The `RestoreVolumeFromRecycleBin` operation: made by [`Client::restore_volume_from_recycle_bin`], run by [`send`](RestoreVolumeFromRecycleBin::send).
@@ -69167,6 +72067,10 @@ impl<M> RestoreVolumeFromRecycleBin<M> {
         self
     }
 }
+stub_operation!(
+    RestoreVolumeFromRecycleBin, 736, RestoreVolumeFromRecycleBinError,
+    types::RestoreVolumeFromRecycleBinResult, input, output
+);
 /// Removes an ingress authorization rule from a Client VPN endpoint.
 ///
 /// The `RevokeClientVpnIngress` operation: made by [`Client::revoke_client_vpn_ingress`], run by [`send`](RevokeClientVpnIngress::send).
@@ -69253,6 +72157,10 @@ impl<M> RevokeClientVpnIngress<M> {
         self
     }
 }
+stub_operation!(
+    RevokeClientVpnIngress, 737, RevokeClientVpnIngressError,
+    types::RevokeClientVpnIngressResult, input, output
+);
 /// Removes the specified outbound (egress) rules from the specified security group.
 ///
 /// The `RevokeSecurityGroupEgress` operation: made by [`Client::revoke_security_group_egress`], run by [`send`](RevokeSecurityGroupEgress::send).
@@ -69364,6 +72272,10 @@ impl<M> RevokeSecurityGroupEgress<M> {
         self
     }
 }
+stub_operation!(
+    RevokeSecurityGroupEgress, 738, RevokeSecurityGroupEgressError,
+    types::RevokeSecurityGroupEgressResult, input, output
+);
 /// Removes the specified inbound (ingress) rules from a security group.
 ///
 /// The `RevokeSecurityGroupIngress` operation: made by [`Client::revoke_security_group_ingress`], run by [`send`](RevokeSecurityGroupIngress::send).
@@ -69480,6 +72392,10 @@ impl<M> RevokeSecurityGroupIngress<M> {
         self
     }
 }
+stub_operation!(
+    RevokeSecurityGroupIngress, 739, RevokeSecurityGroupIngressError,
+    types::RevokeSecurityGroupIngressResult, input, output
+);
 /// Launches the specified number of instances using an AMI for which you have permissions.
 ///
 /// The `RunInstances` operation: made by [`Client::run_instances`], run by [`send`](RunInstances::send).
@@ -69824,6 +72740,7 @@ impl<M> RunInstances<M> {
         self
     }
 }
+stub_operation!(RunInstances, 740, RunInstancesError, types::Reservation, input, output);
 /// Launches the specified Scheduled Instances.
 ///
 /// The `RunScheduledInstances` operation: made by [`Client::run_scheduled_instances`], run by [`send`](RunScheduledInstances::send).
@@ -69913,6 +72830,10 @@ impl<M> RunScheduledInstances<M> {
         self
     }
 }
+stub_operation!(
+    RunScheduledInstances, 741, RunScheduledInstancesError,
+    types::RunScheduledInstancesResult, input, output
+);
 /// Searches for routes in the specified local gateway route table.
 ///
 /// The `SearchLocalGatewayRoutes` operation: made by [`Client::search_local_gateway_routes`], run by [`send`](SearchLocalGatewayRoutes::send).
@@ -70021,6 +72942,10 @@ impl<M> SearchLocalGatewayRoutes<M> {
         self
     }
 }
+stub_operation!(
+    SearchLocalGatewayRoutes, 742, SearchLocalGatewayRoutesError,
+    types::SearchLocalGatewayRoutesResult, input, output
+);
 /// Searches one or more transit gateway multicast groups and returns the group membership information.
 ///
 /// The `SearchTransitGatewayMulticastGroups` operation: made by [`Client::search_transit_gateway_multicast_groups`], run by [`send`](SearchTransitGatewayMulticastGroups::send).
@@ -70134,6 +73059,10 @@ impl<M> SearchTransitGatewayMulticastGroups<M> {
         self
     }
 }
+stub_operation!(
+    SearchTransitGatewayMulticastGroups, 743, SearchTransitGatewayMulticastGroupsError,
+    types::SearchTransitGatewayMulticastGroupsResult, input, output
+);
 /// Searches for routes in the specified transit gateway route table.
 ///
 /// The `SearchTransitGatewayRoutes` operation: made by [`Client::search_transit_gateway_routes`], run by [`send`](SearchTransitGatewayRoutes::send).
@@ -70245,6 +73174,10 @@ impl<M> SearchTransitGatewayRoutes<M> {
         self
     }
 }
+stub_operation!(
+    SearchTransitGatewayRoutes, 744, SearchTransitGatewayRoutesError,
+    types::SearchTransitGatewayRoutesResult, input, output
+);
 /// Sends a diagnostic interrupt to the specified Amazon EC2 instance to trigger a kernel panic (on Linux instances), or a blue screen/stop error (on Windows instances). For instances based on Intel and AMD processors, the interrupt is received as a non-maskable interrupt (NMI).
 ///
 /// The `SendDiagnosticInterrupt` operation: made by [`Client::send_diagnostic_interrupt`], run by [`send`](SendDiagnosticInterrupt::send).
@@ -70313,6 +73246,9 @@ impl<M> SendDiagnosticInterrupt<M> {
         self
     }
 }
+stub_operation!(
+    SendDiagnosticInterrupt, 745, SendDiagnosticInterruptError, (), input, none
+);
 /// Generates an account status report. The report is generated asynchronously, and can take several hours to complete.
 ///
 /// The `StartDeclarativePoliciesReport` operation: made by [`Client::start_declarative_policies_report`], run by [`send`](StartDeclarativePoliciesReport::send).
@@ -70402,6 +73338,10 @@ impl<M> StartDeclarativePoliciesReport<M> {
         self
     }
 }
+stub_operation!(
+    StartDeclarativePoliciesReport, 746, StartDeclarativePoliciesReportError,
+    types::StartDeclarativePoliciesReportResult, input, output
+);
 /// Starts an Amazon EBS-backed instance that you've previously stopped.
 ///
 /// The `StartInstances` operation: made by [`Client::start_instances`], run by [`send`](StartInstances::send).
@@ -70478,6 +73418,9 @@ impl<M> StartInstances<M> {
         self
     }
 }
+stub_operation!(
+    StartInstances, 747, StartInstancesError, types::StartInstancesResult, input, output
+);
 /// Starts analyzing the specified Network Access Scope.
 ///
 /// The `StartNetworkInsightsAccessScopeAnalysis` operation: made by [`Client::start_network_insights_access_scope_analysis`], run by [`send`](StartNetworkInsightsAccessScopeAnalysis::send).
@@ -70565,6 +73508,11 @@ impl<M> StartNetworkInsightsAccessScopeAnalysis<M> {
         self
     }
 }
+stub_operation!(
+    StartNetworkInsightsAccessScopeAnalysis, 748,
+    StartNetworkInsightsAccessScopeAnalysisError,
+    types::StartNetworkInsightsAccessScopeAnalysisResult, input, output
+);
 /// Starts analyzing the specified path. If the path is reachable, the operation returns the shortest feasible path.
 ///
 /// The `StartNetworkInsightsAnalysis` operation: made by [`Client::start_network_insights_analysis`], run by [`send`](StartNetworkInsightsAnalysis::send).
@@ -70664,6 +73612,10 @@ impl<M> StartNetworkInsightsAnalysis<M> {
         self
     }
 }
+stub_operation!(
+    StartNetworkInsightsAnalysis, 749, StartNetworkInsightsAnalysisError,
+    types::StartNetworkInsightsAnalysisResult, input, output
+);
 /// Initiates the verification process to prove that the service provider owns the private DNS name domain for the endpoint service.
 ///
 /// The `StartVpcEndpointServicePrivateDnsVerification` operation: made by [`Client::start_vpc_endpoint_service_private_dns_verification`], run by [`send`](StartVpcEndpointServicePrivateDnsVerification::send).
@@ -70744,6 +73696,11 @@ impl<M> StartVpcEndpointServicePrivateDnsVerification<M> {
         self
     }
 }
+stub_operation!(
+    StartVpcEndpointServicePrivateDnsVerification, 750,
+    StartVpcEndpointServicePrivateDnsVerificationError,
+    types::StartVpcEndpointServicePrivateDnsVerificationResult, input, output
+);
 /// Stops an Amazon EBS-backed instance. You can restart your instance at any time using the [StartInstances](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html) API. For more information, see [Stop and start Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Stop_Start.html) in the Amazon EC2 User Guide.
 ///
 /// The `StopInstances` operation: made by [`Client::stop_instances`], run by [`send`](StopInstances::send).
@@ -70830,6 +73787,9 @@ impl<M> StopInstances<M> {
         self
     }
 }
+stub_operation!(
+    StopInstances, 751, StopInstancesError, types::StopInstancesResult, input, output
+);
 /// Terminates active Client VPN endpoint connections. This action can be used to terminate a specific client connection, or up to five connections established by a specific user.
 ///
 /// The `TerminateClientVpnConnections` operation: made by [`Client::terminate_client_vpn_connections`], run by [`send`](TerminateClientVpnConnections::send).
@@ -70911,6 +73871,10 @@ impl<M> TerminateClientVpnConnections<M> {
         self
     }
 }
+stub_operation!(
+    TerminateClientVpnConnections, 752, TerminateClientVpnConnectionsError,
+    types::TerminateClientVpnConnectionsResult, input, output
+);
 /// Terminates (deletes) the specified instances. This operation is [idempotent](https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html); if you terminate an instance more than once, each call succeeds.
 ///
 /// The `TerminateInstances` operation: made by [`Client::terminate_instances`], run by [`send`](TerminateInstances::send).
@@ -70992,6 +73956,10 @@ impl<M> TerminateInstances<M> {
         self
     }
 }
+stub_operation!(
+    TerminateInstances, 753, TerminateInstancesError, types::TerminateInstancesResult,
+    input, output
+);
 /// Unassigns the specified IPv6 addresses or Prefix Delegation prefixes from a network interface.
 ///
 /// The `UnassignIpv6Addresses` operation: made by [`Client::unassign_ipv6_addresses`], run by [`send`](UnassignIpv6Addresses::send).
@@ -71068,6 +74036,10 @@ impl<M> UnassignIpv6Addresses<M> {
         self
     }
 }
+stub_operation!(
+    UnassignIpv6Addresses, 754, UnassignIpv6AddressesError,
+    types::UnassignIpv6AddressesResult, input, output
+);
 /// Unassigns the specified secondary private IP addresses or IPv4 Prefix Delegation prefixes from a network interface.
 ///
 /// The `UnassignPrivateIpAddresses` operation: made by [`Client::unassign_private_ip_addresses`], run by [`send`](UnassignPrivateIpAddresses::send).
@@ -71141,6 +74113,9 @@ impl<M> UnassignPrivateIpAddresses<M> {
         self
     }
 }
+stub_operation!(
+    UnassignPrivateIpAddresses, 755, UnassignPrivateIpAddressesError, (), input, none
+);
 /// Unassigns secondary private IPv4 addresses from a private NAT gateway. You cannot unassign your primary private IP. For more information, see [Edit secondary IP address associations](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html#nat-gateway-edit-secondary) in the Amazon VPC User Guide.
 ///
 /// The `UnassignPrivateNatGatewayAddress` operation: made by [`Client::unassign_private_nat_gateway_address`], run by [`send`](UnassignPrivateNatGatewayAddress::send).
@@ -71225,6 +74200,10 @@ impl<M> UnassignPrivateNatGatewayAddress<M> {
         self
     }
 }
+stub_operation!(
+    UnassignPrivateNatGatewayAddress, 756, UnassignPrivateNatGatewayAddressError,
+    types::UnassignPrivateNatGatewayAddressResult, input, output
+);
 /// Unlocks a snapshot that is locked in governance mode or that is locked in compliance mode but still in the cooling-off period. You can't unlock a snapshot that is locked in compliance mode after the cooling-off period has expired.
 ///
 /// The `UnlockSnapshot` operation: made by [`Client::unlock_snapshot`], run by [`send`](UnlockSnapshot::send).
@@ -71296,6 +74275,9 @@ impl<M> UnlockSnapshot<M> {
         self
     }
 }
+stub_operation!(
+    UnlockSnapshot, 757, UnlockSnapshotError, types::UnlockSnapshotResult, input, output
+);
 /// Disables detailed monitoring for a running instance. For more information, see [Monitoring your instances and volumes](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-cloudwatch.html) in the Amazon EC2 User Guide.
 ///
 /// The `UnmonitorInstances` operation: made by [`Client::unmonitor_instances`], run by [`send`](UnmonitorInstances::send).
@@ -71367,6 +74349,10 @@ impl<M> UnmonitorInstances<M> {
         self
     }
 }
+stub_operation!(
+    UnmonitorInstances, 758, UnmonitorInstancesError, types::UnmonitorInstancesResult,
+    input, output
+);
 /// Activates or deactivates tag keys for monitoring by EC2 Capacity Manager. Activated tag keys are included as dimensions in capacity metric data, enabling you to group and filter metrics by tag values.
 ///
 /// The `UpdateCapacityManagerMonitoredTagKeys` operation: made by [`Client::update_capacity_manager_monitored_tag_keys`], run by [`send`](UpdateCapacityManagerMonitoredTagKeys::send).
@@ -71451,6 +74437,11 @@ impl<M> UpdateCapacityManagerMonitoredTagKeys<M> {
         self
     }
 }
+stub_operation!(
+    UpdateCapacityManagerMonitoredTagKeys, 759,
+    UpdateCapacityManagerMonitoredTagKeysError,
+    types::UpdateCapacityManagerMonitoredTagKeysResult, input, output
+);
 /// Updates the Organizations access setting for EC2 Capacity Manager. This controls whether Capacity Manager can aggregate data from all accounts in your Amazon Web Services Organization or only from the current account.
 ///
 /// The `UpdateCapacityManagerOrganizationsAccess` operation: made by [`Client::update_capacity_manager_organizations_access`], run by [`send`](UpdateCapacityManagerOrganizationsAccess::send).
@@ -71530,6 +74521,11 @@ impl<M> UpdateCapacityManagerOrganizationsAccess<M> {
         self
     }
 }
+stub_operation!(
+    UpdateCapacityManagerOrganizationsAccess, 760,
+    UpdateCapacityManagerOrganizationsAccessError,
+    types::UpdateCapacityManagerOrganizationsAccessResult, input, output
+);
 /// Modifies the number of instances allocated to an interruptible reservation, allowing you to add more capacity or reclaim capacity to your source Capacity Reservation.
 ///
 /// The `UpdateInterruptibleCapacityReservationAllocation` operation: made by [`Client::update_interruptible_capacity_reservation_allocation`], run by [`send`](UpdateInterruptibleCapacityReservationAllocation::send).
@@ -71615,6 +74611,11 @@ impl<M> UpdateInterruptibleCapacityReservationAllocation<M> {
         self
     }
 }
+stub_operation!(
+    UpdateInterruptibleCapacityReservationAllocation, 761,
+    UpdateInterruptibleCapacityReservationAllocationError,
+    types::UpdateInterruptibleCapacityReservationAllocationResult, input, output
+);
 /// Updates the description of an egress (outbound) security group rule. You can replace an existing description, or add a description to a rule that did not have one previously. You can remove a description for a security group rule by omitting the description parameter in the request.
 ///
 /// The `UpdateSecurityGroupRuleDescriptionsEgress` operation: made by [`Client::update_security_group_rule_descriptions_egress`], run by [`send`](UpdateSecurityGroupRuleDescriptionsEgress::send).
@@ -71707,6 +74708,11 @@ impl<M> UpdateSecurityGroupRuleDescriptionsEgress<M> {
         self
     }
 }
+stub_operation!(
+    UpdateSecurityGroupRuleDescriptionsEgress, 762,
+    UpdateSecurityGroupRuleDescriptionsEgressError,
+    types::UpdateSecurityGroupRuleDescriptionsEgressResult, input, output
+);
 /// Updates the description of an ingress (inbound) security group rule. You can replace an existing description, or add a description to a rule that did not have one previously. You can remove a description for a security group rule by omitting the description parameter in the request.
 ///
 /// The `UpdateSecurityGroupRuleDescriptionsIngress` operation: made by [`Client::update_security_group_rule_descriptions_ingress`], run by [`send`](UpdateSecurityGroupRuleDescriptionsIngress::send).
@@ -71801,6 +74807,11 @@ impl<M> UpdateSecurityGroupRuleDescriptionsIngress<M> {
         self
     }
 }
+stub_operation!(
+    UpdateSecurityGroupRuleDescriptionsIngress, 763,
+    UpdateSecurityGroupRuleDescriptionsIngressError,
+    types::UpdateSecurityGroupRuleDescriptionsIngressResult, input, output
+);
 /// Stops advertising an address range that is provisioned as an address pool.
 ///
 /// The `WithdrawByoipCidr` operation: made by [`Client::withdraw_byoip_cidr`], run by [`send`](WithdrawByoipCidr::send).
@@ -71872,3 +74883,7 @@ impl<M> WithdrawByoipCidr<M> {
         self
     }
 }
+stub_operation!(
+    WithdrawByoipCidr, 764, WithdrawByoipCidrError, types::WithdrawByoipCidrResult,
+    input, output
+);

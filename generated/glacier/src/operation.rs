@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -83,6 +114,7 @@ impl<M> AbortMultipartUpload<M> {
         self
     }
 }
+stub_operation!(AbortMultipartUpload, 0, AbortMultipartUploadError, (), input, none);
 /// This operation aborts the vault locking process if the vault lock is not in the `Locked` state. If the vault lock is in the `Locked` state when this operation is requested, the operation returns an `AccessDeniedException` error. Aborting the vault locking process removes the vault lock policy from the specified vault.
 ///
 /// The `AbortVaultLock` operation: made by [`Client::abort_vault_lock`], run by [`send`](AbortVaultLock::send).
@@ -151,6 +183,7 @@ impl<M> AbortVaultLock<M> {
         self
     }
 }
+stub_operation!(AbortVaultLock, 1, AbortVaultLockError, (), input, none);
 /// This operation adds the specified tags to a vault. Each tag is composed of a key and a value. Each vault can have up to 10 tags. If your request would cause the tag limit for the vault to be exceeded, the operation throws the `LimitExceededException` error. If a tag already exists on the vault under a specified key, the existing key value will be overwritten. For more information about tags, see [Tagging Amazon Glacier Resources](https://docs.aws.amazon.com/amazonglacier/latest/dev/tagging.html).
 ///
 /// The `AddTagsToVault` operation: made by [`Client::add_tags_to_vault`], run by [`send`](AddTagsToVault::send).
@@ -227,6 +260,7 @@ impl<M> AddTagsToVault<M> {
         self
     }
 }
+stub_operation!(AddTagsToVault, 2, AddTagsToVaultError, (), input, none);
 /// You call this operation to inform Amazon Glacier (Glacier) that all the archive parts have been uploaded and that Glacier can now assemble the archive from the uploaded parts. After assembling and saving the archive to the vault, Glacier returns the URI path of the newly created archive resource. Using the URI path, you can then access the archive. After you upload an archive, you should save the archive ID returned to retrieve the archive at a later point. You can also get the vault inventory to obtain a list of archive IDs in a vault. For more information, see InitiateJob.
 ///
 /// The `CompleteMultipartUpload` operation: made by [`Client::complete_multipart_upload`], run by [`send`](CompleteMultipartUpload::send).
@@ -313,6 +347,10 @@ impl<M> CompleteMultipartUpload<M> {
         self
     }
 }
+stub_operation!(
+    CompleteMultipartUpload, 3, CompleteMultipartUploadError,
+    types::ArchiveCreationOutput, input, output
+);
 /// This operation completes the vault locking process by transitioning the vault lock from the `InProgress` state to the `Locked` state, which causes the vault lock policy to become unchangeable. A vault lock is put into the `InProgress` state by calling InitiateVaultLock. You can obtain the state of the vault lock by calling GetVaultLock. For more information about the vault locking process, [Amazon Glacier Vault Lock](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-lock.html).
 ///
 /// The `CompleteVaultLock` operation: made by [`Client::complete_vault_lock`], run by [`send`](CompleteVaultLock::send).
@@ -386,6 +424,7 @@ impl<M> CompleteVaultLock<M> {
         self
     }
 }
+stub_operation!(CompleteVaultLock, 4, CompleteVaultLockError, (), input, none);
 /// This operation creates a new vault with the specified name. The name of the vault must be unique within a region for an AWS account. You can create up to 1,000 vaults per account. If you need to create more vaults, contact Amazon Glacier.
 ///
 /// The `CreateVault` operation: made by [`Client::create_vault`], run by [`send`](CreateVault::send).
@@ -457,6 +496,9 @@ impl<M> CreateVault<M> {
         self
     }
 }
+stub_operation!(
+    CreateVault, 5, CreateVaultError, types::CreateVaultOutput, input, output
+);
 /// This operation deletes an archive from a vault. Subsequent requests to initiate a retrieval of this archive will fail. Archive retrievals that are in progress for this archive ID may or may not succeed according to the following scenarios:
 /// - If the archive retrieval job is actively preparing the data for download when Amazon Glacier receives the delete archive request, the archival retrieval operation might fail.
 /// - If the archive retrieval job has successfully prepared the archive for download when Amazon Glacier receives the delete archive request, you will be able to download the output.
@@ -532,6 +574,7 @@ impl<M> DeleteArchive<M> {
         self
     }
 }
+stub_operation!(DeleteArchive, 6, DeleteArchiveError, (), input, none);
 /// This operation deletes a vault. Amazon Glacier will delete a vault only if there are no archives in the vault as of the last inventory and there have been no writes to the vault since the last inventory. If either of these conditions is not satisfied, the vault deletion fails (that is, the vault is not removed) and Amazon Glacier returns an error. You can use DescribeVault to return the number of archives in a vault, and you can use [Initiate a Job (POST jobs)](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-initiate-job-post.html) to initiate a new inventory retrieval for a vault. The inventory contains the archive IDs you use to delete archives using [Delete Archive (DELETE archive)](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-archive-delete.html).
 ///
 /// The `DeleteVault` operation: made by [`Client::delete_vault`], run by [`send`](DeleteVault::send).
@@ -600,6 +643,7 @@ impl<M> DeleteVault<M> {
         self
     }
 }
+stub_operation!(DeleteVault, 7, DeleteVaultError, (), input, none);
 /// This operation deletes the access policy associated with the specified vault. The operation is eventually consistent; that is, it might take some time for Amazon Glacier to completely remove the access policy, and you might still see the effect of the policy for a short time after you send the delete request.
 ///
 /// The `DeleteVaultAccessPolicy` operation: made by [`Client::delete_vault_access_policy`], run by [`send`](DeleteVaultAccessPolicy::send).
@@ -668,6 +712,9 @@ impl<M> DeleteVaultAccessPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVaultAccessPolicy, 8, DeleteVaultAccessPolicyError, (), input, none
+);
 /// This operation deletes the notification configuration set for a vault. The operation is eventually consistent; that is, it might take some time for Amazon Glacier to completely disable the notifications and you might still receive some notifications for a short time after you send the delete request.
 ///
 /// The `DeleteVaultNotifications` operation: made by [`Client::delete_vault_notifications`], run by [`send`](DeleteVaultNotifications::send).
@@ -736,6 +783,9 @@ impl<M> DeleteVaultNotifications<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVaultNotifications, 9, DeleteVaultNotificationsError, (), input, none
+);
 /// This operation returns information about a job you previously initiated, including the job initiation date, the user who initiated the job, the job status code/message and the Amazon SNS topic to notify after Amazon Glacier (Glacier) completes the job. For more information about initiating a job, see InitiateJob.
 ///
 /// The `DescribeJob` operation: made by [`Client::describe_job`], run by [`send`](DescribeJob::send).
@@ -812,6 +862,9 @@ impl<M> DescribeJob<M> {
         self
     }
 }
+stub_operation!(
+    DescribeJob, 10, DescribeJobError, types::GlacierJobDescription, input, output
+);
 /// This operation returns information about a vault, including the vault's Amazon Resource Name (ARN), the date the vault was created, the number of archives it contains, and the total size of all the archives in the vault. The number of archives and their total size are as of the last inventory generation. This means that if you add or remove an archive from a vault, and then immediately use Describe Vault, the change in contents will not be immediately reflected. If you want to retrieve the latest inventory of the vault, use InitiateJob. Amazon Glacier generates vault inventories approximately daily. For more information, see [Downloading a Vault Inventory in Amazon Glacier](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-inventory.html).
 ///
 /// The `DescribeVault` operation: made by [`Client::describe_vault`], run by [`send`](DescribeVault::send).
@@ -942,6 +995,9 @@ impl std::future::IntoFuture for DescribeVault<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    DescribeVault, 11, DescribeVaultError, types::DescribeVaultOutput, input, output
+);
 /// This operation returns the current data retrieval policy for the account and region specified in the GET request. For more information about data retrieval policies, see [Amazon Glacier Data Retrieval Policies](https://docs.aws.amazon.com/amazonglacier/latest/dev/data-retrieval-policy.html).
 ///
 /// The `GetDataRetrievalPolicy` operation: made by [`Client::get_data_retrieval_policy`], run by [`send`](GetDataRetrievalPolicy::send).
@@ -1008,6 +1064,10 @@ impl<M> GetDataRetrievalPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetDataRetrievalPolicy, 12, GetDataRetrievalPolicyError,
+    types::GetDataRetrievalPolicyOutput, input, output
+);
 /// This operation downloads the output of the job you initiated using InitiateJob. Depending on the job type you specified when you initiated the job, the output will be either the content of an archive or a vault inventory.
 ///
 /// The `GetJobOutput` operation: made by [`Client::get_job_output`], run by [`send`](GetJobOutput::send).
@@ -1089,6 +1149,9 @@ impl<M> GetJobOutput<M> {
         self
     }
 }
+stub_operation!(
+    GetJobOutput, 13, GetJobOutputError, types::GetJobOutputOutput, input, output
+);
 /// This operation retrieves the `access-policy` subresource set on the vault; for more information on setting this subresource, see [Set Vault Access Policy (PUT access-policy)](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-SetVaultAccessPolicy.html). If there is no access policy set on the vault, the operation returns a `404 Not found` error. For more information about vault access policies, see [Amazon Glacier Access Control with Vault Access Policies](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-access-policy.html).
 ///
 /// The `GetVaultAccessPolicy` operation: made by [`Client::get_vault_access_policy`], run by [`send`](GetVaultAccessPolicy::send).
@@ -1160,6 +1223,10 @@ impl<M> GetVaultAccessPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetVaultAccessPolicy, 14, GetVaultAccessPolicyError,
+    types::GetVaultAccessPolicyOutput, input, output
+);
 /// This operation retrieves the following attributes from the `lock-policy` subresource set on the specified vault:
 /// - The vault lock policy set on the vault.
 /// - The state of the vault lock, which is either `InProgess` or `Locked`.
@@ -1235,6 +1302,9 @@ impl<M> GetVaultLock<M> {
         self
     }
 }
+stub_operation!(
+    GetVaultLock, 15, GetVaultLockError, types::GetVaultLockOutput, input, output
+);
 /// This operation retrieves the `notification-configuration` subresource of the specified vault.
 ///
 /// The `GetVaultNotifications` operation: made by [`Client::get_vault_notifications`], run by [`send`](GetVaultNotifications::send).
@@ -1306,6 +1376,10 @@ impl<M> GetVaultNotifications<M> {
         self
     }
 }
+stub_operation!(
+    GetVaultNotifications, 16, GetVaultNotificationsError,
+    types::GetVaultNotificationsOutput, input, output
+);
 /// This operation initiates a job of the specified type, which can be a select, an archival retrieval, or a vault retrieval. For more information about using this operation, see the documentation for the underlying REST API [Initiate a Job](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-initiate-job-post.html).
 ///
 /// The `InitiateJob` operation: made by [`Client::initiate_job`], run by [`send`](InitiateJob::send).
@@ -1382,6 +1456,9 @@ impl<M> InitiateJob<M> {
         self
     }
 }
+stub_operation!(
+    InitiateJob, 17, InitiateJobError, types::InitiateJobOutput, input, output
+);
 /// This operation initiates a multipart upload. Amazon Glacier creates a multipart upload resource and returns its ID in the response. The multipart upload ID is used in subsequent requests to upload parts of an archive (see UploadMultipartPart).
 ///
 /// The `InitiateMultipartUpload` operation: made by [`Client::initiate_multipart_upload`], run by [`send`](InitiateMultipartUpload::send).
@@ -1463,6 +1540,10 @@ impl<M> InitiateMultipartUpload<M> {
         self
     }
 }
+stub_operation!(
+    InitiateMultipartUpload, 18, InitiateMultipartUploadError,
+    types::InitiateMultipartUploadOutput, input, output
+);
 /// This operation initiates the vault locking process by doing the following:
 /// - Installing a vault lock policy on the specified vault.
 /// - Setting the lock state of vault lock to `InProgress`.
@@ -1542,6 +1623,10 @@ impl<M> InitiateVaultLock<M> {
         self
     }
 }
+stub_operation!(
+    InitiateVaultLock, 19, InitiateVaultLockError, types::InitiateVaultLockOutput, input,
+    output
+);
 /// This operation lists jobs for a vault, including jobs that are in-progress and jobs that have recently finished. The List Job operation returns a list of these jobs sorted by job initiation time.
 ///
 /// The `ListJobs` operation: made by [`Client::list_jobs`], run by [`send`](ListJobs::send).
@@ -1648,6 +1733,7 @@ impl<M> ListJobs<M> {
         self
     }
 }
+stub_operation!(ListJobs, 20, ListJobsError, types::ListJobsOutput, input, output);
 /// This operation lists in-progress multipart uploads for the specified vault. An in-progress multipart upload is a multipart upload that has been initiated by an InitiateMultipartUpload request, but has not yet been completed or aborted. The list returned in the List Multipart Upload response has no guaranteed order.
 ///
 /// The `ListMultipartUploads` operation: made by [`Client::list_multipart_uploads`], run by [`send`](ListMultipartUploads::send).
@@ -1744,6 +1830,10 @@ impl<M> ListMultipartUploads<M> {
         self
     }
 }
+stub_operation!(
+    ListMultipartUploads, 21, ListMultipartUploadsError,
+    types::ListMultipartUploadsOutput, input, output
+);
 /// This operation lists the parts of an archive that have been uploaded in a specific multipart upload. You can make this request at any time during an in-progress multipart upload before you complete the upload (see CompleteMultipartUpload. List Parts returns an error for completed uploads. The list returned in the List Parts response is sorted by part range.
 ///
 /// The `ListParts` operation: made by [`Client::list_parts`], run by [`send`](ListParts::send).
@@ -1845,6 +1935,7 @@ impl<M> ListParts<M> {
         self
     }
 }
+stub_operation!(ListParts, 22, ListPartsError, types::ListPartsOutput, input, output);
 /// This operation lists the provisioned capacity units for the specified AWS account.
 ///
 /// The `ListProvisionedCapacity` operation: made by [`Client::list_provisioned_capacity`], run by [`send`](ListProvisionedCapacity::send).
@@ -1911,6 +2002,10 @@ impl<M> ListProvisionedCapacity<M> {
         self
     }
 }
+stub_operation!(
+    ListProvisionedCapacity, 23, ListProvisionedCapacityError,
+    types::ListProvisionedCapacityOutput, input, output
+);
 /// This operation lists all the tags attached to a vault. The operation returns an empty map if there are no tags. For more information about tags, see [Tagging Amazon Glacier Resources](https://docs.aws.amazon.com/amazonglacier/latest/dev/tagging.html).
 ///
 /// The `ListTagsForVault` operation: made by [`Client::list_tags_for_vault`], run by [`send`](ListTagsForVault::send).
@@ -1982,6 +2077,10 @@ impl<M> ListTagsForVault<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsForVault, 24, ListTagsForVaultError, types::ListTagsForVaultOutput, input,
+    output
+);
 /// This operation lists all vaults owned by the calling user's account. The list returned in the response is ASCII-sorted by vault name.
 ///
 /// The `ListVaults` operation: made by [`Client::list_vaults`], run by [`send`](ListVaults::send).
@@ -2073,6 +2172,7 @@ impl<M> ListVaults<M> {
         self
     }
 }
+stub_operation!(ListVaults, 25, ListVaultsError, types::ListVaultsOutput, input, output);
 /// This operation purchases a provisioned capacity unit for an AWS account.
 ///
 /// The `PurchaseProvisionedCapacity` operation: made by [`Client::purchase_provisioned_capacity`], run by [`send`](PurchaseProvisionedCapacity::send).
@@ -2139,6 +2239,10 @@ impl<M> PurchaseProvisionedCapacity<M> {
         self
     }
 }
+stub_operation!(
+    PurchaseProvisionedCapacity, 26, PurchaseProvisionedCapacityError,
+    types::PurchaseProvisionedCapacityOutput, input, output
+);
 /// This operation removes one or more tags from the set of tags attached to a vault. For more information about tags, see [Tagging Amazon Glacier Resources](https://docs.aws.amazon.com/amazonglacier/latest/dev/tagging.html). This operation is idempotent. The operation will be successful, even if there are no tags attached to the vault.
 ///
 /// The `RemoveTagsFromVault` operation: made by [`Client::remove_tags_from_vault`], run by [`send`](RemoveTagsFromVault::send).
@@ -2212,6 +2316,7 @@ impl<M> RemoveTagsFromVault<M> {
         self
     }
 }
+stub_operation!(RemoveTagsFromVault, 27, RemoveTagsFromVaultError, (), input, none);
 /// This operation sets and then enacts a data retrieval policy in the region specified in the PUT request. You can set one policy per region for an AWS account. The policy is enacted within a few minutes of a successful PUT operation.
 ///
 /// The `SetDataRetrievalPolicy` operation: made by [`Client::set_data_retrieval_policy`], run by [`send`](SetDataRetrievalPolicy::send).
@@ -2280,6 +2385,9 @@ impl<M> SetDataRetrievalPolicy<M> {
         self
     }
 }
+stub_operation!(
+    SetDataRetrievalPolicy, 28, SetDataRetrievalPolicyError, (), input, none
+);
 /// This operation configures an access policy for a vault and will overwrite an existing policy. To configure a vault access policy, send a PUT request to the `access-policy` subresource of the vault. An access policy is specific to a vault and is also called a vault subresource. You can set one access policy per vault and the policy can be up to 20 KB in size. For more information about vault access policies, see [Amazon Glacier Access Control with Vault Access Policies](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-access-policy.html).
 ///
 /// The `SetVaultAccessPolicy` operation: made by [`Client::set_vault_access_policy`], run by [`send`](SetVaultAccessPolicy::send).
@@ -2353,6 +2461,7 @@ impl<M> SetVaultAccessPolicy<M> {
         self
     }
 }
+stub_operation!(SetVaultAccessPolicy, 29, SetVaultAccessPolicyError, (), input, none);
 /// This operation configures notifications that will be sent when specific events happen to a vault. By default, you don't get any notifications.
 ///
 /// The `SetVaultNotifications` operation: made by [`Client::set_vault_notifications`], run by [`send`](SetVaultNotifications::send).
@@ -2429,6 +2538,7 @@ impl<M> SetVaultNotifications<M> {
         self
     }
 }
+stub_operation!(SetVaultNotifications, 30, SetVaultNotificationsError, (), input, none);
 /// This operation adds an archive to a vault. This is a synchronous operation, and for a successful upload, your data is durably persisted. Amazon Glacier returns the archive ID in the `x-amz-archive-id` header of the response.
 ///
 /// The `UploadArchive` operation: made by [`Client::upload_archive`], run by [`send`](UploadArchive::send).
@@ -2515,6 +2625,9 @@ impl<M> UploadArchive<M> {
         self
     }
 }
+stub_operation!(
+    UploadArchive, 31, UploadArchiveError, types::ArchiveCreationOutput, input, output
+);
 /// This operation uploads a part of an archive. You can upload archive parts in any order. You can also upload them in parallel. You can upload up to 10,000 parts for a multipart upload.
 ///
 /// The `UploadMultipartPart` operation: made by [`Client::upload_multipart_part`], run by [`send`](UploadMultipartPart::send).
@@ -2606,3 +2719,7 @@ impl<M> UploadMultipartPart<M> {
         self
     }
 }
+stub_operation!(
+    UploadMultipartPart, 32, UploadMultipartPartError, types::UploadMultipartPartOutput,
+    input, output
+);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -73,6 +104,9 @@ impl<M> AcceptDelegationRequest<M> {
         self
     }
 }
+stub_operation!(
+    AcceptDelegationRequest, 0, AcceptDelegationRequestError, (), input, none
+);
 /// Adds a new client ID (also known as audience) to the list of client IDs already registered for the specified IAM OpenID Connect (OIDC) provider resource.
 ///
 /// The `AddClientIDToOpenIDConnectProvider` operation: made by [`Client::add_client_id_to_open_id_connect_provider`], run by [`send`](AddClientIdToOpenIdConnectProvider::send).
@@ -147,6 +181,10 @@ impl<M> AddClientIdToOpenIdConnectProvider<M> {
         self
     }
 }
+stub_operation!(
+    AddClientIdToOpenIdConnectProvider, 1, AddClientIdToOpenIdConnectProviderError, (),
+    input, none
+);
 /// Adds the specified IAM role to the specified instance profile. An instance profile can contain only one role, and this quota cannot be increased. You can remove the existing role and then add a different role to an instance profile. You must then wait for the change to appear across all of Amazon Web Services because of [eventual consistency](https://en.wikipedia.org/wiki/Eventual_consistency). To force the change, you must [disassociate the instance profile](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateIamInstanceProfile.html) and then [associate the instance profile](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateIamInstanceProfile.html), or you can stop your instance and then restart it.
 ///
 /// The `AddRoleToInstanceProfile` operation: made by [`Client::add_role_to_instance_profile`], run by [`send`](AddRoleToInstanceProfile::send).
@@ -215,6 +253,9 @@ impl<M> AddRoleToInstanceProfile<M> {
         self
     }
 }
+stub_operation!(
+    AddRoleToInstanceProfile, 2, AddRoleToInstanceProfileError, (), input, none
+);
 /// Adds the specified user to the specified group.
 ///
 /// The `AddUserToGroup` operation: made by [`Client::add_user_to_group`], run by [`send`](AddUserToGroup::send).
@@ -283,6 +324,7 @@ impl<M> AddUserToGroup<M> {
         self
     }
 }
+stub_operation!(AddUserToGroup, 3, AddUserToGroupError, (), input, none);
 /// Associates a delegation request with the current identity.
 ///
 /// The `AssociateDelegationRequest` operation: made by [`Client::associate_delegation_request`], run by [`send`](AssociateDelegationRequest::send).
@@ -346,6 +388,9 @@ impl<M> AssociateDelegationRequest<M> {
         self
     }
 }
+stub_operation!(
+    AssociateDelegationRequest, 4, AssociateDelegationRequestError, (), input, none
+);
 /// Attaches the specified managed policy to the specified IAM group.
 ///
 /// The `AttachGroupPolicy` operation: made by [`Client::attach_group_policy`], run by [`send`](AttachGroupPolicy::send).
@@ -414,6 +459,7 @@ impl<M> AttachGroupPolicy<M> {
         self
     }
 }
+stub_operation!(AttachGroupPolicy, 5, AttachGroupPolicyError, (), input, none);
 /// Attaches the specified managed policy to the specified IAM role. When you attach a managed policy to a role, the managed policy becomes part of the role's permission (access) policy.
 ///
 /// The `AttachRolePolicy` operation: made by [`Client::attach_role_policy`], run by [`send`](AttachRolePolicy::send).
@@ -482,6 +528,7 @@ impl<M> AttachRolePolicy<M> {
         self
     }
 }
+stub_operation!(AttachRolePolicy, 6, AttachRolePolicyError, (), input, none);
 /// Attaches the specified managed policy to the specified user.
 ///
 /// The `AttachUserPolicy` operation: made by [`Client::attach_user_policy`], run by [`send`](AttachUserPolicy::send).
@@ -550,6 +597,7 @@ impl<M> AttachUserPolicy<M> {
         self
     }
 }
+stub_operation!(AttachUserPolicy, 7, AttachUserPolicyError, (), input, none);
 /// Changes the password of the IAM user who is calling this operation. This operation can be performed using the CLI, the Amazon Web Services API, or the My Security Credentials page in the Amazon Web Services Management Console. The Amazon Web Services account root user password is not affected by this operation.
 ///
 /// The `ChangePassword` operation: made by [`Client::change_password`], run by [`send`](ChangePassword::send).
@@ -618,6 +666,7 @@ impl<M> ChangePassword<M> {
         self
     }
 }
+stub_operation!(ChangePassword, 8, ChangePasswordError, (), input, none);
 /// Creates a new Amazon Web Services secret access key and corresponding Amazon Web Services access key ID for the specified user. The default status for new keys is `Active`.
 ///
 /// The `CreateAccessKey` operation: made by [`Client::create_access_key`], run by [`send`](CreateAccessKey::send).
@@ -684,6 +733,10 @@ impl<M> CreateAccessKey<M> {
         self
     }
 }
+stub_operation!(
+    CreateAccessKey, 9, CreateAccessKeyError, types::CreateAccessKeyResponse, input,
+    output
+);
 /// Creates an alias for your Amazon Web Services account. For information about using an Amazon Web Services account alias, see [Creating, deleting, and listing an Amazon Web Services account alias](https://docs.aws.amazon.com/signin/latest/userguide/CreateAccountAlias.html) in the Amazon Web Services Sign-In User Guide.
 ///
 /// The `CreateAccountAlias` operation: made by [`Client::create_account_alias`], run by [`send`](CreateAccountAlias::send).
@@ -747,6 +800,7 @@ impl<M> CreateAccountAlias<M> {
         self
     }
 }
+stub_operation!(CreateAccountAlias, 10, CreateAccountAliasError, (), input, none);
 /// Creates an IAM delegation request for temporary access delegation.
 ///
 /// The `CreateDelegationRequest` operation: made by [`Client::create_delegation_request`], run by [`send`](CreateDelegationRequest::send).
@@ -853,6 +907,10 @@ impl<M> CreateDelegationRequest<M> {
         self
     }
 }
+stub_operation!(
+    CreateDelegationRequest, 11, CreateDelegationRequestError,
+    types::CreateDelegationRequestResponse, input, output
+);
 /// Creates a new group.
 ///
 /// The `CreateGroup` operation: made by [`Client::create_group`], run by [`send`](CreateGroup::send).
@@ -924,6 +982,9 @@ impl<M> CreateGroup<M> {
         self
     }
 }
+stub_operation!(
+    CreateGroup, 12, CreateGroupError, types::CreateGroupResponse, input, output
+);
 /// Creates a new instance profile. For information about instance profiles, see [Using roles for applications on Amazon EC2](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html) in the IAM User Guide, and [Instance profiles](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html#ec2-instance-profile) in the Amazon EC2 User Guide.
 ///
 /// The `CreateInstanceProfile` operation: made by [`Client::create_instance_profile`], run by [`send`](CreateInstanceProfile::send).
@@ -1000,6 +1061,10 @@ impl<M> CreateInstanceProfile<M> {
         self
     }
 }
+stub_operation!(
+    CreateInstanceProfile, 13, CreateInstanceProfileError,
+    types::CreateInstanceProfileResponse, input, output
+);
 /// Creates a password for the specified IAM user. A password allows an IAM user to access Amazon Web Services services through the Amazon Web Services Management Console.
 ///
 /// The `CreateLoginProfile` operation: made by [`Client::create_login_profile`], run by [`send`](CreateLoginProfile::send).
@@ -1076,6 +1141,10 @@ impl<M> CreateLoginProfile<M> {
         self
     }
 }
+stub_operation!(
+    CreateLoginProfile, 14, CreateLoginProfileError, types::CreateLoginProfileResponse,
+    input, output
+);
 /// Creates an IAM entity to describe an identity provider (IdP) that supports [OpenID Connect (OIDC)](http://openid.net/connect/).
 ///
 /// The `CreateOpenIDConnectProvider` operation: made by [`Client::create_open_id_connect_provider`], run by [`send`](CreateOpenIdConnectProvider::send).
@@ -1157,6 +1226,10 @@ impl<M> CreateOpenIdConnectProvider<M> {
         self
     }
 }
+stub_operation!(
+    CreateOpenIdConnectProvider, 15, CreateOpenIdConnectProviderError,
+    types::CreateOpenIdConnectProviderResponse, input, output
+);
 /// Creates a new managed policy for your Amazon Web Services account.
 ///
 /// The `CreatePolicy` operation: made by [`Client::create_policy`], run by [`send`](CreatePolicy::send).
@@ -1243,6 +1316,9 @@ impl<M> CreatePolicy<M> {
         self
     }
 }
+stub_operation!(
+    CreatePolicy, 16, CreatePolicyError, types::CreatePolicyResponse, input, output
+);
 /// Creates a new version of the specified managed policy. To update a managed policy, you create a new policy version. A managed policy can have up to five versions. If the policy has five versions, you must delete an existing version using [DeletePolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicyVersion.html) before you create a new version.
 ///
 /// The `CreatePolicyVersion` operation: made by [`Client::create_policy_version`], run by [`send`](CreatePolicyVersion::send).
@@ -1319,6 +1395,10 @@ impl<M> CreatePolicyVersion<M> {
         self
     }
 }
+stub_operation!(
+    CreatePolicyVersion, 17, CreatePolicyVersionError,
+    types::CreatePolicyVersionResponse, input, output
+);
 /// Creates a new role for your Amazon Web Services account.
 ///
 /// The `CreateRole` operation: made by [`Client::create_role`], run by [`send`](CreateRole::send).
@@ -1415,6 +1495,9 @@ impl<M> CreateRole<M> {
         self
     }
 }
+stub_operation!(
+    CreateRole, 18, CreateRoleError, types::CreateRoleResponse, input, output
+);
 /// Creates an IAM resource that describes an identity provider (IdP) that supports SAML 2.0.
 ///
 /// The `CreateSAMLProvider` operation: made by [`Client::create_saml_provider`], run by [`send`](CreateSamlProvider::send).
@@ -1504,6 +1587,10 @@ impl<M> CreateSamlProvider<M> {
         self
     }
 }
+stub_operation!(
+    CreateSamlProvider, 19, CreateSamlProviderError, types::CreateSamlProviderResponse,
+    input, output
+);
 /// Creates an IAM role that is linked to a specific Amazon Web Services service. The service controls the attached policies and when the role can be deleted. This helps ensure that the service is not broken by an unexpectedly changed or deleted role, which could put your Amazon Web Services resources into an unknown state. Allowing the service to control the role helps improve service stability and proper cleanup when a service and its role are no longer needed. For more information, see [Using service-linked roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html) in the IAM User Guide.
 ///
 /// The `CreateServiceLinkedRole` operation: made by [`Client::create_service_linked_role`], run by [`send`](CreateServiceLinkedRole::send).
@@ -1580,6 +1667,10 @@ impl<M> CreateServiceLinkedRole<M> {
         self
     }
 }
+stub_operation!(
+    CreateServiceLinkedRole, 20, CreateServiceLinkedRoleError,
+    types::CreateServiceLinkedRoleResponse, input, output
+);
 /// Generates a set of credentials consisting of a user name and password that can be used to access the service specified in the request. These credentials are generated by IAM, and can be used only for the specified service.
 ///
 /// The `CreateServiceSpecificCredential` operation: made by [`Client::create_service_specific_credential`], run by [`send`](CreateServiceSpecificCredential::send).
@@ -1659,6 +1750,10 @@ impl<M> CreateServiceSpecificCredential<M> {
         self
     }
 }
+stub_operation!(
+    CreateServiceSpecificCredential, 21, CreateServiceSpecificCredentialError,
+    types::CreateServiceSpecificCredentialResponse, input, output
+);
 /// Creates a new IAM user for your Amazon Web Services account.
 ///
 /// The `CreateUser` operation: made by [`Client::create_user`], run by [`send`](CreateUser::send).
@@ -1740,6 +1835,9 @@ impl<M> CreateUser<M> {
         self
     }
 }
+stub_operation!(
+    CreateUser, 22, CreateUserError, types::CreateUserResponse, input, output
+);
 /// Creates a new virtual MFA device for the Amazon Web Services account. After creating the virtual MFA, use [EnableMFADevice](https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html) to attach the MFA device to an IAM user. For more information about creating and working with virtual MFA devices, see [Using a virtual MFA device](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_VirtualMFA.html) in the IAM User Guide.
 ///
 /// The `CreateVirtualMFADevice` operation: made by [`Client::create_virtual_mfa_device`], run by [`send`](CreateVirtualMfaDevice::send).
@@ -1816,6 +1914,10 @@ impl<M> CreateVirtualMfaDevice<M> {
         self
     }
 }
+stub_operation!(
+    CreateVirtualMfaDevice, 23, CreateVirtualMfaDeviceError,
+    types::CreateVirtualMfaDeviceResponse, input, output
+);
 /// Deactivates the specified MFA device and removes it from association with the user name for which it was originally enabled.
 ///
 /// The `DeactivateMFADevice` operation: made by [`Client::deactivate_mfa_device`], run by [`send`](DeactivateMfaDevice::send).
@@ -1884,6 +1986,7 @@ impl<M> DeactivateMfaDevice<M> {
         self
     }
 }
+stub_operation!(DeactivateMfaDevice, 24, DeactivateMfaDeviceError, (), input, none);
 /// Deletes the access key pair associated with the specified IAM user.
 ///
 /// The `DeleteAccessKey` operation: made by [`Client::delete_access_key`], run by [`send`](DeleteAccessKey::send).
@@ -1952,6 +2055,7 @@ impl<M> DeleteAccessKey<M> {
         self
     }
 }
+stub_operation!(DeleteAccessKey, 25, DeleteAccessKeyError, (), input, none);
 /// Deletes the specified Amazon Web Services account alias. For information about using an Amazon Web Services account alias, see [Creating, deleting, and listing an Amazon Web Services account alias](https://docs.aws.amazon.com/signin/latest/userguide/CreateAccountAlias.html) in the Amazon Web Services Sign-In User Guide.
 ///
 /// The `DeleteAccountAlias` operation: made by [`Client::delete_account_alias`], run by [`send`](DeleteAccountAlias::send).
@@ -2015,6 +2119,7 @@ impl<M> DeleteAccountAlias<M> {
         self
     }
 }
+stub_operation!(DeleteAccountAlias, 26, DeleteAccountAliasError, (), input, none);
 /// Deletes the password policy for the Amazon Web Services account. There are no parameters.
 ///
 /// The `DeleteAccountPasswordPolicy` operation: made by [`Client::delete_account_password_policy`], run by [`send`](DeleteAccountPasswordPolicy::send).
@@ -2059,6 +2164,9 @@ impl<M> DeleteAccountPasswordPolicy<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    DeleteAccountPasswordPolicy, 27, DeleteAccountPasswordPolicyError, (), none, none
+);
 /// Deletes the specified IAM group. The group must not contain any users or have any attached policies.
 ///
 /// The `DeleteGroup` operation: made by [`Client::delete_group`], run by [`send`](DeleteGroup::send).
@@ -2122,6 +2230,7 @@ impl<M> DeleteGroup<M> {
         self
     }
 }
+stub_operation!(DeleteGroup, 28, DeleteGroupError, (), input, none);
 /// Deletes the specified inline policy that is embedded in the specified IAM group.
 ///
 /// The `DeleteGroupPolicy` operation: made by [`Client::delete_group_policy`], run by [`send`](DeleteGroupPolicy::send).
@@ -2190,6 +2299,7 @@ impl<M> DeleteGroupPolicy<M> {
         self
     }
 }
+stub_operation!(DeleteGroupPolicy, 29, DeleteGroupPolicyError, (), input, none);
 /// Deletes the specified instance profile. The instance profile must not have an associated role.
 ///
 /// The `DeleteInstanceProfile` operation: made by [`Client::delete_instance_profile`], run by [`send`](DeleteInstanceProfile::send).
@@ -2253,6 +2363,7 @@ impl<M> DeleteInstanceProfile<M> {
         self
     }
 }
+stub_operation!(DeleteInstanceProfile, 30, DeleteInstanceProfileError, (), input, none);
 /// Deletes the password for the specified IAM user or root user, For more information, see [Managing passwords for IAM users](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_admin-change-user.html).
 ///
 /// The `DeleteLoginProfile` operation: made by [`Client::delete_login_profile`], run by [`send`](DeleteLoginProfile::send).
@@ -2316,6 +2427,7 @@ impl<M> DeleteLoginProfile<M> {
         self
     }
 }
+stub_operation!(DeleteLoginProfile, 31, DeleteLoginProfileError, (), input, none);
 /// Deletes an OpenID Connect identity provider (IdP) resource object in IAM.
 ///
 /// The `DeleteOpenIDConnectProvider` operation: made by [`Client::delete_open_id_connect_provider`], run by [`send`](DeleteOpenIdConnectProvider::send).
@@ -2382,6 +2494,9 @@ impl<M> DeleteOpenIdConnectProvider<M> {
         self
     }
 }
+stub_operation!(
+    DeleteOpenIdConnectProvider, 32, DeleteOpenIdConnectProviderError, (), input, none
+);
 /// Deletes the specified managed policy.
 ///
 /// The `DeletePolicy` operation: made by [`Client::delete_policy`], run by [`send`](DeletePolicy::send).
@@ -2445,6 +2560,7 @@ impl<M> DeletePolicy<M> {
         self
     }
 }
+stub_operation!(DeletePolicy, 33, DeletePolicyError, (), input, none);
 /// Deletes the specified version from the specified managed policy.
 ///
 /// The `DeletePolicyVersion` operation: made by [`Client::delete_policy_version`], run by [`send`](DeletePolicyVersion::send).
@@ -2513,6 +2629,7 @@ impl<M> DeletePolicyVersion<M> {
         self
     }
 }
+stub_operation!(DeletePolicyVersion, 34, DeletePolicyVersionError, (), input, none);
 /// Deletes the specified role. Unlike the Amazon Web Services Management Console, when you delete a role programmatically, you must delete the items attached to the role manually, or the deletion fails. For more information, see [Deleting an IAM role](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html#roles-managingrole-deleting-cli). Before attempting to delete a role, remove the following attached items:
 /// - Inline policies ([DeleteRolePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRolePolicy.html))
 /// - Attached managed policies ([DetachRolePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DetachRolePolicy.html))
@@ -2580,6 +2697,7 @@ impl<M> DeleteRole<M> {
         self
     }
 }
+stub_operation!(DeleteRole, 35, DeleteRoleError, (), input, none);
 /// Deletes the permissions boundary for the specified IAM role.
 ///
 /// The `DeleteRolePermissionsBoundary` operation: made by [`Client::delete_role_permissions_boundary`], run by [`send`](DeleteRolePermissionsBoundary::send).
@@ -2646,6 +2764,10 @@ impl<M> DeleteRolePermissionsBoundary<M> {
         self
     }
 }
+stub_operation!(
+    DeleteRolePermissionsBoundary, 36, DeleteRolePermissionsBoundaryError, (), input,
+    none
+);
 /// Deletes the specified inline policy that is embedded in the specified IAM role.
 ///
 /// The `DeleteRolePolicy` operation: made by [`Client::delete_role_policy`], run by [`send`](DeleteRolePolicy::send).
@@ -2714,6 +2836,7 @@ impl<M> DeleteRolePolicy<M> {
         self
     }
 }
+stub_operation!(DeleteRolePolicy, 37, DeleteRolePolicyError, (), input, none);
 /// Deletes a SAML provider resource in IAM.
 ///
 /// The `DeleteSAMLProvider` operation: made by [`Client::delete_saml_provider`], run by [`send`](DeleteSamlProvider::send).
@@ -2777,6 +2900,7 @@ impl<M> DeleteSamlProvider<M> {
         self
     }
 }
+stub_operation!(DeleteSamlProvider, 38, DeleteSamlProviderError, (), input, none);
 /// Deletes the specified SSH public key.
 ///
 /// The `DeleteSSHPublicKey` operation: made by [`Client::delete_ssh_public_key`], run by [`send`](DeleteSshPublicKey::send).
@@ -2845,6 +2969,7 @@ impl<M> DeleteSshPublicKey<M> {
         self
     }
 }
+stub_operation!(DeleteSshPublicKey, 39, DeleteSshPublicKeyError, (), input, none);
 /// Deletes the specified server certificate.
 ///
 /// The `DeleteServerCertificate` operation: made by [`Client::delete_server_certificate`], run by [`send`](DeleteServerCertificate::send).
@@ -2908,6 +3033,9 @@ impl<M> DeleteServerCertificate<M> {
         self
     }
 }
+stub_operation!(
+    DeleteServerCertificate, 40, DeleteServerCertificateError, (), input, none
+);
 /// Submits a service-linked role deletion request and returns a `DeletionTaskId`, which you can use to check the status of the deletion. Before you call this operation, confirm that the role has no active sessions and that any resources used by the role in the linked service are deleted. If you call this operation more than once for the same service-linked role and an earlier deletion task is not complete, then the `DeletionTaskId` of the earlier request is returned.
 ///
 /// The `DeleteServiceLinkedRole` operation: made by [`Client::delete_service_linked_role`], run by [`send`](DeleteServiceLinkedRole::send).
@@ -2974,6 +3102,10 @@ impl<M> DeleteServiceLinkedRole<M> {
         self
     }
 }
+stub_operation!(
+    DeleteServiceLinkedRole, 41, DeleteServiceLinkedRoleError,
+    types::DeleteServiceLinkedRoleResponse, input, output
+);
 /// Deletes the specified service-specific credential.
 ///
 /// The `DeleteServiceSpecificCredential` operation: made by [`Client::delete_service_specific_credential`], run by [`send`](DeleteServiceSpecificCredential::send).
@@ -3048,6 +3180,10 @@ impl<M> DeleteServiceSpecificCredential<M> {
         self
     }
 }
+stub_operation!(
+    DeleteServiceSpecificCredential, 42, DeleteServiceSpecificCredentialError, (), input,
+    none
+);
 /// Deletes a signing certificate associated with the specified IAM user.
 ///
 /// The `DeleteSigningCertificate` operation: made by [`Client::delete_signing_certificate`], run by [`send`](DeleteSigningCertificate::send).
@@ -3116,6 +3252,9 @@ impl<M> DeleteSigningCertificate<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSigningCertificate, 43, DeleteSigningCertificateError, (), input, none
+);
 /// Deletes the specified IAM user. Unlike the Amazon Web Services Management Console, when you delete a user programmatically, you must delete the items attached to the user manually, or the deletion fails. For more information, see [Deleting an IAM user](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html#id_users_deleting_cli). Before attempting to delete a user, remove the following items:
 /// - Password ([DeleteLoginProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteLoginProfile.html))
 /// - Access keys ([DeleteAccessKey](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteAccessKey.html))
@@ -3188,6 +3327,7 @@ impl<M> DeleteUser<M> {
         self
     }
 }
+stub_operation!(DeleteUser, 44, DeleteUserError, (), input, none);
 /// Deletes the permissions boundary for the specified IAM user.
 ///
 /// The `DeleteUserPermissionsBoundary` operation: made by [`Client::delete_user_permissions_boundary`], run by [`send`](DeleteUserPermissionsBoundary::send).
@@ -3254,6 +3394,10 @@ impl<M> DeleteUserPermissionsBoundary<M> {
         self
     }
 }
+stub_operation!(
+    DeleteUserPermissionsBoundary, 45, DeleteUserPermissionsBoundaryError, (), input,
+    none
+);
 /// Deletes the specified inline policy that is embedded in the specified IAM user.
 ///
 /// The `DeleteUserPolicy` operation: made by [`Client::delete_user_policy`], run by [`send`](DeleteUserPolicy::send).
@@ -3322,6 +3466,7 @@ impl<M> DeleteUserPolicy<M> {
         self
     }
 }
+stub_operation!(DeleteUserPolicy, 46, DeleteUserPolicyError, (), input, none);
 /// Deletes a virtual MFA device.
 ///
 /// The `DeleteVirtualMFADevice` operation: made by [`Client::delete_virtual_mfa_device`], run by [`send`](DeleteVirtualMfaDevice::send).
@@ -3385,6 +3530,9 @@ impl<M> DeleteVirtualMfaDevice<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVirtualMfaDevice, 47, DeleteVirtualMfaDeviceError, (), input, none
+);
 /// Removes the specified managed policy from the specified IAM group.
 ///
 /// The `DetachGroupPolicy` operation: made by [`Client::detach_group_policy`], run by [`send`](DetachGroupPolicy::send).
@@ -3453,6 +3601,7 @@ impl<M> DetachGroupPolicy<M> {
         self
     }
 }
+stub_operation!(DetachGroupPolicy, 48, DetachGroupPolicyError, (), input, none);
 /// Removes the specified managed policy from the specified role.
 ///
 /// The `DetachRolePolicy` operation: made by [`Client::detach_role_policy`], run by [`send`](DetachRolePolicy::send).
@@ -3521,6 +3670,7 @@ impl<M> DetachRolePolicy<M> {
         self
     }
 }
+stub_operation!(DetachRolePolicy, 49, DetachRolePolicyError, (), input, none);
 /// Removes the specified managed policy from the specified user.
 ///
 /// The `DetachUserPolicy` operation: made by [`Client::detach_user_policy`], run by [`send`](DetachUserPolicy::send).
@@ -3589,6 +3739,7 @@ impl<M> DetachUserPolicy<M> {
         self
     }
 }
+stub_operation!(DetachUserPolicy, 50, DetachUserPolicyError, (), input, none);
 /// Disables the management of privileged root user credentials across member accounts in your organization. When you disable this feature, the management account and the delegated administrator for IAM can no longer manage root user credentials for member accounts in your organization.
 ///
 /// The `DisableOrganizationsRootCredentialsManagement` operation: made by [`Client::disable_organizations_root_credentials_management`], run by [`send`](DisableOrganizationsRootCredentialsManagement::send).
@@ -3659,6 +3810,11 @@ impl<M> DisableOrganizationsRootCredentialsManagement<M> {
         &self.input
     }
 }
+stub_operation!(
+    DisableOrganizationsRootCredentialsManagement, 51,
+    DisableOrganizationsRootCredentialsManagementError,
+    types::DisableOrganizationsRootCredentialsManagementResponse, input, output
+);
 /// Disables root user sessions for privileged tasks across member accounts in your organization. When you disable this feature, the management account and the delegated administrator for IAM can no longer perform privileged tasks on member accounts in your organization.
 ///
 /// The `DisableOrganizationsRootSessions` operation: made by [`Client::disable_organizations_root_sessions`], run by [`send`](DisableOrganizationsRootSessions::send).
@@ -3723,6 +3879,10 @@ impl<M> DisableOrganizationsRootSessions<M> {
         &self.input
     }
 }
+stub_operation!(
+    DisableOrganizationsRootSessions, 52, DisableOrganizationsRootSessionsError,
+    types::DisableOrganizationsRootSessionsResponse, input, output
+);
 /// Disables the outbound identity federation feature for your Amazon Web Services account. When disabled, IAM principals in the account cannot use the `GetWebIdentityToken` API to obtain JSON Web Tokens (JWTs) for authentication with external services. This operation does not affect tokens that were issued before the feature was disabled.
 ///
 /// The `DisableOutboundWebIdentityFederation` operation: made by [`Client::disable_outbound_web_identity_federation`], run by [`send`](DisableOutboundWebIdentityFederation::send).
@@ -3767,6 +3927,10 @@ impl<M> DisableOutboundWebIdentityFederation<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    DisableOutboundWebIdentityFederation, 53, DisableOutboundWebIdentityFederationError,
+    (), none, none
+);
 /// Enables the specified MFA device and associates it with the specified IAM user. When enabled, the MFA device is required for every subsequent login by the IAM user associated with the device.
 ///
 /// The `EnableMFADevice` operation: made by [`Client::enable_mfa_device`], run by [`send`](EnableMfaDevice::send).
@@ -3845,6 +4009,7 @@ impl<M> EnableMfaDevice<M> {
         self
     }
 }
+stub_operation!(EnableMfaDevice, 54, EnableMfaDeviceError, (), input, none);
 /// Enables the management of privileged root user credentials across member accounts in your organization. When you enable root credentials management for [centralized root access](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management), the management account and the delegated administrator for IAM can manage root user credentials for member accounts in your organization.
 ///
 /// The `EnableOrganizationsRootCredentialsManagement` operation: made by [`Client::enable_organizations_root_credentials_management`], run by [`send`](EnableOrganizationsRootCredentialsManagement::send).
@@ -3913,6 +4078,11 @@ impl<M> EnableOrganizationsRootCredentialsManagement<M> {
         &self.input
     }
 }
+stub_operation!(
+    EnableOrganizationsRootCredentialsManagement, 55,
+    EnableOrganizationsRootCredentialsManagementError,
+    types::EnableOrganizationsRootCredentialsManagementResponse, input, output
+);
 /// Allows the management account or delegated administrator to perform privileged tasks on member accounts in your organization. For more information, see [Centrally manage root access for member accounts](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management) in the Identity and Access Management User Guide.
 ///
 /// The `EnableOrganizationsRootSessions` operation: made by [`Client::enable_organizations_root_sessions`], run by [`send`](EnableOrganizationsRootSessions::send).
@@ -3977,6 +4147,10 @@ impl<M> EnableOrganizationsRootSessions<M> {
         &self.input
     }
 }
+stub_operation!(
+    EnableOrganizationsRootSessions, 56, EnableOrganizationsRootSessionsError,
+    types::EnableOrganizationsRootSessionsResponse, input, output
+);
 /// Enables the outbound identity federation feature for your Amazon Web Services account. When enabled, IAM principals in your account can use the `GetWebIdentityToken` API to obtain JSON Web Tokens (JWTs) for secure authentication with external services. This operation also generates a unique issuer URL for your Amazon Web Services account.
 ///
 /// The `EnableOutboundWebIdentityFederation` operation: made by [`Client::enable_outbound_web_identity_federation`], run by [`send`](EnableOutboundWebIdentityFederation::send).
@@ -4021,6 +4195,10 @@ impl<M> EnableOutboundWebIdentityFederation<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    EnableOutboundWebIdentityFederation, 57, EnableOutboundWebIdentityFederationError,
+    types::EnableOutboundWebIdentityFederationResponse, none, output
+);
 /// Generates a credential report for the Amazon Web Services account. For more information about the credential report, see [Getting credential reports](https://docs.aws.amazon.com/IAM/latest/UserGuide/credential-reports.html) in the IAM User Guide.
 ///
 /// The `GenerateCredentialReport` operation: made by [`Client::generate_credential_report`], run by [`send`](GenerateCredentialReport::send).
@@ -4065,6 +4243,10 @@ impl<M> GenerateCredentialReport<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    GenerateCredentialReport, 58, GenerateCredentialReportError,
+    types::GenerateCredentialReportResponse, none, output
+);
 /// Generates a report for service last accessed data for Organizations. You can generate a report for any entities (organization root, organizational unit, or account) or policies in your organization.
 ///
 /// The `GenerateOrganizationsAccessReport` operation: made by [`Client::generate_organizations_access_report`], run by [`send`](GenerateOrganizationsAccessReport::send).
@@ -4139,6 +4321,10 @@ impl<M> GenerateOrganizationsAccessReport<M> {
         self
     }
 }
+stub_operation!(
+    GenerateOrganizationsAccessReport, 59, GenerateOrganizationsAccessReportError,
+    types::GenerateOrganizationsAccessReportResponse, input, output
+);
 /// Generates a report that includes details about when an IAM resource (user, group, role, or policy) was last used in an attempt to access Amazon Web Services services. Recent activity usually appears within four hours. IAM reports activity for at least the last 400 days, or less if your Region began supporting this feature within the last year. For more information, see [Regions where data is tracked](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_access-advisor.html#access-advisor_tracking-period). For more information about services and actions for which action last accessed information is displayed, see [IAM action last accessed information services and actions](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_access-advisor-action-last-accessed.html).
 ///
 /// The `GenerateServiceLastAccessedDetails` operation: made by [`Client::generate_service_last_accessed_details`], run by [`send`](GenerateServiceLastAccessedDetails::send).
@@ -4216,6 +4402,10 @@ impl<M> GenerateServiceLastAccessedDetails<M> {
         self
     }
 }
+stub_operation!(
+    GenerateServiceLastAccessedDetails, 60, GenerateServiceLastAccessedDetailsError,
+    types::GenerateServiceLastAccessedDetailsResponse, input, output
+);
 /// Retrieves information about when the specified access key was last used. The information includes the date and time of last use, along with the Amazon Web Services service and Region that were specified in the last request made with that key.
 ///
 /// The `GetAccessKeyLastUsed` operation: made by [`Client::get_access_key_last_used`], run by [`send`](GetAccessKeyLastUsed::send).
@@ -4282,6 +4472,10 @@ impl<M> GetAccessKeyLastUsed<M> {
         self
     }
 }
+stub_operation!(
+    GetAccessKeyLastUsed, 61, GetAccessKeyLastUsedError,
+    types::GetAccessKeyLastUsedResponse, input, output
+);
 /// Retrieves information about all IAM users, groups, roles, and policies in your Amazon Web Services account, including their relationships to one another. Use this operation to obtain a snapshot of the configuration of IAM permissions (users, groups, roles, and policies) in your account.
 ///
 /// The `GetAccountAuthorizationDetails` operation: made by [`Client::get_account_authorization_details`], run by [`send`](GetAccountAuthorizationDetails::send).
@@ -4373,6 +4567,10 @@ impl<M> GetAccountAuthorizationDetails<M> {
         self
     }
 }
+stub_operation!(
+    GetAccountAuthorizationDetails, 62, GetAccountAuthorizationDetailsError,
+    types::GetAccountAuthorizationDetailsResponse, input, output
+);
 /// Retrieves the password policy for the Amazon Web Services account. This tells you the complexity requirements and mandatory rotation periods for the IAM user passwords in your account. For more information about using a password policy, see [Managing an IAM password policy](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingPasswordPolicies.html).
 ///
 /// The `GetAccountPasswordPolicy` operation: made by [`Client::get_account_password_policy`], run by [`send`](GetAccountPasswordPolicy::send).
@@ -4417,6 +4615,10 @@ impl<M> GetAccountPasswordPolicy<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    GetAccountPasswordPolicy, 63, GetAccountPasswordPolicyError,
+    types::GetAccountPasswordPolicyResponse, none, output
+);
 /// Retrieves information about IAM entity usage and IAM quotas in the Amazon Web Services account.
 ///
 /// The `GetAccountSummary` operation: made by [`Client::get_account_summary`], run by [`send`](GetAccountSummary::send).
@@ -4461,6 +4663,10 @@ impl<M> GetAccountSummary<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    GetAccountSummary, 64, GetAccountSummaryError, types::GetAccountSummaryResponse,
+    none, output
+);
 /// Gets a list of all of the context keys referenced in the input policies. The policies are supplied as a list of one or more strings. To get the context keys from policies associated with an IAM user, group, or role, use [GetContextKeysForPrincipalPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForPrincipalPolicy.html).
 ///
 /// The `GetContextKeysForCustomPolicy` operation: made by [`Client::get_context_keys_for_custom_policy`], run by [`send`](GetContextKeysForCustomPolicy::send).
@@ -4527,6 +4733,10 @@ impl<M> GetContextKeysForCustomPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetContextKeysForCustomPolicy, 65, GetContextKeysForCustomPolicyError,
+    types::GetContextKeysForPolicyResponse, input, output
+);
 /// Gets a list of all of the context keys referenced in all the IAM policies that are attached to the specified IAM entity. The entity can be an IAM user, group, or role. If you specify a user, then the request also includes all of the policies attached to groups that the user is a member of.
 ///
 /// The `GetContextKeysForPrincipalPolicy` operation: made by [`Client::get_context_keys_for_principal_policy`], run by [`send`](GetContextKeysForPrincipalPolicy::send).
@@ -4601,6 +4811,10 @@ impl<M> GetContextKeysForPrincipalPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetContextKeysForPrincipalPolicy, 66, GetContextKeysForPrincipalPolicyError,
+    types::GetContextKeysForPolicyResponse, input, output
+);
 /// Retrieves a credential report for the Amazon Web Services account. For more information about the credential report, see [Getting credential reports](https://docs.aws.amazon.com/IAM/latest/UserGuide/credential-reports.html) in the IAM User Guide.
 ///
 /// The `GetCredentialReport` operation: made by [`Client::get_credential_report`], run by [`send`](GetCredentialReport::send).
@@ -4645,6 +4859,10 @@ impl<M> GetCredentialReport<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    GetCredentialReport, 67, GetCredentialReportError,
+    types::GetCredentialReportResponse, none, output
+);
 /// Retrieves information about a specific delegation request.
 ///
 /// The `GetDelegationRequest` operation: made by [`Client::get_delegation_request`], run by [`send`](GetDelegationRequest::send).
@@ -4716,6 +4934,10 @@ impl<M> GetDelegationRequest<M> {
         self
     }
 }
+stub_operation!(
+    GetDelegationRequest, 68, GetDelegationRequestError,
+    types::GetDelegationRequestResponse, input, output
+);
 /// Returns a list of IAM users that are in the specified IAM group. You can paginate the results using the `MaxItems` and `Marker` parameters.
 ///
 /// The `GetGroup` operation: made by [`Client::get_group`], run by [`send`](GetGroup::send).
@@ -4807,6 +5029,7 @@ impl<M> GetGroup<M> {
         self
     }
 }
+stub_operation!(GetGroup, 69, GetGroupError, types::GetGroupResponse, input, output);
 /// Retrieves the specified inline policy document that is embedded in the specified IAM group.
 ///
 /// The `GetGroupPolicy` operation: made by [`Client::get_group_policy`], run by [`send`](GetGroupPolicy::send).
@@ -4878,6 +5101,9 @@ impl<M> GetGroupPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetGroupPolicy, 70, GetGroupPolicyError, types::GetGroupPolicyResponse, input, output
+);
 /// Retrieves a human readable summary for a given entity. At this time, the only supported entity type is `delegation-request`
 ///
 /// The `GetHumanReadableSummary` operation: made by [`Client::get_human_readable_summary`], run by [`send`](GetHumanReadableSummary::send).
@@ -4949,6 +5175,10 @@ impl<M> GetHumanReadableSummary<M> {
         self
     }
 }
+stub_operation!(
+    GetHumanReadableSummary, 71, GetHumanReadableSummaryError,
+    types::GetHumanReadableSummaryResponse, input, output
+);
 /// Retrieves information about the specified instance profile, including the instance profile's path, GUID, ARN, and role. For more information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
 ///
 /// The `GetInstanceProfile` operation: made by [`Client::get_instance_profile`], run by [`send`](GetInstanceProfile::send).
@@ -5074,6 +5304,10 @@ impl std::future::IntoFuture for GetInstanceProfile<boto_runtime::waiter::Wait> 
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    GetInstanceProfile, 72, GetInstanceProfileError, types::GetInstanceProfileResponse,
+    input, output
+);
 /// Retrieves the user name for the specified IAM user. A login profile is created when you create a password for the user to access the Amazon Web Services Management Console. If the user does not exist or does not have a password, the operation returns a 404 (`NoSuchEntity`) error.
 ///
 /// The `GetLoginProfile` operation: made by [`Client::get_login_profile`], run by [`send`](GetLoginProfile::send).
@@ -5140,6 +5374,10 @@ impl<M> GetLoginProfile<M> {
         self
     }
 }
+stub_operation!(
+    GetLoginProfile, 73, GetLoginProfileError, types::GetLoginProfileResponse, input,
+    output
+);
 /// Retrieves information about an MFA device for a specified user.
 ///
 /// The `GetMFADevice` operation: made by [`Client::get_mfa_device`], run by [`send`](GetMfaDevice::send).
@@ -5211,6 +5449,9 @@ impl<M> GetMfaDevice<M> {
         self
     }
 }
+stub_operation!(
+    GetMfaDevice, 74, GetMfaDeviceError, types::GetMfaDeviceResponse, input, output
+);
 /// Returns information about the specified OpenID Connect (OIDC) provider resource object in IAM.
 ///
 /// The `GetOpenIDConnectProvider` operation: made by [`Client::get_open_id_connect_provider`], run by [`send`](GetOpenIdConnectProvider::send).
@@ -5277,6 +5518,10 @@ impl<M> GetOpenIdConnectProvider<M> {
         self
     }
 }
+stub_operation!(
+    GetOpenIdConnectProvider, 75, GetOpenIdConnectProviderError,
+    types::GetOpenIdConnectProviderResponse, input, output
+);
 /// Retrieves the service last accessed data report for Organizations that was previously generated using the `GenerateOrganizationsAccessReport` operation. This operation retrieves the status of your report job and the report contents.
 ///
 /// The `GetOrganizationsAccessReport` operation: made by [`Client::get_organizations_access_report`], run by [`send`](GetOrganizationsAccessReport::send).
@@ -5358,6 +5603,10 @@ impl<M> GetOrganizationsAccessReport<M> {
         self
     }
 }
+stub_operation!(
+    GetOrganizationsAccessReport, 76, GetOrganizationsAccessReportError,
+    types::GetOrganizationsAccessReportResponse, input, output
+);
 /// Retrieves the configuration information for the outbound identity federation feature in your Amazon Web Services account. The response includes the unique issuer URL for your Amazon Web Services account and the current enabled/disabled status of the feature. Use this operation to obtain the issuer URL that you need to configure trust relationships with external services.
 ///
 /// The `GetOutboundWebIdentityFederationInfo` operation: made by [`Client::get_outbound_web_identity_federation_info`], run by [`send`](GetOutboundWebIdentityFederationInfo::send).
@@ -5402,6 +5651,10 @@ impl<M> GetOutboundWebIdentityFederationInfo<M> {
         Self { client, mode }
     }
 }
+stub_operation!(
+    GetOutboundWebIdentityFederationInfo, 77, GetOutboundWebIdentityFederationInfoError,
+    types::GetOutboundWebIdentityFederationInfoResponse, none, output
+);
 /// Retrieves information about the specified managed policy, including the policy's default version and the total number of IAM users, groups, and roles to which the policy is attached. To retrieve the list of the specific users, groups, and roles that the policy is attached to, use [ListEntitiesForPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html). This operation returns metadata about the policy. To retrieve the actual policy document for a specific version of the policy, use [GetPolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicyVersion.html).
 ///
 /// The `GetPolicy` operation: made by [`Client::get_policy`], run by [`send`](GetPolicy::send).
@@ -5527,6 +5780,7 @@ impl std::future::IntoFuture for GetPolicy<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(GetPolicy, 78, GetPolicyError, types::GetPolicyResponse, input, output);
 /// Retrieves information about the specified version of the specified managed policy, including the policy document.
 ///
 /// The `GetPolicyVersion` operation: made by [`Client::get_policy_version`], run by [`send`](GetPolicyVersion::send).
@@ -5598,6 +5852,10 @@ impl<M> GetPolicyVersion<M> {
         self
     }
 }
+stub_operation!(
+    GetPolicyVersion, 79, GetPolicyVersionError, types::GetPolicyVersionResponse, input,
+    output
+);
 /// Retrieves information about the specified role, including the role's path, GUID, ARN, and the role's trust policy that grants permission to assume the role. For more information about roles, see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html) in the IAM User Guide.
 ///
 /// The `GetRole` operation: made by [`Client::get_role`], run by [`send`](GetRole::send).
@@ -5717,6 +5975,7 @@ impl std::future::IntoFuture for GetRole<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(GetRole, 80, GetRoleError, types::GetRoleResponse, input, output);
 /// Retrieves the specified inline policy document that is embedded with the specified IAM role.
 ///
 /// The `GetRolePolicy` operation: made by [`Client::get_role_policy`], run by [`send`](GetRolePolicy::send).
@@ -5788,6 +6047,9 @@ impl<M> GetRolePolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetRolePolicy, 81, GetRolePolicyError, types::GetRolePolicyResponse, input, output
+);
 /// Returns the SAML provider metadocument that was uploaded when the IAM SAML provider resource object was created or updated.
 ///
 /// The `GetSAMLProvider` operation: made by [`Client::get_saml_provider`], run by [`send`](GetSamlProvider::send).
@@ -5854,6 +6116,10 @@ impl<M> GetSamlProvider<M> {
         self
     }
 }
+stub_operation!(
+    GetSamlProvider, 82, GetSamlProviderError, types::GetSamlProviderResponse, input,
+    output
+);
 /// Retrieves the specified SSH public key, including metadata about the key.
 ///
 /// The `GetSSHPublicKey` operation: made by [`Client::get_ssh_public_key`], run by [`send`](GetSshPublicKey::send).
@@ -5930,6 +6196,10 @@ impl<M> GetSshPublicKey<M> {
         self
     }
 }
+stub_operation!(
+    GetSshPublicKey, 83, GetSshPublicKeyError, types::GetSshPublicKeyResponse, input,
+    output
+);
 /// Retrieves information about the specified server certificate stored in IAM.
 ///
 /// The `GetServerCertificate` operation: made by [`Client::get_server_certificate`], run by [`send`](GetServerCertificate::send).
@@ -5996,6 +6266,10 @@ impl<M> GetServerCertificate<M> {
         self
     }
 }
+stub_operation!(
+    GetServerCertificate, 84, GetServerCertificateError,
+    types::GetServerCertificateResponse, input, output
+);
 /// Retrieves a service last accessed report that was created using the `GenerateServiceLastAccessedDetails` operation. You can use the `JobId` parameter in `GetServiceLastAccessedDetails` to retrieve the status of your report job. When the report is complete, you can retrieve the generated report. The report includes a list of Amazon Web Services services that the resource (user, group, role, or managed policy) can access.
 ///
 /// The `GetServiceLastAccessedDetails` operation: made by [`Client::get_service_last_accessed_details`], run by [`send`](GetServiceLastAccessedDetails::send).
@@ -6072,6 +6346,10 @@ impl<M> GetServiceLastAccessedDetails<M> {
         self
     }
 }
+stub_operation!(
+    GetServiceLastAccessedDetails, 85, GetServiceLastAccessedDetailsError,
+    types::GetServiceLastAccessedDetailsResponse, input, output
+);
 /// After you generate a group or policy report using the `GenerateServiceLastAccessedDetails` operation, you can use the `JobId` parameter in `GetServiceLastAccessedDetailsWithEntities`. This operation retrieves the status of your report job and a list of entities that could have used group or policy permissions to access the specified service.
 /// - Group – For a group report, this operation returns a list of users in the group that could have used the group’s policies in an attempt to access the service.
 /// - Policy – For a policy report, this operation returns a list of entities (users or roles) that could have used the policy in an attempt to access the service.
@@ -6158,6 +6436,11 @@ impl<M> GetServiceLastAccessedDetailsWithEntities<M> {
         self
     }
 }
+stub_operation!(
+    GetServiceLastAccessedDetailsWithEntities, 86,
+    GetServiceLastAccessedDetailsWithEntitiesError,
+    types::GetServiceLastAccessedDetailsWithEntitiesResponse, input, output
+);
 /// Retrieves the status of your service-linked role deletion. After you use [DeleteServiceLinkedRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteServiceLinkedRole.html) to submit a service-linked role for deletion, you can use the `DeletionTaskId` parameter in `GetServiceLinkedRoleDeletionStatus` to check the status of the deletion. If the deletion fails, this operation returns the reason that it failed, if that information is returned by the service.
 ///
 /// The `GetServiceLinkedRoleDeletionStatus` operation: made by [`Client::get_service_linked_role_deletion_status`], run by [`send`](GetServiceLinkedRoleDeletionStatus::send).
@@ -6227,6 +6510,10 @@ impl<M> GetServiceLinkedRoleDeletionStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetServiceLinkedRoleDeletionStatus, 87, GetServiceLinkedRoleDeletionStatusError,
+    types::GetServiceLinkedRoleDeletionStatusResponse, input, output
+);
 /// Retrieves information about the specified IAM user, including the user's creation date, path, unique ID, and ARN.
 ///
 /// The `GetUser` operation: made by [`Client::get_user`], run by [`send`](GetUser::send).
@@ -6346,6 +6633,7 @@ impl std::future::IntoFuture for GetUser<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(GetUser, 88, GetUserError, types::GetUserResponse, input, output);
 /// Retrieves the specified inline policy document that is embedded in the specified IAM user.
 ///
 /// The `GetUserPolicy` operation: made by [`Client::get_user_policy`], run by [`send`](GetUserPolicy::send).
@@ -6417,6 +6705,9 @@ impl<M> GetUserPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetUserPolicy, 89, GetUserPolicyError, types::GetUserPolicyResponse, input, output
+);
 /// Returns information about the access key IDs associated with the specified IAM user. If there is none, the operation returns an empty list.
 ///
 /// The `ListAccessKeys` operation: made by [`Client::list_access_keys`], run by [`send`](ListAccessKeys::send).
@@ -6508,6 +6799,9 @@ impl<M> ListAccessKeys<M> {
         self
     }
 }
+stub_operation!(
+    ListAccessKeys, 90, ListAccessKeysError, types::ListAccessKeysResponse, input, output
+);
 /// Lists the account alias associated with the Amazon Web Services account (Note: you can have only one). For information about using an Amazon Web Services account alias, see [Creating, deleting, and listing an Amazon Web Services account alias](https://docs.aws.amazon.com/IAM/latest/UserGuide/console_account-alias.html#CreateAccountAlias) in the IAM User Guide.
 ///
 /// The `ListAccountAliases` operation: made by [`Client::list_account_aliases`], run by [`send`](ListAccountAliases::send).
@@ -6594,6 +6888,10 @@ impl<M> ListAccountAliases<M> {
         self
     }
 }
+stub_operation!(
+    ListAccountAliases, 91, ListAccountAliasesError, types::ListAccountAliasesResponse,
+    input, output
+);
 /// Lists all managed policies that are attached to the specified IAM group.
 ///
 /// The `ListAttachedGroupPolicies` operation: made by [`Client::list_attached_group_policies`], run by [`send`](ListAttachedGroupPolicies::send).
@@ -6690,6 +6988,10 @@ impl<M> ListAttachedGroupPolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListAttachedGroupPolicies, 92, ListAttachedGroupPoliciesError,
+    types::ListAttachedGroupPoliciesResponse, input, output
+);
 /// Lists all managed policies that are attached to the specified IAM role.
 ///
 /// The `ListAttachedRolePolicies` operation: made by [`Client::list_attached_role_policies`], run by [`send`](ListAttachedRolePolicies::send).
@@ -6786,6 +7088,10 @@ impl<M> ListAttachedRolePolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListAttachedRolePolicies, 93, ListAttachedRolePoliciesError,
+    types::ListAttachedRolePoliciesResponse, input, output
+);
 /// Lists all managed policies that are attached to the specified IAM user.
 ///
 /// The `ListAttachedUserPolicies` operation: made by [`Client::list_attached_user_policies`], run by [`send`](ListAttachedUserPolicies::send).
@@ -6882,6 +7188,10 @@ impl<M> ListAttachedUserPolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListAttachedUserPolicies, 94, ListAttachedUserPoliciesError,
+    types::ListAttachedUserPoliciesResponse, input, output
+);
 /// Lists delegation requests based on the specified criteria.
 ///
 /// The `ListDelegationRequests` operation: made by [`Client::list_delegation_requests`], run by [`send`](ListDelegationRequests::send).
@@ -6958,6 +7268,10 @@ impl<M> ListDelegationRequests<M> {
         self
     }
 }
+stub_operation!(
+    ListDelegationRequests, 95, ListDelegationRequestsError,
+    types::ListDelegationRequestsResponse, input, output
+);
 /// Lists all IAM users, groups, and roles that the specified managed policy is attached to.
 ///
 /// The `ListEntitiesForPolicy` operation: made by [`Client::list_entities_for_policy`], run by [`send`](ListEntitiesForPolicy::send).
@@ -7064,6 +7378,10 @@ impl<M> ListEntitiesForPolicy<M> {
         self
     }
 }
+stub_operation!(
+    ListEntitiesForPolicy, 96, ListEntitiesForPolicyError,
+    types::ListEntitiesForPolicyResponse, input, output
+);
 /// Lists the names of the inline policies that are embedded in the specified IAM group.
 ///
 /// The `ListGroupPolicies` operation: made by [`Client::list_group_policies`], run by [`send`](ListGroupPolicies::send).
@@ -7155,6 +7473,10 @@ impl<M> ListGroupPolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListGroupPolicies, 97, ListGroupPoliciesError, types::ListGroupPoliciesResponse,
+    input, output
+);
 /// Lists the IAM groups that have the specified path prefix.
 ///
 /// The `ListGroups` operation: made by [`Client::list_groups`], run by [`send`](ListGroups::send).
@@ -7246,6 +7568,9 @@ impl<M> ListGroups<M> {
         self
     }
 }
+stub_operation!(
+    ListGroups, 98, ListGroupsError, types::ListGroupsResponse, input, output
+);
 /// Lists the IAM groups that the specified IAM user belongs to.
 ///
 /// The `ListGroupsForUser` operation: made by [`Client::list_groups_for_user`], run by [`send`](ListGroupsForUser::send).
@@ -7337,6 +7662,10 @@ impl<M> ListGroupsForUser<M> {
         self
     }
 }
+stub_operation!(
+    ListGroupsForUser, 99, ListGroupsForUserError, types::ListGroupsForUserResponse,
+    input, output
+);
 /// Lists the tags that are attached to the specified IAM instance profile. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListInstanceProfileTags` operation: made by [`Client::list_instance_profile_tags`], run by [`send`](ListInstanceProfileTags::send).
@@ -7428,6 +7757,10 @@ impl<M> ListInstanceProfileTags<M> {
         self
     }
 }
+stub_operation!(
+    ListInstanceProfileTags, 100, ListInstanceProfileTagsError,
+    types::ListInstanceProfileTagsResponse, input, output
+);
 /// Lists the instance profiles that have the specified path prefix. If there are none, the operation returns an empty list. For more information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
 ///
 /// The `ListInstanceProfiles` operation: made by [`Client::list_instance_profiles`], run by [`send`](ListInstanceProfiles::send).
@@ -7519,6 +7852,10 @@ impl<M> ListInstanceProfiles<M> {
         self
     }
 }
+stub_operation!(
+    ListInstanceProfiles, 101, ListInstanceProfilesError,
+    types::ListInstanceProfilesResponse, input, output
+);
 /// Lists the instance profiles that have the specified associated IAM role. If there are none, the operation returns an empty list. For more information about instance profiles, go to [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
 ///
 /// The `ListInstanceProfilesForRole` operation: made by [`Client::list_instance_profiles_for_role`], run by [`send`](ListInstanceProfilesForRole::send).
@@ -7610,6 +7947,10 @@ impl<M> ListInstanceProfilesForRole<M> {
         self
     }
 }
+stub_operation!(
+    ListInstanceProfilesForRole, 102, ListInstanceProfilesForRoleError,
+    types::ListInstanceProfilesForRoleResponse, input, output
+);
 /// Lists the tags that are attached to the specified IAM virtual multi-factor authentication (MFA) device. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListMFADeviceTags` operation: made by [`Client::list_mfa_device_tags`], run by [`send`](ListMfaDeviceTags::send).
@@ -7701,6 +8042,10 @@ impl<M> ListMfaDeviceTags<M> {
         self
     }
 }
+stub_operation!(
+    ListMfaDeviceTags, 103, ListMfaDeviceTagsError, types::ListMfaDeviceTagsResponse,
+    input, output
+);
 /// Lists the MFA devices for an IAM user. If the request includes a IAM user name, then this operation lists all the MFA devices associated with the specified user. If you do not specify a user name, IAM determines the user name implicitly based on the Amazon Web Services access key ID signing the request for this operation.
 ///
 /// The `ListMFADevices` operation: made by [`Client::list_mfa_devices`], run by [`send`](ListMfaDevices::send).
@@ -7792,6 +8137,10 @@ impl<M> ListMfaDevices<M> {
         self
     }
 }
+stub_operation!(
+    ListMfaDevices, 104, ListMfaDevicesError, types::ListMfaDevicesResponse, input,
+    output
+);
 /// Lists the tags that are attached to the specified OpenID Connect (OIDC)-compatible identity provider. The returned list of tags is sorted by tag key. For more information, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
 ///
 /// The `ListOpenIDConnectProviderTags` operation: made by [`Client::list_open_id_connect_provider_tags`], run by [`send`](ListOpenIdConnectProviderTags::send).
@@ -7883,6 +8232,10 @@ impl<M> ListOpenIdConnectProviderTags<M> {
         self
     }
 }
+stub_operation!(
+    ListOpenIdConnectProviderTags, 105, ListOpenIdConnectProviderTagsError,
+    types::ListOpenIdConnectProviderTagsResponse, input, output
+);
 /// Lists information about the IAM OpenID Connect (OIDC) provider resource objects defined in the Amazon Web Services account.
 ///
 /// The `ListOpenIDConnectProviders` operation: made by [`Client::list_open_id_connect_providers`], run by [`send`](ListOpenIdConnectProviders::send).
@@ -7944,6 +8297,10 @@ impl<M> ListOpenIdConnectProviders<M> {
         &self.input
     }
 }
+stub_operation!(
+    ListOpenIdConnectProviders, 106, ListOpenIdConnectProvidersError,
+    types::ListOpenIdConnectProvidersResponse, input, output
+);
 /// Lists the centralized root access features enabled for your organization. For more information, see [Centrally manage root access for member accounts](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management).
 ///
 /// The `ListOrganizationsFeatures` operation: made by [`Client::list_organizations_features`], run by [`send`](ListOrganizationsFeatures::send).
@@ -8005,6 +8362,10 @@ impl<M> ListOrganizationsFeatures<M> {
         &self.input
     }
 }
+stub_operation!(
+    ListOrganizationsFeatures, 107, ListOrganizationsFeaturesError,
+    types::ListOrganizationsFeaturesResponse, input, output
+);
 /// Lists all the managed policies that are available in your Amazon Web Services account, including your own customer-defined managed policies and all Amazon Web Services managed policies.
 ///
 /// The `ListPolicies` operation: made by [`Client::list_policies`], run by [`send`](ListPolicies::send).
@@ -8111,6 +8472,9 @@ impl<M> ListPolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListPolicies, 108, ListPoliciesError, types::ListPoliciesResponse, input, output
+);
 /// Retrieves a list of policies that the IAM identity (user, group, or role) can use to access each specified service.
 ///
 /// The `ListPoliciesGrantingServiceAccess` operation: made by [`Client::list_policies_granting_service_access`], run by [`send`](ListPoliciesGrantingServiceAccess::send).
@@ -8190,6 +8554,10 @@ impl<M> ListPoliciesGrantingServiceAccess<M> {
         self
     }
 }
+stub_operation!(
+    ListPoliciesGrantingServiceAccess, 109, ListPoliciesGrantingServiceAccessError,
+    types::ListPoliciesGrantingServiceAccessResponse, input, output
+);
 /// Lists the tags that are attached to the specified IAM customer managed policy. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListPolicyTags` operation: made by [`Client::list_policy_tags`], run by [`send`](ListPolicyTags::send).
@@ -8281,6 +8649,10 @@ impl<M> ListPolicyTags<M> {
         self
     }
 }
+stub_operation!(
+    ListPolicyTags, 110, ListPolicyTagsError, types::ListPolicyTagsResponse, input,
+    output
+);
 /// Lists information about the versions of the specified managed policy, including the version that is currently set as the policy's default version.
 ///
 /// The `ListPolicyVersions` operation: made by [`Client::list_policy_versions`], run by [`send`](ListPolicyVersions::send).
@@ -8372,6 +8744,10 @@ impl<M> ListPolicyVersions<M> {
         self
     }
 }
+stub_operation!(
+    ListPolicyVersions, 111, ListPolicyVersionsError, types::ListPolicyVersionsResponse,
+    input, output
+);
 /// Lists the names of the inline policies that are embedded in the specified IAM role.
 ///
 /// The `ListRolePolicies` operation: made by [`Client::list_role_policies`], run by [`send`](ListRolePolicies::send).
@@ -8463,6 +8839,10 @@ impl<M> ListRolePolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListRolePolicies, 112, ListRolePoliciesError, types::ListRolePoliciesResponse, input,
+    output
+);
 /// Lists the tags that are attached to the specified role. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListRoleTags` operation: made by [`Client::list_role_tags`], run by [`send`](ListRoleTags::send).
@@ -8554,6 +8934,9 @@ impl<M> ListRoleTags<M> {
         self
     }
 }
+stub_operation!(
+    ListRoleTags, 113, ListRoleTagsError, types::ListRoleTagsResponse, input, output
+);
 /// Lists the IAM roles that have the specified path prefix. If there are none, the operation returns an empty list. For more information about roles, see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html) in the IAM User Guide.
 ///
 /// The `ListRoles` operation: made by [`Client::list_roles`], run by [`send`](ListRoles::send).
@@ -8645,6 +9028,7 @@ impl<M> ListRoles<M> {
         self
     }
 }
+stub_operation!(ListRoles, 114, ListRolesError, types::ListRolesResponse, input, output);
 /// Lists the tags that are attached to the specified Security Assertion Markup Language (SAML) identity provider. The returned list of tags is sorted by tag key. For more information, see [About SAML 2.0-based federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html).
 ///
 /// The `ListSAMLProviderTags` operation: made by [`Client::list_saml_provider_tags`], run by [`send`](ListSamlProviderTags::send).
@@ -8736,6 +9120,10 @@ impl<M> ListSamlProviderTags<M> {
         self
     }
 }
+stub_operation!(
+    ListSamlProviderTags, 115, ListSamlProviderTagsError,
+    types::ListSamlProviderTagsResponse, input, output
+);
 /// Lists the SAML provider resource objects defined in IAM in the account. IAM resource-listing operations return a subset of the available attributes for the resource. For example, this operation does not return tags, even though they are an attribute of the returned object. To view all of the information for a SAML provider, see [GetSAMLProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSAMLProvider.html).
 ///
 /// The `ListSAMLProviders` operation: made by [`Client::list_saml_providers`], run by [`send`](ListSamlProviders::send).
@@ -8797,6 +9185,10 @@ impl<M> ListSamlProviders<M> {
         &self.input
     }
 }
+stub_operation!(
+    ListSamlProviders, 116, ListSamlProvidersError, types::ListSamlProvidersResponse,
+    input, output
+);
 /// Returns information about the SSH public keys associated with the specified IAM user. If none exists, the operation returns an empty list.
 ///
 /// The `ListSSHPublicKeys` operation: made by [`Client::list_ssh_public_keys`], run by [`send`](ListSshPublicKeys::send).
@@ -8888,6 +9280,10 @@ impl<M> ListSshPublicKeys<M> {
         self
     }
 }
+stub_operation!(
+    ListSshPublicKeys, 117, ListSshPublicKeysError, types::ListSshPublicKeysResponse,
+    input, output
+);
 /// Lists the tags that are attached to the specified IAM server certificate. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListServerCertificateTags` operation: made by [`Client::list_server_certificate_tags`], run by [`send`](ListServerCertificateTags::send).
@@ -8979,6 +9375,10 @@ impl<M> ListServerCertificateTags<M> {
         self
     }
 }
+stub_operation!(
+    ListServerCertificateTags, 118, ListServerCertificateTagsError,
+    types::ListServerCertificateTagsResponse, input, output
+);
 /// Lists the server certificates stored in IAM that have the specified path prefix. If none exist, the operation returns an empty list.
 ///
 /// The `ListServerCertificates` operation: made by [`Client::list_server_certificates`], run by [`send`](ListServerCertificates::send).
@@ -9070,6 +9470,10 @@ impl<M> ListServerCertificates<M> {
         self
     }
 }
+stub_operation!(
+    ListServerCertificates, 119, ListServerCertificatesError,
+    types::ListServerCertificatesResponse, input, output
+);
 /// Returns information about the service-specific credentials associated with the specified IAM user. If none exists, the operation returns an empty list. The service-specific credentials returned by this operation are used only for authenticating the IAM user to a specific service. For more information about using service-specific credentials to authenticate to an Amazon Web Services service, see [Set up service-specific credentials](https://docs.aws.amazon.com/codecommit/latest/userguide/setting-up-gc.html) in the CodeCommit User Guide.
 ///
 /// The `ListServiceSpecificCredentials` operation: made by [`Client::list_service_specific_credentials`], run by [`send`](ListServiceSpecificCredentials::send).
@@ -9156,6 +9560,10 @@ impl<M> ListServiceSpecificCredentials<M> {
         self
     }
 }
+stub_operation!(
+    ListServiceSpecificCredentials, 120, ListServiceSpecificCredentialsError,
+    types::ListServiceSpecificCredentialsResponse, input, output
+);
 /// Returns information about the signing certificates associated with the specified IAM user. If none exists, the operation returns an empty list.
 ///
 /// The `ListSigningCertificates` operation: made by [`Client::list_signing_certificates`], run by [`send`](ListSigningCertificates::send).
@@ -9247,6 +9655,10 @@ impl<M> ListSigningCertificates<M> {
         self
     }
 }
+stub_operation!(
+    ListSigningCertificates, 121, ListSigningCertificatesError,
+    types::ListSigningCertificatesResponse, input, output
+);
 /// Lists the names of the inline policies embedded in the specified IAM user.
 ///
 /// The `ListUserPolicies` operation: made by [`Client::list_user_policies`], run by [`send`](ListUserPolicies::send).
@@ -9338,6 +9750,10 @@ impl<M> ListUserPolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListUserPolicies, 122, ListUserPoliciesError, types::ListUserPoliciesResponse, input,
+    output
+);
 /// Lists the tags that are attached to the specified IAM user. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListUserTags` operation: made by [`Client::list_user_tags`], run by [`send`](ListUserTags::send).
@@ -9429,6 +9845,9 @@ impl<M> ListUserTags<M> {
         self
     }
 }
+stub_operation!(
+    ListUserTags, 123, ListUserTagsError, types::ListUserTagsResponse, input, output
+);
 /// Lists the IAM users that have the specified path prefix. If no path prefix is specified, the operation returns all users in the Amazon Web Services account. If there are none, the operation returns an empty list.
 ///
 /// The `ListUsers` operation: made by [`Client::list_users`], run by [`send`](ListUsers::send).
@@ -9520,6 +9939,7 @@ impl<M> ListUsers<M> {
         self
     }
 }
+stub_operation!(ListUsers, 124, ListUsersError, types::ListUsersResponse, input, output);
 /// Lists the virtual MFA devices defined in the Amazon Web Services account by assignment status. If you do not specify an assignment status, the operation returns a list of all virtual MFA devices. Assignment status can be `Assigned`, `Unassigned`, or `Any`.
 ///
 /// The `ListVirtualMFADevices` operation: made by [`Client::list_virtual_mfa_devices`], run by [`send`](ListVirtualMfaDevices::send).
@@ -9614,6 +10034,10 @@ impl<M> ListVirtualMfaDevices<M> {
         self
     }
 }
+stub_operation!(
+    ListVirtualMfaDevices, 125, ListVirtualMfaDevicesError,
+    types::ListVirtualMfaDevicesResponse, input, output
+);
 /// Adds or updates an inline policy document that is embedded in the specified IAM group.
 ///
 /// The `PutGroupPolicy` operation: made by [`Client::put_group_policy`], run by [`send`](PutGroupPolicy::send).
@@ -9687,6 +10111,7 @@ impl<M> PutGroupPolicy<M> {
         self
     }
 }
+stub_operation!(PutGroupPolicy, 126, PutGroupPolicyError, (), input, none);
 /// Adds or updates the policy that is specified as the IAM role's permissions boundary. You can use an Amazon Web Services managed policy or a customer managed policy to set the boundary for a role. Use the boundary to control the maximum permissions that the role can have. Setting a permissions boundary is an advanced feature that can affect the permissions for the role.
 ///
 /// The `PutRolePermissionsBoundary` operation: made by [`Client::put_role_permissions_boundary`], run by [`send`](PutRolePermissionsBoundary::send).
@@ -9755,6 +10180,9 @@ impl<M> PutRolePermissionsBoundary<M> {
         self
     }
 }
+stub_operation!(
+    PutRolePermissionsBoundary, 127, PutRolePermissionsBoundaryError, (), input, none
+);
 /// Adds or updates an inline policy document that is embedded in the specified IAM role.
 ///
 /// The `PutRolePolicy` operation: made by [`Client::put_role_policy`], run by [`send`](PutRolePolicy::send).
@@ -9828,6 +10256,7 @@ impl<M> PutRolePolicy<M> {
         self
     }
 }
+stub_operation!(PutRolePolicy, 128, PutRolePolicyError, (), input, none);
 /// Adds or updates the policy that is specified as the IAM user's permissions boundary. You can use an Amazon Web Services managed policy or a customer managed policy to set the boundary for a user. Use the boundary to control the maximum permissions that the user can have. Setting a permissions boundary is an advanced feature that can affect the permissions for the user.
 ///
 /// The `PutUserPermissionsBoundary` operation: made by [`Client::put_user_permissions_boundary`], run by [`send`](PutUserPermissionsBoundary::send).
@@ -9896,6 +10325,9 @@ impl<M> PutUserPermissionsBoundary<M> {
         self
     }
 }
+stub_operation!(
+    PutUserPermissionsBoundary, 129, PutUserPermissionsBoundaryError, (), input, none
+);
 /// Adds or updates an inline policy document that is embedded in the specified IAM user.
 ///
 /// The `PutUserPolicy` operation: made by [`Client::put_user_policy`], run by [`send`](PutUserPolicy::send).
@@ -9969,6 +10401,7 @@ impl<M> PutUserPolicy<M> {
         self
     }
 }
+stub_operation!(PutUserPolicy, 130, PutUserPolicyError, (), input, none);
 /// Rejects a delegation request, denying the requested temporary access.
 ///
 /// The `RejectDelegationRequest` operation: made by [`Client::reject_delegation_request`], run by [`send`](RejectDelegationRequest::send).
@@ -10037,6 +10470,9 @@ impl<M> RejectDelegationRequest<M> {
         self
     }
 }
+stub_operation!(
+    RejectDelegationRequest, 131, RejectDelegationRequestError, (), input, none
+);
 /// Removes the specified client ID (also known as audience) from the list of client IDs registered for the specified IAM OpenID Connect (OIDC) provider resource object.
 ///
 /// The `RemoveClientIDFromOpenIDConnectProvider` operation: made by [`Client::remove_client_id_from_open_id_connect_provider`], run by [`send`](RemoveClientIdFromOpenIdConnectProvider::send).
@@ -10111,6 +10547,10 @@ impl<M> RemoveClientIdFromOpenIdConnectProvider<M> {
         self
     }
 }
+stub_operation!(
+    RemoveClientIdFromOpenIdConnectProvider, 132,
+    RemoveClientIdFromOpenIdConnectProviderError, (), input, none
+);
 /// Removes the specified IAM role from the specified Amazon EC2 instance profile.
 ///
 /// The `RemoveRoleFromInstanceProfile` operation: made by [`Client::remove_role_from_instance_profile`], run by [`send`](RemoveRoleFromInstanceProfile::send).
@@ -10182,6 +10622,10 @@ impl<M> RemoveRoleFromInstanceProfile<M> {
         self
     }
 }
+stub_operation!(
+    RemoveRoleFromInstanceProfile, 133, RemoveRoleFromInstanceProfileError, (), input,
+    none
+);
 /// Removes the specified user from the specified group.
 ///
 /// The `RemoveUserFromGroup` operation: made by [`Client::remove_user_from_group`], run by [`send`](RemoveUserFromGroup::send).
@@ -10250,6 +10694,7 @@ impl<M> RemoveUserFromGroup<M> {
         self
     }
 }
+stub_operation!(RemoveUserFromGroup, 134, RemoveUserFromGroupError, (), input, none);
 /// Resets the password for a service-specific credential. The new password is Amazon Web Services generated and cryptographically strong. It cannot be configured by the user. Resetting the password immediately invalidates the previous password associated with this user.
 ///
 /// The `ResetServiceSpecificCredential` operation: made by [`Client::reset_service_specific_credential`], run by [`send`](ResetServiceSpecificCredential::send).
@@ -10321,6 +10766,10 @@ impl<M> ResetServiceSpecificCredential<M> {
         self
     }
 }
+stub_operation!(
+    ResetServiceSpecificCredential, 135, ResetServiceSpecificCredentialError,
+    types::ResetServiceSpecificCredentialResponse, input, output
+);
 /// Synchronizes the specified MFA device with its IAM resource object on the Amazon Web Services servers.
 ///
 /// The `ResyncMFADevice` operation: made by [`Client::resync_mfa_device`], run by [`send`](ResyncMfaDevice::send).
@@ -10399,6 +10848,7 @@ impl<M> ResyncMfaDevice<M> {
         self
     }
 }
+stub_operation!(ResyncMfaDevice, 136, ResyncMfaDeviceError, (), input, none);
 /// Sends the exchange token for an accepted delegation request.
 ///
 /// The `SendDelegationToken` operation: made by [`Client::send_delegation_token`], run by [`send`](SendDelegationToken::send).
@@ -10462,6 +10912,7 @@ impl<M> SendDelegationToken<M> {
         self
     }
 }
+stub_operation!(SendDelegationToken, 137, SendDelegationTokenError, (), input, none);
 /// Sets the specified version of the specified policy as the policy's default (operative) version.
 ///
 /// The `SetDefaultPolicyVersion` operation: made by [`Client::set_default_policy_version`], run by [`send`](SetDefaultPolicyVersion::send).
@@ -10530,6 +10981,9 @@ impl<M> SetDefaultPolicyVersion<M> {
         self
     }
 }
+stub_operation!(
+    SetDefaultPolicyVersion, 138, SetDefaultPolicyVersionError, (), input, none
+);
 /// Sets the specified version of the global endpoint token as the token version used for the Amazon Web Services account.
 ///
 /// The `SetSecurityTokenServicePreferences` operation: made by [`Client::set_security_token_service_preferences`], run by [`send`](SetSecurityTokenServicePreferences::send).
@@ -10602,6 +11056,10 @@ impl<M> SetSecurityTokenServicePreferences<M> {
         self
     }
 }
+stub_operation!(
+    SetSecurityTokenServicePreferences, 139, SetSecurityTokenServicePreferencesError, (),
+    input, none
+);
 /// Simulate how a set of IAM policies and optionally a resource-based policy works with a list of API operations and Amazon Web Services resources to determine the policies' effective permissions. The policies are provided as strings.
 ///
 /// The `SimulateCustomPolicy` operation: made by [`Client::simulate_custom_policy`], run by [`send`](SimulateCustomPolicy::send).
@@ -10736,6 +11194,10 @@ impl<M> SimulateCustomPolicy<M> {
         self
     }
 }
+stub_operation!(
+    SimulateCustomPolicy, 140, SimulateCustomPolicyError, types::SimulatePolicyResponse,
+    input, output
+);
 /// Simulate how a set of IAM policies attached to an IAM entity works with a list of API operations and Amazon Web Services resources to determine the policies' effective permissions. The entity can be an IAM user, group, or role. If you specify a user, then the simulation also includes all of the policies that are attached to groups that the user belongs to. You can simulate resources that don't exist in your account.
 ///
 /// The `SimulatePrincipalPolicy` operation: made by [`Client::simulate_principal_policy`], run by [`send`](SimulatePrincipalPolicy::send).
@@ -10875,6 +11337,10 @@ impl<M> SimulatePrincipalPolicy<M> {
         self
     }
 }
+stub_operation!(
+    SimulatePrincipalPolicy, 141, SimulatePrincipalPolicyError,
+    types::SimulatePolicyResponse, input, output
+);
 /// Adds one or more tags to an IAM instance profile. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagInstanceProfile` operation: made by [`Client::tag_instance_profile`], run by [`send`](TagInstanceProfile::send).
@@ -10943,6 +11409,7 @@ impl<M> TagInstanceProfile<M> {
         self
     }
 }
+stub_operation!(TagInstanceProfile, 142, TagInstanceProfileError, (), input, none);
 /// Adds one or more tags to an IAM virtual multi-factor authentication (MFA) device. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagMFADevice` operation: made by [`Client::tag_mfa_device`], run by [`send`](TagMfaDevice::send).
@@ -11011,6 +11478,7 @@ impl<M> TagMfaDevice<M> {
         self
     }
 }
+stub_operation!(TagMfaDevice, 143, TagMfaDeviceError, (), input, none);
 /// Adds one or more tags to an OpenID Connect (OIDC)-compatible identity provider. For more information about these providers, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html). If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagOpenIDConnectProvider` operation: made by [`Client::tag_open_id_connect_provider`], run by [`send`](TagOpenIdConnectProvider::send).
@@ -11079,6 +11547,9 @@ impl<M> TagOpenIdConnectProvider<M> {
         self
     }
 }
+stub_operation!(
+    TagOpenIdConnectProvider, 144, TagOpenIdConnectProviderError, (), input, none
+);
 /// Adds one or more tags to an IAM customer managed policy. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagPolicy` operation: made by [`Client::tag_policy`], run by [`send`](TagPolicy::send).
@@ -11147,6 +11618,7 @@ impl<M> TagPolicy<M> {
         self
     }
 }
+stub_operation!(TagPolicy, 145, TagPolicyError, (), input, none);
 /// Adds one or more tags to an IAM role. The role can be a regular role or a service-linked role. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagRole` operation: made by [`Client::tag_role`], run by [`send`](TagRole::send).
@@ -11215,6 +11687,7 @@ impl<M> TagRole<M> {
         self
     }
 }
+stub_operation!(TagRole, 146, TagRoleError, (), input, none);
 /// Adds one or more tags to a Security Assertion Markup Language (SAML) identity provider. For more information about these providers, see [About SAML 2.0-based federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html). If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagSAMLProvider` operation: made by [`Client::tag_saml_provider`], run by [`send`](TagSamlProvider::send).
@@ -11283,6 +11756,7 @@ impl<M> TagSamlProvider<M> {
         self
     }
 }
+stub_operation!(TagSamlProvider, 147, TagSamlProviderError, (), input, none);
 /// Adds one or more tags to an IAM server certificate. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagServerCertificate` operation: made by [`Client::tag_server_certificate`], run by [`send`](TagServerCertificate::send).
@@ -11351,6 +11825,7 @@ impl<M> TagServerCertificate<M> {
         self
     }
 }
+stub_operation!(TagServerCertificate, 148, TagServerCertificateError, (), input, none);
 /// Adds one or more tags to an IAM user. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagUser` operation: made by [`Client::tag_user`], run by [`send`](TagUser::send).
@@ -11419,6 +11894,7 @@ impl<M> TagUser<M> {
         self
     }
 }
+stub_operation!(TagUser, 149, TagUserError, (), input, none);
 /// Removes the specified tags from the IAM instance profile. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagInstanceProfile` operation: made by [`Client::untag_instance_profile`], run by [`send`](UntagInstanceProfile::send).
@@ -11487,6 +11963,7 @@ impl<M> UntagInstanceProfile<M> {
         self
     }
 }
+stub_operation!(UntagInstanceProfile, 150, UntagInstanceProfileError, (), input, none);
 /// Removes the specified tags from the IAM virtual multi-factor authentication (MFA) device. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagMFADevice` operation: made by [`Client::untag_mfa_device`], run by [`send`](UntagMfaDevice::send).
@@ -11555,6 +12032,7 @@ impl<M> UntagMfaDevice<M> {
         self
     }
 }
+stub_operation!(UntagMfaDevice, 151, UntagMfaDeviceError, (), input, none);
 /// Removes the specified tags from the specified OpenID Connect (OIDC)-compatible identity provider in IAM. For more information about OIDC providers, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html). For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagOpenIDConnectProvider` operation: made by [`Client::untag_open_id_connect_provider`], run by [`send`](UntagOpenIdConnectProvider::send).
@@ -11623,6 +12101,9 @@ impl<M> UntagOpenIdConnectProvider<M> {
         self
     }
 }
+stub_operation!(
+    UntagOpenIdConnectProvider, 152, UntagOpenIdConnectProviderError, (), input, none
+);
 /// Removes the specified tags from the customer managed policy. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagPolicy` operation: made by [`Client::untag_policy`], run by [`send`](UntagPolicy::send).
@@ -11691,6 +12172,7 @@ impl<M> UntagPolicy<M> {
         self
     }
 }
+stub_operation!(UntagPolicy, 153, UntagPolicyError, (), input, none);
 /// Removes the specified tags from the role. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagRole` operation: made by [`Client::untag_role`], run by [`send`](UntagRole::send).
@@ -11759,6 +12241,7 @@ impl<M> UntagRole<M> {
         self
     }
 }
+stub_operation!(UntagRole, 154, UntagRoleError, (), input, none);
 /// Removes the specified tags from the specified Security Assertion Markup Language (SAML) identity provider in IAM. For more information about these providers, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html). For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagSAMLProvider` operation: made by [`Client::untag_saml_provider`], run by [`send`](UntagSamlProvider::send).
@@ -11827,6 +12310,7 @@ impl<M> UntagSamlProvider<M> {
         self
     }
 }
+stub_operation!(UntagSamlProvider, 155, UntagSamlProviderError, (), input, none);
 /// Removes the specified tags from the IAM server certificate. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagServerCertificate` operation: made by [`Client::untag_server_certificate`], run by [`send`](UntagServerCertificate::send).
@@ -11895,6 +12379,9 @@ impl<M> UntagServerCertificate<M> {
         self
     }
 }
+stub_operation!(
+    UntagServerCertificate, 156, UntagServerCertificateError, (), input, none
+);
 /// Removes the specified tags from the user. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagUser` operation: made by [`Client::untag_user`], run by [`send`](UntagUser::send).
@@ -11963,6 +12450,7 @@ impl<M> UntagUser<M> {
         self
     }
 }
+stub_operation!(UntagUser, 157, UntagUserError, (), input, none);
 /// Changes the status of the specified access key from Active to Inactive, or vice versa. This operation can be used to disable a user's key as part of a key rotation workflow.
 ///
 /// The `UpdateAccessKey` operation: made by [`Client::update_access_key`], run by [`send`](UpdateAccessKey::send).
@@ -12036,6 +12524,7 @@ impl<M> UpdateAccessKey<M> {
         self
     }
 }
+stub_operation!(UpdateAccessKey, 158, UpdateAccessKeyError, (), input, none);
 /// Updates the password policy settings for the Amazon Web Services account.
 ///
 /// The `UpdateAccountPasswordPolicy` operation: made by [`Client::update_account_password_policy`], run by [`send`](UpdateAccountPasswordPolicy::send).
@@ -12142,6 +12631,9 @@ impl<M> UpdateAccountPasswordPolicy<M> {
         self
     }
 }
+stub_operation!(
+    UpdateAccountPasswordPolicy, 159, UpdateAccountPasswordPolicyError, (), input, none
+);
 /// Updates the policy that grants an IAM entity permission to assume a role. This is typically referred to as the "role trust policy". For more information about roles, see [Using roles to delegate permissions and federate identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-toplevel.html).
 ///
 /// The `UpdateAssumeRolePolicy` operation: made by [`Client::update_assume_role_policy`], run by [`send`](UpdateAssumeRolePolicy::send).
@@ -12210,6 +12702,9 @@ impl<M> UpdateAssumeRolePolicy<M> {
         self
     }
 }
+stub_operation!(
+    UpdateAssumeRolePolicy, 160, UpdateAssumeRolePolicyError, (), input, none
+);
 /// Updates an existing delegation request with additional information. When the delegation request is updated, it reaches the `PENDING_APPROVAL` state.
 ///
 /// The `UpdateDelegationRequest` operation: made by [`Client::update_delegation_request`], run by [`send`](UpdateDelegationRequest::send).
@@ -12278,6 +12773,9 @@ impl<M> UpdateDelegationRequest<M> {
         self
     }
 }
+stub_operation!(
+    UpdateDelegationRequest, 161, UpdateDelegationRequestError, (), input, none
+);
 /// Updates the name and/or the path of the specified IAM group.
 ///
 /// The `UpdateGroup` operation: made by [`Client::update_group`], run by [`send`](UpdateGroup::send).
@@ -12351,6 +12849,7 @@ impl<M> UpdateGroup<M> {
         self
     }
 }
+stub_operation!(UpdateGroup, 162, UpdateGroupError, (), input, none);
 /// Changes the password for the specified IAM user. You can use the CLI, the Amazon Web Services API, or the Users page in the IAM console to change the password for any IAM user. Use [ChangePassword](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ChangePassword.html) to change your own password in the My Security Credentials page in the Amazon Web Services Management Console.
 ///
 /// The `UpdateLoginProfile` operation: made by [`Client::update_login_profile`], run by [`send`](UpdateLoginProfile::send).
@@ -12424,6 +12923,7 @@ impl<M> UpdateLoginProfile<M> {
         self
     }
 }
+stub_operation!(UpdateLoginProfile, 163, UpdateLoginProfileError, (), input, none);
 /// Replaces the existing list of server certificate thumbprints associated with an OpenID Connect (OIDC) provider resource object with a new list of thumbprints.
 ///
 /// The `UpdateOpenIDConnectProviderThumbprint` operation: made by [`Client::update_open_id_connect_provider_thumbprint`], run by [`send`](UpdateOpenIdConnectProviderThumbprint::send).
@@ -12498,6 +12998,10 @@ impl<M> UpdateOpenIdConnectProviderThumbprint<M> {
         self
     }
 }
+stub_operation!(
+    UpdateOpenIdConnectProviderThumbprint, 164,
+    UpdateOpenIdConnectProviderThumbprintError, (), input, none
+);
 /// Updates the description or maximum session duration setting of a role.
 ///
 /// The `UpdateRole` operation: made by [`Client::update_role`], run by [`send`](UpdateRole::send).
@@ -12574,6 +13078,9 @@ impl<M> UpdateRole<M> {
         self
     }
 }
+stub_operation!(
+    UpdateRole, 165, UpdateRoleError, types::UpdateRoleResponse, input, output
+);
 /// Use [UpdateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRole.html) instead.
 ///
 /// The `UpdateRoleDescription` operation: made by [`Client::update_role_description`], run by [`send`](UpdateRoleDescription::send).
@@ -12645,6 +13152,10 @@ impl<M> UpdateRoleDescription<M> {
         self
     }
 }
+stub_operation!(
+    UpdateRoleDescription, 166, UpdateRoleDescriptionError,
+    types::UpdateRoleDescriptionResponse, input, output
+);
 /// Updates the metadata document, SAML encryption settings, and private keys for an existing SAML provider. To rotate private keys, add your new private key and then remove the old key in a separate request.
 ///
 /// The `UpdateSAMLProvider` operation: made by [`Client::update_saml_provider`], run by [`send`](UpdateSamlProvider::send).
@@ -12734,6 +13245,10 @@ impl<M> UpdateSamlProvider<M> {
         self
     }
 }
+stub_operation!(
+    UpdateSamlProvider, 167, UpdateSamlProviderError, types::UpdateSamlProviderResponse,
+    input, output
+);
 /// Sets the status of an IAM user's SSH public key to active or inactive. SSH public keys that are inactive cannot be used for authentication. This operation can be used to disable a user's SSH public key as part of a key rotation work flow.
 ///
 /// The `UpdateSSHPublicKey` operation: made by [`Client::update_ssh_public_key`], run by [`send`](UpdateSshPublicKey::send).
@@ -12807,6 +13322,7 @@ impl<M> UpdateSshPublicKey<M> {
         self
     }
 }
+stub_operation!(UpdateSshPublicKey, 168, UpdateSshPublicKeyError, (), input, none);
 /// Updates the name and/or the path of the specified server certificate stored in IAM.
 ///
 /// The `UpdateServerCertificate` operation: made by [`Client::update_server_certificate`], run by [`send`](UpdateServerCertificate::send).
@@ -12880,6 +13396,9 @@ impl<M> UpdateServerCertificate<M> {
         self
     }
 }
+stub_operation!(
+    UpdateServerCertificate, 169, UpdateServerCertificateError, (), input, none
+);
 /// Sets the status of a service-specific credential to `Active` or `Inactive`. Service-specific credentials that are inactive cannot be used for authentication to the service. This operation can be used to disable a user's service-specific credential as part of a credential rotation work flow.
 ///
 /// The `UpdateServiceSpecificCredential` operation: made by [`Client::update_service_specific_credential`], run by [`send`](UpdateServiceSpecificCredential::send).
@@ -12959,6 +13478,10 @@ impl<M> UpdateServiceSpecificCredential<M> {
         self
     }
 }
+stub_operation!(
+    UpdateServiceSpecificCredential, 170, UpdateServiceSpecificCredentialError, (),
+    input, none
+);
 /// Changes the status of the specified user signing certificate from active to disabled, or vice versa. This operation can be used to disable an IAM user's signing certificate as part of a certificate rotation work flow.
 ///
 /// The `UpdateSigningCertificate` operation: made by [`Client::update_signing_certificate`], run by [`send`](UpdateSigningCertificate::send).
@@ -13032,6 +13555,9 @@ impl<M> UpdateSigningCertificate<M> {
         self
     }
 }
+stub_operation!(
+    UpdateSigningCertificate, 171, UpdateSigningCertificateError, (), input, none
+);
 /// Updates the name and/or the path of the specified IAM user.
 ///
 /// The `UpdateUser` operation: made by [`Client::update_user`], run by [`send`](UpdateUser::send).
@@ -13105,6 +13631,7 @@ impl<M> UpdateUser<M> {
         self
     }
 }
+stub_operation!(UpdateUser, 172, UpdateUserError, (), input, none);
 /// Uploads an SSH public key and associates it with the specified IAM user.
 ///
 /// The `UploadSSHPublicKey` operation: made by [`Client::upload_ssh_public_key`], run by [`send`](UploadSshPublicKey::send).
@@ -13176,6 +13703,10 @@ impl<M> UploadSshPublicKey<M> {
         self
     }
 }
+stub_operation!(
+    UploadSshPublicKey, 173, UploadSshPublicKeyError, types::UploadSshPublicKeyResponse,
+    input, output
+);
 /// Uploads a server certificate entity for the Amazon Web Services account. The server certificate entity includes a public key certificate, a private key, and an optional certificate chain, which should all be PEM-encoded.
 ///
 /// The `UploadServerCertificate` operation: made by [`Client::upload_server_certificate`], run by [`send`](UploadServerCertificate::send).
@@ -13267,6 +13798,10 @@ impl<M> UploadServerCertificate<M> {
         self
     }
 }
+stub_operation!(
+    UploadServerCertificate, 174, UploadServerCertificateError,
+    types::UploadServerCertificateResponse, input, output
+);
 /// Uploads an X.509 signing certificate and associates it with the specified IAM user. Some Amazon Web Services services require you to use certificates to validate requests that are signed with a corresponding private key. When you upload the certificate, its default status is `Active`.
 ///
 /// The `UploadSigningCertificate` operation: made by [`Client::upload_signing_certificate`], run by [`send`](UploadSigningCertificate::send).
@@ -13338,3 +13873,7 @@ impl<M> UploadSigningCertificate<M> {
         self
     }
 }
+stub_operation!(
+    UploadSigningCertificate, 175, UploadSigningCertificateError,
+    types::UploadSigningCertificateResponse, input, output
+);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -76,6 +107,10 @@ impl<M> CancelKeyDeletion<M> {
         self
     }
 }
+stub_operation!(
+    CancelKeyDeletion, 0, CancelKeyDeletionError, types::CancelKeyDeletionResponse,
+    input, output
+);
 /// Connects or reconnects a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) to its backing key store. For an CloudHSM key store, `ConnectCustomKeyStore` connects the key store to its associated CloudHSM cluster. For an external key store, `ConnectCustomKeyStore` connects the key store to the external key store proxy that communicates with your external key manager.
 ///
 /// The `ConnectCustomKeyStore` operation: made by [`Client::connect_custom_key_store`], run by [`send`](ConnectCustomKeyStore::send).
@@ -142,6 +177,10 @@ impl<M> ConnectCustomKeyStore<M> {
         self
     }
 }
+stub_operation!(
+    ConnectCustomKeyStore, 1, ConnectCustomKeyStoreError,
+    types::ConnectCustomKeyStoreResponse, input, output
+);
 /// Creates a friendly name for a KMS key.
 ///
 /// The `CreateAlias` operation: made by [`Client::create_alias`], run by [`send`](CreateAlias::send).
@@ -210,6 +249,7 @@ impl<M> CreateAlias<M> {
         self
     }
 }
+stub_operation!(CreateAlias, 2, CreateAliasError, (), input, none);
 /// Creates a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) backed by a key store that you own and manage. When you use a KMS key in a custom key store for a cryptographic operation, the cryptographic operation is actually performed in your key store using your keys. KMS supports [CloudHSM key stores](https://docs.aws.amazon.com/kms/latest/developerguide/keystore-cloudhsm.html) backed by an [CloudHSM cluster](https://docs.aws.amazon.com/cloudhsm/latest/userguide/clusters.html) and [external key stores](https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html) backed by an external key store proxy and external key manager outside of Amazon Web Services.
 ///
 /// The `CreateCustomKeyStore` operation: made by [`Client::create_custom_key_store`], run by [`send`](CreateCustomKeyStore::send).
@@ -335,6 +375,10 @@ impl<M> CreateCustomKeyStore<M> {
         self
     }
 }
+stub_operation!(
+    CreateCustomKeyStore, 3, CreateCustomKeyStoreError,
+    types::CreateCustomKeyStoreResponse, input, output
+);
 /// Adds a grant to a KMS key.
 ///
 /// The `CreateGrant` operation: made by [`Client::create_grant`], run by [`send`](CreateGrant::send).
@@ -436,6 +480,9 @@ impl<M> CreateGrant<M> {
         self
     }
 }
+stub_operation!(
+    CreateGrant, 4, CreateGrantError, types::CreateGrantResponse, input, output
+);
 /// Creates a unique customer managed [KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms-keys) in your Amazon Web Services account and Region. You can use a KMS key in cryptographic operations, such as encryption and signing. Some Amazon Web Services services let you use KMS keys that you create and manage to protect your service resources.
 ///
 /// The `CreateKey` operation: made by [`Client::create_key`], run by [`send`](CreateKey::send).
@@ -555,6 +602,7 @@ impl<M> CreateKey<M> {
         self
     }
 }
+stub_operation!(CreateKey, 5, CreateKeyError, types::CreateKeyResponse, input, output);
 /// Decrypts ciphertext that was encrypted by a KMS key using any of the following operations:
 /// - Encrypt
 /// - GenerateDataKey
@@ -670,6 +718,7 @@ impl<M> Decrypt<M> {
         self
     }
 }
+stub_operation!(Decrypt, 6, DecryptError, types::DecryptResponse, input, output);
 /// Deletes the specified alias.
 ///
 /// The `DeleteAlias` operation: made by [`Client::delete_alias`], run by [`send`](DeleteAlias::send).
@@ -733,6 +782,7 @@ impl<M> DeleteAlias<M> {
         self
     }
 }
+stub_operation!(DeleteAlias, 7, DeleteAliasError, (), input, none);
 /// Deletes a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html). This operation does not affect any backing elements of the custom key store. It does not delete the CloudHSM cluster that is associated with an CloudHSM key store, or affect any users or keys in the cluster. For an external key store, it does not affect the external key store proxy, external key manager, or any external keys.
 ///
 /// The `DeleteCustomKeyStore` operation: made by [`Client::delete_custom_key_store`], run by [`send`](DeleteCustomKeyStore::send).
@@ -799,6 +849,10 @@ impl<M> DeleteCustomKeyStore<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCustomKeyStore, 8, DeleteCustomKeyStoreError,
+    types::DeleteCustomKeyStoreResponse, input, output
+);
 /// Deletes key material that was previously imported. This operation makes the specified KMS key temporarily unusable. To restore the usability of the KMS key, reimport the same key material. For more information about importing key material into KMS, see [Importing Key Material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html) in the Key Management Service Developer Guide.
 ///
 /// The `DeleteImportedKeyMaterial` operation: made by [`Client::delete_imported_key_material`], run by [`send`](DeleteImportedKeyMaterial::send).
@@ -870,6 +924,10 @@ impl<M> DeleteImportedKeyMaterial<M> {
         self
     }
 }
+stub_operation!(
+    DeleteImportedKeyMaterial, 9, DeleteImportedKeyMaterialError,
+    types::DeleteImportedKeyMaterialResponse, input, output
+);
 /// Derives a shared secret using a key agreement algorithm.
 ///
 /// The `DeriveSharedSecret` operation: made by [`Client::derive_shared_secret`], run by [`send`](DeriveSharedSecret::send).
@@ -964,6 +1022,10 @@ impl<M> DeriveSharedSecret<M> {
         self
     }
 }
+stub_operation!(
+    DeriveSharedSecret, 10, DeriveSharedSecretError, types::DeriveSharedSecretResponse,
+    input, output
+);
 /// Gets information about [custom key stores](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) in the account and Region.
 ///
 /// The `DescribeCustomKeyStores` operation: made by [`Client::describe_custom_key_stores`], run by [`send`](DescribeCustomKeyStores::send).
@@ -1060,6 +1122,10 @@ impl<M> DescribeCustomKeyStores<M> {
         self
     }
 }
+stub_operation!(
+    DescribeCustomKeyStores, 11, DescribeCustomKeyStoresError,
+    types::DescribeCustomKeyStoresResponse, input, output
+);
 /// Provides detailed information about a KMS key. You can run `DescribeKey` on a [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-mgn-key) or an [Amazon Web Services managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key).
 ///
 /// The `DescribeKey` operation: made by [`Client::describe_key`], run by [`send`](DescribeKey::send).
@@ -1131,6 +1197,9 @@ impl<M> DescribeKey<M> {
         self
     }
 }
+stub_operation!(
+    DescribeKey, 12, DescribeKeyError, types::DescribeKeyResponse, input, output
+);
 /// Sets the state of a KMS key to disabled. This change temporarily prevents use of the KMS key for [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations).
 ///
 /// The `DisableKey` operation: made by [`Client::disable_key`], run by [`send`](DisableKey::send).
@@ -1194,6 +1263,7 @@ impl<M> DisableKey<M> {
         self
     }
 }
+stub_operation!(DisableKey, 13, DisableKeyError, (), input, none);
 /// Disables [automatic rotation of the key material](https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable-disable.html) of the specified symmetric encryption KMS key.
 ///
 /// The `DisableKeyRotation` operation: made by [`Client::disable_key_rotation`], run by [`send`](DisableKeyRotation::send).
@@ -1257,6 +1327,7 @@ impl<M> DisableKeyRotation<M> {
         self
     }
 }
+stub_operation!(DisableKeyRotation, 14, DisableKeyRotationError, (), input, none);
 /// Disconnects the [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) from its backing key store. This operation disconnects an CloudHSM key store from its associated CloudHSM cluster or disconnects an external key store from the external key store proxy that communicates with your external key manager.
 ///
 /// The `DisconnectCustomKeyStore` operation: made by [`Client::disconnect_custom_key_store`], run by [`send`](DisconnectCustomKeyStore::send).
@@ -1323,6 +1394,10 @@ impl<M> DisconnectCustomKeyStore<M> {
         self
     }
 }
+stub_operation!(
+    DisconnectCustomKeyStore, 15, DisconnectCustomKeyStoreError,
+    types::DisconnectCustomKeyStoreResponse, input, output
+);
 /// Sets the key state of a KMS key to enabled. This allows you to use the KMS key for [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations).
 ///
 /// The `EnableKey` operation: made by [`Client::enable_key`], run by [`send`](EnableKey::send).
@@ -1386,6 +1461,7 @@ impl<M> EnableKey<M> {
         self
     }
 }
+stub_operation!(EnableKey, 16, EnableKeyError, (), input, none);
 /// Enables [automatic rotation of the key material](https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable-disable.html) of the specified symmetric encryption KMS key.
 ///
 /// The `EnableKeyRotation` operation: made by [`Client::enable_key_rotation`], run by [`send`](EnableKeyRotation::send).
@@ -1454,6 +1530,7 @@ impl<M> EnableKeyRotation<M> {
         self
     }
 }
+stub_operation!(EnableKeyRotation, 17, EnableKeyRotationError, (), input, none);
 /// Encrypts plaintext of up to 4,096 bytes using a KMS key. You can use a symmetric or asymmetric KMS key with a `KeyUsage` of `ENCRYPT_DECRYPT`.
 ///
 /// The `Encrypt` operation: made by [`Client::encrypt`], run by [`send`](Encrypt::send).
@@ -1551,6 +1628,7 @@ impl<M> Encrypt<M> {
         self
     }
 }
+stub_operation!(Encrypt, 18, EncryptError, types::EncryptResponse, input, output);
 /// Returns a unique symmetric data key for use outside of KMS. This operation returns a plaintext copy of the data key and a copy that is encrypted under a symmetric encryption KMS key that you specify. The bytes in the plaintext key are random; they are not related to the caller or the KMS key. You can use the plaintext key to encrypt your data outside of KMS and store the encrypted data key with the encrypted data.
 ///
 /// The `GenerateDataKey` operation: made by [`Client::generate_data_key`], run by [`send`](GenerateDataKey::send).
@@ -1650,6 +1728,10 @@ impl<M> GenerateDataKey<M> {
         self
     }
 }
+stub_operation!(
+    GenerateDataKey, 19, GenerateDataKeyError, types::GenerateDataKeyResponse, input,
+    output
+);
 /// Returns a unique asymmetric data key pair for use outside of KMS. This operation returns a plaintext public key, a plaintext private key, and a copy of the private key that is encrypted under the symmetric encryption KMS key you specify. You can use the data key pair to perform asymmetric cryptography and implement digital signatures outside of KMS. The bytes in the keys are random; they are not related to the caller or to the KMS key that is used to encrypt the private key.
 ///
 /// The `GenerateDataKeyPair` operation: made by [`Client::generate_data_key_pair`], run by [`send`](GenerateDataKeyPair::send).
@@ -1744,6 +1826,10 @@ impl<M> GenerateDataKeyPair<M> {
         self
     }
 }
+stub_operation!(
+    GenerateDataKeyPair, 20, GenerateDataKeyPairError,
+    types::GenerateDataKeyPairResponse, input, output
+);
 /// Returns a unique asymmetric data key pair for use outside of KMS. This operation returns a plaintext public key and a copy of the private key that is encrypted under the symmetric encryption KMS key you specify. Unlike GenerateDataKeyPair, this operation does not return a plaintext private key. The bytes in the keys are random; they are not related to the caller or to the KMS key that is used to encrypt the private key.
 ///
 /// The `GenerateDataKeyPairWithoutPlaintext` operation: made by [`Client::generate_data_key_pair_without_plaintext`], run by [`send`](GenerateDataKeyPairWithoutPlaintext::send).
@@ -1836,6 +1922,10 @@ impl<M> GenerateDataKeyPairWithoutPlaintext<M> {
         self
     }
 }
+stub_operation!(
+    GenerateDataKeyPairWithoutPlaintext, 21, GenerateDataKeyPairWithoutPlaintextError,
+    types::GenerateDataKeyPairWithoutPlaintextResponse, input, output
+);
 /// Returns a unique symmetric data key for use outside of KMS. This operation returns a data key that is encrypted under a symmetric encryption KMS key that you specify. The bytes in the key are random; they are not related to the caller or to the KMS key.
 ///
 /// The `GenerateDataKeyWithoutPlaintext` operation: made by [`Client::generate_data_key_without_plaintext`], run by [`send`](GenerateDataKeyWithoutPlaintext::send).
@@ -1933,6 +2023,10 @@ impl<M> GenerateDataKeyWithoutPlaintext<M> {
         self
     }
 }
+stub_operation!(
+    GenerateDataKeyWithoutPlaintext, 22, GenerateDataKeyWithoutPlaintextError,
+    types::GenerateDataKeyWithoutPlaintextResponse, input, output
+);
 /// Generates a hash-based message authentication code (HMAC) for a message using an HMAC KMS key and a MAC algorithm that the key supports. HMAC KMS keys and the HMAC algorithms that KMS uses conform to industry standards defined in [RFC 2104](https://datatracker.ietf.org/doc/html/rfc2104).
 ///
 /// The `GenerateMac` operation: made by [`Client::generate_mac`], run by [`send`](GenerateMac::send).
@@ -2019,6 +2113,9 @@ impl<M> GenerateMac<M> {
         self
     }
 }
+stub_operation!(
+    GenerateMac, 23, GenerateMacError, types::GenerateMacResponse, input, output
+);
 /// Returns a random byte string that is cryptographically secure.
 ///
 /// The `GenerateRandom` operation: made by [`Client::generate_random`], run by [`send`](GenerateRandom::send).
@@ -2095,6 +2192,9 @@ impl<M> GenerateRandom<M> {
         self
     }
 }
+stub_operation!(
+    GenerateRandom, 24, GenerateRandomError, types::GenerateRandomResponse, input, output
+);
 /// Returns usage information about the last successful cryptographic operation performed with a specified KMS key, including the operation type, timestamp, and associated CloudTrail event ID.
 ///
 /// The `GetKeyLastUsage` operation: made by [`Client::get_key_last_usage`], run by [`send`](GetKeyLastUsage::send).
@@ -2161,6 +2261,10 @@ impl<M> GetKeyLastUsage<M> {
         self
     }
 }
+stub_operation!(
+    GetKeyLastUsage, 25, GetKeyLastUsageError, types::GetKeyLastUsageResponse, input,
+    output
+);
 /// Gets a key policy attached to the specified KMS key.
 ///
 /// The `GetKeyPolicy` operation: made by [`Client::get_key_policy`], run by [`send`](GetKeyPolicy::send).
@@ -2232,6 +2336,9 @@ impl<M> GetKeyPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetKeyPolicy, 26, GetKeyPolicyError, types::GetKeyPolicyResponse, input, output
+);
 /// Provides detailed information about the rotation status for a KMS key, including whether [automatic rotation of the key material](https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable-disable.html) is enabled for the specified KMS key, the [rotation period](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html#rotation-period), and the next scheduled rotation date.
 ///
 /// The `GetKeyRotationStatus` operation: made by [`Client::get_key_rotation_status`], run by [`send`](GetKeyRotationStatus::send).
@@ -2298,6 +2405,10 @@ impl<M> GetKeyRotationStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetKeyRotationStatus, 27, GetKeyRotationStatusError,
+    types::GetKeyRotationStatusResponse, input, output
+);
 /// Returns the public key and an import token you need to import or reimport key material for a KMS key.
 ///
 /// The `GetParametersForImport` operation: made by [`Client::get_parameters_for_import`], run by [`send`](GetParametersForImport::send).
@@ -2374,6 +2485,10 @@ impl<M> GetParametersForImport<M> {
         self
     }
 }
+stub_operation!(
+    GetParametersForImport, 28, GetParametersForImportError,
+    types::GetParametersForImportResponse, input, output
+);
 /// Returns the public key of an asymmetric KMS key. Unlike the private key of a asymmetric KMS key, which never leaves KMS unencrypted, callers with `kms:GetPublicKey` permission can download the public key of an asymmetric KMS key. You can share the public key to allow others to encrypt messages and verify signatures outside of KMS. For information about asymmetric KMS keys, see [Asymmetric KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html) in the Key Management Service Developer Guide.
 ///
 /// The `GetPublicKey` operation: made by [`Client::get_public_key`], run by [`send`](GetPublicKey::send).
@@ -2445,6 +2560,9 @@ impl<M> GetPublicKey<M> {
         self
     }
 }
+stub_operation!(
+    GetPublicKey, 29, GetPublicKeyError, types::GetPublicKeyResponse, input, output
+);
 /// Imports or reimports key material into an existing KMS key that was created without key material. You can also use this operation to set or update the expiration model and expiration date of the imported key material.
 ///
 /// The `ImportKeyMaterial` operation: made by [`Client::import_key_material`], run by [`send`](ImportKeyMaterial::send).
@@ -2549,6 +2667,10 @@ impl<M> ImportKeyMaterial<M> {
         self
     }
 }
+stub_operation!(
+    ImportKeyMaterial, 30, ImportKeyMaterialError, types::ImportKeyMaterialResponse,
+    input, output
+);
 /// Gets a list of aliases in the caller's Amazon Web Services account and region. For more information about aliases, see CreateAlias.
 ///
 /// The `ListAliases` operation: made by [`Client::list_aliases`], run by [`send`](ListAliases::send).
@@ -2640,6 +2762,9 @@ impl<M> ListAliases<M> {
         self
     }
 }
+stub_operation!(
+    ListAliases, 31, ListAliasesError, types::ListAliasesResponse, input, output
+);
 /// Gets a list of all grants for the specified KMS key.
 ///
 /// The `ListGrants` operation: made by [`Client::list_grants`], run by [`send`](ListGrants::send).
@@ -2741,6 +2866,9 @@ impl<M> ListGrants<M> {
         self
     }
 }
+stub_operation!(
+    ListGrants, 32, ListGrantsError, types::ListGrantsResponse, input, output
+);
 /// Gets the names of the key policies that are attached to a KMS key. This operation is designed to get policy names that you can use in a GetKeyPolicy operation. However, the only valid policy name is `default`.
 ///
 /// The `ListKeyPolicies` operation: made by [`Client::list_key_policies`], run by [`send`](ListKeyPolicies::send).
@@ -2832,6 +2960,10 @@ impl<M> ListKeyPolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListKeyPolicies, 33, ListKeyPoliciesError, types::ListKeyPoliciesResponse, input,
+    output
+);
 /// Returns information about the key materials associated with the specified KMS key. You can use the optional `IncludeKeyMaterial` parameter to control which key materials are included in the response.
 ///
 /// The `ListKeyRotations` operation: made by [`Client::list_key_rotations`], run by [`send`](ListKeyRotations::send).
@@ -2931,6 +3063,10 @@ impl<M> ListKeyRotations<M> {
         self
     }
 }
+stub_operation!(
+    ListKeyRotations, 34, ListKeyRotationsError, types::ListKeyRotationsResponse, input,
+    output
+);
 /// Gets a list of all KMS keys in the caller's Amazon Web Services account and Region.
 ///
 /// The `ListKeys` operation: made by [`Client::list_keys`], run by [`send`](ListKeys::send).
@@ -3017,6 +3153,7 @@ impl<M> ListKeys<M> {
         self
     }
 }
+stub_operation!(ListKeys, 35, ListKeysError, types::ListKeysResponse, input, output);
 /// Returns all tags on the specified KMS key.
 ///
 /// The `ListResourceTags` operation: made by [`Client::list_resource_tags`], run by [`send`](ListResourceTags::send).
@@ -3108,6 +3245,10 @@ impl<M> ListResourceTags<M> {
         self
     }
 }
+stub_operation!(
+    ListResourceTags, 36, ListResourceTagsError, types::ListResourceTagsResponse, input,
+    output
+);
 /// Returns information about all grants in the Amazon Web Services account and Region that have the specified retiring principal.
 ///
 /// The `ListRetirableGrants` operation: made by [`Client::list_retirable_grants`], run by [`send`](ListRetirableGrants::send).
@@ -3199,6 +3340,10 @@ impl<M> ListRetirableGrants<M> {
         self
     }
 }
+stub_operation!(
+    ListRetirableGrants, 37, ListRetirableGrantsError, types::ListGrantsResponse, input,
+    output
+);
 /// Attaches a key policy to the specified KMS key.
 ///
 /// The `PutKeyPolicy` operation: made by [`Client::put_key_policy`], run by [`send`](PutKeyPolicy::send).
@@ -3277,6 +3422,7 @@ impl<M> PutKeyPolicy<M> {
         self
     }
 }
+stub_operation!(PutKeyPolicy, 38, PutKeyPolicyError, (), input, none);
 /// Decrypts ciphertext and then reencrypts it entirely within KMS. You can use this operation to change the KMS key under which data is encrypted, such as when you [manually rotate](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html) a KMS key or change the KMS key that protects a ciphertext. You can also use it to reencrypt ciphertext under the same KMS key, such as to change the [encryption context](https://docs.aws.amazon.com/kms/latest/developerguide/encrypt_context.html) of a ciphertext.
 ///
 /// The `ReEncrypt` operation: made by [`Client::re_encrypt`], run by [`send`](ReEncrypt::send).
@@ -3403,6 +3549,7 @@ impl<M> ReEncrypt<M> {
         self
     }
 }
+stub_operation!(ReEncrypt, 39, ReEncryptError, types::ReEncryptResponse, input, output);
 /// Replicates a multi-Region key into the specified Region. This operation creates a multi-Region replica key based on a multi-Region primary key in a different Region of the same Amazon Web Services partition. You can create multiple replicas of a primary key, but each must be in a different Region. To create a multi-Region primary key, use the CreateKey operation.
 ///
 /// The `ReplicateKey` operation: made by [`Client::replicate_key`], run by [`send`](ReplicateKey::send).
@@ -3494,6 +3641,9 @@ impl<M> ReplicateKey<M> {
         self
     }
 }
+stub_operation!(
+    ReplicateKey, 40, ReplicateKeyError, types::ReplicateKeyResponse, input, output
+);
 /// Deletes a grant. Typically, you retire a grant when you no longer need its permissions. To identify the grant to retire, use a [grant token](https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#grant_token), or both the grant ID and a key identifier (key ID or key ARN) of the KMS key. The CreateGrant operation returns both values.
 ///
 /// The `RetireGrant` operation: made by [`Client::retire_grant`], run by [`send`](RetireGrant::send).
@@ -3573,6 +3723,7 @@ impl<M> RetireGrant<M> {
         self
     }
 }
+stub_operation!(RetireGrant, 41, RetireGrantError, (), input, none);
 /// Deletes the specified grant. You revoke a grant to terminate the permissions that the grant allows. For more information, see [Retiring and revoking grants](https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html) in the Key Management Service Developer Guide .
 ///
 /// The `RevokeGrant` operation: made by [`Client::revoke_grant`], run by [`send`](RevokeGrant::send).
@@ -3646,6 +3797,7 @@ impl<M> RevokeGrant<M> {
         self
     }
 }
+stub_operation!(RevokeGrant, 42, RevokeGrantError, (), input, none);
 /// Immediately initiates rotation of the key material of the specified symmetric encryption KMS key.
 ///
 /// The `RotateKeyOnDemand` operation: made by [`Client::rotate_key_on_demand`], run by [`send`](RotateKeyOnDemand::send).
@@ -3712,6 +3864,10 @@ impl<M> RotateKeyOnDemand<M> {
         self
     }
 }
+stub_operation!(
+    RotateKeyOnDemand, 43, RotateKeyOnDemandError, types::RotateKeyOnDemandResponse,
+    input, output
+);
 /// Schedules the deletion of a KMS key. By default, KMS applies a waiting period of 30 days, but you can specify a waiting period of 7-30 days. When this operation is successful, the key state of the KMS key changes to `PendingDeletion` and the key can't be used in any cryptographic operations. It remains in this state for the duration of the waiting period. Before the waiting period ends, you can use CancelKeyDeletion to cancel the deletion of the KMS key. After the waiting period ends, KMS deletes the KMS key, its key material, and all KMS data associated with it, including all aliases that refer to it.
 ///
 /// The `ScheduleKeyDeletion` operation: made by [`Client::schedule_key_deletion`], run by [`send`](ScheduleKeyDeletion::send).
@@ -3783,6 +3939,10 @@ impl<M> ScheduleKeyDeletion<M> {
         self
     }
 }
+stub_operation!(
+    ScheduleKeyDeletion, 44, ScheduleKeyDeletionError,
+    types::ScheduleKeyDeletionResponse, input, output
+);
 /// Creates a [digital signature](https://en.wikipedia.org/wiki/Digital_signature) for a message or message digest by using the private key in an asymmetric signing KMS key. To verify the signature, use the Verify operation, or use the public key in the same asymmetric KMS key outside of KMS. For information about asymmetric KMS keys, see [Asymmetric KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html) in the Key Management Service Developer Guide.
 ///
 /// The `Sign` operation: made by [`Client::sign`], run by [`send`](Sign::send).
@@ -3874,6 +4034,7 @@ impl<M> Sign<M> {
         self
     }
 }
+stub_operation!(Sign, 45, SignError, types::SignResponse, input, output);
 /// Adds or edits tags on a [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-mgn-key).
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -3942,6 +4103,7 @@ impl<M> TagResource<M> {
         self
     }
 }
+stub_operation!(TagResource, 46, TagResourceError, (), input, none);
 /// Deletes tags from a [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-mgn-key). To delete a tag, specify the tag key and the KMS key.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -4010,6 +4172,7 @@ impl<M> UntagResource<M> {
         self
     }
 }
+stub_operation!(UntagResource, 47, UntagResourceError, (), input, none);
 /// Associates an existing KMS alias with a different KMS key. Each alias is associated with only one KMS key at a time, although a KMS key can have multiple aliases. The alias and the KMS key must be in the same Amazon Web Services account and Region.
 ///
 /// The `UpdateAlias` operation: made by [`Client::update_alias`], run by [`send`](UpdateAlias::send).
@@ -4078,6 +4241,7 @@ impl<M> UpdateAlias<M> {
         self
     }
 }
+stub_operation!(UpdateAlias, 48, UpdateAliasError, (), input, none);
 /// Changes the properties of a custom key store. You can use this operation to change the properties of an CloudHSM key store or an external key store.
 ///
 /// The `UpdateCustomKeyStore` operation: made by [`Client::update_custom_key_store`], run by [`send`](UpdateCustomKeyStore::send).
@@ -4195,6 +4359,10 @@ impl<M> UpdateCustomKeyStore<M> {
         self
     }
 }
+stub_operation!(
+    UpdateCustomKeyStore, 49, UpdateCustomKeyStoreError,
+    types::UpdateCustomKeyStoreResponse, input, output
+);
 /// Updates the description of a KMS key. To see the description of a KMS key, use DescribeKey.
 ///
 /// The `UpdateKeyDescription` operation: made by [`Client::update_key_description`], run by [`send`](UpdateKeyDescription::send).
@@ -4263,6 +4431,7 @@ impl<M> UpdateKeyDescription<M> {
         self
     }
 }
+stub_operation!(UpdateKeyDescription, 50, UpdateKeyDescriptionError, (), input, none);
 /// Changes the primary key of a multi-Region key.
 ///
 /// The `UpdatePrimaryRegion` operation: made by [`Client::update_primary_region`], run by [`send`](UpdatePrimaryRegion::send).
@@ -4331,6 +4500,7 @@ impl<M> UpdatePrimaryRegion<M> {
         self
     }
 }
+stub_operation!(UpdatePrimaryRegion, 51, UpdatePrimaryRegionError, (), input, none);
 /// Verifies a digital signature that was generated by the Sign operation.
 ///
 /// The `Verify` operation: made by [`Client::verify`], run by [`send`](Verify::send).
@@ -4427,6 +4597,7 @@ impl<M> Verify<M> {
         self
     }
 }
+stub_operation!(Verify, 52, VerifyError, types::VerifyResponse, input, output);
 /// Verifies the hash-based message authentication code (HMAC) for a specified message, HMAC KMS key, and MAC algorithm. To verify the HMAC, `VerifyMac` computes an HMAC using the message, HMAC KMS key, and MAC algorithm that you specify, and compares the computed HMAC to the HMAC that you specify. If the HMACs are identical, the verification succeeds; otherwise, it fails. Verification indicates that the message hasn't changed since the HMAC was calculated, and the specified key was used to generate and verify the HMAC.
 ///
 /// The `VerifyMac` operation: made by [`Client::verify_mac`], run by [`send`](VerifyMac::send).
@@ -4518,3 +4689,4 @@ impl<M> VerifyMac<M> {
         self
     }
 }
+stub_operation!(VerifyMac, 53, VerifyMacError, types::VerifyMacResponse, input, output);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -106,6 +137,10 @@ impl<M> AddLayerVersionPermission<M> {
         self
     }
 }
+stub_operation!(
+    AddLayerVersionPermission, 0, AddLayerVersionPermissionError,
+    types::AddLayerVersionPermissionResponse, input, output
+);
 /// Grants a [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#Principal_specifying) permission to use a function. You can apply the policy at the function level, or specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the function. Note: Lambda does not support adding policies to version $LATEST.
 ///
 /// The `AddPermission` operation: made by [`Client::add_permission`], run by [`send`](AddPermission::send).
@@ -230,6 +265,9 @@ impl<M> AddPermission<M> {
         self
     }
 }
+stub_operation!(
+    AddPermission, 1, AddPermissionError, types::AddPermissionResponse, input, output
+);
 /// Saves the progress of a [durable function](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) execution during runtime. This API is used by the Lambda durable functions SDK to checkpoint completed steps and schedule asynchronous operations. You typically don't need to call this API directly as the SDK handles checkpointing automatically.
 ///
 /// The `CheckpointDurableExecution` operation: made by [`Client::checkpoint_durable_execution`], run by [`send`](CheckpointDurableExecution::send).
@@ -311,6 +349,10 @@ impl<M> CheckpointDurableExecution<M> {
         self
     }
 }
+stub_operation!(
+    CheckpointDurableExecution, 2, CheckpointDurableExecutionError,
+    types::CheckpointDurableExecutionResponse, input, output
+);
 /// Creates an [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html) for a Lambda function version. Use aliases to provide clients with a function identifier that you can update to invoke a different version.
 ///
 /// The `CreateAlias` operation: made by [`Client::create_alias`], run by [`send`](CreateAlias::send).
@@ -400,6 +442,9 @@ impl<M> CreateAlias<M> {
         self
     }
 }
+stub_operation!(
+    CreateAlias, 3, CreateAliasError, types::AliasConfiguration, input, output
+);
 /// Creates a capacity provider that manages compute resources for Lambda functions
 ///
 /// The `CreateCapacityProvider` operation: made by [`Client::create_capacity_provider`], run by [`send`](CreateCapacityProvider::send).
@@ -508,6 +553,10 @@ impl<M> CreateCapacityProvider<M> {
         self
     }
 }
+stub_operation!(
+    CreateCapacityProvider, 4, CreateCapacityProviderError,
+    types::CreateCapacityProviderResponse, input, output
+);
 /// Creates a code signing configuration. A [code signing configuration](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html) defines a list of allowed signing profiles and defines the code-signing validation policy (action to be taken if deployment validation checks fail).
 ///
 /// The `CreateCodeSigningConfig` operation: made by [`Client::create_code_signing_config`], run by [`send`](CreateCodeSigningConfig::send).
@@ -595,6 +644,10 @@ impl<M> CreateCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    CreateCodeSigningConfig, 5, CreateCodeSigningConfigError,
+    types::CreateCodeSigningConfigResponse, input, output
+);
 /// Creates a mapping between an event source and an Lambda function. Lambda reads items from the event source and invokes the function.
 ///
 /// The `CreateEventSourceMapping` operation: made by [`Client::create_event_source_mapping`], run by [`send`](CreateEventSourceMapping::send).
@@ -845,6 +898,10 @@ impl<M> CreateEventSourceMapping<M> {
         self
     }
 }
+stub_operation!(
+    CreateEventSourceMapping, 6, CreateEventSourceMappingError,
+    types::EventSourceMappingConfiguration, input, output
+);
 /// Creates a Lambda function. To create a function, you need a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) and an [execution role](https://docs.aws.amazon.com/lambda/latest/dg/intro-permission-model.html#lambda-intro-execution-role). The deployment package is a .zip file archive or container image that contains your function code. The execution role grants the function permission to use Amazon Web Services services, such as Amazon CloudWatch Logs for log streaming and X-Ray for request tracing.
 ///
 /// The `CreateFunction` operation: made by [`Client::create_function`], run by [`send`](CreateFunction::send).
@@ -1062,6 +1119,9 @@ impl<M> CreateFunction<M> {
         self
     }
 }
+stub_operation!(
+    CreateFunction, 7, CreateFunctionError, types::FunctionConfiguration, input, output
+);
 /// Creates a Lambda function URL with the specified configuration parameters. A function URL is a dedicated HTTP(S) endpoint that you can use to invoke your function.
 ///
 /// The `CreateFunctionUrlConfig` operation: made by [`Client::create_function_url_config`], run by [`send`](CreateFunctionUrlConfig::send).
@@ -1150,6 +1210,10 @@ impl<M> CreateFunctionUrlConfig<M> {
         self
     }
 }
+stub_operation!(
+    CreateFunctionUrlConfig, 8, CreateFunctionUrlConfigError,
+    types::CreateFunctionUrlConfigResponse, input, output
+);
 /// Deletes a Lambda function [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html).
 ///
 /// The `DeleteAlias` operation: made by [`Client::delete_alias`], run by [`send`](DeleteAlias::send).
@@ -1218,6 +1282,7 @@ impl<M> DeleteAlias<M> {
         self
     }
 }
+stub_operation!(DeleteAlias, 9, DeleteAliasError, (), input, none);
 /// Deletes a capacity provider. You cannot delete a capacity provider that is currently being used by Lambda functions.
 ///
 /// The `DeleteCapacityProvider` operation: made by [`Client::delete_capacity_provider`], run by [`send`](DeleteCapacityProvider::send).
@@ -1284,6 +1349,10 @@ impl<M> DeleteCapacityProvider<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCapacityProvider, 10, DeleteCapacityProviderError,
+    types::DeleteCapacityProviderResponse, input, output
+);
 /// Deletes the code signing configuration. You can delete the code signing configuration only if no function is using it.
 ///
 /// The `DeleteCodeSigningConfig` operation: made by [`Client::delete_code_signing_config`], run by [`send`](DeleteCodeSigningConfig::send).
@@ -1350,6 +1419,10 @@ impl<M> DeleteCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCodeSigningConfig, 11, DeleteCodeSigningConfigError,
+    types::DeleteCodeSigningConfigResponse, input, output
+);
 /// Deletes an [event source mapping](https://docs.aws.amazon.com/lambda/latest/dg/intro-invocation-modes.html). You can get the identifier of a mapping from the output of ListEventSourceMappings.
 ///
 /// The `DeleteEventSourceMapping` operation: made by [`Client::delete_event_source_mapping`], run by [`send`](DeleteEventSourceMapping::send).
@@ -1416,6 +1489,10 @@ impl<M> DeleteEventSourceMapping<M> {
         self
     }
 }
+stub_operation!(
+    DeleteEventSourceMapping, 12, DeleteEventSourceMappingError,
+    types::EventSourceMappingConfiguration, input, output
+);
 /// Deletes a Lambda function. To delete a specific function version, use the `Qualifier` parameter. Otherwise, all versions and aliases are deleted. This doesn't require the user to have explicit permissions for DeleteAlias.
 ///
 /// The `DeleteFunction` operation: made by [`Client::delete_function`], run by [`send`](DeleteFunction::send).
@@ -1487,6 +1564,9 @@ impl<M> DeleteFunction<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFunction, 13, DeleteFunctionError, types::DeleteFunctionResponse, input, output
+);
 /// Removes the code signing configuration from the function.
 ///
 /// The `DeleteFunctionCodeSigningConfig` operation: made by [`Client::delete_function_code_signing_config`], run by [`send`](DeleteFunctionCodeSigningConfig::send).
@@ -1556,6 +1636,10 @@ impl<M> DeleteFunctionCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFunctionCodeSigningConfig, 14, DeleteFunctionCodeSigningConfigError, (), input,
+    none
+);
 /// Removes a concurrent execution limit from a function.
 ///
 /// The `DeleteFunctionConcurrency` operation: made by [`Client::delete_function_concurrency`], run by [`send`](DeleteFunctionConcurrency::send).
@@ -1619,6 +1703,9 @@ impl<M> DeleteFunctionConcurrency<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFunctionConcurrency, 15, DeleteFunctionConcurrencyError, (), input, none
+);
 /// Deletes the configuration for asynchronous invocation for a function, version, or alias.
 ///
 /// The `DeleteFunctionEventInvokeConfig` operation: made by [`Client::delete_function_event_invoke_config`], run by [`send`](DeleteFunctionEventInvokeConfig::send).
@@ -1693,6 +1780,10 @@ impl<M> DeleteFunctionEventInvokeConfig<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFunctionEventInvokeConfig, 16, DeleteFunctionEventInvokeConfigError, (), input,
+    none
+);
 /// Deletes a Lambda function URL. When you delete a function URL, you can't recover it. Creating a new function URL results in a different URL address.
 ///
 /// The `DeleteFunctionUrlConfig` operation: made by [`Client::delete_function_url_config`], run by [`send`](DeleteFunctionUrlConfig::send).
@@ -1761,6 +1852,9 @@ impl<M> DeleteFunctionUrlConfig<M> {
         self
     }
 }
+stub_operation!(
+    DeleteFunctionUrlConfig, 17, DeleteFunctionUrlConfigError, (), input, none
+);
 /// Deletes a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). Deleted versions can no longer be viewed or added to functions. To avoid breaking functions, a copy of the version remains in Lambda until no functions refer to it.
 ///
 /// The `DeleteLayerVersion` operation: made by [`Client::delete_layer_version`], run by [`send`](DeleteLayerVersion::send).
@@ -1829,6 +1923,7 @@ impl<M> DeleteLayerVersion<M> {
         self
     }
 }
+stub_operation!(DeleteLayerVersion, 18, DeleteLayerVersionError, (), input, none);
 /// Deletes the provisioned concurrency configuration for a function.
 ///
 /// The `DeleteProvisionedConcurrencyConfig` operation: made by [`Client::delete_provisioned_concurrency_config`], run by [`send`](DeleteProvisionedConcurrencyConfig::send).
@@ -1903,6 +1998,10 @@ impl<M> DeleteProvisionedConcurrencyConfig<M> {
         self
     }
 }
+stub_operation!(
+    DeleteProvisionedConcurrencyConfig, 19, DeleteProvisionedConcurrencyConfigError, (),
+    input, none
+);
 /// Retrieves details about your account's [limits](https://docs.aws.amazon.com/lambda/latest/dg/limits.html) and usage in an Amazon Web Services Region.
 ///
 /// The `GetAccountSettings` operation: made by [`Client::get_account_settings`], run by [`send`](GetAccountSettings::send).
@@ -1964,6 +2063,10 @@ impl<M> GetAccountSettings<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetAccountSettings, 20, GetAccountSettingsError, types::GetAccountSettingsResponse,
+    input, output
+);
 /// Returns details about a Lambda function [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html).
 ///
 /// The `GetAlias` operation: made by [`Client::get_alias`], run by [`send`](GetAlias::send).
@@ -2035,6 +2138,7 @@ impl<M> GetAlias<M> {
         self
     }
 }
+stub_operation!(GetAlias, 21, GetAliasError, types::AliasConfiguration, input, output);
 /// Retrieves information about a specific capacity provider, including its configuration, state, and associated resources.
 ///
 /// The `GetCapacityProvider` operation: made by [`Client::get_capacity_provider`], run by [`send`](GetCapacityProvider::send).
@@ -2101,6 +2205,10 @@ impl<M> GetCapacityProvider<M> {
         self
     }
 }
+stub_operation!(
+    GetCapacityProvider, 22, GetCapacityProviderError,
+    types::GetCapacityProviderResponse, input, output
+);
 /// Returns information about the specified code signing configuration.
 ///
 /// The `GetCodeSigningConfig` operation: made by [`Client::get_code_signing_config`], run by [`send`](GetCodeSigningConfig::send).
@@ -2167,6 +2275,10 @@ impl<M> GetCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetCodeSigningConfig, 23, GetCodeSigningConfigError,
+    types::GetCodeSigningConfigResponse, input, output
+);
 /// Retrieves detailed information about a specific [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including its current status, input payload, result or error information, and execution metadata such as start time and usage statistics.
 ///
 /// The `GetDurableExecution` operation: made by [`Client::get_durable_execution`], run by [`send`](GetDurableExecution::send).
@@ -2233,6 +2345,10 @@ impl<M> GetDurableExecution<M> {
         self
     }
 }
+stub_operation!(
+    GetDurableExecution, 24, GetDurableExecutionError,
+    types::GetDurableExecutionResponse, input, output
+);
 /// Retrieves the execution history for a [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), showing all the steps, callbacks, and events that occurred during the execution. This provides a detailed audit trail of the execution's progress over time.
 ///
 /// The `GetDurableExecutionHistory` operation: made by [`Client::get_durable_execution_history`], run by [`send`](GetDurableExecutionHistory::send).
@@ -2334,6 +2450,10 @@ impl<M> GetDurableExecutionHistory<M> {
         self
     }
 }
+stub_operation!(
+    GetDurableExecutionHistory, 25, GetDurableExecutionHistoryError,
+    types::GetDurableExecutionHistoryResponse, input, output
+);
 /// Retrieves the current execution state required for the replay process during [durable function](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) execution. This API is used by the Lambda durable functions SDK to get state information needed for replay. You typically don't need to call this API directly as the SDK handles state management automatically.
 ///
 /// The `GetDurableExecutionState` operation: made by [`Client::get_durable_execution_state`], run by [`send`](GetDurableExecutionState::send).
@@ -2430,6 +2550,10 @@ impl<M> GetDurableExecutionState<M> {
         self
     }
 }
+stub_operation!(
+    GetDurableExecutionState, 26, GetDurableExecutionStateError,
+    types::GetDurableExecutionStateResponse, input, output
+);
 /// Returns details about an event source mapping. You can get the identifier of a mapping from the output of ListEventSourceMappings.
 ///
 /// The `GetEventSourceMapping` operation: made by [`Client::get_event_source_mapping`], run by [`send`](GetEventSourceMapping::send).
@@ -2496,6 +2620,10 @@ impl<M> GetEventSourceMapping<M> {
         self
     }
 }
+stub_operation!(
+    GetEventSourceMapping, 27, GetEventSourceMappingError,
+    types::EventSourceMappingConfiguration, input, output
+);
 /// Returns information about the function or function version, with a link to download the deployment package that's valid for 10 minutes. If you specify a function version, only details that are specific to that version are returned.
 ///
 /// The `GetFunction` operation: made by [`Client::get_function`], run by [`send`](GetFunction::send).
@@ -2626,6 +2754,9 @@ impl std::future::IntoFuture for GetFunction<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    GetFunction, 28, GetFunctionError, types::GetFunctionResponse, input, output
+);
 /// Returns the code signing configuration for the specified function.
 ///
 /// The `GetFunctionCodeSigningConfig` operation: made by [`Client::get_function_code_signing_config`], run by [`send`](GetFunctionCodeSigningConfig::send).
@@ -2692,6 +2823,10 @@ impl<M> GetFunctionCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetFunctionCodeSigningConfig, 29, GetFunctionCodeSigningConfigError,
+    types::GetFunctionCodeSigningConfigResponse, input, output
+);
 /// Returns details about the reserved concurrency configuration for a function. To set a concurrency limit for a function, use PutFunctionConcurrency.
 ///
 /// The `GetFunctionConcurrency` operation: made by [`Client::get_function_concurrency`], run by [`send`](GetFunctionConcurrency::send).
@@ -2758,6 +2893,10 @@ impl<M> GetFunctionConcurrency<M> {
         self
     }
 }
+stub_operation!(
+    GetFunctionConcurrency, 30, GetFunctionConcurrencyError,
+    types::GetFunctionConcurrencyResponse, input, output
+);
 /// Returns the version-specific settings of a Lambda function or version. The output includes only options that can vary between versions of a function. To modify these settings, use UpdateFunctionConfiguration.
 ///
 /// The `GetFunctionConfiguration` operation: made by [`Client::get_function_configuration`], run by [`send`](GetFunctionConfiguration::send).
@@ -2888,6 +3027,10 @@ impl std::future::IntoFuture for GetFunctionConfiguration<boto_runtime::waiter::
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    GetFunctionConfiguration, 31, GetFunctionConfigurationError,
+    types::FunctionConfiguration, input, output
+);
 /// Retrieves the configuration for asynchronous invocation for a function, version, or alias.
 ///
 /// The `GetFunctionEventInvokeConfig` operation: made by [`Client::get_function_event_invoke_config`], run by [`send`](GetFunctionEventInvokeConfig::send).
@@ -2959,6 +3102,10 @@ impl<M> GetFunctionEventInvokeConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetFunctionEventInvokeConfig, 32, GetFunctionEventInvokeConfigError,
+    types::FunctionEventInvokeConfig, input, output
+);
 /// Returns your function's [recursive loop detection](https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html) configuration.
 ///
 /// The `GetFunctionRecursionConfig` operation: made by [`Client::get_function_recursion_config`], run by [`send`](GetFunctionRecursionConfig::send).
@@ -3025,6 +3172,10 @@ impl<M> GetFunctionRecursionConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetFunctionRecursionConfig, 33, GetFunctionRecursionConfigError,
+    types::GetFunctionRecursionConfigResponse, input, output
+);
 /// Retrieves the scaling configuration for a Lambda Managed Instances function.
 ///
 /// The `GetFunctionScalingConfig` operation: made by [`Client::get_function_scaling_config`], run by [`send`](GetFunctionScalingConfig::send).
@@ -3096,6 +3247,10 @@ impl<M> GetFunctionScalingConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetFunctionScalingConfig, 34, GetFunctionScalingConfigError,
+    types::GetFunctionScalingConfigResponse, input, output
+);
 /// Returns details about a Lambda function URL.
 ///
 /// The `GetFunctionUrlConfig` operation: made by [`Client::get_function_url_config`], run by [`send`](GetFunctionUrlConfig::send).
@@ -3167,6 +3322,10 @@ impl<M> GetFunctionUrlConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetFunctionUrlConfig, 35, GetFunctionUrlConfigError,
+    types::GetFunctionUrlConfigResponse, input, output
+);
 /// Returns information about a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html), with a link to download the layer archive that's valid for 10 minutes.
 ///
 /// The `GetLayerVersion` operation: made by [`Client::get_layer_version`], run by [`send`](GetLayerVersion::send).
@@ -3238,6 +3397,10 @@ impl<M> GetLayerVersion<M> {
         self
     }
 }
+stub_operation!(
+    GetLayerVersion, 36, GetLayerVersionError, types::GetLayerVersionResponse, input,
+    output
+);
 /// Returns information about a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html), with a link to download the layer archive that's valid for 10 minutes.
 ///
 /// The `GetLayerVersionByArn` operation: made by [`Client::get_layer_version_by_arn`], run by [`send`](GetLayerVersionByArn::send).
@@ -3304,6 +3467,10 @@ impl<M> GetLayerVersionByArn<M> {
         self
     }
 }
+stub_operation!(
+    GetLayerVersionByArn, 37, GetLayerVersionByArnError, types::GetLayerVersionResponse,
+    input, output
+);
 /// Returns the permission policy for a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). For more information, see AddLayerVersionPermission.
 ///
 /// The `GetLayerVersionPolicy` operation: made by [`Client::get_layer_version_policy`], run by [`send`](GetLayerVersionPolicy::send).
@@ -3375,6 +3542,10 @@ impl<M> GetLayerVersionPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetLayerVersionPolicy, 38, GetLayerVersionPolicyError,
+    types::GetLayerVersionPolicyResponse, input, output
+);
 /// Returns the [resource-based IAM policy](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html) for a function, version, or alias.
 ///
 /// The `GetPolicy` operation: made by [`Client::get_policy`], run by [`send`](GetPolicy::send).
@@ -3446,6 +3617,7 @@ impl<M> GetPolicy<M> {
         self
     }
 }
+stub_operation!(GetPolicy, 39, GetPolicyError, types::GetPolicyResponse, input, output);
 /// Retrieves the provisioned concurrency configuration for a function's alias or version.
 ///
 /// The `GetProvisionedConcurrencyConfig` operation: made by [`Client::get_provisioned_concurrency_config`], run by [`send`](GetProvisionedConcurrencyConfig::send).
@@ -3520,6 +3692,10 @@ impl<M> GetProvisionedConcurrencyConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetProvisionedConcurrencyConfig, 40, GetProvisionedConcurrencyConfigError,
+    types::GetProvisionedConcurrencyConfigResponse, input, output
+);
 /// Retrieves the runtime management configuration for a function's version. If the runtime update mode is Manual, this includes the ARN of the runtime version and the runtime update mode. If the runtime update mode is Auto or Function update, this includes the runtime update mode and `null` is returned for the ARN. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
 ///
 /// The `GetRuntimeManagementConfig` operation: made by [`Client::get_runtime_management_config`], run by [`send`](GetRuntimeManagementConfig::send).
@@ -3591,6 +3767,10 @@ impl<M> GetRuntimeManagementConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetRuntimeManagementConfig, 41, GetRuntimeManagementConfigError,
+    types::GetRuntimeManagementConfigResponse, input, output
+);
 /// Invokes a Lambda function. You can invoke a function synchronously (and wait for the response), or asynchronously. By default, Lambda invokes your function synchronously (i.e. the `InvocationType` is `RequestResponse`). To invoke a function asynchronously, set `InvocationType` to `Event`. Lambda passes the `ClientContext` object to your function for synchronous invocations only.
 ///
 /// The `Invoke` operation: made by [`Client::invoke`], run by [`send`](Invoke::send).
@@ -3695,6 +3875,7 @@ impl<M> Invoke<M> {
         self
     }
 }
+stub_operation!(Invoke, 42, InvokeError, types::InvocationResponse, input, output);
 /// For asynchronous function invocation, use Invoke.
 ///
 /// The `InvokeAsync` operation: made by [`Client::invoke_async`], run by [`send`](InvokeAsync::send).
@@ -3766,6 +3947,9 @@ impl<M> InvokeAsync<M> {
         self
     }
 }
+stub_operation!(
+    InvokeAsync, 43, InvokeAsyncError, types::InvokeAsyncResponse, input, output
+);
 /// Configure your Lambda functions to stream response payloads back to clients. For more information, see [Configuring a Lambda function to stream responses](https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html).
 ///
 /// The `InvokeWithResponseStream` operation: made by [`Client::invoke_with_response_stream`], run by [`send`](InvokeWithResponseStream::send).
@@ -3867,6 +4051,10 @@ impl<M> InvokeWithResponseStream<M> {
         self
     }
 }
+stub_operation!(
+    InvokeWithResponseStream, 44, InvokeWithResponseStreamError,
+    types::InvokeWithResponseStreamResponse, input, output
+);
 /// Returns a list of [aliases](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html) for a Lambda function.
 ///
 /// The `ListAliases` operation: made by [`Client::list_aliases`], run by [`send`](ListAliases::send).
@@ -3963,6 +4151,9 @@ impl<M> ListAliases<M> {
         self
     }
 }
+stub_operation!(
+    ListAliases, 45, ListAliasesError, types::ListAliasesResponse, input, output
+);
 /// Returns a list of capacity providers in your account.
 ///
 /// The `ListCapacityProviders` operation: made by [`Client::list_capacity_providers`], run by [`send`](ListCapacityProviders::send).
@@ -4054,6 +4245,10 @@ impl<M> ListCapacityProviders<M> {
         self
     }
 }
+stub_operation!(
+    ListCapacityProviders, 46, ListCapacityProvidersError,
+    types::ListCapacityProvidersResponse, input, output
+);
 /// Returns a list of [code signing configurations](https://docs.aws.amazon.com/lambda/latest/dg/configuring-codesigning.html). A request returns up to 10,000 configurations per call. You can use the `MaxItems` parameter to return fewer configurations per call.
 ///
 /// The `ListCodeSigningConfigs` operation: made by [`Client::list_code_signing_configs`], run by [`send`](ListCodeSigningConfigs::send).
@@ -4140,6 +4335,10 @@ impl<M> ListCodeSigningConfigs<M> {
         self
     }
 }
+stub_operation!(
+    ListCodeSigningConfigs, 47, ListCodeSigningConfigsError,
+    types::ListCodeSigningConfigsResponse, input, output
+);
 /// Returns a list of [durable executions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) for a specified Lambda function. You can filter the results by execution name, status, and start time range. This API supports pagination for large result sets.
 ///
 /// The `ListDurableExecutionsByFunction` operation: made by [`Client::list_durable_executions_by_function`], run by [`send`](ListDurableExecutionsByFunction::send).
@@ -4264,6 +4463,10 @@ impl<M> ListDurableExecutionsByFunction<M> {
         self
     }
 }
+stub_operation!(
+    ListDurableExecutionsByFunction, 48, ListDurableExecutionsByFunctionError,
+    types::ListDurableExecutionsByFunctionResponse, input, output
+);
 /// Lists event source mappings. Specify an `EventSourceArn` to show only event source mappings for a single event source.
 ///
 /// The `ListEventSourceMappings` operation: made by [`Client::list_event_source_mappings`], run by [`send`](ListEventSourceMappings::send).
@@ -4366,6 +4569,10 @@ impl<M> ListEventSourceMappings<M> {
         self
     }
 }
+stub_operation!(
+    ListEventSourceMappings, 49, ListEventSourceMappingsError,
+    types::ListEventSourceMappingsResponse, input, output
+);
 /// Retrieves a list of configurations for asynchronous invocation for a function.
 ///
 /// The `ListFunctionEventInvokeConfigs` operation: made by [`Client::list_function_event_invoke_configs`], run by [`send`](ListFunctionEventInvokeConfigs::send).
@@ -4457,6 +4664,10 @@ impl<M> ListFunctionEventInvokeConfigs<M> {
         self
     }
 }
+stub_operation!(
+    ListFunctionEventInvokeConfigs, 50, ListFunctionEventInvokeConfigsError,
+    types::ListFunctionEventInvokeConfigsResponse, input, output
+);
 /// Returns a list of Lambda function URLs for the specified function.
 ///
 /// The `ListFunctionUrlConfigs` operation: made by [`Client::list_function_url_configs`], run by [`send`](ListFunctionUrlConfigs::send).
@@ -4548,6 +4759,10 @@ impl<M> ListFunctionUrlConfigs<M> {
         self
     }
 }
+stub_operation!(
+    ListFunctionUrlConfigs, 51, ListFunctionUrlConfigsError,
+    types::ListFunctionUrlConfigsResponse, input, output
+);
 /// Returns a list of function versions that are configured to use a specific capacity provider.
 ///
 /// The `ListFunctionVersionsByCapacityProvider` operation: made by [`Client::list_function_versions_by_capacity_provider`], run by [`send`](ListFunctionVersionsByCapacityProvider::send).
@@ -4642,6 +4857,11 @@ impl<M> ListFunctionVersionsByCapacityProvider<M> {
         self
     }
 }
+stub_operation!(
+    ListFunctionVersionsByCapacityProvider, 52,
+    ListFunctionVersionsByCapacityProviderError,
+    types::ListFunctionVersionsByCapacityProviderResponse, input, output
+);
 /// Returns a list of Lambda functions, with the version-specific configuration of each. Lambda returns up to 50 functions per call.
 ///
 /// The `ListFunctions` operation: made by [`Client::list_functions`], run by [`send`](ListFunctions::send).
@@ -4738,6 +4958,9 @@ impl<M> ListFunctions<M> {
         self
     }
 }
+stub_operation!(
+    ListFunctions, 53, ListFunctionsError, types::ListFunctionsResponse, input, output
+);
 /// List the functions that use the specified code signing configuration. You can use this method prior to deleting a code signing configuration, to verify that no functions are using it.
 ///
 /// The `ListFunctionsByCodeSigningConfig` operation: made by [`Client::list_functions_by_code_signing_config`], run by [`send`](ListFunctionsByCodeSigningConfig::send).
@@ -4832,6 +5055,10 @@ impl<M> ListFunctionsByCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    ListFunctionsByCodeSigningConfig, 54, ListFunctionsByCodeSigningConfigError,
+    types::ListFunctionsByCodeSigningConfigResponse, input, output
+);
 /// Lists the versions of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). Versions that have been deleted aren't listed. Specify a [runtime identifier](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) to list only versions that indicate that they're compatible with that runtime. Specify a compatible architecture to include only layer versions that are compatible with that architecture.
 ///
 /// The `ListLayerVersions` operation: made by [`Client::list_layer_versions`], run by [`send`](ListLayerVersions::send).
@@ -4933,6 +5160,10 @@ impl<M> ListLayerVersions<M> {
         self
     }
 }
+stub_operation!(
+    ListLayerVersions, 55, ListLayerVersionsError, types::ListLayerVersionsResponse,
+    input, output
+);
 /// Lists [Lambda layers](https://docs.aws.amazon.com/lambda/latest/dg/invocation-layers.html) and shows information about the latest version of each. Specify a [runtime identifier](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) to list only layers that indicate that they're compatible with that runtime. Specify a compatible architecture to include only layers that are compatible with that [instruction set architecture](https://docs.aws.amazon.com/lambda/latest/dg/foundation-arch.html).
 ///
 /// The `ListLayers` operation: made by [`Client::list_layers`], run by [`send`](ListLayers::send).
@@ -5029,6 +5260,9 @@ impl<M> ListLayers<M> {
         self
     }
 }
+stub_operation!(
+    ListLayers, 56, ListLayersError, types::ListLayersResponse, input, output
+);
 /// Retrieves a list of provisioned concurrency configurations for a function.
 ///
 /// The `ListProvisionedConcurrencyConfigs` operation: made by [`Client::list_provisioned_concurrency_configs`], run by [`send`](ListProvisionedConcurrencyConfigs::send).
@@ -5123,6 +5357,10 @@ impl<M> ListProvisionedConcurrencyConfigs<M> {
         self
     }
 }
+stub_operation!(
+    ListProvisionedConcurrencyConfigs, 57, ListProvisionedConcurrencyConfigsError,
+    types::ListProvisionedConcurrencyConfigsResponse, input, output
+);
 /// Returns a function, event source mapping, or code signing configuration's [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html). You can also view function tags with GetFunction.
 ///
 /// The `ListTags` operation: made by [`Client::list_tags`], run by [`send`](ListTags::send).
@@ -5189,6 +5427,7 @@ impl<M> ListTags<M> {
         self
     }
 }
+stub_operation!(ListTags, 58, ListTagsError, types::ListTagsResponse, input, output);
 /// Returns a list of [versions](https://docs.aws.amazon.com/lambda/latest/dg/versioning-aliases.html), with the version-specific configuration of each. Lambda returns up to 50 versions per call.
 ///
 /// The `ListVersionsByFunction` operation: made by [`Client::list_versions_by_function`], run by [`send`](ListVersionsByFunction::send).
@@ -5280,6 +5519,10 @@ impl<M> ListVersionsByFunction<M> {
         self
     }
 }
+stub_operation!(
+    ListVersionsByFunction, 59, ListVersionsByFunctionError,
+    types::ListVersionsByFunctionResponse, input, output
+);
 /// Creates an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html) from a ZIP archive. Each time you call `PublishLayerVersion` with the same layer name, a new version is created.
 ///
 /// The `PublishLayerVersion` operation: made by [`Client::publish_layer_version`], run by [`send`](PublishLayerVersion::send).
@@ -5377,6 +5620,10 @@ impl<M> PublishLayerVersion<M> {
         self
     }
 }
+stub_operation!(
+    PublishLayerVersion, 60, PublishLayerVersionError,
+    types::PublishLayerVersionResponse, input, output
+);
 /// Creates a [version](https://docs.aws.amazon.com/lambda/latest/dg/versioning-aliases.html) from the current code and configuration of a function. Use versions to create a snapshot of your function code and configuration that doesn't change.
 ///
 /// The `PublishVersion` operation: made by [`Client::publish_version`], run by [`send`](PublishVersion::send).
@@ -5466,6 +5713,9 @@ impl<M> PublishVersion<M> {
         self
     }
 }
+stub_operation!(
+    PublishVersion, 61, PublishVersionError, types::FunctionConfiguration, input, output
+);
 /// Update the code signing configuration for the function. Changes to the code signing configuration take effect the next time a user tries to deploy a code package to the function.
 ///
 /// The `PutFunctionCodeSigningConfig` operation: made by [`Client::put_function_code_signing_config`], run by [`send`](PutFunctionCodeSigningConfig::send).
@@ -5537,6 +5787,10 @@ impl<M> PutFunctionCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    PutFunctionCodeSigningConfig, 62, PutFunctionCodeSigningConfigError,
+    types::PutFunctionCodeSigningConfigResponse, input, output
+);
 /// Sets the maximum number of simultaneous executions for a function, and reserves capacity for that concurrency level.
 ///
 /// The `PutFunctionConcurrency` operation: made by [`Client::put_function_concurrency`], run by [`send`](PutFunctionConcurrency::send).
@@ -5608,6 +5862,10 @@ impl<M> PutFunctionConcurrency<M> {
         self
     }
 }
+stub_operation!(
+    PutFunctionConcurrency, 63, PutFunctionConcurrencyError, types::Concurrency, input,
+    output
+);
 /// Configures options for [asynchronous invocation](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html) on a function, version, or alias. If a configuration already exists for a function, version, or alias, this operation overwrites it. If you exclude any settings, they are removed. To set one option without affecting existing settings for other options, use UpdateFunctionEventInvokeConfig.
 ///
 /// The `PutFunctionEventInvokeConfig` operation: made by [`Client::put_function_event_invoke_config`], run by [`send`](PutFunctionEventInvokeConfig::send).
@@ -5694,6 +5952,10 @@ impl<M> PutFunctionEventInvokeConfig<M> {
         self
     }
 }
+stub_operation!(
+    PutFunctionEventInvokeConfig, 64, PutFunctionEventInvokeConfigError,
+    types::FunctionEventInvokeConfig, input, output
+);
 /// Sets your function's [recursive loop detection](https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html) configuration.
 ///
 /// The `PutFunctionRecursionConfig` operation: made by [`Client::put_function_recursion_config`], run by [`send`](PutFunctionRecursionConfig::send).
@@ -5765,6 +6027,10 @@ impl<M> PutFunctionRecursionConfig<M> {
         self
     }
 }
+stub_operation!(
+    PutFunctionRecursionConfig, 65, PutFunctionRecursionConfigError,
+    types::PutFunctionRecursionConfigResponse, input, output
+);
 /// Sets the scaling configuration for a Lambda Managed Instances function. The scaling configuration defines the minimum and maximum number of execution environments that can be provisioned for the function, allowing you to control scaling behavior and resource allocation.
 ///
 /// The `PutFunctionScalingConfig` operation: made by [`Client::put_function_scaling_config`], run by [`send`](PutFunctionScalingConfig::send).
@@ -5844,6 +6110,10 @@ impl<M> PutFunctionScalingConfig<M> {
         self
     }
 }
+stub_operation!(
+    PutFunctionScalingConfig, 66, PutFunctionScalingConfigError,
+    types::PutFunctionScalingConfigResponse, input, output
+);
 /// Adds a provisioned concurrency configuration to a function's alias or version.
 ///
 /// The `PutProvisionedConcurrencyConfig` operation: made by [`Client::put_provisioned_concurrency_config`], run by [`send`](PutProvisionedConcurrencyConfig::send).
@@ -5923,6 +6193,10 @@ impl<M> PutProvisionedConcurrencyConfig<M> {
         self
     }
 }
+stub_operation!(
+    PutProvisionedConcurrencyConfig, 67, PutProvisionedConcurrencyConfigError,
+    types::PutProvisionedConcurrencyConfigResponse, input, output
+);
 /// Sets the runtime management configuration for a function's version. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
 ///
 /// The `PutRuntimeManagementConfig` operation: made by [`Client::put_runtime_management_config`], run by [`send`](PutRuntimeManagementConfig::send).
@@ -6007,6 +6281,10 @@ impl<M> PutRuntimeManagementConfig<M> {
         self
     }
 }
+stub_operation!(
+    PutRuntimeManagementConfig, 68, PutRuntimeManagementConfigError,
+    types::PutRuntimeManagementConfigResponse, input, output
+);
 /// Removes a statement from the permissions policy for a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). For more information, see AddLayerVersionPermission.
 ///
 /// The `RemoveLayerVersionPermission` operation: made by [`Client::remove_layer_version_permission`], run by [`send`](RemoveLayerVersionPermission::send).
@@ -6088,6 +6366,9 @@ impl<M> RemoveLayerVersionPermission<M> {
         self
     }
 }
+stub_operation!(
+    RemoveLayerVersionPermission, 69, RemoveLayerVersionPermissionError, (), input, none
+);
 /// Revokes function-use permission from an Amazon Web Services service or another Amazon Web Services account. You can get the ID of the statement from the output of GetPolicy.
 ///
 /// The `RemovePermission` operation: made by [`Client::remove_permission`], run by [`send`](RemovePermission::send).
@@ -6166,6 +6447,7 @@ impl<M> RemovePermission<M> {
         self
     }
 }
+stub_operation!(RemovePermission, 70, RemovePermissionError, (), input, none);
 /// Sends a failure response for a callback operation in a durable execution. Use this API when an external system cannot complete a callback operation successfully.
 ///
 /// The `SendDurableExecutionCallbackFailure` operation: made by [`Client::send_durable_execution_callback_failure`], run by [`send`](SendDurableExecutionCallbackFailure::send).
@@ -6240,6 +6522,10 @@ impl<M> SendDurableExecutionCallbackFailure<M> {
         self
     }
 }
+stub_operation!(
+    SendDurableExecutionCallbackFailure, 71, SendDurableExecutionCallbackFailureError,
+    types::SendDurableExecutionCallbackFailureResponse, input, output
+);
 /// Sends a heartbeat signal for a long-running callback operation to prevent timeout. Use this API to extend the callback timeout period while the external operation is still in progress.
 ///
 /// The `SendDurableExecutionCallbackHeartbeat` operation: made by [`Client::send_durable_execution_callback_heartbeat`], run by [`send`](SendDurableExecutionCallbackHeartbeat::send).
@@ -6309,6 +6595,11 @@ impl<M> SendDurableExecutionCallbackHeartbeat<M> {
         self
     }
 }
+stub_operation!(
+    SendDurableExecutionCallbackHeartbeat, 72,
+    SendDurableExecutionCallbackHeartbeatError,
+    types::SendDurableExecutionCallbackHeartbeatResponse, input, output
+);
 /// Sends a successful completion response for a callback operation in a durable execution. Use this API when an external system has successfully completed a callback operation.
 ///
 /// The `SendDurableExecutionCallbackSuccess` operation: made by [`Client::send_durable_execution_callback_success`], run by [`send`](SendDurableExecutionCallbackSuccess::send).
@@ -6383,6 +6674,10 @@ impl<M> SendDurableExecutionCallbackSuccess<M> {
         self
     }
 }
+stub_operation!(
+    SendDurableExecutionCallbackSuccess, 73, SendDurableExecutionCallbackSuccessError,
+    types::SendDurableExecutionCallbackSuccessResponse, input, output
+);
 /// Stops a running [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html). The execution transitions to STOPPED status and cannot be resumed. Any in-progress operations are terminated.
 ///
 /// The `StopDurableExecution` operation: made by [`Client::stop_durable_execution`], run by [`send`](StopDurableExecution::send).
@@ -6454,6 +6749,10 @@ impl<M> StopDurableExecution<M> {
         self
     }
 }
+stub_operation!(
+    StopDurableExecution, 74, StopDurableExecutionError,
+    types::StopDurableExecutionResponse, input, output
+);
 /// Adds [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to a function, event source mapping, or code signing configuration.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -6525,6 +6824,7 @@ impl<M> TagResource<M> {
         self
     }
 }
+stub_operation!(TagResource, 75, TagResourceError, (), input, none);
 /// Removes [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) from a function, event source mapping, or code signing configuration.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -6593,6 +6893,7 @@ impl<M> UntagResource<M> {
         self
     }
 }
+stub_operation!(UntagResource, 76, UntagResourceError, (), input, none);
 /// Updates the configuration of a Lambda function [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html).
 ///
 /// The `UpdateAlias` operation: made by [`Client::update_alias`], run by [`send`](UpdateAlias::send).
@@ -6687,6 +6988,9 @@ impl<M> UpdateAlias<M> {
         self
     }
 }
+stub_operation!(
+    UpdateAlias, 77, UpdateAliasError, types::AliasConfiguration, input, output
+);
 /// Updates the configuration of an existing capacity provider.
 ///
 /// The `UpdateCapacityProvider` operation: made by [`Client::update_capacity_provider`], run by [`send`](UpdateCapacityProvider::send).
@@ -6761,6 +7065,10 @@ impl<M> UpdateCapacityProvider<M> {
         self
     }
 }
+stub_operation!(
+    UpdateCapacityProvider, 78, UpdateCapacityProviderError,
+    types::UpdateCapacityProviderResponse, input, output
+);
 /// Update the code signing configuration. Changes to the code signing configuration take effect the next time a user tries to deploy a code package to the function.
 ///
 /// The `UpdateCodeSigningConfig` operation: made by [`Client::update_code_signing_config`], run by [`send`](UpdateCodeSigningConfig::send).
@@ -6845,6 +7153,10 @@ impl<M> UpdateCodeSigningConfig<M> {
         self
     }
 }
+stub_operation!(
+    UpdateCodeSigningConfig, 79, UpdateCodeSigningConfigError,
+    types::UpdateCodeSigningConfigResponse, input, output
+);
 /// Updates an event source mapping. You can change the function that Lambda invokes, or pause invocation and resume later from the same location.
 ///
 /// The `UpdateEventSourceMapping` operation: made by [`Client::update_event_source_mapping`], run by [`send`](UpdateEventSourceMapping::send).
@@ -7047,6 +7359,10 @@ impl<M> UpdateEventSourceMapping<M> {
         self
     }
 }
+stub_operation!(
+    UpdateEventSourceMapping, 80, UpdateEventSourceMappingError,
+    types::EventSourceMappingConfiguration, input, output
+);
 /// Updates a Lambda function's code. If code signing is enabled for the function, the code package must be signed by a trusted publisher. For more information, see [Configuring code signing for Lambda](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html).
 ///
 /// The `UpdateFunctionCode` operation: made by [`Client::update_function_code`], run by [`send`](UpdateFunctionCode::send).
@@ -7171,6 +7487,10 @@ impl<M> UpdateFunctionCode<M> {
         self
     }
 }
+stub_operation!(
+    UpdateFunctionCode, 81, UpdateFunctionCodeError, types::FunctionConfiguration, input,
+    output
+);
 /// Modify the version-specific settings of a Lambda function.
 ///
 /// The `UpdateFunctionConfiguration` operation: made by [`Client::update_function_configuration`], run by [`send`](UpdateFunctionConfiguration::send).
@@ -7347,6 +7667,10 @@ impl<M> UpdateFunctionConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    UpdateFunctionConfiguration, 82, UpdateFunctionConfigurationError,
+    types::FunctionConfiguration, input, output
+);
 /// Updates the configuration for asynchronous invocation for a function, version, or alias.
 ///
 /// The `UpdateFunctionEventInvokeConfig` operation: made by [`Client::update_function_event_invoke_config`], run by [`send`](UpdateFunctionEventInvokeConfig::send).
@@ -7436,6 +7760,10 @@ impl<M> UpdateFunctionEventInvokeConfig<M> {
         self
     }
 }
+stub_operation!(
+    UpdateFunctionEventInvokeConfig, 83, UpdateFunctionEventInvokeConfigError,
+    types::FunctionEventInvokeConfig, input, output
+);
 /// Updates the configuration for a Lambda function URL.
 ///
 /// The `UpdateFunctionUrlConfig` operation: made by [`Client::update_function_url_config`], run by [`send`](UpdateFunctionUrlConfig::send).
@@ -7524,3 +7852,7 @@ impl<M> UpdateFunctionUrlConfig<M> {
         self
     }
 }
+stub_operation!(
+    UpdateFunctionUrlConfig, 84, UpdateFunctionUrlConfigError,
+    types::UpdateFunctionUrlConfigResponse, input, output
+);

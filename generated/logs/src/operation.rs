@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -85,6 +116,7 @@ impl<M> AssociateKmsKey<M> {
         self
     }
 }
+stub_operation!(AssociateKmsKey, 0, AssociateKmsKeyError, (), input, none);
 /// Associates a data source with an S3 Table Integration for query access in the 'logs' namespace. This enables querying log data using analytics engines that support Iceberg such as Amazon Athena, Amazon Redshift, and Apache Spark.
 ///
 /// The `AssociateSourceToS3TableIntegration` operation: made by [`Client::associate_source_to_s3_table_integration`], run by [`send`](AssociateSourceToS3TableIntegration::send).
@@ -159,6 +191,10 @@ impl<M> AssociateSourceToS3TableIntegration<M> {
         self
     }
 }
+stub_operation!(
+    AssociateSourceToS3TableIntegration, 1, AssociateSourceToS3TableIntegrationError,
+    types::AssociateSourceToS3TableIntegrationResponse, input, output
+);
 /// Cancels the specified export task.
 ///
 /// The `CancelExportTask` operation: made by [`Client::cancel_export_task`], run by [`send`](CancelExportTask::send).
@@ -222,6 +258,7 @@ impl<M> CancelExportTask<M> {
         self
     }
 }
+stub_operation!(CancelExportTask, 2, CancelExportTaskError, (), input, none);
 /// Cancels an active import task and stops importing data from the CloudTrail Lake Event Data Store.
 ///
 /// The `CancelImportTask` operation: made by [`Client::cancel_import_task`], run by [`send`](CancelImportTask::send).
@@ -288,6 +325,10 @@ impl<M> CancelImportTask<M> {
         self
     }
 }
+stub_operation!(
+    CancelImportTask, 3, CancelImportTaskError, types::CancelImportTaskResponse, input,
+    output
+);
 /// Creates a delivery. A delivery is a connection between a logical delivery source and a logical delivery destination that you have already created.
 ///
 /// The `CreateDelivery` operation: made by [`Client::create_delivery`], run by [`send`](CreateDelivery::send).
@@ -385,6 +426,9 @@ impl<M> CreateDelivery<M> {
         self
     }
 }
+stub_operation!(
+    CreateDelivery, 4, CreateDeliveryError, types::CreateDeliveryResponse, input, output
+);
 /// Creates an export task so that you can efficiently export data from a log group to an Amazon S3 bucket. When you perform a `CreateExportTask` operation, you must use credentials that have permission to write to the S3 bucket that you specify as the destination.
 ///
 /// The `CreateExportTask` operation: made by [`Client::create_export_task`], run by [`send`](CreateExportTask::send).
@@ -481,6 +525,10 @@ impl<M> CreateExportTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateExportTask, 5, CreateExportTaskError, types::CreateExportTaskResponse, input,
+    output
+);
 /// Starts an import from a data source to CloudWatch Log and creates a managed log group as the destination for the imported data. Currently, [CloudTrail Event Data Store](https://docs.aws.amazon.com/awscloudtrail/latest/userguide/query-event-data-store.html) is the only supported data source.
 ///
 /// The `CreateImportTask` operation: made by [`Client::create_import_task`], run by [`send`](CreateImportTask::send).
@@ -557,6 +605,10 @@ impl<M> CreateImportTask<M> {
         self
     }
 }
+stub_operation!(
+    CreateImportTask, 6, CreateImportTaskError, types::CreateImportTaskResponse, input,
+    output
+);
 /// Creates an anomaly detector that regularly scans one or more log groups and look for patterns and anomalies in the logs.
 ///
 /// The `CreateLogAnomalyDetector` operation: made by [`Client::create_log_anomaly_detector`], run by [`send`](CreateLogAnomalyDetector::send).
@@ -659,6 +711,10 @@ impl<M> CreateLogAnomalyDetector<M> {
         self
     }
 }
+stub_operation!(
+    CreateLogAnomalyDetector, 7, CreateLogAnomalyDetectorError,
+    types::CreateLogAnomalyDetectorResponse, input, output
+);
 /// Creates a log group with the specified name. You can create up to 1,000,000 log groups per Region per account.
 ///
 /// The `CreateLogGroup` operation: made by [`Client::create_log_group`], run by [`send`](CreateLogGroup::send).
@@ -748,6 +804,7 @@ impl<M> CreateLogGroup<M> {
         self
     }
 }
+stub_operation!(CreateLogGroup, 8, CreateLogGroupError, (), input, none);
 /// Creates a log stream for the specified log group. A log stream is a sequence of log events that originate from a single source, such as an application instance or a resource that is being monitored.
 ///
 /// The `CreateLogStream` operation: made by [`Client::create_log_stream`], run by [`send`](CreateLogStream::send).
@@ -816,6 +873,7 @@ impl<M> CreateLogStream<M> {
         self
     }
 }
+stub_operation!(CreateLogStream, 9, CreateLogStreamError, (), input, none);
 /// Creates a lookup table by uploading CSV data. You can use lookup tables to enrich log data in CloudWatch Logs Insights queries with reference data such as user details, application names, or error descriptions.
 ///
 /// The `CreateLookupTable` operation: made by [`Client::create_lookup_table`], run by [`send`](CreateLookupTable::send).
@@ -905,6 +963,10 @@ impl<M> CreateLookupTable<M> {
         self
     }
 }
+stub_operation!(
+    CreateLookupTable, 10, CreateLookupTableError, types::CreateLookupTableResponse,
+    input, output
+);
 /// Creates a scheduled query that runs CloudWatch Logs Insights queries at regular intervals. Scheduled queries enable proactive monitoring by automatically executing queries to detect patterns and anomalies in your log data. Query results can be delivered to Amazon S3 for analysis or further processing.
 ///
 /// The `CreateScheduledQuery` operation: made by [`Client::create_scheduled_query`], run by [`send`](CreateScheduledQuery::send).
@@ -1042,6 +1104,10 @@ impl<M> CreateScheduledQuery<M> {
         self
     }
 }
+stub_operation!(
+    CreateScheduledQuery, 11, CreateScheduledQueryError,
+    types::CreateScheduledQueryResponse, input, output
+);
 /// Deletes a CloudWatch Logs account policy. This stops the account-wide policy from applying to log groups or data sources in the account. If you delete a data protection policy or subscription filter policy, any log-group level policies of those types remain in effect. This operation supports deletion of data source-based field index policies, including facet configurations, in addition to log group-based policies.
 ///
 /// The `DeleteAccountPolicy` operation: made by [`Client::delete_account_policy`], run by [`send`](DeleteAccountPolicy::send).
@@ -1110,6 +1176,7 @@ impl<M> DeleteAccountPolicy<M> {
         self
     }
 }
+stub_operation!(DeleteAccountPolicy, 12, DeleteAccountPolicyError, (), input, none);
 /// Deletes the data protection policy from the specified log group.
 ///
 /// The `DeleteDataProtectionPolicy` operation: made by [`Client::delete_data_protection_policy`], run by [`send`](DeleteDataProtectionPolicy::send).
@@ -1173,6 +1240,9 @@ impl<M> DeleteDataProtectionPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteDataProtectionPolicy, 13, DeleteDataProtectionPolicyError, (), input, none
+);
 /// Deletes a delivery. A delivery is a connection between a logical delivery source and a logical delivery destination. Deleting a delivery only deletes the connection between the delivery source and delivery destination. It does not delete the delivery destination or the delivery source.
 ///
 /// The `DeleteDelivery` operation: made by [`Client::delete_delivery`], run by [`send`](DeleteDelivery::send).
@@ -1236,6 +1306,7 @@ impl<M> DeleteDelivery<M> {
         self
     }
 }
+stub_operation!(DeleteDelivery, 14, DeleteDeliveryError, (), input, none);
 /// Deletes a delivery destination. A delivery is a connection between a logical delivery source and a logical delivery destination.
 ///
 /// The `DeleteDeliveryDestination` operation: made by [`Client::delete_delivery_destination`], run by [`send`](DeleteDeliveryDestination::send).
@@ -1299,6 +1370,9 @@ impl<M> DeleteDeliveryDestination<M> {
         self
     }
 }
+stub_operation!(
+    DeleteDeliveryDestination, 15, DeleteDeliveryDestinationError, (), input, none
+);
 /// Deletes a delivery destination policy. For more information about these policies, see [PutDeliveryDestinationPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestinationPolicy.html).
 ///
 /// The `DeleteDeliveryDestinationPolicy` operation: made by [`Client::delete_delivery_destination_policy`], run by [`send`](DeleteDeliveryDestinationPolicy::send).
@@ -1368,6 +1442,10 @@ impl<M> DeleteDeliveryDestinationPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteDeliveryDestinationPolicy, 16, DeleteDeliveryDestinationPolicyError, (), input,
+    none
+);
 /// Deletes a delivery source. A delivery is a connection between a logical delivery source and a logical delivery destination.
 ///
 /// The `DeleteDeliverySource` operation: made by [`Client::delete_delivery_source`], run by [`send`](DeleteDeliverySource::send).
@@ -1431,6 +1509,7 @@ impl<M> DeleteDeliverySource<M> {
         self
     }
 }
+stub_operation!(DeleteDeliverySource, 17, DeleteDeliverySourceError, (), input, none);
 /// Deletes the specified destination, and eventually disables all the subscription filters that publish to it. This operation does not delete the physical resource encapsulated by the destination.
 ///
 /// The `DeleteDestination` operation: made by [`Client::delete_destination`], run by [`send`](DeleteDestination::send).
@@ -1494,6 +1573,7 @@ impl<M> DeleteDestination<M> {
         self
     }
 }
+stub_operation!(DeleteDestination, 18, DeleteDestinationError, (), input, none);
 /// Deletes a log-group level field index policy that was applied to a single log group. The indexing of the log events that happened before you delete the policy will still be used for as many as 30 days to improve CloudWatch Logs Insights queries.
 ///
 /// The `DeleteIndexPolicy` operation: made by [`Client::delete_index_policy`], run by [`send`](DeleteIndexPolicy::send).
@@ -1560,6 +1640,10 @@ impl<M> DeleteIndexPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIndexPolicy, 19, DeleteIndexPolicyError, types::DeleteIndexPolicyResponse,
+    input, output
+);
 /// Deletes the integration between CloudWatch Logs and OpenSearch Service. If your integration has active vended logs dashboards, you must specify `true` for the `force` parameter, otherwise the operation will fail. If you delete the integration by setting `force` to `true`, all your vended logs dashboards powered by OpenSearch Service will be deleted and the data that was on them will no longer be accessible.
 ///
 /// The `DeleteIntegration` operation: made by [`Client::delete_integration`], run by [`send`](DeleteIntegration::send).
@@ -1631,6 +1715,10 @@ impl<M> DeleteIntegration<M> {
         self
     }
 }
+stub_operation!(
+    DeleteIntegration, 20, DeleteIntegrationError, types::DeleteIntegrationResponse,
+    input, output
+);
 /// Deletes the specified CloudWatch Logs anomaly detector.
 ///
 /// The `DeleteLogAnomalyDetector` operation: made by [`Client::delete_log_anomaly_detector`], run by [`send`](DeleteLogAnomalyDetector::send).
@@ -1694,6 +1782,9 @@ impl<M> DeleteLogAnomalyDetector<M> {
         self
     }
 }
+stub_operation!(
+    DeleteLogAnomalyDetector, 21, DeleteLogAnomalyDetectorError, (), input, none
+);
 /// Deletes the specified log group and permanently deletes all the archived log events associated with the log group.
 ///
 /// The `DeleteLogGroup` operation: made by [`Client::delete_log_group`], run by [`send`](DeleteLogGroup::send).
@@ -1757,6 +1848,7 @@ impl<M> DeleteLogGroup<M> {
         self
     }
 }
+stub_operation!(DeleteLogGroup, 22, DeleteLogGroupError, (), input, none);
 /// Deletes the specified log stream and permanently deletes all the archived log events associated with the log stream.
 ///
 /// The `DeleteLogStream` operation: made by [`Client::delete_log_stream`], run by [`send`](DeleteLogStream::send).
@@ -1825,6 +1917,7 @@ impl<M> DeleteLogStream<M> {
         self
     }
 }
+stub_operation!(DeleteLogStream, 23, DeleteLogStreamError, (), input, none);
 /// Deletes a lookup table permanently. This operation cannot be undone.
 ///
 /// The `DeleteLookupTable` operation: made by [`Client::delete_lookup_table`], run by [`send`](DeleteLookupTable::send).
@@ -1888,6 +1981,7 @@ impl<M> DeleteLookupTable<M> {
         self
     }
 }
+stub_operation!(DeleteLookupTable, 24, DeleteLookupTableError, (), input, none);
 /// Deletes the specified metric filter.
 ///
 /// The `DeleteMetricFilter` operation: made by [`Client::delete_metric_filter`], run by [`send`](DeleteMetricFilter::send).
@@ -1956,6 +2050,7 @@ impl<M> DeleteMetricFilter<M> {
         self
     }
 }
+stub_operation!(DeleteMetricFilter, 25, DeleteMetricFilterError, (), input, none);
 /// Deletes a saved CloudWatch Logs Insights query definition. A query definition contains details about a saved CloudWatch Logs Insights query.
 ///
 /// The `DeleteQueryDefinition` operation: made by [`Client::delete_query_definition`], run by [`send`](DeleteQueryDefinition::send).
@@ -2022,6 +2117,10 @@ impl<M> DeleteQueryDefinition<M> {
         self
     }
 }
+stub_operation!(
+    DeleteQueryDefinition, 26, DeleteQueryDefinitionError,
+    types::DeleteQueryDefinitionResponse, input, output
+);
 /// Deletes a resource policy from this account. This revokes the access of the identities in that policy to put log events to this account.
 ///
 /// The `DeleteResourcePolicy` operation: made by [`Client::delete_resource_policy`], run by [`send`](DeleteResourcePolicy::send).
@@ -2095,6 +2194,7 @@ impl<M> DeleteResourcePolicy<M> {
         self
     }
 }
+stub_operation!(DeleteResourcePolicy, 27, DeleteResourcePolicyError, (), input, none);
 /// Deletes the specified retention policy.
 ///
 /// The `DeleteRetentionPolicy` operation: made by [`Client::delete_retention_policy`], run by [`send`](DeleteRetentionPolicy::send).
@@ -2158,6 +2258,7 @@ impl<M> DeleteRetentionPolicy<M> {
         self
     }
 }
+stub_operation!(DeleteRetentionPolicy, 28, DeleteRetentionPolicyError, (), input, none);
 /// Deletes a scheduled query and stops all future executions. This operation also removes any configured actions and associated resources.
 ///
 /// The `DeleteScheduledQuery` operation: made by [`Client::delete_scheduled_query`], run by [`send`](DeleteScheduledQuery::send).
@@ -2224,6 +2325,10 @@ impl<M> DeleteScheduledQuery<M> {
         self
     }
 }
+stub_operation!(
+    DeleteScheduledQuery, 29, DeleteScheduledQueryError,
+    types::DeleteScheduledQueryResponse, input, output
+);
 /// Deletes the specified subscription filter.
 ///
 /// The `DeleteSubscriptionFilter` operation: made by [`Client::delete_subscription_filter`], run by [`send`](DeleteSubscriptionFilter::send).
@@ -2292,6 +2397,9 @@ impl<M> DeleteSubscriptionFilter<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSubscriptionFilter, 30, DeleteSubscriptionFilterError, (), input, none
+);
 /// Deletes the log transformer for the specified log group. As soon as you do this, the transformation of incoming log events according to that transformer stops. If this account has an account-level transformer that applies to this log group, the log group begins using that account-level transformer when this log-group level transformer is deleted.
 ///
 /// The `DeleteTransformer` operation: made by [`Client::delete_transformer`], run by [`send`](DeleteTransformer::send).
@@ -2355,6 +2463,7 @@ impl<M> DeleteTransformer<M> {
         self
     }
 }
+stub_operation!(DeleteTransformer, 31, DeleteTransformerError, (), input, none);
 /// Returns a list of all CloudWatch Logs account policies in the account.
 ///
 /// The `DescribeAccountPolicies` operation: made by [`Client::describe_account_policies`], run by [`send`](DescribeAccountPolicies::send).
@@ -2436,6 +2545,10 @@ impl<M> DescribeAccountPolicies<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAccountPolicies, 32, DescribeAccountPoliciesError,
+    types::DescribeAccountPoliciesResponse, input, output
+);
 /// Use this operation to return the valid and default values that are used when creating delivery sources, delivery destinations, and deliveries. For more information about deliveries, see [CreateDelivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateDelivery.html).
 ///
 /// The `DescribeConfigurationTemplates` operation: made by [`Client::describe_configuration_templates`], run by [`send`](DescribeConfigurationTemplates::send).
@@ -2545,6 +2658,10 @@ impl<M> DescribeConfigurationTemplates<M> {
         self
     }
 }
+stub_operation!(
+    DescribeConfigurationTemplates, 33, DescribeConfigurationTemplatesError,
+    types::DescribeConfigurationTemplatesResponse, input, output
+);
 /// Retrieves a list of the deliveries that have been created in the account.
 ///
 /// The `DescribeDeliveries` operation: made by [`Client::describe_deliveries`], run by [`send`](DescribeDeliveries::send).
@@ -2631,6 +2748,10 @@ impl<M> DescribeDeliveries<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDeliveries, 34, DescribeDeliveriesError, types::DescribeDeliveriesResponse,
+    input, output
+);
 /// Retrieves a list of the delivery destinations that have been created in the account.
 ///
 /// The `DescribeDeliveryDestinations` operation: made by [`Client::describe_delivery_destinations`], run by [`send`](DescribeDeliveryDestinations::send).
@@ -2717,6 +2838,10 @@ impl<M> DescribeDeliveryDestinations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDeliveryDestinations, 35, DescribeDeliveryDestinationsError,
+    types::DescribeDeliveryDestinationsResponse, input, output
+);
 /// Retrieves a list of the delivery sources that have been created in the account.
 ///
 /// The `DescribeDeliverySources` operation: made by [`Client::describe_delivery_sources`], run by [`send`](DescribeDeliverySources::send).
@@ -2803,6 +2928,10 @@ impl<M> DescribeDeliverySources<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDeliverySources, 36, DescribeDeliverySourcesError,
+    types::DescribeDeliverySourcesResponse, input, output
+);
 /// Lists all your destinations. The results are ASCII-sorted by destination name.
 ///
 /// The `DescribeDestinations` operation: made by [`Client::describe_destinations`], run by [`send`](DescribeDestinations::send).
@@ -2894,6 +3023,10 @@ impl<M> DescribeDestinations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDestinations, 37, DescribeDestinationsError,
+    types::DescribeDestinationsResponse, input, output
+);
 /// Lists the specified export tasks. You can list all your export tasks or filter the results based on task ID or task status.
 ///
 /// The `DescribeExportTasks` operation: made by [`Client::describe_export_tasks`], run by [`send`](DescribeExportTasks::send).
@@ -2990,6 +3123,10 @@ impl<M> DescribeExportTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeExportTasks, 38, DescribeExportTasksError,
+    types::DescribeExportTasksResponse, input, output
+);
 /// Returns a list of custom and default field indexes which are discovered in log data. For more information about field index policies, see [PutIndexPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutIndexPolicy.html).
 ///
 /// The `DescribeFieldIndexes` operation: made by [`Client::describe_field_indexes`], run by [`send`](DescribeFieldIndexes::send).
@@ -3061,6 +3198,10 @@ impl<M> DescribeFieldIndexes<M> {
         self
     }
 }
+stub_operation!(
+    DescribeFieldIndexes, 39, DescribeFieldIndexesError,
+    types::DescribeFieldIndexesResponse, input, output
+);
 /// Gets detailed information about the individual batches within an import task, including their status and any error messages. For CloudTrail Event Data Store sources, a batch refers to a subset of stored events grouped by their eventTime.
 ///
 /// The `DescribeImportTaskBatches` operation: made by [`Client::describe_import_task_batches`], run by [`send`](DescribeImportTaskBatches::send).
@@ -3145,6 +3286,10 @@ impl<M> DescribeImportTaskBatches<M> {
         self
     }
 }
+stub_operation!(
+    DescribeImportTaskBatches, 40, DescribeImportTaskBatchesError,
+    types::DescribeImportTaskBatchesResponse, input, output
+);
 /// Lists and describes import tasks, with optional filtering by import status and source ARN.
 ///
 /// The `DescribeImportTasks` operation: made by [`Client::describe_import_tasks`], run by [`send`](DescribeImportTasks::send).
@@ -3231,6 +3376,10 @@ impl<M> DescribeImportTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeImportTasks, 41, DescribeImportTasksError,
+    types::DescribeImportTasksResponse, input, output
+);
 /// Returns the field index policies of the specified log group. For more information about field index policies, see [PutIndexPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutIndexPolicy.html).
 ///
 /// The `DescribeIndexPolicies` operation: made by [`Client::describe_index_policies`], run by [`send`](DescribeIndexPolicies::send).
@@ -3302,6 +3451,10 @@ impl<M> DescribeIndexPolicies<M> {
         self
     }
 }
+stub_operation!(
+    DescribeIndexPolicies, 42, DescribeIndexPoliciesError,
+    types::DescribeIndexPoliciesResponse, input, output
+);
 /// Returns information about log groups, including data sources that ingest into each log group. You can return all your log groups or filter the results by prefix. The results are ASCII-sorted by log group name.
 ///
 /// The `DescribeLogGroups` operation: made by [`Client::describe_log_groups`], run by [`send`](DescribeLogGroups::send).
@@ -3418,6 +3571,10 @@ impl<M> DescribeLogGroups<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLogGroups, 43, DescribeLogGroupsError, types::DescribeLogGroupsResponse,
+    input, output
+);
 /// Lists the log streams for the specified log group. You can list all the log streams or filter the results by prefix. You can also control how the results are ordered.
 ///
 /// The `DescribeLogStreams` operation: made by [`Client::describe_log_streams`], run by [`send`](DescribeLogStreams::send).
@@ -3529,6 +3686,10 @@ impl<M> DescribeLogStreams<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLogStreams, 44, DescribeLogStreamsError, types::DescribeLogStreamsResponse,
+    input, output
+);
 /// Retrieves metadata about lookup tables in your account. You can optionally filter the results by table name prefix. Results are sorted by table name in ascending order.
 ///
 /// The `DescribeLookupTables` operation: made by [`Client::describe_lookup_tables`], run by [`send`](DescribeLookupTables::send).
@@ -3605,6 +3766,10 @@ impl<M> DescribeLookupTables<M> {
         self
     }
 }
+stub_operation!(
+    DescribeLookupTables, 45, DescribeLookupTablesError,
+    types::DescribeLookupTablesResponse, input, output
+);
 /// Lists the specified metric filters. You can list all of the metric filters or filter the results by log name, prefix, metric name, or metric namespace. The results are ASCII-sorted by filter name.
 ///
 /// The `DescribeMetricFilters` operation: made by [`Client::describe_metric_filters`], run by [`send`](DescribeMetricFilters::send).
@@ -3711,6 +3876,10 @@ impl<M> DescribeMetricFilters<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMetricFilters, 46, DescribeMetricFiltersError,
+    types::DescribeMetricFiltersResponse, input, output
+);
 /// Returns a list of CloudWatch Logs Insights queries that are scheduled, running, or have been run recently in this account. You can request all queries or limit it to queries of a specific log group or queries with a certain status.
 ///
 /// The `DescribeQueries` operation: made by [`Client::describe_queries`], run by [`send`](DescribeQueries::send).
@@ -3812,6 +3981,10 @@ impl<M> DescribeQueries<M> {
         self
     }
 }
+stub_operation!(
+    DescribeQueries, 47, DescribeQueriesError, types::DescribeQueriesResponse, input,
+    output
+);
 /// This operation returns a paginated list of your saved CloudWatch Logs Insights query definitions. You can retrieve query definitions from the current account or from a source account that is linked to the current account.
 ///
 /// The `DescribeQueryDefinitions` operation: made by [`Client::describe_query_definitions`], run by [`send`](DescribeQueryDefinitions::send).
@@ -3893,6 +4066,10 @@ impl<M> DescribeQueryDefinitions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeQueryDefinitions, 48, DescribeQueryDefinitionsError,
+    types::DescribeQueryDefinitionsResponse, input, output
+);
 /// Lists the resource policies in this account.
 ///
 /// The `DescribeResourcePolicies` operation: made by [`Client::describe_resource_policies`], run by [`send`](DescribeResourcePolicies::send).
@@ -3989,6 +4166,10 @@ impl<M> DescribeResourcePolicies<M> {
         self
     }
 }
+stub_operation!(
+    DescribeResourcePolicies, 49, DescribeResourcePoliciesError,
+    types::DescribeResourcePoliciesResponse, input, output
+);
 /// Lists the subscription filters for the specified log group. You can list all the subscription filters or filter the results by prefix. The results are ASCII-sorted by filter name.
 ///
 /// The `DescribeSubscriptionFilters` operation: made by [`Client::describe_subscription_filters`], run by [`send`](DescribeSubscriptionFilters::send).
@@ -4085,6 +4266,10 @@ impl<M> DescribeSubscriptionFilters<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSubscriptionFilters, 50, DescribeSubscriptionFiltersError,
+    types::DescribeSubscriptionFiltersResponse, input, output
+);
 /// Disassociates the specified KMS key from the specified log group or from all CloudWatch Logs Insights query results in the account.
 ///
 /// The `DisassociateKmsKey` operation: made by [`Client::disassociate_kms_key`], run by [`send`](DisassociateKmsKey::send).
@@ -4155,6 +4340,7 @@ impl<M> DisassociateKmsKey<M> {
         self
     }
 }
+stub_operation!(DisassociateKmsKey, 51, DisassociateKmsKeyError, (), input, none);
 /// Disassociates a data source from an S3 Table Integration, removing query access and deleting all associated data from the integration.
 ///
 /// The `DisassociateSourceFromS3TableIntegration` operation: made by [`Client::disassociate_source_from_s3_table_integration`], run by [`send`](DisassociateSourceFromS3TableIntegration::send).
@@ -4224,6 +4410,11 @@ impl<M> DisassociateSourceFromS3TableIntegration<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateSourceFromS3TableIntegration, 52,
+    DisassociateSourceFromS3TableIntegrationError,
+    types::DisassociateSourceFromS3TableIntegrationResponse, input, output
+);
 /// Lists log events from the specified log group. You can list all the log events or filter the results using one or more of the following:
 /// - A filter pattern
 /// - A time range
@@ -4358,6 +4549,10 @@ impl<M> FilterLogEvents<M> {
         self
     }
 }
+stub_operation!(
+    FilterLogEvents, 53, FilterLogEventsError, types::FilterLogEventsResponse, input,
+    output
+);
 /// Returns information about a log group data protection policy.
 ///
 /// The `GetDataProtectionPolicy` operation: made by [`Client::get_data_protection_policy`], run by [`send`](GetDataProtectionPolicy::send).
@@ -4424,6 +4619,10 @@ impl<M> GetDataProtectionPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetDataProtectionPolicy, 54, GetDataProtectionPolicyError,
+    types::GetDataProtectionPolicyResponse, input, output
+);
 /// Returns complete information about one logical delivery. A delivery is a connection between a [delivery source](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliverySource.html) and a [delivery destination](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestination.html).
 ///
 /// The `GetDelivery` operation: made by [`Client::get_delivery`], run by [`send`](GetDelivery::send).
@@ -4490,6 +4689,9 @@ impl<M> GetDelivery<M> {
         self
     }
 }
+stub_operation!(
+    GetDelivery, 55, GetDeliveryError, types::GetDeliveryResponse, input, output
+);
 /// Retrieves complete information about one delivery destination.
 ///
 /// The `GetDeliveryDestination` operation: made by [`Client::get_delivery_destination`], run by [`send`](GetDeliveryDestination::send).
@@ -4556,6 +4758,10 @@ impl<M> GetDeliveryDestination<M> {
         self
     }
 }
+stub_operation!(
+    GetDeliveryDestination, 56, GetDeliveryDestinationError,
+    types::GetDeliveryDestinationResponse, input, output
+);
 /// Retrieves the delivery destination policy assigned to the delivery destination that you specify. For more information about delivery destinations and their policies, see [PutDeliveryDestinationPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestinationPolicy.html).
 ///
 /// The `GetDeliveryDestinationPolicy` operation: made by [`Client::get_delivery_destination_policy`], run by [`send`](GetDeliveryDestinationPolicy::send).
@@ -4622,6 +4828,10 @@ impl<M> GetDeliveryDestinationPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetDeliveryDestinationPolicy, 57, GetDeliveryDestinationPolicyError,
+    types::GetDeliveryDestinationPolicyResponse, input, output
+);
 /// Retrieves complete information about one delivery source.
 ///
 /// The `GetDeliverySource` operation: made by [`Client::get_delivery_source`], run by [`send`](GetDeliverySource::send).
@@ -4688,6 +4898,10 @@ impl<M> GetDeliverySource<M> {
         self
     }
 }
+stub_operation!(
+    GetDeliverySource, 58, GetDeliverySourceError, types::GetDeliverySourceResponse,
+    input, output
+);
 /// Returns information about one integration between CloudWatch Logs and OpenSearch Service.
 ///
 /// The `GetIntegration` operation: made by [`Client::get_integration`], run by [`send`](GetIntegration::send).
@@ -4754,6 +4968,9 @@ impl<M> GetIntegration<M> {
         self
     }
 }
+stub_operation!(
+    GetIntegration, 59, GetIntegrationError, types::GetIntegrationResponse, input, output
+);
 /// Retrieves information about the log anomaly detector that you specify. The KMS key ARN detected is valid.
 ///
 /// The `GetLogAnomalyDetector` operation: made by [`Client::get_log_anomaly_detector`], run by [`send`](GetLogAnomalyDetector::send).
@@ -4820,6 +5037,10 @@ impl<M> GetLogAnomalyDetector<M> {
         self
     }
 }
+stub_operation!(
+    GetLogAnomalyDetector, 60, GetLogAnomalyDetectorError,
+    types::GetLogAnomalyDetectorResponse, input, output
+);
 /// Lists log events from the specified log stream. You can list all of the log events or filter using a time range.
 ///
 /// The `GetLogEvents` operation: made by [`Client::get_log_events`], run by [`send`](GetLogEvents::send).
@@ -4926,6 +5147,9 @@ impl<M> GetLogEvents<M> {
         self
     }
 }
+stub_operation!(
+    GetLogEvents, 61, GetLogEventsError, types::GetLogEventsResponse, input, output
+);
 /// Discovers available fields for a specific data source and type. The response includes any field modifications introduced through pipelines, such as new fields or changed field types.
 ///
 /// The `GetLogFields` operation: made by [`Client::get_log_fields`], run by [`send`](GetLogFields::send).
@@ -4997,6 +5221,9 @@ impl<M> GetLogFields<M> {
         self
     }
 }
+stub_operation!(
+    GetLogFields, 62, GetLogFieldsError, types::GetLogFieldsResponse, input, output
+);
 /// Returns a list of the fields that are included in log events in the specified log group. Includes the percentage of log events that contain each field. The search is limited to a time period that you specify.
 ///
 /// The `GetLogGroupFields` operation: made by [`Client::get_log_group_fields`], run by [`send`](GetLogGroupFields::send).
@@ -5073,6 +5300,10 @@ impl<M> GetLogGroupFields<M> {
         self
     }
 }
+stub_operation!(
+    GetLogGroupFields, 63, GetLogGroupFieldsError, types::GetLogGroupFieldsResponse,
+    input, output
+);
 /// Retrieves a large logging object (LLO) and streams it back. This API is used to fetch the content of large portions of log events that have been ingested through the PutOpenTelemetryLogs API. When log events contain fields that would cause the total event size to exceed 1MB, CloudWatch Logs automatically processes up to 10 fields, starting with the largest fields. Each field is truncated as needed to keep the total event size as close to 1MB as possible. The excess portions are stored as Large Log Objects (LLOs) and these fields are processed separately and LLO reference system fields (in the format `@ptr.$[path.to.field]`) are added. The path in the reference field reflects the original JSON structure where the large field was located. For example, this could be `@ptr.$['input']['message']`, `@ptr.$['AAA']['BBB']['CCC']['DDD']`, `@ptr.$['AAA']`, or any other path matching your log structure.
 ///
 /// The `GetLogObject` operation: made by [`Client::get_log_object`], run by [`send`](GetLogObject::send).
@@ -5144,6 +5375,9 @@ impl<M> GetLogObject<M> {
         self
     }
 }
+stub_operation!(
+    GetLogObject, 64, GetLogObjectError, types::GetLogObjectResponse, input, output
+);
 /// Retrieves all of the fields and values of a single log event. All fields are retrieved, even if the original query that produced the `logRecordPointer` retrieved only a subset of fields. Fields are returned as field name/field value pairs.
 ///
 /// The `GetLogRecord` operation: made by [`Client::get_log_record`], run by [`send`](GetLogRecord::send).
@@ -5215,6 +5449,9 @@ impl<M> GetLogRecord<M> {
         self
     }
 }
+stub_operation!(
+    GetLogRecord, 65, GetLogRecordError, types::GetLogRecordResponse, input, output
+);
 /// Retrieves the full content of a lookup table, including the CSV data.
 ///
 /// The `GetLookupTable` operation: made by [`Client::get_lookup_table`], run by [`send`](GetLookupTable::send).
@@ -5281,6 +5518,9 @@ impl<M> GetLookupTable<M> {
         self
     }
 }
+stub_operation!(
+    GetLookupTable, 66, GetLookupTableError, types::GetLookupTableResponse, input, output
+);
 /// Returns the results from the specified query.
 ///
 /// The `GetQueryResults` operation: made by [`Client::get_query_results`], run by [`send`](GetQueryResults::send).
@@ -5357,6 +5597,10 @@ impl<M> GetQueryResults<M> {
         self
     }
 }
+stub_operation!(
+    GetQueryResults, 67, GetQueryResultsError, types::GetQueryResultsResponse, input,
+    output
+);
 /// Retrieves details about a specific scheduled query, including its configuration, execution status, and metadata.
 ///
 /// The `GetScheduledQuery` operation: made by [`Client::get_scheduled_query`], run by [`send`](GetScheduledQuery::send).
@@ -5423,6 +5667,10 @@ impl<M> GetScheduledQuery<M> {
         self
     }
 }
+stub_operation!(
+    GetScheduledQuery, 68, GetScheduledQueryError, types::GetScheduledQueryResponse,
+    input, output
+);
 /// Retrieves the execution history of a scheduled query within a specified time range, including query results and destination processing status.
 ///
 /// The `GetScheduledQueryHistory` operation: made by [`Client::get_scheduled_query_history`], run by [`send`](GetScheduledQueryHistory::send).
@@ -5532,6 +5780,10 @@ impl<M> GetScheduledQueryHistory<M> {
         self
     }
 }
+stub_operation!(
+    GetScheduledQueryHistory, 69, GetScheduledQueryHistoryError,
+    types::GetScheduledQueryHistoryResponse, input, output
+);
 /// Returns the information about the log transformer associated with this log group.
 ///
 /// The `GetTransformer` operation: made by [`Client::get_transformer`], run by [`send`](GetTransformer::send).
@@ -5598,6 +5850,9 @@ impl<M> GetTransformer<M> {
         self
     }
 }
+stub_operation!(
+    GetTransformer, 70, GetTransformerError, types::GetTransformerResponse, input, output
+);
 /// Returns an aggregate summary of all log groups in the Region grouped by specified data source characteristics. Supports optional filtering by log group class, name patterns, and data sources. If you perform this action in a monitoring account, you can also return aggregated summaries of log groups from source accounts that are linked to the monitoring account. For more information about using cross-account observability to set up monitoring accounts and source accounts, see [CloudWatch cross-account observability](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Unified-Cross-Account.html).
 ///
 /// The `ListAggregateLogGroupSummaries` operation: made by [`Client::list_aggregate_log_group_summaries`], run by [`send`](ListAggregateLogGroupSummaries::send).
@@ -5720,6 +5975,10 @@ impl<M> ListAggregateLogGroupSummaries<M> {
         self
     }
 }
+stub_operation!(
+    ListAggregateLogGroupSummaries, 71, ListAggregateLogGroupSummariesError,
+    types::ListAggregateLogGroupSummariesResponse, input, output
+);
 /// Returns a list of anomalies that log anomaly detectors have found. For details about the structure format of each anomaly object that is returned, see the example in this section.
 ///
 /// The `ListAnomalies` operation: made by [`Client::list_anomalies`], run by [`send`](ListAnomalies::send).
@@ -5816,6 +6075,9 @@ impl<M> ListAnomalies<M> {
         self
     }
 }
+stub_operation!(
+    ListAnomalies, 72, ListAnomaliesError, types::ListAnomaliesResponse, input, output
+);
 /// Returns a list of integrations between CloudWatch Logs and other services in this account. Currently, only one integration can be created in an account, and this integration must be with OpenSearch Service.
 ///
 /// The `ListIntegrations` operation: made by [`Client::list_integrations`], run by [`send`](ListIntegrations::send).
@@ -5892,6 +6154,10 @@ impl<M> ListIntegrations<M> {
         self
     }
 }
+stub_operation!(
+    ListIntegrations, 73, ListIntegrationsError, types::ListIntegrationsResponse, input,
+    output
+);
 /// Retrieves a list of the log anomaly detectors in the account.
 ///
 /// The `ListLogAnomalyDetectors` operation: made by [`Client::list_log_anomaly_detectors`], run by [`send`](ListLogAnomalyDetectors::send).
@@ -5983,6 +6249,10 @@ impl<M> ListLogAnomalyDetectors<M> {
         self
     }
 }
+stub_operation!(
+    ListLogAnomalyDetectors, 74, ListLogAnomalyDetectorsError,
+    types::ListLogAnomalyDetectorsResponse, input, output
+);
 /// Returns a list of log groups in the Region in your account. If you are performing this action in a monitoring account, you can choose to also return log groups from source accounts that are linked to the monitoring account. For more information about using cross-account observability to set up monitoring accounts and source accounts, see [CloudWatch cross-account observability](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Unified-Cross-Account.html).
 ///
 /// The `ListLogGroups` operation: made by [`Client::list_log_groups`], run by [`send`](ListLogGroups::send).
@@ -6092,6 +6362,9 @@ impl<M> ListLogGroups<M> {
         self
     }
 }
+stub_operation!(
+    ListLogGroups, 75, ListLogGroupsError, types::ListLogGroupsResponse, input, output
+);
 /// Returns a list of the log groups that were analyzed during a single CloudWatch Logs Insights query. This can be useful for queries that use log group name prefixes or the `filterIndex` command, because the log groups are dynamically selected in these cases.
 ///
 /// The `ListLogGroupsForQuery` operation: made by [`Client::list_log_groups_for_query`], run by [`send`](ListLogGroupsForQuery::send).
@@ -6183,6 +6456,10 @@ impl<M> ListLogGroupsForQuery<M> {
         self
     }
 }
+stub_operation!(
+    ListLogGroupsForQuery, 76, ListLogGroupsForQueryError,
+    types::ListLogGroupsForQueryResponse, input, output
+);
 /// Lists all scheduled queries in your account and region. You can filter results by state to show only enabled or disabled queries.
 ///
 /// The `ListScheduledQueries` operation: made by [`Client::list_scheduled_queries`], run by [`send`](ListScheduledQueries::send).
@@ -6274,6 +6551,10 @@ impl<M> ListScheduledQueries<M> {
         self
     }
 }
+stub_operation!(
+    ListScheduledQueries, 77, ListScheduledQueriesError,
+    types::ListScheduledQueriesResponse, input, output
+);
 /// Returns a list of data source associations for a specified S3 Table Integration, showing which data sources are currently associated for query access.
 ///
 /// The `ListSourcesForS3TableIntegration` operation: made by [`Client::list_sources_for_s3_table_integration`], run by [`send`](ListSourcesForS3TableIntegration::send).
@@ -6368,6 +6649,10 @@ impl<M> ListSourcesForS3TableIntegration<M> {
         self
     }
 }
+stub_operation!(
+    ListSourcesForS3TableIntegration, 78, ListSourcesForS3TableIntegrationError,
+    types::ListSourcesForS3TableIntegrationResponse, input, output
+);
 /// Displays the tags associated with a CloudWatch Logs resource. Currently, log groups and destinations support tagging.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -6434,6 +6719,10 @@ impl<M> ListTagsForResource<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsForResource, 79, ListTagsForResourceError,
+    types::ListTagsForResourceResponse, input, output
+);
 /// The ListTagsLogGroup operation is on the path to deprecation. We recommend that you use [ListTagsForResource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_ListTagsForResource.html) instead.
 ///
 /// The `ListTagsLogGroup` operation: made by [`Client::list_tags_log_group`], run by [`send`](ListTagsLogGroup::send).
@@ -6500,6 +6789,10 @@ impl<M> ListTagsLogGroup<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsLogGroup, 80, ListTagsLogGroupError, types::ListTagsLogGroupResponse, input,
+    output
+);
 /// Creates an account-level data protection policy, subscription filter policy, field index policy, transformer policy, or metric extraction policy that applies to all log groups, a subset of log groups, or a data source name and type combination in the account.
 ///
 /// The `PutAccountPolicy` operation: made by [`Client::put_account_policy`], run by [`send`](PutAccountPolicy::send).
@@ -6586,6 +6879,10 @@ impl<M> PutAccountPolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutAccountPolicy, 81, PutAccountPolicyError, types::PutAccountPolicyResponse, input,
+    output
+);
 /// Enables or disables bearer token authentication for the specified log group. When enabled on a log group, bearer token authentication is enabled on operations until it is explicitly disabled.
 ///
 /// The `PutBearerTokenAuthentication` operation: made by [`Client::put_bearer_token_authentication`], run by [`send`](PutBearerTokenAuthentication::send).
@@ -6657,6 +6954,9 @@ impl<M> PutBearerTokenAuthentication<M> {
         self
     }
 }
+stub_operation!(
+    PutBearerTokenAuthentication, 82, PutBearerTokenAuthenticationError, (), input, none
+);
 /// Creates a data protection policy for the specified log group. A data protection policy can help safeguard sensitive data that's ingested by the log group by auditing and masking the sensitive log data.
 ///
 /// The `PutDataProtectionPolicy` operation: made by [`Client::put_data_protection_policy`], run by [`send`](PutDataProtectionPolicy::send).
@@ -6728,6 +7028,10 @@ impl<M> PutDataProtectionPolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutDataProtectionPolicy, 83, PutDataProtectionPolicyError,
+    types::PutDataProtectionPolicyResponse, input, output
+);
 /// Creates or updates a logical delivery destination. A delivery destination is an Amazon Web Services resource that represents an Amazon Web Services service that logs can be sent to. CloudWatch Logs, Amazon S3, and Firehose are supported as logs delivery destinations and X-Ray as the trace delivery destination.
 ///
 /// The `PutDeliveryDestination` operation: made by [`Client::put_delivery_destination`], run by [`send`](PutDeliveryDestination::send).
@@ -6827,6 +7131,10 @@ impl<M> PutDeliveryDestination<M> {
         self
     }
 }
+stub_operation!(
+    PutDeliveryDestination, 84, PutDeliveryDestinationError,
+    types::PutDeliveryDestinationResponse, input, output
+);
 /// Creates and assigns an IAM policy that grants permissions to CloudWatch Logs to deliver logs cross-account to a specified destination in this account. To configure the delivery of logs from an Amazon Web Services service in another account to a logs delivery destination in the current account, you must do the following:
 /// - Create a delivery source, which is a logical object that represents the resource that is actually sending the logs. For more information, see [PutDeliverySource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliverySource.html).
 /// - Create a delivery destination, which is a logical object that represents the actual delivery destination. For more information, see [PutDeliveryDestination](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestination.html).
@@ -6902,6 +7210,10 @@ impl<M> PutDeliveryDestinationPolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutDeliveryDestinationPolicy, 85, PutDeliveryDestinationPolicyError,
+    types::PutDeliveryDestinationPolicyResponse, input, output
+);
 /// Creates or updates a logical delivery source. A delivery source represents an Amazon Web Services resource that sends logs to an logs delivery destination. The destination can be CloudWatch Logs, Amazon S3, Firehose or X-Ray for sending traces.
 ///
 /// The `PutDeliverySource` operation: made by [`Client::put_delivery_source`], run by [`send`](PutDeliverySource::send).
@@ -7020,6 +7332,10 @@ impl<M> PutDeliverySource<M> {
         self
     }
 }
+stub_operation!(
+    PutDeliverySource, 86, PutDeliverySourceError, types::PutDeliverySourceResponse,
+    input, output
+);
 /// Creates or updates a destination. This operation is used only to create destinations for cross-account subscriptions.
 ///
 /// The `PutDestination` operation: made by [`Client::put_destination`], run by [`send`](PutDestination::send).
@@ -7104,6 +7420,9 @@ impl<M> PutDestination<M> {
         self
     }
 }
+stub_operation!(
+    PutDestination, 87, PutDestinationError, types::PutDestinationResponse, input, output
+);
 /// Creates or updates an access policy associated with an existing destination. An access policy is an [IAM policy document](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies_overview.html) that is used to authorize claims to register a subscription filter against a given destination.
 ///
 /// The `PutDestinationPolicy` operation: made by [`Client::put_destination_policy`], run by [`send`](PutDestinationPolicy::send).
@@ -7177,6 +7496,7 @@ impl<M> PutDestinationPolicy<M> {
         self
     }
 }
+stub_operation!(PutDestinationPolicy, 88, PutDestinationPolicyError, (), input, none);
 /// Creates or updates a field index policy for the specified log group. Only log groups in the Standard log class support field index policies. For more information about log classes, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html).
 ///
 /// The `PutIndexPolicy` operation: made by [`Client::put_index_policy`], run by [`send`](PutIndexPolicy::send).
@@ -7248,6 +7568,9 @@ impl<M> PutIndexPolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutIndexPolicy, 89, PutIndexPolicyError, types::PutIndexPolicyResponse, input, output
+);
 /// Creates an integration between CloudWatch Logs and another service in this account. Currently, only integrations with OpenSearch Service are supported, and currently you can have only one integration in your account.
 ///
 /// The `PutIntegration` operation: made by [`Client::put_integration`], run by [`send`](PutIntegration::send).
@@ -7324,6 +7647,9 @@ impl<M> PutIntegration<M> {
         self
     }
 }
+stub_operation!(
+    PutIntegration, 90, PutIntegrationError, types::PutIntegrationResponse, input, output
+);
 /// Uploads a batch of log events to the specified log stream.
 ///
 /// The `PutLogEvents` operation: made by [`Client::put_log_events`], run by [`send`](PutLogEvents::send).
@@ -7410,6 +7736,9 @@ impl<M> PutLogEvents<M> {
         self
     }
 }
+stub_operation!(
+    PutLogEvents, 91, PutLogEventsError, types::PutLogEventsResponse, input, output
+);
 /// Enables or disables deletion protection for the specified log group. When enabled on a log group, deletion protection blocks all deletion operations until it is explicitly disabled.
 ///
 /// The `PutLogGroupDeletionProtection` operation: made by [`Client::put_log_group_deletion_protection`], run by [`send`](PutLogGroupDeletionProtection::send).
@@ -7481,6 +7810,10 @@ impl<M> PutLogGroupDeletionProtection<M> {
         self
     }
 }
+stub_operation!(
+    PutLogGroupDeletionProtection, 92, PutLogGroupDeletionProtectionError, (), input,
+    none
+);
 /// Creates or updates a metric filter and associates it with the specified log group. With metric filters, you can configure rules to extract metric data from log events ingested through [PutLogEvents](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html).
 ///
 /// The `PutMetricFilter` operation: made by [`Client::put_metric_filter`], run by [`send`](PutMetricFilter::send).
@@ -7577,6 +7910,7 @@ impl<M> PutMetricFilter<M> {
         self
     }
 }
+stub_operation!(PutMetricFilter, 93, PutMetricFilterError, (), input, none);
 /// Creates or updates a query definition for CloudWatch Logs Insights. For more information, see [Analyzing Log Data with CloudWatch Logs Insights](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AnalyzingLogData.html).
 ///
 /// The `PutQueryDefinition` operation: made by [`Client::put_query_definition`], run by [`send`](PutQueryDefinition::send).
@@ -7673,6 +8007,10 @@ impl<M> PutQueryDefinition<M> {
         self
     }
 }
+stub_operation!(
+    PutQueryDefinition, 94, PutQueryDefinitionError, types::PutQueryDefinitionResponse,
+    input, output
+);
 /// Creates or updates a resource policy allowing other Amazon Web Services services to put log events to this account, such as Amazon Route 53. This API has the following restrictions:
 /// - Supported actions - Policy only supports `logs:PutLogEvents` and `logs:CreateLogStream` actions
 /// - Supported principals - Policy only applies when operations are invoked by Amazon Web Services service principals (not IAM users, roles, or cross-account principals
@@ -7757,6 +8095,10 @@ impl<M> PutResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutResourcePolicy, 95, PutResourcePolicyError, types::PutResourcePolicyResponse,
+    input, output
+);
 /// Sets the retention of the specified log group. With a retention policy, you can configure the number of days for which to retain log events in the specified log group.
 ///
 /// The `PutRetentionPolicy` operation: made by [`Client::put_retention_policy`], run by [`send`](PutRetentionPolicy::send).
@@ -7825,6 +8167,7 @@ impl<M> PutRetentionPolicy<M> {
         self
     }
 }
+stub_operation!(PutRetentionPolicy, 96, PutRetentionPolicyError, (), input, none);
 /// Creates or updates a subscription filter and associates it with the specified log group. With subscription filters, you can subscribe to a real-time stream of log events ingested through [PutLogEvents](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html) and have them delivered to a specific destination. When log events are sent to the receiving service, they are Base64 encoded and compressed with the GZIP format.
 ///
 /// The `PutSubscriptionFilter` operation: made by [`Client::put_subscription_filter`], run by [`send`](PutSubscriptionFilter::send).
@@ -7932,6 +8275,7 @@ impl<M> PutSubscriptionFilter<M> {
         self
     }
 }
+stub_operation!(PutSubscriptionFilter, 97, PutSubscriptionFilterError, (), input, none);
 /// Creates or updates a log transformer for a single log group. You use log transformers to transform log events into a different format, making them easier for you to process and analyze. You can also transform logs from different sources into standardized formats that contains relevant, source-specific information.
 ///
 /// The `PutTransformer` operation: made by [`Client::put_transformer`], run by [`send`](PutTransformer::send).
@@ -8000,6 +8344,7 @@ impl<M> PutTransformer<M> {
         self
     }
 }
+stub_operation!(PutTransformer, 98, PutTransformerError, (), input, none);
 /// Starts a Live Tail streaming session for one or more log groups. A Live Tail session returns a stream of log events that have been recently ingested in the log groups. For more information, see [Use Live Tail to view logs in near real time](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatchLogs_LiveTail.html).
 ///
 /// The `StartLiveTail` operation: made by [`Client::start_live_tail`], run by [`send`](StartLiveTail::send).
@@ -8081,6 +8426,9 @@ impl<M> StartLiveTail<M> {
         self
     }
 }
+stub_operation!(
+    StartLiveTail, 99, StartLiveTailError, types::StartLiveTailResponse, input, output
+);
 /// Starts a query of one or more log groups or data sources using CloudWatch Logs Insights. You specify the log groups or data sources and time range to query and the query string to use. You can query up to 10 data sources in a single query.
 ///
 /// The `StartQuery` operation: made by [`Client::start_query`], run by [`send`](StartQuery::send).
@@ -8182,6 +8530,9 @@ impl<M> StartQuery<M> {
         self
     }
 }
+stub_operation!(
+    StartQuery, 100, StartQueryError, types::StartQueryResponse, input, output
+);
 /// Stops a CloudWatch Logs Insights query that is in progress. If the query has already ended, the operation returns an error indicating that the specified query is not running.
 ///
 /// The `StopQuery` operation: made by [`Client::stop_query`], run by [`send`](StopQuery::send).
@@ -8248,6 +8599,7 @@ impl<M> StopQuery<M> {
         self
     }
 }
+stub_operation!(StopQuery, 101, StopQueryError, types::StopQueryResponse, input, output);
 /// The TagLogGroup operation is on the path to deprecation. We recommend that you use [TagResource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_TagResource.html) instead.
 ///
 /// The `TagLogGroup` operation: made by [`Client::tag_log_group`], run by [`send`](TagLogGroup::send).
@@ -8319,6 +8671,7 @@ impl<M> TagLogGroup<M> {
         self
     }
 }
+stub_operation!(TagLogGroup, 102, TagLogGroupError, (), input, none);
 /// Assigns one or more tags (key-value pairs) to the specified CloudWatch Logs resource. Currently, the only CloudWatch Logs resources that can be tagged are log groups and destinations.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -8390,6 +8743,7 @@ impl<M> TagResource<M> {
         self
     }
 }
+stub_operation!(TagResource, 103, TagResourceError, (), input, none);
 /// Tests the filter pattern of a metric filter against a sample of log event messages. You can use this operation to validate the correctness of a metric filter pattern.
 ///
 /// The `TestMetricFilter` operation: made by [`Client::test_metric_filter`], run by [`send`](TestMetricFilter::send).
@@ -8461,6 +8815,10 @@ impl<M> TestMetricFilter<M> {
         self
     }
 }
+stub_operation!(
+    TestMetricFilter, 104, TestMetricFilterError, types::TestMetricFilterResponse, input,
+    output
+);
 /// Use this operation to test a log transformer. You enter the transformer configuration and a set of log events to test with. The operation responds with an array that includes the original log events and the transformed versions.
 ///
 /// The `TestTransformer` operation: made by [`Client::test_transformer`], run by [`send`](TestTransformer::send).
@@ -8532,6 +8890,10 @@ impl<M> TestTransformer<M> {
         self
     }
 }
+stub_operation!(
+    TestTransformer, 105, TestTransformerError, types::TestTransformerResponse, input,
+    output
+);
 /// The UntagLogGroup operation is on the path to deprecation. We recommend that you use [UntagResource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_UntagResource.html) instead.
 ///
 /// The `UntagLogGroup` operation: made by [`Client::untag_log_group`], run by [`send`](UntagLogGroup::send).
@@ -8600,6 +8962,7 @@ impl<M> UntagLogGroup<M> {
         self
     }
 }
+stub_operation!(UntagLogGroup, 106, UntagLogGroupError, (), input, none);
 /// Removes one or more tags from the specified resource.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -8668,6 +9031,7 @@ impl<M> UntagResource<M> {
         self
     }
 }
+stub_operation!(UntagResource, 107, UntagResourceError, (), input, none);
 /// Use this operation to suppress anomaly detection for a specified anomaly or pattern. If you suppress an anomaly, CloudWatch Logs won't report new occurrences of that anomaly and won't update that anomaly with new data. If you suppress a pattern, CloudWatch Logs won't report any anomalies related to that pattern.
 ///
 /// The `UpdateAnomaly` operation: made by [`Client::update_anomaly`], run by [`send`](UpdateAnomaly::send).
@@ -8756,6 +9120,7 @@ impl<M> UpdateAnomaly<M> {
         self
     }
 }
+stub_operation!(UpdateAnomaly, 108, UpdateAnomalyError, (), input, none);
 /// Use this operation to update the configuration of a [delivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_Delivery.html) to change either the S3 path pattern or the format of the delivered logs. You can't use this operation to change the source or destination of the delivery.
 ///
 /// The `UpdateDeliveryConfiguration` operation: made by [`Client::update_delivery_configuration`], run by [`send`](UpdateDeliveryConfiguration::send).
@@ -8840,6 +9205,10 @@ impl<M> UpdateDeliveryConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    UpdateDeliveryConfiguration, 109, UpdateDeliveryConfigurationError,
+    types::UpdateDeliveryConfigurationResponse, input, output
+);
 /// Updates an existing log anomaly detector.
 ///
 /// The `UpdateLogAnomalyDetector` operation: made by [`Client::update_log_anomaly_detector`], run by [`send`](UpdateLogAnomalyDetector::send).
@@ -8926,6 +9295,9 @@ impl<M> UpdateLogAnomalyDetector<M> {
         self
     }
 }
+stub_operation!(
+    UpdateLogAnomalyDetector, 110, UpdateLogAnomalyDetectorError, (), input, none
+);
 /// Updates an existing lookup table by replacing all of its CSV content. After the update completes, queries that use this table will use the new data.
 ///
 /// The `UpdateLookupTable` operation: made by [`Client::update_lookup_table`], run by [`send`](UpdateLookupTable::send).
@@ -9007,6 +9379,10 @@ impl<M> UpdateLookupTable<M> {
         self
     }
 }
+stub_operation!(
+    UpdateLookupTable, 111, UpdateLookupTableError, types::UpdateLookupTableResponse,
+    input, output
+);
 /// Updates an existing scheduled query with new configuration. This operation uses PUT semantics, allowing modification of query parameters, schedule, and destinations.
 ///
 /// The `UpdateScheduledQuery` operation: made by [`Client::update_scheduled_query`], run by [`send`](UpdateScheduledQuery::send).
@@ -9136,3 +9512,7 @@ impl<M> UpdateScheduledQuery<M> {
         self
     }
 }
+stub_operation!(
+    UpdateScheduledQuery, 112, UpdateScheduledQueryError,
+    types::UpdateScheduledQueryResponse, input, output
+);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Activates a key-signing key (KSK) so that it can be used for signing by DNSSEC. This operation changes the KSK status to `ACTIVE`.
 ///
 /// The `ActivateKeySigningKey` operation: made by [`Client::activate_key_signing_key`], run by [`send`](ActivateKeySigningKey::send).
@@ -74,6 +105,10 @@ impl<M> ActivateKeySigningKey<M> {
         self
     }
 }
+stub_operation!(
+    ActivateKeySigningKey, 0, ActivateKeySigningKeyError,
+    types::ActivateKeySigningKeyResponse, input, output
+);
 /// Associates an Amazon VPC with a private hosted zone.
 ///
 /// The `AssociateVPCWithHostedZone` operation: made by [`Client::associate_vpc_with_hosted_zone`], run by [`send`](AssociateVpcWithHostedZone::send).
@@ -150,6 +185,10 @@ impl<M> AssociateVpcWithHostedZone<M> {
         self
     }
 }
+stub_operation!(
+    AssociateVpcWithHostedZone, 1, AssociateVpcWithHostedZoneError,
+    types::AssociateVpcWithHostedZoneResponse, input, output
+);
 /// Creates, changes, or deletes CIDR blocks within a collection. Contains authoritative IP information mapping blocks to one or multiple locations.
 ///
 /// The `ChangeCidrCollection` operation: made by [`Client::change_cidr_collection`], run by [`send`](ChangeCidrCollection::send).
@@ -226,6 +265,10 @@ impl<M> ChangeCidrCollection<M> {
         self
     }
 }
+stub_operation!(
+    ChangeCidrCollection, 2, ChangeCidrCollectionError,
+    types::ChangeCidrCollectionResponse, input, output
+);
 /// Creates, changes, or deletes a resource record set, which contains authoritative DNS information for a specified domain name or subdomain name. For example, you can use `ChangeResourceRecordSets` to create a resource record set that routes traffic for test.example.com to a web server that has an IP address of 192.0.2.44.
 ///
 /// The `ChangeResourceRecordSets` operation: made by [`Client::change_resource_record_sets`], run by [`send`](ChangeResourceRecordSets::send).
@@ -297,6 +340,10 @@ impl<M> ChangeResourceRecordSets<M> {
         self
     }
 }
+stub_operation!(
+    ChangeResourceRecordSets, 3, ChangeResourceRecordSetsError,
+    types::ChangeResourceRecordSetsResponse, input, output
+);
 /// Adds, edits, or deletes tags for a health check or a hosted zone.
 ///
 /// The `ChangeTagsForResource` operation: made by [`Client::change_tags_for_resource`], run by [`send`](ChangeTagsForResource::send).
@@ -380,6 +427,10 @@ impl<M> ChangeTagsForResource<M> {
         self
     }
 }
+stub_operation!(
+    ChangeTagsForResource, 4, ChangeTagsForResourceError,
+    types::ChangeTagsForResourceResponse, input, output
+);
 /// Creates a CIDR collection in the current Amazon Web Services account.
 ///
 /// The `CreateCidrCollection` operation: made by [`Client::create_cidr_collection`], run by [`send`](CreateCidrCollection::send).
@@ -451,6 +502,10 @@ impl<M> CreateCidrCollection<M> {
         self
     }
 }
+stub_operation!(
+    CreateCidrCollection, 5, CreateCidrCollectionError,
+    types::CreateCidrCollectionResponse, input, output
+);
 /// Creates a new health check.
 ///
 /// The `CreateHealthCheck` operation: made by [`Client::create_health_check`], run by [`send`](CreateHealthCheck::send).
@@ -529,6 +584,10 @@ impl<M> CreateHealthCheck<M> {
         self
     }
 }
+stub_operation!(
+    CreateHealthCheck, 6, CreateHealthCheckError, types::CreateHealthCheckResponse,
+    input, output
+);
 /// Creates a new public or private hosted zone. You create records in a public hosted zone to define how you want to route traffic on the internet for a domain, such as example.com, and its subdomains (apex.example.com, acme.example.com). You create records in a private hosted zone to define how you want to route traffic for a domain and its subdomains within one or more Amazon Virtual Private Clouds (Amazon VPCs).
 ///
 /// The `CreateHostedZone` operation: made by [`Client::create_hosted_zone`], run by [`send`](CreateHostedZone::send).
@@ -617,6 +676,10 @@ impl<M> CreateHostedZone<M> {
         self
     }
 }
+stub_operation!(
+    CreateHostedZone, 7, CreateHostedZoneError, types::CreateHostedZoneResponse, input,
+    output
+);
 /// Creates a new key-signing key (KSK) associated with a hosted zone. You can only have two KSKs per hosted zone.
 ///
 /// The `CreateKeySigningKey` operation: made by [`Client::create_key_signing_key`], run by [`send`](CreateKeySigningKey::send).
@@ -703,6 +766,10 @@ impl<M> CreateKeySigningKey<M> {
         self
     }
 }
+stub_operation!(
+    CreateKeySigningKey, 8, CreateKeySigningKeyError, types::CreateKeySigningKeyResponse,
+    input, output
+);
 /// Creates a configuration for DNS query logging. After you create a query logging configuration, Amazon Route 53 begins to publish log data to an Amazon CloudWatch Logs log group.
 ///
 /// The `CreateQueryLoggingConfig` operation: made by [`Client::create_query_logging_config`], run by [`send`](CreateQueryLoggingConfig::send).
@@ -774,6 +841,10 @@ impl<M> CreateQueryLoggingConfig<M> {
         self
     }
 }
+stub_operation!(
+    CreateQueryLoggingConfig, 9, CreateQueryLoggingConfigError,
+    types::CreateQueryLoggingConfigResponse, input, output
+);
 /// Creates a delegation set (a group of four name servers) that can be reused by multiple hosted zones that were created by the same Amazon Web Services account.
 ///
 /// The `CreateReusableDelegationSet` operation: made by [`Client::create_reusable_delegation_set`], run by [`send`](CreateReusableDelegationSet::send).
@@ -845,6 +916,10 @@ impl<M> CreateReusableDelegationSet<M> {
         self
     }
 }
+stub_operation!(
+    CreateReusableDelegationSet, 10, CreateReusableDelegationSetError,
+    types::CreateReusableDelegationSetResponse, input, output
+);
 /// Creates a traffic policy, which you use to create multiple DNS resource record sets for one domain name (such as example.com) or one subdomain name (such as www.example.com).
 ///
 /// The `CreateTrafficPolicy` operation: made by [`Client::create_traffic_policy`], run by [`send`](CreateTrafficPolicy::send).
@@ -921,6 +996,10 @@ impl<M> CreateTrafficPolicy<M> {
         self
     }
 }
+stub_operation!(
+    CreateTrafficPolicy, 11, CreateTrafficPolicyError,
+    types::CreateTrafficPolicyResponse, input, output
+);
 /// Creates resource record sets in a specified hosted zone based on the settings in a specified traffic policy version. In addition, `CreateTrafficPolicyInstance` associates the resource record sets with a specified domain name (such as example.com) or subdomain name (such as www.example.com). Amazon Route 53 responds to DNS queries for the domain or subdomain name by using the resource record sets that `CreateTrafficPolicyInstance` created.
 ///
 /// The `CreateTrafficPolicyInstance` operation: made by [`Client::create_traffic_policy_instance`], run by [`send`](CreateTrafficPolicyInstance::send).
@@ -1007,6 +1086,10 @@ impl<M> CreateTrafficPolicyInstance<M> {
         self
     }
 }
+stub_operation!(
+    CreateTrafficPolicyInstance, 12, CreateTrafficPolicyInstanceError,
+    types::CreateTrafficPolicyInstanceResponse, input, output
+);
 /// Creates a new version of an existing traffic policy. When you create a new version of a traffic policy, you specify the ID of the traffic policy that you want to update and a JSON-formatted document that describes the new version. You use traffic policies to create multiple DNS resource record sets for one domain name (such as example.com) or one subdomain name (such as www.example.com). You can create a maximum of 1000 versions of a traffic policy. If you reach the limit and need to create another version, you'll need to start a new traffic policy.
 ///
 /// The `CreateTrafficPolicyVersion` operation: made by [`Client::create_traffic_policy_version`], run by [`send`](CreateTrafficPolicyVersion::send).
@@ -1083,6 +1166,10 @@ impl<M> CreateTrafficPolicyVersion<M> {
         self
     }
 }
+stub_operation!(
+    CreateTrafficPolicyVersion, 13, CreateTrafficPolicyVersionError,
+    types::CreateTrafficPolicyVersionResponse, input, output
+);
 /// Authorizes the Amazon Web Services account that created a specified VPC to submit an `AssociateVPCWithHostedZone` request to associate the VPC with a specified hosted zone that was created by a different account. To submit a `CreateVPCAssociationAuthorization` request, you must use the account that created the hosted zone. After you authorize the association, use the account that created the VPC to submit an `AssociateVPCWithHostedZone` request.
 ///
 /// The `CreateVPCAssociationAuthorization` operation: made by [`Client::create_vpc_association_authorization`], run by [`send`](CreateVpcAssociationAuthorization::send).
@@ -1157,6 +1244,10 @@ impl<M> CreateVpcAssociationAuthorization<M> {
         self
     }
 }
+stub_operation!(
+    CreateVpcAssociationAuthorization, 14, CreateVpcAssociationAuthorizationError,
+    types::CreateVpcAssociationAuthorizationResponse, input, output
+);
 /// Deactivates a key-signing key (KSK) so that it will not be used for signing by DNSSEC. This operation changes the KSK status to `INACTIVE`.
 ///
 /// The `DeactivateKeySigningKey` operation: made by [`Client::deactivate_key_signing_key`], run by [`send`](DeactivateKeySigningKey::send).
@@ -1228,6 +1319,10 @@ impl<M> DeactivateKeySigningKey<M> {
         self
     }
 }
+stub_operation!(
+    DeactivateKeySigningKey, 15, DeactivateKeySigningKeyError,
+    types::DeactivateKeySigningKeyResponse, input, output
+);
 /// Deletes a CIDR collection in the current Amazon Web Services account. The collection must be empty before it can be deleted.
 ///
 /// The `DeleteCidrCollection` operation: made by [`Client::delete_cidr_collection`], run by [`send`](DeleteCidrCollection::send).
@@ -1294,6 +1389,10 @@ impl<M> DeleteCidrCollection<M> {
         self
     }
 }
+stub_operation!(
+    DeleteCidrCollection, 16, DeleteCidrCollectionError,
+    types::DeleteCidrCollectionResponse, input, output
+);
 /// Deletes a health check.
 ///
 /// The `DeleteHealthCheck` operation: made by [`Client::delete_health_check`], run by [`send`](DeleteHealthCheck::send).
@@ -1360,6 +1459,10 @@ impl<M> DeleteHealthCheck<M> {
         self
     }
 }
+stub_operation!(
+    DeleteHealthCheck, 17, DeleteHealthCheckError, types::DeleteHealthCheckResponse,
+    input, output
+);
 /// Deletes a hosted zone.
 ///
 /// The `DeleteHostedZone` operation: made by [`Client::delete_hosted_zone`], run by [`send`](DeleteHostedZone::send).
@@ -1426,6 +1529,10 @@ impl<M> DeleteHostedZone<M> {
         self
     }
 }
+stub_operation!(
+    DeleteHostedZone, 18, DeleteHostedZoneError, types::DeleteHostedZoneResponse, input,
+    output
+);
 /// Deletes a key-signing key (KSK). Before you can delete a KSK, you must deactivate it. The KSK must be deactivated before you can delete it regardless of whether the hosted zone is enabled for DNSSEC signing.
 ///
 /// The `DeleteKeySigningKey` operation: made by [`Client::delete_key_signing_key`], run by [`send`](DeleteKeySigningKey::send).
@@ -1497,6 +1604,10 @@ impl<M> DeleteKeySigningKey<M> {
         self
     }
 }
+stub_operation!(
+    DeleteKeySigningKey, 19, DeleteKeySigningKeyError,
+    types::DeleteKeySigningKeyResponse, input, output
+);
 /// Deletes a configuration for DNS query logging. If you delete a configuration, Amazon Route 53 stops sending query logs to CloudWatch Logs. Route 53 doesn't delete any logs that are already in CloudWatch Logs.
 ///
 /// The `DeleteQueryLoggingConfig` operation: made by [`Client::delete_query_logging_config`], run by [`send`](DeleteQueryLoggingConfig::send).
@@ -1563,6 +1674,10 @@ impl<M> DeleteQueryLoggingConfig<M> {
         self
     }
 }
+stub_operation!(
+    DeleteQueryLoggingConfig, 20, DeleteQueryLoggingConfigError,
+    types::DeleteQueryLoggingConfigResponse, input, output
+);
 /// Deletes a reusable delegation set.
 ///
 /// The `DeleteReusableDelegationSet` operation: made by [`Client::delete_reusable_delegation_set`], run by [`send`](DeleteReusableDelegationSet::send).
@@ -1629,6 +1744,10 @@ impl<M> DeleteReusableDelegationSet<M> {
         self
     }
 }
+stub_operation!(
+    DeleteReusableDelegationSet, 21, DeleteReusableDelegationSetError,
+    types::DeleteReusableDelegationSetResponse, input, output
+);
 /// Deletes a traffic policy.
 ///
 /// The `DeleteTrafficPolicy` operation: made by [`Client::delete_traffic_policy`], run by [`send`](DeleteTrafficPolicy::send).
@@ -1700,6 +1819,10 @@ impl<M> DeleteTrafficPolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTrafficPolicy, 22, DeleteTrafficPolicyError,
+    types::DeleteTrafficPolicyResponse, input, output
+);
 /// Deletes a traffic policy instance and all of the resource record sets that Amazon Route 53 created when you created the instance.
 ///
 /// The `DeleteTrafficPolicyInstance` operation: made by [`Client::delete_traffic_policy_instance`], run by [`send`](DeleteTrafficPolicyInstance::send).
@@ -1766,6 +1889,10 @@ impl<M> DeleteTrafficPolicyInstance<M> {
         self
     }
 }
+stub_operation!(
+    DeleteTrafficPolicyInstance, 23, DeleteTrafficPolicyInstanceError,
+    types::DeleteTrafficPolicyInstanceResponse, input, output
+);
 /// Removes authorization to submit an `AssociateVPCWithHostedZone` request to associate a specified VPC with a hosted zone that was created by a different account. You must use the account that created the hosted zone to submit a `DeleteVPCAssociationAuthorization` request.
 ///
 /// The `DeleteVPCAssociationAuthorization` operation: made by [`Client::delete_vpc_association_authorization`], run by [`send`](DeleteVpcAssociationAuthorization::send).
@@ -1840,6 +1967,10 @@ impl<M> DeleteVpcAssociationAuthorization<M> {
         self
     }
 }
+stub_operation!(
+    DeleteVpcAssociationAuthorization, 24, DeleteVpcAssociationAuthorizationError,
+    types::DeleteVpcAssociationAuthorizationResponse, input, output
+);
 /// Disables DNSSEC signing in a specific hosted zone. This action does not deactivate any key-signing keys (KSKs) that are active in the hosted zone.
 ///
 /// The `DisableHostedZoneDNSSEC` operation: made by [`Client::disable_hosted_zone_dnssec`], run by [`send`](DisableHostedZoneDnssec::send).
@@ -1906,6 +2037,10 @@ impl<M> DisableHostedZoneDnssec<M> {
         self
     }
 }
+stub_operation!(
+    DisableHostedZoneDnssec, 25, DisableHostedZoneDnssecError,
+    types::DisableHostedZoneDnssecResponse, input, output
+);
 /// Disassociates an Amazon Virtual Private Cloud (Amazon VPC) from an Amazon Route 53 private hosted zone. Note the following:
 /// - You can't disassociate the last Amazon VPC from a private hosted zone.
 /// - You can't convert a private hosted zone into a public hosted zone.
@@ -1986,6 +2121,10 @@ impl<M> DisassociateVpcFromHostedZone<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateVpcFromHostedZone, 26, DisassociateVpcFromHostedZoneError,
+    types::DisassociateVpcFromHostedZoneResponse, input, output
+);
 /// Enables DNSSEC signing in a specific hosted zone.
 ///
 /// The `EnableHostedZoneDNSSEC` operation: made by [`Client::enable_hosted_zone_dnssec`], run by [`send`](EnableHostedZoneDnssec::send).
@@ -2052,6 +2191,10 @@ impl<M> EnableHostedZoneDnssec<M> {
         self
     }
 }
+stub_operation!(
+    EnableHostedZoneDnssec, 27, EnableHostedZoneDnssecError,
+    types::EnableHostedZoneDnssecResponse, input, output
+);
 /// Gets the specified limit for the current account, for example, the maximum number of health checks that you can create using the account.
 ///
 /// The `GetAccountLimit` operation: made by [`Client::get_account_limit`], run by [`send`](GetAccountLimit::send).
@@ -2123,6 +2266,10 @@ impl<M> GetAccountLimit<M> {
         self
     }
 }
+stub_operation!(
+    GetAccountLimit, 28, GetAccountLimitError, types::GetAccountLimitResponse, input,
+    output
+);
 /// Returns the current status of a change batch request. The status is one of the following values:
 /// - `PENDING` indicates that the changes in this request have not propagated to all Amazon Route 53 DNS servers managing the hosted zone. This is the initial status of all change batch requests.
 /// - `INSYNC` indicates that the changes have propagated to all Route 53 DNS servers managing the hosted zone.
@@ -2250,6 +2397,7 @@ impl std::future::IntoFuture for GetChange<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(GetChange, 29, GetChangeError, types::GetChangeResponse, input, output);
 /// Route 53 does not perform authorization for this API because it retrieves information that is already available to the public.
 ///
 /// The `GetCheckerIpRanges` operation: made by [`Client::get_checker_ip_ranges`], run by [`send`](GetCheckerIpRanges::send).
@@ -2311,6 +2459,10 @@ impl<M> GetCheckerIpRanges<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetCheckerIpRanges, 30, GetCheckerIpRangesError, types::GetCheckerIpRangesResponse,
+    input, output
+);
 /// Returns information about DNSSEC for a specific hosted zone, including the key-signing keys (KSKs) in the hosted zone.
 ///
 /// The `GetDNSSEC` operation: made by [`Client::get_dnssec`], run by [`send`](GetDnssec::send).
@@ -2377,6 +2529,7 @@ impl<M> GetDnssec<M> {
         self
     }
 }
+stub_operation!(GetDnssec, 31, GetDnssecError, types::GetDnssecResponse, input, output);
 /// Gets information about whether a specified geographic location is supported for Amazon Route 53 geolocation resource record sets.
 ///
 /// The `GetGeoLocation` operation: made by [`Client::get_geo_location`], run by [`send`](GetGeoLocation::send).
@@ -2460,6 +2613,9 @@ impl<M> GetGeoLocation<M> {
         self
     }
 }
+stub_operation!(
+    GetGeoLocation, 32, GetGeoLocationError, types::GetGeoLocationResponse, input, output
+);
 /// Gets information about a specified health check.
 ///
 /// The `GetHealthCheck` operation: made by [`Client::get_health_check`], run by [`send`](GetHealthCheck::send).
@@ -2526,6 +2682,9 @@ impl<M> GetHealthCheck<M> {
         self
     }
 }
+stub_operation!(
+    GetHealthCheck, 33, GetHealthCheckError, types::GetHealthCheckResponse, input, output
+);
 /// Retrieves the number of health checks that are associated with the current Amazon Web Services account.
 ///
 /// The `GetHealthCheckCount` operation: made by [`Client::get_health_check_count`], run by [`send`](GetHealthCheckCount::send).
@@ -2587,6 +2746,10 @@ impl<M> GetHealthCheckCount<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetHealthCheckCount, 34, GetHealthCheckCountError,
+    types::GetHealthCheckCountResponse, input, output
+);
 /// Gets the reason that a specified health check failed most recently.
 ///
 /// The `GetHealthCheckLastFailureReason` operation: made by [`Client::get_health_check_last_failure_reason`], run by [`send`](GetHealthCheckLastFailureReason::send).
@@ -2656,6 +2819,10 @@ impl<M> GetHealthCheckLastFailureReason<M> {
         self
     }
 }
+stub_operation!(
+    GetHealthCheckLastFailureReason, 35, GetHealthCheckLastFailureReasonError,
+    types::GetHealthCheckLastFailureReasonResponse, input, output
+);
 /// Gets status of a specified health check.
 ///
 /// The `GetHealthCheckStatus` operation: made by [`Client::get_health_check_status`], run by [`send`](GetHealthCheckStatus::send).
@@ -2722,6 +2889,10 @@ impl<M> GetHealthCheckStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetHealthCheckStatus, 36, GetHealthCheckStatusError,
+    types::GetHealthCheckStatusResponse, input, output
+);
 /// Gets information about a specified hosted zone including the four name servers assigned to the hosted zone.
 ///
 /// The `GetHostedZone` operation: made by [`Client::get_hosted_zone`], run by [`send`](GetHostedZone::send).
@@ -2788,6 +2959,9 @@ impl<M> GetHostedZone<M> {
         self
     }
 }
+stub_operation!(
+    GetHostedZone, 37, GetHostedZoneError, types::GetHostedZoneResponse, input, output
+);
 /// Retrieves the number of hosted zones that are associated with the current Amazon Web Services account.
 ///
 /// The `GetHostedZoneCount` operation: made by [`Client::get_hosted_zone_count`], run by [`send`](GetHostedZoneCount::send).
@@ -2849,6 +3023,10 @@ impl<M> GetHostedZoneCount<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetHostedZoneCount, 38, GetHostedZoneCountError, types::GetHostedZoneCountResponse,
+    input, output
+);
 /// Gets the specified limit for a specified hosted zone, for example, the maximum number of records that you can create in the hosted zone.
 ///
 /// The `GetHostedZoneLimit` operation: made by [`Client::get_hosted_zone_limit`], run by [`send`](GetHostedZoneLimit::send).
@@ -2922,6 +3100,10 @@ impl<M> GetHostedZoneLimit<M> {
         self
     }
 }
+stub_operation!(
+    GetHostedZoneLimit, 39, GetHostedZoneLimitError, types::GetHostedZoneLimitResponse,
+    input, output
+);
 /// Gets information about a specified configuration for DNS query logging.
 ///
 /// The `GetQueryLoggingConfig` operation: made by [`Client::get_query_logging_config`], run by [`send`](GetQueryLoggingConfig::send).
@@ -2988,6 +3170,10 @@ impl<M> GetQueryLoggingConfig<M> {
         self
     }
 }
+stub_operation!(
+    GetQueryLoggingConfig, 40, GetQueryLoggingConfigError,
+    types::GetQueryLoggingConfigResponse, input, output
+);
 /// Retrieves information about a specified reusable delegation set, including the four name servers that are assigned to the delegation set.
 ///
 /// The `GetReusableDelegationSet` operation: made by [`Client::get_reusable_delegation_set`], run by [`send`](GetReusableDelegationSet::send).
@@ -3054,6 +3240,10 @@ impl<M> GetReusableDelegationSet<M> {
         self
     }
 }
+stub_operation!(
+    GetReusableDelegationSet, 41, GetReusableDelegationSetError,
+    types::GetReusableDelegationSetResponse, input, output
+);
 /// Gets the maximum number of hosted zones that you can associate with the specified reusable delegation set.
 ///
 /// The `GetReusableDelegationSetLimit` operation: made by [`Client::get_reusable_delegation_set_limit`], run by [`send`](GetReusableDelegationSetLimit::send).
@@ -3128,6 +3318,10 @@ impl<M> GetReusableDelegationSetLimit<M> {
         self
     }
 }
+stub_operation!(
+    GetReusableDelegationSetLimit, 42, GetReusableDelegationSetLimitError,
+    types::GetReusableDelegationSetLimitResponse, input, output
+);
 /// Gets information about a specific traffic policy version.
 ///
 /// The `GetTrafficPolicy` operation: made by [`Client::get_traffic_policy`], run by [`send`](GetTrafficPolicy::send).
@@ -3199,6 +3393,10 @@ impl<M> GetTrafficPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetTrafficPolicy, 43, GetTrafficPolicyError, types::GetTrafficPolicyResponse, input,
+    output
+);
 /// Gets information about a specified traffic policy instance.
 ///
 /// The `GetTrafficPolicyInstance` operation: made by [`Client::get_traffic_policy_instance`], run by [`send`](GetTrafficPolicyInstance::send).
@@ -3265,6 +3463,10 @@ impl<M> GetTrafficPolicyInstance<M> {
         self
     }
 }
+stub_operation!(
+    GetTrafficPolicyInstance, 44, GetTrafficPolicyInstanceError,
+    types::GetTrafficPolicyInstanceResponse, input, output
+);
 /// Gets the number of traffic policy instances that are associated with the current Amazon Web Services account.
 ///
 /// The `GetTrafficPolicyInstanceCount` operation: made by [`Client::get_traffic_policy_instance_count`], run by [`send`](GetTrafficPolicyInstanceCount::send).
@@ -3326,6 +3528,10 @@ impl<M> GetTrafficPolicyInstanceCount<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetTrafficPolicyInstanceCount, 45, GetTrafficPolicyInstanceCountError,
+    types::GetTrafficPolicyInstanceCountResponse, input, output
+);
 /// Returns a paginated list of location objects and their CIDR blocks.
 ///
 /// The `ListCidrBlocks` operation: made by [`Client::list_cidr_blocks`], run by [`send`](ListCidrBlocks::send).
@@ -3422,6 +3628,9 @@ impl<M> ListCidrBlocks<M> {
         self
     }
 }
+stub_operation!(
+    ListCidrBlocks, 46, ListCidrBlocksError, types::ListCidrBlocksResponse, input, output
+);
 /// Returns a paginated list of CIDR collections in the Amazon Web Services account (metadata only).
 ///
 /// The `ListCidrCollections` operation: made by [`Client::list_cidr_collections`], run by [`send`](ListCidrCollections::send).
@@ -3508,6 +3717,10 @@ impl<M> ListCidrCollections<M> {
         self
     }
 }
+stub_operation!(
+    ListCidrCollections, 47, ListCidrCollectionsError,
+    types::ListCidrCollectionsResponse, input, output
+);
 /// Returns a paginated list of CIDR locations for the given collection (metadata only, does not include CIDR blocks).
 ///
 /// The `ListCidrLocations` operation: made by [`Client::list_cidr_locations`], run by [`send`](ListCidrLocations::send).
@@ -3599,6 +3812,10 @@ impl<M> ListCidrLocations<M> {
         self
     }
 }
+stub_operation!(
+    ListCidrLocations, 48, ListCidrLocationsError, types::ListCidrLocationsResponse,
+    input, output
+);
 /// Retrieves a list of supported geographic locations.
 ///
 /// The `ListGeoLocations` operation: made by [`Client::list_geo_locations`], run by [`send`](ListGeoLocations::send).
@@ -3680,6 +3897,10 @@ impl<M> ListGeoLocations<M> {
         self
     }
 }
+stub_operation!(
+    ListGeoLocations, 49, ListGeoLocationsError, types::ListGeoLocationsResponse, input,
+    output
+);
 /// Retrieve a list of the health checks that are associated with the current Amazon Web Services account.
 ///
 /// The `ListHealthChecks` operation: made by [`Client::list_health_checks`], run by [`send`](ListHealthChecks::send).
@@ -3766,6 +3987,10 @@ impl<M> ListHealthChecks<M> {
         self
     }
 }
+stub_operation!(
+    ListHealthChecks, 50, ListHealthChecksError, types::ListHealthChecksResponse, input,
+    output
+);
 /// Retrieves a list of the public and private hosted zones that are associated with the current Amazon Web Services account. The response includes a `HostedZones` child element for each hosted zone.
 ///
 /// The `ListHostedZones` operation: made by [`Client::list_hosted_zones`], run by [`send`](ListHostedZones::send).
@@ -3862,6 +4087,10 @@ impl<M> ListHostedZones<M> {
         self
     }
 }
+stub_operation!(
+    ListHostedZones, 51, ListHostedZonesError, types::ListHostedZonesResponse, input,
+    output
+);
 /// Retrieves a list of your hosted zones in lexicographic order. The response includes a `HostedZones` child element for each hosted zone created by the current Amazon Web Services account.
 ///
 /// The `ListHostedZonesByName` operation: made by [`Client::list_hosted_zones_by_name`], run by [`send`](ListHostedZonesByName::send).
@@ -3938,6 +4167,10 @@ impl<M> ListHostedZonesByName<M> {
         self
     }
 }
+stub_operation!(
+    ListHostedZonesByName, 52, ListHostedZonesByNameError,
+    types::ListHostedZonesByNameResponse, input, output
+);
 /// Lists all the private hosted zones that a specified VPC is associated with, regardless of which Amazon Web Services account or Amazon Web Services service owns the hosted zones. The `HostedZoneOwner` structure in the response contains one of the following values:
 /// - An `OwningAccount` element, which contains the account number of either the current Amazon Web Services account or another Amazon Web Services account. Some services, such as Cloud Map, create hosted zones using the current account.
 /// - An `OwningService` element, which identifies the Amazon Web Services service that created and owns the hosted zone. For example, if a hosted zone was created by Amazon Elastic File System (Amazon EFS), the value of `Owner` is `efs.amazonaws.com`.
@@ -4021,6 +4254,10 @@ impl<M> ListHostedZonesByVpc<M> {
         self
     }
 }
+stub_operation!(
+    ListHostedZonesByVpc, 53, ListHostedZonesByVpcError,
+    types::ListHostedZonesByVpcResponse, input, output
+);
 /// Lists the configurations for DNS query logging that are associated with the current Amazon Web Services account or the configuration that is associated with a specified hosted zone.
 ///
 /// The `ListQueryLoggingConfigs` operation: made by [`Client::list_query_logging_configs`], run by [`send`](ListQueryLoggingConfigs::send).
@@ -4112,6 +4349,10 @@ impl<M> ListQueryLoggingConfigs<M> {
         self
     }
 }
+stub_operation!(
+    ListQueryLoggingConfigs, 54, ListQueryLoggingConfigsError,
+    types::ListQueryLoggingConfigsResponse, input, output
+);
 /// Lists the resource record sets in a specified hosted zone.
 ///
 /// The `ListResourceRecordSets` operation: made by [`Client::list_resource_record_sets`], run by [`send`](ListResourceRecordSets::send).
@@ -4213,6 +4454,10 @@ impl<M> ListResourceRecordSets<M> {
         self
     }
 }
+stub_operation!(
+    ListResourceRecordSets, 55, ListResourceRecordSetsError,
+    types::ListResourceRecordSetsResponse, input, output
+);
 /// Retrieves a list of the reusable delegation sets that are associated with the current Amazon Web Services account.
 ///
 /// The `ListReusableDelegationSets` operation: made by [`Client::list_reusable_delegation_sets`], run by [`send`](ListReusableDelegationSets::send).
@@ -4284,6 +4529,10 @@ impl<M> ListReusableDelegationSets<M> {
         self
     }
 }
+stub_operation!(
+    ListReusableDelegationSets, 56, ListReusableDelegationSetsError,
+    types::ListReusableDelegationSetsResponse, input, output
+);
 /// Lists tags for one health check or hosted zone.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -4357,6 +4606,10 @@ impl<M> ListTagsForResource<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsForResource, 57, ListTagsForResourceError,
+    types::ListTagsForResourceResponse, input, output
+);
 /// Lists tags for up to 10 health checks or hosted zones.
 ///
 /// The `ListTagsForResources` operation: made by [`Client::list_tags_for_resources`], run by [`send`](ListTagsForResources::send).
@@ -4430,6 +4683,10 @@ impl<M> ListTagsForResources<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsForResources, 58, ListTagsForResourcesError,
+    types::ListTagsForResourcesResponse, input, output
+);
 /// Gets information about the latest version for every traffic policy that is associated with the current Amazon Web Services account. Policies are listed in the order that they were created in.
 ///
 /// The `ListTrafficPolicies` operation: made by [`Client::list_traffic_policies`], run by [`send`](ListTrafficPolicies::send).
@@ -4501,6 +4758,10 @@ impl<M> ListTrafficPolicies<M> {
         self
     }
 }
+stub_operation!(
+    ListTrafficPolicies, 59, ListTrafficPoliciesError,
+    types::ListTrafficPoliciesResponse, input, output
+);
 /// Gets information about the traffic policy instances that you created by using the current Amazon Web Services account.
 ///
 /// The `ListTrafficPolicyInstances` operation: made by [`Client::list_traffic_policy_instances`], run by [`send`](ListTrafficPolicyInstances::send).
@@ -4585,6 +4846,10 @@ impl<M> ListTrafficPolicyInstances<M> {
         self
     }
 }
+stub_operation!(
+    ListTrafficPolicyInstances, 60, ListTrafficPolicyInstancesError,
+    types::ListTrafficPolicyInstancesResponse, input, output
+);
 /// Gets information about the traffic policy instances that you created in a specified hosted zone.
 ///
 /// The `ListTrafficPolicyInstancesByHostedZone` operation: made by [`Client::list_traffic_policy_instances_by_hosted_zone`], run by [`send`](ListTrafficPolicyInstancesByHostedZone::send).
@@ -4672,6 +4937,11 @@ impl<M> ListTrafficPolicyInstancesByHostedZone<M> {
         self
     }
 }
+stub_operation!(
+    ListTrafficPolicyInstancesByHostedZone, 61,
+    ListTrafficPolicyInstancesByHostedZoneError,
+    types::ListTrafficPolicyInstancesByHostedZoneResponse, input, output
+);
 /// Gets information about the traffic policy instances that you created by using a specify traffic policy version.
 ///
 /// The `ListTrafficPolicyInstancesByPolicy` operation: made by [`Client::list_traffic_policy_instances_by_policy`], run by [`send`](ListTrafficPolicyInstancesByPolicy::send).
@@ -4769,6 +5039,10 @@ impl<M> ListTrafficPolicyInstancesByPolicy<M> {
         self
     }
 }
+stub_operation!(
+    ListTrafficPolicyInstancesByPolicy, 62, ListTrafficPolicyInstancesByPolicyError,
+    types::ListTrafficPolicyInstancesByPolicyResponse, input, output
+);
 /// Gets information about all of the versions for a specified traffic policy.
 ///
 /// The `ListTrafficPolicyVersions` operation: made by [`Client::list_traffic_policy_versions`], run by [`send`](ListTrafficPolicyVersions::send).
@@ -4845,6 +5119,10 @@ impl<M> ListTrafficPolicyVersions<M> {
         self
     }
 }
+stub_operation!(
+    ListTrafficPolicyVersions, 63, ListTrafficPolicyVersionsError,
+    types::ListTrafficPolicyVersionsResponse, input, output
+);
 /// Gets a list of the VPCs that were created by other accounts and that can be associated with a specified hosted zone because you've submitted one or more `CreateVPCAssociationAuthorization` requests.
 ///
 /// The `ListVPCAssociationAuthorizations` operation: made by [`Client::list_vpc_association_authorizations`], run by [`send`](ListVpcAssociationAuthorizations::send).
@@ -4939,6 +5217,10 @@ impl<M> ListVpcAssociationAuthorizations<M> {
         self
     }
 }
+stub_operation!(
+    ListVpcAssociationAuthorizations, 64, ListVpcAssociationAuthorizationsError,
+    types::ListVpcAssociationAuthorizationsResponse, input, output
+);
 /// Gets the value that Amazon Route 53 returns in response to a DNS request for a specified record name and type. You can optionally specify the IP address of a DNS resolver, an EDNS0 client subnet IP address, and a subnet mask.
 ///
 /// The `TestDNSAnswer` operation: made by [`Client::test_dns_answer`], run by [`send`](TestDnsAnswer::send).
@@ -5030,6 +5312,9 @@ impl<M> TestDnsAnswer<M> {
         self
     }
 }
+stub_operation!(
+    TestDnsAnswer, 65, TestDnsAnswerError, types::TestDnsAnswerResponse, input, output
+);
 /// Updates an existing health check. Note that some values can't be updated.
 ///
 /// The `UpdateHealthCheck` operation: made by [`Client::update_health_check`], run by [`send`](UpdateHealthCheck::send).
@@ -5192,6 +5477,10 @@ impl<M> UpdateHealthCheck<M> {
         self
     }
 }
+stub_operation!(
+    UpdateHealthCheck, 66, UpdateHealthCheckError, types::UpdateHealthCheckResponse,
+    input, output
+);
 /// Updates the comment for a specified hosted zone.
 ///
 /// The `UpdateHostedZoneComment` operation: made by [`Client::update_hosted_zone_comment`], run by [`send`](UpdateHostedZoneComment::send).
@@ -5263,6 +5552,10 @@ impl<M> UpdateHostedZoneComment<M> {
         self
     }
 }
+stub_operation!(
+    UpdateHostedZoneComment, 67, UpdateHostedZoneCommentError,
+    types::UpdateHostedZoneCommentResponse, input, output
+);
 /// Updates the features configuration for a hosted zone. This operation allows you to enable or disable specific features for your hosted zone, such as accelerated recovery.
 ///
 /// The `UpdateHostedZoneFeatures` operation: made by [`Client::update_hosted_zone_features`], run by [`send`](UpdateHostedZoneFeatures::send).
@@ -5334,6 +5627,10 @@ impl<M> UpdateHostedZoneFeatures<M> {
         self
     }
 }
+stub_operation!(
+    UpdateHostedZoneFeatures, 68, UpdateHostedZoneFeaturesError,
+    types::UpdateHostedZoneFeaturesResponse, input, output
+);
 /// Updates the comment for a specified traffic policy version.
 ///
 /// The `UpdateTrafficPolicyComment` operation: made by [`Client::update_traffic_policy_comment`], run by [`send`](UpdateTrafficPolicyComment::send).
@@ -5410,6 +5707,10 @@ impl<M> UpdateTrafficPolicyComment<M> {
         self
     }
 }
+stub_operation!(
+    UpdateTrafficPolicyComment, 69, UpdateTrafficPolicyCommentError,
+    types::UpdateTrafficPolicyCommentResponse, input, output
+);
 /// After you submit a `UpdateTrafficPolicyInstance` request, there's a brief delay while Route 53 creates the resource record sets that are specified in the traffic policy definition. Use `GetTrafficPolicyInstance` with the `id` of updated traffic policy instance confirm that the `UpdateTrafficPolicyInstance` request completed successfully. For more information, see the `State` response element.
 ///
 /// The `UpdateTrafficPolicyInstance` operation: made by [`Client::update_traffic_policy_instance`], run by [`send`](UpdateTrafficPolicyInstance::send).
@@ -5491,3 +5792,7 @@ impl<M> UpdateTrafficPolicyInstance<M> {
         self
     }
 }
+stub_operation!(
+    UpdateTrafficPolicyInstance, 70, UpdateTrafficPolicyInstanceError,
+    types::UpdateTrafficPolicyInstanceResponse, input, output
+);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -104,6 +135,10 @@ impl<M> AbortMultipartUpload<M> {
         self
     }
 }
+stub_operation!(
+    AbortMultipartUpload, 0, AbortMultipartUploadError,
+    types::AbortMultipartUploadOutput, input, output
+);
 /// Completes a multipart upload by assembling previously uploaded parts.
 ///
 /// The `CompleteMultipartUpload` operation: made by [`Client::complete_multipart_upload`], run by [`send`](CompleteMultipartUpload::send).
@@ -283,6 +318,10 @@ impl<M> CompleteMultipartUpload<M> {
         self
     }
 }
+stub_operation!(
+    CompleteMultipartUpload, 1, CompleteMultipartUploadError,
+    types::CompleteMultipartUploadOutput, input, output
+);
 /// Creates a copy of an object that is already stored in Amazon S3.
 ///
 /// The `CopyObject` operation: made by [`Client::copy_object`], run by [`send`](CopyObject::send).
@@ -587,6 +626,7 @@ impl<M> CopyObject<M> {
         self
     }
 }
+stub_operation!(CopyObject, 2, CopyObjectError, types::CopyObjectOutput, input, output);
 /// This action creates an Amazon S3 bucket. To create an Amazon S3 on Outposts bucket, see [`CreateBucket`](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateBucket.html).
 ///
 /// The `CreateBucket` operation: made by [`Client::create_bucket`], run by [`send`](CreateBucket::send).
@@ -706,6 +746,9 @@ impl<M> CreateBucket<M> {
         self
     }
 }
+stub_operation!(
+    CreateBucket, 3, CreateBucketError, types::CreateBucketOutput, input, output
+);
 /// Creates an S3 Metadata V2 metadata configuration for a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `CreateBucketMetadataConfiguration` operation: made by [`Client::create_bucket_metadata_configuration`], run by [`send`](CreateBucketMetadataConfiguration::send).
@@ -798,6 +841,10 @@ impl<M> CreateBucketMetadataConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    CreateBucketMetadataConfiguration, 4, CreateBucketMetadataConfigurationError, (),
+    input, none
+);
 /// We recommend that you create your S3 Metadata configurations by using the V2 [CreateBucketMetadataConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketMetadataConfiguration.html) API operation. We no longer recommend using the V1 `CreateBucketMetadataTableConfiguration` API operation.
 ///
 /// The `CreateBucketMetadataTableConfiguration` operation: made by [`Client::create_bucket_metadata_table_configuration`], run by [`send`](CreateBucketMetadataTableConfiguration::send).
@@ -890,6 +937,10 @@ impl<M> CreateBucketMetadataTableConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    CreateBucketMetadataTableConfiguration, 5,
+    CreateBucketMetadataTableConfigurationError, (), input, none
+);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `CreateMultipartUpload` operation: made by [`Client::create_multipart_upload`], run by [`send`](CreateMultipartUpload::send).
@@ -1122,6 +1173,10 @@ impl<M> CreateMultipartUpload<M> {
         self
     }
 }
+stub_operation!(
+    CreateMultipartUpload, 6, CreateMultipartUploadError,
+    types::CreateMultipartUploadOutput, input, output
+);
 /// Creates a session that establishes temporary security credentials to support fast authentication and authorization for the Zonal endpoint API operations on directory buckets. For more information about Zonal endpoint API operations that include the Availability Zone in the request endpoint, see [S3 Express One Zone APIs](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-APIs.html) in the Amazon S3 User Guide.
 ///
 /// The `CreateSession` operation: made by [`Client::create_session`], run by [`send`](CreateSession::send).
@@ -1216,6 +1271,9 @@ impl<M> CreateSession<M> {
         self
     }
 }
+stub_operation!(
+    CreateSession, 7, CreateSessionError, types::CreateSessionOutput, input, output
+);
 /// Deletes the S3 bucket. All objects (including all object versions and delete markers) in the bucket must be deleted before the bucket itself can be deleted.
 /// - Directory buckets - If multipart uploads in a directory bucket are in progress, you can't delete the bucket until all the in-progress multipart uploads are aborted or completed.
 /// - Directory buckets - For directory buckets, you must make requests for this API operation to the Regional endpoint. These endpoints support path-style requests in the format `https://s3express-control.region-code.amazonaws.com/bucket-name`. Virtual-hosted-style requests aren't supported. For more information about endpoints in Availability Zones, see [Regional and Zonal endpoints for directory buckets in Availability Zones](https://docs.aws.amazon.com/AmazonS3/latest/userguide/endpoint-directory-buckets-AZ.html) in the Amazon S3 User Guide. For more information about endpoints in Local Zones, see [Concepts for directory buckets in Local Zones](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-lzs-for-directory-buckets.html) in the Amazon S3 User Guide.
@@ -1286,6 +1344,7 @@ impl<M> DeleteBucket<M> {
         self
     }
 }
+stub_operation!(DeleteBucket, 8, DeleteBucketError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketAnalyticsConfiguration` operation: made by [`Client::delete_bucket_analytics_configuration`], run by [`send`](DeleteBucketAnalyticsConfiguration::send).
@@ -1365,6 +1424,10 @@ impl<M> DeleteBucketAnalyticsConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketAnalyticsConfiguration, 9, DeleteBucketAnalyticsConfigurationError, (),
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketCors` operation: made by [`Client::delete_bucket_cors`], run by [`send`](DeleteBucketCors::send).
@@ -1433,6 +1496,7 @@ impl<M> DeleteBucketCors<M> {
         self
     }
 }
+stub_operation!(DeleteBucketCors, 10, DeleteBucketCorsError, (), input, none);
 /// This implementation of the DELETE action resets the default encryption for the bucket as server-side encryption with Amazon S3 managed keys (SSE-S3).
 /// - General purpose buckets - For information about the bucket default encryption feature, see [Amazon S3 Bucket Default Encryption](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the Amazon S3 User Guide.
 /// - Directory buckets - For directory buckets, there are only two supported options for server-side encryption: SSE-S3 and SSE-KMS. For information about the default encryption configuration in directory buckets, see [Setting default server-side encryption behavior for directory buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-bucket-encryption.html).
@@ -1503,6 +1567,9 @@ impl<M> DeleteBucketEncryption<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketEncryption, 11, DeleteBucketEncryptionError, (), input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketIntelligentTieringConfiguration` operation: made by [`Client::delete_bucket_intelligent_tiering_configuration`], run by [`send`](DeleteBucketIntelligentTieringConfiguration::send).
@@ -1586,6 +1653,10 @@ impl<M> DeleteBucketIntelligentTieringConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketIntelligentTieringConfiguration, 12,
+    DeleteBucketIntelligentTieringConfigurationError, (), input, none
+);
 /// Deletes an S3 Inventory configuration (identified by the inventory ID) from the bucket.
 ///
 /// The `DeleteBucketInventoryConfiguration` operation: made by [`Client::delete_bucket_inventory_configuration`], run by [`send`](DeleteBucketInventoryConfiguration::send).
@@ -1665,6 +1736,10 @@ impl<M> DeleteBucketInventoryConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketInventoryConfiguration, 13, DeleteBucketInventoryConfigurationError, (),
+    input, none
+);
 /// Deletes the lifecycle configuration from the specified bucket. Amazon S3 removes all the lifecycle configuration rules in the lifecycle subresource associated with the bucket. Your objects never expire, and Amazon S3 no longer automatically deletes any objects on the basis of rules contained in the deleted lifecycle configuration.
 ///
 /// The `DeleteBucketLifecycle` operation: made by [`Client::delete_bucket_lifecycle`], run by [`send`](DeleteBucketLifecycle::send).
@@ -1733,6 +1808,7 @@ impl<M> DeleteBucketLifecycle<M> {
         self
     }
 }
+stub_operation!(DeleteBucketLifecycle, 14, DeleteBucketLifecycleError, (), input, none);
 /// Deletes an S3 Metadata configuration from a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `DeleteBucketMetadataConfiguration` operation: made by [`Client::delete_bucket_metadata_configuration`], run by [`send`](DeleteBucketMetadataConfiguration::send).
@@ -1807,6 +1883,10 @@ impl<M> DeleteBucketMetadataConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketMetadataConfiguration, 15, DeleteBucketMetadataConfigurationError, (),
+    input, none
+);
 /// We recommend that you delete your S3 Metadata configurations by using the V2 [DeleteBucketMetadataTableConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketMetadataTableConfiguration.html) API operation. We no longer recommend using the V1 `DeleteBucketMetadataTableConfiguration` API operation.
 ///
 /// The `DeleteBucketMetadataTableConfiguration` operation: made by [`Client::delete_bucket_metadata_table_configuration`], run by [`send`](DeleteBucketMetadataTableConfiguration::send).
@@ -1881,6 +1961,10 @@ impl<M> DeleteBucketMetadataTableConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketMetadataTableConfiguration, 16,
+    DeleteBucketMetadataTableConfigurationError, (), input, none
+);
 /// Deletes a metrics configuration for the Amazon CloudWatch request metrics (specified by the metrics configuration ID) from the bucket. Note that this doesn't include the daily storage metrics.
 ///
 /// The `DeleteBucketMetricsConfiguration` operation: made by [`Client::delete_bucket_metrics_configuration`], run by [`send`](DeleteBucketMetricsConfiguration::send).
@@ -1960,6 +2044,10 @@ impl<M> DeleteBucketMetricsConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketMetricsConfiguration, 17, DeleteBucketMetricsConfigurationError, (),
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketOwnershipControls` operation: made by [`Client::delete_bucket_ownership_controls`], run by [`send`](DeleteBucketOwnershipControls::send).
@@ -2031,6 +2119,10 @@ impl<M> DeleteBucketOwnershipControls<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketOwnershipControls, 18, DeleteBucketOwnershipControlsError, (), input,
+    none
+);
 /// Deletes the policy of a specified bucket.
 ///
 /// The `DeleteBucketPolicy` operation: made by [`Client::delete_bucket_policy`], run by [`send`](DeleteBucketPolicy::send).
@@ -2099,6 +2191,7 @@ impl<M> DeleteBucketPolicy<M> {
         self
     }
 }
+stub_operation!(DeleteBucketPolicy, 19, DeleteBucketPolicyError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketReplication` operation: made by [`Client::delete_bucket_replication`], run by [`send`](DeleteBucketReplication::send).
@@ -2167,6 +2260,9 @@ impl<M> DeleteBucketReplication<M> {
         self
     }
 }
+stub_operation!(
+    DeleteBucketReplication, 20, DeleteBucketReplicationError, (), input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketTagging` operation: made by [`Client::delete_bucket_tagging`], run by [`send`](DeleteBucketTagging::send).
@@ -2235,6 +2331,7 @@ impl<M> DeleteBucketTagging<M> {
         self
     }
 }
+stub_operation!(DeleteBucketTagging, 21, DeleteBucketTaggingError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketWebsite` operation: made by [`Client::delete_bucket_website`], run by [`send`](DeleteBucketWebsite::send).
@@ -2303,6 +2400,7 @@ impl<M> DeleteBucketWebsite<M> {
         self
     }
 }
+stub_operation!(DeleteBucketWebsite, 22, DeleteBucketWebsiteError, (), input, none);
 /// Removes an object from a bucket. The behavior depends on the bucket's versioning state:
 /// - If bucket versioning is not enabled, the operation permanently deletes the object.
 /// - If bucket versioning is enabled, the operation inserts a delete marker, which becomes the current version of the object. To permanently delete an object in a versioned bucket, you must include the object’s `versionId` in the request. For more information about versioning-enabled buckets, see [Deleting object versions from a versioning-enabled bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html).
@@ -2422,6 +2520,9 @@ impl<M> DeleteObject<M> {
         self
     }
 }
+stub_operation!(
+    DeleteObject, 23, DeleteObjectError, types::DeleteObjectOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteObjectTagging` operation: made by [`Client::delete_object_tagging`], run by [`send`](DeleteObjectTagging::send).
@@ -2503,6 +2604,10 @@ impl<M> DeleteObjectTagging<M> {
         self
     }
 }
+stub_operation!(
+    DeleteObjectTagging, 24, DeleteObjectTaggingError, types::DeleteObjectTaggingOutput,
+    input, output
+);
 /// This operation enables you to delete multiple objects from a bucket using a single HTTP request. If you know the object keys that you want to delete, then this operation provides a suitable alternative to sending individual delete requests, reducing per-request overhead.
 ///
 /// The `DeleteObjects` operation: made by [`Client::delete_objects`], run by [`send`](DeleteObjects::send).
@@ -2599,6 +2704,9 @@ impl<M> DeleteObjects<M> {
         self
     }
 }
+stub_operation!(
+    DeleteObjects, 25, DeleteObjectsError, types::DeleteObjectsOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeletePublicAccessBlock` operation: made by [`Client::delete_public_access_block`], run by [`send`](DeletePublicAccessBlock::send).
@@ -2667,6 +2775,9 @@ impl<M> DeletePublicAccessBlock<M> {
         self
     }
 }
+stub_operation!(
+    DeletePublicAccessBlock, 26, DeletePublicAccessBlockError, (), input, none
+);
 /// Returns the attribute-based access control (ABAC) property of the general purpose bucket. If ABAC is enabled on your bucket, you can use tags on the bucket for access control. For more information, see [Enabling ABAC in general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).
 ///
 /// The `GetBucketAbac` operation: made by [`Client::get_bucket_abac`], run by [`send`](GetBucketAbac::send).
@@ -2738,6 +2849,9 @@ impl<M> GetBucketAbac<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketAbac, 27, GetBucketAbacError, types::GetBucketAbacOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketAccelerateConfiguration` operation: made by [`Client::get_bucket_accelerate_configuration`], run by [`send`](GetBucketAccelerateConfiguration::send).
@@ -2817,6 +2931,10 @@ impl<M> GetBucketAccelerateConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketAccelerateConfiguration, 28, GetBucketAccelerateConfigurationError,
+    types::GetBucketAccelerateConfigurationOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketAcl` operation: made by [`Client::get_bucket_acl`], run by [`send`](GetBucketAcl::send).
@@ -2888,6 +3006,9 @@ impl<M> GetBucketAcl<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketAcl, 29, GetBucketAclError, types::GetBucketAclOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketAnalyticsConfiguration` operation: made by [`Client::get_bucket_analytics_configuration`], run by [`send`](GetBucketAnalyticsConfiguration::send).
@@ -2967,6 +3088,10 @@ impl<M> GetBucketAnalyticsConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketAnalyticsConfiguration, 30, GetBucketAnalyticsConfigurationError,
+    types::GetBucketAnalyticsConfigurationOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketCors` operation: made by [`Client::get_bucket_cors`], run by [`send`](GetBucketCors::send).
@@ -3038,6 +3163,9 @@ impl<M> GetBucketCors<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketCors, 31, GetBucketCorsError, types::GetBucketCorsOutput, input, output
+);
 /// Returns the default encryption configuration for an Amazon S3 bucket. By default, all buckets have a default encryption configuration that uses server-side encryption with Amazon S3 managed keys (SSE-S3). This operation also returns the [BucketKeyEnabled](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html#AmazonS3-Type-ServerSideEncryptionRule-BucketKeyEnabled) and [BlockedEncryptionTypes](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html#AmazonS3-Type-ServerSideEncryptionRule-BlockedEncryptionTypes) statuses.
 /// - General purpose buckets - For information about the bucket default encryption feature, see [Amazon S3 Bucket Default Encryption](https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html) in the Amazon S3 User Guide.
 /// - Directory buckets - For directory buckets, there are only two supported options for server-side encryption: SSE-S3 and SSE-KMS. For information about the default encryption configuration in directory buckets, see [Setting default server-side encryption behavior for directory buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-bucket-encryption.html).
@@ -3111,6 +3239,10 @@ impl<M> GetBucketEncryption<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketEncryption, 32, GetBucketEncryptionError, types::GetBucketEncryptionOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketIntelligentTieringConfiguration` operation: made by [`Client::get_bucket_intelligent_tiering_configuration`], run by [`send`](GetBucketIntelligentTieringConfiguration::send).
@@ -3190,6 +3322,11 @@ impl<M> GetBucketIntelligentTieringConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketIntelligentTieringConfiguration, 33,
+    GetBucketIntelligentTieringConfigurationError,
+    types::GetBucketIntelligentTieringConfigurationOutput, input, output
+);
 /// Returns an S3 Inventory configuration (identified by the inventory configuration ID) from the bucket.
 ///
 /// The `GetBucketInventoryConfiguration` operation: made by [`Client::get_bucket_inventory_configuration`], run by [`send`](GetBucketInventoryConfiguration::send).
@@ -3269,6 +3406,10 @@ impl<M> GetBucketInventoryConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketInventoryConfiguration, 34, GetBucketInventoryConfigurationError,
+    types::GetBucketInventoryConfigurationOutput, input, output
+);
 /// For an updated version of this API, see [GetBucketLifecycleConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html). If you configured a bucket lifecycle using the `filter` element, you should see the updated version of this topic. This topic is provided for backward compatibility.
 ///
 /// The `GetBucketLifecycle` operation: made by [`Client::get_bucket_lifecycle`], run by [`send`](GetBucketLifecycle::send).
@@ -3340,6 +3481,10 @@ impl<M> GetBucketLifecycle<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketLifecycle, 35, GetBucketLifecycleError, types::GetBucketLifecycleOutput,
+    input, output
+);
 /// Returns the lifecycle configuration information set on the bucket. For information about lifecycle configuration, see [Object Lifecycle Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html).
 ///
 /// The `GetBucketLifecycleConfiguration` operation: made by [`Client::get_bucket_lifecycle_configuration`], run by [`send`](GetBucketLifecycleConfiguration::send).
@@ -3414,6 +3559,10 @@ impl<M> GetBucketLifecycleConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketLifecycleConfiguration, 36, GetBucketLifecycleConfigurationError,
+    types::GetBucketLifecycleConfigurationOutput, input, output
+);
 /// Using the `GetBucketLocation` operation is no longer a best practice. To return the Region that a bucket resides in, we recommend that you use the [HeadBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html) operation instead. For backward compatibility, Amazon S3 continues to support the `GetBucketLocation` operation.
 ///
 /// The `GetBucketLocation` operation: made by [`Client::get_bucket_location`], run by [`send`](GetBucketLocation::send).
@@ -3485,6 +3634,10 @@ impl<M> GetBucketLocation<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketLocation, 37, GetBucketLocationError, types::GetBucketLocationOutput, input,
+    output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketLogging` operation: made by [`Client::get_bucket_logging`], run by [`send`](GetBucketLogging::send).
@@ -3556,6 +3709,10 @@ impl<M> GetBucketLogging<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketLogging, 38, GetBucketLoggingError, types::GetBucketLoggingOutput, input,
+    output
+);
 /// Retrieves the S3 Metadata configuration for a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `GetBucketMetadataConfiguration` operation: made by [`Client::get_bucket_metadata_configuration`], run by [`send`](GetBucketMetadataConfiguration::send).
@@ -3627,6 +3784,10 @@ impl<M> GetBucketMetadataConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketMetadataConfiguration, 39, GetBucketMetadataConfigurationError,
+    types::GetBucketMetadataConfigurationOutput, input, output
+);
 /// We recommend that you retrieve your S3 Metadata configurations by using the V2 [GetBucketMetadataTableConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketMetadataTableConfiguration.html) API operation. We no longer recommend using the V1 `GetBucketMetadataTableConfiguration` API operation.
 ///
 /// The `GetBucketMetadataTableConfiguration` operation: made by [`Client::get_bucket_metadata_table_configuration`], run by [`send`](GetBucketMetadataTableConfiguration::send).
@@ -3701,6 +3862,10 @@ impl<M> GetBucketMetadataTableConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketMetadataTableConfiguration, 40, GetBucketMetadataTableConfigurationError,
+    types::GetBucketMetadataTableConfigurationOutput, input, output
+);
 /// Gets a metrics configuration (specified by the metrics configuration ID) from the bucket. Note that this doesn't include the daily storage metrics.
 ///
 /// The `GetBucketMetricsConfiguration` operation: made by [`Client::get_bucket_metrics_configuration`], run by [`send`](GetBucketMetricsConfiguration::send).
@@ -3777,6 +3942,10 @@ impl<M> GetBucketMetricsConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketMetricsConfiguration, 41, GetBucketMetricsConfigurationError,
+    types::GetBucketMetricsConfigurationOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketNotification` operation: made by [`Client::get_bucket_notification`], run by [`send`](GetBucketNotification::send).
@@ -3851,6 +4020,10 @@ impl<M> GetBucketNotification<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketNotification, 42, GetBucketNotificationError,
+    types::NotificationConfigurationDeprecated, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketNotificationConfiguration` operation: made by [`Client::get_bucket_notification_configuration`], run by [`send`](GetBucketNotificationConfiguration::send).
@@ -3925,6 +4098,10 @@ impl<M> GetBucketNotificationConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketNotificationConfiguration, 43, GetBucketNotificationConfigurationError,
+    types::NotificationConfiguration, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketOwnershipControls` operation: made by [`Client::get_bucket_ownership_controls`], run by [`send`](GetBucketOwnershipControls::send).
@@ -3996,6 +4173,10 @@ impl<M> GetBucketOwnershipControls<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketOwnershipControls, 44, GetBucketOwnershipControlsError,
+    types::GetBucketOwnershipControlsOutput, input, output
+);
 /// Returns the policy of a specified bucket.
 ///
 /// The `GetBucketPolicy` operation: made by [`Client::get_bucket_policy`], run by [`send`](GetBucketPolicy::send).
@@ -4067,6 +4248,10 @@ impl<M> GetBucketPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketPolicy, 45, GetBucketPolicyError, types::GetBucketPolicyOutput, input,
+    output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketPolicyStatus` operation: made by [`Client::get_bucket_policy_status`], run by [`send`](GetBucketPolicyStatus::send).
@@ -4138,6 +4323,10 @@ impl<M> GetBucketPolicyStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketPolicyStatus, 46, GetBucketPolicyStatusError,
+    types::GetBucketPolicyStatusOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketReplication` operation: made by [`Client::get_bucket_replication`], run by [`send`](GetBucketReplication::send).
@@ -4209,6 +4398,10 @@ impl<M> GetBucketReplication<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketReplication, 47, GetBucketReplicationError,
+    types::GetBucketReplicationOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketRequestPayment` operation: made by [`Client::get_bucket_request_payment`], run by [`send`](GetBucketRequestPayment::send).
@@ -4280,6 +4473,10 @@ impl<M> GetBucketRequestPayment<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketRequestPayment, 48, GetBucketRequestPaymentError,
+    types::GetBucketRequestPaymentOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketTagging` operation: made by [`Client::get_bucket_tagging`], run by [`send`](GetBucketTagging::send).
@@ -4351,6 +4548,10 @@ impl<M> GetBucketTagging<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketTagging, 49, GetBucketTaggingError, types::GetBucketTaggingOutput, input,
+    output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketVersioning` operation: made by [`Client::get_bucket_versioning`], run by [`send`](GetBucketVersioning::send).
@@ -4422,6 +4623,10 @@ impl<M> GetBucketVersioning<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketVersioning, 50, GetBucketVersioningError, types::GetBucketVersioningOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketWebsite` operation: made by [`Client::get_bucket_website`], run by [`send`](GetBucketWebsite::send).
@@ -4493,6 +4698,10 @@ impl<M> GetBucketWebsite<M> {
         self
     }
 }
+stub_operation!(
+    GetBucketWebsite, 51, GetBucketWebsiteError, types::GetBucketWebsiteOutput, input,
+    output
+);
 /// Retrieves an object from Amazon S3.
 ///
 /// The `GetObject` operation: made by [`Client::get_object`], run by [`send`](GetObject::send).
@@ -4659,6 +4868,7 @@ impl<M> GetObject<M> {
         self
     }
 }
+stub_operation!(GetObject, 52, GetObjectError, types::GetObjectOutput, input, output);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectAcl` operation: made by [`Client::get_object_acl`], run by [`send`](GetObjectAcl::send).
@@ -4745,6 +4955,9 @@ impl<M> GetObjectAcl<M> {
         self
     }
 }
+stub_operation!(
+    GetObjectAcl, 53, GetObjectAclError, types::GetObjectAclOutput, input, output
+);
 /// Retrieves all of the metadata from an object without returning the object itself. This operation is useful if you're interested only in an object's metadata.
 ///
 /// The `GetObjectAttributes` operation: made by [`Client::get_object_attributes`], run by [`send`](GetObjectAttributes::send).
@@ -4864,6 +5077,10 @@ impl<M> GetObjectAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetObjectAttributes, 54, GetObjectAttributesError, types::GetObjectAttributesOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectLegalHold` operation: made by [`Client::get_object_legal_hold`], run by [`send`](GetObjectLegalHold::send).
@@ -4950,6 +5167,10 @@ impl<M> GetObjectLegalHold<M> {
         self
     }
 }
+stub_operation!(
+    GetObjectLegalHold, 55, GetObjectLegalHoldError, types::GetObjectLegalHoldOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectLockConfiguration` operation: made by [`Client::get_object_lock_configuration`], run by [`send`](GetObjectLockConfiguration::send).
@@ -5021,6 +5242,10 @@ impl<M> GetObjectLockConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    GetObjectLockConfiguration, 56, GetObjectLockConfigurationError,
+    types::GetObjectLockConfigurationOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectRetention` operation: made by [`Client::get_object_retention`], run by [`send`](GetObjectRetention::send).
@@ -5107,6 +5332,10 @@ impl<M> GetObjectRetention<M> {
         self
     }
 }
+stub_operation!(
+    GetObjectRetention, 57, GetObjectRetentionError, types::GetObjectRetentionOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectTagging` operation: made by [`Client::get_object_tagging`], run by [`send`](GetObjectTagging::send).
@@ -5193,6 +5422,10 @@ impl<M> GetObjectTagging<M> {
         self
     }
 }
+stub_operation!(
+    GetObjectTagging, 58, GetObjectTaggingError, types::GetObjectTaggingOutput, input,
+    output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectTorrent` operation: made by [`Client::get_object_torrent`], run by [`send`](GetObjectTorrent::send).
@@ -5274,6 +5507,10 @@ impl<M> GetObjectTorrent<M> {
         self
     }
 }
+stub_operation!(
+    GetObjectTorrent, 59, GetObjectTorrentError, types::GetObjectTorrentOutput, input,
+    output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetPublicAccessBlock` operation: made by [`Client::get_public_access_block`], run by [`send`](GetPublicAccessBlock::send).
@@ -5345,6 +5582,10 @@ impl<M> GetPublicAccessBlock<M> {
         self
     }
 }
+stub_operation!(
+    GetPublicAccessBlock, 60, GetPublicAccessBlockError,
+    types::GetPublicAccessBlockOutput, input, output
+);
 /// You can use this operation to determine if a bucket exists and if you have permission to access it. The action returns a `200 OK` HTTP status code if the bucket exists and you have permission to access it. You can make a `HeadBucket` call on any bucket name to any Region in the partition, and regardless of the permissions on the bucket, you will receive a response header with the correct bucket location so that you can then make a proper, signed request to the appropriate Regional endpoint.
 ///
 /// The `HeadBucket` operation: made by [`Client::head_bucket`], run by [`send`](HeadBucket::send).
@@ -5475,6 +5716,7 @@ impl std::future::IntoFuture for HeadBucket<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(HeadBucket, 61, HeadBucketError, types::HeadBucketOutput, input, output);
 /// The `HEAD` operation retrieves metadata from an object without returning the object itself. This operation is useful if you're interested only in an object's metadata.
 ///
 /// The `HeadObject` operation: made by [`Client::head_object`], run by [`send`](HeadObject::send).
@@ -5700,6 +5942,7 @@ impl std::future::IntoFuture for HeadObject<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(HeadObject, 62, HeadObjectError, types::HeadObjectOutput, input, output);
 /// This operation is not supported for directory buckets.
 ///
 /// The `ListBucketAnalyticsConfigurations` operation: made by [`Client::list_bucket_analytics_configurations`], run by [`send`](ListBucketAnalyticsConfigurations::send).
@@ -5779,6 +6022,10 @@ impl<M> ListBucketAnalyticsConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    ListBucketAnalyticsConfigurations, 63, ListBucketAnalyticsConfigurationsError,
+    types::ListBucketAnalyticsConfigurationsOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `ListBucketIntelligentTieringConfigurations` operation: made by [`Client::list_bucket_intelligent_tiering_configurations`], run by [`send`](ListBucketIntelligentTieringConfigurations::send).
@@ -5860,6 +6107,11 @@ impl<M> ListBucketIntelligentTieringConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    ListBucketIntelligentTieringConfigurations, 64,
+    ListBucketIntelligentTieringConfigurationsError,
+    types::ListBucketIntelligentTieringConfigurationsOutput, input, output
+);
 /// Returns a list of S3 Inventory configurations for the bucket. You can have up to 1,000 inventory configurations per bucket.
 ///
 /// The `ListBucketInventoryConfigurations` operation: made by [`Client::list_bucket_inventory_configurations`], run by [`send`](ListBucketInventoryConfigurations::send).
@@ -5939,6 +6191,10 @@ impl<M> ListBucketInventoryConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    ListBucketInventoryConfigurations, 65, ListBucketInventoryConfigurationsError,
+    types::ListBucketInventoryConfigurationsOutput, input, output
+);
 /// Lists the metrics configurations for the bucket. The metrics configurations are only for the request metrics of the bucket and do not provide information on daily storage metrics. You can have up to 1,000 configurations per bucket.
 ///
 /// The `ListBucketMetricsConfigurations` operation: made by [`Client::list_bucket_metrics_configurations`], run by [`send`](ListBucketMetricsConfigurations::send).
@@ -6018,6 +6274,10 @@ impl<M> ListBucketMetricsConfigurations<M> {
         self
     }
 }
+stub_operation!(
+    ListBucketMetricsConfigurations, 66, ListBucketMetricsConfigurationsError,
+    types::ListBucketMetricsConfigurationsOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `ListBuckets` operation: made by [`Client::list_buckets`], run by [`send`](ListBuckets::send).
@@ -6114,6 +6374,9 @@ impl<M> ListBuckets<M> {
         self
     }
 }
+stub_operation!(
+    ListBuckets, 67, ListBucketsError, types::ListBucketsOutput, input, output
+);
 /// Returns a list of all Amazon S3 directory buckets owned by the authenticated sender of the request. For more information about directory buckets, see [Directory buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-buckets-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `ListDirectoryBuckets` operation: made by [`Client::list_directory_buckets`], run by [`send`](ListDirectoryBuckets::send).
@@ -6200,6 +6463,10 @@ impl<M> ListDirectoryBuckets<M> {
         self
     }
 }
+stub_operation!(
+    ListDirectoryBuckets, 68, ListDirectoryBucketsError,
+    types::ListDirectoryBucketsOutput, input, output
+);
 /// This operation lists in-progress multipart uploads in a bucket. An in-progress multipart upload is a multipart upload that has been initiated by the `CreateMultipartUpload` request, but has not yet been completed or aborted.
 ///
 /// The `ListMultipartUploads` operation: made by [`Client::list_multipart_uploads`], run by [`send`](ListMultipartUploads::send).
@@ -6323,6 +6590,10 @@ impl<M> ListMultipartUploads<M> {
         self
     }
 }
+stub_operation!(
+    ListMultipartUploads, 69, ListMultipartUploadsError,
+    types::ListMultipartUploadsOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `ListObjectVersions` operation: made by [`Client::list_object_versions`], run by [`send`](ListObjectVersions::send).
@@ -6452,6 +6723,10 @@ impl<M> ListObjectVersions<M> {
         self
     }
 }
+stub_operation!(
+    ListObjectVersions, 70, ListObjectVersionsError, types::ListObjectVersionsOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `ListObjects` operation: made by [`Client::list_objects`], run by [`send`](ListObjects::send).
@@ -6576,6 +6851,9 @@ impl<M> ListObjects<M> {
         self
     }
 }
+stub_operation!(
+    ListObjects, 71, ListObjectsError, types::ListObjectsOutput, input, output
+);
 /// Returns some or all (up to 1,000) of the objects in a bucket with each request. You can use the request parameters as selection criteria to return a subset of the objects in a bucket. A `200 OK` response can contain valid or invalid XML. Make sure to design your application to parse the contents of the response and handle it appropriately. For more information about listing objects, see [Listing object keys programmatically](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ListingKeysUsingAPIs.html) in the Amazon S3 User Guide. To get a list of your buckets, see [ListBuckets](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html).
 /// - General purpose bucket - For general purpose buckets, `ListObjectsV2` doesn't return prefixes that are related only to in-progress multipart uploads.
 /// - Directory buckets - For directory buckets, `ListObjectsV2` response includes the prefixes that are related only to in-progress multipart uploads.
@@ -6713,6 +6991,9 @@ impl<M> ListObjectsV2<M> {
         self
     }
 }
+stub_operation!(
+    ListObjectsV2, 72, ListObjectsV2Error, types::ListObjectsV2Output, input, output
+);
 /// Lists the parts that have been uploaded for a specific multipart upload.
 ///
 /// The `ListParts` operation: made by [`Client::list_parts`], run by [`send`](ListParts::send).
@@ -6839,6 +7120,7 @@ impl<M> ListParts<M> {
         self
     }
 }
+stub_operation!(ListParts, 73, ListPartsError, types::ListPartsOutput, input, output);
 /// Sets the attribute-based access control (ABAC) property of the general purpose bucket. You must have `s3:PutBucketABAC` permission to perform this action. When you enable ABAC, you can use tags for access control on your buckets. Additionally, when ABAC is enabled, you must use the [TagResource](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_TagResource.html) and [UntagResource](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_UntagResource.html) actions to manage tags on your buckets. You can nolonger use the [PutBucketTagging](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html) and [DeleteBucketTagging](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketTagging.html) actions to tag your bucket. For more information, see [Enabling ABAC in general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).
 ///
 /// The `PutBucketAbac` operation: made by [`Client::put_bucket_abac`], run by [`send`](PutBucketAbac::send).
@@ -6922,6 +7204,7 @@ impl<M> PutBucketAbac<M> {
         self
     }
 }
+stub_operation!(PutBucketAbac, 74, PutBucketAbacError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketAccelerateConfiguration` operation: made by [`Client::put_bucket_accelerate_configuration`], run by [`send`](PutBucketAccelerateConfiguration::send).
@@ -7009,6 +7292,10 @@ impl<M> PutBucketAccelerateConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketAccelerateConfiguration, 75, PutBucketAccelerateConfigurationError, (),
+    input, none
+);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `PutBucketAcl` operation: made by [`Client::put_bucket_acl`], run by [`send`](PutBucketAcl::send).
@@ -7125,6 +7412,7 @@ impl<M> PutBucketAcl<M> {
         self
     }
 }
+stub_operation!(PutBucketAcl, 76, PutBucketAclError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketAnalyticsConfiguration` operation: made by [`Client::put_bucket_analytics_configuration`], run by [`send`](PutBucketAnalyticsConfiguration::send).
@@ -7212,6 +7500,10 @@ impl<M> PutBucketAnalyticsConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketAnalyticsConfiguration, 77, PutBucketAnalyticsConfigurationError, (), input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketCors` operation: made by [`Client::put_bucket_cors`], run by [`send`](PutBucketCors::send).
@@ -7295,6 +7587,7 @@ impl<M> PutBucketCors<M> {
         self
     }
 }
+stub_operation!(PutBucketCors, 78, PutBucketCorsError, (), input, none);
 /// This operation configures default encryption and Amazon S3 Bucket Keys for an existing bucket. You can also [block encryption types](https://docs.aws.amazon.com/AmazonS3/latest/API/API_BlockedEncryptionTypes.html) using this operation.
 ///
 /// The `PutBucketEncryption` operation: made by [`Client::put_bucket_encryption`], run by [`send`](PutBucketEncryption::send).
@@ -7381,6 +7674,7 @@ impl<M> PutBucketEncryption<M> {
         self
     }
 }
+stub_operation!(PutBucketEncryption, 79, PutBucketEncryptionError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketIntelligentTieringConfiguration` operation: made by [`Client::put_bucket_intelligent_tiering_configuration`], run by [`send`](PutBucketIntelligentTieringConfiguration::send).
@@ -7468,6 +7762,10 @@ impl<M> PutBucketIntelligentTieringConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketIntelligentTieringConfiguration, 80,
+    PutBucketIntelligentTieringConfigurationError, (), input, none
+);
 /// This implementation of the `PUT` action adds an S3 Inventory configuration (identified by the inventory ID) to the bucket. You can have up to 1,000 inventory configurations per bucket.
 ///
 /// The `PutBucketInventoryConfiguration` operation: made by [`Client::put_bucket_inventory_configuration`], run by [`send`](PutBucketInventoryConfiguration::send).
@@ -7555,6 +7853,10 @@ impl<M> PutBucketInventoryConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketInventoryConfiguration, 81, PutBucketInventoryConfigurationError, (), input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketLifecycle` operation: made by [`Client::put_bucket_lifecycle`], run by [`send`](PutBucketLifecycle::send).
@@ -7641,6 +7943,7 @@ impl<M> PutBucketLifecycle<M> {
         self
     }
 }
+stub_operation!(PutBucketLifecycle, 82, PutBucketLifecycleError, (), input, none);
 /// Creates a new lifecycle configuration for the bucket or replaces an existing lifecycle configuration. Keep in mind that this will overwrite an existing lifecycle configuration, so if you want to retain any configuration details, they must be included in the new lifecycle configuration. For information about lifecycle configuration, see [Managing your storage lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html).
 ///
 /// The `PutBucketLifecycleConfiguration` operation: made by [`Client::put_bucket_lifecycle_configuration`], run by [`send`](PutBucketLifecycleConfiguration::send).
@@ -7736,6 +8039,10 @@ impl<M> PutBucketLifecycleConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketLifecycleConfiguration, 83, PutBucketLifecycleConfigurationError,
+    types::PutBucketLifecycleConfigurationOutput, input, output
+);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `PutBucketLogging` operation: made by [`Client::put_bucket_logging`], run by [`send`](PutBucketLogging::send).
@@ -7822,6 +8129,7 @@ impl<M> PutBucketLogging<M> {
         self
     }
 }
+stub_operation!(PutBucketLogging, 84, PutBucketLoggingError, (), input, none);
 /// Sets a metrics configuration (specified by the metrics configuration ID) for the bucket. You can have up to 1,000 metrics configurations per bucket. If you're updating an existing metrics configuration, note that this is a full replacement of the existing metrics configuration. If you don't include the elements you want to keep, they are erased.
 ///
 /// The `PutBucketMetricsConfiguration` operation: made by [`Client::put_bucket_metrics_configuration`], run by [`send`](PutBucketMetricsConfiguration::send).
@@ -7906,6 +8214,10 @@ impl<M> PutBucketMetricsConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketMetricsConfiguration, 85, PutBucketMetricsConfigurationError, (), input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketNotification` operation: made by [`Client::put_bucket_notification`], run by [`send`](PutBucketNotification::send).
@@ -7992,6 +8304,7 @@ impl<M> PutBucketNotification<M> {
         self
     }
 }
+stub_operation!(PutBucketNotification, 86, PutBucketNotificationError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketNotificationConfiguration` operation: made by [`Client::put_bucket_notification_configuration`], run by [`send`](PutBucketNotificationConfiguration::send).
@@ -8079,6 +8392,10 @@ impl<M> PutBucketNotificationConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketNotificationConfiguration, 87, PutBucketNotificationConfigurationError, (),
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketOwnershipControls` operation: made by [`Client::put_bucket_ownership_controls`], run by [`send`](PutBucketOwnershipControls::send).
@@ -8162,6 +8479,9 @@ impl<M> PutBucketOwnershipControls<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketOwnershipControls, 88, PutBucketOwnershipControlsError, (), input, none
+);
 /// Applies an Amazon S3 bucket policy to an Amazon S3 bucket.
 ///
 /// The `PutBucketPolicy` operation: made by [`Client::put_bucket_policy`], run by [`send`](PutBucketPolicy::send).
@@ -8250,6 +8570,7 @@ impl<M> PutBucketPolicy<M> {
         self
     }
 }
+stub_operation!(PutBucketPolicy, 89, PutBucketPolicyError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketReplication` operation: made by [`Client::put_bucket_replication`], run by [`send`](PutBucketReplication::send).
@@ -8341,6 +8662,7 @@ impl<M> PutBucketReplication<M> {
         self
     }
 }
+stub_operation!(PutBucketReplication, 90, PutBucketReplicationError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketRequestPayment` operation: made by [`Client::put_bucket_request_payment`], run by [`send`](PutBucketRequestPayment::send).
@@ -8427,6 +8749,9 @@ impl<M> PutBucketRequestPayment<M> {
         self
     }
 }
+stub_operation!(
+    PutBucketRequestPayment, 91, PutBucketRequestPaymentError, (), input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketTagging` operation: made by [`Client::put_bucket_tagging`], run by [`send`](PutBucketTagging::send).
@@ -8510,6 +8835,7 @@ impl<M> PutBucketTagging<M> {
         self
     }
 }
+stub_operation!(PutBucketTagging, 92, PutBucketTaggingError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketVersioning` operation: made by [`Client::put_bucket_versioning`], run by [`send`](PutBucketVersioning::send).
@@ -8601,6 +8927,7 @@ impl<M> PutBucketVersioning<M> {
         self
     }
 }
+stub_operation!(PutBucketVersioning, 93, PutBucketVersioningError, (), input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketWebsite` operation: made by [`Client::put_bucket_website`], run by [`send`](PutBucketWebsite::send).
@@ -8687,6 +9014,7 @@ impl<M> PutBucketWebsite<M> {
         self
     }
 }
+stub_operation!(PutBucketWebsite, 94, PutBucketWebsiteError, (), input, none);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `PutObject` operation: made by [`Client::put_object`], run by [`send`](PutObject::send).
@@ -9003,6 +9331,7 @@ impl<M> PutObject<M> {
         self
     }
 }
+stub_operation!(PutObject, 95, PutObjectError, types::PutObjectOutput, input, output);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `PutObjectAcl` operation: made by [`Client::put_object_acl`], run by [`send`](PutObjectAcl::send).
@@ -9137,6 +9466,9 @@ impl<M> PutObjectAcl<M> {
         self
     }
 }
+stub_operation!(
+    PutObjectAcl, 96, PutObjectAclError, types::PutObjectAclOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutObjectLegalHold` operation: made by [`Client::put_object_legal_hold`], run by [`send`](PutObjectLegalHold::send).
@@ -9238,6 +9570,10 @@ impl<M> PutObjectLegalHold<M> {
         self
     }
 }
+stub_operation!(
+    PutObjectLegalHold, 97, PutObjectLegalHoldError, types::PutObjectLegalHoldOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutObjectLockConfiguration` operation: made by [`Client::put_object_lock_configuration`], run by [`send`](PutObjectLockConfiguration::send).
@@ -9337,6 +9673,10 @@ impl<M> PutObjectLockConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    PutObjectLockConfiguration, 98, PutObjectLockConfigurationError,
+    types::PutObjectLockConfigurationOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutObjectRetention` operation: made by [`Client::put_object_retention`], run by [`send`](PutObjectRetention::send).
@@ -9443,6 +9783,10 @@ impl<M> PutObjectRetention<M> {
         self
     }
 }
+stub_operation!(
+    PutObjectRetention, 99, PutObjectRetentionError, types::PutObjectRetentionOutput,
+    input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutObjectTagging` operation: made by [`Client::put_object_tagging`], run by [`send`](PutObjectTagging::send).
@@ -9544,6 +9888,10 @@ impl<M> PutObjectTagging<M> {
         self
     }
 }
+stub_operation!(
+    PutObjectTagging, 100, PutObjectTaggingError, types::PutObjectTaggingOutput, input,
+    output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutPublicAccessBlock` operation: made by [`Client::put_public_access_block`], run by [`send`](PutPublicAccessBlock::send).
@@ -9630,6 +9978,7 @@ impl<M> PutPublicAccessBlock<M> {
         self
     }
 }
+stub_operation!(PutPublicAccessBlock, 101, PutPublicAccessBlockError, (), input, none);
 /// Renames an existing object in a directory bucket that uses the S3 Express One Zone storage class. You can use `RenameObject` by specifying an existing object’s name as the source and the new name of the object as the destination within the same directory bucket.
 ///
 /// The `RenameObject` operation: made by [`Client::rename_object`], run by [`send`](RenameObject::send).
@@ -9763,6 +10112,9 @@ impl<M> RenameObject<M> {
         self
     }
 }
+stub_operation!(
+    RenameObject, 102, RenameObjectError, types::RenameObjectOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `RestoreObject` operation: made by [`Client::restore_object`], run by [`send`](RestoreObject::send).
@@ -9859,6 +10211,9 @@ impl<M> RestoreObject<M> {
         self
     }
 }
+stub_operation!(
+    RestoreObject, 103, RestoreObjectError, types::RestoreObjectOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `SelectObjectContent` operation: made by [`Client::select_object_content`], run by [`send`](SelectObjectContent::send).
@@ -9986,6 +10341,10 @@ impl<M> SelectObjectContent<M> {
         self
     }
 }
+stub_operation!(
+    SelectObjectContent, 104, SelectObjectContentError, types::SelectObjectContentOutput,
+    input, output
+);
 /// Enables or disables a live inventory table for an S3 Metadata configuration on a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `UpdateBucketMetadataInventoryTableConfiguration` operation: made by [`Client::update_bucket_metadata_inventory_table_configuration`], run by [`send`](UpdateBucketMetadataInventoryTableConfiguration::send).
@@ -10084,6 +10443,10 @@ impl<M> UpdateBucketMetadataInventoryTableConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    UpdateBucketMetadataInventoryTableConfiguration, 105,
+    UpdateBucketMetadataInventoryTableConfigurationError, (), input, none
+);
 /// Enables or disables journal table record expiration for an S3 Metadata configuration on a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `UpdateBucketMetadataJournalTableConfiguration` operation: made by [`Client::update_bucket_metadata_journal_table_configuration`], run by [`send`](UpdateBucketMetadataJournalTableConfiguration::send).
@@ -10182,6 +10545,10 @@ impl<M> UpdateBucketMetadataJournalTableConfiguration<M> {
         self
     }
 }
+stub_operation!(
+    UpdateBucketMetadataJournalTableConfiguration, 106,
+    UpdateBucketMetadataJournalTableConfigurationError, (), input, none
+);
 /// This operation is not supported for directory buckets or Amazon S3 on Outposts buckets.
 ///
 /// The `UpdateObjectEncryption` operation: made by [`Client::update_object_encryption`], run by [`send`](UpdateObjectEncryption::send).
@@ -10283,6 +10650,10 @@ impl<M> UpdateObjectEncryption<M> {
         self
     }
 }
+stub_operation!(
+    UpdateObjectEncryption, 107, UpdateObjectEncryptionError,
+    types::UpdateObjectEncryptionResponse, input, output
+);
 /// Uploads a part in a multipart upload.
 ///
 /// The `UploadPart` operation: made by [`Client::upload_part`], run by [`send`](UploadPart::send).
@@ -10459,6 +10830,9 @@ impl<M> UploadPart<M> {
         self
     }
 }
+stub_operation!(
+    UploadPart, 108, UploadPartError, types::UploadPartOutput, input, output
+);
 /// Uploads a part by copying data from an existing object as data source. To specify the data source, you add the request header `x-amz-copy-source` in your request. To specify a byte range, you add the request header `x-amz-copy-source-range` in your request.
 ///
 /// The `UploadPartCopy` operation: made by [`Client::upload_part_copy`], run by [`send`](UploadPartCopy::send).
@@ -10625,6 +10999,9 @@ impl<M> UploadPartCopy<M> {
         self
     }
 }
+stub_operation!(
+    UploadPartCopy, 109, UploadPartCopyError, types::UploadPartCopyOutput, input, output
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `WriteGetObjectResponse` operation: made by [`Client::write_get_object_response`], run by [`send`](WriteGetObjectResponse::send).
@@ -10939,3 +11316,6 @@ impl<M> WriteGetObjectResponse<M> {
         self
     }
 }
+stub_operation!(
+    WriteGetObjectResponse, 110, WriteGetObjectResponseError, (), input, none
+);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -91,6 +122,10 @@ impl<M> BatchGetSecretValue<M> {
         self
     }
 }
+stub_operation!(
+    BatchGetSecretValue, 0, BatchGetSecretValueError, types::BatchGetSecretValueResponse,
+    input, output
+);
 /// Turns off automatic rotation, and if a rotation is currently in progress, cancels the rotation.
 ///
 /// The `CancelRotateSecret` operation: made by [`Client::cancel_rotate_secret`], run by [`send`](CancelRotateSecret::send).
@@ -157,6 +192,10 @@ impl<M> CancelRotateSecret<M> {
         self
     }
 }
+stub_operation!(
+    CancelRotateSecret, 1, CancelRotateSecretError, types::CancelRotateSecretResponse,
+    input, output
+);
 /// Creates a new secret. A secret can be a password, a set of credentials such as a user name and password, an OAuth token, or other secret information that you store in an encrypted form in Secrets Manager. The secret also includes the connection information to access a database or other service, which Secrets Manager doesn't encrypt. A secret in Secrets Manager consists of both the protected secret data and the important information needed to manage the secret.
 ///
 /// The `CreateSecret` operation: made by [`Client::create_secret`], run by [`send`](CreateSecret::send).
@@ -271,6 +310,9 @@ impl<M> CreateSecret<M> {
         self
     }
 }
+stub_operation!(
+    CreateSecret, 2, CreateSecretError, types::CreateSecretResponse, input, output
+);
 /// Deletes the resource-based permission policy attached to the secret. To attach a policy to a secret, use PutResourcePolicy.
 ///
 /// The `DeleteResourcePolicy` operation: made by [`Client::delete_resource_policy`], run by [`send`](DeleteResourcePolicy::send).
@@ -337,6 +379,10 @@ impl<M> DeleteResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteResourcePolicy, 3, DeleteResourcePolicyError,
+    types::DeleteResourcePolicyResponse, input, output
+);
 /// Deletes a secret and all of its versions. You can specify a recovery window during which you can restore the secret. The minimum recovery window is 7 days. The default recovery window is 30 days. Secrets Manager attaches a `DeletionDate` stamp to the secret that specifies the end of the recovery window. At the end of the recovery window, Secrets Manager deletes the secret permanently.
 ///
 /// The `DeleteSecret` operation: made by [`Client::delete_secret`], run by [`send`](DeleteSecret::send).
@@ -413,6 +459,9 @@ impl<M> DeleteSecret<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSecret, 4, DeleteSecretError, types::DeleteSecretResponse, input, output
+);
 /// Retrieves the details of a secret. It does not include the encrypted secret value. Secrets Manager only returns fields that have a value in the response.
 ///
 /// The `DescribeSecret` operation: made by [`Client::describe_secret`], run by [`send`](DescribeSecret::send).
@@ -479,6 +528,9 @@ impl<M> DescribeSecret<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSecret, 5, DescribeSecretError, types::DescribeSecretResponse, input, output
+);
 /// Generates a random password. We recommend that you specify the maximum length and include every character type that the system you are generating a password for can support. By default, Secrets Manager uses uppercase and lowercase letters, numbers, and the following characters in passwords: `!\"#$%&'()*+,-./:;<=>?@[\\]^_'{|}~`
 ///
 /// The `GetRandomPassword` operation: made by [`Client::get_random_password`], run by [`send`](GetRandomPassword::send).
@@ -580,6 +632,10 @@ impl<M> GetRandomPassword<M> {
         self
     }
 }
+stub_operation!(
+    GetRandomPassword, 6, GetRandomPasswordError, types::GetRandomPasswordResponse,
+    input, output
+);
 /// Retrieves the JSON text of the resource-based policy document attached to the secret. For more information about permissions policies attached to a secret, see [Permissions policies attached to a secret](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html).
 ///
 /// The `GetResourcePolicy` operation: made by [`Client::get_resource_policy`], run by [`send`](GetResourcePolicy::send).
@@ -646,6 +702,10 @@ impl<M> GetResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetResourcePolicy, 7, GetResourcePolicyError, types::GetResourcePolicyResponse,
+    input, output
+);
 /// Retrieves the contents of the encrypted fields `SecretString` or `SecretBinary` from the specified version of a secret, whichever contains content.
 ///
 /// The `GetSecretValue` operation: made by [`Client::get_secret_value`], run by [`send`](GetSecretValue::send).
@@ -722,6 +782,9 @@ impl<M> GetSecretValue<M> {
         self
     }
 }
+stub_operation!(
+    GetSecretValue, 8, GetSecretValueError, types::GetSecretValueResponse, input, output
+);
 /// Lists the versions of a secret. Secrets Manager uses staging labels to indicate the different versions of a secret. For more information, see [Secrets Manager concepts: Versions](https://docs.aws.amazon.com/secretsmanager/latest/userguide/getting-started.html#term_version).
 ///
 /// The `ListSecretVersionIds` operation: made by [`Client::list_secret_version_ids`], run by [`send`](ListSecretVersionIds::send).
@@ -803,6 +866,10 @@ impl<M> ListSecretVersionIds<M> {
         self
     }
 }
+stub_operation!(
+    ListSecretVersionIds, 9, ListSecretVersionIdsError,
+    types::ListSecretVersionIdsResponse, input, output
+);
 /// Lists the secrets that are stored by Secrets Manager in the Amazon Web Services account, not including secrets that are marked for deletion. To see secrets marked for deletion, use the Secrets Manager console.
 ///
 /// The `ListSecrets` operation: made by [`Client::list_secrets`], run by [`send`](ListSecrets::send).
@@ -909,6 +976,9 @@ impl<M> ListSecrets<M> {
         self
     }
 }
+stub_operation!(
+    ListSecrets, 10, ListSecretsError, types::ListSecretsResponse, input, output
+);
 /// Attaches a resource-based permission policy to a secret. A resource-based policy is optional. For more information, see [Authentication and access control for Secrets Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access.html)
 ///
 /// The `PutResourcePolicy` operation: made by [`Client::put_resource_policy`], run by [`send`](PutResourcePolicy::send).
@@ -985,6 +1055,10 @@ impl<M> PutResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutResourcePolicy, 11, PutResourcePolicyError, types::PutResourcePolicyResponse,
+    input, output
+);
 /// Creates a new version of your secret by creating a new encrypted value and attaching it to the secret. version can contain a new `SecretString` value or a new `SecretBinary` value.
 ///
 /// The `PutSecretValue` operation: made by [`Client::put_secret_value`], run by [`send`](PutSecretValue::send).
@@ -1076,6 +1150,9 @@ impl<M> PutSecretValue<M> {
         self
     }
 }
+stub_operation!(
+    PutSecretValue, 12, PutSecretValueError, types::PutSecretValueResponse, input, output
+);
 /// For a secret that is replicated to other Regions, deletes the secret replicas from the Regions you specify.
 ///
 /// The `RemoveRegionsFromReplication` operation: made by [`Client::remove_regions_from_replication`], run by [`send`](RemoveRegionsFromReplication::send).
@@ -1147,6 +1224,10 @@ impl<M> RemoveRegionsFromReplication<M> {
         self
     }
 }
+stub_operation!(
+    RemoveRegionsFromReplication, 13, RemoveRegionsFromReplicationError,
+    types::RemoveRegionsFromReplicationResponse, input, output
+);
 /// Replicates the secret to a new Regions. See [Multi-Region secrets](https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html).
 ///
 /// The `ReplicateSecretToRegions` operation: made by [`Client::replicate_secret_to_regions`], run by [`send`](ReplicateSecretToRegions::send).
@@ -1226,6 +1307,10 @@ impl<M> ReplicateSecretToRegions<M> {
         self
     }
 }
+stub_operation!(
+    ReplicateSecretToRegions, 14, ReplicateSecretToRegionsError,
+    types::ReplicateSecretToRegionsResponse, input, output
+);
 /// Cancels the scheduled deletion of a secret by removing the `DeletedDate` time stamp. You can access a secret again after it has been restored.
 ///
 /// The `RestoreSecret` operation: made by [`Client::restore_secret`], run by [`send`](RestoreSecret::send).
@@ -1292,6 +1377,9 @@ impl<M> RestoreSecret<M> {
         self
     }
 }
+stub_operation!(
+    RestoreSecret, 15, RestoreSecretError, types::RestoreSecretResponse, input, output
+);
 /// Configures and starts the asynchronous process of rotating the secret. For information about rotation, see [Rotate secrets](https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html) in the Secrets Manager User Guide. If you include the configuration parameters, the operation sets the values for the secret and then immediately starts a rotation. If you don't include the configuration parameters, the operation starts a rotation with the values already stored in the secret.
 ///
 /// The `RotateSecret` operation: made by [`Client::rotate_secret`], run by [`send`](RotateSecret::send).
@@ -1391,6 +1479,9 @@ impl<M> RotateSecret<M> {
         self
     }
 }
+stub_operation!(
+    RotateSecret, 16, RotateSecretError, types::RotateSecretResponse, input, output
+);
 /// Removes the link between the replica secret and the primary secret and promotes the replica to a primary secret in the replica Region.
 ///
 /// The `StopReplicationToReplica` operation: made by [`Client::stop_replication_to_replica`], run by [`send`](StopReplicationToReplica::send).
@@ -1457,6 +1548,10 @@ impl<M> StopReplicationToReplica<M> {
         self
     }
 }
+stub_operation!(
+    StopReplicationToReplica, 17, StopReplicationToReplicaError,
+    types::StopReplicationToReplicaResponse, input, output
+);
 /// Attaches tags to a secret. Tags consist of a key name and a value. Tags are part of the secret's metadata. They are not associated with specific versions of the secret. This operation appends tags to the existing list of tags.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -1525,6 +1620,7 @@ impl<M> TagResource<M> {
         self
     }
 }
+stub_operation!(TagResource, 18, TagResourceError, (), input, none);
 /// Removes specific tags from a secret.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -1593,6 +1689,7 @@ impl<M> UntagResource<M> {
         self
     }
 }
+stub_operation!(UntagResource, 19, UntagResourceError, (), input, none);
 /// Modifies the details of a secret, including metadata and the secret value. To change the secret value, you can also use PutSecretValue.
 ///
 /// The `UpdateSecret` operation: made by [`Client::update_secret`], run by [`send`](UpdateSecret::send).
@@ -1689,6 +1786,9 @@ impl<M> UpdateSecret<M> {
         self
     }
 }
+stub_operation!(
+    UpdateSecret, 20, UpdateSecretError, types::UpdateSecretResponse, input, output
+);
 /// Modifies the staging labels attached to a version of a secret. Secrets Manager uses staging labels to track a version as it progresses through the secret rotation process. Each staging label can be attached to only one version at a time. To add a staging label to a version when it is already attached to another version, Secrets Manager first removes it from the other version first and then attaches it to this one. For more information about versions and staging labels, see [Concepts: Version](https://docs.aws.amazon.com/secretsmanager/latest/userguide/getting-started.html#term_version).
 ///
 /// The `UpdateSecretVersionStage` operation: made by [`Client::update_secret_version_stage`], run by [`send`](UpdateSecretVersionStage::send).
@@ -1770,6 +1870,10 @@ impl<M> UpdateSecretVersionStage<M> {
         self
     }
 }
+stub_operation!(
+    UpdateSecretVersionStage, 21, UpdateSecretVersionStageError,
+    types::UpdateSecretVersionStageResponse, input, output
+);
 /// Validates that a resource policy does not grant a wide range of principals access to your secret. A resource-based policy is optional for secrets.
 ///
 /// The `ValidateResourcePolicy` operation: made by [`Client::validate_resource_policy`], run by [`send`](ValidateResourcePolicy::send).
@@ -1841,3 +1945,7 @@ impl<M> ValidateResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    ValidateResourcePolicy, 22, ValidateResourcePolicyError,
+    types::ValidateResourcePolicyResponse, input, output
+);

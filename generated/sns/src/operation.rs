@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -88,6 +119,7 @@ impl<M> AddPermission<M> {
         self
     }
 }
+stub_operation!(AddPermission, 0, AddPermissionError, (), input, none);
 /// Accepts a phone number and indicates whether the phone holder has opted out of receiving SMS messages from your Amazon Web Services account. You cannot send SMS messages to a number that is opted out.
 ///
 /// The `CheckIfPhoneNumberIsOptedOut` operation: made by [`Client::check_if_phone_number_is_opted_out`], run by [`send`](CheckIfPhoneNumberIsOptedOut::send).
@@ -154,6 +186,10 @@ impl<M> CheckIfPhoneNumberIsOptedOut<M> {
         self
     }
 }
+stub_operation!(
+    CheckIfPhoneNumberIsOptedOut, 1, CheckIfPhoneNumberIsOptedOutError,
+    types::CheckIfPhoneNumberIsOptedOutResponse, input, output
+);
 /// Verifies an endpoint owner's intent to receive messages by validating the token sent to the endpoint by an earlier `Subscribe` action. If the token is valid, the action creates a new subscription and returns its Amazon Resource Name (ARN). This call requires an AWS signature only when the `AuthenticateOnUnsubscribe` flag is set to "true".
 ///
 /// The `ConfirmSubscription` operation: made by [`Client::confirm_subscription`], run by [`send`](ConfirmSubscription::send).
@@ -230,6 +266,10 @@ impl<M> ConfirmSubscription<M> {
         self
     }
 }
+stub_operation!(
+    ConfirmSubscription, 2, ConfirmSubscriptionError, types::ConfirmSubscriptionResponse,
+    input, output
+);
 /// Creates a platform application object for one of the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging), to which devices and mobile apps may register. You must specify `PlatformPrincipal` and `PlatformCredential` attributes when using the `CreatePlatformApplication` action.
 ///
 /// The `CreatePlatformApplication` operation: made by [`Client::create_platform_application`], run by [`send`](CreatePlatformApplication::send).
@@ -309,6 +349,10 @@ impl<M> CreatePlatformApplication<M> {
         self
     }
 }
+stub_operation!(
+    CreatePlatformApplication, 3, CreatePlatformApplicationError,
+    types::CreatePlatformApplicationResponse, input, output
+);
 /// Creates an endpoint for a device and mobile app on one of the supported push notification services, such as GCM (Firebase Cloud Messaging) and APNS. `CreatePlatformEndpoint` requires the `PlatformApplicationArn` that is returned from `CreatePlatformApplication`. You can use the returned `EndpointArn` to send a message to a mobile app or by the `Subscribe` action for subscription to a topic. The `CreatePlatformEndpoint` action is idempotent, so if the requester already owns an endpoint with the same device token and attributes, that endpoint's ARN is returned without creating a new endpoint. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `CreatePlatformEndpoint` operation: made by [`Client::create_platform_endpoint`], run by [`send`](CreatePlatformEndpoint::send).
@@ -393,6 +437,10 @@ impl<M> CreatePlatformEndpoint<M> {
         self
     }
 }
+stub_operation!(
+    CreatePlatformEndpoint, 4, CreatePlatformEndpointError,
+    types::CreateEndpointResponse, input, output
+);
 /// Adds a destination phone number to an Amazon Web Services account in the SMS sandbox and sends a one-time password (OTP) to that phone number.
 ///
 /// The `CreateSMSSandboxPhoneNumber` operation: made by [`Client::create_sms_sandbox_phone_number`], run by [`send`](CreateSmsSandboxPhoneNumber::send).
@@ -464,6 +512,10 @@ impl<M> CreateSmsSandboxPhoneNumber<M> {
         self
     }
 }
+stub_operation!(
+    CreateSmsSandboxPhoneNumber, 5, CreateSmsSandboxPhoneNumberError,
+    types::CreateSmsSandboxPhoneNumberResult, input, output
+);
 /// Creates a topic to which notifications can be published. Users can create at most 100,000 standard topics (at most 1,000 FIFO topics). For more information, see [Creating an Amazon SNS topic](https://docs.aws.amazon.com/sns/latest/dg/sns-create-topic.html) in the Amazon SNS Developer Guide. This action is idempotent, so if the requester already owns a topic with the specified name, that topic's ARN is returned without creating a new topic.
 ///
 /// The `CreateTopic` operation: made by [`Client::create_topic`], run by [`send`](CreateTopic::send).
@@ -548,6 +600,9 @@ impl<M> CreateTopic<M> {
         self
     }
 }
+stub_operation!(
+    CreateTopic, 6, CreateTopicError, types::CreateTopicResponse, input, output
+);
 /// Deletes the endpoint for a device and mobile app from Amazon SNS. This action is idempotent. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `DeleteEndpoint` operation: made by [`Client::delete_endpoint`], run by [`send`](DeleteEndpoint::send).
@@ -611,6 +666,7 @@ impl<M> DeleteEndpoint<M> {
         self
     }
 }
+stub_operation!(DeleteEndpoint, 7, DeleteEndpointError, (), input, none);
 /// Deletes a platform application object for one of the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `DeletePlatformApplication` operation: made by [`Client::delete_platform_application`], run by [`send`](DeletePlatformApplication::send).
@@ -674,6 +730,9 @@ impl<M> DeletePlatformApplication<M> {
         self
     }
 }
+stub_operation!(
+    DeletePlatformApplication, 8, DeletePlatformApplicationError, (), input, none
+);
 /// Deletes an Amazon Web Services account's verified or pending phone number from the SMS sandbox.
 ///
 /// The `DeleteSMSSandboxPhoneNumber` operation: made by [`Client::delete_sms_sandbox_phone_number`], run by [`send`](DeleteSmsSandboxPhoneNumber::send).
@@ -740,6 +799,10 @@ impl<M> DeleteSmsSandboxPhoneNumber<M> {
         self
     }
 }
+stub_operation!(
+    DeleteSmsSandboxPhoneNumber, 9, DeleteSmsSandboxPhoneNumberError,
+    types::DeleteSmsSandboxPhoneNumberResult, input, output
+);
 /// Deletes a topic and all its subscriptions. Deleting a topic might prevent some messages previously sent to the topic from being delivered to subscribers. This action is idempotent, so deleting a topic that does not exist does not result in an error.
 ///
 /// The `DeleteTopic` operation: made by [`Client::delete_topic`], run by [`send`](DeleteTopic::send).
@@ -803,6 +866,7 @@ impl<M> DeleteTopic<M> {
         self
     }
 }
+stub_operation!(DeleteTopic, 10, DeleteTopicError, (), input, none);
 /// Retrieves the specified inline `DataProtectionPolicy` document that is stored in the specified Amazon SNS topic.
 ///
 /// The `GetDataProtectionPolicy` operation: made by [`Client::get_data_protection_policy`], run by [`send`](GetDataProtectionPolicy::send).
@@ -869,6 +933,10 @@ impl<M> GetDataProtectionPolicy<M> {
         self
     }
 }
+stub_operation!(
+    GetDataProtectionPolicy, 11, GetDataProtectionPolicyError,
+    types::GetDataProtectionPolicyResponse, input, output
+);
 /// Retrieves the endpoint attributes for a device on one of the supported push notification services, such as GCM (Firebase Cloud Messaging) and APNS. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `GetEndpointAttributes` operation: made by [`Client::get_endpoint_attributes`], run by [`send`](GetEndpointAttributes::send).
@@ -935,6 +1003,10 @@ impl<M> GetEndpointAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetEndpointAttributes, 12, GetEndpointAttributesError,
+    types::GetEndpointAttributesResponse, input, output
+);
 /// Retrieves the attributes of the platform application object for the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `GetPlatformApplicationAttributes` operation: made by [`Client::get_platform_application_attributes`], run by [`send`](GetPlatformApplicationAttributes::send).
@@ -1001,6 +1073,10 @@ impl<M> GetPlatformApplicationAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetPlatformApplicationAttributes, 13, GetPlatformApplicationAttributesError,
+    types::GetPlatformApplicationAttributesResponse, input, output
+);
 /// Returns the settings for sending SMS messages from your Amazon Web Services account.
 ///
 /// The `GetSMSAttributes` operation: made by [`Client::get_sms_attributes`], run by [`send`](GetSmsAttributes::send).
@@ -1067,6 +1143,10 @@ impl<M> GetSmsAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetSmsAttributes, 14, GetSmsAttributesError, types::GetSmsAttributesResponse, input,
+    output
+);
 /// Retrieves the SMS sandbox status for the calling Amazon Web Services account in the target Amazon Web Services Region.
 ///
 /// The `GetSMSSandboxAccountStatus` operation: made by [`Client::get_sms_sandbox_account_status`], run by [`send`](GetSmsSandboxAccountStatus::send).
@@ -1128,6 +1208,10 @@ impl<M> GetSmsSandboxAccountStatus<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetSmsSandboxAccountStatus, 15, GetSmsSandboxAccountStatusError,
+    types::GetSmsSandboxAccountStatusResult, input, output
+);
 /// Returns all of the properties of a subscription.
 ///
 /// The `GetSubscriptionAttributes` operation: made by [`Client::get_subscription_attributes`], run by [`send`](GetSubscriptionAttributes::send).
@@ -1194,6 +1278,10 @@ impl<M> GetSubscriptionAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetSubscriptionAttributes, 16, GetSubscriptionAttributesError,
+    types::GetSubscriptionAttributesResponse, input, output
+);
 /// Returns all of the properties of a topic. Topic properties returned might differ based on the authorization of the user.
 ///
 /// The `GetTopicAttributes` operation: made by [`Client::get_topic_attributes`], run by [`send`](GetTopicAttributes::send).
@@ -1260,6 +1348,10 @@ impl<M> GetTopicAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetTopicAttributes, 17, GetTopicAttributesError, types::GetTopicAttributesResponse,
+    input, output
+);
 /// Lists the endpoints and endpoint attributes for devices in a supported push notification service, such as GCM (Firebase Cloud Messaging) and APNS. The results for `ListEndpointsByPlatformApplication` are paginated and return a limited list of endpoints, up to 100. If additional records are available after the first page results, then a NextToken string will be returned. To receive the next page, you call `ListEndpointsByPlatformApplication` again using the NextToken string received from the previous call. When there are no more records to return, NextToken will be null. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `ListEndpointsByPlatformApplication` operation: made by [`Client::list_endpoints_by_platform_application`], run by [`send`](ListEndpointsByPlatformApplication::send).
@@ -1349,6 +1441,10 @@ impl<M> ListEndpointsByPlatformApplication<M> {
         self
     }
 }
+stub_operation!(
+    ListEndpointsByPlatformApplication, 18, ListEndpointsByPlatformApplicationError,
+    types::ListEndpointsByPlatformApplicationResponse, input, output
+);
 /// Lists the calling Amazon Web Services account's dedicated origination numbers and their metadata. For more information about origination numbers, see [Origination numbers](https://docs.aws.amazon.com/sns/latest/dg/channels-sms-originating-identities-origination-numbers.html) in the Amazon SNS Developer Guide.
 ///
 /// The `ListOriginationNumbers` operation: made by [`Client::list_origination_numbers`], run by [`send`](ListOriginationNumbers::send).
@@ -1435,6 +1531,10 @@ impl<M> ListOriginationNumbers<M> {
         self
     }
 }
+stub_operation!(
+    ListOriginationNumbers, 19, ListOriginationNumbersError,
+    types::ListOriginationNumbersResult, input, output
+);
 /// Returns a list of phone numbers that are opted out, meaning you cannot send SMS messages to them.
 ///
 /// The `ListPhoneNumbersOptedOut` operation: made by [`Client::list_phone_numbers_opted_out`], run by [`send`](ListPhoneNumbersOptedOut::send).
@@ -1516,6 +1616,10 @@ impl<M> ListPhoneNumbersOptedOut<M> {
         self
     }
 }
+stub_operation!(
+    ListPhoneNumbersOptedOut, 20, ListPhoneNumbersOptedOutError,
+    types::ListPhoneNumbersOptedOutResponse, input, output
+);
 /// Lists the platform application objects for the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). The results for `ListPlatformApplications` are paginated and return a limited list of applications, up to 100. If additional records are available after the first page results, then a NextToken string will be returned. To receive the next page, you call `ListPlatformApplications` using the NextToken string received from the previous call. When there are no more records to return, `NextToken` will be null. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `ListPlatformApplications` operation: made by [`Client::list_platform_applications`], run by [`send`](ListPlatformApplications::send).
@@ -1597,6 +1701,10 @@ impl<M> ListPlatformApplications<M> {
         self
     }
 }
+stub_operation!(
+    ListPlatformApplications, 21, ListPlatformApplicationsError,
+    types::ListPlatformApplicationsResponse, input, output
+);
 /// Lists the calling Amazon Web Services account's current verified and pending destination phone numbers in the SMS sandbox.
 ///
 /// The `ListSMSSandboxPhoneNumbers` operation: made by [`Client::list_sms_sandbox_phone_numbers`], run by [`send`](ListSmsSandboxPhoneNumbers::send).
@@ -1683,6 +1791,10 @@ impl<M> ListSmsSandboxPhoneNumbers<M> {
         self
     }
 }
+stub_operation!(
+    ListSmsSandboxPhoneNumbers, 22, ListSmsSandboxPhoneNumbersError,
+    types::ListSmsSandboxPhoneNumbersResult, input, output
+);
 /// Returns a list of the requester's subscriptions. Each call returns a limited list of subscriptions, up to 100. If there are more subscriptions, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListSubscriptions` call to get further results.
 ///
 /// The `ListSubscriptions` operation: made by [`Client::list_subscriptions`], run by [`send`](ListSubscriptions::send).
@@ -1764,6 +1876,10 @@ impl<M> ListSubscriptions<M> {
         self
     }
 }
+stub_operation!(
+    ListSubscriptions, 23, ListSubscriptionsError, types::ListSubscriptionsResponse,
+    input, output
+);
 /// Returns a list of the subscriptions to a specific topic. Each call returns a limited list of subscriptions, up to 100. If there are more subscriptions, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListSubscriptionsByTopic` call to get further results.
 ///
 /// The `ListSubscriptionsByTopic` operation: made by [`Client::list_subscriptions_by_topic`], run by [`send`](ListSubscriptionsByTopic::send).
@@ -1850,6 +1966,10 @@ impl<M> ListSubscriptionsByTopic<M> {
         self
     }
 }
+stub_operation!(
+    ListSubscriptionsByTopic, 24, ListSubscriptionsByTopicError,
+    types::ListSubscriptionsByTopicResponse, input, output
+);
 /// List all tags added to the specified Amazon SNS topic. For an overview, see [Amazon SNS Tags](https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html) in the Amazon Simple Notification Service Developer Guide.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -1916,6 +2036,10 @@ impl<M> ListTagsForResource<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsForResource, 25, ListTagsForResourceError,
+    types::ListTagsForResourceResponse, input, output
+);
 /// Returns a list of the requester's topics. Each call returns a limited list of topics, up to 100. If there are more topics, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListTopics` call to get further results.
 ///
 /// The `ListTopics` operation: made by [`Client::list_topics`], run by [`send`](ListTopics::send).
@@ -1997,6 +2121,9 @@ impl<M> ListTopics<M> {
         self
     }
 }
+stub_operation!(
+    ListTopics, 26, ListTopicsError, types::ListTopicsResponse, input, output
+);
 /// Use this request to opt in a phone number that is opted out, which enables you to resume sending SMS messages to the number.
 ///
 /// The `OptInPhoneNumber` operation: made by [`Client::opt_in_phone_number`], run by [`send`](OptInPhoneNumber::send).
@@ -2063,6 +2190,10 @@ impl<M> OptInPhoneNumber<M> {
         self
     }
 }
+stub_operation!(
+    OptInPhoneNumber, 27, OptInPhoneNumberError, types::OptInPhoneNumberResponse, input,
+    output
+);
 /// Sends a message to an Amazon SNS topic, a text message (SMS message) directly to a phone number, or a message to a mobile platform endpoint (when you specify the `TargetArn`).
 ///
 /// The `Publish` operation: made by [`Client::publish`], run by [`send`](Publish::send).
@@ -2184,6 +2315,7 @@ impl<M> Publish<M> {
         self
     }
 }
+stub_operation!(Publish, 28, PublishError, types::PublishResponse, input, output);
 /// Publishes up to 10 messages to the specified topic in a single batch. This is a batch version of the `Publish` API. If you try to send more than 10 messages in a single batch request, you will receive a `TooManyEntriesInBatchRequest` exception.
 ///
 /// The `PublishBatch` operation: made by [`Client::publish_batch`], run by [`send`](PublishBatch::send).
@@ -2258,6 +2390,9 @@ impl<M> PublishBatch<M> {
         self
     }
 }
+stub_operation!(
+    PublishBatch, 29, PublishBatchError, types::PublishBatchResponse, input, output
+);
 /// Adds or updates an inline policy document that is stored in the specified Amazon SNS topic.
 ///
 /// The `PutDataProtectionPolicy` operation: made by [`Client::put_data_protection_policy`], run by [`send`](PutDataProtectionPolicy::send).
@@ -2326,6 +2461,9 @@ impl<M> PutDataProtectionPolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutDataProtectionPolicy, 30, PutDataProtectionPolicyError, (), input, none
+);
 /// Removes a statement from a topic's access control policy.
 ///
 /// The `RemovePermission` operation: made by [`Client::remove_permission`], run by [`send`](RemovePermission::send).
@@ -2394,6 +2532,7 @@ impl<M> RemovePermission<M> {
         self
     }
 }
+stub_operation!(RemovePermission, 31, RemovePermissionError, (), input, none);
 /// Sets the attributes for an endpoint for a device on one of the supported push notification services, such as GCM (Firebase Cloud Messaging) and APNS. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `SetEndpointAttributes` operation: made by [`Client::set_endpoint_attributes`], run by [`send`](SetEndpointAttributes::send).
@@ -2468,6 +2607,7 @@ impl<M> SetEndpointAttributes<M> {
         self
     }
 }
+stub_operation!(SetEndpointAttributes, 32, SetEndpointAttributesError, (), input, none);
 /// Sets the attributes of the platform application object for the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html). For information on configuring attributes for message delivery status, see [Using Amazon SNS Application Attributes for Message Delivery Status](https://docs.aws.amazon.com/sns/latest/dg/sns-msg-status.html).
 ///
 /// The `SetPlatformApplicationAttributes` operation: made by [`Client::set_platform_application_attributes`], run by [`send`](SetPlatformApplicationAttributes::send).
@@ -2560,6 +2700,10 @@ impl<M> SetPlatformApplicationAttributes<M> {
         self
     }
 }
+stub_operation!(
+    SetPlatformApplicationAttributes, 33, SetPlatformApplicationAttributesError, (),
+    input, none
+);
 /// Use this request to set the default settings for sending SMS messages and receiving daily SMS usage reports.
 ///
 /// The `SetSMSAttributes` operation: made by [`Client::set_sms_attributes`], run by [`send`](SetSmsAttributes::send).
@@ -2629,6 +2773,10 @@ impl<M> SetSmsAttributes<M> {
         self
     }
 }
+stub_operation!(
+    SetSmsAttributes, 34, SetSmsAttributesError, types::SetSmsAttributesResponse, input,
+    output
+);
 /// Allows a subscription owner to set an attribute of the subscription to a new value.
 ///
 /// The `SetSubscriptionAttributes` operation: made by [`Client::set_subscription_attributes`], run by [`send`](SetSubscriptionAttributes::send).
@@ -2702,6 +2850,9 @@ impl<M> SetSubscriptionAttributes<M> {
         self
     }
 }
+stub_operation!(
+    SetSubscriptionAttributes, 35, SetSubscriptionAttributesError, (), input, none
+);
 /// Allows a topic owner to set an attribute of the topic to a new value.
 ///
 /// The `SetTopicAttributes` operation: made by [`Client::set_topic_attributes`], run by [`send`](SetTopicAttributes::send).
@@ -2775,6 +2926,7 @@ impl<M> SetTopicAttributes<M> {
         self
     }
 }
+stub_operation!(SetTopicAttributes, 36, SetTopicAttributesError, (), input, none);
 /// Subscribes an endpoint to an Amazon SNS topic. If the endpoint type is HTTP/S or email, or if the endpoint and the topic are not in the same Amazon Web Services account, the endpoint owner must run the `ConfirmSubscription` action to confirm the subscription.
 ///
 /// The `Subscribe` operation: made by [`Client::subscribe`], run by [`send`](Subscribe::send).
@@ -2882,6 +3034,7 @@ impl<M> Subscribe<M> {
         self
     }
 }
+stub_operation!(Subscribe, 37, SubscribeError, types::SubscribeResponse, input, output);
 /// Add tags to the specified Amazon SNS topic. For an overview, see [Amazon SNS Tags](https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html) in the Amazon SNS Developer Guide.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -2953,6 +3106,9 @@ impl<M> TagResource<M> {
         self
     }
 }
+stub_operation!(
+    TagResource, 38, TagResourceError, types::TagResourceResponse, input, output
+);
 /// Deletes a subscription. If the subscription requires authentication for deletion, only the owner of the subscription or the topic's owner can unsubscribe, and an Amazon Web Services signature is required. If the `Unsubscribe` call does not require authentication and the requester is not the subscription owner, a final cancellation message is delivered to the endpoint, so that the endpoint owner can easily resubscribe to the topic if the `Unsubscribe` request was unintended.
 ///
 /// The `Unsubscribe` operation: made by [`Client::unsubscribe`], run by [`send`](Unsubscribe::send).
@@ -3016,6 +3172,7 @@ impl<M> Unsubscribe<M> {
         self
     }
 }
+stub_operation!(Unsubscribe, 39, UnsubscribeError, (), input, none);
 /// Remove tags from the specified Amazon SNS topic. For an overview, see [Amazon SNS Tags](https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html) in the Amazon SNS Developer Guide.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -3087,6 +3244,9 @@ impl<M> UntagResource<M> {
         self
     }
 }
+stub_operation!(
+    UntagResource, 40, UntagResourceError, types::UntagResourceResponse, input, output
+);
 /// Verifies a destination phone number with a one-time password (OTP) for the calling Amazon Web Services account.
 ///
 /// The `VerifySMSSandboxPhoneNumber` operation: made by [`Client::verify_sms_sandbox_phone_number`], run by [`send`](VerifySmsSandboxPhoneNumber::send).
@@ -3158,3 +3318,7 @@ impl<M> VerifySmsSandboxPhoneNumber<M> {
         self
     }
 }
+stub_operation!(
+    VerifySmsSandboxPhoneNumber, 41, VerifySmsSandboxPhoneNumberError,
+    types::VerifySmsSandboxPhoneNumberResult, input, output
+);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -88,6 +119,7 @@ impl<M> AddPermission<M> {
         self
     }
 }
+stub_operation!(AddPermission, 0, AddPermissionError, (), input, none);
 /// Cancels a specified message movement task. A message movement can only be cancelled when the current status is RUNNING. Cancelling a message movement task does not revert the messages that have already been moved. It can only stop the messages that have not been moved yet.
 /// - This action is currently limited to supporting message redrive from [dead-letter queues (DLQs)](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html) only. In this context, the source queue is the dead-letter queue (DLQ), while the destination queue can be the original source queue (from which the messages were driven to the dead-letter-queue), or a custom destination queue.
 /// - Only one active message movement task is supported per queue at any given time.
@@ -156,6 +188,10 @@ impl<M> CancelMessageMoveTask<M> {
         self
     }
 }
+stub_operation!(
+    CancelMessageMoveTask, 1, CancelMessageMoveTaskError,
+    types::CancelMessageMoveTaskResult, input, output
+);
 /// Changes the visibility timeout of a specified message in a queue to a new value. The default visibility timeout for a message is 30 seconds. The minimum is 0 seconds. The maximum is 12 hours. For more information, see [Visibility Timeout](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html) in the Amazon SQS Developer Guide.
 ///
 /// The `ChangeMessageVisibility` operation: made by [`Client::change_message_visibility`], run by [`send`](ChangeMessageVisibility::send).
@@ -229,6 +265,9 @@ impl<M> ChangeMessageVisibility<M> {
         self
     }
 }
+stub_operation!(
+    ChangeMessageVisibility, 2, ChangeMessageVisibilityError, (), input, none
+);
 /// Changes the visibility timeout of multiple messages. This is a batch version of `ChangeMessageVisibility.` The result of the action on each message is reported individually in the response. You can send up to 10 `ChangeMessageVisibility` requests with each `ChangeMessageVisibilityBatch` action.
 ///
 /// The `ChangeMessageVisibilityBatch` operation: made by [`Client::change_message_visibility_batch`], run by [`send`](ChangeMessageVisibilityBatch::send).
@@ -303,6 +342,10 @@ impl<M> ChangeMessageVisibilityBatch<M> {
         self
     }
 }
+stub_operation!(
+    ChangeMessageVisibilityBatch, 3, ChangeMessageVisibilityBatchError,
+    types::ChangeMessageVisibilityBatchResult, input, output
+);
 /// Creates a new standard or FIFO queue. You can pass one or more attributes in the request. Keep the following in mind:
 /// - If you don't specify the `FifoQueue` attribute, Amazon SQS creates a standard queue. You can't change the queue type after you create it and you can't convert an existing standard queue into a FIFO queue. You must either create a new FIFO queue for your application or delete your existing standard queue and recreate it as a FIFO queue. For more information, see [Moving From a standard queue to a FIFO queue](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues.html#FIFO-queues-moving) in the Amazon SQS Developer Guide.
 /// - If you don't provide a value for an attribute, the queue is created with the default value for the attribute.
@@ -391,6 +434,9 @@ impl<M> CreateQueue<M> {
         self
     }
 }
+stub_operation!(
+    CreateQueue, 4, CreateQueueError, types::CreateQueueResult, input, output
+);
 /// Deletes the specified message from the specified queue. To select the message to delete, use the `ReceiptHandle` of the message (not the `MessageId` which you receive when you send the message). Amazon SQS can delete a message from a queue even if a visibility timeout setting causes the message to be locked by another consumer. Amazon SQS automatically deletes messages left in a queue longer than the retention period configured for the queue.
 ///
 /// The `DeleteMessage` operation: made by [`Client::delete_message`], run by [`send`](DeleteMessage::send).
@@ -459,6 +505,7 @@ impl<M> DeleteMessage<M> {
         self
     }
 }
+stub_operation!(DeleteMessage, 5, DeleteMessageError, (), input, none);
 /// Deletes up to ten messages from the specified queue. This is a batch version of `DeleteMessage.` The result of the action on each message is reported individually in the response.
 ///
 /// The `DeleteMessageBatch` operation: made by [`Client::delete_message_batch`], run by [`send`](DeleteMessageBatch::send).
@@ -533,6 +580,10 @@ impl<M> DeleteMessageBatch<M> {
         self
     }
 }
+stub_operation!(
+    DeleteMessageBatch, 6, DeleteMessageBatchError, types::DeleteMessageBatchResult,
+    input, output
+);
 /// Deletes the queue specified by the `QueueUrl`, regardless of the queue's contents.
 ///
 /// The `DeleteQueue` operation: made by [`Client::delete_queue`], run by [`send`](DeleteQueue::send).
@@ -596,6 +647,7 @@ impl<M> DeleteQueue<M> {
         self
     }
 }
+stub_operation!(DeleteQueue, 7, DeleteQueueError, (), input, none);
 /// Gets attributes for the specified queue.
 ///
 /// The `GetQueueAttributes` operation: made by [`Client::get_queue_attributes`], run by [`send`](GetQueueAttributes::send).
@@ -670,6 +722,10 @@ impl<M> GetQueueAttributes<M> {
         self
     }
 }
+stub_operation!(
+    GetQueueAttributes, 8, GetQueueAttributesError, types::GetQueueAttributesResult,
+    input, output
+);
 /// The `GetQueueUrl` API returns the URL of an existing Amazon SQS queue. This is useful when you know the queue's name but need to retrieve its URL for further operations.
 ///
 /// The `GetQueueUrl` operation: made by [`Client::get_queue_url`], run by [`send`](GetQueueUrl::send).
@@ -741,6 +797,9 @@ impl<M> GetQueueUrl<M> {
         self
     }
 }
+stub_operation!(
+    GetQueueUrl, 9, GetQueueUrlError, types::GetQueueUrlResult, input, output
+);
 /// Returns a list of your queues that have the `RedrivePolicy` queue attribute configured with a dead-letter queue.
 ///
 /// The `ListDeadLetterSourceQueues` operation: made by [`Client::list_dead_letter_source_queues`], run by [`send`](ListDeadLetterSourceQueues::send).
@@ -832,6 +891,10 @@ impl<M> ListDeadLetterSourceQueues<M> {
         self
     }
 }
+stub_operation!(
+    ListDeadLetterSourceQueues, 10, ListDeadLetterSourceQueuesError,
+    types::ListDeadLetterSourceQueuesResult, input, output
+);
 /// Gets the most recent message movement tasks (up to 10) under a specific source queue.
 /// - This action is currently limited to supporting message redrive from [dead-letter queues (DLQs)](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html) only. In this context, the source queue is the dead-letter queue (DLQ), while the destination queue can be the original source queue (from which the messages were driven to the dead-letter-queue), or a custom destination queue.
 /// - Only one active message movement task is supported per queue at any given time.
@@ -905,6 +968,10 @@ impl<M> ListMessageMoveTasks<M> {
         self
     }
 }
+stub_operation!(
+    ListMessageMoveTasks, 11, ListMessageMoveTasksError,
+    types::ListMessageMoveTasksResult, input, output
+);
 /// List all cost allocation tags added to the specified Amazon SQS queue. For an overview, see [Tagging Your Amazon SQS Queues](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-tags.html) in the Amazon SQS Developer Guide.
 ///
 /// The `ListQueueTags` operation: made by [`Client::list_queue_tags`], run by [`send`](ListQueueTags::send).
@@ -971,6 +1038,9 @@ impl<M> ListQueueTags<M> {
         self
     }
 }
+stub_operation!(
+    ListQueueTags, 12, ListQueueTagsError, types::ListQueueTagsResult, input, output
+);
 /// Returns a list of your queues in the current region. The response includes a maximum of 1,000 results. If you specify a value for the optional `QueueNamePrefix` parameter, only queues with a name that begins with the specified value are returned.
 ///
 /// The `ListQueues` operation: made by [`Client::list_queues`], run by [`send`](ListQueues::send).
@@ -1062,6 +1132,7 @@ impl<M> ListQueues<M> {
         self
     }
 }
+stub_operation!(ListQueues, 13, ListQueuesError, types::ListQueuesResult, input, output);
 /// Deletes available messages in a queue (including in-flight messages) specified by the `QueueURL` parameter.
 ///
 /// The `PurgeQueue` operation: made by [`Client::purge_queue`], run by [`send`](PurgeQueue::send).
@@ -1125,6 +1196,7 @@ impl<M> PurgeQueue<M> {
         self
     }
 }
+stub_operation!(PurgeQueue, 14, PurgeQueueError, (), input, none);
 /// Retrieves one or more messages (up to 10), from the specified queue. Using the `WaitTimeSeconds` parameter enables long-poll support. For more information, see [Amazon SQS Long Polling](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-long-polling.html) in the Amazon SQS Developer Guide.
 ///
 /// The `ReceiveMessage` operation: made by [`Client::receive_message`], run by [`send`](ReceiveMessage::send).
@@ -1249,6 +1321,9 @@ impl<M> ReceiveMessage<M> {
         self
     }
 }
+stub_operation!(
+    ReceiveMessage, 15, ReceiveMessageError, types::ReceiveMessageResult, input, output
+);
 /// Revokes any permissions in the queue policy that matches the specified `Label` parameter.
 /// - Only the owner of a queue can remove permissions from it.
 /// - Cross-account permissions don't apply to this action. For more information, see [Grant cross-account permissions to a role and a username](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-customer-managed-policy-examples.html#grant-cross-account-permissions-to-role-and-user-name) in the Amazon SQS Developer Guide.
@@ -1320,6 +1395,7 @@ impl<M> RemovePermission<M> {
         self
     }
 }
+stub_operation!(RemovePermission, 16, RemovePermissionError, (), input, none);
 /// Delivers a message to the specified queue.
 ///
 /// The `SendMessage` operation: made by [`Client::send_message`], run by [`send`](SendMessage::send).
@@ -1428,6 +1504,9 @@ impl<M> SendMessage<M> {
         self
     }
 }
+stub_operation!(
+    SendMessage, 17, SendMessageError, types::SendMessageResult, input, output
+);
 /// You can use `SendMessageBatch` to send up to 10 messages to the specified queue by assigning either identical or different values to each message (or by not assigning values at all). This is a batch version of `SendMessage.` For a FIFO queue, multiple messages within a single batch are enqueued in the order they are sent.
 ///
 /// The `SendMessageBatch` operation: made by [`Client::send_message_batch`], run by [`send`](SendMessageBatch::send).
@@ -1502,6 +1581,10 @@ impl<M> SendMessageBatch<M> {
         self
     }
 }
+stub_operation!(
+    SendMessageBatch, 18, SendMessageBatchError, types::SendMessageBatchResult, input,
+    output
+);
 /// Sets the value of one or more queue attributes, like a policy. When you change a queue's attributes, the change can take up to 60 seconds for most of the attributes to propagate throughout the Amazon SQS system. Changes made to the `MessageRetentionPeriod` attribute can take up to 15 minutes and will impact existing messages in the queue potentially causing them to be expired and deleted if the `MessageRetentionPeriod` is reduced below the age of existing messages.
 /// - In the future, new attributes might be added. If you write code that calls this action, we recommend that you structure your code so that it can handle new attributes gracefully.
 /// - Cross-account permissions don't apply to this action. For more information, see [Grant cross-account permissions to a role and a username](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-customer-managed-policy-examples.html#grant-cross-account-permissions-to-role-and-user-name) in the Amazon SQS Developer Guide.
@@ -1576,6 +1659,7 @@ impl<M> SetQueueAttributes<M> {
         self
     }
 }
+stub_operation!(SetQueueAttributes, 19, SetQueueAttributesError, (), input, none);
 /// Starts an asynchronous task to move messages from a specified source queue to a specified destination queue.
 /// - This action is currently limited to supporting message redrive from queues that are configured as [dead-letter queues (DLQs)](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html) of other Amazon SQS queues only. Non-SQS queue sources of dead-letter queues, such as Lambda or Amazon SNS topics, are currently not supported.
 /// - In dead-letter queues redrive context, the `StartMessageMoveTask` the source queue is the DLQ, while the destination queue can be the original source queue (from which the messages were driven to the dead-letter-queue), or a custom destination queue.
@@ -1655,6 +1739,10 @@ impl<M> StartMessageMoveTask<M> {
         self
     }
 }
+stub_operation!(
+    StartMessageMoveTask, 20, StartMessageMoveTaskError,
+    types::StartMessageMoveTaskResult, input, output
+);
 /// Add cost allocation tags to the specified Amazon SQS queue. For an overview, see [Tagging Your Amazon SQS Queues](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-tags.html) in the Amazon SQS Developer Guide.
 ///
 /// The `TagQueue` operation: made by [`Client::tag_queue`], run by [`send`](TagQueue::send).
@@ -1726,6 +1814,7 @@ impl<M> TagQueue<M> {
         self
     }
 }
+stub_operation!(TagQueue, 21, TagQueueError, (), input, none);
 /// Remove cost allocation tags from the specified Amazon SQS queue. For an overview, see [Tagging Your Amazon SQS Queues](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-tags.html) in the Amazon SQS Developer Guide.
 ///
 /// The `UntagQueue` operation: made by [`Client::untag_queue`], run by [`send`](UntagQueue::send).
@@ -1794,3 +1883,4 @@ impl<M> UntagQueue<M> {
         self
     }
 }
+stub_operation!(UntagQueue, 22, UntagQueueError, (), input, none);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Adds or overwrites one or more tags for the specified resource. Tags are metadata that you can assign to your automations, documents, managed nodes, maintenance windows, Parameter Store parameters, and patch baselines. Tags enable you to categorize your resources in different ways, for example, by purpose, owner, or environment. Each tag consists of a key and an optional value, both of which you define. For example, you could define a set of tags for your account's managed nodes that helps you track each node's owner and stack level. For example:
 /// - `Key=Owner,Value=DbAdmin`
 /// - `Key=Owner,Value=SysAdmin`
@@ -85,6 +116,10 @@ impl<M> AddTagsToResource<M> {
         self
     }
 }
+stub_operation!(
+    AddTagsToResource, 0, AddTagsToResourceError, types::AddTagsToResourceResult, input,
+    output
+);
 /// Associates a related item to a Systems Manager OpsCenter OpsItem. For example, you can associate an Incident Manager incident or analysis with an OpsItem. Incident Manager and OpsCenter are tools in Amazon Web Services Systems Manager.
 ///
 /// The `AssociateOpsItemRelatedItem` operation: made by [`Client::associate_ops_item_related_item`], run by [`send`](AssociateOpsItemRelatedItem::send).
@@ -166,6 +201,10 @@ impl<M> AssociateOpsItemRelatedItem<M> {
         self
     }
 }
+stub_operation!(
+    AssociateOpsItemRelatedItem, 1, AssociateOpsItemRelatedItemError,
+    types::AssociateOpsItemRelatedItemResponse, input, output
+);
 /// Attempts to cancel the command specified by the Command ID. There is no guarantee that the command will be terminated and the underlying process stopped.
 ///
 /// The `CancelCommand` operation: made by [`Client::cancel_command`], run by [`send`](CancelCommand::send).
@@ -237,6 +276,9 @@ impl<M> CancelCommand<M> {
         self
     }
 }
+stub_operation!(
+    CancelCommand, 2, CancelCommandError, types::CancelCommandResult, input, output
+);
 /// Stops a maintenance window execution that is already in progress and cancels any tasks in the window that haven't already starting running. Tasks already in progress will continue to completion.
 ///
 /// The `CancelMaintenanceWindowExecution` operation: made by [`Client::cancel_maintenance_window_execution`], run by [`send`](CancelMaintenanceWindowExecution::send).
@@ -306,6 +348,10 @@ impl<M> CancelMaintenanceWindowExecution<M> {
         self
     }
 }
+stub_operation!(
+    CancelMaintenanceWindowExecution, 3, CancelMaintenanceWindowExecutionError,
+    types::CancelMaintenanceWindowExecutionResult, input, output
+);
 /// Generates an activation code and activation ID you can use to register your on-premises servers, edge devices, or virtual machine (VM) with Amazon Web Services Systems Manager. Registering these machines with Systems Manager makes it possible to manage them using Systems Manager tools. You use the activation code and ID when installing SSM Agent on machines in your hybrid environment. For more information about requirements for managing on-premises machines using Systems Manager, see [Using Amazon Web Services Systems Manager in hybrid and multicloud environments](https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-hybrid-multicloud.html) in the Amazon Web Services Systems Manager User Guide.
 ///
 /// The `CreateActivation` operation: made by [`Client::create_activation`], run by [`send`](CreateActivation::send).
@@ -407,6 +453,10 @@ impl<M> CreateActivation<M> {
         self
     }
 }
+stub_operation!(
+    CreateActivation, 4, CreateActivationError, types::CreateActivationResult, input,
+    output
+);
 /// A State Manager association defines the state that you want to maintain on your managed nodes. For example, an association can specify that anti-virus software must be installed and running on your managed nodes, or that certain ports must be closed. For static targets, the association specifies a schedule for when the configuration is reapplied. For dynamic targets, such as an Amazon Web Services resource group or an Amazon Web Services autoscaling group, State Manager, a tool in Amazon Web Services Systems Manager applies the configuration when new managed nodes are added to the group. The association also specifies actions to take when applying the configuration. For example, an association for anti-virus software might run once a day. If the software isn't installed, then State Manager installs it. If the software is installed, but the service isn't running, then the association might instruct State Manager to start the service.
 ///
 /// The `CreateAssociation` operation: made by [`Client::create_association`], run by [`send`](CreateAssociation::send).
@@ -596,6 +646,10 @@ impl<M> CreateAssociation<M> {
         self
     }
 }
+stub_operation!(
+    CreateAssociation, 5, CreateAssociationError, types::CreateAssociationResult, input,
+    output
+);
 /// Associates the specified Amazon Web Services Systems Manager document (SSM document) with the specified managed nodes or targets.
 ///
 /// The `CreateAssociationBatch` operation: made by [`Client::create_association_batch`], run by [`send`](CreateAssociationBatch::send).
@@ -670,6 +724,10 @@ impl<M> CreateAssociationBatch<M> {
         self
     }
 }
+stub_operation!(
+    CreateAssociationBatch, 6, CreateAssociationBatchError,
+    types::CreateAssociationBatchResult, input, output
+);
 /// Creates a Amazon Web Services Systems Manager (SSM document). An SSM document defines the actions that Systems Manager performs on your managed nodes. For more information about SSM documents, including information about supported schemas, features, and syntax, see [Amazon Web Services Systems Manager Documents](https://docs.aws.amazon.com/systems-manager/latest/userguide/documents.html) in the Amazon Web Services Systems Manager User Guide.
 ///
 /// The `CreateDocument` operation: made by [`Client::create_document`], run by [`send`](CreateDocument::send).
@@ -783,6 +841,9 @@ impl<M> CreateDocument<M> {
         self
     }
 }
+stub_operation!(
+    CreateDocument, 7, CreateDocumentError, types::CreateDocumentResult, input, output
+);
 /// Creates a new maintenance window.
 ///
 /// The `CreateMaintenanceWindow` operation: made by [`Client::create_maintenance_window`], run by [`send`](CreateMaintenanceWindow::send).
@@ -907,6 +968,10 @@ impl<M> CreateMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    CreateMaintenanceWindow, 8, CreateMaintenanceWindowError,
+    types::CreateMaintenanceWindowResult, input, output
+);
 /// Creates a new OpsItem. You must have permission in Identity and Access Management (IAM) to create a new OpsItem. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
 /// The `CreateOpsItem` operation: made by [`Client::create_ops_item`], run by [`send`](CreateOpsItem::send).
@@ -1060,6 +1125,9 @@ impl<M> CreateOpsItem<M> {
         self
     }
 }
+stub_operation!(
+    CreateOpsItem, 9, CreateOpsItemError, types::CreateOpsItemResponse, input, output
+);
 /// If you create a new application in Application Manager, Amazon Web Services Systems Manager calls this API operation to specify information about the new application, including the application type.
 ///
 /// The `CreateOpsMetadata` operation: made by [`Client::create_ops_metadata`], run by [`send`](CreateOpsMetadata::send).
@@ -1141,6 +1209,10 @@ impl<M> CreateOpsMetadata<M> {
         self
     }
 }
+stub_operation!(
+    CreateOpsMetadata, 10, CreateOpsMetadataError, types::CreateOpsMetadataResult, input,
+    output
+);
 /// Creates a patch baseline.
 ///
 /// The `CreatePatchBaseline` operation: made by [`Client::create_patch_baseline`], run by [`send`](CreatePatchBaseline::send).
@@ -1280,6 +1352,10 @@ impl<M> CreatePatchBaseline<M> {
         self
     }
 }
+stub_operation!(
+    CreatePatchBaseline, 11, CreatePatchBaselineError, types::CreatePatchBaselineResult,
+    input, output
+);
 /// A resource data sync helps you view data from multiple sources in a single location. Amazon Web Services Systems Manager offers two types of resource data sync: `SyncToDestination` and `SyncFromSource`.
 ///
 /// The `CreateResourceDataSync` operation: made by [`Client::create_resource_data_sync`], run by [`send`](CreateResourceDataSync::send).
@@ -1364,6 +1440,10 @@ impl<M> CreateResourceDataSync<M> {
         self
     }
 }
+stub_operation!(
+    CreateResourceDataSync, 12, CreateResourceDataSyncError,
+    types::CreateResourceDataSyncResult, input, output
+);
 /// Deletes an activation. You aren't required to delete an activation. If you delete an activation, you can no longer use it to register additional managed nodes. Deleting an activation doesn't de-register managed nodes. You must manually de-register managed nodes.
 ///
 /// The `DeleteActivation` operation: made by [`Client::delete_activation`], run by [`send`](DeleteActivation::send).
@@ -1430,6 +1510,10 @@ impl<M> DeleteActivation<M> {
         self
     }
 }
+stub_operation!(
+    DeleteActivation, 13, DeleteActivationError, types::DeleteActivationResult, input,
+    output
+);
 /// Disassociates the specified Amazon Web Services Systems Manager document (SSM document) from the specified managed node. If you created the association by using the `Targets` parameter, then you must delete the association by using the association ID.
 ///
 /// The `DeleteAssociation` operation: made by [`Client::delete_association`], run by [`send`](DeleteAssociation::send).
@@ -1506,6 +1590,10 @@ impl<M> DeleteAssociation<M> {
         self
     }
 }
+stub_operation!(
+    DeleteAssociation, 14, DeleteAssociationError, types::DeleteAssociationResult, input,
+    output
+);
 /// Deletes the Amazon Web Services Systems Manager document (SSM document) and all managed node associations to the document.
 ///
 /// The `DeleteDocument` operation: made by [`Client::delete_document`], run by [`send`](DeleteDocument::send).
@@ -1587,6 +1675,9 @@ impl<M> DeleteDocument<M> {
         self
     }
 }
+stub_operation!(
+    DeleteDocument, 15, DeleteDocumentError, types::DeleteDocumentResult, input, output
+);
 /// Delete a custom inventory type or the data associated with a custom Inventory type. Deleting a custom inventory type is also referred to as deleting a custom inventory schema.
 ///
 /// The `DeleteInventory` operation: made by [`Client::delete_inventory`], run by [`send`](DeleteInventory::send).
@@ -1671,6 +1762,10 @@ impl<M> DeleteInventory<M> {
         self
     }
 }
+stub_operation!(
+    DeleteInventory, 16, DeleteInventoryError, types::DeleteInventoryResult, input,
+    output
+);
 /// Deletes a maintenance window.
 ///
 /// The `DeleteMaintenanceWindow` operation: made by [`Client::delete_maintenance_window`], run by [`send`](DeleteMaintenanceWindow::send).
@@ -1737,6 +1832,10 @@ impl<M> DeleteMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    DeleteMaintenanceWindow, 17, DeleteMaintenanceWindowError,
+    types::DeleteMaintenanceWindowResult, input, output
+);
 /// Delete an OpsItem. You must have permission in Identity and Access Management (IAM) to delete an OpsItem.
 ///
 /// The `DeleteOpsItem` operation: made by [`Client::delete_ops_item`], run by [`send`](DeleteOpsItem::send).
@@ -1803,6 +1902,9 @@ impl<M> DeleteOpsItem<M> {
         self
     }
 }
+stub_operation!(
+    DeleteOpsItem, 18, DeleteOpsItemError, types::DeleteOpsItemResponse, input, output
+);
 /// Delete OpsMetadata related to an application.
 ///
 /// The `DeleteOpsMetadata` operation: made by [`Client::delete_ops_metadata`], run by [`send`](DeleteOpsMetadata::send).
@@ -1869,6 +1971,10 @@ impl<M> DeleteOpsMetadata<M> {
         self
     }
 }
+stub_operation!(
+    DeleteOpsMetadata, 19, DeleteOpsMetadataError, types::DeleteOpsMetadataResult, input,
+    output
+);
 /// Delete a parameter from the system. After deleting a parameter, wait for at least 30 seconds to create a parameter with the same name.
 ///
 /// The `DeleteParameter` operation: made by [`Client::delete_parameter`], run by [`send`](DeleteParameter::send).
@@ -1935,6 +2041,10 @@ impl<M> DeleteParameter<M> {
         self
     }
 }
+stub_operation!(
+    DeleteParameter, 20, DeleteParameterError, types::DeleteParameterResult, input,
+    output
+);
 /// Delete a list of parameters. After deleting a parameter, wait for at least 30 seconds to create a parameter with the same name.
 ///
 /// The `DeleteParameters` operation: made by [`Client::delete_parameters`], run by [`send`](DeleteParameters::send).
@@ -2001,6 +2111,10 @@ impl<M> DeleteParameters<M> {
         self
     }
 }
+stub_operation!(
+    DeleteParameters, 21, DeleteParametersError, types::DeleteParametersResult, input,
+    output
+);
 /// Deletes a patch baseline.
 ///
 /// The `DeletePatchBaseline` operation: made by [`Client::delete_patch_baseline`], run by [`send`](DeletePatchBaseline::send).
@@ -2067,6 +2181,10 @@ impl<M> DeletePatchBaseline<M> {
         self
     }
 }
+stub_operation!(
+    DeletePatchBaseline, 22, DeletePatchBaselineError, types::DeletePatchBaselineResult,
+    input, output
+);
 /// Deletes a resource data sync configuration. After the configuration is deleted, changes to data on managed nodes are no longer synced to or from the target. Deleting a sync configuration doesn't delete data.
 ///
 /// The `DeleteResourceDataSync` operation: made by [`Client::delete_resource_data_sync`], run by [`send`](DeleteResourceDataSync::send).
@@ -2138,6 +2256,10 @@ impl<M> DeleteResourceDataSync<M> {
         self
     }
 }
+stub_operation!(
+    DeleteResourceDataSync, 23, DeleteResourceDataSyncError,
+    types::DeleteResourceDataSyncResult, input, output
+);
 /// Deletes a Systems Manager resource policy. A resource policy helps you to define the IAM entity (for example, an Amazon Web Services account) that can manage your Systems Manager resources. The following resources support Systems Manager resource policies.
 /// - `OpsItemGroup` - The resource policy for `OpsItemGroup` enables Amazon Web Services accounts to view and interact with OpsCenter operational work items (OpsItems).
 /// - `Parameter` - The resource policy is used to share a parameter with other accounts using Resource Access Manager (RAM). For more information about cross-account sharing of parameters, see [Working with shared parameters](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-shared-parameters.html) in the Amazon Web Services Systems Manager User Guide.
@@ -2216,6 +2338,10 @@ impl<M> DeleteResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    DeleteResourcePolicy, 24, DeleteResourcePolicyError,
+    types::DeleteResourcePolicyResponse, input, output
+);
 /// Removes the server or virtual machine from the list of registered servers.
 ///
 /// The `DeregisterManagedInstance` operation: made by [`Client::deregister_managed_instance`], run by [`send`](DeregisterManagedInstance::send).
@@ -2282,6 +2408,10 @@ impl<M> DeregisterManagedInstance<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterManagedInstance, 25, DeregisterManagedInstanceError,
+    types::DeregisterManagedInstanceResult, input, output
+);
 /// Removes a patch group from a patch baseline.
 ///
 /// The `DeregisterPatchBaselineForPatchGroup` operation: made by [`Client::deregister_patch_baseline_for_patch_group`], run by [`send`](DeregisterPatchBaselineForPatchGroup::send).
@@ -2356,6 +2486,10 @@ impl<M> DeregisterPatchBaselineForPatchGroup<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterPatchBaselineForPatchGroup, 26, DeregisterPatchBaselineForPatchGroupError,
+    types::DeregisterPatchBaselineForPatchGroupResult, input, output
+);
 /// Removes a target from a maintenance window.
 ///
 /// The `DeregisterTargetFromMaintenanceWindow` operation: made by [`Client::deregister_target_from_maintenance_window`], run by [`send`](DeregisterTargetFromMaintenanceWindow::send).
@@ -2435,6 +2569,11 @@ impl<M> DeregisterTargetFromMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterTargetFromMaintenanceWindow, 27,
+    DeregisterTargetFromMaintenanceWindowError,
+    types::DeregisterTargetFromMaintenanceWindowResult, input, output
+);
 /// Removes a task from a maintenance window.
 ///
 /// The `DeregisterTaskFromMaintenanceWindow` operation: made by [`Client::deregister_task_from_maintenance_window`], run by [`send`](DeregisterTaskFromMaintenanceWindow::send).
@@ -2509,6 +2648,10 @@ impl<M> DeregisterTaskFromMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    DeregisterTaskFromMaintenanceWindow, 28, DeregisterTaskFromMaintenanceWindowError,
+    types::DeregisterTaskFromMaintenanceWindowResult, input, output
+);
 /// Describes details about the activation, such as the date and time the activation was created, its expiration date, the Identity and Access Management (IAM) role assigned to the managed nodes in the activation, and the number of nodes registered by using this activation.
 ///
 /// The `DescribeActivations` operation: made by [`Client::describe_activations`], run by [`send`](DescribeActivations::send).
@@ -2603,6 +2746,10 @@ impl<M> DescribeActivations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeActivations, 29, DescribeActivationsError, types::DescribeActivationsResult,
+    input, output
+);
 /// Describes the association for the specified target or managed node. If you created the association by using the `Targets` parameter, then you must retrieve the association by using the association ID.
 ///
 /// The `DescribeAssociation` operation: made by [`Client::describe_association`], run by [`send`](DescribeAssociation::send).
@@ -2684,6 +2831,10 @@ impl<M> DescribeAssociation<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAssociation, 30, DescribeAssociationError, types::DescribeAssociationResult,
+    input, output
+);
 /// Views information about a specific execution of a specific association.
 ///
 /// The `DescribeAssociationExecutionTargets` operation: made by [`Client::describe_association_execution_targets`], run by [`send`](DescribeAssociationExecutionTargets::send).
@@ -2791,6 +2942,10 @@ impl<M> DescribeAssociationExecutionTargets<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAssociationExecutionTargets, 31, DescribeAssociationExecutionTargetsError,
+    types::DescribeAssociationExecutionTargetsResult, input, output
+);
 /// Views all executions for a specific association ID.
 ///
 /// The `DescribeAssociationExecutions` operation: made by [`Client::describe_association_executions`], run by [`send`](DescribeAssociationExecutions::send).
@@ -2890,6 +3045,10 @@ impl<M> DescribeAssociationExecutions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAssociationExecutions, 32, DescribeAssociationExecutionsError,
+    types::DescribeAssociationExecutionsResult, input, output
+);
 /// Provides details about all active and terminated Automation executions.
 ///
 /// The `DescribeAutomationExecutions` operation: made by [`Client::describe_automation_executions`], run by [`send`](DescribeAutomationExecutions::send).
@@ -2984,6 +3143,10 @@ impl<M> DescribeAutomationExecutions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAutomationExecutions, 33, DescribeAutomationExecutionsError,
+    types::DescribeAutomationExecutionsResult, input, output
+);
 /// Information about all active and terminated step executions in an Automation workflow.
 ///
 /// The `DescribeAutomationStepExecutions` operation: made by [`Client::describe_automation_step_executions`], run by [`send`](DescribeAutomationStepExecutions::send).
@@ -3088,6 +3251,10 @@ impl<M> DescribeAutomationStepExecutions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAutomationStepExecutions, 34, DescribeAutomationStepExecutionsError,
+    types::DescribeAutomationStepExecutionsResult, input, output
+);
 /// Lists all patches eligible to be included in a patch baseline.
 ///
 /// The `DescribeAvailablePatches` operation: made by [`Client::describe_available_patches`], run by [`send`](DescribeAvailablePatches::send).
@@ -3179,6 +3346,10 @@ impl<M> DescribeAvailablePatches<M> {
         self
     }
 }
+stub_operation!(
+    DescribeAvailablePatches, 35, DescribeAvailablePatchesError,
+    types::DescribeAvailablePatchesResult, input, output
+);
 /// Describes the specified Amazon Web Services Systems Manager document (SSM document).
 ///
 /// The `DescribeDocument` operation: made by [`Client::describe_document`], run by [`send`](DescribeDocument::send).
@@ -3255,6 +3426,10 @@ impl<M> DescribeDocument<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDocument, 36, DescribeDocumentError, types::DescribeDocumentResult, input,
+    output
+);
 /// Describes the permissions for a Amazon Web Services Systems Manager document (SSM document). If you created the document, you are the owner. If a document is shared, it can either be shared privately (by specifying a user's Amazon Web Services account ID) or publicly (All).
 ///
 /// The `DescribeDocumentPermission` operation: made by [`Client::describe_document_permission`], run by [`send`](DescribeDocumentPermission::send).
@@ -3339,6 +3514,10 @@ impl<M> DescribeDocumentPermission<M> {
         self
     }
 }
+stub_operation!(
+    DescribeDocumentPermission, 37, DescribeDocumentPermissionError,
+    types::DescribeDocumentPermissionResponse, input, output
+);
 /// All associations for the managed nodes.
 ///
 /// The `DescribeEffectiveInstanceAssociations` operation: made by [`Client::describe_effective_instance_associations`], run by [`send`](DescribeEffectiveInstanceAssociations::send).
@@ -3433,6 +3612,11 @@ impl<M> DescribeEffectiveInstanceAssociations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeEffectiveInstanceAssociations, 38,
+    DescribeEffectiveInstanceAssociationsError,
+    types::DescribeEffectiveInstanceAssociationsResult, input, output
+);
 /// Retrieves the current effective patches (the patch and the approval state) for the specified patch baseline. Applies to patch baselines for Windows only.
 ///
 /// The `DescribeEffectivePatchesForPatchBaseline` operation: made by [`Client::describe_effective_patches_for_patch_baseline`], run by [`send`](DescribeEffectivePatchesForPatchBaseline::send).
@@ -3527,6 +3711,11 @@ impl<M> DescribeEffectivePatchesForPatchBaseline<M> {
         self
     }
 }
+stub_operation!(
+    DescribeEffectivePatchesForPatchBaseline, 39,
+    DescribeEffectivePatchesForPatchBaselineError,
+    types::DescribeEffectivePatchesForPatchBaselineResult, input, output
+);
 /// The status of the associations for the managed nodes.
 ///
 /// The `DescribeInstanceAssociationsStatus` operation: made by [`Client::describe_instance_associations_status`], run by [`send`](DescribeInstanceAssociationsStatus::send).
@@ -3621,6 +3810,10 @@ impl<M> DescribeInstanceAssociationsStatus<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceAssociationsStatus, 40, DescribeInstanceAssociationsStatusError,
+    types::DescribeInstanceAssociationsStatusResult, input, output
+);
 /// Provides information about one or more of your managed nodes, including the operating system platform, SSM Agent version, association status, and IP address. This operation does not return information for nodes that are either Stopped or Terminated.
 ///
 /// The `DescribeInstanceInformation` operation: made by [`Client::describe_instance_information`], run by [`send`](DescribeInstanceInformation::send).
@@ -3723,6 +3916,10 @@ impl<M> DescribeInstanceInformation<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceInformation, 41, DescribeInstanceInformationError,
+    types::DescribeInstanceInformationResult, input, output
+);
 /// Retrieves the high-level patch state of one or more managed nodes.
 ///
 /// The `DescribeInstancePatchStates` operation: made by [`Client::describe_instance_patch_states`], run by [`send`](DescribeInstancePatchStates::send).
@@ -3814,6 +4011,10 @@ impl<M> DescribeInstancePatchStates<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstancePatchStates, 42, DescribeInstancePatchStatesError,
+    types::DescribeInstancePatchStatesResult, input, output
+);
 /// Retrieves the high-level patch state for the managed nodes in the specified patch group.
 ///
 /// The `DescribeInstancePatchStatesForPatchGroup` operation: made by [`Client::describe_instance_patch_states_for_patch_group`], run by [`send`](DescribeInstancePatchStatesForPatchGroup::send).
@@ -3919,6 +4120,11 @@ impl<M> DescribeInstancePatchStatesForPatchGroup<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstancePatchStatesForPatchGroup, 43,
+    DescribeInstancePatchStatesForPatchGroupError,
+    types::DescribeInstancePatchStatesForPatchGroupResult, input, output
+);
 /// Retrieves information about the patches on the specified managed node and their state relative to the patch baseline being used for the node.
 ///
 /// The `DescribeInstancePatches` operation: made by [`Client::describe_instance_patches`], run by [`send`](DescribeInstancePatches::send).
@@ -4015,6 +4221,10 @@ impl<M> DescribeInstancePatches<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstancePatches, 44, DescribeInstancePatchesError,
+    types::DescribeInstancePatchesResult, input, output
+);
 /// An API operation used by the Systems Manager console to display information about Systems Manager managed nodes.
 ///
 /// The `DescribeInstanceProperties` operation: made by [`Client::describe_instance_properties`], run by [`send`](DescribeInstanceProperties::send).
@@ -4117,6 +4327,10 @@ impl<M> DescribeInstanceProperties<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstanceProperties, 45, DescribeInstancePropertiesError,
+    types::DescribeInstancePropertiesResult, input, output
+);
 /// Describes a specific delete inventory operation.
 ///
 /// The `DescribeInventoryDeletions` operation: made by [`Client::describe_inventory_deletions`], run by [`send`](DescribeInventoryDeletions::send).
@@ -4208,6 +4422,10 @@ impl<M> DescribeInventoryDeletions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInventoryDeletions, 46, DescribeInventoryDeletionsError,
+    types::DescribeInventoryDeletionsResult, input, output
+);
 /// Retrieves the individual task executions (one per target) for a particular task run as part of a maintenance window execution.
 ///
 /// The `DescribeMaintenanceWindowExecutionTaskInvocations` operation: made by [`Client::describe_maintenance_window_execution_task_invocations`], run by [`send`](DescribeMaintenanceWindowExecutionTaskInvocations::send).
@@ -4318,6 +4536,11 @@ impl<M> DescribeMaintenanceWindowExecutionTaskInvocations<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindowExecutionTaskInvocations, 47,
+    DescribeMaintenanceWindowExecutionTaskInvocationsError,
+    types::DescribeMaintenanceWindowExecutionTaskInvocationsResult, input, output
+);
 /// For a given maintenance window execution, lists the tasks that were run.
 ///
 /// The `DescribeMaintenanceWindowExecutionTasks` operation: made by [`Client::describe_maintenance_window_execution_tasks`], run by [`send`](DescribeMaintenanceWindowExecutionTasks::send).
@@ -4417,6 +4640,11 @@ impl<M> DescribeMaintenanceWindowExecutionTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindowExecutionTasks, 48,
+    DescribeMaintenanceWindowExecutionTasksError,
+    types::DescribeMaintenanceWindowExecutionTasksResult, input, output
+);
 /// Lists the executions of a maintenance window. This includes information about when the maintenance window was scheduled to be active, and information about tasks registered and run with the maintenance window.
 ///
 /// The `DescribeMaintenanceWindowExecutions` operation: made by [`Client::describe_maintenance_window_executions`], run by [`send`](DescribeMaintenanceWindowExecutions::send).
@@ -4518,6 +4746,10 @@ impl<M> DescribeMaintenanceWindowExecutions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindowExecutions, 49, DescribeMaintenanceWindowExecutionsError,
+    types::DescribeMaintenanceWindowExecutionsResult, input, output
+);
 /// Retrieves information about upcoming executions of a maintenance window.
 ///
 /// The `DescribeMaintenanceWindowSchedule` operation: made by [`Client::describe_maintenance_window_schedule`], run by [`send`](DescribeMaintenanceWindowSchedule::send).
@@ -4630,6 +4862,10 @@ impl<M> DescribeMaintenanceWindowSchedule<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindowSchedule, 50, DescribeMaintenanceWindowScheduleError,
+    types::DescribeMaintenanceWindowScheduleResult, input, output
+);
 /// Lists the targets registered with the maintenance window.
 ///
 /// The `DescribeMaintenanceWindowTargets` operation: made by [`Client::describe_maintenance_window_targets`], run by [`send`](DescribeMaintenanceWindowTargets::send).
@@ -4729,6 +4965,10 @@ impl<M> DescribeMaintenanceWindowTargets<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindowTargets, 51, DescribeMaintenanceWindowTargetsError,
+    types::DescribeMaintenanceWindowTargetsResult, input, output
+);
 /// Lists the tasks in a maintenance window.
 ///
 /// The `DescribeMaintenanceWindowTasks` operation: made by [`Client::describe_maintenance_window_tasks`], run by [`send`](DescribeMaintenanceWindowTasks::send).
@@ -4825,6 +5065,10 @@ impl<M> DescribeMaintenanceWindowTasks<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindowTasks, 52, DescribeMaintenanceWindowTasksError,
+    types::DescribeMaintenanceWindowTasksResult, input, output
+);
 /// Retrieves the maintenance windows in an Amazon Web Services account.
 ///
 /// The `DescribeMaintenanceWindows` operation: made by [`Client::describe_maintenance_windows`], run by [`send`](DescribeMaintenanceWindows::send).
@@ -4916,6 +5160,10 @@ impl<M> DescribeMaintenanceWindows<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindows, 53, DescribeMaintenanceWindowsError,
+    types::DescribeMaintenanceWindowsResult, input, output
+);
 /// Retrieves information about the maintenance window targets or tasks that a managed node is associated with.
 ///
 /// The `DescribeMaintenanceWindowsForTarget` operation: made by [`Client::describe_maintenance_windows_for_target`], run by [`send`](DescribeMaintenanceWindowsForTarget::send).
@@ -5018,6 +5266,10 @@ impl<M> DescribeMaintenanceWindowsForTarget<M> {
         self
     }
 }
+stub_operation!(
+    DescribeMaintenanceWindowsForTarget, 54, DescribeMaintenanceWindowsForTargetError,
+    types::DescribeMaintenanceWindowsForTargetResult, input, output
+);
 /// Query a set of OpsItems. You must have permission in Identity and Access Management (IAM) to query a list of OpsItems. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
 /// The `DescribeOpsItems` operation: made by [`Client::describe_ops_items`], run by [`send`](DescribeOpsItems::send).
@@ -5123,6 +5375,10 @@ impl<M> DescribeOpsItems<M> {
         self
     }
 }
+stub_operation!(
+    DescribeOpsItems, 55, DescribeOpsItemsError, types::DescribeOpsItemsResponse, input,
+    output
+);
 /// Lists the parameters in your Amazon Web Services account or the parameters shared with you when you enable the [Shared](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html#systemsmanager-DescribeParameters-request-Shared) option.
 ///
 /// The `DescribeParameters` operation: made by [`Client::describe_parameters`], run by [`send`](DescribeParameters::send).
@@ -5227,6 +5483,10 @@ impl<M> DescribeParameters<M> {
         self
     }
 }
+stub_operation!(
+    DescribeParameters, 56, DescribeParametersError, types::DescribeParametersResult,
+    input, output
+);
 /// Lists the patch baselines in your Amazon Web Services account.
 ///
 /// The `DescribePatchBaselines` operation: made by [`Client::describe_patch_baselines`], run by [`send`](DescribePatchBaselines::send).
@@ -5318,6 +5578,10 @@ impl<M> DescribePatchBaselines<M> {
         self
     }
 }
+stub_operation!(
+    DescribePatchBaselines, 57, DescribePatchBaselinesError,
+    types::DescribePatchBaselinesResult, input, output
+);
 /// Returns high-level aggregated patch compliance state information for a patch group.
 ///
 /// The `DescribePatchGroupState` operation: made by [`Client::describe_patch_group_state`], run by [`send`](DescribePatchGroupState::send).
@@ -5384,6 +5648,10 @@ impl<M> DescribePatchGroupState<M> {
         self
     }
 }
+stub_operation!(
+    DescribePatchGroupState, 58, DescribePatchGroupStateError,
+    types::DescribePatchGroupStateResult, input, output
+);
 /// Lists all patch groups that have been registered with patch baselines.
 ///
 /// The `DescribePatchGroups` operation: made by [`Client::describe_patch_groups`], run by [`send`](DescribePatchGroups::send).
@@ -5475,6 +5743,10 @@ impl<M> DescribePatchGroups<M> {
         self
     }
 }
+stub_operation!(
+    DescribePatchGroups, 59, DescribePatchGroupsError, types::DescribePatchGroupsResult,
+    input, output
+);
 /// Lists the properties of available patches organized by product, product family, classification, severity, and other properties of available patches. You can use the reported properties in the filters you specify in requests for operations such as CreatePatchBaseline, UpdatePatchBaseline, DescribeAvailablePatches, and DescribePatchBaselines.
 ///
 /// The `DescribePatchProperties` operation: made by [`Client::describe_patch_properties`], run by [`send`](DescribePatchProperties::send).
@@ -5576,6 +5848,10 @@ impl<M> DescribePatchProperties<M> {
         self
     }
 }
+stub_operation!(
+    DescribePatchProperties, 60, DescribePatchPropertiesError,
+    types::DescribePatchPropertiesResult, input, output
+);
 /// Retrieves a list of all active sessions (both connected and disconnected) or terminated sessions from the past 30 days.
 ///
 /// The `DescribeSessions` operation: made by [`Client::describe_sessions`], run by [`send`](DescribeSessions::send).
@@ -5672,6 +5948,10 @@ impl<M> DescribeSessions<M> {
         self
     }
 }
+stub_operation!(
+    DescribeSessions, 61, DescribeSessionsError, types::DescribeSessionsResponse, input,
+    output
+);
 /// Deletes the association between an OpsItem and a related item. For example, this API operation can delete an Incident Manager incident from an OpsItem. Incident Manager is a tool in Amazon Web Services Systems Manager.
 ///
 /// The `DisassociateOpsItemRelatedItem` operation: made by [`Client::disassociate_ops_item_related_item`], run by [`send`](DisassociateOpsItemRelatedItem::send).
@@ -5743,6 +6023,10 @@ impl<M> DisassociateOpsItemRelatedItem<M> {
         self
     }
 }
+stub_operation!(
+    DisassociateOpsItemRelatedItem, 62, DisassociateOpsItemRelatedItemError,
+    types::DisassociateOpsItemRelatedItemResponse, input, output
+);
 /// Returns a credentials set to be used with just-in-time node access.
 ///
 /// The `GetAccessToken` operation: made by [`Client::get_access_token`], run by [`send`](GetAccessToken::send).
@@ -5809,6 +6093,9 @@ impl<M> GetAccessToken<M> {
         self
     }
 }
+stub_operation!(
+    GetAccessToken, 63, GetAccessTokenError, types::GetAccessTokenResponse, input, output
+);
 /// Get detailed information about a particular Automation execution.
 ///
 /// The `GetAutomationExecution` operation: made by [`Client::get_automation_execution`], run by [`send`](GetAutomationExecution::send).
@@ -5875,6 +6162,10 @@ impl<M> GetAutomationExecution<M> {
         self
     }
 }
+stub_operation!(
+    GetAutomationExecution, 64, GetAutomationExecutionError,
+    types::GetAutomationExecutionResult, input, output
+);
 /// Gets the state of a Amazon Web Services Systems Manager change calendar at the current time or a specified time. If you specify a time, `GetCalendarState` returns the state of the calendar at that specific time, and returns the next time that the change calendar state will transition. If you don't specify a time, `GetCalendarState` uses the current time. Change Calendar entries have two possible states: `OPEN` or `CLOSED`.
 ///
 /// The `GetCalendarState` operation: made by [`Client::get_calendar_state`], run by [`send`](GetCalendarState::send).
@@ -5946,6 +6237,10 @@ impl<M> GetCalendarState<M> {
         self
     }
 }
+stub_operation!(
+    GetCalendarState, 65, GetCalendarStateError, types::GetCalendarStateResponse, input,
+    output
+);
 /// Returns detailed information about command execution for an invocation or plugin. The Run Command API follows an eventual consistency model, due to the distributed nature of the system supporting the API. This means that the result of an API command you run that affects your resources might not be immediately visible to all subsequent commands you run. You should keep this in mind when you carry out an API command that immediately follows a previous API command.
 ///
 /// The `GetCommandInvocation` operation: made by [`Client::get_command_invocation`], run by [`send`](GetCommandInvocation::send).
@@ -6081,6 +6376,10 @@ impl std::future::IntoFuture for GetCommandInvocation<boto_runtime::waiter::Wait
         Box::pin(self.wait())
     }
 }
+stub_operation!(
+    GetCommandInvocation, 66, GetCommandInvocationError,
+    types::GetCommandInvocationResult, input, output
+);
 /// Retrieves the Session Manager connection status for a managed node to determine whether it is running and ready to receive Session Manager connections.
 ///
 /// The `GetConnectionStatus` operation: made by [`Client::get_connection_status`], run by [`send`](GetConnectionStatus::send).
@@ -6147,6 +6446,10 @@ impl<M> GetConnectionStatus<M> {
         self
     }
 }
+stub_operation!(
+    GetConnectionStatus, 67, GetConnectionStatusError,
+    types::GetConnectionStatusResponse, input, output
+);
 /// Retrieves the default patch baseline. Amazon Web Services Systems Manager supports creating multiple default patch baselines. For example, you can create a default patch baseline for each operating system.
 ///
 /// The `GetDefaultPatchBaseline` operation: made by [`Client::get_default_patch_baseline`], run by [`send`](GetDefaultPatchBaseline::send).
@@ -6213,6 +6516,10 @@ impl<M> GetDefaultPatchBaseline<M> {
         self
     }
 }
+stub_operation!(
+    GetDefaultPatchBaseline, 68, GetDefaultPatchBaselineError,
+    types::GetDefaultPatchBaselineResult, input, output
+);
 /// Retrieves the current snapshot for the patch baseline the managed node uses. This API is primarily used by the `AWS-RunPatchBaseline` Systems Manager document (SSM document).
 ///
 /// The `GetDeployablePatchSnapshotForInstance` operation: made by [`Client::get_deployable_patch_snapshot_for_instance`], run by [`send`](GetDeployablePatchSnapshotForInstance::send).
@@ -6297,6 +6604,11 @@ impl<M> GetDeployablePatchSnapshotForInstance<M> {
         self
     }
 }
+stub_operation!(
+    GetDeployablePatchSnapshotForInstance, 69,
+    GetDeployablePatchSnapshotForInstanceError,
+    types::GetDeployablePatchSnapshotForInstanceResult, input, output
+);
 /// Gets the contents of the specified Amazon Web Services Systems Manager document (SSM document).
 ///
 /// The `GetDocument` operation: made by [`Client::get_document`], run by [`send`](GetDocument::send).
@@ -6378,6 +6690,9 @@ impl<M> GetDocument<M> {
         self
     }
 }
+stub_operation!(
+    GetDocument, 70, GetDocumentError, types::GetDocumentResult, input, output
+);
 /// Initiates the process of retrieving an existing preview that shows the effects that running a specified Automation runbook would have on the targeted resources.
 ///
 /// The `GetExecutionPreview` operation: made by [`Client::get_execution_preview`], run by [`send`](GetExecutionPreview::send).
@@ -6444,6 +6759,10 @@ impl<M> GetExecutionPreview<M> {
         self
     }
 }
+stub_operation!(
+    GetExecutionPreview, 71, GetExecutionPreviewError,
+    types::GetExecutionPreviewResponse, input, output
+);
 /// Query inventory information. This includes managed node status, such as `Stopped` or `Terminated`.
 ///
 /// The `GetInventory` operation: made by [`Client::get_inventory`], run by [`send`](GetInventory::send).
@@ -6548,6 +6867,9 @@ impl<M> GetInventory<M> {
         self
     }
 }
+stub_operation!(
+    GetInventory, 72, GetInventoryError, types::GetInventoryResult, input, output
+);
 /// Return a list of inventory type names for the account, or return a list of attribute names for a specific Inventory item type.
 ///
 /// The `GetInventorySchema` operation: made by [`Client::get_inventory_schema`], run by [`send`](GetInventorySchema::send).
@@ -6649,6 +6971,10 @@ impl<M> GetInventorySchema<M> {
         self
     }
 }
+stub_operation!(
+    GetInventorySchema, 73, GetInventorySchemaError, types::GetInventorySchemaResult,
+    input, output
+);
 /// Retrieves a maintenance window.
 ///
 /// The `GetMaintenanceWindow` operation: made by [`Client::get_maintenance_window`], run by [`send`](GetMaintenanceWindow::send).
@@ -6715,6 +7041,10 @@ impl<M> GetMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    GetMaintenanceWindow, 74, GetMaintenanceWindowError,
+    types::GetMaintenanceWindowResult, input, output
+);
 /// Retrieves details about a specific a maintenance window execution.
 ///
 /// The `GetMaintenanceWindowExecution` operation: made by [`Client::get_maintenance_window_execution`], run by [`send`](GetMaintenanceWindowExecution::send).
@@ -6781,6 +7111,10 @@ impl<M> GetMaintenanceWindowExecution<M> {
         self
     }
 }
+stub_operation!(
+    GetMaintenanceWindowExecution, 75, GetMaintenanceWindowExecutionError,
+    types::GetMaintenanceWindowExecutionResult, input, output
+);
 /// Retrieves the details about a specific task run as part of a maintenance window execution.
 ///
 /// The `GetMaintenanceWindowExecutionTask` operation: made by [`Client::get_maintenance_window_execution_task`], run by [`send`](GetMaintenanceWindowExecutionTask::send).
@@ -6855,6 +7189,10 @@ impl<M> GetMaintenanceWindowExecutionTask<M> {
         self
     }
 }
+stub_operation!(
+    GetMaintenanceWindowExecutionTask, 76, GetMaintenanceWindowExecutionTaskError,
+    types::GetMaintenanceWindowExecutionTaskResult, input, output
+);
 /// Retrieves information about a specific task running on a specific target.
 ///
 /// The `GetMaintenanceWindowExecutionTaskInvocation` operation: made by [`Client::get_maintenance_window_execution_task_invocation`], run by [`send`](GetMaintenanceWindowExecutionTaskInvocation::send).
@@ -6938,6 +7276,11 @@ impl<M> GetMaintenanceWindowExecutionTaskInvocation<M> {
         self
     }
 }
+stub_operation!(
+    GetMaintenanceWindowExecutionTaskInvocation, 77,
+    GetMaintenanceWindowExecutionTaskInvocationError,
+    types::GetMaintenanceWindowExecutionTaskInvocationResult, input, output
+);
 /// Retrieves the details of a maintenance window task.
 ///
 /// The `GetMaintenanceWindowTask` operation: made by [`Client::get_maintenance_window_task`], run by [`send`](GetMaintenanceWindowTask::send).
@@ -7009,6 +7352,10 @@ impl<M> GetMaintenanceWindowTask<M> {
         self
     }
 }
+stub_operation!(
+    GetMaintenanceWindowTask, 78, GetMaintenanceWindowTaskError,
+    types::GetMaintenanceWindowTaskResult, input, output
+);
 /// Get information about an OpsItem by using the ID. You must have permission in Identity and Access Management (IAM) to view information about an OpsItem. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
 /// The `GetOpsItem` operation: made by [`Client::get_ops_item`], run by [`send`](GetOpsItem::send).
@@ -7080,6 +7427,9 @@ impl<M> GetOpsItem<M> {
         self
     }
 }
+stub_operation!(
+    GetOpsItem, 79, GetOpsItemError, types::GetOpsItemResponse, input, output
+);
 /// View operational metadata related to an application in Application Manager.
 ///
 /// The `GetOpsMetadata` operation: made by [`Client::get_ops_metadata`], run by [`send`](GetOpsMetadata::send).
@@ -7156,6 +7506,9 @@ impl<M> GetOpsMetadata<M> {
         self
     }
 }
+stub_operation!(
+    GetOpsMetadata, 80, GetOpsMetadataError, types::GetOpsMetadataResult, input, output
+);
 /// View a summary of operations metadata (OpsData) based on specified filters and aggregators. OpsData can include information about Amazon Web Services Systems Manager OpsCenter operational workitems (OpsItems) as well as information about any Amazon Web Services resource or service configured to report OpsData to Amazon Web Services Systems Manager Explorer.
 ///
 /// The `GetOpsSummary` operation: made by [`Client::get_ops_summary`], run by [`send`](GetOpsSummary::send).
@@ -7265,6 +7618,9 @@ impl<M> GetOpsSummary<M> {
         self
     }
 }
+stub_operation!(
+    GetOpsSummary, 81, GetOpsSummaryError, types::GetOpsSummaryResult, input, output
+);
 /// Get information about a single parameter by specifying the parameter name.
 ///
 /// The `GetParameter` operation: made by [`Client::get_parameter`], run by [`send`](GetParameter::send).
@@ -7336,6 +7692,9 @@ impl<M> GetParameter<M> {
         self
     }
 }
+stub_operation!(
+    GetParameter, 82, GetParameterError, types::GetParameterResult, input, output
+);
 /// Retrieves the history of all changes to a parameter.
 ///
 /// The `GetParameterHistory` operation: made by [`Client::get_parameter_history`], run by [`send`](GetParameterHistory::send).
@@ -7432,6 +7791,10 @@ impl<M> GetParameterHistory<M> {
         self
     }
 }
+stub_operation!(
+    GetParameterHistory, 83, GetParameterHistoryError, types::GetParameterHistoryResult,
+    input, output
+);
 /// Get information about one or more parameters by specifying multiple parameter names.
 ///
 /// The `GetParameters` operation: made by [`Client::get_parameters`], run by [`send`](GetParameters::send).
@@ -7503,6 +7866,9 @@ impl<M> GetParameters<M> {
         self
     }
 }
+stub_operation!(
+    GetParameters, 84, GetParametersError, types::GetParametersResult, input, output
+);
 /// Retrieve information about one or more parameters under a specified level in a hierarchy.
 ///
 /// The `GetParametersByPath` operation: made by [`Client::get_parameters_by_path`], run by [`send`](GetParametersByPath::send).
@@ -7612,6 +7978,10 @@ impl<M> GetParametersByPath<M> {
         self
     }
 }
+stub_operation!(
+    GetParametersByPath, 85, GetParametersByPathError, types::GetParametersByPathResult,
+    input, output
+);
 /// Retrieves information about a patch baseline.
 ///
 /// The `GetPatchBaseline` operation: made by [`Client::get_patch_baseline`], run by [`send`](GetPatchBaseline::send).
@@ -7678,6 +8048,10 @@ impl<M> GetPatchBaseline<M> {
         self
     }
 }
+stub_operation!(
+    GetPatchBaseline, 86, GetPatchBaselineError, types::GetPatchBaselineResult, input,
+    output
+);
 /// Retrieves the patch baseline that should be used for the specified patch group.
 ///
 /// The `GetPatchBaselineForPatchGroup` operation: made by [`Client::get_patch_baseline_for_patch_group`], run by [`send`](GetPatchBaselineForPatchGroup::send).
@@ -7749,6 +8123,10 @@ impl<M> GetPatchBaselineForPatchGroup<M> {
         self
     }
 }
+stub_operation!(
+    GetPatchBaselineForPatchGroup, 87, GetPatchBaselineForPatchGroupError,
+    types::GetPatchBaselineForPatchGroupResult, input, output
+);
 /// Returns an array of the `Policy` object.
 ///
 /// The `GetResourcePolicies` operation: made by [`Client::get_resource_policies`], run by [`send`](GetResourcePolicies::send).
@@ -7840,6 +8218,10 @@ impl<M> GetResourcePolicies<M> {
         self
     }
 }
+stub_operation!(
+    GetResourcePolicies, 88, GetResourcePoliciesError,
+    types::GetResourcePoliciesResponse, input, output
+);
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of `false`. This means the user can't use this feature unless they change the setting to `true` and intentionally opt in for a paid feature.
 ///
 /// The `GetServiceSetting` operation: made by [`Client::get_service_setting`], run by [`send`](GetServiceSetting::send).
@@ -7916,6 +8298,10 @@ impl<M> GetServiceSetting<M> {
         self
     }
 }
+stub_operation!(
+    GetServiceSetting, 89, GetServiceSettingError, types::GetServiceSettingResult, input,
+    output
+);
 /// A parameter label is a user-defined alias to help you manage different versions of a parameter. When you modify a parameter, Amazon Web Services Systems Manager automatically saves a new version and increments the version number by one. A label can help you remember the purpose of a parameter when there are multiple versions.
 ///
 /// The `LabelParameterVersion` operation: made by [`Client::label_parameter_version`], run by [`send`](LabelParameterVersion::send).
@@ -7992,6 +8378,10 @@ impl<M> LabelParameterVersion<M> {
         self
     }
 }
+stub_operation!(
+    LabelParameterVersion, 90, LabelParameterVersionError,
+    types::LabelParameterVersionResult, input, output
+);
 /// Retrieves all versions of an association for a specific association ID.
 ///
 /// The `ListAssociationVersions` operation: made by [`Client::list_association_versions`], run by [`send`](ListAssociationVersions::send).
@@ -8083,6 +8473,10 @@ impl<M> ListAssociationVersions<M> {
         self
     }
 }
+stub_operation!(
+    ListAssociationVersions, 91, ListAssociationVersionsError,
+    types::ListAssociationVersionsResult, input, output
+);
 /// Returns all State Manager associations in the current Amazon Web Services account and Amazon Web Services Region. You can limit the results to a specific State Manager association document or managed node by specifying a filter. State Manager is a tool in Amazon Web Services Systems Manager.
 ///
 /// The `ListAssociations` operation: made by [`Client::list_associations`], run by [`send`](ListAssociations::send).
@@ -8177,6 +8571,10 @@ impl<M> ListAssociations<M> {
         self
     }
 }
+stub_operation!(
+    ListAssociations, 92, ListAssociationsError, types::ListAssociationsResult, input,
+    output
+);
 /// An invocation is copy of a command sent to a specific managed node. A command can apply to one or more managed nodes. A command invocation applies to one managed node. For example, if a user runs `SendCommand` against three managed nodes, then a command invocation is created for each requested managed node ID. `ListCommandInvocations` provide status about command execution.
 ///
 /// The `ListCommandInvocations` operation: made by [`Client::list_command_invocations`], run by [`send`](ListCommandInvocations::send).
@@ -8283,6 +8681,10 @@ impl<M> ListCommandInvocations<M> {
         self
     }
 }
+stub_operation!(
+    ListCommandInvocations, 93, ListCommandInvocationsError,
+    types::ListCommandInvocationsResult, input, output
+);
 /// Lists the commands requested by users of the Amazon Web Services account.
 ///
 /// The `ListCommands` operation: made by [`Client::list_commands`], run by [`send`](ListCommands::send).
@@ -8384,6 +8786,9 @@ impl<M> ListCommands<M> {
         self
     }
 }
+stub_operation!(
+    ListCommands, 94, ListCommandsError, types::ListCommandsResult, input, output
+);
 /// For a specified resource ID, this API operation returns a list of compliance statuses for different resource types. Currently, you can only specify one resource ID per call. List results depend on the criteria specified in the filter.
 ///
 /// The `ListComplianceItems` operation: made by [`Client::list_compliance_items`], run by [`send`](ListComplianceItems::send).
@@ -8485,6 +8890,10 @@ impl<M> ListComplianceItems<M> {
         self
     }
 }
+stub_operation!(
+    ListComplianceItems, 95, ListComplianceItemsError, types::ListComplianceItemsResult,
+    input, output
+);
 /// Returns a summary count of compliant and non-compliant resources for a compliance type. For example, this call can return State Manager associations, patches, or custom compliance types according to the filter criteria that you specify.
 ///
 /// The `ListComplianceSummaries` operation: made by [`Client::list_compliance_summaries`], run by [`send`](ListComplianceSummaries::send).
@@ -8576,6 +8985,10 @@ impl<M> ListComplianceSummaries<M> {
         self
     }
 }
+stub_operation!(
+    ListComplianceSummaries, 96, ListComplianceSummariesError,
+    types::ListComplianceSummariesResult, input, output
+);
 /// Amazon Web Services Systems Manager Change Manager is no longer open to new customers. Existing customers can continue to use the service as normal. For more information, see [Amazon Web Services Systems Manager Change Manager availability change](https://docs.aws.amazon.com/systems-manager/latest/userguide/change-manager-availability-change.html).
 ///
 /// The `ListDocumentMetadataHistory` operation: made by [`Client::list_document_metadata_history`], run by [`send`](ListDocumentMetadataHistory::send).
@@ -8662,6 +9075,10 @@ impl<M> ListDocumentMetadataHistory<M> {
         self
     }
 }
+stub_operation!(
+    ListDocumentMetadataHistory, 97, ListDocumentMetadataHistoryError,
+    types::ListDocumentMetadataHistoryResponse, input, output
+);
 /// List all versions for a document.
 ///
 /// The `ListDocumentVersions` operation: made by [`Client::list_document_versions`], run by [`send`](ListDocumentVersions::send).
@@ -8753,6 +9170,10 @@ impl<M> ListDocumentVersions<M> {
         self
     }
 }
+stub_operation!(
+    ListDocumentVersions, 98, ListDocumentVersionsError,
+    types::ListDocumentVersionsResult, input, output
+);
 /// Returns all Systems Manager (SSM) documents in the current Amazon Web Services account and Amazon Web Services Region. You can limit the results of this request by using a filter.
 ///
 /// The `ListDocuments` operation: made by [`Client::list_documents`], run by [`send`](ListDocuments::send).
@@ -8852,6 +9273,9 @@ impl<M> ListDocuments<M> {
         self
     }
 }
+stub_operation!(
+    ListDocuments, 99, ListDocumentsError, types::ListDocumentsResult, input, output
+);
 /// A list of inventory items returned by the request.
 ///
 /// The `ListInventoryEntries` operation: made by [`Client::list_inventory_entries`], run by [`send`](ListInventoryEntries::send).
@@ -8938,6 +9362,10 @@ impl<M> ListInventoryEntries<M> {
         self
     }
 }
+stub_operation!(
+    ListInventoryEntries, 100, ListInventoryEntriesError,
+    types::ListInventoryEntriesResult, input, output
+);
 /// Takes in filters and returns a list of managed nodes matching the filter criteria.
 ///
 /// The `ListNodes` operation: made by [`Client::list_nodes`], run by [`send`](ListNodes::send).
@@ -9034,6 +9462,7 @@ impl<M> ListNodes<M> {
         self
     }
 }
+stub_operation!(ListNodes, 101, ListNodesError, types::ListNodesResult, input, output);
 /// Generates a summary of managed instance/node metadata based on the filters and aggregators you specify. Results are grouped by the input aggregator you specify.
 ///
 /// The `ListNodesSummary` operation: made by [`Client::list_nodes_summary`], run by [`send`](ListNodesSummary::send).
@@ -9135,6 +9564,10 @@ impl<M> ListNodesSummary<M> {
         self
     }
 }
+stub_operation!(
+    ListNodesSummary, 102, ListNodesSummaryError, types::ListNodesSummaryResult, input,
+    output
+);
 /// Returns a list of all OpsItem events in the current Amazon Web Services Region and Amazon Web Services account. You can limit the results to events associated with specific OpsItems by specifying a filter.
 ///
 /// The `ListOpsItemEvents` operation: made by [`Client::list_ops_item_events`], run by [`send`](ListOpsItemEvents::send).
@@ -9226,6 +9659,10 @@ impl<M> ListOpsItemEvents<M> {
         self
     }
 }
+stub_operation!(
+    ListOpsItemEvents, 103, ListOpsItemEventsError, types::ListOpsItemEventsResponse,
+    input, output
+);
 /// Lists all related-item resources associated with a Systems Manager OpsCenter OpsItem. OpsCenter is a tool in Amazon Web Services Systems Manager.
 ///
 /// The `ListOpsItemRelatedItems` operation: made by [`Client::list_ops_item_related_items`], run by [`send`](ListOpsItemRelatedItems::send).
@@ -9325,6 +9762,10 @@ impl<M> ListOpsItemRelatedItems<M> {
         self
     }
 }
+stub_operation!(
+    ListOpsItemRelatedItems, 104, ListOpsItemRelatedItemsError,
+    types::ListOpsItemRelatedItemsResponse, input, output
+);
 /// Amazon Web Services Systems Manager calls this API operation when displaying all Application Manager OpsMetadata objects or blobs.
 ///
 /// The `ListOpsMetadata` operation: made by [`Client::list_ops_metadata`], run by [`send`](ListOpsMetadata::send).
@@ -9416,6 +9857,10 @@ impl<M> ListOpsMetadata<M> {
         self
     }
 }
+stub_operation!(
+    ListOpsMetadata, 105, ListOpsMetadataError, types::ListOpsMetadataResult, input,
+    output
+);
 /// Returns a resource-level summary count. The summary includes information about compliant and non-compliant statuses and detailed compliance-item severity counts, according to the filter criteria you specify.
 ///
 /// The `ListResourceComplianceSummaries` operation: made by [`Client::list_resource_compliance_summaries`], run by [`send`](ListResourceComplianceSummaries::send).
@@ -9510,6 +9955,10 @@ impl<M> ListResourceComplianceSummaries<M> {
         self
     }
 }
+stub_operation!(
+    ListResourceComplianceSummaries, 106, ListResourceComplianceSummariesError,
+    types::ListResourceComplianceSummariesResult, input, output
+);
 /// Lists your resource data sync configurations. Includes information about the last time a sync attempted to start, the last sync status, and the last time a sync successfully completed.
 ///
 /// The `ListResourceDataSync` operation: made by [`Client::list_resource_data_sync`], run by [`send`](ListResourceDataSync::send).
@@ -9601,6 +10050,10 @@ impl<M> ListResourceDataSync<M> {
         self
     }
 }
+stub_operation!(
+    ListResourceDataSync, 107, ListResourceDataSyncError,
+    types::ListResourceDataSyncResult, input, output
+);
 /// Returns a list of the tags assigned to the specified resource.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -9672,6 +10125,10 @@ impl<M> ListTagsForResource<M> {
         self
     }
 }
+stub_operation!(
+    ListTagsForResource, 108, ListTagsForResourceError, types::ListTagsForResourceResult,
+    input, output
+);
 /// Shares a Amazon Web Services Systems Manager document (SSM document)publicly or privately. If you share a document privately, you must specify the Amazon Web Services user IDs for those people who can use the document. If you share a document publicly, you must specify All as the account ID.
 ///
 /// The `ModifyDocumentPermission` operation: made by [`Client::modify_document_permission`], run by [`send`](ModifyDocumentPermission::send).
@@ -9761,6 +10218,10 @@ impl<M> ModifyDocumentPermission<M> {
         self
     }
 }
+stub_operation!(
+    ModifyDocumentPermission, 109, ModifyDocumentPermissionError,
+    types::ModifyDocumentPermissionResponse, input, output
+);
 /// Registers a compliance type and other compliance details on a designated resource. This operation lets you register custom compliance details with a resource. This call overwrites existing compliance information on the resource, so you must provide a full list of compliance items each time that you send the request.
 ///
 /// The `PutComplianceItems` operation: made by [`Client::put_compliance_items`], run by [`send`](PutComplianceItems::send).
@@ -9860,6 +10321,10 @@ impl<M> PutComplianceItems<M> {
         self
     }
 }
+stub_operation!(
+    PutComplianceItems, 110, PutComplianceItemsError, types::PutComplianceItemsResult,
+    input, output
+);
 /// Bulk update custom inventory items on one or more managed nodes. The request adds an inventory item, if it doesn't already exist, or updates an inventory item, if it does exist.
 ///
 /// The `PutInventory` operation: made by [`Client::put_inventory`], run by [`send`](PutInventory::send).
@@ -9931,6 +10396,9 @@ impl<M> PutInventory<M> {
         self
     }
 }
+stub_operation!(
+    PutInventory, 111, PutInventoryError, types::PutInventoryResult, input, output
+);
 /// Create or update a parameter in Parameter Store.
 ///
 /// The `PutParameter` operation: made by [`Client::put_parameter`], run by [`send`](PutParameter::send).
@@ -10050,6 +10518,9 @@ impl<M> PutParameter<M> {
         self
     }
 }
+stub_operation!(
+    PutParameter, 112, PutParameterError, types::PutParameterResult, input, output
+);
 /// Creates or updates a Systems Manager resource policy. A resource policy helps you to define the IAM entity (for example, an Amazon Web Services account) that can manage your Systems Manager resources. The following resources support Systems Manager resource policies.
 /// - `OpsItemGroup` - The resource policy for `OpsItemGroup` enables Amazon Web Services accounts to view and interact with OpsCenter operational work items (OpsItems).
 /// - `Parameter` - The resource policy is used to share a parameter with other accounts using Resource Access Manager (RAM). To share a parameter, it must be in the advanced parameter tier. For information about parameter tiers, see [Managing parameter tiers](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). For information about changing an existing standard parameter to an advanced parameter, see [Changing a standard parameter to an advanced parameter](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html#parameter-store-advanced-parameters-enabling). To share a `SecureString` parameter, it must be encrypted with a customer managed key, and you must share the key separately through Key Management Service. Amazon Web Services managed keys cannot be shared. Parameters encrypted with the default Amazon Web Services managed key can be updated to use a customer managed key instead. For KMS key definitions, see [KMS concepts](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html) in the Key Management Service Developer Guide. While you can share a parameter using the Systems Manager `PutResourcePolicy` operation, we recommend using Resource Access Manager (RAM) instead. This is because using `PutResourcePolicy` requires the extra step of promoting the parameter to a standard RAM Resource Share using the RAM [PromoteResourceShareCreatedFromPolicy](https://docs.aws.amazon.com/ram/latest/APIReference/API_PromoteResourceShareCreatedFromPolicy.html) API operation. Otherwise, the parameter won't be returned by the Systems Manager [DescribeParameters](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html) API operation using the `--shared` option. For more information, see [Sharing a parameter](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-shared-parameters.html#share) in the Amazon Web Services Systems Manager User Guide
@@ -10133,6 +10604,10 @@ impl<M> PutResourcePolicy<M> {
         self
     }
 }
+stub_operation!(
+    PutResourcePolicy, 113, PutResourcePolicyError, types::PutResourcePolicyResponse,
+    input, output
+);
 /// Defines the default patch baseline for the relevant operating system.
 ///
 /// The `RegisterDefaultPatchBaseline` operation: made by [`Client::register_default_patch_baseline`], run by [`send`](RegisterDefaultPatchBaseline::send).
@@ -10199,6 +10674,10 @@ impl<M> RegisterDefaultPatchBaseline<M> {
         self
     }
 }
+stub_operation!(
+    RegisterDefaultPatchBaseline, 114, RegisterDefaultPatchBaselineError,
+    types::RegisterDefaultPatchBaselineResult, input, output
+);
 /// Registers a patch baseline for a patch group.
 ///
 /// The `RegisterPatchBaselineForPatchGroup` operation: made by [`Client::register_patch_baseline_for_patch_group`], run by [`send`](RegisterPatchBaselineForPatchGroup::send).
@@ -10273,6 +10752,10 @@ impl<M> RegisterPatchBaselineForPatchGroup<M> {
         self
     }
 }
+stub_operation!(
+    RegisterPatchBaselineForPatchGroup, 115, RegisterPatchBaselineForPatchGroupError,
+    types::RegisterPatchBaselineForPatchGroupResult, input, output
+);
 /// Registers a target with a maintenance window.
 ///
 /// The `RegisterTargetWithMaintenanceWindow` operation: made by [`Client::register_target_with_maintenance_window`], run by [`send`](RegisterTargetWithMaintenanceWindow::send).
@@ -10375,6 +10858,10 @@ impl<M> RegisterTargetWithMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    RegisterTargetWithMaintenanceWindow, 116, RegisterTargetWithMaintenanceWindowError,
+    types::RegisterTargetWithMaintenanceWindowResult, input, output
+);
 /// Adds a new task to a maintenance window.
 ///
 /// The `RegisterTaskWithMaintenanceWindow` operation: made by [`Client::register_task_with_maintenance_window`], run by [`send`](RegisterTaskWithMaintenanceWindow::send).
@@ -10540,6 +11027,10 @@ impl<M> RegisterTaskWithMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    RegisterTaskWithMaintenanceWindow, 117, RegisterTaskWithMaintenanceWindowError,
+    types::RegisterTaskWithMaintenanceWindowResult, input, output
+);
 /// Removes tag keys from the specified resource.
 ///
 /// The `RemoveTagsFromResource` operation: made by [`Client::remove_tags_from_resource`], run by [`send`](RemoveTagsFromResource::send).
@@ -10616,6 +11107,10 @@ impl<M> RemoveTagsFromResource<M> {
         self
     }
 }
+stub_operation!(
+    RemoveTagsFromResource, 118, RemoveTagsFromResourceError,
+    types::RemoveTagsFromResourceResult, input, output
+);
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of "false". This means the user can't use this feature unless they change the setting to "true" and intentionally opt in for a paid feature.
 ///
 /// The `ResetServiceSetting` operation: made by [`Client::reset_service_setting`], run by [`send`](ResetServiceSetting::send).
@@ -10692,6 +11187,10 @@ impl<M> ResetServiceSetting<M> {
         self
     }
 }
+stub_operation!(
+    ResetServiceSetting, 119, ResetServiceSettingError, types::ResetServiceSettingResult,
+    input, output
+);
 /// Reconnects a session to a managed node after it has been disconnected. Connections can be resumed for disconnected sessions, but not terminated sessions.
 ///
 /// The `ResumeSession` operation: made by [`Client::resume_session`], run by [`send`](ResumeSession::send).
@@ -10758,6 +11257,9 @@ impl<M> ResumeSession<M> {
         self
     }
 }
+stub_operation!(
+    ResumeSession, 120, ResumeSessionError, types::ResumeSessionResponse, input, output
+);
 /// Sends a signal to an Automation execution to change the current behavior or status of the execution.
 ///
 /// The `SendAutomationSignal` operation: made by [`Client::send_automation_signal`], run by [`send`](SendAutomationSignal::send).
@@ -10837,6 +11339,10 @@ impl<M> SendAutomationSignal<M> {
         self
     }
 }
+stub_operation!(
+    SendAutomationSignal, 121, SendAutomationSignalError,
+    types::SendAutomationSignalResult, input, output
+);
 /// Runs commands on one or more managed nodes.
 ///
 /// The `SendCommand` operation: made by [`Client::send_command`], run by [`send`](SendCommand::send).
@@ -11000,6 +11506,9 @@ impl<M> SendCommand<M> {
         self
     }
 }
+stub_operation!(
+    SendCommand, 122, SendCommandError, types::SendCommandResult, input, output
+);
 /// Starts the workflow for just-in-time node access sessions.
 ///
 /// The `StartAccessRequest` operation: made by [`Client::start_access_request`], run by [`send`](StartAccessRequest::send).
@@ -11076,6 +11585,10 @@ impl<M> StartAccessRequest<M> {
         self
     }
 }
+stub_operation!(
+    StartAccessRequest, 123, StartAccessRequestError, types::StartAccessRequestResponse,
+    input, output
+);
 /// Runs an association immediately and only one time. This operation can be helpful when troubleshooting associations.
 ///
 /// The `StartAssociationsOnce` operation: made by [`Client::start_associations_once`], run by [`send`](StartAssociationsOnce::send).
@@ -11142,6 +11655,10 @@ impl<M> StartAssociationsOnce<M> {
         self
     }
 }
+stub_operation!(
+    StartAssociationsOnce, 124, StartAssociationsOnceError,
+    types::StartAssociationsOnceResult, input, output
+);
 /// Initiates execution of an Automation runbook.
 ///
 /// The `StartAutomationExecution` operation: made by [`Client::start_automation_execution`], run by [`send`](StartAutomationExecution::send).
@@ -11284,6 +11801,10 @@ impl<M> StartAutomationExecution<M> {
         self
     }
 }
+stub_operation!(
+    StartAutomationExecution, 125, StartAutomationExecutionError,
+    types::StartAutomationExecutionResult, input, output
+);
 /// Amazon Web Services Systems Manager Change Manager is no longer open to new customers. Existing customers can continue to use the service as normal. For more information, see [Amazon Web Services Systems Manager Change Manager availability change](https://docs.aws.amazon.com/systems-manager/latest/userguide/change-manager-availability-change.html).
 ///
 /// The `StartChangeRequestExecution` operation: made by [`Client::start_change_request_execution`], run by [`send`](StartChangeRequestExecution::send).
@@ -11405,6 +11926,10 @@ impl<M> StartChangeRequestExecution<M> {
         self
     }
 }
+stub_operation!(
+    StartChangeRequestExecution, 126, StartChangeRequestExecutionError,
+    types::StartChangeRequestExecutionResult, input, output
+);
 /// Initiates the process of creating a preview showing the effects that running a specified Automation runbook would have on the targeted resources.
 ///
 /// The `StartExecutionPreview` operation: made by [`Client::start_execution_preview`], run by [`send`](StartExecutionPreview::send).
@@ -11481,6 +12006,10 @@ impl<M> StartExecutionPreview<M> {
         self
     }
 }
+stub_operation!(
+    StartExecutionPreview, 127, StartExecutionPreviewError,
+    types::StartExecutionPreviewResponse, input, output
+);
 /// Initiates a connection to a target (for example, a managed node) for a Session Manager session. Returns a URL and token that can be used to open a WebSocket connection for sending input and receiving outputs.
 ///
 /// The `StartSession` operation: made by [`Client::start_session`], run by [`send`](StartSession::send).
@@ -11565,6 +12094,9 @@ impl<M> StartSession<M> {
         self
     }
 }
+stub_operation!(
+    StartSession, 128, StartSessionError, types::StartSessionResponse, input, output
+);
 /// Stop an Automation that is currently running.
 ///
 /// The `StopAutomationExecution` operation: made by [`Client::stop_automation_execution`], run by [`send`](StopAutomationExecution::send).
@@ -11636,6 +12168,10 @@ impl<M> StopAutomationExecution<M> {
         self
     }
 }
+stub_operation!(
+    StopAutomationExecution, 129, StopAutomationExecutionError,
+    types::StopAutomationExecutionResult, input, output
+);
 /// Permanently ends a session and closes the data connection between the Session Manager client and SSM Agent on the managed node. A terminated session can't be resumed.
 ///
 /// The `TerminateSession` operation: made by [`Client::terminate_session`], run by [`send`](TerminateSession::send).
@@ -11702,6 +12238,10 @@ impl<M> TerminateSession<M> {
         self
     }
 }
+stub_operation!(
+    TerminateSession, 130, TerminateSessionError, types::TerminateSessionResponse, input,
+    output
+);
 /// Remove a label or labels from a parameter.
 ///
 /// The `UnlabelParameterVersion` operation: made by [`Client::unlabel_parameter_version`], run by [`send`](UnlabelParameterVersion::send).
@@ -11778,6 +12318,10 @@ impl<M> UnlabelParameterVersion<M> {
         self
     }
 }
+stub_operation!(
+    UnlabelParameterVersion, 131, UnlabelParameterVersionError,
+    types::UnlabelParameterVersionResult, input, output
+);
 /// Updates an association. You can update the association name and version, the document version, schedule, parameters, and Amazon Simple Storage Service (Amazon S3) output. When you call `UpdateAssociation`, the system removes all optional parameters from the request and overwrites the association with null values for those parameters. This is by design. You must specify all optional parameters in the call, even if you are not changing the parameters. This includes the `Name` parameter. Before calling this API action, we recommend that you call the DescribeAssociation API operation and make a note of all optional parameters required for your `UpdateAssociation` call.
 ///
 /// The `UpdateAssociation` operation: made by [`Client::update_association`], run by [`send`](UpdateAssociation::send).
@@ -11967,6 +12511,10 @@ impl<M> UpdateAssociation<M> {
         self
     }
 }
+stub_operation!(
+    UpdateAssociation, 132, UpdateAssociationError, types::UpdateAssociationResult,
+    input, output
+);
 /// Updates the status of the Amazon Web Services Systems Manager document (SSM document) associated with the specified managed node.
 ///
 /// The `UpdateAssociationStatus` operation: made by [`Client::update_association_status`], run by [`send`](UpdateAssociationStatus::send).
@@ -12043,6 +12591,10 @@ impl<M> UpdateAssociationStatus<M> {
         self
     }
 }
+stub_operation!(
+    UpdateAssociationStatus, 133, UpdateAssociationStatusError,
+    types::UpdateAssociationStatusResult, input, output
+);
 /// Updates one or more values for an SSM document.
 ///
 /// The `UpdateDocument` operation: made by [`Client::update_document`], run by [`send`](UpdateDocument::send).
@@ -12144,6 +12696,9 @@ impl<M> UpdateDocument<M> {
         self
     }
 }
+stub_operation!(
+    UpdateDocument, 134, UpdateDocumentError, types::UpdateDocumentResult, input, output
+);
 /// Set the default version of a document.
 ///
 /// The `UpdateDocumentDefaultVersion` operation: made by [`Client::update_document_default_version`], run by [`send`](UpdateDocumentDefaultVersion::send).
@@ -12215,6 +12770,10 @@ impl<M> UpdateDocumentDefaultVersion<M> {
         self
     }
 }
+stub_operation!(
+    UpdateDocumentDefaultVersion, 135, UpdateDocumentDefaultVersionError,
+    types::UpdateDocumentDefaultVersionResult, input, output
+);
 /// Amazon Web Services Systems Manager Change Manager is no longer open to new customers. Existing customers can continue to use the service as normal. For more information, see [Amazon Web Services Systems Manager Change Manager availability change](https://docs.aws.amazon.com/systems-manager/latest/userguide/change-manager-availability-change.html).
 ///
 /// The `UpdateDocumentMetadata` operation: made by [`Client::update_document_metadata`], run by [`send`](UpdateDocumentMetadata::send).
@@ -12291,6 +12850,10 @@ impl<M> UpdateDocumentMetadata<M> {
         self
     }
 }
+stub_operation!(
+    UpdateDocumentMetadata, 136, UpdateDocumentMetadataError,
+    types::UpdateDocumentMetadataResponse, input, output
+);
 /// Updates an existing maintenance window. Only specified parameters are modified.
 ///
 /// The `UpdateMaintenanceWindow` operation: made by [`Client::update_maintenance_window`], run by [`send`](UpdateMaintenanceWindow::send).
@@ -12417,6 +12980,10 @@ impl<M> UpdateMaintenanceWindow<M> {
         self
     }
 }
+stub_operation!(
+    UpdateMaintenanceWindow, 137, UpdateMaintenanceWindowError,
+    types::UpdateMaintenanceWindowResult, input, output
+);
 /// Modifies the target of an existing maintenance window. You can change the following:
 /// - Name
 /// - Description
@@ -12519,6 +13086,10 @@ impl<M> UpdateMaintenanceWindowTarget<M> {
         self
     }
 }
+stub_operation!(
+    UpdateMaintenanceWindowTarget, 138, UpdateMaintenanceWindowTargetError,
+    types::UpdateMaintenanceWindowTargetResult, input, output
+);
 /// Modifies a task assigned to a maintenance window. You can't change the task type, but you can change the following values:
 /// - `TaskARN`. For example, you can change a `RUN_COMMAND` task from `AWS-RunPowerShellScript` to `AWS-RunShellScript`.
 /// - `ServiceRoleArn`
@@ -12687,6 +13258,10 @@ impl<M> UpdateMaintenanceWindowTask<M> {
         self
     }
 }
+stub_operation!(
+    UpdateMaintenanceWindowTask, 139, UpdateMaintenanceWindowTaskError,
+    types::UpdateMaintenanceWindowTaskResult, input, output
+);
 /// Changes the Identity and Access Management (IAM) role that is assigned to the on-premises server, edge device, or virtual machines (VM). IAM roles are first assigned to these hybrid nodes during the activation process. For more information, see CreateActivation.
 ///
 /// The `UpdateManagedInstanceRole` operation: made by [`Client::update_managed_instance_role`], run by [`send`](UpdateManagedInstanceRole::send).
@@ -12758,6 +13333,10 @@ impl<M> UpdateManagedInstanceRole<M> {
         self
     }
 }
+stub_operation!(
+    UpdateManagedInstanceRole, 140, UpdateManagedInstanceRoleError,
+    types::UpdateManagedInstanceRoleResult, input, output
+);
 /// Edit or change an OpsItem. You must have permission in Identity and Access Management (IAM) to update an OpsItem. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
 /// The `UpdateOpsItem` operation: made by [`Client::update_ops_item`], run by [`send`](UpdateOpsItem::send).
@@ -12908,6 +13487,9 @@ impl<M> UpdateOpsItem<M> {
         self
     }
 }
+stub_operation!(
+    UpdateOpsItem, 141, UpdateOpsItemError, types::UpdateOpsItemResponse, input, output
+);
 /// Amazon Web Services Systems Manager calls this API operation when you edit OpsMetadata in Application Manager.
 ///
 /// The `UpdateOpsMetadata` operation: made by [`Client::update_ops_metadata`], run by [`send`](UpdateOpsMetadata::send).
@@ -12987,6 +13569,10 @@ impl<M> UpdateOpsMetadata<M> {
         self
     }
 }
+stub_operation!(
+    UpdateOpsMetadata, 142, UpdateOpsMetadataError, types::UpdateOpsMetadataResult,
+    input, output
+);
 /// Modifies an existing patch baseline. Fields not specified in the request are left unchanged.
 ///
 /// The `UpdatePatchBaseline` operation: made by [`Client::update_patch_baseline`], run by [`send`](UpdatePatchBaseline::send).
@@ -13119,6 +13705,10 @@ impl<M> UpdatePatchBaseline<M> {
         self
     }
 }
+stub_operation!(
+    UpdatePatchBaseline, 143, UpdatePatchBaselineError, types::UpdatePatchBaselineResult,
+    input, output
+);
 /// Update a resource data sync. After you create a resource data sync for a Region, you can't change the account options for that sync. For example, if you create a sync in the us-east-2 (Ohio) Region and you choose the `Include only the current account` option, you can't edit that sync later and choose the `Include all accounts from my Organizations configuration` option. Instead, you must delete the first resource data sync, and create a new one.
 ///
 /// The `UpdateResourceDataSync` operation: made by [`Client::update_resource_data_sync`], run by [`send`](UpdateResourceDataSync::send).
@@ -13195,6 +13785,10 @@ impl<M> UpdateResourceDataSync<M> {
         self
     }
 }
+stub_operation!(
+    UpdateResourceDataSync, 144, UpdateResourceDataSyncError,
+    types::UpdateResourceDataSyncResult, input, output
+);
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of "false". This means the user can't use this feature unless they change the setting to "true" and intentionally opt in for a paid feature.
 ///
 /// The `UpdateServiceSetting` operation: made by [`Client::update_service_setting`], run by [`send`](UpdateServiceSetting::send).
@@ -13285,3 +13879,7 @@ impl<M> UpdateServiceSetting<M> {
         self
     }
 }
+stub_operation!(
+    UpdateServiceSetting, 145, UpdateServiceSettingError,
+    types::UpdateServiceSettingResult, input, output
+);

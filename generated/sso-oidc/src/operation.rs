@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Creates and returns access and refresh tokens for clients that are authenticated using client secrets. The access token can be used to fetch short-lived credentials for the assigned AWS accounts or to access application APIs using `bearer` authentication.
 ///
 /// The `CreateToken` operation: made by [`Client::create_token`], run by [`send`](CreateToken::send).
@@ -99,6 +130,9 @@ impl<M> CreateToken<M> {
         self
     }
 }
+stub_operation!(
+    CreateToken, 0, CreateTokenError, types::CreateTokenResponse, input, output
+);
 /// Creates and returns access and refresh tokens for authorized client applications that are authenticated using any IAM entity, such as a service role or user. These tokens might contain defined scopes that specify permissions such as `read:profile` or `write:data`. Through downscoping, you can use the scopes parameter to request tokens with reduced permissions compared to the original client application's permissions or, if applicable, the refresh token's scopes. The access token can be used to fetch short-lived credentials for the assigned Amazon Web Services accounts or to access application APIs using `bearer` authentication.
 ///
 /// The `CreateTokenWithIAM` operation: made by [`Client::create_token_with_iam`], run by [`send`](CreateTokenWithIam::send).
@@ -215,6 +249,10 @@ impl<M> CreateTokenWithIam<M> {
         self
     }
 }
+stub_operation!(
+    CreateTokenWithIam, 1, CreateTokenWithIamError, types::CreateTokenWithIamResponse,
+    input, output
+);
 /// Registers a public client with IAM Identity Center. This allows clients to perform authorization using the authorization code grant with Proof Key for Code Exchange (PKCE) or the device code grant.
 ///
 /// The `RegisterClient` operation: made by [`Client::register_client`], run by [`send`](RegisterClient::send).
@@ -301,6 +339,9 @@ impl<M> RegisterClient<M> {
         self
     }
 }
+stub_operation!(
+    RegisterClient, 2, RegisterClientError, types::RegisterClientResponse, input, output
+);
 /// Initiates device authorization by requesting a pair of verification codes from the authorization service.
 ///
 /// The `StartDeviceAuthorization` operation: made by [`Client::start_device_authorization`], run by [`send`](StartDeviceAuthorization::send).
@@ -367,3 +408,7 @@ impl<M> StartDeviceAuthorization<M> {
         self
     }
 }
+stub_operation!(
+    StartDeviceAuthorization, 3, StartDeviceAuthorizationError,
+    types::StartDeviceAuthorizationResponse, input, output
+);

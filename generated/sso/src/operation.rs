@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -76,6 +107,10 @@ impl<M> GetRoleCredentials<M> {
         self
     }
 }
+stub_operation!(
+    GetRoleCredentials, 0, GetRoleCredentialsError, types::GetRoleCredentialsResponse,
+    input, output
+);
 /// Lists all roles that are assigned to the user for a given AWS account.
 ///
 /// The `ListAccountRoles` operation: made by [`Client::list_account_roles`], run by [`send`](ListAccountRoles::send).
@@ -162,6 +197,10 @@ impl<M> ListAccountRoles<M> {
         self
     }
 }
+stub_operation!(
+    ListAccountRoles, 1, ListAccountRolesError, types::ListAccountRolesResponse, input,
+    output
+);
 /// Lists all AWS accounts assigned to the user. These AWS accounts are assigned by the administrator of the account. For more information, see [Assign User Access](https://docs.aws.amazon.com/singlesignon/latest/userguide/useraccess.html#assignusers) in the IAM Identity Center User Guide. This operation returns a paginated response.
 ///
 /// The `ListAccounts` operation: made by [`Client::list_accounts`], run by [`send`](ListAccounts::send).
@@ -243,6 +282,9 @@ impl<M> ListAccounts<M> {
         self
     }
 }
+stub_operation!(
+    ListAccounts, 2, ListAccountsError, types::ListAccountsResponse, input, output
+);
 /// Removes the locally stored SSO tokens from the client-side cache and sends an API call to the IAM Identity Center service to invalidate the corresponding server-side IAM Identity Center sign in session.
 ///
 /// The `Logout` operation: made by [`Client::logout`], run by [`send`](Logout::send).
@@ -296,3 +338,4 @@ impl<M> Logout<M> {
         self
     }
 }
+stub_operation!(Logout, 3, LogoutError, (), input, none);

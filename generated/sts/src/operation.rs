@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Returns a set of temporary security credentials that you can use to access Amazon Web Services resources. These temporary credentials consist of an access key ID, a secret access key, and a security token. Typically, you use `AssumeRole` within your account or for cross-account access. For a comparison of `AssumeRole` with other API operations that produce temporary credentials, see [Requesting Temporary Security Credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html) and [Compare STS credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts-comparison.html) in the IAM User Guide.
 ///
 /// The `AssumeRole` operation: made by [`Client::assume_role`], run by [`send`](AssumeRole::send).
@@ -130,6 +161,9 @@ impl<M> AssumeRole<M> {
         self
     }
 }
+stub_operation!(
+    AssumeRole, 0, AssumeRoleError, types::AssumeRoleResponse, input, output
+);
 /// Returns a set of temporary security credentials for users who have been authenticated via a SAML authentication response. This operation provides a mechanism for tying an enterprise identity store or directory to role-based Amazon Web Services access without user-specific credentials or configuration. For a comparison of `AssumeRoleWithSAML` with the other API operations that produce temporary credentials, see [Requesting Temporary Security Credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html) and [Compare STS credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts-comparison.html) in the IAM User Guide.
 ///
 /// The `AssumeRoleWithSAML` operation: made by [`Client::assume_role_with_saml`], run by [`send`](AssumeRoleWithSaml::send).
@@ -214,6 +248,10 @@ impl<M> AssumeRoleWithSaml<M> {
         self
     }
 }
+stub_operation!(
+    AssumeRoleWithSaml, 1, AssumeRoleWithSamlError, types::AssumeRoleWithSamlResponse,
+    input, output
+);
 /// Returns a set of temporary security credentials for users who have been authenticated in a mobile or web application with a web identity provider. Example providers include the OAuth 2.0 providers Login with Amazon and Facebook, or any OpenID Connect-compatible identity provider such as Google or [Amazon Cognito federated identities](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-identity.html).
 ///
 /// The `AssumeRoleWithWebIdentity` operation: made by [`Client::assume_role_with_web_identity`], run by [`send`](AssumeRoleWithWebIdentity::send).
@@ -303,6 +341,10 @@ impl<M> AssumeRoleWithWebIdentity<M> {
         self
     }
 }
+stub_operation!(
+    AssumeRoleWithWebIdentity, 2, AssumeRoleWithWebIdentityError,
+    types::AssumeRoleWithWebIdentityResponse, input, output
+);
 /// Returns a set of short term credentials you can use to perform privileged tasks on a member account in your organization. You must use credentials from an Organizations management account or a delegated administrator account for IAM to call `AssumeRoot`. You cannot use root user credentials to make this call.
 ///
 /// The `AssumeRoot` operation: made by [`Client::assume_root`], run by [`send`](AssumeRoot::send).
@@ -384,6 +426,9 @@ impl<M> AssumeRoot<M> {
         self
     }
 }
+stub_operation!(
+    AssumeRoot, 3, AssumeRootError, types::AssumeRootResponse, input, output
+);
 /// Decodes additional information about the authorization status of a request from an encoded message returned in response to an Amazon Web Services request.
 ///
 /// The `DecodeAuthorizationMessage` operation: made by [`Client::decode_authorization_message`], run by [`send`](DecodeAuthorizationMessage::send).
@@ -450,6 +495,10 @@ impl<M> DecodeAuthorizationMessage<M> {
         self
     }
 }
+stub_operation!(
+    DecodeAuthorizationMessage, 4, DecodeAuthorizationMessageError,
+    types::DecodeAuthorizationMessageResponse, input, output
+);
 /// Returns the account identifier for the specified access key ID.
 ///
 /// The `GetAccessKeyInfo` operation: made by [`Client::get_access_key_info`], run by [`send`](GetAccessKeyInfo::send).
@@ -516,6 +565,10 @@ impl<M> GetAccessKeyInfo<M> {
         self
     }
 }
+stub_operation!(
+    GetAccessKeyInfo, 5, GetAccessKeyInfoError, types::GetAccessKeyInfoResponse, input,
+    output
+);
 /// Returns details about the IAM user or role whose credentials are used to call the operation.
 ///
 /// The `GetCallerIdentity` operation: made by [`Client::get_caller_identity`], run by [`send`](GetCallerIdentity::send).
@@ -577,6 +630,10 @@ impl<M> GetCallerIdentity<M> {
         &self.input
     }
 }
+stub_operation!(
+    GetCallerIdentity, 6, GetCallerIdentityError, types::GetCallerIdentityResponse,
+    input, output
+);
 /// Exchanges a trade-in token for temporary Amazon Web Services credentials with the permissions associated with the assumed principal. This operation allows you to obtain credentials for a specific principal based on a trade-in token, enabling delegation of access to Amazon Web Services resources.
 ///
 /// The `GetDelegatedAccessToken` operation: made by [`Client::get_delegated_access_token`], run by [`send`](GetDelegatedAccessToken::send).
@@ -643,6 +700,10 @@ impl<M> GetDelegatedAccessToken<M> {
         self
     }
 }
+stub_operation!(
+    GetDelegatedAccessToken, 7, GetDelegatedAccessTokenError,
+    types::GetDelegatedAccessTokenResponse, input, output
+);
 /// Returns a set of temporary security credentials (consisting of an access key ID, a secret access key, and a security token) for a user. A typical use is in a proxy application that gets temporary security credentials on behalf of distributed applications inside a corporate network.
 ///
 /// The `GetFederationToken` operation: made by [`Client::get_federation_token`], run by [`send`](GetFederationToken::send).
@@ -732,6 +793,10 @@ impl<M> GetFederationToken<M> {
         self
     }
 }
+stub_operation!(
+    GetFederationToken, 8, GetFederationTokenError, types::GetFederationTokenResponse,
+    input, output
+);
 /// Returns a set of temporary credentials for an Amazon Web Services account or IAM user. The credentials consist of an access key ID, a secret access key, and a security token. Typically, you use `GetSessionToken` if you want to use MFA to protect programmatic calls to specific Amazon Web Services API operations like Amazon EC2 `StopInstances`.
 ///
 /// The `GetSessionToken` operation: made by [`Client::get_session_token`], run by [`send`](GetSessionToken::send).
@@ -808,6 +873,10 @@ impl<M> GetSessionToken<M> {
         self
     }
 }
+stub_operation!(
+    GetSessionToken, 9, GetSessionTokenError, types::GetSessionTokenResponse, input,
+    output
+);
 /// Returns a signed JSON Web Token (JWT) that represents the calling Amazon Web Services identity. The returned JWT can be used to authenticate with external services that support OIDC discovery. The token is signed by Amazon Web Services STS and can be publicly verified using the verification keys published at the issuer's JWKS endpoint.
 ///
 /// The `GetWebIdentityToken` operation: made by [`Client::get_web_identity_token`], run by [`send`](GetWebIdentityToken::send).
@@ -889,3 +958,7 @@ impl<M> GetWebIdentityToken<M> {
         self
     }
 }
+stub_operation!(
+    GetWebIdentityToken, 10, GetWebIdentityTokenError,
+    types::GetWebIdentityTokenResponse, input, output
+);

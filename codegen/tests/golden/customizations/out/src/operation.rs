@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// The `BatchWriteItem` operation: made by [`Client::batch_write_item`], run by [`send`](BatchWriteItem::send).
 #[derive(Clone, Debug)]
 pub struct BatchWriteItem<M = boto_runtime::waiter::Call> {
@@ -70,6 +101,9 @@ impl<M> BatchWriteItem<M> {
         self
     }
 }
+stub_operation!(
+    BatchWriteItem, 0, BatchWriteItemError, types::BatchWriteItemOutput, input, output
+);
 /// The `DeleteItem` operation: made by [`Client::delete_item`], run by [`send`](DeleteItem::send).
 #[derive(Clone, Debug)]
 pub struct DeleteItem<M = boto_runtime::waiter::Call> {
@@ -163,6 +197,7 @@ impl<M> DeleteItem<M> {
         self
     }
 }
+stub_operation!(DeleteItem, 1, DeleteItemError, types::DeleteItemOutput, input, output);
 /// The `DescribeTable` operation: made by [`Client::describe_table`], run by [`send`](DescribeTable::send).
 #[derive(Clone, Debug)]
 pub struct DescribeTable<M = boto_runtime::waiter::Call> {
@@ -227,6 +262,9 @@ impl<M> DescribeTable<M> {
         self
     }
 }
+stub_operation!(
+    DescribeTable, 2, DescribeTableError, types::DescribeTableOutput, input, output
+);
 /// The `PutItem` operation: made by [`Client::put_item`], run by [`send`](PutItem::send).
 #[derive(Clone, Debug)]
 pub struct PutItem<M = boto_runtime::waiter::Call> {
@@ -317,6 +355,7 @@ impl<M> PutItem<M> {
         self
     }
 }
+stub_operation!(PutItem, 3, PutItemError, types::PutItemOutput, input, output);
 /// The `Query` operation: made by [`Client::query`], run by [`send`](Query::send).
 #[derive(Clone, Debug)]
 pub struct Query<M = boto_runtime::waiter::Call> {
@@ -432,6 +471,7 @@ impl<M> Query<M> {
         self
     }
 }
+stub_operation!(Query, 4, QueryError, types::QueryOutput, input, output);
 /// The `Scan` operation: made by [`Client::scan`], run by [`send`](Scan::send).
 #[derive(Clone, Debug)]
 pub struct Scan<M = boto_runtime::waiter::Call> {
@@ -527,6 +567,7 @@ impl<M> Scan<M> {
         self
     }
 }
+stub_operation!(Scan, 5, ScanError, types::ScanOutput, input, output);
 /// The `UpdateItem` operation: made by [`Client::update_item`], run by [`send`](UpdateItem::send).
 #[derive(Clone, Debug)]
 pub struct UpdateItem<M = boto_runtime::waiter::Call> {
@@ -625,3 +666,4 @@ impl<M> UpdateItem<M> {
         self
     }
 }
+stub_operation!(UpdateItem, 6, UpdateItemError, types::UpdateItemOutput, input, output);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// The `DescribeInstances` operation: made by [`Client::describe_instances`], run by [`send`](DescribeInstances::send).
 #[derive(Clone, Debug)]
 pub struct DescribeInstances<M = boto_runtime::waiter::Call> {
@@ -82,6 +113,10 @@ impl<M> DescribeInstances<M> {
         self
     }
 }
+stub_operation!(
+    DescribeInstances, 0, DescribeInstancesError, types::DescribeInstancesResult, input,
+    output
+);
 /// The `RunInstances` operation: made by [`Client::run_instances`], run by [`send`](RunInstances::send).
 #[derive(Clone, Debug)]
 pub struct RunInstances<M = boto_runtime::waiter::Call> {
@@ -184,3 +219,4 @@ impl<M> RunInstances<M> {
         self
     }
 }
+stub_operation!(RunInstances, 1, RunInstancesError, types::Reservation, input, output);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -174,6 +205,9 @@ impl<M> CreateWidget<M> {
         self
     }
 }
+stub_operation!(
+    CreateWidget, 0, CreateWidgetError, types::CreateWidgetResponse, input, output
+);
 /// The `ListThings` operation: made by [`Client::list_things`], run by [`send`](ListThings::send).
 #[derive(Clone, Debug)]
 pub struct ListThings<M = boto_runtime::waiter::Call> {
@@ -216,6 +250,7 @@ impl<M> ListThings<M> {
         Self { client, mode }
     }
 }
+stub_operation!(ListThings, 1, ListThingsError, types::ListThingsOutput, none, output);
 /// No input, no output.
 ///
 /// The `Ping` operation: made by [`Client::ping`], run by [`send`](Ping::send).
@@ -255,3 +290,4 @@ impl<M> Ping<M> {
         Self { client, mode }
     }
 }
+stub_operation!(Ping, 2, PingError, (), none, none);

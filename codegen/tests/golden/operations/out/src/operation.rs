@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// The `CreateBucket` operation: made by [`Client::create_bucket`], run by [`send`](CreateBucket::send).
 #[derive(Clone, Debug)]
 pub struct CreateBucket<M = boto_runtime::waiter::Call> {
@@ -67,6 +98,9 @@ impl<M> CreateBucket<M> {
         self
     }
 }
+stub_operation!(
+    CreateBucket, 0, CreateBucketError, types::CreateBucketOutput, input, output
+);
 /// The `DeleteObjects` operation: made by [`Client::delete_objects`], run by [`send`](DeleteObjects::send).
 #[derive(Clone, Debug)]
 pub struct DeleteObjects<M = boto_runtime::waiter::Call> {
@@ -136,6 +170,9 @@ impl<M> DeleteObjects<M> {
         self
     }
 }
+stub_operation!(
+    DeleteObjects, 1, DeleteObjectsError, types::DeleteObjectsOutput, input, output
+);
 /// The `ListObjects` operation: made by [`Client::list_objects`], run by [`send`](ListObjects::send).
 #[derive(Clone, Debug)]
 pub struct ListObjects<M = boto_runtime::waiter::Call> {
@@ -230,3 +267,6 @@ impl<M> ListObjects<M> {
         self
     }
 }
+stub_operation!(
+    ListObjects, 2, ListObjectsError, types::ListObjectsOutput, input, output
+);

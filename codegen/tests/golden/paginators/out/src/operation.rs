@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// The `ListItems` operation: made by [`Client::list_items`], run by [`send`](ListItems::send).
 #[derive(Clone, Debug)]
 pub struct ListItems<M = boto_runtime::waiter::Call> {
@@ -92,6 +123,7 @@ impl<M> ListItems<M> {
         self
     }
 }
+stub_operation!(ListItems, 0, ListItemsError, types::ListItemsOutput, input, output);
 /// The `ListParts` operation: made by [`Client::list_parts`], run by [`send`](ListParts::send).
 #[derive(Clone, Debug)]
 pub struct ListParts<M = boto_runtime::waiter::Call> {
@@ -186,3 +218,4 @@ impl<M> ListParts<M> {
         self
     }
 }
+stub_operation!(ListParts, 1, ListPartsError, types::ListPartsOutput, input, output);

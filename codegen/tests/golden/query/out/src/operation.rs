@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// The `CreateQueue` operation: made by [`Client::create_queue`], run by [`send`](CreateQueue::send).
 #[derive(Clone, Debug)]
 pub struct CreateQueue<M = boto_runtime::waiter::Call> {
@@ -100,6 +131,9 @@ impl<M> CreateQueue<M> {
         self
     }
 }
+stub_operation!(
+    CreateQueue, 0, CreateQueueError, types::CreateQueueResult, input, output
+);
 /// The `ListQueues` operation: made by [`Client::list_queues`], run by [`send`](ListQueues::send).
 #[derive(Clone, Debug)]
 pub struct ListQueues<M = boto_runtime::waiter::Call> {
@@ -174,3 +208,4 @@ impl<M> ListQueues<M> {
         self
     }
 }
+stub_operation!(ListQueues, 1, ListQueuesError, types::ListQueuesResult, input, output);

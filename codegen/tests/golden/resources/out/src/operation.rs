@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -74,6 +105,9 @@ impl<M> CreateBucket<M> {
         self
     }
 }
+stub_operation!(
+    CreateBucket, 0, CreateBucketError, types::CreateBucketOutput, input, output
+);
 /// The `DeleteBucket` operation: made by [`Client::delete_bucket`], run by [`send`](DeleteBucket::send).
 #[derive(Clone, Debug)]
 pub struct DeleteBucket<M = boto_runtime::waiter::Call> {
@@ -135,6 +169,7 @@ impl<M> DeleteBucket<M> {
         self
     }
 }
+stub_operation!(DeleteBucket, 1, DeleteBucketError, (), input, none);
 /// The `DeleteObjects` operation: made by [`Client::delete_objects`], run by [`send`](DeleteObjects::send).
 #[derive(Clone, Debug)]
 pub struct DeleteObjects<M = boto_runtime::waiter::Call> {
@@ -204,6 +239,9 @@ impl<M> DeleteObjects<M> {
         self
     }
 }
+stub_operation!(
+    DeleteObjects, 2, DeleteObjectsError, types::DeleteObjectsOutput, input, output
+);
 /// The `GetBucket` operation: made by [`Client::get_bucket`], run by [`send`](GetBucket::send).
 #[derive(Clone, Debug)]
 pub struct GetBucket<M = boto_runtime::waiter::Call> {
@@ -321,6 +359,7 @@ impl std::future::IntoFuture for GetBucket<boto_runtime::waiter::Wait> {
         Box::pin(self.wait())
     }
 }
+stub_operation!(GetBucket, 3, GetBucketError, types::GetBucketOutput, input, output);
 /// The `ListBuckets` operation: made by [`Client::list_buckets`], run by [`send`](ListBuckets::send).
 #[derive(Clone, Debug)]
 pub struct ListBuckets<M = boto_runtime::waiter::Call> {
@@ -400,6 +439,9 @@ impl<M> ListBuckets<M> {
         self
     }
 }
+stub_operation!(
+    ListBuckets, 4, ListBucketsError, types::ListBucketsOutput, input, output
+);
 /// The `ListObjects` operation: made by [`Client::list_objects`], run by [`send`](ListObjects::send).
 #[derive(Clone, Debug)]
 pub struct ListObjects<M = boto_runtime::waiter::Call> {
@@ -494,3 +536,6 @@ impl<M> ListObjects<M> {
         self
     }
 }
+stub_operation!(
+    ListObjects, 5, ListObjectsError, types::ListObjectsOutput, input, output
+);

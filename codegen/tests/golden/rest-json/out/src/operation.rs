@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -127,6 +158,9 @@ impl<M> CreateFunction<M> {
         self
     }
 }
+stub_operation!(
+    CreateFunction, 0, CreateFunctionError, types::CreateFunctionResponse, input, output
+);
 /// The `GetFunctionCode` operation: made by [`Client::get_function_code`], run by [`send`](GetFunctionCode::send).
 #[derive(Clone, Debug)]
 pub struct GetFunctionCode<M = boto_runtime::waiter::Call> {
@@ -201,6 +235,10 @@ impl<M> GetFunctionCode<M> {
         self
     }
 }
+stub_operation!(
+    GetFunctionCode, 1, GetFunctionCodeError, types::GetFunctionCodeResponse, input,
+    output
+);
 /// The `PutFunctionConfig` operation: made by [`Client::put_function_config`], run by [`send`](PutFunctionConfig::send).
 #[derive(Clone, Debug)]
 pub struct PutFunctionConfig<M = boto_runtime::waiter::Call> {
@@ -267,3 +305,4 @@ impl<M> PutFunctionConfig<M> {
         self
     }
 }
+stub_operation!(PutFunctionConfig, 2, PutFunctionConfigError, (), input, none);

@@ -3,6 +3,37 @@
 //! Fluent builders, one per operation: set input members, then `send`.
 #![allow(clippy::all, deprecated, dead_code)]
 use super::{error, schema, types, Client};
+/// With the `stub` feature: the builder as an expectation of
+/// `boto_runtime::stub::Stubber`.
+macro_rules! stub_operation {
+    (@input $s:ident input) => {
+        Some(&$s.input as &dyn boto_runtime::value::Ser)
+    };
+    (@input $s:ident none) => {
+        None
+    };
+    (@output $o:ident output) => {
+        Some($o as &dyn boto_runtime::value::Ser)
+    };
+    (@output $o:ident none) => {{
+        let _ = $o;
+        None
+    }};
+    ($b:ident, $i:literal, $err:ident, $out:ty, $input:tt, $output:tt) => {
+        #[cfg(feature = "stub")]
+        impl boto_runtime::stub::StubOperation for $b {
+            type Output = $out;
+            type Error = error::$err;
+            fn stub_call(&self) -> boto_runtime::stub::StubCall<'_> {
+                let input = stub_operation!(@input self $input);
+                boto_runtime::stub::StubCall::new(&schema::SERVICE, &schema::OPERATIONS[$i], input)
+            }
+            fn stub_output(output: &$out) -> Option<&dyn boto_runtime::value::Ser> {
+                stub_operation!(@output output $output)
+            }
+        }
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -104,6 +135,9 @@ impl<M> CreateZone<M> {
         self
     }
 }
+stub_operation!(
+    CreateZone, 0, CreateZoneError, types::CreateZoneResponse, input, output
+);
 /// The `GetObject` operation: made by [`Client::get_object`], run by [`send`](GetObject::send).
 #[derive(Clone, Debug)]
 pub struct GetObject<M = boto_runtime::waiter::Call> {
@@ -183,6 +217,7 @@ impl<M> GetObject<M> {
         self
     }
 }
+stub_operation!(GetObject, 1, GetObjectError, types::GetObjectOutput, input, output);
 /// The `PutBucketTagging` operation: made by [`Client::put_bucket_tagging`], run by [`send`](PutBucketTagging::send).
 #[derive(Clone, Debug)]
 pub struct PutBucketTagging<M = boto_runtime::waiter::Call> {
@@ -249,3 +284,4 @@ impl<M> PutBucketTagging<M> {
         self
     }
 }
+stub_operation!(PutBucketTagging, 2, PutBucketTaggingError, (), input, none);
