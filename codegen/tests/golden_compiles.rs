@@ -301,9 +301,9 @@ fn write_fixture_workspace(ws: &Path) {
         }
         members.push(format!("{:?}", fixture.dir));
         smoke_deps.push_str(&format!(
-            // Every fixture with its `serde` and `stub` features on: their glue
+            // Every fixture with its `serde`, `stub` and `blocking` features on: their glue
             // compiles for every protocol and shape kind.
-            "{} = {{ path = \"../{}\", features = [\"serde\", \"stub\"] }}\n",
+            "{} = {{ path = \"../{}\", features = [\"serde\", \"stub\", \"blocking\"] }}\n",
             fixture.package(),
             fixture.dir
         ));

@@ -11,6 +11,8 @@
 // allowed where it stands, with the reason). Tests index freely.
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod body;
 pub mod checksum;
 pub mod client;

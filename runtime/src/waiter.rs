@@ -171,6 +171,20 @@ pub struct WaiterSpec {
     pub acceptors: &'static [Acceptor],
 }
 
+/// A builder mode that carries a waiter's settings: the async [`Wait`] and
+/// the blocking client's mode share the `delay`, `max_attempts` and
+/// `deadline` setters through it.
+pub trait WaitSettings {
+    /// The waiter and its settings.
+    fn settings(&mut self) -> &mut Wait;
+}
+
+impl WaitSettings for Wait {
+    fn settings(&mut self) -> &mut Wait {
+        self
+    }
+}
+
 /// Builder mode of an operation that is sent once (the default).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Call;

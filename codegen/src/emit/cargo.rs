@@ -78,7 +78,9 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> String {
          [features]\n# Serialize and Deserialize on every type, keys as the model names them.\n\
          {serde_feature}\n\
          # `boto_runtime::stub::Stubber` expectations from the operation builders (for tests).\n\
-         stub = []\n\n\
+         stub = []\n\
+         # A synchronous client (`blocking::Client`), off by default.\n\
+         blocking = [\"boto-runtime/blocking\"]\n\n\
          [dependencies]\n{runtime}{custom}{serde_dep}"
     )
 }

@@ -54,6 +54,10 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> TokenStream {
             pub mod error;
             #[rustfmt::skip]
             pub mod operation;
+            /// With the `blocking` feature: a synchronous client.
+            #[cfg(feature = "blocking")]
+            #[rustfmt::skip]
+            pub mod blocking;
 
             pub use boto_runtime::client::ClientConfig;
             pub use boto_runtime::error::Error;

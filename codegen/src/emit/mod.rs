@@ -7,6 +7,7 @@ use crate::error::{CodegenError, Result};
 use crate::ir::{Ir, Kind};
 use crate::naming;
 
+mod blocking;
 mod cargo;
 mod client;
 mod errors;
@@ -98,6 +99,11 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
         if name == "operation.rs" {
             contents =
                 contents.replacen(operation::STUB_MACRO_PLACEHOLDER, operation::STUB_MACRO, 1);
+            contents = contents.replacen(
+                operation::BLOCKING_MACRO_PLACEHOLDER,
+                operation::BLOCKING_MACRO,
+                1,
+            );
         }
         files.push(File {
             path: format!("src/{name}"),
@@ -112,6 +118,7 @@ pub fn crate_files(ir: &Ir<'_>, options: &Options) -> Result<Vec<File>> {
         rust("client.rs", client::emit(ir))?;
         rust("operation.rs", operation::emit(ir))?;
         rust("error.rs", errors::emit(ir))?;
+        rust("blocking.rs", blocking::emit(ir))?;
         if let Some(tokens) = waiters::emit(ir) {
             rust("waiters.rs", tokens)?;
         }

@@ -18,8 +18,9 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         .map(|(i, op)| {
             let waited = ir.waiters.iter().any(|w| w.op == i);
             let stub = stub_operation(ir, i, op);
+            let blocking = blocking_operation(ir, i, op);
             let builder = builder(ir, i, op, waited);
-            quote!(#builder #stub)
+            quote!(#builder #stub #blocking)
         })
         .collect();
     let no_output = ir.ops.iter().any(|op| op.output.is_none()).then(|| {
@@ -40,6 +41,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
         use super::{error, schema, types, Client};
 
         stub_operation_macro_definition!();
+        blocking_operation_macro_definition!();
         #no_output
         #(#builders)*
     }
@@ -80,6 +82,67 @@ macro_rules! stub_operation {
         }
     };
 }"#;
+
+/// Stands where [`BLOCKING_MACRO`] goes.
+pub const BLOCKING_MACRO_PLACEHOLDER: &str = "blocking_operation_macro_definition!();";
+
+/// The `blocking` feature's `send` (and `into_paginator`) of a builder in
+/// the blocking client's mode, one line per operation.
+pub const BLOCKING_MACRO: &str = r#"/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}"#;
+
+/// `blocking_operation!(Builder, Output, Error, input|none, (Input)|none);`
+fn blocking_operation(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {
+    let name = ident(&op.builder);
+    let err = ident(&op.error_enum);
+    let out = match op.output {
+        Some(id) => rust_type(ir, id, Ctx::Sibling),
+        None => quote!(()),
+    };
+    let has_in = if op.input.is_some() {
+        quote!(input)
+    } else {
+        quote!(none)
+    };
+    let pages = match (ir.paginators.iter().any(|p| p.op == index), op.input) {
+        (true, Some(id)) => {
+            let input = rust_type(ir, id, Ctx::Sibling);
+            quote!((#input))
+        }
+        _ => quote!(none),
+    };
+    quote!(blocking_operation!(#name, #out, #err, #has_in, #pages);)
+}
 
 /// `stub_operation!(Builder, index, Error, Output, input|none, output|none);`
 fn stub_operation(ir: &Ir<'_>, index: usize, op: &IrOp<'_>) -> TokenStream {

@@ -160,24 +160,38 @@ pub fn wait_mode(ir: &Ir<'_>, op: &IrOp<'_>) -> TokenStream {
         None => (quote!(None), quote!()),
     };
     quote! {
-        impl #name<boto_runtime::waiter::Wait> {
-            pub(crate) fn waiter(client: Client, spec: &'static boto_runtime::waiter::WaiterSpec) -> Self {
-                Self { client, #init mode: boto_runtime::waiter::Wait::new(spec) }
-            }
+        impl<M: boto_runtime::waiter::WaitSettings> #name<M> {
             /// Time between attempts (the waiter's model `delay` otherwise).
             pub fn delay(mut self, delay: std::time::Duration) -> Self {
-                self.mode.set_delay(delay);
+                self.mode.settings().set_delay(delay);
                 self
             }
             /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
             pub fn max_attempts(mut self, attempts: u32) -> Self {
-                self.mode.set_max_attempts(attempts);
+                self.mode.settings().set_max_attempts(attempts);
                 self
             }
             /// Overall time limit from the start of the wait: no call starts after it.
             pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-                self.mode.set_deadline(deadline);
+                self.mode.settings().set_deadline(deadline);
                 self
+            }
+        }
+        /// With the `blocking` feature: the wait blocks.
+        #[cfg(feature = "blocking")]
+        impl #name<boto_runtime::blocking::BlockingWait> {
+            /// Calls the operation until an acceptor decides, as the async
+            /// `wait`, blocking the thread.
+            pub fn wait(
+                self,
+            ) -> Result<Option<#output>, boto_runtime::waiter::WaiterError<#output, error::#err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(boto_runtime::waiter::wait(&self.client.inner, self.mode.wait(), #input))
+            }
+        }
+        impl #name<boto_runtime::waiter::Wait> {
+            pub(crate) fn waiter(client: Client, spec: &'static boto_runtime::waiter::WaiterSpec) -> Self {
+                Self { client, #init mode: boto_runtime::waiter::Wait::new(spec) }
             }
             /// Calls the operation until an acceptor decides. `Ok(Some(output))`
             /// when a success acceptor matched a response, `Ok(None)` when it

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -105,6 +137,10 @@ impl<M> ActivateOrganizationsAccess<M> {
 stub_operation!(
     ActivateOrganizationsAccess, 0, ActivateOrganizationsAccessError,
     types::ActivateOrganizationsAccessOutput, input, output
+);
+blocking_operation!(
+    ActivateOrganizationsAccess, types::ActivateOrganizationsAccessOutput,
+    ActivateOrganizationsAccessError, input, none
 );
 /// Activates a public third-party extension, such as a resource or module, to make it available for use in stack templates in your current account and Region. It can also create CloudFormation Hooks, which allow you to evaluate resource configurations before CloudFormation provisions them. Hooks integrate with both CloudFormation and Cloud Control API operations.
 ///
@@ -222,6 +258,9 @@ impl<M> ActivateType<M> {
 stub_operation!(
     ActivateType, 1, ActivateTypeError, types::ActivateTypeOutput, input, output
 );
+blocking_operation!(
+    ActivateType, types::ActivateTypeOutput, ActivateTypeError, input, none
+);
 /// Returns configuration data for the specified CloudFormation extensions, from the CloudFormation registry in your current account and Region.
 ///
 /// The `BatchDescribeTypeConfigurations` operation: made by [`Client::batch_describe_type_configurations`], run by [`send`](BatchDescribeTypeConfigurations::send).
@@ -295,6 +334,10 @@ stub_operation!(
     BatchDescribeTypeConfigurations, 2, BatchDescribeTypeConfigurationsError,
     types::BatchDescribeTypeConfigurationsOutput, input, output
 );
+blocking_operation!(
+    BatchDescribeTypeConfigurations, types::BatchDescribeTypeConfigurationsOutput,
+    BatchDescribeTypeConfigurationsError, input, none
+);
 /// Cancels an update on the specified stack. If the call completes successfully, the stack rolls back the update and reverts to the previous stack configuration.
 ///
 /// The `CancelUpdateStack` operation: made by [`Client::cancel_update_stack`], run by [`send`](CancelUpdateStack::send).
@@ -364,6 +407,7 @@ impl<M> CancelUpdateStack<M> {
     }
 }
 stub_operation!(CancelUpdateStack, 3, CancelUpdateStackError, (), input, none);
+blocking_operation!(CancelUpdateStack, (), CancelUpdateStackError, input, none);
 /// Continues rolling back a stack from `UPDATE_ROLLBACK_FAILED` to `UPDATE_ROLLBACK_COMPLETE` state. Depending on the cause of the failure, you can manually fix the error and continue the rollback. By continuing the rollback, you can return your stack to a working state (the `UPDATE_ROLLBACK_COMPLETE` state) and then try to update the stack again.
 ///
 /// The `ContinueUpdateRollback` operation: made by [`Client::continue_update_rollback`], run by [`send`](ContinueUpdateRollback::send).
@@ -448,6 +492,10 @@ impl<M> ContinueUpdateRollback<M> {
 stub_operation!(
     ContinueUpdateRollback, 4, ContinueUpdateRollbackError,
     types::ContinueUpdateRollbackOutput, input, output
+);
+blocking_operation!(
+    ContinueUpdateRollback, types::ContinueUpdateRollbackOutput,
+    ContinueUpdateRollbackError, input, none
 );
 /// Creates a list of changes that will be applied to a stack so that you can review the changes before executing them. You can create a change set for a stack that doesn't exist or an existing stack. If you create a change set for a stack that doesn't exist, the change set shows all of the resources that CloudFormation will create. If you create a change set for an existing stack, CloudFormation compares the stack's information with the information that you submit in the change set and lists the differences. Use change sets to understand which resources CloudFormation will create or change, and how it will change resources in an existing stack, before you create or update a stack.
 ///
@@ -636,6 +684,9 @@ impl<M> CreateChangeSet<M> {
 stub_operation!(
     CreateChangeSet, 5, CreateChangeSetError, types::CreateChangeSetOutput, input, output
 );
+blocking_operation!(
+    CreateChangeSet, types::CreateChangeSetOutput, CreateChangeSetError, input, none
+);
 /// Creates a template from existing resources that are not already managed with CloudFormation. You can check the status of the template generation using the `DescribeGeneratedTemplate` API action.
 ///
 /// The `CreateGeneratedTemplate` operation: made by [`Client::create_generated_template`], run by [`send`](CreateGeneratedTemplate::send).
@@ -723,6 +774,10 @@ impl<M> CreateGeneratedTemplate<M> {
 stub_operation!(
     CreateGeneratedTemplate, 6, CreateGeneratedTemplateError,
     types::CreateGeneratedTemplateOutput, input, output
+);
+blocking_operation!(
+    CreateGeneratedTemplate, types::CreateGeneratedTemplateOutput,
+    CreateGeneratedTemplateError, input, none
 );
 /// Creates a stack as specified in the template. After the call completes successfully, the stack creation starts. You can check the status of the stack through the DescribeStacks operation.
 ///
@@ -894,6 +949,9 @@ impl<M> CreateStack<M> {
 stub_operation!(
     CreateStack, 7, CreateStackError, types::CreateStackOutput, input, output
 );
+blocking_operation!(
+    CreateStack, types::CreateStackOutput, CreateStackError, input, none
+);
 /// Creates stack instances for the specified accounts, within the specified Amazon Web Services Regions. A stack instance refers to a stack in a specific account and Region. You must specify at least one value for either `Accounts` or `DeploymentTargets`, and you must specify at least one value for `Regions`.
 ///
 /// The `CreateStackInstances` operation: made by [`Client::create_stack_instances`], run by [`send`](CreateStackInstances::send).
@@ -1002,6 +1060,10 @@ stub_operation!(
     CreateStackInstances, 8, CreateStackInstancesError,
     types::CreateStackInstancesOutput, input, output
 );
+blocking_operation!(
+    CreateStackInstances, types::CreateStackInstancesOutput, CreateStackInstancesError,
+    input, none
+);
 /// Creates a refactor across multiple stacks, with the list of stacks and resources that are affected.
 ///
 /// The `CreateStackRefactor` operation: made by [`Client::create_stack_refactor`], run by [`send`](CreateStackRefactor::send).
@@ -1092,6 +1154,10 @@ impl<M> CreateStackRefactor<M> {
 stub_operation!(
     CreateStackRefactor, 9, CreateStackRefactorError, types::CreateStackRefactorOutput,
     input, output
+);
+blocking_operation!(
+    CreateStackRefactor, types::CreateStackRefactorOutput, CreateStackRefactorError,
+    input, none
 );
 /// Creates a StackSet.
 ///
@@ -1246,6 +1312,9 @@ impl<M> CreateStackSet<M> {
 stub_operation!(
     CreateStackSet, 10, CreateStackSetError, types::CreateStackSetOutput, input, output
 );
+blocking_operation!(
+    CreateStackSet, types::CreateStackSetOutput, CreateStackSetError, input, none
+);
 /// Deactivates trusted access with Organizations. If trusted access is deactivated, the management account does not have permissions to create and manage service-managed StackSets for your organization.
 ///
 /// The `DeactivateOrganizationsAccess` operation: made by [`Client::deactivate_organizations_access`], run by [`send`](DeactivateOrganizationsAccess::send).
@@ -1310,6 +1379,10 @@ impl<M> DeactivateOrganizationsAccess<M> {
 stub_operation!(
     DeactivateOrganizationsAccess, 11, DeactivateOrganizationsAccessError,
     types::DeactivateOrganizationsAccessOutput, input, output
+);
+blocking_operation!(
+    DeactivateOrganizationsAccess, types::DeactivateOrganizationsAccessOutput,
+    DeactivateOrganizationsAccessError, input, none
 );
 /// Deactivates a public third-party extension, such as a resource or module, or a CloudFormation Hook when you no longer use it.
 ///
@@ -1390,6 +1463,9 @@ impl<M> DeactivateType<M> {
 stub_operation!(
     DeactivateType, 12, DeactivateTypeError, types::DeactivateTypeOutput, input, output
 );
+blocking_operation!(
+    DeactivateType, types::DeactivateTypeOutput, DeactivateTypeError, input, none
+);
 /// Deletes the specified change set. Deleting change sets ensures that no one executes the wrong change set.
 ///
 /// The `DeleteChangeSet` operation: made by [`Client::delete_change_set`], run by [`send`](DeleteChangeSet::send).
@@ -1465,6 +1541,9 @@ stub_operation!(
     DeleteChangeSet, 13, DeleteChangeSetError, types::DeleteChangeSetOutput, input,
     output
 );
+blocking_operation!(
+    DeleteChangeSet, types::DeleteChangeSetOutput, DeleteChangeSetError, input, none
+);
 /// Deleted a generated template.
 ///
 /// The `DeleteGeneratedTemplate` operation: made by [`Client::delete_generated_template`], run by [`send`](DeleteGeneratedTemplate::send).
@@ -1530,6 +1609,9 @@ impl<M> DeleteGeneratedTemplate<M> {
 }
 stub_operation!(
     DeleteGeneratedTemplate, 14, DeleteGeneratedTemplateError, (), input, none
+);
+blocking_operation!(
+    DeleteGeneratedTemplate, (), DeleteGeneratedTemplateError, input, none
 );
 /// Deletes a specified stack. Once the call completes successfully, stack deletion starts. Deleted stacks don't show up in the DescribeStacks operation if the deletion has been completed successfully.
 ///
@@ -1617,6 +1699,7 @@ impl<M> DeleteStack<M> {
     }
 }
 stub_operation!(DeleteStack, 15, DeleteStackError, (), input, none);
+blocking_operation!(DeleteStack, (), DeleteStackError, input, none);
 /// Deletes stack instances for the specified accounts, in the specified Amazon Web Services Regions.
 ///
 /// The `DeleteStackInstances` operation: made by [`Client::delete_stack_instances`], run by [`send`](DeleteStackInstances::send).
@@ -1725,6 +1808,10 @@ stub_operation!(
     DeleteStackInstances, 16, DeleteStackInstancesError,
     types::DeleteStackInstancesOutput, input, output
 );
+blocking_operation!(
+    DeleteStackInstances, types::DeleteStackInstancesOutput, DeleteStackInstancesError,
+    input, none
+);
 /// Deletes a StackSet. Before you can delete a StackSet, all its member stack instances must be deleted. For more information about how to complete this, see DeleteStackInstances.
 ///
 /// The `DeleteStackSet` operation: made by [`Client::delete_stack_set`], run by [`send`](DeleteStackSet::send).
@@ -1798,6 +1885,9 @@ impl<M> DeleteStackSet<M> {
 }
 stub_operation!(
     DeleteStackSet, 17, DeleteStackSetError, types::DeleteStackSetOutput, input, output
+);
+blocking_operation!(
+    DeleteStackSet, types::DeleteStackSetOutput, DeleteStackSetError, input, none
 );
 /// Marks an extension or extension version as `DEPRECATED` in the CloudFormation registry, removing it from active use. Deprecated extensions or extension versions cannot be used in CloudFormation operations.
 ///
@@ -1883,6 +1973,9 @@ impl<M> DeregisterType<M> {
 stub_operation!(
     DeregisterType, 18, DeregisterTypeError, types::DeregisterTypeOutput, input, output
 );
+blocking_operation!(
+    DeregisterType, types::DeregisterTypeOutput, DeregisterTypeError, input, none
+);
 /// Retrieves your account's CloudFormation limits, such as the maximum number of stacks that you can create in your account. For more information about account limits, see [Understand CloudFormation quotas](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html) in the CloudFormation User Guide.
 ///
 /// The `DescribeAccountLimits` operation: made by [`Client::describe_account_limits`], run by [`send`](DescribeAccountLimits::send).
@@ -1967,6 +2060,10 @@ impl<M> DescribeAccountLimits<M> {
 stub_operation!(
     DescribeAccountLimits, 19, DescribeAccountLimitsError,
     types::DescribeAccountLimitsOutput, input, output
+);
+blocking_operation!(
+    DescribeAccountLimits, types::DescribeAccountLimitsOutput,
+    DescribeAccountLimitsError, input, (types::DescribeAccountLimitsInput)
 );
 /// Returns the inputs for the change set and a list of changes that CloudFormation will make if you execute the change set. For more information, see [Update CloudFormation stacks using change sets](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets.html) in the CloudFormation User Guide.
 ///
@@ -2064,6 +2161,48 @@ impl<M> DescribeChangeSet<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeChangeSet<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeChangeSet<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeChangeSetOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeChangeSetOutput,
+            error::DescribeChangeSetError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeChangeSet<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -2074,21 +2213,6 @@ impl DescribeChangeSet<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -2126,6 +2250,10 @@ impl std::future::IntoFuture for DescribeChangeSet<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeChangeSet, 20, DescribeChangeSetError, types::DescribeChangeSetOutput, input,
     output
+);
+blocking_operation!(
+    DescribeChangeSet, types::DescribeChangeSetOutput, DescribeChangeSetError, input,
+    (types::DescribeChangeSetInput)
 );
 /// Returns Hook-related information for the change set and a list of changes that CloudFormation makes when you run the change set.
 ///
@@ -2211,6 +2339,10 @@ impl<M> DescribeChangeSetHooks<M> {
 stub_operation!(
     DescribeChangeSetHooks, 21, DescribeChangeSetHooksError,
     types::DescribeChangeSetHooksOutput, input, output
+);
+blocking_operation!(
+    DescribeChangeSetHooks, types::DescribeChangeSetHooksOutput,
+    DescribeChangeSetHooksError, input, none
 );
 /// Returns CloudFormation events based on flexible query criteria. Groups events by operation ID, enabling you to focus on individual stack operations during deployment.
 ///
@@ -2316,6 +2448,10 @@ impl<M> DescribeEvents<M> {
 stub_operation!(
     DescribeEvents, 22, DescribeEventsError, types::DescribeEventsOutput, input, output
 );
+blocking_operation!(
+    DescribeEvents, types::DescribeEventsOutput, DescribeEventsError, input,
+    (types::DescribeEventsInput)
+);
 /// Describes a generated template. The output includes details about the progress of the creation of a generated template started by a `CreateGeneratedTemplate` API action or the update of a generated template started with an `UpdateGeneratedTemplate` API action.
 ///
 /// The `DescribeGeneratedTemplate` operation: made by [`Client::describe_generated_template`], run by [`send`](DescribeGeneratedTemplate::send).
@@ -2385,6 +2521,10 @@ impl<M> DescribeGeneratedTemplate<M> {
 stub_operation!(
     DescribeGeneratedTemplate, 23, DescribeGeneratedTemplateError,
     types::DescribeGeneratedTemplateOutput, input, output
+);
+blocking_operation!(
+    DescribeGeneratedTemplate, types::DescribeGeneratedTemplateOutput,
+    DescribeGeneratedTemplateError, input, none
 );
 /// Retrieves information about the account's `OrganizationAccess` status. This API can be called either by the management account or the delegated administrator by using the `CallAs` parameter. This API can also be called without the `CallAs` parameter by the management account.
 ///
@@ -2456,6 +2596,10 @@ stub_operation!(
     DescribeOrganizationsAccess, 24, DescribeOrganizationsAccessError,
     types::DescribeOrganizationsAccessOutput, input, output
 );
+blocking_operation!(
+    DescribeOrganizationsAccess, types::DescribeOrganizationsAccessOutput,
+    DescribeOrganizationsAccessError, input, none
+);
 /// Returns information about a CloudFormation extension publisher.
 ///
 /// The `DescribePublisher` operation: made by [`Client::describe_publisher`], run by [`send`](DescribePublisher::send).
@@ -2526,6 +2670,10 @@ stub_operation!(
     DescribePublisher, 25, DescribePublisherError, types::DescribePublisherOutput, input,
     output
 );
+blocking_operation!(
+    DescribePublisher, types::DescribePublisherOutput, DescribePublisherError, input,
+    none
+);
 /// Describes details of a resource scan.
 ///
 /// The `DescribeResourceScan` operation: made by [`Client::describe_resource_scan`], run by [`send`](DescribeResourceScan::send).
@@ -2595,6 +2743,10 @@ impl<M> DescribeResourceScan<M> {
 stub_operation!(
     DescribeResourceScan, 26, DescribeResourceScanError,
     types::DescribeResourceScanOutput, input, output
+);
+blocking_operation!(
+    DescribeResourceScan, types::DescribeResourceScanOutput, DescribeResourceScanError,
+    input, none
 );
 /// Returns information about a stack drift detection operation. A stack drift detection operation detects whether a stack's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. A stack is considered to have drifted if one or more of its resources have drifted. For more information about stack and resource drift, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
 ///
@@ -2668,6 +2820,10 @@ impl<M> DescribeStackDriftDetectionStatus<M> {
 stub_operation!(
     DescribeStackDriftDetectionStatus, 27, DescribeStackDriftDetectionStatusError,
     types::DescribeStackDriftDetectionStatusOutput, input, output
+);
+blocking_operation!(
+    DescribeStackDriftDetectionStatus, types::DescribeStackDriftDetectionStatusOutput,
+    DescribeStackDriftDetectionStatusError, input, none
 );
 /// Returns all stack related events for a specified stack in reverse chronological order. For more information about a stack's event history, see [Understand CloudFormation stack creation events](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html) in the CloudFormation User Guide.
 ///
@@ -2761,6 +2917,10 @@ stub_operation!(
     DescribeStackEvents, 28, DescribeStackEventsError, types::DescribeStackEventsOutput,
     input, output
 );
+blocking_operation!(
+    DescribeStackEvents, types::DescribeStackEventsOutput, DescribeStackEventsError,
+    input, (types::DescribeStackEventsInput)
+);
 /// Returns the stack instance that's associated with the specified StackSet, Amazon Web Services account, and Amazon Web Services Region.
 ///
 /// The `DescribeStackInstance` operation: made by [`Client::describe_stack_instance`], run by [`send`](DescribeStackInstance::send).
@@ -2846,6 +3006,10 @@ stub_operation!(
     DescribeStackInstance, 29, DescribeStackInstanceError,
     types::DescribeStackInstanceOutput, input, output
 );
+blocking_operation!(
+    DescribeStackInstance, types::DescribeStackInstanceOutput,
+    DescribeStackInstanceError, input, none
+);
 /// Describes the stack refactor status.
 ///
 /// The `DescribeStackRefactor` operation: made by [`Client::describe_stack_refactor`], run by [`send`](DescribeStackRefactor::send).
@@ -2912,6 +3076,48 @@ impl<M> DescribeStackRefactor<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeStackRefactor<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeStackRefactor<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeStackRefactorOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeStackRefactorOutput,
+            error::DescribeStackRefactorError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeStackRefactor<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -2922,21 +3128,6 @@ impl DescribeStackRefactor<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -2974,6 +3165,10 @@ impl std::future::IntoFuture for DescribeStackRefactor<boto_runtime::waiter::Wai
 stub_operation!(
     DescribeStackRefactor, 30, DescribeStackRefactorError,
     types::DescribeStackRefactorOutput, input, output
+);
+blocking_operation!(
+    DescribeStackRefactor, types::DescribeStackRefactorOutput,
+    DescribeStackRefactorError, input, none
 );
 /// Returns a description of the specified resource in the specified stack.
 ///
@@ -3051,6 +3246,10 @@ impl<M> DescribeStackResource<M> {
 stub_operation!(
     DescribeStackResource, 31, DescribeStackResourceError,
     types::DescribeStackResourceOutput, input, output
+);
+blocking_operation!(
+    DescribeStackResource, types::DescribeStackResourceOutput,
+    DescribeStackResourceError, input, none
 );
 /// Returns drift information for the resources that have been checked for drift in the specified stack. This includes actual and expected configuration values for resources where CloudFormation detects configuration drift.
 ///
@@ -3145,6 +3344,10 @@ stub_operation!(
     DescribeStackResourceDrifts, 32, DescribeStackResourceDriftsError,
     types::DescribeStackResourceDriftsOutput, input, output
 );
+blocking_operation!(
+    DescribeStackResourceDrifts, types::DescribeStackResourceDriftsOutput,
+    DescribeStackResourceDriftsError, input, none
+);
 /// Returns Amazon Web Services resource descriptions for running and deleted stacks. If `StackName` is specified, all the associated resources that are part of the stack are returned. If `PhysicalResourceId` is specified, the associated resources of the stack that the resource belongs to are returned.
 ///
 /// The `DescribeStackResources` operation: made by [`Client::describe_stack_resources`], run by [`send`](DescribeStackResources::send).
@@ -3227,6 +3430,10 @@ stub_operation!(
     DescribeStackResources, 33, DescribeStackResourcesError,
     types::DescribeStackResourcesOutput, input, output
 );
+blocking_operation!(
+    DescribeStackResources, types::DescribeStackResourcesOutput,
+    DescribeStackResourcesError, input, none
+);
 /// Returns the description of the specified StackSet.
 ///
 /// The `DescribeStackSet` operation: made by [`Client::describe_stack_set`], run by [`send`](DescribeStackSet::send).
@@ -3301,6 +3508,9 @@ impl<M> DescribeStackSet<M> {
 stub_operation!(
     DescribeStackSet, 34, DescribeStackSetError, types::DescribeStackSetOutput, input,
     output
+);
+blocking_operation!(
+    DescribeStackSet, types::DescribeStackSetOutput, DescribeStackSetError, input, none
 );
 /// Returns the description of the specified StackSet operation.
 ///
@@ -3381,6 +3591,10 @@ impl<M> DescribeStackSetOperation<M> {
 stub_operation!(
     DescribeStackSetOperation, 35, DescribeStackSetOperationError,
     types::DescribeStackSetOperationOutput, input, output
+);
+blocking_operation!(
+    DescribeStackSetOperation, types::DescribeStackSetOperationOutput,
+    DescribeStackSetOperationError, input, none
 );
 /// Returns the description for the specified stack; if no stack name was specified, then it returns the description for all the stacks created. For more information about a stack's event history, see [Understand CloudFormation stack creation events](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html) in the CloudFormation User Guide.
 ///
@@ -3468,6 +3682,48 @@ impl<M> DescribeStacks<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeStacks<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeStacks<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeStacksOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeStacksOutput,
+            error::DescribeStacksError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeStacks<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -3478,21 +3734,6 @@ impl DescribeStacks<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -3529,6 +3770,10 @@ impl std::future::IntoFuture for DescribeStacks<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeStacks, 36, DescribeStacksError, types::DescribeStacksOutput, input, output
+);
+blocking_operation!(
+    DescribeStacks, types::DescribeStacksOutput, DescribeStacksError, input,
+    (types::DescribeStacksInput)
 );
 /// Returns detailed information about an extension from the CloudFormation registry in your current account and Region.
 ///
@@ -3624,6 +3869,9 @@ impl<M> DescribeType<M> {
 stub_operation!(
     DescribeType, 37, DescribeTypeError, types::DescribeTypeOutput, input, output
 );
+blocking_operation!(
+    DescribeType, types::DescribeTypeOutput, DescribeTypeError, input, none
+);
 /// Returns information about an extension's registration, including its current status and type and version identifiers.
 ///
 /// The `DescribeTypeRegistration` operation: made by [`Client::describe_type_registration`], run by [`send`](DescribeTypeRegistration::send).
@@ -3690,6 +3938,48 @@ impl<M> DescribeTypeRegistration<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeTypeRegistration<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeTypeRegistration<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeTypeRegistrationOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeTypeRegistrationOutput,
+            error::DescribeTypeRegistrationError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeTypeRegistration<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -3700,21 +3990,6 @@ impl DescribeTypeRegistration<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -3752,6 +4027,10 @@ impl std::future::IntoFuture for DescribeTypeRegistration<boto_runtime::waiter::
 stub_operation!(
     DescribeTypeRegistration, 38, DescribeTypeRegistrationError,
     types::DescribeTypeRegistrationOutput, input, output
+);
+blocking_operation!(
+    DescribeTypeRegistration, types::DescribeTypeRegistrationOutput,
+    DescribeTypeRegistrationError, input, none
 );
 /// Detects whether a stack's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. For each resource in the stack that supports drift detection, CloudFormation compares the actual configuration of the resource with its expected template configuration. Only resource properties explicitly defined in the stack template are checked for drift. A stack is considered to have drifted if one or more of its resources differ from their expected template configurations. For more information, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
 ///
@@ -3828,6 +4107,9 @@ stub_operation!(
     DetectStackDrift, 39, DetectStackDriftError, types::DetectStackDriftOutput, input,
     output
 );
+blocking_operation!(
+    DetectStackDrift, types::DetectStackDriftOutput, DetectStackDriftError, input, none
+);
 /// Returns information about whether a resource's actual configuration differs, or has drifted, from its expected configuration, as defined in the stack template and any values specified as template parameters. This information includes actual and expected property values for resources in which CloudFormation detects drift. Only resource properties explicitly defined in the stack template are checked for drift. For more information about stack and resource drift, see [Detect unmanaged configuration changes to stacks and resources with drift detection](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html).
 ///
 /// The `DetectStackResourceDrift` operation: made by [`Client::detect_stack_resource_drift`], run by [`send`](DetectStackResourceDrift::send).
@@ -3902,6 +4184,10 @@ impl<M> DetectStackResourceDrift<M> {
 stub_operation!(
     DetectStackResourceDrift, 40, DetectStackResourceDriftError,
     types::DetectStackResourceDriftOutput, input, output
+);
+blocking_operation!(
+    DetectStackResourceDrift, types::DetectStackResourceDriftOutput,
+    DetectStackResourceDriftError, input, none
 );
 /// Detect drift on a StackSet. When CloudFormation performs drift detection on a StackSet, it performs drift detection on the stack associated with each stack instance in the StackSet. For more information, see [Performing drift detection on CloudFormation StackSets](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-drift.html).
 ///
@@ -3991,6 +4277,10 @@ stub_operation!(
     DetectStackSetDrift, 41, DetectStackSetDriftError, types::DetectStackSetDriftOutput,
     input, output
 );
+blocking_operation!(
+    DetectStackSetDrift, types::DetectStackSetDriftOutput, DetectStackSetDriftError,
+    input, none
+);
 /// Returns the estimated monthly cost of a template. The return value is an Amazon Web Services Simple Monthly Calculator URL with a query string that describes the resources required to run the template.
 ///
 /// The `EstimateTemplateCost` operation: made by [`Client::estimate_template_cost`], run by [`send`](EstimateTemplateCost::send).
@@ -4070,6 +4360,10 @@ impl<M> EstimateTemplateCost<M> {
 stub_operation!(
     EstimateTemplateCost, 42, EstimateTemplateCostError,
     types::EstimateTemplateCostOutput, input, output
+);
+blocking_operation!(
+    EstimateTemplateCost, types::EstimateTemplateCostOutput, EstimateTemplateCostError,
+    input, none
 );
 /// Updates a stack using the input information that was provided when the specified change set was created. After the call successfully completes, CloudFormation starts updating the stack. Use the DescribeStacks action to view the status of the update.
 ///
@@ -4163,6 +4457,9 @@ stub_operation!(
     ExecuteChangeSet, 43, ExecuteChangeSetError, types::ExecuteChangeSetOutput, input,
     output
 );
+blocking_operation!(
+    ExecuteChangeSet, types::ExecuteChangeSetOutput, ExecuteChangeSetError, input, none
+);
 /// Executes the stack refactor operation.
 ///
 /// The `ExecuteStackRefactor` operation: made by [`Client::execute_stack_refactor`], run by [`send`](ExecuteStackRefactor::send).
@@ -4227,6 +4524,7 @@ impl<M> ExecuteStackRefactor<M> {
     }
 }
 stub_operation!(ExecuteStackRefactor, 44, ExecuteStackRefactorError, (), input, none);
+blocking_operation!(ExecuteStackRefactor, (), ExecuteStackRefactorError, input, none);
 /// Retrieves a generated template. If the template is in an `InProgress` or `Pending` status then the template returned will be the template when the template was last in a `Complete` status. If the template has not yet been in a `Complete` status then an empty template will be returned.
 ///
 /// The `GetGeneratedTemplate` operation: made by [`Client::get_generated_template`], run by [`send`](GetGeneratedTemplate::send).
@@ -4304,6 +4602,10 @@ stub_operation!(
     GetGeneratedTemplate, 45, GetGeneratedTemplateError,
     types::GetGeneratedTemplateOutput, input, output
 );
+blocking_operation!(
+    GetGeneratedTemplate, types::GetGeneratedTemplateOutput, GetGeneratedTemplateError,
+    input, none
+);
 /// Retrieves detailed information and remediation guidance for a Hook invocation result.
 ///
 /// The `GetHookResult` operation: made by [`Client::get_hook_result`], run by [`send`](GetHookResult::send).
@@ -4373,6 +4675,9 @@ impl<M> GetHookResult<M> {
 stub_operation!(
     GetHookResult, 46, GetHookResultError, types::GetHookResultOutput, input, output
 );
+blocking_operation!(
+    GetHookResult, types::GetHookResultOutput, GetHookResultError, input, none
+);
 /// Returns the stack policy for a specified stack. If a stack doesn't have a policy, a null value is returned.
 ///
 /// The `GetStackPolicy` operation: made by [`Client::get_stack_policy`], run by [`send`](GetStackPolicy::send).
@@ -4441,6 +4746,9 @@ impl<M> GetStackPolicy<M> {
 }
 stub_operation!(
     GetStackPolicy, 47, GetStackPolicyError, types::GetStackPolicyOutput, input, output
+);
+blocking_operation!(
+    GetStackPolicy, types::GetStackPolicyOutput, GetStackPolicyError, input, none
 );
 /// Returns the template body for a specified stack. You can get the template for running or deleted stacks.
 ///
@@ -4522,6 +4830,9 @@ impl<M> GetTemplate<M> {
 }
 stub_operation!(
     GetTemplate, 48, GetTemplateError, types::GetTemplateOutput, input, output
+);
+blocking_operation!(
+    GetTemplate, types::GetTemplateOutput, GetTemplateError, input, none
 );
 /// Returns information about a new or existing template. The `GetTemplateSummary` action is useful for viewing parameter information, such as default parameter values and parameter types, before you create or update a stack or StackSet.
 ///
@@ -4620,6 +4931,10 @@ impl<M> GetTemplateSummary<M> {
 stub_operation!(
     GetTemplateSummary, 49, GetTemplateSummaryError, types::GetTemplateSummaryOutput,
     input, output
+);
+blocking_operation!(
+    GetTemplateSummary, types::GetTemplateSummaryOutput, GetTemplateSummaryError, input,
+    none
 );
 /// Import existing stacks into a new StackSets. Use the stack import operation to import up to 10 stacks into a new StackSet in the same account as the source stack or in a different administrator account and Region, by specifying the stack ID of the stack you intend to import.
 ///
@@ -4726,6 +5041,10 @@ stub_operation!(
     ImportStacksToStackSet, 50, ImportStacksToStackSetError,
     types::ImportStacksToStackSetOutput, input, output
 );
+blocking_operation!(
+    ImportStacksToStackSet, types::ImportStacksToStackSetOutput,
+    ImportStacksToStackSetError, input, none
+);
 /// Returns the ID and status of each active change set for a stack. For example, CloudFormation lists change sets that are in the `CREATE_IN_PROGRESS` or `CREATE_PENDING` state.
 ///
 /// The `ListChangeSets` operation: made by [`Client::list_change_sets`], run by [`send`](ListChangeSets::send).
@@ -4815,6 +5134,10 @@ impl<M> ListChangeSets<M> {
 stub_operation!(
     ListChangeSets, 51, ListChangeSetsError, types::ListChangeSetsOutput, input, output
 );
+blocking_operation!(
+    ListChangeSets, types::ListChangeSetsOutput, ListChangeSetsError, input,
+    (types::ListChangeSetsInput)
+);
 /// Lists all exported output values in the account and Region in which you call this action. Use this action to see the exported output values that you can import into other stacks. To import values, use the [Fn::ImportValue](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html) function.
 ///
 /// The `ListExports` operation: made by [`Client::list_exports`], run by [`send`](ListExports::send).
@@ -4898,6 +5221,10 @@ impl<M> ListExports<M> {
 }
 stub_operation!(
     ListExports, 52, ListExportsError, types::ListExportsOutput, input, output
+);
+blocking_operation!(
+    ListExports, types::ListExportsOutput, ListExportsError, input,
+    (types::ListExportsInput)
 );
 /// Lists your generated templates in this Region.
 ///
@@ -4988,6 +5315,10 @@ impl<M> ListGeneratedTemplates<M> {
 stub_operation!(
     ListGeneratedTemplates, 53, ListGeneratedTemplatesError,
     types::ListGeneratedTemplatesOutput, input, output
+);
+blocking_operation!(
+    ListGeneratedTemplates, types::ListGeneratedTemplatesOutput,
+    ListGeneratedTemplatesError, input, (types::ListGeneratedTemplatesInput)
 );
 /// Returns summaries of invoked Hooks. For more information, see [View invocation summaries for CloudFormation Hooks](https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/hooks-view-invocations.html) in the CloudFormation Hooks User Guide.
 ///
@@ -5086,6 +5417,9 @@ stub_operation!(
     ListHookResults, 54, ListHookResultsError, types::ListHookResultsOutput, input,
     output
 );
+blocking_operation!(
+    ListHookResults, types::ListHookResultsOutput, ListHookResultsError, input, none
+);
 /// Lists all stacks that are importing an exported output value. To modify or remove an exported output value, first use this action to see which stacks are using it. To see the exported output values in your account, see ListExports.
 ///
 /// The `ListImports` operation: made by [`Client::list_imports`], run by [`send`](ListImports::send).
@@ -5174,6 +5508,10 @@ impl<M> ListImports<M> {
 }
 stub_operation!(
     ListImports, 55, ListImportsError, types::ListImportsOutput, input, output
+);
+blocking_operation!(
+    ListImports, types::ListImportsOutput, ListImportsError, input,
+    (types::ListImportsInput)
 );
 /// Lists the related resources for a list of resources from a resource scan. The response indicates whether each returned resource is already managed by CloudFormation.
 ///
@@ -5277,6 +5615,11 @@ impl<M> ListResourceScanRelatedResources<M> {
 stub_operation!(
     ListResourceScanRelatedResources, 56, ListResourceScanRelatedResourcesError,
     types::ListResourceScanRelatedResourcesOutput, input, output
+);
+blocking_operation!(
+    ListResourceScanRelatedResources, types::ListResourceScanRelatedResourcesOutput,
+    ListResourceScanRelatedResourcesError, input,
+    (types::ListResourceScanRelatedResourcesInput)
 );
 /// Lists the resources from a resource scan. The results can be filtered by resource identifier, resource type prefix, tag key, and tag value. Only resources that match all specified filters are returned. The response indicates whether each returned resource is already managed by CloudFormation.
 ///
@@ -5393,6 +5736,10 @@ stub_operation!(
     ListResourceScanResources, 57, ListResourceScanResourcesError,
     types::ListResourceScanResourcesOutput, input, output
 );
+blocking_operation!(
+    ListResourceScanResources, types::ListResourceScanResourcesOutput,
+    ListResourceScanResourcesError, input, (types::ListResourceScanResourcesInput)
+);
 /// List the resource scans from newest to oldest. By default it will return up to 10 resource scans.
 ///
 /// The `ListResourceScans` operation: made by [`Client::list_resource_scans`], run by [`send`](ListResourceScans::send).
@@ -5487,6 +5834,10 @@ impl<M> ListResourceScans<M> {
 stub_operation!(
     ListResourceScans, 58, ListResourceScansError, types::ListResourceScansOutput, input,
     output
+);
+blocking_operation!(
+    ListResourceScans, types::ListResourceScansOutput, ListResourceScansError, input,
+    (types::ListResourceScansInput)
 );
 /// Returns drift information for resources in a stack instance.
 ///
@@ -5599,6 +5950,10 @@ impl<M> ListStackInstanceResourceDrifts<M> {
 stub_operation!(
     ListStackInstanceResourceDrifts, 59, ListStackInstanceResourceDriftsError,
     types::ListStackInstanceResourceDriftsOutput, input, output
+);
+blocking_operation!(
+    ListStackInstanceResourceDrifts, types::ListStackInstanceResourceDriftsOutput,
+    ListStackInstanceResourceDriftsError, input, none
 );
 /// Returns summary information about stack instances that are associated with the specified StackSet. You can filter for stack instances that are associated with a specific Amazon Web Services account name or Region, or that have a specific status.
 ///
@@ -5715,6 +6070,10 @@ stub_operation!(
     ListStackInstances, 60, ListStackInstancesError, types::ListStackInstancesOutput,
     input, output
 );
+blocking_operation!(
+    ListStackInstances, types::ListStackInstancesOutput, ListStackInstancesError, input,
+    (types::ListStackInstancesInput)
+);
 /// Lists the stack refactor actions that will be taken after calling the ExecuteStackRefactor action.
 ///
 /// The `ListStackRefactorActions` operation: made by [`Client::list_stack_refactor_actions`], run by [`send`](ListStackRefactorActions::send).
@@ -5809,6 +6168,10 @@ impl<M> ListStackRefactorActions<M> {
 stub_operation!(
     ListStackRefactorActions, 61, ListStackRefactorActionsError,
     types::ListStackRefactorActionsOutput, input, output
+);
+blocking_operation!(
+    ListStackRefactorActions, types::ListStackRefactorActionsOutput,
+    ListStackRefactorActionsError, input, (types::ListStackRefactorActionsInput)
 );
 /// Lists all account stack refactor operations and their statuses.
 ///
@@ -5908,6 +6271,10 @@ stub_operation!(
     ListStackRefactors, 62, ListStackRefactorsError, types::ListStackRefactorsOutput,
     input, output
 );
+blocking_operation!(
+    ListStackRefactors, types::ListStackRefactorsOutput, ListStackRefactorsError, input,
+    (types::ListStackRefactorsInput)
+);
 /// Returns descriptions of all resources of the specified stack.
 ///
 /// The `ListStackResources` operation: made by [`Client::list_stack_resources`], run by [`send`](ListStackResources::send).
@@ -6000,6 +6367,10 @@ stub_operation!(
     ListStackResources, 63, ListStackResourcesError, types::ListStackResourcesOutput,
     input, output
 );
+blocking_operation!(
+    ListStackResources, types::ListStackResourcesOutput, ListStackResourcesError, input,
+    (types::ListStackResourcesInput)
+);
 /// Returns summary information about deployment targets for a StackSet.
 ///
 /// The `ListStackSetAutoDeploymentTargets` operation: made by [`Client::list_stack_set_auto_deployment_targets`], run by [`send`](ListStackSetAutoDeploymentTargets::send).
@@ -6087,6 +6458,10 @@ impl<M> ListStackSetAutoDeploymentTargets<M> {
 stub_operation!(
     ListStackSetAutoDeploymentTargets, 64, ListStackSetAutoDeploymentTargetsError,
     types::ListStackSetAutoDeploymentTargetsOutput, input, output
+);
+blocking_operation!(
+    ListStackSetAutoDeploymentTargets, types::ListStackSetAutoDeploymentTargetsOutput,
+    ListStackSetAutoDeploymentTargetsError, input, none
 );
 /// Returns summary information about the results of a StackSet operation.
 ///
@@ -6198,6 +6573,10 @@ stub_operation!(
     ListStackSetOperationResults, 65, ListStackSetOperationResultsError,
     types::ListStackSetOperationResultsOutput, input, output
 );
+blocking_operation!(
+    ListStackSetOperationResults, types::ListStackSetOperationResultsOutput,
+    ListStackSetOperationResultsError, input, (types::ListStackSetOperationResultsInput)
+);
 /// Returns summary information about operations performed on a StackSet.
 ///
 /// The `ListStackSetOperations` operation: made by [`Client::list_stack_set_operations`], run by [`send`](ListStackSetOperations::send).
@@ -6298,6 +6677,10 @@ stub_operation!(
     ListStackSetOperations, 66, ListStackSetOperationsError,
     types::ListStackSetOperationsOutput, input, output
 );
+blocking_operation!(
+    ListStackSetOperations, types::ListStackSetOperationsOutput,
+    ListStackSetOperationsError, input, (types::ListStackSetOperationsInput)
+);
 /// Returns summary information about StackSets that are associated with the user.
 ///
 /// The `ListStackSets` operation: made by [`Client::list_stack_sets`], run by [`send`](ListStackSets::send).
@@ -6397,6 +6780,10 @@ impl<M> ListStackSets<M> {
 stub_operation!(
     ListStackSets, 67, ListStackSetsError, types::ListStackSetsOutput, input, output
 );
+blocking_operation!(
+    ListStackSets, types::ListStackSetsOutput, ListStackSetsError, input,
+    (types::ListStackSetsInput)
+);
 /// Returns the summary information for stacks whose status matches the specified `StackStatusFilter`. Summary information for stacks that have been deleted is kept for 90 days after the stack is deleted. If no `StackStatusFilter` is specified, summary information for all stacks is returned (including existing stacks and stacks that have been deleted).
 ///
 /// The `ListStacks` operation: made by [`Client::list_stacks`], run by [`send`](ListStacks::send).
@@ -6484,6 +6871,9 @@ impl<M> ListStacks<M> {
     }
 }
 stub_operation!(ListStacks, 68, ListStacksError, types::ListStacksOutput, input, output);
+blocking_operation!(
+    ListStacks, types::ListStacksOutput, ListStacksError, input, (types::ListStacksInput)
+);
 /// Returns a list of registration tokens for the specified extension(s).
 ///
 /// The `ListTypeRegistrations` operation: made by [`Client::list_type_registrations`], run by [`send`](ListTypeRegistrations::send).
@@ -6581,6 +6971,10 @@ impl<M> ListTypeRegistrations<M> {
 stub_operation!(
     ListTypeRegistrations, 69, ListTypeRegistrationsError,
     types::ListTypeRegistrationsOutput, input, output
+);
+blocking_operation!(
+    ListTypeRegistrations, types::ListTypeRegistrationsOutput,
+    ListTypeRegistrationsError, input, none
 );
 /// Returns summary information about the versions of an extension.
 ///
@@ -6681,6 +7075,9 @@ impl<M> ListTypeVersions<M> {
 stub_operation!(
     ListTypeVersions, 70, ListTypeVersionsError, types::ListTypeVersionsOutput, input,
     output
+);
+blocking_operation!(
+    ListTypeVersions, types::ListTypeVersionsOutput, ListTypeVersionsError, input, none
 );
 /// Returns summary information about all extensions, including your private resource types, modules, and Hooks as well as all public extensions from Amazon Web Services and third-party publishers.
 ///
@@ -6794,6 +7191,9 @@ impl<M> ListTypes<M> {
     }
 }
 stub_operation!(ListTypes, 71, ListTypesError, types::ListTypesOutput, input, output);
+blocking_operation!(
+    ListTypes, types::ListTypesOutput, ListTypesError, input, (types::ListTypesInput)
+);
 /// Publishes the specified extension to the CloudFormation registry as a public extension in this Region. Public extensions are available for use by all CloudFormation users. For more information about publishing extensions, see [Publishing extensions to make them available for public use](https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/publish-extension.html) in the CloudFormation Command Line Interface (CLI) User Guide.
 ///
 /// The `PublishType` operation: made by [`Client::publish_type`], run by [`send`](PublishType::send).
@@ -6877,6 +7277,9 @@ impl<M> PublishType<M> {
 }
 stub_operation!(
     PublishType, 72, PublishTypeError, types::PublishTypeOutput, input, output
+);
+blocking_operation!(
+    PublishType, types::PublishTypeOutput, PublishTypeError, input, none
 );
 /// Reports progress of a resource handler to CloudFormation.
 ///
@@ -6981,6 +7384,10 @@ stub_operation!(
     RecordHandlerProgress, 73, RecordHandlerProgressError,
     types::RecordHandlerProgressOutput, input, output
 );
+blocking_operation!(
+    RecordHandlerProgress, types::RecordHandlerProgressOutput,
+    RecordHandlerProgressError, input, none
+);
 /// Registers your account as a publisher of public extensions in the CloudFormation registry. Public extensions are available for use by all CloudFormation users. This publisher ID applies to your account in all Amazon Web Services Regions.
 ///
 /// The `RegisterPublisher` operation: made by [`Client::register_publisher`], run by [`send`](RegisterPublisher::send).
@@ -7055,6 +7462,10 @@ impl<M> RegisterPublisher<M> {
 stub_operation!(
     RegisterPublisher, 74, RegisterPublisherError, types::RegisterPublisherOutput, input,
     output
+);
+blocking_operation!(
+    RegisterPublisher, types::RegisterPublisherOutput, RegisterPublisherError, input,
+    none
 );
 /// Registers an extension with the CloudFormation service. Registering an extension makes it available for use in CloudFormation templates in your Amazon Web Services account, and includes:
 /// - Validating the extension schema.
@@ -7153,6 +7564,9 @@ impl<M> RegisterType<M> {
 stub_operation!(
     RegisterType, 75, RegisterTypeError, types::RegisterTypeOutput, input, output
 );
+blocking_operation!(
+    RegisterType, types::RegisterTypeOutput, RegisterTypeError, input, none
+);
 /// When specifying `RollbackStack`, you preserve the state of previously provisioned resources when an operation fails. You can check the status of the stack through the DescribeStacks operation.
 ///
 /// The `RollbackStack` operation: made by [`Client::rollback_stack`], run by [`send`](RollbackStack::send).
@@ -7237,6 +7651,9 @@ impl<M> RollbackStack<M> {
 stub_operation!(
     RollbackStack, 76, RollbackStackError, types::RollbackStackOutput, input, output
 );
+blocking_operation!(
+    RollbackStack, types::RollbackStackOutput, RollbackStackError, input, none
+);
 /// Sets a stack policy for a specified stack.
 ///
 /// The `SetStackPolicy` operation: made by [`Client::set_stack_policy`], run by [`send`](SetStackPolicy::send).
@@ -7311,6 +7728,7 @@ impl<M> SetStackPolicy<M> {
     }
 }
 stub_operation!(SetStackPolicy, 77, SetStackPolicyError, (), input, none);
+blocking_operation!(SetStackPolicy, (), SetStackPolicyError, input, none);
 /// Specifies the configuration data for a CloudFormation extension, such as a resource or Hook, in the given account and Region.
 ///
 /// The `SetTypeConfiguration` operation: made by [`Client::set_type_configuration`], run by [`send`](SetTypeConfiguration::send).
@@ -7401,6 +7819,10 @@ stub_operation!(
     SetTypeConfiguration, 78, SetTypeConfigurationError,
     types::SetTypeConfigurationOutput, input, output
 );
+blocking_operation!(
+    SetTypeConfiguration, types::SetTypeConfigurationOutput, SetTypeConfigurationError,
+    input, none
+);
 /// Specify the default version of an extension. The default version of an extension will be used in CloudFormation operations.
 ///
 /// The `SetTypeDefaultVersion` operation: made by [`Client::set_type_default_version`], run by [`send`](SetTypeDefaultVersion::send).
@@ -7486,6 +7908,10 @@ stub_operation!(
     SetTypeDefaultVersion, 79, SetTypeDefaultVersionError,
     types::SetTypeDefaultVersionOutput, input, output
 );
+blocking_operation!(
+    SetTypeDefaultVersion, types::SetTypeDefaultVersionOutput,
+    SetTypeDefaultVersionError, input, none
+);
 /// Sends a signal to the specified resource with a success or failure status. You can use the `SignalResource` operation in conjunction with a creation policy or update policy. CloudFormation doesn't proceed with a stack creation or update until resources receive the required number of signals or the timeout period is exceeded. The `SignalResource` operation is useful in cases where you want to send signals from anywhere other than an Amazon EC2 instance.
 ///
 /// The `SignalResource` operation: made by [`Client::signal_resource`], run by [`send`](SignalResource::send).
@@ -7565,6 +7991,7 @@ impl<M> SignalResource<M> {
     }
 }
 stub_operation!(SignalResource, 80, SignalResourceError, (), input, none);
+blocking_operation!(SignalResource, (), SignalResourceError, input, none);
 /// Starts a scan of the resources in this account in this Region. You can the status of a scan using the `ListResourceScans` API action.
 ///
 /// The `StartResourceScan` operation: made by [`Client::start_resource_scan`], run by [`send`](StartResourceScan::send).
@@ -7639,6 +8066,10 @@ impl<M> StartResourceScan<M> {
 stub_operation!(
     StartResourceScan, 81, StartResourceScanError, types::StartResourceScanOutput, input,
     output
+);
+blocking_operation!(
+    StartResourceScan, types::StartResourceScanOutput, StartResourceScanError, input,
+    none
 );
 /// Stops an in-progress operation on a StackSet and its associated stack instances. StackSets will cancel all the unstarted stack instance deployments and wait for those are in-progress to complete.
 ///
@@ -7719,6 +8150,10 @@ impl<M> StopStackSetOperation<M> {
 stub_operation!(
     StopStackSetOperation, 82, StopStackSetOperationError,
     types::StopStackSetOperationOutput, input, output
+);
+blocking_operation!(
+    StopStackSetOperation, types::StopStackSetOperationOutput,
+    StopStackSetOperationError, input, none
 );
 /// Tests a registered extension to make sure it meets all necessary requirements for being published in the CloudFormation registry.
 /// - For resource types, this includes passing all contracts tests defined for the type.
@@ -7809,6 +8244,7 @@ impl<M> TestType<M> {
     }
 }
 stub_operation!(TestType, 83, TestTypeError, types::TestTypeOutput, input, output);
+blocking_operation!(TestType, types::TestTypeOutput, TestTypeError, input, none);
 /// Updates a generated template. This can be used to change the name, add and remove resources, refresh resources, and change the `DeletionPolicy` and `UpdateReplacePolicy` settings. You can check the status of the update to the generated template using the `DescribeGeneratedTemplate` API action.
 ///
 /// The `UpdateGeneratedTemplate` operation: made by [`Client::update_generated_template`], run by [`send`](UpdateGeneratedTemplate::send).
@@ -7909,6 +8345,10 @@ impl<M> UpdateGeneratedTemplate<M> {
 stub_operation!(
     UpdateGeneratedTemplate, 84, UpdateGeneratedTemplateError,
     types::UpdateGeneratedTemplateOutput, input, output
+);
+blocking_operation!(
+    UpdateGeneratedTemplate, types::UpdateGeneratedTemplateOutput,
+    UpdateGeneratedTemplateError, input, none
 );
 /// Updates a stack as specified in the template. After the call completes successfully, the stack update starts. You can check the status of the stack through the DescribeStacks action.
 ///
@@ -8080,6 +8520,9 @@ impl<M> UpdateStack<M> {
 stub_operation!(
     UpdateStack, 85, UpdateStackError, types::UpdateStackOutput, input, output
 );
+blocking_operation!(
+    UpdateStack, types::UpdateStackOutput, UpdateStackError, input, none
+);
 /// Updates the parameter values for stack instances for the specified accounts, within the specified Amazon Web Services Regions. A stack instance refers to a stack in a specific account and Region.
 ///
 /// The `UpdateStackInstances` operation: made by [`Client::update_stack_instances`], run by [`send`](UpdateStackInstances::send).
@@ -8187,6 +8630,10 @@ impl<M> UpdateStackInstances<M> {
 stub_operation!(
     UpdateStackInstances, 86, UpdateStackInstancesError,
     types::UpdateStackInstancesOutput, input, output
+);
+blocking_operation!(
+    UpdateStackInstances, types::UpdateStackInstancesOutput, UpdateStackInstancesError,
+    input, none
 );
 /// Updates the StackSet and associated stack instances in the specified accounts and Amazon Web Services Regions.
 ///
@@ -8364,6 +8811,9 @@ impl<M> UpdateStackSet<M> {
 stub_operation!(
     UpdateStackSet, 87, UpdateStackSetError, types::UpdateStackSetOutput, input, output
 );
+blocking_operation!(
+    UpdateStackSet, types::UpdateStackSetOutput, UpdateStackSetError, input, none
+);
 /// Updates termination protection for the specified stack. If a user attempts to delete a stack with termination protection enabled, the operation fails and the stack remains unchanged. For more information, see [Protect a CloudFormation stack from being deleted](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-protect-stacks.html) in the CloudFormation User Guide.
 ///
 /// The `UpdateTerminationProtection` operation: made by [`Client::update_termination_protection`], run by [`send`](UpdateTerminationProtection::send).
@@ -8439,6 +8889,10 @@ stub_operation!(
     UpdateTerminationProtection, 88, UpdateTerminationProtectionError,
     types::UpdateTerminationProtectionOutput, input, output
 );
+blocking_operation!(
+    UpdateTerminationProtection, types::UpdateTerminationProtectionOutput,
+    UpdateTerminationProtectionError, input, none
+);
 /// Validates a specified template. CloudFormation first checks if the template is valid JSON. If it isn't, CloudFormation checks if the template is valid YAML. If both these checks fail, CloudFormation returns a template validation error.
 ///
 /// The `ValidateTemplate` operation: made by [`Client::validate_template`], run by [`send`](ValidateTemplate::send).
@@ -8513,4 +8967,7 @@ impl<M> ValidateTemplate<M> {
 stub_operation!(
     ValidateTemplate, 89, ValidateTemplateError, types::ValidateTemplateOutput, input,
     output
+);
+blocking_operation!(
+    ValidateTemplate, types::ValidateTemplateOutput, ValidateTemplateError, input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -105,6 +137,7 @@ impl<M> DeleteAlarmMuteRule<M> {
     }
 }
 stub_operation!(DeleteAlarmMuteRule, 0, DeleteAlarmMuteRuleError, (), input, none);
+blocking_operation!(DeleteAlarmMuteRule, (), DeleteAlarmMuteRuleError, input, none);
 /// Deletes the specified alarms. You can delete up to 100 alarms in one operation. However, this total can include no more than one composite alarm. For example, you could delete 99 metric alarms and one composite alarms with one operation, but you can't delete two composite alarms with one operation.
 ///
 /// The `DeleteAlarms` operation: made by [`Client::delete_alarms`], run by [`send`](DeleteAlarms::send).
@@ -169,6 +202,7 @@ impl<M> DeleteAlarms<M> {
     }
 }
 stub_operation!(DeleteAlarms, 1, DeleteAlarmsError, (), input, none);
+blocking_operation!(DeleteAlarms, (), DeleteAlarmsError, input, none);
 /// Deletes the specified anomaly detection model from your account. For more information about how to delete an anomaly detection model, see [Deleting an anomaly detection model](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html#Delete_Anomaly_Detection_Model) in the CloudWatch User Guide.
 ///
 /// The `DeleteAnomalyDetector` operation: made by [`Client::delete_anomaly_detector`], run by [`send`](DeleteAnomalyDetector::send).
@@ -270,6 +304,10 @@ stub_operation!(
     DeleteAnomalyDetector, 2, DeleteAnomalyDetectorError,
     types::DeleteAnomalyDetectorOutput, input, output
 );
+blocking_operation!(
+    DeleteAnomalyDetector, types::DeleteAnomalyDetectorOutput,
+    DeleteAnomalyDetectorError, input, none
+);
 /// Deletes all dashboards that you specify. You can specify up to 100 dashboards to delete. If there is an error during this call, the operation attempts to delete as many dashboards as possible.
 ///
 /// The `DeleteDashboards` operation: made by [`Client::delete_dashboards`], run by [`send`](DeleteDashboards::send).
@@ -339,6 +377,9 @@ impl<M> DeleteDashboards<M> {
 stub_operation!(
     DeleteDashboards, 3, DeleteDashboardsError, types::DeleteDashboardsOutput, input,
     output
+);
+blocking_operation!(
+    DeleteDashboards, types::DeleteDashboardsOutput, DeleteDashboardsError, input, none
 );
 /// Permanently deletes the specified Contributor Insights rules.
 ///
@@ -410,6 +451,10 @@ stub_operation!(
     DeleteInsightRules, 4, DeleteInsightRulesError, types::DeleteInsightRulesOutput,
     input, output
 );
+blocking_operation!(
+    DeleteInsightRules, types::DeleteInsightRulesOutput, DeleteInsightRulesError, input,
+    none
+);
 /// Permanently deletes the metric stream that you specify.
 ///
 /// The `DeleteMetricStream` operation: made by [`Client::delete_metric_stream`], run by [`send`](DeleteMetricStream::send).
@@ -479,6 +524,10 @@ impl<M> DeleteMetricStream<M> {
 stub_operation!(
     DeleteMetricStream, 5, DeleteMetricStreamError, types::DeleteMetricStreamOutput,
     input, output
+);
+blocking_operation!(
+    DeleteMetricStream, types::DeleteMetricStreamOutput, DeleteMetricStreamError, input,
+    none
 );
 /// Returns the information of the current alarm contributors that are in `ALARM` state. This operation returns details about the individual time series that contribute to the alarm's state.
 ///
@@ -554,6 +603,10 @@ impl<M> DescribeAlarmContributors<M> {
 stub_operation!(
     DescribeAlarmContributors, 6, DescribeAlarmContributorsError,
     types::DescribeAlarmContributorsOutput, input, output
+);
+blocking_operation!(
+    DescribeAlarmContributors, types::DescribeAlarmContributorsOutput,
+    DescribeAlarmContributorsError, input, none
 );
 /// Retrieves the history for the specified alarm. You can filter the results by date range or item type. If an alarm name is not specified, the histories for either all metric alarms or all composite alarms are returned.
 ///
@@ -680,6 +733,10 @@ stub_operation!(
     DescribeAlarmHistory, 7, DescribeAlarmHistoryError,
     types::DescribeAlarmHistoryOutput, input, output
 );
+blocking_operation!(
+    DescribeAlarmHistory, types::DescribeAlarmHistoryOutput, DescribeAlarmHistoryError,
+    input, (types::DescribeAlarmHistoryInput)
+);
 /// Retrieves the specified alarms. You can filter the results by specifying a prefix for the alarm name, the alarm state, or a prefix for any action.
 ///
 /// The `DescribeAlarms` operation: made by [`Client::describe_alarms`], run by [`send`](DescribeAlarms::send).
@@ -801,6 +858,48 @@ impl<M> DescribeAlarms<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeAlarms<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeAlarms<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeAlarmsOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeAlarmsOutput,
+            error::DescribeAlarmsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeAlarms<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -811,21 +910,6 @@ impl DescribeAlarms<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -862,6 +946,10 @@ impl std::future::IntoFuture for DescribeAlarms<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeAlarms, 8, DescribeAlarmsError, types::DescribeAlarmsOutput, input, output
+);
+blocking_operation!(
+    DescribeAlarms, types::DescribeAlarmsOutput, DescribeAlarmsError, input,
+    (types::DescribeAlarmsInput)
 );
 /// Retrieves the alarms for the specified metric. To filter the results, specify a statistic, period, or unit.
 ///
@@ -962,6 +1050,10 @@ impl<M> DescribeAlarmsForMetric<M> {
 stub_operation!(
     DescribeAlarmsForMetric, 9, DescribeAlarmsForMetricError,
     types::DescribeAlarmsForMetricOutput, input, output
+);
+blocking_operation!(
+    DescribeAlarmsForMetric, types::DescribeAlarmsForMetricOutput,
+    DescribeAlarmsForMetricError, input, none
 );
 /// Lists the anomaly detection models that you have created in your account. For single metric anomaly detectors, you can list all of the models in your account or filter the results to only the models that are related to a certain namespace, metric name, or metric dimension. For metric math anomaly detectors, you can list them by adding `METRIC_MATH` to the `AnomalyDetectorTypes` array. This will return all metric math anomaly detectors in your account.
 ///
@@ -1076,6 +1168,10 @@ stub_operation!(
     DescribeAnomalyDetectors, 10, DescribeAnomalyDetectorsError,
     types::DescribeAnomalyDetectorsOutput, input, output
 );
+blocking_operation!(
+    DescribeAnomalyDetectors, types::DescribeAnomalyDetectorsOutput,
+    DescribeAnomalyDetectorsError, input, (types::DescribeAnomalyDetectorsInput)
+);
 /// Returns a list of all the Contributor Insights rules in your account.
 ///
 /// The `DescribeInsightRules` operation: made by [`Client::describe_insight_rules`], run by [`send`](DescribeInsightRules::send).
@@ -1151,6 +1247,10 @@ stub_operation!(
     DescribeInsightRules, 11, DescribeInsightRulesError,
     types::DescribeInsightRulesOutput, input, output
 );
+blocking_operation!(
+    DescribeInsightRules, types::DescribeInsightRulesOutput, DescribeInsightRulesError,
+    input, none
+);
 /// Disables the actions for the specified alarms. When an alarm's actions are disabled, the alarm actions do not execute when the alarm state changes.
 ///
 /// The `DisableAlarmActions` operation: made by [`Client::disable_alarm_actions`], run by [`send`](DisableAlarmActions::send).
@@ -1215,6 +1315,7 @@ impl<M> DisableAlarmActions<M> {
     }
 }
 stub_operation!(DisableAlarmActions, 12, DisableAlarmActionsError, (), input, none);
+blocking_operation!(DisableAlarmActions, (), DisableAlarmActionsError, input, none);
 /// Disables the specified Contributor Insights rules. When rules are disabled, they do not analyze log groups and do not incur costs.
 ///
 /// The `DisableInsightRules` operation: made by [`Client::disable_insight_rules`], run by [`send`](DisableInsightRules::send).
@@ -1285,6 +1386,10 @@ stub_operation!(
     DisableInsightRules, 13, DisableInsightRulesError, types::DisableInsightRulesOutput,
     input, output
 );
+blocking_operation!(
+    DisableInsightRules, types::DisableInsightRulesOutput, DisableInsightRulesError,
+    input, none
+);
 /// Enables the actions for the specified alarms.
 ///
 /// The `EnableAlarmActions` operation: made by [`Client::enable_alarm_actions`], run by [`send`](EnableAlarmActions::send).
@@ -1349,6 +1454,7 @@ impl<M> EnableAlarmActions<M> {
     }
 }
 stub_operation!(EnableAlarmActions, 14, EnableAlarmActionsError, (), input, none);
+blocking_operation!(EnableAlarmActions, (), EnableAlarmActionsError, input, none);
 /// Enables the specified Contributor Insights rules. When rules are enabled, they immediately begin analyzing log data.
 ///
 /// The `EnableInsightRules` operation: made by [`Client::enable_insight_rules`], run by [`send`](EnableInsightRules::send).
@@ -1419,6 +1525,10 @@ stub_operation!(
     EnableInsightRules, 15, EnableInsightRulesError, types::EnableInsightRulesOutput,
     input, output
 );
+blocking_operation!(
+    EnableInsightRules, types::EnableInsightRulesOutput, EnableInsightRulesError, input,
+    none
+);
 /// Retrieves details for a specific alarm mute rule.
 ///
 /// The `GetAlarmMuteRule` operation: made by [`Client::get_alarm_mute_rule`], run by [`send`](GetAlarmMuteRule::send).
@@ -1485,6 +1595,48 @@ impl<M> GetAlarmMuteRule<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetAlarmMuteRule<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetAlarmMuteRule<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetAlarmMuteRuleOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::GetAlarmMuteRuleOutput,
+            error::GetAlarmMuteRuleError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetAlarmMuteRule<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -1495,21 +1647,6 @@ impl GetAlarmMuteRule<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -1547,6 +1684,9 @@ impl std::future::IntoFuture for GetAlarmMuteRule<boto_runtime::waiter::Wait> {
 stub_operation!(
     GetAlarmMuteRule, 16, GetAlarmMuteRuleError, types::GetAlarmMuteRuleOutput, input,
     output
+);
+blocking_operation!(
+    GetAlarmMuteRule, types::GetAlarmMuteRuleOutput, GetAlarmMuteRuleError, input, none
 );
 /// Displays the details of the dashboard that you specify.
 ///
@@ -1616,6 +1756,9 @@ impl<M> GetDashboard<M> {
 }
 stub_operation!(
     GetDashboard, 17, GetDashboardError, types::GetDashboardOutput, input, output
+);
+blocking_operation!(
+    GetDashboard, types::GetDashboardOutput, GetDashboardError, input, none
 );
 /// This operation returns the time series data collected by a Contributor Insights rule. The data includes the identity and number of contributors to the log group.
 ///
@@ -1723,6 +1866,10 @@ impl<M> GetInsightRuleReport<M> {
 stub_operation!(
     GetInsightRuleReport, 18, GetInsightRuleReportError,
     types::GetInsightRuleReportOutput, input, output
+);
+blocking_operation!(
+    GetInsightRuleReport, types::GetInsightRuleReportOutput, GetInsightRuleReportError,
+    input, none
 );
 /// You can use the `GetMetricData` API to retrieve CloudWatch metric values. The operation can also include a CloudWatch Metrics Insights query, and one or more metric math functions.
 ///
@@ -1841,6 +1988,10 @@ impl<M> GetMetricData<M> {
 stub_operation!(
     GetMetricData, 19, GetMetricDataError, types::GetMetricDataOutput, input, output
 );
+blocking_operation!(
+    GetMetricData, types::GetMetricDataOutput, GetMetricDataError, input,
+    (types::GetMetricDataInput)
+);
 /// Gets statistics for the specified metric.
 ///
 /// The `GetMetricStatistics` operation: made by [`Client::get_metric_statistics`], run by [`send`](GetMetricStatistics::send).
@@ -1951,6 +2102,10 @@ stub_operation!(
     GetMetricStatistics, 20, GetMetricStatisticsError, types::GetMetricStatisticsOutput,
     input, output
 );
+blocking_operation!(
+    GetMetricStatistics, types::GetMetricStatisticsOutput, GetMetricStatisticsError,
+    input, none
+);
 /// Returns information about the metric stream that you specify.
 ///
 /// The `GetMetricStream` operation: made by [`Client::get_metric_stream`], run by [`send`](GetMetricStream::send).
@@ -2020,6 +2175,9 @@ impl<M> GetMetricStream<M> {
 stub_operation!(
     GetMetricStream, 21, GetMetricStreamError, types::GetMetricStreamOutput, input,
     output
+);
+blocking_operation!(
+    GetMetricStream, types::GetMetricStreamOutput, GetMetricStreamError, input, none
 );
 /// You can use the `GetMetricWidgetImage` API to retrieve a snapshot graph of one or more Amazon CloudWatch metrics as a bitmap image. You can then embed this image into your services and products, such as wiki pages, reports, and documents. You could also retrieve images regularly, such as every minute, and create your own custom live dashboard.
 ///
@@ -2096,6 +2254,10 @@ stub_operation!(
     GetMetricWidgetImage, 22, GetMetricWidgetImageError,
     types::GetMetricWidgetImageOutput, input, output
 );
+blocking_operation!(
+    GetMetricWidgetImage, types::GetMetricWidgetImageOutput, GetMetricWidgetImageError,
+    input, none
+);
 /// Returns the current status of vended metric enrichment for the account, including whether CloudWatch vended metrics are enriched with resource ARN and resource tag labels and queryable using PromQL. For the list of supported resources, see [Supported Amazon Web Services infrastructure metrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingResourceTagsForTelemetry.html).
 ///
 /// The `GetOTelEnrichment` operation: made by [`Client::get_o_tel_enrichment`], run by [`send`](GetOTelEnrichment::send).
@@ -2160,6 +2322,10 @@ impl<M> GetOTelEnrichment<M> {
 stub_operation!(
     GetOTelEnrichment, 23, GetOTelEnrichmentError, types::GetOTelEnrichmentOutput, input,
     output
+);
+blocking_operation!(
+    GetOTelEnrichment, types::GetOTelEnrichmentOutput, GetOTelEnrichmentError, input,
+    none
 );
 /// Lists alarm mute rules in your Amazon Web Services account and region.
 ///
@@ -2261,6 +2427,10 @@ stub_operation!(
     ListAlarmMuteRules, 24, ListAlarmMuteRulesError, types::ListAlarmMuteRulesOutput,
     input, output
 );
+blocking_operation!(
+    ListAlarmMuteRules, types::ListAlarmMuteRulesOutput, ListAlarmMuteRulesError, input,
+    (types::ListAlarmMuteRulesInput)
+);
 /// Returns a list of the dashboards for your account. If you include `DashboardNamePrefix`, only those dashboards with names starting with the prefix are listed. Otherwise, all dashboards in your account are listed.
 ///
 /// The `ListDashboards` operation: made by [`Client::list_dashboards`], run by [`send`](ListDashboards::send).
@@ -2350,6 +2520,10 @@ impl<M> ListDashboards<M> {
 stub_operation!(
     ListDashboards, 25, ListDashboardsError, types::ListDashboardsOutput, input, output
 );
+blocking_operation!(
+    ListDashboards, types::ListDashboardsOutput, ListDashboardsError, input,
+    (types::ListDashboardsInput)
+);
 /// Returns a list that contains the number of managed Contributor Insights rules in your account.
 ///
 /// The `ListManagedInsightRules` operation: made by [`Client::list_managed_insight_rules`], run by [`send`](ListManagedInsightRules::send).
@@ -2430,6 +2604,10 @@ stub_operation!(
     ListManagedInsightRules, 26, ListManagedInsightRulesError,
     types::ListManagedInsightRulesOutput, input, output
 );
+blocking_operation!(
+    ListManagedInsightRules, types::ListManagedInsightRulesOutput,
+    ListManagedInsightRulesError, input, none
+);
 /// Returns a list of metric streams in this account.
 ///
 /// The `ListMetricStreams` operation: made by [`Client::list_metric_streams`], run by [`send`](ListMetricStreams::send).
@@ -2504,6 +2682,10 @@ impl<M> ListMetricStreams<M> {
 stub_operation!(
     ListMetricStreams, 27, ListMetricStreamsError, types::ListMetricStreamsOutput, input,
     output
+);
+blocking_operation!(
+    ListMetricStreams, types::ListMetricStreamsOutput, ListMetricStreamsError, input,
+    none
 );
 /// List the specified metrics. You can use the returned metrics with [GetMetricData](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html) or [GetMetricStatistics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html) to get statistical data.
 ///
@@ -2619,6 +2801,10 @@ impl<M> ListMetrics<M> {
 stub_operation!(
     ListMetrics, 28, ListMetricsError, types::ListMetricsOutput, input, output
 );
+blocking_operation!(
+    ListMetrics, types::ListMetricsOutput, ListMetricsError, input,
+    (types::ListMetricsInput)
+);
 /// Displays the tags associated with a CloudWatch resource. Currently, alarms, dashboards, metric streams and Contributor Insights rules support tagging.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -2688,6 +2874,10 @@ impl<M> ListTagsForResource<M> {
 stub_operation!(
     ListTagsForResource, 29, ListTagsForResourceError, types::ListTagsForResourceOutput,
     input, output
+);
+blocking_operation!(
+    ListTagsForResource, types::ListTagsForResourceOutput, ListTagsForResourceError,
+    input, none
 );
 /// Creates or updates an alarm mute rule.
 ///
@@ -2783,6 +2973,7 @@ impl<M> PutAlarmMuteRule<M> {
     }
 }
 stub_operation!(PutAlarmMuteRule, 30, PutAlarmMuteRuleError, (), input, none);
+blocking_operation!(PutAlarmMuteRule, (), PutAlarmMuteRuleError, input, none);
 /// Creates an anomaly detection model for a CloudWatch metric. You can use the model to display a band of expected normal values when the metric is graphed.
 ///
 /// The `PutAnomalyDetector` operation: made by [`Client::put_anomaly_detector`], run by [`send`](PutAnomalyDetector::send).
@@ -2900,6 +3091,10 @@ stub_operation!(
     PutAnomalyDetector, 31, PutAnomalyDetectorError, types::PutAnomalyDetectorOutput,
     input, output
 );
+blocking_operation!(
+    PutAnomalyDetector, types::PutAnomalyDetectorOutput, PutAnomalyDetectorError, input,
+    none
+);
 /// Creates or updates a composite alarm. When you create a composite alarm, you specify a rule expression for the alarm that takes into account the alarm states of other alarms that you have created. The composite alarm goes into ALARM state only if all conditions of the rule are met.
 ///
 /// The `PutCompositeAlarm` operation: made by [`Client::put_composite_alarm`], run by [`send`](PutCompositeAlarm::send).
@@ -3014,6 +3209,7 @@ impl<M> PutCompositeAlarm<M> {
     }
 }
 stub_operation!(PutCompositeAlarm, 32, PutCompositeAlarmError, (), input, none);
+blocking_operation!(PutCompositeAlarm, (), PutCompositeAlarmError, input, none);
 /// Creates a dashboard if it does not already exist, or updates an existing dashboard. If you update a dashboard, the entire contents are replaced with what you specify here.
 ///
 /// The `PutDashboard` operation: made by [`Client::put_dashboard`], run by [`send`](PutDashboard::send).
@@ -3092,6 +3288,9 @@ impl<M> PutDashboard<M> {
 }
 stub_operation!(
     PutDashboard, 33, PutDashboardError, types::PutDashboardOutput, input, output
+);
+blocking_operation!(
+    PutDashboard, types::PutDashboardOutput, PutDashboardError, input, none
 );
 /// Creates a Contributor Insights rule. Rules evaluate log events in a CloudWatch Logs log group, enabling you to find contributor data for the log events in that log group. For more information, see [Using Contributor Insights to Analyze High-Cardinality Data](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/ContributorInsights.html).
 ///
@@ -3182,6 +3381,9 @@ impl<M> PutInsightRule<M> {
 stub_operation!(
     PutInsightRule, 34, PutInsightRuleError, types::PutInsightRuleOutput, input, output
 );
+blocking_operation!(
+    PutInsightRule, types::PutInsightRuleOutput, PutInsightRuleError, input, none
+);
 /// Creates a managed Contributor Insights rule for a specified Amazon Web Services resource. When you enable a managed rule, you create a Contributor Insights rule that collects data from Amazon Web Services services. You cannot edit these rules with `PutInsightRule`. The rules can be enabled, disabled, and deleted using `EnableInsightRules`, `DisableInsightRules`, and `DeleteInsightRules`. If a previously created managed rule is currently disabled, a subsequent call to this API will re-enable it. Use `ListManagedInsightRules` to describe all available rules.
 ///
 /// The `PutManagedInsightRules` operation: made by [`Client::put_managed_insight_rules`], run by [`send`](PutManagedInsightRules::send).
@@ -3251,6 +3453,10 @@ impl<M> PutManagedInsightRules<M> {
 stub_operation!(
     PutManagedInsightRules, 35, PutManagedInsightRulesError,
     types::PutManagedInsightRulesOutput, input, output
+);
+blocking_operation!(
+    PutManagedInsightRules, types::PutManagedInsightRulesOutput,
+    PutManagedInsightRulesError, input, none
 );
 /// Creates or updates an alarm and associates it with the specified metric, metric math expression, anomaly detection model, Metrics Insights query, or PromQL query. For more information about using a Metrics Insights query for an alarm, see [Create alarms on Metrics Insights queries](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Metrics_Insights_Alarm.html).
 ///
@@ -3437,6 +3643,7 @@ impl<M> PutMetricAlarm<M> {
     }
 }
 stub_operation!(PutMetricAlarm, 36, PutMetricAlarmError, (), input, none);
+blocking_operation!(PutMetricAlarm, (), PutMetricAlarmError, input, none);
 /// Publishes metric data to Amazon CloudWatch. CloudWatch associates the data with the specified metric. If the specified metric does not exist, CloudWatch creates the metric. When CloudWatch creates a metric, it can take up to fifteen minutes for the metric to appear in calls to [ListMetrics](https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html).
 ///
 /// The `PutMetricData` operation: made by [`Client::put_metric_data`], run by [`send`](PutMetricData::send).
@@ -3527,6 +3734,7 @@ impl<M> PutMetricData<M> {
     }
 }
 stub_operation!(PutMetricData, 37, PutMetricDataError, (), input, none);
+blocking_operation!(PutMetricData, (), PutMetricDataError, input, none);
 /// Creates or updates a metric stream. Metric streams can automatically stream CloudWatch metrics to Amazon Web Services destinations, including Amazon S3, and to many third-party solutions.
 ///
 /// The `PutMetricStream` operation: made by [`Client::put_metric_stream`], run by [`send`](PutMetricStream::send).
@@ -3651,6 +3859,9 @@ stub_operation!(
     PutMetricStream, 38, PutMetricStreamError, types::PutMetricStreamOutput, input,
     output
 );
+blocking_operation!(
+    PutMetricStream, types::PutMetricStreamOutput, PutMetricStreamError, input, none
+);
 /// Temporarily sets the state of an alarm for testing purposes. When the updated state differs from the previous value, the action configured for the appropriate state is invoked. For example, if your alarm is configured to send an Amazon SNS message when an alarm is triggered, temporarily changing the alarm state to `ALARM` sends an SNS message.
 ///
 /// The `SetAlarmState` operation: made by [`Client::set_alarm_state`], run by [`send`](SetAlarmState::send).
@@ -3730,6 +3941,7 @@ impl<M> SetAlarmState<M> {
     }
 }
 stub_operation!(SetAlarmState, 39, SetAlarmStateError, (), input, none);
+blocking_operation!(SetAlarmState, (), SetAlarmStateError, input, none);
 /// Starts the streaming of metrics for one or more of your metric streams.
 ///
 /// The `StartMetricStreams` operation: made by [`Client::start_metric_streams`], run by [`send`](StartMetricStreams::send).
@@ -3800,6 +4012,10 @@ stub_operation!(
     StartMetricStreams, 40, StartMetricStreamsError, types::StartMetricStreamsOutput,
     input, output
 );
+blocking_operation!(
+    StartMetricStreams, types::StartMetricStreamsOutput, StartMetricStreamsError, input,
+    none
+);
 /// Enables enrichment and PromQL access for CloudWatch vended metrics for [supported Amazon Web Services resources](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingResourceTagsForTelemetry.html) in the account. Once enabled, metrics that contain a resource identifier dimension (for example, EC2 `CPUUtilization` with an `InstanceId` dimension) are enriched with resource ARN and resource tag labels and become queryable using PromQL.
 ///
 /// The `StartOTelEnrichment` operation: made by [`Client::start_o_tel_enrichment`], run by [`send`](StartOTelEnrichment::send).
@@ -3864,6 +4080,10 @@ impl<M> StartOTelEnrichment<M> {
 stub_operation!(
     StartOTelEnrichment, 41, StartOTelEnrichmentError, types::StartOTelEnrichmentOutput,
     input, output
+);
+blocking_operation!(
+    StartOTelEnrichment, types::StartOTelEnrichmentOutput, StartOTelEnrichmentError,
+    input, none
 );
 /// Stops the streaming of metrics for one or more of your metric streams.
 ///
@@ -3935,6 +4155,10 @@ stub_operation!(
     StopMetricStreams, 42, StopMetricStreamsError, types::StopMetricStreamsOutput, input,
     output
 );
+blocking_operation!(
+    StopMetricStreams, types::StopMetricStreamsOutput, StopMetricStreamsError, input,
+    none
+);
 /// Disables enrichment and PromQL access for CloudWatch vended metrics for [supported Amazon Web Services resources](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/UsingResourceTagsForTelemetry.html) in the account. After disabling, these metrics are no longer enriched with resource ARN and resource tag labels, and cannot be queried using PromQL.
 ///
 /// The `StopOTelEnrichment` operation: made by [`Client::stop_o_tel_enrichment`], run by [`send`](StopOTelEnrichment::send).
@@ -3999,6 +4223,10 @@ impl<M> StopOTelEnrichment<M> {
 stub_operation!(
     StopOTelEnrichment, 43, StopOTelEnrichmentError, types::StopOTelEnrichmentOutput,
     input, output
+);
+blocking_operation!(
+    StopOTelEnrichment, types::StopOTelEnrichmentOutput, StopOTelEnrichmentError, input,
+    none
 );
 /// Assigns one or more tags (key-value pairs) to the specified CloudWatch resource. Currently, the only CloudWatch resources that can be tagged are alarms, dashboards, metric streams and Contributor Insights rules.
 ///
@@ -4074,6 +4302,9 @@ impl<M> TagResource<M> {
 stub_operation!(
     TagResource, 44, TagResourceError, types::TagResourceOutput, input, output
 );
+blocking_operation!(
+    TagResource, types::TagResourceOutput, TagResourceError, input, none
+);
 /// Removes one or more tags from the specified resource. Currently, alarms, dashboards, metric streams and Contributor Insights rules support tagging.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -4147,4 +4378,7 @@ impl<M> UntagResource<M> {
 }
 stub_operation!(
     UntagResource, 45, UntagResourceError, types::UntagResourceOutput, input, output
+);
+blocking_operation!(
+    UntagResource, types::UntagResourceOutput, UntagResourceError, input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -122,6 +154,10 @@ stub_operation!(
     BatchExecuteStatement, 0, BatchExecuteStatementError,
     types::BatchExecuteStatementOutput, input, output
 );
+blocking_operation!(
+    BatchExecuteStatement, types::BatchExecuteStatementOutput,
+    BatchExecuteStatementError, input, none
+);
 /// The `BatchGetItem` operation returns the attributes of one or more items from one or more tables. You identify requested items by primary key.
 ///
 /// The `BatchGetItem` operation: made by [`Client::batch_get_item`], run by [`send`](BatchGetItem::send).
@@ -201,6 +237,9 @@ impl<M> BatchGetItem<M> {
 }
 stub_operation!(
     BatchGetItem, 1, BatchGetItemError, types::BatchGetItemOutput, input, output
+);
+blocking_operation!(
+    BatchGetItem, types::BatchGetItemOutput, BatchGetItemError, input, none
 );
 /// The `BatchWriteItem` operation puts or deletes multiple items in one or more tables. A single call to `BatchWriteItem` can transmit up to 16MB of data over the network, consisting of up to 25 item put or delete operations. While individual items can be up to 400 KB once stored, it's important to note that an item's representation might be greater than 400KB while being sent in DynamoDB's JSON format for the API call. For more details on this distinction, see [Naming Rules and Data Types](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html).
 ///
@@ -294,6 +333,9 @@ impl<M> BatchWriteItem<M> {
 stub_operation!(
     BatchWriteItem, 2, BatchWriteItemError, types::BatchWriteItemOutput, input, output
 );
+blocking_operation!(
+    BatchWriteItem, types::BatchWriteItemOutput, BatchWriteItemError, input, none
+);
 /// Creates a backup for an existing table.
 ///
 /// The `CreateBackup` operation: made by [`Client::create_backup`], run by [`send`](CreateBackup::send).
@@ -367,6 +409,9 @@ impl<M> CreateBackup<M> {
 }
 stub_operation!(
     CreateBackup, 3, CreateBackupError, types::CreateBackupOutput, input, output
+);
+blocking_operation!(
+    CreateBackup, types::CreateBackupOutput, CreateBackupError, input, none
 );
 /// Creates a global table from an existing table. A global table creates a replication relationship between two or more DynamoDB tables with the same table name in the provided Regions.
 ///
@@ -442,6 +487,10 @@ impl<M> CreateGlobalTable<M> {
 stub_operation!(
     CreateGlobalTable, 4, CreateGlobalTableError, types::CreateGlobalTableOutput, input,
     output
+);
+blocking_operation!(
+    CreateGlobalTable, types::CreateGlobalTableOutput, CreateGlobalTableError, input,
+    none
 );
 /// The `CreateTable` operation adds a new table to your account. In an Amazon Web Services account, table names must be unique within each Region. That is, you can have two tables with same name if you create the tables in different Regions.
 ///
@@ -630,6 +679,9 @@ impl<M> CreateTable<M> {
 stub_operation!(
     CreateTable, 5, CreateTableError, types::CreateTableOutput, input, output
 );
+blocking_operation!(
+    CreateTable, types::CreateTableOutput, CreateTableError, input, none
+);
 /// Deletes an existing backup of a table.
 ///
 /// The `DeleteBackup` operation: made by [`Client::delete_backup`], run by [`send`](DeleteBackup::send).
@@ -698,6 +750,9 @@ impl<M> DeleteBackup<M> {
 }
 stub_operation!(
     DeleteBackup, 6, DeleteBackupError, types::DeleteBackupOutput, input, output
+);
+blocking_operation!(
+    DeleteBackup, types::DeleteBackupOutput, DeleteBackupError, input, none
 );
 /// Deletes a single item in a table by primary key. You can perform a conditional delete operation that deletes the item if it exists, or if it has an expected attribute value.
 ///
@@ -845,6 +900,7 @@ impl<M> DeleteItem<M> {
     }
 }
 stub_operation!(DeleteItem, 7, DeleteItemError, types::DeleteItemOutput, input, output);
+blocking_operation!(DeleteItem, types::DeleteItemOutput, DeleteItemError, input, none);
 /// Deletes the resource-based policy attached to the resource, which can be a table or stream.
 ///
 /// The `DeleteResourcePolicy` operation: made by [`Client::delete_resource_policy`], run by [`send`](DeleteResourcePolicy::send).
@@ -920,6 +976,10 @@ stub_operation!(
     DeleteResourcePolicy, 8, DeleteResourcePolicyError,
     types::DeleteResourcePolicyOutput, input, output
 );
+blocking_operation!(
+    DeleteResourcePolicy, types::DeleteResourcePolicyOutput, DeleteResourcePolicyError,
+    input, none
+);
 /// The `DeleteTable` operation deletes a table and all of its items. After a `DeleteTable` request, the specified table is in the `DELETING` state until DynamoDB completes the deletion. If the table is in the `ACTIVE` state, you can delete it. If a table is in `CREATING` or `UPDATING` states, then DynamoDB returns a `ResourceInUseException`. If the specified table does not exist, DynamoDB returns a `ResourceNotFoundException`. If table is already in the `DELETING` state, no error is returned.
 ///
 /// The `DeleteTable` operation: made by [`Client::delete_table`], run by [`send`](DeleteTable::send).
@@ -988,6 +1048,9 @@ impl<M> DeleteTable<M> {
 }
 stub_operation!(
     DeleteTable, 9, DeleteTableError, types::DeleteTableOutput, input, output
+);
+blocking_operation!(
+    DeleteTable, types::DeleteTableOutput, DeleteTableError, input, none
 );
 /// Describes an existing backup of a table.
 ///
@@ -1058,6 +1121,9 @@ impl<M> DescribeBackup<M> {
 stub_operation!(
     DescribeBackup, 10, DescribeBackupError, types::DescribeBackupOutput, input, output
 );
+blocking_operation!(
+    DescribeBackup, types::DescribeBackupOutput, DescribeBackupError, input, none
+);
 /// Checks the status of continuous backups and point in time recovery on the specified table. Continuous backups are `ENABLED` on all tables at table creation. If point in time recovery is enabled, `PointInTimeRecoveryStatus` will be set to ENABLED.
 ///
 /// The `DescribeContinuousBackups` operation: made by [`Client::describe_continuous_backups`], run by [`send`](DescribeContinuousBackups::send).
@@ -1127,6 +1193,10 @@ impl<M> DescribeContinuousBackups<M> {
 stub_operation!(
     DescribeContinuousBackups, 11, DescribeContinuousBackupsError,
     types::DescribeContinuousBackupsOutput, input, output
+);
+blocking_operation!(
+    DescribeContinuousBackups, types::DescribeContinuousBackupsOutput,
+    DescribeContinuousBackupsError, input, none
 );
 /// Returns information about contributor insights for a given table or global secondary index.
 ///
@@ -1199,6 +1269,48 @@ impl<M> DescribeContributorInsights<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeContributorInsights<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeContributorInsights<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeContributorInsightsOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeContributorInsightsOutput,
+            error::DescribeContributorInsightsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeContributorInsights<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -1209,21 +1321,6 @@ impl DescribeContributorInsights<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -1262,6 +1359,10 @@ for DescribeContributorInsights<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeContributorInsights, 12, DescribeContributorInsightsError,
     types::DescribeContributorInsightsOutput, input, output
+);
+blocking_operation!(
+    DescribeContributorInsights, types::DescribeContributorInsightsOutput,
+    DescribeContributorInsightsError, input, none
 );
 /// Returns the regional endpoint information. For more information on policy permissions, please see [Internetwork traffic privacy](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/inter-network-traffic-privacy.html#inter-network-traffic-DescribeEndpoints).
 ///
@@ -1327,6 +1428,10 @@ impl<M> DescribeEndpoints<M> {
 stub_operation!(
     DescribeEndpoints, 13, DescribeEndpointsError, types::DescribeEndpointsResponse,
     input, output
+);
+blocking_operation!(
+    DescribeEndpoints, types::DescribeEndpointsResponse, DescribeEndpointsError, input,
+    none
 );
 /// Describes an existing table export.
 ///
@@ -1394,6 +1499,48 @@ impl<M> DescribeExport<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeExport<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeExport<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeExportOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeExportOutput,
+            error::DescribeExportError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeExport<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -1404,21 +1551,6 @@ impl DescribeExport<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -1455,6 +1587,9 @@ impl std::future::IntoFuture for DescribeExport<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeExport, 14, DescribeExportError, types::DescribeExportOutput, input, output
+);
+blocking_operation!(
+    DescribeExport, types::DescribeExportOutput, DescribeExportError, input, none
 );
 /// Returns information about the specified global table.
 ///
@@ -1526,6 +1661,10 @@ stub_operation!(
     DescribeGlobalTable, 15, DescribeGlobalTableError, types::DescribeGlobalTableOutput,
     input, output
 );
+blocking_operation!(
+    DescribeGlobalTable, types::DescribeGlobalTableOutput, DescribeGlobalTableError,
+    input, none
+);
 /// Describes Region-specific settings for a global table.
 ///
 /// The `DescribeGlobalTableSettings` operation: made by [`Client::describe_global_table_settings`], run by [`send`](DescribeGlobalTableSettings::send).
@@ -1596,6 +1735,10 @@ stub_operation!(
     DescribeGlobalTableSettings, 16, DescribeGlobalTableSettingsError,
     types::DescribeGlobalTableSettingsOutput, input, output
 );
+blocking_operation!(
+    DescribeGlobalTableSettings, types::DescribeGlobalTableSettingsOutput,
+    DescribeGlobalTableSettingsError, input, none
+);
 /// Represents the properties of the import.
 ///
 /// The `DescribeImport` operation: made by [`Client::describe_import`], run by [`send`](DescribeImport::send).
@@ -1662,6 +1805,48 @@ impl<M> DescribeImport<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeImport<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeImport<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeImportOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImportOutput,
+            error::DescribeImportError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeImport<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -1672,21 +1857,6 @@ impl DescribeImport<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -1723,6 +1893,9 @@ impl std::future::IntoFuture for DescribeImport<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeImport, 17, DescribeImportError, types::DescribeImportOutput, input, output
+);
+blocking_operation!(
+    DescribeImport, types::DescribeImportOutput, DescribeImportError, input, none
 );
 /// Returns information about the status of Kinesis streaming.
 ///
@@ -1793,6 +1966,48 @@ impl<M> DescribeKinesisStreamingDestination<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeKinesisStreamingDestination<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeKinesisStreamingDestination<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeKinesisStreamingDestinationOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeKinesisStreamingDestinationOutput,
+            error::DescribeKinesisStreamingDestinationError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeKinesisStreamingDestination<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -1803,21 +2018,6 @@ impl DescribeKinesisStreamingDestination<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -1856,6 +2056,11 @@ for DescribeKinesisStreamingDestination<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeKinesisStreamingDestination, 18, DescribeKinesisStreamingDestinationError,
     types::DescribeKinesisStreamingDestinationOutput, input, output
+);
+blocking_operation!(
+    DescribeKinesisStreamingDestination,
+    types::DescribeKinesisStreamingDestinationOutput,
+    DescribeKinesisStreamingDestinationError, input, none
 );
 /// Returns the current provisioned-capacity quotas for your Amazon Web Services account in a Region, both for the Region as a whole and for any one DynamoDB table that you create there.
 ///
@@ -1920,6 +2125,9 @@ impl<M> DescribeLimits<M> {
 }
 stub_operation!(
     DescribeLimits, 19, DescribeLimitsError, types::DescribeLimitsOutput, input, output
+);
+blocking_operation!(
+    DescribeLimits, types::DescribeLimitsOutput, DescribeLimitsError, input, none
 );
 /// Returns information about the table, including the current status of the table, when it was created, the primary key schema, and any indexes on the table.
 ///
@@ -1987,6 +2195,48 @@ impl<M> DescribeTable<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeTable<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeTable<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeTableOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeTableOutput,
+            error::DescribeTableError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeTable<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -1997,21 +2247,6 @@ impl DescribeTable<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -2048,6 +2283,9 @@ impl std::future::IntoFuture for DescribeTable<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeTable, 20, DescribeTableError, types::DescribeTableOutput, input, output
+);
+blocking_operation!(
+    DescribeTable, types::DescribeTableOutput, DescribeTableError, input, none
 );
 /// Describes auto scaling settings across replicas of the global table at once.
 ///
@@ -2119,6 +2357,10 @@ stub_operation!(
     DescribeTableReplicaAutoScaling, 21, DescribeTableReplicaAutoScalingError,
     types::DescribeTableReplicaAutoScalingOutput, input, output
 );
+blocking_operation!(
+    DescribeTableReplicaAutoScaling, types::DescribeTableReplicaAutoScalingOutput,
+    DescribeTableReplicaAutoScalingError, input, none
+);
 /// Gives a description of the Time to Live (TTL) status on the specified table.
 ///
 /// The `DescribeTimeToLive` operation: made by [`Client::describe_time_to_live`], run by [`send`](DescribeTimeToLive::send).
@@ -2188,6 +2430,10 @@ impl<M> DescribeTimeToLive<M> {
 stub_operation!(
     DescribeTimeToLive, 22, DescribeTimeToLiveError, types::DescribeTimeToLiveOutput,
     input, output
+);
+blocking_operation!(
+    DescribeTimeToLive, types::DescribeTimeToLiveOutput, DescribeTimeToLiveError, input,
+    none
 );
 /// Stops replication from the DynamoDB table to the Kinesis data stream. This is done without deleting either of the resources.
 ///
@@ -2272,6 +2518,10 @@ stub_operation!(
     DisableKinesisStreamingDestination, 23, DisableKinesisStreamingDestinationError,
     types::KinesisStreamingDestinationOutput, input, output
 );
+blocking_operation!(
+    DisableKinesisStreamingDestination, types::KinesisStreamingDestinationOutput,
+    DisableKinesisStreamingDestinationError, input, none
+);
 /// Starts table data replication to the specified Kinesis data stream at a timestamp chosen during the enable workflow. If this operation doesn't return results immediately, use DescribeKinesisStreamingDestination to check if streaming to the Kinesis data stream is ACTIVE.
 ///
 /// The `EnableKinesisStreamingDestination` operation: made by [`Client::enable_kinesis_streaming_destination`], run by [`send`](EnableKinesisStreamingDestination::send).
@@ -2354,6 +2604,10 @@ impl<M> EnableKinesisStreamingDestination<M> {
 stub_operation!(
     EnableKinesisStreamingDestination, 24, EnableKinesisStreamingDestinationError,
     types::KinesisStreamingDestinationOutput, input, output
+);
+blocking_operation!(
+    EnableKinesisStreamingDestination, types::KinesisStreamingDestinationOutput,
+    EnableKinesisStreamingDestinationError, input, none
 );
 /// This operation allows you to perform reads and singleton writes on data stored in DynamoDB, using PartiQL.
 ///
@@ -2461,6 +2715,9 @@ stub_operation!(
     ExecuteStatement, 25, ExecuteStatementError, types::ExecuteStatementOutput, input,
     output
 );
+blocking_operation!(
+    ExecuteStatement, types::ExecuteStatementOutput, ExecuteStatementError, input, none
+);
 /// This operation allows you to perform transactional reads or writes on data stored in DynamoDB, using PartiQL.
 ///
 /// The `ExecuteTransaction` operation: made by [`Client::execute_transaction`], run by [`send`](ExecuteTransaction::send).
@@ -2546,6 +2803,10 @@ impl<M> ExecuteTransaction<M> {
 stub_operation!(
     ExecuteTransaction, 26, ExecuteTransactionError, types::ExecuteTransactionOutput,
     input, output
+);
+blocking_operation!(
+    ExecuteTransaction, types::ExecuteTransactionOutput, ExecuteTransactionError, input,
+    none
 );
 /// Exports table data to an S3 bucket. The table must have point in time recovery enabled, and you can export data from any time within the point in time recovery window.
 ///
@@ -2672,6 +2933,10 @@ stub_operation!(
     ExportTableToPointInTime, 27, ExportTableToPointInTimeError,
     types::ExportTableToPointInTimeOutput, input, output
 );
+blocking_operation!(
+    ExportTableToPointInTime, types::ExportTableToPointInTimeOutput,
+    ExportTableToPointInTimeError, input, none
+);
 /// The `GetItem` operation returns a set of attributes for the item with the given primary key. If there is no matching item, `GetItem` does not return any data and there will be no `Item` element in the response.
 ///
 /// The `GetItem` operation: made by [`Client::get_item`], run by [`send`](GetItem::send).
@@ -2778,6 +3043,7 @@ impl<M> GetItem<M> {
     }
 }
 stub_operation!(GetItem, 28, GetItemError, types::GetItemOutput, input, output);
+blocking_operation!(GetItem, types::GetItemOutput, GetItemError, input, none);
 /// Returns the resource-based policy document attached to the resource, which can be a table or stream, in JSON format.
 ///
 /// The `GetResourcePolicy` operation: made by [`Client::get_resource_policy`], run by [`send`](GetResourcePolicy::send).
@@ -2847,6 +3113,10 @@ impl<M> GetResourcePolicy<M> {
 stub_operation!(
     GetResourcePolicy, 29, GetResourcePolicyError, types::GetResourcePolicyOutput, input,
     output
+);
+blocking_operation!(
+    GetResourcePolicy, types::GetResourcePolicyOutput, GetResourcePolicyError, input,
+    none
 );
 /// Imports table data from an S3 bucket.
 ///
@@ -2950,6 +3220,9 @@ impl<M> ImportTable<M> {
 }
 stub_operation!(
     ImportTable, 30, ImportTableError, types::ImportTableOutput, input, output
+);
+blocking_operation!(
+    ImportTable, types::ImportTableOutput, ImportTableError, input, none
 );
 /// List DynamoDB backups that are associated with an Amazon Web Services account and weren't made with Amazon Web Services Backup. To list these backups for a given table, specify `TableName`. `ListBackups` returns a paginated list of results with at most 1 MB worth of items in a page. You can also specify a maximum number of entries to be returned in a page.
 ///
@@ -3066,6 +3339,10 @@ impl<M> ListBackups<M> {
 stub_operation!(
     ListBackups, 31, ListBackupsError, types::ListBackupsOutput, input, output
 );
+blocking_operation!(
+    ListBackups, types::ListBackupsOutput, ListBackupsError, input,
+    (types::ListBackupsInput)
+);
 /// Returns a list of ContributorInsightsSummary for a table and all its global secondary indexes.
 ///
 /// The `ListContributorInsights` operation: made by [`Client::list_contributor_insights`], run by [`send`](ListContributorInsights::send).
@@ -3146,6 +3423,10 @@ stub_operation!(
     ListContributorInsights, 32, ListContributorInsightsError,
     types::ListContributorInsightsOutput, input, output
 );
+blocking_operation!(
+    ListContributorInsights, types::ListContributorInsightsOutput,
+    ListContributorInsightsError, input, none
+);
 /// Lists completed exports within the past 90 days, in reverse alphanumeric order of `ExportArn`.
 ///
 /// The `ListExports` operation: made by [`Client::list_exports`], run by [`send`](ListExports::send).
@@ -3224,6 +3505,9 @@ impl<M> ListExports<M> {
 }
 stub_operation!(
     ListExports, 33, ListExportsError, types::ListExportsOutput, input, output
+);
+blocking_operation!(
+    ListExports, types::ListExportsOutput, ListExportsError, input, none
 );
 /// Lists all global tables that have a replica in the specified Region.
 ///
@@ -3305,6 +3589,9 @@ stub_operation!(
     ListGlobalTables, 34, ListGlobalTablesError, types::ListGlobalTablesOutput, input,
     output
 );
+blocking_operation!(
+    ListGlobalTables, types::ListGlobalTablesOutput, ListGlobalTablesError, input, none
+);
 /// Lists completed imports within the past 90 days.
 ///
 /// The `ListImports` operation: made by [`Client::list_imports`], run by [`send`](ListImports::send).
@@ -3383,6 +3670,9 @@ impl<M> ListImports<M> {
 }
 stub_operation!(
     ListImports, 35, ListImportsError, types::ListImportsOutput, input, output
+);
+blocking_operation!(
+    ListImports, types::ListImportsOutput, ListImportsError, input, none
 );
 /// Returns an array of table names associated with the current account and endpoint. The output from `ListTables` is paginated, with each page returning a maximum of 100 table names.
 ///
@@ -3471,6 +3761,9 @@ impl<M> ListTables<M> {
     }
 }
 stub_operation!(ListTables, 36, ListTablesError, types::ListTablesOutput, input, output);
+blocking_operation!(
+    ListTables, types::ListTablesOutput, ListTablesError, input, (types::ListTablesInput)
+);
 /// List all tags on an Amazon DynamoDB resource. You can call ListTagsOfResource up to 10 times per second, per account.
 ///
 /// The `ListTagsOfResource` operation: made by [`Client::list_tags_of_resource`], run by [`send`](ListTagsOfResource::send).
@@ -3560,6 +3853,10 @@ impl<M> ListTagsOfResource<M> {
 stub_operation!(
     ListTagsOfResource, 37, ListTagsOfResourceError, types::ListTagsOfResourceOutput,
     input, output
+);
+blocking_operation!(
+    ListTagsOfResource, types::ListTagsOfResourceOutput, ListTagsOfResourceError, input,
+    (types::ListTagsOfResourceInput)
 );
 /// Creates a new item, or replaces an old item with a new item. If an item that has the same primary key as the new item already exists in the specified table, the new item completely replaces the existing item. You can perform a conditional put operation (add a new item if one with the specified primary key doesn't exist), or replace an existing item if it has certain attribute values. You can return the item's attribute values in the same operation, using the `ReturnValues` parameter.
 ///
@@ -3704,6 +4001,7 @@ impl<M> PutItem<M> {
     }
 }
 stub_operation!(PutItem, 38, PutItemError, types::PutItemOutput, input, output);
+blocking_operation!(PutItem, types::PutItemOutput, PutItemError, input, none);
 /// Attaches a resource-based policy document to the resource, which can be a table or stream. When you attach a resource-based policy using this API, the policy application is [eventually consistent](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
 ///
 /// The `PutResourcePolicy` operation: made by [`Client::put_resource_policy`], run by [`send`](PutResourcePolicy::send).
@@ -3790,6 +4088,10 @@ impl<M> PutResourcePolicy<M> {
 stub_operation!(
     PutResourcePolicy, 39, PutResourcePolicyError, types::PutResourcePolicyOutput, input,
     output
+);
+blocking_operation!(
+    PutResourcePolicy, types::PutResourcePolicyOutput, PutResourcePolicyError, input,
+    none
 );
 /// You must provide the name of the partition key attribute and a single value for that attribute. `Query` returns all items with that partition key value. Optionally, you can provide a sort key attribute and use a comparison operator to refine the search results.
 ///
@@ -3978,6 +4280,7 @@ impl<M> Query<M> {
     }
 }
 stub_operation!(Query, 40, QueryError, types::QueryOutput, input, output);
+blocking_operation!(Query, types::QueryOutput, QueryError, input, (types::QueryInput));
 /// Creates a new table from an existing backup. Any number of users can execute up to 50 concurrent restores (any type of restore) in a given account.
 ///
 /// The `RestoreTableFromBackup` operation: made by [`Client::restore_table_from_backup`], run by [`send`](RestoreTableFromBackup::send).
@@ -4097,6 +4400,10 @@ impl<M> RestoreTableFromBackup<M> {
 stub_operation!(
     RestoreTableFromBackup, 41, RestoreTableFromBackupError,
     types::RestoreTableFromBackupOutput, input, output
+);
+blocking_operation!(
+    RestoreTableFromBackup, types::RestoreTableFromBackupOutput,
+    RestoreTableFromBackupError, input, none
 );
 /// Restores the specified table to the specified point in time within `EarliestRestorableDateTime` and `LatestRestorableDateTime`. You can restore your table to any point in time in the last 35 days. You can set the recovery period to any value between 1 and 35 days. Any number of users can execute up to 50 concurrent restores (any type of restore) in a given account.
 ///
@@ -4232,6 +4539,10 @@ impl<M> RestoreTableToPointInTime<M> {
 stub_operation!(
     RestoreTableToPointInTime, 42, RestoreTableToPointInTimeError,
     types::RestoreTableToPointInTimeOutput, input, output
+);
+blocking_operation!(
+    RestoreTableToPointInTime, types::RestoreTableToPointInTimeOutput,
+    RestoreTableToPointInTimeError, input, none
 );
 /// The `Scan` operation returns one or more items and item attributes by accessing every item in a table or a secondary index. To have DynamoDB return fewer items, you can provide a `FilterExpression` operation.
 ///
@@ -4414,6 +4725,7 @@ impl<M> Scan<M> {
     }
 }
 stub_operation!(Scan, 43, ScanError, types::ScanOutput, input, output);
+blocking_operation!(Scan, types::ScanOutput, ScanError, input, (types::ScanInput));
 /// Associate a set of tags with an Amazon DynamoDB resource. You can then activate these user-defined tags so that they appear on the Billing and Cost Management console for cost allocation tracking. You can call TagResource up to five times per second, per account.
 /// - `TagResource` is an asynchronous operation. If you issue a ListTagsOfResource request immediately after a `TagResource` request, DynamoDB might return your previous tag set, if there was one, or an empty tag set. This is because `ListTagsOfResource` uses an eventually consistent query, and the metadata for your tags or table might not be available at that moment. Wait for a few seconds, and then try the `ListTagsOfResource` request again.
 /// - The application or removal of tags using `TagResource` and `UntagResource` APIs is eventually consistent. `ListTagsOfResource` API will only reflect the changes after a few seconds.
@@ -4485,6 +4797,7 @@ impl<M> TagResource<M> {
     }
 }
 stub_operation!(TagResource, 44, TagResourceError, (), input, none);
+blocking_operation!(TagResource, (), TagResourceError, input, none);
 /// `TransactGetItems` is a synchronous operation that atomically retrieves multiple items from one or more tables (but not from indexes) in a single account and Region. A `TransactGetItems` call can contain up to 100 `TransactGetItem` objects, each of which contains a `Get` structure that specifies an item to retrieve from a table in the account and Region. A call to `TransactGetItems` cannot retrieve items from tables in more than one Amazon Web Services account or Region. The aggregate size of the items in the transaction cannot exceed 4 MB.
 ///
 /// The `TransactGetItems` operation: made by [`Client::transact_get_items`], run by [`send`](TransactGetItems::send).
@@ -4562,6 +4875,9 @@ impl<M> TransactGetItems<M> {
 stub_operation!(
     TransactGetItems, 45, TransactGetItemsError, types::TransactGetItemsOutput, input,
     output
+);
+blocking_operation!(
+    TransactGetItems, types::TransactGetItemsOutput, TransactGetItemsError, input, none
 );
 /// `TransactWriteItems` is a synchronous write operation that groups up to 100 action requests. These actions can target items in different tables, but not in different Amazon Web Services accounts or Regions, and no two actions can target the same item. For example, you cannot both `ConditionCheck` and `Update` the same item. The aggregate size of the items in the transaction cannot exceed 4 MB.
 ///
@@ -4657,6 +4973,10 @@ stub_operation!(
     TransactWriteItems, 46, TransactWriteItemsError, types::TransactWriteItemsOutput,
     input, output
 );
+blocking_operation!(
+    TransactWriteItems, types::TransactWriteItemsOutput, TransactWriteItemsError, input,
+    none
+);
 /// Removes the association of tags from an Amazon DynamoDB resource. You can call `UntagResource` up to five times per second, per account.
 /// - `UntagResource` is an asynchronous operation. If you issue a ListTagsOfResource request immediately after an `UntagResource` request, DynamoDB might return your previous tag set, if there was one, or an empty tag set. This is because `ListTagsOfResource` uses an eventually consistent query, and the metadata for your tags or table might not be available at that moment. Wait for a few seconds, and then try the `ListTagsOfResource` request again.
 /// - The application or removal of tags using `TagResource` and `UntagResource` APIs is eventually consistent. `ListTagsOfResource` API will only reflect the changes after a few seconds.
@@ -4728,6 +5048,7 @@ impl<M> UntagResource<M> {
     }
 }
 stub_operation!(UntagResource, 47, UntagResourceError, (), input, none);
+blocking_operation!(UntagResource, (), UntagResourceError, input, none);
 /// `UpdateContinuousBackups` enables or disables point in time recovery for the specified table. A successful `UpdateContinuousBackups` call returns the current `ContinuousBackupsDescription`. Continuous backups are `ENABLED` on all tables at table creation. If point in time recovery is enabled, `PointInTimeRecoveryStatus` will be set to ENABLED.
 ///
 /// The `UpdateContinuousBackups` operation: made by [`Client::update_continuous_backups`], run by [`send`](UpdateContinuousBackups::send).
@@ -4805,6 +5126,10 @@ impl<M> UpdateContinuousBackups<M> {
 stub_operation!(
     UpdateContinuousBackups, 48, UpdateContinuousBackupsError,
     types::UpdateContinuousBackupsOutput, input, output
+);
+blocking_operation!(
+    UpdateContinuousBackups, types::UpdateContinuousBackupsOutput,
+    UpdateContinuousBackupsError, input, none
 );
 /// Updates the status for contributor insights for a specific table or index. CloudWatch Contributor Insights for DynamoDB graphs display the partition key and (if applicable) sort key of frequently accessed items and frequently throttled items in plaintext. If you require the use of Amazon Web Services Key Management Service (KMS) to encrypt this table’s partition key and sort key data with an Amazon Web Services managed key or customer managed key, you should not enable CloudWatch Contributor Insights for DynamoDB for this table.
 ///
@@ -4897,6 +5222,10 @@ stub_operation!(
     UpdateContributorInsights, 49, UpdateContributorInsightsError,
     types::UpdateContributorInsightsOutput, input, output
 );
+blocking_operation!(
+    UpdateContributorInsights, types::UpdateContributorInsightsOutput,
+    UpdateContributorInsightsError, input, none
+);
 /// Adds or removes replicas in the specified global table. The global table must already exist to be able to use this operation. Any replica to be added must be empty, have the same name as the global table, have the same key schema, have DynamoDB Streams enabled, and have the same provisioned and maximum write capacity units.
 ///
 /// The `UpdateGlobalTable` operation: made by [`Client::update_global_table`], run by [`send`](UpdateGlobalTable::send).
@@ -4971,6 +5300,10 @@ impl<M> UpdateGlobalTable<M> {
 stub_operation!(
     UpdateGlobalTable, 50, UpdateGlobalTableError, types::UpdateGlobalTableOutput, input,
     output
+);
+blocking_operation!(
+    UpdateGlobalTable, types::UpdateGlobalTableOutput, UpdateGlobalTableError, input,
+    none
 );
 /// Updates settings for a global table.
 ///
@@ -5087,6 +5420,10 @@ impl<M> UpdateGlobalTableSettings<M> {
 stub_operation!(
     UpdateGlobalTableSettings, 51, UpdateGlobalTableSettingsError,
     types::UpdateGlobalTableSettingsOutput, input, output
+);
+blocking_operation!(
+    UpdateGlobalTableSettings, types::UpdateGlobalTableSettingsOutput,
+    UpdateGlobalTableSettingsError, input, none
 );
 /// Edits an existing item's attributes, or adds a new item to the table if it does not already exist. You can put, delete, or add attribute values. You can also perform a conditional update on an existing item (insert a new attribute name-value pair if it doesn't exist, or replace an existing name-value pair if it has certain expected attribute values).
 ///
@@ -5250,6 +5587,7 @@ impl<M> UpdateItem<M> {
     }
 }
 stub_operation!(UpdateItem, 52, UpdateItemError, types::UpdateItemOutput, input, output);
+blocking_operation!(UpdateItem, types::UpdateItemOutput, UpdateItemError, input, none);
 /// The command to update the Kinesis stream destination.
 ///
 /// The `UpdateKinesisStreamingDestination` operation: made by [`Client::update_kinesis_streaming_destination`], run by [`send`](UpdateKinesisStreamingDestination::send).
@@ -5335,6 +5673,10 @@ impl<M> UpdateKinesisStreamingDestination<M> {
 stub_operation!(
     UpdateKinesisStreamingDestination, 53, UpdateKinesisStreamingDestinationError,
     types::UpdateKinesisStreamingDestinationOutput, input, output
+);
+blocking_operation!(
+    UpdateKinesisStreamingDestination, types::UpdateKinesisStreamingDestinationOutput,
+    UpdateKinesisStreamingDestinationError, input, none
 );
 /// Modifies the provisioned throughput settings, global secondary indexes, or DynamoDB Streams settings for a given table.
 ///
@@ -5511,6 +5853,9 @@ impl<M> UpdateTable<M> {
 stub_operation!(
     UpdateTable, 54, UpdateTableError, types::UpdateTableOutput, input, output
 );
+blocking_operation!(
+    UpdateTable, types::UpdateTableOutput, UpdateTableError, input, none
+);
 /// Updates auto scaling settings on your global tables at once.
 ///
 /// The `UpdateTableReplicaAutoScaling` operation: made by [`Client::update_table_replica_auto_scaling`], run by [`send`](UpdateTableReplicaAutoScaling::send).
@@ -5605,6 +5950,10 @@ stub_operation!(
     UpdateTableReplicaAutoScaling, 55, UpdateTableReplicaAutoScalingError,
     types::UpdateTableReplicaAutoScalingOutput, input, output
 );
+blocking_operation!(
+    UpdateTableReplicaAutoScaling, types::UpdateTableReplicaAutoScalingOutput,
+    UpdateTableReplicaAutoScalingError, input, none
+);
 /// The `UpdateTimeToLive` method enables or disables Time to Live (TTL) for the specified table. A successful `UpdateTimeToLive` call returns the current `TimeToLiveSpecification`. It can take up to one hour for the change to fully process. Any additional `UpdateTimeToLive` calls for the same table during this one hour duration result in a `ValidationException`.
 ///
 /// The `UpdateTimeToLive` operation: made by [`Client::update_time_to_live`], run by [`send`](UpdateTimeToLive::send).
@@ -5682,4 +6031,7 @@ impl<M> UpdateTimeToLive<M> {
 stub_operation!(
     UpdateTimeToLive, 56, UpdateTimeToLiveError, types::UpdateTimeToLiveOutput, input,
     output
+);
+blocking_operation!(
+    UpdateTimeToLive, types::UpdateTimeToLiveOutput, UpdateTimeToLiveError, input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -124,6 +156,10 @@ stub_operation!(
     AcceptAddressTransfer, 0, AcceptAddressTransferError,
     types::AcceptAddressTransferResult, input, output
 );
+blocking_operation!(
+    AcceptAddressTransfer, types::AcceptAddressTransferResult,
+    AcceptAddressTransferError, input, none
+);
 /// Accepts a request to assign billing of the available capacity of a shared Capacity Reservation to your account. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `AcceptCapacityReservationBillingOwnership` operation: made by [`Client::accept_capacity_reservation_billing_ownership`], run by [`send`](AcceptCapacityReservationBillingOwnership::send).
@@ -202,6 +238,11 @@ stub_operation!(
     AcceptCapacityReservationBillingOwnership, 1,
     AcceptCapacityReservationBillingOwnershipError,
     types::AcceptCapacityReservationBillingOwnershipResult, input, output
+);
+blocking_operation!(
+    AcceptCapacityReservationBillingOwnership,
+    types::AcceptCapacityReservationBillingOwnershipResult,
+    AcceptCapacityReservationBillingOwnershipError, input, none
 );
 /// Accepts the Convertible Reserved Instance exchange quote described in the GetReservedInstancesExchangeQuote call.
 ///
@@ -289,6 +330,11 @@ stub_operation!(
     AcceptReservedInstancesExchangeQuote, 2, AcceptReservedInstancesExchangeQuoteError,
     types::AcceptReservedInstancesExchangeQuoteResult, input, output
 );
+blocking_operation!(
+    AcceptReservedInstancesExchangeQuote,
+    types::AcceptReservedInstancesExchangeQuoteResult,
+    AcceptReservedInstancesExchangeQuoteError, input, none
+);
 /// Accepts a Transit Gateway attachment request for a Client VPN endpoint. The Transit Gateway owner must accept the attachment request before the Client VPN endpoint can route traffic through the Transit Gateway.
 ///
 /// The `AcceptTransitGatewayClientVpnAttachment` operation: made by [`Client::accept_transit_gateway_client_vpn_attachment`], run by [`send`](AcceptTransitGatewayClientVpnAttachment::send).
@@ -367,6 +413,11 @@ stub_operation!(
     AcceptTransitGatewayClientVpnAttachment, 3,
     AcceptTransitGatewayClientVpnAttachmentError,
     types::AcceptTransitGatewayClientVpnAttachmentResult, input, output
+);
+blocking_operation!(
+    AcceptTransitGatewayClientVpnAttachment,
+    types::AcceptTransitGatewayClientVpnAttachmentResult,
+    AcceptTransitGatewayClientVpnAttachmentError, input, none
 );
 /// Accepts a request to associate subnets with a transit gateway multicast domain.
 ///
@@ -463,6 +514,11 @@ stub_operation!(
     AcceptTransitGatewayMulticastDomainAssociationsError,
     types::AcceptTransitGatewayMulticastDomainAssociationsResult, input, output
 );
+blocking_operation!(
+    AcceptTransitGatewayMulticastDomainAssociations,
+    types::AcceptTransitGatewayMulticastDomainAssociationsResult,
+    AcceptTransitGatewayMulticastDomainAssociationsError, input, none
+);
 /// Accepts a transit gateway peering attachment request. The peering attachment must be in the `pendingAcceptance` state.
 ///
 /// The `AcceptTransitGatewayPeeringAttachment` operation: made by [`Client::accept_transit_gateway_peering_attachment`], run by [`send`](AcceptTransitGatewayPeeringAttachment::send).
@@ -541,6 +597,11 @@ stub_operation!(
     AcceptTransitGatewayPeeringAttachment, 5, AcceptTransitGatewayPeeringAttachmentError,
     types::AcceptTransitGatewayPeeringAttachmentResult, input, output
 );
+blocking_operation!(
+    AcceptTransitGatewayPeeringAttachment,
+    types::AcceptTransitGatewayPeeringAttachmentResult,
+    AcceptTransitGatewayPeeringAttachmentError, input, none
+);
 /// Accepts a request to attach a VPC to a transit gateway.
 ///
 /// The `AcceptTransitGatewayVpcAttachment` operation: made by [`Client::accept_transit_gateway_vpc_attachment`], run by [`send`](AcceptTransitGatewayVpcAttachment::send).
@@ -618,6 +679,10 @@ impl<M> AcceptTransitGatewayVpcAttachment<M> {
 stub_operation!(
     AcceptTransitGatewayVpcAttachment, 6, AcceptTransitGatewayVpcAttachmentError,
     types::AcceptTransitGatewayVpcAttachmentResult, input, output
+);
+blocking_operation!(
+    AcceptTransitGatewayVpcAttachment, types::AcceptTransitGatewayVpcAttachmentResult,
+    AcceptTransitGatewayVpcAttachmentError, input, none
 );
 /// Accepts connection requests to your VPC endpoint service.
 ///
@@ -699,6 +764,10 @@ stub_operation!(
     AcceptVpcEndpointConnections, 7, AcceptVpcEndpointConnectionsError,
     types::AcceptVpcEndpointConnectionsResult, input, output
 );
+blocking_operation!(
+    AcceptVpcEndpointConnections, types::AcceptVpcEndpointConnectionsResult,
+    AcceptVpcEndpointConnectionsError, input, none
+);
 /// Accept a VPC peering connection request. To accept a request, the VPC peering connection must be in the `pending-acceptance` state, and you must be the owner of the peer VPC. Use DescribeVpcPeeringConnections to view your outstanding VPC peering connection requests.
 ///
 /// The `AcceptVpcPeeringConnection` operation: made by [`Client::accept_vpc_peering_connection`], run by [`send`](AcceptVpcPeeringConnection::send).
@@ -773,6 +842,10 @@ impl<M> AcceptVpcPeeringConnection<M> {
 stub_operation!(
     AcceptVpcPeeringConnection, 8, AcceptVpcPeeringConnectionError,
     types::AcceptVpcPeeringConnectionResult, input, output
+);
+blocking_operation!(
+    AcceptVpcPeeringConnection, types::AcceptVpcPeeringConnectionResult,
+    AcceptVpcPeeringConnectionError, input, none
 );
 /// Advertises an IPv4 or IPv6 address range that is provisioned for use with your Amazon Web Services resources through bring your own IP addresses (BYOIP).
 ///
@@ -858,6 +931,10 @@ impl<M> AdvertiseByoipCidr<M> {
 stub_operation!(
     AdvertiseByoipCidr, 9, AdvertiseByoipCidrError, types::AdvertiseByoipCidrResult,
     input, output
+);
+blocking_operation!(
+    AdvertiseByoipCidr, types::AdvertiseByoipCidrResult, AdvertiseByoipCidrError, input,
+    none
 );
 /// Allocates an Elastic IP address to your Amazon Web Services account. After you allocate the Elastic IP address you can associate it with an instance or network interface. After you release an Elastic IP address, it is released to the IP address pool and can be allocated to a different Amazon Web Services account.
 ///
@@ -966,6 +1043,9 @@ impl<M> AllocateAddress<M> {
 stub_operation!(
     AllocateAddress, 10, AllocateAddressError, types::AllocateAddressResult, input,
     output
+);
+blocking_operation!(
+    AllocateAddress, types::AllocateAddressResult, AllocateAddressError, input, none
 );
 /// Allocates a Dedicated Host to your account. At a minimum, specify the supported instance type or instance family, the Availability Zone in which to allocate the host, and the number of hosts to allocate.
 ///
@@ -1096,6 +1176,9 @@ impl<M> AllocateHosts<M> {
 stub_operation!(
     AllocateHosts, 11, AllocateHostsError, types::AllocateHostsResult, input, output
 );
+blocking_operation!(
+    AllocateHosts, types::AllocateHostsResult, AllocateHostsError, input, none
+);
 /// Allocate a CIDR from an IPAM pool. The Region you use should be the IPAM pool locale. The locale is the Amazon Web Services Region where this IPAM pool is available for allocations.
 ///
 /// The `AllocateIpamPoolCidr` operation: made by [`Client::allocate_ipam_pool_cidr`], run by [`send`](AllocateIpamPoolCidr::send).
@@ -1218,6 +1301,10 @@ stub_operation!(
     AllocateIpamPoolCidr, 12, AllocateIpamPoolCidrError,
     types::AllocateIpamPoolCidrResult, input, output
 );
+blocking_operation!(
+    AllocateIpamPoolCidr, types::AllocateIpamPoolCidrResult, AllocateIpamPoolCidrError,
+    input, none
+);
 /// Applies a security group to the association between the target network and the Client VPN endpoint. This action replaces the existing security groups with the specified security groups.
 ///
 /// The `ApplySecurityGroupsToClientVpnTargetNetwork` operation: made by [`Client::apply_security_groups_to_client_vpn_target_network`], run by [`send`](ApplySecurityGroupsToClientVpnTargetNetwork::send).
@@ -1311,6 +1398,11 @@ stub_operation!(
     ApplySecurityGroupsToClientVpnTargetNetworkError,
     types::ApplySecurityGroupsToClientVpnTargetNetworkResult, input, output
 );
+blocking_operation!(
+    ApplySecurityGroupsToClientVpnTargetNetwork,
+    types::ApplySecurityGroupsToClientVpnTargetNetworkResult,
+    ApplySecurityGroupsToClientVpnTargetNetworkError, input, none
+);
 /// Assigns the specified IPv6 addresses to the specified network interface. You can specify specific IPv6 addresses, or you can specify the number of IPv6 addresses to be automatically assigned from the subnet's IPv6 CIDR block range. You can assign as many IPv6 addresses to a network interface as you can assign private IPv4 addresses, and the limit varies by instance type.
 ///
 /// The `AssignIpv6Addresses` operation: made by [`Client::assign_ipv6_addresses`], run by [`send`](AssignIpv6Addresses::send).
@@ -1400,6 +1492,10 @@ impl<M> AssignIpv6Addresses<M> {
 stub_operation!(
     AssignIpv6Addresses, 14, AssignIpv6AddressesError, types::AssignIpv6AddressesResult,
     input, output
+);
+blocking_operation!(
+    AssignIpv6Addresses, types::AssignIpv6AddressesResult, AssignIpv6AddressesError,
+    input, none
 );
 /// Assigns the specified secondary private IP addresses to the specified network interface.
 ///
@@ -1496,6 +1592,10 @@ stub_operation!(
     AssignPrivateIpAddresses, 15, AssignPrivateIpAddressesError,
     types::AssignPrivateIpAddressesResult, input, output
 );
+blocking_operation!(
+    AssignPrivateIpAddresses, types::AssignPrivateIpAddressesResult,
+    AssignPrivateIpAddressesError, input, none
+);
 /// Assigns private IPv4 addresses to a private NAT gateway. For more information, see [Work with NAT gateways](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html) in the Amazon VPC User Guide.
 ///
 /// The `AssignPrivateNatGatewayAddress` operation: made by [`Client::assign_private_nat_gateway_address`], run by [`send`](AssignPrivateNatGatewayAddress::send).
@@ -1580,6 +1680,10 @@ impl<M> AssignPrivateNatGatewayAddress<M> {
 stub_operation!(
     AssignPrivateNatGatewayAddress, 16, AssignPrivateNatGatewayAddressError,
     types::AssignPrivateNatGatewayAddressResult, input, output
+);
+blocking_operation!(
+    AssignPrivateNatGatewayAddress, types::AssignPrivateNatGatewayAddressResult,
+    AssignPrivateNatGatewayAddressError, input, none
 );
 /// Associates an Elastic IP address, or carrier IP address (for instances that are in subnets in Wavelength Zones) with an instance or a network interface. Before you can use an Elastic IP address, you must allocate it to your account.
 ///
@@ -1681,6 +1785,9 @@ stub_operation!(
     AssociateAddress, 17, AssociateAddressError, types::AssociateAddressResult, input,
     output
 );
+blocking_operation!(
+    AssociateAddress, types::AssociateAddressResult, AssociateAddressError, input, none
+);
 /// Initiates a request to assign billing of the unused capacity of a shared Capacity Reservation to a consumer account that is consolidated under the same Amazon Web Services organizations payer account. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `AssociateCapacityReservationBillingOwner` operation: made by [`Client::associate_capacity_reservation_billing_owner`], run by [`send`](AssociateCapacityReservationBillingOwner::send).
@@ -1764,6 +1871,11 @@ stub_operation!(
     AssociateCapacityReservationBillingOwner, 18,
     AssociateCapacityReservationBillingOwnerError,
     types::AssociateCapacityReservationBillingOwnerResult, input, output
+);
+blocking_operation!(
+    AssociateCapacityReservationBillingOwner,
+    types::AssociateCapacityReservationBillingOwnerResult,
+    AssociateCapacityReservationBillingOwnerError, input, none
 );
 /// Associates a target network with a Client VPN endpoint. A target network is a subnet in a VPC. You can associate multiple subnets from the same VPC with a Client VPN endpoint. You can associate only one subnet in each Availability Zone. We recommend that you associate at least two subnets to provide Availability Zone redundancy.
 ///
@@ -1863,6 +1975,10 @@ stub_operation!(
     AssociateClientVpnTargetNetwork, 19, AssociateClientVpnTargetNetworkError,
     types::AssociateClientVpnTargetNetworkResult, input, output
 );
+blocking_operation!(
+    AssociateClientVpnTargetNetwork, types::AssociateClientVpnTargetNetworkResult,
+    AssociateClientVpnTargetNetworkError, input, none
+);
 /// Associates a set of DHCP options (that you've previously created) with the specified VPC, or associates no DHCP options with the VPC.
 ///
 /// The `AssociateDhcpOptions` operation: made by [`Client::associate_dhcp_options`], run by [`send`](AssociateDhcpOptions::send).
@@ -1937,6 +2053,7 @@ impl<M> AssociateDhcpOptions<M> {
     }
 }
 stub_operation!(AssociateDhcpOptions, 20, AssociateDhcpOptionsError, (), input, none);
+blocking_operation!(AssociateDhcpOptions, (), AssociateDhcpOptionsError, input, none);
 /// Associates an Identity and Access Management (IAM) role with an Certificate Manager (ACM) certificate. This enables the certificate to be used by the ACM for Nitro Enclaves application inside an enclave. For more information, see [Certificate Manager for Nitro Enclaves](https://docs.aws.amazon.com/enclaves/latest/user/nitro-enclave-refapp.html) in the Amazon Web Services Nitro Enclaves User Guide.
 ///
 /// The `AssociateEnclaveCertificateIamRole` operation: made by [`Client::associate_enclave_certificate_iam_role`], run by [`send`](AssociateEnclaveCertificateIamRole::send).
@@ -2020,6 +2137,10 @@ stub_operation!(
     AssociateEnclaveCertificateIamRole, 21, AssociateEnclaveCertificateIamRoleError,
     types::AssociateEnclaveCertificateIamRoleResult, input, output
 );
+blocking_operation!(
+    AssociateEnclaveCertificateIamRole, types::AssociateEnclaveCertificateIamRoleResult,
+    AssociateEnclaveCertificateIamRoleError, input, none
+);
 /// Associates an IAM instance profile with a running or stopped instance. You cannot associate more than one IAM instance profile with an instance.
 ///
 /// The `AssociateIamInstanceProfile` operation: made by [`Client::associate_iam_instance_profile`], run by [`send`](AssociateIamInstanceProfile::send).
@@ -2097,6 +2218,10 @@ impl<M> AssociateIamInstanceProfile<M> {
 stub_operation!(
     AssociateIamInstanceProfile, 22, AssociateIamInstanceProfileError,
     types::AssociateIamInstanceProfileResult, input, output
+);
+blocking_operation!(
+    AssociateIamInstanceProfile, types::AssociateIamInstanceProfileResult,
+    AssociateIamInstanceProfileError, input, none
 );
 /// Associates one or more targets with an event window. Only one type of target (instance IDs, Dedicated Host IDs, or tags) can be specified with an event window.
 ///
@@ -2181,6 +2306,10 @@ stub_operation!(
     AssociateInstanceEventWindow, 23, AssociateInstanceEventWindowError,
     types::AssociateInstanceEventWindowResult, input, output
 );
+blocking_operation!(
+    AssociateInstanceEventWindow, types::AssociateInstanceEventWindowResult,
+    AssociateInstanceEventWindowError, input, none
+);
 /// Associates your Autonomous System Number (ASN) with a BYOIP CIDR that you own in the same Amazon Web Services Region. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `AssociateIpamByoasn` operation: made by [`Client::associate_ipam_byoasn`], run by [`send`](AssociateIpamByoasn::send).
@@ -2260,6 +2389,10 @@ impl<M> AssociateIpamByoasn<M> {
 stub_operation!(
     AssociateIpamByoasn, 24, AssociateIpamByoasnError, types::AssociateIpamByoasnResult,
     input, output
+);
+blocking_operation!(
+    AssociateIpamByoasn, types::AssociateIpamByoasnResult, AssociateIpamByoasnError,
+    input, none
 );
 /// Associates an IPAM resource discovery with an Amazon VPC IPAM. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
@@ -2353,6 +2486,10 @@ impl<M> AssociateIpamResourceDiscovery<M> {
 stub_operation!(
     AssociateIpamResourceDiscovery, 25, AssociateIpamResourceDiscoveryError,
     types::AssociateIpamResourceDiscoveryResult, input, output
+);
+blocking_operation!(
+    AssociateIpamResourceDiscovery, types::AssociateIpamResourceDiscoveryResult,
+    AssociateIpamResourceDiscoveryError, input, none
 );
 /// Associates Elastic IP addresses (EIPs) and private IPv4 addresses with a public NAT gateway. For more information, see [Work with NAT gateways](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html) in the Amazon VPC User Guide.
 ///
@@ -2449,6 +2586,10 @@ stub_operation!(
     AssociateNatGatewayAddress, 26, AssociateNatGatewayAddressError,
     types::AssociateNatGatewayAddressResult, input, output
 );
+blocking_operation!(
+    AssociateNatGatewayAddress, types::AssociateNatGatewayAddressResult,
+    AssociateNatGatewayAddressError, input, none
+);
 /// Associates a route server with a VPC to enable dynamic route updates.
 ///
 /// The `AssociateRouteServer` operation: made by [`Client::associate_route_server`], run by [`send`](AssociateRouteServer::send).
@@ -2528,6 +2669,10 @@ impl<M> AssociateRouteServer<M> {
 stub_operation!(
     AssociateRouteServer, 27, AssociateRouteServerError,
     types::AssociateRouteServerResult, input, output
+);
+blocking_operation!(
+    AssociateRouteServer, types::AssociateRouteServerResult, AssociateRouteServerError,
+    input, none
 );
 /// Associates a subnet in your VPC or an internet gateway or virtual private gateway attached to your VPC with a route table in your VPC. This association causes traffic from the subnet or gateway to be routed according to the routes in the route table. The action returns an association ID, which you need in order to disassociate the route table later. A route table can be associated with multiple subnets.
 ///
@@ -2619,6 +2764,10 @@ stub_operation!(
     AssociateRouteTable, 28, AssociateRouteTableError, types::AssociateRouteTableResult,
     input, output
 );
+blocking_operation!(
+    AssociateRouteTable, types::AssociateRouteTableResult, AssociateRouteTableError,
+    input, none
+);
 /// Associates a security group with another VPC in the same Region. This enables you to use the same security group with network interfaces and instances in the specified VPC.
 /// - The VPC you want to associate the security group with must be in the same Region.
 /// - You can associate the security group with another VPC if your account owns the VPC or if the VPC was shared with you.
@@ -2704,6 +2853,10 @@ stub_operation!(
     AssociateSecurityGroupVpc, 29, AssociateSecurityGroupVpcError,
     types::AssociateSecurityGroupVpcResult, input, output
 );
+blocking_operation!(
+    AssociateSecurityGroupVpc, types::AssociateSecurityGroupVpcResult,
+    AssociateSecurityGroupVpcError, input, none
+);
 /// Associates a CIDR block with your subnet. You can only associate a single IPv6 CIDR block with your subnet.
 ///
 /// The `AssociateSubnetCidrBlock` operation: made by [`Client::associate_subnet_cidr_block`], run by [`send`](AssociateSubnetCidrBlock::send).
@@ -2788,6 +2941,10 @@ impl<M> AssociateSubnetCidrBlock<M> {
 stub_operation!(
     AssociateSubnetCidrBlock, 30, AssociateSubnetCidrBlockError,
     types::AssociateSubnetCidrBlockResult, input, output
+);
+blocking_operation!(
+    AssociateSubnetCidrBlock, types::AssociateSubnetCidrBlockResult,
+    AssociateSubnetCidrBlockError, input, none
 );
 /// Associates the specified subnets and transit gateway attachments with the specified transit gateway multicast domain.
 ///
@@ -2878,6 +3035,11 @@ stub_operation!(
     AssociateTransitGatewayMulticastDomainError,
     types::AssociateTransitGatewayMulticastDomainResult, input, output
 );
+blocking_operation!(
+    AssociateTransitGatewayMulticastDomain,
+    types::AssociateTransitGatewayMulticastDomainResult,
+    AssociateTransitGatewayMulticastDomainError, input, none
+);
 /// Associates the specified transit gateway attachment with a transit gateway policy table.
 ///
 /// The `AssociateTransitGatewayPolicyTable` operation: made by [`Client::associate_transit_gateway_policy_table`], run by [`send`](AssociateTransitGatewayPolicyTable::send).
@@ -2961,6 +3123,10 @@ stub_operation!(
     AssociateTransitGatewayPolicyTable, 32, AssociateTransitGatewayPolicyTableError,
     types::AssociateTransitGatewayPolicyTableResult, input, output
 );
+blocking_operation!(
+    AssociateTransitGatewayPolicyTable, types::AssociateTransitGatewayPolicyTableResult,
+    AssociateTransitGatewayPolicyTableError, input, none
+);
 /// Associates the specified attachment with the specified transit gateway route table. You can associate only one route table with an attachment.
 ///
 /// The `AssociateTransitGatewayRouteTable` operation: made by [`Client::associate_transit_gateway_route_table`], run by [`send`](AssociateTransitGatewayRouteTable::send).
@@ -3043,6 +3209,10 @@ impl<M> AssociateTransitGatewayRouteTable<M> {
 stub_operation!(
     AssociateTransitGatewayRouteTable, 33, AssociateTransitGatewayRouteTableError,
     types::AssociateTransitGatewayRouteTableResult, input, output
+);
+blocking_operation!(
+    AssociateTransitGatewayRouteTable, types::AssociateTransitGatewayRouteTableResult,
+    AssociateTransitGatewayRouteTableError, input, none
 );
 /// Associates a branch network interface with a trunk network interface.
 ///
@@ -3138,6 +3308,10 @@ impl<M> AssociateTrunkInterface<M> {
 stub_operation!(
     AssociateTrunkInterface, 34, AssociateTrunkInterfaceError,
     types::AssociateTrunkInterfaceResult, input, output
+);
+blocking_operation!(
+    AssociateTrunkInterface, types::AssociateTrunkInterfaceResult,
+    AssociateTrunkInterfaceError, input, none
 );
 /// Associates a CIDR block with your VPC. You can associate a secondary IPv4 CIDR block, an Amazon-provided IPv6 CIDR block, or an IPv6 CIDR block from an IPv6 address pool that you provisioned through bring your own IP addresses ([BYOIP](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-byoip.html)).
 ///
@@ -3254,6 +3428,10 @@ stub_operation!(
     AssociateVpcCidrBlock, 35, AssociateVpcCidrBlockError,
     types::AssociateVpcCidrBlockResult, input, output
 );
+blocking_operation!(
+    AssociateVpcCidrBlock, types::AssociateVpcCidrBlockResult,
+    AssociateVpcCidrBlockError, input, none
+);
 /// This action is deprecated.
 ///
 /// The `AttachClassicLinkVpc` operation: made by [`Client::attach_classic_link_vpc`], run by [`send`](AttachClassicLinkVpc::send).
@@ -3339,6 +3517,10 @@ stub_operation!(
     AttachClassicLinkVpc, 36, AttachClassicLinkVpcError,
     types::AttachClassicLinkVpcResult, input, output
 );
+blocking_operation!(
+    AttachClassicLinkVpc, types::AttachClassicLinkVpcResult, AttachClassicLinkVpcError,
+    input, none
+);
 /// Attaches an internet gateway or a virtual private gateway to a VPC, enabling connectivity between the internet and the VPC. For more information, see [Internet gateways](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html) in the Amazon VPC User Guide.
 ///
 /// The `AttachInternetGateway` operation: made by [`Client::attach_internet_gateway`], run by [`send`](AttachInternetGateway::send).
@@ -3413,6 +3595,7 @@ impl<M> AttachInternetGateway<M> {
     }
 }
 stub_operation!(AttachInternetGateway, 37, AttachInternetGatewayError, (), input, none);
+blocking_operation!(AttachInternetGateway, (), AttachInternetGatewayError, input, none);
 /// Attaches a network interface to an instance.
 ///
 /// The `AttachNetworkInterface` operation: made by [`Client::attach_network_interface`], run by [`send`](AttachNetworkInterface::send).
@@ -3516,6 +3699,10 @@ stub_operation!(
     AttachNetworkInterface, 38, AttachNetworkInterfaceError,
     types::AttachNetworkInterfaceResult, input, output
 );
+blocking_operation!(
+    AttachNetworkInterface, types::AttachNetworkInterfaceResult,
+    AttachNetworkInterfaceError, input, none
+);
 /// Attaches the specified Amazon Web Services Verified Access trust provider to the specified Amazon Web Services Verified Access instance.
 ///
 /// The `AttachVerifiedAccessTrustProvider` operation: made by [`Client::attach_verified_access_trust_provider`], run by [`send`](AttachVerifiedAccessTrustProvider::send).
@@ -3603,6 +3790,10 @@ impl<M> AttachVerifiedAccessTrustProvider<M> {
 stub_operation!(
     AttachVerifiedAccessTrustProvider, 39, AttachVerifiedAccessTrustProviderError,
     types::AttachVerifiedAccessTrustProviderResult, input, output
+);
+blocking_operation!(
+    AttachVerifiedAccessTrustProvider, types::AttachVerifiedAccessTrustProviderResult,
+    AttachVerifiedAccessTrustProviderError, input, none
 );
 /// Attaches an Amazon EBS volume to a `running` or `stopped` instance, and exposes it to the instance with the specified device name.
 ///
@@ -3693,6 +3884,9 @@ impl<M> AttachVolume<M> {
 stub_operation!(
     AttachVolume, 40, AttachVolumeError, types::VolumeAttachment, input, output
 );
+blocking_operation!(
+    AttachVolume, types::VolumeAttachment, AttachVolumeError, input, none
+);
 /// Attaches an available virtual private gateway to a VPC. You can attach one virtual private gateway to one VPC at a time.
 ///
 /// The `AttachVpnGateway` operation: made by [`Client::attach_vpn_gateway`], run by [`send`](AttachVpnGateway::send).
@@ -3772,6 +3966,9 @@ impl<M> AttachVpnGateway<M> {
 stub_operation!(
     AttachVpnGateway, 41, AttachVpnGatewayError, types::AttachVpnGatewayResult, input,
     output
+);
+blocking_operation!(
+    AttachVpnGateway, types::AttachVpnGatewayResult, AttachVpnGatewayError, input, none
 );
 /// Adds an ingress authorization rule to a Client VPN endpoint. Ingress authorization rules act as firewall rules that grant access to networks. You must configure ingress authorization rules to enable clients to access resources in Amazon Web Services or on-premises networks.
 ///
@@ -3872,6 +4069,10 @@ impl<M> AuthorizeClientVpnIngress<M> {
 stub_operation!(
     AuthorizeClientVpnIngress, 42, AuthorizeClientVpnIngressError,
     types::AuthorizeClientVpnIngressResult, input, output
+);
+blocking_operation!(
+    AuthorizeClientVpnIngress, types::AuthorizeClientVpnIngressResult,
+    AuthorizeClientVpnIngressError, input, none
 );
 /// Adds the specified outbound (egress) rules to a security group.
 ///
@@ -3990,6 +4191,10 @@ impl<M> AuthorizeSecurityGroupEgress<M> {
 stub_operation!(
     AuthorizeSecurityGroupEgress, 43, AuthorizeSecurityGroupEgressError,
     types::AuthorizeSecurityGroupEgressResult, input, output
+);
+blocking_operation!(
+    AuthorizeSecurityGroupEgress, types::AuthorizeSecurityGroupEgressResult,
+    AuthorizeSecurityGroupEgressError, input, none
 );
 /// Adds the specified inbound (ingress) rules to a security group.
 ///
@@ -4114,6 +4319,10 @@ stub_operation!(
     AuthorizeSecurityGroupIngress, 44, AuthorizeSecurityGroupIngressError,
     types::AuthorizeSecurityGroupIngressResult, input, output
 );
+blocking_operation!(
+    AuthorizeSecurityGroupIngress, types::AuthorizeSecurityGroupIngressResult,
+    AuthorizeSecurityGroupIngressError, input, none
+);
 /// Bundles an Amazon instance store-backed Windows instance.
 ///
 /// The `BundleInstance` operation: made by [`Client::bundle_instance`], run by [`send`](BundleInstance::send).
@@ -4193,6 +4402,9 @@ impl<M> BundleInstance<M> {
 stub_operation!(
     BundleInstance, 45, BundleInstanceError, types::BundleInstanceResult, input, output
 );
+blocking_operation!(
+    BundleInstance, types::BundleInstanceResult, BundleInstanceError, input, none
+);
 /// Cancels a bundling operation for an instance store-backed Windows instance.
 ///
 /// The `CancelBundleTask` operation: made by [`Client::cancel_bundle_task`], run by [`send`](CancelBundleTask::send).
@@ -4268,6 +4480,9 @@ stub_operation!(
     CancelBundleTask, 46, CancelBundleTaskError, types::CancelBundleTaskResult, input,
     output
 );
+blocking_operation!(
+    CancelBundleTask, types::CancelBundleTaskResult, CancelBundleTaskError, input, none
+);
 /// Cancels the specified Capacity Reservation, releases the reserved capacity, and changes the Capacity Reservation's state to `cancelled`.
 ///
 /// The `CancelCapacityReservation` operation: made by [`Client::cancel_capacity_reservation`], run by [`send`](CancelCapacityReservation::send).
@@ -4342,6 +4557,10 @@ impl<M> CancelCapacityReservation<M> {
 stub_operation!(
     CancelCapacityReservation, 47, CancelCapacityReservationError,
     types::CancelCapacityReservationResult, input, output
+);
+blocking_operation!(
+    CancelCapacityReservation, types::CancelCapacityReservationResult,
+    CancelCapacityReservationError, input, none
 );
 /// Cancels one or more Capacity Reservation Fleets. When you cancel a Capacity Reservation Fleet, the following happens:
 /// - The Capacity Reservation Fleet's status changes to `cancelled`.
@@ -4424,6 +4643,10 @@ stub_operation!(
     CancelCapacityReservationFleets, 48, CancelCapacityReservationFleetsError,
     types::CancelCapacityReservationFleetsResult, input, output
 );
+blocking_operation!(
+    CancelCapacityReservationFleets, types::CancelCapacityReservationFleetsResult,
+    CancelCapacityReservationFleetsError, input, none
+);
 /// Cancels an active conversion task. The task can be the import of an instance or volume. The action removes all artifacts of the conversion, including a partially uploaded volume or instance. If the conversion is complete or is in the process of transferring the final disk image, the command fails and returns an exception.
 ///
 /// The `CancelConversionTask` operation: made by [`Client::cancel_conversion_task`], run by [`send`](CancelConversionTask::send).
@@ -4498,6 +4721,7 @@ impl<M> CancelConversionTask<M> {
     }
 }
 stub_operation!(CancelConversionTask, 49, CancelConversionTaskError, (), input, none);
+blocking_operation!(CancelConversionTask, (), CancelConversionTaskError, input, none);
 /// Cancels the generation of an account status report.
 ///
 /// The `CancelDeclarativePoliciesReport` operation: made by [`Client::cancel_declarative_policies_report`], run by [`send`](CancelDeclarativePoliciesReport::send).
@@ -4576,6 +4800,10 @@ stub_operation!(
     CancelDeclarativePoliciesReport, 50, CancelDeclarativePoliciesReportError,
     types::CancelDeclarativePoliciesReportResult, input, output
 );
+blocking_operation!(
+    CancelDeclarativePoliciesReport, types::CancelDeclarativePoliciesReportResult,
+    CancelDeclarativePoliciesReportError, input, none
+);
 /// Cancels an active export task. The request removes all artifacts of the export, including any partially-created Amazon S3 objects. If the export task is complete or is in the process of transferring the final disk image, the command fails and returns an error.
 ///
 /// The `CancelExportTask` operation: made by [`Client::cancel_export_task`], run by [`send`](CancelExportTask::send).
@@ -4640,6 +4868,7 @@ impl<M> CancelExportTask<M> {
     }
 }
 stub_operation!(CancelExportTask, 51, CancelExportTaskError, (), input, none);
+blocking_operation!(CancelExportTask, (), CancelExportTaskError, input, none);
 /// Removes your Amazon Web Services account from the launch permissions for the specified AMI. For more information, see [Cancel having an AMI shared with your Amazon Web Services account](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/cancel-sharing-an-AMI.html) in the Amazon EC2 User Guide.
 ///
 /// The `CancelImageLaunchPermission` operation: made by [`Client::cancel_image_launch_permission`], run by [`send`](CancelImageLaunchPermission::send).
@@ -4714,6 +4943,10 @@ impl<M> CancelImageLaunchPermission<M> {
 stub_operation!(
     CancelImageLaunchPermission, 52, CancelImageLaunchPermissionError,
     types::CancelImageLaunchPermissionResult, input, output
+);
+blocking_operation!(
+    CancelImageLaunchPermission, types::CancelImageLaunchPermissionResult,
+    CancelImageLaunchPermissionError, input, none
 );
 /// Cancels an in-process import virtual machine or import snapshot task.
 ///
@@ -4795,6 +5028,9 @@ stub_operation!(
     CancelImportTask, 53, CancelImportTaskError, types::CancelImportTaskResult, input,
     output
 );
+blocking_operation!(
+    CancelImportTask, types::CancelImportTaskResult, CancelImportTaskError, input, none
+);
 /// Cancels the specified Reserved Instance listing in the Reserved Instance Marketplace.
 ///
 /// The `CancelReservedInstancesListing` operation: made by [`Client::cancel_reserved_instances_listing`], run by [`send`](CancelReservedInstancesListing::send).
@@ -4864,6 +5100,10 @@ impl<M> CancelReservedInstancesListing<M> {
 stub_operation!(
     CancelReservedInstancesListing, 54, CancelReservedInstancesListingError,
     types::CancelReservedInstancesListingResult, input, output
+);
+blocking_operation!(
+    CancelReservedInstancesListing, types::CancelReservedInstancesListingResult,
+    CancelReservedInstancesListingError, input, none
 );
 /// Cancels the specified Spot Fleet requests.
 ///
@@ -4945,6 +5185,10 @@ stub_operation!(
     CancelSpotFleetRequests, 55, CancelSpotFleetRequestsError,
     types::CancelSpotFleetRequestsResponse, input, output
 );
+blocking_operation!(
+    CancelSpotFleetRequests, types::CancelSpotFleetRequestsResponse,
+    CancelSpotFleetRequestsError, input, none
+);
 /// Cancels one or more Spot Instance requests.
 ///
 /// The `CancelSpotInstanceRequests` operation: made by [`Client::cancel_spot_instance_requests`], run by [`send`](CancelSpotInstanceRequests::send).
@@ -5019,6 +5263,10 @@ impl<M> CancelSpotInstanceRequests<M> {
 stub_operation!(
     CancelSpotInstanceRequests, 56, CancelSpotInstanceRequestsError,
     types::CancelSpotInstanceRequestsResult, input, output
+);
+blocking_operation!(
+    CancelSpotInstanceRequests, types::CancelSpotInstanceRequestsResult,
+    CancelSpotInstanceRequestsError, input, none
 );
 /// Determines whether a product code is associated with an instance. This action can only be used by the owner of the product code. It is useful when a product code owner must verify whether another user's instance is eligible for support.
 ///
@@ -5099,6 +5347,10 @@ impl<M> ConfirmProductInstance<M> {
 stub_operation!(
     ConfirmProductInstance, 57, ConfirmProductInstanceError,
     types::ConfirmProductInstanceResult, input, output
+);
+blocking_operation!(
+    ConfirmProductInstance, types::ConfirmProductInstanceResult,
+    ConfirmProductInstanceError, input, none
 );
 /// Copies the specified Amazon FPGA Image (AFI) to the current Region.
 ///
@@ -5193,6 +5445,9 @@ impl<M> CopyFpgaImage<M> {
 }
 stub_operation!(
     CopyFpgaImage, 58, CopyFpgaImageError, types::CopyFpgaImageResult, input, output
+);
+blocking_operation!(
+    CopyFpgaImage, types::CopyFpgaImageResult, CopyFpgaImageError, input, none
 );
 /// Initiates an AMI copy operation. You must specify the source AMI ID and both the source and destination locations. The copy operation must be initiated in the destination Region.
 ///
@@ -5334,6 +5589,7 @@ impl<M> CopyImage<M> {
     }
 }
 stub_operation!(CopyImage, 59, CopyImageError, types::CopyImageResult, input, output);
+blocking_operation!(CopyImage, types::CopyImageResult, CopyImageError, input, none);
 /// Creates an exact copy of an Amazon EBS snapshot.
 ///
 /// The `CopySnapshot` operation: made by [`Client::copy_snapshot`], run by [`send`](CopySnapshot::send).
@@ -5461,6 +5717,9 @@ impl<M> CopySnapshot<M> {
 stub_operation!(
     CopySnapshot, 60, CopySnapshotError, types::CopySnapshotResult, input, output
 );
+blocking_operation!(
+    CopySnapshot, types::CopySnapshotResult, CopySnapshotError, input, none
+);
 /// Creates a crash-consistent, point-in-time copy of an existing Amazon EBS volume within the same Availability Zone. The volume copy can be attached to an Amazon EC2 instance once it reaches the `available` state. For more information, see [Copy an Amazon EBS volume](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-copying-volume.html).
 ///
 /// The `CopyVolumes` operation: made by [`Client::copy_volumes`], run by [`send`](CopyVolumes::send).
@@ -5573,6 +5832,9 @@ impl<M> CopyVolumes<M> {
 stub_operation!(
     CopyVolumes, 61, CopyVolumesError, types::CopyVolumesResult, input, output
 );
+blocking_operation!(
+    CopyVolumes, types::CopyVolumesResult, CopyVolumesError, input, none
+);
 /// Creates a new data export configuration for EC2 Capacity Manager. This allows you to automatically export capacity usage data to an S3 bucket on a scheduled basis. The exported data includes metrics for On-Demand, Spot, and Capacity Reservations usage across your organization.
 ///
 /// The `CreateCapacityManagerDataExport` operation: made by [`Client::create_capacity_manager_data_export`], run by [`send`](CreateCapacityManagerDataExport::send).
@@ -5678,6 +5940,10 @@ impl<M> CreateCapacityManagerDataExport<M> {
 stub_operation!(
     CreateCapacityManagerDataExport, 62, CreateCapacityManagerDataExportError,
     types::CreateCapacityManagerDataExportResult, input, output
+);
+blocking_operation!(
+    CreateCapacityManagerDataExport, types::CreateCapacityManagerDataExportResult,
+    CreateCapacityManagerDataExportError, input, none
 );
 /// Creates a new Capacity Reservation with the specified attributes. Capacity Reservations enable you to reserve capacity for your Amazon EC2 instances in a specific Availability Zone for any duration.
 ///
@@ -5857,6 +6123,10 @@ stub_operation!(
     CreateCapacityReservation, 63, CreateCapacityReservationError,
     types::CreateCapacityReservationResult, input, output
 );
+blocking_operation!(
+    CreateCapacityReservation, types::CreateCapacityReservationResult,
+    CreateCapacityReservationError, input, none
+);
 /// Create a new Capacity Reservation by splitting the capacity of the source Capacity Reservation. The new Capacity Reservation will have the same attributes as the source Capacity Reservation except for tags. The source Capacity Reservation must be `active` and owned by your Amazon Web Services account.
 ///
 /// The `CreateCapacityReservationBySplitting` operation: made by [`Client::create_capacity_reservation_by_splitting`], run by [`send`](CreateCapacityReservationBySplitting::send).
@@ -5952,6 +6222,11 @@ impl<M> CreateCapacityReservationBySplitting<M> {
 stub_operation!(
     CreateCapacityReservationBySplitting, 64, CreateCapacityReservationBySplittingError,
     types::CreateCapacityReservationBySplittingResult, input, output
+);
+blocking_operation!(
+    CreateCapacityReservationBySplitting,
+    types::CreateCapacityReservationBySplittingResult,
+    CreateCapacityReservationBySplittingError, input, none
 );
 /// Creates a Capacity Reservation Fleet. For more information, see [Create a Capacity Reservation Fleet](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-cr-fleets.html#create-crfleet) in the Amazon EC2 User Guide.
 ///
@@ -6077,6 +6352,10 @@ stub_operation!(
     CreateCapacityReservationFleet, 65, CreateCapacityReservationFleetError,
     types::CreateCapacityReservationFleetResult, input, output
 );
+blocking_operation!(
+    CreateCapacityReservationFleet, types::CreateCapacityReservationFleetResult,
+    CreateCapacityReservationFleetError, input, none
+);
 /// Creates a carrier gateway. For more information about carrier gateways, see [Carrier gateways](https://docs.aws.amazon.com/wavelength/latest/developerguide/how-wavelengths-work.html#wavelength-carrier-gateway) in the Amazon Web Services Wavelength Developer Guide.
 ///
 /// The `CreateCarrierGateway` operation: made by [`Client::create_carrier_gateway`], run by [`send`](CreateCarrierGateway::send).
@@ -6164,6 +6443,10 @@ impl<M> CreateCarrierGateway<M> {
 stub_operation!(
     CreateCarrierGateway, 66, CreateCarrierGatewayError,
     types::CreateCarrierGatewayResult, input, output
+);
+blocking_operation!(
+    CreateCarrierGateway, types::CreateCarrierGatewayResult, CreateCarrierGatewayError,
+    input, none
 );
 /// Creates a Client VPN endpoint. A Client VPN endpoint is the resource you create and configure to enable and manage client VPN sessions. It is the destination endpoint at which all client VPN sessions are terminated.
 ///
@@ -6375,6 +6658,10 @@ stub_operation!(
     CreateClientVpnEndpoint, 67, CreateClientVpnEndpointError,
     types::CreateClientVpnEndpointResult, input, output
 );
+blocking_operation!(
+    CreateClientVpnEndpoint, types::CreateClientVpnEndpointResult,
+    CreateClientVpnEndpointError, input, none
+);
 /// Adds a route to a network to a Client VPN endpoint. Each Client VPN endpoint has a route table that describes the available destination network routes. Each route in the route table specifies the path for traﬃc to speciﬁc resources or networks.
 ///
 /// The `CreateClientVpnRoute` operation: made by [`Client::create_client_vpn_route`], run by [`send`](CreateClientVpnRoute::send).
@@ -6474,6 +6761,10 @@ stub_operation!(
     CreateClientVpnRoute, 68, CreateClientVpnRouteError,
     types::CreateClientVpnRouteResult, input, output
 );
+blocking_operation!(
+    CreateClientVpnRoute, types::CreateClientVpnRouteResult, CreateClientVpnRouteError,
+    input, none
+);
 /// Creates a range of customer-owned IP addresses.
 ///
 /// The `CreateCoipCidr` operation: made by [`Client::create_coip_cidr`], run by [`send`](CreateCoipCidr::send).
@@ -6552,6 +6843,9 @@ impl<M> CreateCoipCidr<M> {
 }
 stub_operation!(
     CreateCoipCidr, 69, CreateCoipCidrError, types::CreateCoipCidrResult, input, output
+);
+blocking_operation!(
+    CreateCoipCidr, types::CreateCoipCidrResult, CreateCoipCidrError, input, none
 );
 /// Creates a pool of customer-owned IP (CoIP) addresses.
 ///
@@ -6634,6 +6928,9 @@ impl<M> CreateCoipPool<M> {
 }
 stub_operation!(
     CreateCoipPool, 70, CreateCoipPoolError, types::CreateCoipPoolResult, input, output
+);
+blocking_operation!(
+    CreateCoipPool, types::CreateCoipPoolResult, CreateCoipPoolError, input, none
 );
 /// Provides information to Amazon Web Services about your customer gateway device. The customer gateway device is the appliance at your end of the VPN connection. You must provide the IP address of the customer gateway device’s external interface. The IP address must be static and can be behind a device performing network address translation (NAT).
 ///
@@ -6748,6 +7045,10 @@ stub_operation!(
     CreateCustomerGateway, 71, CreateCustomerGatewayError,
     types::CreateCustomerGatewayResult, input, output
 );
+blocking_operation!(
+    CreateCustomerGateway, types::CreateCustomerGatewayResult,
+    CreateCustomerGatewayError, input, none
+);
 /// Creates a default subnet with a size `/20` IPv4 CIDR block in the specified Availability Zone in your default VPC. You can have only one default subnet per Availability Zone. For more information, see [Create a default subnet](https://docs.aws.amazon.com/vpc/latest/userguide/work-with-default-vpc.html#create-default-subnet) in the Amazon VPC User Guide.
 ///
 /// The `CreateDefaultSubnet` operation: made by [`Client::create_default_subnet`], run by [`send`](CreateDefaultSubnet::send).
@@ -6833,6 +7134,10 @@ stub_operation!(
     CreateDefaultSubnet, 72, CreateDefaultSubnetError, types::CreateDefaultSubnetResult,
     input, output
 );
+blocking_operation!(
+    CreateDefaultSubnet, types::CreateDefaultSubnetResult, CreateDefaultSubnetError,
+    input, none
+);
 /// Creates a default VPC with a size `/16` IPv4 CIDR block and a default subnet in each Availability Zone. For more information about the components of a default VPC, see [Default VPCs](https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html) in the Amazon VPC User Guide. You cannot specify the components of the default VPC yourself.
 ///
 /// The `CreateDefaultVpc` operation: made by [`Client::create_default_vpc`], run by [`send`](CreateDefaultVpc::send).
@@ -6902,6 +7207,9 @@ impl<M> CreateDefaultVpc<M> {
 stub_operation!(
     CreateDefaultVpc, 73, CreateDefaultVpcError, types::CreateDefaultVpcResult, input,
     output
+);
+blocking_operation!(
+    CreateDefaultVpc, types::CreateDefaultVpcResult, CreateDefaultVpcError, input, none
 );
 /// Delegates ownership of the Amazon EBS root volume for an Apple silicon Mac instance to an administrative user.
 ///
@@ -7005,6 +7313,11 @@ stub_operation!(
     CreateDelegateMacVolumeOwnershipTask, 74, CreateDelegateMacVolumeOwnershipTaskError,
     types::CreateDelegateMacVolumeOwnershipTaskResult, input, output
 );
+blocking_operation!(
+    CreateDelegateMacVolumeOwnershipTask,
+    types::CreateDelegateMacVolumeOwnershipTaskResult,
+    CreateDelegateMacVolumeOwnershipTaskError, input, none
+);
 /// Creates a custom set of DHCP options. After you create a DHCP option set, you associate it with a VPC. After you associate a DHCP option set with a VPC, all existing and newly launched instances in the VPC use this set of DHCP options.
 ///
 /// The `CreateDhcpOptions` operation: made by [`Client::create_dhcp_options`], run by [`send`](CreateDhcpOptions::send).
@@ -7090,6 +7403,10 @@ impl<M> CreateDhcpOptions<M> {
 stub_operation!(
     CreateDhcpOptions, 75, CreateDhcpOptionsError, types::CreateDhcpOptionsResult, input,
     output
+);
+blocking_operation!(
+    CreateDhcpOptions, types::CreateDhcpOptionsResult, CreateDhcpOptionsError, input,
+    none
 );
 /// \[IPv6 only\] Creates an egress-only internet gateway for your VPC. An egress-only internet gateway is used to enable outbound communication over IPv6 from instances in your VPC to the internet, and prevents hosts outside of your VPC from initiating an IPv6 connection with your instance.
 ///
@@ -7181,6 +7498,10 @@ impl<M> CreateEgressOnlyInternetGateway<M> {
 stub_operation!(
     CreateEgressOnlyInternetGateway, 76, CreateEgressOnlyInternetGatewayError,
     types::CreateEgressOnlyInternetGatewayResult, input, output
+);
+blocking_operation!(
+    CreateEgressOnlyInternetGateway, types::CreateEgressOnlyInternetGatewayResult,
+    CreateEgressOnlyInternetGatewayError, input, none
 );
 /// Creates an EC2 Fleet that contains the configuration information for On-Demand Instances and Spot Instances. Instances are launched immediately if there is available capacity.
 ///
@@ -7342,6 +7663,9 @@ impl<M> CreateFleet<M> {
 stub_operation!(
     CreateFleet, 77, CreateFleetError, types::CreateFleetResult, input, output
 );
+blocking_operation!(
+    CreateFleet, types::CreateFleetResult, CreateFleetError, input, none
+);
 /// Creates one or more flow logs to capture information about IP traffic for a specific network interface, subnet, or VPC.
 ///
 /// The `CreateFlowLogs` operation: made by [`Client::create_flow_logs`], run by [`send`](CreateFlowLogs::send).
@@ -7488,6 +7812,9 @@ impl<M> CreateFlowLogs<M> {
 stub_operation!(
     CreateFlowLogs, 78, CreateFlowLogsError, types::CreateFlowLogsResult, input, output
 );
+blocking_operation!(
+    CreateFlowLogs, types::CreateFlowLogsResult, CreateFlowLogsError, input, none
+);
 /// Creates an Amazon FPGA Image (AFI) from the specified design checkpoint (DCP).
 ///
 /// The `CreateFpgaImage` operation: made by [`Client::create_fpga_image`], run by [`send`](CreateFpgaImage::send).
@@ -7596,6 +7923,9 @@ impl<M> CreateFpgaImage<M> {
 stub_operation!(
     CreateFpgaImage, 79, CreateFpgaImageError, types::CreateFpgaImageResult, input,
     output
+);
+blocking_operation!(
+    CreateFpgaImage, types::CreateFpgaImageResult, CreateFpgaImageError, input, none
 );
 /// Creates an Amazon EBS-backed AMI from an Amazon EBS-backed instance that is either running or stopped.
 ///
@@ -7714,6 +8044,9 @@ impl<M> CreateImage<M> {
 stub_operation!(
     CreateImage, 80, CreateImageError, types::CreateImageResult, input, output
 );
+blocking_operation!(
+    CreateImage, types::CreateImageResult, CreateImageError, input, none
+);
 /// Creates a report that shows how your image is used across other Amazon Web Services accounts. The report provides visibility into which accounts are using the specified image, and how many resources (EC2 instances or launch templates) are referencing it.
 ///
 /// The `CreateImageUsageReport` operation: made by [`Client::create_image_usage_report`], run by [`send`](CreateImageUsageReport::send).
@@ -7814,6 +8147,10 @@ impl<M> CreateImageUsageReport<M> {
 stub_operation!(
     CreateImageUsageReport, 81, CreateImageUsageReportError,
     types::CreateImageUsageReportResult, input, output
+);
+blocking_operation!(
+    CreateImageUsageReport, types::CreateImageUsageReportResult,
+    CreateImageUsageReportError, input, none
 );
 /// Creates an EC2 Instance Connect Endpoint.
 ///
@@ -7920,6 +8257,10 @@ stub_operation!(
     CreateInstanceConnectEndpoint, 82, CreateInstanceConnectEndpointError,
     types::CreateInstanceConnectEndpointResult, input, output
 );
+blocking_operation!(
+    CreateInstanceConnectEndpoint, types::CreateInstanceConnectEndpointResult,
+    CreateInstanceConnectEndpointError, input, none
+);
 /// Creates an event window in which scheduled events for the associated Amazon EC2 instances can run.
 ///
 /// The `CreateInstanceEventWindow` operation: made by [`Client::create_instance_event_window`], run by [`send`](CreateInstanceEventWindow::send).
@@ -8015,6 +8356,10 @@ impl<M> CreateInstanceEventWindow<M> {
 stub_operation!(
     CreateInstanceEventWindow, 83, CreateInstanceEventWindowError,
     types::CreateInstanceEventWindowResult, input, output
+);
+blocking_operation!(
+    CreateInstanceEventWindow, types::CreateInstanceEventWindowResult,
+    CreateInstanceEventWindowError, input, none
 );
 /// Exports a running or stopped instance to an Amazon S3 bucket.
 ///
@@ -8112,6 +8457,10 @@ stub_operation!(
     CreateInstanceExportTask, 84, CreateInstanceExportTaskError,
     types::CreateInstanceExportTaskResult, input, output
 );
+blocking_operation!(
+    CreateInstanceExportTask, types::CreateInstanceExportTaskResult,
+    CreateInstanceExportTaskError, input, none
+);
 /// Creates an internet gateway for use with a VPC. After creating the internet gateway, you attach it to a VPC using AttachInternetGateway.
 ///
 /// The `CreateInternetGateway` operation: made by [`Client::create_internet_gateway`], run by [`send`](CreateInternetGateway::send).
@@ -8189,6 +8538,10 @@ impl<M> CreateInternetGateway<M> {
 stub_operation!(
     CreateInternetGateway, 85, CreateInternetGatewayError,
     types::CreateInternetGatewayResult, input, output
+);
+blocking_operation!(
+    CreateInternetGateway, types::CreateInternetGatewayResult,
+    CreateInternetGatewayError, input, none
 );
 /// Creates an interruptible Capacity Reservation by specifying the number of unused instances you want to allocate from your source reservation. This helps you make unused capacity available for other workloads within your account while maintaining control to reclaim it.
 ///
@@ -8292,6 +8645,11 @@ stub_operation!(
     CreateInterruptibleCapacityReservationAllocation, 86,
     CreateInterruptibleCapacityReservationAllocationError,
     types::CreateInterruptibleCapacityReservationAllocationResult, input, output
+);
+blocking_operation!(
+    CreateInterruptibleCapacityReservationAllocation,
+    types::CreateInterruptibleCapacityReservationAllocationResult,
+    CreateInterruptibleCapacityReservationAllocationError, input, none
 );
 /// Create an IPAM. Amazon VPC IP Address Manager (IPAM) is a VPC feature that you can use to automate your IP address management workflows including assigning, tracking, troubleshooting, and auditing IP addresses across Amazon Web Services Regions and accounts throughout your Amazon Web Services Organization.
 ///
@@ -8401,6 +8759,7 @@ impl<M> CreateIpam<M> {
     }
 }
 stub_operation!(CreateIpam, 87, CreateIpamError, types::CreateIpamResult, input, output);
+blocking_operation!(CreateIpam, types::CreateIpamResult, CreateIpamError, input, none);
 /// Create a verification token.
 ///
 /// The `CreateIpamExternalResourceVerificationToken` operation: made by [`Client::create_ipam_external_resource_verification_token`], run by [`send`](CreateIpamExternalResourceVerificationToken::send).
@@ -8497,6 +8856,11 @@ stub_operation!(
     CreateIpamExternalResourceVerificationTokenError,
     types::CreateIpamExternalResourceVerificationTokenResult, input, output
 );
+blocking_operation!(
+    CreateIpamExternalResourceVerificationToken,
+    types::CreateIpamExternalResourceVerificationTokenResult,
+    CreateIpamExternalResourceVerificationTokenError, input, none
+);
 /// Creates an IPAM policy.
 ///
 /// The `CreateIpamPolicy` operation: made by [`Client::create_ipam_policy`], run by [`send`](CreateIpamPolicy::send).
@@ -8584,6 +8948,9 @@ impl<M> CreateIpamPolicy<M> {
 stub_operation!(
     CreateIpamPolicy, 89, CreateIpamPolicyError, types::CreateIpamPolicyResult, input,
     output
+);
+blocking_operation!(
+    CreateIpamPolicy, types::CreateIpamPolicyResult, CreateIpamPolicyError, input, none
 );
 /// Create an IP address pool for Amazon VPC IP Address Manager (IPAM). In IPAM, a pool is a collection of contiguous IP addresses CIDRs. Pools enable you to organize your IP addresses according to your routing and security needs. For example, if you have separate routing and security needs for development and production applications, you can create a pool for each.
 ///
@@ -8748,6 +9115,9 @@ impl<M> CreateIpamPool<M> {
 stub_operation!(
     CreateIpamPool, 90, CreateIpamPoolError, types::CreateIpamPoolResult, input, output
 );
+blocking_operation!(
+    CreateIpamPool, types::CreateIpamPoolResult, CreateIpamPoolError, input, none
+);
 /// Creates an IPAM prefix list resolver.
 ///
 /// The `CreateIpamPrefixListResolver` operation: made by [`Client::create_ipam_prefix_list_resolver`], run by [`send`](CreateIpamPrefixListResolver::send).
@@ -8853,6 +9223,10 @@ impl<M> CreateIpamPrefixListResolver<M> {
 stub_operation!(
     CreateIpamPrefixListResolver, 91, CreateIpamPrefixListResolverError,
     types::CreateIpamPrefixListResolverResult, input, output
+);
+blocking_operation!(
+    CreateIpamPrefixListResolver, types::CreateIpamPrefixListResolverResult,
+    CreateIpamPrefixListResolverError, input, none
 );
 /// Creates an IPAM prefix list resolver target.
 ///
@@ -8965,6 +9339,10 @@ stub_operation!(
     CreateIpamPrefixListResolverTarget, 92, CreateIpamPrefixListResolverTargetError,
     types::CreateIpamPrefixListResolverTargetResult, input, output
 );
+blocking_operation!(
+    CreateIpamPrefixListResolverTarget, types::CreateIpamPrefixListResolverTargetResult,
+    CreateIpamPrefixListResolverTargetError, input, none
+);
 /// Creates an IPAM resource discovery. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `CreateIpamResourceDiscovery` operation: made by [`Client::create_ipam_resource_discovery`], run by [`send`](CreateIpamResourceDiscovery::send).
@@ -9060,6 +9438,10 @@ impl<M> CreateIpamResourceDiscovery<M> {
 stub_operation!(
     CreateIpamResourceDiscovery, 93, CreateIpamResourceDiscoveryError,
     types::CreateIpamResourceDiscoveryResult, input, output
+);
+blocking_operation!(
+    CreateIpamResourceDiscovery, types::CreateIpamResourceDiscoveryResult,
+    CreateIpamResourceDiscoveryError, input, none
 );
 /// Create an IPAM scope. In IPAM, a scope is the highest-level container within IPAM. An IPAM contains two default scopes. Each scope represents the IP space for a single network. The private scope is intended for all private IP address space. The public scope is intended for all public IP address space. Scopes enable you to reuse IP addresses across multiple unconnected networks without causing IP address overlap or conflict.
 ///
@@ -9162,6 +9544,9 @@ stub_operation!(
     CreateIpamScope, 94, CreateIpamScopeError, types::CreateIpamScopeResult, input,
     output
 );
+blocking_operation!(
+    CreateIpamScope, types::CreateIpamScopeResult, CreateIpamScopeError, input, none
+);
 /// Creates an ED25519 or 2048-bit RSA key pair with the specified name and in the specified format. Amazon EC2 stores the public key and displays the private key for you to save to a file. The private key is returned as an unencrypted PEM encoded PKCS\#1 private key or an unencrypted PPK formatted private key for use with PuTTY. If a key with the specified name already exists, Amazon EC2 returns an error.
 ///
 /// The `CreateKeyPair` operation: made by [`Client::create_key_pair`], run by [`send`](CreateKeyPair::send).
@@ -9249,6 +9634,7 @@ impl<M> CreateKeyPair<M> {
     }
 }
 stub_operation!(CreateKeyPair, 95, CreateKeyPairError, types::KeyPair, input, output);
+blocking_operation!(CreateKeyPair, types::KeyPair, CreateKeyPairError, input, none);
 /// Creates a launch template.
 ///
 /// The `CreateLaunchTemplate` operation: made by [`Client::create_launch_template`], run by [`send`](CreateLaunchTemplate::send).
@@ -9354,6 +9740,10 @@ impl<M> CreateLaunchTemplate<M> {
 stub_operation!(
     CreateLaunchTemplate, 96, CreateLaunchTemplateError,
     types::CreateLaunchTemplateResult, input, output
+);
+blocking_operation!(
+    CreateLaunchTemplate, types::CreateLaunchTemplateResult, CreateLaunchTemplateError,
+    input, none
 );
 /// Creates a new version of a launch template. You must specify an existing launch template, either by name or ID. You can determine whether the new version inherits parameters from a source version, and add or overwrite parameters as needed.
 ///
@@ -9463,6 +9853,10 @@ stub_operation!(
     CreateLaunchTemplateVersion, 97, CreateLaunchTemplateVersionError,
     types::CreateLaunchTemplateVersionResult, input, output
 );
+blocking_operation!(
+    CreateLaunchTemplateVersion, types::CreateLaunchTemplateVersionResult,
+    CreateLaunchTemplateVersionError, input, none
+);
 /// Creates a static route for the specified local gateway route table. You must specify one of the following targets:
 /// - `LocalGatewayVirtualInterfaceGroupId`
 /// - `NetworkInterfaceId`
@@ -9563,6 +9957,10 @@ stub_operation!(
     CreateLocalGatewayRoute, 98, CreateLocalGatewayRouteError,
     types::CreateLocalGatewayRouteResult, input, output
 );
+blocking_operation!(
+    CreateLocalGatewayRoute, types::CreateLocalGatewayRouteResult,
+    CreateLocalGatewayRouteError, input, none
+);
 /// Creates a local gateway route table.
 ///
 /// The `CreateLocalGatewayRouteTable` operation: made by [`Client::create_local_gateway_route_table`], run by [`send`](CreateLocalGatewayRouteTable::send).
@@ -9650,6 +10048,10 @@ impl<M> CreateLocalGatewayRouteTable<M> {
 stub_operation!(
     CreateLocalGatewayRouteTable, 99, CreateLocalGatewayRouteTableError,
     types::CreateLocalGatewayRouteTableResult, input, output
+);
+blocking_operation!(
+    CreateLocalGatewayRouteTable, types::CreateLocalGatewayRouteTableResult,
+    CreateLocalGatewayRouteTableError, input, none
 );
 /// Creates a local gateway route table virtual interface group association.
 ///
@@ -9753,6 +10155,11 @@ stub_operation!(
     types::CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult, input,
     output
 );
+blocking_operation!(
+    CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociation,
+    types::CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult,
+    CreateLocalGatewayRouteTableVirtualInterfaceGroupAssociationError, input, none
+);
 /// Associates the specified VPC with the specified local gateway route table.
 ///
 /// The `CreateLocalGatewayRouteTableVpcAssociation` operation: made by [`Client::create_local_gateway_route_table_vpc_association`], run by [`send`](CreateLocalGatewayRouteTableVpcAssociation::send).
@@ -9846,6 +10253,11 @@ stub_operation!(
     CreateLocalGatewayRouteTableVpcAssociation, 101,
     CreateLocalGatewayRouteTableVpcAssociationError,
     types::CreateLocalGatewayRouteTableVpcAssociationResult, input, output
+);
+blocking_operation!(
+    CreateLocalGatewayRouteTableVpcAssociation,
+    types::CreateLocalGatewayRouteTableVpcAssociationResult,
+    CreateLocalGatewayRouteTableVpcAssociationError, input, none
 );
 /// Create a virtual interface for a local gateway.
 ///
@@ -9966,6 +10378,10 @@ stub_operation!(
     CreateLocalGatewayVirtualInterface, 102, CreateLocalGatewayVirtualInterfaceError,
     types::CreateLocalGatewayVirtualInterfaceResult, input, output
 );
+blocking_operation!(
+    CreateLocalGatewayVirtualInterface, types::CreateLocalGatewayVirtualInterfaceResult,
+    CreateLocalGatewayVirtualInterfaceError, input, none
+);
 /// Create a local gateway virtual interface group.
 ///
 /// The `CreateLocalGatewayVirtualInterfaceGroup` operation: made by [`Client::create_local_gateway_virtual_interface_group`], run by [`send`](CreateLocalGatewayVirtualInterfaceGroup::send).
@@ -10062,6 +10478,11 @@ stub_operation!(
     CreateLocalGatewayVirtualInterfaceGroup, 103,
     CreateLocalGatewayVirtualInterfaceGroupError,
     types::CreateLocalGatewayVirtualInterfaceGroupResult, input, output
+);
+blocking_operation!(
+    CreateLocalGatewayVirtualInterfaceGroup,
+    types::CreateLocalGatewayVirtualInterfaceGroupResult,
+    CreateLocalGatewayVirtualInterfaceGroupError, input, none
 );
 /// Creates a System Integrity Protection (SIP) modification task to configure the SIP settings for an x86 Mac instance or Apple silicon Mac instance. For more information, see [Configure SIP for Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/mac-sip-settings.html#mac-sip-configure) in the Amazon EC2 User Guide.
 ///
@@ -10188,6 +10609,11 @@ stub_operation!(
     CreateMacSystemIntegrityProtectionModificationTaskError,
     types::CreateMacSystemIntegrityProtectionModificationTaskResult, input, output
 );
+blocking_operation!(
+    CreateMacSystemIntegrityProtectionModificationTask,
+    types::CreateMacSystemIntegrityProtectionModificationTaskResult,
+    CreateMacSystemIntegrityProtectionModificationTaskError, input, none
+);
 /// Creates a managed prefix list. You can specify entries for the prefix list. Each entry consists of a CIDR block and an optional description.
 ///
 /// The `CreateManagedPrefixList` operation: made by [`Client::create_managed_prefix_list`], run by [`send`](CreateManagedPrefixList::send).
@@ -10290,6 +10716,10 @@ impl<M> CreateManagedPrefixList<M> {
 stub_operation!(
     CreateManagedPrefixList, 105, CreateManagedPrefixListError,
     types::CreateManagedPrefixListResult, input, output
+);
+blocking_operation!(
+    CreateManagedPrefixList, types::CreateManagedPrefixListResult,
+    CreateManagedPrefixListError, input, none
 );
 /// Creates a NAT gateway in the specified subnet. This action creates a network interface in the specified subnet with a private IP address from the IP address range of the subnet. You can create either a public NAT gateway or a private NAT gateway.
 ///
@@ -10427,6 +10857,9 @@ stub_operation!(
     CreateNatGateway, 106, CreateNatGatewayError, types::CreateNatGatewayResult, input,
     output
 );
+blocking_operation!(
+    CreateNatGateway, types::CreateNatGatewayResult, CreateNatGatewayError, input, none
+);
 /// Creates a network ACL in a VPC. Network ACLs provide an optional layer of security (in addition to security groups) for the instances in your VPC.
 ///
 /// The `CreateNetworkAcl` operation: made by [`Client::create_network_acl`], run by [`send`](CreateNetworkAcl::send).
@@ -10514,6 +10947,9 @@ impl<M> CreateNetworkAcl<M> {
 stub_operation!(
     CreateNetworkAcl, 107, CreateNetworkAclError, types::CreateNetworkAclResult, input,
     output
+);
+blocking_operation!(
+    CreateNetworkAcl, types::CreateNetworkAclResult, CreateNetworkAclError, input, none
 );
 /// Creates an entry (a rule) in a network ACL with the specified rule number. Each network ACL has a set of numbered ingress rules and a separate set of numbered egress rules. When determining whether a packet should be allowed in or out of a subnet associated with the ACL, we process the entries in the ACL according to the rule numbers, in ascending order. Each network ACL has a set of ingress rules and a separate set of egress rules.
 ///
@@ -10624,6 +11060,7 @@ impl<M> CreateNetworkAclEntry<M> {
     }
 }
 stub_operation!(CreateNetworkAclEntry, 108, CreateNetworkAclEntryError, (), input, none);
+blocking_operation!(CreateNetworkAclEntry, (), CreateNetworkAclEntryError, input, none);
 /// Creates a Network Access Scope.
 ///
 /// The `CreateNetworkInsightsAccessScope` operation: made by [`Client::create_network_insights_access_scope`], run by [`send`](CreateNetworkInsightsAccessScope::send).
@@ -10725,6 +11162,10 @@ impl<M> CreateNetworkInsightsAccessScope<M> {
 stub_operation!(
     CreateNetworkInsightsAccessScope, 109, CreateNetworkInsightsAccessScopeError,
     types::CreateNetworkInsightsAccessScopeResult, input, output
+);
+blocking_operation!(
+    CreateNetworkInsightsAccessScope, types::CreateNetworkInsightsAccessScopeResult,
+    CreateNetworkInsightsAccessScopeError, input, none
 );
 /// Creates a path to analyze for reachability.
 ///
@@ -10851,6 +11292,10 @@ impl<M> CreateNetworkInsightsPath<M> {
 stub_operation!(
     CreateNetworkInsightsPath, 110, CreateNetworkInsightsPathError,
     types::CreateNetworkInsightsPathResult, input, output
+);
+blocking_operation!(
+    CreateNetworkInsightsPath, types::CreateNetworkInsightsPathResult,
+    CreateNetworkInsightsPathError, input, none
 );
 /// Creates a network interface in the specified subnet.
 ///
@@ -11033,6 +11478,10 @@ stub_operation!(
     CreateNetworkInterface, 111, CreateNetworkInterfaceError,
     types::CreateNetworkInterfaceResult, input, output
 );
+blocking_operation!(
+    CreateNetworkInterface, types::CreateNetworkInterfaceResult,
+    CreateNetworkInterfaceError, input, none
+);
 /// Grants an Amazon Web Services-authorized account permission to attach the specified network interface to an instance in their account.
 ///
 /// The `CreateNetworkInterfacePermission` operation: made by [`Client::create_network_interface_permission`], run by [`send`](CreateNetworkInterfacePermission::send).
@@ -11125,6 +11574,10 @@ impl<M> CreateNetworkInterfacePermission<M> {
 stub_operation!(
     CreateNetworkInterfacePermission, 112, CreateNetworkInterfacePermissionError,
     types::CreateNetworkInterfacePermissionResult, input, output
+);
+blocking_operation!(
+    CreateNetworkInterfacePermission, types::CreateNetworkInterfacePermissionResult,
+    CreateNetworkInterfacePermissionError, input, none
 );
 /// Creates a placement group in which to launch instances. The strategy of the placement group determines how the instances are organized within the group.
 ///
@@ -11236,6 +11689,10 @@ stub_operation!(
     CreatePlacementGroup, 113, CreatePlacementGroupError,
     types::CreatePlacementGroupResult, input, output
 );
+blocking_operation!(
+    CreatePlacementGroup, types::CreatePlacementGroupResult, CreatePlacementGroupError,
+    input, none
+);
 /// Creates a public IPv4 address pool. A public IPv4 pool is an EC2 IP address pool required for the public IPv4 CIDRs that you own and bring to Amazon Web Services to manage with IPAM. IPv6 addresses you bring to Amazon Web Services, however, use IPAM pools only. To monitor the status of pool creation, use [DescribePublicIpv4Pools](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribePublicIpv4Pools.html).
 ///
 /// The `CreatePublicIpv4Pool` operation: made by [`Client::create_public_ipv4_pool`], run by [`send`](CreatePublicIpv4Pool::send).
@@ -11318,6 +11775,10 @@ impl<M> CreatePublicIpv4Pool<M> {
 stub_operation!(
     CreatePublicIpv4Pool, 114, CreatePublicIpv4PoolError,
     types::CreatePublicIpv4PoolResult, input, output
+);
+blocking_operation!(
+    CreatePublicIpv4Pool, types::CreatePublicIpv4PoolResult, CreatePublicIpv4PoolError,
+    input, none
 );
 /// Replaces the EBS-backed root volume for a `running` instance with a new volume that is restored to the original root volume's launch state, that is restored to a specific snapshot taken from the original root volume, or that is restored from an AMI that has the same key characteristics as that of the instance.
 ///
@@ -11427,6 +11888,10 @@ stub_operation!(
     CreateReplaceRootVolumeTask, 115, CreateReplaceRootVolumeTaskError,
     types::CreateReplaceRootVolumeTaskResult, input, output
 );
+blocking_operation!(
+    CreateReplaceRootVolumeTask, types::CreateReplaceRootVolumeTaskResult,
+    CreateReplaceRootVolumeTaskError, input, none
+);
 /// Creates a listing for Amazon EC2 Standard Reserved Instances to be sold in the Reserved Instance Marketplace. You can submit one Standard Reserved Instance listing at a time. To get a list of your Standard Reserved Instances, you can use the DescribeReservedInstances operation.
 ///
 /// The `CreateReservedInstancesListing` operation: made by [`Client::create_reserved_instances_listing`], run by [`send`](CreateReservedInstancesListing::send).
@@ -11514,6 +11979,10 @@ impl<M> CreateReservedInstancesListing<M> {
 stub_operation!(
     CreateReservedInstancesListing, 116, CreateReservedInstancesListingError,
     types::CreateReservedInstancesListingResult, input, output
+);
+blocking_operation!(
+    CreateReservedInstancesListing, types::CreateReservedInstancesListingResult,
+    CreateReservedInstancesListingError, input, none
 );
 /// Starts a task that restores an AMI from an Amazon S3 object that was previously created by using [CreateStoreImageTask](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateStoreImageTask.html).
 ///
@@ -11609,6 +12078,10 @@ impl<M> CreateRestoreImageTask<M> {
 stub_operation!(
     CreateRestoreImageTask, 117, CreateRestoreImageTaskError,
     types::CreateRestoreImageTaskResult, input, output
+);
+blocking_operation!(
+    CreateRestoreImageTask, types::CreateRestoreImageTaskResult,
+    CreateRestoreImageTaskError, input, none
 );
 /// Creates a route in a route table within a VPC.
 ///
@@ -11759,6 +12232,9 @@ impl<M> CreateRoute<M> {
 stub_operation!(
     CreateRoute, 118, CreateRouteError, types::CreateRouteResult, input, output
 );
+blocking_operation!(
+    CreateRoute, types::CreateRouteResult, CreateRouteError, input, none
+);
 /// Creates a new route server to manage dynamic routing in a VPC.
 ///
 /// The `CreateRouteServer` operation: made by [`Client::create_route_server`], run by [`send`](CreateRouteServer::send).
@@ -11865,6 +12341,10 @@ stub_operation!(
     CreateRouteServer, 119, CreateRouteServerError, types::CreateRouteServerResult,
     input, output
 );
+blocking_operation!(
+    CreateRouteServer, types::CreateRouteServerResult, CreateRouteServerError, input,
+    none
+);
 /// Creates a new endpoint for a route server in a specified subnet.
 ///
 /// The `CreateRouteServerEndpoint` operation: made by [`Client::create_route_server_endpoint`], run by [`send`](CreateRouteServerEndpoint::send).
@@ -11957,6 +12437,10 @@ impl<M> CreateRouteServerEndpoint<M> {
 stub_operation!(
     CreateRouteServerEndpoint, 120, CreateRouteServerEndpointError,
     types::CreateRouteServerEndpointResult, input, output
+);
+blocking_operation!(
+    CreateRouteServerEndpoint, types::CreateRouteServerEndpointResult,
+    CreateRouteServerEndpointError, input, none
 );
 /// Creates a new BGP peer for a specified route server endpoint.
 ///
@@ -12054,6 +12538,10 @@ stub_operation!(
     CreateRouteServerPeer, 121, CreateRouteServerPeerError,
     types::CreateRouteServerPeerResult, input, output
 );
+blocking_operation!(
+    CreateRouteServerPeer, types::CreateRouteServerPeerResult,
+    CreateRouteServerPeerError, input, none
+);
 /// Creates a route table for the specified VPC. After you create a route table, you can add routes and associate the table with a subnet.
 ///
 /// The `CreateRouteTable` operation: made by [`Client::create_route_table`], run by [`send`](CreateRouteTable::send).
@@ -12141,6 +12629,9 @@ impl<M> CreateRouteTable<M> {
 stub_operation!(
     CreateRouteTable, 122, CreateRouteTableError, types::CreateRouteTableResult, input,
     output
+);
+blocking_operation!(
+    CreateRouteTable, types::CreateRouteTableResult, CreateRouteTableError, input, none
 );
 /// Creates a secondary network.
 ///
@@ -12234,6 +12725,10 @@ impl<M> CreateSecondaryNetwork<M> {
 stub_operation!(
     CreateSecondaryNetwork, 123, CreateSecondaryNetworkError,
     types::CreateSecondaryNetworkResult, input, output
+);
+blocking_operation!(
+    CreateSecondaryNetwork, types::CreateSecondaryNetworkResult,
+    CreateSecondaryNetworkError, input, none
 );
 /// Creates a secondary subnet in a secondary network.
 ///
@@ -12338,6 +12833,10 @@ stub_operation!(
     CreateSecondarySubnet, 124, CreateSecondarySubnetError,
     types::CreateSecondarySubnetResult, input, output
 );
+blocking_operation!(
+    CreateSecondarySubnet, types::CreateSecondarySubnetResult,
+    CreateSecondarySubnetError, input, none
+);
 /// Creates a security group.
 ///
 /// The `CreateSecurityGroup` operation: made by [`Client::create_security_group`], run by [`send`](CreateSecurityGroup::send).
@@ -12430,6 +12929,10 @@ impl<M> CreateSecurityGroup<M> {
 stub_operation!(
     CreateSecurityGroup, 125, CreateSecurityGroupError, types::CreateSecurityGroupResult,
     input, output
+);
+blocking_operation!(
+    CreateSecurityGroup, types::CreateSecurityGroupResult, CreateSecurityGroupError,
+    input, none
 );
 /// Creates a snapshot of an EBS volume and stores it in Amazon S3. You can use snapshots for backups, to make copies of EBS volumes, and to save data before shutting down an instance.
 ///
@@ -12532,6 +13035,7 @@ impl<M> CreateSnapshot<M> {
 stub_operation!(
     CreateSnapshot, 126, CreateSnapshotError, types::Snapshot, input, output
 );
+blocking_operation!(CreateSnapshot, types::Snapshot, CreateSnapshotError, input, none);
 /// Creates crash-consistent snapshots of multiple EBS volumes attached to an Amazon EC2 instance. Volumes are chosen by specifying an instance. Each volume attached to the specified instance will produce one snapshot that is crash-consistent across the instance. You can include all of the volumes currently attached to the instance, or you can exclude the root volume or specific data (non-root) volumes from the multi-volume snapshot set.
 ///
 /// The `CreateSnapshots` operation: made by [`Client::create_snapshots`], run by [`send`](CreateSnapshots::send).
@@ -12645,6 +13149,9 @@ stub_operation!(
     CreateSnapshots, 127, CreateSnapshotsError, types::CreateSnapshotsResult, input,
     output
 );
+blocking_operation!(
+    CreateSnapshots, types::CreateSnapshotsResult, CreateSnapshotsError, input, none
+);
 /// Creates a data feed for Spot Instances, enabling you to view Spot Instance usage logs. You can create one data feed per Amazon Web Services account. For more information, see [Spot Instance data feed](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-data-feeds.html) in the Amazon EC2 User Guide.
 ///
 /// The `CreateSpotDatafeedSubscription` operation: made by [`Client::create_spot_datafeed_subscription`], run by [`send`](CreateSpotDatafeedSubscription::send).
@@ -12724,6 +13231,10 @@ impl<M> CreateSpotDatafeedSubscription<M> {
 stub_operation!(
     CreateSpotDatafeedSubscription, 128, CreateSpotDatafeedSubscriptionError,
     types::CreateSpotDatafeedSubscriptionResult, input, output
+);
+blocking_operation!(
+    CreateSpotDatafeedSubscription, types::CreateSpotDatafeedSubscriptionResult,
+    CreateSpotDatafeedSubscriptionError, input, none
 );
 /// Stores an AMI as a single object in an Amazon S3 bucket.
 ///
@@ -12809,6 +13320,10 @@ impl<M> CreateStoreImageTask<M> {
 stub_operation!(
     CreateStoreImageTask, 129, CreateStoreImageTaskError,
     types::CreateStoreImageTaskResult, input, output
+);
+blocking_operation!(
+    CreateStoreImageTask, types::CreateStoreImageTaskResult, CreateStoreImageTaskError,
+    input, none
 );
 /// Creates a subnet in the specified VPC. For an IPv4 only subnet, specify an IPv4 CIDR block. If the VPC has an IPv6 CIDR block, you can create an IPv6 only subnet or a dual stack subnet instead. For an IPv6 only subnet, specify an IPv6 CIDR block. For a dual stack subnet, specify both an IPv4 CIDR block and an IPv6 CIDR block.
 ///
@@ -12942,6 +13457,9 @@ impl<M> CreateSubnet<M> {
 stub_operation!(
     CreateSubnet, 130, CreateSubnetError, types::CreateSubnetResult, input, output
 );
+blocking_operation!(
+    CreateSubnet, types::CreateSubnetResult, CreateSubnetError, input, none
+);
 /// Creates a subnet CIDR reservation. For more information, see [Subnet CIDR reservations](https://docs.aws.amazon.com/vpc/latest/userguide/subnet-cidr-reservation.html) in the Amazon VPC User Guide and [Manage prefixes for your network interfaces](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-prefixes.html) in the Amazon EC2 User Guide.
 ///
 /// The `CreateSubnetCidrReservation` operation: made by [`Client::create_subnet_cidr_reservation`], run by [`send`](CreateSubnetCidrReservation::send).
@@ -13045,6 +13563,10 @@ stub_operation!(
     CreateSubnetCidrReservation, 131, CreateSubnetCidrReservationError,
     types::CreateSubnetCidrReservationResult, input, output
 );
+blocking_operation!(
+    CreateSubnetCidrReservation, types::CreateSubnetCidrReservationResult,
+    CreateSubnetCidrReservationError, input, none
+);
 /// Adds or overwrites only the specified tags for the specified Amazon EC2 resource or resources. When you specify an existing tag key, the value is overwritten with the new value. Each resource can have a maximum of 50 tags. Each tag consists of a key and optional value. Tag keys must be unique per resource.
 ///
 /// The `CreateTags` operation: made by [`Client::create_tags`], run by [`send`](CreateTags::send).
@@ -13119,6 +13641,7 @@ impl<M> CreateTags<M> {
     }
 }
 stub_operation!(CreateTags, 132, CreateTagsError, (), input, none);
+blocking_operation!(CreateTags, (), CreateTagsError, input, none);
 /// Creates a Traffic Mirror filter.
 ///
 /// The `CreateTrafficMirrorFilter` operation: made by [`Client::create_traffic_mirror_filter`], run by [`send`](CreateTrafficMirrorFilter::send).
@@ -13206,6 +13729,10 @@ impl<M> CreateTrafficMirrorFilter<M> {
 stub_operation!(
     CreateTrafficMirrorFilter, 133, CreateTrafficMirrorFilterError,
     types::CreateTrafficMirrorFilterResult, input, output
+);
+blocking_operation!(
+    CreateTrafficMirrorFilter, types::CreateTrafficMirrorFilterResult,
+    CreateTrafficMirrorFilterError, input, none
 );
 /// Creates a Traffic Mirror filter rule.
 ///
@@ -13346,6 +13873,10 @@ stub_operation!(
     CreateTrafficMirrorFilterRule, 134, CreateTrafficMirrorFilterRuleError,
     types::CreateTrafficMirrorFilterRuleResult, input, output
 );
+blocking_operation!(
+    CreateTrafficMirrorFilterRule, types::CreateTrafficMirrorFilterRuleResult,
+    CreateTrafficMirrorFilterRuleError, input, none
+);
 /// Creates a Traffic Mirror session.
 ///
 /// The `CreateTrafficMirrorSession` operation: made by [`Client::create_traffic_mirror_session`], run by [`send`](CreateTrafficMirrorSession::send).
@@ -13464,6 +13995,10 @@ stub_operation!(
     CreateTrafficMirrorSession, 135, CreateTrafficMirrorSessionError,
     types::CreateTrafficMirrorSessionResult, input, output
 );
+blocking_operation!(
+    CreateTrafficMirrorSession, types::CreateTrafficMirrorSessionResult,
+    CreateTrafficMirrorSessionError, input, none
+);
 /// Creates a target for your Traffic Mirror session.
 ///
 /// The `CreateTrafficMirrorTarget` operation: made by [`Client::create_traffic_mirror_target`], run by [`send`](CreateTrafficMirrorTarget::send).
@@ -13567,6 +14102,10 @@ stub_operation!(
     CreateTrafficMirrorTarget, 136, CreateTrafficMirrorTargetError,
     types::CreateTrafficMirrorTargetResult, input, output
 );
+blocking_operation!(
+    CreateTrafficMirrorTarget, types::CreateTrafficMirrorTargetResult,
+    CreateTrafficMirrorTargetError, input, none
+);
 /// Creates a transit gateway.
 ///
 /// The `CreateTransitGateway` operation: made by [`Client::create_transit_gateway`], run by [`send`](CreateTransitGateway::send).
@@ -13654,6 +14193,10 @@ impl<M> CreateTransitGateway<M> {
 stub_operation!(
     CreateTransitGateway, 137, CreateTransitGatewayError,
     types::CreateTransitGatewayResult, input, output
+);
+blocking_operation!(
+    CreateTransitGateway, types::CreateTransitGatewayResult, CreateTransitGatewayError,
+    input, none
 );
 /// Creates a Connect attachment from a specified transit gateway attachment. A Connect attachment is a GRE-based tunnel attachment that you can use to establish a connection between a transit gateway and an appliance.
 ///
@@ -13748,6 +14291,10 @@ impl<M> CreateTransitGatewayConnect<M> {
 stub_operation!(
     CreateTransitGatewayConnect, 138, CreateTransitGatewayConnectError,
     types::CreateTransitGatewayConnectResult, input, output
+);
+blocking_operation!(
+    CreateTransitGatewayConnect, types::CreateTransitGatewayConnectResult,
+    CreateTransitGatewayConnectError, input, none
 );
 /// Creates a Connect peer for a specified transit gateway Connect attachment between a transit gateway and an appliance.
 ///
@@ -13858,6 +14405,10 @@ stub_operation!(
     CreateTransitGatewayConnectPeer, 139, CreateTransitGatewayConnectPeerError,
     types::CreateTransitGatewayConnectPeerResult, input, output
 );
+blocking_operation!(
+    CreateTransitGatewayConnectPeer, types::CreateTransitGatewayConnectPeerResult,
+    CreateTransitGatewayConnectPeerError, input, none
+);
 /// Creates a metering policy for a transit gateway to track and measure network traffic.
 ///
 /// The `CreateTransitGatewayMeteringPolicy` operation: made by [`Client::create_transit_gateway_metering_policy`], run by [`send`](CreateTransitGatewayMeteringPolicy::send).
@@ -13948,6 +14499,10 @@ impl<M> CreateTransitGatewayMeteringPolicy<M> {
 stub_operation!(
     CreateTransitGatewayMeteringPolicy, 140, CreateTransitGatewayMeteringPolicyError,
     types::CreateTransitGatewayMeteringPolicyResult, input, output
+);
+blocking_operation!(
+    CreateTransitGatewayMeteringPolicy, types::CreateTransitGatewayMeteringPolicyResult,
+    CreateTransitGatewayMeteringPolicyError, input, none
 );
 /// Creates an entry in a transit gateway metering policy to define traffic measurement rules.
 ///
@@ -14095,6 +14650,11 @@ stub_operation!(
     CreateTransitGatewayMeteringPolicyEntryError,
     types::CreateTransitGatewayMeteringPolicyEntryResult, input, output
 );
+blocking_operation!(
+    CreateTransitGatewayMeteringPolicyEntry,
+    types::CreateTransitGatewayMeteringPolicyEntryResult,
+    CreateTransitGatewayMeteringPolicyEntryError, input, none
+);
 /// Creates a multicast domain using the specified transit gateway.
 ///
 /// The `CreateTransitGatewayMulticastDomain` operation: made by [`Client::create_transit_gateway_multicast_domain`], run by [`send`](CreateTransitGatewayMulticastDomain::send).
@@ -14188,6 +14748,11 @@ impl<M> CreateTransitGatewayMulticastDomain<M> {
 stub_operation!(
     CreateTransitGatewayMulticastDomain, 142, CreateTransitGatewayMulticastDomainError,
     types::CreateTransitGatewayMulticastDomainResult, input, output
+);
+blocking_operation!(
+    CreateTransitGatewayMulticastDomain,
+    types::CreateTransitGatewayMulticastDomainResult,
+    CreateTransitGatewayMulticastDomainError, input, none
 );
 /// Requests a transit gateway peering attachment between the specified transit gateway (requester) and a peer transit gateway (accepter). The peer transit gateway can be in your account or a different Amazon Web Services account.
 ///
@@ -14299,6 +14864,11 @@ stub_operation!(
     CreateTransitGatewayPeeringAttachmentError,
     types::CreateTransitGatewayPeeringAttachmentResult, input, output
 );
+blocking_operation!(
+    CreateTransitGatewayPeeringAttachment,
+    types::CreateTransitGatewayPeeringAttachmentResult,
+    CreateTransitGatewayPeeringAttachmentError, input, none
+);
 /// Creates a transit gateway policy table.
 ///
 /// The `CreateTransitGatewayPolicyTable` operation: made by [`Client::create_transit_gateway_policy_table`], run by [`send`](CreateTransitGatewayPolicyTable::send).
@@ -14384,6 +14954,10 @@ impl<M> CreateTransitGatewayPolicyTable<M> {
 stub_operation!(
     CreateTransitGatewayPolicyTable, 144, CreateTransitGatewayPolicyTableError,
     types::CreateTransitGatewayPolicyTableResult, input, output
+);
+blocking_operation!(
+    CreateTransitGatewayPolicyTable, types::CreateTransitGatewayPolicyTableResult,
+    CreateTransitGatewayPolicyTableError, input, none
 );
 /// Creates a reference (route) to a prefix list in a specified transit gateway route table.
 ///
@@ -14479,6 +15053,11 @@ stub_operation!(
     CreateTransitGatewayPrefixListReferenceError,
     types::CreateTransitGatewayPrefixListReferenceResult, input, output
 );
+blocking_operation!(
+    CreateTransitGatewayPrefixListReference,
+    types::CreateTransitGatewayPrefixListReferenceResult,
+    CreateTransitGatewayPrefixListReferenceError, input, none
+);
 /// Creates a static route for the specified transit gateway route table.
 ///
 /// The `CreateTransitGatewayRoute` operation: made by [`Client::create_transit_gateway_route`], run by [`send`](CreateTransitGatewayRoute::send).
@@ -14569,6 +15148,10 @@ stub_operation!(
     CreateTransitGatewayRoute, 146, CreateTransitGatewayRouteError,
     types::CreateTransitGatewayRouteResult, input, output
 );
+blocking_operation!(
+    CreateTransitGatewayRoute, types::CreateTransitGatewayRouteResult,
+    CreateTransitGatewayRouteError, input, none
+);
 /// Creates a route table for the specified transit gateway.
 ///
 /// The `CreateTransitGatewayRouteTable` operation: made by [`Client::create_transit_gateway_route_table`], run by [`send`](CreateTransitGatewayRouteTable::send).
@@ -14651,6 +15234,10 @@ impl<M> CreateTransitGatewayRouteTable<M> {
 stub_operation!(
     CreateTransitGatewayRouteTable, 147, CreateTransitGatewayRouteTableError,
     types::CreateTransitGatewayRouteTableResult, input, output
+);
+blocking_operation!(
+    CreateTransitGatewayRouteTable, types::CreateTransitGatewayRouteTableResult,
+    CreateTransitGatewayRouteTableError, input, none
 );
 /// Advertises a new transit gateway route table.
 ///
@@ -14745,6 +15332,11 @@ stub_operation!(
     CreateTransitGatewayRouteTableAnnouncement, 148,
     CreateTransitGatewayRouteTableAnnouncementError,
     types::CreateTransitGatewayRouteTableAnnouncementResult, input, output
+);
+blocking_operation!(
+    CreateTransitGatewayRouteTableAnnouncement,
+    types::CreateTransitGatewayRouteTableAnnouncementResult,
+    CreateTransitGatewayRouteTableAnnouncementError, input, none
 );
 /// Attaches the specified VPC to the specified transit gateway.
 ///
@@ -14849,6 +15441,10 @@ impl<M> CreateTransitGatewayVpcAttachment<M> {
 stub_operation!(
     CreateTransitGatewayVpcAttachment, 149, CreateTransitGatewayVpcAttachmentError,
     types::CreateTransitGatewayVpcAttachmentResult, input, output
+);
+blocking_operation!(
+    CreateTransitGatewayVpcAttachment, types::CreateTransitGatewayVpcAttachmentResult,
+    CreateTransitGatewayVpcAttachmentError, input, none
 );
 /// An Amazon Web Services Verified Access endpoint is where you define your application along with an optional endpoint-level access policy.
 ///
@@ -15024,6 +15620,10 @@ stub_operation!(
     CreateVerifiedAccessEndpoint, 150, CreateVerifiedAccessEndpointError,
     types::CreateVerifiedAccessEndpointResult, input, output
 );
+blocking_operation!(
+    CreateVerifiedAccessEndpoint, types::CreateVerifiedAccessEndpointResult,
+    CreateVerifiedAccessEndpointError, input, none
+);
 /// An Amazon Web Services Verified Access group is a collection of Amazon Web Services Verified Access endpoints who's associated applications have similar security requirements. Each instance within a Verified Access group shares an Verified Access policy. For example, you can group all Verified Access instances associated with "sales" applications together and use one common Verified Access policy.
 ///
 /// The `CreateVerifiedAccessGroup` operation: made by [`Client::create_verified_access_group`], run by [`send`](CreateVerifiedAccessGroup::send).
@@ -15130,6 +15730,10 @@ stub_operation!(
     CreateVerifiedAccessGroup, 151, CreateVerifiedAccessGroupError,
     types::CreateVerifiedAccessGroupResult, input, output
 );
+blocking_operation!(
+    CreateVerifiedAccessGroup, types::CreateVerifiedAccessGroupResult,
+    CreateVerifiedAccessGroupError, input, none
+);
 /// An Amazon Web Services Verified Access instance is a regional entity that evaluates application requests and grants access only when your security requirements are met.
 ///
 /// The `CreateVerifiedAccessInstance` operation: made by [`Client::create_verified_access_instance`], run by [`send`](CreateVerifiedAccessInstance::send).
@@ -15227,6 +15831,10 @@ impl<M> CreateVerifiedAccessInstance<M> {
 stub_operation!(
     CreateVerifiedAccessInstance, 152, CreateVerifiedAccessInstanceError,
     types::CreateVerifiedAccessInstanceResult, input, output
+);
+blocking_operation!(
+    CreateVerifiedAccessInstance, types::CreateVerifiedAccessInstanceResult,
+    CreateVerifiedAccessInstanceError, input, none
 );
 /// A trust provider is a third-party entity that creates, maintains, and manages identity information for users and devices. When an application request is made, the identity information sent by the trust provider is evaluated by Verified Access before allowing or denying the application request.
 ///
@@ -15380,6 +15988,10 @@ stub_operation!(
     CreateVerifiedAccessTrustProvider, 153, CreateVerifiedAccessTrustProviderError,
     types::CreateVerifiedAccessTrustProviderResult, input, output
 );
+blocking_operation!(
+    CreateVerifiedAccessTrustProvider, types::CreateVerifiedAccessTrustProviderResult,
+    CreateVerifiedAccessTrustProviderError, input, none
+);
 /// Creates an EBS volume that can be attached to an instance in the same Availability Zone.
 ///
 /// The `CreateVolume` operation: made by [`Client::create_volume`], run by [`send`](CreateVolume::send).
@@ -15527,6 +16139,7 @@ impl<M> CreateVolume<M> {
     }
 }
 stub_operation!(CreateVolume, 154, CreateVolumeError, types::Volume, input, output);
+blocking_operation!(CreateVolume, types::Volume, CreateVolumeError, input, none);
 /// Creates a VPC with the specified CIDR blocks.
 ///
 /// The `CreateVpc` operation: made by [`Client::create_vpc`], run by [`send`](CreateVpc::send).
@@ -15660,6 +16273,7 @@ impl<M> CreateVpc<M> {
     }
 }
 stub_operation!(CreateVpc, 155, CreateVpcError, types::CreateVpcResult, input, output);
+blocking_operation!(CreateVpc, types::CreateVpcResult, CreateVpcError, input, none);
 /// Create a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `CreateVpcBlockPublicAccessExclusion` operation: made by [`Client::create_vpc_block_public_access_exclusion`], run by [`send`](CreateVpcBlockPublicAccessExclusion::send).
@@ -15761,6 +16375,11 @@ stub_operation!(
     CreateVpcBlockPublicAccessExclusion, 156, CreateVpcBlockPublicAccessExclusionError,
     types::CreateVpcBlockPublicAccessExclusionResult, input, output
 );
+blocking_operation!(
+    CreateVpcBlockPublicAccessExclusion,
+    types::CreateVpcBlockPublicAccessExclusionResult,
+    CreateVpcBlockPublicAccessExclusionError, input, none
+);
 /// Creates a VPC Encryption Control configuration for a specified VPC. VPC Encryption Control enables you to enforce encryption for all data in transit within and between VPCs to meet compliance requirements for standards like HIPAA, FedRAMP, and PCI DSS.
 ///
 /// The `CreateVpcEncryptionControl` operation: made by [`Client::create_vpc_encryption_control`], run by [`send`](CreateVpcEncryptionControl::send).
@@ -15843,6 +16462,10 @@ impl<M> CreateVpcEncryptionControl<M> {
 stub_operation!(
     CreateVpcEncryptionControl, 157, CreateVpcEncryptionControlError,
     types::CreateVpcEncryptionControlResult, input, output
+);
+blocking_operation!(
+    CreateVpcEncryptionControl, types::CreateVpcEncryptionControlResult,
+    CreateVpcEncryptionControlError, input, none
 );
 /// Creates a VPC endpoint. A VPC endpoint provides a private connection between the specified VPC and the specified endpoint service. You can use an endpoint service provided by Amazon Web Services, an Amazon Web Services Marketplace Partner, or another Amazon Web Services account. For more information, see the [Amazon Web Services PrivateLink User Guide](https://docs.aws.amazon.com/vpc/latest/privatelink/).
 ///
@@ -16000,6 +16623,10 @@ stub_operation!(
     CreateVpcEndpoint, 158, CreateVpcEndpointError, types::CreateVpcEndpointResult,
     input, output
 );
+blocking_operation!(
+    CreateVpcEndpoint, types::CreateVpcEndpointResult, CreateVpcEndpointError, input,
+    none
+);
 /// Creates a connection notification for a specified VPC endpoint or VPC endpoint service. A connection notification notifies you of specific endpoint events. You must create an SNS topic to receive notifications. For more information, see [Creating an Amazon SNS topic](https://docs.aws.amazon.com/sns/latest/dg/CreateTopic.html) in the Amazon SNS Developer Guide.
 ///
 /// The `CreateVpcEndpointConnectionNotification` operation: made by [`Client::create_vpc_endpoint_connection_notification`], run by [`send`](CreateVpcEndpointConnectionNotification::send).
@@ -16098,6 +16725,11 @@ stub_operation!(
     CreateVpcEndpointConnectionNotification, 159,
     CreateVpcEndpointConnectionNotificationError,
     types::CreateVpcEndpointConnectionNotificationResult, input, output
+);
+blocking_operation!(
+    CreateVpcEndpointConnectionNotification,
+    types::CreateVpcEndpointConnectionNotificationResult,
+    CreateVpcEndpointConnectionNotificationError, input, none
 );
 /// Creates a VPC endpoint service to which service consumers (Amazon Web Services accounts, users, and IAM roles) can connect.
 ///
@@ -16216,6 +16848,11 @@ stub_operation!(
     CreateVpcEndpointServiceConfigurationError,
     types::CreateVpcEndpointServiceConfigurationResult, input, output
 );
+blocking_operation!(
+    CreateVpcEndpointServiceConfiguration,
+    types::CreateVpcEndpointServiceConfigurationResult,
+    CreateVpcEndpointServiceConfigurationError, input, none
+);
 /// Requests a VPC peering connection between two VPCs: a requester VPC that you own and an accepter VPC with which to create the connection. The accepter VPC can belong to another Amazon Web Services account and can be in a different Region to the requester VPC. The requester VPC and accepter VPC cannot have overlapping CIDR blocks.
 ///
 /// The `CreateVpcPeeringConnection` operation: made by [`Client::create_vpc_peering_connection`], run by [`send`](CreateVpcPeeringConnection::send).
@@ -16314,6 +16951,10 @@ stub_operation!(
     CreateVpcPeeringConnection, 161, CreateVpcPeeringConnectionError,
     types::CreateVpcPeeringConnectionResult, input, output
 );
+blocking_operation!(
+    CreateVpcPeeringConnection, types::CreateVpcPeeringConnectionResult,
+    CreateVpcPeeringConnectionError, input, none
+);
 /// Creates a VPN concentrator that aggregates multiple VPN connections to a transit gateway.
 ///
 /// The `CreateVpnConcentrator` operation: made by [`Client::create_vpn_concentrator`], run by [`send`](CreateVpnConcentrator::send).
@@ -16401,6 +17042,10 @@ impl<M> CreateVpnConcentrator<M> {
 stub_operation!(
     CreateVpnConcentrator, 162, CreateVpnConcentratorError,
     types::CreateVpnConcentratorResult, input, output
+);
+blocking_operation!(
+    CreateVpnConcentrator, types::CreateVpnConcentratorResult,
+    CreateVpnConcentratorError, input, none
 );
 /// Creates a VPN connection between an existing virtual private gateway or transit gateway and a customer gateway. The supported connection type is `ipsec.1`.
 ///
@@ -16518,6 +17163,10 @@ stub_operation!(
     CreateVpnConnection, 163, CreateVpnConnectionError, types::CreateVpnConnectionResult,
     input, output
 );
+blocking_operation!(
+    CreateVpnConnection, types::CreateVpnConnectionResult, CreateVpnConnectionError,
+    input, none
+);
 /// Creates a static route associated with a VPN connection between an existing virtual private gateway and a VPN customer gateway. The static route allows traffic to be routed from the virtual private gateway to the VPN customer gateway.
 ///
 /// The `CreateVpnConnectionRoute` operation: made by [`Client::create_vpn_connection_route`], run by [`send`](CreateVpnConnectionRoute::send).
@@ -16588,6 +17237,9 @@ impl<M> CreateVpnConnectionRoute<M> {
 }
 stub_operation!(
     CreateVpnConnectionRoute, 164, CreateVpnConnectionRouteError, (), input, none
+);
+blocking_operation!(
+    CreateVpnConnectionRoute, (), CreateVpnConnectionRouteError, input, none
 );
 /// Creates a virtual private gateway. A virtual private gateway is the endpoint on the VPC side of your VPN connection. You can create a virtual private gateway before creating the VPC itself.
 ///
@@ -16682,6 +17334,9 @@ stub_operation!(
     CreateVpnGateway, 165, CreateVpnGatewayError, types::CreateVpnGatewayResult, input,
     output
 );
+blocking_operation!(
+    CreateVpnGateway, types::CreateVpnGatewayResult, CreateVpnGatewayError, input, none
+);
 /// Deletes an existing Capacity Manager data export configuration. This stops future scheduled exports but does not delete previously exported files from S3.
 ///
 /// The `DeleteCapacityManagerDataExport` operation: made by [`Client::delete_capacity_manager_data_export`], run by [`send`](DeleteCapacityManagerDataExport::send).
@@ -16760,6 +17415,10 @@ stub_operation!(
     DeleteCapacityManagerDataExport, 166, DeleteCapacityManagerDataExportError,
     types::DeleteCapacityManagerDataExportResult, input, output
 );
+blocking_operation!(
+    DeleteCapacityManagerDataExport, types::DeleteCapacityManagerDataExportResult,
+    DeleteCapacityManagerDataExportError, input, none
+);
 /// Deletes a carrier gateway.
 ///
 /// The `DeleteCarrierGateway` operation: made by [`Client::delete_carrier_gateway`], run by [`send`](DeleteCarrierGateway::send).
@@ -16835,6 +17494,10 @@ stub_operation!(
     DeleteCarrierGateway, 167, DeleteCarrierGatewayError,
     types::DeleteCarrierGatewayResult, input, output
 );
+blocking_operation!(
+    DeleteCarrierGateway, types::DeleteCarrierGatewayResult, DeleteCarrierGatewayError,
+    input, none
+);
 /// Deletes the specified Client VPN endpoint. You must disassociate all target networks before you can delete a Client VPN endpoint.
 ///
 /// The `DeleteClientVpnEndpoint` operation: made by [`Client::delete_client_vpn_endpoint`], run by [`send`](DeleteClientVpnEndpoint::send).
@@ -16909,6 +17572,10 @@ impl<M> DeleteClientVpnEndpoint<M> {
 stub_operation!(
     DeleteClientVpnEndpoint, 168, DeleteClientVpnEndpointError,
     types::DeleteClientVpnEndpointResult, input, output
+);
+blocking_operation!(
+    DeleteClientVpnEndpoint, types::DeleteClientVpnEndpointResult,
+    DeleteClientVpnEndpointError, input, none
 );
 /// Deletes a route from a Client VPN endpoint. You can only delete routes that you manually added using the CreateClientVpnRoute action. You cannot delete routes that were automatically added when associating a subnet. To remove routes that have been automatically added, disassociate the target subnet from the Client VPN endpoint.
 ///
@@ -16995,6 +17662,10 @@ stub_operation!(
     DeleteClientVpnRoute, 169, DeleteClientVpnRouteError,
     types::DeleteClientVpnRouteResult, input, output
 );
+blocking_operation!(
+    DeleteClientVpnRoute, types::DeleteClientVpnRouteResult, DeleteClientVpnRouteError,
+    input, none
+);
 /// Deletes a range of customer-owned IP addresses.
 ///
 /// The `DeleteCoipCidr` operation: made by [`Client::delete_coip_cidr`], run by [`send`](DeleteCoipCidr::send).
@@ -17074,6 +17745,9 @@ impl<M> DeleteCoipCidr<M> {
 stub_operation!(
     DeleteCoipCidr, 170, DeleteCoipCidrError, types::DeleteCoipCidrResult, input, output
 );
+blocking_operation!(
+    DeleteCoipCidr, types::DeleteCoipCidrResult, DeleteCoipCidrError, input, none
+);
 /// Deletes a pool of customer-owned IP (CoIP) addresses.
 ///
 /// The `DeleteCoipPool` operation: made by [`Client::delete_coip_pool`], run by [`send`](DeleteCoipPool::send).
@@ -17148,6 +17822,9 @@ impl<M> DeleteCoipPool<M> {
 stub_operation!(
     DeleteCoipPool, 171, DeleteCoipPoolError, types::DeleteCoipPoolResult, input, output
 );
+blocking_operation!(
+    DeleteCoipPool, types::DeleteCoipPoolResult, DeleteCoipPoolError, input, none
+);
 /// Deletes the specified customer gateway. You must delete the VPN connection before you can delete the customer gateway.
 ///
 /// The `DeleteCustomerGateway` operation: made by [`Client::delete_customer_gateway`], run by [`send`](DeleteCustomerGateway::send).
@@ -17217,6 +17894,7 @@ impl<M> DeleteCustomerGateway<M> {
     }
 }
 stub_operation!(DeleteCustomerGateway, 172, DeleteCustomerGatewayError, (), input, none);
+blocking_operation!(DeleteCustomerGateway, (), DeleteCustomerGatewayError, input, none);
 /// Deletes the specified set of DHCP options. You must disassociate the set of DHCP options before you can delete it. You can disassociate the set of DHCP options by associating either a new set of options or the default set of options with the VPC.
 ///
 /// The `DeleteDhcpOptions` operation: made by [`Client::delete_dhcp_options`], run by [`send`](DeleteDhcpOptions::send).
@@ -17286,6 +17964,7 @@ impl<M> DeleteDhcpOptions<M> {
     }
 }
 stub_operation!(DeleteDhcpOptions, 173, DeleteDhcpOptionsError, (), input, none);
+blocking_operation!(DeleteDhcpOptions, (), DeleteDhcpOptionsError, input, none);
 /// Deletes an egress-only internet gateway.
 ///
 /// The `DeleteEgressOnlyInternetGateway` operation: made by [`Client::delete_egress_only_internet_gateway`], run by [`send`](DeleteEgressOnlyInternetGateway::send).
@@ -17363,6 +18042,10 @@ impl<M> DeleteEgressOnlyInternetGateway<M> {
 stub_operation!(
     DeleteEgressOnlyInternetGateway, 174, DeleteEgressOnlyInternetGatewayError,
     types::DeleteEgressOnlyInternetGatewayResult, input, output
+);
+blocking_operation!(
+    DeleteEgressOnlyInternetGateway, types::DeleteEgressOnlyInternetGatewayResult,
+    DeleteEgressOnlyInternetGatewayError, input, none
 );
 /// Deletes the specified EC2 Fleet request.
 ///
@@ -17443,6 +18126,9 @@ impl<M> DeleteFleets<M> {
 stub_operation!(
     DeleteFleets, 175, DeleteFleetsError, types::DeleteFleetsResult, input, output
 );
+blocking_operation!(
+    DeleteFleets, types::DeleteFleetsResult, DeleteFleetsError, input, none
+);
 /// Deletes one or more flow logs.
 ///
 /// The `DeleteFlowLogs` operation: made by [`Client::delete_flow_logs`], run by [`send`](DeleteFlowLogs::send).
@@ -17516,6 +18202,9 @@ impl<M> DeleteFlowLogs<M> {
 }
 stub_operation!(
     DeleteFlowLogs, 176, DeleteFlowLogsError, types::DeleteFlowLogsResult, input, output
+);
+blocking_operation!(
+    DeleteFlowLogs, types::DeleteFlowLogsResult, DeleteFlowLogsError, input, none
 );
 /// Deletes the specified Amazon FPGA Image (AFI).
 ///
@@ -17592,6 +18281,9 @@ stub_operation!(
     DeleteFpgaImage, 177, DeleteFpgaImageError, types::DeleteFpgaImageResult, input,
     output
 );
+blocking_operation!(
+    DeleteFpgaImage, types::DeleteFpgaImageResult, DeleteFpgaImageError, input, none
+);
 /// Deletes the specified image usage report.
 ///
 /// The `DeleteImageUsageReport` operation: made by [`Client::delete_image_usage_report`], run by [`send`](DeleteImageUsageReport::send).
@@ -17667,6 +18359,10 @@ stub_operation!(
     DeleteImageUsageReport, 178, DeleteImageUsageReportError,
     types::DeleteImageUsageReportResult, input, output
 );
+blocking_operation!(
+    DeleteImageUsageReport, types::DeleteImageUsageReportResult,
+    DeleteImageUsageReportError, input, none
+);
 /// Deletes the specified EC2 Instance Connect Endpoint.
 ///
 /// The `DeleteInstanceConnectEndpoint` operation: made by [`Client::delete_instance_connect_endpoint`], run by [`send`](DeleteInstanceConnectEndpoint::send).
@@ -17741,6 +18437,10 @@ impl<M> DeleteInstanceConnectEndpoint<M> {
 stub_operation!(
     DeleteInstanceConnectEndpoint, 179, DeleteInstanceConnectEndpointError,
     types::DeleteInstanceConnectEndpointResult, input, output
+);
+blocking_operation!(
+    DeleteInstanceConnectEndpoint, types::DeleteInstanceConnectEndpointResult,
+    DeleteInstanceConnectEndpointError, input, none
 );
 /// Deletes the specified event window.
 ///
@@ -17822,6 +18522,10 @@ stub_operation!(
     DeleteInstanceEventWindow, 180, DeleteInstanceEventWindowError,
     types::DeleteInstanceEventWindowResult, input, output
 );
+blocking_operation!(
+    DeleteInstanceEventWindow, types::DeleteInstanceEventWindowResult,
+    DeleteInstanceEventWindowError, input, none
+);
 /// Deletes the specified internet gateway. You must detach the internet gateway from the VPC before you can delete it.
 ///
 /// The `DeleteInternetGateway` operation: made by [`Client::delete_internet_gateway`], run by [`send`](DeleteInternetGateway::send).
@@ -17891,6 +18595,7 @@ impl<M> DeleteInternetGateway<M> {
     }
 }
 stub_operation!(DeleteInternetGateway, 181, DeleteInternetGatewayError, (), input, none);
+blocking_operation!(DeleteInternetGateway, (), DeleteInternetGatewayError, input, none);
 /// Delete an IPAM. Deleting an IPAM removes all monitored data associated with the IPAM including the historical data for CIDRs.
 ///
 /// The `DeleteIpam` operation: made by [`Client::delete_ipam`], run by [`send`](DeleteIpam::send).
@@ -17975,6 +18680,7 @@ impl<M> DeleteIpam<M> {
 stub_operation!(
     DeleteIpam, 182, DeleteIpamError, types::DeleteIpamResult, input, output
 );
+blocking_operation!(DeleteIpam, types::DeleteIpamResult, DeleteIpamError, input, none);
 /// Delete a verification token.
 ///
 /// The `DeleteIpamExternalResourceVerificationToken` operation: made by [`Client::delete_ipam_external_resource_verification_token`], run by [`send`](DeleteIpamExternalResourceVerificationToken::send).
@@ -18061,6 +18767,11 @@ stub_operation!(
     DeleteIpamExternalResourceVerificationTokenError,
     types::DeleteIpamExternalResourceVerificationTokenResult, input, output
 );
+blocking_operation!(
+    DeleteIpamExternalResourceVerificationToken,
+    types::DeleteIpamExternalResourceVerificationTokenResult,
+    DeleteIpamExternalResourceVerificationTokenError, input, none
+);
 /// Deletes an IPAM policy.
 ///
 /// The `DeleteIpamPolicy` operation: made by [`Client::delete_ipam_policy`], run by [`send`](DeleteIpamPolicy::send).
@@ -18135,6 +18846,9 @@ impl<M> DeleteIpamPolicy<M> {
 stub_operation!(
     DeleteIpamPolicy, 184, DeleteIpamPolicyError, types::DeleteIpamPolicyResult, input,
     output
+);
+blocking_operation!(
+    DeleteIpamPolicy, types::DeleteIpamPolicyResult, DeleteIpamPolicyError, input, none
 );
 /// Delete an IPAM pool.
 ///
@@ -18215,6 +18929,9 @@ impl<M> DeleteIpamPool<M> {
 stub_operation!(
     DeleteIpamPool, 185, DeleteIpamPoolError, types::DeleteIpamPoolResult, input, output
 );
+blocking_operation!(
+    DeleteIpamPool, types::DeleteIpamPoolResult, DeleteIpamPoolError, input, none
+);
 /// Deletes an IPAM prefix list resolver. Before deleting a resolver, you must first delete all resolver targets associated with it.
 ///
 /// The `DeleteIpamPrefixListResolver` operation: made by [`Client::delete_ipam_prefix_list_resolver`], run by [`send`](DeleteIpamPrefixListResolver::send).
@@ -18289,6 +19006,10 @@ impl<M> DeleteIpamPrefixListResolver<M> {
 stub_operation!(
     DeleteIpamPrefixListResolver, 186, DeleteIpamPrefixListResolverError,
     types::DeleteIpamPrefixListResolverResult, input, output
+);
+blocking_operation!(
+    DeleteIpamPrefixListResolver, types::DeleteIpamPrefixListResolverResult,
+    DeleteIpamPrefixListResolverError, input, none
 );
 /// Deletes an IPAM prefix list resolver target. This removes the association between the resolver and the managed prefix list, stopping automatic CIDR synchronization.
 ///
@@ -18368,6 +19089,10 @@ stub_operation!(
     DeleteIpamPrefixListResolverTarget, 187, DeleteIpamPrefixListResolverTargetError,
     types::DeleteIpamPrefixListResolverTargetResult, input, output
 );
+blocking_operation!(
+    DeleteIpamPrefixListResolverTarget, types::DeleteIpamPrefixListResolverTargetResult,
+    DeleteIpamPrefixListResolverTargetError, input, none
+);
 /// Deletes an IPAM resource discovery. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `DeleteIpamResourceDiscovery` operation: made by [`Client::delete_ipam_resource_discovery`], run by [`send`](DeleteIpamResourceDiscovery::send).
@@ -18443,6 +19168,10 @@ stub_operation!(
     DeleteIpamResourceDiscovery, 188, DeleteIpamResourceDiscoveryError,
     types::DeleteIpamResourceDiscoveryResult, input, output
 );
+blocking_operation!(
+    DeleteIpamResourceDiscovery, types::DeleteIpamResourceDiscoveryResult,
+    DeleteIpamResourceDiscoveryError, input, none
+);
 /// Delete the scope for an IPAM. You cannot delete the default scopes.
 ///
 /// The `DeleteIpamScope` operation: made by [`Client::delete_ipam_scope`], run by [`send`](DeleteIpamScope::send).
@@ -18517,6 +19246,9 @@ impl<M> DeleteIpamScope<M> {
 stub_operation!(
     DeleteIpamScope, 189, DeleteIpamScopeError, types::DeleteIpamScopeResult, input,
     output
+);
+blocking_operation!(
+    DeleteIpamScope, types::DeleteIpamScopeResult, DeleteIpamScopeError, input, none
 );
 /// Deletes the specified key pair, by removing the public key from Amazon EC2.
 ///
@@ -18597,6 +19329,9 @@ impl<M> DeleteKeyPair<M> {
 stub_operation!(
     DeleteKeyPair, 190, DeleteKeyPairError, types::DeleteKeyPairResult, input, output
 );
+blocking_operation!(
+    DeleteKeyPair, types::DeleteKeyPairResult, DeleteKeyPairError, input, none
+);
 /// Deletes a launch template. Deleting a launch template deletes all of its versions.
 ///
 /// The `DeleteLaunchTemplate` operation: made by [`Client::delete_launch_template`], run by [`send`](DeleteLaunchTemplate::send).
@@ -18676,6 +19411,10 @@ impl<M> DeleteLaunchTemplate<M> {
 stub_operation!(
     DeleteLaunchTemplate, 191, DeleteLaunchTemplateError,
     types::DeleteLaunchTemplateResult, input, output
+);
+blocking_operation!(
+    DeleteLaunchTemplate, types::DeleteLaunchTemplateResult, DeleteLaunchTemplateError,
+    input, none
 );
 /// Deletes one or more versions of a launch template.
 ///
@@ -18762,6 +19501,10 @@ stub_operation!(
     DeleteLaunchTemplateVersions, 192, DeleteLaunchTemplateVersionsError,
     types::DeleteLaunchTemplateVersionsResult, input, output
 );
+blocking_operation!(
+    DeleteLaunchTemplateVersions, types::DeleteLaunchTemplateVersionsResult,
+    DeleteLaunchTemplateVersionsError, input, none
+);
 /// Deletes the specified route from the specified local gateway route table.
 ///
 /// The `DeleteLocalGatewayRoute` operation: made by [`Client::delete_local_gateway_route`], run by [`send`](DeleteLocalGatewayRoute::send).
@@ -18847,6 +19590,10 @@ stub_operation!(
     DeleteLocalGatewayRoute, 193, DeleteLocalGatewayRouteError,
     types::DeleteLocalGatewayRouteResult, input, output
 );
+blocking_operation!(
+    DeleteLocalGatewayRoute, types::DeleteLocalGatewayRouteResult,
+    DeleteLocalGatewayRouteError, input, none
+);
 /// Deletes a local gateway route table.
 ///
 /// The `DeleteLocalGatewayRouteTable` operation: made by [`Client::delete_local_gateway_route_table`], run by [`send`](DeleteLocalGatewayRouteTable::send).
@@ -18921,6 +19668,10 @@ impl<M> DeleteLocalGatewayRouteTable<M> {
 stub_operation!(
     DeleteLocalGatewayRouteTable, 194, DeleteLocalGatewayRouteTableError,
     types::DeleteLocalGatewayRouteTableResult, input, output
+);
+blocking_operation!(
+    DeleteLocalGatewayRouteTable, types::DeleteLocalGatewayRouteTableResult,
+    DeleteLocalGatewayRouteTableError, input, none
 );
 /// Deletes a local gateway route table virtual interface group association.
 ///
@@ -19013,6 +19764,11 @@ stub_operation!(
     types::DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult, input,
     output
 );
+blocking_operation!(
+    DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociation,
+    types::DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationResult,
+    DeleteLocalGatewayRouteTableVirtualInterfaceGroupAssociationError, input, none
+);
 /// Deletes the specified association between a VPC and local gateway route table.
 ///
 /// The `DeleteLocalGatewayRouteTableVpcAssociation` operation: made by [`Client::delete_local_gateway_route_table_vpc_association`], run by [`send`](DeleteLocalGatewayRouteTableVpcAssociation::send).
@@ -19097,6 +19853,11 @@ stub_operation!(
     DeleteLocalGatewayRouteTableVpcAssociationError,
     types::DeleteLocalGatewayRouteTableVpcAssociationResult, input, output
 );
+blocking_operation!(
+    DeleteLocalGatewayRouteTableVpcAssociation,
+    types::DeleteLocalGatewayRouteTableVpcAssociationResult,
+    DeleteLocalGatewayRouteTableVpcAssociationError, input, none
+);
 /// Deletes the specified local gateway virtual interface.
 ///
 /// The `DeleteLocalGatewayVirtualInterface` operation: made by [`Client::delete_local_gateway_virtual_interface`], run by [`send`](DeleteLocalGatewayVirtualInterface::send).
@@ -19174,6 +19935,10 @@ impl<M> DeleteLocalGatewayVirtualInterface<M> {
 stub_operation!(
     DeleteLocalGatewayVirtualInterface, 197, DeleteLocalGatewayVirtualInterfaceError,
     types::DeleteLocalGatewayVirtualInterfaceResult, input, output
+);
+blocking_operation!(
+    DeleteLocalGatewayVirtualInterface, types::DeleteLocalGatewayVirtualInterfaceResult,
+    DeleteLocalGatewayVirtualInterfaceError, input, none
 );
 /// Delete the specified local gateway interface group.
 ///
@@ -19257,6 +20022,11 @@ stub_operation!(
     DeleteLocalGatewayVirtualInterfaceGroupError,
     types::DeleteLocalGatewayVirtualInterfaceGroupResult, input, output
 );
+blocking_operation!(
+    DeleteLocalGatewayVirtualInterfaceGroup,
+    types::DeleteLocalGatewayVirtualInterfaceGroupResult,
+    DeleteLocalGatewayVirtualInterfaceGroupError, input, none
+);
 /// Deletes the specified managed prefix list. You must first remove all references to the prefix list in your resources.
 ///
 /// The `DeleteManagedPrefixList` operation: made by [`Client::delete_managed_prefix_list`], run by [`send`](DeleteManagedPrefixList::send).
@@ -19331,6 +20101,10 @@ impl<M> DeleteManagedPrefixList<M> {
 stub_operation!(
     DeleteManagedPrefixList, 199, DeleteManagedPrefixListError,
     types::DeleteManagedPrefixListResult, input, output
+);
+blocking_operation!(
+    DeleteManagedPrefixList, types::DeleteManagedPrefixListResult,
+    DeleteManagedPrefixListError, input, none
 );
 /// Deletes the specified NAT gateway. Deleting a public NAT gateway disassociates its Elastic IP address, but does not release the address from your account. Deleting a NAT gateway does not delete any NAT gateway routes in your route tables.
 ///
@@ -19407,6 +20181,9 @@ stub_operation!(
     DeleteNatGateway, 200, DeleteNatGatewayError, types::DeleteNatGatewayResult, input,
     output
 );
+blocking_operation!(
+    DeleteNatGateway, types::DeleteNatGatewayResult, DeleteNatGatewayError, input, none
+);
 /// Deletes the specified network ACL. You can't delete the ACL if it's associated with any subnets. You can't delete the default network ACL.
 ///
 /// The `DeleteNetworkAcl` operation: made by [`Client::delete_network_acl`], run by [`send`](DeleteNetworkAcl::send).
@@ -19476,6 +20253,7 @@ impl<M> DeleteNetworkAcl<M> {
     }
 }
 stub_operation!(DeleteNetworkAcl, 201, DeleteNetworkAclError, (), input, none);
+blocking_operation!(DeleteNetworkAcl, (), DeleteNetworkAclError, input, none);
 /// Deletes the specified ingress or egress entry (rule) from the specified network ACL.
 ///
 /// The `DeleteNetworkAclEntry` operation: made by [`Client::delete_network_acl_entry`], run by [`send`](DeleteNetworkAclEntry::send).
@@ -19555,6 +20333,7 @@ impl<M> DeleteNetworkAclEntry<M> {
     }
 }
 stub_operation!(DeleteNetworkAclEntry, 202, DeleteNetworkAclEntryError, (), input, none);
+blocking_operation!(DeleteNetworkAclEntry, (), DeleteNetworkAclEntryError, input, none);
 /// Deletes the specified Network Access Scope.
 ///
 /// The `DeleteNetworkInsightsAccessScope` operation: made by [`Client::delete_network_insights_access_scope`], run by [`send`](DeleteNetworkInsightsAccessScope::send).
@@ -19632,6 +20411,10 @@ impl<M> DeleteNetworkInsightsAccessScope<M> {
 stub_operation!(
     DeleteNetworkInsightsAccessScope, 203, DeleteNetworkInsightsAccessScopeError,
     types::DeleteNetworkInsightsAccessScopeResult, input, output
+);
+blocking_operation!(
+    DeleteNetworkInsightsAccessScope, types::DeleteNetworkInsightsAccessScopeResult,
+    DeleteNetworkInsightsAccessScopeError, input, none
 );
 /// Deletes the specified Network Access Scope analysis.
 ///
@@ -19715,6 +20498,11 @@ stub_operation!(
     DeleteNetworkInsightsAccessScopeAnalysisError,
     types::DeleteNetworkInsightsAccessScopeAnalysisResult, input, output
 );
+blocking_operation!(
+    DeleteNetworkInsightsAccessScopeAnalysis,
+    types::DeleteNetworkInsightsAccessScopeAnalysisResult,
+    DeleteNetworkInsightsAccessScopeAnalysisError, input, none
+);
 /// Deletes the specified network insights analysis.
 ///
 /// The `DeleteNetworkInsightsAnalysis` operation: made by [`Client::delete_network_insights_analysis`], run by [`send`](DeleteNetworkInsightsAnalysis::send).
@@ -19789,6 +20577,10 @@ impl<M> DeleteNetworkInsightsAnalysis<M> {
 stub_operation!(
     DeleteNetworkInsightsAnalysis, 205, DeleteNetworkInsightsAnalysisError,
     types::DeleteNetworkInsightsAnalysisResult, input, output
+);
+blocking_operation!(
+    DeleteNetworkInsightsAnalysis, types::DeleteNetworkInsightsAnalysisResult,
+    DeleteNetworkInsightsAnalysisError, input, none
 );
 /// Deletes the specified path.
 ///
@@ -19865,6 +20657,10 @@ stub_operation!(
     DeleteNetworkInsightsPath, 206, DeleteNetworkInsightsPathError,
     types::DeleteNetworkInsightsPathResult, input, output
 );
+blocking_operation!(
+    DeleteNetworkInsightsPath, types::DeleteNetworkInsightsPathResult,
+    DeleteNetworkInsightsPathError, input, none
+);
 /// Deletes the specified network interface. You must detach the network interface before you can delete it.
 ///
 /// The `DeleteNetworkInterface` operation: made by [`Client::delete_network_interface`], run by [`send`](DeleteNetworkInterface::send).
@@ -19935,6 +20731,9 @@ impl<M> DeleteNetworkInterface<M> {
 }
 stub_operation!(
     DeleteNetworkInterface, 207, DeleteNetworkInterfaceError, (), input, none
+);
+blocking_operation!(
+    DeleteNetworkInterface, (), DeleteNetworkInterfaceError, input, none
 );
 /// Deletes a permission for a network interface. By default, you cannot delete the permission if the account for which you're removing the permission has attached the network interface to an instance. However, you can force delete the permission, regardless of any attachment.
 ///
@@ -20019,6 +20818,10 @@ stub_operation!(
     DeleteNetworkInterfacePermission, 208, DeleteNetworkInterfacePermissionError,
     types::DeleteNetworkInterfacePermissionResult, input, output
 );
+blocking_operation!(
+    DeleteNetworkInterfacePermission, types::DeleteNetworkInterfacePermissionResult,
+    DeleteNetworkInterfacePermissionError, input, none
+);
 /// Deletes the specified placement group. You must terminate all instances in the placement group before you can delete the placement group. For more information, see [Placement groups](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-groups.html) in the Amazon EC2 User Guide.
 ///
 /// The `DeletePlacementGroup` operation: made by [`Client::delete_placement_group`], run by [`send`](DeletePlacementGroup::send).
@@ -20088,6 +20891,7 @@ impl<M> DeletePlacementGroup<M> {
     }
 }
 stub_operation!(DeletePlacementGroup, 209, DeletePlacementGroupError, (), input, none);
+blocking_operation!(DeletePlacementGroup, (), DeletePlacementGroupError, input, none);
 /// Delete a public IPv4 pool. A public IPv4 pool is an EC2 IP address pool required for the public IPv4 CIDRs that you own and bring to Amazon Web Services to manage with IPAM. IPv6 addresses you bring to Amazon Web Services, however, use IPAM pools only.
 ///
 /// The `DeletePublicIpv4Pool` operation: made by [`Client::delete_public_ipv4_pool`], run by [`send`](DeletePublicIpv4Pool::send).
@@ -20168,6 +20972,10 @@ stub_operation!(
     DeletePublicIpv4Pool, 210, DeletePublicIpv4PoolError,
     types::DeletePublicIpv4PoolResult, input, output
 );
+blocking_operation!(
+    DeletePublicIpv4Pool, types::DeletePublicIpv4PoolResult, DeletePublicIpv4PoolError,
+    input, none
+);
 /// Deletes the queued purchases for the specified Reserved Instances.
 ///
 /// The `DeleteQueuedReservedInstances` operation: made by [`Client::delete_queued_reserved_instances`], run by [`send`](DeleteQueuedReservedInstances::send).
@@ -20242,6 +21050,10 @@ impl<M> DeleteQueuedReservedInstances<M> {
 stub_operation!(
     DeleteQueuedReservedInstances, 211, DeleteQueuedReservedInstancesError,
     types::DeleteQueuedReservedInstancesResult, input, output
+);
+blocking_operation!(
+    DeleteQueuedReservedInstances, types::DeleteQueuedReservedInstancesResult,
+    DeleteQueuedReservedInstancesError, input, none
 );
 /// Deletes the specified route from the specified route table.
 ///
@@ -20327,6 +21139,7 @@ impl<M> DeleteRoute<M> {
     }
 }
 stub_operation!(DeleteRoute, 212, DeleteRouteError, (), input, none);
+blocking_operation!(DeleteRoute, (), DeleteRouteError, input, none);
 /// Deletes the specified route server.
 ///
 /// The `DeleteRouteServer` operation: made by [`Client::delete_route_server`], run by [`send`](DeleteRouteServer::send).
@@ -20401,6 +21214,10 @@ impl<M> DeleteRouteServer<M> {
 stub_operation!(
     DeleteRouteServer, 213, DeleteRouteServerError, types::DeleteRouteServerResult,
     input, output
+);
+blocking_operation!(
+    DeleteRouteServer, types::DeleteRouteServerResult, DeleteRouteServerError, input,
+    none
 );
 /// Deletes the specified route server endpoint.
 ///
@@ -20477,6 +21294,10 @@ stub_operation!(
     DeleteRouteServerEndpoint, 214, DeleteRouteServerEndpointError,
     types::DeleteRouteServerEndpointResult, input, output
 );
+blocking_operation!(
+    DeleteRouteServerEndpoint, types::DeleteRouteServerEndpointResult,
+    DeleteRouteServerEndpointError, input, none
+);
 /// Deletes the specified BGP peer from a route server.
 ///
 /// The `DeleteRouteServerPeer` operation: made by [`Client::delete_route_server_peer`], run by [`send`](DeleteRouteServerPeer::send).
@@ -20552,6 +21373,10 @@ stub_operation!(
     DeleteRouteServerPeer, 215, DeleteRouteServerPeerError,
     types::DeleteRouteServerPeerResult, input, output
 );
+blocking_operation!(
+    DeleteRouteServerPeer, types::DeleteRouteServerPeerResult,
+    DeleteRouteServerPeerError, input, none
+);
 /// Deletes the specified route table. You must disassociate the route table from any subnets before you can delete it. You can't delete the main route table.
 ///
 /// The `DeleteRouteTable` operation: made by [`Client::delete_route_table`], run by [`send`](DeleteRouteTable::send).
@@ -20621,6 +21446,7 @@ impl<M> DeleteRouteTable<M> {
     }
 }
 stub_operation!(DeleteRouteTable, 216, DeleteRouteTableError, (), input, none);
+blocking_operation!(DeleteRouteTable, (), DeleteRouteTableError, input, none);
 /// Deletes a secondary network. You must delete all secondary subnets in the secondary network before you can delete the secondary network.
 ///
 /// The `DeleteSecondaryNetwork` operation: made by [`Client::delete_secondary_network`], run by [`send`](DeleteSecondaryNetwork::send).
@@ -20700,6 +21526,10 @@ impl<M> DeleteSecondaryNetwork<M> {
 stub_operation!(
     DeleteSecondaryNetwork, 217, DeleteSecondaryNetworkError,
     types::DeleteSecondaryNetworkResult, input, output
+);
+blocking_operation!(
+    DeleteSecondaryNetwork, types::DeleteSecondaryNetworkResult,
+    DeleteSecondaryNetworkError, input, none
 );
 /// Deletes a secondary subnet. A secondary subnet must not contain any secondary interfaces prior to deletion.
 ///
@@ -20781,6 +21611,10 @@ stub_operation!(
     DeleteSecondarySubnet, 218, DeleteSecondarySubnetError,
     types::DeleteSecondarySubnetResult, input, output
 );
+blocking_operation!(
+    DeleteSecondarySubnet, types::DeleteSecondarySubnetResult,
+    DeleteSecondarySubnetError, input, none
+);
 /// Deletes a security group.
 ///
 /// The `DeleteSecurityGroup` operation: made by [`Client::delete_security_group`], run by [`send`](DeleteSecurityGroup::send).
@@ -20861,6 +21695,10 @@ stub_operation!(
     DeleteSecurityGroup, 219, DeleteSecurityGroupError, types::DeleteSecurityGroupResult,
     input, output
 );
+blocking_operation!(
+    DeleteSecurityGroup, types::DeleteSecurityGroupResult, DeleteSecurityGroupError,
+    input, none
+);
 /// Deletes the specified snapshot.
 ///
 /// The `DeleteSnapshot` operation: made by [`Client::delete_snapshot`], run by [`send`](DeleteSnapshot::send).
@@ -20930,6 +21768,7 @@ impl<M> DeleteSnapshot<M> {
     }
 }
 stub_operation!(DeleteSnapshot, 220, DeleteSnapshotError, (), input, none);
+blocking_operation!(DeleteSnapshot, (), DeleteSnapshotError, input, none);
 /// Deletes the data feed for Spot Instances.
 ///
 /// The `DeleteSpotDatafeedSubscription` operation: made by [`Client::delete_spot_datafeed_subscription`], run by [`send`](DeleteSpotDatafeedSubscription::send).
@@ -21000,6 +21839,9 @@ stub_operation!(
     DeleteSpotDatafeedSubscription, 221, DeleteSpotDatafeedSubscriptionError, (), input,
     none
 );
+blocking_operation!(
+    DeleteSpotDatafeedSubscription, (), DeleteSpotDatafeedSubscriptionError, input, none
+);
 /// Deletes the specified subnet. You must terminate all running instances in the subnet before you can delete the subnet.
 ///
 /// The `DeleteSubnet` operation: made by [`Client::delete_subnet`], run by [`send`](DeleteSubnet::send).
@@ -21069,6 +21911,7 @@ impl<M> DeleteSubnet<M> {
     }
 }
 stub_operation!(DeleteSubnet, 222, DeleteSubnetError, (), input, none);
+blocking_operation!(DeleteSubnet, (), DeleteSubnetError, input, none);
 /// Deletes a subnet CIDR reservation.
 ///
 /// The `DeleteSubnetCidrReservation` operation: made by [`Client::delete_subnet_cidr_reservation`], run by [`send`](DeleteSubnetCidrReservation::send).
@@ -21144,6 +21987,10 @@ stub_operation!(
     DeleteSubnetCidrReservation, 223, DeleteSubnetCidrReservationError,
     types::DeleteSubnetCidrReservationResult, input, output
 );
+blocking_operation!(
+    DeleteSubnetCidrReservation, types::DeleteSubnetCidrReservationResult,
+    DeleteSubnetCidrReservationError, input, none
+);
 /// Deletes the specified set of tags from the specified set of resources.
 ///
 /// The `DeleteTags` operation: made by [`Client::delete_tags`], run by [`send`](DeleteTags::send).
@@ -21218,6 +22065,7 @@ impl<M> DeleteTags<M> {
     }
 }
 stub_operation!(DeleteTags, 224, DeleteTagsError, (), input, none);
+blocking_operation!(DeleteTags, (), DeleteTagsError, input, none);
 /// Deletes the specified Traffic Mirror filter.
 ///
 /// The `DeleteTrafficMirrorFilter` operation: made by [`Client::delete_traffic_mirror_filter`], run by [`send`](DeleteTrafficMirrorFilter::send).
@@ -21292,6 +22140,10 @@ impl<M> DeleteTrafficMirrorFilter<M> {
 stub_operation!(
     DeleteTrafficMirrorFilter, 225, DeleteTrafficMirrorFilterError,
     types::DeleteTrafficMirrorFilterResult, input, output
+);
+blocking_operation!(
+    DeleteTrafficMirrorFilter, types::DeleteTrafficMirrorFilterResult,
+    DeleteTrafficMirrorFilterError, input, none
 );
 /// Deletes the specified Traffic Mirror rule.
 ///
@@ -21368,6 +22220,10 @@ stub_operation!(
     DeleteTrafficMirrorFilterRule, 226, DeleteTrafficMirrorFilterRuleError,
     types::DeleteTrafficMirrorFilterRuleResult, input, output
 );
+blocking_operation!(
+    DeleteTrafficMirrorFilterRule, types::DeleteTrafficMirrorFilterRuleResult,
+    DeleteTrafficMirrorFilterRuleError, input, none
+);
 /// Deletes the specified Traffic Mirror session.
 ///
 /// The `DeleteTrafficMirrorSession` operation: made by [`Client::delete_traffic_mirror_session`], run by [`send`](DeleteTrafficMirrorSession::send).
@@ -21442,6 +22298,10 @@ impl<M> DeleteTrafficMirrorSession<M> {
 stub_operation!(
     DeleteTrafficMirrorSession, 227, DeleteTrafficMirrorSessionError,
     types::DeleteTrafficMirrorSessionResult, input, output
+);
+blocking_operation!(
+    DeleteTrafficMirrorSession, types::DeleteTrafficMirrorSessionResult,
+    DeleteTrafficMirrorSessionError, input, none
 );
 /// Deletes the specified Traffic Mirror target.
 ///
@@ -21518,6 +22378,10 @@ stub_operation!(
     DeleteTrafficMirrorTarget, 228, DeleteTrafficMirrorTargetError,
     types::DeleteTrafficMirrorTargetResult, input, output
 );
+blocking_operation!(
+    DeleteTrafficMirrorTarget, types::DeleteTrafficMirrorTargetResult,
+    DeleteTrafficMirrorTargetError, input, none
+);
 /// Deletes the specified transit gateway.
 ///
 /// The `DeleteTransitGateway` operation: made by [`Client::delete_transit_gateway`], run by [`send`](DeleteTransitGateway::send).
@@ -21592,6 +22456,10 @@ impl<M> DeleteTransitGateway<M> {
 stub_operation!(
     DeleteTransitGateway, 229, DeleteTransitGatewayError,
     types::DeleteTransitGatewayResult, input, output
+);
+blocking_operation!(
+    DeleteTransitGateway, types::DeleteTransitGatewayResult, DeleteTransitGatewayError,
+    input, none
 );
 /// Deletes a Transit Gateway attachment for a Client VPN endpoint. The Transit Gateway owner can delete the attachment to remove the association between the Client VPN endpoint and the Transit Gateway.
 ///
@@ -21672,6 +22540,11 @@ stub_operation!(
     DeleteTransitGatewayClientVpnAttachmentError,
     types::DeleteTransitGatewayClientVpnAttachmentResult, input, output
 );
+blocking_operation!(
+    DeleteTransitGatewayClientVpnAttachment,
+    types::DeleteTransitGatewayClientVpnAttachmentResult,
+    DeleteTransitGatewayClientVpnAttachmentError, input, none
+);
 /// Deletes the specified Connect attachment. You must first delete any Connect peers for the attachment.
 ///
 /// The `DeleteTransitGatewayConnect` operation: made by [`Client::delete_transit_gateway_connect`], run by [`send`](DeleteTransitGatewayConnect::send).
@@ -21746,6 +22619,10 @@ impl<M> DeleteTransitGatewayConnect<M> {
 stub_operation!(
     DeleteTransitGatewayConnect, 231, DeleteTransitGatewayConnectError,
     types::DeleteTransitGatewayConnectResult, input, output
+);
+blocking_operation!(
+    DeleteTransitGatewayConnect, types::DeleteTransitGatewayConnectResult,
+    DeleteTransitGatewayConnectError, input, none
 );
 /// Deletes the specified Connect peer.
 ///
@@ -21825,6 +22702,10 @@ stub_operation!(
     DeleteTransitGatewayConnectPeer, 232, DeleteTransitGatewayConnectPeerError,
     types::DeleteTransitGatewayConnectPeerResult, input, output
 );
+blocking_operation!(
+    DeleteTransitGatewayConnectPeer, types::DeleteTransitGatewayConnectPeerResult,
+    DeleteTransitGatewayConnectPeerError, input, none
+);
 /// Deletes a transit gateway metering policy.
 ///
 /// The `DeleteTransitGatewayMeteringPolicy` operation: made by [`Client::delete_transit_gateway_metering_policy`], run by [`send`](DeleteTransitGatewayMeteringPolicy::send).
@@ -21902,6 +22783,10 @@ impl<M> DeleteTransitGatewayMeteringPolicy<M> {
 stub_operation!(
     DeleteTransitGatewayMeteringPolicy, 233, DeleteTransitGatewayMeteringPolicyError,
     types::DeleteTransitGatewayMeteringPolicyResult, input, output
+);
+blocking_operation!(
+    DeleteTransitGatewayMeteringPolicy, types::DeleteTransitGatewayMeteringPolicyResult,
+    DeleteTransitGatewayMeteringPolicyError, input, none
 );
 /// Deletes an entry from a transit gateway metering policy.
 ///
@@ -21987,6 +22872,11 @@ stub_operation!(
     DeleteTransitGatewayMeteringPolicyEntryError,
     types::DeleteTransitGatewayMeteringPolicyEntryResult, input, output
 );
+blocking_operation!(
+    DeleteTransitGatewayMeteringPolicyEntry,
+    types::DeleteTransitGatewayMeteringPolicyEntryResult,
+    DeleteTransitGatewayMeteringPolicyEntryError, input, none
+);
 /// Deletes the specified transit gateway multicast domain.
 ///
 /// The `DeleteTransitGatewayMulticastDomain` operation: made by [`Client::delete_transit_gateway_multicast_domain`], run by [`send`](DeleteTransitGatewayMulticastDomain::send).
@@ -22064,6 +22954,11 @@ impl<M> DeleteTransitGatewayMulticastDomain<M> {
 stub_operation!(
     DeleteTransitGatewayMulticastDomain, 235, DeleteTransitGatewayMulticastDomainError,
     types::DeleteTransitGatewayMulticastDomainResult, input, output
+);
+blocking_operation!(
+    DeleteTransitGatewayMulticastDomain,
+    types::DeleteTransitGatewayMulticastDomainResult,
+    DeleteTransitGatewayMulticastDomainError, input, none
 );
 /// Deletes a transit gateway peering attachment.
 ///
@@ -22144,6 +23039,11 @@ stub_operation!(
     DeleteTransitGatewayPeeringAttachmentError,
     types::DeleteTransitGatewayPeeringAttachmentResult, input, output
 );
+blocking_operation!(
+    DeleteTransitGatewayPeeringAttachment,
+    types::DeleteTransitGatewayPeeringAttachmentResult,
+    DeleteTransitGatewayPeeringAttachmentError, input, none
+);
 /// Deletes the specified transit gateway policy table.
 ///
 /// The `DeleteTransitGatewayPolicyTable` operation: made by [`Client::delete_transit_gateway_policy_table`], run by [`send`](DeleteTransitGatewayPolicyTable::send).
@@ -22221,6 +23121,10 @@ impl<M> DeleteTransitGatewayPolicyTable<M> {
 stub_operation!(
     DeleteTransitGatewayPolicyTable, 237, DeleteTransitGatewayPolicyTableError,
     types::DeleteTransitGatewayPolicyTableResult, input, output
+);
+blocking_operation!(
+    DeleteTransitGatewayPolicyTable, types::DeleteTransitGatewayPolicyTableResult,
+    DeleteTransitGatewayPolicyTableError, input, none
 );
 /// Deletes a reference (route) to a prefix list in a specified transit gateway route table.
 ///
@@ -22306,6 +23210,11 @@ stub_operation!(
     DeleteTransitGatewayPrefixListReferenceError,
     types::DeleteTransitGatewayPrefixListReferenceResult, input, output
 );
+blocking_operation!(
+    DeleteTransitGatewayPrefixListReference,
+    types::DeleteTransitGatewayPrefixListReferenceResult,
+    DeleteTransitGatewayPrefixListReferenceError, input, none
+);
 /// Deletes the specified route from the specified transit gateway route table.
 ///
 /// The `DeleteTransitGatewayRoute` operation: made by [`Client::delete_transit_gateway_route`], run by [`send`](DeleteTransitGatewayRoute::send).
@@ -22386,6 +23295,10 @@ stub_operation!(
     DeleteTransitGatewayRoute, 239, DeleteTransitGatewayRouteError,
     types::DeleteTransitGatewayRouteResult, input, output
 );
+blocking_operation!(
+    DeleteTransitGatewayRoute, types::DeleteTransitGatewayRouteResult,
+    DeleteTransitGatewayRouteError, input, none
+);
 /// Deletes the specified transit gateway route table. If there are any route tables associated with the transit gateway route table, you must first run DisassociateRouteTable before you can delete the transit gateway route table. This removes any route tables associated with the transit gateway route table.
 ///
 /// The `DeleteTransitGatewayRouteTable` operation: made by [`Client::delete_transit_gateway_route_table`], run by [`send`](DeleteTransitGatewayRouteTable::send).
@@ -22460,6 +23373,10 @@ impl<M> DeleteTransitGatewayRouteTable<M> {
 stub_operation!(
     DeleteTransitGatewayRouteTable, 240, DeleteTransitGatewayRouteTableError,
     types::DeleteTransitGatewayRouteTableResult, input, output
+);
+blocking_operation!(
+    DeleteTransitGatewayRouteTable, types::DeleteTransitGatewayRouteTableResult,
+    DeleteTransitGatewayRouteTableError, input, none
 );
 /// Advertises to the transit gateway that a transit gateway route table is deleted.
 ///
@@ -22545,6 +23462,11 @@ stub_operation!(
     DeleteTransitGatewayRouteTableAnnouncementError,
     types::DeleteTransitGatewayRouteTableAnnouncementResult, input, output
 );
+blocking_operation!(
+    DeleteTransitGatewayRouteTableAnnouncement,
+    types::DeleteTransitGatewayRouteTableAnnouncementResult,
+    DeleteTransitGatewayRouteTableAnnouncementError, input, none
+);
 /// Deletes the specified VPC attachment.
 ///
 /// The `DeleteTransitGatewayVpcAttachment` operation: made by [`Client::delete_transit_gateway_vpc_attachment`], run by [`send`](DeleteTransitGatewayVpcAttachment::send).
@@ -22622,6 +23544,10 @@ impl<M> DeleteTransitGatewayVpcAttachment<M> {
 stub_operation!(
     DeleteTransitGatewayVpcAttachment, 242, DeleteTransitGatewayVpcAttachmentError,
     types::DeleteTransitGatewayVpcAttachmentResult, input, output
+);
+blocking_operation!(
+    DeleteTransitGatewayVpcAttachment, types::DeleteTransitGatewayVpcAttachmentResult,
+    DeleteTransitGatewayVpcAttachmentError, input, none
 );
 /// Delete an Amazon Web Services Verified Access endpoint.
 ///
@@ -22703,6 +23629,10 @@ stub_operation!(
     DeleteVerifiedAccessEndpoint, 243, DeleteVerifiedAccessEndpointError,
     types::DeleteVerifiedAccessEndpointResult, input, output
 );
+blocking_operation!(
+    DeleteVerifiedAccessEndpoint, types::DeleteVerifiedAccessEndpointResult,
+    DeleteVerifiedAccessEndpointError, input, none
+);
 /// Delete an Amazon Web Services Verified Access group.
 ///
 /// The `DeleteVerifiedAccessGroup` operation: made by [`Client::delete_verified_access_group`], run by [`send`](DeleteVerifiedAccessGroup::send).
@@ -22783,6 +23713,10 @@ stub_operation!(
     DeleteVerifiedAccessGroup, 244, DeleteVerifiedAccessGroupError,
     types::DeleteVerifiedAccessGroupResult, input, output
 );
+blocking_operation!(
+    DeleteVerifiedAccessGroup, types::DeleteVerifiedAccessGroupResult,
+    DeleteVerifiedAccessGroupError, input, none
+);
 /// Delete an Amazon Web Services Verified Access instance.
 ///
 /// The `DeleteVerifiedAccessInstance` operation: made by [`Client::delete_verified_access_instance`], run by [`send`](DeleteVerifiedAccessInstance::send).
@@ -22862,6 +23796,10 @@ impl<M> DeleteVerifiedAccessInstance<M> {
 stub_operation!(
     DeleteVerifiedAccessInstance, 245, DeleteVerifiedAccessInstanceError,
     types::DeleteVerifiedAccessInstanceResult, input, output
+);
+blocking_operation!(
+    DeleteVerifiedAccessInstance, types::DeleteVerifiedAccessInstanceResult,
+    DeleteVerifiedAccessInstanceError, input, none
 );
 /// Delete an Amazon Web Services Verified Access trust provider.
 ///
@@ -22946,6 +23884,10 @@ stub_operation!(
     DeleteVerifiedAccessTrustProvider, 246, DeleteVerifiedAccessTrustProviderError,
     types::DeleteVerifiedAccessTrustProviderResult, input, output
 );
+blocking_operation!(
+    DeleteVerifiedAccessTrustProvider, types::DeleteVerifiedAccessTrustProviderResult,
+    DeleteVerifiedAccessTrustProviderError, input, none
+);
 /// Deletes the specified EBS volume. The volume must be in the `available` state (not attached to an instance).
 ///
 /// The `DeleteVolume` operation: made by [`Client::delete_volume`], run by [`send`](DeleteVolume::send).
@@ -23015,6 +23957,7 @@ impl<M> DeleteVolume<M> {
     }
 }
 stub_operation!(DeleteVolume, 247, DeleteVolumeError, (), input, none);
+blocking_operation!(DeleteVolume, (), DeleteVolumeError, input, none);
 /// Deletes the specified VPC. You must detach or delete all gateways and resources that are associated with the VPC before you can delete it. For example, you must terminate all instances running in the VPC, delete all security groups associated with the VPC (except the default one), delete all route tables associated with the VPC (except the default one), and so on. When you delete the VPC, it deletes the default security group, network ACL, and route table for the VPC.
 ///
 /// The `DeleteVpc` operation: made by [`Client::delete_vpc`], run by [`send`](DeleteVpc::send).
@@ -23084,6 +24027,7 @@ impl<M> DeleteVpc<M> {
     }
 }
 stub_operation!(DeleteVpc, 248, DeleteVpcError, (), input, none);
+blocking_operation!(DeleteVpc, (), DeleteVpcError, input, none);
 /// Delete a VPC Block Public Access (BPA) exclusion. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `DeleteVpcBlockPublicAccessExclusion` operation: made by [`Client::delete_vpc_block_public_access_exclusion`], run by [`send`](DeleteVpcBlockPublicAccessExclusion::send).
@@ -23162,6 +24106,11 @@ stub_operation!(
     DeleteVpcBlockPublicAccessExclusion, 249, DeleteVpcBlockPublicAccessExclusionError,
     types::DeleteVpcBlockPublicAccessExclusionResult, input, output
 );
+blocking_operation!(
+    DeleteVpcBlockPublicAccessExclusion,
+    types::DeleteVpcBlockPublicAccessExclusionResult,
+    DeleteVpcBlockPublicAccessExclusionError, input, none
+);
 /// Deletes a VPC Encryption Control configuration. This removes the encryption policy enforcement from the specified VPC.
 ///
 /// The `DeleteVpcEncryptionControl` operation: made by [`Client::delete_vpc_encryption_control`], run by [`send`](DeleteVpcEncryptionControl::send).
@@ -23236,6 +24185,10 @@ impl<M> DeleteVpcEncryptionControl<M> {
 stub_operation!(
     DeleteVpcEncryptionControl, 250, DeleteVpcEncryptionControlError,
     types::DeleteVpcEncryptionControlResult, input, output
+);
+blocking_operation!(
+    DeleteVpcEncryptionControl, types::DeleteVpcEncryptionControlResult,
+    DeleteVpcEncryptionControlError, input, none
 );
 /// Deletes the specified VPC endpoint connection notifications.
 ///
@@ -23316,6 +24269,11 @@ stub_operation!(
     DeleteVpcEndpointConnectionNotificationsError,
     types::DeleteVpcEndpointConnectionNotificationsResult, input, output
 );
+blocking_operation!(
+    DeleteVpcEndpointConnectionNotifications,
+    types::DeleteVpcEndpointConnectionNotificationsResult,
+    DeleteVpcEndpointConnectionNotificationsError, input, none
+);
 /// Deletes the specified VPC endpoint service configurations. Before you can delete an endpoint service configuration, you must reject any `Available` or `PendingAcceptance` interface endpoint connections that are attached to the service.
 ///
 /// The `DeleteVpcEndpointServiceConfigurations` operation: made by [`Client::delete_vpc_endpoint_service_configurations`], run by [`send`](DeleteVpcEndpointServiceConfigurations::send).
@@ -23395,6 +24353,11 @@ stub_operation!(
     DeleteVpcEndpointServiceConfigurationsError,
     types::DeleteVpcEndpointServiceConfigurationsResult, input, output
 );
+blocking_operation!(
+    DeleteVpcEndpointServiceConfigurations,
+    types::DeleteVpcEndpointServiceConfigurationsResult,
+    DeleteVpcEndpointServiceConfigurationsError, input, none
+);
 /// Deletes the specified VPC endpoints.
 ///
 /// The `DeleteVpcEndpoints` operation: made by [`Client::delete_vpc_endpoints`], run by [`send`](DeleteVpcEndpoints::send).
@@ -23469,6 +24432,10 @@ impl<M> DeleteVpcEndpoints<M> {
 stub_operation!(
     DeleteVpcEndpoints, 253, DeleteVpcEndpointsError, types::DeleteVpcEndpointsResult,
     input, output
+);
+blocking_operation!(
+    DeleteVpcEndpoints, types::DeleteVpcEndpointsResult, DeleteVpcEndpointsError, input,
+    none
 );
 /// Deletes a VPC peering connection. Either the owner of the requester VPC or the owner of the accepter VPC can delete the VPC peering connection if it's in the `active` state. The owner of the requester VPC can delete a VPC peering connection in the `pending-acceptance` state. You cannot delete a VPC peering connection that's in the `failed` or `rejected` state.
 ///
@@ -23545,6 +24512,10 @@ stub_operation!(
     DeleteVpcPeeringConnection, 254, DeleteVpcPeeringConnectionError,
     types::DeleteVpcPeeringConnectionResult, input, output
 );
+blocking_operation!(
+    DeleteVpcPeeringConnection, types::DeleteVpcPeeringConnectionResult,
+    DeleteVpcPeeringConnectionError, input, none
+);
 /// Deletes the specified VPN concentrator.
 ///
 /// The `DeleteVpnConcentrator` operation: made by [`Client::delete_vpn_concentrator`], run by [`send`](DeleteVpnConcentrator::send).
@@ -23620,6 +24591,10 @@ stub_operation!(
     DeleteVpnConcentrator, 255, DeleteVpnConcentratorError,
     types::DeleteVpnConcentratorResult, input, output
 );
+blocking_operation!(
+    DeleteVpnConcentrator, types::DeleteVpnConcentratorResult,
+    DeleteVpnConcentratorError, input, none
+);
 /// Deletes the specified VPN connection.
 ///
 /// The `DeleteVpnConnection` operation: made by [`Client::delete_vpn_connection`], run by [`send`](DeleteVpnConnection::send).
@@ -23689,6 +24664,7 @@ impl<M> DeleteVpnConnection<M> {
     }
 }
 stub_operation!(DeleteVpnConnection, 256, DeleteVpnConnectionError, (), input, none);
+blocking_operation!(DeleteVpnConnection, (), DeleteVpnConnectionError, input, none);
 /// Deletes the specified static route associated with a VPN connection between an existing virtual private gateway and a VPN customer gateway. The static route allows traffic to be routed from the virtual private gateway to the VPN customer gateway.
 ///
 /// The `DeleteVpnConnectionRoute` operation: made by [`Client::delete_vpn_connection_route`], run by [`send`](DeleteVpnConnectionRoute::send).
@@ -23760,6 +24736,9 @@ impl<M> DeleteVpnConnectionRoute<M> {
 stub_operation!(
     DeleteVpnConnectionRoute, 257, DeleteVpnConnectionRouteError, (), input, none
 );
+blocking_operation!(
+    DeleteVpnConnectionRoute, (), DeleteVpnConnectionRouteError, input, none
+);
 /// Deletes the specified virtual private gateway. You must first detach the virtual private gateway from the VPC. Note that you don't need to delete the virtual private gateway if you plan to delete and recreate the VPN connection between your VPC and your network.
 ///
 /// The `DeleteVpnGateway` operation: made by [`Client::delete_vpn_gateway`], run by [`send`](DeleteVpnGateway::send).
@@ -23829,6 +24808,7 @@ impl<M> DeleteVpnGateway<M> {
     }
 }
 stub_operation!(DeleteVpnGateway, 258, DeleteVpnGatewayError, (), input, none);
+blocking_operation!(DeleteVpnGateway, (), DeleteVpnGatewayError, input, none);
 /// Releases the specified address range that you provisioned for use with your Amazon Web Services resources through bring your own IP addresses (BYOIP) and deletes the corresponding address pool.
 ///
 /// The `DeprovisionByoipCidr` operation: made by [`Client::deprovision_byoip_cidr`], run by [`send`](DeprovisionByoipCidr::send).
@@ -23903,6 +24883,10 @@ impl<M> DeprovisionByoipCidr<M> {
 stub_operation!(
     DeprovisionByoipCidr, 259, DeprovisionByoipCidrError,
     types::DeprovisionByoipCidrResult, input, output
+);
+blocking_operation!(
+    DeprovisionByoipCidr, types::DeprovisionByoipCidrResult, DeprovisionByoipCidrError,
+    input, none
 );
 /// Deprovisions your Autonomous System Number (ASN) from your Amazon Web Services account. This action can only be called after any BYOIP CIDR associations are removed from your Amazon Web Services account with [DisassociateIpamByoasn](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateIpamByoasn.html). For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
@@ -23984,6 +24968,10 @@ stub_operation!(
     DeprovisionIpamByoasn, 260, DeprovisionIpamByoasnError,
     types::DeprovisionIpamByoasnResult, input, output
 );
+blocking_operation!(
+    DeprovisionIpamByoasn, types::DeprovisionIpamByoasnResult,
+    DeprovisionIpamByoasnError, input, none
+);
 /// Deprovision a CIDR provisioned from an IPAM pool. If you deprovision a CIDR from a pool that has a source pool, the CIDR is recycled back into the source pool. For more information, see [Deprovision pool CIDRs](https://docs.aws.amazon.com/vpc/latest/ipam/depro-pool-cidr-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `DeprovisionIpamPoolCidr` operation: made by [`Client::deprovision_ipam_pool_cidr`], run by [`send`](DeprovisionIpamPoolCidr::send).
@@ -24063,6 +25051,10 @@ impl<M> DeprovisionIpamPoolCidr<M> {
 stub_operation!(
     DeprovisionIpamPoolCidr, 261, DeprovisionIpamPoolCidrError,
     types::DeprovisionIpamPoolCidrResult, input, output
+);
+blocking_operation!(
+    DeprovisionIpamPoolCidr, types::DeprovisionIpamPoolCidrResult,
+    DeprovisionIpamPoolCidrError, input, none
 );
 /// Deprovision a CIDR from a public IPv4 pool.
 ///
@@ -24144,6 +25136,10 @@ stub_operation!(
     DeprovisionPublicIpv4PoolCidr, 262, DeprovisionPublicIpv4PoolCidrError,
     types::DeprovisionPublicIpv4PoolCidrResult, input, output
 );
+blocking_operation!(
+    DeprovisionPublicIpv4PoolCidr, types::DeprovisionPublicIpv4PoolCidrResult,
+    DeprovisionPublicIpv4PoolCidrError, input, none
+);
 /// Deregisters the specified AMI. A deregistered AMI can't be used to launch new instances.
 ///
 /// The `DeregisterImage` operation: made by [`Client::deregister_image`], run by [`send`](DeregisterImage::send).
@@ -24223,6 +25219,9 @@ impl<M> DeregisterImage<M> {
 stub_operation!(
     DeregisterImage, 263, DeregisterImageError, types::DeregisterImageResult, input,
     output
+);
+blocking_operation!(
+    DeregisterImage, types::DeregisterImageResult, DeregisterImageError, input, none
 );
 /// Deregisters tag keys to prevent tags that have the specified tag keys from being included in scheduled event notifications for resources in the Region.
 ///
@@ -24311,6 +25310,11 @@ stub_operation!(
     DeregisterInstanceEventNotificationAttributes, 264,
     DeregisterInstanceEventNotificationAttributesError,
     types::DeregisterInstanceEventNotificationAttributesResult, input, output
+);
+blocking_operation!(
+    DeregisterInstanceEventNotificationAttributes,
+    types::DeregisterInstanceEventNotificationAttributesResult,
+    DeregisterInstanceEventNotificationAttributesError, input, none
 );
 /// Deregisters the specified members (network interfaces) from the transit gateway multicast group.
 ///
@@ -24407,6 +25411,11 @@ stub_operation!(
     DeregisterTransitGatewayMulticastGroupMembersError,
     types::DeregisterTransitGatewayMulticastGroupMembersResult, input, output
 );
+blocking_operation!(
+    DeregisterTransitGatewayMulticastGroupMembers,
+    types::DeregisterTransitGatewayMulticastGroupMembersResult,
+    DeregisterTransitGatewayMulticastGroupMembersError, input, none
+);
 /// Deregisters the specified sources (network interfaces) from the transit gateway multicast group.
 ///
 /// The `DeregisterTransitGatewayMulticastGroupSources` operation: made by [`Client::deregister_transit_gateway_multicast_group_sources`], run by [`send`](DeregisterTransitGatewayMulticastGroupSources::send).
@@ -24502,6 +25511,11 @@ stub_operation!(
     DeregisterTransitGatewayMulticastGroupSourcesError,
     types::DeregisterTransitGatewayMulticastGroupSourcesResult, input, output
 );
+blocking_operation!(
+    DeregisterTransitGatewayMulticastGroupSources,
+    types::DeregisterTransitGatewayMulticastGroupSourcesResult,
+    DeregisterTransitGatewayMulticastGroupSourcesError, input, none
+);
 /// Describes attributes of your Amazon Web Services account. The following are the supported account attributes:
 /// - `default-vpc`: The ID of the default VPC for your account, or `none`.
 /// - `max-instances`: This attribute is no longer supported. The returned value does not reflect your actual vCPU limit for running On-Demand Instances. For more information, see [On-Demand Instance Limits](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-on-demand-instances.html#ec2-on-demand-instances-limits) in the Amazon Elastic Compute Cloud User Guide.
@@ -24585,6 +25599,10 @@ impl<M> DescribeAccountAttributes<M> {
 stub_operation!(
     DescribeAccountAttributes, 267, DescribeAccountAttributesError,
     types::DescribeAccountAttributesResult, input, output
+);
+blocking_operation!(
+    DescribeAccountAttributes, types::DescribeAccountAttributesResult,
+    DescribeAccountAttributesError, input, none
 );
 /// Describes an Elastic IP address transfer. For more information, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the Amazon VPC User Guide.
 ///
@@ -24686,6 +25704,10 @@ stub_operation!(
     DescribeAddressTransfers, 268, DescribeAddressTransfersError,
     types::DescribeAddressTransfersResult, input, output
 );
+blocking_operation!(
+    DescribeAddressTransfers, types::DescribeAddressTransfersResult,
+    DescribeAddressTransfersError, input, (types::DescribeAddressTransfersRequest)
+);
 /// Describes the specified Elastic IP addresses or all of your Elastic IP addresses.
 ///
 /// The `DescribeAddresses` operation: made by [`Client::describe_addresses`], run by [`send`](DescribeAddresses::send).
@@ -24780,6 +25802,10 @@ impl<M> DescribeAddresses<M> {
 stub_operation!(
     DescribeAddresses, 269, DescribeAddressesError, types::DescribeAddressesResult,
     input, output
+);
+blocking_operation!(
+    DescribeAddresses, types::DescribeAddressesResult, DescribeAddressesError, input,
+    none
 );
 /// Describes the attributes of the specified Elastic IP addresses. For requirements, see [Using reverse DNS for email applications](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#Using_Elastic_Addressing_Reverse_DNS).
 ///
@@ -24886,6 +25912,10 @@ stub_operation!(
     DescribeAddressesAttribute, 270, DescribeAddressesAttributeError,
     types::DescribeAddressesAttributeResult, input, output
 );
+blocking_operation!(
+    DescribeAddressesAttribute, types::DescribeAddressesAttributeResult,
+    DescribeAddressesAttributeError, input, (types::DescribeAddressesAttributeRequest)
+);
 /// Describes the longer ID format settings for all resource types in a specific Region. This request is useful for performing a quick audit to determine whether a specific Region is fully opted in for longer IDs (17-character IDs).
 ///
 /// The `DescribeAggregateIdFormat` operation: made by [`Client::describe_aggregate_id_format`], run by [`send`](DescribeAggregateIdFormat::send).
@@ -24955,6 +25985,10 @@ impl<M> DescribeAggregateIdFormat<M> {
 stub_operation!(
     DescribeAggregateIdFormat, 271, DescribeAggregateIdFormatError,
     types::DescribeAggregateIdFormatResult, input, output
+);
+blocking_operation!(
+    DescribeAggregateIdFormat, types::DescribeAggregateIdFormatResult,
+    DescribeAggregateIdFormatError, input, none
 );
 /// Describes the Availability Zones, Local Zones, and Wavelength Zones that are available to you.
 ///
@@ -25056,6 +26090,10 @@ impl<M> DescribeAvailabilityZones<M> {
 stub_operation!(
     DescribeAvailabilityZones, 272, DescribeAvailabilityZonesError,
     types::DescribeAvailabilityZonesResult, input, output
+);
+blocking_operation!(
+    DescribeAvailabilityZones, types::DescribeAvailabilityZonesResult,
+    DescribeAvailabilityZonesError, input, none
 );
 /// Describes the current Infrastructure Performance metric subscriptions.
 ///
@@ -25167,6 +26205,12 @@ stub_operation!(
     DescribeAwsNetworkPerformanceMetricSubscriptionsError,
     types::DescribeAwsNetworkPerformanceMetricSubscriptionsResult, input, output
 );
+blocking_operation!(
+    DescribeAwsNetworkPerformanceMetricSubscriptions,
+    types::DescribeAwsNetworkPerformanceMetricSubscriptionsResult,
+    DescribeAwsNetworkPerformanceMetricSubscriptionsError, input,
+    (types::DescribeAwsNetworkPerformanceMetricSubscriptionsRequest)
+);
 /// Describes the specified bundle tasks or all of your bundle tasks.
 ///
 /// The `DescribeBundleTasks` operation: made by [`Client::describe_bundle_tasks`], run by [`send`](DescribeBundleTasks::send).
@@ -25253,6 +26297,48 @@ impl<M> DescribeBundleTasks<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeBundleTasks<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeBundleTasks<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeBundleTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeBundleTasksResult,
+            error::DescribeBundleTasksError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeBundleTasks<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -25263,21 +26349,6 @@ impl DescribeBundleTasks<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -25315,6 +26386,10 @@ impl std::future::IntoFuture for DescribeBundleTasks<boto_runtime::waiter::Wait>
 stub_operation!(
     DescribeBundleTasks, 274, DescribeBundleTasksError, types::DescribeBundleTasksResult,
     input, output
+);
+blocking_operation!(
+    DescribeBundleTasks, types::DescribeBundleTasksResult, DescribeBundleTasksError,
+    input, none
 );
 /// Describes the IP address ranges that were provisioned for use with Amazon Web Services resources through through bring your own IP addresses (BYOIP).
 ///
@@ -25410,6 +26485,10 @@ impl<M> DescribeByoipCidrs<M> {
 stub_operation!(
     DescribeByoipCidrs, 275, DescribeByoipCidrsError, types::DescribeByoipCidrsResult,
     input, output
+);
+blocking_operation!(
+    DescribeByoipCidrs, types::DescribeByoipCidrsResult, DescribeByoipCidrsError, input,
+    (types::DescribeByoipCidrsRequest)
 );
 /// Describes the events for the specified Capacity Block extension during the specified time.
 ///
@@ -25526,6 +26605,12 @@ stub_operation!(
     DescribeCapacityBlockExtensionHistoryError,
     types::DescribeCapacityBlockExtensionHistoryResult, input, output
 );
+blocking_operation!(
+    DescribeCapacityBlockExtensionHistory,
+    types::DescribeCapacityBlockExtensionHistoryResult,
+    DescribeCapacityBlockExtensionHistoryError, input,
+    (types::DescribeCapacityBlockExtensionHistoryRequest)
+);
 /// Describes Capacity Block extension offerings available for purchase in the Amazon Web Services Region that you're currently using.
 ///
 /// The `DescribeCapacityBlockExtensionOfferings` operation: made by [`Client::describe_capacity_block_extension_offerings`], run by [`send`](DescribeCapacityBlockExtensionOfferings::send).
@@ -25634,6 +26719,12 @@ stub_operation!(
     DescribeCapacityBlockExtensionOfferings, 277,
     DescribeCapacityBlockExtensionOfferingsError,
     types::DescribeCapacityBlockExtensionOfferingsResult, input, output
+);
+blocking_operation!(
+    DescribeCapacityBlockExtensionOfferings,
+    types::DescribeCapacityBlockExtensionOfferingsResult,
+    DescribeCapacityBlockExtensionOfferingsError, input,
+    (types::DescribeCapacityBlockExtensionOfferingsRequest)
 );
 /// Describes Capacity Block offerings available for purchase in the Amazon Web Services Region that you're currently using. With Capacity Blocks, you can purchase a specific GPU instance type or EC2 UltraServer for a period of time.
 ///
@@ -25770,6 +26861,11 @@ stub_operation!(
     DescribeCapacityBlockOfferings, 278, DescribeCapacityBlockOfferingsError,
     types::DescribeCapacityBlockOfferingsResult, input, output
 );
+blocking_operation!(
+    DescribeCapacityBlockOfferings, types::DescribeCapacityBlockOfferingsResult,
+    DescribeCapacityBlockOfferingsError, input,
+    (types::DescribeCapacityBlockOfferingsRequest)
+);
 /// Describes the availability of capacity for the specified Capacity blocks, or all of your Capacity Blocks.
 ///
 /// The `DescribeCapacityBlockStatus` operation: made by [`Client::describe_capacity_block_status`], run by [`send`](DescribeCapacityBlockStatus::send).
@@ -25875,6 +26971,10 @@ impl<M> DescribeCapacityBlockStatus<M> {
 stub_operation!(
     DescribeCapacityBlockStatus, 279, DescribeCapacityBlockStatusError,
     types::DescribeCapacityBlockStatusResult, input, output
+);
+blocking_operation!(
+    DescribeCapacityBlockStatus, types::DescribeCapacityBlockStatusResult,
+    DescribeCapacityBlockStatusError, input, (types::DescribeCapacityBlockStatusRequest)
 );
 /// Describes details about Capacity Blocks in the Amazon Web Services Region that you're currently using.
 ///
@@ -25989,6 +27089,10 @@ stub_operation!(
     DescribeCapacityBlocks, 280, DescribeCapacityBlocksError,
     types::DescribeCapacityBlocksResult, input, output
 );
+blocking_operation!(
+    DescribeCapacityBlocks, types::DescribeCapacityBlocksResult,
+    DescribeCapacityBlocksError, input, (types::DescribeCapacityBlocksRequest)
+);
 /// Describes one or more Capacity Manager data export configurations. Returns information about export settings, delivery status, and recent export activity.
 ///
 /// The `DescribeCapacityManagerDataExports` operation: made by [`Client::describe_capacity_manager_data_exports`], run by [`send`](DescribeCapacityManagerDataExports::send).
@@ -26099,6 +27203,11 @@ impl<M> DescribeCapacityManagerDataExports<M> {
 stub_operation!(
     DescribeCapacityManagerDataExports, 281, DescribeCapacityManagerDataExportsError,
     types::DescribeCapacityManagerDataExportsResult, input, output
+);
+blocking_operation!(
+    DescribeCapacityManagerDataExports, types::DescribeCapacityManagerDataExportsResult,
+    DescribeCapacityManagerDataExportsError, input,
+    (types::DescribeCapacityManagerDataExportsRequest)
 );
 /// Describes a request to assign the billing of the unused capacity of a Capacity Reservation. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/transfer-billing.html).
 ///
@@ -26221,6 +27330,12 @@ stub_operation!(
     DescribeCapacityReservationBillingRequestsError,
     types::DescribeCapacityReservationBillingRequestsResult, input, output
 );
+blocking_operation!(
+    DescribeCapacityReservationBillingRequests,
+    types::DescribeCapacityReservationBillingRequestsResult,
+    DescribeCapacityReservationBillingRequestsError, input,
+    (types::DescribeCapacityReservationBillingRequestsRequest)
+);
 /// Describes one or more Capacity Reservation Fleets.
 ///
 /// The `DescribeCapacityReservationFleets` operation: made by [`Client::describe_capacity_reservation_fleets`], run by [`send`](DescribeCapacityReservationFleets::send).
@@ -26333,6 +27448,11 @@ stub_operation!(
     DescribeCapacityReservationFleets, 283, DescribeCapacityReservationFleetsError,
     types::DescribeCapacityReservationFleetsResult, input, output
 );
+blocking_operation!(
+    DescribeCapacityReservationFleets, types::DescribeCapacityReservationFleetsResult,
+    DescribeCapacityReservationFleetsError, input,
+    (types::DescribeCapacityReservationFleetsRequest)
+);
 /// Describes a tree-based hierarchy that represents the physical host placement of your pending or active Capacity Reservations within an Availability Zone or Local Zone. You can use this information to determine the relative proximity of your capacity within the Amazon Web Services network before it is launched and use this information to allocate capacity together to support your tightly coupled workloads.
 ///
 /// The `DescribeCapacityReservationTopology` operation: made by [`Client::describe_capacity_reservation_topology`], run by [`send`](DescribeCapacityReservationTopology::send).
@@ -26427,6 +27547,11 @@ impl<M> DescribeCapacityReservationTopology<M> {
 stub_operation!(
     DescribeCapacityReservationTopology, 284, DescribeCapacityReservationTopologyError,
     types::DescribeCapacityReservationTopologyResult, input, output
+);
+blocking_operation!(
+    DescribeCapacityReservationTopology,
+    types::DescribeCapacityReservationTopologyResult,
+    DescribeCapacityReservationTopologyError, input, none
 );
 /// Describes one or more of your Capacity Reservations. The results describe only the Capacity Reservations in the Amazon Web Services Region that you're currently using.
 ///
@@ -26556,6 +27681,11 @@ stub_operation!(
     DescribeCapacityReservations, 285, DescribeCapacityReservationsError,
     types::DescribeCapacityReservationsResult, input, output
 );
+blocking_operation!(
+    DescribeCapacityReservations, types::DescribeCapacityReservationsResult,
+    DescribeCapacityReservationsError, input,
+    (types::DescribeCapacityReservationsRequest)
+);
 /// Describes one or more of your carrier gateways.
 ///
 /// The `DescribeCarrierGateways` operation: made by [`Client::describe_carrier_gateways`], run by [`send`](DescribeCarrierGateways::send).
@@ -26667,6 +27797,10 @@ stub_operation!(
     DescribeCarrierGateways, 286, DescribeCarrierGatewaysError,
     types::DescribeCarrierGatewaysResult, input, output
 );
+blocking_operation!(
+    DescribeCarrierGateways, types::DescribeCarrierGatewaysResult,
+    DescribeCarrierGatewaysError, input, (types::DescribeCarrierGatewaysRequest)
+);
 /// This action is deprecated.
 ///
 /// The `DescribeClassicLinkInstances` operation: made by [`Client::describe_classic_link_instances`], run by [`send`](DescribeClassicLinkInstances::send).
@@ -26776,6 +27910,11 @@ impl<M> DescribeClassicLinkInstances<M> {
 stub_operation!(
     DescribeClassicLinkInstances, 287, DescribeClassicLinkInstancesError,
     types::DescribeClassicLinkInstancesResult, input, output
+);
+blocking_operation!(
+    DescribeClassicLinkInstances, types::DescribeClassicLinkInstancesResult,
+    DescribeClassicLinkInstancesError, input,
+    (types::DescribeClassicLinkInstancesRequest)
 );
 /// Describes the authorization rules for a specified Client VPN endpoint.
 ///
@@ -26888,6 +28027,12 @@ stub_operation!(
     DescribeClientVpnAuthorizationRules, 288, DescribeClientVpnAuthorizationRulesError,
     types::DescribeClientVpnAuthorizationRulesResult, input, output
 );
+blocking_operation!(
+    DescribeClientVpnAuthorizationRules,
+    types::DescribeClientVpnAuthorizationRulesResult,
+    DescribeClientVpnAuthorizationRulesError, input,
+    (types::DescribeClientVpnAuthorizationRulesRequest)
+);
 /// Describes active client connections and connections that have been terminated within the last 60 minutes for the specified Client VPN endpoint.
 ///
 /// The `DescribeClientVpnConnections` operation: made by [`Client::describe_client_vpn_connections`], run by [`send`](DescribeClientVpnConnections::send).
@@ -26994,6 +28139,11 @@ impl<M> DescribeClientVpnConnections<M> {
 stub_operation!(
     DescribeClientVpnConnections, 289, DescribeClientVpnConnectionsError,
     types::DescribeClientVpnConnectionsResult, input, output
+);
+blocking_operation!(
+    DescribeClientVpnConnections, types::DescribeClientVpnConnectionsResult,
+    DescribeClientVpnConnectionsError, input,
+    (types::DescribeClientVpnConnectionsRequest)
 );
 /// Describes one or more Client VPN endpoints in the account.
 ///
@@ -27102,6 +28252,10 @@ stub_operation!(
     DescribeClientVpnEndpoints, 290, DescribeClientVpnEndpointsError,
     types::DescribeClientVpnEndpointsResult, input, output
 );
+blocking_operation!(
+    DescribeClientVpnEndpoints, types::DescribeClientVpnEndpointsResult,
+    DescribeClientVpnEndpointsError, input, (types::DescribeClientVpnEndpointsRequest)
+);
 /// Describes the routes for the specified Client VPN endpoint.
 ///
 /// The `DescribeClientVpnRoutes` operation: made by [`Client::describe_client_vpn_routes`], run by [`send`](DescribeClientVpnRoutes::send).
@@ -27209,6 +28363,10 @@ impl<M> DescribeClientVpnRoutes<M> {
 stub_operation!(
     DescribeClientVpnRoutes, 291, DescribeClientVpnRoutesError,
     types::DescribeClientVpnRoutesResult, input, output
+);
+blocking_operation!(
+    DescribeClientVpnRoutes, types::DescribeClientVpnRoutesResult,
+    DescribeClientVpnRoutesError, input, (types::DescribeClientVpnRoutesRequest)
 );
 /// Describes the target networks associated with the specified Client VPN endpoint.
 ///
@@ -27326,6 +28484,11 @@ stub_operation!(
     DescribeClientVpnTargetNetworks, 292, DescribeClientVpnTargetNetworksError,
     types::DescribeClientVpnTargetNetworksResult, input, output
 );
+blocking_operation!(
+    DescribeClientVpnTargetNetworks, types::DescribeClientVpnTargetNetworksResult,
+    DescribeClientVpnTargetNetworksError, input,
+    (types::DescribeClientVpnTargetNetworksRequest)
+);
 /// Describes the specified customer-owned address pools or all of your customer-owned address pools.
 ///
 /// The `DescribeCoipPools` operation: made by [`Client::describe_coip_pools`], run by [`send`](DescribeCoipPools::send).
@@ -27433,6 +28596,10 @@ stub_operation!(
     DescribeCoipPools, 293, DescribeCoipPoolsError, types::DescribeCoipPoolsResult,
     input, output
 );
+blocking_operation!(
+    DescribeCoipPools, types::DescribeCoipPoolsResult, DescribeCoipPoolsError, input,
+    (types::DescribeCoipPoolsRequest)
+);
 /// Describes the specified conversion tasks or all your conversion tasks. For more information, see the [VM Import/Export User Guide](https://docs.aws.amazon.com/vm-import/latest/userguide/).
 ///
 /// The `DescribeConversionTasks` operation: made by [`Client::describe_conversion_tasks`], run by [`send`](DescribeConversionTasks::send).
@@ -27504,6 +28671,48 @@ impl<M> DescribeConversionTasks<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeConversionTasks<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeConversionTasks<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeConversionTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeConversionTasksResult,
+            error::DescribeConversionTasksError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeConversionTasks<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -27514,21 +28723,6 @@ impl DescribeConversionTasks<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -27566,6 +28760,10 @@ impl std::future::IntoFuture for DescribeConversionTasks<boto_runtime::waiter::W
 stub_operation!(
     DescribeConversionTasks, 294, DescribeConversionTasksError,
     types::DescribeConversionTasksResult, input, output
+);
+blocking_operation!(
+    DescribeConversionTasks, types::DescribeConversionTasksResult,
+    DescribeConversionTasksError, input, none
 );
 /// Describes one or more of your VPN customer gateways.
 ///
@@ -27650,6 +28848,48 @@ impl<M> DescribeCustomerGateways<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeCustomerGateways<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeCustomerGateways<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeCustomerGatewaysResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeCustomerGatewaysResult,
+            error::DescribeCustomerGatewaysError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeCustomerGateways<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -27660,21 +28900,6 @@ impl DescribeCustomerGateways<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -27712,6 +28937,10 @@ impl std::future::IntoFuture for DescribeCustomerGateways<boto_runtime::waiter::
 stub_operation!(
     DescribeCustomerGateways, 295, DescribeCustomerGatewaysError,
     types::DescribeCustomerGatewaysResult, input, output
+);
+blocking_operation!(
+    DescribeCustomerGateways, types::DescribeCustomerGatewaysResult,
+    DescribeCustomerGatewaysError, input, none
 );
 /// Describes the metadata of an account status report, including the status of the report.
 ///
@@ -27800,6 +29029,10 @@ impl<M> DescribeDeclarativePoliciesReports<M> {
 stub_operation!(
     DescribeDeclarativePoliciesReports, 296, DescribeDeclarativePoliciesReportsError,
     types::DescribeDeclarativePoliciesReportsResult, input, output
+);
+blocking_operation!(
+    DescribeDeclarativePoliciesReports, types::DescribeDeclarativePoliciesReportsResult,
+    DescribeDeclarativePoliciesReportsError, input, none
 );
 /// Describes your DHCP option sets. The default is to describe all your DHCP option sets. Alternatively, you can specify specific DHCP option set IDs or filter the results to include only the DHCP option sets that match specific criteria.
 ///
@@ -27911,6 +29144,10 @@ impl<M> DescribeDhcpOptions<M> {
 stub_operation!(
     DescribeDhcpOptions, 297, DescribeDhcpOptionsError, types::DescribeDhcpOptionsResult,
     input, output
+);
+blocking_operation!(
+    DescribeDhcpOptions, types::DescribeDhcpOptionsResult, DescribeDhcpOptionsError,
+    input, (types::DescribeDhcpOptionsRequest)
 );
 /// Describes your egress-only internet gateways. The default is to describe all your egress-only internet gateways. Alternatively, you can specify specific egress-only internet gateway IDs or filter the results to include only the egress-only internet gateways that match specific criteria.
 ///
@@ -28025,6 +29262,11 @@ stub_operation!(
     DescribeEgressOnlyInternetGateways, 298, DescribeEgressOnlyInternetGatewaysError,
     types::DescribeEgressOnlyInternetGatewaysResult, input, output
 );
+blocking_operation!(
+    DescribeEgressOnlyInternetGateways, types::DescribeEgressOnlyInternetGatewaysResult,
+    DescribeEgressOnlyInternetGatewaysError, input,
+    (types::DescribeEgressOnlyInternetGatewaysRequest)
+);
 /// Amazon Elastic Graphics reached end of life on January 8, 2024.
 ///
 /// The `DescribeElasticGpus` operation: made by [`Client::describe_elastic_gpus`], run by [`send`](DescribeElasticGpus::send).
@@ -28119,6 +29361,10 @@ impl<M> DescribeElasticGpus<M> {
 stub_operation!(
     DescribeElasticGpus, 299, DescribeElasticGpusError, types::DescribeElasticGpusResult,
     input, output
+);
+blocking_operation!(
+    DescribeElasticGpus, types::DescribeElasticGpusResult, DescribeElasticGpusError,
+    input, none
 );
 /// Describes the specified export image tasks or all of your export image tasks.
 ///
@@ -28225,6 +29471,10 @@ stub_operation!(
     DescribeExportImageTasks, 300, DescribeExportImageTasksError,
     types::DescribeExportImageTasksResult, input, output
 );
+blocking_operation!(
+    DescribeExportImageTasks, types::DescribeExportImageTasksResult,
+    DescribeExportImageTasksError, input, (types::DescribeExportImageTasksRequest)
+);
 /// Describes the specified export instance tasks or all of your export instance tasks.
 ///
 /// The `DescribeExportTasks` operation: made by [`Client::describe_export_tasks`], run by [`send`](DescribeExportTasks::send).
@@ -28296,6 +29546,48 @@ impl<M> DescribeExportTasks<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeExportTasks<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeExportTasks<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeExportTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeExportTasksResult,
+            error::DescribeExportTasksError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeExportTasks<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -28306,21 +29598,6 @@ impl DescribeExportTasks<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -28358,6 +29635,10 @@ impl std::future::IntoFuture for DescribeExportTasks<boto_runtime::waiter::Wait>
 stub_operation!(
     DescribeExportTasks, 301, DescribeExportTasksError, types::DescribeExportTasksResult,
     input, output
+);
+blocking_operation!(
+    DescribeExportTasks, types::DescribeExportTasksResult, DescribeExportTasksError,
+    input, none
 );
 /// Describe details for Windows AMIs that are configured for Windows fast launch.
 ///
@@ -28467,6 +29748,10 @@ stub_operation!(
     DescribeFastLaunchImages, 302, DescribeFastLaunchImagesError,
     types::DescribeFastLaunchImagesResult, input, output
 );
+blocking_operation!(
+    DescribeFastLaunchImages, types::DescribeFastLaunchImagesResult,
+    DescribeFastLaunchImagesError, input, (types::DescribeFastLaunchImagesRequest)
+);
 /// Describes the state of fast snapshot restores for your snapshots.
 ///
 /// The `DescribeFastSnapshotRestores` operation: made by [`Client::describe_fast_snapshot_restores`], run by [`send`](DescribeFastSnapshotRestores::send).
@@ -28572,6 +29857,11 @@ stub_operation!(
     DescribeFastSnapshotRestores, 303, DescribeFastSnapshotRestoresError,
     types::DescribeFastSnapshotRestoresResult, input, output
 );
+blocking_operation!(
+    DescribeFastSnapshotRestores, types::DescribeFastSnapshotRestoresResult,
+    DescribeFastSnapshotRestoresError, input,
+    (types::DescribeFastSnapshotRestoresRequest)
+);
 /// Describes the events for the specified EC2 Fleet during the specified time.
 ///
 /// The `DescribeFleetHistory` operation: made by [`Client::describe_fleet_history`], run by [`send`](DescribeFleetHistory::send).
@@ -28667,6 +29957,10 @@ stub_operation!(
     DescribeFleetHistory, 304, DescribeFleetHistoryError,
     types::DescribeFleetHistoryResult, input, output
 );
+blocking_operation!(
+    DescribeFleetHistory, types::DescribeFleetHistoryResult, DescribeFleetHistoryError,
+    input, none
+);
 /// Describes the running instances for the specified EC2 Fleet.
 ///
 /// The `DescribeFleetInstances` operation: made by [`Client::describe_fleet_instances`], run by [`send`](DescribeFleetInstances::send).
@@ -28757,6 +30051,10 @@ impl<M> DescribeFleetInstances<M> {
 stub_operation!(
     DescribeFleetInstances, 305, DescribeFleetInstancesError,
     types::DescribeFleetInstancesResult, input, output
+);
+blocking_operation!(
+    DescribeFleetInstances, types::DescribeFleetInstancesResult,
+    DescribeFleetInstancesError, input, none
 );
 /// Describes the specified EC2 Fleet or all of your EC2 Fleets.
 ///
@@ -28866,6 +30164,10 @@ impl<M> DescribeFleets<M> {
 }
 stub_operation!(
     DescribeFleets, 306, DescribeFleetsError, types::DescribeFleetsResult, input, output
+);
+blocking_operation!(
+    DescribeFleets, types::DescribeFleetsResult, DescribeFleetsError, input,
+    (types::DescribeFleetsRequest)
 );
 /// Describes one or more flow logs.
 ///
@@ -28980,6 +30282,10 @@ stub_operation!(
     DescribeFlowLogs, 307, DescribeFlowLogsError, types::DescribeFlowLogsResult, input,
     output
 );
+blocking_operation!(
+    DescribeFlowLogs, types::DescribeFlowLogsResult, DescribeFlowLogsError, input,
+    (types::DescribeFlowLogsRequest)
+);
 /// Describes the specified attribute of the specified Amazon FPGA Image (AFI).
 ///
 /// The `DescribeFpgaImageAttribute` operation: made by [`Client::describe_fpga_image_attribute`], run by [`send`](DescribeFpgaImageAttribute::send).
@@ -29059,6 +30365,10 @@ impl<M> DescribeFpgaImageAttribute<M> {
 stub_operation!(
     DescribeFpgaImageAttribute, 308, DescribeFpgaImageAttributeError,
     types::DescribeFpgaImageAttributeResult, input, output
+);
+blocking_operation!(
+    DescribeFpgaImageAttribute, types::DescribeFpgaImageAttributeResult,
+    DescribeFpgaImageAttributeError, input, none
 );
 /// Describes the Amazon FPGA Images (AFIs) available to you. These include public AFIs, private AFIs that you own, and AFIs owned by other Amazon Web Services accounts for which you have load permissions.
 ///
@@ -29181,6 +30491,10 @@ stub_operation!(
     DescribeFpgaImages, 309, DescribeFpgaImagesError, types::DescribeFpgaImagesResult,
     input, output
 );
+blocking_operation!(
+    DescribeFpgaImages, types::DescribeFpgaImagesResult, DescribeFpgaImagesError, input,
+    (types::DescribeFpgaImagesRequest)
+);
 /// Describes the Dedicated Host reservations that are available to purchase.
 ///
 /// The `DescribeHostReservationOfferings` operation: made by [`Client::describe_host_reservation_offerings`], run by [`send`](DescribeHostReservationOfferings::send).
@@ -29296,6 +30610,11 @@ stub_operation!(
     DescribeHostReservationOfferings, 310, DescribeHostReservationOfferingsError,
     types::DescribeHostReservationOfferingsResult, input, output
 );
+blocking_operation!(
+    DescribeHostReservationOfferings, types::DescribeHostReservationOfferingsResult,
+    DescribeHostReservationOfferingsError, input,
+    (types::DescribeHostReservationOfferingsRequest)
+);
 /// Describes reservations that are associated with Dedicated Hosts in your account.
 ///
 /// The `DescribeHostReservations` operation: made by [`Client::describe_host_reservations`], run by [`send`](DescribeHostReservations::send).
@@ -29400,6 +30719,10 @@ impl<M> DescribeHostReservations<M> {
 stub_operation!(
     DescribeHostReservations, 311, DescribeHostReservationsError,
     types::DescribeHostReservationsResult, input, output
+);
+blocking_operation!(
+    DescribeHostReservations, types::DescribeHostReservationsResult,
+    DescribeHostReservationsError, input, (types::DescribeHostReservationsRequest)
 );
 /// Describes the specified Dedicated Hosts or all your Dedicated Hosts.
 ///
@@ -29507,6 +30830,10 @@ impl<M> DescribeHosts<M> {
 stub_operation!(
     DescribeHosts, 312, DescribeHostsError, types::DescribeHostsResult, input, output
 );
+blocking_operation!(
+    DescribeHosts, types::DescribeHostsResult, DescribeHostsError, input,
+    (types::DescribeHostsRequest)
+);
 /// Describes your IAM instance profile associations.
 ///
 /// The `DescribeIamInstanceProfileAssociations` operation: made by [`Client::describe_iam_instance_profile_associations`], run by [`send`](DescribeIamInstanceProfileAssociations::send).
@@ -29613,6 +30940,12 @@ stub_operation!(
     DescribeIamInstanceProfileAssociationsError,
     types::DescribeIamInstanceProfileAssociationsResult, input, output
 );
+blocking_operation!(
+    DescribeIamInstanceProfileAssociations,
+    types::DescribeIamInstanceProfileAssociationsResult,
+    DescribeIamInstanceProfileAssociationsError, input,
+    (types::DescribeIamInstanceProfileAssociationsRequest)
+);
 /// Describes the ID format settings for your resources on a per-Region basis, for example, to view which resource types are enabled for longer IDs. This request only returns information about resource types whose ID formats can be modified; it does not return information about other resource types.
 ///
 /// The `DescribeIdFormat` operation: made by [`Client::describe_id_format`], run by [`send`](DescribeIdFormat::send).
@@ -29682,6 +31015,9 @@ impl<M> DescribeIdFormat<M> {
 stub_operation!(
     DescribeIdFormat, 314, DescribeIdFormatError, types::DescribeIdFormatResult, input,
     output
+);
+blocking_operation!(
+    DescribeIdFormat, types::DescribeIdFormatResult, DescribeIdFormatError, input, none
 );
 /// Describes the ID format settings for resources for the specified IAM user, IAM role, or root user. For example, you can view the resource types that are enabled for longer IDs. This request only returns information about resource types whose ID formats can be modified; it does not return information about other resource types. For more information, see [Resource IDs](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html) in the Amazon Elastic Compute Cloud User Guide.
 ///
@@ -29757,6 +31093,10 @@ impl<M> DescribeIdentityIdFormat<M> {
 stub_operation!(
     DescribeIdentityIdFormat, 315, DescribeIdentityIdFormatError,
     types::DescribeIdentityIdFormatResult, input, output
+);
+blocking_operation!(
+    DescribeIdentityIdFormat, types::DescribeIdentityIdFormatResult,
+    DescribeIdentityIdFormatError, input, none
 );
 /// Describes the specified attribute of the specified AMI. You can specify only one attribute at a time.
 ///
@@ -29837,6 +31177,10 @@ impl<M> DescribeImageAttribute<M> {
 stub_operation!(
     DescribeImageAttribute, 316, DescribeImageAttributeError, types::ImageAttribute,
     input, output
+);
+blocking_operation!(
+    DescribeImageAttribute, types::ImageAttribute, DescribeImageAttributeError, input,
+    none
 );
 /// Describes your Amazon Web Services resources that are referencing the specified images.
 ///
@@ -29950,6 +31294,10 @@ impl<M> DescribeImageReferences<M> {
 stub_operation!(
     DescribeImageReferences, 317, DescribeImageReferencesError,
     types::DescribeImageReferencesResult, input, output
+);
+blocking_operation!(
+    DescribeImageReferences, types::DescribeImageReferencesResult,
+    DescribeImageReferencesError, input, (types::DescribeImageReferencesRequest)
 );
 /// Describes the entries in image usage reports, showing how your images are used across other Amazon Web Services accounts.
 ///
@@ -30067,6 +31415,11 @@ stub_operation!(
     DescribeImageUsageReportEntries, 318, DescribeImageUsageReportEntriesError,
     types::DescribeImageUsageReportEntriesResult, input, output
 );
+blocking_operation!(
+    DescribeImageUsageReportEntries, types::DescribeImageUsageReportEntriesResult,
+    DescribeImageUsageReportEntriesError, input,
+    (types::DescribeImageUsageReportEntriesRequest)
+);
 /// Describes the configuration and status of image usage reports, filtered by report IDs or image IDs.
 ///
 /// The `DescribeImageUsageReports` operation: made by [`Client::describe_image_usage_reports`], run by [`send`](DescribeImageUsageReports::send).
@@ -30177,6 +31530,48 @@ impl<M> DescribeImageUsageReports<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeImageUsageReports<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeImageUsageReports<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeImageUsageReportsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImageUsageReportsResult,
+            error::DescribeImageUsageReportsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeImageUsageReports<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -30187,21 +31582,6 @@ impl DescribeImageUsageReports<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -30239,6 +31619,10 @@ impl std::future::IntoFuture for DescribeImageUsageReports<boto_runtime::waiter:
 stub_operation!(
     DescribeImageUsageReports, 319, DescribeImageUsageReportsError,
     types::DescribeImageUsageReportsResult, input, output
+);
+blocking_operation!(
+    DescribeImageUsageReports, types::DescribeImageUsageReportsResult,
+    DescribeImageUsageReportsError, input, (types::DescribeImageUsageReportsRequest)
 );
 /// Describes the specified images (AMIs, AKIs, and ARIs) available to you or all of the images available to you.
 ///
@@ -30401,6 +31785,48 @@ impl<M> DescribeImages<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeImages<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeImages<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeImagesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImagesResult,
+            error::DescribeImagesError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeImages<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -30411,21 +31837,6 @@ impl DescribeImages<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -30462,6 +31873,10 @@ impl std::future::IntoFuture for DescribeImages<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeImages, 320, DescribeImagesError, types::DescribeImagesResult, input, output
+);
+blocking_operation!(
+    DescribeImages, types::DescribeImagesResult, DescribeImagesError, input,
+    (types::DescribeImagesRequest)
 );
 /// Displays details about an import virtual machine or import snapshot tasks that are already created.
 ///
@@ -30568,6 +31983,10 @@ stub_operation!(
     DescribeImportImageTasks, 321, DescribeImportImageTasksError,
     types::DescribeImportImageTasksResult, input, output
 );
+blocking_operation!(
+    DescribeImportImageTasks, types::DescribeImportImageTasksResult,
+    DescribeImportImageTasksError, input, (types::DescribeImportImageTasksRequest)
+);
 /// Describes your import snapshot tasks.
 ///
 /// The `DescribeImportSnapshotTasks` operation: made by [`Client::describe_import_snapshot_tasks`], run by [`send`](DescribeImportSnapshotTasks::send).
@@ -30669,6 +32088,48 @@ impl<M> DescribeImportSnapshotTasks<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeImportSnapshotTasks<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeImportSnapshotTasks<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeImportSnapshotTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeImportSnapshotTasksResult,
+            error::DescribeImportSnapshotTasksError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeImportSnapshotTasks<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -30679,21 +32140,6 @@ impl DescribeImportSnapshotTasks<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -30732,6 +32178,10 @@ for DescribeImportSnapshotTasks<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeImportSnapshotTasks, 322, DescribeImportSnapshotTasksError,
     types::DescribeImportSnapshotTasksResult, input, output
+);
+blocking_operation!(
+    DescribeImportSnapshotTasks, types::DescribeImportSnapshotTasksResult,
+    DescribeImportSnapshotTasksError, input, (types::DescribeImportSnapshotTasksRequest)
 );
 /// Describes the specified attribute of the specified instance. You can specify only one attribute at a time. Available attributes include SQL license exemption configuration for instances registered with the SQL LE service.
 ///
@@ -30812,6 +32262,10 @@ impl<M> DescribeInstanceAttribute<M> {
 stub_operation!(
     DescribeInstanceAttribute, 323, DescribeInstanceAttributeError,
     types::InstanceAttribute, input, output
+);
+blocking_operation!(
+    DescribeInstanceAttribute, types::InstanceAttribute, DescribeInstanceAttributeError,
+    input, none
 );
 /// Describes the specified EC2 Instance Connect Endpoints or all EC2 Instance Connect Endpoints.
 ///
@@ -30928,6 +32382,11 @@ stub_operation!(
     DescribeInstanceConnectEndpoints, 324, DescribeInstanceConnectEndpointsError,
     types::DescribeInstanceConnectEndpointsResult, input, output
 );
+blocking_operation!(
+    DescribeInstanceConnectEndpoints, types::DescribeInstanceConnectEndpointsResult,
+    DescribeInstanceConnectEndpointsError, input,
+    (types::DescribeInstanceConnectEndpointsRequest)
+);
 /// Describes the credit option for CPU usage of the specified burstable performance instances. The credit options are `standard` and `unlimited`.
 ///
 /// The `DescribeInstanceCreditSpecifications` operation: made by [`Client::describe_instance_credit_specifications`], run by [`send`](DescribeInstanceCreditSpecifications::send).
@@ -31037,6 +32496,12 @@ stub_operation!(
     DescribeInstanceCreditSpecifications, 325, DescribeInstanceCreditSpecificationsError,
     types::DescribeInstanceCreditSpecificationsResult, input, output
 );
+blocking_operation!(
+    DescribeInstanceCreditSpecifications,
+    types::DescribeInstanceCreditSpecificationsResult,
+    DescribeInstanceCreditSpecificationsError, input,
+    (types::DescribeInstanceCreditSpecificationsRequest)
+);
 /// Describes the tag keys that are registered to appear in scheduled event notifications for resources in the current Region.
 ///
 /// The `DescribeInstanceEventNotificationAttributes` operation: made by [`Client::describe_instance_event_notification_attributes`], run by [`send`](DescribeInstanceEventNotificationAttributes::send).
@@ -31114,6 +32579,11 @@ stub_operation!(
     DescribeInstanceEventNotificationAttributes, 326,
     DescribeInstanceEventNotificationAttributesError,
     types::DescribeInstanceEventNotificationAttributesResult, input, output
+);
+blocking_operation!(
+    DescribeInstanceEventNotificationAttributes,
+    types::DescribeInstanceEventNotificationAttributesResult,
+    DescribeInstanceEventNotificationAttributesError, input, none
 );
 /// Describes the specified event windows or all event windows.
 ///
@@ -31228,6 +32698,11 @@ impl<M> DescribeInstanceEventWindows<M> {
 stub_operation!(
     DescribeInstanceEventWindows, 327, DescribeInstanceEventWindowsError,
     types::DescribeInstanceEventWindowsResult, input, output
+);
+blocking_operation!(
+    DescribeInstanceEventWindows, types::DescribeInstanceEventWindowsResult,
+    DescribeInstanceEventWindowsError, input,
+    (types::DescribeInstanceEventWindowsRequest)
 );
 /// Describes the AMI that was used to launch an instance, even if the AMI is deprecated, deregistered, made private (no longer public or shared with your account), or not allowed.
 ///
@@ -31345,6 +32820,11 @@ stub_operation!(
     DescribeInstanceImageMetadata, 328, DescribeInstanceImageMetadataError,
     types::DescribeInstanceImageMetadataResult, input, output
 );
+blocking_operation!(
+    DescribeInstanceImageMetadata, types::DescribeInstanceImageMetadataResult,
+    DescribeInstanceImageMetadataError, input,
+    (types::DescribeInstanceImageMetadataRequest)
+);
 /// Describes the historical SQL Server High Availability states for Amazon EC2 instances that are enabled for Amazon EC2 High Availability for SQL Server monitoring.
 ///
 /// The `DescribeInstanceSqlHaHistoryStates` operation: made by [`Client::describe_instance_sql_ha_history_states`], run by [`send`](DescribeInstanceSqlHaHistoryStates::send).
@@ -31452,6 +32932,10 @@ stub_operation!(
     DescribeInstanceSqlHaHistoryStates, 329, DescribeInstanceSqlHaHistoryStatesError,
     types::DescribeInstanceSqlHaHistoryStatesResult, input, output
 );
+blocking_operation!(
+    DescribeInstanceSqlHaHistoryStates, types::DescribeInstanceSqlHaHistoryStatesResult,
+    DescribeInstanceSqlHaHistoryStatesError, input, none
+);
 /// Describes the SQL Server High Availability states for Amazon EC2 instances that are enabled for Amazon EC2 High Availability for SQL Server monitoring.
 ///
 /// The `DescribeInstanceSqlHaStates` operation: made by [`Client::describe_instance_sql_ha_states`], run by [`send`](DescribeInstanceSqlHaStates::send).
@@ -31545,6 +33029,10 @@ impl<M> DescribeInstanceSqlHaStates<M> {
 stub_operation!(
     DescribeInstanceSqlHaStates, 330, DescribeInstanceSqlHaStatesError,
     types::DescribeInstanceSqlHaStatesResult, input, output
+);
+blocking_operation!(
+    DescribeInstanceSqlHaStates, types::DescribeInstanceSqlHaStatesResult,
+    DescribeInstanceSqlHaStatesError, input, none
 );
 /// Describes the status of the specified instances or all of your instances. By default, only running instances are described, unless you specifically indicate to return the status of all instances.
 ///
@@ -31674,6 +33162,48 @@ impl<M> DescribeInstanceStatus<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeInstanceStatus<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeInstanceStatus<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeInstanceStatusResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeInstanceStatusResult,
+            error::DescribeInstanceStatusError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeInstanceStatus<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -31684,21 +33214,6 @@ impl DescribeInstanceStatus<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -31736,6 +33251,10 @@ impl std::future::IntoFuture for DescribeInstanceStatus<boto_runtime::waiter::Wa
 stub_operation!(
     DescribeInstanceStatus, 331, DescribeInstanceStatusError,
     types::DescribeInstanceStatusResult, input, output
+);
+blocking_operation!(
+    DescribeInstanceStatus, types::DescribeInstanceStatusResult,
+    DescribeInstanceStatusError, input, (types::DescribeInstanceStatusRequest)
 );
 /// Describes a tree-based hierarchy that represents the physical host placement of your EC2 instances within an Availability Zone or Local Zone. You can use this information to determine the relative proximity of your EC2 instances within the Amazon Web Services network to support your tightly coupled workloads.
 ///
@@ -31850,6 +33369,10 @@ stub_operation!(
     DescribeInstanceTopology, 332, DescribeInstanceTopologyError,
     types::DescribeInstanceTopologyResult, input, output
 );
+blocking_operation!(
+    DescribeInstanceTopology, types::DescribeInstanceTopologyResult,
+    DescribeInstanceTopologyError, input, (types::DescribeInstanceTopologyRequest)
+);
 /// Lists the instance types that are offered for the specified location. If no location is specified, the default is to list the instance types that are offered in the current Region.
 ///
 /// The `DescribeInstanceTypeOfferings` operation: made by [`Client::describe_instance_type_offerings`], run by [`send`](DescribeInstanceTypeOfferings::send).
@@ -31960,6 +33483,11 @@ impl<M> DescribeInstanceTypeOfferings<M> {
 stub_operation!(
     DescribeInstanceTypeOfferings, 333, DescribeInstanceTypeOfferingsError,
     types::DescribeInstanceTypeOfferingsResult, input, output
+);
+blocking_operation!(
+    DescribeInstanceTypeOfferings, types::DescribeInstanceTypeOfferingsResult,
+    DescribeInstanceTypeOfferingsError, input,
+    (types::DescribeInstanceTypeOfferingsRequest)
 );
 /// Describes the specified instance types. By default, all instance types for the current Region are described. Alternatively, you can filter the results. To include instance types that are not supported in the current Region, set `IncludeUnsupportedInRegion` to `true`.
 ///
@@ -32126,6 +33654,10 @@ impl<M> DescribeInstanceTypes<M> {
 stub_operation!(
     DescribeInstanceTypes, 334, DescribeInstanceTypesError,
     types::DescribeInstanceTypesResult, input, output
+);
+blocking_operation!(
+    DescribeInstanceTypes, types::DescribeInstanceTypesResult,
+    DescribeInstanceTypesError, input, (types::DescribeInstanceTypesRequest)
 );
 /// Describes the specified instances or all instances.
 ///
@@ -32369,6 +33901,48 @@ impl<M> DescribeInstances<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeInstances<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeInstances<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeInstancesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeInstancesResult,
+            error::DescribeInstancesError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeInstances<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -32379,21 +33953,6 @@ impl DescribeInstances<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -32431,6 +33990,10 @@ impl std::future::IntoFuture for DescribeInstances<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeInstances, 335, DescribeInstancesError, types::DescribeInstancesResult,
     input, output
+);
+blocking_operation!(
+    DescribeInstances, types::DescribeInstancesResult, DescribeInstancesError, input,
+    (types::DescribeInstancesRequest)
 );
 /// Describes your internet gateways. The default is to describe all your internet gateways. Alternatively, you can specify specific internet gateway IDs or filter the results to include only the internet gateways that match specific criteria.
 ///
@@ -32539,6 +34102,48 @@ impl<M> DescribeInternetGateways<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeInternetGateways<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeInternetGateways<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeInternetGatewaysResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeInternetGatewaysResult,
+            error::DescribeInternetGatewaysError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeInternetGateways<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -32549,21 +34154,6 @@ impl DescribeInternetGateways<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -32601,6 +34191,10 @@ impl std::future::IntoFuture for DescribeInternetGateways<boto_runtime::waiter::
 stub_operation!(
     DescribeInternetGateways, 336, DescribeInternetGatewaysError,
     types::DescribeInternetGatewaysResult, input, output
+);
+blocking_operation!(
+    DescribeInternetGateways, types::DescribeInternetGatewaysResult,
+    DescribeInternetGatewaysError, input, (types::DescribeInternetGatewaysRequest)
 );
 /// Describes your Autonomous System Numbers (ASNs), their provisioning statuses, and the BYOIP CIDRs with which they are associated. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
@@ -32681,6 +34275,10 @@ impl<M> DescribeIpamByoasn<M> {
 stub_operation!(
     DescribeIpamByoasn, 337, DescribeIpamByoasnError, types::DescribeIpamByoasnResult,
     input, output
+);
+blocking_operation!(
+    DescribeIpamByoasn, types::DescribeIpamByoasnResult, DescribeIpamByoasnError, input,
+    none
 );
 /// Describe verification tokens.
 ///
@@ -32785,6 +34383,11 @@ stub_operation!(
     DescribeIpamExternalResourceVerificationTokensError,
     types::DescribeIpamExternalResourceVerificationTokensResult, input, output
 );
+blocking_operation!(
+    DescribeIpamExternalResourceVerificationTokens,
+    types::DescribeIpamExternalResourceVerificationTokensResult,
+    DescribeIpamExternalResourceVerificationTokensError, input, none
+);
 /// Describes one or more IPAM policies.
 ///
 /// The `DescribeIpamPolicies` operation: made by [`Client::describe_ipam_policies`], run by [`send`](DescribeIpamPolicies::send).
@@ -32874,6 +34477,10 @@ impl<M> DescribeIpamPolicies<M> {
 stub_operation!(
     DescribeIpamPolicies, 339, DescribeIpamPoliciesError,
     types::DescribeIpamPoliciesResult, input, output
+);
+blocking_operation!(
+    DescribeIpamPolicies, types::DescribeIpamPoliciesResult, DescribeIpamPoliciesError,
+    input, none
 );
 /// Describes IPAM pool allocations. You can describe all allocations owned by you across all pools, or you can describe specific allocations by ID.
 ///
@@ -32980,6 +34587,10 @@ stub_operation!(
     DescribeIpamPoolAllocations, 340, DescribeIpamPoolAllocationsError,
     types::DescribeIpamPoolAllocationsResult, input, output
 );
+blocking_operation!(
+    DescribeIpamPoolAllocations, types::DescribeIpamPoolAllocationsResult,
+    DescribeIpamPoolAllocationsError, input, (types::DescribeIpamPoolAllocationsRequest)
+);
 /// Get information about your IPAM pools.
 ///
 /// The `DescribeIpamPools` operation: made by [`Client::describe_ipam_pools`], run by [`send`](DescribeIpamPools::send).
@@ -33084,6 +34695,10 @@ impl<M> DescribeIpamPools<M> {
 stub_operation!(
     DescribeIpamPools, 341, DescribeIpamPoolsError, types::DescribeIpamPoolsResult,
     input, output
+);
+blocking_operation!(
+    DescribeIpamPools, types::DescribeIpamPoolsResult, DescribeIpamPoolsError, input,
+    (types::DescribeIpamPoolsRequest)
 );
 /// Describes one or more IPAM prefix list resolver Targets. Use this operation to view the configuration and status of resolver targets.
 ///
@@ -33202,6 +34817,12 @@ stub_operation!(
     DescribeIpamPrefixListResolverTargetsError,
     types::DescribeIpamPrefixListResolverTargetsResult, input, output
 );
+blocking_operation!(
+    DescribeIpamPrefixListResolverTargets,
+    types::DescribeIpamPrefixListResolverTargetsResult,
+    DescribeIpamPrefixListResolverTargetsError, input,
+    (types::DescribeIpamPrefixListResolverTargetsRequest)
+);
 /// Describes one or more IPAM prefix list resolvers. Use this operation to view the configuration, status, and properties of your resolvers.
 ///
 /// The `DescribeIpamPrefixListResolvers` operation: made by [`Client::describe_ipam_prefix_list_resolvers`], run by [`send`](DescribeIpamPrefixListResolvers::send).
@@ -33310,6 +34931,11 @@ stub_operation!(
     DescribeIpamPrefixListResolvers, 343, DescribeIpamPrefixListResolversError,
     types::DescribeIpamPrefixListResolversResult, input, output
 );
+blocking_operation!(
+    DescribeIpamPrefixListResolvers, types::DescribeIpamPrefixListResolversResult,
+    DescribeIpamPrefixListResolversError, input,
+    (types::DescribeIpamPrefixListResolversRequest)
+);
 /// Describes IPAM resource discoveries. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
 /// The `DescribeIpamResourceDiscoveries` operation: made by [`Client::describe_ipam_resource_discoveries`], run by [`send`](DescribeIpamResourceDiscoveries::send).
@@ -33417,6 +35043,11 @@ impl<M> DescribeIpamResourceDiscoveries<M> {
 stub_operation!(
     DescribeIpamResourceDiscoveries, 344, DescribeIpamResourceDiscoveriesError,
     types::DescribeIpamResourceDiscoveriesResult, input, output
+);
+blocking_operation!(
+    DescribeIpamResourceDiscoveries, types::DescribeIpamResourceDiscoveriesResult,
+    DescribeIpamResourceDiscoveriesError, input,
+    (types::DescribeIpamResourceDiscoveriesRequest)
 );
 /// Describes resource discovery association with an Amazon VPC IPAM. An associated resource discovery is a resource discovery that has been associated with an IPAM..
 ///
@@ -33530,6 +35161,12 @@ stub_operation!(
     DescribeIpamResourceDiscoveryAssociationsError,
     types::DescribeIpamResourceDiscoveryAssociationsResult, input, output
 );
+blocking_operation!(
+    DescribeIpamResourceDiscoveryAssociations,
+    types::DescribeIpamResourceDiscoveryAssociationsResult,
+    DescribeIpamResourceDiscoveryAssociationsError, input,
+    (types::DescribeIpamResourceDiscoveryAssociationsRequest)
+);
 /// Get information about your IPAM scopes.
 ///
 /// The `DescribeIpamScopes` operation: made by [`Client::describe_ipam_scopes`], run by [`send`](DescribeIpamScopes::send).
@@ -33635,6 +35272,10 @@ stub_operation!(
     DescribeIpamScopes, 346, DescribeIpamScopesError, types::DescribeIpamScopesResult,
     input, output
 );
+blocking_operation!(
+    DescribeIpamScopes, types::DescribeIpamScopesResult, DescribeIpamScopesError, input,
+    (types::DescribeIpamScopesRequest)
+);
 /// Get information about your IPAM pools.
 ///
 /// The `DescribeIpams` operation: made by [`Client::describe_ipams`], run by [`send`](DescribeIpams::send).
@@ -33738,6 +35379,10 @@ impl<M> DescribeIpams<M> {
 }
 stub_operation!(
     DescribeIpams, 347, DescribeIpamsError, types::DescribeIpamsResult, input, output
+);
+blocking_operation!(
+    DescribeIpams, types::DescribeIpamsResult, DescribeIpamsError, input,
+    (types::DescribeIpamsRequest)
 );
 /// Describes your IPv6 address pools.
 ///
@@ -33846,6 +35491,10 @@ stub_operation!(
     DescribeIpv6Pools, 348, DescribeIpv6PoolsError, types::DescribeIpv6PoolsResult,
     input, output
 );
+blocking_operation!(
+    DescribeIpv6Pools, types::DescribeIpv6PoolsResult, DescribeIpv6PoolsError, input,
+    (types::DescribeIpv6PoolsRequest)
+);
 /// Describes the specified key pairs or all of your key pairs.
 ///
 /// The `DescribeKeyPairs` operation: made by [`Client::describe_key_pairs`], run by [`send`](DescribeKeyPairs::send).
@@ -33937,6 +35586,48 @@ impl<M> DescribeKeyPairs<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeKeyPairs<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeKeyPairs<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeKeyPairsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeKeyPairsResult,
+            error::DescribeKeyPairsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeKeyPairs<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -33947,21 +35638,6 @@ impl DescribeKeyPairs<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -33999,6 +35675,9 @@ impl std::future::IntoFuture for DescribeKeyPairs<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeKeyPairs, 349, DescribeKeyPairsError, types::DescribeKeyPairsResult, input,
     output
+);
+blocking_operation!(
+    DescribeKeyPairs, types::DescribeKeyPairsResult, DescribeKeyPairsError, input, none
 );
 /// Describes one or more versions of a specified launch template. You can describe all versions, individual versions, or a range of versions. You can also describe all the latest versions or all the default versions of all the launch templates in your account.
 ///
@@ -34149,6 +35828,11 @@ stub_operation!(
     DescribeLaunchTemplateVersions, 350, DescribeLaunchTemplateVersionsError,
     types::DescribeLaunchTemplateVersionsResult, input, output
 );
+blocking_operation!(
+    DescribeLaunchTemplateVersions, types::DescribeLaunchTemplateVersionsResult,
+    DescribeLaunchTemplateVersionsError, input,
+    (types::DescribeLaunchTemplateVersionsRequest)
+);
 /// Describes one or more launch templates.
 ///
 /// The `DescribeLaunchTemplates` operation: made by [`Client::describe_launch_templates`], run by [`send`](DescribeLaunchTemplates::send).
@@ -34267,6 +35951,10 @@ impl<M> DescribeLaunchTemplates<M> {
 stub_operation!(
     DescribeLaunchTemplates, 351, DescribeLaunchTemplatesError,
     types::DescribeLaunchTemplatesResult, input, output
+);
+blocking_operation!(
+    DescribeLaunchTemplates, types::DescribeLaunchTemplatesResult,
+    DescribeLaunchTemplatesError, input, (types::DescribeLaunchTemplatesRequest)
 );
 /// Describes the associations between virtual interface groups and local gateway route tables.
 ///
@@ -34396,6 +36084,12 @@ stub_operation!(
     types::DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResult, input,
     output
 );
+blocking_operation!(
+    DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations,
+    types::DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsResult,
+    DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsError, input,
+    (types::DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociationsRequest)
+);
 /// Describes the specified associations between VPCs and local gateway route tables.
 ///
 /// The `DescribeLocalGatewayRouteTableVpcAssociations` operation: made by [`Client::describe_local_gateway_route_table_vpc_associations`], run by [`send`](DescribeLocalGatewayRouteTableVpcAssociations::send).
@@ -34521,6 +36215,12 @@ stub_operation!(
     DescribeLocalGatewayRouteTableVpcAssociationsError,
     types::DescribeLocalGatewayRouteTableVpcAssociationsResult, input, output
 );
+blocking_operation!(
+    DescribeLocalGatewayRouteTableVpcAssociations,
+    types::DescribeLocalGatewayRouteTableVpcAssociationsResult,
+    DescribeLocalGatewayRouteTableVpcAssociationsError, input,
+    (types::DescribeLocalGatewayRouteTableVpcAssociationsRequest)
+);
 /// Describes one or more local gateway route tables. By default, all local gateway route tables are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeLocalGatewayRouteTables` operation: made by [`Client::describe_local_gateway_route_tables`], run by [`send`](DescribeLocalGatewayRouteTables::send).
@@ -34634,6 +36334,11 @@ impl<M> DescribeLocalGatewayRouteTables<M> {
 stub_operation!(
     DescribeLocalGatewayRouteTables, 354, DescribeLocalGatewayRouteTablesError,
     types::DescribeLocalGatewayRouteTablesResult, input, output
+);
+blocking_operation!(
+    DescribeLocalGatewayRouteTables, types::DescribeLocalGatewayRouteTablesResult,
+    DescribeLocalGatewayRouteTablesError, input,
+    (types::DescribeLocalGatewayRouteTablesRequest)
 );
 /// Describes the specified local gateway virtual interface groups.
 ///
@@ -34752,6 +36457,12 @@ stub_operation!(
     DescribeLocalGatewayVirtualInterfaceGroups, 355,
     DescribeLocalGatewayVirtualInterfaceGroupsError,
     types::DescribeLocalGatewayVirtualInterfaceGroupsResult, input, output
+);
+blocking_operation!(
+    DescribeLocalGatewayVirtualInterfaceGroups,
+    types::DescribeLocalGatewayVirtualInterfaceGroupsResult,
+    DescribeLocalGatewayVirtualInterfaceGroupsError, input,
+    (types::DescribeLocalGatewayVirtualInterfaceGroupsRequest)
 );
 /// Describes the specified local gateway virtual interfaces.
 ///
@@ -34873,6 +36584,12 @@ stub_operation!(
     DescribeLocalGatewayVirtualInterfacesError,
     types::DescribeLocalGatewayVirtualInterfacesResult, input, output
 );
+blocking_operation!(
+    DescribeLocalGatewayVirtualInterfaces,
+    types::DescribeLocalGatewayVirtualInterfacesResult,
+    DescribeLocalGatewayVirtualInterfacesError, input,
+    (types::DescribeLocalGatewayVirtualInterfacesRequest)
+);
 /// Describes one or more local gateways. By default, all local gateways are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeLocalGateways` operation: made by [`Client::describe_local_gateways`], run by [`send`](DescribeLocalGateways::send).
@@ -34982,6 +36699,10 @@ stub_operation!(
     DescribeLocalGateways, 357, DescribeLocalGatewaysError,
     types::DescribeLocalGatewaysResult, input, output
 );
+blocking_operation!(
+    DescribeLocalGateways, types::DescribeLocalGatewaysResult,
+    DescribeLocalGatewaysError, input, (types::DescribeLocalGatewaysRequest)
+);
 /// Describes the lock status for a snapshot.
 ///
 /// The `DescribeLockedSnapshots` operation: made by [`Client::describe_locked_snapshots`], run by [`send`](DescribeLockedSnapshots::send).
@@ -35072,6 +36793,10 @@ impl<M> DescribeLockedSnapshots<M> {
 stub_operation!(
     DescribeLockedSnapshots, 358, DescribeLockedSnapshotsError,
     types::DescribeLockedSnapshotsResult, input, output
+);
+blocking_operation!(
+    DescribeLockedSnapshots, types::DescribeLockedSnapshotsResult,
+    DescribeLockedSnapshotsError, input, none
 );
 /// Describes the specified EC2 Mac Dedicated Host or all of your EC2 Mac Dedicated Hosts.
 ///
@@ -35174,6 +36899,10 @@ impl<M> DescribeMacHosts<M> {
 stub_operation!(
     DescribeMacHosts, 359, DescribeMacHostsError, types::DescribeMacHostsResult, input,
     output
+);
+blocking_operation!(
+    DescribeMacHosts, types::DescribeMacHostsResult, DescribeMacHostsError, input,
+    (types::DescribeMacHostsRequest)
 );
 /// Describes a System Integrity Protection (SIP) modification task or volume ownership delegation task for an Amazon EC2 Mac instance. For more information, see [Configure SIP for Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/mac-sip-settings.html#mac-sip-configure) in the Amazon EC2 User Guide.
 ///
@@ -35285,6 +37014,11 @@ stub_operation!(
     DescribeMacModificationTasks, 360, DescribeMacModificationTasksError,
     types::DescribeMacModificationTasksResult, input, output
 );
+blocking_operation!(
+    DescribeMacModificationTasks, types::DescribeMacModificationTasksResult,
+    DescribeMacModificationTasksError, input,
+    (types::DescribeMacModificationTasksRequest)
+);
 /// Describes your managed prefix lists and any Amazon Web Services-managed prefix lists.
 ///
 /// The `DescribeManagedPrefixLists` operation: made by [`Client::describe_managed_prefix_lists`], run by [`send`](DescribeManagedPrefixLists::send).
@@ -35393,6 +37127,10 @@ stub_operation!(
     DescribeManagedPrefixLists, 361, DescribeManagedPrefixListsError,
     types::DescribeManagedPrefixListsResult, input, output
 );
+blocking_operation!(
+    DescribeManagedPrefixLists, types::DescribeManagedPrefixListsResult,
+    DescribeManagedPrefixListsError, input, (types::DescribeManagedPrefixListsRequest)
+);
 /// This action is deprecated.
 ///
 /// The `DescribeMovingAddresses` operation: made by [`Client::describe_moving_addresses`], run by [`send`](DescribeMovingAddresses::send).
@@ -35498,6 +37236,10 @@ impl<M> DescribeMovingAddresses<M> {
 stub_operation!(
     DescribeMovingAddresses, 362, DescribeMovingAddressesError,
     types::DescribeMovingAddressesResult, input, output
+);
+blocking_operation!(
+    DescribeMovingAddresses, types::DescribeMovingAddressesResult,
+    DescribeMovingAddressesError, input, (types::DescribeMovingAddressesRequest)
 );
 /// Describes your NAT gateways. The default is to describe all your NAT gateways. Alternatively, you can specify specific NAT gateway IDs or filter the results to include only the NAT gateways that match specific criteria.
 ///
@@ -35606,6 +37348,48 @@ impl<M> DescribeNatGateways<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeNatGateways<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeNatGateways<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeNatGatewaysResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeNatGatewaysResult,
+            error::DescribeNatGatewaysError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeNatGateways<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -35616,21 +37400,6 @@ impl DescribeNatGateways<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -35668,6 +37437,10 @@ impl std::future::IntoFuture for DescribeNatGateways<boto_runtime::waiter::Wait>
 stub_operation!(
     DescribeNatGateways, 363, DescribeNatGatewaysError, types::DescribeNatGatewaysResult,
     input, output
+);
+blocking_operation!(
+    DescribeNatGateways, types::DescribeNatGatewaysResult, DescribeNatGatewaysError,
+    input, (types::DescribeNatGatewaysRequest)
 );
 /// Describes your network ACLs. The default is to describe all your network ACLs. Alternatively, you can specify specific network ACL IDs or filter the results to include only the network ACLs that match specific criteria.
 ///
@@ -35792,6 +37565,10 @@ impl<M> DescribeNetworkAcls<M> {
 stub_operation!(
     DescribeNetworkAcls, 364, DescribeNetworkAclsError, types::DescribeNetworkAclsResult,
     input, output
+);
+blocking_operation!(
+    DescribeNetworkAcls, types::DescribeNetworkAclsResult, DescribeNetworkAclsError,
+    input, (types::DescribeNetworkAclsRequest)
 );
 /// Describes the specified Network Access Scope analyses.
 ///
@@ -35928,6 +37705,12 @@ stub_operation!(
     DescribeNetworkInsightsAccessScopeAnalysesError,
     types::DescribeNetworkInsightsAccessScopeAnalysesResult, input, output
 );
+blocking_operation!(
+    DescribeNetworkInsightsAccessScopeAnalyses,
+    types::DescribeNetworkInsightsAccessScopeAnalysesResult,
+    DescribeNetworkInsightsAccessScopeAnalysesError, input,
+    (types::DescribeNetworkInsightsAccessScopeAnalysesRequest)
+);
 /// Describes the specified Network Access Scopes.
 ///
 /// The `DescribeNetworkInsightsAccessScopes` operation: made by [`Client::describe_network_insights_access_scopes`], run by [`send`](DescribeNetworkInsightsAccessScopes::send).
@@ -36038,6 +37821,12 @@ impl<M> DescribeNetworkInsightsAccessScopes<M> {
 stub_operation!(
     DescribeNetworkInsightsAccessScopes, 366, DescribeNetworkInsightsAccessScopesError,
     types::DescribeNetworkInsightsAccessScopesResult, input, output
+);
+blocking_operation!(
+    DescribeNetworkInsightsAccessScopes,
+    types::DescribeNetworkInsightsAccessScopesResult,
+    DescribeNetworkInsightsAccessScopesError, input,
+    (types::DescribeNetworkInsightsAccessScopesRequest)
 );
 /// Describes one or more of your network insights analyses.
 ///
@@ -36164,6 +37953,11 @@ stub_operation!(
     DescribeNetworkInsightsAnalyses, 367, DescribeNetworkInsightsAnalysesError,
     types::DescribeNetworkInsightsAnalysesResult, input, output
 );
+blocking_operation!(
+    DescribeNetworkInsightsAnalyses, types::DescribeNetworkInsightsAnalysesResult,
+    DescribeNetworkInsightsAnalysesError, input,
+    (types::DescribeNetworkInsightsAnalysesRequest)
+);
 /// Describes one or more of your paths.
 ///
 /// The `DescribeNetworkInsightsPaths` operation: made by [`Client::describe_network_insights_paths`], run by [`send`](DescribeNetworkInsightsPaths::send).
@@ -36280,6 +38074,11 @@ stub_operation!(
     DescribeNetworkInsightsPaths, 368, DescribeNetworkInsightsPathsError,
     types::DescribeNetworkInsightsPathsResult, input, output
 );
+blocking_operation!(
+    DescribeNetworkInsightsPaths, types::DescribeNetworkInsightsPathsResult,
+    DescribeNetworkInsightsPathsError, input,
+    (types::DescribeNetworkInsightsPathsRequest)
+);
 /// Describes a network interface attribute. You can specify only one attribute at a time.
 ///
 /// The `DescribeNetworkInterfaceAttribute` operation: made by [`Client::describe_network_interface_attribute`], run by [`send`](DescribeNetworkInterfaceAttribute::send).
@@ -36362,6 +38161,10 @@ impl<M> DescribeNetworkInterfaceAttribute<M> {
 stub_operation!(
     DescribeNetworkInterfaceAttribute, 369, DescribeNetworkInterfaceAttributeError,
     types::DescribeNetworkInterfaceAttributeResult, input, output
+);
+blocking_operation!(
+    DescribeNetworkInterfaceAttribute, types::DescribeNetworkInterfaceAttributeResult,
+    DescribeNetworkInterfaceAttributeError, input, none
 );
 /// Describes the permissions for your network interfaces.
 ///
@@ -36473,6 +38276,12 @@ impl<M> DescribeNetworkInterfacePermissions<M> {
 stub_operation!(
     DescribeNetworkInterfacePermissions, 370, DescribeNetworkInterfacePermissionsError,
     types::DescribeNetworkInterfacePermissionsResult, input, output
+);
+blocking_operation!(
+    DescribeNetworkInterfacePermissions,
+    types::DescribeNetworkInterfacePermissionsResult,
+    DescribeNetworkInterfacePermissionsError, input,
+    (types::DescribeNetworkInterfacePermissionsRequest)
 );
 /// Describes the specified network interfaces or all your network interfaces.
 ///
@@ -36617,6 +38426,48 @@ impl<M> DescribeNetworkInterfaces<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeNetworkInterfaces<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeNetworkInterfaces<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeNetworkInterfacesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeNetworkInterfacesResult,
+            error::DescribeNetworkInterfacesError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeNetworkInterfaces<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -36627,21 +38478,6 @@ impl DescribeNetworkInterfaces<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -36679,6 +38515,10 @@ impl std::future::IntoFuture for DescribeNetworkInterfaces<boto_runtime::waiter:
 stub_operation!(
     DescribeNetworkInterfaces, 371, DescribeNetworkInterfacesError,
     types::DescribeNetworkInterfacesResult, input, output
+);
+blocking_operation!(
+    DescribeNetworkInterfaces, types::DescribeNetworkInterfacesResult,
+    DescribeNetworkInterfacesError, input, (types::DescribeNetworkInterfacesRequest)
 );
 /// Describes the Outposts link aggregation groups (LAGs).
 ///
@@ -36781,6 +38621,10 @@ stub_operation!(
     DescribeOutpostLags, 372, DescribeOutpostLagsError, types::DescribeOutpostLagsResult,
     input, output
 );
+blocking_operation!(
+    DescribeOutpostLags, types::DescribeOutpostLagsResult, DescribeOutpostLagsError,
+    input, none
+);
 /// Describes the specified placement groups or all of your placement groups.
 ///
 /// The `DescribePlacementGroups` operation: made by [`Client::describe_placement_groups`], run by [`send`](DescribePlacementGroups::send).
@@ -36872,6 +38716,10 @@ impl<M> DescribePlacementGroups<M> {
 stub_operation!(
     DescribePlacementGroups, 373, DescribePlacementGroupsError,
     types::DescribePlacementGroupsResult, input, output
+);
+blocking_operation!(
+    DescribePlacementGroups, types::DescribePlacementGroupsResult,
+    DescribePlacementGroupsError, input, none
 );
 /// Describes available Amazon Web Services services in a prefix list format, which includes the prefix list name and prefix list ID of the service and the IP address range for the service.
 ///
@@ -36980,6 +38828,10 @@ stub_operation!(
     DescribePrefixLists, 374, DescribePrefixListsError, types::DescribePrefixListsResult,
     input, output
 );
+blocking_operation!(
+    DescribePrefixLists, types::DescribePrefixListsResult, DescribePrefixListsError,
+    input, (types::DescribePrefixListsRequest)
+);
 /// Describes the ID format settings for the root user and all IAM roles and IAM users that have explicitly specified a longer ID (17-character ID) preference.
 ///
 /// The `DescribePrincipalIdFormat` operation: made by [`Client::describe_principal_id_format`], run by [`send`](DescribePrincipalIdFormat::send).
@@ -37079,6 +38931,10 @@ impl<M> DescribePrincipalIdFormat<M> {
 stub_operation!(
     DescribePrincipalIdFormat, 375, DescribePrincipalIdFormatError,
     types::DescribePrincipalIdFormatResult, input, output
+);
+blocking_operation!(
+    DescribePrincipalIdFormat, types::DescribePrincipalIdFormatResult,
+    DescribePrincipalIdFormatError, input, (types::DescribePrincipalIdFormatRequest)
 );
 /// Describes the specified IPv4 address pools.
 ///
@@ -37182,6 +39038,10 @@ stub_operation!(
     DescribePublicIpv4Pools, 376, DescribePublicIpv4PoolsError,
     types::DescribePublicIpv4PoolsResult, input, output
 );
+blocking_operation!(
+    DescribePublicIpv4Pools, types::DescribePublicIpv4PoolsResult,
+    DescribePublicIpv4PoolsError, input, (types::DescribePublicIpv4PoolsRequest)
+);
 /// Describes the Regions that are enabled for your account, or all Regions.
 ///
 /// The `DescribeRegions` operation: made by [`Client::describe_regions`], run by [`send`](DescribeRegions::send).
@@ -37269,6 +39129,9 @@ impl<M> DescribeRegions<M> {
 stub_operation!(
     DescribeRegions, 377, DescribeRegionsError, types::DescribeRegionsResult, input,
     output
+);
+blocking_operation!(
+    DescribeRegions, types::DescribeRegionsResult, DescribeRegionsError, input, none
 );
 /// Describes a root volume replacement task. For more information, see [Replace a root volume](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/replace-root.html) in the Amazon EC2 User Guide.
 ///
@@ -37376,6 +39239,11 @@ stub_operation!(
     DescribeReplaceRootVolumeTasks, 378, DescribeReplaceRootVolumeTasksError,
     types::DescribeReplaceRootVolumeTasksResult, input, output
 );
+blocking_operation!(
+    DescribeReplaceRootVolumeTasks, types::DescribeReplaceRootVolumeTasksResult,
+    DescribeReplaceRootVolumeTasksError, input,
+    (types::DescribeReplaceRootVolumeTasksRequest)
+);
 /// Describes one or more of the Reserved Instances that you purchased.
 ///
 /// The `DescribeReservedInstances` operation: made by [`Client::describe_reserved_instances`], run by [`send`](DescribeReservedInstances::send).
@@ -37480,6 +39348,10 @@ stub_operation!(
     DescribeReservedInstances, 379, DescribeReservedInstancesError,
     types::DescribeReservedInstancesResult, input, output
 );
+blocking_operation!(
+    DescribeReservedInstances, types::DescribeReservedInstancesResult,
+    DescribeReservedInstancesError, input, none
+);
 /// Describes your account's Reserved Instance listings in the Reserved Instance Marketplace.
 ///
 /// The `DescribeReservedInstancesListings` operation: made by [`Client::describe_reserved_instances_listings`], run by [`send`](DescribeReservedInstancesListings::send).
@@ -37566,6 +39438,10 @@ impl<M> DescribeReservedInstancesListings<M> {
 stub_operation!(
     DescribeReservedInstancesListings, 380, DescribeReservedInstancesListingsError,
     types::DescribeReservedInstancesListingsResult, input, output
+);
+blocking_operation!(
+    DescribeReservedInstancesListings, types::DescribeReservedInstancesListingsResult,
+    DescribeReservedInstancesListingsError, input, none
 );
 /// Describes the modifications made to your Reserved Instances. If no parameter is specified, information about all your Reserved Instances modification requests is returned. If a modification ID is specified, only information about the specific modification is returned.
 ///
@@ -37681,6 +39557,12 @@ stub_operation!(
     DescribeReservedInstancesModifications, 381,
     DescribeReservedInstancesModificationsError,
     types::DescribeReservedInstancesModificationsResult, input, output
+);
+blocking_operation!(
+    DescribeReservedInstancesModifications,
+    types::DescribeReservedInstancesModificationsResult,
+    DescribeReservedInstancesModificationsError, input,
+    (types::DescribeReservedInstancesModificationsRequest)
 );
 /// Describes Reserved Instance offerings that are available for purchase. With Reserved Instances, you purchase the right to launch instances for a period of time. During that time period, you do not receive insufficient capacity errors, and you pay a lower usage rate than the rate charged for On-Demand instances for the actual time used.
 ///
@@ -37858,6 +39740,11 @@ stub_operation!(
     DescribeReservedInstancesOfferings, 382, DescribeReservedInstancesOfferingsError,
     types::DescribeReservedInstancesOfferingsResult, input, output
 );
+blocking_operation!(
+    DescribeReservedInstancesOfferings, types::DescribeReservedInstancesOfferingsResult,
+    DescribeReservedInstancesOfferingsError, input,
+    (types::DescribeReservedInstancesOfferingsRequest)
+);
 /// Describes one or more route server endpoints.
 ///
 /// The `DescribeRouteServerEndpoints` operation: made by [`Client::describe_route_server_endpoints`], run by [`send`](DescribeRouteServerEndpoints::send).
@@ -37962,6 +39849,11 @@ impl<M> DescribeRouteServerEndpoints<M> {
 stub_operation!(
     DescribeRouteServerEndpoints, 383, DescribeRouteServerEndpointsError,
     types::DescribeRouteServerEndpointsResult, input, output
+);
+blocking_operation!(
+    DescribeRouteServerEndpoints, types::DescribeRouteServerEndpointsResult,
+    DescribeRouteServerEndpointsError, input,
+    (types::DescribeRouteServerEndpointsRequest)
 );
 /// Describes one or more route server peers.
 ///
@@ -38068,6 +39960,10 @@ stub_operation!(
     DescribeRouteServerPeers, 384, DescribeRouteServerPeersError,
     types::DescribeRouteServerPeersResult, input, output
 );
+blocking_operation!(
+    DescribeRouteServerPeers, types::DescribeRouteServerPeersResult,
+    DescribeRouteServerPeersError, input, (types::DescribeRouteServerPeersRequest)
+);
 /// Describes one or more route servers.
 ///
 /// The `DescribeRouteServers` operation: made by [`Client::describe_route_servers`], run by [`send`](DescribeRouteServers::send).
@@ -38172,6 +40068,10 @@ impl<M> DescribeRouteServers<M> {
 stub_operation!(
     DescribeRouteServers, 385, DescribeRouteServersError,
     types::DescribeRouteServersResult, input, output
+);
+blocking_operation!(
+    DescribeRouteServers, types::DescribeRouteServersResult, DescribeRouteServersError,
+    input, (types::DescribeRouteServersRequest)
 );
 /// Describes your route tables. The default is to describe all your route tables. Alternatively, you can specify specific route table IDs or filter the results to include only the route tables that match specific criteria.
 ///
@@ -38298,6 +40198,10 @@ impl<M> DescribeRouteTables<M> {
 stub_operation!(
     DescribeRouteTables, 386, DescribeRouteTablesError, types::DescribeRouteTablesResult,
     input, output
+);
+blocking_operation!(
+    DescribeRouteTables, types::DescribeRouteTablesResult, DescribeRouteTablesError,
+    input, (types::DescribeRouteTablesRequest)
 );
 /// Finds available schedules that meet the specified criteria.
 ///
@@ -38432,6 +40336,12 @@ stub_operation!(
     DescribeScheduledInstanceAvailabilityError,
     types::DescribeScheduledInstanceAvailabilityResult, input, output
 );
+blocking_operation!(
+    DescribeScheduledInstanceAvailability,
+    types::DescribeScheduledInstanceAvailabilityResult,
+    DescribeScheduledInstanceAvailabilityError, input,
+    (types::DescribeScheduledInstanceAvailabilityRequest)
+);
 /// Describes the specified Scheduled Instances or all your Scheduled Instances.
 ///
 /// The `DescribeScheduledInstances` operation: made by [`Client::describe_scheduled_instances`], run by [`send`](DescribeScheduledInstances::send).
@@ -38547,6 +40457,10 @@ impl<M> DescribeScheduledInstances<M> {
 stub_operation!(
     DescribeScheduledInstances, 388, DescribeScheduledInstancesError,
     types::DescribeScheduledInstancesResult, input, output
+);
+blocking_operation!(
+    DescribeScheduledInstances, types::DescribeScheduledInstancesResult,
+    DescribeScheduledInstancesError, input, (types::DescribeScheduledInstancesRequest)
 );
 /// Describes one or more of your secondary interfaces.
 ///
@@ -38668,6 +40582,10 @@ stub_operation!(
     DescribeSecondaryInterfaces, 389, DescribeSecondaryInterfacesError,
     types::DescribeSecondaryInterfacesResult, input, output
 );
+blocking_operation!(
+    DescribeSecondaryInterfaces, types::DescribeSecondaryInterfacesResult,
+    DescribeSecondaryInterfacesError, input, (types::DescribeSecondaryInterfacesRequest)
+);
 /// Describes one or more secondary networks.
 ///
 /// The `DescribeSecondaryNetworks` operation: made by [`Client::describe_secondary_networks`], run by [`send`](DescribeSecondaryNetworks::send).
@@ -38779,6 +40697,48 @@ impl<M> DescribeSecondaryNetworks<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeSecondaryNetworks<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeSecondaryNetworks<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeSecondaryNetworksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecondaryNetworksResult,
+            error::DescribeSecondaryNetworksError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeSecondaryNetworks<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -38789,21 +40749,6 @@ impl DescribeSecondaryNetworks<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -38841,6 +40786,10 @@ impl std::future::IntoFuture for DescribeSecondaryNetworks<boto_runtime::waiter:
 stub_operation!(
     DescribeSecondaryNetworks, 390, DescribeSecondaryNetworksError,
     types::DescribeSecondaryNetworksResult, input, output
+);
+blocking_operation!(
+    DescribeSecondaryNetworks, types::DescribeSecondaryNetworksResult,
+    DescribeSecondaryNetworksError, input, (types::DescribeSecondaryNetworksRequest)
 );
 /// Describes one or more of your secondary subnets.
 ///
@@ -38954,6 +40903,48 @@ impl<M> DescribeSecondarySubnets<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeSecondarySubnets<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeSecondarySubnets<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeSecondarySubnetsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecondarySubnetsResult,
+            error::DescribeSecondarySubnetsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeSecondarySubnets<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -38964,21 +40955,6 @@ impl DescribeSecondarySubnets<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -39016,6 +40992,10 @@ impl std::future::IntoFuture for DescribeSecondarySubnets<boto_runtime::waiter::
 stub_operation!(
     DescribeSecondarySubnets, 391, DescribeSecondarySubnetsError,
     types::DescribeSecondarySubnetsResult, input, output
+);
+blocking_operation!(
+    DescribeSecondarySubnets, types::DescribeSecondarySubnetsResult,
+    DescribeSecondarySubnetsError, input, (types::DescribeSecondarySubnetsRequest)
 );
 /// Describes the VPCs on the other side of a VPC peering or Transit Gateway connection that are referencing the security groups you've specified in this request.
 ///
@@ -39094,6 +41074,10 @@ impl<M> DescribeSecurityGroupReferences<M> {
 stub_operation!(
     DescribeSecurityGroupReferences, 392, DescribeSecurityGroupReferencesError,
     types::DescribeSecurityGroupReferencesResult, input, output
+);
+blocking_operation!(
+    DescribeSecurityGroupReferences, types::DescribeSecurityGroupReferencesResult,
+    DescribeSecurityGroupReferencesError, input, none
 );
 /// Describes one or more of your security group rules.
 ///
@@ -39203,6 +41187,10 @@ stub_operation!(
     DescribeSecurityGroupRules, 393, DescribeSecurityGroupRulesError,
     types::DescribeSecurityGroupRulesResult, input, output
 );
+blocking_operation!(
+    DescribeSecurityGroupRules, types::DescribeSecurityGroupRulesResult,
+    DescribeSecurityGroupRulesError, input, (types::DescribeSecurityGroupRulesRequest)
+);
 /// Describes security group VPC associations made with [AssociateSecurityGroupVpc](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateSecurityGroupVpc.html).
 ///
 /// The `DescribeSecurityGroupVpcAssociations` operation: made by [`Client::describe_security_group_vpc_associations`], run by [`send`](DescribeSecurityGroupVpcAssociations::send).
@@ -39307,6 +41295,48 @@ impl<M> DescribeSecurityGroupVpcAssociations<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeSecurityGroupVpcAssociations<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeSecurityGroupVpcAssociations<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeSecurityGroupVpcAssociationsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecurityGroupVpcAssociationsResult,
+            error::DescribeSecurityGroupVpcAssociationsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeSecurityGroupVpcAssociations<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -39317,21 +41347,6 @@ impl DescribeSecurityGroupVpcAssociations<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -39370,6 +41385,12 @@ for DescribeSecurityGroupVpcAssociations<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeSecurityGroupVpcAssociations, 394, DescribeSecurityGroupVpcAssociationsError,
     types::DescribeSecurityGroupVpcAssociationsResult, input, output
+);
+blocking_operation!(
+    DescribeSecurityGroupVpcAssociations,
+    types::DescribeSecurityGroupVpcAssociationsResult,
+    DescribeSecurityGroupVpcAssociationsError, input,
+    (types::DescribeSecurityGroupVpcAssociationsRequest)
 );
 /// Describes the specified security groups or all of your security groups.
 ///
@@ -39502,6 +41523,48 @@ impl<M> DescribeSecurityGroups<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeSecurityGroups<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeSecurityGroups<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeSecurityGroupsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSecurityGroupsResult,
+            error::DescribeSecurityGroupsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeSecurityGroups<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -39512,21 +41575,6 @@ impl DescribeSecurityGroups<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -39564,6 +41612,10 @@ impl std::future::IntoFuture for DescribeSecurityGroups<boto_runtime::waiter::Wa
 stub_operation!(
     DescribeSecurityGroups, 395, DescribeSecurityGroupsError,
     types::DescribeSecurityGroupsResult, input, output
+);
+blocking_operation!(
+    DescribeSecurityGroups, types::DescribeSecurityGroupsResult,
+    DescribeSecurityGroupsError, input, (types::DescribeSecurityGroupsRequest)
 );
 /// Describes the Outpost service link virtual interfaces.
 ///
@@ -39668,6 +41720,11 @@ stub_operation!(
     DescribeServiceLinkVirtualInterfaces, 396, DescribeServiceLinkVirtualInterfacesError,
     types::DescribeServiceLinkVirtualInterfacesResult, input, output
 );
+blocking_operation!(
+    DescribeServiceLinkVirtualInterfaces,
+    types::DescribeServiceLinkVirtualInterfacesResult,
+    DescribeServiceLinkVirtualInterfacesError, input, none
+);
 /// Describes the specified attribute of the specified snapshot. You can specify only one attribute at a time.
 ///
 /// The `DescribeSnapshotAttribute` operation: made by [`Client::describe_snapshot_attribute`], run by [`send`](DescribeSnapshotAttribute::send).
@@ -39747,6 +41804,10 @@ impl<M> DescribeSnapshotAttribute<M> {
 stub_operation!(
     DescribeSnapshotAttribute, 397, DescribeSnapshotAttributeError,
     types::DescribeSnapshotAttributeResult, input, output
+);
+blocking_operation!(
+    DescribeSnapshotAttribute, types::DescribeSnapshotAttributeResult,
+    DescribeSnapshotAttributeError, input, none
 );
 /// Describes the storage tier status of one or more Amazon EBS snapshots.
 ///
@@ -39850,6 +41911,10 @@ impl<M> DescribeSnapshotTierStatus<M> {
 stub_operation!(
     DescribeSnapshotTierStatus, 398, DescribeSnapshotTierStatusError,
     types::DescribeSnapshotTierStatusResult, input, output
+);
+blocking_operation!(
+    DescribeSnapshotTierStatus, types::DescribeSnapshotTierStatusResult,
+    DescribeSnapshotTierStatusError, input, (types::DescribeSnapshotTierStatusRequest)
 );
 /// Describes the specified EBS snapshots available to you or all of the EBS snapshots available to you.
 ///
@@ -39976,6 +42041,48 @@ impl<M> DescribeSnapshots<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeSnapshots<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeSnapshots<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeSnapshotsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSnapshotsResult,
+            error::DescribeSnapshotsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeSnapshots<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -39986,21 +42093,6 @@ impl DescribeSnapshots<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -40038,6 +42130,10 @@ impl std::future::IntoFuture for DescribeSnapshots<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeSnapshots, 399, DescribeSnapshotsError, types::DescribeSnapshotsResult,
     input, output
+);
+blocking_operation!(
+    DescribeSnapshots, types::DescribeSnapshotsResult, DescribeSnapshotsError, input,
+    (types::DescribeSnapshotsRequest)
 );
 /// Describes the data feed for Spot Instances. For more information, see [Spot Instance data feed](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-data-feeds.html) in the Amazon EC2 User Guide.
 ///
@@ -40111,6 +42207,10 @@ impl<M> DescribeSpotDatafeedSubscription<M> {
 stub_operation!(
     DescribeSpotDatafeedSubscription, 400, DescribeSpotDatafeedSubscriptionError,
     types::DescribeSpotDatafeedSubscriptionResult, input, output
+);
+blocking_operation!(
+    DescribeSpotDatafeedSubscription, types::DescribeSpotDatafeedSubscriptionResult,
+    DescribeSpotDatafeedSubscriptionError, input, none
 );
 /// Describes the running instances for the specified Spot Fleet.
 ///
@@ -40212,6 +42312,10 @@ stub_operation!(
     DescribeSpotFleetInstances, 401, DescribeSpotFleetInstancesError,
     types::DescribeSpotFleetInstancesResponse, input, output
 );
+blocking_operation!(
+    DescribeSpotFleetInstances, types::DescribeSpotFleetInstancesResponse,
+    DescribeSpotFleetInstancesError, input, (types::DescribeSpotFleetInstancesRequest)
+);
 /// Describes the events for the specified Spot Fleet request during the specified time.
 ///
 /// The `DescribeSpotFleetRequestHistory` operation: made by [`Client::describe_spot_fleet_request_history`], run by [`send`](DescribeSpotFleetRequestHistory::send).
@@ -40309,6 +42413,10 @@ impl<M> DescribeSpotFleetRequestHistory<M> {
 stub_operation!(
     DescribeSpotFleetRequestHistory, 402, DescribeSpotFleetRequestHistoryError,
     types::DescribeSpotFleetRequestHistoryResponse, input, output
+);
+blocking_operation!(
+    DescribeSpotFleetRequestHistory, types::DescribeSpotFleetRequestHistoryResponse,
+    DescribeSpotFleetRequestHistoryError, input, none
 );
 /// Describes your Spot Fleet requests.
 ///
@@ -40409,6 +42517,10 @@ impl<M> DescribeSpotFleetRequests<M> {
 stub_operation!(
     DescribeSpotFleetRequests, 403, DescribeSpotFleetRequestsError,
     types::DescribeSpotFleetRequestsResponse, input, output
+);
+blocking_operation!(
+    DescribeSpotFleetRequests, types::DescribeSpotFleetRequestsResponse,
+    DescribeSpotFleetRequestsError, input, (types::DescribeSpotFleetRequestsRequest)
 );
 /// Describes the specified Spot Instance requests.
 ///
@@ -40551,6 +42663,48 @@ impl<M> DescribeSpotInstanceRequests<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeSpotInstanceRequests<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeSpotInstanceRequests<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeSpotInstanceRequestsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSpotInstanceRequestsResult,
+            error::DescribeSpotInstanceRequestsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeSpotInstanceRequests<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -40561,21 +42715,6 @@ impl DescribeSpotInstanceRequests<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -40614,6 +42753,11 @@ for DescribeSpotInstanceRequests<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeSpotInstanceRequests, 404, DescribeSpotInstanceRequestsError,
     types::DescribeSpotInstanceRequestsResult, input, output
+);
+blocking_operation!(
+    DescribeSpotInstanceRequests, types::DescribeSpotInstanceRequestsResult,
+    DescribeSpotInstanceRequestsError, input,
+    (types::DescribeSpotInstanceRequestsRequest)
 );
 /// Describes the Spot price history. For more information, see [Spot Instance pricing history](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-instances-history.html) in the Amazon EC2 User Guide.
 ///
@@ -40751,6 +42895,10 @@ stub_operation!(
     DescribeSpotPriceHistory, 405, DescribeSpotPriceHistoryError,
     types::DescribeSpotPriceHistoryResult, input, output
 );
+blocking_operation!(
+    DescribeSpotPriceHistory, types::DescribeSpotPriceHistoryResult,
+    DescribeSpotPriceHistoryError, input, (types::DescribeSpotPriceHistoryRequest)
+);
 /// Describes the stale security group rules for security groups referenced across a VPC peering connection, transit gateway connection, or with a security group VPC association. Rules are stale when they reference a deleted security group. Rules can also be stale if they reference a security group in a peer VPC for which the VPC peering connection has been deleted, across a transit gateway where the transit gateway has been deleted (or [the transit gateway security group referencing feature](https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html#vpc-attachment-security) has been disabled), or if a security group VPC association has been disassociated.
 ///
 /// The `DescribeStaleSecurityGroups` operation: made by [`Client::describe_stale_security_groups`], run by [`send`](DescribeStaleSecurityGroups::send).
@@ -40850,6 +42998,10 @@ impl<M> DescribeStaleSecurityGroups<M> {
 stub_operation!(
     DescribeStaleSecurityGroups, 406, DescribeStaleSecurityGroupsError,
     types::DescribeStaleSecurityGroupsResult, input, output
+);
+blocking_operation!(
+    DescribeStaleSecurityGroups, types::DescribeStaleSecurityGroupsResult,
+    DescribeStaleSecurityGroupsError, input, (types::DescribeStaleSecurityGroupsRequest)
 );
 /// Describes the progress of the AMI store tasks. You can describe the store tasks for specified AMIs. If you don't specify the AMIs, you get a paginated list of store tasks from the last 31 days.
 ///
@@ -40954,6 +43106,48 @@ impl<M> DescribeStoreImageTasks<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeStoreImageTasks<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeStoreImageTasks<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeStoreImageTasksResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeStoreImageTasksResult,
+            error::DescribeStoreImageTasksError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeStoreImageTasks<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -40964,21 +43158,6 @@ impl DescribeStoreImageTasks<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -41016,6 +43195,10 @@ impl std::future::IntoFuture for DescribeStoreImageTasks<boto_runtime::waiter::W
 stub_operation!(
     DescribeStoreImageTasks, 407, DescribeStoreImageTasksError,
     types::DescribeStoreImageTasksResult, input, output
+);
+blocking_operation!(
+    DescribeStoreImageTasks, types::DescribeStoreImageTasksResult,
+    DescribeStoreImageTasksError, input, (types::DescribeStoreImageTasksRequest)
 );
 /// Describes your subnets. The default is to describe all your subnets. Alternatively, you can specify specific subnet IDs or filter the results to include only the subnets that match specific criteria.
 ///
@@ -41143,6 +43326,48 @@ impl<M> DescribeSubnets<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeSubnets<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeSubnets<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeSubnetsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeSubnetsResult,
+            error::DescribeSubnetsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeSubnets<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -41153,21 +43378,6 @@ impl DescribeSubnets<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -41205,6 +43415,10 @@ impl std::future::IntoFuture for DescribeSubnets<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeSubnets, 408, DescribeSubnetsError, types::DescribeSubnetsResult, input,
     output
+);
+blocking_operation!(
+    DescribeSubnets, types::DescribeSubnetsResult, DescribeSubnetsError, input,
+    (types::DescribeSubnetsRequest)
 );
 /// Describes the specified tags for your EC2 resources.
 ///
@@ -41309,6 +43523,10 @@ impl<M> DescribeTags<M> {
 }
 stub_operation!(
     DescribeTags, 409, DescribeTagsError, types::DescribeTagsResult, input, output
+);
+blocking_operation!(
+    DescribeTags, types::DescribeTagsResult, DescribeTagsError, input,
+    (types::DescribeTagsRequest)
 );
 /// Describe traffic mirror filters that determine the traffic that is mirrored.
 ///
@@ -41417,6 +43635,10 @@ stub_operation!(
     DescribeTrafficMirrorFilterRules, 410, DescribeTrafficMirrorFilterRulesError,
     types::DescribeTrafficMirrorFilterRulesResult, input, output
 );
+blocking_operation!(
+    DescribeTrafficMirrorFilterRules, types::DescribeTrafficMirrorFilterRulesResult,
+    DescribeTrafficMirrorFilterRulesError, input, none
+);
 /// Describes one or more Traffic Mirror filters.
 ///
 /// The `DescribeTrafficMirrorFilters` operation: made by [`Client::describe_traffic_mirror_filters`], run by [`send`](DescribeTrafficMirrorFilters::send).
@@ -41523,6 +43745,11 @@ impl<M> DescribeTrafficMirrorFilters<M> {
 stub_operation!(
     DescribeTrafficMirrorFilters, 411, DescribeTrafficMirrorFiltersError,
     types::DescribeTrafficMirrorFiltersResult, input, output
+);
+blocking_operation!(
+    DescribeTrafficMirrorFilters, types::DescribeTrafficMirrorFiltersResult,
+    DescribeTrafficMirrorFiltersError, input,
+    (types::DescribeTrafficMirrorFiltersRequest)
 );
 /// Describes one or more Traffic Mirror sessions. By default, all Traffic Mirror sessions are described. Alternatively, you can filter the results.
 ///
@@ -41638,6 +43865,11 @@ stub_operation!(
     DescribeTrafficMirrorSessions, 412, DescribeTrafficMirrorSessionsError,
     types::DescribeTrafficMirrorSessionsResult, input, output
 );
+blocking_operation!(
+    DescribeTrafficMirrorSessions, types::DescribeTrafficMirrorSessionsResult,
+    DescribeTrafficMirrorSessionsError, input,
+    (types::DescribeTrafficMirrorSessionsRequest)
+);
 /// Information about one or more Traffic Mirror targets.
 ///
 /// The `DescribeTrafficMirrorTargets` operation: made by [`Client::describe_traffic_mirror_targets`], run by [`send`](DescribeTrafficMirrorTargets::send).
@@ -41747,6 +43979,11 @@ impl<M> DescribeTrafficMirrorTargets<M> {
 stub_operation!(
     DescribeTrafficMirrorTargets, 413, DescribeTrafficMirrorTargetsError,
     types::DescribeTrafficMirrorTargetsResult, input, output
+);
+blocking_operation!(
+    DescribeTrafficMirrorTargets, types::DescribeTrafficMirrorTargetsResult,
+    DescribeTrafficMirrorTargetsError, input,
+    (types::DescribeTrafficMirrorTargetsRequest)
 );
 /// Describes one or more attachments between resources and transit gateways. By default, all attachments are described. Alternatively, you can filter the results by attachment ID, attachment state, resource ID, or resource owner.
 ///
@@ -41865,6 +44102,11 @@ stub_operation!(
     DescribeTransitGatewayAttachments, 414, DescribeTransitGatewayAttachmentsError,
     types::DescribeTransitGatewayAttachmentsResult, input, output
 );
+blocking_operation!(
+    DescribeTransitGatewayAttachments, types::DescribeTransitGatewayAttachmentsResult,
+    DescribeTransitGatewayAttachmentsError, input,
+    (types::DescribeTransitGatewayAttachmentsRequest)
+);
 /// Describes one or more Connect peers.
 ///
 /// The `DescribeTransitGatewayConnectPeers` operation: made by [`Client::describe_transit_gateway_connect_peers`], run by [`send`](DescribeTransitGatewayConnectPeers::send).
@@ -41979,6 +44221,11 @@ stub_operation!(
     DescribeTransitGatewayConnectPeers, 415, DescribeTransitGatewayConnectPeersError,
     types::DescribeTransitGatewayConnectPeersResult, input, output
 );
+blocking_operation!(
+    DescribeTransitGatewayConnectPeers, types::DescribeTransitGatewayConnectPeersResult,
+    DescribeTransitGatewayConnectPeersError, input,
+    (types::DescribeTransitGatewayConnectPeersRequest)
+);
 /// Describes one or more Connect attachments.
 ///
 /// The `DescribeTransitGatewayConnects` operation: made by [`Client::describe_transit_gateway_connects`], run by [`send`](DescribeTransitGatewayConnects::send).
@@ -42089,6 +44336,11 @@ stub_operation!(
     DescribeTransitGatewayConnects, 416, DescribeTransitGatewayConnectsError,
     types::DescribeTransitGatewayConnectsResult, input, output
 );
+blocking_operation!(
+    DescribeTransitGatewayConnects, types::DescribeTransitGatewayConnectsResult,
+    DescribeTransitGatewayConnectsError, input,
+    (types::DescribeTransitGatewayConnectsRequest)
+);
 /// Describes one or more transit gateway metering policies.
 ///
 /// The `DescribeTransitGatewayMeteringPolicies` operation: made by [`Client::describe_transit_gateway_metering_policies`], run by [`send`](DescribeTransitGatewayMeteringPolicies::send).
@@ -42185,6 +44437,11 @@ stub_operation!(
     DescribeTransitGatewayMeteringPolicies, 417,
     DescribeTransitGatewayMeteringPoliciesError,
     types::DescribeTransitGatewayMeteringPoliciesResult, input, output
+);
+blocking_operation!(
+    DescribeTransitGatewayMeteringPolicies,
+    types::DescribeTransitGatewayMeteringPoliciesResult,
+    DescribeTransitGatewayMeteringPoliciesError, input, none
 );
 /// Describes one or more transit gateway multicast domains.
 ///
@@ -42300,6 +44557,12 @@ stub_operation!(
     DescribeTransitGatewayMulticastDomains, 418,
     DescribeTransitGatewayMulticastDomainsError,
     types::DescribeTransitGatewayMulticastDomainsResult, input, output
+);
+blocking_operation!(
+    DescribeTransitGatewayMulticastDomains,
+    types::DescribeTransitGatewayMulticastDomainsResult,
+    DescribeTransitGatewayMulticastDomainsError, input,
+    (types::DescribeTransitGatewayMulticastDomainsRequest)
 );
 /// Describes your transit gateway peering attachments.
 ///
@@ -42417,6 +44680,12 @@ stub_operation!(
     DescribeTransitGatewayPeeringAttachmentsError,
     types::DescribeTransitGatewayPeeringAttachmentsResult, input, output
 );
+blocking_operation!(
+    DescribeTransitGatewayPeeringAttachments,
+    types::DescribeTransitGatewayPeeringAttachmentsResult,
+    DescribeTransitGatewayPeeringAttachmentsError, input,
+    (types::DescribeTransitGatewayPeeringAttachmentsRequest)
+);
 /// Describes one or more transit gateway route policy tables.
 ///
 /// The `DescribeTransitGatewayPolicyTables` operation: made by [`Client::describe_transit_gateway_policy_tables`], run by [`send`](DescribeTransitGatewayPolicyTables::send).
@@ -42527,6 +44796,11 @@ impl<M> DescribeTransitGatewayPolicyTables<M> {
 stub_operation!(
     DescribeTransitGatewayPolicyTables, 420, DescribeTransitGatewayPolicyTablesError,
     types::DescribeTransitGatewayPolicyTablesResult, input, output
+);
+blocking_operation!(
+    DescribeTransitGatewayPolicyTables, types::DescribeTransitGatewayPolicyTablesResult,
+    DescribeTransitGatewayPolicyTablesError, input,
+    (types::DescribeTransitGatewayPolicyTablesRequest)
 );
 /// Describes one or more transit gateway route table advertisements.
 ///
@@ -42646,6 +44920,12 @@ stub_operation!(
     DescribeTransitGatewayRouteTableAnnouncementsError,
     types::DescribeTransitGatewayRouteTableAnnouncementsResult, input, output
 );
+blocking_operation!(
+    DescribeTransitGatewayRouteTableAnnouncements,
+    types::DescribeTransitGatewayRouteTableAnnouncementsResult,
+    DescribeTransitGatewayRouteTableAnnouncementsError, input,
+    (types::DescribeTransitGatewayRouteTableAnnouncementsRequest)
+);
 /// Describes one or more transit gateway route tables. By default, all transit gateway route tables are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeTransitGatewayRouteTables` operation: made by [`Client::describe_transit_gateway_route_tables`], run by [`send`](DescribeTransitGatewayRouteTables::send).
@@ -42759,6 +45039,11 @@ stub_operation!(
     DescribeTransitGatewayRouteTables, 422, DescribeTransitGatewayRouteTablesError,
     types::DescribeTransitGatewayRouteTablesResult, input, output
 );
+blocking_operation!(
+    DescribeTransitGatewayRouteTables, types::DescribeTransitGatewayRouteTablesResult,
+    DescribeTransitGatewayRouteTablesError, input,
+    (types::DescribeTransitGatewayRouteTablesRequest)
+);
 /// Describes one or more VPC attachments. By default, all VPC attachments are described. Alternatively, you can filter the results.
 ///
 /// The `DescribeTransitGatewayVpcAttachments` operation: made by [`Client::describe_transit_gateway_vpc_attachments`], run by [`send`](DescribeTransitGatewayVpcAttachments::send).
@@ -42870,6 +45155,12 @@ impl<M> DescribeTransitGatewayVpcAttachments<M> {
 stub_operation!(
     DescribeTransitGatewayVpcAttachments, 423, DescribeTransitGatewayVpcAttachmentsError,
     types::DescribeTransitGatewayVpcAttachmentsResult, input, output
+);
+blocking_operation!(
+    DescribeTransitGatewayVpcAttachments,
+    types::DescribeTransitGatewayVpcAttachmentsResult,
+    DescribeTransitGatewayVpcAttachmentsError, input,
+    (types::DescribeTransitGatewayVpcAttachmentsRequest)
 );
 /// Describes one or more transit gateways. By default, all transit gateways are described. Alternatively, you can filter the results.
 ///
@@ -42988,6 +45279,10 @@ stub_operation!(
     DescribeTransitGateways, 424, DescribeTransitGatewaysError,
     types::DescribeTransitGatewaysResult, input, output
 );
+blocking_operation!(
+    DescribeTransitGateways, types::DescribeTransitGatewaysResult,
+    DescribeTransitGatewaysError, input, (types::DescribeTransitGatewaysRequest)
+);
 /// Describes one or more network interface trunk associations.
 ///
 /// The `DescribeTrunkInterfaceAssociations` operation: made by [`Client::describe_trunk_interface_associations`], run by [`send`](DescribeTrunkInterfaceAssociations::send).
@@ -43097,6 +45392,11 @@ impl<M> DescribeTrunkInterfaceAssociations<M> {
 stub_operation!(
     DescribeTrunkInterfaceAssociations, 425, DescribeTrunkInterfaceAssociationsError,
     types::DescribeTrunkInterfaceAssociationsResult, input, output
+);
+blocking_operation!(
+    DescribeTrunkInterfaceAssociations, types::DescribeTrunkInterfaceAssociationsResult,
+    DescribeTrunkInterfaceAssociationsError, input,
+    (types::DescribeTrunkInterfaceAssociationsRequest)
 );
 /// Describes the specified Amazon Web Services Verified Access endpoints.
 ///
@@ -43216,6 +45516,11 @@ stub_operation!(
     DescribeVerifiedAccessEndpoints, 426, DescribeVerifiedAccessEndpointsError,
     types::DescribeVerifiedAccessEndpointsResult, input, output
 );
+blocking_operation!(
+    DescribeVerifiedAccessEndpoints, types::DescribeVerifiedAccessEndpointsResult,
+    DescribeVerifiedAccessEndpointsError, input,
+    (types::DescribeVerifiedAccessEndpointsRequest)
+);
 /// Describes the specified Verified Access groups.
 ///
 /// The `DescribeVerifiedAccessGroups` operation: made by [`Client::describe_verified_access_groups`], run by [`send`](DescribeVerifiedAccessGroups::send).
@@ -43325,6 +45630,11 @@ impl<M> DescribeVerifiedAccessGroups<M> {
 stub_operation!(
     DescribeVerifiedAccessGroups, 427, DescribeVerifiedAccessGroupsError,
     types::DescribeVerifiedAccessGroupsResult, input, output
+);
+blocking_operation!(
+    DescribeVerifiedAccessGroups, types::DescribeVerifiedAccessGroupsResult,
+    DescribeVerifiedAccessGroupsError, input,
+    (types::DescribeVerifiedAccessGroupsRequest)
 );
 /// Describes the specified Amazon Web Services Verified Access instances.
 ///
@@ -43441,6 +45751,12 @@ stub_operation!(
     DescribeVerifiedAccessInstanceLoggingConfigurationsError,
     types::DescribeVerifiedAccessInstanceLoggingConfigurationsResult, input, output
 );
+blocking_operation!(
+    DescribeVerifiedAccessInstanceLoggingConfigurations,
+    types::DescribeVerifiedAccessInstanceLoggingConfigurationsResult,
+    DescribeVerifiedAccessInstanceLoggingConfigurationsError, input,
+    (types::DescribeVerifiedAccessInstanceLoggingConfigurationsRequest)
+);
 /// Describes the specified Amazon Web Services Verified Access instances.
 ///
 /// The `DescribeVerifiedAccessInstances` operation: made by [`Client::describe_verified_access_instances`], run by [`send`](DescribeVerifiedAccessInstances::send).
@@ -43548,6 +45864,11 @@ impl<M> DescribeVerifiedAccessInstances<M> {
 stub_operation!(
     DescribeVerifiedAccessInstances, 429, DescribeVerifiedAccessInstancesError,
     types::DescribeVerifiedAccessInstancesResult, input, output
+);
+blocking_operation!(
+    DescribeVerifiedAccessInstances, types::DescribeVerifiedAccessInstancesResult,
+    DescribeVerifiedAccessInstancesError, input,
+    (types::DescribeVerifiedAccessInstancesRequest)
 );
 /// Describes the specified Amazon Web Services Verified Access trust providers.
 ///
@@ -43660,6 +45981,12 @@ stub_operation!(
     DescribeVerifiedAccessTrustProviders, 430, DescribeVerifiedAccessTrustProvidersError,
     types::DescribeVerifiedAccessTrustProvidersResult, input, output
 );
+blocking_operation!(
+    DescribeVerifiedAccessTrustProviders,
+    types::DescribeVerifiedAccessTrustProvidersResult,
+    DescribeVerifiedAccessTrustProvidersError, input,
+    (types::DescribeVerifiedAccessTrustProvidersRequest)
+);
 /// Describes the specified attribute of the specified volume. You can specify only one attribute at a time.
 ///
 /// The `DescribeVolumeAttribute` operation: made by [`Client::describe_volume_attribute`], run by [`send`](DescribeVolumeAttribute::send).
@@ -43739,6 +46066,10 @@ impl<M> DescribeVolumeAttribute<M> {
 stub_operation!(
     DescribeVolumeAttribute, 431, DescribeVolumeAttributeError,
     types::DescribeVolumeAttributeResult, input, output
+);
+blocking_operation!(
+    DescribeVolumeAttribute, types::DescribeVolumeAttributeResult,
+    DescribeVolumeAttributeError, input, none
 );
 /// Describes the status of the specified volumes. Volume status provides the result of the checks performed on your volumes to determine events that can impair the performance of your volumes. The performance of a volume can be affected if an issue occurs on the volume's underlying host. If the volume's underlying host experiences a power outage or system issue, after the system is restored, there could be data inconsistencies on the volume. Volume events notify you if this occurs. Volume actions notify you if any action needs to be taken in response to the event.
 ///
@@ -43861,6 +46192,10 @@ impl<M> DescribeVolumeStatus<M> {
 stub_operation!(
     DescribeVolumeStatus, 432, DescribeVolumeStatusError,
     types::DescribeVolumeStatusResult, input, output
+);
+blocking_operation!(
+    DescribeVolumeStatus, types::DescribeVolumeStatusResult, DescribeVolumeStatusError,
+    input, (types::DescribeVolumeStatusRequest)
 );
 /// Describes the specified EBS volumes or all of your EBS volumes.
 ///
@@ -43988,6 +46323,48 @@ impl<M> DescribeVolumes<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeVolumes<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeVolumes<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeVolumesResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVolumesResult,
+            error::DescribeVolumesError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeVolumes<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -43998,21 +46375,6 @@ impl DescribeVolumes<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -44050,6 +46412,10 @@ impl std::future::IntoFuture for DescribeVolumes<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeVolumes, 433, DescribeVolumesError, types::DescribeVolumesResult, input,
     output
+);
+blocking_operation!(
+    DescribeVolumes, types::DescribeVolumesResult, DescribeVolumesError, input,
+    (types::DescribeVolumesRequest)
 );
 /// Describes the most recent volume modification request for the specified EBS volumes.
 ///
@@ -44167,6 +46533,11 @@ stub_operation!(
     DescribeVolumesModifications, 434, DescribeVolumesModificationsError,
     types::DescribeVolumesModificationsResult, input, output
 );
+blocking_operation!(
+    DescribeVolumesModifications, types::DescribeVolumesModificationsResult,
+    DescribeVolumesModificationsError, input,
+    (types::DescribeVolumesModificationsRequest)
+);
 /// Describes the specified attribute of the specified VPC. You can specify only one attribute at a time.
 ///
 /// The `DescribeVpcAttribute` operation: made by [`Client::describe_vpc_attribute`], run by [`send`](DescribeVpcAttribute::send).
@@ -44246,6 +46617,10 @@ impl<M> DescribeVpcAttribute<M> {
 stub_operation!(
     DescribeVpcAttribute, 435, DescribeVpcAttributeError,
     types::DescribeVpcAttributeResult, input, output
+);
+blocking_operation!(
+    DescribeVpcAttribute, types::DescribeVpcAttributeResult, DescribeVpcAttributeError,
+    input, none
 );
 /// Describe VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
@@ -44347,6 +46722,11 @@ stub_operation!(
     DescribeVpcBlockPublicAccessExclusionsError,
     types::DescribeVpcBlockPublicAccessExclusionsResult, input, output
 );
+blocking_operation!(
+    DescribeVpcBlockPublicAccessExclusions,
+    types::DescribeVpcBlockPublicAccessExclusionsResult,
+    DescribeVpcBlockPublicAccessExclusionsError, input, none
+);
 /// Describe VPC Block Public Access (BPA) options. VPC Block Public Access (BPA) enables you to block resources in VPCs and subnets that you own in a Region from reaching or being reached from the internet through internet gateways and egress-only internet gateways. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `DescribeVpcBlockPublicAccessOptions` operation: made by [`Client::describe_vpc_block_public_access_options`], run by [`send`](DescribeVpcBlockPublicAccessOptions::send).
@@ -44419,6 +46799,11 @@ impl<M> DescribeVpcBlockPublicAccessOptions<M> {
 stub_operation!(
     DescribeVpcBlockPublicAccessOptions, 437, DescribeVpcBlockPublicAccessOptionsError,
     types::DescribeVpcBlockPublicAccessOptionsResult, input, output
+);
+blocking_operation!(
+    DescribeVpcBlockPublicAccessOptions,
+    types::DescribeVpcBlockPublicAccessOptionsResult,
+    DescribeVpcBlockPublicAccessOptionsError, input, none
 );
 /// This action is deprecated.
 ///
@@ -44502,6 +46887,10 @@ impl<M> DescribeVpcClassicLink<M> {
 stub_operation!(
     DescribeVpcClassicLink, 438, DescribeVpcClassicLinkError,
     types::DescribeVpcClassicLinkResult, input, output
+);
+blocking_operation!(
+    DescribeVpcClassicLink, types::DescribeVpcClassicLinkResult,
+    DescribeVpcClassicLinkError, input, none
 );
 /// This action is deprecated.
 ///
@@ -44601,6 +46990,11 @@ stub_operation!(
     DescribeVpcClassicLinkDnsSupport, 439, DescribeVpcClassicLinkDnsSupportError,
     types::DescribeVpcClassicLinkDnsSupportResult, input, output
 );
+blocking_operation!(
+    DescribeVpcClassicLinkDnsSupport, types::DescribeVpcClassicLinkDnsSupportResult,
+    DescribeVpcClassicLinkDnsSupportError, input,
+    (types::DescribeVpcClassicLinkDnsSupportRequest)
+);
 /// Describes one or more VPC Encryption Control configurations. VPC Encryption Control enables you to enforce encryption for all data in transit within and between VPCs to meet compliance requirements You can filter the results to return information about specific encryption controls or VPCs.
 ///
 /// The `DescribeVpcEncryptionControls` operation: made by [`Client::describe_vpc_encryption_controls`], run by [`send`](DescribeVpcEncryptionControls::send).
@@ -44695,6 +47089,10 @@ impl<M> DescribeVpcEncryptionControls<M> {
 stub_operation!(
     DescribeVpcEncryptionControls, 440, DescribeVpcEncryptionControlsError,
     types::DescribeVpcEncryptionControlsResult, input, output
+);
+blocking_operation!(
+    DescribeVpcEncryptionControls, types::DescribeVpcEncryptionControlsResult,
+    DescribeVpcEncryptionControlsError, input, none
 );
 /// Describes the VPC resources, VPC endpoint services, Amazon Lattice services, or service networks associated with the VPC endpoint.
 ///
@@ -44794,6 +47192,10 @@ impl<M> DescribeVpcEndpointAssociations<M> {
 stub_operation!(
     DescribeVpcEndpointAssociations, 441, DescribeVpcEndpointAssociationsError,
     types::DescribeVpcEndpointAssociationsResult, input, output
+);
+blocking_operation!(
+    DescribeVpcEndpointAssociations, types::DescribeVpcEndpointAssociationsResult,
+    DescribeVpcEndpointAssociationsError, input, none
 );
 /// Describes the connection notifications for VPC endpoints and VPC endpoint services.
 ///
@@ -44912,6 +47314,12 @@ stub_operation!(
     DescribeVpcEndpointConnectionNotificationsError,
     types::DescribeVpcEndpointConnectionNotificationsResult, input, output
 );
+blocking_operation!(
+    DescribeVpcEndpointConnectionNotifications,
+    types::DescribeVpcEndpointConnectionNotificationsResult,
+    DescribeVpcEndpointConnectionNotificationsError, input,
+    (types::DescribeVpcEndpointConnectionNotificationsRequest)
+);
 /// Describes the VPC endpoint connections to your VPC endpoint services, including any endpoints that are pending your acceptance.
 ///
 /// The `DescribeVpcEndpointConnections` operation: made by [`Client::describe_vpc_endpoint_connections`], run by [`send`](DescribeVpcEndpointConnections::send).
@@ -45017,6 +47425,11 @@ impl<M> DescribeVpcEndpointConnections<M> {
 stub_operation!(
     DescribeVpcEndpointConnections, 443, DescribeVpcEndpointConnectionsError,
     types::DescribeVpcEndpointConnectionsResult, input, output
+);
+blocking_operation!(
+    DescribeVpcEndpointConnections, types::DescribeVpcEndpointConnectionsResult,
+    DescribeVpcEndpointConnectionsError, input,
+    (types::DescribeVpcEndpointConnectionsRequest)
 );
 /// Describes the VPC endpoint service configurations in your account (your services).
 ///
@@ -45133,6 +47546,12 @@ stub_operation!(
     DescribeVpcEndpointServiceConfigurationsError,
     types::DescribeVpcEndpointServiceConfigurationsResult, input, output
 );
+blocking_operation!(
+    DescribeVpcEndpointServiceConfigurations,
+    types::DescribeVpcEndpointServiceConfigurationsResult,
+    DescribeVpcEndpointServiceConfigurationsError, input,
+    (types::DescribeVpcEndpointServiceConfigurationsRequest)
+);
 /// Describes the principals (service consumers) that are permitted to discover your VPC endpoint service. Principal ARNs with path components aren't supported.
 ///
 /// The `DescribeVpcEndpointServicePermissions` operation: made by [`Client::describe_vpc_endpoint_service_permissions`], run by [`send`](DescribeVpcEndpointServicePermissions::send).
@@ -45243,6 +47662,12 @@ stub_operation!(
     DescribeVpcEndpointServicePermissions, 445,
     DescribeVpcEndpointServicePermissionsError,
     types::DescribeVpcEndpointServicePermissionsResult, input, output
+);
+blocking_operation!(
+    DescribeVpcEndpointServicePermissions,
+    types::DescribeVpcEndpointServicePermissionsResult,
+    DescribeVpcEndpointServicePermissionsError, input,
+    (types::DescribeVpcEndpointServicePermissionsRequest)
 );
 /// Describes available services to which you can create a VPC endpoint.
 ///
@@ -45361,6 +47786,10 @@ stub_operation!(
     DescribeVpcEndpointServices, 446, DescribeVpcEndpointServicesError,
     types::DescribeVpcEndpointServicesResult, input, output
 );
+blocking_operation!(
+    DescribeVpcEndpointServices, types::DescribeVpcEndpointServicesResult,
+    DescribeVpcEndpointServicesError, input, (types::DescribeVpcEndpointServicesRequest)
+);
 /// Describes your VPC endpoints. The default is to describe all your VPC endpoints. Alternatively, you can specify specific VPC endpoint IDs or filter the results to include only the VPC endpoints that match specific criteria.
 ///
 /// The `DescribeVpcEndpoints` operation: made by [`Client::describe_vpc_endpoints`], run by [`send`](DescribeVpcEndpoints::send).
@@ -45475,6 +47904,10 @@ stub_operation!(
     DescribeVpcEndpoints, 447, DescribeVpcEndpointsError,
     types::DescribeVpcEndpointsResult, input, output
 );
+blocking_operation!(
+    DescribeVpcEndpoints, types::DescribeVpcEndpointsResult, DescribeVpcEndpointsError,
+    input, (types::DescribeVpcEndpointsRequest)
+);
 /// Describes your VPC peering connections. The default is to describe all your VPC peering connections. Alternatively, you can specify specific VPC peering connection IDs or filter the results to include only the VPC peering connections that match specific criteria.
 ///
 /// The `DescribeVpcPeeringConnections` operation: made by [`Client::describe_vpc_peering_connections`], run by [`send`](DescribeVpcPeeringConnections::send).
@@ -45588,6 +48021,48 @@ impl<M> DescribeVpcPeeringConnections<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeVpcPeeringConnections<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeVpcPeeringConnections<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeVpcPeeringConnectionsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVpcPeeringConnectionsResult,
+            error::DescribeVpcPeeringConnectionsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeVpcPeeringConnections<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -45598,21 +48073,6 @@ impl DescribeVpcPeeringConnections<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -45651,6 +48111,11 @@ for DescribeVpcPeeringConnections<boto_runtime::waiter::Wait> {
 stub_operation!(
     DescribeVpcPeeringConnections, 448, DescribeVpcPeeringConnectionsError,
     types::DescribeVpcPeeringConnectionsResult, input, output
+);
+blocking_operation!(
+    DescribeVpcPeeringConnections, types::DescribeVpcPeeringConnectionsResult,
+    DescribeVpcPeeringConnectionsError, input,
+    (types::DescribeVpcPeeringConnectionsRequest)
 );
 /// Describes your VPCs. The default is to describe all your VPCs. Alternatively, you can specify specific VPC IDs or filter the results to include only the VPCs that match specific criteria.
 ///
@@ -45768,6 +48233,48 @@ impl<M> DescribeVpcs<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeVpcs<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeVpcs<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeVpcsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVpcsResult,
+            error::DescribeVpcsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeVpcs<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -45778,21 +48285,6 @@ impl DescribeVpcs<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -45829,6 +48321,10 @@ impl std::future::IntoFuture for DescribeVpcs<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeVpcs, 449, DescribeVpcsError, types::DescribeVpcsResult, input, output
+);
+blocking_operation!(
+    DescribeVpcs, types::DescribeVpcsResult, DescribeVpcsError, input,
+    (types::DescribeVpcsRequest)
 );
 /// Describes one or more of your VPN concentrators.
 ///
@@ -45935,6 +48431,10 @@ stub_operation!(
     DescribeVpnConcentrators, 450, DescribeVpnConcentratorsError,
     types::DescribeVpnConcentratorsResult, input, output
 );
+blocking_operation!(
+    DescribeVpnConcentrators, types::DescribeVpnConcentratorsResult,
+    DescribeVpnConcentratorsError, input, (types::DescribeVpnConcentratorsRequest)
+);
 /// Describes one or more of your VPN connections.
 ///
 /// The `DescribeVpnConnections` operation: made by [`Client::describe_vpn_connections`], run by [`send`](DescribeVpnConnections::send).
@@ -46023,6 +48523,48 @@ impl<M> DescribeVpnConnections<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeVpnConnections<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeVpnConnections<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeVpnConnectionsResult>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVpnConnectionsResult,
+            error::DescribeVpnConnectionsError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeVpnConnections<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -46033,21 +48575,6 @@ impl DescribeVpnConnections<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -46085,6 +48612,10 @@ impl std::future::IntoFuture for DescribeVpnConnections<boto_runtime::waiter::Wa
 stub_operation!(
     DescribeVpnConnections, 451, DescribeVpnConnectionsError,
     types::DescribeVpnConnectionsResult, input, output
+);
+blocking_operation!(
+    DescribeVpnConnections, types::DescribeVpnConnectionsResult,
+    DescribeVpnConnectionsError, input, none
 );
 /// Describes one or more of your virtual private gateways.
 ///
@@ -46175,6 +48706,10 @@ stub_operation!(
     DescribeVpnGateways, 452, DescribeVpnGatewaysError, types::DescribeVpnGatewaysResult,
     input, output
 );
+blocking_operation!(
+    DescribeVpnGateways, types::DescribeVpnGatewaysResult, DescribeVpnGatewaysError,
+    input, none
+);
 /// This action is deprecated.
 ///
 /// The `DetachClassicLinkVpc` operation: made by [`Client::detach_classic_link_vpc`], run by [`send`](DetachClassicLinkVpc::send).
@@ -46255,6 +48790,10 @@ stub_operation!(
     DetachClassicLinkVpc, 453, DetachClassicLinkVpcError,
     types::DetachClassicLinkVpcResult, input, output
 );
+blocking_operation!(
+    DetachClassicLinkVpc, types::DetachClassicLinkVpcResult, DetachClassicLinkVpcError,
+    input, none
+);
 /// Detaches an internet gateway from a VPC, disabling connectivity between the internet and the VPC. The VPC must not contain any running instances with Elastic IP addresses or public IPv4 addresses.
 ///
 /// The `DetachInternetGateway` operation: made by [`Client::detach_internet_gateway`], run by [`send`](DetachInternetGateway::send).
@@ -46329,6 +48868,7 @@ impl<M> DetachInternetGateway<M> {
     }
 }
 stub_operation!(DetachInternetGateway, 454, DetachInternetGatewayError, (), input, none);
+blocking_operation!(DetachInternetGateway, (), DetachInternetGatewayError, input, none);
 /// Detaches a network interface from an instance.
 ///
 /// The `DetachNetworkInterface` operation: made by [`Client::detach_network_interface`], run by [`send`](DetachNetworkInterface::send).
@@ -46407,6 +48947,9 @@ impl<M> DetachNetworkInterface<M> {
 }
 stub_operation!(
     DetachNetworkInterface, 455, DetachNetworkInterfaceError, (), input, none
+);
+blocking_operation!(
+    DetachNetworkInterface, (), DetachNetworkInterfaceError, input, none
 );
 /// Detaches the specified Amazon Web Services Verified Access trust provider from the specified Amazon Web Services Verified Access instance.
 ///
@@ -46495,6 +49038,10 @@ impl<M> DetachVerifiedAccessTrustProvider<M> {
 stub_operation!(
     DetachVerifiedAccessTrustProvider, 456, DetachVerifiedAccessTrustProviderError,
     types::DetachVerifiedAccessTrustProviderResult, input, output
+);
+blocking_operation!(
+    DetachVerifiedAccessTrustProvider, types::DetachVerifiedAccessTrustProviderResult,
+    DetachVerifiedAccessTrustProviderError, input, none
 );
 /// Detaches an EBS volume from an instance. Make sure to unmount any file systems on the device within your operating system before detaching the volume. Failure to do so can result in the volume becoming stuck in the `busy` state while detaching. If this happens, detachment can be delayed indefinitely until you unmount the volume, force detachment, reboot the instance, or all three. If an EBS volume is the root device of an instance, it can't be detached while the instance is running. To detach the root volume, stop the instance first.
 ///
@@ -46585,6 +49132,9 @@ impl<M> DetachVolume<M> {
 stub_operation!(
     DetachVolume, 457, DetachVolumeError, types::VolumeAttachment, input, output
 );
+blocking_operation!(
+    DetachVolume, types::VolumeAttachment, DetachVolumeError, input, none
+);
 /// Detaches a virtual private gateway from a VPC. You do this if you're planning to turn off the VPC and not use it anymore. You can confirm a virtual private gateway has been completely detached from a VPC by describing the virtual private gateway (any attachments to the virtual private gateway are also described).
 ///
 /// The `DetachVpnGateway` operation: made by [`Client::detach_vpn_gateway`], run by [`send`](DetachVpnGateway::send).
@@ -46659,6 +49209,7 @@ impl<M> DetachVpnGateway<M> {
     }
 }
 stub_operation!(DetachVpnGateway, 458, DetachVpnGatewayError, (), input, none);
+blocking_operation!(DetachVpnGateway, (), DetachVpnGatewayError, input, none);
 /// Disables Elastic IP address transfer. For more information, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the Amazon VPC User Guide.
 ///
 /// The `DisableAddressTransfer` operation: made by [`Client::disable_address_transfer`], run by [`send`](DisableAddressTransfer::send).
@@ -46734,6 +49285,10 @@ stub_operation!(
     DisableAddressTransfer, 459, DisableAddressTransferError,
     types::DisableAddressTransferResult, input, output
 );
+blocking_operation!(
+    DisableAddressTransfer, types::DisableAddressTransferResult,
+    DisableAddressTransferError, input, none
+);
 /// Disables Allowed AMIs for your account in the specified Amazon Web Services Region. When set to `disabled`, the image criteria in your Allowed AMIs settings do not apply, and no restrictions are placed on AMI discoverability or usage. Users in your account can launch instances using any public AMI or AMI shared with your account.
 ///
 /// The `DisableAllowedImagesSettings` operation: made by [`Client::disable_allowed_images_settings`], run by [`send`](DisableAllowedImagesSettings::send).
@@ -46803,6 +49358,10 @@ impl<M> DisableAllowedImagesSettings<M> {
 stub_operation!(
     DisableAllowedImagesSettings, 460, DisableAllowedImagesSettingsError,
     types::DisableAllowedImagesSettingsResult, input, output
+);
+blocking_operation!(
+    DisableAllowedImagesSettings, types::DisableAllowedImagesSettingsResult,
+    DisableAllowedImagesSettingsError, input, none
 );
 /// Disables Infrastructure Performance metric subscriptions.
 ///
@@ -46904,6 +49463,11 @@ stub_operation!(
     DisableAwsNetworkPerformanceMetricSubscriptionError,
     types::DisableAwsNetworkPerformanceMetricSubscriptionResult, input, output
 );
+blocking_operation!(
+    DisableAwsNetworkPerformanceMetricSubscription,
+    types::DisableAwsNetworkPerformanceMetricSubscriptionResult,
+    DisableAwsNetworkPerformanceMetricSubscriptionError, input, none
+);
 /// Disables EC2 Capacity Manager for your account. This stops data ingestion and removes access to capacity analytics and optimization recommendations. Previously collected data is retained but no new data will be processed.
 ///
 /// The `DisableCapacityManager` operation: made by [`Client::disable_capacity_manager`], run by [`send`](DisableCapacityManager::send).
@@ -46979,6 +49543,10 @@ stub_operation!(
     DisableCapacityManager, 462, DisableCapacityManagerError,
     types::DisableCapacityManagerResult, input, output
 );
+blocking_operation!(
+    DisableCapacityManager, types::DisableCapacityManagerResult,
+    DisableCapacityManagerError, input, none
+);
 /// Disables EBS encryption by default for your account in the current Region.
 ///
 /// The `DisableEbsEncryptionByDefault` operation: made by [`Client::disable_ebs_encryption_by_default`], run by [`send`](DisableEbsEncryptionByDefault::send).
@@ -47048,6 +49616,10 @@ impl<M> DisableEbsEncryptionByDefault<M> {
 stub_operation!(
     DisableEbsEncryptionByDefault, 463, DisableEbsEncryptionByDefaultError,
     types::DisableEbsEncryptionByDefaultResult, input, output
+);
+blocking_operation!(
+    DisableEbsEncryptionByDefault, types::DisableEbsEncryptionByDefaultResult,
+    DisableEbsEncryptionByDefaultError, input, none
 );
 /// Discontinue Windows fast launch for a Windows AMI, and clean up existing pre-provisioned snapshots. After you disable Windows fast launch, the AMI uses the standard launch process for each new instance. Amazon EC2 must remove all pre-provisioned snapshots before you can enable Windows fast launch again.
 ///
@@ -47128,6 +49700,10 @@ impl<M> DisableFastLaunch<M> {
 stub_operation!(
     DisableFastLaunch, 464, DisableFastLaunchError, types::DisableFastLaunchResult,
     input, output
+);
+blocking_operation!(
+    DisableFastLaunch, types::DisableFastLaunchResult, DisableFastLaunchError, input,
+    none
 );
 /// Disables fast snapshot restores for the specified snapshots in the specified Availability Zones.
 ///
@@ -47214,6 +49790,10 @@ stub_operation!(
     DisableFastSnapshotRestores, 465, DisableFastSnapshotRestoresError,
     types::DisableFastSnapshotRestoresResult, input, output
 );
+blocking_operation!(
+    DisableFastSnapshotRestores, types::DisableFastSnapshotRestoresResult,
+    DisableFastSnapshotRestoresError, input, none
+);
 /// Sets the AMI state to `disabled` and removes all launch permissions from the AMI. A disabled AMI can't be used for instance launches.
 ///
 /// The `DisableImage` operation: made by [`Client::disable_image`], run by [`send`](DisableImage::send).
@@ -47288,6 +49868,9 @@ impl<M> DisableImage<M> {
 stub_operation!(
     DisableImage, 466, DisableImageError, types::DisableImageResult, input, output
 );
+blocking_operation!(
+    DisableImage, types::DisableImageResult, DisableImageError, input, none
+);
 /// Disables block public access for AMIs at the account level in the specified Amazon Web Services Region. This removes the block public access restriction from your account. With the restriction removed, you can publicly share your AMIs in the specified Amazon Web Services Region.
 ///
 /// The `DisableImageBlockPublicAccess` operation: made by [`Client::disable_image_block_public_access`], run by [`send`](DisableImageBlockPublicAccess::send).
@@ -47357,6 +49940,10 @@ impl<M> DisableImageBlockPublicAccess<M> {
 stub_operation!(
     DisableImageBlockPublicAccess, 467, DisableImageBlockPublicAccessError,
     types::DisableImageBlockPublicAccessResult, input, output
+);
+blocking_operation!(
+    DisableImageBlockPublicAccess, types::DisableImageBlockPublicAccessResult,
+    DisableImageBlockPublicAccessError, input, none
 );
 /// Cancels the deprecation of the specified AMI.
 ///
@@ -47432,6 +50019,10 @@ impl<M> DisableImageDeprecation<M> {
 stub_operation!(
     DisableImageDeprecation, 468, DisableImageDeprecationError,
     types::DisableImageDeprecationResult, input, output
+);
+blocking_operation!(
+    DisableImageDeprecation, types::DisableImageDeprecationResult,
+    DisableImageDeprecationError, input, none
 );
 /// Disables deregistration protection for an AMI. When deregistration protection is disabled, the AMI can be deregistered.
 ///
@@ -47510,6 +50101,11 @@ impl<M> DisableImageDeregistrationProtection<M> {
 stub_operation!(
     DisableImageDeregistrationProtection, 469, DisableImageDeregistrationProtectionError,
     types::DisableImageDeregistrationProtectionResult, input, output
+);
+blocking_operation!(
+    DisableImageDeregistrationProtection,
+    types::DisableImageDeregistrationProtectionResult,
+    DisableImageDeregistrationProtectionError, input, none
 );
 /// Disable Amazon EC2 instances running in an SQL Server High Availability cluster from SQL Server High Availability instance standby detection monitoring. Once disabled, Amazon Web Services no longer monitors the metadata for the instances to determine whether they are active or standby nodes in the SQL Server High Availability cluster.
 ///
@@ -47590,6 +50186,11 @@ stub_operation!(
     DisableInstanceSqlHaStandbyDetectionsError,
     types::DisableInstanceSqlHaStandbyDetectionsResult, input, output
 );
+blocking_operation!(
+    DisableInstanceSqlHaStandbyDetections,
+    types::DisableInstanceSqlHaStandbyDetectionsResult,
+    DisableInstanceSqlHaStandbyDetectionsError, input, none
+);
 /// Disable the IPAM account. For more information, see [Enable integration with Organizations](https://docs.aws.amazon.com/vpc/latest/ipam/enable-integ-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `DisableIpamOrganizationAdminAccount` operation: made by [`Client::disable_ipam_organization_admin_account`], run by [`send`](DisableIpamOrganizationAdminAccount::send).
@@ -47667,6 +50268,11 @@ impl<M> DisableIpamOrganizationAdminAccount<M> {
 stub_operation!(
     DisableIpamOrganizationAdminAccount, 471, DisableIpamOrganizationAdminAccountError,
     types::DisableIpamOrganizationAdminAccountResult, input, output
+);
+blocking_operation!(
+    DisableIpamOrganizationAdminAccount,
+    types::DisableIpamOrganizationAdminAccountResult,
+    DisableIpamOrganizationAdminAccountError, input, none
 );
 /// Disables an IPAM policy.
 ///
@@ -47748,6 +50354,10 @@ stub_operation!(
     DisableIpamPolicy, 472, DisableIpamPolicyError, types::DisableIpamPolicyResult,
     input, output
 );
+blocking_operation!(
+    DisableIpamPolicy, types::DisableIpamPolicyResult, DisableIpamPolicyError, input,
+    none
+);
 /// Disables route propagation from a route server to a specified route table.
 ///
 /// The `DisableRouteServerPropagation` operation: made by [`Client::disable_route_server_propagation`], run by [`send`](DisableRouteServerPropagation::send).
@@ -47828,6 +50438,10 @@ stub_operation!(
     DisableRouteServerPropagation, 473, DisableRouteServerPropagationError,
     types::DisableRouteServerPropagationResult, input, output
 );
+blocking_operation!(
+    DisableRouteServerPropagation, types::DisableRouteServerPropagationResult,
+    DisableRouteServerPropagationError, input, none
+);
 /// Disables access to the EC2 serial console of all instances for your account. By default, access to the EC2 serial console is disabled for your account. For more information, see [Manage account access to the EC2 serial console](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-access-to-serial-console.html#serial-console-account-access) in the Amazon EC2 User Guide.
 ///
 /// The `DisableSerialConsoleAccess` operation: made by [`Client::disable_serial_console_access`], run by [`send`](DisableSerialConsoleAccess::send).
@@ -47897,6 +50511,10 @@ impl<M> DisableSerialConsoleAccess<M> {
 stub_operation!(
     DisableSerialConsoleAccess, 474, DisableSerialConsoleAccessError,
     types::DisableSerialConsoleAccessResult, input, output
+);
+blocking_operation!(
+    DisableSerialConsoleAccess, types::DisableSerialConsoleAccessResult,
+    DisableSerialConsoleAccessError, input, none
 );
 /// Disables the block public access for snapshots setting at the account level for the specified Amazon Web Services Region. After you disable block public access for snapshots in a Region, users can publicly share snapshots in that Region.
 ///
@@ -47970,6 +50588,10 @@ impl<M> DisableSnapshotBlockPublicAccess<M> {
 stub_operation!(
     DisableSnapshotBlockPublicAccess, 475, DisableSnapshotBlockPublicAccessError,
     types::DisableSnapshotBlockPublicAccessResult, input, output
+);
+blocking_operation!(
+    DisableSnapshotBlockPublicAccess, types::DisableSnapshotBlockPublicAccessResult,
+    DisableSnapshotBlockPublicAccessError, input, none
 );
 /// Disables the specified resource attachment from propagating routes to the specified propagation route table.
 ///
@@ -48065,6 +50687,11 @@ stub_operation!(
     DisableTransitGatewayRouteTablePropagationError,
     types::DisableTransitGatewayRouteTablePropagationResult, input, output
 );
+blocking_operation!(
+    DisableTransitGatewayRouteTablePropagation,
+    types::DisableTransitGatewayRouteTablePropagationResult,
+    DisableTransitGatewayRouteTablePropagationError, input, none
+);
 /// Disables a virtual private gateway (VGW) from propagating routes to a specified route table of a VPC.
 ///
 /// The `DisableVgwRoutePropagation` operation: made by [`Client::disable_vgw_route_propagation`], run by [`send`](DisableVgwRoutePropagation::send).
@@ -48141,6 +50768,9 @@ impl<M> DisableVgwRoutePropagation<M> {
 stub_operation!(
     DisableVgwRoutePropagation, 477, DisableVgwRoutePropagationError, (), input, none
 );
+blocking_operation!(
+    DisableVgwRoutePropagation, (), DisableVgwRoutePropagationError, input, none
+);
 /// This action is deprecated.
 ///
 /// The `DisableVpcClassicLink` operation: made by [`Client::disable_vpc_classic_link`], run by [`send`](DisableVpcClassicLink::send).
@@ -48216,6 +50846,10 @@ stub_operation!(
     DisableVpcClassicLink, 478, DisableVpcClassicLinkError,
     types::DisableVpcClassicLinkResult, input, output
 );
+blocking_operation!(
+    DisableVpcClassicLink, types::DisableVpcClassicLinkResult,
+    DisableVpcClassicLinkError, input, none
+);
 /// This action is deprecated.
 ///
 /// The `DisableVpcClassicLinkDnsSupport` operation: made by [`Client::disable_vpc_classic_link_dns_support`], run by [`send`](DisableVpcClassicLinkDnsSupport::send).
@@ -48288,6 +50922,10 @@ impl<M> DisableVpcClassicLinkDnsSupport<M> {
 stub_operation!(
     DisableVpcClassicLinkDnsSupport, 479, DisableVpcClassicLinkDnsSupportError,
     types::DisableVpcClassicLinkDnsSupportResult, input, output
+);
+blocking_operation!(
+    DisableVpcClassicLinkDnsSupport, types::DisableVpcClassicLinkDnsSupportResult,
+    DisableVpcClassicLinkDnsSupportError, input, none
 );
 /// Disassociates an Elastic IP address from the instance or network interface it's associated with.
 ///
@@ -48363,6 +51001,7 @@ impl<M> DisassociateAddress<M> {
     }
 }
 stub_operation!(DisassociateAddress, 480, DisassociateAddressError, (), input, none);
+blocking_operation!(DisassociateAddress, (), DisassociateAddressError, input, none);
 /// Cancels a pending request to assign billing of the unused capacity of a Capacity Reservation to a consumer account, or revokes a request that has already been accepted. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `DisassociateCapacityReservationBillingOwner` operation: made by [`Client::disassociate_capacity_reservation_billing_owner`], run by [`send`](DisassociateCapacityReservationBillingOwner::send).
@@ -48451,6 +51090,11 @@ stub_operation!(
     DisassociateCapacityReservationBillingOwnerError,
     types::DisassociateCapacityReservationBillingOwnerResult, input, output
 );
+blocking_operation!(
+    DisassociateCapacityReservationBillingOwner,
+    types::DisassociateCapacityReservationBillingOwnerResult,
+    DisassociateCapacityReservationBillingOwnerError, input, none
+);
 /// Disassociates a target network from the specified Client VPN endpoint. When you disassociate the last target network from a Client VPN, the following happens:
 /// - The route that was automatically added for the VPC is deleted
 /// - All active client connections are terminated
@@ -48538,6 +51182,10 @@ stub_operation!(
     DisassociateClientVpnTargetNetwork, 482, DisassociateClientVpnTargetNetworkError,
     types::DisassociateClientVpnTargetNetworkResult, input, output
 );
+blocking_operation!(
+    DisassociateClientVpnTargetNetwork, types::DisassociateClientVpnTargetNetworkResult,
+    DisassociateClientVpnTargetNetworkError, input, none
+);
 /// Disassociates an IAM role from an Certificate Manager (ACM) certificate. Disassociating an IAM role from an ACM certificate removes the Amazon S3 object that contains the certificate, certificate chain, and encrypted private key from the Amazon S3 bucket. It also revokes the IAM role's permission to use the KMS key used to encrypt the private key. This effectively revokes the role's permission to use the certificate.
 ///
 /// The `DisassociateEnclaveCertificateIamRole` operation: made by [`Client::disassociate_enclave_certificate_iam_role`], run by [`send`](DisassociateEnclaveCertificateIamRole::send).
@@ -48622,6 +51270,11 @@ stub_operation!(
     DisassociateEnclaveCertificateIamRoleError,
     types::DisassociateEnclaveCertificateIamRoleResult, input, output
 );
+blocking_operation!(
+    DisassociateEnclaveCertificateIamRole,
+    types::DisassociateEnclaveCertificateIamRoleResult,
+    DisassociateEnclaveCertificateIamRoleError, input, none
+);
 /// Disassociates an IAM instance profile from a running or stopped instance.
 ///
 /// The `DisassociateIamInstanceProfile` operation: made by [`Client::disassociate_iam_instance_profile`], run by [`send`](DisassociateIamInstanceProfile::send).
@@ -48691,6 +51344,10 @@ impl<M> DisassociateIamInstanceProfile<M> {
 stub_operation!(
     DisassociateIamInstanceProfile, 484, DisassociateIamInstanceProfileError,
     types::DisassociateIamInstanceProfileResult, input, output
+);
+blocking_operation!(
+    DisassociateIamInstanceProfile, types::DisassociateIamInstanceProfileResult,
+    DisassociateIamInstanceProfileError, input, none
 );
 /// Disassociates one or more targets from an event window.
 ///
@@ -48778,6 +51435,10 @@ stub_operation!(
     DisassociateInstanceEventWindow, 485, DisassociateInstanceEventWindowError,
     types::DisassociateInstanceEventWindowResult, input, output
 );
+blocking_operation!(
+    DisassociateInstanceEventWindow, types::DisassociateInstanceEventWindowResult,
+    DisassociateInstanceEventWindowError, input, none
+);
 /// Remove the association between your Autonomous System Number (ASN) and your BYOIP CIDR. You may want to use this action to disassociate an ASN from a CIDR or if you want to swap ASNs. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `DisassociateIpamByoasn` operation: made by [`Client::disassociate_ipam_byoasn`], run by [`send`](DisassociateIpamByoasn::send).
@@ -48857,6 +51518,10 @@ impl<M> DisassociateIpamByoasn<M> {
 stub_operation!(
     DisassociateIpamByoasn, 486, DisassociateIpamByoasnError,
     types::DisassociateIpamByoasnResult, input, output
+);
+blocking_operation!(
+    DisassociateIpamByoasn, types::DisassociateIpamByoasnResult,
+    DisassociateIpamByoasnError, input, none
 );
 /// Disassociates a resource discovery from an Amazon VPC IPAM. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
@@ -48938,6 +51603,10 @@ impl<M> DisassociateIpamResourceDiscovery<M> {
 stub_operation!(
     DisassociateIpamResourceDiscovery, 487, DisassociateIpamResourceDiscoveryError,
     types::DisassociateIpamResourceDiscoveryResult, input, output
+);
+blocking_operation!(
+    DisassociateIpamResourceDiscovery, types::DisassociateIpamResourceDiscoveryResult,
+    DisassociateIpamResourceDiscoveryError, input, none
 );
 /// Disassociates secondary Elastic IP addresses (EIPs) from a public NAT gateway. You cannot disassociate your primary EIP. For more information, see [Edit secondary IP address associations](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html#nat-gateway-edit-secondary) in the Amazon VPC User Guide.
 ///
@@ -49024,6 +51693,10 @@ stub_operation!(
     DisassociateNatGatewayAddress, 488, DisassociateNatGatewayAddressError,
     types::DisassociateNatGatewayAddressResult, input, output
 );
+blocking_operation!(
+    DisassociateNatGatewayAddress, types::DisassociateNatGatewayAddressResult,
+    DisassociateNatGatewayAddressError, input, none
+);
 /// Disassociates a route server from a VPC.
 ///
 /// The `DisassociateRouteServer` operation: made by [`Client::disassociate_route_server`], run by [`send`](DisassociateRouteServer::send).
@@ -49104,6 +51777,10 @@ stub_operation!(
     DisassociateRouteServer, 489, DisassociateRouteServerError,
     types::DisassociateRouteServerResult, input, output
 );
+blocking_operation!(
+    DisassociateRouteServer, types::DisassociateRouteServerResult,
+    DisassociateRouteServerError, input, none
+);
 /// Disassociates a subnet or gateway from a route table.
 ///
 /// The `DisassociateRouteTable` operation: made by [`Client::disassociate_route_table`], run by [`send`](DisassociateRouteTable::send).
@@ -49174,6 +51851,9 @@ impl<M> DisassociateRouteTable<M> {
 }
 stub_operation!(
     DisassociateRouteTable, 490, DisassociateRouteTableError, (), input, none
+);
+blocking_operation!(
+    DisassociateRouteTable, (), DisassociateRouteTableError, input, none
 );
 /// Disassociates a security group from a VPC. You cannot disassociate the security group if any Elastic network interfaces in the associated VPC are still associated with the security group. Note that the disassociation is asynchronous and you can check the status of the request with [DescribeSecurityGroupVpcAssociations](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroupVpcAssociations.html).
 ///
@@ -49255,6 +51935,10 @@ stub_operation!(
     DisassociateSecurityGroupVpc, 491, DisassociateSecurityGroupVpcError,
     types::DisassociateSecurityGroupVpcResult, input, output
 );
+blocking_operation!(
+    DisassociateSecurityGroupVpc, types::DisassociateSecurityGroupVpcResult,
+    DisassociateSecurityGroupVpcError, input, none
+);
 /// Disassociates a CIDR block from a subnet. Currently, you can disassociate an IPv6 CIDR block only. You must detach or delete all gateways and resources that are associated with the CIDR block before you can disassociate it.
 ///
 /// The `DisassociateSubnetCidrBlock` operation: made by [`Client::disassociate_subnet_cidr_block`], run by [`send`](DisassociateSubnetCidrBlock::send).
@@ -49324,6 +52008,10 @@ impl<M> DisassociateSubnetCidrBlock<M> {
 stub_operation!(
     DisassociateSubnetCidrBlock, 492, DisassociateSubnetCidrBlockError,
     types::DisassociateSubnetCidrBlockResult, input, output
+);
+blocking_operation!(
+    DisassociateSubnetCidrBlock, types::DisassociateSubnetCidrBlockResult,
+    DisassociateSubnetCidrBlockError, input, none
 );
 /// Disassociates the specified subnets from the transit gateway multicast domain.
 ///
@@ -49414,6 +52102,11 @@ stub_operation!(
     DisassociateTransitGatewayMulticastDomainError,
     types::DisassociateTransitGatewayMulticastDomainResult, input, output
 );
+blocking_operation!(
+    DisassociateTransitGatewayMulticastDomain,
+    types::DisassociateTransitGatewayMulticastDomainResult,
+    DisassociateTransitGatewayMulticastDomainError, input, none
+);
 /// Removes the association between an an attachment and a policy table.
 ///
 /// The `DisassociateTransitGatewayPolicyTable` operation: made by [`Client::disassociate_transit_gateway_policy_table`], run by [`send`](DisassociateTransitGatewayPolicyTable::send).
@@ -49498,6 +52191,11 @@ stub_operation!(
     DisassociateTransitGatewayPolicyTableError,
     types::DisassociateTransitGatewayPolicyTableResult, input, output
 );
+blocking_operation!(
+    DisassociateTransitGatewayPolicyTable,
+    types::DisassociateTransitGatewayPolicyTableResult,
+    DisassociateTransitGatewayPolicyTableError, input, none
+);
 /// Disassociates a resource attachment from a transit gateway route table.
 ///
 /// The `DisassociateTransitGatewayRouteTable` operation: made by [`Client::disassociate_transit_gateway_route_table`], run by [`send`](DisassociateTransitGatewayRouteTable::send).
@@ -49581,6 +52279,11 @@ stub_operation!(
     DisassociateTransitGatewayRouteTable, 495, DisassociateTransitGatewayRouteTableError,
     types::DisassociateTransitGatewayRouteTableResult, input, output
 );
+blocking_operation!(
+    DisassociateTransitGatewayRouteTable,
+    types::DisassociateTransitGatewayRouteTableResult,
+    DisassociateTransitGatewayRouteTableError, input, none
+);
 /// Removes an association between a branch network interface with a trunk network interface.
 ///
 /// The `DisassociateTrunkInterface` operation: made by [`Client::disassociate_trunk_interface`], run by [`send`](DisassociateTrunkInterface::send).
@@ -49661,6 +52364,10 @@ stub_operation!(
     DisassociateTrunkInterface, 496, DisassociateTrunkInterfaceError,
     types::DisassociateTrunkInterfaceResult, input, output
 );
+blocking_operation!(
+    DisassociateTrunkInterface, types::DisassociateTrunkInterfaceResult,
+    DisassociateTrunkInterfaceError, input, none
+);
 /// Disassociates a CIDR block from a VPC. To disassociate the CIDR block, you must specify its association ID. You can get the association ID by using DescribeVpcs. You must detach or delete all gateways and resources that are associated with the CIDR block before you can disassociate it.
 ///
 /// The `DisassociateVpcCidrBlock` operation: made by [`Client::disassociate_vpc_cidr_block`], run by [`send`](DisassociateVpcCidrBlock::send).
@@ -49730,6 +52437,10 @@ impl<M> DisassociateVpcCidrBlock<M> {
 stub_operation!(
     DisassociateVpcCidrBlock, 497, DisassociateVpcCidrBlockError,
     types::DisassociateVpcCidrBlockResult, input, output
+);
+blocking_operation!(
+    DisassociateVpcCidrBlock, types::DisassociateVpcCidrBlockResult,
+    DisassociateVpcCidrBlockError, input, none
 );
 /// Enables Elastic IP address transfer. For more information, see [Transfer Elastic IP addresses](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-eips.html#transfer-EIPs-intro) in the Amazon VPC User Guide.
 ///
@@ -49811,6 +52522,10 @@ stub_operation!(
     EnableAddressTransfer, 498, EnableAddressTransferError,
     types::EnableAddressTransferResult, input, output
 );
+blocking_operation!(
+    EnableAddressTransfer, types::EnableAddressTransferResult,
+    EnableAddressTransferError, input, none
+);
 /// Enables Allowed AMIs for your account in the specified Amazon Web Services Region. Two values are accepted:
 /// - `enabled`: The image criteria in your Allowed AMIs settings are applied. As a result, only AMIs matching these criteria are discoverable and can be used by your account to launch instances.
 /// - `audit-mode`: The image criteria in your Allowed AMIs settings are not applied. No restrictions are placed on AMI discoverability or usage. Users in your account can launch instances using any public AMI or AMI shared with your account. The purpose of `audit-mode` is to indicate which AMIs will be affected when Allowed AMIs is `enabled`. In `audit-mode`, each AMI displays either `"ImageAllowed": true` or `"ImageAllowed": false` to indicate whether the AMI will be discoverable and available to users in the account when Allowed AMIs is enabled.
@@ -49890,6 +52605,10 @@ impl<M> EnableAllowedImagesSettings<M> {
 stub_operation!(
     EnableAllowedImagesSettings, 499, EnableAllowedImagesSettingsError,
     types::EnableAllowedImagesSettingsResult, input, output
+);
+blocking_operation!(
+    EnableAllowedImagesSettings, types::EnableAllowedImagesSettingsResult,
+    EnableAllowedImagesSettingsError, input, none
 );
 /// Enables Infrastructure Performance subscriptions.
 ///
@@ -49991,6 +52710,11 @@ stub_operation!(
     EnableAwsNetworkPerformanceMetricSubscriptionError,
     types::EnableAwsNetworkPerformanceMetricSubscriptionResult, input, output
 );
+blocking_operation!(
+    EnableAwsNetworkPerformanceMetricSubscription,
+    types::EnableAwsNetworkPerformanceMetricSubscriptionResult,
+    EnableAwsNetworkPerformanceMetricSubscriptionError, input, none
+);
 /// Enables EC2 Capacity Manager for your account. This starts data ingestion for your EC2 capacity usage across On-Demand, Spot, and Capacity Reservations. Initial data processing may take several hours to complete.
 ///
 /// The `EnableCapacityManager` operation: made by [`Client::enable_capacity_manager`], run by [`send`](EnableCapacityManager::send).
@@ -50071,6 +52795,10 @@ stub_operation!(
     EnableCapacityManager, 501, EnableCapacityManagerError,
     types::EnableCapacityManagerResult, input, output
 );
+blocking_operation!(
+    EnableCapacityManager, types::EnableCapacityManagerResult,
+    EnableCapacityManagerError, input, none
+);
 /// Enables EBS encryption by default for your account in the current Region.
 ///
 /// The `EnableEbsEncryptionByDefault` operation: made by [`Client::enable_ebs_encryption_by_default`], run by [`send`](EnableEbsEncryptionByDefault::send).
@@ -50140,6 +52868,10 @@ impl<M> EnableEbsEncryptionByDefault<M> {
 stub_operation!(
     EnableEbsEncryptionByDefault, 502, EnableEbsEncryptionByDefaultError,
     types::EnableEbsEncryptionByDefaultResult, input, output
+);
+blocking_operation!(
+    EnableEbsEncryptionByDefault, types::EnableEbsEncryptionByDefaultResult,
+    EnableEbsEncryptionByDefaultError, input, none
 );
 /// When you enable Windows fast launch for a Windows AMI, images are pre-provisioned, using snapshots to launch instances up to 65% faster. To create the optimized Windows image, Amazon EC2 launches an instance and runs through Sysprep steps, rebooting as required. Then it creates a set of reserved snapshots that are used for subsequent launches. The reserved snapshots are automatically replenished as they are used, depending on your settings for launch frequency.
 ///
@@ -50242,6 +52974,9 @@ stub_operation!(
     EnableFastLaunch, 503, EnableFastLaunchError, types::EnableFastLaunchResult, input,
     output
 );
+blocking_operation!(
+    EnableFastLaunch, types::EnableFastLaunchResult, EnableFastLaunchError, input, none
+);
 /// Enables fast snapshot restores for the specified snapshots in the specified Availability Zones.
 ///
 /// The `EnableFastSnapshotRestores` operation: made by [`Client::enable_fast_snapshot_restores`], run by [`send`](EnableFastSnapshotRestores::send).
@@ -50327,6 +53062,10 @@ stub_operation!(
     EnableFastSnapshotRestores, 504, EnableFastSnapshotRestoresError,
     types::EnableFastSnapshotRestoresResult, input, output
 );
+blocking_operation!(
+    EnableFastSnapshotRestores, types::EnableFastSnapshotRestoresResult,
+    EnableFastSnapshotRestoresError, input, none
+);
 /// Re-enables a disabled AMI. The re-enabled AMI is marked as `available` and can be used for instance launches, appears in describe operations, and can be shared. Amazon Web Services accounts, organizations, and Organizational Units that lost access to the AMI when it was disabled do not regain access automatically. Once the AMI is available, it can be shared with them again.
 ///
 /// The `EnableImage` operation: made by [`Client::enable_image`], run by [`send`](EnableImage::send).
@@ -50400,6 +53139,9 @@ impl<M> EnableImage<M> {
 }
 stub_operation!(
     EnableImage, 505, EnableImageError, types::EnableImageResult, input, output
+);
+blocking_operation!(
+    EnableImage, types::EnableImageResult, EnableImageError, input, none
 );
 /// Enables block public access for AMIs at the account level in the specified Amazon Web Services Region. This prevents the public sharing of your AMIs. However, if you already have public AMIs, they will remain publicly available.
 ///
@@ -50478,6 +53220,10 @@ impl<M> EnableImageBlockPublicAccess<M> {
 stub_operation!(
     EnableImageBlockPublicAccess, 506, EnableImageBlockPublicAccessError,
     types::EnableImageBlockPublicAccessResult, input, output
+);
+blocking_operation!(
+    EnableImageBlockPublicAccess, types::EnableImageBlockPublicAccessResult,
+    EnableImageBlockPublicAccessError, input, none
 );
 /// Enables deprecation of the specified AMI at the specified date and time.
 ///
@@ -50558,6 +53304,10 @@ impl<M> EnableImageDeprecation<M> {
 stub_operation!(
     EnableImageDeprecation, 507, EnableImageDeprecationError,
     types::EnableImageDeprecationResult, input, output
+);
+blocking_operation!(
+    EnableImageDeprecation, types::EnableImageDeprecationResult,
+    EnableImageDeprecationError, input, none
 );
 /// Enables deregistration protection for an AMI. When deregistration protection is enabled, the AMI can't be deregistered.
 ///
@@ -50642,6 +53392,11 @@ stub_operation!(
     EnableImageDeregistrationProtection, 508, EnableImageDeregistrationProtectionError,
     types::EnableImageDeregistrationProtectionResult, input, output
 );
+blocking_operation!(
+    EnableImageDeregistrationProtection,
+    types::EnableImageDeregistrationProtectionResult,
+    EnableImageDeregistrationProtectionError, input, none
+);
 /// Enable Amazon EC2 instances running in an SQL Server High Availability cluster for SQL Server High Availability instance standby detection monitoring. Once enabled, Amazon Web Services monitors the metadata for the instances to determine whether they are active or standby nodes in the SQL Server High Availability cluster. If the instances are determined to be standby failover nodes, Amazon Web Services automatically applies SQL Server licensing fee waiver for those instances.
 ///
 /// The `EnableInstanceSqlHaStandbyDetections` operation: made by [`Client::enable_instance_sql_ha_standby_detections`], run by [`send`](EnableInstanceSqlHaStandbyDetections::send).
@@ -50725,6 +53480,11 @@ stub_operation!(
     EnableInstanceSqlHaStandbyDetections, 509, EnableInstanceSqlHaStandbyDetectionsError,
     types::EnableInstanceSqlHaStandbyDetectionsResult, input, output
 );
+blocking_operation!(
+    EnableInstanceSqlHaStandbyDetections,
+    types::EnableInstanceSqlHaStandbyDetectionsResult,
+    EnableInstanceSqlHaStandbyDetectionsError, input, none
+);
 /// Enable an Organizations member account as the IPAM admin account. You cannot select the Organizations management account as the IPAM admin account. For more information, see [Enable integration with Organizations](https://docs.aws.amazon.com/vpc/latest/ipam/enable-integ-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `EnableIpamOrganizationAdminAccount` operation: made by [`Client::enable_ipam_organization_admin_account`], run by [`send`](EnableIpamOrganizationAdminAccount::send).
@@ -50802,6 +53562,10 @@ impl<M> EnableIpamOrganizationAdminAccount<M> {
 stub_operation!(
     EnableIpamOrganizationAdminAccount, 510, EnableIpamOrganizationAdminAccountError,
     types::EnableIpamOrganizationAdminAccountResult, input, output
+);
+blocking_operation!(
+    EnableIpamOrganizationAdminAccount, types::EnableIpamOrganizationAdminAccountResult,
+    EnableIpamOrganizationAdminAccountError, input, none
 );
 /// Enables an IPAM policy.
 ///
@@ -50883,6 +53647,9 @@ stub_operation!(
     EnableIpamPolicy, 511, EnableIpamPolicyError, types::EnableIpamPolicyResult, input,
     output
 );
+blocking_operation!(
+    EnableIpamPolicy, types::EnableIpamPolicyResult, EnableIpamPolicyError, input, none
+);
 /// Establishes a trust relationship between Reachability Analyzer and Organizations. This operation must be performed by the management account for the organization.
 ///
 /// The `EnableReachabilityAnalyzerOrganizationSharing` operation: made by [`Client::enable_reachability_analyzer_organization_sharing`], run by [`send`](EnableReachabilityAnalyzerOrganizationSharing::send).
@@ -50962,6 +53729,11 @@ stub_operation!(
     EnableReachabilityAnalyzerOrganizationSharing, 512,
     EnableReachabilityAnalyzerOrganizationSharingError,
     types::EnableReachabilityAnalyzerOrganizationSharingResult, input, output
+);
+blocking_operation!(
+    EnableReachabilityAnalyzerOrganizationSharing,
+    types::EnableReachabilityAnalyzerOrganizationSharingResult,
+    EnableReachabilityAnalyzerOrganizationSharingError, input, none
 );
 /// Defines which route tables the route server can update with routes.
 ///
@@ -51043,6 +53815,10 @@ stub_operation!(
     EnableRouteServerPropagation, 513, EnableRouteServerPropagationError,
     types::EnableRouteServerPropagationResult, input, output
 );
+blocking_operation!(
+    EnableRouteServerPropagation, types::EnableRouteServerPropagationResult,
+    EnableRouteServerPropagationError, input, none
+);
 /// Enables access to the EC2 serial console of all instances for your account. By default, access to the EC2 serial console is disabled for your account. For more information, see [Manage account access to the EC2 serial console](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-access-to-serial-console.html#serial-console-account-access) in the Amazon EC2 User Guide.
 ///
 /// The `EnableSerialConsoleAccess` operation: made by [`Client::enable_serial_console_access`], run by [`send`](EnableSerialConsoleAccess::send).
@@ -51112,6 +53888,10 @@ impl<M> EnableSerialConsoleAccess<M> {
 stub_operation!(
     EnableSerialConsoleAccess, 514, EnableSerialConsoleAccessError,
     types::EnableSerialConsoleAccessResult, input, output
+);
+blocking_operation!(
+    EnableSerialConsoleAccess, types::EnableSerialConsoleAccessResult,
+    EnableSerialConsoleAccessError, input, none
 );
 /// Enables or modifies the block public access for snapshots setting at the account level for the specified Amazon Web Services Region. After you enable block public access for snapshots in a Region, users can no longer request public sharing for snapshots in that Region. Snapshots that are already publicly shared are either treated as private or they remain publicly shared, depending on the State that you specify.
 ///
@@ -51192,6 +53972,10 @@ impl<M> EnableSnapshotBlockPublicAccess<M> {
 stub_operation!(
     EnableSnapshotBlockPublicAccess, 515, EnableSnapshotBlockPublicAccessError,
     types::EnableSnapshotBlockPublicAccessResult, input, output
+);
+blocking_operation!(
+    EnableSnapshotBlockPublicAccess, types::EnableSnapshotBlockPublicAccessResult,
+    EnableSnapshotBlockPublicAccessError, input, none
 );
 /// Enables the specified attachment to propagate routes to the specified propagation route table.
 ///
@@ -51285,6 +54069,11 @@ stub_operation!(
     EnableTransitGatewayRouteTablePropagationError,
     types::EnableTransitGatewayRouteTablePropagationResult, input, output
 );
+blocking_operation!(
+    EnableTransitGatewayRouteTablePropagation,
+    types::EnableTransitGatewayRouteTablePropagationResult,
+    EnableTransitGatewayRouteTablePropagationError, input, none
+);
 /// Enables a virtual private gateway (VGW) to propagate routes to the specified route table of a VPC.
 ///
 /// The `EnableVgwRoutePropagation` operation: made by [`Client::enable_vgw_route_propagation`], run by [`send`](EnableVgwRoutePropagation::send).
@@ -51361,6 +54150,9 @@ impl<M> EnableVgwRoutePropagation<M> {
 stub_operation!(
     EnableVgwRoutePropagation, 517, EnableVgwRoutePropagationError, (), input, none
 );
+blocking_operation!(
+    EnableVgwRoutePropagation, (), EnableVgwRoutePropagationError, input, none
+);
 /// Enables I/O operations for a volume that had I/O operations disabled because the data on the volume was potentially inconsistent.
 ///
 /// The `EnableVolumeIO` operation: made by [`Client::enable_volume_io`], run by [`send`](EnableVolumeIo::send).
@@ -51430,6 +54222,7 @@ impl<M> EnableVolumeIo<M> {
     }
 }
 stub_operation!(EnableVolumeIo, 518, EnableVolumeIoError, (), input, none);
+blocking_operation!(EnableVolumeIo, (), EnableVolumeIoError, input, none);
 /// This action is deprecated.
 ///
 /// The `EnableVpcClassicLink` operation: made by [`Client::enable_vpc_classic_link`], run by [`send`](EnableVpcClassicLink::send).
@@ -51505,6 +54298,10 @@ stub_operation!(
     EnableVpcClassicLink, 519, EnableVpcClassicLinkError,
     types::EnableVpcClassicLinkResult, input, output
 );
+blocking_operation!(
+    EnableVpcClassicLink, types::EnableVpcClassicLinkResult, EnableVpcClassicLinkError,
+    input, none
+);
 /// This action is deprecated.
 ///
 /// The `EnableVpcClassicLinkDnsSupport` operation: made by [`Client::enable_vpc_classic_link_dns_support`], run by [`send`](EnableVpcClassicLinkDnsSupport::send).
@@ -51574,6 +54371,10 @@ impl<M> EnableVpcClassicLinkDnsSupport<M> {
 stub_operation!(
     EnableVpcClassicLinkDnsSupport, 520, EnableVpcClassicLinkDnsSupportError,
     types::EnableVpcClassicLinkDnsSupportResult, input, output
+);
+blocking_operation!(
+    EnableVpcClassicLinkDnsSupport, types::EnableVpcClassicLinkDnsSupportResult,
+    EnableVpcClassicLinkDnsSupportError, input, none
 );
 /// Downloads the client certificate revocation list for the specified Client VPN endpoint.
 ///
@@ -51660,6 +54461,11 @@ stub_operation!(
     ExportClientVpnClientCertificateRevocationListError,
     types::ExportClientVpnClientCertificateRevocationListResult, input, output
 );
+blocking_operation!(
+    ExportClientVpnClientCertificateRevocationList,
+    types::ExportClientVpnClientCertificateRevocationListResult,
+    ExportClientVpnClientCertificateRevocationListError, input, none
+);
 /// Downloads the contents of the Client VPN endpoint configuration file for the specified Client VPN endpoint. The Client VPN endpoint configuration file includes the Client VPN endpoint and certificate information clients need to establish a connection with the Client VPN endpoint.
 ///
 /// The `ExportClientVpnClientConfiguration` operation: made by [`Client::export_client_vpn_client_configuration`], run by [`send`](ExportClientVpnClientConfiguration::send).
@@ -51737,6 +54543,10 @@ impl<M> ExportClientVpnClientConfiguration<M> {
 stub_operation!(
     ExportClientVpnClientConfiguration, 522, ExportClientVpnClientConfigurationError,
     types::ExportClientVpnClientConfigurationResult, input, output
+);
+blocking_operation!(
+    ExportClientVpnClientConfiguration, types::ExportClientVpnClientConfigurationResult,
+    ExportClientVpnClientConfigurationError, input, none
 );
 /// Exports an Amazon Machine Image (AMI) to a VM file. For more information, see [Exporting a VM directly from an Amazon Machine Image (AMI)](https://docs.aws.amazon.com/vm-import/latest/userguide/vmexport_image.html) in the VM Import/Export User Guide.
 ///
@@ -51848,6 +54658,9 @@ impl<M> ExportImage<M> {
 stub_operation!(
     ExportImage, 523, ExportImageError, types::ExportImageResult, input, output
 );
+blocking_operation!(
+    ExportImage, types::ExportImageResult, ExportImageError, input, none
+);
 /// Exports routes from the specified transit gateway route table to the specified S3 bucket. By default, all routes are exported. Alternatively, you can filter by CIDR range.
 ///
 /// The `ExportTransitGatewayRoutes` operation: made by [`Client::export_transit_gateway_routes`], run by [`send`](ExportTransitGatewayRoutes::send).
@@ -51942,6 +54755,10 @@ stub_operation!(
     ExportTransitGatewayRoutes, 524, ExportTransitGatewayRoutesError,
     types::ExportTransitGatewayRoutesResult, input, output
 );
+blocking_operation!(
+    ExportTransitGatewayRoutes, types::ExportTransitGatewayRoutesResult,
+    ExportTransitGatewayRoutesError, input, none
+);
 /// Exports the client configuration for a Verified Access instance.
 ///
 /// The `ExportVerifiedAccessInstanceClientConfiguration` operation: made by [`Client::export_verified_access_instance_client_configuration`], run by [`send`](ExportVerifiedAccessInstanceClientConfiguration::send).
@@ -52027,6 +54844,11 @@ stub_operation!(
     ExportVerifiedAccessInstanceClientConfigurationError,
     types::ExportVerifiedAccessInstanceClientConfigurationResult, input, output
 );
+blocking_operation!(
+    ExportVerifiedAccessInstanceClientConfiguration,
+    types::ExportVerifiedAccessInstanceClientConfigurationResult,
+    ExportVerifiedAccessInstanceClientConfigurationError, input, none
+);
 /// Returns the currently negotiated security parameters for an active VPN tunnel, including IKE version, DH groups, encryption algorithms, and integrity algorithms.
 ///
 /// The `GetActiveVpnTunnelStatus` operation: made by [`Client::get_active_vpn_tunnel_status`], run by [`send`](GetActiveVpnTunnelStatus::send).
@@ -52107,6 +54929,10 @@ stub_operation!(
     GetActiveVpnTunnelStatus, 526, GetActiveVpnTunnelStatusError,
     types::GetActiveVpnTunnelStatusResult, input, output
 );
+blocking_operation!(
+    GetActiveVpnTunnelStatus, types::GetActiveVpnTunnelStatusResult,
+    GetActiveVpnTunnelStatusError, input, none
+);
 /// Gets the current state of the Allowed AMIs setting and the list of Allowed AMIs criteria at the account level in the specified Region.
 ///
 /// The `GetAllowedImagesSettings` operation: made by [`Client::get_allowed_images_settings`], run by [`send`](GetAllowedImagesSettings::send).
@@ -52176,6 +55002,10 @@ impl<M> GetAllowedImagesSettings<M> {
 stub_operation!(
     GetAllowedImagesSettings, 527, GetAllowedImagesSettingsError,
     types::GetAllowedImagesSettingsResult, input, output
+);
+blocking_operation!(
+    GetAllowedImagesSettings, types::GetAllowedImagesSettingsResult,
+    GetAllowedImagesSettingsError, input, none
 );
 /// Returns the IAM roles that are associated with the specified ACM (ACM) certificate. It also returns the name of the Amazon S3 bucket and the Amazon S3 object key where the certificate, certificate chain, and encrypted private key bundle are stored, and the ARN of the KMS key that's used to encrypt the private key.
 ///
@@ -52255,6 +55085,11 @@ stub_operation!(
     GetAssociatedEnclaveCertificateIamRoles, 528,
     GetAssociatedEnclaveCertificateIamRolesError,
     types::GetAssociatedEnclaveCertificateIamRolesResult, input, output
+);
+blocking_operation!(
+    GetAssociatedEnclaveCertificateIamRoles,
+    types::GetAssociatedEnclaveCertificateIamRolesResult,
+    GetAssociatedEnclaveCertificateIamRolesError, input, none
 );
 /// Gets information about the IPv6 CIDR block associations for a specified IPv6 address pool.
 ///
@@ -52355,6 +55190,10 @@ impl<M> GetAssociatedIpv6PoolCidrs<M> {
 stub_operation!(
     GetAssociatedIpv6PoolCidrs, 529, GetAssociatedIpv6PoolCidrsError,
     types::GetAssociatedIpv6PoolCidrsResult, input, output
+);
+blocking_operation!(
+    GetAssociatedIpv6PoolCidrs, types::GetAssociatedIpv6PoolCidrsResult,
+    GetAssociatedIpv6PoolCidrsError, input, (types::GetAssociatedIpv6PoolCidrsRequest)
 );
 /// Gets network performance data.
 ///
@@ -52466,6 +55305,11 @@ stub_operation!(
     GetAwsNetworkPerformanceData, 530, GetAwsNetworkPerformanceDataError,
     types::GetAwsNetworkPerformanceDataResult, input, output
 );
+blocking_operation!(
+    GetAwsNetworkPerformanceData, types::GetAwsNetworkPerformanceDataResult,
+    GetAwsNetworkPerformanceDataError, input,
+    (types::GetAwsNetworkPerformanceDataRequest)
+);
 /// Retrieves the current configuration and status of EC2 Capacity Manager for your account, including enablement status, Organizations access settings, and data ingestion status.
 ///
 /// The `GetCapacityManagerAttributes` operation: made by [`Client::get_capacity_manager_attributes`], run by [`send`](GetCapacityManagerAttributes::send).
@@ -52535,6 +55379,10 @@ impl<M> GetCapacityManagerAttributes<M> {
 stub_operation!(
     GetCapacityManagerAttributes, 531, GetCapacityManagerAttributesError,
     types::GetCapacityManagerAttributesResult, input, output
+);
+blocking_operation!(
+    GetCapacityManagerAttributes, types::GetCapacityManagerAttributesResult,
+    GetCapacityManagerAttributesError, input, none
 );
 /// Retrieves capacity usage metrics for your EC2 resources. Returns time-series data for metrics like unused capacity, utilization rates, and costs across On-Demand, Spot, and Capacity Reservations. Data can be grouped and filtered by various dimensions such as region, account, and instance family.
 ///
@@ -52664,6 +55512,11 @@ stub_operation!(
     GetCapacityManagerMetricData, 532, GetCapacityManagerMetricDataError,
     types::GetCapacityManagerMetricDataResult, input, output
 );
+blocking_operation!(
+    GetCapacityManagerMetricData, types::GetCapacityManagerMetricDataResult,
+    GetCapacityManagerMetricDataError, input,
+    (types::GetCapacityManagerMetricDataRequest)
+);
 /// Retrieves the available dimension values for capacity metrics within a specified time range. This is useful for discovering what accounts, regions, instance families, and other dimensions have data available for filtering and grouping.
 ///
 /// The `GetCapacityManagerMetricDimensions` operation: made by [`Client::get_capacity_manager_metric_dimensions`], run by [`send`](GetCapacityManagerMetricDimensions::send).
@@ -52790,6 +55643,11 @@ stub_operation!(
     GetCapacityManagerMetricDimensions, 533, GetCapacityManagerMetricDimensionsError,
     types::GetCapacityManagerMetricDimensionsResult, input, output
 );
+blocking_operation!(
+    GetCapacityManagerMetricDimensions, types::GetCapacityManagerMetricDimensionsResult,
+    GetCapacityManagerMetricDimensionsError, input,
+    (types::GetCapacityManagerMetricDimensionsRequest)
+);
 /// Retrieves the tag keys that are currently being monitored by EC2 Capacity Manager. Monitored tag keys are included as dimensions in capacity metric data, enabling you to group and filter metrics by tag values.
 ///
 /// The `GetCapacityManagerMonitoredTagKeys` operation: made by [`Client::get_capacity_manager_monitored_tag_keys`], run by [`send`](GetCapacityManagerMonitoredTagKeys::send).
@@ -52888,6 +55746,11 @@ stub_operation!(
     GetCapacityManagerMonitoredTagKeys, 534, GetCapacityManagerMonitoredTagKeysError,
     types::GetCapacityManagerMonitoredTagKeysResult, input, output
 );
+blocking_operation!(
+    GetCapacityManagerMonitoredTagKeys, types::GetCapacityManagerMonitoredTagKeysResult,
+    GetCapacityManagerMonitoredTagKeysError, input,
+    (types::GetCapacityManagerMonitoredTagKeysRequest)
+);
 /// Gets usage information about a Capacity Reservation. If the Capacity Reservation is shared, it shows usage information for the Capacity Reservation owner and each Amazon Web Services account that is currently using the shared capacity. If the Capacity Reservation is not shared, it shows only the Capacity Reservation owner's usage.
 ///
 /// The `GetCapacityReservationUsage` operation: made by [`Client::get_capacity_reservation_usage`], run by [`send`](GetCapacityReservationUsage::send).
@@ -52972,6 +55835,10 @@ impl<M> GetCapacityReservationUsage<M> {
 stub_operation!(
     GetCapacityReservationUsage, 535, GetCapacityReservationUsageError,
     types::GetCapacityReservationUsageResult, input, output
+);
+blocking_operation!(
+    GetCapacityReservationUsage, types::GetCapacityReservationUsageResult,
+    GetCapacityReservationUsageError, input, none
 );
 /// Describes the allocations from the specified customer-owned address pool.
 ///
@@ -53067,6 +55934,9 @@ stub_operation!(
     GetCoipPoolUsage, 536, GetCoipPoolUsageError, types::GetCoipPoolUsageResult, input,
     output
 );
+blocking_operation!(
+    GetCoipPoolUsage, types::GetCoipPoolUsageResult, GetCoipPoolUsageError, input, none
+);
 /// Gets the console output for the specified instance. For Linux instances, the instance console output displays the exact console output that would normally be displayed on a physical monitor attached to a computer. For Windows instances, the instance console output includes the last three system event log errors.
 ///
 /// The `GetConsoleOutput` operation: made by [`Client::get_console_output`], run by [`send`](GetConsoleOutput::send).
@@ -53146,6 +56016,9 @@ impl<M> GetConsoleOutput<M> {
 stub_operation!(
     GetConsoleOutput, 537, GetConsoleOutputError, types::GetConsoleOutputResult, input,
     output
+);
+blocking_operation!(
+    GetConsoleOutput, types::GetConsoleOutputResult, GetConsoleOutputError, input, none
 );
 /// Retrieve a JPG-format screenshot of a running instance to help with troubleshooting.
 ///
@@ -53227,6 +56100,10 @@ stub_operation!(
     GetConsoleScreenshot, 538, GetConsoleScreenshotError,
     types::GetConsoleScreenshotResult, input, output
 );
+blocking_operation!(
+    GetConsoleScreenshot, types::GetConsoleScreenshotResult, GetConsoleScreenshotError,
+    input, none
+);
 /// Retrieves a summary of the account status report.
 ///
 /// The `GetDeclarativePoliciesReportSummary` operation: made by [`Client::get_declarative_policies_report_summary`], run by [`send`](GetDeclarativePoliciesReportSummary::send).
@@ -53304,6 +56181,11 @@ impl<M> GetDeclarativePoliciesReportSummary<M> {
 stub_operation!(
     GetDeclarativePoliciesReportSummary, 539, GetDeclarativePoliciesReportSummaryError,
     types::GetDeclarativePoliciesReportSummaryResult, input, output
+);
+blocking_operation!(
+    GetDeclarativePoliciesReportSummary,
+    types::GetDeclarativePoliciesReportSummaryResult,
+    GetDeclarativePoliciesReportSummaryError, input, none
 );
 /// Describes the default credit option for CPU usage of a burstable performance instance family.
 ///
@@ -53383,6 +56265,10 @@ stub_operation!(
     GetDefaultCreditSpecification, 540, GetDefaultCreditSpecificationError,
     types::GetDefaultCreditSpecificationResult, input, output
 );
+blocking_operation!(
+    GetDefaultCreditSpecification, types::GetDefaultCreditSpecificationResult,
+    GetDefaultCreditSpecificationError, input, none
+);
 /// Describes the default KMS key for EBS encryption by default for your account in this Region.
 ///
 /// The `GetEbsDefaultKmsKeyId` operation: made by [`Client::get_ebs_default_kms_key_id`], run by [`send`](GetEbsDefaultKmsKeyId::send).
@@ -53452,6 +56338,10 @@ impl<M> GetEbsDefaultKmsKeyId<M> {
 stub_operation!(
     GetEbsDefaultKmsKeyId, 541, GetEbsDefaultKmsKeyIdError,
     types::GetEbsDefaultKmsKeyIdResult, input, output
+);
+blocking_operation!(
+    GetEbsDefaultKmsKeyId, types::GetEbsDefaultKmsKeyIdResult,
+    GetEbsDefaultKmsKeyIdError, input, none
 );
 /// Describes whether EBS encryption by default is enabled for your account in the current Region.
 ///
@@ -53523,6 +56413,10 @@ stub_operation!(
     GetEbsEncryptionByDefault, 542, GetEbsEncryptionByDefaultError,
     types::GetEbsEncryptionByDefaultResult, input, output
 );
+blocking_operation!(
+    GetEbsEncryptionByDefault, types::GetEbsEncryptionByDefaultResult,
+    GetEbsEncryptionByDefaultError, input, none
+);
 /// Gets the enabled IPAM policy.
 ///
 /// The `GetEnabledIpamPolicy` operation: made by [`Client::get_enabled_ipam_policy`], run by [`send`](GetEnabledIpamPolicy::send).
@@ -53592,6 +56486,10 @@ impl<M> GetEnabledIpamPolicy<M> {
 stub_operation!(
     GetEnabledIpamPolicy, 543, GetEnabledIpamPolicyError,
     types::GetEnabledIpamPolicyResult, input, output
+);
+blocking_operation!(
+    GetEnabledIpamPolicy, types::GetEnabledIpamPolicyResult, GetEnabledIpamPolicyError,
+    input, none
 );
 /// Generates a CloudFormation template that streamlines and automates the integration of VPC flow logs with Amazon Athena. This make it easier for you to query and gain insights from VPC flow logs data. Based on the information that you provide, we configure resources in the template to do the following:
 /// - Create a table in Athena that maps fields to a custom log format
@@ -53681,6 +56579,10 @@ impl<M> GetFlowLogsIntegrationTemplate<M> {
 stub_operation!(
     GetFlowLogsIntegrationTemplate, 544, GetFlowLogsIntegrationTemplateError,
     types::GetFlowLogsIntegrationTemplateResult, input, output
+);
+blocking_operation!(
+    GetFlowLogsIntegrationTemplate, types::GetFlowLogsIntegrationTemplateResult,
+    GetFlowLogsIntegrationTemplateError, input, none
 );
 /// Lists the resource groups to which a Capacity Reservation has been added.
 ///
@@ -53785,6 +56687,11 @@ stub_operation!(
     GetGroupsForCapacityReservation, 545, GetGroupsForCapacityReservationError,
     types::GetGroupsForCapacityReservationResult, input, output
 );
+blocking_operation!(
+    GetGroupsForCapacityReservation, types::GetGroupsForCapacityReservationResult,
+    GetGroupsForCapacityReservationError, input,
+    (types::GetGroupsForCapacityReservationRequest)
+);
 /// Preview a reservation purchase with configurations that match those of your Dedicated Host. You must have active Dedicated Hosts in your account before you purchase a reservation.
 ///
 /// The `GetHostReservationPurchasePreview` operation: made by [`Client::get_host_reservation_purchase_preview`], run by [`send`](GetHostReservationPurchasePreview::send).
@@ -53863,6 +56770,10 @@ stub_operation!(
     GetHostReservationPurchasePreview, 546, GetHostReservationPurchasePreviewError,
     types::GetHostReservationPurchasePreviewResult, input, output
 );
+blocking_operation!(
+    GetHostReservationPurchasePreview, types::GetHostReservationPurchasePreviewResult,
+    GetHostReservationPurchasePreviewError, input, none
+);
 /// Retrieves the ancestry chain of the specified AMI, tracing its lineage back to the root AMI. For more information, see [AMI ancestry](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-ancestry.html) in Amazon EC2 User Guide.
 ///
 /// The `GetImageAncestry` operation: made by [`Client::get_image_ancestry`], run by [`send`](GetImageAncestry::send).
@@ -53938,6 +56849,9 @@ stub_operation!(
     GetImageAncestry, 547, GetImageAncestryError, types::GetImageAncestryResult, input,
     output
 );
+blocking_operation!(
+    GetImageAncestry, types::GetImageAncestryResult, GetImageAncestryError, input, none
+);
 /// Gets the current state of block public access for AMIs at the account level in the specified Amazon Web Services Region.
 ///
 /// The `GetImageBlockPublicAccessState` operation: made by [`Client::get_image_block_public_access_state`], run by [`send`](GetImageBlockPublicAccessState::send).
@@ -54008,6 +56922,10 @@ stub_operation!(
     GetImageBlockPublicAccessState, 548, GetImageBlockPublicAccessStateError,
     types::GetImageBlockPublicAccessStateResult, input, output
 );
+blocking_operation!(
+    GetImageBlockPublicAccessState, types::GetImageBlockPublicAccessStateResult,
+    GetImageBlockPublicAccessStateError, input, none
+);
 /// Gets the default instance metadata service (IMDS) settings that are set at the account level in the specified Amazon Web Services Region.
 ///
 /// The `GetInstanceMetadataDefaults` operation: made by [`Client::get_instance_metadata_defaults`], run by [`send`](GetInstanceMetadataDefaults::send).
@@ -54077,6 +56995,10 @@ impl<M> GetInstanceMetadataDefaults<M> {
 stub_operation!(
     GetInstanceMetadataDefaults, 549, GetInstanceMetadataDefaultsError,
     types::GetInstanceMetadataDefaultsResult, input, output
+);
+blocking_operation!(
+    GetInstanceMetadataDefaults, types::GetInstanceMetadataDefaultsResult,
+    GetInstanceMetadataDefaultsError, input, none
 );
 /// Gets the public endorsement key associated with the Nitro Trusted Platform Module (NitroTPM) for the specified instance.
 ///
@@ -54162,6 +57084,10 @@ impl<M> GetInstanceTpmEkPub<M> {
 stub_operation!(
     GetInstanceTpmEkPub, 550, GetInstanceTpmEkPubError, types::GetInstanceTpmEkPubResult,
     input, output
+);
+blocking_operation!(
+    GetInstanceTpmEkPub, types::GetInstanceTpmEkPubResult, GetInstanceTpmEkPubError,
+    input, none
 );
 /// Returns a list of instance types with the specified instance attributes. You can use the response to preview the instance types without launching instances. Note that the response does not consider capacity.
 ///
@@ -54291,6 +57217,12 @@ stub_operation!(
     GetInstanceTypesFromInstanceRequirementsError,
     types::GetInstanceTypesFromInstanceRequirementsResult, input, output
 );
+blocking_operation!(
+    GetInstanceTypesFromInstanceRequirements,
+    types::GetInstanceTypesFromInstanceRequirementsResult,
+    GetInstanceTypesFromInstanceRequirementsError, input,
+    (types::GetInstanceTypesFromInstanceRequirementsRequest)
+);
 /// A binary representation of the UEFI variable store. Only non-volatile variables are stored. This is a base64 encoded and zlib compressed binary value that must be properly encoded.
 ///
 /// The `GetInstanceUefiData` operation: made by [`Client::get_instance_uefi_data`], run by [`send`](GetInstanceUefiData::send).
@@ -54365,6 +57297,10 @@ impl<M> GetInstanceUefiData<M> {
 stub_operation!(
     GetInstanceUefiData, 552, GetInstanceUefiDataError, types::GetInstanceUefiDataResult,
     input, output
+);
+blocking_operation!(
+    GetInstanceUefiData, types::GetInstanceUefiDataResult, GetInstanceUefiDataError,
+    input, none
 );
 /// Retrieve historical information about a CIDR within an IPAM scope. For more information, see [View the history of IP addresses](https://docs.aws.amazon.com/vpc/latest/ipam/view-history-cidr-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
@@ -54486,6 +57422,10 @@ stub_operation!(
     GetIpamAddressHistory, 553, GetIpamAddressHistoryError,
     types::GetIpamAddressHistoryResult, input, output
 );
+blocking_operation!(
+    GetIpamAddressHistory, types::GetIpamAddressHistoryResult,
+    GetIpamAddressHistoryError, input, (types::GetIpamAddressHistoryRequest)
+);
 /// Gets IPAM discovered accounts. A discovered account is an Amazon Web Services account that is monitored under a resource discovery. If you have integrated IPAM with Amazon Web Services Organizations, all accounts in the organization are discovered accounts. Only the IPAM account can get all discovered accounts in the organization.
 ///
 /// The `GetIpamDiscoveredAccounts` operation: made by [`Client::get_ipam_discovered_accounts`], run by [`send`](GetIpamDiscoveredAccounts::send).
@@ -54596,6 +57536,10 @@ stub_operation!(
     GetIpamDiscoveredAccounts, 554, GetIpamDiscoveredAccountsError,
     types::GetIpamDiscoveredAccountsResult, input, output
 );
+blocking_operation!(
+    GetIpamDiscoveredAccounts, types::GetIpamDiscoveredAccountsResult,
+    GetIpamDiscoveredAccountsError, input, (types::GetIpamDiscoveredAccountsRequest)
+);
 /// Gets the public IP addresses that have been discovered by IPAM.
 ///
 /// The `GetIpamDiscoveredPublicAddresses` operation: made by [`Client::get_ipam_discovered_public_addresses`], run by [`send`](GetIpamDiscoveredPublicAddresses::send).
@@ -54693,6 +57637,10 @@ impl<M> GetIpamDiscoveredPublicAddresses<M> {
 stub_operation!(
     GetIpamDiscoveredPublicAddresses, 555, GetIpamDiscoveredPublicAddressesError,
     types::GetIpamDiscoveredPublicAddressesResult, input, output
+);
+blocking_operation!(
+    GetIpamDiscoveredPublicAddresses, types::GetIpamDiscoveredPublicAddressesResult,
+    GetIpamDiscoveredPublicAddressesError, input, none
 );
 /// Returns the resource CIDRs that are monitored as part of a resource discovery. A discovered resource is a resource CIDR monitored under a resource discovery. The following resources can be discovered: VPCs, Public IPv4 pools, VPC subnets, and Elastic IP addresses.
 ///
@@ -54804,6 +57752,11 @@ stub_operation!(
     GetIpamDiscoveredResourceCidrs, 556, GetIpamDiscoveredResourceCidrsError,
     types::GetIpamDiscoveredResourceCidrsResult, input, output
 );
+blocking_operation!(
+    GetIpamDiscoveredResourceCidrs, types::GetIpamDiscoveredResourceCidrsResult,
+    GetIpamDiscoveredResourceCidrsError, input,
+    (types::GetIpamDiscoveredResourceCidrsRequest)
+);
 /// Gets the allocation rules for an IPAM policy.
 ///
 /// The `GetIpamPolicyAllocationRules` operation: made by [`Client::get_ipam_policy_allocation_rules`], run by [`send`](GetIpamPolicyAllocationRules::send).
@@ -54904,6 +57857,10 @@ stub_operation!(
     GetIpamPolicyAllocationRules, 557, GetIpamPolicyAllocationRulesError,
     types::GetIpamPolicyAllocationRulesResult, input, output
 );
+blocking_operation!(
+    GetIpamPolicyAllocationRules, types::GetIpamPolicyAllocationRulesResult,
+    GetIpamPolicyAllocationRulesError, input, none
+);
 /// Gets the Amazon Web Services Organizations targets for an IPAM policy.
 ///
 /// The `GetIpamPolicyOrganizationTargets` operation: made by [`Client::get_ipam_policy_organization_targets`], run by [`send`](GetIpamPolicyOrganizationTargets::send).
@@ -54996,6 +57953,10 @@ impl<M> GetIpamPolicyOrganizationTargets<M> {
 stub_operation!(
     GetIpamPolicyOrganizationTargets, 558, GetIpamPolicyOrganizationTargetsError,
     types::GetIpamPolicyOrganizationTargetsResult, input, output
+);
+blocking_operation!(
+    GetIpamPolicyOrganizationTargets, types::GetIpamPolicyOrganizationTargetsResult,
+    GetIpamPolicyOrganizationTargetsError, input, none
 );
 /// Get a list of all the CIDR allocations in an IPAM pool. The Region you use should be the IPAM pool locale. The locale is the Amazon Web Services Region where this IPAM pool is available for allocations.
 ///
@@ -55107,6 +58068,10 @@ stub_operation!(
     GetIpamPoolAllocations, 559, GetIpamPoolAllocationsError,
     types::GetIpamPoolAllocationsResult, input, output
 );
+blocking_operation!(
+    GetIpamPoolAllocations, types::GetIpamPoolAllocationsResult,
+    GetIpamPoolAllocationsError, input, (types::GetIpamPoolAllocationsRequest)
+);
 /// Get the CIDRs provisioned to an IPAM pool.
 ///
 /// The `GetIpamPoolCidrs` operation: made by [`Client::get_ipam_pool_cidrs`], run by [`send`](GetIpamPoolCidrs::send).
@@ -55212,6 +58177,10 @@ stub_operation!(
     GetIpamPoolCidrs, 560, GetIpamPoolCidrsError, types::GetIpamPoolCidrsResult, input,
     output
 );
+blocking_operation!(
+    GetIpamPoolCidrs, types::GetIpamPoolCidrsResult, GetIpamPoolCidrsError, input,
+    (types::GetIpamPoolCidrsRequest)
+);
 /// Retrieves the CIDR selection rules for an IPAM prefix list resolver. Use this operation to view the business logic that determines which CIDRs are selected for synchronization with prefix lists.
 ///
 /// The `GetIpamPrefixListResolverRules` operation: made by [`Client::get_ipam_prefix_list_resolver_rules`], run by [`send`](GetIpamPrefixListResolverRules::send).
@@ -55316,6 +58285,11 @@ impl<M> GetIpamPrefixListResolverRules<M> {
 stub_operation!(
     GetIpamPrefixListResolverRules, 561, GetIpamPrefixListResolverRulesError,
     types::GetIpamPrefixListResolverRulesResult, input, output
+);
+blocking_operation!(
+    GetIpamPrefixListResolverRules, types::GetIpamPrefixListResolverRulesResult,
+    GetIpamPrefixListResolverRulesError, input,
+    (types::GetIpamPrefixListResolverRulesRequest)
 );
 /// Retrieves the CIDR entries for a specific version of an IPAM prefix list resolver. This shows the actual CIDRs that were selected and synchronized at a particular point in time.
 ///
@@ -55425,6 +58399,12 @@ stub_operation!(
     GetIpamPrefixListResolverVersionEntries, 562,
     GetIpamPrefixListResolverVersionEntriesError,
     types::GetIpamPrefixListResolverVersionEntriesResult, input, output
+);
+blocking_operation!(
+    GetIpamPrefixListResolverVersionEntries,
+    types::GetIpamPrefixListResolverVersionEntriesResult,
+    GetIpamPrefixListResolverVersionEntriesError, input,
+    (types::GetIpamPrefixListResolverVersionEntriesRequest)
 );
 /// Retrieves version information for an IPAM prefix list resolver.
 ///
@@ -55538,6 +58518,11 @@ impl<M> GetIpamPrefixListResolverVersions<M> {
 stub_operation!(
     GetIpamPrefixListResolverVersions, 563, GetIpamPrefixListResolverVersionsError,
     types::GetIpamPrefixListResolverVersionsResult, input, output
+);
+blocking_operation!(
+    GetIpamPrefixListResolverVersions, types::GetIpamPrefixListResolverVersionsResult,
+    GetIpamPrefixListResolverVersionsError, input,
+    (types::GetIpamPrefixListResolverVersionsRequest)
 );
 /// Returns resource CIDRs managed by IPAM in a given scope. If an IPAM is associated with more than one resource discovery, the resource CIDRs across all of the resource discoveries is returned. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
@@ -55669,6 +58654,10 @@ stub_operation!(
     GetIpamResourceCidrs, 564, GetIpamResourceCidrsError,
     types::GetIpamResourceCidrsResult, input, output
 );
+blocking_operation!(
+    GetIpamResourceCidrs, types::GetIpamResourceCidrsResult, GetIpamResourceCidrsError,
+    input, (types::GetIpamResourceCidrsRequest)
+);
 /// Retrieves the configuration data of the specified instance. You can use this data to create a launch template.
 ///
 /// The `GetLaunchTemplateData` operation: made by [`Client::get_launch_template_data`], run by [`send`](GetLaunchTemplateData::send).
@@ -55743,6 +58732,10 @@ impl<M> GetLaunchTemplateData<M> {
 stub_operation!(
     GetLaunchTemplateData, 565, GetLaunchTemplateDataError,
     types::GetLaunchTemplateDataResult, input, output
+);
+blocking_operation!(
+    GetLaunchTemplateData, types::GetLaunchTemplateDataResult,
+    GetLaunchTemplateDataError, input, none
 );
 /// Gets information about the resources that are associated with the specified managed prefix list.
 ///
@@ -55846,6 +58839,11 @@ impl<M> GetManagedPrefixListAssociations<M> {
 stub_operation!(
     GetManagedPrefixListAssociations, 566, GetManagedPrefixListAssociationsError,
     types::GetManagedPrefixListAssociationsResult, input, output
+);
+blocking_operation!(
+    GetManagedPrefixListAssociations, types::GetManagedPrefixListAssociationsResult,
+    GetManagedPrefixListAssociationsError, input,
+    (types::GetManagedPrefixListAssociationsRequest)
 );
 /// Gets information about the entries for a specified managed prefix list.
 ///
@@ -55952,6 +58950,10 @@ stub_operation!(
     GetManagedPrefixListEntries, 567, GetManagedPrefixListEntriesError,
     types::GetManagedPrefixListEntriesResult, input, output
 );
+blocking_operation!(
+    GetManagedPrefixListEntries, types::GetManagedPrefixListEntriesResult,
+    GetManagedPrefixListEntriesError, input, (types::GetManagedPrefixListEntriesRequest)
+);
 /// Retrieves the managed resource visibility configuration for the account. The response indicates whether managed resources are hidden or visible by default.
 ///
 /// The `GetManagedResourceVisibility` operation: made by [`Client::get_managed_resource_visibility`], run by [`send`](GetManagedResourceVisibility::send).
@@ -56021,6 +59023,10 @@ impl<M> GetManagedResourceVisibility<M> {
 stub_operation!(
     GetManagedResourceVisibility, 568, GetManagedResourceVisibilityError,
     types::GetManagedResourceVisibilityResult, input, output
+);
+blocking_operation!(
+    GetManagedResourceVisibility, types::GetManagedResourceVisibilityResult,
+    GetManagedResourceVisibilityError, input, none
 );
 /// Gets the findings for the specified Network Access Scope analysis.
 ///
@@ -56135,6 +59141,12 @@ stub_operation!(
     GetNetworkInsightsAccessScopeAnalysisFindingsError,
     types::GetNetworkInsightsAccessScopeAnalysisFindingsResult, input, output
 );
+blocking_operation!(
+    GetNetworkInsightsAccessScopeAnalysisFindings,
+    types::GetNetworkInsightsAccessScopeAnalysisFindingsResult,
+    GetNetworkInsightsAccessScopeAnalysisFindingsError, input,
+    (types::GetNetworkInsightsAccessScopeAnalysisFindingsRequest)
+);
 /// Gets the content for the specified Network Access Scope.
 ///
 /// The `GetNetworkInsightsAccessScopeContent` operation: made by [`Client::get_network_insights_access_scope_content`], run by [`send`](GetNetworkInsightsAccessScopeContent::send).
@@ -56213,6 +59225,11 @@ stub_operation!(
     GetNetworkInsightsAccessScopeContent, 570, GetNetworkInsightsAccessScopeContentError,
     types::GetNetworkInsightsAccessScopeContentResult, input, output
 );
+blocking_operation!(
+    GetNetworkInsightsAccessScopeContent,
+    types::GetNetworkInsightsAccessScopeContentResult,
+    GetNetworkInsightsAccessScopeContentError, input, none
+);
 /// Retrieves the encrypted administrator password for a running Windows instance.
 ///
 /// The `GetPasswordData` operation: made by [`Client::get_password_data`], run by [`send`](GetPasswordData::send).
@@ -56284,6 +59301,48 @@ impl<M> GetPasswordData<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetPasswordData<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetPasswordData<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetPasswordDataResult>,
+        boto_runtime::waiter::WaiterError<
+            types::GetPasswordDataResult,
+            error::GetPasswordDataError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetPasswordData<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -56294,21 +59353,6 @@ impl GetPasswordData<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -56346,6 +59390,9 @@ impl std::future::IntoFuture for GetPasswordData<boto_runtime::waiter::Wait> {
 stub_operation!(
     GetPasswordData, 571, GetPasswordDataError, types::GetPasswordDataResult, input,
     output
+);
+blocking_operation!(
+    GetPasswordData, types::GetPasswordDataResult, GetPasswordDataError, input, none
 );
 /// Returns a quote and exchange information for exchanging one or more specified Convertible Reserved Instances for a new Convertible Reserved Instance. If the exchange cannot be performed, the reason is returned in the response. Use AcceptReservedInstancesExchangeQuote to perform the exchange.
 ///
@@ -56433,6 +59480,10 @@ stub_operation!(
     GetReservedInstancesExchangeQuote, 572, GetReservedInstancesExchangeQuoteError,
     types::GetReservedInstancesExchangeQuoteResult, input, output
 );
+blocking_operation!(
+    GetReservedInstancesExchangeQuote, types::GetReservedInstancesExchangeQuoteResult,
+    GetReservedInstancesExchangeQuoteError, input, none
+);
 /// Gets information about the associations for the specified route server.
 ///
 /// The `GetRouteServerAssociations` operation: made by [`Client::get_route_server_associations`], run by [`send`](GetRouteServerAssociations::send).
@@ -56507,6 +59558,10 @@ impl<M> GetRouteServerAssociations<M> {
 stub_operation!(
     GetRouteServerAssociations, 573, GetRouteServerAssociationsError,
     types::GetRouteServerAssociationsResult, input, output
+);
+blocking_operation!(
+    GetRouteServerAssociations, types::GetRouteServerAssociationsResult,
+    GetRouteServerAssociationsError, input, none
 );
 /// Gets information about the route propagations for the specified route server.
 ///
@@ -56587,6 +59642,10 @@ impl<M> GetRouteServerPropagations<M> {
 stub_operation!(
     GetRouteServerPropagations, 574, GetRouteServerPropagationsError,
     types::GetRouteServerPropagationsResult, input, output
+);
+blocking_operation!(
+    GetRouteServerPropagations, types::GetRouteServerPropagationsResult,
+    GetRouteServerPropagationsError, input, none
 );
 /// Gets the routing database for the specified route server. The [Routing Information Base (RIB)](https://en.wikipedia.org/wiki/Routing_table) serves as a database that stores all the routing information and network topology data collected by a router or routing system, such as routes learned from BGP peers. The RIB is constantly updated as new routing information is received or existing routes change. This ensures that the route server always has the most current view of the network topology and can make optimal routing decisions.
 ///
@@ -56677,6 +59736,10 @@ impl<M> GetRouteServerRoutingDatabase<M> {
 stub_operation!(
     GetRouteServerRoutingDatabase, 575, GetRouteServerRoutingDatabaseError,
     types::GetRouteServerRoutingDatabaseResult, input, output
+);
+blocking_operation!(
+    GetRouteServerRoutingDatabase, types::GetRouteServerRoutingDatabaseResult,
+    GetRouteServerRoutingDatabaseError, input, none
 );
 /// Gets security groups that can be associated by the Amazon Web Services account making the request with network interfaces in the specified VPC.
 ///
@@ -56788,6 +59851,10 @@ stub_operation!(
     GetSecurityGroupsForVpc, 576, GetSecurityGroupsForVpcError,
     types::GetSecurityGroupsForVpcResult, input, output
 );
+blocking_operation!(
+    GetSecurityGroupsForVpc, types::GetSecurityGroupsForVpcResult,
+    GetSecurityGroupsForVpcError, input, (types::GetSecurityGroupsForVpcRequest)
+);
 /// Retrieves the access status of your account to the EC2 serial console of all instances. By default, access to the EC2 serial console is disabled for your account. For more information, see [Manage account access to the EC2 serial console](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-access-to-serial-console.html#serial-console-account-access) in the Amazon EC2 User Guide.
 ///
 /// The `GetSerialConsoleAccessStatus` operation: made by [`Client::get_serial_console_access_status`], run by [`send`](GetSerialConsoleAccessStatus::send).
@@ -56857,6 +59924,10 @@ impl<M> GetSerialConsoleAccessStatus<M> {
 stub_operation!(
     GetSerialConsoleAccessStatus, 577, GetSerialConsoleAccessStatusError,
     types::GetSerialConsoleAccessStatusResult, input, output
+);
+blocking_operation!(
+    GetSerialConsoleAccessStatus, types::GetSerialConsoleAccessStatusResult,
+    GetSerialConsoleAccessStatusError, input, none
 );
 /// Gets the current state of block public access for snapshots setting for the account and Region.
 ///
@@ -56930,6 +60001,10 @@ impl<M> GetSnapshotBlockPublicAccessState<M> {
 stub_operation!(
     GetSnapshotBlockPublicAccessState, 578, GetSnapshotBlockPublicAccessStateError,
     types::GetSnapshotBlockPublicAccessStateResult, input, output
+);
+blocking_operation!(
+    GetSnapshotBlockPublicAccessState, types::GetSnapshotBlockPublicAccessStateResult,
+    GetSnapshotBlockPublicAccessStateError, input, none
 );
 /// Calculates the Spot placement score for a Region or Availability Zone based on the specified target capacity and compute requirements.
 ///
@@ -57062,6 +60137,10 @@ stub_operation!(
     GetSpotPlacementScores, 579, GetSpotPlacementScoresError,
     types::GetSpotPlacementScoresResult, input, output
 );
+blocking_operation!(
+    GetSpotPlacementScores, types::GetSpotPlacementScoresResult,
+    GetSpotPlacementScoresError, input, (types::GetSpotPlacementScoresRequest)
+);
 /// Gets information about the subnet CIDR reservations.
 ///
 /// The `GetSubnetCidrReservations` operation: made by [`Client::get_subnet_cidr_reservations`], run by [`send`](GetSubnetCidrReservations::send).
@@ -57155,6 +60234,10 @@ impl<M> GetSubnetCidrReservations<M> {
 stub_operation!(
     GetSubnetCidrReservations, 580, GetSubnetCidrReservationsError,
     types::GetSubnetCidrReservationsResult, input, output
+);
+blocking_operation!(
+    GetSubnetCidrReservations, types::GetSubnetCidrReservationsResult,
+    GetSubnetCidrReservationsError, input, none
 );
 /// Lists the route tables to which the specified resource attachment propagates routes.
 ///
@@ -57266,6 +60349,12 @@ stub_operation!(
     GetTransitGatewayAttachmentPropagationsError,
     types::GetTransitGatewayAttachmentPropagationsResult, input, output
 );
+blocking_operation!(
+    GetTransitGatewayAttachmentPropagations,
+    types::GetTransitGatewayAttachmentPropagationsResult,
+    GetTransitGatewayAttachmentPropagationsError, input,
+    (types::GetTransitGatewayAttachmentPropagationsRequest)
+);
 /// Retrieves the entries for a transit gateway metering policy.
 ///
 /// The `GetTransitGatewayMeteringPolicyEntries` operation: made by [`Client::get_transit_gateway_metering_policy_entries`], run by [`send`](GetTransitGatewayMeteringPolicyEntries::send).
@@ -57359,6 +60448,11 @@ stub_operation!(
     GetTransitGatewayMeteringPolicyEntries, 582,
     GetTransitGatewayMeteringPolicyEntriesError,
     types::GetTransitGatewayMeteringPolicyEntriesResult, input, output
+);
+blocking_operation!(
+    GetTransitGatewayMeteringPolicyEntries,
+    types::GetTransitGatewayMeteringPolicyEntriesResult,
+    GetTransitGatewayMeteringPolicyEntriesError, input, none
 );
 /// Gets information about the associations for the transit gateway multicast domain.
 ///
@@ -57478,6 +60572,12 @@ stub_operation!(
     GetTransitGatewayMulticastDomainAssociationsError,
     types::GetTransitGatewayMulticastDomainAssociationsResult, input, output
 );
+blocking_operation!(
+    GetTransitGatewayMulticastDomainAssociations,
+    types::GetTransitGatewayMulticastDomainAssociationsResult,
+    GetTransitGatewayMulticastDomainAssociationsError, input,
+    (types::GetTransitGatewayMulticastDomainAssociationsRequest)
+);
 /// Gets a list of the transit gateway policy table associations.
 ///
 /// The `GetTransitGatewayPolicyTableAssociations` operation: made by [`Client::get_transit_gateway_policy_table_associations`], run by [`send`](GetTransitGatewayPolicyTableAssociations::send).
@@ -57587,6 +60687,12 @@ stub_operation!(
     GetTransitGatewayPolicyTableAssociationsError,
     types::GetTransitGatewayPolicyTableAssociationsResult, input, output
 );
+blocking_operation!(
+    GetTransitGatewayPolicyTableAssociations,
+    types::GetTransitGatewayPolicyTableAssociationsResult,
+    GetTransitGatewayPolicyTableAssociationsError, input,
+    (types::GetTransitGatewayPolicyTableAssociationsRequest)
+);
 /// Returns a list of transit gateway policy table entries.
 ///
 /// The `GetTransitGatewayPolicyTableEntries` operation: made by [`Client::get_transit_gateway_policy_table_entries`], run by [`send`](GetTransitGatewayPolicyTableEntries::send).
@@ -57679,6 +60785,11 @@ impl<M> GetTransitGatewayPolicyTableEntries<M> {
 stub_operation!(
     GetTransitGatewayPolicyTableEntries, 585, GetTransitGatewayPolicyTableEntriesError,
     types::GetTransitGatewayPolicyTableEntriesResult, input, output
+);
+blocking_operation!(
+    GetTransitGatewayPolicyTableEntries,
+    types::GetTransitGatewayPolicyTableEntriesResult,
+    GetTransitGatewayPolicyTableEntriesError, input, none
 );
 /// Gets information about the prefix list references in a specified transit gateway route table.
 ///
@@ -57796,6 +60907,12 @@ stub_operation!(
     GetTransitGatewayPrefixListReferencesError,
     types::GetTransitGatewayPrefixListReferencesResult, input, output
 );
+blocking_operation!(
+    GetTransitGatewayPrefixListReferences,
+    types::GetTransitGatewayPrefixListReferencesResult,
+    GetTransitGatewayPrefixListReferencesError, input,
+    (types::GetTransitGatewayPrefixListReferencesRequest)
+);
 /// Gets information about the associations for the specified transit gateway route table.
 ///
 /// The `GetTransitGatewayRouteTableAssociations` operation: made by [`Client::get_transit_gateway_route_table_associations`], run by [`send`](GetTransitGatewayRouteTableAssociations::send).
@@ -57907,6 +61024,12 @@ stub_operation!(
     GetTransitGatewayRouteTableAssociations, 587,
     GetTransitGatewayRouteTableAssociationsError,
     types::GetTransitGatewayRouteTableAssociationsResult, input, output
+);
+blocking_operation!(
+    GetTransitGatewayRouteTableAssociations,
+    types::GetTransitGatewayRouteTableAssociationsResult,
+    GetTransitGatewayRouteTableAssociationsError, input,
+    (types::GetTransitGatewayRouteTableAssociationsRequest)
 );
 /// Gets information about the route table propagations for the specified transit gateway route table.
 ///
@@ -58020,6 +61143,12 @@ stub_operation!(
     GetTransitGatewayRouteTablePropagationsError,
     types::GetTransitGatewayRouteTablePropagationsResult, input, output
 );
+blocking_operation!(
+    GetTransitGatewayRouteTablePropagations,
+    types::GetTransitGatewayRouteTablePropagationsResult,
+    GetTransitGatewayRouteTablePropagationsError, input,
+    (types::GetTransitGatewayRouteTablePropagationsRequest)
+);
 /// Get the Verified Access policy associated with the endpoint.
 ///
 /// The `GetVerifiedAccessEndpointPolicy` operation: made by [`Client::get_verified_access_endpoint_policy`], run by [`send`](GetVerifiedAccessEndpointPolicy::send).
@@ -58097,6 +61226,10 @@ impl<M> GetVerifiedAccessEndpointPolicy<M> {
 stub_operation!(
     GetVerifiedAccessEndpointPolicy, 589, GetVerifiedAccessEndpointPolicyError,
     types::GetVerifiedAccessEndpointPolicyResult, input, output
+);
+blocking_operation!(
+    GetVerifiedAccessEndpointPolicy, types::GetVerifiedAccessEndpointPolicyResult,
+    GetVerifiedAccessEndpointPolicyError, input, none
 );
 /// Gets the targets for the specified network CIDR endpoint for Verified Access.
 ///
@@ -58186,6 +61319,10 @@ stub_operation!(
     GetVerifiedAccessEndpointTargets, 590, GetVerifiedAccessEndpointTargetsError,
     types::GetVerifiedAccessEndpointTargetsResult, input, output
 );
+blocking_operation!(
+    GetVerifiedAccessEndpointTargets, types::GetVerifiedAccessEndpointTargetsResult,
+    GetVerifiedAccessEndpointTargetsError, input, none
+);
 /// Shows the contents of the Verified Access policy associated with the group.
 ///
 /// The `GetVerifiedAccessGroupPolicy` operation: made by [`Client::get_verified_access_group_policy`], run by [`send`](GetVerifiedAccessGroupPolicy::send).
@@ -58260,6 +61397,10 @@ impl<M> GetVerifiedAccessGroupPolicy<M> {
 stub_operation!(
     GetVerifiedAccessGroupPolicy, 591, GetVerifiedAccessGroupPolicyError,
     types::GetVerifiedAccessGroupPolicyResult, input, output
+);
+blocking_operation!(
+    GetVerifiedAccessGroupPolicy, types::GetVerifiedAccessGroupPolicyResult,
+    GetVerifiedAccessGroupPolicyError, input, none
 );
 /// Gets information about resources in a VPC that are blocking encryption enforcement.
 ///
@@ -58354,6 +61495,11 @@ stub_operation!(
     GetVpcResourcesBlockingEncryptionEnforcementError,
     types::GetVpcResourcesBlockingEncryptionEnforcementResult, input, output
 );
+blocking_operation!(
+    GetVpcResourcesBlockingEncryptionEnforcement,
+    types::GetVpcResourcesBlockingEncryptionEnforcementResult,
+    GetVpcResourcesBlockingEncryptionEnforcementError, input, none
+);
 /// Download an Amazon Web Services-provided sample configuration file to be used with the customer gateway device specified for your Site-to-Site VPN connection.
 ///
 /// The `GetVpnConnectionDeviceSampleConfiguration` operation: made by [`Client::get_vpn_connection_device_sample_configuration`], run by [`send`](GetVpnConnectionDeviceSampleConfiguration::send).
@@ -58447,6 +61593,11 @@ stub_operation!(
     GetVpnConnectionDeviceSampleConfiguration, 593,
     GetVpnConnectionDeviceSampleConfigurationError,
     types::GetVpnConnectionDeviceSampleConfigurationResult, input, output
+);
+blocking_operation!(
+    GetVpnConnectionDeviceSampleConfiguration,
+    types::GetVpnConnectionDeviceSampleConfigurationResult,
+    GetVpnConnectionDeviceSampleConfigurationError, input, none
 );
 /// Obtain a list of customer gateway devices for which sample configuration files can be provided. The request has no additional parameters. You can also see the list of device types with sample configuration files available under [Your customer gateway device](https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html) in the Amazon Web Services Site-to-Site VPN User Guide.
 ///
@@ -58543,6 +61694,10 @@ stub_operation!(
     GetVpnConnectionDeviceTypes, 594, GetVpnConnectionDeviceTypesError,
     types::GetVpnConnectionDeviceTypesResult, input, output
 );
+blocking_operation!(
+    GetVpnConnectionDeviceTypes, types::GetVpnConnectionDeviceTypesResult,
+    GetVpnConnectionDeviceTypesError, input, (types::GetVpnConnectionDeviceTypesRequest)
+);
 /// Get details of available tunnel endpoint maintenance.
 ///
 /// The `GetVpnTunnelReplacementStatus` operation: made by [`Client::get_vpn_tunnel_replacement_status`], run by [`send`](GetVpnTunnelReplacementStatus::send).
@@ -58622,6 +61777,10 @@ impl<M> GetVpnTunnelReplacementStatus<M> {
 stub_operation!(
     GetVpnTunnelReplacementStatus, 595, GetVpnTunnelReplacementStatusError,
     types::GetVpnTunnelReplacementStatusResult, input, output
+);
+blocking_operation!(
+    GetVpnTunnelReplacementStatus, types::GetVpnTunnelReplacementStatusResult,
+    GetVpnTunnelReplacementStatusError, input, none
 );
 /// Uploads a client certificate revocation list to the specified Client VPN endpoint. Uploading a client certificate revocation list overwrites the existing client certificate revocation list.
 ///
@@ -58712,6 +61871,11 @@ stub_operation!(
     ImportClientVpnClientCertificateRevocationList, 596,
     ImportClientVpnClientCertificateRevocationListError,
     types::ImportClientVpnClientCertificateRevocationListResult, input, output
+);
+blocking_operation!(
+    ImportClientVpnClientCertificateRevocationList,
+    types::ImportClientVpnClientCertificateRevocationListResult,
+    ImportClientVpnClientCertificateRevocationListError, input, none
 );
 /// To import your virtual machines (VMs) with a console-based experience, you can use the Import virtual machine images to Amazon Web Services template in the [Migration Hub Orchestrator console](https://console.aws.amazon.com/migrationhub/orchestrator). For more information, see the [Migration Hub Orchestrator User Guide](https://docs.aws.amazon.com/migrationhub-orchestrator/latest/userguide/import-vm-images.html).
 ///
@@ -58866,6 +62030,9 @@ impl<M> ImportImage<M> {
 stub_operation!(
     ImportImage, 597, ImportImageError, types::ImportImageResult, input, output
 );
+blocking_operation!(
+    ImportImage, types::ImportImageResult, ImportImageError, input, none
+);
 /// We recommend that you use the [`ImportImage`](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportImage.html) API instead. For more information, see [Importing a VM as an image using VM Import/Export](https://docs.aws.amazon.com/vm-import/latest/userguide/vmimport-image-import.html) in the VM Import/Export User Guide.
 ///
 /// The `ImportInstance` operation: made by [`Client::import_instance`], run by [`send`](ImportInstance::send).
@@ -58958,6 +62125,9 @@ impl<M> ImportInstance<M> {
 stub_operation!(
     ImportInstance, 598, ImportInstanceError, types::ImportInstanceResult, input, output
 );
+blocking_operation!(
+    ImportInstance, types::ImportInstanceResult, ImportInstanceError, input, none
+);
 /// Imports the public key from an RSA or ED25519 key pair that you created using a third-party tool. You give Amazon Web Services only the public key. The private key is never transferred between you and Amazon Web Services.
 ///
 /// The `ImportKeyPair` operation: made by [`Client::import_key_pair`], run by [`send`](ImportKeyPair::send).
@@ -59044,6 +62214,9 @@ impl<M> ImportKeyPair<M> {
 }
 stub_operation!(
     ImportKeyPair, 599, ImportKeyPairError, types::ImportKeyPairResult, input, output
+);
+blocking_operation!(
+    ImportKeyPair, types::ImportKeyPairResult, ImportKeyPairError, input, none
 );
 /// Imports a disk into an EBS snapshot.
 ///
@@ -59157,6 +62330,9 @@ impl<M> ImportSnapshot<M> {
 stub_operation!(
     ImportSnapshot, 600, ImportSnapshotError, types::ImportSnapshotResult, input, output
 );
+blocking_operation!(
+    ImportSnapshot, types::ImportSnapshotResult, ImportSnapshotError, input, none
+);
 /// This API action supports only single-volume VMs. To import multi-volume VMs, use ImportImage instead. To import a disk to a snapshot, use ImportSnapshot instead.
 ///
 /// The `ImportVolume` operation: made by [`Client::import_volume`], run by [`send`](ImportVolume::send).
@@ -59250,6 +62426,9 @@ impl<M> ImportVolume<M> {
 }
 stub_operation!(
     ImportVolume, 601, ImportVolumeError, types::ImportVolumeResult, input, output
+);
+blocking_operation!(
+    ImportVolume, types::ImportVolumeResult, ImportVolumeError, input, none
 );
 /// Lists one or more AMIs that are currently in the Recycle Bin. For more information, see [Recycle Bin](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/recycle-bin.html) in the Amazon EC2 User Guide.
 ///
@@ -59351,6 +62530,10 @@ stub_operation!(
     ListImagesInRecycleBin, 602, ListImagesInRecycleBinError,
     types::ListImagesInRecycleBinResult, input, output
 );
+blocking_operation!(
+    ListImagesInRecycleBin, types::ListImagesInRecycleBinResult,
+    ListImagesInRecycleBinError, input, (types::ListImagesInRecycleBinRequest)
+);
 /// Lists one or more snapshots that are currently in the Recycle Bin.
 ///
 /// The `ListSnapshotsInRecycleBin` operation: made by [`Client::list_snapshots_in_recycle_bin`], run by [`send`](ListSnapshotsInRecycleBin::send).
@@ -59451,6 +62634,10 @@ stub_operation!(
     ListSnapshotsInRecycleBin, 603, ListSnapshotsInRecycleBinError,
     types::ListSnapshotsInRecycleBinResult, input, output
 );
+blocking_operation!(
+    ListSnapshotsInRecycleBin, types::ListSnapshotsInRecycleBinResult,
+    ListSnapshotsInRecycleBinError, input, (types::ListSnapshotsInRecycleBinRequest)
+);
 /// Lists one or more volumes that are currently in the Recycle Bin.
 ///
 /// The `ListVolumesInRecycleBin` operation: made by [`Client::list_volumes_in_recycle_bin`], run by [`send`](ListVolumesInRecycleBin::send).
@@ -59535,6 +62722,10 @@ impl<M> ListVolumesInRecycleBin<M> {
 stub_operation!(
     ListVolumesInRecycleBin, 604, ListVolumesInRecycleBinError,
     types::ListVolumesInRecycleBinResult, input, output
+);
+blocking_operation!(
+    ListVolumesInRecycleBin, types::ListVolumesInRecycleBinResult,
+    ListVolumesInRecycleBinError, input, none
 );
 /// Locks an Amazon EBS snapshot in either governance or compliance mode to protect it against accidental or malicious deletions for a specific duration. A locked snapshot can't be deleted.
 ///
@@ -59634,6 +62825,9 @@ impl<M> LockSnapshot<M> {
 stub_operation!(
     LockSnapshot, 605, LockSnapshotError, types::LockSnapshotResult, input, output
 );
+blocking_operation!(
+    LockSnapshot, types::LockSnapshotResult, LockSnapshotError, input, none
+);
 /// Modifies an attribute of the specified Elastic IP address. For requirements, see [Using reverse DNS for email applications](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#Using_Elastic_Addressing_Reverse_DNS).
 ///
 /// The `ModifyAddressAttribute` operation: made by [`Client::modify_address_attribute`], run by [`send`](ModifyAddressAttribute::send).
@@ -59713,6 +62907,10 @@ impl<M> ModifyAddressAttribute<M> {
 stub_operation!(
     ModifyAddressAttribute, 606, ModifyAddressAttributeError,
     types::ModifyAddressAttributeResult, input, output
+);
+blocking_operation!(
+    ModifyAddressAttribute, types::ModifyAddressAttributeResult,
+    ModifyAddressAttributeError, input, none
 );
 /// Changes the opt-in status of the specified zone group for your account.
 ///
@@ -59796,6 +62994,10 @@ impl<M> ModifyAvailabilityZoneGroup<M> {
 stub_operation!(
     ModifyAvailabilityZoneGroup, 607, ModifyAvailabilityZoneGroupError,
     types::ModifyAvailabilityZoneGroupResult, input, output
+);
+blocking_operation!(
+    ModifyAvailabilityZoneGroup, types::ModifyAvailabilityZoneGroupResult,
+    ModifyAvailabilityZoneGroupError, input, none
 );
 /// Modifies a Capacity Reservation's capacity, instance eligibility, and the conditions under which it is to be released. You can't modify a Capacity Reservation's instance type, EBS optimization, platform, instance store settings, Availability Zone, or tenancy. If you need to modify any of these attributes, we recommend that you cancel the Capacity Reservation, and then create a new one with the required attributes. For more information, see [Modify an active Capacity Reservation](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-modify.html).
 ///
@@ -59907,6 +63109,10 @@ stub_operation!(
     ModifyCapacityReservation, 608, ModifyCapacityReservationError,
     types::ModifyCapacityReservationResult, input, output
 );
+blocking_operation!(
+    ModifyCapacityReservation, types::ModifyCapacityReservationResult,
+    ModifyCapacityReservationError, input, none
+);
 /// Modifies a Capacity Reservation Fleet.
 ///
 /// The `ModifyCapacityReservationFleet` operation: made by [`Client::modify_capacity_reservation_fleet`], run by [`send`](ModifyCapacityReservationFleet::send).
@@ -59996,6 +63202,10 @@ impl<M> ModifyCapacityReservationFleet<M> {
 stub_operation!(
     ModifyCapacityReservationFleet, 609, ModifyCapacityReservationFleetError,
     types::ModifyCapacityReservationFleetResult, input, output
+);
+blocking_operation!(
+    ModifyCapacityReservationFleet, types::ModifyCapacityReservationFleetResult,
+    ModifyCapacityReservationFleetError, input, none
 );
 /// Modifies the specified Client VPN endpoint. Modifying the DNS server resets existing client connections.
 ///
@@ -60168,6 +63378,10 @@ stub_operation!(
     ModifyClientVpnEndpoint, 610, ModifyClientVpnEndpointError,
     types::ModifyClientVpnEndpointResult, input, output
 );
+blocking_operation!(
+    ModifyClientVpnEndpoint, types::ModifyClientVpnEndpointResult,
+    ModifyClientVpnEndpointError, input, none
+);
 /// Modifies the default credit option for CPU usage of burstable performance instances. The default credit option is set at the account level per Amazon Web Services Region, and is specified per instance family. All new burstable performance instances in the account launch using the default credit option.
 ///
 /// The `ModifyDefaultCreditSpecification` operation: made by [`Client::modify_default_credit_specification`], run by [`send`](ModifyDefaultCreditSpecification::send).
@@ -60254,6 +63468,10 @@ stub_operation!(
     ModifyDefaultCreditSpecification, 611, ModifyDefaultCreditSpecificationError,
     types::ModifyDefaultCreditSpecificationResult, input, output
 );
+blocking_operation!(
+    ModifyDefaultCreditSpecification, types::ModifyDefaultCreditSpecificationResult,
+    ModifyDefaultCreditSpecificationError, input, none
+);
 /// Changes the default KMS key for EBS encryption by default for your account in this Region.
 ///
 /// The `ModifyEbsDefaultKmsKeyId` operation: made by [`Client::modify_ebs_default_kms_key_id`], run by [`send`](ModifyEbsDefaultKmsKeyId::send).
@@ -60328,6 +63546,10 @@ impl<M> ModifyEbsDefaultKmsKeyId<M> {
 stub_operation!(
     ModifyEbsDefaultKmsKeyId, 612, ModifyEbsDefaultKmsKeyIdError,
     types::ModifyEbsDefaultKmsKeyIdResult, input, output
+);
+blocking_operation!(
+    ModifyEbsDefaultKmsKeyId, types::ModifyEbsDefaultKmsKeyIdResult,
+    ModifyEbsDefaultKmsKeyIdError, input, none
 );
 /// Modifies the specified EC2 Fleet.
 ///
@@ -60431,6 +63653,9 @@ impl<M> ModifyFleet<M> {
 }
 stub_operation!(
     ModifyFleet, 613, ModifyFleetError, types::ModifyFleetResult, input, output
+);
+blocking_operation!(
+    ModifyFleet, types::ModifyFleetResult, ModifyFleetError, input, none
 );
 /// Modifies the specified attribute of the specified Amazon FPGA Image (AFI).
 ///
@@ -60550,6 +63775,10 @@ stub_operation!(
     ModifyFpgaImageAttribute, 614, ModifyFpgaImageAttributeError,
     types::ModifyFpgaImageAttributeResult, input, output
 );
+blocking_operation!(
+    ModifyFpgaImageAttribute, types::ModifyFpgaImageAttributeResult,
+    ModifyFpgaImageAttributeError, input, none
+);
 /// Modify the auto-placement setting of a Dedicated Host. When auto-placement is enabled, any instances that you launch with a tenancy of `host` but without a specific host ID are placed onto any available Dedicated Host in your account that has auto-placement enabled. When auto-placement is disabled, you need to provide a host ID to have the instance launch onto a specific host. If no host ID is provided, the instance is launched onto a suitable host with auto-placement enabled.
 ///
 /// The `ModifyHosts` operation: made by [`Client::modify_hosts`], run by [`send`](ModifyHosts::send).
@@ -60644,6 +63873,9 @@ impl<M> ModifyHosts<M> {
 stub_operation!(
     ModifyHosts, 615, ModifyHostsError, types::ModifyHostsResult, input, output
 );
+blocking_operation!(
+    ModifyHosts, types::ModifyHostsResult, ModifyHostsError, input, none
+);
 /// Modifies the ID format for the specified resource on a per-Region basis. You can specify that resources should receive longer IDs (17-character IDs) when they are created.
 ///
 /// The `ModifyIdFormat` operation: made by [`Client::modify_id_format`], run by [`send`](ModifyIdFormat::send).
@@ -60713,6 +63945,7 @@ impl<M> ModifyIdFormat<M> {
     }
 }
 stub_operation!(ModifyIdFormat, 616, ModifyIdFormatError, (), input, none);
+blocking_operation!(ModifyIdFormat, (), ModifyIdFormatError, input, none);
 /// Modifies the ID format of a resource for a specified IAM user, IAM role, or the root user for an account; or all IAM users, IAM roles, and the root user for an account. You can specify that resources should receive longer IDs (17-character IDs) when they are created.
 ///
 /// The `ModifyIdentityIdFormat` operation: made by [`Client::modify_identity_id_format`], run by [`send`](ModifyIdentityIdFormat::send).
@@ -60788,6 +64021,9 @@ impl<M> ModifyIdentityIdFormat<M> {
 }
 stub_operation!(
     ModifyIdentityIdFormat, 617, ModifyIdentityIdFormatError, (), input, none
+);
+blocking_operation!(
+    ModifyIdentityIdFormat, (), ModifyIdentityIdFormatError, input, none
 );
 /// Modifies the specified attribute of the specified AMI. You can specify only one attribute at a time.
 ///
@@ -60916,6 +64152,7 @@ impl<M> ModifyImageAttribute<M> {
     }
 }
 stub_operation!(ModifyImageAttribute, 618, ModifyImageAttributeError, (), input, none);
+blocking_operation!(ModifyImageAttribute, (), ModifyImageAttributeError, input, none);
 /// Modifies the specified attribute of the specified instance. You can specify only one attribute at a time.
 ///
 /// The `ModifyInstanceAttribute` operation: made by [`Client::modify_instance_attribute`], run by [`send`](ModifyInstanceAttribute::send).
@@ -61077,6 +64314,9 @@ impl<M> ModifyInstanceAttribute<M> {
 stub_operation!(
     ModifyInstanceAttribute, 619, ModifyInstanceAttributeError, (), input, none
 );
+blocking_operation!(
+    ModifyInstanceAttribute, (), ModifyInstanceAttributeError, input, none
+);
 /// Modifies the Capacity Reservation settings for a stopped instance. Use this action to configure an instance to target a specific Capacity Reservation, run in any `open` Capacity Reservation with matching attributes, run in On-Demand Instance capacity, or only run in a Capacity Reservation.
 ///
 /// The `ModifyInstanceCapacityReservationAttributes` operation: made by [`Client::modify_instance_capacity_reservation_attributes`], run by [`send`](ModifyInstanceCapacityReservationAttributes::send).
@@ -61167,6 +64407,11 @@ stub_operation!(
     ModifyInstanceCapacityReservationAttributes, 620,
     ModifyInstanceCapacityReservationAttributesError,
     types::ModifyInstanceCapacityReservationAttributesResult, input, output
+);
+blocking_operation!(
+    ModifyInstanceCapacityReservationAttributes,
+    types::ModifyInstanceCapacityReservationAttributesResult,
+    ModifyInstanceCapacityReservationAttributesError, input, none
 );
 /// Modifies the specified EC2 Instance Connect Endpoint.
 ///
@@ -61259,6 +64504,10 @@ impl<M> ModifyInstanceConnectEndpoint<M> {
 stub_operation!(
     ModifyInstanceConnectEndpoint, 621, ModifyInstanceConnectEndpointError,
     types::ModifyInstanceConnectEndpointResult, input, output
+);
+blocking_operation!(
+    ModifyInstanceConnectEndpoint, types::ModifyInstanceConnectEndpointResult,
+    ModifyInstanceConnectEndpointError, input, none
 );
 /// By default, all vCPUs for the instance type are active when you launch an instance. When you configure the number of active vCPUs for the instance, it can help you save on licensing costs and optimize performance. The base cost of the instance remains unchanged.
 ///
@@ -61353,6 +64602,10 @@ stub_operation!(
     ModifyInstanceCpuOptions, 622, ModifyInstanceCpuOptionsError,
     types::ModifyInstanceCpuOptionsResult, input, output
 );
+blocking_operation!(
+    ModifyInstanceCpuOptions, types::ModifyInstanceCpuOptionsResult,
+    ModifyInstanceCpuOptionsError, input, none
+);
 /// Modifies the credit option for CPU usage on a running or stopped burstable performance instance. The credit options are `standard` and `unlimited`.
 ///
 /// The `ModifyInstanceCreditSpecification` operation: made by [`Client::modify_instance_credit_specification`], run by [`send`](ModifyInstanceCreditSpecification::send).
@@ -61439,6 +64692,10 @@ stub_operation!(
     ModifyInstanceCreditSpecification, 623, ModifyInstanceCreditSpecificationError,
     types::ModifyInstanceCreditSpecificationResult, input, output
 );
+blocking_operation!(
+    ModifyInstanceCreditSpecification, types::ModifyInstanceCreditSpecificationResult,
+    ModifyInstanceCreditSpecificationError, input, none
+);
 /// Modifies the start time for a scheduled Amazon EC2 instance event.
 ///
 /// The `ModifyInstanceEventStartTime` operation: made by [`Client::modify_instance_event_start_time`], run by [`send`](ModifyInstanceEventStartTime::send).
@@ -61523,6 +64780,10 @@ impl<M> ModifyInstanceEventStartTime<M> {
 stub_operation!(
     ModifyInstanceEventStartTime, 624, ModifyInstanceEventStartTimeError,
     types::ModifyInstanceEventStartTimeResult, input, output
+);
+blocking_operation!(
+    ModifyInstanceEventStartTime, types::ModifyInstanceEventStartTimeResult,
+    ModifyInstanceEventStartTimeError, input, none
 );
 /// Modifies the specified event window.
 ///
@@ -61616,6 +64877,10 @@ impl<M> ModifyInstanceEventWindow<M> {
 stub_operation!(
     ModifyInstanceEventWindow, 625, ModifyInstanceEventWindowError,
     types::ModifyInstanceEventWindowResult, input, output
+);
+blocking_operation!(
+    ModifyInstanceEventWindow, types::ModifyInstanceEventWindowResult,
+    ModifyInstanceEventWindowError, input, none
 );
 /// Modifies the recovery behavior of your instance to disable simplified automatic recovery or set the recovery behavior to default. The default configuration will not enable simplified automatic recovery for an unsupported instance type. For more information, see [Simplified automatic recovery](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-recover.html#instance-configuration-recovery).
 ///
@@ -61712,6 +64977,10 @@ impl<M> ModifyInstanceMaintenanceOptions<M> {
 stub_operation!(
     ModifyInstanceMaintenanceOptions, 626, ModifyInstanceMaintenanceOptionsError,
     types::ModifyInstanceMaintenanceOptionsResult, input, output
+);
+blocking_operation!(
+    ModifyInstanceMaintenanceOptions, types::ModifyInstanceMaintenanceOptionsResult,
+    ModifyInstanceMaintenanceOptionsError, input, none
 );
 /// Modifies the default instance metadata service (IMDS) settings at the account level in the specified Amazon Web Services Region.
 ///
@@ -61821,6 +65090,10 @@ impl<M> ModifyInstanceMetadataDefaults<M> {
 stub_operation!(
     ModifyInstanceMetadataDefaults, 627, ModifyInstanceMetadataDefaultsError,
     types::ModifyInstanceMetadataDefaultsResult, input, output
+);
+blocking_operation!(
+    ModifyInstanceMetadataDefaults, types::ModifyInstanceMetadataDefaultsResult,
+    ModifyInstanceMetadataDefaultsError, input, none
 );
 /// Modify the instance metadata parameters on a running or stopped instance. When you modify the parameters on a stopped instance, they are applied when the instance is started. When you modify the parameters on a running instance, the API responds with a state of “pending”. After the parameter modifications are successfully applied to the instance, the state of the modifications changes from “pending” to “applied” in subsequent describe-instances API calls. For more information, see [Instance metadata and user data](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-metadata.html) in the Amazon EC2 User Guide.
 ///
@@ -61933,6 +65206,10 @@ stub_operation!(
     ModifyInstanceMetadataOptions, 628, ModifyInstanceMetadataOptionsError,
     types::ModifyInstanceMetadataOptionsResult, input, output
 );
+blocking_operation!(
+    ModifyInstanceMetadataOptions, types::ModifyInstanceMetadataOptionsResult,
+    ModifyInstanceMetadataOptionsError, input, none
+);
 /// Change the configuration of the network performance options for an existing instance.
 ///
 /// The `ModifyInstanceNetworkPerformanceOptions` operation: made by [`Client::modify_instance_network_performance_options`], run by [`send`](ModifyInstanceNetworkPerformanceOptions::send).
@@ -62019,6 +65296,11 @@ stub_operation!(
     ModifyInstanceNetworkPerformanceOptions, 629,
     ModifyInstanceNetworkPerformanceOptionsError,
     types::ModifyInstanceNetworkPerformanceResult, input, output
+);
+blocking_operation!(
+    ModifyInstanceNetworkPerformanceOptions,
+    types::ModifyInstanceNetworkPerformanceResult,
+    ModifyInstanceNetworkPerformanceOptionsError, input, none
 );
 /// Modifies the placement attributes for a specified instance. You can do the following:
 /// - Modify the affinity between an instance and a [Dedicated Host](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/dedicated-hosts-overview.html). When affinity is set to `host` and the instance is not associated with a specific Dedicated Host, the next time the instance is started, it is automatically associated with the host on which it lands. If the instance is restarted or rebooted, this relationship persists.
@@ -62128,6 +65410,10 @@ impl<M> ModifyInstancePlacement<M> {
 stub_operation!(
     ModifyInstancePlacement, 630, ModifyInstancePlacementError,
     types::ModifyInstancePlacementResult, input, output
+);
+blocking_operation!(
+    ModifyInstancePlacement, types::ModifyInstancePlacementResult,
+    ModifyInstancePlacementError, input, none
 );
 /// Modify the configurations of an IPAM.
 ///
@@ -62239,6 +65525,7 @@ impl<M> ModifyIpam<M> {
 stub_operation!(
     ModifyIpam, 631, ModifyIpamError, types::ModifyIpamResult, input, output
 );
+blocking_operation!(ModifyIpam, types::ModifyIpamResult, ModifyIpamError, input, none);
 /// Modifies the allocation rules in an IPAM policy.
 ///
 /// The `ModifyIpamPolicyAllocationRules` operation: made by [`Client::modify_ipam_policy_allocation_rules`], run by [`send`](ModifyIpamPolicyAllocationRules::send).
@@ -62334,6 +65621,10 @@ impl<M> ModifyIpamPolicyAllocationRules<M> {
 stub_operation!(
     ModifyIpamPolicyAllocationRules, 632, ModifyIpamPolicyAllocationRulesError,
     types::ModifyIpamPolicyAllocationRulesResult, input, output
+);
+blocking_operation!(
+    ModifyIpamPolicyAllocationRules, types::ModifyIpamPolicyAllocationRulesResult,
+    ModifyIpamPolicyAllocationRulesError, input, none
 );
 /// Modify the configurations of an IPAM pool.
 ///
@@ -62458,6 +65749,9 @@ impl<M> ModifyIpamPool<M> {
 stub_operation!(
     ModifyIpamPool, 633, ModifyIpamPoolError, types::ModifyIpamPoolResult, input, output
 );
+blocking_operation!(
+    ModifyIpamPool, types::ModifyIpamPoolResult, ModifyIpamPoolError, input, none
+);
 /// Modifies the description of an IPAM pool allocation. For more information, see [Modify an IPAM pool allocation](https://docs.aws.amazon.com/vpc/latest/ipam/modify-alloc-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
 /// The `ModifyIpamPoolAllocation` operation: made by [`Client::modify_ipam_pool_allocation`], run by [`send`](ModifyIpamPoolAllocation::send).
@@ -62537,6 +65831,10 @@ impl<M> ModifyIpamPoolAllocation<M> {
 stub_operation!(
     ModifyIpamPoolAllocation, 634, ModifyIpamPoolAllocationError,
     types::ModifyIpamPoolAllocationResult, input, output
+);
+blocking_operation!(
+    ModifyIpamPoolAllocation, types::ModifyIpamPoolAllocationResult,
+    ModifyIpamPoolAllocationError, input, none
 );
 /// Modifies an IPAM prefix list resolver. You can update the description and CIDR selection rules. Changes to rules will trigger re-evaluation and potential updates to associated prefix lists.
 ///
@@ -62625,6 +65923,10 @@ impl<M> ModifyIpamPrefixListResolver<M> {
 stub_operation!(
     ModifyIpamPrefixListResolver, 635, ModifyIpamPrefixListResolverError,
     types::ModifyIpamPrefixListResolverResult, input, output
+);
+blocking_operation!(
+    ModifyIpamPrefixListResolver, types::ModifyIpamPrefixListResolverResult,
+    ModifyIpamPrefixListResolverError, input, none
 );
 /// Modifies an IPAM prefix list resolver target. You can update version tracking settings and the desired version of the target prefix list.
 ///
@@ -62718,6 +66020,10 @@ impl<M> ModifyIpamPrefixListResolverTarget<M> {
 stub_operation!(
     ModifyIpamPrefixListResolverTarget, 636, ModifyIpamPrefixListResolverTargetError,
     types::ModifyIpamPrefixListResolverTargetResult, input, output
+);
+blocking_operation!(
+    ModifyIpamPrefixListResolverTarget, types::ModifyIpamPrefixListResolverTargetResult,
+    ModifyIpamPrefixListResolverTargetError, input, none
 );
 /// Modify a resource CIDR. You can use this action to transfer resource CIDRs between scopes and ignore resource CIDRs that you do not want to manage. If set to false, the resource will not be tracked for overlap, it cannot be auto-imported into a pool, and it will be removed from any pool it has an allocation in.
 ///
@@ -62818,6 +66124,10 @@ impl<M> ModifyIpamResourceCidr<M> {
 stub_operation!(
     ModifyIpamResourceCidr, 637, ModifyIpamResourceCidrError,
     types::ModifyIpamResourceCidrResult, input, output
+);
+blocking_operation!(
+    ModifyIpamResourceCidr, types::ModifyIpamResourceCidrResult,
+    ModifyIpamResourceCidrError, input, none
 );
 /// Modifies a resource discovery. A resource discovery is an IPAM component that enables IPAM to manage and monitor resources that belong to the owning account.
 ///
@@ -62931,6 +66241,10 @@ stub_operation!(
     ModifyIpamResourceDiscovery, 638, ModifyIpamResourceDiscoveryError,
     types::ModifyIpamResourceDiscoveryResult, input, output
 );
+blocking_operation!(
+    ModifyIpamResourceDiscovery, types::ModifyIpamResourceDiscoveryResult,
+    ModifyIpamResourceDiscoveryError, input, none
+);
 /// Modify an IPAM scope.
 ///
 /// The `ModifyIpamScope` operation: made by [`Client::modify_ipam_scope`], run by [`send`](ModifyIpamScope::send).
@@ -63027,6 +66341,9 @@ stub_operation!(
     ModifyIpamScope, 639, ModifyIpamScopeError, types::ModifyIpamScopeResult, input,
     output
 );
+blocking_operation!(
+    ModifyIpamScope, types::ModifyIpamScopeResult, ModifyIpamScopeError, input, none
+);
 /// Modifies a launch template. You can specify which version of the launch template to set as the default version. When launching an instance, the default version applies when a launch template version is not specified.
 ///
 /// The `ModifyLaunchTemplate` operation: made by [`Client::modify_launch_template`], run by [`send`](ModifyLaunchTemplate::send).
@@ -63116,6 +66433,10 @@ impl<M> ModifyLaunchTemplate<M> {
 stub_operation!(
     ModifyLaunchTemplate, 640, ModifyLaunchTemplateError,
     types::ModifyLaunchTemplateResult, input, output
+);
+blocking_operation!(
+    ModifyLaunchTemplate, types::ModifyLaunchTemplateResult, ModifyLaunchTemplateError,
+    input, none
 );
 /// Modifies the specified local gateway route.
 ///
@@ -63214,6 +66535,10 @@ impl<M> ModifyLocalGatewayRoute<M> {
 stub_operation!(
     ModifyLocalGatewayRoute, 641, ModifyLocalGatewayRouteError,
     types::ModifyLocalGatewayRouteResult, input, output
+);
+blocking_operation!(
+    ModifyLocalGatewayRoute, types::ModifyLocalGatewayRouteResult,
+    ModifyLocalGatewayRouteError, input, none
 );
 /// Modifies the specified managed prefix list.
 ///
@@ -63323,6 +66648,10 @@ stub_operation!(
     ModifyManagedPrefixList, 642, ModifyManagedPrefixListError,
     types::ModifyManagedPrefixListResult, input, output
 );
+blocking_operation!(
+    ModifyManagedPrefixList, types::ModifyManagedPrefixListResult,
+    ModifyManagedPrefixListError, input, none
+);
 /// Modifies the managed resource visibility configuration for the account. Use this operation to control whether managed resources are hidden or visible by default. Visibility settings are account-wide and affect all IAM principals uniformly. Hidden resources remain fully operational and billable.
 ///
 /// The `ModifyManagedResourceVisibility` operation: made by [`Client::modify_managed_resource_visibility`], run by [`send`](ModifyManagedResourceVisibility::send).
@@ -63403,6 +66732,10 @@ impl<M> ModifyManagedResourceVisibility<M> {
 stub_operation!(
     ModifyManagedResourceVisibility, 643, ModifyManagedResourceVisibilityError,
     types::ModifyManagedResourceVisibilityResult, input, output
+);
+blocking_operation!(
+    ModifyManagedResourceVisibility, types::ModifyManagedResourceVisibilityResult,
+    ModifyManagedResourceVisibilityError, input, none
 );
 /// Modifies the specified network interface attribute. You can specify only one attribute at a time. You can use this action to attach and detach security groups from an existing EC2 instance.
 ///
@@ -63539,6 +66872,10 @@ stub_operation!(
     ModifyNetworkInterfaceAttribute, 644, ModifyNetworkInterfaceAttributeError, (),
     input, none
 );
+blocking_operation!(
+    ModifyNetworkInterfaceAttribute, (), ModifyNetworkInterfaceAttributeError, input,
+    none
+);
 /// Modifies the options for instance hostnames for the specified instance.
 ///
 /// The `ModifyPrivateDnsNameOptions` operation: made by [`Client::modify_private_dns_name_options`], run by [`send`](ModifyPrivateDnsNameOptions::send).
@@ -63632,6 +66969,10 @@ stub_operation!(
     ModifyPrivateDnsNameOptions, 645, ModifyPrivateDnsNameOptionsError,
     types::ModifyPrivateDnsNameOptionsResult, input, output
 );
+blocking_operation!(
+    ModifyPrivateDnsNameOptions, types::ModifyPrivateDnsNameOptionsResult,
+    ModifyPrivateDnsNameOptionsError, input, none
+);
 /// Modify public hostname options for a network interface. For more information, see [EC2 instance hostnames, DNS names, and domains](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html) in the Amazon EC2 User Guide.
 ///
 /// The `ModifyPublicIpDnsNameOptions` operation: made by [`Client::modify_public_ip_dns_name_options`], run by [`send`](ModifyPublicIpDnsNameOptions::send).
@@ -63715,6 +67056,10 @@ stub_operation!(
     ModifyPublicIpDnsNameOptions, 646, ModifyPublicIpDnsNameOptionsError,
     types::ModifyPublicIpDnsNameOptionsResult, input, output
 );
+blocking_operation!(
+    ModifyPublicIpDnsNameOptions, types::ModifyPublicIpDnsNameOptionsResult,
+    ModifyPublicIpDnsNameOptionsError, input, none
+);
 /// Modifies the configuration of your Reserved Instances, such as the Availability Zone, instance count, or instance type. The Reserved Instances to be modified must be identical, except for Availability Zone, network platform, and instance type.
 ///
 /// The `ModifyReservedInstances` operation: made by [`Client::modify_reserved_instances`], run by [`send`](ModifyReservedInstances::send).
@@ -63797,6 +67142,10 @@ impl<M> ModifyReservedInstances<M> {
 stub_operation!(
     ModifyReservedInstances, 647, ModifyReservedInstancesError,
     types::ModifyReservedInstancesResult, input, output
+);
+blocking_operation!(
+    ModifyReservedInstances, types::ModifyReservedInstancesResult,
+    ModifyReservedInstancesError, input, none
 );
 /// Modifies the configuration of an existing route server.
 ///
@@ -63894,6 +67243,10 @@ stub_operation!(
     ModifyRouteServer, 648, ModifyRouteServerError, types::ModifyRouteServerResult,
     input, output
 );
+blocking_operation!(
+    ModifyRouteServer, types::ModifyRouteServerResult, ModifyRouteServerError, input,
+    none
+);
 /// Modifies the rules of a security group.
 ///
 /// The `ModifySecurityGroupRules` operation: made by [`Client::modify_security_group_rules`], run by [`send`](ModifySecurityGroupRules::send).
@@ -63976,6 +67329,10 @@ impl<M> ModifySecurityGroupRules<M> {
 stub_operation!(
     ModifySecurityGroupRules, 649, ModifySecurityGroupRulesError,
     types::ModifySecurityGroupRulesResult, input, output
+);
+blocking_operation!(
+    ModifySecurityGroupRules, types::ModifySecurityGroupRulesResult,
+    ModifySecurityGroupRulesError, input, none
 );
 /// Adds or removes permission settings for the specified snapshot. You may add or remove specified Amazon Web Services account IDs from a snapshot's list of create volume permissions, but you cannot do both in a single operation. If you need to both add and remove account IDs for a snapshot, you must use multiple operations. You can make up to 500 modifications to a snapshot in a single operation.
 ///
@@ -64076,6 +67433,9 @@ impl<M> ModifySnapshotAttribute<M> {
 stub_operation!(
     ModifySnapshotAttribute, 650, ModifySnapshotAttributeError, (), input, none
 );
+blocking_operation!(
+    ModifySnapshotAttribute, (), ModifySnapshotAttributeError, input, none
+);
 /// Archives an Amazon EBS snapshot. When you archive a snapshot, it is converted to a full snapshot that includes all of the blocks of data that were written to the volume at the time the snapshot was created, and moved from the standard tier to the archive tier. For more information, see [Archive Amazon EBS snapshots](https://docs.aws.amazon.com/ebs/latest/userguide/snapshot-archive.html) in the Amazon EBS User Guide.
 ///
 /// The `ModifySnapshotTier` operation: made by [`Client::modify_snapshot_tier`], run by [`send`](ModifySnapshotTier::send).
@@ -64155,6 +67515,10 @@ impl<M> ModifySnapshotTier<M> {
 stub_operation!(
     ModifySnapshotTier, 651, ModifySnapshotTierError, types::ModifySnapshotTierResult,
     input, output
+);
+blocking_operation!(
+    ModifySnapshotTier, types::ModifySnapshotTierResult, ModifySnapshotTierError, input,
+    none
 );
 /// Modifies the specified Spot Fleet request.
 ///
@@ -64256,6 +67620,10 @@ impl<M> ModifySpotFleetRequest<M> {
 stub_operation!(
     ModifySpotFleetRequest, 652, ModifySpotFleetRequestError,
     types::ModifySpotFleetRequestResponse, input, output
+);
+blocking_operation!(
+    ModifySpotFleetRequest, types::ModifySpotFleetRequestResponse,
+    ModifySpotFleetRequestError, input, none
 );
 /// Modifies a subnet attribute. You can only modify one attribute at a time.
 ///
@@ -64392,6 +67760,7 @@ impl<M> ModifySubnetAttribute<M> {
     }
 }
 stub_operation!(ModifySubnetAttribute, 653, ModifySubnetAttributeError, (), input, none);
+blocking_operation!(ModifySubnetAttribute, (), ModifySubnetAttributeError, input, none);
 /// Allows or restricts mirroring network services.
 ///
 /// The `ModifyTrafficMirrorFilterNetworkServices` operation: made by [`Client::modify_traffic_mirror_filter_network_services`], run by [`send`](ModifyTrafficMirrorFilterNetworkServices::send).
@@ -64486,6 +67855,11 @@ stub_operation!(
     ModifyTrafficMirrorFilterNetworkServices, 654,
     ModifyTrafficMirrorFilterNetworkServicesError,
     types::ModifyTrafficMirrorFilterNetworkServicesResult, input, output
+);
+blocking_operation!(
+    ModifyTrafficMirrorFilterNetworkServices,
+    types::ModifyTrafficMirrorFilterNetworkServicesResult,
+    ModifyTrafficMirrorFilterNetworkServicesError, input, none
 );
 /// Modifies the specified Traffic Mirror rule.
 ///
@@ -64621,6 +67995,10 @@ stub_operation!(
     ModifyTrafficMirrorFilterRule, 655, ModifyTrafficMirrorFilterRuleError,
     types::ModifyTrafficMirrorFilterRuleResult, input, output
 );
+blocking_operation!(
+    ModifyTrafficMirrorFilterRule, types::ModifyTrafficMirrorFilterRuleResult,
+    ModifyTrafficMirrorFilterRuleError, input, none
+);
 /// Modifies a Traffic Mirror session.
 ///
 /// The `ModifyTrafficMirrorSession` operation: made by [`Client::modify_traffic_mirror_session`], run by [`send`](ModifyTrafficMirrorSession::send).
@@ -64734,6 +68112,10 @@ stub_operation!(
     ModifyTrafficMirrorSession, 656, ModifyTrafficMirrorSessionError,
     types::ModifyTrafficMirrorSessionResult, input, output
 );
+blocking_operation!(
+    ModifyTrafficMirrorSession, types::ModifyTrafficMirrorSessionResult,
+    ModifyTrafficMirrorSessionError, input, none
+);
 /// Modifies the specified transit gateway. When you modify a transit gateway, the modified options are applied to new transit gateway attachments only. Your existing transit gateway attachments are not modified.
 ///
 /// The `ModifyTransitGateway` operation: made by [`Client::modify_transit_gateway`], run by [`send`](ModifyTransitGateway::send).
@@ -64818,6 +68200,10 @@ impl<M> ModifyTransitGateway<M> {
 stub_operation!(
     ModifyTransitGateway, 657, ModifyTransitGatewayError,
     types::ModifyTransitGatewayResult, input, output
+);
+blocking_operation!(
+    ModifyTransitGateway, types::ModifyTransitGatewayResult, ModifyTransitGatewayError,
+    input, none
 );
 /// Modifies a transit gateway metering policy.
 ///
@@ -64906,6 +68292,10 @@ impl<M> ModifyTransitGatewayMeteringPolicy<M> {
 stub_operation!(
     ModifyTransitGatewayMeteringPolicy, 658, ModifyTransitGatewayMeteringPolicyError,
     types::ModifyTransitGatewayMeteringPolicyResult, input, output
+);
+blocking_operation!(
+    ModifyTransitGatewayMeteringPolicy, types::ModifyTransitGatewayMeteringPolicyResult,
+    ModifyTransitGatewayMeteringPolicyError, input, none
 );
 /// Modifies a reference (route) to a prefix list in a specified transit gateway route table.
 ///
@@ -65000,6 +68390,11 @@ stub_operation!(
     ModifyTransitGatewayPrefixListReference, 659,
     ModifyTransitGatewayPrefixListReferenceError,
     types::ModifyTransitGatewayPrefixListReferenceResult, input, output
+);
+blocking_operation!(
+    ModifyTransitGatewayPrefixListReference,
+    types::ModifyTransitGatewayPrefixListReferenceResult,
+    ModifyTransitGatewayPrefixListReferenceError, input, none
 );
 /// Modifies the specified VPC attachment.
 ///
@@ -65096,6 +68491,10 @@ impl<M> ModifyTransitGatewayVpcAttachment<M> {
 stub_operation!(
     ModifyTransitGatewayVpcAttachment, 660, ModifyTransitGatewayVpcAttachmentError,
     types::ModifyTransitGatewayVpcAttachmentResult, input, output
+);
+blocking_operation!(
+    ModifyTransitGatewayVpcAttachment, types::ModifyTransitGatewayVpcAttachmentResult,
+    ModifyTransitGatewayVpcAttachmentError, input, none
 );
 /// Modifies the configuration of the specified Amazon Web Services Verified Access endpoint.
 ///
@@ -65219,6 +68618,10 @@ stub_operation!(
     ModifyVerifiedAccessEndpoint, 661, ModifyVerifiedAccessEndpointError,
     types::ModifyVerifiedAccessEndpointResult, input, output
 );
+blocking_operation!(
+    ModifyVerifiedAccessEndpoint, types::ModifyVerifiedAccessEndpointResult,
+    ModifyVerifiedAccessEndpointError, input, none
+);
 /// Modifies the specified Amazon Web Services Verified Access endpoint policy.
 ///
 /// The `ModifyVerifiedAccessEndpointPolicy` operation: made by [`Client::modify_verified_access_endpoint_policy`], run by [`send`](ModifyVerifiedAccessEndpointPolicy::send).
@@ -65320,6 +68723,10 @@ stub_operation!(
     ModifyVerifiedAccessEndpointPolicy, 662, ModifyVerifiedAccessEndpointPolicyError,
     types::ModifyVerifiedAccessEndpointPolicyResult, input, output
 );
+blocking_operation!(
+    ModifyVerifiedAccessEndpointPolicy, types::ModifyVerifiedAccessEndpointPolicyResult,
+    ModifyVerifiedAccessEndpointPolicyError, input, none
+);
 /// Modifies the specified Amazon Web Services Verified Access group configuration.
 ///
 /// The `ModifyVerifiedAccessGroup` operation: made by [`Client::modify_verified_access_group`], run by [`send`](ModifyVerifiedAccessGroup::send).
@@ -65409,6 +68816,10 @@ impl<M> ModifyVerifiedAccessGroup<M> {
 stub_operation!(
     ModifyVerifiedAccessGroup, 663, ModifyVerifiedAccessGroupError,
     types::ModifyVerifiedAccessGroupResult, input, output
+);
+blocking_operation!(
+    ModifyVerifiedAccessGroup, types::ModifyVerifiedAccessGroupResult,
+    ModifyVerifiedAccessGroupError, input, none
 );
 /// Modifies the specified Amazon Web Services Verified Access group policy.
 ///
@@ -65511,6 +68922,10 @@ stub_operation!(
     ModifyVerifiedAccessGroupPolicy, 664, ModifyVerifiedAccessGroupPolicyError,
     types::ModifyVerifiedAccessGroupPolicyResult, input, output
 );
+blocking_operation!(
+    ModifyVerifiedAccessGroupPolicy, types::ModifyVerifiedAccessGroupPolicyResult,
+    ModifyVerifiedAccessGroupPolicyError, input, none
+);
 /// Modifies the configuration of the specified Amazon Web Services Verified Access instance.
 ///
 /// The `ModifyVerifiedAccessInstance` operation: made by [`Client::modify_verified_access_instance`], run by [`send`](ModifyVerifiedAccessInstance::send).
@@ -65600,6 +69015,10 @@ impl<M> ModifyVerifiedAccessInstance<M> {
 stub_operation!(
     ModifyVerifiedAccessInstance, 665, ModifyVerifiedAccessInstanceError,
     types::ModifyVerifiedAccessInstanceResult, input, output
+);
+blocking_operation!(
+    ModifyVerifiedAccessInstance, types::ModifyVerifiedAccessInstanceResult,
+    ModifyVerifiedAccessInstanceError, input, none
 );
 /// Modifies the logging configuration for the specified Amazon Web Services Verified Access instance.
 ///
@@ -65695,6 +69114,11 @@ stub_operation!(
     ModifyVerifiedAccessInstanceLoggingConfiguration, 666,
     ModifyVerifiedAccessInstanceLoggingConfigurationError,
     types::ModifyVerifiedAccessInstanceLoggingConfigurationResult, input, output
+);
+blocking_operation!(
+    ModifyVerifiedAccessInstanceLoggingConfiguration,
+    types::ModifyVerifiedAccessInstanceLoggingConfigurationResult,
+    ModifyVerifiedAccessInstanceLoggingConfigurationError, input, none
 );
 /// Modifies the configuration of the specified Amazon Web Services Verified Access trust provider.
 ///
@@ -65816,6 +69240,10 @@ stub_operation!(
     ModifyVerifiedAccessTrustProvider, 667, ModifyVerifiedAccessTrustProviderError,
     types::ModifyVerifiedAccessTrustProviderResult, input, output
 );
+blocking_operation!(
+    ModifyVerifiedAccessTrustProvider, types::ModifyVerifiedAccessTrustProviderResult,
+    ModifyVerifiedAccessTrustProviderError, input, none
+);
 /// You can modify several parameters of an existing EBS volume, including volume size, volume type, and IOPS capacity. If your EBS volume is attached to a current-generation EC2 instance type, you might be able to apply these changes without stopping the instance or detaching the volume from it. For more information about modifying EBS volumes, see [Amazon EBS Elastic Volumes](https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modify-volume.html) in the Amazon EBS User Guide.
 ///
 /// The `ModifyVolume` operation: made by [`Client::modify_volume`], run by [`send`](ModifyVolume::send).
@@ -65915,6 +69343,9 @@ impl<M> ModifyVolume<M> {
 stub_operation!(
     ModifyVolume, 668, ModifyVolumeError, types::ModifyVolumeResult, input, output
 );
+blocking_operation!(
+    ModifyVolume, types::ModifyVolumeResult, ModifyVolumeError, input, none
+);
 /// Modifies a volume attribute.
 ///
 /// The `ModifyVolumeAttribute` operation: made by [`Client::modify_volume_attribute`], run by [`send`](ModifyVolumeAttribute::send).
@@ -65989,6 +69420,7 @@ impl<M> ModifyVolumeAttribute<M> {
     }
 }
 stub_operation!(ModifyVolumeAttribute, 669, ModifyVolumeAttributeError, (), input, none);
+blocking_operation!(ModifyVolumeAttribute, (), ModifyVolumeAttributeError, input, none);
 /// Modifies the specified attribute of the specified VPC.
 ///
 /// The `ModifyVpcAttribute` operation: made by [`Client::modify_vpc_attribute`], run by [`send`](ModifyVpcAttribute::send).
@@ -66077,6 +69509,7 @@ impl<M> ModifyVpcAttribute<M> {
     }
 }
 stub_operation!(ModifyVpcAttribute, 670, ModifyVpcAttributeError, (), input, none);
+blocking_operation!(ModifyVpcAttribute, (), ModifyVpcAttributeError, input, none);
 /// Modify VPC Block Public Access (BPA) exclusions. A VPC BPA exclusion is a mode that can be applied to a single VPC or subnet that exempts it from the account’s BPA mode and will allow bidirectional or egress-only access. You can create BPA exclusions for VPCs and subnets even when BPA is not enabled on the account to ensure that there is no traffic disruption to the exclusions when VPC BPA is turned on.
 ///
 /// The `ModifyVpcBlockPublicAccessExclusion` operation: made by [`Client::modify_vpc_block_public_access_exclusion`], run by [`send`](ModifyVpcBlockPublicAccessExclusion::send).
@@ -66165,6 +69598,11 @@ stub_operation!(
     ModifyVpcBlockPublicAccessExclusion, 671, ModifyVpcBlockPublicAccessExclusionError,
     types::ModifyVpcBlockPublicAccessExclusionResult, input, output
 );
+blocking_operation!(
+    ModifyVpcBlockPublicAccessExclusion,
+    types::ModifyVpcBlockPublicAccessExclusionResult,
+    ModifyVpcBlockPublicAccessExclusionError, input, none
+);
 /// Modify VPC Block Public Access (BPA) options. VPC Block Public Access (BPA) enables you to block resources in VPCs and subnets that you own in a Region from reaching or being reached from the internet through internet gateways and egress-only internet gateways. To learn more about VPC BPA, see [Block public access to VPCs and subnets](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html) in the Amazon VPC User Guide.
 ///
 /// The `ModifyVpcBlockPublicAccessOptions` operation: made by [`Client::modify_vpc_block_public_access_options`], run by [`send`](ModifyVpcBlockPublicAccessOptions::send).
@@ -66248,6 +69686,10 @@ impl<M> ModifyVpcBlockPublicAccessOptions<M> {
 stub_operation!(
     ModifyVpcBlockPublicAccessOptions, 672, ModifyVpcBlockPublicAccessOptionsError,
     types::ModifyVpcBlockPublicAccessOptionsResult, input, output
+);
+blocking_operation!(
+    ModifyVpcBlockPublicAccessOptions, types::ModifyVpcBlockPublicAccessOptionsResult,
+    ModifyVpcBlockPublicAccessOptionsError, input, none
 );
 /// Modifies the encryption control configuration for a VPC. You can update the encryption mode and exclusion settings for various gateway types and peering connections.
 ///
@@ -66393,6 +69835,10 @@ stub_operation!(
     ModifyVpcEncryptionControl, 673, ModifyVpcEncryptionControlError,
     types::ModifyVpcEncryptionControlResult, input, output
 );
+blocking_operation!(
+    ModifyVpcEncryptionControl, types::ModifyVpcEncryptionControlResult,
+    ModifyVpcEncryptionControlError, input, none
+);
 /// Modifies attributes of a specified VPC endpoint. The attributes that you can modify depend on the type of VPC endpoint (interface, gateway, or Gateway Load Balancer). For more information, see the [Amazon Web Services PrivateLink Guide](https://docs.aws.amazon.com/vpc/latest/privatelink/).
 ///
 /// The `ModifyVpcEndpoint` operation: made by [`Client::modify_vpc_endpoint`], run by [`send`](ModifyVpcEndpoint::send).
@@ -66531,6 +69977,10 @@ stub_operation!(
     ModifyVpcEndpoint, 674, ModifyVpcEndpointError, types::ModifyVpcEndpointResult,
     input, output
 );
+blocking_operation!(
+    ModifyVpcEndpoint, types::ModifyVpcEndpointResult, ModifyVpcEndpointError, input,
+    none
+);
 /// Modifies a connection notification for VPC endpoint or VPC endpoint service. You can change the SNS topic for the notification, or the events for which to be notified.
 ///
 /// The `ModifyVpcEndpointConnectionNotification` operation: made by [`Client::modify_vpc_endpoint_connection_notification`], run by [`send`](ModifyVpcEndpointConnectionNotification::send).
@@ -66619,6 +70069,11 @@ stub_operation!(
     ModifyVpcEndpointConnectionNotification, 675,
     ModifyVpcEndpointConnectionNotificationError,
     types::ModifyVpcEndpointConnectionNotificationResult, input, output
+);
+blocking_operation!(
+    ModifyVpcEndpointConnectionNotification,
+    types::ModifyVpcEndpointConnectionNotificationResult,
+    ModifyVpcEndpointConnectionNotificationError, input, none
 );
 /// Modifies the attributes of the specified VPC endpoint service configuration.
 ///
@@ -66763,6 +70218,11 @@ stub_operation!(
     ModifyVpcEndpointServiceConfigurationError,
     types::ModifyVpcEndpointServiceConfigurationResult, input, output
 );
+blocking_operation!(
+    ModifyVpcEndpointServiceConfiguration,
+    types::ModifyVpcEndpointServiceConfigurationResult,
+    ModifyVpcEndpointServiceConfigurationError, input, none
+);
 /// Modifies the payer responsibility for your VPC endpoint service.
 ///
 /// The `ModifyVpcEndpointServicePayerResponsibility` operation: made by [`Client::modify_vpc_endpoint_service_payer_responsibility`], run by [`send`](ModifyVpcEndpointServicePayerResponsibility::send).
@@ -66854,6 +70314,11 @@ stub_operation!(
     ModifyVpcEndpointServicePayerResponsibilityError,
     types::ModifyVpcEndpointServicePayerResponsibilityResult, input, output
 );
+blocking_operation!(
+    ModifyVpcEndpointServicePayerResponsibility,
+    types::ModifyVpcEndpointServicePayerResponsibilityResult,
+    ModifyVpcEndpointServicePayerResponsibilityError, input, none
+);
 /// Modifies the permissions for your VPC endpoint service. You can add or remove permissions for service consumers (Amazon Web Services accounts, users, and IAM roles) to connect to your endpoint service. Principal ARNs with path components aren't supported.
 ///
 /// The `ModifyVpcEndpointServicePermissions` operation: made by [`Client::modify_vpc_endpoint_service_permissions`], run by [`send`](ModifyVpcEndpointServicePermissions::send).
@@ -66941,6 +70406,11 @@ impl<M> ModifyVpcEndpointServicePermissions<M> {
 stub_operation!(
     ModifyVpcEndpointServicePermissions, 678, ModifyVpcEndpointServicePermissionsError,
     types::ModifyVpcEndpointServicePermissionsResult, input, output
+);
+blocking_operation!(
+    ModifyVpcEndpointServicePermissions,
+    types::ModifyVpcEndpointServicePermissionsResult,
+    ModifyVpcEndpointServicePermissionsError, input, none
 );
 /// Modifies the VPC peering connection options on one side of a VPC peering connection.
 ///
@@ -67036,6 +70506,10 @@ stub_operation!(
     ModifyVpcPeeringConnectionOptions, 679, ModifyVpcPeeringConnectionOptionsError,
     types::ModifyVpcPeeringConnectionOptionsResult, input, output
 );
+blocking_operation!(
+    ModifyVpcPeeringConnectionOptions, types::ModifyVpcPeeringConnectionOptionsResult,
+    ModifyVpcPeeringConnectionOptionsError, input, none
+);
 /// Modifies the instance tenancy attribute of the specified VPC. You can change the instance tenancy attribute of a VPC to `default` only. You cannot change the instance tenancy attribute to `dedicated`.
 ///
 /// The `ModifyVpcTenancy` operation: made by [`Client::modify_vpc_tenancy`], run by [`send`](ModifyVpcTenancy::send).
@@ -67115,6 +70589,9 @@ impl<M> ModifyVpcTenancy<M> {
 stub_operation!(
     ModifyVpcTenancy, 680, ModifyVpcTenancyError, types::ModifyVpcTenancyResult, input,
     output
+);
+blocking_operation!(
+    ModifyVpcTenancy, types::ModifyVpcTenancyResult, ModifyVpcTenancyError, input, none
 );
 /// Modifies the customer gateway or the target gateway of an Amazon Web Services Site-to-Site VPN connection. To modify the target gateway, the following migration options are available:
 /// - An existing virtual private gateway to a new virtual private gateway
@@ -67209,6 +70686,10 @@ impl<M> ModifyVpnConnection<M> {
 stub_operation!(
     ModifyVpnConnection, 681, ModifyVpnConnectionError, types::ModifyVpnConnectionResult,
     input, output
+);
+blocking_operation!(
+    ModifyVpnConnection, types::ModifyVpnConnectionResult, ModifyVpnConnectionError,
+    input, none
 );
 /// Modifies the connection options for your Site-to-Site VPN connection.
 ///
@@ -67310,6 +70791,10 @@ stub_operation!(
     ModifyVpnConnectionOptions, 682, ModifyVpnConnectionOptionsError,
     types::ModifyVpnConnectionOptionsResult, input, output
 );
+blocking_operation!(
+    ModifyVpnConnectionOptions, types::ModifyVpnConnectionOptionsResult,
+    ModifyVpnConnectionOptionsError, input, none
+);
 /// Modifies the VPN tunnel endpoint certificate.
 ///
 /// The `ModifyVpnTunnelCertificate` operation: made by [`Client::modify_vpn_tunnel_certificate`], run by [`send`](ModifyVpnTunnelCertificate::send).
@@ -67389,6 +70874,10 @@ impl<M> ModifyVpnTunnelCertificate<M> {
 stub_operation!(
     ModifyVpnTunnelCertificate, 683, ModifyVpnTunnelCertificateError,
     types::ModifyVpnTunnelCertificateResult, input, output
+);
+blocking_operation!(
+    ModifyVpnTunnelCertificate, types::ModifyVpnTunnelCertificateResult,
+    ModifyVpnTunnelCertificateError, input, none
 );
 /// Modifies the options for a VPN tunnel in an Amazon Web Services Site-to-Site VPN connection. You can modify multiple options for a tunnel in a single request, but you can only modify one tunnel at a time. For more information, see [Site-to-Site VPN tunnel options for your Site-to-Site VPN connection](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html) in the Amazon Web Services Site-to-Site VPN User Guide.
 ///
@@ -67488,6 +70977,10 @@ stub_operation!(
     ModifyVpnTunnelOptions, 684, ModifyVpnTunnelOptionsError,
     types::ModifyVpnTunnelOptionsResult, input, output
 );
+blocking_operation!(
+    ModifyVpnTunnelOptions, types::ModifyVpnTunnelOptionsResult,
+    ModifyVpnTunnelOptionsError, input, none
+);
 /// Enables detailed monitoring for a running instance. Otherwise, basic monitoring is enabled. For more information, see [Monitor your instances using CloudWatch](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-cloudwatch.html) in the Amazon EC2 User Guide.
 ///
 /// The `MonitorInstances` operation: made by [`Client::monitor_instances`], run by [`send`](MonitorInstances::send).
@@ -67563,6 +71056,9 @@ stub_operation!(
     MonitorInstances, 685, MonitorInstancesError, types::MonitorInstancesResult, input,
     output
 );
+blocking_operation!(
+    MonitorInstances, types::MonitorInstancesResult, MonitorInstancesError, input, none
+);
 /// This action is deprecated.
 ///
 /// The `MoveAddressToVpc` operation: made by [`Client::move_address_to_vpc`], run by [`send`](MoveAddressToVpc::send).
@@ -67637,6 +71133,9 @@ impl<M> MoveAddressToVpc<M> {
 stub_operation!(
     MoveAddressToVpc, 686, MoveAddressToVpcError, types::MoveAddressToVpcResult, input,
     output
+);
+blocking_operation!(
+    MoveAddressToVpc, types::MoveAddressToVpcResult, MoveAddressToVpcError, input, none
 );
 /// Move a BYOIPv4 CIDR to IPAM from a public IPv4 pool.
 ///
@@ -67722,6 +71221,10 @@ impl<M> MoveByoipCidrToIpam<M> {
 stub_operation!(
     MoveByoipCidrToIpam, 687, MoveByoipCidrToIpamError, types::MoveByoipCidrToIpamResult,
     input, output
+);
+blocking_operation!(
+    MoveByoipCidrToIpam, types::MoveByoipCidrToIpamResult, MoveByoipCidrToIpamError,
+    input, none
 );
 /// Move available capacity from a source Capacity Reservation to a destination Capacity Reservation. The source Capacity Reservation and the destination Capacity Reservation must be `active`, owned by your Amazon Web Services account, and share the following:
 /// - Instance type
@@ -67821,6 +71324,10 @@ impl<M> MoveCapacityReservationInstances<M> {
 stub_operation!(
     MoveCapacityReservationInstances, 688, MoveCapacityReservationInstancesError,
     types::MoveCapacityReservationInstancesResult, input, output
+);
+blocking_operation!(
+    MoveCapacityReservationInstances, types::MoveCapacityReservationInstancesResult,
+    MoveCapacityReservationInstancesError, input, none
 );
 /// Provisions an IPv4 or IPv6 address range for use with your Amazon Web Services resources through bring your own IP addresses (BYOIP) and creates a corresponding address pool. After the address range is provisioned, it is ready to be advertised.
 ///
@@ -67933,6 +71440,10 @@ stub_operation!(
     ProvisionByoipCidr, 689, ProvisionByoipCidrError, types::ProvisionByoipCidrResult,
     input, output
 );
+blocking_operation!(
+    ProvisionByoipCidr, types::ProvisionByoipCidrResult, ProvisionByoipCidrError, input,
+    none
+);
 /// Provisions your Autonomous System Number (ASN) for use in your Amazon Web Services account. This action requires authorization context for Amazon to bring the ASN to an Amazon Web Services account. For more information, see [Tutorial: Bring your ASN to IPAM](https://docs.aws.amazon.com/vpc/latest/ipam/tutorials-byoasn.html) in the Amazon VPC IPAM guide.
 ///
 /// The `ProvisionIpamByoasn` operation: made by [`Client::provision_ipam_byoasn`], run by [`send`](ProvisionIpamByoasn::send).
@@ -68020,6 +71531,10 @@ impl<M> ProvisionIpamByoasn<M> {
 stub_operation!(
     ProvisionIpamByoasn, 690, ProvisionIpamByoasnError, types::ProvisionIpamByoasnResult,
     input, output
+);
+blocking_operation!(
+    ProvisionIpamByoasn, types::ProvisionIpamByoasnResult, ProvisionIpamByoasnError,
+    input, none
 );
 /// Provision a CIDR to an IPAM pool. You can use this action to provision new CIDRs to a top-level pool or to transfer a CIDR from a top-level pool to a pool within it.
 ///
@@ -68135,6 +71650,10 @@ stub_operation!(
     ProvisionIpamPoolCidr, 691, ProvisionIpamPoolCidrError,
     types::ProvisionIpamPoolCidrResult, input, output
 );
+blocking_operation!(
+    ProvisionIpamPoolCidr, types::ProvisionIpamPoolCidrResult,
+    ProvisionIpamPoolCidrError, input, none
+);
 /// Provision a CIDR to a public IPv4 pool.
 ///
 /// The `ProvisionPublicIpv4PoolCidr` operation: made by [`Client::provision_public_ipv4_pool_cidr`], run by [`send`](ProvisionPublicIpv4PoolCidr::send).
@@ -68224,6 +71743,10 @@ impl<M> ProvisionPublicIpv4PoolCidr<M> {
 stub_operation!(
     ProvisionPublicIpv4PoolCidr, 692, ProvisionPublicIpv4PoolCidrError,
     types::ProvisionPublicIpv4PoolCidrResult, input, output
+);
+blocking_operation!(
+    ProvisionPublicIpv4PoolCidr, types::ProvisionPublicIpv4PoolCidrResult,
+    ProvisionPublicIpv4PoolCidrError, input, none
 );
 /// Purchase the Capacity Block for use with your account. With Capacity Blocks you ensure GPU capacity is available for machine learning (ML) workloads. You must specify the ID of the Capacity Block offering you are purchasing.
 ///
@@ -68316,6 +71839,10 @@ stub_operation!(
     PurchaseCapacityBlock, 693, PurchaseCapacityBlockError,
     types::PurchaseCapacityBlockResult, input, output
 );
+blocking_operation!(
+    PurchaseCapacityBlock, types::PurchaseCapacityBlockResult,
+    PurchaseCapacityBlockError, input, none
+);
 /// Purchase the Capacity Block extension for use with your account. You must specify the ID of the Capacity Block extension offering you are purchasing.
 ///
 /// The `PurchaseCapacityBlockExtension` operation: made by [`Client::purchase_capacity_block_extension`], run by [`send`](PurchaseCapacityBlockExtension::send).
@@ -68395,6 +71922,10 @@ impl<M> PurchaseCapacityBlockExtension<M> {
 stub_operation!(
     PurchaseCapacityBlockExtension, 694, PurchaseCapacityBlockExtensionError,
     types::PurchaseCapacityBlockExtensionResult, input, output
+);
+blocking_operation!(
+    PurchaseCapacityBlockExtension, types::PurchaseCapacityBlockExtensionResult,
+    PurchaseCapacityBlockExtensionError, input, none
 );
 /// Purchase a reservation with configurations that match those of your Dedicated Host. You must have active Dedicated Hosts in your account before you purchase a reservation. This action results in the specified reservation being purchased and charged to your account.
 ///
@@ -68494,6 +72025,10 @@ stub_operation!(
     PurchaseHostReservation, 695, PurchaseHostReservationError,
     types::PurchaseHostReservationResult, input, output
 );
+blocking_operation!(
+    PurchaseHostReservation, types::PurchaseHostReservationResult,
+    PurchaseHostReservationError, input, none
+);
 /// Purchases a Reserved Instance for use with your account. With Reserved Instances, you pay a lower hourly rate compared to On-Demand instance pricing.
 ///
 /// The `PurchaseReservedInstancesOffering` operation: made by [`Client::purchase_reserved_instances_offering`], run by [`send`](PurchaseReservedInstancesOffering::send).
@@ -68590,6 +72125,10 @@ stub_operation!(
     PurchaseReservedInstancesOffering, 696, PurchaseReservedInstancesOfferingError,
     types::PurchaseReservedInstancesOfferingResult, input, output
 );
+blocking_operation!(
+    PurchaseReservedInstancesOffering, types::PurchaseReservedInstancesOfferingResult,
+    PurchaseReservedInstancesOfferingError, input, none
+);
 /// You can no longer purchase Scheduled Instances.
 ///
 /// The `PurchaseScheduledInstances` operation: made by [`Client::purchase_scheduled_instances`], run by [`send`](PurchaseScheduledInstances::send).
@@ -68673,6 +72212,10 @@ stub_operation!(
     PurchaseScheduledInstances, 697, PurchaseScheduledInstancesError,
     types::PurchaseScheduledInstancesResult, input, output
 );
+blocking_operation!(
+    PurchaseScheduledInstances, types::PurchaseScheduledInstancesResult,
+    PurchaseScheduledInstancesError, input, none
+);
 /// Requests a reboot of the specified instances. This operation is asynchronous; it only queues a request to reboot the specified instances. The operation succeeds if the instances are valid and belong to you. Requests to reboot terminated instances are ignored.
 ///
 /// The `RebootInstances` operation: made by [`Client::reboot_instances`], run by [`send`](RebootInstances::send).
@@ -68742,6 +72285,7 @@ impl<M> RebootInstances<M> {
     }
 }
 stub_operation!(RebootInstances, 698, RebootInstancesError, (), input, none);
+blocking_operation!(RebootInstances, (), RebootInstancesError, input, none);
 /// Registers an AMI. When you're creating an instance-store backed AMI, registering the AMI is the final step in the creation process. For more information about creating AMIs, see [Create an AMI from a snapshot](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/creating-an-ami-ebs.html#creating-launching-ami-from-snapshot) and [Create an instance-store backed AMI](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/creating-an-ami-instance-store.html) in the Amazon EC2 User Guide.
 ///
 /// The `RegisterImage` operation: made by [`Client::register_image`], run by [`send`](RegisterImage::send).
@@ -68902,6 +72446,9 @@ impl<M> RegisterImage<M> {
 stub_operation!(
     RegisterImage, 699, RegisterImageError, types::RegisterImageResult, input, output
 );
+blocking_operation!(
+    RegisterImage, types::RegisterImageResult, RegisterImageError, input, none
+);
 /// Registers a set of tag keys to include in scheduled event notifications for your resources.
 ///
 /// The `RegisterInstanceEventNotificationAttributes` operation: made by [`Client::register_instance_event_notification_attributes`], run by [`send`](RegisterInstanceEventNotificationAttributes::send).
@@ -68987,6 +72534,11 @@ stub_operation!(
     RegisterInstanceEventNotificationAttributes, 700,
     RegisterInstanceEventNotificationAttributesError,
     types::RegisterInstanceEventNotificationAttributesResult, input, output
+);
+blocking_operation!(
+    RegisterInstanceEventNotificationAttributes,
+    types::RegisterInstanceEventNotificationAttributesResult,
+    RegisterInstanceEventNotificationAttributesError, input, none
 );
 /// Registers members (network interfaces) with the transit gateway multicast group. A member is a network interface associated with a supported EC2 instance that receives multicast traffic. For more information, see [Multicast on transit gateways](https://docs.aws.amazon.com/vpc/latest/tgw/tgw-multicast-overview.html) in the Amazon Web Services Transit Gateways Guide.
 ///
@@ -69081,6 +72633,11 @@ stub_operation!(
     RegisterTransitGatewayMulticastGroupMembersError,
     types::RegisterTransitGatewayMulticastGroupMembersResult, input, output
 );
+blocking_operation!(
+    RegisterTransitGatewayMulticastGroupMembers,
+    types::RegisterTransitGatewayMulticastGroupMembersResult,
+    RegisterTransitGatewayMulticastGroupMembersError, input, none
+);
 /// Registers sources (network interfaces) with the specified transit gateway multicast group.
 ///
 /// The `RegisterTransitGatewayMulticastGroupSources` operation: made by [`Client::register_transit_gateway_multicast_group_sources`], run by [`send`](RegisterTransitGatewayMulticastGroupSources::send).
@@ -69174,6 +72731,11 @@ stub_operation!(
     RegisterTransitGatewayMulticastGroupSourcesError,
     types::RegisterTransitGatewayMulticastGroupSourcesResult, input, output
 );
+blocking_operation!(
+    RegisterTransitGatewayMulticastGroupSources,
+    types::RegisterTransitGatewayMulticastGroupSourcesResult,
+    RegisterTransitGatewayMulticastGroupSourcesError, input, none
+);
 /// Rejects a request to assign billing of the available capacity of a shared Capacity Reservation to your account. For more information, see [Billing assignment for shared Amazon EC2 Capacity Reservations](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/assign-billing.html).
 ///
 /// The `RejectCapacityReservationBillingOwnership` operation: made by [`Client::reject_capacity_reservation_billing_ownership`], run by [`send`](RejectCapacityReservationBillingOwnership::send).
@@ -69253,6 +72815,11 @@ stub_operation!(
     RejectCapacityReservationBillingOwnershipError,
     types::RejectCapacityReservationBillingOwnershipResult, input, output
 );
+blocking_operation!(
+    RejectCapacityReservationBillingOwnership,
+    types::RejectCapacityReservationBillingOwnershipResult,
+    RejectCapacityReservationBillingOwnershipError, input, none
+);
 /// Rejects a Transit Gateway attachment request for a Client VPN endpoint. The Transit Gateway owner can reject the attachment request to prevent the Client VPN endpoint from routing traffic through the Transit Gateway.
 ///
 /// The `RejectTransitGatewayClientVpnAttachment` operation: made by [`Client::reject_transit_gateway_client_vpn_attachment`], run by [`send`](RejectTransitGatewayClientVpnAttachment::send).
@@ -69331,6 +72898,11 @@ stub_operation!(
     RejectTransitGatewayClientVpnAttachment, 704,
     RejectTransitGatewayClientVpnAttachmentError,
     types::RejectTransitGatewayClientVpnAttachmentResult, input, output
+);
+blocking_operation!(
+    RejectTransitGatewayClientVpnAttachment,
+    types::RejectTransitGatewayClientVpnAttachmentResult,
+    RejectTransitGatewayClientVpnAttachmentError, input, none
 );
 /// Rejects a request to associate cross-account subnets with a transit gateway multicast domain.
 ///
@@ -69427,6 +72999,11 @@ stub_operation!(
     RejectTransitGatewayMulticastDomainAssociationsError,
     types::RejectTransitGatewayMulticastDomainAssociationsResult, input, output
 );
+blocking_operation!(
+    RejectTransitGatewayMulticastDomainAssociations,
+    types::RejectTransitGatewayMulticastDomainAssociationsResult,
+    RejectTransitGatewayMulticastDomainAssociationsError, input, none
+);
 /// Rejects a transit gateway peering attachment request.
 ///
 /// The `RejectTransitGatewayPeeringAttachment` operation: made by [`Client::reject_transit_gateway_peering_attachment`], run by [`send`](RejectTransitGatewayPeeringAttachment::send).
@@ -69506,6 +73083,11 @@ stub_operation!(
     RejectTransitGatewayPeeringAttachmentError,
     types::RejectTransitGatewayPeeringAttachmentResult, input, output
 );
+blocking_operation!(
+    RejectTransitGatewayPeeringAttachment,
+    types::RejectTransitGatewayPeeringAttachmentResult,
+    RejectTransitGatewayPeeringAttachmentError, input, none
+);
 /// Rejects a request to attach a VPC to a transit gateway.
 ///
 /// The `RejectTransitGatewayVpcAttachment` operation: made by [`Client::reject_transit_gateway_vpc_attachment`], run by [`send`](RejectTransitGatewayVpcAttachment::send).
@@ -69583,6 +73165,10 @@ impl<M> RejectTransitGatewayVpcAttachment<M> {
 stub_operation!(
     RejectTransitGatewayVpcAttachment, 707, RejectTransitGatewayVpcAttachmentError,
     types::RejectTransitGatewayVpcAttachmentResult, input, output
+);
+blocking_operation!(
+    RejectTransitGatewayVpcAttachment, types::RejectTransitGatewayVpcAttachmentResult,
+    RejectTransitGatewayVpcAttachmentError, input, none
 );
 /// Rejects VPC endpoint connection requests to your VPC endpoint service.
 ///
@@ -69664,6 +73250,10 @@ stub_operation!(
     RejectVpcEndpointConnections, 708, RejectVpcEndpointConnectionsError,
     types::RejectVpcEndpointConnectionsResult, input, output
 );
+blocking_operation!(
+    RejectVpcEndpointConnections, types::RejectVpcEndpointConnectionsResult,
+    RejectVpcEndpointConnectionsError, input, none
+);
 /// Rejects a VPC peering connection request. The VPC peering connection must be in the `pending-acceptance` state. Use the DescribeVpcPeeringConnections request to view your outstanding VPC peering connection requests. To delete an active VPC peering connection, or to delete a VPC peering connection request that you initiated, use DeleteVpcPeeringConnection.
 ///
 /// The `RejectVpcPeeringConnection` operation: made by [`Client::reject_vpc_peering_connection`], run by [`send`](RejectVpcPeeringConnection::send).
@@ -69738,6 +73328,10 @@ impl<M> RejectVpcPeeringConnection<M> {
 stub_operation!(
     RejectVpcPeeringConnection, 709, RejectVpcPeeringConnectionError,
     types::RejectVpcPeeringConnectionResult, input, output
+);
+blocking_operation!(
+    RejectVpcPeeringConnection, types::RejectVpcPeeringConnectionResult,
+    RejectVpcPeeringConnectionError, input, none
 );
 /// Releases the specified Elastic IP address.
 ///
@@ -69818,6 +73412,7 @@ impl<M> ReleaseAddress<M> {
     }
 }
 stub_operation!(ReleaseAddress, 710, ReleaseAddressError, (), input, none);
+blocking_operation!(ReleaseAddress, (), ReleaseAddressError, input, none);
 /// When you no longer want to use an On-Demand Dedicated Host it can be released. On-Demand billing is stopped and the host goes into `released` state. The host ID of Dedicated Hosts that have been released can no longer be specified in another request, for example, to modify the host. You must stop or terminate all instances on a host before it can be released.
 ///
 /// The `ReleaseHosts` operation: made by [`Client::release_hosts`], run by [`send`](ReleaseHosts::send).
@@ -69886,6 +73481,9 @@ impl<M> ReleaseHosts<M> {
 }
 stub_operation!(
     ReleaseHosts, 711, ReleaseHostsError, types::ReleaseHostsResult, input, output
+);
+blocking_operation!(
+    ReleaseHosts, types::ReleaseHostsResult, ReleaseHostsError, input, none
 );
 /// Release an allocation within an IPAM pool. The Region you use should be the IPAM pool locale. The locale is the Amazon Web Services Region where this IPAM pool is available for allocations. You can only use this action to release manual allocations. To remove an allocation for a resource without deleting the resource, set its monitored state to false using [ModifyIpamResourceCidr](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyIpamResourceCidr.html). For more information, see [Release an allocation](https://docs.aws.amazon.com/vpc/latest/ipam/release-alloc-ipam.html) in the Amazon VPC IPAM User Guide.
 ///
@@ -69972,6 +73570,10 @@ stub_operation!(
     ReleaseIpamPoolAllocation, 712, ReleaseIpamPoolAllocationError,
     types::ReleaseIpamPoolAllocationResult, input, output
 );
+blocking_operation!(
+    ReleaseIpamPoolAllocation, types::ReleaseIpamPoolAllocationResult,
+    ReleaseIpamPoolAllocationError, input, none
+);
 /// Replaces an IAM instance profile for the specified running instance. You can use this action to change the IAM instance profile that's associated with an instance without having to disassociate the existing IAM instance profile first.
 ///
 /// The `ReplaceIamInstanceProfileAssociation` operation: made by [`Client::replace_iam_instance_profile_association`], run by [`send`](ReplaceIamInstanceProfileAssociation::send).
@@ -70052,6 +73654,11 @@ impl<M> ReplaceIamInstanceProfileAssociation<M> {
 stub_operation!(
     ReplaceIamInstanceProfileAssociation, 713, ReplaceIamInstanceProfileAssociationError,
     types::ReplaceIamInstanceProfileAssociationResult, input, output
+);
+blocking_operation!(
+    ReplaceIamInstanceProfileAssociation,
+    types::ReplaceIamInstanceProfileAssociationResult,
+    ReplaceIamInstanceProfileAssociationError, input, none
 );
 /// Sets or replaces the criteria for Allowed AMIs.
 ///
@@ -70139,6 +73746,11 @@ stub_operation!(
     ReplaceImageCriteriaInAllowedImagesSettingsError,
     types::ReplaceImageCriteriaInAllowedImagesSettingsResult, input, output
 );
+blocking_operation!(
+    ReplaceImageCriteriaInAllowedImagesSettings,
+    types::ReplaceImageCriteriaInAllowedImagesSettingsResult,
+    ReplaceImageCriteriaInAllowedImagesSettingsError, input, none
+);
 /// Changes which network ACL a subnet is associated with. By default when you create a subnet, it's automatically associated with the default network ACL. For more information, see [Network ACLs](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) in the Amazon VPC User Guide.
 ///
 /// The `ReplaceNetworkAclAssociation` operation: made by [`Client::replace_network_acl_association`], run by [`send`](ReplaceNetworkAclAssociation::send).
@@ -70218,6 +73830,10 @@ impl<M> ReplaceNetworkAclAssociation<M> {
 stub_operation!(
     ReplaceNetworkAclAssociation, 715, ReplaceNetworkAclAssociationError,
     types::ReplaceNetworkAclAssociationResult, input, output
+);
+blocking_operation!(
+    ReplaceNetworkAclAssociation, types::ReplaceNetworkAclAssociationResult,
+    ReplaceNetworkAclAssociationError, input, none
 );
 /// Replaces an entry (rule) in a network ACL. For more information, see [Network ACLs](https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) in the Amazon VPC User Guide.
 ///
@@ -70329,6 +73945,9 @@ impl<M> ReplaceNetworkAclEntry<M> {
 }
 stub_operation!(
     ReplaceNetworkAclEntry, 716, ReplaceNetworkAclEntryError, (), input, none
+);
+blocking_operation!(
+    ReplaceNetworkAclEntry, (), ReplaceNetworkAclEntryError, input, none
 );
 /// Replaces an existing route within a route table in a VPC.
 ///
@@ -70479,6 +74098,7 @@ impl<M> ReplaceRoute<M> {
     }
 }
 stub_operation!(ReplaceRoute, 717, ReplaceRouteError, (), input, none);
+blocking_operation!(ReplaceRoute, (), ReplaceRouteError, input, none);
 /// Changes the route table associated with a given subnet, internet gateway, or virtual private gateway in a VPC. After the operation completes, the subnet or gateway uses the routes in the new route table. For more information about route tables, see [Route tables](https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html) in the Amazon VPC User Guide.
 ///
 /// The `ReplaceRouteTableAssociation` operation: made by [`Client::replace_route_table_association`], run by [`send`](ReplaceRouteTableAssociation::send).
@@ -70558,6 +74178,10 @@ impl<M> ReplaceRouteTableAssociation<M> {
 stub_operation!(
     ReplaceRouteTableAssociation, 718, ReplaceRouteTableAssociationError,
     types::ReplaceRouteTableAssociationResult, input, output
+);
+blocking_operation!(
+    ReplaceRouteTableAssociation, types::ReplaceRouteTableAssociationResult,
+    ReplaceRouteTableAssociationError, input, none
 );
 /// Replaces the specified route in the specified transit gateway route table.
 ///
@@ -70649,6 +74273,10 @@ stub_operation!(
     ReplaceTransitGatewayRoute, 719, ReplaceTransitGatewayRouteError,
     types::ReplaceTransitGatewayRouteResult, input, output
 );
+blocking_operation!(
+    ReplaceTransitGatewayRoute, types::ReplaceTransitGatewayRouteResult,
+    ReplaceTransitGatewayRouteError, input, none
+);
 /// Trigger replacement of specified VPN tunnel.
 ///
 /// The `ReplaceVpnTunnel` operation: made by [`Client::replace_vpn_tunnel`], run by [`send`](ReplaceVpnTunnel::send).
@@ -70733,6 +74361,9 @@ impl<M> ReplaceVpnTunnel<M> {
 stub_operation!(
     ReplaceVpnTunnel, 720, ReplaceVpnTunnelError, types::ReplaceVpnTunnelResult, input,
     output
+);
+blocking_operation!(
+    ReplaceVpnTunnel, types::ReplaceVpnTunnelResult, ReplaceVpnTunnelError, input, none
 );
 /// Submits feedback about the status of an instance. The instance must be in the `running` state. If your experience with the instance differs from the instance status returned by DescribeInstanceStatus, use ReportInstanceStatus to report your experience with the instance. Amazon EC2 collects this information to improve the accuracy of status checks.
 ///
@@ -70840,6 +74471,7 @@ impl<M> ReportInstanceStatus<M> {
     }
 }
 stub_operation!(ReportInstanceStatus, 721, ReportInstanceStatusError, (), input, none);
+blocking_operation!(ReportInstanceStatus, (), ReportInstanceStatusError, input, none);
 /// Creates a Spot Fleet request.
 ///
 /// The `RequestSpotFleet` operation: made by [`Client::request_spot_fleet`], run by [`send`](RequestSpotFleet::send).
@@ -70917,6 +74549,9 @@ impl<M> RequestSpotFleet<M> {
 stub_operation!(
     RequestSpotFleet, 722, RequestSpotFleetError, types::RequestSpotFleetResponse, input,
     output
+);
+blocking_operation!(
+    RequestSpotFleet, types::RequestSpotFleetResponse, RequestSpotFleetError, input, none
 );
 /// Creates a Spot Instance request.
 ///
@@ -71059,6 +74694,10 @@ stub_operation!(
     RequestSpotInstances, 723, RequestSpotInstancesError,
     types::RequestSpotInstancesResult, input, output
 );
+blocking_operation!(
+    RequestSpotInstances, types::RequestSpotInstancesResult, RequestSpotInstancesError,
+    input, none
+);
 /// Resets the attribute of the specified IP address. For requirements, see [Using reverse DNS for email applications](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html#Using_Elastic_Addressing_Reverse_DNS).
 ///
 /// The `ResetAddressAttribute` operation: made by [`Client::reset_address_attribute`], run by [`send`](ResetAddressAttribute::send).
@@ -71139,6 +74778,10 @@ stub_operation!(
     ResetAddressAttribute, 724, ResetAddressAttributeError,
     types::ResetAddressAttributeResult, input, output
 );
+blocking_operation!(
+    ResetAddressAttribute, types::ResetAddressAttributeResult,
+    ResetAddressAttributeError, input, none
+);
 /// Resets the default KMS key for EBS encryption for your account in this Region to the Amazon Web Services managed KMS key for EBS.
 ///
 /// The `ResetEbsDefaultKmsKeyId` operation: made by [`Client::reset_ebs_default_kms_key_id`], run by [`send`](ResetEbsDefaultKmsKeyId::send).
@@ -71208,6 +74851,10 @@ impl<M> ResetEbsDefaultKmsKeyId<M> {
 stub_operation!(
     ResetEbsDefaultKmsKeyId, 725, ResetEbsDefaultKmsKeyIdError,
     types::ResetEbsDefaultKmsKeyIdResult, input, output
+);
+blocking_operation!(
+    ResetEbsDefaultKmsKeyId, types::ResetEbsDefaultKmsKeyIdResult,
+    ResetEbsDefaultKmsKeyIdError, input, none
 );
 /// Resets the specified attribute of the specified Amazon FPGA Image (AFI) to its default value. You can only reset the load permission attribute.
 ///
@@ -71292,6 +74939,10 @@ stub_operation!(
     ResetFpgaImageAttribute, 726, ResetFpgaImageAttributeError,
     types::ResetFpgaImageAttributeResult, input, output
 );
+blocking_operation!(
+    ResetFpgaImageAttribute, types::ResetFpgaImageAttributeResult,
+    ResetFpgaImageAttributeError, input, none
+);
 /// Resets an attribute of an AMI to its default value.
 ///
 /// The `ResetImageAttribute` operation: made by [`Client::reset_image_attribute`], run by [`send`](ResetImageAttribute::send).
@@ -71366,6 +75017,7 @@ impl<M> ResetImageAttribute<M> {
     }
 }
 stub_operation!(ResetImageAttribute, 727, ResetImageAttributeError, (), input, none);
+blocking_operation!(ResetImageAttribute, (), ResetImageAttributeError, input, none);
 /// Resets an attribute of an instance to its default value. To reset the `kernel` or `ramdisk`, the instance must be in a stopped state. To reset the `sourceDestCheck`, the instance can be either running or stopped.
 ///
 /// The `ResetInstanceAttribute` operation: made by [`Client::reset_instance_attribute`], run by [`send`](ResetInstanceAttribute::send).
@@ -71441,6 +75093,9 @@ impl<M> ResetInstanceAttribute<M> {
 }
 stub_operation!(
     ResetInstanceAttribute, 728, ResetInstanceAttributeError, (), input, none
+);
+blocking_operation!(
+    ResetInstanceAttribute, (), ResetInstanceAttributeError, input, none
 );
 /// Resets a network interface attribute. You can specify only one attribute at a time.
 ///
@@ -71522,6 +75177,9 @@ stub_operation!(
     ResetNetworkInterfaceAttribute, 729, ResetNetworkInterfaceAttributeError, (), input,
     none
 );
+blocking_operation!(
+    ResetNetworkInterfaceAttribute, (), ResetNetworkInterfaceAttributeError, input, none
+);
 /// Resets permission settings for the specified snapshot.
 ///
 /// The `ResetSnapshotAttribute` operation: made by [`Client::reset_snapshot_attribute`], run by [`send`](ResetSnapshotAttribute::send).
@@ -71598,6 +75256,9 @@ impl<M> ResetSnapshotAttribute<M> {
 stub_operation!(
     ResetSnapshotAttribute, 730, ResetSnapshotAttributeError, (), input, none
 );
+blocking_operation!(
+    ResetSnapshotAttribute, (), ResetSnapshotAttributeError, input, none
+);
 /// This action is deprecated.
 ///
 /// The `RestoreAddressToClassic` operation: made by [`Client::restore_address_to_classic`], run by [`send`](RestoreAddressToClassic::send).
@@ -71673,6 +75334,10 @@ stub_operation!(
     RestoreAddressToClassic, 731, RestoreAddressToClassicError,
     types::RestoreAddressToClassicResult, input, output
 );
+blocking_operation!(
+    RestoreAddressToClassic, types::RestoreAddressToClassicResult,
+    RestoreAddressToClassicError, input, none
+);
 /// Restores an AMI from the Recycle Bin. For more information, see [Recover deleted Amazon EBS snapshots and EBS-back AMIs with Recycle Bin](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/recycle-bin.html) in the Amazon EC2 User Guide.
 ///
 /// The `RestoreImageFromRecycleBin` operation: made by [`Client::restore_image_from_recycle_bin`], run by [`send`](RestoreImageFromRecycleBin::send).
@@ -71747,6 +75412,10 @@ impl<M> RestoreImageFromRecycleBin<M> {
 stub_operation!(
     RestoreImageFromRecycleBin, 732, RestoreImageFromRecycleBinError,
     types::RestoreImageFromRecycleBinResult, input, output
+);
+blocking_operation!(
+    RestoreImageFromRecycleBin, types::RestoreImageFromRecycleBinResult,
+    RestoreImageFromRecycleBinError, input, none
 );
 /// Restores the entries from a previous version of a managed prefix list to a new version of the prefix list.
 ///
@@ -71836,6 +75505,10 @@ stub_operation!(
     RestoreManagedPrefixListVersion, 733, RestoreManagedPrefixListVersionError,
     types::RestoreManagedPrefixListVersionResult, input, output
 );
+blocking_operation!(
+    RestoreManagedPrefixListVersion, types::RestoreManagedPrefixListVersionResult,
+    RestoreManagedPrefixListVersionError, input, none
+);
 /// Restores a snapshot from the Recycle Bin. For more information, see [Restore snapshots from the Recycle Bin](https://docs.aws.amazon.com/ebs/latest/userguide/recycle-bin-working-with-snaps.html#recycle-bin-restore-snaps) in the Amazon EBS User Guide.
 ///
 /// The `RestoreSnapshotFromRecycleBin` operation: made by [`Client::restore_snapshot_from_recycle_bin`], run by [`send`](RestoreSnapshotFromRecycleBin::send).
@@ -71910,6 +75583,10 @@ impl<M> RestoreSnapshotFromRecycleBin<M> {
 stub_operation!(
     RestoreSnapshotFromRecycleBin, 734, RestoreSnapshotFromRecycleBinError,
     types::RestoreSnapshotFromRecycleBinResult, input, output
+);
+blocking_operation!(
+    RestoreSnapshotFromRecycleBin, types::RestoreSnapshotFromRecycleBinResult,
+    RestoreSnapshotFromRecycleBinError, input, none
 );
 /// Restores an archived Amazon EBS snapshot for use temporarily or permanently, or modifies the restore period or restore type for a snapshot that was previously temporarily restored.
 ///
@@ -71996,6 +75673,10 @@ stub_operation!(
     RestoreSnapshotTier, 735, RestoreSnapshotTierError, types::RestoreSnapshotTierResult,
     input, output
 );
+blocking_operation!(
+    RestoreSnapshotTier, types::RestoreSnapshotTierResult, RestoreSnapshotTierError,
+    input, none
+);
 /// Restores a volume from the Recycle Bin. For more information, see [Restore volumes from the Recycle Bin](https://docs.aws.amazon.com/ebs/latest/userguide/recycle-bin-working-with-volumes.html#recycle-bin-restore-volumes) in the Amazon EBS User Guide.
 ///
 /// The `RestoreVolumeFromRecycleBin` operation: made by [`Client::restore_volume_from_recycle_bin`], run by [`send`](RestoreVolumeFromRecycleBin::send).
@@ -72070,6 +75751,10 @@ impl<M> RestoreVolumeFromRecycleBin<M> {
 stub_operation!(
     RestoreVolumeFromRecycleBin, 736, RestoreVolumeFromRecycleBinError,
     types::RestoreVolumeFromRecycleBinResult, input, output
+);
+blocking_operation!(
+    RestoreVolumeFromRecycleBin, types::RestoreVolumeFromRecycleBinResult,
+    RestoreVolumeFromRecycleBinError, input, none
 );
 /// Removes an ingress authorization rule from a Client VPN endpoint.
 ///
@@ -72160,6 +75845,10 @@ impl<M> RevokeClientVpnIngress<M> {
 stub_operation!(
     RevokeClientVpnIngress, 737, RevokeClientVpnIngressError,
     types::RevokeClientVpnIngressResult, input, output
+);
+blocking_operation!(
+    RevokeClientVpnIngress, types::RevokeClientVpnIngressResult,
+    RevokeClientVpnIngressError, input, none
 );
 /// Removes the specified outbound (egress) rules from the specified security group.
 ///
@@ -72275,6 +75964,10 @@ impl<M> RevokeSecurityGroupEgress<M> {
 stub_operation!(
     RevokeSecurityGroupEgress, 738, RevokeSecurityGroupEgressError,
     types::RevokeSecurityGroupEgressResult, input, output
+);
+blocking_operation!(
+    RevokeSecurityGroupEgress, types::RevokeSecurityGroupEgressResult,
+    RevokeSecurityGroupEgressError, input, none
 );
 /// Removes the specified inbound (ingress) rules from a security group.
 ///
@@ -72395,6 +76088,10 @@ impl<M> RevokeSecurityGroupIngress<M> {
 stub_operation!(
     RevokeSecurityGroupIngress, 739, RevokeSecurityGroupIngressError,
     types::RevokeSecurityGroupIngressResult, input, output
+);
+blocking_operation!(
+    RevokeSecurityGroupIngress, types::RevokeSecurityGroupIngressResult,
+    RevokeSecurityGroupIngressError, input, none
 );
 /// Launches the specified number of instances using an AMI for which you have permissions.
 ///
@@ -72741,6 +76438,7 @@ impl<M> RunInstances<M> {
     }
 }
 stub_operation!(RunInstances, 740, RunInstancesError, types::Reservation, input, output);
+blocking_operation!(RunInstances, types::Reservation, RunInstancesError, input, none);
 /// Launches the specified Scheduled Instances.
 ///
 /// The `RunScheduledInstances` operation: made by [`Client::run_scheduled_instances`], run by [`send`](RunScheduledInstances::send).
@@ -72833,6 +76531,10 @@ impl<M> RunScheduledInstances<M> {
 stub_operation!(
     RunScheduledInstances, 741, RunScheduledInstancesError,
     types::RunScheduledInstancesResult, input, output
+);
+blocking_operation!(
+    RunScheduledInstances, types::RunScheduledInstancesResult,
+    RunScheduledInstancesError, input, none
 );
 /// Searches for routes in the specified local gateway route table.
 ///
@@ -72945,6 +76647,10 @@ impl<M> SearchLocalGatewayRoutes<M> {
 stub_operation!(
     SearchLocalGatewayRoutes, 742, SearchLocalGatewayRoutesError,
     types::SearchLocalGatewayRoutesResult, input, output
+);
+blocking_operation!(
+    SearchLocalGatewayRoutes, types::SearchLocalGatewayRoutesResult,
+    SearchLocalGatewayRoutesError, input, (types::SearchLocalGatewayRoutesRequest)
 );
 /// Searches one or more transit gateway multicast groups and returns the group membership information.
 ///
@@ -73063,6 +76769,12 @@ stub_operation!(
     SearchTransitGatewayMulticastGroups, 743, SearchTransitGatewayMulticastGroupsError,
     types::SearchTransitGatewayMulticastGroupsResult, input, output
 );
+blocking_operation!(
+    SearchTransitGatewayMulticastGroups,
+    types::SearchTransitGatewayMulticastGroupsResult,
+    SearchTransitGatewayMulticastGroupsError, input,
+    (types::SearchTransitGatewayMulticastGroupsRequest)
+);
 /// Searches for routes in the specified transit gateway route table.
 ///
 /// The `SearchTransitGatewayRoutes` operation: made by [`Client::search_transit_gateway_routes`], run by [`send`](SearchTransitGatewayRoutes::send).
@@ -73178,6 +76890,10 @@ stub_operation!(
     SearchTransitGatewayRoutes, 744, SearchTransitGatewayRoutesError,
     types::SearchTransitGatewayRoutesResult, input, output
 );
+blocking_operation!(
+    SearchTransitGatewayRoutes, types::SearchTransitGatewayRoutesResult,
+    SearchTransitGatewayRoutesError, input, (types::SearchTransitGatewayRoutesRequest)
+);
 /// Sends a diagnostic interrupt to the specified Amazon EC2 instance to trigger a kernel panic (on Linux instances), or a blue screen/stop error (on Windows instances). For instances based on Intel and AMD processors, the interrupt is received as a non-maskable interrupt (NMI).
 ///
 /// The `SendDiagnosticInterrupt` operation: made by [`Client::send_diagnostic_interrupt`], run by [`send`](SendDiagnosticInterrupt::send).
@@ -73248,6 +76964,9 @@ impl<M> SendDiagnosticInterrupt<M> {
 }
 stub_operation!(
     SendDiagnosticInterrupt, 745, SendDiagnosticInterruptError, (), input, none
+);
+blocking_operation!(
+    SendDiagnosticInterrupt, (), SendDiagnosticInterruptError, input, none
 );
 /// Generates an account status report. The report is generated asynchronously, and can take several hours to complete.
 ///
@@ -73342,6 +77061,10 @@ stub_operation!(
     StartDeclarativePoliciesReport, 746, StartDeclarativePoliciesReportError,
     types::StartDeclarativePoliciesReportResult, input, output
 );
+blocking_operation!(
+    StartDeclarativePoliciesReport, types::StartDeclarativePoliciesReportResult,
+    StartDeclarativePoliciesReportError, input, none
+);
 /// Starts an Amazon EBS-backed instance that you've previously stopped.
 ///
 /// The `StartInstances` operation: made by [`Client::start_instances`], run by [`send`](StartInstances::send).
@@ -73420,6 +77143,9 @@ impl<M> StartInstances<M> {
 }
 stub_operation!(
     StartInstances, 747, StartInstancesError, types::StartInstancesResult, input, output
+);
+blocking_operation!(
+    StartInstances, types::StartInstancesResult, StartInstancesError, input, none
 );
 /// Starts analyzing the specified Network Access Scope.
 ///
@@ -73512,6 +77238,11 @@ stub_operation!(
     StartNetworkInsightsAccessScopeAnalysis, 748,
     StartNetworkInsightsAccessScopeAnalysisError,
     types::StartNetworkInsightsAccessScopeAnalysisResult, input, output
+);
+blocking_operation!(
+    StartNetworkInsightsAccessScopeAnalysis,
+    types::StartNetworkInsightsAccessScopeAnalysisResult,
+    StartNetworkInsightsAccessScopeAnalysisError, input, none
 );
 /// Starts analyzing the specified path. If the path is reachable, the operation returns the shortest feasible path.
 ///
@@ -73616,6 +77347,10 @@ stub_operation!(
     StartNetworkInsightsAnalysis, 749, StartNetworkInsightsAnalysisError,
     types::StartNetworkInsightsAnalysisResult, input, output
 );
+blocking_operation!(
+    StartNetworkInsightsAnalysis, types::StartNetworkInsightsAnalysisResult,
+    StartNetworkInsightsAnalysisError, input, none
+);
 /// Initiates the verification process to prove that the service provider owns the private DNS name domain for the endpoint service.
 ///
 /// The `StartVpcEndpointServicePrivateDnsVerification` operation: made by [`Client::start_vpc_endpoint_service_private_dns_verification`], run by [`send`](StartVpcEndpointServicePrivateDnsVerification::send).
@@ -73700,6 +77435,11 @@ stub_operation!(
     StartVpcEndpointServicePrivateDnsVerification, 750,
     StartVpcEndpointServicePrivateDnsVerificationError,
     types::StartVpcEndpointServicePrivateDnsVerificationResult, input, output
+);
+blocking_operation!(
+    StartVpcEndpointServicePrivateDnsVerification,
+    types::StartVpcEndpointServicePrivateDnsVerificationResult,
+    StartVpcEndpointServicePrivateDnsVerificationError, input, none
 );
 /// Stops an Amazon EBS-backed instance. You can restart your instance at any time using the [StartInstances](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html) API. For more information, see [Stop and start Amazon EC2 instances](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Stop_Start.html) in the Amazon EC2 User Guide.
 ///
@@ -73790,6 +77530,9 @@ impl<M> StopInstances<M> {
 stub_operation!(
     StopInstances, 751, StopInstancesError, types::StopInstancesResult, input, output
 );
+blocking_operation!(
+    StopInstances, types::StopInstancesResult, StopInstancesError, input, none
+);
 /// Terminates active Client VPN endpoint connections. This action can be used to terminate a specific client connection, or up to five connections established by a specific user.
 ///
 /// The `TerminateClientVpnConnections` operation: made by [`Client::terminate_client_vpn_connections`], run by [`send`](TerminateClientVpnConnections::send).
@@ -73874,6 +77617,10 @@ impl<M> TerminateClientVpnConnections<M> {
 stub_operation!(
     TerminateClientVpnConnections, 752, TerminateClientVpnConnectionsError,
     types::TerminateClientVpnConnectionsResult, input, output
+);
+blocking_operation!(
+    TerminateClientVpnConnections, types::TerminateClientVpnConnectionsResult,
+    TerminateClientVpnConnectionsError, input, none
 );
 /// Terminates (deletes) the specified instances. This operation is [idempotent](https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html); if you terminate an instance more than once, each call succeeds.
 ///
@@ -73960,6 +77707,10 @@ stub_operation!(
     TerminateInstances, 753, TerminateInstancesError, types::TerminateInstancesResult,
     input, output
 );
+blocking_operation!(
+    TerminateInstances, types::TerminateInstancesResult, TerminateInstancesError, input,
+    none
+);
 /// Unassigns the specified IPv6 addresses or Prefix Delegation prefixes from a network interface.
 ///
 /// The `UnassignIpv6Addresses` operation: made by [`Client::unassign_ipv6_addresses`], run by [`send`](UnassignIpv6Addresses::send).
@@ -74040,6 +77791,10 @@ stub_operation!(
     UnassignIpv6Addresses, 754, UnassignIpv6AddressesError,
     types::UnassignIpv6AddressesResult, input, output
 );
+blocking_operation!(
+    UnassignIpv6Addresses, types::UnassignIpv6AddressesResult,
+    UnassignIpv6AddressesError, input, none
+);
 /// Unassigns the specified secondary private IP addresses or IPv4 Prefix Delegation prefixes from a network interface.
 ///
 /// The `UnassignPrivateIpAddresses` operation: made by [`Client::unassign_private_ip_addresses`], run by [`send`](UnassignPrivateIpAddresses::send).
@@ -74115,6 +77870,9 @@ impl<M> UnassignPrivateIpAddresses<M> {
 }
 stub_operation!(
     UnassignPrivateIpAddresses, 755, UnassignPrivateIpAddressesError, (), input, none
+);
+blocking_operation!(
+    UnassignPrivateIpAddresses, (), UnassignPrivateIpAddressesError, input, none
 );
 /// Unassigns secondary private IPv4 addresses from a private NAT gateway. You cannot unassign your primary private IP. For more information, see [Edit secondary IP address associations](https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html#nat-gateway-edit-secondary) in the Amazon VPC User Guide.
 ///
@@ -74204,6 +77962,10 @@ stub_operation!(
     UnassignPrivateNatGatewayAddress, 756, UnassignPrivateNatGatewayAddressError,
     types::UnassignPrivateNatGatewayAddressResult, input, output
 );
+blocking_operation!(
+    UnassignPrivateNatGatewayAddress, types::UnassignPrivateNatGatewayAddressResult,
+    UnassignPrivateNatGatewayAddressError, input, none
+);
 /// Unlocks a snapshot that is locked in governance mode or that is locked in compliance mode but still in the cooling-off period. You can't unlock a snapshot that is locked in compliance mode after the cooling-off period has expired.
 ///
 /// The `UnlockSnapshot` operation: made by [`Client::unlock_snapshot`], run by [`send`](UnlockSnapshot::send).
@@ -74277,6 +78039,9 @@ impl<M> UnlockSnapshot<M> {
 }
 stub_operation!(
     UnlockSnapshot, 757, UnlockSnapshotError, types::UnlockSnapshotResult, input, output
+);
+blocking_operation!(
+    UnlockSnapshot, types::UnlockSnapshotResult, UnlockSnapshotError, input, none
 );
 /// Disables detailed monitoring for a running instance. For more information, see [Monitoring your instances and volumes](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-cloudwatch.html) in the Amazon EC2 User Guide.
 ///
@@ -74352,6 +78117,10 @@ impl<M> UnmonitorInstances<M> {
 stub_operation!(
     UnmonitorInstances, 758, UnmonitorInstancesError, types::UnmonitorInstancesResult,
     input, output
+);
+blocking_operation!(
+    UnmonitorInstances, types::UnmonitorInstancesResult, UnmonitorInstancesError, input,
+    none
 );
 /// Activates or deactivates tag keys for monitoring by EC2 Capacity Manager. Activated tag keys are included as dimensions in capacity metric data, enabling you to group and filter metrics by tag values.
 ///
@@ -74442,6 +78211,11 @@ stub_operation!(
     UpdateCapacityManagerMonitoredTagKeysError,
     types::UpdateCapacityManagerMonitoredTagKeysResult, input, output
 );
+blocking_operation!(
+    UpdateCapacityManagerMonitoredTagKeys,
+    types::UpdateCapacityManagerMonitoredTagKeysResult,
+    UpdateCapacityManagerMonitoredTagKeysError, input, none
+);
 /// Updates the Organizations access setting for EC2 Capacity Manager. This controls whether Capacity Manager can aggregate data from all accounts in your Amazon Web Services Organization or only from the current account.
 ///
 /// The `UpdateCapacityManagerOrganizationsAccess` operation: made by [`Client::update_capacity_manager_organizations_access`], run by [`send`](UpdateCapacityManagerOrganizationsAccess::send).
@@ -74525,6 +78299,11 @@ stub_operation!(
     UpdateCapacityManagerOrganizationsAccess, 760,
     UpdateCapacityManagerOrganizationsAccessError,
     types::UpdateCapacityManagerOrganizationsAccessResult, input, output
+);
+blocking_operation!(
+    UpdateCapacityManagerOrganizationsAccess,
+    types::UpdateCapacityManagerOrganizationsAccessResult,
+    UpdateCapacityManagerOrganizationsAccessError, input, none
 );
 /// Modifies the number of instances allocated to an interruptible reservation, allowing you to add more capacity or reclaim capacity to your source Capacity Reservation.
 ///
@@ -74615,6 +78394,11 @@ stub_operation!(
     UpdateInterruptibleCapacityReservationAllocation, 761,
     UpdateInterruptibleCapacityReservationAllocationError,
     types::UpdateInterruptibleCapacityReservationAllocationResult, input, output
+);
+blocking_operation!(
+    UpdateInterruptibleCapacityReservationAllocation,
+    types::UpdateInterruptibleCapacityReservationAllocationResult,
+    UpdateInterruptibleCapacityReservationAllocationError, input, none
 );
 /// Updates the description of an egress (outbound) security group rule. You can replace an existing description, or add a description to a rule that did not have one previously. You can remove a description for a security group rule by omitting the description parameter in the request.
 ///
@@ -74712,6 +78496,11 @@ stub_operation!(
     UpdateSecurityGroupRuleDescriptionsEgress, 762,
     UpdateSecurityGroupRuleDescriptionsEgressError,
     types::UpdateSecurityGroupRuleDescriptionsEgressResult, input, output
+);
+blocking_operation!(
+    UpdateSecurityGroupRuleDescriptionsEgress,
+    types::UpdateSecurityGroupRuleDescriptionsEgressResult,
+    UpdateSecurityGroupRuleDescriptionsEgressError, input, none
 );
 /// Updates the description of an ingress (inbound) security group rule. You can replace an existing description, or add a description to a rule that did not have one previously. You can remove a description for a security group rule by omitting the description parameter in the request.
 ///
@@ -74812,6 +78601,11 @@ stub_operation!(
     UpdateSecurityGroupRuleDescriptionsIngressError,
     types::UpdateSecurityGroupRuleDescriptionsIngressResult, input, output
 );
+blocking_operation!(
+    UpdateSecurityGroupRuleDescriptionsIngress,
+    types::UpdateSecurityGroupRuleDescriptionsIngressResult,
+    UpdateSecurityGroupRuleDescriptionsIngressError, input, none
+);
 /// Stops advertising an address range that is provisioned as an address pool.
 ///
 /// The `WithdrawByoipCidr` operation: made by [`Client::withdraw_byoip_cidr`], run by [`send`](WithdrawByoipCidr::send).
@@ -74886,4 +78680,8 @@ impl<M> WithdrawByoipCidr<M> {
 stub_operation!(
     WithdrawByoipCidr, 764, WithdrawByoipCidrError, types::WithdrawByoipCidrResult,
     input, output
+);
+blocking_operation!(
+    WithdrawByoipCidr, types::WithdrawByoipCidrResult, WithdrawByoipCidrError, input,
+    none
 );

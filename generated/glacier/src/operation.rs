@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -115,6 +147,7 @@ impl<M> AbortMultipartUpload<M> {
     }
 }
 stub_operation!(AbortMultipartUpload, 0, AbortMultipartUploadError, (), input, none);
+blocking_operation!(AbortMultipartUpload, (), AbortMultipartUploadError, input, none);
 /// This operation aborts the vault locking process if the vault lock is not in the `Locked` state. If the vault lock is in the `Locked` state when this operation is requested, the operation returns an `AccessDeniedException` error. Aborting the vault locking process removes the vault lock policy from the specified vault.
 ///
 /// The `AbortVaultLock` operation: made by [`Client::abort_vault_lock`], run by [`send`](AbortVaultLock::send).
@@ -184,6 +217,7 @@ impl<M> AbortVaultLock<M> {
     }
 }
 stub_operation!(AbortVaultLock, 1, AbortVaultLockError, (), input, none);
+blocking_operation!(AbortVaultLock, (), AbortVaultLockError, input, none);
 /// This operation adds the specified tags to a vault. Each tag is composed of a key and a value. Each vault can have up to 10 tags. If your request would cause the tag limit for the vault to be exceeded, the operation throws the `LimitExceededException` error. If a tag already exists on the vault under a specified key, the existing key value will be overwritten. For more information about tags, see [Tagging Amazon Glacier Resources](https://docs.aws.amazon.com/amazonglacier/latest/dev/tagging.html).
 ///
 /// The `AddTagsToVault` operation: made by [`Client::add_tags_to_vault`], run by [`send`](AddTagsToVault::send).
@@ -261,6 +295,7 @@ impl<M> AddTagsToVault<M> {
     }
 }
 stub_operation!(AddTagsToVault, 2, AddTagsToVaultError, (), input, none);
+blocking_operation!(AddTagsToVault, (), AddTagsToVaultError, input, none);
 /// You call this operation to inform Amazon Glacier (Glacier) that all the archive parts have been uploaded and that Glacier can now assemble the archive from the uploaded parts. After assembling and saving the archive to the vault, Glacier returns the URI path of the newly created archive resource. Using the URI path, you can then access the archive. After you upload an archive, you should save the archive ID returned to retrieve the archive at a later point. You can also get the vault inventory to obtain a list of archive IDs in a vault. For more information, see InitiateJob.
 ///
 /// The `CompleteMultipartUpload` operation: made by [`Client::complete_multipart_upload`], run by [`send`](CompleteMultipartUpload::send).
@@ -351,6 +386,10 @@ stub_operation!(
     CompleteMultipartUpload, 3, CompleteMultipartUploadError,
     types::ArchiveCreationOutput, input, output
 );
+blocking_operation!(
+    CompleteMultipartUpload, types::ArchiveCreationOutput, CompleteMultipartUploadError,
+    input, none
+);
 /// This operation completes the vault locking process by transitioning the vault lock from the `InProgress` state to the `Locked` state, which causes the vault lock policy to become unchangeable. A vault lock is put into the `InProgress` state by calling InitiateVaultLock. You can obtain the state of the vault lock by calling GetVaultLock. For more information about the vault locking process, [Amazon Glacier Vault Lock](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-lock.html).
 ///
 /// The `CompleteVaultLock` operation: made by [`Client::complete_vault_lock`], run by [`send`](CompleteVaultLock::send).
@@ -425,6 +464,7 @@ impl<M> CompleteVaultLock<M> {
     }
 }
 stub_operation!(CompleteVaultLock, 4, CompleteVaultLockError, (), input, none);
+blocking_operation!(CompleteVaultLock, (), CompleteVaultLockError, input, none);
 /// This operation creates a new vault with the specified name. The name of the vault must be unique within a region for an AWS account. You can create up to 1,000 vaults per account. If you need to create more vaults, contact Amazon Glacier.
 ///
 /// The `CreateVault` operation: made by [`Client::create_vault`], run by [`send`](CreateVault::send).
@@ -498,6 +538,9 @@ impl<M> CreateVault<M> {
 }
 stub_operation!(
     CreateVault, 5, CreateVaultError, types::CreateVaultOutput, input, output
+);
+blocking_operation!(
+    CreateVault, types::CreateVaultOutput, CreateVaultError, input, none
 );
 /// This operation deletes an archive from a vault. Subsequent requests to initiate a retrieval of this archive will fail. Archive retrievals that are in progress for this archive ID may or may not succeed according to the following scenarios:
 /// - If the archive retrieval job is actively preparing the data for download when Amazon Glacier receives the delete archive request, the archival retrieval operation might fail.
@@ -575,6 +618,7 @@ impl<M> DeleteArchive<M> {
     }
 }
 stub_operation!(DeleteArchive, 6, DeleteArchiveError, (), input, none);
+blocking_operation!(DeleteArchive, (), DeleteArchiveError, input, none);
 /// This operation deletes a vault. Amazon Glacier will delete a vault only if there are no archives in the vault as of the last inventory and there have been no writes to the vault since the last inventory. If either of these conditions is not satisfied, the vault deletion fails (that is, the vault is not removed) and Amazon Glacier returns an error. You can use DescribeVault to return the number of archives in a vault, and you can use [Initiate a Job (POST jobs)](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-initiate-job-post.html) to initiate a new inventory retrieval for a vault. The inventory contains the archive IDs you use to delete archives using [Delete Archive (DELETE archive)](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-archive-delete.html).
 ///
 /// The `DeleteVault` operation: made by [`Client::delete_vault`], run by [`send`](DeleteVault::send).
@@ -644,6 +688,7 @@ impl<M> DeleteVault<M> {
     }
 }
 stub_operation!(DeleteVault, 7, DeleteVaultError, (), input, none);
+blocking_operation!(DeleteVault, (), DeleteVaultError, input, none);
 /// This operation deletes the access policy associated with the specified vault. The operation is eventually consistent; that is, it might take some time for Amazon Glacier to completely remove the access policy, and you might still see the effect of the policy for a short time after you send the delete request.
 ///
 /// The `DeleteVaultAccessPolicy` operation: made by [`Client::delete_vault_access_policy`], run by [`send`](DeleteVaultAccessPolicy::send).
@@ -715,6 +760,9 @@ impl<M> DeleteVaultAccessPolicy<M> {
 stub_operation!(
     DeleteVaultAccessPolicy, 8, DeleteVaultAccessPolicyError, (), input, none
 );
+blocking_operation!(
+    DeleteVaultAccessPolicy, (), DeleteVaultAccessPolicyError, input, none
+);
 /// This operation deletes the notification configuration set for a vault. The operation is eventually consistent; that is, it might take some time for Amazon Glacier to completely disable the notifications and you might still receive some notifications for a short time after you send the delete request.
 ///
 /// The `DeleteVaultNotifications` operation: made by [`Client::delete_vault_notifications`], run by [`send`](DeleteVaultNotifications::send).
@@ -785,6 +833,9 @@ impl<M> DeleteVaultNotifications<M> {
 }
 stub_operation!(
     DeleteVaultNotifications, 9, DeleteVaultNotificationsError, (), input, none
+);
+blocking_operation!(
+    DeleteVaultNotifications, (), DeleteVaultNotificationsError, input, none
 );
 /// This operation returns information about a job you previously initiated, including the job initiation date, the user who initiated the job, the job status code/message and the Amazon SNS topic to notify after Amazon Glacier (Glacier) completes the job. For more information about initiating a job, see InitiateJob.
 ///
@@ -865,6 +916,9 @@ impl<M> DescribeJob<M> {
 stub_operation!(
     DescribeJob, 10, DescribeJobError, types::GlacierJobDescription, input, output
 );
+blocking_operation!(
+    DescribeJob, types::GlacierJobDescription, DescribeJobError, input, none
+);
 /// This operation returns information about a vault, including the vault's Amazon Resource Name (ARN), the date the vault was created, the number of archives it contains, and the total size of all the archives in the vault. The number of archives and their total size are as of the last inventory generation. This means that if you add or remove an archive from a vault, and then immediately use Describe Vault, the change in contents will not be immediately reflected. If you want to retrieve the latest inventory of the vault, use InitiateJob. Amazon Glacier generates vault inventories approximately daily. For more information, see [Downloading a Vault Inventory in Amazon Glacier](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-inventory.html).
 ///
 /// The `DescribeVault` operation: made by [`Client::describe_vault`], run by [`send`](DescribeVault::send).
@@ -936,6 +990,48 @@ impl<M> DescribeVault<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> DescribeVault<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl DescribeVault<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::DescribeVaultOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::DescribeVaultOutput,
+            error::DescribeVaultError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl DescribeVault<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -946,21 +1042,6 @@ impl DescribeVault<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -997,6 +1078,9 @@ impl std::future::IntoFuture for DescribeVault<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     DescribeVault, 11, DescribeVaultError, types::DescribeVaultOutput, input, output
+);
+blocking_operation!(
+    DescribeVault, types::DescribeVaultOutput, DescribeVaultError, input, none
 );
 /// This operation returns the current data retrieval policy for the account and region specified in the GET request. For more information about data retrieval policies, see [Amazon Glacier Data Retrieval Policies](https://docs.aws.amazon.com/amazonglacier/latest/dev/data-retrieval-policy.html).
 ///
@@ -1067,6 +1151,10 @@ impl<M> GetDataRetrievalPolicy<M> {
 stub_operation!(
     GetDataRetrievalPolicy, 12, GetDataRetrievalPolicyError,
     types::GetDataRetrievalPolicyOutput, input, output
+);
+blocking_operation!(
+    GetDataRetrievalPolicy, types::GetDataRetrievalPolicyOutput,
+    GetDataRetrievalPolicyError, input, none
 );
 /// This operation downloads the output of the job you initiated using InitiateJob. Depending on the job type you specified when you initiated the job, the output will be either the content of an archive or a vault inventory.
 ///
@@ -1152,6 +1240,9 @@ impl<M> GetJobOutput<M> {
 stub_operation!(
     GetJobOutput, 13, GetJobOutputError, types::GetJobOutputOutput, input, output
 );
+blocking_operation!(
+    GetJobOutput, types::GetJobOutputOutput, GetJobOutputError, input, none
+);
 /// This operation retrieves the `access-policy` subresource set on the vault; for more information on setting this subresource, see [Set Vault Access Policy (PUT access-policy)](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-SetVaultAccessPolicy.html). If there is no access policy set on the vault, the operation returns a `404 Not found` error. For more information about vault access policies, see [Amazon Glacier Access Control with Vault Access Policies](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-access-policy.html).
 ///
 /// The `GetVaultAccessPolicy` operation: made by [`Client::get_vault_access_policy`], run by [`send`](GetVaultAccessPolicy::send).
@@ -1226,6 +1317,10 @@ impl<M> GetVaultAccessPolicy<M> {
 stub_operation!(
     GetVaultAccessPolicy, 14, GetVaultAccessPolicyError,
     types::GetVaultAccessPolicyOutput, input, output
+);
+blocking_operation!(
+    GetVaultAccessPolicy, types::GetVaultAccessPolicyOutput, GetVaultAccessPolicyError,
+    input, none
 );
 /// This operation retrieves the following attributes from the `lock-policy` subresource set on the specified vault:
 /// - The vault lock policy set on the vault.
@@ -1305,6 +1400,9 @@ impl<M> GetVaultLock<M> {
 stub_operation!(
     GetVaultLock, 15, GetVaultLockError, types::GetVaultLockOutput, input, output
 );
+blocking_operation!(
+    GetVaultLock, types::GetVaultLockOutput, GetVaultLockError, input, none
+);
 /// This operation retrieves the `notification-configuration` subresource of the specified vault.
 ///
 /// The `GetVaultNotifications` operation: made by [`Client::get_vault_notifications`], run by [`send`](GetVaultNotifications::send).
@@ -1379,6 +1477,10 @@ impl<M> GetVaultNotifications<M> {
 stub_operation!(
     GetVaultNotifications, 16, GetVaultNotificationsError,
     types::GetVaultNotificationsOutput, input, output
+);
+blocking_operation!(
+    GetVaultNotifications, types::GetVaultNotificationsOutput,
+    GetVaultNotificationsError, input, none
 );
 /// This operation initiates a job of the specified type, which can be a select, an archival retrieval, or a vault retrieval. For more information about using this operation, see the documentation for the underlying REST API [Initiate a Job](https://docs.aws.amazon.com/amazonglacier/latest/dev/api-initiate-job-post.html).
 ///
@@ -1458,6 +1560,9 @@ impl<M> InitiateJob<M> {
 }
 stub_operation!(
     InitiateJob, 17, InitiateJobError, types::InitiateJobOutput, input, output
+);
+blocking_operation!(
+    InitiateJob, types::InitiateJobOutput, InitiateJobError, input, none
 );
 /// This operation initiates a multipart upload. Amazon Glacier creates a multipart upload resource and returns its ID in the response. The multipart upload ID is used in subsequent requests to upload parts of an archive (see UploadMultipartPart).
 ///
@@ -1544,6 +1649,10 @@ stub_operation!(
     InitiateMultipartUpload, 18, InitiateMultipartUploadError,
     types::InitiateMultipartUploadOutput, input, output
 );
+blocking_operation!(
+    InitiateMultipartUpload, types::InitiateMultipartUploadOutput,
+    InitiateMultipartUploadError, input, none
+);
 /// This operation initiates the vault locking process by doing the following:
 /// - Installing a vault lock policy on the specified vault.
 /// - Setting the lock state of vault lock to `InProgress`.
@@ -1626,6 +1735,10 @@ impl<M> InitiateVaultLock<M> {
 stub_operation!(
     InitiateVaultLock, 19, InitiateVaultLockError, types::InitiateVaultLockOutput, input,
     output
+);
+blocking_operation!(
+    InitiateVaultLock, types::InitiateVaultLockOutput, InitiateVaultLockError, input,
+    none
 );
 /// This operation lists jobs for a vault, including jobs that are in-progress and jobs that have recently finished. The List Job operation returns a list of these jobs sorted by job initiation time.
 ///
@@ -1734,6 +1847,9 @@ impl<M> ListJobs<M> {
     }
 }
 stub_operation!(ListJobs, 20, ListJobsError, types::ListJobsOutput, input, output);
+blocking_operation!(
+    ListJobs, types::ListJobsOutput, ListJobsError, input, (types::ListJobsInput)
+);
 /// This operation lists in-progress multipart uploads for the specified vault. An in-progress multipart upload is a multipart upload that has been initiated by an InitiateMultipartUpload request, but has not yet been completed or aborted. The list returned in the List Multipart Upload response has no guaranteed order.
 ///
 /// The `ListMultipartUploads` operation: made by [`Client::list_multipart_uploads`], run by [`send`](ListMultipartUploads::send).
@@ -1833,6 +1949,10 @@ impl<M> ListMultipartUploads<M> {
 stub_operation!(
     ListMultipartUploads, 21, ListMultipartUploadsError,
     types::ListMultipartUploadsOutput, input, output
+);
+blocking_operation!(
+    ListMultipartUploads, types::ListMultipartUploadsOutput, ListMultipartUploadsError,
+    input, (types::ListMultipartUploadsInput)
 );
 /// This operation lists the parts of an archive that have been uploaded in a specific multipart upload. You can make this request at any time during an in-progress multipart upload before you complete the upload (see CompleteMultipartUpload. List Parts returns an error for completed uploads. The list returned in the List Parts response is sorted by part range.
 ///
@@ -1936,6 +2056,9 @@ impl<M> ListParts<M> {
     }
 }
 stub_operation!(ListParts, 22, ListPartsError, types::ListPartsOutput, input, output);
+blocking_operation!(
+    ListParts, types::ListPartsOutput, ListPartsError, input, (types::ListPartsInput)
+);
 /// This operation lists the provisioned capacity units for the specified AWS account.
 ///
 /// The `ListProvisionedCapacity` operation: made by [`Client::list_provisioned_capacity`], run by [`send`](ListProvisionedCapacity::send).
@@ -2005,6 +2128,10 @@ impl<M> ListProvisionedCapacity<M> {
 stub_operation!(
     ListProvisionedCapacity, 23, ListProvisionedCapacityError,
     types::ListProvisionedCapacityOutput, input, output
+);
+blocking_operation!(
+    ListProvisionedCapacity, types::ListProvisionedCapacityOutput,
+    ListProvisionedCapacityError, input, none
 );
 /// This operation lists all the tags attached to a vault. The operation returns an empty map if there are no tags. For more information about tags, see [Tagging Amazon Glacier Resources](https://docs.aws.amazon.com/amazonglacier/latest/dev/tagging.html).
 ///
@@ -2080,6 +2207,9 @@ impl<M> ListTagsForVault<M> {
 stub_operation!(
     ListTagsForVault, 24, ListTagsForVaultError, types::ListTagsForVaultOutput, input,
     output
+);
+blocking_operation!(
+    ListTagsForVault, types::ListTagsForVaultOutput, ListTagsForVaultError, input, none
 );
 /// This operation lists all vaults owned by the calling user's account. The list returned in the response is ASCII-sorted by vault name.
 ///
@@ -2173,6 +2303,9 @@ impl<M> ListVaults<M> {
     }
 }
 stub_operation!(ListVaults, 25, ListVaultsError, types::ListVaultsOutput, input, output);
+blocking_operation!(
+    ListVaults, types::ListVaultsOutput, ListVaultsError, input, (types::ListVaultsInput)
+);
 /// This operation purchases a provisioned capacity unit for an AWS account.
 ///
 /// The `PurchaseProvisionedCapacity` operation: made by [`Client::purchase_provisioned_capacity`], run by [`send`](PurchaseProvisionedCapacity::send).
@@ -2242,6 +2375,10 @@ impl<M> PurchaseProvisionedCapacity<M> {
 stub_operation!(
     PurchaseProvisionedCapacity, 26, PurchaseProvisionedCapacityError,
     types::PurchaseProvisionedCapacityOutput, input, output
+);
+blocking_operation!(
+    PurchaseProvisionedCapacity, types::PurchaseProvisionedCapacityOutput,
+    PurchaseProvisionedCapacityError, input, none
 );
 /// This operation removes one or more tags from the set of tags attached to a vault. For more information about tags, see [Tagging Amazon Glacier Resources](https://docs.aws.amazon.com/amazonglacier/latest/dev/tagging.html). This operation is idempotent. The operation will be successful, even if there are no tags attached to the vault.
 ///
@@ -2317,6 +2454,7 @@ impl<M> RemoveTagsFromVault<M> {
     }
 }
 stub_operation!(RemoveTagsFromVault, 27, RemoveTagsFromVaultError, (), input, none);
+blocking_operation!(RemoveTagsFromVault, (), RemoveTagsFromVaultError, input, none);
 /// This operation sets and then enacts a data retrieval policy in the region specified in the PUT request. You can set one policy per region for an AWS account. The policy is enacted within a few minutes of a successful PUT operation.
 ///
 /// The `SetDataRetrievalPolicy` operation: made by [`Client::set_data_retrieval_policy`], run by [`send`](SetDataRetrievalPolicy::send).
@@ -2387,6 +2525,9 @@ impl<M> SetDataRetrievalPolicy<M> {
 }
 stub_operation!(
     SetDataRetrievalPolicy, 28, SetDataRetrievalPolicyError, (), input, none
+);
+blocking_operation!(
+    SetDataRetrievalPolicy, (), SetDataRetrievalPolicyError, input, none
 );
 /// This operation configures an access policy for a vault and will overwrite an existing policy. To configure a vault access policy, send a PUT request to the `access-policy` subresource of the vault. An access policy is specific to a vault and is also called a vault subresource. You can set one access policy per vault and the policy can be up to 20 KB in size. For more information about vault access policies, see [Amazon Glacier Access Control with Vault Access Policies](https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-access-policy.html).
 ///
@@ -2462,6 +2603,7 @@ impl<M> SetVaultAccessPolicy<M> {
     }
 }
 stub_operation!(SetVaultAccessPolicy, 29, SetVaultAccessPolicyError, (), input, none);
+blocking_operation!(SetVaultAccessPolicy, (), SetVaultAccessPolicyError, input, none);
 /// This operation configures notifications that will be sent when specific events happen to a vault. By default, you don't get any notifications.
 ///
 /// The `SetVaultNotifications` operation: made by [`Client::set_vault_notifications`], run by [`send`](SetVaultNotifications::send).
@@ -2539,6 +2681,7 @@ impl<M> SetVaultNotifications<M> {
     }
 }
 stub_operation!(SetVaultNotifications, 30, SetVaultNotificationsError, (), input, none);
+blocking_operation!(SetVaultNotifications, (), SetVaultNotificationsError, input, none);
 /// This operation adds an archive to a vault. This is a synchronous operation, and for a successful upload, your data is durably persisted. Amazon Glacier returns the archive ID in the `x-amz-archive-id` header of the response.
 ///
 /// The `UploadArchive` operation: made by [`Client::upload_archive`], run by [`send`](UploadArchive::send).
@@ -2627,6 +2770,9 @@ impl<M> UploadArchive<M> {
 }
 stub_operation!(
     UploadArchive, 31, UploadArchiveError, types::ArchiveCreationOutput, input, output
+);
+blocking_operation!(
+    UploadArchive, types::ArchiveCreationOutput, UploadArchiveError, input, none
 );
 /// This operation uploads a part of an archive. You can upload archive parts in any order. You can also upload them in parallel. You can upload up to 10,000 parts for a multipart upload.
 ///
@@ -2722,4 +2868,8 @@ impl<M> UploadMultipartPart<M> {
 stub_operation!(
     UploadMultipartPart, 32, UploadMultipartPartError, types::UploadMultipartPartOutput,
     input, output
+);
+blocking_operation!(
+    UploadMultipartPart, types::UploadMultipartPartOutput, UploadMultipartPartError,
+    input, none
 );

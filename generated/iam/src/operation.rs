@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -106,6 +138,9 @@ impl<M> AcceptDelegationRequest<M> {
 }
 stub_operation!(
     AcceptDelegationRequest, 0, AcceptDelegationRequestError, (), input, none
+);
+blocking_operation!(
+    AcceptDelegationRequest, (), AcceptDelegationRequestError, input, none
 );
 /// Adds a new client ID (also known as audience) to the list of client IDs already registered for the specified IAM OpenID Connect (OIDC) provider resource.
 ///
@@ -185,6 +220,10 @@ stub_operation!(
     AddClientIdToOpenIdConnectProvider, 1, AddClientIdToOpenIdConnectProviderError, (),
     input, none
 );
+blocking_operation!(
+    AddClientIdToOpenIdConnectProvider, (), AddClientIdToOpenIdConnectProviderError,
+    input, none
+);
 /// Adds the specified IAM role to the specified instance profile. An instance profile can contain only one role, and this quota cannot be increased. You can remove the existing role and then add a different role to an instance profile. You must then wait for the change to appear across all of Amazon Web Services because of [eventual consistency](https://en.wikipedia.org/wiki/Eventual_consistency). To force the change, you must [disassociate the instance profile](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateIamInstanceProfile.html) and then [associate the instance profile](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateIamInstanceProfile.html), or you can stop your instance and then restart it.
 ///
 /// The `AddRoleToInstanceProfile` operation: made by [`Client::add_role_to_instance_profile`], run by [`send`](AddRoleToInstanceProfile::send).
@@ -256,6 +295,9 @@ impl<M> AddRoleToInstanceProfile<M> {
 stub_operation!(
     AddRoleToInstanceProfile, 2, AddRoleToInstanceProfileError, (), input, none
 );
+blocking_operation!(
+    AddRoleToInstanceProfile, (), AddRoleToInstanceProfileError, input, none
+);
 /// Adds the specified user to the specified group.
 ///
 /// The `AddUserToGroup` operation: made by [`Client::add_user_to_group`], run by [`send`](AddUserToGroup::send).
@@ -325,6 +367,7 @@ impl<M> AddUserToGroup<M> {
     }
 }
 stub_operation!(AddUserToGroup, 3, AddUserToGroupError, (), input, none);
+blocking_operation!(AddUserToGroup, (), AddUserToGroupError, input, none);
 /// Associates a delegation request with the current identity.
 ///
 /// The `AssociateDelegationRequest` operation: made by [`Client::associate_delegation_request`], run by [`send`](AssociateDelegationRequest::send).
@@ -390,6 +433,9 @@ impl<M> AssociateDelegationRequest<M> {
 }
 stub_operation!(
     AssociateDelegationRequest, 4, AssociateDelegationRequestError, (), input, none
+);
+blocking_operation!(
+    AssociateDelegationRequest, (), AssociateDelegationRequestError, input, none
 );
 /// Attaches the specified managed policy to the specified IAM group.
 ///
@@ -460,6 +506,7 @@ impl<M> AttachGroupPolicy<M> {
     }
 }
 stub_operation!(AttachGroupPolicy, 5, AttachGroupPolicyError, (), input, none);
+blocking_operation!(AttachGroupPolicy, (), AttachGroupPolicyError, input, none);
 /// Attaches the specified managed policy to the specified IAM role. When you attach a managed policy to a role, the managed policy becomes part of the role's permission (access) policy.
 ///
 /// The `AttachRolePolicy` operation: made by [`Client::attach_role_policy`], run by [`send`](AttachRolePolicy::send).
@@ -529,6 +576,7 @@ impl<M> AttachRolePolicy<M> {
     }
 }
 stub_operation!(AttachRolePolicy, 6, AttachRolePolicyError, (), input, none);
+blocking_operation!(AttachRolePolicy, (), AttachRolePolicyError, input, none);
 /// Attaches the specified managed policy to the specified user.
 ///
 /// The `AttachUserPolicy` operation: made by [`Client::attach_user_policy`], run by [`send`](AttachUserPolicy::send).
@@ -598,6 +646,7 @@ impl<M> AttachUserPolicy<M> {
     }
 }
 stub_operation!(AttachUserPolicy, 7, AttachUserPolicyError, (), input, none);
+blocking_operation!(AttachUserPolicy, (), AttachUserPolicyError, input, none);
 /// Changes the password of the IAM user who is calling this operation. This operation can be performed using the CLI, the Amazon Web Services API, or the My Security Credentials page in the Amazon Web Services Management Console. The Amazon Web Services account root user password is not affected by this operation.
 ///
 /// The `ChangePassword` operation: made by [`Client::change_password`], run by [`send`](ChangePassword::send).
@@ -667,6 +716,7 @@ impl<M> ChangePassword<M> {
     }
 }
 stub_operation!(ChangePassword, 8, ChangePasswordError, (), input, none);
+blocking_operation!(ChangePassword, (), ChangePasswordError, input, none);
 /// Creates a new Amazon Web Services secret access key and corresponding Amazon Web Services access key ID for the specified user. The default status for new keys is `Active`.
 ///
 /// The `CreateAccessKey` operation: made by [`Client::create_access_key`], run by [`send`](CreateAccessKey::send).
@@ -737,6 +787,9 @@ stub_operation!(
     CreateAccessKey, 9, CreateAccessKeyError, types::CreateAccessKeyResponse, input,
     output
 );
+blocking_operation!(
+    CreateAccessKey, types::CreateAccessKeyResponse, CreateAccessKeyError, input, none
+);
 /// Creates an alias for your Amazon Web Services account. For information about using an Amazon Web Services account alias, see [Creating, deleting, and listing an Amazon Web Services account alias](https://docs.aws.amazon.com/signin/latest/userguide/CreateAccountAlias.html) in the Amazon Web Services Sign-In User Guide.
 ///
 /// The `CreateAccountAlias` operation: made by [`Client::create_account_alias`], run by [`send`](CreateAccountAlias::send).
@@ -801,6 +854,7 @@ impl<M> CreateAccountAlias<M> {
     }
 }
 stub_operation!(CreateAccountAlias, 10, CreateAccountAliasError, (), input, none);
+blocking_operation!(CreateAccountAlias, (), CreateAccountAliasError, input, none);
 /// Creates an IAM delegation request for temporary access delegation.
 ///
 /// The `CreateDelegationRequest` operation: made by [`Client::create_delegation_request`], run by [`send`](CreateDelegationRequest::send).
@@ -911,6 +965,10 @@ stub_operation!(
     CreateDelegationRequest, 11, CreateDelegationRequestError,
     types::CreateDelegationRequestResponse, input, output
 );
+blocking_operation!(
+    CreateDelegationRequest, types::CreateDelegationRequestResponse,
+    CreateDelegationRequestError, input, none
+);
 /// Creates a new group.
 ///
 /// The `CreateGroup` operation: made by [`Client::create_group`], run by [`send`](CreateGroup::send).
@@ -984,6 +1042,9 @@ impl<M> CreateGroup<M> {
 }
 stub_operation!(
     CreateGroup, 12, CreateGroupError, types::CreateGroupResponse, input, output
+);
+blocking_operation!(
+    CreateGroup, types::CreateGroupResponse, CreateGroupError, input, none
 );
 /// Creates a new instance profile. For information about instance profiles, see [Using roles for applications on Amazon EC2](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html) in the IAM User Guide, and [Instance profiles](https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html#ec2-instance-profile) in the Amazon EC2 User Guide.
 ///
@@ -1065,6 +1126,10 @@ stub_operation!(
     CreateInstanceProfile, 13, CreateInstanceProfileError,
     types::CreateInstanceProfileResponse, input, output
 );
+blocking_operation!(
+    CreateInstanceProfile, types::CreateInstanceProfileResponse,
+    CreateInstanceProfileError, input, none
+);
 /// Creates a password for the specified IAM user. A password allows an IAM user to access Amazon Web Services services through the Amazon Web Services Management Console.
 ///
 /// The `CreateLoginProfile` operation: made by [`Client::create_login_profile`], run by [`send`](CreateLoginProfile::send).
@@ -1144,6 +1209,10 @@ impl<M> CreateLoginProfile<M> {
 stub_operation!(
     CreateLoginProfile, 14, CreateLoginProfileError, types::CreateLoginProfileResponse,
     input, output
+);
+blocking_operation!(
+    CreateLoginProfile, types::CreateLoginProfileResponse, CreateLoginProfileError,
+    input, none
 );
 /// Creates an IAM entity to describe an identity provider (IdP) that supports [OpenID Connect (OIDC)](http://openid.net/connect/).
 ///
@@ -1229,6 +1298,10 @@ impl<M> CreateOpenIdConnectProvider<M> {
 stub_operation!(
     CreateOpenIdConnectProvider, 15, CreateOpenIdConnectProviderError,
     types::CreateOpenIdConnectProviderResponse, input, output
+);
+blocking_operation!(
+    CreateOpenIdConnectProvider, types::CreateOpenIdConnectProviderResponse,
+    CreateOpenIdConnectProviderError, input, none
 );
 /// Creates a new managed policy for your Amazon Web Services account.
 ///
@@ -1319,6 +1392,9 @@ impl<M> CreatePolicy<M> {
 stub_operation!(
     CreatePolicy, 16, CreatePolicyError, types::CreatePolicyResponse, input, output
 );
+blocking_operation!(
+    CreatePolicy, types::CreatePolicyResponse, CreatePolicyError, input, none
+);
 /// Creates a new version of the specified managed policy. To update a managed policy, you create a new policy version. A managed policy can have up to five versions. If the policy has five versions, you must delete an existing version using [DeletePolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicyVersion.html) before you create a new version.
 ///
 /// The `CreatePolicyVersion` operation: made by [`Client::create_policy_version`], run by [`send`](CreatePolicyVersion::send).
@@ -1398,6 +1474,10 @@ impl<M> CreatePolicyVersion<M> {
 stub_operation!(
     CreatePolicyVersion, 17, CreatePolicyVersionError,
     types::CreatePolicyVersionResponse, input, output
+);
+blocking_operation!(
+    CreatePolicyVersion, types::CreatePolicyVersionResponse, CreatePolicyVersionError,
+    input, none
 );
 /// Creates a new role for your Amazon Web Services account.
 ///
@@ -1498,6 +1578,7 @@ impl<M> CreateRole<M> {
 stub_operation!(
     CreateRole, 18, CreateRoleError, types::CreateRoleResponse, input, output
 );
+blocking_operation!(CreateRole, types::CreateRoleResponse, CreateRoleError, input, none);
 /// Creates an IAM resource that describes an identity provider (IdP) that supports SAML 2.0.
 ///
 /// The `CreateSAMLProvider` operation: made by [`Client::create_saml_provider`], run by [`send`](CreateSamlProvider::send).
@@ -1591,6 +1672,10 @@ stub_operation!(
     CreateSamlProvider, 19, CreateSamlProviderError, types::CreateSamlProviderResponse,
     input, output
 );
+blocking_operation!(
+    CreateSamlProvider, types::CreateSamlProviderResponse, CreateSamlProviderError,
+    input, none
+);
 /// Creates an IAM role that is linked to a specific Amazon Web Services service. The service controls the attached policies and when the role can be deleted. This helps ensure that the service is not broken by an unexpectedly changed or deleted role, which could put your Amazon Web Services resources into an unknown state. Allowing the service to control the role helps improve service stability and proper cleanup when a service and its role are no longer needed. For more information, see [Using service-linked roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html) in the IAM User Guide.
 ///
 /// The `CreateServiceLinkedRole` operation: made by [`Client::create_service_linked_role`], run by [`send`](CreateServiceLinkedRole::send).
@@ -1670,6 +1755,10 @@ impl<M> CreateServiceLinkedRole<M> {
 stub_operation!(
     CreateServiceLinkedRole, 20, CreateServiceLinkedRoleError,
     types::CreateServiceLinkedRoleResponse, input, output
+);
+blocking_operation!(
+    CreateServiceLinkedRole, types::CreateServiceLinkedRoleResponse,
+    CreateServiceLinkedRoleError, input, none
 );
 /// Generates a set of credentials consisting of a user name and password that can be used to access the service specified in the request. These credentials are generated by IAM, and can be used only for the specified service.
 ///
@@ -1753,6 +1842,10 @@ impl<M> CreateServiceSpecificCredential<M> {
 stub_operation!(
     CreateServiceSpecificCredential, 21, CreateServiceSpecificCredentialError,
     types::CreateServiceSpecificCredentialResponse, input, output
+);
+blocking_operation!(
+    CreateServiceSpecificCredential, types::CreateServiceSpecificCredentialResponse,
+    CreateServiceSpecificCredentialError, input, none
 );
 /// Creates a new IAM user for your Amazon Web Services account.
 ///
@@ -1838,6 +1931,7 @@ impl<M> CreateUser<M> {
 stub_operation!(
     CreateUser, 22, CreateUserError, types::CreateUserResponse, input, output
 );
+blocking_operation!(CreateUser, types::CreateUserResponse, CreateUserError, input, none);
 /// Creates a new virtual MFA device for the Amazon Web Services account. After creating the virtual MFA, use [EnableMFADevice](https://docs.aws.amazon.com/IAM/latest/APIReference/API_EnableMFADevice.html) to attach the MFA device to an IAM user. For more information about creating and working with virtual MFA devices, see [Using a virtual MFA device](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_VirtualMFA.html) in the IAM User Guide.
 ///
 /// The `CreateVirtualMFADevice` operation: made by [`Client::create_virtual_mfa_device`], run by [`send`](CreateVirtualMfaDevice::send).
@@ -1918,6 +2012,10 @@ stub_operation!(
     CreateVirtualMfaDevice, 23, CreateVirtualMfaDeviceError,
     types::CreateVirtualMfaDeviceResponse, input, output
 );
+blocking_operation!(
+    CreateVirtualMfaDevice, types::CreateVirtualMfaDeviceResponse,
+    CreateVirtualMfaDeviceError, input, none
+);
 /// Deactivates the specified MFA device and removes it from association with the user name for which it was originally enabled.
 ///
 /// The `DeactivateMFADevice` operation: made by [`Client::deactivate_mfa_device`], run by [`send`](DeactivateMfaDevice::send).
@@ -1987,6 +2085,7 @@ impl<M> DeactivateMfaDevice<M> {
     }
 }
 stub_operation!(DeactivateMfaDevice, 24, DeactivateMfaDeviceError, (), input, none);
+blocking_operation!(DeactivateMfaDevice, (), DeactivateMfaDeviceError, input, none);
 /// Deletes the access key pair associated with the specified IAM user.
 ///
 /// The `DeleteAccessKey` operation: made by [`Client::delete_access_key`], run by [`send`](DeleteAccessKey::send).
@@ -2056,6 +2155,7 @@ impl<M> DeleteAccessKey<M> {
     }
 }
 stub_operation!(DeleteAccessKey, 25, DeleteAccessKeyError, (), input, none);
+blocking_operation!(DeleteAccessKey, (), DeleteAccessKeyError, input, none);
 /// Deletes the specified Amazon Web Services account alias. For information about using an Amazon Web Services account alias, see [Creating, deleting, and listing an Amazon Web Services account alias](https://docs.aws.amazon.com/signin/latest/userguide/CreateAccountAlias.html) in the Amazon Web Services Sign-In User Guide.
 ///
 /// The `DeleteAccountAlias` operation: made by [`Client::delete_account_alias`], run by [`send`](DeleteAccountAlias::send).
@@ -2120,6 +2220,7 @@ impl<M> DeleteAccountAlias<M> {
     }
 }
 stub_operation!(DeleteAccountAlias, 26, DeleteAccountAliasError, (), input, none);
+blocking_operation!(DeleteAccountAlias, (), DeleteAccountAliasError, input, none);
 /// Deletes the password policy for the Amazon Web Services account. There are no parameters.
 ///
 /// The `DeleteAccountPasswordPolicy` operation: made by [`Client::delete_account_password_policy`], run by [`send`](DeleteAccountPasswordPolicy::send).
@@ -2166,6 +2267,9 @@ impl<M> DeleteAccountPasswordPolicy<M> {
 }
 stub_operation!(
     DeleteAccountPasswordPolicy, 27, DeleteAccountPasswordPolicyError, (), none, none
+);
+blocking_operation!(
+    DeleteAccountPasswordPolicy, (), DeleteAccountPasswordPolicyError, none, none
 );
 /// Deletes the specified IAM group. The group must not contain any users or have any attached policies.
 ///
@@ -2231,6 +2335,7 @@ impl<M> DeleteGroup<M> {
     }
 }
 stub_operation!(DeleteGroup, 28, DeleteGroupError, (), input, none);
+blocking_operation!(DeleteGroup, (), DeleteGroupError, input, none);
 /// Deletes the specified inline policy that is embedded in the specified IAM group.
 ///
 /// The `DeleteGroupPolicy` operation: made by [`Client::delete_group_policy`], run by [`send`](DeleteGroupPolicy::send).
@@ -2300,6 +2405,7 @@ impl<M> DeleteGroupPolicy<M> {
     }
 }
 stub_operation!(DeleteGroupPolicy, 29, DeleteGroupPolicyError, (), input, none);
+blocking_operation!(DeleteGroupPolicy, (), DeleteGroupPolicyError, input, none);
 /// Deletes the specified instance profile. The instance profile must not have an associated role.
 ///
 /// The `DeleteInstanceProfile` operation: made by [`Client::delete_instance_profile`], run by [`send`](DeleteInstanceProfile::send).
@@ -2364,6 +2470,7 @@ impl<M> DeleteInstanceProfile<M> {
     }
 }
 stub_operation!(DeleteInstanceProfile, 30, DeleteInstanceProfileError, (), input, none);
+blocking_operation!(DeleteInstanceProfile, (), DeleteInstanceProfileError, input, none);
 /// Deletes the password for the specified IAM user or root user, For more information, see [Managing passwords for IAM users](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_admin-change-user.html).
 ///
 /// The `DeleteLoginProfile` operation: made by [`Client::delete_login_profile`], run by [`send`](DeleteLoginProfile::send).
@@ -2428,6 +2535,7 @@ impl<M> DeleteLoginProfile<M> {
     }
 }
 stub_operation!(DeleteLoginProfile, 31, DeleteLoginProfileError, (), input, none);
+blocking_operation!(DeleteLoginProfile, (), DeleteLoginProfileError, input, none);
 /// Deletes an OpenID Connect identity provider (IdP) resource object in IAM.
 ///
 /// The `DeleteOpenIDConnectProvider` operation: made by [`Client::delete_open_id_connect_provider`], run by [`send`](DeleteOpenIdConnectProvider::send).
@@ -2497,6 +2605,9 @@ impl<M> DeleteOpenIdConnectProvider<M> {
 stub_operation!(
     DeleteOpenIdConnectProvider, 32, DeleteOpenIdConnectProviderError, (), input, none
 );
+blocking_operation!(
+    DeleteOpenIdConnectProvider, (), DeleteOpenIdConnectProviderError, input, none
+);
 /// Deletes the specified managed policy.
 ///
 /// The `DeletePolicy` operation: made by [`Client::delete_policy`], run by [`send`](DeletePolicy::send).
@@ -2561,6 +2672,7 @@ impl<M> DeletePolicy<M> {
     }
 }
 stub_operation!(DeletePolicy, 33, DeletePolicyError, (), input, none);
+blocking_operation!(DeletePolicy, (), DeletePolicyError, input, none);
 /// Deletes the specified version from the specified managed policy.
 ///
 /// The `DeletePolicyVersion` operation: made by [`Client::delete_policy_version`], run by [`send`](DeletePolicyVersion::send).
@@ -2630,6 +2742,7 @@ impl<M> DeletePolicyVersion<M> {
     }
 }
 stub_operation!(DeletePolicyVersion, 34, DeletePolicyVersionError, (), input, none);
+blocking_operation!(DeletePolicyVersion, (), DeletePolicyVersionError, input, none);
 /// Deletes the specified role. Unlike the Amazon Web Services Management Console, when you delete a role programmatically, you must delete the items attached to the role manually, or the deletion fails. For more information, see [Deleting an IAM role](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html#roles-managingrole-deleting-cli). Before attempting to delete a role, remove the following attached items:
 /// - Inline policies ([DeleteRolePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRolePolicy.html))
 /// - Attached managed policies ([DetachRolePolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DetachRolePolicy.html))
@@ -2698,6 +2811,7 @@ impl<M> DeleteRole<M> {
     }
 }
 stub_operation!(DeleteRole, 35, DeleteRoleError, (), input, none);
+blocking_operation!(DeleteRole, (), DeleteRoleError, input, none);
 /// Deletes the permissions boundary for the specified IAM role.
 ///
 /// The `DeleteRolePermissionsBoundary` operation: made by [`Client::delete_role_permissions_boundary`], run by [`send`](DeleteRolePermissionsBoundary::send).
@@ -2768,6 +2882,9 @@ stub_operation!(
     DeleteRolePermissionsBoundary, 36, DeleteRolePermissionsBoundaryError, (), input,
     none
 );
+blocking_operation!(
+    DeleteRolePermissionsBoundary, (), DeleteRolePermissionsBoundaryError, input, none
+);
 /// Deletes the specified inline policy that is embedded in the specified IAM role.
 ///
 /// The `DeleteRolePolicy` operation: made by [`Client::delete_role_policy`], run by [`send`](DeleteRolePolicy::send).
@@ -2837,6 +2954,7 @@ impl<M> DeleteRolePolicy<M> {
     }
 }
 stub_operation!(DeleteRolePolicy, 37, DeleteRolePolicyError, (), input, none);
+blocking_operation!(DeleteRolePolicy, (), DeleteRolePolicyError, input, none);
 /// Deletes a SAML provider resource in IAM.
 ///
 /// The `DeleteSAMLProvider` operation: made by [`Client::delete_saml_provider`], run by [`send`](DeleteSamlProvider::send).
@@ -2901,6 +3019,7 @@ impl<M> DeleteSamlProvider<M> {
     }
 }
 stub_operation!(DeleteSamlProvider, 38, DeleteSamlProviderError, (), input, none);
+blocking_operation!(DeleteSamlProvider, (), DeleteSamlProviderError, input, none);
 /// Deletes the specified SSH public key.
 ///
 /// The `DeleteSSHPublicKey` operation: made by [`Client::delete_ssh_public_key`], run by [`send`](DeleteSshPublicKey::send).
@@ -2970,6 +3089,7 @@ impl<M> DeleteSshPublicKey<M> {
     }
 }
 stub_operation!(DeleteSshPublicKey, 39, DeleteSshPublicKeyError, (), input, none);
+blocking_operation!(DeleteSshPublicKey, (), DeleteSshPublicKeyError, input, none);
 /// Deletes the specified server certificate.
 ///
 /// The `DeleteServerCertificate` operation: made by [`Client::delete_server_certificate`], run by [`send`](DeleteServerCertificate::send).
@@ -3035,6 +3155,9 @@ impl<M> DeleteServerCertificate<M> {
 }
 stub_operation!(
     DeleteServerCertificate, 40, DeleteServerCertificateError, (), input, none
+);
+blocking_operation!(
+    DeleteServerCertificate, (), DeleteServerCertificateError, input, none
 );
 /// Submits a service-linked role deletion request and returns a `DeletionTaskId`, which you can use to check the status of the deletion. Before you call this operation, confirm that the role has no active sessions and that any resources used by the role in the linked service are deleted. If you call this operation more than once for the same service-linked role and an earlier deletion task is not complete, then the `DeletionTaskId` of the earlier request is returned.
 ///
@@ -3105,6 +3228,10 @@ impl<M> DeleteServiceLinkedRole<M> {
 stub_operation!(
     DeleteServiceLinkedRole, 41, DeleteServiceLinkedRoleError,
     types::DeleteServiceLinkedRoleResponse, input, output
+);
+blocking_operation!(
+    DeleteServiceLinkedRole, types::DeleteServiceLinkedRoleResponse,
+    DeleteServiceLinkedRoleError, input, none
 );
 /// Deletes the specified service-specific credential.
 ///
@@ -3184,6 +3311,10 @@ stub_operation!(
     DeleteServiceSpecificCredential, 42, DeleteServiceSpecificCredentialError, (), input,
     none
 );
+blocking_operation!(
+    DeleteServiceSpecificCredential, (), DeleteServiceSpecificCredentialError, input,
+    none
+);
 /// Deletes a signing certificate associated with the specified IAM user.
 ///
 /// The `DeleteSigningCertificate` operation: made by [`Client::delete_signing_certificate`], run by [`send`](DeleteSigningCertificate::send).
@@ -3254,6 +3385,9 @@ impl<M> DeleteSigningCertificate<M> {
 }
 stub_operation!(
     DeleteSigningCertificate, 43, DeleteSigningCertificateError, (), input, none
+);
+blocking_operation!(
+    DeleteSigningCertificate, (), DeleteSigningCertificateError, input, none
 );
 /// Deletes the specified IAM user. Unlike the Amazon Web Services Management Console, when you delete a user programmatically, you must delete the items attached to the user manually, or the deletion fails. For more information, see [Deleting an IAM user](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_manage.html#id_users_deleting_cli). Before attempting to delete a user, remove the following items:
 /// - Password ([DeleteLoginProfile](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteLoginProfile.html))
@@ -3328,6 +3462,7 @@ impl<M> DeleteUser<M> {
     }
 }
 stub_operation!(DeleteUser, 44, DeleteUserError, (), input, none);
+blocking_operation!(DeleteUser, (), DeleteUserError, input, none);
 /// Deletes the permissions boundary for the specified IAM user.
 ///
 /// The `DeleteUserPermissionsBoundary` operation: made by [`Client::delete_user_permissions_boundary`], run by [`send`](DeleteUserPermissionsBoundary::send).
@@ -3398,6 +3533,9 @@ stub_operation!(
     DeleteUserPermissionsBoundary, 45, DeleteUserPermissionsBoundaryError, (), input,
     none
 );
+blocking_operation!(
+    DeleteUserPermissionsBoundary, (), DeleteUserPermissionsBoundaryError, input, none
+);
 /// Deletes the specified inline policy that is embedded in the specified IAM user.
 ///
 /// The `DeleteUserPolicy` operation: made by [`Client::delete_user_policy`], run by [`send`](DeleteUserPolicy::send).
@@ -3467,6 +3605,7 @@ impl<M> DeleteUserPolicy<M> {
     }
 }
 stub_operation!(DeleteUserPolicy, 46, DeleteUserPolicyError, (), input, none);
+blocking_operation!(DeleteUserPolicy, (), DeleteUserPolicyError, input, none);
 /// Deletes a virtual MFA device.
 ///
 /// The `DeleteVirtualMFADevice` operation: made by [`Client::delete_virtual_mfa_device`], run by [`send`](DeleteVirtualMfaDevice::send).
@@ -3532,6 +3671,9 @@ impl<M> DeleteVirtualMfaDevice<M> {
 }
 stub_operation!(
     DeleteVirtualMfaDevice, 47, DeleteVirtualMfaDeviceError, (), input, none
+);
+blocking_operation!(
+    DeleteVirtualMfaDevice, (), DeleteVirtualMfaDeviceError, input, none
 );
 /// Removes the specified managed policy from the specified IAM group.
 ///
@@ -3602,6 +3744,7 @@ impl<M> DetachGroupPolicy<M> {
     }
 }
 stub_operation!(DetachGroupPolicy, 48, DetachGroupPolicyError, (), input, none);
+blocking_operation!(DetachGroupPolicy, (), DetachGroupPolicyError, input, none);
 /// Removes the specified managed policy from the specified role.
 ///
 /// The `DetachRolePolicy` operation: made by [`Client::detach_role_policy`], run by [`send`](DetachRolePolicy::send).
@@ -3671,6 +3814,7 @@ impl<M> DetachRolePolicy<M> {
     }
 }
 stub_operation!(DetachRolePolicy, 49, DetachRolePolicyError, (), input, none);
+blocking_operation!(DetachRolePolicy, (), DetachRolePolicyError, input, none);
 /// Removes the specified managed policy from the specified user.
 ///
 /// The `DetachUserPolicy` operation: made by [`Client::detach_user_policy`], run by [`send`](DetachUserPolicy::send).
@@ -3740,6 +3884,7 @@ impl<M> DetachUserPolicy<M> {
     }
 }
 stub_operation!(DetachUserPolicy, 50, DetachUserPolicyError, (), input, none);
+blocking_operation!(DetachUserPolicy, (), DetachUserPolicyError, input, none);
 /// Disables the management of privileged root user credentials across member accounts in your organization. When you disable this feature, the management account and the delegated administrator for IAM can no longer manage root user credentials for member accounts in your organization.
 ///
 /// The `DisableOrganizationsRootCredentialsManagement` operation: made by [`Client::disable_organizations_root_credentials_management`], run by [`send`](DisableOrganizationsRootCredentialsManagement::send).
@@ -3815,6 +3960,11 @@ stub_operation!(
     DisableOrganizationsRootCredentialsManagementError,
     types::DisableOrganizationsRootCredentialsManagementResponse, input, output
 );
+blocking_operation!(
+    DisableOrganizationsRootCredentialsManagement,
+    types::DisableOrganizationsRootCredentialsManagementResponse,
+    DisableOrganizationsRootCredentialsManagementError, input, none
+);
 /// Disables root user sessions for privileged tasks across member accounts in your organization. When you disable this feature, the management account and the delegated administrator for IAM can no longer perform privileged tasks on member accounts in your organization.
 ///
 /// The `DisableOrganizationsRootSessions` operation: made by [`Client::disable_organizations_root_sessions`], run by [`send`](DisableOrganizationsRootSessions::send).
@@ -3883,6 +4033,10 @@ stub_operation!(
     DisableOrganizationsRootSessions, 52, DisableOrganizationsRootSessionsError,
     types::DisableOrganizationsRootSessionsResponse, input, output
 );
+blocking_operation!(
+    DisableOrganizationsRootSessions, types::DisableOrganizationsRootSessionsResponse,
+    DisableOrganizationsRootSessionsError, input, none
+);
 /// Disables the outbound identity federation feature for your Amazon Web Services account. When disabled, IAM principals in the account cannot use the `GetWebIdentityToken` API to obtain JSON Web Tokens (JWTs) for authentication with external services. This operation does not affect tokens that were issued before the feature was disabled.
 ///
 /// The `DisableOutboundWebIdentityFederation` operation: made by [`Client::disable_outbound_web_identity_federation`], run by [`send`](DisableOutboundWebIdentityFederation::send).
@@ -3930,6 +4084,10 @@ impl<M> DisableOutboundWebIdentityFederation<M> {
 stub_operation!(
     DisableOutboundWebIdentityFederation, 53, DisableOutboundWebIdentityFederationError,
     (), none, none
+);
+blocking_operation!(
+    DisableOutboundWebIdentityFederation, (), DisableOutboundWebIdentityFederationError,
+    none, none
 );
 /// Enables the specified MFA device and associates it with the specified IAM user. When enabled, the MFA device is required for every subsequent login by the IAM user associated with the device.
 ///
@@ -4010,6 +4168,7 @@ impl<M> EnableMfaDevice<M> {
     }
 }
 stub_operation!(EnableMfaDevice, 54, EnableMfaDeviceError, (), input, none);
+blocking_operation!(EnableMfaDevice, (), EnableMfaDeviceError, input, none);
 /// Enables the management of privileged root user credentials across member accounts in your organization. When you enable root credentials management for [centralized root access](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management), the management account and the delegated administrator for IAM can manage root user credentials for member accounts in your organization.
 ///
 /// The `EnableOrganizationsRootCredentialsManagement` operation: made by [`Client::enable_organizations_root_credentials_management`], run by [`send`](EnableOrganizationsRootCredentialsManagement::send).
@@ -4083,6 +4242,11 @@ stub_operation!(
     EnableOrganizationsRootCredentialsManagementError,
     types::EnableOrganizationsRootCredentialsManagementResponse, input, output
 );
+blocking_operation!(
+    EnableOrganizationsRootCredentialsManagement,
+    types::EnableOrganizationsRootCredentialsManagementResponse,
+    EnableOrganizationsRootCredentialsManagementError, input, none
+);
 /// Allows the management account or delegated administrator to perform privileged tasks on member accounts in your organization. For more information, see [Centrally manage root access for member accounts](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management) in the Identity and Access Management User Guide.
 ///
 /// The `EnableOrganizationsRootSessions` operation: made by [`Client::enable_organizations_root_sessions`], run by [`send`](EnableOrganizationsRootSessions::send).
@@ -4151,6 +4315,10 @@ stub_operation!(
     EnableOrganizationsRootSessions, 56, EnableOrganizationsRootSessionsError,
     types::EnableOrganizationsRootSessionsResponse, input, output
 );
+blocking_operation!(
+    EnableOrganizationsRootSessions, types::EnableOrganizationsRootSessionsResponse,
+    EnableOrganizationsRootSessionsError, input, none
+);
 /// Enables the outbound identity federation feature for your Amazon Web Services account. When enabled, IAM principals in your account can use the `GetWebIdentityToken` API to obtain JSON Web Tokens (JWTs) for secure authentication with external services. This operation also generates a unique issuer URL for your Amazon Web Services account.
 ///
 /// The `EnableOutboundWebIdentityFederation` operation: made by [`Client::enable_outbound_web_identity_federation`], run by [`send`](EnableOutboundWebIdentityFederation::send).
@@ -4199,6 +4367,11 @@ stub_operation!(
     EnableOutboundWebIdentityFederation, 57, EnableOutboundWebIdentityFederationError,
     types::EnableOutboundWebIdentityFederationResponse, none, output
 );
+blocking_operation!(
+    EnableOutboundWebIdentityFederation,
+    types::EnableOutboundWebIdentityFederationResponse,
+    EnableOutboundWebIdentityFederationError, none, none
+);
 /// Generates a credential report for the Amazon Web Services account. For more information about the credential report, see [Getting credential reports](https://docs.aws.amazon.com/IAM/latest/UserGuide/credential-reports.html) in the IAM User Guide.
 ///
 /// The `GenerateCredentialReport` operation: made by [`Client::generate_credential_report`], run by [`send`](GenerateCredentialReport::send).
@@ -4246,6 +4419,10 @@ impl<M> GenerateCredentialReport<M> {
 stub_operation!(
     GenerateCredentialReport, 58, GenerateCredentialReportError,
     types::GenerateCredentialReportResponse, none, output
+);
+blocking_operation!(
+    GenerateCredentialReport, types::GenerateCredentialReportResponse,
+    GenerateCredentialReportError, none, none
 );
 /// Generates a report for service last accessed data for Organizations. You can generate a report for any entities (organization root, organizational unit, or account) or policies in your organization.
 ///
@@ -4324,6 +4501,10 @@ impl<M> GenerateOrganizationsAccessReport<M> {
 stub_operation!(
     GenerateOrganizationsAccessReport, 59, GenerateOrganizationsAccessReportError,
     types::GenerateOrganizationsAccessReportResponse, input, output
+);
+blocking_operation!(
+    GenerateOrganizationsAccessReport, types::GenerateOrganizationsAccessReportResponse,
+    GenerateOrganizationsAccessReportError, input, none
 );
 /// Generates a report that includes details about when an IAM resource (user, group, role, or policy) was last used in an attempt to access Amazon Web Services services. Recent activity usually appears within four hours. IAM reports activity for at least the last 400 days, or less if your Region began supporting this feature within the last year. For more information, see [Regions where data is tracked](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_access-advisor.html#access-advisor_tracking-period). For more information about services and actions for which action last accessed information is displayed, see [IAM action last accessed information services and actions](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_access-advisor-action-last-accessed.html).
 ///
@@ -4406,6 +4587,11 @@ stub_operation!(
     GenerateServiceLastAccessedDetails, 60, GenerateServiceLastAccessedDetailsError,
     types::GenerateServiceLastAccessedDetailsResponse, input, output
 );
+blocking_operation!(
+    GenerateServiceLastAccessedDetails,
+    types::GenerateServiceLastAccessedDetailsResponse,
+    GenerateServiceLastAccessedDetailsError, input, none
+);
 /// Retrieves information about when the specified access key was last used. The information includes the date and time of last use, along with the Amazon Web Services service and Region that were specified in the last request made with that key.
 ///
 /// The `GetAccessKeyLastUsed` operation: made by [`Client::get_access_key_last_used`], run by [`send`](GetAccessKeyLastUsed::send).
@@ -4475,6 +4661,10 @@ impl<M> GetAccessKeyLastUsed<M> {
 stub_operation!(
     GetAccessKeyLastUsed, 61, GetAccessKeyLastUsedError,
     types::GetAccessKeyLastUsedResponse, input, output
+);
+blocking_operation!(
+    GetAccessKeyLastUsed, types::GetAccessKeyLastUsedResponse, GetAccessKeyLastUsedError,
+    input, none
 );
 /// Retrieves information about all IAM users, groups, roles, and policies in your Amazon Web Services account, including their relationships to one another. Use this operation to obtain a snapshot of the configuration of IAM permissions (users, groups, roles, and policies) in your account.
 ///
@@ -4571,6 +4761,11 @@ stub_operation!(
     GetAccountAuthorizationDetails, 62, GetAccountAuthorizationDetailsError,
     types::GetAccountAuthorizationDetailsResponse, input, output
 );
+blocking_operation!(
+    GetAccountAuthorizationDetails, types::GetAccountAuthorizationDetailsResponse,
+    GetAccountAuthorizationDetailsError, input,
+    (types::GetAccountAuthorizationDetailsRequest)
+);
 /// Retrieves the password policy for the Amazon Web Services account. This tells you the complexity requirements and mandatory rotation periods for the IAM user passwords in your account. For more information about using a password policy, see [Managing an IAM password policy](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_ManagingPasswordPolicies.html).
 ///
 /// The `GetAccountPasswordPolicy` operation: made by [`Client::get_account_password_policy`], run by [`send`](GetAccountPasswordPolicy::send).
@@ -4619,6 +4814,10 @@ stub_operation!(
     GetAccountPasswordPolicy, 63, GetAccountPasswordPolicyError,
     types::GetAccountPasswordPolicyResponse, none, output
 );
+blocking_operation!(
+    GetAccountPasswordPolicy, types::GetAccountPasswordPolicyResponse,
+    GetAccountPasswordPolicyError, none, none
+);
 /// Retrieves information about IAM entity usage and IAM quotas in the Amazon Web Services account.
 ///
 /// The `GetAccountSummary` operation: made by [`Client::get_account_summary`], run by [`send`](GetAccountSummary::send).
@@ -4666,6 +4865,10 @@ impl<M> GetAccountSummary<M> {
 stub_operation!(
     GetAccountSummary, 64, GetAccountSummaryError, types::GetAccountSummaryResponse,
     none, output
+);
+blocking_operation!(
+    GetAccountSummary, types::GetAccountSummaryResponse, GetAccountSummaryError, none,
+    none
 );
 /// Gets a list of all of the context keys referenced in the input policies. The policies are supplied as a list of one or more strings. To get the context keys from policies associated with an IAM user, group, or role, use [GetContextKeysForPrincipalPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForPrincipalPolicy.html).
 ///
@@ -4736,6 +4939,10 @@ impl<M> GetContextKeysForCustomPolicy<M> {
 stub_operation!(
     GetContextKeysForCustomPolicy, 65, GetContextKeysForCustomPolicyError,
     types::GetContextKeysForPolicyResponse, input, output
+);
+blocking_operation!(
+    GetContextKeysForCustomPolicy, types::GetContextKeysForPolicyResponse,
+    GetContextKeysForCustomPolicyError, input, none
 );
 /// Gets a list of all of the context keys referenced in all the IAM policies that are attached to the specified IAM entity. The entity can be an IAM user, group, or role. If you specify a user, then the request also includes all of the policies attached to groups that the user is a member of.
 ///
@@ -4815,6 +5022,10 @@ stub_operation!(
     GetContextKeysForPrincipalPolicy, 66, GetContextKeysForPrincipalPolicyError,
     types::GetContextKeysForPolicyResponse, input, output
 );
+blocking_operation!(
+    GetContextKeysForPrincipalPolicy, types::GetContextKeysForPolicyResponse,
+    GetContextKeysForPrincipalPolicyError, input, none
+);
 /// Retrieves a credential report for the Amazon Web Services account. For more information about the credential report, see [Getting credential reports](https://docs.aws.amazon.com/IAM/latest/UserGuide/credential-reports.html) in the IAM User Guide.
 ///
 /// The `GetCredentialReport` operation: made by [`Client::get_credential_report`], run by [`send`](GetCredentialReport::send).
@@ -4862,6 +5073,10 @@ impl<M> GetCredentialReport<M> {
 stub_operation!(
     GetCredentialReport, 67, GetCredentialReportError,
     types::GetCredentialReportResponse, none, output
+);
+blocking_operation!(
+    GetCredentialReport, types::GetCredentialReportResponse, GetCredentialReportError,
+    none, none
 );
 /// Retrieves information about a specific delegation request.
 ///
@@ -4937,6 +5152,10 @@ impl<M> GetDelegationRequest<M> {
 stub_operation!(
     GetDelegationRequest, 68, GetDelegationRequestError,
     types::GetDelegationRequestResponse, input, output
+);
+blocking_operation!(
+    GetDelegationRequest, types::GetDelegationRequestResponse, GetDelegationRequestError,
+    input, none
 );
 /// Returns a list of IAM users that are in the specified IAM group. You can paginate the results using the `MaxItems` and `Marker` parameters.
 ///
@@ -5030,6 +5249,9 @@ impl<M> GetGroup<M> {
     }
 }
 stub_operation!(GetGroup, 69, GetGroupError, types::GetGroupResponse, input, output);
+blocking_operation!(
+    GetGroup, types::GetGroupResponse, GetGroupError, input, (types::GetGroupRequest)
+);
 /// Retrieves the specified inline policy document that is embedded in the specified IAM group.
 ///
 /// The `GetGroupPolicy` operation: made by [`Client::get_group_policy`], run by [`send`](GetGroupPolicy::send).
@@ -5103,6 +5325,9 @@ impl<M> GetGroupPolicy<M> {
 }
 stub_operation!(
     GetGroupPolicy, 70, GetGroupPolicyError, types::GetGroupPolicyResponse, input, output
+);
+blocking_operation!(
+    GetGroupPolicy, types::GetGroupPolicyResponse, GetGroupPolicyError, input, none
 );
 /// Retrieves a human readable summary for a given entity. At this time, the only supported entity type is `delegation-request`
 ///
@@ -5179,6 +5404,10 @@ stub_operation!(
     GetHumanReadableSummary, 71, GetHumanReadableSummaryError,
     types::GetHumanReadableSummaryResponse, input, output
 );
+blocking_operation!(
+    GetHumanReadableSummary, types::GetHumanReadableSummaryResponse,
+    GetHumanReadableSummaryError, input, none
+);
 /// Retrieves information about the specified instance profile, including the instance profile's path, GUID, ARN, and role. For more information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
 ///
 /// The `GetInstanceProfile` operation: made by [`Client::get_instance_profile`], run by [`send`](GetInstanceProfile::send).
@@ -5245,6 +5474,48 @@ impl<M> GetInstanceProfile<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetInstanceProfile<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetInstanceProfile<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetInstanceProfileResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetInstanceProfileResponse,
+            error::GetInstanceProfileError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetInstanceProfile<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -5255,21 +5526,6 @@ impl GetInstanceProfile<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -5307,6 +5563,10 @@ impl std::future::IntoFuture for GetInstanceProfile<boto_runtime::waiter::Wait> 
 stub_operation!(
     GetInstanceProfile, 72, GetInstanceProfileError, types::GetInstanceProfileResponse,
     input, output
+);
+blocking_operation!(
+    GetInstanceProfile, types::GetInstanceProfileResponse, GetInstanceProfileError,
+    input, none
 );
 /// Retrieves the user name for the specified IAM user. A login profile is created when you create a password for the user to access the Amazon Web Services Management Console. If the user does not exist or does not have a password, the operation returns a 404 (`NoSuchEntity`) error.
 ///
@@ -5377,6 +5637,9 @@ impl<M> GetLoginProfile<M> {
 stub_operation!(
     GetLoginProfile, 73, GetLoginProfileError, types::GetLoginProfileResponse, input,
     output
+);
+blocking_operation!(
+    GetLoginProfile, types::GetLoginProfileResponse, GetLoginProfileError, input, none
 );
 /// Retrieves information about an MFA device for a specified user.
 ///
@@ -5452,6 +5715,9 @@ impl<M> GetMfaDevice<M> {
 stub_operation!(
     GetMfaDevice, 74, GetMfaDeviceError, types::GetMfaDeviceResponse, input, output
 );
+blocking_operation!(
+    GetMfaDevice, types::GetMfaDeviceResponse, GetMfaDeviceError, input, none
+);
 /// Returns information about the specified OpenID Connect (OIDC) provider resource object in IAM.
 ///
 /// The `GetOpenIDConnectProvider` operation: made by [`Client::get_open_id_connect_provider`], run by [`send`](GetOpenIdConnectProvider::send).
@@ -5521,6 +5787,10 @@ impl<M> GetOpenIdConnectProvider<M> {
 stub_operation!(
     GetOpenIdConnectProvider, 75, GetOpenIdConnectProviderError,
     types::GetOpenIdConnectProviderResponse, input, output
+);
+blocking_operation!(
+    GetOpenIdConnectProvider, types::GetOpenIdConnectProviderResponse,
+    GetOpenIdConnectProviderError, input, none
 );
 /// Retrieves the service last accessed data report for Organizations that was previously generated using the `GenerateOrganizationsAccessReport` operation. This operation retrieves the status of your report job and the report contents.
 ///
@@ -5607,6 +5877,10 @@ stub_operation!(
     GetOrganizationsAccessReport, 76, GetOrganizationsAccessReportError,
     types::GetOrganizationsAccessReportResponse, input, output
 );
+blocking_operation!(
+    GetOrganizationsAccessReport, types::GetOrganizationsAccessReportResponse,
+    GetOrganizationsAccessReportError, input, none
+);
 /// Retrieves the configuration information for the outbound identity federation feature in your Amazon Web Services account. The response includes the unique issuer URL for your Amazon Web Services account and the current enabled/disabled status of the feature. Use this operation to obtain the issuer URL that you need to configure trust relationships with external services.
 ///
 /// The `GetOutboundWebIdentityFederationInfo` operation: made by [`Client::get_outbound_web_identity_federation_info`], run by [`send`](GetOutboundWebIdentityFederationInfo::send).
@@ -5654,6 +5928,11 @@ impl<M> GetOutboundWebIdentityFederationInfo<M> {
 stub_operation!(
     GetOutboundWebIdentityFederationInfo, 77, GetOutboundWebIdentityFederationInfoError,
     types::GetOutboundWebIdentityFederationInfoResponse, none, output
+);
+blocking_operation!(
+    GetOutboundWebIdentityFederationInfo,
+    types::GetOutboundWebIdentityFederationInfoResponse,
+    GetOutboundWebIdentityFederationInfoError, none, none
 );
 /// Retrieves information about the specified managed policy, including the policy's default version and the total number of IAM users, groups, and roles to which the policy is attached. To retrieve the list of the specific users, groups, and roles that the policy is attached to, use [ListEntitiesForPolicy](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html). This operation returns metadata about the policy. To retrieve the actual policy document for a specific version of the policy, use [GetPolicyVersion](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicyVersion.html).
 ///
@@ -5721,6 +6000,48 @@ impl<M> GetPolicy<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetPolicy<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetPolicy<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetPolicyResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetPolicyResponse,
+            error::GetPolicyError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetPolicy<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -5731,21 +6052,6 @@ impl GetPolicy<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -5781,6 +6087,7 @@ impl std::future::IntoFuture for GetPolicy<boto_runtime::waiter::Wait> {
     }
 }
 stub_operation!(GetPolicy, 78, GetPolicyError, types::GetPolicyResponse, input, output);
+blocking_operation!(GetPolicy, types::GetPolicyResponse, GetPolicyError, input, none);
 /// Retrieves information about the specified version of the specified managed policy, including the policy document.
 ///
 /// The `GetPolicyVersion` operation: made by [`Client::get_policy_version`], run by [`send`](GetPolicyVersion::send).
@@ -5856,6 +6163,9 @@ stub_operation!(
     GetPolicyVersion, 79, GetPolicyVersionError, types::GetPolicyVersionResponse, input,
     output
 );
+blocking_operation!(
+    GetPolicyVersion, types::GetPolicyVersionResponse, GetPolicyVersionError, input, none
+);
 /// Retrieves information about the specified role, including the role's path, GUID, ARN, and the role's trust policy that grants permission to assume the role. For more information about roles, see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html) in the IAM User Guide.
 ///
 /// The `GetRole` operation: made by [`Client::get_role`], run by [`send`](GetRole::send).
@@ -5922,6 +6232,45 @@ impl<M> GetRole<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetRole<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetRole<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetRoleResponse>,
+        boto_runtime::waiter::WaiterError<types::GetRoleResponse, error::GetRoleError>,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetRole<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -5932,21 +6281,6 @@ impl GetRole<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -5976,6 +6310,7 @@ impl std::future::IntoFuture for GetRole<boto_runtime::waiter::Wait> {
     }
 }
 stub_operation!(GetRole, 80, GetRoleError, types::GetRoleResponse, input, output);
+blocking_operation!(GetRole, types::GetRoleResponse, GetRoleError, input, none);
 /// Retrieves the specified inline policy document that is embedded with the specified IAM role.
 ///
 /// The `GetRolePolicy` operation: made by [`Client::get_role_policy`], run by [`send`](GetRolePolicy::send).
@@ -6050,6 +6385,9 @@ impl<M> GetRolePolicy<M> {
 stub_operation!(
     GetRolePolicy, 81, GetRolePolicyError, types::GetRolePolicyResponse, input, output
 );
+blocking_operation!(
+    GetRolePolicy, types::GetRolePolicyResponse, GetRolePolicyError, input, none
+);
 /// Returns the SAML provider metadocument that was uploaded when the IAM SAML provider resource object was created or updated.
 ///
 /// The `GetSAMLProvider` operation: made by [`Client::get_saml_provider`], run by [`send`](GetSamlProvider::send).
@@ -6119,6 +6457,9 @@ impl<M> GetSamlProvider<M> {
 stub_operation!(
     GetSamlProvider, 82, GetSamlProviderError, types::GetSamlProviderResponse, input,
     output
+);
+blocking_operation!(
+    GetSamlProvider, types::GetSamlProviderResponse, GetSamlProviderError, input, none
 );
 /// Retrieves the specified SSH public key, including metadata about the key.
 ///
@@ -6200,6 +6541,9 @@ stub_operation!(
     GetSshPublicKey, 83, GetSshPublicKeyError, types::GetSshPublicKeyResponse, input,
     output
 );
+blocking_operation!(
+    GetSshPublicKey, types::GetSshPublicKeyResponse, GetSshPublicKeyError, input, none
+);
 /// Retrieves information about the specified server certificate stored in IAM.
 ///
 /// The `GetServerCertificate` operation: made by [`Client::get_server_certificate`], run by [`send`](GetServerCertificate::send).
@@ -6269,6 +6613,10 @@ impl<M> GetServerCertificate<M> {
 stub_operation!(
     GetServerCertificate, 84, GetServerCertificateError,
     types::GetServerCertificateResponse, input, output
+);
+blocking_operation!(
+    GetServerCertificate, types::GetServerCertificateResponse, GetServerCertificateError,
+    input, none
 );
 /// Retrieves a service last accessed report that was created using the `GenerateServiceLastAccessedDetails` operation. You can use the `JobId` parameter in `GetServiceLastAccessedDetails` to retrieve the status of your report job. When the report is complete, you can retrieve the generated report. The report includes a list of Amazon Web Services services that the resource (user, group, role, or managed policy) can access.
 ///
@@ -6349,6 +6697,10 @@ impl<M> GetServiceLastAccessedDetails<M> {
 stub_operation!(
     GetServiceLastAccessedDetails, 85, GetServiceLastAccessedDetailsError,
     types::GetServiceLastAccessedDetailsResponse, input, output
+);
+blocking_operation!(
+    GetServiceLastAccessedDetails, types::GetServiceLastAccessedDetailsResponse,
+    GetServiceLastAccessedDetailsError, input, none
 );
 /// After you generate a group or policy report using the `GenerateServiceLastAccessedDetails` operation, you can use the `JobId` parameter in `GetServiceLastAccessedDetailsWithEntities`. This operation retrieves the status of your report job and a list of entities that could have used group or policy permissions to access the specified service.
 /// - Group – For a group report, this operation returns a list of users in the group that could have used the group’s policies in an attempt to access the service.
@@ -6441,6 +6793,11 @@ stub_operation!(
     GetServiceLastAccessedDetailsWithEntitiesError,
     types::GetServiceLastAccessedDetailsWithEntitiesResponse, input, output
 );
+blocking_operation!(
+    GetServiceLastAccessedDetailsWithEntities,
+    types::GetServiceLastAccessedDetailsWithEntitiesResponse,
+    GetServiceLastAccessedDetailsWithEntitiesError, input, none
+);
 /// Retrieves the status of your service-linked role deletion. After you use [DeleteServiceLinkedRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteServiceLinkedRole.html) to submit a service-linked role for deletion, you can use the `DeletionTaskId` parameter in `GetServiceLinkedRoleDeletionStatus` to check the status of the deletion. If the deletion fails, this operation returns the reason that it failed, if that information is returned by the service.
 ///
 /// The `GetServiceLinkedRoleDeletionStatus` operation: made by [`Client::get_service_linked_role_deletion_status`], run by [`send`](GetServiceLinkedRoleDeletionStatus::send).
@@ -6514,6 +6871,11 @@ stub_operation!(
     GetServiceLinkedRoleDeletionStatus, 87, GetServiceLinkedRoleDeletionStatusError,
     types::GetServiceLinkedRoleDeletionStatusResponse, input, output
 );
+blocking_operation!(
+    GetServiceLinkedRoleDeletionStatus,
+    types::GetServiceLinkedRoleDeletionStatusResponse,
+    GetServiceLinkedRoleDeletionStatusError, input, none
+);
 /// Retrieves information about the specified IAM user, including the user's creation date, path, unique ID, and ARN.
 ///
 /// The `GetUser` operation: made by [`Client::get_user`], run by [`send`](GetUser::send).
@@ -6580,6 +6942,45 @@ impl<M> GetUser<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetUser<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetUser<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetUserResponse>,
+        boto_runtime::waiter::WaiterError<types::GetUserResponse, error::GetUserError>,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetUser<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -6590,21 +6991,6 @@ impl GetUser<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -6634,6 +7020,7 @@ impl std::future::IntoFuture for GetUser<boto_runtime::waiter::Wait> {
     }
 }
 stub_operation!(GetUser, 88, GetUserError, types::GetUserResponse, input, output);
+blocking_operation!(GetUser, types::GetUserResponse, GetUserError, input, none);
 /// Retrieves the specified inline policy document that is embedded in the specified IAM user.
 ///
 /// The `GetUserPolicy` operation: made by [`Client::get_user_policy`], run by [`send`](GetUserPolicy::send).
@@ -6707,6 +7094,9 @@ impl<M> GetUserPolicy<M> {
 }
 stub_operation!(
     GetUserPolicy, 89, GetUserPolicyError, types::GetUserPolicyResponse, input, output
+);
+blocking_operation!(
+    GetUserPolicy, types::GetUserPolicyResponse, GetUserPolicyError, input, none
 );
 /// Returns information about the access key IDs associated with the specified IAM user. If there is none, the operation returns an empty list.
 ///
@@ -6802,6 +7192,10 @@ impl<M> ListAccessKeys<M> {
 stub_operation!(
     ListAccessKeys, 90, ListAccessKeysError, types::ListAccessKeysResponse, input, output
 );
+blocking_operation!(
+    ListAccessKeys, types::ListAccessKeysResponse, ListAccessKeysError, input,
+    (types::ListAccessKeysRequest)
+);
 /// Lists the account alias associated with the Amazon Web Services account (Note: you can have only one). For information about using an Amazon Web Services account alias, see [Creating, deleting, and listing an Amazon Web Services account alias](https://docs.aws.amazon.com/IAM/latest/UserGuide/console_account-alias.html#CreateAccountAlias) in the IAM User Guide.
 ///
 /// The `ListAccountAliases` operation: made by [`Client::list_account_aliases`], run by [`send`](ListAccountAliases::send).
@@ -6891,6 +7285,10 @@ impl<M> ListAccountAliases<M> {
 stub_operation!(
     ListAccountAliases, 91, ListAccountAliasesError, types::ListAccountAliasesResponse,
     input, output
+);
+blocking_operation!(
+    ListAccountAliases, types::ListAccountAliasesResponse, ListAccountAliasesError,
+    input, (types::ListAccountAliasesRequest)
 );
 /// Lists all managed policies that are attached to the specified IAM group.
 ///
@@ -6992,6 +7390,10 @@ stub_operation!(
     ListAttachedGroupPolicies, 92, ListAttachedGroupPoliciesError,
     types::ListAttachedGroupPoliciesResponse, input, output
 );
+blocking_operation!(
+    ListAttachedGroupPolicies, types::ListAttachedGroupPoliciesResponse,
+    ListAttachedGroupPoliciesError, input, (types::ListAttachedGroupPoliciesRequest)
+);
 /// Lists all managed policies that are attached to the specified IAM role.
 ///
 /// The `ListAttachedRolePolicies` operation: made by [`Client::list_attached_role_policies`], run by [`send`](ListAttachedRolePolicies::send).
@@ -7091,6 +7493,10 @@ impl<M> ListAttachedRolePolicies<M> {
 stub_operation!(
     ListAttachedRolePolicies, 93, ListAttachedRolePoliciesError,
     types::ListAttachedRolePoliciesResponse, input, output
+);
+blocking_operation!(
+    ListAttachedRolePolicies, types::ListAttachedRolePoliciesResponse,
+    ListAttachedRolePoliciesError, input, (types::ListAttachedRolePoliciesRequest)
 );
 /// Lists all managed policies that are attached to the specified IAM user.
 ///
@@ -7192,6 +7598,10 @@ stub_operation!(
     ListAttachedUserPolicies, 94, ListAttachedUserPoliciesError,
     types::ListAttachedUserPoliciesResponse, input, output
 );
+blocking_operation!(
+    ListAttachedUserPolicies, types::ListAttachedUserPoliciesResponse,
+    ListAttachedUserPoliciesError, input, (types::ListAttachedUserPoliciesRequest)
+);
 /// Lists delegation requests based on the specified criteria.
 ///
 /// The `ListDelegationRequests` operation: made by [`Client::list_delegation_requests`], run by [`send`](ListDelegationRequests::send).
@@ -7271,6 +7681,10 @@ impl<M> ListDelegationRequests<M> {
 stub_operation!(
     ListDelegationRequests, 95, ListDelegationRequestsError,
     types::ListDelegationRequestsResponse, input, output
+);
+blocking_operation!(
+    ListDelegationRequests, types::ListDelegationRequestsResponse,
+    ListDelegationRequestsError, input, none
 );
 /// Lists all IAM users, groups, and roles that the specified managed policy is attached to.
 ///
@@ -7382,6 +7796,10 @@ stub_operation!(
     ListEntitiesForPolicy, 96, ListEntitiesForPolicyError,
     types::ListEntitiesForPolicyResponse, input, output
 );
+blocking_operation!(
+    ListEntitiesForPolicy, types::ListEntitiesForPolicyResponse,
+    ListEntitiesForPolicyError, input, (types::ListEntitiesForPolicyRequest)
+);
 /// Lists the names of the inline policies that are embedded in the specified IAM group.
 ///
 /// The `ListGroupPolicies` operation: made by [`Client::list_group_policies`], run by [`send`](ListGroupPolicies::send).
@@ -7477,6 +7895,10 @@ stub_operation!(
     ListGroupPolicies, 97, ListGroupPoliciesError, types::ListGroupPoliciesResponse,
     input, output
 );
+blocking_operation!(
+    ListGroupPolicies, types::ListGroupPoliciesResponse, ListGroupPoliciesError, input,
+    (types::ListGroupPoliciesRequest)
+);
 /// Lists the IAM groups that have the specified path prefix.
 ///
 /// The `ListGroups` operation: made by [`Client::list_groups`], run by [`send`](ListGroups::send).
@@ -7570,6 +7992,10 @@ impl<M> ListGroups<M> {
 }
 stub_operation!(
     ListGroups, 98, ListGroupsError, types::ListGroupsResponse, input, output
+);
+blocking_operation!(
+    ListGroups, types::ListGroupsResponse, ListGroupsError, input,
+    (types::ListGroupsRequest)
 );
 /// Lists the IAM groups that the specified IAM user belongs to.
 ///
@@ -7666,6 +8092,10 @@ stub_operation!(
     ListGroupsForUser, 99, ListGroupsForUserError, types::ListGroupsForUserResponse,
     input, output
 );
+blocking_operation!(
+    ListGroupsForUser, types::ListGroupsForUserResponse, ListGroupsForUserError, input,
+    (types::ListGroupsForUserRequest)
+);
 /// Lists the tags that are attached to the specified IAM instance profile. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListInstanceProfileTags` operation: made by [`Client::list_instance_profile_tags`], run by [`send`](ListInstanceProfileTags::send).
@@ -7760,6 +8190,10 @@ impl<M> ListInstanceProfileTags<M> {
 stub_operation!(
     ListInstanceProfileTags, 100, ListInstanceProfileTagsError,
     types::ListInstanceProfileTagsResponse, input, output
+);
+blocking_operation!(
+    ListInstanceProfileTags, types::ListInstanceProfileTagsResponse,
+    ListInstanceProfileTagsError, input, (types::ListInstanceProfileTagsRequest)
 );
 /// Lists the instance profiles that have the specified path prefix. If there are none, the operation returns an empty list. For more information about instance profiles, see [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
 ///
@@ -7856,6 +8290,10 @@ stub_operation!(
     ListInstanceProfiles, 101, ListInstanceProfilesError,
     types::ListInstanceProfilesResponse, input, output
 );
+blocking_operation!(
+    ListInstanceProfiles, types::ListInstanceProfilesResponse, ListInstanceProfilesError,
+    input, (types::ListInstanceProfilesRequest)
+);
 /// Lists the instance profiles that have the specified associated IAM role. If there are none, the operation returns an empty list. For more information about instance profiles, go to [Using instance profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html) in the IAM User Guide.
 ///
 /// The `ListInstanceProfilesForRole` operation: made by [`Client::list_instance_profiles_for_role`], run by [`send`](ListInstanceProfilesForRole::send).
@@ -7950,6 +8388,10 @@ impl<M> ListInstanceProfilesForRole<M> {
 stub_operation!(
     ListInstanceProfilesForRole, 102, ListInstanceProfilesForRoleError,
     types::ListInstanceProfilesForRoleResponse, input, output
+);
+blocking_operation!(
+    ListInstanceProfilesForRole, types::ListInstanceProfilesForRoleResponse,
+    ListInstanceProfilesForRoleError, input, (types::ListInstanceProfilesForRoleRequest)
 );
 /// Lists the tags that are attached to the specified IAM virtual multi-factor authentication (MFA) device. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
@@ -8046,6 +8488,10 @@ stub_operation!(
     ListMfaDeviceTags, 103, ListMfaDeviceTagsError, types::ListMfaDeviceTagsResponse,
     input, output
 );
+blocking_operation!(
+    ListMfaDeviceTags, types::ListMfaDeviceTagsResponse, ListMfaDeviceTagsError, input,
+    (types::ListMfaDeviceTagsRequest)
+);
 /// Lists the MFA devices for an IAM user. If the request includes a IAM user name, then this operation lists all the MFA devices associated with the specified user. If you do not specify a user name, IAM determines the user name implicitly based on the Amazon Web Services access key ID signing the request for this operation.
 ///
 /// The `ListMFADevices` operation: made by [`Client::list_mfa_devices`], run by [`send`](ListMfaDevices::send).
@@ -8140,6 +8586,10 @@ impl<M> ListMfaDevices<M> {
 stub_operation!(
     ListMfaDevices, 104, ListMfaDevicesError, types::ListMfaDevicesResponse, input,
     output
+);
+blocking_operation!(
+    ListMfaDevices, types::ListMfaDevicesResponse, ListMfaDevicesError, input,
+    (types::ListMfaDevicesRequest)
 );
 /// Lists the tags that are attached to the specified OpenID Connect (OIDC)-compatible identity provider. The returned list of tags is sorted by tag key. For more information, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
 ///
@@ -8236,6 +8686,11 @@ stub_operation!(
     ListOpenIdConnectProviderTags, 105, ListOpenIdConnectProviderTagsError,
     types::ListOpenIdConnectProviderTagsResponse, input, output
 );
+blocking_operation!(
+    ListOpenIdConnectProviderTags, types::ListOpenIdConnectProviderTagsResponse,
+    ListOpenIdConnectProviderTagsError, input,
+    (types::ListOpenIdConnectProviderTagsRequest)
+);
 /// Lists information about the IAM OpenID Connect (OIDC) provider resource objects defined in the Amazon Web Services account.
 ///
 /// The `ListOpenIDConnectProviders` operation: made by [`Client::list_open_id_connect_providers`], run by [`send`](ListOpenIdConnectProviders::send).
@@ -8301,6 +8756,10 @@ stub_operation!(
     ListOpenIdConnectProviders, 106, ListOpenIdConnectProvidersError,
     types::ListOpenIdConnectProvidersResponse, input, output
 );
+blocking_operation!(
+    ListOpenIdConnectProviders, types::ListOpenIdConnectProvidersResponse,
+    ListOpenIdConnectProvidersError, input, none
+);
 /// Lists the centralized root access features enabled for your organization. For more information, see [Centrally manage root access for member accounts](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html#id_root-user-access-management).
 ///
 /// The `ListOrganizationsFeatures` operation: made by [`Client::list_organizations_features`], run by [`send`](ListOrganizationsFeatures::send).
@@ -8365,6 +8824,10 @@ impl<M> ListOrganizationsFeatures<M> {
 stub_operation!(
     ListOrganizationsFeatures, 107, ListOrganizationsFeaturesError,
     types::ListOrganizationsFeaturesResponse, input, output
+);
+blocking_operation!(
+    ListOrganizationsFeatures, types::ListOrganizationsFeaturesResponse,
+    ListOrganizationsFeaturesError, input, none
 );
 /// Lists all the managed policies that are available in your Amazon Web Services account, including your own customer-defined managed policies and all Amazon Web Services managed policies.
 ///
@@ -8475,6 +8938,10 @@ impl<M> ListPolicies<M> {
 stub_operation!(
     ListPolicies, 108, ListPoliciesError, types::ListPoliciesResponse, input, output
 );
+blocking_operation!(
+    ListPolicies, types::ListPoliciesResponse, ListPoliciesError, input,
+    (types::ListPoliciesRequest)
+);
 /// Retrieves a list of policies that the IAM identity (user, group, or role) can use to access each specified service.
 ///
 /// The `ListPoliciesGrantingServiceAccess` operation: made by [`Client::list_policies_granting_service_access`], run by [`send`](ListPoliciesGrantingServiceAccess::send).
@@ -8557,6 +9024,10 @@ impl<M> ListPoliciesGrantingServiceAccess<M> {
 stub_operation!(
     ListPoliciesGrantingServiceAccess, 109, ListPoliciesGrantingServiceAccessError,
     types::ListPoliciesGrantingServiceAccessResponse, input, output
+);
+blocking_operation!(
+    ListPoliciesGrantingServiceAccess, types::ListPoliciesGrantingServiceAccessResponse,
+    ListPoliciesGrantingServiceAccessError, input, none
 );
 /// Lists the tags that are attached to the specified IAM customer managed policy. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
@@ -8653,6 +9124,10 @@ stub_operation!(
     ListPolicyTags, 110, ListPolicyTagsError, types::ListPolicyTagsResponse, input,
     output
 );
+blocking_operation!(
+    ListPolicyTags, types::ListPolicyTagsResponse, ListPolicyTagsError, input,
+    (types::ListPolicyTagsRequest)
+);
 /// Lists information about the versions of the specified managed policy, including the version that is currently set as the policy's default version.
 ///
 /// The `ListPolicyVersions` operation: made by [`Client::list_policy_versions`], run by [`send`](ListPolicyVersions::send).
@@ -8747,6 +9222,10 @@ impl<M> ListPolicyVersions<M> {
 stub_operation!(
     ListPolicyVersions, 111, ListPolicyVersionsError, types::ListPolicyVersionsResponse,
     input, output
+);
+blocking_operation!(
+    ListPolicyVersions, types::ListPolicyVersionsResponse, ListPolicyVersionsError,
+    input, (types::ListPolicyVersionsRequest)
 );
 /// Lists the names of the inline policies that are embedded in the specified IAM role.
 ///
@@ -8843,6 +9322,10 @@ stub_operation!(
     ListRolePolicies, 112, ListRolePoliciesError, types::ListRolePoliciesResponse, input,
     output
 );
+blocking_operation!(
+    ListRolePolicies, types::ListRolePoliciesResponse, ListRolePoliciesError, input,
+    (types::ListRolePoliciesRequest)
+);
 /// Lists the tags that are attached to the specified role. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListRoleTags` operation: made by [`Client::list_role_tags`], run by [`send`](ListRoleTags::send).
@@ -8937,6 +9420,10 @@ impl<M> ListRoleTags<M> {
 stub_operation!(
     ListRoleTags, 113, ListRoleTagsError, types::ListRoleTagsResponse, input, output
 );
+blocking_operation!(
+    ListRoleTags, types::ListRoleTagsResponse, ListRoleTagsError, input,
+    (types::ListRoleTagsRequest)
+);
 /// Lists the IAM roles that have the specified path prefix. If there are none, the operation returns an empty list. For more information about roles, see [IAM roles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html) in the IAM User Guide.
 ///
 /// The `ListRoles` operation: made by [`Client::list_roles`], run by [`send`](ListRoles::send).
@@ -9029,6 +9516,9 @@ impl<M> ListRoles<M> {
     }
 }
 stub_operation!(ListRoles, 114, ListRolesError, types::ListRolesResponse, input, output);
+blocking_operation!(
+    ListRoles, types::ListRolesResponse, ListRolesError, input, (types::ListRolesRequest)
+);
 /// Lists the tags that are attached to the specified Security Assertion Markup Language (SAML) identity provider. The returned list of tags is sorted by tag key. For more information, see [About SAML 2.0-based federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html).
 ///
 /// The `ListSAMLProviderTags` operation: made by [`Client::list_saml_provider_tags`], run by [`send`](ListSamlProviderTags::send).
@@ -9124,6 +9614,10 @@ stub_operation!(
     ListSamlProviderTags, 115, ListSamlProviderTagsError,
     types::ListSamlProviderTagsResponse, input, output
 );
+blocking_operation!(
+    ListSamlProviderTags, types::ListSamlProviderTagsResponse, ListSamlProviderTagsError,
+    input, (types::ListSamlProviderTagsRequest)
+);
 /// Lists the SAML provider resource objects defined in IAM in the account. IAM resource-listing operations return a subset of the available attributes for the resource. For example, this operation does not return tags, even though they are an attribute of the returned object. To view all of the information for a SAML provider, see [GetSAMLProvider](https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetSAMLProvider.html).
 ///
 /// The `ListSAMLProviders` operation: made by [`Client::list_saml_providers`], run by [`send`](ListSamlProviders::send).
@@ -9188,6 +9682,10 @@ impl<M> ListSamlProviders<M> {
 stub_operation!(
     ListSamlProviders, 116, ListSamlProvidersError, types::ListSamlProvidersResponse,
     input, output
+);
+blocking_operation!(
+    ListSamlProviders, types::ListSamlProvidersResponse, ListSamlProvidersError, input,
+    none
 );
 /// Returns information about the SSH public keys associated with the specified IAM user. If none exists, the operation returns an empty list.
 ///
@@ -9284,6 +9782,10 @@ stub_operation!(
     ListSshPublicKeys, 117, ListSshPublicKeysError, types::ListSshPublicKeysResponse,
     input, output
 );
+blocking_operation!(
+    ListSshPublicKeys, types::ListSshPublicKeysResponse, ListSshPublicKeysError, input,
+    (types::ListSshPublicKeysRequest)
+);
 /// Lists the tags that are attached to the specified IAM server certificate. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListServerCertificateTags` operation: made by [`Client::list_server_certificate_tags`], run by [`send`](ListServerCertificateTags::send).
@@ -9378,6 +9880,10 @@ impl<M> ListServerCertificateTags<M> {
 stub_operation!(
     ListServerCertificateTags, 118, ListServerCertificateTagsError,
     types::ListServerCertificateTagsResponse, input, output
+);
+blocking_operation!(
+    ListServerCertificateTags, types::ListServerCertificateTagsResponse,
+    ListServerCertificateTagsError, input, (types::ListServerCertificateTagsRequest)
 );
 /// Lists the server certificates stored in IAM that have the specified path prefix. If none exist, the operation returns an empty list.
 ///
@@ -9474,6 +9980,10 @@ stub_operation!(
     ListServerCertificates, 119, ListServerCertificatesError,
     types::ListServerCertificatesResponse, input, output
 );
+blocking_operation!(
+    ListServerCertificates, types::ListServerCertificatesResponse,
+    ListServerCertificatesError, input, (types::ListServerCertificatesRequest)
+);
 /// Returns information about the service-specific credentials associated with the specified IAM user. If none exists, the operation returns an empty list. The service-specific credentials returned by this operation are used only for authenticating the IAM user to a specific service. For more information about using service-specific credentials to authenticate to an Amazon Web Services service, see [Set up service-specific credentials](https://docs.aws.amazon.com/codecommit/latest/userguide/setting-up-gc.html) in the CodeCommit User Guide.
 ///
 /// The `ListServiceSpecificCredentials` operation: made by [`Client::list_service_specific_credentials`], run by [`send`](ListServiceSpecificCredentials::send).
@@ -9563,6 +10073,10 @@ impl<M> ListServiceSpecificCredentials<M> {
 stub_operation!(
     ListServiceSpecificCredentials, 120, ListServiceSpecificCredentialsError,
     types::ListServiceSpecificCredentialsResponse, input, output
+);
+blocking_operation!(
+    ListServiceSpecificCredentials, types::ListServiceSpecificCredentialsResponse,
+    ListServiceSpecificCredentialsError, input, none
 );
 /// Returns information about the signing certificates associated with the specified IAM user. If none exists, the operation returns an empty list.
 ///
@@ -9659,6 +10173,10 @@ stub_operation!(
     ListSigningCertificates, 121, ListSigningCertificatesError,
     types::ListSigningCertificatesResponse, input, output
 );
+blocking_operation!(
+    ListSigningCertificates, types::ListSigningCertificatesResponse,
+    ListSigningCertificatesError, input, (types::ListSigningCertificatesRequest)
+);
 /// Lists the names of the inline policies embedded in the specified IAM user.
 ///
 /// The `ListUserPolicies` operation: made by [`Client::list_user_policies`], run by [`send`](ListUserPolicies::send).
@@ -9754,6 +10272,10 @@ stub_operation!(
     ListUserPolicies, 122, ListUserPoliciesError, types::ListUserPoliciesResponse, input,
     output
 );
+blocking_operation!(
+    ListUserPolicies, types::ListUserPoliciesResponse, ListUserPoliciesError, input,
+    (types::ListUserPoliciesRequest)
+);
 /// Lists the tags that are attached to the specified IAM user. The returned list of tags is sorted by tag key. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `ListUserTags` operation: made by [`Client::list_user_tags`], run by [`send`](ListUserTags::send).
@@ -9848,6 +10370,10 @@ impl<M> ListUserTags<M> {
 stub_operation!(
     ListUserTags, 123, ListUserTagsError, types::ListUserTagsResponse, input, output
 );
+blocking_operation!(
+    ListUserTags, types::ListUserTagsResponse, ListUserTagsError, input,
+    (types::ListUserTagsRequest)
+);
 /// Lists the IAM users that have the specified path prefix. If no path prefix is specified, the operation returns all users in the Amazon Web Services account. If there are none, the operation returns an empty list.
 ///
 /// The `ListUsers` operation: made by [`Client::list_users`], run by [`send`](ListUsers::send).
@@ -9940,6 +10466,9 @@ impl<M> ListUsers<M> {
     }
 }
 stub_operation!(ListUsers, 124, ListUsersError, types::ListUsersResponse, input, output);
+blocking_operation!(
+    ListUsers, types::ListUsersResponse, ListUsersError, input, (types::ListUsersRequest)
+);
 /// Lists the virtual MFA devices defined in the Amazon Web Services account by assignment status. If you do not specify an assignment status, the operation returns a list of all virtual MFA devices. Assignment status can be `Assigned`, `Unassigned`, or `Any`.
 ///
 /// The `ListVirtualMFADevices` operation: made by [`Client::list_virtual_mfa_devices`], run by [`send`](ListVirtualMfaDevices::send).
@@ -10038,6 +10567,10 @@ stub_operation!(
     ListVirtualMfaDevices, 125, ListVirtualMfaDevicesError,
     types::ListVirtualMfaDevicesResponse, input, output
 );
+blocking_operation!(
+    ListVirtualMfaDevices, types::ListVirtualMfaDevicesResponse,
+    ListVirtualMfaDevicesError, input, (types::ListVirtualMfaDevicesRequest)
+);
 /// Adds or updates an inline policy document that is embedded in the specified IAM group.
 ///
 /// The `PutGroupPolicy` operation: made by [`Client::put_group_policy`], run by [`send`](PutGroupPolicy::send).
@@ -10112,6 +10645,7 @@ impl<M> PutGroupPolicy<M> {
     }
 }
 stub_operation!(PutGroupPolicy, 126, PutGroupPolicyError, (), input, none);
+blocking_operation!(PutGroupPolicy, (), PutGroupPolicyError, input, none);
 /// Adds or updates the policy that is specified as the IAM role's permissions boundary. You can use an Amazon Web Services managed policy or a customer managed policy to set the boundary for a role. Use the boundary to control the maximum permissions that the role can have. Setting a permissions boundary is an advanced feature that can affect the permissions for the role.
 ///
 /// The `PutRolePermissionsBoundary` operation: made by [`Client::put_role_permissions_boundary`], run by [`send`](PutRolePermissionsBoundary::send).
@@ -10182,6 +10716,9 @@ impl<M> PutRolePermissionsBoundary<M> {
 }
 stub_operation!(
     PutRolePermissionsBoundary, 127, PutRolePermissionsBoundaryError, (), input, none
+);
+blocking_operation!(
+    PutRolePermissionsBoundary, (), PutRolePermissionsBoundaryError, input, none
 );
 /// Adds or updates an inline policy document that is embedded in the specified IAM role.
 ///
@@ -10257,6 +10794,7 @@ impl<M> PutRolePolicy<M> {
     }
 }
 stub_operation!(PutRolePolicy, 128, PutRolePolicyError, (), input, none);
+blocking_operation!(PutRolePolicy, (), PutRolePolicyError, input, none);
 /// Adds or updates the policy that is specified as the IAM user's permissions boundary. You can use an Amazon Web Services managed policy or a customer managed policy to set the boundary for a user. Use the boundary to control the maximum permissions that the user can have. Setting a permissions boundary is an advanced feature that can affect the permissions for the user.
 ///
 /// The `PutUserPermissionsBoundary` operation: made by [`Client::put_user_permissions_boundary`], run by [`send`](PutUserPermissionsBoundary::send).
@@ -10327,6 +10865,9 @@ impl<M> PutUserPermissionsBoundary<M> {
 }
 stub_operation!(
     PutUserPermissionsBoundary, 129, PutUserPermissionsBoundaryError, (), input, none
+);
+blocking_operation!(
+    PutUserPermissionsBoundary, (), PutUserPermissionsBoundaryError, input, none
 );
 /// Adds or updates an inline policy document that is embedded in the specified IAM user.
 ///
@@ -10402,6 +10943,7 @@ impl<M> PutUserPolicy<M> {
     }
 }
 stub_operation!(PutUserPolicy, 130, PutUserPolicyError, (), input, none);
+blocking_operation!(PutUserPolicy, (), PutUserPolicyError, input, none);
 /// Rejects a delegation request, denying the requested temporary access.
 ///
 /// The `RejectDelegationRequest` operation: made by [`Client::reject_delegation_request`], run by [`send`](RejectDelegationRequest::send).
@@ -10472,6 +11014,9 @@ impl<M> RejectDelegationRequest<M> {
 }
 stub_operation!(
     RejectDelegationRequest, 131, RejectDelegationRequestError, (), input, none
+);
+blocking_operation!(
+    RejectDelegationRequest, (), RejectDelegationRequestError, input, none
 );
 /// Removes the specified client ID (also known as audience) from the list of client IDs registered for the specified IAM OpenID Connect (OIDC) provider resource object.
 ///
@@ -10551,6 +11096,10 @@ stub_operation!(
     RemoveClientIdFromOpenIdConnectProvider, 132,
     RemoveClientIdFromOpenIdConnectProviderError, (), input, none
 );
+blocking_operation!(
+    RemoveClientIdFromOpenIdConnectProvider, (),
+    RemoveClientIdFromOpenIdConnectProviderError, input, none
+);
 /// Removes the specified IAM role from the specified Amazon EC2 instance profile.
 ///
 /// The `RemoveRoleFromInstanceProfile` operation: made by [`Client::remove_role_from_instance_profile`], run by [`send`](RemoveRoleFromInstanceProfile::send).
@@ -10626,6 +11175,9 @@ stub_operation!(
     RemoveRoleFromInstanceProfile, 133, RemoveRoleFromInstanceProfileError, (), input,
     none
 );
+blocking_operation!(
+    RemoveRoleFromInstanceProfile, (), RemoveRoleFromInstanceProfileError, input, none
+);
 /// Removes the specified user from the specified group.
 ///
 /// The `RemoveUserFromGroup` operation: made by [`Client::remove_user_from_group`], run by [`send`](RemoveUserFromGroup::send).
@@ -10695,6 +11247,7 @@ impl<M> RemoveUserFromGroup<M> {
     }
 }
 stub_operation!(RemoveUserFromGroup, 134, RemoveUserFromGroupError, (), input, none);
+blocking_operation!(RemoveUserFromGroup, (), RemoveUserFromGroupError, input, none);
 /// Resets the password for a service-specific credential. The new password is Amazon Web Services generated and cryptographically strong. It cannot be configured by the user. Resetting the password immediately invalidates the previous password associated with this user.
 ///
 /// The `ResetServiceSpecificCredential` operation: made by [`Client::reset_service_specific_credential`], run by [`send`](ResetServiceSpecificCredential::send).
@@ -10769,6 +11322,10 @@ impl<M> ResetServiceSpecificCredential<M> {
 stub_operation!(
     ResetServiceSpecificCredential, 135, ResetServiceSpecificCredentialError,
     types::ResetServiceSpecificCredentialResponse, input, output
+);
+blocking_operation!(
+    ResetServiceSpecificCredential, types::ResetServiceSpecificCredentialResponse,
+    ResetServiceSpecificCredentialError, input, none
 );
 /// Synchronizes the specified MFA device with its IAM resource object on the Amazon Web Services servers.
 ///
@@ -10849,6 +11406,7 @@ impl<M> ResyncMfaDevice<M> {
     }
 }
 stub_operation!(ResyncMfaDevice, 136, ResyncMfaDeviceError, (), input, none);
+blocking_operation!(ResyncMfaDevice, (), ResyncMfaDeviceError, input, none);
 /// Sends the exchange token for an accepted delegation request.
 ///
 /// The `SendDelegationToken` operation: made by [`Client::send_delegation_token`], run by [`send`](SendDelegationToken::send).
@@ -10913,6 +11471,7 @@ impl<M> SendDelegationToken<M> {
     }
 }
 stub_operation!(SendDelegationToken, 137, SendDelegationTokenError, (), input, none);
+blocking_operation!(SendDelegationToken, (), SendDelegationTokenError, input, none);
 /// Sets the specified version of the specified policy as the policy's default (operative) version.
 ///
 /// The `SetDefaultPolicyVersion` operation: made by [`Client::set_default_policy_version`], run by [`send`](SetDefaultPolicyVersion::send).
@@ -10983,6 +11542,9 @@ impl<M> SetDefaultPolicyVersion<M> {
 }
 stub_operation!(
     SetDefaultPolicyVersion, 138, SetDefaultPolicyVersionError, (), input, none
+);
+blocking_operation!(
+    SetDefaultPolicyVersion, (), SetDefaultPolicyVersionError, input, none
 );
 /// Sets the specified version of the global endpoint token as the token version used for the Amazon Web Services account.
 ///
@@ -11058,6 +11620,10 @@ impl<M> SetSecurityTokenServicePreferences<M> {
 }
 stub_operation!(
     SetSecurityTokenServicePreferences, 139, SetSecurityTokenServicePreferencesError, (),
+    input, none
+);
+blocking_operation!(
+    SetSecurityTokenServicePreferences, (), SetSecurityTokenServicePreferencesError,
     input, none
 );
 /// Simulate how a set of IAM policies and optionally a resource-based policy works with a list of API operations and Amazon Web Services resources to determine the policies' effective permissions. The policies are provided as strings.
@@ -11197,6 +11763,10 @@ impl<M> SimulateCustomPolicy<M> {
 stub_operation!(
     SimulateCustomPolicy, 140, SimulateCustomPolicyError, types::SimulatePolicyResponse,
     input, output
+);
+blocking_operation!(
+    SimulateCustomPolicy, types::SimulatePolicyResponse, SimulateCustomPolicyError,
+    input, (types::SimulateCustomPolicyRequest)
 );
 /// Simulate how a set of IAM policies attached to an IAM entity works with a list of API operations and Amazon Web Services resources to determine the policies' effective permissions. The entity can be an IAM user, group, or role. If you specify a user, then the simulation also includes all of the policies that are attached to groups that the user belongs to. You can simulate resources that don't exist in your account.
 ///
@@ -11341,6 +11911,10 @@ stub_operation!(
     SimulatePrincipalPolicy, 141, SimulatePrincipalPolicyError,
     types::SimulatePolicyResponse, input, output
 );
+blocking_operation!(
+    SimulatePrincipalPolicy, types::SimulatePolicyResponse, SimulatePrincipalPolicyError,
+    input, (types::SimulatePrincipalPolicyRequest)
+);
 /// Adds one or more tags to an IAM instance profile. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagInstanceProfile` operation: made by [`Client::tag_instance_profile`], run by [`send`](TagInstanceProfile::send).
@@ -11410,6 +11984,7 @@ impl<M> TagInstanceProfile<M> {
     }
 }
 stub_operation!(TagInstanceProfile, 142, TagInstanceProfileError, (), input, none);
+blocking_operation!(TagInstanceProfile, (), TagInstanceProfileError, input, none);
 /// Adds one or more tags to an IAM virtual multi-factor authentication (MFA) device. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagMFADevice` operation: made by [`Client::tag_mfa_device`], run by [`send`](TagMfaDevice::send).
@@ -11479,6 +12054,7 @@ impl<M> TagMfaDevice<M> {
     }
 }
 stub_operation!(TagMfaDevice, 143, TagMfaDeviceError, (), input, none);
+blocking_operation!(TagMfaDevice, (), TagMfaDeviceError, input, none);
 /// Adds one or more tags to an OpenID Connect (OIDC)-compatible identity provider. For more information about these providers, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html). If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagOpenIDConnectProvider` operation: made by [`Client::tag_open_id_connect_provider`], run by [`send`](TagOpenIdConnectProvider::send).
@@ -11550,6 +12126,9 @@ impl<M> TagOpenIdConnectProvider<M> {
 stub_operation!(
     TagOpenIdConnectProvider, 144, TagOpenIdConnectProviderError, (), input, none
 );
+blocking_operation!(
+    TagOpenIdConnectProvider, (), TagOpenIdConnectProviderError, input, none
+);
 /// Adds one or more tags to an IAM customer managed policy. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagPolicy` operation: made by [`Client::tag_policy`], run by [`send`](TagPolicy::send).
@@ -11619,6 +12198,7 @@ impl<M> TagPolicy<M> {
     }
 }
 stub_operation!(TagPolicy, 145, TagPolicyError, (), input, none);
+blocking_operation!(TagPolicy, (), TagPolicyError, input, none);
 /// Adds one or more tags to an IAM role. The role can be a regular role or a service-linked role. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagRole` operation: made by [`Client::tag_role`], run by [`send`](TagRole::send).
@@ -11688,6 +12268,7 @@ impl<M> TagRole<M> {
     }
 }
 stub_operation!(TagRole, 146, TagRoleError, (), input, none);
+blocking_operation!(TagRole, (), TagRoleError, input, none);
 /// Adds one or more tags to a Security Assertion Markup Language (SAML) identity provider. For more information about these providers, see [About SAML 2.0-based federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_saml.html). If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagSAMLProvider` operation: made by [`Client::tag_saml_provider`], run by [`send`](TagSamlProvider::send).
@@ -11757,6 +12338,7 @@ impl<M> TagSamlProvider<M> {
     }
 }
 stub_operation!(TagSamlProvider, 147, TagSamlProviderError, (), input, none);
+blocking_operation!(TagSamlProvider, (), TagSamlProviderError, input, none);
 /// Adds one or more tags to an IAM server certificate. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagServerCertificate` operation: made by [`Client::tag_server_certificate`], run by [`send`](TagServerCertificate::send).
@@ -11826,6 +12408,7 @@ impl<M> TagServerCertificate<M> {
     }
 }
 stub_operation!(TagServerCertificate, 148, TagServerCertificateError, (), input, none);
+blocking_operation!(TagServerCertificate, (), TagServerCertificateError, input, none);
 /// Adds one or more tags to an IAM user. If a tag with the same key name already exists, then that tag is overwritten with the new value.
 ///
 /// The `TagUser` operation: made by [`Client::tag_user`], run by [`send`](TagUser::send).
@@ -11895,6 +12478,7 @@ impl<M> TagUser<M> {
     }
 }
 stub_operation!(TagUser, 149, TagUserError, (), input, none);
+blocking_operation!(TagUser, (), TagUserError, input, none);
 /// Removes the specified tags from the IAM instance profile. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagInstanceProfile` operation: made by [`Client::untag_instance_profile`], run by [`send`](UntagInstanceProfile::send).
@@ -11964,6 +12548,7 @@ impl<M> UntagInstanceProfile<M> {
     }
 }
 stub_operation!(UntagInstanceProfile, 150, UntagInstanceProfileError, (), input, none);
+blocking_operation!(UntagInstanceProfile, (), UntagInstanceProfileError, input, none);
 /// Removes the specified tags from the IAM virtual multi-factor authentication (MFA) device. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagMFADevice` operation: made by [`Client::untag_mfa_device`], run by [`send`](UntagMfaDevice::send).
@@ -12033,6 +12618,7 @@ impl<M> UntagMfaDevice<M> {
     }
 }
 stub_operation!(UntagMfaDevice, 151, UntagMfaDeviceError, (), input, none);
+blocking_operation!(UntagMfaDevice, (), UntagMfaDeviceError, input, none);
 /// Removes the specified tags from the specified OpenID Connect (OIDC)-compatible identity provider in IAM. For more information about OIDC providers, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html). For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagOpenIDConnectProvider` operation: made by [`Client::untag_open_id_connect_provider`], run by [`send`](UntagOpenIdConnectProvider::send).
@@ -12104,6 +12690,9 @@ impl<M> UntagOpenIdConnectProvider<M> {
 stub_operation!(
     UntagOpenIdConnectProvider, 152, UntagOpenIdConnectProviderError, (), input, none
 );
+blocking_operation!(
+    UntagOpenIdConnectProvider, (), UntagOpenIdConnectProviderError, input, none
+);
 /// Removes the specified tags from the customer managed policy. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagPolicy` operation: made by [`Client::untag_policy`], run by [`send`](UntagPolicy::send).
@@ -12173,6 +12762,7 @@ impl<M> UntagPolicy<M> {
     }
 }
 stub_operation!(UntagPolicy, 153, UntagPolicyError, (), input, none);
+blocking_operation!(UntagPolicy, (), UntagPolicyError, input, none);
 /// Removes the specified tags from the role. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagRole` operation: made by [`Client::untag_role`], run by [`send`](UntagRole::send).
@@ -12242,6 +12832,7 @@ impl<M> UntagRole<M> {
     }
 }
 stub_operation!(UntagRole, 154, UntagRoleError, (), input, none);
+blocking_operation!(UntagRole, (), UntagRoleError, input, none);
 /// Removes the specified tags from the specified Security Assertion Markup Language (SAML) identity provider in IAM. For more information about these providers, see [About web identity federation](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html). For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagSAMLProvider` operation: made by [`Client::untag_saml_provider`], run by [`send`](UntagSamlProvider::send).
@@ -12311,6 +12902,7 @@ impl<M> UntagSamlProvider<M> {
     }
 }
 stub_operation!(UntagSamlProvider, 155, UntagSamlProviderError, (), input, none);
+blocking_operation!(UntagSamlProvider, (), UntagSamlProviderError, input, none);
 /// Removes the specified tags from the IAM server certificate. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagServerCertificate` operation: made by [`Client::untag_server_certificate`], run by [`send`](UntagServerCertificate::send).
@@ -12382,6 +12974,9 @@ impl<M> UntagServerCertificate<M> {
 stub_operation!(
     UntagServerCertificate, 156, UntagServerCertificateError, (), input, none
 );
+blocking_operation!(
+    UntagServerCertificate, (), UntagServerCertificateError, input, none
+);
 /// Removes the specified tags from the user. For more information about tagging, see [Tagging IAM resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the IAM User Guide.
 ///
 /// The `UntagUser` operation: made by [`Client::untag_user`], run by [`send`](UntagUser::send).
@@ -12451,6 +13046,7 @@ impl<M> UntagUser<M> {
     }
 }
 stub_operation!(UntagUser, 157, UntagUserError, (), input, none);
+blocking_operation!(UntagUser, (), UntagUserError, input, none);
 /// Changes the status of the specified access key from Active to Inactive, or vice versa. This operation can be used to disable a user's key as part of a key rotation workflow.
 ///
 /// The `UpdateAccessKey` operation: made by [`Client::update_access_key`], run by [`send`](UpdateAccessKey::send).
@@ -12525,6 +13121,7 @@ impl<M> UpdateAccessKey<M> {
     }
 }
 stub_operation!(UpdateAccessKey, 158, UpdateAccessKeyError, (), input, none);
+blocking_operation!(UpdateAccessKey, (), UpdateAccessKeyError, input, none);
 /// Updates the password policy settings for the Amazon Web Services account.
 ///
 /// The `UpdateAccountPasswordPolicy` operation: made by [`Client::update_account_password_policy`], run by [`send`](UpdateAccountPasswordPolicy::send).
@@ -12634,6 +13231,9 @@ impl<M> UpdateAccountPasswordPolicy<M> {
 stub_operation!(
     UpdateAccountPasswordPolicy, 159, UpdateAccountPasswordPolicyError, (), input, none
 );
+blocking_operation!(
+    UpdateAccountPasswordPolicy, (), UpdateAccountPasswordPolicyError, input, none
+);
 /// Updates the policy that grants an IAM entity permission to assume a role. This is typically referred to as the "role trust policy". For more information about roles, see [Using roles to delegate permissions and federate identities](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-toplevel.html).
 ///
 /// The `UpdateAssumeRolePolicy` operation: made by [`Client::update_assume_role_policy`], run by [`send`](UpdateAssumeRolePolicy::send).
@@ -12705,6 +13305,9 @@ impl<M> UpdateAssumeRolePolicy<M> {
 stub_operation!(
     UpdateAssumeRolePolicy, 160, UpdateAssumeRolePolicyError, (), input, none
 );
+blocking_operation!(
+    UpdateAssumeRolePolicy, (), UpdateAssumeRolePolicyError, input, none
+);
 /// Updates an existing delegation request with additional information. When the delegation request is updated, it reaches the `PENDING_APPROVAL` state.
 ///
 /// The `UpdateDelegationRequest` operation: made by [`Client::update_delegation_request`], run by [`send`](UpdateDelegationRequest::send).
@@ -12775,6 +13378,9 @@ impl<M> UpdateDelegationRequest<M> {
 }
 stub_operation!(
     UpdateDelegationRequest, 161, UpdateDelegationRequestError, (), input, none
+);
+blocking_operation!(
+    UpdateDelegationRequest, (), UpdateDelegationRequestError, input, none
 );
 /// Updates the name and/or the path of the specified IAM group.
 ///
@@ -12850,6 +13456,7 @@ impl<M> UpdateGroup<M> {
     }
 }
 stub_operation!(UpdateGroup, 162, UpdateGroupError, (), input, none);
+blocking_operation!(UpdateGroup, (), UpdateGroupError, input, none);
 /// Changes the password for the specified IAM user. You can use the CLI, the Amazon Web Services API, or the Users page in the IAM console to change the password for any IAM user. Use [ChangePassword](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ChangePassword.html) to change your own password in the My Security Credentials page in the Amazon Web Services Management Console.
 ///
 /// The `UpdateLoginProfile` operation: made by [`Client::update_login_profile`], run by [`send`](UpdateLoginProfile::send).
@@ -12924,6 +13531,7 @@ impl<M> UpdateLoginProfile<M> {
     }
 }
 stub_operation!(UpdateLoginProfile, 163, UpdateLoginProfileError, (), input, none);
+blocking_operation!(UpdateLoginProfile, (), UpdateLoginProfileError, input, none);
 /// Replaces the existing list of server certificate thumbprints associated with an OpenID Connect (OIDC) provider resource object with a new list of thumbprints.
 ///
 /// The `UpdateOpenIDConnectProviderThumbprint` operation: made by [`Client::update_open_id_connect_provider_thumbprint`], run by [`send`](UpdateOpenIdConnectProviderThumbprint::send).
@@ -13001,6 +13609,10 @@ impl<M> UpdateOpenIdConnectProviderThumbprint<M> {
 stub_operation!(
     UpdateOpenIdConnectProviderThumbprint, 164,
     UpdateOpenIdConnectProviderThumbprintError, (), input, none
+);
+blocking_operation!(
+    UpdateOpenIdConnectProviderThumbprint, (),
+    UpdateOpenIdConnectProviderThumbprintError, input, none
 );
 /// Updates the description or maximum session duration setting of a role.
 ///
@@ -13081,6 +13693,7 @@ impl<M> UpdateRole<M> {
 stub_operation!(
     UpdateRole, 165, UpdateRoleError, types::UpdateRoleResponse, input, output
 );
+blocking_operation!(UpdateRole, types::UpdateRoleResponse, UpdateRoleError, input, none);
 /// Use [UpdateRole](https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRole.html) instead.
 ///
 /// The `UpdateRoleDescription` operation: made by [`Client::update_role_description`], run by [`send`](UpdateRoleDescription::send).
@@ -13155,6 +13768,10 @@ impl<M> UpdateRoleDescription<M> {
 stub_operation!(
     UpdateRoleDescription, 166, UpdateRoleDescriptionError,
     types::UpdateRoleDescriptionResponse, input, output
+);
+blocking_operation!(
+    UpdateRoleDescription, types::UpdateRoleDescriptionResponse,
+    UpdateRoleDescriptionError, input, none
 );
 /// Updates the metadata document, SAML encryption settings, and private keys for an existing SAML provider. To rotate private keys, add your new private key and then remove the old key in a separate request.
 ///
@@ -13249,6 +13866,10 @@ stub_operation!(
     UpdateSamlProvider, 167, UpdateSamlProviderError, types::UpdateSamlProviderResponse,
     input, output
 );
+blocking_operation!(
+    UpdateSamlProvider, types::UpdateSamlProviderResponse, UpdateSamlProviderError,
+    input, none
+);
 /// Sets the status of an IAM user's SSH public key to active or inactive. SSH public keys that are inactive cannot be used for authentication. This operation can be used to disable a user's SSH public key as part of a key rotation work flow.
 ///
 /// The `UpdateSSHPublicKey` operation: made by [`Client::update_ssh_public_key`], run by [`send`](UpdateSshPublicKey::send).
@@ -13323,6 +13944,7 @@ impl<M> UpdateSshPublicKey<M> {
     }
 }
 stub_operation!(UpdateSshPublicKey, 168, UpdateSshPublicKeyError, (), input, none);
+blocking_operation!(UpdateSshPublicKey, (), UpdateSshPublicKeyError, input, none);
 /// Updates the name and/or the path of the specified server certificate stored in IAM.
 ///
 /// The `UpdateServerCertificate` operation: made by [`Client::update_server_certificate`], run by [`send`](UpdateServerCertificate::send).
@@ -13398,6 +14020,9 @@ impl<M> UpdateServerCertificate<M> {
 }
 stub_operation!(
     UpdateServerCertificate, 169, UpdateServerCertificateError, (), input, none
+);
+blocking_operation!(
+    UpdateServerCertificate, (), UpdateServerCertificateError, input, none
 );
 /// Sets the status of a service-specific credential to `Active` or `Inactive`. Service-specific credentials that are inactive cannot be used for authentication to the service. This operation can be used to disable a user's service-specific credential as part of a credential rotation work flow.
 ///
@@ -13482,6 +14107,10 @@ stub_operation!(
     UpdateServiceSpecificCredential, 170, UpdateServiceSpecificCredentialError, (),
     input, none
 );
+blocking_operation!(
+    UpdateServiceSpecificCredential, (), UpdateServiceSpecificCredentialError, input,
+    none
+);
 /// Changes the status of the specified user signing certificate from active to disabled, or vice versa. This operation can be used to disable an IAM user's signing certificate as part of a certificate rotation work flow.
 ///
 /// The `UpdateSigningCertificate` operation: made by [`Client::update_signing_certificate`], run by [`send`](UpdateSigningCertificate::send).
@@ -13558,6 +14187,9 @@ impl<M> UpdateSigningCertificate<M> {
 stub_operation!(
     UpdateSigningCertificate, 171, UpdateSigningCertificateError, (), input, none
 );
+blocking_operation!(
+    UpdateSigningCertificate, (), UpdateSigningCertificateError, input, none
+);
 /// Updates the name and/or the path of the specified IAM user.
 ///
 /// The `UpdateUser` operation: made by [`Client::update_user`], run by [`send`](UpdateUser::send).
@@ -13632,6 +14264,7 @@ impl<M> UpdateUser<M> {
     }
 }
 stub_operation!(UpdateUser, 172, UpdateUserError, (), input, none);
+blocking_operation!(UpdateUser, (), UpdateUserError, input, none);
 /// Uploads an SSH public key and associates it with the specified IAM user.
 ///
 /// The `UploadSSHPublicKey` operation: made by [`Client::upload_ssh_public_key`], run by [`send`](UploadSshPublicKey::send).
@@ -13706,6 +14339,10 @@ impl<M> UploadSshPublicKey<M> {
 stub_operation!(
     UploadSshPublicKey, 173, UploadSshPublicKeyError, types::UploadSshPublicKeyResponse,
     input, output
+);
+blocking_operation!(
+    UploadSshPublicKey, types::UploadSshPublicKeyResponse, UploadSshPublicKeyError,
+    input, none
 );
 /// Uploads a server certificate entity for the Amazon Web Services account. The server certificate entity includes a public key certificate, a private key, and an optional certificate chain, which should all be PEM-encoded.
 ///
@@ -13802,6 +14439,10 @@ stub_operation!(
     UploadServerCertificate, 174, UploadServerCertificateError,
     types::UploadServerCertificateResponse, input, output
 );
+blocking_operation!(
+    UploadServerCertificate, types::UploadServerCertificateResponse,
+    UploadServerCertificateError, input, none
+);
 /// Uploads an X.509 signing certificate and associates it with the specified IAM user. Some Amazon Web Services services require you to use certificates to validate requests that are signed with a corresponding private key. When you upload the certificate, its default status is `Active`.
 ///
 /// The `UploadSigningCertificate` operation: made by [`Client::upload_signing_certificate`], run by [`send`](UploadSigningCertificate::send).
@@ -13876,4 +14517,8 @@ impl<M> UploadSigningCertificate<M> {
 stub_operation!(
     UploadSigningCertificate, 175, UploadSigningCertificateError,
     types::UploadSigningCertificateResponse, input, output
+);
+blocking_operation!(
+    UploadSigningCertificate, types::UploadSigningCertificateResponse,
+    UploadSigningCertificateError, input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -111,6 +143,10 @@ stub_operation!(
     CancelKeyDeletion, 0, CancelKeyDeletionError, types::CancelKeyDeletionResponse,
     input, output
 );
+blocking_operation!(
+    CancelKeyDeletion, types::CancelKeyDeletionResponse, CancelKeyDeletionError, input,
+    none
+);
 /// Connects or reconnects a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) to its backing key store. For an CloudHSM key store, `ConnectCustomKeyStore` connects the key store to its associated CloudHSM cluster. For an external key store, `ConnectCustomKeyStore` connects the key store to the external key store proxy that communicates with your external key manager.
 ///
 /// The `ConnectCustomKeyStore` operation: made by [`Client::connect_custom_key_store`], run by [`send`](ConnectCustomKeyStore::send).
@@ -181,6 +217,10 @@ stub_operation!(
     ConnectCustomKeyStore, 1, ConnectCustomKeyStoreError,
     types::ConnectCustomKeyStoreResponse, input, output
 );
+blocking_operation!(
+    ConnectCustomKeyStore, types::ConnectCustomKeyStoreResponse,
+    ConnectCustomKeyStoreError, input, none
+);
 /// Creates a friendly name for a KMS key.
 ///
 /// The `CreateAlias` operation: made by [`Client::create_alias`], run by [`send`](CreateAlias::send).
@@ -250,6 +290,7 @@ impl<M> CreateAlias<M> {
     }
 }
 stub_operation!(CreateAlias, 2, CreateAliasError, (), input, none);
+blocking_operation!(CreateAlias, (), CreateAliasError, input, none);
 /// Creates a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) backed by a key store that you own and manage. When you use a KMS key in a custom key store for a cryptographic operation, the cryptographic operation is actually performed in your key store using your keys. KMS supports [CloudHSM key stores](https://docs.aws.amazon.com/kms/latest/developerguide/keystore-cloudhsm.html) backed by an [CloudHSM cluster](https://docs.aws.amazon.com/cloudhsm/latest/userguide/clusters.html) and [external key stores](https://docs.aws.amazon.com/kms/latest/developerguide/keystore-external.html) backed by an external key store proxy and external key manager outside of Amazon Web Services.
 ///
 /// The `CreateCustomKeyStore` operation: made by [`Client::create_custom_key_store`], run by [`send`](CreateCustomKeyStore::send).
@@ -379,6 +420,10 @@ stub_operation!(
     CreateCustomKeyStore, 3, CreateCustomKeyStoreError,
     types::CreateCustomKeyStoreResponse, input, output
 );
+blocking_operation!(
+    CreateCustomKeyStore, types::CreateCustomKeyStoreResponse, CreateCustomKeyStoreError,
+    input, none
+);
 /// Adds a grant to a KMS key.
 ///
 /// The `CreateGrant` operation: made by [`Client::create_grant`], run by [`send`](CreateGrant::send).
@@ -482,6 +527,9 @@ impl<M> CreateGrant<M> {
 }
 stub_operation!(
     CreateGrant, 4, CreateGrantError, types::CreateGrantResponse, input, output
+);
+blocking_operation!(
+    CreateGrant, types::CreateGrantResponse, CreateGrantError, input, none
 );
 /// Creates a unique customer managed [KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms-keys) in your Amazon Web Services account and Region. You can use a KMS key in cryptographic operations, such as encryption and signing. Some Amazon Web Services services let you use KMS keys that you create and manage to protect your service resources.
 ///
@@ -603,6 +651,7 @@ impl<M> CreateKey<M> {
     }
 }
 stub_operation!(CreateKey, 5, CreateKeyError, types::CreateKeyResponse, input, output);
+blocking_operation!(CreateKey, types::CreateKeyResponse, CreateKeyError, input, none);
 /// Decrypts ciphertext that was encrypted by a KMS key using any of the following operations:
 /// - Encrypt
 /// - GenerateDataKey
@@ -719,6 +768,7 @@ impl<M> Decrypt<M> {
     }
 }
 stub_operation!(Decrypt, 6, DecryptError, types::DecryptResponse, input, output);
+blocking_operation!(Decrypt, types::DecryptResponse, DecryptError, input, none);
 /// Deletes the specified alias.
 ///
 /// The `DeleteAlias` operation: made by [`Client::delete_alias`], run by [`send`](DeleteAlias::send).
@@ -783,6 +833,7 @@ impl<M> DeleteAlias<M> {
     }
 }
 stub_operation!(DeleteAlias, 7, DeleteAliasError, (), input, none);
+blocking_operation!(DeleteAlias, (), DeleteAliasError, input, none);
 /// Deletes a [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html). This operation does not affect any backing elements of the custom key store. It does not delete the CloudHSM cluster that is associated with an CloudHSM key store, or affect any users or keys in the cluster. For an external key store, it does not affect the external key store proxy, external key manager, or any external keys.
 ///
 /// The `DeleteCustomKeyStore` operation: made by [`Client::delete_custom_key_store`], run by [`send`](DeleteCustomKeyStore::send).
@@ -852,6 +903,10 @@ impl<M> DeleteCustomKeyStore<M> {
 stub_operation!(
     DeleteCustomKeyStore, 8, DeleteCustomKeyStoreError,
     types::DeleteCustomKeyStoreResponse, input, output
+);
+blocking_operation!(
+    DeleteCustomKeyStore, types::DeleteCustomKeyStoreResponse, DeleteCustomKeyStoreError,
+    input, none
 );
 /// Deletes key material that was previously imported. This operation makes the specified KMS key temporarily unusable. To restore the usability of the KMS key, reimport the same key material. For more information about importing key material into KMS, see [Importing Key Material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html) in the Key Management Service Developer Guide.
 ///
@@ -927,6 +982,10 @@ impl<M> DeleteImportedKeyMaterial<M> {
 stub_operation!(
     DeleteImportedKeyMaterial, 9, DeleteImportedKeyMaterialError,
     types::DeleteImportedKeyMaterialResponse, input, output
+);
+blocking_operation!(
+    DeleteImportedKeyMaterial, types::DeleteImportedKeyMaterialResponse,
+    DeleteImportedKeyMaterialError, input, none
 );
 /// Derives a shared secret using a key agreement algorithm.
 ///
@@ -1025,6 +1084,10 @@ impl<M> DeriveSharedSecret<M> {
 stub_operation!(
     DeriveSharedSecret, 10, DeriveSharedSecretError, types::DeriveSharedSecretResponse,
     input, output
+);
+blocking_operation!(
+    DeriveSharedSecret, types::DeriveSharedSecretResponse, DeriveSharedSecretError,
+    input, none
 );
 /// Gets information about [custom key stores](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) in the account and Region.
 ///
@@ -1126,6 +1189,10 @@ stub_operation!(
     DescribeCustomKeyStores, 11, DescribeCustomKeyStoresError,
     types::DescribeCustomKeyStoresResponse, input, output
 );
+blocking_operation!(
+    DescribeCustomKeyStores, types::DescribeCustomKeyStoresResponse,
+    DescribeCustomKeyStoresError, input, (types::DescribeCustomKeyStoresRequest)
+);
 /// Provides detailed information about a KMS key. You can run `DescribeKey` on a [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-mgn-key) or an [Amazon Web Services managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key).
 ///
 /// The `DescribeKey` operation: made by [`Client::describe_key`], run by [`send`](DescribeKey::send).
@@ -1200,6 +1267,9 @@ impl<M> DescribeKey<M> {
 stub_operation!(
     DescribeKey, 12, DescribeKeyError, types::DescribeKeyResponse, input, output
 );
+blocking_operation!(
+    DescribeKey, types::DescribeKeyResponse, DescribeKeyError, input, none
+);
 /// Sets the state of a KMS key to disabled. This change temporarily prevents use of the KMS key for [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations).
 ///
 /// The `DisableKey` operation: made by [`Client::disable_key`], run by [`send`](DisableKey::send).
@@ -1264,6 +1334,7 @@ impl<M> DisableKey<M> {
     }
 }
 stub_operation!(DisableKey, 13, DisableKeyError, (), input, none);
+blocking_operation!(DisableKey, (), DisableKeyError, input, none);
 /// Disables [automatic rotation of the key material](https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable-disable.html) of the specified symmetric encryption KMS key.
 ///
 /// The `DisableKeyRotation` operation: made by [`Client::disable_key_rotation`], run by [`send`](DisableKeyRotation::send).
@@ -1328,6 +1399,7 @@ impl<M> DisableKeyRotation<M> {
     }
 }
 stub_operation!(DisableKeyRotation, 14, DisableKeyRotationError, (), input, none);
+blocking_operation!(DisableKeyRotation, (), DisableKeyRotationError, input, none);
 /// Disconnects the [custom key store](https://docs.aws.amazon.com/kms/latest/developerguide/key-store-overview.html) from its backing key store. This operation disconnects an CloudHSM key store from its associated CloudHSM cluster or disconnects an external key store from the external key store proxy that communicates with your external key manager.
 ///
 /// The `DisconnectCustomKeyStore` operation: made by [`Client::disconnect_custom_key_store`], run by [`send`](DisconnectCustomKeyStore::send).
@@ -1398,6 +1470,10 @@ stub_operation!(
     DisconnectCustomKeyStore, 15, DisconnectCustomKeyStoreError,
     types::DisconnectCustomKeyStoreResponse, input, output
 );
+blocking_operation!(
+    DisconnectCustomKeyStore, types::DisconnectCustomKeyStoreResponse,
+    DisconnectCustomKeyStoreError, input, none
+);
 /// Sets the key state of a KMS key to enabled. This allows you to use the KMS key for [cryptographic operations](https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations).
 ///
 /// The `EnableKey` operation: made by [`Client::enable_key`], run by [`send`](EnableKey::send).
@@ -1462,6 +1538,7 @@ impl<M> EnableKey<M> {
     }
 }
 stub_operation!(EnableKey, 16, EnableKeyError, (), input, none);
+blocking_operation!(EnableKey, (), EnableKeyError, input, none);
 /// Enables [automatic rotation of the key material](https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable-disable.html) of the specified symmetric encryption KMS key.
 ///
 /// The `EnableKeyRotation` operation: made by [`Client::enable_key_rotation`], run by [`send`](EnableKeyRotation::send).
@@ -1531,6 +1608,7 @@ impl<M> EnableKeyRotation<M> {
     }
 }
 stub_operation!(EnableKeyRotation, 17, EnableKeyRotationError, (), input, none);
+blocking_operation!(EnableKeyRotation, (), EnableKeyRotationError, input, none);
 /// Encrypts plaintext of up to 4,096 bytes using a KMS key. You can use a symmetric or asymmetric KMS key with a `KeyUsage` of `ENCRYPT_DECRYPT`.
 ///
 /// The `Encrypt` operation: made by [`Client::encrypt`], run by [`send`](Encrypt::send).
@@ -1629,6 +1707,7 @@ impl<M> Encrypt<M> {
     }
 }
 stub_operation!(Encrypt, 18, EncryptError, types::EncryptResponse, input, output);
+blocking_operation!(Encrypt, types::EncryptResponse, EncryptError, input, none);
 /// Returns a unique symmetric data key for use outside of KMS. This operation returns a plaintext copy of the data key and a copy that is encrypted under a symmetric encryption KMS key that you specify. The bytes in the plaintext key are random; they are not related to the caller or the KMS key. You can use the plaintext key to encrypt your data outside of KMS and store the encrypted data key with the encrypted data.
 ///
 /// The `GenerateDataKey` operation: made by [`Client::generate_data_key`], run by [`send`](GenerateDataKey::send).
@@ -1732,6 +1811,9 @@ stub_operation!(
     GenerateDataKey, 19, GenerateDataKeyError, types::GenerateDataKeyResponse, input,
     output
 );
+blocking_operation!(
+    GenerateDataKey, types::GenerateDataKeyResponse, GenerateDataKeyError, input, none
+);
 /// Returns a unique asymmetric data key pair for use outside of KMS. This operation returns a plaintext public key, a plaintext private key, and a copy of the private key that is encrypted under the symmetric encryption KMS key you specify. You can use the data key pair to perform asymmetric cryptography and implement digital signatures outside of KMS. The bytes in the keys are random; they are not related to the caller or to the KMS key that is used to encrypt the private key.
 ///
 /// The `GenerateDataKeyPair` operation: made by [`Client::generate_data_key_pair`], run by [`send`](GenerateDataKeyPair::send).
@@ -1830,6 +1912,10 @@ stub_operation!(
     GenerateDataKeyPair, 20, GenerateDataKeyPairError,
     types::GenerateDataKeyPairResponse, input, output
 );
+blocking_operation!(
+    GenerateDataKeyPair, types::GenerateDataKeyPairResponse, GenerateDataKeyPairError,
+    input, none
+);
 /// Returns a unique asymmetric data key pair for use outside of KMS. This operation returns a plaintext public key and a copy of the private key that is encrypted under the symmetric encryption KMS key you specify. Unlike GenerateDataKeyPair, this operation does not return a plaintext private key. The bytes in the keys are random; they are not related to the caller or to the KMS key that is used to encrypt the private key.
 ///
 /// The `GenerateDataKeyPairWithoutPlaintext` operation: made by [`Client::generate_data_key_pair_without_plaintext`], run by [`send`](GenerateDataKeyPairWithoutPlaintext::send).
@@ -1925,6 +2011,11 @@ impl<M> GenerateDataKeyPairWithoutPlaintext<M> {
 stub_operation!(
     GenerateDataKeyPairWithoutPlaintext, 21, GenerateDataKeyPairWithoutPlaintextError,
     types::GenerateDataKeyPairWithoutPlaintextResponse, input, output
+);
+blocking_operation!(
+    GenerateDataKeyPairWithoutPlaintext,
+    types::GenerateDataKeyPairWithoutPlaintextResponse,
+    GenerateDataKeyPairWithoutPlaintextError, input, none
 );
 /// Returns a unique symmetric data key for use outside of KMS. This operation returns a data key that is encrypted under a symmetric encryption KMS key that you specify. The bytes in the key are random; they are not related to the caller or to the KMS key.
 ///
@@ -2027,6 +2118,10 @@ stub_operation!(
     GenerateDataKeyWithoutPlaintext, 22, GenerateDataKeyWithoutPlaintextError,
     types::GenerateDataKeyWithoutPlaintextResponse, input, output
 );
+blocking_operation!(
+    GenerateDataKeyWithoutPlaintext, types::GenerateDataKeyWithoutPlaintextResponse,
+    GenerateDataKeyWithoutPlaintextError, input, none
+);
 /// Generates a hash-based message authentication code (HMAC) for a message using an HMAC KMS key and a MAC algorithm that the key supports. HMAC KMS keys and the HMAC algorithms that KMS uses conform to industry standards defined in [RFC 2104](https://datatracker.ietf.org/doc/html/rfc2104).
 ///
 /// The `GenerateMac` operation: made by [`Client::generate_mac`], run by [`send`](GenerateMac::send).
@@ -2116,6 +2211,9 @@ impl<M> GenerateMac<M> {
 stub_operation!(
     GenerateMac, 23, GenerateMacError, types::GenerateMacResponse, input, output
 );
+blocking_operation!(
+    GenerateMac, types::GenerateMacResponse, GenerateMacError, input, none
+);
 /// Returns a random byte string that is cryptographically secure.
 ///
 /// The `GenerateRandom` operation: made by [`Client::generate_random`], run by [`send`](GenerateRandom::send).
@@ -2195,6 +2293,9 @@ impl<M> GenerateRandom<M> {
 stub_operation!(
     GenerateRandom, 24, GenerateRandomError, types::GenerateRandomResponse, input, output
 );
+blocking_operation!(
+    GenerateRandom, types::GenerateRandomResponse, GenerateRandomError, input, none
+);
 /// Returns usage information about the last successful cryptographic operation performed with a specified KMS key, including the operation type, timestamp, and associated CloudTrail event ID.
 ///
 /// The `GetKeyLastUsage` operation: made by [`Client::get_key_last_usage`], run by [`send`](GetKeyLastUsage::send).
@@ -2264,6 +2365,9 @@ impl<M> GetKeyLastUsage<M> {
 stub_operation!(
     GetKeyLastUsage, 25, GetKeyLastUsageError, types::GetKeyLastUsageResponse, input,
     output
+);
+blocking_operation!(
+    GetKeyLastUsage, types::GetKeyLastUsageResponse, GetKeyLastUsageError, input, none
 );
 /// Gets a key policy attached to the specified KMS key.
 ///
@@ -2339,6 +2443,9 @@ impl<M> GetKeyPolicy<M> {
 stub_operation!(
     GetKeyPolicy, 26, GetKeyPolicyError, types::GetKeyPolicyResponse, input, output
 );
+blocking_operation!(
+    GetKeyPolicy, types::GetKeyPolicyResponse, GetKeyPolicyError, input, none
+);
 /// Provides detailed information about the rotation status for a KMS key, including whether [automatic rotation of the key material](https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable-disable.html) is enabled for the specified KMS key, the [rotation period](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html#rotation-period), and the next scheduled rotation date.
 ///
 /// The `GetKeyRotationStatus` operation: made by [`Client::get_key_rotation_status`], run by [`send`](GetKeyRotationStatus::send).
@@ -2408,6 +2515,10 @@ impl<M> GetKeyRotationStatus<M> {
 stub_operation!(
     GetKeyRotationStatus, 27, GetKeyRotationStatusError,
     types::GetKeyRotationStatusResponse, input, output
+);
+blocking_operation!(
+    GetKeyRotationStatus, types::GetKeyRotationStatusResponse, GetKeyRotationStatusError,
+    input, none
 );
 /// Returns the public key and an import token you need to import or reimport key material for a KMS key.
 ///
@@ -2489,6 +2600,10 @@ stub_operation!(
     GetParametersForImport, 28, GetParametersForImportError,
     types::GetParametersForImportResponse, input, output
 );
+blocking_operation!(
+    GetParametersForImport, types::GetParametersForImportResponse,
+    GetParametersForImportError, input, none
+);
 /// Returns the public key of an asymmetric KMS key. Unlike the private key of a asymmetric KMS key, which never leaves KMS unencrypted, callers with `kms:GetPublicKey` permission can download the public key of an asymmetric KMS key. You can share the public key to allow others to encrypt messages and verify signatures outside of KMS. For information about asymmetric KMS keys, see [Asymmetric KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html) in the Key Management Service Developer Guide.
 ///
 /// The `GetPublicKey` operation: made by [`Client::get_public_key`], run by [`send`](GetPublicKey::send).
@@ -2562,6 +2677,9 @@ impl<M> GetPublicKey<M> {
 }
 stub_operation!(
     GetPublicKey, 29, GetPublicKeyError, types::GetPublicKeyResponse, input, output
+);
+blocking_operation!(
+    GetPublicKey, types::GetPublicKeyResponse, GetPublicKeyError, input, none
 );
 /// Imports or reimports key material into an existing KMS key that was created without key material. You can also use this operation to set or update the expiration model and expiration date of the imported key material.
 ///
@@ -2671,6 +2789,10 @@ stub_operation!(
     ImportKeyMaterial, 30, ImportKeyMaterialError, types::ImportKeyMaterialResponse,
     input, output
 );
+blocking_operation!(
+    ImportKeyMaterial, types::ImportKeyMaterialResponse, ImportKeyMaterialError, input,
+    none
+);
 /// Gets a list of aliases in the caller's Amazon Web Services account and region. For more information about aliases, see CreateAlias.
 ///
 /// The `ListAliases` operation: made by [`Client::list_aliases`], run by [`send`](ListAliases::send).
@@ -2764,6 +2886,10 @@ impl<M> ListAliases<M> {
 }
 stub_operation!(
     ListAliases, 31, ListAliasesError, types::ListAliasesResponse, input, output
+);
+blocking_operation!(
+    ListAliases, types::ListAliasesResponse, ListAliasesError, input,
+    (types::ListAliasesRequest)
 );
 /// Gets a list of all grants for the specified KMS key.
 ///
@@ -2869,6 +2995,10 @@ impl<M> ListGrants<M> {
 stub_operation!(
     ListGrants, 32, ListGrantsError, types::ListGrantsResponse, input, output
 );
+blocking_operation!(
+    ListGrants, types::ListGrantsResponse, ListGrantsError, input,
+    (types::ListGrantsRequest)
+);
 /// Gets the names of the key policies that are attached to a KMS key. This operation is designed to get policy names that you can use in a GetKeyPolicy operation. However, the only valid policy name is `default`.
 ///
 /// The `ListKeyPolicies` operation: made by [`Client::list_key_policies`], run by [`send`](ListKeyPolicies::send).
@@ -2963,6 +3093,10 @@ impl<M> ListKeyPolicies<M> {
 stub_operation!(
     ListKeyPolicies, 33, ListKeyPoliciesError, types::ListKeyPoliciesResponse, input,
     output
+);
+blocking_operation!(
+    ListKeyPolicies, types::ListKeyPoliciesResponse, ListKeyPoliciesError, input,
+    (types::ListKeyPoliciesRequest)
 );
 /// Returns information about the key materials associated with the specified KMS key. You can use the optional `IncludeKeyMaterial` parameter to control which key materials are included in the response.
 ///
@@ -3067,6 +3201,10 @@ stub_operation!(
     ListKeyRotations, 34, ListKeyRotationsError, types::ListKeyRotationsResponse, input,
     output
 );
+blocking_operation!(
+    ListKeyRotations, types::ListKeyRotationsResponse, ListKeyRotationsError, input,
+    (types::ListKeyRotationsRequest)
+);
 /// Gets a list of all KMS keys in the caller's Amazon Web Services account and Region.
 ///
 /// The `ListKeys` operation: made by [`Client::list_keys`], run by [`send`](ListKeys::send).
@@ -3154,6 +3292,9 @@ impl<M> ListKeys<M> {
     }
 }
 stub_operation!(ListKeys, 35, ListKeysError, types::ListKeysResponse, input, output);
+blocking_operation!(
+    ListKeys, types::ListKeysResponse, ListKeysError, input, (types::ListKeysRequest)
+);
 /// Returns all tags on the specified KMS key.
 ///
 /// The `ListResourceTags` operation: made by [`Client::list_resource_tags`], run by [`send`](ListResourceTags::send).
@@ -3248,6 +3389,10 @@ impl<M> ListResourceTags<M> {
 stub_operation!(
     ListResourceTags, 36, ListResourceTagsError, types::ListResourceTagsResponse, input,
     output
+);
+blocking_operation!(
+    ListResourceTags, types::ListResourceTagsResponse, ListResourceTagsError, input,
+    (types::ListResourceTagsRequest)
 );
 /// Returns information about all grants in the Amazon Web Services account and Region that have the specified retiring principal.
 ///
@@ -3344,6 +3489,10 @@ stub_operation!(
     ListRetirableGrants, 37, ListRetirableGrantsError, types::ListGrantsResponse, input,
     output
 );
+blocking_operation!(
+    ListRetirableGrants, types::ListGrantsResponse, ListRetirableGrantsError, input,
+    (types::ListRetirableGrantsRequest)
+);
 /// Attaches a key policy to the specified KMS key.
 ///
 /// The `PutKeyPolicy` operation: made by [`Client::put_key_policy`], run by [`send`](PutKeyPolicy::send).
@@ -3423,6 +3572,7 @@ impl<M> PutKeyPolicy<M> {
     }
 }
 stub_operation!(PutKeyPolicy, 38, PutKeyPolicyError, (), input, none);
+blocking_operation!(PutKeyPolicy, (), PutKeyPolicyError, input, none);
 /// Decrypts ciphertext and then reencrypts it entirely within KMS. You can use this operation to change the KMS key under which data is encrypted, such as when you [manually rotate](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys-manually.html) a KMS key or change the KMS key that protects a ciphertext. You can also use it to reencrypt ciphertext under the same KMS key, such as to change the [encryption context](https://docs.aws.amazon.com/kms/latest/developerguide/encrypt_context.html) of a ciphertext.
 ///
 /// The `ReEncrypt` operation: made by [`Client::re_encrypt`], run by [`send`](ReEncrypt::send).
@@ -3550,6 +3700,7 @@ impl<M> ReEncrypt<M> {
     }
 }
 stub_operation!(ReEncrypt, 39, ReEncryptError, types::ReEncryptResponse, input, output);
+blocking_operation!(ReEncrypt, types::ReEncryptResponse, ReEncryptError, input, none);
 /// Replicates a multi-Region key into the specified Region. This operation creates a multi-Region replica key based on a multi-Region primary key in a different Region of the same Amazon Web Services partition. You can create multiple replicas of a primary key, but each must be in a different Region. To create a multi-Region primary key, use the CreateKey operation.
 ///
 /// The `ReplicateKey` operation: made by [`Client::replicate_key`], run by [`send`](ReplicateKey::send).
@@ -3644,6 +3795,9 @@ impl<M> ReplicateKey<M> {
 stub_operation!(
     ReplicateKey, 40, ReplicateKeyError, types::ReplicateKeyResponse, input, output
 );
+blocking_operation!(
+    ReplicateKey, types::ReplicateKeyResponse, ReplicateKeyError, input, none
+);
 /// Deletes a grant. Typically, you retire a grant when you no longer need its permissions. To identify the grant to retire, use a [grant token](https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#grant_token), or both the grant ID and a key identifier (key ID or key ARN) of the KMS key. The CreateGrant operation returns both values.
 ///
 /// The `RetireGrant` operation: made by [`Client::retire_grant`], run by [`send`](RetireGrant::send).
@@ -3724,6 +3878,7 @@ impl<M> RetireGrant<M> {
     }
 }
 stub_operation!(RetireGrant, 41, RetireGrantError, (), input, none);
+blocking_operation!(RetireGrant, (), RetireGrantError, input, none);
 /// Deletes the specified grant. You revoke a grant to terminate the permissions that the grant allows. For more information, see [Retiring and revoking grants](https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html) in the Key Management Service Developer Guide .
 ///
 /// The `RevokeGrant` operation: made by [`Client::revoke_grant`], run by [`send`](RevokeGrant::send).
@@ -3798,6 +3953,7 @@ impl<M> RevokeGrant<M> {
     }
 }
 stub_operation!(RevokeGrant, 42, RevokeGrantError, (), input, none);
+blocking_operation!(RevokeGrant, (), RevokeGrantError, input, none);
 /// Immediately initiates rotation of the key material of the specified symmetric encryption KMS key.
 ///
 /// The `RotateKeyOnDemand` operation: made by [`Client::rotate_key_on_demand`], run by [`send`](RotateKeyOnDemand::send).
@@ -3867,6 +4023,10 @@ impl<M> RotateKeyOnDemand<M> {
 stub_operation!(
     RotateKeyOnDemand, 43, RotateKeyOnDemandError, types::RotateKeyOnDemandResponse,
     input, output
+);
+blocking_operation!(
+    RotateKeyOnDemand, types::RotateKeyOnDemandResponse, RotateKeyOnDemandError, input,
+    none
 );
 /// Schedules the deletion of a KMS key. By default, KMS applies a waiting period of 30 days, but you can specify a waiting period of 7-30 days. When this operation is successful, the key state of the KMS key changes to `PendingDeletion` and the key can't be used in any cryptographic operations. It remains in this state for the duration of the waiting period. Before the waiting period ends, you can use CancelKeyDeletion to cancel the deletion of the KMS key. After the waiting period ends, KMS deletes the KMS key, its key material, and all KMS data associated with it, including all aliases that refer to it.
 ///
@@ -3942,6 +4102,10 @@ impl<M> ScheduleKeyDeletion<M> {
 stub_operation!(
     ScheduleKeyDeletion, 44, ScheduleKeyDeletionError,
     types::ScheduleKeyDeletionResponse, input, output
+);
+blocking_operation!(
+    ScheduleKeyDeletion, types::ScheduleKeyDeletionResponse, ScheduleKeyDeletionError,
+    input, none
 );
 /// Creates a [digital signature](https://en.wikipedia.org/wiki/Digital_signature) for a message or message digest by using the private key in an asymmetric signing KMS key. To verify the signature, use the Verify operation, or use the public key in the same asymmetric KMS key outside of KMS. For information about asymmetric KMS keys, see [Asymmetric KMS keys](https://docs.aws.amazon.com/kms/latest/developerguide/symmetric-asymmetric.html) in the Key Management Service Developer Guide.
 ///
@@ -4035,6 +4199,7 @@ impl<M> Sign<M> {
     }
 }
 stub_operation!(Sign, 45, SignError, types::SignResponse, input, output);
+blocking_operation!(Sign, types::SignResponse, SignError, input, none);
 /// Adds or edits tags on a [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-mgn-key).
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -4104,6 +4269,7 @@ impl<M> TagResource<M> {
     }
 }
 stub_operation!(TagResource, 46, TagResourceError, (), input, none);
+blocking_operation!(TagResource, (), TagResourceError, input, none);
 /// Deletes tags from a [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-mgn-key). To delete a tag, specify the tag key and the KMS key.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -4173,6 +4339,7 @@ impl<M> UntagResource<M> {
     }
 }
 stub_operation!(UntagResource, 47, UntagResourceError, (), input, none);
+blocking_operation!(UntagResource, (), UntagResourceError, input, none);
 /// Associates an existing KMS alias with a different KMS key. Each alias is associated with only one KMS key at a time, although a KMS key can have multiple aliases. The alias and the KMS key must be in the same Amazon Web Services account and Region.
 ///
 /// The `UpdateAlias` operation: made by [`Client::update_alias`], run by [`send`](UpdateAlias::send).
@@ -4242,6 +4409,7 @@ impl<M> UpdateAlias<M> {
     }
 }
 stub_operation!(UpdateAlias, 48, UpdateAliasError, (), input, none);
+blocking_operation!(UpdateAlias, (), UpdateAliasError, input, none);
 /// Changes the properties of a custom key store. You can use this operation to change the properties of an CloudHSM key store or an external key store.
 ///
 /// The `UpdateCustomKeyStore` operation: made by [`Client::update_custom_key_store`], run by [`send`](UpdateCustomKeyStore::send).
@@ -4363,6 +4531,10 @@ stub_operation!(
     UpdateCustomKeyStore, 49, UpdateCustomKeyStoreError,
     types::UpdateCustomKeyStoreResponse, input, output
 );
+blocking_operation!(
+    UpdateCustomKeyStore, types::UpdateCustomKeyStoreResponse, UpdateCustomKeyStoreError,
+    input, none
+);
 /// Updates the description of a KMS key. To see the description of a KMS key, use DescribeKey.
 ///
 /// The `UpdateKeyDescription` operation: made by [`Client::update_key_description`], run by [`send`](UpdateKeyDescription::send).
@@ -4432,6 +4604,7 @@ impl<M> UpdateKeyDescription<M> {
     }
 }
 stub_operation!(UpdateKeyDescription, 50, UpdateKeyDescriptionError, (), input, none);
+blocking_operation!(UpdateKeyDescription, (), UpdateKeyDescriptionError, input, none);
 /// Changes the primary key of a multi-Region key.
 ///
 /// The `UpdatePrimaryRegion` operation: made by [`Client::update_primary_region`], run by [`send`](UpdatePrimaryRegion::send).
@@ -4501,6 +4674,7 @@ impl<M> UpdatePrimaryRegion<M> {
     }
 }
 stub_operation!(UpdatePrimaryRegion, 51, UpdatePrimaryRegionError, (), input, none);
+blocking_operation!(UpdatePrimaryRegion, (), UpdatePrimaryRegionError, input, none);
 /// Verifies a digital signature that was generated by the Sign operation.
 ///
 /// The `Verify` operation: made by [`Client::verify`], run by [`send`](Verify::send).
@@ -4598,6 +4772,7 @@ impl<M> Verify<M> {
     }
 }
 stub_operation!(Verify, 52, VerifyError, types::VerifyResponse, input, output);
+blocking_operation!(Verify, types::VerifyResponse, VerifyError, input, none);
 /// Verifies the hash-based message authentication code (HMAC) for a specified message, HMAC KMS key, and MAC algorithm. To verify the HMAC, `VerifyMac` computes an HMAC using the message, HMAC KMS key, and MAC algorithm that you specify, and compares the computed HMAC to the HMAC that you specify. If the HMACs are identical, the verification succeeds; otherwise, it fails. Verification indicates that the message hasn't changed since the HMAC was calculated, and the specified key was used to generate and verify the HMAC.
 ///
 /// The `VerifyMac` operation: made by [`Client::verify_mac`], run by [`send`](VerifyMac::send).
@@ -4690,3 +4865,4 @@ impl<M> VerifyMac<M> {
     }
 }
 stub_operation!(VerifyMac, 53, VerifyMacError, types::VerifyMacResponse, input, output);
+blocking_operation!(VerifyMac, types::VerifyMacResponse, VerifyMacError, input, none);

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -140,6 +172,10 @@ impl<M> AddLayerVersionPermission<M> {
 stub_operation!(
     AddLayerVersionPermission, 0, AddLayerVersionPermissionError,
     types::AddLayerVersionPermissionResponse, input, output
+);
+blocking_operation!(
+    AddLayerVersionPermission, types::AddLayerVersionPermissionResponse,
+    AddLayerVersionPermissionError, input, none
 );
 /// Grants a [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#Principal_specifying) permission to use a function. You can apply the policy at the function level, or specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the function. Note: Lambda does not support adding policies to version $LATEST.
 ///
@@ -268,6 +304,9 @@ impl<M> AddPermission<M> {
 stub_operation!(
     AddPermission, 1, AddPermissionError, types::AddPermissionResponse, input, output
 );
+blocking_operation!(
+    AddPermission, types::AddPermissionResponse, AddPermissionError, input, none
+);
 /// Saves the progress of a [durable function](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) execution during runtime. This API is used by the Lambda durable functions SDK to checkpoint completed steps and schedule asynchronous operations. You typically don't need to call this API directly as the SDK handles checkpointing automatically.
 ///
 /// The `CheckpointDurableExecution` operation: made by [`Client::checkpoint_durable_execution`], run by [`send`](CheckpointDurableExecution::send).
@@ -352,6 +391,10 @@ impl<M> CheckpointDurableExecution<M> {
 stub_operation!(
     CheckpointDurableExecution, 2, CheckpointDurableExecutionError,
     types::CheckpointDurableExecutionResponse, input, output
+);
+blocking_operation!(
+    CheckpointDurableExecution, types::CheckpointDurableExecutionResponse,
+    CheckpointDurableExecutionError, input, none
 );
 /// Creates an [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html) for a Lambda function version. Use aliases to provide clients with a function identifier that you can update to invoke a different version.
 ///
@@ -444,6 +487,9 @@ impl<M> CreateAlias<M> {
 }
 stub_operation!(
     CreateAlias, 3, CreateAliasError, types::AliasConfiguration, input, output
+);
+blocking_operation!(
+    CreateAlias, types::AliasConfiguration, CreateAliasError, input, none
 );
 /// Creates a capacity provider that manages compute resources for Lambda functions
 ///
@@ -557,6 +603,10 @@ stub_operation!(
     CreateCapacityProvider, 4, CreateCapacityProviderError,
     types::CreateCapacityProviderResponse, input, output
 );
+blocking_operation!(
+    CreateCapacityProvider, types::CreateCapacityProviderResponse,
+    CreateCapacityProviderError, input, none
+);
 /// Creates a code signing configuration. A [code signing configuration](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html) defines a list of allowed signing profiles and defines the code-signing validation policy (action to be taken if deployment validation checks fail).
 ///
 /// The `CreateCodeSigningConfig` operation: made by [`Client::create_code_signing_config`], run by [`send`](CreateCodeSigningConfig::send).
@@ -647,6 +697,10 @@ impl<M> CreateCodeSigningConfig<M> {
 stub_operation!(
     CreateCodeSigningConfig, 5, CreateCodeSigningConfigError,
     types::CreateCodeSigningConfigResponse, input, output
+);
+blocking_operation!(
+    CreateCodeSigningConfig, types::CreateCodeSigningConfigResponse,
+    CreateCodeSigningConfigError, input, none
 );
 /// Creates a mapping between an event source and an Lambda function. Lambda reads items from the event source and invokes the function.
 ///
@@ -902,6 +956,10 @@ stub_operation!(
     CreateEventSourceMapping, 6, CreateEventSourceMappingError,
     types::EventSourceMappingConfiguration, input, output
 );
+blocking_operation!(
+    CreateEventSourceMapping, types::EventSourceMappingConfiguration,
+    CreateEventSourceMappingError, input, none
+);
 /// Creates a Lambda function. To create a function, you need a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) and an [execution role](https://docs.aws.amazon.com/lambda/latest/dg/intro-permission-model.html#lambda-intro-execution-role). The deployment package is a .zip file archive or container image that contains your function code. The execution role grants the function permission to use Amazon Web Services services, such as Amazon CloudWatch Logs for log streaming and X-Ray for request tracing.
 ///
 /// The `CreateFunction` operation: made by [`Client::create_function`], run by [`send`](CreateFunction::send).
@@ -1122,6 +1180,9 @@ impl<M> CreateFunction<M> {
 stub_operation!(
     CreateFunction, 7, CreateFunctionError, types::FunctionConfiguration, input, output
 );
+blocking_operation!(
+    CreateFunction, types::FunctionConfiguration, CreateFunctionError, input, none
+);
 /// Creates a Lambda function URL with the specified configuration parameters. A function URL is a dedicated HTTP(S) endpoint that you can use to invoke your function.
 ///
 /// The `CreateFunctionUrlConfig` operation: made by [`Client::create_function_url_config`], run by [`send`](CreateFunctionUrlConfig::send).
@@ -1214,6 +1275,10 @@ stub_operation!(
     CreateFunctionUrlConfig, 8, CreateFunctionUrlConfigError,
     types::CreateFunctionUrlConfigResponse, input, output
 );
+blocking_operation!(
+    CreateFunctionUrlConfig, types::CreateFunctionUrlConfigResponse,
+    CreateFunctionUrlConfigError, input, none
+);
 /// Deletes a Lambda function [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html).
 ///
 /// The `DeleteAlias` operation: made by [`Client::delete_alias`], run by [`send`](DeleteAlias::send).
@@ -1283,6 +1348,7 @@ impl<M> DeleteAlias<M> {
     }
 }
 stub_operation!(DeleteAlias, 9, DeleteAliasError, (), input, none);
+blocking_operation!(DeleteAlias, (), DeleteAliasError, input, none);
 /// Deletes a capacity provider. You cannot delete a capacity provider that is currently being used by Lambda functions.
 ///
 /// The `DeleteCapacityProvider` operation: made by [`Client::delete_capacity_provider`], run by [`send`](DeleteCapacityProvider::send).
@@ -1352,6 +1418,10 @@ impl<M> DeleteCapacityProvider<M> {
 stub_operation!(
     DeleteCapacityProvider, 10, DeleteCapacityProviderError,
     types::DeleteCapacityProviderResponse, input, output
+);
+blocking_operation!(
+    DeleteCapacityProvider, types::DeleteCapacityProviderResponse,
+    DeleteCapacityProviderError, input, none
 );
 /// Deletes the code signing configuration. You can delete the code signing configuration only if no function is using it.
 ///
@@ -1423,6 +1493,10 @@ stub_operation!(
     DeleteCodeSigningConfig, 11, DeleteCodeSigningConfigError,
     types::DeleteCodeSigningConfigResponse, input, output
 );
+blocking_operation!(
+    DeleteCodeSigningConfig, types::DeleteCodeSigningConfigResponse,
+    DeleteCodeSigningConfigError, input, none
+);
 /// Deletes an [event source mapping](https://docs.aws.amazon.com/lambda/latest/dg/intro-invocation-modes.html). You can get the identifier of a mapping from the output of ListEventSourceMappings.
 ///
 /// The `DeleteEventSourceMapping` operation: made by [`Client::delete_event_source_mapping`], run by [`send`](DeleteEventSourceMapping::send).
@@ -1492,6 +1566,10 @@ impl<M> DeleteEventSourceMapping<M> {
 stub_operation!(
     DeleteEventSourceMapping, 12, DeleteEventSourceMappingError,
     types::EventSourceMappingConfiguration, input, output
+);
+blocking_operation!(
+    DeleteEventSourceMapping, types::EventSourceMappingConfiguration,
+    DeleteEventSourceMappingError, input, none
 );
 /// Deletes a Lambda function. To delete a specific function version, use the `Qualifier` parameter. Otherwise, all versions and aliases are deleted. This doesn't require the user to have explicit permissions for DeleteAlias.
 ///
@@ -1567,6 +1645,9 @@ impl<M> DeleteFunction<M> {
 stub_operation!(
     DeleteFunction, 13, DeleteFunctionError, types::DeleteFunctionResponse, input, output
 );
+blocking_operation!(
+    DeleteFunction, types::DeleteFunctionResponse, DeleteFunctionError, input, none
+);
 /// Removes the code signing configuration from the function.
 ///
 /// The `DeleteFunctionCodeSigningConfig` operation: made by [`Client::delete_function_code_signing_config`], run by [`send`](DeleteFunctionCodeSigningConfig::send).
@@ -1640,6 +1721,10 @@ stub_operation!(
     DeleteFunctionCodeSigningConfig, 14, DeleteFunctionCodeSigningConfigError, (), input,
     none
 );
+blocking_operation!(
+    DeleteFunctionCodeSigningConfig, (), DeleteFunctionCodeSigningConfigError, input,
+    none
+);
 /// Removes a concurrent execution limit from a function.
 ///
 /// The `DeleteFunctionConcurrency` operation: made by [`Client::delete_function_concurrency`], run by [`send`](DeleteFunctionConcurrency::send).
@@ -1705,6 +1790,9 @@ impl<M> DeleteFunctionConcurrency<M> {
 }
 stub_operation!(
     DeleteFunctionConcurrency, 15, DeleteFunctionConcurrencyError, (), input, none
+);
+blocking_operation!(
+    DeleteFunctionConcurrency, (), DeleteFunctionConcurrencyError, input, none
 );
 /// Deletes the configuration for asynchronous invocation for a function, version, or alias.
 ///
@@ -1784,6 +1872,10 @@ stub_operation!(
     DeleteFunctionEventInvokeConfig, 16, DeleteFunctionEventInvokeConfigError, (), input,
     none
 );
+blocking_operation!(
+    DeleteFunctionEventInvokeConfig, (), DeleteFunctionEventInvokeConfigError, input,
+    none
+);
 /// Deletes a Lambda function URL. When you delete a function URL, you can't recover it. Creating a new function URL results in a different URL address.
 ///
 /// The `DeleteFunctionUrlConfig` operation: made by [`Client::delete_function_url_config`], run by [`send`](DeleteFunctionUrlConfig::send).
@@ -1855,6 +1947,9 @@ impl<M> DeleteFunctionUrlConfig<M> {
 stub_operation!(
     DeleteFunctionUrlConfig, 17, DeleteFunctionUrlConfigError, (), input, none
 );
+blocking_operation!(
+    DeleteFunctionUrlConfig, (), DeleteFunctionUrlConfigError, input, none
+);
 /// Deletes a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). Deleted versions can no longer be viewed or added to functions. To avoid breaking functions, a copy of the version remains in Lambda until no functions refer to it.
 ///
 /// The `DeleteLayerVersion` operation: made by [`Client::delete_layer_version`], run by [`send`](DeleteLayerVersion::send).
@@ -1924,6 +2019,7 @@ impl<M> DeleteLayerVersion<M> {
     }
 }
 stub_operation!(DeleteLayerVersion, 18, DeleteLayerVersionError, (), input, none);
+blocking_operation!(DeleteLayerVersion, (), DeleteLayerVersionError, input, none);
 /// Deletes the provisioned concurrency configuration for a function.
 ///
 /// The `DeleteProvisionedConcurrencyConfig` operation: made by [`Client::delete_provisioned_concurrency_config`], run by [`send`](DeleteProvisionedConcurrencyConfig::send).
@@ -2002,6 +2098,10 @@ stub_operation!(
     DeleteProvisionedConcurrencyConfig, 19, DeleteProvisionedConcurrencyConfigError, (),
     input, none
 );
+blocking_operation!(
+    DeleteProvisionedConcurrencyConfig, (), DeleteProvisionedConcurrencyConfigError,
+    input, none
+);
 /// Retrieves details about your account's [limits](https://docs.aws.amazon.com/lambda/latest/dg/limits.html) and usage in an Amazon Web Services Region.
 ///
 /// The `GetAccountSettings` operation: made by [`Client::get_account_settings`], run by [`send`](GetAccountSettings::send).
@@ -2066,6 +2166,10 @@ impl<M> GetAccountSettings<M> {
 stub_operation!(
     GetAccountSettings, 20, GetAccountSettingsError, types::GetAccountSettingsResponse,
     input, output
+);
+blocking_operation!(
+    GetAccountSettings, types::GetAccountSettingsResponse, GetAccountSettingsError,
+    input, none
 );
 /// Returns details about a Lambda function [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html).
 ///
@@ -2139,6 +2243,7 @@ impl<M> GetAlias<M> {
     }
 }
 stub_operation!(GetAlias, 21, GetAliasError, types::AliasConfiguration, input, output);
+blocking_operation!(GetAlias, types::AliasConfiguration, GetAliasError, input, none);
 /// Retrieves information about a specific capacity provider, including its configuration, state, and associated resources.
 ///
 /// The `GetCapacityProvider` operation: made by [`Client::get_capacity_provider`], run by [`send`](GetCapacityProvider::send).
@@ -2208,6 +2313,10 @@ impl<M> GetCapacityProvider<M> {
 stub_operation!(
     GetCapacityProvider, 22, GetCapacityProviderError,
     types::GetCapacityProviderResponse, input, output
+);
+blocking_operation!(
+    GetCapacityProvider, types::GetCapacityProviderResponse, GetCapacityProviderError,
+    input, none
 );
 /// Returns information about the specified code signing configuration.
 ///
@@ -2279,6 +2388,10 @@ stub_operation!(
     GetCodeSigningConfig, 23, GetCodeSigningConfigError,
     types::GetCodeSigningConfigResponse, input, output
 );
+blocking_operation!(
+    GetCodeSigningConfig, types::GetCodeSigningConfigResponse, GetCodeSigningConfigError,
+    input, none
+);
 /// Retrieves detailed information about a specific [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including its current status, input payload, result or error information, and execution metadata such as start time and usage statistics.
 ///
 /// The `GetDurableExecution` operation: made by [`Client::get_durable_execution`], run by [`send`](GetDurableExecution::send).
@@ -2348,6 +2461,10 @@ impl<M> GetDurableExecution<M> {
 stub_operation!(
     GetDurableExecution, 24, GetDurableExecutionError,
     types::GetDurableExecutionResponse, input, output
+);
+blocking_operation!(
+    GetDurableExecution, types::GetDurableExecutionResponse, GetDurableExecutionError,
+    input, none
 );
 /// Retrieves the execution history for a [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), showing all the steps, callbacks, and events that occurred during the execution. This provides a detailed audit trail of the execution's progress over time.
 ///
@@ -2454,6 +2571,10 @@ stub_operation!(
     GetDurableExecutionHistory, 25, GetDurableExecutionHistoryError,
     types::GetDurableExecutionHistoryResponse, input, output
 );
+blocking_operation!(
+    GetDurableExecutionHistory, types::GetDurableExecutionHistoryResponse,
+    GetDurableExecutionHistoryError, input, (types::GetDurableExecutionHistoryRequest)
+);
 /// Retrieves the current execution state required for the replay process during [durable function](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) execution. This API is used by the Lambda durable functions SDK to get state information needed for replay. You typically don't need to call this API directly as the SDK handles state management automatically.
 ///
 /// The `GetDurableExecutionState` operation: made by [`Client::get_durable_execution_state`], run by [`send`](GetDurableExecutionState::send).
@@ -2554,6 +2675,10 @@ stub_operation!(
     GetDurableExecutionState, 26, GetDurableExecutionStateError,
     types::GetDurableExecutionStateResponse, input, output
 );
+blocking_operation!(
+    GetDurableExecutionState, types::GetDurableExecutionStateResponse,
+    GetDurableExecutionStateError, input, (types::GetDurableExecutionStateRequest)
+);
 /// Returns details about an event source mapping. You can get the identifier of a mapping from the output of ListEventSourceMappings.
 ///
 /// The `GetEventSourceMapping` operation: made by [`Client::get_event_source_mapping`], run by [`send`](GetEventSourceMapping::send).
@@ -2623,6 +2748,10 @@ impl<M> GetEventSourceMapping<M> {
 stub_operation!(
     GetEventSourceMapping, 27, GetEventSourceMappingError,
     types::EventSourceMappingConfiguration, input, output
+);
+blocking_operation!(
+    GetEventSourceMapping, types::EventSourceMappingConfiguration,
+    GetEventSourceMappingError, input, none
 );
 /// Returns information about the function or function version, with a link to download the deployment package that's valid for 10 minutes. If you specify a function version, only details that are specific to that version are returned.
 ///
@@ -2695,6 +2824,48 @@ impl<M> GetFunction<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetFunction<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetFunction<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetFunctionResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetFunctionResponse,
+            error::GetFunctionError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetFunction<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -2705,21 +2876,6 @@ impl GetFunction<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -2756,6 +2912,9 @@ impl std::future::IntoFuture for GetFunction<boto_runtime::waiter::Wait> {
 }
 stub_operation!(
     GetFunction, 28, GetFunctionError, types::GetFunctionResponse, input, output
+);
+blocking_operation!(
+    GetFunction, types::GetFunctionResponse, GetFunctionError, input, none
 );
 /// Returns the code signing configuration for the specified function.
 ///
@@ -2827,6 +2986,10 @@ stub_operation!(
     GetFunctionCodeSigningConfig, 29, GetFunctionCodeSigningConfigError,
     types::GetFunctionCodeSigningConfigResponse, input, output
 );
+blocking_operation!(
+    GetFunctionCodeSigningConfig, types::GetFunctionCodeSigningConfigResponse,
+    GetFunctionCodeSigningConfigError, input, none
+);
 /// Returns details about the reserved concurrency configuration for a function. To set a concurrency limit for a function, use PutFunctionConcurrency.
 ///
 /// The `GetFunctionConcurrency` operation: made by [`Client::get_function_concurrency`], run by [`send`](GetFunctionConcurrency::send).
@@ -2896,6 +3059,10 @@ impl<M> GetFunctionConcurrency<M> {
 stub_operation!(
     GetFunctionConcurrency, 30, GetFunctionConcurrencyError,
     types::GetFunctionConcurrencyResponse, input, output
+);
+blocking_operation!(
+    GetFunctionConcurrency, types::GetFunctionConcurrencyResponse,
+    GetFunctionConcurrencyError, input, none
 );
 /// Returns the version-specific settings of a Lambda function or version. The output includes only options that can vary between versions of a function. To modify these settings, use UpdateFunctionConfiguration.
 ///
@@ -2968,6 +3135,48 @@ impl<M> GetFunctionConfiguration<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetFunctionConfiguration<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetFunctionConfiguration<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::FunctionConfiguration>,
+        boto_runtime::waiter::WaiterError<
+            types::FunctionConfiguration,
+            error::GetFunctionConfigurationError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetFunctionConfiguration<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -2978,21 +3187,6 @@ impl GetFunctionConfiguration<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -3030,6 +3224,10 @@ impl std::future::IntoFuture for GetFunctionConfiguration<boto_runtime::waiter::
 stub_operation!(
     GetFunctionConfiguration, 31, GetFunctionConfigurationError,
     types::FunctionConfiguration, input, output
+);
+blocking_operation!(
+    GetFunctionConfiguration, types::FunctionConfiguration,
+    GetFunctionConfigurationError, input, none
 );
 /// Retrieves the configuration for asynchronous invocation for a function, version, or alias.
 ///
@@ -3106,6 +3304,10 @@ stub_operation!(
     GetFunctionEventInvokeConfig, 32, GetFunctionEventInvokeConfigError,
     types::FunctionEventInvokeConfig, input, output
 );
+blocking_operation!(
+    GetFunctionEventInvokeConfig, types::FunctionEventInvokeConfig,
+    GetFunctionEventInvokeConfigError, input, none
+);
 /// Returns your function's [recursive loop detection](https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html) configuration.
 ///
 /// The `GetFunctionRecursionConfig` operation: made by [`Client::get_function_recursion_config`], run by [`send`](GetFunctionRecursionConfig::send).
@@ -3175,6 +3377,10 @@ impl<M> GetFunctionRecursionConfig<M> {
 stub_operation!(
     GetFunctionRecursionConfig, 33, GetFunctionRecursionConfigError,
     types::GetFunctionRecursionConfigResponse, input, output
+);
+blocking_operation!(
+    GetFunctionRecursionConfig, types::GetFunctionRecursionConfigResponse,
+    GetFunctionRecursionConfigError, input, none
 );
 /// Retrieves the scaling configuration for a Lambda Managed Instances function.
 ///
@@ -3251,6 +3457,10 @@ stub_operation!(
     GetFunctionScalingConfig, 34, GetFunctionScalingConfigError,
     types::GetFunctionScalingConfigResponse, input, output
 );
+blocking_operation!(
+    GetFunctionScalingConfig, types::GetFunctionScalingConfigResponse,
+    GetFunctionScalingConfigError, input, none
+);
 /// Returns details about a Lambda function URL.
 ///
 /// The `GetFunctionUrlConfig` operation: made by [`Client::get_function_url_config`], run by [`send`](GetFunctionUrlConfig::send).
@@ -3325,6 +3535,10 @@ impl<M> GetFunctionUrlConfig<M> {
 stub_operation!(
     GetFunctionUrlConfig, 35, GetFunctionUrlConfigError,
     types::GetFunctionUrlConfigResponse, input, output
+);
+blocking_operation!(
+    GetFunctionUrlConfig, types::GetFunctionUrlConfigResponse, GetFunctionUrlConfigError,
+    input, none
 );
 /// Returns information about a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html), with a link to download the layer archive that's valid for 10 minutes.
 ///
@@ -3401,6 +3615,9 @@ stub_operation!(
     GetLayerVersion, 36, GetLayerVersionError, types::GetLayerVersionResponse, input,
     output
 );
+blocking_operation!(
+    GetLayerVersion, types::GetLayerVersionResponse, GetLayerVersionError, input, none
+);
 /// Returns information about a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html), with a link to download the layer archive that's valid for 10 minutes.
 ///
 /// The `GetLayerVersionByArn` operation: made by [`Client::get_layer_version_by_arn`], run by [`send`](GetLayerVersionByArn::send).
@@ -3470,6 +3687,10 @@ impl<M> GetLayerVersionByArn<M> {
 stub_operation!(
     GetLayerVersionByArn, 37, GetLayerVersionByArnError, types::GetLayerVersionResponse,
     input, output
+);
+blocking_operation!(
+    GetLayerVersionByArn, types::GetLayerVersionResponse, GetLayerVersionByArnError,
+    input, none
 );
 /// Returns the permission policy for a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). For more information, see AddLayerVersionPermission.
 ///
@@ -3546,6 +3767,10 @@ stub_operation!(
     GetLayerVersionPolicy, 38, GetLayerVersionPolicyError,
     types::GetLayerVersionPolicyResponse, input, output
 );
+blocking_operation!(
+    GetLayerVersionPolicy, types::GetLayerVersionPolicyResponse,
+    GetLayerVersionPolicyError, input, none
+);
 /// Returns the [resource-based IAM policy](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html) for a function, version, or alias.
 ///
 /// The `GetPolicy` operation: made by [`Client::get_policy`], run by [`send`](GetPolicy::send).
@@ -3618,6 +3843,7 @@ impl<M> GetPolicy<M> {
     }
 }
 stub_operation!(GetPolicy, 39, GetPolicyError, types::GetPolicyResponse, input, output);
+blocking_operation!(GetPolicy, types::GetPolicyResponse, GetPolicyError, input, none);
 /// Retrieves the provisioned concurrency configuration for a function's alias or version.
 ///
 /// The `GetProvisionedConcurrencyConfig` operation: made by [`Client::get_provisioned_concurrency_config`], run by [`send`](GetProvisionedConcurrencyConfig::send).
@@ -3696,6 +3922,10 @@ stub_operation!(
     GetProvisionedConcurrencyConfig, 40, GetProvisionedConcurrencyConfigError,
     types::GetProvisionedConcurrencyConfigResponse, input, output
 );
+blocking_operation!(
+    GetProvisionedConcurrencyConfig, types::GetProvisionedConcurrencyConfigResponse,
+    GetProvisionedConcurrencyConfigError, input, none
+);
 /// Retrieves the runtime management configuration for a function's version. If the runtime update mode is Manual, this includes the ARN of the runtime version and the runtime update mode. If the runtime update mode is Auto or Function update, this includes the runtime update mode and `null` is returned for the ARN. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
 ///
 /// The `GetRuntimeManagementConfig` operation: made by [`Client::get_runtime_management_config`], run by [`send`](GetRuntimeManagementConfig::send).
@@ -3770,6 +4000,10 @@ impl<M> GetRuntimeManagementConfig<M> {
 stub_operation!(
     GetRuntimeManagementConfig, 41, GetRuntimeManagementConfigError,
     types::GetRuntimeManagementConfigResponse, input, output
+);
+blocking_operation!(
+    GetRuntimeManagementConfig, types::GetRuntimeManagementConfigResponse,
+    GetRuntimeManagementConfigError, input, none
 );
 /// Invokes a Lambda function. You can invoke a function synchronously (and wait for the response), or asynchronously. By default, Lambda invokes your function synchronously (i.e. the `InvocationType` is `RequestResponse`). To invoke a function asynchronously, set `InvocationType` to `Event`. Lambda passes the `ClientContext` object to your function for synchronous invocations only.
 ///
@@ -3876,6 +4110,7 @@ impl<M> Invoke<M> {
     }
 }
 stub_operation!(Invoke, 42, InvokeError, types::InvocationResponse, input, output);
+blocking_operation!(Invoke, types::InvocationResponse, InvokeError, input, none);
 /// For asynchronous function invocation, use Invoke.
 ///
 /// The `InvokeAsync` operation: made by [`Client::invoke_async`], run by [`send`](InvokeAsync::send).
@@ -3949,6 +4184,9 @@ impl<M> InvokeAsync<M> {
 }
 stub_operation!(
     InvokeAsync, 43, InvokeAsyncError, types::InvokeAsyncResponse, input, output
+);
+blocking_operation!(
+    InvokeAsync, types::InvokeAsyncResponse, InvokeAsyncError, input, none
 );
 /// Configure your Lambda functions to stream response payloads back to clients. For more information, see [Configuring a Lambda function to stream responses](https://docs.aws.amazon.com/lambda/latest/dg/configuration-response-streaming.html).
 ///
@@ -4055,6 +4293,10 @@ stub_operation!(
     InvokeWithResponseStream, 44, InvokeWithResponseStreamError,
     types::InvokeWithResponseStreamResponse, input, output
 );
+blocking_operation!(
+    InvokeWithResponseStream, types::InvokeWithResponseStreamResponse,
+    InvokeWithResponseStreamError, input, none
+);
 /// Returns a list of [aliases](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html) for a Lambda function.
 ///
 /// The `ListAliases` operation: made by [`Client::list_aliases`], run by [`send`](ListAliases::send).
@@ -4154,6 +4396,10 @@ impl<M> ListAliases<M> {
 stub_operation!(
     ListAliases, 45, ListAliasesError, types::ListAliasesResponse, input, output
 );
+blocking_operation!(
+    ListAliases, types::ListAliasesResponse, ListAliasesError, input,
+    (types::ListAliasesRequest)
+);
 /// Returns a list of capacity providers in your account.
 ///
 /// The `ListCapacityProviders` operation: made by [`Client::list_capacity_providers`], run by [`send`](ListCapacityProviders::send).
@@ -4249,6 +4495,10 @@ stub_operation!(
     ListCapacityProviders, 46, ListCapacityProvidersError,
     types::ListCapacityProvidersResponse, input, output
 );
+blocking_operation!(
+    ListCapacityProviders, types::ListCapacityProvidersResponse,
+    ListCapacityProvidersError, input, (types::ListCapacityProvidersRequest)
+);
 /// Returns a list of [code signing configurations](https://docs.aws.amazon.com/lambda/latest/dg/configuring-codesigning.html). A request returns up to 10,000 configurations per call. You can use the `MaxItems` parameter to return fewer configurations per call.
 ///
 /// The `ListCodeSigningConfigs` operation: made by [`Client::list_code_signing_configs`], run by [`send`](ListCodeSigningConfigs::send).
@@ -4338,6 +4588,10 @@ impl<M> ListCodeSigningConfigs<M> {
 stub_operation!(
     ListCodeSigningConfigs, 47, ListCodeSigningConfigsError,
     types::ListCodeSigningConfigsResponse, input, output
+);
+blocking_operation!(
+    ListCodeSigningConfigs, types::ListCodeSigningConfigsResponse,
+    ListCodeSigningConfigsError, input, (types::ListCodeSigningConfigsRequest)
 );
 /// Returns a list of [durable executions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html) for a specified Lambda function. You can filter the results by execution name, status, and start time range. This API supports pagination for large result sets.
 ///
@@ -4467,6 +4721,11 @@ stub_operation!(
     ListDurableExecutionsByFunction, 48, ListDurableExecutionsByFunctionError,
     types::ListDurableExecutionsByFunctionResponse, input, output
 );
+blocking_operation!(
+    ListDurableExecutionsByFunction, types::ListDurableExecutionsByFunctionResponse,
+    ListDurableExecutionsByFunctionError, input,
+    (types::ListDurableExecutionsByFunctionRequest)
+);
 /// Lists event source mappings. Specify an `EventSourceArn` to show only event source mappings for a single event source.
 ///
 /// The `ListEventSourceMappings` operation: made by [`Client::list_event_source_mappings`], run by [`send`](ListEventSourceMappings::send).
@@ -4573,6 +4832,10 @@ stub_operation!(
     ListEventSourceMappings, 49, ListEventSourceMappingsError,
     types::ListEventSourceMappingsResponse, input, output
 );
+blocking_operation!(
+    ListEventSourceMappings, types::ListEventSourceMappingsResponse,
+    ListEventSourceMappingsError, input, (types::ListEventSourceMappingsRequest)
+);
 /// Retrieves a list of configurations for asynchronous invocation for a function.
 ///
 /// The `ListFunctionEventInvokeConfigs` operation: made by [`Client::list_function_event_invoke_configs`], run by [`send`](ListFunctionEventInvokeConfigs::send).
@@ -4668,6 +4931,11 @@ stub_operation!(
     ListFunctionEventInvokeConfigs, 50, ListFunctionEventInvokeConfigsError,
     types::ListFunctionEventInvokeConfigsResponse, input, output
 );
+blocking_operation!(
+    ListFunctionEventInvokeConfigs, types::ListFunctionEventInvokeConfigsResponse,
+    ListFunctionEventInvokeConfigsError, input,
+    (types::ListFunctionEventInvokeConfigsRequest)
+);
 /// Returns a list of Lambda function URLs for the specified function.
 ///
 /// The `ListFunctionUrlConfigs` operation: made by [`Client::list_function_url_configs`], run by [`send`](ListFunctionUrlConfigs::send).
@@ -4762,6 +5030,10 @@ impl<M> ListFunctionUrlConfigs<M> {
 stub_operation!(
     ListFunctionUrlConfigs, 51, ListFunctionUrlConfigsError,
     types::ListFunctionUrlConfigsResponse, input, output
+);
+blocking_operation!(
+    ListFunctionUrlConfigs, types::ListFunctionUrlConfigsResponse,
+    ListFunctionUrlConfigsError, input, (types::ListFunctionUrlConfigsRequest)
 );
 /// Returns a list of function versions that are configured to use a specific capacity provider.
 ///
@@ -4862,6 +5134,12 @@ stub_operation!(
     ListFunctionVersionsByCapacityProviderError,
     types::ListFunctionVersionsByCapacityProviderResponse, input, output
 );
+blocking_operation!(
+    ListFunctionVersionsByCapacityProvider,
+    types::ListFunctionVersionsByCapacityProviderResponse,
+    ListFunctionVersionsByCapacityProviderError, input,
+    (types::ListFunctionVersionsByCapacityProviderRequest)
+);
 /// Returns a list of Lambda functions, with the version-specific configuration of each. Lambda returns up to 50 functions per call.
 ///
 /// The `ListFunctions` operation: made by [`Client::list_functions`], run by [`send`](ListFunctions::send).
@@ -4961,6 +5239,10 @@ impl<M> ListFunctions<M> {
 stub_operation!(
     ListFunctions, 53, ListFunctionsError, types::ListFunctionsResponse, input, output
 );
+blocking_operation!(
+    ListFunctions, types::ListFunctionsResponse, ListFunctionsError, input,
+    (types::ListFunctionsRequest)
+);
 /// List the functions that use the specified code signing configuration. You can use this method prior to deleting a code signing configuration, to verify that no functions are using it.
 ///
 /// The `ListFunctionsByCodeSigningConfig` operation: made by [`Client::list_functions_by_code_signing_config`], run by [`send`](ListFunctionsByCodeSigningConfig::send).
@@ -5058,6 +5340,11 @@ impl<M> ListFunctionsByCodeSigningConfig<M> {
 stub_operation!(
     ListFunctionsByCodeSigningConfig, 54, ListFunctionsByCodeSigningConfigError,
     types::ListFunctionsByCodeSigningConfigResponse, input, output
+);
+blocking_operation!(
+    ListFunctionsByCodeSigningConfig, types::ListFunctionsByCodeSigningConfigResponse,
+    ListFunctionsByCodeSigningConfigError, input,
+    (types::ListFunctionsByCodeSigningConfigRequest)
 );
 /// Lists the versions of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). Versions that have been deleted aren't listed. Specify a [runtime identifier](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) to list only versions that indicate that they're compatible with that runtime. Specify a compatible architecture to include only layer versions that are compatible with that architecture.
 ///
@@ -5164,6 +5451,10 @@ stub_operation!(
     ListLayerVersions, 55, ListLayerVersionsError, types::ListLayerVersionsResponse,
     input, output
 );
+blocking_operation!(
+    ListLayerVersions, types::ListLayerVersionsResponse, ListLayerVersionsError, input,
+    (types::ListLayerVersionsRequest)
+);
 /// Lists [Lambda layers](https://docs.aws.amazon.com/lambda/latest/dg/invocation-layers.html) and shows information about the latest version of each. Specify a [runtime identifier](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html) to list only layers that indicate that they're compatible with that runtime. Specify a compatible architecture to include only layers that are compatible with that [instruction set architecture](https://docs.aws.amazon.com/lambda/latest/dg/foundation-arch.html).
 ///
 /// The `ListLayers` operation: made by [`Client::list_layers`], run by [`send`](ListLayers::send).
@@ -5263,6 +5554,10 @@ impl<M> ListLayers<M> {
 stub_operation!(
     ListLayers, 56, ListLayersError, types::ListLayersResponse, input, output
 );
+blocking_operation!(
+    ListLayers, types::ListLayersResponse, ListLayersError, input,
+    (types::ListLayersRequest)
+);
 /// Retrieves a list of provisioned concurrency configurations for a function.
 ///
 /// The `ListProvisionedConcurrencyConfigs` operation: made by [`Client::list_provisioned_concurrency_configs`], run by [`send`](ListProvisionedConcurrencyConfigs::send).
@@ -5361,6 +5656,11 @@ stub_operation!(
     ListProvisionedConcurrencyConfigs, 57, ListProvisionedConcurrencyConfigsError,
     types::ListProvisionedConcurrencyConfigsResponse, input, output
 );
+blocking_operation!(
+    ListProvisionedConcurrencyConfigs, types::ListProvisionedConcurrencyConfigsResponse,
+    ListProvisionedConcurrencyConfigsError, input,
+    (types::ListProvisionedConcurrencyConfigsRequest)
+);
 /// Returns a function, event source mapping, or code signing configuration's [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html). You can also view function tags with GetFunction.
 ///
 /// The `ListTags` operation: made by [`Client::list_tags`], run by [`send`](ListTags::send).
@@ -5428,6 +5728,7 @@ impl<M> ListTags<M> {
     }
 }
 stub_operation!(ListTags, 58, ListTagsError, types::ListTagsResponse, input, output);
+blocking_operation!(ListTags, types::ListTagsResponse, ListTagsError, input, none);
 /// Returns a list of [versions](https://docs.aws.amazon.com/lambda/latest/dg/versioning-aliases.html), with the version-specific configuration of each. Lambda returns up to 50 versions per call.
 ///
 /// The `ListVersionsByFunction` operation: made by [`Client::list_versions_by_function`], run by [`send`](ListVersionsByFunction::send).
@@ -5522,6 +5823,10 @@ impl<M> ListVersionsByFunction<M> {
 stub_operation!(
     ListVersionsByFunction, 59, ListVersionsByFunctionError,
     types::ListVersionsByFunctionResponse, input, output
+);
+blocking_operation!(
+    ListVersionsByFunction, types::ListVersionsByFunctionResponse,
+    ListVersionsByFunctionError, input, (types::ListVersionsByFunctionRequest)
 );
 /// Creates an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html) from a ZIP archive. Each time you call `PublishLayerVersion` with the same layer name, a new version is created.
 ///
@@ -5624,6 +5929,10 @@ stub_operation!(
     PublishLayerVersion, 60, PublishLayerVersionError,
     types::PublishLayerVersionResponse, input, output
 );
+blocking_operation!(
+    PublishLayerVersion, types::PublishLayerVersionResponse, PublishLayerVersionError,
+    input, none
+);
 /// Creates a [version](https://docs.aws.amazon.com/lambda/latest/dg/versioning-aliases.html) from the current code and configuration of a function. Use versions to create a snapshot of your function code and configuration that doesn't change.
 ///
 /// The `PublishVersion` operation: made by [`Client::publish_version`], run by [`send`](PublishVersion::send).
@@ -5716,6 +6025,9 @@ impl<M> PublishVersion<M> {
 stub_operation!(
     PublishVersion, 61, PublishVersionError, types::FunctionConfiguration, input, output
 );
+blocking_operation!(
+    PublishVersion, types::FunctionConfiguration, PublishVersionError, input, none
+);
 /// Update the code signing configuration for the function. Changes to the code signing configuration take effect the next time a user tries to deploy a code package to the function.
 ///
 /// The `PutFunctionCodeSigningConfig` operation: made by [`Client::put_function_code_signing_config`], run by [`send`](PutFunctionCodeSigningConfig::send).
@@ -5791,6 +6103,10 @@ stub_operation!(
     PutFunctionCodeSigningConfig, 62, PutFunctionCodeSigningConfigError,
     types::PutFunctionCodeSigningConfigResponse, input, output
 );
+blocking_operation!(
+    PutFunctionCodeSigningConfig, types::PutFunctionCodeSigningConfigResponse,
+    PutFunctionCodeSigningConfigError, input, none
+);
 /// Sets the maximum number of simultaneous executions for a function, and reserves capacity for that concurrency level.
 ///
 /// The `PutFunctionConcurrency` operation: made by [`Client::put_function_concurrency`], run by [`send`](PutFunctionConcurrency::send).
@@ -5865,6 +6181,9 @@ impl<M> PutFunctionConcurrency<M> {
 stub_operation!(
     PutFunctionConcurrency, 63, PutFunctionConcurrencyError, types::Concurrency, input,
     output
+);
+blocking_operation!(
+    PutFunctionConcurrency, types::Concurrency, PutFunctionConcurrencyError, input, none
 );
 /// Configures options for [asynchronous invocation](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html) on a function, version, or alias. If a configuration already exists for a function, version, or alias, this operation overwrites it. If you exclude any settings, they are removed. To set one option without affecting existing settings for other options, use UpdateFunctionEventInvokeConfig.
 ///
@@ -5956,6 +6275,10 @@ stub_operation!(
     PutFunctionEventInvokeConfig, 64, PutFunctionEventInvokeConfigError,
     types::FunctionEventInvokeConfig, input, output
 );
+blocking_operation!(
+    PutFunctionEventInvokeConfig, types::FunctionEventInvokeConfig,
+    PutFunctionEventInvokeConfigError, input, none
+);
 /// Sets your function's [recursive loop detection](https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html) configuration.
 ///
 /// The `PutFunctionRecursionConfig` operation: made by [`Client::put_function_recursion_config`], run by [`send`](PutFunctionRecursionConfig::send).
@@ -6030,6 +6353,10 @@ impl<M> PutFunctionRecursionConfig<M> {
 stub_operation!(
     PutFunctionRecursionConfig, 65, PutFunctionRecursionConfigError,
     types::PutFunctionRecursionConfigResponse, input, output
+);
+blocking_operation!(
+    PutFunctionRecursionConfig, types::PutFunctionRecursionConfigResponse,
+    PutFunctionRecursionConfigError, input, none
 );
 /// Sets the scaling configuration for a Lambda Managed Instances function. The scaling configuration defines the minimum and maximum number of execution environments that can be provisioned for the function, allowing you to control scaling behavior and resource allocation.
 ///
@@ -6114,6 +6441,10 @@ stub_operation!(
     PutFunctionScalingConfig, 66, PutFunctionScalingConfigError,
     types::PutFunctionScalingConfigResponse, input, output
 );
+blocking_operation!(
+    PutFunctionScalingConfig, types::PutFunctionScalingConfigResponse,
+    PutFunctionScalingConfigError, input, none
+);
 /// Adds a provisioned concurrency configuration to a function's alias or version.
 ///
 /// The `PutProvisionedConcurrencyConfig` operation: made by [`Client::put_provisioned_concurrency_config`], run by [`send`](PutProvisionedConcurrencyConfig::send).
@@ -6196,6 +6527,10 @@ impl<M> PutProvisionedConcurrencyConfig<M> {
 stub_operation!(
     PutProvisionedConcurrencyConfig, 67, PutProvisionedConcurrencyConfigError,
     types::PutProvisionedConcurrencyConfigResponse, input, output
+);
+blocking_operation!(
+    PutProvisionedConcurrencyConfig, types::PutProvisionedConcurrencyConfigResponse,
+    PutProvisionedConcurrencyConfigError, input, none
 );
 /// Sets the runtime management configuration for a function's version. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
 ///
@@ -6285,6 +6620,10 @@ stub_operation!(
     PutRuntimeManagementConfig, 68, PutRuntimeManagementConfigError,
     types::PutRuntimeManagementConfigResponse, input, output
 );
+blocking_operation!(
+    PutRuntimeManagementConfig, types::PutRuntimeManagementConfigResponse,
+    PutRuntimeManagementConfigError, input, none
+);
 /// Removes a statement from the permissions policy for a version of an [Lambda layer](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html). For more information, see AddLayerVersionPermission.
 ///
 /// The `RemoveLayerVersionPermission` operation: made by [`Client::remove_layer_version_permission`], run by [`send`](RemoveLayerVersionPermission::send).
@@ -6369,6 +6708,9 @@ impl<M> RemoveLayerVersionPermission<M> {
 stub_operation!(
     RemoveLayerVersionPermission, 69, RemoveLayerVersionPermissionError, (), input, none
 );
+blocking_operation!(
+    RemoveLayerVersionPermission, (), RemoveLayerVersionPermissionError, input, none
+);
 /// Revokes function-use permission from an Amazon Web Services service or another Amazon Web Services account. You can get the ID of the statement from the output of GetPolicy.
 ///
 /// The `RemovePermission` operation: made by [`Client::remove_permission`], run by [`send`](RemovePermission::send).
@@ -6448,6 +6790,7 @@ impl<M> RemovePermission<M> {
     }
 }
 stub_operation!(RemovePermission, 70, RemovePermissionError, (), input, none);
+blocking_operation!(RemovePermission, (), RemovePermissionError, input, none);
 /// Sends a failure response for a callback operation in a durable execution. Use this API when an external system cannot complete a callback operation successfully.
 ///
 /// The `SendDurableExecutionCallbackFailure` operation: made by [`Client::send_durable_execution_callback_failure`], run by [`send`](SendDurableExecutionCallbackFailure::send).
@@ -6526,6 +6869,11 @@ stub_operation!(
     SendDurableExecutionCallbackFailure, 71, SendDurableExecutionCallbackFailureError,
     types::SendDurableExecutionCallbackFailureResponse, input, output
 );
+blocking_operation!(
+    SendDurableExecutionCallbackFailure,
+    types::SendDurableExecutionCallbackFailureResponse,
+    SendDurableExecutionCallbackFailureError, input, none
+);
 /// Sends a heartbeat signal for a long-running callback operation to prevent timeout. Use this API to extend the callback timeout period while the external operation is still in progress.
 ///
 /// The `SendDurableExecutionCallbackHeartbeat` operation: made by [`Client::send_durable_execution_callback_heartbeat`], run by [`send`](SendDurableExecutionCallbackHeartbeat::send).
@@ -6599,6 +6947,11 @@ stub_operation!(
     SendDurableExecutionCallbackHeartbeat, 72,
     SendDurableExecutionCallbackHeartbeatError,
     types::SendDurableExecutionCallbackHeartbeatResponse, input, output
+);
+blocking_operation!(
+    SendDurableExecutionCallbackHeartbeat,
+    types::SendDurableExecutionCallbackHeartbeatResponse,
+    SendDurableExecutionCallbackHeartbeatError, input, none
 );
 /// Sends a successful completion response for a callback operation in a durable execution. Use this API when an external system has successfully completed a callback operation.
 ///
@@ -6678,6 +7031,11 @@ stub_operation!(
     SendDurableExecutionCallbackSuccess, 73, SendDurableExecutionCallbackSuccessError,
     types::SendDurableExecutionCallbackSuccessResponse, input, output
 );
+blocking_operation!(
+    SendDurableExecutionCallbackSuccess,
+    types::SendDurableExecutionCallbackSuccessResponse,
+    SendDurableExecutionCallbackSuccessError, input, none
+);
 /// Stops a running [durable execution](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html). The execution transitions to STOPPED status and cannot be resumed. Any in-progress operations are terminated.
 ///
 /// The `StopDurableExecution` operation: made by [`Client::stop_durable_execution`], run by [`send`](StopDurableExecution::send).
@@ -6753,6 +7111,10 @@ stub_operation!(
     StopDurableExecution, 74, StopDurableExecutionError,
     types::StopDurableExecutionResponse, input, output
 );
+blocking_operation!(
+    StopDurableExecution, types::StopDurableExecutionResponse, StopDurableExecutionError,
+    input, none
+);
 /// Adds [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to a function, event source mapping, or code signing configuration.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -6825,6 +7187,7 @@ impl<M> TagResource<M> {
     }
 }
 stub_operation!(TagResource, 75, TagResourceError, (), input, none);
+blocking_operation!(TagResource, (), TagResourceError, input, none);
 /// Removes [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) from a function, event source mapping, or code signing configuration.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -6894,6 +7257,7 @@ impl<M> UntagResource<M> {
     }
 }
 stub_operation!(UntagResource, 76, UntagResourceError, (), input, none);
+blocking_operation!(UntagResource, (), UntagResourceError, input, none);
 /// Updates the configuration of a Lambda function [alias](https://docs.aws.amazon.com/lambda/latest/dg/configuration-aliases.html).
 ///
 /// The `UpdateAlias` operation: made by [`Client::update_alias`], run by [`send`](UpdateAlias::send).
@@ -6991,6 +7355,9 @@ impl<M> UpdateAlias<M> {
 stub_operation!(
     UpdateAlias, 77, UpdateAliasError, types::AliasConfiguration, input, output
 );
+blocking_operation!(
+    UpdateAlias, types::AliasConfiguration, UpdateAliasError, input, none
+);
 /// Updates the configuration of an existing capacity provider.
 ///
 /// The `UpdateCapacityProvider` operation: made by [`Client::update_capacity_provider`], run by [`send`](UpdateCapacityProvider::send).
@@ -7068,6 +7435,10 @@ impl<M> UpdateCapacityProvider<M> {
 stub_operation!(
     UpdateCapacityProvider, 78, UpdateCapacityProviderError,
     types::UpdateCapacityProviderResponse, input, output
+);
+blocking_operation!(
+    UpdateCapacityProvider, types::UpdateCapacityProviderResponse,
+    UpdateCapacityProviderError, input, none
 );
 /// Update the code signing configuration. Changes to the code signing configuration take effect the next time a user tries to deploy a code package to the function.
 ///
@@ -7156,6 +7527,10 @@ impl<M> UpdateCodeSigningConfig<M> {
 stub_operation!(
     UpdateCodeSigningConfig, 79, UpdateCodeSigningConfigError,
     types::UpdateCodeSigningConfigResponse, input, output
+);
+blocking_operation!(
+    UpdateCodeSigningConfig, types::UpdateCodeSigningConfigResponse,
+    UpdateCodeSigningConfigError, input, none
 );
 /// Updates an event source mapping. You can change the function that Lambda invokes, or pause invocation and resume later from the same location.
 ///
@@ -7363,6 +7738,10 @@ stub_operation!(
     UpdateEventSourceMapping, 80, UpdateEventSourceMappingError,
     types::EventSourceMappingConfiguration, input, output
 );
+blocking_operation!(
+    UpdateEventSourceMapping, types::EventSourceMappingConfiguration,
+    UpdateEventSourceMappingError, input, none
+);
 /// Updates a Lambda function's code. If code signing is enabled for the function, the code package must be signed by a trusted publisher. For more information, see [Configuring code signing for Lambda](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html).
 ///
 /// The `UpdateFunctionCode` operation: made by [`Client::update_function_code`], run by [`send`](UpdateFunctionCode::send).
@@ -7490,6 +7869,10 @@ impl<M> UpdateFunctionCode<M> {
 stub_operation!(
     UpdateFunctionCode, 81, UpdateFunctionCodeError, types::FunctionConfiguration, input,
     output
+);
+blocking_operation!(
+    UpdateFunctionCode, types::FunctionConfiguration, UpdateFunctionCodeError, input,
+    none
 );
 /// Modify the version-specific settings of a Lambda function.
 ///
@@ -7671,6 +8054,10 @@ stub_operation!(
     UpdateFunctionConfiguration, 82, UpdateFunctionConfigurationError,
     types::FunctionConfiguration, input, output
 );
+blocking_operation!(
+    UpdateFunctionConfiguration, types::FunctionConfiguration,
+    UpdateFunctionConfigurationError, input, none
+);
 /// Updates the configuration for asynchronous invocation for a function, version, or alias.
 ///
 /// The `UpdateFunctionEventInvokeConfig` operation: made by [`Client::update_function_event_invoke_config`], run by [`send`](UpdateFunctionEventInvokeConfig::send).
@@ -7764,6 +8151,10 @@ stub_operation!(
     UpdateFunctionEventInvokeConfig, 83, UpdateFunctionEventInvokeConfigError,
     types::FunctionEventInvokeConfig, input, output
 );
+blocking_operation!(
+    UpdateFunctionEventInvokeConfig, types::FunctionEventInvokeConfig,
+    UpdateFunctionEventInvokeConfigError, input, none
+);
 /// Updates the configuration for a Lambda function URL.
 ///
 /// The `UpdateFunctionUrlConfig` operation: made by [`Client::update_function_url_config`], run by [`send`](UpdateFunctionUrlConfig::send).
@@ -7855,4 +8246,8 @@ impl<M> UpdateFunctionUrlConfig<M> {
 stub_operation!(
     UpdateFunctionUrlConfig, 84, UpdateFunctionUrlConfigError,
     types::UpdateFunctionUrlConfigResponse, input, output
+);
+blocking_operation!(
+    UpdateFunctionUrlConfig, types::UpdateFunctionUrlConfigResponse,
+    UpdateFunctionUrlConfigError, input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -117,6 +149,7 @@ impl<M> AssociateKmsKey<M> {
     }
 }
 stub_operation!(AssociateKmsKey, 0, AssociateKmsKeyError, (), input, none);
+blocking_operation!(AssociateKmsKey, (), AssociateKmsKeyError, input, none);
 /// Associates a data source with an S3 Table Integration for query access in the 'logs' namespace. This enables querying log data using analytics engines that support Iceberg such as Amazon Athena, Amazon Redshift, and Apache Spark.
 ///
 /// The `AssociateSourceToS3TableIntegration` operation: made by [`Client::associate_source_to_s3_table_integration`], run by [`send`](AssociateSourceToS3TableIntegration::send).
@@ -195,6 +228,11 @@ stub_operation!(
     AssociateSourceToS3TableIntegration, 1, AssociateSourceToS3TableIntegrationError,
     types::AssociateSourceToS3TableIntegrationResponse, input, output
 );
+blocking_operation!(
+    AssociateSourceToS3TableIntegration,
+    types::AssociateSourceToS3TableIntegrationResponse,
+    AssociateSourceToS3TableIntegrationError, input, none
+);
 /// Cancels the specified export task.
 ///
 /// The `CancelExportTask` operation: made by [`Client::cancel_export_task`], run by [`send`](CancelExportTask::send).
@@ -259,6 +297,7 @@ impl<M> CancelExportTask<M> {
     }
 }
 stub_operation!(CancelExportTask, 2, CancelExportTaskError, (), input, none);
+blocking_operation!(CancelExportTask, (), CancelExportTaskError, input, none);
 /// Cancels an active import task and stops importing data from the CloudTrail Lake Event Data Store.
 ///
 /// The `CancelImportTask` operation: made by [`Client::cancel_import_task`], run by [`send`](CancelImportTask::send).
@@ -328,6 +367,9 @@ impl<M> CancelImportTask<M> {
 stub_operation!(
     CancelImportTask, 3, CancelImportTaskError, types::CancelImportTaskResponse, input,
     output
+);
+blocking_operation!(
+    CancelImportTask, types::CancelImportTaskResponse, CancelImportTaskError, input, none
 );
 /// Creates a delivery. A delivery is a connection between a logical delivery source and a logical delivery destination that you have already created.
 ///
@@ -429,6 +471,9 @@ impl<M> CreateDelivery<M> {
 stub_operation!(
     CreateDelivery, 4, CreateDeliveryError, types::CreateDeliveryResponse, input, output
 );
+blocking_operation!(
+    CreateDelivery, types::CreateDeliveryResponse, CreateDeliveryError, input, none
+);
 /// Creates an export task so that you can efficiently export data from a log group to an Amazon S3 bucket. When you perform a `CreateExportTask` operation, you must use credentials that have permission to write to the S3 bucket that you specify as the destination.
 ///
 /// The `CreateExportTask` operation: made by [`Client::create_export_task`], run by [`send`](CreateExportTask::send).
@@ -529,6 +574,9 @@ stub_operation!(
     CreateExportTask, 5, CreateExportTaskError, types::CreateExportTaskResponse, input,
     output
 );
+blocking_operation!(
+    CreateExportTask, types::CreateExportTaskResponse, CreateExportTaskError, input, none
+);
 /// Starts an import from a data source to CloudWatch Log and creates a managed log group as the destination for the imported data. Currently, [CloudTrail Event Data Store](https://docs.aws.amazon.com/awscloudtrail/latest/userguide/query-event-data-store.html) is the only supported data source.
 ///
 /// The `CreateImportTask` operation: made by [`Client::create_import_task`], run by [`send`](CreateImportTask::send).
@@ -608,6 +656,9 @@ impl<M> CreateImportTask<M> {
 stub_operation!(
     CreateImportTask, 6, CreateImportTaskError, types::CreateImportTaskResponse, input,
     output
+);
+blocking_operation!(
+    CreateImportTask, types::CreateImportTaskResponse, CreateImportTaskError, input, none
 );
 /// Creates an anomaly detector that regularly scans one or more log groups and look for patterns and anomalies in the logs.
 ///
@@ -715,6 +766,10 @@ stub_operation!(
     CreateLogAnomalyDetector, 7, CreateLogAnomalyDetectorError,
     types::CreateLogAnomalyDetectorResponse, input, output
 );
+blocking_operation!(
+    CreateLogAnomalyDetector, types::CreateLogAnomalyDetectorResponse,
+    CreateLogAnomalyDetectorError, input, none
+);
 /// Creates a log group with the specified name. You can create up to 1,000,000 log groups per Region per account.
 ///
 /// The `CreateLogGroup` operation: made by [`Client::create_log_group`], run by [`send`](CreateLogGroup::send).
@@ -805,6 +860,7 @@ impl<M> CreateLogGroup<M> {
     }
 }
 stub_operation!(CreateLogGroup, 8, CreateLogGroupError, (), input, none);
+blocking_operation!(CreateLogGroup, (), CreateLogGroupError, input, none);
 /// Creates a log stream for the specified log group. A log stream is a sequence of log events that originate from a single source, such as an application instance or a resource that is being monitored.
 ///
 /// The `CreateLogStream` operation: made by [`Client::create_log_stream`], run by [`send`](CreateLogStream::send).
@@ -874,6 +930,7 @@ impl<M> CreateLogStream<M> {
     }
 }
 stub_operation!(CreateLogStream, 9, CreateLogStreamError, (), input, none);
+blocking_operation!(CreateLogStream, (), CreateLogStreamError, input, none);
 /// Creates a lookup table by uploading CSV data. You can use lookup tables to enrich log data in CloudWatch Logs Insights queries with reference data such as user details, application names, or error descriptions.
 ///
 /// The `CreateLookupTable` operation: made by [`Client::create_lookup_table`], run by [`send`](CreateLookupTable::send).
@@ -966,6 +1023,10 @@ impl<M> CreateLookupTable<M> {
 stub_operation!(
     CreateLookupTable, 10, CreateLookupTableError, types::CreateLookupTableResponse,
     input, output
+);
+blocking_operation!(
+    CreateLookupTable, types::CreateLookupTableResponse, CreateLookupTableError, input,
+    none
 );
 /// Creates a scheduled query that runs CloudWatch Logs Insights queries at regular intervals. Scheduled queries enable proactive monitoring by automatically executing queries to detect patterns and anomalies in your log data. Query results can be delivered to Amazon S3 for analysis or further processing.
 ///
@@ -1108,6 +1169,10 @@ stub_operation!(
     CreateScheduledQuery, 11, CreateScheduledQueryError,
     types::CreateScheduledQueryResponse, input, output
 );
+blocking_operation!(
+    CreateScheduledQuery, types::CreateScheduledQueryResponse, CreateScheduledQueryError,
+    input, none
+);
 /// Deletes a CloudWatch Logs account policy. This stops the account-wide policy from applying to log groups or data sources in the account. If you delete a data protection policy or subscription filter policy, any log-group level policies of those types remain in effect. This operation supports deletion of data source-based field index policies, including facet configurations, in addition to log group-based policies.
 ///
 /// The `DeleteAccountPolicy` operation: made by [`Client::delete_account_policy`], run by [`send`](DeleteAccountPolicy::send).
@@ -1177,6 +1242,7 @@ impl<M> DeleteAccountPolicy<M> {
     }
 }
 stub_operation!(DeleteAccountPolicy, 12, DeleteAccountPolicyError, (), input, none);
+blocking_operation!(DeleteAccountPolicy, (), DeleteAccountPolicyError, input, none);
 /// Deletes the data protection policy from the specified log group.
 ///
 /// The `DeleteDataProtectionPolicy` operation: made by [`Client::delete_data_protection_policy`], run by [`send`](DeleteDataProtectionPolicy::send).
@@ -1243,6 +1309,9 @@ impl<M> DeleteDataProtectionPolicy<M> {
 stub_operation!(
     DeleteDataProtectionPolicy, 13, DeleteDataProtectionPolicyError, (), input, none
 );
+blocking_operation!(
+    DeleteDataProtectionPolicy, (), DeleteDataProtectionPolicyError, input, none
+);
 /// Deletes a delivery. A delivery is a connection between a logical delivery source and a logical delivery destination. Deleting a delivery only deletes the connection between the delivery source and delivery destination. It does not delete the delivery destination or the delivery source.
 ///
 /// The `DeleteDelivery` operation: made by [`Client::delete_delivery`], run by [`send`](DeleteDelivery::send).
@@ -1307,6 +1376,7 @@ impl<M> DeleteDelivery<M> {
     }
 }
 stub_operation!(DeleteDelivery, 14, DeleteDeliveryError, (), input, none);
+blocking_operation!(DeleteDelivery, (), DeleteDeliveryError, input, none);
 /// Deletes a delivery destination. A delivery is a connection between a logical delivery source and a logical delivery destination.
 ///
 /// The `DeleteDeliveryDestination` operation: made by [`Client::delete_delivery_destination`], run by [`send`](DeleteDeliveryDestination::send).
@@ -1372,6 +1442,9 @@ impl<M> DeleteDeliveryDestination<M> {
 }
 stub_operation!(
     DeleteDeliveryDestination, 15, DeleteDeliveryDestinationError, (), input, none
+);
+blocking_operation!(
+    DeleteDeliveryDestination, (), DeleteDeliveryDestinationError, input, none
 );
 /// Deletes a delivery destination policy. For more information about these policies, see [PutDeliveryDestinationPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestinationPolicy.html).
 ///
@@ -1446,6 +1519,10 @@ stub_operation!(
     DeleteDeliveryDestinationPolicy, 16, DeleteDeliveryDestinationPolicyError, (), input,
     none
 );
+blocking_operation!(
+    DeleteDeliveryDestinationPolicy, (), DeleteDeliveryDestinationPolicyError, input,
+    none
+);
 /// Deletes a delivery source. A delivery is a connection between a logical delivery source and a logical delivery destination.
 ///
 /// The `DeleteDeliverySource` operation: made by [`Client::delete_delivery_source`], run by [`send`](DeleteDeliverySource::send).
@@ -1510,6 +1587,7 @@ impl<M> DeleteDeliverySource<M> {
     }
 }
 stub_operation!(DeleteDeliverySource, 17, DeleteDeliverySourceError, (), input, none);
+blocking_operation!(DeleteDeliverySource, (), DeleteDeliverySourceError, input, none);
 /// Deletes the specified destination, and eventually disables all the subscription filters that publish to it. This operation does not delete the physical resource encapsulated by the destination.
 ///
 /// The `DeleteDestination` operation: made by [`Client::delete_destination`], run by [`send`](DeleteDestination::send).
@@ -1574,6 +1652,7 @@ impl<M> DeleteDestination<M> {
     }
 }
 stub_operation!(DeleteDestination, 18, DeleteDestinationError, (), input, none);
+blocking_operation!(DeleteDestination, (), DeleteDestinationError, input, none);
 /// Deletes a log-group level field index policy that was applied to a single log group. The indexing of the log events that happened before you delete the policy will still be used for as many as 30 days to improve CloudWatch Logs Insights queries.
 ///
 /// The `DeleteIndexPolicy` operation: made by [`Client::delete_index_policy`], run by [`send`](DeleteIndexPolicy::send).
@@ -1643,6 +1722,10 @@ impl<M> DeleteIndexPolicy<M> {
 stub_operation!(
     DeleteIndexPolicy, 19, DeleteIndexPolicyError, types::DeleteIndexPolicyResponse,
     input, output
+);
+blocking_operation!(
+    DeleteIndexPolicy, types::DeleteIndexPolicyResponse, DeleteIndexPolicyError, input,
+    none
 );
 /// Deletes the integration between CloudWatch Logs and OpenSearch Service. If your integration has active vended logs dashboards, you must specify `true` for the `force` parameter, otherwise the operation will fail. If you delete the integration by setting `force` to `true`, all your vended logs dashboards powered by OpenSearch Service will be deleted and the data that was on them will no longer be accessible.
 ///
@@ -1719,6 +1802,10 @@ stub_operation!(
     DeleteIntegration, 20, DeleteIntegrationError, types::DeleteIntegrationResponse,
     input, output
 );
+blocking_operation!(
+    DeleteIntegration, types::DeleteIntegrationResponse, DeleteIntegrationError, input,
+    none
+);
 /// Deletes the specified CloudWatch Logs anomaly detector.
 ///
 /// The `DeleteLogAnomalyDetector` operation: made by [`Client::delete_log_anomaly_detector`], run by [`send`](DeleteLogAnomalyDetector::send).
@@ -1785,6 +1872,9 @@ impl<M> DeleteLogAnomalyDetector<M> {
 stub_operation!(
     DeleteLogAnomalyDetector, 21, DeleteLogAnomalyDetectorError, (), input, none
 );
+blocking_operation!(
+    DeleteLogAnomalyDetector, (), DeleteLogAnomalyDetectorError, input, none
+);
 /// Deletes the specified log group and permanently deletes all the archived log events associated with the log group.
 ///
 /// The `DeleteLogGroup` operation: made by [`Client::delete_log_group`], run by [`send`](DeleteLogGroup::send).
@@ -1849,6 +1939,7 @@ impl<M> DeleteLogGroup<M> {
     }
 }
 stub_operation!(DeleteLogGroup, 22, DeleteLogGroupError, (), input, none);
+blocking_operation!(DeleteLogGroup, (), DeleteLogGroupError, input, none);
 /// Deletes the specified log stream and permanently deletes all the archived log events associated with the log stream.
 ///
 /// The `DeleteLogStream` operation: made by [`Client::delete_log_stream`], run by [`send`](DeleteLogStream::send).
@@ -1918,6 +2009,7 @@ impl<M> DeleteLogStream<M> {
     }
 }
 stub_operation!(DeleteLogStream, 23, DeleteLogStreamError, (), input, none);
+blocking_operation!(DeleteLogStream, (), DeleteLogStreamError, input, none);
 /// Deletes a lookup table permanently. This operation cannot be undone.
 ///
 /// The `DeleteLookupTable` operation: made by [`Client::delete_lookup_table`], run by [`send`](DeleteLookupTable::send).
@@ -1982,6 +2074,7 @@ impl<M> DeleteLookupTable<M> {
     }
 }
 stub_operation!(DeleteLookupTable, 24, DeleteLookupTableError, (), input, none);
+blocking_operation!(DeleteLookupTable, (), DeleteLookupTableError, input, none);
 /// Deletes the specified metric filter.
 ///
 /// The `DeleteMetricFilter` operation: made by [`Client::delete_metric_filter`], run by [`send`](DeleteMetricFilter::send).
@@ -2051,6 +2144,7 @@ impl<M> DeleteMetricFilter<M> {
     }
 }
 stub_operation!(DeleteMetricFilter, 25, DeleteMetricFilterError, (), input, none);
+blocking_operation!(DeleteMetricFilter, (), DeleteMetricFilterError, input, none);
 /// Deletes a saved CloudWatch Logs Insights query definition. A query definition contains details about a saved CloudWatch Logs Insights query.
 ///
 /// The `DeleteQueryDefinition` operation: made by [`Client::delete_query_definition`], run by [`send`](DeleteQueryDefinition::send).
@@ -2120,6 +2214,10 @@ impl<M> DeleteQueryDefinition<M> {
 stub_operation!(
     DeleteQueryDefinition, 26, DeleteQueryDefinitionError,
     types::DeleteQueryDefinitionResponse, input, output
+);
+blocking_operation!(
+    DeleteQueryDefinition, types::DeleteQueryDefinitionResponse,
+    DeleteQueryDefinitionError, input, none
 );
 /// Deletes a resource policy from this account. This revokes the access of the identities in that policy to put log events to this account.
 ///
@@ -2195,6 +2293,7 @@ impl<M> DeleteResourcePolicy<M> {
     }
 }
 stub_operation!(DeleteResourcePolicy, 27, DeleteResourcePolicyError, (), input, none);
+blocking_operation!(DeleteResourcePolicy, (), DeleteResourcePolicyError, input, none);
 /// Deletes the specified retention policy.
 ///
 /// The `DeleteRetentionPolicy` operation: made by [`Client::delete_retention_policy`], run by [`send`](DeleteRetentionPolicy::send).
@@ -2259,6 +2358,7 @@ impl<M> DeleteRetentionPolicy<M> {
     }
 }
 stub_operation!(DeleteRetentionPolicy, 28, DeleteRetentionPolicyError, (), input, none);
+blocking_operation!(DeleteRetentionPolicy, (), DeleteRetentionPolicyError, input, none);
 /// Deletes a scheduled query and stops all future executions. This operation also removes any configured actions and associated resources.
 ///
 /// The `DeleteScheduledQuery` operation: made by [`Client::delete_scheduled_query`], run by [`send`](DeleteScheduledQuery::send).
@@ -2328,6 +2428,10 @@ impl<M> DeleteScheduledQuery<M> {
 stub_operation!(
     DeleteScheduledQuery, 29, DeleteScheduledQueryError,
     types::DeleteScheduledQueryResponse, input, output
+);
+blocking_operation!(
+    DeleteScheduledQuery, types::DeleteScheduledQueryResponse, DeleteScheduledQueryError,
+    input, none
 );
 /// Deletes the specified subscription filter.
 ///
@@ -2400,6 +2504,9 @@ impl<M> DeleteSubscriptionFilter<M> {
 stub_operation!(
     DeleteSubscriptionFilter, 30, DeleteSubscriptionFilterError, (), input, none
 );
+blocking_operation!(
+    DeleteSubscriptionFilter, (), DeleteSubscriptionFilterError, input, none
+);
 /// Deletes the log transformer for the specified log group. As soon as you do this, the transformation of incoming log events according to that transformer stops. If this account has an account-level transformer that applies to this log group, the log group begins using that account-level transformer when this log-group level transformer is deleted.
 ///
 /// The `DeleteTransformer` operation: made by [`Client::delete_transformer`], run by [`send`](DeleteTransformer::send).
@@ -2464,6 +2571,7 @@ impl<M> DeleteTransformer<M> {
     }
 }
 stub_operation!(DeleteTransformer, 31, DeleteTransformerError, (), input, none);
+blocking_operation!(DeleteTransformer, (), DeleteTransformerError, input, none);
 /// Returns a list of all CloudWatch Logs account policies in the account.
 ///
 /// The `DescribeAccountPolicies` operation: made by [`Client::describe_account_policies`], run by [`send`](DescribeAccountPolicies::send).
@@ -2548,6 +2656,10 @@ impl<M> DescribeAccountPolicies<M> {
 stub_operation!(
     DescribeAccountPolicies, 32, DescribeAccountPoliciesError,
     types::DescribeAccountPoliciesResponse, input, output
+);
+blocking_operation!(
+    DescribeAccountPolicies, types::DescribeAccountPoliciesResponse,
+    DescribeAccountPoliciesError, input, none
 );
 /// Use this operation to return the valid and default values that are used when creating delivery sources, delivery destinations, and deliveries. For more information about deliveries, see [CreateDelivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateDelivery.html).
 ///
@@ -2662,6 +2774,11 @@ stub_operation!(
     DescribeConfigurationTemplates, 33, DescribeConfigurationTemplatesError,
     types::DescribeConfigurationTemplatesResponse, input, output
 );
+blocking_operation!(
+    DescribeConfigurationTemplates, types::DescribeConfigurationTemplatesResponse,
+    DescribeConfigurationTemplatesError, input,
+    (types::DescribeConfigurationTemplatesRequest)
+);
 /// Retrieves a list of the deliveries that have been created in the account.
 ///
 /// The `DescribeDeliveries` operation: made by [`Client::describe_deliveries`], run by [`send`](DescribeDeliveries::send).
@@ -2751,6 +2868,10 @@ impl<M> DescribeDeliveries<M> {
 stub_operation!(
     DescribeDeliveries, 34, DescribeDeliveriesError, types::DescribeDeliveriesResponse,
     input, output
+);
+blocking_operation!(
+    DescribeDeliveries, types::DescribeDeliveriesResponse, DescribeDeliveriesError,
+    input, (types::DescribeDeliveriesRequest)
 );
 /// Retrieves a list of the delivery destinations that have been created in the account.
 ///
@@ -2842,6 +2963,11 @@ stub_operation!(
     DescribeDeliveryDestinations, 35, DescribeDeliveryDestinationsError,
     types::DescribeDeliveryDestinationsResponse, input, output
 );
+blocking_operation!(
+    DescribeDeliveryDestinations, types::DescribeDeliveryDestinationsResponse,
+    DescribeDeliveryDestinationsError, input,
+    (types::DescribeDeliveryDestinationsRequest)
+);
 /// Retrieves a list of the delivery sources that have been created in the account.
 ///
 /// The `DescribeDeliverySources` operation: made by [`Client::describe_delivery_sources`], run by [`send`](DescribeDeliverySources::send).
@@ -2931,6 +3057,10 @@ impl<M> DescribeDeliverySources<M> {
 stub_operation!(
     DescribeDeliverySources, 36, DescribeDeliverySourcesError,
     types::DescribeDeliverySourcesResponse, input, output
+);
+blocking_operation!(
+    DescribeDeliverySources, types::DescribeDeliverySourcesResponse,
+    DescribeDeliverySourcesError, input, (types::DescribeDeliverySourcesRequest)
 );
 /// Lists all your destinations. The results are ASCII-sorted by destination name.
 ///
@@ -3026,6 +3156,10 @@ impl<M> DescribeDestinations<M> {
 stub_operation!(
     DescribeDestinations, 37, DescribeDestinationsError,
     types::DescribeDestinationsResponse, input, output
+);
+blocking_operation!(
+    DescribeDestinations, types::DescribeDestinationsResponse, DescribeDestinationsError,
+    input, (types::DescribeDestinationsRequest)
 );
 /// Lists the specified export tasks. You can list all your export tasks or filter the results based on task ID or task status.
 ///
@@ -3127,6 +3261,10 @@ stub_operation!(
     DescribeExportTasks, 38, DescribeExportTasksError,
     types::DescribeExportTasksResponse, input, output
 );
+blocking_operation!(
+    DescribeExportTasks, types::DescribeExportTasksResponse, DescribeExportTasksError,
+    input, (types::DescribeExportTasksRequest)
+);
 /// Returns a list of custom and default field indexes which are discovered in log data. For more information about field index policies, see [PutIndexPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutIndexPolicy.html).
 ///
 /// The `DescribeFieldIndexes` operation: made by [`Client::describe_field_indexes`], run by [`send`](DescribeFieldIndexes::send).
@@ -3201,6 +3339,10 @@ impl<M> DescribeFieldIndexes<M> {
 stub_operation!(
     DescribeFieldIndexes, 39, DescribeFieldIndexesError,
     types::DescribeFieldIndexesResponse, input, output
+);
+blocking_operation!(
+    DescribeFieldIndexes, types::DescribeFieldIndexesResponse, DescribeFieldIndexesError,
+    input, none
 );
 /// Gets detailed information about the individual batches within an import task, including their status and any error messages. For CloudTrail Event Data Store sources, a batch refers to a subset of stored events grouped by their eventTime.
 ///
@@ -3289,6 +3431,10 @@ impl<M> DescribeImportTaskBatches<M> {
 stub_operation!(
     DescribeImportTaskBatches, 40, DescribeImportTaskBatchesError,
     types::DescribeImportTaskBatchesResponse, input, output
+);
+blocking_operation!(
+    DescribeImportTaskBatches, types::DescribeImportTaskBatchesResponse,
+    DescribeImportTaskBatchesError, input, none
 );
 /// Lists and describes import tasks, with optional filtering by import status and source ARN.
 ///
@@ -3380,6 +3526,10 @@ stub_operation!(
     DescribeImportTasks, 41, DescribeImportTasksError,
     types::DescribeImportTasksResponse, input, output
 );
+blocking_operation!(
+    DescribeImportTasks, types::DescribeImportTasksResponse, DescribeImportTasksError,
+    input, none
+);
 /// Returns the field index policies of the specified log group. For more information about field index policies, see [PutIndexPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutIndexPolicy.html).
 ///
 /// The `DescribeIndexPolicies` operation: made by [`Client::describe_index_policies`], run by [`send`](DescribeIndexPolicies::send).
@@ -3454,6 +3604,10 @@ impl<M> DescribeIndexPolicies<M> {
 stub_operation!(
     DescribeIndexPolicies, 42, DescribeIndexPoliciesError,
     types::DescribeIndexPoliciesResponse, input, output
+);
+blocking_operation!(
+    DescribeIndexPolicies, types::DescribeIndexPoliciesResponse,
+    DescribeIndexPoliciesError, input, none
 );
 /// Returns information about log groups, including data sources that ingest into each log group. You can return all your log groups or filter the results by prefix. The results are ASCII-sorted by log group name.
 ///
@@ -3575,6 +3729,10 @@ stub_operation!(
     DescribeLogGroups, 43, DescribeLogGroupsError, types::DescribeLogGroupsResponse,
     input, output
 );
+blocking_operation!(
+    DescribeLogGroups, types::DescribeLogGroupsResponse, DescribeLogGroupsError, input,
+    (types::DescribeLogGroupsRequest)
+);
 /// Lists the log streams for the specified log group. You can list all the log streams or filter the results by prefix. You can also control how the results are ordered.
 ///
 /// The `DescribeLogStreams` operation: made by [`Client::describe_log_streams`], run by [`send`](DescribeLogStreams::send).
@@ -3690,6 +3848,10 @@ stub_operation!(
     DescribeLogStreams, 44, DescribeLogStreamsError, types::DescribeLogStreamsResponse,
     input, output
 );
+blocking_operation!(
+    DescribeLogStreams, types::DescribeLogStreamsResponse, DescribeLogStreamsError,
+    input, (types::DescribeLogStreamsRequest)
+);
 /// Retrieves metadata about lookup tables in your account. You can optionally filter the results by table name prefix. Results are sorted by table name in ascending order.
 ///
 /// The `DescribeLookupTables` operation: made by [`Client::describe_lookup_tables`], run by [`send`](DescribeLookupTables::send).
@@ -3769,6 +3931,10 @@ impl<M> DescribeLookupTables<M> {
 stub_operation!(
     DescribeLookupTables, 45, DescribeLookupTablesError,
     types::DescribeLookupTablesResponse, input, output
+);
+blocking_operation!(
+    DescribeLookupTables, types::DescribeLookupTablesResponse, DescribeLookupTablesError,
+    input, none
 );
 /// Lists the specified metric filters. You can list all of the metric filters or filter the results by log name, prefix, metric name, or metric namespace. The results are ASCII-sorted by filter name.
 ///
@@ -3880,6 +4046,10 @@ stub_operation!(
     DescribeMetricFilters, 46, DescribeMetricFiltersError,
     types::DescribeMetricFiltersResponse, input, output
 );
+blocking_operation!(
+    DescribeMetricFilters, types::DescribeMetricFiltersResponse,
+    DescribeMetricFiltersError, input, (types::DescribeMetricFiltersRequest)
+);
 /// Returns a list of CloudWatch Logs Insights queries that are scheduled, running, or have been run recently in this account. You can request all queries or limit it to queries of a specific log group or queries with a certain status.
 ///
 /// The `DescribeQueries` operation: made by [`Client::describe_queries`], run by [`send`](DescribeQueries::send).
@@ -3985,6 +4155,10 @@ stub_operation!(
     DescribeQueries, 47, DescribeQueriesError, types::DescribeQueriesResponse, input,
     output
 );
+blocking_operation!(
+    DescribeQueries, types::DescribeQueriesResponse, DescribeQueriesError, input,
+    (types::DescribeQueriesRequest)
+);
 /// This operation returns a paginated list of your saved CloudWatch Logs Insights query definitions. You can retrieve query definitions from the current account or from a source account that is linked to the current account.
 ///
 /// The `DescribeQueryDefinitions` operation: made by [`Client::describe_query_definitions`], run by [`send`](DescribeQueryDefinitions::send).
@@ -4069,6 +4243,10 @@ impl<M> DescribeQueryDefinitions<M> {
 stub_operation!(
     DescribeQueryDefinitions, 48, DescribeQueryDefinitionsError,
     types::DescribeQueryDefinitionsResponse, input, output
+);
+blocking_operation!(
+    DescribeQueryDefinitions, types::DescribeQueryDefinitionsResponse,
+    DescribeQueryDefinitionsError, input, none
 );
 /// Lists the resource policies in this account.
 ///
@@ -4170,6 +4348,10 @@ stub_operation!(
     DescribeResourcePolicies, 49, DescribeResourcePoliciesError,
     types::DescribeResourcePoliciesResponse, input, output
 );
+blocking_operation!(
+    DescribeResourcePolicies, types::DescribeResourcePoliciesResponse,
+    DescribeResourcePoliciesError, input, (types::DescribeResourcePoliciesRequest)
+);
 /// Lists the subscription filters for the specified log group. You can list all the subscription filters or filter the results by prefix. The results are ASCII-sorted by filter name.
 ///
 /// The `DescribeSubscriptionFilters` operation: made by [`Client::describe_subscription_filters`], run by [`send`](DescribeSubscriptionFilters::send).
@@ -4270,6 +4452,10 @@ stub_operation!(
     DescribeSubscriptionFilters, 50, DescribeSubscriptionFiltersError,
     types::DescribeSubscriptionFiltersResponse, input, output
 );
+blocking_operation!(
+    DescribeSubscriptionFilters, types::DescribeSubscriptionFiltersResponse,
+    DescribeSubscriptionFiltersError, input, (types::DescribeSubscriptionFiltersRequest)
+);
 /// Disassociates the specified KMS key from the specified log group or from all CloudWatch Logs Insights query results in the account.
 ///
 /// The `DisassociateKmsKey` operation: made by [`Client::disassociate_kms_key`], run by [`send`](DisassociateKmsKey::send).
@@ -4341,6 +4527,7 @@ impl<M> DisassociateKmsKey<M> {
     }
 }
 stub_operation!(DisassociateKmsKey, 51, DisassociateKmsKeyError, (), input, none);
+blocking_operation!(DisassociateKmsKey, (), DisassociateKmsKeyError, input, none);
 /// Disassociates a data source from an S3 Table Integration, removing query access and deleting all associated data from the integration.
 ///
 /// The `DisassociateSourceFromS3TableIntegration` operation: made by [`Client::disassociate_source_from_s3_table_integration`], run by [`send`](DisassociateSourceFromS3TableIntegration::send).
@@ -4414,6 +4601,11 @@ stub_operation!(
     DisassociateSourceFromS3TableIntegration, 52,
     DisassociateSourceFromS3TableIntegrationError,
     types::DisassociateSourceFromS3TableIntegrationResponse, input, output
+);
+blocking_operation!(
+    DisassociateSourceFromS3TableIntegration,
+    types::DisassociateSourceFromS3TableIntegrationResponse,
+    DisassociateSourceFromS3TableIntegrationError, input, none
 );
 /// Lists log events from the specified log group. You can list all the log events or filter the results using one or more of the following:
 /// - A filter pattern
@@ -4553,6 +4745,10 @@ stub_operation!(
     FilterLogEvents, 53, FilterLogEventsError, types::FilterLogEventsResponse, input,
     output
 );
+blocking_operation!(
+    FilterLogEvents, types::FilterLogEventsResponse, FilterLogEventsError, input,
+    (types::FilterLogEventsRequest)
+);
 /// Returns information about a log group data protection policy.
 ///
 /// The `GetDataProtectionPolicy` operation: made by [`Client::get_data_protection_policy`], run by [`send`](GetDataProtectionPolicy::send).
@@ -4623,6 +4819,10 @@ stub_operation!(
     GetDataProtectionPolicy, 54, GetDataProtectionPolicyError,
     types::GetDataProtectionPolicyResponse, input, output
 );
+blocking_operation!(
+    GetDataProtectionPolicy, types::GetDataProtectionPolicyResponse,
+    GetDataProtectionPolicyError, input, none
+);
 /// Returns complete information about one logical delivery. A delivery is a connection between a [delivery source](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliverySource.html) and a [delivery destination](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestination.html).
 ///
 /// The `GetDelivery` operation: made by [`Client::get_delivery`], run by [`send`](GetDelivery::send).
@@ -4691,6 +4891,9 @@ impl<M> GetDelivery<M> {
 }
 stub_operation!(
     GetDelivery, 55, GetDeliveryError, types::GetDeliveryResponse, input, output
+);
+blocking_operation!(
+    GetDelivery, types::GetDeliveryResponse, GetDeliveryError, input, none
 );
 /// Retrieves complete information about one delivery destination.
 ///
@@ -4762,6 +4965,10 @@ stub_operation!(
     GetDeliveryDestination, 56, GetDeliveryDestinationError,
     types::GetDeliveryDestinationResponse, input, output
 );
+blocking_operation!(
+    GetDeliveryDestination, types::GetDeliveryDestinationResponse,
+    GetDeliveryDestinationError, input, none
+);
 /// Retrieves the delivery destination policy assigned to the delivery destination that you specify. For more information about delivery destinations and their policies, see [PutDeliveryDestinationPolicy](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestinationPolicy.html).
 ///
 /// The `GetDeliveryDestinationPolicy` operation: made by [`Client::get_delivery_destination_policy`], run by [`send`](GetDeliveryDestinationPolicy::send).
@@ -4831,6 +5038,10 @@ impl<M> GetDeliveryDestinationPolicy<M> {
 stub_operation!(
     GetDeliveryDestinationPolicy, 57, GetDeliveryDestinationPolicyError,
     types::GetDeliveryDestinationPolicyResponse, input, output
+);
+blocking_operation!(
+    GetDeliveryDestinationPolicy, types::GetDeliveryDestinationPolicyResponse,
+    GetDeliveryDestinationPolicyError, input, none
 );
 /// Retrieves complete information about one delivery source.
 ///
@@ -4902,6 +5113,10 @@ stub_operation!(
     GetDeliverySource, 58, GetDeliverySourceError, types::GetDeliverySourceResponse,
     input, output
 );
+blocking_operation!(
+    GetDeliverySource, types::GetDeliverySourceResponse, GetDeliverySourceError, input,
+    none
+);
 /// Returns information about one integration between CloudWatch Logs and OpenSearch Service.
 ///
 /// The `GetIntegration` operation: made by [`Client::get_integration`], run by [`send`](GetIntegration::send).
@@ -4970,6 +5185,9 @@ impl<M> GetIntegration<M> {
 }
 stub_operation!(
     GetIntegration, 59, GetIntegrationError, types::GetIntegrationResponse, input, output
+);
+blocking_operation!(
+    GetIntegration, types::GetIntegrationResponse, GetIntegrationError, input, none
 );
 /// Retrieves information about the log anomaly detector that you specify. The KMS key ARN detected is valid.
 ///
@@ -5040,6 +5258,10 @@ impl<M> GetLogAnomalyDetector<M> {
 stub_operation!(
     GetLogAnomalyDetector, 60, GetLogAnomalyDetectorError,
     types::GetLogAnomalyDetectorResponse, input, output
+);
+blocking_operation!(
+    GetLogAnomalyDetector, types::GetLogAnomalyDetectorResponse,
+    GetLogAnomalyDetectorError, input, none
 );
 /// Lists log events from the specified log stream. You can list all of the log events or filter using a time range.
 ///
@@ -5150,6 +5372,9 @@ impl<M> GetLogEvents<M> {
 stub_operation!(
     GetLogEvents, 61, GetLogEventsError, types::GetLogEventsResponse, input, output
 );
+blocking_operation!(
+    GetLogEvents, types::GetLogEventsResponse, GetLogEventsError, input, none
+);
 /// Discovers available fields for a specific data source and type. The response includes any field modifications introduced through pipelines, such as new fields or changed field types.
 ///
 /// The `GetLogFields` operation: made by [`Client::get_log_fields`], run by [`send`](GetLogFields::send).
@@ -5223,6 +5448,9 @@ impl<M> GetLogFields<M> {
 }
 stub_operation!(
     GetLogFields, 62, GetLogFieldsError, types::GetLogFieldsResponse, input, output
+);
+blocking_operation!(
+    GetLogFields, types::GetLogFieldsResponse, GetLogFieldsError, input, none
 );
 /// Returns a list of the fields that are included in log events in the specified log group. Includes the percentage of log events that contain each field. The search is limited to a time period that you specify.
 ///
@@ -5304,6 +5532,10 @@ stub_operation!(
     GetLogGroupFields, 63, GetLogGroupFieldsError, types::GetLogGroupFieldsResponse,
     input, output
 );
+blocking_operation!(
+    GetLogGroupFields, types::GetLogGroupFieldsResponse, GetLogGroupFieldsError, input,
+    none
+);
 /// Retrieves a large logging object (LLO) and streams it back. This API is used to fetch the content of large portions of log events that have been ingested through the PutOpenTelemetryLogs API. When log events contain fields that would cause the total event size to exceed 1MB, CloudWatch Logs automatically processes up to 10 fields, starting with the largest fields. Each field is truncated as needed to keep the total event size as close to 1MB as possible. The excess portions are stored as Large Log Objects (LLOs) and these fields are processed separately and LLO reference system fields (in the format `@ptr.$[path.to.field]`) are added. The path in the reference field reflects the original JSON structure where the large field was located. For example, this could be `@ptr.$['input']['message']`, `@ptr.$['AAA']['BBB']['CCC']['DDD']`, `@ptr.$['AAA']`, or any other path matching your log structure.
 ///
 /// The `GetLogObject` operation: made by [`Client::get_log_object`], run by [`send`](GetLogObject::send).
@@ -5377,6 +5609,9 @@ impl<M> GetLogObject<M> {
 }
 stub_operation!(
     GetLogObject, 64, GetLogObjectError, types::GetLogObjectResponse, input, output
+);
+blocking_operation!(
+    GetLogObject, types::GetLogObjectResponse, GetLogObjectError, input, none
 );
 /// Retrieves all of the fields and values of a single log event. All fields are retrieved, even if the original query that produced the `logRecordPointer` retrieved only a subset of fields. Fields are returned as field name/field value pairs.
 ///
@@ -5452,6 +5687,9 @@ impl<M> GetLogRecord<M> {
 stub_operation!(
     GetLogRecord, 65, GetLogRecordError, types::GetLogRecordResponse, input, output
 );
+blocking_operation!(
+    GetLogRecord, types::GetLogRecordResponse, GetLogRecordError, input, none
+);
 /// Retrieves the full content of a lookup table, including the CSV data.
 ///
 /// The `GetLookupTable` operation: made by [`Client::get_lookup_table`], run by [`send`](GetLookupTable::send).
@@ -5520,6 +5758,9 @@ impl<M> GetLookupTable<M> {
 }
 stub_operation!(
     GetLookupTable, 66, GetLookupTableError, types::GetLookupTableResponse, input, output
+);
+blocking_operation!(
+    GetLookupTable, types::GetLookupTableResponse, GetLookupTableError, input, none
 );
 /// Returns the results from the specified query.
 ///
@@ -5601,6 +5842,9 @@ stub_operation!(
     GetQueryResults, 67, GetQueryResultsError, types::GetQueryResultsResponse, input,
     output
 );
+blocking_operation!(
+    GetQueryResults, types::GetQueryResultsResponse, GetQueryResultsError, input, none
+);
 /// Retrieves details about a specific scheduled query, including its configuration, execution status, and metadata.
 ///
 /// The `GetScheduledQuery` operation: made by [`Client::get_scheduled_query`], run by [`send`](GetScheduledQuery::send).
@@ -5670,6 +5914,10 @@ impl<M> GetScheduledQuery<M> {
 stub_operation!(
     GetScheduledQuery, 68, GetScheduledQueryError, types::GetScheduledQueryResponse,
     input, output
+);
+blocking_operation!(
+    GetScheduledQuery, types::GetScheduledQueryResponse, GetScheduledQueryError, input,
+    none
 );
 /// Retrieves the execution history of a scheduled query within a specified time range, including query results and destination processing status.
 ///
@@ -5784,6 +6032,10 @@ stub_operation!(
     GetScheduledQueryHistory, 69, GetScheduledQueryHistoryError,
     types::GetScheduledQueryHistoryResponse, input, output
 );
+blocking_operation!(
+    GetScheduledQueryHistory, types::GetScheduledQueryHistoryResponse,
+    GetScheduledQueryHistoryError, input, (types::GetScheduledQueryHistoryRequest)
+);
 /// Returns the information about the log transformer associated with this log group.
 ///
 /// The `GetTransformer` operation: made by [`Client::get_transformer`], run by [`send`](GetTransformer::send).
@@ -5852,6 +6104,9 @@ impl<M> GetTransformer<M> {
 }
 stub_operation!(
     GetTransformer, 70, GetTransformerError, types::GetTransformerResponse, input, output
+);
+blocking_operation!(
+    GetTransformer, types::GetTransformerResponse, GetTransformerError, input, none
 );
 /// Returns an aggregate summary of all log groups in the Region grouped by specified data source characteristics. Supports optional filtering by log group class, name patterns, and data sources. If you perform this action in a monitoring account, you can also return aggregated summaries of log groups from source accounts that are linked to the monitoring account. For more information about using cross-account observability to set up monitoring accounts and source accounts, see [CloudWatch cross-account observability](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Unified-Cross-Account.html).
 ///
@@ -5979,6 +6234,11 @@ stub_operation!(
     ListAggregateLogGroupSummaries, 71, ListAggregateLogGroupSummariesError,
     types::ListAggregateLogGroupSummariesResponse, input, output
 );
+blocking_operation!(
+    ListAggregateLogGroupSummaries, types::ListAggregateLogGroupSummariesResponse,
+    ListAggregateLogGroupSummariesError, input,
+    (types::ListAggregateLogGroupSummariesRequest)
+);
 /// Returns a list of anomalies that log anomaly detectors have found. For details about the structure format of each anomaly object that is returned, see the example in this section.
 ///
 /// The `ListAnomalies` operation: made by [`Client::list_anomalies`], run by [`send`](ListAnomalies::send).
@@ -6078,6 +6338,10 @@ impl<M> ListAnomalies<M> {
 stub_operation!(
     ListAnomalies, 72, ListAnomaliesError, types::ListAnomaliesResponse, input, output
 );
+blocking_operation!(
+    ListAnomalies, types::ListAnomaliesResponse, ListAnomaliesError, input,
+    (types::ListAnomaliesRequest)
+);
 /// Returns a list of integrations between CloudWatch Logs and other services in this account. Currently, only one integration can be created in an account, and this integration must be with OpenSearch Service.
 ///
 /// The `ListIntegrations` operation: made by [`Client::list_integrations`], run by [`send`](ListIntegrations::send).
@@ -6157,6 +6421,9 @@ impl<M> ListIntegrations<M> {
 stub_operation!(
     ListIntegrations, 73, ListIntegrationsError, types::ListIntegrationsResponse, input,
     output
+);
+blocking_operation!(
+    ListIntegrations, types::ListIntegrationsResponse, ListIntegrationsError, input, none
 );
 /// Retrieves a list of the log anomaly detectors in the account.
 ///
@@ -6252,6 +6519,10 @@ impl<M> ListLogAnomalyDetectors<M> {
 stub_operation!(
     ListLogAnomalyDetectors, 74, ListLogAnomalyDetectorsError,
     types::ListLogAnomalyDetectorsResponse, input, output
+);
+blocking_operation!(
+    ListLogAnomalyDetectors, types::ListLogAnomalyDetectorsResponse,
+    ListLogAnomalyDetectorsError, input, (types::ListLogAnomalyDetectorsRequest)
 );
 /// Returns a list of log groups in the Region in your account. If you are performing this action in a monitoring account, you can choose to also return log groups from source accounts that are linked to the monitoring account. For more information about using cross-account observability to set up monitoring accounts and source accounts, see [CloudWatch cross-account observability](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Unified-Cross-Account.html).
 ///
@@ -6365,6 +6636,9 @@ impl<M> ListLogGroups<M> {
 stub_operation!(
     ListLogGroups, 75, ListLogGroupsError, types::ListLogGroupsResponse, input, output
 );
+blocking_operation!(
+    ListLogGroups, types::ListLogGroupsResponse, ListLogGroupsError, input, none
+);
 /// Returns a list of the log groups that were analyzed during a single CloudWatch Logs Insights query. This can be useful for queries that use log group name prefixes or the `filterIndex` command, because the log groups are dynamically selected in these cases.
 ///
 /// The `ListLogGroupsForQuery` operation: made by [`Client::list_log_groups_for_query`], run by [`send`](ListLogGroupsForQuery::send).
@@ -6460,6 +6734,10 @@ stub_operation!(
     ListLogGroupsForQuery, 76, ListLogGroupsForQueryError,
     types::ListLogGroupsForQueryResponse, input, output
 );
+blocking_operation!(
+    ListLogGroupsForQuery, types::ListLogGroupsForQueryResponse,
+    ListLogGroupsForQueryError, input, (types::ListLogGroupsForQueryRequest)
+);
 /// Lists all scheduled queries in your account and region. You can filter results by state to show only enabled or disabled queries.
 ///
 /// The `ListScheduledQueries` operation: made by [`Client::list_scheduled_queries`], run by [`send`](ListScheduledQueries::send).
@@ -6554,6 +6832,10 @@ impl<M> ListScheduledQueries<M> {
 stub_operation!(
     ListScheduledQueries, 77, ListScheduledQueriesError,
     types::ListScheduledQueriesResponse, input, output
+);
+blocking_operation!(
+    ListScheduledQueries, types::ListScheduledQueriesResponse, ListScheduledQueriesError,
+    input, (types::ListScheduledQueriesRequest)
 );
 /// Returns a list of data source associations for a specified S3 Table Integration, showing which data sources are currently associated for query access.
 ///
@@ -6653,6 +6935,11 @@ stub_operation!(
     ListSourcesForS3TableIntegration, 78, ListSourcesForS3TableIntegrationError,
     types::ListSourcesForS3TableIntegrationResponse, input, output
 );
+blocking_operation!(
+    ListSourcesForS3TableIntegration, types::ListSourcesForS3TableIntegrationResponse,
+    ListSourcesForS3TableIntegrationError, input,
+    (types::ListSourcesForS3TableIntegrationRequest)
+);
 /// Displays the tags associated with a CloudWatch Logs resource. Currently, log groups and destinations support tagging.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -6723,6 +7010,10 @@ stub_operation!(
     ListTagsForResource, 79, ListTagsForResourceError,
     types::ListTagsForResourceResponse, input, output
 );
+blocking_operation!(
+    ListTagsForResource, types::ListTagsForResourceResponse, ListTagsForResourceError,
+    input, none
+);
 /// The ListTagsLogGroup operation is on the path to deprecation. We recommend that you use [ListTagsForResource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_ListTagsForResource.html) instead.
 ///
 /// The `ListTagsLogGroup` operation: made by [`Client::list_tags_log_group`], run by [`send`](ListTagsLogGroup::send).
@@ -6792,6 +7083,9 @@ impl<M> ListTagsLogGroup<M> {
 stub_operation!(
     ListTagsLogGroup, 80, ListTagsLogGroupError, types::ListTagsLogGroupResponse, input,
     output
+);
+blocking_operation!(
+    ListTagsLogGroup, types::ListTagsLogGroupResponse, ListTagsLogGroupError, input, none
 );
 /// Creates an account-level data protection policy, subscription filter policy, field index policy, transformer policy, or metric extraction policy that applies to all log groups, a subset of log groups, or a data source name and type combination in the account.
 ///
@@ -6883,6 +7177,9 @@ stub_operation!(
     PutAccountPolicy, 81, PutAccountPolicyError, types::PutAccountPolicyResponse, input,
     output
 );
+blocking_operation!(
+    PutAccountPolicy, types::PutAccountPolicyResponse, PutAccountPolicyError, input, none
+);
 /// Enables or disables bearer token authentication for the specified log group. When enabled on a log group, bearer token authentication is enabled on operations until it is explicitly disabled.
 ///
 /// The `PutBearerTokenAuthentication` operation: made by [`Client::put_bearer_token_authentication`], run by [`send`](PutBearerTokenAuthentication::send).
@@ -6956,6 +7253,9 @@ impl<M> PutBearerTokenAuthentication<M> {
 }
 stub_operation!(
     PutBearerTokenAuthentication, 82, PutBearerTokenAuthenticationError, (), input, none
+);
+blocking_operation!(
+    PutBearerTokenAuthentication, (), PutBearerTokenAuthenticationError, input, none
 );
 /// Creates a data protection policy for the specified log group. A data protection policy can help safeguard sensitive data that's ingested by the log group by auditing and masking the sensitive log data.
 ///
@@ -7031,6 +7331,10 @@ impl<M> PutDataProtectionPolicy<M> {
 stub_operation!(
     PutDataProtectionPolicy, 83, PutDataProtectionPolicyError,
     types::PutDataProtectionPolicyResponse, input, output
+);
+blocking_operation!(
+    PutDataProtectionPolicy, types::PutDataProtectionPolicyResponse,
+    PutDataProtectionPolicyError, input, none
 );
 /// Creates or updates a logical delivery destination. A delivery destination is an Amazon Web Services resource that represents an Amazon Web Services service that logs can be sent to. CloudWatch Logs, Amazon S3, and Firehose are supported as logs delivery destinations and X-Ray as the trace delivery destination.
 ///
@@ -7135,6 +7439,10 @@ stub_operation!(
     PutDeliveryDestination, 84, PutDeliveryDestinationError,
     types::PutDeliveryDestinationResponse, input, output
 );
+blocking_operation!(
+    PutDeliveryDestination, types::PutDeliveryDestinationResponse,
+    PutDeliveryDestinationError, input, none
+);
 /// Creates and assigns an IAM policy that grants permissions to CloudWatch Logs to deliver logs cross-account to a specified destination in this account. To configure the delivery of logs from an Amazon Web Services service in another account to a logs delivery destination in the current account, you must do the following:
 /// - Create a delivery source, which is a logical object that represents the resource that is actually sending the logs. For more information, see [PutDeliverySource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliverySource.html).
 /// - Create a delivery destination, which is a logical object that represents the actual delivery destination. For more information, see [PutDeliveryDestination](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDeliveryDestination.html).
@@ -7213,6 +7521,10 @@ impl<M> PutDeliveryDestinationPolicy<M> {
 stub_operation!(
     PutDeliveryDestinationPolicy, 85, PutDeliveryDestinationPolicyError,
     types::PutDeliveryDestinationPolicyResponse, input, output
+);
+blocking_operation!(
+    PutDeliveryDestinationPolicy, types::PutDeliveryDestinationPolicyResponse,
+    PutDeliveryDestinationPolicyError, input, none
 );
 /// Creates or updates a logical delivery source. A delivery source represents an Amazon Web Services resource that sends logs to an logs delivery destination. The destination can be CloudWatch Logs, Amazon S3, Firehose or X-Ray for sending traces.
 ///
@@ -7336,6 +7648,10 @@ stub_operation!(
     PutDeliverySource, 86, PutDeliverySourceError, types::PutDeliverySourceResponse,
     input, output
 );
+blocking_operation!(
+    PutDeliverySource, types::PutDeliverySourceResponse, PutDeliverySourceError, input,
+    none
+);
 /// Creates or updates a destination. This operation is used only to create destinations for cross-account subscriptions.
 ///
 /// The `PutDestination` operation: made by [`Client::put_destination`], run by [`send`](PutDestination::send).
@@ -7423,6 +7739,9 @@ impl<M> PutDestination<M> {
 stub_operation!(
     PutDestination, 87, PutDestinationError, types::PutDestinationResponse, input, output
 );
+blocking_operation!(
+    PutDestination, types::PutDestinationResponse, PutDestinationError, input, none
+);
 /// Creates or updates an access policy associated with an existing destination. An access policy is an [IAM policy document](https://docs.aws.amazon.com/IAM/latest/UserGuide/policies_overview.html) that is used to authorize claims to register a subscription filter against a given destination.
 ///
 /// The `PutDestinationPolicy` operation: made by [`Client::put_destination_policy`], run by [`send`](PutDestinationPolicy::send).
@@ -7497,6 +7816,7 @@ impl<M> PutDestinationPolicy<M> {
     }
 }
 stub_operation!(PutDestinationPolicy, 88, PutDestinationPolicyError, (), input, none);
+blocking_operation!(PutDestinationPolicy, (), PutDestinationPolicyError, input, none);
 /// Creates or updates a field index policy for the specified log group. Only log groups in the Standard log class support field index policies. For more information about log classes, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html).
 ///
 /// The `PutIndexPolicy` operation: made by [`Client::put_index_policy`], run by [`send`](PutIndexPolicy::send).
@@ -7570,6 +7890,9 @@ impl<M> PutIndexPolicy<M> {
 }
 stub_operation!(
     PutIndexPolicy, 89, PutIndexPolicyError, types::PutIndexPolicyResponse, input, output
+);
+blocking_operation!(
+    PutIndexPolicy, types::PutIndexPolicyResponse, PutIndexPolicyError, input, none
 );
 /// Creates an integration between CloudWatch Logs and another service in this account. Currently, only integrations with OpenSearch Service are supported, and currently you can have only one integration in your account.
 ///
@@ -7649,6 +7972,9 @@ impl<M> PutIntegration<M> {
 }
 stub_operation!(
     PutIntegration, 90, PutIntegrationError, types::PutIntegrationResponse, input, output
+);
+blocking_operation!(
+    PutIntegration, types::PutIntegrationResponse, PutIntegrationError, input, none
 );
 /// Uploads a batch of log events to the specified log stream.
 ///
@@ -7739,6 +8065,9 @@ impl<M> PutLogEvents<M> {
 stub_operation!(
     PutLogEvents, 91, PutLogEventsError, types::PutLogEventsResponse, input, output
 );
+blocking_operation!(
+    PutLogEvents, types::PutLogEventsResponse, PutLogEventsError, input, none
+);
 /// Enables or disables deletion protection for the specified log group. When enabled on a log group, deletion protection blocks all deletion operations until it is explicitly disabled.
 ///
 /// The `PutLogGroupDeletionProtection` operation: made by [`Client::put_log_group_deletion_protection`], run by [`send`](PutLogGroupDeletionProtection::send).
@@ -7813,6 +8142,9 @@ impl<M> PutLogGroupDeletionProtection<M> {
 stub_operation!(
     PutLogGroupDeletionProtection, 92, PutLogGroupDeletionProtectionError, (), input,
     none
+);
+blocking_operation!(
+    PutLogGroupDeletionProtection, (), PutLogGroupDeletionProtectionError, input, none
 );
 /// Creates or updates a metric filter and associates it with the specified log group. With metric filters, you can configure rules to extract metric data from log events ingested through [PutLogEvents](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html).
 ///
@@ -7911,6 +8243,7 @@ impl<M> PutMetricFilter<M> {
     }
 }
 stub_operation!(PutMetricFilter, 93, PutMetricFilterError, (), input, none);
+blocking_operation!(PutMetricFilter, (), PutMetricFilterError, input, none);
 /// Creates or updates a query definition for CloudWatch Logs Insights. For more information, see [Analyzing Log Data with CloudWatch Logs Insights](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AnalyzingLogData.html).
 ///
 /// The `PutQueryDefinition` operation: made by [`Client::put_query_definition`], run by [`send`](PutQueryDefinition::send).
@@ -8011,6 +8344,10 @@ stub_operation!(
     PutQueryDefinition, 94, PutQueryDefinitionError, types::PutQueryDefinitionResponse,
     input, output
 );
+blocking_operation!(
+    PutQueryDefinition, types::PutQueryDefinitionResponse, PutQueryDefinitionError,
+    input, none
+);
 /// Creates or updates a resource policy allowing other Amazon Web Services services to put log events to this account, such as Amazon Route 53. This API has the following restrictions:
 /// - Supported actions - Policy only supports `logs:PutLogEvents` and `logs:CreateLogStream` actions
 /// - Supported principals - Policy only applies when operations are invoked by Amazon Web Services service principals (not IAM users, roles, or cross-account principals
@@ -8099,6 +8436,10 @@ stub_operation!(
     PutResourcePolicy, 95, PutResourcePolicyError, types::PutResourcePolicyResponse,
     input, output
 );
+blocking_operation!(
+    PutResourcePolicy, types::PutResourcePolicyResponse, PutResourcePolicyError, input,
+    none
+);
 /// Sets the retention of the specified log group. With a retention policy, you can configure the number of days for which to retain log events in the specified log group.
 ///
 /// The `PutRetentionPolicy` operation: made by [`Client::put_retention_policy`], run by [`send`](PutRetentionPolicy::send).
@@ -8168,6 +8509,7 @@ impl<M> PutRetentionPolicy<M> {
     }
 }
 stub_operation!(PutRetentionPolicy, 96, PutRetentionPolicyError, (), input, none);
+blocking_operation!(PutRetentionPolicy, (), PutRetentionPolicyError, input, none);
 /// Creates or updates a subscription filter and associates it with the specified log group. With subscription filters, you can subscribe to a real-time stream of log events ingested through [PutLogEvents](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html) and have them delivered to a specific destination. When log events are sent to the receiving service, they are Base64 encoded and compressed with the GZIP format.
 ///
 /// The `PutSubscriptionFilter` operation: made by [`Client::put_subscription_filter`], run by [`send`](PutSubscriptionFilter::send).
@@ -8276,6 +8618,7 @@ impl<M> PutSubscriptionFilter<M> {
     }
 }
 stub_operation!(PutSubscriptionFilter, 97, PutSubscriptionFilterError, (), input, none);
+blocking_operation!(PutSubscriptionFilter, (), PutSubscriptionFilterError, input, none);
 /// Creates or updates a log transformer for a single log group. You use log transformers to transform log events into a different format, making them easier for you to process and analyze. You can also transform logs from different sources into standardized formats that contains relevant, source-specific information.
 ///
 /// The `PutTransformer` operation: made by [`Client::put_transformer`], run by [`send`](PutTransformer::send).
@@ -8345,6 +8688,7 @@ impl<M> PutTransformer<M> {
     }
 }
 stub_operation!(PutTransformer, 98, PutTransformerError, (), input, none);
+blocking_operation!(PutTransformer, (), PutTransformerError, input, none);
 /// Starts a Live Tail streaming session for one or more log groups. A Live Tail session returns a stream of log events that have been recently ingested in the log groups. For more information, see [Use Live Tail to view logs in near real time](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatchLogs_LiveTail.html).
 ///
 /// The `StartLiveTail` operation: made by [`Client::start_live_tail`], run by [`send`](StartLiveTail::send).
@@ -8428,6 +8772,9 @@ impl<M> StartLiveTail<M> {
 }
 stub_operation!(
     StartLiveTail, 99, StartLiveTailError, types::StartLiveTailResponse, input, output
+);
+blocking_operation!(
+    StartLiveTail, types::StartLiveTailResponse, StartLiveTailError, input, none
 );
 /// Starts a query of one or more log groups or data sources using CloudWatch Logs Insights. You specify the log groups or data sources and time range to query and the query string to use. You can query up to 10 data sources in a single query.
 ///
@@ -8533,6 +8880,7 @@ impl<M> StartQuery<M> {
 stub_operation!(
     StartQuery, 100, StartQueryError, types::StartQueryResponse, input, output
 );
+blocking_operation!(StartQuery, types::StartQueryResponse, StartQueryError, input, none);
 /// Stops a CloudWatch Logs Insights query that is in progress. If the query has already ended, the operation returns an error indicating that the specified query is not running.
 ///
 /// The `StopQuery` operation: made by [`Client::stop_query`], run by [`send`](StopQuery::send).
@@ -8600,6 +8948,7 @@ impl<M> StopQuery<M> {
     }
 }
 stub_operation!(StopQuery, 101, StopQueryError, types::StopQueryResponse, input, output);
+blocking_operation!(StopQuery, types::StopQueryResponse, StopQueryError, input, none);
 /// The TagLogGroup operation is on the path to deprecation. We recommend that you use [TagResource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_TagResource.html) instead.
 ///
 /// The `TagLogGroup` operation: made by [`Client::tag_log_group`], run by [`send`](TagLogGroup::send).
@@ -8672,6 +9021,7 @@ impl<M> TagLogGroup<M> {
     }
 }
 stub_operation!(TagLogGroup, 102, TagLogGroupError, (), input, none);
+blocking_operation!(TagLogGroup, (), TagLogGroupError, input, none);
 /// Assigns one or more tags (key-value pairs) to the specified CloudWatch Logs resource. Currently, the only CloudWatch Logs resources that can be tagged are log groups and destinations.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -8744,6 +9094,7 @@ impl<M> TagResource<M> {
     }
 }
 stub_operation!(TagResource, 103, TagResourceError, (), input, none);
+blocking_operation!(TagResource, (), TagResourceError, input, none);
 /// Tests the filter pattern of a metric filter against a sample of log event messages. You can use this operation to validate the correctness of a metric filter pattern.
 ///
 /// The `TestMetricFilter` operation: made by [`Client::test_metric_filter`], run by [`send`](TestMetricFilter::send).
@@ -8818,6 +9169,9 @@ impl<M> TestMetricFilter<M> {
 stub_operation!(
     TestMetricFilter, 104, TestMetricFilterError, types::TestMetricFilterResponse, input,
     output
+);
+blocking_operation!(
+    TestMetricFilter, types::TestMetricFilterResponse, TestMetricFilterError, input, none
 );
 /// Use this operation to test a log transformer. You enter the transformer configuration and a set of log events to test with. The operation responds with an array that includes the original log events and the transformed versions.
 ///
@@ -8894,6 +9248,9 @@ stub_operation!(
     TestTransformer, 105, TestTransformerError, types::TestTransformerResponse, input,
     output
 );
+blocking_operation!(
+    TestTransformer, types::TestTransformerResponse, TestTransformerError, input, none
+);
 /// The UntagLogGroup operation is on the path to deprecation. We recommend that you use [UntagResource](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_UntagResource.html) instead.
 ///
 /// The `UntagLogGroup` operation: made by [`Client::untag_log_group`], run by [`send`](UntagLogGroup::send).
@@ -8963,6 +9320,7 @@ impl<M> UntagLogGroup<M> {
     }
 }
 stub_operation!(UntagLogGroup, 106, UntagLogGroupError, (), input, none);
+blocking_operation!(UntagLogGroup, (), UntagLogGroupError, input, none);
 /// Removes one or more tags from the specified resource.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -9032,6 +9390,7 @@ impl<M> UntagResource<M> {
     }
 }
 stub_operation!(UntagResource, 107, UntagResourceError, (), input, none);
+blocking_operation!(UntagResource, (), UntagResourceError, input, none);
 /// Use this operation to suppress anomaly detection for a specified anomaly or pattern. If you suppress an anomaly, CloudWatch Logs won't report new occurrences of that anomaly and won't update that anomaly with new data. If you suppress a pattern, CloudWatch Logs won't report any anomalies related to that pattern.
 ///
 /// The `UpdateAnomaly` operation: made by [`Client::update_anomaly`], run by [`send`](UpdateAnomaly::send).
@@ -9121,6 +9480,7 @@ impl<M> UpdateAnomaly<M> {
     }
 }
 stub_operation!(UpdateAnomaly, 108, UpdateAnomalyError, (), input, none);
+blocking_operation!(UpdateAnomaly, (), UpdateAnomalyError, input, none);
 /// Use this operation to update the configuration of a [delivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_Delivery.html) to change either the S3 path pattern or the format of the delivered logs. You can't use this operation to change the source or destination of the delivery.
 ///
 /// The `UpdateDeliveryConfiguration` operation: made by [`Client::update_delivery_configuration`], run by [`send`](UpdateDeliveryConfiguration::send).
@@ -9208,6 +9568,10 @@ impl<M> UpdateDeliveryConfiguration<M> {
 stub_operation!(
     UpdateDeliveryConfiguration, 109, UpdateDeliveryConfigurationError,
     types::UpdateDeliveryConfigurationResponse, input, output
+);
+blocking_operation!(
+    UpdateDeliveryConfiguration, types::UpdateDeliveryConfigurationResponse,
+    UpdateDeliveryConfigurationError, input, none
 );
 /// Updates an existing log anomaly detector.
 ///
@@ -9298,6 +9662,9 @@ impl<M> UpdateLogAnomalyDetector<M> {
 stub_operation!(
     UpdateLogAnomalyDetector, 110, UpdateLogAnomalyDetectorError, (), input, none
 );
+blocking_operation!(
+    UpdateLogAnomalyDetector, (), UpdateLogAnomalyDetectorError, input, none
+);
 /// Updates an existing lookup table by replacing all of its CSV content. After the update completes, queries that use this table will use the new data.
 ///
 /// The `UpdateLookupTable` operation: made by [`Client::update_lookup_table`], run by [`send`](UpdateLookupTable::send).
@@ -9382,6 +9749,10 @@ impl<M> UpdateLookupTable<M> {
 stub_operation!(
     UpdateLookupTable, 111, UpdateLookupTableError, types::UpdateLookupTableResponse,
     input, output
+);
+blocking_operation!(
+    UpdateLookupTable, types::UpdateLookupTableResponse, UpdateLookupTableError, input,
+    none
 );
 /// Updates an existing scheduled query with new configuration. This operation uses PUT semantics, allowing modification of query parameters, schedule, and destinations.
 ///
@@ -9515,4 +9886,8 @@ impl<M> UpdateScheduledQuery<M> {
 stub_operation!(
     UpdateScheduledQuery, 112, UpdateScheduledQueryError,
     types::UpdateScheduledQueryResponse, input, output
+);
+blocking_operation!(
+    UpdateScheduledQuery, types::UpdateScheduledQueryResponse, UpdateScheduledQueryError,
+    input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Activates a key-signing key (KSK) so that it can be used for signing by DNSSEC. This operation changes the KSK status to `ACTIVE`.
 ///
 /// The `ActivateKeySigningKey` operation: made by [`Client::activate_key_signing_key`], run by [`send`](ActivateKeySigningKey::send).
@@ -108,6 +140,10 @@ impl<M> ActivateKeySigningKey<M> {
 stub_operation!(
     ActivateKeySigningKey, 0, ActivateKeySigningKeyError,
     types::ActivateKeySigningKeyResponse, input, output
+);
+blocking_operation!(
+    ActivateKeySigningKey, types::ActivateKeySigningKeyResponse,
+    ActivateKeySigningKeyError, input, none
 );
 /// Associates an Amazon VPC with a private hosted zone.
 ///
@@ -189,6 +225,10 @@ stub_operation!(
     AssociateVpcWithHostedZone, 1, AssociateVpcWithHostedZoneError,
     types::AssociateVpcWithHostedZoneResponse, input, output
 );
+blocking_operation!(
+    AssociateVpcWithHostedZone, types::AssociateVpcWithHostedZoneResponse,
+    AssociateVpcWithHostedZoneError, input, none
+);
 /// Creates, changes, or deletes CIDR blocks within a collection. Contains authoritative IP information mapping blocks to one or multiple locations.
 ///
 /// The `ChangeCidrCollection` operation: made by [`Client::change_cidr_collection`], run by [`send`](ChangeCidrCollection::send).
@@ -269,6 +309,10 @@ stub_operation!(
     ChangeCidrCollection, 2, ChangeCidrCollectionError,
     types::ChangeCidrCollectionResponse, input, output
 );
+blocking_operation!(
+    ChangeCidrCollection, types::ChangeCidrCollectionResponse, ChangeCidrCollectionError,
+    input, none
+);
 /// Creates, changes, or deletes a resource record set, which contains authoritative DNS information for a specified domain name or subdomain name. For example, you can use `ChangeResourceRecordSets` to create a resource record set that routes traffic for test.example.com to a web server that has an IP address of 192.0.2.44.
 ///
 /// The `ChangeResourceRecordSets` operation: made by [`Client::change_resource_record_sets`], run by [`send`](ChangeResourceRecordSets::send).
@@ -343,6 +387,10 @@ impl<M> ChangeResourceRecordSets<M> {
 stub_operation!(
     ChangeResourceRecordSets, 3, ChangeResourceRecordSetsError,
     types::ChangeResourceRecordSetsResponse, input, output
+);
+blocking_operation!(
+    ChangeResourceRecordSets, types::ChangeResourceRecordSetsResponse,
+    ChangeResourceRecordSetsError, input, none
 );
 /// Adds, edits, or deletes tags for a health check or a hosted zone.
 ///
@@ -431,6 +479,10 @@ stub_operation!(
     ChangeTagsForResource, 4, ChangeTagsForResourceError,
     types::ChangeTagsForResourceResponse, input, output
 );
+blocking_operation!(
+    ChangeTagsForResource, types::ChangeTagsForResourceResponse,
+    ChangeTagsForResourceError, input, none
+);
 /// Creates a CIDR collection in the current Amazon Web Services account.
 ///
 /// The `CreateCidrCollection` operation: made by [`Client::create_cidr_collection`], run by [`send`](CreateCidrCollection::send).
@@ -505,6 +557,10 @@ impl<M> CreateCidrCollection<M> {
 stub_operation!(
     CreateCidrCollection, 5, CreateCidrCollectionError,
     types::CreateCidrCollectionResponse, input, output
+);
+blocking_operation!(
+    CreateCidrCollection, types::CreateCidrCollectionResponse, CreateCidrCollectionError,
+    input, none
 );
 /// Creates a new health check.
 ///
@@ -587,6 +643,10 @@ impl<M> CreateHealthCheck<M> {
 stub_operation!(
     CreateHealthCheck, 6, CreateHealthCheckError, types::CreateHealthCheckResponse,
     input, output
+);
+blocking_operation!(
+    CreateHealthCheck, types::CreateHealthCheckResponse, CreateHealthCheckError, input,
+    none
 );
 /// Creates a new public or private hosted zone. You create records in a public hosted zone to define how you want to route traffic on the internet for a domain, such as example.com, and its subdomains (apex.example.com, acme.example.com). You create records in a private hosted zone to define how you want to route traffic for a domain and its subdomains within one or more Amazon Virtual Private Clouds (Amazon VPCs).
 ///
@@ -680,6 +740,9 @@ stub_operation!(
     CreateHostedZone, 7, CreateHostedZoneError, types::CreateHostedZoneResponse, input,
     output
 );
+blocking_operation!(
+    CreateHostedZone, types::CreateHostedZoneResponse, CreateHostedZoneError, input, none
+);
 /// Creates a new key-signing key (KSK) associated with a hosted zone. You can only have two KSKs per hosted zone.
 ///
 /// The `CreateKeySigningKey` operation: made by [`Client::create_key_signing_key`], run by [`send`](CreateKeySigningKey::send).
@@ -770,6 +833,10 @@ stub_operation!(
     CreateKeySigningKey, 8, CreateKeySigningKeyError, types::CreateKeySigningKeyResponse,
     input, output
 );
+blocking_operation!(
+    CreateKeySigningKey, types::CreateKeySigningKeyResponse, CreateKeySigningKeyError,
+    input, none
+);
 /// Creates a configuration for DNS query logging. After you create a query logging configuration, Amazon Route 53 begins to publish log data to an Amazon CloudWatch Logs log group.
 ///
 /// The `CreateQueryLoggingConfig` operation: made by [`Client::create_query_logging_config`], run by [`send`](CreateQueryLoggingConfig::send).
@@ -845,6 +912,10 @@ stub_operation!(
     CreateQueryLoggingConfig, 9, CreateQueryLoggingConfigError,
     types::CreateQueryLoggingConfigResponse, input, output
 );
+blocking_operation!(
+    CreateQueryLoggingConfig, types::CreateQueryLoggingConfigResponse,
+    CreateQueryLoggingConfigError, input, none
+);
 /// Creates a delegation set (a group of four name servers) that can be reused by multiple hosted zones that were created by the same Amazon Web Services account.
 ///
 /// The `CreateReusableDelegationSet` operation: made by [`Client::create_reusable_delegation_set`], run by [`send`](CreateReusableDelegationSet::send).
@@ -919,6 +990,10 @@ impl<M> CreateReusableDelegationSet<M> {
 stub_operation!(
     CreateReusableDelegationSet, 10, CreateReusableDelegationSetError,
     types::CreateReusableDelegationSetResponse, input, output
+);
+blocking_operation!(
+    CreateReusableDelegationSet, types::CreateReusableDelegationSetResponse,
+    CreateReusableDelegationSetError, input, none
 );
 /// Creates a traffic policy, which you use to create multiple DNS resource record sets for one domain name (such as example.com) or one subdomain name (such as www.example.com).
 ///
@@ -999,6 +1074,10 @@ impl<M> CreateTrafficPolicy<M> {
 stub_operation!(
     CreateTrafficPolicy, 11, CreateTrafficPolicyError,
     types::CreateTrafficPolicyResponse, input, output
+);
+blocking_operation!(
+    CreateTrafficPolicy, types::CreateTrafficPolicyResponse, CreateTrafficPolicyError,
+    input, none
 );
 /// Creates resource record sets in a specified hosted zone based on the settings in a specified traffic policy version. In addition, `CreateTrafficPolicyInstance` associates the resource record sets with a specified domain name (such as example.com) or subdomain name (such as www.example.com). Amazon Route 53 responds to DNS queries for the domain or subdomain name by using the resource record sets that `CreateTrafficPolicyInstance` created.
 ///
@@ -1090,6 +1169,10 @@ stub_operation!(
     CreateTrafficPolicyInstance, 12, CreateTrafficPolicyInstanceError,
     types::CreateTrafficPolicyInstanceResponse, input, output
 );
+blocking_operation!(
+    CreateTrafficPolicyInstance, types::CreateTrafficPolicyInstanceResponse,
+    CreateTrafficPolicyInstanceError, input, none
+);
 /// Creates a new version of an existing traffic policy. When you create a new version of a traffic policy, you specify the ID of the traffic policy that you want to update and a JSON-formatted document that describes the new version. You use traffic policies to create multiple DNS resource record sets for one domain name (such as example.com) or one subdomain name (such as www.example.com). You can create a maximum of 1000 versions of a traffic policy. If you reach the limit and need to create another version, you'll need to start a new traffic policy.
 ///
 /// The `CreateTrafficPolicyVersion` operation: made by [`Client::create_traffic_policy_version`], run by [`send`](CreateTrafficPolicyVersion::send).
@@ -1170,6 +1253,10 @@ stub_operation!(
     CreateTrafficPolicyVersion, 13, CreateTrafficPolicyVersionError,
     types::CreateTrafficPolicyVersionResponse, input, output
 );
+blocking_operation!(
+    CreateTrafficPolicyVersion, types::CreateTrafficPolicyVersionResponse,
+    CreateTrafficPolicyVersionError, input, none
+);
 /// Authorizes the Amazon Web Services account that created a specified VPC to submit an `AssociateVPCWithHostedZone` request to associate the VPC with a specified hosted zone that was created by a different account. To submit a `CreateVPCAssociationAuthorization` request, you must use the account that created the hosted zone. After you authorize the association, use the account that created the VPC to submit an `AssociateVPCWithHostedZone` request.
 ///
 /// The `CreateVPCAssociationAuthorization` operation: made by [`Client::create_vpc_association_authorization`], run by [`send`](CreateVpcAssociationAuthorization::send).
@@ -1248,6 +1335,10 @@ stub_operation!(
     CreateVpcAssociationAuthorization, 14, CreateVpcAssociationAuthorizationError,
     types::CreateVpcAssociationAuthorizationResponse, input, output
 );
+blocking_operation!(
+    CreateVpcAssociationAuthorization, types::CreateVpcAssociationAuthorizationResponse,
+    CreateVpcAssociationAuthorizationError, input, none
+);
 /// Deactivates a key-signing key (KSK) so that it will not be used for signing by DNSSEC. This operation changes the KSK status to `INACTIVE`.
 ///
 /// The `DeactivateKeySigningKey` operation: made by [`Client::deactivate_key_signing_key`], run by [`send`](DeactivateKeySigningKey::send).
@@ -1323,6 +1414,10 @@ stub_operation!(
     DeactivateKeySigningKey, 15, DeactivateKeySigningKeyError,
     types::DeactivateKeySigningKeyResponse, input, output
 );
+blocking_operation!(
+    DeactivateKeySigningKey, types::DeactivateKeySigningKeyResponse,
+    DeactivateKeySigningKeyError, input, none
+);
 /// Deletes a CIDR collection in the current Amazon Web Services account. The collection must be empty before it can be deleted.
 ///
 /// The `DeleteCidrCollection` operation: made by [`Client::delete_cidr_collection`], run by [`send`](DeleteCidrCollection::send).
@@ -1392,6 +1487,10 @@ impl<M> DeleteCidrCollection<M> {
 stub_operation!(
     DeleteCidrCollection, 16, DeleteCidrCollectionError,
     types::DeleteCidrCollectionResponse, input, output
+);
+blocking_operation!(
+    DeleteCidrCollection, types::DeleteCidrCollectionResponse, DeleteCidrCollectionError,
+    input, none
 );
 /// Deletes a health check.
 ///
@@ -1463,6 +1562,10 @@ stub_operation!(
     DeleteHealthCheck, 17, DeleteHealthCheckError, types::DeleteHealthCheckResponse,
     input, output
 );
+blocking_operation!(
+    DeleteHealthCheck, types::DeleteHealthCheckResponse, DeleteHealthCheckError, input,
+    none
+);
 /// Deletes a hosted zone.
 ///
 /// The `DeleteHostedZone` operation: made by [`Client::delete_hosted_zone`], run by [`send`](DeleteHostedZone::send).
@@ -1532,6 +1635,9 @@ impl<M> DeleteHostedZone<M> {
 stub_operation!(
     DeleteHostedZone, 18, DeleteHostedZoneError, types::DeleteHostedZoneResponse, input,
     output
+);
+blocking_operation!(
+    DeleteHostedZone, types::DeleteHostedZoneResponse, DeleteHostedZoneError, input, none
 );
 /// Deletes a key-signing key (KSK). Before you can delete a KSK, you must deactivate it. The KSK must be deactivated before you can delete it regardless of whether the hosted zone is enabled for DNSSEC signing.
 ///
@@ -1608,6 +1714,10 @@ stub_operation!(
     DeleteKeySigningKey, 19, DeleteKeySigningKeyError,
     types::DeleteKeySigningKeyResponse, input, output
 );
+blocking_operation!(
+    DeleteKeySigningKey, types::DeleteKeySigningKeyResponse, DeleteKeySigningKeyError,
+    input, none
+);
 /// Deletes a configuration for DNS query logging. If you delete a configuration, Amazon Route 53 stops sending query logs to CloudWatch Logs. Route 53 doesn't delete any logs that are already in CloudWatch Logs.
 ///
 /// The `DeleteQueryLoggingConfig` operation: made by [`Client::delete_query_logging_config`], run by [`send`](DeleteQueryLoggingConfig::send).
@@ -1678,6 +1788,10 @@ stub_operation!(
     DeleteQueryLoggingConfig, 20, DeleteQueryLoggingConfigError,
     types::DeleteQueryLoggingConfigResponse, input, output
 );
+blocking_operation!(
+    DeleteQueryLoggingConfig, types::DeleteQueryLoggingConfigResponse,
+    DeleteQueryLoggingConfigError, input, none
+);
 /// Deletes a reusable delegation set.
 ///
 /// The `DeleteReusableDelegationSet` operation: made by [`Client::delete_reusable_delegation_set`], run by [`send`](DeleteReusableDelegationSet::send).
@@ -1747,6 +1861,10 @@ impl<M> DeleteReusableDelegationSet<M> {
 stub_operation!(
     DeleteReusableDelegationSet, 21, DeleteReusableDelegationSetError,
     types::DeleteReusableDelegationSetResponse, input, output
+);
+blocking_operation!(
+    DeleteReusableDelegationSet, types::DeleteReusableDelegationSetResponse,
+    DeleteReusableDelegationSetError, input, none
 );
 /// Deletes a traffic policy.
 ///
@@ -1823,6 +1941,10 @@ stub_operation!(
     DeleteTrafficPolicy, 22, DeleteTrafficPolicyError,
     types::DeleteTrafficPolicyResponse, input, output
 );
+blocking_operation!(
+    DeleteTrafficPolicy, types::DeleteTrafficPolicyResponse, DeleteTrafficPolicyError,
+    input, none
+);
 /// Deletes a traffic policy instance and all of the resource record sets that Amazon Route 53 created when you created the instance.
 ///
 /// The `DeleteTrafficPolicyInstance` operation: made by [`Client::delete_traffic_policy_instance`], run by [`send`](DeleteTrafficPolicyInstance::send).
@@ -1892,6 +2014,10 @@ impl<M> DeleteTrafficPolicyInstance<M> {
 stub_operation!(
     DeleteTrafficPolicyInstance, 23, DeleteTrafficPolicyInstanceError,
     types::DeleteTrafficPolicyInstanceResponse, input, output
+);
+blocking_operation!(
+    DeleteTrafficPolicyInstance, types::DeleteTrafficPolicyInstanceResponse,
+    DeleteTrafficPolicyInstanceError, input, none
 );
 /// Removes authorization to submit an `AssociateVPCWithHostedZone` request to associate a specified VPC with a hosted zone that was created by a different account. You must use the account that created the hosted zone to submit a `DeleteVPCAssociationAuthorization` request.
 ///
@@ -1971,6 +2097,10 @@ stub_operation!(
     DeleteVpcAssociationAuthorization, 24, DeleteVpcAssociationAuthorizationError,
     types::DeleteVpcAssociationAuthorizationResponse, input, output
 );
+blocking_operation!(
+    DeleteVpcAssociationAuthorization, types::DeleteVpcAssociationAuthorizationResponse,
+    DeleteVpcAssociationAuthorizationError, input, none
+);
 /// Disables DNSSEC signing in a specific hosted zone. This action does not deactivate any key-signing keys (KSKs) that are active in the hosted zone.
 ///
 /// The `DisableHostedZoneDNSSEC` operation: made by [`Client::disable_hosted_zone_dnssec`], run by [`send`](DisableHostedZoneDnssec::send).
@@ -2040,6 +2170,10 @@ impl<M> DisableHostedZoneDnssec<M> {
 stub_operation!(
     DisableHostedZoneDnssec, 25, DisableHostedZoneDnssecError,
     types::DisableHostedZoneDnssecResponse, input, output
+);
+blocking_operation!(
+    DisableHostedZoneDnssec, types::DisableHostedZoneDnssecResponse,
+    DisableHostedZoneDnssecError, input, none
 );
 /// Disassociates an Amazon Virtual Private Cloud (Amazon VPC) from an Amazon Route 53 private hosted zone. Note the following:
 /// - You can't disassociate the last Amazon VPC from a private hosted zone.
@@ -2125,6 +2259,10 @@ stub_operation!(
     DisassociateVpcFromHostedZone, 26, DisassociateVpcFromHostedZoneError,
     types::DisassociateVpcFromHostedZoneResponse, input, output
 );
+blocking_operation!(
+    DisassociateVpcFromHostedZone, types::DisassociateVpcFromHostedZoneResponse,
+    DisassociateVpcFromHostedZoneError, input, none
+);
 /// Enables DNSSEC signing in a specific hosted zone.
 ///
 /// The `EnableHostedZoneDNSSEC` operation: made by [`Client::enable_hosted_zone_dnssec`], run by [`send`](EnableHostedZoneDnssec::send).
@@ -2194,6 +2332,10 @@ impl<M> EnableHostedZoneDnssec<M> {
 stub_operation!(
     EnableHostedZoneDnssec, 27, EnableHostedZoneDnssecError,
     types::EnableHostedZoneDnssecResponse, input, output
+);
+blocking_operation!(
+    EnableHostedZoneDnssec, types::EnableHostedZoneDnssecResponse,
+    EnableHostedZoneDnssecError, input, none
 );
 /// Gets the specified limit for the current account, for example, the maximum number of health checks that you can create using the account.
 ///
@@ -2270,6 +2412,9 @@ stub_operation!(
     GetAccountLimit, 28, GetAccountLimitError, types::GetAccountLimitResponse, input,
     output
 );
+blocking_operation!(
+    GetAccountLimit, types::GetAccountLimitResponse, GetAccountLimitError, input, none
+);
 /// Returns the current status of a change batch request. The status is one of the following values:
 /// - `PENDING` indicates that the changes in this request have not propagated to all Amazon Route 53 DNS servers managing the hosted zone. This is the initial status of all change batch requests.
 /// - `INSYNC` indicates that the changes have propagated to all Route 53 DNS servers managing the hosted zone.
@@ -2338,6 +2483,48 @@ impl<M> GetChange<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetChange<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetChange<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetChangeResponse>,
+        boto_runtime::waiter::WaiterError<
+            types::GetChangeResponse,
+            error::GetChangeError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetChange<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -2348,21 +2535,6 @@ impl GetChange<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -2398,6 +2570,7 @@ impl std::future::IntoFuture for GetChange<boto_runtime::waiter::Wait> {
     }
 }
 stub_operation!(GetChange, 29, GetChangeError, types::GetChangeResponse, input, output);
+blocking_operation!(GetChange, types::GetChangeResponse, GetChangeError, input, none);
 /// Route 53 does not perform authorization for this API because it retrieves information that is already available to the public.
 ///
 /// The `GetCheckerIpRanges` operation: made by [`Client::get_checker_ip_ranges`], run by [`send`](GetCheckerIpRanges::send).
@@ -2462,6 +2635,10 @@ impl<M> GetCheckerIpRanges<M> {
 stub_operation!(
     GetCheckerIpRanges, 30, GetCheckerIpRangesError, types::GetCheckerIpRangesResponse,
     input, output
+);
+blocking_operation!(
+    GetCheckerIpRanges, types::GetCheckerIpRangesResponse, GetCheckerIpRangesError,
+    input, none
 );
 /// Returns information about DNSSEC for a specific hosted zone, including the key-signing keys (KSKs) in the hosted zone.
 ///
@@ -2530,6 +2707,7 @@ impl<M> GetDnssec<M> {
     }
 }
 stub_operation!(GetDnssec, 31, GetDnssecError, types::GetDnssecResponse, input, output);
+blocking_operation!(GetDnssec, types::GetDnssecResponse, GetDnssecError, input, none);
 /// Gets information about whether a specified geographic location is supported for Amazon Route 53 geolocation resource record sets.
 ///
 /// The `GetGeoLocation` operation: made by [`Client::get_geo_location`], run by [`send`](GetGeoLocation::send).
@@ -2616,6 +2794,9 @@ impl<M> GetGeoLocation<M> {
 stub_operation!(
     GetGeoLocation, 32, GetGeoLocationError, types::GetGeoLocationResponse, input, output
 );
+blocking_operation!(
+    GetGeoLocation, types::GetGeoLocationResponse, GetGeoLocationError, input, none
+);
 /// Gets information about a specified health check.
 ///
 /// The `GetHealthCheck` operation: made by [`Client::get_health_check`], run by [`send`](GetHealthCheck::send).
@@ -2685,6 +2866,9 @@ impl<M> GetHealthCheck<M> {
 stub_operation!(
     GetHealthCheck, 33, GetHealthCheckError, types::GetHealthCheckResponse, input, output
 );
+blocking_operation!(
+    GetHealthCheck, types::GetHealthCheckResponse, GetHealthCheckError, input, none
+);
 /// Retrieves the number of health checks that are associated with the current Amazon Web Services account.
 ///
 /// The `GetHealthCheckCount` operation: made by [`Client::get_health_check_count`], run by [`send`](GetHealthCheckCount::send).
@@ -2749,6 +2933,10 @@ impl<M> GetHealthCheckCount<M> {
 stub_operation!(
     GetHealthCheckCount, 34, GetHealthCheckCountError,
     types::GetHealthCheckCountResponse, input, output
+);
+blocking_operation!(
+    GetHealthCheckCount, types::GetHealthCheckCountResponse, GetHealthCheckCountError,
+    input, none
 );
 /// Gets the reason that a specified health check failed most recently.
 ///
@@ -2823,6 +3011,10 @@ stub_operation!(
     GetHealthCheckLastFailureReason, 35, GetHealthCheckLastFailureReasonError,
     types::GetHealthCheckLastFailureReasonResponse, input, output
 );
+blocking_operation!(
+    GetHealthCheckLastFailureReason, types::GetHealthCheckLastFailureReasonResponse,
+    GetHealthCheckLastFailureReasonError, input, none
+);
 /// Gets status of a specified health check.
 ///
 /// The `GetHealthCheckStatus` operation: made by [`Client::get_health_check_status`], run by [`send`](GetHealthCheckStatus::send).
@@ -2893,6 +3085,10 @@ stub_operation!(
     GetHealthCheckStatus, 36, GetHealthCheckStatusError,
     types::GetHealthCheckStatusResponse, input, output
 );
+blocking_operation!(
+    GetHealthCheckStatus, types::GetHealthCheckStatusResponse, GetHealthCheckStatusError,
+    input, none
+);
 /// Gets information about a specified hosted zone including the four name servers assigned to the hosted zone.
 ///
 /// The `GetHostedZone` operation: made by [`Client::get_hosted_zone`], run by [`send`](GetHostedZone::send).
@@ -2962,6 +3158,9 @@ impl<M> GetHostedZone<M> {
 stub_operation!(
     GetHostedZone, 37, GetHostedZoneError, types::GetHostedZoneResponse, input, output
 );
+blocking_operation!(
+    GetHostedZone, types::GetHostedZoneResponse, GetHostedZoneError, input, none
+);
 /// Retrieves the number of hosted zones that are associated with the current Amazon Web Services account.
 ///
 /// The `GetHostedZoneCount` operation: made by [`Client::get_hosted_zone_count`], run by [`send`](GetHostedZoneCount::send).
@@ -3026,6 +3225,10 @@ impl<M> GetHostedZoneCount<M> {
 stub_operation!(
     GetHostedZoneCount, 38, GetHostedZoneCountError, types::GetHostedZoneCountResponse,
     input, output
+);
+blocking_operation!(
+    GetHostedZoneCount, types::GetHostedZoneCountResponse, GetHostedZoneCountError,
+    input, none
 );
 /// Gets the specified limit for a specified hosted zone, for example, the maximum number of records that you can create in the hosted zone.
 ///
@@ -3104,6 +3307,10 @@ stub_operation!(
     GetHostedZoneLimit, 39, GetHostedZoneLimitError, types::GetHostedZoneLimitResponse,
     input, output
 );
+blocking_operation!(
+    GetHostedZoneLimit, types::GetHostedZoneLimitResponse, GetHostedZoneLimitError,
+    input, none
+);
 /// Gets information about a specified configuration for DNS query logging.
 ///
 /// The `GetQueryLoggingConfig` operation: made by [`Client::get_query_logging_config`], run by [`send`](GetQueryLoggingConfig::send).
@@ -3174,6 +3381,10 @@ stub_operation!(
     GetQueryLoggingConfig, 40, GetQueryLoggingConfigError,
     types::GetQueryLoggingConfigResponse, input, output
 );
+blocking_operation!(
+    GetQueryLoggingConfig, types::GetQueryLoggingConfigResponse,
+    GetQueryLoggingConfigError, input, none
+);
 /// Retrieves information about a specified reusable delegation set, including the four name servers that are assigned to the delegation set.
 ///
 /// The `GetReusableDelegationSet` operation: made by [`Client::get_reusable_delegation_set`], run by [`send`](GetReusableDelegationSet::send).
@@ -3243,6 +3454,10 @@ impl<M> GetReusableDelegationSet<M> {
 stub_operation!(
     GetReusableDelegationSet, 41, GetReusableDelegationSetError,
     types::GetReusableDelegationSetResponse, input, output
+);
+blocking_operation!(
+    GetReusableDelegationSet, types::GetReusableDelegationSetResponse,
+    GetReusableDelegationSetError, input, none
 );
 /// Gets the maximum number of hosted zones that you can associate with the specified reusable delegation set.
 ///
@@ -3322,6 +3537,10 @@ stub_operation!(
     GetReusableDelegationSetLimit, 42, GetReusableDelegationSetLimitError,
     types::GetReusableDelegationSetLimitResponse, input, output
 );
+blocking_operation!(
+    GetReusableDelegationSetLimit, types::GetReusableDelegationSetLimitResponse,
+    GetReusableDelegationSetLimitError, input, none
+);
 /// Gets information about a specific traffic policy version.
 ///
 /// The `GetTrafficPolicy` operation: made by [`Client::get_traffic_policy`], run by [`send`](GetTrafficPolicy::send).
@@ -3397,6 +3616,9 @@ stub_operation!(
     GetTrafficPolicy, 43, GetTrafficPolicyError, types::GetTrafficPolicyResponse, input,
     output
 );
+blocking_operation!(
+    GetTrafficPolicy, types::GetTrafficPolicyResponse, GetTrafficPolicyError, input, none
+);
 /// Gets information about a specified traffic policy instance.
 ///
 /// The `GetTrafficPolicyInstance` operation: made by [`Client::get_traffic_policy_instance`], run by [`send`](GetTrafficPolicyInstance::send).
@@ -3467,6 +3689,10 @@ stub_operation!(
     GetTrafficPolicyInstance, 44, GetTrafficPolicyInstanceError,
     types::GetTrafficPolicyInstanceResponse, input, output
 );
+blocking_operation!(
+    GetTrafficPolicyInstance, types::GetTrafficPolicyInstanceResponse,
+    GetTrafficPolicyInstanceError, input, none
+);
 /// Gets the number of traffic policy instances that are associated with the current Amazon Web Services account.
 ///
 /// The `GetTrafficPolicyInstanceCount` operation: made by [`Client::get_traffic_policy_instance_count`], run by [`send`](GetTrafficPolicyInstanceCount::send).
@@ -3531,6 +3757,10 @@ impl<M> GetTrafficPolicyInstanceCount<M> {
 stub_operation!(
     GetTrafficPolicyInstanceCount, 45, GetTrafficPolicyInstanceCountError,
     types::GetTrafficPolicyInstanceCountResponse, input, output
+);
+blocking_operation!(
+    GetTrafficPolicyInstanceCount, types::GetTrafficPolicyInstanceCountResponse,
+    GetTrafficPolicyInstanceCountError, input, none
 );
 /// Returns a paginated list of location objects and their CIDR blocks.
 ///
@@ -3631,6 +3861,10 @@ impl<M> ListCidrBlocks<M> {
 stub_operation!(
     ListCidrBlocks, 46, ListCidrBlocksError, types::ListCidrBlocksResponse, input, output
 );
+blocking_operation!(
+    ListCidrBlocks, types::ListCidrBlocksResponse, ListCidrBlocksError, input,
+    (types::ListCidrBlocksRequest)
+);
 /// Returns a paginated list of CIDR collections in the Amazon Web Services account (metadata only).
 ///
 /// The `ListCidrCollections` operation: made by [`Client::list_cidr_collections`], run by [`send`](ListCidrCollections::send).
@@ -3720,6 +3954,10 @@ impl<M> ListCidrCollections<M> {
 stub_operation!(
     ListCidrCollections, 47, ListCidrCollectionsError,
     types::ListCidrCollectionsResponse, input, output
+);
+blocking_operation!(
+    ListCidrCollections, types::ListCidrCollectionsResponse, ListCidrCollectionsError,
+    input, (types::ListCidrCollectionsRequest)
 );
 /// Returns a paginated list of CIDR locations for the given collection (metadata only, does not include CIDR blocks).
 ///
@@ -3816,6 +4054,10 @@ stub_operation!(
     ListCidrLocations, 48, ListCidrLocationsError, types::ListCidrLocationsResponse,
     input, output
 );
+blocking_operation!(
+    ListCidrLocations, types::ListCidrLocationsResponse, ListCidrLocationsError, input,
+    (types::ListCidrLocationsRequest)
+);
 /// Retrieves a list of supported geographic locations.
 ///
 /// The `ListGeoLocations` operation: made by [`Client::list_geo_locations`], run by [`send`](ListGeoLocations::send).
@@ -3900,6 +4142,9 @@ impl<M> ListGeoLocations<M> {
 stub_operation!(
     ListGeoLocations, 49, ListGeoLocationsError, types::ListGeoLocationsResponse, input,
     output
+);
+blocking_operation!(
+    ListGeoLocations, types::ListGeoLocationsResponse, ListGeoLocationsError, input, none
 );
 /// Retrieve a list of the health checks that are associated with the current Amazon Web Services account.
 ///
@@ -3990,6 +4235,10 @@ impl<M> ListHealthChecks<M> {
 stub_operation!(
     ListHealthChecks, 50, ListHealthChecksError, types::ListHealthChecksResponse, input,
     output
+);
+blocking_operation!(
+    ListHealthChecks, types::ListHealthChecksResponse, ListHealthChecksError, input,
+    (types::ListHealthChecksRequest)
 );
 /// Retrieves a list of the public and private hosted zones that are associated with the current Amazon Web Services account. The response includes a `HostedZones` child element for each hosted zone.
 ///
@@ -4091,6 +4340,10 @@ stub_operation!(
     ListHostedZones, 51, ListHostedZonesError, types::ListHostedZonesResponse, input,
     output
 );
+blocking_operation!(
+    ListHostedZones, types::ListHostedZonesResponse, ListHostedZonesError, input,
+    (types::ListHostedZonesRequest)
+);
 /// Retrieves a list of your hosted zones in lexicographic order. The response includes a `HostedZones` child element for each hosted zone created by the current Amazon Web Services account.
 ///
 /// The `ListHostedZonesByName` operation: made by [`Client::list_hosted_zones_by_name`], run by [`send`](ListHostedZonesByName::send).
@@ -4170,6 +4423,10 @@ impl<M> ListHostedZonesByName<M> {
 stub_operation!(
     ListHostedZonesByName, 52, ListHostedZonesByNameError,
     types::ListHostedZonesByNameResponse, input, output
+);
+blocking_operation!(
+    ListHostedZonesByName, types::ListHostedZonesByNameResponse,
+    ListHostedZonesByNameError, input, none
 );
 /// Lists all the private hosted zones that a specified VPC is associated with, regardless of which Amazon Web Services account or Amazon Web Services service owns the hosted zones. The `HostedZoneOwner` structure in the response contains one of the following values:
 /// - An `OwningAccount` element, which contains the account number of either the current Amazon Web Services account or another Amazon Web Services account. Some services, such as Cloud Map, create hosted zones using the current account.
@@ -4257,6 +4514,10 @@ impl<M> ListHostedZonesByVpc<M> {
 stub_operation!(
     ListHostedZonesByVpc, 53, ListHostedZonesByVpcError,
     types::ListHostedZonesByVpcResponse, input, output
+);
+blocking_operation!(
+    ListHostedZonesByVpc, types::ListHostedZonesByVpcResponse, ListHostedZonesByVpcError,
+    input, none
 );
 /// Lists the configurations for DNS query logging that are associated with the current Amazon Web Services account or the configuration that is associated with a specified hosted zone.
 ///
@@ -4352,6 +4613,10 @@ impl<M> ListQueryLoggingConfigs<M> {
 stub_operation!(
     ListQueryLoggingConfigs, 54, ListQueryLoggingConfigsError,
     types::ListQueryLoggingConfigsResponse, input, output
+);
+blocking_operation!(
+    ListQueryLoggingConfigs, types::ListQueryLoggingConfigsResponse,
+    ListQueryLoggingConfigsError, input, (types::ListQueryLoggingConfigsRequest)
 );
 /// Lists the resource record sets in a specified hosted zone.
 ///
@@ -4458,6 +4723,10 @@ stub_operation!(
     ListResourceRecordSets, 55, ListResourceRecordSetsError,
     types::ListResourceRecordSetsResponse, input, output
 );
+blocking_operation!(
+    ListResourceRecordSets, types::ListResourceRecordSetsResponse,
+    ListResourceRecordSetsError, input, (types::ListResourceRecordSetsRequest)
+);
 /// Retrieves a list of the reusable delegation sets that are associated with the current Amazon Web Services account.
 ///
 /// The `ListReusableDelegationSets` operation: made by [`Client::list_reusable_delegation_sets`], run by [`send`](ListReusableDelegationSets::send).
@@ -4532,6 +4801,10 @@ impl<M> ListReusableDelegationSets<M> {
 stub_operation!(
     ListReusableDelegationSets, 56, ListReusableDelegationSetsError,
     types::ListReusableDelegationSetsResponse, input, output
+);
+blocking_operation!(
+    ListReusableDelegationSets, types::ListReusableDelegationSetsResponse,
+    ListReusableDelegationSetsError, input, none
 );
 /// Lists tags for one health check or hosted zone.
 ///
@@ -4610,6 +4883,10 @@ stub_operation!(
     ListTagsForResource, 57, ListTagsForResourceError,
     types::ListTagsForResourceResponse, input, output
 );
+blocking_operation!(
+    ListTagsForResource, types::ListTagsForResourceResponse, ListTagsForResourceError,
+    input, none
+);
 /// Lists tags for up to 10 health checks or hosted zones.
 ///
 /// The `ListTagsForResources` operation: made by [`Client::list_tags_for_resources`], run by [`send`](ListTagsForResources::send).
@@ -4687,6 +4964,10 @@ stub_operation!(
     ListTagsForResources, 58, ListTagsForResourcesError,
     types::ListTagsForResourcesResponse, input, output
 );
+blocking_operation!(
+    ListTagsForResources, types::ListTagsForResourcesResponse, ListTagsForResourcesError,
+    input, none
+);
 /// Gets information about the latest version for every traffic policy that is associated with the current Amazon Web Services account. Policies are listed in the order that they were created in.
 ///
 /// The `ListTrafficPolicies` operation: made by [`Client::list_traffic_policies`], run by [`send`](ListTrafficPolicies::send).
@@ -4761,6 +5042,10 @@ impl<M> ListTrafficPolicies<M> {
 stub_operation!(
     ListTrafficPolicies, 59, ListTrafficPoliciesError,
     types::ListTrafficPoliciesResponse, input, output
+);
+blocking_operation!(
+    ListTrafficPolicies, types::ListTrafficPoliciesResponse, ListTrafficPoliciesError,
+    input, none
 );
 /// Gets information about the traffic policy instances that you created by using the current Amazon Web Services account.
 ///
@@ -4849,6 +5134,10 @@ impl<M> ListTrafficPolicyInstances<M> {
 stub_operation!(
     ListTrafficPolicyInstances, 60, ListTrafficPolicyInstancesError,
     types::ListTrafficPolicyInstancesResponse, input, output
+);
+blocking_operation!(
+    ListTrafficPolicyInstances, types::ListTrafficPolicyInstancesResponse,
+    ListTrafficPolicyInstancesError, input, none
 );
 /// Gets information about the traffic policy instances that you created in a specified hosted zone.
 ///
@@ -4941,6 +5230,11 @@ stub_operation!(
     ListTrafficPolicyInstancesByHostedZone, 61,
     ListTrafficPolicyInstancesByHostedZoneError,
     types::ListTrafficPolicyInstancesByHostedZoneResponse, input, output
+);
+blocking_operation!(
+    ListTrafficPolicyInstancesByHostedZone,
+    types::ListTrafficPolicyInstancesByHostedZoneResponse,
+    ListTrafficPolicyInstancesByHostedZoneError, input, none
 );
 /// Gets information about the traffic policy instances that you created by using a specify traffic policy version.
 ///
@@ -5043,6 +5337,11 @@ stub_operation!(
     ListTrafficPolicyInstancesByPolicy, 62, ListTrafficPolicyInstancesByPolicyError,
     types::ListTrafficPolicyInstancesByPolicyResponse, input, output
 );
+blocking_operation!(
+    ListTrafficPolicyInstancesByPolicy,
+    types::ListTrafficPolicyInstancesByPolicyResponse,
+    ListTrafficPolicyInstancesByPolicyError, input, none
+);
 /// Gets information about all of the versions for a specified traffic policy.
 ///
 /// The `ListTrafficPolicyVersions` operation: made by [`Client::list_traffic_policy_versions`], run by [`send`](ListTrafficPolicyVersions::send).
@@ -5122,6 +5421,10 @@ impl<M> ListTrafficPolicyVersions<M> {
 stub_operation!(
     ListTrafficPolicyVersions, 63, ListTrafficPolicyVersionsError,
     types::ListTrafficPolicyVersionsResponse, input, output
+);
+blocking_operation!(
+    ListTrafficPolicyVersions, types::ListTrafficPolicyVersionsResponse,
+    ListTrafficPolicyVersionsError, input, none
 );
 /// Gets a list of the VPCs that were created by other accounts and that can be associated with a specified hosted zone because you've submitted one or more `CreateVPCAssociationAuthorization` requests.
 ///
@@ -5221,6 +5524,11 @@ stub_operation!(
     ListVpcAssociationAuthorizations, 64, ListVpcAssociationAuthorizationsError,
     types::ListVpcAssociationAuthorizationsResponse, input, output
 );
+blocking_operation!(
+    ListVpcAssociationAuthorizations, types::ListVpcAssociationAuthorizationsResponse,
+    ListVpcAssociationAuthorizationsError, input,
+    (types::ListVpcAssociationAuthorizationsRequest)
+);
 /// Gets the value that Amazon Route 53 returns in response to a DNS request for a specified record name and type. You can optionally specify the IP address of a DNS resolver, an EDNS0 client subnet IP address, and a subnet mask.
 ///
 /// The `TestDNSAnswer` operation: made by [`Client::test_dns_answer`], run by [`send`](TestDnsAnswer::send).
@@ -5314,6 +5622,9 @@ impl<M> TestDnsAnswer<M> {
 }
 stub_operation!(
     TestDnsAnswer, 65, TestDnsAnswerError, types::TestDnsAnswerResponse, input, output
+);
+blocking_operation!(
+    TestDnsAnswer, types::TestDnsAnswerResponse, TestDnsAnswerError, input, none
 );
 /// Updates an existing health check. Note that some values can't be updated.
 ///
@@ -5481,6 +5792,10 @@ stub_operation!(
     UpdateHealthCheck, 66, UpdateHealthCheckError, types::UpdateHealthCheckResponse,
     input, output
 );
+blocking_operation!(
+    UpdateHealthCheck, types::UpdateHealthCheckResponse, UpdateHealthCheckError, input,
+    none
+);
 /// Updates the comment for a specified hosted zone.
 ///
 /// The `UpdateHostedZoneComment` operation: made by [`Client::update_hosted_zone_comment`], run by [`send`](UpdateHostedZoneComment::send).
@@ -5556,6 +5871,10 @@ stub_operation!(
     UpdateHostedZoneComment, 67, UpdateHostedZoneCommentError,
     types::UpdateHostedZoneCommentResponse, input, output
 );
+blocking_operation!(
+    UpdateHostedZoneComment, types::UpdateHostedZoneCommentResponse,
+    UpdateHostedZoneCommentError, input, none
+);
 /// Updates the features configuration for a hosted zone. This operation allows you to enable or disable specific features for your hosted zone, such as accelerated recovery.
 ///
 /// The `UpdateHostedZoneFeatures` operation: made by [`Client::update_hosted_zone_features`], run by [`send`](UpdateHostedZoneFeatures::send).
@@ -5630,6 +5949,10 @@ impl<M> UpdateHostedZoneFeatures<M> {
 stub_operation!(
     UpdateHostedZoneFeatures, 68, UpdateHostedZoneFeaturesError,
     types::UpdateHostedZoneFeaturesResponse, input, output
+);
+blocking_operation!(
+    UpdateHostedZoneFeatures, types::UpdateHostedZoneFeaturesResponse,
+    UpdateHostedZoneFeaturesError, input, none
 );
 /// Updates the comment for a specified traffic policy version.
 ///
@@ -5710,6 +6033,10 @@ impl<M> UpdateTrafficPolicyComment<M> {
 stub_operation!(
     UpdateTrafficPolicyComment, 69, UpdateTrafficPolicyCommentError,
     types::UpdateTrafficPolicyCommentResponse, input, output
+);
+blocking_operation!(
+    UpdateTrafficPolicyComment, types::UpdateTrafficPolicyCommentResponse,
+    UpdateTrafficPolicyCommentError, input, none
 );
 /// After you submit a `UpdateTrafficPolicyInstance` request, there's a brief delay while Route 53 creates the resource record sets that are specified in the traffic policy definition. Use `GetTrafficPolicyInstance` with the `id` of updated traffic policy instance confirm that the `UpdateTrafficPolicyInstance` request completed successfully. For more information, see the `State` response element.
 ///
@@ -5795,4 +6122,8 @@ impl<M> UpdateTrafficPolicyInstance<M> {
 stub_operation!(
     UpdateTrafficPolicyInstance, 70, UpdateTrafficPolicyInstanceError,
     types::UpdateTrafficPolicyInstanceResponse, input, output
+);
+blocking_operation!(
+    UpdateTrafficPolicyInstance, types::UpdateTrafficPolicyInstanceResponse,
+    UpdateTrafficPolicyInstanceError, input, none
 );

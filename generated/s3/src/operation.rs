@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -138,6 +170,10 @@ impl<M> AbortMultipartUpload<M> {
 stub_operation!(
     AbortMultipartUpload, 0, AbortMultipartUploadError,
     types::AbortMultipartUploadOutput, input, output
+);
+blocking_operation!(
+    AbortMultipartUpload, types::AbortMultipartUploadOutput, AbortMultipartUploadError,
+    input, none
 );
 /// Completes a multipart upload by assembling previously uploaded parts.
 ///
@@ -321,6 +357,10 @@ impl<M> CompleteMultipartUpload<M> {
 stub_operation!(
     CompleteMultipartUpload, 1, CompleteMultipartUploadError,
     types::CompleteMultipartUploadOutput, input, output
+);
+blocking_operation!(
+    CompleteMultipartUpload, types::CompleteMultipartUploadOutput,
+    CompleteMultipartUploadError, input, none
 );
 /// Creates a copy of an object that is already stored in Amazon S3.
 ///
@@ -627,6 +667,7 @@ impl<M> CopyObject<M> {
     }
 }
 stub_operation!(CopyObject, 2, CopyObjectError, types::CopyObjectOutput, input, output);
+blocking_operation!(CopyObject, types::CopyObjectOutput, CopyObjectError, input, none);
 /// This action creates an Amazon S3 bucket. To create an Amazon S3 on Outposts bucket, see [`CreateBucket`](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateBucket.html).
 ///
 /// The `CreateBucket` operation: made by [`Client::create_bucket`], run by [`send`](CreateBucket::send).
@@ -749,6 +790,9 @@ impl<M> CreateBucket<M> {
 stub_operation!(
     CreateBucket, 3, CreateBucketError, types::CreateBucketOutput, input, output
 );
+blocking_operation!(
+    CreateBucket, types::CreateBucketOutput, CreateBucketError, input, none
+);
 /// Creates an S3 Metadata V2 metadata configuration for a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `CreateBucketMetadataConfiguration` operation: made by [`Client::create_bucket_metadata_configuration`], run by [`send`](CreateBucketMetadataConfiguration::send).
@@ -845,6 +889,10 @@ stub_operation!(
     CreateBucketMetadataConfiguration, 4, CreateBucketMetadataConfigurationError, (),
     input, none
 );
+blocking_operation!(
+    CreateBucketMetadataConfiguration, (), CreateBucketMetadataConfigurationError, input,
+    none
+);
 /// We recommend that you create your S3 Metadata configurations by using the V2 [CreateBucketMetadataConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketMetadataConfiguration.html) API operation. We no longer recommend using the V1 `CreateBucketMetadataTableConfiguration` API operation.
 ///
 /// The `CreateBucketMetadataTableConfiguration` operation: made by [`Client::create_bucket_metadata_table_configuration`], run by [`send`](CreateBucketMetadataTableConfiguration::send).
@@ -940,6 +988,10 @@ impl<M> CreateBucketMetadataTableConfiguration<M> {
 stub_operation!(
     CreateBucketMetadataTableConfiguration, 5,
     CreateBucketMetadataTableConfigurationError, (), input, none
+);
+blocking_operation!(
+    CreateBucketMetadataTableConfiguration, (),
+    CreateBucketMetadataTableConfigurationError, input, none
 );
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
@@ -1177,6 +1229,10 @@ stub_operation!(
     CreateMultipartUpload, 6, CreateMultipartUploadError,
     types::CreateMultipartUploadOutput, input, output
 );
+blocking_operation!(
+    CreateMultipartUpload, types::CreateMultipartUploadOutput,
+    CreateMultipartUploadError, input, none
+);
 /// Creates a session that establishes temporary security credentials to support fast authentication and authorization for the Zonal endpoint API operations on directory buckets. For more information about Zonal endpoint API operations that include the Availability Zone in the request endpoint, see [S3 Express One Zone APIs](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-APIs.html) in the Amazon S3 User Guide.
 ///
 /// The `CreateSession` operation: made by [`Client::create_session`], run by [`send`](CreateSession::send).
@@ -1274,6 +1330,9 @@ impl<M> CreateSession<M> {
 stub_operation!(
     CreateSession, 7, CreateSessionError, types::CreateSessionOutput, input, output
 );
+blocking_operation!(
+    CreateSession, types::CreateSessionOutput, CreateSessionError, input, none
+);
 /// Deletes the S3 bucket. All objects (including all object versions and delete markers) in the bucket must be deleted before the bucket itself can be deleted.
 /// - Directory buckets - If multipart uploads in a directory bucket are in progress, you can't delete the bucket until all the in-progress multipart uploads are aborted or completed.
 /// - Directory buckets - For directory buckets, you must make requests for this API operation to the Regional endpoint. These endpoints support path-style requests in the format `https://s3express-control.region-code.amazonaws.com/bucket-name`. Virtual-hosted-style requests aren't supported. For more information about endpoints in Availability Zones, see [Regional and Zonal endpoints for directory buckets in Availability Zones](https://docs.aws.amazon.com/AmazonS3/latest/userguide/endpoint-directory-buckets-AZ.html) in the Amazon S3 User Guide. For more information about endpoints in Local Zones, see [Concepts for directory buckets in Local Zones](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-lzs-for-directory-buckets.html) in the Amazon S3 User Guide.
@@ -1345,6 +1404,7 @@ impl<M> DeleteBucket<M> {
     }
 }
 stub_operation!(DeleteBucket, 8, DeleteBucketError, (), input, none);
+blocking_operation!(DeleteBucket, (), DeleteBucketError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketAnalyticsConfiguration` operation: made by [`Client::delete_bucket_analytics_configuration`], run by [`send`](DeleteBucketAnalyticsConfiguration::send).
@@ -1428,6 +1488,10 @@ stub_operation!(
     DeleteBucketAnalyticsConfiguration, 9, DeleteBucketAnalyticsConfigurationError, (),
     input, none
 );
+blocking_operation!(
+    DeleteBucketAnalyticsConfiguration, (), DeleteBucketAnalyticsConfigurationError,
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketCors` operation: made by [`Client::delete_bucket_cors`], run by [`send`](DeleteBucketCors::send).
@@ -1497,6 +1561,7 @@ impl<M> DeleteBucketCors<M> {
     }
 }
 stub_operation!(DeleteBucketCors, 10, DeleteBucketCorsError, (), input, none);
+blocking_operation!(DeleteBucketCors, (), DeleteBucketCorsError, input, none);
 /// This implementation of the DELETE action resets the default encryption for the bucket as server-side encryption with Amazon S3 managed keys (SSE-S3).
 /// - General purpose buckets - For information about the bucket default encryption feature, see [Amazon S3 Bucket Default Encryption](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the Amazon S3 User Guide.
 /// - Directory buckets - For directory buckets, there are only two supported options for server-side encryption: SSE-S3 and SSE-KMS. For information about the default encryption configuration in directory buckets, see [Setting default server-side encryption behavior for directory buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-express-bucket-encryption.html).
@@ -1569,6 +1634,9 @@ impl<M> DeleteBucketEncryption<M> {
 }
 stub_operation!(
     DeleteBucketEncryption, 11, DeleteBucketEncryptionError, (), input, none
+);
+blocking_operation!(
+    DeleteBucketEncryption, (), DeleteBucketEncryptionError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -1657,6 +1725,10 @@ stub_operation!(
     DeleteBucketIntelligentTieringConfiguration, 12,
     DeleteBucketIntelligentTieringConfigurationError, (), input, none
 );
+blocking_operation!(
+    DeleteBucketIntelligentTieringConfiguration, (),
+    DeleteBucketIntelligentTieringConfigurationError, input, none
+);
 /// Deletes an S3 Inventory configuration (identified by the inventory ID) from the bucket.
 ///
 /// The `DeleteBucketInventoryConfiguration` operation: made by [`Client::delete_bucket_inventory_configuration`], run by [`send`](DeleteBucketInventoryConfiguration::send).
@@ -1740,6 +1812,10 @@ stub_operation!(
     DeleteBucketInventoryConfiguration, 13, DeleteBucketInventoryConfigurationError, (),
     input, none
 );
+blocking_operation!(
+    DeleteBucketInventoryConfiguration, (), DeleteBucketInventoryConfigurationError,
+    input, none
+);
 /// Deletes the lifecycle configuration from the specified bucket. Amazon S3 removes all the lifecycle configuration rules in the lifecycle subresource associated with the bucket. Your objects never expire, and Amazon S3 no longer automatically deletes any objects on the basis of rules contained in the deleted lifecycle configuration.
 ///
 /// The `DeleteBucketLifecycle` operation: made by [`Client::delete_bucket_lifecycle`], run by [`send`](DeleteBucketLifecycle::send).
@@ -1809,6 +1885,7 @@ impl<M> DeleteBucketLifecycle<M> {
     }
 }
 stub_operation!(DeleteBucketLifecycle, 14, DeleteBucketLifecycleError, (), input, none);
+blocking_operation!(DeleteBucketLifecycle, (), DeleteBucketLifecycleError, input, none);
 /// Deletes an S3 Metadata configuration from a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `DeleteBucketMetadataConfiguration` operation: made by [`Client::delete_bucket_metadata_configuration`], run by [`send`](DeleteBucketMetadataConfiguration::send).
@@ -1887,6 +1964,10 @@ stub_operation!(
     DeleteBucketMetadataConfiguration, 15, DeleteBucketMetadataConfigurationError, (),
     input, none
 );
+blocking_operation!(
+    DeleteBucketMetadataConfiguration, (), DeleteBucketMetadataConfigurationError, input,
+    none
+);
 /// We recommend that you delete your S3 Metadata configurations by using the V2 [DeleteBucketMetadataTableConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketMetadataTableConfiguration.html) API operation. We no longer recommend using the V1 `DeleteBucketMetadataTableConfiguration` API operation.
 ///
 /// The `DeleteBucketMetadataTableConfiguration` operation: made by [`Client::delete_bucket_metadata_table_configuration`], run by [`send`](DeleteBucketMetadataTableConfiguration::send).
@@ -1964,6 +2045,10 @@ impl<M> DeleteBucketMetadataTableConfiguration<M> {
 stub_operation!(
     DeleteBucketMetadataTableConfiguration, 16,
     DeleteBucketMetadataTableConfigurationError, (), input, none
+);
+blocking_operation!(
+    DeleteBucketMetadataTableConfiguration, (),
+    DeleteBucketMetadataTableConfigurationError, input, none
 );
 /// Deletes a metrics configuration for the Amazon CloudWatch request metrics (specified by the metrics configuration ID) from the bucket. Note that this doesn't include the daily storage metrics.
 ///
@@ -2048,6 +2133,10 @@ stub_operation!(
     DeleteBucketMetricsConfiguration, 17, DeleteBucketMetricsConfigurationError, (),
     input, none
 );
+blocking_operation!(
+    DeleteBucketMetricsConfiguration, (), DeleteBucketMetricsConfigurationError, input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketOwnershipControls` operation: made by [`Client::delete_bucket_ownership_controls`], run by [`send`](DeleteBucketOwnershipControls::send).
@@ -2123,6 +2212,9 @@ stub_operation!(
     DeleteBucketOwnershipControls, 18, DeleteBucketOwnershipControlsError, (), input,
     none
 );
+blocking_operation!(
+    DeleteBucketOwnershipControls, (), DeleteBucketOwnershipControlsError, input, none
+);
 /// Deletes the policy of a specified bucket.
 ///
 /// The `DeleteBucketPolicy` operation: made by [`Client::delete_bucket_policy`], run by [`send`](DeleteBucketPolicy::send).
@@ -2192,6 +2284,7 @@ impl<M> DeleteBucketPolicy<M> {
     }
 }
 stub_operation!(DeleteBucketPolicy, 19, DeleteBucketPolicyError, (), input, none);
+blocking_operation!(DeleteBucketPolicy, (), DeleteBucketPolicyError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketReplication` operation: made by [`Client::delete_bucket_replication`], run by [`send`](DeleteBucketReplication::send).
@@ -2263,6 +2356,9 @@ impl<M> DeleteBucketReplication<M> {
 stub_operation!(
     DeleteBucketReplication, 20, DeleteBucketReplicationError, (), input, none
 );
+blocking_operation!(
+    DeleteBucketReplication, (), DeleteBucketReplicationError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketTagging` operation: made by [`Client::delete_bucket_tagging`], run by [`send`](DeleteBucketTagging::send).
@@ -2332,6 +2428,7 @@ impl<M> DeleteBucketTagging<M> {
     }
 }
 stub_operation!(DeleteBucketTagging, 21, DeleteBucketTaggingError, (), input, none);
+blocking_operation!(DeleteBucketTagging, (), DeleteBucketTaggingError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteBucketWebsite` operation: made by [`Client::delete_bucket_website`], run by [`send`](DeleteBucketWebsite::send).
@@ -2401,6 +2498,7 @@ impl<M> DeleteBucketWebsite<M> {
     }
 }
 stub_operation!(DeleteBucketWebsite, 22, DeleteBucketWebsiteError, (), input, none);
+blocking_operation!(DeleteBucketWebsite, (), DeleteBucketWebsiteError, input, none);
 /// Removes an object from a bucket. The behavior depends on the bucket's versioning state:
 /// - If bucket versioning is not enabled, the operation permanently deletes the object.
 /// - If bucket versioning is enabled, the operation inserts a delete marker, which becomes the current version of the object. To permanently delete an object in a versioned bucket, you must include the object’s `versionId` in the request. For more information about versioning-enabled buckets, see [Deleting object versions from a versioning-enabled bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html).
@@ -2523,6 +2621,9 @@ impl<M> DeleteObject<M> {
 stub_operation!(
     DeleteObject, 23, DeleteObjectError, types::DeleteObjectOutput, input, output
 );
+blocking_operation!(
+    DeleteObject, types::DeleteObjectOutput, DeleteObjectError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeleteObjectTagging` operation: made by [`Client::delete_object_tagging`], run by [`send`](DeleteObjectTagging::send).
@@ -2607,6 +2708,10 @@ impl<M> DeleteObjectTagging<M> {
 stub_operation!(
     DeleteObjectTagging, 24, DeleteObjectTaggingError, types::DeleteObjectTaggingOutput,
     input, output
+);
+blocking_operation!(
+    DeleteObjectTagging, types::DeleteObjectTaggingOutput, DeleteObjectTaggingError,
+    input, none
 );
 /// This operation enables you to delete multiple objects from a bucket using a single HTTP request. If you know the object keys that you want to delete, then this operation provides a suitable alternative to sending individual delete requests, reducing per-request overhead.
 ///
@@ -2707,6 +2812,9 @@ impl<M> DeleteObjects<M> {
 stub_operation!(
     DeleteObjects, 25, DeleteObjectsError, types::DeleteObjectsOutput, input, output
 );
+blocking_operation!(
+    DeleteObjects, types::DeleteObjectsOutput, DeleteObjectsError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `DeletePublicAccessBlock` operation: made by [`Client::delete_public_access_block`], run by [`send`](DeletePublicAccessBlock::send).
@@ -2777,6 +2885,9 @@ impl<M> DeletePublicAccessBlock<M> {
 }
 stub_operation!(
     DeletePublicAccessBlock, 26, DeletePublicAccessBlockError, (), input, none
+);
+blocking_operation!(
+    DeletePublicAccessBlock, (), DeletePublicAccessBlockError, input, none
 );
 /// Returns the attribute-based access control (ABAC) property of the general purpose bucket. If ABAC is enabled on your bucket, you can use tags on the bucket for access control. For more information, see [Enabling ABAC in general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).
 ///
@@ -2851,6 +2962,9 @@ impl<M> GetBucketAbac<M> {
 }
 stub_operation!(
     GetBucketAbac, 27, GetBucketAbacError, types::GetBucketAbacOutput, input, output
+);
+blocking_operation!(
+    GetBucketAbac, types::GetBucketAbacOutput, GetBucketAbacError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -2935,6 +3049,10 @@ stub_operation!(
     GetBucketAccelerateConfiguration, 28, GetBucketAccelerateConfigurationError,
     types::GetBucketAccelerateConfigurationOutput, input, output
 );
+blocking_operation!(
+    GetBucketAccelerateConfiguration, types::GetBucketAccelerateConfigurationOutput,
+    GetBucketAccelerateConfigurationError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketAcl` operation: made by [`Client::get_bucket_acl`], run by [`send`](GetBucketAcl::send).
@@ -3008,6 +3126,9 @@ impl<M> GetBucketAcl<M> {
 }
 stub_operation!(
     GetBucketAcl, 29, GetBucketAclError, types::GetBucketAclOutput, input, output
+);
+blocking_operation!(
+    GetBucketAcl, types::GetBucketAclOutput, GetBucketAclError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -3092,6 +3213,10 @@ stub_operation!(
     GetBucketAnalyticsConfiguration, 30, GetBucketAnalyticsConfigurationError,
     types::GetBucketAnalyticsConfigurationOutput, input, output
 );
+blocking_operation!(
+    GetBucketAnalyticsConfiguration, types::GetBucketAnalyticsConfigurationOutput,
+    GetBucketAnalyticsConfigurationError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketCors` operation: made by [`Client::get_bucket_cors`], run by [`send`](GetBucketCors::send).
@@ -3165,6 +3290,9 @@ impl<M> GetBucketCors<M> {
 }
 stub_operation!(
     GetBucketCors, 31, GetBucketCorsError, types::GetBucketCorsOutput, input, output
+);
+blocking_operation!(
+    GetBucketCors, types::GetBucketCorsOutput, GetBucketCorsError, input, none
 );
 /// Returns the default encryption configuration for an Amazon S3 bucket. By default, all buckets have a default encryption configuration that uses server-side encryption with Amazon S3 managed keys (SSE-S3). This operation also returns the [BucketKeyEnabled](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html#AmazonS3-Type-ServerSideEncryptionRule-BucketKeyEnabled) and [BlockedEncryptionTypes](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html#AmazonS3-Type-ServerSideEncryptionRule-BlockedEncryptionTypes) statuses.
 /// - General purpose buckets - For information about the bucket default encryption feature, see [Amazon S3 Bucket Default Encryption](https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html) in the Amazon S3 User Guide.
@@ -3242,6 +3370,10 @@ impl<M> GetBucketEncryption<M> {
 stub_operation!(
     GetBucketEncryption, 32, GetBucketEncryptionError, types::GetBucketEncryptionOutput,
     input, output
+);
+blocking_operation!(
+    GetBucketEncryption, types::GetBucketEncryptionOutput, GetBucketEncryptionError,
+    input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -3327,6 +3459,11 @@ stub_operation!(
     GetBucketIntelligentTieringConfigurationError,
     types::GetBucketIntelligentTieringConfigurationOutput, input, output
 );
+blocking_operation!(
+    GetBucketIntelligentTieringConfiguration,
+    types::GetBucketIntelligentTieringConfigurationOutput,
+    GetBucketIntelligentTieringConfigurationError, input, none
+);
 /// Returns an S3 Inventory configuration (identified by the inventory configuration ID) from the bucket.
 ///
 /// The `GetBucketInventoryConfiguration` operation: made by [`Client::get_bucket_inventory_configuration`], run by [`send`](GetBucketInventoryConfiguration::send).
@@ -3410,6 +3547,10 @@ stub_operation!(
     GetBucketInventoryConfiguration, 34, GetBucketInventoryConfigurationError,
     types::GetBucketInventoryConfigurationOutput, input, output
 );
+blocking_operation!(
+    GetBucketInventoryConfiguration, types::GetBucketInventoryConfigurationOutput,
+    GetBucketInventoryConfigurationError, input, none
+);
 /// For an updated version of this API, see [GetBucketLifecycleConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html). If you configured a bucket lifecycle using the `filter` element, you should see the updated version of this topic. This topic is provided for backward compatibility.
 ///
 /// The `GetBucketLifecycle` operation: made by [`Client::get_bucket_lifecycle`], run by [`send`](GetBucketLifecycle::send).
@@ -3484,6 +3625,10 @@ impl<M> GetBucketLifecycle<M> {
 stub_operation!(
     GetBucketLifecycle, 35, GetBucketLifecycleError, types::GetBucketLifecycleOutput,
     input, output
+);
+blocking_operation!(
+    GetBucketLifecycle, types::GetBucketLifecycleOutput, GetBucketLifecycleError, input,
+    none
 );
 /// Returns the lifecycle configuration information set on the bucket. For information about lifecycle configuration, see [Object Lifecycle Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html).
 ///
@@ -3563,6 +3708,10 @@ stub_operation!(
     GetBucketLifecycleConfiguration, 36, GetBucketLifecycleConfigurationError,
     types::GetBucketLifecycleConfigurationOutput, input, output
 );
+blocking_operation!(
+    GetBucketLifecycleConfiguration, types::GetBucketLifecycleConfigurationOutput,
+    GetBucketLifecycleConfigurationError, input, none
+);
 /// Using the `GetBucketLocation` operation is no longer a best practice. To return the Region that a bucket resides in, we recommend that you use the [HeadBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html) operation instead. For backward compatibility, Amazon S3 continues to support the `GetBucketLocation` operation.
 ///
 /// The `GetBucketLocation` operation: made by [`Client::get_bucket_location`], run by [`send`](GetBucketLocation::send).
@@ -3637,6 +3786,10 @@ impl<M> GetBucketLocation<M> {
 stub_operation!(
     GetBucketLocation, 37, GetBucketLocationError, types::GetBucketLocationOutput, input,
     output
+);
+blocking_operation!(
+    GetBucketLocation, types::GetBucketLocationOutput, GetBucketLocationError, input,
+    none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -3713,6 +3866,9 @@ stub_operation!(
     GetBucketLogging, 38, GetBucketLoggingError, types::GetBucketLoggingOutput, input,
     output
 );
+blocking_operation!(
+    GetBucketLogging, types::GetBucketLoggingOutput, GetBucketLoggingError, input, none
+);
 /// Retrieves the S3 Metadata configuration for a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `GetBucketMetadataConfiguration` operation: made by [`Client::get_bucket_metadata_configuration`], run by [`send`](GetBucketMetadataConfiguration::send).
@@ -3787,6 +3943,10 @@ impl<M> GetBucketMetadataConfiguration<M> {
 stub_operation!(
     GetBucketMetadataConfiguration, 39, GetBucketMetadataConfigurationError,
     types::GetBucketMetadataConfigurationOutput, input, output
+);
+blocking_operation!(
+    GetBucketMetadataConfiguration, types::GetBucketMetadataConfigurationOutput,
+    GetBucketMetadataConfigurationError, input, none
 );
 /// We recommend that you retrieve your S3 Metadata configurations by using the V2 [GetBucketMetadataTableConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketMetadataTableConfiguration.html) API operation. We no longer recommend using the V1 `GetBucketMetadataTableConfiguration` API operation.
 ///
@@ -3865,6 +4025,11 @@ impl<M> GetBucketMetadataTableConfiguration<M> {
 stub_operation!(
     GetBucketMetadataTableConfiguration, 40, GetBucketMetadataTableConfigurationError,
     types::GetBucketMetadataTableConfigurationOutput, input, output
+);
+blocking_operation!(
+    GetBucketMetadataTableConfiguration,
+    types::GetBucketMetadataTableConfigurationOutput,
+    GetBucketMetadataTableConfigurationError, input, none
 );
 /// Gets a metrics configuration (specified by the metrics configuration ID) from the bucket. Note that this doesn't include the daily storage metrics.
 ///
@@ -3946,6 +4111,10 @@ stub_operation!(
     GetBucketMetricsConfiguration, 41, GetBucketMetricsConfigurationError,
     types::GetBucketMetricsConfigurationOutput, input, output
 );
+blocking_operation!(
+    GetBucketMetricsConfiguration, types::GetBucketMetricsConfigurationOutput,
+    GetBucketMetricsConfigurationError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketNotification` operation: made by [`Client::get_bucket_notification`], run by [`send`](GetBucketNotification::send).
@@ -4023,6 +4192,10 @@ impl<M> GetBucketNotification<M> {
 stub_operation!(
     GetBucketNotification, 42, GetBucketNotificationError,
     types::NotificationConfigurationDeprecated, input, output
+);
+blocking_operation!(
+    GetBucketNotification, types::NotificationConfigurationDeprecated,
+    GetBucketNotificationError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -4102,6 +4275,10 @@ stub_operation!(
     GetBucketNotificationConfiguration, 43, GetBucketNotificationConfigurationError,
     types::NotificationConfiguration, input, output
 );
+blocking_operation!(
+    GetBucketNotificationConfiguration, types::NotificationConfiguration,
+    GetBucketNotificationConfigurationError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketOwnershipControls` operation: made by [`Client::get_bucket_ownership_controls`], run by [`send`](GetBucketOwnershipControls::send).
@@ -4176,6 +4353,10 @@ impl<M> GetBucketOwnershipControls<M> {
 stub_operation!(
     GetBucketOwnershipControls, 44, GetBucketOwnershipControlsError,
     types::GetBucketOwnershipControlsOutput, input, output
+);
+blocking_operation!(
+    GetBucketOwnershipControls, types::GetBucketOwnershipControlsOutput,
+    GetBucketOwnershipControlsError, input, none
 );
 /// Returns the policy of a specified bucket.
 ///
@@ -4252,6 +4433,9 @@ stub_operation!(
     GetBucketPolicy, 45, GetBucketPolicyError, types::GetBucketPolicyOutput, input,
     output
 );
+blocking_operation!(
+    GetBucketPolicy, types::GetBucketPolicyOutput, GetBucketPolicyError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketPolicyStatus` operation: made by [`Client::get_bucket_policy_status`], run by [`send`](GetBucketPolicyStatus::send).
@@ -4326,6 +4510,10 @@ impl<M> GetBucketPolicyStatus<M> {
 stub_operation!(
     GetBucketPolicyStatus, 46, GetBucketPolicyStatusError,
     types::GetBucketPolicyStatusOutput, input, output
+);
+blocking_operation!(
+    GetBucketPolicyStatus, types::GetBucketPolicyStatusOutput,
+    GetBucketPolicyStatusError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -4402,6 +4590,10 @@ stub_operation!(
     GetBucketReplication, 47, GetBucketReplicationError,
     types::GetBucketReplicationOutput, input, output
 );
+blocking_operation!(
+    GetBucketReplication, types::GetBucketReplicationOutput, GetBucketReplicationError,
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketRequestPayment` operation: made by [`Client::get_bucket_request_payment`], run by [`send`](GetBucketRequestPayment::send).
@@ -4476,6 +4668,10 @@ impl<M> GetBucketRequestPayment<M> {
 stub_operation!(
     GetBucketRequestPayment, 48, GetBucketRequestPaymentError,
     types::GetBucketRequestPaymentOutput, input, output
+);
+blocking_operation!(
+    GetBucketRequestPayment, types::GetBucketRequestPaymentOutput,
+    GetBucketRequestPaymentError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -4552,6 +4748,9 @@ stub_operation!(
     GetBucketTagging, 49, GetBucketTaggingError, types::GetBucketTaggingOutput, input,
     output
 );
+blocking_operation!(
+    GetBucketTagging, types::GetBucketTaggingOutput, GetBucketTaggingError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketVersioning` operation: made by [`Client::get_bucket_versioning`], run by [`send`](GetBucketVersioning::send).
@@ -4627,6 +4826,10 @@ stub_operation!(
     GetBucketVersioning, 50, GetBucketVersioningError, types::GetBucketVersioningOutput,
     input, output
 );
+blocking_operation!(
+    GetBucketVersioning, types::GetBucketVersioningOutput, GetBucketVersioningError,
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetBucketWebsite` operation: made by [`Client::get_bucket_website`], run by [`send`](GetBucketWebsite::send).
@@ -4701,6 +4904,9 @@ impl<M> GetBucketWebsite<M> {
 stub_operation!(
     GetBucketWebsite, 51, GetBucketWebsiteError, types::GetBucketWebsiteOutput, input,
     output
+);
+blocking_operation!(
+    GetBucketWebsite, types::GetBucketWebsiteOutput, GetBucketWebsiteError, input, none
 );
 /// Retrieves an object from Amazon S3.
 ///
@@ -4869,6 +5075,7 @@ impl<M> GetObject<M> {
     }
 }
 stub_operation!(GetObject, 52, GetObjectError, types::GetObjectOutput, input, output);
+blocking_operation!(GetObject, types::GetObjectOutput, GetObjectError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectAcl` operation: made by [`Client::get_object_acl`], run by [`send`](GetObjectAcl::send).
@@ -4957,6 +5164,9 @@ impl<M> GetObjectAcl<M> {
 }
 stub_operation!(
     GetObjectAcl, 53, GetObjectAclError, types::GetObjectAclOutput, input, output
+);
+blocking_operation!(
+    GetObjectAcl, types::GetObjectAclOutput, GetObjectAclError, input, none
 );
 /// Retrieves all of the metadata from an object without returning the object itself. This operation is useful if you're interested only in an object's metadata.
 ///
@@ -5081,6 +5291,10 @@ stub_operation!(
     GetObjectAttributes, 54, GetObjectAttributesError, types::GetObjectAttributesOutput,
     input, output
 );
+blocking_operation!(
+    GetObjectAttributes, types::GetObjectAttributesOutput, GetObjectAttributesError,
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectLegalHold` operation: made by [`Client::get_object_legal_hold`], run by [`send`](GetObjectLegalHold::send).
@@ -5171,6 +5385,10 @@ stub_operation!(
     GetObjectLegalHold, 55, GetObjectLegalHoldError, types::GetObjectLegalHoldOutput,
     input, output
 );
+blocking_operation!(
+    GetObjectLegalHold, types::GetObjectLegalHoldOutput, GetObjectLegalHoldError, input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectLockConfiguration` operation: made by [`Client::get_object_lock_configuration`], run by [`send`](GetObjectLockConfiguration::send).
@@ -5245,6 +5463,10 @@ impl<M> GetObjectLockConfiguration<M> {
 stub_operation!(
     GetObjectLockConfiguration, 56, GetObjectLockConfigurationError,
     types::GetObjectLockConfigurationOutput, input, output
+);
+blocking_operation!(
+    GetObjectLockConfiguration, types::GetObjectLockConfigurationOutput,
+    GetObjectLockConfigurationError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -5336,6 +5558,10 @@ stub_operation!(
     GetObjectRetention, 57, GetObjectRetentionError, types::GetObjectRetentionOutput,
     input, output
 );
+blocking_operation!(
+    GetObjectRetention, types::GetObjectRetentionOutput, GetObjectRetentionError, input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectTagging` operation: made by [`Client::get_object_tagging`], run by [`send`](GetObjectTagging::send).
@@ -5426,6 +5652,9 @@ stub_operation!(
     GetObjectTagging, 58, GetObjectTaggingError, types::GetObjectTaggingOutput, input,
     output
 );
+blocking_operation!(
+    GetObjectTagging, types::GetObjectTaggingOutput, GetObjectTaggingError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetObjectTorrent` operation: made by [`Client::get_object_torrent`], run by [`send`](GetObjectTorrent::send).
@@ -5511,6 +5740,9 @@ stub_operation!(
     GetObjectTorrent, 59, GetObjectTorrentError, types::GetObjectTorrentOutput, input,
     output
 );
+blocking_operation!(
+    GetObjectTorrent, types::GetObjectTorrentOutput, GetObjectTorrentError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `GetPublicAccessBlock` operation: made by [`Client::get_public_access_block`], run by [`send`](GetPublicAccessBlock::send).
@@ -5586,6 +5818,10 @@ stub_operation!(
     GetPublicAccessBlock, 60, GetPublicAccessBlockError,
     types::GetPublicAccessBlockOutput, input, output
 );
+blocking_operation!(
+    GetPublicAccessBlock, types::GetPublicAccessBlockOutput, GetPublicAccessBlockError,
+    input, none
+);
 /// You can use this operation to determine if a bucket exists and if you have permission to access it. The action returns a `200 OK` HTTP status code if the bucket exists and you have permission to access it. You can make a `HeadBucket` call on any bucket name to any Region in the partition, and regardless of the permissions on the bucket, you will receive a response header with the correct bucket location so that you can then make a proper, signed request to the appropriate Regional endpoint.
 ///
 /// The `HeadBucket` operation: made by [`Client::head_bucket`], run by [`send`](HeadBucket::send).
@@ -5657,6 +5893,48 @@ impl<M> HeadBucket<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> HeadBucket<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl HeadBucket<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::HeadBucketOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::HeadBucketOutput,
+            error::HeadBucketError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl HeadBucket<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -5667,21 +5945,6 @@ impl HeadBucket<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -5717,6 +5980,7 @@ impl std::future::IntoFuture for HeadBucket<boto_runtime::waiter::Wait> {
     }
 }
 stub_operation!(HeadBucket, 61, HeadBucketError, types::HeadBucketOutput, input, output);
+blocking_operation!(HeadBucket, types::HeadBucketOutput, HeadBucketError, input, none);
 /// The `HEAD` operation retrieves metadata from an object without returning the object itself. This operation is useful if you're interested only in an object's metadata.
 ///
 /// The `HeadObject` operation: made by [`Client::head_object`], run by [`send`](HeadObject::send).
@@ -5883,6 +6147,48 @@ impl<M> HeadObject<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> HeadObject<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl HeadObject<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::HeadObjectOutput>,
+        boto_runtime::waiter::WaiterError<
+            types::HeadObjectOutput,
+            error::HeadObjectError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl HeadObject<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -5893,21 +6199,6 @@ impl HeadObject<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -5943,6 +6234,7 @@ impl std::future::IntoFuture for HeadObject<boto_runtime::waiter::Wait> {
     }
 }
 stub_operation!(HeadObject, 62, HeadObjectError, types::HeadObjectOutput, input, output);
+blocking_operation!(HeadObject, types::HeadObjectOutput, HeadObjectError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `ListBucketAnalyticsConfigurations` operation: made by [`Client::list_bucket_analytics_configurations`], run by [`send`](ListBucketAnalyticsConfigurations::send).
@@ -6025,6 +6317,10 @@ impl<M> ListBucketAnalyticsConfigurations<M> {
 stub_operation!(
     ListBucketAnalyticsConfigurations, 63, ListBucketAnalyticsConfigurationsError,
     types::ListBucketAnalyticsConfigurationsOutput, input, output
+);
+blocking_operation!(
+    ListBucketAnalyticsConfigurations, types::ListBucketAnalyticsConfigurationsOutput,
+    ListBucketAnalyticsConfigurationsError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -6112,6 +6408,11 @@ stub_operation!(
     ListBucketIntelligentTieringConfigurationsError,
     types::ListBucketIntelligentTieringConfigurationsOutput, input, output
 );
+blocking_operation!(
+    ListBucketIntelligentTieringConfigurations,
+    types::ListBucketIntelligentTieringConfigurationsOutput,
+    ListBucketIntelligentTieringConfigurationsError, input, none
+);
 /// Returns a list of S3 Inventory configurations for the bucket. You can have up to 1,000 inventory configurations per bucket.
 ///
 /// The `ListBucketInventoryConfigurations` operation: made by [`Client::list_bucket_inventory_configurations`], run by [`send`](ListBucketInventoryConfigurations::send).
@@ -6195,6 +6496,10 @@ stub_operation!(
     ListBucketInventoryConfigurations, 65, ListBucketInventoryConfigurationsError,
     types::ListBucketInventoryConfigurationsOutput, input, output
 );
+blocking_operation!(
+    ListBucketInventoryConfigurations, types::ListBucketInventoryConfigurationsOutput,
+    ListBucketInventoryConfigurationsError, input, none
+);
 /// Lists the metrics configurations for the bucket. The metrics configurations are only for the request metrics of the bucket and do not provide information on daily storage metrics. You can have up to 1,000 configurations per bucket.
 ///
 /// The `ListBucketMetricsConfigurations` operation: made by [`Client::list_bucket_metrics_configurations`], run by [`send`](ListBucketMetricsConfigurations::send).
@@ -6277,6 +6582,10 @@ impl<M> ListBucketMetricsConfigurations<M> {
 stub_operation!(
     ListBucketMetricsConfigurations, 66, ListBucketMetricsConfigurationsError,
     types::ListBucketMetricsConfigurationsOutput, input, output
+);
+blocking_operation!(
+    ListBucketMetricsConfigurations, types::ListBucketMetricsConfigurationsOutput,
+    ListBucketMetricsConfigurationsError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -6377,6 +6686,10 @@ impl<M> ListBuckets<M> {
 stub_operation!(
     ListBuckets, 67, ListBucketsError, types::ListBucketsOutput, input, output
 );
+blocking_operation!(
+    ListBuckets, types::ListBucketsOutput, ListBucketsError, input,
+    (types::ListBucketsRequest)
+);
 /// Returns a list of all Amazon S3 directory buckets owned by the authenticated sender of the request. For more information about directory buckets, see [Directory buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-buckets-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `ListDirectoryBuckets` operation: made by [`Client::list_directory_buckets`], run by [`send`](ListDirectoryBuckets::send).
@@ -6466,6 +6779,10 @@ impl<M> ListDirectoryBuckets<M> {
 stub_operation!(
     ListDirectoryBuckets, 68, ListDirectoryBucketsError,
     types::ListDirectoryBucketsOutput, input, output
+);
+blocking_operation!(
+    ListDirectoryBuckets, types::ListDirectoryBucketsOutput, ListDirectoryBucketsError,
+    input, (types::ListDirectoryBucketsRequest)
 );
 /// This operation lists in-progress multipart uploads in a bucket. An in-progress multipart upload is a multipart upload that has been initiated by the `CreateMultipartUpload` request, but has not yet been completed or aborted.
 ///
@@ -6593,6 +6910,10 @@ impl<M> ListMultipartUploads<M> {
 stub_operation!(
     ListMultipartUploads, 69, ListMultipartUploadsError,
     types::ListMultipartUploadsOutput, input, output
+);
+blocking_operation!(
+    ListMultipartUploads, types::ListMultipartUploadsOutput, ListMultipartUploadsError,
+    input, (types::ListMultipartUploadsRequest)
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -6727,6 +7048,10 @@ stub_operation!(
     ListObjectVersions, 70, ListObjectVersionsError, types::ListObjectVersionsOutput,
     input, output
 );
+blocking_operation!(
+    ListObjectVersions, types::ListObjectVersionsOutput, ListObjectVersionsError, input,
+    (types::ListObjectVersionsRequest)
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `ListObjects` operation: made by [`Client::list_objects`], run by [`send`](ListObjects::send).
@@ -6853,6 +7178,10 @@ impl<M> ListObjects<M> {
 }
 stub_operation!(
     ListObjects, 71, ListObjectsError, types::ListObjectsOutput, input, output
+);
+blocking_operation!(
+    ListObjects, types::ListObjectsOutput, ListObjectsError, input,
+    (types::ListObjectsRequest)
 );
 /// Returns some or all (up to 1,000) of the objects in a bucket with each request. You can use the request parameters as selection criteria to return a subset of the objects in a bucket. A `200 OK` response can contain valid or invalid XML. Make sure to design your application to parse the contents of the response and handle it appropriately. For more information about listing objects, see [Listing object keys programmatically](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ListingKeysUsingAPIs.html) in the Amazon S3 User Guide. To get a list of your buckets, see [ListBuckets](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html).
 /// - General purpose bucket - For general purpose buckets, `ListObjectsV2` doesn't return prefixes that are related only to in-progress multipart uploads.
@@ -6994,6 +7323,10 @@ impl<M> ListObjectsV2<M> {
 stub_operation!(
     ListObjectsV2, 72, ListObjectsV2Error, types::ListObjectsV2Output, input, output
 );
+blocking_operation!(
+    ListObjectsV2, types::ListObjectsV2Output, ListObjectsV2Error, input,
+    (types::ListObjectsV2Request)
+);
 /// Lists the parts that have been uploaded for a specific multipart upload.
 ///
 /// The `ListParts` operation: made by [`Client::list_parts`], run by [`send`](ListParts::send).
@@ -7121,6 +7454,9 @@ impl<M> ListParts<M> {
     }
 }
 stub_operation!(ListParts, 73, ListPartsError, types::ListPartsOutput, input, output);
+blocking_operation!(
+    ListParts, types::ListPartsOutput, ListPartsError, input, (types::ListPartsRequest)
+);
 /// Sets the attribute-based access control (ABAC) property of the general purpose bucket. You must have `s3:PutBucketABAC` permission to perform this action. When you enable ABAC, you can use tags for access control on your buckets. Additionally, when ABAC is enabled, you must use the [TagResource](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_TagResource.html) and [UntagResource](https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_UntagResource.html) actions to manage tags on your buckets. You can nolonger use the [PutBucketTagging](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html) and [DeleteBucketTagging](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketTagging.html) actions to tag your bucket. For more information, see [Enabling ABAC in general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).
 ///
 /// The `PutBucketAbac` operation: made by [`Client::put_bucket_abac`], run by [`send`](PutBucketAbac::send).
@@ -7205,6 +7541,7 @@ impl<M> PutBucketAbac<M> {
     }
 }
 stub_operation!(PutBucketAbac, 74, PutBucketAbacError, (), input, none);
+blocking_operation!(PutBucketAbac, (), PutBucketAbacError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketAccelerateConfiguration` operation: made by [`Client::put_bucket_accelerate_configuration`], run by [`send`](PutBucketAccelerateConfiguration::send).
@@ -7295,6 +7632,10 @@ impl<M> PutBucketAccelerateConfiguration<M> {
 stub_operation!(
     PutBucketAccelerateConfiguration, 75, PutBucketAccelerateConfigurationError, (),
     input, none
+);
+blocking_operation!(
+    PutBucketAccelerateConfiguration, (), PutBucketAccelerateConfigurationError, input,
+    none
 );
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
@@ -7413,6 +7754,7 @@ impl<M> PutBucketAcl<M> {
     }
 }
 stub_operation!(PutBucketAcl, 76, PutBucketAclError, (), input, none);
+blocking_operation!(PutBucketAcl, (), PutBucketAclError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketAnalyticsConfiguration` operation: made by [`Client::put_bucket_analytics_configuration`], run by [`send`](PutBucketAnalyticsConfiguration::send).
@@ -7504,6 +7846,10 @@ stub_operation!(
     PutBucketAnalyticsConfiguration, 77, PutBucketAnalyticsConfigurationError, (), input,
     none
 );
+blocking_operation!(
+    PutBucketAnalyticsConfiguration, (), PutBucketAnalyticsConfigurationError, input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketCors` operation: made by [`Client::put_bucket_cors`], run by [`send`](PutBucketCors::send).
@@ -7588,6 +7934,7 @@ impl<M> PutBucketCors<M> {
     }
 }
 stub_operation!(PutBucketCors, 78, PutBucketCorsError, (), input, none);
+blocking_operation!(PutBucketCors, (), PutBucketCorsError, input, none);
 /// This operation configures default encryption and Amazon S3 Bucket Keys for an existing bucket. You can also [block encryption types](https://docs.aws.amazon.com/AmazonS3/latest/API/API_BlockedEncryptionTypes.html) using this operation.
 ///
 /// The `PutBucketEncryption` operation: made by [`Client::put_bucket_encryption`], run by [`send`](PutBucketEncryption::send).
@@ -7675,6 +8022,7 @@ impl<M> PutBucketEncryption<M> {
     }
 }
 stub_operation!(PutBucketEncryption, 79, PutBucketEncryptionError, (), input, none);
+blocking_operation!(PutBucketEncryption, (), PutBucketEncryptionError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketIntelligentTieringConfiguration` operation: made by [`Client::put_bucket_intelligent_tiering_configuration`], run by [`send`](PutBucketIntelligentTieringConfiguration::send).
@@ -7765,6 +8113,10 @@ impl<M> PutBucketIntelligentTieringConfiguration<M> {
 stub_operation!(
     PutBucketIntelligentTieringConfiguration, 80,
     PutBucketIntelligentTieringConfigurationError, (), input, none
+);
+blocking_operation!(
+    PutBucketIntelligentTieringConfiguration, (),
+    PutBucketIntelligentTieringConfigurationError, input, none
 );
 /// This implementation of the `PUT` action adds an S3 Inventory configuration (identified by the inventory ID) to the bucket. You can have up to 1,000 inventory configurations per bucket.
 ///
@@ -7857,6 +8209,10 @@ stub_operation!(
     PutBucketInventoryConfiguration, 81, PutBucketInventoryConfigurationError, (), input,
     none
 );
+blocking_operation!(
+    PutBucketInventoryConfiguration, (), PutBucketInventoryConfigurationError, input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketLifecycle` operation: made by [`Client::put_bucket_lifecycle`], run by [`send`](PutBucketLifecycle::send).
@@ -7944,6 +8300,7 @@ impl<M> PutBucketLifecycle<M> {
     }
 }
 stub_operation!(PutBucketLifecycle, 82, PutBucketLifecycleError, (), input, none);
+blocking_operation!(PutBucketLifecycle, (), PutBucketLifecycleError, input, none);
 /// Creates a new lifecycle configuration for the bucket or replaces an existing lifecycle configuration. Keep in mind that this will overwrite an existing lifecycle configuration, so if you want to retain any configuration details, they must be included in the new lifecycle configuration. For information about lifecycle configuration, see [Managing your storage lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html).
 ///
 /// The `PutBucketLifecycleConfiguration` operation: made by [`Client::put_bucket_lifecycle_configuration`], run by [`send`](PutBucketLifecycleConfiguration::send).
@@ -8043,6 +8400,10 @@ stub_operation!(
     PutBucketLifecycleConfiguration, 83, PutBucketLifecycleConfigurationError,
     types::PutBucketLifecycleConfigurationOutput, input, output
 );
+blocking_operation!(
+    PutBucketLifecycleConfiguration, types::PutBucketLifecycleConfigurationOutput,
+    PutBucketLifecycleConfigurationError, input, none
+);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `PutBucketLogging` operation: made by [`Client::put_bucket_logging`], run by [`send`](PutBucketLogging::send).
@@ -8130,6 +8491,7 @@ impl<M> PutBucketLogging<M> {
     }
 }
 stub_operation!(PutBucketLogging, 84, PutBucketLoggingError, (), input, none);
+blocking_operation!(PutBucketLogging, (), PutBucketLoggingError, input, none);
 /// Sets a metrics configuration (specified by the metrics configuration ID) for the bucket. You can have up to 1,000 metrics configurations per bucket. If you're updating an existing metrics configuration, note that this is a full replacement of the existing metrics configuration. If you don't include the elements you want to keep, they are erased.
 ///
 /// The `PutBucketMetricsConfiguration` operation: made by [`Client::put_bucket_metrics_configuration`], run by [`send`](PutBucketMetricsConfiguration::send).
@@ -8218,6 +8580,9 @@ stub_operation!(
     PutBucketMetricsConfiguration, 85, PutBucketMetricsConfigurationError, (), input,
     none
 );
+blocking_operation!(
+    PutBucketMetricsConfiguration, (), PutBucketMetricsConfigurationError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketNotification` operation: made by [`Client::put_bucket_notification`], run by [`send`](PutBucketNotification::send).
@@ -8305,6 +8670,7 @@ impl<M> PutBucketNotification<M> {
     }
 }
 stub_operation!(PutBucketNotification, 86, PutBucketNotificationError, (), input, none);
+blocking_operation!(PutBucketNotification, (), PutBucketNotificationError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketNotificationConfiguration` operation: made by [`Client::put_bucket_notification_configuration`], run by [`send`](PutBucketNotificationConfiguration::send).
@@ -8396,6 +8762,10 @@ stub_operation!(
     PutBucketNotificationConfiguration, 87, PutBucketNotificationConfigurationError, (),
     input, none
 );
+blocking_operation!(
+    PutBucketNotificationConfiguration, (), PutBucketNotificationConfigurationError,
+    input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketOwnershipControls` operation: made by [`Client::put_bucket_ownership_controls`], run by [`send`](PutBucketOwnershipControls::send).
@@ -8481,6 +8851,9 @@ impl<M> PutBucketOwnershipControls<M> {
 }
 stub_operation!(
     PutBucketOwnershipControls, 88, PutBucketOwnershipControlsError, (), input, none
+);
+blocking_operation!(
+    PutBucketOwnershipControls, (), PutBucketOwnershipControlsError, input, none
 );
 /// Applies an Amazon S3 bucket policy to an Amazon S3 bucket.
 ///
@@ -8571,6 +8944,7 @@ impl<M> PutBucketPolicy<M> {
     }
 }
 stub_operation!(PutBucketPolicy, 89, PutBucketPolicyError, (), input, none);
+blocking_operation!(PutBucketPolicy, (), PutBucketPolicyError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketReplication` operation: made by [`Client::put_bucket_replication`], run by [`send`](PutBucketReplication::send).
@@ -8663,6 +9037,7 @@ impl<M> PutBucketReplication<M> {
     }
 }
 stub_operation!(PutBucketReplication, 90, PutBucketReplicationError, (), input, none);
+blocking_operation!(PutBucketReplication, (), PutBucketReplicationError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketRequestPayment` operation: made by [`Client::put_bucket_request_payment`], run by [`send`](PutBucketRequestPayment::send).
@@ -8752,6 +9127,9 @@ impl<M> PutBucketRequestPayment<M> {
 stub_operation!(
     PutBucketRequestPayment, 91, PutBucketRequestPaymentError, (), input, none
 );
+blocking_operation!(
+    PutBucketRequestPayment, (), PutBucketRequestPaymentError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketTagging` operation: made by [`Client::put_bucket_tagging`], run by [`send`](PutBucketTagging::send).
@@ -8836,6 +9214,7 @@ impl<M> PutBucketTagging<M> {
     }
 }
 stub_operation!(PutBucketTagging, 92, PutBucketTaggingError, (), input, none);
+blocking_operation!(PutBucketTagging, (), PutBucketTaggingError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketVersioning` operation: made by [`Client::put_bucket_versioning`], run by [`send`](PutBucketVersioning::send).
@@ -8928,6 +9307,7 @@ impl<M> PutBucketVersioning<M> {
     }
 }
 stub_operation!(PutBucketVersioning, 93, PutBucketVersioningError, (), input, none);
+blocking_operation!(PutBucketVersioning, (), PutBucketVersioningError, input, none);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutBucketWebsite` operation: made by [`Client::put_bucket_website`], run by [`send`](PutBucketWebsite::send).
@@ -9015,6 +9395,7 @@ impl<M> PutBucketWebsite<M> {
     }
 }
 stub_operation!(PutBucketWebsite, 94, PutBucketWebsiteError, (), input, none);
+blocking_operation!(PutBucketWebsite, (), PutBucketWebsiteError, input, none);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `PutObject` operation: made by [`Client::put_object`], run by [`send`](PutObject::send).
@@ -9332,6 +9713,7 @@ impl<M> PutObject<M> {
     }
 }
 stub_operation!(PutObject, 95, PutObjectError, types::PutObjectOutput, input, output);
+blocking_operation!(PutObject, types::PutObjectOutput, PutObjectError, input, none);
 /// End of support notice: As of October 1, 2025, Amazon S3 has discontinued support for Email Grantee Access Control Lists (ACLs). If you attempt to use an Email Grantee ACL in a request after October 1, 2025, the request will receive an `HTTP 405` (Method Not Allowed) error.
 ///
 /// The `PutObjectAcl` operation: made by [`Client::put_object_acl`], run by [`send`](PutObjectAcl::send).
@@ -9469,6 +9851,9 @@ impl<M> PutObjectAcl<M> {
 stub_operation!(
     PutObjectAcl, 96, PutObjectAclError, types::PutObjectAclOutput, input, output
 );
+blocking_operation!(
+    PutObjectAcl, types::PutObjectAclOutput, PutObjectAclError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutObjectLegalHold` operation: made by [`Client::put_object_legal_hold`], run by [`send`](PutObjectLegalHold::send).
@@ -9574,6 +9959,10 @@ stub_operation!(
     PutObjectLegalHold, 97, PutObjectLegalHoldError, types::PutObjectLegalHoldOutput,
     input, output
 );
+blocking_operation!(
+    PutObjectLegalHold, types::PutObjectLegalHoldOutput, PutObjectLegalHoldError, input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutObjectLockConfiguration` operation: made by [`Client::put_object_lock_configuration`], run by [`send`](PutObjectLockConfiguration::send).
@@ -9676,6 +10065,10 @@ impl<M> PutObjectLockConfiguration<M> {
 stub_operation!(
     PutObjectLockConfiguration, 98, PutObjectLockConfigurationError,
     types::PutObjectLockConfigurationOutput, input, output
+);
+blocking_operation!(
+    PutObjectLockConfiguration, types::PutObjectLockConfigurationOutput,
+    PutObjectLockConfigurationError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -9787,6 +10180,10 @@ stub_operation!(
     PutObjectRetention, 99, PutObjectRetentionError, types::PutObjectRetentionOutput,
     input, output
 );
+blocking_operation!(
+    PutObjectRetention, types::PutObjectRetentionOutput, PutObjectRetentionError, input,
+    none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutObjectTagging` operation: made by [`Client::put_object_tagging`], run by [`send`](PutObjectTagging::send).
@@ -9892,6 +10289,9 @@ stub_operation!(
     PutObjectTagging, 100, PutObjectTaggingError, types::PutObjectTaggingOutput, input,
     output
 );
+blocking_operation!(
+    PutObjectTagging, types::PutObjectTaggingOutput, PutObjectTaggingError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `PutPublicAccessBlock` operation: made by [`Client::put_public_access_block`], run by [`send`](PutPublicAccessBlock::send).
@@ -9979,6 +10379,7 @@ impl<M> PutPublicAccessBlock<M> {
     }
 }
 stub_operation!(PutPublicAccessBlock, 101, PutPublicAccessBlockError, (), input, none);
+blocking_operation!(PutPublicAccessBlock, (), PutPublicAccessBlockError, input, none);
 /// Renames an existing object in a directory bucket that uses the S3 Express One Zone storage class. You can use `RenameObject` by specifying an existing object’s name as the source and the new name of the object as the destination within the same directory bucket.
 ///
 /// The `RenameObject` operation: made by [`Client::rename_object`], run by [`send`](RenameObject::send).
@@ -10115,6 +10516,9 @@ impl<M> RenameObject<M> {
 stub_operation!(
     RenameObject, 102, RenameObjectError, types::RenameObjectOutput, input, output
 );
+blocking_operation!(
+    RenameObject, types::RenameObjectOutput, RenameObjectError, input, none
+);
 /// This operation is not supported for directory buckets.
 ///
 /// The `RestoreObject` operation: made by [`Client::restore_object`], run by [`send`](RestoreObject::send).
@@ -10213,6 +10617,9 @@ impl<M> RestoreObject<M> {
 }
 stub_operation!(
     RestoreObject, 103, RestoreObjectError, types::RestoreObjectOutput, input, output
+);
+blocking_operation!(
+    RestoreObject, types::RestoreObjectOutput, RestoreObjectError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -10345,6 +10752,10 @@ stub_operation!(
     SelectObjectContent, 104, SelectObjectContentError, types::SelectObjectContentOutput,
     input, output
 );
+blocking_operation!(
+    SelectObjectContent, types::SelectObjectContentOutput, SelectObjectContentError,
+    input, none
+);
 /// Enables or disables a live inventory table for an S3 Metadata configuration on a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `UpdateBucketMetadataInventoryTableConfiguration` operation: made by [`Client::update_bucket_metadata_inventory_table_configuration`], run by [`send`](UpdateBucketMetadataInventoryTableConfiguration::send).
@@ -10447,6 +10858,10 @@ stub_operation!(
     UpdateBucketMetadataInventoryTableConfiguration, 105,
     UpdateBucketMetadataInventoryTableConfigurationError, (), input, none
 );
+blocking_operation!(
+    UpdateBucketMetadataInventoryTableConfiguration, (),
+    UpdateBucketMetadataInventoryTableConfigurationError, input, none
+);
 /// Enables or disables journal table record expiration for an S3 Metadata configuration on a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the Amazon S3 User Guide.
 ///
 /// The `UpdateBucketMetadataJournalTableConfiguration` operation: made by [`Client::update_bucket_metadata_journal_table_configuration`], run by [`send`](UpdateBucketMetadataJournalTableConfiguration::send).
@@ -10548,6 +10963,10 @@ impl<M> UpdateBucketMetadataJournalTableConfiguration<M> {
 stub_operation!(
     UpdateBucketMetadataJournalTableConfiguration, 106,
     UpdateBucketMetadataJournalTableConfigurationError, (), input, none
+);
+blocking_operation!(
+    UpdateBucketMetadataJournalTableConfiguration, (),
+    UpdateBucketMetadataJournalTableConfigurationError, input, none
 );
 /// This operation is not supported for directory buckets or Amazon S3 on Outposts buckets.
 ///
@@ -10653,6 +11072,10 @@ impl<M> UpdateObjectEncryption<M> {
 stub_operation!(
     UpdateObjectEncryption, 107, UpdateObjectEncryptionError,
     types::UpdateObjectEncryptionResponse, input, output
+);
+blocking_operation!(
+    UpdateObjectEncryption, types::UpdateObjectEncryptionResponse,
+    UpdateObjectEncryptionError, input, none
 );
 /// Uploads a part in a multipart upload.
 ///
@@ -10833,6 +11256,7 @@ impl<M> UploadPart<M> {
 stub_operation!(
     UploadPart, 108, UploadPartError, types::UploadPartOutput, input, output
 );
+blocking_operation!(UploadPart, types::UploadPartOutput, UploadPartError, input, none);
 /// Uploads a part by copying data from an existing object as data source. To specify the data source, you add the request header `x-amz-copy-source` in your request. To specify a byte range, you add the request header `x-amz-copy-source-range` in your request.
 ///
 /// The `UploadPartCopy` operation: made by [`Client::upload_part_copy`], run by [`send`](UploadPartCopy::send).
@@ -11001,6 +11425,9 @@ impl<M> UploadPartCopy<M> {
 }
 stub_operation!(
     UploadPartCopy, 109, UploadPartCopyError, types::UploadPartCopyOutput, input, output
+);
+blocking_operation!(
+    UploadPartCopy, types::UploadPartCopyOutput, UploadPartCopyError, input, none
 );
 /// This operation is not supported for directory buckets.
 ///
@@ -11318,4 +11745,7 @@ impl<M> WriteGetObjectResponse<M> {
 }
 stub_operation!(
     WriteGetObjectResponse, 110, WriteGetObjectResponseError, (), input, none
+);
+blocking_operation!(
+    WriteGetObjectResponse, (), WriteGetObjectResponseError, input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -126,6 +158,10 @@ stub_operation!(
     BatchGetSecretValue, 0, BatchGetSecretValueError, types::BatchGetSecretValueResponse,
     input, output
 );
+blocking_operation!(
+    BatchGetSecretValue, types::BatchGetSecretValueResponse, BatchGetSecretValueError,
+    input, none
+);
 /// Turns off automatic rotation, and if a rotation is currently in progress, cancels the rotation.
 ///
 /// The `CancelRotateSecret` operation: made by [`Client::cancel_rotate_secret`], run by [`send`](CancelRotateSecret::send).
@@ -195,6 +231,10 @@ impl<M> CancelRotateSecret<M> {
 stub_operation!(
     CancelRotateSecret, 1, CancelRotateSecretError, types::CancelRotateSecretResponse,
     input, output
+);
+blocking_operation!(
+    CancelRotateSecret, types::CancelRotateSecretResponse, CancelRotateSecretError,
+    input, none
 );
 /// Creates a new secret. A secret can be a password, a set of credentials such as a user name and password, an OAuth token, or other secret information that you store in an encrypted form in Secrets Manager. The secret also includes the connection information to access a database or other service, which Secrets Manager doesn't encrypt. A secret in Secrets Manager consists of both the protected secret data and the important information needed to manage the secret.
 ///
@@ -313,6 +353,9 @@ impl<M> CreateSecret<M> {
 stub_operation!(
     CreateSecret, 2, CreateSecretError, types::CreateSecretResponse, input, output
 );
+blocking_operation!(
+    CreateSecret, types::CreateSecretResponse, CreateSecretError, input, none
+);
 /// Deletes the resource-based permission policy attached to the secret. To attach a policy to a secret, use PutResourcePolicy.
 ///
 /// The `DeleteResourcePolicy` operation: made by [`Client::delete_resource_policy`], run by [`send`](DeleteResourcePolicy::send).
@@ -382,6 +425,10 @@ impl<M> DeleteResourcePolicy<M> {
 stub_operation!(
     DeleteResourcePolicy, 3, DeleteResourcePolicyError,
     types::DeleteResourcePolicyResponse, input, output
+);
+blocking_operation!(
+    DeleteResourcePolicy, types::DeleteResourcePolicyResponse, DeleteResourcePolicyError,
+    input, none
 );
 /// Deletes a secret and all of its versions. You can specify a recovery window during which you can restore the secret. The minimum recovery window is 7 days. The default recovery window is 30 days. Secrets Manager attaches a `DeletionDate` stamp to the secret that specifies the end of the recovery window. At the end of the recovery window, Secrets Manager deletes the secret permanently.
 ///
@@ -462,6 +509,9 @@ impl<M> DeleteSecret<M> {
 stub_operation!(
     DeleteSecret, 4, DeleteSecretError, types::DeleteSecretResponse, input, output
 );
+blocking_operation!(
+    DeleteSecret, types::DeleteSecretResponse, DeleteSecretError, input, none
+);
 /// Retrieves the details of a secret. It does not include the encrypted secret value. Secrets Manager only returns fields that have a value in the response.
 ///
 /// The `DescribeSecret` operation: made by [`Client::describe_secret`], run by [`send`](DescribeSecret::send).
@@ -530,6 +580,9 @@ impl<M> DescribeSecret<M> {
 }
 stub_operation!(
     DescribeSecret, 5, DescribeSecretError, types::DescribeSecretResponse, input, output
+);
+blocking_operation!(
+    DescribeSecret, types::DescribeSecretResponse, DescribeSecretError, input, none
 );
 /// Generates a random password. We recommend that you specify the maximum length and include every character type that the system you are generating a password for can support. By default, Secrets Manager uses uppercase and lowercase letters, numbers, and the following characters in passwords: `!\"#$%&'()*+,-./:;<=>?@[\\]^_'{|}~`
 ///
@@ -636,6 +689,10 @@ stub_operation!(
     GetRandomPassword, 6, GetRandomPasswordError, types::GetRandomPasswordResponse,
     input, output
 );
+blocking_operation!(
+    GetRandomPassword, types::GetRandomPasswordResponse, GetRandomPasswordError, input,
+    none
+);
 /// Retrieves the JSON text of the resource-based policy document attached to the secret. For more information about permissions policies attached to a secret, see [Permissions policies attached to a secret](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html).
 ///
 /// The `GetResourcePolicy` operation: made by [`Client::get_resource_policy`], run by [`send`](GetResourcePolicy::send).
@@ -705,6 +762,10 @@ impl<M> GetResourcePolicy<M> {
 stub_operation!(
     GetResourcePolicy, 7, GetResourcePolicyError, types::GetResourcePolicyResponse,
     input, output
+);
+blocking_operation!(
+    GetResourcePolicy, types::GetResourcePolicyResponse, GetResourcePolicyError, input,
+    none
 );
 /// Retrieves the contents of the encrypted fields `SecretString` or `SecretBinary` from the specified version of a secret, whichever contains content.
 ///
@@ -784,6 +845,9 @@ impl<M> GetSecretValue<M> {
 }
 stub_operation!(
     GetSecretValue, 8, GetSecretValueError, types::GetSecretValueResponse, input, output
+);
+blocking_operation!(
+    GetSecretValue, types::GetSecretValueResponse, GetSecretValueError, input, none
 );
 /// Lists the versions of a secret. Secrets Manager uses staging labels to indicate the different versions of a secret. For more information, see [Secrets Manager concepts: Versions](https://docs.aws.amazon.com/secretsmanager/latest/userguide/getting-started.html#term_version).
 ///
@@ -869,6 +933,10 @@ impl<M> ListSecretVersionIds<M> {
 stub_operation!(
     ListSecretVersionIds, 9, ListSecretVersionIdsError,
     types::ListSecretVersionIdsResponse, input, output
+);
+blocking_operation!(
+    ListSecretVersionIds, types::ListSecretVersionIdsResponse, ListSecretVersionIdsError,
+    input, none
 );
 /// Lists the secrets that are stored by Secrets Manager in the Amazon Web Services account, not including secrets that are marked for deletion. To see secrets marked for deletion, use the Secrets Manager console.
 ///
@@ -979,6 +1047,10 @@ impl<M> ListSecrets<M> {
 stub_operation!(
     ListSecrets, 10, ListSecretsError, types::ListSecretsResponse, input, output
 );
+blocking_operation!(
+    ListSecrets, types::ListSecretsResponse, ListSecretsError, input,
+    (types::ListSecretsRequest)
+);
 /// Attaches a resource-based permission policy to a secret. A resource-based policy is optional. For more information, see [Authentication and access control for Secrets Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access.html)
 ///
 /// The `PutResourcePolicy` operation: made by [`Client::put_resource_policy`], run by [`send`](PutResourcePolicy::send).
@@ -1058,6 +1130,10 @@ impl<M> PutResourcePolicy<M> {
 stub_operation!(
     PutResourcePolicy, 11, PutResourcePolicyError, types::PutResourcePolicyResponse,
     input, output
+);
+blocking_operation!(
+    PutResourcePolicy, types::PutResourcePolicyResponse, PutResourcePolicyError, input,
+    none
 );
 /// Creates a new version of your secret by creating a new encrypted value and attaching it to the secret. version can contain a new `SecretString` value or a new `SecretBinary` value.
 ///
@@ -1153,6 +1229,9 @@ impl<M> PutSecretValue<M> {
 stub_operation!(
     PutSecretValue, 12, PutSecretValueError, types::PutSecretValueResponse, input, output
 );
+blocking_operation!(
+    PutSecretValue, types::PutSecretValueResponse, PutSecretValueError, input, none
+);
 /// For a secret that is replicated to other Regions, deletes the secret replicas from the Regions you specify.
 ///
 /// The `RemoveRegionsFromReplication` operation: made by [`Client::remove_regions_from_replication`], run by [`send`](RemoveRegionsFromReplication::send).
@@ -1227,6 +1306,10 @@ impl<M> RemoveRegionsFromReplication<M> {
 stub_operation!(
     RemoveRegionsFromReplication, 13, RemoveRegionsFromReplicationError,
     types::RemoveRegionsFromReplicationResponse, input, output
+);
+blocking_operation!(
+    RemoveRegionsFromReplication, types::RemoveRegionsFromReplicationResponse,
+    RemoveRegionsFromReplicationError, input, none
 );
 /// Replicates the secret to a new Regions. See [Multi-Region secrets](https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html).
 ///
@@ -1311,6 +1394,10 @@ stub_operation!(
     ReplicateSecretToRegions, 14, ReplicateSecretToRegionsError,
     types::ReplicateSecretToRegionsResponse, input, output
 );
+blocking_operation!(
+    ReplicateSecretToRegions, types::ReplicateSecretToRegionsResponse,
+    ReplicateSecretToRegionsError, input, none
+);
 /// Cancels the scheduled deletion of a secret by removing the `DeletedDate` time stamp. You can access a secret again after it has been restored.
 ///
 /// The `RestoreSecret` operation: made by [`Client::restore_secret`], run by [`send`](RestoreSecret::send).
@@ -1379,6 +1466,9 @@ impl<M> RestoreSecret<M> {
 }
 stub_operation!(
     RestoreSecret, 15, RestoreSecretError, types::RestoreSecretResponse, input, output
+);
+blocking_operation!(
+    RestoreSecret, types::RestoreSecretResponse, RestoreSecretError, input, none
 );
 /// Configures and starts the asynchronous process of rotating the secret. For information about rotation, see [Rotate secrets](https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html) in the Secrets Manager User Guide. If you include the configuration parameters, the operation sets the values for the secret and then immediately starts a rotation. If you don't include the configuration parameters, the operation starts a rotation with the values already stored in the secret.
 ///
@@ -1482,6 +1572,9 @@ impl<M> RotateSecret<M> {
 stub_operation!(
     RotateSecret, 16, RotateSecretError, types::RotateSecretResponse, input, output
 );
+blocking_operation!(
+    RotateSecret, types::RotateSecretResponse, RotateSecretError, input, none
+);
 /// Removes the link between the replica secret and the primary secret and promotes the replica to a primary secret in the replica Region.
 ///
 /// The `StopReplicationToReplica` operation: made by [`Client::stop_replication_to_replica`], run by [`send`](StopReplicationToReplica::send).
@@ -1552,6 +1645,10 @@ stub_operation!(
     StopReplicationToReplica, 17, StopReplicationToReplicaError,
     types::StopReplicationToReplicaResponse, input, output
 );
+blocking_operation!(
+    StopReplicationToReplica, types::StopReplicationToReplicaResponse,
+    StopReplicationToReplicaError, input, none
+);
 /// Attaches tags to a secret. Tags consist of a key name and a value. Tags are part of the secret's metadata. They are not associated with specific versions of the secret. This operation appends tags to the existing list of tags.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -1621,6 +1718,7 @@ impl<M> TagResource<M> {
     }
 }
 stub_operation!(TagResource, 18, TagResourceError, (), input, none);
+blocking_operation!(TagResource, (), TagResourceError, input, none);
 /// Removes specific tags from a secret.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -1690,6 +1788,7 @@ impl<M> UntagResource<M> {
     }
 }
 stub_operation!(UntagResource, 19, UntagResourceError, (), input, none);
+blocking_operation!(UntagResource, (), UntagResourceError, input, none);
 /// Modifies the details of a secret, including metadata and the secret value. To change the secret value, you can also use PutSecretValue.
 ///
 /// The `UpdateSecret` operation: made by [`Client::update_secret`], run by [`send`](UpdateSecret::send).
@@ -1789,6 +1888,9 @@ impl<M> UpdateSecret<M> {
 stub_operation!(
     UpdateSecret, 20, UpdateSecretError, types::UpdateSecretResponse, input, output
 );
+blocking_operation!(
+    UpdateSecret, types::UpdateSecretResponse, UpdateSecretError, input, none
+);
 /// Modifies the staging labels attached to a version of a secret. Secrets Manager uses staging labels to track a version as it progresses through the secret rotation process. Each staging label can be attached to only one version at a time. To add a staging label to a version when it is already attached to another version, Secrets Manager first removes it from the other version first and then attaches it to this one. For more information about versions and staging labels, see [Concepts: Version](https://docs.aws.amazon.com/secretsmanager/latest/userguide/getting-started.html#term_version).
 ///
 /// The `UpdateSecretVersionStage` operation: made by [`Client::update_secret_version_stage`], run by [`send`](UpdateSecretVersionStage::send).
@@ -1874,6 +1976,10 @@ stub_operation!(
     UpdateSecretVersionStage, 21, UpdateSecretVersionStageError,
     types::UpdateSecretVersionStageResponse, input, output
 );
+blocking_operation!(
+    UpdateSecretVersionStage, types::UpdateSecretVersionStageResponse,
+    UpdateSecretVersionStageError, input, none
+);
 /// Validates that a resource policy does not grant a wide range of principals access to your secret. A resource-based policy is optional for secrets.
 ///
 /// The `ValidateResourcePolicy` operation: made by [`Client::validate_resource_policy`], run by [`send`](ValidateResourcePolicy::send).
@@ -1948,4 +2054,8 @@ impl<M> ValidateResourcePolicy<M> {
 stub_operation!(
     ValidateResourcePolicy, 22, ValidateResourcePolicyError,
     types::ValidateResourcePolicyResponse, input, output
+);
+blocking_operation!(
+    ValidateResourcePolicy, types::ValidateResourcePolicyResponse,
+    ValidateResourcePolicyError, input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -120,6 +152,7 @@ impl<M> AddPermission<M> {
     }
 }
 stub_operation!(AddPermission, 0, AddPermissionError, (), input, none);
+blocking_operation!(AddPermission, (), AddPermissionError, input, none);
 /// Accepts a phone number and indicates whether the phone holder has opted out of receiving SMS messages from your Amazon Web Services account. You cannot send SMS messages to a number that is opted out.
 ///
 /// The `CheckIfPhoneNumberIsOptedOut` operation: made by [`Client::check_if_phone_number_is_opted_out`], run by [`send`](CheckIfPhoneNumberIsOptedOut::send).
@@ -189,6 +222,10 @@ impl<M> CheckIfPhoneNumberIsOptedOut<M> {
 stub_operation!(
     CheckIfPhoneNumberIsOptedOut, 1, CheckIfPhoneNumberIsOptedOutError,
     types::CheckIfPhoneNumberIsOptedOutResponse, input, output
+);
+blocking_operation!(
+    CheckIfPhoneNumberIsOptedOut, types::CheckIfPhoneNumberIsOptedOutResponse,
+    CheckIfPhoneNumberIsOptedOutError, input, none
 );
 /// Verifies an endpoint owner's intent to receive messages by validating the token sent to the endpoint by an earlier `Subscribe` action. If the token is valid, the action creates a new subscription and returns its Amazon Resource Name (ARN). This call requires an AWS signature only when the `AuthenticateOnUnsubscribe` flag is set to "true".
 ///
@@ -269,6 +306,10 @@ impl<M> ConfirmSubscription<M> {
 stub_operation!(
     ConfirmSubscription, 2, ConfirmSubscriptionError, types::ConfirmSubscriptionResponse,
     input, output
+);
+blocking_operation!(
+    ConfirmSubscription, types::ConfirmSubscriptionResponse, ConfirmSubscriptionError,
+    input, none
 );
 /// Creates a platform application object for one of the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging), to which devices and mobile apps may register. You must specify `PlatformPrincipal` and `PlatformCredential` attributes when using the `CreatePlatformApplication` action.
 ///
@@ -352,6 +393,10 @@ impl<M> CreatePlatformApplication<M> {
 stub_operation!(
     CreatePlatformApplication, 3, CreatePlatformApplicationError,
     types::CreatePlatformApplicationResponse, input, output
+);
+blocking_operation!(
+    CreatePlatformApplication, types::CreatePlatformApplicationResponse,
+    CreatePlatformApplicationError, input, none
 );
 /// Creates an endpoint for a device and mobile app on one of the supported push notification services, such as GCM (Firebase Cloud Messaging) and APNS. `CreatePlatformEndpoint` requires the `PlatformApplicationArn` that is returned from `CreatePlatformApplication`. You can use the returned `EndpointArn` to send a message to a mobile app or by the `Subscribe` action for subscription to a topic. The `CreatePlatformEndpoint` action is idempotent, so if the requester already owns an endpoint with the same device token and attributes, that endpoint's ARN is returned without creating a new endpoint. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
@@ -441,6 +486,10 @@ stub_operation!(
     CreatePlatformEndpoint, 4, CreatePlatformEndpointError,
     types::CreateEndpointResponse, input, output
 );
+blocking_operation!(
+    CreatePlatformEndpoint, types::CreateEndpointResponse, CreatePlatformEndpointError,
+    input, none
+);
 /// Adds a destination phone number to an Amazon Web Services account in the SMS sandbox and sends a one-time password (OTP) to that phone number.
 ///
 /// The `CreateSMSSandboxPhoneNumber` operation: made by [`Client::create_sms_sandbox_phone_number`], run by [`send`](CreateSmsSandboxPhoneNumber::send).
@@ -515,6 +564,10 @@ impl<M> CreateSmsSandboxPhoneNumber<M> {
 stub_operation!(
     CreateSmsSandboxPhoneNumber, 5, CreateSmsSandboxPhoneNumberError,
     types::CreateSmsSandboxPhoneNumberResult, input, output
+);
+blocking_operation!(
+    CreateSmsSandboxPhoneNumber, types::CreateSmsSandboxPhoneNumberResult,
+    CreateSmsSandboxPhoneNumberError, input, none
 );
 /// Creates a topic to which notifications can be published. Users can create at most 100,000 standard topics (at most 1,000 FIFO topics). For more information, see [Creating an Amazon SNS topic](https://docs.aws.amazon.com/sns/latest/dg/sns-create-topic.html) in the Amazon SNS Developer Guide. This action is idempotent, so if the requester already owns a topic with the specified name, that topic's ARN is returned without creating a new topic.
 ///
@@ -603,6 +656,9 @@ impl<M> CreateTopic<M> {
 stub_operation!(
     CreateTopic, 6, CreateTopicError, types::CreateTopicResponse, input, output
 );
+blocking_operation!(
+    CreateTopic, types::CreateTopicResponse, CreateTopicError, input, none
+);
 /// Deletes the endpoint for a device and mobile app from Amazon SNS. This action is idempotent. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `DeleteEndpoint` operation: made by [`Client::delete_endpoint`], run by [`send`](DeleteEndpoint::send).
@@ -667,6 +723,7 @@ impl<M> DeleteEndpoint<M> {
     }
 }
 stub_operation!(DeleteEndpoint, 7, DeleteEndpointError, (), input, none);
+blocking_operation!(DeleteEndpoint, (), DeleteEndpointError, input, none);
 /// Deletes a platform application object for one of the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `DeletePlatformApplication` operation: made by [`Client::delete_platform_application`], run by [`send`](DeletePlatformApplication::send).
@@ -732,6 +789,9 @@ impl<M> DeletePlatformApplication<M> {
 }
 stub_operation!(
     DeletePlatformApplication, 8, DeletePlatformApplicationError, (), input, none
+);
+blocking_operation!(
+    DeletePlatformApplication, (), DeletePlatformApplicationError, input, none
 );
 /// Deletes an Amazon Web Services account's verified or pending phone number from the SMS sandbox.
 ///
@@ -803,6 +863,10 @@ stub_operation!(
     DeleteSmsSandboxPhoneNumber, 9, DeleteSmsSandboxPhoneNumberError,
     types::DeleteSmsSandboxPhoneNumberResult, input, output
 );
+blocking_operation!(
+    DeleteSmsSandboxPhoneNumber, types::DeleteSmsSandboxPhoneNumberResult,
+    DeleteSmsSandboxPhoneNumberError, input, none
+);
 /// Deletes a topic and all its subscriptions. Deleting a topic might prevent some messages previously sent to the topic from being delivered to subscribers. This action is idempotent, so deleting a topic that does not exist does not result in an error.
 ///
 /// The `DeleteTopic` operation: made by [`Client::delete_topic`], run by [`send`](DeleteTopic::send).
@@ -867,6 +931,7 @@ impl<M> DeleteTopic<M> {
     }
 }
 stub_operation!(DeleteTopic, 10, DeleteTopicError, (), input, none);
+blocking_operation!(DeleteTopic, (), DeleteTopicError, input, none);
 /// Retrieves the specified inline `DataProtectionPolicy` document that is stored in the specified Amazon SNS topic.
 ///
 /// The `GetDataProtectionPolicy` operation: made by [`Client::get_data_protection_policy`], run by [`send`](GetDataProtectionPolicy::send).
@@ -936,6 +1001,10 @@ impl<M> GetDataProtectionPolicy<M> {
 stub_operation!(
     GetDataProtectionPolicy, 11, GetDataProtectionPolicyError,
     types::GetDataProtectionPolicyResponse, input, output
+);
+blocking_operation!(
+    GetDataProtectionPolicy, types::GetDataProtectionPolicyResponse,
+    GetDataProtectionPolicyError, input, none
 );
 /// Retrieves the endpoint attributes for a device on one of the supported push notification services, such as GCM (Firebase Cloud Messaging) and APNS. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
@@ -1007,6 +1076,10 @@ stub_operation!(
     GetEndpointAttributes, 12, GetEndpointAttributesError,
     types::GetEndpointAttributesResponse, input, output
 );
+blocking_operation!(
+    GetEndpointAttributes, types::GetEndpointAttributesResponse,
+    GetEndpointAttributesError, input, none
+);
 /// Retrieves the attributes of the platform application object for the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `GetPlatformApplicationAttributes` operation: made by [`Client::get_platform_application_attributes`], run by [`send`](GetPlatformApplicationAttributes::send).
@@ -1076,6 +1149,10 @@ impl<M> GetPlatformApplicationAttributes<M> {
 stub_operation!(
     GetPlatformApplicationAttributes, 13, GetPlatformApplicationAttributesError,
     types::GetPlatformApplicationAttributesResponse, input, output
+);
+blocking_operation!(
+    GetPlatformApplicationAttributes, types::GetPlatformApplicationAttributesResponse,
+    GetPlatformApplicationAttributesError, input, none
 );
 /// Returns the settings for sending SMS messages from your Amazon Web Services account.
 ///
@@ -1147,6 +1224,9 @@ stub_operation!(
     GetSmsAttributes, 14, GetSmsAttributesError, types::GetSmsAttributesResponse, input,
     output
 );
+blocking_operation!(
+    GetSmsAttributes, types::GetSmsAttributesResponse, GetSmsAttributesError, input, none
+);
 /// Retrieves the SMS sandbox status for the calling Amazon Web Services account in the target Amazon Web Services Region.
 ///
 /// The `GetSMSSandboxAccountStatus` operation: made by [`Client::get_sms_sandbox_account_status`], run by [`send`](GetSmsSandboxAccountStatus::send).
@@ -1211,6 +1291,10 @@ impl<M> GetSmsSandboxAccountStatus<M> {
 stub_operation!(
     GetSmsSandboxAccountStatus, 15, GetSmsSandboxAccountStatusError,
     types::GetSmsSandboxAccountStatusResult, input, output
+);
+blocking_operation!(
+    GetSmsSandboxAccountStatus, types::GetSmsSandboxAccountStatusResult,
+    GetSmsSandboxAccountStatusError, input, none
 );
 /// Returns all of the properties of a subscription.
 ///
@@ -1282,6 +1366,10 @@ stub_operation!(
     GetSubscriptionAttributes, 16, GetSubscriptionAttributesError,
     types::GetSubscriptionAttributesResponse, input, output
 );
+blocking_operation!(
+    GetSubscriptionAttributes, types::GetSubscriptionAttributesResponse,
+    GetSubscriptionAttributesError, input, none
+);
 /// Returns all of the properties of a topic. Topic properties returned might differ based on the authorization of the user.
 ///
 /// The `GetTopicAttributes` operation: made by [`Client::get_topic_attributes`], run by [`send`](GetTopicAttributes::send).
@@ -1351,6 +1439,10 @@ impl<M> GetTopicAttributes<M> {
 stub_operation!(
     GetTopicAttributes, 17, GetTopicAttributesError, types::GetTopicAttributesResponse,
     input, output
+);
+blocking_operation!(
+    GetTopicAttributes, types::GetTopicAttributesResponse, GetTopicAttributesError,
+    input, none
 );
 /// Lists the endpoints and endpoint attributes for devices in a supported push notification service, such as GCM (Firebase Cloud Messaging) and APNS. The results for `ListEndpointsByPlatformApplication` are paginated and return a limited list of endpoints, up to 100. If additional records are available after the first page results, then a NextToken string will be returned. To receive the next page, you call `ListEndpointsByPlatformApplication` again using the NextToken string received from the previous call. When there are no more records to return, NextToken will be null. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
@@ -1445,6 +1537,12 @@ stub_operation!(
     ListEndpointsByPlatformApplication, 18, ListEndpointsByPlatformApplicationError,
     types::ListEndpointsByPlatformApplicationResponse, input, output
 );
+blocking_operation!(
+    ListEndpointsByPlatformApplication,
+    types::ListEndpointsByPlatformApplicationResponse,
+    ListEndpointsByPlatformApplicationError, input,
+    (types::ListEndpointsByPlatformApplicationInput)
+);
 /// Lists the calling Amazon Web Services account's dedicated origination numbers and their metadata. For more information about origination numbers, see [Origination numbers](https://docs.aws.amazon.com/sns/latest/dg/channels-sms-originating-identities-origination-numbers.html) in the Amazon SNS Developer Guide.
 ///
 /// The `ListOriginationNumbers` operation: made by [`Client::list_origination_numbers`], run by [`send`](ListOriginationNumbers::send).
@@ -1535,6 +1633,10 @@ stub_operation!(
     ListOriginationNumbers, 19, ListOriginationNumbersError,
     types::ListOriginationNumbersResult, input, output
 );
+blocking_operation!(
+    ListOriginationNumbers, types::ListOriginationNumbersResult,
+    ListOriginationNumbersError, input, (types::ListOriginationNumbersRequest)
+);
 /// Returns a list of phone numbers that are opted out, meaning you cannot send SMS messages to them.
 ///
 /// The `ListPhoneNumbersOptedOut` operation: made by [`Client::list_phone_numbers_opted_out`], run by [`send`](ListPhoneNumbersOptedOut::send).
@@ -1620,6 +1722,10 @@ stub_operation!(
     ListPhoneNumbersOptedOut, 20, ListPhoneNumbersOptedOutError,
     types::ListPhoneNumbersOptedOutResponse, input, output
 );
+blocking_operation!(
+    ListPhoneNumbersOptedOut, types::ListPhoneNumbersOptedOutResponse,
+    ListPhoneNumbersOptedOutError, input, (types::ListPhoneNumbersOptedOutInput)
+);
 /// Lists the platform application objects for the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). The results for `ListPlatformApplications` are paginated and return a limited list of applications, up to 100. If additional records are available after the first page results, then a NextToken string will be returned. To receive the next page, you call `ListPlatformApplications` using the NextToken string received from the previous call. When there are no more records to return, `NextToken` will be null. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `ListPlatformApplications` operation: made by [`Client::list_platform_applications`], run by [`send`](ListPlatformApplications::send).
@@ -1704,6 +1810,10 @@ impl<M> ListPlatformApplications<M> {
 stub_operation!(
     ListPlatformApplications, 21, ListPlatformApplicationsError,
     types::ListPlatformApplicationsResponse, input, output
+);
+blocking_operation!(
+    ListPlatformApplications, types::ListPlatformApplicationsResponse,
+    ListPlatformApplicationsError, input, (types::ListPlatformApplicationsInput)
 );
 /// Lists the calling Amazon Web Services account's current verified and pending destination phone numbers in the SMS sandbox.
 ///
@@ -1795,6 +1905,10 @@ stub_operation!(
     ListSmsSandboxPhoneNumbers, 22, ListSmsSandboxPhoneNumbersError,
     types::ListSmsSandboxPhoneNumbersResult, input, output
 );
+blocking_operation!(
+    ListSmsSandboxPhoneNumbers, types::ListSmsSandboxPhoneNumbersResult,
+    ListSmsSandboxPhoneNumbersError, input, (types::ListSmsSandboxPhoneNumbersInput)
+);
 /// Returns a list of the requester's subscriptions. Each call returns a limited list of subscriptions, up to 100. If there are more subscriptions, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListSubscriptions` call to get further results.
 ///
 /// The `ListSubscriptions` operation: made by [`Client::list_subscriptions`], run by [`send`](ListSubscriptions::send).
@@ -1879,6 +1993,10 @@ impl<M> ListSubscriptions<M> {
 stub_operation!(
     ListSubscriptions, 23, ListSubscriptionsError, types::ListSubscriptionsResponse,
     input, output
+);
+blocking_operation!(
+    ListSubscriptions, types::ListSubscriptionsResponse, ListSubscriptionsError, input,
+    (types::ListSubscriptionsInput)
 );
 /// Returns a list of the subscriptions to a specific topic. Each call returns a limited list of subscriptions, up to 100. If there are more subscriptions, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListSubscriptionsByTopic` call to get further results.
 ///
@@ -1970,6 +2088,10 @@ stub_operation!(
     ListSubscriptionsByTopic, 24, ListSubscriptionsByTopicError,
     types::ListSubscriptionsByTopicResponse, input, output
 );
+blocking_operation!(
+    ListSubscriptionsByTopic, types::ListSubscriptionsByTopicResponse,
+    ListSubscriptionsByTopicError, input, (types::ListSubscriptionsByTopicInput)
+);
 /// List all tags added to the specified Amazon SNS topic. For an overview, see [Amazon SNS Tags](https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html) in the Amazon Simple Notification Service Developer Guide.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -2039,6 +2161,10 @@ impl<M> ListTagsForResource<M> {
 stub_operation!(
     ListTagsForResource, 25, ListTagsForResourceError,
     types::ListTagsForResourceResponse, input, output
+);
+blocking_operation!(
+    ListTagsForResource, types::ListTagsForResourceResponse, ListTagsForResourceError,
+    input, none
 );
 /// Returns a list of the requester's topics. Each call returns a limited list of topics, up to 100. If there are more topics, a `NextToken` is also returned. Use the `NextToken` parameter in a new `ListTopics` call to get further results.
 ///
@@ -2124,6 +2250,10 @@ impl<M> ListTopics<M> {
 stub_operation!(
     ListTopics, 26, ListTopicsError, types::ListTopicsResponse, input, output
 );
+blocking_operation!(
+    ListTopics, types::ListTopicsResponse, ListTopicsError, input,
+    (types::ListTopicsInput)
+);
 /// Use this request to opt in a phone number that is opted out, which enables you to resume sending SMS messages to the number.
 ///
 /// The `OptInPhoneNumber` operation: made by [`Client::opt_in_phone_number`], run by [`send`](OptInPhoneNumber::send).
@@ -2193,6 +2323,9 @@ impl<M> OptInPhoneNumber<M> {
 stub_operation!(
     OptInPhoneNumber, 27, OptInPhoneNumberError, types::OptInPhoneNumberResponse, input,
     output
+);
+blocking_operation!(
+    OptInPhoneNumber, types::OptInPhoneNumberResponse, OptInPhoneNumberError, input, none
 );
 /// Sends a message to an Amazon SNS topic, a text message (SMS message) directly to a phone number, or a message to a mobile platform endpoint (when you specify the `TargetArn`).
 ///
@@ -2316,6 +2449,7 @@ impl<M> Publish<M> {
     }
 }
 stub_operation!(Publish, 28, PublishError, types::PublishResponse, input, output);
+blocking_operation!(Publish, types::PublishResponse, PublishError, input, none);
 /// Publishes up to 10 messages to the specified topic in a single batch. This is a batch version of the `Publish` API. If you try to send more than 10 messages in a single batch request, you will receive a `TooManyEntriesInBatchRequest` exception.
 ///
 /// The `PublishBatch` operation: made by [`Client::publish_batch`], run by [`send`](PublishBatch::send).
@@ -2393,6 +2527,9 @@ impl<M> PublishBatch<M> {
 stub_operation!(
     PublishBatch, 29, PublishBatchError, types::PublishBatchResponse, input, output
 );
+blocking_operation!(
+    PublishBatch, types::PublishBatchResponse, PublishBatchError, input, none
+);
 /// Adds or updates an inline policy document that is stored in the specified Amazon SNS topic.
 ///
 /// The `PutDataProtectionPolicy` operation: made by [`Client::put_data_protection_policy`], run by [`send`](PutDataProtectionPolicy::send).
@@ -2464,6 +2601,9 @@ impl<M> PutDataProtectionPolicy<M> {
 stub_operation!(
     PutDataProtectionPolicy, 30, PutDataProtectionPolicyError, (), input, none
 );
+blocking_operation!(
+    PutDataProtectionPolicy, (), PutDataProtectionPolicyError, input, none
+);
 /// Removes a statement from a topic's access control policy.
 ///
 /// The `RemovePermission` operation: made by [`Client::remove_permission`], run by [`send`](RemovePermission::send).
@@ -2533,6 +2673,7 @@ impl<M> RemovePermission<M> {
     }
 }
 stub_operation!(RemovePermission, 31, RemovePermissionError, (), input, none);
+blocking_operation!(RemovePermission, (), RemovePermissionError, input, none);
 /// Sets the attributes for an endpoint for a device on one of the supported push notification services, such as GCM (Firebase Cloud Messaging) and APNS. For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html).
 ///
 /// The `SetEndpointAttributes` operation: made by [`Client::set_endpoint_attributes`], run by [`send`](SetEndpointAttributes::send).
@@ -2608,6 +2749,7 @@ impl<M> SetEndpointAttributes<M> {
     }
 }
 stub_operation!(SetEndpointAttributes, 32, SetEndpointAttributesError, (), input, none);
+blocking_operation!(SetEndpointAttributes, (), SetEndpointAttributesError, input, none);
 /// Sets the attributes of the platform application object for the supported push notification services, such as APNS and GCM (Firebase Cloud Messaging). For more information, see [Using Amazon SNS Mobile Push Notifications](https://docs.aws.amazon.com/sns/latest/dg/SNSMobilePush.html). For information on configuring attributes for message delivery status, see [Using Amazon SNS Application Attributes for Message Delivery Status](https://docs.aws.amazon.com/sns/latest/dg/sns-msg-status.html).
 ///
 /// The `SetPlatformApplicationAttributes` operation: made by [`Client::set_platform_application_attributes`], run by [`send`](SetPlatformApplicationAttributes::send).
@@ -2704,6 +2846,10 @@ stub_operation!(
     SetPlatformApplicationAttributes, 33, SetPlatformApplicationAttributesError, (),
     input, none
 );
+blocking_operation!(
+    SetPlatformApplicationAttributes, (), SetPlatformApplicationAttributesError, input,
+    none
+);
 /// Use this request to set the default settings for sending SMS messages and receiving daily SMS usage reports.
 ///
 /// The `SetSMSAttributes` operation: made by [`Client::set_sms_attributes`], run by [`send`](SetSmsAttributes::send).
@@ -2776,6 +2922,9 @@ impl<M> SetSmsAttributes<M> {
 stub_operation!(
     SetSmsAttributes, 34, SetSmsAttributesError, types::SetSmsAttributesResponse, input,
     output
+);
+blocking_operation!(
+    SetSmsAttributes, types::SetSmsAttributesResponse, SetSmsAttributesError, input, none
 );
 /// Allows a subscription owner to set an attribute of the subscription to a new value.
 ///
@@ -2853,6 +3002,9 @@ impl<M> SetSubscriptionAttributes<M> {
 stub_operation!(
     SetSubscriptionAttributes, 35, SetSubscriptionAttributesError, (), input, none
 );
+blocking_operation!(
+    SetSubscriptionAttributes, (), SetSubscriptionAttributesError, input, none
+);
 /// Allows a topic owner to set an attribute of the topic to a new value.
 ///
 /// The `SetTopicAttributes` operation: made by [`Client::set_topic_attributes`], run by [`send`](SetTopicAttributes::send).
@@ -2927,6 +3079,7 @@ impl<M> SetTopicAttributes<M> {
     }
 }
 stub_operation!(SetTopicAttributes, 36, SetTopicAttributesError, (), input, none);
+blocking_operation!(SetTopicAttributes, (), SetTopicAttributesError, input, none);
 /// Subscribes an endpoint to an Amazon SNS topic. If the endpoint type is HTTP/S or email, or if the endpoint and the topic are not in the same Amazon Web Services account, the endpoint owner must run the `ConfirmSubscription` action to confirm the subscription.
 ///
 /// The `Subscribe` operation: made by [`Client::subscribe`], run by [`send`](Subscribe::send).
@@ -3035,6 +3188,7 @@ impl<M> Subscribe<M> {
     }
 }
 stub_operation!(Subscribe, 37, SubscribeError, types::SubscribeResponse, input, output);
+blocking_operation!(Subscribe, types::SubscribeResponse, SubscribeError, input, none);
 /// Add tags to the specified Amazon SNS topic. For an overview, see [Amazon SNS Tags](https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html) in the Amazon SNS Developer Guide.
 ///
 /// The `TagResource` operation: made by [`Client::tag_resource`], run by [`send`](TagResource::send).
@@ -3109,6 +3263,9 @@ impl<M> TagResource<M> {
 stub_operation!(
     TagResource, 38, TagResourceError, types::TagResourceResponse, input, output
 );
+blocking_operation!(
+    TagResource, types::TagResourceResponse, TagResourceError, input, none
+);
 /// Deletes a subscription. If the subscription requires authentication for deletion, only the owner of the subscription or the topic's owner can unsubscribe, and an Amazon Web Services signature is required. If the `Unsubscribe` call does not require authentication and the requester is not the subscription owner, a final cancellation message is delivered to the endpoint, so that the endpoint owner can easily resubscribe to the topic if the `Unsubscribe` request was unintended.
 ///
 /// The `Unsubscribe` operation: made by [`Client::unsubscribe`], run by [`send`](Unsubscribe::send).
@@ -3173,6 +3330,7 @@ impl<M> Unsubscribe<M> {
     }
 }
 stub_operation!(Unsubscribe, 39, UnsubscribeError, (), input, none);
+blocking_operation!(Unsubscribe, (), UnsubscribeError, input, none);
 /// Remove tags from the specified Amazon SNS topic. For an overview, see [Amazon SNS Tags](https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html) in the Amazon SNS Developer Guide.
 ///
 /// The `UntagResource` operation: made by [`Client::untag_resource`], run by [`send`](UntagResource::send).
@@ -3246,6 +3404,9 @@ impl<M> UntagResource<M> {
 }
 stub_operation!(
     UntagResource, 40, UntagResourceError, types::UntagResourceResponse, input, output
+);
+blocking_operation!(
+    UntagResource, types::UntagResourceResponse, UntagResourceError, input, none
 );
 /// Verifies a destination phone number with a one-time password (OTP) for the calling Amazon Web Services account.
 ///
@@ -3321,4 +3482,8 @@ impl<M> VerifySmsSandboxPhoneNumber<M> {
 stub_operation!(
     VerifySmsSandboxPhoneNumber, 41, VerifySmsSandboxPhoneNumberError,
     types::VerifySmsSandboxPhoneNumberResult, input, output
+);
+blocking_operation!(
+    VerifySmsSandboxPhoneNumber, types::VerifySmsSandboxPhoneNumberResult,
+    VerifySmsSandboxPhoneNumberError, input, none
 );

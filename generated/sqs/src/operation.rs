@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -120,6 +152,7 @@ impl<M> AddPermission<M> {
     }
 }
 stub_operation!(AddPermission, 0, AddPermissionError, (), input, none);
+blocking_operation!(AddPermission, (), AddPermissionError, input, none);
 /// Cancels a specified message movement task. A message movement can only be cancelled when the current status is RUNNING. Cancelling a message movement task does not revert the messages that have already been moved. It can only stop the messages that have not been moved yet.
 /// - This action is currently limited to supporting message redrive from [dead-letter queues (DLQs)](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html) only. In this context, the source queue is the dead-letter queue (DLQ), while the destination queue can be the original source queue (from which the messages were driven to the dead-letter-queue), or a custom destination queue.
 /// - Only one active message movement task is supported per queue at any given time.
@@ -191,6 +224,10 @@ impl<M> CancelMessageMoveTask<M> {
 stub_operation!(
     CancelMessageMoveTask, 1, CancelMessageMoveTaskError,
     types::CancelMessageMoveTaskResult, input, output
+);
+blocking_operation!(
+    CancelMessageMoveTask, types::CancelMessageMoveTaskResult,
+    CancelMessageMoveTaskError, input, none
 );
 /// Changes the visibility timeout of a specified message in a queue to a new value. The default visibility timeout for a message is 30 seconds. The minimum is 0 seconds. The maximum is 12 hours. For more information, see [Visibility Timeout](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html) in the Amazon SQS Developer Guide.
 ///
@@ -267,6 +304,9 @@ impl<M> ChangeMessageVisibility<M> {
 }
 stub_operation!(
     ChangeMessageVisibility, 2, ChangeMessageVisibilityError, (), input, none
+);
+blocking_operation!(
+    ChangeMessageVisibility, (), ChangeMessageVisibilityError, input, none
 );
 /// Changes the visibility timeout of multiple messages. This is a batch version of `ChangeMessageVisibility.` The result of the action on each message is reported individually in the response. You can send up to 10 `ChangeMessageVisibility` requests with each `ChangeMessageVisibilityBatch` action.
 ///
@@ -345,6 +385,10 @@ impl<M> ChangeMessageVisibilityBatch<M> {
 stub_operation!(
     ChangeMessageVisibilityBatch, 3, ChangeMessageVisibilityBatchError,
     types::ChangeMessageVisibilityBatchResult, input, output
+);
+blocking_operation!(
+    ChangeMessageVisibilityBatch, types::ChangeMessageVisibilityBatchResult,
+    ChangeMessageVisibilityBatchError, input, none
 );
 /// Creates a new standard or FIFO queue. You can pass one or more attributes in the request. Keep the following in mind:
 /// - If you don't specify the `FifoQueue` attribute, Amazon SQS creates a standard queue. You can't change the queue type after you create it and you can't convert an existing standard queue into a FIFO queue. You must either create a new FIFO queue for your application or delete your existing standard queue and recreate it as a FIFO queue. For more information, see [Moving From a standard queue to a FIFO queue](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues.html#FIFO-queues-moving) in the Amazon SQS Developer Guide.
@@ -437,6 +481,9 @@ impl<M> CreateQueue<M> {
 stub_operation!(
     CreateQueue, 4, CreateQueueError, types::CreateQueueResult, input, output
 );
+blocking_operation!(
+    CreateQueue, types::CreateQueueResult, CreateQueueError, input, none
+);
 /// Deletes the specified message from the specified queue. To select the message to delete, use the `ReceiptHandle` of the message (not the `MessageId` which you receive when you send the message). Amazon SQS can delete a message from a queue even if a visibility timeout setting causes the message to be locked by another consumer. Amazon SQS automatically deletes messages left in a queue longer than the retention period configured for the queue.
 ///
 /// The `DeleteMessage` operation: made by [`Client::delete_message`], run by [`send`](DeleteMessage::send).
@@ -506,6 +553,7 @@ impl<M> DeleteMessage<M> {
     }
 }
 stub_operation!(DeleteMessage, 5, DeleteMessageError, (), input, none);
+blocking_operation!(DeleteMessage, (), DeleteMessageError, input, none);
 /// Deletes up to ten messages from the specified queue. This is a batch version of `DeleteMessage.` The result of the action on each message is reported individually in the response.
 ///
 /// The `DeleteMessageBatch` operation: made by [`Client::delete_message_batch`], run by [`send`](DeleteMessageBatch::send).
@@ -584,6 +632,10 @@ stub_operation!(
     DeleteMessageBatch, 6, DeleteMessageBatchError, types::DeleteMessageBatchResult,
     input, output
 );
+blocking_operation!(
+    DeleteMessageBatch, types::DeleteMessageBatchResult, DeleteMessageBatchError, input,
+    none
+);
 /// Deletes the queue specified by the `QueueUrl`, regardless of the queue's contents.
 ///
 /// The `DeleteQueue` operation: made by [`Client::delete_queue`], run by [`send`](DeleteQueue::send).
@@ -648,6 +700,7 @@ impl<M> DeleteQueue<M> {
     }
 }
 stub_operation!(DeleteQueue, 7, DeleteQueueError, (), input, none);
+blocking_operation!(DeleteQueue, (), DeleteQueueError, input, none);
 /// Gets attributes for the specified queue.
 ///
 /// The `GetQueueAttributes` operation: made by [`Client::get_queue_attributes`], run by [`send`](GetQueueAttributes::send).
@@ -726,6 +779,10 @@ stub_operation!(
     GetQueueAttributes, 8, GetQueueAttributesError, types::GetQueueAttributesResult,
     input, output
 );
+blocking_operation!(
+    GetQueueAttributes, types::GetQueueAttributesResult, GetQueueAttributesError, input,
+    none
+);
 /// The `GetQueueUrl` API returns the URL of an existing Amazon SQS queue. This is useful when you know the queue's name but need to retrieve its URL for further operations.
 ///
 /// The `GetQueueUrl` operation: made by [`Client::get_queue_url`], run by [`send`](GetQueueUrl::send).
@@ -799,6 +856,9 @@ impl<M> GetQueueUrl<M> {
 }
 stub_operation!(
     GetQueueUrl, 9, GetQueueUrlError, types::GetQueueUrlResult, input, output
+);
+blocking_operation!(
+    GetQueueUrl, types::GetQueueUrlResult, GetQueueUrlError, input, none
 );
 /// Returns a list of your queues that have the `RedrivePolicy` queue attribute configured with a dead-letter queue.
 ///
@@ -895,6 +955,10 @@ stub_operation!(
     ListDeadLetterSourceQueues, 10, ListDeadLetterSourceQueuesError,
     types::ListDeadLetterSourceQueuesResult, input, output
 );
+blocking_operation!(
+    ListDeadLetterSourceQueues, types::ListDeadLetterSourceQueuesResult,
+    ListDeadLetterSourceQueuesError, input, (types::ListDeadLetterSourceQueuesRequest)
+);
 /// Gets the most recent message movement tasks (up to 10) under a specific source queue.
 /// - This action is currently limited to supporting message redrive from [dead-letter queues (DLQs)](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html) only. In this context, the source queue is the dead-letter queue (DLQ), while the destination queue can be the original source queue (from which the messages were driven to the dead-letter-queue), or a custom destination queue.
 /// - Only one active message movement task is supported per queue at any given time.
@@ -972,6 +1036,10 @@ stub_operation!(
     ListMessageMoveTasks, 11, ListMessageMoveTasksError,
     types::ListMessageMoveTasksResult, input, output
 );
+blocking_operation!(
+    ListMessageMoveTasks, types::ListMessageMoveTasksResult, ListMessageMoveTasksError,
+    input, none
+);
 /// List all cost allocation tags added to the specified Amazon SQS queue. For an overview, see [Tagging Your Amazon SQS Queues](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-tags.html) in the Amazon SQS Developer Guide.
 ///
 /// The `ListQueueTags` operation: made by [`Client::list_queue_tags`], run by [`send`](ListQueueTags::send).
@@ -1040,6 +1108,9 @@ impl<M> ListQueueTags<M> {
 }
 stub_operation!(
     ListQueueTags, 12, ListQueueTagsError, types::ListQueueTagsResult, input, output
+);
+blocking_operation!(
+    ListQueueTags, types::ListQueueTagsResult, ListQueueTagsError, input, none
 );
 /// Returns a list of your queues in the current region. The response includes a maximum of 1,000 results. If you specify a value for the optional `QueueNamePrefix` parameter, only queues with a name that begins with the specified value are returned.
 ///
@@ -1133,6 +1204,10 @@ impl<M> ListQueues<M> {
     }
 }
 stub_operation!(ListQueues, 13, ListQueuesError, types::ListQueuesResult, input, output);
+blocking_operation!(
+    ListQueues, types::ListQueuesResult, ListQueuesError, input,
+    (types::ListQueuesRequest)
+);
 /// Deletes available messages in a queue (including in-flight messages) specified by the `QueueURL` parameter.
 ///
 /// The `PurgeQueue` operation: made by [`Client::purge_queue`], run by [`send`](PurgeQueue::send).
@@ -1197,6 +1272,7 @@ impl<M> PurgeQueue<M> {
     }
 }
 stub_operation!(PurgeQueue, 14, PurgeQueueError, (), input, none);
+blocking_operation!(PurgeQueue, (), PurgeQueueError, input, none);
 /// Retrieves one or more messages (up to 10), from the specified queue. Using the `WaitTimeSeconds` parameter enables long-poll support. For more information, see [Amazon SQS Long Polling](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-long-polling.html) in the Amazon SQS Developer Guide.
 ///
 /// The `ReceiveMessage` operation: made by [`Client::receive_message`], run by [`send`](ReceiveMessage::send).
@@ -1324,6 +1400,9 @@ impl<M> ReceiveMessage<M> {
 stub_operation!(
     ReceiveMessage, 15, ReceiveMessageError, types::ReceiveMessageResult, input, output
 );
+blocking_operation!(
+    ReceiveMessage, types::ReceiveMessageResult, ReceiveMessageError, input, none
+);
 /// Revokes any permissions in the queue policy that matches the specified `Label` parameter.
 /// - Only the owner of a queue can remove permissions from it.
 /// - Cross-account permissions don't apply to this action. For more information, see [Grant cross-account permissions to a role and a username](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-customer-managed-policy-examples.html#grant-cross-account-permissions-to-role-and-user-name) in the Amazon SQS Developer Guide.
@@ -1396,6 +1475,7 @@ impl<M> RemovePermission<M> {
     }
 }
 stub_operation!(RemovePermission, 16, RemovePermissionError, (), input, none);
+blocking_operation!(RemovePermission, (), RemovePermissionError, input, none);
 /// Delivers a message to the specified queue.
 ///
 /// The `SendMessage` operation: made by [`Client::send_message`], run by [`send`](SendMessage::send).
@@ -1507,6 +1587,9 @@ impl<M> SendMessage<M> {
 stub_operation!(
     SendMessage, 17, SendMessageError, types::SendMessageResult, input, output
 );
+blocking_operation!(
+    SendMessage, types::SendMessageResult, SendMessageError, input, none
+);
 /// You can use `SendMessageBatch` to send up to 10 messages to the specified queue by assigning either identical or different values to each message (or by not assigning values at all). This is a batch version of `SendMessage.` For a FIFO queue, multiple messages within a single batch are enqueued in the order they are sent.
 ///
 /// The `SendMessageBatch` operation: made by [`Client::send_message_batch`], run by [`send`](SendMessageBatch::send).
@@ -1585,6 +1668,9 @@ stub_operation!(
     SendMessageBatch, 18, SendMessageBatchError, types::SendMessageBatchResult, input,
     output
 );
+blocking_operation!(
+    SendMessageBatch, types::SendMessageBatchResult, SendMessageBatchError, input, none
+);
 /// Sets the value of one or more queue attributes, like a policy. When you change a queue's attributes, the change can take up to 60 seconds for most of the attributes to propagate throughout the Amazon SQS system. Changes made to the `MessageRetentionPeriod` attribute can take up to 15 minutes and will impact existing messages in the queue potentially causing them to be expired and deleted if the `MessageRetentionPeriod` is reduced below the age of existing messages.
 /// - In the future, new attributes might be added. If you write code that calls this action, we recommend that you structure your code so that it can handle new attributes gracefully.
 /// - Cross-account permissions don't apply to this action. For more information, see [Grant cross-account permissions to a role and a username](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-customer-managed-policy-examples.html#grant-cross-account-permissions-to-role-and-user-name) in the Amazon SQS Developer Guide.
@@ -1660,6 +1746,7 @@ impl<M> SetQueueAttributes<M> {
     }
 }
 stub_operation!(SetQueueAttributes, 19, SetQueueAttributesError, (), input, none);
+blocking_operation!(SetQueueAttributes, (), SetQueueAttributesError, input, none);
 /// Starts an asynchronous task to move messages from a specified source queue to a specified destination queue.
 /// - This action is currently limited to supporting message redrive from queues that are configured as [dead-letter queues (DLQs)](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html) of other Amazon SQS queues only. Non-SQS queue sources of dead-letter queues, such as Lambda or Amazon SNS topics, are currently not supported.
 /// - In dead-letter queues redrive context, the `StartMessageMoveTask` the source queue is the DLQ, while the destination queue can be the original source queue (from which the messages were driven to the dead-letter-queue), or a custom destination queue.
@@ -1743,6 +1830,10 @@ stub_operation!(
     StartMessageMoveTask, 20, StartMessageMoveTaskError,
     types::StartMessageMoveTaskResult, input, output
 );
+blocking_operation!(
+    StartMessageMoveTask, types::StartMessageMoveTaskResult, StartMessageMoveTaskError,
+    input, none
+);
 /// Add cost allocation tags to the specified Amazon SQS queue. For an overview, see [Tagging Your Amazon SQS Queues](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-tags.html) in the Amazon SQS Developer Guide.
 ///
 /// The `TagQueue` operation: made by [`Client::tag_queue`], run by [`send`](TagQueue::send).
@@ -1815,6 +1906,7 @@ impl<M> TagQueue<M> {
     }
 }
 stub_operation!(TagQueue, 21, TagQueueError, (), input, none);
+blocking_operation!(TagQueue, (), TagQueueError, input, none);
 /// Remove cost allocation tags from the specified Amazon SQS queue. For an overview, see [Tagging Your Amazon SQS Queues](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-tags.html) in the Amazon SQS Developer Guide.
 ///
 /// The `UntagQueue` operation: made by [`Client::untag_queue`], run by [`send`](UntagQueue::send).
@@ -1884,3 +1976,4 @@ impl<M> UntagQueue<M> {
     }
 }
 stub_operation!(UntagQueue, 22, UntagQueueError, (), input, none);
+blocking_operation!(UntagQueue, (), UntagQueueError, input, none);

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Adds or overwrites one or more tags for the specified resource. Tags are metadata that you can assign to your automations, documents, managed nodes, maintenance windows, Parameter Store parameters, and patch baselines. Tags enable you to categorize your resources in different ways, for example, by purpose, owner, or environment. Each tag consists of a key and an optional value, both of which you define. For example, you could define a set of tags for your account's managed nodes that helps you track each node's owner and stack level. For example:
 /// - `Key=Owner,Value=DbAdmin`
 /// - `Key=Owner,Value=SysAdmin`
@@ -120,6 +152,10 @@ stub_operation!(
     AddTagsToResource, 0, AddTagsToResourceError, types::AddTagsToResourceResult, input,
     output
 );
+blocking_operation!(
+    AddTagsToResource, types::AddTagsToResourceResult, AddTagsToResourceError, input,
+    none
+);
 /// Associates a related item to a Systems Manager OpsCenter OpsItem. For example, you can associate an Incident Manager incident or analysis with an OpsItem. Incident Manager and OpsCenter are tools in Amazon Web Services Systems Manager.
 ///
 /// The `AssociateOpsItemRelatedItem` operation: made by [`Client::associate_ops_item_related_item`], run by [`send`](AssociateOpsItemRelatedItem::send).
@@ -205,6 +241,10 @@ stub_operation!(
     AssociateOpsItemRelatedItem, 1, AssociateOpsItemRelatedItemError,
     types::AssociateOpsItemRelatedItemResponse, input, output
 );
+blocking_operation!(
+    AssociateOpsItemRelatedItem, types::AssociateOpsItemRelatedItemResponse,
+    AssociateOpsItemRelatedItemError, input, none
+);
 /// Attempts to cancel the command specified by the Command ID. There is no guarantee that the command will be terminated and the underlying process stopped.
 ///
 /// The `CancelCommand` operation: made by [`Client::cancel_command`], run by [`send`](CancelCommand::send).
@@ -279,6 +319,9 @@ impl<M> CancelCommand<M> {
 stub_operation!(
     CancelCommand, 2, CancelCommandError, types::CancelCommandResult, input, output
 );
+blocking_operation!(
+    CancelCommand, types::CancelCommandResult, CancelCommandError, input, none
+);
 /// Stops a maintenance window execution that is already in progress and cancels any tasks in the window that haven't already starting running. Tasks already in progress will continue to completion.
 ///
 /// The `CancelMaintenanceWindowExecution` operation: made by [`Client::cancel_maintenance_window_execution`], run by [`send`](CancelMaintenanceWindowExecution::send).
@@ -351,6 +394,10 @@ impl<M> CancelMaintenanceWindowExecution<M> {
 stub_operation!(
     CancelMaintenanceWindowExecution, 3, CancelMaintenanceWindowExecutionError,
     types::CancelMaintenanceWindowExecutionResult, input, output
+);
+blocking_operation!(
+    CancelMaintenanceWindowExecution, types::CancelMaintenanceWindowExecutionResult,
+    CancelMaintenanceWindowExecutionError, input, none
 );
 /// Generates an activation code and activation ID you can use to register your on-premises servers, edge devices, or virtual machine (VM) with Amazon Web Services Systems Manager. Registering these machines with Systems Manager makes it possible to manage them using Systems Manager tools. You use the activation code and ID when installing SSM Agent on machines in your hybrid environment. For more information about requirements for managing on-premises machines using Systems Manager, see [Using Amazon Web Services Systems Manager in hybrid and multicloud environments](https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-hybrid-multicloud.html) in the Amazon Web Services Systems Manager User Guide.
 ///
@@ -456,6 +503,9 @@ impl<M> CreateActivation<M> {
 stub_operation!(
     CreateActivation, 4, CreateActivationError, types::CreateActivationResult, input,
     output
+);
+blocking_operation!(
+    CreateActivation, types::CreateActivationResult, CreateActivationError, input, none
 );
 /// A State Manager association defines the state that you want to maintain on your managed nodes. For example, an association can specify that anti-virus software must be installed and running on your managed nodes, or that certain ports must be closed. For static targets, the association specifies a schedule for when the configuration is reapplied. For dynamic targets, such as an Amazon Web Services resource group or an Amazon Web Services autoscaling group, State Manager, a tool in Amazon Web Services Systems Manager applies the configuration when new managed nodes are added to the group. The association also specifies actions to take when applying the configuration. For example, an association for anti-virus software might run once a day. If the software isn't installed, then State Manager installs it. If the software is installed, but the service isn't running, then the association might instruct State Manager to start the service.
 ///
@@ -650,6 +700,10 @@ stub_operation!(
     CreateAssociation, 5, CreateAssociationError, types::CreateAssociationResult, input,
     output
 );
+blocking_operation!(
+    CreateAssociation, types::CreateAssociationResult, CreateAssociationError, input,
+    none
+);
 /// Associates the specified Amazon Web Services Systems Manager document (SSM document) with the specified managed nodes or targets.
 ///
 /// The `CreateAssociationBatch` operation: made by [`Client::create_association_batch`], run by [`send`](CreateAssociationBatch::send).
@@ -727,6 +781,10 @@ impl<M> CreateAssociationBatch<M> {
 stub_operation!(
     CreateAssociationBatch, 6, CreateAssociationBatchError,
     types::CreateAssociationBatchResult, input, output
+);
+blocking_operation!(
+    CreateAssociationBatch, types::CreateAssociationBatchResult,
+    CreateAssociationBatchError, input, none
 );
 /// Creates a Amazon Web Services Systems Manager (SSM document). An SSM document defines the actions that Systems Manager performs on your managed nodes. For more information about SSM documents, including information about supported schemas, features, and syntax, see [Amazon Web Services Systems Manager Documents](https://docs.aws.amazon.com/systems-manager/latest/userguide/documents.html) in the Amazon Web Services Systems Manager User Guide.
 ///
@@ -843,6 +901,9 @@ impl<M> CreateDocument<M> {
 }
 stub_operation!(
     CreateDocument, 7, CreateDocumentError, types::CreateDocumentResult, input, output
+);
+blocking_operation!(
+    CreateDocument, types::CreateDocumentResult, CreateDocumentError, input, none
 );
 /// Creates a new maintenance window.
 ///
@@ -971,6 +1032,10 @@ impl<M> CreateMaintenanceWindow<M> {
 stub_operation!(
     CreateMaintenanceWindow, 8, CreateMaintenanceWindowError,
     types::CreateMaintenanceWindowResult, input, output
+);
+blocking_operation!(
+    CreateMaintenanceWindow, types::CreateMaintenanceWindowResult,
+    CreateMaintenanceWindowError, input, none
 );
 /// Creates a new OpsItem. You must have permission in Identity and Access Management (IAM) to create a new OpsItem. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
@@ -1128,6 +1193,9 @@ impl<M> CreateOpsItem<M> {
 stub_operation!(
     CreateOpsItem, 9, CreateOpsItemError, types::CreateOpsItemResponse, input, output
 );
+blocking_operation!(
+    CreateOpsItem, types::CreateOpsItemResponse, CreateOpsItemError, input, none
+);
 /// If you create a new application in Application Manager, Amazon Web Services Systems Manager calls this API operation to specify information about the new application, including the application type.
 ///
 /// The `CreateOpsMetadata` operation: made by [`Client::create_ops_metadata`], run by [`send`](CreateOpsMetadata::send).
@@ -1212,6 +1280,10 @@ impl<M> CreateOpsMetadata<M> {
 stub_operation!(
     CreateOpsMetadata, 10, CreateOpsMetadataError, types::CreateOpsMetadataResult, input,
     output
+);
+blocking_operation!(
+    CreateOpsMetadata, types::CreateOpsMetadataResult, CreateOpsMetadataError, input,
+    none
 );
 /// Creates a patch baseline.
 ///
@@ -1356,6 +1428,10 @@ stub_operation!(
     CreatePatchBaseline, 11, CreatePatchBaselineError, types::CreatePatchBaselineResult,
     input, output
 );
+blocking_operation!(
+    CreatePatchBaseline, types::CreatePatchBaselineResult, CreatePatchBaselineError,
+    input, none
+);
 /// A resource data sync helps you view data from multiple sources in a single location. Amazon Web Services Systems Manager offers two types of resource data sync: `SyncToDestination` and `SyncFromSource`.
 ///
 /// The `CreateResourceDataSync` operation: made by [`Client::create_resource_data_sync`], run by [`send`](CreateResourceDataSync::send).
@@ -1444,6 +1520,10 @@ stub_operation!(
     CreateResourceDataSync, 12, CreateResourceDataSyncError,
     types::CreateResourceDataSyncResult, input, output
 );
+blocking_operation!(
+    CreateResourceDataSync, types::CreateResourceDataSyncResult,
+    CreateResourceDataSyncError, input, none
+);
 /// Deletes an activation. You aren't required to delete an activation. If you delete an activation, you can no longer use it to register additional managed nodes. Deleting an activation doesn't de-register managed nodes. You must manually de-register managed nodes.
 ///
 /// The `DeleteActivation` operation: made by [`Client::delete_activation`], run by [`send`](DeleteActivation::send).
@@ -1513,6 +1593,9 @@ impl<M> DeleteActivation<M> {
 stub_operation!(
     DeleteActivation, 13, DeleteActivationError, types::DeleteActivationResult, input,
     output
+);
+blocking_operation!(
+    DeleteActivation, types::DeleteActivationResult, DeleteActivationError, input, none
 );
 /// Disassociates the specified Amazon Web Services Systems Manager document (SSM document) from the specified managed node. If you created the association by using the `Targets` parameter, then you must delete the association by using the association ID.
 ///
@@ -1593,6 +1676,10 @@ impl<M> DeleteAssociation<M> {
 stub_operation!(
     DeleteAssociation, 14, DeleteAssociationError, types::DeleteAssociationResult, input,
     output
+);
+blocking_operation!(
+    DeleteAssociation, types::DeleteAssociationResult, DeleteAssociationError, input,
+    none
 );
 /// Deletes the Amazon Web Services Systems Manager document (SSM document) and all managed node associations to the document.
 ///
@@ -1677,6 +1764,9 @@ impl<M> DeleteDocument<M> {
 }
 stub_operation!(
     DeleteDocument, 15, DeleteDocumentError, types::DeleteDocumentResult, input, output
+);
+blocking_operation!(
+    DeleteDocument, types::DeleteDocumentResult, DeleteDocumentError, input, none
 );
 /// Delete a custom inventory type or the data associated with a custom Inventory type. Deleting a custom inventory type is also referred to as deleting a custom inventory schema.
 ///
@@ -1766,6 +1856,9 @@ stub_operation!(
     DeleteInventory, 16, DeleteInventoryError, types::DeleteInventoryResult, input,
     output
 );
+blocking_operation!(
+    DeleteInventory, types::DeleteInventoryResult, DeleteInventoryError, input, none
+);
 /// Deletes a maintenance window.
 ///
 /// The `DeleteMaintenanceWindow` operation: made by [`Client::delete_maintenance_window`], run by [`send`](DeleteMaintenanceWindow::send).
@@ -1836,6 +1929,10 @@ stub_operation!(
     DeleteMaintenanceWindow, 17, DeleteMaintenanceWindowError,
     types::DeleteMaintenanceWindowResult, input, output
 );
+blocking_operation!(
+    DeleteMaintenanceWindow, types::DeleteMaintenanceWindowResult,
+    DeleteMaintenanceWindowError, input, none
+);
 /// Delete an OpsItem. You must have permission in Identity and Access Management (IAM) to delete an OpsItem.
 ///
 /// The `DeleteOpsItem` operation: made by [`Client::delete_ops_item`], run by [`send`](DeleteOpsItem::send).
@@ -1904,6 +2001,9 @@ impl<M> DeleteOpsItem<M> {
 }
 stub_operation!(
     DeleteOpsItem, 18, DeleteOpsItemError, types::DeleteOpsItemResponse, input, output
+);
+blocking_operation!(
+    DeleteOpsItem, types::DeleteOpsItemResponse, DeleteOpsItemError, input, none
 );
 /// Delete OpsMetadata related to an application.
 ///
@@ -1975,6 +2075,10 @@ stub_operation!(
     DeleteOpsMetadata, 19, DeleteOpsMetadataError, types::DeleteOpsMetadataResult, input,
     output
 );
+blocking_operation!(
+    DeleteOpsMetadata, types::DeleteOpsMetadataResult, DeleteOpsMetadataError, input,
+    none
+);
 /// Delete a parameter from the system. After deleting a parameter, wait for at least 30 seconds to create a parameter with the same name.
 ///
 /// The `DeleteParameter` operation: made by [`Client::delete_parameter`], run by [`send`](DeleteParameter::send).
@@ -2044,6 +2148,9 @@ impl<M> DeleteParameter<M> {
 stub_operation!(
     DeleteParameter, 20, DeleteParameterError, types::DeleteParameterResult, input,
     output
+);
+blocking_operation!(
+    DeleteParameter, types::DeleteParameterResult, DeleteParameterError, input, none
 );
 /// Delete a list of parameters. After deleting a parameter, wait for at least 30 seconds to create a parameter with the same name.
 ///
@@ -2115,6 +2222,9 @@ stub_operation!(
     DeleteParameters, 21, DeleteParametersError, types::DeleteParametersResult, input,
     output
 );
+blocking_operation!(
+    DeleteParameters, types::DeleteParametersResult, DeleteParametersError, input, none
+);
 /// Deletes a patch baseline.
 ///
 /// The `DeletePatchBaseline` operation: made by [`Client::delete_patch_baseline`], run by [`send`](DeletePatchBaseline::send).
@@ -2184,6 +2294,10 @@ impl<M> DeletePatchBaseline<M> {
 stub_operation!(
     DeletePatchBaseline, 22, DeletePatchBaselineError, types::DeletePatchBaselineResult,
     input, output
+);
+blocking_operation!(
+    DeletePatchBaseline, types::DeletePatchBaselineResult, DeletePatchBaselineError,
+    input, none
 );
 /// Deletes a resource data sync configuration. After the configuration is deleted, changes to data on managed nodes are no longer synced to or from the target. Deleting a sync configuration doesn't delete data.
 ///
@@ -2259,6 +2373,10 @@ impl<M> DeleteResourceDataSync<M> {
 stub_operation!(
     DeleteResourceDataSync, 23, DeleteResourceDataSyncError,
     types::DeleteResourceDataSyncResult, input, output
+);
+blocking_operation!(
+    DeleteResourceDataSync, types::DeleteResourceDataSyncResult,
+    DeleteResourceDataSyncError, input, none
 );
 /// Deletes a Systems Manager resource policy. A resource policy helps you to define the IAM entity (for example, an Amazon Web Services account) that can manage your Systems Manager resources. The following resources support Systems Manager resource policies.
 /// - `OpsItemGroup` - The resource policy for `OpsItemGroup` enables Amazon Web Services accounts to view and interact with OpsCenter operational work items (OpsItems).
@@ -2342,6 +2460,10 @@ stub_operation!(
     DeleteResourcePolicy, 24, DeleteResourcePolicyError,
     types::DeleteResourcePolicyResponse, input, output
 );
+blocking_operation!(
+    DeleteResourcePolicy, types::DeleteResourcePolicyResponse, DeleteResourcePolicyError,
+    input, none
+);
 /// Removes the server or virtual machine from the list of registered servers.
 ///
 /// The `DeregisterManagedInstance` operation: made by [`Client::deregister_managed_instance`], run by [`send`](DeregisterManagedInstance::send).
@@ -2411,6 +2533,10 @@ impl<M> DeregisterManagedInstance<M> {
 stub_operation!(
     DeregisterManagedInstance, 25, DeregisterManagedInstanceError,
     types::DeregisterManagedInstanceResult, input, output
+);
+blocking_operation!(
+    DeregisterManagedInstance, types::DeregisterManagedInstanceResult,
+    DeregisterManagedInstanceError, input, none
 );
 /// Removes a patch group from a patch baseline.
 ///
@@ -2489,6 +2615,11 @@ impl<M> DeregisterPatchBaselineForPatchGroup<M> {
 stub_operation!(
     DeregisterPatchBaselineForPatchGroup, 26, DeregisterPatchBaselineForPatchGroupError,
     types::DeregisterPatchBaselineForPatchGroupResult, input, output
+);
+blocking_operation!(
+    DeregisterPatchBaselineForPatchGroup,
+    types::DeregisterPatchBaselineForPatchGroupResult,
+    DeregisterPatchBaselineForPatchGroupError, input, none
 );
 /// Removes a target from a maintenance window.
 ///
@@ -2574,6 +2705,11 @@ stub_operation!(
     DeregisterTargetFromMaintenanceWindowError,
     types::DeregisterTargetFromMaintenanceWindowResult, input, output
 );
+blocking_operation!(
+    DeregisterTargetFromMaintenanceWindow,
+    types::DeregisterTargetFromMaintenanceWindowResult,
+    DeregisterTargetFromMaintenanceWindowError, input, none
+);
 /// Removes a task from a maintenance window.
 ///
 /// The `DeregisterTaskFromMaintenanceWindow` operation: made by [`Client::deregister_task_from_maintenance_window`], run by [`send`](DeregisterTaskFromMaintenanceWindow::send).
@@ -2651,6 +2787,11 @@ impl<M> DeregisterTaskFromMaintenanceWindow<M> {
 stub_operation!(
     DeregisterTaskFromMaintenanceWindow, 28, DeregisterTaskFromMaintenanceWindowError,
     types::DeregisterTaskFromMaintenanceWindowResult, input, output
+);
+blocking_operation!(
+    DeregisterTaskFromMaintenanceWindow,
+    types::DeregisterTaskFromMaintenanceWindowResult,
+    DeregisterTaskFromMaintenanceWindowError, input, none
 );
 /// Describes details about the activation, such as the date and time the activation was created, its expiration date, the Identity and Access Management (IAM) role assigned to the managed nodes in the activation, and the number of nodes registered by using this activation.
 ///
@@ -2750,6 +2891,10 @@ stub_operation!(
     DescribeActivations, 29, DescribeActivationsError, types::DescribeActivationsResult,
     input, output
 );
+blocking_operation!(
+    DescribeActivations, types::DescribeActivationsResult, DescribeActivationsError,
+    input, (types::DescribeActivationsRequest)
+);
 /// Describes the association for the specified target or managed node. If you created the association by using the `Targets` parameter, then you must retrieve the association by using the association ID.
 ///
 /// The `DescribeAssociation` operation: made by [`Client::describe_association`], run by [`send`](DescribeAssociation::send).
@@ -2834,6 +2979,10 @@ impl<M> DescribeAssociation<M> {
 stub_operation!(
     DescribeAssociation, 30, DescribeAssociationError, types::DescribeAssociationResult,
     input, output
+);
+blocking_operation!(
+    DescribeAssociation, types::DescribeAssociationResult, DescribeAssociationError,
+    input, none
 );
 /// Views information about a specific execution of a specific association.
 ///
@@ -2946,6 +3095,12 @@ stub_operation!(
     DescribeAssociationExecutionTargets, 31, DescribeAssociationExecutionTargetsError,
     types::DescribeAssociationExecutionTargetsResult, input, output
 );
+blocking_operation!(
+    DescribeAssociationExecutionTargets,
+    types::DescribeAssociationExecutionTargetsResult,
+    DescribeAssociationExecutionTargetsError, input,
+    (types::DescribeAssociationExecutionTargetsRequest)
+);
 /// Views all executions for a specific association ID.
 ///
 /// The `DescribeAssociationExecutions` operation: made by [`Client::describe_association_executions`], run by [`send`](DescribeAssociationExecutions::send).
@@ -3049,6 +3204,11 @@ stub_operation!(
     DescribeAssociationExecutions, 32, DescribeAssociationExecutionsError,
     types::DescribeAssociationExecutionsResult, input, output
 );
+blocking_operation!(
+    DescribeAssociationExecutions, types::DescribeAssociationExecutionsResult,
+    DescribeAssociationExecutionsError, input,
+    (types::DescribeAssociationExecutionsRequest)
+);
 /// Provides details about all active and terminated Automation executions.
 ///
 /// The `DescribeAutomationExecutions` operation: made by [`Client::describe_automation_executions`], run by [`send`](DescribeAutomationExecutions::send).
@@ -3146,6 +3306,11 @@ impl<M> DescribeAutomationExecutions<M> {
 stub_operation!(
     DescribeAutomationExecutions, 33, DescribeAutomationExecutionsError,
     types::DescribeAutomationExecutionsResult, input, output
+);
+blocking_operation!(
+    DescribeAutomationExecutions, types::DescribeAutomationExecutionsResult,
+    DescribeAutomationExecutionsError, input,
+    (types::DescribeAutomationExecutionsRequest)
 );
 /// Information about all active and terminated step executions in an Automation workflow.
 ///
@@ -3255,6 +3420,11 @@ stub_operation!(
     DescribeAutomationStepExecutions, 34, DescribeAutomationStepExecutionsError,
     types::DescribeAutomationStepExecutionsResult, input, output
 );
+blocking_operation!(
+    DescribeAutomationStepExecutions, types::DescribeAutomationStepExecutionsResult,
+    DescribeAutomationStepExecutionsError, input,
+    (types::DescribeAutomationStepExecutionsRequest)
+);
 /// Lists all patches eligible to be included in a patch baseline.
 ///
 /// The `DescribeAvailablePatches` operation: made by [`Client::describe_available_patches`], run by [`send`](DescribeAvailablePatches::send).
@@ -3350,6 +3520,10 @@ stub_operation!(
     DescribeAvailablePatches, 35, DescribeAvailablePatchesError,
     types::DescribeAvailablePatchesResult, input, output
 );
+blocking_operation!(
+    DescribeAvailablePatches, types::DescribeAvailablePatchesResult,
+    DescribeAvailablePatchesError, input, (types::DescribeAvailablePatchesRequest)
+);
 /// Describes the specified Amazon Web Services Systems Manager document (SSM document).
 ///
 /// The `DescribeDocument` operation: made by [`Client::describe_document`], run by [`send`](DescribeDocument::send).
@@ -3429,6 +3603,9 @@ impl<M> DescribeDocument<M> {
 stub_operation!(
     DescribeDocument, 36, DescribeDocumentError, types::DescribeDocumentResult, input,
     output
+);
+blocking_operation!(
+    DescribeDocument, types::DescribeDocumentResult, DescribeDocumentError, input, none
 );
 /// Describes the permissions for a Amazon Web Services Systems Manager document (SSM document). If you created the document, you are the owner. If a document is shared, it can either be shared privately (by specifying a user's Amazon Web Services account ID) or publicly (All).
 ///
@@ -3517,6 +3694,10 @@ impl<M> DescribeDocumentPermission<M> {
 stub_operation!(
     DescribeDocumentPermission, 37, DescribeDocumentPermissionError,
     types::DescribeDocumentPermissionResponse, input, output
+);
+blocking_operation!(
+    DescribeDocumentPermission, types::DescribeDocumentPermissionResponse,
+    DescribeDocumentPermissionError, input, none
 );
 /// All associations for the managed nodes.
 ///
@@ -3617,6 +3798,12 @@ stub_operation!(
     DescribeEffectiveInstanceAssociationsError,
     types::DescribeEffectiveInstanceAssociationsResult, input, output
 );
+blocking_operation!(
+    DescribeEffectiveInstanceAssociations,
+    types::DescribeEffectiveInstanceAssociationsResult,
+    DescribeEffectiveInstanceAssociationsError, input,
+    (types::DescribeEffectiveInstanceAssociationsRequest)
+);
 /// Retrieves the current effective patches (the patch and the approval state) for the specified patch baseline. Applies to patch baselines for Windows only.
 ///
 /// The `DescribeEffectivePatchesForPatchBaseline` operation: made by [`Client::describe_effective_patches_for_patch_baseline`], run by [`send`](DescribeEffectivePatchesForPatchBaseline::send).
@@ -3716,6 +3903,12 @@ stub_operation!(
     DescribeEffectivePatchesForPatchBaselineError,
     types::DescribeEffectivePatchesForPatchBaselineResult, input, output
 );
+blocking_operation!(
+    DescribeEffectivePatchesForPatchBaseline,
+    types::DescribeEffectivePatchesForPatchBaselineResult,
+    DescribeEffectivePatchesForPatchBaselineError, input,
+    (types::DescribeEffectivePatchesForPatchBaselineRequest)
+);
 /// The status of the associations for the managed nodes.
 ///
 /// The `DescribeInstanceAssociationsStatus` operation: made by [`Client::describe_instance_associations_status`], run by [`send`](DescribeInstanceAssociationsStatus::send).
@@ -3813,6 +4006,11 @@ impl<M> DescribeInstanceAssociationsStatus<M> {
 stub_operation!(
     DescribeInstanceAssociationsStatus, 40, DescribeInstanceAssociationsStatusError,
     types::DescribeInstanceAssociationsStatusResult, input, output
+);
+blocking_operation!(
+    DescribeInstanceAssociationsStatus, types::DescribeInstanceAssociationsStatusResult,
+    DescribeInstanceAssociationsStatusError, input,
+    (types::DescribeInstanceAssociationsStatusRequest)
 );
 /// Provides information about one or more of your managed nodes, including the operating system platform, SSM Agent version, association status, and IP address. This operation does not return information for nodes that are either Stopped or Terminated.
 ///
@@ -3920,6 +4118,10 @@ stub_operation!(
     DescribeInstanceInformation, 41, DescribeInstanceInformationError,
     types::DescribeInstanceInformationResult, input, output
 );
+blocking_operation!(
+    DescribeInstanceInformation, types::DescribeInstanceInformationResult,
+    DescribeInstanceInformationError, input, (types::DescribeInstanceInformationRequest)
+);
 /// Retrieves the high-level patch state of one or more managed nodes.
 ///
 /// The `DescribeInstancePatchStates` operation: made by [`Client::describe_instance_patch_states`], run by [`send`](DescribeInstancePatchStates::send).
@@ -4014,6 +4216,10 @@ impl<M> DescribeInstancePatchStates<M> {
 stub_operation!(
     DescribeInstancePatchStates, 42, DescribeInstancePatchStatesError,
     types::DescribeInstancePatchStatesResult, input, output
+);
+blocking_operation!(
+    DescribeInstancePatchStates, types::DescribeInstancePatchStatesResult,
+    DescribeInstancePatchStatesError, input, (types::DescribeInstancePatchStatesRequest)
 );
 /// Retrieves the high-level patch state for the managed nodes in the specified patch group.
 ///
@@ -4125,6 +4331,12 @@ stub_operation!(
     DescribeInstancePatchStatesForPatchGroupError,
     types::DescribeInstancePatchStatesForPatchGroupResult, input, output
 );
+blocking_operation!(
+    DescribeInstancePatchStatesForPatchGroup,
+    types::DescribeInstancePatchStatesForPatchGroupResult,
+    DescribeInstancePatchStatesForPatchGroupError, input,
+    (types::DescribeInstancePatchStatesForPatchGroupRequest)
+);
 /// Retrieves information about the patches on the specified managed node and their state relative to the patch baseline being used for the node.
 ///
 /// The `DescribeInstancePatches` operation: made by [`Client::describe_instance_patches`], run by [`send`](DescribeInstancePatches::send).
@@ -4224,6 +4436,10 @@ impl<M> DescribeInstancePatches<M> {
 stub_operation!(
     DescribeInstancePatches, 44, DescribeInstancePatchesError,
     types::DescribeInstancePatchesResult, input, output
+);
+blocking_operation!(
+    DescribeInstancePatches, types::DescribeInstancePatchesResult,
+    DescribeInstancePatchesError, input, (types::DescribeInstancePatchesRequest)
 );
 /// An API operation used by the Systems Manager console to display information about Systems Manager managed nodes.
 ///
@@ -4331,6 +4547,10 @@ stub_operation!(
     DescribeInstanceProperties, 45, DescribeInstancePropertiesError,
     types::DescribeInstancePropertiesResult, input, output
 );
+blocking_operation!(
+    DescribeInstanceProperties, types::DescribeInstancePropertiesResult,
+    DescribeInstancePropertiesError, input, (types::DescribeInstancePropertiesRequest)
+);
 /// Describes a specific delete inventory operation.
 ///
 /// The `DescribeInventoryDeletions` operation: made by [`Client::describe_inventory_deletions`], run by [`send`](DescribeInventoryDeletions::send).
@@ -4425,6 +4645,10 @@ impl<M> DescribeInventoryDeletions<M> {
 stub_operation!(
     DescribeInventoryDeletions, 46, DescribeInventoryDeletionsError,
     types::DescribeInventoryDeletionsResult, input, output
+);
+blocking_operation!(
+    DescribeInventoryDeletions, types::DescribeInventoryDeletionsResult,
+    DescribeInventoryDeletionsError, input, (types::DescribeInventoryDeletionsRequest)
 );
 /// Retrieves the individual task executions (one per target) for a particular task run as part of a maintenance window execution.
 ///
@@ -4541,6 +4765,12 @@ stub_operation!(
     DescribeMaintenanceWindowExecutionTaskInvocationsError,
     types::DescribeMaintenanceWindowExecutionTaskInvocationsResult, input, output
 );
+blocking_operation!(
+    DescribeMaintenanceWindowExecutionTaskInvocations,
+    types::DescribeMaintenanceWindowExecutionTaskInvocationsResult,
+    DescribeMaintenanceWindowExecutionTaskInvocationsError, input,
+    (types::DescribeMaintenanceWindowExecutionTaskInvocationsRequest)
+);
 /// For a given maintenance window execution, lists the tasks that were run.
 ///
 /// The `DescribeMaintenanceWindowExecutionTasks` operation: made by [`Client::describe_maintenance_window_execution_tasks`], run by [`send`](DescribeMaintenanceWindowExecutionTasks::send).
@@ -4644,6 +4874,12 @@ stub_operation!(
     DescribeMaintenanceWindowExecutionTasks, 48,
     DescribeMaintenanceWindowExecutionTasksError,
     types::DescribeMaintenanceWindowExecutionTasksResult, input, output
+);
+blocking_operation!(
+    DescribeMaintenanceWindowExecutionTasks,
+    types::DescribeMaintenanceWindowExecutionTasksResult,
+    DescribeMaintenanceWindowExecutionTasksError, input,
+    (types::DescribeMaintenanceWindowExecutionTasksRequest)
 );
 /// Lists the executions of a maintenance window. This includes information about when the maintenance window was scheduled to be active, and information about tasks registered and run with the maintenance window.
 ///
@@ -4749,6 +4985,12 @@ impl<M> DescribeMaintenanceWindowExecutions<M> {
 stub_operation!(
     DescribeMaintenanceWindowExecutions, 49, DescribeMaintenanceWindowExecutionsError,
     types::DescribeMaintenanceWindowExecutionsResult, input, output
+);
+blocking_operation!(
+    DescribeMaintenanceWindowExecutions,
+    types::DescribeMaintenanceWindowExecutionsResult,
+    DescribeMaintenanceWindowExecutionsError, input,
+    (types::DescribeMaintenanceWindowExecutionsRequest)
 );
 /// Retrieves information about upcoming executions of a maintenance window.
 ///
@@ -4866,6 +5108,11 @@ stub_operation!(
     DescribeMaintenanceWindowSchedule, 50, DescribeMaintenanceWindowScheduleError,
     types::DescribeMaintenanceWindowScheduleResult, input, output
 );
+blocking_operation!(
+    DescribeMaintenanceWindowSchedule, types::DescribeMaintenanceWindowScheduleResult,
+    DescribeMaintenanceWindowScheduleError, input,
+    (types::DescribeMaintenanceWindowScheduleRequest)
+);
 /// Lists the targets registered with the maintenance window.
 ///
 /// The `DescribeMaintenanceWindowTargets` operation: made by [`Client::describe_maintenance_window_targets`], run by [`send`](DescribeMaintenanceWindowTargets::send).
@@ -4969,6 +5216,11 @@ stub_operation!(
     DescribeMaintenanceWindowTargets, 51, DescribeMaintenanceWindowTargetsError,
     types::DescribeMaintenanceWindowTargetsResult, input, output
 );
+blocking_operation!(
+    DescribeMaintenanceWindowTargets, types::DescribeMaintenanceWindowTargetsResult,
+    DescribeMaintenanceWindowTargetsError, input,
+    (types::DescribeMaintenanceWindowTargetsRequest)
+);
 /// Lists the tasks in a maintenance window.
 ///
 /// The `DescribeMaintenanceWindowTasks` operation: made by [`Client::describe_maintenance_window_tasks`], run by [`send`](DescribeMaintenanceWindowTasks::send).
@@ -5069,6 +5321,11 @@ stub_operation!(
     DescribeMaintenanceWindowTasks, 52, DescribeMaintenanceWindowTasksError,
     types::DescribeMaintenanceWindowTasksResult, input, output
 );
+blocking_operation!(
+    DescribeMaintenanceWindowTasks, types::DescribeMaintenanceWindowTasksResult,
+    DescribeMaintenanceWindowTasksError, input,
+    (types::DescribeMaintenanceWindowTasksRequest)
+);
 /// Retrieves the maintenance windows in an Amazon Web Services account.
 ///
 /// The `DescribeMaintenanceWindows` operation: made by [`Client::describe_maintenance_windows`], run by [`send`](DescribeMaintenanceWindows::send).
@@ -5163,6 +5420,10 @@ impl<M> DescribeMaintenanceWindows<M> {
 stub_operation!(
     DescribeMaintenanceWindows, 53, DescribeMaintenanceWindowsError,
     types::DescribeMaintenanceWindowsResult, input, output
+);
+blocking_operation!(
+    DescribeMaintenanceWindows, types::DescribeMaintenanceWindowsResult,
+    DescribeMaintenanceWindowsError, input, (types::DescribeMaintenanceWindowsRequest)
 );
 /// Retrieves information about the maintenance window targets or tasks that a managed node is associated with.
 ///
@@ -5269,6 +5530,12 @@ impl<M> DescribeMaintenanceWindowsForTarget<M> {
 stub_operation!(
     DescribeMaintenanceWindowsForTarget, 54, DescribeMaintenanceWindowsForTargetError,
     types::DescribeMaintenanceWindowsForTargetResult, input, output
+);
+blocking_operation!(
+    DescribeMaintenanceWindowsForTarget,
+    types::DescribeMaintenanceWindowsForTargetResult,
+    DescribeMaintenanceWindowsForTargetError, input,
+    (types::DescribeMaintenanceWindowsForTargetRequest)
 );
 /// Query a set of OpsItems. You must have permission in Identity and Access Management (IAM) to query a list of OpsItems. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
@@ -5379,6 +5646,10 @@ stub_operation!(
     DescribeOpsItems, 55, DescribeOpsItemsError, types::DescribeOpsItemsResponse, input,
     output
 );
+blocking_operation!(
+    DescribeOpsItems, types::DescribeOpsItemsResponse, DescribeOpsItemsError, input,
+    (types::DescribeOpsItemsRequest)
+);
 /// Lists the parameters in your Amazon Web Services account or the parameters shared with you when you enable the [Shared](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html#systemsmanager-DescribeParameters-request-Shared) option.
 ///
 /// The `DescribeParameters` operation: made by [`Client::describe_parameters`], run by [`send`](DescribeParameters::send).
@@ -5487,6 +5758,10 @@ stub_operation!(
     DescribeParameters, 56, DescribeParametersError, types::DescribeParametersResult,
     input, output
 );
+blocking_operation!(
+    DescribeParameters, types::DescribeParametersResult, DescribeParametersError, input,
+    (types::DescribeParametersRequest)
+);
 /// Lists the patch baselines in your Amazon Web Services account.
 ///
 /// The `DescribePatchBaselines` operation: made by [`Client::describe_patch_baselines`], run by [`send`](DescribePatchBaselines::send).
@@ -5582,6 +5857,10 @@ stub_operation!(
     DescribePatchBaselines, 57, DescribePatchBaselinesError,
     types::DescribePatchBaselinesResult, input, output
 );
+blocking_operation!(
+    DescribePatchBaselines, types::DescribePatchBaselinesResult,
+    DescribePatchBaselinesError, input, (types::DescribePatchBaselinesRequest)
+);
 /// Returns high-level aggregated patch compliance state information for a patch group.
 ///
 /// The `DescribePatchGroupState` operation: made by [`Client::describe_patch_group_state`], run by [`send`](DescribePatchGroupState::send).
@@ -5651,6 +5930,10 @@ impl<M> DescribePatchGroupState<M> {
 stub_operation!(
     DescribePatchGroupState, 58, DescribePatchGroupStateError,
     types::DescribePatchGroupStateResult, input, output
+);
+blocking_operation!(
+    DescribePatchGroupState, types::DescribePatchGroupStateResult,
+    DescribePatchGroupStateError, input, none
 );
 /// Lists all patch groups that have been registered with patch baselines.
 ///
@@ -5746,6 +6029,10 @@ impl<M> DescribePatchGroups<M> {
 stub_operation!(
     DescribePatchGroups, 59, DescribePatchGroupsError, types::DescribePatchGroupsResult,
     input, output
+);
+blocking_operation!(
+    DescribePatchGroups, types::DescribePatchGroupsResult, DescribePatchGroupsError,
+    input, (types::DescribePatchGroupsRequest)
 );
 /// Lists the properties of available patches organized by product, product family, classification, severity, and other properties of available patches. You can use the reported properties in the filters you specify in requests for operations such as CreatePatchBaseline, UpdatePatchBaseline, DescribeAvailablePatches, and DescribePatchBaselines.
 ///
@@ -5852,6 +6139,10 @@ stub_operation!(
     DescribePatchProperties, 60, DescribePatchPropertiesError,
     types::DescribePatchPropertiesResult, input, output
 );
+blocking_operation!(
+    DescribePatchProperties, types::DescribePatchPropertiesResult,
+    DescribePatchPropertiesError, input, (types::DescribePatchPropertiesRequest)
+);
 /// Retrieves a list of all active sessions (both connected and disconnected) or terminated sessions from the past 30 days.
 ///
 /// The `DescribeSessions` operation: made by [`Client::describe_sessions`], run by [`send`](DescribeSessions::send).
@@ -5952,6 +6243,10 @@ stub_operation!(
     DescribeSessions, 61, DescribeSessionsError, types::DescribeSessionsResponse, input,
     output
 );
+blocking_operation!(
+    DescribeSessions, types::DescribeSessionsResponse, DescribeSessionsError, input,
+    (types::DescribeSessionsRequest)
+);
 /// Deletes the association between an OpsItem and a related item. For example, this API operation can delete an Incident Manager incident from an OpsItem. Incident Manager is a tool in Amazon Web Services Systems Manager.
 ///
 /// The `DisassociateOpsItemRelatedItem` operation: made by [`Client::disassociate_ops_item_related_item`], run by [`send`](DisassociateOpsItemRelatedItem::send).
@@ -6027,6 +6322,10 @@ stub_operation!(
     DisassociateOpsItemRelatedItem, 62, DisassociateOpsItemRelatedItemError,
     types::DisassociateOpsItemRelatedItemResponse, input, output
 );
+blocking_operation!(
+    DisassociateOpsItemRelatedItem, types::DisassociateOpsItemRelatedItemResponse,
+    DisassociateOpsItemRelatedItemError, input, none
+);
 /// Returns a credentials set to be used with just-in-time node access.
 ///
 /// The `GetAccessToken` operation: made by [`Client::get_access_token`], run by [`send`](GetAccessToken::send).
@@ -6095,6 +6394,9 @@ impl<M> GetAccessToken<M> {
 }
 stub_operation!(
     GetAccessToken, 63, GetAccessTokenError, types::GetAccessTokenResponse, input, output
+);
+blocking_operation!(
+    GetAccessToken, types::GetAccessTokenResponse, GetAccessTokenError, input, none
 );
 /// Get detailed information about a particular Automation execution.
 ///
@@ -6165,6 +6467,10 @@ impl<M> GetAutomationExecution<M> {
 stub_operation!(
     GetAutomationExecution, 64, GetAutomationExecutionError,
     types::GetAutomationExecutionResult, input, output
+);
+blocking_operation!(
+    GetAutomationExecution, types::GetAutomationExecutionResult,
+    GetAutomationExecutionError, input, none
 );
 /// Gets the state of a Amazon Web Services Systems Manager change calendar at the current time or a specified time. If you specify a time, `GetCalendarState` returns the state of the calendar at that specific time, and returns the next time that the change calendar state will transition. If you don't specify a time, `GetCalendarState` uses the current time. Change Calendar entries have two possible states: `OPEN` or `CLOSED`.
 ///
@@ -6240,6 +6546,9 @@ impl<M> GetCalendarState<M> {
 stub_operation!(
     GetCalendarState, 65, GetCalendarStateError, types::GetCalendarStateResponse, input,
     output
+);
+blocking_operation!(
+    GetCalendarState, types::GetCalendarStateResponse, GetCalendarStateError, input, none
 );
 /// Returns detailed information about command execution for an invocation or plugin. The Run Command API follows an eventual consistency model, due to the distributed nature of the system supporting the API. This means that the result of an API command you run that affects your resources might not be immediately visible to all subsequent commands you run. You should keep this in mind when you carry out an API command that immediately follows a previous API command.
 ///
@@ -6317,6 +6626,48 @@ impl<M> GetCommandInvocation<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetCommandInvocation<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetCommandInvocation<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetCommandInvocationResult>,
+        boto_runtime::waiter::WaiterError<
+            types::GetCommandInvocationResult,
+            error::GetCommandInvocationError,
+        >,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetCommandInvocation<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -6327,21 +6678,6 @@ impl GetCommandInvocation<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -6379,6 +6715,10 @@ impl std::future::IntoFuture for GetCommandInvocation<boto_runtime::waiter::Wait
 stub_operation!(
     GetCommandInvocation, 66, GetCommandInvocationError,
     types::GetCommandInvocationResult, input, output
+);
+blocking_operation!(
+    GetCommandInvocation, types::GetCommandInvocationResult, GetCommandInvocationError,
+    input, none
 );
 /// Retrieves the Session Manager connection status for a managed node to determine whether it is running and ready to receive Session Manager connections.
 ///
@@ -6450,6 +6790,10 @@ stub_operation!(
     GetConnectionStatus, 67, GetConnectionStatusError,
     types::GetConnectionStatusResponse, input, output
 );
+blocking_operation!(
+    GetConnectionStatus, types::GetConnectionStatusResponse, GetConnectionStatusError,
+    input, none
+);
 /// Retrieves the default patch baseline. Amazon Web Services Systems Manager supports creating multiple default patch baselines. For example, you can create a default patch baseline for each operating system.
 ///
 /// The `GetDefaultPatchBaseline` operation: made by [`Client::get_default_patch_baseline`], run by [`send`](GetDefaultPatchBaseline::send).
@@ -6519,6 +6863,10 @@ impl<M> GetDefaultPatchBaseline<M> {
 stub_operation!(
     GetDefaultPatchBaseline, 68, GetDefaultPatchBaselineError,
     types::GetDefaultPatchBaselineResult, input, output
+);
+blocking_operation!(
+    GetDefaultPatchBaseline, types::GetDefaultPatchBaselineResult,
+    GetDefaultPatchBaselineError, input, none
 );
 /// Retrieves the current snapshot for the patch baseline the managed node uses. This API is primarily used by the `AWS-RunPatchBaseline` Systems Manager document (SSM document).
 ///
@@ -6609,6 +6957,11 @@ stub_operation!(
     GetDeployablePatchSnapshotForInstanceError,
     types::GetDeployablePatchSnapshotForInstanceResult, input, output
 );
+blocking_operation!(
+    GetDeployablePatchSnapshotForInstance,
+    types::GetDeployablePatchSnapshotForInstanceResult,
+    GetDeployablePatchSnapshotForInstanceError, input, none
+);
 /// Gets the contents of the specified Amazon Web Services Systems Manager document (SSM document).
 ///
 /// The `GetDocument` operation: made by [`Client::get_document`], run by [`send`](GetDocument::send).
@@ -6693,6 +7046,9 @@ impl<M> GetDocument<M> {
 stub_operation!(
     GetDocument, 70, GetDocumentError, types::GetDocumentResult, input, output
 );
+blocking_operation!(
+    GetDocument, types::GetDocumentResult, GetDocumentError, input, none
+);
 /// Initiates the process of retrieving an existing preview that shows the effects that running a specified Automation runbook would have on the targeted resources.
 ///
 /// The `GetExecutionPreview` operation: made by [`Client::get_execution_preview`], run by [`send`](GetExecutionPreview::send).
@@ -6762,6 +7118,10 @@ impl<M> GetExecutionPreview<M> {
 stub_operation!(
     GetExecutionPreview, 71, GetExecutionPreviewError,
     types::GetExecutionPreviewResponse, input, output
+);
+blocking_operation!(
+    GetExecutionPreview, types::GetExecutionPreviewResponse, GetExecutionPreviewError,
+    input, none
 );
 /// Query inventory information. This includes managed node status, such as `Stopped` or `Terminated`.
 ///
@@ -6870,6 +7230,10 @@ impl<M> GetInventory<M> {
 stub_operation!(
     GetInventory, 72, GetInventoryError, types::GetInventoryResult, input, output
 );
+blocking_operation!(
+    GetInventory, types::GetInventoryResult, GetInventoryError, input,
+    (types::GetInventoryRequest)
+);
 /// Return a list of inventory type names for the account, or return a list of attribute names for a specific Inventory item type.
 ///
 /// The `GetInventorySchema` operation: made by [`Client::get_inventory_schema`], run by [`send`](GetInventorySchema::send).
@@ -6975,6 +7339,10 @@ stub_operation!(
     GetInventorySchema, 73, GetInventorySchemaError, types::GetInventorySchemaResult,
     input, output
 );
+blocking_operation!(
+    GetInventorySchema, types::GetInventorySchemaResult, GetInventorySchemaError, input,
+    (types::GetInventorySchemaRequest)
+);
 /// Retrieves a maintenance window.
 ///
 /// The `GetMaintenanceWindow` operation: made by [`Client::get_maintenance_window`], run by [`send`](GetMaintenanceWindow::send).
@@ -7045,6 +7413,10 @@ stub_operation!(
     GetMaintenanceWindow, 74, GetMaintenanceWindowError,
     types::GetMaintenanceWindowResult, input, output
 );
+blocking_operation!(
+    GetMaintenanceWindow, types::GetMaintenanceWindowResult, GetMaintenanceWindowError,
+    input, none
+);
 /// Retrieves details about a specific a maintenance window execution.
 ///
 /// The `GetMaintenanceWindowExecution` operation: made by [`Client::get_maintenance_window_execution`], run by [`send`](GetMaintenanceWindowExecution::send).
@@ -7114,6 +7486,10 @@ impl<M> GetMaintenanceWindowExecution<M> {
 stub_operation!(
     GetMaintenanceWindowExecution, 75, GetMaintenanceWindowExecutionError,
     types::GetMaintenanceWindowExecutionResult, input, output
+);
+blocking_operation!(
+    GetMaintenanceWindowExecution, types::GetMaintenanceWindowExecutionResult,
+    GetMaintenanceWindowExecutionError, input, none
 );
 /// Retrieves the details about a specific task run as part of a maintenance window execution.
 ///
@@ -7192,6 +7568,10 @@ impl<M> GetMaintenanceWindowExecutionTask<M> {
 stub_operation!(
     GetMaintenanceWindowExecutionTask, 76, GetMaintenanceWindowExecutionTaskError,
     types::GetMaintenanceWindowExecutionTaskResult, input, output
+);
+blocking_operation!(
+    GetMaintenanceWindowExecutionTask, types::GetMaintenanceWindowExecutionTaskResult,
+    GetMaintenanceWindowExecutionTaskError, input, none
 );
 /// Retrieves information about a specific task running on a specific target.
 ///
@@ -7281,6 +7661,11 @@ stub_operation!(
     GetMaintenanceWindowExecutionTaskInvocationError,
     types::GetMaintenanceWindowExecutionTaskInvocationResult, input, output
 );
+blocking_operation!(
+    GetMaintenanceWindowExecutionTaskInvocation,
+    types::GetMaintenanceWindowExecutionTaskInvocationResult,
+    GetMaintenanceWindowExecutionTaskInvocationError, input, none
+);
 /// Retrieves the details of a maintenance window task.
 ///
 /// The `GetMaintenanceWindowTask` operation: made by [`Client::get_maintenance_window_task`], run by [`send`](GetMaintenanceWindowTask::send).
@@ -7356,6 +7741,10 @@ stub_operation!(
     GetMaintenanceWindowTask, 78, GetMaintenanceWindowTaskError,
     types::GetMaintenanceWindowTaskResult, input, output
 );
+blocking_operation!(
+    GetMaintenanceWindowTask, types::GetMaintenanceWindowTaskResult,
+    GetMaintenanceWindowTaskError, input, none
+);
 /// Get information about an OpsItem by using the ID. You must have permission in Identity and Access Management (IAM) to view information about an OpsItem. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
 /// The `GetOpsItem` operation: made by [`Client::get_ops_item`], run by [`send`](GetOpsItem::send).
@@ -7430,6 +7819,7 @@ impl<M> GetOpsItem<M> {
 stub_operation!(
     GetOpsItem, 79, GetOpsItemError, types::GetOpsItemResponse, input, output
 );
+blocking_operation!(GetOpsItem, types::GetOpsItemResponse, GetOpsItemError, input, none);
 /// View operational metadata related to an application in Application Manager.
 ///
 /// The `GetOpsMetadata` operation: made by [`Client::get_ops_metadata`], run by [`send`](GetOpsMetadata::send).
@@ -7508,6 +7898,9 @@ impl<M> GetOpsMetadata<M> {
 }
 stub_operation!(
     GetOpsMetadata, 80, GetOpsMetadataError, types::GetOpsMetadataResult, input, output
+);
+blocking_operation!(
+    GetOpsMetadata, types::GetOpsMetadataResult, GetOpsMetadataError, input, none
 );
 /// View a summary of operations metadata (OpsData) based on specified filters and aggregators. OpsData can include information about Amazon Web Services Systems Manager OpsCenter operational workitems (OpsItems) as well as information about any Amazon Web Services resource or service configured to report OpsData to Amazon Web Services Systems Manager Explorer.
 ///
@@ -7621,6 +8014,10 @@ impl<M> GetOpsSummary<M> {
 stub_operation!(
     GetOpsSummary, 81, GetOpsSummaryError, types::GetOpsSummaryResult, input, output
 );
+blocking_operation!(
+    GetOpsSummary, types::GetOpsSummaryResult, GetOpsSummaryError, input,
+    (types::GetOpsSummaryRequest)
+);
 /// Get information about a single parameter by specifying the parameter name.
 ///
 /// The `GetParameter` operation: made by [`Client::get_parameter`], run by [`send`](GetParameter::send).
@@ -7694,6 +8091,9 @@ impl<M> GetParameter<M> {
 }
 stub_operation!(
     GetParameter, 82, GetParameterError, types::GetParameterResult, input, output
+);
+blocking_operation!(
+    GetParameter, types::GetParameterResult, GetParameterError, input, none
 );
 /// Retrieves the history of all changes to a parameter.
 ///
@@ -7795,6 +8195,10 @@ stub_operation!(
     GetParameterHistory, 83, GetParameterHistoryError, types::GetParameterHistoryResult,
     input, output
 );
+blocking_operation!(
+    GetParameterHistory, types::GetParameterHistoryResult, GetParameterHistoryError,
+    input, (types::GetParameterHistoryRequest)
+);
 /// Get information about one or more parameters by specifying multiple parameter names.
 ///
 /// The `GetParameters` operation: made by [`Client::get_parameters`], run by [`send`](GetParameters::send).
@@ -7868,6 +8272,9 @@ impl<M> GetParameters<M> {
 }
 stub_operation!(
     GetParameters, 84, GetParametersError, types::GetParametersResult, input, output
+);
+blocking_operation!(
+    GetParameters, types::GetParametersResult, GetParametersError, input, none
 );
 /// Retrieve information about one or more parameters under a specified level in a hierarchy.
 ///
@@ -7982,6 +8389,10 @@ stub_operation!(
     GetParametersByPath, 85, GetParametersByPathError, types::GetParametersByPathResult,
     input, output
 );
+blocking_operation!(
+    GetParametersByPath, types::GetParametersByPathResult, GetParametersByPathError,
+    input, (types::GetParametersByPathRequest)
+);
 /// Retrieves information about a patch baseline.
 ///
 /// The `GetPatchBaseline` operation: made by [`Client::get_patch_baseline`], run by [`send`](GetPatchBaseline::send).
@@ -8051,6 +8462,9 @@ impl<M> GetPatchBaseline<M> {
 stub_operation!(
     GetPatchBaseline, 86, GetPatchBaselineError, types::GetPatchBaselineResult, input,
     output
+);
+blocking_operation!(
+    GetPatchBaseline, types::GetPatchBaselineResult, GetPatchBaselineError, input, none
 );
 /// Retrieves the patch baseline that should be used for the specified patch group.
 ///
@@ -8126,6 +8540,10 @@ impl<M> GetPatchBaselineForPatchGroup<M> {
 stub_operation!(
     GetPatchBaselineForPatchGroup, 87, GetPatchBaselineForPatchGroupError,
     types::GetPatchBaselineForPatchGroupResult, input, output
+);
+blocking_operation!(
+    GetPatchBaselineForPatchGroup, types::GetPatchBaselineForPatchGroupResult,
+    GetPatchBaselineForPatchGroupError, input, none
 );
 /// Returns an array of the `Policy` object.
 ///
@@ -8222,6 +8640,10 @@ stub_operation!(
     GetResourcePolicies, 88, GetResourcePoliciesError,
     types::GetResourcePoliciesResponse, input, output
 );
+blocking_operation!(
+    GetResourcePolicies, types::GetResourcePoliciesResponse, GetResourcePoliciesError,
+    input, (types::GetResourcePoliciesRequest)
+);
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of `false`. This means the user can't use this feature unless they change the setting to `true` and intentionally opt in for a paid feature.
 ///
 /// The `GetServiceSetting` operation: made by [`Client::get_service_setting`], run by [`send`](GetServiceSetting::send).
@@ -8302,6 +8724,10 @@ stub_operation!(
     GetServiceSetting, 89, GetServiceSettingError, types::GetServiceSettingResult, input,
     output
 );
+blocking_operation!(
+    GetServiceSetting, types::GetServiceSettingResult, GetServiceSettingError, input,
+    none
+);
 /// A parameter label is a user-defined alias to help you manage different versions of a parameter. When you modify a parameter, Amazon Web Services Systems Manager automatically saves a new version and increments the version number by one. A label can help you remember the purpose of a parameter when there are multiple versions.
 ///
 /// The `LabelParameterVersion` operation: made by [`Client::label_parameter_version`], run by [`send`](LabelParameterVersion::send).
@@ -8381,6 +8807,10 @@ impl<M> LabelParameterVersion<M> {
 stub_operation!(
     LabelParameterVersion, 90, LabelParameterVersionError,
     types::LabelParameterVersionResult, input, output
+);
+blocking_operation!(
+    LabelParameterVersion, types::LabelParameterVersionResult,
+    LabelParameterVersionError, input, none
 );
 /// Retrieves all versions of an association for a specific association ID.
 ///
@@ -8476,6 +8906,10 @@ impl<M> ListAssociationVersions<M> {
 stub_operation!(
     ListAssociationVersions, 91, ListAssociationVersionsError,
     types::ListAssociationVersionsResult, input, output
+);
+blocking_operation!(
+    ListAssociationVersions, types::ListAssociationVersionsResult,
+    ListAssociationVersionsError, input, (types::ListAssociationVersionsRequest)
 );
 /// Returns all State Manager associations in the current Amazon Web Services account and Amazon Web Services Region. You can limit the results to a specific State Manager association document or managed node by specifying a filter. State Manager is a tool in Amazon Web Services Systems Manager.
 ///
@@ -8574,6 +9008,10 @@ impl<M> ListAssociations<M> {
 stub_operation!(
     ListAssociations, 92, ListAssociationsError, types::ListAssociationsResult, input,
     output
+);
+blocking_operation!(
+    ListAssociations, types::ListAssociationsResult, ListAssociationsError, input,
+    (types::ListAssociationsRequest)
 );
 /// An invocation is copy of a command sent to a specific managed node. A command can apply to one or more managed nodes. A command invocation applies to one managed node. For example, if a user runs `SendCommand` against three managed nodes, then a command invocation is created for each requested managed node ID. `ListCommandInvocations` provide status about command execution.
 ///
@@ -8685,6 +9123,10 @@ stub_operation!(
     ListCommandInvocations, 93, ListCommandInvocationsError,
     types::ListCommandInvocationsResult, input, output
 );
+blocking_operation!(
+    ListCommandInvocations, types::ListCommandInvocationsResult,
+    ListCommandInvocationsError, input, (types::ListCommandInvocationsRequest)
+);
 /// Lists the commands requested by users of the Amazon Web Services account.
 ///
 /// The `ListCommands` operation: made by [`Client::list_commands`], run by [`send`](ListCommands::send).
@@ -8788,6 +9230,10 @@ impl<M> ListCommands<M> {
 }
 stub_operation!(
     ListCommands, 94, ListCommandsError, types::ListCommandsResult, input, output
+);
+blocking_operation!(
+    ListCommands, types::ListCommandsResult, ListCommandsError, input,
+    (types::ListCommandsRequest)
 );
 /// For a specified resource ID, this API operation returns a list of compliance statuses for different resource types. Currently, you can only specify one resource ID per call. List results depend on the criteria specified in the filter.
 ///
@@ -8894,6 +9340,10 @@ stub_operation!(
     ListComplianceItems, 95, ListComplianceItemsError, types::ListComplianceItemsResult,
     input, output
 );
+blocking_operation!(
+    ListComplianceItems, types::ListComplianceItemsResult, ListComplianceItemsError,
+    input, (types::ListComplianceItemsRequest)
+);
 /// Returns a summary count of compliant and non-compliant resources for a compliance type. For example, this call can return State Manager associations, patches, or custom compliance types according to the filter criteria that you specify.
 ///
 /// The `ListComplianceSummaries` operation: made by [`Client::list_compliance_summaries`], run by [`send`](ListComplianceSummaries::send).
@@ -8989,6 +9439,10 @@ stub_operation!(
     ListComplianceSummaries, 96, ListComplianceSummariesError,
     types::ListComplianceSummariesResult, input, output
 );
+blocking_operation!(
+    ListComplianceSummaries, types::ListComplianceSummariesResult,
+    ListComplianceSummariesError, input, (types::ListComplianceSummariesRequest)
+);
 /// Amazon Web Services Systems Manager Change Manager is no longer open to new customers. Existing customers can continue to use the service as normal. For more information, see [Amazon Web Services Systems Manager Change Manager availability change](https://docs.aws.amazon.com/systems-manager/latest/userguide/change-manager-availability-change.html).
 ///
 /// The `ListDocumentMetadataHistory` operation: made by [`Client::list_document_metadata_history`], run by [`send`](ListDocumentMetadataHistory::send).
@@ -9078,6 +9532,10 @@ impl<M> ListDocumentMetadataHistory<M> {
 stub_operation!(
     ListDocumentMetadataHistory, 97, ListDocumentMetadataHistoryError,
     types::ListDocumentMetadataHistoryResponse, input, output
+);
+blocking_operation!(
+    ListDocumentMetadataHistory, types::ListDocumentMetadataHistoryResponse,
+    ListDocumentMetadataHistoryError, input, none
 );
 /// List all versions for a document.
 ///
@@ -9173,6 +9631,10 @@ impl<M> ListDocumentVersions<M> {
 stub_operation!(
     ListDocumentVersions, 98, ListDocumentVersionsError,
     types::ListDocumentVersionsResult, input, output
+);
+blocking_operation!(
+    ListDocumentVersions, types::ListDocumentVersionsResult, ListDocumentVersionsError,
+    input, (types::ListDocumentVersionsRequest)
 );
 /// Returns all Systems Manager (SSM) documents in the current Amazon Web Services account and Amazon Web Services Region. You can limit the results of this request by using a filter.
 ///
@@ -9276,6 +9738,10 @@ impl<M> ListDocuments<M> {
 stub_operation!(
     ListDocuments, 99, ListDocumentsError, types::ListDocumentsResult, input, output
 );
+blocking_operation!(
+    ListDocuments, types::ListDocumentsResult, ListDocumentsError, input,
+    (types::ListDocumentsRequest)
+);
 /// A list of inventory items returned by the request.
 ///
 /// The `ListInventoryEntries` operation: made by [`Client::list_inventory_entries`], run by [`send`](ListInventoryEntries::send).
@@ -9365,6 +9831,10 @@ impl<M> ListInventoryEntries<M> {
 stub_operation!(
     ListInventoryEntries, 100, ListInventoryEntriesError,
     types::ListInventoryEntriesResult, input, output
+);
+blocking_operation!(
+    ListInventoryEntries, types::ListInventoryEntriesResult, ListInventoryEntriesError,
+    input, none
 );
 /// Takes in filters and returns a list of managed nodes matching the filter criteria.
 ///
@@ -9463,6 +9933,9 @@ impl<M> ListNodes<M> {
     }
 }
 stub_operation!(ListNodes, 101, ListNodesError, types::ListNodesResult, input, output);
+blocking_operation!(
+    ListNodes, types::ListNodesResult, ListNodesError, input, (types::ListNodesRequest)
+);
 /// Generates a summary of managed instance/node metadata based on the filters and aggregators you specify. Results are grouped by the input aggregator you specify.
 ///
 /// The `ListNodesSummary` operation: made by [`Client::list_nodes_summary`], run by [`send`](ListNodesSummary::send).
@@ -9568,6 +10041,10 @@ stub_operation!(
     ListNodesSummary, 102, ListNodesSummaryError, types::ListNodesSummaryResult, input,
     output
 );
+blocking_operation!(
+    ListNodesSummary, types::ListNodesSummaryResult, ListNodesSummaryError, input,
+    (types::ListNodesSummaryRequest)
+);
 /// Returns a list of all OpsItem events in the current Amazon Web Services Region and Amazon Web Services account. You can limit the results to events associated with specific OpsItems by specifying a filter.
 ///
 /// The `ListOpsItemEvents` operation: made by [`Client::list_ops_item_events`], run by [`send`](ListOpsItemEvents::send).
@@ -9662,6 +10139,10 @@ impl<M> ListOpsItemEvents<M> {
 stub_operation!(
     ListOpsItemEvents, 103, ListOpsItemEventsError, types::ListOpsItemEventsResponse,
     input, output
+);
+blocking_operation!(
+    ListOpsItemEvents, types::ListOpsItemEventsResponse, ListOpsItemEventsError, input,
+    (types::ListOpsItemEventsRequest)
 );
 /// Lists all related-item resources associated with a Systems Manager OpsCenter OpsItem. OpsCenter is a tool in Amazon Web Services Systems Manager.
 ///
@@ -9766,6 +10247,10 @@ stub_operation!(
     ListOpsItemRelatedItems, 104, ListOpsItemRelatedItemsError,
     types::ListOpsItemRelatedItemsResponse, input, output
 );
+blocking_operation!(
+    ListOpsItemRelatedItems, types::ListOpsItemRelatedItemsResponse,
+    ListOpsItemRelatedItemsError, input, (types::ListOpsItemRelatedItemsRequest)
+);
 /// Amazon Web Services Systems Manager calls this API operation when displaying all Application Manager OpsMetadata objects or blobs.
 ///
 /// The `ListOpsMetadata` operation: made by [`Client::list_ops_metadata`], run by [`send`](ListOpsMetadata::send).
@@ -9860,6 +10345,10 @@ impl<M> ListOpsMetadata<M> {
 stub_operation!(
     ListOpsMetadata, 105, ListOpsMetadataError, types::ListOpsMetadataResult, input,
     output
+);
+blocking_operation!(
+    ListOpsMetadata, types::ListOpsMetadataResult, ListOpsMetadataError, input,
+    (types::ListOpsMetadataRequest)
 );
 /// Returns a resource-level summary count. The summary includes information about compliant and non-compliant statuses and detailed compliance-item severity counts, according to the filter criteria you specify.
 ///
@@ -9959,6 +10448,11 @@ stub_operation!(
     ListResourceComplianceSummaries, 106, ListResourceComplianceSummariesError,
     types::ListResourceComplianceSummariesResult, input, output
 );
+blocking_operation!(
+    ListResourceComplianceSummaries, types::ListResourceComplianceSummariesResult,
+    ListResourceComplianceSummariesError, input,
+    (types::ListResourceComplianceSummariesRequest)
+);
 /// Lists your resource data sync configurations. Includes information about the last time a sync attempted to start, the last sync status, and the last time a sync successfully completed.
 ///
 /// The `ListResourceDataSync` operation: made by [`Client::list_resource_data_sync`], run by [`send`](ListResourceDataSync::send).
@@ -10054,6 +10548,10 @@ stub_operation!(
     ListResourceDataSync, 107, ListResourceDataSyncError,
     types::ListResourceDataSyncResult, input, output
 );
+blocking_operation!(
+    ListResourceDataSync, types::ListResourceDataSyncResult, ListResourceDataSyncError,
+    input, (types::ListResourceDataSyncRequest)
+);
 /// Returns a list of the tags assigned to the specified resource.
 ///
 /// The `ListTagsForResource` operation: made by [`Client::list_tags_for_resource`], run by [`send`](ListTagsForResource::send).
@@ -10128,6 +10626,10 @@ impl<M> ListTagsForResource<M> {
 stub_operation!(
     ListTagsForResource, 108, ListTagsForResourceError, types::ListTagsForResourceResult,
     input, output
+);
+blocking_operation!(
+    ListTagsForResource, types::ListTagsForResourceResult, ListTagsForResourceError,
+    input, none
 );
 /// Shares a Amazon Web Services Systems Manager document (SSM document)publicly or privately. If you share a document privately, you must specify the Amazon Web Services user IDs for those people who can use the document. If you share a document publicly, you must specify All as the account ID.
 ///
@@ -10221,6 +10723,10 @@ impl<M> ModifyDocumentPermission<M> {
 stub_operation!(
     ModifyDocumentPermission, 109, ModifyDocumentPermissionError,
     types::ModifyDocumentPermissionResponse, input, output
+);
+blocking_operation!(
+    ModifyDocumentPermission, types::ModifyDocumentPermissionResponse,
+    ModifyDocumentPermissionError, input, none
 );
 /// Registers a compliance type and other compliance details on a designated resource. This operation lets you register custom compliance details with a resource. This call overwrites existing compliance information on the resource, so you must provide a full list of compliance items each time that you send the request.
 ///
@@ -10325,6 +10831,10 @@ stub_operation!(
     PutComplianceItems, 110, PutComplianceItemsError, types::PutComplianceItemsResult,
     input, output
 );
+blocking_operation!(
+    PutComplianceItems, types::PutComplianceItemsResult, PutComplianceItemsError, input,
+    none
+);
 /// Bulk update custom inventory items on one or more managed nodes. The request adds an inventory item, if it doesn't already exist, or updates an inventory item, if it does exist.
 ///
 /// The `PutInventory` operation: made by [`Client::put_inventory`], run by [`send`](PutInventory::send).
@@ -10398,6 +10908,9 @@ impl<M> PutInventory<M> {
 }
 stub_operation!(
     PutInventory, 111, PutInventoryError, types::PutInventoryResult, input, output
+);
+blocking_operation!(
+    PutInventory, types::PutInventoryResult, PutInventoryError, input, none
 );
 /// Create or update a parameter in Parameter Store.
 ///
@@ -10521,6 +11034,9 @@ impl<M> PutParameter<M> {
 stub_operation!(
     PutParameter, 112, PutParameterError, types::PutParameterResult, input, output
 );
+blocking_operation!(
+    PutParameter, types::PutParameterResult, PutParameterError, input, none
+);
 /// Creates or updates a Systems Manager resource policy. A resource policy helps you to define the IAM entity (for example, an Amazon Web Services account) that can manage your Systems Manager resources. The following resources support Systems Manager resource policies.
 /// - `OpsItemGroup` - The resource policy for `OpsItemGroup` enables Amazon Web Services accounts to view and interact with OpsCenter operational work items (OpsItems).
 /// - `Parameter` - The resource policy is used to share a parameter with other accounts using Resource Access Manager (RAM). To share a parameter, it must be in the advanced parameter tier. For information about parameter tiers, see [Managing parameter tiers](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html). For information about changing an existing standard parameter to an advanced parameter, see [Changing a standard parameter to an advanced parameter](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html#parameter-store-advanced-parameters-enabling). To share a `SecureString` parameter, it must be encrypted with a customer managed key, and you must share the key separately through Key Management Service. Amazon Web Services managed keys cannot be shared. Parameters encrypted with the default Amazon Web Services managed key can be updated to use a customer managed key instead. For KMS key definitions, see [KMS concepts](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html) in the Key Management Service Developer Guide. While you can share a parameter using the Systems Manager `PutResourcePolicy` operation, we recommend using Resource Access Manager (RAM) instead. This is because using `PutResourcePolicy` requires the extra step of promoting the parameter to a standard RAM Resource Share using the RAM [PromoteResourceShareCreatedFromPolicy](https://docs.aws.amazon.com/ram/latest/APIReference/API_PromoteResourceShareCreatedFromPolicy.html) API operation. Otherwise, the parameter won't be returned by the Systems Manager [DescribeParameters](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html) API operation using the `--shared` option. For more information, see [Sharing a parameter](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-shared-parameters.html#share) in the Amazon Web Services Systems Manager User Guide
@@ -10608,6 +11124,10 @@ stub_operation!(
     PutResourcePolicy, 113, PutResourcePolicyError, types::PutResourcePolicyResponse,
     input, output
 );
+blocking_operation!(
+    PutResourcePolicy, types::PutResourcePolicyResponse, PutResourcePolicyError, input,
+    none
+);
 /// Defines the default patch baseline for the relevant operating system.
 ///
 /// The `RegisterDefaultPatchBaseline` operation: made by [`Client::register_default_patch_baseline`], run by [`send`](RegisterDefaultPatchBaseline::send).
@@ -10677,6 +11197,10 @@ impl<M> RegisterDefaultPatchBaseline<M> {
 stub_operation!(
     RegisterDefaultPatchBaseline, 114, RegisterDefaultPatchBaselineError,
     types::RegisterDefaultPatchBaselineResult, input, output
+);
+blocking_operation!(
+    RegisterDefaultPatchBaseline, types::RegisterDefaultPatchBaselineResult,
+    RegisterDefaultPatchBaselineError, input, none
 );
 /// Registers a patch baseline for a patch group.
 ///
@@ -10755,6 +11279,10 @@ impl<M> RegisterPatchBaselineForPatchGroup<M> {
 stub_operation!(
     RegisterPatchBaselineForPatchGroup, 115, RegisterPatchBaselineForPatchGroupError,
     types::RegisterPatchBaselineForPatchGroupResult, input, output
+);
+blocking_operation!(
+    RegisterPatchBaselineForPatchGroup, types::RegisterPatchBaselineForPatchGroupResult,
+    RegisterPatchBaselineForPatchGroupError, input, none
 );
 /// Registers a target with a maintenance window.
 ///
@@ -10861,6 +11389,11 @@ impl<M> RegisterTargetWithMaintenanceWindow<M> {
 stub_operation!(
     RegisterTargetWithMaintenanceWindow, 116, RegisterTargetWithMaintenanceWindowError,
     types::RegisterTargetWithMaintenanceWindowResult, input, output
+);
+blocking_operation!(
+    RegisterTargetWithMaintenanceWindow,
+    types::RegisterTargetWithMaintenanceWindowResult,
+    RegisterTargetWithMaintenanceWindowError, input, none
 );
 /// Adds a new task to a maintenance window.
 ///
@@ -11031,6 +11564,10 @@ stub_operation!(
     RegisterTaskWithMaintenanceWindow, 117, RegisterTaskWithMaintenanceWindowError,
     types::RegisterTaskWithMaintenanceWindowResult, input, output
 );
+blocking_operation!(
+    RegisterTaskWithMaintenanceWindow, types::RegisterTaskWithMaintenanceWindowResult,
+    RegisterTaskWithMaintenanceWindowError, input, none
+);
 /// Removes tag keys from the specified resource.
 ///
 /// The `RemoveTagsFromResource` operation: made by [`Client::remove_tags_from_resource`], run by [`send`](RemoveTagsFromResource::send).
@@ -11110,6 +11647,10 @@ impl<M> RemoveTagsFromResource<M> {
 stub_operation!(
     RemoveTagsFromResource, 118, RemoveTagsFromResourceError,
     types::RemoveTagsFromResourceResult, input, output
+);
+blocking_operation!(
+    RemoveTagsFromResource, types::RemoveTagsFromResourceResult,
+    RemoveTagsFromResourceError, input, none
 );
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of "false". This means the user can't use this feature unless they change the setting to "true" and intentionally opt in for a paid feature.
 ///
@@ -11191,6 +11732,10 @@ stub_operation!(
     ResetServiceSetting, 119, ResetServiceSettingError, types::ResetServiceSettingResult,
     input, output
 );
+blocking_operation!(
+    ResetServiceSetting, types::ResetServiceSettingResult, ResetServiceSettingError,
+    input, none
+);
 /// Reconnects a session to a managed node after it has been disconnected. Connections can be resumed for disconnected sessions, but not terminated sessions.
 ///
 /// The `ResumeSession` operation: made by [`Client::resume_session`], run by [`send`](ResumeSession::send).
@@ -11259,6 +11804,9 @@ impl<M> ResumeSession<M> {
 }
 stub_operation!(
     ResumeSession, 120, ResumeSessionError, types::ResumeSessionResponse, input, output
+);
+blocking_operation!(
+    ResumeSession, types::ResumeSessionResponse, ResumeSessionError, input, none
 );
 /// Sends a signal to an Automation execution to change the current behavior or status of the execution.
 ///
@@ -11342,6 +11890,10 @@ impl<M> SendAutomationSignal<M> {
 stub_operation!(
     SendAutomationSignal, 121, SendAutomationSignalError,
     types::SendAutomationSignalResult, input, output
+);
+blocking_operation!(
+    SendAutomationSignal, types::SendAutomationSignalResult, SendAutomationSignalError,
+    input, none
 );
 /// Runs commands on one or more managed nodes.
 ///
@@ -11509,6 +12061,9 @@ impl<M> SendCommand<M> {
 stub_operation!(
     SendCommand, 122, SendCommandError, types::SendCommandResult, input, output
 );
+blocking_operation!(
+    SendCommand, types::SendCommandResult, SendCommandError, input, none
+);
 /// Starts the workflow for just-in-time node access sessions.
 ///
 /// The `StartAccessRequest` operation: made by [`Client::start_access_request`], run by [`send`](StartAccessRequest::send).
@@ -11589,6 +12144,10 @@ stub_operation!(
     StartAccessRequest, 123, StartAccessRequestError, types::StartAccessRequestResponse,
     input, output
 );
+blocking_operation!(
+    StartAccessRequest, types::StartAccessRequestResponse, StartAccessRequestError,
+    input, none
+);
 /// Runs an association immediately and only one time. This operation can be helpful when troubleshooting associations.
 ///
 /// The `StartAssociationsOnce` operation: made by [`Client::start_associations_once`], run by [`send`](StartAssociationsOnce::send).
@@ -11658,6 +12217,10 @@ impl<M> StartAssociationsOnce<M> {
 stub_operation!(
     StartAssociationsOnce, 124, StartAssociationsOnceError,
     types::StartAssociationsOnceResult, input, output
+);
+blocking_operation!(
+    StartAssociationsOnce, types::StartAssociationsOnceResult,
+    StartAssociationsOnceError, input, none
 );
 /// Initiates execution of an Automation runbook.
 ///
@@ -11805,6 +12368,10 @@ stub_operation!(
     StartAutomationExecution, 125, StartAutomationExecutionError,
     types::StartAutomationExecutionResult, input, output
 );
+blocking_operation!(
+    StartAutomationExecution, types::StartAutomationExecutionResult,
+    StartAutomationExecutionError, input, none
+);
 /// Amazon Web Services Systems Manager Change Manager is no longer open to new customers. Existing customers can continue to use the service as normal. For more information, see [Amazon Web Services Systems Manager Change Manager availability change](https://docs.aws.amazon.com/systems-manager/latest/userguide/change-manager-availability-change.html).
 ///
 /// The `StartChangeRequestExecution` operation: made by [`Client::start_change_request_execution`], run by [`send`](StartChangeRequestExecution::send).
@@ -11930,6 +12497,10 @@ stub_operation!(
     StartChangeRequestExecution, 126, StartChangeRequestExecutionError,
     types::StartChangeRequestExecutionResult, input, output
 );
+blocking_operation!(
+    StartChangeRequestExecution, types::StartChangeRequestExecutionResult,
+    StartChangeRequestExecutionError, input, none
+);
 /// Initiates the process of creating a preview showing the effects that running a specified Automation runbook would have on the targeted resources.
 ///
 /// The `StartExecutionPreview` operation: made by [`Client::start_execution_preview`], run by [`send`](StartExecutionPreview::send).
@@ -12009,6 +12580,10 @@ impl<M> StartExecutionPreview<M> {
 stub_operation!(
     StartExecutionPreview, 127, StartExecutionPreviewError,
     types::StartExecutionPreviewResponse, input, output
+);
+blocking_operation!(
+    StartExecutionPreview, types::StartExecutionPreviewResponse,
+    StartExecutionPreviewError, input, none
 );
 /// Initiates a connection to a target (for example, a managed node) for a Session Manager session. Returns a URL and token that can be used to open a WebSocket connection for sending input and receiving outputs.
 ///
@@ -12097,6 +12672,9 @@ impl<M> StartSession<M> {
 stub_operation!(
     StartSession, 128, StartSessionError, types::StartSessionResponse, input, output
 );
+blocking_operation!(
+    StartSession, types::StartSessionResponse, StartSessionError, input, none
+);
 /// Stop an Automation that is currently running.
 ///
 /// The `StopAutomationExecution` operation: made by [`Client::stop_automation_execution`], run by [`send`](StopAutomationExecution::send).
@@ -12172,6 +12750,10 @@ stub_operation!(
     StopAutomationExecution, 129, StopAutomationExecutionError,
     types::StopAutomationExecutionResult, input, output
 );
+blocking_operation!(
+    StopAutomationExecution, types::StopAutomationExecutionResult,
+    StopAutomationExecutionError, input, none
+);
 /// Permanently ends a session and closes the data connection between the Session Manager client and SSM Agent on the managed node. A terminated session can't be resumed.
 ///
 /// The `TerminateSession` operation: made by [`Client::terminate_session`], run by [`send`](TerminateSession::send).
@@ -12241,6 +12823,9 @@ impl<M> TerminateSession<M> {
 stub_operation!(
     TerminateSession, 130, TerminateSessionError, types::TerminateSessionResponse, input,
     output
+);
+blocking_operation!(
+    TerminateSession, types::TerminateSessionResponse, TerminateSessionError, input, none
 );
 /// Remove a label or labels from a parameter.
 ///
@@ -12321,6 +12906,10 @@ impl<M> UnlabelParameterVersion<M> {
 stub_operation!(
     UnlabelParameterVersion, 131, UnlabelParameterVersionError,
     types::UnlabelParameterVersionResult, input, output
+);
+blocking_operation!(
+    UnlabelParameterVersion, types::UnlabelParameterVersionResult,
+    UnlabelParameterVersionError, input, none
 );
 /// Updates an association. You can update the association name and version, the document version, schedule, parameters, and Amazon Simple Storage Service (Amazon S3) output. When you call `UpdateAssociation`, the system removes all optional parameters from the request and overwrites the association with null values for those parameters. This is by design. You must specify all optional parameters in the call, even if you are not changing the parameters. This includes the `Name` parameter. Before calling this API action, we recommend that you call the DescribeAssociation API operation and make a note of all optional parameters required for your `UpdateAssociation` call.
 ///
@@ -12515,6 +13104,10 @@ stub_operation!(
     UpdateAssociation, 132, UpdateAssociationError, types::UpdateAssociationResult,
     input, output
 );
+blocking_operation!(
+    UpdateAssociation, types::UpdateAssociationResult, UpdateAssociationError, input,
+    none
+);
 /// Updates the status of the Amazon Web Services Systems Manager document (SSM document) associated with the specified managed node.
 ///
 /// The `UpdateAssociationStatus` operation: made by [`Client::update_association_status`], run by [`send`](UpdateAssociationStatus::send).
@@ -12594,6 +13187,10 @@ impl<M> UpdateAssociationStatus<M> {
 stub_operation!(
     UpdateAssociationStatus, 133, UpdateAssociationStatusError,
     types::UpdateAssociationStatusResult, input, output
+);
+blocking_operation!(
+    UpdateAssociationStatus, types::UpdateAssociationStatusResult,
+    UpdateAssociationStatusError, input, none
 );
 /// Updates one or more values for an SSM document.
 ///
@@ -12699,6 +13296,9 @@ impl<M> UpdateDocument<M> {
 stub_operation!(
     UpdateDocument, 134, UpdateDocumentError, types::UpdateDocumentResult, input, output
 );
+blocking_operation!(
+    UpdateDocument, types::UpdateDocumentResult, UpdateDocumentError, input, none
+);
 /// Set the default version of a document.
 ///
 /// The `UpdateDocumentDefaultVersion` operation: made by [`Client::update_document_default_version`], run by [`send`](UpdateDocumentDefaultVersion::send).
@@ -12773,6 +13373,10 @@ impl<M> UpdateDocumentDefaultVersion<M> {
 stub_operation!(
     UpdateDocumentDefaultVersion, 135, UpdateDocumentDefaultVersionError,
     types::UpdateDocumentDefaultVersionResult, input, output
+);
+blocking_operation!(
+    UpdateDocumentDefaultVersion, types::UpdateDocumentDefaultVersionResult,
+    UpdateDocumentDefaultVersionError, input, none
 );
 /// Amazon Web Services Systems Manager Change Manager is no longer open to new customers. Existing customers can continue to use the service as normal. For more information, see [Amazon Web Services Systems Manager Change Manager availability change](https://docs.aws.amazon.com/systems-manager/latest/userguide/change-manager-availability-change.html).
 ///
@@ -12853,6 +13457,10 @@ impl<M> UpdateDocumentMetadata<M> {
 stub_operation!(
     UpdateDocumentMetadata, 136, UpdateDocumentMetadataError,
     types::UpdateDocumentMetadataResponse, input, output
+);
+blocking_operation!(
+    UpdateDocumentMetadata, types::UpdateDocumentMetadataResponse,
+    UpdateDocumentMetadataError, input, none
 );
 /// Updates an existing maintenance window. Only specified parameters are modified.
 ///
@@ -12984,6 +13592,10 @@ stub_operation!(
     UpdateMaintenanceWindow, 137, UpdateMaintenanceWindowError,
     types::UpdateMaintenanceWindowResult, input, output
 );
+blocking_operation!(
+    UpdateMaintenanceWindow, types::UpdateMaintenanceWindowResult,
+    UpdateMaintenanceWindowError, input, none
+);
 /// Modifies the target of an existing maintenance window. You can change the following:
 /// - Name
 /// - Description
@@ -13089,6 +13701,10 @@ impl<M> UpdateMaintenanceWindowTarget<M> {
 stub_operation!(
     UpdateMaintenanceWindowTarget, 138, UpdateMaintenanceWindowTargetError,
     types::UpdateMaintenanceWindowTargetResult, input, output
+);
+blocking_operation!(
+    UpdateMaintenanceWindowTarget, types::UpdateMaintenanceWindowTargetResult,
+    UpdateMaintenanceWindowTargetError, input, none
 );
 /// Modifies a task assigned to a maintenance window. You can't change the task type, but you can change the following values:
 /// - `TaskARN`. For example, you can change a `RUN_COMMAND` task from `AWS-RunPowerShellScript` to `AWS-RunShellScript`.
@@ -13262,6 +13878,10 @@ stub_operation!(
     UpdateMaintenanceWindowTask, 139, UpdateMaintenanceWindowTaskError,
     types::UpdateMaintenanceWindowTaskResult, input, output
 );
+blocking_operation!(
+    UpdateMaintenanceWindowTask, types::UpdateMaintenanceWindowTaskResult,
+    UpdateMaintenanceWindowTaskError, input, none
+);
 /// Changes the Identity and Access Management (IAM) role that is assigned to the on-premises server, edge device, or virtual machines (VM). IAM roles are first assigned to these hybrid nodes during the activation process. For more information, see CreateActivation.
 ///
 /// The `UpdateManagedInstanceRole` operation: made by [`Client::update_managed_instance_role`], run by [`send`](UpdateManagedInstanceRole::send).
@@ -13336,6 +13956,10 @@ impl<M> UpdateManagedInstanceRole<M> {
 stub_operation!(
     UpdateManagedInstanceRole, 140, UpdateManagedInstanceRoleError,
     types::UpdateManagedInstanceRoleResult, input, output
+);
+blocking_operation!(
+    UpdateManagedInstanceRole, types::UpdateManagedInstanceRoleResult,
+    UpdateManagedInstanceRoleError, input, none
 );
 /// Edit or change an OpsItem. You must have permission in Identity and Access Management (IAM) to update an OpsItem. For more information, see [Set up OpsCenter](https://docs.aws.amazon.com/systems-manager/latest/userguide/OpsCenter-setup.html) in the Amazon Web Services Systems Manager User Guide.
 ///
@@ -13490,6 +14114,9 @@ impl<M> UpdateOpsItem<M> {
 stub_operation!(
     UpdateOpsItem, 141, UpdateOpsItemError, types::UpdateOpsItemResponse, input, output
 );
+blocking_operation!(
+    UpdateOpsItem, types::UpdateOpsItemResponse, UpdateOpsItemError, input, none
+);
 /// Amazon Web Services Systems Manager calls this API operation when you edit OpsMetadata in Application Manager.
 ///
 /// The `UpdateOpsMetadata` operation: made by [`Client::update_ops_metadata`], run by [`send`](UpdateOpsMetadata::send).
@@ -13572,6 +14199,10 @@ impl<M> UpdateOpsMetadata<M> {
 stub_operation!(
     UpdateOpsMetadata, 142, UpdateOpsMetadataError, types::UpdateOpsMetadataResult,
     input, output
+);
+blocking_operation!(
+    UpdateOpsMetadata, types::UpdateOpsMetadataResult, UpdateOpsMetadataError, input,
+    none
 );
 /// Modifies an existing patch baseline. Fields not specified in the request are left unchanged.
 ///
@@ -13709,6 +14340,10 @@ stub_operation!(
     UpdatePatchBaseline, 143, UpdatePatchBaselineError, types::UpdatePatchBaselineResult,
     input, output
 );
+blocking_operation!(
+    UpdatePatchBaseline, types::UpdatePatchBaselineResult, UpdatePatchBaselineError,
+    input, none
+);
 /// Update a resource data sync. After you create a resource data sync for a Region, you can't change the account options for that sync. For example, if you create a sync in the us-east-2 (Ohio) Region and you choose the `Include only the current account` option, you can't edit that sync later and choose the `Include all accounts from my Organizations configuration` option. Instead, you must delete the first resource data sync, and create a new one.
 ///
 /// The `UpdateResourceDataSync` operation: made by [`Client::update_resource_data_sync`], run by [`send`](UpdateResourceDataSync::send).
@@ -13788,6 +14423,10 @@ impl<M> UpdateResourceDataSync<M> {
 stub_operation!(
     UpdateResourceDataSync, 144, UpdateResourceDataSyncError,
     types::UpdateResourceDataSyncResult, input, output
+);
+blocking_operation!(
+    UpdateResourceDataSync, types::UpdateResourceDataSyncResult,
+    UpdateResourceDataSyncError, input, none
 );
 /// `ServiceSetting` is an account-level setting for an Amazon Web Services service. This setting defines how a user interacts with or uses a service or a feature of a service. For example, if an Amazon Web Services service charges money to the account based on feature or service usage, then the Amazon Web Services service team might create a default setting of "false". This means the user can't use this feature unless they change the setting to "true" and intentionally opt in for a paid feature.
 ///
@@ -13882,4 +14521,8 @@ impl<M> UpdateServiceSetting<M> {
 stub_operation!(
     UpdateServiceSetting, 145, UpdateServiceSettingError,
     types::UpdateServiceSettingResult, input, output
+);
+blocking_operation!(
+    UpdateServiceSetting, types::UpdateServiceSettingResult, UpdateServiceSettingError,
+    input, none
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Creates and returns access and refresh tokens for clients that are authenticated using client secrets. The access token can be used to fetch short-lived credentials for the assigned AWS accounts or to access application APIs using `bearer` authentication.
 ///
 /// The `CreateToken` operation: made by [`Client::create_token`], run by [`send`](CreateToken::send).
@@ -132,6 +164,9 @@ impl<M> CreateToken<M> {
 }
 stub_operation!(
     CreateToken, 0, CreateTokenError, types::CreateTokenResponse, input, output
+);
+blocking_operation!(
+    CreateToken, types::CreateTokenResponse, CreateTokenError, input, none
 );
 /// Creates and returns access and refresh tokens for authorized client applications that are authenticated using any IAM entity, such as a service role or user. These tokens might contain defined scopes that specify permissions such as `read:profile` or `write:data`. Through downscoping, you can use the scopes parameter to request tokens with reduced permissions compared to the original client application's permissions or, if applicable, the refresh token's scopes. The access token can be used to fetch short-lived credentials for the assigned Amazon Web Services accounts or to access application APIs using `bearer` authentication.
 ///
@@ -253,6 +288,10 @@ stub_operation!(
     CreateTokenWithIam, 1, CreateTokenWithIamError, types::CreateTokenWithIamResponse,
     input, output
 );
+blocking_operation!(
+    CreateTokenWithIam, types::CreateTokenWithIamResponse, CreateTokenWithIamError,
+    input, none
+);
 /// Registers a public client with IAM Identity Center. This allows clients to perform authorization using the authorization code grant with Proof Key for Code Exchange (PKCE) or the device code grant.
 ///
 /// The `RegisterClient` operation: made by [`Client::register_client`], run by [`send`](RegisterClient::send).
@@ -342,6 +381,9 @@ impl<M> RegisterClient<M> {
 stub_operation!(
     RegisterClient, 2, RegisterClientError, types::RegisterClientResponse, input, output
 );
+blocking_operation!(
+    RegisterClient, types::RegisterClientResponse, RegisterClientError, input, none
+);
 /// Initiates device authorization by requesting a pair of verification codes from the authorization service.
 ///
 /// The `StartDeviceAuthorization` operation: made by [`Client::start_device_authorization`], run by [`send`](StartDeviceAuthorization::send).
@@ -411,4 +453,8 @@ impl<M> StartDeviceAuthorization<M> {
 stub_operation!(
     StartDeviceAuthorization, 3, StartDeviceAuthorizationError,
     types::StartDeviceAuthorizationResponse, input, output
+);
+blocking_operation!(
+    StartDeviceAuthorization, types::StartDeviceAuthorizationResponse,
+    StartDeviceAuthorizationError, input, none
 );

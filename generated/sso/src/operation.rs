@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -110,6 +142,10 @@ impl<M> GetRoleCredentials<M> {
 stub_operation!(
     GetRoleCredentials, 0, GetRoleCredentialsError, types::GetRoleCredentialsResponse,
     input, output
+);
+blocking_operation!(
+    GetRoleCredentials, types::GetRoleCredentialsResponse, GetRoleCredentialsError,
+    input, none
 );
 /// Lists all roles that are assigned to the user for a given AWS account.
 ///
@@ -201,6 +237,10 @@ stub_operation!(
     ListAccountRoles, 1, ListAccountRolesError, types::ListAccountRolesResponse, input,
     output
 );
+blocking_operation!(
+    ListAccountRoles, types::ListAccountRolesResponse, ListAccountRolesError, input,
+    (types::ListAccountRolesRequest)
+);
 /// Lists all AWS accounts assigned to the user. These AWS accounts are assigned by the administrator of the account. For more information, see [Assign User Access](https://docs.aws.amazon.com/singlesignon/latest/userguide/useraccess.html#assignusers) in the IAM Identity Center User Guide. This operation returns a paginated response.
 ///
 /// The `ListAccounts` operation: made by [`Client::list_accounts`], run by [`send`](ListAccounts::send).
@@ -285,6 +325,10 @@ impl<M> ListAccounts<M> {
 stub_operation!(
     ListAccounts, 2, ListAccountsError, types::ListAccountsResponse, input, output
 );
+blocking_operation!(
+    ListAccounts, types::ListAccountsResponse, ListAccountsError, input,
+    (types::ListAccountsRequest)
+);
 /// Removes the locally stored SSO tokens from the client-side cache and sends an API call to the IAM Identity Center service to invalidate the corresponding server-side IAM Identity Center sign in session.
 ///
 /// The `Logout` operation: made by [`Client::logout`], run by [`send`](Logout::send).
@@ -339,3 +383,4 @@ impl<M> Logout<M> {
     }
 }
 stub_operation!(Logout, 3, LogoutError, (), input, none);
+blocking_operation!(Logout, (), LogoutError, input, none);

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Returns a set of temporary security credentials that you can use to access Amazon Web Services resources. These temporary credentials consist of an access key ID, a secret access key, and a security token. Typically, you use `AssumeRole` within your account or for cross-account access. For a comparison of `AssumeRole` with other API operations that produce temporary credentials, see [Requesting Temporary Security Credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html) and [Compare STS credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts-comparison.html) in the IAM User Guide.
 ///
 /// The `AssumeRole` operation: made by [`Client::assume_role`], run by [`send`](AssumeRole::send).
@@ -164,6 +196,7 @@ impl<M> AssumeRole<M> {
 stub_operation!(
     AssumeRole, 0, AssumeRoleError, types::AssumeRoleResponse, input, output
 );
+blocking_operation!(AssumeRole, types::AssumeRoleResponse, AssumeRoleError, input, none);
 /// Returns a set of temporary security credentials for users who have been authenticated via a SAML authentication response. This operation provides a mechanism for tying an enterprise identity store or directory to role-based Amazon Web Services access without user-specific credentials or configuration. For a comparison of `AssumeRoleWithSAML` with the other API operations that produce temporary credentials, see [Requesting Temporary Security Credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html) and [Compare STS credentials](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_sts-comparison.html) in the IAM User Guide.
 ///
 /// The `AssumeRoleWithSAML` operation: made by [`Client::assume_role_with_saml`], run by [`send`](AssumeRoleWithSaml::send).
@@ -251,6 +284,10 @@ impl<M> AssumeRoleWithSaml<M> {
 stub_operation!(
     AssumeRoleWithSaml, 1, AssumeRoleWithSamlError, types::AssumeRoleWithSamlResponse,
     input, output
+);
+blocking_operation!(
+    AssumeRoleWithSaml, types::AssumeRoleWithSamlResponse, AssumeRoleWithSamlError,
+    input, none
 );
 /// Returns a set of temporary security credentials for users who have been authenticated in a mobile or web application with a web identity provider. Example providers include the OAuth 2.0 providers Login with Amazon and Facebook, or any OpenID Connect-compatible identity provider such as Google or [Amazon Cognito federated identities](https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-identity.html).
 ///
@@ -345,6 +382,10 @@ stub_operation!(
     AssumeRoleWithWebIdentity, 2, AssumeRoleWithWebIdentityError,
     types::AssumeRoleWithWebIdentityResponse, input, output
 );
+blocking_operation!(
+    AssumeRoleWithWebIdentity, types::AssumeRoleWithWebIdentityResponse,
+    AssumeRoleWithWebIdentityError, input, none
+);
 /// Returns a set of short term credentials you can use to perform privileged tasks on a member account in your organization. You must use credentials from an Organizations management account or a delegated administrator account for IAM to call `AssumeRoot`. You cannot use root user credentials to make this call.
 ///
 /// The `AssumeRoot` operation: made by [`Client::assume_root`], run by [`send`](AssumeRoot::send).
@@ -429,6 +470,7 @@ impl<M> AssumeRoot<M> {
 stub_operation!(
     AssumeRoot, 3, AssumeRootError, types::AssumeRootResponse, input, output
 );
+blocking_operation!(AssumeRoot, types::AssumeRootResponse, AssumeRootError, input, none);
 /// Decodes additional information about the authorization status of a request from an encoded message returned in response to an Amazon Web Services request.
 ///
 /// The `DecodeAuthorizationMessage` operation: made by [`Client::decode_authorization_message`], run by [`send`](DecodeAuthorizationMessage::send).
@@ -498,6 +540,10 @@ impl<M> DecodeAuthorizationMessage<M> {
 stub_operation!(
     DecodeAuthorizationMessage, 4, DecodeAuthorizationMessageError,
     types::DecodeAuthorizationMessageResponse, input, output
+);
+blocking_operation!(
+    DecodeAuthorizationMessage, types::DecodeAuthorizationMessageResponse,
+    DecodeAuthorizationMessageError, input, none
 );
 /// Returns the account identifier for the specified access key ID.
 ///
@@ -569,6 +615,9 @@ stub_operation!(
     GetAccessKeyInfo, 5, GetAccessKeyInfoError, types::GetAccessKeyInfoResponse, input,
     output
 );
+blocking_operation!(
+    GetAccessKeyInfo, types::GetAccessKeyInfoResponse, GetAccessKeyInfoError, input, none
+);
 /// Returns details about the IAM user or role whose credentials are used to call the operation.
 ///
 /// The `GetCallerIdentity` operation: made by [`Client::get_caller_identity`], run by [`send`](GetCallerIdentity::send).
@@ -633,6 +682,10 @@ impl<M> GetCallerIdentity<M> {
 stub_operation!(
     GetCallerIdentity, 6, GetCallerIdentityError, types::GetCallerIdentityResponse,
     input, output
+);
+blocking_operation!(
+    GetCallerIdentity, types::GetCallerIdentityResponse, GetCallerIdentityError, input,
+    none
 );
 /// Exchanges a trade-in token for temporary Amazon Web Services credentials with the permissions associated with the assumed principal. This operation allows you to obtain credentials for a specific principal based on a trade-in token, enabling delegation of access to Amazon Web Services resources.
 ///
@@ -703,6 +756,10 @@ impl<M> GetDelegatedAccessToken<M> {
 stub_operation!(
     GetDelegatedAccessToken, 7, GetDelegatedAccessTokenError,
     types::GetDelegatedAccessTokenResponse, input, output
+);
+blocking_operation!(
+    GetDelegatedAccessToken, types::GetDelegatedAccessTokenResponse,
+    GetDelegatedAccessTokenError, input, none
 );
 /// Returns a set of temporary security credentials (consisting of an access key ID, a secret access key, and a security token) for a user. A typical use is in a proxy application that gets temporary security credentials on behalf of distributed applications inside a corporate network.
 ///
@@ -797,6 +854,10 @@ stub_operation!(
     GetFederationToken, 8, GetFederationTokenError, types::GetFederationTokenResponse,
     input, output
 );
+blocking_operation!(
+    GetFederationToken, types::GetFederationTokenResponse, GetFederationTokenError,
+    input, none
+);
 /// Returns a set of temporary credentials for an Amazon Web Services account or IAM user. The credentials consist of an access key ID, a secret access key, and a security token. Typically, you use `GetSessionToken` if you want to use MFA to protect programmatic calls to specific Amazon Web Services API operations like Amazon EC2 `StopInstances`.
 ///
 /// The `GetSessionToken` operation: made by [`Client::get_session_token`], run by [`send`](GetSessionToken::send).
@@ -876,6 +937,9 @@ impl<M> GetSessionToken<M> {
 stub_operation!(
     GetSessionToken, 9, GetSessionTokenError, types::GetSessionTokenResponse, input,
     output
+);
+blocking_operation!(
+    GetSessionToken, types::GetSessionTokenResponse, GetSessionTokenError, input, none
 );
 /// Returns a signed JSON Web Token (JWT) that represents the calling Amazon Web Services identity. The returned JWT can be used to authenticate with external services that support OIDC discovery. The token is signed by Amazon Web Services STS and can be publicly verified using the verification keys published at the issuer's JWKS endpoint.
 ///
@@ -961,4 +1025,8 @@ impl<M> GetWebIdentityToken<M> {
 stub_operation!(
     GetWebIdentityToken, 10, GetWebIdentityTokenError,
     types::GetWebIdentityTokenResponse, input, output
+);
+blocking_operation!(
+    GetWebIdentityToken, types::GetWebIdentityTokenResponse, GetWebIdentityTokenError,
+    input, none
 );

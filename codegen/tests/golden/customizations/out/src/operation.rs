@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// The `BatchWriteItem` operation: made by [`Client::batch_write_item`], run by [`send`](BatchWriteItem::send).
 #[derive(Clone, Debug)]
 pub struct BatchWriteItem<M = boto_runtime::waiter::Call> {
@@ -103,6 +135,9 @@ impl<M> BatchWriteItem<M> {
 }
 stub_operation!(
     BatchWriteItem, 0, BatchWriteItemError, types::BatchWriteItemOutput, input, output
+);
+blocking_operation!(
+    BatchWriteItem, types::BatchWriteItemOutput, BatchWriteItemError, input, none
 );
 /// The `DeleteItem` operation: made by [`Client::delete_item`], run by [`send`](DeleteItem::send).
 #[derive(Clone, Debug)]
@@ -198,6 +233,7 @@ impl<M> DeleteItem<M> {
     }
 }
 stub_operation!(DeleteItem, 1, DeleteItemError, types::DeleteItemOutput, input, output);
+blocking_operation!(DeleteItem, types::DeleteItemOutput, DeleteItemError, input, none);
 /// The `DescribeTable` operation: made by [`Client::describe_table`], run by [`send`](DescribeTable::send).
 #[derive(Clone, Debug)]
 pub struct DescribeTable<M = boto_runtime::waiter::Call> {
@@ -264,6 +300,9 @@ impl<M> DescribeTable<M> {
 }
 stub_operation!(
     DescribeTable, 2, DescribeTableError, types::DescribeTableOutput, input, output
+);
+blocking_operation!(
+    DescribeTable, types::DescribeTableOutput, DescribeTableError, input, none
 );
 /// The `PutItem` operation: made by [`Client::put_item`], run by [`send`](PutItem::send).
 #[derive(Clone, Debug)]
@@ -356,6 +395,7 @@ impl<M> PutItem<M> {
     }
 }
 stub_operation!(PutItem, 3, PutItemError, types::PutItemOutput, input, output);
+blocking_operation!(PutItem, types::PutItemOutput, PutItemError, input, none);
 /// The `Query` operation: made by [`Client::query`], run by [`send`](Query::send).
 #[derive(Clone, Debug)]
 pub struct Query<M = boto_runtime::waiter::Call> {
@@ -472,6 +512,7 @@ impl<M> Query<M> {
     }
 }
 stub_operation!(Query, 4, QueryError, types::QueryOutput, input, output);
+blocking_operation!(Query, types::QueryOutput, QueryError, input, (types::QueryInput));
 /// The `Scan` operation: made by [`Client::scan`], run by [`send`](Scan::send).
 #[derive(Clone, Debug)]
 pub struct Scan<M = boto_runtime::waiter::Call> {
@@ -568,6 +609,7 @@ impl<M> Scan<M> {
     }
 }
 stub_operation!(Scan, 5, ScanError, types::ScanOutput, input, output);
+blocking_operation!(Scan, types::ScanOutput, ScanError, input, none);
 /// The `UpdateItem` operation: made by [`Client::update_item`], run by [`send`](UpdateItem::send).
 #[derive(Clone, Debug)]
 pub struct UpdateItem<M = boto_runtime::waiter::Call> {
@@ -667,3 +709,4 @@ impl<M> UpdateItem<M> {
     }
 }
 stub_operation!(UpdateItem, 6, UpdateItemError, types::UpdateItemOutput, input, output);
+blocking_operation!(UpdateItem, types::UpdateItemOutput, UpdateItemError, input, none);

@@ -27,6 +27,10 @@ mod client;
 pub mod error;
 #[rustfmt::skip]
 pub mod operation;
+/// With the `blocking` feature: a synchronous client.
+#[cfg(feature = "blocking")]
+#[rustfmt::skip]
+pub mod blocking;
 pub use boto_runtime::client::ClientConfig;
 pub use boto_runtime::error::Error;
 pub use boto_runtime::session::Session;

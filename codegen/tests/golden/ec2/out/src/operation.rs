@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// The `DescribeInstances` operation: made by [`Client::describe_instances`], run by [`send`](DescribeInstances::send).
 #[derive(Clone, Debug)]
 pub struct DescribeInstances<M = boto_runtime::waiter::Call> {
@@ -116,6 +148,10 @@ impl<M> DescribeInstances<M> {
 stub_operation!(
     DescribeInstances, 0, DescribeInstancesError, types::DescribeInstancesResult, input,
     output
+);
+blocking_operation!(
+    DescribeInstances, types::DescribeInstancesResult, DescribeInstancesError, input,
+    none
 );
 /// The `RunInstances` operation: made by [`Client::run_instances`], run by [`send`](RunInstances::send).
 #[derive(Clone, Debug)]
@@ -220,3 +256,4 @@ impl<M> RunInstances<M> {
     }
 }
 stub_operation!(RunInstances, 1, RunInstancesError, types::Reservation, input, output);
+blocking_operation!(RunInstances, types::Reservation, RunInstancesError, input, none);

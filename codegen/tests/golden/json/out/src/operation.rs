@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -208,6 +240,9 @@ impl<M> CreateWidget<M> {
 stub_operation!(
     CreateWidget, 0, CreateWidgetError, types::CreateWidgetResponse, input, output
 );
+blocking_operation!(
+    CreateWidget, types::CreateWidgetResponse, CreateWidgetError, input, none
+);
 /// The `ListThings` operation: made by [`Client::list_things`], run by [`send`](ListThings::send).
 #[derive(Clone, Debug)]
 pub struct ListThings<M = boto_runtime::waiter::Call> {
@@ -251,6 +286,7 @@ impl<M> ListThings<M> {
     }
 }
 stub_operation!(ListThings, 1, ListThingsError, types::ListThingsOutput, none, output);
+blocking_operation!(ListThings, types::ListThingsOutput, ListThingsError, none, none);
 /// No input, no output.
 ///
 /// The `Ping` operation: made by [`Client::ping`], run by [`send`](Ping::send).
@@ -291,3 +327,4 @@ impl<M> Ping<M> {
     }
 }
 stub_operation!(Ping, 2, PingError, (), none, none);
+blocking_operation!(Ping, (), PingError, none, none);

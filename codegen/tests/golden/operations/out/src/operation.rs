@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// The `CreateBucket` operation: made by [`Client::create_bucket`], run by [`send`](CreateBucket::send).
 #[derive(Clone, Debug)]
 pub struct CreateBucket<M = boto_runtime::waiter::Call> {
@@ -100,6 +132,9 @@ impl<M> CreateBucket<M> {
 }
 stub_operation!(
     CreateBucket, 0, CreateBucketError, types::CreateBucketOutput, input, output
+);
+blocking_operation!(
+    CreateBucket, types::CreateBucketOutput, CreateBucketError, input, none
 );
 /// The `DeleteObjects` operation: made by [`Client::delete_objects`], run by [`send`](DeleteObjects::send).
 #[derive(Clone, Debug)]
@@ -172,6 +207,9 @@ impl<M> DeleteObjects<M> {
 }
 stub_operation!(
     DeleteObjects, 1, DeleteObjectsError, types::DeleteObjectsOutput, input, output
+);
+blocking_operation!(
+    DeleteObjects, types::DeleteObjectsOutput, DeleteObjectsError, input, none
 );
 /// The `ListObjects` operation: made by [`Client::list_objects`], run by [`send`](ListObjects::send).
 #[derive(Clone, Debug)]
@@ -269,4 +307,8 @@ impl<M> ListObjects<M> {
 }
 stub_operation!(
     ListObjects, 2, ListObjectsError, types::ListObjectsOutput, input, output
+);
+blocking_operation!(
+    ListObjects, types::ListObjectsOutput, ListObjectsError, input,
+    (types::ListObjectsInput)
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// The `ListItems` operation: made by [`Client::list_items`], run by [`send`](ListItems::send).
 #[derive(Clone, Debug)]
 pub struct ListItems<M = boto_runtime::waiter::Call> {
@@ -124,6 +156,9 @@ impl<M> ListItems<M> {
     }
 }
 stub_operation!(ListItems, 0, ListItemsError, types::ListItemsOutput, input, output);
+blocking_operation!(
+    ListItems, types::ListItemsOutput, ListItemsError, input, (types::ListItemsInput)
+);
 /// The `ListParts` operation: made by [`Client::list_parts`], run by [`send`](ListParts::send).
 #[derive(Clone, Debug)]
 pub struct ListParts<M = boto_runtime::waiter::Call> {
@@ -219,3 +254,6 @@ impl<M> ListParts<M> {
     }
 }
 stub_operation!(ListParts, 1, ListPartsError, types::ListPartsOutput, input, output);
+blocking_operation!(
+    ListParts, types::ListPartsOutput, ListPartsError, input, (types::ListPartsInput)
+);

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// The `CreateQueue` operation: made by [`Client::create_queue`], run by [`send`](CreateQueue::send).
 #[derive(Clone, Debug)]
 pub struct CreateQueue<M = boto_runtime::waiter::Call> {
@@ -134,6 +166,9 @@ impl<M> CreateQueue<M> {
 stub_operation!(
     CreateQueue, 0, CreateQueueError, types::CreateQueueResult, input, output
 );
+blocking_operation!(
+    CreateQueue, types::CreateQueueResult, CreateQueueError, input, none
+);
 /// The `ListQueues` operation: made by [`Client::list_queues`], run by [`send`](ListQueues::send).
 #[derive(Clone, Debug)]
 pub struct ListQueues<M = boto_runtime::waiter::Call> {
@@ -209,3 +244,4 @@ impl<M> ListQueues<M> {
     }
 }
 stub_operation!(ListQueues, 1, ListQueuesError, types::ListQueuesResult, input, output);
+blocking_operation!(ListQueues, types::ListQueuesResult, ListQueuesError, input, none);

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -108,6 +140,9 @@ impl<M> CreateBucket<M> {
 stub_operation!(
     CreateBucket, 0, CreateBucketError, types::CreateBucketOutput, input, output
 );
+blocking_operation!(
+    CreateBucket, types::CreateBucketOutput, CreateBucketError, input, none
+);
 /// The `DeleteBucket` operation: made by [`Client::delete_bucket`], run by [`send`](DeleteBucket::send).
 #[derive(Clone, Debug)]
 pub struct DeleteBucket<M = boto_runtime::waiter::Call> {
@@ -170,6 +205,7 @@ impl<M> DeleteBucket<M> {
     }
 }
 stub_operation!(DeleteBucket, 1, DeleteBucketError, (), input, none);
+blocking_operation!(DeleteBucket, (), DeleteBucketError, input, none);
 /// The `DeleteObjects` operation: made by [`Client::delete_objects`], run by [`send`](DeleteObjects::send).
 #[derive(Clone, Debug)]
 pub struct DeleteObjects<M = boto_runtime::waiter::Call> {
@@ -242,6 +278,9 @@ impl<M> DeleteObjects<M> {
 stub_operation!(
     DeleteObjects, 2, DeleteObjectsError, types::DeleteObjectsOutput, input, output
 );
+blocking_operation!(
+    DeleteObjects, types::DeleteObjectsOutput, DeleteObjectsError, input, none
+);
 /// The `GetBucket` operation: made by [`Client::get_bucket`], run by [`send`](GetBucket::send).
 #[derive(Clone, Debug)]
 pub struct GetBucket<M = boto_runtime::waiter::Call> {
@@ -306,6 +345,45 @@ impl<M> GetBucket<M> {
         self
     }
 }
+impl<M: boto_runtime::waiter::WaitSettings> GetBucket<M> {
+    /// Time between attempts (the waiter's model `delay` otherwise).
+    pub fn delay(mut self, delay: std::time::Duration) -> Self {
+        self.mode.settings().set_delay(delay);
+        self
+    }
+    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.mode.settings().set_max_attempts(attempts);
+        self
+    }
+    /// Overall time limit from the start of the wait: no call starts after it.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.mode.settings().set_deadline(deadline);
+        self
+    }
+}
+/// With the `blocking` feature: the wait blocks.
+#[cfg(feature = "blocking")]
+impl GetBucket<boto_runtime::blocking::BlockingWait> {
+    /// Calls the operation until an acceptor decides, as the async
+    /// `wait`, blocking the thread.
+    pub fn wait(
+        self,
+    ) -> Result<
+        Option<types::GetBucketOutput>,
+        boto_runtime::waiter::WaiterError<types::GetBucketOutput, error::GetBucketError>,
+    > {
+        let runtime = self.mode.runtime().clone();
+        runtime
+            .block_on(
+                boto_runtime::waiter::wait(
+                    &self.client.inner,
+                    self.mode.wait(),
+                    Some(&self.input),
+                ),
+            )
+    }
+}
 impl GetBucket<boto_runtime::waiter::Wait> {
     pub(crate) fn waiter(
         client: Client,
@@ -316,21 +394,6 @@ impl GetBucket<boto_runtime::waiter::Wait> {
             input: Default::default(),
             mode: boto_runtime::waiter::Wait::new(spec),
         }
-    }
-    /// Time between attempts (the waiter's model `delay` otherwise).
-    pub fn delay(mut self, delay: std::time::Duration) -> Self {
-        self.mode.set_delay(delay);
-        self
-    }
-    /// Calls before giving up, the first included (the model's `maxAttempts` otherwise).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.mode.set_max_attempts(attempts);
-        self
-    }
-    /// Overall time limit from the start of the wait: no call starts after it.
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.mode.set_deadline(deadline);
-        self
     }
     /// Calls the operation until an acceptor decides. `Ok(Some(output))`
     /// when a success acceptor matched a response, `Ok(None)` when it
@@ -360,6 +423,7 @@ impl std::future::IntoFuture for GetBucket<boto_runtime::waiter::Wait> {
     }
 }
 stub_operation!(GetBucket, 3, GetBucketError, types::GetBucketOutput, input, output);
+blocking_operation!(GetBucket, types::GetBucketOutput, GetBucketError, input, none);
 /// The `ListBuckets` operation: made by [`Client::list_buckets`], run by [`send`](ListBuckets::send).
 #[derive(Clone, Debug)]
 pub struct ListBuckets<M = boto_runtime::waiter::Call> {
@@ -441,6 +505,10 @@ impl<M> ListBuckets<M> {
 }
 stub_operation!(
     ListBuckets, 4, ListBucketsError, types::ListBucketsOutput, input, output
+);
+blocking_operation!(
+    ListBuckets, types::ListBucketsOutput, ListBucketsError, input,
+    (types::ListBucketsInput)
 );
 /// The `ListObjects` operation: made by [`Client::list_objects`], run by [`send`](ListObjects::send).
 #[derive(Clone, Debug)]
@@ -538,4 +606,8 @@ impl<M> ListObjects<M> {
 }
 stub_operation!(
     ListObjects, 5, ListObjectsError, types::ListObjectsOutput, input, output
+);
+blocking_operation!(
+    ListObjects, types::ListObjectsOutput, ListObjectsError, input,
+    (types::ListObjectsInput)
 );

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -161,6 +193,9 @@ impl<M> CreateFunction<M> {
 stub_operation!(
     CreateFunction, 0, CreateFunctionError, types::CreateFunctionResponse, input, output
 );
+blocking_operation!(
+    CreateFunction, types::CreateFunctionResponse, CreateFunctionError, input, none
+);
 /// The `GetFunctionCode` operation: made by [`Client::get_function_code`], run by [`send`](GetFunctionCode::send).
 #[derive(Clone, Debug)]
 pub struct GetFunctionCode<M = boto_runtime::waiter::Call> {
@@ -239,6 +274,9 @@ stub_operation!(
     GetFunctionCode, 1, GetFunctionCodeError, types::GetFunctionCodeResponse, input,
     output
 );
+blocking_operation!(
+    GetFunctionCode, types::GetFunctionCodeResponse, GetFunctionCodeError, input, none
+);
 /// The `PutFunctionConfig` operation: made by [`Client::put_function_config`], run by [`send`](PutFunctionConfig::send).
 #[derive(Clone, Debug)]
 pub struct PutFunctionConfig<M = boto_runtime::waiter::Call> {
@@ -306,3 +344,4 @@ impl<M> PutFunctionConfig<M> {
     }
 }
 stub_operation!(PutFunctionConfig, 2, PutFunctionConfigError, (), input, none);
+blocking_operation!(PutFunctionConfig, (), PutFunctionConfigError, input, none);

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -138,6 +170,7 @@ impl<M> CreateZone<M> {
 stub_operation!(
     CreateZone, 0, CreateZoneError, types::CreateZoneResponse, input, output
 );
+blocking_operation!(CreateZone, types::CreateZoneResponse, CreateZoneError, input, none);
 /// The `GetObject` operation: made by [`Client::get_object`], run by [`send`](GetObject::send).
 #[derive(Clone, Debug)]
 pub struct GetObject<M = boto_runtime::waiter::Call> {
@@ -218,6 +251,7 @@ impl<M> GetObject<M> {
     }
 }
 stub_operation!(GetObject, 1, GetObjectError, types::GetObjectOutput, input, output);
+blocking_operation!(GetObject, types::GetObjectOutput, GetObjectError, input, none);
 /// The `PutBucketTagging` operation: made by [`Client::put_bucket_tagging`], run by [`send`](PutBucketTagging::send).
 #[derive(Clone, Debug)]
 pub struct PutBucketTagging<M = boto_runtime::waiter::Call> {
@@ -285,3 +319,4 @@ impl<M> PutBucketTagging<M> {
     }
 }
 stub_operation!(PutBucketTagging, 2, PutBucketTaggingError, (), input, none);
+blocking_operation!(PutBucketTagging, (), PutBucketTaggingError, input, none);

@@ -34,6 +34,38 @@ macro_rules! stub_operation {
         }
     };
 }
+/// With the `blocking` feature: `send()` that waits, paginators as iterators.
+macro_rules! blocking_operation {
+    (@call $b:ident $s:ident input) => {
+        $b { client: $s.client, input: $s.input, mode: boto_runtime::waiter::Call }
+    };
+    (@call $b:ident $s:ident none) => {
+        $b { client: $s.client, mode: boto_runtime::waiter::Call }
+    };
+    (@pages $b:ident, $out:ty, $err:ident, none) => {};
+    (@pages $b:ident, $out:ty, $err:ident, ($in:ty)) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// The paginator: pages and items as iterators.
+            pub fn into_paginator(self) -> boto_runtime::blocking::Paginator<$in, $out, error::$err> {
+                let runtime = self.mode.runtime().clone();
+                let call = blocking_operation!(@call $b self input);
+                boto_runtime::blocking::Paginator::new(call.into_paginator(), runtime)
+            }
+        }
+    };
+    ($b:ident, $out:ty, $err:ident, $input:tt, $pages:tt) => {
+        #[cfg(feature = "blocking")]
+        impl $b<boto_runtime::blocking::Blocking> {
+            /// Sends the request and waits for the output or the error.
+            pub fn send(self) -> Result<$out, boto_runtime::error::Error<error::$err>> {
+                let runtime = self.mode.runtime().clone();
+                runtime.block_on(blocking_operation!(@call $b self $input).send())
+            }
+        }
+        blocking_operation!(@pages $b, $out, $err, $pages);
+    };
+}
 /// Receives the (absent) output of operations without one.
 struct NoOutput;
 impl boto_runtime::value::De for NoOutput {
@@ -118,6 +150,9 @@ impl<M> GetMetricData<M> {
 stub_operation!(
     GetMetricData, 0, GetMetricDataError, types::GetMetricDataOutput, input, output
 );
+blocking_operation!(
+    GetMetricData, types::GetMetricDataOutput, GetMetricDataError, input, none
+);
 /// The `PutMetricData` operation: made by [`Client::put_metric_data`], run by [`send`](PutMetricData::send).
 #[derive(Clone, Debug)]
 pub struct PutMetricData<M = boto_runtime::waiter::Call> {
@@ -190,3 +225,4 @@ impl<M> PutMetricData<M> {
     }
 }
 stub_operation!(PutMetricData, 1, PutMetricDataError, (), input, none);
+blocking_operation!(PutMetricData, (), PutMetricDataError, input, none);

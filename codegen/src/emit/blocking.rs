@@ -44,6 +44,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
     quote! {
         //! A synchronous client (the `blocking` feature), for programs without
         //! async code and for the plain threads of async ones.
+        #![allow(unused_imports, deprecated)]
 
         use boto_runtime::blocking::{Blocking, BlockingWait, Iter, Runtime};
         use boto_runtime::client::ClientConfig;
@@ -61,7 +62,6 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
             runtime: Runtime,
         }
 
-        #[allow(deprecated)]
         impl Client {
             /// A client of `session` on the process's shared background runtime.
             pub fn new(session: &Session) -> std::io::Result<Self> {
@@ -90,7 +90,7 @@ pub fn emit(ir: &Ir<'_>) -> TokenStream {
             }
             /// A stream of the async API (a collection, a paginator's pages)
             /// as an iterator.
-            pub fn iter<S: boto_runtime::paginator::Stream + Unpin>(&self, stream: S) -> Iter<S> {
+            pub fn iter<S: boto_runtime::paginator::Stream>(&self, stream: S) -> Iter<S> {
                 self.runtime.iter(stream)
             }
             #(#methods)*
