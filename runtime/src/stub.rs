@@ -2,17 +2,15 @@
 //! and what each returns, then run that code against a client with no
 //! server, no network and no credentials.
 //!
-//! ```no_run
-//! # #[cfg(any())] mod hidden {
-//! use boto_runtime::stub::Stubber;
+//! ```ignore
+//! // With a generated crate's `stub` feature (the README has the whole example):
 //! let stubber = Stubber::new();
 //! let config = boto_iam::ClientConfig { stubber: Some(stubber.clone()), ..Default::default() };
 //! let iam = boto_iam::Client::with_config(&session, config);
-//! stubber.add_response(iam.get_user().user_name("alice"), GetUserResponse { .. });
+//! stubber.add_response(iam.get_user().user_name("alice"), GetUserResponse::default());
 //! stubber.add_client_error(iam.delete_user().user_name("bob"), "NoSuchEntity", "no bob");
 //! code_under_test(&iam).await;
 //! stubber.assert_done();
-//! # }
 //! ```
 //!
 //! An expectation is made from the operation's builder (the generated
