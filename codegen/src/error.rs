@@ -101,6 +101,10 @@ impl From<boto_runtime::model_files::ModelFileError> for CodegenError {
     fn from(e: boto_runtime::model_files::ModelFileError) -> CodegenError {
         use boto_runtime::model_files::ModelFileError as M;
         match e {
+            M::NoBotocore { .. } => CodegenError::Io {
+                path: PathBuf::from("botocore"),
+                source: std::io::Error::other(e.to_string()),
+            },
             M::Io { path, source } => CodegenError::Io { path, source },
             M::Json { path, source } => CodegenError::Json { path, source },
             M::NoModel { path } => CodegenError::NoModel { path },

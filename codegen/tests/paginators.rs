@@ -3,7 +3,6 @@
 //! expression, never a panic.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use boto_codegen::paginators::{self, PaginatorsModel};
 use boto_codegen::{generate_with, ir, load, CodegenError, Extras, Options};
@@ -127,25 +126,7 @@ fn bad_paginators_name_service_operation_and_expression() {
 }
 
 fn botocore_data() -> PathBuf {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import botocore, os; print(os.path.dirname(botocore.__file__))",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 to find botocore's models: {e}"));
-    assert!(
-        out.status.success(),
-        "botocore is not importable by python3: {}; install it with `python3 -m pip install botocore`",
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("data");
-    assert!(
-        dir.is_dir(),
-        "botocore's data folder {} is missing",
-        dir.display()
-    );
-    dir
+    boto_runtime::model_files::botocore_data("python3").unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The generator's checks accept every paginator of every botocore service

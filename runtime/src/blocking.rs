@@ -55,7 +55,9 @@ impl Runtime {
         })
     }
 
-    /// Runs on a runtime the program already has.
+    /// Runs on a runtime the program already has: a multi-thread one, or
+    /// one driven by another thread (a current-thread runtime driven only
+    /// by the thread that waits would never make progress).
     pub fn from_handle(handle: tokio::runtime::Handle) -> Runtime {
         Runtime { handle, _own: None }
     }

@@ -33,6 +33,55 @@ pub enum ModelFileError {
         /// The service folder.
         path: PathBuf,
     },
+    /// The installed botocore's `data` folder could not be found.
+    #[error(
+        "botocore's data folder: {reason}; install botocore (`{python} -m pip install botocore`) \
+         or set BOTO_PYTHON to a Python that has it"
+    )]
+    NoBotocore {
+        /// The Python command asked.
+        python: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// The `data` folder of the botocore that `python` imports, asked once per
+/// process and command: where the dynamic client, the tests and
+/// `bench check-all` find every service's model.
+pub fn botocore_data(python: &str) -> Result<PathBuf, ModelFileError> {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, OnceLock};
+    static FOUND: OnceLock<Mutex<BTreeMap<String, Result<PathBuf, String>>>> = OnceLock::new();
+    let ask = || -> Result<PathBuf, String> {
+        let out = std::process::Command::new(python)
+            .args([
+                "-c",
+                "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))",
+            ])
+            .output()
+            .map_err(|e| format!("cannot run {python}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{python} cannot import botocore: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if dir.is_dir() {
+            Ok(dir)
+        } else {
+            Err(format!("{} is not a folder", dir.display()))
+        }
+    };
+    let found = match FOUND.get_or_init(Default::default).lock() {
+        Ok(mut cache) => cache.entry(python.to_owned()).or_insert_with(ask).clone(),
+        Err(_) => ask(),
+    };
+    found.map_err(|reason| ModelFileError::NoBotocore {
+        python: python.to_owned(),
+        reason,
+    })
 }
 
 /// The files of one service's api-version folder that the runtime reads.

@@ -32,15 +32,7 @@ pub fn vendored(name: &'static str) -> &'static Service {
 
 /// A service of the installed botocore's data folder (not vendored).
 pub fn botocore(name: &'static str) -> &'static Service {
-    let out = std::process::Command::new(
-        std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into()),
-    )
-    .args([
-        "-c",
-        "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))",
-    ])
-    .output()
-    .expect("python3 with botocore: run `cargo xtask test`, which installs it");
-    let data = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let python = std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+    let data = crate::model_files::botocore_data(&python).unwrap_or_else(|e| panic!("{e}"));
     load(&data, name)
 }

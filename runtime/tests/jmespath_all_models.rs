@@ -5,35 +5,13 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use boto_runtime::jmespath;
 use serde_json::Value as J;
 
 fn botocore_data() -> PathBuf {
-    let found = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
-        .args([
-            "-c",
-            "import botocore, os; print(os.path.dirname(botocore.__file__))",
-        ])
-        .output();
-    let dir = match found {
-        Ok(out) if out.status.success() => {
-            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("data")
-        }
-        Ok(out) => panic!(
-            "botocore is not importable by python3 (needed for its models): {}; \
-             install it with `python3 -m pip install botocore`",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(e) => panic!("cannot run python3 to find botocore's data folder: {e}"),
-    };
-    assert!(
-        dir.is_dir(),
-        "botocore's data folder {} is missing; reinstall botocore",
-        dir.display()
-    );
-    dir
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    boto_runtime::model_files::botocore_data(&python).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn read_json(path: &Path) -> J {

@@ -5,7 +5,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use boto_runtime::waiter::compile;
 use serde_json::Value;
@@ -15,24 +14,7 @@ fn botocore_data() -> PathBuf {
     if let Some(dir) = std::env::var_os("BOTOCORE_DATA") {
         return PathBuf::from(dir);
     }
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import botocore, os; print(os.path.dirname(botocore.__file__))",
-        ])
-        .output();
-    match out {
-        Ok(out) if out.status.success() => {
-            let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-            Path::new(&dir).join("data")
-        }
-        Ok(out) => panic!(
-            "botocore is not installed for python3 (pip install botocore), or set BOTOCORE_DATA \
-             to its data folder: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => panic!("cannot run python3 to find botocore ({e}); set BOTOCORE_DATA"),
-    }
+    boto_runtime::model_files::botocore_data("python3").unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn read_json(path: &Path) -> Value {

@@ -4,7 +4,6 @@
 //! an installed botocore's data folder.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use boto_codegen::load;
 use boto_runtime::lower::lower;
@@ -165,20 +164,7 @@ fn a_changed_member_is_a_difference() {
 /// botocore's data folder, from the installed package.
 fn botocore_data() -> PathBuf {
     let python = std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(&python)
-        .args([
-            "-c",
-            "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("running {python}: {e}; install Python 3 (or set BOTO_PYTHON)"));
-    assert!(
-        out.status.success(),
-        "botocore is not installed for {python}: run `cargo xtask test` (it installs it) or \
-         `{python} -m pip install botocore==1.43.11`\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    boto_runtime::model_files::botocore_data(&python).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

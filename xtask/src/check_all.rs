@@ -182,27 +182,8 @@ pub fn run(args: &[String]) -> Result<()> {
 /// `<botocore>/data` of the botocore the project's Python imports.
 fn botocore_data() -> Result<PathBuf> {
     let python = std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let fix = format!(
-        "install it (`{python} -m pip install botocore`) or pass --models DIR (a botocore data folder)"
-    );
-    let output = Command::new(&python)
-        .args([
-            "-c",
-            "import botocore, os; print(os.path.dirname(botocore.__file__))",
-        ])
-        .output()
-        .with_context(|| format!("running {python} to find botocore: {fix}"))?;
-    if !output.status.success() {
-        bail!(
-            "botocore is not importable by {python}: {fix}\n{}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()).join("data");
-    if !dir.is_dir() {
-        bail!("botocore has no data folder at {}: {fix}", dir.display());
-    }
-    Ok(dir)
+    boto_runtime::model_files::botocore_data(&python)
+        .with_context(|| "or pass --models DIR (a botocore data folder)")
 }
 
 /// Runs `codegen` for each service, `jobs` at a time; one result per service,

@@ -57,7 +57,9 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> String {
     let custom = crate::customizations::cargo_dependencies(&ir.service, options);
     // `serde`: the types' Serialize/Deserialize (off by default, so the
     // default build compiles none of it).
-    let (serde_feature, serde_dep) = if custom.lines().any(|l| l.starts_with("serde")) {
+    let custom_has_serde = crate::customizations::for_service(&ir.service, options)
+        .is_some_and(|c| c.dependencies.iter().any(|(name, _)| *name == "serde"));
+    let (serde_feature, serde_dep) = if custom_has_serde {
         ("serde = []", String::new())
     } else {
         (

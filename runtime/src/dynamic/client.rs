@@ -107,27 +107,10 @@ impl ModelSearch {
     }
 }
 
-/// The installed botocore's `data` folder, asked once per process.
+/// The installed botocore's `data` folder, if there is one.
 fn botocore_data(env: &Env) -> Option<PathBuf> {
-    static FOUND: OnceLock<Mutex<BTreeMap<String, Option<PathBuf>>>> = OnceLock::new();
     let python = env.get("BOTO_PYTHON").unwrap_or_else(|| "python3".into());
-    let mut found = FOUND.get_or_init(Default::default).lock().ok()?;
-    found
-        .entry(python.clone())
-        .or_insert_with(|| {
-            let out = std::process::Command::new(&python)
-                .args([
-                    "-c",
-                    "import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), 'data'))",
-                ])
-                .stderr(std::process::Stdio::null())
-                .output()
-                .ok()?;
-            let path = String::from_utf8(out.stdout).ok()?;
-            let path = PathBuf::from(path.trim());
-            (out.status.success() && path.is_dir()).then_some(path)
-        })
-        .clone()
+    crate::model_files::botocore_data(&python).ok()
 }
 
 /// A service error of a dynamic call: what every error carries, and the
