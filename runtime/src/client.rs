@@ -489,23 +489,26 @@ impl Client {
         } else {
             codec.deserialize(service, operation, &response, output)
         };
-        let parsed = parsed.and_then(|()| {
-            let (Some(index), Some(live)) = (streaming_output, live) else {
-                return Ok(());
-            };
-            let checks = crate::body::ResponseChecks {
-                checksum,
-                content_length: response
-                    .header("content-length")
-                    .and_then(|v| v.trim().parse().ok()),
-                stalled: self.inner.config.stalled_stream.unwrap_or_default(),
-            };
-            let body = crate::body::from_response(live, checks);
-            output
-                .member(index)
-                .and_then(|slot| slot.set(crate::value::Scalar::Stream(body)))
-                .map_err(|e| protocol::DeserializeError::value(operation.name, e))
-        });
+        let parsed = match (parsed, streaming_output, live) {
+            (Ok(()), Some(Streaming::Body(index)), Some(live)) => {
+                let checks = crate::body::ResponseChecks {
+                    checksum,
+                    content_length: response
+                        .header("content-length")
+                        .and_then(|v| v.trim().parse().ok()),
+                    stalled: self.inner.config.stalled_stream.unwrap_or_default(),
+                };
+                let body = crate::body::from_response(live, checks);
+                output
+                    .member(index)
+                    .and_then(|slot| slot.set(crate::value::Scalar::Stream(body)))
+                    .map_err(|e| protocol::DeserializeError::value(operation.name, e))
+            }
+            (Ok(()), Some(Streaming::Events { index, union }), Some(live)) => {
+                receive_events(service, operation, codec, live, index, union, output).await
+            }
+            (parsed, _, _) => parsed,
+        };
         parsed.map(|()| response.status).map_err(|source| {
             Error::Response(ResponseError {
                 status: response.status,
@@ -744,13 +747,66 @@ struct Planned<'a> {
 
 /// The index of the output's streaming payload member (S3 `GetObject`'s
 /// `Body`): its response body is handed to the caller unread.
-fn streaming_output(service: &Service, operation: &Operation) -> Option<usize> {
+/// An output member that is read as the caller reads it.
+#[derive(Debug, Clone, Copy)]
+enum Streaming {
+    /// A streaming blob payload (member index).
+    Body(usize),
+    /// An event stream: the member index and its union.
+    Events { index: usize, union: crate::schema::ShapeId },
+}
+
+fn streaming_output(service: &Service, operation: &Operation) -> Option<Streaming> {
     let st = service.shape(operation.output?).structure()?;
+    if let Some((index, member)) = st
+        .members
+        .iter()
+        .enumerate()
+        .find(|(_, m)| protocol::common::is_event_stream(service, m))
+    {
+        return Some(Streaming::Events {
+            index,
+            union: member.target,
+        });
+    }
     let index = usize::from(st.payload?);
     let member = st.members.get(index)?;
     let target = service.shape(member.target);
     let raw = matches!(target.kind, crate::schema::ShapeKind::Blob);
-    (raw && (member.streaming || target.streaming)).then_some(index)
+    (raw && (member.streaming || target.streaming)).then_some(Streaming::Body(index))
+}
+
+/// Hands a response's event stream to the output's member `index`, after
+/// reading the `initial-response` message json and CBOR services send
+/// first into the other members. No stalled-stream check: a stream may be
+/// quiet for long (a live tail), and each message carries its own CRC.
+async fn receive_events(
+    service: &'static Service,
+    operation: &'static Operation,
+    codec: &'static dyn protocol::Codec,
+    live: reqwest::Response,
+    index: usize,
+    union: crate::schema::ShapeId,
+    output: &mut (dyn De + Send),
+) -> Result<(), protocol::DeserializeError> {
+    let checks = crate::body::ResponseChecks {
+        checksum: None,
+        content_length: None,
+        stalled: crate::body::StalledStream::disabled(),
+    };
+    let body = crate::body::from_response(live, checks).into_stream();
+    let mut incoming = crate::event_stream::Incoming::new(body, service, union, codec);
+    use crate::schema::Protocol;
+    if let (Protocol::Json | Protocol::RpcV2Cbor, Some(shape)) =
+        (service.metadata.protocol, operation.output)
+    {
+        incoming.initial_response(shape, output).await?;
+    }
+    let raw = crate::event_stream::RawEvents::new(incoming);
+    output
+        .member(index)
+        .and_then(|slot| slot.set(crate::value::Scalar::Events(raw)))
+        .map_err(|e| protocol::DeserializeError::value(operation.name, e))
 }
 
 /// A region goes into host names: letters, digits and hyphens only.

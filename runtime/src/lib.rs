@@ -24,6 +24,7 @@ pub mod dynamic;
 pub mod endpoint;
 pub mod env;
 pub mod error;
+pub mod event_stream;
 pub mod http_settings;
 pub mod jmespath;
 pub mod lower;

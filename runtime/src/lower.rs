@@ -407,6 +407,7 @@ impl<'m> Lowering<'m> {
             json_value: m.json_value == Some(true),
             required: false,
             event_payload: m.event_payload == Some(true),
+            event_header: m.event_header == Some(true),
             // botocore merges a member's `streaming` into its shape's traits.
             streaming: m.streaming == Some(true) || target_streaming,
             context_param: m

@@ -370,6 +370,9 @@ pub struct ModelMember {
     /// `eventpayload`: the member that is an event's payload.
     #[serde(rename = "eventpayload")]
     pub event_payload: Option<bool>,
+    /// `eventheader`: the member travels in an event's headers.
+    #[serde(rename = "eventheader")]
+    pub event_header: Option<bool>,
     /// `streaming` on the member; lowering merges it with the shape's.
     pub streaming: Option<bool>,
     /// `box`: legacy marker of a nullable primitive; unused.

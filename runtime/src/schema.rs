@@ -453,6 +453,8 @@ pub struct Member {
     pub required: bool,
     /// `eventpayload`: the member that is an event's payload.
     pub event_payload: bool,
+    /// `eventheader`: the member travels in an event's headers (named as the member).
+    pub event_header: bool,
     /// `streaming` on the member or its shape: the body is a stream.
     pub streaming: bool,
     /// `contextParam.name`: the endpoint parameter this member feeds.
@@ -476,6 +478,7 @@ impl Member {
         json_value: false,
         required: false,
         event_payload: false,
+        event_header: false,
         streaming: false,
         context_param: None,
     };

@@ -63,6 +63,10 @@ impl Serialize for Shaped<'_> {
                 "{}: a streaming body cannot be serialized",
                 shape.name
             ))),
+            (_, ValueRef::Events(_)) => Err(S::Error::custom(format!(
+                "{}: an event stream cannot be serialized",
+                shape.name
+            ))),
             (ShapeKind::Structure(st), ValueRef::Struct(v)) => {
                 let mut map = s.serialize_map(None)?;
                 for (i, member) in st.members.iter().enumerate() {

@@ -28,6 +28,8 @@ pub enum ValueRef<'a> {
     Blob(&'a [u8]),
     /// A streaming blob that is not held in memory (a file, a reader).
     Stream(&'a crate::body::ByteStream),
+    /// An event stream to send (an input's event-stream member).
+    Events(&'a dyn crate::event_stream::OutgoingEvents),
     /// A timestamp; the codec picks its wire format.
     Timestamp(DateTime),
     /// An untyped document.
@@ -91,6 +93,8 @@ pub enum Scalar {
     Blob(Bytes),
     /// A streaming response body, as it arrives.
     Stream(crate::body::ByteStream),
+    /// A response's event stream, for an event-stream member to take.
+    Events(crate::event_stream::RawEvents),
     /// A timestamp, parsed from the wire's format.
     Timestamp(DateTime),
     /// An untyped document.
@@ -106,6 +110,7 @@ impl Scalar {
             Scalar::Str(_) => "string",
             Scalar::Blob(_) => "blob",
             Scalar::Stream(_) => "stream",
+            Scalar::Events(_) => "event stream",
             Scalar::Timestamp(_) => "timestamp",
             Scalar::Document(_) => "document",
         }

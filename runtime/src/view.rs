@@ -68,7 +68,7 @@ fn scalar(v: ValueRef<'_>) -> J {
         ValueRef::Timestamp(t) => J::from(t.as_secs_f64()),
         ValueRef::Document(d) => d.clone(),
         // A stream is read by its owner, never into JSON.
-        ValueRef::Stream(_) => J::Null,
+        ValueRef::Stream(_) | ValueRef::Events(_) => J::Null,
         // A structure, list or map where the schema says scalar: not a shape
         // generated code produces; show nothing rather than guess.
         ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) => J::Null,
@@ -130,6 +130,9 @@ pub fn copy(
             ValueRef::Str(s) => Scalar::Str(s.to_owned()),
             ValueRef::Blob(b) => Scalar::Blob(bytes::Bytes::copy_from_slice(b)),
             ValueRef::Stream(s) => Scalar::Stream(s.clone()),
+            ValueRef::Events(_) => {
+                return Err(DeError::Invalid("an event stream cannot be copied".into()))
+            }
             ValueRef::Timestamp(t) => Scalar::Timestamp(t),
             ValueRef::Document(d) => Scalar::Document(d.clone()),
             ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) => {

@@ -200,9 +200,14 @@ pub(crate) fn rust_type(ir: &Ir<'_>, id: u32, ctx: Ctx) -> TokenStream {
 }
 
 /// The Rust type of member `m`: its shape's, except that a `streaming` blob
-/// (on the shape or the member) is a `ByteStream`.
+/// (on the shape or the member) is a `ByteStream` and an event-stream union
+/// an `EventStream` of it.
 pub(crate) fn member_type(ir: &Ir<'_>, m: &crate::ir::IrMember<'_>, ctx: Ctx) -> TokenStream {
     let shape = ir.shape(m.target);
+    if shape.model.event_stream == Some(true) {
+        let union = rust_type(ir, m.target, ctx);
+        return quote!(boto_runtime::event_stream::EventStream<#union>);
+    }
     let streaming = shape.model.streaming == Some(true) || m.model.streaming == Some(true);
     if matches!(shape.kind, Kind::Blob) && streaming {
         return match ctx {

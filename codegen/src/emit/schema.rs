@@ -212,6 +212,7 @@ fn member(m: &Member) -> TokenStream {
         json_value,
         required,
         event_payload,
+        event_header,
         streaming,
         context_param,
     } = m;
@@ -233,6 +234,7 @@ fn member(m: &Member) -> TokenStream {
         ("idempotency_token", idempotency_token, d.idempotency_token),
         ("json_value", json_value, d.json_value),
         ("event_payload", event_payload, d.event_payload),
+        ("event_header", event_header, d.event_header),
         ("streaming", streaming, d.streaming),
         ("required", required, d.required),
     ] {

@@ -6091,7 +6091,9 @@ serde_shape!(GetLogObjectRequest, 270);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetLogObjectResponse {
     /// A stream of structured log data returned by the GetLogObject operation. This stream contains log events with their associated metadata and extracted fields.
-    pub field_stream: Option<GetLogObjectResponseStream>,
+    pub field_stream: Option<
+        boto_runtime::event_stream::EventStream<GetLogObjectResponseStream>,
+    >,
 }
 impl Ser for GetLogObjectResponse {
     fn value(&self) -> ValueRef<'_> {
@@ -13233,7 +13235,9 @@ serde_shape!(StartLiveTailRequest, 594);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StartLiveTailResponse {
     /// An object that includes the stream returned by your request. It can include both log events and exceptions.
-    pub response_stream: Option<StartLiveTailResponseStream>,
+    pub response_stream: Option<
+        boto_runtime::event_stream::EventStream<StartLiveTailResponseStream>,
+    >,
 }
 impl Ser for StartLiveTailResponse {
     fn value(&self) -> ValueRef<'_> {

@@ -18764,7 +18764,9 @@ serde_shape!(SelectObjectContentEventStream, 616);
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SelectObjectContentOutput {
     /// The array of results.
-    pub payload: Option<SelectObjectContentEventStream>,
+    pub payload: Option<
+        boto_runtime::event_stream::EventStream<SelectObjectContentEventStream>,
+    >,
 }
 impl Ser for SelectObjectContentOutput {
     fn value(&self) -> ValueRef<'_> {

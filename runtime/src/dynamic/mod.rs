@@ -402,6 +402,11 @@ impl De for DynValue {
             Scalar::Str(s) => DynValue::Str(s),
             Scalar::Blob(b) => DynValue::Blob(b),
             Scalar::Stream(s) => DynValue::Stream(s),
+            Scalar::Events(_) => {
+                return Err(DeError::Invalid(
+                    "event streams are not read by the dynamic client".into(),
+                ))
+            }
             Scalar::Timestamp(t) => DynValue::Timestamp(t),
             Scalar::Document(d) => DynValue::Document(d),
         };

@@ -88,7 +88,6 @@ impl Codec for RpcV2Cbor {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        common::refuse_event_stream_output(service, operation)?;
         match operation.output {
             Some(shape) => read_body(service, shape, response, output),
             // Nothing to read; a body (`{}` or anything) is ignored.
@@ -129,6 +128,34 @@ impl Codec for RpcV2Cbor {
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
         read_body(service, shape, response, output)
+    }
+
+    fn deserialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        body: &Bytes,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        let s = service.shape(shape);
+        let (target, slot) = match payload {
+            None => (shape, output),
+            Some(i) => {
+                let Some(m) = s.structure().and_then(|st| st.members.get(i)) else {
+                    return Err(DeserializeError::new(s.name, "no payload member"));
+                };
+                let slot = output
+                    .member(i)
+                    .map_err(|e| DeserializeError::value(format!("{}.{}", s.name, m.name), e))?;
+                (m.target, slot)
+            }
+        };
+        if body.is_empty() {
+            slot.init();
+            return Ok(());
+        }
+        decode::read(service, target, body, s.name, slot)
     }
 }
 

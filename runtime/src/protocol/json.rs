@@ -69,7 +69,6 @@ impl Codec for AwsJson {
         response: &HttpResponse,
         output: &mut dyn De,
     ) -> Result<(), DeserializeError> {
-        common::refuse_event_stream_output(service, operation)?;
         let Some(shape) = operation.output else {
             return Ok(());
         };
@@ -79,6 +78,17 @@ impl Codec for AwsJson {
 
     fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo {
         error_info(service, response)
+    }
+
+    fn deserialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        body: &Bytes,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        json_body::read_event(service, shape, payload, body, output)
     }
 
     fn deserialize_error(

@@ -98,6 +98,7 @@ fn write_member(
     match (&target.kind, value.value()) {
         (_, ValueRef::Document(d)) => out.push_str(&d.to_string()),
         (_, ValueRef::Stream(_)) => return Err(mismatch("stream")),
+        (_, ValueRef::Events(_)) => return Err(mismatch("event stream")),
         (ShapeKind::Structure(_), ValueRef::Struct(s)) => {
             write_struct(out, service, member.target, s, &|_| true)?
         }
@@ -262,6 +263,21 @@ pub fn read_payload(
         };
         seed.deserialize(de).map(drop)
     })
+}
+
+/// Reads an event-stream message's payload: the whole structure `shape`,
+/// or its member `payload` alone.
+pub fn read_event(
+    service: &Service,
+    shape: ShapeId,
+    payload: Option<usize>,
+    body: &[u8],
+    out: &mut dyn De,
+) -> Result<(), DeserializeError> {
+    match payload {
+        Some(i) => read_payload(service, shape, i, body, out),
+        None => read_struct(service, shape, body, out, &|_| true, false),
+    }
 }
 
 /// Reads a value of `shape` from any self-describing serde format into

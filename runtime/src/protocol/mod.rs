@@ -246,6 +246,26 @@ pub trait Codec: Send + Sync {
     /// Reads an error response's code, message and request id.
     fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo;
 
+    /// Reads an event-stream message's payload into `output`, structure
+    /// `shape` (an event, an exception, or the output for an
+    /// `initial-response`): the whole structure from the payload, or its
+    /// member `payload` alone (an `eventpayload` structure), in this
+    /// protocol's body format.
+    fn deserialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        body: &Bytes,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        let _ = (payload, body, output);
+        Err(DeserializeError::new(
+            service.shape(shape).name,
+            "event streams are not part of this protocol",
+        ))
+    }
+
     /// Reads an error response into the exception shape `shape`.
     fn deserialize_error(
         &self,

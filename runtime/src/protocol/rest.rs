@@ -178,7 +178,11 @@ pub fn scalar_text(
         ValueRef::Timestamp(t) => t.format(timestamp_format(service, member, default)),
         ValueRef::Document(d) if member.json_value => b64(d.to_string().as_bytes()),
         ValueRef::Document(d) => d.to_string(),
-        ValueRef::Struct(_) | ValueRef::List(_) | ValueRef::Map(_) | ValueRef::Stream(_) => {
+        ValueRef::Struct(_)
+        | ValueRef::List(_)
+        | ValueRef::Map(_)
+        | ValueRef::Stream(_)
+        | ValueRef::Events(_) => {
             return Err(SerializeError::new(
                 owner,
                 member.name,

@@ -89,6 +89,17 @@ impl Codec for RestJson {
         json::error_info(service, response)
     }
 
+    fn deserialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        body: &Bytes,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        json_body::read_event(service, shape, payload, body, output)
+    }
+
     fn deserialize_error(
         &self,
         service: &Service,
@@ -115,12 +126,8 @@ fn read_message(
     rest::deserialize_http(service, shape, response, output)?;
     #[allow(clippy::indexing_slicing)] // rest::payload returns only indices of st.members
     match rest::payload(service, st) {
-        Payload::Member(i) if super::common::is_event_stream(service, &st.members[i]) => {
-            Err(DeserializeError::new(
-                format!("{}.{}", s.name, st.members[i].name),
-                "event stream responses are not supported",
-            ))
-        }
+        // The body is the stream, which the client hands to the member.
+        Payload::Member(i) if super::common::is_event_stream(service, &st.members[i]) => Ok(()),
         Payload::Raw(i) => rest::deserialize_raw_payload(service, shape, i, &response.body, output),
         Payload::Member(i) => json_body::read_payload(service, shape, i, &response.body, output),
         // Error bodies are not always objects; a modeled output body is.

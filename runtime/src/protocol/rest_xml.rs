@@ -106,6 +106,19 @@ impl Codec for RestXml {
         error_info(response)
     }
 
+    fn deserialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        body: &Bytes,
+        output: &mut dyn De,
+    ) -> Result<(), DeserializeError> {
+        output.init();
+        let payload = payload.map_or(Payload::Members, Payload::Member);
+        read_body(service, shape, payload, body, output, None)
+    }
+
     fn deserialize_error(
         &self,
         service: &Service,
@@ -142,7 +155,6 @@ fn read_output(
     output: &mut dyn De,
     decode: Option<&TextDecode>,
 ) -> Result<(), DeserializeError> {
-    super::common::refuse_event_stream_output(service, operation)?;
     let Some(shape_id) = operation.output else {
         return Ok(());
     };
@@ -160,9 +172,38 @@ fn read_output(
         Payload::Raw(i) => {
             rest::deserialize_raw_payload(service, shape_id, i, &response.body, output)
         }
+        // The body is the stream, which the client hands to the member.
+        Payload::Member(i)
+            if st
+                .members
+                .get(i)
+                .is_some_and(|m| super::common::is_event_stream(service, m)) =>
+        {
+            Ok(())
+        }
+        payload => read_body(service, shape_id, payload, &response.body, output, decode),
+    }
+}
+
+/// The body of structure `shape_id` (a response's, or an event's payload):
+/// its `payload` member alone, or its body members.
+fn read_body(
+    service: &Service,
+    shape_id: ShapeId,
+    payload: Payload,
+    body: &Bytes,
+    output: &mut dyn De,
+    decode: Option<&TextDecode>,
+) -> Result<(), DeserializeError> {
+    let shape = service.shape(shape_id);
+    let Some(st) = shape.structure() else {
+        return Err(DeserializeError::new(shape.name, "not a structure"));
+    };
+    match payload {
+        Payload::Raw(i) => rest::deserialize_raw_payload(service, shape_id, i, body, output),
         Payload::Member(i) => {
             let (Some(doc), Some(m)) = (
-                xml::document(&response.body)?.map(|d| d.decoding(decode)),
+                xml::document(body)?.map(|d| d.decoding(decode)),
                 st.members.get(i),
             ) else {
                 return Ok(());
@@ -178,7 +219,7 @@ fn read_output(
             Ok(())
         }
         Payload::Members => {
-            let Some(doc) = xml::document(&response.body)? else {
+            let Some(doc) = xml::document(body)? else {
                 return Ok(());
             };
             let doc = doc.decoding(decode);

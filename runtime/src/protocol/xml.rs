@@ -118,6 +118,7 @@ pub(crate) fn value_kind(v: &ValueRef<'_>) -> &'static str {
         ValueRef::Str(_) => "string",
         ValueRef::Blob(_) => "blob",
         ValueRef::Stream(_) => "stream",
+        ValueRef::Events(_) => "event stream",
         ValueRef::Timestamp(_) => "timestamp",
         ValueRef::Document(_) => "document",
         ValueRef::Struct(_) => "structure",
