@@ -753,7 +753,10 @@ enum Streaming {
     /// A streaming blob payload (member index).
     Body(usize),
     /// An event stream: the member index and its union.
-    Events { index: usize, union: crate::schema::ShapeId },
+    Events {
+        index: usize,
+        union: crate::schema::ShapeId,
+    },
 }
 
 fn streaming_output(service: &Service, operation: &Operation) -> Option<Streaming> {

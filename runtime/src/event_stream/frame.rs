@@ -67,10 +67,7 @@ impl Message {
 
     /// The value of header `name`.
     pub fn get(&self, name: &str) -> Option<&HeaderValue> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
     /// The value of string header `name` (`:message-type`, `:event-type`).
@@ -102,9 +99,9 @@ impl Message {
                     HeaderValue::Int64(v) => smithy::HeaderValue::Int64(*v),
                     HeaderValue::Bytes(b) => smithy::HeaderValue::ByteArray(b.clone()),
                     HeaderValue::String(s) => smithy::HeaderValue::String(s.clone().into()),
-                    HeaderValue::Timestamp(ms) => smithy::HeaderValue::Timestamp(
-                        aws_smithy_types::DateTime::from_millis(*ms),
-                    ),
+                    HeaderValue::Timestamp(ms) => {
+                        smithy::HeaderValue::Timestamp(aws_smithy_types::DateTime::from_millis(*ms))
+                    }
                     HeaderValue::Uuid(u) => smithy::HeaderValue::Uuid(*u),
                 };
                 smithy::Header::new(name.clone(), value)
@@ -152,7 +149,9 @@ impl Message {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
     /// The prelude's CRC does not match its lengths.
-    #[error("event stream prelude checksum mismatch: computed {computed:#010x}, sent {sent:#010x}")]
+    #[error(
+        "event stream prelude checksum mismatch: computed {computed:#010x}, sent {sent:#010x}"
+    )]
     PreludeChecksum {
         /// The CRC32 of the eight length bytes.
         computed: u32,
@@ -160,7 +159,9 @@ pub enum FrameError {
         sent: u32,
     },
     /// The message CRC does not match the frame.
-    #[error("event stream message checksum mismatch: computed {computed:#010x}, sent {sent:#010x}")]
+    #[error(
+        "event stream message checksum mismatch: computed {computed:#010x}, sent {sent:#010x}"
+    )]
     MessageChecksum {
         /// The CRC32 of everything before the message CRC.
         computed: u32,

@@ -28,8 +28,8 @@ mod send;
 
 use std::sync::Arc;
 
-use futures_util::Stream;
 use futures_util::stream::BoxStream;
+use futures_util::Stream;
 
 pub use frame::{
     FrameDecoder, FrameError, HeaderValue, Message, MAX_HEADERS_LENGTH, MAX_PAYLOAD_LENGTH,

@@ -60,8 +60,14 @@ pub struct Incoming {
 /// What a message turned out to be.
 enum Decoded {
     Event,
-    Exception { index: usize, code: String },
-    Error { code: String, message: Option<String> },
+    Exception {
+        index: usize,
+        code: String,
+    },
+    Error {
+        code: String,
+        message: Option<String>,
+    },
 }
 
 impl Incoming {
@@ -264,12 +270,7 @@ fn header_scalar(kind: &ShapeKind, value: &HeaderValue) -> Option<Scalar> {
 }
 
 /// The `Message` (or `message`) member of exception `index` of `union`, read back.
-fn message_of(
-    service: &Service,
-    union: ShapeId,
-    index: usize,
-    event: &dyn Ser,
-) -> Option<String> {
+fn message_of(service: &Service, union: ShapeId, index: usize, event: &dyn Ser) -> Option<String> {
     let ValueRef::Struct(u) = event.value() else {
         return None;
     };

@@ -21,7 +21,11 @@ fn s(v: &str) -> HeaderValue {
 }
 
 /// botocore's POSITIVE_CASES: encoded bytes, headers, payload.
-fn positive() -> Vec<(&'static [u8], Vec<(&'static str, HeaderValue)>, &'static [u8])> {
+fn positive() -> Vec<(
+    &'static [u8],
+    Vec<(&'static str, HeaderValue)>,
+    &'static [u8],
+)> {
     vec![
         (
             b"\x00\x00\x00\x10\x00\x00\x00\x00\x05\xc2H\xeb}\x98\xc8\xff",
@@ -133,15 +137,24 @@ fn all_vectors_decode_from_one_buffer_fed_a_byte_at_a_time() {
 fn botocores_negative_vectors_are_errors() {
     // CORRUPTED_LENGTH: the prelude CRC no longer matches the lengths.
     let e = decode_all(b"\x01\x00\x00\x1d\x00\x00\x00\x00\xfdR\x8cZ{'foo':'bar'}\xc3e96");
-    assert!(matches!(e, Err(FrameError::PreludeChecksum { .. })), "{e:?}");
+    assert!(
+        matches!(e, Err(FrameError::PreludeChecksum { .. })),
+        "{e:?}"
+    );
     // CORRUPTED_PAYLOAD.
     let e = decode_all(b"\x00\x00\x00\x1d\x00\x00\x00\x00\xfdR\x8cZ{'foo':'bar'\x8d\xc3e96");
-    assert!(matches!(e, Err(FrameError::MessageChecksum { .. })), "{e:?}");
+    assert!(
+        matches!(e, Err(FrameError::MessageChecksum { .. })),
+        "{e:?}"
+    );
     // CORRUPTED_HEADERS.
     let e = decode_all(
         b"\x00\x00\x00=\x00\x00\x00 \x07\xfd\x83\x96\x0ccontent+type\x07\x00\x10application/json{'foo':'bar'}\x8d\x9c\x08\xb1",
     );
-    assert!(matches!(e, Err(FrameError::MessageChecksum { .. })), "{e:?}");
+    assert!(
+        matches!(e, Err(FrameError::MessageChecksum { .. })),
+        "{e:?}"
+    );
     // CORRUPTED_HEADER_LENGTH.
     let e = decode_all(
         b"\x00\x00\x00=\xFF\x00\x01\x02\x07\xfd\x83\x96\x0ccontent-type\x07\x00\x10application/json{'foo':'bar'}\x8d\x9c\x08\xb1",
@@ -151,7 +164,10 @@ fn botocores_negative_vectors_are_errors() {
     let e = decode_all(
         b"\x00\x00\x00\x24\x00\x00\x00\x14\x4b\xb9\x82\xd0\x04test\x04asdf\x04test\x04asdf\xf3\xf4\x75\x63",
     );
-    assert!(matches!(e, Err(FrameError::DuplicateHeader { .. })), "{e:?}");
+    assert!(
+        matches!(e, Err(FrameError::DuplicateHeader { .. })),
+        "{e:?}"
+    );
 }
 
 fn prelude(total: u32, headers: u32) -> Vec<u8> {
@@ -176,17 +192,25 @@ fn oversized_or_impossible_preludes_fail_before_buffering() {
         let mut d = FrameDecoder::new();
         d.push(&prelude(total, headers));
         let e = d.next_message();
-        assert!(matches!(e, Err(FrameError::Length { .. })), "{total} {headers}: {e:?}");
+        assert!(
+            matches!(e, Err(FrameError::Length { .. })),
+            "{total} {headers}: {e:?}"
+        );
     }
 }
 
 #[test]
 fn a_stream_cut_inside_a_frame_is_truncated() {
-    let m = Message::new(&b"hello"[..]).header(":event-type", s("x")).encode().unwrap();
+    let m = Message::new(&b"hello"[..])
+        .header(":event-type", s("x"))
+        .encode()
+        .unwrap();
     let mut d = FrameDecoder::new();
     d.push(&m[..m.len() - 3]);
     assert_eq!(d.next_message().unwrap(), None);
-    assert!(matches!(d.finish(), Err(FrameError::Truncated { buffered }) if buffered == m.len() - 3));
+    assert!(
+        matches!(d.finish(), Err(FrameError::Truncated { buffered }) if buffered == m.len() - 3)
+    );
 }
 
 #[test]
@@ -201,6 +225,9 @@ fn every_header_type_round_trips() {
         .header("y", HeaderValue::Bytes(Bytes::from_static(b"\x00\xff")))
         .header("u8", s("日本語"))
         .header("ts", HeaderValue::Timestamp(1_700_000_000_123))
-        .header("id", HeaderValue::Uuid(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef));
+        .header(
+            "id",
+            HeaderValue::Uuid(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef),
+        );
     assert_eq!(decode_all(&m.encode().unwrap()).unwrap(), vec![m]);
 }
