@@ -399,6 +399,8 @@ impl Client {
         let signing = custom.signing();
         let mut build = |attempt: &Attempt| {
             prepared.build(
+                service,
+                codec,
                 http,
                 credentials.as_ref(),
                 &endpoint,
@@ -436,10 +438,12 @@ impl Client {
             operation_timeout: self.inner.config.operation_timeout,
             before_send: self.inner.config.before_send.as_ref(),
             stream_body: streaming_output.is_some(),
-            replayable: prepared
-                .stream
-                .as_ref()
-                .is_none_or(ByteStream::is_replayable),
+            // An event stream is sent once, as its events come.
+            replayable: prepared.events.is_none()
+                && prepared
+                    .stream
+                    .as_ref()
+                    .is_none_or(ByteStream::is_replayable),
             stalled_stream: self.inner.config.stalled_stream.unwrap_or_default(),
         };
         let (response, live) = send_call_streaming(http, &options, &mut build, &classify).await?;
@@ -865,6 +869,7 @@ pub fn prepare_request(
         mut body,
         host_prefix,
         stream,
+        events,
     } = request;
 
     // Local endpoints (moto, LocalStack) serve every operation on one host.
@@ -943,7 +948,15 @@ pub fn prepare_request(
         let encoded = base64::engine::general_purpose::STANDARD.encode(digest);
         headers.insert("content-md5", header(&encoded)?);
     }
+    if events.is_some() {
+        // Sent as the events come (chunked), each message signed.
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(crate::event_stream::CONTENT_TYPE),
+        );
+    }
     match stream.as_ref().map(ByteStream::len) {
+        _ if events.is_some() => {}
         Some(Some(length)) => {
             headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(length));
         }
@@ -968,8 +981,11 @@ pub fn prepare_request(
         body,
         unsigned_payload,
         stream,
-        payload_hash: None,
+        payload_hash: events
+            .is_some()
+            .then(|| crate::event_stream::SEED_PAYLOAD.to_owned()),
         trailer: None,
+        events,
     })
 }
 
@@ -997,11 +1013,17 @@ pub struct Prepared {
     pub payload_hash: Option<String>,
     /// Send `stream` aws-chunked with this checksum as a trailer.
     pub trailer: Option<crate::checksum::Algorithm>,
+    /// An input event stream, sent in place of `body`: each message signed,
+    /// chained to the request's signature.
+    pub events: Option<crate::event_stream::OutgoingBody>,
 }
 
 impl Prepared {
+    #[allow(clippy::too_many_arguments)]
     fn build(
         &self,
+        service: &'static Service,
+        codec: &'static dyn protocol::Codec,
         http: &reqwest::Client,
         credentials: Option<&Credentials>,
         endpoint: &Endpoint,
@@ -1058,9 +1080,23 @@ impl Prepared {
             )
             .map_err(Error::Credentials)?;
         }
-        let body = match &self.stream {
-            None => reqwest::Body::from(self.body.clone()),
-            Some(stream) => {
+        let body = match (&self.stream, &self.events) {
+            (_, Some(events)) => {
+                let signer = credentials.map(|c| {
+                    let seed = seed_signature(&headers).unwrap_or_default();
+                    let auth = &endpoint.auth;
+                    crate::event_stream::MessageSigner::new(
+                        c,
+                        &auth.signing_region,
+                        &auth.signing_name,
+                        seed,
+                    )
+                });
+                let chunks = events.body(service, codec, signer).map_err(Error::Body)?;
+                reqwest::Body::wrap_stream(chunks)
+            }
+            (None, None) => reqwest::Body::from(self.body.clone()),
+            (Some(stream), None) => {
                 let chunks = stream.request_stream().map_err(Error::Body)?;
                 let chunks = match (stream.len(), self.trailer) {
                     (Some(length), Some(algorithm)) => {
@@ -1084,6 +1120,15 @@ impl Prepared {
                 })
             })
     }
+}
+
+/// The request's own signature (`Signature=` in `Authorization`), which
+/// the first event's signature chains to.
+fn seed_signature(headers: &HeaderMap) -> Option<&str> {
+    let auth = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    auth.split("Signature=")
+        .nth(1)
+        .map(|s| s.trim_end_matches(|c: char| !c.is_ascii_hexdigit()))
 }
 
 /// `.`, `..` and their percent-encoded spellings, which URL parsers resolve.
@@ -1187,6 +1232,8 @@ mod tests {
         let creds = Credentials::new("AKID", "SECRET", None);
         let signed = p
             .build(
+                s3(),
+                protocol::codec(s3().metadata.protocol),
                 &http,
                 Some(&creds),
                 &endpoint,
@@ -1204,6 +1251,8 @@ mod tests {
 
         let unsigned = p
             .build(
+                s3(),
+                protocol::codec(s3().metadata.protocol),
                 &http,
                 None,
                 &endpoint,
@@ -1323,6 +1372,8 @@ mod tests {
         );
         let signed = p
             .build(
+                glacier(),
+                protocol::codec(glacier().metadata.protocol),
                 &reqwest::Client::new(),
                 Some(&Credentials::new("A", "S", None)),
                 &endpoint,

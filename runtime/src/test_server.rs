@@ -390,6 +390,19 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .unwrap_or(0);
     let mut body = buf[head_end + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    if chunked {
+        body = read_chunked(stream, body).await?;
+        return Some(Request {
+            method,
+            path,
+            headers,
+            body,
+            number: 0,
+        });
+    }
     while body.len() < length {
         let n = stream.read(&mut chunk).await.ok()?;
         if n == 0 {
@@ -405,6 +418,39 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         body,
         number: 0,
     })
+}
+
+/// A chunked body, decoded: `raw` is what arrived after the head so far.
+async fn read_chunked(stream: &mut TcpStream, mut raw: Vec<u8>) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    let mut chunk = [0u8; 8192];
+    loop {
+        // `size\r\n`, the data, `\r\n`; size 0 ends the body.
+        let parsed = raw[at..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .and_then(|eol| {
+                let line = std::str::from_utf8(&raw[at..at + eol]).ok()?;
+                let size = usize::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
+                Some((eol, size))
+            });
+        match parsed {
+            Some((_, 0)) => return Some(body),
+            Some((eol, size)) if raw.len() >= at + eol + 2 + size + 2 => {
+                let start = at + eol + 2;
+                body.extend_from_slice(&raw[start..start + size]);
+                at = start + size + 2;
+                continue;
+            }
+            _ => {}
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return Some(body);
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
 }
 
 fn reason(status: u16) -> &'static str {

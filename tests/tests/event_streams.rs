@@ -415,3 +415,244 @@ async fn moto_select_object_content_streams_records_stats_and_end() {
     assert!(stats.unwrap().bytes_scanned.unwrap() > 0);
     assert!(matches!(events.last(), Some(S3Event::End(_))));
 }
+
+#[tokio::test]
+async fn bedrock_converse_stream_text_deltas_and_a_modeled_exception() {
+    use boto_bedrock_runtime::types::{ContentBlockDelta, ConverseStreamOutput as Out, StopReason};
+    let frames = [
+        event("messageStart", Some("application/json"), br#"{"role":"assistant"}"#),
+        event(
+            "contentBlockDelta",
+            Some("application/json"),
+            br#"{"contentBlockIndex":0,"delta":{"text":"Hel"}}"#,
+        ),
+        event(
+            "contentBlockDelta",
+            Some("application/json"),
+            br#"{"contentBlockIndex":0,"delta":{"text":"lo"}}"#,
+        ),
+        event("messageStop", Some("application/json"), br#"{"stopReason":"end_turn"}"#),
+        event(
+            "metadata",
+            Some("application/json"),
+            br#"{"usage":{"inputTokens":3,"outputTokens":2,"totalTokens":5},"metrics":{"latencyMs":40}}"#,
+        ),
+        exception("modelStreamErrorException", br#"{"message":"model failed","originalStatusCode":500}"#),
+    ];
+    let server = TestServer::sequence(vec![streamed(&[], &frames, RawEnd::Close)]).await;
+    let bedrock = boto_bedrock_runtime::Client::new(&local_session(&server.url()));
+    let out = bedrock
+        .converse_stream()
+        .model_id("amazon.nova-lite-v1:0")
+        .send()
+        .await
+        .unwrap();
+    let mut stream = out.stream.unwrap().into_stream();
+    let mut text = String::new();
+    let mut stop = None;
+    let mut tokens = None;
+    let mut failure = None;
+    while let Some(item) = futures_util::StreamExt::next(&mut stream).await {
+        match item {
+            Ok(Out::ContentBlockDelta(d)) => match d.delta {
+                Some(ContentBlockDelta::Text(t)) => text.push_str(&t),
+                other => panic!("{other:?}"),
+            },
+            Ok(Out::MessageStop(m)) => stop = m.stop_reason,
+            Ok(Out::Metadata(m)) => tokens = m.usage.and_then(|u| u.total_tokens),
+            Ok(_) => {}
+            Err(e) => failure = Some(e),
+        }
+    }
+    assert_eq!(text, "Hello");
+    assert_eq!(stop, Some(StopReason::EndTurn));
+    assert_eq!(tokens, Some(5));
+    match failure {
+        Some(EventStreamError::Exception {
+            code,
+            message,
+            event,
+        }) => {
+            assert_eq!(code, "modelStreamErrorException");
+            assert_eq!(message.as_deref(), Some("model failed"));
+            match *event {
+                Out::ModelStreamErrorException(e) => assert_eq!(e.original_status_code, Some(500)),
+                other => panic!("{other:?}"),
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.path,
+        "/model/amazon.nova-lite-v1%3A0/converse-stream"
+    );
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(data))
+}
+
+#[tokio::test]
+async fn bedrock_bidirectional_input_events_are_framed_and_signed_in_a_chain() {
+    use boto_bedrock_runtime::types::{
+        BidirectionalInputPayloadPart, InvokeModelWithBidirectionalStreamInput as In,
+    };
+    use boto_runtime::event_stream::{EventStream, FrameDecoder};
+    let frames = [event(
+        "chunk",
+        Some("application/json"),
+        br#"{"bytes":"b2s="}"#,
+    )];
+    let server = TestServer::sequence(vec![streamed(&[], &frames, RawEnd::Close)]).await;
+    let bedrock = boto_bedrock_runtime::Client::new(&local_session(&server.url()));
+    let chunks = ["first audio", "second", "third and last"];
+    // Events produced as the request is sent, from an async source.
+    let (tx, rx) = tokio::sync::mpsc::channel::<In>(4);
+    let producer = tokio::spawn(async move {
+        for c in chunks {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let part = BidirectionalInputPayloadPart {
+                bytes: Some(c.as_bytes().to_vec().into()),
+            };
+            tx.send(In::Chunk(part)).await.unwrap();
+        }
+    });
+    let input = EventStream::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (e, rx))
+    }));
+    let out = bedrock
+        .invoke_model_with_bidirectional_stream()
+        .model_id("amazon.nova-sonic-v1:0")
+        .body(input)
+        .send()
+        .await
+        .unwrap();
+    producer.await.unwrap();
+    let answer = out.body.unwrap().collect().await.unwrap();
+    assert_eq!(answer.len(), 1);
+
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/vnd.amazon.eventstream")
+    );
+    assert_eq!(
+        request.header("x-amz-content-sha256"),
+        Some("STREAMING-AWS4-HMAC-SHA256-EVENTS")
+    );
+    assert_eq!(request.header("transfer-encoding"), Some("chunked"));
+    let auth = request.header("authorization").unwrap();
+    let mut previous = auth.split("Signature=").nth(1).unwrap().to_owned();
+    assert!(auth.contains("/us-east-1/bedrock/aws4_request"), "{auth}");
+
+    let mut decoder = FrameDecoder::new();
+    decoder.push(&request.body);
+    let mut signed = Vec::new();
+    while let Some(m) = decoder.next_message().unwrap() {
+        signed.push(m);
+    }
+    decoder.finish().unwrap();
+    assert_eq!(
+        signed.len(),
+        chunks.len() + 1,
+        "one signed message per event, then the empty one"
+    );
+    for (i, m) in signed.iter().enumerate() {
+        let Some(HeaderValue::Timestamp(ms)) = m.get(":date") else {
+            panic!("{m:?}")
+        };
+        let Some(HeaderValue::Bytes(sig)) = m.get(":chunk-signature") else {
+            panic!("{m:?}")
+        };
+        // The signature, recomputed from the SigV4 event-stream definition.
+        let secs = ms / 1000;
+        let t = time_parts(secs);
+        let date_header = Message::new(Vec::new())
+            .header(":date", HeaderValue::Timestamp(*ms))
+            .encode()
+            .unwrap();
+        // Only the header bytes of that one-header message (after the 12-byte prelude, before the CRC).
+        let header_bytes = &date_header[12..date_header.len() - 4];
+        let string_to_sign = format!(
+            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}/us-east-1/bedrock/aws4_request\n{previous}\n{}\n{}",
+            t.1,
+            t.0,
+            sha256_hex(header_bytes),
+            sha256_hex(&m.payload)
+        );
+        let k = hmac(format!("AWS4{}", "SECRET").as_bytes(), t.0.as_bytes());
+        let k = hmac(&k, b"us-east-1");
+        let k = hmac(&k, b"bedrock");
+        let k = hmac(&k, b"aws4_request");
+        let expected = hex(&hmac(&k, string_to_sign.as_bytes()));
+        assert_eq!(hex(sig), expected, "message {i}");
+        previous = expected;
+        if i == chunks.len() {
+            assert!(m.payload.is_empty(), "the last signed message is empty");
+            continue;
+        }
+        let mut inner = FrameDecoder::new();
+        inner.push(&m.payload);
+        let event = inner.next_message().unwrap().unwrap();
+        assert_eq!(event.get_str(":message-type"), Some("event"));
+        assert_eq!(event.get_str(":event-type"), Some("chunk"));
+        assert_eq!(event.get_str(":content-type"), Some("application/json"));
+        let body: serde_json::Value = serde_json::from_slice(&event.payload).unwrap();
+        let b64 = base64_encode(chunks[i].as_bytes());
+        assert_eq!(body, serde_json::json!({ "bytes": b64 }));
+    }
+}
+
+/// (`YYYYMMDD`, `YYYYMMDDTHHMMSSZ`) of a Unix time, by the civil-from-days algorithm.
+fn time_parts(secs: i64) -> (String, String) {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let date = format!("{y:04}{m:02}{d:02}");
+    let stamp = format!(
+        "{date}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
+    (date, stamp)
+}
+
+fn base64_encode(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

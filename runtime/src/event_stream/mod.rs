@@ -35,7 +35,9 @@ pub use frame::{
     FrameDecoder, FrameError, HeaderValue, Message, MAX_HEADERS_LENGTH, MAX_PAYLOAD_LENGTH,
 };
 pub(crate) use receive::{Incoming, RawEvents};
-pub use send::OutgoingEvents;
+pub use send::OutgoingBody;
+pub use send::{event_message, OutgoingEvents};
+pub(crate) use send::{MessageSigner, CONTENT_TYPE, SEED_PAYLOAD};
 
 use crate::body::BodyError;
 use crate::protocol::DeserializeError;
@@ -135,7 +137,8 @@ where
     }
 
     /// The events as a `Stream`, ending after the last event or the first error.
-    pub fn into_stream(self) -> impl Stream<Item = Result<T, EventStreamError<T>>> + Send {
+    pub fn into_stream(self) -> BoxStream<'static, Result<T, EventStreamError<T>>> {
+        use futures_util::StreamExt;
         futures_util::stream::unfold(Some(self), |stream| async move {
             let mut stream = stream?;
             match stream.recv().await {
@@ -144,6 +147,7 @@ where
                 Err(e) => Some((Err(e), None)),
             }
         })
+        .boxed()
     }
 
     /// Reads every event to the end of the stream.

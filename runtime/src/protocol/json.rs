@@ -80,6 +80,16 @@ impl Codec for AwsJson {
         error_info(service, response)
     }
 
+    fn serialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        value: &dyn Ser,
+    ) -> Result<(Bytes, &'static str), SerializeError> {
+        json_body::write_event(service, shape, payload, value)
+    }
+
     fn deserialize_event(
         &self,
         service: &Service,

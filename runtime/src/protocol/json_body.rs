@@ -265,6 +265,32 @@ pub fn read_payload(
     })
 }
 
+/// Writes an event's payload: structure `shape` without its `eventheader`
+/// members, or its member `payload` alone.
+pub fn write_event(
+    service: &Service,
+    shape: ShapeId,
+    payload: Option<usize>,
+    value: &dyn Ser,
+) -> Result<(bytes::Bytes, &'static str), SerializeError> {
+    let s = service.shape(shape);
+    let (Some(st), ValueRef::Struct(fields)) = (s.structure(), value.value()) else {
+        return Err(SerializeError::new(s.name, "", "an event is a structure"));
+    };
+    let text = match payload.and_then(|i| Some((i, st.members.get(i)?))) {
+        Some((i, m)) => match fields.member(i) {
+            Some(v) => to_string(service, m.target, v)?,
+            None => String::new(),
+        },
+        None => {
+            let mut out = String::new();
+            write_struct(&mut out, service, shape, fields, &|m| !m.event_header)?;
+            out
+        }
+    };
+    Ok((text.into(), "application/json"))
+}
+
 /// Reads an event-stream message's payload: the whole structure `shape`,
 /// or its member `payload` alone.
 pub fn read_event(

@@ -31,6 +31,8 @@ pub struct HttpRequest {
     /// A streaming payload not held in memory (a file, a reader): sent as
     /// it is read, in place of `body` (which is then empty).
     pub stream: Option<crate::body::ByteStream>,
+    /// An input event stream, framed and signed message by message as it is sent.
+    pub events: Option<crate::event_stream::OutgoingBody>,
 }
 
 impl HttpRequest {
@@ -43,6 +45,7 @@ impl HttpRequest {
             body: Bytes::new(),
             host_prefix: None,
             stream: None,
+            events: None,
         }
     }
 }
@@ -245,6 +248,25 @@ pub trait Codec: Send + Sync {
 
     /// Reads an error response's code, message and request id.
     fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo;
+
+    /// Writes an event's payload (structure `shape`, read through `value`):
+    /// its members other than `eventheader` ones, or its member `payload`
+    /// alone, in this protocol's body format; returns it and its
+    /// `:content-type`.
+    fn serialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        value: &dyn Ser,
+    ) -> Result<(Bytes, &'static str), SerializeError> {
+        let _ = (payload, value);
+        Err(SerializeError::new(
+            service.shape(shape).name,
+            "",
+            "event streams are not sent in this protocol",
+        ))
+    }
 
     /// Reads an event-stream message's payload into `output`, structure
     /// `shape` (an event, an exception, or the output for an

@@ -4,7 +4,9 @@
 use super::json_body;
 use super::rest::{self, Input, Payload};
 use super::*;
+use crate::event_stream::OutgoingBody;
 use crate::schema::Location;
+use crate::value::ValueRef;
 
 /// The rest-json codec.
 pub struct RestJson;
@@ -35,11 +37,24 @@ impl Codec for RestJson {
         #[allow(clippy::indexing_slicing)] // rest::payload returns only indices of st.members
         match rest::payload(service, st) {
             Payload::Member(i) if super::common::is_event_stream(service, &st.members[i]) => {
-                return Err(SerializeError::new(
-                    shape.name,
-                    st.members[i].name,
-                    "event stream requests are not supported",
-                ))
+                let source = match input.get(i).map(|v| v.value()) {
+                    Some(ValueRef::Events(source)) => source,
+                    _ => {
+                        return Err(SerializeError::new(
+                            shape.name,
+                            st.members[i].name,
+                            "an event stream member takes an EventStream of events",
+                        ))
+                    }
+                };
+                request.events = OutgoingBody::take(source, st.members[i].target);
+                if request.events.is_none() {
+                    return Err(SerializeError::new(
+                        shape.name,
+                        st.members[i].name,
+                        "the event stream has no events to send (already sent?)",
+                    ));
+                }
             }
             Payload::Raw(i) => {
                 if let Some(v) = input.get(i) {
@@ -87,6 +102,16 @@ impl Codec for RestJson {
 
     fn error_info(&self, service: &Service, response: &HttpResponse) -> ErrorInfo {
         json::error_info(service, response)
+    }
+
+    fn serialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        value: &dyn Ser,
+    ) -> Result<(Bytes, &'static str), SerializeError> {
+        json_body::write_event(service, shape, payload, value)
     }
 
     fn deserialize_event(
