@@ -127,6 +127,8 @@ struct ClientInner {
     user_agent: HeaderValue,
     /// The client's own HTTP client when it overrides the session's timeouts.
     http: OnceLock<Result<reqwest::Client, ConfigError>>,
+    /// The client that may speak HTTP/2, for operations sending event streams.
+    http2: OnceLock<Result<reqwest::Client, ConfigError>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -166,6 +168,7 @@ impl Client {
                 retry: RetryState::new(mode),
                 user_agent,
                 http: OnceLock::new(),
+                http2: OnceLock::new(),
             }),
         }
     }
@@ -196,7 +199,22 @@ impl Client {
         }
         self.inner
             .http
-            .get_or_init(|| build_http_client(&s.env, &s.profile, &self.http_overrides()))
+            .get_or_init(|| build_http_client(&s.env, &s.profile, &self.http_overrides(), false))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The HTTP client of operations that send an event stream: one that
+    /// can speak HTTP/2 with the `http2` feature (AWS's bidirectional
+    /// streams need it), else [`Client::http`].
+    fn http_for_events(&self) -> Result<&reqwest::Client, ConfigError> {
+        if !cfg!(feature = "http2") {
+            return self.http();
+        }
+        let s = &self.inner.session.inner;
+        self.inner
+            .http2
+            .get_or_init(|| build_http_client(&s.env, &s.profile, &self.http_overrides(), true))
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -381,9 +399,11 @@ impl Client {
             endpoint,
             credentials,
         } = self.plan(codec, operation, input, false).await?;
-        let http = self
-            .http()
-            .map_err(|e| Error::Credentials(CredentialsError::Config(e)))?;
+        let http = match prepared.events {
+            Some(_) => self.http_for_events(),
+            None => self.http(),
+        }
+        .map_err(|e| Error::Credentials(CredentialsError::Config(e)))?;
 
         let mode = self.inner.retry.mode();
         let policy = mode.policy(

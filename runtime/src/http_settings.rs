@@ -50,13 +50,22 @@ impl HttpOverrides {
     }
 }
 
-/// Builds the reqwest client for these settings.
+/// Builds the reqwest client for these settings: HTTP/1.1 only, as
+/// botocore speaks, unless `http2` (for operations that send event streams,
+/// which AWS takes over HTTP/2 only; with the `http2` feature, HTTP/2 is
+/// then offered over TLS and used when the server picks it).
 pub(crate) fn build_http_client(
     env: &Env,
     profile: &Profile,
     overrides: &HttpOverrides,
+    http2: bool,
 ) -> Result<reqwest::Client, ConfigError> {
-    let mut builder = reqwest::Client::builder()
+    let builder = reqwest::Client::builder();
+    #[cfg(feature = "http2")]
+    let builder = if http2 { builder } else { builder.http1_only() };
+    #[cfg(not(feature = "http2"))]
+    let _ = http2;
+    let mut builder = builder
         .connect_timeout(overrides.connect_timeout())
         .read_timeout(overrides.read_timeout())
         // AWS answers redirects only with errors worth seeing (S3 301 PermanentRedirect).
@@ -223,7 +232,7 @@ mod tests {
     #[test]
     fn defaults_build() {
         let env = Env::from_vars::<&str, &str>([]);
-        build_http_client(&env, &profile(), &HttpOverrides::default()).unwrap();
+        build_http_client(&env, &profile(), &HttpOverrides::default(), false).unwrap();
         assert_eq!(
             HttpOverrides::default().connect_timeout(),
             DEFAULT_CONNECT_TIMEOUT
@@ -237,11 +246,11 @@ mod tests {
     #[test]
     fn bad_settings_name_their_source() {
         let env = Env::from_vars([("BOTOCORE_TCP_KEEPALIVE", "maybe")]);
-        let e = build_http_client(&env, &profile(), &HttpOverrides::default()).unwrap_err();
+        let e = build_http_client(&env, &profile(), &HttpOverrides::default(), false).unwrap_err();
         assert!(e.to_string().contains("BOTOCORE_TCP_KEEPALIVE"), "{e}");
 
         let env = Env::from_vars([("HTTPS_PROXY", "ftp://user:pw@proxy:1")]);
-        let e = build_http_client(&env, &profile(), &HttpOverrides::default()).unwrap_err();
+        let e = build_http_client(&env, &profile(), &HttpOverrides::default(), false).unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains("HTTPS_PROXY") && !text.contains("pw"),
@@ -249,7 +258,7 @@ mod tests {
         );
 
         let env = Env::from_vars([("AWS_CA_BUNDLE", "/nonexistent/ca.pem")]);
-        let e = build_http_client(&env, &profile(), &HttpOverrides::default()).unwrap_err();
+        let e = build_http_client(&env, &profile(), &HttpOverrides::default(), false).unwrap_err();
         let text = e.to_string();
         assert!(
             text.contains("/nonexistent/ca.pem") && text.contains("AWS_CA_BUNDLE"),

@@ -311,7 +311,7 @@ impl SessionBuilder {
             ca_bundle: self.ca_bundle,
             tcp_keepalive: self.tcp_keepalive,
         };
-        let http = crate::http_settings::build_http_client(&env, &profile, &http_overrides);
+        let http = crate::http_settings::build_http_client(&env, &profile, &http_overrides, false);
         let retry_mode = match self.retry_mode {
             Some(mode) => mode,
             None => crate::retry::retry_mode_setting(&env, &profile)

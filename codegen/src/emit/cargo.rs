@@ -13,15 +13,30 @@ pub fn emit(ir: &Ir<'_>, options: &Options) -> String {
     )
     .replace('\\', "")
     .replace('"', "'");
-    // Only crates whose endpoint rules can ask for SigV4a pay for its crypto.
-    let features = if ir
+    // Only crates whose endpoint rules can ask for SigV4a pay for its
+    // crypto, and only those that send event streams for HTTP/2.
+    let mut wanted = Vec::new();
+    if ir
         .schema
         .endpoint_rules
         .is_some_and(|r| r.json().contains("\"sigv4a\""))
     {
-        ", features = [\"sigv4a\"]"
+        wanted.push("\"sigv4a\"");
+    }
+    let sends_events = ir.schema.operations.iter().any(|op| {
+        op.input
+            .and_then(|i| ir.schema.shape(i).structure())
+            .is_some_and(|st| {
+                boto_runtime::protocol::common::event_stream_member(ir.schema, st).is_some()
+            })
+    });
+    if sends_events {
+        wanted.push("\"http2\"");
+    }
+    let features = if wanted.is_empty() {
+        String::new()
     } else {
-        ""
+        format!(", features = [{}]", wanted.join(", "))
     };
     let keywords = ["aws", "sdk", "boto", ir.service.as_str()]
         .iter()

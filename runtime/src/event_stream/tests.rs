@@ -21,11 +21,14 @@ fn s(v: &str) -> HeaderValue {
 }
 
 /// botocore's POSITIVE_CASES: encoded bytes, headers, payload.
-fn positive() -> Vec<(
+/// Encoded bytes, headers, payload.
+type Vector = (
     &'static [u8],
     Vec<(&'static str, HeaderValue)>,
     &'static [u8],
-)> {
+);
+
+fn positive() -> Vec<Vector> {
     vec![
         (
             b"\x00\x00\x00\x10\x00\x00\x00\x00\x05\xc2H\xeb}\x98\xc8\xff",

@@ -193,48 +193,6 @@ pub fn event_stream_member<'s>(service: &Service, st: &'s StructureShape) -> Opt
     st.members.iter().find(|m| is_event_stream(service, m))
 }
 
-/// Event streams are not decoded yet: every codec refuses them the same
-/// way, before reading a byte of the stream as JSON, XML or CBOR.
-pub fn refuse_event_stream_output(
-    service: &Service,
-    operation: &Operation,
-) -> Result<(), DeserializeError> {
-    let Some(out) = operation.output.map(|o| service.shape(o)) else {
-        return Ok(());
-    };
-    match out
-        .structure()
-        .and_then(|st| event_stream_member(service, st))
-    {
-        Some(m) => Err(DeserializeError::new(
-            format!("{}.{}", out.name, m.name),
-            "event stream responses are not supported yet",
-        )),
-        None => Ok(()),
-    }
-}
-
-/// [`refuse_event_stream_output`] for inputs.
-pub fn refuse_event_stream_input(
-    service: &Service,
-    operation: &Operation,
-) -> Result<(), SerializeError> {
-    let Some(input) = operation.input.map(|o| service.shape(o)) else {
-        return Ok(());
-    };
-    match input
-        .structure()
-        .and_then(|st| event_stream_member(service, st))
-    {
-        Some(m) => Err(SerializeError::new(
-            input.name,
-            m.name,
-            "event stream requests are not supported yet",
-        )),
-        None => Ok(()),
-    }
-}
-
 // ---- error paths and member lookup (the pull readers) ----
 
 /// Where a value sits, rendered only when an error needs it.
