@@ -64,6 +64,11 @@ pub const TARGETS: &[Target] = &[
         run: responses::cbor,
     },
     Target {
+        name: "event_stream",
+        about: "event-stream responses read to their end: framing, CRCs, typed events and exceptions (S3 SelectObjectContent, Lambda InvokeWithResponseStream, Logs StartLiveTail)",
+        run: responses::event_stream,
+    },
+    Target {
         name: "timestamps",
         about: "ISO 8601, HTTP-date, epoch and lenient timestamp parsers, and formatting what they parse",
         run: parsers::timestamps,

@@ -334,6 +334,72 @@ pub fn rest_xml(data: &[u8]) {
     });
 }
 
+/// Reads an event stream to its end (or first error), as a program would.
+async fn drain<T>(stream: Option<boto_runtime::event_stream::EventStream<T>>)
+where
+    T: boto_runtime::value::De + boto_runtime::value::Ser + Default + Debug + Send + Sync + 'static,
+{
+    let Some(mut stream) = stream else { return };
+    loop {
+        match stream.recv().await {
+            Ok(Some(event)) => drop(format!("{event:?}")),
+            Ok(None) => break,
+            Err(e) => {
+                drop(e.to_string());
+                break;
+            }
+        }
+    }
+}
+
+/// Event-stream responses: rest-xml, rest-json and json (`initial-response`).
+pub fn event_stream(data: &[u8]) {
+    let input = decode(data);
+    let sel = input.selector;
+    answer(Some(input.response), async {
+        match sel % 3 {
+            0 => {
+                let s3 = client!(boto_s3);
+                match s3.select_object_content().bucket("b").key("k").send().await {
+                    Ok(out) => {
+                        count::<()>(&Ok(()));
+                        drain(out.payload).await;
+                    }
+                    Err(e) => consume(Err::<(), _>(e)),
+                }
+            }
+            1 => {
+                let lambda = client!(boto_lambda);
+                match lambda
+                    .invoke_with_response_stream()
+                    .function_name("f")
+                    .send()
+                    .await
+                {
+                    Ok(out) => {
+                        count::<()>(&Ok(()));
+                        drain(out.event_stream).await;
+                    }
+                    Err(e) => consume(Err::<(), _>(e)),
+                }
+            }
+            _ => {
+                let logs = client!(boto_logs);
+                let call = logs
+                    .start_live_tail()
+                    .log_group_identifiers(vec!["g".into()]);
+                match call.send().await {
+                    Ok(out) => {
+                        count::<()>(&Ok(()));
+                        drain(out.response_stream).await;
+                    }
+                    Err(e) => consume(Err::<(), _>(e)),
+                }
+            }
+        }
+    });
+}
+
 /// The CloudWatch model lowered with the cbor protocol (its first choice in
 /// botocore; the generated crate takes JSON).
 fn cloudwatch_cbor() -> &'static Service {

@@ -99,6 +99,65 @@ fn ok(selector: u16, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
     encode(selector, 200, &headers, body.as_bytes())
 }
 
+/// One event-stream message: `kind` is `event`, `exception` or `error`.
+fn frame(kind: &str, name: &str, content_type: &str, payload: &[u8]) -> Vec<u8> {
+    use boto_runtime::event_stream::{HeaderValue, Message};
+    let s = |v: &str| HeaderValue::String(v.into());
+    let mut m = Message::new(payload.to_vec()).header(":message-type", s(kind));
+    m = match kind {
+        "event" => m.header(":event-type", s(name)),
+        "exception" => m.header(":exception-type", s(name)),
+        _ => m
+            .header(":error-code", s(name))
+            .header(":error-message", s("boom")),
+    };
+    if !content_type.is_empty() {
+        m = m.header(":content-type", s(content_type));
+    }
+    m.encode().expect("a seed frame encodes").to_vec()
+}
+
+fn event_stream_seeds() -> Vec<Vec<u8>> {
+    let stream = |selector: u16, frames: &[Vec<u8>]| {
+        let headers = vec![(
+            "content-type".to_owned(),
+            "application/vnd.amazon.eventstream".to_owned(),
+        )];
+        encode(selector, 200, &headers, &frames.concat())
+    };
+    let stats = b"<Stats><BytesScanned>12</BytesScanned><BytesProcessed>12</BytesProcessed><BytesReturned>8</BytesReturned></Stats>";
+    vec![
+        stream(
+            0,
+            &[
+                frame("event", "Records", "application/octet-stream", b"a,1\n"),
+                frame("event", "Progress", "text/xml", b"<Progress><BytesScanned>1</BytesScanned></Progress>"),
+                frame("event", "Stats", "text/xml", stats),
+                frame("event", "Cont", "", b""),
+                frame("event", "End", "", b""),
+            ],
+        ),
+        stream(0, &[frame("error", "InternalError", "", b"")]),
+        stream(
+            1,
+            &[
+                frame("event", "PayloadChunk", "application/octet-stream", b"hello"),
+                frame("event", "InvokeComplete", "application/json", br#"{"ErrorCode":"e","LogResult":"bG9n"}"#),
+            ],
+        ),
+        stream(
+            2,
+            &[
+                frame("event", "initial-response", "application/json", b"{}"),
+                frame("event", "sessionStart", "application/json", br#"{"requestId":"r","sessionId":"s","logGroupIdentifiers":["g"]}"#),
+                frame("event", "sessionUpdate", "application/json", br#"{"sessionMetadata":{"sampled":true},"sessionResults":[{"message":"m","timestamp":1}]}"#),
+                frame("exception", "SessionTimeoutException", "application/json", br#"{"message":"late"}"#),
+            ],
+        ),
+        error(2, 400, &[("x-amzn-errortype", "ResourceNotFoundException")], r#"{"message":"no group"}"#),
+    ]
+}
+
 fn error(selector: u16, status: u16, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
     let headers: Vec<(String, String)> = headers
         .iter()
@@ -216,6 +275,7 @@ fn responses(target: &str) -> Vec<Vec<u8>> {
             s.push(ok(5, &xml, "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"));
             s
         }
+        "event_stream" => event_stream_seeds(),
         "response_cbor" => {
             let mut s = suite_responses(
                 &[

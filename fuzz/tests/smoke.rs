@@ -84,6 +84,7 @@ smoke_tests!(
     response_rest_json,
     response_rest_xml,
     response_cbor,
+    event_stream,
     timestamps,
     config_file,
     paginator_token,
