@@ -656,3 +656,83 @@ fn base64_encode(data: &[u8]) -> String {
     }
     out
 }
+
+/// The dynamic client reads an event stream to its end, as boto3's users
+/// iterate it: Kinesis SubscribeToShard (json, `initial-response` first),
+/// compared with boto3 on the same local server.
+#[tokio::test]
+async fn dynamic_kinesis_subscribe_to_shard_matches_boto3() {
+    use boto_runtime::dynamic::{DynamicClient, ModelSearch};
+    use serde_json::{json, Value};
+    let frames = vec![
+        event("initial-response", Some("application/json"), b"{}"),
+        event(
+            "SubscribeToShardEvent",
+            Some("application/json"),
+            br#"{"Records":[{"SequenceNumber":"1","ApproximateArrivalTimestamp":1700000000.5,"Data":"aGVsbG8=","PartitionKey":"p"}],"ContinuationSequenceNumber":"2","MillisBehindLatest":0}"#,
+        ),
+        event(
+            "SubscribeToShardEvent",
+            Some("application/json"),
+            br#"{"Records":[],"ContinuationSequenceNumber":"3","MillisBehindLatest":5}"#,
+        ),
+    ];
+    let reply = streamed(&[], &frames, RawEnd::Close);
+    let server = TestServer::with_handler(move |_| reply.clone()).await;
+    let params = json!({
+        "ConsumerARN": "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1",
+        "ShardId": "shardId-000000000000",
+        "StartingPosition": {"Type": "LATEST"},
+    });
+    let kinesis = DynamicClient::with_config(
+        &local_session(&server.url()),
+        "kinesis",
+        &ModelSearch::new(),
+        boto_runtime::ClientConfig::default(),
+    )
+    .expect("botocore's kinesis model (pip install botocore, or set BOTO_PYTHON)");
+    let ours = kinesis.call("subscribe_to_shard", &params).await.unwrap();
+    assert_eq!(
+        ours["EventStream"].as_array().map(Vec::len),
+        Some(2),
+        "{ours}"
+    );
+
+    const SCRIPT: &str = r#"
+import base64, boto3, datetime, json, sys
+def plain(v):
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items() if k != "ResponseMetadata"}
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, datetime.datetime):
+        return v.astimezone(datetime.timezone.utc).isoformat()
+    if isinstance(v, bytes):
+        return base64.b64encode(v).decode()
+    return v
+c = boto3.client("kinesis", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="AKID", aws_secret_access_key="SECRET")
+r = c.subscribe_to_shard(**json.loads(sys.argv[2]))
+r["EventStream"] = list(r["EventStream"])
+print(json.dumps(plain(r)))
+"#;
+    let url = server.url();
+    let args = params.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(
+            std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into()),
+        )
+        .args(["-c", SCRIPT, &url, &args])
+        .output()
+        .expect("python3 runs (install python3 with boto3, or set BOTO_PYTHON)")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "boto3: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ours, theirs);
+}

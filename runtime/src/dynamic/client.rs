@@ -508,6 +508,17 @@ async fn read_streams(output: &mut DynValue) -> DynResult<()> {
                 })
             })?;
             *slot = DynValue::Blob(bytes);
+        } else if let DynValue::Events(events) = slot {
+            // Read to the end, as boto3 users iterate it; an exception or
+            // error in the stream fails the call, naming it.
+            let events = std::mem::take(events).collect().await.map_err(|e| {
+                Error::Response(crate::error::ResponseError {
+                    status: 200,
+                    request_id: None,
+                    source: crate::protocol::DeserializeError::new("event stream", e.to_string()),
+                })
+            })?;
+            *slot = DynValue::List(events);
         }
     }
     Ok(())

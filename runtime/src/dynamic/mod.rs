@@ -51,6 +51,8 @@ pub enum DynValue {
     Blob(Bytes),
     /// A streaming body (a file, a reader, a response as it arrives).
     Stream(crate::body::ByteStream),
+    /// An event stream: a response's as it arrives, or an input's events.
+    Events(crate::event_stream::EventStream<DynValue>),
     /// A timestamp.
     Timestamp(DateTime),
     /// A document (or a structure marked `document`).
@@ -107,6 +109,13 @@ impl DynValue {
         use serde_json::Value as J;
         let s = service.shape(shape);
         match (&s.kind, self) {
+            // An event stream read to its end: its events in order.
+            (ShapeKind::Structure(st), DynValue::List(events)) if st.event_stream => J::Array(
+                events
+                    .iter()
+                    .map(|e| e.to_json_with(service, shape, style))
+                    .collect(),
+            ),
             (ShapeKind::Structure(st), DynValue::Struct(members)) if !st.document => {
                 let mut obj = serde_json::Map::new();
                 for (i, m) in st.members.iter().enumerate() {
@@ -161,7 +170,7 @@ impl DynValue {
                 }
             },
             // A stream is read by its owner, never into JSON.
-            DynValue::Stream(_) => J::Null,
+            DynValue::Stream(_) | DynValue::Events(_) => J::Null,
             DynValue::Timestamp(t) => match style.timestamps {
                 TimestampStyle::EpochSeconds if t.subsec_nanos() == 0 => J::from(t.secs()),
                 TimestampStyle::EpochSeconds => J::from(t.as_secs_f64()),
@@ -250,6 +259,14 @@ fn from_json(
     let s = service.shape(shape);
     Ok(match (&s.kind, json) {
         (ShapeKind::Structure(st), v) if st.document => DynValue::Document(v.clone()),
+        // An input event stream given as its events, in order.
+        (ShapeKind::Structure(st), J::Array(items)) if st.event_stream => {
+            let events = items
+                .iter()
+                .map(|item| from_json(service, shape, item, path))
+                .collect::<Result<Vec<_>, _>>()?;
+            DynValue::Events(crate::event_stream::EventStream::from_events(events))
+        }
         (ShapeKind::Structure(st), J::Object(obj)) => {
             let mut members = vec![None; st.members.len()];
             for (k, v) in obj {
@@ -342,6 +359,7 @@ impl Ser for DynValue {
             DynValue::Str(s) => ValueRef::Str(s),
             DynValue::Blob(b) => ValueRef::Blob(b),
             DynValue::Stream(s) => crate::value::Ser::value(s),
+            DynValue::Events(e) => ValueRef::Events(e),
             DynValue::Timestamp(t) => ValueRef::Timestamp(*t),
             DynValue::Document(d) => ValueRef::Document(d),
             DynValue::Struct(_) | DynValue::UnknownMember(_) => ValueRef::Struct(self),
@@ -402,10 +420,10 @@ impl De for DynValue {
             Scalar::Str(s) => DynValue::Str(s),
             Scalar::Blob(b) => DynValue::Blob(b),
             Scalar::Stream(s) => DynValue::Stream(s),
-            Scalar::Events(_) => {
-                return Err(DeError::Invalid(
-                    "event streams are not read by the dynamic client".into(),
-                ))
+            Scalar::Events(raw) => {
+                let mut events = crate::event_stream::EventStream::default();
+                events.set(Scalar::Events(raw))?;
+                DynValue::Events(events)
             }
             Scalar::Timestamp(t) => DynValue::Timestamp(t),
             Scalar::Document(d) => DynValue::Document(d),
