@@ -16,6 +16,7 @@ fn models_dir() -> PathBuf {
 
 /// The generated schema of every vendored service.
 const GENERATED: &[&Service] = &[
+    &boto_bedrock_runtime::schema::SERVICE,
     &boto_cloudformation::schema::SERVICE,
     &boto_cloudwatch::schema::SERVICE,
     &boto_dynamodb::schema::SERVICE,
