@@ -736,3 +736,71 @@ print(json.dumps(plain(r)))
     let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(ours, theirs);
 }
+
+fn cbor(value: serde_json::Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::into_writer(&value, &mut out).unwrap();
+    out
+}
+
+/// smithy-rpc-v2-cbor: the CloudWatch Logs model lowered with the CBOR
+/// protocol (no vendored service speaks it with event streams), called
+/// through the dynamic client: CBOR `initial-response`, events and a typed
+/// exception.
+#[tokio::test]
+async fn cbor_event_streams_read_the_initial_response_events_and_exceptions() {
+    use boto_runtime::dynamic::DynamicClient;
+    use boto_runtime::model_files::ServiceFiles;
+    use serde_json::json;
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/logs");
+    let mut files = ServiceFiles::load(&models).unwrap();
+    files.model.metadata.protocols = vec!["smithy-rpc-v2-cbor".into()];
+    files.dir = files.dir.join("as-cbor");
+    let good = [
+        event("initial-response", Some("application/cbor"), &cbor(json!({}))),
+        event(
+            "sessionStart",
+            Some("application/cbor"),
+            &cbor(json!({"sessionId": "s-9", "logGroupIdentifiers": ["g"]})),
+        ),
+        event(
+            "sessionUpdate",
+            Some("application/cbor"),
+            &cbor(json!({"sessionResults": [{"message": "m", "timestamp": 5}]})),
+        ),
+    ];
+    let server = TestServer::sequence(vec![
+        streamed(&[], &good, RawEnd::Close),
+        streamed(
+            &[],
+            &[
+                good[0].clone(),
+                exception("SessionStreamingException", &cbor(json!({"message": "lost"}))),
+            ],
+            RawEnd::Close,
+        ),
+    ])
+    .await;
+    let logs = DynamicClient::from_files(
+        &local_session(&server.url()),
+        "logs",
+        &files,
+        boto_runtime::ClientConfig::default(),
+    )
+    .unwrap();
+    let params = json!({"logGroupIdentifiers": ["g"]});
+    let out = logs.call("StartLiveTail", &params).await.unwrap();
+    assert_eq!(
+        out,
+        json!({"responseStream": [
+            {"sessionStart": {"sessionId": "s-9", "logGroupIdentifiers": ["g"]}},
+            {"sessionUpdate": {"sessionResults": [{"message": "m", "timestamp": 5}]}},
+        ]})
+    );
+    let request = &server.requests()[0];
+    assert_eq!(request.path, "/service/Logs_20140328/operation/StartLiveTail");
+    assert_eq!(request.header("accept"), Some("application/vnd.amazon.eventstream"));
+    let err = logs.call("StartLiveTail", &params).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("SessionStreamingException") && text.contains("lost"), "{text}");
+}
