@@ -35,7 +35,7 @@ use serde_json::Value as J;
 use crate::error::{Error, OperationError, RawServiceError};
 use crate::protocol::{DeserializeError, ErrorInfo, HttpResponse, SerializeError};
 use crate::schema::{Operation, Service};
-use crate::value::{De, Ser};
+use crate::value::{De, DeError, Ser};
 use crate::view;
 
 /// An operation call a stubber can expect: what the generated crates'
@@ -349,14 +349,25 @@ impl Stubber {
         drop(state);
         match next.answer {
             Answer::Output { view, status } => {
-                if let (Some(shape), Some(view)) = (operation.output, view) {
-                    view::write(service, shape, &view, output).map_err(|e| {
+                if let (Some(shape), Some(mut view)) = (operation.output, view) {
+                    let failed = |e: DeError| {
                         Error::Response(crate::error::ResponseError {
                             status,
                             request_id: None,
                             source: DeserializeError::value(service.shape(shape).name, e),
                         })
-                    })?;
+                    };
+                    let events = take_events(service, shape, &mut view);
+                    view::write(service, shape, &view, output).map_err(failed)?;
+                    if let Some((index, union, events)) = events {
+                        let codec = crate::protocol::codec(service.metadata.protocol);
+                        let raw = crate::event_stream::from_views(service, union, codec, &events)
+                            .map_err(|e| failed(DeError::Invalid(e)))?;
+                        output
+                            .member(index)
+                            .and_then(|slot| slot.set(crate::value::Scalar::Events(raw)))
+                            .map_err(failed)?;
+                    }
                 }
                 Ok(status)
             }
@@ -371,6 +382,25 @@ impl Stubber {
                 Err(Error::Service(crate::error::ServiceFailure::new(raw, info)))
             }
         }
+    }
+}
+
+/// The stubbed events of the output's event-stream member, taken out of
+/// `view` (its member index, its union and the events' views).
+fn take_events(
+    service: &Service,
+    shape: crate::schema::ShapeId,
+    view: &mut J,
+) -> Option<(usize, crate::schema::ShapeId, Vec<J>)> {
+    let st = service.shape(shape).structure()?;
+    let (index, member) = st
+        .members
+        .iter()
+        .enumerate()
+        .find(|(_, m)| crate::protocol::common::is_event_stream(service, m))?;
+    match view.as_object_mut()?.remove(member.name)? {
+        J::Array(events) => Some((index, member.target, events)),
+        _ => None,
     }
 }
 

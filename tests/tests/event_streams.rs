@@ -757,7 +757,11 @@ async fn cbor_event_streams_read_the_initial_response_events_and_exceptions() {
     files.model.metadata.protocols = vec!["smithy-rpc-v2-cbor".into()];
     files.dir = files.dir.join("as-cbor");
     let good = [
-        event("initial-response", Some("application/cbor"), &cbor(json!({}))),
+        event(
+            "initial-response",
+            Some("application/cbor"),
+            &cbor(json!({})),
+        ),
         event(
             "sessionStart",
             Some("application/cbor"),
@@ -775,7 +779,10 @@ async fn cbor_event_streams_read_the_initial_response_events_and_exceptions() {
             &[],
             &[
                 good[0].clone(),
-                exception("SessionStreamingException", &cbor(json!({"message": "lost"}))),
+                exception(
+                    "SessionStreamingException",
+                    &cbor(json!({"message": "lost"})),
+                ),
             ],
             RawEnd::Close,
         ),
@@ -798,9 +805,78 @@ async fn cbor_event_streams_read_the_initial_response_events_and_exceptions() {
         ]})
     );
     let request = &server.requests()[0];
-    assert_eq!(request.path, "/service/Logs_20140328/operation/StartLiveTail");
-    assert_eq!(request.header("accept"), Some("application/vnd.amazon.eventstream"));
+    assert_eq!(
+        request.path,
+        "/service/Logs_20140328/operation/StartLiveTail"
+    );
+    assert_eq!(
+        request.header("accept"),
+        Some("application/vnd.amazon.eventstream")
+    );
     let err = logs.call("StartLiveTail", &params).await.unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("SessionStreamingException") && text.contains("lost"), "{text}");
+    assert!(
+        text.contains("SessionStreamingException") && text.contains("lost"),
+        "{text}"
+    );
+}
+
+/// The stubber answers event-stream operations too: the stubbed events are
+/// framed as the service would send them and read back by the same decoder.
+#[tokio::test]
+async fn the_stubber_streams_stubbed_events() {
+    use boto_runtime::event_stream::EventStream;
+    use boto_runtime::stub::Stubber;
+    use boto_s3::types::{EndEvent, RecordsEvent, SelectObjectContentOutput, Stats, StatsEvent};
+    let stubber = Stubber::new();
+    let config = boto_runtime::ClientConfig {
+        stubber: Some(stubber.clone()),
+        ..Default::default()
+    };
+    let s3 = boto_s3::Client::with_config(&boto_runtime::Session::new(), config);
+    let events = [
+        S3Event::Records(RecordsEvent {
+            payload: Some(b"a,1\n".to_vec().into()),
+        }),
+        S3Event::Stats(StatsEvent {
+            details: Some(Stats {
+                bytes_scanned: Some(4),
+                ..Default::default()
+            }),
+        }),
+        S3Event::End(EndEvent::default()),
+    ];
+    stubber.add_response(
+        select(&s3),
+        SelectObjectContentOutput {
+            payload: Some(EventStream::from_events(events.clone())),
+        },
+    );
+    let out = select(&s3).send().await.unwrap();
+    let got = out.payload.unwrap().collect().await.unwrap();
+    assert_eq!(got, events);
+    stubber.assert_done();
+}
+
+/// A program without async code reads a stream as an `Iterator`.
+#[test]
+fn a_blocking_program_iterates_the_events() {
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    let frames = [
+        event("Records", Some("application/octet-stream"), b"x\n"),
+        event("End", None, b""),
+    ];
+    let server = server_runtime.block_on(TestServer::sequence(vec![streamed(
+        &[],
+        &frames,
+        RawEnd::Close,
+    )]));
+    let rt = boto_runtime::blocking::Runtime::shared().unwrap();
+    let s3 = boto_s3::Client::new(&local_session(&server.url()));
+    let out = rt.block_on(select(&s3).send()).unwrap();
+    let kinds: Vec<bool> = rt
+        .iter(out.payload.unwrap().into_stream())
+        .map(|e| matches!(e.unwrap(), S3Event::End(_)))
+        .collect();
+    assert_eq!(kinds, [false, true]);
 }

@@ -34,7 +34,7 @@ use futures_util::Stream;
 pub use frame::{
     FrameDecoder, FrameError, HeaderValue, Message, MAX_HEADERS_LENGTH, MAX_PAYLOAD_LENGTH,
 };
-pub(crate) use receive::{Incoming, RawEvents};
+pub(crate) use receive::{from_views, Incoming, RawEvents};
 pub use send::OutgoingBody;
 pub use send::{event_message, OutgoingEvents};
 pub(crate) use send::{MessageSigner, CONTENT_TYPE, SEED_PAYLOAD};

@@ -245,6 +245,27 @@ impl Incoming {
     }
 }
 
+/// A response stream of `events` (the JSON view of each, as a stubbed
+/// output holds them), framed as the protocol would send them, so that
+/// reading them runs the decoder a real stream does.
+pub(crate) fn from_views(
+    service: &'static Service,
+    union: ShapeId,
+    codec: &'static dyn Codec,
+    events: &[serde_json::Value],
+) -> Result<RawEvents, String> {
+    let mut frames = Vec::new();
+    for event in events {
+        let mut value = crate::dynamic::DynValue::Empty;
+        crate::view::write(service, union, event, &mut value).map_err(|e| e.to_string())?;
+        let message =
+            super::send::event_message(service, union, codec, &value).map_err(|e| e.to_string())?;
+        frames.extend_from_slice(&message.encode().map_err(|e| e.to_string())?);
+    }
+    let body: BoxByteStream = Box::pin(futures_util::stream::iter([Ok(Bytes::from(frames))]));
+    Ok(RawEvents::new(Incoming::new(body, service, union, codec)))
+}
+
 /// A header's value as the scalar a member of kind `kind` takes.
 fn header_scalar(kind: &ShapeKind, value: &HeaderValue) -> Option<Scalar> {
     let millis = |ms: i64| {

@@ -204,12 +204,16 @@ pub fn event_message(
         return Err(err("", "no event is set"));
     };
     let shape = service.shape(member.target);
-    let (Some(event_st), ValueRef::Struct(fields)) = (shape.structure(), set.value()) else {
-        return Err(err(member.name, "an event is a structure"));
-    };
     let mut message = Message::new(Bytes::new())
         .header(":message-type", HeaderValue::String("event".into()))
         .header(":event-type", HeaderValue::String(member.name.into()));
+    let (Some(event_st), ValueRef::Struct(fields)) = (shape.structure(), set.value()) else {
+        // An untyped empty event (`DynValue`'s empty container): no payload.
+        return match set.value() {
+            ValueRef::Str("") if shape.structure().is_some() => Ok(message),
+            _ => Err(err(member.name, "an event is a structure")),
+        };
+    };
     for (i, m) in event_st.members.iter().enumerate() {
         if !m.event_header {
             continue;

@@ -106,6 +106,33 @@ impl Codec for RestXml {
         error_info(response)
     }
 
+    fn serialize_event(
+        &self,
+        service: &Service,
+        shape: ShapeId,
+        payload: Option<usize>,
+        value: &dyn Ser,
+    ) -> Result<(Bytes, &'static str), SerializeError> {
+        let s = service.shape(shape);
+        let (Some(st), crate::value::ValueRef::Struct(fields)) = (s.structure(), value.value())
+        else {
+            return Err(SerializeError::new(s.name, "", "an event is a structure"));
+        };
+        let mut w = Writer::new(service);
+        match payload.and_then(|i| Some((i, st.members.get(i)?))) {
+            Some((i, m)) => {
+                if let Some(v) = fields.member(i) {
+                    w.payload_member(s, m, v)?;
+                }
+            }
+            None => {
+                let name = s.xml_name.unwrap_or(s.name);
+                w.structure(name, s.xml_namespace, shape, fields, true)?;
+            }
+        }
+        Ok((w.finish().into(), "text/xml"))
+    }
+
     fn deserialize_event(
         &self,
         service: &Service,
