@@ -28,18 +28,8 @@ fn client(service: &str) -> DynamicClient {
 /// in the dynamic client's JSON style, errors as their code.
 fn boto3(steps: &[Value]) -> Vec<Value> {
     const SCRIPT: &str = r#"
-import base64, boto3, datetime, json, sys
+import boto3, json, sys
 endpoint, steps = sys.argv[1], json.loads(sys.argv[2])
-def plain(v):
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items() if k != "ResponseMetadata"}
-    if isinstance(v, list):
-        return [plain(x) for x in v]
-    if isinstance(v, datetime.datetime):
-        return v.astimezone(datetime.timezone.utc).isoformat()
-    if isinstance(v, bytes):
-        return base64.b64encode(v).decode()
-    return v
 out = []
 for step in steps:
     client = boto3.client(step["service"], endpoint_url=endpoint, region_name="us-east-1",
@@ -60,7 +50,11 @@ for step in steps:
 print(json.dumps(out))
 "#;
     let out = Command::new(std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into()))
-        .args(["-c", SCRIPT, &MotoServer::shared().endpoint()])
+        .args([
+            "-c",
+            &format!("{}{SCRIPT}", boto_tests::BOTO3_PLAIN),
+            &MotoServer::shared().endpoint(),
+        ])
         .arg(Value::from(steps.to_vec()).to_string())
         .output()
         .expect("python3 runs (install python3 with boto3, or set BOTO_PYTHON)");

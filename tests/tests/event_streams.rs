@@ -699,17 +699,7 @@ async fn dynamic_kinesis_subscribe_to_shard_matches_boto3() {
     );
 
     const SCRIPT: &str = r#"
-import base64, boto3, datetime, json, sys
-def plain(v):
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items() if k != "ResponseMetadata"}
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, datetime.datetime):
-        return v.astimezone(datetime.timezone.utc).isoformat()
-    if isinstance(v, bytes):
-        return base64.b64encode(v).decode()
-    return v
+import boto3, json, sys
 c = boto3.client("kinesis", endpoint_url=sys.argv[1], region_name="us-east-1",
                  aws_access_key_id="AKID", aws_secret_access_key="SECRET")
 r = c.subscribe_to_shard(**json.loads(sys.argv[2]))
@@ -722,7 +712,12 @@ print(json.dumps(plain(r)))
         std::process::Command::new(
             std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into()),
         )
-        .args(["-c", SCRIPT, &url, &args])
+        .args([
+            "-c",
+            &format!("{}{SCRIPT}", boto_tests::BOTO3_PLAIN),
+            &url,
+            &args,
+        ])
         .output()
         .expect("python3 runs (install python3 with boto3, or set BOTO_PYTHON)")
     })
