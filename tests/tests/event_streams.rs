@@ -875,3 +875,80 @@ fn a_blocking_program_iterates_the_events() {
         .collect();
     assert_eq!(kinds, [false, true]);
 }
+
+/// Throughput of reading a 10 MiB S3 Select stream (20,480 Records events
+/// of 512 bytes, then Stats and End) from a local server, boto-rs against
+/// boto3 on the same server. Not part of the test command (it runs boto3
+/// as a benchmark): `cargo test --release -p boto-tests --test
+/// event_streams -- --ignored --nocapture throughput`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark: run with --ignored --nocapture"]
+async fn throughput_against_boto3() {
+    const EVENTS: usize = 20_480;
+    let record = vec![b'x'; 511]
+        .into_iter()
+        .chain([b'\n'])
+        .collect::<Vec<u8>>();
+    let mut body = Vec::new();
+    for _ in 0..EVENTS {
+        body.extend(event("Records", Some("application/octet-stream"), &record));
+    }
+    body.extend(event("Stats", Some("text/xml"), STATS));
+    body.extend(event("End", None, b""));
+    let reply = Reply::Respond {
+        status: 200,
+        headers: vec![(
+            "content-type".into(),
+            "application/vnd.amazon.eventstream".into(),
+        )],
+        body,
+    };
+    let server = TestServer::with_handler(move |_| reply.clone()).await;
+    let s3 = boto_s3::Client::new(&local_session(&server.url()));
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let out = select(&s3).send().await.unwrap();
+        let events = out.payload.unwrap().collect().await.unwrap();
+        assert_eq!(events.len(), EVENTS + 2);
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    const SCRIPT: &str = r#"
+import boto3, sys, time
+c = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="AKID", aws_secret_access_key="SECRET")
+best = 1e9
+for _ in range(5):
+    t = time.perf_counter()
+    r = c.select_object_content(Bucket="b", Key="data.csv", Expression="SELECT * FROM S3Object s",
+        ExpressionType="SQL", InputSerialization={"CSV": {}}, OutputSerialization={"CSV": {}})
+    n = sum(1 for _ in r["Payload"])
+    best = min(best, time.perf_counter() - t)
+print(n, best)
+"#;
+    let url = server.url();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(
+            std::env::var("BOTO_PYTHON").unwrap_or_else(|_| "python3".into()),
+        )
+        .args(["-c", SCRIPT, &url])
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let boto3: f64 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(f64::NAN);
+    let mib = (EVENTS * 528) as f64 / (1024.0 * 1024.0);
+    eprintln!(
+        "{EVENTS} events ({mib:.1} MiB): boto-rs {:.1} ms ({:.0} MiB/s), boto3 {:.1} ms; boto3 ÷ boto-rs = {:.1}",
+        best * 1e3,
+        mib / best,
+        boto3 * 1e3,
+        boto3 / best
+    );
+}
