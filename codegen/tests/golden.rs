@@ -130,6 +130,7 @@ fn fixtures_cover_their_feature() {
         ("ec2", &[]),
         ("rest-json", &[]),
         ("rest-xml", &[]),
+        ("event-streams", &[]),
         ("smithy-rpc-v2-cbor", &[]),
         ("waiters", &["src/waiters.rs"]),
         ("paginators", &["src/paginator.rs"]),

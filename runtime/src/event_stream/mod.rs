@@ -34,6 +34,7 @@ use futures_util::Stream;
 pub use frame::{
     FrameDecoder, FrameError, HeaderValue, Message, MAX_HEADERS_LENGTH, MAX_PAYLOAD_LENGTH,
 };
+pub use receive::decode_message;
 pub(crate) use receive::{from_views, Incoming, RawEvents};
 pub use send::OutgoingBody;
 pub use send::{event_message, OutgoingEvents};

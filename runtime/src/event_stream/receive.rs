@@ -51,10 +51,31 @@ pub struct Incoming {
     body: BoxByteStream,
     frames: FrameDecoder,
     ended: bool,
+    decoder: Decoder,
+}
+
+/// Reads messages into an event-stream union.
+struct Decoder {
     service: &'static Service,
     /// The event-stream union.
     union: ShapeId,
     codec: &'static dyn Codec,
+}
+
+/// Reads one message of an event stream of union `union` (a shape of
+/// `service`) into `T`, the union's type, as a response's stream is read:
+/// for messages that arrive another way (a WebSocket, a queue).
+pub fn decode_message<T: De + Ser + Default>(
+    service: &'static Service,
+    union: ShapeId,
+    message: &Message,
+) -> Result<T, EventStreamError<T>> {
+    let decoder = Decoder {
+        service,
+        union,
+        codec: crate::protocol::codec(service.metadata.protocol),
+    };
+    decoder.typed(message)
 }
 
 /// What a message turned out to be.
@@ -81,9 +102,11 @@ impl Incoming {
             body,
             frames: FrameDecoder::new(),
             ended: false,
-            service,
-            union,
-            codec,
+            decoder: Decoder {
+                service,
+                union,
+                codec,
+            },
         }
     }
 
@@ -108,12 +131,43 @@ impl Incoming {
     pub(crate) async fn next_event<T: De + Ser + Default>(
         &mut self,
     ) -> Result<Option<T>, EventStreamError<T>> {
-        let Some(message) = self.next_message().await? else {
-            return Ok(None);
-        };
+        match self.next_message().await? {
+            Some(message) => self.decoder.typed(&message).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the `initial-response` message json and CBOR services send
+    /// first into the output's other members (botocore's
+    /// `get_initial_response`: an error when the first message is another).
+    pub(crate) async fn initial_response(
+        &mut self,
+        output_shape: ShapeId,
+        output: &mut (dyn De + Send),
+    ) -> Result<(), DeserializeError> {
+        let d = &self.decoder;
+        let name = d.service.shape(output_shape).name;
+        let first: Result<_, EventStreamError<()>> = self.next_message().await;
+        let message = first.map_err(|e| DeserializeError::new(name, e.to_string()))?;
+        let d = &self.decoder;
+        match message {
+            Some(m) if m.get_str(":event-type") == Some("initial-response") => d
+                .codec
+                .deserialize_event(d.service, output_shape, None, &m.payload, output),
+            _ => Err(DeserializeError::new(
+                name,
+                "first event was not of type initial-response",
+            )),
+        }
+    }
+}
+
+impl Decoder {
+    /// `message` as an event of `T`, or the exception or error it carries.
+    fn typed<T: De + Ser + Default>(&self, message: &Message) -> Result<T, EventStreamError<T>> {
         let mut event = T::default();
-        match self.decode(&message, &mut event)? {
-            Decoded::Event => Ok(Some(event)),
+        match self.decode(message, &mut event)? {
+            Decoded::Event => Ok(event),
             Decoded::Exception { index, code } => Err(EventStreamError::Exception {
                 message: message_of(self.service, self.union, index, &event),
                 code,
@@ -220,28 +274,6 @@ impl Incoming {
         }
         self.codec
             .deserialize_event(service, member.target, payload, &message.payload, slot)
-    }
-
-    /// Reads the `initial-response` message json and CBOR services send
-    /// first into the output's other members (botocore's
-    /// `get_initial_response`: an error when the first message is another).
-    pub(crate) async fn initial_response(
-        &mut self,
-        output_shape: ShapeId,
-        output: &mut (dyn De + Send),
-    ) -> Result<(), DeserializeError> {
-        let name = self.service.shape(output_shape).name;
-        let first: Result<_, EventStreamError<()>> = self.next_message().await;
-        let message = first.map_err(|e| DeserializeError::new(name, e.to_string()))?;
-        match message {
-            Some(m) if m.get_str(":event-type") == Some("initial-response") => self
-                .codec
-                .deserialize_event(self.service, output_shape, None, &m.payload, output),
-            _ => Err(DeserializeError::new(
-                name,
-                "first event was not of type initial-response",
-            )),
-        }
     }
 }
 
