@@ -952,3 +952,152 @@ print(n, best)
         boto3 / best
     );
 }
+
+/// An HTTP/2 server over TLS (ALPN `h2` and `http/1.1`, the certificate in
+/// `tests/data/tls`) answering event-stream requests as AWS's bidirectional
+/// APIs do: the response head at once, then one reply event per event
+/// received, while the request is still streaming. Records the protocol
+/// each connection negotiated.
+async fn h2_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tls");
+    let certs = vec![CertificateDer::from_pem_file(dir.join("localhost.crt")).unwrap()];
+    let key = PrivateKeyDer::from_pem_file(dir.join("localhost.key")).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let protocols = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = protocols.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                continue;
+            };
+            let alpn = tls
+                .get_ref()
+                .1
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned());
+            seen.lock().unwrap().push(alpn.clone().unwrap_or_default());
+            if alpn.as_deref() != Some("h2") {
+                continue; // dropped: only event-stream operations are expected here
+            }
+            tokio::spawn(async move {
+                let mut conn = h2::server::handshake(tls).await.unwrap();
+                while let Some(Ok((request, mut respond))) = conn.accept().await {
+                    tokio::spawn(async move {
+                        let head = http::Response::builder()
+                            .status(200)
+                            .header("content-type", "application/vnd.amazon.eventstream")
+                            .body(())
+                            .unwrap();
+                        let mut send = respond.send_response(head, false).unwrap();
+                        let mut body = request.into_body();
+                        let mut frames = boto_runtime::event_stream::FrameDecoder::new();
+                        let mut n = 0;
+                        while let Some(Ok(chunk)) = body.data().await {
+                            let _ = body.flow_control().release_capacity(chunk.len());
+                            frames.push(&chunk);
+                            while let Some(signed) = frames.next_message().unwrap() {
+                                if signed.payload.is_empty() {
+                                    let _ = send.send_data(Default::default(), true);
+                                    return;
+                                }
+                                n += 1;
+                                let reply = format!(
+                                    r#"{{"bytes":"{}"}}"#,
+                                    base64_encode(format!("reply {n}").as_bytes())
+                                );
+                                let frame =
+                                    event("chunk", Some("application/json"), reply.as_bytes());
+                                send.send_data(frame.into(), false).unwrap();
+                            }
+                        }
+                    });
+                }
+            });
+        }
+    });
+    (format!("https://localhost:{port}"), protocols)
+}
+
+/// Bedrock's bidirectional stream over HTTP/2: each event is sent only
+/// after the reply to the one before has arrived, which needs both streams
+/// open at once; other operations of the same client stay on HTTP/1.1.
+#[tokio::test]
+async fn bidirectional_stream_is_full_duplex_over_http2() {
+    use boto_bedrock_runtime::types::{
+        BidirectionalInputPayloadPart, InvokeModelWithBidirectionalStreamInput as In,
+        InvokeModelWithBidirectionalStreamOutput as Out,
+    };
+    use boto_runtime::event_stream::EventStream;
+    let (url, protocols) = h2_server().await;
+    let session = boto_runtime::Session::builder()
+        .env(boto_runtime::env::Env::from_vars::<&str, &str>([]))
+        .region("us-east-1")
+        .credentials(boto_runtime::Credentials::new("AKID", "SECRET", None))
+        .endpoint_url(&url)
+        .ca_bundle(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/tls/localhost.crt"))
+        .build()
+        .unwrap();
+    let bedrock = boto_bedrock_runtime::Client::new(&session);
+    let (tx, rx) = tokio::sync::mpsc::channel::<In>(1);
+    let part = |text: &str| {
+        In::Chunk(BidirectionalInputPayloadPart {
+            bytes: Some(text.as_bytes().to_vec().into()),
+        })
+    };
+    tx.send(part("first")).await.unwrap();
+    let input = EventStream::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (e, rx))
+    }));
+    let call = bedrock
+        .invoke_model_with_bidirectional_stream()
+        .model_id("amazon.nova-sonic-v1:0")
+        .body(input)
+        .send();
+    let out = tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .expect("the response head arrives while the request streams")
+        .unwrap();
+    let mut replies = out.body.unwrap();
+    let mut got = Vec::new();
+    for next in ["second", "third"] {
+        let reply = tokio::time::timeout(Duration::from_secs(10), replies.recv())
+            .await
+            .expect("a reply to the event sent")
+            .unwrap();
+        match reply {
+            Some(Out::Chunk(c)) => got.push(String::from_utf8(c.bytes.unwrap().to_vec()).unwrap()),
+            other => panic!("{other:?}"),
+        }
+        tx.send(part(next)).await.unwrap();
+    }
+    drop(tx);
+    while let Some(Out::Chunk(c)) = replies.recv().await.unwrap() {
+        got.push(String::from_utf8(c.bytes.unwrap().to_vec()).unwrap());
+    }
+    assert_eq!(got, ["reply 1", "reply 2", "reply 3"]);
+    // An operation that sends no event stream is HTTP/1.1 (the server drops it).
+    let converse = bedrock.converse_stream().model_id("m").send().await;
+    assert!(converse.is_err());
+    let protocols = protocols.lock().unwrap().clone();
+    assert_eq!(
+        protocols.first().map(String::as_str),
+        Some("h2"),
+        "{protocols:?}"
+    );
+    assert!(
+        protocols[1..].iter().all(|p| p == "http/1.1"),
+        "{protocols:?}"
+    );
+}
