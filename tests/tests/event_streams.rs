@@ -1050,16 +1050,13 @@ async fn bidirectional_stream_is_full_duplex_over_http2() {
         .build()
         .unwrap();
     let bedrock = boto_bedrock_runtime::Client::new(&session);
-    let (tx, rx) = tokio::sync::mpsc::channel::<In>(1);
+    let (tx, input) = EventStream::<In>::channel(1);
     let part = |text: &str| {
         In::Chunk(BidirectionalInputPayloadPart {
             bytes: Some(text.as_bytes().to_vec().into()),
         })
     };
     tx.send(part("first")).await.unwrap();
-    let input = EventStream::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (e, rx))
-    }));
     let call = bedrock
         .invoke_model_with_bidirectional_stream()
         .model_id("amazon.nova-sonic-v1:0")

@@ -123,6 +123,16 @@ where
         EventStream::from_stream(futures_util::stream::iter(events))
     }
 
+    /// An input stream fed through the returned sender, up to `buffer`
+    /// events ahead of the connection; it ends when every sender is dropped.
+    pub fn channel(buffer: usize) -> (EventSender<T>, Self) {
+        let (tx, rx) = tokio::sync::mpsc::channel(buffer.max(1));
+        let events = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|event| (event, rx))
+        });
+        (EventSender { tx }, EventStream::from_stream(events))
+    }
+
     /// The next event; `Ok(None)` when the stream has ended (or this is an
     /// input stream). After an error the stream has ended.
     pub async fn recv(&mut self) -> Result<Option<T>, EventStreamError<T>> {
@@ -211,6 +221,37 @@ where
     }
     fn expecting(&self) -> &'static str {
         "event stream"
+    }
+}
+
+/// Feeds an input [`EventStream`] made by [`EventStream::channel`].
+pub struct EventSender<T> {
+    tx: tokio::sync::mpsc::Sender<T>,
+}
+
+impl<T> Clone for EventSender<T> {
+    fn clone(&self) -> Self {
+        EventSender {
+            tx: self.tx.clone(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for EventSender<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventSender")
+    }
+}
+
+/// The request that carried the stream has ended (sent, failed or dropped).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the event stream's request has ended")]
+pub struct StreamClosed;
+
+impl<T> EventSender<T> {
+    /// Queues `event`, waiting while `buffer` events are already queued.
+    pub async fn send(&self, event: T) -> Result<(), StreamClosed> {
+        self.tx.send(event).await.map_err(|_| StreamClosed)
     }
 }
 
