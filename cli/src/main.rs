@@ -19,6 +19,8 @@
 //! service error, 252 for a usage error, 255 for any other failure, as the
 //! AWS CLI's.
 
+mod shorthand;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -185,6 +187,17 @@ fn member_value(
                 .map(|v| scalar(service, member.target, v))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array);
+        }
+    }
+    // Structures, maps and lists of structures take JSON or the shorthand.
+    let json = |v: &String| v.trim_start().starts_with(['{', '[']);
+    if shorthand::applies(service, shape) && !values.iter().any(json) {
+        let words = values
+            .iter()
+            .map(|v| text_or_file(v).map_err(|f| f.message))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !words.iter().any(json) {
+            return shorthand::parse(service, shape, &words);
         }
     }
     let [one] = values else {

@@ -135,3 +135,89 @@ fn waits() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn takes_the_shorthand_syntax_like_the_aws_cli() {
+    // A list of structures, one word each, and a map.
+    json(&[
+        "iam",
+        "create-user",
+        "--user-name",
+        "cli-tagged",
+        "--tags",
+        "Key=team,Value=data",
+        "Key=tier,Value='gold, plus'",
+    ]);
+    let tags = json(&["iam", "list-user-tags", "--user-name", "cli-tagged"]);
+    assert_eq!(
+        tags["Tags"],
+        serde_json::json!([
+            {"Key": "team", "Value": "data"},
+            {"Key": "tier", "Value": "gold, plus"}
+        ])
+    );
+    let queue = json(&[
+        "sqs",
+        "create-queue",
+        "--queue-name",
+        "cli-shorthand",
+        "--attributes",
+        "VisibilityTimeout=45,DelaySeconds=2",
+    ]);
+    let url = queue["QueueUrl"].as_str().unwrap();
+    let attributes = json(&[
+        "sqs",
+        "get-queue-attributes",
+        "--queue-url",
+        url,
+        "--attribute-names",
+        "VisibilityTimeout",
+        "DelaySeconds",
+    ]);
+    assert_eq!(attributes["Attributes"]["VisibilityTimeout"], "45");
+    assert_eq!(attributes["Attributes"]["DelaySeconds"], "2");
+    // Numbers typed by the model, structures and lists of structures.
+    json(&[
+        "dynamodb",
+        "create-table",
+        "--table-name",
+        "cli-shorthand",
+        "--attribute-definitions",
+        "AttributeName=id,AttributeType=S",
+        "--key-schema",
+        "AttributeName=id,KeyType=HASH",
+        "--provisioned-throughput",
+        "ReadCapacityUnits=5,WriteCapacityUnits=7",
+    ]);
+    let table = json(&[
+        "dynamodb",
+        "describe-table",
+        "--table-name",
+        "cli-shorthand",
+    ]);
+    let throughput = &table["Table"]["ProvisionedThroughput"];
+    assert_eq!(
+        (
+            throughput["ReadCapacityUnits"].as_i64(),
+            throughput["WriteCapacityUnits"].as_i64()
+        ),
+        (Some(5), Some(7))
+    );
+    assert_eq!(table["Table"]["KeySchema"][0]["KeyType"], "HASH");
+    // A member the structure does not have is a usage error naming it.
+    let out = boto(&[
+        "iam",
+        "create-user",
+        "--user-name",
+        "cli-bad",
+        "--tags",
+        "Key=a,Nope=b",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(252),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Nope"));
+}
