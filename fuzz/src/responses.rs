@@ -101,6 +101,8 @@ pub(crate) fn config() -> ClientConfig {
     ClientConfig {
         max_attempts: Some(1),
         before_send: Some(hook()),
+        // Partial inputs on purpose: the responses are what is fuzzed.
+        parameter_validation: Some(false),
         ..ClientConfig::default()
     }
 }

@@ -43,6 +43,10 @@ pub struct ClientConfig {
     /// Answer calls from this stubber instead of sending them
     /// ([`crate::stub`]: tests of code that uses the client).
     pub stubber: Option<crate::stub::Stubber>,
+    /// Check the input's required members before sending (botocore's
+    /// `parameter_validation`, on unless set to `false`): a call missing
+    /// one fails with every missing member named, nothing sent.
+    pub parameter_validation: Option<bool>,
     /// Send calls to this URL instead of the resolved endpoint (else the session's,
     /// then `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` and the profile's).
     pub endpoint_url: Option<String>,
@@ -556,6 +560,7 @@ impl Client {
         let options = SerializeOptions {
             idempotency_token: &token,
         };
+        call.validate = self.inner.config.parameter_validation.unwrap_or(true);
         customize::serialize_request(codec, call, input.map(|i| i as &dyn Ser), &options)
             .map_err(Error::Build)
     }

@@ -49,6 +49,7 @@ pub mod time;
 pub mod transfer;
 pub mod transport;
 pub mod useragent;
+pub mod validate;
 pub mod value;
 pub mod view;
 pub mod waiter;

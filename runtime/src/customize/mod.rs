@@ -255,6 +255,10 @@ pub fn serialize_request(
     } else {
         Some(&overlay as &dyn Ser)
     };
+    if call.validate {
+        crate::validate::check(service, operation, input)
+            .map_err(|e| e.context(service.name, operation.name))?;
+    }
     let mut request = crate::protocol::serialize(codec, service, operation, input, options)?;
     for c in hooks {
         c.after_serialize(call, &mut request)?;
@@ -272,6 +276,8 @@ pub struct Call<'a> {
     pub env: &'a Env,
     /// Facts a hook records for a later one (`encoding-type auto-set`).
     notes: Vec<&'static str>,
+    /// Check the input's required members before serializing ([`crate::validate`]).
+    pub validate: bool,
 }
 
 impl<'a> Call<'a> {
@@ -282,6 +288,7 @@ impl<'a> Call<'a> {
             operation,
             env,
             notes: Vec::new(),
+            validate: false,
         }
     }
 
