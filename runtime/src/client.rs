@@ -790,12 +790,7 @@ enum Streaming {
 
 fn streaming_output(service: &Service, operation: &Operation) -> Option<Streaming> {
     let st = service.shape(operation.output?).structure()?;
-    if let Some((index, member)) = st
-        .members
-        .iter()
-        .enumerate()
-        .find(|(_, m)| protocol::common::is_event_stream(service, m))
-    {
+    if let Some((index, member)) = protocol::common::event_stream_member(service, st) {
         return Some(Streaming::Events {
             index,
             union: member.target,
@@ -1107,16 +1102,29 @@ impl Prepared {
         }
         let body = match (&self.stream, &self.events) {
             (_, Some(events)) => {
-                let signer = credentials.map(|c| {
-                    let seed = seed_signature(&headers).unwrap_or_default();
-                    let auth = &endpoint.auth;
-                    crate::event_stream::MessageSigner::new(
-                        c,
-                        &auth.signing_region,
-                        &auth.signing_name,
-                        seed,
-                    )
-                });
+                let signer = match credentials {
+                    None => None,
+                    Some(c) => {
+                        // The chain starts at the request's SigV4 signature;
+                        // SigV4a has no event-stream signing.
+                        let auth = &endpoint.auth;
+                        let seed = seed_signature(&headers)
+                            .filter(|_| auth.kind != endpoint::AuthKind::SigV4a)
+                            .ok_or_else(|| {
+                                Error::Credentials(CredentialsError::Signing(
+                                    "event-stream messages are signed with SigV4 only, chained \
+                                     to the request's SigV4 signature"
+                                        .into(),
+                                ))
+                            })?;
+                        Some(crate::event_stream::MessageSigner::new(
+                            c,
+                            &auth.signing_region,
+                            &auth.signing_name,
+                            seed,
+                        ))
+                    }
+                };
                 let chunks = events.body(service, codec, signer).map_err(Error::Body)?;
                 reqwest::Body::wrap_stream(chunks)
             }

@@ -393,11 +393,7 @@ fn take_events(
     view: &mut J,
 ) -> Option<(usize, crate::schema::ShapeId, Vec<J>)> {
     let st = service.shape(shape).structure()?;
-    let (index, member) = st
-        .members
-        .iter()
-        .enumerate()
-        .find(|(_, m)| crate::protocol::common::is_event_stream(service, m))?;
+    let (index, member) = crate::protocol::common::event_stream_member(service, st)?;
     match view.as_object_mut()?.remove(member.name)? {
         J::Array(events) => Some((index, member.target, events)),
         _ => None,

@@ -46,12 +46,16 @@ pub fn to_json(service: &Service, shape: ShapeId, value: &dyn Ser) -> J {
         (ShapeKind::Map { .. }, ValueRef::Str("")) => J::Object(Map::new()),
         (ShapeKind::Structure(st), ValueRef::Str("")) if !st.document => J::Object(Map::new()),
         // Events still to send, as a list (what a stubbed output holds):
-        // the ones ready now are taken; a received stream is not read.
+        // the ones ready now are taken. A received (or already taken)
+        // stream is not read: null, as for a streaming body.
         (ShapeKind::Structure(st), ValueRef::Events(source)) if st.event_stream => {
             use futures_util::{FutureExt, StreamExt};
-            let events = source
-                .take()
-                .and_then(|s| s.collect::<Vec<_>>().now_or_never())
+            let Some(events) = source.take() else {
+                return J::Null;
+            };
+            let events = events
+                .collect::<Vec<_>>()
+                .now_or_never()
                 .unwrap_or_default();
             J::Array(
                 events

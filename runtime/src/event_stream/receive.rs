@@ -145,8 +145,7 @@ impl Incoming {
         output_shape: ShapeId,
         output: &mut (dyn De + Send),
     ) -> Result<(), DeserializeError> {
-        let d = &self.decoder;
-        let name = d.service.shape(output_shape).name;
+        let name = self.decoder.service.shape(output_shape).name;
         let first: Result<_, EventStreamError<()>> = self.next_message().await;
         let message = first.map_err(|e| DeserializeError::new(name, e.to_string()))?;
         let d = &self.decoder;
@@ -253,9 +252,8 @@ impl Decoder {
                 .and_then(|s| s.set(scalar))
                 .map_err(|e| DeserializeError::value(at(), e))?;
         }
-        let payload = st.members.iter().position(|m| m.event_payload);
-        if let Some(i) = payload {
-            let m = st.members.get(i).unwrap_or(member);
+        let payload = st.members.iter().enumerate().find(|(_, m)| m.event_payload);
+        if let Some((i, m)) = payload {
             let at = || format!("{}.{}", event.name, m.name);
             let scalar = match service.shape(m.target).kind {
                 ShapeKind::Blob => Some(Scalar::Blob(message.payload.clone())),
@@ -272,6 +270,7 @@ impl Decoder {
                     .map_err(|e| DeserializeError::value(at(), e));
             }
         }
+        let payload = payload.map(|(i, _)| i);
         self.codec
             .deserialize_event(service, member.target, payload, &message.payload, slot)
     }

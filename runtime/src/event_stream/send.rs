@@ -224,26 +224,31 @@ pub fn event_message(
             message.headers.push((m.name.to_owned(), value));
         }
     }
-    let payload = event_st.members.iter().position(|m| m.event_payload);
-    let raw = payload.and_then(|i| Some((i, event_st.members.get(i)?)));
-    let (body, content_type) = match raw.map(|(i, m)| (i, m, fields.member(i))) {
-        Some((_, _, None)) => (Bytes::new(), None),
-        Some((i, m, Some(v))) => match (&service.shape(m.target).kind, v.value()) {
-            (ShapeKind::Blob, ValueRef::Blob(b)) => {
+    let payload = event_st
+        .members
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.event_payload);
+    let written = |payload| {
+        codec
+            .serialize_event(service, member.target, payload, set)
+            .map(|(b, ct)| (b, Some(ct)))
+    };
+    let (body, content_type) = match payload {
+        None => written(None)?,
+        Some((i, m)) => match fields
+            .member(i)
+            .map(|v| (&service.shape(m.target).kind, v.value()))
+        {
+            None => (Bytes::new(), None),
+            Some((ShapeKind::Blob, ValueRef::Blob(b))) => {
                 (Bytes::copy_from_slice(b), Some("application/octet-stream"))
             }
-            (ShapeKind::String | ShapeKind::Enum { .. }, ValueRef::Str(s)) => {
+            Some((ShapeKind::String | ShapeKind::Enum { .. }, ValueRef::Str(s))) => {
                 (Bytes::copy_from_slice(s.as_bytes()), Some("text/plain"))
             }
-            _ => {
-                let (b, ct) = codec.serialize_event(service, member.target, Some(i), set)?;
-                (b, Some(ct))
-            }
+            Some(_) => written(Some(i))?,
         },
-        None => {
-            let (b, ct) = codec.serialize_event(service, member.target, None, set)?;
-            (b, Some(ct))
-        }
     };
     if let Some(ct) = content_type {
         message

@@ -188,9 +188,15 @@ pub fn is_event_stream(service: &Service, member: &Member) -> bool {
         .is_some_and(|s| s.event_stream)
 }
 
-/// The event-stream member of a structure, if it has one.
-pub fn event_stream_member<'s>(service: &Service, st: &'s StructureShape) -> Option<&'s Member> {
-    st.members.iter().find(|m| is_event_stream(service, m))
+/// The event-stream member of a structure, if it has one, with its index.
+pub fn event_stream_member<'s>(
+    service: &Service,
+    st: &'s StructureShape,
+) -> Option<(usize, &'s Member)> {
+    st.members
+        .iter()
+        .enumerate()
+        .find(|(_, m)| is_event_stream(service, m))
 }
 
 // ---- error paths and member lookup (the pull readers) ----
